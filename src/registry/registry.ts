@@ -1,0 +1,102 @@
+/** A JSON Schema document describing a request or response. */
+export type Schema = Record<string, unknown>;
+
+/** One callable endpoint of a service, such as `Say.Hello`. */
+export interface Endpoint {
+  name: string;
+  request?: Schema;
+  response?: Schema;
+  /** `stream` is `server`, `client` or `bidi` for streams; `subscriber` is `true` for topics. */
+  metadata: Record<string, string>;
+}
+
+/** One running instance of a service. */
+export interface Node {
+  id: string;
+  /** `host:port` the node is reached at. */
+  address: string;
+  metadata: Record<string, string>;
+}
+
+/** A service at one version, with the nodes that serve it. */
+export interface Service {
+  name: string;
+  version: string;
+  metadata: Record<string, string>;
+  endpoints: Endpoint[];
+  nodes: Node[];
+}
+
+/** What a watcher reports. */
+export type WatchAction = 'create' | 'update' | 'delete';
+
+/** One change seen by a watcher: the service as it now is (for delete, as it was). */
+export interface WatchEvent {
+  action: WatchAction;
+  service: Service;
+}
+
+/** Options for a registration. */
+export interface RegisterOptions {
+  /** Lease length in milliseconds; the node is expired if not re-registered within it. 0 = forever. */
+  ttl?: number;
+}
+
+/** Options for a watch. */
+export interface WatchOptions {
+  /** Only report changes to this service. */
+  service?: string;
+}
+
+/** A stream of registry changes; iterate it, and stop it when done. */
+export interface Watcher extends AsyncIterable<WatchEvent> {
+  stop(): void;
+}
+
+/** Service discovery: a lease-based map of service name to versions and nodes. */
+export interface Registry {
+  /** The implementation's name, as used in the registries table. */
+  readonly name: string;
+  /** Where this registry is, for error messages ("micro at 127.0.0.1:8000"). */
+  readonly address: string;
+  /** Adds or refreshes the given nodes of a service version; idempotent. */
+  register(service: Service, options?: RegisterOptions): Promise<void>;
+  /** Removes the given nodes; a version with no nodes left disappears. */
+  deregister(service: Service): Promise<void>;
+  /** Every version of a service; throws MICRO_ERR_REGISTRY_NOT_FOUND when there is none. */
+  getService(name: string): Promise<Service[]>;
+  /** Every service version known, with nodes. */
+  listServices(): Promise<Service[]>;
+  /** Reports changes from now on. */
+  watch(options?: WatchOptions): Watcher;
+  /** Releases connections and timers. Registrations are left to expire. */
+  close(): Promise<void>;
+}
+
+/** Error codes raised by registries. */
+export const RegistryErrors = {
+  notFound: 'MICRO_ERR_REGISTRY_NOT_FOUND',
+  unavailable: 'MICRO_ERR_REGISTRY_UNAVAILABLE',
+  invalid: 'MICRO_ERR_REGISTRY_INVALID',
+} as const;
+
+/** A registry failure with a stable code and a hint for the user. */
+export class RegistryError extends Error {
+  readonly code: string;
+  constructor(code: string, message: string) {
+    super(message);
+    this.name = 'RegistryError';
+    this.code = code;
+  }
+}
+
+/** The base options every registry factory takes. */
+export interface RegistryOptions {
+  /** Addresses of the registry's servers, where it has any. */
+  addresses?: string[];
+  /** Milliseconds to wait for an answer. */
+  timeout?: number;
+}
+
+/** Builds a registry from options. */
+export type RegistryFactory<O extends RegistryOptions = RegistryOptions> = (options?: O) => Registry;

@@ -1,0 +1,89 @@
+import { STATUS_CODES } from 'node:http';
+
+/** The one error shape, on the wire and in TypeScript. */
+export interface ErrorShape {
+  id: string;
+  code: number;
+  detail: string;
+  status: string;
+}
+
+/** An error that crosses process boundaries as `{id, code, detail, status}`. */
+export class MicroError extends Error implements ErrorShape {
+  readonly id: string;
+  readonly code: number;
+  readonly detail: string;
+  readonly status: string;
+
+  constructor(id: string, code: number, detail: string, status?: string) {
+    super(detail);
+    this.name = 'MicroError';
+    this.id = id;
+    this.code = code;
+    this.detail = detail;
+    this.status = status ?? STATUS_CODES[code] ?? 'Unknown';
+  }
+
+  /** The wire shape, without stack or cause. */
+  toJSON(): ErrorShape {
+    return { id: this.id, code: this.code, detail: this.detail, status: this.status };
+  }
+
+  override toString(): string {
+    return JSON.stringify(this.toJSON());
+  }
+}
+
+const make = (code: number) => (id: string, detail: string) => new MicroError(id, code, detail);
+
+/** 400: the request is malformed or failed validation. */
+export const badRequest = make(400);
+/** 401: the caller is not authenticated. */
+export const unauthorized = make(401);
+/** 403: the caller may not do this. */
+export const forbidden = make(403);
+/** 404: no such service, endpoint or thing. */
+export const notFound = make(404);
+/** 405: the method is not allowed. */
+export const methodNotAllowed = make(405);
+/** 408: the deadline passed. */
+export const timeout = make(408);
+/** 409: the request conflicts with current state. */
+export const conflict = make(409);
+/** 500: the handler failed. */
+export const internalServerError = make(500);
+/** 502: a peer answered badly or the connection broke mid-call. */
+export const badGateway = make(502);
+/** 503: no node could take the call. */
+export const serviceUnavailable = make(503);
+
+/** True for a value with the wire shape of an error. */
+export function isErrorShape(value: unknown): value is ErrorShape {
+  if (typeof value !== 'object' || value === null) return false;
+  const v = value as Record<string, unknown>;
+  return typeof v.code === 'number' && typeof v.detail === 'string' && typeof v.id === 'string';
+}
+
+/** Turns anything thrown into a MicroError; unknown errors become a 500 with the message only. */
+export function toMicroError(err: unknown, id: string): MicroError {
+  if (err instanceof MicroError) return err;
+  if (isErrorShape(err)) return new MicroError(err.id, err.code, err.detail, err.status);
+  if (err instanceof Error) return internalServerError(id, err.message || err.name);
+  return internalServerError(id, String(err));
+}
+
+/** Parses an error from its JSON text; text that is not an error becomes a 500 carrying it. */
+export function parseError(text: string, id: string): MicroError {
+  try {
+    const value: unknown = JSON.parse(text);
+    if (isErrorShape(value)) return new MicroError(value.id, value.code, value.detail, value.status);
+  } catch {
+    // not JSON: fall through
+  }
+  return internalServerError(id, text);
+}
+
+/** True when an error is worth another attempt on another node: connection failures, 408 and 5xx. */
+export function isRetryable(err: MicroError): boolean {
+  return err.code === 408 || err.code >= 500;
+}
