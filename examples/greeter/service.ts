@@ -1,0 +1,25 @@
+// The greeter service: Say.Hello takes {"name": "Ann"} and answers {"msg": "Hello Ann"}.
+import { createService, endpoint, type Context } from '../../src/runtime/index.ts';
+import { registryFromEnv } from './registry-from-env.ts';
+
+const service = createService({
+  name: 'greeter',
+  version: '1.0.0',
+  address: process.env.MICRO_SERVER_ADDRESS ?? '127.0.0.1:0',
+  registry: registryFromEnv(),
+});
+
+service.handle('Say', {
+  Hello: endpoint(
+    {
+      request: { type: 'object', properties: { name: { type: 'string' } }, required: ['name'] },
+      response: { type: 'object', properties: { msg: { type: 'string' } } },
+    },
+    async (req: { name: string }, ctx: Context) => {
+      ctx.responseMetadata['x-served-by'] = service.server.id;
+      return { msg: `Hello ${req.name}` };
+    },
+  ),
+});
+
+await service.run();

@@ -1,0 +1,56 @@
+/** A message as brokers carry it: header and encoded body. */
+export interface BrokerMessage {
+  header: Record<string, string>;
+  body: Uint8Array;
+}
+
+/** One delivery to a subscriber. */
+export interface BrokerEvent {
+  topic: string;
+  message: BrokerMessage;
+  /** Acknowledges the message, for brokers that redeliver what is not acknowledged. */
+  ack(): Promise<void>;
+}
+
+/** A subscriber's function; a rejection counts as a failed delivery. */
+export type BrokerHandler = (event: BrokerEvent) => void | Promise<void>;
+
+/** Options for a subscription. */
+export interface SubscribeOptions {
+  /** Subscribers sharing a queue name split the messages: each goes to one of them. */
+  queue?: string;
+  /** Acknowledge when the handler resolves (default true). */
+  autoAck?: boolean;
+}
+
+/** A live subscription. */
+export interface Subscription {
+  readonly topic: string;
+  readonly queue: string | undefined;
+  unsubscribe(): Promise<void>;
+}
+
+/** Publish/subscribe messaging between services. */
+export interface Broker {
+  /** The implementation's name, as used in the brokers table. */
+  readonly name: string;
+  /** Where the broker is or listens, once connected. */
+  readonly address: string;
+  connect(): Promise<void>;
+  disconnect(): Promise<void>;
+  publish(topic: string, message: BrokerMessage): Promise<void>;
+  subscribe(topic: string, handler: BrokerHandler, options?: SubscribeOptions): Promise<Subscription>;
+}
+
+/** Stable error codes of brokers. */
+export const BrokerErrors = {
+  notConnected: 'MICRO_ERR_BROKER_NOT_CONNECTED',
+  invalidTopic: 'MICRO_ERR_BROKER_INVALID_TOPIC',
+} as const;
+
+/** Throws on a topic no broker can carry. */
+export function checkTopic(topic: string): void {
+  if (typeof topic !== 'string' || topic === '' || /\s/.test(topic)) {
+    throw new TypeError(`${BrokerErrors.invalidTopic}: topic must be a non-empty string without spaces, got "${String(topic)}"`);
+  }
+}

@@ -1,0 +1,164 @@
+import { randomUUID } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server } from 'node:http';
+import { Pool } from 'undici';
+import type { Registry, Service } from '../../registry/registry.ts';
+import { createSelector } from '../selector/cache.ts';
+import { formatAddress, parseAddress } from '../transport/address.ts';
+import type { Broker, BrokerHandler, BrokerMessage, SubscribeOptions, Subscription } from './broker.ts';
+import { checkTopic } from './broker.ts';
+
+/** Options of the HTTP broker. */
+export interface HttpBrokerOptions {
+  registry: Registry;
+  /** Where this broker listens for deliveries (default 127.0.0.1:0). */
+  address?: string;
+  /** Lease of each subscription's registration, in ms (default 30 s). */
+  ttl?: number;
+  /** Re-registration interval, in ms (default 10 s). */
+  interval?: number;
+}
+
+/** The registry service name that lists a topic's subscribers. */
+export const topicService = (topic: string): string => `topic:${topic}`;
+const BROADCAST = 'broadcast';
+const HOP = new Set(['host', 'connection', 'content-length', 'transfer-encoding', 'keep-alive']);
+
+/**
+ * Peer-to-peer publish/subscribe through the registry, as in the original toolkit.
+ * Delivery is at most once: no persistence, no redelivery. A subscriber registers `topic:<topic>`
+ * with its queue name as version (`broadcast` without one); a publisher POSTs the message to every
+ * broadcast subscriber and to one subscriber of each queue group, trying the group's others if that fails.
+ */
+export function createHttpBroker(options: HttpBrokerOptions): Broker {
+  const { registry } = options;
+  const selector = createSelector({ registry, ttl: 5000, penalty: 1000 });
+  const handlers = new Map<string, BrokerHandler>();
+  const registrations = new Map<string, Service>();
+  const pools = new Map<string, Pool>();
+  let server: Server | undefined;
+  let address = '';
+  let heartbeat: NodeJS.Timeout | undefined;
+  const ttl = options.ttl ?? 30_000;
+
+  const pool = (addr: string): Pool => {
+    let p = pools.get(addr);
+    if (!p) pools.set(addr, (p = new Pool(`http://${addr}`, { connections: 16 })));
+    return p;
+  };
+
+  const receive = (req: IncomingMessage, body: Buffer): Promise<void> => {
+    const id = new URL(req.url ?? '/', 'http://x').searchParams.get('id') ?? '';
+    const handler = handlers.get(id);
+    if (!handler) return Promise.reject(Object.assign(new Error(`no subscriber ${id} here`), { status: 404 }));
+    const header: Record<string, string> = {};
+    for (const [k, v] of Object.entries(req.headers)) if (!HOP.has(k) && typeof v === 'string') header[k] = v;
+    const topic = header['micro-topic'] ?? '';
+    return Promise.resolve(handler({ topic, message: { header, body }, ack: async () => {} }));
+  };
+
+  const deliver = async (addr: string, subId: string, message: BrokerMessage): Promise<boolean> => {
+    try {
+      const res = await pool(addr).request({ method: 'POST', path: `/_sub?id=${encodeURIComponent(subId)}`, headers: message.header, body: message.body, headersTimeout: 30_000 });
+      await res.body.dump();
+      return res.statusCode === 200;
+    } catch {
+      return false;
+    }
+  };
+
+  const broker: Broker = {
+    name: 'http',
+    get address() {
+      return address;
+    },
+    async connect() {
+      if (server) return;
+      const { host, port } = parseAddress(options.address ?? '127.0.0.1:0');
+      const s = createServer((req, res) => {
+        const chunks: Buffer[] = [];
+        req.on('data', (c: Buffer) => chunks.push(c));
+        req.on('end', () => {
+          receive(req, Buffer.concat(chunks)).then(
+            () => res.writeHead(200).end(),
+            (err: Error & { status?: number }) => res.writeHead(err.status ?? 500, { 'content-type': 'text/plain' }).end(err.message),
+          );
+        });
+      });
+      await new Promise<void>((resolve, reject) => s.once('error', reject).listen(port, host, () => resolve()));
+      const bound = s.address();
+      address = typeof bound === 'object' && bound ? formatAddress(bound.address, bound.port) : '';
+      server = s;
+      heartbeat = setInterval(() => {
+        for (const svc of registrations.values()) void registry.register(svc, { ttl }).catch(() => undefined);
+      }, options.interval ?? 10_000);
+      heartbeat.unref();
+    },
+    async disconnect() {
+      clearInterval(heartbeat);
+      for (const svc of registrations.values()) await registry.deregister(svc).catch(() => undefined);
+      registrations.clear();
+      handlers.clear();
+      selector.close();
+      await Promise.all([...pools.values()].map((p) => p.close()));
+      pools.clear();
+      if (server) {
+        server.closeAllConnections();
+        await new Promise<void>((r) => server?.close(() => r()));
+      }
+      server = undefined;
+    },
+    async publish(topic, message) {
+      checkTopic(topic);
+      let groups: Service[] = [];
+      try {
+        await selector.select(topicService(topic), {
+          strategy: (services) => {
+            groups = services;
+            return () => services[0]?.nodes[0] as never;
+          },
+        });
+      } catch {
+        return; // no subscribers: the message is dropped (at most once)
+      }
+      const withTopic = { header: { ...message.header, 'micro-topic': topic }, body: message.body };
+      await Promise.all(
+        groups.map(async (group) => {
+          if (group.version === BROADCAST) {
+            await Promise.all(group.nodes.map((n) => deliver(n.address, n.id, withTopic)));
+            return;
+          }
+          const nodes = [...group.nodes].sort(() => Math.random() - 0.5);
+          for (const n of nodes) {
+            if (await deliver(n.address, n.id, withTopic)) return;
+            selector.mark(topicService(topic), n, new Error('delivery failed'));
+          }
+        }),
+      );
+    },
+    async subscribe(topic: string, handler: BrokerHandler, opts: SubscribeOptions = {}): Promise<Subscription> {
+      checkTopic(topic);
+      if (!server) await broker.connect();
+      const id = randomUUID();
+      const svc: Service = {
+        name: topicService(topic),
+        version: opts.queue ?? BROADCAST,
+        metadata: {},
+        endpoints: [],
+        nodes: [{ id, address, metadata: { broker: 'http', topic, ...(opts.queue ? { queue: opts.queue } : {}) } }],
+      };
+      handlers.set(id, handler);
+      registrations.set(id, svc);
+      await registry.register(svc, { ttl });
+      return {
+        topic,
+        queue: opts.queue,
+        unsubscribe: async () => {
+          handlers.delete(id);
+          registrations.delete(id);
+          await registry.deregister(svc).catch(() => undefined);
+        },
+      };
+    },
+  };
+  return broker;
+}

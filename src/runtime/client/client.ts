@@ -1,0 +1,78 @@
+import type { Node } from '../../registry/registry.ts';
+import type { Context } from '../context.ts';
+import type { Metadata } from '../metadata.ts';
+import type { Filter, Strategy } from '../selector/selector.ts';
+
+/** Options for one call; each falls back to the client's default. */
+export interface CallOptions {
+  /** Total milliseconds for the call, retries included (default 5000). */
+  timeout?: number;
+  /** Further attempts after a retryable failure (connection errors, 408, 5xx), each on another node if there is one. */
+  retries?: number;
+  /** Milliseconds to wait before attempt n (n >= 1); default 0 for the first retry, then 10 * 2^(n-1). */
+  backoff?: (attempt: number) => number;
+  /** Call this `host:port` directly, skipping the registry. */
+  address?: string;
+  /** Metadata sent with the call. */
+  metadata?: Metadata;
+  /** Only nodes of this version. */
+  version?: string;
+  filters?: Filter[];
+  strategy?: Strategy;
+  /** Content type of the request, and so of the response (default application/json). */
+  contentType?: string;
+  /** The request being served, whose deadline and metadata cascade to this call. */
+  parent?: Context;
+}
+
+/** A response with what came with it. */
+export interface CallResponse<T = unknown> {
+  body: T;
+  /** Metadata the handler sent back. */
+  metadata: Metadata;
+  /** The node that answered. */
+  node: Node;
+}
+
+/** One call as wrappers see it. */
+export interface CallRequest {
+  service: string;
+  endpoint: string;
+  body: unknown;
+  options: CallOptions;
+}
+
+/** Makes a call; what a CallWrapper wraps. */
+export type CallFunc = (request: CallRequest) => Promise<CallResponse>;
+
+/** Client middleware; the first listed is outermost. */
+export type CallWrapper = (next: CallFunc) => CallFunc;
+
+/** The client's side of a stream: send requests, end, and iterate the responses. */
+export interface ClientStream<Req = unknown, Rsp = unknown> extends AsyncIterable<Rsp> {
+  send(message: Req): void;
+  /** Says no more requests will be sent. */
+  end(): void;
+  /** Abandons the stream; the server's context is cancelled. */
+  close(): void;
+}
+
+/** Options for publish. */
+export interface PublishOptions {
+  metadata?: Metadata;
+  contentType?: string;
+  parent?: Context;
+}
+
+/** Calls services, opens streams and publishes messages. */
+export interface Client {
+  /** Calls an endpoint and resolves with the decoded response. */
+  call<T = unknown>(service: string, endpoint: string, request: unknown, options?: CallOptions): Promise<T>;
+  /** Like call, with the response's metadata and the node that answered. */
+  request<T = unknown>(service: string, endpoint: string, request: unknown, options?: CallOptions): Promise<CallResponse<T>>;
+  /** Opens a stream to an endpoint. */
+  stream<Req = unknown, Rsp = unknown>(service: string, endpoint: string, options?: CallOptions): Promise<ClientStream<Req, Rsp>>;
+  /** Publishes a message to a topic through the broker. */
+  publish(topic: string, message: unknown, options?: PublishOptions): Promise<void>;
+  close(): Promise<void>;
+}

@@ -1,0 +1,172 @@
+import type { Node, Registry } from '../../registry/registry.ts';
+import type { Broker } from '../broker/broker.ts';
+import { CodecTable, type Codec } from '../codec/index.ts';
+import { createMemoryRegistry } from '../../registry/memory.ts';
+import { createSelector } from '../selector/cache.ts';
+import { createTcpTransport } from '../transport/tcp/index.ts';
+import { MicroError, badRequest, isRetryable, parseError, timeout as timeoutError, toMicroError } from '../errors.ts';
+import { mergeMetadata, metadataFromHeader } from '../metadata.ts';
+import { filterVersion } from '../selector/filter.ts';
+import type { Selector } from '../selector/selector.ts';
+import type { Header, Transport } from '../transport/transport.ts';
+import type { CallFunc, CallOptions, CallRequest, CallResponse, CallWrapper, Client, ClientStream, PublishOptions } from './client.ts';
+
+const ID = 'micro.client';
+
+/** Options of the client. */
+export interface ClientOptions {
+  /** Default: a new memory registry (only useful with services in this process). */
+  registry?: Registry;
+  /** Default: tcp. */
+  transport?: Transport;
+  /** Default: the caching selector over the registry. */
+  selector?: Selector;
+  codecs?: CodecTable;
+  broker?: Broker;
+  /** The calling service's name, sent as Micro-From-Service. */
+  name?: string;
+  /** Defaults for every call. */
+  defaults?: CallOptions;
+  wrappers?: CallWrapper[];
+}
+
+const defaultBackoff = (attempt: number): number => (attempt <= 1 ? 0 : 10 * 2 ** (attempt - 1));
+
+/** True for failures that say the node itself is unwell, so the selector should avoid it. */
+const nodeFault = (err: MicroError): boolean => err.id === ID || err.code === 503 || err.code === 502;
+
+/** Creates the default client. */
+export function createClient(options: ClientOptions = {}): Client {
+  const registry = options.registry ?? createMemoryRegistry();
+  const transport = options.transport ?? createTcpTransport();
+  const selector = options.selector ?? createSelector({ registry });
+  const codecs = options.codecs ?? new CodecTable();
+  const defaults: CallOptions = { timeout: 5000, retries: 2, ...options.defaults };
+
+  const codecFor = (contentType: string | undefined): Codec => {
+    const c = codecs.get(contentType);
+    if (!c) throw badRequest(ID, `no codec for content type ${contentType ?? ''}; use one of ${codecs.types().join(', ')}`);
+    return c;
+  };
+
+  const header = (service: string, endpoint: string, codec: Codec, o: CallOptions): Header => {
+    const h: Header = { 'micro-service': service, 'micro-endpoint': endpoint, 'content-type': codec.contentType };
+    if (o.parent) {
+      const { 'micro-from-service': _from, ...inherited } = o.parent.metadata;
+      mergeMetadata(h, inherited);
+    }
+    mergeMetadata(h, o.metadata);
+    if (options.name) h['micro-from-service'] = options.name;
+    return h;
+  };
+
+  const pick = async (service: string, o: CallOptions): Promise<Node> => {
+    if (o.address) return { id: o.address, address: o.address, metadata: {} };
+    const filters = o.version ? [filterVersion(o.version), ...(o.filters ?? [])] : o.filters;
+    const next = await selector.select(service, { filters, strategy: o.strategy });
+    return next();
+  };
+
+  const budget = (o: CallOptions): number => {
+    let ms = o.timeout ?? 5000;
+    if (o.parent && Number.isFinite(o.parent.deadline)) ms = Math.min(ms, o.parent.deadline - Date.now());
+    return ms;
+  };
+
+  const invoke: CallFunc = async (req: CallRequest): Promise<CallResponse> => {
+    const o = req.options;
+    const codec = codecFor(o.contentType);
+    const ms = budget(o);
+    if (ms <= 0) throw timeoutError(ID, `no time left to call ${req.service} ${req.endpoint}: the caller's deadline has passed`);
+    const deadline = Date.now() + ms;
+    const message = { header: header(req.service, req.endpoint, codec, o), body: codec.encode(req.body) };
+    const retries = o.retries ?? 2;
+    let last: MicroError | undefined;
+    for (let attempt = 0; attempt <= retries; attempt++) {
+      if (attempt > 0) {
+        const wait = (o.backoff ?? defaultBackoff)(attempt);
+        if (wait > 0) await new Promise((r) => setTimeout(r, Math.min(wait, Math.max(0, deadline - Date.now()))));
+      }
+      const left = deadline - Date.now();
+      if (left <= 0) break;
+      message.header['micro-timeout'] = String(left);
+      let node: Node | undefined;
+      try {
+        node = await pick(req.service, o);
+        const reply = await transport.call(node.address, message, left);
+        if (!reply.error) {
+          selector.mark(req.service, node);
+          const replyCodec = codecs.get(reply.header['content-type']) ?? codec;
+          return { body: replyCodec.decode(reply.body), metadata: metadataFromHeader(reply.header), node };
+        }
+        last = parseError(Buffer.from(reply.body).toString('utf8'), ID);
+      } catch (err) {
+        last = toMicroError(err, ID);
+      }
+      if (node && nodeFault(last)) selector.mark(req.service, node, last);
+      if (!isRetryable(last) || last.code === 408 && last.id === ID) break;
+    }
+    if (!last || (Date.now() >= deadline && last.code !== 408)) {
+      last = timeoutError(ID, `call to ${req.service} ${req.endpoint} timed out after ${ms} ms${last ? `; last error: ${last.detail}` : ''}`);
+    }
+    throw last;
+  };
+
+  let call: CallFunc = invoke;
+  for (const w of [...(options.wrappers ?? [])].reverse()) call = w(call);
+
+  const client: Client = {
+    async call<T>(service: string, endpoint: string, request: unknown, o?: CallOptions): Promise<T> {
+      return (await call({ service, endpoint, body: request, options: o ? { ...defaults, ...o } : defaults })).body as T;
+    },
+    async request<T>(service: string, endpoint: string, request: unknown, o?: CallOptions): Promise<CallResponse<T>> {
+      return (await call({ service, endpoint, body: request, options: { ...defaults, ...o } })) as CallResponse<T>;
+    },
+    async stream<Req, Rsp>(service: string, endpoint: string, o: CallOptions = {}): Promise<ClientStream<Req, Rsp>> {
+      const opts = { ...defaults, ...o };
+      const codec = codecFor(opts.contentType);
+      const h = header(service, endpoint, codec, opts);
+      if (o.timeout !== undefined || opts.parent) h['micro-timeout'] = String(budget(opts));
+      let last: MicroError | undefined;
+      for (let attempt = 0; attempt <= (opts.retries ?? 2); attempt++) {
+        let node: Node | undefined;
+        try {
+          node = await pick(service, opts);
+          const pipe = await transport.stream(node.address, { header: h, body: Buffer.alloc(0) });
+          let timer: NodeJS.Timeout | undefined;
+          if (h['micro-timeout']) {
+            timer = setTimeout(() => pipe.fail(timeoutError(ID, `stream to ${service} ${endpoint} passed its deadline`)), Number(h['micro-timeout']));
+            void pipe.done.then(() => clearTimeout(timer));
+          }
+          return {
+            send: (m) => pipe.send(codec.encode(m)),
+            end: () => pipe.end(),
+            close: () => pipe.fail(new MicroError(ID, 499, 'stream closed by the caller', 'Client Closed Request')),
+            async *[Symbol.asyncIterator]() {
+              for await (const body of pipe) yield codec.decode(body) as Rsp;
+            },
+          };
+        } catch (err) {
+          last = toMicroError(err, ID);
+          if (node && nodeFault(last)) selector.mark(service, node, last);
+          if (!isRetryable(last)) break;
+        }
+      }
+      throw last ?? new MicroError(ID, 503, `cannot open a stream to ${service}`);
+    },
+    async publish(topic, message, o: PublishOptions = {}) {
+      if (!options.broker) throw new MicroError(ID, 500, 'this client has no broker to publish with');
+      const codec = codecFor(o.contentType);
+      const h: Header = { 'content-type': codec.contentType, 'micro-topic': topic };
+      if (o.parent) mergeMetadata(h, o.parent.metadata);
+      mergeMetadata(h, o.metadata);
+      if (options.name) h['micro-from-service'] = options.name;
+      await options.broker.publish(topic, { header: h, body: codec.encode(message) });
+    },
+    async close() {
+      selector.close();
+      await transport.close();
+    },
+  };
+  return client;
+}

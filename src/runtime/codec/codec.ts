@@ -1,0 +1,13 @@
+/** Encodes and decodes message bodies for one content type. */
+export interface Codec {
+  /** Short name: `json`, `msgpack`. */
+  readonly name: string;
+  /** The MIME type that selects this codec. */
+  readonly contentType: string;
+  encode(value: unknown): Uint8Array;
+  /** Decodes a body; an empty body decodes to an empty object. */
+  decode(bytes: Uint8Array): unknown;
+}
+
+/** The error code raised for a body that does not decode. */
+export const CodecErrors = { invalid: 'MICRO_ERR_CODEC_INVALID', unsupported: 'MICRO_ERR_CODEC_UNSUPPORTED' } as const;

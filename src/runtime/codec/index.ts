@@ -1,0 +1,42 @@
+import type { Codec } from './codec.ts';
+import { createJsonCodec } from './json.ts';
+import { createMsgpackCodec } from './msgpack.ts';
+
+export type { Codec } from './codec.ts';
+export { CodecErrors } from './codec.ts';
+
+/** The codecs by name. */
+export const codecs = { json: createJsonCodec, msgpack: createMsgpackCodec } as const;
+
+/** Looks codecs up by content type; parameters such as `; charset=utf-8` are ignored. */
+export class CodecTable {
+  readonly #byType = new Map<string, Codec>();
+  readonly default: Codec;
+
+  constructor(list: Codec[] = [createJsonCodec(), createMsgpackCodec()]) {
+    for (const c of list) this.#byType.set(c.contentType, c);
+    // Aliases other tools send.
+    const mp = this.#byType.get('application/msgpack');
+    if (mp) {
+      this.#byType.set('application/x-msgpack', mp);
+      this.#byType.set('application/vnd.msgpack', mp);
+    }
+    const first = list[0];
+    if (!first) throw new TypeError('at least one codec is required');
+    this.default = first;
+  }
+
+  /** The codec for a content type, the default when none is given, undefined when unsupported. */
+  get(contentType: string | undefined): Codec | undefined {
+    if (!contentType) return this.default;
+    const direct = this.#byType.get(contentType);
+    if (direct) return direct;
+    const semi = contentType.indexOf(';');
+    return this.#byType.get((semi < 0 ? contentType : contentType.slice(0, semi)).trim().toLowerCase());
+  }
+
+  /** The content types served. */
+  types(): string[] {
+    return [...this.#byType.keys()];
+  }
+}

@@ -1,0 +1,128 @@
+import type { Node, Registry, Service } from '../../registry/registry.ts';
+import { RegistryErrors } from '../../registry/registry.ts';
+import { notFound, serviceUnavailable } from '../errors.ts';
+import type { Next, SelectOptions, Selector } from './selector.ts';
+import { random } from './strategy.ts';
+
+/** Options of the caching selector. */
+export interface CacheSelectorOptions {
+  registry: Registry;
+  /** Strategy when a call names none; random by default. */
+  strategy?: SelectOptions['strategy'];
+  /** How long a cached view is trusted without a watch event, in ms (default 60 s). */
+  ttl?: number;
+  /** How long a failed node is avoided, in ms (default 2 s, doubling while it keeps failing, up to 30 s). */
+  penalty?: number;
+}
+
+interface Entry {
+  services: Service[];
+  fetched: number;
+  stop: () => void;
+  watching: boolean;
+}
+
+/** The default selector: a per-service cache fed by a registry watch, still served when the registry is down. */
+export function createSelector(options: CacheSelectorOptions): Selector {
+  const { registry } = options;
+  const ttl = options.ttl ?? 60_000;
+  const basePenalty = options.penalty ?? 2000;
+  const cache = new Map<string, Entry>();
+  const inflight = new Map<string, Promise<Service[]>>();
+  const failures = new Map<string, { until: number; count: number }>();
+
+  const watch = (service: string): (() => void) => {
+    const w = registry.watch({ service });
+    void (async () => {
+      try {
+        for await (const ev of w) {
+          const entry = cache.get(service);
+          if (!entry) continue;
+          const others = entry.services.filter((s) => s.version !== ev.service.version);
+          entry.services = ev.action === 'delete' ? others : [...others, ev.service];
+          entry.fetched = Date.now();
+        }
+      } catch {
+        // The watch broke: the view ages out after ttl and is fetched again.
+      }
+      const entry = cache.get(service);
+      if (entry) {
+        entry.fetched = 0;
+        entry.watching = false;
+      }
+    })();
+    return () => w.stop();
+  };
+
+  const fetch = (service: string): Promise<Service[]> => {
+    let p = inflight.get(service);
+    if (p) return p;
+    p = registry.getService(service).then(
+      (services) => {
+        inflight.delete(service);
+        const entry = cache.get(service);
+        if (entry) {
+          entry.services = services;
+          entry.fetched = Date.now();
+          if (!entry.watching) {
+            entry.stop = watch(service);
+            entry.watching = true;
+          }
+        } else cache.set(service, { services, fetched: Date.now(), stop: watch(service), watching: true });
+        return services;
+      },
+      (err: Error & { code?: string }) => {
+        inflight.delete(service);
+        const stale = cache.get(service);
+        if (err.code === RegistryErrors.notFound) {
+          if (stale) stale.services = [];
+          throw notFound('micro.client', `service ${service} not found: ${err.message}`);
+        }
+        // The registry is unreachable: keep serving what we knew, and ask again in a second.
+        if (stale && stale.services.length > 0) {
+          stale.fetched = Date.now() - ttl + 1000;
+          return stale.services;
+        }
+        throw serviceUnavailable('micro.client', `cannot look up ${service}: ${err.message}`);
+      },
+    );
+    inflight.set(service, p);
+    return p;
+  };
+
+  const usable = (nodes: Node[]): Node[] => {
+    const now = Date.now();
+    const ok = nodes.filter((n) => (failures.get(n.id)?.until ?? 0) <= now);
+    return ok.length > 0 ? ok : nodes; // all failing: try them anyway rather than fail outright
+  };
+
+  return {
+    async select(service, opts = {}): Promise<Next> {
+      const entry = cache.get(service);
+      let services = entry && entry.services.length > 0 && Date.now() - entry.fetched < ttl ? entry.services : await fetch(service);
+      for (const f of opts.filters ?? []) services = f(services);
+      services = services.map((s) => ({ ...s, nodes: usable(s.nodes) })).filter((s) => s.nodes.length > 0);
+      if (services.length === 0) {
+        throw serviceUnavailable('micro.client', `service ${service} has no node that matches the call's filters (registry: ${registry.name} at ${registry.address})`);
+      }
+      return (opts.strategy ?? options.strategy ?? random)(services);
+    },
+    mark(_service, node, error) {
+      if (!error) {
+        if (failures.size > 0) failures.delete(node.id);
+        return;
+      }
+      const prev = failures.get(node.id);
+      const count = (prev?.count ?? 0) + 1;
+      failures.set(node.id, { count, until: Date.now() + Math.min(basePenalty * 2 ** (count - 1), 30_000) });
+    },
+    reset(service) {
+      cache.get(service)?.stop();
+      cache.delete(service);
+    },
+    close() {
+      for (const e of cache.values()) e.stop();
+      cache.clear();
+    },
+  };
+}

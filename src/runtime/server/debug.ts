@@ -1,0 +1,36 @@
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+import type { EndpointEntry } from './handler.ts';
+
+/** Counters the server keeps for Debug.Stats. */
+export interface ServerCounters {
+  started: number;
+  requests: number;
+  errors: number;
+  inflight: number;
+}
+
+/** The built-in Debug handler every service answers: Health and Stats. */
+export function debugEndpoints(name: string, version: string, nodeId: string, counters: ServerCounters): EndpointEntry[] {
+  const loop = monitorEventLoopDelay({ resolution: 20 });
+  loop.enable();
+  const health = async () => ({ status: 'ok', service: name, version, node: nodeId });
+  const stats = async () => {
+    const mem = process.memoryUsage();
+    return {
+      service: name,
+      version,
+      node: nodeId,
+      started: Math.floor(counters.started / 1000),
+      uptime: Math.floor((Date.now() - counters.started) / 1000),
+      memory: mem.rss,
+      heapUsed: mem.heapUsed,
+      requests: counters.requests,
+      errors: counters.errors,
+      inflight: counters.inflight,
+      eventLoopDelayP99Ms: Math.round(loop.percentile(99) / 1e4) / 100,
+      cpu: process.cpuUsage(),
+    };
+  };
+  const entry = (n: string, fn: () => Promise<unknown>): EndpointEntry => ({ name: n, kind: 'unary', fn, options: {}, internal: true });
+  return [entry('Debug.Health', health), entry('Debug.Stats', stats)];
+}

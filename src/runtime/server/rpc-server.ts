@@ -1,0 +1,179 @@
+import { randomUUID } from 'node:crypto';
+import { networkInterfaces } from 'node:os';
+import type { Endpoint, Service } from '../../registry/registry.ts';
+import type { Subscription } from '../broker/broker.ts';
+import { RequestContext } from '../context.ts';
+import { metadataFromHeader } from '../metadata.ts';
+import { formatAddress, parseAddress } from '../transport/address.ts';
+import type { Listener } from '../transport/transport.ts';
+import { debugEndpoints, type ServerCounters } from './debug.ts';
+import { extractEndpoints, type EndpointEntry } from './handler.ts';
+import { Router } from './router.ts';
+import type { HandleOptions, Logger, Server, ServerOptions, ServerSubscribeOptions, SubscriberFunc } from './server.ts';
+
+interface SubscriberEntry {
+  topic: string;
+  fn: SubscriberFunc;
+  options: ServerSubscribeOptions;
+}
+
+const stderrLogger = (name: string): Logger => ({
+  info: (m) => process.stderr.write(`${new Date().toISOString()} ${name} ${m}\n`),
+  warn: (m) => process.stderr.write(`${new Date().toISOString()} ${name} warning: ${m}\n`),
+  error: (m) => process.stderr.write(`${new Date().toISOString()} ${name} error: ${m}\n`),
+});
+
+/** The address other machines can reach when bound to all interfaces. */
+function advertisable(bound: string): string {
+  const { host, port } = parseAddress(bound);
+  if (host !== '0.0.0.0' && host !== '::') return bound;
+  for (const list of Object.values(networkInterfaces())) {
+    for (const a of list ?? []) if (!a.internal && a.family === 'IPv4') return formatAddress(a.address, port);
+  }
+  return formatAddress('127.0.0.1', port);
+}
+
+function toEndpoint(e: EndpointEntry): Endpoint {
+  const metadata: Record<string, string> = { ...e.options.metadata };
+  if (e.kind !== 'unary') metadata.stream = e.kind;
+  return { name: e.name, request: e.options.request, response: e.options.response, metadata };
+}
+
+/** Creates the default server: the router on a transport listener, registration with a lease, subscribers on the broker. */
+export function createServer(options: ServerOptions): Server {
+  const name = options.name;
+  const version = options.version ?? 'latest';
+  const id = options.id ?? `${name}-${randomUUID()}`;
+  const logger = options.logger ?? stderrLogger(name);
+  const counters: ServerCounters = { started: Date.now(), requests: 0, errors: 0, inflight: 0 };
+  const router = new Router({ name, codecs: options.codecs, counters, wrappers: options.wrappers ?? [], outlet: options.outlet, logger });
+  for (const e of debugEndpoints(name, version, id, counters)) router.add(e);
+  const subscribers: SubscriberEntry[] = [];
+  const subscriptions: Subscription[] = [];
+  let listener: Listener | undefined;
+  let address = '';
+  let heartbeat: NodeJS.Timeout | undefined;
+  let registered = false;
+  const ttl = options.registerTtl ?? 30_000;
+  const interval = options.registerInterval ?? 10_000;
+
+  const record = (): Service => ({
+    name,
+    version,
+    metadata: { ...options.metadata },
+    endpoints: [
+      ...router.entries().filter((e) => !e.internal).map(toEndpoint),
+      ...subscribers.map((s) => ({
+        name: s.topic,
+        metadata: { subscriber: 'true', topic: s.topic, ...(s.options.queue ? { queue: s.options.queue } : {}) },
+      })),
+    ],
+    nodes: [
+      {
+        id,
+        address,
+        metadata: {
+          transport: options.transport.name,
+          broker: options.broker?.name ?? 'none',
+          registry: options.registry.name,
+          protocol: 'micro-frame/1',
+          'content-types': options.codecs.types().join(','),
+          pid: String(process.pid),
+        },
+      },
+    ],
+  });
+
+  const register = async (): Promise<void> => {
+    if (options.registerCheck) {
+      try {
+        await options.registerCheck();
+      } catch (err) {
+        if (registered) {
+          logger.warn(`register check failed, deregistering until it passes: ${(err as Error).message}`);
+          await options.registry.deregister(record()).catch(() => undefined);
+          registered = false;
+        }
+        return;
+      }
+    }
+    await options.registry.register(record(), { ttl });
+    registered = true;
+  };
+
+  const subscribeAll = async (): Promise<void> => {
+    const broker = options.broker;
+    if (subscribers.length === 0) return;
+    if (!broker) throw new Error(`${name} has subscribers but no broker`);
+    await broker.connect();
+    for (const s of subscribers) {
+      let call = async (message: unknown, ctx: RequestContext) => s.fn(message, ctx);
+      for (const w of [...(options.subscriberWrappers ?? [])].reverse()) call = w(call as never) as typeof call;
+      const sub = await broker.subscribe(
+        s.topic,
+        async (event) => {
+          const codec = options.codecs.get(event.message.header['content-type']) ?? options.codecs.default;
+          const ctx = new RequestContext(name, s.topic, metadataFromHeader(event.message.header), Number.POSITIVE_INFINITY, event.message.header['micro-from-service'] ?? '', options.outlet);
+          try {
+            await call(codec.decode(event.message.body), ctx);
+          } catch (err) {
+            logger.error(`subscriber for ${s.topic} failed: ${(err as Error).message}`);
+            throw err;
+          }
+        },
+        { queue: s.options.queue, autoAck: s.options.autoAck },
+      );
+      subscriptions.push(sub);
+    }
+  };
+
+  const server: Server = {
+    id,
+    name,
+    version,
+    get address() {
+      return address;
+    },
+    handle(a: string | object, b?: object | HandleOptions, c?: HandleOptions) {
+      const [handlerName, handler, opts] =
+        typeof a === 'string' ? [a, b as object, c] : [(a.constructor as { name: string }).name, a, b as HandleOptions | undefined];
+      if (!handler || typeof handler !== 'object') throw new TypeError(`handle(${handlerName}): the handler must be an object`);
+      for (const e of extractEndpoints(handlerName, handler, opts?.endpoints)) router.add(e);
+      return this;
+    },
+    subscribe(topic, fn, opts = {}) {
+      subscribers.push({ topic, fn, options: opts });
+      return this;
+    },
+    async start() {
+      if (listener) return;
+      listener = await options.transport.listen(options.address ?? '127.0.0.1:0', router, { tls: options.tls });
+      address = options.advertise ?? advertisable(listener.address);
+      try {
+        await subscribeAll();
+        await register();
+      } catch (err) {
+        await listener.close();
+        listener = undefined;
+        throw err;
+      }
+      heartbeat = setInterval(() => {
+        register().catch((err: Error) => logger.warn(`re-registering with ${options.registry.address} failed: ${err.message}`));
+      }, interval);
+      heartbeat.unref();
+    },
+    async stop() {
+      if (!listener) return;
+      clearInterval(heartbeat);
+      await options.registry.deregister(record()).catch((err: Error) => logger.warn(`deregistering failed: ${err.message}`));
+      for (const s of subscriptions.splice(0)) await s.unsubscribe().catch(() => undefined);
+      router.draining = true;
+      const until = Date.now() + (options.drainTimeout ?? 10_000);
+      while (counters.inflight > 0 && Date.now() < until) await new Promise((r) => setTimeout(r, 10));
+      await listener.close();
+      listener = undefined;
+    },
+    record,
+  };
+  return server;
+}

@@ -1,0 +1,89 @@
+import type { Registry, Service } from '../../registry/registry.ts';
+import type { Broker } from '../broker/broker.ts';
+import type { CodecTable } from '../codec/index.ts';
+import type { Context, ContextOutlet } from '../context.ts';
+import type { ListenOptions, Transport } from '../transport/transport.ts';
+import type { EndpointOptions, HandlerWrapper } from './handler.ts';
+
+/** A subscriber's function: the decoded message and a context with its metadata. */
+export type SubscriberFunc = (message: unknown, ctx: Context) => unknown;
+
+/** Server middleware around subscribers. */
+export type SubscriberWrapper = (next: (message: unknown, ctx: Context) => Promise<unknown>) => (message: unknown, ctx: Context) => Promise<unknown>;
+
+/** Where log lines go. */
+export interface Logger {
+  info(msg: string): void;
+  warn(msg: string): void;
+  error(msg: string): void;
+}
+
+/** Options of a server; everything but name has a default. */
+export interface ServerOptions {
+  name: string;
+  version?: string;
+  metadata?: Record<string, string>;
+  /** Node id; `<name>-<uuid>` by default. */
+  id?: string;
+  /** `host:port` to bind; 127.0.0.1:0 by default (loopback, any free port). */
+  address?: string;
+  /** `host:port` to advertise when it differs from the bound one. */
+  advertise?: string;
+  registry: Registry;
+  transport: Transport;
+  broker?: Broker;
+  codecs: CodecTable;
+  /** Lease length in ms (default 30 s). */
+  registerTtl?: number;
+  /** Re-registration interval in ms (default 10 s). */
+  registerInterval?: number;
+  /** Runs before each re-registration; a failure deregisters the node until it passes. */
+  registerCheck?: () => Promise<void>;
+  /** How long stop() waits for in-flight requests, in ms (default 10 s). */
+  drainTimeout?: number;
+  wrappers?: HandlerWrapper[];
+  subscriberWrappers?: SubscriberWrapper[];
+  tls?: ListenOptions['tls'];
+  /** Where handlers' ctx.call and ctx.publish go. */
+  outlet?: ContextOutlet;
+  logger?: Logger;
+}
+
+/** Options for handle(). */
+export interface HandleOptions {
+  /** Per-method options (schemas, stream kind, metadata) for plain methods. */
+  endpoints?: Record<string, EndpointOptions>;
+}
+
+/** Options for subscribe(). */
+export interface ServerSubscribeOptions {
+  queue?: string;
+  autoAck?: boolean;
+}
+
+/** Serves handlers and subscribers, and keeps the node registered while it runs. */
+export interface Server {
+  readonly id: string;
+  readonly name: string;
+  readonly version: string;
+  /** The advertised `host:port`, once started. */
+  readonly address: string;
+  /** Serves a handler object's methods as `Name.Method` endpoints. */
+  handle(name: string, handler: object, options?: HandleOptions): this;
+  /** Serves a class instance, named after its class. */
+  handle(handler: object, options?: HandleOptions): this;
+  /** Calls fn for each message on the topic. */
+  subscribe(topic: string, fn: SubscriberFunc, options?: ServerSubscribeOptions): this;
+  /** Listens, subscribes and registers. */
+  start(): Promise<void>;
+  /** Deregisters, refuses new calls, waits for in-flight ones, then closes. */
+  stop(): Promise<void>;
+  /** The registry record of this node. */
+  record(): Service;
+}
+
+/** Stable error codes of servers. */
+export const ServerErrors = {
+  notStarted: 'MICRO_ERR_SERVER_NOT_STARTED',
+  register: 'MICRO_ERR_SERVER_REGISTER',
+} as const;

@@ -1,0 +1,143 @@
+import type { Registry } from '../registry/registry.ts';
+import { createMemoryRegistry } from '../registry/memory.ts';
+import type { Broker } from './broker/broker.ts';
+import { createHttpBroker } from './broker/http.ts';
+import { createMemoryBroker } from './broker/memory.ts';
+import type { CallOptions, CallWrapper, Client } from './client/client.ts';
+import { createClient } from './client/rpc-client.ts';
+import { CodecTable, type Codec } from './codec/index.ts';
+import type { ContextOutlet } from './context.ts';
+import { createSelector } from './selector/cache.ts';
+import type { Selector, Strategy } from './selector/selector.ts';
+import type { HandlerWrapper } from './server/handler.ts';
+import { createServer } from './server/rpc-server.ts';
+import type { HandleOptions, Logger, Server, ServerSubscribeOptions, SubscriberFunc, SubscriberWrapper } from './server/server.ts';
+import type { ListenOptions, Transport } from './transport/transport.ts';
+import { createTcpTransport } from './transport/tcp/index.ts';
+
+/** Everything a service can be given; only name is required. */
+export interface ServiceOptions {
+  name: string;
+  version?: string;
+  metadata?: Record<string, string>;
+  /** `host:port` to bind (default 127.0.0.1:0). */
+  address?: string;
+  /** `host:port` to advertise, when it differs. */
+  advertise?: string;
+  /** Default: the in-process memory registry. */
+  registry?: Registry;
+  /** Default: tcp, the framed protocol with HTTP on the same port. */
+  transport?: Transport;
+  /** Default: http over the registry, or memory when the registry is the memory one. */
+  broker?: Broker;
+  selector?: Selector;
+  strategy?: Strategy;
+  codecs?: Codec[];
+  /** Defaults for every call this service's client makes. */
+  callDefaults?: CallOptions;
+  registerTtl?: number;
+  registerInterval?: number;
+  registerCheck?: () => Promise<void>;
+  drainTimeout?: number;
+  tls?: ListenOptions['tls'];
+  wrapHandler?: HandlerWrapper[];
+  wrapSubscriber?: SubscriberWrapper[];
+  wrapCall?: CallWrapper[];
+  /** Stop cleanly on SIGTERM and SIGINT while run() is running (default true). */
+  handleSignals?: boolean;
+  logger?: Logger;
+}
+
+/** A named service: a server for its handlers, a client for its calls, run until a signal. */
+export interface Service {
+  readonly name: string;
+  readonly server: Server;
+  readonly client: Client;
+  readonly registry: Registry;
+  readonly broker: Broker;
+  handle(name: string, handler: object, options?: HandleOptions): this;
+  handle(handler: object, options?: HandleOptions): this;
+  subscribe(topic: string, fn: SubscriberFunc, options?: ServerSubscribeOptions): this;
+  /** Starts serving; resolves once registered. */
+  start(): Promise<void>;
+  /** Deregisters, drains and closes. */
+  stop(): Promise<void>;
+  /** Starts, then stops on SIGTERM or SIGINT; resolves when stopped. */
+  run(): Promise<void>;
+}
+
+/** Creates a service; pass instances to choose the registry, transport and broker. */
+export function createService(options: ServiceOptions): Service {
+  const registry = options.registry ?? createMemoryRegistry();
+  const transport = options.transport ?? createTcpTransport();
+  const broker = options.broker ?? (registry.name === 'memory' ? createMemoryBroker() : createHttpBroker({ registry }));
+  const codecs = new CodecTable(options.codecs);
+  const selector = options.selector ?? createSelector({ registry, strategy: options.strategy });
+  const client = createClient({ registry, transport, selector, codecs, broker, name: options.name, defaults: options.callDefaults, wrappers: options.wrapCall });
+  const outlet: ContextOutlet = {
+    call: (service, endpoint, request, o) => client.call(service, endpoint, request, o as CallOptions),
+    publish: (topic, message, o) => client.publish(topic, message, o),
+  };
+  const server = createServer({
+    name: options.name,
+    version: options.version,
+    metadata: options.metadata,
+    address: options.address,
+    advertise: options.advertise,
+    registry,
+    transport,
+    broker,
+    codecs,
+    registerTtl: options.registerTtl,
+    registerInterval: options.registerInterval,
+    registerCheck: options.registerCheck,
+    drainTimeout: options.drainTimeout,
+    wrappers: options.wrapHandler,
+    subscriberWrappers: options.wrapSubscriber,
+    tls: options.tls,
+    outlet,
+    logger: options.logger,
+  });
+  let stopping: Promise<void> | undefined;
+
+  const service: Service = {
+    name: options.name,
+    server,
+    client,
+    registry,
+    broker,
+    handle(a: string | object, b?: object | HandleOptions, c?: HandleOptions) {
+      if (typeof a === 'string') server.handle(a, b as object, c);
+      else server.handle(a, b as HandleOptions | undefined);
+      return this;
+    },
+    subscribe(topic, fn, o) {
+      server.subscribe(topic, fn, o);
+      return this;
+    },
+    start: () => server.start(),
+    stop() {
+      stopping ??= (async () => {
+        await server.stop();
+        await broker.disconnect();
+        await client.close();
+      })();
+      return stopping;
+    },
+    async run() {
+      await server.start();
+      if (options.handleSignals === false) return;
+      await new Promise<void>((resolve) => {
+        const onSignal = (): void => {
+          process.off('SIGTERM', onSignal);
+          process.off('SIGINT', onSignal);
+          resolve();
+        };
+        process.on('SIGTERM', onSignal);
+        process.on('SIGINT', onSignal);
+      });
+      await service.stop();
+    },
+  };
+  return service;
+}

@@ -1,0 +1,97 @@
+import { Pool, errors as undiciErrors } from 'undici';
+import { WebSocket } from 'ws';
+import { MicroError, badGateway, parseError, serviceUnavailable, timeout as timeoutError } from '../errors.ts';
+import { listenTcp } from './tcp/listen.ts';
+import { QueuePipe } from './pipe.ts';
+import type { Header, Reply, Transport, TransportOptions } from './transport.ts';
+
+const ID = 'micro.client';
+
+/** Options of the HTTP transport. */
+export interface HttpTransportOptions extends TransportOptions {
+  /** Connections kept per peer node. */
+  connections?: number;
+}
+
+/** Calls over plain HTTP POST (and streams over WebSocket): slower than tcp, but what any HTTP client speaks. */
+export function createHttpTransport(options: HttpTransportOptions = {}): Transport {
+  const scheme = options.tls ? 'https' : 'http';
+  const pools = new Map<string, Pool>();
+  const pool = (address: string): Pool => {
+    let p = pools.get(address);
+    if (!p) {
+      p = new Pool(`${scheme}://${address}`, {
+        connections: options.connections ?? 100,
+        connectTimeout: options.dialTimeout ?? 5000,
+        connect: options.tls ? { ca: options.tls.ca, rejectUnauthorized: !options.tls.insecure } : undefined,
+      });
+      pools.set(address, p);
+    }
+    return p;
+  };
+
+  return {
+    name: 'http',
+    listen: listenTcp,
+    async call(address, request, timeout): Promise<Reply> {
+      const ms = timeout > 0 && Number.isFinite(timeout) ? timeout : undefined;
+      try {
+        const res = await pool(address).request({
+          method: 'POST',
+          path: '/',
+          headers: request.header,
+          body: request.body,
+          signal: ms ? AbortSignal.timeout(ms) : undefined,
+        });
+        const body = Buffer.from(await res.body.arrayBuffer());
+        const header: Header = {};
+        for (const [k, v] of Object.entries(res.headers)) if (typeof v === 'string') header[k] = v;
+        return res.statusCode === 200 ? { header, body } : { header, body, error: true };
+      } catch (err) {
+        throw mapError(err, address, ms);
+      }
+    },
+    async stream(address, open) {
+      const ws = new WebSocket(`${options.tls ? 'wss' : 'ws'}://${address}/`, {
+        headers: open.header,
+        ca: options.tls?.ca,
+        rejectUnauthorized: options.tls ? !options.tls.insecure : undefined,
+        handshakeTimeout: options.dialTimeout ?? 5000,
+      });
+      await new Promise<void>((resolve, reject) => {
+        ws.once('open', resolve);
+        ws.once('error', (err) => reject(serviceUnavailable(ID, `cannot open a stream to ${address}: ${err.message}`)));
+      });
+      const pipe = new QueuePipe({
+        send: (body) => ws.send(body, { binary: true }),
+        end: () => ws.send(Buffer.alloc(0), { binary: true }),
+        fail: (err) => ws.send(JSON.stringify(err), { binary: false }),
+        release: () => ws.close(1000),
+      });
+      ws.on('message', (data: Buffer, isBinary) => {
+        if (!isBinary) pipe.remoteFail(parseError(data.toString('utf8'), ID));
+        else if (data.length === 0) pipe.remoteEnd();
+        else pipe.deliver(data);
+      });
+      ws.on('close', () => pipe.remoteFail(badGateway(ID, `stream to ${address} closed early`)));
+      ws.on('error', () => ws.terminate());
+      return pipe;
+    },
+    async close() {
+      await Promise.all([...pools.values()].map((p) => p.close()));
+      pools.clear();
+    },
+  };
+}
+
+function mapError(err: unknown, address: string, ms: number | undefined): MicroError {
+  if (err instanceof MicroError) return err;
+  const e = err as Error & { code?: string; cause?: { code?: string } };
+  if (e.name === 'TimeoutError' || e.name === 'AbortError') return timeoutError(ID, `call to ${address} timed out after ${ms ?? 0} ms`);
+  if (e instanceof undiciErrors.ConnectTimeoutError) return serviceUnavailable(ID, `cannot connect to ${address}: timed out`);
+  const code = e.code ?? e.cause?.code;
+  if (code === 'ECONNREFUSED' || code === 'ENOTFOUND' || code === 'EHOSTUNREACH') {
+    return serviceUnavailable(ID, `cannot connect to ${address}: ${code}`);
+  }
+  return badGateway(ID, `call to ${address} failed: ${e.message}`);
+}

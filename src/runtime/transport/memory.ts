@@ -1,0 +1,69 @@
+import { serviceUnavailable, timeout as timeoutError } from '../errors.ts';
+import { QueuePipe } from './pipe.ts';
+import type { Listener, Reply, Transport, TransportHandler } from './transport.ts';
+
+/** Options of the in-process transport. */
+export interface MemoryTransportOptions {
+  /** Transports made with the same network reach one another; by default each has its own. */
+  network?: Map<string, TransportHandler>;
+}
+
+const ID = 'micro.client';
+
+/** Calls within one process, with no sockets: for unit tests. Bodies are copied as on a wire. */
+export function createMemoryTransport(options: MemoryTransportOptions = {}): Transport {
+  const network = options.network ?? new Map<string, TransportHandler>();
+  let next = 1;
+  const find = (address: string): TransportHandler => {
+    const h = network.get(address);
+    if (!h) throw serviceUnavailable(ID, `cannot connect to ${address}: nothing listens there`);
+    return h;
+  };
+  return {
+    name: 'memory',
+    async listen(address, handler): Promise<Listener> {
+      const bound = address.endsWith(':0') ? `${address.slice(0, -2)}:${next++}` : address;
+      if (network.has(bound)) throw new Error(`address in use: ${bound}`);
+      network.set(bound, handler);
+      return { address: bound, close: async () => void network.delete(bound) };
+    },
+    async call(address, request, timeout): Promise<Reply> {
+      const h = find(address);
+      const info = { remote: 'memory', protocol: 'memory' } as { remote: string; protocol: string; onCancel?: () => void };
+      const reply = h.call({ header: { ...request.header }, body: Buffer.from(request.body) }, info);
+      if (!(timeout > 0 && Number.isFinite(timeout))) return reply;
+      let timer: NodeJS.Timeout | undefined;
+      const expired = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => {
+          info.onCancel?.();
+          reject(timeoutError(ID, `call to ${address} timed out after ${timeout} ms`));
+        }, timeout);
+      });
+      try {
+        return await Promise.race([reply, expired]);
+      } finally {
+        clearTimeout(timer);
+      }
+    },
+    async stream(address, open) {
+      const h = find(address);
+      // Two pipes joined back to back: what one sends the other receives.
+      let serverSide!: QueuePipe;
+      const clientSide: QueuePipe = new QueuePipe({
+        send: (b) => queueMicrotask(() => serverSide.deliver(Buffer.from(b))),
+        end: () => queueMicrotask(() => serverSide.remoteEnd()),
+        fail: (e) => queueMicrotask(() => serverSide.remoteFail(e)),
+        release: () => undefined,
+      });
+      serverSide = new QueuePipe({
+        send: (b) => queueMicrotask(() => clientSide.deliver(Buffer.from(b))),
+        end: () => queueMicrotask(() => clientSide.remoteEnd()),
+        fail: (e) => queueMicrotask(() => clientSide.remoteFail(e)),
+        release: () => undefined,
+      });
+      h.stream({ header: { ...open.header }, body: Buffer.from(open.body) }, serverSide, { remote: 'memory', protocol: 'memory' });
+      return clientSide;
+    },
+    async close() {},
+  };
+}

@@ -1,0 +1,60 @@
+import { createServer as createNetServer, type Server as NetServer, type Socket } from 'node:net';
+import { createServer as createTlsServer } from 'node:tls';
+import { formatAddress, parseAddress } from '../address.ts';
+import { PREFACE } from '../frame.ts';
+import type { Listener, ListenOptions, TransportHandler } from '../transport.ts';
+import { createHttpSide } from './http-server.ts';
+import { serveFramed } from './server-connection.ts';
+
+/** Listens on one port for both the framed protocol and HTTP, telling them apart by the first byte. */
+export async function listenTcp(address: string, handler: TransportHandler, options: ListenOptions = {}): Promise<Listener> {
+  const { host, port } = parseAddress(address);
+  const http = createHttpSide(handler);
+  const sockets = new Set<Socket>();
+
+  const sniff = (socket: Socket): void => {
+    sockets.add(socket);
+    socket.once('close', () => sockets.delete(socket));
+    socket.on('error', () => socket.destroy());
+    let head: Buffer = Buffer.alloc(0);
+    const onData = (chunk: Buffer): void => {
+      head = head.length === 0 ? chunk : Buffer.concat([head, chunk]);
+      if (head[0] !== 0x00) {
+        socket.off('data', onData);
+        socket.pause();
+        socket.unshift(head);
+        http.emit('connection', socket);
+        socket.resume();
+        return;
+      }
+      if (head.length < PREFACE.length) return;
+      socket.off('data', onData);
+      if (!head.subarray(0, PREFACE.length).equals(PREFACE)) {
+        socket.destroy();
+        return;
+      }
+      serveFramed(socket, handler, head.subarray(PREFACE.length));
+    };
+    socket.on('data', onData);
+  };
+
+  const server: NetServer = options.tls ? createTlsServer(options.tls, sniff) : createNetServer(sniff);
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const bound = server.address();
+  const actual = typeof bound === 'object' && bound ? formatAddress(bound.address, bound.port) : address;
+  return {
+    address: actual,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        http.closeAllConnections();
+        for (const s of sockets) s.destroy();
+      }),
+  };
+}

@@ -1,0 +1,97 @@
+import type { MicroError } from '../errors.ts';
+
+/** Header names are lower case; values are strings. */
+export type Header = Record<string, string>;
+
+/** What crosses the wire: a header map and an encoded body. */
+export interface Message {
+  header: Header;
+  body: Uint8Array;
+}
+
+/** The answer to a call; when `error` is set the body holds the error JSON. */
+export interface Reply extends Message {
+  error?: boolean;
+}
+
+/** What a server knows about one incoming call or stream. */
+export interface CallInfo {
+  /** `host:port` of the caller, or a transport-specific name. */
+  remote: string;
+  /** `tcp`, `http`, `ws` or `memory`. */
+  protocol: string;
+  /** Set by the server; the transport calls it when the caller cancels or disconnects. */
+  onCancel?: () => void;
+}
+
+/** One side of a stream: read the peer's messages, send yours, end or fail it. */
+export interface Pipe extends AsyncIterable<Uint8Array> {
+  /** Sends one encoded message. */
+  send(body: Uint8Array): void;
+  /** Says this side will send no more. */
+  end(): void;
+  /** Ends the stream with an error the peer will throw. */
+  fail(err: MicroError): void;
+  /** Settles when both sides are done or the stream failed; never rejects. */
+  readonly done: Promise<void>;
+}
+
+/** What a transport delivers to the server above it. */
+export interface TransportHandler {
+  call(request: Message, info: CallInfo): Promise<Reply>;
+  stream(open: Message, pipe: Pipe, info: CallInfo): void;
+}
+
+/** A bound server socket. */
+export interface Listener {
+  /** `host:port` actually bound. */
+  readonly address: string;
+  /** Stops accepting and closes open connections. */
+  close(): Promise<void>;
+}
+
+/** Options for listening. */
+export interface ListenOptions {
+  /** TLS key and certificate (PEM); with them the port speaks TLS for both protocols. */
+  tls?: { key: string | Buffer; cert: string | Buffer; ca?: string | Buffer };
+}
+
+/** Moves messages between processes: calls, streams, and a listener for both. */
+export interface Transport {
+  /** The implementation's name, as used in the transports table. */
+  readonly name: string;
+  listen(address: string, handler: TransportHandler, options?: ListenOptions): Promise<Listener>;
+  /** Sends a request and resolves with the reply; rejects with a MicroError (408, 502, 503). */
+  call(address: string, request: Message, timeout: number): Promise<Reply>;
+  /** Opens a stream to the address. */
+  stream(address: string, open: Message): Promise<Pipe>;
+  /** Closes client connections. */
+  close(): Promise<void>;
+}
+
+/** Options every transport factory takes. */
+export interface TransportOptions {
+  /** Milliseconds to wait for a connection. */
+  dialTimeout?: number;
+  /** TLS for dialing: trust these CAs; `insecure` skips verification (tests only). */
+  tls?: { ca?: string | Buffer; insecure?: boolean };
+}
+
+/** Header names the protocol itself uses. */
+export const Headers = {
+  service: 'micro-service',
+  endpoint: 'micro-endpoint',
+  id: 'micro-id',
+  timeout: 'micro-timeout',
+  from: 'micro-from-service',
+  contentType: 'content-type',
+  error: 'micro-error',
+  topic: 'micro-topic',
+} as const;
+
+/** Stable error codes of the transport layer. */
+export const TransportErrors = {
+  connect: 'MICRO_ERR_TRANSPORT_CONNECT',
+  lost: 'MICRO_ERR_TRANSPORT_LOST',
+  protocol: 'MICRO_ERR_TRANSPORT_PROTOCOL',
+} as const;
