@@ -1,4 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
 import Bonjour from 'bonjour-service';
 import { Channel } from './channel.ts';
 import type {
@@ -28,16 +29,12 @@ type BonjourService = Bonjour.Service;
 type DnsRecord = ReturnType<BonjourService['records']>[number];
 type Callback = (err?: Error | null) => void;
 
-interface Answer {
-  name: string;
-  type: string;
-  ttl: number;
-  data: unknown;
-}
+type Answer = { name: string; type: string; ttl: number; data: unknown };
+type Packet = { answers: Answer[]; additionals?: Answer[] };
 
 interface Mdns {
-  on(event: 'response', listener: (packet: { answers: Answer[]; additionals?: Answer[] }) => void): void;
-  on(event: 'error' | 'warning', listener: (err: Error) => void): void;
+  on(event: 'response', listener: (packet: Packet) => void): void;
+  on(event: 'error' | 'warning', listener: Callback): void;
   query(questions: { name: string; type: string }[], cb: Callback): void;
   respond(records: DnsRecord[], cb: Callback): void;
 }
@@ -46,6 +43,7 @@ interface Mdns {
 interface Responder {
   mdns: Mdns;
   register(records: DnsRecord[]): void;
+  unregister(records: DnsRecord[]): void;
 }
 
 interface Entry {
@@ -72,7 +70,8 @@ export function createMdnsRegistry(options: MdnsRegistryOptions = {}): Registry 
   const domain = options.domain ?? 'micro';
   const timeout = options.timeout ?? 300;
   const sweepEvery = options.sweepInterval ?? 100;
-  if (!/^[A-Za-z0-9-]{1,15}$/.test(domain)) throw new TypeError(`mDNS domain must be 1 to 15 letters, digits or hyphens: ${domain}`);
+  if (!/^[A-Za-z0-9-]{1,15}$/.test(domain))
+    throw new TypeError(`mDNS domain must be 1 to 15 letters, digits or hyphens: ${domain}`);
   const typeName = `_${domain.toLowerCase()}._tcp.local`;
   const rid = randomBytes(4).toString('hex');
   const startedAt = Date.now();
@@ -80,7 +79,6 @@ export function createMdnsRegistry(options: MdnsRegistryOptions = {}): Registry 
   const entries = new Map<string, Entry>();
   const published = new Map<string, BonjourService>();
   const watchers = new Set<{ filter: string | undefined; channel: Channel<WatchEvent> }>();
-  const wakers = new Set<() => void>();
   let lastError: string | undefined;
   let closed = false;
   const note: Callback = (err) => {
@@ -98,8 +96,9 @@ export function createMdnsRegistry(options: MdnsRegistryOptions = {}): Registry 
     for (const rr of [...packet.answers, ...(packet.additionals ?? [])]) {
       const fqdn = (rr.type === 'PTR' ? String(rr.data) : rr.name).toLowerCase();
       if (!fqdn.endsWith(`.${typeName}`)) continue;
+      const known = entries.get(fqdn);
       if (rr.ttl === 0 && (rr.type === 'PTR' || rr.type === 'TXT')) {
-        if (entries.has(fqdn) && !entries.get(fqdn)?.own) apply([[fqdn, undefined]]);
+        if (known && !known.own) apply([[fqdn, undefined]]);
       } else if (rr.type === 'TXT' && rr.ttl > 0) see(fqdn, rr.data, now);
     }
   });
@@ -116,7 +115,8 @@ export function createMdnsRegistry(options: MdnsRegistryOptions = {}): Registry 
       Object.assign(prev, { ttl: decoded.ttl, lastSeen: now, queried: false });
       return;
     }
-    apply([[key, { service: decoded.service, ttl: decoded.ttl, lastSeen: now, own: false, queried: false }]]);
+    const { service, ttl } = decoded;
+    apply([[key, { service, ttl, lastSeen: now, own: false, queried: false }]]);
   };
 
   const versionKey = (s: Service): string => `${s.name}\n${s.version}`;
@@ -137,7 +137,8 @@ export function createMdnsRegistry(options: MdnsRegistryOptions = {}): Registry 
 
   const emit = (action: WatchEvent['action'], service: Service): void => {
     for (const w of watchers) {
-      if (w.filter === undefined || w.filter === service.name) w.channel.push({ action, service: copyService(service) });
+      if (w.filter === undefined || w.filter === service.name)
+        w.channel.push({ action, service: copyService(service) });
     }
   };
 
@@ -161,19 +162,18 @@ export function createMdnsRegistry(options: MdnsRegistryOptions = {}): Registry 
       else if (was && !now) emit('delete', was);
       else if (was && now && JSON.stringify(was) !== JSON.stringify(now)) emit('update', now);
     }
-    for (const wake of wakers) wake();
   };
 
   /** Publishes or renews one node; a renewal re-announces so peers refresh their last-seen time. */
-  const publish = (key: string, instance: string, port: number, txt: Record<string, string>): void => {
+  const publish = (key: string, name: string, port: number, txt: Record<string, string>): void => {
     const current = published.get(key);
     if (!current) {
-      published.set(key, bonjour.publish({ name: instance, type: domain, port, txt, probe: false }));
+      published.set(key, bonjour.publish({ name, type: domain, port, txt, probe: false }));
       return;
     }
     if (JSON.stringify(current.txt) !== JSON.stringify(txt)) {
       // The responder keeps the old TXT record by name; replace it so queries get the new one.
-      (responder as unknown as { unregister(r: DnsRecord[]): void }).unregister(current.records().filter((r) => r.type === 'TXT'));
+      responder.unregister(current.records().filter((r) => r.type === 'TXT'));
       current.txt = txt;
       responder.register(current.records());
     }
@@ -188,7 +188,7 @@ export function createMdnsRegistry(options: MdnsRegistryOptions = {}): Registry 
     const stop = service.stop as (cb: () => void) => void;
     const sent = new Promise<void>((resolve) => stop(() => resolve()));
     // bonjour drops every record sharing a name (the type's PTR) on stop; put the others back.
-    
+    for (const other of published.values()) responder.register(other.records());
     await sent;
   };
 
@@ -209,35 +209,20 @@ export function createMdnsRegistry(options: MdnsRegistryOptions = {}): Registry 
       }
     }
     if (expired.length > 0) apply(expired);
-    if (ask.length > 0) mdns.query(ask.map((name) => ({ name, type: 'TXT' })), note);
+    if (ask.length > 0) mdns.query(ask.map(txtQuestion), note);
   };
   const timer = setInterval(sweep, sweepEvery);
   timer.unref();
 
-  /** Resolves once `check` passes after a change, or after `ms`. */
-  const until = (check: () => boolean, ms: number): Promise<void> =>
-    new Promise((resolve) => {
-      if (check() || ms <= 0) return resolve();
-      const done = (): void => {
-        clearTimeout(t);
-        wakers.delete(wake);
-        resolve();
-      };
-      const wake = (): void => {
-        if (check()) done();
-      };
-      const t = setTimeout(done, ms);
-      wakers.add(wake);
-    });
-
   const versionsOf = (name?: string): Service[] => {
     const keys = new Set<string>();
-    for (const e of entries.values()) if (name === undefined || e.service.name === name) keys.add(versionKey(e.service));
+    for (const e of entries.values())
+      if (name === undefined || e.service.name === name) keys.add(versionKey(e.service));
     return [...keys].flatMap((k) => snapshot(k) ?? []);
   };
 
   const open = (): void => {
-    if (closed) throw new RegistryError(RegistryErrors.unavailable, `the mDNS registry on ${iface} is closed`);
+    if (closed) throw new RegistryError(RegistryErrors.unavailable, `mDNS on ${iface} is closed`);
   };
 
   return {
@@ -251,7 +236,8 @@ export function createMdnsRegistry(options: MdnsRegistryOptions = {}): Registry 
       const nodes = service.nodes.map((node) => {
         const one = copyService({ ...service, nodes: [node] });
         const txt = encodeTxt(one, ttl, rid);
-        const size = Object.entries(txt).reduce((n, [k, v]) => n + Buffer.byteLength(`${k}=${v}`) + 1, 0);
+        let size = 0;
+        for (const [k, v] of Object.entries(txt)) size += Buffer.byteLength(`${k}=${v}`) + 1;
         if (size > TXT_TOTAL_MAX) {
           throw new RegistryError(
             RegistryErrors.invalid,
@@ -265,7 +251,8 @@ export function createMdnsRegistry(options: MdnsRegistryOptions = {}): Registry 
         const key = `${instance}.${typeName}`.toLowerCase();
         publish(key, instance, portOf(one.nodes[0]?.address ?? ''), txt);
         const prev = entries.get(key);
-        if (prev?.own && JSON.stringify(prev.service) === JSON.stringify(one)) Object.assign(prev, { ttl, lastSeen: now });
+        if (prev?.own && JSON.stringify(prev.service) === JSON.stringify(one))
+          Object.assign(prev, { ttl, lastSeen: now });
         else changes.push([key, { service: one, ttl, lastSeen: now, own: true, queried: false }]);
       }
       if (changes.length > 0) apply(changes);
@@ -283,10 +270,9 @@ export function createMdnsRegistry(options: MdnsRegistryOptions = {}): Registry 
     },
     async getService(name: string) {
       open();
-      if (versionsOf(name).length === 0) {
-        browse();
-        await until(() => versionsOf(name).length > 0, timeout);
-      }
+      const deadline = Date.now() + timeout;
+      if (versionsOf(name).length === 0) browse();
+      while (versionsOf(name).length === 0 && Date.now() < deadline) await sleep(10);
       const found = versionsOf(name);
       if (found.length > 0) return found;
       const hint = lastError ? ` (last network error: ${lastError})` : '';
@@ -298,7 +284,7 @@ export function createMdnsRegistry(options: MdnsRegistryOptions = {}): Registry 
     async listServices() {
       open();
       // A new registry learns existing nodes from the answers to its first query.
-      await until(() => false, startedAt + timeout - Date.now());
+      await sleep(Math.max(0, startedAt + timeout - Date.now()));
       return versionsOf();
     },
     watch(wopts: WatchOptions = {}): Watcher {
@@ -306,7 +292,10 @@ export function createMdnsRegistry(options: MdnsRegistryOptions = {}): Registry 
       entry.channel = new Channel<WatchEvent>(() => watchers.delete(entry));
       watchers.add(entry);
       const channel = entry.channel;
-      return { stop: () => channel.close(), [Symbol.asyncIterator]: () => channel[Symbol.asyncIterator]() };
+      return {
+        stop: () => channel.close(),
+        [Symbol.asyncIterator]: () => channel[Symbol.asyncIterator](),
+      };
     },
     async close() {
       if (closed) return;
@@ -320,7 +309,8 @@ export function createMdnsRegistry(options: MdnsRegistryOptions = {}): Registry 
 
 /** A DNS label unique to the node: readable prefix, hashed identity (labels stop at 63 bytes). */
 function instanceName(service: Service, node: Node): string {
-  const hash = createHash('sha256').update(`${service.name}\n${service.version}\n${node.id}`).digest('hex').slice(0, 16);
+  const id = `${service.name}\n${service.version}\n${node.id}`;
+  const hash = createHash('sha256').update(id).digest('hex').slice(0, 16);
   return `${service.name.replace(/[^A-Za-z0-9-]/g, '-').slice(0, 40)}-${hash}`;
 }
 
@@ -348,7 +338,9 @@ function encodeTxt(s: Service, ttl: number, rid: string): Record<string, string>
   const txt: Record<string, string> = {};
   for (const [key, value] of fields) {
     if (Buffer.byteLength(`${key}=${value}`) <= TXT_STRING_MAX) txt[key] = value;
-    else chunk(value, TXT_STRING_MAX - key.length - 6).forEach((part, i) => (txt[`${key}.${i}`] = part));
+    else
+      for (const [i, part] of chunk(value, TXT_STRING_MAX - key.length - 6).entries())
+        txt[`${key}.${i}`] = part;
   }
   return txt;
 }
@@ -377,32 +369,40 @@ function decodeTxt(data: unknown): { rid: string; ttl: number; service: Service 
   if (!Array.isArray(data)) return undefined;
   const pairs = new Map<string, string>();
   for (const item of data as unknown[]) {
-    if (!Buffer.isBuffer(item)) continue;
-    const text = item.toString('utf8');
+    const text = Buffer.isBuffer(item) ? item.toString('utf8') : '';
     const eq = text.indexOf('=');
     if (eq > 0) pairs.set(text.slice(0, eq), text.slice(eq + 1));
   }
-  const field = (key: string): string | undefined => {
-    const whole = pairs.get(key);
-    if (whole !== undefined || !pairs.has(`${key}.0`)) return whole;
-    let value = '';
-    for (let i = 0, part = pairs.get(`${key}.0`); part !== undefined; part = pairs.get(`${key}.${++i}`)) value += part;
+  const field = (key: string): string => {
+    const parts: string[] = [];
+    while (pairs.has(`${key}.${parts.length}`))
+      parts.push(pairs.get(`${key}.${parts.length}`) ?? '');
+    const value = pairs.get(key) ?? (parts.length > 0 ? parts.join('') : undefined);
+    if (value === undefined) throw new TypeError(`TXT has no ${key}`);
     return value;
   };
-  const json = (key: string): unknown => JSON.parse(field(key) ?? 'null');
-  const isMap = (v: unknown): v is Record<string, string> =>
-    typeof v === 'object' && v !== null && !Array.isArray(v) && Object.values(v).every((x) => typeof x === 'string');
+  const map = (v: unknown): Record<string, string> => {
+    if (typeof v !== 'object' || v === null || Array.isArray(v)) throw new TypeError('not a map');
+    if (!Object.values(v).every((x) => typeof x === 'string')) throw new TypeError('not strings');
+    return v as Record<string, string>;
+  };
   try {
-    const [rid, ttl, name, version, id, address] = ['rid', 'ttl', 'name', 'version', 'id', 'address'].map(field);
-    const [metadata, nodeMetadata, endpoints] = [json('metadata'), json('node'), json('endpoints')];
-    if (rid === undefined || name === undefined || version === undefined || id === undefined || address === undefined) return undefined;
-    if (!isMap(metadata) || !isMap(nodeMetadata) || !Array.isArray(endpoints)) return undefined;
-    const service: Service = { name, version, metadata, endpoints: endpoints as Service['endpoints'], nodes: [{ id, address, metadata: nodeMetadata }] };
+    const json = (key: string): unknown => JSON.parse(field(key));
+    const endpoints = json('endpoints') as Service['endpoints'];
+    if (!Array.isArray(endpoints) || endpoints.some((e) => typeof e?.name !== 'string')) return;
+    endpoints.forEach((e) => map(e.metadata));
+    const node = { id: field('id'), address: field('address'), metadata: map(json('node')) };
+    const [name, version, metadata] = [field('name'), field('version'), map(json('metadata'))];
+    const service: Service = { name, version, metadata, endpoints, nodes: [node] };
     validateService(service);
-    if (!service.endpoints.every((e) => typeof e?.name === 'string' && isMap(e.metadata))) return undefined;
-    const lease = Number(ttl);
-    return { rid, ttl: Number.isFinite(lease) && lease > 0 ? lease : 0, service: copyService(service) };
+    const ttl = Number(field('ttl'));
+    return { rid: field('rid'), ttl: ttl > 0 ? ttl : 0, service: copyService(service) };
   } catch {
     return undefined;
   }
+}
+
+/** A question asking a node's publisher for its TXT record. */
+function txtQuestion(name: string): { name: string; type: string } {
+  return { name, type: 'TXT' };
 }

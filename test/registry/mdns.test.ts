@@ -47,12 +47,16 @@ function outsideNamespace(): void {
       const env: NodeJS.ProcessEnv = { ...process.env, [NETNS_ENV]: name };
       delete env.NODE_TEST_CONTEXT;
       const file = fileURLToPath(import.meta.url);
-      const child = spawn(IP, ['netns', 'exec', name, process.execPath, '--test', '--test-reporter=spec', file], {
-        env,
-        stdio: ['ignore', 'pipe', 'pipe'],
-        timeout: 120_000,
-        killSignal: 'SIGKILL',
-      });
+      const child = spawn(
+        IP,
+        ['netns', 'exec', name, process.execPath, '--test', '--test-reporter=spec', file],
+        {
+          env,
+          stdio: ['ignore', 'pipe', 'pipe'],
+          timeout: 120_000,
+          killSignal: 'SIGKILL',
+        },
+      );
       let output = '';
       const relay = (chunk: Buffer): void => {
         output += chunk.toString();
@@ -61,21 +65,33 @@ function outsideNamespace(): void {
       child.stdout.on('data', relay);
       child.stderr.on('data', relay);
       const [code, signal] = (await once(child, 'close')) as [number | null, NodeJS.Signals | null];
-      for (const line of output.split('\n')) if (line.includes('# measured')) t.diagnostic(line.replace(/^.*# measured/, 'measured'));
-      assert.equal(code, 0, `the mDNS tests failed inside ${name} (exit ${code}, signal ${signal}); their output is above`);
+      for (const line of output.split('\n'))
+        if (line.includes('# measured')) t.diagnostic(line.replace(/^.*# measured/, 'measured'));
+      assert.equal(
+        code,
+        0,
+        `the mDNS tests failed inside ${name} (exit ${code}, signal ${signal}); their output is above`,
+      );
     });
   });
 }
 
 /** Runs the mDNS cases, after checking this process really is inside the namespace. */
 function insideNamespace(expected: string): void {
-  const here = spawnSync(IP, ['netns', 'identify', String(process.pid)], { encoding: 'utf8' }).stdout?.trim();
+  const here = spawnSync(IP, ['netns', 'identify', String(process.pid)], {
+    encoding: 'utf8',
+  }).stdout?.trim();
   const interfaces = Object.keys(networkInterfaces());
   if (here !== expected || interfaces.join() !== 'lo') {
-    throw new Error(`refusing to multicast: expected network namespace ${expected} with only lo, found "${here}" with ${interfaces.join(', ')}`);
+    throw new Error(
+      `refusing to multicast: expected network namespace ${expected} with only lo, found "${here}" with ${interfaces.join(', ')}`,
+    );
   }
 
-  runRegistryCases('mdns', () => createMdnsRegistry({ timeout: 300, sweepInterval: 50 }), { shared: true, settle: 1500 });
+  runRegistryCases('mdns', () => createMdnsRegistry({ timeout: 300, sweepInterval: 50 }), {
+    shared: true,
+    settle: 1500,
+  });
 
   describe('mdns registry between peers', () => {
     const made: Registry[] = [];
@@ -101,16 +117,26 @@ function insideNamespace(expected: string): void {
       const b = make();
       const name = unique('big');
       const properties = Object.fromEntries(
-        Array.from({ length: 60 }, (_, i) => [`field${i}`, { type: 'string', description: `field ${i}, café ☕ 𝄞` }]),
+        Array.from({ length: 60 }, (_, i) => [
+          `field${i}`,
+          { type: 'string', description: `field ${i}, café ☕ 𝄞` },
+        ]),
       );
       const s: Service = {
         ...svc(name),
         metadata: { note: 'é'.repeat(300), 'a=b': 'c=d' },
         endpoints: [
-          { name: 'Big.Call', request: { type: 'object', properties }, response: { type: 'object', properties }, metadata: { stream: 'server' } },
+          {
+            name: 'Big.Call',
+            request: { type: 'object', properties },
+            response: { type: 'object', properties },
+            metadata: { stream: 'server' },
+          },
           { name: 'Big.Empty', metadata: {} },
         ],
-        nodes: [{ id: 'n1', address: '[::1]:9100', metadata: { zone: 'ü'.repeat(200), empty: '' } }],
+        nodes: [
+          { id: 'n1', address: '[::1]:9100', metadata: { zone: 'ü'.repeat(200), empty: '' } },
+        ],
       };
       assert.ok(JSON.stringify(s.endpoints).length > 5000);
       await a.register(s);
@@ -133,7 +159,11 @@ function insideNamespace(expected: string): void {
           found.push(performance.now() - started);
           started = performance.now();
           await a.deregister(svc(name));
-          assert.equal((await next(w, 1000)).action, 'delete', 'long before the 60 s lease runs out');
+          assert.equal(
+            (await next(w, 1000)).action,
+            'delete',
+            'long before the 60 s lease runs out',
+          );
           removed.push(performance.now() - started);
         } finally {
           w.stop();
@@ -155,8 +185,15 @@ function insideNamespace(expected: string): void {
       await a.register(svc(gone));
       await a.deregister(svc(gone));
       const c = make();
-      assert.deepEqual((await c.listServices()).filter((s) => s.name === kept), [svc(kept)]);
-      assert.deepEqual(await c.getService(kept), [svc(kept)], 'withdrawing one node must not hide the others');
+      assert.deepEqual(
+        (await c.listServices()).filter((s) => s.name === kept),
+        [svc(kept)],
+      );
+      assert.deepEqual(
+        await c.getService(kept),
+        [svc(kept)],
+        'withdrawing one node must not hide the others',
+      );
       await assert.rejects(c.getService(gone));
       await a.deregister(svc(kept));
     });
@@ -192,13 +229,20 @@ function insideNamespace(expected: string): void {
         renew = setInterval(() => void a.register(svc(name), { ttl: 500 }), 150);
         assert.equal((await next(w, 1000)).action, 'create');
         await new Promise((r) => setTimeout(r, 1500));
-        assert.deepEqual((await b.getService(name))[0]?.nodes.map((n) => n.id), ['n1'], 'renewals reach the peer');
+        assert.deepEqual(
+          (await b.getService(name))[0]?.nodes.map((n) => n.id),
+          ['n1'],
+          'renewals reach the peer',
+        );
         clearInterval(renew);
         await a.close();
         const closed = performance.now();
         const event = await next(w, 2000);
         assert.equal(event.action, 'delete', 'no other change before the lease runs out');
-        assert.ok(performance.now() - closed >= 300, 'not before its TTL (less the last renewal interval)');
+        assert.ok(
+          performance.now() - closed >= 300,
+          'not before its TTL (less the last renewal interval)',
+        );
         await assert.rejects(b.getService(name));
       } finally {
         clearInterval(renew);
@@ -212,7 +256,10 @@ function insideNamespace(expected: string): void {
       const name = unique('nobody');
       await assert.rejects(r.getService(name), (err: Error & { code?: string }) => {
         assert.equal(err.code, RegistryErrors.notFound);
-        assert.match(err.message, new RegExp(`service ${name} not found via mDNS on 127\\.0\\.0\\.1`));
+        assert.match(
+          err.message,
+          new RegExp(`service ${name} not found via mDNS on 127\\.0\\.0\\.1`),
+        );
         assert.match(err.message, /multicast may be blocked/);
         assert.match(err.message, /try the default registry/);
         return true;
@@ -222,8 +269,13 @@ function insideNamespace(expected: string): void {
     it('refuses a node too large for one mDNS packet instead of publishing it broken', async () => {
       const r = make();
       const s = svc(unique('huge'));
-      s.endpoints = [{ name: 'Huge.Call', request: { description: 'x'.repeat(70_000) }, metadata: {} }];
-      await assert.rejects(r.register(s), (err: Error & { code?: string }) => err.code === RegistryErrors.invalid);
+      s.endpoints = [
+        { name: 'Huge.Call', request: { description: 'x'.repeat(70_000) }, metadata: {} },
+      ];
+      await assert.rejects(
+        r.register(s),
+        (err: Error & { code?: string }) => err.code === RegistryErrors.invalid,
+      );
       await assert.rejects(r.getService(s.name));
     });
   });

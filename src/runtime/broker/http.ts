@@ -46,14 +46,14 @@ export function createHttpBroker(options: HttpBrokerOptions): Broker {
     return p;
   };
 
-  const receive = (req: IncomingMessage, body: Buffer): Promise<void> => {
+  const receive = async (req: IncomingMessage, body: Buffer): Promise<void> => {
     const id = new URL(req.url ?? '/', 'http://x').searchParams.get('id') ?? '';
     const handler = handlers.get(id);
-    if (!handler) return Promise.reject(Object.assign(new Error(`no subscriber ${id} here`), { status: 404 }));
+    if (!handler) throw Object.assign(new Error(`no subscriber ${id} here`), { status: 404 });
     const header: Record<string, string> = {};
     for (const [k, v] of Object.entries(req.headers)) if (!HOP.has(k) && typeof v === 'string') header[k] = v;
     const topic = header['micro-topic'] ?? '';
-    return Promise.resolve(handler({ topic, message: { header, body }, ack: async () => {} }));
+    await handler({ topic, message: { header, body }, ack: async () => {} });
   };
 
   const deliver = async (addr: string, subId: string, message: BrokerMessage): Promise<boolean> => {

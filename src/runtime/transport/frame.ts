@@ -66,6 +66,8 @@ export function encodeFrame(kind: number, id: number, header: Header | undefined
 export class FrameReader {
   #chunks: Buffer[] = [];
   #size = 0;
+  /** Bytes needed before the next frame is whole; saves copying a large frame on every read. */
+  #need = 4;
   readonly #onFrame: (frame: Frame) => void;
 
   constructor(onFrame: (frame: Frame) => void) {
@@ -76,17 +78,21 @@ export class FrameReader {
   push(chunk: Buffer): void {
     this.#chunks.push(chunk);
     this.#size += chunk.length;
-    if (this.#size < 4) return;
+    if (this.#size < this.#need) return;
     let buf = this.#chunks.length === 1 ? chunk : Buffer.concat(this.#chunks, this.#size);
     let at = 0;
     while (buf.length - at >= 4) {
       const len = buf.readUInt32BE(at);
       if (len > MAX_FRAME) throw new RangeError(`frame of ${len} bytes exceeds the ${MAX_FRAME} byte limit`);
       if (len < 7) throw new RangeError('frame too short');
-      if (buf.length - at - 4 < len) break;
+      if (buf.length - at - 4 < len) {
+        this.#need = 4 + len;
+        break;
+      }
       this.#onFrame(decodeFrame(buf, at + 4, at + 4 + len));
       at += 4 + len;
     }
+    if (at === buf.length || buf.length - at < 4) this.#need = 4;
     if (at === buf.length) {
       this.#chunks = [];
       this.#size = 0;

@@ -1,0 +1,69 @@
+// Moleculer 0.15 with its TCP transporter: a greeter service in one broker, remote calls from another.
+import net from 'node:net';
+import { ServiceBroker, Transporters } from 'moleculer';
+import { REQUEST, hello, type Caller, type Target } from '../target.ts';
+
+/** The TCP transporter bound to loopback: stock Moleculer listens on every interface. */
+class LoopbackTcp extends Transporters.TCP {
+  override startTcpServer(): Promise<void> {
+    const listen = net.Server.prototype.listen;
+    // TcpReader calls server.listen({ port, exclusive }) synchronously inside startTcpServer.
+    net.Server.prototype.listen = function (this: net.Server, ...args: unknown[]) {
+      const [first, ...rest] = args;
+      const opts = typeof first === 'object' && first !== null ? { ...first, host: '127.0.0.1' } : first;
+      return (listen as (...a: unknown[]) => net.Server).call(this, opts, ...rest);
+    } as typeof listen;
+    try {
+      return super.startTcpServer();
+    } finally {
+      net.Server.prototype.listen = listen;
+    }
+  }
+}
+
+/** A broker that only ever talks over 127.0.0.1, with logging, metrics and tracing off. */
+function broker(nodeID: string, urls: string[]): ServiceBroker {
+  const b = new ServiceBroker({
+    nodeID,
+    namespace: 'bench',
+    transporter: new LoopbackTcp({ udpDiscovery: false, urls, useHostname: true }),
+    logger: false,
+    metrics: false,
+    tracing: false,
+    requestTimeout: 5000,
+  });
+  // Peers dial the address a node advertises; by default that is the machine's host name.
+  const local = b.registry.nodes.localNode;
+  if (local) {
+    local.hostname = '127.0.0.1';
+    local.ipList = ['127.0.0.1'];
+  }
+  return b;
+}
+
+export const moleculer: Target = {
+  async serve() {
+    const nodeID = `bench-server-${process.pid}`;
+    const b = broker(nodeID, []);
+    b.createService({
+      name: 'greeter',
+      actions: { hello: (ctx: { params: { name: string } }) => hello(ctx.params) },
+    });
+    await b.start();
+    const port = (b.transit?.tx as LoopbackTcp).opts.port;
+    return { address: `127.0.0.1:${port}/${nodeID}`, close: () => b.stop() };
+  },
+
+  async connect(address) {
+    const b = broker(`bench-client-${process.pid}`, [address]);
+    await b.start();
+    await b.waitForServices('greeter', 30_000);
+    const caller: Caller = {
+      call: () => b.call('greeter.hello', REQUEST),
+      close: () => b.stop(),
+    };
+    const rsp = (await caller.call()) as { msg?: string };
+    if (rsp.msg !== 'Hello bench') throw new Error(`unexpected response ${JSON.stringify(rsp)}`);
+    return caller;
+  },
+};

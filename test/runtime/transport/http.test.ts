@@ -1,0 +1,4 @@
+import { createHttpTransport } from '../../../src/runtime/transport/index.ts';
+import { runTransportCases } from '../../conformance/transport.case.ts';
+
+runTransportCases('http', () => createHttpTransport());

@@ -1,0 +1,4 @@
+import { createTcpTransport } from '../../../src/runtime/transport/index.ts';
+import { runTransportCases } from '../../conformance/transport.case.ts';
+
+runTransportCases('tcp', () => createTcpTransport());
