@@ -2,7 +2,6 @@ import type { Registry } from '../registry/registry.ts';
 import { createMemoryRegistry } from '../registry/memory.ts';
 import type { Broker } from './broker/broker.ts';
 import { createHttpBroker } from './broker/http.ts';
-import { createMemoryBroker } from './broker/memory.ts';
 import type { CallOptions, CallWrapper, Client } from './client/client.ts';
 import { createClient } from './client/rpc-client.ts';
 import { CodecTable, type Codec } from './codec/index.ts';
@@ -28,7 +27,7 @@ export interface ServiceOptions {
   registry?: Registry;
   /** Default: tcp, the framed protocol with HTTP on the same port. */
   transport?: Transport;
-  /** Default: http over the registry, or memory when the registry is the memory one. */
+  /** Default: http, peer to peer through the registry. */
   broker?: Broker;
   selector?: Selector;
   strategy?: Strategy;
@@ -70,7 +69,7 @@ export interface Service {
 export function createService(options: ServiceOptions): Service {
   const registry = options.registry ?? createMemoryRegistry();
   const transport = options.transport ?? createTcpTransport();
-  const broker = options.broker ?? (registry.name === 'memory' ? createMemoryBroker() : createHttpBroker({ registry }));
+  const broker = options.broker ?? createHttpBroker({ registry });
   const codecs = new CodecTable(options.codecs);
   const selector = options.selector ?? createSelector({ registry, strategy: options.strategy });
   const client = createClient({ registry, transport, selector, codecs, broker, name: options.name, defaults: options.callDefaults, wrappers: options.wrapCall });

@@ -34,7 +34,7 @@ export function encodeFrame(kind: number, id: number, header: Header | undefined
     for (const key in header) {
       const value = header[key];
       if (value === undefined) continue;
-      headerLen += 3 + Buffer.byteLength(key) + Buffer.byteLength(value);
+      headerLen += 3 + byteLength(key) + byteLength(value);
     }
   }
   if (headerLen > 0xffff) throw new RangeError('frame header too large (64 KiB limit)');
@@ -49,11 +49,11 @@ export function encodeFrame(kind: number, id: number, header: Header | undefined
     for (const key in header) {
       const value = header[key];
       if (value === undefined) continue;
-      const kl = buf.write(key, at + 1);
+      const kl = writeString(buf, key, at + 1);
       if (kl > 0xff) throw new RangeError(`header name too long: ${key.slice(0, 40)}`);
       buf[at] = kl;
       at += 1 + kl;
-      const vl = buf.write(value, at + 2);
+      const vl = writeString(buf, value, at + 2);
       buf.writeUInt16BE(vl, at);
       at += 2 + vl;
     }
@@ -112,14 +112,41 @@ function decodeFrame(buf: Buffer, start: number, end: number): Frame {
   const headerEnd = at + headerLen;
   if (headerEnd > end) throw new RangeError('frame header overruns the frame');
   const header: Header = {};
+  // One native decode of the whole block, then slices: far cheaper than one per name and value.
+  const text = headerLen > 0 ? buf.toString('latin1', at, headerEnd) : '';
+  const base = at;
   while (at < headerEnd) {
     const kl = buf[at] as number;
-    const key = buf.toString('utf8', at + 1, at + 1 + kl);
+    const key = readString(buf, text, base, at + 1, at + 1 + kl);
     at += 1 + kl;
     const vl = buf.readUInt16BE(at);
-    header[key] = buf.toString('utf8', at + 2, at + 2 + vl);
+    header[key] = readString(buf, text, base, at + 2, at + 2 + vl);
     at += 2 + vl;
   }
   if (at !== headerEnd) throw new RangeError('malformed frame header');
   return { kind, id, header, body: buf.subarray(headerEnd, end) };
+}
+
+/** UTF-8 length of s; counting in JS beats Buffer.byteLength's native call for short ASCII header strings. */
+function byteLength(s: string): number {
+  for (let i = 0; i < s.length; i++) if (s.charCodeAt(i) > 0x7f) return Buffer.byteLength(s);
+  return s.length;
+}
+
+/** Writes s as UTF-8 at offset and returns the byte count; short ASCII strings are copied in JS. */
+function writeString(buf: Buffer, s: string, at: number): number {
+  const n = s.length;
+  if (n > 64) return buf.write(s, at);
+  for (let i = 0; i < n; i++) {
+    const c = s.charCodeAt(i);
+    if (c > 0x7f) return buf.write(s, at);
+    buf[at + i] = c;
+  }
+  return n;
+}
+
+/** The UTF-8 string in buf[from, to): a slice of the block's latin1 text when ASCII, where the two agree. */
+function readString(buf: Buffer, text: string, base: number, from: number, to: number): string {
+  for (let i = from; i < to; i++) if ((buf[i] as number) > 0x7f) return buf.toString('utf8', from, to);
+  return text.slice(from - base, to - base);
 }

@@ -1,6 +1,9 @@
 import type { Socket } from 'node:net';
 
-/** Batches frames written in one tick into one socket write. */
+/** Queued bytes that go out at once rather than at the end of the tick, so the peer can start on them. */
+const FLUSH_AT = 4096;
+
+/** Batches frames written in one tick into one socket write, writing early once 4 KiB are queued. */
 export class BatchWriter {
   readonly #socket: Socket;
   #queue: Buffer[] = [];
@@ -11,11 +14,13 @@ export class BatchWriter {
     this.#socket = socket;
   }
 
-  /** Queues a frame; everything queued in this tick goes out together. */
+  /** Queues a frame; what is queued goes out together at the end of the tick, or at once past 4 KiB. */
   write(frame: Buffer): void {
     this.#queue.push(frame);
     this.#size += frame.length;
-    if (!this.#scheduled) {
+    // Without the early write, a busy tick's whole output waits for its end while the peer sits idle.
+    if (this.#size >= FLUSH_AT) this.#drain();
+    else if (!this.#scheduled) {
       this.#scheduled = true;
       process.nextTick(this.#flush);
     }
@@ -23,11 +28,15 @@ export class BatchWriter {
 
   readonly #flush = (): void => {
     this.#scheduled = false;
+    this.#drain();
+  };
+
+  #drain(): void {
     const q = this.#queue;
     if (q.length === 0 || this.#socket.destroyed) return;
     const out = q.length === 1 ? (q[0] as Buffer) : Buffer.concat(q, this.#size);
     this.#queue = [];
     this.#size = 0;
     this.#socket.write(out);
-  };
+  }
 }

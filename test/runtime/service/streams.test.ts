@@ -1,0 +1,83 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { bidiStream, clientStream, createClient, createMemoryRegistry, createService, createHttpTransport, serverStream, type MicroError } from '../../../src/runtime/index.ts';
+
+describe('streams through a service', () => {
+  const registry = createMemoryRegistry();
+  const service = createService({ name: 'streamer', registry, handleSignals: false, logger: { info() {}, warn() {}, error() {} } });
+  service.handle('Stream', {
+    Count: serverStream(async function* (req: { n: number }) {
+      for (let i = 0; i < req.n; i++) yield { i };
+    }),
+    Sum: clientStream(async (input: AsyncIterable<{ n: number }>) => {
+      let sum = 0;
+      for await (const m of input) sum += m.n;
+      return { sum };
+    }),
+    Echo: bidiStream(async function* (input: AsyncIterable<{ word: string }>) {
+      for await (const m of input) yield { word: m.word.toUpperCase() };
+    }),
+    Broken: serverStream(async function* () {
+      yield { i: 0 };
+      throw new Error('ran out of data');
+    }),
+  });
+  const tcp = createClient({ registry });
+  const http = createClient({ registry, transport: createHttpTransport() });
+  before(() => service.start());
+  after(async () => {
+    await tcp.close();
+    await http.close();
+    await service.stop();
+    await registry.close();
+  });
+
+  for (const [label, client] of [['framed', tcp], ['WebSocket', http]] as const) {
+    it(`delivers a server stream of 1,000 messages complete and in order (${label})`, async () => {
+      const s = await client.stream<{ n: number }, { i: number }>('streamer', 'Stream.Count');
+      s.send({ n: 1000 });
+      s.end();
+      const got: number[] = [];
+      for await (const m of s) got.push(m.i);
+      assert.deepEqual(got, Array.from({ length: 1000 }, (_, i) => i));
+    });
+
+    it(`sums a client stream (${label})`, async () => {
+      const s = await client.stream<{ n: number }, { sum: number }>('streamer', 'Stream.Sum');
+      for (let n = 1; n <= 100; n++) s.send({ n });
+      s.end();
+      const out: number[] = [];
+      for await (const m of s) out.push(m.sum);
+      assert.deepEqual(out, [5050]);
+    });
+
+    it(`echoes a bidirectional stream as it goes (${label})`, async () => {
+      const s = await client.stream<{ word: string }, { word: string }>('streamer', 'Stream.Echo');
+      const it = s[Symbol.asyncIterator]();
+      for (const word of ['ann', 'bob']) {
+        s.send({ word });
+        assert.deepEqual((await it.next()).value, { word: word.toUpperCase() });
+      }
+      s.end();
+      assert.equal((await it.next()).done, true);
+    });
+
+    it(`ends a stream with the handler's error after what it sent (${label})`, async () => {
+      const s = await client.stream('streamer', 'Stream.Broken');
+      s.send({});
+      s.end();
+      const got: unknown[] = [];
+      await assert.rejects(
+        (async () => {
+          for await (const m of s) got.push(m);
+        })(),
+        (e: MicroError) => e.code === 500 && e.detail === 'ran out of data',
+      );
+      assert.deepEqual(got, [{ i: 0 }]);
+    });
+  }
+
+  it('refuses a plain call to a stream endpoint with a 400 that says to open a stream', async () => {
+    await assert.rejects(tcp.call('streamer', 'Stream.Count', { n: 1 }), (e: MicroError) => e.code === 400 && /stream/.test(e.detail));
+  });
+});
