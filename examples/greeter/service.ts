@@ -22,4 +22,6 @@ service.handle('Say', {
   ),
 });
 
+await service.start();
+console.log(`greeter ${service.server.id} listening on ${service.server.address}`);
 await service.run();

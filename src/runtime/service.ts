@@ -61,7 +61,7 @@ export interface Service {
   start(): Promise<void>;
   /** Deregisters, drains and closes. */
   stop(): Promise<void>;
-  /** Starts, then stops on SIGTERM or SIGINT; resolves when stopped. */
+  /** Starts, then on SIGTERM or SIGINT stops and closes the registry, so the process can exit. */
   run(): Promise<void>;
 }
 
@@ -136,6 +136,7 @@ export function createService(options: ServiceOptions): Service {
         process.on('SIGINT', onSignal);
       });
       await service.stop();
+      await registry.close();
     },
   };
   return service;

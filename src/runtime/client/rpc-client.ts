@@ -3,6 +3,7 @@ import type { Broker } from '../broker/broker.ts';
 import { CodecTable, type Codec } from '../codec/index.ts';
 import { createMemoryRegistry } from '../../registry/memory.ts';
 import { createSelector } from '../selector/cache.ts';
+import { createHttpBroker } from '../broker/http.ts';
 import { createTcpTransport } from '../transport/tcp/index.ts';
 import { MicroError, badRequest, isRetryable, parseError, timeout as timeoutError, toMicroError } from '../errors.ts';
 import { mergeMetadata, metadataFromHeader } from '../metadata.ts';
@@ -15,6 +16,8 @@ const ID = 'micro.client';
 
 /** Options of the client. */
 export interface ClientOptions {
+  /** Default: http through the registry. */
+  broker?: Broker;
   /** Default: a new memory registry (only useful with services in this process). */
   registry?: Registry;
   /** Default: tcp. */
@@ -22,7 +25,6 @@ export interface ClientOptions {
   /** Default: the caching selector over the registry. */
   selector?: Selector;
   codecs?: CodecTable;
-  broker?: Broker;
   /** The calling service's name, sent as Micro-From-Service. */
   name?: string;
   /** Defaults for every call. */
@@ -41,6 +43,7 @@ export function createClient(options: ClientOptions = {}): Client {
   const transport = options.transport ?? createTcpTransport();
   const selector = options.selector ?? createSelector({ registry });
   const codecs = options.codecs ?? new CodecTable();
+  const broker = options.broker ?? createHttpBroker({ registry });
   const defaults: CallOptions = { timeout: 5000, retries: 2, ...options.defaults };
 
   const codecFor = (contentType: string | undefined): Codec => {
@@ -155,16 +158,16 @@ export function createClient(options: ClientOptions = {}): Client {
       throw last ?? new MicroError(ID, 503, `cannot open a stream to ${service}`);
     },
     async publish(topic, message, o: PublishOptions = {}) {
-      if (!options.broker) throw new MicroError(ID, 500, 'this client has no broker to publish with');
       const codec = codecFor(o.contentType);
       const h: Header = { 'content-type': codec.contentType, 'micro-topic': topic };
       if (o.parent) mergeMetadata(h, o.parent.metadata);
       mergeMetadata(h, o.metadata);
       if (options.name) h['micro-from-service'] = options.name;
-      await options.broker.publish(topic, { header: h, body: codec.encode(message) });
+      await broker.publish(topic, { header: h, body: codec.encode(message) });
     },
     async close() {
       selector.close();
+      if (!options.broker) await broker.disconnect();
       await transport.close();
     },
   };

@@ -1,5 +1,5 @@
 import { Ajv, type ValidateFunction } from 'ajv';
-import { MicroError, badRequest, notFound, serviceUnavailable, toMicroError } from '../errors.ts';
+import { MicroError, badRequest, notFound, serviceUnavailable, timeout as timeoutError, toMicroError } from '../errors.ts';
 import type { CodecTable, Codec } from '../codec/index.ts';
 import { RequestContext, type ContextOutlet } from '../context.ts';
 import { metadataFromHeader } from '../metadata.ts';
@@ -117,6 +117,8 @@ export class Router implements TransportHandler {
       const c = ctx;
       info.onCancel = () => c.cancel(new MicroError(this.#o.name, 499, 'the caller cancelled', 'Client Closed Request'));
       const result = await route.call(request, ctx);
+      // The caller has given up: an answer now would arrive after its deadline.
+      if (ctx.deadline <= Date.now()) throw timeoutError(this.#o.name, `${route.entry.name} ran past its deadline`);
       const md = ctx.responseMetadataIfAny;
       const header = md ? { ...md, 'content-type': codec.contentType } : { 'content-type': codec.contentType };
       return { header, body: codec.encode(result) };
