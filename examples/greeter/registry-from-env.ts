@@ -4,6 +4,7 @@ import { registries, type Registry } from '../../src/runtime/index.ts';
 export function registryFromEnv(): Registry {
   const name = (process.env.MICRO_REGISTRY ?? 'mdns') as keyof typeof registries;
   const make = registries[name];
-  if (!make) throw new Error(`unknown registry ${name}; use one of ${Object.keys(registries).join(', ')}`);
+  if (!make)
+    throw new Error(`unknown registry ${name}; use one of ${Object.keys(registries).join(', ')}`);
   return make();
 }

@@ -39,7 +39,8 @@ export function createMemoryRegistry(options: MemoryRegistryOptions = {}): Regis
 
   const emit = (action: WatchEvent['action'], service: Service): void => {
     for (const w of watchers) {
-      if (w.filter === undefined || w.filter === service.name) w.channel.push({ action, service: copyService(service) });
+      if (w.filter === undefined || w.filter === service.name)
+        w.channel.push({ action, service: copyService(service) });
     }
   };
 
@@ -73,7 +74,10 @@ export function createMemoryRegistry(options: MemoryRegistryOptions = {}): Regis
   };
   const liveSnapshot = (v: Version): Service => {
     const now = Date.now();
-    return copyService({ ...v.service, nodes: [...v.nodes.values()].filter((e) => e.expires > now).map((e) => e.node) });
+    return copyService({
+      ...v.service,
+      nodes: [...v.nodes.values()].filter((e) => e.expires > now).map((e) => e.node),
+    });
   };
 
   return {
@@ -84,11 +88,14 @@ export function createMemoryRegistry(options: MemoryRegistryOptions = {}): Regis
       const ttl = opts.ttl ?? 0;
       const expires = ttl > 0 ? Date.now() + ttl : Number.POSITIVE_INFINITY;
       let versions = services.get(service.name);
-      if (!versions) services.set(service.name, (versions = new Map()));
+      if (!versions) services.set(service.name, (versions = new Map<string, Version>()));
       const existing = versions.get(service.version);
       const { nodes, ...rest } = copyService(service);
       if (!existing) {
-        const v: Version = { service: rest, nodes: new Map(nodes.map((n) => [n.id, { node: n, expires }])) };
+        const v: Version = {
+          service: rest,
+          nodes: new Map(nodes.map((n) => [n.id, { node: n, expires }])),
+        };
         versions.set(service.version, v);
         emit('create', snapshot(v));
         return;
@@ -115,18 +122,27 @@ export function createMemoryRegistry(options: MemoryRegistryOptions = {}): Regis
     },
     async getService(name: string) {
       const found = [...(services.get(name)?.values() ?? [])].filter(live).map(liveSnapshot);
-      if (found.length === 0) throw new RegistryError(RegistryErrors.notFound, `service ${name} not found in the memory registry`);
+      if (found.length === 0)
+        throw new RegistryError(
+          RegistryErrors.notFound,
+          `service ${name} not found in the memory registry`,
+        );
       return found;
     },
     async listServices() {
-      return [...services.values()].flatMap((versions) => [...versions.values()].filter(live).map(liveSnapshot));
+      return [...services.values()].flatMap((versions) =>
+        [...versions.values()].filter(live).map(liveSnapshot),
+      );
     },
     watch(wopts: WatchOptions = {}): Watcher {
       const entry = { filter: wopts.service, channel: undefined as unknown as Channel<WatchEvent> };
       entry.channel = new Channel<WatchEvent>(() => watchers.delete(entry));
       watchers.add(entry);
       const channel = entry.channel;
-      return { stop: () => channel.close(), [Symbol.asyncIterator]: () => channel[Symbol.asyncIterator]() };
+      return {
+        stop: () => channel.close(),
+        [Symbol.asyncIterator]: () => channel[Symbol.asyncIterator](),
+      };
     },
     async close() {
       clearInterval(timer);

@@ -99,4 +99,6 @@ export interface RegistryOptions {
 }
 
 /** Builds a registry from options. */
-export type RegistryFactory<O extends RegistryOptions = RegistryOptions> = (options?: O) => Registry;
+export type RegistryFactory<O extends RegistryOptions = RegistryOptions> = (
+  options?: O,
+) => Registry;

@@ -19,11 +19,14 @@ export function copyNode(n: Node): Node {
 /** Checks the parts of a service a registry relies on, and throws a readable error. */
 export function validateService(s: Service): void {
   if (typeof s?.name !== 'string' || s.name === '') throw new TypeError('service name is required');
-  if (typeof s.version !== 'string') throw new TypeError(`service ${s.name}: version must be a string`);
+  if (typeof s.version !== 'string')
+    throw new TypeError(`service ${s.name}: version must be a string`);
   if (!Array.isArray(s.nodes)) throw new TypeError(`service ${s.name}: nodes must be an array`);
   for (const n of s.nodes) {
-    if (typeof n?.id !== 'string' || n.id === '') throw new TypeError(`service ${s.name}: node id is required`);
-    if (typeof n.address !== 'string') throw new TypeError(`service ${s.name}: node ${n.id} needs an address`);
+    if (typeof n?.id !== 'string' || n.id === '')
+      throw new TypeError(`service ${s.name}: node id is required`);
+    if (typeof n.address !== 'string')
+      throw new TypeError(`service ${s.name}: node ${n.id} needs an address`);
   }
 }
 

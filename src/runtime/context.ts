@@ -27,15 +27,29 @@ export interface Context {
   /** Metadata to send back with the response. */
   readonly responseMetadata: Metadata;
   /** Calls another service; the deadline and metadata of this request cascade to it. */
-  call<T = unknown>(service: string, endpoint: string, request: unknown, options?: ContextCallOptions): Promise<T>;
+  call<T = unknown>(
+    service: string,
+    endpoint: string,
+    request: unknown,
+    options?: ContextCallOptions,
+  ): Promise<T>;
   /** Publishes a message, carrying this request's metadata. */
   publish(topic: string, message: unknown, options?: { metadata?: Metadata }): Promise<void>;
 }
 
 /** The outbound side a context uses for ctx.call and ctx.publish. */
 export interface ContextOutlet {
-  call(service: string, endpoint: string, request: unknown, options: ContextCallOptions & { parent: Context }): Promise<unknown>;
-  publish(topic: string, message: unknown, options: { metadata?: Metadata; parent: Context }): Promise<void>;
+  call(
+    service: string,
+    endpoint: string,
+    request: unknown,
+    options: ContextCallOptions & { parent: Context },
+  ): Promise<unknown>;
+  publish(
+    topic: string,
+    message: unknown,
+    options: { metadata?: Metadata; parent: Context },
+  ): Promise<void>;
 }
 
 /** The server's Context; the abort signal and its timer are made only if a handler reads them. */
@@ -51,7 +65,14 @@ export class RequestContext implements Context {
   #timer: NodeJS.Timeout | undefined;
   #cancelled: MicroError | undefined;
 
-  constructor(service: string, endpoint: string, metadata: Metadata, deadline: number, remote: string, outlet?: ContextOutlet) {
+  constructor(
+    service: string,
+    endpoint: string,
+    metadata: Metadata,
+    deadline: number,
+    remote: string,
+    outlet?: ContextOutlet,
+  ) {
     this.service = service;
     this.endpoint = endpoint;
     this.metadata = metadata;
@@ -101,13 +122,22 @@ export class RequestContext implements Context {
     if (this.#timer) clearTimeout(this.#timer);
   }
 
-  call<T>(service: string, endpoint: string, request: unknown, options: ContextCallOptions = {}): Promise<T> {
+  call<T>(
+    service: string,
+    endpoint: string,
+    request: unknown,
+    options: ContextCallOptions = {},
+  ): Promise<T> {
     if (!this.#outlet) return Promise.reject(new Error('this context has no client to call with'));
-    return this.#outlet.call(service, endpoint, request, { ...options, parent: this }) as Promise<T>;
+    return this.#outlet.call(service, endpoint, request, {
+      ...options,
+      parent: this,
+    }) as Promise<T>;
   }
 
   publish(topic: string, message: unknown, options: { metadata?: Metadata } = {}): Promise<void> {
-    if (!this.#outlet) return Promise.reject(new Error('this context has no broker to publish with'));
+    if (!this.#outlet)
+      return Promise.reject(new Error('this context has no broker to publish with'));
     return this.#outlet.publish(topic, message, { ...options, parent: this });
   }
 }

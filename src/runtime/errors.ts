@@ -76,7 +76,8 @@ export function toMicroError(err: unknown, id: string): MicroError {
 export function parseError(text: string, id: string): MicroError {
   try {
     const value: unknown = JSON.parse(text);
-    if (isErrorShape(value)) return new MicroError(value.id, value.code, value.detail, value.status);
+    if (isErrorShape(value))
+      return new MicroError(value.id, value.code, value.detail, value.status);
   } catch {
     // not JSON: fall through
   }

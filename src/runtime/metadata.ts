@@ -2,7 +2,15 @@
 export type Metadata = Record<string, string>;
 
 /** Header names that belong to the protocol, not to the call's metadata. */
-const RESERVED = new Set(['micro-service', 'micro-endpoint', 'micro-id', 'micro-timeout', 'content-type', 'micro-error', 'micro-stream']);
+const RESERVED = new Set([
+  'micro-service',
+  'micro-endpoint',
+  'micro-id',
+  'micro-timeout',
+  'content-type',
+  'micro-error',
+  'micro-stream',
+]);
 
 /** The metadata part of a message header. */
 export function metadataFromHeader(header: Record<string, string>): Metadata {

@@ -10,7 +10,14 @@ import { createSelector } from './selector/cache.ts';
 import type { Selector, Strategy } from './selector/selector.ts';
 import type { HandlerWrapper } from './server/handler.ts';
 import { createServer } from './server/rpc-server.ts';
-import type { HandleOptions, Logger, Server, ServerSubscribeOptions, SubscriberFunc, SubscriberWrapper } from './server/server.ts';
+import type {
+  HandleOptions,
+  Logger,
+  Server,
+  ServerSubscribeOptions,
+  SubscriberFunc,
+  SubscriberWrapper,
+} from './server/server.ts';
 import type { ListenOptions, Transport } from './transport/transport.ts';
 import { createTcpTransport } from './transport/tcp/index.ts';
 
@@ -72,9 +79,18 @@ export function createService(options: ServiceOptions): Service {
   const broker = options.broker ?? createHttpBroker({ registry });
   const codecs = new CodecTable(options.codecs);
   const selector = options.selector ?? createSelector({ registry, strategy: options.strategy });
-  const client = createClient({ registry, transport, selector, codecs, broker, name: options.name, defaults: options.callDefaults, wrappers: options.wrapCall });
+  const client = createClient({
+    registry,
+    transport,
+    selector,
+    codecs,
+    broker,
+    name: options.name,
+    defaults: options.callDefaults,
+    wrappers: options.wrapCall,
+  });
   const outlet: ContextOutlet = {
-    call: (service, endpoint, request, o) => client.call(service, endpoint, request, o as CallOptions),
+    call: (service, endpoint, request, o) => client.call(service, endpoint, request, o),
     publish: (topic, message, o) => client.publish(topic, message, o),
   };
   const server = createServer({

@@ -7,7 +7,10 @@ import type { Broker, BrokerEvent } from '../../src/runtime/broker/broker.ts';
  * The broker contract. `make` returns three brokers that reach one another (they may be one instance):
  * the publisher and two subscribers' brokers. Publish must resolve only once delivery was attempted.
  */
-export function runBrokerCases(label: string, make: () => Promise<[Broker, Broker, Broker]> | [Broker, Broker, Broker]): void {
+export function runBrokerCases(
+  label: string,
+  make: () => Promise<[Broker, Broker, Broker]> | [Broker, Broker, Broker],
+): void {
   describe(`broker contract: ${label}`, () => {
     let pub: Broker, subA: Broker, subB: Broker;
     before(async () => {
@@ -19,7 +22,8 @@ export function runBrokerCases(label: string, make: () => Promise<[Broker, Broke
     });
     const topic = () => `orders-${randomUUID().slice(0, 8)}`;
     const body = (n: number) => Buffer.from(JSON.stringify({ n }));
-    const num = (e: BrokerEvent) => (JSON.parse(Buffer.from(e.message.body).toString()) as { n: number }).n;
+    const num = (e: BrokerEvent) =>
+      (JSON.parse(Buffer.from(e.message.body).toString()) as { n: number }).n;
 
     it('gives every broadcast subscriber every message, with header and body intact', async () => {
       const t = topic();
@@ -27,8 +31,15 @@ export function runBrokerCases(label: string, make: () => Promise<[Broker, Broke
       const b: BrokerEvent[] = [];
       const s1 = await subA.subscribe(t, (e) => void a.push(num(e)));
       const s2 = await subB.subscribe(t, (e) => void b.push(e));
-      for (let i = 0; i < 20; i++) await pub.publish(t, { header: { 'content-type': 'application/json', 'x-trace': `t${i}` }, body: body(i) });
-      assert.deepEqual([...a].sort((x, y) => x - y), Array.from({ length: 20 }, (_, i) => i));
+      for (let i = 0; i < 20; i++)
+        await pub.publish(t, {
+          header: { 'content-type': 'application/json', 'x-trace': `t${i}` },
+          body: body(i),
+        });
+      assert.deepEqual(
+        [...a].sort((x, y) => x - y),
+        Array.from({ length: 20 }, (_, i) => i),
+      );
       assert.equal(b.length, 20);
       const first = b.find((e) => num(e) === 0);
       assert.equal(first?.message.header['x-trace'], 't0');
@@ -43,8 +54,14 @@ export function runBrokerCases(label: string, make: () => Promise<[Broker, Broke
       const b: number[] = [];
       const s1 = await subA.subscribe(t, (e) => void a.push(num(e)), { queue: 'workers' });
       const s2 = await subB.subscribe(t, (e) => void b.push(num(e)), { queue: 'workers' });
-      await Promise.all(Array.from({ length: 60 }, (_, i) => pub.publish(t, { header: {}, body: body(i) })));
-      assert.deepEqual([...a, ...b].sort((x, y) => x - y), Array.from({ length: 60 }, (_, i) => i), 'each message once');
+      await Promise.all(
+        Array.from({ length: 60 }, (_, i) => pub.publish(t, { header: {}, body: body(i) })),
+      );
+      assert.deepEqual(
+        [...a, ...b].sort((x, y) => x - y),
+        Array.from({ length: 60 }, (_, i) => i),
+        'each message once',
+      );
       assert.ok(a.length > 0 && b.length > 0, `both members work (${a.length}/${b.length})`);
       await s1.unsubscribe();
       await s2.unsubscribe();

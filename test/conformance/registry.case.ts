@@ -17,13 +17,21 @@ const svc = (name: string, version: string, ...ids: string[]): Service => ({
   version,
   metadata: { team: 'core' },
   endpoints: [
-    { name: 'Say.Hello', request: { type: 'object', properties: { name: { type: 'string' } } }, metadata: {} },
+    {
+      name: 'Say.Hello',
+      request: { type: 'object', properties: { name: { type: 'string' } } },
+      metadata: {},
+    },
   ],
   nodes: ids.map((id, i) => ({ id, address: `127.0.0.1:${9000 + i}`, metadata: { zone: 'a' } })),
 });
 
 /** Resolves with the first event the predicate accepts, or rejects after `ms`. */
-async function nextEvent(w: Watcher, accept: (e: WatchEvent) => boolean, ms: number): Promise<WatchEvent> {
+async function nextEvent(
+  w: Watcher,
+  accept: (e: WatchEvent) => boolean,
+  ms: number,
+): Promise<WatchEvent> {
   const it = w[Symbol.asyncIterator]();
   const deadline = Date.now() + ms;
   for (;;) {
@@ -85,7 +93,9 @@ export function runRegistryCases(
         assert.deepEqual(found?.metadata, { team: 'core' });
         assert.equal(found?.endpoints[0]?.name, 'Say.Hello');
         assert.deepEqual(found?.endpoints[0]?.request, svc(name, '', 'x').endpoints[0]?.request);
-        assert.deepEqual(found?.nodes, [{ id: 'n1', address: '127.0.0.1:9000', metadata: { zone: 'a' } }]);
+        assert.deepEqual(found?.nodes, [
+          { id: 'n1', address: '127.0.0.1:9000', metadata: { zone: 'a' } },
+        ]);
       }, settle);
       await r.deregister(svc(name, '1.0.0', 'n1'));
     });
@@ -127,7 +137,10 @@ export function runRegistryCases(
       await r.deregister(svc(name, '1.0.0', 'a'));
       await eventually(async () => {
         const [s] = await r.getService(name);
-        assert.deepEqual(s?.nodes.map((n) => n.id), ['b']);
+        assert.deepEqual(
+          s?.nodes.map((n) => n.id),
+          ['b'],
+        );
       }, settle);
       await r.deregister(svc(name, '1.0.0', 'b'));
       await eventually(async () => {
@@ -144,10 +157,18 @@ export function runRegistryCases(
         await r.register(svc(other, '1.0.0', 'x'));
         await r.register(svc(name, '1.0.0', 'a'));
         const created = await nextEvent(w, (e) => e.service.version === '1.0.0', settle);
-        assert.equal(created.service.name, name, 'the filter lets only the watched service through');
+        assert.equal(
+          created.service.name,
+          name,
+          'the filter lets only the watched service through',
+        );
         assert.equal(created.action, 'create');
         await r.register(svc(name, '1.0.0', 'b'));
-        const updated = await nextEvent(w, (e) => e.service.nodes.some((n) => n.id === 'b'), settle);
+        const updated = await nextEvent(
+          w,
+          (e) => e.service.nodes.some((n) => n.id === 'b'),
+          settle,
+        );
         assert.equal(updated.action, 'update');
         await r.deregister(svc(name, '1.0.0', 'a', 'b'));
         const deleted = await nextEvent(w, (e) => e.action === 'delete', settle);
@@ -166,13 +187,26 @@ export function runRegistryCases(
         await r.register(svc(name, '1.0.0', 'dies'), { ttl: 600 });
         await r.register(svc(name, '1.0.0', 'lives'), { ttl: 600 });
         const started = Date.now();
-        const renew = setInterval(() => void r.register(svc(name, '1.0.0', 'lives'), { ttl: 600 }), 150);
+        const renew = setInterval(
+          () => void r.register(svc(name, '1.0.0', 'lives'), { ttl: 600 }),
+          150,
+        );
         try {
-          const gone = await nextEvent(w, (e) => !e.service.nodes.some((n) => n.id === 'dies') && e.action !== 'create', 600 + settle);
+          const gone = await nextEvent(
+            w,
+            (e) => !e.service.nodes.some((n) => n.id === 'dies') && e.action !== 'create',
+            600 + settle,
+          );
           assert.ok(Date.now() - started >= 500, 'not before its TTL');
-          assert.deepEqual(gone.service.nodes.map((n) => n.id), ['lives']);
+          assert.deepEqual(
+            gone.service.nodes.map((n) => n.id),
+            ['lives'],
+          );
           const [s] = await r.getService(name);
-          assert.deepEqual(s?.nodes.map((n) => n.id), ['lives']);
+          assert.deepEqual(
+            s?.nodes.map((n) => n.id),
+            ['lives'],
+          );
         } finally {
           clearInterval(renew);
         }
@@ -201,7 +235,9 @@ export function runRegistryCases(
     it('refuses a service without a name or with a node without an id', async () => {
       const r = await fresh();
       await assert.rejects(r.register({ ...svc('', '1', 'a') }));
-      await assert.rejects(r.register({ ...svc(unique('bad'), '1'), nodes: [{ id: '', address: 'x', metadata: {} }] }));
+      await assert.rejects(
+        r.register({ ...svc(unique('bad'), '1'), nodes: [{ id: '', address: 'x', metadata: {} }] }),
+      );
     });
 
     if (options.shared) {
@@ -212,7 +248,10 @@ export function runRegistryCases(
         await a.register(svc(name, '1.0.0', 'a1'));
         await eventually(async () => {
           const [s] = await b.getService(name);
-          assert.deepEqual(s?.nodes.map((n) => n.id), ['a1']);
+          assert.deepEqual(
+            s?.nodes.map((n) => n.id),
+            ['a1'],
+          );
         }, settle);
         await a.deregister(svc(name, '1.0.0', 'a1'));
         await eventually(async () => {

@@ -3,7 +3,15 @@ import { EventEmitter, once } from 'node:events';
 import { createServer } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import type { MicroError } from '../../src/runtime/errors.ts';
-import type { CallInfo, Listener, Message, Pipe, Reply, Transport, TransportHandler } from '../../src/runtime/transport/transport.ts';
+import type {
+  CallInfo,
+  Listener,
+  Message,
+  Pipe,
+  Reply,
+  Transport,
+  TransportHandler,
+} from '../../src/runtime/transport/transport.ts';
 
 const text = (b: Uint8Array): string => Buffer.from(b).toString('utf8');
 
@@ -13,9 +21,18 @@ function testHandler(seen: EventEmitter): TransportHandler {
     async call(req: Message, info: CallInfo): Promise<Reply> {
       switch (req.header['micro-endpoint']) {
         case 'echo':
-          return { header: { 'content-type': 'text/plain', 'x-echo': req.header['x-in'] ?? '' }, body: req.body };
+          return {
+            header: { 'content-type': 'text/plain', 'x-echo': req.header['x-in'] ?? '' },
+            body: req.body,
+          };
         case 'fail':
-          return { header: {}, body: Buffer.from(JSON.stringify({ id: 't', code: 409, detail: 'taken', status: 'Conflict' })), error: true };
+          return {
+            header: {},
+            body: Buffer.from(
+              JSON.stringify({ id: 't', code: 409, detail: 'taken', status: 'Conflict' }),
+            ),
+            error: true,
+          };
         case 'hang':
           return new Promise<Reply>((resolve) => {
             info.onCancel = () => {
@@ -24,7 +41,13 @@ function testHandler(seen: EventEmitter): TransportHandler {
             };
           });
         default:
-          return { header: {}, body: Buffer.from(JSON.stringify({ id: 't', code: 404, detail: 'no', status: 'Not Found' })), error: true };
+          return {
+            header: {},
+            body: Buffer.from(
+              JSON.stringify({ id: 't', code: 404, detail: 'no', status: 'Not Found' }),
+            ),
+            error: true,
+          };
       }
     },
     stream(open: Message, pipe: Pipe): void {
@@ -79,21 +102,33 @@ export function runTransportCases(label: string, make: () => Transport): void {
     });
 
     it('carries a call and its reply, header and body', async () => {
-      const reply = await transport.call(listener.address, msg('echo', 'héllo', { 'x-in': 'meta' }), 2000);
+      const reply = await transport.call(
+        listener.address,
+        msg('echo', 'héllo', { 'x-in': 'meta' }),
+        2000,
+      );
       assert.equal(reply.error, undefined);
       assert.equal(text(reply.body), 'héllo');
       assert.equal(reply.header['x-echo'], 'meta');
     });
 
     it('keeps 300 concurrent calls apart', async () => {
-      const replies = await Promise.all(Array.from({ length: 300 }, (_, i) => transport.call(listener.address, msg('echo', `n${i}`), 5000)));
+      const replies = await Promise.all(
+        Array.from({ length: 300 }, (_, i) =>
+          transport.call(listener.address, msg('echo', `n${i}`), 5000),
+        ),
+      );
       replies.forEach((r, i) => assert.equal(text(r.body), `n${i}`));
     });
 
     it('carries a 4 MiB body intact', async () => {
       const big = Buffer.alloc(4 * 1024 * 1024, 'x');
       big.write('end', big.length - 3);
-      const reply = await transport.call(listener.address, { header: msg('echo').header, body: big }, 10_000);
+      const reply = await transport.call(
+        listener.address,
+        { header: msg('echo').header, body: big },
+        10_000,
+      );
       assert.equal(reply.body.length, big.length);
       assert.equal(text(reply.body.subarray(-3)), 'end');
     });
@@ -107,7 +142,10 @@ export function runTransportCases(label: string, make: () => Transport): void {
     it('times out with 408 and tells the server the caller gave up', async () => {
       const cancelled = once(seen, 'cancel', { signal: AbortSignal.timeout(2000) });
       const started = Date.now();
-      await assert.rejects(transport.call(listener.address, msg('hang'), 150), (e: MicroError) => e.code === 408);
+      await assert.rejects(
+        transport.call(listener.address, msg('hang'), 150),
+        (e: MicroError) => e.code === 408,
+      );
       const took = Date.now() - started;
       assert.ok(took >= 140 && took < 1500, `took ${took} ms`);
       await cancelled;
@@ -115,11 +153,14 @@ export function runTransportCases(label: string, make: () => Transport): void {
 
     it('fails with 503 when nothing listens at the address', async () => {
       const port = await freePort();
-      await assert.rejects(transport.call(`127.0.0.1:${port}`, msg('echo'), 2000), (e: MicroError) => {
-        assert.equal(e.code, 503);
-        assert.match(e.detail, new RegExp(String(port)));
-        return true;
-      });
+      await assert.rejects(
+        transport.call(`127.0.0.1:${port}`, msg('echo'), 2000),
+        (e: MicroError) => {
+          assert.equal(e.code, 503);
+          assert.match(e.detail, new RegExp(String(port)));
+          return true;
+        },
+      );
     });
 
     it('streams 1,000 messages from the server, complete and in order', async () => {
@@ -129,7 +170,10 @@ export function runTransportCases(label: string, make: () => Transport): void {
       const got: number[] = [];
       for await (const m of pipe) got.push(Number(text(m)));
       assert.equal(got.length, 1000);
-      assert.deepEqual(got, Array.from({ length: 1000 }, (_, i) => i));
+      assert.deepEqual(
+        got,
+        Array.from({ length: 1000 }, (_, i) => i),
+      );
     });
 
     it('echoes a bidirectional stream message by message', async () => {
@@ -148,7 +192,12 @@ export function runTransportCases(label: string, make: () => Transport): void {
       const cancelled = once(seen, 'cancel', { signal: AbortSignal.timeout(2000) });
       const pipe = await transport.stream(listener.address, msg('sink'));
       pipe.send(Buffer.from('x'));
-      pipe.fail({ id: 'c', code: 499, detail: 'bye', status: 'Client Closed Request' } as MicroError);
+      pipe.fail({
+        id: 'c',
+        code: 499,
+        detail: 'bye',
+        status: 'Client Closed Request',
+      } as MicroError);
       await cancelled;
     });
   });

@@ -1,7 +1,13 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { createClient, createMdnsRegistry, type Client, type MicroError, type Registry } from '../../src/runtime/index.ts';
+import {
+  createClient,
+  createMdnsRegistry,
+  type Client,
+  type MicroError,
+  type Registry,
+} from '../../src/runtime/index.ts';
 import { assertIsolated, currentNamespace, rerunInNamespace } from '../helpers/netns.ts';
 import { startNode, stopAll, type Child } from '../helpers/proc.ts';
 
@@ -9,7 +15,11 @@ const root = fileURLToPath(new URL('../..', import.meta.url));
 const fixture = `${root}test/e2e/fixtures/testsvc.ts`;
 const env = { MICRO_REGISTRY: 'mdns' };
 
-if (!currentNamespace()) rerunInNamespace(fileURLToPath(import.meta.url), 'greeter and friends in separate processes, found through mDNS');
+if (!currentNamespace())
+  rerunInNamespace(
+    fileURLToPath(import.meta.url),
+    'greeter and friends in separate processes, found through mDNS',
+  );
 else {
   assertIsolated();
   describe('services in separate processes, discovered through mDNS', () => {
@@ -36,16 +46,33 @@ else {
       const [found] = await registry.getService('greeter');
       assert.equal(found?.nodes[0]?.address, address);
       const post = (endpoint: string, body: string) =>
-        fetch(`http://${address}/`, { method: 'POST', headers: { 'Micro-Service': 'greeter', 'Micro-Endpoint': endpoint, 'Content-Type': 'application/json' }, body });
+        fetch(`http://${address}/`, {
+          method: 'POST',
+          headers: {
+            'Micro-Service': 'greeter',
+            'Micro-Endpoint': endpoint,
+            'Content-Type': 'application/json',
+          },
+          body,
+        });
       const ok = await post('Say.Hello', '{"name":"Ann"}');
       assert.equal(ok.status, 200);
       assert.deepEqual(await ok.json(), { msg: 'Hello Ann' });
       const missing = await post('Say.Nope', '{}');
       assert.equal(missing.status, 404);
-      assert.deepEqual(Object.keys((await missing.json()) as object).sort(), ['code', 'detail', 'id', 'status']);
+      assert.deepEqual(Object.keys((await missing.json()) as object).sort(), [
+        'code',
+        'detail',
+        'id',
+        'status',
+      ]);
       const bad = await post('Say.Hello', '{"name":');
       assert.equal(bad.status, 400);
-      assert.equal(await greeter.stop('SIGTERM'), 0, `a clean exit on SIGTERM; it printed:\n${greeter.lines.join('\n')}`);
+      assert.equal(
+        await greeter.stop('SIGTERM'),
+        0,
+        `a clean exit on SIGTERM; it printed:\n${greeter.lines.join('\n')}`,
+      );
     });
 
     describe('a service with two nodes', () => {
@@ -58,22 +85,34 @@ else {
       });
 
       it('gives a 404-shaped error for an unknown endpoint', async () => {
-        await assert.rejects(client.call('e2e', 'Say.Goodbye', {}), (e: MicroError) => e.code === 404 && e.status === 'Not Found');
+        await assert.rejects(
+          client.call('e2e', 'Say.Goodbye', {}),
+          (e: MicroError) => e.code === 404 && e.status === 'Not Found',
+        );
       });
 
       it('answers a crash with a 500 and a detail, and keeps serving', async () => {
-        await assert.rejects(client.call('e2e', 'Boom.Crash', {}, { retries: 0 }), (e: MicroError) => {
-          assert.equal(e.code, 500);
-          assert.equal(e.detail, "Cannot read properties of undefined (reading 'id')");
-          assert.doesNotMatch(JSON.stringify(e), /testsvc\.ts|\n\s+at /);
-          return true;
-        });
-        assert.equal((await client.call<{ msg: string }>('e2e', 'Say.Hello', { name: 'x' })).msg, 'Hello x');
+        await assert.rejects(
+          client.call('e2e', 'Boom.Crash', {}, { retries: 0 }),
+          (e: MicroError) => {
+            assert.equal(e.code, 500);
+            assert.equal(e.detail, "Cannot read properties of undefined (reading 'id')");
+            assert.doesNotMatch(JSON.stringify(e), /testsvc\.ts|\n\s+at /);
+            return true;
+          },
+        );
+        assert.equal(
+          (await client.call<{ msg: string }>('e2e', 'Say.Hello', { name: 'x' })).msg,
+          'Hello x',
+        );
       });
 
       it('fails a 200 ms call to a 1 s handler with 408 after about 200 ms; the handler sees its deadline', async () => {
         const started = Date.now();
-        await assert.rejects(client.call('e2e', 'Slow.Sleep', { ms: 1000 }, { timeout: 200, retries: 0 }), (e: MicroError) => e.code === 408);
+        await assert.rejects(
+          client.call('e2e', 'Slow.Sleep', { ms: 1000 }, { timeout: 200, retries: 0 }),
+          (e: MicroError) => e.code === 408,
+        );
         const took = Date.now() - started;
         assert.ok(took >= 190 && took < 700, `took ${took} ms`);
         const served = a.lines.some((l) => l.startsWith('deadline-in')) ? a : b;
@@ -88,7 +127,10 @@ else {
         s.end();
         const got: number[] = [];
         for await (const m of s) got.push(m.i);
-        assert.deepEqual(got, Array.from({ length: 1000 }, (_, i) => i));
+        assert.deepEqual(
+          got,
+          Array.from({ length: 1000 }, (_, i) => i),
+        );
         const echo = await client.stream('e2e', 'Stream.Echo');
         const it = echo[Symbol.asyncIterator]();
         echo.send({ hi: 1 });
@@ -108,11 +150,17 @@ else {
           while (Date.now() < stopAt && ok < 200_000) {
             const started = Date.now();
             try {
-              const r = await client.call<{ node: string }>('e2e', 'Say.Hello', { name: 'load' }, { timeout: 2000 });
+              const r = await client.call<{ node: string }>(
+                'e2e',
+                'Say.Hello',
+                { name: 'load' },
+                { timeout: 2000 },
+              );
               ok++;
               if (started > killedAt) {
                 afterKill++;
-                if (r.node === idA) failures.push('a call started after the kill was answered by the killed node');
+                if (r.node === idA)
+                  failures.push('a call started after the kill was answered by the killed node');
               }
             } catch (err) {
               failures.push(JSON.stringify(err));
@@ -130,17 +178,44 @@ else {
     });
 
     it('delivers to one member of a queue group, and to every broadcast subscriber, across processes', async () => {
-      const group = [1, 2].map(() => startNode(fixture, [], { ...env, SVC_NAME: 'worker', SUB_TOPIC: 'jobs', SUB_QUEUE: 'workers' }));
-      const audit = [1, 2].map(() => startNode(fixture, [], { ...env, SVC_NAME: 'audit', SUB_TOPIC: 'jobs' }));
+      const group = [1, 2].map(() =>
+        startNode(fixture, [], {
+          ...env,
+          SVC_NAME: 'worker',
+          SUB_TOPIC: 'jobs',
+          SUB_QUEUE: 'workers',
+        }),
+      );
+      const audit = [1, 2].map(() =>
+        startNode(fixture, [], { ...env, SVC_NAME: 'audit', SUB_TOPIC: 'jobs' }),
+      );
       const ready = await Promise.all([...group, ...audit].map((c) => c.waitFor(/^ready (\S+)/)));
       // Wait until all four subscriptions are visible before publishing.
-      const subscribers = async () => (await registry.getService('topic:jobs').catch(() => [])).reduce((n, s) => n + s.nodes.length, 0);
-      for (let i = 0; i < 200 && (await subscribers()) < 4; i++) await new Promise((r) => setTimeout(r, 25));
+      const subscribers = async () =>
+        (await registry.getService('topic:jobs').catch(() => [])).reduce(
+          (n, s) => n + s.nodes.length,
+          0,
+        );
+      for (let i = 0; i < 200 && (await subscribers()) < 4; i++)
+        await new Promise((r) => setTimeout(r, 25));
       for (let n = 0; n < 40; n++) await client.publish('jobs', { n });
-      const received = await Promise.all(ready.map(([, address]) => client.call<{ received: number[] }>('x', 'Sub.Received', {}, { address }).then((r) => r.received)));
+      const received = await Promise.all(
+        ready.map(([, address]) =>
+          client
+            .call<{ received: number[] }>('x', 'Sub.Received', {}, { address })
+            .then((r) => r.received),
+        ),
+      );
       const [g1 = [], g2 = [], b1 = [], b2 = []] = received;
-      assert.deepEqual([...g1, ...g2].sort((x, y) => x - y), Array.from({ length: 40 }, (_, i) => i), 'the queue group got each message once');
-      assert.ok(g1.length > 0 && g2.length > 0, `both workers got work (${g1.length}/${g2.length})`);
+      assert.deepEqual(
+        [...g1, ...g2].sort((x, y) => x - y),
+        Array.from({ length: 40 }, (_, i) => i),
+        'the queue group got each message once',
+      );
+      assert.ok(
+        g1.length > 0 && g2.length > 0,
+        `both workers got work (${g1.length}/${g2.length})`,
+      );
       assert.equal(b1.length, 40);
       assert.equal(b2.length, 40);
     });

@@ -31,22 +31,32 @@ export function rerunInNamespace(file: string, label: string): void {
       for (const args of steps) {
         const r = spawnSync(IP, args, { encoding: 'utf8' });
         if (r.status !== 0) {
-          assert.fail(`cannot set up network namespace ${name} (${IP} ${args.join(' ')}: ${r.error?.message ?? r.stderr.trim()}); these tests need root and iproute2`);
+          assert.fail(
+            `cannot set up network namespace ${name} (${IP} ${args.join(' ')}: ${r.error?.message ?? r.stderr.trim()}); these tests need root and iproute2`,
+          );
         }
         if (args[1] === 'add') created = true;
       }
       const env: NodeJS.ProcessEnv = { ...process.env, [ENV]: name };
       delete env.NODE_TEST_CONTEXT;
-      const child = spawn(IP, ['netns', 'exec', name, process.execPath, '--test', '--test-reporter=spec', file], {
-        env,
-        stdio: ['ignore', 'pipe', 'pipe'],
-        timeout: 180_000,
-        killSignal: 'SIGKILL',
-      });
+      const child = spawn(
+        IP,
+        ['netns', 'exec', name, process.execPath, '--test', '--test-reporter=spec', file],
+        {
+          env,
+          stdio: ['ignore', 'pipe', 'pipe'],
+          timeout: 180_000,
+          killSignal: 'SIGKILL',
+        },
+      );
       child.stdout.on('data', (c: Buffer) => process.stderr.write(c));
       child.stderr.on('data', (c: Buffer) => process.stderr.write(c));
       const [code, signal] = (await once(child, 'close')) as [number | null, string | null];
-      assert.equal(code, 0, `the tests inside ${name} failed (exit ${code}, signal ${signal}); their output is above`);
+      assert.equal(
+        code,
+        0,
+        `the tests inside ${name} failed (exit ${code}, signal ${signal}); their output is above`,
+      );
     });
   });
 }
@@ -56,6 +66,12 @@ export function assertIsolated(): void {
   const expected = currentNamespace();
   const r = spawnSync(IP, ['netns', 'identify', String(process.pid)], { encoding: 'utf8' });
   assert.equal(r.stdout.trim(), expected, 'refusing to multicast outside the test namespace');
-  const links = spawnSync(IP, ['-o', 'link', 'show'], { encoding: 'utf8' }).stdout.trim().split('\n');
-  assert.deepEqual(links.map((l) => l.split(':')[1]?.trim()), ['lo'], 'the test namespace must have loopback only');
+  const links = spawnSync(IP, ['-o', 'link', 'show'], { encoding: 'utf8' })
+    .stdout.trim()
+    .split('\n');
+  assert.deepEqual(
+    links.map((l) => l.split(':')[1]?.trim()),
+    ['lo'],
+    'the test namespace must have loopback only',
+  );
 }

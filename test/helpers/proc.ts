@@ -17,7 +17,10 @@ const started = new Set<Child>();
 
 /** Starts `node <script>` with the same Node; everything it prints is kept, stderr echoed on failure. */
 export function startNode(script: string, args: string[] = [], env: NodeJS.ProcessEnv = {}): Child {
-  const proc = spawn(process.execPath, [script, ...args], { env: { ...process.env, ...env }, stdio: 'pipe' });
+  const proc = spawn(process.execPath, [script, ...args], {
+    env: { ...process.env, ...env },
+    stdio: 'pipe',
+  });
   const lines: string[] = [];
   const waiters: { pattern: RegExp; resolve: (m: RegExpMatchArray) => void }[] = [];
   const onLine = (line: string): void => {
@@ -32,7 +35,9 @@ export function startNode(script: string, args: string[] = [], env: NodeJS.Proce
   };
   createInterface({ input: proc.stdout }).on('line', onLine);
   createInterface({ input: proc.stderr }).on('line', (l) => onLine(`stderr: ${l}`));
-  const exited = new Promise<number | null>((resolve) => proc.once('exit', (code) => resolve(code)));
+  const exited = new Promise<number | null>((resolve) =>
+    proc.once('exit', (code) => resolve(code)),
+  );
   const child: Child = {
     proc,
     lines,
@@ -43,11 +48,23 @@ export function startNode(script: string, args: string[] = [], env: NodeJS.Proce
         if (m) return Promise.resolve(m);
       }
       return new Promise((resolve, reject) => {
-        const timer = setTimeout(() => reject(new Error(`no line matching ${pattern} from ${script} within ${ms} ms; it printed:\n${lines.join('\n')}`)), ms);
+        const timer = setTimeout(
+          () =>
+            reject(
+              new Error(
+                `no line matching ${pattern} from ${script} within ${ms} ms; it printed:\n${lines.join('\n')}`,
+              ),
+            ),
+          ms,
+        );
         waiters.push({ pattern, resolve: (m) => (clearTimeout(timer), resolve(m)) });
         void exited.then((code) => {
           clearTimeout(timer);
-          reject(new Error(`${script} exited (${code}) before printing ${pattern}; it printed:\n${lines.join('\n')}`));
+          reject(
+            new Error(
+              `${script} exited (${code}) before printing ${pattern}; it printed:\n${lines.join('\n')}`,
+            ),
+          );
         });
       });
     },

@@ -1,11 +1,24 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { MicroError, badRequest, isRetryable, notFound, parseError, timeout, toMicroError } from '../../src/runtime/errors.ts';
+import {
+  MicroError,
+  badRequest,
+  isRetryable,
+  notFound,
+  parseError,
+  timeout,
+  toMicroError,
+} from '../../src/runtime/errors.ts';
 
 describe('errors', () => {
   it('serialises to exactly {id, code, detail, status}', () => {
     const e = notFound('greeter', 'no such thing');
-    assert.deepEqual(JSON.parse(JSON.stringify(e)), { id: 'greeter', code: 404, detail: 'no such thing', status: 'Not Found' });
+    assert.deepEqual(JSON.parse(JSON.stringify(e)), {
+      id: 'greeter',
+      code: 404,
+      detail: 'no such thing',
+      status: 'Not Found',
+    });
   });
 
   it('maps a thrown Error to a 500 carrying only its message, never its stack', () => {
@@ -21,7 +34,10 @@ describe('errors', () => {
   });
 
   it('parses error JSON back, and wraps text that is not an error', () => {
-    assert.deepEqual(parseError('{"id":"a","code":409,"detail":"taken","status":"Conflict"}', 'x').toJSON(), { id: 'a', code: 409, detail: 'taken', status: 'Conflict' });
+    assert.deepEqual(
+      parseError('{"id":"a","code":409,"detail":"taken","status":"Conflict"}', 'x').toJSON(),
+      { id: 'a', code: 409, detail: 'taken', status: 'Conflict' },
+    );
     const wrapped = parseError('<html>bad gateway</html>', 'x');
     assert.equal(wrapped.code, 500);
     assert.equal(wrapped.detail, '<html>bad gateway</html>');

@@ -2,14 +2,25 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { createMemoryRegistry } from '../../src/registry/memory.ts';
 import type { Registry, Service } from '../../src/registry/registry.ts';
-import { createSelector, filterEndpoint, filterLabel, filterVersion, random, roundRobin } from '../../src/runtime/selector/index.ts';
+import {
+  createSelector,
+  filterEndpoint,
+  filterLabel,
+  filterVersion,
+  random,
+  roundRobin,
+} from '../../src/runtime/selector/index.ts';
 
 const svc = (version: string, ids: string[], zone = 'a'): Service => ({
   name: 'greeter',
   version,
   metadata: {},
   endpoints: [{ name: 'Say.Hello', metadata: {} }],
-  nodes: ids.map((id) => ({ id, address: `127.0.0.1:${1000 + ids.indexOf(id)}`, metadata: { zone } })),
+  nodes: ids.map((id) => ({
+    id,
+    address: `127.0.0.1:${1000 + ids.indexOf(id)}`,
+    metadata: { zone },
+  })),
 });
 
 describe('selector', () => {
@@ -27,10 +38,22 @@ describe('selector', () => {
   });
 
   it('filters by version, label and endpoint', async () => {
-    const services = [svc('1.0.0', ['old']), { ...svc('2.0.0', ['new'], 'b'), endpoints: [{ name: 'Say.Bye', metadata: {} }] }];
-    assert.deepEqual(filterVersion('2.0.0')(services).flatMap((s) => s.nodes.map((n) => n.id)), ['new']);
-    assert.deepEqual(filterLabel('zone', 'a')(services).flatMap((s) => s.nodes.map((n) => n.id)), ['old']);
-    assert.deepEqual(filterEndpoint('Say.Bye')(services).flatMap((s) => s.nodes.map((n) => n.id)), ['new']);
+    const services = [
+      svc('1.0.0', ['old']),
+      { ...svc('2.0.0', ['new'], 'b'), endpoints: [{ name: 'Say.Bye', metadata: {} }] },
+    ];
+    assert.deepEqual(
+      filterVersion('2.0.0')(services).flatMap((s) => s.nodes.map((n) => n.id)),
+      ['new'],
+    );
+    assert.deepEqual(
+      filterLabel('zone', 'a')(services).flatMap((s) => s.nodes.map((n) => n.id)),
+      ['old'],
+    );
+    assert.deepEqual(
+      filterEndpoint('Say.Bye')(services).flatMap((s) => s.nodes.map((n) => n.id)),
+      ['new'],
+    );
   });
 
   it('avoids a node marked as failed while others are up', async () => {
@@ -50,10 +73,17 @@ describe('selector', () => {
     const registry = createMemoryRegistry();
     await registry.register(svc('1', ['a']));
     let lookups = 0;
-    const counting: Registry = { ...registry, getService: (n) => (lookups++, registry.getService(n)), watch: (o) => registry.watch(o) };
+    const counting: Registry = {
+      ...registry,
+      getService: (n) => (lookups++, registry.getService(n)),
+      watch: (o) => registry.watch(o),
+    };
     const selector = createSelector({ registry: counting, strategy: roundRobin });
     await selector.select('greeter');
-    await registry.register({ ...svc('1', ['b']), nodes: [{ id: 'b', address: '127.0.0.1:2000', metadata: {} }] });
+    await registry.register({
+      ...svc('1', ['b']),
+      nodes: [{ id: 'b', address: '127.0.0.1:2000', metadata: {} }],
+    });
     await new Promise((r) => setImmediate(r));
     const next = await selector.select('greeter');
     assert.deepEqual(new Set([next().id, next().id]), new Set(['a', 'b']));
@@ -68,7 +98,10 @@ describe('selector', () => {
     let down = false;
     const flaky: Registry = {
       ...registry,
-      getService: (n) => (down ? Promise.reject(new Error('connect ECONNREFUSED 127.0.0.1:8000')) : registry.getService(n)),
+      getService: (n) =>
+        down
+          ? Promise.reject(new Error('connect ECONNREFUSED 127.0.0.1:8000'))
+          : registry.getService(n),
       watch: (o) => registry.watch(o),
     };
     const selector = createSelector({ registry: flaky, ttl: 1 });
@@ -83,11 +116,14 @@ describe('selector', () => {
   it('says which registry it asked when a service is unknown', async () => {
     const registry = createMemoryRegistry();
     const selector = createSelector({ registry });
-    await assert.rejects(selector.select('nobody'), (e: Error & { code?: number; detail?: string }) => {
-      assert.equal(e.code, 404);
-      assert.match(e.detail ?? '', /nobody.*memory registry/);
-      return true;
-    });
+    await assert.rejects(
+      selector.select('nobody'),
+      (e: Error & { code?: number; detail?: string }) => {
+        assert.equal(e.code, 404);
+        assert.match(e.detail ?? '', /nobody.*memory registry/);
+        return true;
+      },
+    );
     selector.close();
     await registry.close();
   });

@@ -39,7 +39,11 @@ export interface Broker {
   connect(): Promise<void>;
   disconnect(): Promise<void>;
   publish(topic: string, message: BrokerMessage): Promise<void>;
-  subscribe(topic: string, handler: BrokerHandler, options?: SubscribeOptions): Promise<Subscription>;
+  subscribe(
+    topic: string,
+    handler: BrokerHandler,
+    options?: SubscribeOptions,
+  ): Promise<Subscription>;
 }
 
 /** Stable error codes of brokers. */
@@ -51,6 +55,8 @@ export const BrokerErrors = {
 /** Throws on a topic no broker can carry. */
 export function checkTopic(topic: string): void {
   if (typeof topic !== 'string' || topic === '' || /\s/.test(topic)) {
-    throw new TypeError(`${BrokerErrors.invalidTopic}: topic must be a non-empty string without spaces, got "${String(topic)}"`);
+    throw new TypeError(
+      `${BrokerErrors.invalidTopic}: topic must be a non-empty string without spaces, got "${String(topic)}"`,
+    );
   }
 }

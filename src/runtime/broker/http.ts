@@ -4,7 +4,13 @@ import { Pool } from 'undici';
 import type { Registry, Service } from '../../registry/registry.ts';
 import { createSelector } from '../selector/cache.ts';
 import { formatAddress, parseAddress } from '../transport/address.ts';
-import type { Broker, BrokerHandler, BrokerMessage, SubscribeOptions, Subscription } from './broker.ts';
+import type {
+  Broker,
+  BrokerHandler,
+  BrokerMessage,
+  SubscribeOptions,
+  Subscription,
+} from './broker.ts';
 import { checkTopic } from './broker.ts';
 
 /** Options of the HTTP broker. */
@@ -51,14 +57,21 @@ export function createHttpBroker(options: HttpBrokerOptions): Broker {
     const handler = handlers.get(id);
     if (!handler) throw Object.assign(new Error(`no subscriber ${id} here`), { status: 404 });
     const header: Record<string, string> = {};
-    for (const [k, v] of Object.entries(req.headers)) if (!HOP.has(k) && typeof v === 'string') header[k] = v;
+    for (const [k, v] of Object.entries(req.headers))
+      if (!HOP.has(k) && typeof v === 'string') header[k] = v;
     const topic = header['micro-topic'] ?? '';
     await handler({ topic, message: { header, body }, ack: async () => {} });
   };
 
   const deliver = async (addr: string, subId: string, message: BrokerMessage): Promise<boolean> => {
     try {
-      const res = await pool(addr).request({ method: 'POST', path: `/_sub?id=${encodeURIComponent(subId)}`, headers: message.header, body: message.body, headersTimeout: 30_000 });
+      const res = await pool(addr).request({
+        method: 'POST',
+        path: `/_sub?id=${encodeURIComponent(subId)}`,
+        headers: message.header,
+        body: message.body,
+        headersTimeout: 30_000,
+      });
       await res.body.dump();
       return res.statusCode === 200;
     } catch {
@@ -80,22 +93,27 @@ export function createHttpBroker(options: HttpBrokerOptions): Broker {
         req.on('end', () => {
           receive(req, Buffer.concat(chunks)).then(
             () => res.writeHead(200).end(),
-            (err: Error & { status?: number }) => res.writeHead(err.status ?? 500, { 'content-type': 'text/plain' }).end(err.message),
+            (err: Error & { status?: number }) =>
+              res.writeHead(err.status ?? 500, { 'content-type': 'text/plain' }).end(err.message),
           );
         });
       });
-      await new Promise<void>((resolve, reject) => s.once('error', reject).listen(port, host, () => resolve()));
+      await new Promise<void>((resolve, reject) =>
+        s.once('error', reject).listen(port, host, () => resolve()),
+      );
       const bound = s.address();
       address = typeof bound === 'object' && bound ? formatAddress(bound.address, bound.port) : '';
       server = s;
       heartbeat = setInterval(() => {
-        for (const svc of registrations.values()) void registry.register(svc, { ttl }).catch(() => undefined);
+        for (const svc of registrations.values())
+          void registry.register(svc, { ttl }).catch(() => undefined);
       }, options.interval ?? 10_000);
       heartbeat.unref();
     },
     async disconnect() {
       clearInterval(heartbeat);
-      for (const svc of registrations.values()) await registry.deregister(svc).catch(() => undefined);
+      for (const svc of registrations.values())
+        await registry.deregister(svc).catch(() => undefined);
       registrations.clear();
       handlers.clear();
       selector.close();
@@ -135,7 +153,11 @@ export function createHttpBroker(options: HttpBrokerOptions): Broker {
         }),
       );
     },
-    async subscribe(topic: string, handler: BrokerHandler, opts: SubscribeOptions = {}): Promise<Subscription> {
+    async subscribe(
+      topic: string,
+      handler: BrokerHandler,
+      opts: SubscribeOptions = {},
+    ): Promise<Subscription> {
       checkTopic(topic);
       if (!server) await broker.connect();
       const id = randomUUID();
@@ -144,7 +166,13 @@ export function createHttpBroker(options: HttpBrokerOptions): Broker {
         version: opts.queue ?? BROADCAST,
         metadata: {},
         endpoints: [],
-        nodes: [{ id, address, metadata: { broker: 'http', topic, ...(opts.queue ? { queue: opts.queue } : {}) } }],
+        nodes: [
+          {
+            id,
+            address,
+            metadata: { broker: 'http', topic, ...(opts.queue ? { queue: opts.queue } : {}) },
+          },
+        ],
       };
       handlers.set(id, handler);
       registrations.set(id, svc);

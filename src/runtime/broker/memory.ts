@@ -1,4 +1,10 @@
-import type { Broker, BrokerHandler, BrokerMessage, SubscribeOptions, Subscription } from './broker.ts';
+import type {
+  Broker,
+  BrokerHandler,
+  BrokerMessage,
+  SubscribeOptions,
+  Subscription,
+} from './broker.ts';
 import { checkTopic } from './broker.ts';
 
 interface Sub {
@@ -12,7 +18,13 @@ export function createMemoryBroker(): Broker {
   let nextIndex = 0;
   const deliver = (topic: string, sub: Sub, message: BrokerMessage): Promise<void> =>
     Promise.resolve()
-      .then(() => sub.handler({ topic, message: { header: { ...message.header }, body: Buffer.from(message.body) }, ack: async () => {} }))
+      .then(() =>
+        sub.handler({
+          topic,
+          message: { header: { ...message.header }, body: Buffer.from(message.body) },
+          ack: async () => {},
+        }),
+      )
       .catch(() => undefined);
   return {
     name: 'memory',
@@ -36,7 +48,11 @@ export function createMemoryBroker(): Broker {
       }
       await Promise.all(work);
     },
-    async subscribe(topic: string, handler: BrokerHandler, options: SubscribeOptions = {}): Promise<Subscription> {
+    async subscribe(
+      topic: string,
+      handler: BrokerHandler,
+      options: SubscribeOptions = {},
+    ): Promise<Subscription> {
       checkTopic(topic);
       const sub: Sub = { handler, queue: options.queue };
       let set = topics.get(topic);

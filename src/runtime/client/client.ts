@@ -67,11 +67,25 @@ export interface PublishOptions {
 /** Calls services, opens streams and publishes messages. */
 export interface Client {
   /** Calls an endpoint and resolves with the decoded response. */
-  call<T = unknown>(service: string, endpoint: string, request: unknown, options?: CallOptions): Promise<T>;
+  call<T = unknown>(
+    service: string,
+    endpoint: string,
+    request: unknown,
+    options?: CallOptions,
+  ): Promise<T>;
   /** Like call, with the response's metadata and the node that answered. */
-  request<T = unknown>(service: string, endpoint: string, request: unknown, options?: CallOptions): Promise<CallResponse<T>>;
+  request<T = unknown>(
+    service: string,
+    endpoint: string,
+    request: unknown,
+    options?: CallOptions,
+  ): Promise<CallResponse<T>>;
   /** Opens a stream to an endpoint. */
-  stream<Req = unknown, Rsp = unknown>(service: string, endpoint: string, options?: CallOptions): Promise<ClientStream<Req, Rsp>>;
+  stream<Req = unknown, Rsp = unknown>(
+    service: string,
+    endpoint: string,
+    options?: CallOptions,
+  ): Promise<ClientStream<Req, Rsp>>;
   /** Publishes a message to a topic through the broker. */
   publish(topic: string, message: unknown, options?: PublishOptions): Promise<void>;
   close(): Promise<void>;

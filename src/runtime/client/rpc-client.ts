@@ -5,12 +5,28 @@ import { createMemoryRegistry } from '../../registry/memory.ts';
 import { createSelector } from '../selector/cache.ts';
 import { createHttpBroker } from '../broker/http.ts';
 import { createTcpTransport } from '../transport/tcp/index.ts';
-import { MicroError, badRequest, isRetryable, parseError, timeout as timeoutError, toMicroError } from '../errors.ts';
+import {
+  MicroError,
+  badRequest,
+  isRetryable,
+  parseError,
+  timeout as timeoutError,
+  toMicroError,
+} from '../errors.ts';
 import { mergeMetadata, metadataFromHeader } from '../metadata.ts';
 import { filterVersion } from '../selector/filter.ts';
 import type { Selector } from '../selector/selector.ts';
 import type { Header, Transport } from '../transport/transport.ts';
-import type { CallFunc, CallOptions, CallRequest, CallResponse, CallWrapper, Client, ClientStream, PublishOptions } from './client.ts';
+import type {
+  CallFunc,
+  CallOptions,
+  CallRequest,
+  CallResponse,
+  CallWrapper,
+  Client,
+  ClientStream,
+  PublishOptions,
+} from './client.ts';
 
 const ID = 'micro.client';
 
@@ -35,7 +51,8 @@ export interface ClientOptions {
 const defaultBackoff = (attempt: number): number => (attempt <= 1 ? 0 : 10 * 2 ** (attempt - 1));
 
 /** True for failures that say the node itself is unwell, so the selector should avoid it. */
-const nodeFault = (err: MicroError): boolean => err.id === ID || err.code === 503 || err.code === 502;
+const nodeFault = (err: MicroError): boolean =>
+  err.id === ID || err.code === 503 || err.code === 502;
 
 /** Creates the default client. */
 export function createClient(options: ClientOptions = {}): Client {
@@ -48,12 +65,20 @@ export function createClient(options: ClientOptions = {}): Client {
 
   const codecFor = (contentType: string | undefined): Codec => {
     const c = codecs.get(contentType);
-    if (!c) throw badRequest(ID, `no codec for content type ${contentType ?? ''}; use one of ${codecs.types().join(', ')}`);
+    if (!c)
+      throw badRequest(
+        ID,
+        `no codec for content type ${contentType ?? ''}; use one of ${codecs.types().join(', ')}`,
+      );
     return c;
   };
 
   const header = (service: string, endpoint: string, codec: Codec, o: CallOptions): Header => {
-    const h: Header = { 'micro-service': service, 'micro-endpoint': endpoint, 'content-type': codec.contentType };
+    const h: Header = {
+      'micro-service': service,
+      'micro-endpoint': endpoint,
+      'content-type': codec.contentType,
+    };
     if (o.parent) {
       const { 'micro-from-service': _from, ...inherited } = o.parent.metadata;
       mergeMetadata(h, inherited);
@@ -72,7 +97,8 @@ export function createClient(options: ClientOptions = {}): Client {
 
   const budget = (o: CallOptions): number => {
     let ms = o.timeout ?? 5000;
-    if (o.parent && Number.isFinite(o.parent.deadline)) ms = Math.min(ms, o.parent.deadline - Date.now());
+    if (o.parent && Number.isFinite(o.parent.deadline))
+      ms = Math.min(ms, o.parent.deadline - Date.now());
     return ms;
   };
 
@@ -80,15 +106,25 @@ export function createClient(options: ClientOptions = {}): Client {
     const o = req.options;
     const codec = codecFor(o.contentType);
     const ms = budget(o);
-    if (ms <= 0) throw timeoutError(ID, `no time left to call ${req.service} ${req.endpoint}: the caller's deadline has passed`);
+    if (ms <= 0)
+      throw timeoutError(
+        ID,
+        `no time left to call ${req.service} ${req.endpoint}: the caller's deadline has passed`,
+      );
     const deadline = Date.now() + ms;
-    const message = { header: header(req.service, req.endpoint, codec, o), body: codec.encode(req.body) };
+    const message = {
+      header: header(req.service, req.endpoint, codec, o),
+      body: codec.encode(req.body),
+    };
     const retries = o.retries ?? 2;
     let last: MicroError | undefined;
     for (let attempt = 0; attempt <= retries; attempt++) {
       if (attempt > 0) {
         const wait = (o.backoff ?? defaultBackoff)(attempt);
-        if (wait > 0) await new Promise((r) => setTimeout(r, Math.min(wait, Math.max(0, deadline - Date.now()))));
+        if (wait > 0)
+          await new Promise((r) =>
+            setTimeout(r, Math.min(wait, Math.max(0, deadline - Date.now()))),
+          );
       }
       const left = deadline - Date.now();
       if (left <= 0) break;
@@ -100,17 +136,24 @@ export function createClient(options: ClientOptions = {}): Client {
         if (!reply.error) {
           selector.mark(req.service, node);
           const replyCodec = codecs.get(reply.header['content-type']) ?? codec;
-          return { body: replyCodec.decode(reply.body), metadata: metadataFromHeader(reply.header), node };
+          return {
+            body: replyCodec.decode(reply.body),
+            metadata: metadataFromHeader(reply.header),
+            node,
+          };
         }
         last = parseError(Buffer.from(reply.body).toString('utf8'), ID);
       } catch (err) {
         last = toMicroError(err, ID);
       }
       if (node && nodeFault(last)) selector.mark(req.service, node, last);
-      if (!isRetryable(last) || last.code === 408 && last.id === ID) break;
+      if (!isRetryable(last) || (last.code === 408 && last.id === ID)) break;
     }
     if (!last || (Date.now() >= deadline && last.code !== 408)) {
-      last = timeoutError(ID, `call to ${req.service} ${req.endpoint} timed out after ${ms} ms${last ? `; last error: ${last.detail}` : ''}`);
+      last = timeoutError(
+        ID,
+        `call to ${req.service} ${req.endpoint} timed out after ${ms} ms${last ? `; last error: ${last.detail}` : ''}`,
+      );
     }
     throw last;
   };
@@ -119,13 +162,39 @@ export function createClient(options: ClientOptions = {}): Client {
   for (const w of [...(options.wrappers ?? [])].reverse()) call = w(call);
 
   const client: Client = {
-    async call<T>(service: string, endpoint: string, request: unknown, o?: CallOptions): Promise<T> {
-      return (await call({ service, endpoint, body: request, options: o ? { ...defaults, ...o } : defaults })).body as T;
+    async call<T>(
+      service: string,
+      endpoint: string,
+      request: unknown,
+      o?: CallOptions,
+    ): Promise<T> {
+      return (
+        await call({
+          service,
+          endpoint,
+          body: request,
+          options: o ? { ...defaults, ...o } : defaults,
+        })
+      ).body as T;
     },
-    async request<T>(service: string, endpoint: string, request: unknown, o?: CallOptions): Promise<CallResponse<T>> {
-      return (await call({ service, endpoint, body: request, options: { ...defaults, ...o } })) as CallResponse<T>;
+    async request<T>(
+      service: string,
+      endpoint: string,
+      request: unknown,
+      o?: CallOptions,
+    ): Promise<CallResponse<T>> {
+      return (await call({
+        service,
+        endpoint,
+        body: request,
+        options: { ...defaults, ...o },
+      })) as CallResponse<T>;
     },
-    async stream<Req, Rsp>(service: string, endpoint: string, o: CallOptions = {}): Promise<ClientStream<Req, Rsp>> {
+    async stream<Req, Rsp>(
+      service: string,
+      endpoint: string,
+      o: CallOptions = {},
+    ): Promise<ClientStream<Req, Rsp>> {
       const opts = { ...defaults, ...o };
       const codec = codecFor(opts.contentType);
       const h = header(service, endpoint, codec, opts);
@@ -138,13 +207,20 @@ export function createClient(options: ClientOptions = {}): Client {
           const pipe = await transport.stream(node.address, { header: h, body: Buffer.alloc(0) });
           let timer: NodeJS.Timeout | undefined;
           if (h['micro-timeout']) {
-            timer = setTimeout(() => pipe.fail(timeoutError(ID, `stream to ${service} ${endpoint} passed its deadline`)), Number(h['micro-timeout']));
+            timer = setTimeout(
+              () =>
+                pipe.fail(timeoutError(ID, `stream to ${service} ${endpoint} passed its deadline`)),
+              Number(h['micro-timeout']),
+            );
             void pipe.done.then(() => clearTimeout(timer));
           }
           return {
             send: (m) => pipe.send(codec.encode(m)),
             end: () => pipe.end(),
-            close: () => pipe.fail(new MicroError(ID, 499, 'stream closed by the caller', 'Client Closed Request')),
+            close: () =>
+              pipe.fail(
+                new MicroError(ID, 499, 'stream closed by the caller', 'Client Closed Request'),
+              ),
             async *[Symbol.asyncIterator]() {
               for await (const body of pipe) yield codec.decode(body) as Rsp;
             },

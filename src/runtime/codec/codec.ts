@@ -10,4 +10,7 @@ export interface Codec {
 }
 
 /** The error code raised for a body that does not decode. */
-export const CodecErrors = { invalid: 'MICRO_ERR_CODEC_INVALID', unsupported: 'MICRO_ERR_CODEC_UNSUPPORTED' } as const;
+export const CodecErrors = {
+  invalid: 'MICRO_ERR_CODEC_INVALID',
+  unsupported: 'MICRO_ERR_CODEC_UNSUPPORTED',
+} as const;

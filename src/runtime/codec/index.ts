@@ -32,7 +32,9 @@ export class CodecTable {
     const direct = this.#byType.get(contentType);
     if (direct) return direct;
     const semi = contentType.indexOf(';');
-    return this.#byType.get((semi < 0 ? contentType : contentType.slice(0, semi)).trim().toLowerCase());
+    return this.#byType.get(
+      (semi < 0 ? contentType : contentType.slice(0, semi)).trim().toLowerCase(),
+    );
   }
 
   /** The content types served. */

@@ -10,7 +10,9 @@ export function createJsonCodec(): Codec {
     encode: (value) => (value === undefined ? empty : Buffer.from(JSON.stringify(value))),
     decode: (bytes) => {
       if (bytes.length === 0) return {};
-      const buf = Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length);
+      const buf = Buffer.isBuffer(bytes)
+        ? bytes
+        : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length);
       return JSON.parse(buf.toString('utf8')) as unknown;
     },
   };

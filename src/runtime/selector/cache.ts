@@ -68,7 +68,13 @@ export function createSelector(options: CacheSelectorOptions): Selector {
             entry.stop = watch(service);
             entry.watching = true;
           }
-        } else cache.set(service, { services, fetched: Date.now(), stop: watch(service), watching: true });
+        } else
+          cache.set(service, {
+            services,
+            fetched: Date.now(),
+            stop: watch(service),
+            watching: true,
+          });
         return services;
       },
       (err: Error & { code?: string }) => {
@@ -99,11 +105,19 @@ export function createSelector(options: CacheSelectorOptions): Selector {
   return {
     async select(service, opts = {}): Promise<Next> {
       const entry = cache.get(service);
-      let services = entry && entry.services.length > 0 && Date.now() - entry.fetched < ttl ? entry.services : await fetch(service);
+      let services =
+        entry && entry.services.length > 0 && Date.now() - entry.fetched < ttl
+          ? entry.services
+          : await fetch(service);
       for (const f of opts.filters ?? []) services = f(services);
-      services = services.map((s) => ({ ...s, nodes: usable(s.nodes) })).filter((s) => s.nodes.length > 0);
+      services = services
+        .map((s) => ({ ...s, nodes: usable(s.nodes) }))
+        .filter((s) => s.nodes.length > 0);
       if (services.length === 0) {
-        throw serviceUnavailable('micro.client', `service ${service} has no node that matches the call's filters (registry: ${registry.name} at ${registry.address})`);
+        throw serviceUnavailable(
+          'micro.client',
+          `service ${service} has no node that matches the call's filters (registry: ${registry.name} at ${registry.address})`,
+        );
       }
       return (opts.strategy ?? options.strategy ?? random)(services);
     },
@@ -114,7 +128,10 @@ export function createSelector(options: CacheSelectorOptions): Selector {
       }
       const prev = failures.get(node.id);
       const count = (prev?.count ?? 0) + 1;
-      failures.set(node.id, { count, until: Date.now() + Math.min(basePenalty * 2 ** (count - 1), 30_000) });
+      failures.set(node.id, {
+        count,
+        until: Date.now() + Math.min(basePenalty * 2 ** (count - 1), 30_000),
+      });
     },
     reset(service) {
       cache.get(service)?.stop();

@@ -10,7 +10,12 @@ export interface ServerCounters {
 }
 
 /** The built-in Debug handler every service answers: Health and Stats. */
-export function debugEndpoints(name: string, version: string, nodeId: string, counters: ServerCounters): EndpointEntry[] {
+export function debugEndpoints(
+  name: string,
+  version: string,
+  nodeId: string,
+  counters: ServerCounters,
+): EndpointEntry[] {
   const loop = monitorEventLoopDelay({ resolution: 20 });
   loop.enable();
   const health = async () => ({ status: 'ok', service: name, version, node: nodeId });
@@ -31,6 +36,12 @@ export function debugEndpoints(name: string, version: string, nodeId: string, co
       cpu: process.cpuUsage(),
     };
   };
-  const entry = (n: string, fn: () => Promise<unknown>): EndpointEntry => ({ name: n, kind: 'unary', fn, options: {}, internal: true });
+  const entry = (n: string, fn: () => Promise<unknown>): EndpointEntry => ({
+    name: n,
+    kind: 'unary',
+    fn,
+    options: {},
+    internal: true,
+  });
   return [entry('Debug.Health', health), entry('Debug.Stats', stats)];
 }

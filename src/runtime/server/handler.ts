@@ -36,22 +36,34 @@ export interface EndpointDefinition extends EndpointOptions {
 }
 
 /** Declares a unary endpoint with schemas: `Hello: endpoint({request, response}, async (req, ctx) => ...)`. */
-export function endpoint<Req, Rsp>(options: EndpointOptions, fn: (request: Req, ctx: Context) => Rsp | Promise<Rsp>): EndpointDefinition {
+export function endpoint<Req, Rsp>(
+  options: EndpointOptions,
+  fn: (request: Req, ctx: Context) => Rsp | Promise<Rsp>,
+): EndpointDefinition {
   return { ...options, fn: fn as EndpointFunction, [MARK]: true };
 }
 
 /** Declares a server stream: one request in, the yielded values out. */
-export function serverStream<Req, Rsp>(fn: (request: Req, ctx: Context) => AsyncIterable<Rsp> | Iterable<Rsp>, options: EndpointOptions = {}): EndpointDefinition {
+export function serverStream<Req, Rsp>(
+  fn: (request: Req, ctx: Context) => AsyncIterable<Rsp> | Iterable<Rsp>,
+  options: EndpointOptions = {},
+): EndpointDefinition {
   return { ...options, stream: 'server', fn: fn as EndpointFunction, [MARK]: true };
 }
 
 /** Declares a client stream: many requests in, one response out. */
-export function clientStream<Req, Rsp>(fn: (input: AsyncIterable<Req>, ctx: Context) => Promise<Rsp>, options: EndpointOptions = {}): EndpointDefinition {
+export function clientStream<Req, Rsp>(
+  fn: (input: AsyncIterable<Req>, ctx: Context) => Promise<Rsp>,
+  options: EndpointOptions = {},
+): EndpointDefinition {
   return { ...options, stream: 'client', fn: fn as EndpointFunction, [MARK]: true };
 }
 
 /** Declares a bidirectional stream: requests in and responses out, in any rhythm. */
-export function bidiStream<Req, Rsp>(fn: (input: AsyncIterable<Req>, ctx: Context) => AsyncIterable<Rsp>, options: EndpointOptions = {}): EndpointDefinition {
+export function bidiStream<Req, Rsp>(
+  fn: (input: AsyncIterable<Req>, ctx: Context) => AsyncIterable<Rsp>,
+  options: EndpointOptions = {},
+): EndpointDefinition {
   return { ...options, stream: 'bidi', fn: fn as EndpointFunction, [MARK]: true };
 }
 
@@ -70,11 +82,21 @@ function isDefinition(v: unknown): v is EndpointDefinition {
 }
 
 /** Lists the endpoints of a handler object: its functions and endpoint definitions, own or inherited from a class. */
-export function extractEndpoints(handlerName: string, handler: object, extra: Record<string, EndpointOptions> = {}): EndpointEntry[] {
-  if (!/^[A-Za-z_][\w]*$/.test(handlerName)) throw new TypeError(`handler name "${handlerName}" must be an identifier such as Say`);
+export function extractEndpoints(
+  handlerName: string,
+  handler: object,
+  extra: Record<string, EndpointOptions> = {},
+): EndpointEntry[] {
+  if (!/^[A-Za-z_][\w]*$/.test(handlerName))
+    throw new TypeError(`handler name "${handlerName}" must be an identifier such as Say`);
   const names = new Set<string>();
-  for (let o: object | null = handler; o && o !== Object.prototype; o = Object.getPrototypeOf(o) as object | null) {
-    for (const k of Object.getOwnPropertyNames(o)) if (k !== 'constructor' && !k.startsWith('_')) names.add(k);
+  for (
+    let o: object | null = handler;
+    o && o !== Object.prototype;
+    o = Object.getPrototypeOf(o) as object | null
+  ) {
+    for (const k of Object.getOwnPropertyNames(o))
+      if (k !== 'constructor' && !k.startsWith('_')) names.add(k);
   }
   const out: EndpointEntry[] = [];
   for (const method of names) {
@@ -82,10 +104,22 @@ export function extractEndpoints(handlerName: string, handler: object, extra: Re
     const more = extra[method] ?? {};
     if (isDefinition(value)) {
       const options = { ...value, ...more };
-      out.push({ name: `${handlerName}.${method}`, kind: options.stream ?? 'unary', fn: value.fn, options, internal: false });
+      out.push({
+        name: `${handlerName}.${method}`,
+        kind: options.stream ?? 'unary',
+        fn: value.fn,
+        options,
+        internal: false,
+      });
     } else if (typeof value === 'function') {
-      const fn = (value as EndpointFunction).bind(handler) as EndpointFunction;
-      out.push({ name: `${handlerName}.${method}`, kind: more.stream ?? 'unary', fn, options: more, internal: false });
+      const fn = (value as (...args: unknown[]) => unknown).bind(handler) as EndpointFunction;
+      out.push({
+        name: `${handlerName}.${method}`,
+        kind: more.stream ?? 'unary',
+        fn,
+        options: more,
+        internal: false,
+      });
     }
   }
   if (out.length === 0) throw new TypeError(`handler ${handlerName} has no methods to serve`);

@@ -1,5 +1,12 @@
 import { Ajv, type ValidateFunction } from 'ajv';
-import { MicroError, badRequest, notFound, serviceUnavailable, timeout as timeoutError, toMicroError } from '../errors.ts';
+import {
+  MicroError,
+  badRequest,
+  notFound,
+  serviceUnavailable,
+  timeout as timeoutError,
+  toMicroError,
+} from '../errors.ts';
 import type { CodecTable, Codec } from '../codec/index.ts';
 import { RequestContext, type ContextOutlet } from '../context.ts';
 import { metadataFromHeader } from '../metadata.ts';
@@ -26,7 +33,11 @@ export interface RouterOptions {
 }
 
 function encodeError(err: MicroError): Reply {
-  return { header: { 'content-type': 'application/json' }, body: Buffer.from(JSON.stringify(err)), error: true };
+  return {
+    header: { 'content-type': 'application/json' },
+    body: Buffer.from(JSON.stringify(err)),
+    error: true,
+  };
 }
 
 /** Maps incoming calls and streams to endpoints: decoding, validation, context, wrappers and errors. */
@@ -43,9 +54,11 @@ export class Router implements TransportHandler {
 
   /** Adds an endpoint; a name already served is an error. */
   add(entry: EndpointEntry): void {
-    if (this.#routes.has(entry.name)) throw new TypeError(`endpoint ${entry.name} is already served`);
+    if (this.#routes.has(entry.name))
+      throw new TypeError(`endpoint ${entry.name} is already served`);
     const validate = entry.options.request ? this.#ajv.compile(entry.options.request) : undefined;
-    let call: HandlerFunc = async (req, ctx) => (entry.fn as (r: unknown, c: unknown) => unknown)(req, ctx);
+    let call: HandlerFunc = async (req, ctx) =>
+      (entry.fn as (r: unknown, c: unknown) => unknown)(req, ctx);
     if (!entry.internal) for (const w of [...this.#o.wrappers].reverse()) call = w(call);
     this.#routes.set(entry.name, { entry, call, validate });
   }
@@ -58,14 +71,26 @@ export class Router implements TransportHandler {
   #route(endpoint: string | undefined): Route {
     const route = endpoint === undefined ? undefined : this.#routes.get(endpoint);
     if (route) return route;
-    const known = this.entries().filter((e) => !e.internal).map((e) => e.name).join(', ');
-    if (endpoint === undefined) throw badRequest(this.#o.name, 'the Micro-Endpoint header is missing');
-    throw notFound(this.#o.name, `unknown endpoint ${endpoint} on ${this.#o.name}${known ? `; it serves ${known}` : ''}`);
+    const known = this.entries()
+      .filter((e) => !e.internal)
+      .map((e) => e.name)
+      .join(', ');
+    if (endpoint === undefined)
+      throw badRequest(this.#o.name, 'the Micro-Endpoint header is missing');
+    throw notFound(
+      this.#o.name,
+      `unknown endpoint ${endpoint} on ${this.#o.name}${known ? `; it serves ${known}` : ''}`,
+    );
   }
 
   #codec(contentType: string | undefined): Codec {
     const codec = this.#o.codecs.get(contentType);
-    if (!codec) throw new MicroError(this.#o.name, 415, `unsupported content type ${contentType ?? ''}; use one of ${this.#o.codecs.types().join(', ')}`);
+    if (!codec)
+      throw new MicroError(
+        this.#o.name,
+        415,
+        `unsupported content type ${contentType ?? ''}; use one of ${this.#o.codecs.types().join(', ')}`,
+      );
     return codec;
   }
 
@@ -74,11 +99,19 @@ export class Router implements TransportHandler {
     try {
       value = codec.decode(body);
     } catch (err) {
-      throw badRequest(this.#o.name, `request body is not valid ${codec.name}: ${(err as Error).message}`);
+      throw badRequest(
+        this.#o.name,
+        `request body is not valid ${codec.name}: ${(err as Error).message}`,
+      );
     }
     if (route.validate && !route.validate(value)) {
-      const why = (route.validate.errors ?? []).map((e) => `${e.instancePath || '/'} ${e.message ?? 'is invalid'}`).join('; ');
-      throw badRequest(this.#o.name, `request to ${route.entry.name} does not match its schema: ${why}`);
+      const why = (route.validate.errors ?? [])
+        .map((e) => `${e.instancePath || '/'} ${e.message ?? 'is invalid'}`)
+        .join('; ');
+      throw badRequest(
+        this.#o.name,
+        `request to ${route.entry.name} does not match its schema: ${why}`,
+      );
     }
     return value;
   }
@@ -87,13 +120,22 @@ export class Router implements TransportHandler {
     const header = message.header;
     const ms = header['micro-timeout'];
     const deadline = ms === undefined ? Number.POSITIVE_INFINITY : Date.now() + Number(ms);
-    return new RequestContext(this.#o.name, endpoint, metadataFromHeader(header), Number.isNaN(deadline) ? Number.POSITIVE_INFINITY : deadline, info.remote, this.#o.outlet);
+    return new RequestContext(
+      this.#o.name,
+      endpoint,
+      metadataFromHeader(header),
+      Number.isNaN(deadline) ? Number.POSITIVE_INFINITY : deadline,
+      info.remote,
+      this.#o.outlet,
+    );
   }
 
   #fail(err: unknown, endpoint: string | undefined): MicroError {
     const e = toMicroError(err, this.#o.name);
     if (e.code >= 500 && !(err instanceof MicroError)) {
-      this.#o.logger.error(`${endpoint ?? '?'} failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
+      this.#o.logger.error(
+        `${endpoint ?? '?'} failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`,
+      );
     }
     return e;
   }
@@ -105,22 +147,35 @@ export class Router implements TransportHandler {
     let ctx: RequestContext | undefined;
     const endpoint = message.header['micro-endpoint'];
     try {
-      if (this.draining) throw serviceUnavailable(this.#o.name, `${this.#o.name} is shutting down; try another node`);
+      if (this.draining)
+        throw serviceUnavailable(
+          this.#o.name,
+          `${this.#o.name} is shutting down; try another node`,
+        );
       const route = this.#route(endpoint);
       if (route.entry.kind !== 'unary') {
-        throw badRequest(this.#o.name, `${route.entry.name} is a ${route.entry.kind} stream: open a stream to call it`);
+        throw badRequest(
+          this.#o.name,
+          `${route.entry.name} is a ${route.entry.kind} stream: open a stream to call it`,
+        );
       }
       const contentType = message.header['content-type'];
       const codec = this.#codec(contentType);
       const request = this.#decode(codec, message.body, route);
       ctx = this.#context(message, route.entry.name, info);
       const c = ctx;
-      info.onCancel = () => c.cancel(new MicroError(this.#o.name, 499, 'the caller cancelled', 'Client Closed Request'));
+      info.onCancel = () =>
+        c.cancel(
+          new MicroError(this.#o.name, 499, 'the caller cancelled', 'Client Closed Request'),
+        );
       const result = await route.call(request, ctx);
       // The caller has given up: an answer now would arrive after its deadline.
-      if (ctx.deadline <= Date.now()) throw timeoutError(this.#o.name, `${route.entry.name} ran past its deadline`);
+      if (ctx.deadline <= Date.now())
+        throw timeoutError(this.#o.name, `${route.entry.name} ran past its deadline`);
       const md = ctx.responseMetadataIfAny;
-      const header = md ? { ...md, 'content-type': codec.contentType } : { 'content-type': codec.contentType };
+      const header = md
+        ? { ...md, 'content-type': codec.contentType }
+        : { 'content-type': codec.contentType };
       return { header, body: codec.encode(result) };
     } catch (err) {
       counters.errors++;
@@ -142,19 +197,30 @@ export class Router implements TransportHandler {
     let ctx: RequestContext | undefined;
     const endpoint = open.header['micro-endpoint'];
     try {
-      if (this.draining) throw serviceUnavailable(this.#o.name, `${this.#o.name} is shutting down; try another node`);
+      if (this.draining)
+        throw serviceUnavailable(
+          this.#o.name,
+          `${this.#o.name} is shutting down; try another node`,
+        );
       const route = this.#route(endpoint);
       const codec = this.#codec(open.header['content-type']);
       ctx = this.#context(open, route.entry.name, info);
       const c = ctx;
-      void pipe.done.then(() => c.cancel(new MicroError(this.#o.name, 499, 'stream closed', 'Client Closed Request')));
-      const self = this;
+      void pipe.done.then(() =>
+        c.cancel(new MicroError(this.#o.name, 499, 'stream closed', 'Client Closed Request')),
+      );
+      const name = this.#o.name;
+      const decode = (body: Uint8Array): unknown => this.#decode(codec, body, route);
       const input = (async function* () {
-        for await (const body of pipe) yield self.#decode(codec, body, route);
+        for await (const body of pipe) yield decode(body);
       })();
       const first = async (): Promise<unknown> => {
         const r = await input.next();
-        if (r.done) throw badRequest(self.#o.name, `${route.entry.name} needs a request message before the stream ends`);
+        if (r.done)
+          throw badRequest(
+            name,
+            `${route.entry.name} needs a request message before the stream ends`,
+          );
         return r.value;
       };
       const fn = route.entry.fn as (a: unknown, c: RequestContext) => unknown;
@@ -164,7 +230,8 @@ export class Router implements TransportHandler {
       } else if (kind === 'client') {
         pipe.send(codec.encode(await fn(input, ctx)));
       } else {
-        const out = fn(kind === 'server' ? await first() : input, ctx) as AsyncIterable<unknown> | Iterable<unknown>;
+        const out = fn(kind === 'server' ? await first() : input, ctx) as
+          AsyncIterable<unknown> | Iterable<unknown>;
         for await (const value of out) {
           if (ctx.signal.aborted) break;
           pipe.send(codec.encode(value));

@@ -2,14 +2,21 @@ import { randomUUID } from 'node:crypto';
 import { networkInterfaces } from 'node:os';
 import type { Endpoint, Service } from '../../registry/registry.ts';
 import type { Subscription } from '../broker/broker.ts';
-import { RequestContext } from '../context.ts';
+import { RequestContext, type Context } from '../context.ts';
 import { metadataFromHeader } from '../metadata.ts';
 import { formatAddress, parseAddress } from '../transport/address.ts';
 import type { Listener } from '../transport/transport.ts';
 import { debugEndpoints, type ServerCounters } from './debug.ts';
 import { extractEndpoints, type EndpointEntry } from './handler.ts';
 import { Router } from './router.ts';
-import type { HandleOptions, Logger, Server, ServerOptions, ServerSubscribeOptions, SubscriberFunc } from './server.ts';
+import type {
+  HandleOptions,
+  Logger,
+  Server,
+  ServerOptions,
+  ServerSubscribeOptions,
+  SubscriberFunc,
+} from './server.ts';
 
 interface SubscriberEntry {
   topic: string;
@@ -28,7 +35,8 @@ function advertisable(bound: string): string {
   const { host, port } = parseAddress(bound);
   if (host !== '0.0.0.0' && host !== '::') return bound;
   for (const list of Object.values(networkInterfaces())) {
-    for (const a of list ?? []) if (!a.internal && a.family === 'IPv4') return formatAddress(a.address, port);
+    for (const a of list ?? [])
+      if (!a.internal && a.family === 'IPv4') return formatAddress(a.address, port);
   }
   return formatAddress('127.0.0.1', port);
 }
@@ -46,7 +54,14 @@ export function createServer(options: ServerOptions): Server {
   const id = options.id ?? `${name}-${randomUUID()}`;
   const logger = options.logger ?? stderrLogger(name);
   const counters: ServerCounters = { started: Date.now(), requests: 0, errors: 0, inflight: 0 };
-  const router = new Router({ name, codecs: options.codecs, counters, wrappers: options.wrappers ?? [], outlet: options.outlet, logger });
+  const router = new Router({
+    name,
+    codecs: options.codecs,
+    counters,
+    wrappers: options.wrappers ?? [],
+    outlet: options.outlet,
+    logger,
+  });
   for (const e of debugEndpoints(name, version, id, counters)) router.add(e);
   const subscribers: SubscriberEntry[] = [];
   const subscriptions: Subscription[] = [];
@@ -62,10 +77,17 @@ export function createServer(options: ServerOptions): Server {
     version,
     metadata: { ...options.metadata },
     endpoints: [
-      ...router.entries().filter((e) => !e.internal).map(toEndpoint),
+      ...router
+        .entries()
+        .filter((e) => !e.internal)
+        .map(toEndpoint),
       ...subscribers.map((s) => ({
         name: s.topic,
-        metadata: { subscriber: 'true', topic: s.topic, ...(s.options.queue ? { queue: s.options.queue } : {}) },
+        metadata: {
+          subscriber: 'true',
+          topic: s.topic,
+          ...(s.options.queue ? { queue: s.options.queue } : {}),
+        },
       })),
     ],
     nodes: [
@@ -90,7 +112,9 @@ export function createServer(options: ServerOptions): Server {
         await options.registerCheck();
       } catch (err) {
         if (registered) {
-          logger.warn(`register check failed, deregistering until it passes: ${(err as Error).message}`);
+          logger.warn(
+            `register check failed, deregistering until it passes: ${(err as Error).message}`,
+          );
           await options.registry.deregister(record()).catch(() => undefined);
           registered = false;
         }
@@ -107,13 +131,21 @@ export function createServer(options: ServerOptions): Server {
     if (!broker) throw new Error(`${name} has subscribers but no broker`);
     await broker.connect();
     for (const s of subscribers) {
-      let call = async (message: unknown, ctx: RequestContext) => s.fn(message, ctx);
-      for (const w of [...(options.subscriberWrappers ?? [])].reverse()) call = w(call as never) as typeof call;
+      let call = async (message: unknown, ctx: Context) => s.fn(message, ctx);
+      for (const w of [...(options.subscriberWrappers ?? [])].reverse()) call = w(call);
       const sub = await broker.subscribe(
         s.topic,
         async (event) => {
-          const codec = options.codecs.get(event.message.header['content-type']) ?? options.codecs.default;
-          const ctx = new RequestContext(name, s.topic, metadataFromHeader(event.message.header), Number.POSITIVE_INFINITY, event.message.header['micro-from-service'] ?? '', options.outlet);
+          const codec =
+            options.codecs.get(event.message.header['content-type']) ?? options.codecs.default;
+          const ctx = new RequestContext(
+            name,
+            s.topic,
+            metadataFromHeader(event.message.header),
+            Number.POSITIVE_INFINITY,
+            event.message.header['micro-from-service'] ?? '',
+            options.outlet,
+          );
           try {
             await call(codec.decode(event.message.body), ctx);
           } catch (err) {
@@ -136,8 +168,11 @@ export function createServer(options: ServerOptions): Server {
     },
     handle(a: string | object, b?: object | HandleOptions, c?: HandleOptions) {
       const [handlerName, handler, opts] =
-        typeof a === 'string' ? [a, b as object, c] : [(a.constructor as { name: string }).name, a, b as HandleOptions | undefined];
-      if (!handler || typeof handler !== 'object') throw new TypeError(`handle(${handlerName}): the handler must be an object`);
+        typeof a === 'string'
+          ? [a, b as object, c]
+          : [(a.constructor as { name: string }).name, a, b as HandleOptions | undefined];
+      if (!handler || typeof handler !== 'object')
+        throw new TypeError(`handle(${handlerName}): the handler must be an object`);
       for (const e of extractEndpoints(handlerName, handler, opts?.endpoints)) router.add(e);
       return this;
     },
@@ -147,7 +182,9 @@ export function createServer(options: ServerOptions): Server {
     },
     async start() {
       if (listener) return;
-      listener = await options.transport.listen(options.address ?? '127.0.0.1:0', router, { tls: options.tls });
+      listener = await options.transport.listen(options.address ?? '127.0.0.1:0', router, {
+        tls: options.tls,
+      });
       address = options.advertise ?? advertisable(listener.address);
       try {
         await subscribeAll();
@@ -158,18 +195,23 @@ export function createServer(options: ServerOptions): Server {
         throw err;
       }
       heartbeat = setInterval(() => {
-        register().catch((err: Error) => logger.warn(`re-registering with ${options.registry.address} failed: ${err.message}`));
+        register().catch((err: Error) =>
+          logger.warn(`re-registering with ${options.registry.address} failed: ${err.message}`),
+        );
       }, interval);
       heartbeat.unref();
     },
     async stop() {
       if (!listener) return;
       clearInterval(heartbeat);
-      await options.registry.deregister(record()).catch((err: Error) => logger.warn(`deregistering failed: ${err.message}`));
+      await options.registry
+        .deregister(record())
+        .catch((err: Error) => logger.warn(`deregistering failed: ${err.message}`));
       for (const s of subscriptions.splice(0)) await s.unsubscribe().catch(() => undefined);
       router.draining = true;
       const until = Date.now() + (options.drainTimeout ?? 10_000);
-      while (counters.inflight > 0 && Date.now() < until) await new Promise((r) => setTimeout(r, 10));
+      while (counters.inflight > 0 && Date.now() < until)
+        await new Promise((r) => setTimeout(r, 10));
       await listener.close();
       listener = undefined;
     },

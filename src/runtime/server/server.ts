@@ -9,7 +9,9 @@ import type { EndpointOptions, HandlerWrapper } from './handler.ts';
 export type SubscriberFunc = (message: unknown, ctx: Context) => unknown;
 
 /** Server middleware around subscribers. */
-export type SubscriberWrapper = (next: (message: unknown, ctx: Context) => Promise<unknown>) => (message: unknown, ctx: Context) => Promise<unknown>;
+export type SubscriberWrapper = (
+  next: (message: unknown, ctx: Context) => Promise<unknown>,
+) => (message: unknown, ctx: Context) => Promise<unknown>;
 
 /** Where log lines go. */
 export interface Logger {

@@ -3,7 +3,8 @@ export function parseAddress(address: string): { host: string; port: number } {
   const m = /^\[([^\]]+)\]:(\d+)$/.exec(address) ?? /^([^:]*):(\d+)$/.exec(address);
   if (!m) throw new TypeError(`address must be host:port, got "${address}"`);
   const port = Number(m[2]);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new TypeError(`port out of range in "${address}"`);
+  if (!Number.isInteger(port) || port < 0 || port > 65535)
+    throw new TypeError(`port out of range in "${address}"`);
   return { host: m[1] || '127.0.0.1', port };
 }
 

@@ -28,7 +28,12 @@ export interface Frame {
 }
 
 /** Encodes one frame: u32 length, u8 kind, u32 id, u16 header length, header pairs, body. */
-export function encodeFrame(kind: number, id: number, header: Header | undefined, body: Uint8Array = EMPTY): Buffer {
+export function encodeFrame(
+  kind: number,
+  id: number,
+  header: Header | undefined,
+  body: Uint8Array = EMPTY,
+): Buffer {
   let headerLen = 0;
   if (header) {
     for (const key in header) {
@@ -83,7 +88,8 @@ export class FrameReader {
     let at = 0;
     while (buf.length - at >= 4) {
       const len = buf.readUInt32BE(at);
-      if (len > MAX_FRAME) throw new RangeError(`frame of ${len} bytes exceeds the ${MAX_FRAME} byte limit`);
+      if (len > MAX_FRAME)
+        throw new RangeError(`frame of ${len} bytes exceeds the ${MAX_FRAME} byte limit`);
       if (len < 7) throw new RangeError('frame too short');
       if (buf.length - at - 4 < len) {
         this.#need = 4 + len;
@@ -147,6 +153,7 @@ function writeString(buf: Buffer, s: string, at: number): number {
 
 /** The UTF-8 string in buf[from, to): a slice of the block's latin1 text when ASCII, where the two agree. */
 function readString(buf: Buffer, text: string, base: number, from: number, to: number): string {
-  for (let i = from; i < to; i++) if ((buf[i] as number) > 0x7f) return buf.toString('utf8', from, to);
+  for (let i = from; i < to; i++)
+    if ((buf[i] as number) > 0x7f) return buf.toString('utf8', from, to);
   return text.slice(from - base, to - base);
 }

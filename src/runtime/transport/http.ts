@@ -1,6 +1,12 @@
 import { Pool, errors as undiciErrors } from 'undici';
 import { WebSocket } from 'ws';
-import { MicroError, badGateway, parseError, serviceUnavailable, timeout as timeoutError } from '../errors.ts';
+import {
+  MicroError,
+  badGateway,
+  parseError,
+  serviceUnavailable,
+  timeout as timeoutError,
+} from '../errors.ts';
 import { listenTcp } from './tcp/listen.ts';
 import { QueuePipe } from './pipe.ts';
 import type { Header, Reply, Transport, TransportOptions } from './transport.ts';
@@ -23,7 +29,9 @@ export function createHttpTransport(options: HttpTransportOptions = {}): Transpo
       p = new Pool(`${scheme}://${address}`, {
         connections: options.connections ?? 100,
         connectTimeout: options.dialTimeout ?? 5000,
-        connect: options.tls ? { ca: options.tls.ca, rejectUnauthorized: !options.tls.insecure } : undefined,
+        connect: options.tls
+          ? { ca: options.tls.ca, rejectUnauthorized: !options.tls.insecure }
+          : undefined,
       });
       pools.set(address, p);
     }
@@ -60,7 +68,9 @@ export function createHttpTransport(options: HttpTransportOptions = {}): Transpo
       });
       await new Promise<void>((resolve, reject) => {
         ws.once('open', resolve);
-        ws.once('error', (err) => reject(serviceUnavailable(ID, `cannot open a stream to ${address}: ${err.message}`)));
+        ws.once('error', (err) =>
+          reject(serviceUnavailable(ID, `cannot open a stream to ${address}: ${err.message}`)),
+        );
       });
       const pipe = new QueuePipe({
         send: (body) => ws.send(body, { binary: true }),
@@ -87,8 +97,10 @@ export function createHttpTransport(options: HttpTransportOptions = {}): Transpo
 function mapError(err: unknown, address: string, ms: number | undefined): MicroError {
   if (err instanceof MicroError) return err;
   const e = err as Error & { code?: string; cause?: { code?: string } };
-  if (e.name === 'TimeoutError' || e.name === 'AbortError') return timeoutError(ID, `call to ${address} timed out after ${ms ?? 0} ms`);
-  if (e instanceof undiciErrors.ConnectTimeoutError) return serviceUnavailable(ID, `cannot connect to ${address}: timed out`);
+  if (e.name === 'TimeoutError' || e.name === 'AbortError')
+    return timeoutError(ID, `call to ${address} timed out after ${ms ?? 0} ms`);
+  if (e instanceof undiciErrors.ConnectTimeoutError)
+    return serviceUnavailable(ID, `cannot connect to ${address}: timed out`);
   const code = e.code ?? e.cause?.code;
   if (code === 'ECONNREFUSED' || code === 'ENOTFOUND' || code === 'EHOSTUNREACH') {
     return serviceUnavailable(ID, `cannot connect to ${address}: ${code}`);

@@ -7,4 +7,8 @@ export { Headers, TransportErrors } from './transport.ts';
 export { createHttpTransport, createMemoryTransport, createTcpTransport };
 
 /** The transports by name: `--transport` and MICRO_TRANSPORT pick from it. */
-export const transports = { tcp: createTcpTransport, http: createHttpTransport, memory: createMemoryTransport } as const;
+export const transports = {
+  tcp: createTcpTransport,
+  http: createHttpTransport,
+  memory: createMemoryTransport,
+} as const;

@@ -29,8 +29,15 @@ export function createMemoryTransport(options: MemoryTransportOptions = {}): Tra
     },
     async call(address, request, timeout): Promise<Reply> {
       const h = find(address);
-      const info = { remote: 'memory', protocol: 'memory' } as { remote: string; protocol: string; onCancel?: () => void };
-      const reply = h.call({ header: { ...request.header }, body: Buffer.from(request.body) }, info);
+      const info = { remote: 'memory', protocol: 'memory' } as {
+        remote: string;
+        protocol: string;
+        onCancel?: () => void;
+      };
+      const reply = h.call(
+        { header: { ...request.header }, body: Buffer.from(request.body) },
+        info,
+      );
       if (!(timeout > 0 && Number.isFinite(timeout))) return reply;
       let timer: NodeJS.Timeout | undefined;
       const expired = new Promise<never>((_, reject) => {
@@ -48,20 +55,23 @@ export function createMemoryTransport(options: MemoryTransportOptions = {}): Tra
     async stream(address, open) {
       const h = find(address);
       // Two pipes joined back to back: what one sends the other receives.
-      let serverSide!: QueuePipe;
+      // Each side's callbacks run later, once both consts below exist.
       const clientSide: QueuePipe = new QueuePipe({
         send: (b) => queueMicrotask(() => serverSide.deliver(Buffer.from(b))),
         end: () => queueMicrotask(() => serverSide.remoteEnd()),
         fail: (e) => queueMicrotask(() => serverSide.remoteFail(e)),
         release: () => undefined,
       });
-      serverSide = new QueuePipe({
+      const serverSide: QueuePipe = new QueuePipe({
         send: (b) => queueMicrotask(() => clientSide.deliver(Buffer.from(b))),
         end: () => queueMicrotask(() => clientSide.remoteEnd()),
         fail: (e) => queueMicrotask(() => clientSide.remoteFail(e)),
         release: () => undefined,
       });
-      h.stream({ header: { ...open.header }, body: Buffer.from(open.body) }, serverSide, { remote: 'memory', protocol: 'memory' });
+      h.stream({ header: { ...open.header }, body: Buffer.from(open.body) }, serverSide, {
+        remote: 'memory',
+        protocol: 'memory',
+      });
       return clientSide;
     },
     async close() {},

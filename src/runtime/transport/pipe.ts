@@ -14,7 +14,8 @@ export interface PipeOutlet {
 export class QueuePipe implements Pipe {
   readonly #out: PipeOutlet;
   #queue: Uint8Array[] = [];
-  #waiting: { resolve: (r: IteratorResult<Uint8Array>) => void; reject: (e: unknown) => void } | undefined;
+  #waiting:
+    { resolve: (r: IteratorResult<Uint8Array>) => void; reject: (e: unknown) => void } | undefined;
   #localEnded = false;
   #remoteEnded = false;
   #error: MicroError | undefined;

@@ -5,5 +5,9 @@ import { runBrokerCases } from '../../conformance/broker.case.ts';
 // Three brokers, each with its own HTTP listener on 127.0.0.1, finding one another through one registry.
 runBrokerCases('http', () => {
   const registry = createMemoryRegistry();
-  return [createHttpBroker({ registry }), createHttpBroker({ registry }), createHttpBroker({ registry })];
+  return [
+    createHttpBroker({ registry }),
+    createHttpBroker({ registry }),
+    createHttpBroker({ registry }),
+  ];
 });

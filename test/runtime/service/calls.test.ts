@@ -1,6 +1,15 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { createClient, createMemoryRegistry, createService, endpoint, MicroError, type Client, type Context, type Service } from '../../../src/runtime/index.ts';
+import {
+  createClient,
+  createMemoryRegistry,
+  createService,
+  endpoint,
+  MicroError,
+  type Client,
+  type Context,
+  type Service,
+} from '../../../src/runtime/index.ts';
 
 // One process, real sockets: services on 127.0.0.1 with the framed transport, found through a memory registry.
 describe('calling a service', () => {
@@ -14,10 +23,18 @@ describe('calling a service', () => {
   const slept = new Promise<void>((r) => (sleepDone = r));
 
   before(async () => {
-    greeter = createService({ name: 'greeter', registry, handleSignals: false, logger: { info() {}, warn() {}, error() {} } });
+    greeter = createService({
+      name: 'greeter',
+      registry,
+      handleSignals: false,
+      logger: { info() {}, warn() {}, error() {} },
+    });
     greeter.handle('Say', {
       Hello: endpoint(
-        { request: { type: 'object', properties: { name: { type: 'string' } }, required: ['name'] }, response: { type: 'object' } },
+        {
+          request: { type: 'object', properties: { name: { type: 'string' } }, required: ['name'] },
+          response: { type: 'object' },
+        },
         async (req: { name: string }) => ({ msg: `Hello ${req.name}` }),
       ),
       async Whoami(_req: unknown, ctx: Context) {
@@ -61,11 +78,21 @@ describe('calling a service', () => {
   });
 
   it('answers Say.Hello with the greeting', async () => {
-    assert.deepEqual(await client.call('greeter', 'Say.Hello', { name: 'Ann' }), { msg: 'Hello Ann' });
+    assert.deepEqual(await client.call('greeter', 'Say.Hello', { name: 'Ann' }), {
+      msg: 'Hello Ann',
+    });
   });
 
   it('answers in msgpack when asked in msgpack', async () => {
-    assert.deepEqual(await client.call('greeter', 'Say.Hello', { name: 'Bo' }, { contentType: 'application/msgpack' }), { msg: 'Hello Bo' });
+    assert.deepEqual(
+      await client.call(
+        'greeter',
+        'Say.Hello',
+        { name: 'Bo' },
+        { contentType: 'application/msgpack' },
+      ),
+      { msg: 'Hello Bo' },
+    );
   });
 
   it('rejects a request that does not match the schema with a 400 naming the field', async () => {
@@ -74,7 +101,10 @@ describe('calling a service', () => {
       assert.match(e.detail, /\/name must be string/);
       return true;
     });
-    await assert.rejects(client.call('greeter', 'Say.Hello', {}), (e: MicroError) => e.code === 400 && /name/.test(e.detail));
+    await assert.rejects(
+      client.call('greeter', 'Say.Hello', {}),
+      (e: MicroError) => e.code === 400 && /name/.test(e.detail),
+    );
   });
 
   it('gives a 404 for an unknown endpoint, listing the ones it has', async () => {
@@ -86,52 +116,92 @@ describe('calling a service', () => {
   });
 
   it('gives a 404 for an unknown service, naming the registry asked', async () => {
-    await assert.rejects(client.call('nobody', 'Say.Hello', {}), (e: MicroError) => e.code === 404 && /nobody.*memory/.test(e.detail));
+    await assert.rejects(
+      client.call('nobody', 'Say.Hello', {}),
+      (e: MicroError) => e.code === 404 && /nobody.*memory/.test(e.detail),
+    );
   });
 
   it('turns a crashing handler into a 500 with a detail and no stack, and stays up', async () => {
-    await assert.rejects(client.call('greeter', 'Say.Crash', {}, { retries: 0 }), (e: MicroError) => {
-      assert.deepEqual(Object.keys(e.toJSON()).sort(), ['code', 'detail', 'id', 'status']);
-      assert.equal(e.code, 500);
-      assert.equal(e.detail, 'database exploded');
-      assert.doesNotMatch(JSON.stringify(e), /\.ts:\d+/);
-      return true;
-    });
+    await assert.rejects(
+      client.call('greeter', 'Say.Crash', {}, { retries: 0 }),
+      (e: MicroError) => {
+        assert.deepEqual(Object.keys(e.toJSON()).sort(), ['code', 'detail', 'id', 'status']);
+        assert.equal(e.code, 500);
+        assert.equal(e.detail, 'database exploded');
+        assert.doesNotMatch(JSON.stringify(e), /\.ts:\d+/);
+        return true;
+      },
+    );
     assert.equal(crashes, 1);
-    assert.deepEqual(await client.call('greeter', 'Say.Hello', { name: 'still here' }), { msg: 'Hello still here' });
+    assert.deepEqual(await client.call('greeter', 'Say.Hello', { name: 'still here' }), {
+      msg: 'Hello still here',
+    });
   });
 
   it('fails a 200 ms call to a 1 s handler with 408 after about 200 ms, and the handler sees its deadline', async () => {
     const started = Date.now();
-    await assert.rejects(client.call('greeter', 'Say.Sleep', {}, { timeout: 200 }), (e: MicroError) => e.code === 408);
+    await assert.rejects(
+      client.call('greeter', 'Say.Sleep', {}, { timeout: 200 }),
+      (e: MicroError) => e.code === 408,
+    );
     const took = Date.now() - started;
     assert.ok(took >= 190 && took < 600, `took ${took} ms`);
     const deadline = seen.deadline ?? 0;
-    assert.ok(Math.abs(deadline - (started + 200)) < 100, `deadline ${deadline - started} ms after the call`);
+    assert.ok(
+      Math.abs(deadline - (started + 200)) < 100,
+      `deadline ${deadline - started} ms after the call`,
+    );
     await slept;
     assert.equal(seen.aborted, true, 'the handler was told to stop');
   });
 
   it('carries metadata both ways, with the caller service name', async () => {
-    const rsp = await client.request<{ user: string; from: string | null }>('greeter', 'Say.Whoami', {}, { metadata: { 'X-User': 'ann' } });
+    const rsp = await client.request<{ user: string; from: string | null }>(
+      'greeter',
+      'Say.Whoami',
+      {},
+      { metadata: { 'X-User': 'ann' } },
+    );
     assert.equal(rsp.body.user, 'ann');
     assert.equal(rsp.body.from, null);
     assert.equal(rsp.metadata['x-node'], greeter.server.id);
-    const relayed = await client.call<{ user: string; from: string }>('front', 'Front.Relay', {}, { metadata: { 'x-user': 'bob' } });
+    const relayed = await client.call<{ user: string; from: string }>(
+      'front',
+      'Front.Relay',
+      {},
+      { metadata: { 'x-user': 'bob' } },
+    );
     assert.equal(relayed.user, 'bob', 'metadata cascades through ctx.call');
     assert.equal(relayed.from, 'front');
   });
 
   it('cascades the deadline to the next hop', async () => {
     const started = Date.now();
-    const relayed = await client.call<{ deadline: number }>('front', 'Front.Relay', {}, { timeout: 700 });
-    assert.ok(relayed.deadline <= started + 700 + 20, 'the next hop may not get more time than the caller had');
+    const relayed = await client.call<{ deadline: number }>(
+      'front',
+      'Front.Relay',
+      {},
+      { timeout: 700 },
+    );
+    assert.ok(
+      relayed.deadline <= started + 700 + 20,
+      'the next hop may not get more time than the caller had',
+    );
     assert.ok(relayed.deadline > started + 300);
   });
 
   it('counts requests in Debug.Stats and answers Debug.Health', async () => {
-    assert.equal((await client.call<{ status: string }>('greeter', 'Debug.Health', {})).status, 'ok');
-    const stats = await client.call<{ requests: number; errors: number; uptime: number; memory: number }>('greeter', 'Debug.Stats', {});
+    assert.equal(
+      (await client.call<{ status: string }>('greeter', 'Debug.Health', {})).status,
+      'ok',
+    );
+    const stats = await client.call<{
+      requests: number;
+      errors: number;
+      uptime: number;
+      memory: number;
+    }>('greeter', 'Debug.Stats', {});
     assert.ok(stats.requests >= 5);
     assert.ok(stats.errors >= 1);
     assert.ok(stats.memory > 0);

@@ -1,6 +1,12 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { createClient, createMemoryRegistry, createService, type Context, type MicroError } from '../../../src/runtime/index.ts';
+import {
+  createClient,
+  createMemoryRegistry,
+  createService,
+  type Context,
+  type MicroError,
+} from '../../../src/runtime/index.ts';
 
 const quiet = { info() {}, warn() {}, error() {} };
 
@@ -41,7 +47,10 @@ describe('service lifecycle', () => {
     await inside;
     const stopping = s.stop();
     await assert.rejects(registry.getService('drain'), 'deregistered first');
-    await assert.rejects(client.call('drain', 'Slow.Quick', {}, { address, retries: 0 }), (e: MicroError) => e.code === 503);
+    await assert.rejects(
+      client.call('drain', 'Slow.Quick', {}, { address, retries: 0 }),
+      (e: MicroError) => e.code === 503,
+    );
     release();
     assert.deepEqual(await inflight, { done: true });
     await stopping;
@@ -61,11 +70,20 @@ describe('service lifecycle', () => {
         (next) => async (req, ctx) => (order.push('h2'), next(req, ctx)),
       ],
     });
-    s.handle('W', { async Echo(_r: unknown, ctx: Context) { return { auth: ctx.metadata.authorization }; } });
+    s.handle('W', {
+      async Echo(_r: unknown, ctx: Context) {
+        return { auth: ctx.metadata.authorization };
+      },
+    });
     await s.start();
     const client = createClient({
       registry,
-      wrappers: [(next) => async (req) => (order.push('c1'), next({ ...req, options: { ...req.options, metadata: { authorization: 'Bearer t' } } }))],
+      wrappers: [
+        (next) => async (req) => (
+          order.push('c1'),
+          next({ ...req, options: { ...req.options, metadata: { authorization: 'Bearer t' } } })
+        ),
+      ],
     });
     assert.deepEqual(await client.call('wrapped', 'W.Echo', {}), { auth: 'Bearer t' });
     assert.deepEqual(order, ['c1', 'h1:W.Echo', 'h2']);
@@ -77,12 +95,23 @@ describe('service lifecycle', () => {
   it('retries on another node when one is unreachable, and the call succeeds', async () => {
     const registry = createMemoryRegistry();
     const s = createService({ name: 'flaky', registry, handleSignals: false });
-    s.handle('F', { async Ping() { return { pong: true }; } });
+    s.handle('F', {
+      async Ping() {
+        return { pong: true };
+      },
+    });
     await s.start();
     // A node that died without deregistering: its port refuses connections.
-    await registry.register({ name: 'flaky', version: 'latest', metadata: {}, endpoints: [], nodes: [{ id: 'dead', address: '127.0.0.1:1', metadata: {} }] });
+    await registry.register({
+      name: 'flaky',
+      version: 'latest',
+      metadata: {},
+      endpoints: [],
+      nodes: [{ id: 'dead', address: '127.0.0.1:1', metadata: {} }],
+    });
     const client = createClient({ registry });
-    for (let i = 0; i < 20; i++) assert.deepEqual(await client.call('flaky', 'F.Ping', {}), { pong: true });
+    for (let i = 0; i < 20; i++)
+      assert.deepEqual(await client.call('flaky', 'F.Ping', {}), { pong: true });
     await client.close();
     await s.stop();
     await registry.close();
@@ -93,17 +122,31 @@ describe('service lifecycle', () => {
     const got: Record<string, number[]> = { a: [], b: [], audit: [] };
     const make = (name: string, key: string, queue?: string) => {
       const s = createService({ name, registry, handleSignals: false });
-      s.subscribe('orders', async (m: unknown) => void got[key]?.push((m as { n: number }).n), queue ? { queue } : {});
+      s.subscribe(
+        'orders',
+        async (m: unknown) => void got[key]?.push((m as { n: number }).n),
+        queue ? { queue } : {},
+      );
       return s;
     };
-    const services = [make('worker', 'a', 'workers'), make('worker', 'b', 'workers'), make('audit', 'audit')];
+    const services = [
+      make('worker', 'a', 'workers'),
+      make('worker', 'b', 'workers'),
+      make('audit', 'audit'),
+    ];
     for (const s of services) await s.start();
     const [first] = services;
     for (let n = 0; n < 30; n++) await first?.client.publish('orders', { n });
-    assert.deepEqual([...(got.a ?? []), ...(got.b ?? [])].sort((x, y) => x - y), Array.from({ length: 30 }, (_, i) => i));
+    assert.deepEqual(
+      [...(got.a ?? []), ...(got.b ?? [])].sort((x, y) => x - y),
+      Array.from({ length: 30 }, (_, i) => i),
+    );
     assert.equal(got.audit?.length, 30);
     const [w] = await registry.getService('worker');
-    assert.ok(w?.endpoints.some((e) => e.name === 'orders' && e.metadata.subscriber === 'true'), 'subscribers are advertised');
+    assert.ok(
+      w?.endpoints.some((e) => e.name === 'orders' && e.metadata.subscriber === 'true'),
+      'subscribers are advertised',
+    );
     for (const s of services) await s.stop();
     await registry.close();
   });

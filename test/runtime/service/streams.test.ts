@@ -1,10 +1,24 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { bidiStream, clientStream, createClient, createMemoryRegistry, createService, createHttpTransport, serverStream, type MicroError } from '../../../src/runtime/index.ts';
+import {
+  bidiStream,
+  clientStream,
+  createClient,
+  createMemoryRegistry,
+  createService,
+  createHttpTransport,
+  serverStream,
+  type MicroError,
+} from '../../../src/runtime/index.ts';
 
 describe('streams through a service', () => {
   const registry = createMemoryRegistry();
-  const service = createService({ name: 'streamer', registry, handleSignals: false, logger: { info() {}, warn() {}, error() {} } });
+  const service = createService({
+    name: 'streamer',
+    registry,
+    handleSignals: false,
+    logger: { info() {}, warn() {}, error() {} },
+  });
   service.handle('Stream', {
     Count: serverStream(async function* (req: { n: number }) {
       for (let i = 0; i < req.n; i++) yield { i };
@@ -32,14 +46,20 @@ describe('streams through a service', () => {
     await registry.close();
   });
 
-  for (const [label, client] of [['framed', tcp], ['WebSocket', http]] as const) {
+  for (const [label, client] of [
+    ['framed', tcp],
+    ['WebSocket', http],
+  ] as const) {
     it(`delivers a server stream of 1,000 messages complete and in order (${label})`, async () => {
       const s = await client.stream<{ n: number }, { i: number }>('streamer', 'Stream.Count');
       s.send({ n: 1000 });
       s.end();
       const got: number[] = [];
       for await (const m of s) got.push(m.i);
-      assert.deepEqual(got, Array.from({ length: 1000 }, (_, i) => i));
+      assert.deepEqual(
+        got,
+        Array.from({ length: 1000 }, (_, i) => i),
+      );
     });
 
     it(`sums a client stream (${label})`, async () => {
@@ -78,6 +98,9 @@ describe('streams through a service', () => {
   }
 
   it('refuses a plain call to a stream endpoint with a 400 that says to open a stream', async () => {
-    await assert.rejects(tcp.call('streamer', 'Stream.Count', { n: 1 }), (e: MicroError) => e.code === 400 && /stream/.test(e.detail));
+    await assert.rejects(
+      tcp.call('streamer', 'Stream.Count', { n: 1 }),
+      (e: MicroError) => e.code === 400 && /stream/.test(e.detail),
+    );
   });
 });

@@ -1,6 +1,12 @@
 import { connect as netConnect, type Socket } from 'node:net';
 import { connect as tlsConnect } from 'node:tls';
-import { MicroError, badGateway, parseError, serviceUnavailable, timeout as timeoutError } from '../../errors.ts';
+import {
+  MicroError,
+  badGateway,
+  parseError,
+  serviceUnavailable,
+  timeout as timeoutError,
+} from '../../errors.ts';
 import { parseAddress } from '../address.ts';
 import { FrameReader, Kind, PREFACE, encodeFrame, type Frame } from '../frame.ts';
 import { QueuePipe } from '../pipe.ts';
@@ -33,7 +39,13 @@ export class ClientConnection {
     const { host, port } = parseAddress(address);
     const dialTimeout = options.dialTimeout ?? 5000;
     this.#socket = options.tls
-      ? tlsConnect({ host, port, ca: options.tls.ca, rejectUnauthorized: !options.tls.insecure, servername: host })
+      ? tlsConnect({
+          host,
+          port,
+          ca: options.tls.ca,
+          rejectUnauthorized: !options.tls.insecure,
+          servername: host,
+        })
       : netConnect({ host, port });
     const socket = this.#socket;
     socket.setNoDelay(true);
@@ -81,7 +93,12 @@ export class ClientConnection {
           if (!this.#pending.delete(id)) return;
           this.#release();
           this.#writer.write(encodeFrame(Kind.cancel, id, undefined));
-          reject(timeoutError(ID, `call to ${request.header['micro-service'] ?? '?'} ${request.header['micro-endpoint'] ?? '?'} at ${this.address} timed out after ${timeout} ms`));
+          reject(
+            timeoutError(
+              ID,
+              `call to ${request.header['micro-service'] ?? '?'} ${request.header['micro-endpoint'] ?? '?'} at ${this.address} timed out after ${timeout} ms`,
+            ),
+          );
         }, timeout);
       }
       if (this.#pending.size === 0 && this.#streams.size === 0) this.#socket.ref();

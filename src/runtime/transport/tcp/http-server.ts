@@ -1,6 +1,12 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { WebSocketServer, type WebSocket } from 'ws';
-import { MicroError, badGateway, methodNotAllowed, parseError, toMicroError } from '../../errors.ts';
+import {
+  MicroError,
+  badGateway,
+  methodNotAllowed,
+  parseError,
+  toMicroError,
+} from '../../errors.ts';
 import { QueuePipe } from '../pipe.ts';
 import type { CallInfo, Header, TransportHandler } from '../transport.ts';
 
@@ -37,7 +43,10 @@ export function headerFromHttp(req: IncomingMessage): Header {
 function sendError(res: ServerResponse, err: MicroError): void {
   const body = JSON.stringify(err);
   const status = err.code >= 400 && err.code <= 599 ? err.code : 500;
-  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) });
+  res.writeHead(status, {
+    'content-type': 'application/json',
+    'content-length': Buffer.byteLength(body),
+  });
   res.end(body);
 }
 
@@ -55,7 +64,13 @@ function setHeaders(res: ServerResponse, header: Header): void {
 export function createHttpSide(handler: TransportHandler): Server {
   const server = createServer({ keepAliveTimeout: 65_000 }, (req, res) => {
     if (req.method !== 'POST') {
-      sendError(res, methodNotAllowed(ID, `${req.method ?? ''} is not supported: POST a request, or open a WebSocket for a stream`));
+      sendError(
+        res,
+        methodNotAllowed(
+          ID,
+          `${req.method ?? ''} is not supported: POST a request, or open a WebSocket for a stream`,
+        ),
+      );
       return;
     }
     const chunks: Buffer[] = [];
@@ -70,7 +85,10 @@ export function createHttpSide(handler: TransportHandler): Server {
       chunks.push(c);
     });
     req.on('end', () => {
-      const info: CallInfo = { remote: `${req.socket.remoteAddress ?? ''}:${req.socket.remotePort ?? 0}`, protocol: 'http' };
+      const info: CallInfo = {
+        remote: `${req.socket.remoteAddress ?? ''}:${req.socket.remotePort ?? 0}`,
+        protocol: 'http',
+      };
       res.on('close', () => {
         if (!res.writableFinished) info.onCancel?.();
       });
@@ -114,6 +132,9 @@ function serveWebSocket(ws: WebSocket, req: IncomingMessage, handler: TransportH
   });
   ws.on('close', () => pipe.remoteFail(badGateway(ID, 'websocket closed before the stream ended')));
   ws.on('error', () => ws.terminate());
-  const info: CallInfo = { remote: `${req.socket.remoteAddress ?? ''}:${req.socket.remotePort ?? 0}`, protocol: 'ws' };
+  const info: CallInfo = {
+    remote: `${req.socket.remoteAddress ?? ''}:${req.socket.remotePort ?? 0}`,
+    protocol: 'ws',
+  };
   handler.stream({ header: headerFromHttp(req), body: END }, pipe, info);
 }

@@ -7,7 +7,11 @@ import { createHttpSide } from './http-server.ts';
 import { serveFramed } from './server-connection.ts';
 
 /** Listens on one port for both the framed protocol and HTTP, telling them apart by the first byte. */
-export async function listenTcp(address: string, handler: TransportHandler, options: ListenOptions = {}): Promise<Listener> {
+export async function listenTcp(
+  address: string,
+  handler: TransportHandler,
+  options: ListenOptions = {},
+): Promise<Listener> {
   const { host, port } = parseAddress(address);
   const http = createHttpSide(handler);
   const sockets = new Set<Socket>();
@@ -38,7 +42,9 @@ export async function listenTcp(address: string, handler: TransportHandler, opti
     socket.on('data', onData);
   };
 
-  const server: NetServer = options.tls ? createTlsServer(options.tls, sniff) : createNetServer(sniff);
+  const server: NetServer = options.tls
+    ? createTlsServer(options.tls, sniff)
+    : createNetServer(sniff);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(port, host, () => {
@@ -47,7 +53,8 @@ export async function listenTcp(address: string, handler: TransportHandler, opti
     });
   });
   const bound = server.address();
-  const actual = typeof bound === 'object' && bound ? formatAddress(bound.address, bound.port) : address;
+  const actual =
+    typeof bound === 'object' && bound ? formatAddress(bound.address, bound.port) : address;
   return {
     address: actual,
     close: () =>

@@ -41,7 +41,11 @@ export function serveFramed(socket: Socket, handler: TransportHandler, rest: Buf
           calls.delete(f.id);
           info.onCancel?.();
         }
-        streams.get(f.id)?.remoteFail(new MicroError(ID, 499, 'stream cancelled by the caller', 'Client Closed Request'));
+        streams
+          .get(f.id)
+          ?.remoteFail(
+            new MicroError(ID, 499, 'stream cancelled by the caller', 'Client Closed Request'),
+          );
         return;
       }
       case Kind.open: {
@@ -49,7 +53,8 @@ export function serveFramed(socket: Socket, handler: TransportHandler, rest: Buf
         const pipe = new QueuePipe({
           send: (body) => writer.write(encodeFrame(Kind.data, id, undefined, body)),
           end: () => writer.write(encodeFrame(Kind.end, id, undefined)),
-          fail: (err) => writer.write(encodeFrame(Kind.error, id, undefined, Buffer.from(JSON.stringify(err)))),
+          fail: (err) =>
+            writer.write(encodeFrame(Kind.error, id, undefined, Buffer.from(JSON.stringify(err)))),
           release: () => streams.delete(id),
         });
         streams.set(id, pipe);
@@ -78,7 +83,14 @@ export function serveFramed(socket: Socket, handler: TransportHandler, rest: Buf
     } catch (err) {
       // A peer that breaks the framing gets one error frame with id 0, then the connection closes.
       const e = toMicroError(err, ID);
-      socket.end(encodeFrame(Kind.error, 0, undefined, Buffer.from(JSON.stringify(badRequest(ID, e.detail)))));
+      socket.end(
+        encodeFrame(
+          Kind.error,
+          0,
+          undefined,
+          Buffer.from(JSON.stringify(badRequest(ID, e.detail))),
+        ),
+      );
     }
   };
   socket.on('data', onData);
