@@ -37,8 +37,8 @@ export class CodecTable {
     );
   }
 
-  /** The content types served. */
+  /** The content types served, without aliases. */
   types(): string[] {
-    return [...this.#byType.keys()];
+    return [...new Set(this.#byType.values())].map((c) => c.contentType);
   }
 }

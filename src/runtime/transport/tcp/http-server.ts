@@ -37,6 +37,8 @@ export function headerFromHttp(req: IncomingMessage): Header {
     if (HOP.has(key) || value === undefined) continue;
     header[key] = Array.isArray(value) ? value.join(', ') : value;
   }
+  // `curl -d` labels any body as a form; micro reads it with the default codec (JSON) instead.
+  if (header['content-type'] === 'application/x-www-form-urlencoded') delete header['content-type'];
   return header;
 }
 
@@ -63,7 +65,9 @@ function setHeaders(res: ServerResponse, header: Header): void {
 /** The HTTP side of a node's port: POST calls, WebSocket streams. It never listens itself. */
 export function createHttpSide(handler: TransportHandler): Server {
   const server = createServer({ keepAliveTimeout: 65_000 }, (req, res) => {
-    if (req.method !== 'POST') {
+    // GET with a Micro-Endpoint header is a call with an empty body: handy for Debug.Health.
+    const getCall = req.method === 'GET' && req.headers['micro-endpoint'] !== undefined;
+    if (req.method !== 'POST' && !getCall) {
       sendError(
         res,
         methodNotAllowed(
