@@ -1,5 +1,5 @@
 // The greeter service: Say.Hello takes {"name": "Ann"} and answers {"msg": "Hello Ann"}.
-import { createService, endpoint, type Context } from '../../src/runtime/index.ts';
+import { createService, endpoint } from '../../src/runtime/index.ts';
 import { registryFromEnv } from './registry-from-env.ts';
 
 const service = createService({
@@ -15,10 +15,7 @@ service.handle('Say', {
       request: { type: 'object', properties: { name: { type: 'string' } }, required: ['name'] },
       response: { type: 'object', properties: { msg: { type: 'string' } } },
     },
-    async (req: { name: string }, ctx: Context) => {
-      ctx.responseMetadata['x-served-by'] = service.server.id;
-      return { msg: `Hello ${req.name}` };
-    },
+    async (req: { name: string }) => ({ msg: `Hello ${req.name}` }),
   ),
 });
 
