@@ -10,6 +10,7 @@ const RESERVED = new Set([
   'content-type',
   'micro-error',
   'micro-stream',
+  'micro-topic',
 ]);
 
 /** The metadata part of a message header. */
@@ -26,6 +27,8 @@ export function mergeMetadata(into: Record<string, string>, md: Metadata | undef
   if (!md) return;
   for (const key in md) {
     const lower = key.toLowerCase();
-    if (!RESERVED.has(lower)) into[lower] = String(md[key]);
+    // Names a frame header cannot carry are dropped rather than failing the call.
+    if (!RESERVED.has(lower) && lower.length > 0 && lower.length < 256)
+      into[lower] = String(md[key]);
   }
 }

@@ -199,10 +199,11 @@ else {
       for (let i = 0; i < 200 && (await subscribers()) < 4; i++)
         await new Promise((r) => setTimeout(r, 25));
       for (let n = 0; n < 40; n++) await client.publish('jobs', { n });
+      const names = [...group.map(() => 'worker'), ...audit.map(() => 'audit')];
       const received = await Promise.all(
-        ready.map(([, address]) =>
+        ready.map(([, address], i) =>
           client
-            .call<{ received: number[] }>('x', 'Sub.Received', {}, { address })
+            .call<{ received: number[] }>(names[i] ?? '', 'Sub.Received', {}, { address })
             .then((r) => r.received),
         ),
       );

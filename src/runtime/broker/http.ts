@@ -63,7 +63,12 @@ export function createHttpBroker(options: HttpBrokerOptions): Broker {
     await handler({ topic, message: { header, body }, ack: async () => {} });
   };
 
-  const deliver = async (addr: string, subId: string, message: BrokerMessage): Promise<boolean> => {
+  /** Offers a message to one subscriber: `unreachable` means it certainly did not get it. */
+  const deliver = async (
+    addr: string,
+    subId: string,
+    message: BrokerMessage,
+  ): Promise<'delivered' | 'unreachable' | 'failed'> => {
     try {
       const res = await pool(addr).request({
         method: 'POST',
@@ -73,9 +78,13 @@ export function createHttpBroker(options: HttpBrokerOptions): Broker {
         headersTimeout: 30_000,
       });
       await res.body.dump();
-      return res.statusCode === 200;
-    } catch {
-      return false;
+      if (res.statusCode === 200) return 'delivered';
+      return res.statusCode === 404 ? 'unreachable' : 'failed';
+    } catch (err) {
+      const code = (err as { code?: string }).code;
+      return code === 'ECONNREFUSED' || code === 'UND_ERR_CONNECT_TIMEOUT'
+        ? 'unreachable'
+        : 'failed';
     }
   };
 
@@ -146,9 +155,12 @@ export function createHttpBroker(options: HttpBrokerOptions): Broker {
             return;
           }
           const nodes = [...group.nodes].sort(() => Math.random() - 0.5);
+          // Another member is tried only when this one certainly did not get the message:
+          // a handler that failed part-way is not run again elsewhere (at most once).
           for (const n of nodes) {
-            if (await deliver(n.address, n.id, withTopic)) return;
-            selector.mark(topicService(topic), n, new Error('delivery failed'));
+            const result = await deliver(n.address, n.id, withTopic);
+            if (result !== 'unreachable') return;
+            selector.mark(topicService(topic), n, new Error('subscriber unreachable'));
           }
         }),
       );

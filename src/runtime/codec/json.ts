@@ -1,13 +1,12 @@
 import type { Codec } from './codec.ts';
 
-const empty = new Uint8Array(0);
-
 /** JSON bodies, `application/json`: the default codec. */
 export function createJsonCodec(): Codec {
   return {
     name: 'json',
     contentType: 'application/json',
-    encode: (value) => (value === undefined ? empty : Buffer.from(JSON.stringify(value))),
+    // undefined encodes as null: no message is ever empty (an empty WebSocket message ends a stream).
+    encode: (value) => Buffer.from(value === undefined ? 'null' : JSON.stringify(value)),
     decode: (bytes) => {
       if (bytes.length === 0) return {};
       const buf = Buffer.isBuffer(bytes)

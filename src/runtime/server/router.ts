@@ -9,7 +9,7 @@ import {
 } from '../errors.ts';
 import type { CodecTable, Codec } from '../codec/index.ts';
 import { RequestContext, type ContextOutlet } from '../context.ts';
-import { metadataFromHeader } from '../metadata.ts';
+import { mergeMetadata, metadataFromHeader } from '../metadata.ts';
 import type { CallInfo, Message, Pipe, Reply, TransportHandler } from '../transport/transport.ts';
 import type { ServerCounters } from './debug.ts';
 import type { EndpointEntry, HandlerFunc, HandlerWrapper } from './handler.ts';
@@ -83,6 +83,16 @@ export class Router implements TransportHandler {
     );
   }
 
+  /** A call meant for another service reached this node, e.g. through a stale registry entry. */
+  #checkService(service: string | undefined): void {
+    if (service !== undefined && service !== '' && service !== this.#o.name) {
+      throw serviceUnavailable(
+        this.#o.name,
+        `this node serves ${this.#o.name}, not ${service}; the caller's registry entry is stale`,
+      );
+    }
+  }
+
   #codec(contentType: string | undefined): Codec {
     const codec = this.#o.codecs.get(contentType);
     if (!codec)
@@ -152,6 +162,7 @@ export class Router implements TransportHandler {
           this.#o.name,
           `${this.#o.name} is shutting down; try another node`,
         );
+      this.#checkService(message.header['micro-service']);
       const route = this.#route(endpoint);
       if (route.entry.kind !== 'unary') {
         throw badRequest(
@@ -163,6 +174,12 @@ export class Router implements TransportHandler {
       const codec = this.#codec(contentType);
       const request = this.#decode(codec, message.body, route);
       ctx = this.#context(message, route.entry.name, info);
+      if (ctx.deadline <= Date.now()) {
+        throw timeoutError(
+          this.#o.name,
+          `the deadline of ${route.entry.name} passed before it started`,
+        );
+      }
       const c = ctx;
       info.onCancel = () =>
         c.cancel(
@@ -173,9 +190,8 @@ export class Router implements TransportHandler {
       if (ctx.deadline <= Date.now())
         throw timeoutError(this.#o.name, `${route.entry.name} ran past its deadline`);
       const md = ctx.responseMetadataIfAny;
-      const header = md
-        ? { ...md, 'content-type': codec.contentType }
-        : { 'content-type': codec.contentType };
+      const header: Record<string, string> = { 'content-type': codec.contentType };
+      if (md) mergeMetadata(header, md);
       return { header, body: codec.encode(result) };
     } catch (err) {
       counters.errors++;
@@ -202,6 +218,7 @@ export class Router implements TransportHandler {
           this.#o.name,
           `${this.#o.name} is shutting down; try another node`,
         );
+      this.#checkService(open.header['micro-service']);
       const route = this.#route(endpoint);
       const codec = this.#codec(open.header['content-type']);
       ctx = this.#context(open, route.entry.name, info);
@@ -233,7 +250,12 @@ export class Router implements TransportHandler {
         const out = fn(kind === 'server' ? await first() : input, ctx) as
           AsyncIterable<unknown> | Iterable<unknown>;
         for await (const value of out) {
-          if (ctx.signal.aborted) break;
+          if (ctx.signal.aborted) {
+            const reason: unknown = ctx.signal.reason;
+            throw reason instanceof MicroError
+              ? reason
+              : timeoutError(this.#o.name, 'stream cancelled');
+          }
           pipe.send(codec.encode(value));
         }
       }

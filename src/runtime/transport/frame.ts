@@ -44,6 +44,10 @@ export function encodeFrame(
   }
   if (headerLen > 0xffff) throw new RangeError('frame header too large (64 KiB limit)');
   const total = 4 + 1 + 4 + 2 + headerLen + body.length;
+  if (total - 4 > MAX_FRAME)
+    throw new RangeError(
+      `message of ${body.length} bytes exceeds the ${MAX_FRAME} byte frame limit`,
+    );
   const buf = Buffer.allocUnsafe(total);
   buf.writeUInt32BE(total - 4, 0);
   buf[4] = kind;

@@ -12,6 +12,14 @@ import { QueuePipe } from './pipe.ts';
 import type { Header, Reply, Transport, TransportOptions } from './transport.ts';
 
 const ID = 'micro.client';
+/** Headers about the HTTP connection, not the call: never response metadata. */
+const CONNECTION_HEADERS = new Set([
+  'date',
+  'connection',
+  'keep-alive',
+  'content-length',
+  'transfer-encoding',
+]);
 
 /** Options of the HTTP transport. */
 export interface HttpTransportOptions extends TransportOptions {
@@ -53,7 +61,9 @@ export function createHttpTransport(options: HttpTransportOptions = {}): Transpo
         });
         const body = Buffer.from(await res.body.arrayBuffer());
         const header: Header = {};
-        for (const [k, v] of Object.entries(res.headers)) if (typeof v === 'string') header[k] = v;
+        for (const [k, v] of Object.entries(res.headers)) {
+          if (typeof v === 'string' && !CONNECTION_HEADERS.has(k)) header[k] = v;
+        }
         return res.statusCode === 200 ? { header, body } : { header, body, error: true };
       } catch (err) {
         throw mapError(err, address, ms);

@@ -41,6 +41,11 @@ describe('calling a service', () => {
         ctx.responseMetadata['x-node'] = greeter.server.id;
         return { user: ctx.metadata['x-user'], from: ctx.from ?? null, deadline: ctx.deadline };
       },
+      async Oversized(_req: unknown, ctx: Context) {
+        ctx.responseMetadata['x-huge'] = 'x'.repeat(70_000);
+        return {};
+      },
+      async Nothing() {},
       async Crash() {
         crashes++;
         throw new Error('database exploded');
@@ -156,6 +161,27 @@ describe('calling a service', () => {
     assert.equal(seen.aborted, true, 'the handler was told to stop');
   });
 
+  it('answers a reply whose metadata cannot fit a frame with an error, and stays up', async () => {
+    await assert.rejects(
+      client.call('greeter', 'Say.Oversized', {}, { retries: 0 }),
+      (e: MicroError) => e.code === 502 && /header too large/.test(e.detail),
+    );
+    assert.equal(
+      await client.call('greeter', 'Say.Nothing', {}),
+      null,
+      'a handler that returns nothing answers null',
+    );
+  });
+
+  it('refuses a call meant for another service with a 503, so the caller tries elsewhere', async () => {
+    const [s] = await registry.getService('greeter');
+    const address = s?.nodes[0]?.address ?? '';
+    await assert.rejects(
+      client.call('billing', 'Say.Hello', { name: 'x' }, { address, retries: 0 }),
+      (e: MicroError) => e.code === 503 && /serves greeter, not billing/.test(e.detail),
+    );
+  });
+
   it('carries metadata both ways, with the caller service name', async () => {
     const rsp = await client.request<{ user: string; from: string | null }>(
       'greeter',
@@ -210,7 +236,14 @@ describe('calling a service', () => {
   it('advertises endpoints with their schemas, and hides Debug', async () => {
     const [s] = await registry.getService('greeter');
     const names = s?.endpoints.map((e) => e.name).sort();
-    assert.deepEqual(names, ['Say.Crash', 'Say.Hello', 'Say.Sleep', 'Say.Whoami']);
+    assert.deepEqual(names, [
+      'Say.Crash',
+      'Say.Hello',
+      'Say.Nothing',
+      'Say.Oversized',
+      'Say.Sleep',
+      'Say.Whoami',
+    ]);
     assert.deepEqual(s?.endpoints.find((e) => e.name === 'Say.Hello')?.request?.required, ['name']);
   });
 });

@@ -31,6 +31,12 @@ describe('streams through a service', () => {
     Echo: bidiStream(async function* (input: AsyncIterable<{ word: string }>) {
       for await (const m of input) yield { word: m.word.toUpperCase() };
     }),
+    Forever: serverStream(async function* () {
+      for (let i = 0; ; i++) {
+        yield { i };
+        await new Promise((r) => setTimeout(r, 10));
+      }
+    }),
     Broken: serverStream(async function* () {
       yield { i: 0 };
       throw new Error('ran out of data');
@@ -96,6 +102,22 @@ describe('streams through a service', () => {
       assert.deepEqual(got, [{ i: 0 }]);
     });
   }
+
+  it('ends a stream that outlives its deadline with a 408, not a normal end', async () => {
+    const s = await tcp.stream<unknown, { i: number }>('streamer', 'Stream.Forever', {
+      timeout: 150,
+    });
+    s.send({});
+    s.end();
+    let got = 0;
+    await assert.rejects(
+      (async () => {
+        for await (const _ of s) got++;
+      })(),
+      (e: MicroError) => e.code === 408,
+    );
+    assert.ok(got > 3, `some messages arrived first (${got})`);
+  });
 
   it('refuses a plain call to a stream endpoint with a 400 that says to open a stream', async () => {
     await assert.rejects(

@@ -3,6 +3,7 @@ import { connect as tlsConnect } from 'node:tls';
 import {
   MicroError,
   badGateway,
+  badRequest,
   parseError,
   serviceUnavailable,
   timeout as timeoutError,
@@ -86,6 +87,12 @@ export class ClientConnection {
   call(request: Message, timeout: number): Promise<Reply> {
     if (this.#dead) return Promise.reject(this.#dead);
     const id = this.#id();
+    let frame: Buffer;
+    try {
+      frame = encodeFrame(Kind.request, id, request.header, request.body);
+    } catch (err) {
+      return Promise.reject(badRequest(ID, (err as Error).message));
+    }
     return new Promise<Reply>((resolve, reject) => {
       const p: Pending = { resolve, reject, timer: undefined };
       if (timeout > 0 && Number.isFinite(timeout)) {
@@ -103,7 +110,7 @@ export class ClientConnection {
       }
       if (this.#pending.size === 0 && this.#streams.size === 0) this.#socket.ref();
       this.#pending.set(id, p);
-      this.#writer.write(encodeFrame(Kind.request, id, request.header, request.body));
+      this.#writer.write(frame);
     });
   }
 

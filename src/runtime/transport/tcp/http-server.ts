@@ -38,7 +38,8 @@ export function headerFromHttp(req: IncomingMessage): Header {
     header[key] = Array.isArray(value) ? value.join(', ') : value;
   }
   // `curl -d` labels any body as a form; micro reads it with the default codec (JSON) instead.
-  if (header['content-type'] === 'application/x-www-form-urlencoded') delete header['content-type'];
+  if (header['content-type']?.startsWith('application/x-www-form-urlencoded'))
+    delete header['content-type'];
   return header;
 }
 

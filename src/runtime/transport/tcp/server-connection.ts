@@ -17,7 +17,15 @@ export function serveFramed(socket: Socket, handler: TransportHandler, rest: Buf
 
   const reply = (id: number, r: Reply): void => {
     if (!calls.delete(id)) return; // cancelled or connection gone
-    writer.write(encodeFrame(r.error ? Kind.error : Kind.reply, id, r.header, r.body));
+    let frame: Buffer;
+    try {
+      frame = encodeFrame(r.error ? Kind.error : Kind.reply, id, r.header, r.body);
+    } catch (err) {
+      // A reply too large for a frame becomes an error reply instead of taking the process down.
+      const e = badGateway(ID, `the reply could not be sent: ${(err as Error).message}`);
+      frame = encodeFrame(Kind.error, id, undefined, Buffer.from(JSON.stringify(e)));
+    }
+    writer.write(frame);
   };
   const failCall = (id: number, err: unknown): void => {
     const e = toMicroError(err, ID);
