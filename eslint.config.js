@@ -12,9 +12,19 @@ export default tseslint.config(
     },
     rules: {
       // Unused arguments prefixed with _ document an interface's shape.
-      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      '@typescript-eslint/no-unused-vars': [
+        'error',
+        { argsIgnorePattern: '^_', varsIgnorePattern: '^_' },
+      ],
       // node:test's describe/it return promises that the runner awaits itself.
-      '@typescript-eslint/no-floating-promises': ['error', { allowForKnownSafeCalls: [{ from: 'package', name: ['it', 'describe', 'test', 'suite'], package: 'node:test' }] }],
+      '@typescript-eslint/no-floating-promises': [
+        'error',
+        {
+          allowForKnownSafeCalls: [
+            { from: 'package', name: ['it', 'describe', 'test', 'suite'], package: 'node:test' },
+          ],
+        },
+      ],
       // Handlers are allowed to be async without awaiting: the interface is async.
       '@typescript-eslint/require-await': 'off',
     },
@@ -23,19 +33,60 @@ export default tseslint.config(
     // Layers import one way: commands -> proxy, ui -> runtime -> registry.
     files: ['src/registry/**/*.ts'],
     rules: {
-      'no-restricted-imports': ['error', { patterns: [{ group: ['**/runtime/**', '**/commands/**', '**/ui/**', '**/proxy/**', 'fastify', 'ink', 'react'], message: 'src/registry is the bottom layer.' }] }],
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: [
+                '**/runtime/**',
+                '**/commands/**',
+                '**/ui/**',
+                '**/proxy/**',
+                'fastify',
+                'ink',
+                'react',
+              ],
+              message: 'src/registry is the bottom layer.',
+            },
+          ],
+        },
+      ],
     },
   },
   {
     files: ['src/runtime/**/*.ts'],
     rules: {
-      'no-restricted-imports': ['error', { patterns: [{ group: ['**/commands/**', '**/ui/**', '**/proxy/**', 'fastify', 'ink', 'react', 'yargs'], message: 'src/runtime must not import CLI, UI or HTTP-server code.' }] }],
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: [
+                '**/commands/**',
+                '**/ui/**',
+                '**/proxy/**',
+                'fastify',
+                'ink',
+                'react',
+                'yargs',
+              ],
+              message: 'src/runtime must not import CLI, UI or HTTP-server code.',
+            },
+          ],
+        },
+      ],
     },
   },
   {
     files: ['src/ui/**/*.ts', 'src/ui/**/*.tsx', 'src/proxy/**/*.ts'],
     rules: {
-      'no-restricted-imports': ['error', { patterns: [{ group: ['**/commands/**'], message: 'Only commands import from commands.' }] }],
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [{ group: ['**/commands/**'], message: 'Only commands import from commands.' }],
+        },
+      ],
     },
   },
 );
