@@ -22,10 +22,25 @@ interface Version {
   nodes: Map<string, Entry>;
 }
 
+/** Where a registry writes its state through to, so it survives a restart (see sqlite.ts). */
+export interface RegistryStore {
+  /** Every node stored, with its service version; expired ones are dropped by the next sweep. */
+  load(): { service: Omit<Service, 'nodes'>; node: Node; expires: number }[];
+  /** Writes a service version's description and the given nodes with their lease ends. */
+  upsert(service: Omit<Service, 'nodes'>, nodes: { node: Node; expires: number }[]): void;
+  /** Removes nodes; a version left without nodes is removed too. */
+  remove(name: string, version: string, ids: string[]): void;
+  close(): void;
+}
+
 /** Options of the in-process registry. */
 export interface MemoryRegistryOptions extends RegistryOptions {
   /** How often expired leases are swept, in milliseconds. */
   sweepInterval?: number;
+  /** Write-through persistence; none by default. */
+  store?: RegistryStore;
+  /** The name to report, when a store makes it something else. */
+  name?: string;
 }
 
 /** A registry held in this process: for tests and single-process programs. */
@@ -33,6 +48,17 @@ export function createMemoryRegistry(options: MemoryRegistryOptions = {}): Regis
   const services = new Map<string, Map<string, Version>>();
   const watchers = new Set<{ filter: string | undefined; channel: Channel<WatchEvent> }>();
   const sweepEvery = options.sweepInterval ?? 200;
+  const store = options.store;
+  const label = options.name ?? 'memory';
+  if (store) {
+    for (const row of store.load()) {
+      let versions = services.get(row.service.name);
+      if (!versions) services.set(row.service.name, (versions = new Map<string, Version>()));
+      let v = versions.get(row.service.version);
+      if (!v) versions.set(row.service.version, (v = { service: row.service, nodes: new Map() }));
+      v.nodes.set(row.node.id, { node: row.node, expires: row.expires });
+    }
+  }
 
   const snapshot = (v: Version): Service =>
     copyService({ ...v.service, nodes: [...v.nodes.values()].map((e) => e.node) });
@@ -48,14 +74,15 @@ export function createMemoryRegistry(options: MemoryRegistryOptions = {}): Regis
     const now = Date.now();
     for (const versions of services.values()) {
       for (const [key, v] of versions) {
-        let removed = false;
+        const removed: string[] = [];
         for (const [id, e] of v.nodes) {
           if (e.expires <= now) {
             v.nodes.delete(id);
-            removed = true;
+            removed.push(id);
           }
         }
-        if (!removed) continue;
+        if (removed.length === 0) continue;
+        store?.remove(v.service.name, v.service.version, removed);
         if (v.nodes.size === 0) {
           versions.delete(key);
           emit('delete', snapshot(v));
@@ -81,8 +108,8 @@ export function createMemoryRegistry(options: MemoryRegistryOptions = {}): Regis
   };
 
   return {
-    name: 'memory',
-    address: 'memory',
+    name: label,
+    address: label,
     async register(service: Service, opts: RegisterOptions = {}) {
       validateService(service);
       const ttl = opts.ttl ?? 0;
@@ -91,6 +118,10 @@ export function createMemoryRegistry(options: MemoryRegistryOptions = {}): Regis
       if (!versions) services.set(service.name, (versions = new Map<string, Version>()));
       const existing = versions.get(service.version);
       const { nodes, ...rest } = copyService(service);
+      store?.upsert(
+        rest,
+        nodes.map((node) => ({ node, expires })),
+      );
       if (!existing) {
         const v: Version = {
           service: rest,
@@ -113,6 +144,11 @@ export function createMemoryRegistry(options: MemoryRegistryOptions = {}): Regis
       const versions = services.get(service.name);
       const v = versions?.get(service.version);
       if (!versions || !v) return;
+      store?.remove(
+        service.name,
+        service.version,
+        service.nodes.map((n) => n.id),
+      );
       for (const n of service.nodes) v.nodes.delete(n.id);
       if (v.nodes.size === 0) {
         versions.delete(service.version);
@@ -125,7 +161,7 @@ export function createMemoryRegistry(options: MemoryRegistryOptions = {}): Regis
       if (found.length === 0)
         throw new RegistryError(
           RegistryErrors.notFound,
-          `service ${name} not found in the memory registry`,
+          `service ${name} not found in the ${label} registry`,
         );
       return found;
     },
@@ -147,6 +183,7 @@ export function createMemoryRegistry(options: MemoryRegistryOptions = {}): Regis
     async close() {
       clearInterval(timer);
       for (const w of watchers) w.channel.close();
+      store?.close();
     },
   };
 }

@@ -57,37 +57,36 @@ export function createSelector(options: CacheSelectorOptions): Selector {
   const fetch = (service: string): Promise<Service[]> => {
     let p = inflight.get(service);
     if (p) return p;
+    // Watch first, then read: a change between the two is then never missed.
+    let entry = cache.get(service);
+    if (!entry)
+      cache.set(
+        service,
+        (entry = { services: [], fetched: 0, stop: watch(service), watching: true }),
+      );
+    else if (!entry.watching) {
+      entry.stop = watch(service);
+      entry.watching = true;
+    }
+    const current = entry;
     p = registry.getService(service).then(
       (services) => {
         inflight.delete(service);
-        const entry = cache.get(service);
-        if (entry) {
-          entry.services = services;
-          entry.fetched = Date.now();
-          if (!entry.watching) {
-            entry.stop = watch(service);
-            entry.watching = true;
-          }
-        } else
-          cache.set(service, {
-            services,
-            fetched: Date.now(),
-            stop: watch(service),
-            watching: true,
-          });
+        current.services = services;
+        current.fetched = Date.now();
         return services;
       },
       (err: Error & { code?: string }) => {
         inflight.delete(service);
-        const stale = cache.get(service);
         if (err.code === RegistryErrors.notFound) {
-          if (stale) stale.services = [];
+          current.stop();
+          cache.delete(service);
           throw notFound('micro.client', `service ${service} not found: ${err.message}`);
         }
         // The registry is unreachable: keep serving what we knew, and ask again in a second.
-        if (stale && stale.services.length > 0) {
-          stale.fetched = Date.now() - ttl + 1000;
-          return stale.services;
+        if (current.services.length > 0) {
+          current.fetched = Date.now() - ttl + 1000;
+          return current.services;
         }
         throw serviceUnavailable('micro.client', `cannot look up ${service}: ${err.message}`);
       },

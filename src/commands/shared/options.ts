@@ -1,0 +1,49 @@
+import type { Argv } from 'yargs';
+
+/** Options every command understands; each also reads MICRO_<NAME> from the environment. */
+export interface GlobalArgs {
+  registry: string;
+  registryAddress: string;
+  output: 'text' | 'json';
+  dataDir: string;
+}
+
+/** Default address of the control plane (registry and platform services). */
+export const CONTROL_PLANE = '127.0.0.1:8000';
+
+/** Adds the global options to a yargs instance. */
+export function withGlobalOptions<T>(y: Argv<T>): Argv<T & GlobalArgs> {
+  return y
+    .option('registry', {
+      type: 'string',
+      default: 'micro',
+      describe:
+        'registry implementation: micro (the control plane), mdns or memory [MICRO_REGISTRY]',
+      global: true,
+    })
+    .option('registry-address', {
+      type: 'string',
+      default: CONTROL_PLANE,
+      describe: 'address of the registry [MICRO_REGISTRY_ADDRESS]',
+      global: true,
+    })
+    .option('output', {
+      alias: 'o',
+      choices: ['text', 'json'] as const,
+      default: 'text' as const,
+      describe: 'output format of listing commands [MICRO_OUTPUT]',
+      global: true,
+    })
+    .option('data-dir', {
+      type: 'string',
+      default: defaultDataDir(),
+      describe: 'where micro keeps its database and logs [MICRO_DATA_DIR]',
+      global: true,
+    }) as unknown as Argv<T & GlobalArgs>;
+}
+
+/** ~/.micro, or a temporary folder when there is no home directory. */
+export function defaultDataDir(): string {
+  const home = process.env.HOME ?? process.env.USERPROFILE;
+  return home ? `${home}/.micro` : `${process.env.TMPDIR ?? '/tmp'}/micro`;
+}

@@ -1,0 +1,151 @@
+import { Pool } from 'undici';
+import { WebSocket } from 'ws';
+import { Channel } from './channel.ts';
+import type {
+  RegisterOptions,
+  Registry,
+  RegistryOptions,
+  Service,
+  WatchEvent,
+  WatchOptions,
+  Watcher,
+} from './registry.ts';
+import { RegistryError, RegistryErrors } from './registry.ts';
+import { validateService } from './util.ts';
+
+/** Options of the control-plane registry client. */
+export interface MicroRegistryOptions extends RegistryOptions {
+  /** `host:port` of the control plane; 127.0.0.1:8000 by default. */
+  address?: string;
+}
+
+interface ErrorBody {
+  code?: number;
+  detail?: string;
+}
+
+/**
+ * The default registry: the control plane (`micro run` or `micro registry`), reached over the
+ * protocol's HTTP mapping, with watches as WebSocket streams. This layer sits below the runtime,
+ * so it speaks the documented wire format itself (docs/protocol.md).
+ */
+export function createMicroRegistry(options: MicroRegistryOptions = {}): Registry {
+  const address = options.address ?? options.addresses?.[0] ?? '127.0.0.1:8000';
+  const timeout = options.timeout ?? 5000;
+  const pool = new Pool(`http://${address}`, { connections: 8 });
+  const pendingWatches = new Set<Promise<void>>();
+  const sockets = new Set<WebSocket>();
+  const where = `the registry at ${address}`;
+  const hint = `start one with "micro run" (or "micro registry"), or set MICRO_REGISTRY_ADDRESS`;
+
+  const post = async <T>(endpoint: string, body: unknown): Promise<T> => {
+    let res;
+    try {
+      res = await pool.request({
+        method: 'POST',
+        path: '/',
+        headers: {
+          'micro-service': 'registry',
+          'micro-endpoint': endpoint,
+          'content-type': 'application/json',
+          'micro-timeout': String(timeout),
+        },
+        body: JSON.stringify(body),
+        signal: AbortSignal.timeout(timeout),
+      });
+    } catch (err) {
+      const e = err as Error & { code?: string };
+      throw new RegistryError(
+        RegistryErrors.unavailable,
+        `no answer from ${where} (${e.code ?? e.message}); ${hint}`,
+      );
+    }
+    const text = await res.body.text();
+    if (res.statusCode === 200) return JSON.parse(text) as T;
+    let detail = text;
+    try {
+      detail = (JSON.parse(text) as ErrorBody).detail ?? text;
+    } catch {
+      // not JSON: keep the text
+    }
+    if (res.statusCode === 404)
+      throw new RegistryError(RegistryErrors.notFound, detail.replace(/registry$/, where));
+    if (res.statusCode === 400) throw new RegistryError(RegistryErrors.invalid, detail);
+    throw new RegistryError(RegistryErrors.unavailable, `${where} failed: ${detail}`);
+  };
+
+  // A change made after watch() returned must reach that watcher: wait for the server's ready mark.
+  const settled = async (): Promise<void> => {
+    if (pendingWatches.size > 0) await Promise.all([...pendingWatches]);
+  };
+
+  return {
+    name: 'micro',
+    address,
+    async register(service: Service, opts: RegisterOptions = {}) {
+      validateService(service);
+      await settled();
+      await post('Registry.Register', { service, ttl: opts.ttl });
+    },
+    async deregister(service: Service) {
+      await settled();
+      await post('Registry.Deregister', { service });
+    },
+    async getService(name: string) {
+      try {
+        return (await post<{ services: Service[] }>('Registry.GetService', { name })).services;
+      } catch (err) {
+        if (err instanceof RegistryError && err.code === RegistryErrors.notFound) {
+          throw new RegistryError(RegistryErrors.notFound, `service ${name} not found in ${where}`);
+        }
+        throw err;
+      }
+    },
+    async listServices() {
+      return (await post<{ services: Service[] }>('Registry.ListServices', {})).services;
+    },
+    watch(wopts: WatchOptions = {}): Watcher {
+      const ws = new WebSocket(`ws://${address}/`, {
+        headers: {
+          'micro-service': 'registry',
+          'micro-endpoint': 'Registry.Watch',
+          'content-type': 'application/json',
+        },
+        handshakeTimeout: timeout,
+      });
+      sockets.add(ws);
+      const channel = new Channel<WatchEvent>(() => {
+        sockets.delete(ws);
+        ws.close();
+      });
+      let markReady!: () => void;
+      const ready = new Promise<void>((r) => (markReady = r));
+      pendingWatches.add(ready);
+      void ready.then(() => pendingWatches.delete(ready));
+      ws.on('open', () => {
+        ws.send(Buffer.from(JSON.stringify(wopts.service ? { service: wopts.service } : {})));
+        ws.send(Buffer.alloc(0));
+      });
+      ws.on('message', (data: Buffer, isBinary) => {
+        if (!isBinary || data.length === 0) return; // an error or the end: the close below ends the watch
+        const msg = JSON.parse(data.toString('utf8')) as WatchEvent | { ready: true };
+        if ('ready' in msg) markReady();
+        else channel.push(msg);
+      });
+      ws.on('error', () => undefined);
+      ws.on('close', () => {
+        markReady();
+        channel.close();
+      });
+      return {
+        stop: () => channel.close(),
+        [Symbol.asyncIterator]: () => channel[Symbol.asyncIterator](),
+      };
+    },
+    async close() {
+      for (const ws of sockets) ws.close();
+      sockets.clear();
+      await pool.close();
+    },
+  };
+}
