@@ -51,7 +51,10 @@ export const floor: Target = {
     const server = net.createServer((socket) => {
       socket.setNoDelay(true);
       const send = frameWriter(socket);
-      socket.on('data', frameReader((m) => send({ id: m.id, body: hello(m.body as { name: string }) })));
+      socket.on(
+        'data',
+        frameReader((m) => send({ id: m.id, body: hello(m.body as { name: string }) })),
+      );
       socket.on('error', () => socket.destroy());
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -70,7 +73,10 @@ export const floor: Target = {
       socket.once('connect', resolve);
       socket.once('error', reject);
     });
-    const pending = new Map<number, { resolve: (body: unknown) => void; reject: (e: Error) => void }>();
+    const pending = new Map<
+      number,
+      { resolve: (body: unknown) => void; reject: (e: Error) => void }
+    >();
     let nextId = 1;
     const send = frameWriter(socket);
     socket.on(

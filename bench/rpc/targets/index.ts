@@ -10,6 +10,7 @@ export const targets: Record<string, () => Promise<Target>> = {
 /** The target called name, or an error listing the known ones. */
 export async function loadTarget(name: string | undefined): Promise<Target> {
   const load = name === undefined ? undefined : targets[name];
-  if (!load) throw new Error(`unknown target ${name ?? ''}; use one of ${Object.keys(targets).join(', ')}`);
+  if (!load)
+    throw new Error(`unknown target ${name ?? ''}; use one of ${Object.keys(targets).join(', ')}`);
   return load();
 }

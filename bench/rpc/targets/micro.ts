@@ -8,7 +8,11 @@ import {
 } from '../../../src/runtime/index.ts';
 import { REQUEST, hello, type Caller, type Target } from '../target.ts';
 
-const quiet = { info: () => undefined, warn: () => undefined, error: (m: string) => console.error(m) };
+const quiet = {
+  info: () => undefined,
+  warn: () => undefined,
+  error: (m: string) => console.error(m),
+};
 
 /** Client settings per variant: `json` and `msgpack` over the framed protocol, `http` over POST. */
 const variants: Record<string, { http: boolean; contentType: string }> = {
@@ -32,8 +36,11 @@ export const micro: Target = {
 
   async connect(address, variant) {
     const v = variants[variant];
-    if (!v) throw new Error(`unknown micro variant ${variant}; use ${Object.keys(variants).join(', ')}`);
-    const client = createClient({ transport: v.http ? createHttpTransport() : createTcpTransport() });
+    if (!v)
+      throw new Error(`unknown micro variant ${variant}; use ${Object.keys(variants).join(', ')}`);
+    const client = createClient({
+      transport: v.http ? createHttpTransport() : createTcpTransport(),
+    });
     const options: CallOptions = { address, contentType: v.contentType };
     const caller: Caller = {
       call: () => client.call('bench', 'Greeter.Hello', REQUEST, options),

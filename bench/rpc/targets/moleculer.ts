@@ -6,17 +6,20 @@ import { REQUEST, hello, type Caller, type Target } from '../target.ts';
 /** The TCP transporter bound to loopback: stock Moleculer listens on every interface. */
 class LoopbackTcp extends Transporters.TCP {
   override startTcpServer(): Promise<void> {
-    const listen = net.Server.prototype.listen;
-    // TcpReader calls server.listen({ port, exclusive }) synchronously inside startTcpServer.
-    net.Server.prototype.listen = function (this: net.Server, ...args: unknown[]) {
-      const [first, ...rest] = args;
-      const opts = typeof first === 'object' && first !== null ? { ...first, host: '127.0.0.1' } : first;
-      return (listen as (...a: unknown[]) => net.Server).call(this, opts, ...rest);
-    } as typeof listen;
+    const proto = net.Server.prototype as unknown as {
+      listen: (this: net.Server, ...a: unknown[]) => net.Server;
+    };
+    const listen = proto.listen;
+    // TcpReader calls server.listen({ port, exclusive }, cb) synchronously inside startTcpServer.
+    proto.listen = function (first: unknown, ...rest: unknown[]) {
+      const opts =
+        typeof first === 'object' && first !== null ? { ...first, host: '127.0.0.1' } : first;
+      return listen.call(this, opts, ...rest);
+    };
     try {
       return super.startTcpServer();
     } finally {
-      net.Server.prototype.listen = listen;
+      proto.listen = listen;
     }
   }
 }
@@ -26,7 +29,7 @@ function broker(nodeID: string, urls: string[]): ServiceBroker {
   const b = new ServiceBroker({
     nodeID,
     namespace: 'bench',
-    transporter: new LoopbackTcp({ udpDiscovery: false, urls, useHostname: true }),
+    transporter: new LoopbackTcp({ udpDiscovery: false, urls: urls.join(','), useHostname: true }),
     logger: false,
     metrics: false,
     tracing: false,

@@ -1,0 +1,37 @@
+// `npm run bench` runs every benchmark; `npm run bench -- rpc` runs the ones named.
+// A new benchmark is a folder under bench/ whose index.ts exports run(), and one entry here.
+
+/** A benchmark module: run() prints its own table. */
+interface BenchModule {
+  run(): Promise<void>;
+}
+
+/** The benchmarks by name, loaded only when run. */
+const benches: { name: string; describe: string; load: () => Promise<BenchModule> }[] = [
+  {
+    name: 'rpc',
+    describe:
+      'request/response calls: micro (tcp json, tcp msgpack, http) vs Moleculer TCP vs a bare framed-TCP floor',
+    load: () => import('./rpc/index.ts'),
+  },
+];
+
+const wanted = process.argv.slice(2);
+const unknown = wanted.filter((w) => !benches.some((b) => b.name === w));
+if (unknown.length > 0) {
+  console.error(`unknown benchmark ${unknown.join(', ')}; there are:`);
+  for (const b of benches) console.error(`  ${b.name.padEnd(8)} ${b.describe}`);
+  process.exit(2);
+}
+
+for (const b of benches.filter((x) => wanted.length === 0 || wanted.includes(x.name))) {
+  console.log(`\n== ${b.name}: ${b.describe}\n`);
+  const started = Date.now();
+  try {
+    await (await b.load()).run();
+  } catch (err) {
+    console.error(`\n${b.name} failed: ${err instanceof Error ? err.message : String(err)}`);
+    process.exitCode = 1;
+  }
+  console.log(`\n${b.name} took ${((Date.now() - started) / 1000).toFixed(0)} s`);
+}

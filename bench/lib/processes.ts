@@ -1,0 +1,162 @@
+// Child processes for benchmarks: spawned with this Node, tracked by PID, always ended by PID.
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { createInterface } from 'node:readline';
+
+/** A spawned child with an IPC channel. */
+export interface Child {
+  readonly name: string;
+  readonly pid: number;
+  readonly process: ChildProcess;
+  /** Resolves with the next IPC message that satisfies accept, or rejects after ms or when the child exits. */
+  message<T>(accept: (m: unknown) => m is T, ms: number): Promise<T>;
+  /** Resolves with pick's value for the first stdout line it accepts; other lines go to stderr. */
+  line<T>(pick: (line: string) => T | undefined, ms: number): Promise<T>;
+  send(message: unknown): void;
+}
+
+/** Spawns and ends the children of one benchmark; stopAll ends exactly the PIDs it spawned. */
+export class Children {
+  readonly #live = new Map<number, Child>();
+
+  /** Runs `node script ...args` with stdout piped, stderr inherited and an IPC channel. */
+  spawn(name: string, script: string, args: string[], env: Record<string, string> = {}): Child {
+    const cp = spawn(
+      process.execPath,
+      [...(process.env.BENCH_NODE_ARGS?.split(' ').filter(Boolean) ?? []), script, ...args],
+      {
+        stdio: ['ignore', 'pipe', 'inherit', 'ipc'],
+        env: { ...process.env, ...env },
+      },
+    );
+    if (cp.pid === undefined) throw new Error(`could not start ${name}`);
+    const pid = cp.pid;
+    let exited: string | undefined;
+    const onExit: (() => void)[] = [];
+    cp.on('exit', (code, signal) => {
+      exited = `${name} (pid ${pid}) exited with ${signal ?? code ?? '?'}`;
+      this.#live.delete(pid);
+      for (const f of onExit.splice(0)) f();
+    });
+    cp.on('error', () => undefined);
+    const lines = createInterface({ input: cp.stdout as NodeJS.ReadableStream });
+    // A line nobody picks (e.g. from --trace-gc in BENCH_NODE_ARGS) is shown on stderr.
+    let picker: ((line: string) => boolean) | undefined;
+    lines.on('line', (line) => {
+      if (!picker?.(line)) process.stderr.write(`[${name}] ${line}\n`);
+    });
+
+    const bounded = <T>(
+      ms: number,
+      what: string,
+      start: (done: (v: T) => void) => () => void,
+    ): Promise<T> =>
+      new Promise<T>((resolve, reject) => {
+        if (exited) return reject(new Error(`${exited} before ${what}`));
+        let cleanup = (): void => undefined;
+        const timer = setTimeout(
+          () => finish(new Error(`${name} (pid ${pid}): no ${what} within ${ms} ms`)),
+          ms,
+        );
+        const gone = (): void => finish(new Error(`${exited ?? name} before ${what}`));
+        const finish = (err: Error | undefined, value?: T): void => {
+          clearTimeout(timer);
+          cleanup();
+          const i = onExit.indexOf(gone);
+          if (i >= 0) onExit.splice(i, 1);
+          if (err) reject(err);
+          else resolve(value as T);
+        };
+        onExit.push(gone);
+        cleanup = start((v) => finish(undefined, v));
+      });
+
+    const child: Child = {
+      name,
+      pid,
+      process: cp,
+      message: <T>(accept: (m: unknown) => m is T, ms: number) =>
+        bounded<T>(ms, 'answer', (done) => {
+          const on = (m: unknown): void => {
+            if (accept(m)) done(m);
+          };
+          cp.on('message', on);
+          return () => cp.off('message', on);
+        }),
+      line: <T>(pick: (line: string) => T | undefined, ms: number) =>
+        bounded<T>(ms, 'output', (done) => {
+          picker = (line) => {
+            const value = pick(line);
+            if (value === undefined) return false;
+            done(value);
+            return true;
+          };
+          return () => (picker = undefined);
+        }),
+      send: (message) => {
+        if (cp.connected) cp.send(message as object);
+      },
+    };
+    this.#live.set(pid, child);
+    return child;
+  }
+
+  /** Asks every live child to stop, then kills by PID those still running after graceMs. */
+  async stopAll(graceMs = 3000): Promise<void> {
+    const live = [...this.#live.values()];
+    await Promise.all(
+      live.map(
+        (c) =>
+          new Promise<void>((resolve) => {
+            if (c.process.exitCode !== null || c.process.signalCode !== null) return resolve();
+            const timer = setTimeout(() => {
+              try {
+                process.kill(c.pid, 'SIGKILL');
+              } catch {
+                // already gone
+              }
+              resolve();
+            }, graceMs);
+            c.process.once('exit', () => {
+              clearTimeout(timer);
+              resolve();
+            });
+            c.send({ type: 'stop' });
+            if (!c.process.connected) process.kill(c.pid, 'SIGTERM');
+          }),
+      ),
+    );
+  }
+}
+
+/** Calls stop when the parent is asked to end (Ctrl-C, SIGTERM), then exits. */
+export function onInterrupt(stop: () => Promise<void>): () => void {
+  const handler = (signal: NodeJS.Signals): void => {
+    process.stderr.write(`\n${signal}: stopping the benchmark's child processes\n`);
+    void stop().finally(() => process.exit(130));
+  };
+  process.once('SIGINT', handler);
+  process.once('SIGTERM', handler);
+  return () => {
+    process.off('SIGINT', handler);
+    process.off('SIGTERM', handler);
+  };
+}
+
+/** CPU time of a process in microseconds, user plus system, from /proc/<pid>/stat. */
+export function procCpuMicros(pid: number, clockTicks: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  // Fields after the command name, which is in parentheses and may hold spaces: utime is 14th, stime 15th.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return ((Number(fields[11]) + Number(fields[12])) * 1e6) / clockTicks;
+}
+
+/** The kernel's clock ticks per second, the unit of /proc/<pid>/stat times. */
+export function clockTicks(): number {
+  try {
+    const n = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim());
+    return Number.isFinite(n) && n > 0 ? n : 100;
+  } catch {
+    return 100;
+  }
+}
