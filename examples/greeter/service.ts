@@ -1,13 +1,8 @@
 // The greeter service: Say.Hello takes {"name": "Ann"} and answers {"msg": "Hello Ann"}.
 import { createService, endpoint } from '../../src/runtime/index.ts';
-import { registryFromEnv } from './registry-from-env.ts';
 
-const service = createService({
-  name: 'greeter',
-  version: '1.0.0',
-  address: process.env.MICRO_SERVER_ADDRESS ?? '127.0.0.1:0',
-  registry: registryFromEnv(),
-});
+// The registry and address come from MICRO_REGISTRY, MICRO_REGISTRY_ADDRESS and MICRO_SERVER_ADDRESS.
+const service = createService({ name: 'greeter', version: '1.0.0' });
 
 service.handle('Say', {
   Hello: endpoint(

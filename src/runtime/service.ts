@@ -1,5 +1,5 @@
 import type { Registry } from '../registry/registry.ts';
-import { createMemoryRegistry } from '../registry/memory.ts';
+import { msFromEnv, registryFromEnv } from './defaults.ts';
 import type { Broker } from './broker/broker.ts';
 import { createHttpBroker } from './broker/http.ts';
 import type { CallOptions, CallWrapper, Client } from './client/client.ts';
@@ -26,11 +26,11 @@ export interface ServiceOptions {
   name: string;
   version?: string;
   metadata?: Record<string, string>;
-  /** `host:port` to bind (default 127.0.0.1:0). */
+  /** `host:port` to bind (default MICRO_SERVER_ADDRESS or 127.0.0.1:0). */
   address?: string;
   /** `host:port` to advertise, when it differs. */
   advertise?: string;
-  /** Default: the in-process memory registry. */
+  /** Default: MICRO_REGISTRY (micro, the control plane, unless set), at MICRO_REGISTRY_ADDRESS. */
   registry?: Registry;
   /** Default: tcp, the framed protocol with HTTP on the same port. */
   transport?: Transport;
@@ -74,7 +74,7 @@ export interface Service {
 
 /** Creates a service; pass instances to choose the registry, transport and broker. */
 export function createService(options: ServiceOptions): Service {
-  const registry = options.registry ?? createMemoryRegistry();
+  const registry = options.registry ?? registryFromEnv();
   const transport = options.transport ?? createTcpTransport();
   const broker = options.broker ?? createHttpBroker({ registry });
   const codecs = new CodecTable(options.codecs);
@@ -97,14 +97,14 @@ export function createService(options: ServiceOptions): Service {
     name: options.name,
     version: options.version,
     metadata: options.metadata,
-    address: options.address,
-    advertise: options.advertise,
+    address: options.address ?? process.env.MICRO_SERVER_ADDRESS,
+    advertise: options.advertise ?? process.env.MICRO_SERVER_ADVERTISE,
     registry,
     transport,
     broker,
     codecs,
-    registerTtl: options.registerTtl,
-    registerInterval: options.registerInterval,
+    registerTtl: options.registerTtl ?? msFromEnv('MICRO_REGISTER_TTL', 30_000),
+    registerInterval: options.registerInterval ?? msFromEnv('MICRO_REGISTER_INTERVAL', 10_000),
     registerCheck: options.registerCheck,
     drainTimeout: options.drainTimeout,
     wrappers: options.wrapHandler,

@@ -1,7 +1,7 @@
 import type { Node, Registry } from '../../registry/registry.ts';
 import type { Broker } from '../broker/broker.ts';
 import { CodecTable, type Codec } from '../codec/index.ts';
-import { createMemoryRegistry } from '../../registry/memory.ts';
+import { registryFromEnv } from '../defaults.ts';
 import { createSelector } from '../selector/cache.ts';
 import { createHttpBroker } from '../broker/http.ts';
 import { createTcpTransport } from '../transport/tcp/index.ts';
@@ -34,7 +34,7 @@ const ID = 'micro.client';
 export interface ClientOptions {
   /** Default: http through the registry. */
   broker?: Broker;
-  /** Default: a new memory registry (only useful with services in this process). */
+  /** Default: MICRO_REGISTRY (micro, the control plane, unless set). */
   registry?: Registry;
   /** Default: tcp. */
   transport?: Transport;
@@ -56,7 +56,7 @@ const nodeFault = (err: MicroError): boolean =>
 
 /** Creates the default client. */
 export function createClient(options: ClientOptions = {}): Client {
-  const registry = options.registry ?? createMemoryRegistry();
+  const registry = options.registry ?? registryFromEnv();
   const transport = options.transport ?? createTcpTransport();
   const selector = options.selector ?? createSelector({ registry });
   const codecs = options.codecs ?? new CodecTable();
@@ -244,6 +244,7 @@ export function createClient(options: ClientOptions = {}): Client {
     async close() {
       selector.close();
       if (!options.broker) await broker.disconnect();
+      if (!options.registry) await registry.close();
       await transport.close();
     },
   };
