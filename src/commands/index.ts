@@ -1,4 +1,41 @@
 import type { CommandModule } from 'yargs';
+import { callCommand } from './call.ts';
+import { completionCommand } from './completion.ts';
+import { deregisterCommand } from './deregister.ts';
+import { doctorCommand } from './doctor.ts';
+import { execCommand } from './exec.ts';
+import { getCommand } from './get.ts';
+import { healthCommand } from './health.ts';
+import { killCommand } from './kill.ts';
+import { listCommand } from './list.ts';
+import { logsCommand } from './logs.ts';
+import { newCommand } from './new/index.ts';
+import { psCommand } from './ps.ts';
+import { publishCommand } from './publish.ts';
+import { registerCommand } from './register.ts';
+import { registryCommand } from './registry.ts';
+import { runCommand } from './run.ts';
+import { statsCommand } from './stats.ts';
+import { streamCommand } from './stream.ts';
 
 /** Every `micro` subcommand, listed statically: a bundled single binary cannot scan its folders. */
-export const commands: CommandModule[] = [];
+export const commands: CommandModule[] = [
+  runCommand,
+  newCommand,
+  registryCommand,
+  psCommand,
+  killCommand,
+  logsCommand,
+  execCommand,
+  listCommand,
+  getCommand,
+  callCommand,
+  streamCommand,
+  publishCommand,
+  healthCommand,
+  statsCommand,
+  registerCommand,
+  deregisterCommand,
+  doctorCommand,
+  completionCommand,
+] as CommandModule[];

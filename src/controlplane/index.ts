@@ -1,63 +1,111 @@
 import { join } from 'node:path';
-import { createSqliteRegistry } from '../registry/sqlite.ts';
+import { createMdnsRegistry } from '../registry/mdns.ts';
 import type { Registry } from '../registry/registry.ts';
+import { createSqliteRegistry } from '../registry/sqlite.ts';
+import { conflict } from '../runtime/errors.ts';
 import { createService, type Service } from '../runtime/service.ts';
 import type { Logger } from '../runtime/server/server.ts';
 import { registryHandler } from './registry-service.ts';
+import { runtimeHandler } from './runtime-service.ts';
+import { Supervisor } from './supervisor.ts';
 
 /** Options of the control plane. */
 export interface ControlPlaneOptions {
-  /** Where it listens; 127.0.0.1:8000 by default. */
+  /** Where the registry listens; 127.0.0.1:8000 by default. */
   address?: string;
-  /** Folder of the database (micro.db). */
+  /** Folder of the database (micro.db) and of supervised services' logs. */
   dataDir: string;
   /** better-sqlite3's addon, when the single executable loaded it. */
   nativeBinding?: unknown;
+  /** Announce the registry over mDNS so services on the LAN find it. */
+  mdns?: boolean;
+  /** Run the runtime service, which supervises services for `micro run -d`. */
+  supervise?: { command: string; args: string[] } | false;
   logger?: Logger;
 }
 
-/** The running control plane: its registry, and the service that serves it. */
+/** The running control plane. */
 export interface ControlPlane {
+  /** Where the registry listens. */
   readonly address: string;
   readonly registry: Registry;
-  readonly service: Service;
+  /** Each part and where it listens, for printing. */
+  listening(): [string, string][];
   stop(): Promise<void>;
 }
 
-/** Starts the control plane: the registry (SQLite, WAL) served as the `registry` micro service. */
+/** Starts the control plane: the registry (SQLite, WAL) as the `registry` service, and the `runtime` supervisor. */
 export async function startControlPlane(options: ControlPlaneOptions): Promise<ControlPlane> {
+  const address = options.address ?? '127.0.0.1:8000';
   const registry = createSqliteRegistry({
     path: join(options.dataDir, 'micro.db'),
     nativeBinding: options.nativeBinding,
   });
-  const service = createService({
-    name: 'registry',
-    version: 'latest',
-    address: options.address ?? '127.0.0.1:8000',
-    registry,
-    handleSignals: false,
-    logger: options.logger,
-  });
-  service.handle('Registry', registryHandler(registry));
+  const services: Service[] = [];
+  const base = { registry, handleSignals: false, logger: options.logger } as const;
+  const registryService = createService({ ...base, name: 'registry', address });
+  registryService.handle('Registry', registryHandler(registry));
   try {
-    await service.start();
+    await registryService.start();
   } catch (err) {
     await registry.close();
-    const e = err as NodeJS.ErrnoException;
-    if (e.code === 'EADDRINUSE') {
-      throw new Error(
-        `cannot start the control plane: ${options.address ?? '127.0.0.1:8000'} is in use (is another "micro run" or "micro registry" running?)`,
+    if ((err as NodeJS.ErrnoException).code === 'EADDRINUSE') {
+      throw Object.assign(
+        conflict(
+          'micro',
+          `cannot start the control plane: ${address} is in use (is another "micro run" or "micro registry" running?)`,
+        ),
         { cause: err },
       );
     }
     throw err;
   }
+  services.push(registryService);
+  const bound = registryService.server.address;
+
+  let supervisor: Supervisor | undefined;
+  if (options.supervise) {
+    supervisor = new Supervisor({
+      dataDir: options.dataDir,
+      self: options.supervise,
+      env: { ...process.env, MICRO_REGISTRY: 'micro', MICRO_REGISTRY_ADDRESS: bound },
+    });
+    const runtime = createService({ ...base, name: 'runtime' });
+    runtime.handle('Runtime', runtimeHandler(supervisor));
+    await runtime.start();
+    services.push(runtime);
+  }
+
+  let announcer: Registry | undefined;
+  let announce: NodeJS.Timeout | undefined;
+  if (options.mdns) {
+    const lan = createMdnsRegistry();
+    announcer = lan;
+    const record = registryService.server.record();
+    await lan.register(record, { ttl: 30_000 });
+    announce = setInterval(
+      () => void lan.register(record, { ttl: 30_000 }).catch(() => undefined),
+      10_000,
+    );
+    announce.unref();
+  }
+
   return {
-    address: service.server.address,
+    address: bound,
     registry,
-    service,
+    listening: () => [
+      ['registry', bound],
+      ...services.slice(1).map((s): [string, string] => [s.name, s.server.address]),
+      ...(options.mdns ? [['mdns', 'announcing the registry on the LAN'] as [string, string]] : []),
+    ],
     async stop() {
-      await service.stop();
+      clearInterval(announce);
+      if (announcer) {
+        await announcer.deregister(registryService.server.record()).catch(() => undefined);
+        await announcer.close();
+      }
+      await supervisor?.stopAll();
+      for (const s of services.reverse()) await s.stop();
       await registry.close();
     },
   };

@@ -9,7 +9,7 @@ import type { ContextOutlet } from './context.ts';
 import { createSelector } from './selector/cache.ts';
 import type { Selector, Strategy } from './selector/selector.ts';
 import type { HandlerWrapper } from './server/handler.ts';
-import { createServer } from './server/rpc-server.ts';
+import { createServer, stderrLogger } from './server/rpc-server.ts';
 import type {
   HandleOptions,
   Logger,
@@ -75,6 +75,7 @@ export interface Service {
 /** Creates a service; pass instances to choose the registry, transport and broker. */
 export function createService(options: ServiceOptions): Service {
   const registry = options.registry ?? registryFromEnv();
+  const logger = options.logger ?? stderrLogger(options.name);
   const transport = options.transport ?? createTcpTransport();
   const broker = options.broker ?? createHttpBroker({ registry });
   const codecs = new CodecTable(options.codecs);
@@ -111,7 +112,7 @@ export function createService(options: ServiceOptions): Service {
     subscriberWrappers: options.wrapSubscriber,
     tls: options.tls,
     outlet,
-    logger: options.logger,
+    logger,
   });
   let stopping: Promise<void> | undefined;
 
@@ -141,6 +142,9 @@ export function createService(options: ServiceOptions): Service {
     },
     async run() {
       await server.start();
+      logger.info(
+        `${server.id} listening on ${server.address} (registry: ${registry.name} at ${registry.address})`,
+      );
       if (options.handleSignals === false) return;
       await new Promise<void>((resolve) => {
         const onSignal = (): void => {

@@ -5,8 +5,8 @@ import { createInterface } from 'node:readline';
 export interface Child {
   proc: ChildProcessWithoutNullStreams;
   lines: string[];
-  /** Resolves with the first line (seen or to come) that matches, or rejects after ms. */
-  waitFor(pattern: RegExp, ms?: number): Promise<RegExpMatchArray>;
+  /** Resolves with the first line (from line `since` on, seen or to come) that matches, or rejects after ms. */
+  waitFor(pattern: RegExp, ms?: number, since?: number): Promise<RegExpMatchArray>;
   /** Resolves with the exit code when the process ends by itself. */
   exited: Promise<number | null>;
   /** Sends a signal and resolves with the exit code once the process has gone. */
@@ -16,10 +16,16 @@ export interface Child {
 const started = new Set<Child>();
 
 /** Starts `node <script>` with the same Node; everything it prints is kept, stderr echoed on failure. */
-export function startNode(script: string, args: string[] = [], env: NodeJS.ProcessEnv = {}): Child {
+export function startNode(
+  script: string,
+  args: string[] = [],
+  env: NodeJS.ProcessEnv = {},
+  options: { cwd?: string } = {},
+): Child {
   const proc = spawn(process.execPath, [script, ...args], {
     env: { ...process.env, ...env },
     stdio: 'pipe',
+    cwd: options.cwd,
   });
   const lines: string[] = [];
   const waiters: { pattern: RegExp; resolve: (m: RegExpMatchArray) => void }[] = [];
@@ -42,8 +48,8 @@ export function startNode(script: string, args: string[] = [], env: NodeJS.Proce
     proc,
     lines,
     exited,
-    waitFor(pattern, ms = 10_000) {
-      for (const l of lines) {
+    waitFor(pattern, ms = 10_000, since = 0) {
+      for (const l of lines.slice(since)) {
         const m = l.match(pattern);
         if (m) return Promise.resolve(m);
       }

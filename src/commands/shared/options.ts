@@ -1,4 +1,4 @@
-import type { Argv } from 'yargs';
+import type { Arguments, Argv } from 'yargs';
 
 /** Options every command understands; each also reads MICRO_<NAME> from the environment. */
 export interface GlobalArgs {
@@ -46,4 +46,21 @@ export function withGlobalOptions<T>(y: Argv<T>): Argv<T & GlobalArgs> {
 export function defaultDataDir(): string {
   const home = process.env.HOME ?? process.env.USERPROFILE;
   return home ? `${home}/.micro` : `${process.env.TMPDIR ?? '/tmp'}/micro`;
+}
+
+/**
+ * Drops MICRO_* environment variables that name no option of the command being run (such as a
+ * service's MICRO_SERVER_ADDRESS), so that strict parsing only rejects unknown flags typed by the user.
+ */
+export function ignoreForeignEnvironment(argv: Arguments, y: unknown): void {
+  const options = (y as { getOptions(): { key: Record<string, unknown> } }).getOptions();
+  const known = new Set(Object.keys(options.key));
+  for (const name of Object.keys(process.env)) {
+    if (!name.startsWith('MICRO_')) continue;
+    const kebab = name.slice(6).toLowerCase().replaceAll('_', '-');
+    const camel = kebab.replace(/-(\w)/g, (_m, c: string) => c.toUpperCase());
+    if (known.has(kebab) || known.has(camel)) continue;
+    delete argv[kebab];
+    delete argv[camel];
+  }
 }

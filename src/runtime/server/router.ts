@@ -47,6 +47,29 @@ export class Router implements TransportHandler {
   readonly #ajv = new Ajv({ allErrors: true, strict: false });
   /** While draining, new calls get a 503 so callers retry on another node. */
   draining = false;
+  #unary = 0;
+  #idle: (() => void) | undefined;
+  readonly #streams = new Set<{ ctx: RequestContext; pipe: Pipe }>();
+
+  /** Refuses new calls, ends open streams with a 503, and resolves once unary calls in flight are done (or after ms). */
+  async drain(ms: number): Promise<void> {
+    this.draining = true;
+    const bye = serviceUnavailable(
+      this.#o.name,
+      `${this.#o.name} is shutting down; try another node`,
+    );
+    for (const { ctx, pipe } of this.#streams) {
+      ctx.cancel(bye);
+      pipe.fail(bye);
+    }
+    if (this.#unary === 0) return;
+    let timer: NodeJS.Timeout | undefined;
+    await new Promise<void>((resolve) => {
+      this.#idle = resolve;
+      timer = setTimeout(resolve, ms);
+    });
+    clearTimeout(timer);
+  }
 
   constructor(options: RouterOptions) {
     this.#o = options;
@@ -154,6 +177,7 @@ export class Router implements TransportHandler {
     const counters = this.#o.counters;
     counters.requests++;
     counters.inflight++;
+    this.#unary++;
     let ctx: RequestContext | undefined;
     const endpoint = message.header['micro-endpoint'];
     try {
@@ -199,6 +223,8 @@ export class Router implements TransportHandler {
     } finally {
       counters.inflight--;
       ctx?.finish();
+      // The reply is written after this returns: let it go out before the listener closes.
+      if (--this.#unary === 0 && this.#idle) setImmediate(this.#idle);
     }
   }
 
@@ -211,6 +237,7 @@ export class Router implements TransportHandler {
     counters.requests++;
     counters.inflight++;
     let ctx: RequestContext | undefined;
+    let tracked: { ctx: RequestContext; pipe: Pipe } | undefined;
     const endpoint = open.header['micro-endpoint'];
     try {
       if (this.draining)
@@ -223,6 +250,8 @@ export class Router implements TransportHandler {
       const codec = this.#codec(open.header['content-type']);
       ctx = this.#context(open, route.entry.name, info);
       const c = ctx;
+      tracked = { ctx, pipe };
+      this.#streams.add(tracked);
       void pipe.done.then(() =>
         c.cancel(new MicroError(this.#o.name, 499, 'stream closed', 'Client Closed Request')),
       );
@@ -266,6 +295,7 @@ export class Router implements TransportHandler {
     } finally {
       counters.inflight--;
       ctx?.finish();
+      if (tracked) this.#streams.delete(tracked);
     }
   }
 }

@@ -24,7 +24,8 @@ interface SubscriberEntry {
   options: ServerSubscribeOptions;
 }
 
-const stderrLogger = (name: string): Logger => ({
+/** The default logger: timestamped lines on stderr. */
+export const stderrLogger = (name: string): Logger => ({
   info: (m) => process.stderr.write(`${new Date().toISOString()} ${name} ${m}\n`),
   warn: (m) => process.stderr.write(`${new Date().toISOString()} ${name} warning: ${m}\n`),
   error: (m) => process.stderr.write(`${new Date().toISOString()} ${name} error: ${m}\n`),
@@ -208,10 +209,7 @@ export function createServer(options: ServerOptions): Server {
         .deregister(record())
         .catch((err: Error) => logger.warn(`deregistering failed: ${err.message}`));
       for (const s of subscriptions.splice(0)) await s.unsubscribe().catch(() => undefined);
-      router.draining = true;
-      const until = Date.now() + (options.drainTimeout ?? 10_000);
-      while (counters.inflight > 0 && Date.now() < until)
-        await new Promise((r) => setTimeout(r, 10));
+      await router.drain(options.drainTimeout ?? 10_000);
       await listener.close();
       listener = undefined;
     },

@@ -61,7 +61,11 @@ export async function listenTcp(
       new Promise<void>((resolve) => {
         server.close(() => resolve());
         http.closeAllConnections();
-        for (const s of sockets) s.destroy();
+        // End gracefully so replies already written arrive; destroy whatever lingers.
+        for (const s of sockets) s.end();
+        setTimeout(() => {
+          for (const s of sockets) s.destroy();
+        }, 1000).unref();
       }),
   };
 }

@@ -1,0 +1,29 @@
+import { defineCommand } from './shared/command.ts';
+import { withConnection } from './shared/connect.ts';
+import { callFlags, callOptions, readMessage } from './shared/input.ts';
+
+/** `micro call SERVICE ENDPOINT [JSON]`: one request, the response printed as JSON. */
+export const callCommand = defineCommand({
+  command: 'call <service> <endpoint> [json]',
+  describe: 'Call an endpoint and print the response JSON',
+  builder: (y) =>
+    y
+      .positional('service', { type: 'string', demandOption: true, describe: 'e.g. greeter' })
+      .positional('endpoint', { type: 'string', demandOption: true, describe: 'e.g. Say.Hello' })
+      .positional('json', {
+        type: 'string',
+        describe: 'the request JSON; else -d, or stdin when it is not a terminal; {} when none',
+      })
+      .options(callFlags)
+      .example('micro call greeter Say.Hello \'{"name":"Ann"}\'', '')
+      .example('micro call greeter Say.Hello -d @request.json --metadata user=ann', '')
+      .example('echo \'{"name":"Ann"}\' | micro call greeter Say.Hello', ''),
+  handler: async (args) => {
+    const options = callOptions(args);
+    const request = await readMessage({ argument: args.json, data: args.data });
+    const response = await withConnection(args, ({ client }) =>
+      client.call(args.service, args.endpoint, request, options),
+    );
+    process.stdout.write(`${JSON.stringify(response, null, 2)}\n`);
+  },
+});

@@ -1,0 +1,65 @@
+import { defineCommand } from './shared/command.ts';
+import { withConnection } from './shared/connect.ts';
+import { parseDuration } from './shared/input.ts';
+import { print, table } from './shared/output.ts';
+import { probeNodes } from './shared/probe.ts';
+
+/** One node's health as printed. */
+interface Health {
+  node: string;
+  address: string;
+  version: string;
+  status: string;
+  ms: number;
+  error?: { id: string; code: number; detail: string; status: string };
+}
+
+const text = (rows: Health[]): string => {
+  const healthy = rows.filter((r) => r.status === 'ok').length;
+  const failed = rows.some((r) => r.error);
+  const header = ['NODE', 'ADDRESS', 'VERSION', 'STATUS', 'LATENCY', ...(failed ? ['ERROR'] : [])];
+  const cells = rows.map((r) => [
+    r.node,
+    r.address,
+    r.version,
+    r.status,
+    `${r.ms} ms`,
+    ...(failed ? [r.error ? `${r.error.code} ${r.error.detail}` : '-'] : []),
+  ]);
+  return `${table(header, cells)}\n${healthy} of ${rows.length} node${rows.length === 1 ? '' : 's'} healthy`;
+};
+
+/** `micro health SERVICE`: Debug.Health on every node; exit 1 unless all answer ok. */
+export const healthCommand = defineCommand({
+  command: 'health <service>',
+  describe: 'Check Debug.Health on every node of a service',
+  builder: (y) =>
+    y.positional('service', { type: 'string', demandOption: true }).option('timeout', {
+      alias: 't',
+      type: 'string',
+      default: '2s',
+      describe: 'how long to wait for each node (500, 2s) [MICRO_TIMEOUT]',
+    }),
+  handler: async (args) => {
+    const timeout = parseDuration(args.timeout) ?? 2000;
+    const rows = await withConnection(args, async ({ registry, client }) => {
+      const versions = await registry.getService(args.service);
+      const probes = await probeNodes<{ status?: string }>(
+        client,
+        versions,
+        'Debug.Health',
+        timeout,
+      );
+      return probes.map((p): Health => ({
+        node: p.node.id,
+        address: p.node.address,
+        version: p.version,
+        status: p.error ? 'failed' : String(p.body?.status ?? 'unknown'),
+        ms: p.ms,
+        ...(p.error ? { error: p.error } : {}),
+      }));
+    });
+    print(args.output, rows, text);
+    if (rows.length === 0 || rows.some((r) => r.status !== 'ok')) process.exitCode = 1;
+  },
+});

@@ -1,0 +1,19 @@
+import type { CommandModule } from 'yargs';
+import type { GlobalArgs } from './shared/options.ts';
+import { handled } from './shared/output.ts';
+
+interface Args extends GlobalArgs {
+  name: string;
+}
+
+/** `micro kill NAME`: stops a supervised service. */
+export const killCommand: CommandModule<GlobalArgs, Args> = {
+  command: 'kill <name>',
+  describe: 'Stop a service that micro runs in the background',
+  builder: (y) => y.positional('name', { type: 'string', demandOption: true }) as never,
+  handler: handled(async (argv: Args) => {
+    const { runtimeCall } = await import('./shared/runtime.ts');
+    await runtimeCall(argv, 'Runtime.Delete', { name: argv.name });
+    process.stdout.write(`${argv.name} stopped\n`);
+  }),
+};

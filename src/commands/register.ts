@@ -1,0 +1,56 @@
+import type { Argv } from 'yargs';
+import type { Service } from '../registry/registry.ts';
+import { defineCommand } from './shared/command.ts';
+import { withRegistry } from './shared/connect.ts';
+import { formatDuration, parseDuration, readServices } from './shared/input.ts';
+import type { GlobalArgs } from './shared/options.ts';
+import { print } from './shared/output.ts';
+
+const nodes = (s: Service): string => `${s.nodes.length} node${s.nodes.length === 1 ? '' : 's'}`;
+
+const service = defineCommand({
+  command: 'service [json]',
+  describe: 'Register a service record (JSON) in the registry',
+  builder: (y) =>
+    y
+      .positional('json', {
+        type: 'string',
+        describe: 'the Service JSON; else -d, or stdin when it is not a terminal',
+      })
+      .option('data', {
+        alias: 'd',
+        type: 'string',
+        describe: 'the record as JSON, or @file [MICRO_DATA]',
+      })
+      .option('ttl', {
+        type: 'string',
+        describe:
+          'lease: the registration expires unless renewed within it (30s, 5m); none by default [MICRO_TTL]',
+      })
+      .example(
+        'micro register service \'{"name":"greeter","version":"1.0.0","nodes":[{"id":"greeter-1","address":"127.0.0.1:9090"}]}\' --ttl 1m',
+        '',
+      ),
+  handler: async (args) => {
+    const services = await readServices({ argument: args.json, data: args.data });
+    const ttl = parseDuration(args.ttl, 'ttl');
+    await withRegistry(args, async (registry) => {
+      for (const s of services) await registry.register(s, ttl === undefined ? {} : { ttl });
+    });
+    const lease = ttl
+      ? `expires in ${formatDuration(ttl)} unless registered again`
+      : 'no ttl: stays until deregistered';
+    print(args.output, services, (list: Service[]) =>
+      list.map((s) => `registered ${s.name} ${s.version} (${nodes(s)}; ${lease})`).join('\n'),
+    );
+  },
+});
+
+/** `micro register service JSON`. */
+export const registerCommand = defineCommand({
+  command: 'register',
+  describe: 'Register a service by hand (register service JSON)',
+  builder: (y: Argv<GlobalArgs>) =>
+    y.command(service).demandCommand(1, 'register what? micro register service JSON'),
+  handler: async () => {},
+});

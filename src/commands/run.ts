@@ -1,0 +1,111 @@
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import type { CommandModule } from 'yargs';
+import type { GlobalArgs } from './shared/options.ts';
+import { fail, handled } from './shared/output.ts';
+
+interface Args extends GlobalArgs {
+  target?: string;
+  detach: boolean;
+  name?: string;
+  mdns: boolean;
+}
+
+/** `micro run [DIR|FILE]`: the control plane, or a service under it. */
+export const runCommand: CommandModule<GlobalArgs, Args> = {
+  command: 'run [target]',
+  describe: 'Run micro (registry and runtime), or run a service directory or file under it',
+  builder: (y) =>
+    y
+      .positional('target', {
+        type: 'string',
+        describe: 'a service directory or file; none runs micro itself',
+      })
+      .option('detach', {
+        alias: 'd',
+        type: 'boolean',
+        default: false,
+        describe: 'hand the service to micro, which restarts it if it crashes [MICRO_DETACH]',
+      })
+      .option('name', {
+        type: 'string',
+        describe: 'the name to supervise it under (default: the directory name) [MICRO_NAME]',
+      })
+      .option('mdns', {
+        type: 'boolean',
+        default: false,
+        describe: 'announce the registry on the LAN over mDNS [MICRO_MDNS]',
+      })
+      .example('micro run', 'start the registry and runtime on 127.0.0.1:8000')
+      .example('micro run ./greeter', 'run a service in the foreground')
+      .example('micro run -d ./greeter', 'run it in the background, supervised') as never,
+  handler: handled(async (argv: Args) => {
+    const { serveControlPlane } = await import('./shared/control-plane.ts');
+    const controlPlane = {
+      address: argv.registryAddress,
+      dataDir: argv.dataDir,
+      mdns: argv.mdns,
+      supervise: true,
+    };
+    if (!argv.target) return serveControlPlane(controlPlane);
+    const { findEntry } = await import('./shared/entry.ts');
+    const entry = findEntry(argv.target);
+    const name = argv.name ?? entry.name;
+    if (argv.detach) {
+      const { runtimeCall } = await import('./shared/runtime.ts');
+      const { process: p } = await runtimeCall<{ process: { name: string; pid: number } }>(
+        argv,
+        'Runtime.Create',
+        { name, path: entry.file },
+      );
+      process.stdout.write(
+        `${p.name} is running (pid ${p.pid}); micro logs ${p.name} -f follows it, micro kill ${p.name} stops it\n`,
+      );
+      return;
+    }
+    await runForeground(argv, entry.file, controlPlane);
+  }),
+};
+
+/** Runs a service as a child process, starting the control plane in this process if none answers. */
+async function runForeground(
+  argv: Args,
+  file: string,
+  cp: Parameters<typeof import('./shared/control-plane.ts').openControlPlane>[0],
+): Promise<void> {
+  const [{ createMicroRegistry }, { openControlPlane }, { selfInvocation }] = await Promise.all([
+    import('../registry/micro.ts'),
+    import('./shared/control-plane.ts'),
+    import('./shared/self.ts'),
+  ]);
+  const probe = createMicroRegistry({ address: argv.registryAddress, timeout: 1000 });
+  const running = await probe.listServices().then(
+    () => true,
+    () => false,
+  );
+  await probe.close();
+  const started = running ? undefined : await openControlPlane({ ...cp, supervise: false });
+  if (started)
+    process.stderr.write(
+      `micro: no registry answered at ${argv.registryAddress}, so one runs in this process\n`,
+    );
+  const self = selfInvocation();
+  const child = spawn(self.command, [...self.args, '__exec', file], {
+    env: {
+      ...process.env,
+      MICRO_REGISTRY: 'micro',
+      MICRO_REGISTRY_ADDRESS: started?.address ?? argv.registryAddress,
+    },
+    stdio: 'inherit',
+  });
+  const forward = (signal: NodeJS.Signals): void => void child.kill(signal);
+  process.on('SIGINT', forward);
+  process.on('SIGTERM', forward);
+  const [code, signal] = (await once(child, 'exit')) as [number | null, NodeJS.Signals | null];
+  process.off('SIGINT', forward);
+  process.off('SIGTERM', forward);
+  await started?.stop();
+  if (code !== 0 && signal !== 'SIGINT' && signal !== 'SIGTERM') {
+    fail(new Error(`${file} exited with ${signal ? `signal ${signal}` : `code ${code ?? '?'}`}`));
+  }
+}

@@ -1,0 +1,25 @@
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { basename, join, resolve } from 'node:path';
+
+const CANDIDATES = ['main.ts', 'index.ts', 'service.ts', 'main.js', 'index.js', 'service.js'];
+
+/** The file to run for a directory or file, and the service's name; throws a readable error. */
+export function findEntry(target: string): { file: string; name: string } {
+  const path = resolve(target);
+  if (!existsSync(path)) throw new Error(`${target} does not exist`);
+  if (statSync(path).isFile())
+    return { file: path, name: basename(path).replace(/\.[cm]?[jt]s$/, '') };
+  let main: string | undefined;
+  try {
+    main = (JSON.parse(readFileSync(join(path, 'package.json'), 'utf8')) as { main?: string }).main;
+  } catch {
+    // no package.json: look for the usual names
+  }
+  for (const name of main ? [main, ...CANDIDATES] : CANDIDATES) {
+    const file = join(path, name);
+    if (existsSync(file)) return { file, name: basename(path) };
+  }
+  throw new Error(
+    `no entry file in ${target}: add one of ${CANDIDATES.join(', ')}, or "main" in package.json`,
+  );
+}

@@ -1,0 +1,115 @@
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { createMicroRegistry } from '../../src/registry/micro.ts';
+import { createClient, type Client } from '../../src/runtime/index.ts';
+import { startNode, stopAll, type Child } from '../helpers/proc.ts';
+
+const root = fileURLToPath(new URL('../..', import.meta.url));
+const micro = `${root}bin/micro.ts`;
+
+async function freePort(): Promise<number> {
+  const s = createServer();
+  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
+  const port = (s.address() as { port: number }).port;
+  await new Promise((r) => s.close(r));
+  return port;
+}
+
+describe('micro run, new, ps, kill and logs', () => {
+  const work = mkdtempSync(join(tmpdir(), 'micro-run-'));
+  const dataDir = join(work, 'data');
+  let address = '';
+  let env: NodeJS.ProcessEnv;
+  let plane: Child;
+  let registry: ReturnType<typeof createMicroRegistry>;
+  let client: Client;
+  const cli = (...args: string[]) =>
+    execFileSync(process.execPath, [micro, ...args], {
+      cwd: work,
+      env: { ...process.env, ...env },
+      encoding: 'utf8',
+      timeout: 30_000,
+      stdio: 'pipe',
+    });
+
+  before(async () => {
+    address = `127.0.0.1:${await freePort()}`;
+    env = { MICRO_REGISTRY_ADDRESS: address, MICRO_DATA_DIR: dataDir };
+    plane = startNode(micro, ['run'], env);
+    await plane.waitFor(new RegExp(`registry\\s+${address.replaceAll('.', '\\.')}`));
+    registry = createMicroRegistry({ address });
+    client = createClient({ registry });
+  });
+  after(async () => {
+    await client.close();
+    await stopAll();
+    rmSync(work, { recursive: true, force: true });
+  });
+
+  it('scaffolds a service whose own test passes', () => {
+    const out = cli('new', 'greeter');
+    assert.match(out, /created greeter\//);
+    for (const f of ['main.ts', 'handler.ts', 'handler.test.ts', 'package.json', 'README.md']) {
+      assert.ok(existsSync(join(work, 'greeter', f)), f);
+    }
+    const { NODE_TEST_CONTEXT: _nested, ...plain } = process.env;
+    const test = execFileSync(process.execPath, ['--test'], { cwd: join(work, 'greeter'), encoding: 'utf8', env: plain });
+    assert.match(test, /pass 1/);
+    assert.throws(() => cli('new', 'greeter'), /not empty/);
+    assert.throws(() => cli('new', 'Bad Name'), /not a service name/);
+  });
+
+  it('runs the scaffold in the foreground with no npm install, and it answers', async () => {
+    const svc = startNode(micro, ['run', './greeter'], env, { cwd: work });
+    await svc.waitFor(/greeter-\S+ listening on/);
+    assert.deepEqual(await client.call('greeter', 'Say.Hello', { name: 'Ann' }), { msg: 'Hello Ann' });
+    const [s] = await registry.getService('greeter');
+    const hello = s?.endpoints.find((e) => e.name === 'Say.Hello');
+    assert.deepEqual(hello?.request?.required, ['name'], 'schemas are advertised');
+    assert.equal(await svc.stop('SIGINT'), 0, 'Ctrl-C stops it cleanly');
+    await assert.rejects(registry.getService('greeter'), 'and it deregistered');
+  });
+
+  it('supervises a detached service: ps, restart after a crash, logs, kill', async () => {
+    assert.match(cli('run', '-d', './greeter', '--name', 'bg'), /bg is running \(pid \d+\)/);
+    const first = JSON.parse(cli('ps', '--output', 'json')) as { name: string; pid: number }[];
+    const bg = first.find((p) => p.name === 'bg');
+    assert.ok(bg?.pid);
+    const follow = startNode(micro, ['logs', 'bg', '-f'], env);
+    await follow.waitFor(/listening on/);
+    process.kill(bg.pid, 'SIGKILL');
+    await follow.waitFor(/killed by SIGKILL; restarting/);
+    const crash = follow.lines.findIndex((l) => /killed by SIGKILL/.test(l));
+    await follow.waitFor(/listening on/, 10_000, crash);
+    const again = JSON.parse(cli('ps', '--output', 'json')) as { name: string; pid: number; restarts: number }[];
+    const restarted = again.find((p) => p.name === 'bg');
+    assert.equal(restarted?.restarts, 1);
+    assert.notEqual(restarted?.pid, bg.pid);
+    assert.match(cli('ps'), /bg\s+running/);
+    assert.match(cli('kill', 'bg'), /bg stopped/);
+    assert.match(cli('ps'), /no services are running/);
+    await follow.stop();
+  });
+
+  it('explains what to do when micro is not running', () => {
+    let err = '';
+    try {
+      cli('ps', '--registry-address', '127.0.0.1:1');
+    } catch (e) {
+      err = String((e as { stderr: string }).stderr);
+    }
+    const shape = JSON.parse(err) as { code: number; detail: string };
+    assert.equal(shape.code, 503);
+    assert.match(shape.detail, /micro run/);
+  });
+
+  it('stops cleanly on Ctrl-C', async () => {
+    assert.equal(await plane.stop('SIGINT'), 0);
+  });
+});

@@ -1,0 +1,156 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { createMicroRegistry } from '../../src/registry/micro.ts';
+import { openDatabase } from '../../src/registry/sqlite.ts';
+import type { Service } from '../../src/registry/registry.ts';
+import { createClient, createService } from '../../src/runtime/index.ts';
+import { startNode, stopAll } from '../helpers/proc.ts';
+
+const micro = fileURLToPath(new URL('../../bin/micro.ts', import.meta.url));
+const quiet = { info() {}, warn() {}, error() {} };
+
+async function freePort(): Promise<string> {
+  const s = createServer();
+  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
+  const port = (s.address() as { port: number }).port;
+  await new Promise((r) => s.close(r));
+  return `127.0.0.1:${port}`;
+}
+
+const record = (name: string, i: number): Service => ({
+  name,
+  version: '1.0.0',
+  metadata: {},
+  endpoints: [],
+  nodes: [{ id: `${name}-n`, address: `127.0.0.1:${20000 + i}`, metadata: {} }],
+});
+
+describe('the control plane under failure', () => {
+  const dirs: string[] = [];
+  const tmp = () => {
+    const d = mkdtempSync(join(tmpdir(), 'micro-cp-'));
+    dirs.push(d);
+    return d;
+  };
+  after(async () => {
+    await stopAll();
+    for (const d of dirs) rmSync(d, { recursive: true, force: true });
+  });
+
+  it('survives SIGKILL with 100 services: registrations and remaining leases kept, calls keep flowing from caches', async () => {
+    const dataDir = tmp();
+    const address = await freePort();
+    const start = () => startNode(micro, ['registry', '--address', address, '--data-dir', dataDir]);
+    let plane = start();
+    await plane.waitFor(/registry\s+127/);
+    const registry = createMicroRegistry({ address });
+    for (let i = 0; i < 100; i++) await registry.register(record(`svc-${i}`, i), { ttl: 120_000 });
+    await registry.register(record('short-lease', 999), { ttl: 3000 });
+    const leased = Date.now();
+
+    const greeter = createService({
+      name: 'greeter',
+      registry: createMicroRegistry({ address }),
+      handleSignals: false,
+      logger: quiet,
+    });
+    greeter.handle('Say', {
+      async Hello(req: { name: string }) {
+        return { msg: `Hello ${req.name}` };
+      },
+    });
+    await greeter.start();
+    const client = createClient({ registry: createMicroRegistry({ address }) });
+    assert.deepEqual(await client.call('greeter', 'Say.Hello', { name: 'before' }), {
+      msg: 'Hello before',
+    });
+
+    await plane.stop('SIGKILL');
+    for (let i = 0; i < 20; i++) {
+      assert.deepEqual(await client.call('greeter', 'Say.Hello', { name: `during ${i}` }), {
+        msg: `Hello during ${i}`,
+      });
+    }
+
+    plane = start();
+    await plane.waitFor(/registry\s+127/);
+    const names = new Set((await registry.listServices()).map((s) => s.name));
+    for (let i = 0; i < 100; i++) assert.ok(names.has(`svc-${i}`), `svc-${i} survived`);
+    assert.ok(names.has('greeter'));
+    assert.ok(names.has('short-lease'), 'a lease that has not run out is still there');
+    // The short lease ends 3 s after it was granted, not 3 s after the restart.
+    const w = registry.watch({ service: 'short-lease' });
+    for await (const ev of w) {
+      if (ev.action === 'delete') break;
+    }
+    const lasted = Date.now() - leased;
+    assert.ok(lasted < 4500, `expired ${lasted} ms after it was granted`);
+    assert.deepEqual(await client.call('greeter', 'Say.Hello', { name: 'after' }), {
+      msg: 'Hello after',
+    });
+    await client.close();
+    await greeter.stop();
+    await registry.close();
+  });
+
+  it('forgets a node that stops heartbeating once its TTL has passed', async () => {
+    const address = await freePort();
+    await startNode(micro, ['registry', '--address', address, '--data-dir', tmp()]).waitFor(
+      /registry\s+127/,
+    );
+    const registry = createMicroRegistry({ address });
+    const w = registry.watch({ service: 'silent' });
+    const granted = Date.now();
+    await registry.register(record('silent', 1), { ttl: 800 });
+    const seen: string[] = [];
+    for await (const ev of w) {
+      seen.push(ev.action);
+      if (ev.action === 'delete') break;
+    }
+    const gone = Date.now() - granted;
+    assert.deepEqual(seen, ['create', 'delete']);
+    assert.ok(gone >= 800 && gone < 2500, `gone after ${gone} ms`);
+    await assert.rejects(registry.getService('silent'));
+    await registry.close();
+  });
+
+  it('lets two micro processes start at once on a fresh data directory without corrupting it', async () => {
+    const dataDir = tmp();
+    const [a, b] = [await freePort(), await freePort()];
+    const one = startNode(micro, ['registry', '--address', a, '--data-dir', dataDir]);
+    const two = startNode(micro, ['registry', '--address', b, '--data-dir', dataDir]);
+    await Promise.all([one.waitFor(/registry\s+127/), two.waitFor(/registry\s+127/)]);
+    for (const address of [a, b]) {
+      const r = createMicroRegistry({ address });
+      await r.register(record(`from-${address}`, 1), { ttl: 60_000 });
+      await r.close();
+    }
+    await one.stop('SIGTERM');
+    await two.stop('SIGTERM');
+    const db = openDatabase(join(dataDir, 'micro.db'));
+    assert.equal(
+      (db.pragma('integrity_check') as { integrity_check: string }[])[0]?.integrity_check,
+      'ok',
+    );
+    db.close();
+  });
+
+  it('says clearly that the port is taken when micro is already running there', async () => {
+    const address = await freePort();
+    const first = startNode(micro, ['registry', '--address', address, '--data-dir', tmp()]);
+    await first.waitFor(/registry\s+127/);
+    const second = startNode(micro, ['registry', '--address', address, '--data-dir', tmp()]);
+    assert.equal(await second.exited, 1);
+    const error = JSON.parse(second.lines.join('').replace(/^stderr: /, '')) as {
+      code: number;
+      detail: string;
+    };
+    assert.equal(error.code, 409);
+    assert.match(error.detail, /in use \(is another "micro run" or "micro registry" running\?\)/);
+  });
+});
