@@ -13,6 +13,7 @@ import {
   statSync,
   writeFileSync,
 } from 'node:fs';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -102,6 +103,61 @@ function runBinary(
   return { status: r.status, stdout: r.stdout, stderr: r.stderr, ms };
 }
 
+/** A sandboxed binary running in the background, whose output lines can be awaited. */
+interface Background {
+  waitFor(pattern: RegExp, ms?: number): Promise<void>;
+  /** Sends SIGINT (Ctrl-C) and resolves with the exit code. */
+  stop(): Promise<number | null>;
+}
+
+function background(sb: Sandbox, args: string[], env: NodeJS.ProcessEnv = {}): Background {
+  const child = spawn(sb.exe, args, { cwd: sb.dir, env: { ...sb.env, ...env } });
+  let out = '';
+  const waiters = new Set<() => void>();
+  const onData = (d: string): void => {
+    out += d;
+    for (const w of waiters) w();
+  };
+  child.stdout.setEncoding('utf8').on('data', onData);
+  child.stderr.setEncoding('utf8').on('data', onData);
+  const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
+  return {
+    waitFor: (pattern, ms = 15_000) =>
+      new Promise<void>((resolve, reject) => {
+        const check = (): void => {
+          if (!pattern.test(out)) return;
+          waiters.delete(check);
+          clearTimeout(timer);
+          resolve();
+        };
+        const timer = setTimeout(() => {
+          waiters.delete(check);
+          reject(new Error(`micro ${args.join(' ')} printed no ${pattern} in ${ms} ms:\n${out}`));
+        }, ms);
+        void exited.then(() => {
+          if (!waiters.has(check)) return;
+          waiters.delete(check);
+          clearTimeout(timer);
+          reject(new Error(`micro ${args.join(' ')} exited before printing ${pattern}:\n${out}`));
+        });
+        waiters.add(check);
+        check();
+      }),
+    stop: () => {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGINT');
+      return exited;
+    },
+  };
+}
+
+async function freePort(): Promise<number> {
+  const s = createServer();
+  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
+  const port = (s.address() as { port: number }).port;
+  await new Promise((r) => s.close(r));
+  return port;
+}
+
 /** Like runBinary, but asynchronous, so that several runs overlap. */
 function runBinaryAsync(sb: Sandbox, args: string[], env: NodeJS.ProcessEnv = {}): Promise<Run> {
   const t0 = performance.now();
@@ -156,15 +212,39 @@ describe('dist/micro, alone in an empty folder with no node on PATH', () => {
     assert.match(r.stderr, /micro --help/);
   });
 
-  // Issue 3, point 6: the same sandbox runs the product's first steps. Each slots in here with
-  // runBinary (and a background variant for `micro run`) once its command exists:
-  // TODO: `micro run` in the background (MICRO_DATA_DIR in the sandbox; wait for its listen
-  //       lines; stop it with SIGINT in after()); this also proves the SQLite addon loads.
-  // TODO: `micro new greeter` writes ./greeter.
-  // TODO: `micro run ./greeter` in the background: the service imports 'micro-ts' with no
-  //       npm install (src/runner/framework-hook.ts) and registers with the control plane.
-  // TODO: `micro list services` lists greeter (and registry).
-  // TODO: `micro call greeter Say.Hello '{"name":"Ann"}'` prints {"msg":"Hello Ann"}.
+  // Issue 3, point 6: the product's first steps, with the binary alone. The control plane uses a
+  // free port rather than 8000, so a micro already running on this machine is not disturbed.
+  it('runs micro, scaffolds greeter, runs it with no npm install, lists it and calls it', async () => {
+    const env = {
+      MICRO_REGISTRY_ADDRESS: `127.0.0.1:${await freePort()}`,
+      MICRO_DATA_DIR: join(sb.base, 'data'),
+    };
+    const plane = background(sb, ['run'], env);
+    try {
+      await plane.waitFor(/registry\s+127\.0\.0\.1/);
+      const created = runBinary(sb, ['new', 'greeter'], { env });
+      assert.equal(created.status, 0, created.stderr);
+      assert.ok(existsSync(join(sb.dir, 'greeter', 'main.ts')));
+      const service = background(sb, ['run', './greeter'], env);
+      try {
+        await service.waitFor(/greeter-\S+ listening on/);
+        const list = runBinary(sb, ['list', 'services'], { env });
+        assert.equal(list.status, 0, list.stderr);
+        assert.match(list.stdout, /greeter/);
+        assert.match(list.stdout, /registry/);
+        const call = runBinary(sb, ['call', 'greeter', 'Say.Hello', '{"name":"Ann"}'], { env });
+        assert.equal(call.status, 0, call.stderr);
+        assert.deepEqual(JSON.parse(call.stdout), { msg: 'Hello Ann' });
+        const bad = runBinary(sb, ['call', 'greeter', 'Say.Hello', '{"name":'], { env });
+        assert.equal(bad.status, 1);
+        assert.equal((JSON.parse(bad.stderr) as { code: number }).code, 400);
+      } finally {
+        assert.equal(await service.stop(), 0, 'the service stops cleanly on Ctrl-C');
+      }
+    } finally {
+      assert.equal(await plane.stop(), 0, 'micro stops cleanly on Ctrl-C');
+    }
+  });
 });
 
 // The building blocks of those steps, inside a binary built the same way from a small entry point,
