@@ -32,16 +32,22 @@ interface ErrorBody {
 export function createMicroRegistry(options: MicroRegistryOptions = {}): Registry {
   const address = options.address ?? options.addresses?.[0] ?? '127.0.0.1:8000';
   const timeout = options.timeout ?? 5000;
-  const pool = new Pool(`http://${address}`, { connections: 8 });
+  // `mdns` as the address: find a control plane that announced itself (`micro run --mdns`).
+  let resolved: Promise<string> | undefined;
+  const target = (): Promise<string> =>
+    (resolved ??= address === 'mdns' ? discover(timeout) : Promise.resolve(address));
+  let pool: Pool | undefined;
+  const poolFor = (addr: string): Pool => (pool ??= new Pool(`http://${addr}`, { connections: 8 }));
   const pendingWatches = new Set<Promise<void>>();
   const sockets = new Set<WebSocket>();
   const where = `the registry at ${address}`;
   const hint = `start one with "micro run" (or "micro registry"), or set MICRO_REGISTRY_ADDRESS`;
 
   const post = async <T>(endpoint: string, body: unknown): Promise<T> => {
+    const addr = await target();
     let res;
     try {
-      res = await pool.request({
+      res = await poolFor(addr).request({
         method: 'POST',
         path: '/',
         headers: {
@@ -105,38 +111,51 @@ export function createMicroRegistry(options: MicroRegistryOptions = {}): Registr
       return (await post<{ services: Service[] }>('Registry.ListServices', {})).services;
     },
     watch(wopts: WatchOptions = {}): Watcher {
-      const ws = new WebSocket(`ws://${address}/`, {
-        headers: {
-          'micro-service': 'registry',
-          'micro-endpoint': 'Registry.Watch',
-          'content-type': 'application/json',
-        },
-        handshakeTimeout: timeout,
-      });
-      sockets.add(ws);
+      let ws: WebSocket | undefined;
       const channel = new Channel<WatchEvent>(() => {
-        sockets.delete(ws);
-        ws.close();
+        if (ws) sockets.delete(ws);
+        ws?.close();
       });
       let markReady!: () => void;
       const ready = new Promise<void>((r) => (markReady = r));
       pendingWatches.add(ready);
       void ready.then(() => pendingWatches.delete(ready));
-      ws.on('open', () => {
-        ws.send(Buffer.from(JSON.stringify(wopts.service ? { service: wopts.service } : {})));
-        ws.send(Buffer.alloc(0));
-      });
-      ws.on('message', (data: Buffer, isBinary) => {
-        if (!isBinary || data.length === 0) return; // an error or the end: the close below ends the watch
-        const msg = JSON.parse(data.toString('utf8')) as WatchEvent | { ready: true };
-        if ('ready' in msg) markReady();
-        else channel.push(msg);
-      });
-      ws.on('error', () => undefined);
-      ws.on('close', () => {
-        markReady();
-        channel.close();
-      });
+      target().then(
+        (addr) => {
+          if (channel.closed) return markReady();
+          ws = new WebSocket(`ws://${addr}/`, {
+            headers: {
+              'micro-service': 'registry',
+              'micro-endpoint': 'Registry.Watch',
+              'content-type': 'application/json',
+            },
+            handshakeTimeout: timeout,
+          });
+          sockets.add(ws);
+          follow(ws);
+        },
+        () => {
+          markReady();
+          channel.close();
+        },
+      );
+      const follow = (ws: WebSocket): void => {
+        ws.on('open', () => {
+          ws.send(Buffer.from(JSON.stringify(wopts.service ? { service: wopts.service } : {})));
+          ws.send(Buffer.alloc(0));
+        });
+        ws.on('message', (data: Buffer, isBinary) => {
+          if (!isBinary || data.length === 0) return; // an error or the end: the close below ends the watch
+          const msg = JSON.parse(data.toString('utf8')) as WatchEvent | { ready: true };
+          if ('ready' in msg) markReady();
+          else channel.push(msg);
+        });
+        ws.on('error', () => undefined);
+        ws.on('close', () => {
+          markReady();
+          channel.close();
+        });
+      };
       return {
         stop: () => channel.close(),
         [Symbol.asyncIterator]: () => channel[Symbol.asyncIterator](),
@@ -145,7 +164,26 @@ export function createMicroRegistry(options: MicroRegistryOptions = {}): Registr
     async close() {
       for (const ws of sockets) ws.close();
       sockets.clear();
-      await pool.close();
+      await pool?.close();
     },
   };
+}
+
+/** Finds the address of a control plane announced over mDNS; bonjour loads only when asked. */
+async function discover(timeout: number): Promise<string> {
+  const { createMdnsRegistry } = await import('./mdns.ts');
+  const mdns = createMdnsRegistry({ timeout: Math.min(timeout, 2000) });
+  try {
+    const [svc] = await mdns.getService('registry');
+    const node = svc?.nodes[0];
+    if (node) return node.address;
+  } catch {
+    // not found: said below
+  } finally {
+    await mdns.close();
+  }
+  throw new RegistryError(
+    RegistryErrors.unavailable,
+    'no control plane announced itself over mDNS; start one with "micro run --mdns", or set MICRO_REGISTRY_ADDRESS to its host:port (multicast may be blocked by a firewall, container or VPN)',
+  );
 }
