@@ -1,8 +1,10 @@
-import type { Registry, Service } from '../registry/registry.ts';
+import { RegistryErrors, type Registry, type Service } from '../registry/registry.ts';
+import type { Client } from '../runtime/client/client.ts';
 import type { ErrorShape } from '../runtime/errors.ts';
 import { defineCommand } from './shared/command.ts';
 import { withConnection } from './shared/connect.ts';
 import { parseDuration } from './shared/input.ts';
+import { CONTROL_PLANE } from './shared/options.ts';
 import { print } from './shared/output.ts';
 import { probeNodes } from './shared/probe.ts';
 
@@ -69,13 +71,23 @@ const similar = (name: string, names: string[]): string[] =>
     return a === b || a.includes(b) || b.includes(a) || distance(a, b) <= 2;
   });
 
+/** The flags that point a command at this registry, when it is not the default one. */
+const registryFlags = (registry: Registry): string =>
+  (registry.name === 'micro' ? '' : ` --registry ${registry.name}`) +
+  (registry.name === 'micro' && registry.address !== CONTROL_PLANE
+    ? ` --registry-address ${registry.address}`
+    : '');
+
 /** Says why calls to a service's nodes fail, from what Debug.Health got. */
 function nodeAdvice(s: ServiceReport, registry: Registry): string[] {
   const failing = s.nodes.filter((n) => !n.healthy);
   if (failing.length === 0) return [];
   const out: string[] = [];
   const timedOut = failing.filter((n) => n.error?.code === 408);
-  const elsewhere = failing.filter((n) => n.error?.code === 404);
+  // A node answers errors under its own service name; the client's own failures are micro.client.
+  const answeredBy = (n: NodeReport): string | undefined =>
+    n.error && !['micro.client', 'micro.cli'].includes(n.error.id) ? n.error.id : undefined;
+  const elsewhere = failing.filter((n) => !timedOut.includes(n) && answeredBy(n) !== undefined);
   const unreachable = failing.filter((n) => !timedOut.includes(n) && !elsewhere.includes(n));
   if (unreachable.length > 0) {
     const first = unreachable[0] as NodeReport;
@@ -85,11 +97,10 @@ function nodeAdvice(s: ServiceReport, registry: Registry): string[] {
       nodes: [{ id: first.id, address: first.address }],
     });
     out.push(
-      `${unreachable.length === s.nodes.length ? `${s.name} is registered but no node answers` : `${plural(unreachable.length, 'node')} of ${s.name} do not answer`}: ` +
+      `${unreachable.length === s.nodes.length ? `${s.name} is registered but no node answers` : `${plural(unreachable.length, 'node')} of ${s.name} ${unreachable.length === 1 ? 'does' : 'do'} not answer`}: ` +
         `a stale registration (the process stopped without deregistering) expires after its TTL; ` +
         `if the process is running, check that ${first.address} is reachable from here. ` +
-        `To remove it now: micro deregister service '${record}'` +
-        (registry.name === 'micro' ? '' : ` --registry ${registry.name}`),
+        `To remove it now: micro deregister service '${record}'${registryFlags(registry)}`,
     );
   }
   if (timedOut.length > 0)
@@ -98,11 +109,14 @@ function nodeAdvice(s: ServiceReport, registry: Registry): string[] {
         'the process is overloaded or its event loop is blocked; see micro stats ' +
         s.name,
     );
-  if (elsewhere.length > 0)
+  for (const n of elsewhere) {
+    const by = answeredBy(n);
     out.push(
-      `${elsewhere.map((n) => `${n.address}`).join(', ')} answered but does not serve ${s.name}: ` +
-        'another process now has that port, so the registration is stale; it expires after its TTL',
+      by === s.name
+        ? `${n.id} at ${n.address} answered ${n.error?.code ?? ''} ${n.error?.detail ?? ''}: it is shutting down or failing; see micro logs or micro stats ${s.name}`
+        : `${n.address} is now ${by ?? 'another service'}, not ${s.name}: the registration is stale (another process took the port); it expires after its TTL`,
     );
+  }
   return out;
 }
 
@@ -111,7 +125,7 @@ async function examine(
   name: string,
   endpoint: string | undefined,
   registry: Registry,
-  client: Parameters<typeof probeNodes>[0],
+  client: Client,
   timeout: number,
   known: string[],
   report: Report,
@@ -121,7 +135,7 @@ async function examine(
   try {
     versions = await registry.getService(name);
   } catch (err) {
-    if ((err as { code?: string }).code !== 'MICRO_ERR_REGISTRY_NOT_FOUND') throw err;
+    if ((err as { code?: string }).code !== RegistryErrors.notFound) throw err;
     report.services.push({ name, registered: false, versions: [], nodes: [] });
     report.problems.push(`${name} is not registered in ${where}`);
     const like = similar(name, known);

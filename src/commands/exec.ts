@@ -10,13 +10,13 @@ interface Args extends GlobalArgs {
 export const execCommand: CommandModule<GlobalArgs, Args> = {
   command: '__exec <file>',
   describe: false,
-  builder: (y) => y.positional('file', { type: 'string', demandOption: true }) as never,
+  builder: (y) => y.positional('file', { type: 'string', demandOption: true }),
   handler: async (argv: Args) => {
     const [{ provideFramework }, runtime] = await Promise.all([
       import('../runner/framework-hook.ts'),
       import('../runtime/index.ts'),
     ]);
-    provideFramework(runtime as unknown as Record<string, unknown>);
+    provideFramework(runtime);
     await import(pathToFileURL(argv.file).href);
   },
 };

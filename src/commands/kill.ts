@@ -9,8 +9,8 @@ interface Args extends GlobalArgs {
 /** `micro kill NAME`: stops a supervised service. */
 export const killCommand: CommandModule<GlobalArgs, Args> = {
   command: 'kill <name>',
-  describe: 'Stop a service that micro runs in the background',
-  builder: (y) => y.positional('name', { type: 'string', demandOption: true }) as never,
+  describe: 'Stop a background service',
+  builder: (y) => y.positional('name', { type: 'string', demandOption: true }),
   handler: handled(async (argv: Args) => {
     const { runtimeCall } = await import('./shared/runtime.ts');
     await runtimeCall(argv, 'Runtime.Delete', { name: argv.name });

@@ -10,14 +10,14 @@ interface Args extends GlobalArgs {
 /** `micro logs NAME [-f]`: a supervised service's output. */
 export const logsCommand: CommandModule<GlobalArgs, Args> = {
   command: 'logs <name>',
-  describe: 'Print the output of a service that micro runs in the background',
+  describe: 'Print the output of a background service',
   builder: (y) =>
     y.positional('name', { type: 'string', demandOption: true }).option('follow', {
       alias: 'f',
       type: 'boolean',
       default: false,
       describe: 'keep printing new lines [MICRO_FOLLOW]',
-    }) as never,
+    }),
   handler: handled(async (argv: Args) => {
     const [{ createMicroRegistry }, { createClient }] = await Promise.all([
       import('../registry/micro.ts'),

@@ -20,7 +20,7 @@ const ago = (ms: number): string => {
 /** `micro ps`: the services micro supervises. */
 export const psCommand: CommandModule<GlobalArgs, GlobalArgs> = {
   command: 'ps',
-  describe: 'List the services micro runs in the background (micro run -d)',
+  describe: 'List the services micro runs in the background',
   handler: handled(async (argv: GlobalArgs) => {
     const { runtimeCall } = await import('./shared/runtime.ts');
     const { processes } = await runtimeCall<{ processes: Row[] }>(argv, 'Runtime.List', {});

@@ -14,7 +14,7 @@ interface Args extends GlobalArgs {
 /** `micro run [DIR|FILE]`: the control plane, or a service under it. */
 export const runCommand: CommandModule<GlobalArgs, Args> = {
   command: 'run [target]',
-  describe: 'Run micro (registry and runtime), or run a service directory or file under it',
+  describe: 'Run micro, or a service directory or file under it',
   builder: (y) =>
     y
       .positional('target', {
@@ -38,7 +38,7 @@ export const runCommand: CommandModule<GlobalArgs, Args> = {
       })
       .example('micro run', 'start the registry and runtime on 127.0.0.1:8000')
       .example('micro run ./greeter', 'run a service in the foreground')
-      .example('micro run -d ./greeter', 'run it in the background, supervised') as never,
+      .example('micro run -d ./greeter', 'run it in the background, supervised'),
   handler: handled(async (argv: Args) => {
     const { serveControlPlane } = await import('./shared/control-plane.ts');
     const controlPlane = {

@@ -77,17 +77,34 @@ describe('micro list, get, health, stats, register, doctor against a real contro
   });
 
   it('registers a record by hand, sees it fail health and doctor, and deregisters it', async () => {
-    const record = '{"name":"ghost","nodes":[{"id":"ghost-1","address":"127.0.0.1:9"}]}';
-    const registered = await micro(['register', 'service', record, '--ttl', '1m', ...bench.flag]);
+    // One node where nothing listens, one whose port the greeter now has.
+    const dead = await closedAddress();
+    const taken = bench.greeter.server.address;
+    const record = JSON.stringify({
+      name: 'ghost',
+      nodes: [
+        { id: 'ghost-1', address: dead },
+        { id: 'ghost-2', address: taken },
+      ],
+    });
+    const [registered, invalid] = await Promise.all([
+      micro(['register', 'service', record, '--ttl', '1m', ...bench.flag]),
+      micro(['register', 'service', '{"name":"x"}', ...bench.flag]),
+    ]);
     assert.equal(registered.code, 0, registered.stderr);
-    assert.match(registered.stdout, /registered ghost latest \(1 node; expires in 1m/);
+    assert.match(registered.stdout, /registered ghost latest \(2 nodes; expires in 1m/);
+    assert.equal(invalid.code, 1);
+    assert.match(errorOf(invalid).detail, /needs at least one node/);
     const [ghost] = await bench.registry.getService('ghost');
     assert.deepEqual(ghost, {
       name: 'ghost',
       version: 'latest',
       metadata: {},
       endpoints: [],
-      nodes: [{ id: 'ghost-1', address: '127.0.0.1:9', metadata: {} }],
+      nodes: [
+        { id: 'ghost-1', address: dead, metadata: {} },
+        { id: 'ghost-2', address: taken, metadata: {} },
+      ],
     });
 
     const [health, doctor, doctorAll] = await Promise.all([
@@ -95,26 +112,29 @@ describe('micro list, get, health, stats, register, doctor against a real contro
       micro(['doctor', 'ghost', ...bench.flag]),
       micro(['doctor', ...bench.flag]),
     ]);
-    assert.equal(health.code, 1, 'a node that does not answer is unhealthy');
-    assert.match(health.stdout, /^ghost-1\s+127\.0\.0\.1:9\s+latest\s+failed\s+[\d.]+ ms\s+503 /m);
-    assert.match(health.stdout, /0 of 1 node healthy/);
+    assert.equal(health.code, 1, 'nodes that do not answer are unhealthy');
+    assert.match(
+      health.stdout,
+      new RegExp(`^ghost-1\\s+${dead}\\s+latest\\s+failed\\s+[\\d.]+ ms\\s+503 `, 'm'),
+    );
+    assert.match(health.stdout, /0 of 2 nodes healthy/);
     assert.equal(doctor.code, 1);
     assert.match(doctor.stdout, /ok\s+answered in [\d.]+ ms/);
-    assert.match(doctor.stdout, /ghost-1\s+127\.0\.0\.1:9\s+FAILED/);
-    assert.match(doctor.stdout, /ghost is registered but no node answers: a stale registration/);
+    assert.match(doctor.stdout, /ghost-1\s+\S+\s+FAILED/);
+    assert.match(doctor.stdout, /1 node of ghost does not answer: a stale registration/);
     assert.match(doctor.stdout, /expires after its TTL/);
-    assert.match(doctor.stdout, /micro deregister service '\{"name":"ghost"/);
+    assert.match(doctor.stdout, /micro deregister service '\{"name":"ghost".*--registry-address/);
+    assert.ok(
+      doctor.stdout.includes(`${taken} is now greeter, not ghost: the registration is stale`),
+      doctor.stdout,
+    );
     assert.equal(doctorAll.code, 1);
     assert.match(doctorAll.stdout, /greeter-\S+\s+\S+\s+ok in [\d.]+ ms/);
-    assert.match(doctorAll.stdout, /1 of 1 node of ghost did not answer Debug\.Health/);
+    assert.match(doctorAll.stdout, /2 of 2 nodes of ghost did not answer Debug\.Health/);
 
     const deregistered = await micro(['deregister', 'service', ...bench.flag], { input: record });
     assert.equal(deregistered.code, 0, deregistered.stderr);
     await assert.rejects(bench.registry.getService('ghost'), /not found/);
-
-    const invalid = await micro(['register', 'service', '{"name":"x"}', ...bench.flag]);
-    assert.equal(invalid.code, 1);
-    assert.match(errorOf(invalid).detail, /needs at least one node/);
   });
 
   it('doctor: healthy, unknown service and endpoint, and no registry at all', async () => {

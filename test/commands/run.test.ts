@@ -59,7 +59,11 @@ describe('micro run, new, ps, kill and logs', () => {
       assert.ok(existsSync(join(work, 'greeter', f)), f);
     }
     const { NODE_TEST_CONTEXT: _nested, ...plain } = process.env;
-    const test = execFileSync(process.execPath, ['--test'], { cwd: join(work, 'greeter'), encoding: 'utf8', env: plain });
+    const test = execFileSync(process.execPath, ['--test'], {
+      cwd: join(work, 'greeter'),
+      encoding: 'utf8',
+      env: plain,
+    });
     assert.match(test, /pass 1/);
     assert.throws(() => cli('new', 'greeter'), /not empty/);
     assert.throws(() => cli('new', 'Bad Name'), /not a service name/);
@@ -68,7 +72,9 @@ describe('micro run, new, ps, kill and logs', () => {
   it('runs the scaffold in the foreground with no npm install, and it answers', async () => {
     const svc = startNode(micro, ['run', './greeter'], env, { cwd: work });
     await svc.waitFor(/greeter-\S+ listening on/);
-    assert.deepEqual(await client.call('greeter', 'Say.Hello', { name: 'Ann' }), { msg: 'Hello Ann' });
+    assert.deepEqual(await client.call('greeter', 'Say.Hello', { name: 'Ann' }), {
+      msg: 'Hello Ann',
+    });
     const [s] = await registry.getService('greeter');
     const hello = s?.endpoints.find((e) => e.name === 'Say.Hello');
     assert.deepEqual(hello?.request?.required, ['name'], 'schemas are advertised');
@@ -87,7 +93,11 @@ describe('micro run, new, ps, kill and logs', () => {
     await follow.waitFor(/killed by SIGKILL; restarting/);
     const crash = follow.lines.findIndex((l) => /killed by SIGKILL/.test(l));
     await follow.waitFor(/listening on/, 10_000, crash);
-    const again = JSON.parse(cli('ps', '--output', 'json')) as { name: string; pid: number; restarts: number }[];
+    const again = JSON.parse(cli('ps', '--output', 'json')) as {
+      name: string;
+      pid: number;
+      restarts: number;
+    }[];
     const restarted = again.find((p) => p.name === 'bg');
     assert.equal(restarted?.restarts, 1);
     assert.notEqual(restarted?.pid, bg.pid);

@@ -45,7 +45,8 @@ describe('the control plane under failure', () => {
   it('survives SIGKILL with 100 services: registrations and remaining leases kept, calls keep flowing from caches', async () => {
     const dataDir = tmp();
     const address = await freePort();
-    const start = () => startNode(micro, ['registry', '--address', address, '--data-dir', dataDir]);
+    const start = () =>
+      startNode(micro, ['registry', '--registry-address', address, '--data-dir', dataDir]);
     let plane = start();
     await plane.waitFor(/registry\s+127/);
     const registry = createMicroRegistry({ address });
@@ -100,9 +101,13 @@ describe('the control plane under failure', () => {
 
   it('forgets a node that stops heartbeating once its TTL has passed', async () => {
     const address = await freePort();
-    await startNode(micro, ['registry', '--address', address, '--data-dir', tmp()]).waitFor(
-      /registry\s+127/,
-    );
+    await startNode(micro, [
+      'registry',
+      '--registry-address',
+      address,
+      '--data-dir',
+      tmp(),
+    ]).waitFor(/registry\s+127/);
     const registry = createMicroRegistry({ address });
     const w = registry.watch({ service: 'silent' });
     const granted = Date.now();
@@ -122,8 +127,8 @@ describe('the control plane under failure', () => {
   it('lets two micro processes start at once on a fresh data directory without corrupting it', async () => {
     const dataDir = tmp();
     const [a, b] = [await freePort(), await freePort()];
-    const one = startNode(micro, ['registry', '--address', a, '--data-dir', dataDir]);
-    const two = startNode(micro, ['registry', '--address', b, '--data-dir', dataDir]);
+    const one = startNode(micro, ['registry', '--registry-address', a, '--data-dir', dataDir]);
+    const two = startNode(micro, ['registry', '--registry-address', b, '--data-dir', dataDir]);
     await Promise.all([one.waitFor(/registry\s+127/), two.waitFor(/registry\s+127/)]);
     for (const address of [a, b]) {
       const r = createMicroRegistry({ address });
@@ -142,9 +147,21 @@ describe('the control plane under failure', () => {
 
   it('says clearly that the port is taken when micro is already running there', async () => {
     const address = await freePort();
-    const first = startNode(micro, ['registry', '--address', address, '--data-dir', tmp()]);
+    const first = startNode(micro, [
+      'registry',
+      '--registry-address',
+      address,
+      '--data-dir',
+      tmp(),
+    ]);
     await first.waitFor(/registry\s+127/);
-    const second = startNode(micro, ['registry', '--address', address, '--data-dir', tmp()]);
+    const second = startNode(micro, [
+      'registry',
+      '--registry-address',
+      address,
+      '--data-dir',
+      tmp(),
+    ]);
     assert.equal(await second.exited, 1);
     const error = JSON.parse(second.lines.join('').replace(/^stderr: /, '')) as {
       code: number;

@@ -26,7 +26,7 @@ else {
       const plane = startNode(`${root}bin/micro.ts`, [
         'registry',
         '--mdns',
-        '--address',
+        '--registry-address',
         '127.0.0.1:18800',
         '--data-dir',
         dataDir,

@@ -52,7 +52,13 @@ export async function micro(args: string[], options: RunOptions = {}): Promise<R
   child.stdout.setEncoding('utf8').on('data', (c: string) => (stdout += c));
   child.stderr.setEncoding('utf8').on('data', (c: string) => (stderr += c));
   child.stdin.end(options.input ?? '');
-  const code = await new Promise<number | null>((resolve) => child.once('close', resolve));
+  const [code, signal] = await new Promise<[number | null, string | null]>((resolve) =>
+    child.once('close', (c, s) => resolve([c, s])),
+  );
+  if (signal === 'SIGKILL')
+    throw new Error(
+      `micro ${args.join(' ')} did not exit within 20 s\nstdout:\n${stdout}\nstderr:\n${stderr}`,
+    );
   return { code, stdout, stderr };
 }
 

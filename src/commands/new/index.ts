@@ -14,7 +14,7 @@ interface Args extends GlobalArgs {
 /** `micro new NAME`: scaffolds a service. */
 export const newCommand: CommandModule<GlobalArgs, Args> = {
   command: 'new <name>',
-  describe: 'Create a new service: a handler, a subscriber, a test and a README',
+  describe: 'Create a service: handler, subscriber, test, README',
   builder: (y) =>
     y
       .positional('name', {
@@ -25,7 +25,7 @@ export const newCommand: CommandModule<GlobalArgs, Args> = {
       .option('dir', {
         type: 'string',
         describe: 'where to create it (default ./NAME) [MICRO_DIR]',
-      }) as never,
+      }),
   handler: handled(async (argv: Args) => {
     if (!/^[a-z][a-z0-9-]*$/.test(argv.name)) {
       throw badRequest(

@@ -40,8 +40,12 @@ export async function withConnection<T>(
 ): Promise<T> {
   const registry = await openRegistry(args, options);
   try {
-    const { createClient } = await import('../../runtime/client/rpc-client.ts');
-    const client = createClient({ registry });
+    const [{ createClient }, { createSelector }] = await Promise.all([
+      import('../../runtime/client/rpc-client.ts'),
+      import('../../runtime/selector/cache.ts'),
+    ]);
+    // One command, one lookup: no registry watch to open and tear down.
+    const client = createClient({ registry, selector: createSelector({ registry, watch: false }) });
     try {
       return await fn({ registry, client });
     } catch (err) {

@@ -13,6 +13,8 @@ export interface CacheSelectorOptions {
   ttl?: number;
   /** How long a failed node is avoided, in ms (default 2 s, doubling while it keeps failing, up to 30 s). */
   penalty?: number;
+  /** Keep each looked-up service current through a registry watch (default true); one-shot tools turn it off. */
+  watch?: boolean;
 }
 
 interface Entry {
@@ -53,6 +55,7 @@ export function createSelector(options: CacheSelectorOptions): Selector {
     })();
     return () => w.stop();
   };
+  const follow = options.watch === false ? (): (() => void) => () => undefined : watch;
 
   const fetch = (service: string): Promise<Service[]> => {
     let p = inflight.get(service);
@@ -62,10 +65,10 @@ export function createSelector(options: CacheSelectorOptions): Selector {
     if (!entry)
       cache.set(
         service,
-        (entry = { services: [], fetched: 0, stop: watch(service), watching: true }),
+        (entry = { services: [], fetched: 0, stop: follow(service), watching: true }),
       );
     else if (!entry.watching) {
-      entry.stop = watch(service);
+      entry.stop = follow(service);
       entry.watching = true;
     }
     const current = entry;
@@ -81,7 +84,7 @@ export function createSelector(options: CacheSelectorOptions): Selector {
         if (err.code === RegistryErrors.notFound) {
           current.stop();
           cache.delete(service);
-          throw notFound('micro.client', `service ${service} not found: ${err.message}`);
+          throw notFound('micro.client', err.message);
         }
         // The registry is unreachable: keep serving what we knew, and ask again in a second.
         if (current.services.length > 0) {
