@@ -17,6 +17,11 @@ export const execCommand: CommandModule<GlobalArgs, Args> = {
       import('../runtime/index.ts'),
     ]);
     provideFramework(runtime);
+    // Started by micro run or the supervisor: stop cleanly if that parent goes away, even by SIGKILL.
+    if (process.send) {
+      process.once('disconnect', () => process.kill(process.pid, 'SIGTERM'));
+      process.channel?.unref(); // the channel alone must not keep the service running
+    }
     await import(pathToFileURL(argv.file).href);
   },
 };

@@ -96,7 +96,7 @@ async function runForeground(
       MICRO_REGISTRY: 'micro',
       MICRO_REGISTRY_ADDRESS: started?.address ?? argv.registryAddress,
     },
-    stdio: 'inherit',
+    stdio: ['inherit', 'inherit', 'inherit', 'ipc'],
   });
   const forward = (signal: NodeJS.Signals): void => void child.kill(signal);
   process.on('SIGINT', forward);

@@ -149,7 +149,8 @@ export class Supervisor {
     const { command, args } = this.#o.self;
     const child = spawn(command, [...args, '__exec', entry.info.path], {
       env: { ...this.#o.env, ...entry.env, MICRO_SERVICE_NAME: entry.info.name },
-      stdio: ['ignore', 'pipe', 'pipe'],
+      // The IPC channel closes if micro dies, and the service then stops itself.
+      stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
     });
     entry.child = child;
     entry.info.pid = child.pid;

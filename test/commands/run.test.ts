@@ -82,6 +82,17 @@ describe('micro run, new, ps, kill and logs', () => {
     await assert.rejects(registry.getService('greeter'), 'and it deregistered');
   });
 
+  it('stops the service cleanly when micro run itself is killed', async () => {
+    const runner = startNode(micro, ['run', './greeter'], env, { cwd: work });
+    await runner.waitFor(/greeter-\S+ listening on/);
+    const gone = (async () => {
+      for await (const ev of registry.watch({ service: 'greeter' }))
+        if (ev.action === 'delete') return;
+    })();
+    await runner.stop('SIGKILL');
+    await gone; // the orphaned service noticed, deregistered and stopped
+  });
+
   it('supervises a detached service: ps, restart after a crash, logs, kill', async () => {
     assert.match(cli('run', '-d', './greeter', '--name', 'bg'), /bg is running \(pid \d+\)/);
     const first = JSON.parse(cli('ps', '--output', 'json')) as { name: string; pid: number }[];

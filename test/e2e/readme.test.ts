@@ -1,6 +1,9 @@
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { startNode, stopAll } from '../helpers/proc.ts';
@@ -8,6 +11,29 @@ import { startNode, stopAll } from '../helpers/proc.ts';
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const readme = readFileSync(`${root}README.md`, 'utf8');
 const uuid = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/g;
+const micro = `${root}bin/micro.ts`;
+
+/** What differs from run to run: process ids, ages, and the folder the example ran in. */
+function normalize(text: string): string {
+  return text
+    .replace(/pid \d+/g, 'pid N')
+    .replace(/^(greeter-bg\s+running\s+)\d+(\s+\d+\s+)\d+s(\s+)\S+/m, '$1N$2Ns$3PATH')
+    .replace(/\s+$/gm, '')
+    .trim();
+}
+
+/** Splits a shell command line into words, honouring single quotes. */
+function shellWords(line: string): string[] {
+  return [...line.matchAll(/'([^']*)'|(\S+)/g)].map((m) => m[1] ?? m[2] ?? '');
+}
+
+async function freePort(): Promise<number> {
+  const s = createServer();
+  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
+  const port = (s.address() as { port: number }).port;
+  await new Promise((r) => s.close(r));
+  return port;
+}
 
 /** The `$ command` lines of the README's console blocks, each with the output shown under it. */
 function consoleExamples(): { command: string; output: string }[] {
@@ -53,13 +79,44 @@ describe('the README', () => {
     }
   });
 
+  it('prints what its micro examples print, run in order against a fresh micro', async () => {
+    const work = mkdtempSync(join(tmpdir(), 'micro-readme-'));
+    const env = {
+      MICRO_REGISTRY_ADDRESS: `127.0.0.1:${await freePort()}`,
+      MICRO_DATA_DIR: join(work, 'data'),
+    };
+    try {
+      const plane = startNode(micro, ['run'], env, { cwd: work });
+      await plane.waitFor(/registry\s+127/);
+      const examples = consoleExamples().filter((e) => e.command.startsWith('micro '));
+      assert.ok(examples.length >= 6);
+      for (const { command, output } of examples) {
+        const args = shellWords(command.replace(/ &$/, '')).slice(1);
+        if (command.endsWith(' &')) {
+          await startNode(micro, args, env, { cwd: work }).waitFor(/listening on/);
+          continue;
+        }
+        const r = spawnSync(process.execPath, [micro, ...args], {
+          cwd: work,
+          env: { ...process.env, ...env },
+          encoding: 'utf8',
+        });
+        assert.equal(normalize(r.stdout + r.stderr), normalize(output), command);
+      }
+    } finally {
+      await stopAll();
+      rmSync(work, { recursive: true, force: true });
+    }
+  });
+
   it('starts with the set-up-and-run command and the test command', () => {
     const first = /```sh\n([\s\S]*?)```/.exec(readme)?.[1] ?? '';
-    assert.match(first, /^npm ci && npm start/m);
+    assert.match(first, /^npm ci && npm run build:sea && dist\/micro run/m);
     assert.match(first, /^npm test/m);
     const pkg = JSON.parse(readFileSync(`${root}package.json`, 'utf8')) as {
       scripts: Record<string, string>;
     };
+    assert.match(pkg.scripts['build:sea'] ?? '', /scripts\/build-sea\.mjs/);
     assert.match(pkg.scripts.start ?? '', /examples\/greeter\/service\.ts/);
   });
 });

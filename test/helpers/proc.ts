@@ -84,7 +84,13 @@ export function startNode(
   return child;
 }
 
-/** Kills every child this process started and has not stopped: for after() hooks. */
+/** Stops every child this process started and has not stopped (SIGTERM, SIGKILL after 3 s): for after() hooks. */
 export async function stopAll(): Promise<void> {
-  await Promise.all([...started].map((c) => c.stop('SIGKILL')));
+  await Promise.all(
+    [...started].map(async (c) => {
+      const timer = setTimeout(() => c.proc.kill('SIGKILL'), 3000);
+      await c.stop('SIGTERM');
+      clearTimeout(timer);
+    }),
+  );
 }
