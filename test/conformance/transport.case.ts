@@ -5,6 +5,7 @@ import { after, before, describe, it } from 'node:test';
 import type { MicroError } from '../../src/runtime/errors.ts';
 import type {
   CallInfo,
+  ListenOptions,
   Listener,
   Message,
   Pipe,
@@ -83,14 +84,18 @@ async function freePort(): Promise<number> {
 }
 
 /** The transport contract: every implementation runs these cases. */
-export function runTransportCases(label: string, make: () => Transport): void {
+export function runTransportCases(
+  label: string,
+  make: () => Transport,
+  listenOptions: () => ListenOptions = () => ({}),
+): void {
   describe(`transport contract: ${label}`, () => {
     const seen = new EventEmitter();
     let transport: Transport;
     let listener: Listener;
     before(async () => {
       transport = make();
-      listener = await transport.listen('127.0.0.1:0', testHandler(seen));
+      listener = await transport.listen('127.0.0.1:0', testHandler(seen), listenOptions());
     });
     after(async () => {
       await transport.close();
