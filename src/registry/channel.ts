@@ -1,3 +1,6 @@
+import type { Service, WatchEvent, WatchOptions, Watcher } from './registry.ts';
+import { copyService } from './util.ts';
+
 /** A push queue read as an async iterable: what registries use to feed watchers. */
 export class Channel<T> implements AsyncIterable<T> {
   #items: T[] = [];
@@ -46,5 +49,35 @@ export class Channel<T> implements AsyncIterable<T> {
         return Promise.resolve({ value: undefined, done: true });
       },
     };
+  }
+}
+
+/** The watchers of a registry that holds its state itself (memory, sqlite, mdns). */
+export class WatcherSet {
+  readonly #set = new Set<{ filter: string | undefined; channel: Channel<WatchEvent> }>();
+
+  /** A new watcher, filtered to one service when options.service is set. */
+  watch(options: WatchOptions = {}): Watcher {
+    const entry = { filter: options.service, channel: undefined as unknown as Channel<WatchEvent> };
+    entry.channel = new Channel<WatchEvent>(() => this.#set.delete(entry));
+    this.#set.add(entry);
+    const channel = entry.channel;
+    return {
+      stop: () => channel.close(),
+      [Symbol.asyncIterator]: () => channel[Symbol.asyncIterator](),
+    };
+  }
+
+  /** Tells every interested watcher about a change; each gets its own copy. */
+  emit(action: WatchEvent['action'], service: Service): void {
+    for (const w of this.#set) {
+      if (w.filter === undefined || w.filter === service.name)
+        w.channel.push({ action, service: copyService(service) });
+    }
+  }
+
+  /** Ends every watcher. */
+  close(): void {
+    for (const w of this.#set) w.channel.close();
   }
 }

@@ -1,7 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import Bonjour from 'bonjour-service';
-import { Channel } from './channel.ts';
+import { WatcherSet } from './channel.ts';
 import type {
   Node,
   RegisterOptions,
@@ -78,7 +78,7 @@ export function createMdnsRegistry(options: MdnsRegistryOptions = {}): Registry 
 
   const entries = new Map<string, Entry>();
   const published = new Map<string, BonjourService>();
-  const watchers = new Set<{ filter: string | undefined; channel: Channel<WatchEvent> }>();
+  const watchers = new WatcherSet();
   let lastError: string | undefined;
   let closed = false;
   const note: Callback = (err) => {
@@ -135,12 +135,8 @@ export function createMdnsRegistry(options: MdnsRegistryOptions = {}): Registry 
     return copyService({ ...latest.service, nodes });
   };
 
-  const emit = (action: WatchEvent['action'], service: Service): void => {
-    for (const w of watchers) {
-      if (w.filter === undefined || w.filter === service.name)
-        w.channel.push({ action, service: copyService(service) });
-    }
-  };
+  const emit = (action: WatchEvent['action'], service: Service): void =>
+    watchers.emit(action, service);
 
   /** Changes entries and tells watchers what each touched version became. */
   const apply = (changes: [string, Entry | undefined][]): void => {
@@ -287,21 +283,12 @@ export function createMdnsRegistry(options: MdnsRegistryOptions = {}): Registry 
       await sleep(Math.max(0, startedAt + timeout - Date.now()));
       return versionsOf();
     },
-    watch(wopts: WatchOptions = {}): Watcher {
-      const entry = { filter: wopts.service, channel: undefined as unknown as Channel<WatchEvent> };
-      entry.channel = new Channel<WatchEvent>(() => watchers.delete(entry));
-      watchers.add(entry);
-      const channel = entry.channel;
-      return {
-        stop: () => channel.close(),
-        [Symbol.asyncIterator]: () => channel[Symbol.asyncIterator](),
-      };
-    },
+    watch: (wopts: WatchOptions = {}): Watcher => watchers.watch(wopts),
     async close() {
       if (closed) return;
       closed = true;
       clearInterval(timer);
-      for (const w of watchers) w.channel.close();
+      watchers.close();
       await new Promise<void>((resolve) => bonjour.destroy(() => resolve()));
     },
   };

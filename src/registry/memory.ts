@@ -1,4 +1,4 @@
-import { Channel } from './channel.ts';
+import { WatcherSet } from './channel.ts';
 import type {
   Node,
   RegisterOptions,
@@ -28,6 +28,11 @@ export interface RegistryStore {
   load(): { service: Omit<Service, 'nodes'>; node: Node; expires: number }[];
   /** Writes a service version's description and the given nodes with their lease ends. */
   upsert(service: Omit<Service, 'nodes'>, nodes: { node: Node; expires: number }[]): void;
+  /**
+   * Optional: the same as upsert, for a heartbeat that changes nothing but the lease ends (the
+   * version and the nodes are stored exactly as given); a store can write just the lease ends.
+   */
+  touch?(service: Omit<Service, 'nodes'>, nodes: { node: Node; expires: number }[]): void;
   /** Removes nodes; a version left without nodes is removed too. */
   remove(name: string, version: string, ids: string[]): void;
   close(): void;
@@ -46,7 +51,7 @@ export interface MemoryRegistryOptions extends RegistryOptions {
 /** A registry held in this process: for tests and single-process programs. */
 export function createMemoryRegistry(options: MemoryRegistryOptions = {}): Registry {
   const services = new Map<string, Map<string, Version>>();
-  const watchers = new Set<{ filter: string | undefined; channel: Channel<WatchEvent> }>();
+  const watchers = new WatcherSet();
   const sweepEvery = options.sweepInterval ?? 200;
   const store = options.store;
   const label = options.name ?? 'memory';
@@ -60,15 +65,14 @@ export function createMemoryRegistry(options: MemoryRegistryOptions = {}): Regis
     }
   }
 
-  const snapshot = (v: Version): Service =>
-    copyService({ ...v.service, nodes: [...v.nodes.values()].map((e) => e.node) });
+  // The version as it is now, sharing this registry's objects: emit gives each watcher its own copy.
+  const view = (v: Version): Service => ({
+    ...v.service,
+    nodes: [...v.nodes.values()].map((e) => e.node),
+  });
 
-  const emit = (action: WatchEvent['action'], service: Service): void => {
-    for (const w of watchers) {
-      if (w.filter === undefined || w.filter === service.name)
-        w.channel.push({ action, service: copyService(service) });
-    }
-  };
+  const emit = (action: WatchEvent['action'], service: Service): void =>
+    watchers.emit(action, service);
 
   const sweep = (): void => {
     const now = Date.now();
@@ -85,8 +89,8 @@ export function createMemoryRegistry(options: MemoryRegistryOptions = {}): Regis
         store?.remove(v.service.name, v.service.version, removed);
         if (v.nodes.size === 0) {
           versions.delete(key);
-          emit('delete', snapshot(v));
-        } else emit('update', snapshot(v));
+          emit('delete', view(v));
+        } else emit('update', view(v));
       }
     }
     for (const [name, versions] of services) if (versions.size === 0) services.delete(name);
@@ -118,27 +122,31 @@ export function createMemoryRegistry(options: MemoryRegistryOptions = {}): Regis
       if (!versions) services.set(service.name, (versions = new Map<string, Version>()));
       const existing = versions.get(service.version);
       const { nodes, ...rest } = copyService(service);
-      store?.upsert(
-        rest,
-        nodes.map((node) => ({ node, expires })),
-      );
+      const leases = nodes.map((node) => ({ node, expires }));
       if (!existing) {
+        store?.upsert(rest, leases);
         const v: Version = {
           service: rest,
           nodes: new Map(nodes.map((n) => [n.id, { node: n, expires }])),
         };
         versions.set(service.version, v);
-        emit('create', snapshot(v));
+        emit('create', view(v));
         return;
       }
-      let changed = JSON.stringify(existing.service) !== JSON.stringify(rest);
+      // A heartbeat re-registers what is there: then only the leases change, and no event is due.
+      const changed =
+        !sameJson(existing.service, rest) ||
+        nodes.some((n) => {
+          const prev = existing.nodes.get(n.id);
+          return !prev || !sameJson(prev.node, n);
+        });
+      if (!store) {
+        // nothing to write
+      } else if (changed || !store.touch) store.upsert(rest, leases);
+      else store.touch(rest, leases);
       existing.service = rest;
-      for (const n of nodes) {
-        const prev = existing.nodes.get(n.id);
-        if (!prev || JSON.stringify(prev.node) !== JSON.stringify(n)) changed = true;
-        existing.nodes.set(n.id, { node: n, expires });
-      }
-      if (changed) emit('update', snapshot(existing));
+      for (const n of nodes) existing.nodes.set(n.id, { node: n, expires });
+      if (changed) emit('update', view(existing));
     },
     async deregister(service: Service) {
       const versions = services.get(service.name);
@@ -153,8 +161,8 @@ export function createMemoryRegistry(options: MemoryRegistryOptions = {}): Regis
       if (v.nodes.size === 0) {
         versions.delete(service.version);
         if (versions.size === 0) services.delete(service.name);
-        emit('delete', snapshot(v));
-      } else emit('update', snapshot(v));
+        emit('delete', view(v));
+      } else emit('update', view(v));
     },
     async getService(name: string) {
       const found = [...(services.get(name)?.values() ?? [])].filter(live).map(liveSnapshot);
@@ -170,20 +178,79 @@ export function createMemoryRegistry(options: MemoryRegistryOptions = {}): Regis
         [...versions.values()].filter(live).map(liveSnapshot),
       );
     },
-    watch(wopts: WatchOptions = {}): Watcher {
-      const entry = { filter: wopts.service, channel: undefined as unknown as Channel<WatchEvent> };
-      entry.channel = new Channel<WatchEvent>(() => watchers.delete(entry));
-      watchers.add(entry);
-      const channel = entry.channel;
-      return {
-        stop: () => channel.close(),
-        [Symbol.asyncIterator]: () => channel[Symbol.asyncIterator](),
-      };
-    },
+    watch: (wopts: WatchOptions = {}): Watcher => watchers.watch(wopts),
     async close() {
       clearInterval(timer);
-      for (const w of watchers) w.channel.close();
+      watchers.close();
       store?.close();
     },
   };
+}
+
+/**
+ * Whether JSON.stringify(a) === JSON.stringify(b), found without building the strings for plain
+ * data (strings, finite numbers, booleans, null, arrays, plain objects, compared key by key in
+ * order); anything else, such as undefined members, non-finite numbers, toJSON or a deep or
+ * cyclic structure, is decided by JSON.stringify itself.
+ */
+function sameJson(a: unknown, b: unknown): boolean {
+  const same = sameData(a, b, 0);
+  return same ?? JSON.stringify(a) === JSON.stringify(b);
+}
+
+/** true or false for plain data; undefined when JSON.stringify's own rules must decide. */
+function sameData(a: unknown, b: unknown, depth: number): boolean | undefined {
+  if (typeof a === 'string' || typeof a === 'boolean' || a === null)
+    return typeof b === 'string' || typeof b === 'boolean' || b === null
+      ? a === b
+      : plainScalar(b)
+        ? false
+        : undefined;
+  if (typeof a === 'number') {
+    if (!Number.isFinite(a)) return undefined;
+    if (typeof b === 'number') return Number.isFinite(b) ? a === b : undefined;
+    return plainScalar(b) ? false : undefined;
+  }
+  if (typeof a !== 'object' || typeof b !== 'object' || b === null || depth > 64) return undefined;
+  if (Array.isArray(a)) {
+    if (!Array.isArray(b)) return plainContainer(b) ? false : undefined;
+    if (a.length !== b.length) return false;
+    for (let i = 0; i < a.length; i++) {
+      const same = sameData(a[i], b[i], depth + 1);
+      if (same !== true) return same;
+    }
+    return true;
+  }
+  if (!plainContainer(a) || !plainContainer(b) || Array.isArray(b)) return undefined;
+  const ka = Object.keys(a);
+  const kb = Object.keys(b);
+  if (ka.length !== kb.length) {
+    // Members whose value JSON leaves out (undefined) would make unequal counts equal text.
+    return undefined;
+  }
+  for (let i = 0; i < ka.length; i++) {
+    if (ka[i] !== kb[i]) return undefined;
+    const same = sameData(
+      (a as Record<string, unknown>)[ka[i]!],
+      (b as Record<string, unknown>)[kb[i]!],
+      depth + 1,
+    );
+    if (same !== true) return same;
+  }
+  return true;
+}
+
+/** A value JSON writes as itself: a string, a finite number, a boolean or null. */
+const plainScalar = (v: unknown): boolean =>
+  typeof v === 'string' ||
+  typeof v === 'boolean' ||
+  v === null ||
+  (typeof v === 'number' && Number.isFinite(v));
+
+/** An array, or an object of Object's or no prototype without toJSON. */
+function plainContainer(v: unknown): v is object {
+  if (typeof v !== 'object' || v === null) return false;
+  if (Array.isArray(v)) return true;
+  const proto = Object.getPrototypeOf(v) as unknown;
+  return (proto === Object.prototype || proto === null) && !('toJSON' in v);
 }

@@ -44,6 +44,9 @@ export function createSqliteStore(db: Database.Database): RegistryStore {
     `INSERT INTO registry_nodes (name, version, id, address, metadata, expires) VALUES (?, ?, ?, ?, ?, ?)
      ON CONFLICT (name, version, id) DO UPDATE SET address = excluded.address, metadata = excluded.metadata, expires = excluded.expires`,
   );
+  const touchNode = db.prepare(
+    'UPDATE registry_nodes SET expires = ? WHERE name = ? AND version = ? AND id = ?',
+  );
   const deleteNode = db.prepare(
     'DELETE FROM registry_nodes WHERE name = ? AND version = ? AND id = ?',
   );
@@ -62,6 +65,15 @@ export function createSqliteStore(db: Database.Database): RegistryStore {
           JSON.stringify(node.metadata),
           Number.isFinite(expires) ? expires : null,
         );
+      }
+    },
+  );
+  // Lease ends only; false (and nothing kept) when a row is not there, so that upsert writes it all.
+  const touchAll = db.transaction(
+    (s: Omit<Service, 'nodes'>, nodes: { node: Node; expires: number }[]) => {
+      for (const { node, expires } of nodes) {
+        const ends = Number.isFinite(expires) ? expires : null;
+        if (touchNode.run(ends, s.name, s.version, node.id).changes === 0) throw new MissingRow();
       }
     },
   );
@@ -98,10 +110,29 @@ export function createSqliteStore(db: Database.Database): RegistryStore {
       }));
     },
     upsert: (s, nodes) => upsert(s, nodes),
+    // A heartbeat: one UPDATE of the lease end (a transaction of its own) instead of two upserts.
+    touch(s, nodes) {
+      if (nodes.length === 1) {
+        const { node, expires } = nodes[0]!;
+        const ends = Number.isFinite(expires) ? expires : null;
+        if (touchNode.run(ends, s.name, s.version, node.id).changes === 1) return;
+      } else {
+        try {
+          touchAll(s, nodes);
+          return;
+        } catch (err) {
+          if (!(err instanceof MissingRow)) throw err;
+        }
+      }
+      upsert(s, nodes);
+    },
     remove: (name, version, ids) => remove(name, version, ids),
     close: () => db.close(),
   };
 }
+
+/** Thrown inside touchAll's transaction to roll it back when a node's row is missing. */
+class MissingRow extends Error {}
 
 /** A registry kept in memory and written through to SQLite: what the control plane serves. */
 export function createSqliteRegistry(options: SqliteRegistryOptions): Registry {

@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict';
 import { EventEmitter, once } from 'node:events';
-import { createServer } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import type { MicroError } from '../../src/runtime/errors.ts';
 import type {
@@ -13,6 +12,7 @@ import type {
   Transport,
   TransportHandler,
 } from '../../src/runtime/transport/transport.ts';
+import { freePort } from '../helpers/net.ts';
 
 const text = (b: Uint8Array): string => Buffer.from(b).toString('utf8');
 
@@ -73,14 +73,6 @@ function testHandler(seen: EventEmitter): TransportHandler {
       })();
     },
   };
-}
-
-async function freePort(): Promise<number> {
-  const s = createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-  const port = (s.address() as { port: number }).port;
-  await new Promise((r) => s.close(r));
-  return port;
 }
 
 /** The transport contract: every implementation runs these cases. */

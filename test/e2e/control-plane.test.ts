@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
@@ -10,17 +9,10 @@ import { openDatabase } from '../../src/registry/sqlite.ts';
 import type { Service } from '../../src/registry/registry.ts';
 import { createClient, createService } from '../../src/runtime/index.ts';
 import { startNode, stopAll } from '../helpers/proc.ts';
+import { freePort } from '../helpers/net.ts';
 
 const micro = fileURLToPath(new URL('../../bin/micro.ts', import.meta.url));
 const quiet = { info() {}, warn() {}, error() {} };
-
-async function freePort(): Promise<string> {
-  const s = createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-  const port = (s.address() as { port: number }).port;
-  await new Promise((r) => s.close(r));
-  return `127.0.0.1:${port}`;
-}
 
 const record = (name: string, i: number): Service => ({
   name,
@@ -44,7 +36,7 @@ describe('the control plane under failure', () => {
 
   it('survives SIGKILL with 100 services: registrations and remaining leases kept, calls keep flowing from caches', async () => {
     const dataDir = tmp();
-    const address = await freePort();
+    const address = `127.0.0.1:${await freePort()}`;
     const start = () =>
       startNode(micro, ['registry', '--registry-address', address, '--data-dir', dataDir]);
     let plane = start();
@@ -100,7 +92,7 @@ describe('the control plane under failure', () => {
   });
 
   it('forgets a node that stops heartbeating once its TTL has passed', async () => {
-    const address = await freePort();
+    const address = `127.0.0.1:${await freePort()}`;
     await startNode(micro, [
       'registry',
       '--registry-address',
@@ -126,7 +118,7 @@ describe('the control plane under failure', () => {
 
   it('lets two micro processes start at once on a fresh data directory without corrupting it', async () => {
     const dataDir = tmp();
-    const [a, b] = [await freePort(), await freePort()];
+    const [a, b] = [`127.0.0.1:${await freePort()}`, `127.0.0.1:${await freePort()}`];
     const one = startNode(micro, ['registry', '--registry-address', a, '--data-dir', dataDir]);
     const two = startNode(micro, ['registry', '--registry-address', b, '--data-dir', dataDir]);
     await Promise.all([one.waitFor(/registry\s+127/), two.waitFor(/registry\s+127/)]);
@@ -146,7 +138,7 @@ describe('the control plane under failure', () => {
   });
 
   it('says clearly that the port is taken when micro is already running there', async () => {
-    const address = await freePort();
+    const address = `127.0.0.1:${await freePort()}`;
     const first = startNode(micro, [
       'registry',
       '--registry-address',

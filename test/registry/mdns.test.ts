@@ -1,92 +1,20 @@
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { once } from 'node:events';
-import { networkInterfaces } from 'node:os';
 import { after, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { createMdnsRegistry } from '../../src/registry/mdns.ts';
 import type { Registry, Service, WatchEvent, Watcher } from '../../src/registry/registry.ts';
 import { RegistryErrors } from '../../src/registry/registry.ts';
 import { runRegistryCases } from '../conformance/registry.case.ts';
+import { assertIsolated, currentNamespace, rerunInNamespace } from '../helpers/netns.ts';
 
-const IP = '/usr/sbin/ip';
-// Set only for the copy of this file that runs inside the namespace made below.
-const NETNS_ENV = 'MICRO_TEST_MDNS_NETNS';
-const netns = process.env[NETNS_ENV];
-
-if (netns) insideNamespace(netns);
-else outsideNamespace();
-
-/** Creates a private network namespace with multicast on loopback and runs this file again inside it. */
-function outsideNamespace(): void {
-  describe('mdns registry, in a private network namespace', () => {
-    const name = `micro-mdns-${process.pid}`;
-    let created = false;
-    after(() => {
-      if (created) spawnSync(IP, ['netns', 'delete', name]);
-    });
-
-    it('passes the registry contract and the peer cases over multicast on loopback', async (t) => {
-      const steps = [
-        ['netns', 'add', name],
-        ['-n', name, 'link', 'set', 'lo', 'up'],
-        ['-n', name, 'link', 'set', 'lo', 'multicast', 'on'],
-        ['-n', name, 'route', 'add', '224.0.0.0/4', 'dev', 'lo'],
-      ];
-      for (const args of steps) {
-        const r = spawnSync(IP, args, { encoding: 'utf8' });
-        if (r.status !== 0) {
-          assert.fail(
-            `cannot set up network namespace ${name} (${IP} ${args.join(' ')}: ${r.error?.message ?? r.stderr.trim()}); ` +
-              'the mDNS tests need root and iproute2, and never send multicast on the real network',
-          );
-        }
-        if (args[1] === 'add') created = true;
-      }
-      const env: NodeJS.ProcessEnv = { ...process.env, [NETNS_ENV]: name };
-      delete env.NODE_TEST_CONTEXT;
-      const file = fileURLToPath(import.meta.url);
-      const child = spawn(
-        IP,
-        ['netns', 'exec', name, process.execPath, '--test', '--test-reporter=spec', file],
-        {
-          env,
-          stdio: ['ignore', 'pipe', 'pipe'],
-          timeout: 120_000,
-          killSignal: 'SIGKILL',
-        },
-      );
-      let output = '';
-      const relay = (chunk: Buffer): void => {
-        output += chunk.toString();
-        process.stderr.write(chunk);
-      };
-      child.stdout.on('data', relay);
-      child.stderr.on('data', relay);
-      const [code, signal] = (await once(child, 'close')) as [number | null, NodeJS.Signals | null];
-      for (const line of output.split('\n'))
-        if (line.includes('# measured')) t.diagnostic(line.replace(/^.*# measured/, 'measured'));
-      assert.equal(
-        code,
-        0,
-        `the mDNS tests failed inside ${name} (exit ${code}, signal ${signal}); their output is above`,
-      );
-    });
-  });
-}
+if (currentNamespace()) insideNamespace();
+else
+  rerunInNamespace(fileURLToPath(import.meta.url), 'mdns registry, in a private network namespace');
 
 /** Runs the mDNS cases, after checking this process really is inside the namespace. */
-function insideNamespace(expected: string): void {
-  const here = spawnSync(IP, ['netns', 'identify', String(process.pid)], {
-    encoding: 'utf8',
-  }).stdout?.trim();
-  const interfaces = Object.keys(networkInterfaces());
-  if (here !== expected || interfaces.join() !== 'lo') {
-    throw new Error(
-      `refusing to multicast: expected network namespace ${expected} with only lo, found "${here}" with ${interfaces.join(', ')}`,
-    );
-  }
+function insideNamespace(): void {
+  assertIsolated();
 
   runRegistryCases('mdns', () => createMdnsRegistry({ timeout: 300, sweepInterval: 50 }), {
     shared: true,
