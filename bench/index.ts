@@ -14,6 +14,18 @@ const benches: { name: string; describe: string; load: () => Promise<BenchModule
       'request/response calls: micro (tcp json, tcp msgpack, http) vs Moleculer TCP vs a bare framed-TCP floor',
     load: () => import('./rpc/index.ts'),
   },
+  {
+    name: 'cli',
+    describe:
+      'micro --version and micro call (binary, dev) vs node -e 0; service start until callable; binary size',
+    load: () => import('./cli/index.ts'),
+  },
+  {
+    name: 'registry',
+    describe:
+      'control plane with 10,000 nodes and 100 watchers: registration rate, watch propagation, memory, CPU',
+    load: () => import('./registry/index.ts'),
+  },
 ];
 
 const wanted = process.argv.slice(2);

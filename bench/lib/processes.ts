@@ -15,20 +15,47 @@ export interface Child {
   send(message: unknown): void;
 }
 
+/** How exec() runs a command. */
+export interface ExecOptions {
+  /** Variables added to this process's environment; a value of undefined removes one. */
+  env?: Record<string, string | undefined>;
+  /** Show stdout lines that no line() call picks on stderr, prefixed with the name (default true). */
+  echo?: boolean;
+}
+
 /** Spawns and ends the children of one benchmark; stopAll ends exactly the PIDs it spawned. */
 export class Children {
   readonly #live = new Map<number, Child>();
 
   /** Runs `node script ...args` with stdout piped, stderr inherited and an IPC channel. */
   spawn(name: string, script: string, args: string[], env: Record<string, string> = {}): Child {
-    const cp = spawn(
+    return this.#start(
+      name,
       process.execPath,
       [...(process.env.BENCH_NODE_ARGS?.split(' ').filter(Boolean) ?? []), script, ...args],
-      {
-        stdio: ['ignore', 'pipe', 'inherit', 'ipc'],
-        env: { ...process.env, ...env },
-      },
+      { env, echo: true },
+      true,
     );
+  }
+
+  /**
+   * Runs any command with stdout piped and stderr inherited, without an IPC channel: the way a
+   * user starts a program. stop() and stopAll() end it with SIGTERM.
+   */
+  exec(name: string, command: string, args: string[], options: ExecOptions = {}): Child {
+    return this.#start(name, command, args, options, false);
+  }
+
+  #start(name: string, command: string, args: string[], o: ExecOptions, ipc: boolean): Child {
+    const env: NodeJS.ProcessEnv = { ...process.env };
+    for (const [k, v] of Object.entries(o.env ?? {})) {
+      if (v === undefined) delete env[k];
+      else env[k] = v;
+    }
+    const cp = spawn(command, args, {
+      stdio: ipc ? ['ignore', 'pipe', 'inherit', 'ipc'] : ['ignore', 'pipe', 'inherit'],
+      env,
+    });
     if (cp.pid === undefined) throw new Error(`could not start ${name}`);
     const pid = cp.pid;
     let exited: string | undefined;
@@ -43,7 +70,7 @@ export class Children {
     // A line nobody picks (e.g. from --trace-gc in BENCH_NODE_ARGS) is shown on stderr.
     let picker: ((line: string) => boolean) | undefined;
     lines.on('line', (line) => {
-      if (!picker?.(line)) process.stderr.write(`[${name}] ${line}\n`);
+      if (!picker?.(line) && o.echo !== false) process.stderr.write(`[${name}] ${line}\n`);
     });
 
     const bounded = <T>(
@@ -103,29 +130,36 @@ export class Children {
 
   /** Asks every live child to stop, then kills by PID those still running after graceMs. */
   async stopAll(graceMs = 3000): Promise<void> {
-    const live = [...this.#live.values()];
-    await Promise.all(
-      live.map(
-        (c) =>
-          new Promise<void>((resolve) => {
-            if (c.process.exitCode !== null || c.process.signalCode !== null) return resolve();
-            const timer = setTimeout(() => {
-              try {
-                process.kill(c.pid, 'SIGKILL');
-              } catch {
-                // already gone
-              }
-              resolve();
-            }, graceMs);
-            c.process.once('exit', () => {
-              clearTimeout(timer);
-              resolve();
-            });
-            c.send({ type: 'stop' });
-            if (!c.process.connected) process.kill(c.pid, 'SIGTERM');
-          }),
-      ),
-    );
+    await Promise.all([...this.#live.values()].map((c) => this.stop(c, graceMs)));
+  }
+
+  /**
+   * Asks one child to stop (a stop message, or SIGTERM when it has no IPC channel), then kills it
+   * by PID if it is still running after graceMs. Resolves once it has exited.
+   */
+  stop(c: Child, graceMs = 3000): Promise<void> {
+    return new Promise<void>((resolve) => {
+      if (c.process.exitCode !== null || c.process.signalCode !== null) return resolve();
+      const timer = setTimeout(() => {
+        try {
+          process.kill(c.pid, 'SIGKILL');
+        } catch {
+          // already gone
+        }
+      }, graceMs);
+      c.process.once('exit', () => {
+        clearTimeout(timer);
+        resolve();
+      });
+      c.send({ type: 'stop' });
+      if (!c.process.connected) {
+        try {
+          process.kill(c.pid, 'SIGTERM');
+        } catch {
+          // already gone
+        }
+      }
+    });
   }
 }
 
@@ -159,4 +193,89 @@ export function clockTicks(): number {
   } catch {
     return 100;
   }
+}
+
+/** One finished run of a short command. */
+export interface TimedRun {
+  /** Wall time from just before spawn until the process exited. */
+  ms: number;
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+}
+
+/**
+ * Runs a command to completion (killed by PID after timeoutMs) and times it, from just before
+ * spawn until its exit. Its CPU time is added to this process's children time (see childCpuMicros).
+ */
+export function timeCommand(
+  command: string,
+  args: string[],
+  env: NodeJS.ProcessEnv,
+  timeoutMs = 30_000,
+): Promise<TimedRun> {
+  return new Promise((resolve, reject) => {
+    const out: Buffer[] = [];
+    const err: Buffer[] = [];
+    const t0 = performance.now();
+    const cp = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'], env });
+    let ms = Number.NaN;
+    const timer = setTimeout(() => {
+      if (cp.pid !== undefined) {
+        try {
+          process.kill(cp.pid, 'SIGKILL');
+        } catch {
+          // already gone
+        }
+      }
+    }, timeoutMs);
+    cp.stdout.on('data', (b: Buffer) => out.push(b));
+    cp.stderr.on('data', (b: Buffer) => err.push(b));
+    cp.on('exit', () => (ms = performance.now() - t0));
+    cp.on('error', (e) => {
+      clearTimeout(timer);
+      reject(e);
+    });
+    cp.on('close', (code, signal) => {
+      clearTimeout(timer);
+      resolve({
+        ms,
+        code,
+        signal,
+        stdout: Buffer.concat(out).toString('utf8'),
+        stderr: Buffer.concat(err).toString('utf8'),
+      });
+    });
+  });
+}
+
+/**
+ * CPU time, user plus system, of this process's children that have exited and been reaped, in
+ * microseconds (cutime and cstime of /proc/self/stat). The difference across one run of a short
+ * command is that command's CPU time, at the clock tick's resolution (10 ms): sum many runs.
+ */
+export function childCpuMicros(clockTicks: number): number {
+  const stat = readFileSync('/proc/self/stat', 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return ((Number(fields[13]) + Number(fields[14])) * 1e6) / clockTicks;
+}
+
+/** A size field of /proc/<pid>/status (VmRSS, VmHWM, ...) in bytes; NaN when the process is gone. */
+export function procStatusBytes(pid: number, field: string): number {
+  try {
+    const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+    const m = new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(status);
+    return m ? Number(m[1]) * 1024 : Number.NaN;
+  } catch {
+    return Number.NaN;
+  }
+}
+
+/** This environment without MICRO_* settings or NODE_OPTIONS, which would change what is measured. */
+export function cleanEnv(extra: Record<string, string> = {}): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const [k, v] of Object.entries(process.env))
+    if (v !== undefined && !k.startsWith('MICRO_') && k !== 'NODE_OPTIONS') env[k] = v;
+  return { ...env, ...extra };
 }

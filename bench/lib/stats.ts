@@ -61,3 +61,10 @@ export function table(head: string[], rows: string[][]): string {
   const rule = `|${widths.map((w, i) => (i === 0 ? '-'.repeat(w + 2) : `${'-'.repeat(w + 1)}:`)).join('|')}|`;
   return [line(head), rule, ...rows.map(line)].join('\n');
 }
+
+/** The nearest-rank quantile q (0..1) of the finite values; NaN when there are none. */
+export function quantile(values: number[], q: number): number {
+  const v = values.filter(Number.isFinite).sort((a, b) => a - b);
+  if (v.length === 0) return Number.NaN;
+  return v[Math.min(v.length - 1, Math.max(0, Math.ceil(q * v.length) - 1))]!;
+}

@@ -2,6 +2,7 @@
 import {
   createClient,
   createHttpTransport,
+  createMemoryRegistry,
   createService,
   createTcpTransport,
   type CallOptions,
@@ -26,6 +27,8 @@ export const micro: Target = {
     const service = createService({
       name: 'bench',
       address: '127.0.0.1:0',
+      // Callers dial the address: an in-process registry keeps the bench free of a control plane.
+      registry: createMemoryRegistry(),
       handleSignals: false,
       logger: quiet,
     });
@@ -39,6 +42,7 @@ export const micro: Target = {
     if (!v)
       throw new Error(`unknown micro variant ${variant}; use ${Object.keys(variants).join(', ')}`);
     const client = createClient({
+      registry: createMemoryRegistry(),
       transport: v.http ? createHttpTransport() : createTcpTransport(),
     });
     const options: CallOptions = { address, contentType: v.contentType };

@@ -4,7 +4,7 @@ import { ServiceBroker, Transporters } from 'moleculer';
 import { REQUEST, hello, type Caller, type Target } from '../target.ts';
 
 /** The TCP transporter bound to loopback: stock Moleculer listens on every interface. */
-class LoopbackTcp extends Transporters.TCP {
+export class LoopbackTcp extends Transporters.TCP {
   override startTcpServer(): Promise<void> {
     const proto = net.Server.prototype as unknown as {
       listen: (this: net.Server, ...a: unknown[]) => net.Server;
@@ -25,7 +25,7 @@ class LoopbackTcp extends Transporters.TCP {
 }
 
 /** A broker that only ever talks over 127.0.0.1, with logging, metrics and tracing off. */
-function broker(nodeID: string, urls: string[]): ServiceBroker {
+export function broker(nodeID: string, urls: string[]): ServiceBroker {
   const b = new ServiceBroker({
     nodeID,
     namespace: 'bench',

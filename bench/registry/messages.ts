@@ -1,0 +1,81 @@
+// The IPC messages between the registry benchmark and its watchers child.
+
+/** Parent to watchers: open one watch per entry of filters (a service name, or null for all). */
+export interface WatchMessage {
+  type: 'watch';
+  address: string;
+  filters: (string | null)[];
+  /** The child's clock minus the parent's, in ms, subtracted from every latency. */
+  offsetMs: number;
+}
+
+/** Parent to watchers: answer with a pong carrying the child's clock (for the clock offset). */
+export interface PingMessage {
+  type: 'ping';
+  t0: number;
+}
+
+export interface PongMessage {
+  type: 'pong';
+  t0: number;
+  t1: number;
+}
+
+/** Watchers to parent: every watch is in place on the control plane. */
+export interface ReadyMessage {
+  type: 'ready';
+}
+
+/** Parent to watchers: answer with the event counts so far. */
+export interface CountMessage {
+  type: 'count';
+}
+
+export interface CountedMessage {
+  type: 'counted';
+  /** Events received by all watches since they opened. */
+  events: number;
+  /** Watches that ended (closed by the server or failed). */
+  ended: number;
+}
+
+/** Parent to watchers: report the probe latencies since the last collect, then start afresh. */
+export interface CollectMessage {
+  type: 'collect';
+}
+
+/** Watchers to parent: what the watches saw since the last collect. */
+export interface CollectedMessage {
+  type: 'collected';
+  events: number;
+  ended: number;
+  /** One per probe registration and watch that reported it: ms from register() to arrival. */
+  latencies: number[];
+}
+
+export interface FailedMessage {
+  type: 'failed';
+  error: string;
+}
+
+/** Node metadata keys a probe registration carries: its number and when register() was called. */
+export const PROBE_KEY = 'bench-probe';
+export const SENT_KEY = 'bench-sent';
+
+/** A clock shared by name across processes: ms since the epoch, with sub-ms resolution. */
+export const now = (): number => performance.timeOrigin + performance.now();
+
+const is =
+  <T extends { type: string }>(type: T['type']) =>
+  (m: unknown): m is T =>
+    typeof m === 'object' && m !== null && (m as { type?: unknown }).type === type;
+
+export const isWatch = is<WatchMessage>('watch');
+export const isPing = is<PingMessage>('ping');
+export const isPong = is<PongMessage>('pong');
+export const isReady = is<ReadyMessage>('ready');
+export const isCount = is<CountMessage>('count');
+export const isCounted = is<CountedMessage>('counted');
+export const isCollect = is<CollectMessage>('collect');
+export const isCollected = is<CollectedMessage>('collected');
+export const isFailed = is<FailedMessage>('failed');
