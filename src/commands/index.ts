@@ -15,6 +15,7 @@ import { publishCommand } from './publish.ts';
 import { registerCommand } from './register.ts';
 import { registryCommand } from './registry.ts';
 import { runCommand } from './run.ts';
+import { sidecarCommand } from './sidecar.ts';
 import { statsCommand } from './stats.ts';
 import { streamCommand } from './stream.ts';
 
@@ -23,6 +24,7 @@ export const commands: CommandModule[] = [
   runCommand,
   newCommand,
   registryCommand,
+  sidecarCommand,
   psCommand,
   killCommand,
   logsCommand,

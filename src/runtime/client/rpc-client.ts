@@ -4,6 +4,7 @@ import { CodecTable, type Codec } from '../codec/index.ts';
 import { registryFromEnv } from '../defaults.ts';
 import { createSelector } from '../selector/cache.ts';
 import { createHttpBroker } from '../broker/http.ts';
+import { createHttpTransport } from '../transport/http.ts';
 import { createTcpTransport } from '../transport/tcp/index.ts';
 import {
   MicroError,
@@ -58,6 +59,12 @@ const nodeFault = (err: MicroError): boolean =>
 export function createClient(options: ClientOptions = {}): Client {
   const registry = options.registry ?? registryFromEnv();
   const transport = options.transport ?? createTcpTransport();
+  // Nodes that speak only the HTTP form of the protocol (apps behind a sidecar) say so in their metadata.
+  let http: Transport | undefined;
+  const via = (node: Node): Transport =>
+    node.metadata.transport === 'http' && transport.name !== 'http' && transport.name !== 'memory'
+      ? (http ??= createHttpTransport())
+      : transport;
   const selector = options.selector ?? createSelector({ registry });
   const codecs = options.codecs ?? new CodecTable();
   const broker = options.broker ?? createHttpBroker({ registry });
@@ -132,7 +139,7 @@ export function createClient(options: ClientOptions = {}): Client {
       let node: Node | undefined;
       try {
         node = await pick(req.service, o);
-        const reply = await transport.call(node.address, message, left);
+        const reply = await via(node).call(node.address, message, left);
         if (!reply.error) {
           selector.mark(req.service, node);
           const replyCodec = codecs.get(reply.header['content-type']) ?? codec;
@@ -204,7 +211,7 @@ export function createClient(options: ClientOptions = {}): Client {
         let node: Node | undefined;
         try {
           node = await pick(service, opts);
-          const pipe = await transport.stream(node.address, { header: h, body: Buffer.alloc(0) });
+          const pipe = await via(node).stream(node.address, { header: h, body: Buffer.alloc(0) });
           let timer: NodeJS.Timeout | undefined;
           if (h['micro-timeout']) {
             timer = setTimeout(
@@ -246,6 +253,7 @@ export function createClient(options: ClientOptions = {}): Client {
       if (!options.broker) await broker.disconnect();
       if (!options.registry) await registry.close();
       await transport.close();
+      await http?.close();
     },
   };
   return client;

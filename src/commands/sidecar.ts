@@ -1,0 +1,93 @@
+import { defineCommand } from './shared/command.ts';
+import { parseDuration } from './shared/input.ts';
+
+/** `micro sidecar`: the registry, calls and the broker over plain HTTP, for apps in any language. */
+export const sidecarCommand = defineCommand({
+  command: 'sidecar',
+  describe: 'Serve micro over plain HTTP for apps in any language',
+  builder: (y) =>
+    y
+      .option('sidecar-address', {
+        type: 'string',
+        default: '127.0.0.1:8081',
+        describe: 'where to listen [MICRO_SIDECAR_ADDRESS]',
+      })
+      .option('server-name', {
+        alias: 'server_name',
+        type: 'string',
+        describe: 'register the local app under this service name [MICRO_SERVER_NAME]',
+      })
+      .option('server-address', {
+        alias: 'server_address',
+        type: 'string',
+        describe: 'host:port where the app answers POST / [MICRO_SERVER_ADDRESS]',
+      })
+      .option('healthcheck-url', {
+        alias: 'healthcheck_url',
+        type: 'string',
+        describe: "the app's health URL; a failing check deregisters it [MICRO_HEALTHCHECK_URL]",
+      })
+      .option('healthcheck-interval', {
+        type: 'string',
+        default: '5s',
+        describe: 'how often to check it [MICRO_HEALTHCHECK_INTERVAL]',
+      })
+      .option('sidecar-token', {
+        alias: 'token',
+        type: 'string',
+        describe: 'a token every request must carry [MICRO_SIDECAR_TOKEN]',
+      })
+      .example(
+        'micro sidecar --server-name greeter --server-address 127.0.0.1:9000 --healthcheck-url http://127.0.0.1:9000/health',
+        '',
+      ),
+  handler: async (args) => {
+    if (args.serverName !== undefined && !args.serverAddress) {
+      throw new TypeError(
+        '--server-name needs --server-address, where the app answers POST / with Micro-Endpoint',
+      );
+    }
+    const [
+      { openRegistry },
+      { startSidecar },
+      { createClient },
+      { createHttpBroker },
+      { stderrLogger },
+      { untilSignal },
+    ] = await Promise.all([
+      import('./shared/connect.ts'),
+      import('../proxy/sidecar/index.ts'),
+      import('../runtime/client/rpc-client.ts'),
+      import('../runtime/broker/http.ts'),
+      import('../runtime/server/rpc-server.ts'),
+      import('./shared/signals.ts'),
+    ]);
+    const registry = await openRegistry(args);
+    const broker = createHttpBroker({ registry });
+    const client = createClient({ registry, broker, name: 'micro.sidecar' });
+    const sidecar = await startSidecar({
+      address: args.sidecarAddress,
+      registry,
+      client,
+      broker,
+      token: args.sidecarToken,
+      logger: stderrLogger('sidecar'),
+      app: args.serverName
+        ? {
+            name: args.serverName,
+            address: args.serverAddress ?? '',
+            healthcheckUrl: args.healthcheckUrl,
+            interval: parseDuration(args.healthcheckInterval, 'healthcheck-interval'),
+          }
+        : undefined,
+    });
+    process.stdout.write(
+      `sidecar listening on ${sidecar.address} (registry: ${registry.name} at ${registry.address})\n`,
+    );
+    await untilSignal();
+    await sidecar.close();
+    await client.close();
+    await broker.disconnect();
+    await registry.close();
+  },
+});
