@@ -47,18 +47,16 @@ export function createBrokerSocket(client: Client, broker: Broker) {
         );
         return;
       }
-      client
-        .publish(topic, message)
-        .catch((err: Error) =>
-          ws.send(
-            JSON.stringify({
-              id: 'micro.sidecar',
-              code: 500,
-              detail: err.message,
-              status: 'Internal Server Error',
-            }),
-          ),
-        );
+      client.publish(topic, message).catch((err: Error) =>
+        ws.send(
+          JSON.stringify({
+            id: 'micro.sidecar',
+            code: 500,
+            detail: err.message,
+            status: 'Internal Server Error',
+          }),
+        ),
+      );
     });
     try {
       sub = await broker.subscribe(
