@@ -15,6 +15,12 @@ const benches: { name: string; describe: string; load: () => Promise<BenchModule
     load: () => import('./rpc/index.ts'),
   },
   {
+    name: 'api',
+    describe:
+      'HTTP through the API gateway to a greeter vs a fastify + undici proxy, moleculer-web, and bare node:http',
+    load: () => import('./api/index.ts'),
+  },
+  {
     name: 'cli',
     describe:
       'micro --version and micro call (binary, dev) vs node -e 0; service start until callable; binary size',
@@ -25,6 +31,12 @@ const benches: { name: string; describe: string; load: () => Promise<BenchModule
     describe:
       'control plane with 10,000 nodes and 100 watchers: registration rate, watch propagation, memory, CPU',
     load: () => import('./registry/index.ts'),
+  },
+  {
+    name: 'explore',
+    describe:
+      'micro explore start-up to its first drawn screen in a pty (binary, dev) vs micro --version and list services',
+    load: () => import('./explore/index.ts'),
   },
 ];
 

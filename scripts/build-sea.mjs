@@ -14,12 +14,13 @@ import {
   mkdirSync,
   mkdtempSync,
   readFileSync,
+  readdirSync,
   renameSync,
   rmSync,
   statSync,
   writeFileSync,
 } from 'node:fs';
-import { dirname, join, relative, resolve } from 'node:path';
+import { dirname, join, relative, resolve, sep } from 'node:path';
 import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
@@ -45,6 +46,14 @@ const addon = [
   .find((f) => existsSync(f));
 // Asset name under which src/native/sqlite.ts finds the addon.
 const SQLITE_ASSET = 'better_sqlite3.node';
+// The web dashboard's files, as assets named web/<path> (src/ui/web/assets.ts reads them).
+const WEB_DIR = join(root, 'src/ui/web/static');
+const webAssets = Object.fromEntries(
+  readdirSync(WEB_DIR, { recursive: true, withFileTypes: true })
+    .filter((d) => d.isFile())
+    .map((d) => join(d.parentPath, d.name))
+    .map((file) => [`web/${relative(WEB_DIR, file).split(sep).join('/')}`, file]),
+);
 const SENTINEL_FUSE = 'NODE_SEA_FUSE_fce680ab2cc467b6e072b8b5df1996b2';
 // Pinned: the ink patch below is written against exactly this version.
 const INK_VERSION = '8.0.0';
@@ -125,7 +134,7 @@ writeFileSync(
       useCodeCache: true,
       // A snapshot crashed V8 ("CheckGlobalAndEternalHandles failed"), see sea-build.md.
       useSnapshot: false,
-      assets: { [SQLITE_ASSET]: addon },
+      assets: { [SQLITE_ASSET]: addon, ...webAssets },
     },
     null,
     2,
@@ -159,6 +168,7 @@ console.log(
     `${relative(process.cwd(), out) || out}: ${mb(exeSize)} (Node ${seaNodeVersion}, stripped)`,
     `  bundle ${mb(bundleSize)}, ${Object.keys(result.metafile.inputs).length} modules`,
     `  asset ${SQLITE_ASSET} ${mb(statSync(addon).size)} (abi${addonAbi}-${hash})`,
+    `  ${Object.keys(webAssets).length} web dashboard assets`,
     `  built in ${ms(performance.now() - t0)}`,
   ].join('\n'),
 );

@@ -5,7 +5,7 @@ import { print, table } from './shared/output.ts';
 import { probeNodes } from './shared/probe.ts';
 
 /** One node's health as printed. */
-interface Health {
+export interface Health {
   node: string;
   address: string;
   version: string;
@@ -14,7 +14,8 @@ interface Health {
   error?: { id: string; code: number; detail: string; status: string };
 }
 
-const text = (rows: Health[]): string => {
+/** Health rows as a table, with a line saying how many nodes are healthy. */
+export const healthText = (rows: Health[]): string => {
   const healthy = rows.filter((r) => r.status === 'ok').length;
   const failed = rows.some((r) => r.error);
   const header = ['NODE', 'ADDRESS', 'VERSION', 'STATUS', 'LATENCY', ...(failed ? ['ERROR'] : [])];
@@ -59,7 +60,7 @@ export const healthCommand = defineCommand({
         ...(p.error ? { error: p.error } : {}),
       }));
     });
-    print(args.output, rows, text);
+    print(args.output, rows, healthText);
     if (rows.length === 0 || rows.some((r) => r.status !== 'ok')) process.exitCode = 1;
   },
 });

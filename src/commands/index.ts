@@ -1,9 +1,11 @@
 import type { CommandModule } from 'yargs';
+import { apiCommand } from './api.ts';
 import { callCommand } from './call.ts';
 import { completionCommand } from './completion.ts';
 import { deregisterCommand } from './deregister.ts';
 import { doctorCommand } from './doctor.ts';
 import { execCommand } from './exec.ts';
+import { exploreCommand } from './explore.ts';
 import { getCommand } from './get.ts';
 import { healthCommand } from './health.ts';
 import { killCommand } from './kill.ts';
@@ -18,13 +20,16 @@ import { runCommand } from './run.ts';
 import { sidecarCommand } from './sidecar.ts';
 import { statsCommand } from './stats.ts';
 import { streamCommand } from './stream.ts';
+import { webCommand } from './web.ts';
 
 /** Every `micro` subcommand, listed statically: a bundled single binary cannot scan its folders. */
 export const commands: CommandModule[] = [
   runCommand,
   newCommand,
   registryCommand,
+  apiCommand,
   sidecarCommand,
+  webCommand,
   psCommand,
   killCommand,
   logsCommand,
@@ -39,5 +44,6 @@ export const commands: CommandModule[] = [
   registerCommand,
   deregisterCommand,
   doctorCommand,
+  exploreCommand,
   completionCommand,
 ] as CommandModule[];

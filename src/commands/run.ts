@@ -1,6 +1,8 @@
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import type { CommandModule } from 'yargs';
+import { apiFlags, gatewayOptions, type ApiArgs } from './shared/api-options.ts';
+import { WEB_ADDRESS } from './shared/dashboard.ts';
 import type { GlobalArgs } from './shared/options.ts';
 import { fail, handled } from './shared/output.ts';
 
@@ -9,12 +11,15 @@ interface Args extends GlobalArgs {
   detach: boolean;
   name?: string;
   mdns: boolean;
+  'web-address': string;
+  /** Serve the API gateway too (`--no-api` turns it off). */
+  api: boolean;
 }
 
 /** `micro run [DIR|FILE]`: the control plane, or a service under it. */
 export const runCommand: CommandModule<GlobalArgs, Args> = {
   command: 'run [target]',
-  describe: 'Run micro, or a service directory or file under it',
+  describe: 'Run micro, or a service under it',
   builder: (y) =>
     y
       .positional('target', {
@@ -36,6 +41,17 @@ export const runCommand: CommandModule<GlobalArgs, Args> = {
         default: false,
         describe: 'announce the registry on the LAN over mDNS [MICRO_MDNS]',
       })
+      .option('web-address', {
+        type: 'string',
+        default: WEB_ADDRESS,
+        describe: 'where micro run serves the web dashboard [MICRO_WEB_ADDRESS]',
+      })
+      .option('api', {
+        type: 'boolean',
+        default: true,
+        describe: 'serve the API gateway at --api-address too [MICRO_API]',
+      })
+      .options(apiFlags)
       .example('micro run', 'start the registry and runtime on 127.0.0.1:8000')
       .example('micro run ./greeter', 'run a service in the foreground')
       .example('micro run -d ./greeter', 'run it in the background, supervised'),
@@ -47,7 +63,9 @@ export const runCommand: CommandModule<GlobalArgs, Args> = {
       mdns: argv.mdns,
       supervise: true,
     };
-    if (!argv.target) return serveControlPlane(controlPlane);
+    // yargs also gives the api-* flags camel-cased, as ApiArgs reads them.
+    const api = argv.api ? gatewayOptions(argv as unknown as ApiArgs) : undefined;
+    if (!argv.target) return serveControlPlane({ ...controlPlane, web: argv['web-address'], api });
     const { findEntry } = await import('./shared/entry.ts');
     const entry = findEntry(argv.target);
     const name = argv.name ?? entry.name;

@@ -16,45 +16,12 @@ import {
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import { commands } from '../../src/commands/index.ts';
 import { freePort } from '../helpers/net.ts';
+import { ensureBuilt, root } from '../helpers/sea.ts';
 
-const root = fileURLToPath(new URL('../..', import.meta.url));
 const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { version: string };
-// What the binary is made from: a change to any of these rebuilds it.
-const sources = [
-  'bin',
-  'src',
-  'scripts/build-sea.mjs',
-  'package.json',
-  'package-lock.json',
-  'node_modules/better-sqlite3/build/Release',
-  'node_modules/better-sqlite3/prebuilds',
-];
 const seaWarning = /ExperimentalWarning|single executable application/i;
-
-/** Newest modification time under path (a file or a folder); 0 when it does not exist. */
-function newest(path: string): number {
-  if (!existsSync(path)) return 0;
-  const st = statSync(path);
-  if (!st.isDirectory()) return st.mtimeMs;
-  return Math.max(st.mtimeMs, ...readdirSync(path).map((f) => newest(join(path, f))));
-}
-
-/** Runs scripts/build-sea.mjs for entry unless out is newer than every source. */
-function ensureBuilt(out: string, entry = 'bin/micro.ts'): void {
-  if (existsSync(out)) {
-    const stale = [...sources, entry].some((s) => newest(join(root, s)) > statSync(out).mtimeMs);
-    if (!stale) return;
-  }
-  const r = spawnSync(
-    process.execPath,
-    [join(root, 'scripts/build-sea.mjs'), '--entry', join(root, entry), '--out', out],
-    { cwd: root, encoding: 'utf8', timeout: 180_000 },
-  );
-  assert.equal(r.status, 0, `build-sea failed:\n${r.stdout}${r.stderr}`);
-}
 
 /** A folder holding nothing but a copy of the binary, and a user's environment around it. */
 interface Sandbox {
@@ -235,6 +202,27 @@ describe('dist/micro, alone in an empty folder with no node on PATH', () => {
       }
     } finally {
       assert.equal(await plane.stop(), 0, 'micro stops cleanly on Ctrl-C');
+    }
+  });
+
+  // Issue 6: the dashboard's pages and scripts are assets inside the binary, not files beside it.
+  it('serves the web dashboard from inside the binary', async () => {
+    const address = `127.0.0.1:${await freePort()}`;
+    const web = background(sb, ['web', '--web-address', address, '--registry', 'memory']);
+    try {
+      await web.waitFor(/web dashboard on http/);
+      const page = await fetch(`http://${address}/`);
+      assert.equal(page.status, 200);
+      for (const [, path] of (await page.text()).matchAll(/(?:href|src)="(\/_\/static\/[^"]+)"/g)) {
+        const file = await fetch(`http://${address}${path}`);
+        assert.equal(file.status, 200, path);
+        await file.arrayBuffer();
+      }
+      const module = await fetch(`http://${address}/_/static/pages/service.js`);
+      const source = readFileSync(join(root, 'src/ui/web/static/pages/service.js'), 'utf8');
+      assert.equal(await module.text(), source, 'the binary serves the files it was built from');
+    } finally {
+      assert.equal(await web.stop(), 0, 'micro web stops cleanly on Ctrl-C');
     }
   });
 });

@@ -1,9 +1,13 @@
 import type { Socket } from 'node:net';
 
-/** Queued bytes that go out at once rather than at the end of the tick, so the peer can start on them. */
+/** Queued bytes that go out at once rather than at the end of the turn, so the peer can start on them. */
 const FLUSH_AT = 4096;
 
-/** Batches frames written in one tick into one socket write, writing early once 4 KiB are queued. */
+/**
+ * Batches the frames written in one event-loop turn into one socket write, writing early once 4 KiB
+ * are queued. The flush runs in setImmediate, after every I/O callback of the turn: a gateway that
+ * serves many HTTP connections then sends one write for the calls of all of them, not one per call.
+ */
 export class BatchWriter {
   readonly #socket: Socket;
   #queue: Buffer[] = [];
@@ -14,16 +18,21 @@ export class BatchWriter {
     this.#socket = socket;
   }
 
-  /** Queues a frame; what is queued goes out together at the end of the tick, or at once past 4 KiB. */
+  /** Queues a frame; what is queued goes out together at the end of the turn, or at once past 4 KiB. */
   write(frame: Buffer): void {
     this.#queue.push(frame);
     this.#size += frame.length;
-    // Without the early write, a busy tick's whole output waits for its end while the peer sits idle.
+    // Without the early write, a busy turn's whole output waits for its end while the peer sits idle.
     if (this.#size >= FLUSH_AT) this.#drain();
     else if (!this.#scheduled) {
       this.#scheduled = true;
-      process.nextTick(this.#flush);
+      setImmediate(this.#flush);
     }
+  }
+
+  /** Writes whatever is queued now: before the socket is ended. */
+  flush(): void {
+    this.#drain();
   }
 
   readonly #flush = (): void => {

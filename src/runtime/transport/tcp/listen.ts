@@ -5,6 +5,7 @@ import { PREFACE } from '../frame.ts';
 import type { Listener, ListenOptions, TransportHandler } from '../transport.ts';
 import { createHttpSide } from './http-server.ts';
 import { serveFramed } from './server-connection.ts';
+import type { BatchWriter } from '../writer.ts';
 
 /** Listens on one port for both the framed protocol and HTTP, telling them apart by the first byte. */
 export async function listenTcp(
@@ -15,6 +16,8 @@ export async function listenTcp(
   const { host, port } = parseAddress(address);
   const http = createHttpSide(handler);
   const sockets = new Set<Socket>();
+  // Framed connections' writers, flushed before the sockets end so that last replies go out.
+  const writers = new WeakMap<Socket, BatchWriter>();
 
   const sniff = (socket: Socket): void => {
     sockets.add(socket);
@@ -37,7 +40,7 @@ export async function listenTcp(
         socket.destroy();
         return;
       }
-      serveFramed(socket, handler, head.subarray(PREFACE.length));
+      writers.set(socket, serveFramed(socket, handler, head.subarray(PREFACE.length)));
     };
     socket.on('data', onData);
   };
@@ -61,8 +64,14 @@ export async function listenTcp(
       new Promise<void>((resolve) => {
         server.close(() => resolve());
         http.closeAllConnections();
-        // End gracefully so replies already written arrive; destroy whatever lingers.
-        for (const s of sockets) s.end();
+        // End gracefully so replies already written arrive; destroy whatever lingers. The end
+        // waits a turn: frames are flushed in setImmediate (writer.ts), and those queued go first.
+        setImmediate(() => {
+          for (const s of sockets) {
+            writers.get(s)?.flush();
+            s.end();
+          }
+        });
         setTimeout(() => {
           for (const s of sockets) s.destroy();
         }, 1000).unref();

@@ -8,7 +8,7 @@ import { BatchWriter } from '../writer.ts';
 const ID = 'micro.transport';
 
 /** Serves the framed protocol on one accepted connection (after the preface). */
-export function serveFramed(socket: Socket, handler: TransportHandler, rest: Buffer): void {
+export function serveFramed(socket: Socket, handler: TransportHandler, rest: Buffer): BatchWriter {
   const writer = new BatchWriter(socket);
   const calls = new Map<number, CallInfo>();
   const streams = new Map<number, QueuePipe>();
@@ -111,4 +111,5 @@ export function serveFramed(socket: Socket, handler: TransportHandler, rest: Buf
     streams.clear();
   });
   if (rest.length > 0) onData(rest);
+  return writer;
 }

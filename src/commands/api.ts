@@ -1,0 +1,44 @@
+import { apiFlags, gatewayOptions } from './shared/api-options.ts';
+import { defineCommand } from './shared/command.ts';
+
+/** `micro api`: the API gateway alone, in the foreground, in front of the services in the registry. */
+export const apiCommand = defineCommand({
+  command: 'api',
+  describe: 'Run the API gateway: HTTP in front of every service',
+  builder: (y) =>
+    y
+      .options(apiFlags)
+      .example('micro api', 'serve 127.0.0.1:8080: POST /greeter/say/hello calls greeter Say.Hello')
+      .example('micro api --api-cors https://app.example --api-rate-limit 100', '')
+      .example('curl -s 127.0.0.1:8080/greeter/say/hello -d \'{"name":"Ann"}\'', ''),
+  handler: async (args) => {
+    const [{ openRegistry }, { createGateway }, { untilSignal }, { VERSION }, { conflict }] =
+      await Promise.all([
+        import('./shared/connect.ts'),
+        import('../proxy/index.ts'),
+        import('./shared/signals.ts'),
+        import('./shared/version.ts'),
+        import('../runtime/errors.ts'),
+      ]);
+    const registry = await openRegistry(args);
+    const options = gatewayOptions(args);
+    let gateway;
+    try {
+      gateway = await createGateway({ ...options, registry, version: VERSION });
+    } catch (err) {
+      await registry.close();
+      if ((err as NodeJS.ErrnoException).code === 'EADDRINUSE')
+        throw conflict(
+          'micro.cli',
+          `cannot start the API gateway: ${options.address ?? ''} is in use; choose another with --api-address`,
+        );
+      throw err;
+    }
+    process.stdout.write(
+      `micro api listening on http://${gateway.address} (registry: ${registry.name} at ${registry.address})\nPress Ctrl-C to stop.\n`,
+    );
+    await untilSignal();
+    await gateway.close();
+    await registry.close();
+  },
+});

@@ -1,0 +1,45 @@
+import { defineCommand } from './shared/command.ts';
+import { asMicroError, openRegistry } from './shared/connect.ts';
+
+/** `micro explore [SERVICE]` (alias `micro ui`): the interactive terminal explorer. */
+export const exploreCommand = defineCommand({
+  command: 'explore [service]',
+  aliases: ['ui'],
+  describe: 'Browse and call services in a terminal UI',
+  builder: (y) =>
+    y
+      .positional('service', { type: 'string', describe: 'open this service first' })
+      .example('micro explore', '')
+      .example('micro ui greeter', ''),
+  handler: async (args) => {
+    // Drawing into a pipe or reading keys from one makes no sense: say so instead.
+    if (!process.stdout.isTTY || !process.stdin.isTTY) {
+      const { badRequest } = await import('../runtime/errors.ts');
+      throw badRequest(
+        'micro.cli',
+        `micro explore needs a terminal (${process.stdout.isTTY ? 'stdin' : 'stdout'} is not one); in scripts use "micro list services", "micro get service NAME" or "micro call"`,
+      );
+    }
+    // Yoga's WebAssembly compiles while the registry and client are set up.
+    const loading = import('../ui/tui/index.ts').then((ui) => ui.loadExplorer());
+    loading.catch(() => undefined);
+    const registry = await openRegistry(args);
+    // The first listing is asked for now too, rather than once the first screen is up.
+    const listing = registry.listServices();
+    listing.catch(() => undefined);
+    try {
+      const { createClient } = await import('../runtime/client/rpc-client.ts');
+      const client = createClient({ registry });
+      try {
+        const explore = await loading;
+        await explore({ registry, client, service: args.service, listing });
+      } finally {
+        await client.close();
+      }
+    } catch (err) {
+      throw await asMicroError(err);
+    } finally {
+      await registry.close();
+    }
+  },
+});

@@ -1,0 +1,154 @@
+import { parseArgs } from 'node:util';
+import { badRequest, toMicroError } from '../../runtime/errors.ts';
+import type { Terminal, TerminalResult } from '../../ui/web/web.ts';
+import { serviceText } from '../get.ts';
+import { healthText } from '../health.ts';
+import { servicesTable } from '../list.ts';
+import { asMicroError, type Connection } from './connect.ts';
+import { parseDuration, parseJson, parseMetadata } from './input.ts';
+import { probeNodes } from './probe.ts';
+
+const ID = 'micro.web';
+
+/** What `help` prints: every command the browser terminal runs. */
+const HELP = `commands (the CLI's read and call commands; nothing else runs here):
+  list services                             the services: name, versions, node count
+  get service NAME                          a service's versions, nodes and endpoints
+  call SERVICE ENDPOINT [JSON]              call an endpoint, e.g. call greeter Say.Hello '{"name":"Ann"}'
+       [-d JSON] [-m k=v] [-t 5s]           the request, metadata and timeout
+  health SERVICE [-t 2s]                    Debug.Health on every node
+  clear                                     clear the screen
+add -o json to list, get and health for JSON`;
+
+/** Splits a command line into words as a shell would: spaces separate, quotes group, \\ escapes. */
+export function splitWords(line: string): string[] {
+  const words: string[] = [];
+  let word: string | undefined;
+  let quote: '"' | "'" | undefined;
+  for (let i = 0; i < line.length; i++) {
+    const c = line[i] as string;
+    if (quote) {
+      if (c === quote) quote = undefined;
+      else if (c === '\\' && quote === '"' && i + 1 < line.length) word += line[++i] as string;
+      else word += c;
+    } else if (c === '"' || c === "'") {
+      quote = c;
+      word ??= '';
+    } else if (c === '\\' && i + 1 < line.length) {
+      word = (word ?? '') + (line[++i] as string);
+    } else if (/\s/.test(c)) {
+      if (word !== undefined) words.push(word);
+      word = undefined;
+    } else word = (word ?? '') + c;
+  }
+  if (quote) throw new TypeError(`unclosed ${quote} in the command line`);
+  if (word !== undefined) words.push(word);
+  return words;
+}
+
+/** The only commands the terminal runs. */
+const COMMANDS = new Set(['help', 'list', 'get', 'call', 'health']);
+
+const refused = (command: string): TerminalResult => ({
+  output: `${command} is not a command here: the terminal runs list, get, call and health (help lists them)`,
+  code: 1,
+});
+
+const usage = (what: string): TerminalResult => ({
+  output: `usage: ${what}\n(help lists the commands)`,
+  code: 1,
+});
+
+/**
+ * The browser terminal: runs `list services`, `get service`, `call` and `health` against the
+ * connection, printing what the CLI prints. Anything else is refused; -d takes JSON only (no
+ * @file), and calls go through the registry (no --address).
+ */
+export function createTerminal(c: Connection): Terminal {
+  const run = async (words: string[]): Promise<TerminalResult> => {
+    const { values, positionals } = parseArgs({
+      args: words,
+      allowPositionals: true,
+      strict: true,
+      options: {
+        output: { type: 'string', short: 'o' },
+        data: { type: 'string', short: 'd' },
+        metadata: { type: 'string', short: 'm', multiple: true },
+        timeout: { type: 'string', short: 't' },
+      },
+    });
+    const json = values.output === 'json';
+    const show = (data: unknown, text: () => string): string =>
+      json ? JSON.stringify(data, null, 2) : text();
+    const [command, ...args] = positionals;
+    switch (command) {
+      case 'help':
+        return { output: HELP, code: 0 };
+      case 'list': {
+        if (args[0] !== 'services' || args.length > 1) return usage('list services');
+        const found = await c.registry.listServices();
+        found.sort((a, b) => a.name.localeCompare(b.name) || a.version.localeCompare(b.version));
+        return { output: show(found, () => servicesTable(found)), code: 0 };
+      }
+      case 'get': {
+        const [what, name] = args;
+        if (what !== 'service' || !name || args.length > 2) return usage('get service NAME');
+        const versions = await c.registry.getService(name);
+        versions.sort((a, b) => a.version.localeCompare(b.version));
+        return { output: show(versions, () => serviceText(versions)), code: 0 };
+      }
+      case 'call': {
+        const [service, endpoint, body] = args;
+        if (!service || !endpoint || args.length > 3) return usage('call SERVICE ENDPOINT [JSON]');
+        if (body !== undefined && values.data !== undefined)
+          return usage('call SERVICE ENDPOINT JSON, or -d JSON, not both');
+        const source = body ?? values.data;
+        const request =
+          source === undefined ? {} : parseJson(source, body ? 'the request argument' : '-d');
+        const metadata = parseMetadata(values.metadata);
+        const response = await c.client.call(service, endpoint, request, {
+          timeout: parseDuration(values.timeout),
+          ...(Object.keys(metadata).length > 0 ? { metadata } : {}),
+        });
+        return { output: JSON.stringify(response, null, 2), code: 0 };
+      }
+      case 'health': {
+        const [service] = args;
+        if (!service || args.length > 1) return usage('health SERVICE');
+        const versions = await c.registry.getService(service);
+        const timeout = parseDuration(values.timeout ?? '2s') ?? 2000;
+        const probes = await probeNodes<{ status?: string }>(
+          c.client,
+          versions,
+          'Debug.Health',
+          timeout,
+        );
+        const rows = probes.map((p) => ({
+          node: p.node.id,
+          address: p.node.address,
+          version: p.version,
+          status: p.error ? 'failed' : String(p.body?.status ?? 'unknown'),
+          ms: p.ms,
+          ...(p.error ? { error: p.error } : {}),
+        }));
+        const healthy = rows.length > 0 && rows.every((r) => r.status === 'ok');
+        return { output: show(rows, () => healthText(rows)), code: healthy ? 0 : 1 };
+      }
+      default:
+        return refused(command ?? '');
+    }
+  };
+
+  return async (line) => {
+    try {
+      const words = splitWords(line);
+      if (words[0] === 'micro') words.shift();
+      if (words.length === 0) return { output: '', code: 0 };
+      if (!COMMANDS.has(words[0] ?? '')) return refused(words[0] ?? '');
+      return await run(words);
+    } catch (err) {
+      const e = err instanceof TypeError ? badRequest(ID, err.message) : await asMicroError(err);
+      return { output: JSON.stringify(toMicroError(e, ID)), code: 1 };
+    }
+  };
+}

@@ -1,0 +1,34 @@
+import { defineCommand } from './shared/command.ts';
+import { WEB_ADDRESS } from './shared/dashboard.ts';
+
+/** `micro web`: the web dashboard and the web proxy, in the foreground. */
+export const webCommand = defineCommand({
+  command: 'web',
+  describe: 'Serve the web dashboard, and proxy /[name]/ to web apps',
+  builder: (y) =>
+    y
+      .option('web-address', {
+        type: 'string',
+        default: WEB_ADDRESS,
+        describe: 'where to listen [MICRO_WEB_ADDRESS]',
+      })
+      .example('micro web', `open http://${WEB_ADDRESS}/ in a browser`),
+  handler: async (args) => {
+    const [{ openRegistry }, { startDashboard }, { untilSignal }] = await Promise.all([
+      import('./shared/connect.ts'),
+      import('./shared/dashboard.ts'),
+      import('./shared/signals.ts'),
+    ]);
+    const registry = await openRegistry(args);
+    try {
+      const web = await startDashboard(args.webAddress, registry);
+      process.stdout.write(
+        `web dashboard on http://${web.address}/ (registry: ${registry.name} at ${registry.address})\n`,
+      );
+      await untilSignal();
+      await web.close();
+    } finally {
+      await registry.close();
+    }
+  },
+});

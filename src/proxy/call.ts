@@ -1,0 +1,70 @@
+import type { Endpoint } from '../registry/registry.ts';
+import type { CallResponse, Client } from '../runtime/client/client.ts';
+import type { MicroError } from '../runtime/errors.ts';
+import type { Metadata } from '../runtime/metadata.ts';
+import type { Filter } from '../runtime/selector/selector.ts';
+import { asError } from './errors.ts';
+import type { GatewayRequest } from './proxy.ts';
+import { versionFilter } from './version.ts';
+
+/** One unary call as the gateway makes it. */
+export interface GatewayCall {
+  service: string;
+  endpoint: string;
+  request: unknown;
+  metadata: Metadata;
+  /** Milliseconds until the deadline. */
+  timeout: number;
+  version?: string;
+}
+
+/** True when the node could not take the call, so another node may: it is unreachable, the connection broke, or it is draining (503). */
+export function unreachable(err: MicroError): boolean {
+  return err.code === 503 || (err.id === 'micro.client' && err.code === 502);
+}
+
+/** The selector filters for a version spec. */
+export function filtersFor(version: string | undefined): Filter[] | undefined {
+  return version ? [versionFilter(version)] : undefined;
+}
+
+/** The call's time budget: the endpoint's `timeout` metadata or the default, shortened by the caller's Micro-Timeout. */
+export function callTimeout(
+  req: GatewayRequest,
+  record: Endpoint | undefined,
+  fallback: number,
+): number {
+  const route = Number(record?.metadata.timeout);
+  let ms = Number.isFinite(route) && route > 0 ? route : fallback;
+  const header = req.headers['micro-timeout'];
+  const asked = typeof header === 'string' ? Number(header) : Number.NaN;
+  if (Number.isFinite(asked) && asked > 0) ms = Math.min(ms, asked);
+  return ms;
+}
+
+/**
+ * Calls with the deadline passed on, retrying on another node only when a node could not take the
+ * call; errors a handler raised (4xx, 500, 408) are never retried, so a request runs at most once
+ * wherever it was delivered, except that a call in flight on a connection that breaks is repeated.
+ */
+export async function callWithRetries(
+  client: Client,
+  call: GatewayCall,
+  retries: number,
+): Promise<CallResponse<Buffer>> {
+  const deadline = Date.now() + call.timeout;
+  const filters = filtersFor(call.version);
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await client.request<Buffer>(call.service, call.endpoint, call.request, {
+        timeout: Math.max(1, deadline - Date.now()),
+        retries: 0,
+        metadata: call.metadata,
+        filters,
+      });
+    } catch (err) {
+      const e = asError(err);
+      if (attempt >= retries || !unreachable(e) || Date.now() >= deadline) throw e;
+    }
+  }
+}

@@ -1,0 +1,142 @@
+import type { Registry, Service } from '../registry/registry.ts';
+
+/** Options of the catalog. */
+export interface CatalogOptions {
+  registry: Registry;
+  /** Ms between full re-reads, a safety net under the watch (default 60 s). */
+  refresh?: number;
+  /** Ms a name the registry did not know is remembered as unknown (default 500). */
+  negativeTtl?: number;
+}
+
+/** Every service the registry lists, kept current by a watch: what routes, OpenAPI and handlers read. */
+export interface Catalog {
+  /** The versions of a service, from memory; undefined when it is not known (yet). */
+  get(name: string): Service[] | undefined;
+  /** Like get, asking the registry on a miss (a service may have registered a moment ago). */
+  lookup(name: string): Promise<Service[] | undefined>;
+  /** Every service version known. */
+  all(): Service[];
+  /** Changes whenever the catalog does, so derived views know when to rebuild. */
+  readonly generation: number;
+  /** Resolves once the first full read is done (or failed). */
+  readonly ready: Promise<void>;
+  close(): void;
+}
+
+/** Creates a catalog: it watches the registry first, then reads it, and re-reads whenever the watch breaks. */
+export function createCatalog(options: CatalogOptions): Catalog {
+  const { registry } = options;
+  const negativeTtl = options.negativeTtl ?? 500;
+  const byName = new Map<string, Map<string, Service>>();
+  const unknown = new Map<string, number>();
+  const inflight = new Map<string, Promise<Service[] | undefined>>();
+  let generation = 0;
+  let closed = false;
+  let stopWatch: (() => void) | undefined;
+  let retry: NodeJS.Timeout | undefined;
+  let backoff = 250;
+
+  const put = (s: Service): void => {
+    let versions = byName.get(s.name);
+    if (!versions) byName.set(s.name, (versions = new Map<string, Service>()));
+    if (s.nodes.length === 0) versions.delete(s.version);
+    else versions.set(s.version, s);
+    if (versions.size === 0) byName.delete(s.name);
+    unknown.delete(s.name);
+    generation++;
+  };
+
+  const relist = async (): Promise<void> => {
+    try {
+      const list = await registry.listServices();
+      byName.clear();
+      for (const s of list) put(s);
+      backoff = 250;
+    } catch {
+      schedule();
+    }
+  };
+
+  // Watch first, then read: a change between the two is then never missed.
+  const resync = async (): Promise<void> => {
+    if (closed) return;
+    stopWatch?.();
+    const watcher = registry.watch();
+    const stop = (): void => watcher.stop();
+    stopWatch = stop;
+    void (async () => {
+      try {
+        for await (const ev of watcher) {
+          if (ev.action === 'delete') put({ ...ev.service, nodes: [] });
+          else put(ev.service);
+        }
+      } catch {
+        // the watch broke: start again below
+      }
+      if (!closed && stopWatch === stop) {
+        stopWatch = undefined;
+        schedule();
+      }
+    })();
+    await relist();
+  };
+
+  const schedule = (): void => {
+    if (closed || retry) return;
+    retry = setTimeout(() => {
+      retry = undefined;
+      void resync();
+    }, backoff);
+    retry.unref();
+    backoff = Math.min(backoff * 2, 10_000);
+  };
+
+  const ready = resync();
+  const refresh = setInterval(() => void relist(), options.refresh ?? 60_000);
+  refresh.unref();
+
+  const get = (name: string): Service[] | undefined => {
+    const versions = byName.get(name);
+    return versions ? [...versions.values()] : undefined;
+  };
+
+  return {
+    get,
+    async lookup(name) {
+      const known = get(name);
+      if (known) return known;
+      if ((unknown.get(name) ?? 0) > Date.now()) return undefined;
+      let p = inflight.get(name);
+      if (!p) {
+        p = registry.getService(name).then(
+          (list) => {
+            inflight.delete(name);
+            for (const s of list) if (!byName.get(name)?.has(s.version)) put(s);
+            return get(name);
+          },
+          () => {
+            inflight.delete(name);
+            if (unknown.size > 10_000) unknown.clear();
+            unknown.set(name, Date.now() + negativeTtl);
+            return undefined;
+          },
+        );
+        inflight.set(name, p);
+      }
+      return p;
+    },
+    all: () => [...byName.values()].flatMap((v) => [...v.values()]),
+    get generation() {
+      return generation;
+    },
+    ready,
+    close() {
+      closed = true;
+      clearInterval(refresh);
+      clearTimeout(retry);
+      stopWatch?.();
+      stopWatch = undefined;
+    },
+  };
+}

@@ -1,0 +1,256 @@
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { createClient } from '../runtime/client/rpc-client.ts';
+import { CodecTable, codecs } from '../runtime/codec/index.ts';
+import { registryFromEnv } from '../runtime/defaults.ts';
+import { MicroError, badRequest, forbidden } from '../runtime/errors.ts';
+import { createSelector } from '../runtime/selector/cache.ts';
+import { formatAddress, parseAddress } from '../runtime/transport/address.ts';
+import { createCatalog } from './catalog.ts';
+import { createPassthroughJsonCodec } from './codec.ts';
+import { createCors } from './cors.ts';
+import { asError, refuseUpgrade, tooManyRequests } from './errors.ts';
+import type { HandlerDeps } from './handlers/deps.ts';
+import { serveEvent } from './handlers/event.ts';
+import { createHttpProxy } from './handlers/http.ts';
+import { serveSse, streamKind } from './handlers/stream.ts';
+import { serveApi, serveRpc } from './handlers/unary.ts';
+import { gatewayRequest, readBody, send, sendError } from './http-io.ts';
+import { createRequestLog } from './log.ts';
+import { createMetrics } from './metrics.ts';
+import { openApiDocument } from './openapi.ts';
+import {
+  GATEWAY_ID,
+  type Gateway,
+  type GatewayContext,
+  type GatewayOptions,
+  type GatewayRequest,
+  type Target,
+} from './proxy.ts';
+import { createRateLimiter } from './rate-limit.ts';
+import { metadataFrom, rpcRequest } from './request.ts';
+import { createTargetResolver } from './target.ts';
+import { createUpgradeHandler } from './upgrade.ts';
+import { withDefaults } from './options.ts';
+import { rpcBody } from './handlers/rpc-body.ts';
+
+/** The label a request log line gives its target. */
+const describe = (t: Target | undefined): string =>
+  !t
+    ? ''
+    : 'endpoint' in t
+      ? `${t.service} ${t.endpoint}`
+      : 'service' in t
+        ? `${t.service} (${t.kind})`
+        : 'topic' in t
+          ? `event ${t.topic}`
+          : '';
+
+/** Starts an API gateway: HTTP in, RPC (or proxied HTTP) out, for every service in the registry. */
+export async function createGateway(options: GatewayOptions = {}): Promise<Gateway> {
+  const o = withDefaults(options);
+  const registry = options.registry ?? registryFromEnv();
+  const selector = createSelector({ registry });
+  const client = createClient({
+    registry,
+    selector,
+    codecs: new CodecTable([createPassthroughJsonCodec(), codecs.msgpack()]),
+  });
+  const catalog = createCatalog({ registry });
+  const where = `${registry.name} at ${registry.address}`;
+  const targets = createTargetResolver({
+    catalog,
+    namespace: o.namespace,
+    handler: o.handler,
+    deny: o.deny,
+    where,
+  });
+  const metrics = createMetrics();
+  const deps: HandlerDeps = { client, selector, metrics, timeout: o.timeout, retries: o.retries };
+  const proxy = createHttpProxy(deps);
+  const cors = createCors(o.cors);
+  const limiter =
+    o.rateLimit > 0 ? createRateLimiter(o.rateLimit, o.rateBurst || undefined) : undefined;
+  const log = o.log === false ? undefined : (o.log ?? createRequestLog());
+  let openapi: { generation: number; text: string } | undefined;
+
+  const record = (
+    req: GatewayRequest,
+    url: string,
+    status: number,
+    t0: number,
+    t: Target | undefined,
+  ): void => {
+    const ms = performance.now() - t0;
+    const service = t && 'service' in t ? t.service : '';
+    const endpoint = t && 'endpoint' in t ? t.endpoint : t && 'topic' in t ? t.topic : '';
+    metrics.observe(t?.kind ?? 'none', service, endpoint, status, ms / 1000);
+    log?.({ ip: req.ip, method: req.method, url, status, ms, target: describe(t) });
+  };
+
+  const dispatch = async (
+    raw: IncomingMessage,
+    res: ServerResponse,
+    req: GatewayRequest,
+    body: Buffer | undefined,
+    ctx: GatewayContext,
+    given: unknown,
+  ): Promise<void> => {
+    const t = ctx.target;
+    switch (t.kind) {
+      case 'root':
+        return send(res, 200, JSON.stringify({ name: 'micro api', version: o.version }));
+      case 'openapi':
+        if (openapi?.generation !== catalog.generation) {
+          const doc = openApiDocument(catalog.all(), {
+            namespace: o.namespace,
+            deny: o.deny,
+            version: o.version,
+          });
+          openapi = { generation: catalog.generation, text: JSON.stringify(doc) };
+        }
+        return send(res, 200, openapi.text);
+      case 'metrics': {
+        const m = await metrics.render();
+        return send(res, 200, m.body, m.contentType);
+      }
+      case 'event':
+        return serveEvent(deps, req, body, t.topic, ctx.metadata, res);
+      case 'http':
+      case 'web':
+        return proxy.forward(req, raw.url ?? req.path, body, t, ctx.metadata, res);
+    }
+    const kind = streamKind(t);
+    if (req.headers.accept?.includes('text/event-stream')) {
+      const value = given ?? rpcRequest(req, body, t.record?.request, t.params);
+      return void (await serveSse(deps, res, t, value, ctx.metadata));
+    }
+    if (kind === 'server')
+      throw new MicroError(
+        GATEWAY_ID,
+        406,
+        `${t.endpoint} is a server stream: ask for text/event-stream (Accept header) or open a WebSocket on this path`,
+      );
+    if (kind !== 'unary')
+      throw badRequest(
+        GATEWAY_ID,
+        `${t.endpoint} is a ${kind} stream: open a WebSocket on this path`,
+      );
+    if (t.kind === 'api') return serveApi(deps, req, body, t, ctx.metadata, res);
+    return serveRpc(deps, req, body, t, ctx.metadata, res, given);
+  };
+
+  /** CORS and preflight; true when the request was answered here. */
+  const corsAnswered = (req: GatewayRequest, res: ServerResponse): boolean => {
+    const origin = req.headers.origin;
+    if (origin !== undefined) {
+      const h = cors.headers(origin);
+      if (h) for (const k in h) res.setHeader(k, h[k] as string);
+    }
+    if (req.method !== 'OPTIONS') return false;
+    const asked = req.headers['access-control-request-method'];
+    if (origin !== undefined && asked !== undefined) {
+      if (!cors.allows(origin))
+        throw forbidden(
+          GATEWAY_ID,
+          `origin ${origin} is not allowed (the gateway's CORS list: --api-cors)`,
+        );
+      const h = cors.preflight(origin, req.headers['access-control-request-headers']);
+      for (const k in h) res.setHeader(k, h[k] as string);
+    }
+    res.writeHead(204, { allow: 'GET, POST, PUT, PATCH, DELETE, OPTIONS' });
+    res.end();
+    return true;
+  };
+
+  const handle = async (raw: IncomingMessage, res: ServerResponse): Promise<void> => {
+    const t0 = performance.now();
+    const req = gatewayRequest(raw);
+    let target: Target | undefined;
+    metrics.inflight(1);
+    try {
+      if (corsAnswered(req, res)) return;
+      if (limiter) {
+        const wait = limiter.take(req.ip);
+        if (wait > 0) {
+          res.setHeader('retry-after', String(Math.ceil(wait)));
+          throw tooManyRequests(
+            `${req.ip} sent more than ${o.rateLimit} requests a second; retry after ${wait.toFixed(2)} s`,
+          );
+        }
+      }
+      const body = await readBody(raw, res, o.bodyLimit);
+      let given: unknown;
+      if (req.path === '/rpc') ({ target, request: given } = await rpcBody(targets, req, body));
+      else {
+        const resolved = targets.resolve(req);
+        target = resolved instanceof Promise ? await resolved : resolved;
+      }
+      const ctx: GatewayContext = { target, metadata: metadataFrom(req, o.headers) };
+      for (const m of o.middleware) await m(req, ctx);
+      await dispatch(raw, res, req, body, ctx, given);
+    } catch (err) {
+      sendError(res, asError(err));
+    } finally {
+      metrics.inflight(-1);
+      record(req, raw.url ?? '/', res.statusCode, t0, target);
+    }
+  };
+
+  const server = createServer({ keepAliveTimeout: 65_000 }, (raw, res) => void handle(raw, res));
+  server.on('clientError', (_err, socket) => {
+    if (socket.writable) refuseUpgrade(socket, badRequest(GATEWAY_ID, 'malformed HTTP request'));
+    else socket.destroy();
+  });
+  const upgrade = createUpgradeHandler({
+    deps,
+    targets,
+    cors,
+    limiter,
+    proxy,
+    headers: o.headers,
+    middleware: o.middleware,
+    bodyLimit: o.bodyLimit,
+    record,
+  });
+  server.on('upgrade', (raw: IncomingMessage, socket: Duplex, head: Buffer) =>
+    upgrade.handle(raw, socket, head),
+  );
+
+  const { host, port } = parseAddress(o.address);
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(port, host, () => {
+        server.off('error', reject);
+        resolve();
+      });
+    });
+  } catch (err) {
+    catalog.close();
+    limiter?.close();
+    await client.close();
+    if (!options.registry) await registry.close();
+    throw err;
+  }
+  const bound = server.address();
+  const address = typeof bound === 'object' && bound ? formatAddress(host, bound.port) : o.address;
+  let closing: Promise<void> | undefined;
+  return {
+    address,
+    close() {
+      closing ??= (async () => {
+        catalog.close();
+        limiter?.close();
+        upgrade.close();
+        const closed = new Promise<void>((r) => server.close(() => r()));
+        server.closeAllConnections();
+        await proxy.close();
+        await closed;
+        await client.close();
+        if (!options.registry) await registry.close();
+      })();
+      return closing;
+    },
+  };
+}

@@ -1,0 +1,31 @@
+import { MicroError, badRequest } from '../../runtime/errors.ts';
+import { GATEWAY_ID, type GatewayRequest, type Target } from '../proxy.ts';
+import { decodeBody, parseJson } from '../request.ts';
+import type { TargetResolver } from '../target.ts';
+
+/** `POST /rpc`: the service, endpoint and request named in a JSON or form body; the request as given. */
+export async function rpcBody(
+  targets: TargetResolver,
+  req: GatewayRequest,
+  body: Buffer | undefined,
+): Promise<{ target: Target; request: unknown }> {
+  if (req.method !== 'POST')
+    throw new MicroError(GATEWAY_ID, 405, 'POST {service, endpoint, request} to /rpc');
+  const value = (
+    body && body.length > 0 ? decodeBody(body, req.headers['content-type']) : {}
+  ) as Record<string, unknown>;
+  const service = value.service;
+  const endpoint = value.endpoint ?? value.method;
+  if (typeof service !== 'string' || typeof endpoint !== 'string' || !service || !endpoint)
+    throw badRequest(
+      GATEWAY_ID,
+      '/rpc needs "service" and "endpoint" (strings) and an optional "request"',
+    );
+  const version = typeof value.version === 'string' ? value.version : undefined;
+  const target = await targets.endpoint(service, endpoint, version);
+  if (target.kind !== 'rpc' && target.kind !== 'api')
+    throw badRequest(GATEWAY_ID, `${service} is not an RPC service`);
+  const raw = value.request;
+  const request = typeof raw === 'string' ? parseJson(raw) : (raw ?? {});
+  return { target: { ...target, kind: 'rpc' }, request };
+}

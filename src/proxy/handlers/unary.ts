@@ -1,0 +1,138 @@
+import type { ServerResponse } from 'node:http';
+import { badGateway } from '../../runtime/errors.ts';
+import type { Metadata } from '../../runtime/metadata.ts';
+import { callTimeout, callWithRetries } from '../call.ts';
+import { send } from '../http-io.ts';
+import type { GatewayRequest, Target } from '../proxy.ts';
+import { GATEWAY_ID } from '../proxy.ts';
+import { rpcRequest } from '../request.ts';
+import { jsonBytes, type HandlerDeps } from './deps.ts';
+
+type EndpointTarget = Extract<Target, { kind: 'rpc' | 'api' }>;
+
+/** Headers HTTP owns; they are never copied from a service's answer. */
+const HOP = new Set([
+  'connection',
+  'keep-alive',
+  'transfer-encoding',
+  'content-length',
+  'upgrade',
+  'te',
+  'trailer',
+  'proxy-authenticate',
+  'proxy-authorization',
+]);
+
+/** Sets the headers a service sent back, dropping those HTTP cannot carry. */
+function setHeaders(res: ServerResponse, header: Record<string, unknown>): void {
+  for (const k in header) {
+    const v = header[k];
+    if (typeof v !== 'string' || HOP.has(k.toLowerCase())) continue;
+    try {
+      res.setHeader(k, v);
+    } catch {
+      // not a valid header value: dropped rather than failing the request
+    }
+  }
+}
+
+/** `rpc`: the request body (or query) and path parameters go to the endpoint; its JSON comes back. */
+export async function serveRpc(
+  deps: HandlerDeps,
+  req: GatewayRequest,
+  body: Buffer | undefined,
+  target: EndpointTarget,
+  metadata: Metadata,
+  res: ServerResponse,
+  request?: unknown,
+): Promise<void> {
+  const rsp = await callWithRetries(
+    deps.client,
+    {
+      service: target.service,
+      endpoint: target.endpoint,
+      request: request ?? rpcRequest(req, body, target.record?.request, target.params),
+      metadata,
+      timeout: callTimeout(req, target.record, deps.timeout),
+      version: target.version,
+    },
+    deps.retries,
+  );
+  setHeaders(res, rsp.metadata);
+  send(res, 200, jsonBytes(rsp.body));
+}
+
+/** What an `api` endpoint answers. */
+interface ApiResponse {
+  statusCode?: number;
+  header?: Record<string, string>;
+  body?: unknown;
+}
+
+/** `api`: the whole HTTP request goes to the endpoint, which answers status, headers and body. */
+export async function serveApi(
+  deps: HandlerDeps,
+  req: GatewayRequest,
+  body: Buffer | undefined,
+  target: EndpointTarget,
+  metadata: Metadata,
+  res: ServerResponse,
+): Promise<void> {
+  const header: Record<string, string> = {};
+  for (const [k, v] of Object.entries(req.headers))
+    if (v !== undefined) header[k] = Array.isArray(v) ? v.join(', ') : v;
+  const rsp = await callWithRetries(
+    deps.client,
+    {
+      service: target.service,
+      endpoint: target.endpoint,
+      request: {
+        method: req.method,
+        path: req.path,
+        header,
+        query: req.query,
+        params: target.params ?? {},
+        body: body ? body.toString('utf8') : '',
+      },
+      metadata,
+      timeout: callTimeout(req, target.record, deps.timeout),
+      version: target.version,
+    },
+    deps.retries,
+  );
+  let out: ApiResponse;
+  try {
+    const raw = rsp.body as unknown;
+    out = (Buffer.isBuffer(raw) ? JSON.parse(raw.toString('utf8')) : raw) as ApiResponse;
+  } catch {
+    throw badGateway(
+      GATEWAY_ID,
+      `${target.service} ${target.endpoint} answered an api request with something that is not JSON`,
+    );
+  }
+  const status = out?.statusCode ?? 200;
+  if (!Number.isInteger(status) || status < 200 || status > 599)
+    throw badGateway(
+      GATEWAY_ID,
+      `${target.service} ${target.endpoint} answered statusCode ${String(status)}`,
+    );
+  if (out.header && typeof out.header === 'object') setHeaders(res, out.header);
+  const text =
+    typeof out.body === 'string'
+      ? out.body
+      : out.body === undefined
+        ? ''
+        : JSON.stringify(out.body);
+  const type = res.getHeader('content-type');
+  res.removeHeader('content-type');
+  send(
+    res,
+    status,
+    text,
+    typeof type === 'string'
+      ? type
+      : typeof out.body === 'string'
+        ? 'text/plain; charset=utf-8'
+        : 'application/json',
+  );
+}

@@ -1,0 +1,18 @@
+// HTTP to RPC translation: the API gateway now; the sidecar and web proxy build on the same parts.
+export { createGateway } from './gateway.ts';
+export { DEFAULTS as gatewayDefaults } from './options.ts';
+export type {
+  Gateway,
+  GatewayOptions,
+  GatewayRequest,
+  GatewayContext,
+  Middleware,
+  HandlerName,
+  Target,
+  RequestLogEntry,
+} from './proxy.ts';
+export { GATEWAY_ID, VERSION_HEADER } from './proxy.ts';
+export { resolvePath, endpointPath, toCamel, toKebab } from './resolver.ts';
+export { matchVersion, versionFilter } from './version.ts';
+export { openApiDocument } from './openapi.ts';
+export { createCatalog, type Catalog } from './catalog.ts';

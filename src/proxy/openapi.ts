@@ -1,0 +1,134 @@
+import type { Endpoint, Schema, Service } from '../registry/registry.ts';
+import { endpointPath } from './resolver.ts';
+import { compilePattern } from './routes.ts';
+import { proxyHandler } from './target.ts';
+
+/** Options of the OpenAPI document. */
+export interface OpenApiOptions {
+  namespace: string;
+  deny: string[];
+  /** The gateway's version, as the document's info.version. */
+  version: string;
+}
+
+type Operation = Record<string, unknown>;
+
+const ERROR_REF = { $ref: '#/components/responses/Error' };
+const BODYLESS = new Set(['get', 'head', 'delete']);
+
+/** The properties of an object schema, for parameters. */
+const properties = (schema: Schema | undefined): Record<string, Schema> =>
+  (schema?.properties ?? {}) as Record<string, Schema>;
+
+function operation(
+  service: string,
+  e: Endpoint,
+  versions: string[],
+  method: string,
+  params: string[],
+): Operation {
+  const stream = e.metadata.stream;
+  const props = properties(e.request);
+  const parameters = params.map((name) => ({
+    name,
+    in: 'path',
+    required: true,
+    schema: props[name] ?? { type: 'string' },
+  }));
+  const op: Operation = {
+    operationId: `${service}.${e.name}${method === 'post' && params.length === 0 ? '' : `.${method}`}`,
+    tags: [service],
+    summary: `${service} ${e.name}`,
+    ...(e.metadata.description ? { description: e.metadata.description } : {}),
+    'x-micro-service': service,
+    'x-micro-endpoint': e.name,
+    'x-micro-versions': versions,
+  };
+  if (stream) {
+    op['x-micro-stream'] = stream;
+    op.description =
+      stream === 'server'
+        ? 'A server stream: open a WebSocket on this path, or ask for text/event-stream.'
+        : `A ${stream} stream: open a WebSocket on this path and send one JSON text message per request; an empty message ends them.`;
+  }
+  if (BODYLESS.has(method)) {
+    for (const [name, schema] of Object.entries(props))
+      if (!params.includes(name)) parameters.push({ name, in: 'query', required: false, schema });
+  } else {
+    op.requestBody = {
+      required: false,
+      content: { 'application/json': { schema: e.request ?? { type: 'object' } } },
+    };
+  }
+  if (parameters.length > 0) op.parameters = parameters;
+  const ok: Record<string, unknown> = { 'application/json': { schema: e.response ?? {} } };
+  if (stream === 'server') ok['text/event-stream'] = { schema: { type: 'string' } };
+  op.responses = { '200': { description: 'The response', content: ok }, default: ERROR_REF };
+  return op;
+}
+
+/** An OpenAPI 3.1 document of every endpoint the gateway can reach, from the registry's schemas. */
+export function openApiDocument(services: Service[], o: OpenApiOptions): Record<string, unknown> {
+  const deny = new Set(o.deny);
+  const byName = new Map<string, Service[]>();
+  for (const s of services) {
+    if (deny.has(s.name) || s.name.includes(':') || proxyHandler([s])) continue;
+    byName.set(s.name, [...(byName.get(s.name) ?? []), s]);
+  }
+  const paths: Record<string, Record<string, Operation>> = {};
+  const add = (path: string, method: string, op: Operation): void => {
+    (paths[path] ??= {})[method] = op;
+  };
+  for (const [name, versions] of [...byName].sort(([a], [b]) => a.localeCompare(b))) {
+    const endpoints = new Map<string, { e: Endpoint; versions: string[] }>();
+    for (const s of versions) {
+      for (const e of s.endpoints) {
+        if (e.metadata.subscriber === 'true') continue;
+        const seen = endpoints.get(e.name);
+        if (seen) seen.versions.push(s.version);
+        else endpoints.set(e.name, { e, versions: [s.version] });
+      }
+    }
+    for (const { e, versions: vs } of endpoints.values()) {
+      const path = endpointPath(name, e.name, o.namespace);
+      if (path) add(path, 'post', operation(name, e, vs, 'post', []));
+      const declared = e.metadata.path;
+      const compiled = declared ? compilePattern(declared) : undefined;
+      if (!declared || !compiled) continue;
+      const openPath = declared.replace(/\{(\w+)\.\.\.\}/g, '{$1}');
+      const methods = (e.metadata.method ?? 'POST').split(',').map((m) => m.trim().toLowerCase());
+      for (const m of methods.filter(Boolean))
+        add(openPath, m, operation(name, e, vs, m, compiled.params));
+    }
+  }
+  return {
+    openapi: '3.1.0',
+    info: {
+      title: 'micro API gateway',
+      version: o.version,
+      description:
+        'Generated from the registry: every service endpoint reachable through this gateway.',
+    },
+    paths,
+    components: {
+      schemas: {
+        Error: {
+          type: 'object',
+          properties: {
+            id: { type: 'string' },
+            code: { type: 'integer' },
+            detail: { type: 'string' },
+            status: { type: 'string' },
+          },
+          required: ['id', 'code', 'detail', 'status'],
+        },
+      },
+      responses: {
+        Error: {
+          description: 'An error: the HTTP status is its code',
+          content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } },
+        },
+      },
+    },
+  };
+}

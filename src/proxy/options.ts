@@ -1,0 +1,29 @@
+import type { GatewayOptions } from './proxy.ts';
+
+/** Gateway settings with every default filled in. */
+export type Settings = Required<Omit<GatewayOptions, 'registry' | 'log'>> &
+  Pick<GatewayOptions, 'log'>;
+
+/** The defaults of every gateway option. */
+export const DEFAULTS: Settings = {
+  address: '127.0.0.1:8080',
+  namespace: '',
+  handler: 'rpc',
+  cors: [],
+  bodyLimit: 1024 * 1024,
+  timeout: 10_000,
+  retries: 2,
+  headers: ['authorization', 'accept-language', 'x-request-id', 'traceparent', 'tracestate'],
+  rateLimit: 0,
+  rateBurst: 0,
+  deny: ['registry', 'runtime'],
+  middleware: [],
+  log: undefined,
+  version: '',
+};
+
+/** The options given over the defaults; keys set to undefined keep their default. */
+export function withDefaults(options: GatewayOptions): Settings {
+  const given = Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined));
+  return { ...DEFAULTS, ...given };
+}

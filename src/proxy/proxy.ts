@@ -1,0 +1,108 @@
+import type { IncomingHttpHeaders } from 'node:http';
+import type { Endpoint, Registry } from '../registry/registry.ts';
+import type { Metadata } from '../runtime/metadata.ts';
+
+/** How a route reaches its service: an RPC call, the whole HTTP request, or a reverse proxy. */
+export type HandlerName = 'rpc' | 'api' | 'http' | 'web';
+
+/** What a request was resolved to. */
+export type Target =
+  | {
+      kind: 'rpc' | 'api';
+      service: string;
+      endpoint: string;
+      /** The endpoint's registry record, when the registry lists it. */
+      record?: Endpoint;
+      /** A version spec (`v1`, `1.2`, `1.2.3`) the chosen node's version must match. */
+      version?: string;
+      /** Path parameters of an endpoint-declared route. */
+      params?: Record<string, string>;
+    }
+  | {
+      kind: 'http' | 'web';
+      service: string;
+      version?: string;
+      /** The path that named the service (`/app`, `/v1/app`): `web` strips it before forwarding. */
+      prefix: string;
+    }
+  | { kind: 'event'; topic: string }
+  | { kind: 'openapi' | 'metrics' | 'root' };
+
+/** The parts of an HTTP request that middleware and handlers read. */
+export interface GatewayRequest {
+  method: string;
+  /** The path without the query string, percent-decoding not applied. */
+  path: string;
+  query: Record<string, string | string[]>;
+  headers: IncomingHttpHeaders;
+  /** The client's IP address, as the socket sees it. */
+  ip: string;
+}
+
+/** What middleware sees and may change for one request. */
+export interface GatewayContext {
+  readonly target: Target;
+  /** Metadata sent with the call; middleware may add to it (e.g. the authenticated user). */
+  metadata: Metadata;
+}
+
+/** Runs before each request is passed on; throw a MicroError (e.g. unauthorized) to refuse it. */
+export type Middleware = (req: GatewayRequest, ctx: GatewayContext) => Promise<void> | void;
+
+/** One request log line's fields. */
+export interface RequestLogEntry {
+  ip: string;
+  method: string;
+  url: string;
+  status: number;
+  ms: number;
+  target: string;
+}
+
+/** Options of the API gateway; everything has a default. */
+export interface GatewayOptions {
+  /** `host:port` to listen on (default 127.0.0.1:8080). */
+  address?: string;
+  /** Where services are found (default: MICRO_REGISTRY). */
+  registry?: Registry;
+  /** Prefix of service names: `/greeter/...` reaches `<namespace>.greeter` (default none). */
+  namespace?: string;
+  /** Handler of routes whose endpoint or service names none (default rpc). */
+  handler?: HandlerName;
+  /** Origins allowed by CORS; `*` allows any (default none). */
+  cors?: string[];
+  /** Largest request body in bytes (default 1 MiB). */
+  bodyLimit?: number;
+  /** Default deadline of a call in ms (default 10 s); endpoint metadata `timeout` overrides it. */
+  timeout?: number;
+  /** Further attempts, each on another node, when a node cannot be reached (default 2). */
+  retries?: number;
+  /** Request headers copied into call metadata, besides X-Forwarded-* (lower case). */
+  headers?: string[];
+  /** Requests per second allowed per client IP; 0 turns rate limiting off (default 0). */
+  rateLimit?: number;
+  /** Requests a client may burst above the rate (default: the rate, at least 1). */
+  rateBurst?: number;
+  /** Services the gateway never exposes (default: the control plane's registry and runtime). */
+  deny?: string[];
+  /** Run on every request before it is passed on; the first to throw refuses it. */
+  middleware?: Middleware[];
+  /** Request log sink; false turns logs off (default: a line per request on stderr). */
+  log?: false | ((entry: RequestLogEntry) => void);
+  /** Reported at `GET /`. */
+  version?: string;
+}
+
+/** A running API gateway. */
+export interface Gateway {
+  /** The `host:port` bound. */
+  readonly address: string;
+  /** Stops listening, ends open streams and proxied sockets, and releases the registry watch. */
+  close(): Promise<void>;
+}
+
+/** Header a caller sets to pick the service version: `v1`, `1.2` or an exact version. */
+export const VERSION_HEADER = 'micro-version';
+
+/** The error id of failures raised by the gateway itself. */
+export const GATEWAY_ID = 'micro.api';

@@ -1,0 +1,112 @@
+// The terminal explorer: services list -> service view -> call view, a header and a key footer.
+import { Box, Text, useApp, useWindowSize } from 'ink';
+import { createElement as h, useState, type ReactElement } from 'react';
+import type { Client, Endpoint, Registry, RegistryService } from '../../runtime/index.ts';
+import { CallView, callViewKeys } from './CallView.ts';
+import { Footer, type KeyHint } from './Footer.ts';
+import { ServiceList, serviceListKeys, type ListPosition } from './ServiceList.ts';
+import { ServiceView, serviceViewKeys } from './ServiceView.ts';
+import { callKind } from './use-call.ts';
+import { useServices } from './use-registry.ts';
+
+/** What the explorer talks through, and where it starts. */
+export interface AppProps {
+  registry: Registry;
+  client: Client;
+  /** Open this service's view first. */
+  service?: string;
+  /** A listing of the services asked for before the App was drawn, to show until its own read. */
+  listing?: Promise<RegistryService[]>;
+}
+
+/** Which screen is up. */
+type Screen =
+  | { name: 'services' }
+  | { name: 'service'; service: string }
+  | { name: 'call'; service: string; endpoint: Endpoint };
+
+/** The explorer; `q` (or Ctrl-C) ends it. */
+export function App({ registry, client, service, listing }: AppProps): ReactElement {
+  const { exit } = useApp();
+  const { columns, rows } = useWindowSize();
+  const services = useServices(registry, listing);
+  const [screen, setScreen] = useState<Screen>(
+    service ? { name: 'service', service } : { name: 'services' },
+  );
+  const [list, setList] = useState<ListPosition>({ cursor: 0, filter: '', filtering: false });
+  const [endpointCursor, setEndpointCursor] = useState(0);
+  const quit = (): void => exit();
+  // The header and the footer take a row each.
+  const height = Math.max(4, rows - 2);
+
+  let body: ReactElement;
+  let keys: KeyHint[];
+  if (screen.name === 'services') {
+    keys = serviceListKeys(list);
+    body = h(ServiceList, {
+      services,
+      position: list,
+      onPosition: setList,
+      onOpen: (name: string) => {
+        setEndpointCursor(0);
+        setScreen({ name: 'service', service: name });
+      },
+      onQuit: quit,
+      height,
+    });
+  } else if (screen.name === 'service') {
+    keys = serviceViewKeys;
+    body = h(ServiceView, {
+      key: screen.service,
+      registry,
+      client,
+      name: screen.service,
+      cursor: endpointCursor,
+      onCursor: setEndpointCursor,
+      onCall: (endpoint: Endpoint) =>
+        setScreen({ name: 'call', service: screen.service, endpoint }),
+      onBack: () => setScreen({ name: 'services' }),
+      onQuit: quit,
+      height,
+      width: columns,
+    });
+  } else {
+    keys = callViewKeys(callKind(screen.endpoint.metadata));
+    body = h(CallView, {
+      key: `${screen.service} ${screen.endpoint.name}`,
+      client,
+      service: screen.service,
+      endpoint: screen.endpoint,
+      onBack: () => setScreen({ name: 'service', service: screen.service }),
+      height,
+    });
+  }
+
+  const where =
+    screen.name === 'services'
+      ? 'services'
+      : screen.name === 'service'
+        ? `services › ${screen.service}`
+        : `services › ${screen.service} › ${screen.endpoint.name}`;
+  return h(
+    Box,
+    { flexDirection: 'column', width: columns, height: rows },
+    h(
+      Box,
+      { flexShrink: 0, justifyContent: 'space-between' },
+      h(
+        Text,
+        { wrap: 'truncate-end' },
+        h(Text, { bold: true, color: 'cyan' }, 'micro explore'),
+        `  ${where}`,
+      ),
+      h(
+        Text,
+        { dimColor: true, wrap: 'truncate-start' },
+        `registry ${registry.name} at ${registry.address}`,
+      ),
+    ),
+    h(Box, { flexGrow: 1, flexDirection: 'column', overflow: 'hidden' }, body),
+    h(Footer, { keys }),
+  );
+}

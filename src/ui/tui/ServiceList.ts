@@ -1,0 +1,159 @@
+// The first screen: every service in the registry, updated live, filtered as you type after `/`.
+import { Box, Text } from 'ink';
+import { createElement as h, useRef, type ReactElement } from 'react';
+import type { KeyHint } from './Footer.ts';
+import { steps, visibleRange } from './layout.ts';
+import { useKeys } from './use-keys.ts';
+import type { ServiceSummary, Watched } from './use-registry.ts';
+
+/** Where the list is: the highlighted row and the filter, kept by the App across screens. */
+export interface ListPosition {
+  cursor: number;
+  filter: string;
+  /** Keys go to the filter (after `/`) rather than to navigation. */
+  filtering: boolean;
+}
+
+/** Keys of the services list, for the footer. */
+export function serviceListKeys(position: ListPosition): KeyHint[] {
+  if (position.filtering)
+    return [
+      ['type', 'filter'],
+      ['↑↓', 'move'],
+      ['enter', 'open'],
+      ['esc', 'clear filter'],
+      ['ctrl-c', 'quit'],
+    ];
+  return [
+    ['↑↓/jk', 'move'],
+    ['enter', 'open'],
+    ['/', 'filter'],
+    ...(position.filter ? ([['esc', 'clear filter']] as KeyHint[]) : []),
+    ['q', 'quit'],
+  ];
+}
+
+/** The services whose name contains the filter, ignoring case. */
+export function filterServices(services: ServiceSummary[], filter: string): ServiceSummary[] {
+  const f = filter.toLowerCase();
+  return f ? services.filter((s) => s.name.toLowerCase().includes(f)) : services;
+}
+
+interface Props {
+  services: Watched<ServiceSummary[]>;
+  position: ListPosition;
+  onPosition: (p: ListPosition) => void;
+  onOpen: (service: string) => void;
+  onQuit: () => void;
+  /** Rows this screen may use. */
+  height: number;
+}
+
+/** The services list: NAME, VERSIONS, NODES, ENDPOINTS; Enter opens the highlighted one. */
+export function ServiceList({
+  services,
+  position,
+  onPosition,
+  onOpen,
+  onQuit,
+  height,
+}: Props): ReactElement {
+  const all = services.value ?? [];
+  const shown = filterServices(all, position.filter);
+  const cursor = Math.min(position.cursor, Math.max(0, shown.length - 1));
+
+  // The position as of the last key, which may be newer than this render's.
+  const latest = useRef(position);
+  latest.current = position;
+  useKeys((input, key) => {
+    const p = latest.current;
+    const list = filterServices(all, p.filter);
+    const at = Math.min(p.cursor, Math.max(0, list.length - 1));
+    const set = (next: ListPosition): void => {
+      latest.current = next;
+      onPosition(next);
+    };
+    const step = steps(p.filtering ? '' : input, key);
+    if (step !== 0 || key.pageUp || key.pageDown) {
+      const by = key.pageUp ? -height : key.pageDown ? height : step;
+      return set({ ...p, cursor: Math.max(0, Math.min(list.length - 1, at + by)) });
+    }
+    if (key.return) {
+      const s = list[at];
+      if (s) onOpen(s.name);
+      return;
+    }
+    if (key.escape) return set({ cursor: 0, filter: '', filtering: false });
+    if (p.filtering) {
+      if (key.backspace || key.delete)
+        return set({ ...p, cursor: 0, filter: p.filter.slice(0, -1) });
+      if (key.ctrl || key.meta || key.tab) return;
+      // eslint-disable-next-line no-control-regex
+      const text = input.replace(/[\x00-\x1f\x7f]/g, '');
+      if (text) set({ ...p, cursor: 0, filter: p.filter + text });
+      return;
+    }
+    if (input === '/') return set({ ...p, filtering: true });
+    if (input === 'q') return onQuit();
+  });
+
+  const nameWidth = Math.max(4, ...shown.map((s) => s.name.length)) + 2;
+  const versionWidth = Math.max(8, ...shown.map((s) => s.versions.join(', ').length)) + 2;
+  const row = (cells: [string, string, string, string]): string =>
+    `${cells[0].padEnd(nameWidth)}${cells[1].padEnd(versionWidth)}${cells[2].padEnd(7)}${cells[3]}`;
+  // Rows for the list itself: minus the title, the header and a status line.
+  const { start, end } = visibleRange(shown.length, cursor, height - 3);
+
+  const title = h(
+    Box,
+    { gap: 2 },
+    h(
+      Box,
+      { flexShrink: 0 },
+      h(
+        Text,
+        { bold: true },
+        `SERVICES (${shown.length}${position.filter ? ` of ${all.length}` : ''})`,
+      ),
+    ),
+    position.filtering || position.filter
+      ? h(
+          Box,
+          { flexShrink: 0 },
+          h(
+            Text,
+            null,
+            h(Text, { dimColor: true }, 'filter /'),
+            h(Text, { color: 'yellow' }, position.filter),
+            position.filtering ? h(Text, { inverse: true }, ' ') : null,
+          ),
+        )
+      : null,
+    services.error ? h(Text, { color: 'red', wrap: 'truncate-end' }, services.error) : null,
+  );
+  const status = services.loading
+    ? 'loading…'
+    : all.length === 0
+      ? services.error
+        ? 'the registry cannot be reached; retrying'
+        : 'no services registered yet: start one with "micro run ./greeter"'
+      : shown.length === 0
+        ? `no service matches "${position.filter}"`
+        : undefined;
+
+  return h(
+    Box,
+    { flexDirection: 'column', height, overflow: 'hidden' },
+    title,
+    h(Text, { dimColor: true }, `  ${row(['NAME', 'VERSIONS', 'NODES', 'ENDPOINTS'])}`),
+    ...shown.slice(start, end).map((s, i) => {
+      const selected = start + i === cursor;
+      return h(
+        Text,
+        { key: s.name, color: selected ? 'cyan' : undefined, bold: selected, wrap: 'truncate-end' },
+        `${selected ? '› ' : '  '}${row([s.name, s.versions.join(', '), String(s.nodes), String(s.endpoints)])}`,
+      );
+    }),
+    status ? h(Text, { dimColor: true }, status) : null,
+  );
+}

@@ -1,0 +1,135 @@
+import type { FastifyInstance, FastifyReply } from 'fastify';
+import {
+  MicroError,
+  RegistryError,
+  RegistryErrors,
+  badRequest,
+  forbidden,
+  notFound,
+  toMicroError,
+  type Client,
+  type Registry,
+} from '../../runtime/index.ts';
+import type { Feed } from './feed.ts';
+import { sameOriginJson } from './guard.ts';
+import { checkHealth } from './health.ts';
+import { WEB_ID, type Terminal } from './web.ts';
+
+/** What the dashboard's JSON routes need. */
+export interface ApiOptions {
+  feed: Feed;
+  registry: Registry;
+  client: Client;
+  terminal?: Terminal;
+  callTimeout: number;
+  healthTimeout: number;
+}
+
+/** The body of POST /_/api/call. */
+interface CallBody {
+  service?: unknown;
+  endpoint?: unknown;
+  request?: unknown;
+  version?: unknown;
+}
+
+/** Registry failures with their wire codes: not found 404, invalid 400, unreachable 503. */
+function asMicroError(err: unknown): MicroError {
+  if (err instanceof RegistryError) {
+    const code =
+      err.code === RegistryErrors.notFound ? 404 : err.code === RegistryErrors.invalid ? 400 : 503;
+    return new MicroError(WEB_ID, code, err.message);
+  }
+  return toMicroError(err, WEB_ID);
+}
+
+/** Sends an error as its JSON shape with its code as the HTTP status. */
+function fail(
+  reply: FastifyReply,
+  err: unknown,
+  extra: Record<string, unknown> = {},
+): FastifyReply {
+  const e = asMicroError(err);
+  const status = e.code >= 400 && e.code <= 599 ? e.code : 500;
+  return reply.code(status).send({ error: e.toJSON(), ...extra });
+}
+
+const text = (v: unknown, what: string): string => {
+  if (typeof v !== 'string' || v === '') throw badRequest(WEB_ID, `${what} is required`);
+  return v;
+};
+
+/** Adds the JSON routes under /_/api: services, one service, call, health and terminal. */
+export function registerApi(app: FastifyInstance, o: ApiOptions): void {
+  // Calls and terminal commands act on services: only the dashboard's own pages may send them.
+  app.addHook('preHandler', async (req, reply) => {
+    if (req.method === 'POST' && !sameOriginJson(req.raw))
+      return fail(
+        reply,
+        forbidden(WEB_ID, 'send JSON (content-type: application/json) from the dashboard itself'),
+      );
+  });
+
+  app.get('/_/api/services', async () => {
+    await o.feed.ready;
+    return { services: o.feed.services() };
+  });
+
+  app.get<{ Querystring: { name?: string } }>('/_/api/service', async (req, reply) => {
+    try {
+      const name = text(req.query.name, 'the service name (?name=)');
+      const versions = await o.registry.getService(name);
+      versions.sort((a, b) => a.version.localeCompare(b.version));
+      return { name, versions };
+    } catch (err) {
+      return fail(reply, err);
+    }
+  });
+
+  app.post<{ Body: CallBody }>('/_/api/call', async (req, reply) => {
+    const t0 = performance.now();
+    const ms = (): number => Math.round((performance.now() - t0) * 10) / 10;
+    try {
+      const body = req.body ?? {};
+      const service = text(body.service, 'service');
+      const endpoint = text(body.endpoint, 'endpoint');
+      const version = typeof body.version === 'string' && body.version ? body.version : undefined;
+      const rsp = await o.client.request(service, endpoint, body.request ?? {}, {
+        timeout: o.callTimeout,
+        ...(version ? { version } : {}),
+      });
+      return {
+        response: rsp.body,
+        metadata: rsp.metadata,
+        node: { id: rsp.node.id, address: rsp.node.address },
+        ms: ms(),
+      };
+    } catch (err) {
+      return fail(reply, err, { ms: ms() });
+    }
+  });
+
+  app.get<{ Querystring: { service?: string } }>('/_/api/health', async (req, reply) => {
+    try {
+      const name = req.query.service;
+      const versions = name
+        ? await o.registry.getService(name)
+        : (await o.feed.ready, o.feed.services());
+      return { nodes: await checkHealth(o.client, versions, o.healthTimeout) };
+    } catch (err) {
+      return fail(reply, err);
+    }
+  });
+
+  app.post<{ Body: { line?: unknown } }>('/_/api/terminal', async (req, reply) => {
+    if (!o.terminal)
+      return fail(reply, new MicroError(WEB_ID, 501, 'this dashboard has no terminal'));
+    const line = req.body?.line;
+    if (typeof line !== 'string') return fail(reply, badRequest(WEB_ID, 'line is required'));
+    return o.terminal(line);
+  });
+
+  app.all('/_/api/*', async (req, reply) =>
+    fail(reply, notFound(WEB_ID, `no dashboard API at ${req.method} ${req.url}`)),
+  );
+}

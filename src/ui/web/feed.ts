@@ -1,0 +1,165 @@
+import type { Registry, RegistryService, Watcher } from '../../runtime/index.ts';
+
+/** One change to the registry as the dashboard shows it. */
+export interface FeedEvent {
+  /** Increases by one per event. */
+  id: number;
+  /** Milliseconds since the epoch. */
+  at: number;
+  action: 'create' | 'update' | 'delete';
+  /** The service version as it now is (for delete, as it was). */
+  service: RegistryService;
+}
+
+/** Options of the feed. */
+export interface FeedOptions {
+  registry: Registry;
+  /** How many recent events to keep for pages that open later (default 200). */
+  keep?: number;
+  /** Milliseconds between full re-reads, a safety net under the watch (default 30 s). */
+  refresh?: number;
+}
+
+/** The registry as the dashboard sees it: every service version, kept current by a watch. */
+export interface Feed {
+  /** Every service version, sorted by name and version. */
+  services(): RegistryService[];
+  /** The versions of one service; undefined when none is known. */
+  get(name: string): RegistryService[] | undefined;
+  /** The latest events, oldest first. */
+  recent(): FeedEvent[];
+  /** Calls fn on every change from now on; returns the function that stops it. */
+  subscribe(fn: (event: FeedEvent) => void): () => void;
+  /** Resolves once the first read is done (or failed). */
+  readonly ready: Promise<void>;
+  close(): void;
+}
+
+const keyOf = (s: RegistryService): string => `${s.name}\u0000${s.version}`;
+
+/**
+ * Creates the feed: it watches, then reads the whole registry, and reads it again whenever the
+ * watch breaks (a control plane restart) or the refresh interval passes. Changes are reported as
+ * the difference from what it held, so a re-read or a lease renewal that changed nothing is silent.
+ */
+export function createFeed(options: FeedOptions): Feed {
+  const { registry } = options;
+  const keep = options.keep ?? 200;
+  const state = new Map<string, RegistryService>();
+  const byName = new Map<string, Map<string, RegistryService>>();
+  const signatures = new Map<string, string>();
+  const recent: FeedEvent[] = [];
+  const listeners = new Set<(event: FeedEvent) => void>();
+  let seq = 0;
+  let closed = false;
+  let watcher: Watcher | undefined;
+  let retry: NodeJS.Timeout | undefined;
+  let backoff = 250;
+  let markReady!: () => void;
+  const ready = new Promise<void>((r) => (markReady = r));
+
+  const emit = (action: FeedEvent['action'], service: RegistryService): void => {
+    const event: FeedEvent = { id: ++seq, at: Date.now(), action, service };
+    recent.push(event);
+    if (recent.length > keep) recent.splice(0, recent.length - keep);
+    for (const fn of listeners) fn(event);
+  };
+
+  const apply = (action: FeedEvent['action'], s: RegistryService): void => {
+    const key = keyOf(s);
+    const before = state.get(key);
+    if (action === 'delete' || s.nodes.length === 0) {
+      if (!before) return;
+      state.delete(key);
+      signatures.delete(key);
+      const versions = byName.get(s.name);
+      versions?.delete(s.version);
+      if (versions?.size === 0) byName.delete(s.name);
+      emit('delete', before);
+      return;
+    }
+    const signature = JSON.stringify(s);
+    if (signatures.get(key) === signature) return;
+    state.set(key, s);
+    signatures.set(key, signature);
+    let versions = byName.get(s.name);
+    if (!versions) byName.set(s.name, (versions = new Map<string, RegistryService>()));
+    versions.set(s.version, s);
+    emit(before ? 'update' : 'create', s);
+  };
+
+  const resync = (list: RegistryService[]): void => {
+    const seen = new Set(list.map(keyOf));
+    for (const [key, s] of [...state]) if (!seen.has(key)) apply('delete', s);
+    for (const s of list) apply('update', s);
+  };
+
+  const schedule = (): void => {
+    if (closed || retry) return;
+    retry = setTimeout(() => {
+      retry = undefined;
+      void open();
+    }, backoff);
+    backoff = Math.min(backoff * 2, 5000);
+  };
+
+  const follow = async (w: Watcher): Promise<void> => {
+    try {
+      for await (const e of w) apply(e.action, e.service);
+    } catch {
+      // the watch broke: read everything again below
+    }
+    if (watcher === w) schedule();
+  };
+
+  const open = async (): Promise<void> => {
+    if (closed) return;
+    watcher?.stop();
+    const w = registry.watch();
+    watcher = w;
+    try {
+      resync(await registry.listServices());
+      backoff = 250;
+    } catch {
+      w.stop();
+      markReady();
+      schedule();
+      return;
+    }
+    markReady();
+    void follow(w);
+  };
+
+  const refresh = setInterval(() => {
+    registry.listServices().then(resync, () => undefined);
+  }, options.refresh ?? 30_000);
+  refresh.unref();
+  void open();
+
+  return {
+    services: () =>
+      [...state.values()].sort(
+        (a, b) => a.name.localeCompare(b.name) || a.version.localeCompare(b.version),
+      ),
+    get(name) {
+      const versions = byName.get(name);
+      return versions ? [...versions.values()] : undefined;
+    },
+    recent: () => [...recent],
+    subscribe(fn) {
+      listeners.add(fn);
+      return () => listeners.delete(fn);
+    },
+    ready,
+    close() {
+      closed = true;
+      clearInterval(refresh);
+      clearTimeout(retry);
+      listeners.clear();
+      const w = watcher;
+      watcher = undefined;
+      w?.stop();
+      markReady();
+    },
+  };
+}

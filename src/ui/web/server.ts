@@ -1,0 +1,110 @@
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import fastify, { type FastifyReply, type FastifyRequest } from 'fastify';
+import { MicroError, conflict, createSelector, notFound } from '../../runtime/index.ts';
+import { formatAddress, parseAddress } from '../../runtime/transport/address.ts';
+import { registerApi } from './api.ts';
+import { loadAssets } from './assets.ts';
+import { registerEvents } from './events.ts';
+import { createFeed } from './feed.ts';
+import { PAGE_HEADERS, hostCheck } from './guard.ts';
+import { createWebProxy } from './proxy.ts';
+import { WEB_ID, type Web, type WebOptions } from './web.ts';
+
+/**
+ * Starts the web dashboard and web proxy. `/` is the dashboard, `/_/static/*` its files and
+ * `/_/api/*` its JSON and event-stream routes; every other `/[name]/...` goes to the web app
+ * registered as `name`.
+ */
+export async function startWeb(o: WebOptions): Promise<Web> {
+  const { host, port } = parseAddress(o.address ?? '127.0.0.1:8082');
+  const assets = loadAssets();
+  const feed = createFeed({ registry: o.registry });
+  // A selector made here is closed here; one passed in belongs to the caller.
+  const ownSelector = o.selector === undefined;
+  const selector = o.selector ?? createSelector({ registry: o.registry });
+  const proxy = createWebProxy({ feed, registry: o.registry, selector });
+  const allowed = hostCheck(host);
+  const misdirected = (req: IncomingMessage, res: ServerResponse): void => {
+    const e = new MicroError(
+      WEB_ID,
+      421,
+      `bound to ${host}, the dashboard only answers requests for a loopback host, not ${req.headers.host ?? 'none'}; --web-address 0.0.0.0:${port} serves other names`,
+    );
+    res.writeHead(e.code, { 'content-type': 'application/json' });
+    res.end(JSON.stringify(e));
+  };
+
+  const app = fastify({
+    bodyLimit: 4 * 1024 * 1024,
+    // Event streams and proxied streams never go idle: closing must not wait for them.
+    forceCloseConnections: true,
+    // Web apps' requests bypass fastify, so their bodies stream through unparsed.
+    serverFactory: (handler) =>
+      createServer((req: IncomingMessage, res: ServerResponse) => {
+        if (!allowed(req)) return misdirected(req, res);
+        if (proxy.handles(req.url ?? '/')) return proxy.request(req, res);
+        handler(req, res);
+      }),
+  });
+
+  /** Sends one of the dashboard's files, or 304 when the browser has it already. */
+  const sendFile = (path: string, req: FastifyRequest, reply: FastifyReply): FastifyReply => {
+    const file = assets.get(path);
+    if (!file) return reply.code(404).send(notFound(WEB_ID, `no file ${path}`).toJSON());
+    reply.headers({ ...PAGE_HEADERS, etag: file.etag, 'cache-control': 'no-cache' });
+    if (req.headers['if-none-match'] === file.etag) return reply.code(304).send();
+    return reply.type(file.type).send(file.body);
+  };
+
+  app.get('/', (req, reply) => sendFile('index.html', req, reply));
+  app.get<{ Params: { '*': string } }>('/_/static/*', (req, reply) =>
+    sendFile(req.params['*'], req, reply),
+  );
+  registerApi(app, {
+    feed,
+    registry: o.registry,
+    client: o.client,
+    terminal: o.terminal,
+    callTimeout: o.callTimeout ?? 10_000,
+    healthTimeout: o.healthTimeout ?? 2000,
+  });
+  const streams = registerEvents(app, feed);
+  app.setNotFoundHandler((req, reply) =>
+    reply.code(404).send(notFound(WEB_ID, `nothing at ${req.method} ${req.url}`).toJSON()),
+  );
+
+  app.server.on('upgrade', (req: IncomingMessage, socket, head: Buffer) => {
+    if (allowed(req) && proxy.handles(req.url ?? '/')) return proxy.upgrade(req, socket, head);
+    socket.end('HTTP/1.1 404 Not Found\r\nconnection: close\r\ncontent-length: 0\r\n\r\n');
+  });
+
+  try {
+    await app.listen({ host, port });
+  } catch (err) {
+    feed.close();
+    if (ownSelector) selector.close();
+    const e = err as NodeJS.ErrnoException;
+    if (e.code === 'EADDRINUSE')
+      throw conflict(
+        WEB_ID,
+        `cannot start the web dashboard: ${formatAddress(host, port)} is in use (choose another with --web-address)`,
+      );
+    throw err;
+  }
+  const bound = app.server.address();
+  const address =
+    bound && typeof bound === 'object'
+      ? formatAddress(host, bound.port)
+      : formatAddress(host, port);
+
+  return {
+    address,
+    async close() {
+      streams.close();
+      proxy.close();
+      feed.close();
+      if (ownSelector) selector.close();
+      await app.close();
+    },
+  };
+}

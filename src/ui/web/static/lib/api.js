@@ -1,0 +1,86 @@
+// The dashboard's JSON routes under /_/api, typed.
+
+/** @typedef {{ id?: string, code: number, detail: string, status: string }} ErrorShape */
+
+/**
+ * An answer: the body of a 2xx, or the error of anything else (status 0: no answer at all).
+ * @template T
+ * @typedef {{ ok: boolean, status: number, body?: T, error?: ErrorShape, ms?: number }} Answer
+ */
+
+/** @typedef {{ response: unknown, node: { id: string, address: string }, ms: number }} CallResult */
+/** @typedef {{ service: string, version: string, node: string, address: string, status: string, ms: number, error?: ErrorShape }} NodeHealth */
+/** @typedef {{ output: string, code: number }} TerminalResult */
+
+/**
+ * Calls an endpoint through the dashboard.
+ * @param {{ service: string, endpoint: string, version?: string, request: unknown }} call
+ * @returns {Promise<Answer<CallResult>>}
+ */
+export const callEndpoint = (call) => send('POST', '/_/api/call', call);
+
+/**
+ * Debug.Health of every node of a service, or of every service.
+ * @param {string} [service]
+ * @returns {Promise<Answer<{ nodes: NodeHealth[] }>>}
+ */
+export const health = (service) =>
+  send('GET', service ? `/_/api/health?service=${encodeURIComponent(service)}` : '/_/api/health');
+
+/**
+ * Runs one line in the server's terminal.
+ * @param {string} line
+ * @returns {Promise<Answer<TerminalResult>>}
+ */
+export const terminal = (line) => send('POST', '/_/api/terminal', { line });
+
+/**
+ * @param {string} text
+ * @returns {unknown}
+ */
+const parse = (text) => JSON.parse(text);
+
+/**
+ * Sends a request; a failure to reach the dashboard is an answer with status 0.
+ * @template T
+ * @param {'GET' | 'POST'} method
+ * @param {string} path
+ * @param {unknown} [body]
+ * @returns {Promise<Answer<T>>}
+ */
+async function send(method, path, body) {
+  let res;
+  try {
+    res = await fetch(path, {
+      method,
+      headers:
+        body === undefined
+          ? { accept: 'application/json' }
+          : { 'content-type': 'application/json', accept: 'application/json' },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+  } catch (err) {
+    return { ok: false, status: 0, error: { code: 0, status: 'Unreachable', detail: String(err) } };
+  }
+  const text = await res.text();
+  /** @type {unknown} */
+  let json;
+  try {
+    json = parse(text);
+  } catch {
+    json = undefined;
+  }
+  if (res.ok) return { ok: true, status: res.status, body: /** @type {T} */ (json) };
+  const failed = /** @type {{ error?: ErrorShape, ms?: number } | undefined} */ (json);
+  const error = failed?.error ?? { code: res.status, status: res.statusText, detail: text };
+  return { ok: false, status: res.status, error, ms: failed?.ms };
+}
+
+/**
+ * The error of an answer as one line: `404 Not Found: service x not found`.
+ * @param {Answer<unknown>} a
+ */
+export function errorLine(a) {
+  const e = a.error;
+  return `${e?.code ?? a.status} ${e?.status ?? ''}: ${e?.detail ?? 'failed'}`;
+}

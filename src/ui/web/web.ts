@@ -1,0 +1,45 @@
+import type { Client, Logger, Registry, Selector } from '../../runtime/index.ts';
+
+/** First path segment of the dashboard's own routes; every other one names a web app. */
+export const RESERVED = '_';
+
+/** Service or node metadata `handler=web` marks a web app, proxied at `/[name]/` (as the API gateway does). */
+export const WEB_HANDLER = 'web';
+
+/** Header telling a proxied web app the path it is served under, e.g. `/chat`. */
+export const BASE_PATH_HEADER = 'x-micro-web-base-path';
+
+/** Error id of the dashboard's answers. */
+export const WEB_ID = 'micro.web';
+
+/** What one terminal command printed, and its exit code (0 for success). */
+export interface TerminalResult {
+  output: string;
+  code: number;
+}
+
+/** Runs one command line typed in the browser terminal; only an allow-list of commands. */
+export type Terminal = (line: string) => Promise<TerminalResult>;
+
+/** Options of the dashboard. */
+export interface WebOptions {
+  /** Where to listen; 127.0.0.1:8082 by default. */
+  address?: string;
+  registry: Registry;
+  /** Calls from the call form and health checks go through it. */
+  client: Client;
+  /** Picks web apps' nodes; default a caching selector over the registry. */
+  selector?: Selector;
+  /** Serves the browser terminal; without it the terminal answers 501. */
+  terminal?: Terminal;
+  /** Milliseconds a call from the form may take (default 10 s) and a health check (default 2 s). */
+  callTimeout?: number;
+  healthTimeout?: number;
+  logger?: Logger;
+}
+
+/** A running dashboard. */
+export interface Web {
+  readonly address: string;
+  close(): Promise<void>;
+}

@@ -1,0 +1,362 @@
+// The web dashboard in a real browser: Debian's chromium driven by playwright-core, against
+// `micro run` in a child process. Fails (never skips) when chromium is missing: .ci/run installs it.
+import assert from 'node:assert/strict';
+import { once } from 'node:events';
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { WebSocketServer } from 'ws';
+import { createMicroRegistry } from '../../src/registry/micro.ts';
+import {
+  createService,
+  endpoint,
+  type Registry,
+  type RegistryService,
+  type Service,
+} from '../../src/runtime/index.ts';
+import { freePort } from '../helpers/net.ts';
+import { startNode, stopAll } from '../helpers/proc.ts';
+
+const root = fileURLToPath(new URL('../..', import.meta.url));
+const CHROMIUM = process.env.MICRO_TEST_CHROMIUM ?? '/usr/bin/chromium';
+// As ../shared machines/node.md says: no sandbox as root, and no background traffic to Google.
+const FLAGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
+const HOSTILE = '<img src=x onerror=alert(1)>';
+
+/** What the page functions below use of the browser (the tests are typed for Node, not the DOM). */
+interface Browser {
+  document: {
+    body: object;
+    querySelector(selector: string): object | null;
+    getElementById(id: string): { textContent: string | null } | null;
+  };
+  performance: {
+    timeOrigin: number;
+    now(): number;
+    getEntriesByType(type: string): { loadEventEnd: number }[];
+    getEntriesByName(name: string): { startTime: number }[];
+  };
+  location: { host: string };
+  MutationObserver: new (fn: () => void) => {
+    observe(target: object, options: object): void;
+    disconnect(): void;
+  };
+  WebSocket: new (url: string) => {
+    onopen: () => void;
+    onmessage: (e: { data: unknown }) => void;
+    onerror: () => void;
+    send(data: string): void;
+  };
+  sameDocument?: boolean;
+  appeared?: Promise<number>;
+}
+const quiet = { info() {}, warn() {}, error() {} };
+
+function greeter(registry: Registry, name = 'greeter'): Service {
+  const s = createService({
+    name,
+    version: '1.0.0',
+    metadata: { team: 'core' },
+    registry,
+    address: '127.0.0.1:0',
+    handleSignals: false,
+    logger: quiet,
+  });
+  s.handle('Say', {
+    Hello: endpoint(
+      {
+        request: { type: 'object', properties: { name: { type: 'string' } }, required: ['name'] },
+        response: { type: 'object', properties: { msg: { type: 'string' } } },
+      },
+      async (req: { name: string }) => ({ msg: `Hello ${req.name}` }),
+    ),
+  });
+  return s;
+}
+
+/** A web app: a page that shows the base path it was given, and a WebSocket echo. */
+async function chatApp(): Promise<{ server: Server; address: string }> {
+  const server = createServer((req, res) => {
+    const base = String(req.headers['x-micro-web-base-path'] ?? '');
+    res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
+    res.end(`<!doctype html><title>chat</title><p id="base">${base}</p>`);
+  });
+  new WebSocketServer({ server }).on('connection', (ws) =>
+    ws.on('message', (data: Buffer) => ws.send(`echo: ${data.toString()}`)),
+  );
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  return { server, address: `127.0.0.1:${(server.address() as { port: number }).port}` };
+}
+
+describe('the web dashboard in chromium', () => {
+  const work = mkdtempSync(join(tmpdir(), 'micro-dashboard-'));
+  let base = '';
+  let registry: Registry;
+  let context: BrowserContext;
+  let page: Page;
+  const dialogs: string[] = [];
+  const pageErrors: string[] = [];
+  const services: Service[] = [];
+  let chat: Awaited<ReturnType<typeof chatApp>> | undefined;
+
+  before(async () => {
+    if (!existsSync(CHROMIUM))
+      throw new Error(
+        `no chromium at ${CHROMIUM}: install Debian's (apt-get install chromium; .ci/run does), or set MICRO_TEST_CHROMIUM`,
+      );
+    const registryAddress = `127.0.0.1:${await freePort()}`;
+    const webAddress = `127.0.0.1:${await freePort()}`;
+    const plane = startNode(join(root, 'bin/micro.ts'), ['run'], {
+      MICRO_REGISTRY_ADDRESS: registryAddress,
+      MICRO_WEB_ADDRESS: webAddress,
+      MICRO_DATA_DIR: join(work, 'data'),
+    });
+    await plane.waitFor(new RegExp(`web\\s+${webAddress.replaceAll('.', '\\.')}$`), 20_000);
+    base = `http://${webAddress}`;
+    registry = createMicroRegistry({ address: registryAddress });
+    context = await chromium.launchPersistentContext(join(work, 'profile'), {
+      executablePath: CHROMIUM,
+      headless: true,
+      args: FLAGS,
+      viewport: { width: 1280, height: 860 },
+    });
+    page = context.pages()[0] ?? (await context.newPage());
+    page.on('dialog', (d) => {
+      dialogs.push(d.message());
+      void d.dismiss();
+    });
+    page.on('pageerror', (e) => pageErrors.push(e.message));
+  });
+
+  after(async () => {
+    await context?.close();
+    for (const s of services) await s.stop();
+    chat?.server.closeAllConnections();
+    chat?.server.close();
+    await registry?.close();
+    await stopAll();
+    rmSync(work, { recursive: true, force: true });
+  });
+
+  it('opens the dashboard and lists the control plane services', async (t) => {
+    // Times in the page from navigation start: the load event, and the first registry list; once
+    // with a browser that has just started, once more on reload.
+    const timing = async (): Promise<string> => {
+      await page.locator('tr[data-service="registry"]').waitFor();
+      const { load, listed } = await page.evaluate(() => {
+        const { performance } = globalThis as unknown as Browser;
+        return {
+          load: performance.getEntriesByType('navigation')[0]?.loadEventEnd ?? NaN,
+          listed: performance.getEntriesByName('micro:services')[0]?.startTime ?? NaN,
+        };
+      });
+      assert.ok(listed > 0, 'the first list came over the event stream');
+      return `load event ${load.toFixed(0)} ms, services listed ${listed.toFixed(0)} ms`;
+    };
+    await page.goto(`${base}/`);
+    const cold = await timing();
+    await page.reload();
+    t.diagnostic(`first visit: ${cold}; reload: ${await timing()}`);
+    assert.equal(await page.locator('#live').textContent(), 'live');
+    assert.match((await page.locator('tr[data-service="runtime"]').textContent()) ?? '', /latest/);
+  });
+
+  it('shows a greeter that starts, without reloading the page', async (t) => {
+    // The page notes when the row appears, on the same clock as this process (epoch ms).
+    await page.evaluate(() => {
+      const w = globalThis as unknown as Browser;
+      w.sameDocument = true;
+      w.appeared = new Promise((resolve) => {
+        const seen = new w.MutationObserver(() => {
+          if (!w.document.querySelector('tr[data-service="greeter"]')) return;
+          seen.disconnect();
+          resolve(w.performance.timeOrigin + w.performance.now());
+        });
+        seen.observe(w.document.body, { childList: true, subtree: true });
+      });
+    });
+    const g = greeter(registry);
+    services.push(g);
+    const t0 = performance.timeOrigin + performance.now();
+    await g.start();
+    const registered = performance.timeOrigin + performance.now();
+    const appeared = await page.evaluate(() => (globalThis as unknown as Browser).appeared);
+    assert.ok(appeared !== undefined);
+    t.diagnostic(
+      `greeter on screen ${(appeared - t0).toFixed(1)} ms after start() began (start() took ${(registered - t0).toFixed(1)} ms)`,
+    );
+    const row = page.locator('tr[data-service="greeter"]');
+    assert.match((await row.textContent()) ?? '', /greeter1\.0\.011/);
+    assert.equal(
+      await page.evaluate(() => (globalThis as unknown as Browser).sameDocument),
+      true,
+      'the page was not reloaded',
+    );
+    await page.fill('input.search', 'gree');
+    assert.deepEqual(
+      await page
+        .locator('tbody tr')
+        .evaluateAll((rows) =>
+          rows.map((r) => (r as { dataset: { service?: string } }).dataset.service),
+        ),
+      ['greeter'],
+    );
+    await page.fill('input.search', '');
+  });
+
+  it('calls Say.Hello from the form and shows Hello Ann, and errors as errors', async () => {
+    await page.click('a.name:text-is("greeter")');
+    const editor = page.locator('#call-request');
+    await editor.waitFor();
+    assert.deepEqual(
+      JSON.parse(await editor.inputValue()),
+      { name: '' },
+      'pre-filled from the schema',
+    );
+    await page.locator('tr[data-node] .badge.good').waitFor();
+
+    await editor.fill('{"name":"Ann"}');
+    await page.click('button.primary');
+    const ok = page.locator('.result.ok');
+    await ok.locator('pre.response').waitFor();
+    assert.deepEqual(JSON.parse((await ok.locator('pre.response').textContent()) ?? ''), {
+      msg: 'Hello Ann',
+    });
+    assert.equal(await ok.locator('.code').textContent(), '200 OK');
+    assert.match((await ok.locator('.status').textContent()) ?? '', /\d+(\.\d+)? ms/);
+
+    await editor.fill('{"name":42}');
+    await page.click('button.primary');
+    const failed = page.locator('.result.error');
+    await failed.waitFor();
+    assert.equal(await failed.locator('.code').textContent(), '400 Bad Request');
+    assert.match((await failed.locator('.detail').textContent()) ?? '', /must be string/);
+
+    await editor.fill('{"name":');
+    assert.match((await page.locator('.call .problem').textContent()) ?? '', /not valid JSON/);
+  });
+
+  it('shows a hostile service name as text, and runs no script from it', async () => {
+    const hostile: RegistryService = {
+      name: HOSTILE,
+      version: '<b>1</b>',
+      metadata: { note: '<script>alert(2)</script>' },
+      endpoints: [
+        {
+          name: '<svg onload=alert(3)>',
+          metadata: {},
+          request: { title: '<img src=y onerror=alert(4)>' },
+        },
+      ],
+      nodes: [
+        {
+          id: '<i>node</i>',
+          address: '127.0.0.1:1',
+          metadata: { x: '"><img src=z onerror=alert(5)>' },
+        },
+      ],
+    };
+    await registry.register(hostile);
+    try {
+      await page.goto(`${base}/#/`);
+      const link = page.getByRole('link', { name: HOSTILE, exact: true });
+      await link.waitFor();
+      assert.equal(await link.textContent(), HOSTILE);
+      await link.click();
+      await page.locator('h1.service-name').waitFor();
+      assert.equal(await page.locator('h1.service-name').textContent(), HOSTILE);
+      await page.getByText('<script>alert(2)</script>').waitFor();
+      await page.getByRole('heading', { name: '<svg onload=alert(3)>' }).waitFor();
+      await page.locator('tr[data-node] .badge.bad').waitFor(); // its health check failed, as text
+      await page.getByText('<i>node</i>').waitFor();
+      assert.equal(await page.locator('.tag', { hasText: '<b>1</b>' }).count(), 1);
+      assert.equal(await page.locator('main :is(img, svg, script, i)').count(), 0);
+      assert.deepEqual(dialogs, [], 'no alert ran');
+      assert.deepEqual(pageErrors, []);
+    } finally {
+      await registry.deregister(hostile);
+    }
+  });
+
+  it('echoes over a WebSocket through the web proxy to a web app', async () => {
+    chat = await chatApp();
+    await registry.register({
+      name: 'chat',
+      version: '1.0.0',
+      metadata: { handler: 'web' },
+      endpoints: [],
+      nodes: [{ id: 'chat-1', address: chat.address, metadata: {} }],
+    });
+    await page.goto(`${base}/#/`);
+    const open = page.locator('tr[data-service="chat"] a.web');
+    await open.waitFor();
+    assert.equal(await open.getAttribute('href'), '/chat/');
+
+    await page.goto(`${base}/chat/`);
+    assert.equal(await page.locator('#base').textContent(), '/chat');
+    const echo = await page.evaluate(
+      () =>
+        new Promise<string>((resolve, reject) => {
+          const w = globalThis as unknown as Browser;
+          const base = w.document.getElementById('base')?.textContent ?? '';
+          const ws = new w.WebSocket(`ws://${w.location.host}${base}/socket`);
+          ws.onopen = () => ws.send('hello from chromium');
+          ws.onmessage = (e) => resolve(String(e.data));
+          ws.onerror = () => reject(new Error('the WebSocket failed'));
+        }),
+    );
+    assert.equal(echo, 'echo: hello from chromium');
+  });
+
+  it('runs the CLI read and call commands in the browser terminal', async () => {
+    await page.goto(`${base}/#/terminal`);
+    const input = page.locator('input.command');
+    await input.fill(`call greeter Say.Hello '{"name":"Ann"}'`);
+    await input.press('Enter');
+    await page.locator('pre.out', { hasText: 'Hello Ann' }).waitFor();
+    await input.fill('list services');
+    await input.press('Enter');
+    await page.locator('pre.out', { hasText: /NAME\s+VERSIONS\s+NODES/ }).waitFor();
+    await input.fill('kill greeter');
+    await input.press('Enter');
+    await page.locator('pre.out.error', { hasText: 'kill is not a command here' }).waitFor();
+  });
+
+  it('lists registry events as they happen', async () => {
+    await page.goto(`${base}/#/events`);
+    await page.locator('li.event[data-action="create"][data-service="greeter"]').waitFor();
+    const late = greeter(registry, 'late');
+    await late.start();
+    await page.locator('li.event[data-action="create"][data-service="late"]').waitFor();
+    await late.stop();
+    const first = page.locator('li.event').first();
+    await page.locator('li.event[data-action="delete"][data-service="late"]').waitFor();
+    assert.equal(await first.getAttribute('data-action'), 'delete', 'newest first');
+  });
+
+  it('takes the README screenshot: the greeter with a call answered', async () => {
+    await page.goto(`${base}/#/service/greeter`);
+    await page.locator('tr[data-node] .badge.good').waitFor();
+    await page.locator('#call-request').fill('{\n  "name": "Ann"\n}');
+    await page.click('button.primary');
+    await page.locator('.result.ok pre.response').waitFor();
+    mkdirSync(join(root, 'docs'), { recursive: true });
+    const file = join(root, 'docs/dashboard.png');
+    await page.screenshot({ path: file });
+    assert.ok(existsSync(file));
+  });
+});

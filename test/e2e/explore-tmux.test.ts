@@ -1,0 +1,206 @@
+// `micro explore` from the built single executable, in a real terminal: a private tmux server runs
+// it against a control plane and a greeter; the test types as a user would and reads the screen.
+import assert from 'node:assert/strict';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { startBench, type Bench } from '../helpers/cli.ts';
+import { distBinary, ensureBuilt } from '../helpers/sea.ts';
+
+const TMUX = '/usr/bin/tmux';
+// A server of our own: the user's tmux sessions are never touched, and kill-server ends only this.
+const socket = `micro-explore-test-${process.pid}-${Date.now()}`;
+
+/** Runs a tmux command on the private server and returns what it printed. */
+function tmux(...args: string[]): string {
+  return execFileSync(TMUX, ['-L', socket, ...args], { encoding: 'utf8' });
+}
+
+/** A terminal (a tmux session) running one shell command. */
+interface Terminal {
+  /** The visible screen, one string per row. */
+  screen(): string[];
+  /**
+   * Resolves with the screen once it satisfies want, polling capture-pane until ms have passed:
+   * waiting for the program to draw, bounded, never a fixed sleep.
+   */
+  screenWith(want: RegExp | ((rows: string[]) => boolean), ms?: number): Promise<string[]>;
+  /** Presses keys by tmux name: Enter, Escape, C-s, j. */
+  keys(...names: string[]): void;
+  /** Types text as it is. */
+  type(text: string): void;
+  resize(columns: number, rows: number): void;
+}
+
+/** Opens a columns x rows terminal running command; the shell then prints "exited with N". */
+function terminal(name: string, command: string, columns = 120, rows = 40): Terminal {
+  // tmux may drop what a dying pane printed last: the shell waits (for a line) once it has.
+  const shell = `${command}; echo "exited with $?"; read _`;
+  tmux(
+    '-f',
+    '/dev/null',
+    'new-session',
+    '-d',
+    '-s',
+    name,
+    '-x',
+    `${columns}`,
+    '-y',
+    `${rows}`,
+    shell,
+  );
+  const screen = (): string[] => tmux('capture-pane', '-p', '-t', name).split('\n').slice(0, -1);
+  return {
+    screen,
+    async screenWith(want, ms = 10_000) {
+      const deadline = Date.now() + ms;
+      for (;;) {
+        const rows = screen();
+        if (want instanceof RegExp ? want.test(rows.join('\n')) : want(rows)) return rows;
+        if (Date.now() > deadline)
+          throw new Error(
+            `the screen never showed ${String(want)} in ${ms} ms; it was:\n${rows.join('\n')}`,
+          );
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    },
+    keys: (...names) => void tmux('send-keys', '-t', name, ...names),
+    type: (text) => void tmux('send-keys', '-t', name, '-l', text),
+    resize: (c, r) => void tmux('resize-window', '-t', name, '-x', `${c}`, '-y', `${r}`),
+  };
+}
+
+describe('micro explore in tmux (the built binary)', () => {
+  let bench: Bench;
+  let home: string;
+  /** The binary alone, in a user's bare environment, pointed at the test's control plane. */
+  let micro: string;
+  before(async () => {
+    ensureBuilt(distBinary);
+    assert.equal(spawnSync(TMUX, ['-V']).status, 0, `${TMUX} is needed for this test`);
+    bench = await startBench();
+    home = mkdtempSync(join(tmpdir(), 'micro-explore-'));
+    micro = [
+      'env -i',
+      `HOME=${home}`,
+      'TERM=tmux-256color',
+      `MICRO_REGISTRY_ADDRESS=${bench.controlPlane.address}`,
+      distBinary,
+    ].join(' ');
+  });
+  after(async () => {
+    const path = spawnSync(TMUX, ['-L', socket, 'display-message', '-p', '#{socket_path}'], {
+      encoding: 'utf8',
+    }).stdout.trim();
+    spawnSync(TMUX, ['-L', socket, 'kill-server']);
+    if (path.includes(socket)) rmSync(path, { force: true });
+    await bench?.stop();
+    if (home) rmSync(home, { recursive: true, force: true });
+  });
+
+  it('opens greeter, calls Say.Hello with {"name":"Ann"}, redraws on resize and quits on q', async (t) => {
+    const term = terminal('call', `${micro} explore`);
+    let rows = await term.screenWith(/greeter\s+1\.0\.0\s+1\s+6/);
+    assert.match(rows[0] ?? '', /^micro explore\s+services\s+registry micro at 127\.0\.0\.1:\d+$/);
+    assert.match(rows.join('\n'), /registry\s+latest\s+1/);
+    assert.match(
+      rows[39] ?? '',
+      /↑↓\/jk move\s+enter open\s+\/ filter\s+q quit/,
+      'the footer on the last row',
+    );
+
+    // Filter to greeter and open it.
+    term.keys('/');
+    await term.screenWith(/filter \//);
+    term.type('gre');
+    rows = await term.screenWith(/SERVICES \(1 of \d+\)\s+filter \/gre/);
+    assert.doesNotMatch(rows.join('\n'), /^\s+registry\s+latest/m);
+    term.keys('Enter');
+    rows = await term.screenWith(/HEALTH[\s\S]*ok \d/);
+    const text = rows.join('\n');
+    assert.ok(text.includes(bench.greeter.server.address), 'the node address');
+    assert.match(text, /VERSIONS \(1\)\s+1\.0\.0\s+1 node\s+team=core/);
+    assert.match(text, /› Say\.Count\s+stream=server/);
+
+    // Say.Hello is the second endpoint: move to it, see its schema, and call it.
+    term.keys('j');
+    await term.screenWith(/› Say\.Hello[\s\S]*\{ name: string \}/);
+    term.keys('c');
+    rows = await term.screenWith(/request \(JSON\)[\s\S]*"name": ""/);
+    assert.match(rows.at(-1) ?? '', /ctrl-s send\s+ctrl-u clear\s+esc back/);
+    term.keys('C-u');
+    term.type('{"name":"Ann"}');
+    await term.screenWith(/\{"name":"Ann"\}/);
+    term.keys('C-s');
+    rows = await term.screenWith(/"msg": "Hello Ann"/);
+    assert.match(rows.join('\n'), /RESPONSE\s+200 OK\s+[\d.]+ m?s\s+from 127\.0\.0\.1:\d+/);
+    t.diagnostic(`the screen after the call:\n${rows.join('\n').trimEnd()}`);
+
+    // A smaller terminal: everything is laid out again within 80 columns and 24 rows.
+    term.resize(80, 24);
+    rows = await term.screenWith(
+      (r) =>
+        r.length === 24 &&
+        /ctrl-s send/.test(r[23] ?? '') &&
+        /^micro explore.*127\.0\.0\.1:\d+$/.test(r[0] ?? ''),
+    );
+    assert.ok(
+      rows.every((r) => r.length <= 80),
+      'no row wider than the terminal',
+    );
+    const drawn = rows.join('\n');
+    assert.equal(
+      drawn.split('micro explore').length - 1,
+      1,
+      'one header: nothing left of the old frame',
+    );
+    assert.match(drawn, /"msg": "Hello Ann"/, 'the response is still shown');
+    assert.match(drawn, /╭─{78}╮/, 'the editor box spans the new width');
+    term.resize(120, 40);
+    rows = await term.screenWith((r) => r.length === 40 && /ctrl-s send/.test(r[39] ?? ''));
+    assert.match(rows.join('\n'), /╭─{118}╮/);
+
+    // Esc goes back to the service, q quits: the program ends with 0 and leaves the screen it drew.
+    term.keys('Escape');
+    await term.screenWith(/NODES \(1\)/);
+    term.keys('q');
+    rows = await term.screenWith(/exited with \d+/);
+    assert.match(rows.join('\n'), /exited with 0/);
+    assert.doesNotMatch(rows.join('\n'), /micro explore|NODES/, 'the alternate screen is gone');
+  });
+
+  it('quits on Ctrl-C, also from the request editor', async () => {
+    const term = terminal('ctrl-c', `${micro} ui greeter`);
+    await term.screenWith(/› Say\.Count/);
+    term.keys('c');
+    await term.screenWith(/request \(JSON\)/);
+    term.keys('C-c');
+    const rows = await term.screenWith(/exited with \d+/);
+    assert.match(rows.join('\n'), /exited with 0/);
+    assert.doesNotMatch(rows.join('\n'), /request \(JSON\)/);
+  });
+
+  it('says it needs a terminal and exits 1 when stdin or stdout is not one', async () => {
+    // stdout is the terminal, stdin is not.
+    const term = terminal('no-stdin', `${micro} explore </dev/null`);
+    const rows = await term.screenWith(/exited with \d+/);
+    assert.match(rows.join('\n'), /exited with 1/);
+    assert.match(rows.join('\n'), /"code":400/);
+    assert.match(rows.join('\n'), /needs a terminal \(stdin is not one\)/);
+
+    // Neither is a terminal.
+    const r = spawnSync(distBinary, ['explore'], {
+      env: { HOME: home, MICRO_REGISTRY_ADDRESS: bench.controlPlane.address },
+      encoding: 'utf8',
+      timeout: 10_000,
+    });
+    assert.equal(r.status, 1);
+    assert.equal(r.stdout, '', 'nothing drawn');
+    const error = JSON.parse(r.stderr) as { id: string; code: number; detail: string };
+    assert.equal(error.id, 'micro.cli');
+    assert.equal(error.code, 400);
+    assert.match(error.detail, /needs a terminal \(stdout is not one\).*micro list services/);
+  });
+});

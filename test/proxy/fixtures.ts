@@ -1,0 +1,188 @@
+// Services behind the gateway in its tests: micro services in this process, and plain HTTP servers
+// registered as `http` and `web` services, all against a real control plane on 127.0.0.1.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { WebSocketServer } from 'ws';
+import { startControlPlane, type ControlPlane } from '../../src/controlplane/index.ts';
+import { createMicroRegistry } from '../../src/registry/micro.ts';
+import {
+  bidiStream,
+  clientStream,
+  conflict,
+  createService,
+  endpoint,
+  serverStream,
+  type Registry,
+  type Service,
+} from '../../src/runtime/index.ts';
+
+export const quiet = { info() {}, warn() {}, error() {} };
+
+const nameSchema = {
+  type: 'object',
+  properties: { name: { type: 'string' } },
+  required: ['name'],
+};
+
+/** A greeter at a version: unary, streaming, slow and failing endpoints, and an events subscriber. */
+export function greeter(registry: Registry, version: string, events: unknown[] = []): Service {
+  const major = version.split('.')[0] ?? '';
+  const s = createService({
+    name: 'greeter',
+    version,
+    registry,
+    handleSignals: false,
+    logger: quiet,
+  });
+  s.handle('Say', {
+    Hello: endpoint(
+      {
+        request: nameSchema,
+        response: { type: 'object', properties: { msg: { type: 'string' } } },
+      },
+      async (req: { name: string }) => ({ msg: `Hello ${req.name}`, version: major }),
+    ),
+    Meta: async (_req: unknown, ctx: { metadata: Record<string, string> }) => ctx.metadata,
+    Slow: endpoint(
+      { metadata: { timeout: '1500' } },
+      async (_req: unknown, ctx: { signal: AbortSignal; deadline: number }) =>
+        new Promise((_, reject) =>
+          ctx.signal.addEventListener('abort', () =>
+            reject(new Error(`gave up; deadline was ${ctx.deadline}`)),
+          ),
+        ),
+    ),
+    Fail: async () => {
+      throw conflict('greeter', 'that name is taken');
+    },
+    Count: serverStream(
+      async function* (req: { n: number }) {
+        for (let i = 0; i < req.n; i++) yield { i };
+      },
+      { request: { type: 'object', properties: { n: { type: 'integer' } }, required: ['n'] } },
+    ),
+    Sum: clientStream(async (input: AsyncIterable<{ n: number }>) => {
+      let sum = 0;
+      for await (const m of input) sum += m.n;
+      return { sum };
+    }),
+    Shout: bidiStream(async function* (input: AsyncIterable<{ word: string }>) {
+      for await (const m of input) yield { word: m.word.toUpperCase() };
+    }),
+  });
+  s.handle('Greeter', { Hello: async (req: { name: string }) => ({ msg: `Hi ${req.name}` }) });
+  s.subscribe('events', async (m: unknown) => void events.push(m));
+  return s;
+}
+
+/** A users service with endpoint-declared routes, one of them served by the api handler. */
+export function users(registry: Registry): Service {
+  const s = createService({
+    name: 'users',
+    version: '1.0.0',
+    registry,
+    handleSignals: false,
+    logger: quiet,
+  });
+  s.handle('Users', {
+    Get: endpoint(
+      {
+        metadata: { method: 'GET', path: '/users/{id}' },
+        request: {
+          type: 'object',
+          properties: { id: { type: 'integer' }, full: { type: 'boolean' } },
+          required: ['id'],
+        },
+        response: { type: 'object', properties: { id: { type: 'integer' } } },
+      },
+      async (req: { id: number; full?: boolean }) => ({
+        id: req.id,
+        name: `user ${req.id}`,
+        full: req.full ?? false,
+      }),
+    ),
+    Rename: endpoint(
+      { metadata: { method: 'PUT', path: '/users/{id}' } },
+      async (req: { id: string; name: string }) => ({ renamed: req.id, to: req.name }),
+    ),
+    Hook: endpoint(
+      { metadata: { handler: 'api', method: 'POST,PUT', path: '/hooks/{name}' } },
+      async (req: {
+        method: string;
+        path: string;
+        header: Record<string, string>;
+        query: unknown;
+        params: unknown;
+        body: string;
+      }) => ({
+        statusCode: 201,
+        header: { 'x-hook': 'yes', 'content-type': 'text/plain; charset=utf-8' },
+        body: `${req.method} ${req.path} ${JSON.stringify(req.params)} ${JSON.stringify(req.query)} ${req.header['x-test'] ?? ''} ${req.body}`,
+      }),
+    ),
+  });
+  return s;
+}
+
+/** A plain HTTP server (no micro) that answers with what it was asked; upgrades to WebSocket echo when ws is set. */
+export async function httpApp(
+  ws = false,
+): Promise<{ server: Server; address: string; close(): Promise<void> }> {
+  const server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      res.writeHead(218, { 'content-type': 'application/json', 'x-app': 'legacy' });
+      res.end(
+        JSON.stringify({
+          method: req.method,
+          url: req.url,
+          forwardedFor: req.headers['x-forwarded-for'],
+          forwardedHost: req.headers['x-forwarded-host'],
+          basePath: req.headers['x-micro-web-base-path'],
+          body: Buffer.concat(chunks).toString('utf8'),
+        }),
+      );
+    });
+  });
+  if (ws) {
+    const wss = new WebSocketServer({ server });
+    wss.on('connection', (socket, req) => {
+      socket.send(`hello ${req.url ?? ''}`);
+      socket.on('message', (m: Buffer) => socket.send(`echo ${m.toString('utf8')}`));
+    });
+  }
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  return {
+    server,
+    address: `127.0.0.1:${(server.address() as AddressInfo).port}`,
+    close: () =>
+      new Promise<void>((r) => {
+        server.closeAllConnections();
+        server.close(() => r());
+      }),
+  };
+}
+
+/** A control plane on a free port and a registry client of it. */
+export async function controlPlane(): Promise<{
+  cp: ControlPlane;
+  registry: Registry;
+  stop(): Promise<void>;
+}> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'micro-api-'));
+  const cp = await startControlPlane({ address: '127.0.0.1:0', dataDir, logger: quiet });
+  const registry = createMicroRegistry({ address: cp.address });
+  return {
+    cp,
+    registry,
+    async stop() {
+      await registry.close();
+      await cp.stop();
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}

@@ -1,0 +1,366 @@
+// The dashboard's server over real HTTP: pages and files, the JSON routes, the event stream fed by
+// the registry watch, and the guards that keep other web sites from calling services through it.
+import assert from 'node:assert/strict';
+import { request } from 'node:http';
+import { after, before, describe, it } from 'node:test';
+import { createTerminal } from '../../../src/commands/shared/terminal.ts';
+import {
+  createClient,
+  createMemoryRegistry,
+  createService,
+  endpoint,
+  type Client,
+  type Registry,
+  type RegistryService,
+  type Service,
+} from '../../../src/runtime/index.ts';
+import { startWeb, type FeedEvent, type Web } from '../../../src/ui/web/index.ts';
+import { closedAddress } from '../../helpers/cli.ts';
+
+const quiet = { info() {}, warn() {}, error() {} };
+
+/** A greeter on the given registry: Say.Hello with schemas. */
+function greeter(registry: Registry, name = 'greeter'): Service {
+  const s = createService({
+    name,
+    version: '1.0.0',
+    registry,
+    address: '127.0.0.1:0',
+    handleSignals: false,
+    logger: quiet,
+  });
+  s.handle('Say', {
+    Hello: endpoint(
+      {
+        request: { type: 'object', properties: { name: { type: 'string' } }, required: ['name'] },
+        response: { type: 'object', properties: { msg: { type: 'string' } } },
+      },
+      async (req: { name: string }) => ({ msg: `Hello ${req.name}` }),
+    ),
+  });
+  return s;
+}
+
+/** The server-sent events of one open stream, as they arrive. */
+interface EventStream {
+  next(
+    predicate?: (e: { event: string; data: unknown }) => boolean,
+    ms?: number,
+  ): Promise<{
+    event: string;
+    data: unknown;
+  }>;
+  close(): void;
+}
+
+async function openEvents(url: string): Promise<EventStream> {
+  const abort = new AbortController();
+  const res = await fetch(url, { signal: abort.signal });
+  assert.equal(res.status, 200);
+  assert.match(res.headers.get('content-type') ?? '', /^text\/event-stream/);
+  const reader = res.body!.pipeThrough(new TextDecoderStream()).getReader();
+  const queue: { event: string; data: unknown }[] = [];
+  let buffer = '';
+  const pull = async (): Promise<void> => {
+    const { value, done } = await reader.read();
+    if (done) throw new Error('the event stream ended');
+    buffer += value;
+    let end;
+    while ((end = buffer.indexOf('\n\n')) >= 0) {
+      const block = buffer.slice(0, end);
+      buffer = buffer.slice(end + 2);
+      const event = /^event: (.*)$/m.exec(block)?.[1];
+      const data = /^data: (.*)$/m.exec(block)?.[1];
+      if (event && data) queue.push({ event, data: JSON.parse(data) });
+    }
+  };
+  return {
+    async next(predicate = () => true, ms = 5000) {
+      const deadline = Date.now() + ms;
+      for (;;) {
+        const i = queue.findIndex(predicate);
+        if (i >= 0) return queue.splice(i, 1)[0]!;
+        if (Date.now() > deadline) throw new Error('no matching event in time');
+        await Promise.race([
+          pull(),
+          new Promise((r) => setTimeout(r, Math.max(0, deadline - Date.now()))),
+        ]);
+      }
+    },
+    close: () => abort.abort(),
+  };
+}
+
+/** A raw HTTP request, so that Host and Origin can be anything. */
+function raw(
+  address: string,
+  options: { method?: string; path: string; headers?: Record<string, string>; body?: string },
+): Promise<{ status: number; body: string }> {
+  const [host, port] = address.split(':');
+  return new Promise((resolve, reject) => {
+    const req = request(
+      {
+        host,
+        port: Number(port),
+        method: options.method ?? 'GET',
+        path: options.path,
+        headers: options.headers,
+      },
+      (res) => {
+        let body = '';
+        res.setEncoding('utf8').on('data', (c: string) => (body += c));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+      },
+    );
+    req.on('error', reject);
+    req.end(options.body);
+  });
+}
+
+describe('the web dashboard server', () => {
+  let registry: Registry;
+  let client: Client;
+  let hello: Service;
+  let web: Web;
+  let base = '';
+  const post = (path: string, body: unknown) =>
+    fetch(`${base}${path}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
+
+  before(async () => {
+    registry = createMemoryRegistry();
+    hello = greeter(registry);
+    await hello.start();
+    client = createClient({ registry });
+    web = await startWeb({
+      address: '127.0.0.1:0',
+      registry,
+      client,
+      terminal: createTerminal({ registry, client }),
+    });
+    base = `http://${web.address}`;
+  });
+  after(async () => {
+    await web.close();
+    await hello.stop();
+    await client.close();
+    await registry.close();
+  });
+
+  it('serves the dashboard page and its files, with a strict content security policy', async () => {
+    const page = await fetch(`${base}/`);
+    assert.equal(page.status, 200);
+    assert.match(page.headers.get('content-type') ?? '', /^text\/html/);
+    assert.match(page.headers.get('content-security-policy') ?? '', /script-src 'self'/);
+    const html = await page.text();
+    const files = [...html.matchAll(/(?:href|src)="(\/_\/static\/[^"]+)"/g)].map((m) => m[1]!);
+    assert.ok(files.includes('/_/static/app.js'), 'the page loads app.js');
+    for (const file of files) {
+      const res = await fetch(`${base}${file}`);
+      assert.equal(res.status, 200, file);
+      await res.arrayBuffer();
+    }
+    const js = await fetch(`${base}/_/static/pages/service.js`);
+    assert.match(js.headers.get('content-type') ?? '', /^text\/javascript/);
+    const etag = js.headers.get('etag') ?? '';
+    await js.text();
+    const again = await fetch(`${base}/_/static/pages/service.js`, {
+      headers: { 'if-none-match': etag },
+    });
+    assert.equal(again.status, 304, 'an unchanged file is not sent again');
+    const missing = await fetch(`${base}/_/static/nope.js`);
+    assert.equal(missing.status, 404);
+    assert.equal(((await missing.json()) as { code: number }).code, 404);
+  });
+
+  it('lists services and shows one with its versions, nodes and endpoint schemas', async () => {
+    const list = (await (await fetch(`${base}/_/api/services`)).json()) as {
+      services: RegistryService[];
+    };
+    const g = list.services.find((s) => s.name === 'greeter');
+    assert.equal(g?.nodes[0]?.address, hello.server.address);
+    const one = await fetch(`${base}/_/api/service?name=greeter`);
+    const { versions } = (await one.json()) as { versions: RegistryService[] };
+    assert.equal(versions[0]?.version, '1.0.0');
+    assert.deepEqual(versions[0]?.endpoints[0]?.request?.required, ['name']);
+
+    const missing = await fetch(`${base}/_/api/service?name=nope`);
+    assert.equal(missing.status, 404);
+    const { error } = (await missing.json()) as { error: { code: number; detail: string } };
+    assert.equal(error.code, 404);
+    assert.match(error.detail, /nope/);
+    assert.equal((await fetch(`${base}/_/api/service`)).status, 400);
+    assert.equal((await fetch(`${base}/_/api/nothing`)).status, 404);
+  });
+
+  it('streams registry changes as server-sent events, starting with every service', async (t) => {
+    const events = await openEvents(`${base}/_/api/events`);
+    try {
+      const first = await events.next();
+      assert.equal(first.event, 'services');
+      const snapshot = first.data as { services: RegistryService[]; recent: FeedEvent[] };
+      assert.ok(snapshot.services.some((s) => s.name === 'greeter'));
+      assert.ok(snapshot.recent.some((e) => e.action === 'create' && e.service.name === 'greeter'));
+
+      const late = greeter(registry, 'late');
+      const t0 = performance.now();
+      await late.start();
+      const created = await events.next(
+        (e) => e.event === 'change' && (e.data as FeedEvent).service.name === 'late',
+      );
+      const latency = performance.now() - t0;
+      assert.equal((created.data as FeedEvent).action, 'create');
+      t.diagnostic(`a new service reached the event stream ${latency.toFixed(1)} ms after start()`);
+      await late.stop();
+      const deleted = await events.next(
+        (e) => e.event === 'change' && (e.data as FeedEvent).service.name === 'late',
+      );
+      assert.equal((deleted.data as FeedEvent).action, 'delete');
+    } finally {
+      events.close();
+    }
+  });
+
+  it('calls an endpoint: the response with the node and time, errors with their code', async () => {
+    const ok = await post('/_/api/call', {
+      service: 'greeter',
+      endpoint: 'Say.Hello',
+      request: { name: 'Ann' },
+    });
+    assert.equal(ok.status, 200);
+    const body = (await ok.json()) as { response: unknown; node: { id: string }; ms: number };
+    assert.deepEqual(body.response, { msg: 'Hello Ann' });
+    assert.equal(body.node.id, hello.server.id);
+    assert.ok(body.ms >= 0);
+
+    const bad = await post('/_/api/call', {
+      service: 'greeter',
+      endpoint: 'Say.Hello',
+      request: { name: 42 },
+    });
+    assert.equal(bad.status, 400);
+    const failed = (await bad.json()) as { error: { code: number; detail: string }; ms: number };
+    assert.equal(failed.error.code, 400);
+    assert.match(failed.error.detail, /must be string/);
+    assert.ok(failed.ms >= 0);
+
+    const unknown = await post('/_/api/call', { service: 'nope', endpoint: 'X.Y', request: {} });
+    assert.equal(unknown.status, 404);
+    const missing = await post('/_/api/call', { endpoint: 'Say.Hello' });
+    assert.equal(missing.status, 400);
+  });
+
+  it('refuses calls another web site could make: no form posts, no foreign origin or host', async () => {
+    const call = JSON.stringify({
+      service: 'greeter',
+      endpoint: 'Say.Hello',
+      request: { name: 'x' },
+    });
+    const form = await raw(web.address, {
+      method: 'POST',
+      path: '/_/api/call',
+      headers: { 'content-type': 'text/plain', host: web.address },
+      body: call,
+    });
+    assert.equal(form.status, 403, 'a cross-site form can send text/plain without a preflight');
+    const foreign = await raw(web.address, {
+      method: 'POST',
+      path: '/_/api/call',
+      headers: {
+        'content-type': 'application/json',
+        host: web.address,
+        origin: 'http://evil.example',
+      },
+      body: call,
+    });
+    assert.equal(foreign.status, 403);
+    const same = await raw(web.address, {
+      method: 'POST',
+      path: '/_/api/call',
+      headers: { 'content-type': 'application/json', host: web.address, origin: base },
+      body: call,
+    });
+    assert.equal(same.status, 200);
+    const port = web.address.split(':')[1] ?? '';
+    const rebound = await raw(web.address, {
+      path: '/_/api/services',
+      headers: { host: `evil.example:${port}` },
+    });
+    assert.equal(rebound.status, 421, 'a DNS name re-pointed at 127.0.0.1 is not served');
+    const local = await raw(web.address, {
+      path: '/_/api/services',
+      headers: { host: `localhost:${port}` },
+    });
+    assert.equal(local.status, 200);
+  });
+
+  it('checks the health of every node, each at its own address', async () => {
+    const dead = await closedAddress();
+    const ghost = {
+      name: 'ghost',
+      version: '0.0.1',
+      metadata: {},
+      endpoints: [],
+      nodes: [{ id: 'ghost-1', address: dead, metadata: {} }],
+    };
+    await registry.register(ghost);
+    try {
+      const one = await fetch(`${base}/_/api/health?service=greeter`);
+      const { nodes } = (await one.json()) as { nodes: { node: string; status: string }[] };
+      assert.deepEqual(
+        nodes.map((n) => [n.node, n.status]),
+        [[hello.server.id, 'ok']],
+      );
+      const all = (await (await fetch(`${base}/_/api/health`)).json()) as {
+        nodes: { service: string; status: string; error?: { code: number } }[];
+      };
+      const g = all.nodes.find((n) => n.service === 'ghost');
+      assert.equal(g?.status, 'failed');
+      assert.ok(g?.error && g.error.code >= 500, 'the failure carries its error');
+      assert.equal((await fetch(`${base}/_/api/health?service=nope`)).status, 404);
+    } finally {
+      await registry.deregister(ghost);
+    }
+  });
+
+  it('runs terminal commands from the allow-list only', async () => {
+    const run = async (line: string) =>
+      (await (await post('/_/api/terminal', { line })).json()) as {
+        output: string;
+        code: number;
+      };
+    const list = await run('micro list services');
+    assert.equal(list.code, 0);
+    assert.match(list.output, /^NAME\s+VERSIONS\s+NODES\ngreeter\s+1\.0\.0\s+1/);
+    const call = await run(`call greeter Say.Hello '{"name":"Ann"}'`);
+    assert.deepEqual(JSON.parse(call.output), { msg: 'Hello Ann' });
+    const refused = await run('kill greeter');
+    assert.equal(refused.code, 1);
+    assert.match(refused.output, /not a command here/);
+    const noTerminal = await startWeb({ address: '127.0.0.1:0', registry, client });
+    try {
+      const res = await fetch(`http://${noTerminal.address}/_/api/terminal`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ line: 'list services' }),
+      });
+      assert.equal(res.status, 501);
+    } finally {
+      await noTerminal.close();
+    }
+  });
+
+  it('says which address is taken when it cannot listen', async () => {
+    await assert.rejects(
+      startWeb({ address: web.address, registry, client }),
+      (err: Error & { code?: number }) => {
+        assert.equal(err.code, 409);
+        assert.match(err.message, new RegExp(`${web.address} is in use.*--web-address`));
+        return true;
+      },
+    );
+  });
+});
