@@ -88,6 +88,20 @@ describe('a Python service and a Python client, through the sidecar', () => {
     );
   });
 
+  it('is callable through the API gateway', async () => {
+    const apiAddress = `127.0.0.1:${await freePort()}`;
+    const api = startNode(micro, ['api', '--api-address', apiAddress], env);
+    await api.waitFor(/127\.0\.0\.1/);
+    const res = await fetch(`http://${apiAddress}/greeter-py/say/hello`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{"name":"Gia"}',
+    });
+    assert.equal(res.status, 200);
+    assert.deepEqual(await res.json(), { msg: 'Hello Gia', from: 'python' });
+    await api.stop();
+  });
+
   it('is callable through the sidecar itself', async () => {
     const res = await fetch(`http://${sidecarAddress}/greeter-py/Say.Hello`, {
       method: 'POST',
