@@ -1,0 +1,255 @@
+import type { Etcd3, Watcher as EtcdWatcher } from 'etcd3';
+import { Channel } from './channel.ts';
+import type {
+  Node,
+  RegisterOptions,
+  Registry,
+  RegistryOptions,
+  Service,
+  WatchEvent,
+  WatchOptions,
+  Watcher,
+} from './registry.ts';
+import { RegistryError, RegistryErrors } from './registry.ts';
+import { copyService, validateService } from './util.ts';
+
+/** Options of the etcd registry. */
+export interface EtcdRegistryOptions extends RegistryOptions {
+  /** `host:port` of one etcd server, as `--registry-address` gives it; joins `addresses`. */
+  address?: string;
+  /** Key prefix every registration lives under; `/micro/registry` by default. */
+  prefix?: string;
+}
+
+/** What one node's key holds: its service version's description and the node. */
+interface Stored {
+  service: Omit<Service, 'nodes'>;
+  node: Node;
+}
+
+const enc = encodeURIComponent;
+
+/**
+ * A registry in etcd: one key `<prefix>/<service>/<version>/<node>` per node, holding JSON of the
+ * version and the node, bound to a lease of the registration's TTL (whole seconds, at least one,
+ * as etcd counts them); watches are etcd watches on the prefix.
+ */
+export function createEtcdRegistry(options: EtcdRegistryOptions = {}): Registry {
+  const hosts = [...(options.address ? [options.address] : []), ...(options.addresses ?? [])];
+  if (hosts.length === 0) hosts.push('127.0.0.1:2379');
+  const address = hosts.join(',');
+  const timeout = options.timeout ?? 5000;
+  const prefix = (options.prefix ?? '/micro/registry').replace(/\/+$/, '');
+  const where = `etcd at ${address}`;
+  const hint =
+    'start etcd (etcd --listen-client-urls http://127.0.0.1:2379 --advertise-client-urls http://127.0.0.1:2379) or set --registry-address / MICRO_REGISTRY_ADDRESS';
+  const channels = new Set<Channel<WatchEvent>>();
+  const pendingWatches = new Set<Promise<void>>();
+  let closed = false;
+
+  // etcd3 pulls in gRPC and protobufs (about half a second): loaded on first use, not at import.
+  let client: Promise<Etcd3> | undefined;
+  const etcd = (): Promise<Etcd3> =>
+    (client ??= import('etcd3').then(
+      ({ Etcd3 }) =>
+        new Etcd3({
+          hosts: hosts.map((h) => (/^https?:\/\//.test(h) ? h : `http://${h}`)),
+          dialTimeout: timeout,
+        }),
+    ));
+
+  // Every call is bounded by the timeout and fails as "unavailable", naming the server and a fix.
+  const call = async <T>(fn: (c: Etcd3) => Promise<T>): Promise<T> => {
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      const c = await etcd();
+      return await Promise.race([
+        fn(c),
+        new Promise<never>((_, reject) => {
+          timer = setTimeout(() => reject(new Error(`timed out after ${timeout} ms`)), timeout);
+        }),
+      ]);
+    } catch (err) {
+      if (err instanceof RegistryError) throw err;
+      throw new RegistryError(
+        RegistryErrors.unavailable,
+        `no answer from ${where} (${(err as Error).message}); ${hint}`,
+      );
+    } finally {
+      clearTimeout(timer);
+    }
+  };
+
+  const versionPrefix = (name: string, version: string) =>
+    `${prefix}/${enc(name)}/${enc(version)}/`;
+  const nodeKey = (name: string, version: string, id: string) =>
+    `${versionPrefix(name, version)}${enc(id)}`;
+
+  /** Reads every node under a key prefix and groups them into service versions. */
+  const read = async (keyPrefix: string): Promise<Service[]> => {
+    const kvs = await call((c) => c.getAll().prefix(keyPrefix).strings());
+    return group(Object.values(kvs).flatMap(parse));
+  };
+
+  // Registrations wait for watches being set up, so a watch sees what follows it.
+  const settled = async (): Promise<void> => {
+    await Promise.all([...pendingWatches]);
+  };
+
+  return {
+    name: 'etcd',
+    address,
+    async register(service: Service, opts: RegisterOptions = {}) {
+      validateService(service);
+      await settled();
+      const { nodes, ...rest } = copyService(service);
+      const ttl = opts.ttl ?? 0;
+      await call(async (c) => {
+        // A new lease per registration: a heartbeat moves the key to it, the old one lapses empty.
+        const lease =
+          ttl > 0
+            ? (await c.leaseClient.leaseGrant({ TTL: Math.max(1, Math.ceil(ttl / 1000)) })).ID
+            : undefined;
+        await Promise.all(
+          nodes.map((node) => {
+            const put = c
+              .put(nodeKey(rest.name, rest.version, node.id))
+              .value(JSON.stringify({ service: rest, node } satisfies Stored));
+            return lease === undefined ? put : put.lease(lease);
+          }),
+        );
+      });
+    },
+    async deregister(service: Service) {
+      await settled();
+      await call((c) =>
+        Promise.all(
+          service.nodes.map((n) => c.delete().key(nodeKey(service.name, service.version, n.id))),
+        ),
+      );
+    },
+    async getService(name: string) {
+      const found = await read(`${prefix}/${enc(name)}/`);
+      if (found.length === 0)
+        throw new RegistryError(RegistryErrors.notFound, `service ${name} not found in ${where}`);
+      return found;
+    },
+    listServices: () => read(`${prefix}/`),
+    watch(wopts: WatchOptions = {}): Watcher {
+      let watcher: EtcdWatcher | undefined;
+      const channel = new Channel<WatchEvent>(() => {
+        channels.delete(channel);
+        void watcher?.cancel().catch(() => {});
+      });
+      channels.add(channel);
+      const keyPrefix =
+        wopts.service === undefined ? `${prefix}/` : `${prefix}/${enc(wopts.service)}/`;
+      // This watcher's own picture of the versions, to tell create from update and skip heartbeats.
+      const index = new Map<
+        string,
+        { service: Omit<Service, 'nodes'>; nodes: Map<string, Node> }
+      >();
+      const view = (v: { service: Omit<Service, 'nodes'>; nodes: Map<string, Node> }): Service =>
+        copyService({ ...v.service, nodes: [...v.nodes.values()] });
+      const apply = (key: string, value: string | undefined): void => {
+        const where = parseKey(prefix, key);
+        if (!where) return;
+        const vkey = `${where.name}\n${where.version}`;
+        const v = index.get(vkey);
+        if (value === undefined) {
+          if (!v?.nodes.delete(where.id)) return;
+          if (v.nodes.size === 0) {
+            index.delete(vkey);
+            channel.push({ action: 'delete', service: view(v) });
+          } else channel.push({ action: 'update', service: view(v) });
+          return;
+        }
+        const [stored] = parse(value);
+        if (!stored) return;
+        if (!v) {
+          const created = {
+            service: stored.service,
+            nodes: new Map([[stored.node.id, stored.node]]),
+          };
+          index.set(vkey, created);
+          channel.push({ action: 'create', service: view(created) });
+          return;
+        }
+        const prev = v.nodes.get(stored.node.id);
+        const same =
+          prev !== undefined &&
+          JSON.stringify(prev) === JSON.stringify(stored.node) &&
+          JSON.stringify(v.service) === JSON.stringify(stored.service);
+        v.service = stored.service;
+        v.nodes.set(stored.node.id, stored.node);
+        if (!same) channel.push({ action: 'update', service: view(v) });
+      };
+      const setup = (async () => {
+        try {
+          const c = await etcd();
+          const res = await c.getAll().prefix(keyPrefix).exec();
+          for (const kv of res.kvs) apply(kv.key.toString(), kv.value.toString());
+          if (channel.closed) return;
+          const revision = BigInt(res.header.revision) + 1n;
+          const w = await c.watch().prefix(keyPrefix).startRevision(revision.toString()).create();
+          w.on('put', (kv) => apply(kv.key.toString(), kv.value.toString()));
+          w.on('delete', (kv) => apply(kv.key.toString(), undefined));
+          // etcd3 reconnects a broken watch itself; without a listener an error would crash us.
+          w.on('error', () => {});
+          watcher = w;
+          if (channel.closed) await w.cancel();
+        } catch {
+          // etcd unreachable: the watcher ends, as a stream cut by its server does.
+          channel.close();
+        }
+      })();
+      pendingWatches.add(setup);
+      void setup.finally(() => pendingWatches.delete(setup));
+      return {
+        stop: () => channel.close(),
+        [Symbol.asyncIterator]: () => channel[Symbol.asyncIterator](),
+      };
+    },
+    async close() {
+      if (closed) return;
+      closed = true;
+      for (const ch of [...channels]) ch.close();
+      await Promise.allSettled([...pendingWatches]);
+      if (client) (await client).close();
+    },
+  };
+}
+
+/** The service, version and node a key names, or undefined for a key of another shape. */
+function parseKey(
+  prefix: string,
+  key: string,
+): { name: string; version: string; id: string } | undefined {
+  if (!key.startsWith(`${prefix}/`)) return undefined;
+  const parts = key.slice(prefix.length + 1).split('/');
+  if (parts.length !== 3) return undefined;
+  const [name, version, id] = parts.map(decodeURIComponent) as [string, string, string];
+  return { name, version, id };
+}
+
+/** A stored value, or nothing when it is not one (another program's key under the prefix). */
+function parse(value: string): Stored[] {
+  try {
+    const s = JSON.parse(value) as Stored;
+    return typeof s?.service?.name === 'string' && typeof s.node?.id === 'string' ? [s] : [];
+  } catch {
+    return [];
+  }
+}
+
+/** Groups nodes into service versions, in the order first seen. */
+function group(rows: Stored[]): Service[] {
+  const versions = new Map<string, Service>();
+  for (const { service, node } of rows) {
+    const key = `${service.name}\n${service.version}`;
+    const v = versions.get(key);
+    if (v) v.nodes.push(node);
+    else versions.set(key, { ...service, nodes: [node] });
+  }
+  return [...versions.values()];
+}
