@@ -81,3 +81,27 @@ export class WatcherSet {
     for (const w of this.#set) w.channel.close();
   }
 }
+
+/**
+ * Watches still being set up by a registry client. A change made after watch() returned must
+ * reach that watcher, so writes wait for these first (micro, etcd and nats clients).
+ */
+export class PendingWatches {
+  readonly #set = new Set<Promise<void>>();
+
+  /** Tracks a watch's setup until it settles. */
+  track(setup: Promise<void>): void {
+    this.#set.add(setup);
+    void setup.finally(() => this.#set.delete(setup));
+  }
+
+  /** Resolves once every watch set up so far is in place. */
+  async settled(): Promise<void> {
+    if (this.#set.size > 0) await Promise.all([...this.#set]);
+  }
+
+  /** Waits for every setup to end, however it ends: on close. */
+  async drain(): Promise<void> {
+    await Promise.allSettled([...this.#set]);
+  }
+}

@@ -1,5 +1,5 @@
 import type { Etcd3, Watcher as EtcdWatcher } from 'etcd3';
-import { Channel } from './channel.ts';
+import { Channel, PendingWatches } from './channel.ts';
 import type {
   Node,
   RegisterOptions,
@@ -44,7 +44,7 @@ export function createEtcdRegistry(options: EtcdRegistryOptions = {}): Registry 
   const hint =
     'start etcd (etcd --listen-client-urls http://127.0.0.1:2379 --advertise-client-urls http://127.0.0.1:2379) or set --registry-address / MICRO_REGISTRY_ADDRESS';
   const channels = new Set<Channel<WatchEvent>>();
-  const pendingWatches = new Set<Promise<void>>();
+  const pendingWatches = new PendingWatches();
   let closed = false;
 
   // etcd3 pulls in gRPC and protobufs (about half a second): loaded on first use, not at import.
@@ -91,17 +91,12 @@ export function createEtcdRegistry(options: EtcdRegistryOptions = {}): Registry 
     return group(Object.values(kvs).flatMap(parse));
   };
 
-  // Registrations wait for watches being set up, so a watch sees what follows it.
-  const settled = async (): Promise<void> => {
-    await Promise.all([...pendingWatches]);
-  };
-
   return {
     name: 'etcd',
     address,
     async register(service: Service, opts: RegisterOptions = {}) {
       validateService(service);
-      await settled();
+      await pendingWatches.settled();
       const { nodes, ...rest } = copyService(service);
       const ttl = opts.ttl ?? 0;
       await call(async (c) => {
@@ -121,7 +116,7 @@ export function createEtcdRegistry(options: EtcdRegistryOptions = {}): Registry 
       });
     },
     async deregister(service: Service) {
-      await settled();
+      await pendingWatches.settled();
       await call((c) =>
         Promise.all(
           service.nodes.map((n) => c.delete().key(nodeKey(service.name, service.version, n.id))),
@@ -203,8 +198,7 @@ export function createEtcdRegistry(options: EtcdRegistryOptions = {}): Registry 
           channel.close();
         }
       })();
-      pendingWatches.add(setup);
-      void setup.finally(() => pendingWatches.delete(setup));
+      pendingWatches.track(setup);
       return {
         stop: () => channel.close(),
         [Symbol.asyncIterator]: () => channel[Symbol.asyncIterator](),
@@ -214,7 +208,7 @@ export function createEtcdRegistry(options: EtcdRegistryOptions = {}): Registry 
       if (closed) return;
       closed = true;
       for (const ch of [...channels]) ch.close();
-      await Promise.allSettled([...pendingWatches]);
+      await pendingWatches.drain();
       if (client) (await client).close();
     },
   };

@@ -1,6 +1,6 @@
 import { Pool } from 'undici';
 import { WebSocket } from 'ws';
-import { Channel } from './channel.ts';
+import { Channel, PendingWatches } from './channel.ts';
 import type {
   RegisterOptions,
   Registry,
@@ -38,7 +38,7 @@ export function createMicroRegistry(options: MicroRegistryOptions = {}): Registr
     (resolved ??= address === 'mdns' ? discover(timeout) : Promise.resolve(address));
   let pool: Pool | undefined;
   const poolFor = (addr: string): Pool => (pool ??= new Pool(`http://${addr}`, { connections: 8 }));
-  const pendingWatches = new Set<Promise<void>>();
+  const pendingWatches = new PendingWatches();
   const sockets = new Set<WebSocket>();
   const where = `the registry at ${address}`;
   const hint = `start one with "micro run" (or "micro registry"), or set MICRO_REGISTRY_ADDRESS`;
@@ -80,21 +80,16 @@ export function createMicroRegistry(options: MicroRegistryOptions = {}): Registr
     throw new RegistryError(RegistryErrors.unavailable, `${where} failed: ${detail}`);
   };
 
-  // A change made after watch() returned must reach that watcher: wait for the server's ready mark.
-  const settled = async (): Promise<void> => {
-    if (pendingWatches.size > 0) await Promise.all([...pendingWatches]);
-  };
-
   return {
     name: 'micro',
     address,
     async register(service: Service, opts: RegisterOptions = {}) {
       validateService(service);
-      await settled();
+      await pendingWatches.settled();
       await post('Registry.Register', { service, ttl: opts.ttl });
     },
     async deregister(service: Service) {
-      await settled();
+      await pendingWatches.settled();
       await post('Registry.Deregister', { service });
     },
     async getService(name: string) {
@@ -118,8 +113,8 @@ export function createMicroRegistry(options: MicroRegistryOptions = {}): Registr
       });
       let markReady!: () => void;
       const ready = new Promise<void>((r) => (markReady = r));
-      pendingWatches.add(ready);
-      void ready.then(() => pendingWatches.delete(ready));
+      // Waits for the server's ready mark.
+      pendingWatches.track(ready);
       target().then(
         (addr) => {
           if (channel.closed) return markReady();

@@ -1,5 +1,5 @@
 import type { NatsConnection } from 'nats';
-import { Channel } from './channel.ts';
+import { Channel, PendingWatches } from './channel.ts';
 import { createMemoryRegistry } from './memory.ts';
 import type {
   RegisterOptions,
@@ -43,7 +43,7 @@ export function createNatsRegistry(options: NatsRegistryOptions = {}): Registry 
     'start nats-server (nats-server -a 127.0.0.1 -p 4222) or set --registry-address / MICRO_REGISTRY_ADDRESS';
   const own = createMemoryRegistry({ name: 'nats' });
   const channels = new Set<Channel<WatchEvent>>();
-  const pendingWatches = new Set<Promise<void>>();
+  const pendingWatches = new PendingWatches();
   const encoder = new TextEncoder();
   let closed = false;
 
@@ -86,7 +86,7 @@ export function createNatsRegistry(options: NatsRegistryOptions = {}): Registry 
 
   // Registrations wait for watches being set up, so a watch sees what follows it.
   const settled = async (): Promise<NatsConnection> => {
-    await Promise.all([...pendingWatches]);
+    await pendingWatches.settled();
     return connect();
   };
 
@@ -163,8 +163,7 @@ export function createNatsRegistry(options: NatsRegistryOptions = {}): Registry 
         // NATS unreachable: the watcher ends, as a stream cut by its server does.
         () => channel.close(),
       );
-      pendingWatches.add(setup);
-      void setup.finally(() => pendingWatches.delete(setup));
+      pendingWatches.track(setup);
       return {
         stop: () => channel.close(),
         [Symbol.asyncIterator]: () => channel[Symbol.asyncIterator](),
@@ -174,7 +173,7 @@ export function createNatsRegistry(options: NatsRegistryOptions = {}): Registry 
       if (closed) return;
       closed = true;
       for (const ch of [...channels]) ch.close();
-      await Promise.allSettled([...pendingWatches]);
+      await pendingWatches.drain();
       await own.close();
       const nc = await connection?.catch(() => undefined);
       await nc?.close();
