@@ -38,9 +38,15 @@ const benches: { name: string; describe: string; load: () => Promise<BenchModule
       'micro explore start-up to its first drawn screen in a pty (binary, dev) vs micro --version and list services',
     load: () => import('./explore/index.ts'),
   },
+  {
+    name: 'nats',
+    describe:
+      'request/response over one nats-server: micro NATS transport vs Moleculer NATS transporter vs bare nats request/reply',
+    load: () => import('./nats/index.ts'),
+  },
 ];
 
-const wanted = process.argv.slice(2);
+const wanted = process.argv.slice(2).filter((a) => !a.startsWith('--')); // flags are the benches' own
 const unknown = wanted.filter((w) => !benches.some((b) => b.name === w));
 if (unknown.length > 0) {
   console.error(`unknown benchmark ${unknown.join(', ')}; there are:`);

@@ -20,6 +20,7 @@ import {
   statSync,
   writeFileSync,
 } from 'node:fs';
+import { createRequire } from 'node:module';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
@@ -57,6 +58,8 @@ const webAssets = Object.fromEntries(
 const SENTINEL_FUSE = 'NODE_SEA_FUSE_fce680ab2cc467b6e072b8b5df1996b2';
 // Pinned: the ink patch below is written against exactly this version.
 const INK_VERSION = '8.0.0';
+// Pinned: the etcd3 patch below (its protos compiled to JSON) is written against exactly this version.
+const ETCD3_VERSION = '1.1.2';
 
 const t0 = performance.now();
 const step = (name, since) => console.log(`  ${name.padEnd(22)} ${ms(performance.now() - since)}`);
@@ -114,7 +117,7 @@ try {
       'process.env.NODE_ENV': '"production"',
     },
     external: ['react-devtools-core'],
-    plugins: [inkWithoutTopLevelAwait()],
+    plugins: [inkWithoutTopLevelAwait(), etcdProtosAsJson()],
   });
 } catch {
   fail('bundling failed (esbuild printed why above)');
@@ -233,6 +236,62 @@ function inkWithoutTopLevelAwait() {
       });
     },
   };
+}
+
+/**
+ * etcd3 reads its .proto files from disk when it loads (loadSync of __dirname/../proto/rpc.proto),
+ * which a single executable has no files for. Compiles them to JSON here, with the loader's
+ * protobufjs, and has etcd3 hand that JSON to proto-loader's fromJSON instead. Fails the build when
+ * the patch no longer matches etcd3's code, or when the JSON does not describe the same services
+ * and messages as the files.
+ */
+function etcdProtosAsJson() {
+  const from = '(0, proto_loader_1.loadSync)(`${__dirname}/../proto/rpc.proto`, {';
+  return {
+    name: 'etcd-protos-as-json',
+    setup(b) {
+      b.onLoad(
+        { filter: /[\\/]node_modules[\\/]etcd3[\\/]lib[\\/]connection-pool\.js$/ },
+        (args) => {
+          const dir = join(args.path, '../..');
+          const pkg = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8'));
+          if (pkg.version !== ETCD3_VERSION) {
+            throw new Error(
+              `etcd3 ${pkg.version} is installed but scripts/build-sea.mjs patches etcd3 ${ETCD3_VERSION}: pin etcd3 or update the patch`,
+            );
+          }
+          const contents = readFileSync(args.path, 'utf8');
+          const count = contents.split(from).length - 1;
+          if (count !== 1) {
+            throw new Error(
+              `etcd3 patch no longer matches ${args.path}: expected "${from}" once, found it ${count} times`,
+            );
+          }
+          const json = compileProtos(args.path, join(dir, 'proto/rpc.proto'));
+          const to = `(0, proto_loader_1.fromJSON)(JSON.parse(${JSON.stringify(JSON.stringify(json))}), {`;
+          return { contents: contents.replace(from, () => to), loader: 'js' };
+        },
+      );
+    },
+  };
+}
+
+/** A .proto file and its imports as protobufjs JSON, parsed as etcd3 has proto-loader parse it. */
+function compileProtos(importer, file) {
+  const requireLoader = createRequire(importer);
+  const loader = requireLoader('@grpc/proto-loader');
+  const protobuf = createRequire(requireLoader.resolve('@grpc/proto-loader'))('protobufjs');
+  // etcd3's options; keepCase is the one that changes what the parser makes.
+  const options = { keepCase: true, longs: String, enums: String, defaults: true, oneofs: true };
+  const json = new protobuf.Root().loadSync(file, { keepCase: true }).toJSON();
+  // Everything but the serializers and the descriptors' file names must come out the same.
+  const plain = (definition) =>
+    JSON.stringify(definition, (key, value) =>
+      key === 'fileDescriptorProtos' || typeof value === 'function' ? undefined : value,
+    );
+  if (plain(loader.fromJSON(json, options)) !== plain(loader.loadSync(file, options)))
+    throw new Error(`${file} compiled to JSON does not load as the file does`);
+  return json;
 }
 
 /** Runs a command; prints its output only when it fails or says something unexpected. */

@@ -279,3 +279,17 @@ export function cleanEnv(extra: Record<string, string> = {}): Record<string, str
     if (v !== undefined && !k.startsWith('MICRO_') && k !== 'NODE_OPTIONS') env[k] = v;
   return { ...env, ...extra };
 }
+
+/**
+ * A counter of /proc/<pid>/io: `syscw` (write-like system calls, socket writes included), `syscr`,
+ * `wchar`, ...; NaN when it cannot be read.
+ */
+export function procIoCount(pid: number, field: string): number {
+  try {
+    const io = readFileSync(`/proc/${pid}/io`, 'utf8');
+    const m = new RegExp(`^${field}:\\s+(\\d+)$`, 'm').exec(io);
+    return m ? Number(m[1]) : Number.NaN;
+  } catch {
+    return Number.NaN;
+  }
+}

@@ -19,23 +19,19 @@ export const logsCommand: CommandModule<GlobalArgs, Args> = {
       describe: 'keep printing new lines [MICRO_FOLLOW]',
     }),
   handler: handled(async (argv: Args) => {
-    const [{ createMicroRegistry }, { createClient }] = await Promise.all([
-      import('../registry/micro.ts'),
-      import('../runtime/client/rpc-client.ts'),
-    ]);
-    const registry = createMicroRegistry({ address: argv.registryAddress, timeout: 2000 });
-    const client = createClient({ registry });
-    const stop = (): void => void client.close().then(() => registry.close());
-    process.once('SIGINT', stop);
-    try {
+    const { withRuntime } = await import('./shared/runtime.ts');
+    await withRuntime(argv, async (client) => {
       const stream = await client.stream<unknown, { line: string }>('runtime', 'Runtime.Logs');
-      stream.send({ name: argv.name, follow: argv.follow });
-      stream.end();
-      for await (const m of stream) process.stdout.write(`${m.line}\n`);
-    } finally {
-      process.off('SIGINT', stop);
-      await client.close();
-      await registry.close();
-    }
+      // Ctrl-C closes the connection, which ends the stream and the command.
+      const stop = (): void => void client.close();
+      process.once('SIGINT', stop);
+      try {
+        stream.send({ name: argv.name, follow: argv.follow });
+        stream.end();
+        for await (const m of stream) process.stdout.write(`${m.line}\n`);
+      } finally {
+        process.off('SIGINT', stop);
+      }
+    });
   }),
 };

@@ -19,10 +19,22 @@ export const publishCommand = defineCommand({
   handler: async (args) => {
     const message = await readMessage({ argument: args.json, data: args.data });
     const metadata = parseMetadata(args.metadata);
+    if (args.broker !== 'http') {
+      // Other brokers keep their subscribers to themselves: no count to give.
+      await withConnection(args, ({ client }) =>
+        client.publish(args.topic, message, { metadata, contentType: args.contentType }),
+      );
+      print(
+        args.output,
+        { topic: args.topic, broker: args.broker },
+        () => `published to ${args.topic} through the ${args.broker} broker`,
+      );
+      return;
+    }
     const { topicService } = await import('../runtime/broker/http.ts');
     const { RegistryErrors } = await import('../registry/registry.ts');
     const { subscribers, where } = await withConnection(args, async ({ registry, client }) => {
-      // Asked first so that an unreachable registry fails here: the broker drops silently.
+      // Asked first so that an unreachable registry fails here: the http broker drops silently.
       const groups = await registry.getService(topicService(args.topic)).catch((err: unknown) => {
         if ((err as { code?: string }).code === RegistryErrors.notFound) return [];
         throw err;

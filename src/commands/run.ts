@@ -3,7 +3,7 @@ import { once } from 'node:events';
 import type { CommandModule } from 'yargs';
 import { apiFlags, gatewayOptions, type ApiArgs } from './shared/api-options.ts';
 import { WEB_ADDRESS } from './shared/dashboard.ts';
-import type { GlobalArgs } from './shared/options.ts';
+import { CONTROL_PLANE, type GlobalArgs } from './shared/options.ts';
 import { fail, handled } from './shared/output.ts';
 
 interface Args extends GlobalArgs {
@@ -12,6 +12,7 @@ interface Args extends GlobalArgs {
   name?: string;
   mdns: boolean;
   'web-address': string;
+  'control-address'?: string;
   /** Serve the API gateway too (`--no-api` turns it off). */
   api: boolean;
 }
@@ -41,6 +42,10 @@ export const runCommand: CommandModule<GlobalArgs, Args> = {
         default: false,
         describe: 'announce the registry on the LAN over mDNS [MICRO_MDNS]',
       })
+      .option('control-address', {
+        type: 'string',
+        describe: `where micro run serves the control plane (the registry and runtime services): --registry-address with the micro registry, else ${CONTROL_PLANE} [MICRO_CONTROL_ADDRESS]`,
+      })
       .option('web-address', {
         type: 'string',
         default: WEB_ADDRESS,
@@ -54,14 +59,19 @@ export const runCommand: CommandModule<GlobalArgs, Args> = {
       .options(apiFlags)
       .example('micro run', 'start the registry and runtime on 127.0.0.1:8000')
       .example('micro run ./greeter', 'run a service in the foreground')
-      .example('micro run -d ./greeter', 'run it in the background, supervised'),
+      .example('micro run -d ./greeter', 'run it in the background, supervised')
+      .example(
+        'micro run --registry etcd --registry-address 127.0.0.1:2379 --broker nats',
+        'keep services in etcd and messages in NATS',
+      ),
   handler: handled(async (argv: Args) => {
     const { serveControlPlane } = await import('./shared/control-plane.ts');
     const controlPlane = {
-      address: argv.registryAddress,
+      address: controlAddress(argv),
       dataDir: argv.dataDir,
       mdns: argv.mdns,
       supervise: true,
+      plugins: argv,
     };
     // yargs also gives the api-* flags camel-cased, as ApiArgs reads them.
     const api = argv.api ? gatewayOptions(argv as unknown as ApiArgs) : undefined;
@@ -85,35 +95,51 @@ export const runCommand: CommandModule<GlobalArgs, Args> = {
   }),
 };
 
-/** Runs a service as a child process, starting the control plane in this process if none answers. */
+/**
+ * Where the control plane listens. With the micro registry it is the registry, so it listens at
+ * --registry-address; other registries have their own address, so it takes --control-address.
+ */
+function controlAddress(argv: Args): string {
+  return (
+    argv['control-address'] ?? (argv.registry === 'micro' ? argv.registryAddress : CONTROL_PLANE)
+  );
+}
+
+/**
+ * Runs a service as a child process. With the micro registry, starts the control plane in this
+ * process if none answers; other registries (etcd, NATS) need no control plane to be found in.
+ */
 async function runForeground(
   argv: Args,
   file: string,
   cp: Parameters<typeof import('./shared/control-plane.ts').openControlPlane>[0],
 ): Promise<void> {
-  const [{ createMicroRegistry }, { openControlPlane }, { selfInvocation }] = await Promise.all([
-    import('../registry/micro.ts'),
-    import('./shared/control-plane.ts'),
-    import('./shared/self.ts'),
-  ]);
-  const probe = createMicroRegistry({ address: argv.registryAddress, timeout: 1000 });
-  const running = await probe.listServices().then(
-    () => true,
-    () => false,
-  );
-  await probe.close();
-  const started = running ? undefined : await openControlPlane({ ...cp, supervise: false });
-  if (started)
-    process.stderr.write(
-      `micro: no registry answered at ${argv.registryAddress}, so one runs in this process\n`,
+  const [{ createMicroRegistry }, { openControlPlane, servicesEnvironment }, { selfInvocation }] =
+    await Promise.all([
+      import('../registry/micro.ts'),
+      import('./shared/control-plane.ts'),
+      import('./shared/self.ts'),
+    ]);
+  const env: NodeJS.ProcessEnv = { ...process.env, ...(await servicesEnvironment(argv)) };
+  let started: Awaited<ReturnType<typeof openControlPlane>> | undefined;
+  if (argv.registry === 'micro') {
+    const probe = createMicroRegistry({ address: argv.registryAddress, timeout: 1000 });
+    const running = await probe.listServices().then(
+      () => true,
+      () => false,
     );
+    await probe.close();
+    started = running ? undefined : await openControlPlane({ ...cp, supervise: false });
+    if (started)
+      process.stderr.write(
+        `micro: no registry answered at ${argv.registryAddress}, so one runs in this process\n`,
+      );
+    env.MICRO_REGISTRY = 'micro';
+    env.MICRO_REGISTRY_ADDRESS = started?.address ?? argv.registryAddress;
+  }
   const self = selfInvocation();
   const child = spawn(self.command, [...self.args, '__exec', file], {
-    env: {
-      ...process.env,
-      MICRO_REGISTRY: 'micro',
-      MICRO_REGISTRY_ADDRESS: started?.address ?? argv.registryAddress,
-    },
+    env,
     stdio: ['inherit', 'inherit', 'inherit', 'ipc'],
   });
   const forward = (signal: NodeJS.Signals): void => void child.kill(signal);

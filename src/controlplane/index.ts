@@ -1,10 +1,11 @@
 import { join } from 'node:path';
 import { createMdnsRegistry } from '../registry/mdns.ts';
 import type { Registry } from '../registry/registry.ts';
-import { createSqliteRegistry } from '../registry/sqlite.ts';
+import { createHttpBroker } from '../runtime/broker/http.ts';
 import { conflict } from '../runtime/errors.ts';
 import { createService, type Service } from '../runtime/service.ts';
 import type { Logger } from '../runtime/server/server.ts';
+import { createTcpTransport } from '../runtime/transport/tcp/index.ts';
 import { registryHandler } from './registry-service.ts';
 import { runtimeHandler } from './runtime-service.ts';
 import { Supervisor } from './supervisor.ts';
@@ -15,6 +16,16 @@ export interface ControlPlaneOptions {
   address?: string;
   /** Folder of the database (micro.db) and of supervised services' logs. */
   dataDir: string;
+  /**
+   * The registry to serve and register in, such as etcd or NATS; the caller closes it. Without it,
+   * the registry is SQLite in dataDir.
+   */
+  registry?: Registry;
+  /**
+   * Environment given to supervised services over the default, which points them at this control
+   * plane (MICRO_REGISTRY=micro at its address): with `registry`, name it here (MICRO_REGISTRY=etcd...).
+   */
+  env?: Record<string, string>;
   /** better-sqlite3's addon, when the single executable loaded it. */
   nativeBinding?: unknown;
   /** Announce the registry over mDNS so services on the LAN find it. */
@@ -34,21 +45,38 @@ export interface ControlPlane {
   stop(): Promise<void>;
 }
 
-/** Starts the control plane: the registry (SQLite, WAL) as the `registry` service, and the `runtime` supervisor. */
+/**
+ * Starts the control plane: the registry (SQLite, WAL, or the one given) as the `registry` service,
+ * and the `runtime` supervisor, both registered in that registry.
+ */
 export async function startControlPlane(options: ControlPlaneOptions): Promise<ControlPlane> {
   const address = options.address ?? '127.0.0.1:8000';
-  const registry = createSqliteRegistry({
-    path: join(options.dataDir, 'micro.db'),
-    nativeBinding: options.nativeBinding,
-  });
+  const owned = options.registry === undefined;
+  const registry =
+    options.registry ??
+    (await import('../registry/sqlite.ts')).createSqliteRegistry({
+      path: join(options.dataDir, 'micro.db'),
+      nativeBinding: options.nativeBinding,
+    });
+  const close = async (): Promise<void> => {
+    if (owned) await registry.close();
+  };
   const services: Service[] = [];
-  const base = { registry, handleSignals: false, logger: options.logger } as const;
-  const registryService = createService({ ...base, name: 'registry', address });
+  // Pinned, not from MICRO_TRANSPORT: micro registry clients reach the registry service over HTTP on its port.
+  const base = () =>
+    ({
+      registry,
+      transport: createTcpTransport(),
+      broker: createHttpBroker({ registry }),
+      handleSignals: false,
+      logger: options.logger,
+    }) as const;
+  const registryService = createService({ ...base(), name: 'registry', address });
   registryService.handle('Registry', registryHandler(registry));
   try {
     await registryService.start();
   } catch (err) {
-    await registry.close();
+    await close();
     if ((err as NodeJS.ErrnoException).code === 'EADDRINUSE') {
       throw Object.assign(
         conflict(
@@ -68,9 +96,14 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
     supervisor = new Supervisor({
       dataDir: options.dataDir,
       self: options.supervise,
-      env: { ...process.env, MICRO_REGISTRY: 'micro', MICRO_REGISTRY_ADDRESS: bound },
+      env: {
+        ...process.env,
+        MICRO_REGISTRY: 'micro',
+        MICRO_REGISTRY_ADDRESS: bound,
+        ...options.env,
+      },
     });
-    const runtime = createService({ ...base, name: 'runtime' });
+    const runtime = createService({ ...base(), name: 'runtime' });
     runtime.handle('Runtime', runtimeHandler(supervisor));
     await runtime.start();
     services.push(runtime);
@@ -106,7 +139,7 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
       }
       await supervisor?.stopAll();
       for (const s of services.reverse()) await s.stop();
-      await registry.close();
+      await close();
     },
   };
 }

@@ -2,6 +2,7 @@ import type { NatsConnection } from 'nats';
 import { Channel, PendingWatches } from './channel.ts';
 import { createMemoryRegistry } from './memory.ts';
 import type {
+  Node,
   RegisterOptions,
   Registry,
   RegistryOptions,
@@ -23,11 +24,26 @@ export interface NatsRegistryOptions extends RegistryOptions {
   queryWindow?: number;
 }
 
+/** What an instance publishes on `<prefix>.events` for each register (heartbeats too) and deregister. */
+interface Announcement {
+  action: 'register' | 'deregister';
+  /** The service version with only the nodes concerned. */
+  service: Service;
+  /** Lease of the registered nodes in milliseconds; 0 or absent: until deregistered. */
+  ttl?: number;
+  /** A heartbeat: the nodes were registered as they are already, only their lease is renewed. */
+  renew?: boolean;
+}
+
+/** A service version as a query answers it, with the milliseconds left on each leased node. */
+type Answer = Service & { leases?: Record<string, number> };
+
 /**
  * A registry over core NATS, as go-micro's: each instance keeps its own registrations (with their
  * leases) and answers queries for them on `<prefix>.query`; a lookup asks every instance and merges
- * the answers, and each instance publishes its changes on `<prefix>.events` for watchers. A node
- * whose process is gone stops being answered for at once, but no watcher hears of it.
+ * the answers. Each register (heartbeats too) and deregister is announced on `<prefix>.events` with
+ * its lease; a watcher learns what is there when it starts, keeps its own picture of the nodes and
+ * their leases, and reports a node whose lease ran out unrenewed (its process died) as gone.
  */
 export function createNatsRegistry(options: NatsRegistryOptions = {}): Registry {
   const hosts = [...(options.address ? [options.address] : []), ...(options.addresses ?? [])];
@@ -42,6 +58,8 @@ export function createNatsRegistry(options: NatsRegistryOptions = {}): Registry 
   const hint =
     'start nats-server (nats-server -a 127.0.0.1 -p 4222) or set --registry-address / MICRO_REGISTRY_ADDRESS';
   const own = createMemoryRegistry({ name: 'nats' });
+  // This instance's nodes: what each was registered as, and when its lease ends (ms since the epoch).
+  const mine = new Map<string, { as: string; ends: number }>();
   const channels = new Set<Channel<WatchEvent>>();
   const pendingWatches = new PendingWatches();
   const encoder = new TextEncoder();
@@ -55,6 +73,21 @@ export function createNatsRegistry(options: NatsRegistryOptions = {}): Registry 
           `no answer from ${where} (${(err as Error).message}); ${hint}`,
         );
 
+  /** This instance's live registrations (of one service), each with its nodes' time left. */
+  const answer = async (service: string | undefined): Promise<Answer[]> => {
+    const now = Date.now();
+    return (await own.listServices())
+      .filter((s) => service === undefined || s.name === service)
+      .map((s) => {
+        const left: Record<string, number> = {};
+        for (const n of s.nodes) {
+          const ends = mine.get(nodeKey(s.name, s.version, n.id))?.ends ?? Infinity;
+          if (ends !== Infinity) left[n.id] = Math.max(1, ends - now);
+        }
+        return { ...s, leases: left };
+      });
+  };
+
   // nats loads in about 100 ms: on first use, not at import.
   let connection: Promise<NatsConnection> | undefined;
   const connect = (): Promise<NatsConnection> =>
@@ -67,17 +100,10 @@ export function createNatsRegistry(options: NatsRegistryOptions = {}): Registry 
           if (err) return;
           void (async () => {
             const { service } = JSON.parse(msg.string() || '{}') as { service?: string };
-            const mine = await own.listServices();
-            const answer = service === undefined ? mine : mine.filter((s) => s.name === service);
-            msg.respond(encoder.encode(JSON.stringify(answer)));
+            msg.respond(encoder.encode(JSON.stringify(await answer(service))));
           })().catch(() => {});
         },
       });
-      // Tells every watcher about this instance's changes.
-      void (async () => {
-        for await (const e of own.watch())
-          if (!nc.isClosed()) nc.publish(eventSubject, encoder.encode(JSON.stringify(e)));
-      })();
       return nc;
     })().catch((err: unknown) => {
       connection = undefined;
@@ -90,29 +116,36 @@ export function createNatsRegistry(options: NatsRegistryOptions = {}): Registry 
     return connect();
   };
 
-  /** Asks every instance for its registrations (of one service) and merges the answers. */
-  const query = async (service?: string): Promise<Service[]> => {
-    const nc = await connect();
+  const announce = (nc: NatsConnection, a: Announcement): void => {
+    if (!nc.isClosed()) nc.publish(eventSubject, encoder.encode(JSON.stringify(a)));
+  };
+
+  /** Every instance's answer to a query for the registrations (of one service). */
+  const ask = async (nc: NatsConnection, service?: string): Promise<Answer[]> => {
     const { RequestStrategy } = await import('nats');
-    const merged = new Map<string, Service>();
+    const answers: Answer[] = [];
     try {
       const replies = await nc.requestMany(
         querySubject,
         encoder.encode(JSON.stringify(service === undefined ? {} : { service })),
         { strategy: RequestStrategy.JitterTimer, maxWait: timeout, jitter: window },
       );
-      for await (const msg of replies) {
-        for (const s of JSON.parse(msg.string()) as Service[]) {
-          const key = `${s.name}\n${s.version}`;
-          const known = merged.get(key);
-          if (!known) merged.set(key, copyService(s));
-          else
-            for (const n of s.nodes)
-              if (!known.nodes.some((k) => k.id === n.id)) known.nodes.push(n);
-        }
-      }
+      for await (const msg of replies) answers.push(...(JSON.parse(msg.string()) as Answer[]));
     } catch (err) {
       throw unavailable(err);
+    }
+    return answers;
+  };
+
+  /** Asks every instance for its registrations (of one service) and merges the answers. */
+  const query = async (service?: string): Promise<Service[]> => {
+    const merged = new Map<string, Service>();
+    for (const s of await ask(await connect(), service)) {
+      const key = `${s.name}\n${s.version}`;
+      const known = merged.get(key);
+      if (!known) merged.set(key, copyService(s));
+      else
+        for (const n of s.nodes) if (!known.nodes.some((k) => k.id === n.id)) known.nodes.push(n);
     }
     return [...merged.values()];
   };
@@ -122,12 +155,28 @@ export function createNatsRegistry(options: NatsRegistryOptions = {}): Registry 
     address,
     async register(service: Service, opts: RegisterOptions = {}) {
       validateService(service);
-      await settled();
+      const nc = await settled();
       await own.register(service, opts);
+      const ttl = opts.ttl ?? 0;
+      const now = Date.now();
+      for (const [key, m] of mine) if (m.ends <= now) mine.delete(key);
+      const { nodes, ...version } = copyService(service);
+      const described = JSON.stringify(version);
+      let renew = nodes.length > 0;
+      for (const n of nodes) {
+        const key = nodeKey(service.name, service.version, n.id);
+        const as = described + JSON.stringify(n);
+        if (mine.get(key)?.as !== as) renew = false;
+        mine.set(key, { as, ends: ttl > 0 ? now + ttl : Infinity });
+      }
+      // Heartbeats too: with it watchers renew the lease they keep for each node.
+      announce(nc, { action: 'register', service: { ...version, nodes }, ttl, renew });
     },
     async deregister(service: Service) {
-      await settled();
+      const nc = await settled();
       await own.deregister(service);
+      for (const n of service.nodes) mine.delete(nodeKey(service.name, service.version, n.id));
+      announce(nc, { action: 'deregister', service: copyService(service) });
     },
     async getService(name: string) {
       const found = await query(name);
@@ -138,31 +187,55 @@ export function createNatsRegistry(options: NatsRegistryOptions = {}): Registry 
     listServices: () => query(),
     watch(wopts: WatchOptions = {}): Watcher {
       let stop: (() => void) | undefined;
+      const picture = new Picture((e) => channel.push(e));
       const channel = new Channel<WatchEvent>(() => {
         channels.delete(channel);
         stop?.();
+        picture.clear();
       });
       channels.add(channel);
-      const setup = connect().then(
-        (nc) => {
+      const wanted = (s: Service): boolean =>
+        wopts.service === undefined || wopts.service === s.name;
+      const setup = (async () => {
+        try {
+          const nc = await connect();
           if (channel.closed) return;
+          // Announcements that come while the query below runs wait for it, to apply in order.
+          let early: Announcement[] | undefined = [];
           const sub = nc.subscribe(eventSubject, {
             callback: (err, msg) => {
               if (err) return;
-              let e: WatchEvent;
-              try {
-                e = JSON.parse(msg.string()) as WatchEvent;
-              } catch {
-                return; // not one of ours
-              }
-              if (wopts.service === undefined || wopts.service === e.service?.name) channel.push(e);
+              const a = parseAnnouncement(msg.string());
+              if (!a || !wanted(a.service)) return;
+              if (early) early.push(a);
+              else picture.apply(a);
             },
           });
           stop = () => sub.unsubscribe();
-        },
-        // NATS unreachable: the watcher ends, as a stream cut by its server does.
-        () => channel.close(),
-      );
+          await nc.flush();
+          // Learns what is registered already, so that its leases run here too; reports none of it.
+          // The answer may be older or newer than what was announced meanwhile: a node whose first
+          // announcement is a registration that changed something is new, and left to that.
+          void ask(nc, wopts.service)
+            .catch(() => [])
+            .then((known) => {
+              const fresh = new Map<string, boolean>();
+              for (const a of early ?? [])
+                for (const n of a.service.nodes) {
+                  const key = nodeKey(a.service.name, a.service.version, n.id);
+                  if (!fresh.has(key)) fresh.set(key, a.action === 'register' && !a.renew);
+                }
+              for (const s of known)
+                if (isService(s) && wanted(s))
+                  picture.learn(s, (id) => !fresh.get(nodeKey(s.name, s.version, id)));
+              for (const a of early ?? []) picture.apply(a);
+              early = undefined;
+            });
+        } catch {
+          // NATS unreachable: the watcher ends, as a stream cut by its server does.
+          channel.close();
+        }
+      })();
       pendingWatches.track(setup);
       return {
         stop: () => channel.close(),
@@ -179,4 +252,113 @@ export function createNatsRegistry(options: NatsRegistryOptions = {}): Registry 
       await nc?.close();
     },
   };
+}
+
+const nodeKey = (name: string, version: string, id: string): string => `${name}\n${version}\n${id}`;
+
+/** An announcement, or nothing when the message is not one (another program on the subject). */
+function parseAnnouncement(text: string): Announcement | undefined {
+  try {
+    const a = JSON.parse(text) as Announcement;
+    if (a?.action !== 'register' && a?.action !== 'deregister') return undefined;
+    return isService(a.service) && (typeof a.ttl === 'number' || a.ttl === undefined)
+      ? a
+      : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Whether another instance sent a whole service, one that copyService can copy. */
+function isService(s: Service): boolean {
+  try {
+    validateService(s);
+    return Array.isArray(s.endpoints);
+  } catch {
+    return false;
+  }
+}
+
+interface Tracked {
+  service: Omit<Service, 'nodes'>;
+  nodes: Map<string, { node: Node; expiry: NodeJS.Timeout | undefined }>;
+}
+
+/**
+ * One watcher's picture of the registered nodes: tells create from update, drops heartbeats that
+ * change nothing, and reports a node as gone when its lease runs out without being renewed.
+ */
+class Picture {
+  readonly #versions = new Map<string, Tracked>();
+  readonly #report: (e: WatchEvent) => void;
+
+  constructor(report: (e: WatchEvent) => void) {
+    this.#report = report;
+  }
+
+  /** Applies an announcement, reporting what it changed. */
+  apply(a: Announcement): void {
+    // A renewal of a node not known (its lease lapsed here, say) brings it back, reported.
+    if (a.action === 'register') this.#put(a.service, () => a.ttl ?? 0, true);
+    else
+      this.#remove(
+        `${a.service.name}\n${a.service.version}`,
+        a.service.nodes.map((n) => n.id),
+      );
+  }
+
+  /** Takes in the nodes of a query answer that pass `keep`, unreported: what was there before. */
+  learn(s: Answer, keep: (id: string) => boolean): void {
+    const nodes = Array.isArray(s.nodes) ? s.nodes.filter((n) => keep(n.id)) : [];
+    this.#put({ ...s, nodes }, (id) => s.leases?.[id] ?? 0, false);
+  }
+
+  /** Stops every lease timer. */
+  clear(): void {
+    for (const v of this.#versions.values())
+      for (const e of v.nodes.values()) clearTimeout(e.expiry);
+    this.#versions.clear();
+  }
+
+  #put(s: Service, ttlOf: (id: string) => number, report: boolean): void {
+    const { nodes, ...service } = copyService(s);
+    const key = `${service.name}\n${service.version}`;
+    let v = this.#versions.get(key);
+    if (!v && nodes.length === 0) return;
+    const created = !v;
+    let changed = !v || JSON.stringify(v.service) !== JSON.stringify(service);
+    if (!v) this.#versions.set(key, (v = { service, nodes: new Map() }));
+    v.service = service;
+    for (const node of nodes) {
+      const prev = v.nodes.get(node.id);
+      if (!prev || JSON.stringify(prev.node) !== JSON.stringify(node)) changed = true;
+      clearTimeout(prev?.expiry);
+      const ttl = ttlOf(node.id);
+      const expiry = ttl > 0 ? setTimeout(() => this.#remove(key, [node.id]), ttl) : undefined;
+      expiry?.unref();
+      v.nodes.set(node.id, { node, expiry });
+    }
+    if (report && changed)
+      this.#report({ action: created ? 'create' : 'update', service: this.#show(v) });
+  }
+
+  #remove(key: string, ids: string[]): void {
+    const v = this.#versions.get(key);
+    if (!v) return;
+    const gone = ids.flatMap((id) => {
+      const e = v.nodes.get(id);
+      if (!e) return [];
+      clearTimeout(e.expiry);
+      v.nodes.delete(id);
+      return [e.node];
+    });
+    if (gone.length === 0) return;
+    if (v.nodes.size > 0) return this.#report({ action: 'update', service: this.#show(v) });
+    this.#versions.delete(key);
+    this.#report({ action: 'delete', service: copyService({ ...v.service, nodes: gone }) });
+  }
+
+  #show(v: Tracked): Service {
+    return copyService({ ...v.service, nodes: [...v.nodes.values()].map((e) => e.node) });
+  }
 }

@@ -1,18 +1,61 @@
 import { registries } from '../registry/index.ts';
 import type { Registry } from '../registry/registry.ts';
+import { brokers, type BrokerFactoryOptions } from './broker/index.ts';
+import type { Broker } from './broker/broker.ts';
+import { transports } from './transport/index.ts';
+import type { Transport } from './transport/transport.ts';
+
+/**
+ * The factory a table holds under the name in `variable` (or `fallback` when unset); an unknown
+ * name is a TypeError listing the valid ones, so a typo fails at start-up, not on the first call.
+ */
+function pick<O, T>(
+  table: object,
+  what: string,
+  variable: string,
+  fallback: string,
+  env: NodeJS.ProcessEnv,
+): (options: O) => T {
+  const name = env[variable] || fallback;
+  const make = Object.hasOwn(table, name)
+    ? (table as Record<string, ((options: O) => T) | undefined>)[name]
+    : undefined;
+  if (!make) {
+    throw new TypeError(
+      `${variable}=${name} is not a ${what}; use one of ${Object.keys(table).join(', ')}`,
+    );
+  }
+  return make;
+}
 
 /** The registry named by MICRO_REGISTRY (default `micro`, the control plane at MICRO_REGISTRY_ADDRESS or 127.0.0.1:8000). */
 export function registryFromEnv(env: NodeJS.ProcessEnv = process.env): Registry {
-  const name = env.MICRO_REGISTRY ?? 'micro';
-  const make = (registries as Record<string, ((o: { address?: string }) => Registry) | undefined>)[
-    name
-  ];
-  if (!make) {
-    throw new TypeError(
-      `MICRO_REGISTRY=${name} is not a registry; use one of ${Object.keys(registries).join(', ')}`,
-    );
-  }
-  return make({ address: env.MICRO_REGISTRY_ADDRESS });
+  const make = pick<{ address?: string }, Registry>(
+    registries,
+    'registry',
+    'MICRO_REGISTRY',
+    'micro',
+    env,
+  );
+  return make({ address: env.MICRO_REGISTRY_ADDRESS || undefined });
+}
+
+/** The broker named by MICRO_BROKER (default `http`, peer to peer through the registry), at MICRO_BROKER_ADDRESS. */
+export function brokerFromEnv(registry: Registry, env: NodeJS.ProcessEnv = process.env): Broker {
+  const make = pick<BrokerFactoryOptions, Broker>(brokers, 'broker', 'MICRO_BROKER', 'http', env);
+  return make({ registry, address: env.MICRO_BROKER_ADDRESS || undefined });
+}
+
+/** The transport named by MICRO_TRANSPORT (default `tcp`), given MICRO_TRANSPORT_ADDRESS (the engine's, for nats). */
+export function transportFromEnv(env: NodeJS.ProcessEnv = process.env): Transport {
+  const make = pick<{ address?: string }, Transport>(
+    transports,
+    'transport',
+    'MICRO_TRANSPORT',
+    'tcp',
+    env,
+  );
+  return make({ address: env.MICRO_TRANSPORT_ADDRESS || undefined });
 }
 
 /** Milliseconds from an environment variable, or the fallback when unset or not a number. */

@@ -1,7 +1,7 @@
 import type { Registry } from '../registry/registry.ts';
-import { msFromEnv, registryFromEnv } from './defaults.ts';
+import { brokerFromEnv, msFromEnv, registryFromEnv, transportFromEnv } from './defaults.ts';
 import type { Broker } from './broker/broker.ts';
-import { createHttpBroker } from './broker/http.ts';
+import { connectOnPublish } from './broker/index.ts';
 import type { CallOptions, CallWrapper, Client } from './client/client.ts';
 import { createClient } from './client/rpc-client.ts';
 import { CodecTable, type Codec } from './codec/index.ts';
@@ -19,7 +19,6 @@ import type {
   SubscriberWrapper,
 } from './server/server.ts';
 import type { ListenOptions, Transport } from './transport/transport.ts';
-import { createTcpTransport } from './transport/tcp/index.ts';
 
 /** Everything a service can be given; only name is required. */
 export interface ServiceOptions {
@@ -32,9 +31,9 @@ export interface ServiceOptions {
   advertise?: string;
   /** Default: MICRO_REGISTRY (micro, the control plane, unless set), at MICRO_REGISTRY_ADDRESS. */
   registry?: Registry;
-  /** Default: tcp, the framed protocol with HTTP on the same port. */
+  /** Default: MICRO_TRANSPORT (tcp, the framed protocol with HTTP on the same port, unless set). */
   transport?: Transport;
-  /** Default: http, peer to peer through the registry. */
+  /** Default: MICRO_BROKER (http, peer to peer through the registry, unless set). */
   broker?: Broker;
   selector?: Selector;
   strategy?: Strategy;
@@ -72,12 +71,12 @@ export interface Service {
   run(): Promise<void>;
 }
 
-/** Creates a service; pass instances to choose the registry, transport and broker. */
+/** Creates a service; pass instances, or set MICRO_REGISTRY, MICRO_TRANSPORT and MICRO_BROKER, to choose them. */
 export function createService(options: ServiceOptions): Service {
   const registry = options.registry ?? registryFromEnv();
   const logger = options.logger ?? stderrLogger(options.name);
-  const transport = options.transport ?? createTcpTransport();
-  const broker = options.broker ?? createHttpBroker({ registry });
+  const transport = options.transport ?? transportFromEnv();
+  const broker = options.broker ?? brokerFromEnv(registry);
   const codecs = new CodecTable(options.codecs);
   const selector = options.selector ?? createSelector({ registry, strategy: options.strategy });
   const client = createClient({
@@ -85,7 +84,7 @@ export function createService(options: ServiceOptions): Service {
     transport,
     selector,
     codecs,
-    broker,
+    broker: connectOnPublish(broker),
     name: options.name,
     defaults: options.callDefaults,
     wrappers: options.wrapCall,

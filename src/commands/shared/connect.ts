@@ -1,12 +1,18 @@
 import type { Registry } from '../../registry/registry.ts';
+import type { Broker } from '../../runtime/broker/broker.ts';
 import type { Client } from '../../runtime/client/client.ts';
-import type { GlobalArgs } from './options.ts';
+import type { Transport } from '../../runtime/transport/transport.ts';
+import { CONTROL_PLANE, type GlobalArgs } from './options.ts';
 
 /** What a command talks through: the registry named by the global options, and a client over it. */
 export interface Connection {
   registry: Registry;
   client: Client;
 }
+
+/** The global options that choose the registry, and the broker and transport (http and tcp when absent). */
+export type PluginArgs = Pick<GlobalArgs, 'registry' | 'registryAddress'> &
+  Partial<Pick<GlobalArgs, 'broker' | 'brokerAddress' | 'transport' | 'transportAddress'>>;
 
 /** Options for opening a registry beyond the global arguments. */
 export interface OpenOptions {
@@ -29,29 +35,92 @@ export async function openRegistry(
     );
   }
   const make = registries[args.registry as keyof typeof registries];
-  return make({ address: args.registryAddress, timeout: options.timeout });
+  return make({ address: registryAddress(args), timeout: options.timeout });
 }
 
-/** Runs fn with a registry and a client, then closes both so the process can exit. */
-export async function withConnection<T>(
+/**
+ * The address to give the registry: --registry-address, except that the control plane's default
+ * (127.0.0.1:8000) means "unset" for other registries, so `--registry etcd` alone finds etcd at its
+ * own default port instead of dialling micro's.
+ */
+export function registryAddress(
   args: Pick<GlobalArgs, 'registry' | 'registryAddress'>,
+): string | undefined {
+  return args.registry !== 'micro' && args.registryAddress === CONTROL_PLANE
+    ? undefined
+    : args.registryAddress;
+}
+
+/** The factory named by a flag, or a 400 naming the valid ones. */
+async function choose<F>(table: object, name: string, flag: string): Promise<F> {
+  const { badRequest } = await import('../../runtime/errors.ts');
+  const make = Object.hasOwn(table, name) ? (table as Record<string, F>)[name] : undefined;
+  if (make === undefined) {
+    const variable = `MICRO_${flag.toUpperCase()}`;
+    throw badRequest(
+      'micro.cli',
+      `unknown ${flag} "${name}" (--${flag} or ${variable}): use one of ${Object.keys(table).join(', ')}`,
+    );
+  }
+  return make;
+}
+
+/** Builds the broker named by --broker at --broker-address (not connected). */
+export async function openBroker(
+  args: Pick<PluginArgs, 'broker' | 'brokerAddress'>,
+  registry: Registry,
+): Promise<Broker> {
+  const { brokers } = await import('../../runtime/broker/index.ts');
+  const make = await choose<(o: { address?: string; registry: Registry }) => Broker>(
+    brokers,
+    args.broker ?? 'http',
+    'broker',
+  );
+  return make({ address: args.brokerAddress || undefined, registry });
+}
+
+/** Builds the transport named by --transport, given --transport-address. */
+export async function openTransport(
+  args: Pick<PluginArgs, 'transport' | 'transportAddress'>,
+): Promise<Transport> {
+  const { transports } = await import('../../runtime/transport/index.ts');
+  const make = await choose<(o: { address?: string }) => Transport>(
+    transports,
+    args.transport ?? 'tcp',
+    'transport',
+  );
+  return make({ address: args.transportAddress || undefined });
+}
+
+/** Runs fn with a registry, a broker and a client over the chosen transport, then closes them so the process can exit. */
+export async function withConnection<T>(
+  args: PluginArgs,
   fn: (c: Connection) => Promise<T>,
   options: OpenOptions = {},
 ): Promise<T> {
   const registry = await openRegistry(args, options);
   try {
-    const [{ createClient }, { createSelector }] = await Promise.all([
+    const [{ createClient }, { createSelector }, { connectOnPublish }] = await Promise.all([
       import('../../runtime/client/rpc-client.ts'),
       import('../../runtime/selector/cache.ts'),
+      import('../../runtime/broker/index.ts'),
     ]);
+    const broker = await openBroker(args, registry);
+    const transport = await openTransport(args);
     // One command, one lookup: no registry watch to open and tear down.
-    const client = createClient({ registry, selector: createSelector({ registry, watch: false }) });
+    const client = createClient({
+      registry,
+      transport,
+      broker: connectOnPublish(broker),
+      selector: createSelector({ registry, watch: false }),
+    });
     try {
       return await fn({ registry, client });
     } catch (err) {
       throw await asMicroError(err);
     } finally {
       await client.close();
+      await broker.disconnect();
     }
   } finally {
     await registry.close();

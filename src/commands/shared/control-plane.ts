@@ -1,34 +1,110 @@
 import { startControlPlane, type ControlPlane } from '../../controlplane/index.ts';
 import { loadSqliteBinding } from '../../native/sqlite.ts';
 import type { GatewayOptions } from '../../proxy/proxy.ts';
+import type { PluginArgs } from './connect.ts';
 import { selfInvocation } from './self.ts';
 import { untilSignal } from './signals.ts';
 
 /** Options for running the control plane from a command. */
 export interface ServeOptions {
+  /** Where the control plane (the `registry` service) listens. */
   address: string;
   dataDir: string;
   mdns: boolean;
   supervise: boolean;
+  /**
+   * The registry, broker and transport chosen by the global options. A registry other than micro
+   * is served instead of SQLite, and services micro runs are pointed at it; without this, or with
+   * micro, the control plane is the registry.
+   */
+  plugins?: PluginArgs;
   /** Where to serve the web dashboard; none serves no dashboard. */
   web?: string;
   /** The API gateway's options; none serves no gateway. */
   api?: GatewayOptions;
 }
 
-/** Starts the control plane with the right SQLite addon for this build. */
+/** True when the registry lives in the control plane's process, so others must go through it. */
+const local = (registry: string): boolean => registry === 'micro' || registry === 'memory';
+
+/**
+ * The MICRO_* variables that give a service the chosen broker and transport, and the registry
+ * unless it lives in the control plane (then the caller points it there).
+ */
+export async function servicesEnvironment(p: PluginArgs): Promise<Record<string, string>> {
+  const { registryAddress } = await import('./connect.ts');
+  const env: Record<string, string> = {};
+  const set = (name: string, value: string | undefined): void => {
+    if (value) env[name] = value;
+  };
+  if (!local(p.registry)) {
+    set('MICRO_REGISTRY', p.registry);
+    set('MICRO_REGISTRY_ADDRESS', registryAddress(p));
+  }
+  set('MICRO_BROKER', p.broker);
+  set('MICRO_BROKER_ADDRESS', p.brokerAddress);
+  set('MICRO_TRANSPORT', p.transport);
+  set('MICRO_TRANSPORT_ADDRESS', p.transportAddress);
+  return env;
+}
+
+/** Starts the control plane over the chosen registry (SQLite unless one is chosen), with the right SQLite addon for this build. */
 export async function openControlPlane(o: ServeOptions): Promise<ControlPlane> {
-  return startControlPlane({
-    address: o.address,
-    dataDir: o.dataDir,
-    nativeBinding: loadSqliteBinding(),
-    mdns: o.mdns,
-    supervise: o.supervise ? selfInvocation() : false,
-  });
+  const plugins = o.plugins;
+  const env = plugins ? await servicesEnvironment(plugins) : {};
+  if (!plugins || plugins.registry === 'micro') {
+    return startControlPlane({
+      address: o.address,
+      dataDir: o.dataDir,
+      nativeBinding: loadSqliteBinding(),
+      mdns: o.mdns,
+      supervise: o.supervise ? selfInvocation() : false,
+      env,
+    });
+  }
+  const { openRegistry } = await import('./connect.ts');
+  const registry = await openRegistry(plugins);
+  try {
+    const cp = await startControlPlane({
+      address: o.address,
+      dataDir: o.dataDir,
+      registry,
+      mdns: o.mdns,
+      supervise: o.supervise ? selfInvocation() : false,
+      env,
+    });
+    return {
+      ...cp,
+      registry,
+      listening: () =>
+        cp
+          .listening()
+          .map(([part, where]): [string, string] => [
+            part,
+            part === 'registry'
+              ? `${where} (serving ${registry.name} at ${registry.address})`
+              : where,
+          ]),
+      async stop() {
+        await cp.stop();
+        await registry.close();
+      },
+    };
+  } catch (err) {
+    await registry.close();
+    throw err;
+  }
 }
 
 /** Runs the control plane in the foreground until Ctrl-C, printing where each part listens. */
 export async function serveControlPlane(o: ServeOptions): Promise<void> {
+  if (o.plugins) {
+    // The gateway and the dashboard in this process call and publish with the library's defaults,
+    // which read these: they must reach services over the broker and transport those services use.
+    const env = await servicesEnvironment(o.plugins);
+    for (const [name, value] of Object.entries(env))
+      if (!name.startsWith('MICRO_REGISTRY')) process.env[name] = value;
+  }
   const cp = await openControlPlane(o);
   const api = o.api
     ? await (await import('./api-options.ts')).apiPart(o.api, cp.address)

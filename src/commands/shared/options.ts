@@ -4,6 +4,10 @@ import type { Arguments, Argv } from 'yargs';
 export interface GlobalArgs {
   registry: string;
   registryAddress: string;
+  broker: string;
+  brokerAddress?: string;
+  transport: string;
+  transportAddress?: string;
   output: 'text' | 'json';
   dataDir: string;
 }
@@ -18,13 +22,40 @@ export function withGlobalOptions<T>(y: Argv<T>): Argv<T & GlobalArgs> {
       type: 'string',
       default: 'micro',
       describe:
-        'registry implementation: micro (the control plane), mdns or memory [MICRO_REGISTRY]',
+        'registry implementation: micro (the control plane), etcd, nats, mdns or memory [MICRO_REGISTRY]',
       global: true,
     })
     .option('registry-address', {
       type: 'string',
       default: CONTROL_PLANE,
-      describe: 'address of the registry [MICRO_REGISTRY_ADDRESS]',
+      describe:
+        'address of the registry; etcd and nats default to 127.0.0.1:2379 and 127.0.0.1:4222 [MICRO_REGISTRY_ADDRESS]',
+      global: true,
+    })
+    .option('broker', {
+      type: 'string',
+      default: 'http',
+      describe:
+        'broker implementation: http (peer to peer through the registry), nats, jetstream, redis or memory [MICRO_BROKER]',
+      global: true,
+    })
+    .option('broker-address', {
+      type: 'string',
+      describe:
+        "address of the broker's server (nats: 127.0.0.1:4222, redis: 127.0.0.1:6379 if unset) [MICRO_BROKER_ADDRESS]",
+      global: true,
+    })
+    .option('transport', {
+      type: 'string',
+      default: 'tcp',
+      describe:
+        'transport implementation for calls: tcp, http or nats (no open port) [MICRO_TRANSPORT]',
+      global: true,
+    })
+    .option('transport-address', {
+      type: 'string',
+      describe:
+        "address of the transport's server, for transports through one (nats: 127.0.0.1:4222 if unset) [MICRO_TRANSPORT_ADDRESS]",
       global: true,
     })
     .option('output', {

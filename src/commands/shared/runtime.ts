@@ -1,24 +1,31 @@
-import { createMicroRegistry } from '../../registry/micro.ts';
-import { createClient } from '../../runtime/client/rpc-client.ts';
+import type { Registry } from '../../registry/registry.ts';
+import type { Client } from '../../runtime/client/client.ts';
 import { serviceUnavailable } from '../../runtime/errors.ts';
+import { openRegistry } from './connect.ts';
 import type { GlobalArgs } from './options.ts';
 
-/** Calls the control plane's runtime service; says to start micro when it is not running. */
-export async function runtimeCall<T>(
-  argv: GlobalArgs,
-  endpoint: string,
-  request: unknown,
+/**
+ * Runs fn with a client that reaches the runtime service through the chosen registry (where micro
+ * run registered it: the control plane, etcd or NATS), over tcp as the control plane serves it.
+ */
+export async function withRuntime<T>(
+  argv: Pick<GlobalArgs, 'registry' | 'registryAddress'>,
+  fn: (client: Client) => Promise<T>,
 ): Promise<T> {
-  const registry = createMicroRegistry({ address: argv.registryAddress, timeout: 2000 });
-  const client = createClient({ registry });
+  const [{ createClient }, { createTcpTransport }] = await Promise.all([
+    import('../../runtime/client/rpc-client.ts'),
+    import('../../runtime/transport/tcp/index.ts'),
+  ]);
+  const registry: Registry = await openRegistry(argv, { timeout: 2000 });
+  const client = createClient({ registry, transport: createTcpTransport() });
   try {
-    return await client.call<T>('runtime', endpoint, request, { timeout: 15_000 });
+    return await fn(client);
   } catch (err) {
     const e = err as { id?: string; code?: number; detail?: string };
     if (e.id === 'micro.client' && (e.code === 404 || e.code === 503)) {
       throw serviceUnavailable(
         'micro.cli',
-        `no micro runtime answers through the registry at ${argv.registryAddress}: start it with "micro run" (${e.detail ?? ''})`,
+        `no micro runtime answers through the registry (${registry.name} at ${registry.address}): start it with "micro run" (${e.detail ?? ''})`,
       );
     }
     throw err;
@@ -26,4 +33,15 @@ export async function runtimeCall<T>(
     await client.close();
     await registry.close();
   }
+}
+
+/** Calls the control plane's runtime service; says to start micro when it is not running. */
+export function runtimeCall<T>(
+  argv: Pick<GlobalArgs, 'registry' | 'registryAddress'>,
+  endpoint: string,
+  request: unknown,
+): Promise<T> {
+  return withRuntime(argv, (client) =>
+    client.call<T>('runtime', endpoint, request, { timeout: 15_000 }),
+  );
 }

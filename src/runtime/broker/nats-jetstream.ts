@@ -61,7 +61,7 @@ export function createJetStreamBroker(options: JetStreamBrokerOptions = {}): Bro
   };
 
   return {
-    name: 'nats-jetstream',
+    name: 'jetstream',
     address,
     async connect() {
       if (nc && !nc.isClosed()) return;

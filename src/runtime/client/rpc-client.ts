@@ -1,11 +1,11 @@
 import type { Node, Registry } from '../../registry/registry.ts';
 import type { Broker } from '../broker/broker.ts';
 import { CodecTable, type Codec } from '../codec/index.ts';
-import { registryFromEnv } from '../defaults.ts';
+import { brokerFromEnv, registryFromEnv, transportFromEnv } from '../defaults.ts';
 import { createSelector } from '../selector/cache.ts';
-import { createHttpBroker } from '../broker/http.ts';
+import { connectOnPublish } from '../broker/index.ts';
 import { createHttpTransport } from '../transport/http.ts';
-import { createTcpTransport } from '../transport/tcp/index.ts';
+import { createNatsTransport } from '../transport/nats/index.ts';
 import {
   MicroError,
   badRequest,
@@ -33,11 +33,11 @@ const ID = 'micro.client';
 
 /** Options of the client. */
 export interface ClientOptions {
-  /** Default: http through the registry. */
+  /** Default: MICRO_BROKER (http through the registry, unless set). */
   broker?: Broker;
   /** Default: MICRO_REGISTRY (micro, the control plane, unless set). */
   registry?: Registry;
-  /** Default: tcp. */
+  /** Default: MICRO_TRANSPORT (tcp, unless set). */
   transport?: Transport;
   /** Default: the caching selector over the registry. */
   selector?: Selector;
@@ -58,16 +58,22 @@ const nodeFault = (err: MicroError): boolean =>
 /** Creates the default client. */
 export function createClient(options: ClientOptions = {}): Client {
   const registry = options.registry ?? registryFromEnv();
-  const transport = options.transport ?? createTcpTransport();
+  const transport = options.transport ?? transportFromEnv();
   // Nodes that speak only the HTTP form of the protocol (apps behind a sidecar) say so in their metadata.
   let http: Transport | undefined;
-  const via = (node: Node): Transport =>
-    node.metadata.transport === 'http' && transport.name !== 'http' && transport.name !== 'memory'
-      ? (http ??= createHttpTransport())
-      : transport;
+  // Nodes served over NATS have a subject for an address and are reached through NATS.
+  let nats: Transport | undefined;
+  const via = (node: Node): Transport => {
+    const t = node.metadata.transport;
+    if (t === 'http' && transport.name !== 'http' && transport.name !== 'memory')
+      return (http ??= createHttpTransport());
+    if (t === 'nats' && transport.name !== 'nats')
+      return (nats ??= createNatsTransport({ address: process.env.MICRO_TRANSPORT_ADDRESS }));
+    return transport;
+  };
   const selector = options.selector ?? createSelector({ registry });
   const codecs = options.codecs ?? new CodecTable();
-  const broker = options.broker ?? createHttpBroker({ registry });
+  const broker = options.broker ?? connectOnPublish(brokerFromEnv(registry));
   const defaults: CallOptions = { timeout: 5000, retries: 2, ...options.defaults };
 
   const codecFor = (contentType: string | undefined): Codec => {
@@ -254,6 +260,7 @@ export function createClient(options: ClientOptions = {}): Client {
       if (!options.registry) await registry.close();
       await transport.close();
       await http?.close();
+      await nats?.close();
     },
   };
   return client;

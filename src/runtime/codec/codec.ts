@@ -14,3 +14,18 @@ export const CodecErrors = {
   invalid: 'MICRO_ERR_CODEC_INVALID',
   unsupported: 'MICRO_ERR_CODEC_UNSUPPORTED',
 } as const;
+
+/** A body that does not decode; `message` is the parser's reason, `code` is CodecErrors.invalid. */
+export class CodecError extends Error {
+  readonly code = CodecErrors.invalid;
+  override name = 'CodecError';
+}
+
+/** Runs a parser, turning whatever it throws into a CodecError. */
+export function decodeOrThrow<T>(parse: () => T): T {
+  try {
+    return parse();
+  } catch (err) {
+    throw new CodecError((err as Error).message, { cause: err });
+  }
+}

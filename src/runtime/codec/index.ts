@@ -1,19 +1,24 @@
+import { createBsonCodec } from './bson.ts';
 import type { Codec } from './codec.ts';
 import { createJsonCodec } from './json.ts';
 import { createMsgpackCodec } from './msgpack.ts';
 
 export type { Codec } from './codec.ts';
-export { CodecErrors } from './codec.ts';
+export { CodecError, CodecErrors } from './codec.ts';
 
 /** The codecs by name. */
-export const codecs = { json: createJsonCodec, msgpack: createMsgpackCodec } as const;
+export const codecs = {
+  json: createJsonCodec,
+  msgpack: createMsgpackCodec,
+  bson: createBsonCodec,
+} as const;
 
 /** Looks codecs up by content type; parameters such as `; charset=utf-8` are ignored. */
 export class CodecTable {
   readonly #byType = new Map<string, Codec>();
   readonly default: Codec;
 
-  constructor(list: Codec[] = [createJsonCodec(), createMsgpackCodec()]) {
+  constructor(list: Codec[] = [createJsonCodec(), createMsgpackCodec(), createBsonCodec()]) {
     for (const c of list) this.#byType.set(c.contentType, c);
     // Aliases other tools send.
     const mp = this.#byType.get('application/msgpack');

@@ -1,4 +1,4 @@
-import type { Codec } from './codec.ts';
+import { decodeOrThrow, type Codec } from './codec.ts';
 
 /** JSON bodies, `application/json`: the default codec. */
 export function createJsonCodec(): Codec {
@@ -12,7 +12,7 @@ export function createJsonCodec(): Codec {
       const buf = Buffer.isBuffer(bytes)
         ? bytes
         : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length);
-      return JSON.parse(buf.toString('utf8')) as unknown;
+      return decodeOrThrow(() => JSON.parse(buf.toString('utf8')) as unknown);
     },
   };
 }

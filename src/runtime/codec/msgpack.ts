@@ -1,5 +1,5 @@
 import { Packr } from 'msgpackr';
-import type { Codec } from './codec.ts';
+import { decodeOrThrow, type Codec } from './codec.ts';
 
 /** MessagePack bodies, `application/msgpack`: smaller and faster than JSON for binary data. */
 export function createMsgpackCodec(): Codec {
@@ -9,6 +9,7 @@ export function createMsgpackCodec(): Codec {
     name: 'msgpack',
     contentType: 'application/msgpack',
     encode: (value) => packr.pack(value),
-    decode: (bytes) => (bytes.length === 0 ? {} : (packr.unpack(bytes) as unknown)),
+    decode: (bytes) =>
+      bytes.length === 0 ? {} : decodeOrThrow(() => packr.unpack(bytes) as unknown),
   };
 }

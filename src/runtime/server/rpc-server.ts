@@ -33,6 +33,8 @@ export const stderrLogger = (name: string): Logger => ({
 
 /** The address other machines can reach when bound to all interfaces. */
 function advertisable(bound: string): string {
+  // A transport with no socket (nats) listens on a name, not host:port: advertise it as it is.
+  if (!/:\d+$/.test(bound)) return bound;
   const { host, port } = parseAddress(bound);
   if (host !== '0.0.0.0' && host !== '::') return bound;
   for (const list of Object.values(networkInterfaces())) {

@@ -9,6 +9,8 @@ export const Kind = {
   data: 5,
   end: 6,
   cancel: 7,
+  ping: 8,
+  pong: 9,
 } as const;
 
 /** The 8 bytes a framed client sends first; 0x00 can never start an HTTP request. */

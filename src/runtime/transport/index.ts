@@ -1,14 +1,17 @@
 import { createHttpTransport } from './http.ts';
 import { createMemoryTransport } from './memory.ts';
+import { createNatsTransport } from './nats/index.ts';
 import { createTcpTransport } from './tcp/index.ts';
 
 export type * from './transport.ts';
 export { Headers, TransportErrors } from './transport.ts';
-export { createHttpTransport, createMemoryTransport, createTcpTransport };
+export type { NatsTransportOptions } from './nats/index.ts';
+export { createHttpTransport, createMemoryTransport, createNatsTransport, createTcpTransport };
 
 /** The transports by name: `--transport` and MICRO_TRANSPORT pick from it. */
 export const transports = {
   tcp: createTcpTransport,
   http: createHttpTransport,
   memory: createMemoryTransport,
+  nats: createNatsTransport,
 } as const;

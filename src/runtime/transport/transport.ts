@@ -18,7 +18,7 @@ export interface Reply extends Message {
 export interface CallInfo {
   /** `host:port` of the caller, or a transport-specific name. */
   remote: string;
-  /** `tcp`, `http`, `ws` or `memory`. */
+  /** `tcp`, `http`, `ws`, `nats` or `memory`. */
   protocol: string;
   /** Set by the server; the transport calls it when the caller cancels or disconnects. */
   onCancel?: () => void;
@@ -73,6 +73,13 @@ export interface Transport {
 export interface TransportOptions {
   /** Milliseconds to wait for a connection. */
   dialTimeout?: number;
+  /**
+   * Milliseconds of silence, while calls or streams are open on a connection, after which the
+   * client pings the peer; the connection is declared lost when the ping goes unanswered as long
+   * again (default 1000; 0 turns probing off). A peer cut off by the network is noticed in about
+   * two to three times this, so its calls fail over to other nodes within their deadline.
+   */
+  keepalive?: number;
   /** TLS for dialing: trust these CAs; `insecure` skips verification (tests only). */
   tls?: { ca?: string | Buffer; insecure?: boolean };
 }

@@ -33,10 +33,16 @@ export class ClientConnection {
   #connected = false;
   #dead: MicroError | undefined;
   readonly #onDead: (c: ClientConnection) => void;
+  readonly #keepalive: number;
+  #probe: NodeJS.Timeout | undefined;
+  /** When a byte last arrived, and when the unanswered ping went out (0: none). */
+  #lastRead = Date.now();
+  #pingSent = 0;
 
   constructor(address: string, options: TransportOptions, onDead: (c: ClientConnection) => void) {
     this.address = address;
     this.#onDead = onDead;
+    this.#keepalive = options.keepalive ?? 1000;
     const { host, port } = parseAddress(address);
     const dialTimeout = options.dialTimeout ?? 5000;
     this.#socket = options.tls
@@ -61,6 +67,8 @@ export class ClientConnection {
     this.#writer.write(PREFACE);
     const reader = new FrameReader((f) => this.#onFrame(f));
     socket.on('data', (chunk: Buffer) => {
+      this.#lastRead = Date.now();
+      this.#pingSent = 0;
       try {
         reader.push(chunk);
       } catch (err) {
@@ -108,7 +116,7 @@ export class ClientConnection {
           );
         }, timeout);
       }
-      if (this.#pending.size === 0 && this.#streams.size === 0) this.#socket.ref();
+      if (this.#pending.size === 0 && this.#streams.size === 0) this.#busy();
       this.#pending.set(id, p);
       this.#writer.write(frame);
     });
@@ -127,7 +135,7 @@ export class ClientConnection {
         this.#release();
       },
     });
-    if (this.#pending.size === 0 && this.#streams.size === 0) this.#socket.ref();
+    if (this.#pending.size === 0 && this.#streams.size === 0) this.#busy();
     this.#streams.set(id, pipe);
     this.#writer.write(encodeFrame(Kind.open, id, open.header, open.body));
     return pipe;
@@ -144,8 +152,42 @@ export class ClientConnection {
     return id;
   }
 
+  /** The first call or stream opened: keep the process alive and watch the peer. */
+  #busy(): void {
+    this.#socket.ref();
+    if (this.#keepalive > 0 && !this.#probe) {
+      this.#lastRead = Date.now();
+      this.#pingSent = 0;
+      this.#probe = setInterval(() => this.#check(), this.#keepalive / 2);
+      this.#probe.unref();
+    }
+  }
+
+  /** The last call or stream finished: nothing to wait for. */
   #release(): void {
-    if (this.#pending.size === 0 && this.#streams.size === 0) this.#socket.unref();
+    if (this.#pending.size !== 0 || this.#streams.size !== 0) return;
+    this.#socket.unref();
+    clearInterval(this.#probe);
+    this.#probe = undefined;
+  }
+
+  /**
+   * A peer cut off by the network sends neither data nor a reset, so a call on its connection would
+   * wait out its whole deadline with no time left to try another node. After a silence, ping; when
+   * the ping too goes unanswered, give the connection up so its calls fail over.
+   */
+  #check(): void {
+    if (!this.#connected) return;
+    const now = Date.now();
+    if (this.#pingSent === 0) {
+      if (now - this.#lastRead < this.#keepalive) return;
+      this.#pingSent = now;
+      this.#writer.write(encodeFrame(Kind.ping, 0, undefined));
+    } else if (now - this.#pingSent >= this.#keepalive) {
+      this.#socket.destroy(
+        new Error(`no answer to a ping for ${now - this.#pingSent} ms (the peer is unreachable)`),
+      );
+    }
   }
 
   #onFrame(f: Frame): void {
@@ -174,6 +216,7 @@ export class ClientConnection {
   #die(err: MicroError): void {
     if (this.#dead) return;
     this.#dead = err;
+    clearInterval(this.#probe);
     this.#onDead(this);
     for (const p of this.#pending.values()) {
       clearTimeout(p.timer);

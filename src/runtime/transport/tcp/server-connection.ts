@@ -79,6 +79,9 @@ export function serveFramed(socket: Socket, handler: TransportHandler, rest: Buf
       case Kind.error:
         streams.get(f.id)?.remoteFail(parseError(f.body.toString('utf8'), ID));
         return;
+      case Kind.ping:
+        writer.write(encodeFrame(Kind.pong, f.id, undefined));
+        return;
       default:
         throw badRequest(ID, `unknown frame kind ${f.kind}`);
     }

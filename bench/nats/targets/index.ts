@@ -1,0 +1,17 @@
+import type { Target } from '../target.ts';
+
+/** The systems under test by name, loaded lazily so each child holds only its own. */
+export const targets: Record<string, () => Promise<Target>> = {
+  micro: async () => (await import('./micro.ts')).micro,
+  moleculer: async () => (await import('./moleculer.ts')).moleculer,
+  floor: async () => (await import('./floor.ts')).floor,
+  request: async () => (await import('./floor.ts')).request,
+};
+
+/** The target called name, or an error listing the known ones. */
+export async function loadTarget(name: string | undefined): Promise<Target> {
+  const load = name === undefined ? undefined : targets[name];
+  if (!load)
+    throw new Error(`unknown target ${name ?? ''}; use one of ${Object.keys(targets).join(', ')}`);
+  return load();
+}

@@ -1,0 +1,161 @@
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { createEtcdRegistry } from '../../src/registry/etcd.ts';
+import { createMicroRegistry } from '../../src/registry/micro.ts';
+import { errorOf, micro } from '../helpers/cli.ts';
+import { startEtcd, type EtcdServer } from '../helpers/etcd-server.ts';
+import { startNatsServer, type NatsServer } from '../helpers/nats-server.ts';
+import { freePort } from '../helpers/net.ts';
+import { startNode, stopAll } from '../helpers/proc.ts';
+
+// `micro run` and the CLI against a real etcd and a real nats-server, chosen by flags and MICRO_*.
+const bin = fileURLToPath(new URL('../../bin/micro.ts', import.meta.url));
+const listening = /greeter-\S+ listening on/;
+
+/** Parses the JSON a command printed, saying what it printed when it is not JSON. */
+const json = (run: { code: number | null; stdout: string; stderr: string }): unknown => {
+  assert.equal(run.code, 0, `exit ${run.code}\nstdout:\n${run.stdout}\nstderr:\n${run.stderr}`);
+  return JSON.parse(run.stdout) as unknown;
+};
+
+describe('micro on etcd and NATS', () => {
+  const work = mkdtempSync(join(tmpdir(), 'micro-distributed-'));
+  const greeter = join(work, 'greeter');
+  let etcd: EtcdServer;
+  let nats: NatsServer;
+
+  before(async () => {
+    [etcd, nats] = await Promise.all([startEtcd(), startNatsServer()]);
+    execFileSync(process.execPath, [bin, 'new', 'greeter'], { cwd: work, stdio: 'pipe' });
+  });
+  after(async () => {
+    await stopAll();
+    await Promise.all([etcd?.stop(), nats?.stop()]);
+    rmSync(work, { recursive: true, force: true });
+  });
+
+  it('micro run hosts the control plane, gateway and dashboard over etcd, without SQLite', async () => {
+    const dataDir = join(work, 'data');
+    const address = async (): Promise<string> => `127.0.0.1:${await freePort()}`;
+    const [control, api, web] = [await address(), await address(), await address()];
+    const flags = ['--registry', 'etcd', '--registry-address', etcd.address];
+    const env = { MICRO_DATA_DIR: dataDir, MICRO_CONTROL_ADDRESS: control };
+    const plane = startNode(
+      bin,
+      ['run', ...flags, '--api-address', api, '--web-address', web, '--no-api-log'],
+      env,
+    );
+    await plane.waitFor(/Press Ctrl-C/, 20_000);
+    assert.ok(
+      plane.lines.some((l) =>
+        l.includes(`registry   ${control} (serving etcd at ${etcd.address})`),
+      ),
+      plane.lines.join('\n'),
+    );
+    assert.equal(existsSync(join(dataDir, 'micro.db')), false, 'no SQLite registry');
+
+    // Foreground: the service is pointed at etcd, not at the control plane.
+    const svc = startNode(bin, ['run', greeter, ...flags], env);
+    await svc.waitFor(listening, 20_000);
+    const etcdDirect = createEtcdRegistry({ address: etcd.address });
+    const [inEtcd] = await etcdDirect.getService('greeter');
+    assert.equal(inEtcd?.nodes[0]?.metadata.registry, 'etcd');
+
+    const list = await micro(['list', 'services', ...flags]);
+    assert.equal(list.code, 0, list.stderr);
+    for (const name of ['greeter', 'registry', 'runtime'])
+      assert.match(list.stdout, new RegExp(name));
+    assert.deepEqual(
+      json(await micro(['call', 'greeter', 'Say.Hello', '{"name":"Ann"}', ...flags])),
+      {
+        msg: 'Hello Ann',
+      },
+    );
+
+    // The control plane's registry service serves etcd's contents, to the CLI and micro-registry clients.
+    const listed = json(
+      await micro(['call', 'registry', 'Registry.ListServices', '{}', ...flags]),
+    ) as {
+      services: { name: string }[];
+    };
+    assert.ok(listed.services.some((s) => s.name === 'greeter'));
+    const viaControl = createMicroRegistry({ address: control });
+    assert.ok((await viaControl.listServices()).some((s) => s.name === 'greeter'));
+    await viaControl.close();
+
+    const gateway = await fetch(`http://${api}/greeter/say/hello`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{"name":"Bo"}',
+    });
+    assert.equal(gateway.status, 200);
+    assert.deepEqual(await gateway.json(), { msg: 'Hello Bo' });
+    const dashboard: unknown = await (await fetch(`http://${web}/_/api/services`)).json();
+    assert.match(JSON.stringify(dashboard), /"greeter"/);
+
+    // Supervised: micro ps, logs and kill find the runtime through etcd; the child registers in etcd.
+    const detached = await micro(['run', '-d', greeter, '--name', 'bg', ...flags]);
+    assert.match(detached.stdout, /bg is running \(pid \d+\)/, detached.stderr);
+    const follow = startNode(bin, ['logs', 'bg', '-f', ...flags], env);
+    await follow.waitFor(listening, 20_000);
+    const [twice] = await etcdDirect.getService('greeter');
+    assert.equal(
+      twice?.nodes.length,
+      2,
+      'the supervised greeter joined the foreground one in etcd',
+    );
+    assert.match((await micro(['ps', ...flags])).stdout, /bg\s+running/);
+    assert.match((await micro(['kill', 'bg', ...flags])).stdout, /bg stopped/);
+    await follow.stop();
+
+    assert.equal(await svc.stop('SIGINT'), 0);
+    await etcdDirect.close();
+    assert.equal(await plane.stop('SIGINT'), 0);
+  });
+
+  it('runs, lists, calls and publishes with the NATS registry and broker', async () => {
+    const flags = ['--registry', 'nats', '--registry-address', nats.address];
+    // As a user would deploy it: configuration only, in the environment.
+    const svc = startNode(bin, ['run', greeter], {
+      MICRO_REGISTRY: 'nats',
+      MICRO_REGISTRY_ADDRESS: nats.address,
+      MICRO_BROKER: 'nats',
+      MICRO_BROKER_ADDRESS: nats.address,
+    });
+    await svc.waitFor(listening, 20_000);
+    const list = await micro(['list', 'services', ...flags]);
+    assert.equal(list.code, 0, list.stderr);
+    assert.match(list.stdout, /greeter\s+0\.1\.0\s+1/);
+    assert.deepEqual(
+      json(await micro(['call', 'greeter', 'Say.Hello', '{"name":"Ann"}', ...flags])),
+      {
+        msg: 'Hello Ann',
+      },
+    );
+
+    const published = await micro(['publish', 'greeter.greetings', '{"name":"Cy"}', ...flags], {
+      env: { MICRO_BROKER: 'nats', MICRO_BROKER_ADDRESS: nats.address },
+    });
+    assert.equal(published.code, 0, published.stderr);
+    assert.match(published.stdout, /published to greeter\.greetings through the nats broker/);
+    await svc.waitFor(/greeted Cy/);
+    assert.equal(await svc.stop('SIGINT'), 0);
+  });
+
+  it('names the valid brokers and transports when a flag names none', async () => {
+    const broker = errorOf(
+      await micro(['call', 'greeter', 'Say.Hello', '{}', '--broker', 'kafka']),
+    );
+    assert.equal(broker.code, 400);
+    assert.match(broker.detail, /unknown broker "kafka".*use one of http, memory, nats, jetstream/);
+    const transport = errorOf(
+      await micro(['call', 'greeter', 'Say.Hello', '{}'], { env: { MICRO_TRANSPORT: 'smoke' } }),
+    );
+    assert.match(transport.detail, /unknown transport "smoke" \(--transport or MICRO_TRANSPORT\)/);
+  });
+});
