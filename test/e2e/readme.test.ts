@@ -5,6 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { startEtcd } from '../helpers/etcd-server.ts';
+import { startNatsServer } from '../helpers/nats-server.ts';
 import { startNode, stopAll } from '../helpers/proc.ts';
 import { freePort } from '../helpers/net.ts';
 
@@ -36,6 +38,18 @@ const viaGateway = (e: { command: string }): boolean =>
 function consoleExamples(): { command: string; output: string }[] {
   const out: { command: string; output: string }[] = [];
   for (const block of readme.matchAll(/```console\n([\s\S]*?)```/g)) {
+    for (const part of (block[1] ?? '').split(/^\$ /m).filter(Boolean)) {
+      const [command = '', ...rest] = part.trimEnd().split('\n');
+      out.push({ command, output: rest.join('\n') });
+    }
+  }
+  return out;
+}
+
+/** The `$ command` lines of the README's shell-session blocks (etcd and NATS), in order. */
+function distributedExamples(): { command: string; output: string }[] {
+  const out: { command: string; output: string }[] = [];
+  for (const block of readme.matchAll(/```shell-session\n([\s\S]*?)```/g)) {
     for (const part of (block[1] ?? '').split(/^\$ /m).filter(Boolean)) {
       const [command = '', ...rest] = part.trimEnd().split('\n');
       out.push({ command, output: rest.join('\n') });
@@ -116,6 +130,52 @@ describe('the README', () => {
       }
     } finally {
       await stopAll();
+      rmSync(work, { recursive: true, force: true });
+    }
+  });
+
+  it('prints what its etcd and NATS examples print, against real etcd and nats-server', async () => {
+    const work = mkdtempSync(join(tmpdir(), 'micro-readme-x-'));
+    const [etcd, nats] = await Promise.all([startEtcd(), startNatsServer()]);
+    // The README's default addresses, moved to this run's servers and free ports.
+    const moved = (text: string): string =>
+      text.replaceAll('127.0.0.1:2379', etcd.address).replaceAll('127.0.0.1:4222', nats.address);
+    const env: Record<string, string> = {
+      MICRO_DATA_DIR: join(work, 'data'),
+      MICRO_CONTROL_ADDRESS: `127.0.0.1:${await freePort()}`,
+      MICRO_API_ADDRESS: `127.0.0.1:${await freePort()}`,
+      MICRO_WEB_ADDRESS: `127.0.0.1:${await freePort()}`,
+    };
+    try {
+      execFileSync(process.execPath, [micro, 'new', 'greeter'], { cwd: work });
+      const examples = distributedExamples();
+      assert.ok(examples.length >= 9);
+      for (const { command, output } of examples) {
+        const words = shellWords(moved(command).replace(/ &$/, ''));
+        if (words[0] === 'export') {
+          for (const pair of words.slice(1)) {
+            const [name = '', value = ''] = pair.split('=');
+            env[name] = value;
+          }
+          continue;
+        }
+        assert.equal(words[0], 'micro', command);
+        if (command.endsWith(' &')) {
+          await startNode(micro, words.slice(1), { ...env }, { cwd: work }).waitFor(
+            /listening on|Press Ctrl-C/,
+          );
+          continue;
+        }
+        const r = spawnSync(process.execPath, [micro, ...words.slice(1)], {
+          cwd: work,
+          env: { ...process.env, ...env },
+          encoding: 'utf8',
+        });
+        assert.equal(normalize(r.stdout + r.stderr), normalize(output), command);
+      }
+    } finally {
+      await stopAll();
+      await Promise.all([etcd.stop(), nats.stop()]);
       rmSync(work, { recursive: true, force: true });
     }
   });

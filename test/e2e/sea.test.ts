@@ -1,7 +1,7 @@
 // The single executable, run the way a user runs it: the file alone in an empty folder, with no
 // node_modules in reach, no `node` on PATH and a fresh home directory.
 import assert from 'node:assert/strict';
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import {
   copyFileSync,
   existsSync,
@@ -17,6 +17,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { commands } from '../../src/commands/index.ts';
+import { startEtcd } from '../helpers/etcd-server.ts';
 import { startNatsServer } from '../helpers/nats-server.ts';
 import { freePort } from '../helpers/net.ts';
 import { ensureBuilt, root } from '../helpers/sea.ts';
@@ -134,49 +135,6 @@ function runBinaryAsync(sb: Sandbox, args: string[], env: NodeJS.ProcessEnv = {}
   });
 }
 
-/** A real etcd (Debian's etcd-server) on 127.0.0.1 with free ports, data in dir; resolves once healthy. */
-async function startEtcd(dir: string): Promise<{ address: string; stop(): Promise<void> }> {
-  const [client, peer] = [await freePort(), await freePort()];
-  const address = `127.0.0.1:${client}`;
-  const peerUrl = `http://127.0.0.1:${peer}`;
-  let output = '';
-  const etcd: ChildProcess = spawn(
-    '/usr/bin/etcd',
-    [
-      ...['--name=micro-sea', `--data-dir=${dir}`, `--initial-cluster=micro-sea=${peerUrl}`],
-      ...[`--listen-client-urls=http://${address}`, `--advertise-client-urls=http://${address}`],
-      ...[`--listen-peer-urls=${peerUrl}`, `--initial-advertise-peer-urls=${peerUrl}`],
-    ],
-    { stdio: ['ignore', 'pipe', 'pipe'] },
-  );
-  etcd.stdout?.on('data', (d: Buffer) => (output += d.toString()));
-  etcd.stderr?.on('data', (d: Buffer) => (output += d.toString()));
-  const exited = new Promise<void>((resolve) => etcd.once('exit', () => resolve()));
-  const stop = async (): Promise<void> => {
-    if (etcd.pid !== undefined && etcd.exitCode === null && etcd.signalCode === null) {
-      process.kill(etcd.pid, 'SIGTERM');
-      await exited;
-    }
-  };
-  const deadline = Date.now() + 15_000;
-  for (;;) {
-    if (etcd.exitCode !== null || etcd.signalCode !== null)
-      throw new Error(`etcd exited: ${output.slice(-2000)}`);
-    try {
-      const res = await fetch(`http://${address}/health`, { signal: AbortSignal.timeout(1000) });
-      if (res.ok && ((await res.json()) as { health?: string }).health === 'true') break;
-    } catch {
-      // not listening yet
-    }
-    if (Date.now() > deadline) {
-      await stop();
-      throw new Error(`etcd not healthy within 15 s: ${output.slice(-2000)}`);
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  return { address, stop };
-}
-
 describe('dist/micro, alone in an empty folder with no node on PATH', () => {
   let sb: Sandbox;
   before(() => {
@@ -251,7 +209,7 @@ describe('dist/micro, alone in an empty folder with no node on PATH', () => {
 
   // etcd3 reads .proto files when it loads: the binary carries them compiled (scripts/build-sea.mjs).
   it('registers in etcd and lists what etcd holds, with etcd3 and gRPC inside the binary', async () => {
-    const etcd = await startEtcd(join(sb.base, 'etcd'));
+    const etcd = await startEtcd();
     try {
       const registry = ['--registry', 'etcd', '--registry-address', etcd.address];
       const record = { name: 'etcd-greeter', nodes: [{ id: 'g1', address: '127.0.0.1:9' }] };
@@ -265,16 +223,20 @@ describe('dist/micro, alone in an empty folder with no node on PATH', () => {
     }
   });
 
-  it('runs a service registered in NATS, and lists and calls it there', async () => {
+  it('runs a service on NATS alone (registry and transport, no open port), and lists and calls it there', async () => {
     const nats = await startNatsServer();
-    const env = { MICRO_REGISTRY: 'nats', MICRO_REGISTRY_ADDRESS: nats.address };
+    const env = {
+      MICRO_REGISTRY: 'nats',
+      MICRO_REGISTRY_ADDRESS: nats.address,
+      MICRO_TRANSPORT: 'nats',
+      MICRO_TRANSPORT_ADDRESS: nats.address,
+    };
     try {
       const created = runBinary(sb, ['new', 'natsgreeter'], { env });
       assert.equal(created.status, 0, created.stderr);
-      // What micro run starts a service with: the framework from inside the binary, no npm install.
-      const service = background(sb, ['__exec', join(sb.dir, 'natsgreeter', 'main.ts')], env);
+      const service = background(sb, ['run', './natsgreeter'], env);
       try {
-        await service.waitFor(/natsgreeter-\S+ listening on/);
+        await service.waitFor(/natsgreeter-\S+ listening on micro\.node\./);
         const list = runBinary(sb, ['list', 'services', '--registry', 'nats'], {
           env: { MICRO_REGISTRY_ADDRESS: nats.address },
         });
