@@ -143,7 +143,7 @@ describe('the NATS transport on its own', () => {
     assert.ok(Date.now() - started < 1000, `took ${Date.now() - started} ms`);
   });
 
-  it('carries UTF-8 metadata, and refuses with 400 a value NATS headers cannot hold', async () => {
+  it('carries UTF-8 and multi-line metadata, and refuses with 400 a header over 64 KiB', async () => {
     const listener = await transport.listen('127.0.0.1:0', {
       call: async (req) => ({ header: { 'x-back': req.header['x-user'] ?? '' }, body: req.body }),
       stream: (_open, pipe) => pipe.end(),
@@ -151,7 +151,9 @@ describe('the NATS transport on its own', () => {
     const call = (user: string) =>
       transport.call(listener.address, { header: { 'x-user': user }, body: Buffer.alloc(0) }, 2000);
     assert.equal((await call('Zoë 🚀')).header['x-back'], 'Zoë 🚀');
-    await assert.rejects(call('two\r\nlines'), (e: MicroError) => e.code === 400);
+    // Headers travel in frames, not as NATS headers: line breaks are carried too.
+    assert.equal((await call('two\r\nlines')).header['x-back'], 'two\r\nlines');
+    await assert.rejects(call('x'.repeat(70_000)), (e: MicroError) => e.code === 400);
     await listener.close();
   });
 
@@ -196,6 +198,37 @@ describe('the NATS transport on its own', () => {
     assert.ok(Date.now() - started < 2000, `took ${Date.now() - started} ms`);
   });
 
+  it('fails a call in flight with 503 soon after its node process dies (heartbeat)', async () => {
+    const node = peer('serve');
+    const [, subject] = await node.waitFor(/^subject (\S+)$/);
+    const hang = { header: { 'micro-endpoint': 'hang' }, body: Buffer.alloc(0) };
+    const call = transport.call(subject ?? '', hang, 10_000);
+    await new Promise((r) => setTimeout(r, 50));
+    await node.stop('SIGKILL');
+    const started = Date.now();
+    await assert.rejects(call, (e: MicroError) => e.code === 503);
+    assert.ok(Date.now() - started < 2000, `took ${Date.now() - started} ms`);
+  });
+
+  it('fails only the calls to a gone node when calls to two nodes leave together', async () => {
+    const listener = await transport.listen('127.0.0.1:0', {
+      call: async (req) => ({ header: {}, body: req.body }),
+      stream: (_open, pipe) => pipe.end(),
+    });
+    const msg = (i: number) => ({ header: {}, body: Buffer.from(String(i)) });
+    const live = Array.from({ length: 50 }, (_, i) =>
+      transport.call(listener.address, msg(i), 2000),
+    );
+    const dead = Promise.allSettled(
+      Array.from({ length: 50 }, (_, i) => transport.call('micro.node.gone2', msg(i), 2000)),
+    );
+    const replies = await Promise.all(live);
+    replies.forEach((r, i) => assert.equal(text(r.body), String(i)));
+    for (const r of await dead)
+      assert.equal(r.status === 'rejected' && (r.reason as MicroError).code, 503);
+    await listener.close();
+  });
+
   it('tells a stream handler when its caller process dies (heartbeat)', async () => {
     let opened!: (p: Pipe) => void;
     const served = new Promise<Pipe>((r) => (opened = r));
@@ -227,7 +260,10 @@ function peer(mode: 'serve' | 'call', subject = '') {
     const t = createNatsTransport({ address: ${JSON.stringify(nats.address)}, keepalive: 100 });
     if (${JSON.stringify(mode)} === 'serve') {
       const l = await t.listen('127.0.0.1:0', {
-        call: async () => ({ header: {}, body: new Uint8Array(0) }),
+        call: (req) =>
+          req.header['micro-endpoint'] === 'hang'
+            ? new Promise(() => {})
+            : Promise.resolve({ header: {}, body: new Uint8Array(0) }),
         stream: (_open, pipe) => {
           pipe.send(Buffer.from('tick'));
           setInterval(() => pipe.send(Buffer.from('tick')), 50);

@@ -7,30 +7,12 @@ import {
   serviceUnavailable,
   timeout as timeoutError,
 } from '../../errors.ts';
+import { Kind, encodeFrame, type Frame } from '../frame.ts';
 import { QueuePipe } from '../pipe.ts';
-import type {
-  Header,
-  Listener,
-  Message,
-  Pipe,
-  Reply,
-  Transport,
-  TransportOptions,
-} from '../transport.ts';
+import type { Listener, Message, Pipe, Reply, Transport, TransportOptions } from '../transport.ts';
 import { TransportErrors } from '../transport.ts';
 import { serveNats } from './listen.ts';
-import {
-  Assembly,
-  ERROR,
-  FRAME,
-  Frame,
-  LENGTH,
-  Link,
-  body,
-  hasHeaders,
-  noResponders,
-  readHeader,
-} from './wire.ts';
+import { Batcher, Deframer, Link, Outbox, noResponders, payload } from './wire.ts';
 
 /** Options of the NATS transport. */
 export interface NatsTransportOptions extends TransportOptions {
@@ -42,30 +24,43 @@ export interface NatsTransportOptions extends TransportOptions {
 }
 
 const ID = 'micro.client';
+/** How long a batch's call ids are kept for a "no responders" answer: one to two of these. */
+const RECORD_MS = 1000;
+/** A node's outbox unused for this many housekeeping ticks is dropped. */
+const IDLE_TICKS = 30;
 
 interface Pending {
   resolve: (r: Reply) => void;
   reject: (e: MicroError) => void;
   timer: NodeJS.Timeout | undefined;
-  /** The node's subject. */
-  subject: string;
+  /** The node's outbox; its subject is the node's address. */
+  box: Outbox;
   /** Set by the heartbeat; a call still pending at the next beat gets a liveness ping. */
   aged: boolean;
-  part: Assembly | undefined;
 }
 
 interface Stream {
   pipe: QueuePipe;
-  subject: string;
-  /** Settles the open once the node acknowledges it. */
+  box: Outbox;
+  /** Settles the open once the node answers the ping sent with it, or anything else. */
   opened: { resolve: () => void; reject: (e: MicroError) => void } | undefined;
-  part: Assembly | undefined;
+}
+
+/** The calls and streams one batch carried, failed with 503 if NATS says no one listens. */
+interface Carried {
+  subject: string;
+  ids: number[];
+}
+
+interface Box extends Outbox {
+  idle: number;
 }
 
 /**
- * Calls and streams over NATS request/reply, so that a node needs no open port: it listens on a
- * subject of its own, and callers answer to one wildcard inbox per transport (no subscription per
- * call). One connection per transport, opened on first use; see docs/protocol.md for the subjects.
+ * Calls and streams over NATS, so that a node needs no open port: it listens on a subject of its
+ * own. The frames of the framed protocol (docs/protocol.md) travel as NATS payloads, those for one
+ * node in one event-loop turn in one message; answers come back on one inbox subscription per
+ * transport. One connection per transport, opened on first use.
  */
 export function createNatsTransport(options: NatsTransportOptions = {}): Transport {
   const hosts = [...(options.address ? [options.address] : []), ...(options.addresses ?? [])];
@@ -79,9 +74,16 @@ export function createNatsTransport(options: NatsTransportOptions = {}): Transpo
   const heartbeat = options.keepalive ?? 1000;
   const pending = new Map<number, Pending>();
   const streams = new Map<number, Stream>();
+  const boxes = new Map<string, Box>();
+  let recent = new Map<number, Carried>();
+  let older = new Map<number, Carried>();
+  let rotated = Date.now();
   let link: Link | undefined;
   let linking: Promise<Link> | undefined;
+  let out: Batcher | undefined;
+  /** `_INBOX.<nuid>.`: batches go out with reply `<inbox><n>`, nodes answer on `<inbox>0`. */
   let inbox = '';
+  let seq = 0;
   let online = false;
   let nextId = 1;
   let listeners = 0;
@@ -101,6 +103,17 @@ export function createNatsTransport(options: NatsTransportOptions = {}): Transpo
     streams.clear();
   };
 
+  // Each batch gets its own reply subject, so that a "no responders" status names the calls it
+  // carried. The record is kept for one to two seconds; a later status is caught by the pings.
+  const replyFor = (box: Outbox): string => {
+    const n = ++seq;
+    if (box.ids.length > 0) {
+      recent.set(n, { subject: box.subject, ids: box.ids });
+      box.ids = [];
+    }
+    return inbox + n;
+  };
+
   const connect = (): Promise<Link> =>
     (linking ??= (async () => {
       // nats loads in about 100 ms: on first use, not at import.
@@ -108,7 +121,9 @@ export function createNatsTransport(options: NatsTransportOptions = {}): Transpo
       const nc = await nats.connect({ servers: hosts, timeout: dialTimeout, name: 'micro' });
       const l = new Link(nats, nc);
       inbox = `${nats.createInbox()}.`;
-      nc.subscribe(`${inbox}*`, { callback: (err, msg) => err || onInbox(l, msg) });
+      out = new Batcher(l, replyFor);
+      boxes.clear();
+      nc.subscribe(`${inbox}*`, { callback: (err, msg) => err || onInbox(msg) });
       await nc.flush();
       void (async () => {
         for await (const s of nc.status()) {
@@ -127,10 +142,8 @@ export function createNatsTransport(options: NatsTransportOptions = {}): Transpo
         }
         lost(badGateway(ID, `connection to ${where} closed`));
       });
-      if (heartbeat > 0) {
-        ticker = setInterval(() => beat(l), heartbeat);
-        ticker.unref();
-      }
+      ticker = setInterval(tick, heartbeat > 0 ? heartbeat : 1000);
+      ticker.unref();
       online = true;
       link = l;
       return l;
@@ -156,119 +169,150 @@ export function createNatsTransport(options: NatsTransportOptions = {}): Transpo
     return n;
   };
 
-  // Liveness: a node that is gone makes NATS answer "no responders" (503); one that lost the call
-  // or stream answers an error. Calls are pinged once they have been pending for a whole beat.
-  const beat = (l: Link): void => {
-    if (!online) return;
+  const boxFor = (subject: string): Box => {
+    let b = boxes.get(subject);
+    if (!b) {
+      b = Object.assign(new Outbox(subject), { idle: 0 });
+      boxes.set(subject, b);
+    } else b.idle = 0;
+    return b;
+  };
+
+  /** Queues a frame for a node; a publish fails only once the connection is closed (see `lost`). */
+  const send = (box: Outbox, frame: Buffer, n = 0): void => {
+    try {
+      out?.write(box, frame, n);
+    } catch {
+      // connection closed
+    }
+  };
+
+  // Liveness: a node that is gone makes NATS answer "no responders" to the ping's batch (503); one
+  // that lost the call or stream answers an error. Calls are pinged once pending a whole beat.
+  const tick = (): void => {
+    const now = Date.now();
+    if (now - rotated >= RECORD_MS) {
+      older = recent;
+      recent = new Map();
+      rotated = now;
+    }
+    for (const [k, b] of boxes) if (!b.queued && ++b.idle > IDLE_TICKS) boxes.delete(k);
+    deframer.sweep(30_000);
+    if (heartbeat <= 0 || !online) return;
     for (const [n, p] of pending) {
-      if (p.aged) sendQuietly(() => l.signal(p.subject, inbox + n, Frame.ping));
+      if (p.aged) send(p.box, encodeFrame(Kind.ping, n, undefined), n);
       else p.aged = true;
     }
-    for (const [n, s] of streams) sendQuietly(() => l.signal(s.subject, inbox + n, Frame.ping));
+    for (const [n, s] of streams)
+      if (!s.opened) send(s.box, encodeFrame(Kind.ping, n, undefined), n);
   };
 
   const gone = (subject: string): MicroError =>
     serviceUnavailable(ID, `no node listens on ${subject} at ${where}: it is gone`);
 
-  const onInbox = (l: Link, msg: Msg): void => {
-    const n = Number(msg.subject.slice(inbox.length));
-    const p = pending.get(n);
-    if (p) return onReply(n, p, msg);
-    const s = streams.get(n);
-    if (s) return onStream(s, msg);
-    // A node pinging a stream this side forgot: tell it to stop.
-    const back = msg.reply;
-    if (back && readHeader(msg)[FRAME] === Frame.ping)
-      sendQuietly(() => l.signal(back, '', Frame.cancel));
-  };
-
-  const onReply = (n: number, p: Pending, msg: Msg): void => {
-    let header: Header = {};
-    let data: Buffer;
-    if (hasHeaders(msg)) {
-      if (noResponders(msg)) {
-        pending.delete(n);
-        clearTimeout(p.timer);
-        p.reject(gone(p.subject));
-        return;
-      }
-      header = readHeader(msg);
-      if (header[FRAME] === Frame.more) {
-        const whole = p.part?.add(msg.data);
-        if (!whole || !p.part) return;
-        header = p.part.header;
-        data = whole;
-      } else if (header[LENGTH] !== undefined) {
-        p.part = new Assembly(header, msg.data);
-        return;
-      } else data = body(msg);
-    } else data = body(msg);
-    pending.delete(n);
-    clearTimeout(p.timer);
-    if (header[ERROR] !== undefined || header[FRAME] === Frame.error) {
-      delete header[ERROR];
-      delete header[FRAME];
-      p.resolve({ header, body: data, error: true });
-    } else p.resolve({ header, body: data });
-  };
-
-  const onStream = (s: Stream, msg: Msg): void => {
-    if (!hasHeaders(msg)) return s.pipe.deliver(body(msg));
-    if (noResponders(msg)) {
-      if (s.opened) s.opened.reject(gone(s.subject));
-      else s.pipe.remoteFail(gone(s.subject));
+  const onInbox = (msg: Msg): void => {
+    if (msg.data.length === 0) {
+      if (noResponders(msg)) onNoResponders(Number(msg.subject.slice(inbox.length)));
       return;
     }
-    const header = readHeader(msg);
-    switch (header[FRAME]) {
-      case undefined:
-        if (header[LENGTH] !== undefined) s.part = new Assembly(header, msg.data);
-        else s.pipe.deliver(body(msg));
-        return;
-      case Frame.more: {
-        const whole = s.part?.add(msg.data);
-        if (whole) s.pipe.deliver(whole);
+    const from = msg.reply ?? '';
+    try {
+      deframer.push(from, from, payload(msg));
+    } catch {
+      // A malformed message from a node: its frames are lost, their calls time out.
+    }
+  };
+
+  const onNoResponders = (n: number): void => {
+    const c = recent.get(n) ?? older.get(n);
+    if (!c) return;
+    recent.delete(n);
+    older.delete(n);
+    for (const i of c.ids) fail(i, gone(c.subject));
+  };
+
+  /** Fails a call or stream with the error, whichever it is. */
+  const fail = (n: number, err: MicroError): void => {
+    const p = pending.get(n);
+    if (p) {
+      pending.delete(n);
+      clearTimeout(p.timer);
+      p.reject(err);
+      return;
+    }
+    const s = streams.get(n);
+    if (s?.opened) s.opened.reject(err);
+    else s?.pipe.remoteFail(err);
+  };
+
+  // Frames from nodes; `from` is the message's reply subject, `<node subject>.<n>`.
+  const onFrame = (f: Frame, from: string): void => {
+    const n = f.id;
+    if (f.kind === Kind.reply || f.kind === Kind.error) {
+      const p = pending.get(n);
+      if (p) {
+        pending.delete(n);
+        clearTimeout(p.timer);
+        if (f.kind === Kind.reply) p.resolve({ header: f.header, body: f.body });
+        else p.resolve({ header: f.header, body: f.body, error: true });
         return;
       }
-      case Frame.open:
-        s.opened?.resolve();
-        s.opened = undefined;
+      if (n === 0 && f.kind === Kind.error) return broken(from, f.body);
+    }
+    const s = streams.get(n);
+    if (!s) {
+      // A node pinging a stream this side forgot: tell it to stop.
+      if (f.kind === Kind.ping && !pending.has(n) && from)
+        send(boxFor(nodeOf(from)), encodeFrame(Kind.cancel, n, undefined));
+      return;
+    }
+    if (s.opened && f.kind !== Kind.ping && f.kind !== Kind.error) {
+      s.opened.resolve();
+      s.opened = undefined;
+    }
+    switch (f.kind) {
+      case Kind.data:
+        s.pipe.deliver(f.body);
         return;
-      case Frame.end:
+      case Kind.end:
         s.pipe.remoteEnd();
         return;
-      case Frame.error: {
-        const e = parseError(body(msg).toString('utf8'), ID);
+      case Kind.error: {
+        const e = parseError(f.body.toString('utf8'), ID);
         if (s.opened) s.opened.reject(e);
         else s.pipe.remoteFail(e);
         return;
       }
     }
   };
+  const deframer = new Deframer<string>(onFrame);
 
-  const sendError = (err: unknown, subject: string): MicroError => {
-    const e = err as Error & { code?: string };
-    return e.code === 'BAD_HEADER'
-      ? badRequest(ID, `cannot send to ${subject}: ${e.message}`)
-      : badGateway(ID, `cannot send to ${subject} at ${where}: ${e.message}`);
+  // A node that could not read this side's frames dropped all its calls and streams.
+  const broken = (from: string, body: Buffer): void => {
+    const subject = nodeOf(from);
+    const e = badGateway(
+      ID,
+      `${subject} refused a message: ${parseError(body.toString(), ID).detail}`,
+    );
+    for (const [n, p] of pending) if (p.box.subject === subject) fail(n, e);
+    for (const [n, s] of streams) if (s.box.subject === subject) fail(n, e);
   };
 
-  const callOn = (l: Link, address: string, request: Message, timeout: number): Promise<Reply> =>
-    new Promise<Reply>((resolve, reject) => {
-      const n = id();
-      const reply = inbox + n;
-      const p: Pending = {
-        resolve,
-        reject,
-        timer: undefined,
-        subject: address,
-        aged: false,
-        part: undefined,
-      };
+  const callOn = (address: string, request: Message, timeout: number): Promise<Reply> => {
+    const n = id();
+    let frame: Buffer;
+    try {
+      frame = encodeFrame(Kind.request, n, request.header, request.body);
+    } catch (err) {
+      return Promise.reject(badRequest(ID, `cannot send to ${address}: ${(err as Error).message}`));
+    }
+    const box = boxFor(address);
+    return new Promise<Reply>((resolve, reject) => {
+      const p: Pending = { resolve, reject, timer: undefined, box, aged: false };
       try {
-        l.send(address, reply, request.body, request.header);
+        out?.write(box, frame, n);
       } catch (err) {
-        reject(sendError(err, address));
+        reject(badGateway(ID, `cannot send to ${address} at ${where}: ${(err as Error).message}`));
         return;
       }
       pending.set(n, p);
@@ -276,7 +320,7 @@ export function createNatsTransport(options: NatsTransportOptions = {}): Transpo
         p.timer = setTimeout(() => {
           if (!pending.delete(n)) return;
           // Tells the node, so that the handler's context is cancelled.
-          sendQuietly(() => l.signal(address, reply, Frame.cancel));
+          send(box, encodeFrame(Kind.cancel, n, undefined));
           reject(
             timeoutError(
               ID,
@@ -286,6 +330,7 @@ export function createNatsTransport(options: NatsTransportOptions = {}): Transpo
         }, timeout);
       }
     });
+  };
 
   const closeLink = async (): Promise<void> => {
     const l = link ?? (await linking?.catch(() => undefined));
@@ -293,6 +338,7 @@ export function createNatsTransport(options: NatsTransportOptions = {}): Transpo
     linking = undefined;
     online = false;
     clearInterval(ticker);
+    out?.flush();
     if (l && !l.nc.isClosed()) {
       await l.nc.flush().catch(() => undefined);
       await l.nc.close();
@@ -311,24 +357,27 @@ export function createNatsTransport(options: NatsTransportOptions = {}): Transpo
       });
     },
     call(address, request, timeout) {
-      if (link && online && !closing) return callOn(link, address, request, timeout);
-      return ready().then((l) => callOn(l, address, request, timeout));
+      if (link && online && !closing) return callOn(address, request, timeout);
+      return ready().then(() => callOn(address, request, timeout));
     },
     async stream(address, open): Promise<Pipe> {
-      const l = await ready();
+      await ready();
       const n = id();
-      const reply = inbox + n;
+      let frame: Buffer;
+      try {
+        frame = encodeFrame(Kind.open, n, open.header, open.body);
+      } catch (err) {
+        throw badRequest(ID, `cannot send to ${address}: ${(err as Error).message}`);
+      }
+      const box = boxFor(address);
       const s: Stream = {
-        subject: address,
+        box,
         opened: undefined,
-        part: undefined,
         pipe: new QueuePipe({
-          send: (b) => sendQuietly(() => l.send(address, reply, b, undefined, Frame.data)),
-          end: () => sendQuietly(() => l.signal(address, reply, Frame.end)),
+          send: (b) => send(box, encodeFrame(Kind.data, n, undefined, b)),
+          end: () => send(box, encodeFrame(Kind.end, n, undefined)),
           fail: (err) =>
-            sendQuietly(() =>
-              l.send(address, reply, Buffer.from(JSON.stringify(err)), undefined, Frame.error),
-            ),
+            send(box, encodeFrame(Kind.error, n, undefined, Buffer.from(JSON.stringify(err)))),
           release: () => streams.delete(n),
         }),
       };
@@ -347,15 +396,20 @@ export function createNatsTransport(options: NatsTransportOptions = {}): Transpo
               ),
             dialTimeout,
           );
+          // The ping's pong (or the stream's first frame) says a node serves the stream.
           try {
-            l.send(address, reply, open.body, open.header, Frame.open);
+            out?.write(box, frame, n);
+            out?.write(box, encodeFrame(Kind.ping, n, undefined), n);
           } catch (err) {
-            reject(sendError(err, address));
+            reject(
+              badGateway(ID, `cannot send to ${address} at ${where}: ${(err as Error).message}`),
+            );
           }
         });
       } catch (err) {
+        s.opened = undefined;
         streams.delete(n);
-        sendQuietly(() => l.signal(address, reply, Frame.cancel));
+        send(box, encodeFrame(Kind.cancel, n, undefined));
         throw err;
       } finally {
         clearTimeout(timer);
@@ -372,11 +426,7 @@ export function createNatsTransport(options: NatsTransportOptions = {}): Transpo
   };
 }
 
-// A publish fails only once the connection is closed; the caller hears of that through `lost`.
-function sendQuietly(fn: () => void): void {
-  try {
-    fn();
-  } catch {
-    // connection closed
-  }
+/** The node subject in the reply subject `<node subject>.<n>` of a node's message. */
+function nodeOf(from: string): string {
+  return from.slice(0, from.lastIndexOf('.'));
 }
