@@ -93,7 +93,13 @@ export function createNatsRegistry(options: NatsRegistryOptions = {}): Registry 
   const connect = (): Promise<NatsConnection> =>
     (connection ??= (async () => {
       const { connect: open } = await import('nats');
-      const nc = await open({ servers: hosts, timeout, name: 'micro-registry' });
+      // A service outlives NATS restarts and network cuts: reconnect for as long as it runs.
+      const nc = await open({
+        servers: hosts,
+        timeout,
+        name: 'micro-registry',
+        maxReconnectAttempts: -1,
+      });
       // Answers lookups with this instance's own registrations.
       nc.subscribe(querySubject, {
         callback: (err, msg) => {

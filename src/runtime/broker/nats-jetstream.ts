@@ -70,6 +70,8 @@ export function createJetStreamBroker(options: JetStreamBrokerOptions = {}): Bro
         servers: hosts,
         timeout: options.timeout ?? 5000,
         name: 'micro-broker',
+        // A service outlives NATS restarts and network cuts: reconnect for as long as it runs.
+        maxReconnectAttempts: -1,
       }).catch((err: Error) => {
         throw new Error(
           `${BrokerErrors.notConnected}: no answer from NATS at ${address} (${err.message}); start nats-server with JetStream (nats-server -js -a 127.0.0.1)`,

@@ -89,6 +89,8 @@ export function createNatsBroker(options: NatsBrokerOptions = {}): Broker {
         servers: hosts,
         timeout: options.timeout ?? 5000,
         name: 'micro-broker',
+        // A service outlives NATS restarts and network cuts: reconnect for as long as it runs.
+        maxReconnectAttempts: -1,
       }).catch((err: Error) => {
         throw new Error(
           `${BrokerErrors.notConnected}: no answer from NATS at ${address} (${err.message}); start nats-server (nats-server -a 127.0.0.1 -p 4222)`,

@@ -203,11 +203,35 @@ describe('the NATS transport on its own', () => {
     const [, subject] = await node.waitFor(/^subject (\S+)$/);
     const hang = { header: { 'micro-endpoint': 'hang' }, body: Buffer.alloc(0) };
     const call = transport.call(subject ?? '', hang, 10_000);
-    await new Promise((r) => setTimeout(r, 50));
+    await node.waitFor(/^hanging$/);
     await node.stop('SIGKILL');
     const started = Date.now();
     await assert.rejects(call, (e: MicroError) => e.code === 503);
     assert.ok(Date.now() - started < 2000, `took ${Date.now() - started} ms`);
+  });
+
+  it('fails a call with 502 soon when its node stops answering but stays connected (frozen or cut off)', async () => {
+    const node = peer('serve');
+    const [, subject] = await node.waitFor(/^subject (\S+)$/);
+    const hang = { header: { 'micro-endpoint': 'hang' }, body: Buffer.alloc(0) };
+    const call = transport.call(subject ?? '', hang, 20_000);
+    await node.waitFor(/^hanging$/);
+    // Stopped, the process keeps its connection: nats-server still routes to it, nothing answers.
+    process.kill(node.proc.pid ?? 0, 'SIGSTOP');
+    const started = Date.now();
+    try {
+      await assert.rejects(
+        call,
+        (e: MicroError) => e.code === 502 && /no answer to a ping/.test(e.detail),
+      );
+      assert.ok(
+        Date.now() - started < 5000,
+        `took ${Date.now() - started} ms, not the 20 s deadline`,
+      );
+    } finally {
+      process.kill(node.proc.pid ?? 0, 'SIGCONT');
+      await node.stop('SIGKILL');
+    }
   });
 
   it('fails only the calls to a gone node when calls to two nodes leave together', async () => {
@@ -260,10 +284,12 @@ function peer(mode: 'serve' | 'call', subject = '') {
     const t = createNatsTransport({ address: ${JSON.stringify(nats.address)}, keepalive: 100 });
     if (${JSON.stringify(mode)} === 'serve') {
       const l = await t.listen('127.0.0.1:0', {
-        call: (req) =>
-          req.header['micro-endpoint'] === 'hang'
-            ? new Promise(() => {})
-            : Promise.resolve({ header: {}, body: new Uint8Array(0) }),
+        call: (req) => {
+          if (req.header['micro-endpoint'] !== 'hang')
+            return Promise.resolve({ header: {}, body: new Uint8Array(0) });
+          console.log('hanging');
+          return new Promise(() => {});
+        },
         stream: (_open, pipe) => {
           pipe.send(Buffer.from('tick'));
           setInterval(() => pipe.send(Buffer.from('tick')), 50);

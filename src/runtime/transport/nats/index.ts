@@ -37,6 +37,8 @@ interface Pending {
   box: Outbox;
   /** Set by the heartbeat; a call still pending at the next beat gets a liveness ping. */
   aged: boolean;
+  /** A ping is out and no pong came back yet: still so at the next beat, the node is unreachable. */
+  unanswered: boolean;
 }
 
 interface Stream {
@@ -44,6 +46,8 @@ interface Stream {
   box: Outbox;
   /** Settles the open once the node answers the ping sent with it, or anything else. */
   opened: { resolve: () => void; reject: (e: MicroError) => void } | undefined;
+  /** As for calls: a ping is out and nothing came back from the node since. */
+  unanswered: boolean;
 }
 
 /** The calls and streams one batch carried, failed with 503 if NATS says no one listens. */
@@ -118,7 +122,13 @@ export function createNatsTransport(options: NatsTransportOptions = {}): Transpo
     (linking ??= (async () => {
       // nats loads in about 100 ms: on first use, not at import.
       const nats = await import('nats');
-      const nc = await nats.connect({ servers: hosts, timeout: dialTimeout, name: 'micro' });
+      // A node outlives NATS restarts and network cuts: reconnect for as long as it runs.
+      const nc = await nats.connect({
+        servers: hosts,
+        timeout: dialTimeout,
+        name: 'micro',
+        maxReconnectAttempts: -1,
+      });
       const l = new Link(nats, nc);
       inbox = `${nats.createInbox()}.`;
       out = new Batcher(l, replyFor);
@@ -188,7 +198,10 @@ export function createNatsTransport(options: NatsTransportOptions = {}): Transpo
   };
 
   // Liveness: a node that is gone makes NATS answer "no responders" to the ping's batch (503); one
-  // that lost the call or stream answers an error. Calls are pinged once pending a whole beat.
+  // that lost the call or stream answers an error. A node cut off from NATS by the network (or
+  // frozen) answers nothing, and nats-server takes minutes to notice: a ping still unanswered at the
+  // next beat fails its call or stream with 502, which callers retry on another node. Calls are
+  // pinged once pending a whole beat.
   const tick = (): void => {
     const now = Date.now();
     if (now - rotated >= RECORD_MS) {
@@ -200,12 +213,30 @@ export function createNatsTransport(options: NatsTransportOptions = {}): Transpo
     deframer.sweep(30_000);
     if (heartbeat <= 0 || !online) return;
     for (const [n, p] of pending) {
-      if (p.aged) send(p.box, encodeFrame(Kind.ping, n, undefined), n);
-      else p.aged = true;
+      if (!p.aged) p.aged = true;
+      else if (p.unanswered) fail(n, unreachable(p.box.subject));
+      else {
+        p.unanswered = true;
+        send(p.box, encodeFrame(Kind.ping, n, undefined), n);
+      }
     }
-    for (const [n, s] of streams)
-      if (!s.opened) send(s.box, encodeFrame(Kind.ping, n, undefined), n);
+    for (const [n, s] of streams) {
+      if (s.opened) continue;
+      if (s.unanswered) {
+        send(s.box, encodeFrame(Kind.cancel, n, undefined));
+        fail(n, unreachable(s.box.subject));
+      } else {
+        s.unanswered = true;
+        send(s.box, encodeFrame(Kind.ping, n, undefined), n);
+      }
+    }
   };
+
+  const unreachable = (subject: string): MicroError =>
+    badGateway(
+      ID,
+      `${TransportErrors.lost}: no answer to a ping from ${subject} at ${where} within ${heartbeat} ms (the node is unreachable)`,
+    );
 
   const gone = (subject: string): MicroError =>
     serviceUnavailable(ID, `no node listens on ${subject} at ${where}: it is gone`);
@@ -248,6 +279,13 @@ export function createNatsTransport(options: NatsTransportOptions = {}): Transpo
   // Frames from nodes; `from` is the message's reply subject, `<node subject>.<n>`.
   const onFrame = (f: Frame, from: string): void => {
     const n = f.id;
+    if (f.kind === Kind.pong) {
+      const p = pending.get(n);
+      if (p) {
+        p.unanswered = false;
+        return;
+      }
+    }
     if (f.kind === Kind.reply || f.kind === Kind.error) {
       const p = pending.get(n);
       if (p) {
@@ -266,6 +304,7 @@ export function createNatsTransport(options: NatsTransportOptions = {}): Transpo
         send(boxFor(nodeOf(from)), encodeFrame(Kind.cancel, n, undefined));
       return;
     }
+    s.unanswered = false;
     if (s.opened && f.kind !== Kind.ping && f.kind !== Kind.error) {
       s.opened.resolve();
       s.opened = undefined;
@@ -308,7 +347,14 @@ export function createNatsTransport(options: NatsTransportOptions = {}): Transpo
     }
     const box = boxFor(address);
     return new Promise<Reply>((resolve, reject) => {
-      const p: Pending = { resolve, reject, timer: undefined, box, aged: false };
+      const p: Pending = {
+        resolve,
+        reject,
+        timer: undefined,
+        box,
+        aged: false,
+        unanswered: false,
+      };
       try {
         out?.write(box, frame, n);
       } catch (err) {
@@ -373,6 +419,7 @@ export function createNatsTransport(options: NatsTransportOptions = {}): Transpo
       const s: Stream = {
         box,
         opened: undefined,
+        unanswered: false,
         pipe: new QueuePipe({
           send: (b) => send(box, encodeFrame(Kind.data, n, undefined, b)),
           end: () => send(box, encodeFrame(Kind.end, n, undefined)),
