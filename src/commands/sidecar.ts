@@ -48,23 +48,32 @@ export const sidecarCommand = defineCommand({
       );
     }
     const [
-      { openRegistry },
+      { openBroker, openRegistry, openTransport },
       { startSidecar },
       { createClient },
-      { createHttpBroker },
+      { connectOnPublish },
       { stderrLogger },
       { untilSignal },
     ] = await Promise.all([
       import('./shared/connect.ts'),
       import('../proxy/sidecar/index.ts'),
       import('../runtime/client/rpc-client.ts'),
-      import('../runtime/broker/http.ts'),
+      import('../runtime/broker/index.ts'),
       import('../runtime/server/rpc-server.ts'),
       import('./shared/signals.ts'),
     ]);
     const registry = await openRegistry(args);
-    const broker = createHttpBroker({ registry });
-    const client = createClient({ registry, broker, name: 'micro.sidecar' });
+    // --broker and --transport as for every command: an app behind the sidecar publishes and
+    // subscribes through NATS or Redis, and calls nodes over NATS, when micro runs on them.
+    const broker = await openBroker(args, registry);
+    await broker.connect();
+    const transport = await openTransport(args);
+    const client = createClient({
+      registry,
+      transport,
+      broker: connectOnPublish(broker),
+      name: 'micro.sidecar',
+    });
     const sidecar = await startSidecar({
       address: args.sidecarAddress,
       registry,

@@ -1,10 +1,12 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
+import { once } from 'node:events';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { WebSocket } from 'ws';
 import { createEtcdRegistry } from '../../src/registry/etcd.ts';
 import { createMicroRegistry } from '../../src/registry/micro.ts';
 import { errorOf, micro } from '../helpers/cli.ts';
@@ -145,6 +147,36 @@ describe('micro on etcd and NATS', () => {
     assert.match(published.stdout, /published to greeter\.greetings through the nats broker/);
     await svc.waitFor(/greeted Cy/);
     assert.equal(await svc.stop('SIGINT'), 0);
+  });
+
+  it('serves apps in other languages through the sidecar with the NATS broker', async () => {
+    const address = `127.0.0.1:${await freePort()}`;
+    const sidecar = startNode(bin, ['sidecar', '--sidecar-address', address], {
+      MICRO_REGISTRY: 'nats',
+      MICRO_REGISTRY_ADDRESS: nats.address,
+      MICRO_BROKER: 'nats',
+      MICRO_BROKER_ADDRESS: nats.address,
+    });
+    await sidecar.waitFor(/sidecar listening on/, 20_000);
+    const ws = new WebSocket(`ws://${address}/broker?topic=news`);
+    const got: unknown[] = [];
+    const arrived = new Promise<void>((resolve, reject) => {
+      ws.on('error', reject);
+      ws.on('message', (d: Buffer) => {
+        const m = JSON.parse(d.toString()) as { subscribed?: string };
+        if (!m.subscribed) got.push(m);
+        if (got.length === 1) resolve();
+      });
+    });
+    await once(ws, 'message'); // {"subscribed": "news"}: the subscription is live
+    const published = await micro(['publish', 'news', '{"n":1}'], {
+      env: { MICRO_BROKER: 'nats', MICRO_BROKER_ADDRESS: nats.address },
+    });
+    assert.equal(published.code, 0, published.stderr);
+    await arrived;
+    assert.deepEqual(got, [{ n: 1 }]);
+    ws.close();
+    assert.equal(await sidecar.stop('SIGINT'), 0);
   });
 
   it('names the valid brokers and transports when a flag names none', async () => {
