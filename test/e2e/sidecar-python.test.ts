@@ -127,11 +127,19 @@ describe('a Python service and a Python client, through the sidecar', () => {
   });
 
   it('takes the Python service out of the registry within the health interval once it stops', async () => {
+    const watch = registry.watch({ service: 'greeter-py' });
     const removed = (async () => {
-      for await (const ev of registry.watch({ service: 'greeter-py' }))
-        if (ev.action === 'delete') return Date.now();
+      for await (const ev of watch) if (ev.action === 'delete') return Date.now();
       return 0;
     })();
+    // A write through the same registry client waits until its watches are live on the server, so
+    // the deregistration cannot come before the watch is there to see it.
+    const marker = {
+      name: 'watch-ready',
+      nodes: [{ id: 'm', address: '127.0.0.1:9', metadata: {} }],
+    };
+    await registry.register({ version: '', metadata: {}, endpoints: [], ...marker });
+    await registry.deregister({ version: '', metadata: {}, endpoints: [], ...marker });
     const stopped = Date.now();
     python.kill('SIGTERM');
     const at = await removed;
