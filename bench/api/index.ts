@@ -7,18 +7,30 @@
 // BENCH_CONNECTIONS (50 keep-alive connections, one request in flight on each), BENCH_ONLY
 // (contender keys, comma separated), BENCH_NODE_ARGS (extra node flags for every child).
 // The default run takes about 2.5 minutes: 4 contenders x 3 rounds x 10 s, plus start-up.
-import os from 'node:os';
 import { Children, onInterrupt, type Child } from '../lib/processes.ts';
-import { fmt, median, table } from '../lib/stats.ts';
 import {
-  isFailed,
-  isReady,
-  isResult,
-  type FailedMessage,
-  type ReadyMessage,
+  clientReady,
+  perCall,
+  runOnce,
+  serverAddress,
+  type PerCall,
   type ResultMessage,
   type RunMessage,
-} from '../rpc/messages.ts';
+} from '../lib/protocol.ts';
+import {
+  errorsColumn,
+  machine,
+  perCallColumns,
+  medianOf,
+  medianRatio,
+  ratio,
+  seriesTable,
+  verdict,
+  type Column,
+} from '../lib/report.ts';
+import { runRounds, type Entrant, type Series } from '../lib/rounds.ts';
+import { envNumber, pickContenders } from '../lib/settings.ts';
+import { fmt } from '../lib/stats.ts';
 
 /** One column: its server processes (the first is the entry point) and their arguments. */
 interface Contender {
@@ -57,42 +69,19 @@ const GOAL = {
 };
 
 function config() {
-  const num = (name: string, fallback: number, min: number): number => {
-    const raw = process.env[name];
-    const n = raw === undefined || raw === '' ? fallback : Number(raw);
-    if (!Number.isFinite(n) || n < min)
-      throw new Error(`${name} must be a number >= ${min}, got "${raw}"`);
-    return n;
-  };
-  const only = process.env.BENCH_ONLY?.split(',')
-    .map((s) => s.trim())
-    .filter(Boolean);
-  for (const k of only ?? [])
-    if (!contenders.some((c) => c.key === k))
-      throw new Error(
-        `BENCH_ONLY: unknown contender ${k}; use ${contenders.map((c) => c.key).join(', ')}`,
-      );
+  const list = pickContenders(contenders, process.env.BENCH_ONLY, 'BENCH_ONLY');
   return {
-    rounds: Math.round(num('BENCH_ROUNDS', 3, 1)),
-    warmupMs: num('BENCH_WARMUP_SECONDS', 2, 0) * 1000,
-    measureMs: num('BENCH_SECONDS', 8, 0.5) * 1000,
-    connections: Math.round(num('BENCH_CONNECTIONS', 50, 1)),
-    contenders: only ? contenders.filter((c) => only.includes(c.key)) : contenders,
+    rounds: Math.round(envNumber('BENCH_ROUNDS', 3, 1)),
+    warmupMs: envNumber('BENCH_WARMUP_SECONDS', 2, 0) * 1000,
+    measureMs: envNumber('BENCH_SECONDS', 8, 0.5) * 1000,
+    connections: Math.round(envNumber('BENCH_CONNECTIONS', 50, 1)),
+    contenders: list,
   };
 }
 
-interface Sample extends ResultMessage {
-  rate: number;
-  serverUs: number;
-  clientUs: number;
-}
+type Sample = ResultMessage & PerCall;
 
 const script = (name: string): string => new URL(name, import.meta.url).pathname;
-const addressIn = (line: string): string | undefined => {
-  if (!line.startsWith('{"address":')) return undefined;
-  const { address } = JSON.parse(line) as { address?: unknown };
-  return typeof address === 'string' ? address : undefined;
-};
 
 /** Starts each server kind once (shared between contenders: micro and fastify front the same greeter). */
 async function startServers(
@@ -109,7 +98,7 @@ async function startServers(
       arg = started.get(dep)?.address ?? '';
     }
     const child = children.spawn(kind, script('server.ts'), [kind, arg]);
-    started.set(kind, { child, address: await child.line(addressIn, 60_000) });
+    started.set(kind, { child, address: await serverAddress(child, 60_000) });
   };
   // Back ends first, then the gateways that dial them.
   for (const c of list) for (const [kind] of c.servers.slice(1)) await start(kind);
@@ -122,30 +111,13 @@ export async function run(): Promise<void> {
   const cfg = config();
   const children = new Children();
   const offInterrupt = onInterrupt(() => children.stopAll());
-  const samples = new Map<string, Sample[]>(cfg.contenders.map((c) => [c.key, []]));
-  const rateRatios: number[] = [];
-  const cpuRatios: number[] = [];
   console.log(
     `api: ${cfg.contenders.length} contenders, ${cfg.rounds} rounds, warm-up ${cfg.warmupMs / 1000} s, measure ${cfg.measureMs / 1000} s, ` +
-      `${cfg.connections} connections; Node ${process.version}, ${os.cpus().length} CPUs, load average ${os
-        .loadavg()
-        .map((l) => l.toFixed(2))
-        .join(' ')}`,
+      `${cfg.connections} connections; ${machine()}`,
   );
+  let series: Map<string, Series<Sample>>;
   try {
     const servers = await startServers(children, cfg.contenders);
-    const clients = new Map<string, Child>();
-    for (const c of cfg.contenders) {
-      const entry = servers.get(c.servers[0]![0])!;
-      const pids = c.servers.map(([kind]) => servers.get(kind)!.child.pid).join(',');
-      const client = children.spawn(`${c.key} client`, script('client.ts'), [entry.address, pids]);
-      const ready = await client.message(
-        (m): m is ReadyMessage | FailedMessage => isReady(m) || isFailed(m),
-        60_000,
-      );
-      if (isFailed(ready)) throw new Error(`${c.key}: ${ready.error}`);
-      clients.set(c.key, client);
-    }
     const run: RunMessage = {
       type: 'run',
       inflight: cfg.connections,
@@ -153,110 +125,63 @@ export async function run(): Promise<void> {
       measureMs: cfg.measureMs,
       maxCalls: 50_000_000,
     };
-    for (let round = 0; round < cfg.rounds; round++) {
-      const order = cfg.contenders.map(
-        (_, i) => cfg.contenders[(i + round) % cfg.contenders.length]!,
-      );
-      const inRound = new Map<string, Sample>();
-      for (const c of order) {
-        const client = clients.get(c.key)!;
-        client.send(run);
-        const m = await client.message(
-          (x): x is ResultMessage | FailedMessage => isResult(x) || isFailed(x),
-          run.warmupMs + run.measureMs + 30_000,
-        );
-        if (isFailed(m)) throw new Error(`${c.key}: ${m.error}`);
-        const n = Math.max(m.calls, 1);
-        const s: Sample = {
-          ...m,
-          rate: m.calls / m.seconds,
-          serverUs: m.serverCpuUs / n,
-          clientUs: m.clientCpuUs / n,
-        };
-        inRound.set(c.key, s);
-        samples.get(c.key)?.push(s);
-        console.log(
-          `  round ${round + 1}/${cfg.rounds} ${c.key.padEnd(14)} ${fmt(s.rate).padStart(7)} req/s  p50 ${fmt(s.p50Ms, 2)} p99 ${fmt(s.p99Ms, 2)} ms  ` +
-            `cpu us/req servers ${fmt(s.serverUs, 1)} client ${fmt(s.clientUs, 1)}${s.errors > 0 ? `  ${s.errors} errors, first: ${s.firstError ?? '?'}` : ''}`,
-        );
-      }
-      const micro = inRound.get(GOAL.contender);
-      const slow = inRound.get(GOAL.rateBaseline);
-      const floor = inRound.get(GOAL.cpuBaseline);
-      if (micro && slow) rateRatios.push(micro.rate / slow.rate);
-      if (micro && floor) cpuRatios.push(micro.serverUs / floor.serverUs);
+    const entrants: Entrant<Sample>[] = [];
+    for (const c of cfg.contenders) {
+      const entry = servers.get(c.servers[0]![0])!;
+      const pids = c.servers.map(([kind]) => servers.get(kind)!.child.pid).join(',');
+      const client = children.spawn(`${c.key} client`, script('client.ts'), [entry.address, pids]);
+      await clientReady(client, 60_000, c.key);
+      entrants.push({
+        key: c.key,
+        measure: async () => {
+          const m = await runOnce(client, run, c.key);
+          return { ...m, ...perCall(m) };
+        },
+      });
     }
+    series = await runRounds(entrants, {
+      rounds: cfg.rounds,
+      keyWidth: 14,
+      describe: (s) =>
+        `${fmt(s.callsPerSec).padStart(7)} req/s  p50 ${fmt(s.p50Ms, 2)} p99 ${fmt(s.p99Ms, 2)} ms  ` +
+        `cpu us/req servers ${fmt(s.serverUsPerCall, 1)} client ${fmt(s.clientUsPerCall, 1)}`,
+      ratios: {
+        rate: { baseline: GOAL.rateBaseline, value: (s) => s.callsPerSec },
+        cpu: { baseline: GOAL.cpuBaseline, value: (s) => s.serverUsPerCall },
+      },
+    });
   } finally {
     offInterrupt();
     await children.stopAll();
   }
-  report(cfg.contenders, samples, cfg.rounds, rateRatios, cpuRatios);
+  report(cfg.contenders, series, cfg.rounds);
 }
 
-function report(
-  list: Contender[],
-  samples: Map<string, Sample[]>,
-  rounds: number,
-  rateRatios: number[],
-  cpuRatios: number[],
-): void {
-  const med = (key: string, pick: (s: Sample) => number): number =>
-    median((samples.get(key) ?? []).map(pick));
-  const floorCpu = med(GOAL.cpuBaseline, (s) => s.serverUs);
-  const slowRate = med(GOAL.rateBaseline, (s) => s.rate);
-  const rows = list.map((c) => [
-    c.label,
-    fmt(med(c.key, (s) => s.rate)),
-    fmt(
-      med(c.key, (s) => s.p50Ms),
-      2,
-    ),
-    fmt(
-      med(c.key, (s) => s.p99Ms),
-      2,
-    ),
-    fmt(
-      med(c.key, (s) => s.serverUs),
-      1,
-    ),
-    fmt(
-      med(c.key, (s) => s.clientUs),
-      1,
-    ),
-    ratio(med(c.key, (s) => s.serverUs) / floorCpu),
-    ratio(med(c.key, (s) => s.rate) / slowRate),
-    fmt((samples.get(c.key) ?? []).reduce((n, s) => n + s.errors, 0)),
-  ]);
+function report(list: Contender[], series: Map<string, Series<Sample>>, rounds: number): void {
+  // The table's ratios are of medians; the goals' are medians of the per-round ratios.
+  const against = (head: string, baseline: string, pick: (s: Sample) => number): Column<Sample> => {
+    const base = medianOf(series.get(baseline), pick);
+    return { head, cell: (x) => ratio(medianOf(x, pick) / base) };
+  };
   console.log(
     `\nMedian of ${rounds} interleaved rounds; server CPU is every process behind the entry point, per request.\n`,
   );
   console.log(
-    table(
-      [
-        'contender',
-        'req/s',
-        'p50 ms',
-        'p99 ms',
-        'server CPU us/req',
-        'client CPU us/req',
-        'CPU x floor',
-        'req/s x moleculer-web',
-        'errors',
-      ],
-      rows,
-    ),
+    seriesTable<Sample>(list, series, [
+      ...perCallColumns<Sample>('req/s', 'req'),
+      against('CPU x floor', GOAL.cpuBaseline, (s) => s.serverUsPerCall),
+      against('req/s x moleculer-web', GOAL.rateBaseline, (s) => s.callsPerSec),
+      errorsColumn(),
+    ]),
   );
-  const cpu = median(cpuRatios);
-  const rate = median(rateRatios);
-  const check = (v: number, ok: (v: number) => boolean): string =>
-    !Number.isFinite(v) ? 'n/a (not measured)' : ok(v) ? 'MET' : 'NOT MET';
+  const micro = series.get(GOAL.contender);
+  const cpu = medianRatio(micro, 'cpu');
+  const rate = medianRatio(micro, 'rate');
   console.log(`\nGoals for the micro gateway (medians of the per-round ratios):`);
   console.log(
-    `  server CPU per request <= ${GOAL.maxCpuRatio}x bare node:http: ${ratio(cpu)} -> ${check(cpu, (v) => v <= GOAL.maxCpuRatio)}`,
+    `  server CPU per request <= ${GOAL.maxCpuRatio}x bare node:http: ${ratio(cpu)} -> ${verdict(cpu, (v) => v <= GOAL.maxCpuRatio)}`,
   );
   console.log(
-    `  req/s >= ${GOAL.minRateRatio}x moleculer-web: ${ratio(rate)} -> ${check(rate, (v) => v >= GOAL.minRateRatio)}`,
+    `  req/s >= ${GOAL.minRateRatio}x moleculer-web: ${ratio(rate)} -> ${verdict(rate, (v) => v >= GOAL.minRateRatio)}`,
   );
 }
-
-const ratio = (r: number): string => (Number.isFinite(r) ? `${r.toFixed(2)}x` : '-');

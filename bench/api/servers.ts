@@ -1,6 +1,7 @@
 // The server side of every contender: each starts on 127.0.0.1 and says where it listens.
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { quiet } from '../lib/logger.ts';
 
 /** A started server: where it listens, and how to stop it. */
 export interface Started {
@@ -8,11 +9,6 @@ export interface Started {
   close(): Promise<void>;
 }
 
-const quiet = {
-  info: () => undefined,
-  warn: () => undefined,
-  error: (m: string) => console.error(m),
-};
 const hello = (req: { name?: unknown }): { msg: string } => ({ msg: `Hello ${String(req.name)}` });
 
 /** The servers by kind; upstream is the address of the part behind it, when it has one. */

@@ -11,14 +11,18 @@ export interface LoopSettings {
   maxCalls: number;
 }
 
-/** What one measured window saw; deltas holds each probe's change over the window. */
-export interface LoopResult {
+/** What one measured window saw. */
+export interface LoopStats {
   calls: number;
   errors: number;
   firstError: string | undefined;
   seconds: number;
   p50Ms: number;
   p99Ms: number;
+}
+
+/** The window, with each probe's change over it in deltas. */
+export interface LoopResult extends LoopStats {
   deltas: Record<string, number>;
 }
 

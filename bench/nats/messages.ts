@@ -1,9 +1,6 @@
-// The IPC messages between the bench parent and its client children: bench/rpc's, with the
-// nats-server's CPU time and the two sides' socket writes in the result.
-import type { ResultMessage } from '../rpc/messages.ts';
-
-export { isFailed, isReady, isRun } from '../rpc/messages.ts';
-export type { FailedMessage, ReadyMessage, RunMessage } from '../rpc/messages.ts';
+// The result a nats client child answers a run with: bench/lib/protocol.ts's, with the
+// nats-server's CPU time and the two sides' socket writes.
+import type { ResultMessage } from '../lib/protocol.ts';
 
 /** Client to parent: what one measured window saw, with the CPU time of all three processes. */
 export interface NatsResultMessage extends ResultMessage {

@@ -1,6 +1,6 @@
 // What every system under test provides: a server in one child process and a caller in another,
 // both reaching each other only through the bench's nats-server.
-import type { Caller } from '../rpc/target.ts';
+import type { Caller } from '../lib/child.ts';
 
 export type { Caller };
 

@@ -34,6 +34,7 @@ import {
   procStatusBytes,
   type Child,
 } from '../lib/processes.ts';
+import { envNumber } from '../lib/settings.ts';
 import { fmt, median, quantile, table } from '../lib/stats.ts';
 import {
   PROBE_KEY,
@@ -61,17 +62,10 @@ const REGISTER_INTERVAL_S = 10;
 const CLIENTS = 4;
 
 function config() {
-  const num = (name: string, fallback: number, min: number): number => {
-    const raw = process.env[name];
-    const n = raw === undefined || raw === '' ? fallback : Number(raw);
-    if (!Number.isFinite(n) || n < min)
-      throw new Error(`${name} must be a number >= ${min}, got "${raw}"`);
-    return n;
-  };
-  const services = Math.round(num('BENCH_SERVICES', 1000, 1));
-  const nodes = Math.round(num('BENCH_NODES', 10, 1));
-  const watchers = Math.round(num('BENCH_WATCHERS', 100, 0));
-  const unfiltered = Math.min(watchers, Math.round(num('BENCH_UNFILTERED', 10, 0)));
+  const services = Math.round(envNumber('BENCH_SERVICES', 1000, 1));
+  const nodes = Math.round(envNumber('BENCH_NODES', 10, 1));
+  const watchers = Math.round(envNumber('BENCH_WATCHERS', 100, 0));
+  const unfiltered = Math.min(watchers, Math.round(envNumber('BENCH_UNFILTERED', 10, 0)));
   const mode = process.env.BENCH_CONTROL_PLANE || 'binary';
   if (mode !== 'binary' && mode !== 'dev')
     throw new Error(`BENCH_CONTROL_PLANE must be binary or dev, got "${mode}"`);
@@ -80,11 +74,11 @@ function config() {
     nodes,
     watchers,
     unfiltered,
-    concurrency: Math.round(num('BENCH_CONCURRENCY', 32, 1)),
-    rounds: Math.round(num('BENCH_ROUNDS', 5, 1)),
-    probes: Math.round(num('BENCH_PROBES', 100, 1)),
-    probeRate: num('BENCH_PROBE_RATE', 20, 0.1),
-    heartbeatRate: num('BENCH_HEARTBEAT_RATE', (services * nodes) / REGISTER_INTERVAL_S, 0),
+    concurrency: Math.round(envNumber('BENCH_CONCURRENCY', 32, 1)),
+    rounds: Math.round(envNumber('BENCH_ROUNDS', 5, 1)),
+    probes: Math.round(envNumber('BENCH_PROBES', 100, 1)),
+    probeRate: envNumber('BENCH_PROBE_RATE', 20, 0.1),
+    heartbeatRate: envNumber('BENCH_HEARTBEAT_RATE', (services * nodes) / REGISTER_INTERVAL_S, 0),
     mode,
     cpuProf: process.env.BENCH_CPU_PROF ? resolve(process.env.BENCH_CPU_PROF) : undefined,
     heapSnapshot: process.env.BENCH_HEAP_SNAPSHOT

@@ -1,4 +1,5 @@
 // The IPC messages between the registry benchmark and its watchers child.
+import { isMessage } from '../lib/protocol.ts';
 
 /** Parent to watchers: open one watch per entry of filters (a service name, or null for all). */
 export interface WatchMessage {
@@ -65,17 +66,12 @@ export const SENT_KEY = 'bench-sent';
 /** A clock shared by name across processes: ms since the epoch, with sub-ms resolution. */
 export const now = (): number => performance.timeOrigin + performance.now();
 
-const is =
-  <T extends { type: string }>(type: T['type']) =>
-  (m: unknown): m is T =>
-    typeof m === 'object' && m !== null && (m as { type?: unknown }).type === type;
-
-export const isWatch = is<WatchMessage>('watch');
-export const isPing = is<PingMessage>('ping');
-export const isPong = is<PongMessage>('pong');
-export const isReady = is<ReadyMessage>('ready');
-export const isCount = is<CountMessage>('count');
-export const isCounted = is<CountedMessage>('counted');
-export const isCollect = is<CollectMessage>('collect');
-export const isCollected = is<CollectedMessage>('collected');
-export const isFailed = is<FailedMessage>('failed');
+export const isWatch = isMessage<WatchMessage>('watch');
+export const isPing = isMessage<PingMessage>('ping');
+export const isPong = isMessage<PongMessage>('pong');
+export const isReady = isMessage<ReadyMessage>('ready');
+export const isCount = isMessage<CountMessage>('count');
+export const isCounted = isMessage<CountedMessage>('counted');
+export const isCollect = isMessage<CollectMessage>('collect');
+export const isCollected = isMessage<CollectedMessage>('collected');
+export const isFailed = isMessage<FailedMessage>('failed');

@@ -1,14 +1,11 @@
 // What every system under test provides: a server to run in one child process and a caller in another.
+import type { Caller } from '../lib/child.ts';
+
+export type { Caller };
 
 /** The request every contender sends and the response it gets back. */
 export const REQUEST = { name: 'bench' } as const;
 export const hello = (req: { name: string }): { msg: string } => ({ msg: `Hello ${req.name}` });
-
-/** Makes one call to the server; resolves with the decoded response. */
-export interface Caller {
-  call(): Promise<unknown>;
-  close(): Promise<void>;
-}
 
 /** One system under test: its server side and its client side. */
 export interface Target {

@@ -1,3 +1,4 @@
+import { loadNamed } from '../../lib/child.ts';
 import type { Target } from '../target.ts';
 
 /** The systems under test by name, loaded lazily so each child holds only its own. */
@@ -9,9 +10,4 @@ export const targets: Record<string, () => Promise<Target>> = {
 };
 
 /** The target called name, or an error listing the known ones. */
-export async function loadTarget(name: string | undefined): Promise<Target> {
-  const load = name === undefined ? undefined : targets[name];
-  if (!load)
-    throw new Error(`unknown target ${name ?? ''}; use one of ${Object.keys(targets).join(', ')}`);
-  return load();
-}
+export const loadTarget = (name: string | undefined): Promise<Target> => loadNamed(targets, name);

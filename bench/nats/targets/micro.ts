@@ -7,13 +7,8 @@ import {
   type CallOptions,
 } from '../../../src/runtime/index.ts';
 import { createNatsTransport } from '../../../src/runtime/transport/nats/index.ts';
+import { quiet } from '../../lib/logger.ts';
 import { REQUEST, checkEcho, type Caller, type Target } from '../target.ts';
-
-const quiet = {
-  info: () => undefined,
-  warn: () => undefined,
-  error: (m: string) => console.error(m),
-};
 
 export const micro: Target = {
   async serve(nats) {

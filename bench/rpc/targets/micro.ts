@@ -7,13 +7,8 @@ import {
   createTcpTransport,
   type CallOptions,
 } from '../../../src/runtime/index.ts';
+import { quiet } from '../../lib/logger.ts';
 import { REQUEST, hello, type Caller, type Target } from '../target.ts';
-
-const quiet = {
-  info: () => undefined,
-  warn: () => undefined,
-  error: (m: string) => console.error(m),
-};
 
 /** Client settings per variant: `json` and `msgpack` over the framed protocol, `http` over POST. */
 const variants: Record<string, { http: boolean; contentType: string }> = {

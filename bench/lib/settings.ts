@@ -1,0 +1,36 @@
+// A benchmark's settings from flags and environment variables, checked before anything starts.
+
+/** raw as a number >= min, or fallback when raw is unset or empty; what names it in the error. */
+export function toNumber(
+  raw: string | undefined,
+  fallback: number,
+  min: number,
+  what: string,
+): number {
+  const n = raw === undefined || raw === '' ? fallback : Number(raw);
+  if (!Number.isFinite(n) || n < min)
+    throw new Error(`${what} must be a number >= ${min}, got "${raw}"`);
+  return n;
+}
+
+/** The environment variable name as a number >= min, or fallback when it is unset or empty. */
+export const envNumber = (name: string, fallback: number, min: number): number =>
+  toNumber(process.env[name], fallback, min, name);
+
+/** The contenders whose keys raw lists, comma separated (all when raw is unset); what names it in the error. */
+export function pickContenders<C extends { key: string }>(
+  list: C[],
+  raw: string | undefined,
+  what: string,
+): C[] {
+  if (raw === undefined) return list;
+  const keys = raw
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+  for (const k of keys) {
+    if (!list.some((c) => c.key === k))
+      throw new Error(`${what}: unknown contender ${k}; use ${list.map((c) => c.key).join(', ')}`);
+  }
+  return list.filter((c) => keys.includes(c.key));
+}
