@@ -1,31 +1,48 @@
 #!/usr/bin/env node
 // Parses argv and dispatches to the command modules; nothing else lives here.
-import yargs from 'yargs';
-import { hideBin } from 'yargs/helpers';
-import { commands } from '../src/commands/index.ts';
-import { ignoreForeignEnvironment, withGlobalOptions } from '../src/commands/shared/options.ts';
-import { fail } from '../src/commands/shared/output.ts';
-import { VERSION } from '../src/commands/shared/version.ts';
+// No top-level await: the single executable's bundle is CommonJS. Everything is loaded with
+// import(), so that `micro __exec FILE` (each service micro runs) reaches the runner without
+// evaluating the CLI (yargs, the commands), and the CLI without the runner.
+const args = process.argv.slice(2);
 
-const cli = withGlobalOptions(yargs(hideBin(process.argv)));
+if (args.length === 2 && args[0] === '__exec' && !args[1]!.startsWith('-')) {
+  // The plain form micro run and the supervisor use; any other goes through yargs (src/commands/exec.ts).
+  void import('../src/runner/exec.ts')
+    .then(({ execService }) => execService(args[1]!))
+    .catch(async (err: unknown) => (await import('../src/commands/shared/output.ts')).fail(err));
+} else {
+  void cli();
+}
 
-// No top-level await: the single executable's bundle is CommonJS.
-void cli
-  .scriptName('micro')
-  .usage('micro: run, call and explore microservices\n\nUsage: micro <command> [options]')
-  .command(commands)
-  .demandCommand(1, 'name a command; micro --help lists them')
-  .env('MICRO')
-  .middleware((argv) => ignoreForeignEnvironment(argv, cli), true)
-  .version(VERSION)
-  .strict()
-  .strictCommands()
-  .help()
-  .wrap(Math.min(100, process.stdout.columns || 100))
-  .fail((msg, err) => {
-    if (err) throw err;
-    process.stderr.write(`${msg}\nRun "micro --help" for usage.\n`);
-    process.exit(1);
-  })
-  .parseAsync()
-  .catch(fail);
+async function cli(): Promise<void> {
+  const [{ default: yargs }, { hideBin }, { commands }, options, { fail }, { VERSION }] =
+    await Promise.all([
+      import('yargs'),
+      import('yargs/helpers'),
+      import('../src/commands/index.ts'),
+      import('../src/commands/shared/options.ts'),
+      import('../src/commands/shared/output.ts'),
+      import('../src/commands/shared/version.ts'),
+    ]);
+  const y = options.withGlobalOptions(yargs(hideBin(process.argv)));
+  await y
+    .scriptName('micro')
+    .usage('micro: run, call and explore microservices\n\nUsage: micro <command> [options]')
+    .command(commands)
+    .demandCommand(1, 'name a command; micro --help lists them')
+    .env('MICRO')
+    .middleware((argv) => options.ignoreForeignEnvironment(argv, y), true)
+    .middleware(options.exportPlugins)
+    .version(VERSION)
+    .strict()
+    .strictCommands()
+    .help()
+    .wrap(Math.min(100, process.stdout.columns || 100))
+    .fail((msg, err) => {
+      if (err) throw err;
+      process.stderr.write(`${msg}\nRun "micro --help" for usage.\n`);
+      process.exit(1);
+    })
+    .parseAsync()
+    .catch(fail);
+}

@@ -1,5 +1,5 @@
-import { Pool } from 'undici';
-import { WebSocket } from 'ws';
+import type { Agent, IncomingMessage } from 'node:http';
+import type { WebSocket } from 'ws';
 import { Channel, PendingWatches } from './channel.ts';
 import type {
   RegisterOptions,
@@ -12,6 +12,10 @@ import type {
 } from './registry.ts';
 import { RegistryError, RegistryErrors } from './registry.ts';
 import { validateService } from './util.ts';
+
+// Not imported: an ES import of node:http reads its lazy WebSocket export, which loads Node's
+// bundled undici (about 50 ms at start-up); getBuiltinModule does not.
+const { Agent: HttpAgent, request } = process.getBuiltinModule('node:http');
 
 /** Options of the control-plane registry client. */
 export interface MicroRegistryOptions extends RegistryOptions {
@@ -36,8 +40,8 @@ export function createMicroRegistry(options: MicroRegistryOptions = {}): Registr
   let resolved: Promise<string> | undefined;
   const target = (): Promise<string> =>
     (resolved ??= address === 'mdns' ? discover(timeout) : Promise.resolve(address));
-  let pool: Pool | undefined;
-  const poolFor = (addr: string): Pool => (pool ??= new Pool(`http://${addr}`, { connections: 8 }));
+  // node:http rather than undici: a service registers at start-up, and undici takes ~100 ms to load.
+  let agent: Agent | undefined;
   const pendingWatches = new PendingWatches();
   const sockets = new Set<WebSocket>();
   const where = `the registry at ${address}`;
@@ -47,18 +51,18 @@ export function createMicroRegistry(options: MicroRegistryOptions = {}): Registr
     const addr = await target();
     let res;
     try {
-      res = await poolFor(addr).request({
-        method: 'POST',
-        path: '/',
-        headers: {
+      res = await postJson(
+        (agent ??= new HttpAgent({ keepAlive: true, maxSockets: 8 })),
+        addr,
+        {
           'micro-service': 'registry',
           'micro-endpoint': endpoint,
           'content-type': 'application/json',
           'micro-timeout': String(timeout),
         },
-        body: JSON.stringify(body),
-        signal: AbortSignal.timeout(timeout),
-      });
+        JSON.stringify(body),
+        AbortSignal.timeout(timeout),
+      );
     } catch (err) {
       const e = err as Error & { code?: string };
       throw new RegistryError(
@@ -66,7 +70,7 @@ export function createMicroRegistry(options: MicroRegistryOptions = {}): Registr
         `no answer from ${where} (${e.code ?? e.message}); ${hint}`,
       );
     }
-    const text = await res.body.text();
+    const text = await res.text;
     if (res.statusCode === 200) return JSON.parse(text) as T;
     let detail = text;
     try {
@@ -115,8 +119,9 @@ export function createMicroRegistry(options: MicroRegistryOptions = {}): Registr
       const ready = new Promise<void>((r) => (markReady = r));
       // Waits for the server's ready mark.
       pendingWatches.track(ready);
-      target().then(
-        (addr) => {
+      // ws loads on the first watch: a service that only registers never needs it.
+      Promise.all([target(), import('ws')]).then(
+        ([addr, { WebSocket }]) => {
           if (channel.closed) return markReady();
           ws = new WebSocket(`ws://${addr}/`, {
             headers: {
@@ -159,9 +164,49 @@ export function createMicroRegistry(options: MicroRegistryOptions = {}): Registr
     async close() {
       for (const ws of sockets) ws.close();
       sockets.clear();
-      await pool?.close();
+      agent?.destroy();
+      agent = undefined;
     },
   };
+}
+
+/** A response whose head has arrived; `text` resolves with its body. */
+interface PostResponse {
+  statusCode: number;
+  text: Promise<string>;
+}
+
+/** POSTs a body to http://addr/; resolves when the response head arrives, rejects with the signal's reason once it aborts. */
+function postJson(
+  agent: Agent,
+  addr: string,
+  headers: Record<string, string>,
+  body: string,
+  signal: AbortSignal,
+): Promise<PostResponse> {
+  return new Promise((resolve, reject) => {
+    const req = request(
+      new URL(`http://${addr}/`),
+      {
+        method: 'POST',
+        agent,
+        headers: { ...headers, 'content-length': String(Buffer.byteLength(body)) },
+        signal,
+      },
+      (res: IncomingMessage) =>
+        resolve({
+          statusCode: res.statusCode ?? 0,
+          // Iterating rejects when the body is cut short (the connection closed, or the signal aborted).
+          text: (async () => {
+            const chunks: Buffer[] = [];
+            for await (const chunk of res) chunks.push(chunk as Buffer);
+            return Buffer.concat(chunks).toString('utf8');
+          })(),
+        }),
+    );
+    req.on('error', (err) => reject(signal.aborted ? (signal.reason as Error) : err));
+    req.end(body);
+  });
 }
 
 /** Finds the address of a control plane announced over mDNS; bonjour loads only when asked. */

@@ -1,4 +1,6 @@
-import { STATUS_CODES } from 'node:http';
+// Not imported: an ES import of node:http reads its lazy WebSocket export, which loads Node's
+// bundled undici (about 50 ms at start-up); getBuiltinModule does not.
+const { STATUS_CODES } = process.getBuiltinModule('node:http');
 
 /** The one error shape, on the wire and in TypeScript. */
 export interface ErrorShape {

@@ -95,3 +95,21 @@ export function ignoreForeignEnvironment(argv: Arguments, y: unknown): void {
     delete argv[camel];
   }
 }
+
+/**
+ * Makes --broker and --transport (and their addresses) what the library's defaults read in this
+ * process, so that whatever a command starts (the gateway, the dashboard, the explorer, the
+ * sidecar) publishes and calls as the flags say, and services it runs inherit them.
+ */
+export function exportPlugins(argv: Arguments): void {
+  const flags = {
+    broker: 'MICRO_BROKER',
+    brokerAddress: 'MICRO_BROKER_ADDRESS',
+    transport: 'MICRO_TRANSPORT',
+    transportAddress: 'MICRO_TRANSPORT_ADDRESS',
+  };
+  for (const [flag, variable] of Object.entries(flags)) {
+    const value = argv[flag];
+    if (typeof value === 'string' && value !== '') process.env[variable] = value;
+  }
+}

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { createServer, type IncomingMessage, type Server } from 'node:http';
-import { Pool } from 'undici';
+import type { IncomingMessage, Server } from 'node:http';
+import type { Pool } from 'undici';
 import type { Registry, Service } from '../../registry/registry.ts';
 import { createSelector } from '../selector/cache.ts';
 import { formatAddress, parseAddress } from '../transport/address.ts';
@@ -12,6 +12,10 @@ import type {
   Subscription,
 } from './broker.ts';
 import { checkTopic } from './broker.ts';
+
+// Not imported: an ES import of node:http reads its lazy WebSocket export, which loads Node's
+// bundled undici (about 50 ms at start-up); getBuiltinModule does not.
+const { createServer } = process.getBuiltinModule('node:http');
 
 /** Options of the HTTP broker. */
 export interface HttpBrokerOptions {
@@ -46,7 +50,10 @@ export function createHttpBroker(options: HttpBrokerOptions): Broker {
   let heartbeat: NodeJS.Timeout | undefined;
   const ttl = options.ttl ?? 30_000;
 
-  const pool = (addr: string): Pool => {
+  // undici (about 100 ms to load) on the first delivery, not when the service starts.
+  let undici: Promise<typeof import('undici')> | undefined;
+  const pool = async (addr: string): Promise<Pool> => {
+    const { Pool } = await (undici ??= import('undici'));
     let p = pools.get(addr);
     if (!p) pools.set(addr, (p = new Pool(`http://${addr}`, { connections: 16 })));
     return p;
@@ -70,7 +77,9 @@ export function createHttpBroker(options: HttpBrokerOptions): Broker {
     message: BrokerMessage,
   ): Promise<'delivered' | 'unreachable' | 'failed'> => {
     try {
-      const res = await pool(addr).request({
+      const res = await (
+        await pool(addr)
+      ).request({
         method: 'POST',
         path: `/_sub?id=${encodeURIComponent(subId)}`,
         headers: message.header,

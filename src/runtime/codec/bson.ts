@@ -1,5 +1,11 @@
-import { deserialize, serialize } from 'bson';
+import { loadSync } from '../load-sync.ts';
 import { decodeOrThrow, type Codec } from './codec.ts';
+
+// bson loads with the first message of this type, not with every service.
+let bson: typeof import('bson') | undefined;
+const lib = (): typeof import('bson') =>
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  (bson ??= loadSync<typeof import('bson')>('bson', () => require('bson')));
 
 /** The key under which a value that is not a plain object travels. */
 const WRAP = '$value';
@@ -29,12 +35,12 @@ export function createBsonCodec(): Codec {
     contentType: 'application/bson',
     encode: (value) => {
       const v = value === undefined ? null : value;
-      return serialize(isPlainObject(v) && !isWrapped(v) ? v : { [WRAP]: v });
+      return lib().serialize(isPlainObject(v) && !isWrapped(v) ? v : { [WRAP]: v });
     },
     decode: (bytes) => {
       if (bytes.length === 0) return {};
       const doc: Record<string, unknown> = decodeOrThrow(() =>
-        deserialize(bytes, { promoteBuffers: true }),
+        lib().deserialize(bytes, { promoteBuffers: true }),
       );
       return isWrapped(doc) ? doc[WRAP] : doc;
     },

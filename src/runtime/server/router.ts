@@ -1,4 +1,4 @@
-import { Ajv, type ValidateFunction } from 'ajv';
+import type { ValidateFunction } from 'ajv';
 import {
   MicroError,
   badRequest,
@@ -14,6 +14,7 @@ import type { CallInfo, Message, Pipe, Reply, TransportHandler } from '../transp
 import type { ServerCounters } from './debug.ts';
 import type { EndpointEntry, HandlerFunc, HandlerWrapper } from './handler.ts';
 import type { Logger } from './server.ts';
+import { createValidatorCompiler } from './validator.ts';
 
 interface Route {
   entry: EndpointEntry;
@@ -44,7 +45,7 @@ function encodeError(err: MicroError): Reply {
 export class Router implements TransportHandler {
   readonly #routes = new Map<string, Route>();
   readonly #o: RouterOptions;
-  readonly #ajv = new Ajv({ allErrors: true, strict: false });
+  readonly #compile = createValidatorCompiler();
   /** While draining, new calls get a 503 so callers retry on another node. */
   draining = false;
   #unary = 0;
@@ -79,7 +80,7 @@ export class Router implements TransportHandler {
   add(entry: EndpointEntry): void {
     if (this.#routes.has(entry.name))
       throw new TypeError(`endpoint ${entry.name} is already served`);
-    const validate = entry.options.request ? this.#ajv.compile(entry.options.request) : undefined;
+    const validate = entry.options.request ? this.#compile(entry.options.request) : undefined;
     let call: HandlerFunc = async (req, ctx) =>
       (entry.fn as (r: unknown, c: unknown) => unknown)(req, ctx);
     if (!entry.internal) for (const w of [...this.#o.wrappers].reverse()) call = w(call);

@@ -1,5 +1,4 @@
-import { Pool, errors as undiciErrors } from 'undici';
-import { WebSocket } from 'ws';
+import type { Pool } from 'undici';
 import {
   MicroError,
   badGateway,
@@ -31,10 +30,12 @@ export interface HttpTransportOptions extends TransportOptions {
 export function createHttpTransport(options: HttpTransportOptions = {}): Transport {
   const scheme = options.tls ? 'https' : 'http';
   const pools = new Map<string, Pool>();
-  const pool = (address: string): Pool => {
+  // undici (about 100 ms) and ws load on the first call and the first stream, not at start-up.
+  let undici: typeof import('undici') | undefined;
+  const pool = (lib: typeof import('undici'), address: string): Pool => {
     let p = pools.get(address);
     if (!p) {
-      p = new Pool(`${scheme}://${address}`, {
+      p = new lib.Pool(`${scheme}://${address}`, {
         connections: options.connections ?? 100,
         connectTimeout: options.dialTimeout ?? 5000,
         connect: options.tls
@@ -51,13 +52,15 @@ export function createHttpTransport(options: HttpTransportOptions = {}): Transpo
     listen: listenTcp,
     async call(address, request, timeout): Promise<Reply> {
       const ms = timeout > 0 && Number.isFinite(timeout) ? timeout : undefined;
+      const signal = ms ? AbortSignal.timeout(ms) : undefined;
       try {
-        const res = await pool(address).request({
+        undici ??= await import('undici');
+        const res = await pool(undici, address).request({
           method: 'POST',
           path: '/',
           headers: request.header,
           body: request.body,
-          signal: ms ? AbortSignal.timeout(ms) : undefined,
+          signal,
         });
         const body = Buffer.from(await res.body.arrayBuffer());
         const header: Header = {};
@@ -66,10 +69,11 @@ export function createHttpTransport(options: HttpTransportOptions = {}): Transpo
         }
         return res.statusCode === 200 ? { header, body } : { header, body, error: true };
       } catch (err) {
-        throw mapError(err, address, ms);
+        throw mapError(err, address, ms, undici);
       }
     },
     async stream(address, open) {
+      const { WebSocket } = await import('ws');
       const ws = new WebSocket(`${options.tls ? 'wss' : 'ws'}://${address}/`, {
         headers: open.header,
         ca: options.tls?.ca,
@@ -104,12 +108,17 @@ export function createHttpTransport(options: HttpTransportOptions = {}): Transpo
   };
 }
 
-function mapError(err: unknown, address: string, ms: number | undefined): MicroError {
+function mapError(
+  err: unknown,
+  address: string,
+  ms: number | undefined,
+  undici: typeof import('undici') | undefined,
+): MicroError {
   if (err instanceof MicroError) return err;
   const e = err as Error & { code?: string; cause?: { code?: string } };
   if (e.name === 'TimeoutError' || e.name === 'AbortError')
     return timeoutError(ID, `call to ${address} timed out after ${ms ?? 0} ms`);
-  if (e instanceof undiciErrors.ConnectTimeoutError)
+  if (undici && e instanceof undici.errors.ConnectTimeoutError)
     return serviceUnavailable(ID, `cannot connect to ${address}: timed out`);
   const code = e.code ?? e.cause?.code;
   if (code === 'ECONNREFUSED' || code === 'ENOTFOUND' || code === 'EHOSTUNREACH') {

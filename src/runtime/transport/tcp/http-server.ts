@@ -1,5 +1,5 @@
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { WebSocketServer, type WebSocket } from 'ws';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import type { WebSocket, WebSocketServer } from 'ws';
 import {
   MicroError,
   badGateway,
@@ -9,6 +9,10 @@ import {
 } from '../../errors.ts';
 import { QueuePipe } from '../pipe.ts';
 import type { CallInfo, Header, TransportHandler } from '../transport.ts';
+
+// Not imported: an ES import of node:http reads its lazy WebSocket export, which loads Node's
+// bundled undici (about 50 ms at start-up); getBuiltinModule does not.
+const { createServer } = process.getBuiltinModule('node:http');
 
 const ID = 'micro.transport';
 const MAX_BODY = 64 * 1024 * 1024;
@@ -113,9 +117,16 @@ export function createHttpSide(handler: TransportHandler): Server {
     });
   });
 
-  const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_BODY });
+  // ws loads on the first stream opened over WebSocket, not with every service.
+  let wss: Promise<WebSocketServer> | undefined;
   server.on('upgrade', (req, socket, head) => {
-    wss.handleUpgrade(req, socket, head, (ws) => serveWebSocket(ws, req, handler));
+    wss ??= import('ws').then(
+      ({ WebSocketServer }) => new WebSocketServer({ noServer: true, maxPayload: MAX_BODY }),
+    );
+    void wss.then((w) => {
+      if (socket.destroyed) return;
+      w.handleUpgrade(req, socket, head, (ws) => serveWebSocket(ws, req, handler));
+    });
   });
   return server;
 }
