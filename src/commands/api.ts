@@ -34,10 +34,11 @@ export const apiCommand = defineCommand({
         );
       throw err;
     }
+    const signalled = untilSignal();
     process.stdout.write(
       `micro api listening on http://${gateway.address} (registry: ${registry.name} at ${registry.address})\nPress Ctrl-C to stop.\n`,
     );
-    await untilSignal();
+    await signalled;
     await gateway.close();
     await registry.close();
   },

@@ -90,10 +90,11 @@ export const sidecarCommand = defineCommand({
           }
         : undefined,
     });
+    const signalled = untilSignal();
     process.stdout.write(
       `sidecar listening on ${sidecar.address} (registry: ${registry.name} at ${registry.address})\n`,
     );
-    await untilSignal();
+    await signalled;
     await sidecar.close();
     await client.close();
     await broker.disconnect();

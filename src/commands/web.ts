@@ -22,10 +22,11 @@ export const webCommand = defineCommand({
     const registry = await openRegistry(args);
     try {
       const web = await startDashboard(args.webAddress, registry);
+      const signalled = untilSignal();
       process.stdout.write(
         `web dashboard on http://${web.address}/ (registry: ${registry.name} at ${registry.address})\n`,
       );
-      await untilSignal();
+      await signalled;
       await web.close();
     } finally {
       await registry.close();

@@ -141,19 +141,25 @@ export function createService(options: ServiceOptions): Service {
     },
     async run() {
       await server.start();
+      // Signals are caught before "listening" is said: a supervisor may stop the service as soon
+      // as it reads the line.
+      const signalled =
+        options.handleSignals === false
+          ? undefined
+          : new Promise<void>((resolve) => {
+              const onSignal = (): void => {
+                process.off('SIGTERM', onSignal);
+                process.off('SIGINT', onSignal);
+                resolve();
+              };
+              process.on('SIGTERM', onSignal);
+              process.on('SIGINT', onSignal);
+            });
       logger.info(
         `${server.id} listening on ${server.address} (registry: ${registry.name} at ${registry.address})`,
       );
-      if (options.handleSignals === false) return;
-      await new Promise<void>((resolve) => {
-        const onSignal = (): void => {
-          process.off('SIGTERM', onSignal);
-          process.off('SIGINT', onSignal);
-          resolve();
-        };
-        process.on('SIGTERM', onSignal);
-        process.on('SIGINT', onSignal);
-      });
+      if (!signalled) return;
+      await signalled;
       await service.stop();
       await registry.close();
     },

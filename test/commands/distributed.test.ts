@@ -41,11 +41,15 @@ describe('micro on etcd and NATS', () => {
     rmSync(work, { recursive: true, force: true });
   });
 
-  it('micro run hosts the control plane, gateway and dashboard over etcd, without SQLite', async () => {
+  it('micro run hosts the control plane, gateway and dashboard over etcd and the NATS transport, without SQLite', async () => {
     const dataDir = join(work, 'data');
     const address = async (): Promise<string> => `127.0.0.1:${await freePort()}`;
     const [control, api, web] = [await address(), await address(), await address()];
-    const flags = ['--registry', 'etcd', '--registry-address', etcd.address];
+    // Flags only: the gateway and the services micro run starts follow them.
+    const flags = [
+      ...['--registry', 'etcd', '--registry-address', etcd.address],
+      ...['--transport', 'nats', '--transport-address', nats.address],
+    ];
     const env = { MICRO_DATA_DIR: dataDir, MICRO_CONTROL_ADDRESS: control };
     const plane = startNode(
       bin,
@@ -67,6 +71,7 @@ describe('micro on etcd and NATS', () => {
     const etcdDirect = createEtcdRegistry({ address: etcd.address });
     const [inEtcd] = await etcdDirect.getService('greeter');
     assert.equal(inEtcd?.nodes[0]?.metadata.registry, 'etcd');
+    assert.equal(inEtcd?.nodes[0]?.metadata.transport, 'nats', 'the service opened no port');
 
     const list = await micro(['list', 'services', ...flags]);
     assert.equal(list.code, 0, list.stderr);

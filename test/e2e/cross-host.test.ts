@@ -207,6 +207,13 @@ function scenario(plugins: Plugins): void {
         TTL + MARGIN + 10_000,
       );
       const left = gone.t - cut;
+      // The call that was on its way to A when the link went down waits for the transport to give
+      // A up, then goes to B: B answers within the cut.
+      await event(
+        (l) => l.event === 'first' && l.phase === 'cut' && l.node === node.b.id,
+        'an answer from B while A is cut off',
+        10_000,
+      );
       const s = await phase('cut', 'a-gone');
       t.diagnostic(
         `cut: ${s.calls} calls, ${s.failed} failed, slowest ${s.slowest} ms, by node ${JSON.stringify(s.byNode)}; A left etcd ${left} ms after the cut`,

@@ -98,13 +98,6 @@ export async function openControlPlane(o: ServeOptions): Promise<ControlPlane> {
 
 /** Runs the control plane in the foreground until Ctrl-C, printing where each part listens. */
 export async function serveControlPlane(o: ServeOptions): Promise<void> {
-  if (o.plugins) {
-    // The gateway and the dashboard in this process call and publish with the library's defaults,
-    // which read these: they must reach services over the broker and transport those services use.
-    const env = await servicesEnvironment(o.plugins);
-    for (const [name, value] of Object.entries(env))
-      if (!name.startsWith('MICRO_REGISTRY')) process.env[name] = value;
-  }
   const cp = await openControlPlane(o);
   const api = o.api
     ? await (await import('./api-options.ts')).apiPart(o.api, cp.address)
@@ -119,8 +112,10 @@ export async function serveControlPlane(o: ServeOptions): Promise<void> {
     ...(web ? [['web', web.where] as const] : []),
   ];
   for (const [part, where] of parts) process.stdout.write(`  ${part.padEnd(10)} ${where}\n`);
+  // Listening before saying so: a Ctrl-C sent as soon as the line is read must be caught.
+  const signalled = untilSignal();
   process.stdout.write('Press Ctrl-C to stop.\n');
-  await untilSignal();
+  await signalled;
   process.stdout.write('stopping...\n');
   await web?.close();
   await api?.close();

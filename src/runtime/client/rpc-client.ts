@@ -6,6 +6,7 @@ import { createSelector } from '../selector/cache.ts';
 import { connectOnPublish } from '../broker/index.ts';
 import { createHttpTransport } from '../transport/http.ts';
 import { createNatsTransport } from '../transport/nats/index.ts';
+import { createTcpTransport } from '../transport/tcp/index.ts';
 import {
   MicroError,
   badRequest,
@@ -55,21 +56,34 @@ const defaultBackoff = (attempt: number): number => (attempt <= 1 ? 0 : 10 * 2 *
 const nodeFault = (err: MicroError): boolean =>
   err.id === ID || err.code === 503 || err.code === 502;
 
+/** Transports for nodes on another transport than the client's, by the name in their metadata. */
+const otherTransports: Record<string, (() => Transport) | undefined> = {
+  tcp: () => createTcpTransport(),
+  http: () => createHttpTransport(),
+  nats: () => createNatsTransport({ address: process.env.MICRO_TRANSPORT_ADDRESS }),
+};
+
 /** Creates the default client. */
 export function createClient(options: ClientOptions = {}): Client {
   const registry = options.registry ?? registryFromEnv();
   const transport = options.transport ?? transportFromEnv();
-  // Nodes that speak only the HTTP form of the protocol (apps behind a sidecar) say so in their metadata.
-  let http: Transport | undefined;
-  // Nodes served over NATS have a subject for an address and are reached through NATS.
-  let nats: Transport | undefined;
+  // Each node says in its metadata which transport serves it: an app behind a sidecar speaks only
+  // HTTP, a node on NATS has a subject for an address, the control plane is on tcp whatever the
+  // services use. A node on another transport than the client's is reached through that one.
+  const others = new Map<string, Transport>();
   const via = (node: Node): Transport => {
     const t = node.metadata.transport;
-    if (t === 'http' && transport.name !== 'http' && transport.name !== 'memory')
-      return (http ??= createHttpTransport());
-    if (t === 'nats' && transport.name !== 'nats')
-      return (nats ??= createNatsTransport({ address: process.env.MICRO_TRANSPORT_ADDRESS }));
-    return transport;
+    if (!t || t === transport.name || transport.name === 'memory') return transport;
+    // A tcp port answers HTTP too.
+    if (t === 'tcp' && transport.name === 'http') return transport;
+    let other = others.get(t);
+    if (!other) {
+      const make = otherTransports[t];
+      if (!make) return transport;
+      other = make();
+      others.set(t, other);
+    }
+    return other;
   };
   const selector = options.selector ?? createSelector({ registry });
   const codecs = options.codecs ?? new CodecTable();
@@ -259,8 +273,7 @@ export function createClient(options: ClientOptions = {}): Client {
       if (!options.broker) await broker.disconnect();
       if (!options.registry) await registry.close();
       await transport.close();
-      await http?.close();
-      await nats?.close();
+      for (const other of others.values()) await other.close();
     },
   };
   return client;

@@ -37,8 +37,8 @@ interface Pending {
   box: Outbox;
   /** Set by the heartbeat; a call still pending at the next beat gets a liveness ping. */
   aged: boolean;
-  /** A ping is out and no pong came back yet: still so at the next beat, the node is unreachable. */
-  unanswered: boolean;
+  /** When the ping now out was sent (0: none out); unanswered for a beat, the node is unreachable. */
+  pinged: number;
 }
 
 interface Stream {
@@ -46,8 +46,8 @@ interface Stream {
   box: Outbox;
   /** Settles the open once the node answers the ping sent with it, or anything else. */
   opened: { resolve: () => void; reject: (e: MicroError) => void } | undefined;
-  /** As for calls: a ping is out and nothing came back from the node since. */
-  unanswered: boolean;
+  /** As for calls: when the ping now out was sent; anything from the node answers it. */
+  pinged: number;
 }
 
 /** The calls and streams one batch carried, failed with 503 if NATS says no one listens. */
@@ -152,7 +152,7 @@ export function createNatsTransport(options: NatsTransportOptions = {}): Transpo
         }
         lost(badGateway(ID, `connection to ${where} closed`));
       });
-      ticker = setInterval(tick, heartbeat > 0 ? heartbeat : 1000);
+      ticker = setInterval(tick, heartbeat > 0 ? heartbeat / 2 : 1000);
       ticker.unref();
       online = true;
       link = l;
@@ -199,9 +199,8 @@ export function createNatsTransport(options: NatsTransportOptions = {}): Transpo
 
   // Liveness: a node that is gone makes NATS answer "no responders" to the ping's batch (503); one
   // that lost the call or stream answers an error. A node cut off from NATS by the network (or
-  // frozen) answers nothing, and nats-server takes minutes to notice: a ping still unanswered at the
-  // next beat fails its call or stream with 502, which callers retry on another node. Calls are
-  // pinged once pending a whole beat.
+  // frozen) answers nothing, and nats-server takes minutes to notice: a ping unanswered for a beat
+  // fails its call or stream with 502, which callers retry on another node.
   const tick = (): void => {
     const now = Date.now();
     if (now - rotated >= RECORD_MS) {
@@ -212,22 +211,23 @@ export function createNatsTransport(options: NatsTransportOptions = {}): Transpo
     for (const [k, b] of boxes) if (!b.queued && ++b.idle > IDLE_TICKS) boxes.delete(k);
     deframer.sweep(30_000);
     if (heartbeat <= 0 || !online) return;
+    // Ticks come every half beat: a call is pinged once pending one or two ticks, and given up when
+    // its ping is a beat old, so a silent node is noticed 1.5 to 2.5 beats after the call.
     for (const [n, p] of pending) {
       if (!p.aged) p.aged = true;
-      else if (p.unanswered) fail(n, unreachable(p.box.subject));
-      else {
-        p.unanswered = true;
+      else if (p.pinged === 0) {
+        p.pinged = now;
         send(p.box, encodeFrame(Kind.ping, n, undefined), n);
-      }
+      } else if (now - p.pinged >= heartbeat) fail(n, unreachable(p.box.subject));
     }
     for (const [n, s] of streams) {
       if (s.opened) continue;
-      if (s.unanswered) {
+      if (s.pinged === 0) {
+        s.pinged = now;
+        send(s.box, encodeFrame(Kind.ping, n, undefined), n);
+      } else if (now - s.pinged >= heartbeat) {
         send(s.box, encodeFrame(Kind.cancel, n, undefined));
         fail(n, unreachable(s.box.subject));
-      } else {
-        s.unanswered = true;
-        send(s.box, encodeFrame(Kind.ping, n, undefined), n);
       }
     }
   };
@@ -282,7 +282,7 @@ export function createNatsTransport(options: NatsTransportOptions = {}): Transpo
     if (f.kind === Kind.pong) {
       const p = pending.get(n);
       if (p) {
-        p.unanswered = false;
+        p.pinged = 0;
         return;
       }
     }
@@ -304,7 +304,7 @@ export function createNatsTransport(options: NatsTransportOptions = {}): Transpo
         send(boxFor(nodeOf(from)), encodeFrame(Kind.cancel, n, undefined));
       return;
     }
-    s.unanswered = false;
+    s.pinged = 0;
     if (s.opened && f.kind !== Kind.ping && f.kind !== Kind.error) {
       s.opened.resolve();
       s.opened = undefined;
@@ -353,7 +353,7 @@ export function createNatsTransport(options: NatsTransportOptions = {}): Transpo
         timer: undefined,
         box,
         aged: false,
-        unanswered: false,
+        pinged: 0,
       };
       try {
         out?.write(box, frame, n);
@@ -419,7 +419,7 @@ export function createNatsTransport(options: NatsTransportOptions = {}): Transpo
       const s: Stream = {
         box,
         opened: undefined,
-        unanswered: false,
+        pinged: 0,
         pipe: new QueuePipe({
           send: (b) => send(box, encodeFrame(Kind.data, n, undefined, b)),
           end: () => send(box, encodeFrame(Kind.end, n, undefined)),
