@@ -5,7 +5,7 @@ import { createHttpBroker } from './http.ts';
 import { createMemoryBroker } from './memory.ts';
 import { createJetStreamBroker } from './nats-jetstream.ts';
 import { createNatsBroker } from './nats.ts';
-import { createRedisBroker } from './redis.ts';
+import { createRedisBroker } from './redis/index.ts';
 
 export type * from './broker.ts';
 export { BrokerErrors } from './broker.ts';
@@ -13,7 +13,7 @@ export { createMemoryBroker } from './memory.ts';
 export { createHttpBroker, topicService, type HttpBrokerOptions } from './http.ts';
 export { createNatsBroker, topicSubject, type NatsBrokerOptions } from './nats.ts';
 export { createJetStreamBroker, type JetStreamBrokerOptions } from './nats-jetstream.ts';
-export { createRedisBroker, type RedisBrokerOptions } from './redis.ts';
+export { createRedisBroker, type RedisBrokerOptions } from './redis/index.ts';
 
 /** What every entry of the brokers table is given. */
 export interface BrokerFactoryOptions {

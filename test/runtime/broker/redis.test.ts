@@ -2,7 +2,10 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { Redis } from 'ioredis';
 import type { Broker, BrokerEvent } from '../../../src/runtime/broker/broker.ts';
-import { createRedisBroker, type RedisBrokerOptions } from '../../../src/runtime/broker/redis.ts';
+import {
+  createRedisBroker,
+  type RedisBrokerOptions,
+} from '../../../src/runtime/broker/redis/index.ts';
 import { runBrokerCases } from '../../conformance/broker.case.ts';
 import { freePort } from '../../helpers/net.ts';
 import { startRedisServer, type RedisServer } from '../../helpers/redis-server.ts';

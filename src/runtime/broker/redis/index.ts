@@ -8,8 +8,9 @@ import type {
   BrokerMessage,
   SubscribeOptions,
   Subscription,
-} from './broker.ts';
-import { BrokerErrors, checkTopic } from './broker.ts';
+} from '../broker.ts';
+import { BrokerErrors, checkTopic } from '../broker.ts';
+import { entries, groupsOf, headerOf, hostPort, presentGroups, type Entry } from './replies.ts';
 
 /** Options of the Redis streams broker. */
 export interface RedisBrokerOptions {
@@ -31,12 +32,6 @@ export interface RedisBrokerOptions {
   ackWait?: number;
 }
 
-/** One stream entry as read: its id and fields. */
-interface Entry {
-  id: string;
-  fields: Map<string, Buffer>;
-}
-
 /** A running subscription, as disconnect() stops it. */
 interface Live {
   stop(cleanup: boolean): Promise<void>;
@@ -47,40 +42,6 @@ const noop = (): void => undefined;
 const BROADCAST = '~';
 /** A broadcast group nobody listens to any more is removed once it is this old. */
 const ABANDONED_MS = 60_000;
-
-/** Parses the entries of an XREADGROUP stream or an XAUTOCLAIM reply; trimmed ones are skipped. */
-function entries(raw: unknown): Entry[] {
-  const out: Entry[] = [];
-  for (const e of Array.isArray(raw) ? (raw as unknown[]) : []) {
-    if (!Array.isArray(e) || !Array.isArray(e[1])) continue;
-    const kv = e[1] as Buffer[];
-    const fields = new Map<string, Buffer>();
-    for (let i = 0; i + 1 < kv.length; i += 2) fields.set(String(kv[i]), kv[i + 1] as Buffer);
-    out.push({ id: String(e[0]), fields });
-  }
-  return out;
-}
-
-/** The header field as published, or {} when it is missing or not a JSON object. */
-function headerOf(raw: Buffer | undefined): Record<string, string> {
-  const header: Record<string, string> = {};
-  try {
-    const parsed = JSON.parse(raw?.toString() ?? '{}') as unknown;
-    if (parsed && typeof parsed === 'object')
-      for (const [k, v] of Object.entries(parsed)) if (typeof v === 'string') header[k] = v;
-  } catch {
-    // written by someone else: the body may still be of use
-  }
-  return header;
-}
-
-/** `host:port`, `[v6]:port` or a bare host (port 6379) as ioredis takes them. */
-function hostPort(address: string): { host: string; port: number } {
-  const m = /^(\[[^\]]*\]|[^:]*|.*)(?::(\d+))?$/.exec(address);
-  return { host: (m?.[1] ?? address).replace(/^\[(.*)\]$/, '$1'), port: Number(m?.[2] ?? 6379) };
-}
-
-const glob = (s: string): string => s.replace(/[*?[\]\\]/g, '\\$&');
 
 /**
  * Publish/subscribe over Redis streams (Redis 6.2 or later). Topic `t` is the stream `<prefix>.t`,
@@ -135,18 +96,11 @@ export function createRedisBroker(options: RedisBrokerOptions = {}): Broker {
   };
 
   /** The groups of a stream that someone listens to now. */
-  const presentGroups = async (c: Redis, key: string): Promise<Set<string>> => {
-    const head = presence(key);
-    const channels = (await c.call('PUBSUB', 'CHANNELS', `${glob(head)}*`)) as string[];
-    return new Set(channels.map((ch) => ch.slice(head.length)));
-  };
-
   /** Removes the broadcast groups of a stream that crashed subscribers left behind. */
   const sweep = async (c: Redis, key: string): Promise<void> => {
-    const groups = (await c.call('XINFO', 'GROUPS', key)) as unknown[][];
-    const here = await presentGroups(c, key);
-    for (const g of groups) {
-      const name = String(g[g.indexOf('name') + 1]);
+    const groups = await groupsOf(c, key);
+    const here = await presentGroups(c, presence(key), groups);
+    for (const name of groups) {
       const born = Number(name.slice(1, name.indexOf('-')));
       if (name.startsWith(BROADCAST) && !here.has(name) && Date.now() - born > ABANDONED_MS)
         await c.call('XGROUP', 'DESTROY', key, name);
@@ -237,7 +191,7 @@ export function createRedisBroker(options: RedisBrokerOptions = {}): Broker {
       checkTopic(topic);
       const { c } = ready();
       const key = streamKey(topic);
-      const groups = await presentGroups(c, key);
+      const groups = await presentGroups(c, presence(key), await groupsOf(c, key));
       const n = ++seq;
       const done = new Promise<void>((resolve) => {
         const finish = (): void => {
