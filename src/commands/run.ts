@@ -84,7 +84,8 @@ export const runCommand: CommandModule<GlobalArgs, Args> = {
       const { process: p } = await runtimeCall<{ process: { name: string; pid: number } }>(
         argv,
         'Runtime.Create',
-        { name, path: entry.file },
+        // The broker and transport asked for here (flags or MICRO_*), else the platform's.
+        { name, path: entry.file, env: chosenPlugins() },
       );
       process.stdout.write(
         `${p.name} is running (pid ${p.pid}); micro logs ${p.name} -f follows it, micro kill ${p.name} stops it\n`,
@@ -152,4 +153,19 @@ async function runForeground(
   if (code !== 0 && signal !== 'SIGINT' && signal !== 'SIGTERM') {
     fail(new Error(`${file} exited with ${signal ? `signal ${signal}` : `code ${code ?? '?'}`}`));
   }
+}
+
+/** The MICRO_BROKER/TRANSPORT settings this command was given (exportPlugins puts flags there). */
+function chosenPlugins(): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const name of [
+    'MICRO_BROKER',
+    'MICRO_BROKER_ADDRESS',
+    'MICRO_TRANSPORT',
+    'MICRO_TRANSPORT_ADDRESS',
+  ]) {
+    const value = process.env[name];
+    if (value) env[name] = value;
+  }
+  return env;
 }

@@ -5,6 +5,7 @@ import { enableCompileCache } from 'node:module';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { inspect } from 'node:util';
 import * as runtime from '../runtime/index.ts';
 import { provideFramework } from './framework-hook.ts';
 
@@ -29,5 +30,36 @@ export async function execService(file: string): Promise<void> {
     process.once('disconnect', () => process.kill(process.pid, 'SIGTERM'));
     process.channel?.unref(); // the channel alone must not keep the service running
   }
-  await import(pathToFileURL(file).href);
+  try {
+    await import(pathToFileURL(file).href);
+  } catch (err) {
+    failed(err);
+  }
+}
+
+/**
+ * Ends the service process after its file failed: the process must not live on with a port open
+ * and nothing registered. A micro error (the registry did not answer, say) is printed as its JSON;
+ * anything else is the user's own code failing, printed with the file, the line and the stack.
+ */
+function failed(err: unknown): void {
+  const known = knownError(err);
+  if (known) {
+    process.stderr.write(`${JSON.stringify(known)}\n`);
+    process.exit(1);
+  }
+  process.stderr.write(`${inspect(err)}\n`);
+  process.exit(1);
+}
+
+/** A micro error, or one with a MICRO_ERR_ code (the registry's, a codec's) made into one. */
+function knownError(err: unknown): runtime.MicroError | undefined {
+  if (err instanceof runtime.MicroError) return err;
+  const code = (err as { code?: unknown } | undefined)?.code;
+  if (typeof code !== 'string' || !code.startsWith('MICRO_ERR_')) return undefined;
+  return new runtime.MicroError(
+    'micro',
+    code.includes('UNAVAILABLE') ? 503 : 500,
+    (err as Error).message,
+  );
 }

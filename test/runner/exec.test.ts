@@ -1,0 +1,74 @@
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { freePort } from '../helpers/net.ts';
+
+// What `micro run` starts for a service (`micro __exec FILE`), when the service cannot run.
+const bin = fileURLToPath(new URL('../../bin/micro.ts', import.meta.url));
+
+/** Runs `micro __exec file` to its end (at most 20 s); resolves with its exit code and stderr. */
+async function exec(
+  file: string,
+  env: NodeJS.ProcessEnv = {},
+): Promise<{ code: number | null; stderr: string }> {
+  const child = spawn(process.execPath, [bin, '__exec', file], {
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'ignore', 'pipe'],
+    timeout: 20_000,
+    killSignal: 'SIGKILL',
+  });
+  let stderr = '';
+  child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+  const [code] = (await once(child, 'exit')) as [number | null];
+  return { code, stderr };
+}
+
+describe('micro __exec: a service that cannot run', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'micro-exec-'));
+  after(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('exits 1 with the error when its registry does not answer, instead of living on unregistered', async () => {
+    const file = join(dir, 'svc.ts');
+    writeFileSync(
+      file,
+      "import { createService } from 'micro-ts';\nawait createService({ name: 'lonely' }).run();\n",
+    );
+    const { code, stderr } = await exec(file, {
+      MICRO_REGISTRY: 'micro',
+      MICRO_REGISTRY_ADDRESS: `127.0.0.1:${await freePort()}`,
+    });
+    assert.equal(code, 1, stderr);
+    const err = JSON.parse(stderr.trim().split('\n').at(-1) ?? '') as {
+      code: number;
+      detail: string;
+    };
+    assert.equal(err.code, 503);
+    assert.match(err.detail, /127\.0\.0\.1/);
+  });
+
+  it('shows where the service file is wrong: file, line and the error', async () => {
+    const file = join(dir, 'broken.ts');
+    writeFileSync(file, 'const ok = 1;\nconst broken = ;\nconsole.log(ok, broken);\n');
+    const { code, stderr } = await exec(file);
+    assert.equal(code, 1, stderr);
+    assert.match(stderr, /broken\.ts:2/, stderr);
+    assert.match(stderr, /SyntaxError/);
+  });
+
+  it('shows the stack of an error the service throws at start', async () => {
+    const file = join(dir, 'throws.ts');
+    writeFileSync(
+      file,
+      "function start(): never {\n  throw new Error('boom at startup');\n}\nstart();\n",
+    );
+    const { code, stderr } = await exec(file);
+    assert.equal(code, 1, stderr);
+    assert.match(stderr, /boom at startup/);
+    assert.match(stderr, /throws\.ts:2/, stderr);
+  });
+});
