@@ -1,3 +1,4 @@
+import { etcdCommand, serversOf } from './servers.ts';
 import type { Etcd3, Watcher as EtcdWatcher } from 'etcd3';
 import { Channel, PendingWatches } from './channel.ts';
 import type {
@@ -35,14 +36,12 @@ const enc = encodeURIComponent;
  * as etcd counts them); watches are etcd watches on the prefix.
  */
 export function createEtcdRegistry(options: EtcdRegistryOptions = {}): Registry {
-  const hosts = [...(options.address ? [options.address] : []), ...(options.addresses ?? [])];
-  if (hosts.length === 0) hosts.push('127.0.0.1:2379');
+  const hosts = serversOf(options, '127.0.0.1:2379');
   const address = hosts.join(',');
   const timeout = options.timeout ?? 5000;
   const prefix = (options.prefix ?? '/micro/registry').replace(/\/+$/, '');
   const where = `etcd at ${address}`;
-  const hint =
-    'start etcd (etcd --listen-client-urls http://127.0.0.1:2379 --advertise-client-urls http://127.0.0.1:2379) or set --registry-address / MICRO_REGISTRY_ADDRESS';
+  const hint = `start etcd (${etcdCommand(hosts)}) or set --registry-address / MICRO_REGISTRY_ADDRESS`;
   const channels = new Set<Channel<WatchEvent>>();
   const pendingWatches = new PendingWatches();
   let closed = false;

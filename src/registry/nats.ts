@@ -1,3 +1,4 @@
+import { natsServerCommand, serversOf } from './servers.ts';
 import type { NatsConnection } from 'nats';
 import { Channel, PendingWatches } from './channel.ts';
 import { createMemoryRegistry } from './memory.ts';
@@ -46,8 +47,7 @@ type Answer = Service & { leases?: Record<string, number> };
  * their leases, and reports a node whose lease ran out unrenewed (its process died) as gone.
  */
 export function createNatsRegistry(options: NatsRegistryOptions = {}): Registry {
-  const hosts = [...(options.address ? [options.address] : []), ...(options.addresses ?? [])];
-  if (hosts.length === 0) hosts.push('127.0.0.1:4222');
+  const hosts = serversOf(options, '127.0.0.1:4222');
   const address = hosts.join(',');
   const timeout = options.timeout ?? 5000;
   const window = options.queryWindow ?? 50;
@@ -55,8 +55,7 @@ export function createNatsRegistry(options: NatsRegistryOptions = {}): Registry 
   const querySubject = `${prefix}.query`;
   const eventSubject = `${prefix}.events`;
   const where = `NATS at ${address}`;
-  const hint =
-    'start nats-server (nats-server -a 127.0.0.1 -p 4222) or set --registry-address / MICRO_REGISTRY_ADDRESS';
+  const hint = `start nats-server (${natsServerCommand(hosts)}) or set --registry-address / MICRO_REGISTRY_ADDRESS`;
   const own = createMemoryRegistry({ name: 'nats' });
   // This instance's nodes: what each was registered as, and when its lease ends (ms since the epoch).
   const mine = new Map<string, { as: string; ends: number }>();

@@ -33,7 +33,7 @@ describe('etcd registry', () => {
     await assert.rejects(r.listServices(), (e: Error & { code?: string }) => {
       assert.equal(e.code, RegistryErrors.unavailable);
       assert.match(e.message, /etcd at 127\.0\.0\.1:1/);
-      assert.match(e.message, /start etcd/);
+      assert.match(e.message, /start etcd \(etcd --listen-client-urls http:\/\/127\.0\.0\.1:1 /);
       return true;
     });
     await r.close();

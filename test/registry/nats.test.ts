@@ -40,7 +40,7 @@ describe('nats registry', () => {
     await assert.rejects(r.listServices(), (e: Error & { code?: string }) => {
       assert.equal(e.code, RegistryErrors.unavailable);
       assert.match(e.message, /NATS at 127\.0\.0\.1:1/);
-      assert.match(e.message, /start nats-server/);
+      assert.match(e.message, /start nats-server \(nats-server -a 127\.0\.0\.1 -p 1\)/);
       return true;
     });
     await r.close();

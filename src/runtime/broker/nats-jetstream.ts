@@ -1,3 +1,4 @@
+import { natsServerCommand, serversOf } from '../../registry/servers.ts';
 import type { ConsumerMessages, JetStreamClient, JetStreamManager, NatsConnection } from 'nats';
 import { createHash } from 'node:crypto';
 import type {
@@ -37,8 +38,7 @@ const nanos = (ms: number): number => ms * 1_000_000;
  * consumers to know how many reports to wait for.
  */
 export function createJetStreamBroker(options: JetStreamBrokerOptions = {}): Broker {
-  const hosts = [...(options.address ? [options.address] : []), ...(options.addresses ?? [])];
-  if (hosts.length === 0) hosts.push('127.0.0.1:4222');
+  const hosts = serversOf(options, '127.0.0.1:4222');
   const address = hosts.join(',');
   const prefix = options.prefix || 'micro.jetstream';
   const stream = options.stream ?? 'MICRO_BROKER';
@@ -74,7 +74,7 @@ export function createJetStreamBroker(options: JetStreamBrokerOptions = {}): Bro
         maxReconnectAttempts: -1,
       }).catch((err: Error) => {
         throw new Error(
-          `${BrokerErrors.notConnected}: no answer from NATS at ${address} (${err.message}); start nats-server with JetStream (nats-server -js -a 127.0.0.1)`,
+          `${BrokerErrors.notConnected}: no answer from NATS at ${address} (${err.message}); start nats-server with JetStream (${natsServerCommand(hosts, true)})`,
         );
       });
       let manager: JetStreamManager;

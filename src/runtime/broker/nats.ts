@@ -1,3 +1,4 @@
+import { natsServerCommand, serversOf } from '../../registry/servers.ts';
 import type { NatsConnection, Subscription as NatsSubscription } from 'nats';
 import type {
   Broker,
@@ -60,8 +61,7 @@ export function topicSubject(prefix: string, topic: string): string {
  * more than `settle` ms may still be running.
  */
 export function createNatsBroker(options: NatsBrokerOptions = {}): Broker {
-  const hosts = [...(options.address ? [options.address] : []), ...(options.addresses ?? [])];
-  if (hosts.length === 0) hosts.push('127.0.0.1:4222');
+  const hosts = serversOf(options, '127.0.0.1:4222');
   const address = hosts.join(',');
   const prefix = options.prefix ?? 'micro.broker';
   const settle = options.settle ?? 20;
@@ -93,7 +93,7 @@ export function createNatsBroker(options: NatsBrokerOptions = {}): Broker {
         maxReconnectAttempts: -1,
       }).catch((err: Error) => {
         throw new Error(
-          `${BrokerErrors.notConnected}: no answer from NATS at ${address} (${err.message}); start nats-server (nats-server -a 127.0.0.1 -p 4222)`,
+          `${BrokerErrors.notConnected}: no answer from NATS at ${address} (${err.message}); start nats-server (${natsServerCommand(hosts)})`,
         );
       });
       inbox = createInbox();

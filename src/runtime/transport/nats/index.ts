@@ -1,3 +1,4 @@
+import { natsServerCommand, serversOf } from '../../../registry/servers.ts';
 import type { Msg } from 'nats';
 import {
   MicroError,
@@ -67,11 +68,9 @@ interface Box extends Outbox {
  * transport. One connection per transport, opened on first use.
  */
 export function createNatsTransport(options: NatsTransportOptions = {}): Transport {
-  const hosts = [...(options.address ? [options.address] : []), ...(options.addresses ?? [])];
-  if (hosts.length === 0) hosts.push('127.0.0.1:4222');
+  const hosts = serversOf(options, '127.0.0.1:4222');
   const where = `NATS at ${hosts.join(',')}`;
-  const hint =
-    'start nats-server (nats-server -a 127.0.0.1 -p 4222) or set --transport-address / MICRO_TRANSPORT_ADDRESS';
+  const hint = `start nats-server (${natsServerCommand(hosts)}) or set --transport-address / MICRO_TRANSPORT_ADDRESS`;
   const prefix = options.prefix ?? 'micro.node';
   const dialTimeout = options.dialTimeout ?? 5000;
   // Liveness pings of open streams and long calls, every `keepalive` ms; 0 turns them off.
