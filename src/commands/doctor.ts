@@ -157,7 +157,8 @@ async function examine(
       id: p.node.id,
       address: p.node.address,
       version: p.version,
-      healthy: !p.error && p.body?.status === 'ok',
+      // An app behind a sidecar has no Debug.Health; it is registered only while its check passes.
+      healthy: !p.error && (p.unsupported === true || p.body?.status === 'ok'),
       ms: p.ms,
       ...(p.error ? { error: p.error } : {}),
     })),

@@ -2,7 +2,7 @@ import { defineCommand } from './shared/command.ts';
 import { withConnection } from './shared/connect.ts';
 import { parseDuration } from './shared/input.ts';
 import { print, table } from './shared/output.ts';
-import { probeNodes } from './shared/probe.ts';
+import { probeNodes, type Probe } from './shared/probe.ts';
 
 /** One node's health as printed. */
 export interface Health {
@@ -13,6 +13,17 @@ export interface Health {
   ms: number;
   error?: { id: string; code: number; detail: string; status: string };
 }
+
+/** One node's Debug.Health probe as a row. */
+export const healthOf = (p: Probe<{ status?: string }>): Health => ({
+  node: p.node.id,
+  address: p.node.address,
+  version: p.version,
+  // An app behind a sidecar has no Debug.Health; the sidecar registers it only while it is healthy.
+  status: p.error ? 'failed' : p.unsupported ? 'ok' : String(p.body?.status ?? 'unknown'),
+  ms: p.ms,
+  ...(p.error ? { error: p.error } : {}),
+});
 
 /** Health rows as a table, with a line saying how many nodes are healthy. */
 export const healthText = (rows: Health[]): string => {
@@ -51,14 +62,7 @@ export const healthCommand = defineCommand({
         'Debug.Health',
         timeout,
       );
-      return probes.map((p): Health => ({
-        node: p.node.id,
-        address: p.node.address,
-        version: p.version,
-        status: p.error ? 'failed' : String(p.body?.status ?? 'unknown'),
-        ms: p.ms,
-        ...(p.error ? { error: p.error } : {}),
-      }));
+      return probes.map(healthOf);
     });
     print(args.output, rows, healthText);
     if (rows.length === 0 || rows.some((r) => r.status !== 'ok')) process.exitCode = 1;

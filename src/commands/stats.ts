@@ -53,7 +53,15 @@ const text = (rows: Row[]): string =>
     ],
     rows.map((r) => {
       const s = r.stats;
-      if (!s) return [r.node, r.address, r.version, `failed: ${r.error?.code} ${r.error?.detail}`];
+      if (!s)
+        return [
+          r.node,
+          r.address,
+          r.version,
+          r.error
+            ? `failed: ${r.error.code} ${r.error.detail}`
+            : 'no Debug.Stats: an app behind a sidecar',
+        ];
       return [
         r.node,
         r.address,

@@ -10,9 +10,15 @@ export interface Probe<T = unknown> {
   ms: number;
   body?: T;
   error?: ErrorShape;
+  /** The node answered but has no such endpoint: an app behind a sidecar, which has no Debug.*. */
+  unsupported?: true;
 }
 
-/** Calls an endpoint (Debug.Health, Debug.Stats) on every node of every version, directly by address. */
+/** True when an app registered by a sidecar itself answered 404: it is up, without that endpoint. */
+export const lacksEndpoint = (node: Node, err: ErrorShape): boolean =>
+  node.metadata.sidecar === 'true' && err.code === 404 && err.id !== 'micro.client';
+
+/** Calls an endpoint (Debug.Health, Debug.Stats) on every node of every version, each directly over its own transport. */
 export async function probeNodes<T>(
   client: Client,
   versions: Service[],
@@ -25,20 +31,13 @@ export async function probeNodes<T>(
       const start = performance.now();
       const took = () => Math.round((performance.now() - start) * 10) / 10;
       try {
-        const body = await client.call<T>(
-          s.name,
-          endpoint,
-          {},
-          { address: node.address, timeout, retries: 0 },
-        );
+        const body = await client.call<T>(s.name, endpoint, {}, { node, timeout, retries: 0 });
         return { version: s.version, node, ms: took(), body };
       } catch (err) {
-        return {
-          version: s.version,
-          node,
-          ms: took(),
-          error: toMicroError(err, 'micro.cli').toJSON(),
-        };
+        const error = toMicroError(err, 'micro.cli').toJSON();
+        if (lacksEndpoint(node, error))
+          return { version: s.version, node, ms: took(), unsupported: true };
+        return { version: s.version, node, ms: took(), error };
       }
     }),
   );

@@ -2,7 +2,7 @@ import { parseArgs } from 'node:util';
 import { badRequest, toMicroError } from '../../runtime/errors.ts';
 import type { Terminal, TerminalResult } from '../../ui/web/web.ts';
 import { serviceText } from '../get.ts';
-import { healthText } from '../health.ts';
+import { healthOf, healthText } from '../health.ts';
 import { servicesTable } from '../list.ts';
 import { asMicroError, type Connection } from './connect.ts';
 import { parseDuration, parseJson, parseMetadata } from './input.ts';
@@ -123,14 +123,7 @@ export function createTerminal(c: Connection): Terminal {
           'Debug.Health',
           timeout,
         );
-        const rows = probes.map((p) => ({
-          node: p.node.id,
-          address: p.node.address,
-          version: p.version,
-          status: p.error ? 'failed' : String(p.body?.status ?? 'unknown'),
-          ms: p.ms,
-          ...(p.error ? { error: p.error } : {}),
-        }));
+        const rows = probes.map(healthOf);
         const healthy = rows.length > 0 && rows.every((r) => r.status === 'ok');
         return { output: show(rows, () => healthText(rows)), code: healthy ? 0 : 1 };
       }

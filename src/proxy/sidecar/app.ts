@@ -53,6 +53,8 @@ export async function registerApp(
     ],
   };
   let healthy = false;
+  let passed = false;
+  let waits = 0;
   let stopped = false;
   const beat = async (): Promise<void> => {
     const ok = app.healthcheckUrl
@@ -69,15 +71,31 @@ export async function registerApp(
         `${app.name} failed its health check at ${app.healthcheckUrl ?? ''}: deregistered until it passes`,
       );
       await registry.deregister(record).catch(() => undefined);
+    } else if (!passed && waits++ === 0) {
+      logger.info(
+        `${app.name} is not healthy yet at ${app.healthcheckUrl ?? ''}: registering it once it is`,
+      );
     }
     healthy = ok;
+    passed ||= ok;
   };
-  await beat();
-  let running: Promise<void> = Promise.resolve();
-  const timer = setInterval(() => {
-    running = running.then(beat);
-  }, interval);
-  timer.unref();
+  // An app started alongside the sidecar is registered as soon as it is up, not an interval later:
+  // until it first passes, checks come at 100 ms, doubling up to the interval.
+  const soon = (): number => Math.min(interval, 100 * 2 ** Math.max(0, waits - 1));
+  let timer: NodeJS.Timeout | undefined;
+  let running: Promise<void> = beat();
+  await running;
+  const next = (): void => {
+    if (stopped) return;
+    timer = setTimeout(
+      () => {
+        running = beat().then(next);
+      },
+      passed ? interval : soon(),
+    );
+    timer.unref();
+  };
+  next();
   return {
     get healthy() {
       return healthy;
@@ -85,7 +103,7 @@ export async function registerApp(
     record,
     async stop() {
       stopped = true;
-      clearInterval(timer);
+      clearTimeout(timer);
       await running;
       if (healthy) await registry.deregister(record).catch(() => undefined);
     },

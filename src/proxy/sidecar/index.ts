@@ -79,12 +79,19 @@ export async function startSidecar(o: SidecarOptions): Promise<Sidecar> {
 
   // JSON and forms only: anything else is a 415 rather than a string the handlers would misread.
   app.removeContentTypeParser('text/plain');
-  // Forms: /rpc accepts service, endpoint and request (a JSON string) as form fields too.
+  // Forms: /rpc accepts service, endpoint and request (a JSON string) as form fields too. `curl -d
+  // '{...}'` labels JSON as a form, so a form body that starts like JSON is JSON, as in the gateway.
   app.addContentTypeParser(
     'application/x-www-form-urlencoded',
     { parseAs: 'string' },
     (_req, body, done) => {
-      done(null, Object.fromEntries(new URLSearchParams(body as string)));
+      const text = body as string;
+      if (!/^\s*[[{]/.test(text)) return done(null, Object.fromEntries(new URLSearchParams(text)));
+      try {
+        done(null, JSON.parse(text));
+      } catch (err) {
+        done(badRequest(ID, `malformed JSON: ${(err as Error).message}`), undefined);
+      }
     },
   );
   app.setErrorHandler((err: Error & { statusCode?: number; code?: string }, _req, reply) => {

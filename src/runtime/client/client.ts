@@ -13,6 +13,8 @@ export interface CallOptions {
   backoff?: (attempt: number) => number;
   /** Call this `host:port` directly, skipping the registry. */
   address?: string;
+  /** Call this registered node directly, over the transport its metadata names; wins over address. */
+  node?: Node;
   /** Metadata sent with the call. */
   metadata?: Metadata;
   /** Only nodes of this version. */

@@ -116,6 +116,7 @@ export function createClient(options: ClientOptions = {}): Client {
   };
 
   const pick = async (service: string, o: CallOptions): Promise<Node> => {
+    if (o.node) return o.node;
     if (o.address) return { id: o.address, address: o.address, metadata: {} };
     const filters = o.version ? [filterVersion(o.version), ...(o.filters ?? [])] : o.filters;
     const next = await selector.select(service, { filters, strategy: o.strategy });

@@ -34,7 +34,7 @@ export function useHealth(client: Client, versions: RegistryService[]): Map<stri
             service,
             'Debug.Health',
             {},
-            { address: node.address, timeout: TIMEOUT_MS, retries: 0 },
+            { node, timeout: TIMEOUT_MS, retries: 0 },
           )
           .then(
             (body) => set({ status: String(body?.status ?? 'unknown'), ms: ms() }),

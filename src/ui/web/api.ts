@@ -61,6 +61,23 @@ const text = (v: unknown, what: string): string => {
 
 /** Adds the JSON routes under /_/api: services, one service, call, health and terminal. */
 export function registerApi(app: FastifyInstance, o: ApiOptions): void {
+  // Fastify's own failures (malformed JSON, a form body, too large) in the same shape as the rest.
+  app.setErrorHandler((err: Error & { statusCode?: number; code?: string }, req, reply) => {
+    if (err instanceof MicroError || err instanceof RegistryError) return fail(reply, err);
+    const status = err.statusCode !== undefined && err.statusCode >= 400 ? err.statusCode : 500;
+    const detail =
+      status >= 500
+        ? 'the dashboard failed'
+        : err.code === 'FST_ERR_CTP_INVALID_JSON_BODY' || err instanceof SyntaxError
+          ? `malformed JSON: ${err.message}`
+          : err.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE'
+            ? `send JSON (content-type: application/json), not ${req.headers['content-type'] ?? 'no content type'}`
+            : err.message;
+    const e = new MicroError(WEB_ID, status, detail);
+    // The dashboard's pages read API errors as {error}; its other routes answer the bare shape.
+    return req.url.startsWith('/_/api/') ? fail(reply, e) : reply.code(status).send(e.toJSON());
+  });
+
   // Calls and terminal commands act on services: only the dashboard's own pages may send them.
   app.addHook('preHandler', async (req, reply) => {
     if (req.method === 'POST' && !sameOriginJson(req.raw))

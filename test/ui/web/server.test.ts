@@ -297,6 +297,24 @@ describe('the web dashboard server', () => {
     assert.equal(local.status, 200);
   });
 
+  it('answers bad bodies with the error shape the pages read, never a raw fastify error', async () => {
+    const send = (type: string, body: string) =>
+      fetch(`${base}/_/api/call`, { method: 'POST', headers: { 'content-type': type }, body });
+    for (const [res, code, detail] of [
+      [await send('application/json', '{"service":'), 400, /malformed JSON/],
+      [await send('application/x-www-form-urlencoded', 'service=greeter'), 415, /send JSON/],
+      [await send('application/json', '{"service":"greeter","endpoint":"Say.Hello"'), 400, /JSON/],
+    ] as const) {
+      assert.equal(res.status, code);
+      const body = (await res.json()) as { error: Record<string, unknown> };
+      assert.deepEqual(Object.keys(body), ['error']);
+      assert.deepEqual(Object.keys(body.error).sort(), ['code', 'detail', 'id', 'status']);
+      assert.equal(body.error.id, 'micro.web');
+      assert.equal(body.error.code, code);
+      assert.match(String(body.error.detail), detail);
+    }
+  });
+
   it('checks the health of every node, each at its own address', async () => {
     const dead = await closedAddress();
     const ghost = {
