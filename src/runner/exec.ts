@@ -1,7 +1,7 @@
 // The process `micro __exec FILE` becomes (started by micro run and the supervisor): the framework
 // provided to the service's imports, then the service file. bin/micro.ts reaches this without
 // loading the CLI, so that a service starts as fast as the runtime allows.
-import { enableCompileCache } from 'node:module';
+import { createRequire, enableCompileCache } from 'node:module';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -20,7 +20,13 @@ export function compileCacheDir(env: NodeJS.ProcessEnv = process.env): string | 
 
 /** Runs a service file with the framework provided; resolves once the file's module has run. */
 export async function execService(file: string): Promise<void> {
-  provideFramework(runtime);
+  provideFramework(runtime, {
+    // What package.json exports as micro-ts/proxy and micro-ts/registry, loaded when imported.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    proxy: () => part('proxy', (): unknown => require('../proxy/index.ts')),
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    registry: () => part('registry', (): unknown => require('../registry/index.ts')),
+  });
   // Stripping a .ts service's types first loads Node's TypeScript parser (about 100 ms); the compile
   // cache keeps the stripped code, and V8's, so that later starts skip both. A cache that cannot be
   // written (read-only home) is only slower; NODE_DISABLE_COMPILE_CACHE=1 turns it off.
@@ -62,4 +68,17 @@ function knownError(err: unknown): runtime.MicroError | undefined {
     code.includes('UNAVAILABLE') ? 503 : 500,
     (err as Error).message,
   );
+}
+
+/**
+ * A part of the framework, synchronously: `bundled` is `() => require('<path>')` written out, which
+ * esbuild bundles into the binary; in development this file is an ES module and require is
+ * undefined, so createRequire loads the TypeScript module (Node 24 requires ES modules).
+ */
+function part(name: string, bundled: () => unknown): Record<string, unknown> {
+  const loaded: unknown =
+    typeof require === 'function'
+      ? bundled()
+      : createRequire(import.meta.url)(`../${name}/index.ts`);
+  return loaded as Record<string, unknown>;
 }

@@ -11,31 +11,55 @@ export const FRAMEWORK_URL = 'micro:framework';
 // The generated module reads the runtime from here: a module's source can only hold text.
 const RUNTIME = Symbol.for('micro.framework.runtime');
 
+/** Parts of the package besides the runtime, as `micro-ts/<part>` names them; loaded when imported. */
+export type FrameworkParts = Record<string, () => Record<string, unknown>>;
+
 /**
  * Makes `import { createService } from 'micro-ts'` (or from 'micro'), and `require` of the same,
- * return the given runtime's exports in every module loaded after this call. Call it once per
- * process; deregister() undoes it.
+ * return the given runtime's exports in every module loaded after this call; `micro-ts/<part>`
+ * (e.g. `micro-ts/proxy`) returns what `parts[part]()` gives, loaded at its first import. Call it
+ * once per process; deregister() undoes it.
  */
-export function provideFramework(runtime: Record<string, unknown>): ModuleHooks {
-  (globalThis as Record<symbol, unknown>)[RUNTIME] = runtime;
-  const source = frameworkSource(Object.keys(runtime));
+export function provideFramework(
+  runtime: Record<string, unknown>,
+  parts: FrameworkParts = {},
+): ModuleHooks {
+  const modules = new Map<string, () => Record<string, unknown>>([['', () => runtime]]);
+  for (const [part, load] of Object.entries(parts)) modules.set(part, load);
+  const urlOf = (specifier: string): string | undefined => {
+    for (const base of FRAMEWORK_SPECIFIERS) {
+      if (specifier === base) return FRAMEWORK_URL;
+      if (specifier.startsWith(`${base}/`) && modules.has(specifier.slice(base.length + 1)))
+        return `${FRAMEWORK_URL}/${specifier.slice(base.length + 1)}`;
+    }
+    return undefined;
+  };
   return registerHooks({
     resolve(specifier, context, next) {
-      if (FRAMEWORK_SPECIFIERS.includes(specifier)) {
-        return { url: FRAMEWORK_URL, format: 'module', shortCircuit: true };
-      }
+      const url = urlOf(specifier);
+      if (url) return { url, format: 'module', shortCircuit: true };
       return next(specifier, context);
     },
     load(url, context, next) {
-      if (url === FRAMEWORK_URL) return { format: 'module', source, shortCircuit: true };
-      return next(url, context);
+      if (url !== FRAMEWORK_URL && !url.startsWith(`${FRAMEWORK_URL}/`)) return next(url, context);
+      const part = url.slice(FRAMEWORK_URL.length + 1);
+      const exports = (modules.get(part) as () => Record<string, unknown>)();
+      (globalThis as Record<symbol, unknown>)[
+        Symbol.for(`${RUNTIME.description}${part && `/${part}`}`)
+      ] = exports;
+      return {
+        format: 'module',
+        source: frameworkSource(Object.keys(exports), part),
+        shortCircuit: true,
+      };
     },
   });
 }
 
-/** An ES module re-exporting each key of the runtime under its own name (any string works). */
-export function frameworkSource(keys: string[]): string {
-  const lines = [`const runtime = globalThis[Symbol.for(${JSON.stringify(RUNTIME.description)})];`];
+/** An ES module re-exporting each key of the runtime (or of a part) under its own name. */
+export function frameworkSource(keys: string[], part = ''): string {
+  const name = `${RUNTIME.description}${part && `/${part}`}`;
+  const lines = [`const runtime = globalThis[Symbol.for(${JSON.stringify(name)})];`];
   keys.forEach((key, i) => {
     lines.push(`const e${i} = runtime[${JSON.stringify(key)}];`);
     lines.push(`export { e${i} as ${JSON.stringify(key)} };`);

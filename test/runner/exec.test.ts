@@ -28,6 +28,31 @@ async function exec(
   return { code, stderr };
 }
 
+describe('micro __exec: what a service imports', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'micro-exec-parts-'));
+  after(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('provides micro-ts/proxy and micro-ts/registry, as the package exports them', async () => {
+    const file = join(dir, 'gateway.ts');
+    writeFileSync(
+      file,
+      [
+        "import { createGateway } from 'micro-ts/proxy';",
+        "import { createMemoryRegistry } from 'micro-ts/registry';",
+        "import { unauthorized } from 'micro';",
+        'const registry = createMemoryRegistry();',
+        "const gw = await createGateway({ address: '127.0.0.1:0', registry, log: false });",
+        'console.error(`ok ${typeof unauthorized} ${gw.address}`);',
+        'await gw.close();',
+        'await registry.close();',
+      ].join('\n'),
+    );
+    const { code, stderr } = await exec(file);
+    assert.equal(code, 0, stderr);
+    assert.match(stderr, /^ok function 127\.0\.0\.1:\d+$/m);
+  });
+});
+
 describe('micro __exec: a service that cannot run', () => {
   const dir = mkdtempSync(join(tmpdir(), 'micro-exec-'));
   after(() => rmSync(dir, { recursive: true, force: true }));
