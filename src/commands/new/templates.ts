@@ -81,7 +81,8 @@ node --test                                        # its tests (Node 24)
 \`\`\`
 
 \`micro\` provides the framework to the service, so it needs no \`npm install\` to run. For types in
-an editor, \`npm install -D micro-ts\`.
+an editor, install micro from a checkout of its repository
+(\`npm install -D /path/to/micro\`; it is not on the npm registry).
 
 - \`main.ts\` creates the service and registers the handler and subscriber.
 - \`handler.ts\` holds the logic; its methods become endpoints (\`${pascal('say')}.Hello\`).
