@@ -84,7 +84,7 @@ export function createSelector(options: CacheSelectorOptions): Selector {
         if (err.code === RegistryErrors.notFound) {
           current.stop();
           cache.delete(service);
-          throw notFound('micro.client', err.message);
+          throw notFound('micro.client', `${err.message}; micro list services shows what is there`);
         }
         // The registry is unreachable: keep serving what we knew, and ask again in a second.
         if (current.services.length > 0) {
