@@ -10,25 +10,29 @@ if (args.length === 2 && args[0] === '__exec' && !args[1]!.startsWith('-')) {
   void import('../src/runner/exec.ts')
     .then(({ execService }) => execService(args[1]!))
     .catch(async (err: unknown) => (await import('../src/commands/shared/output.ts')).fail(err));
+} else if (args.length === 1 && args[0] === '--version' && process.env.MICRO_HELP === undefined) {
+  // What yargs prints for this, without loading yargs (MICRO_HELP would make it print the help).
+  void import('../src/commands/shared/version.ts').then(({ VERSION }) => console.log(VERSION));
 } else {
   void cli();
 }
 
 async function cli(): Promise<void> {
-  const [{ default: yargs }, { hideBin }, { commands }, options, { fail }, { VERSION }] =
+  const [{ default: yargs }, { hideBin }, { commandsFor }, options, { fail }, { VERSION }] =
     await Promise.all([
       import('yargs'),
       import('yargs/helpers'),
-      import('../src/commands/index.ts'),
+      import('../src/commands/by-name.ts'),
       import('../src/commands/shared/options.ts'),
       import('../src/commands/shared/output.ts'),
       import('../src/commands/shared/version.ts'),
     ]);
   const y = options.withGlobalOptions(yargs(hideBin(process.argv)));
+  options.skipHelpCache(y);
   await y
     .scriptName('micro')
     .usage('micro: run, call and explore microservices\n\nUsage: micro <command> [options]')
-    .command(commands)
+    .command(await commandsFor(args))
     .demandCommand(1, 'name a command; micro --help lists them')
     .env('MICRO')
     .middleware((argv) => options.ignoreForeignEnvironment(argv, y), true)

@@ -106,7 +106,9 @@ describe('micro on etcd and NATS', () => {
     assert.match(JSON.stringify(dashboard), /"greeter"/);
 
     // Supervised: micro ps, logs and kill find the runtime through etcd; the child registers in etcd.
-    const detached = await micro(['run', '-d', greeter, '--name', 'bg', ...flags]);
+    // It gets the broker asked for here, not the platform's (http).
+    const natsBroker = ['--broker', 'nats', '--broker-address', nats.address];
+    const detached = await micro(['run', '-d', greeter, '--name', 'bg', ...flags, ...natsBroker]);
     assert.match(detached.stdout, /bg is running \(pid \d+\)/, detached.stderr);
     const follow = startNode(bin, ['logs', 'bg', '-f', ...flags], env);
     await follow.waitFor(listening, 20_000);
@@ -117,6 +119,9 @@ describe('micro on etcd and NATS', () => {
       'the supervised greeter joined the foreground one in etcd',
     );
     assert.match((await micro(['ps', ...flags])).stdout, /bg\s+running/);
+    const sent = await micro(['publish', 'greeter.greetings', '{"name":"Dee"}', ...natsBroker]);
+    assert.equal(sent.code, 0, sent.stderr);
+    await follow.waitFor(/greeted Dee/);
     assert.match((await micro(['kill', 'bg', ...flags])).stdout, /bg stopped/);
     await follow.stop();
 

@@ -102,14 +102,29 @@ export function ignoreForeignEnvironment(argv: Arguments, y: unknown): void {
  * sidecar) publishes and calls as the flags say, and services it runs inherit them.
  */
 export function exportPlugins(argv: Arguments): void {
+  // The defaults are not exported: a service `micro run -d` hands over keeps the platform's choice
+  // unless this command was given another (the broker and transport options default to these).
   const flags = {
-    broker: 'MICRO_BROKER',
-    brokerAddress: 'MICRO_BROKER_ADDRESS',
-    transport: 'MICRO_TRANSPORT',
-    transportAddress: 'MICRO_TRANSPORT_ADDRESS',
+    broker: ['MICRO_BROKER', 'http'],
+    brokerAddress: ['MICRO_BROKER_ADDRESS', ''],
+    transport: ['MICRO_TRANSPORT', 'tcp'],
+    transportAddress: ['MICRO_TRANSPORT_ADDRESS', ''],
   };
-  for (const [flag, variable] of Object.entries(flags)) {
+  for (const [flag, [variable = '', fallback]] of Object.entries(flags)) {
     const value = argv[flag];
-    if (typeof value === 'string' && value !== '') process.env[variable] = value;
+    if (typeof value === 'string' && value !== '' && value !== fallback)
+      process.env[variable] = value;
   }
+}
+
+/**
+ * Stops yargs from rendering the running command's whole help text as its handler starts (about
+ * 20 ms), text it keeps only for a showHelp() after that; micro shows no help once a command runs
+ * (its fail handler prints the message alone). Other yargs versions keep their default.
+ */
+export function skipHelpCache(y: unknown): void {
+  type Usage = { cacheHelpMessage?: () => void };
+  const internal = y as { getInternalMethods?: () => { getUsageInstance?: () => Usage } };
+  const usage = internal.getInternalMethods?.().getUsageInstance?.();
+  if (typeof usage?.cacheHelpMessage === 'function') usage.cacheHelpMessage = () => {};
 }
