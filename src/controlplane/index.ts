@@ -81,7 +81,7 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
       throw Object.assign(
         conflict(
           'micro',
-          `cannot start the control plane: ${address} is in use (is another "micro run" or "micro registry" running?)`,
+          `cannot start the control plane: ${address} is in use (is another "micro run" or "micro registry" running, or a "micro run ./service" that started one because none answered?)`,
         ),
         { cause: err },
       );

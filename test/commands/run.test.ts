@@ -77,10 +77,21 @@ describe('micro run, new, ps, kill and logs', () => {
   it('stops the service cleanly when micro run itself is killed', async () => {
     const runner = startNode(micro, ['run', './greeter'], env, { cwd: work });
     await runner.waitFor(/greeter-\S+ listening on/);
+    const watch = registry.watch({ service: 'greeter' });
     const gone = (async () => {
-      for await (const ev of registry.watch({ service: 'greeter' }))
-        if (ev.action === 'delete') return;
+      for await (const ev of watch) if (ev.action === 'delete') return;
     })();
+    // A write through the same registry client waits until its watches are live on the server:
+    // the service cannot deregister before the watch is there to see it.
+    const marker = {
+      name: 'watch-ready',
+      version: '',
+      metadata: {},
+      endpoints: [],
+      nodes: [{ id: 'm', address: '127.0.0.1:9', metadata: {} }],
+    };
+    await registry.register(marker);
+    await registry.deregister(marker);
     await runner.stop('SIGKILL');
     await gone; // the orphaned service noticed, deregistered and stopped
   });
@@ -120,6 +131,26 @@ describe('micro run, new, ps, kill and logs', () => {
     const shape = JSON.parse(err) as { code: number; detail: string };
     assert.equal(shape.code, 503);
     assert.match(shape.detail, /micro run/);
+  });
+
+  it('says what is wrong with what it was asked to run: 404 for no such path, 400 for no entry file', () => {
+    const errorOf = (...args: string[]): { code: number; detail: string } => {
+      try {
+        cli(...args);
+      } catch (e) {
+        return JSON.parse(String((e as { stderr: string }).stderr)) as {
+          code: number;
+          detail: string;
+        };
+      }
+      return assert.fail(`micro ${args.join(' ')} succeeded`);
+    };
+    const missing = errorOf('run', join(work, 'nosuchdir'));
+    assert.equal(missing.code, 404);
+    assert.match(missing.detail, /nosuchdir does not exist/);
+    const empty = errorOf('run', work);
+    assert.equal(empty.code, 400);
+    assert.match(empty.detail, /no entry file in .*: add one of main\.ts/);
   });
 
   it('stops cleanly on Ctrl-C', async () => {

@@ -1,12 +1,13 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
+import { badRequest, notFound } from '../../runtime/errors.ts';
 
 const CANDIDATES = ['main.ts', 'index.ts', 'service.ts', 'main.js', 'index.js', 'service.js'];
 
-/** The file to run for a directory or file, and the service's name; throws a readable error. */
+/** The file to run for a directory or file, and the service's name; a 404 or 400 says what is wrong. */
 export function findEntry(target: string): { file: string; name: string } {
   const path = resolve(target);
-  if (!existsSync(path)) throw new Error(`${target} does not exist`);
+  if (!existsSync(path)) throw notFound('micro.cli', `${target} does not exist`);
   if (statSync(path).isFile())
     return { file: path, name: basename(path).replace(/\.[cm]?[jt]s$/, '') };
   let main: string | undefined;
@@ -19,7 +20,8 @@ export function findEntry(target: string): { file: string; name: string } {
     const file = join(path, name);
     if (existsSync(file)) return { file, name: basename(path) };
   }
-  throw new Error(
+  throw badRequest(
+    'micro.cli',
     `no entry file in ${target}: add one of ${CANDIDATES.join(', ')}, or "main" in package.json`,
   );
 }
