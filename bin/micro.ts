@@ -40,11 +40,16 @@ async function cli(): Promise<void> {
     .version(VERSION)
     .strict()
     .strictCommands()
+    .recommendCommands()
     .help()
     .wrap(Math.min(100, process.stdout.columns || 100))
     .fail((msg, err) => {
       if (err) throw err;
-      process.stderr.write(`${msg}\nRun "micro --help" for usage.\n`);
+      // yargs says only "Did you mean call?" for a mistyped command: say which word it was.
+      const said = msg.startsWith('Did you mean')
+        ? `Unknown command "${args[0] ?? ''}". ${msg}`
+        : msg;
+      process.stderr.write(`${said}\nRun "micro --help" for usage.\n`);
       process.exit(1);
     })
     .parseAsync()
