@@ -168,6 +168,9 @@ describe('the control plane under failure', () => {
       detail: string;
     };
     assert.equal(error.code, 409);
-    assert.match(error.detail, /in use \(is another "micro run" or "micro registry" running\?\)/);
+    assert.match(
+      error.detail,
+      /in use \(is another "micro run" or "micro registry" running, or a "micro run \.\/service" that started one because none answered\?\)/,
+    );
   });
 });
