@@ -34,10 +34,10 @@ function shellWords(line: string): string[] {
 const viaGateway = (e: { command: string }): boolean =>
   e.command.startsWith('curl ') && e.command.includes('127.0.0.1:8080');
 
-/** The `$ command` lines of the README's console blocks, each with the output shown under it. */
-function consoleExamples(): { command: string; output: string }[] {
+/** The `$ command` lines of the README's blocks fenced as `lang`, each with the output shown under it. */
+function examplesIn(lang: string): { command: string; output: string }[] {
   const out: { command: string; output: string }[] = [];
-  for (const block of readme.matchAll(/```console\n([\s\S]*?)```/g)) {
+  for (const block of readme.matchAll(new RegExp('```' + lang + '\\n([\\s\\S]*?)```', 'g'))) {
     for (const part of (block[1] ?? '').split(/^\$ /m).filter(Boolean)) {
       const [command = '', ...rest] = part.trimEnd().split('\n');
       out.push({ command, output: rest.join('\n') });
@@ -46,17 +46,12 @@ function consoleExamples(): { command: string; output: string }[] {
   return out;
 }
 
-/** The `$ command` lines of the README's shell-session blocks (etcd and NATS), in order. */
-function distributedExamples(): { command: string; output: string }[] {
-  const out: { command: string; output: string }[] = [];
-  for (const block of readme.matchAll(/```shell-session\n([\s\S]*?)```/g)) {
-    for (const part of (block[1] ?? '').split(/^\$ /m).filter(Boolean)) {
-      const [command = '', ...rest] = part.trimEnd().split('\n');
-      out.push({ command, output: rest.join('\n') });
-    }
-  }
-  return out;
-}
+/** The console blocks: one machine. */
+const consoleExamples = (): { command: string; output: string }[] => examplesIn('console');
+
+/** The shell-session blocks: etcd and NATS. */
+const distributedExamples = (): { command: string; output: string }[] =>
+  examplesIn('shell-session');
 
 describe('the README', () => {
   let address = '';
