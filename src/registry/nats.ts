@@ -1,4 +1,4 @@
-import { natsServerCommand, serversOf } from './servers.ts';
+import { natsConnection, natsServerCommand, serversOf } from './servers.ts';
 import type { NatsConnection } from 'nats';
 import { Channel, PendingWatches } from './channel.ts';
 import { createMemoryRegistry } from './memory.ts';
@@ -92,13 +92,7 @@ export function createNatsRegistry(options: NatsRegistryOptions = {}): Registry 
   const connect = (): Promise<NatsConnection> =>
     (connection ??= (async () => {
       const { connect: open } = await import('nats');
-      // A service outlives NATS restarts and network cuts: reconnect for as long as it runs.
-      const nc = await open({
-        servers: hosts,
-        timeout,
-        name: 'micro-registry',
-        maxReconnectAttempts: -1,
-      });
+      const nc = await open(natsConnection(hosts, timeout, 'micro-registry'));
       // Answers lookups with this instance's own registrations.
       nc.subscribe(querySubject, {
         callback: (err, msg) => {

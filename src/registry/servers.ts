@@ -1,4 +1,6 @@
-// Where an engine (NATS, etcd) is, as the plugins take it, and how to start one there.
+// Where an engine (NATS, etcd) is, as the plugins take it, how to start one there, and how micro's
+// NATS clients connect to it.
+import type { ConnectionOptions } from 'nats';
 
 /** The servers from `address` and `addresses`, or the default one. */
 export function serversOf(
@@ -30,4 +32,16 @@ export function etcdCommand(servers: string[]): string {
   const { host, port } = hostPort(servers[0] ?? '', 2379);
   const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
   return `etcd --listen-client-urls ${url} --advertise-client-urls ${url}`;
+}
+
+/**
+ * How every micro NATS client (registry, brokers, transport) connects: a service outlives NATS
+ * restarts and network cuts, so it reconnects for as long as it runs (nats.js stops after 10 tries).
+ */
+export function natsConnection(
+  servers: string[],
+  timeout: number,
+  name: string,
+): ConnectionOptions {
+  return { servers, timeout, name, maxReconnectAttempts: -1 };
 }

@@ -1,4 +1,4 @@
-import { natsServerCommand, serversOf } from '../../registry/servers.ts';
+import { natsConnection, natsServerCommand, serversOf } from '../../registry/servers.ts';
 import type { ConsumerMessages, JetStreamClient, JetStreamManager, NatsConnection } from 'nats';
 import { createHash } from 'node:crypto';
 import type {
@@ -8,6 +8,7 @@ import type {
   SubscribeOptions,
   Subscription,
 } from './broker.ts';
+import { Reports } from './reports.ts';
 import { BrokerErrors, checkTopic } from './broker.ts';
 import { topicSubject, type NatsBrokerOptions } from './nats.ts';
 
@@ -48,8 +49,7 @@ export function createJetStreamBroker(options: JetStreamBrokerOptions = {}): Bro
   let js: JetStreamClient | undefined;
   let jsm: JetStreamManager | undefined;
   let inbox = '';
-  let seq = 0;
-  const pending = new Map<number, (consumer: string) => void>();
+  const reports = new Reports();
   const live = new Set<ConsumerMessages>();
 
   const ready = (): { conn: NatsConnection; js: JetStreamClient; jsm: JetStreamManager } => {
@@ -66,13 +66,9 @@ export function createJetStreamBroker(options: JetStreamBrokerOptions = {}): Bro
     async connect() {
       if (nc && !nc.isClosed()) return;
       const { connect, createInbox } = await import('nats');
-      const conn = await connect({
-        servers: hosts,
-        timeout: options.timeout ?? 5000,
-        name: 'micro-broker',
-        // A service outlives NATS restarts and network cuts: reconnect for as long as it runs.
-        maxReconnectAttempts: -1,
-      }).catch((err: Error) => {
+      const conn = await connect(
+        natsConnection(hosts, options.timeout ?? 5000, 'micro-broker'),
+      ).catch((err: Error) => {
         throw new Error(
           `${BrokerErrors.notConnected}: no answer from NATS at ${address} (${err.message}); start nats-server with JetStream (${natsServerCommand(hosts, true)})`,
         );
@@ -99,7 +95,7 @@ export function createJetStreamBroker(options: JetStreamBrokerOptions = {}): Bro
       conn.subscribe(`${inbox}.*`, {
         callback: (err, msg) => {
           if (err) return;
-          pending.get(Number(msg.subject.slice(inbox.length + 1)))?.(msg.string());
+          reports.report(Number(msg.subject.slice(inbox.length + 1)), msg.string());
         },
       });
       await conn.flush();
@@ -112,7 +108,7 @@ export function createJetStreamBroker(options: JetStreamBrokerOptions = {}): Bro
       nc = undefined;
       for (const m of [...live]) m.stop();
       live.clear();
-      for (const done of [...pending.values()]) done('*');
+      reports.endAll();
       if (conn && !conn.isClosed()) await conn.drain().catch(() => conn.close());
     },
     async publish(topic: string, message: BrokerMessage) {
@@ -123,24 +119,11 @@ export function createJetStreamBroker(options: JetStreamBrokerOptions = {}): Bro
       let expected = 0;
       for await (const c of manager.consumers.list(stream))
         if (c.config.filter_subject === subject) expected++;
-      const id = ++seq;
+      // Each consumer (one per queue group or subscriber) reports once it tried the message.
+      const { id, done } = reports.expect((seen) => seen.size >= expected, ackWait);
       const headers = makeHeaders();
       for (const [k, v] of Object.entries(message.header)) headers.set(k, v);
       headers.set(ACK_HEADER, `${inbox}.${id}`);
-      const seen = new Set<string>();
-      const done = new Promise<void>((resolve) => {
-        const finish = (): void => {
-          clearTimeout(bound);
-          pending.delete(id);
-          resolve();
-        };
-        const bound = setTimeout(finish, ackWait);
-        pending.set(id, (consumer) => {
-          seen.add(consumer);
-          if (consumer === '*' || seen.size >= expected) finish();
-        });
-        if (expected === 0) finish();
-      });
       await client.publish(subject, message.body, { headers });
       await done;
     },

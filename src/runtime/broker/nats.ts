@@ -1,4 +1,4 @@
-import { natsServerCommand, serversOf } from '../../registry/servers.ts';
+import { natsConnection, natsServerCommand, serversOf } from '../../registry/servers.ts';
 import type { NatsConnection, Subscription as NatsSubscription } from 'nats';
 import type {
   Broker,
@@ -85,13 +85,9 @@ export function createNatsBroker(options: NatsBrokerOptions = {}): Broker {
       if (nc && !nc.isClosed()) return;
       // nats loads in about 100 ms: on first use, not at import.
       const { connect, createInbox } = await import('nats');
-      const conn = await connect({
-        servers: hosts,
-        timeout: options.timeout ?? 5000,
-        name: 'micro-broker',
-        // A service outlives NATS restarts and network cuts: reconnect for as long as it runs.
-        maxReconnectAttempts: -1,
-      }).catch((err: Error) => {
+      const conn = await connect(
+        natsConnection(hosts, options.timeout ?? 5000, 'micro-broker'),
+      ).catch((err: Error) => {
         throw new Error(
           `${BrokerErrors.notConnected}: no answer from NATS at ${address} (${err.message}); start nats-server (${natsServerCommand(hosts)})`,
         );

@@ -10,6 +10,7 @@ import type {
   Subscription,
 } from '../broker.ts';
 import { BrokerErrors, checkTopic } from '../broker.ts';
+import { Reports } from '../reports.ts';
 import { entries, groupsOf, headerOf, hostPort, presentGroups, type Entry } from './replies.ts';
 
 /** Options of the Redis streams broker. */
@@ -78,10 +79,9 @@ export function createRedisBroker(options: RedisBrokerOptions = {}): Broker {
   const inbox = `${prefix || 'micro'}.reply.${randomUUID()}`;
   let cmd: Redis | undefined;
   let pubsub: Redis | undefined;
-  let seq = 0;
   let consumers = 0;
-  /** Waiting publishes by sequence: called with each group that reports, '*' to give up. */
-  const pending = new Map<number, (group: string) => void>();
+  /** Publishes waiting for a member of each present group to report. */
+  const reports = new Reports();
   /** Presence channels of this broker's subscriptions, with how many use each. */
   const present = new Map<string, number>();
   const live = new Set<Live>();
@@ -170,7 +170,7 @@ export function createRedisBroker(options: RedisBrokerOptions = {}): Broker {
       s.on('message', (channel: string, payload: string) => {
         if (channel !== inbox) return;
         const sp = payload.indexOf(' ');
-        pending.get(Number(payload.slice(0, sp)))?.(payload.slice(sp + 1));
+        reports.report(Number(payload.slice(0, sp)), payload.slice(sp + 1));
       });
       await s.subscribe(inbox);
       cmd = c;
@@ -182,7 +182,7 @@ export function createRedisBroker(options: RedisBrokerOptions = {}): Broker {
       cmd = undefined;
       pubsub = undefined;
       await Promise.all([...live].map((l) => l.stop(c?.status === 'ready')));
-      for (const done of [...pending.values()]) done('*');
+      reports.endAll();
       present.clear();
       c?.disconnect();
       s?.disconnect();
@@ -192,20 +192,10 @@ export function createRedisBroker(options: RedisBrokerOptions = {}): Broker {
       const { c } = ready();
       const key = streamKey(topic);
       const groups = await presentGroups(c, presence(key), await groupsOf(c, key));
-      const n = ++seq;
-      const done = new Promise<void>((resolve) => {
-        const finish = (): void => {
-          clearTimeout(bound);
-          pending.delete(n);
-          resolve();
-        };
-        const bound = setTimeout(finish, ackWait);
-        pending.set(n, (group) => {
-          groups.delete(group);
-          if (group === '*' || groups.size === 0) finish();
-        });
-        if (groups.size === 0) finish();
-      });
+      const { id: n, done } = reports.expect(
+        (seen) => [...groups].every((g) => seen.has(g)),
+        ackWait,
+      );
       const { header, body } = message;
       try {
         await c.call(
@@ -214,7 +204,7 @@ export function createRedisBroker(options: RedisBrokerOptions = {}): Broker {
           ...['reply', `${inbox} ${n}`],
         );
       } catch (err) {
-        pending.get(n)?.('*');
+        reports.report(n, '*');
         throw err;
       }
       await done;

@@ -1,4 +1,4 @@
-import { natsServerCommand, serversOf } from '../../../registry/servers.ts';
+import { natsConnection, natsServerCommand, serversOf } from '../../../registry/servers.ts';
 import type { Msg } from 'nats';
 import {
   MicroError,
@@ -121,13 +121,7 @@ export function createNatsTransport(options: NatsTransportOptions = {}): Transpo
     (linking ??= (async () => {
       // nats loads in about 100 ms: on first use, not at import.
       const nats = await import('nats');
-      // A node outlives NATS restarts and network cuts: reconnect for as long as it runs.
-      const nc = await nats.connect({
-        servers: hosts,
-        timeout: dialTimeout,
-        name: 'micro',
-        maxReconnectAttempts: -1,
-      });
+      const nc = await nats.connect(natsConnection(hosts, dialTimeout, 'micro'));
       const l = new Link(nats, nc);
       inbox = `${nats.createInbox()}.`;
       out = new Batcher(l, replyFor);
