@@ -1,5 +1,5 @@
 import type { IncomingMessage } from 'node:http';
-import { isIP } from 'node:net';
+import { hostAllowed } from '../../runtime/http-guard.ts';
 
 /** Headers of every page and file of the dashboard: no inline script, nothing from elsewhere. */
 export const PAGE_HEADERS: Record<string, string> = {
@@ -9,29 +9,15 @@ export const PAGE_HEADERS: Record<string, string> = {
   'referrer-policy': 'no-referrer',
 };
 
-const LOOPBACK_NAMES = new Set(['localhost', '127.0.0.1', '[::1]', '::1']);
-
-const isLoopback = (host: string): boolean =>
-  LOOPBACK_NAMES.has(host) || host.startsWith('127.') || host.endsWith('.localhost');
-
-/** The host name of a Host header or URL host, without the port. */
-function hostname(host: string): string {
-  if (host.startsWith('[')) return host.slice(0, host.indexOf(']') + 1);
-  const colon = host.lastIndexOf(':');
-  return colon > 0 && isIP(host) === 0 ? host.slice(0, colon) : host;
-}
-
 /**
  * Decides which Host headers to serve. A dashboard bound to loopback only answers requests that
- * name a loopback host, so a web page whose DNS name was re-pointed at 127.0.0.1 (DNS rebinding)
- * cannot read it or call services through it; one bound to another address answers any.
+ * name a loopback host exactly (`localhost`, `127.0.0.1`, `[::1]`, `*.localhost`), so a web page
+ * whose DNS name was re-pointed at 127.0.0.1 (DNS rebinding) cannot read it or call services
+ * through it; one bound to another address answers any.
  */
 export function hostCheck(boundHost: string): (req: IncomingMessage) => boolean {
-  if (!isLoopback(hostname(boundHost))) return () => true;
-  return (req) => {
-    const host = req.headers.host;
-    return host !== undefined && isLoopback(hostname(host));
-  };
+  const allowed = hostAllowed(boundHost);
+  return (req) => req.headers.host !== undefined && allowed(req.headers);
 }
 
 /**

@@ -290,6 +290,15 @@ describe('the web dashboard server', () => {
       headers: { host: `evil.example:${port}` },
     });
     assert.equal(rebound.status, 421, 'a DNS name re-pointed at 127.0.0.1 is not served');
+    for (const host of [`127.attacker.example:${port}`, `127.0.0.1.nip.io:${port}`]) {
+      const named = await raw(web.address, {
+        method: 'POST',
+        path: '/_/api/call',
+        headers: { 'content-type': 'application/json', host },
+        body: call,
+      });
+      assert.equal(named.status, 421, `${host} is a DNS name, not a loopback address`);
+    }
     const local = await raw(web.address, {
       path: '/_/api/services',
       headers: { host: `localhost:${port}` },

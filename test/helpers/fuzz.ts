@@ -1,0 +1,36 @@
+// Property-based fuzzing with fast-check: bounded runs in CI, longer ones with `npm run test:fuzz`.
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+import fc from 'fast-check';
+
+/** Runs per property: MICRO_FUZZ_RUNS, or the CI default given by the test. */
+export function fuzzRuns(ciDefault: number): number {
+  const n = Number(process.env.MICRO_FUZZ_RUNS);
+  return Number.isInteger(n) && n > 0 ? n : ciDefault;
+}
+
+/** Parameters for fc.assert: the run count, a time limit, and MICRO_FUZZ_SEED to replay a failure. */
+export function fuzzParams<T>(ciDefault: number, timeLimitMs = 60_000): fc.Parameters<T> {
+  const seed = Number(process.env.MICRO_FUZZ_SEED);
+  return {
+    numRuns: fuzzRuns(ciDefault),
+    // A longer MICRO_FUZZ_RUNS run gets the time it needs; CI's stays bounded.
+    interruptAfterTimeLimit: process.env.MICRO_FUZZ_RUNS ? undefined : timeLimitMs,
+    ...(Number.isInteger(seed) ? { seed } : {}),
+    // fast-check's failure message carries the seed and the path: replay with MICRO_FUZZ_SEED.
+    verbose: 1,
+  };
+}
+
+/** The longest the event loop stalled (ms) while fn ran; a handler that blocks it shows here. */
+export async function maxLoopDelay(fn: () => Promise<void>): Promise<number> {
+  const h = monitorEventLoopDelay({ resolution: 5 });
+  h.enable();
+  try {
+    await fn();
+  } finally {
+    h.disable();
+  }
+  return h.max / 1e6;
+}
+
+export { fc };
