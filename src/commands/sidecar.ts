@@ -1,5 +1,7 @@
 import { defineCommand } from './shared/command.ts';
 import { parseDuration } from './shared/input.ts';
+import { list } from './shared/api-options.ts';
+import { parseAddress } from '../runtime/transport/address.ts';
 
 /** `micro sidecar`: the registry, calls and the broker over plain HTTP, for apps in any language. */
 export const sidecarCommand = defineCommand({
@@ -35,7 +37,19 @@ export const sidecarCommand = defineCommand({
       .option('sidecar-token', {
         alias: 'token',
         type: 'string',
-        describe: 'a token every request must carry [MICRO_SIDECAR_TOKEN]',
+        describe:
+          'a token every request must carry; required unless the address is loopback [MICRO_SIDECAR_TOKEN]',
+      })
+      .option('sidecar-cors', {
+        type: 'string',
+        default: '',
+        describe:
+          'origins whose web pages may call the sidecar, comma separated, or *; pages from others get 403 [MICRO_SIDECAR_CORS]',
+      })
+      .option('sidecar-deny', {
+        type: 'string',
+        describe:
+          "services the sidecar never calls or registers, comma separated; '' for none (default: the control plane's registry,runtime) [MICRO_SIDECAR_DENY]",
       })
       .example(
         'micro sidecar --server-name greeter --server-address 127.0.0.1:9000 --healthcheck-url http://127.0.0.1:9000/health',
@@ -47,6 +61,9 @@ export const sidecarCommand = defineCommand({
         '--server-name needs --server-address, where the app answers POST / with Micro-Endpoint',
       );
     }
+    // Checked before connecting to anything, so that the refusal is all that happens.
+    const { requireToken } = await import('../proxy/sidecar/guard.ts');
+    requireToken(parseAddress(args.sidecarAddress).host, args.sidecarToken);
     const [
       { openBroker, openRegistry, openTransport },
       { startSidecar },
@@ -74,12 +91,19 @@ export const sidecarCommand = defineCommand({
       broker: connectOnPublish(broker),
       name: 'micro.sidecar',
     });
+    const closeAll = async (): Promise<void> => {
+      await client.close();
+      await broker.disconnect();
+      await registry.close();
+    };
     const sidecar = await startSidecar({
       address: args.sidecarAddress,
       registry,
       client,
       broker,
       token: args.sidecarToken,
+      cors: list(args.sidecarCors),
+      deny: args.sidecarDeny === undefined ? undefined : list(args.sidecarDeny),
       logger: stderrLogger('sidecar'),
       app: args.serverName
         ? {
@@ -89,6 +113,9 @@ export const sidecarCommand = defineCommand({
             interval: parseDuration(args.healthcheckInterval, 'healthcheck-interval'),
           }
         : undefined,
+    }).catch(async (err: unknown) => {
+      await closeAll();
+      throw err;
     });
     const signalled = untilSignal();
     process.stdout.write(
@@ -96,8 +123,6 @@ export const sidecarCommand = defineCommand({
     );
     await signalled;
     await sidecar.close();
-    await client.close();
-    await broker.disconnect();
-    await registry.close();
+    await closeAll();
   },
 });

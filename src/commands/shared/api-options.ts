@@ -88,7 +88,8 @@ export interface ApiArgs {
   apiLog: boolean;
 }
 
-const list = (s: string): string[] =>
+/** The items of a comma-separated flag value, trimmed, empty ones dropped. */
+export const list = (s: string): string[] =>
   s
     .split(',')
     .map((x) => x.trim())

@@ -3,10 +3,34 @@ import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { Client } from '../../runtime/client/client.ts';
 import type { Broker, Subscription } from '../../runtime/broker/broker.ts';
+import { MicroError, badRequest, toMicroError } from '../../runtime/errors.ts';
+import { refuseUpgrade } from '../errors.ts';
+import { parseBoundedJson } from '../nesting.ts';
+import { SIDECAR_ID as ID } from './guard.ts';
+
+/** Limits of the broker socket. */
+export interface BrokerSocketOptions {
+  /** Deepest nesting of arrays and objects in a frame. */
+  jsonDepth: number;
+}
+
+/** A WebSocket close reason cut to the 123 bytes the protocol allows. */
+const reason = (text: string): string => {
+  let out = text.slice(0, 123);
+  while (Buffer.byteLength(out) > 123) out = out.slice(0, -1);
+  return out;
+};
 
 /** Serves `GET /broker?topic=T[&queue=Q]` as a WebSocket: frames sent are published, messages on the topic are pushed. */
-export function createBrokerSocket(client: Client, broker: Broker) {
+export function createBrokerSocket(client: Client, broker: Broker, o: BrokerSocketOptions) {
   const wss = new WebSocketServer({ noServer: true, maxPayload: 4 * 1024 * 1024 });
+  // A handshake ws refuses (bad key or version, not GET) gets the error shape, not ws's text/html.
+  wss.on('wsClientError', (err: Error, socket: Duplex) =>
+    refuseUpgrade(
+      socket,
+      new MicroError(ID, err.message === 'Invalid HTTP method' ? 405 : 400, err.message),
+    ),
+  );
   return {
     /** Takes over an upgrade request for /broker; false when the request is not one. */
     upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): boolean {
@@ -15,9 +39,7 @@ export function createBrokerSocket(client: Client, broker: Broker) {
       const topic = url.searchParams.get('topic');
       const queue = url.searchParams.get('queue') ?? undefined;
       if (!topic) {
-        socket.end(
-          'HTTP/1.1 400 Bad Request\r\ncontent-type: application/json\r\n\r\n{"id":"micro.sidecar","code":400,"detail":"topic is required: /broker?topic=T","status":"Bad Request"}',
-        );
+        refuseUpgrade(socket, badRequest(ID, 'topic is required: /broker?topic=T'));
         return true;
       }
       wss.handleUpgrade(req, socket, head, (ws) => void serve(ws, topic, queue));
@@ -31,32 +53,17 @@ export function createBrokerSocket(client: Client, broker: Broker) {
 
   async function serve(ws: WebSocket, topic: string, queue: string | undefined): Promise<void> {
     let sub: Subscription | undefined;
-    ws.on('close', () => void sub?.unsubscribe());
+    const fail = (err: unknown): void => {
+      if (ws.readyState === ws.OPEN) ws.send(JSON.stringify(toMicroError(err, ID)));
+    };
+    ws.on('close', () => void sub?.unsubscribe().catch(() => undefined));
     ws.on('message', (data: Buffer) => {
-      let message: unknown;
       try {
-        message = JSON.parse(data.toString('utf8'));
-      } catch {
-        ws.send(
-          JSON.stringify({
-            id: 'micro.sidecar',
-            code: 400,
-            detail: 'a frame must be JSON',
-            status: 'Bad Request',
-          }),
-        );
-        return;
+        const message = parseBoundedJson(data.toString('utf8'), o.jsonDepth, ID, 'a frame');
+        client.publish(topic, message).catch(fail);
+      } catch (err) {
+        fail(err);
       }
-      client.publish(topic, message).catch((err: Error) =>
-        ws.send(
-          JSON.stringify({
-            id: 'micro.sidecar',
-            code: 500,
-            detail: err.message,
-            status: 'Internal Server Error',
-          }),
-        ),
-      );
     });
     try {
       sub = await broker.subscribe(
@@ -69,7 +76,7 @@ export function createBrokerSocket(client: Client, broker: Broker) {
       if (ws.readyState !== ws.OPEN) await sub.unsubscribe();
       else ws.send(JSON.stringify({ subscribed: topic, ...(queue ? { queue } : {}) }));
     } catch (err) {
-      ws.close(1011, (err as Error).message.slice(0, 100));
+      if (ws.readyState === ws.OPEN) ws.close(1011, reason((err as Error).message ?? String(err)));
     }
   }
 }

@@ -1,21 +1,21 @@
 import fastify, { type FastifyReply, type FastifyRequest } from 'fastify';
-import type { Registry, Service } from '../../registry/registry.ts';
+import type { Registry } from '../../registry/registry.ts';
 import { RegistryError, RegistryErrors } from '../../registry/registry.ts';
 import type { Broker } from '../../runtime/broker/broker.ts';
 import type { Client } from '../../runtime/client/client.ts';
-import {
-  MicroError,
-  badRequest,
-  notFound,
-  toMicroError,
-  unauthorized,
-} from '../../runtime/errors.ts';
+import { parseTimeout } from '../../runtime/deadline.ts';
+import { MicroError, badRequest, forbidden, notFound, toMicroError } from '../../runtime/errors.ts';
 import type { Logger } from '../../runtime/server/server.ts';
 import { formatAddress, parseAddress } from '../../runtime/transport/address.ts';
+import { answerClientError } from '../client-error.ts';
+import { refuseUpgrade } from '../errors.ts';
+import { MAX_JSON_DEPTH } from '../nesting.ts';
+import { DEFAULTS } from '../options.ts';
 import { registerApp, type AppOptions, type AppRegistration } from './app.ts';
+import { registerBodyParsers } from './body.ts';
 import { createBrokerSocket } from './broker-socket.ts';
-
-const ID = 'micro.sidecar';
+import { SIDECAR_ID as ID, createGuard, requireToken } from './guard.ts';
+import { rpcFrom, serviceFrom } from './input.ts';
 
 /** Options of the sidecar. */
 export interface SidecarOptions {
@@ -24,12 +24,23 @@ export interface SidecarOptions {
   registry: Registry;
   client: Client;
   broker: Broker;
-  /** When set, every request must carry it: `Authorization: Bearer T`, `micro-sidecar-token: T` or Dapr's `dapr-api-token: T`. */
+  /**
+   * When set, every request must carry it: `Authorization: Bearer T`, `micro-sidecar-token: T` or
+   * Dapr's `dapr-api-token: T`. Required when the address is not a loopback one.
+   */
   token?: string;
+  /** Origins whose web pages may call the sidecar (CORS), `*` for any; other pages get 403 (default none). */
+  cors?: string[];
+  /** Services the sidecar never calls, registers or deregisters (default: the control plane's own, as the gateway). */
+  deny?: string[];
   /** The local app to register and health-check. */
   app?: AppOptions;
   /** Largest request body in bytes (default 4 MiB). */
   bodyLimit?: number;
+  /** Deepest nesting of arrays and objects in a JSON body or broker frame (default 256). */
+  jsonDepth?: number;
+  /** Most fields in a form body (default 1000). */
+  formFields?: number;
   logger: Logger;
 }
 
@@ -56,85 +67,77 @@ function registryError(err: unknown): MicroError {
   return toMicroError(err, ID);
 }
 
-function serviceFrom(body: unknown): Service {
-  const s = body as Partial<Service> | undefined;
-  if (!s || typeof s !== 'object' || typeof s.name !== 'string')
-    throw badRequest(
-      ID,
-      'the body must be a service: {"name": ..., "nodes": [{"id": ..., "address": ...}]}',
-    );
-  return {
-    name: s.name,
-    version: s.version ?? 'latest',
-    metadata: s.metadata ?? {},
-    endpoints: (s.endpoints ?? []).map((e) => ({ ...e, metadata: e.metadata ?? {} })),
-    nodes: (s.nodes ?? []).map((n) => ({ ...n, metadata: n.metadata ?? {} })),
-  };
+/** Fastify's own refusals (a body too large, a bad URL) in the error shape; its failures as a bare 500. */
+function frameworkError(err: Error & { statusCode?: number; code?: string }): MicroError {
+  if (err instanceof MicroError) return err;
+  const status = err.statusCode !== undefined && err.statusCode >= 400 ? err.statusCode : 500;
+  if (status >= 500) return new MicroError(ID, status, 'the sidecar failed');
+  const detail =
+    err.code === 'FST_ERR_CTP_INVALID_JSON_BODY' || err instanceof SyntaxError
+      ? `malformed JSON: ${err.message}`
+      : err.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE'
+        ? 'send application/json or application/x-www-form-urlencoded'
+        : err.message.slice(0, 300);
+  return new MicroError(ID, status, detail);
 }
 
 /** Starts the sidecar: the registry, calls, the broker and health over plain HTTP, for apps in any language. */
 export async function startSidecar(o: SidecarOptions): Promise<Sidecar> {
-  const app = fastify({ bodyLimit: o.bodyLimit ?? 4 * 1024 * 1024 });
-  const broker = createBrokerSocket(o.client, o.broker);
-
-  // JSON and forms only: anything else is a 415 rather than a string the handlers would misread.
-  app.removeContentTypeParser('text/plain');
-  // Forms: /rpc accepts service, endpoint and request (a JSON string) as form fields too. `curl -d
-  // '{...}'` labels JSON as a form, so a form body that starts like JSON is JSON, as in the gateway.
-  app.addContentTypeParser(
-    'application/x-www-form-urlencoded',
-    { parseAs: 'string' },
-    (_req, body, done) => {
-      const text = body as string;
-      if (!/^\s*[[{]/.test(text)) return done(null, Object.fromEntries(new URLSearchParams(text)));
-      try {
-        done(null, JSON.parse(text));
-      } catch (err) {
-        done(badRequest(ID, `malformed JSON: ${(err as Error).message}`), undefined);
-      }
-    },
-  );
-  app.setErrorHandler((err: Error & { statusCode?: number; code?: string }, _req, reply) => {
-    if (err instanceof MicroError) return send(reply, err);
-    const status = err.statusCode ?? 500;
-    const detail =
-      err.code === 'FST_ERR_CTP_INVALID_JSON_BODY' || err instanceof SyntaxError
-        ? `malformed JSON: ${err.message}`
-        : err.message;
-    return send(reply, new MicroError(ID, status, status >= 500 ? 'the sidecar failed' : detail));
+  const { host, port } = parseAddress(o.address ?? '127.0.0.1:8081');
+  requireToken(host, o.token);
+  const jsonDepth = o.jsonDepth ?? MAX_JSON_DEPTH;
+  const guard = createGuard(host, o.cors ?? [], o.token);
+  const deny = new Set(o.deny ?? DEFAULTS.deny);
+  const app = fastify({
+    bodyLimit: o.bodyLimit ?? 4 * 1024 * 1024,
+    clientErrorHandler: answerClientError(ID),
+    frameworkErrors: (err, _req, reply) => void send(reply, frameworkError(err)),
   });
+  const broker = createBrokerSocket(o.client, o.broker, { jsonDepth });
+
+  registerBodyParsers(app, { jsonDepth, formFields: o.formFields ?? 1000 });
+  app.setErrorHandler((err: Error, _req, reply) => send(reply, frameworkError(err)));
   app.setNotFoundHandler((req, reply) =>
     send(
       reply,
       notFound(
         ID,
-        `no route ${req.method} ${req.url.split('?')[0] ?? ''}; see the sidecar's routes in the README`,
+        `no route ${req.method} ${(req.url.split('?')[0] ?? '').slice(0, 200)}; see the sidecar's routes in the README`,
       ),
     ),
   );
-  if (o.token) {
-    const token = o.token;
-    app.addHook('onRequest', async (req: FastifyRequest) => {
-      const given =
-        req.headers['micro-sidecar-token'] ??
-        req.headers['dapr-api-token'] ??
-        req.headers.authorization?.replace(/^Bearer /, '');
-      if (given !== token)
-        throw unauthorized(
-          ID,
-          'a token is required: Authorization: Bearer <token> (or micro-sidecar-token / dapr-api-token)',
-        );
-    });
-  }
+  app.addHook('onRequest', async (req: FastifyRequest, reply: FastifyReply) => {
+    const refused = guard.browser(req.headers);
+    if (refused) return send(reply, refused);
+    const origin = req.headers.origin;
+    const cors = guard.cors.headers(origin);
+    if (origin !== undefined && cors) {
+      const preflight = req.method === 'OPTIONS' && req.headers['access-control-request-method'];
+      if (preflight)
+        return reply
+          .code(204)
+          .headers(guard.cors.preflight(origin, req.headers['access-control-request-headers']))
+          .send();
+      reply.headers(cors);
+    }
+    const unauthorized = guard.token(req.headers);
+    if (unauthorized) return send(reply, unauthorized);
+  });
 
+  /** Refuses the services the sidecar does not expose (the control plane's own by default). */
+  const exposed = (service: string): string => {
+    if (deny.has(service))
+      throw forbidden(ID, `service ${service} is not exposed through the sidecar (--sidecar-deny)`);
+    return service;
+  };
   const call = async (
     service: string,
     endpoint: string,
     request: unknown,
     req: FastifyRequest,
   ): Promise<unknown> => {
-    const timeout = Number(req.headers['micro-timeout']) || undefined;
-    return o.client.call(service, endpoint, request ?? {}, { timeout });
+    const timeout = parseTimeout(req.headers['micro-timeout'], ID);
+    return o.client.call(exposed(service), endpoint, request ?? {}, { timeout });
   };
   const publish = async (topic: string, body: unknown): Promise<{ published: string }> => {
     await o.client.publish(topic, body ?? {});
@@ -149,7 +152,9 @@ export async function startSidecar(o: SidecarOptions): Promise<Sidecar> {
   app.get('/v1.0/healthz', async (_req, reply) => reply.code(204).send());
 
   app.get('/registry', async (req) => {
-    const name = (req.query as { service?: string }).service;
+    const name = (req.query as { service?: unknown }).service;
+    if (name !== undefined && typeof name !== 'string')
+      throw badRequest(ID, 'service must be given once: /registry?service=NAME');
     try {
       return name ? await o.registry.getService(name) : await o.registry.listServices();
     } catch (err) {
@@ -157,42 +162,31 @@ export async function startSidecar(o: SidecarOptions): Promise<Sidecar> {
     }
   });
   app.post('/registry', async (req) => {
-    const ttl = Number((req.query as { ttl?: string }).ttl ?? 0);
-    if (!Number.isFinite(ttl) || ttl < 0) throw badRequest(ID, 'ttl must be a number of seconds');
-    await o.registry.register(serviceFrom(req.body), { ttl: ttl * 1000 }).catch((err: unknown) => {
-      throw registryError(err);
-    });
+    const given = (req.query as { ttl?: unknown }).ttl;
+    const ttl = typeof given === 'string' && given.trim() !== '' ? Number(given) : Number.NaN;
+    if (given !== undefined && (!Number.isFinite(ttl) || ttl < 0))
+      throw badRequest(ID, 'ttl must be a number of seconds');
+    const service = serviceFrom(req.body);
+    exposed(service.name);
+    await o.registry
+      .register(service, given === undefined ? {} : { ttl: ttl * 1000 })
+      .catch((err: unknown) => {
+        throw registryError(err);
+      });
     return {};
   });
   app.delete('/registry', async (req) => {
-    await o.registry.deregister(serviceFrom(req.body)).catch((err: unknown) => {
+    const service = serviceFrom(req.body);
+    exposed(service.name);
+    await o.registry.deregister(service).catch((err: unknown) => {
       throw registryError(err);
     });
     return {};
   });
 
   app.post('/rpc', async (req) => {
-    const b = (req.body ?? {}) as {
-      service?: string;
-      endpoint?: string;
-      method?: string;
-      request?: unknown;
-    };
-    const endpoint = b.endpoint ?? b.method;
-    if (!b.service || !endpoint)
-      throw badRequest(
-        ID,
-        'the body needs service and endpoint: {"service":"greeter","endpoint":"Say.Hello","request":{...}}',
-      );
-    let request = b.request;
-    if (typeof request === 'string') {
-      try {
-        request = JSON.parse(request);
-      } catch (err) {
-        throw badRequest(ID, `request is not JSON: ${(err as Error).message}`);
-      }
-    }
-    return call(b.service, endpoint, request, req);
+    const { service, endpoint, request } = rpcFrom(req.body, jsonDepth);
+    return call(service, endpoint, request, req);
   });
   app.post('/publish/:topic', async (req) =>
     publish((req.params as { topic: string }).topic, req.body),
@@ -211,18 +205,16 @@ export async function startSidecar(o: SidecarOptions): Promise<Sidecar> {
   });
 
   app.server.on('upgrade', (req, socket, head) => {
-    const given =
-      req.headers['micro-sidecar-token'] ??
-      req.headers['dapr-api-token'] ??
-      req.headers.authorization?.replace(/^Bearer /, '');
-    if (o.token && given !== o.token) {
-      socket.end('HTTP/1.1 401 Unauthorized\r\n\r\n');
-      return;
-    }
-    if (!broker.upgrade(req, socket, head)) socket.end('HTTP/1.1 404 Not Found\r\n\r\n');
+    socket.on('error', () => socket.destroy());
+    const refused = guard.browser(req.headers) ?? guard.token(req.headers);
+    if (refused) return refuseUpgrade(socket, refused);
+    if (!broker.upgrade(req, socket, head))
+      refuseUpgrade(
+        socket,
+        notFound(ID, 'no WebSocket here: the broker socket is GET /broker?topic=T'),
+      );
   });
 
-  const { host, port } = parseAddress(o.address ?? '127.0.0.1:8081');
   await app.listen({ host, port });
   const bound = app.server.address();
   const address =
