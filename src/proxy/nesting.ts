@@ -1,4 +1,5 @@
 /** Bounded JSON nesting: a deep document is refused as it arrives, before code that recurses (JSON.stringify, codecs, validators) meets it. */
+import type { FastifyInstance } from 'fastify';
 import { badRequest } from '../runtime/errors.ts';
 
 /** Default deepest nesting of arrays and objects accepted in a request body (256 levels). */
@@ -40,4 +41,16 @@ export function parseBoundedJson(
   } catch (err) {
     throw badRequest(id, `${what} is malformed: ${(err as Error).message}`);
   }
+}
+
+/** Replaces fastify's JSON parser by one that first refuses nesting deeper than `maxDepth` (a 400 from `id`). */
+export function useBoundedJsonParser(app: FastifyInstance, maxDepth: number, id: string): void {
+  const json = app.getDefaultJsonParser('error', 'error');
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (req, body, done) => {
+    const text = body as string;
+    if (nestedDeeper(text, maxDepth))
+      return done(badRequest(id, `the body is nested deeper than ${maxDepth} levels`), undefined);
+    void json(req, text, done);
+  });
 }

@@ -1,7 +1,7 @@
 /** The sidecar's request bodies: JSON with bounded nesting, and forms with a bounded number of fields. */
 import type { FastifyInstance } from 'fastify';
 import { badRequest } from '../../runtime/errors.ts';
-import { nestedDeeper, parseBoundedJson } from '../nesting.ts';
+import { parseBoundedJson, useBoundedJsonParser } from '../nesting.ts';
 import { SIDECAR_ID } from './guard.ts';
 
 /** Limits on what a body may hold. */
@@ -27,17 +27,8 @@ function parseForm(text: string, max: number): Record<string, string> {
  * JSON is JSON, as in the gateway.
  */
 export function registerBodyParsers(app: FastifyInstance, limits: BodyLimits): void {
-  const json = app.getDefaultJsonParser('error', 'error');
-  app.removeContentTypeParser(['text/plain', 'application/json']);
-  app.addContentTypeParser('application/json', { parseAs: 'string' }, (req, body, done) => {
-    const text = body as string;
-    if (nestedDeeper(text, limits.jsonDepth))
-      return done(
-        badRequest(SIDECAR_ID, `the body is nested deeper than ${limits.jsonDepth} levels`),
-        undefined,
-      );
-    void json(req, text, done);
-  });
+  app.removeContentTypeParser('text/plain');
+  useBoundedJsonParser(app, limits.jsonDepth, SIDECAR_ID);
   app.addContentTypeParser(
     'application/x-www-form-urlencoded',
     { parseAs: 'string' },

@@ -1,4 +1,5 @@
-import type { FastifyInstance, FastifyReply } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { MAX_JSON_DEPTH, useBoundedJsonParser } from '../../proxy/nesting.ts';
 import {
   MicroError,
   RegistryError,
@@ -59,24 +60,33 @@ const text = (v: unknown, what: string): string => {
   return v;
 };
 
+/**
+ * Answers fastify's own failures (malformed JSON, a form body, too large, a bad URL) in the same
+ * shape as the rest: `{error}` under /_/api, which the pages read, the bare shape elsewhere.
+ */
+export function answerError(
+  err: Error & { statusCode?: number; code?: string },
+  req: FastifyRequest,
+  reply: FastifyReply,
+): FastifyReply {
+  if (err instanceof MicroError || err instanceof RegistryError) return fail(reply, err);
+  const status = err.statusCode !== undefined && err.statusCode >= 400 ? err.statusCode : 500;
+  const detail =
+    status >= 500
+      ? 'the dashboard failed'
+      : err.code === 'FST_ERR_CTP_INVALID_JSON_BODY' || err instanceof SyntaxError
+        ? `malformed JSON: ${err.message}`
+        : err.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE'
+          ? `send JSON (content-type: application/json), not ${req.headers['content-type'] ?? 'no content type'}`
+          : err.message.slice(0, 300);
+  const e = new MicroError(WEB_ID, status, detail);
+  return req.url.startsWith('/_/api/') ? fail(reply, e) : reply.code(status).send(e.toJSON());
+}
+
 /** Adds the JSON routes under /_/api: services, one service, call, health and terminal. */
 export function registerApi(app: FastifyInstance, o: ApiOptions): void {
-  // Fastify's own failures (malformed JSON, a form body, too large) in the same shape as the rest.
-  app.setErrorHandler((err: Error & { statusCode?: number; code?: string }, req, reply) => {
-    if (err instanceof MicroError || err instanceof RegistryError) return fail(reply, err);
-    const status = err.statusCode !== undefined && err.statusCode >= 400 ? err.statusCode : 500;
-    const detail =
-      status >= 500
-        ? 'the dashboard failed'
-        : err.code === 'FST_ERR_CTP_INVALID_JSON_BODY' || err instanceof SyntaxError
-          ? `malformed JSON: ${err.message}`
-          : err.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE'
-            ? `send JSON (content-type: application/json), not ${req.headers['content-type'] ?? 'no content type'}`
-            : err.message;
-    const e = new MicroError(WEB_ID, status, detail);
-    // The dashboard's pages read API errors as {error}; its other routes answer the bare shape.
-    return req.url.startsWith('/_/api/') ? fail(reply, e) : reply.code(status).send(e.toJSON());
-  });
+  useBoundedJsonParser(app, MAX_JSON_DEPTH, WEB_ID);
+  app.setErrorHandler(answerError);
 
   // Calls and terminal commands act on services: only the dashboard's own pages may send them.
   app.addHook('preHandler', async (req, reply) => {
@@ -126,9 +136,11 @@ export function registerApi(app: FastifyInstance, o: ApiOptions): void {
     }
   });
 
-  app.get<{ Querystring: { service?: string } }>('/_/api/health', async (req, reply) => {
+  app.get<{ Querystring: { service?: unknown } }>('/_/api/health', async (req, reply) => {
     try {
       const name = req.query.service;
+      if (name !== undefined && typeof name !== 'string')
+        throw badRequest(WEB_ID, 'service must be given once: /_/api/health?service=NAME');
       const versions = name
         ? await o.registry.getService(name)
         : (await o.feed.ready, o.feed.services());

@@ -12,6 +12,7 @@ import {
   type RegistryService,
   type Selector,
 } from '../../runtime/index.ts';
+import { refuseUpgrade } from '../../proxy/errors.ts';
 import { parseAddress } from '../../runtime/transport/address.ts';
 import type { Feed } from './feed.ts';
 import { BASE_PATH_HEADER, RESERVED, WEB_HANDLER, WEB_ID } from './web.ts';
@@ -80,14 +81,6 @@ function route(url: string): Route | undefined {
     throw badRequest(WEB_ID, `invalid path ${url}: bad percent-encoding`);
   }
   return { name, base: `/${segment}`, path: m[2] ?? '' };
-}
-
-/** Writes an error as an HTTP answer on a raw socket (an upgrade that cannot go through). */
-function refuse(socket: Duplex, e: MicroError): void {
-  const body = JSON.stringify(e);
-  socket.end(
-    `HTTP/1.1 ${e.code} ${e.status}\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`,
-  );
 }
 
 function sendError(res: ServerResponse, err: unknown): void {
@@ -236,12 +229,12 @@ export function createWebProxy(o: ProxyOptions): WebProxy {
       try {
         r = route(req.url ?? '/');
       } catch (err) {
-        return refuse(socket, toMicroError(err, WEB_ID));
+        return refuseUpgrade(socket, toMicroError(err, WEB_ID));
       }
       if (!r || r.path === '' || r.path.startsWith('?'))
-        return refuse(socket, notFound(WEB_ID, `no web app at ${req.url}`));
+        return refuseUpgrade(socket, notFound(WEB_ID, `no web app at ${req.url}`));
       tunnel(req, socket, head, r).catch((err: unknown) =>
-        refuse(socket, toMicroError(err, WEB_ID)),
+        refuseUpgrade(socket, toMicroError(err, WEB_ID)),
       );
     },
 

@@ -2,7 +2,10 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import fastify, { type FastifyReply, type FastifyRequest } from 'fastify';
 import { MicroError, conflict, createSelector, notFound } from '../../runtime/index.ts';
 import { formatAddress, parseAddress } from '../../runtime/transport/address.ts';
-import { registerApi } from './api.ts';
+import type { Duplex } from 'node:stream';
+import { answerClientError } from '../../proxy/client-error.ts';
+import { refuseUpgrade } from '../../proxy/errors.ts';
+import { answerError, registerApi } from './api.ts';
 import { loadAssets } from './assets.ts';
 import { registerEvents } from './events.ts';
 import { createFeed } from './feed.ts';
@@ -24,24 +27,31 @@ export async function startWeb(o: WebOptions): Promise<Web> {
   const selector = o.selector ?? createSelector({ registry: o.registry });
   const proxy = createWebProxy({ feed, registry: o.registry, selector });
   const allowed = hostCheck(host);
-  const misdirected = (req: IncomingMessage, res: ServerResponse): void => {
-    const e = new MicroError(
+  const boundPort = (): number => {
+    const bound = app.server.address();
+    return bound && typeof bound === 'object' ? bound.port : port;
+  };
+  const misdirected = (req: IncomingMessage): MicroError =>
+    new MicroError(
       WEB_ID,
       421,
-      `bound to ${host}, the dashboard only answers requests for a loopback host, not ${req.headers.host ?? 'none'}; --web-address 0.0.0.0:${port} serves other names`,
+      `bound to ${host}, the dashboard only answers requests for a loopback host, not ${String(req.headers.host ?? 'none').slice(0, 100)}; --web-address 0.0.0.0:${boundPort()} serves other names`,
     );
-    res.writeHead(e.code, { 'content-type': 'application/json' });
-    res.end(JSON.stringify(e));
-  };
 
   const app = fastify({
     bodyLimit: 4 * 1024 * 1024,
     // Event streams and proxied streams never go idle: closing must not wait for them.
     forceCloseConnections: true,
+    clientErrorHandler: answerClientError(WEB_ID),
+    frameworkErrors: (err, req, reply) => void answerError(err, req, reply),
     // Web apps' requests bypass fastify, so their bodies stream through unparsed.
     serverFactory: (handler) =>
       createServer((req: IncomingMessage, res: ServerResponse) => {
-        if (!allowed(req)) return misdirected(req, res);
+        if (!allowed(req)) {
+          const e = misdirected(req);
+          res.writeHead(e.code, { 'content-type': 'application/json' });
+          return res.end(JSON.stringify(e));
+        }
         if (proxy.handles(req.url ?? '/')) return proxy.request(req, res);
         handler(req, res);
       }),
@@ -73,9 +83,16 @@ export async function startWeb(o: WebOptions): Promise<Web> {
     reply.code(404).send(notFound(WEB_ID, `nothing at ${req.method} ${req.url}`).toJSON()),
   );
 
-  app.server.on('upgrade', (req: IncomingMessage, socket, head: Buffer) => {
-    if (allowed(req) && proxy.handles(req.url ?? '/')) return proxy.upgrade(req, socket, head);
-    socket.end('HTTP/1.1 404 Not Found\r\nconnection: close\r\ncontent-length: 0\r\n\r\n');
+  app.server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    if (!allowed(req)) return refuseUpgrade(socket, misdirected(req));
+    if (proxy.handles(req.url ?? '/')) return proxy.upgrade(req, socket, head);
+    refuseUpgrade(
+      socket,
+      notFound(
+        WEB_ID,
+        `no WebSocket at ${String(req.url).slice(0, 200)}: web apps are served at /[name]/`,
+      ),
+    );
   });
 
   try {

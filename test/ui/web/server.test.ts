@@ -2,6 +2,7 @@
 // the registry watch, and the guards that keep other web sites from calling services through it.
 import assert from 'node:assert/strict';
 import { request } from 'node:http';
+import { connect } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { createTerminal } from '../../../src/commands/shared/terminal.ts';
 import {
@@ -114,6 +115,23 @@ function raw(
     );
     req.on('error', reject);
     req.end(options.body);
+  });
+}
+
+/** Bytes sent as they are on one connection; what came back until the server closed (5 s at most). */
+function exchange(address: string, text: string): Promise<string> {
+  const [host, port] = address.split(':');
+  return new Promise((resolve) => {
+    const socket = connect(Number(port), host);
+    let out = '';
+    const timer = setTimeout(() => socket.destroy(), 5000);
+    socket.setEncoding('latin1').on('data', (d: string) => (out += d));
+    socket.on('error', () => undefined);
+    socket.on('close', () => {
+      clearTimeout(timer);
+      resolve(out);
+    });
+    socket.write(text);
   });
 }
 
@@ -321,6 +339,47 @@ describe('the web dashboard server', () => {
       assert.equal(body.error.id, 'micro.web');
       assert.equal(body.error.code, code);
       assert.match(String(body.error.detail), detail);
+    }
+  });
+
+  it('answers deep JSON, bad URLs, oversized headers and WebSocket refusals in the error shape', async () => {
+    const deep = '['.repeat(100_000) + ']'.repeat(100_000);
+    const call = await fetch(`${base}/_/api/call`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: `{"service":"greeter","endpoint":"Say.Hello","request":${deep}}`,
+    });
+    assert.equal(call.status, 400, 'a RangeError from deep JSON was a 500');
+    const { error } = (await call.json()) as { error: Record<string, unknown> };
+    assert.deepEqual(Object.keys(error).sort(), ['code', 'detail', 'id', 'status']);
+    const badUrl = await fetch(`${base}/_/api/%E0%A4%A`);
+    assert.equal(badUrl.status, 400);
+    assert.equal(((await badUrl.json()) as { error: { id: string } }).error.id, 'micro.web');
+    const list = await fetch(`${base}/_/api/health?service=a&service=b`);
+    assert.equal(list.status, 400);
+    await list.arrayBuffer();
+
+    const port = web.address.split(':')[1] ?? '';
+    const upgrade = (path: string, host: string) =>
+      `GET ${path} HTTP/1.1\r\nHost: ${host}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n`;
+    for (const [text, status, what] of [
+      [
+        `GET / HTTP/1.1\r\nHost: ${web.address}\r\nx-big: ${'a'.repeat(20_000)}\r\n\r\n`,
+        431,
+        'headers too large',
+      ],
+      ['GARBAGE\r\n\r\n', 400, 'a malformed request line'],
+      [upgrade('/_/api/events', web.address), 404, "an upgrade to the dashboard's own routes"],
+      [upgrade('/chat/', `evil.example:${port}`), 421, 'an upgrade for a foreign host'],
+      [upgrade('/nobody/', web.address), 404, 'an upgrade to no web app'],
+    ] as const) {
+      const answer = await exchange(web.address, text);
+      const [head = '', body = ''] = answer.split('\r\n\r\n');
+      assert.match(head, new RegExp(`^HTTP/1.1 ${status} `), `${what}: ${head}`);
+      assert.match(head, /content-type: application\/json/i, what);
+      const shape = JSON.parse(body) as Record<string, unknown>;
+      assert.deepEqual(Object.keys(shape).sort(), ['code', 'detail', 'id', 'status'], what);
+      assert.equal(shape.code, status, what);
     }
   });
 
