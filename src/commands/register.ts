@@ -1,5 +1,6 @@
 import type { Argv } from 'yargs';
 import type { Service } from '../registry/registry.ts';
+import { DEFAULT_LIMITS } from '../registry/validate.ts';
 import { defineCommand } from './shared/command.ts';
 import { withRegistry } from './shared/connect.ts';
 import { formatDuration, parseDuration, readServices } from './shared/input.ts';
@@ -25,7 +26,7 @@ const service = defineCommand({
       .option('ttl', {
         type: 'string',
         describe:
-          'lease: the registration expires unless renewed within it (30s, 5m); none by default [MICRO_TTL]',
+          'lease: the registration expires unless renewed within it (30s, 5m; at most 24h); 24h by default [MICRO_TTL]',
       })
       .example(
         'micro register service \'{"name":"greeter","version":"1.0.0","nodes":[{"id":"greeter-1","address":"127.0.0.1:9090"}]}\' --ttl 1m',
@@ -37,9 +38,7 @@ const service = defineCommand({
     await withRegistry(args, async (registry) => {
       for (const s of services) await registry.register(s, ttl === undefined ? {} : { ttl });
     });
-    const lease = ttl
-      ? `expires in ${formatDuration(ttl)} unless registered again`
-      : 'no ttl: stays until deregistered';
+    const lease = `expires in ${formatDuration(ttl ?? DEFAULT_LIMITS.defaultTtl)} unless registered again`;
     print(args.output, services, (list: Service[]) =>
       list.map((s) => `registered ${s.name} ${s.version} (${nodes(s)}; ${lease})`).join('\n'),
     );

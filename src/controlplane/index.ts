@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { createMdnsRegistry } from '../registry/mdns.ts';
 import type { Registry } from '../registry/registry.ts';
+import { recordCheck, type RecordLimits } from '../registry/validate.ts';
 import { createHttpBroker } from '../runtime/broker/http.ts';
 import { conflict } from '../runtime/errors.ts';
 import { createService, type Service } from '../runtime/service.ts';
@@ -30,6 +31,11 @@ export interface ControlPlaneOptions {
   nativeBinding?: unknown;
   /** Announce the registry over mDNS so services on the LAN find it. */
   mdns?: boolean;
+  /**
+   * Bounds of the records the registry service takes (names, sizes, leases; defaults in
+   * src/registry/validate.ts); a record beyond them is a 400 naming the field.
+   */
+  limits?: Partial<RecordLimits>;
   /** Run the runtime service, which supervises services for `micro run -d`. */
   supervise?: { command: string; args: string[] } | false;
   logger?: Logger;
@@ -57,6 +63,7 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
     (await import('../registry/sqlite.ts')).createSqliteRegistry({
       path: join(options.dataDir, 'micro.db'),
       nativeBinding: options.nativeBinding,
+      limits: options.limits,
     });
   const close = async (): Promise<void> => {
     if (owned) await registry.close();
@@ -72,7 +79,7 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
       logger: options.logger,
     }) as const;
   const registryService = createService({ ...base(), name: 'registry', address });
-  registryService.handle('Registry', registryHandler(registry));
+  registryService.handle('Registry', registryHandler(registry, recordCheck(options)));
   try {
     await registryService.start();
   } catch (err) {

@@ -5,39 +5,26 @@ import {
   type Service,
   type WatchEvent,
 } from '../registry/registry.ts';
+import { normalizeService } from '../registry/util.ts';
+import { recordCheck, type RecordCheck } from '../registry/validate.ts';
 import { badRequest, notFound, serviceUnavailable } from '../runtime/errors.ts';
 import { endpoint, serverStream } from '../runtime/server/handler.ts';
 
 const ID = 'registry';
 
+// Only the outline: the records themselves are checked by recordCheck (src/registry/validate.ts),
+// which names the field at fault and bounds sizes, so that every registry gives the same answer.
 const serviceSchema = {
   type: 'object',
   required: ['name', 'nodes'],
   properties: {
-    name: { type: 'string', minLength: 1 },
+    name: { type: 'string' },
     version: { type: 'string' },
-    metadata: { type: 'object', additionalProperties: { type: 'string' } },
-    endpoints: { type: 'array' },
-    nodes: {
-      type: 'array',
-      items: {
-        type: 'object',
-        required: ['id', 'address'],
-        properties: { id: { type: 'string', minLength: 1 }, address: { type: 'string' } },
-      },
-    },
+    metadata: { type: 'object' },
+    endpoints: { type: 'array', items: { type: 'object' } },
+    nodes: { type: 'array', items: { type: 'object' } },
   },
 };
-
-function complete(s: Service): Service {
-  return {
-    name: s.name,
-    version: s.version ?? 'latest',
-    metadata: s.metadata ?? {},
-    endpoints: (s.endpoints ?? []).map((e) => ({ ...e, metadata: e.metadata ?? {} })),
-    nodes: s.nodes.map((n) => ({ ...n, metadata: n.metadata ?? {} })),
-  };
-}
 
 function mapError(err: unknown): never {
   if (err instanceof RegistryError) {
@@ -49,19 +36,34 @@ function mapError(err: unknown): never {
   throw err;
 }
 
-/** The Registry handler: any Registry, served to other processes as the `registry` service. */
-export function registryHandler(registry: Registry): object {
+/** Checks a record as the registries do, and answers a 400 naming the field at fault. */
+function checked<T>(fn: () => T): T {
+  try {
+    return fn();
+  } catch (err) {
+    return mapError(err);
+  }
+}
+
+/**
+ * The Registry handler: any Registry, served to other processes as the `registry` service. Records
+ * are checked here too (with `check`'s limits), so a registry given by the caller that checks
+ * nothing is still fed valid records only.
+ */
+export function registryHandler(registry: Registry, check: RecordCheck = recordCheck()): object {
   return {
     Register: endpoint(
       {
         request: {
           type: 'object',
           required: ['service'],
-          properties: { service: serviceSchema, ttl: { type: 'number', minimum: 0 } },
+          properties: { service: serviceSchema, ttl: { type: 'number' } },
         },
       },
       async (req: { service: Service; ttl?: number }) => {
-        await registry.register(complete(req.service), { ttl: req.ttl }).catch(mapError);
+        const service = normalizeService(req.service);
+        const ttl = checked(() => check.registration(service, { ttl: req.ttl }));
+        await registry.register(service, { ttl }).catch(mapError);
         return {};
       },
     ),
@@ -70,7 +72,9 @@ export function registryHandler(registry: Registry): object {
         request: { type: 'object', required: ['service'], properties: { service: serviceSchema } },
       },
       async (req: { service: Service }) => {
-        await registry.deregister(complete(req.service)).catch(mapError);
+        const service = normalizeService(req.service);
+        checked(() => check.deregistration(service));
+        await registry.deregister(service).catch(mapError);
         return {};
       },
     ),

@@ -12,7 +12,8 @@ import type {
   Watcher,
 } from './registry.ts';
 import { RegistryError, RegistryErrors } from './registry.ts';
-import { copyService, validateService } from './util.ts';
+import { copyService } from './util.ts';
+import { recordCheck, type RecordCheck } from './validate.ts';
 
 /** Options of the etcd registry. */
 export interface EtcdRegistryOptions extends RegistryOptions {
@@ -41,6 +42,7 @@ export function createEtcdRegistry(options: EtcdRegistryOptions = {}): Registry 
   const timeout = options.timeout ?? 5000;
   const prefix = (options.prefix ?? '/micro/registry').replace(/\/+$/, '');
   const where = `etcd at ${address}`;
+  const check = recordCheck(options);
   const hint = `start etcd (${etcdCommand(hosts)}) or set --registry-address / MICRO_REGISTRY_ADDRESS`;
   const channels = new Set<Channel<WatchEvent>>();
   const pendingWatches = new PendingWatches();
@@ -87,34 +89,34 @@ export function createEtcdRegistry(options: EtcdRegistryOptions = {}): Registry 
   /** Reads every node under a key prefix and groups them into service versions. */
   const read = async (keyPrefix: string): Promise<Service[]> => {
     const kvs = await call((c) => c.getAll().prefix(keyPrefix).strings());
-    return group(Object.values(kvs).flatMap(parse));
+    return group(
+      Object.entries(kvs).flatMap(([key, value]) => parse(prefix, key, value, check, where)),
+    );
   };
 
   return {
     name: 'etcd',
     address,
     async register(service: Service, opts: RegisterOptions = {}) {
-      validateService(service);
+      const ttl = check.registration(service, opts);
       await pendingWatches.settled();
       const { nodes, ...rest } = copyService(service);
-      const ttl = opts.ttl ?? 0;
       await call(async (c) => {
         // A new lease per registration: a heartbeat moves the key to it, the old one lapses empty.
-        const lease =
-          ttl > 0
-            ? (await c.leaseClient.leaseGrant({ TTL: Math.max(1, Math.ceil(ttl / 1000)) })).ID
-            : undefined;
+        const lease = (await c.leaseClient.leaseGrant({ TTL: Math.max(1, Math.ceil(ttl / 1000)) }))
+          .ID;
         await Promise.all(
-          nodes.map((node) => {
-            const put = c
+          nodes.map((node) =>
+            c
               .put(nodeKey(rest.name, rest.version, node.id))
-              .value(JSON.stringify({ service: rest, node } satisfies Stored));
-            return lease === undefined ? put : put.lease(lease);
-          }),
+              .value(JSON.stringify({ service: rest, node } satisfies Stored))
+              .lease(lease),
+          ),
         );
       });
     },
     async deregister(service: Service) {
+      check.deregistration(service);
       await pendingWatches.settled();
       await call((c) =>
         Promise.all(
@@ -146,19 +148,19 @@ export function createEtcdRegistry(options: EtcdRegistryOptions = {}): Registry 
       const view = (v: { service: Omit<Service, 'nodes'>; nodes: Map<string, Node> }): Service =>
         copyService({ ...v.service, nodes: [...v.nodes.values()] });
       const apply = (key: string, value: string | undefined): void => {
-        const where = parseKey(prefix, key);
-        if (!where) return;
-        const vkey = `${where.name}\n${where.version}`;
+        const at = parseKey(prefix, key);
+        if (!at) return;
+        const vkey = `${at.name}\n${at.version}`;
         const v = index.get(vkey);
         if (value === undefined) {
-          if (!v?.nodes.delete(where.id)) return;
+          if (!v?.nodes.delete(at.id)) return;
           if (v.nodes.size === 0) {
             index.delete(vkey);
             channel.push({ action: 'delete', service: view(v) });
           } else channel.push({ action: 'update', service: view(v) });
           return;
         }
-        const [stored] = parse(value);
+        const [stored] = parse(prefix, key, value, check, where);
         if (!stored) return;
         if (!v) {
           const created = {
@@ -221,18 +223,44 @@ function parseKey(
   if (!key.startsWith(`${prefix}/`)) return undefined;
   const parts = key.slice(prefix.length + 1).split('/');
   if (parts.length !== 3) return undefined;
-  const [name, version, id] = parts.map(decodeURIComponent) as [string, string, string];
-  return { name, version, id };
+  try {
+    const [name, version, id] = parts.map(decodeURIComponent) as [string, string, string];
+    return { name, version, id };
+  } catch {
+    return undefined; // not percent-encoded as ours are: another program's key
+  }
 }
 
-/** A stored value, or nothing when it is not one (another program's key under the prefix). */
-function parse(value: string): Stored[] {
+/**
+ * A stored value, or nothing when it is not one: another program's key under the prefix, or a
+ * record someone wrote that breaks the rules of records (dropped with a warning).
+ */
+function parse(
+  prefix: string,
+  key: string,
+  value: string,
+  check: RecordCheck,
+  where: string,
+): Stored[] {
+  const at = parseKey(prefix, key);
+  let s: Stored;
   try {
-    const s = JSON.parse(value) as Stored;
-    return typeof s?.service?.name === 'string' && typeof s.node?.id === 'string' ? [s] : [];
+    s = JSON.parse(value) as Stored;
   } catch {
     return [];
   }
+  if (!at || typeof s?.service !== 'object' || s.service === null || typeof s.node !== 'object')
+    return [];
+  const whole = { ...s.service, nodes: [s.node] };
+  if (!check.accept(whole, `${where} (key ${key})`)) return [];
+  // A value filed under another service's key would outlive its deregistration there.
+  const { name, version } = s.service;
+  if (name === at.name && version === at.version && s.node.id === at.id) return [s];
+  check.drop(
+    `${where} (key ${key})`,
+    "the key does not name the record's service, version and node",
+  );
+  return [];
 }
 
 /** Groups nodes into service versions, in the order first seen. */

@@ -13,7 +13,8 @@ import type {
   Watcher,
 } from './registry.ts';
 import { RegistryError, RegistryErrors } from './registry.ts';
-import { copyService, validateService } from './util.ts';
+import { copyService } from './util.ts';
+import { recordCheck, type RecordCheck } from './validate.ts';
 
 /** Options of the multicast DNS registry. */
 export interface MdnsRegistryOptions extends RegistryOptions {
@@ -49,7 +50,7 @@ interface Responder {
 interface Entry {
   /** The service with this one node. */
   service: Service;
-  /** Lease in milliseconds; 0 = until withdrawn. */
+  /** Lease in milliseconds. */
   ttl: number;
   lastSeen: number;
   /** Published by this registry, not learned from the network. */
@@ -75,6 +76,7 @@ export function createMdnsRegistry(options: MdnsRegistryOptions = {}): Registry 
   const typeName = `_${domain.toLowerCase()}._tcp.local`;
   const rid = randomBytes(4).toString('hex');
   const startedAt = Date.now();
+  const check = recordCheck(options);
 
   const entries = new Map<string, Entry>();
   const published = new Map<string, BonjourService>();
@@ -107,7 +109,7 @@ export function createMdnsRegistry(options: MdnsRegistryOptions = {}): Registry 
 
   /** Records a node heard on the network; our own echoes carry our rid and are skipped. */
   const see = (key: string, data: unknown, now: number): void => {
-    const decoded = decodeTxt(data);
+    const decoded = decodeTxt(data, check, `mDNS on ${iface} (${key})`);
     if (!decoded || decoded.rid === rid) return;
     const prev = entries.get(key);
     if (prev?.own) return;
@@ -225,9 +227,8 @@ export function createMdnsRegistry(options: MdnsRegistryOptions = {}): Registry 
     name: 'mdns',
     address: iface,
     async register(service: Service, opts: RegisterOptions = {}) {
-      validateService(service);
+      const ttl = check.registration(service, opts);
       open();
-      const ttl = Math.max(0, opts.ttl ?? 0);
       const now = Date.now();
       const nodes = service.nodes.map((node) => {
         const one = copyService({ ...service, nodes: [node] });
@@ -254,6 +255,7 @@ export function createMdnsRegistry(options: MdnsRegistryOptions = {}): Registry 
       if (changes.length > 0) apply(changes);
     },
     async deregister(service: Service) {
+      check.deregistration(service);
       const changes: [string, undefined][] = [];
       for (const node of service.nodes) {
         const key = `${instanceName(service, node)}.${typeName}`.toLowerCase();
@@ -351,8 +353,15 @@ function chunk(value: string, max: number): string[] {
   return parts;
 }
 
-/** Reads what encodeTxt wrote; anything malformed or foreign gives undefined. */
-function decodeTxt(data: unknown): { rid: string; ttl: number; service: Service } | undefined {
+/**
+ * Reads what encodeTxt wrote; anything malformed or foreign gives undefined, and so does a record
+ * or lease that breaks the rules of records (with a warning).
+ */
+function decodeTxt(
+  data: unknown,
+  check: RecordCheck,
+  from: string,
+): { rid: string; ttl: number; service: Service } | undefined {
   if (!Array.isArray(data)) return undefined;
   const pairs = new Map<string, string>();
   for (const item of data as unknown[]) {
@@ -381,9 +390,11 @@ function decodeTxt(data: unknown): { rid: string; ttl: number; service: Service 
     const node = { id: field('id'), address: field('address'), metadata: map(json('node')) };
     const [name, version, metadata] = [field('name'), field('version'), map(json('metadata'))];
     const service: Service = { name, version, metadata, endpoints, nodes: [node] };
-    validateService(service);
+    const rid = field('rid');
     const ttl = Number(field('ttl'));
-    return { rid: field('rid'), ttl: ttl > 0 ? ttl : 0, service: copyService(service) };
+    if (!check.accept(service, from)) return undefined;
+    const lease = check.acceptTtl(ttl, from);
+    return lease === undefined ? undefined : { rid, ttl: lease, service: copyService(service) };
   } catch {
     return undefined;
   }

@@ -10,7 +10,8 @@ import type {
   Watcher,
 } from './registry.ts';
 import { RegistryError, RegistryErrors } from './registry.ts';
-import { copyService, validateService } from './util.ts';
+import { copyService } from './util.ts';
+import { recordCheck } from './validate.ts';
 
 interface Entry {
   node: Node;
@@ -55,8 +56,13 @@ export function createMemoryRegistry(options: MemoryRegistryOptions = {}): Regis
   const sweepEvery = options.sweepInterval ?? 200;
   const store = options.store;
   const label = options.name ?? 'memory';
+  const check = recordCheck(options);
   if (store) {
+    const now = Date.now();
     for (const row of store.load()) {
+      // Rows written by an older micro may break today's rules, or have no lease end (forever).
+      if (!check.accept({ ...row.service, nodes: [row.node] }, `the ${label} database`)) continue;
+      row.expires = Math.min(row.expires, now + check.limits.maxTtl);
       let versions = services.get(row.service.name);
       if (!versions) services.set(row.service.name, (versions = new Map<string, Version>()));
       let v = versions.get(row.service.version);
@@ -115,9 +121,7 @@ export function createMemoryRegistry(options: MemoryRegistryOptions = {}): Regis
     name: label,
     address: label,
     async register(service: Service, opts: RegisterOptions = {}) {
-      validateService(service);
-      const ttl = opts.ttl ?? 0;
-      const expires = ttl > 0 ? Date.now() + ttl : Number.POSITIVE_INFINITY;
+      const expires = Date.now() + check.registration(service, opts);
       let versions = services.get(service.name);
       if (!versions) services.set(service.name, (versions = new Map<string, Version>()));
       const existing = versions.get(service.version);
@@ -149,6 +153,7 @@ export function createMemoryRegistry(options: MemoryRegistryOptions = {}): Regis
       if (changed) emit('update', view(existing));
     },
     async deregister(service: Service) {
+      check.deregistration(service);
       const versions = services.get(service.name);
       const v = versions?.get(service.version);
       if (!versions || !v) return;

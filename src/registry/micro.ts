@@ -11,7 +11,7 @@ import type {
   Watcher,
 } from './registry.ts';
 import { RegistryError, RegistryErrors } from './registry.ts';
-import { validateService } from './util.ts';
+import { recordCheck } from './validate.ts';
 
 // Not imported: an ES import of node:http reads its lazy WebSocket export, which loads Node's
 // bundled undici (about 50 ms at start-up); getBuiltinModule does not.
@@ -36,6 +36,7 @@ interface ErrorBody {
 export function createMicroRegistry(options: MicroRegistryOptions = {}): Registry {
   const address = options.address ?? options.addresses?.[0] ?? '127.0.0.1:8000';
   const timeout = options.timeout ?? 5000;
+  const check = recordCheck(options);
   // `mdns` as the address: find a control plane that announced itself (`micro run --mdns`).
   let resolved: Promise<string> | undefined;
   const target = (): Promise<string> =>
@@ -88,11 +89,13 @@ export function createMicroRegistry(options: MicroRegistryOptions = {}): Registr
     name: 'micro',
     address,
     async register(service: Service, opts: RegisterOptions = {}) {
-      validateService(service);
+      // A bad record fails here, with the error the control plane would give.
+      const ttl = check.registration(service, opts);
       await pendingWatches.settled();
-      await post('Registry.Register', { service, ttl: opts.ttl });
+      await post('Registry.Register', { service, ttl });
     },
     async deregister(service: Service) {
+      check.deregistration(service);
       await pendingWatches.settled();
       await post('Registry.Deregister', { service });
     },

@@ -13,7 +13,8 @@ import type {
   Watcher,
 } from './registry.ts';
 import { RegistryError, RegistryErrors } from './registry.ts';
-import { copyService, validateService } from './util.ts';
+import { copyService } from './util.ts';
+import { recordCheck, type RecordCheck } from './validate.ts';
 
 /** Options of the NATS registry. */
 export interface NatsRegistryOptions extends RegistryOptions {
@@ -30,7 +31,7 @@ interface Announcement {
   action: 'register' | 'deregister';
   /** The service version with only the nodes concerned. */
   service: Service;
-  /** Lease of the registered nodes in milliseconds; 0 or absent: until deregistered. */
+  /** Lease of the registered nodes in milliseconds; absent: the default lease. */
   ttl?: number;
   /** A heartbeat: the nodes were registered as they are already, only their lease is renewed. */
   renew?: boolean;
@@ -56,7 +57,8 @@ export function createNatsRegistry(options: NatsRegistryOptions = {}): Registry 
   const eventSubject = `${prefix}.events`;
   const where = `NATS at ${address}`;
   const hint = `start nats-server (${natsServerCommand(hosts)}) or set --registry-address / MICRO_REGISTRY_ADDRESS`;
-  const own = createMemoryRegistry({ name: 'nats' });
+  const check = recordCheck(options);
+  const own = createMemoryRegistry({ name: 'nats', limits: options.limits, warn: options.warn });
   // This instance's nodes: what each was registered as, and when its lease ends (ms since the epoch).
   const mine = new Map<string, { as: string; ends: number }>();
   const channels = new Set<Channel<WatchEvent>>();
@@ -80,8 +82,8 @@ export function createNatsRegistry(options: NatsRegistryOptions = {}): Registry 
       .map((s) => {
         const left: Record<string, number> = {};
         for (const n of s.nodes) {
-          const ends = mine.get(nodeKey(s.name, s.version, n.id))?.ends ?? Infinity;
-          if (ends !== Infinity) left[n.id] = Math.max(1, ends - now);
+          const ends = mine.get(nodeKey(s.name, s.version, n.id))?.ends;
+          if (ends !== undefined) left[n.id] = Math.max(1, ends - now);
         }
         return { ...s, leases: left };
       });
@@ -129,7 +131,16 @@ export function createNatsRegistry(options: NatsRegistryOptions = {}): Registry 
         encoder.encode(JSON.stringify(service === undefined ? {} : { service })),
         { strategy: RequestStrategy.JitterTimer, maxWait: timeout, jitter: window },
       );
-      for await (const msg of replies) answers.push(...(JSON.parse(msg.string()) as Answer[]));
+      for await (const msg of replies) {
+        // Another program's reply, or a broken one, is left out rather than failing the query.
+        let answer: unknown;
+        try {
+          answer = JSON.parse(msg.string());
+        } catch {
+          continue;
+        }
+        if (Array.isArray(answer)) for (const s of answer as Answer[]) answers.push(s);
+      }
     } catch (err) {
       throw unavailable(err);
     }
@@ -140,6 +151,7 @@ export function createNatsRegistry(options: NatsRegistryOptions = {}): Registry 
   const query = async (service?: string): Promise<Service[]> => {
     const merged = new Map<string, Service>();
     for (const s of await ask(await connect(), service)) {
+      if (!check.accept(s, where)) continue;
       const key = `${s.name}\n${s.version}`;
       const known = merged.get(key);
       if (!known) merged.set(key, copyService(s));
@@ -153,10 +165,9 @@ export function createNatsRegistry(options: NatsRegistryOptions = {}): Registry 
     name: 'nats',
     address,
     async register(service: Service, opts: RegisterOptions = {}) {
-      validateService(service);
+      const ttl = check.registration(service, opts);
       const nc = await settled();
-      await own.register(service, opts);
-      const ttl = opts.ttl ?? 0;
+      await own.register(service, { ttl });
       const now = Date.now();
       for (const [key, m] of mine) if (m.ends <= now) mine.delete(key);
       const { nodes, ...version } = copyService(service);
@@ -166,12 +177,13 @@ export function createNatsRegistry(options: NatsRegistryOptions = {}): Registry 
         const key = nodeKey(service.name, service.version, n.id);
         const as = described + JSON.stringify(n);
         if (mine.get(key)?.as !== as) renew = false;
-        mine.set(key, { as, ends: ttl > 0 ? now + ttl : Infinity });
+        mine.set(key, { as, ends: now + ttl });
       }
       // Heartbeats too: with it watchers renew the lease they keep for each node.
       announce(nc, { action: 'register', service: { ...version, nodes }, ttl, renew });
     },
     async deregister(service: Service) {
+      check.deregistration(service);
       const nc = await settled();
       await own.deregister(service);
       for (const n of service.nodes) mine.delete(nodeKey(service.name, service.version, n.id));
@@ -186,7 +198,7 @@ export function createNatsRegistry(options: NatsRegistryOptions = {}): Registry 
     listServices: () => query(),
     watch(wopts: WatchOptions = {}): Watcher {
       let stop: (() => void) | undefined;
-      const picture = new Picture((e) => channel.push(e));
+      const picture = new Picture((e) => channel.push(e), check.limits);
       const channel = new Channel<WatchEvent>(() => {
         channels.delete(channel);
         stop?.();
@@ -204,7 +216,7 @@ export function createNatsRegistry(options: NatsRegistryOptions = {}): Registry 
           const sub = nc.subscribe(eventSubject, {
             callback: (err, msg) => {
               if (err) return;
-              const a = parseAnnouncement(msg.string());
+              const a = parseAnnouncement(msg.string(), check, where);
               if (!a || !wanted(a.service)) return;
               if (early) early.push(a);
               else picture.apply(a);
@@ -225,7 +237,7 @@ export function createNatsRegistry(options: NatsRegistryOptions = {}): Registry 
                   if (!fresh.has(key)) fresh.set(key, a.action === 'register' && !a.renew);
                 }
               for (const s of known)
-                if (isService(s) && wanted(s))
+                if (check.accept(s, where) && wanted(s))
                   picture.learn(s, (id) => !fresh.get(nodeKey(s.name, s.version, id)));
               for (const a of early ?? []) picture.apply(a);
               early = undefined;
@@ -255,27 +267,34 @@ export function createNatsRegistry(options: NatsRegistryOptions = {}): Registry 
 
 const nodeKey = (name: string, version: string, id: string): string => `${name}\n${version}\n${id}`;
 
-/** An announcement, or nothing when the message is not one (another program on the subject). */
-function parseAnnouncement(text: string): Announcement | undefined {
+/**
+ * An announcement, or nothing when the message is not one (another program on the subject) or
+ * carries a record or lease that breaks the rules (dropped with a warning).
+ */
+function parseAnnouncement(
+  text: string,
+  check: RecordCheck,
+  where: string,
+): Announcement | undefined {
+  let a: Announcement;
   try {
-    const a = JSON.parse(text) as Announcement;
-    if (a?.action !== 'register' && a?.action !== 'deregister') return undefined;
-    return isService(a.service) && (typeof a.ttl === 'number' || a.ttl === undefined)
-      ? a
-      : undefined;
+    a = JSON.parse(text) as Announcement;
   } catch {
     return undefined;
   }
-}
-
-/** Whether another instance sent a whole service, one that copyService can copy. */
-function isService(s: Service): boolean {
-  try {
-    validateService(s);
-    return Array.isArray(s.endpoints);
-  } catch {
-    return false;
+  if (a?.action === 'deregister') {
+    try {
+      check.deregistration(a.service);
+      return a;
+    } catch (err) {
+      check.drop(where, (err as Error).message);
+      return undefined;
+    }
   }
+  if (a?.action !== 'register' || !check.accept(a.service, where)) return undefined;
+  if (a.ttl === undefined) return a;
+  const ttl = check.acceptTtl(a.ttl, where);
+  return ttl === undefined ? undefined : { ...a, ttl };
 }
 
 interface Tracked {
@@ -290,15 +309,18 @@ interface Tracked {
 class Picture {
   readonly #versions = new Map<string, Tracked>();
   readonly #report: (e: WatchEvent) => void;
+  readonly #leases: { defaultTtl: number; maxTtl: number };
 
-  constructor(report: (e: WatchEvent) => void) {
+  /** leases: how long a node announced without a lease is kept unrenewed, and the longest lease. */
+  constructor(report: (e: WatchEvent) => void, leases: { defaultTtl: number; maxTtl: number }) {
     this.#report = report;
+    this.#leases = leases;
   }
 
   /** Applies an announcement, reporting what it changed. */
   apply(a: Announcement): void {
     // A renewal of a node not known (its lease lapsed here, say) brings it back, reported.
-    if (a.action === 'register') this.#put(a.service, () => a.ttl ?? 0, true);
+    if (a.action === 'register') this.#put(a.service, () => a.ttl ?? this.#leases.defaultTtl, true);
     else
       this.#remove(
         `${a.service.name}\n${a.service.version}`,
@@ -309,7 +331,12 @@ class Picture {
   /** Takes in the nodes of a query answer that pass `keep`, unreported: what was there before. */
   learn(s: Answer, keep: (id: string) => boolean): void {
     const nodes = Array.isArray(s.nodes) ? s.nodes.filter((n) => keep(n.id)) : [];
-    this.#put({ ...s, nodes }, (id) => s.leases?.[id] ?? 0, false);
+    const left = (id: string): number => {
+      const ms = s.leases?.[id];
+      const { defaultTtl, maxTtl } = this.#leases;
+      return typeof ms === 'number' && ms > 0 && ms <= maxTtl ? ms : defaultTtl;
+    };
+    this.#put({ ...s, nodes }, left, false);
   }
 
   /** Stops every lease timer. */
@@ -332,9 +359,8 @@ class Picture {
       const prev = v.nodes.get(node.id);
       if (!prev || JSON.stringify(prev.node) !== JSON.stringify(node)) changed = true;
       clearTimeout(prev?.expiry);
-      const ttl = ttlOf(node.id);
-      const expiry = ttl > 0 ? setTimeout(() => this.#remove(key, [node.id]), ttl) : undefined;
-      expiry?.unref();
+      const expiry = setTimeout(() => this.#remove(key, [node.id]), ttlOf(node.id));
+      expiry.unref();
       v.nodes.set(node.id, { node, expiry });
     }
     if (report && changed)

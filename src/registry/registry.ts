@@ -1,3 +1,5 @@
+import type { RecordLimits } from './validate.ts';
+
 /** A JSON Schema document describing a request or response. */
 export type Schema = Record<string, unknown>;
 
@@ -38,7 +40,10 @@ export interface WatchEvent {
 
 /** Options for a registration. */
 export interface RegisterOptions {
-  /** Lease length in milliseconds; the node is expired if not re-registered within it. 0 = forever. */
+  /**
+   * Lease length in milliseconds (above 0, at most a day by default); the node expires unless
+   * re-registered within it. Left out: the registry's default lease (a day). Nothing is forever.
+   */
   ttl?: number;
 }
 
@@ -96,6 +101,10 @@ export interface RegistryOptions {
   addresses?: string[];
   /** Milliseconds to wait for an answer. */
   timeout?: number;
+  /** Bounds of the records taken (names, sizes, leases); see DEFAULT_LIMITS in validate.ts. */
+  limits?: Partial<RecordLimits>;
+  /** Where warnings go about invalid records read from a shared engine and dropped; process.emitWarning by default. */
+  warn?: (message: string) => void;
 }
 
 /** Builds a registry from options. */

@@ -137,5 +137,11 @@ class MissingRow extends Error {}
 /** A registry kept in memory and written through to SQLite: what the control plane serves. */
 export function createSqliteRegistry(options: SqliteRegistryOptions): Registry {
   const store = createSqliteStore(openDatabase(options.path, options.nativeBinding));
-  return createMemoryRegistry({ store, name: 'sqlite', sweepInterval: options.sweepInterval });
+  return createMemoryRegistry({
+    store,
+    name: 'sqlite',
+    sweepInterval: options.sweepInterval,
+    limits: options.limits,
+    warn: options.warn,
+  });
 }

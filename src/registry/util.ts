@@ -1,4 +1,5 @@
 import type { Node, Service } from './registry.ts';
+import { recordCheck } from './validate.ts';
 
 /** A deep copy, so callers cannot change a registry's state by editing what it returned. */
 export function copyService(s: Service): Service {
@@ -6,7 +7,7 @@ export function copyService(s: Service): Service {
     name: s.name,
     version: s.version,
     metadata: { ...s.metadata },
-    endpoints: s.endpoints.map((e) => ({ ...e, metadata: { ...e.metadata } })),
+    endpoints: (s.endpoints ?? []).map((e) => ({ ...e, metadata: { ...e.metadata } })),
     nodes: s.nodes.map(copyNode),
   };
 }
@@ -16,27 +17,27 @@ export function copyNode(n: Node): Node {
   return { id: n.id, address: n.address, metadata: { ...n.metadata } };
 }
 
-/** Checks the parts of a service a registry relies on, and throws a readable error. */
+/** Checks a record against the default limits (validate.ts); throws MICRO_ERR_REGISTRY_INVALID naming the field. */
 export function validateService(s: Service): void {
-  if (typeof s?.name !== 'string' || s.name === '') throw new TypeError('service name is required');
-  if (typeof s.version !== 'string')
-    throw new TypeError(`service ${s.name}: version must be a string`);
-  if (!Array.isArray(s.nodes)) throw new TypeError(`service ${s.name}: nodes must be an array`);
-  for (const n of s.nodes) {
-    if (typeof n?.id !== 'string' || n.id === '')
-      throw new TypeError(`service ${s.name}: node id is required`);
-    if (typeof n.address !== 'string')
-      throw new TypeError(`service ${s.name}: node ${n.id} needs an address`);
-  }
+  defaults.registration(s);
 }
 
-/** Fills in optional fields so a loosely written service has the full shape. */
+const defaults = recordCheck();
+
+const isObject = (v: unknown): v is Record<string, unknown> =>
+  typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/**
+ * Fills in optional fields so a loosely written service has the full shape. Parts of the wrong
+ * type are left as they are, for the validator to name.
+ */
 export function normalizeService(s: Partial<Service> & { name: string }): Service {
+  const fill = <T>(v: T): T => (isObject(v) ? ({ ...v, metadata: v.metadata ?? {} }) : v);
   return {
     name: s.name,
     version: s.version ?? 'latest',
     metadata: s.metadata ?? {},
-    endpoints: (s.endpoints ?? []).map((e) => ({ ...e, metadata: e.metadata ?? {} })),
-    nodes: (s.nodes ?? []).map((n) => ({ ...n, metadata: n.metadata ?? {} })),
+    endpoints: Array.isArray(s.endpoints) ? s.endpoints.map(fill) : (s.endpoints ?? []),
+    nodes: Array.isArray(s.nodes) ? s.nodes.map(fill) : (s.nodes ?? []),
   };
 }

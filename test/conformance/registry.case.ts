@@ -1,8 +1,17 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, describe, it } from 'node:test';
-import type { Registry, Service, WatchEvent, Watcher } from '../../src/registry/registry.ts';
+import type {
+  Registry,
+  RegistryOptions,
+  Service,
+  WatchEvent,
+  Watcher,
+} from '../../src/registry/registry.ts';
 import { RegistryErrors } from '../../src/registry/registry.ts';
+
+/** What the suite may ask of `make`: limits on records, and where warnings go. */
+export type CaseOptions = Pick<RegistryOptions, 'limits' | 'warn'>;
 
 /** What a registry implementation declares about itself to the suite. */
 export interface RegistryCaseOptions {
@@ -65,14 +74,14 @@ async function eventually(check: () => Promise<void>, ms: number): Promise<void>
 /** The registry contract: every implementation runs these cases. */
 export function runRegistryCases(
   label: string,
-  make: () => Registry | Promise<Registry>,
+  make: (options?: CaseOptions) => Registry | Promise<Registry>,
   options: RegistryCaseOptions = {},
 ): void {
   const settle = options.settle ?? 2000;
   describe(`registry contract: ${label}`, () => {
     const made: Registry[] = [];
-    const fresh = async (): Promise<Registry> => {
-      const r = await make();
+    const fresh = async (o?: CaseOptions): Promise<Registry> => {
+      const r = await make(o);
       made.push(r);
       return r;
     };
@@ -240,7 +249,169 @@ export function runRegistryCases(
       );
     });
 
+    /** Rejects with MICRO_ERR_REGISTRY_INVALID and a message matching `field`. */
+    const invalid = (p: Promise<unknown>, field: RegExp, label: string): Promise<void> =>
+      assert.rejects(p, (err: Error & { code?: string }) => {
+        assert.equal(err.code, RegistryErrors.invalid, `${label}: ${err.message}`);
+        assert.match(err.message, field, label);
+        return true;
+      });
+
+    it('refuses metadata that is not strings, naming the field', async () => {
+      const r = await fresh();
+      const name = unique('typed');
+      const bad = svc(name, '1.0.0', 'a');
+      (bad.endpoints[0]!.metadata as Record<string, unknown>) = { path: 5, method: 7 };
+      await invalid(r.register(bad), /^endpoints\[0\]\.metadata\.path must be a string/, 'path');
+      const node = svc(name, '1.0.0', 'a');
+      (node.nodes[0]!.metadata as Record<string, unknown>).x = { deep: true };
+      await invalid(r.register(node), /^nodes\[0\]\.metadata\.x must be a string/, 'node');
+      const top = { ...svc(name, '1.0.0', 'a'), metadata: 'team=core' } as unknown as Service;
+      await invalid(r.register(top), /^metadata must be an object of strings/, 'top');
+      await assert.rejects(r.getService(name), { code: RegistryErrors.notFound });
+    });
+
+    it('refuses hostile and oversized names, versions, ids and addresses', async () => {
+      const r = await fresh();
+      for (const name of [
+        '<script>alert(1)</script>',
+        'a/b',
+        'a\0b',
+        'x'.repeat(10_240),
+        '\x1b[2J\x1b[31mred',
+        '..',
+        '',
+      ])
+        await invalid(
+          r.register(svc(name, '1.0.0', 'a')),
+          /^name /,
+          JSON.stringify(name.slice(0, 20)),
+        );
+      const name = unique('fields');
+      await invalid(r.register(svc(name, '1\x1b[31m', 'a')), /^version /, 'version');
+      await invalid(r.register(svc(name, '1.0.0', 'a b')), /^nodes\[0\]\.id /, 'id');
+      const addr = svc(name, '1.0.0', 'a');
+      addr.nodes[0]!.address = '127.0.0.1:1\r\nHost: evil';
+      await invalid(r.register(addr), /^nodes\[0\]\.address /, 'address');
+      const key = svc(name, '1.0.0', 'a');
+      key.metadata['\x1b]0;title\x07'] = 'x';
+      await invalid(r.register(key), /^metadata has a key "\\u001b/, 'key');
+      await assert.rejects(r.getService(name), { code: RegistryErrors.notFound });
+    });
+
+    it('refuses a record larger than its limit, and deep schemas', async () => {
+      const r = await fresh();
+      const name = unique('huge');
+      const big = svc(name, '1.0.0', 'a');
+      big.endpoints[0]!.request = { type: 'object', description: 'x'.repeat(2 * 1024 * 1024) };
+      await invalid(r.register(big), /larger than 1048576 characters/, 'size');
+      const deep = svc(name, '1.0.0', 'a');
+      let schema: Record<string, unknown> = { type: 'string' };
+      for (let i = 0; i < 100; i++) schema = { type: 'array', items: schema };
+      deep.endpoints[0]!.response = schema;
+      await invalid(r.register(deep), /^endpoints\[0\]\.response is nested deeper/, 'depth');
+      await assert.rejects(r.getService(name), { code: RegistryErrors.notFound });
+    });
+
+    it('refuses a lease of 0, below 0, not a number or beyond its limit', async () => {
+      const r = await fresh();
+      const name = unique('ttl');
+      for (const ttl of [0, -1, Number.NaN, Number.POSITIVE_INFINITY, 86_400_001, '5' as never])
+        await invalid(r.register(svc(name, '1.0.0', 'a'), { ttl }), /^ttl must be/, String(ttl));
+      await assert.rejects(r.getService(name), { code: RegistryErrors.notFound });
+    });
+
+    it('expires a registration that names no lease after the default lease', async () => {
+      const r = await fresh({ limits: { defaultTtl: 500 } });
+      const name = unique('default-lease');
+      const w = r.watch({ service: name });
+      try {
+        await r.register(svc(name, '1.0.0', 'a'));
+        const gone = await nextEvent(w, (e) => e.action === 'delete', 1000 + settle);
+        assert.equal(gone.service.name, name);
+      } finally {
+        w.stop();
+      }
+    });
+
+    it('takes names, versions and metadata of every shape micro itself registers', async () => {
+      const r = await fresh();
+      const name = `topic:orders.created/eu-${randomUUID().slice(0, 8)}`;
+      const s: Service = {
+        name,
+        version: '1.2.3-beta.1+build.5',
+        metadata: {
+          'content-types': 'application/json,application/msgpack',
+          note: 'é ☕\n\x1b[31m',
+        },
+        endpoints: [
+          { name: 'Say.Hello', metadata: { path: '/hello/{name}', method: 'GET' } },
+          { name: 'orders.created', metadata: { subscriber: 'true', topic: 'orders.created' } },
+        ],
+        nodes: [{ id: `${randomUUID()}`, address: '[::1]:9100', metadata: { zone: 'a' } }],
+      };
+      await r.register(s, { ttl: 60_000 });
+      await eventually(async () => {
+        assert.deepEqual(await r.getService(name), [s]);
+      }, settle);
+      await r.deregister(s);
+    });
+
+    it('refuses a deregistration that names no node ids', async () => {
+      const r = await fresh();
+      const bad = { ...svc(unique('dereg'), '1.0.0'), nodes: [{ address: 'x' }] } as never;
+      await invalid(r.deregister(bad), /^nodes\[0\]\.id must be a string/, 'id');
+      await invalid(
+        r.deregister({ name: 'a/b', version: '1', nodes: [] } as never),
+        /^name /,
+        'name',
+      );
+    });
+
     if (options.shared) {
+      it('does not pass on a record another client wrote beyond its limits', async () => {
+        const warnings: string[] = [];
+        const loose = await fresh({ limits: { metadataValueLength: 20_000 } });
+        const strict = await fresh({ warn: (m) => warnings.push(m) });
+        const name = unique('loose');
+        const w = strict.watch({ service: name });
+        const marker = unique('marker');
+        try {
+          const long = { ...svc(name, '1.0.0', 'a'), metadata: { note: 'x'.repeat(10_000) } };
+          // The engine refuses it (the control plane checks too), or readers drop it.
+          const refused = await loose.register(long).then(
+            () => false,
+            (err: Error & { code?: string }) => {
+              assert.equal(err.code, RegistryErrors.invalid);
+              return true;
+            },
+          );
+          // A valid registration after it: once it is seen, the bad one would have been too.
+          await loose.register(svc(marker, '1.0.0', 'm'));
+          await eventually(async () => {
+            assert.ok((await strict.listServices()).some((s) => s.name === marker));
+          }, settle);
+          assert.ok(!(await strict.listServices()).some((s) => s.name === name));
+          await assert.rejects(strict.getService(name), { code: RegistryErrors.notFound });
+          await loose.register(svc(name, '1.0.0', 'b'));
+          const first = await nextEvent(w, () => true, settle);
+          assert.deepEqual(
+            first.service.nodes.map((n) => n.id),
+            ['b'],
+            'the watch never reported the invalid node',
+          );
+          if (!refused)
+            assert.ok(
+              warnings.some((m) => /metadata\.note is 10000 characters long/.test(m)),
+              `a warning names the field: ${warnings.join('; ')}`,
+            );
+        } finally {
+          w.stop();
+          await loose.deregister(svc(name, '1.0.0', 'a', 'b')).catch(() => undefined);
+          await loose.deregister(svc(marker, '1.0.0', 'm'));
+        }
+      });
+
       it('shows one client the registrations of another', async () => {
         const a = await fresh();
         const b = await fresh();

@@ -22,7 +22,7 @@ after(async () => {
   await etcd?.stop();
 });
 
-runRegistryCases('etcd', () => createEtcdRegistry({ addresses: [address] }), {
+runRegistryCases('etcd', (o) => createEtcdRegistry({ addresses: [address], ...o }), {
   shared: true,
   settle: 2500,
 });

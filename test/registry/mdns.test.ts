@@ -16,7 +16,7 @@ else
 function insideNamespace(): void {
   assertIsolated();
 
-  runRegistryCases('mdns', () => createMdnsRegistry({ timeout: 300, sweepInterval: 50 }), {
+  runRegistryCases('mdns', (o) => createMdnsRegistry({ timeout: 300, sweepInterval: 50, ...o }), {
     shared: true,
     settle: 1500,
   });

@@ -1,4 +1,6 @@
 import { createMemoryRegistry } from '../../src/registry/memory.ts';
 import { runRegistryCases } from '../conformance/registry.case.ts';
 
-runRegistryCases('memory', () => createMemoryRegistry({ sweepInterval: 50 }), { settle: 500 });
+runRegistryCases('memory', (o) => createMemoryRegistry({ sweepInterval: 50, ...o }), {
+  settle: 500,
+});

@@ -23,10 +23,14 @@ after(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-runRegistryCases('micro (control plane)', () => createMicroRegistry({ address: cp.address }), {
-  shared: true,
-  settle: 1500,
-});
+runRegistryCases(
+  'micro (control plane)',
+  (o) => createMicroRegistry({ address: cp.address, ...o }),
+  {
+    shared: true,
+    settle: 1500,
+  },
+);
 
 describe('micro registry client', () => {
   it('says which address it tried and what to do when no control plane answers', async () => {

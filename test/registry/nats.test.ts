@@ -29,7 +29,7 @@ after(async () => {
   await server?.stop();
 });
 
-runRegistryCases('nats', () => createNatsRegistry({ addresses: [address] }), {
+runRegistryCases('nats', (o) => createNatsRegistry({ addresses: [address], ...o }), {
   shared: true,
   settle: 1500,
 });
@@ -178,7 +178,7 @@ describe('nats registry: nodes of a process that died', () => {
       assert.deepEqual(
         about(forever).map((e) => e.event.action),
         ['create'],
-        'a registration without a TTL stays until deregistered',
+        'a registration without a TTL stays for the default lease (a day)',
       );
     } finally {
       w.stop();

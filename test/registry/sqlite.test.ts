@@ -12,7 +12,7 @@ let n = 0;
 
 runRegistryCases(
   'sqlite',
-  () => createSqliteRegistry({ path: join(dir, `r${n++}.db`), sweepInterval: 50 }),
+  (o) => createSqliteRegistry({ path: join(dir, `r${n++}.db`), sweepInterval: 50, ...o }),
   { settle: 500 },
 );
 

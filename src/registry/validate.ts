@@ -1,0 +1,350 @@
+// The one check of a service record wherever records enter a registry: names, sizes and leases.
+import { printable } from './printable.ts';
+import type { RegisterOptions, RegistryOptions, Service } from './registry.ts';
+import { RegistryError, RegistryErrors } from './registry.ts';
+
+/** Bounds of a service record and of its lease; the defaults are far above what services register. */
+export interface RecordLimits {
+  /** Characters of a service name (128). */
+  nameLength: number;
+  /** Characters of a version (64). */
+  versionLength: number;
+  /** Entries of one metadata map (64). */
+  metadataEntries: number;
+  /** Characters of a metadata key (128). */
+  metadataKeyLength: number;
+  /** Characters of a metadata value (8,192). */
+  metadataValueLength: number;
+  /** Endpoints of one service (1,024). */
+  endpoints: number;
+  /** Characters of an endpoint name (256). */
+  endpointNameLength: number;
+  /** Nesting of a request or response schema (32 levels). */
+  schemaDepth: number;
+  /** Nodes in one registration (1,024). */
+  nodes: number;
+  /** Characters of a node id, and of a node address (256). */
+  idLength: number;
+  /** The whole record, in characters of its JSON (1 MiB). */
+  recordSize: number;
+  /** The longest lease a registration may ask for, in milliseconds (one day). */
+  maxTtl: number;
+  /** The lease of a registration that names none, in milliseconds (one day): nothing is forever. */
+  defaultTtl: number;
+}
+
+/** The limits used when a registry is given none. */
+export const DEFAULT_LIMITS: Readonly<RecordLimits> = {
+  nameLength: 128,
+  versionLength: 64,
+  metadataEntries: 64,
+  metadataKeyLength: 128,
+  metadataValueLength: 8192,
+  endpoints: 1024,
+  endpointNameLength: 256,
+  schemaDepth: 32,
+  nodes: 1024,
+  idLength: 256,
+  recordSize: 1024 * 1024,
+  maxTtl: 86_400_000,
+  defaultTtl: 86_400_000,
+};
+
+/** A service name: letters, digits, `.`, `-`, `_`, not starting with `.` or `-`. */
+export const NAME = /^[A-Za-z0-9_][A-Za-z0-9_.-]*$/;
+// The http broker registers a topic's subscribers as the service `topic:<topic>`.
+const TOPIC_NAME = /^topic:[A-Za-z0-9_.:/@+=*#~-]+$/;
+const VERSION = /^[A-Za-z0-9_.+:@=~-]*$/;
+// Endpoint names are Handler.Method, or a topic for a subscriber.
+const ENDPOINT = /^[A-Za-z0-9_.:/@+=*#~-]+$/;
+const ID = /^[A-Za-z0-9_.:/@+=*#~-]+$/;
+// host:port, [v6]:port, fe80::1%eth0:port, or a NATS subject.
+const ADDRESS = /^[A-Za-z0-9_.:/@+=~%[\]-]+$/;
+const KEY = /^[A-Za-z0-9_.:/@+=-]+$/;
+
+/** Thrown inside the check to stop at the first problem. */
+class Invalid extends Error {}
+
+function fail(message: string): never {
+  throw new Invalid(message);
+}
+
+/** A value as shown in a message: printable, cut short. */
+const shown = (v: string): string =>
+  `"${printable(v.length > 40 ? `${v.slice(0, 40)}…` : v, false).replace(/"/g, '\\"')}"`;
+
+const isObject = (v: unknown): v is Record<string, unknown> =>
+  typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/** `metadata.x`, or `metadata["odd key"]` when the key is not a plain word. */
+const member = (where: string, key: string): string =>
+  /^[A-Za-z_][\w-]{0,40}$/.test(key) ? `${where}.${key}` : `${where}[${shown(key)}]`;
+
+/** Checks records against one set of limits; each check is one pass over the record. */
+class Checker {
+  readonly #l: RecordLimits;
+  #budget = 0;
+
+  constructor(limits: RecordLimits) {
+    this.#l = limits;
+  }
+
+  service(s: unknown, full: boolean): void {
+    this.#budget = this.#l.recordSize;
+    if (!isObject(s)) fail('the service must be an object');
+    const { name, version, metadata, endpoints, nodes } = s;
+    this.#name(name);
+    this.#string(
+      version,
+      'version',
+      VERSION,
+      this.#l.versionLength,
+      'letters, digits and . _ - + : @ = ~',
+      true,
+    );
+    if (!Array.isArray(nodes)) fail('nodes must be an array');
+    const list = nodes as unknown[];
+    if (list.length > this.#l.nodes)
+      fail(`nodes has ${list.length} entries; the limit is ${this.#l.nodes}`);
+    for (let i = 0; i < list.length; i++) this.#node(list[i], `nodes[${i}]`, full);
+    if (!full) return;
+    this.#map(metadata, 'metadata');
+    if (endpoints !== undefined) {
+      if (!Array.isArray(endpoints)) fail('endpoints must be an array');
+      const eps = endpoints as unknown[];
+      if (eps.length > this.#l.endpoints)
+        fail(`endpoints has ${eps.length} entries; the limit is ${this.#l.endpoints}`);
+      for (let i = 0; i < eps.length; i++) this.#endpoint(eps[i], `endpoints[${i}]`);
+    }
+    for (const key of Object.keys(s))
+      if (!['name', 'version', 'metadata', 'endpoints', 'nodes'].includes(key))
+        this.#json(s[key], key === '' || /[^\w-]/.test(key) ? `[${shown(key)}]` : key, 1);
+  }
+
+  #name(name: unknown): void {
+    if (typeof name !== 'string' || name === '') fail('name must be a non-empty string');
+    const n = name;
+    if (n.length > this.#l.nameLength)
+      fail(`name is ${n.length} characters long; the limit is ${this.#l.nameLength}`);
+    if (!NAME.test(n) && !TOPIC_NAME.test(n))
+      fail(
+        `name ${shown(n)} may only have letters, digits, ., - and _ (and not start with . or -)`,
+      );
+    this.#spend(n.length + 9);
+  }
+
+  #string(v: unknown, where: string, re: RegExp, max: number, chars: string, empty = false): void {
+    if (typeof v !== 'string') fail(`${where} must be a string`);
+    const s = v;
+    if (s === '' && !empty) fail(`${where} must not be empty`);
+    if (s.length > max) fail(`${where} is ${s.length} characters long; the limit is ${max}`);
+    if (!re.test(s)) fail(`${where} ${shown(s)} may only have ${chars}`);
+    this.#spend(s.length + where.length + 4);
+  }
+
+  #node(n: unknown, where: string, full: boolean): void {
+    if (!isObject(n)) fail(`${where} must be an object`);
+    const node = n;
+    const chars = 'letters, digits and . _ - : / @ + = * # ~';
+    this.#string(node.id, `${where}.id`, ID, this.#l.idLength, chars);
+    if (!full) return;
+    this.#string(
+      node.address,
+      `${where}.address`,
+      ADDRESS,
+      this.#l.idLength,
+      'host:port (letters, digits and . _ - : / @ + = ~ % [ ])',
+    );
+    this.#map(node.metadata, `${where}.metadata`);
+    for (const key of Object.keys(node))
+      if (key !== 'id' && key !== 'address' && key !== 'metadata')
+        this.#json(node[key], member(where, key), 1);
+  }
+
+  #endpoint(e: unknown, where: string): void {
+    if (!isObject(e)) fail(`${where} must be an object`);
+    this.#string(
+      e.name,
+      `${where}.name`,
+      ENDPOINT,
+      this.#l.endpointNameLength,
+      'letters, digits and . _ - : / @ + = * # ~',
+    );
+    this.#map(e.metadata, `${where}.metadata`);
+    this.#schema(e.request, `${where}.request`);
+    this.#schema(e.response, `${where}.response`);
+    for (const key of Object.keys(e))
+      if (!['name', 'metadata', 'request', 'response'].includes(key))
+        this.#json(e[key], member(where, key), 1);
+  }
+
+  #map(m: unknown, where: string): void {
+    if (m === undefined) return;
+    if (!isObject(m)) fail(`${where} must be an object of strings`);
+    const keys = Object.keys(m);
+    if (keys.length > this.#l.metadataEntries)
+      fail(`${where} has ${keys.length} entries; the limit is ${this.#l.metadataEntries}`);
+    for (const k of keys) {
+      if (k.length > this.#l.metadataKeyLength || !KEY.test(k))
+        fail(
+          `${where} has a key ${shown(k)}: keys are 1 to ${this.#l.metadataKeyLength} letters, digits and . _ - : / @ + =`,
+        );
+      const v = (m)[k];
+      if (typeof v !== 'string') fail(`${member(where, k)} must be a string`);
+      if ((v).length > this.#l.metadataValueLength)
+        fail(
+          `${member(where, k)} is ${(v).length} characters long; the limit is ${this.#l.metadataValueLength}`,
+        );
+      this.#spend(k.length + (v).length + 6);
+    }
+  }
+
+  #schema(v: unknown, where: string): void {
+    if (v === undefined) return;
+    if (!isObject(v)) fail(`${where} must be a JSON Schema object`);
+    const s = v;
+    const t = s.type;
+    if (
+      t !== undefined &&
+      typeof t !== 'string' &&
+      !(Array.isArray(t) && t.every((x) => typeof x === 'string'))
+    )
+      fail(`${where}.type must be a string or an array of strings`);
+    if (s.properties !== undefined) {
+      if (!isObject(s.properties)) fail(`${where}.properties must be an object of schemas`);
+      for (const [k, p] of Object.entries(s.properties as object))
+        if (!isObject(p) && typeof p !== 'boolean')
+          fail(`${member(`${where}.properties`, k)} must be a schema`);
+    }
+    if (
+      s.required !== undefined &&
+      !(Array.isArray(s.required) && s.required.every((x) => typeof x === 'string'))
+    )
+      fail(`${where}.required must be an array of strings`);
+    this.#json(v, where, 1);
+  }
+
+  /** Any JSON value: counted toward the size, nesting bounded (which also stops a cycle). */
+  #json(v: unknown, where: string, depth: number): void {
+    if (depth > this.#l.schemaDepth)
+      fail(`${where} is nested deeper than ${this.#l.schemaDepth} levels`);
+    switch (typeof v) {
+      case 'string':
+        return this.#spend(v.length + 2);
+      case 'number':
+        if (!Number.isFinite(v)) fail(`${where} has a number JSON cannot carry (${v})`);
+        return this.#spend(String(v).length);
+      case 'boolean':
+        return this.#spend(5);
+      case 'undefined':
+        return; // left out, as JSON leaves it out
+      case 'object':
+        if (v === null) return this.#spend(4);
+        this.#spend(2);
+        if (Array.isArray(v)) {
+          for (const item of v) {
+            this.#json(item, where, depth + 1);
+            this.#spend(1);
+          }
+          return;
+        }
+        for (const k of Object.keys(v)) {
+          this.#spend(k.length + 4);
+          this.#json((v as Record<string, unknown>)[k], where, depth + 1);
+        }
+        return;
+      default:
+        fail(`${where} must be JSON data (it has a ${typeof v})`);
+    }
+  }
+
+  #spend(n: number): void {
+    this.#budget -= n;
+    if (this.#budget < 0)
+      fail(`the record is larger than ${this.#l.recordSize} characters of JSON (the limit)`);
+  }
+}
+
+/** The checks of one registry: its limits, and where warnings about dropped records go. */
+export interface RecordCheck {
+  readonly limits: Readonly<RecordLimits>;
+  /** Checks a record to register and returns its lease in ms; throws MICRO_ERR_REGISTRY_INVALID naming the field. */
+  registration(service: Service, options?: RegisterOptions): number;
+  /** Checks what a deregistration needs: name, version and node ids. */
+  deregistration(service: Service): void;
+  /** Whether a record read from a shared engine may be passed on; an invalid one is warned about, once. */
+  accept(service: unknown, from: string): service is Service;
+  /** A lease read from a shared engine, or undefined (warned about) when out of bounds. */
+  acceptTtl(ttl: unknown, from: string): number | undefined;
+  /** Warns, once per message, that a record from a shared engine was dropped, and why. */
+  drop(from: string, reason: string): void;
+}
+
+/** Options of a registry that concern the records it takes. */
+export type CheckOptions = Pick<RegistryOptions, 'limits' | 'warn'>;
+
+/** Warnings kept per registry, so that a flood of bad records does not flood the log. */
+const MAX_WARNINGS = 64;
+
+/** The record checks for a registry made with these options. */
+export function recordCheck(options: CheckOptions = {}): RecordCheck {
+  const limits: RecordLimits = { ...DEFAULT_LIMITS, ...options.limits };
+  const checker = new Checker(limits);
+  const warned = new Set<string>();
+  const warn =
+    options.warn ??
+    ((message: string) => process.emitWarning(message, { code: RegistryErrors.invalid }));
+  const drop = (from: string, reason: string): void => {
+    if (warned.size > MAX_WARNINGS) return;
+    const message =
+      warned.size === MAX_WARNINGS
+        ? `more invalid service records dropped; no more warnings from this registry`
+        : printable(`dropped an invalid service record from ${from}: ${reason}`, false);
+    if (warned.has(message)) return;
+    warned.add(message);
+    warn(message);
+  };
+  const run = (fn: () => void): void => {
+    try {
+      fn();
+    } catch (err) {
+      if (err instanceof Invalid) throw new RegistryError(RegistryErrors.invalid, err.message);
+      throw err;
+    }
+  };
+  const ttlProblem = (ttl: unknown): string | undefined =>
+    typeof ttl === 'number' && ttl > 0 && ttl <= limits.maxTtl
+      ? undefined
+      : `ttl must be a number of milliseconds above 0 and at most ${limits.maxTtl}; leave it out for ${limits.defaultTtl}`;
+  return {
+    limits,
+    registration(service, opts) {
+      run(() => checker.service(service, true));
+      const ttl = opts?.ttl;
+      if (ttl === undefined) return limits.defaultTtl;
+      const problem = ttlProblem(ttl);
+      if (problem) throw new RegistryError(RegistryErrors.invalid, problem);
+      return ttl;
+    },
+    deregistration(service) {
+      run(() => checker.service(service, false));
+    },
+    accept(service, from): service is Service {
+      try {
+        checker.service(service, true);
+        return true;
+      } catch (err) {
+        if (!(err instanceof Invalid)) throw err;
+        drop(from, err.message);
+        return false;
+      }
+    },
+    acceptTtl(ttl, from) {
+      const problem = ttlProblem(ttl);
+      if (problem === undefined) return ttl as number;
+      drop(from, problem);
+      return undefined;
+    },
+    drop,
+  };
+}
