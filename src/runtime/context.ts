@@ -1,3 +1,4 @@
+import { timerDelay } from './deadline.ts';
 import { timeout as timeoutError, MicroError } from './errors.ts';
 import type { Metadata } from './metadata.ts';
 
@@ -103,7 +104,7 @@ export class RequestContext implements Context {
         const reason = timeoutError(this.service, `deadline of ${this.endpoint} passed`);
         if (left <= 0) c.abort(reason);
         else {
-          this.#timer = setTimeout(() => c.abort(reason), left);
+          this.#timer = setTimeout(() => c.abort(reason), timerDelay(left));
           this.#timer.unref();
         }
       }

@@ -45,6 +45,8 @@ export interface ServiceOptions {
   registerCheck?: () => Promise<void>;
   drainTimeout?: number;
   tls?: ListenOptions['tls'];
+  /** How the port listens: allowed Hosts and Origins, HTTP timeouts, limits (see ListenOptions). */
+  listen?: ListenOptions;
   wrapHandler?: HandlerWrapper[];
   wrapSubscriber?: SubscriberWrapper[];
   wrapCall?: CallWrapper[];
@@ -110,6 +112,7 @@ export function createService(options: ServiceOptions): Service {
     wrappers: options.wrapHandler,
     subscriberWrappers: options.wrapSubscriber,
     tls: options.tls,
+    listen: options.listen,
     outlet,
     logger,
   });

@@ -3,6 +3,7 @@ import type { Broker } from '../broker/broker.ts';
 import { CodecTable, type Codec } from '../codec/index.ts';
 import { brokerFromEnv, registryFromEnv, transportFromEnv } from '../defaults.ts';
 import { createSelector } from '../selector/cache.ts';
+import { MAX_TIMEOUT, timerDelay } from '../deadline.ts';
 import { connectOnPublish } from '../broker/index.ts';
 import { createHttpTransport } from '../transport/http.ts';
 import { createNatsTransport } from '../transport/nats/index.ts';
@@ -49,6 +50,9 @@ export interface ClientOptions {
   defaults?: CallOptions;
   wrappers?: CallWrapper[];
 }
+
+/** A deadline as sent in Micro-Timeout: whole milliseconds, at most MAX_TIMEOUT (Infinity included). */
+const wireTimeout = (ms: number): string => String(Math.ceil(Math.min(ms, MAX_TIMEOUT)));
 
 const defaultBackoff = (attempt: number): number => (attempt <= 1 ? 0 : 10 * 2 ** (attempt - 1));
 
@@ -124,7 +128,7 @@ export function createClient(options: ClientOptions = {}): Client {
   };
 
   const budget = (o: CallOptions): number => {
-    let ms = o.timeout ?? 5000;
+    let ms = o.timeout === undefined || Number.isNaN(o.timeout) ? 5000 : o.timeout;
     if (o.parent && Number.isFinite(o.parent.deadline))
       ms = Math.min(ms, o.parent.deadline - Date.now());
     return ms;
@@ -151,16 +155,16 @@ export function createClient(options: ClientOptions = {}): Client {
         const wait = (o.backoff ?? defaultBackoff)(attempt);
         if (wait > 0)
           await new Promise((r) =>
-            setTimeout(r, Math.min(wait, Math.max(0, deadline - Date.now()))),
+            setTimeout(r, timerDelay(Math.min(wait, deadline - Date.now()))),
           );
       }
       const left = deadline - Date.now();
       if (left <= 0) break;
-      message.header['micro-timeout'] = String(left);
+      message.header['micro-timeout'] = wireTimeout(left);
       let node: Node | undefined;
       try {
         node = await pick(req.service, o);
-        const reply = await via(node).call(node.address, message, left);
+        const reply = await via(node).call(node.address, message, timerDelay(left));
         if (!reply.error) {
           selector.mark(req.service, node);
           const replyCodec = codecs.get(reply.header['content-type']) ?? codec;
@@ -226,7 +230,13 @@ export function createClient(options: ClientOptions = {}): Client {
       const opts = { ...defaults, ...o };
       const codec = codecFor(opts.contentType);
       const h = header(service, endpoint, codec, opts);
-      if (o.timeout !== undefined || opts.parent) h['micro-timeout'] = String(budget(opts));
+      const ms = o.timeout !== undefined || opts.parent ? budget(opts) : undefined;
+      if (ms !== undefined && ms <= 0)
+        throw timeoutError(
+          ID,
+          `no time left to open a stream to ${service} ${endpoint}: the caller's deadline has passed`,
+        );
+      if (ms !== undefined) h['micro-timeout'] = wireTimeout(ms);
       let last: MicroError | undefined;
       for (let attempt = 0; attempt <= (opts.retries ?? 2); attempt++) {
         let node: Node | undefined;
@@ -234,11 +244,11 @@ export function createClient(options: ClientOptions = {}): Client {
           node = await pick(service, opts);
           const pipe = await via(node).stream(node.address, { header: h, body: Buffer.alloc(0) });
           let timer: NodeJS.Timeout | undefined;
-          if (h['micro-timeout']) {
+          if (ms !== undefined) {
             timer = setTimeout(
               () =>
                 pipe.fail(timeoutError(ID, `stream to ${service} ${endpoint} passed its deadline`)),
-              Number(h['micro-timeout']),
+              timerDelay(ms),
             );
             void pipe.done.then(() => clearTimeout(timer));
           }

@@ -9,6 +9,7 @@ import {
 } from '../errors.ts';
 import type { CodecTable, Codec } from '../codec/index.ts';
 import { RequestContext, type ContextOutlet } from '../context.ts';
+import { parseTimeout } from '../deadline.ts';
 import { mergeMetadata, metadataFromHeader } from '../metadata.ts';
 import type { CallInfo, Message, Pipe, Reply, TransportHandler } from '../transport/transport.ts';
 import type { ServerCounters } from './debug.ts';
@@ -150,15 +151,15 @@ export class Router implements TransportHandler {
     return value;
   }
 
+  /** The request's context; a Micro-Timeout that is not a positive number is a 400. */
   #context(message: Message, endpoint: string, info: CallInfo): RequestContext {
     const header = message.header;
-    const ms = header['micro-timeout'];
-    const deadline = ms === undefined ? Number.POSITIVE_INFINITY : Date.now() + Number(ms);
+    const ms = parseTimeout(header['micro-timeout'], this.#o.name);
     return new RequestContext(
       this.#o.name,
       endpoint,
       metadataFromHeader(header),
-      Number.isNaN(deadline) ? Number.POSITIVE_INFINITY : deadline,
+      ms === undefined ? Number.POSITIVE_INFINITY : Date.now() + ms,
       info.remote,
       this.#o.outlet,
     );

@@ -186,7 +186,8 @@ export function createServer(options: ServerOptions): Server {
     async start() {
       if (listener) return;
       listener = await options.transport.listen(options.address ?? '127.0.0.1:0', router, {
-        tls: options.tls,
+        ...options.listen,
+        tls: options.tls ?? options.listen?.tls,
       });
       address = options.advertise ?? advertisable(listener.address);
       try {

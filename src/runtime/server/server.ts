@@ -46,6 +46,8 @@ export interface ServerOptions {
   wrappers?: HandlerWrapper[];
   subscriberWrappers?: SubscriberWrapper[];
   tls?: ListenOptions['tls'];
+  /** How the port listens: allowed Hosts and Origins, HTTP timeouts, limits (see ListenOptions). */
+  listen?: ListenOptions;
   /** Where handlers' ctx.call and ctx.publish go. */
   outlet?: ContextOutlet;
   logger?: Logger;

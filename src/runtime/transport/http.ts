@@ -1,4 +1,5 @@
 import type { Pool } from 'undici';
+import { timerDelay } from '../deadline.ts';
 import {
   MicroError,
   badGateway,
@@ -52,7 +53,7 @@ export function createHttpTransport(options: HttpTransportOptions = {}): Transpo
     listen: listenTcp,
     async call(address, request, timeout): Promise<Reply> {
       const ms = timeout > 0 && Number.isFinite(timeout) ? timeout : undefined;
-      const signal = ms ? AbortSignal.timeout(ms) : undefined;
+      const signal = ms ? AbortSignal.timeout(timerDelay(ms)) : undefined;
       try {
         undici ??= await import('undici');
         const res = await pool(undici, address).request({

@@ -54,6 +54,23 @@ export interface Listener {
 export interface ListenOptions {
   /** TLS key and certificate (PEM); with them the port speaks TLS for both protocols. */
   tls?: { key: string | Buffer; cert: string | Buffer; ca?: string | Buffer };
+  /**
+   * Host names, besides loopback ones, an HTTP request's Host may name on a port bound to
+   * loopback (default none: others get 421, so a page whose DNS name was re-pointed at 127.0.0.1
+   * cannot call the port). Ports bound elsewhere serve any Host.
+   */
+  allowedHosts?: string[];
+  /**
+   * Origins (`https://app.example`) whose web pages may call over HTTP; `*` allows any (default
+   * none: a request carrying another site's Origin gets 403; programs send no Origin).
+   */
+  allowedOrigins?: string[];
+  /** Ms an HTTP client has to send a request's headers (default 10 s, 0 off); then 408 and close. */
+  headersTimeout?: number;
+  /** Ms an HTTP client has to send a whole request, body included (default 120 s, 0 off); then 408. */
+  requestTimeout?: number;
+  /** Ms an HTTP connection is kept open idle between requests (default 65 s). */
+  keepAliveTimeout?: number;
 }
 
 /** Moves messages between processes: calls, streams, and a listener for both. */

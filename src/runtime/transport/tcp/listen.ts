@@ -13,7 +13,7 @@ export async function listenTcp(
   options: ListenOptions = {},
 ): Promise<Listener> {
   const { host, port } = parseAddress(address);
-  const http = createHttpSide(handler);
+  const http = createHttpSide(handler, { ...options, host });
   const sockets = new Set<Socket>();
   // Framed connections' writers, flushed before the sockets end so that last replies go out.
   const writers = new WeakMap<Socket, BatchWriter>();
