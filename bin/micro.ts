@@ -18,15 +18,21 @@ if (args.length === 2 && args[0] === '__exec' && !args[1]!.startsWith('-')) {
 }
 
 async function cli(): Promise<void> {
-  const [{ default: yargs }, { hideBin }, { commandsFor }, options, { fail }, { VERSION }] =
-    await Promise.all([
-      import('yargs'),
-      import('yargs/helpers'),
-      import('../src/commands/by-name.ts'),
-      import('../src/commands/shared/options.ts'),
-      import('../src/commands/shared/output.ts'),
-      import('../src/commands/shared/version.ts'),
-    ]);
+  const [
+    { default: yargs },
+    { hideBin },
+    { commandsFor },
+    options,
+    { fail, failUsage },
+    { VERSION },
+  ] = await Promise.all([
+    import('yargs'),
+    import('yargs/helpers'),
+    import('../src/commands/by-name.ts'),
+    import('../src/commands/shared/options.ts'),
+    import('../src/commands/shared/output.ts'),
+    import('../src/commands/shared/version.ts'),
+  ]);
   const y = options.withGlobalOptions(yargs(hideBin(process.argv)));
   options.skipHelpCache(y);
   await y
@@ -46,11 +52,9 @@ async function cli(): Promise<void> {
     .fail((msg, err) => {
       if (err) throw err;
       // yargs says only "Did you mean call?" for a mistyped command: say which word it was.
-      const said = msg.startsWith('Did you mean')
-        ? `Unknown command "${args[0] ?? ''}". ${msg}`
-        : msg;
-      process.stderr.write(`${said}\nRun "micro --help" for usage.\n`);
-      process.exit(1);
+      failUsage(
+        msg.startsWith('Did you mean') ? `Unknown command "${args[0] ?? ''}". ${msg}` : msg,
+      );
     })
     .parseAsync()
     .catch(fail);

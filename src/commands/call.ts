@@ -1,6 +1,7 @@
 import { defineCommand } from './shared/command.ts';
 import { withConnection } from './shared/connect.ts';
 import { callFlags, callOptions, readMessage } from './shared/input.ts';
+import { json } from './shared/output.ts';
 
 /** `micro call SERVICE ENDPOINT [JSON]`: one request, the response printed as JSON. */
 export const callCommand = defineCommand({
@@ -24,6 +25,6 @@ export const callCommand = defineCommand({
     const response = await withConnection(args, ({ client }) =>
       client.call(args.service, args.endpoint, request, options),
     );
-    process.stdout.write(`${JSON.stringify(response, null, 2)}\n`);
+    process.stdout.write(`${json(response)}\n`);
   },
 });

@@ -1,5 +1,6 @@
 import type { CommandModule } from 'yargs';
 import type { GlobalArgs } from './shared/options.ts';
+import { printable } from '../registry/printable.ts';
 import { handled } from './shared/output.ts';
 
 interface Args extends GlobalArgs {
@@ -14,6 +15,6 @@ export const killCommand: CommandModule<GlobalArgs, Args> = {
   handler: handled(async (argv: Args) => {
     const { runtimeCall } = await import('./shared/runtime.ts');
     await runtimeCall(argv, 'Runtime.Delete', { name: argv.name });
-    process.stdout.write(`${argv.name} stopped\n`);
+    process.stdout.write(`${printable(argv.name, false)} stopped\n`);
   }),
 };

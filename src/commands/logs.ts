@@ -1,5 +1,6 @@
 import type { CommandModule } from 'yargs';
 import type { GlobalArgs } from './shared/options.ts';
+import { printable } from '../registry/printable.ts';
 import { handled } from './shared/output.ts';
 
 interface Args extends GlobalArgs {
@@ -28,7 +29,8 @@ export const logsCommand: CommandModule<GlobalArgs, Args> = {
       try {
         stream.send({ name: argv.name, follow: argv.follow });
         stream.end();
-        for await (const m of stream) process.stdout.write(`${m.line}\n`);
+        // A log line may carry names and text from other processes: shown, not obeyed.
+        for await (const m of stream) process.stdout.write(`${printable(String(m.line))}\n`);
       } finally {
         process.off('SIGINT', stop);
       }

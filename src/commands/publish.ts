@@ -1,6 +1,7 @@
 import { defineCommand } from './shared/command.ts';
 import { withConnection } from './shared/connect.ts';
 import { messageOptions, parseMetadata, readMessage } from './shared/input.ts';
+import { printable } from '../registry/printable.ts';
 import { print } from './shared/output.ts';
 
 /** `micro publish TOPIC JSON`: one message to a topic's subscribers through the broker. */
@@ -45,7 +46,9 @@ export const publishCommand = defineCommand({
     });
     if (subscribers === 0) {
       process.stderr.write(
-        `no subscriber to ${args.topic} in the registry (${where}): the message was dropped; the broker delivers at most once, to the subscribers present now\n`,
+        printable(
+          `no subscriber to ${args.topic} in the registry (${where}): the message was dropped; the broker delivers at most once, to the subscribers present now\n`,
+        ),
       );
     }
     print(

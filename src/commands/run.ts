@@ -87,8 +87,11 @@ export const runCommand: CommandModule<GlobalArgs, Args> = {
         // The broker and transport asked for here (flags or MICRO_*), else the platform's.
         { name, path: entry.file, env: chosenPlugins() },
       );
+      const { printable } = await import('../registry/printable.ts');
       process.stdout.write(
-        `${p.name} is running (pid ${p.pid}); micro logs ${p.name} -f follows it, micro kill ${p.name} stops it\n`,
+        printable(
+          `${p.name} is running (pid ${p.pid}); micro logs ${p.name} -f follows it, micro kill ${p.name} stops it\n`,
+        ),
       );
       return;
     }

@@ -9,6 +9,7 @@ import {
   stdinHasInput,
   stdinMessages,
 } from './shared/input.ts';
+import { json } from './shared/output.ts';
 
 /** The endpoint's stream kind as advertised (`server`, `client`, `bidi`), when the registry knows it. */
 async function advertisedKind(
@@ -72,7 +73,7 @@ export const streamCommand = defineCommand({
         }
       })();
       try {
-        for await (const m of stream) process.stdout.write(`${JSON.stringify(m)}\n`);
+        for await (const m of stream) process.stdout.write(`${json(m, false)}\n`);
       } catch (err) {
         throw input.error ?? err;
       }

@@ -1,10 +1,55 @@
-import { resolve } from 'node:path';
+import { statSync } from 'node:fs';
+import { isAbsolute, resolve } from 'node:path';
 import { badRequest, conflict, notFound } from '../runtime/errors.ts';
 import { endpoint, serverStream } from '../runtime/server/handler.ts';
 import type { Context } from '../runtime/context.ts';
-import type { Supervisor } from './supervisor.ts';
+import { checkName, type Supervisor } from './supervisor.ts';
 
 const ID = 'runtime';
+
+/** Variables a caller may set for a service: micro's own (the broker, the transport...). */
+const ENV_KEY = /^MICRO_[A-Z0-9_]{1,64}$/;
+const MAX_ENV = 64;
+const MAX_ENV_VALUE = 4096;
+
+/** A 400 for a bad name (TypeError), else what `otherwise` makes of the error. */
+function answer(err: unknown, otherwise: (message: string) => Error): never {
+  if (err instanceof TypeError) throw badRequest(ID, err.message);
+  throw otherwise((err as Error).message);
+}
+
+/** Checks what Create is given: a name, an existing file, MICRO_* variables; a 400 or 404 says what is wrong. */
+function checkCreate(req: { name: string; path: string; env?: Record<string, string> }): string {
+  try {
+    checkName(req.name);
+  } catch (err) {
+    answer(err, (m) => badRequest(ID, m));
+  }
+  if (!isAbsolute(req.path)) throw badRequest(ID, `path must be absolute: ${req.path}`);
+  const path = resolve(req.path);
+  let stat;
+  try {
+    stat = statSync(path);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code ?? 'unreadable';
+    if (code === 'ENOENT' || code === 'ENOTDIR') throw notFound(ID, `no file at ${path}`);
+    throw badRequest(ID, `cannot read ${path} (${code})`);
+  }
+  if (!stat.isFile()) throw badRequest(ID, `${path} is not a file`);
+  const env = Object.entries(req.env ?? {});
+  if (env.length > MAX_ENV)
+    throw badRequest(ID, `env has ${env.length} entries; the limit is ${MAX_ENV}`);
+  for (const [k, v] of env) {
+    if (!ENV_KEY.test(k))
+      throw badRequest(
+        ID,
+        `env may only set MICRO_* variables, not ${JSON.stringify(k.slice(0, 70))}`,
+      );
+    if (v.length > MAX_ENV_VALUE)
+      throw badRequest(ID, `env.${k} is longer than ${MAX_ENV_VALUE} characters`);
+  }
+  return path;
+}
 
 /** The Runtime handler: start, list, stop and read the logs of supervised services. */
 export function runtimeHandler(supervisor: Supervisor): object {
@@ -22,11 +67,11 @@ export function runtimeHandler(supervisor: Supervisor): object {
         },
       },
       async (req: { name: string; path: string; env?: Record<string, string> }) => {
+        const path = checkCreate(req);
         try {
-          return { process: supervisor.create(req.name, resolve(req.path), req.env) };
+          return { process: supervisor.create(req.name, path, req.env) };
         } catch (err) {
-          if (err instanceof TypeError) throw badRequest(ID, err.message);
-          throw conflict(ID, (err as Error).message);
+          answer(err, (m) => conflict(ID, m));
         }
       },
     ),
@@ -37,7 +82,7 @@ export function runtimeHandler(supervisor: Supervisor): object {
         try {
           return { process: await supervisor.kill(req.name) };
         } catch (err) {
-          throw notFound(ID, (err as Error).message);
+          answer(err, (m) => notFound(ID, m));
         }
       },
     ),
@@ -48,6 +93,7 @@ export function runtimeHandler(supervisor: Supervisor): object {
             yield { line };
         } catch (err) {
           if (err instanceof RangeError) throw notFound(ID, err.message);
+          if (err instanceof TypeError) throw badRequest(ID, err.message);
           throw err;
         }
       },

@@ -1,7 +1,9 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { EventEmitter, once } from 'node:events';
 import { createWriteStream, mkdirSync, readFileSync, type WriteStream } from 'node:fs';
-import { join } from 'node:path';
+import { join, relative, resolve, sep } from 'node:path';
+import { printable } from '../registry/printable.ts';
+import { DEFAULT_LIMITS, NAME } from '../registry/validate.ts';
 
 /** What the supervisor knows about one service it runs. */
 export interface ProcessInfo {
@@ -35,6 +37,24 @@ interface Entry {
 
 const MAX_BACKOFF = 30_000;
 
+/**
+ * Throws a TypeError (a 400 in the runtime service) unless the name is one a service may have: the
+ * registry's rule (letters, digits, ., - and _; not starting with . or -), so that it is also a
+ * file name that stays in the logs folder.
+ */
+export function checkName(name: unknown): asserts name is string {
+  if (typeof name !== 'string' || name === '')
+    throw new TypeError('name must be a non-empty string');
+  if (name.length > DEFAULT_LIMITS.nameLength)
+    throw new TypeError(
+      `name is ${name.length} characters long; the limit is ${DEFAULT_LIMITS.nameLength}`,
+    );
+  if (!NAME.test(name))
+    throw new TypeError(
+      `"${printable(name.slice(0, 40), false)}" is not a valid name: use letters, digits, ., - and _ (not starting with . or -)`,
+    );
+}
+
 /** Runs services as child processes, restarting them with backoff when they crash, and keeps their logs. */
 export class Supervisor {
   readonly #o: SupervisorOptions;
@@ -49,8 +69,7 @@ export class Supervisor {
 
   /** Starts a service under supervision; a name already running is an error. */
   create(name: string, path: string, env: Record<string, string> = {}): ProcessInfo {
-    if (!/^[\w.-]+$/.test(name))
-      throw new TypeError(`"${name}" is not a valid name: use letters, digits, ., - and _`);
+    checkName(name);
     const existing = this.#entries.get(name);
     if (existing && existing.info.status !== 'stopped')
       throw new Error(
@@ -85,6 +104,7 @@ export class Supervisor {
 
   /** Stops a service (SIGTERM, then SIGKILL after 10 s) and stops supervising it. */
   async kill(name: string): Promise<ProcessInfo> {
+    checkName(name);
     const entry = this.#entries.get(name);
     if (!entry)
       throw new RangeError(`no supervised service is called ${name}; micro ps lists them`);
@@ -105,16 +125,23 @@ export class Supervisor {
     return { ...entry.info };
   }
 
-  /** Where a service's log is kept. */
+  /** Where a service's log is kept: in <dataDir>/logs, whatever the name (a TypeError otherwise). */
   logPath(name: string): string {
-    return join(this.#o.dataDir, 'logs', `${name}.log`);
+    checkName(name);
+    const folder = resolve(this.#o.dataDir, 'logs');
+    const file = resolve(folder, `${name}.log`);
+    const inside = relative(folder, file);
+    if (inside === '' || inside.startsWith('..') || inside.includes(sep))
+      throw new TypeError(`the log of "${name}" would be outside ${folder}`);
+    return file;
   }
 
   /** The log so far, and with follow the lines to come until the signal aborts. */
   async *logs(name: string, follow: boolean, signal?: AbortSignal): AsyncGenerator<string> {
+    const path = this.logPath(name);
     let text = '';
     try {
-      text = readFileSync(this.logPath(name), 'utf8');
+      text = readFileSync(path, 'utf8');
     } catch {
       if (!this.#entries.has(name))
         throw new RangeError(`no logs for ${name}; micro ps lists the supervised services`);

@@ -4,7 +4,9 @@ import type { Terminal, TerminalResult } from '../../ui/web/web.ts';
 import { serviceText } from '../get.ts';
 import { healthOf, healthText } from '../health.ts';
 import { servicesTable } from '../list.ts';
+import { printable } from '../../registry/printable.ts';
 import { asMicroError, type Connection } from './connect.ts';
+import { json as toJson } from './output.ts';
 import { parseDuration, parseJson, parseMetadata } from './input.ts';
 import { probeNodes } from './probe.ts';
 
@@ -78,8 +80,9 @@ export function createTerminal(c: Connection): Terminal {
       },
     });
     const json = values.output === 'json';
+    // What the CLI prints: control characters from remote data escaped either way.
     const show = (data: unknown, text: () => string): string =>
-      json ? JSON.stringify(data, null, 2) : text();
+      json ? toJson(data) : printable(text());
     const [command, ...args] = positionals;
     switch (command) {
       case 'help':
@@ -110,7 +113,7 @@ export function createTerminal(c: Connection): Terminal {
           timeout: parseDuration(values.timeout),
           ...(Object.keys(metadata).length > 0 ? { metadata } : {}),
         });
-        return { output: JSON.stringify(response, null, 2), code: 0 };
+        return { output: toJson(response), code: 0 };
       }
       case 'health': {
         const [service] = args;
@@ -141,7 +144,7 @@ export function createTerminal(c: Connection): Terminal {
       return await run(words);
     } catch (err) {
       const e = err instanceof TypeError ? badRequest(ID, err.message) : await asMicroError(err);
-      return { output: JSON.stringify(toMicroError(e, ID)), code: 1 };
+      return { output: toJson(toMicroError(e, ID), false), code: 1 };
     }
   };
 }

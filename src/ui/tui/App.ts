@@ -1,5 +1,5 @@
 // The terminal explorer: services list -> service view -> call view, a header and a key footer.
-import { Box, Text, useApp, useWindowSize } from 'ink';
+import { Box, useApp, useWindowSize } from 'ink';
 import { createElement as h, useState, type ReactElement } from 'react';
 import type { Client, Endpoint, Registry, RegistryService } from '../../runtime/index.ts';
 import { CallView, callViewKeys } from './CallView.ts';
@@ -8,6 +8,7 @@ import { ServiceList, serviceListKeys, type ListPosition } from './ServiceList.t
 import { ServiceView, serviceViewKeys } from './ServiceView.ts';
 import { callKind } from './use-call.ts';
 import { useServices } from './use-registry.ts';
+import { text } from './text.ts';
 
 /** What the explorer talks through, and where it starts. */
 export interface AppProps {
@@ -94,14 +95,12 @@ export function App({ registry, client, service, listing }: AppProps): ReactElem
     h(
       Box,
       { flexShrink: 0, justifyContent: 'space-between' },
-      h(
-        Text,
+      text(
         { wrap: 'truncate-end' },
-        h(Text, { bold: true, color: 'cyan' }, 'micro explore'),
+        text({ bold: true, color: 'cyan' }, 'micro explore'),
         `  ${where}`,
       ),
-      h(
-        Text,
+      text(
         { dimColor: true, wrap: 'truncate-start' },
         `registry ${registry.name} at ${registry.address}`,
       ),

@@ -1,5 +1,5 @@
 // Calling one endpoint: a JSON editor pre-filled from the request schema, and what came back.
-import { Box, Text } from 'ink';
+import { Box } from 'ink';
 import { createElement as h, useRef, useState, type ReactElement } from 'react';
 import type { Client, Endpoint } from '../../runtime/index.ts';
 import { schemaType, skeleton } from '../schema.ts';
@@ -9,6 +9,7 @@ import { clipLines, duration } from './layout.ts';
 import { bufferText, editKey, textBuffer } from './text-buffer.ts';
 import { useKeys } from './use-keys.ts';
 import { callKind, useCall, type CallKind, type CallState } from './use-call.ts';
+import { text } from './text.ts';
 
 /** Keys of the call view, for the footer. */
 export function callViewKeys(kind: CallKind): KeyHint[] {
@@ -117,22 +118,19 @@ export function CallView({ client, service, endpoint, onBack, height }: Props): 
   return h(
     Box,
     { flexDirection: 'column', height, overflow: 'hidden' },
-    h(
-      Text,
+    text(
       { wrap: 'truncate-end' },
-      h(Text, { bold: true }, `${service} › ${endpoint.name}`),
-      h(Text, { dimColor: true }, `  ${kind === 'unary' ? 'request/response' : `${kind} stream`}`),
+      text({ bold: true }, `${service} › ${endpoint.name}`),
+      text({ dimColor: true }, `  ${kind === 'unary' ? 'request/response' : `${kind} stream`}`),
     ),
-    h(
-      Text,
+    text(
       { wrap: 'truncate-end' },
-      h(Text, { dimColor: true }, 'request   '),
+      text({ dimColor: true }, 'request   '),
       request.replace(/\n\s*/g, ' '),
     ),
-    h(
-      Text,
+    text(
       { wrap: 'truncate-end' },
-      h(Text, { dimColor: true }, 'response  '),
+      text({ dimColor: true }, 'response  '),
       response.replace(/\n\s*/g, ' '),
     ),
     h(Editor, {
@@ -142,17 +140,12 @@ export function CallView({ client, service, endpoint, onBack, height }: Props): 
       focused: true,
     }),
     invalid
-      ? h(Text, { color: 'red', wrap: 'truncate-end' }, invalid)
-      : h(
-          Text,
+      ? text({ color: 'red', wrap: 'truncate-end' }, invalid)
+      : text(
           { wrap: 'truncate-end' },
-          h(
-            Text,
-            { bold: true },
-            kind === 'unary' || kind === 'client' ? 'RESPONSE  ' : 'MESSAGES  ',
-          ),
-          h(Text, { color: status.color }, status.text),
+          text({ bold: true }, kind === 'unary' || kind === 'client' ? 'RESPONSE  ' : 'MESSAGES  '),
+          text({ color: status.color }, status.text),
         ),
-    ...shown.map((l, i) => h(Text, { key: i, wrap: 'truncate-end' }, l)),
+    ...shown.map((l, i) => text({ key: i, wrap: 'truncate-end' }, l)),
   );
 }

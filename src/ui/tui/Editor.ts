@@ -1,8 +1,9 @@
 // A multi-line text area showing a TextBuffer with its cursor, scrolled to keep the cursor in view.
-import { Box, Text } from 'ink';
+import { Box } from 'ink';
 import { createElement as h, type ReactElement } from 'react';
 import { visibleRange } from './layout.ts';
 import type { TextBuffer } from './text-buffer.ts';
+import { text } from './text.ts';
 
 interface Props {
   buffer: TextBuffer;
@@ -18,13 +19,12 @@ export function Editor({ buffer, title, rows, focused }: Props): ReactElement {
   const lines = buffer.lines.slice(start, end).map((line, i) => {
     const row = start + i;
     if (row !== buffer.row || !focused)
-      return h(Text, { key: row, wrap: 'truncate-end' }, line || ' ');
+      return text({ key: row, wrap: 'truncate-end' }, line || ' ');
     const at = line[buffer.col] ?? ' ';
-    return h(
-      Text,
+    return text(
       { key: row, wrap: 'truncate-end' },
       line.slice(0, buffer.col),
-      h(Text, { inverse: true }, at),
+      text({ inverse: true }, at),
       line.slice(buffer.col + 1),
     );
   });
@@ -37,7 +37,7 @@ export function Editor({ buffer, title, rows, focused }: Props): ReactElement {
       paddingX: 1,
       flexShrink: 0,
     },
-    h(Text, { dimColor: true }, title),
+    text({ dimColor: true }, title),
     ...lines,
   );
 }

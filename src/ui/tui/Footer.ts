@@ -1,6 +1,7 @@
 // The bottom line: the keys that work on the current screen.
-import { Box, Text } from 'ink';
+import { Box } from 'ink';
 import { createElement as h, type ReactElement } from 'react';
+import { text } from './text.ts';
 
 /** A key and what it does, as shown in the footer: ['c', 'call']. */
 export type KeyHint = readonly [key: string, action: string];
@@ -11,11 +12,10 @@ export function Footer({ keys }: { keys: readonly KeyHint[] }): ReactElement {
     Box,
     { flexShrink: 0, gap: 2 },
     ...keys.map(([key, action]) =>
-      h(
-        Text,
+      text(
         { key },
-        h(Text, { bold: true, color: 'cyan' }, key),
-        h(Text, { dimColor: true }, ` ${action}`),
+        text({ bold: true, color: 'cyan' }, key),
+        text({ dimColor: true }, ` ${action}`),
       ),
     ),
   );

@@ -1,10 +1,11 @@
 // The first screen: every service in the registry, updated live, filtered as you type after `/`.
-import { Box, Text } from 'ink';
+import { Box } from 'ink';
 import { createElement as h, useRef, type ReactElement } from 'react';
 import type { KeyHint } from './Footer.ts';
 import { steps, visibleRange } from './layout.ts';
 import { useKeys } from './use-keys.ts';
 import type { ServiceSummary, Watched } from './use-registry.ts';
+import { text } from './text.ts';
 
 /** Where the list is: the highlighted row and the filter, kept by the App across screens. */
 export interface ListPosition {
@@ -110,8 +111,7 @@ export function ServiceList({
     h(
       Box,
       { flexShrink: 0 },
-      h(
-        Text,
+      text(
         { bold: true },
         `SERVICES (${shown.length}${position.filter ? ` of ${all.length}` : ''})`,
       ),
@@ -120,16 +120,15 @@ export function ServiceList({
       ? h(
           Box,
           { flexShrink: 0 },
-          h(
-            Text,
+          text(
             null,
-            h(Text, { dimColor: true }, 'filter /'),
-            h(Text, { color: 'yellow' }, position.filter),
-            position.filtering ? h(Text, { inverse: true }, ' ') : null,
+            text({ dimColor: true }, 'filter /'),
+            text({ color: 'yellow' }, position.filter),
+            position.filtering ? text({ inverse: true }, ' ') : null,
           ),
         )
       : null,
-    services.error ? h(Text, { color: 'red', wrap: 'truncate-end' }, services.error) : null,
+    services.error ? text({ color: 'red', wrap: 'truncate-end' }, services.error) : null,
   );
   const status = services.loading
     ? 'loading…'
@@ -145,15 +144,14 @@ export function ServiceList({
     Box,
     { flexDirection: 'column', height, overflow: 'hidden' },
     title,
-    h(Text, { dimColor: true }, `  ${row(['NAME', 'VERSIONS', 'NODES', 'ENDPOINTS'])}`),
+    text({ dimColor: true }, `  ${row(['NAME', 'VERSIONS', 'NODES', 'ENDPOINTS'])}`),
     ...shown.slice(start, end).map((s, i) => {
       const selected = start + i === cursor;
-      return h(
-        Text,
+      return text(
         { key: s.name, color: selected ? 'cyan' : undefined, bold: selected, wrap: 'truncate-end' },
         `${selected ? '› ' : '  '}${row([s.name, s.versions.join(', '), String(s.nodes), String(s.endpoints)])}`,
       );
     }),
-    status ? h(Text, { dimColor: true }, status) : null,
+    status ? text({ dimColor: true }, status) : null,
   );
 }

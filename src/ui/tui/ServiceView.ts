@@ -1,5 +1,5 @@
 // One service: its versions, its nodes with their health, and its endpoints with their schemas.
-import { Box, Text } from 'ink';
+import { Box } from 'ink';
 import { createElement as h, useRef, type ReactElement } from 'react';
 import type { Client, Endpoint, Registry, RegistryService } from '../../runtime/index.ts';
 import { schemaType } from '../schema.ts';
@@ -8,6 +8,7 @@ import { clipLines, duration, pairs, steps, visibleRange } from './layout.ts';
 import { useHealth, type NodeHealth } from './use-health.ts';
 import { useKeys } from './use-keys.ts';
 import { useService } from './use-registry.ts';
+import { text } from './text.ts';
 
 /** Keys of the service view, for the footer. */
 export const serviceViewKeys: KeyHint[] = [
@@ -104,9 +105,8 @@ export function ServiceView(props: Props): ReactElement {
     return h(
       Box,
       { flexDirection: 'column', height },
-      h(Text, { bold: true }, name),
-      h(
-        Text,
+      text({ bold: true }, name),
+      text(
         { color: service.error ? 'red' : undefined, dimColor: !service.error },
         service.error ?? 'loading…',
       ),
@@ -140,37 +140,35 @@ export function ServiceView(props: Props): ReactElement {
     h(
       Box,
       { gap: 2 },
-      h(Box, { flexShrink: 0 }, h(Text, { bold: true }, name)),
-      service.error ? h(Text, { color: 'red', wrap: 'truncate-end' }, service.error) : null,
+      h(Box, { flexShrink: 0 }, text({ bold: true }, name)),
+      service.error ? text({ color: 'red', wrap: 'truncate-end' }, service.error) : null,
     ),
-    h(Text, { bold: true }, `VERSIONS (${versions.length})`),
+    text({ bold: true }, `VERSIONS (${versions.length})`),
     ...versions
       .slice(0, versionRows)
       .map((s) =>
-        h(
-          Text,
+        text(
           { key: s.version, wrap: 'truncate-end' },
           `  ${s.version.padEnd(versionWidth)}${`${s.nodes.length} node${s.nodes.length === 1 ? '' : 's'}`.padEnd(10)}${pairs(s.metadata)}`,
         ),
       ),
-    h(Text, { bold: true }, `NODES (${nodes.length})`),
-    h(Text, { dimColor: true }, nodeRow(['ID', 'VERSION', 'ADDRESS', 'HEALTH', 'METADATA'])),
+    text({ bold: true }, `NODES (${nodes.length})`),
+    text({ dimColor: true }, nodeRow(['ID', 'VERSION', 'ADDRESS', 'HEALTH', 'METADATA'])),
     ...clipLines(
       nodes.map((n) => n.node.id),
       nodeRows,
     ).map((id, i) => {
       const n = nodes[i];
-      if (!n || n.node.id !== id) return h(Text, { key: 'more', dimColor: true }, `  ${id}`);
+      if (!n || n.node.id !== id) return text({ key: 'more', dimColor: true }, `  ${id}`);
       const hl = health.get(n.node.id);
-      return h(
-        Text,
+      return text(
         { key: n.node.id, wrap: 'truncate-end' },
         `  ${n.node.id.padEnd(idWidth)}${n.version.padEnd(versionWidth)}${n.node.address.padEnd(addressWidth)}`,
-        h(Text, { color: healthColor(hl) }, healthText(hl).padEnd(healthWidth)),
-        h(Text, { dimColor: true }, pairs(n.node.metadata)),
+        text({ color: healthColor(hl) }, healthText(hl).padEnd(healthWidth)),
+        text({ dimColor: true }, pairs(n.node.metadata)),
       );
     }),
-    h(Text, { bold: true }, `ENDPOINTS (${endpoints.length})`),
+    text({ bold: true }, `ENDPOINTS (${endpoints.length})`),
     h(
       Box,
       { flexDirection: 'row', flexGrow: 1 },
@@ -179,11 +177,10 @@ export function ServiceView(props: Props): ReactElement {
         { flexDirection: 'column', width: listWidth, flexShrink: 0 },
         ...endpoints.slice(range.start, range.end).map((e, i) => {
           const on = range.start + i === cursor;
-          return h(
-            Text,
+          return text(
             { key: e.name, color: on ? 'cyan' : undefined, bold: on, wrap: 'truncate-end' },
             `${on ? '› ' : '  '}${e.name.padEnd(nameWidth)}`,
-            h(Text, { dimColor: true }, endpointTag(e)),
+            text({ dimColor: true }, endpointTag(e)),
           );
         }),
       ),
@@ -198,9 +195,9 @@ export function ServiceView(props: Props): ReactElement {
           paddingLeft: 1,
           flexGrow: 1,
         },
-        h(Text, { bold: true }, selected?.name ?? ''),
+        text({ bold: true }, selected?.name ?? ''),
         ...clipLines(schemaLines, endpointRows - 1).map((l, i) =>
-          h(Text, { key: i, wrap: 'truncate-end' }, l),
+          text({ key: i, wrap: 'truncate-end' }, l),
         ),
       ),
     ),
