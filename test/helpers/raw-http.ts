@@ -20,11 +20,14 @@ export interface RawOptions {
   gapMs?: number;
   /** Return as soon as a complete response arrived, without waiting for the close. */
   untilResponse?: boolean;
+  /** The request is a HEAD: the response has no body, whatever its Content-Length says. */
+  head?: boolean;
 }
 
 /** Parses the first response in `raw`; undefined until its head (and Content-Length body) is complete. */
 export function parseResponse(
   raw: Buffer,
+  head = false,
 ): { status: number; headers: Record<string, string>; body: string } | undefined {
   const end = raw.indexOf('\r\n\r\n');
   if (end < 0) return undefined;
@@ -37,7 +40,7 @@ export function parseResponse(
     if (colon > 0)
       headers[line.slice(0, colon).trim().toLowerCase()] = line.slice(colon + 1).trim();
   }
-  const length = Number(headers['content-length'] ?? 0);
+  const length = head ? 0 : Number(headers['content-length'] ?? 0);
   const rest = raw.subarray(end + 4);
   if (rest.length < length) return undefined;
   return { status: Number(m[1]), headers, body: rest.subarray(0, length).toString('utf8') };
@@ -63,7 +66,7 @@ export async function rawExchange(
   const done = new Promise<void>((resolve) => (settle = resolve));
   socket.on('data', (c: Buffer) => {
     received = Buffer.concat([received, c]);
-    if (options.untilResponse && parseResponse(received)) settle();
+    if (options.untilResponse && parseResponse(received, options.head)) settle();
   });
   socket.once('close', () => {
     closed = true;
@@ -81,7 +84,7 @@ export async function rawExchange(
   clearTimeout(limit);
   const elapsed = Date.now() - started;
   socket.destroy();
-  const res = parseResponse(received);
+  const res = parseResponse(received, options.head);
   return {
     status: res?.status ?? 0,
     headers: res?.headers ?? {},
