@@ -249,7 +249,7 @@ describe('fuzz: the HTTP side of a service port', () => {
     );
     await fc.assert(
       fc.asyncProperty(fc.constantFrom('GET', 'POST', 'PUT'), handshake, async (m, h) => {
-        const all = { ...h };
+        const all: Record<string, string> = { ...h };
         if (all.host === undefined) all.host = `127.0.0.1:${port}`;
         const res = await rawExchange(port, [rawRequest(port, { method: m, headers: all })], {
           untilResponse: true,
