@@ -9,7 +9,7 @@ import {
 } from '../errors.ts';
 import type { CodecTable, Codec } from '../codec/index.ts';
 import { RequestContext, type ContextOutlet } from '../context.ts';
-import { parseTimeout } from '../deadline.ts';
+import { parseTimeout, timerDelay } from '../deadline.ts';
 import { mergeMetadata, metadataFromHeader } from '../metadata.ts';
 import type { CallInfo, Message, Pipe, Reply, TransportHandler } from '../transport/transport.ts';
 import type { ServerCounters } from './debug.ts';
@@ -68,7 +68,7 @@ export class Router implements TransportHandler {
     let timer: NodeJS.Timeout | undefined;
     await new Promise<void>((resolve) => {
       this.#idle = resolve;
-      timer = setTimeout(resolve, ms);
+      timer = setTimeout(resolve, timerDelay(ms));
     });
     clearTimeout(timer);
   }
