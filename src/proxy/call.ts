@@ -1,10 +1,11 @@
 import type { Endpoint } from '../registry/registry.ts';
 import type { CallResponse, Client } from '../runtime/client/client.ts';
+import { parseTimeout, timerDelay } from '../runtime/deadline.ts';
 import type { MicroError } from '../runtime/errors.ts';
 import type { Metadata } from '../runtime/metadata.ts';
 import type { Filter } from '../runtime/selector/selector.ts';
 import { asError } from './errors.ts';
-import type { GatewayRequest } from './proxy.ts';
+import { GATEWAY_ID, type GatewayRequest } from './proxy.ts';
 import { versionFilter } from './version.ts';
 
 /** One unary call as the gateway makes it. */
@@ -28,18 +29,24 @@ export function filtersFor(version: string | undefined): Filter[] | undefined {
   return version ? [versionFilter(version)] : undefined;
 }
 
-/** The call's time budget: the endpoint's `timeout` metadata or the default, shortened by the caller's Micro-Timeout. */
+/** The endpoint's `timeout` metadata in ms, clamped to what a timer honours; undefined when it sets none. */
+export function routeTimeout(record: Endpoint | undefined): number | undefined {
+  const route = Number(record?.metadata.timeout);
+  return Number.isFinite(route) && route > 0 ? timerDelay(route) : undefined;
+}
+
+/**
+ * The call's time budget: the endpoint's `timeout` metadata or the default, shortened by the
+ * caller's Micro-Timeout (a 400 naming the header when that is not a positive number).
+ */
 export function callTimeout(
   req: GatewayRequest,
   record: Endpoint | undefined,
   fallback: number,
 ): number {
-  const route = Number(record?.metadata.timeout);
-  let ms = Number.isFinite(route) && route > 0 ? route : fallback;
-  const header = req.headers['micro-timeout'];
-  const asked = typeof header === 'string' ? Number(header) : Number.NaN;
-  if (Number.isFinite(asked) && asked > 0) ms = Math.min(ms, asked);
-  return ms;
+  const ms = routeTimeout(record) ?? timerDelay(fallback);
+  const asked = parseTimeout(req.headers['micro-timeout'], GATEWAY_ID);
+  return asked === undefined ? ms : Math.min(ms, asked);
 }
 
 /**

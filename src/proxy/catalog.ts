@@ -1,4 +1,5 @@
 import type { Registry, Service } from '../registry/registry.ts';
+import { cleanService, cleanServices } from './record.ts';
 
 /** Options of the catalog. */
 export interface CatalogOptions {
@@ -37,6 +38,8 @@ export function createCatalog(options: CatalogOptions): Catalog {
   let retry: NodeJS.Timeout | undefined;
   let backoff = 250;
 
+  // Records are cleaned on the way in (callers clean them): what reads the catalog sees strings
+  // where it expects them, whatever a registry holds.
   const put = (s: Service): void => {
     let versions = byName.get(s.name);
     if (!versions) byName.set(s.name, (versions = new Map<string, Service>()));
@@ -49,7 +52,7 @@ export function createCatalog(options: CatalogOptions): Catalog {
 
   const relist = async (): Promise<void> => {
     try {
-      const list = await registry.listServices();
+      const list = cleanServices(await registry.listServices());
       byName.clear();
       for (const s of list) put(s);
       backoff = 250;
@@ -68,8 +71,8 @@ export function createCatalog(options: CatalogOptions): Catalog {
     void (async () => {
       try {
         for await (const ev of watcher) {
-          if (ev.action === 'delete') put({ ...ev.service, nodes: [] });
-          else put(ev.service);
+          const s = cleanService(ev.service);
+          if (s) put(ev.action === 'delete' ? { ...s, nodes: [] } : s);
         }
       } catch {
         // the watch broke: start again below
@@ -112,7 +115,7 @@ export function createCatalog(options: CatalogOptions): Catalog {
         p = registry.getService(name).then(
           (list) => {
             inflight.delete(name);
-            for (const s of list) if (!byName.get(name)?.has(s.version)) put(s);
+            for (const s of cleanServices(list)) if (!byName.get(name)?.has(s.version)) put(s);
             return get(name);
           },
           () => {

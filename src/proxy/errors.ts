@@ -21,6 +21,15 @@ export const tooManyRequests = (detail: string): MicroError =>
 export const payloadTooLarge = (detail: string): MicroError =>
   new MicroError(GATEWAY_ID, 413, detail, 'Payload Too Large');
 
+/** 421: the Host names a server other than this one (a DNS-rebinding page, or a misdirected request). */
+export const foreignHost = (host: string | undefined): MicroError =>
+  new MicroError(
+    GATEWAY_ID,
+    421,
+    `host ${JSON.stringify((host ?? '').slice(0, 100))} is not served here: the gateway is bound to loopback and answers only loopback names (add others with --api-allowed-hosts)`,
+    'Misdirected Request',
+  );
+
 /** Answers a WebSocket upgrade request with the error as a plain HTTP response, then closes the socket. */
 export function refuseUpgrade(
   socket: Duplex,

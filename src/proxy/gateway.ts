@@ -4,18 +4,20 @@ import { createClient } from '../runtime/client/rpc-client.ts';
 import { CodecTable, codecs } from '../runtime/codec/index.ts';
 import { registryFromEnv } from '../runtime/defaults.ts';
 import { MicroError, badRequest, forbidden } from '../runtime/errors.ts';
+import { hostAllowed } from '../runtime/http-guard.ts';
 import { createSelector } from '../runtime/selector/cache.ts';
 import { formatAddress, parseAddress } from '../runtime/transport/address.ts';
 import { createCatalog } from './catalog.ts';
+import { answerClientError } from './client-error.ts';
 import { createPassthroughJsonCodec } from './codec.ts';
 import { createCors } from './cors.ts';
-import { asError, refuseUpgrade, tooManyRequests } from './errors.ts';
+import { asError, foreignHost, tooManyRequests } from './errors.ts';
 import type { HandlerDeps } from './handlers/deps.ts';
 import { serveEvent } from './handlers/event.ts';
 import { createHttpProxy } from './handlers/http.ts';
 import { serveSse, streamKind } from './handlers/stream.ts';
 import { serveApi, serveRpc } from './handlers/unary.ts';
-import { gatewayRequest, readBody, send, sendError } from './http-io.ts';
+import { gatewayRequest, readBody, send, sendError, unparsedRequest } from './http-io.ts';
 import { createRequestLog } from './log.ts';
 import { createMetrics } from './metrics.ts';
 import { openApiDocument } from './openapi.ts';
@@ -64,9 +66,17 @@ export async function createGateway(options: GatewayOptions = {}): Promise<Gatew
     handler: o.handler,
     deny: o.deny,
     where,
+    nameLength: o.limits.nameLength,
   });
   const metrics = createMetrics();
-  const deps: HandlerDeps = { client, selector, metrics, timeout: o.timeout, retries: o.retries };
+  const deps: HandlerDeps = {
+    client,
+    selector,
+    metrics,
+    timeout: o.timeout,
+    retries: o.retries,
+    limits: o.limits,
+  };
   const proxy = createHttpProxy(deps);
   const cors = createCors(o.cors);
   const limiter =
@@ -122,7 +132,7 @@ export async function createGateway(options: GatewayOptions = {}): Promise<Gatew
     }
     const kind = streamKind(t);
     if (req.headers.accept?.includes('text/event-stream')) {
-      const value = given ?? rpcRequest(req, body, t.record?.request, t.params);
+      const value = given ?? rpcRequest(req, body, t.record?.request, t.params, o.limits);
       return void (await serveSse(deps, res, t, value, ctx.metadata));
     }
     if (kind === 'server')
@@ -163,12 +173,19 @@ export async function createGateway(options: GatewayOptions = {}): Promise<Gatew
     return true;
   };
 
+  const hostOk = hostAllowed(o.address, o.allowedHosts);
+
   const handle = async (raw: IncomingMessage, res: ServerResponse): Promise<void> => {
     const t0 = performance.now();
-    const req = gatewayRequest(raw);
+    let req: GatewayRequest | undefined;
     let target: Target | undefined;
     metrics.inflight(1);
     try {
+      if (!hostOk(raw.headers)) {
+        res.shouldKeepAlive = false;
+        throw foreignHost(raw.headers.host);
+      }
+      req = gatewayRequest(raw, o.limits);
       if (corsAnswered(req, res)) return;
       if (limiter) {
         const wait = limiter.take(req.ip);
@@ -181,7 +198,8 @@ export async function createGateway(options: GatewayOptions = {}): Promise<Gatew
       }
       const body = await readBody(raw, res, o.bodyLimit);
       let given: unknown;
-      if (req.path === '/rpc') ({ target, request: given } = await rpcBody(targets, req, body));
+      if (req.path === '/rpc')
+        ({ target, request: given } = await rpcBody(targets, req, body, o.limits));
       else {
         const resolved = targets.resolve(req);
         target = resolved instanceof Promise ? await resolved : resolved;
@@ -193,15 +211,12 @@ export async function createGateway(options: GatewayOptions = {}): Promise<Gatew
       sendError(res, asError(err));
     } finally {
       metrics.inflight(-1);
-      record(req, raw.url ?? '/', res.statusCode, t0, target);
+      record(req ?? unparsedRequest(raw), raw.url ?? '/', res.statusCode, t0, target);
     }
   };
 
   const server = createServer({ keepAliveTimeout: 65_000 }, (raw, res) => void handle(raw, res));
-  server.on('clientError', (_err, socket) => {
-    if (socket.writable) refuseUpgrade(socket, badRequest(GATEWAY_ID, 'malformed HTTP request'));
-    else socket.destroy();
-  });
+  server.on('clientError', answerClientError(GATEWAY_ID));
   const upgrade = createUpgradeHandler({
     deps,
     targets,
@@ -211,6 +226,8 @@ export async function createGateway(options: GatewayOptions = {}): Promise<Gatew
     headers: o.headers,
     middleware: o.middleware,
     bodyLimit: o.bodyLimit,
+    limits: o.limits,
+    hostOk,
     record,
   });
   server.on('upgrade', (raw: IncomingMessage, socket: Duplex, head: Buffer) =>

@@ -2,18 +2,37 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { badRequest, type MicroError } from '../runtime/errors.ts';
 import { httpStatus, payloadTooLarge } from './errors.ts';
 import { GATEWAY_ID, type GatewayRequest } from './proxy.ts';
+import { LIMITS, checkPath, type RequestLimits } from './limits.ts';
 import { parseForm } from './request.ts';
 
 const NO_QUERY: Record<string, string> = Object.freeze({});
 
-/** The parts of a request the gateway reads, from node's request. */
-export function gatewayRequest(req: IncomingMessage): GatewayRequest {
+/** The parts of a request the gateway reads, from node's request; a 414 when the path or query is over a limit. */
+export function gatewayRequest(
+  req: IncomingMessage,
+  limits: RequestLimits = LIMITS,
+): GatewayRequest {
+  const url = req.url ?? '/';
+  const q = url.indexOf('?');
+  const path = q < 0 ? url : url.slice(0, q);
+  checkPath(path, limits);
+  return {
+    method: req.method ?? 'GET',
+    path,
+    query: q < 0 ? NO_QUERY : parseForm(url.slice(q + 1), limits.fields, 'query'),
+    headers: req.headers,
+    ip: req.socket.remoteAddress ?? '',
+  };
+}
+
+/** The request as far as it could be read, for the log line of a request refused before gatewayRequest. */
+export function unparsedRequest(req: IncomingMessage): GatewayRequest {
   const url = req.url ?? '/';
   const q = url.indexOf('?');
   return {
     method: req.method ?? 'GET',
     path: q < 0 ? url : url.slice(0, q),
-    query: q < 0 ? NO_QUERY : parseForm(url.slice(q + 1)),
+    query: NO_QUERY,
     headers: req.headers,
     ip: req.socket.remoteAddress ?? '',
   };
@@ -76,6 +95,9 @@ export function send(
     contentType,
     'content-length',
     String(Buffer.byteLength(body)),
+    // A browser must not read a JSON answer carrying `<script>` from a service as a page.
+    'x-content-type-options',
+    'nosniff',
   ]);
   // A small Buffer goes out as a latin1 string (byte for byte) so node writes it with the header
   // in one write; as a Buffer it would take a writev of two.

@@ -1,5 +1,6 @@
 import type { Endpoint, Schema, Service } from '../registry/registry.ts';
 import { endpointPath } from './resolver.ts';
+import { cleanServices } from './record.ts';
 import { compilePattern } from './routes.ts';
 import { proxyHandler } from './target.ts';
 
@@ -16,9 +17,15 @@ type Operation = Record<string, unknown>;
 const ERROR_REF = { $ref: '#/components/responses/Error' };
 const BODYLESS = new Set(['get', 'head', 'delete']);
 
-/** The properties of an object schema, for parameters. */
-const properties = (schema: Schema | undefined): Record<string, Schema> =>
-  (schema?.properties ?? {}) as Record<string, Schema>;
+/** The properties of an object schema, for parameters: its own keys whose values are schemas. */
+function properties(schema: Schema | undefined): Record<string, Schema> {
+  const props = schema?.properties;
+  if (typeof props !== 'object' || props === null || Array.isArray(props)) return {};
+  const out: [string, Schema][] = [];
+  for (const [k, v] of Object.entries(props))
+    if (typeof v === 'object' && v !== null) out.push([k, v as Schema]);
+  return Object.fromEntries(out);
+}
 
 function operation(
   service: string,
@@ -33,7 +40,7 @@ function operation(
     name,
     in: 'path',
     required: true,
-    schema: props[name] ?? { type: 'string' },
+    schema: Object.hasOwn(props, name) ? props[name] : { type: 'string' },
   }));
   const op: Operation = {
     operationId: `${service}.${e.name}${method === 'post' && params.length === 0 ? '' : `.${method}`}`,
@@ -67,17 +74,23 @@ function operation(
   return op;
 }
 
-/** An OpenAPI 3.1 document of every endpoint the gateway can reach, from the registry's schemas. */
-export function openApiDocument(services: Service[], o: OpenApiOptions): Record<string, unknown> {
+/**
+ * An OpenAPI 3.1 document of every endpoint the gateway can reach, from the registry's schemas.
+ * Odd records (metadata that is not strings, paths that are not patterns) are left out.
+ */
+export function openApiDocument(services: unknown, o: OpenApiOptions): Record<string, unknown> {
   const deny = new Set(o.deny);
   const byName = new Map<string, Service[]>();
-  for (const s of services) {
+  for (const s of cleanServices(services)) {
     if (deny.has(s.name) || s.name.includes(':') || proxyHandler([s])) continue;
-    byName.set(s.name, [...(byName.get(s.name) ?? []), s]);
+    const versions = byName.get(s.name);
+    if (versions) versions.push(s);
+    else byName.set(s.name, [s]);
   }
-  const paths: Record<string, Record<string, Operation>> = {};
+  // Without a prototype: a path or method named `__proto__` is a key like any other.
+  const paths = Object.create(null) as Record<string, Record<string, Operation>>;
   const add = (path: string, method: string, op: Operation): void => {
-    (paths[path] ??= {})[method] = op;
+    (paths[path] ??= Object.create(null) as Record<string, Operation>)[method] = op;
   };
   for (const [name, versions] of [...byName].sort(([a], [b]) => a.localeCompare(b))) {
     const endpoints = new Map<string, { e: Endpoint; versions: string[] }>();

@@ -1,8 +1,9 @@
+import { LIMITS, type RequestLimits } from './limits.ts';
 import type { GatewayOptions } from './proxy.ts';
 
 /** Gateway settings with every default filled in. */
-export type Settings = Required<Omit<GatewayOptions, 'registry' | 'log'>> &
-  Pick<GatewayOptions, 'log'>;
+export type Settings = Required<Omit<GatewayOptions, 'registry' | 'log' | 'limits'>> &
+  Pick<GatewayOptions, 'log'> & { limits: RequestLimits };
 
 /** The defaults of every gateway option. */
 export const DEFAULTS: Settings = {
@@ -11,6 +12,8 @@ export const DEFAULTS: Settings = {
   handler: 'rpc',
   cors: [],
   bodyLimit: 1024 * 1024,
+  limits: LIMITS,
+  allowedHosts: [],
   timeout: 10_000,
   retries: 2,
   headers: ['authorization', 'accept-language', 'x-request-id', 'traceparent', 'tracestate'],
@@ -25,5 +28,8 @@ export const DEFAULTS: Settings = {
 /** The options given over the defaults; keys set to undefined keep their default. */
 export function withDefaults(options: GatewayOptions): Settings {
   const given = Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined));
-  return { ...DEFAULTS, ...given };
+  const limits = Object.fromEntries(
+    Object.entries(options.limits ?? {}).filter(([, v]) => v !== undefined),
+  );
+  return { ...DEFAULTS, ...given, limits: { ...LIMITS, ...limits } };
 }

@@ -1,6 +1,7 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import type { Endpoint, Registry } from '../registry/registry.ts';
 import type { Metadata } from '../runtime/metadata.ts';
+import type { RequestLimits } from './limits.ts';
 
 /** How a route reaches its service: an RPC call, the whole HTTP request, or a reverse proxy. */
 export type HandlerName = 'rpc' | 'api' | 'http' | 'web';
@@ -73,6 +74,17 @@ export interface GatewayOptions {
   cors?: string[];
   /** Largest request body in bytes (default 1 MiB). */
   bodyLimit?: number;
+  /**
+   * Limits on form and query fields (1000), JSON nesting (128), path length (8192) and segments
+   * (128), and service and endpoint names (256); a request over one gets a 4xx naming it.
+   */
+  limits?: Partial<RequestLimits>;
+  /**
+   * Host names served besides loopback ones while bound to loopback (default none). Requests naming
+   * any other Host get 421, so a web page whose DNS name was re-pointed at 127.0.0.1 (DNS
+   * rebinding) cannot reach the gateway; bound elsewhere, any Host is served.
+   */
+  allowedHosts?: string[];
   /** Default deadline of a call in ms (default 10 s); endpoint metadata `timeout` overrides it. */
   timeout?: number;
   /** Further attempts, each on another node, when a node cannot be reached (default 2). */

@@ -1,6 +1,8 @@
 import type { Schema } from '../registry/registry.ts';
 import { MicroError, badRequest } from '../runtime/errors.ts';
 import type { Metadata } from '../runtime/metadata.ts';
+import { LIMITS, overLimit, type RequestLimits } from './limits.ts';
+import { nestedDeeper } from './nesting.ts';
 import { GATEWAY_ID, type GatewayRequest } from './proxy.ts';
 
 /** Query, form or path values: one string, or several for a repeated name. */
@@ -15,8 +17,12 @@ export function mediaType(contentType: string | undefined): string | undefined {
   return (semi < 0 ? contentType : contentType.slice(0, semi)).trim().toLowerCase();
 }
 
-/** Parses JSON text; a 400 naming the problem when it is not JSON. */
-export function parseJson(text: string): unknown {
+/** Parses JSON text; a 400 naming the problem when it is not JSON or nests deeper than maxDepth. */
+export function parseJson(text: string, maxDepth = LIMITS.depth): unknown {
+  // Checked first: the walks that follow (JSON.stringify, codecs, validators) recurse and would
+  // throw RangeError on 100,000 nested arrays.
+  if (text.length > maxDepth && nestedDeeper(text, maxDepth))
+    throw overLimit(400, `the JSON nests deeper than ${maxDepth} levels`);
   try {
     return JSON.parse(text) as unknown;
   } catch (err) {
@@ -24,26 +30,57 @@ export function parseJson(text: string): unknown {
   }
 }
 
-/** Parses a form body (`a=1&b=2`); a repeated name gives an array. */
-export function parseForm(text: string): Values {
-  const out: Values = {};
-  for (const [k, v] of new URLSearchParams(text)) {
-    const prev = out[k];
-    out[k] = prev === undefined ? v : Array.isArray(prev) ? [...prev, v] : [prev, v];
+/**
+ * Parses a form body or query string (`a=1&b=2`); a repeated name gives an array. Linear in the
+ * text; more than maxFields fields is a 413 (a body) or 414 (a query) before anything is decoded.
+ */
+export function parseForm(
+  text: string,
+  maxFields: number = LIMITS.fields,
+  source: 'body' | 'query' = 'body',
+): Values {
+  let fields = 0;
+  for (let start = 0; start <= text.length;) {
+    let end = text.indexOf('&', start);
+    if (end < 0) end = text.length;
+    if (end > start && ++fields > maxFields)
+      throw source === 'query'
+        ? overLimit(414, `the query string has more than ${maxFields} fields`)
+        : overLimit(413, `the form has more than ${maxFields} fields`);
+    start = end + 1;
   }
-  return out;
+  const byName = new Map<string, string | string[]>();
+  for (const [k, v] of new URLSearchParams(text)) {
+    const prev = byName.get(k);
+    if (prev === undefined) byName.set(k, v);
+    else if (Array.isArray(prev)) prev.push(v);
+    else byName.set(k, [prev, v]);
+  }
+  // fromEntries defines each name as an own property, so `__proto__` is a field like any other.
+  return Object.fromEntries(byName);
 }
+
+/** The media type is JSON: unlabelled, application/json or any +json type. */
+const isJson = (type: string | undefined): boolean =>
+  type === undefined || type === 'application/json' || type.endsWith('+json');
+
+/** A form body that is really JSON: what `curl -d '{...}'` sends. */
+const looksLikeJson = (text: string): boolean => /^\s*[[{]/.test(text);
 
 /**
  * Decodes a request body: JSON (also when unlabelled), or a form. `curl -d '{...}'` labels JSON as
  * a form, so a form body that starts like JSON is read as JSON. Other types get a 415.
  */
-export function decodeBody(body: Buffer, contentType: string | undefined): unknown {
+export function decodeBody(
+  body: Buffer,
+  contentType: string | undefined,
+  limits: Pick<RequestLimits, 'fields' | 'depth'> = LIMITS,
+): unknown {
   const type = mediaType(contentType);
   const text = body.toString('utf8');
-  if (type === undefined || type === 'application/json' || type.endsWith('+json'))
-    return parseJson(text);
-  if (type === FORM) return /^\s*[[{]/.test(text) ? parseJson(text) : parseForm(text);
+  if (isJson(type)) return parseJson(text, limits.depth);
+  if (type === FORM)
+    return looksLikeJson(text) ? parseJson(text, limits.depth) : parseForm(text, limits.fields);
   throw new MicroError(
     GATEWAY_ID,
     415,
@@ -51,12 +88,19 @@ export function decodeBody(body: Buffer, contentType: string | undefined): unkno
   );
 }
 
+/** The declared type of a schema property, when the schema has an object of properties. */
+function propertyType(schema: Schema | undefined, name: string): unknown {
+  const props = schema?.properties;
+  if (typeof props !== 'object' || props === null || !Object.hasOwn(props, name)) return undefined;
+  const prop = (props as Record<string, unknown>)[name];
+  return typeof prop === 'object' && prop !== null ? (prop as { type?: unknown }).type : undefined;
+}
+
 /** Converts string values to the types the schema's properties declare (integer, number, boolean, array). */
 export function coerce(values: Values, schema: Schema | undefined): Record<string, unknown> {
-  const props = (schema?.properties ?? {}) as Record<string, { type?: unknown } | undefined>;
-  const out: Record<string, unknown> = {};
+  const out: [string, unknown][] = [];
   for (const [k, raw] of Object.entries(values)) {
-    const type = props[k]?.type;
+    const type = propertyType(schema, k);
     const one = (v: string): unknown => {
       if (
         (type === 'integer' || type === 'number') &&
@@ -67,10 +111,10 @@ export function coerce(values: Values, schema: Schema | undefined): Record<strin
       if (type === 'boolean' && (v === 'true' || v === 'false')) return v === 'true';
       return v;
     };
-    if (type === 'array') out[k] = (Array.isArray(raw) ? raw : [raw]).map(one);
-    else out[k] = Array.isArray(raw) ? raw.map(one) : one(raw);
+    if (type === 'array') out.push([k, (Array.isArray(raw) ? raw : [raw]).map(one)]);
+    else out.push([k, Array.isArray(raw) ? raw.map(one) : one(raw)]);
   }
-  return out;
+  return Object.fromEntries(out);
 }
 
 /**
@@ -83,16 +127,19 @@ export function rpcRequest(
   body: Buffer | undefined,
   schema: Schema | undefined,
   params: Record<string, string> | undefined,
+  limits: Pick<RequestLimits, 'fields' | 'depth'> = LIMITS,
 ): unknown {
   const hasParams = params !== undefined && Object.keys(params).length > 0;
   let value: unknown;
   if (body && body.length > 0) {
     const contentType = req.headers['content-type'];
     const type = mediaType(contentType);
-    const json = type === undefined || type === 'application/json' || type.endsWith('+json');
-    if (json && !hasParams) return body;
-    const form = type === FORM && !/^\s*[[{]/.test(body.toString('utf8'));
-    value = form ? coerce(parseForm(body.toString('utf8')), schema) : decodeBody(body, contentType);
+    if (isJson(type) && !hasParams) return body;
+    const text = body.toString('utf8');
+    value =
+      type === FORM && !looksLikeJson(text)
+        ? coerce(parseForm(text, limits.fields), schema)
+        : decodeBody(body, contentType, limits);
   } else value = coerce(req.query, schema);
   if (!hasParams) return value;
   if (!isPlainObject(value))
@@ -103,7 +150,8 @@ export function rpcRequest(
   return { ...value, ...coerce(params, schema) };
 }
 
-const isPlainObject = (v: unknown): v is Record<string, unknown> =>
+/** True for a JSON object (not null, not an array). */
+export const isPlainObject = (v: unknown): v is Record<string, unknown> =>
   typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /** Call metadata: the allowed headers, any X-Forwarded-* sent, and X-Forwarded-For with the client's address appended. */

@@ -8,6 +8,7 @@ import {
   type HandlerName,
   type Target,
 } from './proxy.ts';
+import { LIMITS, overLimit } from './limits.ts';
 import { normalizeEndpoint, resolvePath } from './resolver.ts';
 import { declaredRoutes, matchRoute, type DeclaredRoute } from './routes.ts';
 import { matchVersion } from './version.ts';
@@ -20,6 +21,8 @@ export interface TargetOptions {
   deny: string[];
   /** Where the registry is, for "not found" details. */
   where: string;
+  /** Longest service name looked up (default LIMITS.nameLength); longer is a 400. */
+  nameLength?: number;
 }
 
 /** Turns requests into targets: built-in paths, declared routes, then the path resolver. */
@@ -55,7 +58,10 @@ export function createTargetResolver(o: TargetOptions): TargetResolver {
     return routes;
   };
 
+  const nameLength = o.nameLength ?? LIMITS.nameLength;
   const find = async (service: string): Promise<Service[]> => {
+    if (service.length > nameLength)
+      throw overLimit(400, `the service name is longer than ${nameLength} characters`);
     if (deny.has(service))
       throw notFound(
         GATEWAY_ID,
@@ -129,7 +135,8 @@ export function createTargetResolver(o: TargetOptions): TargetResolver {
       if (hit) return hit;
       const generation = cachedAt;
       return resolveUncached(req).then((target) => {
-        if (generation === o.catalog.generation) {
+        // Long keys are not kept: 10,000 paths of 8 KiB would be 80 MB.
+        if (generation === o.catalog.generation && key.length <= 512) {
           if (cache.size >= 10_000) cache.clear();
           cache.set(key, target);
         }
@@ -189,7 +196,8 @@ export function createTargetResolver(o: TargetOptions): TargetResolver {
     const prefix = `${resolved.version ? `/${resolved.version}` : ''}/${head}`;
     const known = o.catalog.get(first);
     if ((known && proxyHandler(known)) || !resolved.endpoint || proxyDefault) {
-      const services = deny.has(first) ? undefined : await o.catalog.lookup(first);
+      const services =
+        deny.has(first) || first.length > nameLength ? undefined : await o.catalog.lookup(first);
       const kind = services ? (proxyHandler(services) ?? proxyDefault) : undefined;
       if (services && kind) {
         withVersion(first, services, version);

@@ -1,9 +1,9 @@
-import type { IncomingMessage } from 'node:http';
+import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
-import { badRequest, forbidden } from '../runtime/errors.ts';
+import { MicroError, badRequest, forbidden } from '../runtime/errors.ts';
 import type { Cors } from './cors.ts';
-import { asError, httpStatus, refuseUpgrade, tooManyRequests } from './errors.ts';
+import { asError, foreignHost, httpStatus, refuseUpgrade, tooManyRequests } from './errors.ts';
 import type { HandlerDeps } from './handlers/deps.ts';
 import type { HttpProxy } from './handlers/http.ts';
 import { bridgeWebSocket } from './handlers/stream.ts';
@@ -15,7 +15,8 @@ import {
   type Target,
 } from './proxy.ts';
 import type { RateLimiter } from './rate-limit.ts';
-import { gatewayRequest } from './http-io.ts';
+import { gatewayRequest, unparsedRequest } from './http-io.ts';
+import type { RequestLimits } from './limits.ts';
 import { metadataFrom } from './request.ts';
 import type { TargetResolver } from './target.ts';
 
@@ -29,6 +30,9 @@ export interface UpgradeOptions {
   headers: string[];
   middleware: Middleware[];
   bodyLimit: number;
+  limits: RequestLimits;
+  /** False for a Host the gateway does not serve (see GatewayOptions.allowedHosts). */
+  hostOk: (headers: IncomingHttpHeaders) => boolean;
   record: (
     req: GatewayRequest,
     url: string,
@@ -58,14 +62,25 @@ function sameHost(origin: string, host: string | undefined): boolean {
 export function createUpgradeHandler(o: UpgradeOptions): UpgradeHandler {
   const wss = new WebSocketServer({ noServer: true, maxPayload: o.bodyLimit });
   const open = new Set<WebSocket>();
+  // A handshake ws cannot accept (no key, wrong version, not GET) is refused in the error shape,
+  // not with ws's own text/html answer.
+  wss.on('wsClientError', (err: Error, socket: Duplex) => {
+    const version = /Version/.test(err.message);
+    const e = /method/.test(err.message)
+      ? new MicroError(GATEWAY_ID, 405, `a WebSocket is opened with GET: ${err.message}`)
+      : badRequest(GATEWAY_ID, `not a WebSocket handshake: ${err.message}`);
+    refuseUpgrade(socket, e, version ? { 'Sec-WebSocket-Version': '13, 8' } : {});
+  });
 
   const serve = async (raw: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> => {
     const t0 = performance.now();
     const url = raw.url ?? '/';
-    const req = gatewayRequest(raw);
+    let req: GatewayRequest | undefined;
     let target: Target | undefined;
     let status = 101;
     try {
+      if (!o.hostOk(raw.headers)) throw foreignHost(raw.headers.host);
+      req = gatewayRequest(raw, o.limits);
       const origin = raw.headers.origin;
       if (origin && !o.cors.allows(origin) && !sameHost(origin, raw.headers.host))
         throw forbidden(
@@ -84,17 +99,18 @@ export function createUpgradeHandler(o: UpgradeOptions): UpgradeHandler {
           GATEWAY_ID,
           `${req.path} does not take WebSockets${t.kind === 'http' ? ' (its service is proxied as http; web proxies WebSockets)' : ''}`,
         );
+      const r = req;
       wss.handleUpgrade(raw, socket, head, (ws) => {
         open.add(ws);
         ws.on('close', () => open.delete(ws));
-        void bridgeWebSocket(o.deps, ws, req, t, ctx.metadata);
+        void bridgeWebSocket(o.deps, ws, r, t, ctx.metadata);
       });
     } catch (err) {
       const e = asError(err);
       status = httpStatus(e);
       refuseUpgrade(socket, e);
     } finally {
-      o.record(req, url, status, t0, target);
+      o.record(req ?? unparsedRequest(raw), url, status, t0, target);
     }
   };
 

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { WebSocketServer } from 'ws';
 import { startControlPlane, type ControlPlane } from '../../src/controlplane/index.ts';
 import { createMicroRegistry } from '../../src/registry/micro.ts';
+import type { Service as ServiceRecord } from '../../src/registry/registry.ts';
 import {
   bidiStream,
   clientStream,
@@ -184,5 +185,34 @@ export async function controlPlane(): Promise<{
       await cp.stop();
       rmSync(dataDir, { recursive: true, force: true });
     },
+  };
+}
+
+/**
+ * The registry with extra records only the gateway's catalog sees: odd ones (numbers where strings
+ * go, no endpoints list, cyclic schemas) that another registry (etcd, NATS, a peer) might hold.
+ */
+export function withRecords(registry: Registry, extra: unknown[]): Registry {
+  const named = (name: string): ServiceRecord[] =>
+    extra.filter((r) => (r as { name?: unknown } | null)?.name === name) as ServiceRecord[];
+  return {
+    name: registry.name,
+    address: registry.address,
+    register: (s, o) => registry.register(s, o),
+    deregister: (s) => registry.deregister(s),
+    async getService(name) {
+      const own = named(name);
+      try {
+        return [...(await registry.getService(name)), ...own];
+      } catch (err) {
+        if (own.length > 0) return own;
+        throw err;
+      }
+    },
+    async listServices() {
+      return [...(await registry.listServices()), ...(extra as ServiceRecord[])];
+    },
+    watch: (o) => registry.watch(o),
+    close: async () => {},
   };
 }

@@ -440,7 +440,7 @@ describe('the API gateway', () => {
     const half = connect(Number(gateway.address.split(':')[1]), '127.0.0.1');
     await new Promise((r) =>
       half.write(
-        'POST /greeter/say/hello HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{"name"',
+        'POST /greeter/say/hello HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{"name"',
         r,
       ),
     );

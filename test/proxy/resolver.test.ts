@@ -2,9 +2,9 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { createCors } from '../../src/proxy/cors.ts';
 import { createRateLimiter } from '../../src/proxy/rate-limit.ts';
-import { coerce, decodeBody } from '../../src/proxy/request.ts';
+import { coerce, decodeBody, parseForm, parseJson } from '../../src/proxy/request.ts';
 import { endpointPath, matchVersion, openApiDocument, resolvePath } from '../../src/proxy/index.ts';
-import { declaredRoutes, matchRoute } from '../../src/proxy/routes.ts';
+import { compilePattern, declaredRoutes, matchRoute } from '../../src/proxy/routes.ts';
 import type { Service } from '../../src/registry/registry.ts';
 
 describe('gateway path resolution', () => {
@@ -171,5 +171,103 @@ describe('gateway path resolution', () => {
     ) as { openapi: string; paths: Record<string, unknown> };
     assert.equal(doc.openapi, '3.1.0');
     assert.deepEqual(Object.keys(doc.paths).sort(), ['/greeter/say/count', '/greeter/say/hello']);
+  });
+});
+
+describe('declared routes and request parsing, bounded', () => {
+  const svc = (endpoints: [string, Record<string, unknown>][]): unknown => ({
+    name: 's',
+    version: '1',
+    metadata: {},
+    nodes: [],
+    endpoints: endpoints.map(([name, metadata]) => ({ name, metadata })),
+  });
+
+  it('matches segment by segment: one {rest...} anywhere, taking one or more segments', () => {
+    const routes = declaredRoutes([
+      svc([
+        ['Files.Raw', { path: '/files/{path...}/raw' }],
+        ['Files.Get', { path: '/files/{path...}' }],
+        ['Root', { path: '/', method: 'GET' }],
+      ]),
+    ]);
+    const m = (path: string) => {
+      const r = matchRoute(routes, 'GET', path);
+      return r && [r.route.endpoint.name, r.params];
+    };
+    assert.deepEqual(m('/files/a/b/raw'), ['Files.Raw', { path: 'a/b' }]);
+    assert.deepEqual(m('/files/a/raw/'), ['Files.Raw', { path: 'a' }]);
+    assert.deepEqual(m('/files/raw'), ['Files.Get', { path: 'raw' }]);
+    assert.deepEqual(m('/files/a%2Fb/c'), ['Files.Get', { path: 'a/b/c' }]);
+    assert.deepEqual(m('/'), ['Root', {}]);
+    assert.equal(m('/files'), undefined);
+    assert.equal(m('/files/'), undefined);
+  });
+
+  it('skips patterns that are not strings, not absolute, over the segment limit or with two rests', () => {
+    for (const bad of [5, null, '', 'users/{id}', '/{a...}/{b...}', `/${'a/'.repeat(200)}`])
+      assert.equal(compilePattern(bad), undefined, String(bad));
+    const routes = declaredRoutes([
+      svc([
+        ['A', { path: 5, method: 7 }],
+        ['B', { path: '/{a...}/{b...}/{c...}/{d...}/z' }],
+        ['C', { path: '/c', method: ['GET'] }],
+        ['D', { path: '/d/{__proto__}' }],
+      ]),
+      null,
+      { name: 7 },
+    ]);
+    assert.deepEqual(
+      routes.map((r) => r.endpoint.name),
+      ['D'],
+    );
+    assert.deepEqual(matchRoute(routes, 'GET', '/d/x')?.params, { ['__proto__']: 'x' });
+  });
+
+  it('matches in time linear in the routes and the path, whatever was registered', () => {
+    const patterns = ['/{a...}/z', '/{a}/{b}/{c}/{d}/{e}/{f}/z', '/a/{x...}/a/a/a/a/z'];
+    const routes = declaredRoutes([svc(patterns.map((p, i) => [`E${i}`, { path: p }]))]);
+    const path = `/${'a/'.repeat(127)}`;
+    const t0 = performance.now();
+    for (let i = 0; i < 1000; i++) matchRoute(routes, 'GET', path);
+    const ms = performance.now() - t0;
+    assert.ok(ms < 1000, `1000 matches took ${ms.toFixed(0)} ms`);
+  });
+
+  it('parses forms in linear time, up to a number of fields', () => {
+    assert.deepEqual(parseForm('a=1&a=2&b=3&__proto__=x'), {
+      a: ['1', '2'],
+      b: '3',
+      ['__proto__']: 'x',
+    });
+    assert.deepEqual(parseForm('a&&b=&=c'), { a: '', b: '', '': 'c' });
+    const t0 = performance.now();
+    const many = parseForm(new Array(1000).fill('k=v').join('&'));
+    assert.equal((many.k as string[]).length, 1000);
+    assert.throws(
+      () => parseForm(new Array(500_000).fill('k').join('&')),
+      (e: { code: number; detail: string }) => e.code === 413 && /1000 fields/.test(e.detail),
+    );
+    assert.throws(
+      () => parseForm('a&b&c', 2, 'query'),
+      (e: { code: number }) => e.code === 414,
+    );
+    const ms = performance.now() - t0;
+    assert.ok(ms < 500, `took ${ms.toFixed(0)} ms`);
+  });
+
+  it('refuses JSON nested deeper than the limit before anything recurses over it', () => {
+    assert.deepEqual(parseJson('[[["]]]]]]]]"]]]'), [[[']]]]]]]]']]]);
+    assert.throws(
+      () => parseJson(`${'['.repeat(100_000)}${']'.repeat(100_000)}`),
+      (e: { code: number; detail: string }) => e.code === 400 && /deeper than 256/.test(e.detail),
+    );
+    assert.throws(
+      () => decodeBody(Buffer.from(`{"a":${'{"a":'.repeat(300)}1${'}'.repeat(301)}`), undefined),
+      (e: { code: number }) => e.code === 400,
+    );
+    assert.deepEqual(coerce({ ['__proto__']: '1' }, { properties: 'not an object' }), {
+      ['__proto__']: '1',
+    });
   });
 });

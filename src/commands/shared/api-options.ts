@@ -60,6 +60,12 @@ export const apiFlags = {
     describe:
       'requests a client may burst above the rate (default: the rate) [MICRO_API_RATE_BURST]',
   },
+  'api-allowed-hosts': {
+    type: 'string',
+    default: '',
+    describe:
+      'host names served besides localhost while bound to loopback, comma separated; requests naming other hosts get 421 (DNS rebinding) [MICRO_API_ALLOWED_HOSTS]',
+  },
   'api-deny': {
     type: 'string',
     default: 'registry,runtime',
@@ -85,6 +91,7 @@ export interface ApiArgs {
   apiRateLimit: number;
   apiRateBurst: number;
   apiDeny: string;
+  apiAllowedHosts: string;
   apiLog: boolean;
 }
 
@@ -109,6 +116,7 @@ export function gatewayOptions(args: ApiArgs): GatewayOptions {
     rateLimit: args.apiRateLimit,
     rateBurst: args.apiRateBurst,
     deny: list(args.apiDeny),
+    allowedHosts: list(args.apiAllowedHosts ?? ''),
     log: args.apiLog ? undefined : false,
   };
 }

@@ -1,5 +1,6 @@
 import type { Client } from '../../runtime/client/client.ts';
 import type { Selector } from '../../runtime/selector/selector.ts';
+import type { RequestLimits } from '../limits.ts';
 import type { GatewayMetrics } from '../metrics.ts';
 
 /** What the handlers share: how to reach services, and the gateway's settings. */
@@ -12,6 +13,8 @@ export interface HandlerDeps {
   timeout: number;
   /** Further attempts on another node when one cannot be reached. */
   retries: number;
+  /** What a request may hold. */
+  limits: RequestLimits;
 }
 
 /** A response body as JSON text: service bytes pass through, anything else is serialized. */

@@ -14,7 +14,8 @@ export async function serveEvent(
   metadata: Metadata,
   res: ServerResponse,
 ): Promise<void> {
-  const message = body && body.length > 0 ? decodeBody(body, req.headers['content-type']) : {};
+  const message =
+    body && body.length > 0 ? decodeBody(body, req.headers['content-type'], deps.limits) : {};
   await deps.client.publish(topic, message, { metadata });
   send(res, 202, JSON.stringify({ topic }));
 }

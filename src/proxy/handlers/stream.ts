@@ -3,7 +3,7 @@ import type { WebSocket } from 'ws';
 import type { ClientStream } from '../../runtime/client/client.ts';
 import { MicroError, badRequest } from '../../runtime/errors.ts';
 import type { Metadata } from '../../runtime/metadata.ts';
-import { filtersFor } from '../call.ts';
+import { filtersFor, routeTimeout } from '../call.ts';
 import { asError, httpStatus } from '../errors.ts';
 import { GATEWAY_ID, type GatewayRequest, type Target } from '../proxy.ts';
 import { coerce, parseJson } from '../request.ts';
@@ -16,11 +16,11 @@ export const streamKind = (t: EndpointTarget): string => t.record?.metadata.stre
 
 /** Opens the stream with the call's metadata, version and (only when the endpoint declares one) deadline. */
 function open(deps: HandlerDeps, t: EndpointTarget, metadata: Metadata): Promise<ClientStream> {
-  const declared = Number(t.record?.metadata.timeout);
+  const declared = routeTimeout(t.record);
   return deps.client.stream(t.service, t.endpoint, {
     metadata,
     filters: filtersFor(t.version),
-    ...(Number.isFinite(declared) && declared > 0 ? { timeout: declared } : {}),
+    ...(declared !== undefined ? { timeout: declared } : {}),
   });
 }
 
@@ -68,7 +68,7 @@ export async function bridgeWebSocket(
     if (ended || failed) return;
     if (data.length === 0) return end();
     try {
-      push(parseJson(data.toString('utf8')));
+      push(parseJson(data.toString('utf8'), deps.limits.depth));
     } catch (err) {
       fail(err);
     }

@@ -51,7 +51,7 @@ export async function serveRpc(
     {
       service: target.service,
       endpoint: target.endpoint,
-      request: request ?? rpcRequest(req, body, target.record?.request, target.params),
+      request: request ?? rpcRequest(req, body, target.record?.request, target.params, deps.limits),
       metadata,
       timeout: callTimeout(req, target.record, deps.timeout),
       version: target.version,
