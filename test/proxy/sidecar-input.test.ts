@@ -183,11 +183,17 @@ describe("the sidecar's answers to bad input", () => {
       [upgrade('/broker'), 400, 'no topic'],
       [upgrade('/broker?topic=t', 'GET', 'short'), 400, 'a bad Sec-WebSocket-Key'],
       [upgrade('/broker?topic=t', 'POST'), 405, 'a POST upgrade'],
+      [
+        upgrade(`//${'%20'.repeat(101)}`),
+        404,
+        'a target new URL() throws on (it ended the process)',
+      ],
     ] as const) {
       const answer = parsed(await exchange(sidecar.address, text));
       assert.match(answer.type, /^application\/json/, what);
       assertShape(answer.status, answer.body, status, what);
     }
+    assert.equal((await fetch(`${base}/health`)).status, 200, 'the sidecar still serves');
   });
 
   it('answers a broker frame nested too deep with a 400 frame, and keeps the socket', async () => {

@@ -34,10 +34,13 @@ export function createBrokerSocket(client: Client, broker: Broker, o: BrokerSock
   return {
     /** Takes over an upgrade request for /broker; false when the request is not one. */
     upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): boolean {
-      const url = new URL(req.url ?? '/', 'http://sidecar');
-      if (url.pathname !== '/broker') return false;
-      const topic = url.searchParams.get('topic');
-      const queue = url.searchParams.get('queue') ?? undefined;
+      // Split by hand: new URL() throws on a target such as `//%20...` (read as a host name).
+      const target = req.url ?? '/';
+      const mark = target.indexOf('?');
+      if ((mark < 0 ? target : target.slice(0, mark)) !== '/broker') return false;
+      const params = new URLSearchParams(mark < 0 ? '' : target.slice(mark + 1));
+      const topic = params.get('topic');
+      const queue = params.get('queue') ?? undefined;
       if (!topic) {
         refuseUpgrade(socket, badRequest(ID, 'topic is required: /broker?topic=T'));
         return true;

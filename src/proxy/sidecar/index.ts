@@ -206,13 +206,18 @@ export async function startSidecar(o: SidecarOptions): Promise<Sidecar> {
 
   app.server.on('upgrade', (req, socket, head) => {
     socket.on('error', () => socket.destroy());
-    const refused = guard.browser(req.headers) ?? guard.token(req.headers);
-    if (refused) return refuseUpgrade(socket, refused);
-    if (!broker.upgrade(req, socket, head))
-      refuseUpgrade(
-        socket,
-        notFound(ID, 'no WebSocket here: the broker socket is GET /broker?topic=T'),
-      );
+    try {
+      const refused = guard.browser(req.headers) ?? guard.token(req.headers);
+      if (refused) return refuseUpgrade(socket, refused);
+      if (!broker.upgrade(req, socket, head))
+        refuseUpgrade(
+          socket,
+          notFound(ID, 'no WebSocket here: the broker socket is GET /broker?topic=T'),
+        );
+    } catch {
+      // An exception here would end the process: the request fails alone.
+      refuseUpgrade(socket, new MicroError(ID, 500, 'the sidecar failed'));
+    }
   });
 
   await app.listen({ host, port });
