@@ -18,44 +18,9 @@ if (args.length === 2 && args[0] === '__exec' && !args[1]!.startsWith('-')) {
 }
 
 async function cli(): Promise<void> {
-  const [
-    { default: yargs },
-    { hideBin },
-    { commandsFor },
-    options,
-    { fail, failUsage },
-    { VERSION },
-  ] = await Promise.all([
-    import('yargs'),
-    import('yargs/helpers'),
-    import('../src/commands/by-name.ts'),
-    import('../src/commands/shared/options.ts'),
+  const [{ runCli }, { fail }] = await Promise.all([
+    import('../src/commands/shared/cli.ts'),
     import('../src/commands/shared/output.ts'),
-    import('../src/commands/shared/version.ts'),
   ]);
-  const y = options.withGlobalOptions(yargs(hideBin(process.argv)));
-  options.skipHelpCache(y);
-  await y
-    .scriptName('micro')
-    .usage('micro: run, call and explore microservices\n\nUsage: micro <command> [options]')
-    .command(await commandsFor(args))
-    .demandCommand(1, 'name a command; micro --help lists them')
-    .env('MICRO')
-    .middleware((argv) => options.ignoreForeignEnvironment(argv, y), true)
-    .middleware(options.exportPlugins)
-    .version(VERSION)
-    .strict()
-    .strictCommands()
-    .recommendCommands()
-    .help()
-    .wrap(Math.min(100, process.stdout.columns || 100))
-    .fail((msg, err) => {
-      if (err) throw err;
-      // yargs says only "Did you mean call?" for a mistyped command: say which word it was.
-      failUsage(
-        msg.startsWith('Did you mean') ? `Unknown command "${args[0] ?? ''}". ${msg}` : msg,
-      );
-    })
-    .parseAsync()
-    .catch(fail);
+  await runCli(args).catch(fail);
 }

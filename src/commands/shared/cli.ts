@@ -1,0 +1,55 @@
+// The micro command line: yargs with the commands asked for, the global options and usage errors.
+import type { Arguments } from 'yargs';
+
+/** What a caller may change about a parse: tests stop before handlers and keep the process alive. */
+export interface CliHooks {
+  /** Runs after validation, before the command's handler; throwing stops the handler. */
+  beforeHandler?: (argv: Arguments) => void;
+  /** Takes a usage error's message; prints it and exits 1 by default (failUsage). */
+  usageError?: (message: string) => void;
+  /** False: --help and --version print without ending the process. */
+  exitProcess?: boolean;
+}
+
+/**
+ * Parses args (process.argv without node and the script) and runs the command they name. Resolves
+ * when the command is done; a usage error goes to hooks.usageError, anything a handler throws
+ * rejects (bin/micro.ts prints it as error JSON).
+ */
+export async function runCli(args: string[], hooks: CliHooks = {}): Promise<void> {
+  const [{ default: yargs }, { commandsFor }, options, { failUsage }, { VERSION }] =
+    await Promise.all([
+      import('yargs'),
+      import('../by-name.ts'),
+      import('./options.ts'),
+      import('./output.ts'),
+      import('./version.ts'),
+    ]);
+  const usageError = hooks.usageError ?? failUsage;
+  const y = options.withGlobalOptions(yargs(args));
+  options.skipHelpCache(y);
+  if (hooks.beforeHandler) y.middleware(hooks.beforeHandler);
+  await y
+    .scriptName('micro')
+    .usage('micro: run, call and explore microservices\n\nUsage: micro <command> [options]')
+    .command(await commandsFor(args))
+    .demandCommand(1, 'name a command; micro --help lists them')
+    .env('MICRO')
+    .middleware((argv) => options.ignoreForeignEnvironment(argv, y), true)
+    .middleware(options.exportPlugins)
+    .version(VERSION)
+    .strict()
+    .strictCommands()
+    .recommendCommands()
+    .help()
+    .exitProcess(hooks.exitProcess ?? true)
+    .wrap(Math.min(100, process.stdout.columns || 100))
+    .fail((msg, err) => {
+      if (err) throw err;
+      // yargs says only "Did you mean call?" for a mistyped command: say which word it was.
+      usageError(
+        msg.startsWith('Did you mean') ? `Unknown command "${args[0] ?? ''}". ${msg}` : msg,
+      );
+    })
+    .parseAsync();
+}
