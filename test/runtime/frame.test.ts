@@ -49,6 +49,6 @@ describe('frames', () => {
     const r = new FrameReader(() => undefined);
     const huge = Buffer.alloc(8);
     huge.writeUInt32BE(MAX_FRAME + 1, 0);
-    assert.throws(() => r.push(huge), /exceeds/);
+    assert.throws(() => r.push(huge), /over the protocol's maximum/);
   });
 });

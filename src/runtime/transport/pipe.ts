@@ -8,7 +8,20 @@ export interface PipeOutlet {
   fail(err: MicroError): void;
   /** Called once when both sides are done or the stream failed. */
   release(): void;
+  /** The error to reset the stream with when its unread messages pass the budget (413). */
+  overflow?(queued: number, limit: number, connection: boolean): MicroError;
 }
+
+/** How many unread bytes the pipes of one connection may hold: each, and all together. */
+export interface InboundBudget {
+  perStream: number;
+  total: number;
+  /** Held now by the connection's pipes. */
+  used: number;
+}
+
+/** Counted per queued message besides its bytes, so that a flood of empty messages is bounded too. */
+const MESSAGE_COST = 64;
 
 /** A Pipe whose inbound side the transport feeds with deliver, remoteEnd and remoteFail. */
 export class QueuePipe implements Pipe {
@@ -20,11 +33,18 @@ export class QueuePipe implements Pipe {
   #remoteEnded = false;
   #error: MicroError | undefined;
   #finished = false;
+  /** The reader let go of its iterator: later messages are dropped, not kept. */
+  #discard = false;
+  #budget: InboundBudget | undefined;
+  /** Bytes (with MESSAGE_COST each) waiting in the queue, counted against the budget. */
+  #queued = 0;
   #resolveDone!: () => void;
   readonly done: Promise<void>;
 
-  constructor(out: PipeOutlet) {
+  /** With a budget, unread messages past it reset the stream (out.overflow names the error). */
+  constructor(out: PipeOutlet, budget?: InboundBudget) {
     this.#out = out;
+    this.#budget = budget;
     this.done = new Promise((r) => (this.#resolveDone = r));
   }
 
@@ -49,12 +69,34 @@ export class QueuePipe implements Pipe {
 
   /** A message arrived from the peer. */
   deliver(body: Uint8Array): void {
-    if (this.#remoteEnded || this.#finished) return;
+    if (this.#remoteEnded || this.#finished || this.#discard) return;
     const w = this.#waiting;
     if (w) {
       this.#waiting = undefined;
       w.resolve({ value: body, done: false });
-    } else this.#queue.push(body);
+      return;
+    }
+    const b = this.#budget;
+    if (b) {
+      const n = body.length + MESSAGE_COST;
+      // One message is always taken, however large: the frame limit bounds it.
+      if (this.#queue.length > 0 && (this.#queued + n > b.perStream || b.used + n > b.total)) {
+        const mine = this.#queued + n > b.perStream;
+        const err = this.#out.overflow?.(
+          mine ? this.#queued : b.used,
+          mine ? b.perStream : b.total,
+          !mine,
+        );
+        if (err) {
+          this.#queue = []; // the handler reads the error next, not what it left unread
+          this.fail(err);
+          return;
+        }
+      }
+      this.#queued += n;
+      b.used += n;
+    }
+    this.#queue.push(body);
   }
 
   /** The peer will send no more. */
@@ -94,22 +136,42 @@ export class QueuePipe implements Pipe {
     this.#remoteEnded = true;
     this.#localEnded = true;
     this.#error = err;
+    this.#unbudget();
     this.#wakeEnded();
     this.#out.release();
     this.#resolveDone();
+  }
+
+  /** Gives back to the connection's budget what the queue held; the queue stays readable. */
+  #unbudget(): void {
+    const b = this.#budget;
+    if (!b) return;
+    b.used -= this.#queued;
+    this.#queued = 0;
+    this.#budget = undefined;
   }
 
   [Symbol.asyncIterator](): AsyncIterator<Uint8Array> {
     return {
       next: () => {
         const item = this.#queue.shift();
-        if (item !== undefined) return Promise.resolve({ value: item, done: false });
+        if (item !== undefined) {
+          const b = this.#budget;
+          if (b) {
+            const n = item.length + MESSAGE_COST;
+            this.#queued -= n;
+            b.used -= n;
+          }
+          return Promise.resolve({ value: item, done: false });
+        }
         if (this.#error) return Promise.reject(this.#error);
         if (this.#remoteEnded) return Promise.resolve({ value: undefined, done: true });
         return new Promise((resolve, reject) => (this.#waiting = { resolve, reject }));
       },
       return: () => {
         this.#queue = [];
+        this.#discard = true;
+        this.#unbudget();
         return Promise.resolve({ value: undefined, done: true });
       },
     };

@@ -50,8 +50,38 @@ export interface Listener {
   close(): Promise<void>;
 }
 
+/** What a listener allows each peer of the framed protocol; defaults in limits.ts, listed in docs/protocol.md. */
+export interface ConnectionLimits {
+  /** Largest frame a peer may send, in bytes (16 MiB); a larger one is skipped and answered 413. */
+  maxFrameBytes: number;
+  /** Header pairs per frame (256); more are answered 431. */
+  maxHeaderPairs: number;
+  /** Bytes of a frame's header block (32 KiB); more are answered 431. */
+  maxHeaderBytes: number;
+  /** Calls in flight per connection (10,000); more are answered 429. */
+  maxCalls: number;
+  /** Streams open per connection (1,000); more are answered 429. */
+  maxStreams: number;
+  /** Bytes sent on a stream that its handler has not read yet (16 MiB); past that the stream is reset with 413. */
+  maxStreamBuffer: number;
+  /** The same, summed over a connection's streams (64 MiB). */
+  maxConnectionBuffer: number;
+  /** Bytes written to a peer that it has not read (16 MiB); past that the server stops reading it and resets its streams that send, with 413. */
+  maxWriteBuffer: number;
+  /** Connections open at once from one peer address, both protocols (1,024; 0: no cap); more are closed at once. */
+  maxConnectionsPerPeer: number;
+  /** Ms a new connection has to send its first byte and, if framed, its whole preface (10 s; 0: no limit). */
+  prefaceTimeout: number;
+  /** Ms a frame has to arrive whole once its first byte has (30 s; 0: no limit); then 408 and close. */
+  frameTimeout: number;
+  /** Ms a framed connection with no call or stream open is kept (5 min; 0: for ever). */
+  idleTimeout: number;
+}
+
 /** Options for listening. */
 export interface ListenOptions {
+  /** Limits and timeouts of framed connections (each one left out keeps its default). */
+  limits?: Partial<ConnectionLimits>;
   /** TLS key and certificate (PEM); with them the port speaks TLS for both protocols. */
   tls?: { key: string | Buffer; cert: string | Buffer; ca?: string | Buffer };
   /**

@@ -13,13 +13,25 @@ export class BatchWriter {
   #queue: Buffer[] = [];
   #size = 0;
   #scheduled = false;
+  readonly #full: number;
+  readonly #onFull: (() => void) | undefined;
 
-  constructor(socket: Socket) {
+  /** onFull is called when a write leaves more than `full` bytes that the peer has not taken. */
+  constructor(socket: Socket, full = Number.POSITIVE_INFINITY, onFull?: () => void) {
     this.#socket = socket;
+    this.#full = full;
+    this.#onFull = onFull;
+  }
+
+  /** Bytes written or queued that the peer has not read yet (those in the kernel's buffers aside). */
+  get backlog(): number {
+    return this.#socket.writableLength + this.#size;
   }
 
   /** Queues a frame; what is queued goes out together at the end of the turn, or at once past 4 KiB. */
   write(frame: Buffer): void {
+    // Nothing is kept for a socket that is gone: handlers may write after it closed.
+    if (this.#socket.destroyed) return;
     this.#queue.push(frame);
     this.#size += frame.length;
     // Without the early write, a busy turn's whole output waits for its end while the peer sits idle.
@@ -42,10 +54,16 @@ export class BatchWriter {
 
   #drain(): void {
     const q = this.#queue;
-    if (q.length === 0 || this.#socket.destroyed) return;
+    if (q.length === 0) return;
+    const socket = this.#socket;
+    if (socket.destroyed || socket.writableEnded) {
+      this.#queue = [];
+      this.#size = 0;
+      return;
+    }
     const out = q.length === 1 ? (q[0] as Buffer) : Buffer.concat(q, this.#size);
     this.#queue = [];
     this.#size = 0;
-    this.#socket.write(out);
+    if (!socket.write(out) && socket.writableLength > this.#full) this.#onFull?.();
   }
 }

@@ -1,0 +1,230 @@
+import assert from 'node:assert/strict';
+import { after, describe, it } from 'node:test';
+import { Kind } from '../../../src/runtime/transport/frame.ts';
+import { createTcpTransport } from '../../../src/runtime/transport/index.ts';
+import type {
+  ListenOptions,
+  Listener,
+  Message,
+  Pipe,
+  Reply,
+  TransportHandler,
+} from '../../../src/runtime/transport/transport.ts';
+import { RawPeer, type ErrorBody } from './raw-framed.ts';
+
+const BIG = Buffer.alloc(64 * 1024, 'x');
+
+/** Counts what reached the handlers, which answer by endpoint. */
+function handler() {
+  const seen = { calls: 0, sent: 0, pipes: [] as Pipe[] };
+  const h: TransportHandler = {
+    call(req: Message, info): Promise<Reply> {
+      seen.calls++;
+      const ep = req.header['micro-endpoint'];
+      if (ep === 'big') return Promise.resolve({ header: {}, body: BIG });
+      if (ep === 'hang')
+        return new Promise((resolve) => {
+          info.onCancel = () => resolve({ header: {}, body: Buffer.alloc(0) });
+        });
+      return Promise.resolve({ header: {}, body: Buffer.from('"ok"') });
+    },
+    stream(open: Message, pipe: Pipe): void {
+      seen.pipes.push(pipe);
+      const ep = open.header['micro-endpoint'];
+      if (ep === 'flood') {
+        // Sends 64 KiB messages until the stream ends (or 1,000 of them: 64 MiB), yielding between.
+        let finished = false;
+        void pipe.done.then(() => (finished = true));
+        void (async () => {
+          for (let i = 0; i < 1000 && !finished; i++) {
+            pipe.send(BIG);
+            seen.sent++;
+            await new Promise((r) => setImmediate(r));
+          }
+        })();
+      }
+      // 'deaf' and 'hold': never read.
+    },
+  };
+  return { h, seen };
+}
+
+describe('tcp transport: limits per frame and per connection', () => {
+  const closers: (() => Promise<void> | void)[] = [];
+  after(async () => {
+    for (const c of closers.reverse()) await c();
+  });
+  const listen = async (h: TransportHandler, options: ListenOptions = {}): Promise<Listener> => {
+    const l = await createTcpTransport().listen('127.0.0.1:0', h, options);
+    closers.push(() => l.close());
+    return l;
+  };
+  const open = async (l: Listener): Promise<RawPeer> => {
+    const p = await RawPeer.open(l.address);
+    closers.push(() => p.close());
+    return p;
+  };
+  const stillServes = async (peer: RawPeer, id: number): Promise<void> => {
+    peer.request(id, 'echo');
+    const r = await peer.next((f) => f.kind === Kind.reply && f.id === id, `the reply to ${id}`);
+    assert.equal(r.body.toString(), '"ok"');
+  };
+  const noNodeText = (e: ErrorBody): void => {
+    assert.doesNotMatch(e.detail, /RangeError|ERR_|out of range|Received|offset/);
+    assert.deepEqual(Object.keys(e).sort(), ['code', 'detail', 'id', 'status']);
+  };
+
+  it(
+    'answers a request with too many header pairs with 431, and the connection serves on',
+    { timeout: 10_000 },
+    async () => {
+      const { h, seen } = handler();
+      // The block's bytes within their limit, so that the pairs are what is over.
+      const peer = await open(await listen(h, { limits: { maxHeaderBytes: 65_535 } }));
+      const header: Record<string, string> = {};
+      for (let i = 0; i < 8000; i++) header[`h${i}`] = '';
+      peer.request(1, 'echo', '{}', header);
+      const err = await peer.error(1);
+      assert.equal(err.code, 431);
+      assert.match(err.detail, /8001 header pairs.*limit of 256/);
+      noNodeText(err);
+      assert.equal(seen.calls, 0, 'the handler never saw it');
+      await stillServes(peer, 2);
+    },
+  );
+
+  it('answers a header block over the byte limit with 431', { timeout: 10_000 }, async () => {
+    const { h } = handler();
+    const peer = await open(await listen(h, { limits: { maxHeaderBytes: 1024 } }));
+    peer.request(1, 'echo', '{}', { 'x-big': 'v'.repeat(2000) });
+    const err = await peer.error(1);
+    assert.equal(err.code, 431);
+    assert.match(err.detail, /header block of \d+ bytes.*1024/);
+    await stillServes(peer, 2);
+  });
+
+  it(
+    'skips a frame over the size limit and answers it 413, without closing',
+    { timeout: 10_000 },
+    async () => {
+      const { h, seen } = handler();
+      const peer = await open(await listen(h, { limits: { maxFrameBytes: 1024 * 1024 } }));
+      peer.request(1, 'echo', 'x'.repeat(2 * 1024 * 1024));
+      const err = await peer.error(1);
+      assert.equal(err.code, 413);
+      assert.match(err.detail, /frame of \d+ bytes.*limit of 1048576/);
+      noNodeText(err);
+      assert.equal(seen.calls, 0);
+      await stillServes(peer, 2);
+    },
+  );
+
+  it('refuses a frame over the 16 MiB default', { timeout: 20_000 }, async () => {
+    const { h } = handler();
+    const peer = await open(await listen(h));
+    peer.request(1, 'echo', 'x'.repeat(17 * 1024 * 1024));
+    assert.equal((await peer.error(1)).code, 413);
+    await stillServes(peer, 2);
+  });
+
+  it('closes with a 400 in our words when the framing breaks', { timeout: 10_000 }, async () => {
+    const { h } = handler();
+    const l = await listen(h);
+    const cases: [string, Buffer][] = [
+      [
+        'length over the protocol maximum',
+        Buffer.from([0xff, 0xff, 0xff, 0xff, 1, 0, 0, 0, 1, 0, 0]),
+      ],
+      ['length under 7', Buffer.from([0, 0, 0, 3, 1, 0, 0])],
+      // header_len 1 holding a name length 0 and no value length: reads past the frame's end.
+      ['header pair cut short', Buffer.from([0, 0, 0, 8, 1, 0, 0, 0, 1, 0, 1, 0])],
+      ['header block longer than the frame', Buffer.from([0, 0, 0, 7, 1, 0, 0, 0, 1, 0, 9])],
+      ['unknown kind', Buffer.from([0, 0, 0, 7, 42, 0, 0, 0, 1, 0, 0])],
+      ['a reply from the client', Buffer.from([0, 0, 0, 7, 2, 0, 0, 0, 1, 0, 0])],
+    ];
+    for (const [what, bytes] of cases) {
+      const peer = await open(l);
+      peer.write(bytes);
+      const err = await peer.error(0);
+      assert.equal(err.code, 400, what);
+      assert.equal(err.id, 'micro.transport');
+      noNodeText(err);
+      await peer.whenClosed();
+    }
+  });
+
+  it(
+    'refuses calls and streams past the per-connection limits with 429',
+    { timeout: 10_000 },
+    async () => {
+      const { h } = handler();
+      const peer = await open(await listen(h, { limits: { maxCalls: 2, maxStreams: 2 } }));
+      peer.request(1, 'hang');
+      peer.request(2, 'hang');
+      peer.request(3, 'hang');
+      const err = await peer.error(3);
+      assert.equal(err.code, 429);
+      assert.match(err.detail, /2 calls in flight/);
+      for (const id of [11, 12, 13]) peer.frame(Kind.open, id, { 'micro-endpoint': 'hold' });
+      const serr = await peer.error(13);
+      assert.equal(serr.code, 429);
+      assert.match(serr.detail, /2 streams open/);
+      peer.frame(Kind.cancel, 1);
+      await stillServes(peer, 4);
+    },
+  );
+
+  it(
+    'resets a stream whose handler does not read, once its queue passes the limit',
+    { timeout: 10_000 },
+    async () => {
+      const { h, seen } = handler();
+      const peer = await open(await listen(h, { limits: { maxStreamBuffer: 256 * 1024 } }));
+      peer.frame(Kind.open, 7, { 'micro-endpoint': 'deaf' });
+      for (let i = 0; i < 64; i++) peer.frame(Kind.data, 7, undefined, BIG); // 4 MiB
+      const err = await peer.error(7);
+      assert.equal(err.code, 413);
+      assert.match(err.detail, /stream 7 .*not read/);
+      await seen.pipes[0]?.done; // the handler's side ended too
+      await stillServes(peer, 8);
+    },
+  );
+
+  it('stops reading a peer that does not read its replies', { timeout: 30_000 }, async () => {
+    const { h, seen } = handler();
+    const l = await listen(h, { limits: { maxWriteBuffer: 1024 * 1024 } });
+    const peer = await open(l);
+    peer.socket.pause(); // never reads
+    // 1,000 calls for 64 KiB each: 64 MiB of replies if the server buffered them all.
+    for (let id = 1; id <= 1000; id++) peer.request(id, 'big');
+    let last = -1;
+    for (let i = 0; i < 100 && seen.calls !== last; i++) {
+      last = seen.calls;
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    assert.ok(seen.calls < 500, `${seen.calls} calls answered into a socket no one reads`);
+    // Reading again drains the replies, and the rest of the calls are served.
+    const all = peer.next((f) => f.kind === Kind.reply && f.id === 1000, 'the last reply');
+    peer.socket.resume();
+    await all;
+    assert.equal(seen.calls, 1000);
+  });
+
+  it('resets a stream that sends to a peer that does not read', { timeout: 30_000 }, async () => {
+    const { h, seen } = handler();
+    const l = await listen(h, { limits: { maxWriteBuffer: 1024 * 1024 } });
+    const peer = await open(l);
+    peer.socket.pause();
+    peer.frame(Kind.open, 5, { 'micro-endpoint': 'flood' });
+    for (let i = 0; i < 1000 && !seen.pipes[0]; i++) await new Promise((r) => setTimeout(r, 5));
+    await seen.pipes[0]?.done;
+    assert.ok(
+      seen.sent < 1000,
+      `${seen.sent} messages of 64 KiB queued for a peer that does not read`,
+    );
+    peer.socket.resume();
+    const err = await peer.error(5);
+    assert.equal(err.code, 413);
+    assert.match(err.detail, /stream 5 .*not read/);
+  });
+});
