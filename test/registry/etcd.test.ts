@@ -71,4 +71,38 @@ describe('etcd registry', () => {
       await r.close();
     }
   });
+
+  it('drops a hostile record another program wrote, and the CLI prints none of it', async () => {
+    // Written straight into etcd, as any client of it can: no micro check on the way in.
+    const { Etcd3 } = await import('etcd3');
+    const raw = new Etcd3({ hosts: `http://${address}` });
+    const name = '\u001b[2J\u001b]0;pwned\u0007evil';
+    const key = `/micro/registry/${encodeURIComponent(name)}/1.0.0/n1`;
+    const value = {
+      service: { name, version: '1.0.0', metadata: {}, endpoints: [] },
+      node: { id: 'n1', address: '127.0.0.1:1', metadata: { path: 5 } },
+    };
+    await raw.put(key).value(JSON.stringify(value));
+    const warnings: string[] = [];
+    const r = createEtcdRegistry({ address, warn: (m) => warnings.push(m) });
+    try {
+      assert.ok(!(await r.listServices()).some((s) => s.name === name));
+      assert.match(
+        warnings.join('\n'),
+        /dropped an invalid service record from etcd .*: name "\\u001b\[2J/,
+      );
+      const { stdout, stderr } = await promisify(execFile)(
+        process.execPath,
+        [micro, 'list', 'services', '--registry', 'etcd', '--registry-address', address],
+        { timeout: 30_000 },
+      );
+      assert.ok(!`${stdout}${stderr}`.includes('\u001b'), JSON.stringify(stdout + stderr));
+      assert.doesNotMatch(stdout, /evil/);
+      assert.match(stderr, /MICRO_ERR_REGISTRY_INVALID.*dropped an invalid service record/);
+    } finally {
+      await raw.delete().key(key);
+      raw.close();
+      await r.close();
+    }
+  });
 });
