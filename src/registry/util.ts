@@ -32,7 +32,7 @@ const isObject = (v: unknown): v is Record<string, unknown> =>
  * type are left as they are, for the validator to name.
  */
 export function normalizeService(s: Partial<Service> & { name: string }): Service {
-  const fill = <T>(v: T): T => (isObject(v) ? ({ ...v, metadata: v.metadata ?? {} }) : v);
+  const fill = <T>(v: T): T => (isObject(v) ? { ...v, metadata: v.metadata ?? {} } : v);
   return {
     name: s.name,
     version: s.version ?? 'latest',

@@ -123,42 +123,39 @@ class Checker {
 
   #name(name: unknown): void {
     if (typeof name !== 'string' || name === '') fail('name must be a non-empty string');
-    const n = name;
-    if (n.length > this.#l.nameLength)
-      fail(`name is ${n.length} characters long; the limit is ${this.#l.nameLength}`);
-    if (!NAME.test(n) && !TOPIC_NAME.test(n))
+    if (name.length > this.#l.nameLength)
+      fail(`name is ${name.length} characters long; the limit is ${this.#l.nameLength}`);
+    if (!NAME.test(name) && !TOPIC_NAME.test(name))
       fail(
-        `name ${shown(n)} may only have letters, digits, ., - and _ (and not start with . or -)`,
+        `name ${shown(name)} may only have letters, digits, ., - and _ (and not start with . or -)`,
       );
-    this.#spend(n.length + 9);
+    this.#spend(name.length + 9);
   }
 
   #string(v: unknown, where: string, re: RegExp, max: number, chars: string, empty = false): void {
     if (typeof v !== 'string') fail(`${where} must be a string`);
-    const s = v;
-    if (s === '' && !empty) fail(`${where} must not be empty`);
-    if (s.length > max) fail(`${where} is ${s.length} characters long; the limit is ${max}`);
-    if (!re.test(s)) fail(`${where} ${shown(s)} may only have ${chars}`);
-    this.#spend(s.length + where.length + 4);
+    if (v === '' && !empty) fail(`${where} must not be empty`);
+    if (v.length > max) fail(`${where} is ${v.length} characters long; the limit is ${max}`);
+    if (!re.test(v)) fail(`${where} ${shown(v)} may only have ${chars}`);
+    this.#spend(v.length + where.length + 4);
   }
 
   #node(n: unknown, where: string, full: boolean): void {
     if (!isObject(n)) fail(`${where} must be an object`);
-    const node = n;
     const chars = 'letters, digits and . _ - : / @ + = * # ~';
-    this.#string(node.id, `${where}.id`, ID, this.#l.idLength, chars);
+    this.#string(n.id, `${where}.id`, ID, this.#l.idLength, chars);
     if (!full) return;
     this.#string(
-      node.address,
+      n.address,
       `${where}.address`,
       ADDRESS,
       this.#l.idLength,
       'host:port (letters, digits and . _ - : / @ + = ~ % [ ])',
     );
-    this.#map(node.metadata, `${where}.metadata`);
-    for (const key of Object.keys(node))
+    this.#map(n.metadata, `${where}.metadata`);
+    for (const key of Object.keys(n))
       if (key !== 'id' && key !== 'address' && key !== 'metadata')
-        this.#json(node[key], member(where, key), 1);
+        this.#json(n[key], member(where, key), 1);
   }
 
   #endpoint(e: unknown, where: string): void {
@@ -189,36 +186,36 @@ class Checker {
         fail(
           `${where} has a key ${shown(k)}: keys are 1 to ${this.#l.metadataKeyLength} letters, digits and . _ - : / @ + =`,
         );
-      const v = (m)[k];
+      const v = m[k];
       if (typeof v !== 'string') fail(`${member(where, k)} must be a string`);
-      if ((v).length > this.#l.metadataValueLength)
+      if (v.length > this.#l.metadataValueLength)
         fail(
-          `${member(where, k)} is ${(v).length} characters long; the limit is ${this.#l.metadataValueLength}`,
+          `${member(where, k)} is ${v.length} characters long; the limit is ${this.#l.metadataValueLength}`,
         );
-      this.#spend(k.length + (v).length + 6);
+      this.#spend(k.length + v.length + 6);
     }
   }
 
   #schema(v: unknown, where: string): void {
     if (v === undefined) return;
     if (!isObject(v)) fail(`${where} must be a JSON Schema object`);
-    const s = v;
-    const t = s.type;
+    const t = v.type;
     if (
       t !== undefined &&
       typeof t !== 'string' &&
       !(Array.isArray(t) && t.every((x) => typeof x === 'string'))
     )
       fail(`${where}.type must be a string or an array of strings`);
-    if (s.properties !== undefined) {
-      if (!isObject(s.properties)) fail(`${where}.properties must be an object of schemas`);
-      for (const [k, p] of Object.entries(s.properties as object))
+    const { properties, required } = v;
+    if (properties !== undefined) {
+      if (!isObject(properties)) fail(`${where}.properties must be an object of schemas`);
+      for (const [k, p] of Object.entries(properties))
         if (!isObject(p) && typeof p !== 'boolean')
           fail(`${member(`${where}.properties`, k)} must be a schema`);
     }
     if (
-      s.required !== undefined &&
-      !(Array.isArray(s.required) && s.required.every((x) => typeof x === 'string'))
+      required !== undefined &&
+      !(Array.isArray(required) && required.every((x) => typeof x === 'string'))
     )
       fail(`${where}.required must be an array of strings`);
     this.#json(v, where, 1);
