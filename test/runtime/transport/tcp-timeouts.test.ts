@@ -97,6 +97,22 @@ describe('tcp transport: timeouts and connections per peer', () => {
     assert.equal(echo.body.toString(), '"still there"');
   });
 
+  it(
+    'lets a client call again after the server closed its idle connection',
+    { timeout: 10_000 },
+    async () => {
+      const l = await listen({ idleTimeout: 200 });
+      const client = createTcpTransport();
+      closers.push(() => client.close());
+      const request = { header: { 'micro-endpoint': 'echo' }, body: Buffer.from('{}') };
+      for (let i = 0; i < 3; i++) {
+        const r = await client.call(l.address, request, 5000);
+        assert.equal(Buffer.from(r.body).toString(), '"ok"');
+        await quiet(600); // past the idle timeout: the server has closed the connection
+      }
+    },
+  );
+
   it('caps the connections one peer address holds open', { timeout: 10_000 }, async () => {
     const l = await listen({ maxConnectionsPerPeer: 3 });
     const peers = [await open(l), await open(l), await open(l)];

@@ -10,6 +10,7 @@ import {
 } from '../../errors.ts';
 import { Kind, encodeFrame, type Frame } from '../frame.ts';
 import { QueuePipe } from '../pipe.ts';
+import { connectionLimits } from '../limits.ts';
 import type { Listener, Message, Pipe, Reply, Transport, TransportOptions } from '../transport.ts';
 import { TransportErrors } from '../transport.ts';
 import { serveNats } from './listen.ts';
@@ -386,11 +387,12 @@ export function createNatsTransport(options: NatsTransportOptions = {}): Transpo
 
   return {
     name: 'nats',
-    async listen(_address, handler): Promise<Listener> {
+    async listen(_address, handler, listenOptions): Promise<Listener> {
       // There is no socket: the node's address is its subject, whatever host:port was asked for.
       const l = await ready();
       listeners++;
-      return serveNats(l, handler, prefix, heartbeat, () => {
+      const limits = connectionLimits(listenOptions?.limits);
+      return serveNats(l, handler, prefix, heartbeat, limits, () => {
         listeners--;
         if (listeners === 0 && closing) void closeLink();
       });

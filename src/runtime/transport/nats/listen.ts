@@ -8,8 +8,15 @@ import {
   toMicroError,
 } from '../../errors.ts';
 import { Kind, encodeFrame, type Frame } from '../frame.ts';
-import { QueuePipe } from '../pipe.ts';
-import type { CallInfo, Listener, Reply, TransportHandler } from '../transport.ts';
+import { tooLarge, tooMany } from '../limits.ts';
+import { QueuePipe, type InboundBudget } from '../pipe.ts';
+import type {
+  CallInfo,
+  ConnectionLimits,
+  Listener,
+  Reply,
+  TransportHandler,
+} from '../transport.ts';
 import { Batcher, Deframer, Outbox, noResponders, payload } from './wire.ts';
 import type { Link } from './wire.ts';
 
@@ -26,6 +33,8 @@ interface Peer {
   no: number;
   calls: Map<number, CallInfo>;
   streams: Map<number, QueuePipe>;
+  /** Unread bytes its streams' handlers may hold. */
+  budget: InboundBudget;
   seen: number;
 }
 
@@ -33,13 +42,15 @@ interface Peer {
  * Serves a node on its own subject `<prefix>.<nuid>`. Every message there is a batch of frames from
  * one caller, known by its reply subject; the answers to a caller are batched likewise, with a reply
  * subject naming the caller, so that NATS's "no responders" tells when it is gone. Each open stream
- * is pinged every `heartbeat` ms (0: never) so that a caller that vanished is seen.
+ * is pinged every `heartbeat` ms (0: never) so that a caller that vanished is seen. Each caller
+ * gets the limits a TCP connection gets (frames, headers, calls, streams, unread bytes).
  */
 export async function serveNats(
   link: Link,
   handler: TransportHandler,
   prefix: string,
   heartbeat: number,
+  limits: ConnectionLimits,
   onClose: () => void,
 ): Promise<Listener> {
   const nc = link.nc;
@@ -67,7 +78,15 @@ export async function serveNats(
     const no = ++nextPeer;
     const box = new Outbox(`${inbox}.0`);
     box.reply = `${subject}.${no}`;
-    peer = { inbox, box, no, calls: new Map(), streams: new Map(), seen: 0 };
+    peer = {
+      inbox,
+      box,
+      no,
+      calls: new Map(),
+      streams: new Map(),
+      budget: { perStream: limits.maxStreamBuffer, total: limits.maxConnectionBuffer, used: 0 },
+      seen: 0,
+    };
     peers.set(inbox, peer);
     numbered.set(no, peer);
     return peer;
@@ -84,8 +103,9 @@ export async function serveNats(
     peer.streams.clear();
   };
 
-  const reply = (peer: Peer, n: number, rep: Reply): void => {
-    if (!peer.calls.delete(n)) return; // cancelled, or the caller is gone
+  const reply = (peer: Peer, n: number, info: CallInfo, rep: Reply): void => {
+    if (peer.calls.get(n) !== info) return; // cancelled, or the caller is gone
+    peer.calls.delete(n);
     let frame: Buffer;
     try {
       frame = encodeFrame(rep.error ? Kind.error : Kind.reply, n, rep.header, rep.body);
@@ -99,14 +119,52 @@ export async function serveNats(
     write(peer, frame);
   };
 
+  /** True when id n may start a call or stream for peer; otherwise the peer has been answered. */
+  const admit = (peer: Peer, n: number, call: boolean): boolean => {
+    const info = peer.calls.get(n);
+    const pipe = peer.streams.get(n);
+    if (info || pipe) {
+      // Refused, and the first one ended: two of them could not be told apart.
+      const err = badRequest(
+        ID,
+        `id ${n} is already in use by a call or stream in flight from this caller; both are ended`,
+      );
+      if (info) {
+        peer.calls.delete(n);
+        info.onCancel?.();
+        write(peer, errorFrame(n, err));
+      } else pipe?.fail(err);
+      return false;
+    }
+    const max = call ? limits.maxCalls : limits.maxStreams;
+    if ((call ? peer.calls.size : peer.streams.size) >= max) {
+      const state = call ? 'calls in flight' : 'streams open';
+      write(peer, errorFrame(n, tooMany(`${max} ${state} from this caller already, the limit`)));
+      return false;
+    }
+    return true;
+  };
+
   const open = (peer: Peer, f: Frame): void => {
     const n = f.id;
-    const pipe = new QueuePipe({
-      send: (b) => write(peer, encodeFrame(Kind.data, n, undefined, b)),
-      end: () => write(peer, encodeFrame(Kind.end, n, undefined)),
-      fail: (err) => write(peer, errorFrame(n, err)),
-      release: () => peer.streams.delete(n),
-    });
+    if (!admit(peer, n, false)) return;
+    const pipe: QueuePipe = new QueuePipe(
+      {
+        send: (b) => write(peer, encodeFrame(Kind.data, n, undefined, b)),
+        end: () => write(peer, encodeFrame(Kind.end, n, undefined)),
+        fail: (err) => write(peer, errorFrame(n, err)),
+        release: () => {
+          if (peer.streams.get(n) === pipe) peer.streams.delete(n);
+        },
+        overflow: (queued, max, all) =>
+          tooLarge(
+            all
+              ? `stream ${n} reset: the streams of this caller hold ${queued} bytes their handlers have not read (limit ${max})`
+              : `stream ${n} reset: its handler has not read the ${queued} bytes queued for it (limit ${max})`,
+          ),
+      },
+      peer.budget,
+    );
     peer.streams.set(n, pipe);
     try {
       handler.stream({ header: f.header, body: f.body }, pipe, {
@@ -122,10 +180,11 @@ export async function serveNats(
     const n = f.id;
     switch (f.kind) {
       case Kind.request: {
+        if (!admit(peer, n, true)) return;
         const info: CallInfo = { remote: peer.inbox, protocol: 'nats' };
         peer.calls.set(n, info);
         const failed = (err: unknown): void =>
-          reply(peer, n, {
+          reply(peer, n, info, {
             header: {},
             body: Buffer.from(JSON.stringify(toMicroError(err, ID))),
             error: true,
@@ -133,7 +192,7 @@ export async function serveNats(
         try {
           handler
             .call({ header: f.header, body: f.body }, info)
-            .then((rep) => reply(peer, n, rep), failed);
+            .then((rep) => reply(peer, n, info, rep), failed);
         } catch (err) {
           // A handler that throws at once must not end the other frames of the message.
           failed(err);
@@ -177,7 +236,19 @@ export async function serveNats(
         return;
     }
   };
-  const deframer = new Deframer<Peer>(onFrame);
+  /** A frame over a limit: its stream fails, or its call or stream is refused. */
+  const onRefused = (kind: number, n: number, err: MicroError, peer: Peer): void => {
+    const pipe = peer.streams.get(n);
+    if (pipe) pipe.fail(err);
+    else if ((kind === Kind.request || kind === Kind.open) && !peer.calls.has(n))
+      write(peer, errorFrame(n, err));
+  };
+  const deframer = new Deframer<Peer>(
+    onFrame,
+    // Frames half-received from all callers together: four of the largest.
+    { ...limits, maxPartialBytes: 4 * limits.maxFrameBytes },
+    onRefused,
+  );
 
   const sub = nc.subscribe(subject, {
     callback: (err, msg: Msg) => {
@@ -190,8 +261,12 @@ export async function serveNats(
         deframer.push(inbox, peer, payload(msg));
       } catch (e) {
         // As a framed connection that breaks the framing: one error with id 0, and all is dropped.
-        write(peer, errorFrame(0, badRequest(ID, `malformed frame: ${(e as Error).message}`)));
-        drop(peer, badGateway(ID, `the caller at ${inbox} sent a malformed frame`));
+        const err = e instanceof MicroError ? e : badRequest(ID, 'malformed frame');
+        write(peer, errorFrame(0, err));
+        drop(
+          peer,
+          badGateway(ID, `the caller at ${inbox} sent a frame it could not take: ${err.detail}`),
+        );
       }
     },
   });
@@ -214,7 +289,7 @@ export async function serveNats(
           numbered.delete(peer.no);
         }
       }
-      deframer.sweep(IDLE_MS);
+      deframer.sweep(limits.frameTimeout || IDLE_MS);
     },
     heartbeat > 0 ? heartbeat : 1000,
   ).unref();

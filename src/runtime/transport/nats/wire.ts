@@ -1,5 +1,7 @@
 import type { Msg, NatsConnection } from 'nats';
-import { FrameReader, MAX_FRAME, type Frame } from '../frame.ts';
+import type { MicroError } from '../../errors.ts';
+import { FrameError, FrameReader, MAX_FRAME, type Frame, type FrameLimits } from '../frame.ts';
+import { tooLarge } from '../limits.ts';
 
 /** The loaded `nats` module; it is imported on first use, not at startup. */
 export type NatsModule = typeof import('nats');
@@ -114,69 +116,125 @@ export class Batcher {
   }
 }
 
+/** A frame whose parts are still coming, from one sender. */
 interface Unfinished {
-  buf: Buffer;
-  at: number;
+  parts: Buffer[];
+  have: number;
+  need: number;
   seen: number;
+  /** Refused for its size: its parts are counted and dropped. */
+  skip: boolean;
 }
+
+/** What a Deframer accepts: FrameReader's limits, and the bytes of half-received frames it may hold. */
+export interface DeframerLimits extends FrameLimits {
+  /** Bytes held for frames whose parts are still coming, over all senders. */
+  maxPartialBytes: number;
+}
+
+/** Called for a frame over a limit: its kind and id, the error to answer, and its sender. */
+export type OnRefusedFrom<T> = (kind: number, id: number, err: MicroError, from: T) => void;
 
 /**
  * Splits message payloads into frames. A payload is whole frames, except for a frame too large for
  * one message: its parts come in a row from one sender (NATS keeps one connection's messages to a
- * subscriber in order) and are joined here, keyed by the sender.
+ * subscriber in order) and are joined here, keyed by the sender. Memory grows with the parts that
+ * arrived, never with the length a frame claims.
  */
 export class Deframer<T> {
   readonly #onFrame: (frame: Frame, from: T) => void;
+  readonly #onRefused: OnRefusedFrom<T> | undefined;
+  readonly #limits: DeframerLimits | undefined;
   #reader: FrameReader;
   #from: T | undefined;
   readonly #partial = new Map<string, Unfinished>();
+  /** Bytes held in #partial. */
+  #held = 0;
 
-  constructor(onFrame: (frame: Frame, from: T) => void) {
+  /** Without limits it takes frames up to MAX_FRAME and holds parts without bound (a client's, from its nodes). */
+  constructor(
+    onFrame: (frame: Frame, from: T) => void,
+    limits?: DeframerLimits,
+    onRefused?: OnRefusedFrom<T>,
+  ) {
     this.#onFrame = onFrame;
+    this.#limits = limits;
+    this.#onRefused = onRefused;
     this.#reader = this.#newReader();
   }
 
-  /** Reads one message's payload from sender `key`; throws on a malformed frame. */
+  /** Reads one message's payload from sender `key`; throws a MicroError (FrameError, 413) when it cannot. */
   push(key: string, from: T, data: Buffer): void {
     let at = 0;
     if (this.#partial.size > 0) {
       const p = this.#partial.get(key);
       if (p) {
-        at = Math.min(data.length, p.buf.length - p.at);
-        data.copy(p.buf, p.at, 0, at);
-        p.at += at;
+        at = Math.min(data.length, p.need - p.have);
+        p.have += at;
         p.seen = Date.now();
-        if (p.at < p.buf.length) return;
+        if (!p.skip) {
+          p.parts.push(Buffer.from(data.subarray(0, at)));
+          this.#hold(key, at);
+        }
+        if (p.have < p.need) return;
         this.#partial.delete(key);
-        this.#read(from, p.buf);
+        if (!p.skip) {
+          this.#held -= p.need;
+          this.#read(from, Buffer.concat(p.parts, p.need));
+        }
         if (at === data.length) return;
       }
     }
+    const max = Math.min(this.#limits?.maxFrameBytes ?? MAX_FRAME, MAX_FRAME);
     let end = at;
     while (data.length - end >= 4) {
       const len = data.readUInt32BE(end);
       if (len > MAX_FRAME)
-        throw new RangeError(`frame of ${len} bytes exceeds the ${MAX_FRAME} byte limit`);
+        throw new FrameError(
+          `frame of ${len} bytes is over the protocol's maximum of ${MAX_FRAME} bytes`,
+        );
       if (data.length - end - 4 < len) break;
       end += 4 + len;
     }
     if (end > at) this.#read(from, at === 0 && end === data.length ? data : data.subarray(at, end));
     if (end === data.length) return;
-    if (data.length - end < 4) throw new RangeError('truncated frame');
-    const buf = Buffer.allocUnsafe(4 + data.readUInt32BE(end));
-    data.copy(buf, 0, end);
-    this.#partial.set(key, { buf, at: data.length - end, seen: Date.now() });
+    if (data.length - end < 11) throw new FrameError('a frame is cut short within its head');
+    const need = 4 + data.readUInt32BE(end);
+    const have = data.length - end;
+    const skip = need - 4 > max;
+    if (skip) {
+      const err = tooLarge(`frame of ${need - 4} bytes is over the limit of ${max} bytes`);
+      const kind = data[end + 4] as number;
+      const id = data.readUInt32BE(end + 5);
+      if (!this.#onRefused) throw err;
+      this.#onRefused(kind, id, err, from);
+    }
+    const parts = skip ? [] : [Buffer.from(data.subarray(end))];
+    this.#partial.set(key, { parts, have, need, seen: Date.now(), skip });
+    if (!skip) this.#hold(key, have);
   }
 
   /** Drops frames half-received from senders silent for `ms` or more. */
   sweep(ms: number): void {
     const now = Date.now();
-    for (const [key, p] of this.#partial) if (now - p.seen >= ms) this.#partial.delete(key);
+    for (const [key, p] of this.#partial) if (now - p.seen >= ms) this.forget(key);
   }
 
   /** Forgets what sender `key` had half sent. */
   forget(key: string): void {
+    const p = this.#partial.get(key);
+    if (!p) return;
     this.#partial.delete(key);
+    if (!p.skip) this.#held -= p.have;
+  }
+
+  /** Counts n more bytes held for key's frame; past the limit, that frame is dropped and a 413 thrown. */
+  #hold(key: string, n: number): void {
+    this.#held += n;
+    const max = this.#limits?.maxPartialBytes ?? Number.POSITIVE_INFINITY;
+    if (this.#held <= max) return;
+    this.forget(key);
+    throw tooLarge(`frames still arriving hold more than ${max} bytes here; this one is dropped`);
   }
 
   #read(from: T, frames: Buffer): void {
@@ -193,7 +251,12 @@ export class Deframer<T> {
   }
 
   #newReader(): FrameReader {
-    return new FrameReader((f) => this.#onFrame(f, this.#from as T));
+    const onRefused = this.#onRefused;
+    return new FrameReader(
+      (f) => this.#onFrame(f, this.#from as T),
+      this.#limits,
+      onRefused && ((kind, id, err) => onRefused(kind, id, err, this.#from as T)),
+    );
   }
 }
 

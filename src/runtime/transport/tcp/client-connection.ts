@@ -82,6 +82,10 @@ export class ClientConnection {
           : serviceUnavailable(ID, `cannot connect to ${address}: ${err.code ?? err.message}`),
       );
     });
+    // A server closes an idle connection with a FIN: from then on, calls go to a new connection.
+    socket.on('end', () =>
+      this.#die(badGateway(ID, `connection to ${address} closed by the peer`)),
+    );
     socket.on('close', () => this.#die(badGateway(ID, `connection to ${address} closed`)));
     socket.unref();
   }
