@@ -3,7 +3,7 @@ import type { Duplex } from 'node:stream';
 import { createClient } from '../runtime/client/rpc-client.ts';
 import { CodecTable, codecs } from '../runtime/codec/index.ts';
 import { registryFromEnv } from '../runtime/defaults.ts';
-import { MicroError, badRequest, forbidden } from '../runtime/errors.ts';
+import { MicroError, badRequest, forbidden, methodNotAllowed } from '../runtime/errors.ts';
 import { hostAllowed } from '../runtime/http-guard.ts';
 import { createSelector } from '../runtime/selector/cache.ts';
 import { formatAddress, parseAddress } from '../runtime/transport/address.ts';
@@ -11,7 +11,7 @@ import { createCatalog } from './catalog.ts';
 import { answerClientError } from './client-error.ts';
 import { createPassthroughJsonCodec } from './codec.ts';
 import { createCors } from './cors.ts';
-import { asError, foreignHost, tooManyRequests } from './errors.ts';
+import { asError, foreignHost, refuseUpgrade, tooManyRequests } from './errors.ts';
 import type { HandlerDeps } from './handlers/deps.ts';
 import { serveEvent } from './handlers/event.ts';
 import { createHttpProxy } from './handlers/http.ts';
@@ -217,6 +217,19 @@ export async function createGateway(options: GatewayOptions = {}): Promise<Gatew
 
   const server = createServer({ keepAliveTimeout: 65_000 }, (raw, res) => void handle(raw, res));
   server.on('clientError', answerClientError(GATEWAY_ID));
+  // Without these listeners Node answers an unknown Expect with a bare 417, and closes a CONNECT
+  // without a word (the gateway is no forward proxy).
+  server.on('checkExpectation', (raw: IncomingMessage, res: ServerResponse) => {
+    const expect = JSON.stringify(String(raw.headers.expect).slice(0, 100));
+    sendError(
+      res,
+      new MicroError(GATEWAY_ID, 417, `Expect: ${expect} is not supported; only 100-continue is`),
+    );
+  });
+  server.on('connect', (_raw: IncomingMessage, socket: Duplex) => {
+    socket.on('error', () => socket.destroy());
+    refuseUpgrade(socket, methodNotAllowed(GATEWAY_ID, 'CONNECT: the gateway is not a proxy'));
+  });
   const upgrade = createUpgradeHandler({
     deps,
     targets,

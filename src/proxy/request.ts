@@ -119,8 +119,8 @@ export function coerce(values: Values, schema: Schema | undefined): Record<strin
 
 /**
  * The RPC request of an HTTP request: the body, or the query when there is none, with path
- * parameters on top. A JSON body with no parameters to add is passed on as the bytes it is: the
- * service decodes and validates it (a malformed one gets the service's 400).
+ * parameters on top. A JSON body with no parameters to add is passed on as the bytes it is, once
+ * its nesting is checked: the service decodes and validates it (a malformed one gets its 400).
  */
 export function rpcRequest(
   req: GatewayRequest,
@@ -134,7 +134,13 @@ export function rpcRequest(
   if (body && body.length > 0) {
     const contentType = req.headers['content-type'];
     const type = mediaType(contentType);
-    if (isJson(type) && !hasParams) return body;
+    if (isJson(type) && !hasParams) {
+      // Passed on unparsed, but not deeper than the limit: the service's codec and validator
+      // recurse too (an echo of 5,000 nested arrays was a 500 from the service).
+      if (body.length > limits.depth && nestedDeeper(body.toString('latin1'), limits.depth))
+        throw overLimit(400, `the JSON nests deeper than ${limits.depth} levels`);
+      return body;
+    }
     const text = body.toString('utf8');
     value =
       type === FORM && !looksLikeJson(text)

@@ -8,7 +8,7 @@ import { gatewayOptions, type ApiArgs } from '../../src/commands/shared/api-opti
 import { createGateway, type Gateway } from '../../src/proxy/index.ts';
 import type { Registry, Service } from '../../src/runtime/index.ts';
 import { maxLoopDelay } from '../helpers/fuzz.ts';
-import { controlPlane, greeter, users, withRecords } from './fixtures.ts';
+import { controlPlane, greeter, httpApp, users, withRecords } from './fixtures.ts';
 
 type Json = Record<string, unknown>;
 
@@ -27,11 +27,12 @@ async function errorOf(res: Response, code: number, what: string): Promise<Json>
   return body;
 }
 
-/** One request over a raw socket; the whole answer as text, once the server closes. */
-async function raw(port: number, text: string): Promise<string> {
+/** One request over a raw socket; the whole answer as text, once the server closes (halfClose: once we end). */
+async function raw(port: number, text: string, halfClose = true): Promise<string> {
   const socket = connect(port, '127.0.0.1');
   socket.on('error', () => undefined);
-  socket.end(text);
+  if (halfClose) socket.end(text);
+  else socket.write(text);
   let answer = '';
   for await (const c of socket) answer += String(c);
   return answer;
@@ -69,6 +70,7 @@ describe('the gateway under attack', () => {
   let plane: Awaited<ReturnType<typeof controlPlane>>;
   let registry: Registry;
   const services: Service[] = [];
+  let legacy: Awaited<ReturnType<typeof httpApp>>;
   let gateway: Gateway;
   let base = '';
   let port = 0;
@@ -128,6 +130,14 @@ describe('the gateway under attack', () => {
     registry = plane.registry;
     services.push(greeter(registry, '1.0.0'), users(registry));
     for (const s of services) await s.start();
+    legacy = await httpApp();
+    await registry.register({
+      name: 'legacy',
+      version: '1',
+      metadata: {},
+      endpoints: [],
+      nodes: [{ id: 'legacy-1', address: legacy.address, metadata: { handler: 'http' } }],
+    });
     gateway = await createGateway({
       registry: withRecords(registry, [redos]),
       address: '127.0.0.1:0',
@@ -139,6 +149,7 @@ describe('the gateway under attack', () => {
   after(async () => {
     await gateway.close();
     for (const s of services) await s.stop();
+    await legacy.close();
     await plane.stop();
   });
 
@@ -337,10 +348,16 @@ describe('the gateway under attack', () => {
       ],
     ];
     for (const [what, send, code] of cases) await errorOf(await send(), code, what);
+    // Passed on unparsed, deep JSON would reach the service's codec: an echo endpoint was a 500.
+    const passed = await post('/greeter/say/hello', `{"name":"a","x":${nested(5000)}}`);
+    assert.match(
+      String((await errorOf(passed, 400, 'deep JSON passed on')).detail),
+      /deeper than 256/,
+    );
     assert.equal(await hello('after'), 200);
   });
 
-  it('refuses WebSocket handshakes it cannot take with the error JSON, not an empty or text/html answer', async () => {
+  it('refuses WebSocket handshakes, CONNECT and unknown Expects with the error JSON, not an empty or text/html answer', async () => {
     const upgrade = (lines: string[]): string => `${lines.join('\r\n')}\r\n\r\n`;
     const ws = [
       'Host: 127.0.0.1',
@@ -383,8 +400,21 @@ describe('the gateway under attack', () => {
         414,
       ],
       ['not HTTP', 'NOT HTTP\r\n\r\n', 400],
+      ['CONNECT', 'CONNECT 127.0.0.1:80 HTTP/1.1\r\nHost: 127.0.0.1:80\r\n\r\n', 405],
+      [
+        'Expect',
+        'GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nExpect: nothing\r\nConnection: close\r\n\r\n',
+        417,
+      ],
     ];
     for (const [what, text, code] of cases) rawError(await raw(port, text), code, what);
+    // The gateway answers 100-continue itself; a proxied service is not sent the Expect (it was a 502).
+    const proxied = await raw(
+      port,
+      'POST /legacy/x HTTP/1.1\r\nHost: 127.0.0.1\r\nExpect: 100-continue\r\nContent-Length: 2\r\nConnection: close\r\n\r\nhi',
+      false,
+    );
+    assert.match(proxied, /^HTTP\/1\.1 100 Continue\r\n\r\nHTTP\/1\.1 218 /, proxied);
   });
 
   it('refuses a Host that is not a loopback name with 421 (DNS rebinding), over HTTP and WebSocket', async () => {

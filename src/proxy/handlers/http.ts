@@ -12,9 +12,10 @@ import { asError, refuseUpgrade } from '../errors.ts';
 import { GATEWAY_ID, type GatewayRequest, type Target } from '../proxy.ts';
 import type { HandlerDeps } from './deps.ts';
 
-/** Hop-by-hop headers (RFC 9110 7.6.1) and those the proxy sets itself. */
+/** Hop-by-hop headers (RFC 9110 7.6.1), those the proxy sets itself, and Expect (answered here). */
 const HOP = new Set([
   'connection',
+  'expect',
   'keep-alive',
   'proxy-authenticate',
   'proxy-authorization',
