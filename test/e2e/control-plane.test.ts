@@ -132,7 +132,7 @@ describe('the control plane under failure', () => {
     await Promise.all([one.waitFor(/registry\s+127/), two.waitFor(/registry\s+127/)]);
     for (const address of [a, b]) {
       const r = createMicroRegistry({ address });
-      await r.register(record(`from-${address}`, 1), { ttl: 60_000 });
+      await r.register(record(`from-${address.replace(':', '-')}`, 1), { ttl: 60_000 });
       await r.close();
     }
     await one.stop('SIGTERM');

@@ -250,21 +250,26 @@ describe('the web dashboard in chromium', () => {
     assert.match((await page.locator('.call .problem').textContent()) ?? '', /not valid JSON/);
   });
 
-  it('shows a hostile service name as text, and runs no script from it', async () => {
+  it('refuses a hostile service name, and shows hostile free text as text, running no script', async () => {
+    // Names, versions and ids are refused by the registry itself (issue 12); free text is not.
+    await assert.rejects(
+      registry.register({ name: HOSTILE, version: '1', metadata: {}, endpoints: [], nodes: [] }),
+      /name/,
+    );
     const hostile: RegistryService = {
-      name: HOSTILE,
-      version: '<b>1</b>',
-      metadata: { note: '<script>alert(2)</script>' },
+      name: 'hostile',
+      version: '1.0.0',
+      metadata: { note: '<script>alert(2)</script>', owner: HOSTILE },
       endpoints: [
         {
-          name: '<svg onload=alert(3)>',
-          metadata: {},
-          request: { title: '<img src=y onerror=alert(4)>' },
+          name: 'Say.Hello',
+          metadata: { description: '<svg onload=alert(3)>' },
+          request: { title: '<img src=y onerror=alert(4)>', description: '<i>why</i>' },
         },
       ],
       nodes: [
         {
-          id: '<i>node</i>',
+          id: 'hostile-1',
           address: '127.0.0.1:1',
           metadata: { x: '"><img src=z onerror=alert(5)>' },
         },
@@ -273,17 +278,13 @@ describe('the web dashboard in chromium', () => {
     await registry.register(hostile);
     try {
       await page.goto(`${base}/#/`);
-      const link = page.getByRole('link', { name: HOSTILE, exact: true });
+      const link = page.getByRole('link', { name: 'hostile', exact: true });
       await link.waitFor();
-      assert.equal(await link.textContent(), HOSTILE);
       await link.click();
       await page.locator('h1.service-name').waitFor();
-      assert.equal(await page.locator('h1.service-name').textContent(), HOSTILE);
       await page.getByText('<script>alert(2)</script>').waitFor();
-      await page.getByRole('heading', { name: '<svg onload=alert(3)>' }).waitFor();
+      await page.getByText(HOSTILE).first().waitFor();
       await page.locator('tr[data-node] .badge.bad').waitFor(); // its health check failed, as text
-      await page.getByText('<i>node</i>').waitFor();
-      assert.equal(await page.locator('.tag', { hasText: '<b>1</b>' }).count(), 1);
       assert.equal(await page.locator('main :is(img, svg, script, i)').count(), 0);
       assert.deepEqual(dialogs, [], 'no alert ran');
       assert.deepEqual(pageErrors, []);
