@@ -1,6 +1,10 @@
+import { printable } from '../registry/printable.ts';
 import type { RequestLogEntry } from './proxy.ts';
 
-/** A request log writing one line per request, batched into one write per event-loop turn. */
+/**
+ * A request log writing one line per request, batched into one write per event-loop turn. The URL
+ * and target come from clients and registry records: their control characters are shown escaped.
+ */
 export function createRequestLog(
   write: (text: string) => void = (t) => void process.stderr.write(t),
 ): (entry: RequestLogEntry) => void {
@@ -13,7 +17,7 @@ export function createRequestLog(
   return (e) => {
     if (lines.length === 0) setImmediate(flush);
     lines.push(
-      `${new Date().toISOString()} api ${e.ip} ${e.method} ${e.url} ${e.status} ${e.ms.toFixed(1)}ms${e.target ? ` ${e.target}` : ''}\n`,
+      `${new Date().toISOString()} api ${e.ip} ${e.method} ${printable(e.url, false)} ${e.status} ${e.ms.toFixed(1)}ms${e.target ? ` ${printable(e.target, false)}` : ''}\n`,
     );
   };
 }

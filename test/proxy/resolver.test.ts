@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { createCors } from '../../src/proxy/cors.ts';
+import { createRequestLog } from '../../src/proxy/log.ts';
 import { createRateLimiter } from '../../src/proxy/rate-limit.ts';
 import { coerce, decodeBody, parseForm, parseJson } from '../../src/proxy/request.ts';
 import { endpointPath, matchVersion, openApiDocument, resolvePath } from '../../src/proxy/index.ts';
@@ -269,5 +270,21 @@ describe('declared routes and request parsing, bounded', () => {
     assert.deepEqual(coerce({ ['__proto__']: '1' }, { properties: 'not an object' }), {
       ['__proto__']: '1',
     });
+  });
+
+  it('logs request lines with the control characters of URLs and targets escaped', async () => {
+    let text = '';
+    const log = createRequestLog((t) => (text += t));
+    log({
+      ip: '127.0.0.1',
+      method: 'GET',
+      url: '/a\u009b2J\u001b]0;x',
+      status: 404,
+      ms: 1,
+      target: 'evil\u001b[31m Say.Hello',
+    });
+    await new Promise((r) => setImmediate(r));
+    assert.match(text, / GET \/a\\u009b2J\\u001b\]0;x 404 1\.0ms evil\\u001b\[31m Say\.Hello\n$/);
+    assert.ok(!text.includes('\u001b') && !text.includes('\u009b'), 'no raw escape reaches stderr');
   });
 });
