@@ -22,6 +22,8 @@ export interface RawOptions {
   untilResponse?: boolean;
   /** The request is a HEAD: the response has no body, whatever its Content-Length says. */
   head?: boolean;
+  /** End the sending side after the last chunk, so that an incomplete request is over at once. */
+  end?: boolean;
 }
 
 /** Parses the first response in `raw`; undefined until its head (and Content-Length body) is complete. */
@@ -79,6 +81,7 @@ export async function rawExchange(
       socket.write(chunk);
       if (options.gapMs) await new Promise((r) => setTimeout(r, options.gapMs));
     }
+    if (options.end && !socket.destroyed) socket.end();
   })();
   await done;
   clearTimeout(limit);

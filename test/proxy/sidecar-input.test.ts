@@ -165,6 +165,8 @@ describe("the sidecar's answers to bad input", () => {
       ),
     );
     assertShape(big.status, big.body, 431, 'headers too large');
+    const hostless = parsed(await exchange(sidecar.address, 'GET /health HTTP/1.1\r\n\r\n'));
+    assertShape(hostless.status, hostless.body, 400, 'HTTP/1.1 without Host (Node: an empty 400)');
     const garbage = parsed(await exchange(sidecar.address, 'GARBAGE\r\n\r\n'));
     assertShape(garbage.status, garbage.body, 400, 'a malformed request line');
     await expect(await fetch(`${base}/%E0%A4%A`), 400, 'bad percent-encoding');

@@ -22,8 +22,8 @@ export function requireToken(host: string, token: string | undefined): void {
 
 /** The checks every request and WebSocket upgrade passes. */
 export interface SidecarGuard {
-  /** The refusal of a request from a browser page it must not serve: 421 for a foreign Host, 403 for a foreign origin. */
-  browser(headers: IncomingHttpHeaders): MicroError | undefined;
+  /** The refusal of a request from a browser page it must not serve: 421 for a foreign Host, 403 for a foreign origin; 400 for HTTP/1.1 without Host. */
+  browser(headers: IncomingHttpHeaders, httpVersion?: string): MicroError | undefined;
   /** The refusal of a request without the token, when one is set. */
   token(headers: IncomingHttpHeaders): MicroError | undefined;
   /** CORS for the allowed origins. */
@@ -43,7 +43,9 @@ export function createGuard(
   const wanted = token === undefined || token === '' ? undefined : digest(token);
   return {
     cors,
-    browser(headers) {
+    browser(headers, httpVersion) {
+      if (headers.host === undefined && httpVersion === '1.1')
+        return badRequest(SIDECAR_ID, 'an HTTP/1.1 request needs a Host header');
       if (!hostOk(headers))
         return new MicroError(
           SIDECAR_ID,

@@ -90,6 +90,8 @@ export async function startSidecar(o: SidecarOptions): Promise<Sidecar> {
   const deny = new Set(o.deny ?? DEFAULTS.deny);
   const app = fastify({
     bodyLimit: o.bodyLimit ?? 4 * 1024 * 1024,
+    // Node answers an HTTP/1.1 request without Host with an empty 400; the guard does in the shape.
+    http: { requireHostHeader: false },
     clientErrorHandler: answerClientError(ID),
     frameworkErrors: (err, _req, reply) => void send(reply, frameworkError(err)),
   });
@@ -107,7 +109,7 @@ export async function startSidecar(o: SidecarOptions): Promise<Sidecar> {
     ),
   );
   app.addHook('onRequest', async (req: FastifyRequest, reply: FastifyReply) => {
-    const refused = guard.browser(req.headers);
+    const refused = guard.browser(req.headers, req.raw.httpVersion);
     if (refused) return send(reply, refused);
     const origin = req.headers.origin;
     const cors = guard.cors.headers(origin);
@@ -207,7 +209,7 @@ export async function startSidecar(o: SidecarOptions): Promise<Sidecar> {
   app.server.on('upgrade', (req, socket, head) => {
     socket.on('error', () => socket.destroy());
     try {
-      const refused = guard.browser(req.headers) ?? guard.token(req.headers);
+      const refused = guard.browser(req.headers, req.httpVersion) ?? guard.token(req.headers);
       if (refused) return refuseUpgrade(socket, refused);
       if (!broker.upgrade(req, socket, head))
         refuseUpgrade(

@@ -121,6 +121,15 @@ export function registerApi(app: FastifyInstance, o: ApiOptions): void {
       const service = text(body.service, 'service');
       const endpoint = text(body.endpoint, 'endpoint');
       const version = typeof body.version === 'string' && body.version ? body.version : undefined;
+      if (version) {
+        // The selector answers an unknown version with a 503 (no node); it is the caller's mistake.
+        const versions = o.feed.get(service) ?? (await o.registry.getService(service));
+        if (!versions.some((v) => v.version === version))
+          throw notFound(
+            WEB_ID,
+            `service ${service} has no version ${version}; it has ${versions.map((v) => v.version).join(', ')}`,
+          );
+      }
       const rsp = await o.client.request(service, endpoint, body.request ?? {}, {
         timeout: o.callTimeout,
         ...(version ? { version } : {}),

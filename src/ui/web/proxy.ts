@@ -89,10 +89,12 @@ function sendError(res: ServerResponse, err: unknown): void {
     res.destroy();
     return;
   }
+  const body = JSON.stringify(e);
   res.writeHead(e.code >= 400 && e.code <= 599 ? e.code : 502, {
     'content-type': 'application/json',
+    'content-length': Buffer.byteLength(body),
   });
-  res.end(JSON.stringify(e));
+  res.end(body);
 }
 
 /** The request's headers to pass on, with the base path and X-Forwarded-* set. */

@@ -46,11 +46,16 @@ export async function startWeb(o: WebOptions): Promise<Web> {
     frameworkErrors: (err, req, reply) => void answerError(err, req, reply),
     // Web apps' requests bypass fastify, so their bodies stream through unparsed.
     serverFactory: (handler) =>
-      createServer((req: IncomingMessage, res: ServerResponse) => {
+      // Without Host, Node's own answer is an empty 400; the Host check answers in the shape.
+      createServer({ requireHostHeader: false }, (req: IncomingMessage, res: ServerResponse) => {
         if (!allowed(req)) {
           const e = misdirected(req);
-          res.writeHead(e.code, { 'content-type': 'application/json' });
-          return res.end(JSON.stringify(e));
+          const body = JSON.stringify(e);
+          res.writeHead(e.code, {
+            'content-type': 'application/json',
+            'content-length': Buffer.byteLength(body),
+          });
+          return res.end(body);
         }
         if (proxy.handles(req.url ?? '/')) return proxy.request(req, res);
         handler(req, res);

@@ -269,6 +269,15 @@ describe('the web dashboard server', () => {
     assert.equal(unknown.status, 404);
     const missing = await post('/_/api/call', { endpoint: 'Say.Hello' });
     assert.equal(missing.status, 400);
+    const version = await post('/_/api/call', {
+      service: 'greeter',
+      endpoint: 'Say.Hello',
+      version: '9.9.9',
+      request: { name: 'x' },
+    });
+    assert.equal(version.status, 404, 'a version the service does not have (was 503)');
+    const { error } = (await version.json()) as { error: { detail: string } };
+    assert.match(error.detail, /no version 9\.9\.9; it has 1\.0\.0/);
   });
 
   it('refuses calls another web site could make: no form posts, no foreign origin or host', async () => {
@@ -369,6 +378,7 @@ describe('the web dashboard server', () => {
         'headers too large',
       ],
       ['GARBAGE\r\n\r\n', 400, 'a malformed request line'],
+      ['GET /_/api/services HTTP/1.1\r\n\r\n', 421, 'HTTP/1.1 without Host'],
       [upgrade('/_/api/events', web.address), 404, "an upgrade to the dashboard's own routes"],
       [upgrade('/chat/', `evil.example:${port}`), 421, 'an upgrade for a foreign host'],
       [upgrade('/nobody/', web.address), 404, 'an upgrade to no web app'],
