@@ -254,7 +254,16 @@ export class FrameReader {
       const vl = buf.readUInt16BE(keyEnd);
       at = keyEnd + 2 + vl;
       if (at > headerEnd) throw malformed();
-      header[key] = readString(buf, text, base, keyEnd + 2, at);
+      const value = readString(buf, text, base, keyEnd + 2, at);
+      // Assigned, "__proto__" would set the object's prototype (or vanish); it is a name like any other.
+      if (key === '__proto__')
+        Object.defineProperty(header, key, {
+          value,
+          enumerable: true,
+          writable: true,
+          configurable: true,
+        });
+      else header[key] = value;
     }
     return { kind, id, header, body: buf.subarray(headerEnd, end) };
   }

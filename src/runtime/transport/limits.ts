@@ -14,7 +14,7 @@ export const DEFAULT_LIMITS: Readonly<ConnectionLimits> = {
   maxStreams: 1000,
   maxStreamBuffer: 16 * MiB,
   maxConnectionBuffer: 64 * MiB,
-  maxWriteBuffer: 16 * MiB,
+  maxWriteBuffer: 64 * MiB,
   maxConnectionsPerPeer: 1024,
   prefaceTimeout: 10_000,
   frameTimeout: 30_000,

@@ -66,7 +66,7 @@ export interface ConnectionLimits {
   maxStreamBuffer: number;
   /** The same, summed over a connection's streams (64 MiB). */
   maxConnectionBuffer: number;
-  /** Bytes written to a peer that it has not read (16 MiB); past that the server stops reading it and resets its streams that send, with 413. */
+  /** Bytes written to a peer that it has not read (64 MiB); past that the server stops reading it, and its streams that send and its calls that answer get 413 instead. */
   maxWriteBuffer: number;
   /** Connections open at once from one peer address, both protocols (1,024; 0: no cap); more are closed at once. */
   maxConnectionsPerPeer: number;

@@ -190,25 +190,38 @@ describe('tcp transport: limits per frame and per connection', () => {
     },
   );
 
-  it('stops reading a peer that does not read its replies', { timeout: 30_000 }, async () => {
-    const { h, seen } = handler();
-    const l = await listen(h, { limits: { maxWriteBuffer: 1024 * 1024 } });
-    const peer = await open(l);
-    peer.socket.pause(); // never reads
-    // 1,000 calls for 64 KiB each: 64 MiB of replies if the server buffered them all.
-    for (let id = 1; id <= 1000; id++) peer.request(id, 'big');
-    let last = -1;
-    for (let i = 0; i < 100 && seen.calls !== last; i++) {
-      last = seen.calls;
-      await new Promise((r) => setTimeout(r, 200));
-    }
-    assert.ok(seen.calls < 500, `${seen.calls} calls answered into a socket no one reads`);
-    // Reading again drains the replies, and the rest of the calls are served.
-    const all = peer.next((f) => f.kind === Kind.reply && f.id === 1000, 'the last reply');
-    peer.socket.resume();
-    await all;
-    assert.equal(seen.calls, 1000);
-  });
+  it(
+    'stops reading a peer that does not read its replies, and drops the replies past the limit',
+    { timeout: 30_000 },
+    async () => {
+      const { h, seen } = handler();
+      const l = await listen(h, { limits: { maxWriteBuffer: 1024 * 1024 } });
+      const peer = await open(l);
+      peer.socket.pause(); // does not read
+      // 1,000 calls for 64 KiB each: 64 MiB of replies if the server kept them all for this peer.
+      for (let id = 1; id <= 1000; id++) peer.request(id, 'big');
+      // Every call reached the handler, and its answer was written (or not) in the turns after.
+      for (let i = 0; i < 1000 && seen.calls < 1000; i++)
+        await new Promise((r) => setTimeout(r, 5));
+      for (let i = 0; i < 3; i++) await new Promise((r) => setImmediate(r));
+      const answered = () => new Set(peer.frames.map((f) => f.id)).size;
+      peer.socket.resume();
+      for (let i = 0; i < 1000 && answered() < 1000; i++)
+        await new Promise((r) => setTimeout(r, 10));
+      const replies = peer.frames.filter((f) => f.kind === Kind.reply);
+      const dropped = peer.frames.filter((f) => f.kind === Kind.error);
+      assert.equal(replies.length + dropped.length, 1000, 'each call answered once');
+      assert.ok(
+        replies.length < 500,
+        `${replies.length} replies of 64 KiB kept for a peer that did not read`,
+      );
+      const err = JSON.parse(dropped[0]?.body.toString() ?? '{}') as ErrorBody;
+      assert.equal(err.code, 413);
+      assert.match(err.detail, /reply to call \d+ dropped: the peer has not read/);
+      // Reading again, the peer is served as before.
+      await stillServes(peer, 2000);
+    },
+  );
 
   it('resets a stream that sends to a peer that does not read', { timeout: 30_000 }, async () => {
     const { h, seen } = handler();

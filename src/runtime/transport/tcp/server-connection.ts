@@ -243,6 +243,18 @@ export class ServerConnection {
     if (this.#calls.get(id) !== info) return; // cancelled, or the connection is gone
     this.#calls.delete(id);
     let frame: Buffer;
+    const backlog = this.writer.backlog;
+    if (backlog > this.#limits.maxWriteBuffer) {
+      // Calls read before the peer stopped reading: their answers would only pile up here.
+      frame = errorFrame(
+        id,
+        tooLarge(
+          `reply to call ${id} dropped: the peer has not read the ${backlog} bytes sent to it (limit ${this.#limits.maxWriteBuffer})`,
+        ),
+      );
+      this.writer.write(frame);
+      return;
+    }
     try {
       frame = encodeFrame(r.error ? Kind.error : Kind.reply, id, r.header, r.body);
     } catch (err) {
