@@ -29,6 +29,8 @@ export interface Frame {
   id: number;
   header: Header;
   body: Buffer;
+  /** Bytes of the frame after its length field: what holding it costs, roughly. */
+  size: number;
 }
 
 /** Encodes one frame: u32 length, u8 kind, u32 id, u16 header length, header pairs, body. */
@@ -265,7 +267,7 @@ export class FrameReader {
         });
       else header[key] = value;
     }
-    return { kind, id, header, body: buf.subarray(headerEnd, end) };
+    return { kind, id, header, body: buf.subarray(headerEnd, end), size: end - start };
   }
 }
 

@@ -21,7 +21,7 @@ export interface InboundBudget {
 }
 
 /** Counted per queued message besides its bytes, so that a flood of empty messages is bounded too. */
-const MESSAGE_COST = 64;
+export const MESSAGE_COST = 64;
 
 /** A Pipe whose inbound side the transport feeds with deliver, remoteEnd and remoteFail. */
 export class QueuePipe implements Pipe {

@@ -64,7 +64,7 @@ export interface ConnectionLimits {
   maxStreams: number;
   /** Bytes sent on a stream that its handler has not read yet (16 MiB); past that the stream is reset with 413. */
   maxStreamBuffer: number;
-  /** The same, summed over a connection's streams (64 MiB). */
+  /** Bytes the handlers of a connection hold: unread stream messages and requests of calls in flight (64 MiB); past that, streams are reset (413) and calls refused (429). */
   maxConnectionBuffer: number;
   /** Bytes written to a peer that it has not read (64 MiB); past that the server stops reading it, and its streams that send and its calls that answer get 413 instead. */
   maxWriteBuffer: number;

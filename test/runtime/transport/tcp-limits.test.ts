@@ -175,6 +175,23 @@ describe('tcp transport: limits per frame and per connection', () => {
   );
 
   it(
+    'refuses calls once those in flight hold the connection buffer, with 429',
+    { timeout: 10_000 },
+    async () => {
+      const { h, seen } = handler();
+      const peer = await open(await listen(h, { limits: { maxConnectionBuffer: 256 * 1024 } }));
+      const body = 'x'.repeat(64 * 1024);
+      for (let id = 1; id <= 6; id++) peer.request(id, 'hang', body);
+      const err = await peer.error(4);
+      assert.equal(err.code, 429);
+      assert.match(err.detail, /calls in flight on this connection hold \d+ bytes of requests/);
+      assert.equal(seen.calls, 3);
+      peer.frame(Kind.cancel, 1); // its handler settles and gives its bytes back
+      await stillServes(peer, 7);
+    },
+  );
+
+  it(
     'resets a stream whose handler does not read, once its queue passes the limit',
     { timeout: 10_000 },
     async () => {

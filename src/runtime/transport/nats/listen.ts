@@ -9,7 +9,7 @@ import {
 } from '../../errors.ts';
 import { Kind, encodeFrame, type Frame } from '../frame.ts';
 import { tooLarge, tooMany } from '../limits.ts';
-import { QueuePipe, type InboundBudget } from '../pipe.ts';
+import { MESSAGE_COST, QueuePipe, type InboundBudget } from '../pipe.ts';
 import type {
   CallInfo,
   ConnectionLimits,
@@ -181,18 +181,29 @@ export async function serveNats(
     switch (f.kind) {
       case Kind.request: {
         if (!admit(peer, n, true)) return;
+        // What the handler holds until it settles, counted with the caller's unread stream bytes.
+        const b = peer.budget;
+        const cost = f.size + MESSAGE_COST;
+        if (b.used + cost > b.total && peer.calls.size > 0) {
+          const detail = `the calls in flight from this caller hold ${b.used} bytes of requests already (limit ${b.total})`;
+          write(peer, errorFrame(n, tooMany(detail)));
+          return;
+        }
+        b.used += cost;
         const info: CallInfo = { remote: peer.inbox, protocol: 'nats' };
         peer.calls.set(n, info);
+        const done = (rep: Reply): void => {
+          b.used -= cost;
+          reply(peer, n, info, rep);
+        };
         const failed = (err: unknown): void =>
-          reply(peer, n, info, {
+          done({
             header: {},
             body: Buffer.from(JSON.stringify(toMicroError(err, ID))),
             error: true,
           });
         try {
-          handler
-            .call({ header: f.header, body: f.body }, info)
-            .then((rep) => reply(peer, n, info, rep), failed);
+          handler.call({ header: f.header, body: f.body }, info).then(done, failed);
         } catch (err) {
           // A handler that throws at once must not end the other frames of the message.
           failed(err);

@@ -10,7 +10,7 @@ import {
 } from '../../errors.ts';
 import { FrameError, FrameReader, Kind, encodeFrame, type Frame } from '../frame.ts';
 import { tooLarge, tooMany } from '../limits.ts';
-import { QueuePipe, type InboundBudget } from '../pipe.ts';
+import { MESSAGE_COST, QueuePipe, type InboundBudget } from '../pipe.ts';
 import type { CallInfo, ConnectionLimits, Reply, TransportHandler } from '../transport.ts';
 import { BatchWriter } from '../writer.ts';
 
@@ -18,6 +18,12 @@ const ID = 'micro.transport';
 
 const errorFrame = (id: number, err: MicroError): Buffer =>
   encodeFrame(Kind.error, id, undefined, Buffer.from(JSON.stringify(err)));
+
+const errorReply = (err: unknown): Reply => ({
+  header: {},
+  body: Buffer.from(JSON.stringify(toMicroError(err, ID))),
+  error: true,
+});
 
 /**
  * Serves the framed protocol on one accepted connection (after the preface). Everything the peer
@@ -227,13 +233,30 @@ export class ServerConnection {
   #call(f: Frame): void {
     const id = f.id;
     if (!this.#admit(id, 'call')) return;
+    // What the handler holds until it settles (body and header), counted with unread stream bytes.
+    const b = this.#budget;
+    const cost = f.size + MESSAGE_COST;
+    if (b.used + cost > b.total && this.#calls.size > 0) {
+      this.writer.write(
+        errorFrame(
+          id,
+          tooMany(
+            `the calls in flight on this connection hold ${b.used} bytes of requests already (limit ${b.total})`,
+          ),
+        ),
+      );
+      return;
+    }
+    b.used += cost;
     const info: CallInfo = { remote: this.#remote, protocol: 'tcp' };
     this.#calls.set(id, info);
-    const failed = (err: unknown): void => this.#failCall(id, info, err);
+    const done = (r: Reply): void => {
+      b.used -= cost;
+      this.#reply(id, info, r);
+    };
+    const failed = (err: unknown): void => done(errorReply(err));
     try {
-      this.#handler
-        .call({ header: f.header, body: f.body }, info)
-        .then((r) => this.#reply(id, info, r), failed);
+      this.#handler.call({ header: f.header, body: f.body }, info).then(done, failed);
     } catch (err) {
       failed(err);
     }
@@ -265,11 +288,6 @@ export class ServerConnection {
       );
     }
     this.writer.write(frame);
-  }
-
-  #failCall(id: number, info: CallInfo, err: unknown): void {
-    const e = toMicroError(err, ID);
-    this.#reply(id, info, { header: {}, body: Buffer.from(JSON.stringify(e)), error: true });
   }
 
   #open(f: Frame): void {
