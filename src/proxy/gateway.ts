@@ -9,6 +9,7 @@ import { createSelector } from '../runtime/selector/cache.ts';
 import { formatAddress, parseAddress } from '../runtime/transport/address.ts';
 import { createCatalog } from './catalog.ts';
 import { answerClientError } from './client-error.ts';
+import { SERVER_TIMEOUTS } from './timeouts.ts';
 import { createPassthroughJsonCodec } from './codec.ts';
 import { createCors } from './cors.ts';
 import { asError, foreignHost, refuseUpgrade, tooManyRequests } from './errors.ts';
@@ -215,7 +216,7 @@ export async function createGateway(options: GatewayOptions = {}): Promise<Gatew
     }
   };
 
-  const server = createServer({ keepAliveTimeout: 65_000 }, (raw, res) => void handle(raw, res));
+  const server = createServer(SERVER_TIMEOUTS, (raw, res) => void handle(raw, res));
   server.on('clientError', answerClientError(GATEWAY_ID));
   // Without these listeners Node answers an unknown Expect with a bare 417, and closes a CONNECT
   // without a word (the gateway is no forward proxy).
