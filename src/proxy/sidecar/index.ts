@@ -8,6 +8,7 @@ import { MicroError, badRequest, forbidden, notFound, toMicroError } from '../..
 import type { Logger } from '../../runtime/server/server.ts';
 import { formatAddress, parseAddress } from '../../runtime/transport/address.ts';
 import { answerClientError } from '../client-error.ts';
+import { SERVER_TIMEOUTS } from '../timeouts.ts';
 import { refuseUpgrade } from '../errors.ts';
 import { MAX_JSON_DEPTH } from '../nesting.ts';
 import { DEFAULTS } from '../options.ts';
@@ -91,7 +92,7 @@ export async function startSidecar(o: SidecarOptions): Promise<Sidecar> {
   const app = fastify({
     bodyLimit: o.bodyLimit ?? 4 * 1024 * 1024,
     // Node answers an HTTP/1.1 request without Host with an empty 400; the guard does in the shape.
-    http: { requireHostHeader: false },
+    http: { ...SERVER_TIMEOUTS, requireHostHeader: false },
     clientErrorHandler: answerClientError(ID),
     frameworkErrors: (err, _req, reply) => void send(reply, frameworkError(err)),
   });

@@ -4,6 +4,7 @@ import { MicroError, conflict, createSelector, notFound } from '../../runtime/in
 import { formatAddress, parseAddress } from '../../runtime/transport/address.ts';
 import type { Duplex } from 'node:stream';
 import { answerClientError } from '../../proxy/client-error.ts';
+import { SERVER_TIMEOUTS } from '../../proxy/timeouts.ts';
 import { refuseUpgrade } from '../../proxy/errors.ts';
 import { answerError, registerApi } from './api.ts';
 import { loadAssets } from './assets.ts';
@@ -47,19 +48,22 @@ export async function startWeb(o: WebOptions): Promise<Web> {
     // Web apps' requests bypass fastify, so their bodies stream through unparsed.
     serverFactory: (handler) =>
       // Without Host, Node's own answer is an empty 400; the Host check answers in the shape.
-      createServer({ requireHostHeader: false }, (req: IncomingMessage, res: ServerResponse) => {
-        if (!allowed(req)) {
-          const e = misdirected(req);
-          const body = JSON.stringify(e);
-          res.writeHead(e.code, {
-            'content-type': 'application/json',
-            'content-length': Buffer.byteLength(body),
-          });
-          return res.end(body);
-        }
-        if (proxy.handles(req.url ?? '/')) return proxy.request(req, res);
-        handler(req, res);
-      }),
+      createServer(
+        { ...SERVER_TIMEOUTS, requireHostHeader: false },
+        (req: IncomingMessage, res: ServerResponse) => {
+          if (!allowed(req)) {
+            const e = misdirected(req);
+            const body = JSON.stringify(e);
+            res.writeHead(e.code, {
+              'content-type': 'application/json',
+              'content-length': Buffer.byteLength(body),
+            });
+            return res.end(body);
+          }
+          if (proxy.handles(req.url ?? '/')) return proxy.request(req, res);
+          handler(req, res);
+        },
+      ),
   });
 
   /** Sends one of the dashboard's files, or 304 when the browser has it already. */
