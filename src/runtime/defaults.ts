@@ -3,7 +3,7 @@ import type { Registry } from '../registry/registry.ts';
 import { brokers, type BrokerFactoryOptions } from './broker/index.ts';
 import type { Broker } from './broker/broker.ts';
 import { transports } from './transport/index.ts';
-import type { Transport } from './transport/transport.ts';
+import type { ListenOptions, Transport } from './transport/transport.ts';
 
 /**
  * The factory a table holds under the name in `variable` (or `fallback` when unset); an unknown
@@ -66,4 +66,24 @@ export function msFromEnv(
 ): number {
   const v = Number(env[name]);
   return env[name] !== undefined && Number.isFinite(v) && v >= 0 ? v : fallback;
+}
+
+/** A comma-separated list from an environment variable; undefined when unset or empty. */
+const listFromEnv = (name: string, env: NodeJS.ProcessEnv): string[] | undefined => {
+  const list = (env[name] ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+  return list.length > 0 ? list : undefined;
+};
+
+/**
+ * What a service's port serves besides loopback names and Origin-less programs:
+ * MICRO_SERVER_ALLOWED_HOSTS (Host names, e.g. a reverse proxy's) and MICRO_SERVER_ALLOWED_ORIGINS
+ * (web origins, or `*`), comma separated.
+ */
+export function listenFromEnv(env: NodeJS.ProcessEnv = process.env): ListenOptions {
+  const allowedHosts = listFromEnv('MICRO_SERVER_ALLOWED_HOSTS', env);
+  const allowedOrigins = listFromEnv('MICRO_SERVER_ALLOWED_ORIGINS', env);
+  return { ...(allowedHosts && { allowedHosts }), ...(allowedOrigins && { allowedOrigins }) };
 }

@@ -1,5 +1,11 @@
 import type { Registry } from '../registry/registry.ts';
-import { brokerFromEnv, msFromEnv, registryFromEnv, transportFromEnv } from './defaults.ts';
+import {
+  brokerFromEnv,
+  listenFromEnv,
+  msFromEnv,
+  registryFromEnv,
+  transportFromEnv,
+} from './defaults.ts';
 import type { Broker } from './broker/broker.ts';
 import { connectOnPublish } from './broker/index.ts';
 import type { CallOptions, CallWrapper, Client } from './client/client.ts';
@@ -112,7 +118,7 @@ export function createService(options: ServiceOptions): Service {
     wrappers: options.wrapHandler,
     subscriberWrappers: options.wrapSubscriber,
     tls: options.tls,
-    listen: options.listen,
+    listen: { ...listenFromEnv(), ...options.listen },
     outlet,
     logger,
   });

@@ -6,6 +6,7 @@ import { BrokerErrors, type Broker } from '../../src/runtime/broker/broker.ts';
 import { brokerFromEnv, registryFromEnv, transportFromEnv } from '../../src/runtime/defaults.ts';
 import { createMemoryRegistry, createService } from '../../src/runtime/index.ts';
 import { transports } from '../../src/runtime/transport/index.ts';
+import { rawExchange, rawRequest } from '../helpers/raw-http.ts';
 
 const quiet = { info() {}, warn() {}, error() {} };
 
@@ -151,5 +152,40 @@ describe('library defaults from MICRO_* variables', () => {
       publish: () => Promise.reject(new Error('boom')),
     });
     await assert.rejects(failing.publish('c', message), /boom/, 'other errors pass through');
+  });
+
+  it('MICRO_SERVER_ALLOWED_HOSTS and _ORIGINS let a reverse proxy and a web app reach a service', async () => {
+    const saved = { ...process.env };
+    Object.assign(process.env, {
+      MICRO_REGISTRY: 'memory',
+      MICRO_SERVER_ADDRESS: '127.0.0.1:0',
+      MICRO_SERVER_ALLOWED_HOSTS: 'api.test, other.test',
+      MICRO_SERVER_ALLOWED_ORIGINS: 'https://app.test',
+    });
+    const s = createService({ name: 'proxied', handleSignals: false, logger: quiet });
+    try {
+      s.handle('A', {
+        async B() {
+          return { ok: true };
+        },
+      });
+      await s.start();
+      const port = Number(s.server.address.split(':').pop());
+      const status = async (headers: Record<string, string>): Promise<number> =>
+        (
+          await rawExchange(
+            port,
+            [rawRequest(port, { headers: { 'micro-endpoint': 'A.B', ...headers }, body: '{}' })],
+            { untilResponse: true },
+          )
+        ).status;
+      assert.equal(await status({ host: `api.test:${port}` }), 200);
+      assert.equal(await status({ host: `evil.test:${port}` }), 421);
+      assert.equal(await status({ origin: 'https://app.test' }), 200);
+      assert.equal(await status({ origin: 'https://evil.test' }), 403);
+    } finally {
+      process.env = saved;
+      await s.stop();
+    }
   });
 });
