@@ -40,11 +40,19 @@ export function hostAllowed(
 ): (headers: IncomingHttpHeaders) => boolean {
   if (!boundToLoopback(boundHost)) return () => true;
   const extra = new Set(allowedHosts.map((h) => h.toLowerCase()));
+  // Clients send the same few Host values on every request: remember the verdicts (bounded).
+  const seen = new Map<string, boolean>();
   return (headers) => {
     const host = headers.host;
     if (host === undefined) return true; // HTTP/1.0 clients; browsers always send Host
-    const name = hostname(host);
-    return name !== undefined && (isLoopbackName(name) || extra.has(name.toLowerCase()));
+    let ok = seen.get(host);
+    if (ok === undefined) {
+      const name = hostname(host);
+      ok = name !== undefined && (isLoopbackName(name) || extra.has(name.toLowerCase()));
+      if (seen.size >= 256) seen.clear();
+      seen.set(host, ok);
+    }
+    return ok;
   };
 }
 
