@@ -178,10 +178,18 @@ describe('the README', () => {
   it('starts with the set-up-and-run command and the test command', () => {
     const first = /```sh\n([\s\S]*?)```/.exec(readme)?.[1] ?? '';
     assert.match(first, /^npm ci && npm run build:sea && dist\/micro run/m);
-    assert.match(first, /^npm test/m);
+    assert.match(first, /^npm run test:all/m);
     const pkg = JSON.parse(readFileSync(`${root}package.json`, 'utf8')) as {
       scripts: Record<string, string>;
     };
+    // On a machine with only Node and npm, the test command installs what the tests need first;
+    // CI runs exactly the README's commands.
+    assert.equal(pkg.scripts['test:all'], 'bash scripts/install-test-deps.sh && npm test');
+    const ci = readFileSync(`${root}.ci/run`, 'utf8');
+    assert.match(ci, /^npm ci\nnpm run test:all\n/m);
+    const deps = readFileSync(`${root}scripts/install-test-deps.sh`, 'utf8');
+    for (const tool of ['etcd', 'nats-server', 'redis-server', 'chromium', 'tmux', 'python3', 'ip'])
+      assert.match(deps, new RegExp(`^need ${tool} `, 'm'), tool);
     assert.match(pkg.scripts['build:sea'] ?? '', /scripts\/build-sea\.mjs/);
     assert.match(pkg.scripts.start ?? '', /examples\/greeter\/service\.ts/);
   });
