@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Builds dist/micro, the single executable, as ../shared/reference/sea-build.md describes:
+// Builds dist/micro, the single executable, as docs/single-executable.md describes:
 // esbuild bundles bin/micro.ts into one CommonJS file, Node 24 turns it into a SEA blob with the
 // SQLite addon as an asset, and postject injects the blob into a stripped copy of Node 24.
 //   npm run build:sea [-- --entry <file.ts> --out <path> --keep]
@@ -135,7 +135,7 @@ writeFileSync(
       output: blob,
       disableExperimentalSEAWarning: true,
       useCodeCache: true,
-      // A snapshot crashed V8 ("CheckGlobalAndEternalHandles failed"), see sea-build.md.
+      // A snapshot crashed V8 ("CheckGlobalAndEternalHandles failed") in the first trial builds.
       useSnapshot: false,
       assets: { [SQLITE_ASSET]: addon, ...webAssets },
     },
