@@ -1,5 +1,6 @@
 import type { Endpoint, Service } from '../registry/registry.ts';
 import { badRequest, methodNotAllowed, notFound } from '../runtime/errors.ts';
+import type { Filter } from '../runtime/selector/selector.ts';
 import type { Catalog } from './catalog.ts';
 import {
   GATEWAY_ID,
@@ -33,14 +34,51 @@ export interface TargetResolver {
   endpoint(service: string, endpoint: string, version?: string): Promise<Target>;
 }
 
-/** How a service wants to be reached, from its service or node metadata `handler`. */
-export function proxyHandler(services: Service[]): 'http' | 'web' | undefined {
+/** The services proxied as a whole: `http` as they are, `web` under their `/[name]` prefix. */
+export type ProxyKind = 'http' | 'web';
+
+/** The proxy kind a version's or a node's metadata `handler` names, if any. */
+const markOf = (metadata: Record<string, string> | undefined): ProxyKind | undefined => {
+  const h = metadata?.handler;
+  return h === 'http' || h === 'web' ? h : undefined;
+};
+
+/**
+ * How a service wants to be reached: the first `handler=http` or `handler=web` in a version's
+ * metadata or, failing that, in one of its nodes'. The gateway and the dashboard both decide by it.
+ */
+export function proxyHandler(services: Service[]): ProxyKind | undefined {
   for (const s of services) {
-    const h = s.metadata.handler ?? s.nodes[0]?.metadata.handler;
-    if (h === 'http' || h === 'web') return h;
+    const kind = markOf(s.metadata);
+    if (kind) return kind;
+    for (const n of s.nodes) {
+      const mark = markOf(n.metadata);
+      if (mark) return mark;
+    }
   }
   return undefined;
 }
+
+/** True when a service is a web app (`handler=web` on a version or a node), served at `/[name]/`. */
+export const isWebApp = (services: Service[]): boolean => proxyHandler(services) === 'web';
+
+/**
+ * A selector filter keeping the nodes that serve as `kind`: every node of a version so marked,
+ * and nodes so marked themselves; all nodes when none is (a gateway whose default handler is it).
+ */
+export const servingNodes =
+  (kind: ProxyKind): Filter =>
+  (services) => {
+    const marked: Service[] = [];
+    for (const s of services) {
+      if (markOf(s.metadata) === kind) marked.push(s);
+      else {
+        const nodes = s.nodes.filter((n) => markOf(n.metadata) === kind);
+        if (nodes.length > 0) marked.push({ ...s, nodes });
+      }
+    }
+    return marked.length > 0 ? marked : services;
+  };
 
 /** Creates the resolver over a live catalog. */
 export function createTargetResolver(o: TargetOptions): TargetResolver {

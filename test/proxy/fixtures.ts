@@ -144,6 +144,7 @@ export async function httpApp(
           forwardedFor: req.headers['x-forwarded-for'],
           forwardedHost: req.headers['x-forwarded-host'],
           basePath: req.headers['x-micro-web-base-path'],
+          headers: req.headers,
           body: Buffer.concat(chunks).toString('utf8'),
         }),
       );

@@ -1,10 +1,12 @@
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
+import { request } from 'node:http';
 import { connect } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { WebSocket } from 'ws';
 import { createGateway, type Gateway, type RequestLogEntry } from '../../src/proxy/index.ts';
 import { unauthorized, type Registry, type Service } from '../../src/runtime/index.ts';
+import { closedAddress } from '../helpers/cli.ts';
 import { controlPlane, greeter, httpApp, users } from './fixtures.ts';
 
 type Json = Record<string, unknown>;
@@ -215,6 +217,64 @@ describe('the API gateway', () => {
     });
     await once(ws, 'close');
     assert.deepEqual(got, ['hello /socket', 'echo ping']);
+  });
+
+  it('web: a service is a web app when any of its nodes says handler=web, and only those nodes serve it', async () => {
+    // The gateway used to read only the first node's mark, and so took this service for rpc.
+    const webapp = apps[1];
+    assert.ok(webapp);
+    const mixed: Service = {
+      name: 'mixedapp',
+      version: '1',
+      metadata: {},
+      endpoints: [],
+      nodes: [
+        { id: 'mixedapp-rpc', address: await closedAddress(), metadata: {} },
+        { id: 'mixedapp-web', address: webapp.address, metadata: { handler: 'web' } },
+      ],
+    };
+    await registry.register(mixed);
+    try {
+      for (let i = 0; i < 8; i++) {
+        const res = await fetch(`${base}/mixedapp/page`);
+        assert.equal(res.status, 218, 'the unmarked node is never picked');
+        const seen = await json(res);
+        assert.equal(seen.url, '/page');
+        assert.equal(seen.basePath, '/mixedapp');
+      }
+    } finally {
+      await registry.deregister(mixed);
+    }
+  });
+
+  it('http and web: hop-by-hop headers and those Connection names stay behind; Host and the rest pass', async () => {
+    const seen = await new Promise<Json>((resolve, reject) => {
+      const req = request(
+        `${base}/legacy/hop`,
+        {
+          headers: {
+            connection: 'keep-alive, x-secret',
+            'x-secret': 'for the gateway only',
+            'proxy-connection': 'keep-alive',
+            'x-micro-web-base-path': '/spoofed',
+            'x-kept': 'yes',
+          },
+        },
+        (res) => {
+          let text = '';
+          res.on('data', (c: Buffer) => (text += c.toString('utf8')));
+          res.on('end', () => resolve(JSON.parse(text) as Json));
+        },
+      );
+      req.on('error', reject);
+      req.end();
+    });
+    const headers = seen.headers as Record<string, string>;
+    assert.equal(headers['x-secret'], undefined, 'a header the Connection header names');
+    assert.equal(headers['proxy-connection'], undefined);
+    assert.equal(headers['x-micro-web-base-path'], undefined, 'never taken from the client');
+    assert.equal(headers['x-kept'], 'yes');
+    assert.equal(headers.host, gateway.address, "the client's Host, as the dashboard passes it");
   });
 
   it('event: POST /event/<topic> publishes the body', async () => {

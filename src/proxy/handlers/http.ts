@@ -1,31 +1,21 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { connect, type Socket } from 'node:net';
-import type { Duplex } from 'node:stream';
+import { Readable, type Duplex } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { Agent } from 'undici';
 import type { Node } from '../../registry/registry.ts';
-import { MicroError, badGateway } from '../../runtime/errors.ts';
+import { MicroError, badGateway, toMicroError } from '../../runtime/errors.ts';
 import type { Metadata } from '../../runtime/metadata.ts';
+import type { Selector } from '../../runtime/selector/selector.ts';
 import { parseAddress } from '../../runtime/transport/address.ts';
 import { filtersFor } from '../call.ts';
-import { asError, refuseUpgrade } from '../errors.ts';
+import { refuseUpgrade } from '../errors.ts';
+import { BASE_PATH_HEADER, hopHeaders } from '../headers.ts';
 import { GATEWAY_ID, type GatewayRequest, type Target } from '../proxy.ts';
-import type { HandlerDeps } from './deps.ts';
+import { servingNodes } from '../target.ts';
 
-/** Hop-by-hop headers (RFC 9110 7.6.1), those the proxy sets itself, and Expect (answered here). */
-const HOP = new Set([
-  'connection',
-  'expect',
-  'keep-alive',
-  'proxy-authenticate',
-  'proxy-authorization',
-  'te',
-  'trailer',
-  'transfer-encoding',
-  'upgrade',
-  'host',
-  'content-length',
-]);
+/** Request headers the proxy sets itself (Host aside), and Expect, which the server answered. */
+const OWN = new Set(['content-length', 'expect', BASE_PATH_HEADER]);
 
 /** Errors that mean the node never got the request, so another node may take it. */
 const UNREACHABLE = new Set([
@@ -36,18 +26,39 @@ const UNREACHABLE = new Set([
   'UND_ERR_CONNECT_TIMEOUT',
 ]);
 
-/** Reverse proxies to services that speak HTTP themselves (`http`), with WebSocket upgrades (`web`). */
+/** A service proxied as a whole. */
+export type ProxyTarget = Extract<Target, { kind: 'http' | 'web' }>;
+
+/** Options of the reverse proxy. */
+export interface HttpProxyOptions {
+  /** Picks the nodes; those that cannot be reached are marked, so it avoids them for a while. */
+  selector: Selector;
+  /** Further attempts, each on another node, when one cannot be reached (default 0). */
+  retries?: number;
+  /** Ms a node may take to send its headers, and between body chunks; 0 waits forever (default). */
+  timeout?: number;
+  /** Error id of the proxy's own errors (default the gateway's). */
+  id?: string;
+}
+
+/**
+ * The reverse proxy of the gateway and the dashboard, to services that speak HTTP themselves:
+ * `http` as they are, `web` under their `/[name]` prefix with WebSocket upgrades.
+ */
 export interface HttpProxy {
-  /** Forwards a request to a node of the service and streams its answer back. */
+  /**
+   * Forwards a request to a node of the service and streams its answer back; `url` is the request
+   * target as the client sent it; a body read already is a Buffer, one still arriving the request.
+   */
   forward(
     req: GatewayRequest,
     url: string,
-    body: Buffer | undefined,
+    body: Buffer | Readable | undefined,
     target: ProxyTarget,
     metadata: Metadata,
     res: ServerResponse,
   ): Promise<void>;
-  /** Forwards a WebSocket upgrade and then the raw bytes both ways. */
+  /** Forwards a WebSocket upgrade and then the raw bytes both ways; refuses it in the error shape. */
   upgrade(
     raw: IncomingMessage,
     socket: Duplex,
@@ -58,14 +69,9 @@ export interface HttpProxy {
   close(): Promise<void>;
 }
 
-type ProxyTarget = Extract<Target, { kind: 'http' | 'web' }>;
-
-/** The header that tells a web app the path it is served under, as the dashboard's proxy sets it. */
-const BASE_PATH = 'x-micro-web-base-path';
-
 /**
  * The URL the service is asked for: unchanged for `http`; for `web` without the `/[service]`
- * prefix, as the dashboard's web proxy does, so one app works behind both.
+ * prefix, so one app works behind the gateway and the dashboard.
  */
 function upstreamUrl(url: string, t: ProxyTarget): string {
   if (t.kind !== 'web') return url;
@@ -73,56 +79,66 @@ function upstreamUrl(url: string, t: ProxyTarget): string {
   return rest.startsWith('/') ? rest : `/${rest}`;
 }
 
-/** The request headers passed on: all but hop-by-hop ones, with X-Forwarded-* from metadata. */
+/**
+ * The request headers passed on: all but hop-by-hop ones, with X-Forwarded-* from metadata and,
+ * for `web`, the base path. The client's Host is kept, so a service's own Host and Origin checks
+ * see the name the browser used; X-Forwarded-Host repeats it.
+ */
 function forwardHeaders(
   headers: IncomingMessage['headers'],
   metadata: Metadata,
   t: ProxyTarget,
 ): Record<string, string> {
+  const drop = hopHeaders(headers.connection);
   const out: Record<string, string> = {};
   for (const [k, v] of Object.entries(headers))
-    if (v !== undefined && !HOP.has(k)) out[k] = Array.isArray(v) ? v.join(', ') : v;
+    if (v !== undefined && !drop.has(k) && !OWN.has(k))
+      out[k] = Array.isArray(v) ? v.join(', ') : v;
   for (const [k, v] of Object.entries(metadata)) if (k.startsWith('x-forwarded-')) out[k] = v;
   out['x-forwarded-proto'] ??= 'http';
   if (headers.host) out['x-forwarded-host'] ??= headers.host;
-  if (t.kind === 'web') out[BASE_PATH] = t.prefix;
+  if (t.kind === 'web') out[BASE_PATH_HEADER] = t.prefix;
   return out;
 }
 
-/** Creates the reverse proxy over the gateway's selector. */
-export function createHttpProxy(deps: HandlerDeps): HttpProxy {
+/** Creates the reverse proxy; nodes are picked by the selector, among those that serve the target. */
+export function createHttpProxy(o: HttpProxyOptions): HttpProxy {
+  const id = o.id ?? GATEWAY_ID;
+  const timeout = o.timeout ?? 0;
   const agent = new Agent({ connections: 128, keepAliveTimeout: 30_000 });
   const sockets = new Set<Socket | Duplex>();
 
-  /** Tries nodes in turn while they cannot be reached. */
-  const withNode = async <T>(t: ProxyTarget, attempt: (node: Node) => Promise<T>): Promise<T> => {
+  /** Tries nodes in turn while they cannot be reached (once when the body can be read only once). */
+  const withNode = async <T>(
+    t: ProxyTarget,
+    retries: number,
+    attempt: (node: Node) => Promise<T>,
+  ): Promise<T> => {
+    const filters = [servingNodes(t.kind), ...(filtersFor(t.version) ?? [])];
     let last: unknown;
-    for (let i = 0; i <= deps.retries; i++) {
-      const next = await deps.selector.select(t.service, { filters: filtersFor(t.version) });
+    let address = '';
+    for (let i = 0; i <= retries; i++) {
+      const next = await o.selector.select(t.service, { filters });
       const node = next();
+      address = node.address;
       try {
         const out = await attempt(node);
-        deps.selector.mark(t.service, node);
+        o.selector.mark(t.service, node);
         return out;
       } catch (err) {
         last = err;
         const code = (err as { code?: string }).code ?? '';
         if (!UNREACHABLE.has(code)) break;
-        deps.selector.mark(t.service, node, err as Error);
+        o.selector.mark(t.service, node, err as Error);
       }
     }
     if (last instanceof MicroError) throw last;
     const e = last as { code?: string; message?: string };
     if (e.code === 'UND_ERR_HEADERS_TIMEOUT')
-      throw new MicroError(
-        GATEWAY_ID,
-        504,
-        `${t.service} did not answer in time`,
-        'Gateway Timeout',
-      );
+      throw new MicroError(id, 504, `${t.service} did not answer in time`, 'Gateway Timeout');
     throw badGateway(
-      GATEWAY_ID,
-      `cannot reach ${t.service}: ${e.code ?? e.message ?? String(last)}`,
+      id,
+      `cannot reach ${t.service} at ${address}: ${e.code ?? e.message ?? String(last)}`,
     );
   };
 
@@ -133,21 +149,26 @@ export function createHttpProxy(deps: HandlerDeps): HttpProxy {
         res.writeHead(308, { location: `${t.prefix}/${url.slice(t.prefix.length)}` });
         return void res.end();
       }
-      const answer = await withNode(t, (node) =>
+      const headers = forwardHeaders(req.headers, metadata, t);
+      const streamed = body instanceof Readable;
+      const length = req.headers['content-length'];
+      if (streamed && length !== undefined) headers['content-length'] = length;
+      const answer = await withNode(t, streamed ? 0 : (o.retries ?? 0), (node) =>
         agent.request({
           origin: `http://${node.address}`,
           path: upstreamUrl(url, t),
           method: req.method,
-          headers: forwardHeaders(req.headers, metadata, t),
-          body: body && body.length > 0 ? body : undefined,
-          headersTimeout: deps.timeout,
-          bodyTimeout: deps.timeout,
+          headers,
+          body: streamed || (body && body.length > 0) ? body : undefined,
+          headersTimeout: timeout,
+          bodyTimeout: timeout,
         }),
       );
-      const headers: Record<string, string | string[]> = {};
+      const drop = hopHeaders(String(answer.headers.connection ?? ''));
+      const back: Record<string, string | string[]> = {};
       for (const [k, v] of Object.entries(answer.headers))
-        if (v !== undefined && (!HOP.has(k) || k === 'content-length')) headers[k] = v;
-      res.writeHead(answer.statusCode, headers);
+        if (v !== undefined && !drop.has(k)) back[k] = v;
+      res.writeHead(answer.statusCode, back);
       await pipeline(answer.body, res).catch(() => res.destroy());
     },
 
@@ -156,12 +177,14 @@ export function createHttpProxy(deps: HandlerDeps): HttpProxy {
       socket.on('close', () => sockets.delete(socket));
       socket.on('error', () => socket.destroy());
       try {
+        let address = '';
         const upstream = await withNode(
           t,
+          o.retries ?? 0,
           (node) =>
             new Promise<Socket>((resolve, reject) => {
-              const { host, port } = parseAddress(node.address);
-              const s = connect({ host, port });
+              address = node.address;
+              const s = connect(parseAddress(node.address));
               s.once('connect', () => resolve(s));
               s.once('error', reject);
             }),
@@ -174,10 +197,8 @@ export function createHttpProxy(deps: HandlerDeps): HttpProxy {
         upstream.on('error', () => upstream.destroy());
         socket.on('close', () => upstream.destroy());
         const headers = forwardHeaders(raw.headers, metadata, t);
-        const lines = [
-          `${raw.method ?? 'GET'} ${upstreamUrl(raw.url ?? '/', t)} HTTP/1.1`,
-          `host: ${raw.headers.host ?? ''}`,
-        ];
+        headers.host ??= address;
+        const lines = [`${raw.method ?? 'GET'} ${upstreamUrl(raw.url ?? '/', t)} HTTP/1.1`];
         for (const [k, v] of Object.entries(headers)) lines.push(`${k}: ${v}`);
         lines.push('connection: Upgrade', `upgrade: ${raw.headers.upgrade ?? 'websocket'}`);
         upstream.write(`${lines.join('\r\n')}\r\n\r\n`);
@@ -185,7 +206,7 @@ export function createHttpProxy(deps: HandlerDeps): HttpProxy {
         upstream.pipe(socket);
         socket.pipe(upstream);
       } catch (err) {
-        refuseUpgrade(socket, asError(err));
+        refuseUpgrade(socket, toMicroError(err, id));
       }
     },
 

@@ -2,6 +2,7 @@ import type { ServerResponse } from 'node:http';
 import { badGateway } from '../../runtime/errors.ts';
 import type { Metadata } from '../../runtime/metadata.ts';
 import { callTimeout, callWithRetries } from '../call.ts';
+import { HOP_BY_HOP } from '../headers.ts';
 import { send } from '../http-io.ts';
 import type { GatewayRequest, Target } from '../proxy.ts';
 import { GATEWAY_ID } from '../proxy.ts';
@@ -10,24 +11,13 @@ import { jsonBytes, type HandlerDeps } from './deps.ts';
 
 type EndpointTarget = Extract<Target, { kind: 'rpc' | 'api' }>;
 
-/** Headers HTTP owns; they are never copied from a service's answer. */
-const HOP = new Set([
-  'connection',
-  'keep-alive',
-  'transfer-encoding',
-  'content-length',
-  'upgrade',
-  'te',
-  'trailer',
-  'proxy-authenticate',
-  'proxy-authorization',
-]);
-
 /** Sets the headers a service sent back, dropping those HTTP cannot carry. */
 function setHeaders(res: ServerResponse, header: Record<string, unknown>): void {
   for (const k in header) {
     const v = header[k];
-    if (typeof v !== 'string' || HOP.has(k.toLowerCase())) continue;
+    const name = k.toLowerCase();
+    // HTTP owns the hop-by-hop headers and the length; they are never copied from an answer.
+    if (typeof v !== 'string' || HOP_BY_HOP.has(name) || name === 'content-length') continue;
     try {
       res.setHeader(k, v);
     } catch {

@@ -1,7 +1,6 @@
 // The web dashboard and web proxy (`micro web`): what the commands layer starts.
 export { startWeb } from './server.ts';
-export { isWebApp } from './proxy.ts';
-export { BASE_PATH_HEADER, RESERVED, WEB_HANDLER, WEB_ID } from './web.ts';
+export { RESERVED, WEB_ID } from './web.ts';
 export type { Terminal, TerminalResult, Web, WebOptions } from './web.ts';
 export type { FeedEvent } from './feed.ts';
 export type { NodeHealth } from './health.ts';

@@ -127,7 +127,7 @@ export async function startWeb(o: WebOptions): Promise<Web> {
     address,
     async close() {
       streams.close();
-      proxy.close();
+      await proxy.close();
       feed.close();
       if (ownSelector) selector.close();
       await app.close();

@@ -3,12 +3,6 @@ import type { Client, Logger, Registry, Selector } from '../../runtime/index.ts'
 /** First path segment of the dashboard's own routes; every other one names a web app. */
 export const RESERVED = '_';
 
-/** Service or node metadata `handler=web` marks a web app, proxied at `/[name]/` (as the API gateway does). */
-export const WEB_HANDLER = 'web';
-
-/** Header telling a proxied web app the path it is served under, e.g. `/chat`. */
-export const BASE_PATH_HEADER = 'x-micro-web-base-path';
-
 /** Error id of the dashboard's answers. */
 export const WEB_ID = 'micro.web';
 

@@ -168,6 +168,29 @@ describe('the web proxy', () => {
     }
   });
 
+  it('fails over to another node of the web app when one cannot be reached, as the gateway does', async () => {
+    const twin: RegistryService = {
+      name: 'twin',
+      version: '1.0.0',
+      metadata: { handler: 'web' },
+      endpoints: [],
+      nodes: [
+        { id: 'twin-dead', address: await closedAddress(), metadata: {} },
+        { id: 'twin-live', address: app.address, metadata: {} },
+      ],
+    };
+    await registry.register(twin);
+    try {
+      for (let i = 0; i < 10; i++) {
+        const res = await fetch(`${base}/twin/`);
+        assert.equal(res.status, 200, 'no request is lost to the dead node');
+        await res.body?.cancel();
+      }
+    } finally {
+      await registry.deregister(twin);
+    }
+  });
+
   it('carries WebSocket upgrades through, with the base path set', async () => {
     const ws = new WebSocket(`ws://${web.address}/chat/socket?room=1`);
     await once(ws, 'open');
