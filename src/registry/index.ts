@@ -3,6 +3,7 @@ import { createMdnsRegistry } from './mdns.ts';
 import { createMemoryRegistry } from './memory.ts';
 import { createMicroRegistry } from './micro.ts';
 import { createNatsRegistry } from './nats.ts';
+import type { RegistryFactory, RegistryOptions } from './registry.ts';
 
 export type * from './registry.ts';
 export { RegistryError, RegistryErrors } from './registry.ts';
@@ -16,6 +17,12 @@ export {
   createNatsRegistry,
 };
 
+/** What every entry of the registries table is given: the base options and `--registry-address`. */
+export interface RegistryFactoryOptions extends RegistryOptions {
+  /** `host:port` of the registry's server (etcd, nats, the control plane); each has its default. */
+  address?: string;
+}
+
 /** The registries by name: `--registry` and MICRO_REGISTRY pick from it. */
 export const registries = {
   micro: createMicroRegistry,
@@ -23,4 +30,4 @@ export const registries = {
   mdns: createMdnsRegistry,
   etcd: createEtcdRegistry,
   nats: createNatsRegistry,
-} as const;
+} satisfies Record<string, RegistryFactory<RegistryFactoryOptions>>;

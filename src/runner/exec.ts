@@ -58,16 +58,18 @@ function failed(err: unknown): void {
   process.exit(1);
 }
 
-/** A micro error, or one with a MICRO_ERR_ code (the registry's, a codec's) made into one. */
+/** The codes of an engine that did not answer (registry, broker): a 503, as for a node that did not. */
+const UNREACHABLE: ReadonlySet<string> = new Set([
+  runtime.RegistryErrors.unavailable,
+  runtime.BrokerErrors.notConnected,
+]);
+
+/** A micro error, or one with a MICRO_ERR_ code (the registry's, a broker's, a codec's) made into one. */
 function knownError(err: unknown): runtime.MicroError | undefined {
   if (err instanceof runtime.MicroError) return err;
   const code = (err as { code?: unknown } | undefined)?.code;
   if (typeof code !== 'string' || !code.startsWith('MICRO_ERR_')) return undefined;
-  return new runtime.MicroError(
-    'micro',
-    code.includes('UNAVAILABLE') ? 503 : 500,
-    (err as Error).message,
-  );
+  return new runtime.MicroError('micro', UNREACHABLE.has(code) ? 503 : 500, (err as Error).message);
 }
 
 /**

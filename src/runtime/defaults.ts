@@ -1,60 +1,34 @@
-import { registries } from '../registry/index.ts';
-import type { Registry } from '../registry/registry.ts';
-import { brokers, type BrokerFactoryOptions } from './broker/index.ts';
-import type { Broker } from './broker/broker.ts';
+import { registries, type RegistryFactoryOptions } from '../registry/index.ts';
+import type { Registry, RegistryFactory } from '../registry/registry.ts';
+import { brokers } from './broker/index.ts';
+import type { Broker, BrokerFactory } from './broker/broker.ts';
+import { pickPlugin } from './plugins.ts';
 import { transports } from './transport/index.ts';
-import type { ListenOptions, Transport } from './transport/transport.ts';
-
-/**
- * The factory a table holds under the name in `variable` (or `fallback` when unset); an unknown
- * name is a TypeError listing the valid ones, so a typo fails at start-up, not on the first call.
- */
-function pick<O, T>(
-  table: object,
-  what: string,
-  variable: string,
-  fallback: string,
-  env: NodeJS.ProcessEnv,
-): (options: O) => T {
-  const name = env[variable] || fallback;
-  const make = Object.hasOwn(table, name)
-    ? (table as Record<string, ((options: O) => T) | undefined>)[name]
-    : undefined;
-  if (!make) {
-    throw new TypeError(
-      `${variable}=${name} is not a ${what}; use one of ${Object.keys(table).join(', ')}`,
-    );
-  }
-  return make;
-}
+import type { ListenOptions, Transport, TransportFactory } from './transport/transport.ts';
 
 /** The registry named by MICRO_REGISTRY (default `micro`, the control plane at MICRO_REGISTRY_ADDRESS or 127.0.0.1:8000). */
 export function registryFromEnv(env: NodeJS.ProcessEnv = process.env): Registry {
-  const make = pick<{ address?: string }, Registry>(
+  const name = env.MICRO_REGISTRY || 'micro';
+  const make = pickPlugin<RegistryFactory<RegistryFactoryOptions>>(
     registries,
     'registry',
+    name,
     'MICRO_REGISTRY',
-    'micro',
-    env,
   );
   return make({ address: env.MICRO_REGISTRY_ADDRESS || undefined });
 }
 
 /** The broker named by MICRO_BROKER (default `http`, peer to peer through the registry), at MICRO_BROKER_ADDRESS. */
 export function brokerFromEnv(registry: Registry, env: NodeJS.ProcessEnv = process.env): Broker {
-  const make = pick<BrokerFactoryOptions, Broker>(brokers, 'broker', 'MICRO_BROKER', 'http', env);
+  const name = env.MICRO_BROKER || 'http';
+  const make = pickPlugin<BrokerFactory>(brokers, 'broker', name, 'MICRO_BROKER');
   return make({ registry, address: env.MICRO_BROKER_ADDRESS || undefined });
 }
 
 /** The transport named by MICRO_TRANSPORT (default `tcp`), given MICRO_TRANSPORT_ADDRESS (the engine's, for nats). */
 export function transportFromEnv(env: NodeJS.ProcessEnv = process.env): Transport {
-  const make = pick<{ address?: string }, Transport>(
-    transports,
-    'transport',
-    'MICRO_TRANSPORT',
-    'tcp',
-    env,
-  );
+  const name = env.MICRO_TRANSPORT || 'tcp';
+  const make = pickPlugin<TransportFactory>(transports, 'transport', name, 'MICRO_TRANSPORT');
   return make({ address: env.MICRO_TRANSPORT_ADDRESS || undefined });
 }
 

@@ -1,7 +1,12 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
-import type { Broker, BrokerEvent } from '../../src/runtime/broker/broker.ts';
+import {
+  BrokerError,
+  BrokerErrors,
+  type Broker,
+  type BrokerEvent,
+} from '../../src/runtime/broker/broker.ts';
 
 /**
  * The broker contract. `make` returns three brokers that reach one another (they may be one instance):
@@ -92,7 +97,14 @@ export function runBrokerCases(
 
     it('accepts a publish with no subscribers, and refuses an invalid topic', async () => {
       await pub.publish(topic(), { header: {}, body: body(0) });
-      await assert.rejects(pub.publish('has space', { header: {}, body: body(0) }));
+      const invalid = (err: unknown): boolean =>
+        err instanceof BrokerError && err.code === BrokerErrors.invalidTopic;
+      await assert.rejects(pub.publish('has space', { header: {}, body: body(0) }), invalid);
+      await assert.rejects(pub.publish('', { header: {}, body: body(0) }), invalid);
+      await assert.rejects(
+        subA.subscribe('has space', () => undefined),
+        invalid,
+      );
     });
 
     it('keeps delivering to others when one subscriber throws', async () => {

@@ -76,6 +76,32 @@ describe('micro __exec: a service that cannot run', () => {
     assert.match(err.detail, /127\.0\.0\.1/);
   });
 
+  it('exits 1 with a 503 saying how to start the broker when its broker does not answer', async () => {
+    const file = join(dir, 'subscriber.ts');
+    writeFileSync(
+      file,
+      [
+        "import { createService } from 'micro-ts';",
+        "const s = createService({ name: 'listener' });",
+        "s.subscribe('orders', () => undefined);",
+        'await s.run();',
+      ].join('\n'),
+    );
+    const port = await freePort();
+    const { code, stderr } = await exec(file, {
+      MICRO_REGISTRY: 'memory',
+      MICRO_BROKER: 'redis',
+      MICRO_BROKER_ADDRESS: `127.0.0.1:${port}`,
+    });
+    assert.equal(code, 1, stderr);
+    const err = JSON.parse(stderr.trim().split('\n').at(-1) ?? '') as {
+      code: number;
+      detail: string;
+    };
+    assert.equal(err.code, 503, err.detail);
+    assert.match(err.detail, new RegExp(`no Redis at 127\\.0\\.0\\.1:${port}.*start redis-server`));
+  });
+
   it('shows where the service file is wrong: file, line and the error', async () => {
     const file = join(dir, 'broken.ts');
     writeFileSync(file, 'const ok = 1;\nconst broken = ;\nconsole.log(ok, broken);\n');

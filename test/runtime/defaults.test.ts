@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { afterEach, describe, it } from 'node:test';
 import { registries } from '../../src/registry/index.ts';
 import { brokers, connectOnPublish } from '../../src/runtime/broker/index.ts';
-import { BrokerErrors, type Broker } from '../../src/runtime/broker/broker.ts';
+import { BrokerError, BrokerErrors, type Broker } from '../../src/runtime/broker/broker.ts';
 import { brokerFromEnv, registryFromEnv, transportFromEnv } from '../../src/runtime/defaults.ts';
 import { createMemoryRegistry, createService } from '../../src/runtime/index.ts';
 import { transports } from '../../src/runtime/transport/index.ts';
@@ -15,7 +15,10 @@ const listsChoices =
   (variable: string, value: string, table: object) =>
   (err: unknown): boolean => {
     assert.ok(err instanceof TypeError, String(err));
-    assert.match(err.message, new RegExp(`^${variable}=${value} is not a `));
+    assert.match(
+      err.message,
+      new RegExp(`^unknown \\w+ "${value}" \\(${variable}\\): use one of `),
+    );
     for (const name of Object.keys(table)) assert.match(err.message, new RegExp(`\\b${name}\\b`));
     return true;
   };
@@ -136,7 +139,7 @@ describe('library defaults from MICRO_* variables', () => {
         connected = false;
       },
       async publish(topic) {
-        if (!connected) throw new Error(`${BrokerErrors.notConnected}: not yet`);
+        if (!connected) throw new BrokerError(BrokerErrors.notConnected, 'not yet');
         delivered.push(topic);
       },
       subscribe: () => Promise.reject(new Error('unused')),
@@ -152,6 +155,26 @@ describe('library defaults from MICRO_* variables', () => {
       publish: () => Promise.reject(new Error('boom')),
     });
     await assert.rejects(failing.publish('c', message), /boom/, 'other errors pass through');
+    // The code decides, not the message: a plugin's own wording still connects, a look-alike does not.
+    connected = false;
+    const worded = connectOnPublish({
+      ...inner,
+      async publish(topic) {
+        if (!connected)
+          throw Object.assign(new Error('the socket is closed'), {
+            code: BrokerErrors.notConnected,
+          });
+        delivered.push(topic);
+      },
+    });
+    await worded.publish('d', message);
+    assert.deepEqual(delivered.sort(), ['a', 'b', 'd']);
+    const lookalike = connectOnPublish({
+      ...inner,
+      publish: () => Promise.reject(new Error(`${BrokerErrors.notConnected}: in the message only`)),
+    });
+    await assert.rejects(lookalike.publish('e', message), /in the message only/);
+    assert.equal(connects, 2);
   });
 
   it('MICRO_SERVER_ALLOWED_HOSTS and _ORIGINS let a reverse proxy and a web app reach a service', async () => {

@@ -1,7 +1,8 @@
-import type { Registry } from '../../registry/registry.ts';
-import type { Broker } from '../../runtime/broker/broker.ts';
+import type { RegistryFactoryOptions } from '../../registry/index.ts';
+import type { Registry, RegistryFactory } from '../../registry/registry.ts';
+import type { Broker, BrokerFactory } from '../../runtime/broker/broker.ts';
 import type { Client } from '../../runtime/client/client.ts';
-import type { Transport } from '../../runtime/transport/transport.ts';
+import type { Transport, TransportFactory } from '../../runtime/transport/transport.ts';
 import { CONTROL_PLANE, type GlobalArgs } from './options.ts';
 
 /** What a command talks through: the registry named by the global options, and a client over it. */
@@ -26,15 +27,11 @@ export async function openRegistry(
   options: OpenOptions = {},
 ): Promise<Registry> {
   const { registries } = await import('../../registry/index.ts');
-  const { badRequest } = await import('../../runtime/errors.ts');
-  const names = Object.keys(registries);
-  if (!names.includes(args.registry)) {
-    throw badRequest(
-      'micro.cli',
-      `unknown registry "${args.registry}" (--registry or MICRO_REGISTRY): use one of ${names.join(', ')}`,
-    );
-  }
-  const make = registries[args.registry as keyof typeof registries];
+  const make = await choose<RegistryFactory<RegistryFactoryOptions>>(
+    registries,
+    'registry',
+    args.registry,
+  );
   return make({ address: registryAddress(args), timeout: options.timeout });
 }
 
@@ -51,18 +48,21 @@ export function registryAddress(
     : args.registryAddress;
 }
 
-/** The factory named by a flag, or a 400 naming the valid ones. */
-async function choose<F>(table: object, name: string, flag: string): Promise<F> {
-  const { badRequest } = await import('../../runtime/errors.ts');
-  const make = Object.hasOwn(table, name) ? (table as Record<string, F>)[name] : undefined;
-  if (make === undefined) {
-    const variable = `MICRO_${flag.toUpperCase()}`;
-    throw badRequest(
-      'micro.cli',
-      `unknown ${flag} "${name}" (--${flag} or ${variable}): use one of ${Object.keys(table).join(', ')}`,
-    );
+/** The factory named by the flag `--<what>` (or its MICRO_ variable) in the framework's table, or a 400 naming the valid ones. */
+async function choose<F>(
+  table: Readonly<Record<string, F>>,
+  what: string,
+  name: string,
+): Promise<F> {
+  const [{ pickPlugin }, { badRequest }] = await Promise.all([
+    import('../../runtime/plugins.ts'),
+    import('../../runtime/errors.ts'),
+  ]);
+  try {
+    return pickPlugin(table, what, name, `--${what} or MICRO_${what.toUpperCase()}`);
+  } catch (err) {
+    throw badRequest('micro.cli', (err as Error).message);
   }
-  return make;
 }
 
 /** Builds the broker named by --broker at --broker-address (not connected). */
@@ -71,11 +71,7 @@ export async function openBroker(
   registry: Registry,
 ): Promise<Broker> {
   const { brokers } = await import('../../runtime/broker/index.ts');
-  const make = await choose<(o: { address?: string; registry: Registry }) => Broker>(
-    brokers,
-    args.broker ?? 'http',
-    'broker',
-  );
+  const make = await choose<BrokerFactory>(brokers, 'broker', args.broker ?? 'http');
   return make({ address: args.brokerAddress || undefined, registry });
 }
 
@@ -84,11 +80,7 @@ export async function openTransport(
   args: Pick<PluginArgs, 'transport' | 'transportAddress'>,
 ): Promise<Transport> {
   const { transports } = await import('../../runtime/transport/index.ts');
-  const make = await choose<(o: { address?: string }) => Transport>(
-    transports,
-    args.transport ?? 'tcp',
-    'transport',
-  );
+  const make = await choose<TransportFactory>(transports, 'transport', args.transport ?? 'tcp');
   return make({ address: args.transportAddress || undefined });
 }
 

@@ -1,3 +1,5 @@
+import type { Registry } from '../../registry/registry.ts';
+
 /** A message as brokers carry it: header and encoded body. */
 export interface BrokerMessage {
   header: Record<string, string>;
@@ -46,17 +48,47 @@ export interface Broker {
   ): Promise<Subscription>;
 }
 
+/** What every entry of the brokers table is given. */
+export interface BrokerFactoryOptions {
+  /** `--broker-address`: the engine's `host:port`, or where the http broker listens. */
+  address?: string;
+  /** The service's registry, for brokers that find subscribers through it (http). */
+  registry: Registry;
+}
+
+/** Makes a broker from the table's options. */
+export type BrokerFactory = (options: BrokerFactoryOptions) => Broker;
+
 /** Stable error codes of brokers. */
 export const BrokerErrors = {
   notConnected: 'MICRO_ERR_BROKER_NOT_CONNECTED',
   invalidTopic: 'MICRO_ERR_BROKER_INVALID_TOPIC',
 } as const;
 
+/** One of the codes in BrokerErrors. */
+export type BrokerErrorCode = (typeof BrokerErrors)[keyof typeof BrokerErrors];
+
+/** A broker failure with a stable code; the message starts with the code and says what to do. */
+export class BrokerError extends Error {
+  readonly code: BrokerErrorCode;
+  constructor(code: BrokerErrorCode, message: string, options?: ErrorOptions) {
+    super(`${code}: ${message}`, options);
+    this.name = 'BrokerError';
+    this.code = code;
+  }
+}
+
+/** True when err carries the broker error code (a BrokerError, or any error with that `.code`). */
+export function isBrokerError(err: unknown, code: BrokerErrorCode): boolean {
+  return (err as { code?: unknown } | null)?.code === code;
+}
+
 /** Throws on a topic no broker can carry. */
 export function checkTopic(topic: string): void {
   if (typeof topic !== 'string' || topic === '' || /\s/.test(topic)) {
-    throw new TypeError(
-      `${BrokerErrors.invalidTopic}: topic must be a non-empty string without spaces, got "${String(topic)}"`,
+    throw new BrokerError(
+      BrokerErrors.invalidTopic,
+      `topic must be a non-empty string without spaces, got "${String(topic)}"`,
     );
   }
 }

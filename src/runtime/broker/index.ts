@@ -1,6 +1,5 @@
-import type { Registry } from '../../registry/registry.ts';
-import type { Broker } from './broker.ts';
-import { BrokerErrors } from './broker.ts';
+import type { Broker, BrokerFactory } from './broker.ts';
+import { BrokerErrors, isBrokerError } from './broker.ts';
 import { createHttpBroker } from './http.ts';
 import { createMemoryBroker } from './memory.ts';
 import { createJetStreamBroker } from './nats-jetstream.ts';
@@ -8,23 +7,12 @@ import { createNatsBroker } from './nats.ts';
 import { createRedisBroker } from './redis/index.ts';
 
 export type * from './broker.ts';
-export { BrokerErrors } from './broker.ts';
+export { BrokerError, BrokerErrors, isBrokerError } from './broker.ts';
 export { createMemoryBroker } from './memory.ts';
 export { createHttpBroker, topicService, type HttpBrokerOptions } from './http.ts';
 export { createNatsBroker, topicSubject, type NatsBrokerOptions } from './nats.ts';
 export { createJetStreamBroker, type JetStreamBrokerOptions } from './nats-jetstream.ts';
 export { createRedisBroker, type RedisBrokerOptions } from './redis/index.ts';
-
-/** What every entry of the brokers table is given. */
-export interface BrokerFactoryOptions {
-  /** `--broker-address`: the engine's `host:port`, or where the http broker listens. */
-  address?: string;
-  /** The service's registry, for brokers that find subscribers through it (http). */
-  registry: Registry;
-}
-
-/** Makes a broker from the table's options. */
-export type BrokerFactory = (options: BrokerFactoryOptions) => Broker;
 
 // Each implementation loads its client library (nats, ioredis) on connect, not at import, so this
 // table costs nothing to import; a new broker must keep to that.
@@ -58,7 +46,7 @@ export function connectOnPublish(broker: Broker): Broker {
       try {
         await broker.publish(topic, message);
       } catch (err) {
-        if (!String((err as Error).message).startsWith(BrokerErrors.notConnected)) throw err;
+        if (!isBrokerError(err, BrokerErrors.notConnected)) throw err;
         connecting ??= broker.connect().finally(() => (connecting = undefined));
         await connecting;
         await broker.publish(topic, message);

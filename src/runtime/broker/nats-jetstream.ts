@@ -9,7 +9,7 @@ import type {
   Subscription,
 } from './broker.ts';
 import { Reports } from './reports.ts';
-import { BrokerErrors, checkTopic } from './broker.ts';
+import { BrokerError, BrokerErrors, checkTopic } from './broker.ts';
 import { topicSubject, type NatsBrokerOptions } from './nats.ts';
 
 /** Options of the NATS JetStream broker. */
@@ -54,8 +54,9 @@ export function createJetStreamBroker(options: JetStreamBrokerOptions = {}): Bro
 
   const ready = (): { conn: NatsConnection; js: JetStreamClient; jsm: JetStreamManager } => {
     if (!nc || nc.isClosed() || !js || !jsm)
-      throw new Error(
-        `${BrokerErrors.notConnected}: JetStream broker at ${address} is not connected`,
+      throw new BrokerError(
+        BrokerErrors.notConnected,
+        `JetStream broker at ${address} is not connected`,
       );
     return { conn: nc, js, jsm };
   };
@@ -69,8 +70,9 @@ export function createJetStreamBroker(options: JetStreamBrokerOptions = {}): Bro
       const conn = await connect(
         natsConnection(hosts, options.timeout ?? 5000, 'micro-broker'),
       ).catch((err: Error) => {
-        throw new Error(
-          `${BrokerErrors.notConnected}: no answer from NATS at ${address} (${err.message}); start nats-server with JetStream (${natsServerCommand(hosts, true)})`,
+        throw new BrokerError(
+          BrokerErrors.notConnected,
+          `no answer from NATS at ${address} (${err.message}); start nats-server with JetStream (${natsServerCommand(hosts, true)})`,
         );
       });
       let manager: JetStreamManager;
@@ -86,8 +88,9 @@ export function createJetStreamBroker(options: JetStreamBrokerOptions = {}): Bro
         });
       } catch (err) {
         await conn.close();
-        throw new Error(
-          `${BrokerErrors.notConnected}: no JetStream stream ${stream} at ${address} (${(err as Error).message}); start nats-server with -js`,
+        throw new BrokerError(
+          BrokerErrors.notConnected,
+          `no JetStream stream ${stream} at ${address} (${(err as Error).message}); start nats-server with -js`,
           { cause: err },
         );
       }

@@ -7,7 +7,7 @@ import type {
   SubscribeOptions,
   Subscription,
 } from './broker.ts';
-import { BrokerErrors, checkTopic } from './broker.ts';
+import { BrokerError, BrokerErrors, checkTopic } from './broker.ts';
 
 /** Options of the NATS broker. */
 export interface NatsBrokerOptions {
@@ -74,7 +74,10 @@ export function createNatsBroker(options: NatsBrokerOptions = {}): Broker {
 
   const connection = (): NatsConnection => {
     if (!nc || nc.isClosed())
-      throw new Error(`${BrokerErrors.notConnected}: NATS broker at ${address} is not connected`);
+      throw new BrokerError(
+        BrokerErrors.notConnected,
+        `NATS broker at ${address} is not connected`,
+      );
     return nc;
   };
 
@@ -88,8 +91,9 @@ export function createNatsBroker(options: NatsBrokerOptions = {}): Broker {
       const conn = await connect(
         natsConnection(hosts, options.timeout ?? 5000, 'micro-broker'),
       ).catch((err: Error) => {
-        throw new Error(
-          `${BrokerErrors.notConnected}: no answer from NATS at ${address} (${err.message}); start nats-server (${natsServerCommand(hosts)})`,
+        throw new BrokerError(
+          BrokerErrors.notConnected,
+          `no answer from NATS at ${address} (${err.message}); start nats-server (${natsServerCommand(hosts)})`,
         );
       });
       inbox = createInbox();

@@ -9,6 +9,9 @@ export interface Codec {
   decode(bytes: Uint8Array): unknown;
 }
 
+/** Makes a codec; the codecs table holds one per name. */
+export type CodecFactory = () => Codec;
+
 /** The error code raised for a body that does not decode. */
 export const CodecErrors = {
   invalid: 'MICRO_ERR_CODEC_INVALID',

@@ -1,17 +1,17 @@
 import { createBsonCodec } from './bson.ts';
-import type { Codec } from './codec.ts';
+import type { Codec, CodecFactory } from './codec.ts';
 import { createJsonCodec } from './json.ts';
 import { createMsgpackCodec } from './msgpack.ts';
 
-export type { Codec } from './codec.ts';
+export type { Codec, CodecFactory } from './codec.ts';
 export { CodecError, CodecErrors } from './codec.ts';
 
-/** The codecs by name. */
+/** The codecs by name: a service serves them all (CodecTable), json first. */
 export const codecs = {
   json: createJsonCodec,
   msgpack: createMsgpackCodec,
   bson: createBsonCodec,
-} as const;
+} satisfies Record<string, CodecFactory>;
 
 /** Looks codecs up by content type; parameters such as `; charset=utf-8` are ignored. */
 export class CodecTable {

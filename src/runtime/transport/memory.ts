@@ -1,9 +1,15 @@
 import { serviceUnavailable, timeout as timeoutError } from '../errors.ts';
 import { QueuePipe } from './pipe.ts';
-import type { Listener, Reply, Transport, TransportHandler } from './transport.ts';
+import type {
+  Listener,
+  Reply,
+  Transport,
+  TransportHandler,
+  TransportOptions,
+} from './transport.ts';
 
 /** Options of the in-process transport. */
-export interface MemoryTransportOptions {
+export interface MemoryTransportOptions extends TransportOptions {
   /** Transports made with the same network reach one another; by default each has its own. */
   network?: Map<string, TransportHandler>;
 }

@@ -1,7 +1,6 @@
-import type { Redis, RedisOptions } from 'ioredis';
+import type { Redis } from 'ioredis';
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
-import { setTimeout as sleep } from 'node:timers/promises';
 import type {
   Broker,
   BrokerHandler,
@@ -9,9 +8,11 @@ import type {
   SubscribeOptions,
   Subscription,
 } from '../broker.ts';
-import { BrokerErrors, checkTopic } from '../broker.ts';
+import { BrokerError, BrokerErrors, checkTopic } from '../broker.ts';
 import { Reports } from '../reports.ts';
-import { entries, groupsOf, headerOf, hostPort, presentGroups, type Entry } from './replies.ts';
+import { openRedis } from './connect.ts';
+import { startGroupReader } from './group-reader.ts';
+import { groupsOf, presentGroups, replyIs } from './replies.ts';
 
 /** Options of the Redis streams broker. */
 export interface RedisBrokerOptions {
@@ -91,11 +92,13 @@ export function createRedisBroker(options: RedisBrokerOptions = {}): Broker {
 
   const ready = (): { c: Redis; s: Redis } => {
     if (!cmd || !pubsub)
-      throw new Error(`${BrokerErrors.notConnected}: Redis broker at ${address} is not connected`);
+      throw new BrokerError(
+        BrokerErrors.notConnected,
+        `Redis broker at ${address} is not connected`,
+      );
     return { c: cmd, s: pubsub };
   };
 
-  /** The groups of a stream that someone listens to now. */
   /** Removes the broadcast groups of a stream that crashed subscribers left behind. */
   const sweep = async (c: Redis, key: string): Promise<void> => {
     const groups = await groupsOf(c, key);
@@ -124,49 +127,7 @@ export function createRedisBroker(options: RedisBrokerOptions = {}): Broker {
     address,
     async connect() {
       if (cmd) return;
-      // ioredis loads in about 90 ms: on first use, not at import.
-      const { Redis } = await import('ioredis');
-      let up = false;
-      let why: Error | undefined;
-      const opts: RedisOptions = {
-        lazyConnect: true,
-        connectTimeout: options.timeout ?? 5000,
-        // Fail fast on the first connect; once up, reconnect with backoff like any client.
-        retryStrategy: (times) => (up ? Math.min(times * 200, 2000) : null),
-        // A command waits through about three seconds of reconnecting, then fails.
-        maxRetriesPerRequest: 5,
-      };
-      const open = (): Redis => {
-        const r = /^rediss?:\/\//.test(address)
-          ? new Redis(address, opts)
-          : new Redis({
-              ...opts,
-              ...hostPort(address),
-            });
-        // Each call reports its own failure; the socket's error explains a failed connect.
-        r.on('error', (e: Error) => {
-          if (!up) why ??= e;
-        });
-        return r;
-      };
-      const c = open();
-      const s = open();
-      try {
-        await c.connect();
-        await s.connect();
-        const version = /redis_version:(\d+)\.(\d+)/.exec(await c.info('server'));
-        if (version && Number(version[1]) * 100 + Number(version[2]) < 602)
-          throw new Error(`Redis ${version[1]}.${version[2]} has no XAUTOCLAIM; 6.2 is needed`);
-      } catch (err) {
-        c.disconnect();
-        s.disconnect();
-        const port = /^rediss?:/.test(address) ? 6379 : hostPort(address).port;
-        throw new Error(
-          `${BrokerErrors.notConnected}: no Redis at ${address} (${(why ?? (err as Error)).message}); start redis-server (redis-server --bind 127.0.0.1 --port ${port})`,
-          { cause: err },
-        );
-      }
-      up = true;
+      const { c, s } = await openRedis(address, options.timeout ?? 5000);
       s.on('message', (channel: string, payload: string) => {
         if (channel !== inbox) return;
         const sp = payload.indexOf(' ');
@@ -219,106 +180,37 @@ export function createRedisBroker(options: RedisBrokerOptions = {}): Broker {
       const key = streamKey(topic);
       const group = opts.queue ?? `${BROADCAST}${Date.now()}-${randomUUID()}`;
       const consumer = `${id}:${++consumers}`;
-      const autoAck = opts.autoAck ?? true;
       const ensureGroup = (): Promise<unknown> =>
         c.call('XGROUP', 'CREATE', key, group, '$', 'MKSTREAM').catch((e: Error) => {
-          if (!e.message.includes('BUSYGROUP')) throw e;
+          if (!replyIs(e, 'BUSYGROUP')) throw e;
         });
       // The group first: a publisher that sees the presence must find the group there.
       await ensureGroup();
       await sweep(c, key).catch(noop);
       const channel = presence(key) + group;
       await join(s, channel);
-      const reader = c.duplicate(); // XREADGROUP BLOCK holds its connection
-      reader.on('error', noop);
-      const halt = new AbortController();
-      const halted = new Promise((r) => halt.signal.addEventListener('abort', r));
-      const inflight = new Map<string, Promise<void>>();
+      const reader = startGroupReader({
+        c,
+        topic,
+        key,
+        group,
+        consumer,
+        autoAck: opts.autoAck ?? true,
+        handler,
+        ensureGroup,
+        redeliverAfter,
+        blockMs,
+        maxInFlight,
+        claimEvery,
+      });
       let stopped = false;
-
-      const dispatch = (e: Entry, first: boolean): void => {
-        if (inflight.has(e.id)) return; // still handling it: the claim just renewed it
-        const ack = async (): Promise<void> => void (await c.call('XACK', key, group, e.id));
-        const reply = e.fields.get('reply')?.toString() ?? '';
-        const sp = reply.lastIndexOf(' ');
-        const run = Promise.resolve()
-          .then(() =>
-            handler({
-              topic,
-              message: {
-                header: headerOf(e.fields.get('header')),
-                body: e.fields.get('body') ?? Buffer.alloc(0),
-              },
-              ack,
-            }),
-          )
-          // A failed handler leaves the message pending, for redelivery after redeliverAfter.
-          .then(() => (autoAck ? ack() : undefined), noop)
-          .catch(noop)
-          .then(async () => {
-            if (first && sp > 0)
-              await c.call('PUBLISH', reply.slice(0, sp), `${reply.slice(sp + 1)} ${group}`);
-          })
-          .catch(noop)
-          .finally(() => inflight.delete(e.id));
-        inflight.set(e.id, run);
-      };
-
-      /** Takes over and handles what the group left pending longer than redeliverAfter. */
-      const claim = async (): Promise<void> => {
-        let cursor = '0-0';
-        do {
-          const room = maxInFlight - inflight.size;
-          if (room <= 0 || stopped) return;
-          const raw = await c.callBuffer(
-            ...['XAUTOCLAIM', key, group, consumer, String(redeliverAfter), cursor],
-            ...['COUNT', String(room)],
-          );
-          if (!Array.isArray(raw)) return;
-          cursor = String(raw[0]);
-          for (const e of entries(raw[1])) dispatch(e, false);
-        } while (cursor !== '0-0');
-      };
-
-      const loop = (async () => {
-        await reader.connect().catch(noop); // a failure shows in the first read
-        let nextClaim = Date.now() + claimEvery;
-        while (!stopped) {
-          try {
-            if (inflight.size >= maxInFlight) {
-              await Promise.race([halted, ...inflight.values()]);
-            } else if (Date.now() >= nextClaim) {
-              await claim();
-              nextClaim = Date.now() + claimEvery;
-            } else {
-              const raw = await reader.callBuffer(
-                ...['XREADGROUP', 'GROUP', group, consumer],
-                ...['COUNT', String(maxInFlight - inflight.size)],
-                ...['BLOCK', String(Math.max(1, Math.min(blockMs, nextClaim - Date.now())))],
-                ...['STREAMS', key, '>'],
-              );
-              const streams = Array.isArray(raw) ? (raw as unknown[][]) : [];
-              for (const e of entries(streams[0]?.[1])) dispatch(e, true);
-            }
-          } catch (err) {
-            if (stopped) break;
-            // The group went away (the stream was deleted): make it again, from now on.
-            if ((err as Error).message.includes('NOGROUP')) await ensureGroup().catch(noop);
-            // Redis is away: ioredis reconnects meanwhile.
-            else
-              await sleep(Math.min(blockMs, 1000), undefined, { signal: halt.signal }).catch(noop);
-          }
-        }
-      })();
 
       const handle: Live = {
         async stop(cleanup) {
           if (stopped) return;
           stopped = true;
           live.delete(handle);
-          halt.abort();
-          reader.disconnect(); // ends a blocking read at once
-          await loop;
+          await reader.stop();
           if (!cleanup) return;
           await leave(s, channel).catch(noop);
           if (!opts.queue) await c.call('XGROUP', 'DESTROY', key, group).catch(noop);

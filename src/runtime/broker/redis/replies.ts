@@ -44,7 +44,7 @@ export async function groupsOf(c: Redis, key: string): Promise<string[]> {
   try {
     groups = (await c.call('XINFO', 'GROUPS', key)) as unknown[][];
   } catch (err) {
-    if (/no such key/i.test((err as Error).message)) return [];
+    if (replyIs(err, 'ERR') && /no such key/i.test((err as Error).message)) return [];
     throw err;
   }
   return groups.map((g) => String(g[g.indexOf('name') + 1]));
@@ -66,4 +66,10 @@ export async function presentGroups(
   for (let i = 0; i + 1 < counts.length; i += 2)
     if (Number(counts[i + 1]) > 0) here.add(String(counts[i]).slice(head.length));
   return here;
+}
+
+/** True when err is Redis's error reply of that kind (the reply's first word: BUSYGROUP, NOGROUP, ERR). */
+export function replyIs(err: unknown, kind: string): boolean {
+  const text = err instanceof Error ? err.message : '';
+  return text === kind || text.startsWith(`${kind} `);
 }
