@@ -14,4 +14,4 @@ export const transports = {
   http: createHttpTransport,
   memory: createMemoryTransport,
   nats: createNatsTransport,
-} as const;
+} satisfies Record<string, import('./transport.ts').TransportFactory>;

@@ -131,6 +131,14 @@ export interface TransportOptions {
   tls?: { ca?: string | Buffer; insecure?: boolean };
 }
 
+/** What every entry of the transports table is given: the options, and `--transport-address` (the engine's, for nats). */
+export interface TransportFactoryOptions extends TransportOptions {
+  address?: string;
+}
+
+/** Makes a transport from the table's options. */
+export type TransportFactory = (options?: TransportFactoryOptions) => Transport;
+
 /** Header names the protocol itself uses. */
 export const Headers = {
   service: 'micro-service',
