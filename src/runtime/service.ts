@@ -9,6 +9,7 @@ import {
 import type { Broker } from './broker/broker.ts';
 import { connectOnPublish } from './broker/index.ts';
 import type { CallOptions, CallWrapper, Client } from './client/client.ts';
+import { closeOpenClients } from './client/open-clients.ts';
 import { createClient } from './client/rpc-client.ts';
 import { CodecTable, type Codec } from './codec/index.ts';
 import type { ContextOutlet } from './context.ts';
@@ -171,6 +172,8 @@ export function createService(options: ServiceOptions): Service {
       await signalled;
       await service.stop();
       await registry.close();
+      // Clients the program made itself would keep the process running.
+      await closeOpenClients();
     },
   };
   return service;

@@ -19,6 +19,7 @@ import {
 import { mergeMetadata, metadataFromHeader } from '../metadata.ts';
 import { filterVersion } from '../selector/filter.ts';
 import type { Selector } from '../selector/selector.ts';
+import { trackClient, untrackClient } from './open-clients.ts';
 import type { Header, Transport } from '../transport/transport.ts';
 import type {
   CallFunc,
@@ -193,6 +194,7 @@ export function createClient(options: ClientOptions = {}): Client {
   let call: CallFunc = invoke;
   for (const w of [...(options.wrappers ?? [])].reverse()) call = w(call);
 
+  let closing: Promise<void> | undefined;
   const client: Client = {
     async call<T>(
       service: string,
@@ -279,13 +281,18 @@ export function createClient(options: ClientOptions = {}): Client {
       if (options.name) h['micro-from-service'] = options.name;
       await broker.publish(topic, { header: h, body: codec.encode(message) });
     },
-    async close() {
-      selector.close();
-      if (!options.broker) await broker.disconnect();
-      if (!options.registry) await registry.close();
-      await transport.close();
-      for (const other of others.values()) await other.close();
+    close() {
+      closing ??= (async () => {
+        untrackClient(client);
+        selector.close();
+        if (!options.broker) await broker.disconnect();
+        if (!options.registry) await registry.close();
+        await transport.close();
+        for (const other of others.values()) await other.close();
+      })();
+      return closing;
     },
   };
+  if (!options.registry || !options.transport || !options.broker) trackClient(client);
   return client;
 }
