@@ -153,8 +153,14 @@ export function createHttpProxy(o: HttpProxyOptions): HttpProxy {
       const streamed = body instanceof Readable;
       const length = req.headers['content-length'];
       if (streamed && length !== undefined) headers['content-length'] = length;
+      // A client that goes away before the answer comes ends the request to the node too.
+      const gone = new AbortController();
+      res.once('close', () => {
+        if (!res.writableFinished) gone.abort();
+      });
       const answer = await withNode(t, streamed ? 0 : (o.retries ?? 0), (node) =>
         agent.request({
+          signal: gone.signal,
           origin: `http://${node.address}`,
           path: upstreamUrl(url, t),
           method: req.method,

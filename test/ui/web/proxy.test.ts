@@ -1,7 +1,7 @@
 // The web proxy: /[name]/... goes to services registered as web apps (handler=web), with the
 // prefix stripped, X-Micro-Web-Base-Path set, and WebSocket upgrades carried through.
 import assert from 'node:assert/strict';
-import { once } from 'node:events';
+import { EventEmitter, once } from 'node:events';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import { after, before, describe, it } from 'node:test';
 import { WebSocket, WebSocketServer } from 'ws';
@@ -28,9 +28,17 @@ async function startApp(): Promise<{
   server: Server;
   address: string;
   upgrades: IncomingMessage[];
+  held: EventEmitter;
 }> {
   const upgrades: IncomingMessage[] = [];
+  // `/hold` is never answered: `request` when it arrives, `closed` when its connection goes.
+  const held = new EventEmitter();
   const server = createServer((req, res) => {
+    if (req.url === '/hold') {
+      res.on('close', () => held.emit('closed'));
+      held.emit('request');
+      return;
+    }
     let body = '';
     req.setEncoding('utf8').on('data', (c: string) => (body += c));
     req.on('end', () => {
@@ -55,7 +63,7 @@ async function startApp(): Promise<{
   server.listen(0, '127.0.0.1');
   await once(server, 'listening');
   const { port } = server.address() as { port: number };
-  return { server, address: `127.0.0.1:${port}`, upgrades };
+  return { server, address: `127.0.0.1:${port}`, upgrades, held };
 }
 
 const service = (
@@ -189,6 +197,17 @@ describe('the web proxy', () => {
     } finally {
       await registry.deregister(twin);
     }
+  });
+
+  it('ends the request to the web app when the client goes away before the answer', async () => {
+    const arrived = once(app.held, 'request', { signal: AbortSignal.timeout(5000) });
+    const client = new AbortController();
+    const asked = fetch(`${base}/chat/hold`, { signal: client.signal }).catch(() => undefined);
+    await arrived;
+    const closed = once(app.held, 'closed', { signal: AbortSignal.timeout(5000) });
+    client.abort();
+    await closed;
+    await asked;
   });
 
   it('carries WebSocket upgrades through, with the base path set', async () => {
