@@ -247,6 +247,33 @@ describe('the API gateway', () => {
     }
   });
 
+  it('web as the default handler: every service without an endpoint route is proxied, on all its nodes', async () => {
+    const webapp = apps[1];
+    assert.ok(webapp);
+    const plain: Service = {
+      name: 'plainapp',
+      version: '1',
+      metadata: {},
+      endpoints: [],
+      nodes: [{ id: 'plainapp-1', address: webapp.address, metadata: {} }],
+    };
+    await registry.register(plain);
+    const web = await createGateway({
+      registry,
+      address: '127.0.0.1:0',
+      handler: 'web',
+      log: false,
+    });
+    try {
+      const res = await fetch(`http://${web.address}/plainapp/page`);
+      assert.equal(res.status, 218);
+      assert.equal((await json(res)).url, '/page');
+    } finally {
+      await web.close();
+      await registry.deregister(plain);
+    }
+  });
+
   it('http and web: hop-by-hop headers and those Connection names stay behind; Host and the rest pass', async () => {
     const seen = await new Promise<Json>((resolve, reject) => {
       const req = request(
