@@ -5,7 +5,12 @@ import { connect } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { WebSocket } from 'ws';
 import { createGateway, type Gateway, type RequestLogEntry } from '../../src/proxy/index.ts';
-import { unauthorized, type Registry, type Service } from '../../src/runtime/index.ts';
+import {
+  unauthorized,
+  type Registry,
+  type RegistryService,
+  type Service,
+} from '../../src/runtime/index.ts';
 import { closedAddress } from '../helpers/cli.ts';
 import { controlPlane, greeter, httpApp, users } from './fixtures.ts';
 
@@ -223,7 +228,7 @@ describe('the API gateway', () => {
     // The gateway used to read only the first node's mark, and so took this service for rpc.
     const webapp = apps[1];
     assert.ok(webapp);
-    const mixed: Service = {
+    const mixed: RegistryService = {
       name: 'mixedapp',
       version: '1',
       metadata: {},
@@ -250,7 +255,7 @@ describe('the API gateway', () => {
   it('web as the default handler: every service without an endpoint route is proxied, on all its nodes', async () => {
     const webapp = apps[1];
     assert.ok(webapp);
-    const plain: Service = {
+    const plain: RegistryService = {
       name: 'plainapp',
       version: '1',
       metadata: {},
