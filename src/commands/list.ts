@@ -1,5 +1,6 @@
 import type { Argv } from 'yargs';
 import type { Service } from '../registry/registry.ts';
+import type { TopicSummary } from '../registry/topics.ts';
 import { defineCommand } from './shared/command.ts';
 import { withRegistry } from './shared/connect.ts';
 import type { GlobalArgs } from './shared/options.ts';
@@ -21,22 +22,53 @@ export function servicesTable(services: Service[]): string {
   return table(['NAME', 'VERSIONS', 'NODES'], rows);
 }
 
+/** One line per topic: its subscriber count, queue groups and subscribing services. */
+export function topicsTable(topics: TopicSummary[]): string {
+  if (topics.length === 0) return 'no topics have subscribers';
+  const or = (list: string[]): string => (list.length > 0 ? list.join(', ') : '-');
+  return table(
+    ['TOPIC', 'SUBSCRIBERS', 'QUEUES', 'SERVICES'],
+    topics.map((t) => [t.topic, String(t.subscribers), or(t.queues), or(t.services)]),
+  );
+}
+
 const services = defineCommand({
   command: 'services',
   describe: 'List the services in the registry: name, versions, node count',
-  builder: (y) => y,
+  builder: (y) =>
+    y.option('all', {
+      alias: 'a',
+      type: 'boolean',
+      default: false,
+      describe: "also the http broker's topic:<name> entries [MICRO_ALL]",
+    }),
   handler: async (args) => {
+    const { servicesOnly } = await import('../registry/topics.ts');
     const found = await withRegistry(args, (registry) => registry.listServices());
     found.sort((a, b) => a.name.localeCompare(b.name) || a.version.localeCompare(b.version));
-    print(args.output, found, servicesTable);
+    print(args.output, servicesOnly(found, args.all), servicesTable);
   },
 });
 
-/** `micro list services`. */
+const topics = defineCommand({
+  command: 'topics',
+  describe: 'List the topics subscribed to: subscribers, queue groups, services',
+  builder: (y) => y,
+  handler: async (args) => {
+    const { summarizeTopics } = await import('../registry/topics.ts');
+    const found = await withRegistry(args, (registry) => registry.listServices());
+    print(args.output, summarizeTopics(found), topicsTable);
+  },
+});
+
+/** `micro list services`, `micro list topics`. */
 export const listCommand = defineCommand({
   command: 'list',
-  describe: 'List the services in the registry (list services)',
+  describe: 'List the registry: list services, list topics',
   builder: (y: Argv<GlobalArgs>) =>
-    y.command(services).demandCommand(1, 'list what? micro list services'),
+    y
+      .command(services)
+      .command(topics)
+      .demandCommand(1, 'list what? micro list services, or micro list topics'),
   handler: async () => {},
 });

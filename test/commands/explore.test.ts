@@ -198,7 +198,7 @@ describe('micro without a registry', () => {
     assert.equal(completion.code, 0);
     assert.match(completion.stdout, /micro --get-yargs-completions/);
     assert.match(completion.stdout, /complete .* micro/);
-    assert.equal(completions.stdout.trim(), 'services');
+    assert.equal(completions.stdout, 'services\ntopics\n');
 
     assert.equal(badRegistry.code, 1);
     assert.match(errorOf(badRegistry).detail, /unknown registry "consul".*micro, memory, mdns/);

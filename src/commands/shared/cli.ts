@@ -17,6 +17,12 @@ export interface CliHooks {
  * rejects (bin/micro.ts prints it as error JSON).
  */
 export async function runCli(args: string[], hooks: CliHooks = {}): Promise<void> {
+  // The completion script's call on every TAB (src/commands/completion.ts), unless after `--`.
+  const completing = args.indexOf('--get-yargs-completions');
+  if (completing >= 0 && !args.slice(0, completing).includes('--')) {
+    const { printCompletions } = await import('../completion.ts');
+    return printCompletions(args.slice(completing + 1), hooks.exitProcess ?? true);
+  }
   const [{ default: yargs }, { commandsFor }, options, { failUsage }, { VERSION }] =
     await Promise.all([
       import('yargs'),
