@@ -8,7 +8,7 @@ import {
 import { normalizeService } from '../registry/util.ts';
 import { recordCheck, type RecordCheck } from '../registry/validate.ts';
 import { badRequest, notFound, serviceUnavailable } from '../runtime/errors.ts';
-import { endpoint, serverStream } from '../runtime/server/handler.ts';
+import { endpoint, serverStream, type Handler } from '../runtime/server/handler.ts';
 
 const ID = 'registry';
 
@@ -50,7 +50,7 @@ function checked<T>(fn: () => T): T {
  * are checked here too (with `check`'s limits), so a registry given by the caller that checks
  * nothing is still fed valid records only.
  */
-export function registryHandler(registry: Registry, check: RecordCheck = recordCheck()): object {
+export function registryHandler(registry: Registry, check: RecordCheck = recordCheck()): Handler {
   return {
     Register: endpoint(
       {
@@ -94,6 +94,7 @@ export function registryHandler(registry: Registry, check: RecordCheck = recordC
       services: await registry.listServices(),
     })),
     Watch: serverStream(
+      { request: { type: 'object', properties: { service: { type: 'string' } } } },
       async function* (
         req: { service?: string },
         ctx,
@@ -108,7 +109,6 @@ export function registryHandler(registry: Registry, check: RecordCheck = recordC
           watcher.stop();
         }
       },
-      { request: { type: 'object', properties: { service: { type: 'string' } } } },
     ),
   };
 }

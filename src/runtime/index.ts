@@ -11,12 +11,35 @@ export type {
   SubscriberWrapper,
   ServerSubscribeOptions,
 } from './server/server.ts';
-export { endpoint, serverStream, clientStream, bidiStream } from './server/handler.ts';
+export {
+  endpoint,
+  serverStream,
+  clientStream,
+  bidiStream,
+  /** The stream kind a registry endpoint advertises (`metadata.stream`), unary when none. */
+  streamKindOf,
+  /** Every StreamKind, as the registry's `metadata.stream` may name them. */
+  STREAM_KINDS,
+} from './server/handler.ts';
 export type {
   EndpointOptions,
   EndpointDefinition,
+  /** A function serving an endpoint: `(request, ctx) => response`. */
+  EndpointFunction,
+  /** An object whose methods are served as `Name.Method` endpoints. */
+  Handler,
+  /** One method of a Handler: an endpoint function or an endpoint/stream declaration. */
+  HandlerMethod,
+  /** An object of type T (a class instance) checked as handle() serves it. */
+  HandlerOf,
   HandlerFunc,
   HandlerWrapper,
+  /** A server stream's function: one request in, the yielded values out. */
+  ServerStreamFunction,
+  /** A client stream's function: the requests in, one response out. */
+  ClientStreamFunction,
+  /** A bidirectional stream's function: the requests in, the yielded values out. */
+  BidiStreamFunction,
   StreamKind,
 } from './server/handler.ts';
 
@@ -68,19 +91,33 @@ export type {
   Reply,
   Pipe,
   TransportOptions,
+  /** Makes a transport for the transports table. */
+  TransportFactory,
   ListenOptions,
 } from './transport/index.ts';
 
 export { CodecTable, codecs } from './codec/index.ts';
-export type { Codec } from './codec/index.ts';
+export type {
+  Codec,
+  /** Makes a codec for the codecs table. */
+  CodecFactory,
+} from './codec/index.ts';
 
 export {
   createMemoryBroker,
   createHttpBroker,
   topicService,
+  /** A broker failure with a stable `.code` (one of BrokerErrors). */
+  BrokerError,
   BrokerErrors,
+  /** True when an error carries the given broker error code. */
+  isBrokerError,
 } from './broker/index.ts';
 export type {
+  /** Makes a broker for the brokers table. */
+  BrokerFactory,
+  /** One of BrokerErrors. */
+  BrokerErrorCode,
   Broker,
   BrokerEvent,
   BrokerMessage,
@@ -122,4 +159,8 @@ export type {
   Schema,
   Watcher,
   WatchEvent,
+  /** Makes a registry for the registries table. */
+  RegistryFactory,
+  /** What every entry of the registries table is given. */
+  RegistryFactoryOptions,
 } from '../registry/index.ts';

@@ -15,7 +15,7 @@ import { CodecTable, type Codec } from './codec/index.ts';
 import type { ContextOutlet } from './context.ts';
 import { createSelector } from './selector/cache.ts';
 import type { Selector, Strategy } from './selector/selector.ts';
-import type { HandlerWrapper } from './server/handler.ts';
+import type { Handler, HandlerOf, HandlerWrapper } from './server/handler.ts';
 import { createServer, stderrLogger } from './server/rpc-server.ts';
 import type {
   HandleOptions,
@@ -69,8 +69,13 @@ export interface Service {
   readonly client: Client;
   readonly registry: Registry;
   readonly broker: Broker;
-  handle(name: string, handler: object, options?: HandleOptions): this;
-  handle(handler: object, options?: HandleOptions): this;
+  /** Serves a handler's methods as `Name.Method` endpoints. */
+  handle(name: string, handler: Handler, options?: HandleOptions): this;
+  /** Serves the methods of an object, such as a class instance, as `Name.Method` endpoints. */
+  handle<T extends object>(name: string, handler: T & HandlerOf<T>, options?: HandleOptions): this;
+  /** Serves a class instance, named after its class. */
+  handle<T extends object>(handler: T & HandlerOf<T>, options?: HandleOptions): this;
+  /** Calls fn for each message on the topic. */
   subscribe(topic: string, fn: SubscriberFunc, options?: ServerSubscribeOptions): this;
   /** Starts serving; resolves once registered. */
   start(): Promise<void>;
@@ -131,9 +136,9 @@ export function createService(options: ServiceOptions): Service {
     client,
     registry,
     broker,
-    handle(a: string | object, b?: object | HandleOptions, c?: HandleOptions) {
-      if (typeof a === 'string') server.handle(a, b as object, c);
-      else server.handle(a, b as HandleOptions | undefined);
+    handle(a: string | object, b?: object, c?: HandleOptions) {
+      if (typeof a === 'string') server.handle(a, b as Handler, c);
+      else server.handle(a as Handler, b as HandleOptions | undefined);
       return this;
     },
     subscribe(topic, fn, o) {

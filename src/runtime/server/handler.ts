@@ -1,8 +1,17 @@
-import type { Schema } from '../../registry/registry.ts';
+import type { Endpoint, Schema } from '../../registry/registry.ts';
 import type { Context } from '../context.ts';
 
-/** How an endpoint exchanges messages. */
-export type StreamKind = 'unary' | 'server' | 'client' | 'bidi';
+/** The ways an endpoint exchanges messages, as the registry advertises them (`metadata.stream`). */
+export const STREAM_KINDS = ['unary', 'server', 'client', 'bidi'] as const;
+
+/** How an endpoint exchanges messages: one request and one response, or a stream one way or both. */
+export type StreamKind = (typeof STREAM_KINDS)[number];
+
+/** The stream kind a registry endpoint advertises in `metadata.stream`; none (or one unknown) is unary. */
+export function streamKindOf(endpoint: Pick<Endpoint, 'metadata'> | undefined): StreamKind {
+  const kind = endpoint?.metadata.stream;
+  return (STREAM_KINDS as readonly string[]).includes(kind ?? '') ? (kind as StreamKind) : 'unary';
+}
 
 /** The function a handler wrapper wraps: one decoded request in, one response out. */
 export type HandlerFunc = (request: unknown, ctx: Context) => Promise<unknown>;
@@ -10,10 +19,11 @@ export type HandlerFunc = (request: unknown, ctx: Context) => Promise<unknown>;
 /** Server middleware around unary endpoints; the first listed is outermost. */
 export type HandlerWrapper = (next: HandlerFunc) => HandlerFunc;
 
-/** A function that serves an endpoint, by stream kind. */
-export type EndpointFunction =
-  | ((request: any, ctx: Context) => unknown) // eslint-disable-line @typescript-eslint/no-explicit-any
-  | ((input: AsyncIterable<any>, ctx: Context) => unknown); // eslint-disable-line @typescript-eslint/no-explicit-any
+/**
+ * A function that serves an endpoint: the request (for client and bidi streams, an AsyncIterable
+ * of them) and the context in; the response (for server and bidi streams, an iterable) out.
+ */
+export type EndpointFunction = (request: any, ctx: Context) => unknown; // eslint-disable-line @typescript-eslint/no-explicit-any
 
 /** What can be said about an endpoint besides its function. */
 export interface EndpointOptions {
@@ -35,36 +45,127 @@ export interface EndpointDefinition extends EndpointOptions {
   fn: EndpointFunction;
 }
 
+/** A method a handler serves: a function `(request, ctx) => response`, or what endpoint(), serverStream(), clientStream() or bidiStream() declared. */
+export type HandlerMethod = EndpointFunction | EndpointDefinition;
+
+/** An object whose methods are served as `Name.Method` endpoints: `{ Hello: async (req, ctx) => ({...}) }`. */
+export interface Handler {
+  readonly [method: string]: HandlerMethod;
+}
+
+/**
+ * A class instance (or any object of type T) as handle() takes it: each method is an endpoint
+ * function; fields that are neither functions nor declarations, and names starting with `_`, are
+ * not served.
+ */
+export type HandlerOf<T> = {
+  [K in keyof T]: K extends `_${string}`
+    ? T[K]
+    : T[K] extends (...args: never[]) => unknown
+      ? EndpointFunction
+      : T[K];
+};
+
+/** A server stream's function: one request in, the values it yields out. */
+export type ServerStreamFunction<Req, Rsp> = (
+  request: Req,
+  ctx: Context,
+) => AsyncIterable<Rsp> | Iterable<Rsp>;
+
+/** A client stream's function: the requests in, one response out. */
+export type ClientStreamFunction<Req, Rsp> = (
+  input: AsyncIterable<Req>,
+  ctx: Context,
+) => Promise<Rsp>;
+
+/** A bidirectional stream's function: the requests in, the values it yields out. */
+export type BidiStreamFunction<Req, Rsp> = (
+  input: AsyncIterable<Req>,
+  ctx: Context,
+) => AsyncIterable<Rsp>;
+
 /** Declares a unary endpoint with schemas: `Hello: endpoint({request, response}, async (req, ctx) => ...)`. */
 export function endpoint<Req, Rsp>(
   options: EndpointOptions,
   fn: (request: Req, ctx: Context) => Rsp | Promise<Rsp>,
 ): EndpointDefinition {
-  return { ...options, fn: fn as EndpointFunction, [MARK]: true };
+  return declare('endpoint', options.stream ?? 'unary', options, fn);
 }
 
-/** Declares a server stream: one request in, the yielded values out. */
+/** Declares a server stream, one request in and the yielded values out: `serverStream({request}, async function* (req, ctx) {...})`. */
 export function serverStream<Req, Rsp>(
-  fn: (request: Req, ctx: Context) => AsyncIterable<Rsp> | Iterable<Rsp>,
-  options: EndpointOptions = {},
-): EndpointDefinition {
-  return { ...options, stream: 'server', fn: fn as EndpointFunction, [MARK]: true };
+  options: EndpointOptions,
+  fn: ServerStreamFunction<Req, Rsp>,
+): EndpointDefinition;
+/** Declares a server stream without options. */
+export function serverStream<Req, Rsp>(fn: ServerStreamFunction<Req, Rsp>): EndpointDefinition;
+/** @deprecated The function first is the old order; put the options first: `serverStream(options, fn)`. */
+export function serverStream<Req, Rsp>(
+  fn: ServerStreamFunction<Req, Rsp>,
+  options: EndpointOptions,
+): EndpointDefinition;
+export function serverStream(a: unknown, b?: unknown): EndpointDefinition {
+  return declareStream('serverStream', 'server', a, b);
 }
 
-/** Declares a client stream: many requests in, one response out. */
+/** Declares a client stream, many requests in and one response out: `clientStream({request}, async (input, ctx) => ...)`. */
 export function clientStream<Req, Rsp>(
-  fn: (input: AsyncIterable<Req>, ctx: Context) => Promise<Rsp>,
-  options: EndpointOptions = {},
-): EndpointDefinition {
-  return { ...options, stream: 'client', fn: fn as EndpointFunction, [MARK]: true };
+  options: EndpointOptions,
+  fn: ClientStreamFunction<Req, Rsp>,
+): EndpointDefinition;
+/** Declares a client stream without options. */
+export function clientStream<Req, Rsp>(fn: ClientStreamFunction<Req, Rsp>): EndpointDefinition;
+/** @deprecated The function first is the old order; put the options first: `clientStream(options, fn)`. */
+export function clientStream<Req, Rsp>(
+  fn: ClientStreamFunction<Req, Rsp>,
+  options: EndpointOptions,
+): EndpointDefinition;
+export function clientStream(a: unknown, b?: unknown): EndpointDefinition {
+  return declareStream('clientStream', 'client', a, b);
 }
 
-/** Declares a bidirectional stream: requests in and responses out, in any rhythm. */
+/** Declares a bidirectional stream, requests in and responses out in any rhythm: `bidiStream({request}, async function* (input, ctx) {...})`. */
 export function bidiStream<Req, Rsp>(
-  fn: (input: AsyncIterable<Req>, ctx: Context) => AsyncIterable<Rsp>,
-  options: EndpointOptions = {},
+  options: EndpointOptions,
+  fn: BidiStreamFunction<Req, Rsp>,
+): EndpointDefinition;
+/** Declares a bidirectional stream without options. */
+export function bidiStream<Req, Rsp>(fn: BidiStreamFunction<Req, Rsp>): EndpointDefinition;
+/** @deprecated The function first is the old order; put the options first: `bidiStream(options, fn)`. */
+export function bidiStream<Req, Rsp>(
+  fn: BidiStreamFunction<Req, Rsp>,
+  options: EndpointOptions,
+): EndpointDefinition;
+export function bidiStream(a: unknown, b?: unknown): EndpointDefinition {
+  return declareStream('bidiStream', 'bidi', a, b);
+}
+
+/** A stream declaration from (options, fn), (fn) or the old (fn, options): options are never a function. */
+function declareStream(
+  helper: string,
+  kind: StreamKind,
+  a: unknown,
+  b: unknown,
 ): EndpointDefinition {
-  return { ...options, stream: 'bidi', fn: fn as EndpointFunction, [MARK]: true };
+  return typeof a === 'function' ? declare(helper, kind, b ?? {}, a) : declare(helper, kind, a, b);
+}
+
+function declare(
+  helper: string,
+  kind: StreamKind,
+  options: unknown,
+  fn: unknown,
+): EndpointDefinition {
+  if (typeof options !== 'object' || options === null)
+    throw new TypeError(`${helper}(options, fn): the options must be an object`);
+  if (typeof fn !== 'function')
+    throw new TypeError(`${helper}(options, fn): fn must be a function`);
+  return {
+    ...(options as EndpointOptions),
+    stream: kind,
+    fn: fn as EndpointFunction,
+    [MARK]: true,
+  };
 }
 
 /** A resolved endpoint, ready to serve. */

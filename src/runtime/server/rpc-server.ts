@@ -169,10 +169,10 @@ export function createServer(options: ServerOptions): Server {
     get address() {
       return address;
     },
-    handle(a: string | object, b?: object | HandleOptions, c?: HandleOptions) {
+    handle(a: string | object, b?: object, c?: HandleOptions) {
       const [handlerName, handler, opts] =
         typeof a === 'string'
-          ? [a, b as object, c]
+          ? [a, b, c]
           : [(a.constructor as { name: string }).name, a, b as HandleOptions | undefined];
       if (!handler || typeof handler !== 'object')
         throw new TypeError(`handle(${handlerName}): the handler must be an object`);

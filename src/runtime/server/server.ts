@@ -3,7 +3,7 @@ import type { Broker } from '../broker/broker.ts';
 import type { CodecTable } from '../codec/index.ts';
 import type { Context, ContextOutlet } from '../context.ts';
 import type { ListenOptions, Transport } from '../transport/transport.ts';
-import type { EndpointOptions, HandlerWrapper } from './handler.ts';
+import type { EndpointOptions, Handler, HandlerOf, HandlerWrapper } from './handler.ts';
 
 /** A subscriber's function: the decoded message and a context with its metadata. */
 export type SubscriberFunc = (message: unknown, ctx: Context) => unknown;
@@ -72,10 +72,12 @@ export interface Server {
   readonly version: string;
   /** The advertised `host:port`, once started. */
   readonly address: string;
-  /** Serves a handler object's methods as `Name.Method` endpoints. */
-  handle(name: string, handler: object, options?: HandleOptions): this;
+  /** Serves a handler's methods as `Name.Method` endpoints. */
+  handle(name: string, handler: Handler, options?: HandleOptions): this;
+  /** Serves the methods of an object, such as a class instance, as `Name.Method` endpoints. */
+  handle<T extends object>(name: string, handler: T & HandlerOf<T>, options?: HandleOptions): this;
   /** Serves a class instance, named after its class. */
-  handle(handler: object, options?: HandleOptions): this;
+  handle<T extends object>(handler: T & HandlerOf<T>, options?: HandleOptions): this;
   /** Calls fn for each message on the topic. */
   subscribe(topic: string, fn: SubscriberFunc, options?: ServerSubscribeOptions): this;
   /** Listens, subscribes and registers. */

@@ -41,6 +41,13 @@ describe('streams through a service', () => {
       yield { i: 0 };
       throw new Error('ran out of data');
     }),
+    // Options first, as endpoint() takes them.
+    Checked: serverStream(
+      { request: { type: 'object', properties: { n: { type: 'integer' } }, required: ['n'] } },
+      async function* (req: { n: number }) {
+        yield { n: req.n };
+      },
+    ),
   });
   const tcp = createClient({ registry });
   const http = createClient({ registry, transport: createHttpTransport() });
@@ -117,6 +124,28 @@ describe('streams through a service', () => {
       (e: MicroError) => e.code === 408,
     );
     assert.ok(got > 3, `some messages arrived first (${got})`);
+  });
+
+  it("checks a stream's request against the schema given before its function", async () => {
+    const ok = await tcp.stream<{ n: unknown }, { n: number }>('streamer', 'Stream.Checked');
+    ok.send({ n: 2 });
+    ok.end();
+    const got: unknown[] = [];
+    for await (const m of ok) got.push(m);
+    assert.deepEqual(got, [{ n: 2 }]);
+    const bad = await tcp.stream<{ n: unknown }, unknown>('streamer', 'Stream.Checked');
+    bad.send({ n: 'two' });
+    bad.end();
+    await assert.rejects(
+      (async () => {
+        for await (const _ of bad);
+      })(),
+      (e: MicroError) => e.code === 400 && /does not match its schema/.test(e.detail),
+    );
+    const [record] = await registry.getService('streamer');
+    const checked = record?.endpoints.find((e) => e.name === 'Stream.Checked');
+    assert.equal(checked?.metadata.stream, 'server');
+    assert.deepEqual(checked?.request?.required, ['n']);
   });
 
   it('refuses a plain call to a stream endpoint with a 400 that says to open a stream', async () => {
