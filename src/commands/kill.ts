@@ -7,11 +7,15 @@ interface Args extends GlobalArgs {
   name: string;
 }
 
-/** `micro kill NAME`: stops a supervised service. */
+/** `micro kill NAME`: stops a supervised service and forgets it. */
 export const killCommand: CommandModule<GlobalArgs, Args> = {
   command: 'kill <name>',
-  describe: 'Stop a background service',
-  builder: (y) => y.positional('name', { type: 'string', demandOption: true }),
+  describe:
+    'Stop a background service and forget it: micro run no longer starts it again when it restarts',
+  builder: (y) =>
+    y
+      .positional('name', { type: 'string', demandOption: true })
+      .example('micro kill users', 'stop users, started with micro run -d ./users'),
   handler: handled(async (argv: Args) => {
     const { runtimeCall } = await import('./shared/runtime.ts');
     await runtimeCall(argv, 'Runtime.Delete', { name: argv.name });

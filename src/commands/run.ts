@@ -3,7 +3,7 @@ import { once } from 'node:events';
 import type { CommandModule } from 'yargs';
 import { apiFlags, gatewayOptions, type ApiArgs } from './shared/api-options.ts';
 import { WEB_ADDRESS } from './shared/dashboard.ts';
-import { CONTROL_PLANE, type GlobalArgs } from './shared/options.ts';
+import { CONTROL_PLANE, engineAddress, type GlobalArgs } from './shared/options.ts';
 import { fail, handled } from './shared/output.ts';
 
 interface Args extends GlobalArgs {
@@ -15,6 +15,8 @@ interface Args extends GlobalArgs {
   'control-address'?: string;
   /** Serve the API gateway too (`--no-api` turns it off). */
   api: boolean;
+  /** Seconds `run -d` waits for the service to register; 0 does not wait. */
+  wait: number;
 }
 
 /** `micro run [DIR|FILE]`: the control plane, or a service under it. */
@@ -36,6 +38,12 @@ export const runCommand: CommandModule<GlobalArgs, Args> = {
       .option('name', {
         type: 'string',
         describe: 'the name to supervise it under (default: the directory name) [MICRO_NAME]',
+      })
+      .option('wait', {
+        type: 'number',
+        default: 10,
+        describe:
+          'seconds run -d waits for the service to register before saying it runs; 0 does not wait [MICRO_WAIT]',
       })
       .option('mdns', {
         type: 'boolean',
@@ -61,8 +69,8 @@ export const runCommand: CommandModule<GlobalArgs, Args> = {
       .example('micro run ./greeter', 'run a service in the foreground')
       .example('micro run -d ./greeter', 'run it in the background, supervised')
       .example(
-        'micro run --registry etcd --registry-address 127.0.0.1:2379 --broker nats',
-        'keep services in etcd and messages in NATS',
+        'micro run --registry etcd --broker nats',
+        'keep services in etcd and messages in NATS (at 127.0.0.1:2379 and 127.0.0.1:4222)',
       ),
   handler: handled(async (argv: Args) => {
     const { serveControlPlane } = await import('./shared/control-plane.ts');
@@ -79,22 +87,7 @@ export const runCommand: CommandModule<GlobalArgs, Args> = {
     const { findEntry } = await import('./shared/entry.ts');
     const entry = findEntry(argv.target);
     const name = argv.name ?? entry.name;
-    if (argv.detach) {
-      const { runtimeCall } = await import('./shared/runtime.ts');
-      const { process: p } = await runtimeCall<{ process: { name: string; pid: number } }>(
-        argv,
-        'Runtime.Create',
-        // The broker and transport asked for here (flags or MICRO_*), else the platform's.
-        { name, path: entry.file, env: chosenPlugins() },
-      );
-      const { printable } = await import('../registry/printable.ts');
-      process.stdout.write(
-        printable(
-          `${p.name} is running (pid ${p.pid}); micro logs ${p.name} -f follows it, micro kill ${p.name} stops it\n`,
-        ),
-      );
-      return;
-    }
+    if (argv.detach) return runDetached(argv, name, entry.file);
     await runForeground(argv, entry.file, controlPlane);
   }),
 };
@@ -158,17 +151,70 @@ async function runForeground(
   }
 }
 
-/** The MICRO_BROKER/TRANSPORT settings this command was given (exportPlugins puts flags there). */
+/**
+ * Hands the service to the runtime and waits (--wait) until it registered: a service that exits
+ * first is stopped (it would only crash again) and, like one that never registers, reported with
+ * its last log lines and exit code 1.
+ */
+async function runDetached(argv: Args, name: string, file: string): Promise<void> {
+  const [{ withRuntime }, { printable }, { serviceUnavailable }] = await Promise.all([
+    import('./shared/runtime.ts'),
+    import('../registry/printable.ts'),
+    import('../runtime/errors.ts'),
+  ]);
+  const wait = Math.max(0, Math.round(argv.wait * 1000));
+  await withRuntime(argv, async (client) => {
+    const { process: p, ready } = await client.call<{
+      process: { name: string; pid: number; lastExit?: string };
+      ready?: string;
+    }>(
+      'runtime',
+      'Runtime.Create',
+      // The broker and transport asked for here (flags or MICRO_*), else the platform's.
+      { name, path: file, env: chosenPlugins(), ...(wait > 0 ? { wait } : {}) },
+      { timeout: wait + 15_000 },
+    );
+    if (ready === undefined || ready === 'registered') {
+      process.stdout.write(
+        printable(
+          `${p.name} is running (pid ${p.pid}); micro logs ${p.name} -f follows it, micro kill ${p.name} stops it\n`,
+        ),
+      );
+      return;
+    }
+    let detail: string;
+    if (ready === 'timeout') {
+      detail = `${name} did not register within ${argv.wait} s; it still runs under micro (micro logs ${name}, micro kill ${name}; --wait 0 skips this check for a program that registers no service)`;
+    } else {
+      const { process: gone } = await client.call<{ process: { lastExit?: string } }>(
+        'runtime',
+        'Runtime.Delete',
+        { name },
+      );
+      detail = `${name} exited before it registered (${gone.lastExit ?? p.lastExit ?? 'stopped'}), so micro no longer runs it; micro logs ${name} shows its output`;
+    }
+    const stream = await client.stream<unknown, { line: string }>('runtime', 'Runtime.Logs');
+    stream.send({ name, tail: 20 });
+    stream.end();
+    const lines: string[] = [];
+    for await (const m of stream) lines.push(`  ${printable(String(m.line))}\n`);
+    process.stderr.write(`micro: the last lines of ${printable(name, false)}:\n${lines.join('')}`);
+    throw serviceUnavailable('micro.cli', detail);
+  });
+}
+
+/**
+ * The MICRO_BROKER/TRANSPORT settings this command was given (exportPlugins puts flags there); an
+ * engine named without an address comes with its default one, not the platform's address.
+ */
 function chosenPlugins(): Record<string, string> {
   const env: Record<string, string> = {};
-  for (const name of [
-    'MICRO_BROKER',
-    'MICRO_BROKER_ADDRESS',
-    'MICRO_TRANSPORT',
-    'MICRO_TRANSPORT_ADDRESS',
-  ]) {
-    const value = process.env[name];
-    if (value) env[name] = value;
+  for (const part of ['BROKER', 'TRANSPORT']) {
+    const engine = process.env[`MICRO_${part}`];
+    const given = process.env[`MICRO_${part}_ADDRESS`];
+    if (engine) env[`MICRO_${part}`] = engine;
+    const address = engine ? engineAddress(engine, given) : given;
+    if (address) env[`MICRO_${part}_ADDRESS`] = address;
   }
   return env;
 }

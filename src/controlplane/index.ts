@@ -9,7 +9,8 @@ import type { Logger } from '../runtime/server/server.ts';
 import { createTcpTransport } from '../runtime/transport/tcp/index.ts';
 import { registryHandler } from './registry-service.ts';
 import { runtimeHandler } from './runtime-service.ts';
-import { Supervisor } from './supervisor.ts';
+import type { RuntimeStore } from './runtime-store.ts';
+import { Supervisor, type Restored } from './supervisor.ts';
 
 /** Options of the control plane. */
 export interface ControlPlaneOptions {
@@ -23,8 +24,9 @@ export interface ControlPlaneOptions {
    */
   registry?: Registry;
   /**
-   * Environment given to supervised services over the default, which points them at this control
-   * plane (MICRO_REGISTRY=micro at its address): with `registry`, name it here (MICRO_REGISTRY=etcd...).
+   * Environment given to supervised services over the default, which points them at the registry:
+   * this control plane (MICRO_REGISTRY=micro at its address), or the `registry` given (its name and
+   * address).
    */
   env?: Record<string, string>;
   /** better-sqlite3's addon, when the single executable loaded it. */
@@ -36,7 +38,10 @@ export interface ControlPlaneOptions {
    * src/registry/validate.ts); a record beyond them is a 400 naming the field.
    */
   limits?: Partial<RecordLimits>;
-  /** Run the runtime service, which supervises services for `micro run -d`. */
+  /**
+   * Run the runtime service, which supervises services for `micro run -d`, keeps them in micro.db
+   * and starts them again when the control plane restarts.
+   */
   supervise?: { command: string; args: string[] } | false;
   logger?: Logger;
 }
@@ -46,6 +51,8 @@ export interface ControlPlane {
   /** Where the registry listens. */
   readonly address: string;
   readonly registry: Registry;
+  /** The services `micro run -d` started before, started again (or forgotten) at start-up. */
+  readonly restored: Restored;
   /** Each part and where it listens, for printing. */
   listening(): [string, string][];
   stop(): Promise<void>;
@@ -99,14 +106,22 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
   const bound = registryService.server.address;
 
   let supervisor: Supervisor | undefined;
+  let store: RuntimeStore | undefined;
+  let restored: Restored = { started: [], forgotten: [] };
   if (options.supervise) {
+    const { createRuntimeStore } = await import('./runtime-store.ts');
+    store = createRuntimeStore(join(options.dataDir, 'micro.db'), options.nativeBinding);
     supervisor = new Supervisor({
       dataDir: options.dataDir,
+      registry,
+      store,
       self: options.supervise,
       env: {
         ...process.env,
-        MICRO_REGISTRY: 'micro',
-        MICRO_REGISTRY_ADDRESS: bound,
+        // Services find the registry where this control plane does: its own port, or the engine's.
+        ...(owned
+          ? { MICRO_REGISTRY: 'micro', MICRO_REGISTRY_ADDRESS: bound }
+          : { MICRO_REGISTRY: registry.name, MICRO_REGISTRY_ADDRESS: registry.address }),
         ...options.env,
       },
     });
@@ -114,6 +129,7 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
     runtime.handle('Runtime', runtimeHandler(supervisor));
     await runtime.start();
     services.push(runtime);
+    restored = supervisor.restore();
   }
 
   let announcer: Registry | undefined;
@@ -133,6 +149,7 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
   return {
     address: bound,
     registry,
+    restored,
     listening: () => [
       ['registry', bound],
       ...services.slice(1).map((s): [string, string] => [s.name, s.server.address]),
@@ -145,6 +162,7 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
         await announcer.close();
       }
       await supervisor?.stopAll();
+      store?.close();
       for (const s of services.reverse()) await s.stop();
       await close();
     },

@@ -11,6 +11,8 @@ const ID = 'runtime';
 const ENV_KEY = /^MICRO_[A-Z0-9_]{1,64}$/;
 const MAX_ENV = 64;
 const MAX_ENV_VALUE = 4096;
+/** The longest Create may wait for a service to register: two minutes. */
+const MAX_WAIT = 120_000;
 
 /** A 400 for a bad name (TypeError), else what `otherwise` makes of the error. */
 function answer(err: unknown, otherwise: (message: string) => Error): never {
@@ -51,7 +53,10 @@ function checkCreate(req: { name: string; path: string; env?: Record<string, str
   return path;
 }
 
-/** The Runtime handler: start, list, stop and read the logs of supervised services. */
+/**
+ * The Runtime handler: start (waiting, when asked, until the service registered or exited), list,
+ * stop and read the logs of supervised services.
+ */
 export function runtimeHandler(supervisor: Supervisor): object {
   return {
     Create: endpoint(
@@ -63,16 +68,21 @@ export function runtimeHandler(supervisor: Supervisor): object {
             name: { type: 'string', minLength: 1 },
             path: { type: 'string', minLength: 1 },
             env: { type: 'object', additionalProperties: { type: 'string' } },
+            // Milliseconds to wait for the service to register (or exit) before answering.
+            wait: { type: 'number', minimum: 0, maximum: MAX_WAIT },
           },
         },
       },
-      async (req: { name: string; path: string; env?: Record<string, string> }) => {
+      async (req: { name: string; path: string; env?: Record<string, string>; wait?: number }) => {
         const path = checkCreate(req);
         try {
-          return { process: supervisor.create(req.name, path, req.env) };
+          supervisor.create(req.name, path, req.env);
         } catch (err) {
           answer(err, (m) => conflict(ID, m));
         }
+        const ready = req.wait ? await supervisor.ready(req.name, req.wait) : undefined;
+        const info = supervisor.list().find((p) => p.name === req.name);
+        return { process: info, ...(ready ? { ready } : {}) };
       },
     ),
     List: endpoint({ request: { type: 'object' } }, async () => ({ processes: supervisor.list() })),
@@ -87,10 +97,14 @@ export function runtimeHandler(supervisor: Supervisor): object {
       },
     ),
     Logs: serverStream(
-      async function* (req: { name: string; follow?: boolean }, ctx: Context) {
+      async function* (
+        req: { name: string; follow?: boolean; tail?: number; since?: number },
+        ctx: Context,
+      ) {
+        const options = { follow: req.follow === true, tail: req.tail, since: req.since };
         try {
-          for await (const line of supervisor.logs(req.name, req.follow === true, ctx.signal))
-            yield { line };
+          for await (const { time, text } of supervisor.logs(req.name, options, ctx.signal))
+            yield { line: text, ...(time === undefined ? {} : { time }) };
         } catch (err) {
           if (err instanceof RangeError) throw notFound(ID, err.message);
           if (err instanceof TypeError) throw badRequest(ID, err.message);
@@ -101,7 +115,14 @@ export function runtimeHandler(supervisor: Supervisor): object {
         request: {
           type: 'object',
           required: ['name'],
-          properties: { name: { type: 'string' }, follow: { type: 'boolean' } },
+          properties: {
+            name: { type: 'string' },
+            follow: { type: 'boolean' },
+            // The last this many lines only.
+            tail: { type: 'integer', minimum: 0 },
+            // Lines written at or after this time only, in ms since the epoch.
+            since: { type: 'number' },
+          },
         },
       },
     ),

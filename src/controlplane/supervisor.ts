@@ -1,9 +1,12 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { EventEmitter, once } from 'node:events';
-import { createWriteStream, mkdirSync, readFileSync, type WriteStream } from 'node:fs';
+import { mkdirSync, statSync } from 'node:fs';
 import { join, relative, resolve, sep } from 'node:path';
 import { printable } from '../registry/printable.ts';
+import type { Node, Registry, Watcher, WatchEvent } from '../registry/registry.ts';
 import { DEFAULT_LIMITS, NAME } from '../registry/validate.ts';
+import { LogWriter, readLog, separator, type LogLine, type LogRange } from './log-file.ts';
+import type { RuntimeStore } from './runtime-store.ts';
 
 /** What the supervisor knows about one service it runs. */
 export interface ProcessInfo {
@@ -14,6 +17,8 @@ export interface ProcessInfo {
   restarts: number;
   started: number;
   lastExit: string | undefined;
+  /** The services the current run registered (seen in the registry with its pid). */
+  registered: string[];
 }
 
 /** Options of the supervisor. */
@@ -24,15 +29,43 @@ export interface SupervisorOptions {
   self: { command: string; args: string[] };
   /** Environment for the services (registry address and so on). */
   env: NodeJS.ProcessEnv;
+  /**
+   * The registry the services register in: the supervisor watches it to see what each process
+   * registered (nodes carry the pid), and deregisters a process's nodes as soon as it dies.
+   */
+  registry?: Registry;
+  /** Where services are kept, to be started again by restore() after a restart. */
+  store?: RuntimeStore;
+}
+
+/** How the wait for a service's start ended. */
+export type Readiness = 'registered' | 'exited' | 'timeout' | 'stopped';
+
+/** What restore() did with each kept service. */
+export interface Restored {
+  started: ProcessInfo[];
+  /** Services forgotten because they can no longer be started, with why. */
+  forgotten: { name: string; path: string; reason: string }[];
+}
+
+interface Registration {
+  name: string;
+  version: string;
+  node: Node;
 }
 
 interface Entry {
   info: ProcessInfo;
   child: ChildProcess | undefined;
-  log: WriteStream;
+  log: LogWriter;
   timer: NodeJS.Timeout | undefined;
   stopping: boolean;
   env: Record<string, string>;
+  /** Nodes the current run registered, by service, version and node id. */
+  nodes: Map<string, Registration>;
+  /** Deregistration of the last run's nodes, under way after it died. */
+  cleanup: Promise<void>;
+  waiters: ((r: Readiness) => void)[];
 }
 
 const MAX_BACKOFF = 30_000;
@@ -55,19 +88,29 @@ export function checkName(name: unknown): asserts name is string {
     );
 }
 
-/** Runs services as child processes, restarting them with backoff when they crash, and keeps their logs. */
+/**
+ * Runs services as child processes, restarting them with backoff when they crash, keeps their logs,
+ * and removes a dead process's nodes from the registry at once instead of leaving them to expire.
+ */
 export class Supervisor {
   readonly #o: SupervisorOptions;
   readonly #entries = new Map<string, Entry>();
   readonly #lines = new EventEmitter();
+  readonly #watcher: Watcher | undefined;
 
   constructor(options: SupervisorOptions) {
     this.#o = options;
     mkdirSync(join(options.dataDir, 'logs'), { recursive: true });
     this.#lines.setMaxListeners(0);
+    const watcher = options.registry?.watch();
+    this.#watcher = watcher;
+    if (watcher)
+      void (async () => {
+        for await (const event of watcher) this.#seen(event);
+      })().catch(() => undefined);
   }
 
-  /** Starts a service under supervision; a name already running is an error. */
+  /** Starts a service under supervision (and keeps it in the store); a name already running is an error. */
   create(name: string, path: string, env: Record<string, string> = {}): ProcessInfo {
     checkName(name);
     const existing = this.#entries.get(name);
@@ -75,7 +118,6 @@ export class Supervisor {
       throw new Error(
         `${name} is already running (pid ${existing.info.pid ?? '?'}); micro kill ${name} first`,
       );
-    const log = createWriteStream(this.logPath(name), { flags: 'a' });
     const entry: Entry = {
       info: {
         name,
@@ -85,44 +127,81 @@ export class Supervisor {
         restarts: 0,
         started: Date.now(),
         lastExit: undefined,
+        registered: [],
       },
       child: undefined,
-      log,
+      log: new LogWriter(this.logPath(name), (line) => this.#lines.emit(name, line)),
       timer: undefined,
       stopping: false,
       env,
+      nodes: new Map(),
+      cleanup: Promise.resolve(),
+      waiters: [],
     };
     this.#entries.set(name, entry);
+    this.#o.store?.save({ name, path, env });
     this.#spawn(entry);
-    return { ...entry.info };
+    return this.#info(entry);
+  }
+
+  /**
+   * Starts again the services the store keeps; one whose file is gone (or that cannot start) is
+   * forgotten and reported.
+   */
+  restore(): Restored {
+    const done: Restored = { started: [], forgotten: [] };
+    for (const kept of this.#o.store?.list() ?? []) {
+      let reason: string | undefined;
+      try {
+        if (!statSync(kept.path).isFile()) reason = `${kept.path} is not a file`;
+      } catch {
+        reason = `${kept.path} no longer exists`;
+      }
+      if (reason === undefined) {
+        try {
+          done.started.push(this.create(kept.name, kept.path, kept.env));
+          continue;
+        } catch (err) {
+          reason = (err as Error).message;
+        }
+      }
+      this.#o.store?.forget(kept.name);
+      done.forgotten.push({ name: kept.name, path: kept.path, reason });
+    }
+    return done;
   }
 
   /** Every supervised service. */
   list(): ProcessInfo[] {
-    return [...this.#entries.values()].map((e) => ({ ...e.info }));
+    return [...this.#entries.values()].map((e) => this.#info(e));
   }
 
-  /** Stops a service (SIGTERM, then SIGKILL after 10 s) and stops supervising it. */
+  /**
+   * Resolves once the service's current run has registered, or has exited, or after ms: what a
+   * caller waits for before saying the service is running.
+   */
+  ready(name: string, ms: number): Promise<Readiness> {
+    const entry = this.#entries.get(name);
+    if (!entry) return Promise.resolve('stopped');
+    if (entry.nodes.size > 0) return Promise.resolve('registered');
+    if (entry.info.status !== 'running') return Promise.resolve('exited');
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => done('timeout'), ms);
+      const done = (r: Readiness): void => {
+        clearTimeout(timer);
+        entry.waiters = entry.waiters.filter((w) => w !== done);
+        resolve(r);
+      };
+      entry.waiters.push(done);
+    });
+  }
+
+  /** Stops a service (SIGTERM, then SIGKILL after 10 s), stops supervising it and forgets it. */
   async kill(name: string): Promise<ProcessInfo> {
     checkName(name);
-    const entry = this.#entries.get(name);
-    if (!entry)
-      throw new RangeError(`no supervised service is called ${name}; micro ps lists them`);
-    entry.stopping = true;
-    clearTimeout(entry.timer);
-    const child = entry.child;
-    if (child && child.exitCode === null && child.signalCode === null) {
-      const gone = once(child, 'exit');
-      child.kill('SIGTERM');
-      const force = setTimeout(() => child.kill('SIGKILL'), 10_000);
-      await gone;
-      clearTimeout(force);
-    }
-    entry.info.status = 'stopped';
-    entry.info.pid = undefined;
-    this.#entries.delete(name);
-    entry.log.end();
-    return { ...entry.info };
+    const info = await this.#stop(name);
+    this.#o.store?.forget(name);
+    return info;
   }
 
   /** Where a service's log is kept: in <dataDir>/logs, whatever the name (a TypeError otherwise). */
@@ -136,27 +215,35 @@ export class Supervisor {
     return file;
   }
 
-  /** The log so far, and with follow the lines to come until the signal aborts. */
-  async *logs(name: string, follow: boolean, signal?: AbortSignal): AsyncGenerator<string> {
+  /**
+   * The log so far (or the part the range asks for), then with follow the lines to come until the
+   * signal aborts. Each run starts with a separator line naming its start time and pid.
+   */
+  async *logs(
+    name: string,
+    options: LogRange & { follow?: boolean } = {},
+    signal?: AbortSignal,
+  ): AsyncGenerator<LogLine> {
     const path = this.logPath(name);
-    let text = '';
+    const entry = this.#entries.get(name);
+    // The size and the listener in one tick: lines are written before they are announced.
+    let end: number;
     try {
-      text = readFileSync(path, 'utf8');
+      end = entry ? entry.log.size() : statSync(path).size;
     } catch {
-      if (!this.#entries.has(name))
-        throw new RangeError(`no logs for ${name}; micro ps lists the supervised services`);
+      throw new RangeError(`no logs for ${name}; micro ps lists the supervised services`);
     }
-    for (const line of text.split('\n')) if (line !== '') yield line;
-    if (!follow) return;
-    const queue: string[] = [];
+    const queue: LogLine[] = [];
     let wake: (() => void) | undefined;
-    const on = (line: string): void => {
+    const on = (line: LogLine): void => {
       queue.push(line);
       wake?.();
     };
-    this.#lines.on(name, on);
-    signal?.addEventListener('abort', () => wake?.());
+    if (options.follow) this.#lines.on(name, on);
     try {
+      yield* readLog(path, end, options);
+      if (!options.follow) return;
+      signal?.addEventListener('abort', () => wake?.());
       while (!signal?.aborted) {
         const line = queue.shift();
         if (line !== undefined) yield line;
@@ -167,9 +254,87 @@ export class Supervisor {
     }
   }
 
-  /** Stops every service: when the control plane shuts down. */
+  /** Stops every service when the control plane shuts down; the store still keeps them. */
   async stopAll(): Promise<void> {
-    await Promise.all([...this.#entries.keys()].map((n) => this.kill(n)));
+    this.#watcher?.stop();
+    await Promise.all([...this.#entries.keys()].map((n) => this.#stop(n)));
+  }
+
+  async #stop(name: string): Promise<ProcessInfo> {
+    const entry = this.#entries.get(name);
+    if (!entry)
+      throw new RangeError(`no supervised service is called ${name}; micro ps lists them`);
+    entry.stopping = true;
+    clearTimeout(entry.timer);
+    const child = entry.child;
+    if (child && child.exitCode === null && child.signalCode === null) {
+      const gone = once(child, 'exit');
+      child.kill('SIGTERM');
+      const force = setTimeout(() => child.kill('SIGKILL'), 10_000);
+      await gone;
+      clearTimeout(force);
+    }
+    await entry.cleanup;
+    entry.info.status = 'stopped';
+    entry.info.pid = undefined;
+    this.#entries.delete(name);
+    this.#settle(entry, 'stopped');
+    entry.log.close();
+    return this.#info(entry);
+  }
+
+  #info(entry: Entry): ProcessInfo {
+    const names = new Set([...entry.nodes.values()].map((r) => r.name));
+    return { ...entry.info, registered: [...names] };
+  }
+
+  #settle(entry: Entry, r: Readiness): void {
+    for (const w of [...entry.waiters]) w(r);
+  }
+
+  /** Notes the nodes a supervised process registers (or deregisters), told apart by their pid. */
+  #seen(event: WatchEvent): void {
+    for (const node of event.service.nodes) {
+      const pid = Number(node.metadata.pid);
+      const entry = [...this.#entries.values()].find((e) => e.child && e.child.pid === pid);
+      if (!entry) continue;
+      const key = JSON.stringify([event.service.name, event.service.version, node.id]);
+      if (event.action === 'delete') entry.nodes.delete(key);
+      else {
+        entry.nodes.set(key, { name: event.service.name, version: event.service.version, node });
+        this.#settle(entry, 'registered');
+      }
+    }
+  }
+
+  /**
+   * Deregisters the nodes a dead process left: those the watch saw, and any other carrying its pid
+   * (registered before the watch was in place). Another host's process with the same pid in a shared
+   * registry would lose its node until its next heartbeat (10 s by default) puts it back.
+   */
+  async #deregister(seen: Registration[], pid: number | undefined): Promise<void> {
+    const registry = this.#o.registry;
+    if (!registry || pid === undefined) return;
+    const nodes = new Map(seen.map((r) => [JSON.stringify([r.name, r.version, r.node.id]), r]));
+    try {
+      for (const s of await registry.listServices())
+        for (const node of s.nodes)
+          if (node.metadata.pid === String(pid))
+            nodes.set(JSON.stringify([s.name, s.version, node.id]), {
+              name: s.name,
+              version: s.version,
+              node,
+            });
+    } catch {
+      // The registry is unreachable: the nodes the watch saw are all that can be tried.
+    }
+    await Promise.all(
+      [...nodes.values()].map(({ name, version, node }) =>
+        registry
+          .deregister({ name, version, metadata: {}, endpoints: [], nodes: [node] })
+          .catch(() => undefined),
+      ),
+    );
   }
 
   #spawn(entry: Entry): void {
@@ -183,17 +348,18 @@ export class Supervisor {
     entry.info.pid = child.pid;
     entry.info.status = 'running';
     entry.info.started = Date.now();
-    const write = (chunk: Buffer): void => {
-      entry.log.write(chunk);
-      for (const line of chunk.toString('utf8').split('\n'))
-        if (line !== '') this.#lines.emit(entry.info.name, line);
-    };
-    child.stdout?.on('data', write);
-    child.stderr?.on('data', write);
-    child.on('error', (err) =>
-      entry.log.write(`micro: cannot start ${entry.info.path}: ${err.message}\n`),
-    );
+    entry.log.line(separator(entry.info.started, child.pid));
+    child.stdout?.on('data', (chunk: Buffer) => entry.log.chunk('stdout', chunk));
+    child.stderr?.on('data', (chunk: Buffer) => entry.log.chunk('stderr', chunk));
+    child.on('error', (err) => {
+      entry.log.line(`micro: cannot start ${entry.info.path}: ${err.message}`);
+      this.#settle(entry, 'exited');
+    });
     child.on('exit', (code, signal) => {
+      entry.log.flush();
+      const seen = [...entry.nodes.values()];
+      entry.nodes.clear();
+      entry.cleanup = this.#deregister(seen, child.pid);
       entry.child = undefined;
       entry.info.pid = undefined;
       entry.info.lastExit = signal ? `killed by ${signal}` : `exit code ${code ?? '?'}`;
@@ -204,9 +370,8 @@ export class Supervisor {
       const delay = Math.min(100 * 2 ** entry.info.restarts, MAX_BACKOFF);
       entry.info.restarts++;
       entry.info.status = 'restarting';
-      const line = `micro: ${entry.info.name} ${entry.info.lastExit}; restarting in ${delay} ms`;
-      entry.log.write(`${line}\n`);
-      this.#lines.emit(entry.info.name, line);
+      entry.log.line(`micro: ${entry.info.name} ${entry.info.lastExit}; restarting in ${delay} ms`);
+      this.#settle(entry, 'exited');
       entry.timer = setTimeout(() => this.#spawn(entry), delay);
     });
   }

@@ -1,11 +1,12 @@
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { createMicroRegistry } from '../../src/registry/micro.ts';
+import type { Service } from '../../src/registry/registry.ts';
 import { createClient, type Client } from '../../src/runtime/index.ts';
 import { startNode, stopAll, type Child } from '../helpers/proc.ts';
 import { freePort } from '../helpers/net.ts';
@@ -29,6 +30,19 @@ describe('micro run, new, ps, kill and logs', () => {
       timeout: 30_000,
       stdio: 'pipe',
     });
+
+  /** Runs micro to its end, failing or not. */
+  const run = (...args: string[]) =>
+    spawnSync(process.execPath, [micro, ...args], {
+      cwd: work,
+      env: { ...process.env, ...env },
+      encoding: 'utf8',
+      timeout: 30_000,
+    });
+  const psOf = (name: string) =>
+    (JSON.parse(cli('ps', '--output', 'json')) as { name: string; pid: number }[]).find(
+      (p) => p.name === name,
+    );
 
   before(async () => {
     address = `127.0.0.1:${await freePort()}`;
@@ -119,6 +133,109 @@ describe('micro run, new, ps, kill and logs', () => {
     assert.match(cli('kill', 'bg'), /bg stopped/);
     assert.match(cli('ps'), /no services are running/);
     await follow.stop();
+  });
+
+  it('removes a service killed with kill -9 from the registry at once, not after its TTL', async () => {
+    assert.match(cli('run', '-d', './greeter', '--name', 'crashy'), /crashy is running/);
+    const pid = String(psOf('crashy')?.pid);
+    const has = (s: Service): boolean => s.nodes.some((n) => n.metadata.pid === pid);
+    // run -d said "running" only once the service had registered.
+    assert.ok(
+      (await registry.getService('greeter')).some(has),
+      'registered before run -d returned',
+    );
+    const watch = registry.watch({ service: 'greeter' });
+    const gone = (async () => {
+      for await (const ev of watch) if ((ev.action === 'delete') === has(ev.service)) return;
+    })();
+    // The watch is live once a write through the same client went through (see above).
+    const marker = {
+      name: 'watch-ready',
+      version: '',
+      metadata: {},
+      endpoints: [],
+      nodes: [{ id: 'm', address: '127.0.0.1:9', metadata: {} }],
+    };
+    await registry.register(marker);
+    await registry.deregister(marker);
+    const killed = Date.now();
+    process.kill(Number(pid), 'SIGKILL');
+    // Its lease is 30 s: a node still listed after 8 s was left to expire.
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise((_, reject) => {
+      timer = setTimeout(() => reject(new Error('the dead node was still listed after 8 s')), 8000);
+    });
+    await Promise.race([gone, late]).finally(() => clearTimeout(timer));
+    watch.stop();
+    assert.ok(Date.now() - killed < 8000);
+    const left = await registry.getService('greeter').catch(() => []);
+    assert.ok(!left.some(has), 'no node of the dead process is listed');
+  });
+
+  it('micro logs separates runs, and takes --tail/-n, --since and --follow', async () => {
+    // crashy was killed once above: two runs, and the supervisor's line between them.
+    const restart = startNode(micro, ['logs', 'crashy', '-f'], env);
+    await restart.waitFor(/killed by SIGKILL; restarting/);
+    const crash = restart.lines.findIndex((l) => /killed by SIGKILL/.test(l));
+    await restart.waitFor(/listening on/, 15_000, crash);
+    await restart.stop();
+    const full = cli('logs', 'crashy').trimEnd().split('\n');
+    const runs = full.filter((l) => /^--- run started \S+, pid \d+ ---$/.test(l));
+    assert.equal(runs.length, 2, full.join('\n'));
+    assert.match(runs[1] ?? '', new RegExp(`pid ${psOf('crashy')?.pid} ---`), 'its pid now');
+    assert.ok(
+      full.findIndex((l) => /killed by SIGKILL; restarting/.test(l)) < full.indexOf(runs[1] ?? ''),
+    );
+    assert.deepEqual(cli('logs', 'crashy', '-n', '2').trimEnd().split('\n'), full.slice(-2));
+    assert.deepEqual(cli('logs', 'crashy', '--tail', '1').trimEnd().split('\n'), full.slice(-1));
+    // Since the second run started: its separator comes first, nothing of the first run.
+    const second = /started (\S+),/.exec(runs[1] ?? '')?.[1] ?? '';
+    const since = cli('logs', 'crashy', '--since', second).trimEnd().split('\n');
+    assert.deepEqual(since, full.slice(full.indexOf(runs[1] ?? '')));
+    assert.deepEqual(cli('logs', 'crashy', '--since', '1h').trimEnd().split('\n'), full);
+    assert.equal(cli('logs', 'crashy', '--since', '2099-01-01T00:00:00Z'), '');
+    const bad = run('logs', 'crashy', '--since', 'yesterday-ish');
+    assert.equal(bad.status, 1);
+    assert.match(bad.stderr, /neither a duration/);
+
+    const follow = startNode(micro, ['logs', 'crashy', '-f', '-n', '1'], env);
+    await follow.waitFor(/./);
+    assert.equal(follow.lines[0], full.at(-1));
+    cli('publish', 'greeter.greetings', '{"name":"Dee"}');
+    await follow.waitFor(/greeted Dee/);
+    assert.equal(follow.lines.length, 2, follow.lines.join('\n'));
+    await follow.stop();
+    assert.match(cli('kill', 'crashy'), /crashy stopped/);
+  });
+
+  it('micro run -d fails, with the last lines, for a service that exits before registering', () => {
+    mkdirSync(join(work, 'broken'));
+    writeFileSync(
+      join(work, 'broken', 'main.ts'),
+      "console.log('starting');\nconsole.error('boom: no database');\nprocess.exit(3);\n",
+    );
+    const r = run('run', '-d', './broken');
+    assert.equal(r.status, 1, r.stdout);
+    assert.doesNotMatch(r.stdout, /is running/);
+    assert.match(r.stderr, /boom: no database/);
+    const e = JSON.parse(r.stderr.trim().split('\n').at(-1) ?? '') as { detail: string };
+    assert.match(e.detail, /broken exited before it registered \(exit code 3\)/);
+    assert.equal(psOf('broken'), undefined, 'micro does not keep restarting it');
+  });
+
+  it('micro run -d fails for a service that does not register within --wait, and leaves it running', () => {
+    mkdirSync(join(work, 'idle'));
+    writeFileSync(
+      join(work, 'idle', 'main.ts'),
+      "console.log('idling');\nsetInterval(() => {}, 1000);\n",
+    );
+    const r = run('run', '-d', './idle', '--wait', '1');
+    assert.equal(r.status, 1, r.stdout);
+    assert.match(r.stderr, /idling/);
+    const e = JSON.parse(r.stderr.trim().split('\n').at(-1) ?? '') as { detail: string };
+    assert.match(e.detail, /idle did not register within 1 s; it still runs under micro/);
+    assert.ok(psOf('idle')?.pid);
+    assert.match(cli('kill', 'idle'), /idle stopped/);
   });
 
   it('explains what to do when micro is not running', () => {

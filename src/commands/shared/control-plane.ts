@@ -1,7 +1,10 @@
 import { startControlPlane, type ControlPlane } from '../../controlplane/index.ts';
 import { loadSqliteBinding } from '../../native/sqlite.ts';
+import { printable } from '../../registry/printable.ts';
+import { conflict } from '../../runtime/errors.ts';
 import type { GatewayOptions } from '../../proxy/proxy.ts';
 import type { PluginArgs } from './connect.ts';
+import { engineAddress } from './options.ts';
 import { selfInvocation } from './self.ts';
 import { untilSignal } from './signals.ts';
 
@@ -22,6 +25,11 @@ export interface ServeOptions {
   web?: string;
   /** The API gateway's options; none serves no gateway. */
   api?: GatewayOptions;
+  /**
+   * The flag that moves the control plane, named when its address is taken: --control-address
+   * when supervising (micro run), else --registry-address.
+   */
+  addressFlag?: string;
 }
 
 /** True when the registry lives in the control plane's process, so others must go through it. */
@@ -29,7 +37,9 @@ const local = (registry: string): boolean => registry === 'micro' || registry ==
 
 /**
  * The MICRO_* variables that give a service the chosen broker and transport, and the registry
- * unless it lives in the control plane (then the caller points it there).
+ * unless it lives in the control plane (then the caller points it there). An engine chosen without
+ * an address comes with its default one (etcd 127.0.0.1:2379, nats 127.0.0.1:4222, redis
+ * 127.0.0.1:6379), so that no other setting (the control plane's own address) stands in for it.
  */
 export async function servicesEnvironment(p: PluginArgs): Promise<Record<string, string>> {
   const { registryAddress } = await import('./connect.ts');
@@ -39,17 +49,38 @@ export async function servicesEnvironment(p: PluginArgs): Promise<Record<string,
   };
   if (!local(p.registry)) {
     set('MICRO_REGISTRY', p.registry);
-    set('MICRO_REGISTRY_ADDRESS', registryAddress(p));
+    set('MICRO_REGISTRY_ADDRESS', engineAddress(p.registry, registryAddress(p)));
   }
-  set('MICRO_BROKER', p.broker);
-  set('MICRO_BROKER_ADDRESS', p.brokerAddress);
-  set('MICRO_TRANSPORT', p.transport);
-  set('MICRO_TRANSPORT_ADDRESS', p.transportAddress);
+  if (p.broker) {
+    set('MICRO_BROKER', p.broker);
+    set('MICRO_BROKER_ADDRESS', engineAddress(p.broker, p.brokerAddress));
+  }
+  if (p.transport) {
+    set('MICRO_TRANSPORT', p.transport);
+    set('MICRO_TRANSPORT_ADDRESS', engineAddress(p.transport, p.transportAddress));
+  }
   return env;
 }
 
 /** Starts the control plane over the chosen registry (SQLite unless one is chosen), with the right SQLite addon for this build. */
 export async function openControlPlane(o: ServeOptions): Promise<ControlPlane> {
+  try {
+    return await open(o);
+  } catch (err) {
+    const e = err as { code?: unknown; id?: unknown; detail?: unknown };
+    if (e.code !== 409 || typeof e.detail !== 'string') throw err;
+    const flag = o.addressFlag ?? (o.supervise ? '--control-address' : '--registry-address');
+    throw Object.assign(
+      conflict(
+        String(e.id),
+        `${e.detail}; stop that one, or start this one at another address with ${flag} (MICRO_${flag.slice(2).toUpperCase().replaceAll('-', '_')}) and point commands at it with --registry-address`,
+      ),
+      { cause: err },
+    );
+  }
+}
+
+async function open(o: ServeOptions): Promise<ControlPlane> {
   const plugins = o.plugins;
   const env = plugins ? await servicesEnvironment(plugins) : {};
   if (!plugins || plugins.registry === 'micro') {
@@ -71,6 +102,7 @@ export async function openControlPlane(o: ServeOptions): Promise<ControlPlane> {
       registry,
       mdns: o.mdns,
       supervise: o.supervise ? selfInvocation() : false,
+      nativeBinding: o.supervise ? loadSqliteBinding() : undefined,
       env,
     });
     return {
@@ -112,6 +144,7 @@ export async function serveControlPlane(o: ServeOptions): Promise<void> {
     ...(web ? [['web', web.where] as const] : []),
   ];
   for (const [part, where] of parts) process.stdout.write(`  ${part.padEnd(10)} ${where}\n`);
+  reportRestored(cp);
   // Listening before saying so: a Ctrl-C sent as soon as the line is read must be caught.
   const signalled = untilSignal();
   process.stdout.write('Press Ctrl-C to stop.\n');
@@ -120,4 +153,19 @@ export async function serveControlPlane(o: ServeOptions): Promise<void> {
   await web?.close();
   await api?.close();
   await cp.stop();
+}
+
+/** Says which services `micro run -d` had started were started again, and which were forgotten. */
+function reportRestored(cp: ControlPlane): void {
+  const { started, forgotten } = cp.restored;
+  if (started.length > 0)
+    process.stdout.write(
+      printable(
+        `  ${'restored'.padEnd(10)} ${started.map((p) => p.name).join(', ')} (micro ps lists them)\n`,
+      ),
+    );
+  for (const f of forgotten)
+    process.stderr.write(
+      printable(`micro: forgot ${f.name}, started before with micro run -d: ${f.reason}\n`),
+    );
 }

@@ -15,6 +15,19 @@ export interface GlobalArgs {
 /** Default address of the control plane (registry and platform services). */
 export const CONTROL_PLANE = '127.0.0.1:8000';
 
+/** Where each engine is when no address is given: what its plugins dial by default. */
+export const ENGINE_ADDRESSES: Readonly<Record<string, string>> = {
+  etcd: '127.0.0.1:2379',
+  nats: '127.0.0.1:4222',
+  jetstream: '127.0.0.1:4222',
+  redis: '127.0.0.1:6379',
+};
+
+/** The address given, else the engine's default (undefined for plugins that dial no engine). */
+export function engineAddress(engine: string, given?: string): string | undefined {
+  return given || (Object.hasOwn(ENGINE_ADDRESSES, engine) ? ENGINE_ADDRESSES[engine] : undefined);
+}
+
 /** Adds the global options to a yargs instance. */
 export function withGlobalOptions<T>(y: Argv<T>): Argv<T & GlobalArgs> {
   return y

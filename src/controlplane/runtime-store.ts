@@ -1,0 +1,62 @@
+// The services `micro run -d` handed to the runtime, kept in the control plane's database so that
+// they are started again when the control plane restarts.
+import { openDatabase } from '../registry/sqlite.ts';
+
+/** A service to run again: its name, its entry file and the MICRO_* variables it was given. */
+export interface StoredService {
+  name: string;
+  path: string;
+  env: Record<string, string>;
+}
+
+/** Where the runtime keeps the services it runs. */
+export interface RuntimeStore {
+  /** Every service kept, oldest first. */
+  list(): StoredService[];
+  /** Keeps a service (replacing one of the same name). */
+  save(service: StoredService): void;
+  /** Forgets a service; nothing happens for a name not kept. */
+  forget(name: string): void;
+  close(): void;
+}
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS runtime_services (
+  name TEXT PRIMARY KEY, path TEXT NOT NULL, env TEXT NOT NULL, created INTEGER NOT NULL);
+`;
+
+/** The runtime's table in the SQLite database at `path` (micro.db in the data folder). */
+export function createRuntimeStore(path: string, nativeBinding?: unknown): RuntimeStore {
+  const db = openDatabase(path, nativeBinding);
+  db.exec(SCHEMA);
+  const all = db.prepare('SELECT name, path, env FROM runtime_services ORDER BY created, name');
+  const put = db.prepare(
+    `INSERT INTO runtime_services (name, path, env, created) VALUES (?, ?, ?, ?)
+     ON CONFLICT (name) DO UPDATE SET path = excluded.path, env = excluded.env, created = excluded.created`,
+  );
+  const remove = db.prepare('DELETE FROM runtime_services WHERE name = ?');
+  return {
+    list: () =>
+      (all.all() as { name: string; path: string; env: string }[]).map((r) => ({
+        name: r.name,
+        path: r.path,
+        env: envOf(r.env),
+      })),
+    save: (s) => void put.run(s.name, s.path, JSON.stringify(s.env), Date.now()),
+    forget: (name) => void remove.run(name),
+    close: () => db.close(),
+  };
+}
+
+/** The stored variables, or none when the column holds something else. */
+function envOf(text: string): Record<string, string> {
+  try {
+    const value = JSON.parse(text) as unknown;
+    if (typeof value !== 'object' || value === null || Array.isArray(value)) return {};
+    return Object.fromEntries(
+      Object.entries(value).filter((e): e is [string, string] => typeof e[1] === 'string'),
+    );
+  } catch {
+    return {};
+  }
+}
