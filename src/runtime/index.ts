@@ -82,6 +82,7 @@ export {
   createMemoryTransport,
   transports,
   Headers,
+  TransportError,
   TransportErrors,
 } from './transport/index.ts';
 export type {

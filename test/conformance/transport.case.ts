@@ -2,15 +2,17 @@ import assert from 'node:assert/strict';
 import { EventEmitter, once } from 'node:events';
 import { after, before, describe, it } from 'node:test';
 import type { MicroError } from '../../src/runtime/errors.ts';
-import type {
-  CallInfo,
-  ListenOptions,
-  Listener,
-  Message,
-  Pipe,
-  Reply,
-  Transport,
-  TransportHandler,
+import {
+  TransportError,
+  TransportErrors,
+  type CallInfo,
+  type ListenOptions,
+  type Listener,
+  type Message,
+  type Pipe,
+  type Reply,
+  type Transport,
+  type TransportHandler,
 } from '../../src/runtime/transport/transport.ts';
 import { freePort } from '../helpers/net.ts';
 
@@ -139,10 +141,13 @@ export function runTransportCases(
     it('times out with 408 and tells the server the caller gave up', async () => {
       const cancelled = once(seen, 'cancel', { signal: AbortSignal.timeout(2000) });
       const started = Date.now();
-      await assert.rejects(
-        transport.call(listener.address, msg('hang'), 150),
-        (e: MicroError) => e.code === 408,
-      );
+      await assert.rejects(transport.call(listener.address, msg('hang'), 150), (e: MicroError) => {
+        assert.equal(e.code, 408);
+        // The transport's own failure, told apart by its stable code, not its text.
+        assert.ok(e instanceof TransportError, `${e.name} is not a TransportError`);
+        assert.equal(e.reason, TransportErrors.timeout);
+        return true;
+      });
       const took = Date.now() - started;
       assert.ok(took >= 140 && took < 1500, `took ${took} ms`);
       await cancelled;
@@ -155,6 +160,8 @@ export function runTransportCases(
         (e: MicroError) => {
           assert.equal(e.code, 503);
           assert.match(e.detail, new RegExp(String(port)));
+          assert.ok(e instanceof TransportError, `${e.name} is not a TransportError`);
+          assert.equal(e.reason, TransportErrors.connect);
           return true;
         },
       );

@@ -1,15 +1,16 @@
 import type { Pool } from 'undici';
 import { timerDelay } from '../deadline.ts';
-import {
-  MicroError,
-  badGateway,
-  parseError,
-  serviceUnavailable,
-  timeout as timeoutError,
-} from '../errors.ts';
+import { MicroError, parseError } from '../errors.ts';
 import { listenTcp } from './tcp/listen.ts';
 import { QueuePipe } from './pipe.ts';
-import type { Header, Reply, Transport, TransportOptions } from './transport.ts';
+import {
+  TransportError,
+  TransportErrors,
+  type Header,
+  type Reply,
+  type Transport,
+  type TransportOptions,
+} from './transport.ts';
 
 const ID = 'micro.client';
 /** Headers about the HTTP connection, not the call: never response metadata. */
@@ -84,7 +85,13 @@ export function createHttpTransport(options: HttpTransportOptions = {}): Transpo
       await new Promise<void>((resolve, reject) => {
         ws.once('open', resolve);
         ws.once('error', (err) =>
-          reject(serviceUnavailable(ID, `cannot open a stream to ${address}: ${err.message}`)),
+          reject(
+            new TransportError(
+              TransportErrors.connect,
+              503,
+              `cannot open a stream to ${address}: ${err.message}`,
+            ),
+          ),
         );
       });
       const pipe = new QueuePipe({
@@ -98,7 +105,11 @@ export function createHttpTransport(options: HttpTransportOptions = {}): Transpo
         else if (data.length === 0) pipe.remoteEnd();
         else pipe.deliver(data);
       });
-      ws.on('close', () => pipe.remoteFail(badGateway(ID, `stream to ${address} closed early`)));
+      ws.on('close', () =>
+        pipe.remoteFail(
+          new TransportError(TransportErrors.lost, 502, `stream to ${address} closed early`),
+        ),
+      );
       ws.on('error', () => ws.terminate());
       return pipe;
     },
@@ -118,12 +129,24 @@ function mapError(
   if (err instanceof MicroError) return err;
   const e = err as Error & { code?: string; cause?: { code?: string } };
   if (e.name === 'TimeoutError' || e.name === 'AbortError')
-    return timeoutError(ID, `call to ${address} timed out after ${ms ?? 0} ms`);
+    return new TransportError(
+      TransportErrors.timeout,
+      408,
+      `call to ${address} timed out after ${ms ?? 0} ms`,
+    );
   if (undici && e instanceof undici.errors.ConnectTimeoutError)
-    return serviceUnavailable(ID, `cannot connect to ${address}: timed out`);
+    return new TransportError(
+      TransportErrors.connect,
+      503,
+      `cannot connect to ${address}: timed out`,
+    );
   const code = e.code ?? e.cause?.code;
   if (code === 'ECONNREFUSED' || code === 'ENOTFOUND' || code === 'EHOSTUNREACH') {
-    return serviceUnavailable(ID, `cannot connect to ${address}: ${code}`);
+    return new TransportError(
+      TransportErrors.connect,
+      503,
+      `cannot connect to ${address}: ${code}`,
+    );
   }
-  return badGateway(ID, `call to ${address} failed: ${e.message}`);
+  return new TransportError(TransportErrors.lost, 502, `call to ${address} failed: ${e.message}`);
 }

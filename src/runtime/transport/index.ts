@@ -4,7 +4,7 @@ import { createNatsTransport } from './nats/index.ts';
 import { createTcpTransport } from './tcp/index.ts';
 
 export type * from './transport.ts';
-export { Headers, TransportErrors } from './transport.ts';
+export { Headers, TransportError, TransportErrors } from './transport.ts';
 export type { NatsTransportOptions } from './nats/index.ts';
 export { createHttpTransport, createMemoryTransport, createNatsTransport, createTcpTransport };
 

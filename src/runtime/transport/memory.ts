@@ -1,11 +1,12 @@
-import { serviceUnavailable, timeout as timeoutError } from '../errors.ts';
 import { QueuePipe } from './pipe.ts';
-import type {
-  Listener,
-  Reply,
-  Transport,
-  TransportHandler,
-  TransportOptions,
+import {
+  TransportError,
+  TransportErrors,
+  type Listener,
+  type Reply,
+  type Transport,
+  type TransportHandler,
+  type TransportOptions,
 } from './transport.ts';
 
 /** Options of the in-process transport. */
@@ -14,22 +15,27 @@ export interface MemoryTransportOptions extends TransportOptions {
   network?: Map<string, TransportHandler>;
 }
 
-const ID = 'micro.client';
-
 /** Calls within one process, with no sockets: for unit tests. Bodies are copied as on a wire. */
 export function createMemoryTransport(options: MemoryTransportOptions = {}): Transport {
   const network = options.network ?? new Map<string, TransportHandler>();
   let next = 1;
   const find = (address: string): TransportHandler => {
     const h = network.get(address);
-    if (!h) throw serviceUnavailable(ID, `cannot connect to ${address}: nothing listens there`);
+    if (!h)
+      throw new TransportError(
+        TransportErrors.connect,
+        503,
+        `cannot connect to ${address}: nothing listens there`,
+      );
     return h;
   };
   return {
     name: 'memory',
     async listen(address, handler): Promise<Listener> {
       const bound = address.endsWith(':0') ? `${address.slice(0, -2)}:${next++}` : address;
-      if (network.has(bound)) throw new Error(`address in use: ${bound}`);
+      // Node's code for a port in use, so that callers test one code for every transport.
+      if (network.has(bound))
+        throw Object.assign(new Error(`address in use: ${bound}`), { code: 'EADDRINUSE' });
       network.set(bound, handler);
       return { address: bound, close: async () => void network.delete(bound) };
     },
@@ -49,7 +55,13 @@ export function createMemoryTransport(options: MemoryTransportOptions = {}): Tra
       const expired = new Promise<never>((_, reject) => {
         timer = setTimeout(() => {
           info.onCancel?.();
-          reject(timeoutError(ID, `call to ${address} timed out after ${timeout} ms`));
+          reject(
+            new TransportError(
+              TransportErrors.timeout,
+              408,
+              `call to ${address} timed out after ${timeout} ms`,
+            ),
+          );
         }, timeout);
       });
       try {

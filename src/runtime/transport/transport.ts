@@ -1,4 +1,4 @@
-import type { MicroError } from '../errors.ts';
+import { MicroError } from '../errors.ts';
 
 /** Header names are lower case; values are strings. */
 export type Header = Record<string, string>;
@@ -153,7 +153,31 @@ export const Headers = {
 
 /** Stable error codes of the transport layer. */
 export const TransportErrors = {
+  /** No connection could be made: nothing listens at the address, or the broker is unreachable (503). */
   connect: 'MICRO_ERR_TRANSPORT_CONNECT',
+  /** The connection broke or the peer stopped answering while the call or stream was open (502). */
   lost: 'MICRO_ERR_TRANSPORT_LOST',
+  /** A frame could not be written or read: too large, or the framing broke (400, 502). */
   protocol: 'MICRO_ERR_TRANSPORT_PROTOCOL',
+  /** The call's deadline passed before its reply came (408). */
+  timeout: 'MICRO_ERR_TRANSPORT_TIMEOUT',
+  /** The transport was closed with the call or stream still open (502). */
+  closed: 'MICRO_ERR_TRANSPORT_CLOSED',
 } as const;
+
+/** One of TransportErrors. */
+export type TransportErrorCode = (typeof TransportErrors)[keyof typeof TransportErrors];
+
+/**
+ * A failure the transport itself raises (not an error a peer sent): a MicroError, so it keeps the
+ * wire shape and status that retries read, with the stable `reason` (TransportErrors) to test.
+ */
+export class TransportError extends MicroError {
+  readonly reason: TransportErrorCode;
+  /** id: who raised it, `micro.client` (a caller's transport) unless given. */
+  constructor(reason: TransportErrorCode, code: number, detail: string, id = 'micro.client') {
+    super(id, code, detail);
+    this.name = 'TransportError';
+    this.reason = reason;
+  }
+}

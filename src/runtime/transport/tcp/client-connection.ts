@@ -1,36 +1,32 @@
 import { connect as netConnect, type Socket } from 'node:net';
-import {
-  MicroError,
-  badGateway,
-  badRequest,
-  parseError,
-  serviceUnavailable,
-  timeout as timeoutError,
-} from '../../errors.ts';
+import { parseError } from '../../errors.ts';
 import { parseAddress } from '../address.ts';
+import { CallTable, type Call } from '../calls.ts';
 import { FrameReader, Kind, PREFACE, encodeFrame, type Frame } from '../frame.ts';
 import { QueuePipe } from '../pipe.ts';
-import type { Message, Reply, TransportOptions } from '../transport.ts';
+import {
+  TransportError,
+  TransportErrors,
+  type Message,
+  type Reply,
+  type TransportOptions,
+} from '../transport.ts';
 import { BatchWriter } from '../writer.ts';
 
 const ID = 'micro.client';
-
-interface Pending {
-  resolve: (r: Reply) => void;
-  reject: (e: MicroError) => void;
-  timer: NodeJS.Timeout | undefined;
-}
 
 /** One framed connection to a peer node, carrying many calls and streams at once. */
 export class ClientConnection {
   readonly address: string;
   readonly #socket: Socket;
   readonly #writer: BatchWriter;
-  readonly #pending = new Map<number, Pending>();
-  readonly #streams = new Map<number, QueuePipe>();
-  #nextId = 1;
+  readonly #table = new CallTable<Call, QueuePipe>({
+    expired: (id) => this.#writer.write(encodeFrame(Kind.cancel, id, undefined)),
+    busy: () => this.#busy(),
+    idle: () => this.#release(),
+  });
   #connected = false;
-  #dead: MicroError | undefined;
+  #dead: TransportError | undefined;
   readonly #onDead: (c: ClientConnection) => void;
   readonly #keepalive: number;
   #probe: NodeJS.Timeout | undefined;
@@ -72,21 +68,38 @@ export class ClientConnection {
       try {
         reader.push(chunk);
       } catch (err) {
-        socket.destroy(err as Error);
+        // A break in the framing: this side cannot read the peer any more.
+        socket.destroy(new TransportError(TransportErrors.protocol, 502, (err as Error).message));
       }
     });
     socket.on('error', (err: NodeJS.ErrnoException) => {
       this.#die(
         this.#connected
-          ? badGateway(ID, `connection to ${address} failed: ${err.message}`)
-          : serviceUnavailable(ID, `cannot connect to ${address}: ${err.code ?? err.message}`),
+          ? new TransportError(
+              err instanceof TransportError ? err.reason : TransportErrors.lost,
+              502,
+              `connection to ${address} failed: ${err.message}`,
+            )
+          : new TransportError(
+              TransportErrors.connect,
+              503,
+              `cannot connect to ${address}: ${err.code ?? err.message}`,
+            ),
       );
     });
     // A server closes an idle connection with a FIN: from then on, calls go to a new connection.
     socket.on('end', () =>
-      this.#die(badGateway(ID, `connection to ${address} closed by the peer`)),
+      this.#die(
+        new TransportError(
+          TransportErrors.lost,
+          502,
+          `connection to ${address} closed by the peer`,
+        ),
+      ),
     );
-    socket.on('close', () => this.#die(badGateway(ID, `connection to ${address} closed`)));
+    socket.on('close', () =>
+      this.#die(new TransportError(TransportErrors.lost, 502, `connection to ${address} closed`)),
+    );
     socket.unref();
   }
 
@@ -98,30 +111,17 @@ export class ClientConnection {
   /** Sends a request and waits for its reply. */
   call(request: Message, timeout: number): Promise<Reply> {
     if (this.#dead) return Promise.reject(this.#dead);
-    const id = this.#id();
+    const id = this.#table.id();
     let frame: Buffer;
     try {
       frame = encodeFrame(Kind.request, id, request.header, request.body);
     } catch (err) {
-      return Promise.reject(badRequest(ID, (err as Error).message));
+      return Promise.reject(
+        new TransportError(TransportErrors.protocol, 400, (err as Error).message),
+      );
     }
     return new Promise<Reply>((resolve, reject) => {
-      const p: Pending = { resolve, reject, timer: undefined };
-      if (timeout > 0 && Number.isFinite(timeout)) {
-        p.timer = setTimeout(() => {
-          if (!this.#pending.delete(id)) return;
-          this.#release();
-          this.#writer.write(encodeFrame(Kind.cancel, id, undefined));
-          reject(
-            timeoutError(
-              ID,
-              `call to ${request.header['micro-service'] ?? '?'} ${request.header['micro-endpoint'] ?? '?'} at ${this.address} timed out after ${timeout} ms`,
-            ),
-          );
-        }, timeout);
-      }
-      if (this.#pending.size === 0 && this.#streams.size === 0) this.#busy();
-      this.#pending.set(id, p);
+      this.#table.add(id, { resolve, reject, timer: undefined }, timeout, request, this.address);
       this.#writer.write(frame);
     });
   }
@@ -129,31 +129,24 @@ export class ClientConnection {
   /** Opens a stream on this connection. */
   stream(open: Message): QueuePipe {
     if (this.#dead) throw this.#dead;
-    const id = this.#id();
+    const id = this.#table.id();
     const pipe = new QueuePipe({
       send: (body) => this.#writer.write(encodeFrame(Kind.data, id, undefined, body)),
       end: () => this.#writer.write(encodeFrame(Kind.end, id, undefined)),
       fail: () => this.#writer.write(encodeFrame(Kind.cancel, id, undefined)),
-      release: () => {
-        this.#streams.delete(id);
-        this.#release();
-      },
+      release: () => this.#table.removeStream(id),
     });
-    if (this.#pending.size === 0 && this.#streams.size === 0) this.#busy();
-    this.#streams.set(id, pipe);
+    this.#table.addStream(id, pipe);
     this.#writer.write(encodeFrame(Kind.open, id, open.header, open.body));
     return pipe;
   }
 
   /** Closes the connection; calls in flight fail with 502. */
   close(): void {
+    this.#die(
+      new TransportError(TransportErrors.closed, 502, `connection to ${this.address} closed`),
+    );
     this.#socket.destroy();
-  }
-
-  #id(): number {
-    const id = this.#nextId;
-    this.#nextId = id >= 0xfffffffe ? 1 : id + 1;
-    return id;
   }
 
   /** The first call or stream opened: keep the process alive and watch the peer. */
@@ -169,7 +162,6 @@ export class ClientConnection {
 
   /** The last call or stream finished: nothing to wait for. */
   #release(): void {
-    if (this.#pending.size !== 0 || this.#streams.size !== 0) return;
     this.#socket.unref();
     clearInterval(this.#probe);
     this.#probe = undefined;
@@ -195,39 +187,23 @@ export class ClientConnection {
   }
 
   #onFrame(f: Frame): void {
-    if (f.kind === Kind.reply || f.kind === Kind.error) {
-      const p = this.#pending.get(f.id);
-      if (p) {
-        this.#pending.delete(f.id);
-        clearTimeout(p.timer);
-        this.#release();
-        if (f.kind === Kind.reply) p.resolve({ header: f.header, body: f.body });
-        else p.resolve({ header: f.header, body: f.body, error: true });
-        return;
-      }
-      if (f.kind === Kind.error && f.id === 0) {
-        this.#socket.destroy(new Error(parseError(f.body.toString('utf8'), ID).detail));
-        return;
-      }
-    }
-    const pipe = this.#streams.get(f.id);
-    if (!pipe) return;
-    if (f.kind === Kind.data) pipe.deliver(f.body);
-    else if (f.kind === Kind.end) pipe.remoteEnd();
-    else if (f.kind === Kind.error) pipe.remoteFail(parseError(f.body.toString('utf8'), ID));
+    if (this.#table.dispatch(f)) return;
+    // An error with id 0: the peer could not read this side's frames and closes.
+    if (f.kind === Kind.error && f.id === 0)
+      this.#socket.destroy(
+        new TransportError(
+          TransportErrors.protocol,
+          502,
+          parseError(f.body.toString('utf8'), ID).detail,
+        ),
+      );
   }
 
-  #die(err: MicroError): void {
+  #die(err: TransportError): void {
     if (this.#dead) return;
     this.#dead = err;
     clearInterval(this.#probe);
     this.#onDead(this);
-    for (const p of this.#pending.values()) {
-      clearTimeout(p.timer);
-      p.reject(err);
-    }
-    this.#pending.clear();
-    for (const s of this.#streams.values()) s.remoteFail(err);
-    this.#streams.clear();
+    this.#table.failAll(err);
   }
 }
