@@ -83,6 +83,8 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
       transport: createTcpTransport(),
       broker: createHttpBroker({ registry }),
       handleSignals: false,
+      // Its streams (registry watches, followed logs) never end by themselves: no waiting for them.
+      streamDrainTimeout: 0,
       logger: options.logger,
     }) as const;
   const registryService = createService({ ...base(), name: 'registry', address });

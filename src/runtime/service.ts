@@ -50,7 +50,10 @@ export interface ServiceOptions {
   registerTtl?: number;
   registerInterval?: number;
   registerCheck?: () => Promise<void>;
+  /** How long stop() waits for the calls in flight, in ms (default 10 s). */
   drainTimeout?: number;
+  /** How long stop() lets open streams finish, in ms (default 5 s; 0 ends them at once); then they end with a 503. */
+  streamDrainTimeout?: number;
   tls?: ListenOptions['tls'];
   /** How the port listens: allowed Hosts and Origins, HTTP timeouts, limits (see ListenOptions). */
   listen?: ListenOptions;
@@ -121,6 +124,7 @@ export function createService(options: ServiceOptions): Service {
     registerInterval: options.registerInterval ?? msFromEnv('MICRO_REGISTER_INTERVAL', 10_000),
     registerCheck: options.registerCheck,
     drainTimeout: options.drainTimeout,
+    streamDrainTimeout: options.streamDrainTimeout,
     wrappers: options.wrapHandler,
     subscriberWrappers: options.wrapSubscriber,
     tls: options.tls,

@@ -9,12 +9,14 @@ import {
 } from '../errors.ts';
 import type { CodecTable, Codec } from '../codec/index.ts';
 import { RequestContext, type ContextOutlet } from '../context.ts';
-import { parseTimeout, timerDelay } from '../deadline.ts';
+import { parseTimeout } from '../deadline.ts';
 import { mergeMetadata, metadataFromHeader } from '../metadata.ts';
 import type { CallInfo, Message, Pipe, Reply, TransportHandler } from '../transport/transport.ts';
 import type { ServerCounters } from './debug.ts';
 import type { EndpointEntry, HandlerFunc, HandlerWrapper } from './handler.ts';
+import { InFlight, type DrainTimeouts } from './inflight.ts';
 import type { Logger } from './server.ts';
+import { pump } from './stream.ts';
 import { createValidatorCompiler } from './validator.ts';
 
 interface Route {
@@ -49,28 +51,20 @@ export class Router implements TransportHandler {
   readonly #compile = createValidatorCompiler();
   /** While draining, new calls get a 503 so callers retry on another node. */
   draining = false;
-  #unary = 0;
-  #idle: (() => void) | undefined;
-  readonly #streams = new Set<{ ctx: RequestContext; pipe: Pipe }>();
+  readonly #inflight = new InFlight();
 
-  /** Refuses new calls, ends open streams with a 503, and resolves once unary calls in flight are done (or after ms). */
-  async drain(ms: number): Promise<void> {
+  /**
+   * Refuses new calls and streams with a 503, then resolves once the unary calls in flight are
+   * done (or after `ms.calls`) and the open streams are done (or after `ms.streams`, when those
+   * still open end with a 503).
+   */
+  async drain(ms: DrainTimeouts): Promise<void> {
     this.draining = true;
-    const bye = serviceUnavailable(
-      this.#o.name,
-      `${this.#o.name} is shutting down; try another node`,
-    );
-    for (const { ctx, pipe } of this.#streams) {
-      ctx.cancel(bye);
-      pipe.fail(bye);
-    }
-    if (this.#unary === 0) return;
-    let timer: NodeJS.Timeout | undefined;
-    await new Promise<void>((resolve) => {
-      this.#idle = resolve;
-      timer = setTimeout(resolve, timerDelay(ms));
-    });
-    clearTimeout(timer);
+    await this.#inflight.drain(ms, this.#shuttingDown());
+  }
+
+  #shuttingDown(): MicroError {
+    return serviceUnavailable(this.#o.name, `${this.#o.name} is shutting down; try another node`);
   }
 
   constructor(options: RouterOptions) {
@@ -179,15 +173,11 @@ export class Router implements TransportHandler {
     const counters = this.#o.counters;
     counters.requests++;
     counters.inflight++;
-    this.#unary++;
+    this.#inflight.callStarted();
     let ctx: RequestContext | undefined;
     const endpoint = message.header['micro-endpoint'];
     try {
-      if (this.draining)
-        throw serviceUnavailable(
-          this.#o.name,
-          `${this.#o.name} is shutting down; try another node`,
-        );
+      if (this.draining) throw this.#shuttingDown();
       this.#checkService(message.header['micro-service']);
       const route = this.#route(endpoint);
       if (route.entry.kind !== 'unary') {
@@ -225,8 +215,7 @@ export class Router implements TransportHandler {
     } finally {
       counters.inflight--;
       ctx?.finish();
-      // The reply is written after this returns: let it go out before the listener closes.
-      if (--this.#unary === 0 && this.#idle) setImmediate(this.#idle);
+      this.#inflight.callEnded();
     }
   }
 
@@ -239,65 +228,28 @@ export class Router implements TransportHandler {
     counters.requests++;
     counters.inflight++;
     let ctx: RequestContext | undefined;
-    let tracked: { ctx: RequestContext; pipe: Pipe } | undefined;
+    let closed: (() => void) | undefined;
     const endpoint = open.header['micro-endpoint'];
     try {
-      if (this.draining)
-        throw serviceUnavailable(
-          this.#o.name,
-          `${this.#o.name} is shutting down; try another node`,
-        );
+      if (this.draining) throw this.#shuttingDown();
       this.#checkService(open.header['micro-service']);
       const route = this.#route(endpoint);
       const codec = this.#codec(open.header['content-type']);
       ctx = this.#context(open, route.entry.name, info);
       const c = ctx;
-      tracked = { ctx, pipe };
-      this.#streams.add(tracked);
+      closed = this.#inflight.streamOpened(ctx, pipe);
       void pipe.done.then(() =>
         c.cancel(new MicroError(this.#o.name, 499, 'stream closed', 'Client Closed Request')),
       );
-      const name = this.#o.name;
       const decode = (body: Uint8Array): unknown => this.#decode(codec, body, route);
-      const input = (async function* () {
-        for await (const body of pipe) yield decode(body);
-      })();
-      const first = async (): Promise<unknown> => {
-        const r = await input.next();
-        if (r.done)
-          throw badRequest(
-            name,
-            `${route.entry.name} needs a request message before the stream ends`,
-          );
-        return r.value;
-      };
-      const fn = route.entry.fn as (a: unknown, c: RequestContext) => unknown;
-      const kind = route.entry.kind;
-      if (kind === 'unary') {
-        pipe.send(codec.encode(await route.call(await first(), ctx)));
-      } else if (kind === 'client') {
-        pipe.send(codec.encode(await fn(input, ctx)));
-      } else {
-        const out = fn(kind === 'server' ? await first() : input, ctx) as
-          AsyncIterable<unknown> | Iterable<unknown>;
-        for await (const value of out) {
-          if (ctx.signal.aborted) {
-            const reason: unknown = ctx.signal.reason;
-            throw reason instanceof MicroError
-              ? reason
-              : timeoutError(this.#o.name, 'stream cancelled');
-          }
-          pipe.send(codec.encode(value));
-        }
-      }
-      pipe.end();
+      await pump(this.#o.name, { ...route, decode }, codec, ctx, pipe);
     } catch (err) {
       counters.errors++;
       pipe.fail(this.#fail(err, endpoint));
     } finally {
       counters.inflight--;
       ctx?.finish();
-      if (tracked) this.#streams.delete(tracked);
+      closed?.();
     }
   }
 }

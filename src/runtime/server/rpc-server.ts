@@ -212,7 +212,10 @@ export function createServer(options: ServerOptions): Server {
         .deregister(record())
         .catch((err: Error) => logger.warn(`deregistering failed: ${err.message}`));
       for (const s of subscriptions.splice(0)) await s.unsubscribe().catch(() => undefined);
-      await router.drain(options.drainTimeout ?? 10_000);
+      await router.drain({
+        calls: options.drainTimeout ?? 10_000,
+        streams: options.streamDrainTimeout ?? 5000,
+      });
       await listener.close();
       listener = undefined;
     },

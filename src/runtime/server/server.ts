@@ -43,6 +43,11 @@ export interface ServerOptions {
   registerCheck?: () => Promise<void>;
   /** How long stop() waits for in-flight requests, in ms (default 10 s). */
   drainTimeout?: number;
+  /**
+   * How long stop() lets open streams finish, in ms (default 5 s; 0 ends them at once): those still
+   * open after it end with a 503, which the caller may retry on another node.
+   */
+  streamDrainTimeout?: number;
   wrappers?: HandlerWrapper[];
   subscriberWrappers?: SubscriberWrapper[];
   tls?: ListenOptions['tls'];
@@ -82,7 +87,7 @@ export interface Server {
   subscribe(topic: string, fn: SubscriberFunc, options?: ServerSubscribeOptions): this;
   /** Listens, subscribes and registers. */
   start(): Promise<void>;
-  /** Deregisters, refuses new calls, waits for in-flight ones, then closes. */
+  /** Deregisters, refuses new calls, waits for in-flight ones and open streams (up to the drain timeouts), then closes. */
   stop(): Promise<void>;
   /** The registry record of this node. */
   record(): Service;
