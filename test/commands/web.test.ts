@@ -45,6 +45,8 @@ describe('the browser terminal', () => {
       `call greeter Say.Hello '{"name":"Ann"}' -m user=ann`,
       'health greeter',
       'list services -o json',
+      'list topics',
+      'list topics -o json',
     ]) {
       const words = splitWords(line);
       const [mine, cli] = await Promise.all([run(`micro ${line}`), micro([...words, ...flag])]);

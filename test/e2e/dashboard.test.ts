@@ -337,6 +337,28 @@ describe('the web dashboard in chromium', () => {
     await page.locator('pre.out.error', { hasText: 'kill is not a command here' }).waitFor();
   });
 
+  it('shows topics on their own page, live, and not among the services', async () => {
+    await page.goto(`${base}/`);
+    await page.locator('tr[data-service="registry"]').waitFor();
+    const notify = createService({
+      name: 'notify',
+      registry,
+      address: '127.0.0.1:0',
+      handleSignals: false,
+      logger: quiet,
+    }).subscribe('orders.created', async () => {}, { queue: 'workers' });
+    await notify.start();
+    await page.locator('tr[data-service="notify"]').waitFor();
+    assert.equal(await page.locator('tr[data-service^="topic:"]').count(), 0);
+    await page.locator('nav a[data-page="topics"]').click();
+    const row = page.locator('tr[data-topic="orders.created"]');
+    await row.waitFor();
+    assert.match((await row.textContent()) ?? '', /orders\.created\s*1\s*workers\s*notify/);
+    assert.equal(await row.locator('a').getAttribute('href'), '#/service/notify');
+    await notify.stop();
+    await row.waitFor({ state: 'detached' });
+  });
+
   it('lists registry events as they happen', async () => {
     await page.goto(`${base}/#/events`);
     await page.locator('li.event[data-action="create"][data-service="greeter"]').waitFor();

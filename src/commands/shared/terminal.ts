@@ -3,8 +3,9 @@ import { badRequest, toMicroError } from '../../runtime/errors.ts';
 import type { Terminal, TerminalResult } from '../../ui/web/web.ts';
 import { serviceText } from '../get.ts';
 import { healthOf, healthText } from '../health.ts';
-import { servicesTable } from '../list.ts';
+import { servicesTable, topicsTable } from '../list.ts';
 import { printable } from '../../registry/printable.ts';
+import { servicesOnly, summarizeTopics } from '../../registry/topics.ts';
 import { asMicroError, type Connection } from './connect.ts';
 import { json as toJson } from './output.ts';
 import { parseDuration, parseJson, parseMetadata } from './input.ts';
@@ -15,6 +16,7 @@ const ID = 'micro.web';
 /** What `help` prints: every command the browser terminal runs. */
 const HELP = `commands (the CLI's read and call commands; nothing else runs here):
   list services                             the services: name, versions, node count
+  list topics                               the topics: subscribers, queue groups, services
   get service NAME                          a service's versions, nodes and endpoints
   call SERVICE ENDPOINT [JSON]              call an endpoint, e.g. call greeter Say.Hello '{"name":"Ann"}'
        [-d JSON] [-m k=v] [-t 5s]           the request, metadata and timeout
@@ -88,8 +90,15 @@ export function createTerminal(c: Connection): Terminal {
       case 'help':
         return { output: HELP, code: 0 };
       case 'list': {
-        if (args[0] !== 'services' || args.length > 1) return usage('list services');
-        const found = await c.registry.listServices();
+        const [what] = args;
+        if ((what !== 'services' && what !== 'topics') || args.length > 1)
+          return usage('list services, or list topics');
+        const entries = await c.registry.listServices();
+        if (what === 'topics') {
+          const topics = summarizeTopics(entries);
+          return { output: show(topics, () => topicsTable(topics)), code: 0 };
+        }
+        const found = servicesOnly(entries);
         found.sort((a, b) => a.name.localeCompare(b.name) || a.version.localeCompare(b.version));
         return { output: show(found, () => servicesTable(found)), code: 0 };
       }

@@ -83,7 +83,7 @@ export function answerError(
   return req.url.startsWith('/_/api/') ? fail(reply, e) : reply.code(status).send(e.toJSON());
 }
 
-/** Adds the JSON routes under /_/api: services, one service, call, health and terminal. */
+/** Adds the JSON routes under /_/api: services, topics, one service, call, health and terminal. */
 export function registerApi(app: FastifyInstance, o: ApiOptions): void {
   useBoundedJsonParser(app, MAX_JSON_DEPTH, WEB_ID);
   app.setErrorHandler(answerError);
@@ -100,6 +100,11 @@ export function registerApi(app: FastifyInstance, o: ApiOptions): void {
   app.get('/_/api/services', async () => {
     await o.feed.ready;
     return { services: o.feed.services() };
+  });
+
+  app.get('/_/api/topics', async () => {
+    await o.feed.ready;
+    return { topics: o.feed.topics() };
   });
 
   app.get<{ Querystring: { name?: string } }>('/_/api/service', async (req, reply) => {

@@ -1,3 +1,4 @@
+import { isTopic, summarizeTopics, topicOf, type TopicSummary } from '../../registry/topics.ts';
 import type { Registry, RegistryService, Watcher } from '../../runtime/index.ts';
 
 /** One change to the registry as the dashboard shows it. */
@@ -9,6 +10,8 @@ export interface FeedEvent {
   action: 'create' | 'update' | 'delete';
   /** The service version as it now is (for delete, as it was). */
   service: RegistryService;
+  /** Set when the entry lists a topic's subscribers (the http broker's `topic:<name>`): the topic. */
+  topic?: string;
 }
 
 /** Options of the feed. */
@@ -22,8 +25,10 @@ export interface FeedOptions {
 
 /** The registry as the dashboard sees it: every service version, kept current by a watch. */
 export interface Feed {
-  /** Every service version, sorted by name and version. */
+  /** Every service version, sorted by name and version; the topics' entries are not services. */
   services(): RegistryService[];
+  /** Every topic subscribed to, by name. */
+  topics(): TopicSummary[];
   /** The versions of one service; undefined when none is known. */
   get(name: string): RegistryService[] | undefined;
   /** The latest events, oldest first. */
@@ -59,7 +64,9 @@ export function createFeed(options: FeedOptions): Feed {
   const ready = new Promise<void>((r) => (markReady = r));
 
   const emit = (action: FeedEvent['action'], service: RegistryService): void => {
-    const event: FeedEvent = { id: ++seq, at: Date.now(), action, service };
+    const event: FeedEvent = isTopic(service.name)
+      ? { id: ++seq, at: Date.now(), action, service, topic: topicOf(service.name) }
+      : { id: ++seq, at: Date.now(), action, service };
     recent.push(event);
     if (recent.length > keep) recent.splice(0, recent.length - keep);
     for (const fn of listeners) fn(event);
@@ -138,9 +145,10 @@ export function createFeed(options: FeedOptions): Feed {
 
   return {
     services: () =>
-      [...state.values()].sort(
-        (a, b) => a.name.localeCompare(b.name) || a.version.localeCompare(b.version),
-      ),
+      [...state.values()]
+        .filter((s) => !isTopic(s.name))
+        .sort((a, b) => a.name.localeCompare(b.name) || a.version.localeCompare(b.version)),
+    topics: () => summarizeTopics([...state.values()]),
     get(name) {
       const versions = byName.get(name);
       return versions ? [...versions.values()] : undefined;

@@ -242,6 +242,52 @@ describe('the web dashboard server', () => {
     }
   });
 
+  it('lists topics apart: not among the services nor health-checked, at /_/api/topics, marked in the stream', async () => {
+    const events = await openEvents(`${base}/_/api/events`);
+    const notify = createService({
+      name: 'notify',
+      registry,
+      address: '127.0.0.1:0',
+      handleSignals: false,
+      logger: quiet,
+    }).subscribe('orders.created', async () => {}, { queue: 'workers' });
+    try {
+      await events.next((e) => e.event === 'services');
+      await notify.start();
+      const subscribed = await events.next(
+        (e) =>
+          e.event === 'change' && (e.data as FeedEvent).service.name === 'topic:orders.created',
+      );
+      assert.equal((subscribed.data as FeedEvent).topic, 'orders.created');
+      await events.next(
+        (e) => e.event === 'change' && (e.data as FeedEvent).service.name === 'notify',
+      );
+
+      const [services, topics, health] = await Promise.all(
+        ['services', 'topics', 'health'].map(async (r) => {
+          const res = await fetch(`${base}/_/api/${r}`);
+          assert.equal(res.status, 200, r);
+          return res.json() as Promise<Record<string, { name?: string; service?: string }[]>>;
+        }),
+      );
+      assert.deepEqual(services!.services!.map((s) => s.name).sort(), ['greeter', 'notify']);
+      assert.deepEqual(topics!.topics, [
+        { topic: 'orders.created', subscribers: 1, queues: ['workers'], services: ['notify'] },
+      ]);
+      assert.deepEqual(health!.nodes!.map((n) => n.service).sort(), ['greeter', 'notify']);
+      const snapshot = await openEvents(`${base}/_/api/events`);
+      try {
+        const first = (await snapshot.next()).data as { services: RegistryService[] };
+        assert.ok(!first.services.some((s) => s.name.startsWith('topic:')), 'no topic entry');
+      } finally {
+        snapshot.close();
+      }
+    } finally {
+      events.close();
+      await notify.stop();
+    }
+  });
+
   it('calls an endpoint: the response with the node and time, errors with their code', async () => {
     const ok = await post('/_/api/call', {
       service: 'greeter',

@@ -6,6 +6,7 @@ import { connect, onStatus, streamStatus } from './lib/live.js';
 /** Each page by the first part of the hash; loaded when first shown. */
 const pages = {
   services: () => import('./pages/services.js'),
+  topics: () => import('./pages/topics.js'),
   service: () => import('./pages/service.js'),
   health: () => import('./pages/health.js'),
   events: () => import('./pages/events.js'),

@@ -11,6 +11,7 @@
 /** @typedef {{ response: unknown, node: { id: string, address: string }, ms: number }} CallResult */
 /** @typedef {{ service: string, version: string, node: string, address: string, status: string, ms: number, error?: ErrorShape }} NodeHealth */
 /** @typedef {{ output: string, code: number }} TerminalResult */
+/** @typedef {{ topic: string, subscribers: number, queues: string[], services: string[] }} Topic */
 
 /**
  * Calls an endpoint through the dashboard.
@@ -26,6 +27,12 @@ export const callEndpoint = (call) => send('POST', '/_/api/call', call);
  */
 export const health = (service) =>
   send('GET', service ? `/_/api/health?service=${encodeURIComponent(service)}` : '/_/api/health');
+
+/**
+ * Every topic subscribed to: subscribers, queue groups, the services subscribing.
+ * @returns {Promise<Answer<{ topics: Topic[] }>>}
+ */
+export const topics = () => send('GET', '/_/api/topics');
 
 /**
  * Runs one line in the server's terminal.

@@ -4,7 +4,11 @@
 /** @typedef {{ id: string, address: string, metadata: Record<string, string> }} Node */
 /** @typedef {{ name: string, request?: object, response?: object, metadata: Record<string, string> }} Endpoint */
 /** @typedef {{ name: string, version: string, metadata: Record<string, string>, endpoints: Endpoint[], nodes: Node[] }} Service */
-/** @typedef {{ id: number, at: number, action: 'create' | 'update' | 'delete', service: Service }} FeedEvent */
+/**
+ * A change; `topic` is set when the entry lists a topic's subscribers (the server tells), which
+ * the Topics page shows, not the services list.
+ * @typedef {{ id: number, at: number, action: 'create' | 'update' | 'delete', service: Service, topic?: string }} FeedEvent
+ */
 
 const KEEP = 500;
 /** @type {Map<string, Service>} */
@@ -49,8 +53,10 @@ export function connect() {
   });
   source.addEventListener('change', (e) => {
     const event = /** @type {FeedEvent} */ (parse(/** @type {MessageEvent<string>} */ (e).data));
-    if (event.action === 'delete') state.delete(keyOf(event.service));
-    else state.set(keyOf(event.service), event.service);
+    if (event.topic === undefined) {
+      if (event.action === 'delete') state.delete(keyOf(event.service));
+      else state.set(keyOf(event.service), event.service);
+    }
     events.push(event);
     if (events.length > KEEP) events = events.slice(-KEEP);
     for (const fn of listeners) fn(event);

@@ -14,7 +14,9 @@ function row(e) {
       { class: `badge ${e.action === 'create' ? 'good' : e.action === 'delete' ? 'bad' : 'warn'}` },
       e.action,
     ),
-    h('a', { href: link('service', s.name), class: 'name' }, s.name),
+    e.topic === undefined
+      ? h('a', { href: link('service', s.name), class: 'name' }, s.name)
+      : h('a', { href: link('topics'), class: 'name' }, `topic ${e.topic}`),
     h('span', { class: 'tag' }, s.version),
     h('span', { class: 'muted mono small' }, s.nodes.map((n) => `${n.id} ${n.address}`).join(', ')),
   );
