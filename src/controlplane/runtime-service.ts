@@ -1,7 +1,7 @@
 import { statSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
 import { badRequest, conflict, notFound } from '../runtime/errors.ts';
-import { endpoint, serverStream } from '../runtime/server/handler.ts';
+import { endpoint, serverStream, type Handler } from '../runtime/server/handler.ts';
 import type { Context } from '../runtime/context.ts';
 import { checkName, type Supervisor } from './supervisor.ts';
 
@@ -57,7 +57,7 @@ function checkCreate(req: { name: string; path: string; env?: Record<string, str
  * The Runtime handler: start (waiting, when asked, until the service registered or exited), list,
  * stop and read the logs of supervised services.
  */
-export function runtimeHandler(supervisor: Supervisor): object {
+export function runtimeHandler(supervisor: Supervisor): Handler {
   return {
     Create: endpoint(
       {
@@ -97,20 +97,6 @@ export function runtimeHandler(supervisor: Supervisor): object {
       },
     ),
     Logs: serverStream(
-      async function* (
-        req: { name: string; follow?: boolean; tail?: number; since?: number },
-        ctx: Context,
-      ) {
-        const options = { follow: req.follow === true, tail: req.tail, since: req.since };
-        try {
-          for await (const { time, text } of supervisor.logs(req.name, options, ctx.signal))
-            yield { line: text, ...(time === undefined ? {} : { time }) };
-        } catch (err) {
-          if (err instanceof RangeError) throw notFound(ID, err.message);
-          if (err instanceof TypeError) throw badRequest(ID, err.message);
-          throw err;
-        }
-      },
       {
         request: {
           type: 'object',
@@ -124,6 +110,20 @@ export function runtimeHandler(supervisor: Supervisor): object {
             since: { type: 'number' },
           },
         },
+      },
+      async function* (
+        req: { name: string; follow?: boolean; tail?: number; since?: number },
+        ctx: Context,
+      ) {
+        const options = { follow: req.follow === true, tail: req.tail, since: req.since };
+        try {
+          for await (const { time, text } of supervisor.logs(req.name, options, ctx.signal))
+            yield { line: text, ...(time === undefined ? {} : { time }) };
+        } catch (err) {
+          if (err instanceof RangeError) throw notFound(ID, err.message);
+          if (err instanceof TypeError) throw badRequest(ID, err.message);
+          throw err;
+        }
       },
     ),
   };

@@ -521,10 +521,10 @@ describe('fuzz: a real gateway over HTTP', () => {
       ),
       Echo: async (req: unknown) => req,
       Count: serverStream(
+        { request: { type: 'object', properties: { n: { type: 'integer' } } } },
         async function* (req: { n: number }) {
           for (let i = 0; i < Math.min(Number(req.n) || 0, 3); i++) yield { i };
         },
-        { request: { type: 'object', properties: { n: { type: 'integer' } } } },
       ),
       Sum: clientStream(async (input: AsyncIterable<unknown>) => {
         let n = 0;

@@ -60,10 +60,10 @@ export function greeter(registry: Registry, version: string, events: unknown[] =
       throw conflict('greeter', 'that name is taken');
     },
     Count: serverStream(
+      { request: { type: 'object', properties: { n: { type: 'integer' } }, required: ['n'] } },
       async function* (req: { n: number }) {
         for (let i = 0; i < req.n; i++) yield { i };
       },
-      { request: { type: 'object', properties: { n: { type: 'integer' } }, required: ['n'] } },
     ),
     Sum: clientStream(async (input: AsyncIterable<{ n: number }>) => {
       let sum = 0;

@@ -3,6 +3,7 @@ import type { WebSocket } from 'ws';
 import type { ClientStream } from '../../runtime/client/client.ts';
 import { MicroError, badRequest } from '../../runtime/errors.ts';
 import type { Metadata } from '../../runtime/metadata.ts';
+import { streamKindOf, type StreamKind } from '../../runtime/server/handler.ts';
 import { filtersFor, routeTimeout } from '../call.ts';
 import { asError, httpStatus } from '../errors.ts';
 import { GATEWAY_ID, type GatewayRequest, type Target } from '../proxy.ts';
@@ -12,7 +13,7 @@ import { jsonBytes, type HandlerDeps } from './deps.ts';
 type EndpointTarget = Extract<Target, { kind: 'rpc' | 'api' }>;
 
 /** The stream kind an endpoint advertises: `server`, `client`, `bidi`, or `unary`. */
-export const streamKind = (t: EndpointTarget): string => t.record?.metadata.stream ?? 'unary';
+export const streamKind = (t: EndpointTarget): StreamKind => streamKindOf(t.record);
 
 /** Opens the stream with the call's metadata, version and (only when the endpoint declares one) deadline. */
 function open(deps: HandlerDeps, t: EndpointTarget, metadata: Metadata): Promise<ClientStream> {
