@@ -1,14 +1,18 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { once } from 'node:events';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { WebSocket } from 'ws';
+import { servicesEnvironment } from '../../src/commands/shared/control-plane.ts';
+import { CONTROL_PLANE } from '../../src/commands/shared/options.ts';
+import { startControlPlane } from '../../src/controlplane/index.ts';
 import { createEtcdRegistry } from '../../src/registry/etcd.ts';
 import { createMicroRegistry } from '../../src/registry/micro.ts';
+import { openDatabase } from '../../src/registry/sqlite.ts';
 import { errorOf, micro } from '../helpers/cli.ts';
 import { startEtcd, type EtcdServer } from '../helpers/etcd-server.ts';
 import { startNatsServer, type NatsServer } from '../helpers/nats-server.ts';
@@ -41,7 +45,7 @@ describe('micro on etcd and NATS', () => {
     rmSync(work, { recursive: true, force: true });
   });
 
-  it('micro run hosts the control plane, gateway and dashboard over etcd and the NATS transport, without SQLite', async () => {
+  it('micro run hosts the control plane, gateway and dashboard over etcd and the NATS transport, without a SQLite registry', async () => {
     const dataDir = join(work, 'data');
     const address = async (): Promise<string> => `127.0.0.1:${await freePort()}`;
     const [control, api, web] = [await address(), await address(), await address()];
@@ -63,7 +67,11 @@ describe('micro on etcd and NATS', () => {
       ),
       plane.lines.join('\n'),
     );
-    assert.equal(existsSync(join(dataDir, 'micro.db')), false, 'no SQLite registry');
+    // micro.db keeps only the services `micro run -d` hands over, to start them again.
+    const db = openDatabase(join(dataDir, 'micro.db'));
+    const tables = db.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").all();
+    db.close();
+    assert.deepEqual(tables, [{ name: 'runtime_services' }], 'no SQLite registry');
 
     // Foreground: the service is pointed at etcd, not at the control plane.
     const svc = startNode(bin, ['run', greeter, ...flags], env);
@@ -187,6 +195,65 @@ describe('micro on etcd and NATS', () => {
     assert.deepEqual(got, [{ n: 1 }]);
     ws.close();
     assert.equal(await sidecar.stop('SIGINT'), 0);
+  });
+
+  it("gives an engine chosen without an address its default address, not the control plane's", async () => {
+    // What `micro run --registry etcd --broker nats` hands the services it starts.
+    assert.deepEqual(
+      await servicesEnvironment({
+        registry: 'etcd',
+        registryAddress: CONTROL_PLANE,
+        broker: 'nats',
+        transport: 'tcp',
+      }),
+      {
+        MICRO_REGISTRY: 'etcd',
+        MICRO_REGISTRY_ADDRESS: '127.0.0.1:2379',
+        MICRO_BROKER: 'nats',
+        MICRO_BROKER_ADDRESS: '127.0.0.1:4222',
+        MICRO_TRANSPORT: 'tcp',
+      },
+    );
+    const redis = await servicesEnvironment({
+      registry: 'micro',
+      registryAddress: CONTROL_PLANE,
+      broker: 'redis',
+      transport: 'nats',
+      transportAddress: nats.address,
+    });
+    assert.equal(redis.MICRO_BROKER_ADDRESS, '127.0.0.1:6379');
+    assert.equal(redis.MICRO_TRANSPORT_ADDRESS, nats.address);
+    assert.equal(
+      redis.MICRO_REGISTRY_ADDRESS,
+      undefined,
+      'the control plane points them at itself',
+    );
+
+    // A control plane over etcd whose services were told only MICRO_REGISTRY=etcd: they find etcd
+    // where the control plane does, not at the control plane's own port.
+    const dataDir = join(work, 'data-defaults');
+    const registry = createEtcdRegistry({ address: etcd.address });
+    const plane = await startControlPlane({
+      address: '127.0.0.1:0',
+      dataDir,
+      registry,
+      env: { MICRO_REGISTRY: 'etcd' },
+      supervise: { command: process.execPath, args: [bin] },
+      logger: { info() {}, warn() {}, error() {} },
+    });
+    try {
+      const flag = ['--registry-address', plane.address];
+      const run = await micro(['run', '-d', greeter, '--name', 'etcd-bg', ...flag]);
+      assert.equal(run.code, 0, run.stderr);
+      assert.match(run.stdout, /etcd-bg is running/);
+      const [inEtcd] = await registry.getService('greeter');
+      assert.equal(inEtcd?.nodes.length, 1);
+      assert.equal(inEtcd?.nodes[0]?.metadata.registry, 'etcd');
+      assert.match((await micro(['kill', 'etcd-bg', ...flag])).stdout, /etcd-bg stopped/);
+    } finally {
+      await plane.stop();
+      await registry.close();
+    }
   });
 
   it('names the valid brokers and transports when a flag names none', async () => {

@@ -274,3 +274,101 @@ describe('micro run, new, ps, kill and logs', () => {
     assert.equal(await plane.stop('SIGINT'), 0);
   });
 });
+
+/** The service once it has registered (now or within 15 s), seen through a live watch. */
+async function registered(
+  registry: ReturnType<typeof createMicroRegistry>,
+  name: string,
+): Promise<Service> {
+  const watch = registry.watch({ service: name });
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    // A write through the same client waits until its watches are live on the server.
+    const marker = {
+      name: 'watch-ready',
+      version: '',
+      metadata: {},
+      endpoints: [],
+      nodes: [{ id: 'm', address: '127.0.0.1:9', metadata: {} }],
+    };
+    await registry.register(marker);
+    await registry.deregister(marker);
+    const [now] = await registry.getService(name).catch(() => []);
+    if (now?.nodes.length) return now;
+    const late = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`${name} did not register within 15 s`)), 15_000);
+    });
+    const seen = (async () => {
+      for await (const ev of watch) if (ev.action !== 'delete') return ev.service;
+      throw new Error('the watch ended');
+    })();
+    return await Promise.race([seen, late]);
+  } finally {
+    clearTimeout(timer);
+    watch.stop();
+  }
+}
+
+describe('micro run keeps its background services across restarts', () => {
+  const work = mkdtempSync(join(tmpdir(), 'micro-restore-'));
+  let env: NodeJS.ProcessEnv;
+  const cli = (...args: string[]) =>
+    execFileSync(process.execPath, [micro, ...args], {
+      cwd: work,
+      env: { ...process.env, ...env },
+      encoding: 'utf8',
+      timeout: 30_000,
+      stdio: 'pipe',
+    });
+  const names = () =>
+    (JSON.parse(cli('ps', '--output', 'json')) as { name: string; status: string }[])
+      .map((p) => `${p.name} ${p.status}`)
+      .sort();
+  const start = async (): Promise<Child> => {
+    const plane = startNode(micro, ['run', '--no-api'], env);
+    await plane.waitFor(/Press Ctrl-C/, 20_000);
+    return plane;
+  };
+
+  before(async () => {
+    env = {
+      MICRO_REGISTRY_ADDRESS: `127.0.0.1:${await freePort()}`,
+      MICRO_WEB_ADDRESS: `127.0.0.1:${await freePort()}`,
+      MICRO_DATA_DIR: join(work, 'data'),
+    };
+    for (const name of ['keep', 'gone']) cli('new', name);
+  });
+  after(async () => {
+    await stopAll();
+    rmSync(work, { recursive: true, force: true });
+  });
+
+  it('starts the services of micro run -d again, forgets those killed or no longer on disk', async () => {
+    let plane = await start();
+    for (const args of [['./keep'], ['./gone'], ['./keep', '--name', 'dropped']])
+      assert.match(cli('run', '-d', ...args), /is running/);
+    assert.match(cli('kill', 'dropped'), /dropped stopped/);
+    assert.equal(await plane.stop('SIGINT'), 0);
+    rmSync(join(work, 'gone'), { recursive: true });
+
+    plane = await start();
+    assert.ok(plane.lines.some((l) => /^\s+restored\s+keep \(micro ps lists them\)$/.test(l)));
+    await plane.waitFor(/forgot gone, started before with micro run -d: .*gone.* no longer exists/);
+    assert.deepEqual(names(), ['keep running']);
+    const registry = createMicroRegistry({ address: String(env.MICRO_REGISTRY_ADDRESS) });
+    assert.ok((await registered(registry, 'keep')).nodes.length, 'it registered again');
+    await registry.close();
+    assert.equal(await plane.stop('SIGINT'), 0);
+
+    // Forgotten for good; kept for as long as it is not killed.
+    plane = await start();
+    assert.ok(!plane.lines.some((l) => /gone/.test(l)), plane.lines.join('\n'));
+    assert.deepEqual(names(), ['keep running']);
+    assert.match(cli('kill', 'keep'), /keep stopped/);
+    assert.equal(await plane.stop('SIGINT'), 0);
+    plane = await start();
+    assert.deepEqual(names(), []);
+    assert.match(cli('kill', '--help'), /forget/);
+    assert.equal(await plane.stop('SIGINT'), 0);
+  });
+});

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
@@ -171,6 +172,29 @@ describe('the control plane under failure', () => {
     assert.match(
       error.detail,
       /in use \(is another "micro run" or "micro registry" running, or a "micro run \.\/service" that started one because none answered\?\)/,
+    );
+    assert.match(error.detail, /another address with --registry-address/);
+  });
+
+  it('names --control-address when micro run finds its control-plane port taken', async () => {
+    const taken = createServer();
+    await new Promise<void>((r) => taken.listen(0, '127.0.0.1', r));
+    closers.push(() => new Promise((r) => taken.close(() => r())));
+    const address = `127.0.0.1:${(taken.address() as AddressInfo).port}`;
+    const run = startNode(micro, ['run', '--no-api', '--data-dir', tmp()], {
+      MICRO_REGISTRY_ADDRESS: address,
+      MICRO_WEB_ADDRESS: `127.0.0.1:${await freePort()}`,
+    });
+    assert.equal(await run.exited, 1);
+    const error = JSON.parse(run.lines.join('').replace(/^stderr: /, '')) as {
+      code: number;
+      detail: string;
+    };
+    assert.equal(error.code, 409);
+    assert.match(error.detail, new RegExp(`${address.replaceAll('.', '\\.')} is in use`));
+    assert.match(
+      error.detail,
+      /start this one at another address with --control-address \(MICRO_CONTROL_ADDRESS\)/,
     );
   });
 });
