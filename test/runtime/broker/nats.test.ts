@@ -44,6 +44,78 @@ describe('nats broker', () => {
     await sub.disconnect();
   });
 
+  it('resolves a publish as soon as the subscribers answered, with no fixed wait', async () => {
+    // It waited 20 ms after the last answer: ~21 ms a publish when anyone subscribed.
+    const pub = createNatsBroker({ address: server?.address ?? '' });
+    const sub = createNatsBroker({ address: server?.address ?? '' });
+    await pub.connect();
+    await sub.connect();
+    let got = 0;
+    const s1 = await sub.subscribe('quick', () => void got++);
+    const s2 = await sub.subscribe('quick', () => void got++, { queue: 'q' });
+    const times: number[] = [];
+    for (let i = 0; i < 40; i++) {
+      const t0 = performance.now();
+      await pub.publish('quick', { header: {}, body: Buffer.from('x') });
+      times.push(performance.now() - t0);
+    }
+    assert.equal(got, 80, 'each publish waited for both subscriptions');
+    const median = times.sort((a, b) => a - b)[20] ?? Infinity;
+    assert.ok(median < 10, `median publish ${median.toFixed(1)} ms`);
+    await s1.unsubscribe();
+    await s2.unsubscribe();
+    await pub.disconnect();
+    await sub.disconnect();
+  });
+
+  it('waits for subscribers that were there before the publisher connected', async () => {
+    const sub = createNatsBroker({ address: server?.address ?? '' });
+    await sub.connect();
+    let done = 0;
+    const slow = async (): Promise<void> => {
+      await new Promise((r) => setTimeout(r, 100));
+      done++;
+    };
+    const s1 = await sub.subscribe('early', slow);
+    const s2 = await sub.subscribe('early', slow, { queue: 'workers' });
+    const pub = createNatsBroker({ address: server?.address ?? '' });
+    await pub.connect();
+    await pub.publish('early', { header: {}, body: Buffer.from('x') });
+    assert.equal(done, 2);
+    await s1.unsubscribe();
+    await s2.unsubscribe();
+    await pub.publish('early', { header: {}, body: Buffer.from('x') });
+    assert.equal(done, 2);
+    await pub.disconnect();
+    await sub.disconnect();
+  });
+
+  it('stops waiting for a subscription that went away without saying so', async () => {
+    const pub = createNatsBroker({ address: server?.address ?? '', ackWait: 300 });
+    const sub = createNatsBroker({ address: server?.address ?? '' });
+    await pub.connect();
+    await sub.connect();
+    let got = 0;
+    const s = await sub.subscribe('ghosts', () => void got++);
+    // A subscription announced by a process that then died: it never answers.
+    const { connect } = await import('nats');
+    const raw = await connect({ servers: server?.address ?? '' });
+    const ghost = { subject: topicSubject('micro.broker', 'ghosts'), key: 'dead', member: 'dead' };
+    raw.publish('micro.broker.$interest', JSON.stringify({ op: 'add', ...ghost }));
+    await raw.flush();
+    await raw.close();
+    const first = performance.now();
+    await pub.publish('ghosts', { header: {}, body: Buffer.from('x') });
+    assert.ok(performance.now() - first >= 250, 'the first publish waited for it');
+    const second = performance.now();
+    await pub.publish('ghosts', { header: {}, body: Buffer.from('x') });
+    assert.ok(performance.now() - second < 250, 'the next did not');
+    assert.equal(got, 2);
+    await s.unsubscribe();
+    await pub.disconnect();
+    await sub.disconnect();
+  });
+
   it('refuses to publish before connect, naming the error', async () => {
     const b = createNatsBroker({ address: server?.address ?? '' });
     await assert.rejects(b.publish('t', { header: {}, body: Buffer.from('x') }), /NOT_CONNECTED/);
