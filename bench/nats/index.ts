@@ -9,9 +9,11 @@
 //   --rounds / BENCH_ROUNDS (3), --warmup / BENCH_WARMUP_SECONDS (2), --seconds / BENCH_SECONDS
 //   (8, measured per round), --inflight / BENCH_INFLIGHT (100), --max-calls / BENCH_MAX_CALLS
 //   (5,000,000 per window), --only / BENCH_ONLY (contender keys, comma separated), --quick (a smoke
-//   run: 1 round, 1 s warm-up, 3 s measured). BENCH_NODE_ARGS: extra node flags for every child,
-//   e.g. `--cpu-prof --cpu-prof-dir=/tmp/p`. NATS_SERVER: the nats-server binary (default on PATH).
-// The default run takes about 2.2 minutes: 4 contenders x 3 rounds x 10 s, plus start-up.
+//   run: 1 round, 1 s warm-up, 3 s measured), --publish-only / BENCH_PUBLISH_ONLY=1 (only the
+//   publish latency table). BENCH_NODE_ARGS: extra node flags for every child, e.g.
+//   `--cpu-prof --cpu-prof-dir=/tmp/p`. NATS_SERVER: the nats-server binary (default on PATH).
+// Then a publish latency table (publish.ts): micro's NATS broker beside nc.request().
+// The default run takes about 2.5 minutes: 4 contenders x 3 rounds x 10 s, plus start-up.
 import { parseArgs } from 'node:util';
 import { startNatsServer, type NatsServer } from '../lib/nats-server.ts';
 import { Children, onInterrupt } from '../lib/processes.ts';
@@ -41,6 +43,7 @@ import { allStarted, runRounds, type Entrant, type Series } from '../lib/rounds.
 import { pickContenders, toNumber } from '../lib/settings.ts';
 import { fmt } from '../lib/stats.ts';
 import { isNatsResult, type NatsResultMessage } from './messages.ts';
+import { publishLatency } from './publish.ts';
 
 /** One column of the comparison: a target behind a key. */
 interface Contender {
@@ -79,6 +82,7 @@ function config(argv: string[]) {
     allowPositionals: true,
     options: {
       quick: { type: 'boolean' },
+      'publish-only': { type: 'boolean' },
       rounds: { type: 'string' },
       warmup: { type: 'string' },
       seconds: { type: 'string' },
@@ -102,6 +106,8 @@ function config(argv: string[]) {
     inflight: Math.round(num('inflight', 'BENCH_INFLIGHT', 100, 1)),
     maxCalls: Math.round(num('max-calls', 'BENCH_MAX_CALLS', 5_000_000, 1)),
     contenders: list,
+    quick,
+    publishOnly: values['publish-only'] === true || process.env.BENCH_PUBLISH_ONLY === '1',
   };
 }
 
@@ -166,9 +172,13 @@ export async function run(argv: string[] = process.argv.slice(2)): Promise<void>
     await natsChildren.stopAll();
   });
   let nats: NatsServer | undefined;
-  let series: Map<string, Series<Sample>>;
+  let series: Map<string, Series<Sample>> | undefined;
   try {
     nats = await startNatsServer(natsChildren);
+    if (cfg.publishOnly) {
+      await publishLatency(nats.address, cfg.rounds, cfg.quick ? 300 : 1000);
+      return;
+    }
     console.log(
       `nats: ${cfg.contenders.length} contenders, ${cfg.rounds} rounds, warm-up ${cfg.warmupMs / 1000} s, measure ${cfg.measureMs / 1000} s, ` +
         `${cfg.inflight} calls in flight, one nats-server ${nats.version} at ${nats.address}; ${machine()}`,
@@ -198,6 +208,8 @@ export async function run(argv: string[] = process.argv.slice(2)): Promise<void>
         cpu: { baseline: GOAL.cpuBaseline, value: (s) => s.totalUsPerCall },
       },
     });
+    report(cfg.contenders, series, cfg.rounds);
+    await publishLatency(nats.address, cfg.rounds, cfg.quick ? 300 : 1000);
   } finally {
     offInterrupt();
     // Clients and servers first, so none of them sees its nats-server go away.
@@ -205,7 +217,6 @@ export async function run(argv: string[] = process.argv.slice(2)): Promise<void>
     await nats?.stop();
     await natsChildren.stopAll();
   }
-  report(cfg.contenders, series, cfg.rounds);
 }
 
 function report(list: Contender[], series: Map<string, Series<Sample>>, rounds: number): void {
