@@ -107,7 +107,7 @@ describe('micro explore in tmux (the built binary)', () => {
     assert.match(rows.join('\n'), /registry\s+latest\s+1/);
     assert.match(
       rows[39] ?? '',
-      /↑↓\/jk move\s+enter open\s+\/ filter\s+q quit/,
+      /↑↓\/jk move\s+enter open\s+\/ filter\s+t topics\s+q quit/,
       'the footer on the last row',
     );
 
@@ -169,6 +169,21 @@ describe('micro explore in tmux (the built binary)', () => {
     rows = await term.screenWith(/exited with \d+/);
     assert.match(rows.join('\n'), /exited with 0/);
     assert.doesNotMatch(rows.join('\n'), /micro explore|NODES/, 'the alternate screen is gone');
+  });
+
+  it('shows the topics on t, not among the services, and the services again on s', async () => {
+    const term = terminal('topics', `${micro} explore`);
+    let rows = await term.screenWith(/greeter\s+1\.0\.0\s+1\s+6/);
+    assert.doesNotMatch(rows.join('\n'), /topic:/, 'the greeter subscriber is no service');
+    term.keys('t');
+    rows = await term.screenWith(/TOPICS \(1\)[\s\S]*events\s+1\s+-\s+greeter/);
+    assert.match(rows[0] ?? '', /^micro explore\s+topics\s+registry micro/);
+    assert.match(rows[39] ?? '', /↑↓\/jk move\s+s\/esc services\s+q quit/);
+    term.keys('s');
+    await term.screenWith(/SERVICES \(\d+\)/);
+    term.keys('q');
+    rows = await term.screenWith(/exited with \d+/);
+    assert.match(rows.join('\n'), /exited with 0/);
   });
 
   it('quits on Ctrl-C, also from the request editor', async () => {

@@ -103,7 +103,7 @@ describe('micro explore (App, fake terminal)', () => {
       let frame = await frameWith(view, /greeter\s+1\.0\.0\s+1\s+3/);
       assert.match(frame, /SERVICES \(1\)/);
       assert.match(frame, /NAME\s+VERSIONS\s+NODES\s+ENDPOINTS/);
-      assert.match(frame, /↑↓\/jk move\s+enter open\s+\/ filter\s+q quit/, 'the footer');
+      assert.match(frame, /↑↓\/jk move\s+enter open\s+\/ filter\s+t topics\s+q quit/, 'the footer');
 
       // A service registering while the list is open shows up without a key press.
       const billing = {
@@ -131,6 +131,39 @@ describe('micro explore (App, fake terminal)', () => {
       await frameWith(view, (f) => !f.includes('billing'));
     } finally {
       view.unmount();
+    }
+  });
+
+  it('shows the topics on t, live, apart from the services, and goes back on s or Esc', async () => {
+    const notify = createService({
+      name: 'notify',
+      address: '127.0.0.1:0',
+      registry,
+      handleSignals: false,
+      logger: quiet,
+    }).subscribe('orders.created', async () => {}, { queue: 'workers' });
+    const view = render(h(App, { registry, client }));
+    try {
+      await notify.start();
+      await frameWith(view, /notify\s+latest\s+1/);
+      await press(view, 't');
+      let frame = await frameWith(view, /orders\.created\s+1\s+workers\s+notify/);
+      assert.match(frame, /^micro explore\s+topics/m);
+      assert.match(frame, /TOPICS \(1\)/);
+      assert.match(frame, /TOPIC\s+SUBSCRIBERS\s+QUEUES\s+SERVICES/);
+      assert.match(frame, /↑↓\/jk move\s+s\/esc services\s+q quit/, 'the footer');
+      await press(view, 's');
+      frame = await frameWith(view, /notify\s+latest\s+1/);
+      assert.doesNotMatch(frame, /topic:/, 'no topic entry among the services');
+      await press(view, 't');
+      await frameWith(view, 'TOPICS (1)');
+      await notify.stop();
+      await frameWith(view, 'no topic has subscribers yet');
+      await press(view, keys.escape);
+      await frameWith(view, /SERVICES \(\d\)/);
+    } finally {
+      view.unmount();
+      await notify.stop();
     }
   });
 

@@ -1,4 +1,4 @@
-// The terminal explorer: services list -> service view -> call view, a header and a key footer.
+// The terminal explorer: services list (or topics) -> service view -> call view, a header and a key footer.
 import { Box, useApp, useWindowSize } from 'ink';
 import { createElement as h, useState, type ReactElement } from 'react';
 import type { Client, Endpoint, Registry, RegistryService } from '../../runtime/index.ts';
@@ -6,6 +6,7 @@ import { CallView, callViewKeys } from './CallView.ts';
 import { Footer, type KeyHint } from './Footer.ts';
 import { ServiceList, serviceListKeys, type ListPosition } from './ServiceList.ts';
 import { ServiceView, serviceViewKeys } from './ServiceView.ts';
+import { TopicList, topicListKeys } from './TopicList.ts';
 import { callKind } from './use-call.ts';
 import { useServices } from './use-registry.ts';
 import { text } from './text.ts';
@@ -23,6 +24,7 @@ export interface AppProps {
 /** Which screen is up. */
 type Screen =
   | { name: 'services' }
+  | { name: 'topics' }
   | { name: 'service'; service: string }
   | { name: 'call'; service: string; endpoint: Endpoint };
 
@@ -52,6 +54,15 @@ export function App({ registry, client, service, listing }: AppProps): ReactElem
         setEndpointCursor(0);
         setScreen({ name: 'service', service: name });
       },
+      onTopics: () => setScreen({ name: 'topics' }),
+      onQuit: quit,
+      height,
+    });
+  } else if (screen.name === 'topics') {
+    keys = topicListKeys;
+    body = h(TopicList, {
+      registry,
+      onServices: () => setScreen({ name: 'services' }),
       onQuit: quit,
       height,
     });
@@ -84,8 +95,8 @@ export function App({ registry, client, service, listing }: AppProps): ReactElem
   }
 
   const where =
-    screen.name === 'services'
-      ? 'services'
+    screen.name === 'services' || screen.name === 'topics'
+      ? screen.name
       : screen.name === 'service'
         ? `services › ${screen.service}`
         : `services › ${screen.service} › ${screen.endpoint.name}`;

@@ -30,6 +30,7 @@ export function serviceListKeys(position: ListPosition): KeyHint[] {
     ['enter', 'open'],
     ['/', 'filter'],
     ...(position.filter ? ([['esc', 'clear filter']] as KeyHint[]) : []),
+    ['t', 'topics'],
     ['q', 'quit'],
   ];
 }
@@ -45,6 +46,8 @@ interface Props {
   position: ListPosition;
   onPosition: (p: ListPosition) => void;
   onOpen: (service: string) => void;
+  /** Shows the topics instead (t). */
+  onTopics?: () => void;
   onQuit: () => void;
   /** Rows this screen may use. */
   height: number;
@@ -56,6 +59,7 @@ export function ServiceList({
   position,
   onPosition,
   onOpen,
+  onTopics,
   onQuit,
   height,
 }: Props): ReactElement {
@@ -95,6 +99,7 @@ export function ServiceList({
       return;
     }
     if (input === '/') return set({ ...p, filtering: true });
+    if (input === 't') return onTopics?.();
     if (input === 'q') return onQuit();
   });
 

@@ -1,5 +1,6 @@
-// Registry reads kept current by a watch: the services list and one service's versions.
+// Registry reads kept current by a watch: the services list, the topics and one service's versions.
 import { useEffect, useMemo, useState } from 'react';
+import { isTopic, summarizeTopics, type TopicSummary } from '../../registry/topics.ts';
 import type { Registry, RegistryService } from '../../runtime/index.ts';
 
 type WatchOptions = Parameters<Registry['watch']>[0];
@@ -89,10 +90,11 @@ export interface ServiceSummary {
   endpoints: number;
 }
 
-/** Groups service versions by name, sorted by name. */
+/** Groups service versions by name, sorted by name; the topics' entries are not services. */
 export function summarize(services: RegistryService[]): ServiceSummary[] {
   const byName = new Map<string, ServiceSummary>();
   for (const s of services) {
+    if (isTopic(s.name)) continue;
     const row = byName.get(s.name) ?? { name: s.name, versions: [], nodes: 0, endpoints: 0 };
     if (!row.versions.includes(s.version)) row.versions.push(s.version);
     row.nodes += s.nodes.length;
@@ -120,6 +122,11 @@ export function useServices(
     [],
     summarized,
   );
+}
+
+/** Every topic subscribed to, updated live. */
+export function useTopics(registry: Registry): Watched<TopicSummary[]> {
+  return useWatched(registry, async () => summarizeTopics(await registry.listServices()), {}, []);
 }
 
 /** Every version of one service, updated live. */
