@@ -3,6 +3,7 @@
 import { createReadStream, closeSync, fstatSync, openSync, writeSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { createInterface } from 'node:readline';
+import { StringDecoder } from 'node:string_decoder';
 
 /** One line of a log and when it was written (undefined for lines of logs older than timestamps). */
 export interface LogLine {
@@ -45,6 +46,7 @@ export function separator(started: number, pid: number | undefined): string {
 export class LogWriter {
   readonly #fd: number;
   readonly #partial = new Map<string, string>();
+  readonly #decoders = new Map<string, StringDecoder>();
   readonly #onLine: (line: LogLine) => void;
 
   constructor(path: string, onLine: (line: LogLine) => void) {
@@ -61,7 +63,10 @@ export class LogWriter {
 
   /** Takes a chunk of a stream's output; lines are written once complete. */
   chunk(stream: string, data: Buffer): void {
-    const parts = ((this.#partial.get(stream) ?? '') + data.toString('utf8')).split('\n');
+    let decoder = this.#decoders.get(stream);
+    if (!decoder) this.#decoders.set(stream, (decoder = new StringDecoder('utf8')));
+    // The decoder keeps a character cut between two chunks until its last bytes come.
+    const parts = ((this.#partial.get(stream) ?? '') + decoder.write(data)).split('\n');
     let rest = parts.pop() ?? '';
     for (const p of parts) this.line(p.endsWith('\r') ? p.slice(0, -1) : p);
     while (rest.length > MAX_LINE) {
@@ -73,8 +78,12 @@ export class LogWriter {
 
   /** Writes what a stream left without a final newline (when its process ended). */
   flush(): void {
-    for (const rest of this.#partial.values()) if (rest !== '') this.line(rest);
+    for (const [stream, rest] of this.#partial) {
+      const text = rest + (this.#decoders.get(stream)?.end() ?? '');
+      if (text !== '') this.line(text);
+    }
     this.#partial.clear();
+    this.#decoders.clear();
   }
 
   /** The file's size now. */

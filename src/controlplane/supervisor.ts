@@ -355,6 +355,8 @@ export class Supervisor {
       entry.log.line(`micro: cannot start ${entry.info.path}: ${err.message}`);
       this.#settle(entry, 'exited');
     });
+    // Output may still come after 'exit': a line it leaves unfinished is written once the pipes close.
+    child.on('close', () => entry.log.flush());
     child.on('exit', (code, signal) => {
       entry.log.flush();
       const seen = [...entry.nodes.values()];

@@ -1,7 +1,14 @@
 // The runtime service's names and paths, through the real CLI against a real control plane: what
 // `micro logs ../../secret` and friends get (they read files outside the data directory).
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  appendFileSync,
+  mkdirSync,
+  mkdtempSync,
+  rmSync,
+  truncateSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -71,6 +78,20 @@ describe('runtime service: names and paths', () => {
     assert.equal(run.code, 0, run.stderr);
     assert.ok(!run.stdout.includes('\u001b') && !run.stdout.includes('\u009b'));
     assert.equal(run.stdout, 'plain\n\\u001b[2J\\u001b[31mred\\u009b0m\tend\n');
+  });
+
+  it('micro logs -n reads the last lines of a huge log from its end', async () => {
+    // 1 GiB (sparse): read whole it would not even fit in a string.
+    const huge = join(dataDir, 'logs', 'huge.log');
+    writeFileSync(huge, '');
+    truncateSync(huge, 1024 ** 3);
+    appendFileSync(huge, '\nsecond to last\nlast\n');
+    const run = await micro(['logs', 'huge', '-n', '2', ...flag]);
+    assert.equal(run.code, 0, run.stderr);
+    assert.equal(run.stdout, 'second to last\nlast\n');
+    const bad = errorOf(await micro(['logs', 'huge', '--tail', '-3', ...flag]));
+    assert.equal(bad.code, 400);
+    assert.match(bad.detail, /--tail must be a whole number/);
   });
 
   it('Runtime.Create refuses bad names, relative or missing paths and foreign variables', async () => {
