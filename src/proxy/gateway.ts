@@ -3,7 +3,13 @@ import type { Duplex } from 'node:stream';
 import { createClient } from '../runtime/client/rpc-client.ts';
 import { CodecTable, codecs } from '../runtime/codec/index.ts';
 import { registryFromEnv } from '../runtime/defaults.ts';
-import { MicroError, badRequest, forbidden, methodNotAllowed } from '../runtime/errors.ts';
+import {
+  MicroError,
+  badRequest,
+  conflict,
+  forbidden,
+  methodNotAllowed,
+} from '../runtime/errors.ts';
 import { hostAllowed } from '../runtime/http-guard.ts';
 import { createSelector } from '../runtime/selector/cache.ts';
 import { formatAddress, parseAddress } from '../runtime/transport/address.ts';
@@ -51,7 +57,10 @@ const describe = (t: Target | undefined): string =>
 
 /** Starts an API gateway: HTTP in, RPC (or proxied HTTP) out, for every service in the registry. */
 export async function createGateway(options: GatewayOptions = {}): Promise<Gateway> {
-  const o = withDefaults(options);
+  const o = withDefaults({
+    ...options,
+    address: options.address ?? (process.env.MICRO_API_ADDRESS || undefined),
+  });
   const registry = options.registry ?? registryFromEnv();
   const selector = createSelector({ registry });
   const client = createClient({
@@ -262,10 +271,12 @@ export async function createGateway(options: GatewayOptions = {}): Promise<Gatew
     limiter?.close();
     await client.close();
     if (!options.registry) await registry.close();
-    throw err;
+    throw listenError(err, o.address);
   }
   const bound = server.address();
   const address = typeof bound === 'object' && bound ? formatAddress(host, bound.port) : o.address;
+  if (options.announce ?? !options.registry)
+    process.stderr.write(`micro api listening on http://${address} (registry: ${where})\n`);
   let closing: Promise<void> | undefined;
   return {
     address,
@@ -284,4 +295,20 @@ export async function createGateway(options: GatewayOptions = {}): Promise<Gatew
       return closing;
     },
   };
+}
+
+/** A failure to listen, as an error naming the address and how to choose another. */
+function listenError(err: unknown, address: string): unknown {
+  const code = (err as NodeJS.ErrnoException).code;
+  if (code === 'EADDRINUSE')
+    return conflict(
+      GATEWAY_ID,
+      `cannot start the API gateway: ${address} is in use; choose another with --api-address or MICRO_API_ADDRESS (the address option in code)`,
+    );
+  if (code === 'EACCES' || code === 'EADDRNOTAVAIL')
+    return badRequest(
+      GATEWAY_ID,
+      `cannot start the API gateway on ${address} (${code}); choose another with --api-address or MICRO_API_ADDRESS (the address option in code)`,
+    );
+  return err;
 }

@@ -2,7 +2,7 @@ import { LIMITS, type RequestLimits } from './limits.ts';
 import type { GatewayOptions } from './proxy.ts';
 
 /** Gateway settings with every default filled in. */
-export type Settings = Required<Omit<GatewayOptions, 'registry' | 'log' | 'limits'>> &
+export type Settings = Required<Omit<GatewayOptions, 'registry' | 'log' | 'limits' | 'announce'>> &
   Pick<GatewayOptions, 'log'> & { limits: RequestLimits };
 
 /** The defaults of every gateway option. */

@@ -62,8 +62,13 @@ export interface RequestLogEntry {
 
 /** Options of the API gateway; everything has a default. */
 export interface GatewayOptions {
-  /** `host:port` to listen on (default 127.0.0.1:8080). */
+  /** `host:port` to listen on (default MICRO_API_ADDRESS, else 127.0.0.1:8080). */
   address?: string;
+  /**
+   * Print `micro api listening on http://<address>` on stderr once listening (default: when the
+   * gateway opened its own registry, as a program's `createGateway()` does; the CLI says its own).
+   */
+  announce?: boolean;
   /** Where services are found (default: MICRO_REGISTRY). */
   registry?: Registry;
   /** Prefix of service names: `/greeter/...` reaches `<namespace>.greeter` (default none). */

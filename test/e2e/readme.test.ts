@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -76,7 +76,7 @@ describe('the README', () => {
 
   it('prints what its curl examples print', () => {
     const examples = consoleExamples().filter(
-      (e) => e.command.startsWith('curl ') && !viaGateway(e),
+      (e) => e.command.startsWith('curl ') && e.command.includes('127.0.0.1:9090'),
     );
     assert.ok(examples.length >= 4);
     for (const { command, output } of examples) {
@@ -123,6 +123,75 @@ describe('the README', () => {
         });
         assert.equal(normalize(r.stdout + r.stderr), normalize(output), command);
       }
+    } finally {
+      await stopAll();
+      rmSync(work, { recursive: true, force: true });
+    }
+  });
+
+  it('runs the gateway-with-auth example as written, beside micro run and its gateway', async () => {
+    const work = mkdtempSync(join(tmpdir(), 'micro-readme-gw-'));
+    const source = [...readme.matchAll(/```ts\n([\s\S]*?)```/g)]
+      .map((m) => m[1] ?? '')
+      .find((code) => code.includes('createGateway('));
+    assert.ok(source, 'the README shows a createGateway example');
+    const examples = consoleExamples().filter((e) => /authgw|127\.0\.0\.1:8090/.test(e.command));
+    assert.equal(examples.length, 3, 'run it, a refused call, an allowed one');
+    const registry = `127.0.0.1:${await freePort()}`;
+    const planeApi = `127.0.0.1:${await freePort()}`;
+    const ours = `127.0.0.1:${await freePort()}`;
+    const env = {
+      MICRO_REGISTRY_ADDRESS: registry,
+      MICRO_DATA_DIR: join(work, 'data'),
+      MICRO_API_ADDRESS: planeApi,
+    };
+    // As the README says: only main.ts, no package.json.
+    mkdirSync(join(work, 'authgw'));
+    writeFileSync(join(work, 'authgw/main.ts'), source);
+    try {
+      const plane = startNode(micro, ['run'], env, { cwd: work });
+      await plane.waitFor(/registry\s+127/);
+      execFileSync(process.execPath, [micro, 'new', 'greeter'], { cwd: work });
+      await startNode(micro, ['run', './greeter'], env, { cwd: work }).waitFor(/listening on/);
+
+      const [run, ...curls] = examples;
+      const words = shellWords(run?.command.replace(/ &$/, '') ?? '');
+      const vars = Object.fromEntries(
+        words.filter((w) => /^[A-Z_]+=/.test(w)).map((w) => w.split('=', 2) as [string, string]),
+      );
+      assert.equal(vars.MICRO_API_ADDRESS, '127.0.0.1:8090');
+      const args = words.filter((w) => !/^[A-Z_]+=/.test(w)).slice(1);
+      const gw = startNode(
+        micro,
+        args,
+        { ...env, ...vars, MICRO_API_ADDRESS: ours },
+        { cwd: work },
+      );
+      const [line] = await gw.waitFor(/micro api listening on .*/);
+      assert.equal(
+        line.replace(/^stderr: /, ''),
+        (run?.output ?? '').replace('127.0.0.1:8090', ours).replace('127.0.0.1:8000', registry),
+      );
+      for (const { command, output } of curls) {
+        const actual = execFileSync('sh', ['-c', command.replaceAll('127.0.0.1:8090', ours)], {
+          encoding: 'utf8',
+        });
+        assert.equal(actual.trim(), output.trim(), command);
+      }
+
+      // On the address micro run's own gateway holds: the error the README shows, no stack.
+      const busy = spawnSync(process.execPath, [micro, ...args], {
+        cwd: work,
+        env: { ...process.env, ...env, ...vars, MICRO_API_ADDRESS: planeApi },
+        encoding: 'utf8',
+        timeout: 30_000,
+      });
+      assert.notEqual(busy.status, 0);
+      const shown = /`(\{"id":"micro\.api","code":409[\s\S]*?\})`/.exec(readme)?.[1] ?? '';
+      assert.ok(shown, 'the README shows the error');
+      const expected = shown.replace(/\n/g, ' ').replace('127.0.0.1:8080', planeApi);
+      assert.ok(busy.stderr.includes(expected), busy.stderr);
+      assert.doesNotMatch(busy.stderr, /EADDRINUSE|\n\s+at /);
     } finally {
       await stopAll();
       rmSync(work, { recursive: true, force: true });

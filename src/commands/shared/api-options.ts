@@ -151,7 +151,9 @@ export async function apiPart(options: GatewayOptions, registryAddress: string):
     await registry.close();
     const e = err as NodeJS.ErrnoException;
     const why =
-      e.code === 'EADDRINUSE' ? `${options.address ?? ''} is in use (--api-address)` : e.message;
+      e.code === 'EADDRINUSE' || (e as { code?: unknown }).code === 409
+        ? `${options.address ?? ''} is in use (--api-address)`
+        : e.message;
     return { where: `not started: ${why}`, close: async () => {} };
   }
 }
