@@ -94,6 +94,8 @@ export type {
   TransportOptions,
   /** Makes a transport for the transports table. */
   TransportFactory,
+  /** What every entry of the transports table is given. */
+  TransportFactoryOptions,
   ListenOptions,
 } from './transport/index.ts';
 
@@ -117,6 +119,8 @@ export {
 export type {
   /** Makes a broker for the brokers table. */
   BrokerFactory,
+  /** What every entry of the brokers table is given. */
+  BrokerFactoryOptions,
   /** One of BrokerErrors. */
   BrokerErrorCode,
   Broker,

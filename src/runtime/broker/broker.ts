@@ -61,7 +61,9 @@ export type BrokerFactory = (options: BrokerFactoryOptions) => Broker;
 
 /** Stable error codes of brokers. */
 export const BrokerErrors = {
+  /** The broker is not connected, or its engine (NATS, Redis) did not answer a connect. */
   notConnected: 'MICRO_ERR_BROKER_NOT_CONNECTED',
+  /** A topic no broker can carry: empty, or with spaces. */
   invalidTopic: 'MICRO_ERR_BROKER_INVALID_TOPIC',
 } as const;
 
@@ -70,7 +72,9 @@ export type BrokerErrorCode = (typeof BrokerErrors)[keyof typeof BrokerErrors];
 
 /** A broker failure with a stable code; the message starts with the code and says what to do. */
 export class BrokerError extends Error {
+  /** What went wrong, to test instead of the message. */
   readonly code: BrokerErrorCode;
+  /** `message` says what happened and what to do; it is prefixed with the code. */
   constructor(code: BrokerErrorCode, message: string, options?: ErrorOptions) {
     super(`${code}: ${message}`, options);
     this.name = 'BrokerError';
