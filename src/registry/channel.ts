@@ -32,10 +32,12 @@ export class Channel<T> implements AsyncIterable<T> {
     w?.({ value: undefined, done: true });
   }
 
+  /** True once close() was called. */
   get closed(): boolean {
     return this.#closed;
   }
 
+  /** Yields the queued values, then waits for more until closed; breaking out closes it. */
   [Symbol.asyncIterator](): AsyncIterator<T> {
     return {
       next: () => {

@@ -16,6 +16,12 @@ export {
   createMicroRegistry,
   createNatsRegistry,
 };
+export type { EtcdRegistryOptions } from './etcd.ts';
+export type { MdnsRegistryOptions } from './mdns.ts';
+export type { MemoryRegistryOptions, RegistryStore, StoredNode } from './memory.ts';
+export type { MicroRegistryOptions } from './micro.ts';
+export type { NatsRegistryOptions } from './nats.ts';
+export type { RecordLimits } from './validate.ts';
 
 /** What every entry of the registries table is given: the base options and `--registry-address`. */
 export interface RegistryFactoryOptions extends RegistryOptions {
@@ -25,9 +31,14 @@ export interface RegistryFactoryOptions extends RegistryOptions {
 
 /** The registries by name: `--registry` and MICRO_REGISTRY pick from it. */
 export const registries = {
+  /** The control plane (`micro run`, `micro registry`); the default. */
   micro: createMicroRegistry,
+  /** In this process only: tests and single-process programs. */
   memory: createMemoryRegistry,
+  /** Multicast DNS: no server; discovery on this host unless `interface` names a network. */
   mdns: createMdnsRegistry,
+  /** An etcd cluster (127.0.0.1:2379 by default). */
   etcd: createEtcdRegistry,
+  /** A NATS server (127.0.0.1:4222 by default). */
   nats: createNatsRegistry,
 } satisfies Record<string, RegistryFactory<RegistryFactoryOptions>>;

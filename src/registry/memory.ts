@@ -23,10 +23,20 @@ interface Version {
   nodes: Map<string, Entry>;
 }
 
+/** One node as a RegistryStore loads it: with its service version and its lease end. */
+export interface StoredNode {
+  /** The service version's description, without nodes. */
+  service: Omit<Service, 'nodes'>;
+  /** The node itself. */
+  node: Node;
+  /** When the lease ends, in epoch milliseconds. */
+  expires: number;
+}
+
 /** Where a registry writes its state through to, so it survives a restart (see sqlite.ts). */
 export interface RegistryStore {
   /** Every node stored, with its service version; expired ones are dropped by the next sweep. */
-  load(): { service: Omit<Service, 'nodes'>; node: Node; expires: number }[];
+  load(): StoredNode[];
   /** Writes a service version's description and the given nodes with their lease ends. */
   upsert(service: Omit<Service, 'nodes'>, nodes: { node: Node; expires: number }[]): void;
   /**
@@ -36,6 +46,7 @@ export interface RegistryStore {
   touch?(service: Omit<Service, 'nodes'>, nodes: { node: Node; expires: number }[]): void;
   /** Removes nodes; a version left without nodes is removed too. */
   remove(name: string, version: string, ids: string[]): void;
+  /** Releases the store (closes its database); called when the registry closes. */
   close(): void;
 }
 

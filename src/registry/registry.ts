@@ -5,8 +5,11 @@ export type Schema = Record<string, unknown>;
 
 /** One callable endpoint of a service, such as `Say.Hello`. */
 export interface Endpoint {
+  /** `Handler.Method` as callers name it (`Say.Hello`); a subscriber's topic. */
   name: string;
+  /** The request's JSON Schema, when the endpoint declares one. */
   request?: Schema;
+  /** The response's JSON Schema, when the endpoint declares one. */
   response?: Schema;
   /** `stream` is `server`, `client` or `bidi` for streams; `subscriber` is `true` for topics. */
   metadata: Record<string, string>;
@@ -14,18 +17,25 @@ export interface Endpoint {
 
 /** One running instance of a service. */
 export interface Node {
+  /** Unique among the nodes of a service: `<name>-<uuid>` by default. */
   id: string;
   /** `host:port` the node is reached at. */
   address: string;
+  /** Labels of this node (transport, broker, registry, protocol, ...); selector filters read them. */
   metadata: Record<string, string>;
 }
 
 /** A service at one version, with the nodes that serve it. */
 export interface Service {
+  /** The name callers address it by (`greeter`). */
   name: string;
+  /** The version this record describes; versions of one name are listed apart. */
   version: string;
+  /** Labels of the service version as a whole. */
   metadata: Record<string, string>;
+  /** The endpoints this version serves. */
   endpoints: Endpoint[];
+  /** The running instances of this version. */
   nodes: Node[];
 }
 
@@ -34,7 +44,9 @@ export type WatchAction = 'create' | 'update' | 'delete';
 
 /** One change seen by a watcher: the service as it now is (for delete, as it was). */
 export interface WatchEvent {
+  /** What happened to the service version. */
   action: WatchAction;
+  /** The service version with the nodes concerned. */
   service: Service;
 }
 
@@ -55,6 +67,7 @@ export interface WatchOptions {
 
 /** A stream of registry changes; iterate it, and stop it when done. */
 export interface Watcher extends AsyncIterable<WatchEvent> {
+  /** Ends the iteration and releases the watch. */
   stop(): void;
 }
 
@@ -80,13 +93,17 @@ export interface Registry {
 
 /** Error codes raised by registries. */
 export const RegistryErrors = {
+  /** No service of that name is registered. */
   notFound: 'MICRO_ERR_REGISTRY_NOT_FOUND',
+  /** The registry's server cannot be reached or did not answer in time. */
   unavailable: 'MICRO_ERR_REGISTRY_UNAVAILABLE',
+  /** A record was refused: malformed or over a limit. */
   invalid: 'MICRO_ERR_REGISTRY_INVALID',
 } as const;
 
 /** A registry failure with a stable code and a hint for the user. */
 export class RegistryError extends Error {
+  /** One of RegistryErrors. */
   readonly code: string;
   constructor(code: string, message: string) {
     super(message);
