@@ -4,7 +4,9 @@ import type { Metadata } from './metadata.ts';
 
 /** Options for calls made from inside a handler; see CallOptions in client/client.ts. */
 export interface ContextCallOptions {
+  /** Milliseconds for the call, within what is left of this request's deadline. */
   timeout?: number;
+  /** Metadata sent with the call, over this request's. */
   metadata?: Metadata;
   [key: string]: unknown;
 }
@@ -40,12 +42,14 @@ export interface Context {
 
 /** The outbound side a context uses for ctx.call and ctx.publish. */
 export interface ContextOutlet {
+  /** Makes ctx.call's call (a client's call with `parent` set). */
   call(
     service: string,
     endpoint: string,
     request: unknown,
     options: ContextCallOptions & { parent: Context },
   ): Promise<unknown>;
+  /** Makes ctx.publish's publish (a client's publish with `parent` set). */
   publish(
     topic: string,
     message: unknown,

@@ -4,9 +4,13 @@ const { STATUS_CODES } = process.getBuiltinModule('node:http');
 
 /** The one error shape, on the wire and in TypeScript. */
 export interface ErrorShape {
+  /** Who raised it: a service name (`greeter`) or a component (`micro.client`, `micro.api`). */
   id: string;
+  /** The HTTP status code that fits (400, 404, 408, 500, 503, ...). */
   code: number;
+  /** What went wrong, for a person to read. */
   detail: string;
+  /** The status text of the code (`Not Found`). */
   status: string;
 }
 

@@ -4,6 +4,7 @@ export interface Codec {
   readonly name: string;
   /** The MIME type that selects this codec. */
   readonly contentType: string;
+  /** Encodes a value as a message body. */
   encode(value: unknown): Uint8Array;
   /** Decodes a body; an empty body decodes to an empty object. */
   decode(bytes: Uint8Array): unknown;

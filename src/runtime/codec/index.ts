@@ -8,14 +8,18 @@ export { CodecError, CodecErrors } from './codec.ts';
 
 /** The codecs by name: a service serves them all (CodecTable), json first. */
 export const codecs = {
+  /** `application/json`: the default. */
   json: createJsonCodec,
+  /** `application/msgpack` (also `application/x-msgpack`, `application/vnd.msgpack`). */
   msgpack: createMsgpackCodec,
+  /** `application/bson`. */
   bson: createBsonCodec,
 } satisfies Record<string, CodecFactory>;
 
 /** Looks codecs up by content type; parameters such as `; charset=utf-8` are ignored. */
 export class CodecTable {
   readonly #byType = new Map<string, Codec>();
+  /** The codec used when a message names no content type: the first one listed. */
   readonly default: Codec;
 
   constructor(list: Codec[] = [createJsonCodec(), createMsgpackCodec(), createBsonCodec()]) {

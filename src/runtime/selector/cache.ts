@@ -6,6 +6,7 @@ import { random } from './strategy.ts';
 
 /** Options of the caching selector. */
 export interface CacheSelectorOptions {
+  /** Where services are looked up and watched. */
   registry: Registry;
   /** Strategy when a call names none; random by default. */
   strategy?: SelectOptions['strategy'];

@@ -11,7 +11,9 @@ export type Filter = (services: Service[]) => Service[];
 
 /** Options for one selection. */
 export interface SelectOptions {
+  /** Applied in order to the services found before a node is picked. */
   filters?: Filter[];
+  /** How nodes are picked; the selector's own strategy when left out. */
   strategy?: Strategy;
 }
 
@@ -23,6 +25,7 @@ export interface Selector {
   mark(service: string, node: Node, error?: Error): void;
   /** Forgets the cached view of a service. */
   reset(service: string): void;
+  /** Stops its registry watches and drops the cache. */
   close(): void;
 }
 
