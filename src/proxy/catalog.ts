@@ -3,6 +3,7 @@ import { cleanService, cleanServices } from './record.ts';
 
 /** Options of the catalog. */
 export interface CatalogOptions {
+  /** The registry read and watched. */
   registry: Registry;
   /** Ms between full re-reads, a safety net under the watch (default 60 s). */
   refresh?: number;
@@ -22,6 +23,7 @@ export interface Catalog {
   readonly generation: number;
   /** Resolves once the first full read is done (or failed). */
   readonly ready: Promise<void>;
+  /** Stops the watch and the re-reads. */
   close(): void;
 }
 

@@ -1,6 +1,8 @@
 // HTTP to RPC translation: the API gateway now; the sidecar and web proxy build on the same parts.
 export { createGateway } from './gateway.ts';
 export { DEFAULTS as gatewayDefaults } from './options.ts';
+export type { Settings as GatewaySettings } from './options.ts';
+export type { RequestLimits } from './limits.ts';
 export type {
   Gateway,
   GatewayOptions,
@@ -12,7 +14,7 @@ export type {
   RequestLogEntry,
 } from './proxy.ts';
 export { GATEWAY_ID, VERSION_HEADER } from './proxy.ts';
-export { resolvePath, endpointPath, toCamel, toKebab } from './resolver.ts';
+export { resolvePath, endpointPath, toCamel, toKebab, type ResolvedPath } from './resolver.ts';
 export { matchVersion, versionFilter } from './version.ts';
-export { openApiDocument } from './openapi.ts';
-export { createCatalog, type Catalog } from './catalog.ts';
+export { openApiDocument, type OpenApiOptions } from './openapi.ts';
+export { createCatalog, type Catalog, type CatalogOptions } from './catalog.ts';

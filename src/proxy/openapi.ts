@@ -6,7 +6,9 @@ import { proxyHandler } from './target.ts';
 
 /** Options of the OpenAPI document. */
 export interface OpenApiOptions {
+  /** The gateway's namespace: only its services are listed, their paths without the prefix. */
   namespace: string;
+  /** Services left out of the document, as the gateway denies them. */
   deny: string[];
   /** The gateway's version, as the document's info.version. */
   version: string;

@@ -2,6 +2,7 @@
 
 /** What a path names: a service and, for RPC routes, an endpoint; a `/vN` prefix names a version. */
 export interface ResolvedPath {
+  /** The full service name, the namespace included. */
   service: string;
   /** `Handler.Method`, title-cased from the path; undefined when the path names only a service. */
   endpoint?: string;
