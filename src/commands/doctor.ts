@@ -1,4 +1,5 @@
 import { RegistryErrors, type Registry, type Service } from '../registry/registry.ts';
+import { servicesOnly } from '../registry/topics.ts';
 import type { Client } from '../runtime/client/client.ts';
 import type { ErrorShape } from '../runtime/errors.ts';
 import { defineCommand } from './shared/command.ts';
@@ -228,13 +229,13 @@ async function diagnose(
       }
       report.registry.ms = Math.round((performance.now() - start) * 10) / 10;
       report.registry.reachable = true;
-      const names = [...new Set(all.map((s) => s.name))].sort();
+      const names = [...new Set(servicesOnly(all).map((s) => s.name))].sort();
       report.registry.services = names.length;
       if (registry.name === 'memory')
         report.advice.push(
           'the memory registry only holds what this one process registered, so the CLI sees nothing there: use --registry micro (the default) or mdns',
         );
-      const targets = service ? [service] : names.filter((n) => !n.startsWith('topic:'));
+      const targets = service ? [service] : names;
       for (const name of targets)
         await examine(name, endpoint, registry, client, timeout, names, report);
       return report;

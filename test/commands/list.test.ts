@@ -48,6 +48,11 @@ describe('micro list services and topics', () => {
     assert.match(all.stdout, /^topic:orders\.created\s+workers\s+2$/m);
     const allNames = (JSON.parse(allJson.stdout) as Service[]).map((s) => s.name);
     assert.ok(allNames.includes('topic:events') && allNames.includes('greeter'), allJson.stdout);
+
+    // micro doctor counts services the same way.
+    const doctor = await micro(['doctor', ...bench.flag]);
+    assert.equal(doctor.code, 0, doctor.stdout + doctor.stderr);
+    assert.match(doctor.stdout, /; 3 services registered$/m);
   });
 
   it('lists topics: subscribers, queue groups and the services subscribing, as text and JSON', async () => {
