@@ -1,3 +1,4 @@
+/** The http transport: calls as HTTP POSTs and streams over WebSocket, to any node's port. */
 import type { Pool } from 'undici';
 import { timerDelay } from '../deadline.ts';
 import { MicroError, parseError } from '../errors.ts';

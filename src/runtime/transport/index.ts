@@ -1,3 +1,4 @@
+/** Transports: how calls and streams move between processes, and the table `--transport` picks from. */
 import { createHttpTransport } from './http.ts';
 import { createMemoryTransport } from './memory.ts';
 import { createNatsTransport } from './nats/index.ts';

@@ -1,3 +1,4 @@
+/** The in-process transport, for tests: calls and streams with no sockets. */
 import { QueuePipe } from './pipe.ts';
 import {
   TransportError,

@@ -1,3 +1,4 @@
+/** The Pipe a transport hands each side of a stream, fed by the transport, with its unread bytes bounded. */
 import type { MicroError } from '../errors.ts';
 import type { Pipe } from './transport.ts';
 

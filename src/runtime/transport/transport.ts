@@ -1,3 +1,4 @@
+/** The Transport interface: messages, calls, streams, listeners, their options and the transport's errors. */
 import { MicroError } from '../errors.ts';
 
 /** Header names are lower case; values are strings. */

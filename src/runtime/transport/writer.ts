@@ -1,3 +1,4 @@
+/** Writing frames to a socket, batched per event-loop turn. */
 import type { Socket } from 'node:net';
 
 /** Queued bytes that go out at once rather than at the end of the turn, so the peer can start on them. */

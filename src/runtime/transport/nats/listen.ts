@@ -1,3 +1,4 @@
+/** A node served over NATS: its subject, its callers, their frames and liveness. */
 import type { Msg } from 'nats';
 import { MicroError, badGateway, badRequest, serviceUnavailable } from '../../errors.ts';
 import { Kind, encodeFrame, type Frame } from '../frame.ts';

@@ -1,3 +1,4 @@
+/** Frames over NATS: one connection's payload limit, batches per subject and turn, and frames split across messages. */
 import type { Msg, NatsConnection } from 'nats';
 import type { MicroError } from '../../errors.ts';
 import { FrameError, FrameReader, MAX_FRAME, type Frame, type FrameLimits } from '../frame.ts';

@@ -1,3 +1,4 @@
+/** The client side of one framed connection to a node: calls and streams over it, and its liveness. */
 import { connect as netConnect, type Socket } from 'node:net';
 import { parseError } from '../../errors.ts';
 import { parseAddress } from '../address.ts';

@@ -1,29 +1,32 @@
+/** The HTTP side of a node's port: calls POSTed, streams over WebSocket, Host and Origin checks, timeouts. */
 import type { IncomingHttpHeaders, IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
-import type { WebSocket, WebSocketServer } from 'ws';
-import { parseTimeout, MAX_TIMEOUT } from '../../deadline.ts';
+import { MAX_TIMEOUT } from '../../deadline.ts';
 import {
   MicroError,
-  badGateway,
   badRequest,
   forbidden,
   methodNotAllowed,
   parseError,
-  timeout as timeoutError,
   toMicroError,
 } from '../../errors.ts';
 import { foreignOrigin, hostAllowed } from '../../http-guard.ts';
-import { QueuePipe } from '../pipe.ts';
-import type { CallInfo, Header, ListenOptions, TransportHandler } from '../transport.ts';
+import type { CallInfo, ListenOptions, TransportHandler } from '../transport.ts';
+import {
+  MAX_BODY,
+  clientErrorOf,
+  headerFromHttp,
+  refuseSocket,
+  sendError,
+  setHeaders,
+} from './http-wire.ts';
+import { upgradeHandler } from './websocket.ts';
 
 // Not imported: an ES import of node:http reads its lazy WebSocket export, which loads Node's
 // bundled undici (about 50 ms at start-up); getBuiltinModule does not.
-const { createServer, STATUS_CODES } = process.getBuiltinModule('node:http');
+const { createServer } = process.getBuiltinModule('node:http');
 
 const ID = 'micro.transport';
-const MAX_BODY = 64 * 1024 * 1024;
-/** How long a refused connection is read (and discarded) after its answer, so the answer is not lost to a reset. */
-const LINGER = 1000;
 
 /** Defaults of the HTTP side's timeouts, in ms. */
 export const HTTP_TIMEOUTS = {
@@ -38,103 +41,11 @@ export interface HttpSideOptions extends ListenOptions {
   host?: string;
 }
 
-/** HTTP headers that describe the connection, not the call; they never become metadata. */
-const HOP = new Set([
-  'host',
-  'connection',
-  'content-length',
-  'transfer-encoding',
-  'keep-alive',
-  'accept',
-  'accept-encoding',
-  'user-agent',
-  'upgrade',
-  'sec-websocket-key',
-  'sec-websocket-version',
-  'sec-websocket-extensions',
-  'sec-websocket-protocol',
-]);
-
-/** Turns an HTTP request's headers into a message header: lower-case names, one value each. */
-export function headerFromHttp(req: IncomingMessage): Header {
-  const header: Header = {};
-  for (const [key, value] of Object.entries(req.headers)) {
-    if (HOP.has(key) || value === undefined) continue;
-    header[key] = Array.isArray(value) ? value.join(', ') : value;
-  }
-  // `curl -d` labels any body as a form; micro reads it with the default codec (JSON) instead.
-  if (header['content-type']?.startsWith('application/x-www-form-urlencoded'))
-    delete header['content-type'];
-  return header;
-}
-
-const httpStatus = (err: MicroError): number =>
-  err.code >= 400 && err.code <= 599 ? err.code : 500;
-
-function sendError(res: ServerResponse, err: MicroError, close = false): void {
-  const body = JSON.stringify(err);
-  res.writeHead(httpStatus(err), {
-    'content-type': 'application/json',
-    'content-length': Buffer.byteLength(body),
-    ...(close ? { connection: 'close' } : {}),
-  });
-  res.end(body);
-}
-
-/** Answers on a socket no ServerResponse owns (refused upgrades, parser errors), then closes it. */
-function refuseSocket(socket: Duplex, err: MicroError, headers: Record<string, string> = {}): void {
-  if (socket.writable) {
-    const body = JSON.stringify(err);
-    const status = httpStatus(err);
-    const lines = [
-      `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? 'Error'}`,
-      'content-type: application/json',
-      `content-length: ${Buffer.byteLength(body)}`,
-      'connection: close',
-      ...Object.entries(headers).map(([k, v]) => `${k}: ${v}`),
-    ];
-    socket.end(`${lines.join('\r\n')}\r\n\r\n${body}`);
-  }
-  // Reading on keeps a reset (unread bytes at close) from destroying the answer before the peer reads it.
-  socket.resume();
-  socket.once('end', () => socket.destroy());
-  setTimeout(() => socket.destroy(), LINGER).unref();
-}
-
-function setHeaders(res: ServerResponse, header: Header): void {
-  for (const [k, v] of Object.entries(header)) {
-    try {
-      res.setHeader(k, v);
-    } catch {
-      // A metadata value that HTTP cannot carry is dropped rather than failing the call.
-    }
-  }
-}
-
 /** A millisecond option: a finite number >= 0 (0 turns the timeout off), else the default. */
 const ms = (value: number | undefined, fallback: number): number =>
   value !== undefined && Number.isFinite(value) && value >= 0
     ? Math.min(Math.floor(value), MAX_TIMEOUT)
     : fallback;
-
-/** The error a request Node's HTTP parser refused gets: 431, 408, 413, else 400. */
-function clientErrorOf(err: Error & { code?: string }, bodyStarted: boolean): MicroError {
-  switch (err.code) {
-    case 'HPE_HEADER_OVERFLOW':
-      return new MicroError(ID, 431, 'the request headers are too large');
-    case 'HPE_CHUNK_EXTENSIONS_OVERFLOW':
-      return new MicroError(ID, 413, 'the chunk extensions are too large');
-    case 'ERR_HTTP_REQUEST_TIMEOUT':
-      return timeoutError(
-        ID,
-        bodyStarted
-          ? 'the request body did not arrive in time'
-          : 'the request headers did not arrive in time',
-      );
-    default:
-      return badRequest(ID, `malformed HTTP request${err.code ? ` (${err.code})` : ''}`);
-  }
-}
 
 /** A header value safe to quote in an error detail. */
 const quote = (value: string | undefined): string => JSON.stringify((value ?? '').slice(0, 100));
@@ -289,70 +200,6 @@ export function createHttpSide(handler: TransportHandler, options: HttpSideOptio
     closeAll();
   };
 
-  // ws loads on the first stream opened over WebSocket, not with every service.
-  let wss: Promise<WebSocketServer> | undefined;
-  server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
-    let refused: MicroError | undefined;
-    try {
-      refused = refusal(req.headers, req.httpVersion === '1.1') ?? handshakeRefusal(req);
-    } catch (err) {
-      refused = toMicroError(err, ID);
-    }
-    if (refused) {
-      refuseSocket(socket, refused, refused.code === 426 ? { 'sec-websocket-version': '13' } : {});
-      return;
-    }
-    wss ??= import('ws').then(({ WebSocketServer }) => {
-      const w = new WebSocketServer({ noServer: true, maxPayload: MAX_BODY });
-      // Whatever else ws refuses (a malformed subprotocol list) is answered in the error shape too.
-      w.on('wsClientError', (_err: Error, s: Duplex) =>
-        refuseSocket(s, badRequest(ID, 'invalid WebSocket handshake')),
-      );
-      return w;
-    });
-    void wss.then((w) => {
-      if (socket.destroyed) return;
-      w.handleUpgrade(req, socket, head, (ws) => serveWebSocket(ws, req, handler));
-    });
-  });
+  server.on('upgrade', upgradeHandler(handler, refusal));
   return server;
-}
-
-/** Why a WebSocket handshake cannot open a stream; throws the 400 of a malformed Micro-Timeout. */
-function handshakeRefusal(req: IncomingMessage): MicroError | undefined {
-  if (req.method !== 'GET')
-    return methodNotAllowed(ID, `a WebSocket opens with GET, not ${req.method ?? ''}`);
-  const key = req.headers['sec-websocket-key'];
-  if (key === undefined || !/^[+/0-9A-Za-z]{22}==$/.test(key))
-    return badRequest(ID, 'the Sec-WebSocket-Key header is missing or malformed');
-  if (req.headers['sec-websocket-version'] !== '13')
-    return new MicroError(ID, 426, 'Sec-WebSocket-Version must be 13');
-  if (req.headers['micro-endpoint'] === undefined)
-    return badRequest(ID, 'the Micro-Endpoint header is missing: name the stream to open');
-  parseTimeout(req.headers['micro-timeout'], ID);
-  return undefined;
-}
-
-const END = Buffer.alloc(0);
-
-/** One stream over WebSocket: binary messages carry data, an empty one ends a side, text carries an error. */
-function serveWebSocket(ws: WebSocket, req: IncomingMessage, handler: TransportHandler): void {
-  const pipe = new QueuePipe({
-    send: (body) => ws.send(body, { binary: true }),
-    end: () => ws.send(END, { binary: true }),
-    fail: (err) => ws.send(JSON.stringify(err), { binary: false }),
-    release: () => ws.close(1000),
-  });
-  ws.on('message', (data: Buffer, isBinary) => {
-    if (!isBinary) pipe.remoteFail(parseError(data.toString('utf8'), ID));
-    else if (data.length === 0) pipe.remoteEnd();
-    else pipe.deliver(data);
-  });
-  ws.on('close', () => pipe.remoteFail(badGateway(ID, 'websocket closed before the stream ended')));
-  ws.on('error', () => ws.terminate());
-  const info: CallInfo = {
-    remote: `${req.socket.remoteAddress ?? ''}:${req.socket.remotePort ?? 0}`,
-    protocol: 'ws',
-  };
-  handler.stream({ header: headerFromHttp(req), body: END }, pipe, info);
 }

@@ -1,3 +1,4 @@
+/** The tcp transport: framed binary RPC over TCP, with HTTP and WebSocket on the same port. */
 import type { Transport, TransportOptions } from '../transport.ts';
 import { ClientConnection } from './client-connection.ts';
 import { listenTcp } from './listen.ts';

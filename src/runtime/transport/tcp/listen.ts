@@ -1,3 +1,4 @@
+/** The tcp transport's listener: one port for the framed protocol and HTTP, told apart by the first byte. */
 import { createServer as createNetServer, type Server as NetServer, type Socket } from 'node:net';
 import { formatAddress, parseAddress } from '../address.ts';
 import { PREFACE } from '../frame.ts';

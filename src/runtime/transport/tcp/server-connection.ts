@@ -1,3 +1,4 @@
+/** The server side of one framed connection: its frames read, its calls served, its timeouts kept. */
 import type { Socket } from 'node:net';
 import { MicroError, badGateway, internalServerError, timeout } from '../../errors.ts';
 import { FrameError, FrameReader, Kind, encodeFrame, type Frame } from '../frame.ts';
