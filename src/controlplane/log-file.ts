@@ -91,6 +91,7 @@ export class LogWriter {
     return fstatSync(this.#fd).size;
   }
 
+  /** Writes what is left and closes the file. */
   close(): void {
     this.flush();
     closeSync(this.#fd);

@@ -17,6 +17,7 @@ export interface RuntimeStore {
   save(service: StoredService): void;
   /** Forgets a service; nothing happens for a name not kept. */
   forget(name: string): void;
+  /** Closes the database. */
   close(): void;
 }
 
