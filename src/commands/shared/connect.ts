@@ -135,14 +135,27 @@ export async function withRegistry<T>(
   }
 }
 
-/** Gives registry failures their wire code: not found 404, invalid 400, unreachable 503. */
+/**
+ * Gives registry and broker failures their wire code: not found 404; an invalid record or topic
+ * 400; a registry or broker that does not answer 503.
+ */
 export async function asMicroError(err: unknown): Promise<unknown> {
-  const { RegistryError, RegistryErrors } = await import('../../registry/registry.ts');
-  const { MicroError } = await import('../../runtime/errors.ts');
+  const [{ RegistryError, RegistryErrors }, { BrokerError, BrokerErrors }, { MicroError }] =
+    await Promise.all([
+      import('../../registry/registry.ts'),
+      import('../../runtime/broker/broker.ts'),
+      import('../../runtime/errors.ts'),
+    ]);
   if (err instanceof RegistryError) {
     const code =
       err.code === RegistryErrors.notFound ? 404 : err.code === RegistryErrors.invalid ? 400 : 503;
     return new MicroError('micro.cli', code, err.message);
   }
+  if (err instanceof BrokerError)
+    return new MicroError(
+      'micro.cli',
+      err.code === BrokerErrors.invalidTopic ? 400 : 503,
+      err.message,
+    );
   return err;
 }
