@@ -3,7 +3,10 @@ import type { GatewayOptions } from './proxy.ts';
 
 /** Gateway settings with every default filled in. */
 export type Settings = Required<Omit<GatewayOptions, 'registry' | 'log' | 'limits' | 'announce'>> &
-  Pick<GatewayOptions, 'log'> & { limits: RequestLimits };
+  Pick<GatewayOptions, 'log'> & {
+    /** Every request limit, the defaults filled in. */
+    limits: RequestLimits;
+  };
 
 /** The defaults of every gateway option. */
 export const DEFAULTS: Settings = {

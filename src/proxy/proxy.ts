@@ -9,8 +9,11 @@ export type HandlerName = 'rpc' | 'api' | 'http' | 'web';
 /** What a request was resolved to. */
 export type Target =
   | {
+      /** `rpc`: the body is the request; `api`: the whole HTTP request is. */
       kind: 'rpc' | 'api';
+      /** The service called, the namespace included. */
       service: string;
+      /** The endpoint called, `Handler.Method`. */
       endpoint: string;
       /** The endpoint's registry record, when the registry lists it. */
       record?: Endpoint;
@@ -20,21 +23,35 @@ export type Target =
       params?: Record<string, string>;
     }
   | {
+      /** `http`: proxied as it came; `web`: a web app, its prefix stripped before forwarding. */
       kind: 'http' | 'web';
+      /** The service proxied to, the namespace included. */
       service: string;
+      /** A version spec (`v1`, `1.2`, `1.2.3`) the chosen node's version must match. */
       version?: string;
       /** The path that named the service (`/app`, `/v1/app`): `web` strips it before forwarding. */
       prefix: string;
     }
-  | { kind: 'event'; topic: string }
-  | { kind: 'openapi' | 'metrics' | 'root' };
+  | {
+      /** `POST /event/<topic>`: the body is published. */
+      kind: 'event';
+      /** The topic published to. */
+      topic: string;
+    }
+  | {
+      /** The gateway's own `/openapi.json`, `/metrics` or `/`. */
+      kind: 'openapi' | 'metrics' | 'root';
+    };
 
 /** The parts of an HTTP request that middleware and handlers read. */
 export interface GatewayRequest {
+  /** The HTTP method, upper case. */
   method: string;
   /** The path without the query string, percent-decoding not applied. */
   path: string;
+  /** The query string's fields; a repeated name gives an array. */
   query: Record<string, string | string[]>;
+  /** The request headers, names in lower case. */
   headers: IncomingHttpHeaders;
   /** The client's IP address, as the socket sees it. */
   ip: string;
@@ -42,6 +59,7 @@ export interface GatewayRequest {
 
 /** What middleware sees and may change for one request. */
 export interface GatewayContext {
+  /** What the request was resolved to. */
   readonly target: Target;
   /** Metadata sent with the call; middleware may add to it (e.g. the authenticated user). */
   metadata: Metadata;
@@ -52,11 +70,17 @@ export type Middleware = (req: GatewayRequest, ctx: GatewayContext) => Promise<v
 
 /** One request log line's fields. */
 export interface RequestLogEntry {
+  /** The client's IP address. */
   ip: string;
+  /** The HTTP method. */
   method: string;
+  /** The request's path and query, as sent. */
   url: string;
+  /** The status code answered. */
   status: number;
+  /** Milliseconds from arrival to the answer. */
   ms: number;
+  /** What the request reached (`greeter Say.Hello`, `app (web)`, `event orders`); empty when nothing. */
   target: string;
 }
 
