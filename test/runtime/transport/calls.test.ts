@@ -3,6 +3,7 @@ import { describe, it } from 'node:test';
 import { MicroError } from '../../../src/runtime/errors.ts';
 import { CallTable, type Call, type Inbound } from '../../../src/runtime/transport/calls.ts';
 import { Kind, type Frame } from '../../../src/runtime/transport/frame.ts';
+import { createTcpTransport } from '../../../src/runtime/transport/index.ts';
 import {
   TransportError,
   TransportErrors,
@@ -144,5 +145,28 @@ describe('the call table', () => {
     assert.equal(table.empty, true);
     assert.equal(table.dispatch(frame(Kind.reply, 1)), false);
     assert.deepEqual(expired, []);
+  });
+});
+
+describe("the transport's own failures", () => {
+  it('fail the calls in flight with MICRO_ERR_TRANSPORT_CLOSED when the transport closes', async () => {
+    const server = createTcpTransport();
+    const listener = await server.listen('127.0.0.1:0', {
+      call: () => new Promise<Reply>(() => undefined),
+      stream: (_open, pipe) => pipe.end(),
+    });
+    const client = createTcpTransport();
+    try {
+      const call = client.call(listener.address, request, 10_000);
+      await client.close();
+      await assert.rejects(call, (e: MicroError) => {
+        assert.ok(e instanceof TransportError, e.name);
+        assert.equal(e.code, 502);
+        assert.equal(e.reason, TransportErrors.closed);
+        return true;
+      });
+    } finally {
+      await listener.close();
+    }
   });
 });

@@ -3,6 +3,8 @@ import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import {
   MicroError,
+  TransportError,
+  TransportErrors,
   createClient,
   createMemoryRegistry,
   createService,
@@ -112,6 +114,7 @@ describe('a service served over NATS, called by a tcp client', () => {
       (e: MicroError) => {
         assert.equal(e.code, 503);
         assert.match(e.detail, /micro\.node\.gone/);
+        assert.ok(e instanceof TransportError && e.reason === TransportErrors.connect, e.name);
         return true;
       },
     );
@@ -226,7 +229,11 @@ describe('the NATS transport on its own', () => {
     try {
       await assert.rejects(
         call,
-        (e: MicroError) => e.code === 502 && /no answer to a ping/.test(e.detail),
+        (e: MicroError) =>
+          e.code === 502 &&
+          /no answer to a ping/.test(e.detail) &&
+          e instanceof TransportError &&
+          e.reason === TransportErrors.lost,
       );
       assert.ok(
         Date.now() - started < 5000,

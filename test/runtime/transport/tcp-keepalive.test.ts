@@ -3,7 +3,11 @@ import { once } from 'node:events';
 import { createServer, type Server, type Socket } from 'node:net';
 import { after, describe, it } from 'node:test';
 import { MicroError } from '../../../src/runtime/errors.ts';
-import { createTcpTransport } from '../../../src/runtime/transport/index.ts';
+import {
+  TransportError,
+  TransportErrors,
+  createTcpTransport,
+} from '../../../src/runtime/transport/index.ts';
 import type { AddressInfo } from 'node:net';
 
 const request = {
@@ -43,6 +47,7 @@ describe('tcp transport: keepalive probes', () => {
     assert.ok(err instanceof MicroError);
     assert.equal(err.code, 502, 'a lost connection is a 502, which callers retry on another node');
     assert.match(err.detail, /no answer to a ping/);
+    assert.ok(err instanceof TransportError && err.reason === TransportErrors.lost, err.name);
     assert.ok(took < 10_000, `noticed after ${took} ms, not at the 30 s deadline`);
   });
 
