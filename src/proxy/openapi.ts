@@ -1,4 +1,5 @@
 import type { Endpoint, Schema, Service } from '../registry/registry.ts';
+import { streamKindOf } from '../runtime/server/handler.ts';
 import { endpointPath } from './resolver.ts';
 import { cleanServices } from './record.ts';
 import { compilePattern } from './routes.ts';
@@ -36,7 +37,7 @@ function operation(
   method: string,
   params: string[],
 ): Operation {
-  const stream = e.metadata.stream;
+  const stream = streamKindOf(e);
   const props = properties(e.request);
   const parameters = params.map((name) => ({
     name,
@@ -53,7 +54,7 @@ function operation(
     'x-micro-endpoint': e.name,
     'x-micro-versions': versions,
   };
-  if (stream) {
+  if (stream !== 'unary') {
     op['x-micro-stream'] = stream;
     op.description =
       stream === 'server'
