@@ -10,6 +10,7 @@ export type CommandLoader = () => Promise<CommandModule>;
 export const commandLoaders = {
   run: async () => (await import('./run.ts')).runCommand as CommandModule,
   new: async () => (await import('./new/index.ts')).newCommand as CommandModule,
+  test: async () => (await import('./test.ts')).testCommand as CommandModule,
   registry: async () => (await import('./registry.ts')).registryCommand as CommandModule,
   api: async () => (await import('./api.ts')).apiCommand,
   sidecar: async () => (await import('./sidecar.ts')).sidecarCommand,

@@ -20,12 +20,14 @@ import { runCommand } from './run.ts';
 import { sidecarCommand } from './sidecar.ts';
 import { statsCommand } from './stats.ts';
 import { streamCommand } from './stream.ts';
+import { testCommand } from './test.ts';
 import { webCommand } from './web.ts';
 
 /** Every `micro` subcommand, listed statically: a bundled single binary cannot scan its folders. */
 export const commands: CommandModule[] = [
   runCommand,
   newCommand,
+  testCommand,
   registryCommand,
   apiCommand,
   sidecarCommand,

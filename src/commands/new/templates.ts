@@ -43,9 +43,21 @@ export const schemas = {
   },
 };
 
+/** A message on ${topic}. */
+export interface Greeting {
+  name?: string;
+}
+
+/** True for a message shaped as a Greeting: published messages are checked, not trusted. */
+export const isGreeting = (message: unknown): message is Greeting =>
+  typeof message === 'object' &&
+  message !== null &&
+  (!('name' in message) || typeof message.name === 'string');
+
 /** Runs for each message published to ${topic}. */
-export async function onGreeting(message: { name?: string }, ctx: Context): Promise<void> {
-  console.log(\`\${ctx.from ?? 'someone'} greeted \${message.name ?? 'nobody'}\`);
+export async function onGreeting(message: unknown, ctx: Context): Promise<void> {
+  const name = isGreeting(message) ? (message.name ?? 'nobody') : 'nobody';
+  console.log(\`\${ctx.from ?? 'someone'} greeted \${name}\`);
 }
 `,
     'handler.test.ts': `import assert from 'node:assert/strict';
@@ -63,7 +75,27 @@ test('Say.Hello greets by name', async () => {
         private: true,
         type: 'module',
         main: 'main.ts',
-        scripts: { start: 'micro run .', test: 'node --test' },
+        scripts: { start: 'micro run .', test: 'micro test', typecheck: 'tsc' },
+      },
+      null,
+      2,
+    )}\n`,
+    'tsconfig.json': `${JSON.stringify(
+      {
+        compilerOptions: {
+          target: 'es2024',
+          module: 'nodenext',
+          moduleResolution: 'nodenext',
+          strict: true,
+          noUncheckedIndexedAccess: true,
+          noEmit: true,
+          allowImportingTsExtensions: true,
+          erasableSyntaxOnly: true,
+          verbatimModuleSyntax: true,
+          skipLibCheck: true,
+          types: ['node'],
+        },
+        include: ['*.ts'],
       },
       null,
       2,
@@ -77,16 +109,17 @@ it also handles messages published to \`${topic}\`.
 micro run .                                        # run it (starts micro's registry too if none is running)
 micro call ${name} Say.Hello '{"name":"Ann"}'     # call it
 micro publish ${topic} '{"name":"Bob"}'   # send it an event
-node --test                                        # its tests (Node 24)
+micro test                                         # its tests, on micro's Node (npm test runs it)
 \`\`\`
 
-\`micro\` provides the framework to the service, so it needs no \`npm install\` to run. For types in
-an editor, install micro from a checkout of its repository
-(\`npm install -D /path/to/micro\`; it is not on the npm registry).
+\`micro\` provides the framework to the service, so it needs no \`npm install\` to run or test. For
+types in an editor and \`npm run typecheck\` (\`tsc\`, strict, with \`tsconfig.json\`), install micro
+from a checkout of its repository and Node's types
+(\`npm install -D /path/to/micro @types/node typescript\`; micro is not on the npm registry).
 
 - \`main.ts\` creates the service and registers the handler and subscriber.
 - \`handler.ts\` holds the logic; its methods become endpoints (\`${pascal('say')}.Hello\`).
-- \`handler.test.ts\` tests the handler directly.
+- \`handler.test.ts\` tests the handler directly; \`micro test\` fails when no test ran.
 `,
   };
 }
