@@ -186,6 +186,10 @@ describe('dist/micro, alone in an empty folder with no node on PATH', () => {
       const created = runBinary(sb, ['new', 'greeter'], { env });
       assert.equal(created.status, 0, created.stderr);
       assert.ok(existsSync(join(sb.dir, 'greeter', 'main.ts')));
+      // Its npm test: micro test, with the binary's own Node and test runner.
+      const tested = runBinary(sb, ['test', 'greeter'], { env });
+      assert.equal(tested.status, 0, tested.stdout + tested.stderr);
+      assert.match(tested.stdout, /pass 1/);
       const service = background(sb, ['run', './greeter'], env);
       try {
         await service.waitFor(/greeter-\S+ listening on/);
