@@ -1,9 +1,8 @@
 /** The http transport: calls as HTTP POSTs and streams over WebSocket, to any node's port. */
 import type { Pool } from 'undici';
 import { timerDelay } from '../deadline.ts';
-import { MicroError, parseError } from '../errors.ts';
+import { MicroError } from '../errors.ts';
 import { listenTcp } from './tcp/listen.ts';
-import { QueuePipe } from './pipe.ts';
 import {
   TransportError,
   TransportErrors,
@@ -12,6 +11,7 @@ import {
   type Transport,
   type TransportOptions,
 } from './transport.ts';
+import { webSocketPipe } from './ws-pipe.ts';
 
 const ID = 'micro.client';
 /** Headers about the HTTP connection, not the call: never response metadata. */
@@ -95,23 +95,11 @@ export function createHttpTransport(options: HttpTransportOptions = {}): Transpo
           ),
         );
       });
-      const pipe = new QueuePipe({
-        send: (body) => ws.send(body, { binary: true }),
-        end: () => ws.send(Buffer.alloc(0), { binary: true }),
-        fail: (err) => ws.send(JSON.stringify(err), { binary: false }),
-        release: () => ws.close(1000),
-      });
-      ws.on('message', (data: Buffer, isBinary) => {
-        if (!isBinary) pipe.remoteFail(parseError(data.toString('utf8'), ID));
-        else if (data.length === 0) pipe.remoteEnd();
-        else pipe.deliver(data);
-      });
-      ws.on('close', () =>
-        pipe.remoteFail(
-          new TransportError(TransportErrors.lost, 502, `stream to ${address} closed early`),
-        ),
+      const pipe = webSocketPipe(
+        ws,
+        ID,
+        () => new TransportError(TransportErrors.lost, 502, `stream to ${address} closed early`),
       );
-      ws.on('error', () => ws.terminate());
       return pipe;
     },
     async close() {

@@ -8,10 +8,9 @@ import {
   badGateway,
   badRequest,
   methodNotAllowed,
-  parseError,
   toMicroError,
 } from '../../errors.ts';
-import { QueuePipe } from '../pipe.ts';
+import { webSocketPipe } from '../ws-pipe.ts';
 import type { CallInfo, TransportHandler } from '../transport.ts';
 import { MAX_BODY, headerFromHttp, refuseSocket } from './http-wire.ts';
 
@@ -68,26 +67,14 @@ function handshakeRefusal(req: IncomingMessage): MicroError | undefined {
   return undefined;
 }
 
-const END = Buffer.alloc(0);
-
-/** One stream over WebSocket: binary messages carry data, an empty one ends a side, text carries an error. */
+/** Serves one stream over an accepted WebSocket. */
 function serveWebSocket(ws: WebSocket, req: IncomingMessage, handler: TransportHandler): void {
-  const pipe = new QueuePipe({
-    send: (body) => ws.send(body, { binary: true }),
-    end: () => ws.send(END, { binary: true }),
-    fail: (err) => ws.send(JSON.stringify(err), { binary: false }),
-    release: () => ws.close(1000),
-  });
-  ws.on('message', (data: Buffer, isBinary) => {
-    if (!isBinary) pipe.remoteFail(parseError(data.toString('utf8'), ID));
-    else if (data.length === 0) pipe.remoteEnd();
-    else pipe.deliver(data);
-  });
-  ws.on('close', () => pipe.remoteFail(badGateway(ID, 'websocket closed before the stream ended')));
-  ws.on('error', () => ws.terminate());
+  const pipe = webSocketPipe(ws, ID, () =>
+    badGateway(ID, 'websocket closed before the stream ended'),
+  );
   const info: CallInfo = {
     remote: `${req.socket.remoteAddress ?? ''}:${req.socket.remotePort ?? 0}`,
     protocol: 'ws',
   };
-  handler.stream({ header: headerFromHttp(req), body: END }, pipe, info);
+  handler.stream({ header: headerFromHttp(req), body: Buffer.alloc(0) }, pipe, info);
 }
