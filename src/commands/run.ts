@@ -183,7 +183,9 @@ async function runDetached(argv: Args, name: string, file: string): Promise<void
       return;
     }
     let detail: string;
-    if (ready === 'timeout') {
+    if (ready === 'stopped') {
+      detail = `${name} was stopped (micro kill) before it registered`;
+    } else if (ready === 'timeout') {
       detail = `${name} did not register within ${argv.wait} s; it still runs under micro (micro logs ${name}, micro kill ${name}; --wait 0 skips this check for a program that registers no service)`;
     } else {
       const { process: gone } = await client.call<{ process: { lastExit?: string } }>(
