@@ -40,6 +40,8 @@ export type {
   ClientStreamFunction,
   /** A bidirectional stream's function: the requests in, the yielded values out. */
   BidiStreamFunction,
+  /** The signatures of serverStream, clientStream and bidiStream. */
+  StreamDeclarer,
   StreamKind,
 } from './server/handler.ts';
 

@@ -28,6 +28,11 @@ async function exec(
   return { code, stderr };
 }
 
+/** The error JSON a failed service printed last on stderr. */
+function lastError(stderr: string): { code: number; detail: string } {
+  return JSON.parse(stderr.trim().split('\n').at(-1) ?? '') as { code: number; detail: string };
+}
+
 describe('micro __exec: what a service imports', () => {
   const dir = mkdtempSync(join(tmpdir(), 'micro-exec-parts-'));
   after(() => rmSync(dir, { recursive: true, force: true }));
@@ -68,24 +73,18 @@ describe('micro __exec: a service that cannot run', () => {
       MICRO_REGISTRY_ADDRESS: `127.0.0.1:${await freePort()}`,
     });
     assert.equal(code, 1, stderr);
-    const err = JSON.parse(stderr.trim().split('\n').at(-1) ?? '') as {
-      code: number;
-      detail: string;
-    };
+    const err = lastError(stderr);
     assert.equal(err.code, 503);
     assert.match(err.detail, /127\.0\.0\.1/);
   });
 
   it('exits 1 with a 503 saying how to start the broker when its broker does not answer', async () => {
     const file = join(dir, 'subscriber.ts');
+    const subscriber =
+      "const s = createService({ name: 'listener' }).subscribe('orders', () => {});";
     writeFileSync(
       file,
-      [
-        "import { createService } from 'micro-ts';",
-        "const s = createService({ name: 'listener' });",
-        "s.subscribe('orders', () => undefined);",
-        'await s.run();',
-      ].join('\n'),
+      `import { createService } from 'micro-ts';\n${subscriber}\nawait s.run();\n`,
     );
     const port = await freePort();
     const { code, stderr } = await exec(file, {
@@ -94,10 +93,7 @@ describe('micro __exec: a service that cannot run', () => {
       MICRO_BROKER_ADDRESS: `127.0.0.1:${port}`,
     });
     assert.equal(code, 1, stderr);
-    const err = JSON.parse(stderr.trim().split('\n').at(-1) ?? '') as {
-      code: number;
-      detail: string;
-    };
+    const err = lastError(stderr);
     assert.equal(err.code, 503, err.detail);
     assert.match(err.detail, new RegExp(`no Redis at 127\\.0\\.0\\.1:${port}.*start redis-server`));
   });

@@ -92,53 +92,35 @@ export function endpoint<Req, Rsp>(
   return declare('endpoint', options.stream ?? 'unary', options, fn);
 }
 
-/** Declares a server stream, one request in and the yielded values out: `serverStream({request}, async function* (req, ctx) {...})`. */
-export function serverStream<Req, Rsp>(
-  options: EndpointOptions,
-  fn: ServerStreamFunction<Req, Rsp>,
-): EndpointDefinition;
-/** Declares a server stream without options. */
-export function serverStream<Req, Rsp>(fn: ServerStreamFunction<Req, Rsp>): EndpointDefinition;
-/** @deprecated The function first is the old order; put the options first: `serverStream(options, fn)`. */
-export function serverStream<Req, Rsp>(
-  fn: ServerStreamFunction<Req, Rsp>,
-  options: EndpointOptions,
-): EndpointDefinition;
-export function serverStream(a: unknown, b?: unknown): EndpointDefinition {
-  return declareStream('serverStream', 'server', a, b);
+/** A stream helper: `(options, fn)` as endpoint() takes them, `(fn)` alone, or the old `(fn, options)`. */
+export interface StreamDeclarer<F> {
+  /** Declares the stream with its options (schemas, metadata). */
+  <T extends F>(options: EndpointOptions, fn: T): EndpointDefinition;
+  /** Declares the stream without options. */
+  <T extends F>(fn: T): EndpointDefinition;
+  /** @deprecated The function first is the old order; put the options first: `(options, fn)`. */
+  <T extends F>(fn: T, options: EndpointOptions): EndpointDefinition;
 }
+
+/* eslint-disable @typescript-eslint/no-explicit-any -- what any request type fits */
+/** Declares a server stream, one request in and the yielded values out: `serverStream({request}, async function* (req, ctx) {...})`. */
+export const serverStream: StreamDeclarer<ServerStreamFunction<any, unknown>> = (
+  a: unknown,
+  b?: unknown,
+) => declareStream('serverStream', 'server', a, b);
 
 /** Declares a client stream, many requests in and one response out: `clientStream({request}, async (input, ctx) => ...)`. */
-export function clientStream<Req, Rsp>(
-  options: EndpointOptions,
-  fn: ClientStreamFunction<Req, Rsp>,
-): EndpointDefinition;
-/** Declares a client stream without options. */
-export function clientStream<Req, Rsp>(fn: ClientStreamFunction<Req, Rsp>): EndpointDefinition;
-/** @deprecated The function first is the old order; put the options first: `clientStream(options, fn)`. */
-export function clientStream<Req, Rsp>(
-  fn: ClientStreamFunction<Req, Rsp>,
-  options: EndpointOptions,
-): EndpointDefinition;
-export function clientStream(a: unknown, b?: unknown): EndpointDefinition {
-  return declareStream('clientStream', 'client', a, b);
-}
+export const clientStream: StreamDeclarer<ClientStreamFunction<any, unknown>> = (
+  a: unknown,
+  b?: unknown,
+) => declareStream('clientStream', 'client', a, b);
 
 /** Declares a bidirectional stream, requests in and responses out in any rhythm: `bidiStream({request}, async function* (input, ctx) {...})`. */
-export function bidiStream<Req, Rsp>(
-  options: EndpointOptions,
-  fn: BidiStreamFunction<Req, Rsp>,
-): EndpointDefinition;
-/** Declares a bidirectional stream without options. */
-export function bidiStream<Req, Rsp>(fn: BidiStreamFunction<Req, Rsp>): EndpointDefinition;
-/** @deprecated The function first is the old order; put the options first: `bidiStream(options, fn)`. */
-export function bidiStream<Req, Rsp>(
-  fn: BidiStreamFunction<Req, Rsp>,
-  options: EndpointOptions,
-): EndpointDefinition;
-export function bidiStream(a: unknown, b?: unknown): EndpointDefinition {
-  return declareStream('bidiStream', 'bidi', a, b);
-}
+export const bidiStream: StreamDeclarer<BidiStreamFunction<any, unknown>> = (
+  a: unknown,
+  b?: unknown,
+) => declareStream('bidiStream', 'bidi', a, b);
+/* eslint-enable @typescript-eslint/no-explicit-any */
 
 /** A stream declaration from (options, fn), (fn) or the old (fn, options): options are never a function. */
 function declareStream(

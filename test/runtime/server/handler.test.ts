@@ -41,6 +41,15 @@ describe('handlers and their declarations', () => {
       assert.deepEqual({ ...old }, { ...optionsFirst }, `${kind}: both orders declare the same`);
     }
     assert.equal(serverStream(count).stream, 'server', 'options may be left out');
+    // The function's context is typed without saying so; a function of the wrong shape is refused.
+    const typed = serverStream({ request }, async function* (_req: unknown, ctx) {
+      yield ctx.endpoint;
+    });
+    assert.equal(typed.stream, 'server');
+    // @ts-expect-error a client stream answers once, with a promise
+    assert.equal(clientStream({ request }, (_input: AsyncIterable<number>) => 1).stream, 'client');
+    // @ts-expect-error the function is not optional
+    assert.throws(() => clientStream({ request }, 'not a function'), /fn must be a function/);
     assert.equal(endpoint({ request }, async () => 1).request, request);
     assert.throws(
       () => serverStream({ request } as never, { request } as never),
