@@ -47,6 +47,7 @@ export function headerFromHttp(req: IncomingMessage): Header {
 const httpStatus = (err: MicroError): number =>
   err.code >= 400 && err.code <= 599 ? err.code : 500;
 
+/** Answers err in the error shape with its status (500 for a code that is not one); `close` ends the connection after. */
 export function sendError(res: ServerResponse, err: MicroError, close = false): void {
   const body = JSON.stringify(err);
   res.writeHead(httpStatus(err), {
