@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 import { MicroError } from '../../../src/runtime/errors.ts';
 import { CallTable, type Call, type Inbound } from '../../../src/runtime/transport/calls.ts';
 import { Kind, type Frame } from '../../../src/runtime/transport/frame.ts';
-import { createTcpTransport } from '../../../src/runtime/transport/index.ts';
+import { createMemoryTransport, createTcpTransport } from '../../../src/runtime/transport/index.ts';
 import {
   TransportError,
   TransportErrors,
@@ -168,5 +168,12 @@ describe("the transport's own failures", () => {
     } finally {
       await listener.close();
     }
+  });
+
+  it("refuse an address in use with Node's EADDRINUSE code, on the memory transport too", async () => {
+    const transport = createMemoryTransport();
+    const handler = { call: () => new Promise<Reply>(() => undefined), stream: () => undefined };
+    await transport.listen('127.0.0.1:7', handler);
+    await assert.rejects(transport.listen('127.0.0.1:7', handler), { code: 'EADDRINUSE' });
   });
 });
