@@ -75,9 +75,13 @@ export interface Service {
   /** Serves a handler's methods as `Name.Method` endpoints. */
   handle(name: string, handler: Handler, options?: HandleOptions): this;
   /** Serves the methods of an object, such as a class instance, as `Name.Method` endpoints. */
-  handle<T extends object>(name: string, handler: T & HandlerOf<T>, options?: HandleOptions): this;
+  handle<T extends object>(
+    name: string,
+    handler: T & HandlerOf<T>,
+    options?: HandleOptions<NoInfer<T>>,
+  ): this;
   /** Serves a class instance, named after its class. */
-  handle<T extends object>(handler: T & HandlerOf<T>, options?: HandleOptions): this;
+  handle<T extends object>(handler: T & HandlerOf<T>, options?: HandleOptions<NoInfer<T>>): this;
   /** Calls fn for each message on the topic. */
   subscribe(topic: string, fn: SubscriberFunc, options?: ServerSubscribeOptions): this;
   /** Starts serving; resolves once registered. */

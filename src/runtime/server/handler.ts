@@ -168,7 +168,7 @@ function isDefinition(v: unknown): v is EndpointDefinition {
 export function extractEndpoints(
   handlerName: string,
   handler: object,
-  extra: Record<string, EndpointOptions> = {},
+  extra: { readonly [method: string]: EndpointOptions | undefined } = {},
 ): EndpointEntry[] {
   if (!/^[A-Za-z_][\w]*$/.test(handlerName))
     throw new TypeError(`handler name "${handlerName}" must be an identifier such as Say`);

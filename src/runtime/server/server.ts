@@ -58,10 +58,10 @@ export interface ServerOptions {
   logger?: Logger;
 }
 
-/** Options for handle(). */
-export interface HandleOptions {
-  /** Per-method options (schemas, stream kind, metadata) for plain methods. */
-  endpoints?: Record<string, EndpointOptions>;
+/** Options for handle(); T is the handler's type, whose methods `endpoints` names. */
+export interface HandleOptions<T = Handler> {
+  /** Per-method options (schemas, stream kind, metadata) for plain methods, by method name. */
+  endpoints?: { [K in keyof T & string]?: EndpointOptions };
 }
 
 /** Options for subscribe(). */
@@ -80,9 +80,13 @@ export interface Server {
   /** Serves a handler's methods as `Name.Method` endpoints. */
   handle(name: string, handler: Handler, options?: HandleOptions): this;
   /** Serves the methods of an object, such as a class instance, as `Name.Method` endpoints. */
-  handle<T extends object>(name: string, handler: T & HandlerOf<T>, options?: HandleOptions): this;
+  handle<T extends object>(
+    name: string,
+    handler: T & HandlerOf<T>,
+    options?: HandleOptions<NoInfer<T>>,
+  ): this;
   /** Serves a class instance, named after its class. */
-  handle<T extends object>(handler: T & HandlerOf<T>, options?: HandleOptions): this;
+  handle<T extends object>(handler: T & HandlerOf<T>, options?: HandleOptions<NoInfer<T>>): this;
   /** Calls fn for each message on the topic. */
   subscribe(topic: string, fn: SubscriberFunc, options?: ServerSubscribeOptions): this;
   /** Listens, subscribes and registers. */

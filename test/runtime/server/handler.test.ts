@@ -96,6 +96,14 @@ describe('handlers and their declarations', () => {
       }
     }
     s.handle(new Plain());
+    class Schemas {
+      async Hello(req: { name: string }) {
+        return { msg: req.name };
+      }
+    }
+    s.handle('Checked', new Schemas(), { endpoints: { Hello: { request } } });
+    // @ts-expect-error endpoints names the handler's methods: Helo is a typo
+    s.handle('Typo', new Schemas(), { endpoints: { Helo: { request } } });
     class TooMany {
       Hello(a: number, b: Context, c: string): string {
         return `${a} ${b.endpoint} ${c}`;
@@ -111,10 +119,12 @@ describe('handlers and their declarations', () => {
       .endpoints.map((e) => `${e.name}:${streamKindOf(e)}`)
       .sort();
     assert.deepEqual(endpoints, [
+      'Checked.Hello:unary',
       'More.Count:server',
       'Plain.Up:unary',
       'Typed.Hello:unary',
       'Typed.Sum:client',
+      'Typo.Hello:unary',
       'Wrong.Hello:unary',
       'Wrong2.Hello:unary',
     ]);
