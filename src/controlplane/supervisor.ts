@@ -186,7 +186,11 @@ export class Supervisor {
     if (entry.nodes.size > 0) return Promise.resolve('registered');
     if (entry.info.status !== 'running') return Promise.resolve('exited');
     return new Promise((resolve) => {
-      const timer = setTimeout(() => done('timeout'), ms);
+      // The watch may have missed it (an engine's watch that broke): the registry itself decides.
+      const timer = setTimeout(
+        () => void this.#lookup(entry).then((found) => done(found ? 'registered' : 'timeout')),
+        ms,
+      );
       const done = (r: Readiness): void => {
         clearTimeout(timer);
         entry.waiters = entry.waiters.filter((w) => w !== done);
@@ -307,6 +311,29 @@ export class Supervisor {
     }
   }
 
+  /** Looks in the registry for nodes of the entry's running process; notes and tells if any. */
+  async #lookup(entry: Entry): Promise<boolean> {
+    for (const r of await this.#registered(entry.child?.pid)) {
+      entry.nodes.set(JSON.stringify([r.name, r.version, r.node.id]), r);
+      this.#settle(entry, 'registered');
+    }
+    return entry.nodes.size > 0;
+  }
+
+  /** The nodes in the registry that carry the pid; none when the registry does not answer. */
+  async #registered(pid: number | undefined): Promise<Registration[]> {
+    if (!this.#o.registry || pid === undefined) return [];
+    try {
+      return (await this.#o.registry.listServices()).flatMap((s) =>
+        s.nodes
+          .filter((node) => node.metadata.pid === String(pid))
+          .map((node) => ({ name: s.name, version: s.version, node })),
+      );
+    } catch {
+      return [];
+    }
+  }
+
   /**
    * Deregisters the nodes a dead process left: those the watch saw, and any other carrying its pid
    * (registered before the watch was in place). Another host's process with the same pid in a shared
@@ -314,20 +341,10 @@ export class Supervisor {
    */
   async #deregister(seen: Registration[], pid: number | undefined): Promise<void> {
     const registry = this.#o.registry;
-    if (!registry || pid === undefined) return;
-    const nodes = new Map(seen.map((r) => [JSON.stringify([r.name, r.version, r.node.id]), r]));
-    try {
-      for (const s of await registry.listServices())
-        for (const node of s.nodes)
-          if (node.metadata.pid === String(pid))
-            nodes.set(JSON.stringify([s.name, s.version, node.id]), {
-              name: s.name,
-              version: s.version,
-              node,
-            });
-    } catch {
-      // The registry is unreachable: the nodes the watch saw are all that can be tried.
-    }
+    if (!registry) return;
+    const nodes = new Map<string, Registration>();
+    for (const r of [...seen, ...(await this.#registered(pid))])
+      nodes.set(JSON.stringify([r.name, r.version, r.node.id]), r);
     await Promise.all(
       [...nodes.values()].map(({ name, version, node }) =>
         registry
