@@ -10,11 +10,13 @@ interface Args extends GlobalArgs {
 /** `micro kill NAME`: stops a supervised service and forgets it. */
 export const killCommand: CommandModule<GlobalArgs, Args> = {
   command: 'kill <name>',
-  describe:
-    'Stop a background service and forget it: micro run no longer starts it again when it restarts',
+  describe: 'Stop a background service and forget it',
   builder: (y) =>
     y
       .positional('name', { type: 'string', demandOption: true })
+      .epilogue(
+        'A killed service is forgotten: micro run no longer starts it again when it restarts.',
+      )
       .example('micro kill users', 'stop users, started with micro run -d ./users'),
   handler: handled(async (argv: Args) => {
     const { runtimeCall } = await import('./shared/runtime.ts');

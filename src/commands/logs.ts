@@ -35,8 +35,7 @@ export function sinceTime(value: string, now = Date.now()): number {
 /** `micro logs NAME [-f] [-n N] [--since T]`: a supervised service's output, run by run. */
 export const logsCommand: CommandModule<GlobalArgs, Args> = {
   command: 'logs <name>',
-  describe:
-    'Print the output of a background service; each run starts with a line naming its start and pid',
+  describe: 'Print the output of a background service, run by run',
   builder: (y) =>
     y
       .positional('name', { type: 'string', demandOption: true })
