@@ -29,8 +29,11 @@ import type { ListenOptions, Transport } from './transport/transport.ts';
 
 /** Everything a service can be given; only name is required. */
 export interface ServiceOptions {
+  /** The name callers and the registry know the service by. */
   name: string;
+  /** The version registered (default `latest`). */
   version?: string;
+  /** Labels registered with the service version. */
   metadata?: Record<string, string>;
   /** `host:port` to bind (default MICRO_SERVER_ADDRESS or 127.0.0.1:0). */
   address?: string;
@@ -42,35 +45,51 @@ export interface ServiceOptions {
   transport?: Transport;
   /** Default: MICRO_BROKER (http, peer to peer through the registry, unless set). */
   broker?: Broker;
+  /** How the client finds nodes (default: a caching selector over the registry). */
   selector?: Selector;
+  /** How the default selector picks among nodes (default random). */
   strategy?: Strategy;
+  /** The codecs served and called with, the first the default (default json, msgpack, bson). */
   codecs?: Codec[];
   /** Defaults for every call this service's client makes. */
   callDefaults?: CallOptions;
+  /** Lease of the registration, in ms (default MICRO_REGISTER_TTL, else 30 s). */
   registerTtl?: number;
+  /** Re-registration interval, in ms (default MICRO_REGISTER_INTERVAL, else 10 s). */
   registerInterval?: number;
+  /** Runs before each re-registration; a failure deregisters the node until it passes. */
   registerCheck?: () => Promise<void>;
   /** How long stop() waits for the calls in flight, in ms (default 10 s). */
   drainTimeout?: number;
   /** How long stop() lets open streams finish, in ms (default 5 s; 0 ends them at once); then they end with a 503. */
   streamDrainTimeout?: number;
+  /** TLS key and certificate; with them the port speaks TLS for both protocols. */
   tls?: ListenOptions['tls'];
   /** How the port listens: allowed Hosts and Origins, HTTP timeouts, limits (see ListenOptions). */
   listen?: ListenOptions;
+  /** Middleware around the handlers' unary endpoints; the first listed is outermost. */
   wrapHandler?: HandlerWrapper[];
+  /** Middleware around subscribers; the first listed is outermost. */
   wrapSubscriber?: SubscriberWrapper[];
+  /** Middleware around the calls of service.client; the first listed is outermost. */
   wrapCall?: CallWrapper[];
   /** Stop cleanly on SIGTERM and SIGINT while run() is running (default true). */
   handleSignals?: boolean;
+  /** Where log lines go (default stderr, each line with the time and the service name). */
   logger?: Logger;
 }
 
 /** A named service: a server for its handlers, a client for its calls, run until a signal. */
 export interface Service {
+  /** The service's name. */
   readonly name: string;
+  /** Serves the handlers and subscribers and keeps the node registered. */
   readonly server: Server;
+  /** Calls and publishes as this service: callees see its name as `ctx.from`. */
   readonly client: Client;
+  /** Where the service registers and its client looks services up. */
   readonly registry: Registry;
+  /** Carries the subscribers' messages and the client's publishes. */
   readonly broker: Broker;
   /** Serves a handler's methods as `Name.Method` endpoints. */
   handle(name: string, handler: Handler, options?: HandleOptions): this;

@@ -2,13 +2,17 @@ import type { Registry } from '../../registry/registry.ts';
 
 /** A message as brokers carry it: header and encoded body. */
 export interface BrokerMessage {
+  /** `micro-topic`, `content-type`, `micro-from-service` and the metadata, names in lower case. */
   header: Record<string, string>;
+  /** The encoded body. */
   body: Uint8Array;
 }
 
 /** One delivery to a subscriber. */
 export interface BrokerEvent {
+  /** The topic the message was published to. */
   topic: string;
+  /** The message as published. */
   message: BrokerMessage;
   /** Acknowledges the message, for brokers that redeliver what is not acknowledged. */
   ack(): Promise<void>;
@@ -27,8 +31,11 @@ export interface SubscribeOptions {
 
 /** A live subscription. */
 export interface Subscription {
+  /** The topic subscribed to. */
   readonly topic: string;
+  /** The queue group, when the subscription is in one. */
   readonly queue: string | undefined;
+  /** Stops the deliveries to this subscription. */
   unsubscribe(): Promise<void>;
 }
 
@@ -38,9 +45,13 @@ export interface Broker {
   readonly name: string;
   /** Where the broker is or listens, once connected. */
   readonly address: string;
+  /** Connects to the engine, or (http) starts listening for deliveries. */
   connect(): Promise<void>;
+  /** Ends the subscriptions and closes the connection. */
   disconnect(): Promise<void>;
+  /** Sends a message to the topic's subscribers (one of each queue group). */
   publish(topic: string, message: BrokerMessage): Promise<void>;
+  /** Calls handler for each message on the topic; resolves once the subscription is live. */
   subscribe(
     topic: string,
     handler: BrokerHandler,

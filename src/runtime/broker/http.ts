@@ -19,6 +19,7 @@ const { createServer } = process.getBuiltinModule('node:http');
 
 /** Options of the HTTP broker. */
 export interface HttpBrokerOptions {
+  /** Where subscriptions are registered and publishers find them. */
   registry: Registry;
   /** Where this broker listens for deliveries (default 127.0.0.1:0). */
   address?: string;

@@ -19,7 +19,9 @@ export interface CallOptions {
   metadata?: Metadata;
   /** Only nodes of this version. */
   version?: string;
+  /** Further filters on the nodes found, after the version's. */
   filters?: Filter[];
+  /** How a node is picked for this call (default: the selector's strategy). */
   strategy?: Strategy;
   /** Content type of the request, and so of the response (default application/json). */
   contentType?: string;
@@ -29,6 +31,7 @@ export interface CallOptions {
 
 /** A response with what came with it. */
 export interface CallResponse<T = unknown> {
+  /** The decoded response. */
   body: T;
   /** Metadata the handler sent back. */
   metadata: Metadata;
@@ -38,9 +41,13 @@ export interface CallResponse<T = unknown> {
 
 /** One call as wrappers see it. */
 export interface CallRequest {
+  /** The service called. */
   service: string;
+  /** The endpoint called, `Handler.Method`. */
   endpoint: string;
+  /** The request, before encoding. */
   body: unknown;
+  /** The call's options, over the client's defaults. */
   options: CallOptions;
 }
 
@@ -52,6 +59,7 @@ export type CallWrapper = (next: CallFunc) => CallFunc;
 
 /** The client's side of a stream: send requests, end, and iterate the responses. */
 export interface ClientStream<Req = unknown, Rsp = unknown> extends AsyncIterable<Rsp> {
+  /** Sends one request. */
   send(message: Req): void;
   /** Says no more requests will be sent. */
   end(): void;
@@ -61,8 +69,11 @@ export interface ClientStream<Req = unknown, Rsp = unknown> extends AsyncIterabl
 
 /** Options for publish. */
 export interface PublishOptions {
+  /** Metadata sent with the message. */
   metadata?: Metadata;
+  /** Content type the message is encoded as (default application/json). */
   contentType?: string;
+  /** The request being served, whose metadata the message carries. */
   parent?: Context;
 }
 
@@ -90,5 +101,6 @@ export interface Client {
   ): Promise<ClientStream<Req, Rsp>>;
   /** Publishes a message to a topic through the broker. */
   publish(topic: string, message: unknown, options?: PublishOptions): Promise<void>;
+  /** Closes its connections, and the registry and broker it opened itself. */
   close(): Promise<void>;
 }

@@ -44,11 +44,13 @@ export interface ClientOptions {
   transport?: Transport;
   /** Default: the caching selector over the registry. */
   selector?: Selector;
+  /** The codecs calls may use (default json, msgpack, bson; json the default). */
   codecs?: CodecTable;
   /** The calling service's name, sent as Micro-From-Service. */
   name?: string;
   /** Defaults for every call. */
   defaults?: CallOptions;
+  /** Middleware around calls; the first listed is outermost. */
   wrappers?: CallWrapper[];
 }
 

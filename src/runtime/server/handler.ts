@@ -41,7 +41,9 @@ const MARK = Symbol.for('micro.endpoint');
 
 /** An endpoint function together with its options. */
 export interface EndpointDefinition extends EndpointOptions {
+  /** @internal Brands what endpoint() and the stream helpers return. */
   readonly [MARK]: true;
+  /** The function serving the endpoint. */
   fn: EndpointFunction;
 }
 

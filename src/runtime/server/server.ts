@@ -15,15 +15,21 @@ export type SubscriberWrapper = (
 
 /** Where log lines go. */
 export interface Logger {
+  /** Logs a line of information. */
   info(msg: string): void;
+  /** Logs a warning. */
   warn(msg: string): void;
+  /** Logs an error. */
   error(msg: string): void;
 }
 
 /** Options of a server; everything but name has a default. */
 export interface ServerOptions {
+  /** The service name registered. */
   name: string;
+  /** The version registered (default `latest`). */
   version?: string;
+  /** Labels registered with the service version. */
   metadata?: Record<string, string>;
   /** Node id; `<name>-<uuid>` by default. */
   id?: string;
@@ -31,9 +37,13 @@ export interface ServerOptions {
   address?: string;
   /** `host:port` to advertise when it differs from the bound one. */
   advertise?: string;
+  /** Where the node registers. */
   registry: Registry;
+  /** What the port listens and speaks with. */
   transport: Transport;
+  /** Carries the subscribers' messages; needed only when there are subscribers. */
   broker?: Broker;
+  /** The codecs bodies are decoded and encoded with. */
   codecs: CodecTable;
   /** Lease length in ms (default 30 s). */
   registerTtl?: number;
@@ -48,13 +58,17 @@ export interface ServerOptions {
    * open after it end with a 503, which the caller may retry on another node.
    */
   streamDrainTimeout?: number;
+  /** Middleware around unary endpoints; the first listed is outermost. */
   wrappers?: HandlerWrapper[];
+  /** Middleware around subscribers; the first listed is outermost. */
   subscriberWrappers?: SubscriberWrapper[];
+  /** TLS key and certificate; with them the port speaks TLS for both protocols. */
   tls?: ListenOptions['tls'];
   /** How the port listens: allowed Hosts and Origins, HTTP timeouts, limits (see ListenOptions). */
   listen?: ListenOptions;
   /** Where handlers' ctx.call and ctx.publish go. */
   outlet?: ContextOutlet;
+  /** Where log lines go (default stderr, each line with the time and the service name). */
   logger?: Logger;
 }
 
@@ -66,14 +80,19 @@ export interface HandleOptions<T = Handler> {
 
 /** Options for subscribe(). */
 export interface ServerSubscribeOptions {
+  /** Subscribers sharing a queue name split the messages: each goes to one of them. */
   queue?: string;
+  /** Acknowledge when the subscriber resolves (default true). */
   autoAck?: boolean;
 }
 
 /** Serves handlers and subscribers, and keeps the node registered while it runs. */
 export interface Server {
+  /** The node id registered. */
   readonly id: string;
+  /** The service name registered. */
   readonly name: string;
+  /** The version registered. */
   readonly version: string;
   /** The advertised `host:port`, once started. */
   readonly address: string;

@@ -6,12 +6,15 @@ export type Header = Record<string, string>;
 
 /** What crosses the wire: a header map and an encoded body. */
 export interface Message {
+  /** Protocol headers (Headers) and metadata. */
   header: Header;
+  /** The encoded body. */
   body: Uint8Array;
 }
 
 /** The answer to a call; when `error` is set the body holds the error JSON. */
 export interface Reply extends Message {
+  /** True when the body is an error (`{id, code, detail, status}`). */
   error?: boolean;
 }
 
@@ -39,7 +42,9 @@ export interface Pipe extends AsyncIterable<Uint8Array> {
 
 /** What a transport delivers to the server above it. */
 export interface TransportHandler {
+  /** Serves one call and resolves with its reply. */
   call(request: Message, info: CallInfo): Promise<Reply>;
+  /** Serves one stream: `open` is its first frame, `pipe` carries the rest both ways. */
   stream(open: Message, pipe: Pipe, info: CallInfo): void;
 }
 
@@ -79,12 +84,30 @@ export interface ConnectionLimits {
   idleTimeout: number;
 }
 
+/** TLS of a listening port. */
+export interface ServerTlsOptions {
+  /** The private key (PEM). */
+  key: string | Buffer;
+  /** The certificate (PEM). */
+  cert: string | Buffer;
+  /** CA certificates (PEM), given to Node's TLS server as `ca`. */
+  ca?: string | Buffer;
+}
+
+/** TLS of a dialing client. */
+export interface ClientTlsOptions {
+  /** CA certificates (PEM) to trust, besides Node's. */
+  ca?: string | Buffer;
+  /** Skips verifying the server's certificate (tests only). */
+  insecure?: boolean;
+}
+
 /** Options for listening. */
 export interface ListenOptions {
   /** Limits and timeouts of framed connections (each one left out keeps its default). */
   limits?: Partial<ConnectionLimits>;
   /** TLS key and certificate (PEM); with them the port speaks TLS for both protocols. */
-  tls?: { key: string | Buffer; cert: string | Buffer; ca?: string | Buffer };
+  tls?: ServerTlsOptions;
   /**
    * Host names, besides loopback ones, an HTTP request's Host may name on a port bound to
    * loopback (default none: others get 421, so a page whose DNS name was re-pointed at 127.0.0.1
@@ -108,6 +131,7 @@ export interface ListenOptions {
 export interface Transport {
   /** The implementation's name, as used in the transports table. */
   readonly name: string;
+  /** Binds the address and passes the calls and streams that arrive to handler. */
   listen(address: string, handler: TransportHandler, options?: ListenOptions): Promise<Listener>;
   /** Sends a request and resolves with the reply; rejects with a MicroError (408, 502, 503). */
   call(address: string, request: Message, timeout: number): Promise<Reply>;
@@ -129,11 +153,12 @@ export interface TransportOptions {
    */
   keepalive?: number;
   /** TLS for dialing: trust these CAs; `insecure` skips verification (tests only). */
-  tls?: { ca?: string | Buffer; insecure?: boolean };
+  tls?: ClientTlsOptions;
 }
 
 /** What every entry of the transports table is given: the options, and `--transport-address` (the engine's, for nats). */
 export interface TransportFactoryOptions extends TransportOptions {
+  /** The engine's `host:port`, for a transport that uses one (nats). */
   address?: string;
 }
 
@@ -142,13 +167,21 @@ export type TransportFactory = (options?: TransportFactoryOptions) => Transport;
 
 /** Header names the protocol itself uses. */
 export const Headers = {
+  /** The service called. */
   service: 'micro-service',
+  /** The endpoint called, `Handler.Method`. */
   endpoint: 'micro-endpoint',
+  /** Reserved: neither sent nor read (the frame id is the call id). */
   id: 'micro-id',
+  /** Milliseconds the caller has left. */
   timeout: 'micro-timeout',
+  /** The calling service's name. */
   from: 'micro-from-service',
+  /** The body's codec. */
   contentType: 'content-type',
+  /** Reserved: neither sent nor read. */
   error: 'micro-error',
+  /** The topic a broker message was published to. */
   topic: 'micro-topic',
 } as const;
 
@@ -174,6 +207,7 @@ export type TransportErrorCode = (typeof TransportErrors)[keyof typeof Transport
  * wire shape and status that retries read, with the stable `reason` (TransportErrors) to test.
  */
 export class TransportError extends MicroError {
+  /** What failed, one of TransportErrors: test it instead of the message. */
   readonly reason: TransportErrorCode;
   /** id: who raised it, `micro.client` (a caller's transport) unless given. */
   constructor(reason: TransportErrorCode, code: number, detail: string, id = 'micro.client') {

@@ -9,6 +9,7 @@ import { serveNats } from './listen.ts';
 export interface NatsTransportOptions extends TransportOptions {
   /** `host:port` of a NATS server, as `--transport-address` gives it; joins `addresses`. */
   address?: string;
+  /** `host:port` of each NATS server of the cluster. */
   addresses?: string[];
   /** Nodes listen on `<prefix>.<unique id>`; `micro.node` by default. */
   prefix?: string;
