@@ -57,7 +57,7 @@ export type {
   PublishOptions,
 } from './client/client.ts';
 
-export type { Context } from './context.ts';
+export type { Context, ContextCallOptions, ContextOutlet } from './context.ts';
 export type { Metadata } from './metadata.ts';
 
 export {
@@ -67,7 +67,6 @@ export {
   filterEndpoint,
   filterLabel,
   filterVersion,
-  SelectorErrors,
 } from './selector/index.ts';
 export type {
   Selector,
@@ -99,6 +98,16 @@ export type {
   /** What every entry of the transports table is given. */
   TransportFactoryOptions,
   ListenOptions,
+  ServerTlsOptions,
+  ClientTlsOptions,
+  ConnectionLimits,
+  Header,
+  CallInfo,
+  TransportHandler,
+  TransportErrorCode,
+  HttpTransportOptions,
+  MemoryTransportOptions,
+  NatsTransportOptions,
 } from './transport/index.ts';
 
 export { CodecTable, codecs } from './codec/index.ts';
@@ -131,6 +140,7 @@ export type {
   BrokerHandler,
   Subscription,
   SubscribeOptions,
+  HttpBrokerOptions,
 } from './broker/index.ts';
 
 export {

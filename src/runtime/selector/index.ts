@@ -1,5 +1,4 @@
 export type * from './selector.ts';
-export { SelectorErrors } from './selector.ts';
 export { createSelector, type CacheSelectorOptions } from './cache.ts';
 export { random, roundRobin } from './strategy.ts';
 export { filterEndpoint, filterLabel, filterVersion } from './filter.ts';

@@ -28,9 +28,3 @@ export interface Selector {
   /** Stops its registry watches and drops the cache. */
   close(): void;
 }
-
-/** Stable error codes of selectors. */
-export const SelectorErrors = {
-  notFound: 'MICRO_ERR_SELECTOR_NOT_FOUND',
-  noneAvailable: 'MICRO_ERR_SELECTOR_NONE_AVAILABLE',
-} as const;
