@@ -4,10 +4,9 @@ import type { Client } from '../runtime/client/client.ts';
 import type { ErrorShape } from '../runtime/errors.ts';
 import { defineCommand } from './shared/command.ts';
 import { withConnection } from './shared/connect.ts';
-import { parseDuration } from './shared/input.ts';
 import { CONTROL_PLANE } from './shared/options.ts';
 import { print } from './shared/output.ts';
-import { probeNodes } from './shared/probe.ts';
+import { probeNodes, probeTimeout, timeoutFlag } from './shared/probe.ts';
 
 /** A node as the doctor saw it. */
 interface NodeReport {
@@ -290,14 +289,9 @@ export const doctorCommand = defineCommand({
     y
       .positional('service', { type: 'string', describe: 'the service to check; all when none' })
       .positional('endpoint', { type: 'string', describe: 'an endpoint it should have' })
-      .option('timeout', {
-        alias: 't',
-        type: 'string',
-        default: '2s',
-        describe: 'how long to wait for the registry and each node (500, 2s) [MICRO_TIMEOUT]',
-      }),
+      .option('timeout', timeoutFlag('the registry and each node')),
   handler: async (args) => {
-    const timeout = parseDuration(args.timeout) ?? 2000;
+    const timeout = probeTimeout(args.timeout);
     const report = await diagnose(args, args.service, args.endpoint, timeout);
     print(args.output, report, text);
     if (report.problems.length > 0) process.exitCode = 1;

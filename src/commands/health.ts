@@ -1,8 +1,7 @@
 import { defineCommand } from './shared/command.ts';
 import { withConnection } from './shared/connect.ts';
-import { parseDuration } from './shared/input.ts';
 import { print, table } from './shared/output.ts';
-import { probeNodes, type Probe } from './shared/probe.ts';
+import { probeNodes, probeTimeout, timeoutFlag, type Probe } from './shared/probe.ts';
 
 /** One node's health as printed. */
 export interface Health {
@@ -46,14 +45,11 @@ export const healthCommand = defineCommand({
   command: 'health <service>',
   describe: 'Check Debug.Health on every node of a service',
   builder: (y) =>
-    y.positional('service', { type: 'string', demandOption: true }).option('timeout', {
-      alias: 't',
-      type: 'string',
-      default: '2s',
-      describe: 'how long to wait for each node (500, 2s) [MICRO_TIMEOUT]',
-    }),
+    y
+      .positional('service', { type: 'string', demandOption: true })
+      .option('timeout', timeoutFlag()),
   handler: async (args) => {
-    const timeout = parseDuration(args.timeout) ?? 2000;
+    const timeout = probeTimeout(args.timeout);
     const rows = await withConnection(args, async ({ registry, client }) => {
       const versions = await registry.getService(args.service);
       const probes = await probeNodes<{ status?: string }>(

@@ -1,6 +1,7 @@
 import type { Node, Service } from '../../registry/registry.ts';
 import type { Client } from '../../runtime/client/client.ts';
 import type { ErrorShape } from '../../runtime/errors.ts';
+import { parseDuration } from './input.ts';
 
 /** What one node answered to a probe. */
 export interface Probe<T = unknown> {
@@ -43,3 +44,15 @@ export async function probeNodes<T>(
   );
   return Promise.all(jobs);
 }
+
+/** The `--timeout` flag of the commands that probe nodes (health, stats, doctor). */
+export const timeoutFlag = (waitsFor = 'each node') =>
+  ({
+    alias: 't',
+    type: 'string',
+    default: '2s',
+    describe: `how long to wait for ${waitsFor} (500, 2s) [MICRO_TIMEOUT]`,
+  }) as const;
+
+/** Milliseconds from the `--timeout` flag; 2 s when it is not a duration. */
+export const probeTimeout = (value: string): number => parseDuration(value) ?? 2000;
