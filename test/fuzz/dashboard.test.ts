@@ -15,7 +15,7 @@ import {
   type Service,
 } from '../../src/runtime/index.ts';
 import { startWeb, type Web } from '../../src/ui/web/index.ts';
-import { fc, fuzzParams } from '../helpers/fuzz.ts';
+import { fc, fuzzParams, mangled } from '../helpers/fuzz.ts';
 import { rawExchange, rawRequest, type RawResponse } from '../helpers/raw-http.ts';
 
 const quiet = { info() {}, warn() {}, error() {} };
@@ -187,19 +187,7 @@ describe("fuzz: the dashboard's /_/api routes", () => {
       headers: { 'content-type': 'application/json', connection: 'close' },
       body: '{"service":"greeter","endpoint":"Say.Hello","request":{"name":"a"}}',
     });
-    const bytes = fc.oneof(
-      fc.uint8Array({ maxLength: 300 }).map((a) => Buffer.from(a)),
-      fc
-        .tuple(fc.nat({ max: valid.length }), fc.uint8Array({ maxLength: 40 }))
-        .map(([cut, tail]) => Buffer.concat([Buffer.from(valid.slice(0, cut)), Buffer.from(tail)])),
-      fc
-        .tuple(fc.nat({ max: valid.length - 1 }), fc.integer({ min: 0, max: 255 }))
-        .map(([at, byte]) => {
-          const b = Buffer.from(valid);
-          b[at] = byte;
-          return b;
-        }),
-    );
+    const bytes = mangled(valid);
     await fc.assert(
       fc.asyncProperty(bytes, async (chunk) => {
         const res = await rawExchange(port, [chunk], { untilResponse: true, end: true });

@@ -33,4 +33,21 @@ export async function maxLoopDelay(fn: () => Promise<void>): Promise<number> {
   return h.max / 1e6;
 }
 
+/** Bytes around a valid request: random bytes, the request cut short with garbage after, one byte changed. */
+export function mangled(valid: string): fc.Arbitrary<Buffer> {
+  return fc.oneof(
+    fc.uint8Array({ maxLength: 300 }).map((a) => Buffer.from(a)),
+    fc
+      .tuple(fc.nat({ max: valid.length }), fc.uint8Array({ maxLength: 40 }))
+      .map(([cut, tail]) => Buffer.concat([Buffer.from(valid.slice(0, cut)), Buffer.from(tail)])),
+    fc
+      .tuple(fc.nat({ max: valid.length - 1 }), fc.integer({ min: 0, max: 255 }))
+      .map(([at, byte]) => {
+        const b = Buffer.from(valid);
+        b[at] = byte;
+        return b;
+      }),
+  );
+}
+
 export { fc };
