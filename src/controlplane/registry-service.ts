@@ -8,7 +8,8 @@ import {
 import { normalizeService } from '../registry/util.ts';
 import { recordCheck, type RecordCheck } from '../registry/validate.ts';
 import { badRequest, notFound, serviceUnavailable } from '../runtime/errors.ts';
-import { endpoint, serverStream, type Handler } from '../runtime/server/handler.ts';
+import { endpoint, serverStream } from '../runtime/server/declare.ts';
+import type { Handler } from '../runtime/server/handler.ts';
 
 const ID = 'registry';
 

@@ -1,7 +1,8 @@
 import { statSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
 import { badRequest, conflict, notFound } from '../runtime/errors.ts';
-import { endpoint, serverStream, type Handler } from '../runtime/server/handler.ts';
+import { endpoint, serverStream } from '../runtime/server/declare.ts';
+import type { Handler } from '../runtime/server/handler.ts';
 import type { Context } from '../runtime/context.ts';
 import { checkName, type Supervisor } from './supervisor.ts';
 

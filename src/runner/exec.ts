@@ -18,15 +18,32 @@ export function compileCacheDir(env: NodeJS.ProcessEnv = process.env): string | 
   return join(env.XDG_CACHE_HOME || join(homedir(), '.cache'), 'micro', 'compile');
 }
 
+/**
+ * Libraries the binary ships for services without node_modules: Zod 4, the schema library `micro
+ * new` scaffolds with (`zod` and `zod/v4` are the same module in Zod 4).
+ */
+const SHIPPED = {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  zod: () => library((): unknown => require('zod'), 'zod'),
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  'zod/v4': () => library((): unknown => require('zod'), 'zod'),
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  'zod/mini': () => library((): unknown => require('zod/mini'), 'zod/mini'),
+};
+
 /** Runs a service file with the framework provided; resolves once the file's module has run. */
 export async function execService(file: string): Promise<void> {
-  provideFramework(runtime, {
-    // What package.json exports as micro-ts/proxy and micro-ts/registry, loaded when imported.
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    proxy: () => part('proxy', (): unknown => require('../proxy/index.ts')),
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    registry: () => part('registry', (): unknown => require('../registry/index.ts')),
-  });
+  provideFramework(
+    runtime,
+    {
+      // What package.json exports as micro-ts/proxy and micro-ts/registry, loaded when imported.
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      proxy: () => part('proxy', (): unknown => require('../proxy/index.ts')),
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      registry: () => part('registry', (): unknown => require('../registry/index.ts')),
+    },
+    SHIPPED,
+  );
   // Stripping a .ts service's types first loads Node's TypeScript parser (about 100 ms); the compile
   // cache keeps the stripped code, and V8's, so that later starts skip both. A cache that cannot be
   // written (read-only home) is only slower; NODE_DISABLE_COMPILE_CACHE=1 turns it off.
@@ -82,5 +99,12 @@ function part(name: string, bundled: () => unknown): Record<string, unknown> {
     typeof require === 'function'
       ? bundled()
       : createRequire(import.meta.url)(`../${name}/index.ts`);
+  return loaded as Record<string, unknown>;
+}
+
+/** A shipped library, synchronously: bundled into the binary, or from micro's own node_modules in development. */
+function library(bundled: () => unknown, name: string): Record<string, unknown> {
+  const loaded: unknown =
+    typeof require === 'function' ? bundled() : createRequire(import.meta.url)(name);
   return loaded as Record<string, unknown>;
 }

@@ -17,15 +17,19 @@ export type FrameworkParts = Record<string, () => Record<string, unknown>>;
 /**
  * Makes `import { createService } from 'micro-ts'` (or from 'micro'), and `require` of the same,
  * return the given runtime's exports in every module loaded after this call; `micro-ts/<part>`
- * (e.g. `micro-ts/proxy`) returns what `parts[part]()` gives, loaded at its first import. Call it
- * once per process; deregister() undoes it.
+ * (e.g. `micro-ts/proxy`) returns what `parts[part]()` gives, loaded at its first import.
+ * `libraries` are packages the binary ships (Zod): a service's own installed copy wins, and only
+ * when it has none does `import 'zod'` get the shipped one. Call it once per process; deregister()
+ * undoes it.
  */
 export function provideFramework(
   runtime: Record<string, unknown>,
   parts: FrameworkParts = {},
+  libraries: FrameworkParts = {},
 ): ModuleHooks {
   const modules = new Map<string, () => Record<string, unknown>>([['', () => runtime]]);
   for (const [part, load] of Object.entries(parts)) modules.set(part, load);
+  for (const [name, load] of Object.entries(libraries)) modules.set(`lib/${name}`, load);
   const urlOf = (specifier: string): string | undefined => {
     for (const base of FRAMEWORK_SPECIFIERS) {
       if (specifier === base) return FRAMEWORK_URL;
@@ -38,7 +42,13 @@ export function provideFramework(
     resolve(specifier, context, next) {
       const url = urlOf(specifier);
       if (url) return { url, format: 'module', shortCircuit: true };
-      return next(specifier, context);
+      if (!Object.hasOwn(libraries, specifier)) return next(specifier, context);
+      try {
+        return next(specifier, context);
+      } catch (err) {
+        if ((err as { code?: unknown }).code !== 'ERR_MODULE_NOT_FOUND') throw err;
+        return { url: `${FRAMEWORK_URL}/lib/${specifier}`, format: 'module', shortCircuit: true };
+      }
     },
     load(url, context, next) {
       if (url !== FRAMEWORK_URL && !url.startsWith(`${FRAMEWORK_URL}/`)) return next(url, context);

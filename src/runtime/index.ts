@@ -11,11 +11,22 @@ export type {
   SubscriberWrapper,
   ServerSubscribeOptions,
 } from './server/server.ts';
+export { endpoint, serverStream, clientStream, bidiStream } from './server/declare.ts';
+export type {
+  DeclareOptions,
+  ServerStreamFunction,
+  ClientStreamFunction,
+  BidiStreamFunction,
+} from './server/declare.ts';
+export type {
+  StandardSchema,
+  StandardSchemaV1,
+  TypedJsonSchema,
+  SchemaLike,
+  InputOf,
+  OutputOf,
+} from './schema/types.ts';
 export {
-  endpoint,
-  serverStream,
-  clientStream,
-  bidiStream,
   /** The stream kind a registry endpoint advertises (`metadata.stream`), unary when none. */
   streamKindOf,
   /** Every StreamKind, as the registry's `metadata.stream` may name them. */
@@ -34,14 +45,6 @@ export type {
   HandlerOf,
   HandlerFunc,
   HandlerWrapper,
-  /** A server stream's function: one request in, the yielded values out. */
-  ServerStreamFunction,
-  /** A client stream's function: the requests in, one response out. */
-  ClientStreamFunction,
-  /** A bidirectional stream's function: the requests in, the yielded values out. */
-  BidiStreamFunction,
-  /** The signatures of serverStream, clientStream and bidiStream. */
-  StreamDeclarer,
   StreamKind,
 } from './server/handler.ts';
 

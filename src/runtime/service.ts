@@ -11,6 +11,7 @@ import { connectOnPublish } from './broker/index.ts';
 import type { CallOptions, CallWrapper, Client } from './client/client.ts';
 import { closeOpenClients } from './client/open-clients.ts';
 import { createClient } from './client/rpc-client.ts';
+import type { Handlers } from './client/typed.ts';
 import { CodecTable, type Codec } from './codec/index.ts';
 import type { ContextOutlet } from './context.ts';
 import { createSelector } from './selector/cache.ts';
@@ -79,8 +80,11 @@ export interface ServiceOptions {
   logger?: Logger;
 }
 
-/** A named service: a server for its handlers, a client for its calls, run until a signal. */
-export interface Service {
+/**
+ * A named service: a server for its handlers, a client for its calls, run until a signal. H is what
+ * handle() has added so far, so `typeof service` types a client: `client.service<typeof greeter>()`.
+ */
+export interface Service<H extends object = object> extends Handlers<H> {
   /** The service's name. */
   readonly name: string;
   /** Serves the handlers and subscribers and keeps the node registered. */
@@ -91,14 +95,18 @@ export interface Service {
   readonly registry: Registry;
   /** Carries the subscribers' messages and the client's publishes. */
   readonly broker: Broker;
-  /** Serves a handler's methods as `Name.Method` endpoints. */
-  handle(name: string, handler: Handler, options?: HandleOptions): this;
+  /** Serves a handler's methods (functions and endpoint declarations) as `Name.Method` endpoints. */
+  handle<const N extends string, T extends Handler>(
+    name: N,
+    handler: T,
+    options?: HandleOptions<NoInfer<T>>,
+  ): Service<H & { [K in N]: T }>;
   /** Serves the methods of an object, such as a class instance, as `Name.Method` endpoints. */
-  handle<T extends object>(
-    name: string,
+  handle<const N extends string, T extends object>(
+    name: N,
     handler: T & HandlerOf<T>,
     options?: HandleOptions<NoInfer<T>>,
-  ): this;
+  ): Service<H & { [K in N]: T }>;
   /** Serves a class instance, named after its class. */
   handle<T extends object>(handler: T & HandlerOf<T>, options?: HandleOptions<NoInfer<T>>): this;
   /** Calls fn for each message on the topic. */
@@ -166,7 +174,7 @@ export function createService(options: ServiceOptions): Service {
     handle(a: string | object, b?: object, c?: HandleOptions) {
       if (typeof a === 'string') server.handle(a, b as Handler, c);
       else server.handle(a as Handler, b as HandleOptions | undefined);
-      return this;
+      return service;
     },
     subscribe(topic, fn, o) {
       server.subscribe(topic, fn, o);

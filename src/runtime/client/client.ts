@@ -1,3 +1,4 @@
+import type { ServiceClient } from './typed.ts';
 import type { Node } from '../../registry/registry.ts';
 import type { Context } from '../context.ts';
 import type { Metadata } from '../metadata.ts';
@@ -99,6 +100,11 @@ export interface Client {
     endpoint: string,
     options?: CallOptions,
   ): Promise<ClientStream<Req, Rsp>>;
+  /**
+   * A typed client of one service: `client.service<typeof greeter>('greeter').Say.Hello({ name })`.
+   * T is the service's type (from createService(...).handle(...)) or a contract of its handlers.
+   */
+  service<T>(name: string): ServiceClient<T>;
   /** Publishes a message to a topic through the broker. */
   publish(topic: string, message: unknown, options?: PublishOptions): Promise<void>;
   /** Closes its connections, and the registry and broker it opened itself. */

@@ -20,6 +20,7 @@ import { mergeMetadata, metadataFromHeader } from '../metadata.ts';
 import { filterVersion } from '../selector/filter.ts';
 import type { Selector } from '../selector/selector.ts';
 import { trackClient, untrackClient } from './open-clients.ts';
+import { serviceClient } from './typed.ts';
 import type { Header, Transport } from '../transport/transport.ts';
 import type {
   CallFunc,
@@ -275,6 +276,7 @@ export function createClient(options: ClientOptions = {}): Client {
       }
       throw last ?? new MicroError(ID, 503, `cannot open a stream to ${service}`);
     },
+    service: <T>(name: string) => serviceClient<T>(client, registry, name),
     async publish(topic, message, o: PublishOptions = {}) {
       const codec = codecFor(o.contentType);
       const h: Header = { 'content-type': codec.contentType, 'micro-topic': topic };

@@ -1,4 +1,5 @@
 import type { Endpoint, Schema } from '../../registry/registry.ts';
+import type { SchemaLike } from '../schema/types.ts';
 import type { Context } from '../context.ts';
 
 /** The ways an endpoint exchanges messages, as the registry advertises them (`metadata.stream`). */
@@ -27,24 +28,34 @@ export type EndpointFunction = (request: any, ctx: Context) => unknown; // eslin
 
 /** What can be said about an endpoint besides its function. */
 export interface EndpointOptions {
-  /** JSON Schema of the request; requests that do not match get a 400. */
-  request?: Schema;
-  /** JSON Schema of the response, advertised in the registry. */
-  response?: Schema;
+  /** The request's schema (Zod, Valibot, ArkType, TypeBox or JSON Schema); requests that do not match get a 400. */
+  request?: SchemaLike;
+  /** The response's schema, advertised in the registry as JSON Schema. */
+  response?: SchemaLike;
   /** Extra endpoint metadata, e.g. for gateway routing. */
   metadata?: Record<string, string>;
   /** The stream kind; unary by default. */
   stream?: StreamKind;
 }
 
-const MARK = Symbol.for('micro.endpoint');
+/** Brands what endpoint() and the stream helpers return. */
+export const MARK = Symbol.for('micro.endpoint');
 
-/** An endpoint function together with its options. */
-export interface EndpointDefinition extends EndpointOptions {
+/**
+ * An endpoint function together with its options. `Req` and `Rsp` are what a caller sends and gets
+ * back, `Kind` its stream kind: a typed client (`client.service<T>()`) reads them.
+ */
+export interface EndpointDefinition<
+  Req = unknown,
+  Rsp = unknown,
+  Kind extends StreamKind = StreamKind,
+> extends EndpointOptions {
   /** @internal Brands what endpoint() and the stream helpers return. */
   readonly [MARK]: true;
   /** The function serving the endpoint. */
   fn: EndpointFunction;
+  /** Never set: carries the endpoint's types for typed clients. */
+  readonly '~types'?: { request: Req; response: Rsp; kind: Kind };
 }
 
 /** A method a handler serves: a function `(request, ctx) => response`, or what endpoint(), serverStream(), clientStream() or bidiStream() declared. */
@@ -68,90 +79,6 @@ export type HandlerOf<T> = {
       : T[K];
 };
 
-/** A server stream's function: one request in, the values it yields out. */
-export type ServerStreamFunction<Req, Rsp> = (
-  request: Req,
-  ctx: Context,
-) => AsyncIterable<Rsp> | Iterable<Rsp>;
-
-/** A client stream's function: the requests in, one response out. */
-export type ClientStreamFunction<Req, Rsp> = (
-  input: AsyncIterable<Req>,
-  ctx: Context,
-) => Promise<Rsp>;
-
-/** A bidirectional stream's function: the requests in, the values it yields out. */
-export type BidiStreamFunction<Req, Rsp> = (
-  input: AsyncIterable<Req>,
-  ctx: Context,
-) => AsyncIterable<Rsp>;
-
-/** Declares a unary endpoint with schemas: `Hello: endpoint({request, response}, async (req, ctx) => ...)`. */
-export function endpoint<Req, Rsp>(
-  options: EndpointOptions,
-  fn: (request: Req, ctx: Context) => Rsp | Promise<Rsp>,
-): EndpointDefinition {
-  return declare('endpoint', options.stream ?? 'unary', options, fn);
-}
-
-/** A stream helper: `(options, fn)` as endpoint() takes them, `(fn)` alone, or the old `(fn, options)`. */
-export interface StreamDeclarer<F> {
-  /** Declares the stream with its options (schemas, metadata). */
-  <T extends F>(options: EndpointOptions, fn: T): EndpointDefinition;
-  /** Declares the stream without options. */
-  <T extends F>(fn: T): EndpointDefinition;
-  /** @deprecated The function first is the old order; put the options first: `(options, fn)`. */
-  <T extends F>(fn: T, options: EndpointOptions): EndpointDefinition;
-}
-
-/* eslint-disable @typescript-eslint/no-explicit-any -- what any request type fits */
-/** Declares a server stream, one request in and the yielded values out: `serverStream({request}, async function* (req, ctx) {...})`. */
-export const serverStream: StreamDeclarer<ServerStreamFunction<any, unknown>> = (
-  a: unknown,
-  b?: unknown,
-) => declareStream('serverStream', 'server', a, b);
-
-/** Declares a client stream, many requests in and one response out: `clientStream({request}, async (input, ctx) => ...)`. */
-export const clientStream: StreamDeclarer<ClientStreamFunction<any, unknown>> = (
-  a: unknown,
-  b?: unknown,
-) => declareStream('clientStream', 'client', a, b);
-
-/** Declares a bidirectional stream, requests in and responses out in any rhythm: `bidiStream({request}, async function* (input, ctx) {...})`. */
-export const bidiStream: StreamDeclarer<BidiStreamFunction<any, unknown>> = (
-  a: unknown,
-  b?: unknown,
-) => declareStream('bidiStream', 'bidi', a, b);
-/* eslint-enable @typescript-eslint/no-explicit-any */
-
-/** A stream declaration from (options, fn), (fn) or the old (fn, options): options are never a function. */
-function declareStream(
-  helper: string,
-  kind: StreamKind,
-  a: unknown,
-  b: unknown,
-): EndpointDefinition {
-  return typeof a === 'function' ? declare(helper, kind, b ?? {}, a) : declare(helper, kind, a, b);
-}
-
-function declare(
-  helper: string,
-  kind: StreamKind,
-  options: unknown,
-  fn: unknown,
-): EndpointDefinition {
-  if (typeof options !== 'object' || options === null)
-    throw new TypeError(`${helper}(options, fn): the options must be an object`);
-  if (typeof fn !== 'function')
-    throw new TypeError(`${helper}(options, fn): fn must be a function`);
-  return {
-    ...(options as EndpointOptions),
-    stream: kind,
-    fn: fn as EndpointFunction,
-    [MARK]: true,
-  };
-}
-
 /** A resolved endpoint, ready to serve. */
 export interface EndpointEntry {
   name: string;
@@ -160,6 +87,8 @@ export interface EndpointEntry {
   options: EndpointOptions;
   /** Hidden endpoints (Debug.*) are served but not advertised. */
   internal: boolean;
+  /** The schemas as JSON Schema for the registry, set when the router adds the endpoint. */
+  json?: { request: Schema | undefined; response: Schema | undefined };
 }
 
 function isDefinition(v: unknown): v is EndpointDefinition {

@@ -1,4 +1,3 @@
-import type { ValidateFunction } from 'ajv';
 import {
   MicroError,
   badRequest,
@@ -17,13 +16,16 @@ import type { EndpointEntry, HandlerFunc, HandlerWrapper } from './handler.ts';
 import { InFlight, type DrainTimeouts } from './inflight.ts';
 import type { Logger } from './server.ts';
 import { pump } from './stream.ts';
+import { requestCheck, type RequestCheck } from '../schema/check.ts';
+import { toJsonSchema } from '../schema/json.ts';
 import { createValidatorCompiler } from './validator.ts';
 
 interface Route {
   entry: EndpointEntry;
   /** The unary function with wrappers applied. */
   call: HandlerFunc;
-  validate: ValidateFunction | undefined;
+  /** Checks (and, for a Standard Schema, may transform) each decoded request. */
+  check: RequestCheck | undefined;
 }
 
 /** Options of the router. */
@@ -75,11 +77,19 @@ export class Router implements TransportHandler {
   add(entry: EndpointEntry): void {
     if (this.#routes.has(entry.name))
       throw new TypeError(`endpoint ${entry.name} is already served`);
-    const validate = entry.options.request ? this.#compile(entry.options.request) : undefined;
+    const schema = entry.options.request;
+    const check = schema
+      ? requestCheck(this.#o.name, entry.name, schema, this.#compile)
+      : undefined;
+    const warn = (m: string): void => this.#o.logger.warn(`${entry.name}: ${m}`);
+    entry.json = {
+      request: schema && toJsonSchema(schema, 'input', warn),
+      response: entry.options.response && toJsonSchema(entry.options.response, 'output', warn),
+    };
     let call: HandlerFunc = async (req, ctx) =>
       (entry.fn as (r: unknown, c: unknown) => unknown)(req, ctx);
     if (!entry.internal) for (const w of [...this.#o.wrappers].reverse()) call = w(call);
-    this.#routes.set(entry.name, { entry, call, validate });
+    this.#routes.set(entry.name, { entry, call, check });
   }
 
   /** The endpoints served, internal ones included. */
@@ -123,6 +133,7 @@ export class Router implements TransportHandler {
     return codec;
   }
 
+  /** The decoded, checked request; a promise of it only when the schema validates asynchronously. */
   #decode(codec: Codec, body: Uint8Array, route: Route): unknown {
     let value: unknown;
     try {
@@ -133,16 +144,7 @@ export class Router implements TransportHandler {
         `request body is not valid ${codec.name}: ${(err as Error).message}`,
       );
     }
-    if (route.validate && !route.validate(value)) {
-      const why = (route.validate.errors ?? [])
-        .map((e) => `${e.instancePath || '/'} ${e.message ?? 'is invalid'}`)
-        .join('; ');
-      throw badRequest(
-        this.#o.name,
-        `request to ${route.entry.name} does not match its schema: ${why}`,
-      );
-    }
-    return value;
+    return route.check ? route.check(value) : value;
   }
 
   /** The request's context; a Micro-Timeout that is not a positive number is a 400. */
@@ -188,7 +190,8 @@ export class Router implements TransportHandler {
       }
       const contentType = message.header['content-type'];
       const codec = this.#codec(contentType);
-      const request = this.#decode(codec, message.body, route);
+      let request = this.#decode(codec, message.body, route);
+      if (request instanceof Promise) request = await request;
       ctx = this.#context(message, route.entry.name, info);
       if (ctx.deadline <= Date.now()) {
         throw timeoutError(

@@ -47,7 +47,7 @@ function advertisable(bound: string): string {
 function toEndpoint(e: EndpointEntry): Endpoint {
   const metadata: Record<string, string> = { ...e.options.metadata };
   if (e.kind !== 'unary') metadata.stream = e.kind;
-  return { name: e.name, request: e.options.request, response: e.options.response, metadata };
+  return { name: e.name, request: e.json?.request, response: e.json?.response, metadata };
 }
 
 /** Creates the default server: the router on a transport listener, registration with a lease, subscribers on the broker. */

@@ -9,6 +9,7 @@ import {
   serverStream,
   streamKindOf,
   type Context,
+  type EndpointDefinition,
   type Handler,
   type StreamKind,
 } from '../../../src/runtime/index.ts';
@@ -29,12 +30,11 @@ describe('handlers and their declarations', () => {
     const echo = async function* (input: AsyncIterable<{ n: number }>) {
       yield* input;
     };
-    const pairs: [StreamKind, ReturnType<typeof serverStream>, ReturnType<typeof serverStream>][] =
-      [
-        ['server', serverStream({ request }, count), serverStream(count, { request })],
-        ['client', clientStream({ request }, sum), clientStream(sum, { request })],
-        ['bidi', bidiStream({ request }, echo), bidiStream(echo, { request })],
-      ];
+    const pairs: [StreamKind, EndpointDefinition, EndpointDefinition][] = [
+      ['server', serverStream({ request }, count), serverStream(count, { request })],
+      ['client', clientStream({ request }, sum), clientStream(sum, { request })],
+      ['bidi', bidiStream({ request }, echo), bidiStream(echo, { request })],
+    ];
     for (const [kind, optionsFirst, old] of pairs) {
       assert.equal(optionsFirst.stream, kind);
       assert.deepEqual(optionsFirst.request, request);
