@@ -21,6 +21,7 @@ export const commandLoaders = {
   __exec: async () => (await import('./exec.ts')).execCommand as CommandModule,
   list: async () => (await import('./list.ts')).listCommand,
   get: async () => (await import('./get.ts')).getCommand,
+  gen: async () => (await import('./gen.ts')).genCommand,
   call: async () => (await import('./call.ts')).callCommand,
   stream: async () => (await import('./stream.ts')).streamCommand,
   publish: async () => (await import('./publish.ts')).publishCommand,

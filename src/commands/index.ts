@@ -6,6 +6,7 @@ import { deregisterCommand } from './deregister.ts';
 import { doctorCommand } from './doctor.ts';
 import { execCommand } from './exec.ts';
 import { exploreCommand } from './explore.ts';
+import { genCommand } from './gen.ts';
 import { getCommand } from './get.ts';
 import { healthCommand } from './health.ts';
 import { killCommand } from './kill.ts';
@@ -38,6 +39,7 @@ export const commands: CommandModule[] = [
   execCommand,
   listCommand,
   getCommand,
+  genCommand,
   callCommand,
   streamCommand,
   publishCommand,

@@ -49,6 +49,7 @@ export type {
 } from './server/handler.ts';
 
 export { createClient, type ClientOptions } from './client/rpc-client.ts';
+export type { Handlers, HandlerClient, MethodClient, ServiceClient } from './client/typed.ts';
 export type {
   Client,
   CallOptions,
