@@ -4,17 +4,18 @@ import type { CommandModule } from 'yargs';
 import { badRequest, conflict } from '../../runtime/errors.ts';
 import type { GlobalArgs } from '../shared/options.ts';
 import { handled } from '../shared/output.ts';
-import { serviceFiles } from './templates.ts';
+import { TEMPLATES } from './templates.ts';
 
 interface Args extends GlobalArgs {
   name: string;
   dir?: string;
+  template: keyof typeof TEMPLATES;
 }
 
 /** `micro new NAME`: scaffolds a service. */
 export const newCommand: CommandModule<GlobalArgs, Args> = {
   command: 'new <name>',
-  describe: 'Create a service: handler, subscriber, test, README',
+  describe: 'Create a service: handler, subscriber, test, README (--template service|pubsub)',
   builder: (y) =>
     y
       .positional('name', {
@@ -25,6 +26,12 @@ export const newCommand: CommandModule<GlobalArgs, Args> = {
       .option('dir', {
         type: 'string',
         describe: 'where to create it (default ./NAME) [MICRO_DIR]',
+      })
+      .option('template', {
+        alias: 't',
+        choices: Object.keys(TEMPLATES) as (keyof typeof TEMPLATES)[],
+        default: 'service' as const,
+        describe: 'service: Say.Hello and a subscriber; pubsub: a publisher and a subscriber',
       }),
   handler: handled(async (argv: Args) => {
     if (!/^[a-z][a-z0-9-]*$/.test(argv.name)) {
@@ -37,7 +44,7 @@ export const newCommand: CommandModule<GlobalArgs, Args> = {
     if (existsSync(dir) && readdirSync(dir).length > 0)
       throw conflict('micro.cli', `${dir} exists and is not empty`);
     mkdirSync(dir, { recursive: true });
-    const files = serviceFiles(argv.name);
+    const files = TEMPLATES[argv.template](argv.name);
     for (const [file, content] of Object.entries(files)) writeFileSync(join(dir, file), content);
     const rel = argv.dir ?? argv.name;
     process.stdout.write(
@@ -46,7 +53,9 @@ export const newCommand: CommandModule<GlobalArgs, Args> = {
         '',
         'next:',
         `  micro run ./${rel}`,
-        `  micro call ${argv.name} Say.Hello '{"name":"Ann"}'`,
+        argv.template === 'pubsub'
+          ? `  micro call ${argv.name} Events.Publish '{"id":"1","text":"hi"}'`
+          : `  micro call ${argv.name} Say.Hello '{"name":"Ann"}'`,
         '',
       ].join('\n'),
     );

@@ -9,63 +9,64 @@ export function serviceFiles(name: string): Record<string, string> {
   return {
     'main.ts': `// ${name}: run it with \`micro run .\`, call it with \`micro call ${name} Say.Hello '{"name":"Ann"}'\`.
 import { createService } from 'micro-ts';
-import { Say, onGreeting, schemas } from './handler.ts';
+import { Say, onGreeting } from './handler.ts';
 
-const service = createService({ name: '${name}', version: '0.1.0' });
-
-service.handle(new Say(), { endpoints: schemas });
+/** The service. Its type gives callers a typed client: \`client.service<typeof service>('${name}')\`. */
+export const service = createService({ name: '${name}', version: '0.1.0' }).handle('Say', Say);
 service.subscribe('${topic}', onGreeting);
 
 await service.run();
 `,
-    'handler.ts': `import type { Context } from 'micro-ts';
+    'handler.ts': `import { endpoint, type Context } from 'micro-ts';
+import * as z from 'zod';
 
-export interface HelloRequest {
-  name: string;
-}
+/** Say.Hello's request. */
+export const HelloRequest = z.object({ name: z.string().min(1).describe('who to greet') });
 
-export interface HelloResponse {
-  msg: string;
-}
+/** Say.Hello's response. */
+export const HelloResponse = z.object({ msg: z.string() });
 
-/** The Say handler: each method is an endpoint, Say.Hello. */
-export class Say {
-  async Hello(req: HelloRequest, _ctx?: Context): Promise<HelloResponse> {
-    return { msg: \`Hello \${req.name}\` };
-  }
-}
-
-/** Request and response schemas: advertised in the registry and checked on every call. */
-export const schemas = {
-  Hello: {
-    request: { type: 'object', properties: { name: { type: 'string' } }, required: ['name'] },
-    response: { type: 'object', properties: { msg: { type: 'string' } } },
-  },
+/**
+ * The Say handler: each member is an endpoint, Say.Hello. The schemas type \`req\` and the answer,
+ * check every request (a 400 names what is wrong), and are shown in the registry as JSON Schema.
+ */
+export const Say = {
+  Hello: endpoint({ request: HelloRequest, response: HelloResponse }, async (req) => ({
+    msg: \`Hello \${req.name}\`,
+  })),
 };
 
-/** A message on ${topic}. */
-export interface Greeting {
-  name?: string;
-}
-
-/** True for a message shaped as a Greeting: published messages are checked, not trusted. */
-export const isGreeting = (message: unknown): message is Greeting =>
-  typeof message === 'object' &&
-  message !== null &&
-  (!('name' in message) || typeof message.name === 'string');
+/** A message on ${topic}: published messages are checked, not trusted. */
+export const Greeting = z.object({ name: z.string().optional() });
 
 /** Runs for each message published to ${topic}. */
 export async function onGreeting(message: unknown, ctx: Context): Promise<void> {
-  const name = isGreeting(message) ? (message.name ?? 'nobody') : 'nobody';
+  const greeting = Greeting.safeParse(message);
+  const name = greeting.success ? (greeting.data.name ?? 'nobody') : 'nobody';
   console.log(\`\${ctx.from ?? 'someone'} greeted \${name}\`);
 }
 `,
     'handler.test.ts': `import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { createMemoryRegistry, createService, MicroError } from 'micro-ts';
 import { Say } from './handler.ts';
 
-test('Say.Hello greets by name', async () => {
-  assert.deepEqual(await new Say().Hello({ name: 'Ann' }), { msg: 'Hello Ann' });
+test('Say.Hello greets by name, and refuses an empty one', async () => {
+  const service = createService({
+    name: '${name}',
+    address: '127.0.0.1:0',
+    registry: createMemoryRegistry(),
+    handleSignals: false,
+  }).handle('Say', Say);
+  await service.start();
+  try {
+    // The typed client: a wrong field or type here fails \`npm run typecheck\`.
+    const say = service.client.service<typeof service>('${name}').Say;
+    assert.deepEqual(await say.Hello({ name: 'Ann' }), { msg: 'Hello Ann' });
+    await assert.rejects(say.Hello({ name: '' }), (e) => e instanceof MicroError && e.code === 400);
+  } finally {
+    await service.stop();
+  }
 });
 `,
     'package.json': `${JSON.stringify(
@@ -112,14 +113,130 @@ micro publish ${topic} '{"name":"Bob"}'   # send it an event
 micro test                                         # its tests, on micro's Node (npm test runs it)
 \`\`\`
 
-\`micro\` provides the framework to the service, so it needs no \`npm install\` to run or test. For
-types in an editor and \`npm run typecheck\` (\`tsc\`, strict, with \`tsconfig.json\`), install micro
-from a checkout of its repository and Node's types
-(\`npm install -D /path/to/micro @types/node typescript\`; micro is not on the npm registry).
+\`micro\` provides the framework and Zod to the service, so it needs no \`npm install\` to run or
+test. For types in an editor and \`npm run typecheck\` (\`tsc\`, strict, with \`tsconfig.json\`),
+install micro from a checkout of its repository, Zod and Node's types
+(\`npm install -D /path/to/micro zod @types/node typescript\`; micro is not on the npm registry).
 
 - \`main.ts\` creates the service and registers the handler and subscriber.
-- \`handler.ts\` holds the logic; its methods become endpoints (\`${pascal('say')}.Hello\`).
-- \`handler.test.ts\` tests the handler directly; \`micro test\` fails when no test ran.
+- \`handler.ts\` holds the logic: Zod schemas type each endpoint (\`${pascal('say')}.Hello\`) and check its requests.
+- \`handler.test.ts\` calls the handler through a typed client; \`micro test\` fails when no test ran.
 `,
   };
 }
+
+/** The scaffold of a publisher and a subscriber in one service: Events.Publish sends, the subscriber keeps what arrives. */
+export function pubsubFiles(name: string): Record<string, string> {
+  const topic = `${name}.events`;
+  const base = serviceFiles(name);
+  return {
+    'main.ts': `// ${name}: publishes to and subscribes to ${topic}. Run it with \`micro run .\`, then
+// micro call ${name} Events.Publish '{"id":"1","text":"hi"}' and micro call ${name} Events.Recent '{}'.
+import { createService } from 'micro-ts';
+import { Events, TOPIC, onEvent } from './handler.ts';
+
+/** The service. Its type gives callers a typed client: \`client.service<typeof service>('${name}')\`. */
+export const service = createService({ name: '${name}', version: '0.1.0' }).handle('Events', Events);
+// A queue group: with several nodes running, each event reaches one of them.
+service.subscribe(TOPIC, onEvent, { queue: '${name}' });
+
+await service.run();
+`,
+    'handler.ts': `import { endpoint, type Context } from 'micro-ts';
+import * as z from 'zod';
+
+/** The topic this service publishes to and subscribes to. */
+export const TOPIC = '${topic}';
+
+/** An event on ${topic}. */
+export const Event = z.object({ id: z.string().min(1), text: z.string().max(1000) });
+
+/** An event as the subscriber kept it. */
+export type Event = z.infer<typeof Event>;
+
+/** The last events the subscriber received, oldest first (at most 100). */
+const received: Event[] = [];
+
+/** The Events handler: Events.Publish and Events.Recent. */
+export const Events = {
+  /** Publishes the event to ${topic}; every subscriber (one per queue group) receives it. */
+  Publish: endpoint(
+    { request: Event, response: z.object({ published: z.string() }) },
+    async (req, ctx) => {
+      await ctx.publish(TOPIC, req);
+      return { published: req.id };
+    },
+  ),
+  /** The events this node's subscriber has received. */
+  Recent: endpoint(
+    { request: z.object({}), response: z.object({ events: z.array(Event) }) },
+    async () => ({ events: [...received] }),
+  ),
+};
+
+/** Runs for each message on ${topic}: checked, not trusted, and kept. */
+export async function onEvent(message: unknown, ctx: Context): Promise<void> {
+  const event = Event.safeParse(message);
+  if (!event.success) {
+    console.warn(\`ignored a malformed event from \${ctx.from ?? 'someone'}\`);
+    return;
+  }
+  received.push(event.data);
+  if (received.length > 100) received.shift();
+}
+`,
+    'handler.test.ts': `import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { createMemoryRegistry, createService } from 'micro-ts';
+import { Events, TOPIC, onEvent } from './handler.ts';
+
+test('an event published through Events.Publish reaches the subscriber', async () => {
+  const service = createService({
+    name: '${name}',
+    address: '127.0.0.1:0',
+    registry: createMemoryRegistry(),
+    handleSignals: false,
+  }).handle('Events', Events);
+  const arrived = new Promise<void>((resolve) =>
+    service.subscribe(TOPIC, async () => resolve(), { queue: 'test-probe' }),
+  );
+  service.subscribe(TOPIC, onEvent, { queue: '${name}' });
+  await service.start();
+  try {
+    const events = service.client.service<typeof service>('${name}').Events;
+    assert.deepEqual(await events.Publish({ id: '1', text: 'hi' }), { published: '1' });
+    await arrived;
+    const { events: recent } = await events.Recent({});
+    assert.deepEqual(recent, [{ id: '1', text: 'hi' }]);
+  } finally {
+    await service.stop();
+  }
+});
+`,
+    'package.json': base['package.json'] as string,
+    'tsconfig.json': base['tsconfig.json'] as string,
+    'README.md': `# ${name}
+
+A micro service that publishes and subscribes: \`Events.Publish\` takes \`{"id": "1", "text": "hi"}\`
+and publishes it to \`${topic}\`; the subscriber (queue group \`${name}\`, so with several nodes one
+of them gets each event) keeps the last 100, which \`Events.Recent\` returns.
+
+\`\`\`sh
+micro run .
+micro call ${name} Events.Publish '{"id":"1","text":"hi"}'
+micro publish ${topic} '{"id":"2","text":"from the CLI"}'
+micro call ${name} Events.Recent '{}'
+micro test
+\`\`\`
+
+Zod schemas type and check the requests and the events (\`handler.ts\`); for types in an editor,
+\`npm install -D /path/to/micro zod @types/node typescript\` and \`npm run typecheck\`.
+`,
+  };
+}
+
+/** The templates `micro new --template` offers, by name. */
+export const TEMPLATES = {
+  service: serviceFiles,
+  pubsub: pubsubFiles,
+} satisfies Record<string, (name: string) => Record<string, string>>;
