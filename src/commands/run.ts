@@ -17,6 +17,8 @@ interface Args extends GlobalArgs {
   api: boolean;
   /** Seconds `run -d` waits for the service to register; 0 does not wait. */
   wait: number;
+  /** Restart the service when its files change (`--no-watch` turns it off). */
+  watch: boolean;
 }
 
 /** `micro run [DIR|FILE]`: the control plane, or a service under it. */
@@ -44,6 +46,12 @@ export const runCommand: CommandModule<GlobalArgs, Args> = {
         default: 10,
         describe:
           'seconds run -d waits for the service to register before saying it runs; 0 does not wait [MICRO_WAIT]',
+      })
+      .option('watch', {
+        type: 'boolean',
+        default: true,
+        describe:
+          "restart a service run in the foreground when its files change, the new process serving before the old one stops (--no-watch: don't) [MICRO_WATCH]",
       })
       .option('mdns', {
         type: 'boolean',
@@ -88,7 +96,7 @@ export const runCommand: CommandModule<GlobalArgs, Args> = {
     const entry = findEntry(argv.target);
     const name = argv.name ?? entry.name;
     if (argv.detach) return runDetached(argv, name, entry.file);
-    await runForeground(argv, entry.file, controlPlane);
+    await runForeground(argv, entry, controlPlane);
   }),
 };
 
@@ -108,9 +116,10 @@ function controlAddress(argv: Args): string {
  */
 async function runForeground(
   argv: Args,
-  file: string,
+  entry: { file: string; dir: string },
   cp: Parameters<typeof import('./shared/control-plane.ts').openControlPlane>[0],
 ): Promise<void> {
+  const file = entry.file;
   const [{ createMicroRegistry }, { openControlPlane, servicesEnvironment }, { selfInvocation }] =
     await Promise.all([
       import('../registry/micro.ts'),
@@ -135,19 +144,77 @@ async function runForeground(
     env.MICRO_REGISTRY_ADDRESS = started?.address ?? argv.registryAddress;
   }
   const self = selfInvocation();
-  const child = spawn(self.command, [...self.args, '__exec', file], {
-    env,
-    stdio: ['inherit', 'inherit', 'inherit', 'ipc'],
-  });
-  const forward = (signal: NodeJS.Signals): void => void child.kill(signal);
-  process.on('SIGINT', forward);
-  process.on('SIGTERM', forward);
-  const [code, signal] = (await once(child, 'exit')) as [number | null, NodeJS.Signals | null];
-  process.off('SIGINT', forward);
-  process.off('SIGTERM', forward);
+  const spawnService = (): ReturnType<typeof spawn> =>
+    spawn(self.command, [...self.args, '__exec', file], {
+      env,
+      stdio: ['inherit', 'inherit', 'inherit', 'ipc'],
+    });
+  let code: number | null;
+  let signal: NodeJS.Signals | null;
+  if (argv.watch) {
+    [code, signal] = await runWatched(entry.dir, spawnService, env, argv.dataDir);
+  } else {
+    const child = spawnService();
+    const forward = (s: NodeJS.Signals): void => void child.kill(s);
+    process.on('SIGINT', forward);
+    process.on('SIGTERM', forward);
+    [code, signal] = (await once(child, 'exit')) as [number | null, NodeJS.Signals | null];
+    process.off('SIGINT', forward);
+    process.off('SIGTERM', forward);
+  }
   await started?.stop();
   if (code !== 0 && signal !== 'SIGINT' && signal !== 'SIGTERM') {
     fail(new Error(`${file} exited with ${signal ? `signal ${signal}` : `code ${code ?? '?'}`}`));
+  }
+}
+
+/**
+ * Runs the service and starts it again when a file under dir changes (node_modules, dotfiles and
+ * the data dir aside): the new process serves before the old one stops. Resolves with how the
+ * running process ended when it ends on its own or by a signal to micro.
+ */
+async function runWatched(
+  dir: string,
+  spawnService: () => ReturnType<typeof spawn>,
+  env: NodeJS.ProcessEnv,
+  dataDir: string,
+): Promise<[number | null, NodeJS.Signals | null]> {
+  const [
+    { Reloader },
+    { watchSources },
+    { registryFromEnv, transportFromEnv },
+    { createClient },
+    { printable },
+  ] = await Promise.all([
+    import('../runner/reload.ts'),
+    import('../runner/watch.ts'),
+    import('../runtime/defaults.ts'),
+    import('../runtime/client/rpc-client.ts'),
+    import('../registry/printable.ts'),
+  ]);
+  const registry = registryFromEnv(env);
+  const client = createClient({ registry, transport: transportFromEnv(env) });
+  const log = (line: string): void => void process.stderr.write(`micro: ${printable(line)}\n`);
+  const reloader = new Reloader({ spawn: spawnService, registry, client, log });
+  const watch = watchSources(
+    dir,
+    (files) =>
+      void reloader.reload(
+        `${files.slice(0, 3).join(', ')}${files.length > 3 ? ` and ${files.length - 3} more` : ''} changed`,
+      ),
+    { ignore: [dataDir] },
+  );
+  const forward = (s: NodeJS.Signals): void => reloader.stop(s);
+  process.on('SIGINT', forward);
+  process.on('SIGTERM', forward);
+  try {
+    return await reloader.exited;
+  } finally {
+    process.off('SIGINT', forward);
+    process.off('SIGTERM', forward);
+    watch.close();
+    await client.close();
+    await registry.close();
   }
 }
 

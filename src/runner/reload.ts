@@ -1,0 +1,149 @@
+// `micro run ./svc` keeps one process of the service and replaces it when its sources change: the
+// new process must register and answer Debug.Health before the old one is stopped, so callers see
+// no failed call through a reload; a new version that fails to start leaves the old one serving.
+import type { ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import type { Node, Registry } from '../registry/registry.ts';
+import type { Client } from '../runtime/client/client.ts';
+
+/** How a process ended: its exit code, or the signal that ended it. */
+export type Exit = [code: number | null, signal: NodeJS.Signals | null];
+
+/** What a reloader needs: how to start a process, and where to see it register. */
+export interface ReloaderOptions {
+  /** Starts one process of the service. */
+  spawn: () => ChildProcess;
+  /** The registry the service registers in: a new process is ready once a node with its pid is there. */
+  registry: Registry;
+  /** Calls Debug.Health on the new process's nodes. */
+  client: Client;
+  /** Where the reloader says what it does (one line each). */
+  log: (line: string) => void;
+  /** How long a new process may take to register and answer, in ms (default 15 s). */
+  readyTimeout?: number;
+}
+
+/** The registry's nodes that carry a pid, with their service names. */
+async function nodesOf(registry: Registry, pid: number): Promise<{ name: string; node: Node }[]> {
+  const services = await registry.listServices().catch(() => []);
+  return services.flatMap((s) =>
+    s.nodes.filter((n) => n.metadata.pid === String(pid)).map((node) => ({ name: s.name, node })),
+  );
+}
+
+/** Runs a service's process, replacing it on reload(); `exited` resolves when the current one ends on its own. */
+export class Reloader {
+  readonly #o: ReloaderOptions;
+  #current: ChildProcess;
+  #next: ChildProcess | undefined;
+  #stopping = false;
+  #reloading: Promise<void> | undefined;
+  #again = false;
+  #exited!: (exit: Exit) => void;
+  /** The current process's exit, when it ends without being replaced (a crash, a signal, stop()). */
+  readonly exited = new Promise<Exit>((resolve) => (this.#exited = resolve));
+
+  constructor(options: ReloaderOptions) {
+    this.#o = options;
+    this.#current = this.#adopt(options.spawn());
+  }
+
+  /** The process serving now. */
+  get current(): ChildProcess {
+    return this.#current;
+  }
+
+  #adopt(child: ChildProcess): ChildProcess {
+    child.once('exit', (code, signal) => {
+      if (child === this.#current) this.#exited([code, signal]);
+    });
+    return child;
+  }
+
+  /** Starts a new process, and once it serves stops the old one; changes during a reload queue one more. */
+  reload(why: string): Promise<void> {
+    if (this.#stopping) return Promise.resolve();
+    if (this.#reloading) {
+      this.#again = true;
+      return this.#reloading;
+    }
+    this.#reloading = this.#replace(why).finally(() => {
+      this.#reloading = undefined;
+      if (this.#again && !this.#stopping) {
+        this.#again = false;
+        void this.reload('more changes during the reload');
+      }
+    });
+    return this.#reloading;
+  }
+
+  async #replace(why: string): Promise<void> {
+    const t0 = performance.now();
+    this.#o.log(`${why}: starting the new version`);
+    const next = this.#o.spawn();
+    this.#next = next;
+    const gone = once(next, 'exit') as Promise<Exit>;
+    const ready = await Promise.race([
+      this.#ready(next).then(() => 'ready' as const),
+      gone.then(() => 'exited' as const),
+    ]).catch((err: unknown) => (err as Error).message);
+    this.#next = undefined;
+    if (ready !== 'ready' || this.#stopping) {
+      if (next.exitCode === null && next.signalCode === null) {
+        next.kill('SIGTERM');
+        await gone;
+      }
+      if (!this.#stopping)
+        this.#o.log(
+          `the new version did not start (${ready === 'exited' ? 'it exited; its error is above' : ready}); the running one (pid ${this.#current.pid ?? '?'}) serves on`,
+        );
+      return;
+    }
+    const old = this.#current;
+    this.#current = this.#adopt(next);
+    // The old process deregisters first, then finishes its calls in flight.
+    old.kill('SIGTERM');
+    if (old.exitCode === null && old.signalCode === null) await once(old, 'exit');
+    this.#o.log(
+      `reloaded in ${Math.round(performance.now() - t0)} ms (pid ${next.pid ?? '?'} replaces ${old.pid ?? '?'})`,
+    );
+  }
+
+  /** Resolves once the process has a node in the registry that answers Debug.Health. */
+  async #ready(child: ChildProcess): Promise<void> {
+    const pid = child.pid;
+    if (pid === undefined) throw new Error('it did not start');
+    const deadline = Date.now() + (this.#o.readyTimeout ?? 15_000);
+    const watch = this.#o.registry.watch();
+    const changes = watch[Symbol.asyncIterator]();
+    try {
+      for (;;) {
+        for (const { name, node } of await nodesOf(this.#o.registry, pid)) {
+          const healthy = await this.#o.client
+            .call(name, 'Debug.Health', {}, { node, retries: 0, timeout: 2000 })
+            .then(
+              () => true,
+              () => false,
+            );
+          if (healthy) return;
+        }
+        const left = deadline - Date.now();
+        if (left <= 0) throw new Error('it did not register and answer in time');
+        // Wait for the next registry change (or a while, for a registry that missed one).
+        await Promise.race([
+          changes.next(),
+          new Promise((r) => setTimeout(r, Math.min(left, 1000)).unref()),
+        ]);
+      }
+    } finally {
+      watch.stop();
+    }
+  }
+
+  /** Passes a signal to the processes, the one starting too, and starts no more. */
+  stop(signal: NodeJS.Signals): void {
+    this.#stopping = true;
+    this.#next?.kill(signal);
+    this.#current.kill(signal);
+  }
+}
