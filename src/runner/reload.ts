@@ -31,6 +31,54 @@ async function nodesOf(registry: Registry, pid: number): Promise<{ name: string;
   );
 }
 
+/** Where to see a process register, and how long it may take. */
+export type ServingOptions = Pick<ReloaderOptions, 'registry' | 'client' | 'readyTimeout'>;
+
+/** How a process ended, in words: `code 1`, `signal SIGTERM`. */
+const ending = (child: ChildProcess): string =>
+  child.signalCode ? `signal ${child.signalCode}` : `code ${String(child.exitCode)}`;
+
+/**
+ * Resolves once the process has a node in the registry that answers Debug.Health; throws when it
+ * exits first (the message says how) or after the timeout.
+ */
+export async function serving(child: ChildProcess, o: ServingOptions): Promise<void> {
+  const pid = child.pid;
+  if (pid === undefined) throw new Error('it did not start');
+  const deadline = Date.now() + (o.readyTimeout ?? 15_000);
+  const watch = o.registry.watch();
+  const changes = watch[Symbol.asyncIterator]();
+  const gone = (): boolean => child.exitCode !== null || child.signalCode !== null;
+  const exit = new Promise<void>((resolve) => {
+    if (gone()) resolve();
+    else child.once('exit', () => resolve());
+  });
+  try {
+    for (;;) {
+      if (gone()) throw new Error(`it exited (${ending(child)}) before it registered`);
+      for (const { name, node } of await nodesOf(o.registry, pid)) {
+        const healthy = await o.client
+          .call(name, 'Debug.Health', {}, { node, retries: 0, timeout: 2000 })
+          .then(
+            () => true,
+            () => false,
+          );
+        if (healthy) return;
+      }
+      const left = deadline - Date.now();
+      if (left <= 0) throw new Error('it did not register and answer in time');
+      // Wait for the next registry change (or a while, for a registry that missed one).
+      await Promise.race([
+        changes.next(),
+        exit,
+        new Promise((r) => setTimeout(r, Math.min(left, 1000)).unref()),
+      ]);
+    }
+  } finally {
+    watch.stop();
+  }
+}
+
 /** Runs a service's process, replacing it on reload(); `exited` resolves when the current one ends on its own. */
 export class Reloader {
   readonly #o: ReloaderOptions;
@@ -51,6 +99,11 @@ export class Reloader {
   /** The process serving now. */
   get current(): ChildProcess {
     return this.#current;
+  }
+
+  /** Resolves once the first process serves; rejects when it exits or times out first. */
+  started(): Promise<void> {
+    return serving(this.#current, this.#o);
   }
 
   #adopt(child: ChildProcess): ChildProcess {
@@ -82,20 +135,20 @@ export class Reloader {
     this.#o.log(`${why}: starting the new version`);
     const next = this.#o.spawn();
     this.#next = next;
-    const gone = once(next, 'exit') as Promise<Exit>;
-    const ready = await Promise.race([
-      this.#ready(next).then(() => 'ready' as const),
-      gone.then(() => 'exited' as const),
-    ]).catch((err: unknown) => (err as Error).message);
+    const gone = once(next, 'exit');
+    const failed = await serving(next, this.#o).then(
+      () => undefined,
+      (err: unknown) => (err as Error).message,
+    );
     this.#next = undefined;
-    if (ready !== 'ready' || this.#stopping) {
+    if (failed !== undefined || this.#stopping) {
       if (next.exitCode === null && next.signalCode === null) {
         next.kill('SIGTERM');
         await gone;
       }
       if (!this.#stopping)
         this.#o.log(
-          `the new version did not start (${ready === 'exited' ? 'it exited; its error is above' : ready}); the running one (pid ${this.#current.pid ?? '?'}) serves on`,
+          `the new version did not start (${failed ?? 'stopped'}; its output is above); the running one (pid ${this.#current.pid ?? '?'}) serves on`,
         );
       return;
     }
@@ -107,37 +160,6 @@ export class Reloader {
     this.#o.log(
       `reloaded in ${Math.round(performance.now() - t0)} ms (pid ${next.pid ?? '?'} replaces ${old.pid ?? '?'})`,
     );
-  }
-
-  /** Resolves once the process has a node in the registry that answers Debug.Health. */
-  async #ready(child: ChildProcess): Promise<void> {
-    const pid = child.pid;
-    if (pid === undefined) throw new Error('it did not start');
-    const deadline = Date.now() + (this.#o.readyTimeout ?? 15_000);
-    const watch = this.#o.registry.watch();
-    const changes = watch[Symbol.asyncIterator]();
-    try {
-      for (;;) {
-        for (const { name, node } of await nodesOf(this.#o.registry, pid)) {
-          const healthy = await this.#o.client
-            .call(name, 'Debug.Health', {}, { node, retries: 0, timeout: 2000 })
-            .then(
-              () => true,
-              () => false,
-            );
-          if (healthy) return;
-        }
-        const left = deadline - Date.now();
-        if (left <= 0) throw new Error('it did not register and answer in time');
-        // Wait for the next registry change (or a while, for a registry that missed one).
-        await Promise.race([
-          changes.next(),
-          new Promise((r) => setTimeout(r, Math.min(left, 1000)).unref()),
-        ]);
-      }
-    } finally {
-      watch.stop();
-    }
   }
 
   /** Passes a signal to the processes, the one starting too, and starts no more. */

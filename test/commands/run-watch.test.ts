@@ -96,7 +96,9 @@ describe('micro run reloads a service when its files change', () => {
       t.diagnostic(`change to the new version answering, ms: ${times.join(', ')}`);
 
       writeFileSync(join(dir, 'main.ts'), `${version(7)}\nconst broken: = ;\n`);
-      await printed(/did not start \(it exited; its error is above\)[^\n]*serves on/);
+      await printed(
+        /did not start \(it exited \(code 1\) before it registered; its output is above\)[^\n]*serves on/,
+      );
       assert.match(stderr, /main\.ts:\d+/, 'the error names the file and line');
       const before = calls;
       await new Promise<void>((resolve) => {
