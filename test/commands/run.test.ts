@@ -65,7 +65,8 @@ describe('micro run, new, ps, kill and logs', () => {
       assert.ok(existsSync(join(work, 'greeter', f)), f);
     }
     const { NODE_TEST_CONTEXT: _nested, ...plain } = process.env;
-    const test = execFileSync(process.execPath, ['--test'], {
+    // What its npm test runs: micro test, which gives it the framework and Zod.
+    const test = execFileSync(process.execPath, [micro, 'test'], {
       cwd: join(work, 'greeter'),
       encoding: 'utf8',
       env: plain,

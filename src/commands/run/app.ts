@@ -1,0 +1,47 @@
+// `micro run` in a folder with micro.json: the app's services in dependency order.
+import { spawn } from 'node:child_process';
+import type { App } from '../../runner/app.ts';
+import type { ControlPlaneArgs, RunArgs } from './args.ts';
+import { observer, serviceEnvironment } from './environment.ts';
+
+/** Runs the app's services until micro gets SIGINT or SIGTERM (or they all end), then stops them in reverse order. */
+export async function runAppCommand(argv: RunArgs, app: App, cp: ControlPlaneArgs): Promise<void> {
+  const [{ runApp }, { findEntry }, { selfInvocation }, { printable }, { env, started }] =
+    await Promise.all([
+      import('../../runner/run-app.ts'),
+      import('../shared/entry.ts'),
+      import('../shared/self.ts'),
+      import('../../registry/printable.ts'),
+      serviceEnvironment(argv, cp),
+    ]);
+  const self = selfInvocation();
+  const seen = await observer(env);
+  let signalled!: () => void;
+  const stop = new Promise<void>((resolve) => (signalled = resolve));
+  process.once('SIGINT', signalled);
+  process.once('SIGTERM', signalled);
+  try {
+    await runApp(
+      app,
+      {
+        ...seen,
+        entry: findEntry,
+        spawn: (file, extra) =>
+          spawn(self.command, [...self.args, '__exec', file], {
+            env: { ...env, ...extra },
+            stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+          }),
+        environment: argv.env,
+        watch: argv.watch,
+        ignore: [argv.dataDir],
+        write: (line) => void process.stderr.write(`${printable(line)}\n`),
+      },
+      stop,
+    );
+  } finally {
+    process.off('SIGINT', signalled);
+    process.off('SIGTERM', signalled);
+    await seen.close();
+    await started?.stop();
+  }
+}

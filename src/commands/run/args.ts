@@ -1,0 +1,24 @@
+import type { GlobalArgs } from '../shared/options.ts';
+
+/** The arguments of `micro run`. */
+export interface RunArgs extends GlobalArgs {
+  target?: string;
+  detach: boolean;
+  name?: string;
+  mdns: boolean;
+  'web-address': string;
+  'control-address'?: string;
+  /** Serve the API gateway too (`--no-api` turns it off). */
+  api: boolean;
+  /** Seconds `run -d` waits for the service to register; 0 does not wait. */
+  wait: number;
+  /** Restart a service when its files change (`--no-watch` turns it off). */
+  watch: boolean;
+  /** The environment block of an app's micro.json to use. */
+  env?: string;
+}
+
+/** What the control plane that `micro run` may start in its own process is given. */
+export type ControlPlaneArgs = Parameters<
+  typeof import('../shared/control-plane.ts').openControlPlane
+>[0];
