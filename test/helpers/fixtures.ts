@@ -22,6 +22,8 @@ export interface RecordOptions {
   address?: string;
   /** The default node's id (ignored when `nodes` is given). */
   node?: string;
+  /** The default node's metadata, e.g. `{ handler: 'web' }` (ignored when `nodes` is given). */
+  nodeMetadata?: Record<string, string>;
 }
 
 /** A registry record for a service with one node, as tests register by hand. */
@@ -32,7 +34,11 @@ export function record(name: string, opts: RecordOptions = {}): ServiceRecord {
     metadata: opts.metadata ?? {},
     endpoints: opts.endpoints ?? [],
     nodes: opts.nodes ?? [
-      { id: opts.node ?? `${name}-1`, address: opts.address ?? '127.0.0.1:9', metadata: {} },
+      {
+        id: opts.node ?? `${name}-1`,
+        address: opts.address ?? '127.0.0.1:9',
+        metadata: opts.nodeMetadata ?? {},
+      },
     ],
   };
 }
