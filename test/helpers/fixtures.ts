@@ -1,5 +1,5 @@
 // The small pieces many tests build the same way: a silent logger, a registry record, the greeter's
-// Say.Hello and the three streaming endpoints. One copy here, so a test states only what differs.
+// Say.Hello, the three streaming endpoints and a JSON POST. One copy here, so a test states only what differs.
 import type { Node, Service as ServiceRecord } from '../../src/registry/registry.ts';
 import {
   bidiStream,
@@ -93,4 +93,17 @@ export async function closeAll(
   }
   if (failed.length > 0)
     throw failed[0] instanceof Error ? failed[0] : new Error(String(failed[0]));
+}
+
+/** POSTs to url as JSON: an object encoded, a string as it is; headers add to (or replace) the content type. */
+export function postJson(
+  url: string,
+  body: unknown,
+  headers: Record<string, string> = {},
+): Promise<Response> {
+  return fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...headers },
+    body: typeof body === 'string' ? body : JSON.stringify(body),
+  });
 }
