@@ -1,5 +1,6 @@
 // The small pieces many tests build the same way: a silent logger, a registry record, the greeter's
-// Say.Hello, the three streaming endpoints and a JSON POST. One copy here, so a test states only what differs.
+// Say.Hello, the three streaming endpoints and a JSON POST. One copy here, so a test states only
+// what differs.
 import type { Node, Service as ServiceRecord } from '../../src/registry/registry.ts';
 import {
   bidiStream,
