@@ -7,6 +7,7 @@ import {
   clientStream,
   endpoint,
   serverStream,
+  type Client,
   type EndpointDefinition,
 } from '../../src/runtime/index.ts';
 
@@ -77,6 +78,21 @@ export function streamHandlers(): Record<'Count' | 'Sum' | 'Shout', EndpointDefi
       for await (const m of input) yield { word: m.word.toUpperCase() };
     }),
   };
+}
+
+/** Streams `{n}` to a Count endpoint (see `streamHandlers`) and returns every `i` it sent, in order. */
+export async function counted(
+  client: Client,
+  service: string,
+  endpoint: string,
+  n: number,
+): Promise<number[]> {
+  const s = await client.stream<{ n: number }, { i: number }>(service, endpoint);
+  s.send({ n });
+  s.end();
+  const got: number[] = [];
+  for await (const m of s) got.push(m.i);
+  return got;
 }
 
 /** Close what a test opened, in order, each even if an earlier one failed; rethrows the first error. */
