@@ -9,9 +9,10 @@ import { serverForTests } from '../../helpers/server-process.ts';
 const address = serverForTests(() => startNatsServer({ jetstream: true }));
 
 // Three brokers, each on its own connection.
-runBrokerCases('nats-jetstream', () =>
-  Array.from({ length: 3 }, () => createJetStreamBroker({ address: address() })),
-);
+runBrokerCases('nats-jetstream', () => {
+  const make = () => createJetStreamBroker({ address: address() });
+  return [make(), make(), make()];
+});
 
 describe('nats jetstream broker', () => {
   it('redelivers a message that was not acknowledged, and keeps a queue group durable', async () => {

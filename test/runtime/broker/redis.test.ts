@@ -15,9 +15,10 @@ import { serverForTests } from '../../helpers/server-process.ts';
 const address = serverForTests(startRedisServer);
 
 // Three brokers, each on its own connections.
-runBrokerCases('redis', () =>
-  Array.from({ length: 3 }, () => createRedisBroker({ address: address() })),
-);
+runBrokerCases('redis', () => {
+  const make = () => createRedisBroker({ address: address() });
+  return [make(), make(), make()];
+});
 
 /** The next `n` deliveries a handler sees, failing after `ms`. */
 function deliveries(n: number, ms = 10_000) {
