@@ -15,16 +15,9 @@ import { CodecTable, type Codec } from './codec/index.ts';
 import type { ContextOutlet } from './context.ts';
 import { createSelector } from './selector/cache.ts';
 import type { Selector, Strategy } from './selector/selector.ts';
-import type { Handler, HandlerOf, HandlerWrapper } from './server/handler.ts';
+import type { Handler, HandlerWrapper } from './server/handler.ts';
 import { createServer, stderrLogger } from './server/rpc-server.ts';
-import type {
-  HandleOptions,
-  Logger,
-  Server,
-  ServerSubscribeOptions,
-  SubscriberFunc,
-  SubscriberWrapper,
-} from './server/server.ts';
+import type { HandleOptions, Handles, Logger, Server, SubscriberWrapper } from './server/server.ts';
 import type { ListenOptions, Transport } from './transport/transport.ts';
 
 /** Everything a service can be given; only name is required. */
@@ -80,7 +73,7 @@ export interface ServiceOptions {
 }
 
 /** A named service: a server for its handlers, a client for its calls, run until a signal. */
-export interface Service {
+export interface Service extends Handles {
   /** The service's name. */
   readonly name: string;
   /** Serves the handlers and subscribers and keeps the node registered. */
@@ -91,18 +84,6 @@ export interface Service {
   readonly registry: Registry;
   /** Carries the subscribers' messages and the client's publishes. */
   readonly broker: Broker;
-  /** Serves a handler's methods as `Name.Method` endpoints. */
-  handle(name: string, handler: Handler, options?: HandleOptions): this;
-  /** Serves the methods of an object, such as a class instance, as `Name.Method` endpoints. */
-  handle<T extends object>(
-    name: string,
-    handler: T & HandlerOf<T>,
-    options?: HandleOptions<NoInfer<T>>,
-  ): this;
-  /** Serves a class instance, named after its class. */
-  handle<T extends object>(handler: T & HandlerOf<T>, options?: HandleOptions<NoInfer<T>>): this;
-  /** Calls fn for each message on the topic. */
-  subscribe(topic: string, fn: SubscriberFunc, options?: ServerSubscribeOptions): this;
   /** Starts serving; resolves once registered. */
   start(): Promise<void>;
   /** Deregisters, drains and closes. */
