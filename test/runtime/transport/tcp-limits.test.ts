@@ -64,10 +64,27 @@ describe('tcp transport: limits per frame and per connection', () => {
     closers.push(() => p.close());
     return p;
   };
+  /** A listener with these options over the counting handler, and a raw peer connected to it. */
+  const serve = async (
+    options: ListenOptions = {},
+  ): Promise<{ peer: RawPeer; seen: ReturnType<typeof handler>['seen'] }> => {
+    const { h, seen } = handler();
+    return { peer: await open(await listen(h, options)), seen };
+  };
+  /** The error frame for id has this code and a detail matching it. */
+  const refused = async (
+    peer: RawPeer,
+    id: number,
+    code: number,
+    detail: RegExp,
+  ): Promise<ErrorBody> => {
+    const err = await peer.error(id);
+    assert.equal(err.code, code);
+    assert.match(err.detail, detail);
+    return err;
+  };
   const stillServes = async (peer: RawPeer, id: number): Promise<void> => {
-    peer.request(id, 'echo');
-    const r = await peer.next((f) => f.kind === Kind.reply && f.id === id, `the reply to ${id}`);
-    assert.equal(r.body.toString(), '"ok"');
+    assert.equal((await peer.call(id, 'echo')).body.toString(), '"ok"');
   };
   const noNodeText = (e: ErrorBody): void => {
     assert.doesNotMatch(e.detail, /RangeError|ERR_|out of range|Received|offset/);
@@ -78,15 +95,12 @@ describe('tcp transport: limits per frame and per connection', () => {
     'answers a request with too many header pairs with 431, and the connection serves on',
     { timeout: 10_000 },
     async () => {
-      const { h, seen } = handler();
       // The block's bytes within their limit, so that the pairs are what is over.
-      const peer = await open(await listen(h, { limits: { maxHeaderBytes: 65_535 } }));
+      const { peer, seen } = await serve({ limits: { maxHeaderBytes: 65_535 } });
       const header: Record<string, string> = {};
       for (let i = 0; i < 8000; i++) header[`h${i}`] = '';
       peer.request(1, 'echo', '{}', header);
-      const err = await peer.error(1);
-      assert.equal(err.code, 431);
-      assert.match(err.detail, /8001 header pairs.*limit of 256/);
+      const err = await refused(peer, 1, 431, /8001 header pairs.*limit of 256/);
       noNodeText(err);
       assert.equal(seen.calls, 0, 'the handler never saw it');
       await stillServes(peer, 2);
@@ -94,12 +108,9 @@ describe('tcp transport: limits per frame and per connection', () => {
   );
 
   it('answers a header block over the byte limit with 431', { timeout: 10_000 }, async () => {
-    const { h } = handler();
-    const peer = await open(await listen(h, { limits: { maxHeaderBytes: 1024 } }));
+    const { peer } = await serve({ limits: { maxHeaderBytes: 1024 } });
     peer.request(1, 'echo', '{}', { 'x-big': 'v'.repeat(2000) });
-    const err = await peer.error(1);
-    assert.equal(err.code, 431);
-    assert.match(err.detail, /header block of \d+ bytes.*1024/);
+    await refused(peer, 1, 431, /header block of \d+ bytes.*1024/);
     await stillServes(peer, 2);
   });
 
@@ -107,12 +118,9 @@ describe('tcp transport: limits per frame and per connection', () => {
     'skips a frame over the size limit and answers it 413, without closing',
     { timeout: 10_000 },
     async () => {
-      const { h, seen } = handler();
-      const peer = await open(await listen(h, { limits: { maxFrameBytes: 1024 * 1024 } }));
+      const { peer, seen } = await serve({ limits: { maxFrameBytes: 1024 * 1024 } });
       peer.request(1, 'echo', 'x'.repeat(2 * 1024 * 1024));
-      const err = await peer.error(1);
-      assert.equal(err.code, 413);
-      assert.match(err.detail, /frame of \d+ bytes.*limit of 1048576/);
+      const err = await refused(peer, 1, 413, /frame of \d+ bytes.*limit of 1048576/);
       noNodeText(err);
       assert.equal(seen.calls, 0);
       await stillServes(peer, 2);
@@ -120,8 +128,7 @@ describe('tcp transport: limits per frame and per connection', () => {
   );
 
   it('refuses a frame over the 16 MiB default', { timeout: 20_000 }, async () => {
-    const { h } = handler();
-    const peer = await open(await listen(h));
+    const { peer } = await serve();
     peer.request(1, 'echo', 'x'.repeat(17 * 1024 * 1024));
     assert.equal((await peer.error(1)).code, 413);
     await stillServes(peer, 2);
@@ -157,18 +164,13 @@ describe('tcp transport: limits per frame and per connection', () => {
     'refuses calls and streams past the per-connection limits with 429',
     { timeout: 10_000 },
     async () => {
-      const { h } = handler();
-      const peer = await open(await listen(h, { limits: { maxCalls: 2, maxStreams: 2 } }));
+      const { peer } = await serve({ limits: { maxCalls: 2, maxStreams: 2 } });
       peer.request(1, 'hang');
       peer.request(2, 'hang');
       peer.request(3, 'hang');
-      const err = await peer.error(3);
-      assert.equal(err.code, 429);
-      assert.match(err.detail, /2 calls in flight/);
+      await refused(peer, 3, 429, /2 calls in flight/);
       for (const id of [11, 12, 13]) peer.frame(Kind.open, id, { 'micro-endpoint': 'hold' });
-      const serr = await peer.error(13);
-      assert.equal(serr.code, 429);
-      assert.match(serr.detail, /2 streams open/);
+      await refused(peer, 13, 429, /2 streams open/);
       peer.frame(Kind.cancel, 1);
       await stillServes(peer, 4);
     },
@@ -178,13 +180,10 @@ describe('tcp transport: limits per frame and per connection', () => {
     'refuses calls once those in flight hold the connection buffer, with 429',
     { timeout: 10_000 },
     async () => {
-      const { h, seen } = handler();
-      const peer = await open(await listen(h, { limits: { maxConnectionBuffer: 256 * 1024 } }));
+      const { peer, seen } = await serve({ limits: { maxConnectionBuffer: 256 * 1024 } });
       const body = 'x'.repeat(64 * 1024);
       for (let id = 1; id <= 6; id++) peer.request(id, 'hang', body);
-      const err = await peer.error(4);
-      assert.equal(err.code, 429);
-      assert.match(err.detail, /calls in flight on this connection hold \d+ bytes of requests/);
+      await refused(peer, 4, 429, /calls in flight on this connection hold \d+ bytes of requests/);
       assert.equal(seen.calls, 3);
       peer.frame(Kind.cancel, 1); // its handler settles and gives its bytes back
       await stillServes(peer, 7);
@@ -195,13 +194,10 @@ describe('tcp transport: limits per frame and per connection', () => {
     'resets a stream whose handler does not read, once its queue passes the limit',
     { timeout: 10_000 },
     async () => {
-      const { h, seen } = handler();
-      const peer = await open(await listen(h, { limits: { maxStreamBuffer: 256 * 1024 } }));
+      const { peer, seen } = await serve({ limits: { maxStreamBuffer: 256 * 1024 } });
       peer.frame(Kind.open, 7, { 'micro-endpoint': 'deaf' });
       for (let i = 0; i < 64; i++) peer.frame(Kind.data, 7, undefined, BIG); // 4 MiB
-      const err = await peer.error(7);
-      assert.equal(err.code, 413);
-      assert.match(err.detail, /stream 7 .*not read/);
+      await refused(peer, 7, 413, /stream 7 .*not read/);
       await seen.pipes[0]?.done; // the handler's side ended too
       await stillServes(peer, 8);
     },
@@ -211,9 +207,7 @@ describe('tcp transport: limits per frame and per connection', () => {
     'stops reading a peer that does not read its replies, and drops the replies past the limit',
     { timeout: 30_000 },
     async () => {
-      const { h, seen } = handler();
-      const l = await listen(h, { limits: { maxWriteBuffer: 1024 * 1024 } });
-      const peer = await open(l);
+      const { peer, seen } = await serve({ limits: { maxWriteBuffer: 1024 * 1024 } });
       peer.socket.pause(); // does not read
       // 1,000 calls for 64 KiB each: 64 MiB of replies if the server kept them all for this peer.
       for (let id = 1; id <= 1000; id++) peer.request(id, 'big');
@@ -241,9 +235,7 @@ describe('tcp transport: limits per frame and per connection', () => {
   );
 
   it('resets a stream that sends to a peer that does not read', { timeout: 30_000 }, async () => {
-    const { h, seen } = handler();
-    const l = await listen(h, { limits: { maxWriteBuffer: 1024 * 1024 } });
-    const peer = await open(l);
+    const { peer, seen } = await serve({ limits: { maxWriteBuffer: 1024 * 1024 } });
     peer.socket.pause();
     peer.frame(Kind.open, 5, { 'micro-endpoint': 'flood' });
     for (let i = 0; i < 1000 && !seen.pipes[0]; i++) await new Promise((r) => setTimeout(r, 5));
@@ -253,8 +245,6 @@ describe('tcp transport: limits per frame and per connection', () => {
       `${seen.sent} messages of 64 KiB queued for a peer that does not read`,
     );
     peer.socket.resume();
-    const err = await peer.error(5);
-    assert.equal(err.code, 413);
-    assert.match(err.detail, /stream 5 .*not read/);
+    await refused(peer, 5, 413, /stream 5 .*not read/);
   });
 });

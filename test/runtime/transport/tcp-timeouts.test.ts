@@ -59,8 +59,7 @@ describe('tcp transport: timeouts and connections per peer', () => {
     async () => {
       const l = await listen({ frameTimeout: 300 });
       const peer = await open(l);
-      peer.request(1, 'echo'); // a whole frame first: the timer is per frame, not per connection
-      await peer.next((f) => f.kind === Kind.reply && f.id === 1);
+      await peer.call(1, 'echo'); // a whole frame first: the timer is per frame, not per connection
       peer.write(Buffer.from([0, 0, 0, 100, 1, 0, 0, 0, 2, 0, 0, 1, 2, 3]));
       const err = await peer.error(0);
       assert.equal(err.code, 408);
@@ -76,8 +75,7 @@ describe('tcp transport: timeouts and connections per peer', () => {
       const l = await listen({ frameTimeout: 300 });
       const peer = await open(l);
       for (let id = 1; id <= 6; id++) {
-        peer.request(id, 'echo');
-        await peer.next((f) => f.kind === Kind.reply && f.id === id);
+        await peer.call(id, 'echo');
         await quiet(100);
       }
       assert.equal(peer.closed, false);
