@@ -1,14 +1,13 @@
 import { natsConnection, natsServerCommand, serversOf } from './servers.ts';
 import type { NatsConnection } from 'nats';
-import { Channel, PendingWatches } from './channel.ts';
+import { RemoteWatchers } from './channel.ts';
 import { createMemoryRegistry } from './memory.ts';
+import { Picture } from './picture.ts';
 import type {
-  Node,
   RegisterOptions,
   Registry,
   RegistryOptions,
   Service,
-  WatchEvent,
   WatchOptions,
   Watcher,
 } from './registry.ts';
@@ -61,8 +60,7 @@ export function createNatsRegistry(options: NatsRegistryOptions = {}): Registry 
   const own = createMemoryRegistry({ name: 'nats', limits: options.limits, warn: options.warn });
   // This instance's nodes: what each was registered as, and when its lease ends (ms since the epoch).
   const mine = new Map<string, { as: string; ends: number }>();
-  const channels = new Set<Channel<WatchEvent>>();
-  const pendingWatches = new PendingWatches();
+  const watchers = new RemoteWatchers();
   const encoder = new TextEncoder();
   let closed = false;
 
@@ -113,7 +111,7 @@ export function createNatsRegistry(options: NatsRegistryOptions = {}): Registry 
 
   // Registrations wait for watches being set up, so a watch sees what follows it.
   const settled = async (): Promise<NatsConnection> => {
-    await pendingWatches.settled();
+    await watchers.settled();
     return connect();
   };
 
@@ -196,68 +194,51 @@ export function createNatsRegistry(options: NatsRegistryOptions = {}): Registry 
       return found;
     },
     listServices: () => query(),
-    watch(wopts: WatchOptions = {}): Watcher {
-      let stop: (() => void) | undefined;
-      const picture = new Picture((e) => channel.push(e), check.limits);
-      const channel = new Channel<WatchEvent>(() => {
-        channels.delete(channel);
-        stop?.();
-        picture.clear();
-      });
-      channels.add(channel);
-      const wanted = (s: Service): boolean =>
-        wopts.service === undefined || wopts.service === s.name;
-      const setup = (async () => {
-        try {
-          const nc = await connect();
-          if (channel.closed) return;
-          // Announcements that come while the query below runs wait for it, to apply in order.
-          let early: Announcement[] | undefined = [];
-          const sub = nc.subscribe(eventSubject, {
-            callback: (err, msg) => {
-              if (err) return;
-              const a = parseAnnouncement(msg.string(), check, where);
-              if (!a || !wanted(a.service)) return;
-              if (early) early.push(a);
-              else picture.apply(a);
-            },
+    watch: (wopts: WatchOptions = {}): Watcher =>
+      watchers.watch(async (channel, onStop) => {
+        const leases = new Leases(new Picture((e) => channel.push(e)), check.limits);
+        onStop(() => leases.clear());
+        const wanted = (s: Service): boolean =>
+          wopts.service === undefined || wopts.service === s.name;
+        const nc = await connect();
+        if (channel.closed) return;
+        // Announcements that come while the query below runs wait for it, to apply in order.
+        let early: Announcement[] | undefined = [];
+        const sub = nc.subscribe(eventSubject, {
+          callback: (err, msg) => {
+            if (err) return;
+            const a = parseAnnouncement(msg.string(), check, where);
+            if (!a || !wanted(a.service)) return;
+            if (early) early.push(a);
+            else leases.apply(a);
+          },
+        });
+        onStop(() => sub.unsubscribe());
+        await nc.flush();
+        // Learns what is registered already, so that its leases run here too; reports none of it.
+        // The answer may be older or newer than what was announced meanwhile: a node whose first
+        // announcement is a registration that changed something is new, and left to that.
+        void ask(nc, wopts.service)
+          .catch(() => [])
+          .then((known) => {
+            if (channel.closed) return;
+            const fresh = new Map<string, boolean>();
+            for (const a of early ?? [])
+              for (const n of a.service.nodes) {
+                const key = nodeKey(a.service.name, a.service.version, n.id);
+                if (!fresh.has(key)) fresh.set(key, a.action === 'register' && !a.renew);
+              }
+            for (const s of known)
+              if (check.accept(s, where) && wanted(s))
+                leases.learn(s, (id) => !fresh.get(nodeKey(s.name, s.version, id)));
+            for (const a of early ?? []) leases.apply(a);
+            early = undefined;
           });
-          stop = () => sub.unsubscribe();
-          await nc.flush();
-          // Learns what is registered already, so that its leases run here too; reports none of it.
-          // The answer may be older or newer than what was announced meanwhile: a node whose first
-          // announcement is a registration that changed something is new, and left to that.
-          void ask(nc, wopts.service)
-            .catch(() => [])
-            .then((known) => {
-              const fresh = new Map<string, boolean>();
-              for (const a of early ?? [])
-                for (const n of a.service.nodes) {
-                  const key = nodeKey(a.service.name, a.service.version, n.id);
-                  if (!fresh.has(key)) fresh.set(key, a.action === 'register' && !a.renew);
-                }
-              for (const s of known)
-                if (check.accept(s, where) && wanted(s))
-                  picture.learn(s, (id) => !fresh.get(nodeKey(s.name, s.version, id)));
-              for (const a of early ?? []) picture.apply(a);
-              early = undefined;
-            });
-        } catch {
-          // NATS unreachable: the watcher ends, as a stream cut by its server does.
-          channel.close();
-        }
-      })();
-      pendingWatches.track(setup);
-      return {
-        stop: () => channel.close(),
-        [Symbol.asyncIterator]: () => channel[Symbol.asyncIterator](),
-      };
-    },
+      }),
     async close() {
       if (closed) return;
       closed = true;
-      for (const ch of [...channels]) ch.close();
-      await pendingWatches.drain();
+      await watchers.close();
       await own.close();
       const nc = await connection?.catch(() => undefined);
       await nc?.close();
@@ -297,35 +278,33 @@ function parseAnnouncement(
   return ttl === undefined ? undefined : { ...a, ttl };
 }
 
-interface Tracked {
-  service: Omit<Service, 'nodes'>;
-  nodes: Map<string, { node: Node; expiry: NodeJS.Timeout | undefined }>;
-}
-
 /**
- * One watcher's picture of the registered nodes: tells create from update, drops heartbeats that
- * change nothing, and reports a node as gone when its lease runs out without being renewed.
+ * One watcher's leases on the nodes of its picture: a node is reported gone when its lease runs out
+ * without being renewed.
  */
-class Picture {
-  readonly #versions = new Map<string, Tracked>();
-  readonly #report: (e: WatchEvent) => void;
-  readonly #leases: { defaultTtl: number; maxTtl: number };
+class Leases {
+  readonly #picture: Picture;
+  readonly #expiries = new Map<string, NodeJS.Timeout>();
+  readonly #limits: { defaultTtl: number; maxTtl: number };
 
-  /** leases: how long a node announced without a lease is kept unrenewed, and the longest lease. */
-  constructor(report: (e: WatchEvent) => void, leases: { defaultTtl: number; maxTtl: number }) {
-    this.#report = report;
-    this.#leases = leases;
+  /** limits: how long a node announced without a lease is kept unrenewed, and the longest lease. */
+  constructor(picture: Picture, limits: { defaultTtl: number; maxTtl: number }) {
+    this.#picture = picture;
+    this.#limits = limits;
   }
 
   /** Applies an announcement, reporting what it changed. */
   apply(a: Announcement): void {
-    // A renewal of a node not known (its lease lapsed here, say) brings it back, reported.
-    if (a.action === 'register') this.#put(a.service, () => a.ttl ?? this.#leases.defaultTtl, true);
-    else
-      this.#remove(
-        `${a.service.name}\n${a.service.version}`,
-        a.service.nodes.map((n) => n.id),
+    const { name, version, nodes } = a.service;
+    if (a.action === 'deregister')
+      return this.#remove(
+        name,
+        version,
+        nodes.map((n) => n.id),
       );
+    // A renewal of a node not known (its lease lapsed here, say) brings it back, reported.
+    this.#picture.put(a.service);
+    this.#arm(a.service, () => a.ttl ?? this.#limits.defaultTtl);
   }
 
   /** Takes in the nodes of a query answer that pass `keep`, unreported: what was there before. */
@@ -333,57 +312,36 @@ class Picture {
     const nodes = Array.isArray(s.nodes) ? s.nodes.filter((n) => keep(n.id)) : [];
     const left = (id: string): number => {
       const ms = s.leases?.[id];
-      const { defaultTtl, maxTtl } = this.#leases;
+      const { defaultTtl, maxTtl } = this.#limits;
       return typeof ms === 'number' && ms > 0 && ms <= maxTtl ? ms : defaultTtl;
     };
-    this.#put({ ...s, nodes }, left, false);
+    this.#picture.put({ ...s, nodes }, false);
+    this.#arm({ ...s, nodes }, left);
   }
 
-  /** Stops every lease timer. */
+  /** Stops every lease timer and forgets the picture. */
   clear(): void {
-    for (const v of this.#versions.values())
-      for (const e of v.nodes.values()) clearTimeout(e.expiry);
-    this.#versions.clear();
+    for (const expiry of this.#expiries.values()) clearTimeout(expiry);
+    this.#expiries.clear();
+    this.#picture.clear();
   }
 
-  #put(s: Service, ttlOf: (id: string) => number, report: boolean): void {
-    const { nodes, ...service } = copyService(s);
-    const key = `${service.name}\n${service.version}`;
-    let v = this.#versions.get(key);
-    if (!v && nodes.length === 0) return;
-    const created = !v;
-    let changed = !v || JSON.stringify(v.service) !== JSON.stringify(service);
-    if (!v) this.#versions.set(key, (v = { service, nodes: new Map() }));
-    v.service = service;
-    for (const node of nodes) {
-      const prev = v.nodes.get(node.id);
-      if (!prev || JSON.stringify(prev.node) !== JSON.stringify(node)) changed = true;
-      clearTimeout(prev?.expiry);
-      const expiry = setTimeout(() => this.#remove(key, [node.id]), ttlOf(node.id));
+  #arm(s: Service, ttlOf: (id: string) => number): void {
+    for (const { id } of s.nodes) {
+      const key = nodeKey(s.name, s.version, id);
+      clearTimeout(this.#expiries.get(key));
+      const expiry = setTimeout(() => this.#remove(s.name, s.version, [id]), ttlOf(id));
       expiry.unref();
-      v.nodes.set(node.id, { node, expiry });
+      this.#expiries.set(key, expiry);
     }
-    if (report && changed)
-      this.#report({ action: created ? 'create' : 'update', service: this.#show(v) });
   }
 
-  #remove(key: string, ids: string[]): void {
-    const v = this.#versions.get(key);
-    if (!v) return;
-    const gone = ids.flatMap((id) => {
-      const e = v.nodes.get(id);
-      if (!e) return [];
-      clearTimeout(e.expiry);
-      v.nodes.delete(id);
-      return [e.node];
-    });
-    if (gone.length === 0) return;
-    if (v.nodes.size > 0) return this.#report({ action: 'update', service: this.#show(v) });
-    this.#versions.delete(key);
-    this.#report({ action: 'delete', service: copyService({ ...v.service, nodes: gone }) });
-  }
-
-  #show(v: Tracked): Service {
-    return copyService({ ...v.service, nodes: [...v.nodes.values()].map((e) => e.node) });
+  #remove(name: string, version: string, ids: string[]): void {
+    for (const id of ids) {
+      const key = nodeKey(name, version, id);
+      clearTimeout(this.#expiries.get(key));
+      this.#expiries.delete(key);
+    }
+    this.#picture.remove(name, version, ids);
   }
 }
