@@ -9,6 +9,8 @@ import type {
   Watcher,
 } from '../../src/registry/registry.ts';
 import { RegistryErrors } from '../../src/registry/registry.ts';
+import { micro } from '../helpers/cli.ts';
+import { record } from '../helpers/fixtures.ts';
 
 /** What the suite may ask of `make`: limits on records, and where warnings go. */
 export type CaseOptions = Pick<RegistryOptions, 'limits' | 'warn'>;
@@ -19,6 +21,22 @@ export interface RegistryCaseOptions {
   shared?: boolean;
   /** Milliseconds to allow for a change to be visible (propagation). */
   settle?: number;
+  /** A registry that is a client of a server at an address (etcd, NATS, the control plane). */
+  engine?: EngineCaseOptions;
+}
+
+/** What the suite needs to know of a registry that is a client of a server. */
+export interface EngineCaseOptions {
+  /** How its errors name the server before ` at <address>`: `etcd`, `NATS`, `the registry`. */
+  where: string;
+  /** The server's address in the test, once it runs. */
+  address(): string;
+  /** A client of the server at `address` that gives up after `timeout` ms. */
+  connect(address: string, timeout?: number): Registry;
+  /** What the error advises when nothing answers at 127.0.0.1:1. */
+  advice: RegExp;
+  /** The registry's name for the CLI's --registry. */
+  flag: string;
 }
 
 const svc = (name: string, version: string, ...ids: string[]): Service => ({
@@ -69,6 +87,62 @@ async function eventually(check: () => Promise<void>, ms: number): Promise<void>
       await new Promise((r) => setTimeout(r, 25));
     }
   }
+}
+
+/** The node ids of the first version of `name` that `r` lists, in its order. */
+async function nodeIds(r: Registry, name: string): Promise<string[] | undefined> {
+  const [s] = await r.getService(name);
+  return s?.nodes.map((n) => n.id);
+}
+
+/** Where a client of a server says what is wrong: nothing answers, no such service; and the CLI on it. */
+function runEngineCases(label: string, engine: EngineCaseOptions): void {
+  describe(`registry engine: ${label}`, () => {
+    it(`says which address it tried and what to do when ${engine.where} does not answer`, async () => {
+      const r = engine.connect('127.0.0.1:1', 1000);
+      await assert.rejects(r.listServices(), (e: Error & { code?: string }) => {
+        assert.equal(e.code, RegistryErrors.unavailable);
+        assert.ok(e.message.includes(`${engine.where} at 127.0.0.1:1`), e.message);
+        assert.match(e.message, engine.advice);
+        return true;
+      });
+      await r.close();
+    });
+
+    it(`names ${engine.where} and its address when a service is not found`, async () => {
+      const r = engine.connect(engine.address());
+      await assert.rejects(r.getService('nobody-here'), (e: Error & { code?: string }) => {
+        assert.equal(e.code, RegistryErrors.notFound);
+        assert.equal(
+          e.message,
+          `service nobody-here not found in ${engine.where} at ${engine.address()}`,
+        );
+        return true;
+      });
+      await r.close();
+    });
+
+    it(`serves the micro CLI: list services --registry ${engine.flag}`, async () => {
+      const r = engine.connect(engine.address());
+      const service = record('cli-greeter', { node: 'g1', address: '127.0.0.1:9999' });
+      await r.register(service);
+      try {
+        const run = await micro([
+          'list',
+          'services',
+          '--registry',
+          engine.flag,
+          '--registry-address',
+          engine.address(),
+        ]);
+        assert.equal(run.code, 0, run.stderr);
+        assert.match(run.stdout, /cli-greeter/);
+      } finally {
+        await r.deregister(service);
+        await r.close();
+      }
+    });
+  });
 }
 
 /** The registry contract: every implementation runs these cases. */
@@ -140,16 +214,11 @@ export function runRegistryCases(
       await r.register(svc(name, '1.0.0', 'a', 'b'));
       await r.register(svc(name, '1.0.0', 'a', 'b'));
       await eventually(async () => {
-        const [s] = await r.getService(name);
-        assert.deepEqual(s?.nodes.map((n) => n.id).sort(), ['a', 'b']);
+        assert.deepEqual((await nodeIds(r, name))?.sort(), ['a', 'b']);
       }, settle);
       await r.deregister(svc(name, '1.0.0', 'a'));
       await eventually(async () => {
-        const [s] = await r.getService(name);
-        assert.deepEqual(
-          s?.nodes.map((n) => n.id),
-          ['b'],
-        );
+        assert.deepEqual(await nodeIds(r, name), ['b']);
       }, settle);
       await r.deregister(svc(name, '1.0.0', 'b'));
       await eventually(async () => {
@@ -211,11 +280,7 @@ export function runRegistryCases(
             gone.service.nodes.map((n) => n.id),
             ['lives'],
           );
-          const [s] = await r.getService(name);
-          assert.deepEqual(
-            s?.nodes.map((n) => n.id),
-            ['lives'],
-          );
+          assert.deepEqual(await nodeIds(r, name), ['lives']);
         } finally {
           clearInterval(renew);
         }
@@ -418,11 +483,7 @@ export function runRegistryCases(
         const name = unique('shared');
         await a.register(svc(name, '1.0.0', 'a1'));
         await eventually(async () => {
-          const [s] = await b.getService(name);
-          assert.deepEqual(
-            s?.nodes.map((n) => n.id),
-            ['a1'],
-          );
+          assert.deepEqual(await nodeIds(b, name), ['a1']);
         }, settle);
         await a.deregister(svc(name, '1.0.0', 'a1'));
         await eventually(async () => {
@@ -431,4 +492,5 @@ export function runRegistryCases(
       });
     }
   });
+  if (options.engine) runEngineCases(label, options.engine);
 }
