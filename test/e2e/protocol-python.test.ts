@@ -10,6 +10,7 @@ import {
   type Context,
   type Service,
 } from '../../src/runtime/index.ts';
+import { closeAll, quiet } from '../helpers/fixtures.ts';
 
 const script = fileURLToPath(new URL('./fixtures/framed_client.py', import.meta.url));
 const run = promisify(execFile);
@@ -36,7 +37,7 @@ describe('a Python client written from docs/protocol.md', () => {
       name: 'protocol-test',
       registry,
       handleSignals: false,
-      logger: { info() {}, warn() {}, error() {} },
+      logger: quiet,
     });
     service.handle('Say', {
       async Hello(req: { name: string }, ctx: Context) {
@@ -59,10 +60,7 @@ describe('a Python client written from docs/protocol.md', () => {
     });
     await service.start();
   });
-  after(async () => {
-    await service.stop();
-    await registry.close();
-  });
+  after(() => closeAll(service, registry));
 
   it('speaks the framed protocol: unary, error, server stream, two calls multiplexed', async () => {
     const out = await python('framed', service.server.address);

@@ -4,12 +4,12 @@ import {
   createClient,
   createMemoryRegistry,
   createService,
-  endpoint,
   MicroError,
   type Client,
   type Context,
   type Service,
 } from '../../../src/runtime/index.ts';
+import { closeAll, quiet, sayHello } from '../../helpers/fixtures.ts';
 
 // One process, real sockets: services on 127.0.0.1 with the framed transport, found through a memory registry.
 describe('calling a service', () => {
@@ -27,16 +27,10 @@ describe('calling a service', () => {
       name: 'greeter',
       registry,
       handleSignals: false,
-      logger: { info() {}, warn() {}, error() {} },
+      logger: quiet,
     });
     greeter.handle('Say', {
-      Hello: endpoint(
-        {
-          request: { type: 'object', properties: { name: { type: 'string' } }, required: ['name'] },
-          response: { type: 'object' },
-        },
-        async (req: { name: string }) => ({ msg: `Hello ${req.name}` }),
-      ),
+      Hello: sayHello(),
       async Whoami(_req: unknown, ctx: Context) {
         ctx.responseMetadata['x-node'] = greeter.server.id;
         return { user: ctx.metadata['x-user'], from: ctx.from ?? null, deadline: ctx.deadline };
@@ -66,7 +60,7 @@ describe('calling a service', () => {
       },
     });
     await greeter.start();
-    front = createService({ name: 'front', registry, handleSignals: false });
+    front = createService({ name: 'front', registry, handleSignals: false, logger: quiet });
     front.handle('Front', {
       async Relay(req: { name: string }, ctx: Context) {
         return ctx.call('greeter', 'Say.Whoami', req, { metadata: { 'x-hop': '2' } });
@@ -75,12 +69,7 @@ describe('calling a service', () => {
     await front.start();
     client = createClient({ registry });
   });
-  after(async () => {
-    await client.close();
-    await front.stop();
-    await greeter.stop();
-    await registry.close();
-  });
+  after(() => closeAll(client, front, greeter, registry));
 
   it('answers Say.Hello with the greeting', async () => {
     assert.deepEqual(await client.call('greeter', 'Say.Hello', { name: 'Ann' }), {

@@ -6,9 +6,9 @@ import {
   serverStream,
   type Service,
 } from '../../../src/runtime/index.ts';
+import { quiet } from '../../helpers/fixtures.ts';
 import { isErrorBody, rawExchange, rawRequest } from '../../helpers/raw-http.ts';
 
-const quiet = { info() {}, warn() {}, error() {} };
 const port = (s: Service): number => Number(s.server.address.split(':').pop());
 
 /** A WebSocket handshake's headers, valid unless overridden. */

@@ -7,8 +7,7 @@ import {
   type Context,
   type MicroError,
 } from '../../../src/runtime/index.ts';
-
-const quiet = { info() {}, warn() {}, error() {} };
+import { quiet, record } from '../../helpers/fixtures.ts';
 
 describe('service lifecycle', () => {
   it('registers on start and deregisters on stop', async () => {
@@ -102,13 +101,9 @@ describe('service lifecycle', () => {
     });
     await s.start();
     // A node that died without deregistering: its port refuses connections.
-    await registry.register({
-      name: 'flaky',
-      version: 'latest',
-      metadata: {},
-      endpoints: [],
-      nodes: [{ id: 'dead', address: '127.0.0.1:1', metadata: {} }],
-    });
+    await registry.register(
+      record('flaky', { version: 'latest', node: 'dead', address: '127.0.0.1:1' }),
+    );
     const client = createClient({ registry });
     for (let i = 0; i < 20; i++)
       assert.deepEqual(await client.call('flaky', 'F.Ping', {}), { pong: true });

@@ -10,8 +10,7 @@ import {
   type MicroError,
   type ServiceOptions,
 } from '../../../src/runtime/index.ts';
-
-const quiet = { info() {}, warn() {}, error() {} };
+import { quiet } from '../../helpers/fixtures.ts';
 
 /** A service with Slow.Two (yields 1, waits for `release`, yields 2) and Slow.Forever. */
 async function start(options: Partial<ServiceOptions> = {}) {

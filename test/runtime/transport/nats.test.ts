@@ -99,7 +99,9 @@ describe('a service served over NATS, called by a tcp client', () => {
     await registry.register(
       record('ghost', {
         version: 'latest',
-        nodes: [{ id: 'ghost-1', address: 'micro.node.gone', metadata: { transport: 'nats' } }],
+        node: 'ghost-1',
+        address: 'micro.node.gone',
+        nodeMetadata: { transport: 'nats' },
       }),
     );
     const started = Date.now();
