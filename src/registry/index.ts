@@ -1,5 +1,5 @@
 import { createEtcdRegistry } from './etcd.ts';
-import { createMdnsRegistry } from './mdns.ts';
+import { createMdnsRegistry } from './mdns/index.ts';
 import { createMemoryRegistry } from './memory.ts';
 import { createMicroRegistry } from './micro.ts';
 import { createNatsRegistry } from './nats.ts';
@@ -17,7 +17,7 @@ export {
   createNatsRegistry,
 };
 export type { EtcdRegistryOptions } from './etcd.ts';
-export type { MdnsRegistryOptions } from './mdns.ts';
+export type { MdnsRegistryOptions } from './mdns/index.ts';
 export type { MemoryRegistryOptions, RegistryStore, StoredNode } from './memory.ts';
 export type { MicroRegistryOptions } from './micro.ts';
 export type { NatsRegistryOptions } from './nats.ts';

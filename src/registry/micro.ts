@@ -193,7 +193,7 @@ function postJson(
 
 /** Finds the address of a control plane announced over mDNS; bonjour loads only when asked. */
 async function discover(timeout: number): Promise<string> {
-  const { createMdnsRegistry } = await import('./mdns.ts');
+  const { createMdnsRegistry } = await import('./mdns/index.ts');
   const mdns = createMdnsRegistry({ timeout: Math.min(timeout, 2000) });
   try {
     const [svc] = await mdns.getService('registry');
