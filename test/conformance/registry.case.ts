@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { after, describe, it } from 'node:test';
+import { after, afterEach, describe, it } from 'node:test';
 import type {
   Registry,
   RegistryOptions,
@@ -160,8 +160,24 @@ export function runRegistryCases(
       return r;
     };
     const unique = (base: string) => `${base}-${randomUUID().slice(0, 8)}`;
+    /** Waits until `r` lists these node ids of `name`, in any order; none: until it is not found. */
+    const listsNodes = (r: Registry, name: string, ids: string[]): Promise<void> =>
+      eventually(async () => {
+        if (ids.length === 0) await assert.rejects(r.getService(name));
+        else assert.deepEqual((await nodeIds(r, name))?.sort(), [...ids].sort());
+      }, settle);
     after(async () => {
       for (const r of made) await r.close();
+    });
+    const watchers: Watcher[] = [];
+    /** A watch of `service` that is stopped when the case ends. */
+    const watch = (r: Registry, service: string): Watcher => {
+      const w = r.watch({ service });
+      watchers.push(w);
+      return w;
+    };
+    afterEach(() => {
+      for (const w of watchers.splice(0)) w.stop();
     });
 
     it('registers a service and returns it with its nodes, metadata and endpoints', async () => {
@@ -213,24 +229,18 @@ export function runRegistryCases(
       const name = unique('nodes');
       await r.register(svc(name, '1.0.0', 'a', 'b'));
       await r.register(svc(name, '1.0.0', 'a', 'b'));
-      await eventually(async () => {
-        assert.deepEqual((await nodeIds(r, name))?.sort(), ['a', 'b']);
-      }, settle);
+      await listsNodes(r, name, ['a', 'b']);
       await r.deregister(svc(name, '1.0.0', 'a'));
-      await eventually(async () => {
-        assert.deepEqual(await nodeIds(r, name), ['b']);
-      }, settle);
+      await listsNodes(r, name, ['b']);
       await r.deregister(svc(name, '1.0.0', 'b'));
-      await eventually(async () => {
-        await assert.rejects(r.getService(name));
-      }, settle);
+      await listsNodes(r, name, []);
     });
 
     it('reports create, update and delete to a watcher filtered by service', async () => {
       const r = await fresh();
       const name = unique('watched');
       const other = unique('other');
-      const w = r.watch({ service: name });
+      const w = watch(r, name);
       try {
         await r.register(svc(other, '1.0.0', 'x'));
         await r.register(svc(name, '1.0.0', 'a'));
@@ -252,7 +262,6 @@ export function runRegistryCases(
         const deleted = await nextEvent(w, (e) => e.action === 'delete', settle);
         assert.equal(deleted.service.name, name);
       } finally {
-        w.stop();
         await r.deregister(svc(other, '1.0.0', 'x'));
       }
     });
@@ -260,7 +269,7 @@ export function runRegistryCases(
     it('expires a node whose lease ran out, and keeps one that is renewed', async () => {
       const r = await fresh();
       const name = unique('lease');
-      const w = r.watch({ service: name });
+      const w = watch(r, name);
       try {
         await r.register(svc(name, '1.0.0', 'dies'), { ttl: 600 });
         await r.register(svc(name, '1.0.0', 'lives'), { ttl: 600 });
@@ -285,7 +294,6 @@ export function runRegistryCases(
           clearInterval(renew);
         }
       } finally {
-        w.stop();
         await r.deregister(svc(name, '1.0.0', 'lives'));
       }
     });
@@ -389,14 +397,10 @@ export function runRegistryCases(
     it('expires a registration that names no lease after the default lease', async () => {
       const r = await fresh({ limits: { defaultTtl: 500 } });
       const name = unique('default-lease');
-      const w = r.watch({ service: name });
-      try {
-        await r.register(svc(name, '1.0.0', 'a'));
-        const gone = await nextEvent(w, (e) => e.action === 'delete', 1000 + settle);
-        assert.equal(gone.service.name, name);
-      } finally {
-        w.stop();
-      }
+      const w = watch(r, name);
+      await r.register(svc(name, '1.0.0', 'a'));
+      const gone = await nextEvent(w, (e) => e.action === 'delete', 1000 + settle);
+      assert.equal(gone.service.name, name);
     });
 
     it('takes names, versions and metadata of every shape micro itself registers', async () => {
@@ -439,7 +443,7 @@ export function runRegistryCases(
         const loose = await fresh({ limits: { metadataValueLength: 20_000 } });
         const strict = await fresh({ warn: (m) => warnings.push(m) });
         const name = unique('loose');
-        const w = strict.watch({ service: name });
+        const w = watch(strict, name);
         const marker = unique('marker');
         try {
           const long = { ...svc(name, '1.0.0', 'a'), metadata: { note: 'x'.repeat(10_000) } };
@@ -471,7 +475,6 @@ export function runRegistryCases(
               `a warning names the field: ${warnings.join('; ')}`,
             );
         } finally {
-          w.stop();
           await loose.deregister(svc(name, '1.0.0', 'a', 'b')).catch(() => undefined);
           await loose.deregister(svc(marker, '1.0.0', 'm'));
         }
@@ -482,13 +485,9 @@ export function runRegistryCases(
         const b = await fresh();
         const name = unique('shared');
         await a.register(svc(name, '1.0.0', 'a1'));
-        await eventually(async () => {
-          assert.deepEqual(await nodeIds(b, name), ['a1']);
-        }, settle);
+        await listsNodes(b, name, ['a1']);
         await a.deregister(svc(name, '1.0.0', 'a1'));
-        await eventually(async () => {
-          await assert.rejects(b.getService(name));
-        }, settle);
+        await listsNodes(b, name, []);
       });
     }
   });

@@ -11,7 +11,7 @@ import type { Service } from '../../src/registry/registry.ts';
 import { RegistryError, RegistryErrors } from '../../src/registry/registry.ts';
 import { normalizeService } from '../../src/registry/util.ts';
 import { recordCheck } from '../../src/registry/validate.ts';
-import { startTestControlPlane } from '../helpers/control-plane.ts';
+import { postToRegistry, startTestControlPlane } from '../helpers/control-plane.ts';
 import { fc, fuzzParams } from '../helpers/fuzz.ts';
 import { serverForTests } from '../helpers/server-process.ts';
 import { controls } from '../helpers/terminal.ts';
@@ -181,15 +181,7 @@ describe('fuzz: Registry.Register on a real control plane', () => {
   const address = serverForTests(() => startTestControlPlane('micro-fuzz-registry-'));
 
   const post = async (endpoint: string, body: unknown) => {
-    const res = await fetch(`http://${address()}/`, {
-      method: 'POST',
-      headers: {
-        'micro-service': 'registry',
-        'micro-endpoint': endpoint,
-        'content-type': 'application/json',
-      },
-      body: JSON.stringify(body) ?? 'null',
-    });
+    const res = await postToRegistry(address(), endpoint, JSON.stringify(body) ?? 'null');
     return { status: res.status, body: await res.json() };
   };
 

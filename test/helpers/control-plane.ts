@@ -23,3 +23,16 @@ export async function startTestControlPlane(prefix = 'micro-cp-'): Promise<Runni
     },
   };
 }
+
+/** POSTs `body` as it is to the control plane's Registry `endpoint`, as any HTTP client could. */
+export function postToRegistry(address: string, endpoint: string, body: string): Promise<Response> {
+  return fetch(`http://${address}/`, {
+    method: 'POST',
+    headers: {
+      'micro-service': 'registry',
+      'micro-endpoint': endpoint,
+      'content-type': 'application/json',
+    },
+    body,
+  });
+}

@@ -2,22 +2,14 @@
 // micro's registry clients gets for bad records and bad requests.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { startTestControlPlane } from '../helpers/control-plane.ts';
+import { postToRegistry, startTestControlPlane } from '../helpers/control-plane.ts';
 import { serverForTests } from '../helpers/server-process.ts';
 
 const address = serverForTests(() => startTestControlPlane('micro-regsvc-'));
 
 /** POSTs a raw body to a Registry endpoint, as any HTTP client could. */
 async function post(endpoint: string, body: string): Promise<{ status: number; json: unknown }> {
-  const res = await fetch(`http://${address()}/`, {
-    method: 'POST',
-    headers: {
-      'micro-service': 'registry',
-      'micro-endpoint': endpoint,
-      'content-type': 'application/json',
-    },
-    body,
-  });
+  const res = await postToRegistry(address(), endpoint, body);
   const text = await res.text();
   let json: unknown = text;
   try {
