@@ -37,6 +37,10 @@ import {
   shown,
 } from '../lib/binary.ts';
 
+/** What this benchmark measures, for `npm run bench`'s list. */
+export const describe =
+  'micro --version and micro call (binary, dev) vs node -e 0; service start until callable; binary size';
+
 /** What the goals are checked against (issue 3, point 8). */
 const GOAL = { versionRatio: 2, startMs: 100 };
 

@@ -52,6 +52,10 @@ import {
   type ReadyMessage,
 } from './messages.ts';
 
+/** What this benchmark measures, for `npm run bench`'s list. */
+export const describe =
+  'control plane with 10,000 nodes and 100 watchers: registration rate, watch propagation, memory, CPU';
+
 /** Goals (issue 3, point 8). */
 const GOAL = { propagationP99Ms: 50, memoryMB: 150 };
 /** The lease every benchmark registration asks for: longer than the run, so none expires mid-way. */
