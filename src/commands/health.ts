@@ -1,7 +1,7 @@
 import { defineCommand } from './shared/command.ts';
 import { withConnection } from './shared/connect.ts';
 import { print, table } from './shared/output.ts';
-import { probeNodes, probeTimeout, timeoutFlag, type Probe } from './shared/probe.ts';
+import { probeService, probeTimeout, serviceProbeArgs, type Probe } from './shared/probe.ts';
 
 /** One node's health as printed. */
 export interface Health {
@@ -44,17 +44,13 @@ export const healthText = (rows: Health[]): string => {
 export const healthCommand = defineCommand({
   command: 'health <service>',
   describe: 'Check Debug.Health on every node of a service',
-  builder: (y) =>
-    y
-      .positional('service', { type: 'string', demandOption: true })
-      .option('timeout', timeoutFlag()),
+  builder: serviceProbeArgs,
   handler: async (args) => {
     const timeout = probeTimeout(args.timeout);
-    const rows = await withConnection(args, async ({ registry, client }) => {
-      const versions = await registry.getService(args.service);
-      const probes = await probeNodes<{ status?: string }>(
-        client,
-        versions,
+    const rows = await withConnection(args, async (c) => {
+      const probes = await probeService<{ status?: string }>(
+        c,
+        args.service,
         'Debug.Health',
         timeout,
       );

@@ -1,7 +1,7 @@
 import { defineCommand } from './shared/command.ts';
 import { withConnection } from './shared/connect.ts';
 import { print, table } from './shared/output.ts';
-import { probeNodes, probeTimeout, timeoutFlag } from './shared/probe.ts';
+import { probeService, probeTimeout, serviceProbeArgs } from './shared/probe.ts';
 
 /** What Debug.Stats answers (src/runtime/server/debug.ts). */
 interface Stats {
@@ -80,15 +80,11 @@ const text = (rows: Row[]): string =>
 export const statsCommand = defineCommand({
   command: 'stats <service>',
   describe: 'Show Debug.Stats of every node of a service',
-  builder: (y) =>
-    y
-      .positional('service', { type: 'string', demandOption: true })
-      .option('timeout', timeoutFlag()),
+  builder: serviceProbeArgs,
   handler: async (args) => {
     const timeout = probeTimeout(args.timeout);
-    const rows = await withConnection(args, async ({ registry, client }) => {
-      const versions = await registry.getService(args.service);
-      const probes = await probeNodes<Stats>(client, versions, 'Debug.Stats', timeout);
+    const rows = await withConnection(args, async (c) => {
+      const probes = await probeService<Stats>(c, args.service, 'Debug.Stats', timeout);
       return probes.map((p): Row => ({
         node: p.node.id,
         address: p.node.address,

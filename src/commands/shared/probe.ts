@@ -1,7 +1,10 @@
+import type { Argv } from 'yargs';
 import type { Node, Service } from '../../registry/registry.ts';
 import type { Client } from '../../runtime/client/client.ts';
 import type { ErrorShape } from '../../runtime/errors.ts';
+import type { Connection } from './connect.ts';
 import { parseDuration } from './input.ts';
+import type { GlobalArgs } from './options.ts';
 
 /** What one node answered to a probe. */
 export interface Probe<T = unknown> {
@@ -56,3 +59,17 @@ export const timeoutFlag = (waitsFor = 'each node') =>
 
 /** Milliseconds from the `--timeout` flag; 2 s when it is not a duration. */
 export const probeTimeout = (value: string): number => parseDuration(value) ?? 2000;
+
+/** The arguments of the commands that probe one service (health, stats): the service and --timeout. */
+export const serviceProbeArgs = (y: Argv<GlobalArgs>) =>
+  y.positional('service', { type: 'string', demandOption: true }).option('timeout', timeoutFlag());
+
+/** Calls an endpoint on every node of the named service, found through the connection's registry. */
+export async function probeService<T>(
+  { registry, client }: Connection,
+  service: string,
+  endpoint: string,
+  timeout: number,
+): Promise<Probe<T>[]> {
+  return probeNodes<T>(client, await registry.getService(service), endpoint, timeout);
+}
