@@ -1,5 +1,5 @@
 import type { Node, Service } from './registry.ts';
-import { recordCheck } from './validate.ts';
+import { isObject, recordCheck } from './validate.ts';
 
 /** A deep copy, so callers cannot change a registry's state by editing what it returned. */
 export function copyService(s: Service): Service {
@@ -23,9 +23,6 @@ export function validateService(s: Service): void {
 }
 
 const defaults = recordCheck();
-
-const isObject = (v: unknown): v is Record<string, unknown> =>
-  typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /**
  * Fills in optional fields so a loosely written service has the full shape. Parts of the wrong
