@@ -1,14 +1,18 @@
 // The small pieces many tests build the same way: a silent logger, a registry record, the greeter's
-// Say.Hello, the three streaming endpoints and a JSON POST. One copy here, so a test states only
-// what differs.
+// Say.Hello (and a greeter serving it), the three streaming endpoints and a JSON POST. One copy
+// here, so a test states only what differs.
 import type { Node, Service as ServiceRecord } from '../../src/registry/registry.ts';
 import {
   bidiStream,
   clientStream,
+  createService,
   endpoint,
   serverStream,
   type Client,
   type EndpointDefinition,
+  type Registry,
+  type Service,
+  type ServiceOptions,
 } from '../../src/runtime/index.ts';
 
 /** A logger that prints nothing, for services started inside a test. */
@@ -61,6 +65,21 @@ export function sayHello(): EndpointDefinition {
     },
     async (req: { name: string }) => ({ msg: `Hello ${req.name}` }),
   );
+}
+
+/** A quiet greeter 1.0.0 on 127.0.0.1 serving Say.Hello (`sayHello()`); options override those. */
+export function greeterService(registry: Registry, options: Partial<ServiceOptions> = {}): Service {
+  const s = createService({
+    name: 'greeter',
+    version: '1.0.0',
+    registry,
+    address: '127.0.0.1:0',
+    handleSignals: false,
+    logger: quiet,
+    ...options,
+  });
+  s.handle('Say', { Hello: sayHello() });
+  return s;
 }
 
 /** The three stream shapes: Count (server: 0..n-1), Sum (client: adds n), Shout (bidi: upper case). */
