@@ -2,7 +2,7 @@ import { createEtcdRegistry } from './etcd.ts';
 import { createMdnsRegistry } from './mdns/index.ts';
 import { createMemoryRegistry } from './memory.ts';
 import { createMicroRegistry } from './micro.ts';
-import { createNatsRegistry } from './nats.ts';
+import { createNatsRegistry } from './nats/index.ts';
 import type { RegistryFactory, RegistryOptions } from './registry.ts';
 
 export type * from './registry.ts';
@@ -20,7 +20,7 @@ export type { EtcdRegistryOptions } from './etcd.ts';
 export type { MdnsRegistryOptions } from './mdns/index.ts';
 export type { MemoryRegistryOptions, RegistryStore, StoredNode } from './memory.ts';
 export type { MicroRegistryOptions } from './micro.ts';
-export type { NatsRegistryOptions } from './nats.ts';
+export type { NatsRegistryOptions } from './nats/index.ts';
 export type { RecordLimits } from './validate.ts';
 
 /** What every entry of the registries table is given: the base options and `--registry-address`. */

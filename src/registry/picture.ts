@@ -1,3 +1,4 @@
+// A remote watcher's own picture of the service versions, shared by the etcd and NATS registries.
 import type { Node, Service, WatchEvent } from './registry.ts';
 import { copyService } from './util.ts';
 

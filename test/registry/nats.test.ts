@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { createNatsRegistry } from '../../src/registry/nats.ts';
+import { createNatsRegistry } from '../../src/registry/nats/index.ts';
 import type { WatchEvent, Watcher } from '../../src/registry/registry.ts';
 import { RegistryErrors } from '../../src/registry/registry.ts';
 import { runRegistryCases } from '../conformance/registry.case.ts';
@@ -14,7 +14,7 @@ import { startNode, stopAll } from '../helpers/proc.ts';
 import { serverForTests } from '../helpers/server-process.ts';
 
 // A real nats-server (Debian's nats-server) on 127.0.0.1 with free ports.
-const natsModule = fileURLToPath(new URL('../../src/registry/nats.ts', import.meta.url));
+const natsModule = fileURLToPath(new URL('../../src/registry/nats/index.ts', import.meta.url));
 const address = serverForTests(startNatsServer);
 
 runRegistryCases('nats', (o) => createNatsRegistry({ addresses: [address()], ...o }), {

@@ -1,3 +1,4 @@
+// The mDNS socket of the registry: publishing, renewing and withdrawing nodes, and asking the network.
 import Bonjour from 'bonjour-service';
 
 type BonjourService = Bonjour.Service;

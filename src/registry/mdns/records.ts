@@ -1,3 +1,4 @@
+// How a node travels in DNS-SD: its instance name, and its record as TXT strings.
 import { createHash } from 'node:crypto';
 import type { Node, Service } from '../registry.ts';
 import { copyService } from '../util.ts';

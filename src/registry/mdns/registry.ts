@@ -1,3 +1,4 @@
+// The mDNS registry's factory: what it heard and published, leases, and the Registry methods.
 import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { WatcherSet } from '../channel.ts';
