@@ -91,48 +91,113 @@ describe('tcp transport: limits per frame and per connection', () => {
     assert.deepEqual(Object.keys(e).sort(), ['code', 'detail', 'id', 'status']);
   };
 
-  it(
-    'answers a request with too many header pairs with 431, and the connection serves on',
-    { timeout: 10_000 },
-    async () => {
+  /** A limit a peer goes past and the refusal it gets; the connection serves on after it. */
+  interface Refusal {
+    test: string;
+    limits: ListenOptions['limits'];
+    timeout?: number;
+    /** What the peer sends to go past the limit. */
+    send(peer: RawPeer): void;
+    /** The error frame that answers it. */
+    id: number;
+    code: number;
+    detail: RegExp;
+    /** What else holds once refused, before the connection is used again. */
+    then?(peer: RawPeer, seen: ReturnType<typeof handler>['seen']): Promise<void> | void;
+  }
+  const refusals: Refusal[] = [
+    {
+      test: 'answers a request with too many header pairs with 431',
       // The block's bytes within their limit, so that the pairs are what is over.
-      const { peer, seen } = await serve({ limits: { maxHeaderBytes: 65_535 } });
-      const header: Record<string, string> = {};
-      for (let i = 0; i < 8000; i++) header[`h${i}`] = '';
-      peer.request(1, 'echo', '{}', header);
-      const err = await refused(peer, 1, 431, /8001 header pairs.*limit of 256/);
-      noNodeText(err);
-      assert.equal(seen.calls, 0, 'the handler never saw it');
-      await stillServes(peer, 2);
+      limits: { maxHeaderBytes: 65_535 },
+      send(peer) {
+        const header: Record<string, string> = {};
+        for (let i = 0; i < 8000; i++) header[`h${i}`] = '';
+        peer.request(1, 'echo', '{}', header);
+      },
+      id: 1,
+      code: 431,
+      detail: /8001 header pairs.*limit of 256/,
+      then: (_peer, seen) => assert.equal(seen.calls, 0, 'the handler never saw it'),
     },
-  );
-
-  it('answers a header block over the byte limit with 431', { timeout: 10_000 }, async () => {
-    const { peer } = await serve({ limits: { maxHeaderBytes: 1024 } });
-    peer.request(1, 'echo', '{}', { 'x-big': 'v'.repeat(2000) });
-    await refused(peer, 1, 431, /header block of \d+ bytes.*1024/);
-    await stillServes(peer, 2);
-  });
-
-  it(
-    'skips a frame over the size limit and answers it 413, without closing',
-    { timeout: 10_000 },
-    async () => {
-      const { peer, seen } = await serve({ limits: { maxFrameBytes: 1024 * 1024 } });
-      peer.request(1, 'echo', 'x'.repeat(2 * 1024 * 1024));
-      const err = await refused(peer, 1, 413, /frame of \d+ bytes.*limit of 1048576/);
-      noNodeText(err);
-      assert.equal(seen.calls, 0);
-      await stillServes(peer, 2);
+    {
+      test: 'answers a header block over the byte limit with 431',
+      limits: { maxHeaderBytes: 1024 },
+      send: (peer) => peer.request(1, 'echo', '{}', { 'x-big': 'v'.repeat(2000) }),
+      id: 1,
+      code: 431,
+      detail: /header block of \d+ bytes.*1024/,
     },
-  );
+    {
+      test: 'skips a frame over the size limit and answers it 413',
+      limits: { maxFrameBytes: 1024 * 1024 },
+      send: (peer) => peer.request(1, 'echo', 'x'.repeat(2 * 1024 * 1024)),
+      id: 1,
+      code: 413,
+      detail: /frame of \d+ bytes.*limit of 1048576/,
+      then: (_peer, seen) => assert.equal(seen.calls, 0),
+    },
+    {
+      test: 'refuses a frame over the 16 MiB default',
+      limits: {},
+      timeout: 20_000,
+      send: (peer) => peer.request(1, 'echo', 'x'.repeat(17 * 1024 * 1024)),
+      id: 1,
+      code: 413,
+      detail: /frame of \d+ bytes.*limit of 16777216/,
+    },
+    {
+      test: 'refuses calls and streams past the per-connection limits with 429',
+      limits: { maxCalls: 2, maxStreams: 2 },
+      send(peer) {
+        for (const id of [1, 2, 3]) peer.request(id, 'hang');
+      },
+      id: 3,
+      code: 429,
+      detail: /2 calls in flight/,
+      async then(peer) {
+        for (const id of [11, 12, 13]) peer.frame(Kind.open, id, { 'micro-endpoint': 'hold' });
+        await refused(peer, 13, 429, /2 streams open/);
+        peer.frame(Kind.cancel, 1);
+      },
+    },
+    {
+      test: 'refuses calls once those in flight hold the connection buffer, with 429',
+      limits: { maxConnectionBuffer: 256 * 1024 },
+      send(peer) {
+        const body = 'x'.repeat(64 * 1024);
+        for (let id = 1; id <= 6; id++) peer.request(id, 'hang', body);
+      },
+      id: 4,
+      code: 429,
+      detail: /calls in flight on this connection hold \d+ bytes of requests/,
+      then(peer, seen) {
+        assert.equal(seen.calls, 3);
+        peer.frame(Kind.cancel, 1); // its handler settles and gives its bytes back
+      },
+    },
+    {
+      test: 'resets a stream whose handler does not read, once its queue passes the limit',
+      limits: { maxStreamBuffer: 256 * 1024 },
+      send(peer) {
+        peer.frame(Kind.open, 7, { 'micro-endpoint': 'deaf' });
+        for (let i = 0; i < 64; i++) peer.frame(Kind.data, 7, undefined, BIG); // 4 MiB
+      },
+      id: 7,
+      code: 413,
+      detail: /stream 7 .*not read/,
+      then: (_peer, seen) => seen.pipes[0]?.done, // the handler's side ended too
+    },
+  ];
 
-  it('refuses a frame over the 16 MiB default', { timeout: 20_000 }, async () => {
-    const { peer } = await serve();
-    peer.request(1, 'echo', 'x'.repeat(17 * 1024 * 1024));
-    assert.equal((await peer.error(1)).code, 413);
-    await stillServes(peer, 2);
-  });
+  for (const c of refusals)
+    it(`${c.test}; the connection serves on`, { timeout: c.timeout ?? 10_000 }, async () => {
+      const { peer, seen } = await serve({ limits: c.limits });
+      c.send(peer);
+      noNodeText(await refused(peer, c.id, c.code, c.detail));
+      await c.then?.(peer, seen);
+      await stillServes(peer, 100);
+    });
 
   it('closes with a 400 in our words when the framing breaks', { timeout: 10_000 }, async () => {
     const { h } = handler();
@@ -159,49 +224,6 @@ describe('tcp transport: limits per frame and per connection', () => {
       await peer.whenClosed();
     }
   });
-
-  it(
-    'refuses calls and streams past the per-connection limits with 429',
-    { timeout: 10_000 },
-    async () => {
-      const { peer } = await serve({ limits: { maxCalls: 2, maxStreams: 2 } });
-      peer.request(1, 'hang');
-      peer.request(2, 'hang');
-      peer.request(3, 'hang');
-      await refused(peer, 3, 429, /2 calls in flight/);
-      for (const id of [11, 12, 13]) peer.frame(Kind.open, id, { 'micro-endpoint': 'hold' });
-      await refused(peer, 13, 429, /2 streams open/);
-      peer.frame(Kind.cancel, 1);
-      await stillServes(peer, 4);
-    },
-  );
-
-  it(
-    'refuses calls once those in flight hold the connection buffer, with 429',
-    { timeout: 10_000 },
-    async () => {
-      const { peer, seen } = await serve({ limits: { maxConnectionBuffer: 256 * 1024 } });
-      const body = 'x'.repeat(64 * 1024);
-      for (let id = 1; id <= 6; id++) peer.request(id, 'hang', body);
-      await refused(peer, 4, 429, /calls in flight on this connection hold \d+ bytes of requests/);
-      assert.equal(seen.calls, 3);
-      peer.frame(Kind.cancel, 1); // its handler settles and gives its bytes back
-      await stillServes(peer, 7);
-    },
-  );
-
-  it(
-    'resets a stream whose handler does not read, once its queue passes the limit',
-    { timeout: 10_000 },
-    async () => {
-      const { peer, seen } = await serve({ limits: { maxStreamBuffer: 256 * 1024 } });
-      peer.frame(Kind.open, 7, { 'micro-endpoint': 'deaf' });
-      for (let i = 0; i < 64; i++) peer.frame(Kind.data, 7, undefined, BIG); // 4 MiB
-      await refused(peer, 7, 413, /stream 7 .*not read/);
-      await seen.pipes[0]?.done; // the handler's side ended too
-      await stillServes(peer, 8);
-    },
-  );
 
   it(
     'stops reading a peer that does not read its replies, and drops the replies past the limit',
