@@ -8,10 +8,10 @@ import { fileURLToPath } from 'node:url';
 import { createMicroRegistry } from '../../src/registry/micro.ts';
 import { openDatabase } from '../../src/registry/sqlite.ts';
 import type { Service } from '../../src/registry/registry.ts';
-import { createClient, createService } from '../../src/runtime/index.ts';
+import { createClient } from '../../src/runtime/index.ts';
 import { startNode, stopAll } from '../helpers/proc.ts';
 import { freePort } from '../helpers/net.ts';
-import { quiet, record } from '../helpers/fixtures.ts';
+import { quietService, record } from '../helpers/fixtures.ts';
 
 const micro = fileURLToPath(new URL('../../bin/micro.ts', import.meta.url));
 
@@ -48,12 +48,7 @@ describe('the control plane under failure', () => {
     const leased = Date.now();
     closers.push(() => registry.close());
 
-    const greeter = createService({
-      name: 'greeter',
-      registry: createMicroRegistry({ address }),
-      handleSignals: false,
-      logger: quiet,
-    });
+    const greeter = quietService({ name: 'greeter', registry: createMicroRegistry({ address }) });
     greeter.handle('Say', {
       async Hello(req: { name: string }) {
         return { msg: `Hello ${req.name}` };

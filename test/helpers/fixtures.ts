@@ -67,6 +67,11 @@ export function sayHello(): EndpointDefinition {
   );
 }
 
+/** A service as tests start one: the quiet logger, no signal handlers; options override those. */
+export function quietService(options: ServiceOptions): Service {
+  return createService({ handleSignals: false, logger: quiet, ...options });
+}
+
 /** A quiet greeter 1.0.0 on 127.0.0.1 serving Say.Hello (`sayHello()`); options override those. */
 export function greeterService(registry: Registry, options: Partial<ServiceOptions> = {}): Service {
   const s = createService({

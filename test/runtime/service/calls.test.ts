@@ -3,13 +3,12 @@ import { after, before, describe, it } from 'node:test';
 import {
   createClient,
   createMemoryRegistry,
-  createService,
   MicroError,
   type Client,
   type Context,
   type Service,
 } from '../../../src/runtime/index.ts';
-import { closeAll, quiet, sayHello } from '../../helpers/fixtures.ts';
+import { closeAll, quietService, sayHello } from '../../helpers/fixtures.ts';
 
 // One process, real sockets: services on 127.0.0.1 with the framed transport, found through a memory registry.
 describe('calling a service', () => {
@@ -23,12 +22,7 @@ describe('calling a service', () => {
   const slept = new Promise<void>((r) => (sleepDone = r));
 
   before(async () => {
-    greeter = createService({
-      name: 'greeter',
-      registry,
-      handleSignals: false,
-      logger: quiet,
-    });
+    greeter = quietService({ name: 'greeter', registry });
     greeter.handle('Say', {
       Hello: sayHello(),
       async Whoami(_req: unknown, ctx: Context) {
@@ -60,7 +54,7 @@ describe('calling a service', () => {
       },
     });
     await greeter.start();
-    front = createService({ name: 'front', registry, handleSignals: false, logger: quiet });
+    front = quietService({ name: 'front', registry });
     front.handle('Front', {
       async Relay(req: { name: string }, ctx: Context) {
         return ctx.call('greeter', 'Say.Whoami', req, { metadata: { 'x-hop': '2' } });

@@ -4,7 +4,6 @@ import {
   createClient,
   createHttpTransport,
   createMemoryRegistry,
-  createService,
   createTcpTransport,
   MicroError,
   serverStream,
@@ -12,7 +11,7 @@ import {
   type Context,
   type Service,
 } from '../../../src/runtime/index.ts';
-import { closeAll, quiet } from '../../helpers/fixtures.ts';
+import { closeAll, quietService } from '../../helpers/fixtures.ts';
 import { isErrorBody, rawExchange, rawRequest } from '../../helpers/raw-http.ts';
 
 const HUGE = [2 ** 31, 2 ** 31 + 5, 1e12, Number.MAX_SAFE_INTEGER, Number.POSITIVE_INFINITY];
@@ -29,7 +28,7 @@ describe('deadlines', { timeout: 60_000 }, () => {
   const httpTransport = createHttpTransport();
 
   before(async () => {
-    svc = createService({ name: 'clock', registry, handleSignals: false, logger: quiet });
+    svc = quietService({ name: 'clock', registry });
     svc.handle('Wait', {
       async Signal(_req: unknown, ctx: Context) {
         const signal = ctx.signal;

@@ -3,21 +3,15 @@ import { after, before, describe, it } from 'node:test';
 import {
   createClient,
   createMemoryRegistry,
-  createService,
   createHttpTransport,
   serverStream,
   type MicroError,
 } from '../../../src/runtime/index.ts';
-import { closeAll, counted, quiet, streamHandlers } from '../../helpers/fixtures.ts';
+import { closeAll, counted, quietService, streamHandlers } from '../../helpers/fixtures.ts';
 
 describe('streams through a service', () => {
   const registry = createMemoryRegistry();
-  const service = createService({
-    name: 'streamer',
-    registry,
-    handleSignals: false,
-    logger: quiet,
-  });
+  const service = quietService({ name: 'streamer', registry });
   service.handle('Stream', {
     ...streamHandlers(),
     Forever: serverStream(async function* () {

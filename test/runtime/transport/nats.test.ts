@@ -7,7 +7,6 @@ import {
   TransportErrors,
   createClient,
   createMemoryRegistry,
-  createService,
   createTcpTransport,
   type Client,
   type Service,
@@ -18,7 +17,7 @@ import { runTransportCases } from '../../conformance/transport.case.ts';
 import {
   closeAll,
   counted,
-  quiet,
+  quietService,
   record,
   sayHello,
   streamHandlers,
@@ -43,12 +42,10 @@ describe('a service served over NATS, called by a tcp client', () => {
   let service: Service;
   let client: Client;
   before(async () => {
-    service = createService({
+    service = quietService({
       name: 'natsy',
       transport: createNatsTransport({ address: nats.address }),
       registry,
-      handleSignals: false,
-      logger: quiet,
     });
     service.handle('Say', {
       Hello: sayHello(),
