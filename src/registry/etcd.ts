@@ -12,7 +12,7 @@ import type {
   Watcher,
 } from './registry.ts';
 import { RegistryError, RegistryErrors } from './registry.ts';
-import { copyService } from './util.ts';
+import { copyService, mergeVersions } from './util.ts';
 import { recordCheck, type RecordCheck } from './validate.ts';
 
 /** Options of the etcd registry. */
@@ -88,9 +88,10 @@ export function createEtcdRegistry(options: EtcdRegistryOptions = {}): Registry 
   /** Reads every node under a key prefix and groups them into service versions. */
   const read = async (keyPrefix: string): Promise<Service[]> => {
     const kvs = await call((c) => c.getAll().prefix(keyPrefix).strings());
-    return group(
-      Object.entries(kvs).flatMap(([key, value]) => parse(prefix, key, value, check, where)),
+    const rows = Object.entries(kvs).flatMap(([key, value]) =>
+      parse(prefix, key, value, check, where),
     );
+    return mergeVersions(rows.map(({ service, node }) => ({ ...service, nodes: [node] })));
   };
 
   return {
@@ -210,16 +211,4 @@ function parse(
     "the key does not name the record's service, version and node",
   );
   return [];
-}
-
-/** Groups nodes into service versions, in the order first seen. */
-function group(rows: Stored[]): Service[] {
-  const versions = new Map<string, Service>();
-  for (const { service, node } of rows) {
-    const key = `${service.name}\n${service.version}`;
-    const v = versions.get(key);
-    if (v) v.nodes.push(node);
-    else versions.set(key, { ...service, nodes: [node] });
-  }
-  return [...versions.values()];
 }

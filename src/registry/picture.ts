@@ -1,6 +1,6 @@
 // A remote watcher's own picture of the service versions, shared by the etcd and NATS registries.
 import type { Node, Service, WatchEvent } from './registry.ts';
-import { copyService } from './util.ts';
+import { copyService, versionKey } from './util.ts';
 
 interface Version {
   service: Omit<Service, 'nodes'>;
@@ -65,9 +65,6 @@ export class Picture {
     this.#versions.clear();
   }
 }
-
-/** A map key naming one service version. */
-export const versionKey = (name: string, version: string): string => `${name}\n${version}`;
 
 const show = (service: Omit<Service, 'nodes'>, nodes: Iterable<Node>): Service =>
   copyService({ ...service, nodes: [...nodes] });

@@ -12,6 +12,23 @@ export function copyService(s: Service): Service {
   };
 }
 
+/** A map key naming one service version. */
+export const versionKey = (name: string, version: string): string => `${name}\n${version}`;
+
+/** Merges service versions that share a name and version into one, each node id once, in the order first seen. */
+export function mergeVersions(services: Iterable<Service>): Service[] {
+  const merged = new Map<string, Service>();
+  for (const s of services) {
+    const key = versionKey(s.name, s.version);
+    const known = merged.get(key);
+    if (!known) merged.set(key, copyService(s));
+    else
+      for (const n of s.nodes)
+        if (!known.nodes.some((k) => k.id === n.id)) known.nodes.push(copyNode(n));
+  }
+  return [...merged.values()];
+}
+
 /** A copy of a node. */
 export function copyNode(n: Node): Node {
   return { id: n.id, address: n.address, metadata: { ...n.metadata } };

@@ -13,7 +13,7 @@ import type {
 } from '../registry.ts';
 import { RegistryError, RegistryErrors } from '../registry.ts';
 import { natsConnection, natsServerCommand, serversOf } from '../servers.ts';
-import { copyService } from '../util.ts';
+import { copyService, mergeVersions } from '../util.ts';
 import { recordCheck } from '../validate.ts';
 import {
   Leases,
@@ -141,16 +141,8 @@ export function createNatsRegistry(options: NatsRegistryOptions = {}): Registry 
 
   /** Asks every instance for its registrations (of one service) and merges the answers. */
   const query = async (service?: string): Promise<Service[]> => {
-    const merged = new Map<string, Service>();
-    for (const s of await ask(await connect(), service)) {
-      if (!check.accept(s, where)) continue;
-      const key = `${s.name}\n${s.version}`;
-      const known = merged.get(key);
-      if (!known) merged.set(key, copyService(s));
-      else
-        for (const n of s.nodes) if (!known.nodes.some((k) => k.id === n.id)) known.nodes.push(n);
-    }
-    return [...merged.values()];
+    const answers = await ask(await connect(), service);
+    return mergeVersions(answers.filter((s) => check.accept(s, where)));
   };
 
   return {
