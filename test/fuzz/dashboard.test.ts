@@ -8,13 +8,12 @@ import { createTerminal } from '../../src/commands/shared/terminal.ts';
 import {
   createClient,
   createMemoryRegistry,
-  createService,
   type Client,
   type Registry,
   type Service,
 } from '../../src/runtime/index.ts';
 import { startWeb, type Web } from '../../src/ui/web/index.ts';
-import { closeAll, postJson, quiet, sayHello } from '../helpers/fixtures.ts';
+import { closeAll, greeterService, postJson } from '../helpers/fixtures.ts';
 import { fc } from '../helpers/fuzz.ts';
 import { fuzzBytes, fuzzRequests } from '../helpers/fuzz-http.ts';
 import type { RawResponse } from '../helpers/raw-http.ts';
@@ -129,14 +128,7 @@ describe("fuzz: the dashboard's /_/api routes", () => {
   before(async () => {
     registry = createMemoryRegistry();
     client = createClient({ registry });
-    greeter = createService({
-      name: 'greeter',
-      version: '1.0.0',
-      registry,
-      handleSignals: false,
-      logger: quiet,
-    });
-    greeter.handle('Say', { Hello: sayHello() });
+    greeter = greeterService(registry);
     await greeter.start();
     web = await startWeb({
       address: '127.0.0.1:0',
