@@ -4,8 +4,8 @@ import { createElement as h, useRef, type ReactElement } from 'react';
 import type { KeyHint } from './Footer.ts';
 import { steps, visibleRange } from './layout.ts';
 import { useKeys } from './use-keys.ts';
-import type { ServiceSummary, Watched } from './use-registry.ts';
-import { text } from './text.ts';
+import { listStatus, type ServiceSummary, type Watched } from './use-registry.ts';
+import { listRow, text } from './text.ts';
 
 /** Where the list is: the highlighted row and the filter, kept by the App across screens. */
 export interface ListPosition {
@@ -135,28 +135,24 @@ export function ServiceList({
       : null,
     services.error ? text({ color: 'red', wrap: 'truncate-end' }, services.error) : null,
   );
-  const status = services.loading
-    ? 'loading…'
-    : all.length === 0
-      ? services.error
-        ? 'the registry cannot be reached; retrying'
-        : 'no services registered yet: start one with "micro run ./greeter"'
-      : shown.length === 0
-        ? `no service matches "${position.filter}"`
-        : undefined;
+  const status =
+    listStatus(services, 'no services registered yet: start one with "micro run ./greeter"') ??
+    (shown.length === 0 ? `no service matches "${position.filter}"` : undefined);
 
   return h(
     Box,
     { flexDirection: 'column', height, overflow: 'hidden' },
     title,
     text({ dimColor: true }, `  ${row(['NAME', 'VERSIONS', 'NODES', 'ENDPOINTS'])}`),
-    ...shown.slice(start, end).map((s, i) => {
-      const selected = start + i === cursor;
-      return text(
-        { key: s.name, color: selected ? 'cyan' : undefined, bold: selected, wrap: 'truncate-end' },
-        `${selected ? '› ' : '  '}${row([s.name, s.versions.join(', '), String(s.nodes), String(s.endpoints)])}`,
-      );
-    }),
+    ...shown
+      .slice(start, end)
+      .map((s, i) =>
+        listRow(
+          s.name,
+          start + i === cursor,
+          row([s.name, s.versions.join(', '), String(s.nodes), String(s.endpoints)]),
+        ),
+      ),
     status ? text({ dimColor: true }, status) : null,
   );
 }

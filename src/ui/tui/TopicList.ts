@@ -6,8 +6,8 @@ import type { Registry } from '../../runtime/index.ts';
 import type { KeyHint } from './Footer.ts';
 import { steps, visibleRange } from './layout.ts';
 import { useKeys } from './use-keys.ts';
-import { useTopics } from './use-registry.ts';
-import { text } from './text.ts';
+import { listStatus, useTopics } from './use-registry.ts';
+import { listRow, text } from './text.ts';
 
 /** Keys of the topics list, for the footer. */
 export const topicListKeys: KeyHint[] = [
@@ -51,13 +51,10 @@ export function TopicList({ registry, onServices, onQuit, height }: Props): Reac
     `${cells[0].padEnd(topicWidth)}${cells[1].padEnd(13)}${cells[2].padEnd(queueWidth)}${cells[3]}`;
   // Rows for the list itself: minus the title, the header and a status line.
   const { start, end } = visibleRange(all.length, at, height - 3);
-  const status = topics.loading
-    ? 'loading…'
-    : all.length === 0
-      ? topics.error
-        ? 'the registry cannot be reached; retrying'
-        : 'no topic has subscribers yet: a service subscribes with service.subscribe(topic, fn)'
-      : undefined;
+  const status = listStatus(
+    topics,
+    'no topic has subscribers yet: a service subscribes with service.subscribe(topic, fn)',
+  );
 
   return h(
     Box,
@@ -69,18 +66,15 @@ export function TopicList({ registry, onServices, onQuit, height }: Props): Reac
       topics.error ? text({ color: 'red', wrap: 'truncate-end' }, topics.error) : null,
     ),
     text({ dimColor: true }, `  ${row(['TOPIC', 'SUBSCRIBERS', 'QUEUES', 'SERVICES'])}`),
-    ...all.slice(start, end).map((t, i) => {
-      const selected = start + i === at;
-      return text(
-        {
-          key: t.topic,
-          color: selected ? 'cyan' : undefined,
-          bold: selected,
-          wrap: 'truncate-end',
-        },
-        `${selected ? '› ' : '  '}${row([t.topic, String(t.subscribers), or(t.queues), or(t.services)])}`,
-      );
-    }),
+    ...all
+      .slice(start, end)
+      .map((t, i) =>
+        listRow(
+          t.topic,
+          start + i === at,
+          row([t.topic, String(t.subscribers), or(t.queues), or(t.services)]),
+        ),
+      ),
     status ? text({ dimColor: true }, status) : null,
   );
 }
