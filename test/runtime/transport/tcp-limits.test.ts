@@ -49,6 +49,13 @@ function handler() {
   return { h, seen };
 }
 
+/** The error frame expected for a request or stream: its id, code and what its detail says. */
+interface Refused {
+  id: number;
+  code: number;
+  detail: RegExp;
+}
+
 describe('tcp transport: limits per frame and per connection', () => {
   const closers: (() => Promise<void> | void)[] = [];
   after(async () => {
@@ -71,16 +78,11 @@ describe('tcp transport: limits per frame and per connection', () => {
     const { h, seen } = handler();
     return { peer: await open(await listen(h, options)), seen };
   };
-  /** The error frame for id has this code and a detail matching it. */
-  const refused = async (
-    peer: RawPeer,
-    id: number,
-    code: number,
-    detail: RegExp,
-  ): Promise<ErrorBody> => {
-    const err = await peer.error(id);
-    assert.equal(err.code, code);
-    assert.match(err.detail, detail);
+  /** The error frame for `id` has this code and a detail matching `detail`. */
+  const refused = async (peer: RawPeer, expected: Refused): Promise<ErrorBody> => {
+    const err = await peer.error(expected.id);
+    assert.equal(err.code, expected.code);
+    assert.match(err.detail, expected.detail);
     return err;
   };
   const stillServes = async (peer: RawPeer, id: number): Promise<void> => {
@@ -92,16 +94,12 @@ describe('tcp transport: limits per frame and per connection', () => {
   };
 
   /** A limit a peer goes past and the refusal it gets; the connection serves on after it. */
-  interface Refusal {
+  interface Refusal extends Refused {
     test: string;
     limits: ListenOptions['limits'];
     timeout?: number;
     /** What the peer sends to go past the limit. */
     send(peer: RawPeer): void;
-    /** The error frame that answers it. */
-    id: number;
-    code: number;
-    detail: RegExp;
     /** What else holds once refused, before the connection is used again. */
     then?(peer: RawPeer, seen: ReturnType<typeof handler>['seen']): Promise<void> | void;
   }
@@ -157,7 +155,7 @@ describe('tcp transport: limits per frame and per connection', () => {
       detail: /2 calls in flight/,
       async then(peer) {
         for (const id of [11, 12, 13]) peer.frame(Kind.open, id, { 'micro-endpoint': 'hold' });
-        await refused(peer, 13, 429, /2 streams open/);
+        await refused(peer, { id: 13, code: 429, detail: /2 streams open/ });
         peer.frame(Kind.cancel, 1);
       },
     },
@@ -194,7 +192,7 @@ describe('tcp transport: limits per frame and per connection', () => {
     it(`${c.test}; the connection serves on`, { timeout: c.timeout ?? 10_000 }, async () => {
       const { peer, seen } = await serve({ limits: c.limits });
       c.send(peer);
-      noNodeText(await refused(peer, c.id, c.code, c.detail));
+      noNodeText(await refused(peer, c));
       await c.then?.(peer, seen);
       await stillServes(peer, 100);
     });
@@ -267,6 +265,6 @@ describe('tcp transport: limits per frame and per connection', () => {
       `${seen.sent} messages of 64 KiB queued for a peer that does not read`,
     );
     peer.socket.resume();
-    await refused(peer, 5, 413, /stream 5 .*not read/);
+    await refused(peer, { id: 5, code: 413, detail: /stream 5 .*not read/ });
   });
 });
