@@ -13,7 +13,7 @@ import { normalizeService } from '../../src/registry/util.ts';
 import { recordCheck } from '../../src/registry/validate.ts';
 import { postToRegistry, startTestControlPlane } from '../helpers/control-plane.ts';
 import { fc, fuzzParams } from '../helpers/fuzz.ts';
-import { serverForTests } from '../helpers/server-process.ts';
+import { serverForTests } from '../helpers/lifecycle.ts';
 import { controls } from '../helpers/terminal.ts';
 
 /** What a message naming the field at fault starts with. */

@@ -1,7 +1,6 @@
 // A server binary (etcd, nats-server, redis-server) run by a test: started on 127.0.0.1, awaited
 // until it serves, stopped by its PID. One copy of the start/wait/stop that each engine's helper needs.
 import { spawn } from 'node:child_process';
-import { after, before } from 'node:test';
 
 /** A server a test started. */
 export interface RunningServer {
@@ -91,16 +90,4 @@ export async function startServerProcess(spec: ServerSpec): Promise<RunningServe
 export async function answers(url: string, accept?: (body: unknown) => boolean): Promise<boolean> {
   const res = await fetch(url, { signal: AbortSignal.timeout(1000) });
   return res.ok && (!accept || accept(await res.json()));
-}
-
-/** Starts a server before this file's tests and stops it after them; returns its address getter. */
-export function serverForTests(start: () => Promise<RunningServer>): () => string {
-  let server: RunningServer | undefined;
-  before(async () => {
-    server = await start();
-  });
-  after(async () => {
-    await server?.stop();
-  });
-  return () => server?.address ?? '';
 }

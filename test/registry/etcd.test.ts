@@ -4,7 +4,7 @@ import { createEtcdRegistry } from '../../src/registry/etcd.ts';
 import { runRegistryCases } from '../conformance/registry.case.ts';
 import { micro } from '../helpers/cli.ts';
 import { startEtcd } from '../helpers/etcd-server.ts';
-import { serverForTests } from '../helpers/server-process.ts';
+import { serverForTests } from '../helpers/lifecycle.ts';
 
 // A real etcd (Debian's etcd-server) on 127.0.0.1, free ports and a throwaway data directory.
 const address = serverForTests(startEtcd);

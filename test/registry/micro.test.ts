@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 import { createMicroRegistry } from '../../src/registry/micro.ts';
 import { runRegistryCases } from '../conformance/registry.case.ts';
 import { startTestControlPlane } from '../helpers/control-plane.ts';
-import { serverForTests } from '../helpers/server-process.ts';
+import { serverForTests } from '../helpers/lifecycle.ts';
 
 // The control plane in this process on a free port, its client talking to it over real sockets.
 const address = serverForTests(() => startTestControlPlane('micro-cp-'));

@@ -9,9 +9,9 @@ import { createNatsRegistry } from '../../src/registry/nats/index.ts';
 import type { WatchEvent, Watcher } from '../../src/registry/registry.ts';
 import { RegistryErrors } from '../../src/registry/registry.ts';
 import { runRegistryCases } from '../conformance/registry.case.ts';
+import { serverForTests } from '../helpers/lifecycle.ts';
 import { startNatsServer } from '../helpers/nats-server.ts';
 import { startNode, stopAll } from '../helpers/proc.ts';
-import { serverForTests } from '../helpers/server-process.ts';
 
 // A real nats-server (Debian's nats-server) on 127.0.0.1 with free ports.
 const natsModule = fileURLToPath(new URL('../../src/registry/nats/index.ts', import.meta.url));

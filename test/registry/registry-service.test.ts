@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { postToRegistry, startTestControlPlane } from '../helpers/control-plane.ts';
-import { serverForTests } from '../helpers/server-process.ts';
+import { serverForTests } from '../helpers/lifecycle.ts';
 
 const address = serverForTests(() => startTestControlPlane('micro-regsvc-'));
 

@@ -2,8 +2,8 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { createJetStreamBroker } from '../../../src/runtime/broker/nats-jetstream.ts';
 import { runBrokerCases } from '../../conformance/broker.case.ts';
+import { serverForTests } from '../../helpers/lifecycle.ts';
 import { startNatsServer } from '../../helpers/nats-server.ts';
-import { serverForTests } from '../../helpers/server-process.ts';
 
 // A real nats-server with JetStream on 127.0.0.1; the test fails when it cannot start.
 const address = serverForTests(() => startNatsServer({ jetstream: true }));

@@ -7,9 +7,9 @@ import {
   type RedisBrokerOptions,
 } from '../../../src/runtime/broker/redis/index.ts';
 import { runBrokerCases } from '../../conformance/broker.case.ts';
+import { serverForTests } from '../../helpers/lifecycle.ts';
 import { freePort } from '../../helpers/net.ts';
 import { startRedisServer } from '../../helpers/redis-server.ts';
-import { serverForTests } from '../../helpers/server-process.ts';
 
 // A real redis-server on 127.0.0.1; the test fails when it cannot start.
 const address = serverForTests(startRedisServer);
