@@ -3,7 +3,8 @@ import { isAbsolute, resolve } from 'node:path';
 import { badRequest, conflict, notFound } from '../runtime/errors.ts';
 import { endpoint, serverStream, type Handler } from '../runtime/server/handler.ts';
 import type { Context } from '../runtime/context.ts';
-import { checkName, type Supervisor } from './supervisor.ts';
+import { checkName } from './names.ts';
+import type { Supervisor } from './supervisor.ts';
 
 const ID = 'runtime';
 
