@@ -21,7 +21,7 @@ export interface RegistryCaseOptions {
   shared?: boolean;
   /** Milliseconds to allow for a change to be visible (propagation). */
   settle?: number;
-  /** A registry that is a client of a server at an address (etcd, NATS, the control plane). */
+  /** A registry that is a client of a server at an address (etcd, NATS, the control plane); shared. */
   engine?: EngineCaseOptions;
 }
 
@@ -31,8 +31,8 @@ export interface EngineCaseOptions {
   where: string;
   /** The server's address in the test, once it runs. */
   address(): string;
-  /** A client of the server at `address` that gives up after `timeout` ms. */
-  connect(address: string, timeout?: number): Registry;
+  /** The registry's factory: a client of the server at `address` that gives up after `timeout` ms. */
+  connect(options: { address: string; timeout?: number }): Registry;
   /** What the error advises when nothing answers at 127.0.0.1:1. */
   advice: RegExp;
   /** The registry's name for the CLI's --registry. */
@@ -99,7 +99,7 @@ async function nodeIds(r: Registry, name: string): Promise<string[] | undefined>
 function runEngineCases(label: string, engine: EngineCaseOptions): void {
   describe(`registry engine: ${label}`, () => {
     it(`says which address it tried and what to do when ${engine.where} does not answer`, async () => {
-      const r = engine.connect('127.0.0.1:1', 1000);
+      const r = engine.connect({ address: '127.0.0.1:1', timeout: 1000 });
       await assert.rejects(r.listServices(), (e: Error & { code?: string }) => {
         assert.equal(e.code, RegistryErrors.unavailable);
         assert.ok(e.message.includes(`${engine.where} at 127.0.0.1:1`), e.message);
@@ -110,7 +110,7 @@ function runEngineCases(label: string, engine: EngineCaseOptions): void {
     });
 
     it(`names ${engine.where} and its address when a service is not found`, async () => {
-      const r = engine.connect(engine.address());
+      const r = engine.connect({ address: engine.address() });
       await assert.rejects(r.getService('nobody-here'), (e: Error & { code?: string }) => {
         assert.equal(e.code, RegistryErrors.notFound);
         assert.equal(
@@ -123,7 +123,7 @@ function runEngineCases(label: string, engine: EngineCaseOptions): void {
     });
 
     it(`serves the micro CLI: list services --registry ${engine.flag}`, async () => {
-      const r = engine.connect(engine.address());
+      const r = engine.connect({ address: engine.address() });
       const service = record('cli-greeter', { node: 'g1', address: '127.0.0.1:9999' });
       await r.register(service);
       try {
@@ -437,7 +437,7 @@ export function runRegistryCases(
       );
     });
 
-    if (options.shared) {
+    if (options.shared || options.engine) {
       it('does not pass on a record another client wrote beyond its limits', async () => {
         const warnings: string[] = [];
         const loose = await fresh({ limits: { metadataValueLength: 20_000 } });

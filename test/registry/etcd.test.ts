@@ -10,12 +10,11 @@ import { serverForTests } from '../helpers/lifecycle.ts';
 const address = serverForTests(startEtcd);
 
 runRegistryCases('etcd', (o) => createEtcdRegistry({ addresses: [address()], ...o }), {
-  shared: true,
   settle: 2500,
   engine: {
     where: 'etcd',
     address,
-    connect: (at, timeout) => createEtcdRegistry({ address: at, timeout }),
+    connect: createEtcdRegistry,
     advice: /start etcd \(etcd --listen-client-urls http:\/\/127\.0\.0\.1:1 /,
     flag: 'etcd',
   },

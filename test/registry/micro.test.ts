@@ -12,12 +12,11 @@ runRegistryCases(
   'micro (control plane)',
   (o) => createMicroRegistry({ address: address(), ...o }),
   {
-    shared: true,
     settle: 1500,
     engine: {
       where: 'the registry',
       address,
-      connect: (at, timeout) => createMicroRegistry({ address: at, timeout }),
+      connect: createMicroRegistry,
       advice: /micro run/,
       flag: 'micro',
     },

@@ -18,12 +18,11 @@ const natsModule = fileURLToPath(new URL('../../src/registry/nats/index.ts', imp
 const address = serverForTests(startNatsServer);
 
 runRegistryCases('nats', (o) => createNatsRegistry({ addresses: [address()], ...o }), {
-  shared: true,
   settle: 1500,
   engine: {
     where: 'NATS',
     address,
-    connect: (at, timeout) => createNatsRegistry({ address: at, timeout }),
+    connect: createNatsRegistry,
     advice: /start nats-server \(nats-server -a 127\.0\.0\.1 -p 1\)/,
     flag: 'nats',
   },
