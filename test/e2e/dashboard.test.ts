@@ -11,8 +11,8 @@ import { fileURLToPath } from 'node:url';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { WebSocketServer } from 'ws';
 import { createMicroRegistry } from '../../src/registry/micro.ts';
-import { createService, type Registry, type Service } from '../../src/runtime/index.ts';
-import { closeAll, greeterService, quiet, record } from '../helpers/fixtures.ts';
+import type { Registry, Service } from '../../src/runtime/index.ts';
+import { closeAll, greeterService, quietService, record } from '../helpers/fixtures.ts';
 import { freePort } from '../helpers/net.ts';
 import { startNode, stopAll } from '../helpers/proc.ts';
 
@@ -294,13 +294,11 @@ describe('the web dashboard in chromium', () => {
   it('shows topics on their own page, live, and not among the services', async () => {
     await page.goto(`${base}/`);
     await page.locator('tr[data-service="registry"]').waitFor();
-    const notify = createService({
-      name: 'notify',
-      registry,
-      address: '127.0.0.1:0',
-      handleSignals: false,
-      logger: quiet,
-    }).subscribe('orders.created', async () => {}, { queue: 'workers' });
+    const notify = quietService({ name: 'notify', registry, address: '127.0.0.1:0' }).subscribe(
+      'orders.created',
+      async () => {},
+      { queue: 'workers' },
+    );
     await notify.start();
     await page.locator('tr[data-service="notify"]').waitFor();
     assert.equal(await page.locator('tr[data-service^="topic:"]').count(), 0);

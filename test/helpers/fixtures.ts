@@ -74,13 +74,11 @@ export function quietService(options: ServiceOptions): Service {
 
 /** A quiet greeter 1.0.0 on 127.0.0.1 serving Say.Hello (`sayHello()`); options override those. */
 export function greeterService(registry: Registry, options: Partial<ServiceOptions> = {}): Service {
-  const s = createService({
+  const s = quietService({
     name: 'greeter',
     version: '1.0.0',
     registry,
     address: '127.0.0.1:0',
-    handleSignals: false,
-    logger: quiet,
     ...options,
   });
   s.handle('Say', { Hello: sayHello() });

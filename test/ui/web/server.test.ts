@@ -6,7 +6,6 @@ import { createTerminal } from '../../../src/commands/shared/terminal.ts';
 import {
   createClient,
   createMemoryRegistry,
-  createService,
   type Client,
   type Registry,
   type RegistryService,
@@ -14,7 +13,13 @@ import {
 } from '../../../src/runtime/index.ts';
 import { startWeb, type FeedEvent, type Web } from '../../../src/ui/web/index.ts';
 import { closedAddress } from '../../helpers/cli.ts';
-import { closeAll, greeterService, postJson, quiet, record } from '../../helpers/fixtures.ts';
+import {
+  closeAll,
+  greeterService,
+  postJson,
+  quietService,
+  record,
+} from '../../helpers/fixtures.ts';
 import { rawExchange, requestAs } from '../../helpers/raw-http.ts';
 
 /** The server-sent events of one open stream, as they arrive. */
@@ -166,13 +171,11 @@ describe('the web dashboard server', () => {
 
   it('lists topics apart: not among the services nor health-checked, at /_/api/topics, marked in the stream', async () => {
     const events = await openEvents(`${base}/_/api/events`);
-    const notify = createService({
-      name: 'notify',
-      registry,
-      address: '127.0.0.1:0',
-      handleSignals: false,
-      logger: quiet,
-    }).subscribe('orders.created', async () => {}, { queue: 'workers' });
+    const notify = quietService({ name: 'notify', registry, address: '127.0.0.1:0' }).subscribe(
+      'orders.created',
+      async () => {},
+      { queue: 'workers' },
+    );
     try {
       await events.next((e) => e.event === 'services');
       await notify.start();
