@@ -2,6 +2,19 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
+/**
+ * The rule that keeps the files of one layer from importing the modules of the layers above it.
+ * @param {string[]} files
+ * @param {string[]} forbidden
+ * @param {string} message
+ */
+const layer = (files, forbidden, message) => ({
+  files,
+  rules: {
+    'no-restricted-imports': ['error', { patterns: [{ group: forbidden, message }] }],
+  },
+});
+
 export default tseslint.config(
   { ignores: ['node_modules', 'dist', 'scripts/*.mjs', 'eslint.config.js'] },
   js.configs.recommended,
@@ -38,64 +51,20 @@ export default tseslint.config(
     },
     rules: { 'no-undef': 'off' },
   },
-  {
-    // Layers import one way: commands -> proxy, ui -> runtime -> registry.
-    files: ['src/registry/**/*.ts'],
-    rules: {
-      'no-restricted-imports': [
-        'error',
-        {
-          patterns: [
-            {
-              group: [
-                '**/runtime/**',
-                '**/commands/**',
-                '**/ui/**',
-                '**/proxy/**',
-                'fastify',
-                'ink',
-                'react',
-              ],
-              message: 'src/registry is the bottom layer.',
-            },
-          ],
-        },
-      ],
-    },
-  },
-  {
-    files: ['src/runtime/**/*.ts'],
-    rules: {
-      'no-restricted-imports': [
-        'error',
-        {
-          patterns: [
-            {
-              group: [
-                '**/commands/**',
-                '**/ui/**',
-                '**/proxy/**',
-                'fastify',
-                'ink',
-                'react',
-                'yargs',
-              ],
-              message: 'src/runtime must not import CLI, UI or HTTP-server code.',
-            },
-          ],
-        },
-      ],
-    },
-  },
-  {
-    files: ['src/ui/**/*.ts', 'src/ui/**/*.tsx', 'src/proxy/**/*.ts'],
-    rules: {
-      'no-restricted-imports': [
-        'error',
-        {
-          patterns: [{ group: ['**/commands/**'], message: 'Only commands import from commands.' }],
-        },
-      ],
-    },
-  },
+  // Layers import one way: commands -> proxy, ui -> runtime -> registry.
+  layer(
+    ['src/registry/**/*.ts'],
+    ['**/runtime/**', '**/commands/**', '**/ui/**', '**/proxy/**', 'fastify', 'ink', 'react'],
+    'src/registry is the bottom layer.',
+  ),
+  layer(
+    ['src/runtime/**/*.ts'],
+    ['**/commands/**', '**/ui/**', '**/proxy/**', 'fastify', 'ink', 'react', 'yargs'],
+    'src/runtime must not import CLI, UI or HTTP-server code.',
+  ),
+  layer(
+    ['src/ui/**/*.ts', 'src/ui/**/*.tsx', 'src/proxy/**/*.ts'],
+    ['**/commands/**'],
+    'Only commands import from commands.',
+  ),
 );

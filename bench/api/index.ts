@@ -3,34 +3,41 @@
 // Moleculer service over its TCP transporter, and a bare node:http server answering by itself (the
 // floor). Every server and every load generator runs in its own process; rounds are interleaved.
 //
-// Environment: BENCH_ROUNDS (3), BENCH_WARMUP_SECONDS (2), BENCH_SECONDS (8, measured per round),
-// BENCH_CONNECTIONS (50 keep-alive connections, one request in flight on each), BENCH_ONLY
-// (contender keys, comma separated), BENCH_NODE_ARGS (extra node flags for every child).
+// Flags (after `npm run bench -- api`, in --name=value form) or environment: --rounds / BENCH_ROUNDS
+// (3), --warmup / BENCH_WARMUP_SECONDS (2), --seconds / BENCH_SECONDS (8, measured per round),
+// --connections / BENCH_CONNECTIONS (50 keep-alive connections, one request in flight on each),
+// --only / BENCH_ONLY (contender keys, comma separated), --quick (a smoke run: 1 round, 1 s warm-up,
+// 3 s measured). BENCH_NODE_ARGS: extra node flags for every child.
 // The default run takes about 2.5 minutes: 4 contenders x 3 rounds x 10 s, plus start-up.
-import { Children, onInterrupt, type Child } from '../lib/processes.ts';
 import {
-  clientReady,
-  perCall,
-  runOnce,
-  serverAddress,
-  type PerCall,
-  type ResultMessage,
-  type RunMessage,
-} from '../lib/protocol.ts';
+  clientEntrant,
+  goal,
+  loadHeader,
+  loadOptions,
+  measureRounds,
+  perCallLine,
+  printTable,
+  roundSettings,
+  runMessage,
+  startServer,
+  type RoundSettings,
+} from '../lib/load-bench.ts';
+import type { Children } from '../lib/processes.ts';
+import { perCall, type PerCall, type ResultMessage } from '../lib/protocol.ts';
 import {
   errorsColumn,
-  machine,
-  perCallColumns,
   medianOf,
   medianRatio,
+  perCallColumns,
   ratio,
-  seriesTable,
-  verdict,
   type Column,
 } from '../lib/report.ts';
-import { runRounds, type Entrant, type Series } from '../lib/rounds.ts';
-import { envNumber, pickContenders } from '../lib/settings.ts';
-import { fmt } from '../lib/stats.ts';
+import type { Entrant, Series } from '../lib/rounds.ts';
+import { readSettings } from '../lib/settings.ts';
+
+/** What this benchmark measures, for `npm run bench`'s list. */
+export const describe =
+  'HTTP through the API gateway to a greeter vs a fastify + undici proxy, moleculer-web, and bare node:http';
 
 /** One column: its server processes (the first is the entry point) and their arguments. */
 interface Contender {
@@ -68,14 +75,12 @@ const GOAL = {
   minRateRatio: 2,
 };
 
-function config() {
-  const list = pickContenders(contenders, process.env.BENCH_ONLY, 'BENCH_ONLY');
+/** Settings from flags, then the environment, then defaults (see the top of this file). */
+function config(argv: string[]) {
+  const s = readSettings(argv, { ...loadOptions, connections: { type: 'string' } });
   return {
-    rounds: Math.round(envNumber('BENCH_ROUNDS', 3, 1)),
-    warmupMs: envNumber('BENCH_WARMUP_SECONDS', 2, 0) * 1000,
-    measureMs: envNumber('BENCH_SECONDS', 8, 0.5) * 1000,
-    connections: Math.round(envNumber('BENCH_CONNECTIONS', 50, 1)),
-    contenders: list,
+    ...roundSettings(s, contenders),
+    connections: Math.round(s.number('connections', 'BENCH_CONNECTIONS', 50, 1)),
   };
 }
 
@@ -87,8 +92,8 @@ const script = (name: string): string => new URL(name, import.meta.url).pathname
 async function startServers(
   children: Children,
   list: Contender[],
-): Promise<Map<string, { child: Child; address: string }>> {
-  const started = new Map<string, { child: Child; address: string }>();
+): Promise<Map<string, { pid: number; address: string }>> {
+  const started = new Map<string, { pid: number; address: string }>();
   const start = async (kind: string, upstream?: string): Promise<void> => {
     if (started.has(kind)) return;
     let arg = '';
@@ -97,8 +102,7 @@ async function startServers(
       await start(dep);
       arg = started.get(dep)?.address ?? '';
     }
-    const child = children.spawn(kind, script('server.ts'), [kind, arg]);
-    started.set(kind, { child, address: await serverAddress(child, 60_000) });
+    started.set(kind, await startServer(children, kind, script('server.ts'), [kind, arg], 60_000));
   };
   // Back ends first, then the gateways that dial them.
   for (const c of list) for (const [kind] of c.servers.slice(1)) await start(kind);
@@ -106,54 +110,43 @@ async function startServers(
   return started;
 }
 
+/** Starts every contender's servers, then their clients one at a time; resolves with the entrants. */
+async function startAll(
+  children: Children,
+  list: Contender[],
+  connections: number,
+  r: RoundSettings,
+): Promise<Entrant<Sample>[]> {
+  const servers = await startServers(children, list);
+  const load = runMessage(r, connections, 50_000_000);
+  const entrants: Entrant<Sample>[] = [];
+  for (const c of list) {
+    const entry = servers.get(c.servers[0]![0])!;
+    const pids = c.servers.map(([kind]) => servers.get(kind)!.pid).join(',');
+    const client = { script: script('client.ts'), args: [entry.address, pids] };
+    entrants.push(
+      await clientEntrant(children, c.key, client, load, (m) => ({ ...m, ...perCall(m) })),
+    );
+  }
+  return entrants;
+}
+
 /** Runs the API gateway benchmark and prints its table and the goal verdicts. */
-export async function run(): Promise<void> {
-  const cfg = config();
-  const children = new Children();
-  const offInterrupt = onInterrupt(() => children.stopAll());
-  console.log(
-    `api: ${cfg.contenders.length} contenders, ${cfg.rounds} rounds, warm-up ${cfg.warmupMs / 1000} s, measure ${cfg.measureMs / 1000} s, ` +
-      `${cfg.connections} connections; ${machine()}`,
-  );
-  let series: Map<string, Series<Sample>>;
-  try {
-    const servers = await startServers(children, cfg.contenders);
-    const run: RunMessage = {
-      type: 'run',
-      inflight: cfg.connections,
-      warmupMs: cfg.warmupMs,
-      measureMs: cfg.measureMs,
-      maxCalls: 50_000_000,
-    };
-    const entrants: Entrant<Sample>[] = [];
-    for (const c of cfg.contenders) {
-      const entry = servers.get(c.servers[0]![0])!;
-      const pids = c.servers.map(([kind]) => servers.get(kind)!.child.pid).join(',');
-      const client = children.spawn(`${c.key} client`, script('client.ts'), [entry.address, pids]);
-      await clientReady(client, 60_000, c.key);
-      entrants.push({
-        key: c.key,
-        measure: async () => {
-          const m = await runOnce(client, run, c.key);
-          return { ...m, ...perCall(m) };
-        },
-      });
-    }
-    series = await runRounds(entrants, {
+export async function run(argv: string[] = process.argv.slice(2)): Promise<void> {
+  const cfg = config(argv);
+  console.log(loadHeader('api', cfg.contenders.length, cfg, `${cfg.connections} connections`));
+  const series = await measureRounds(
+    (children) => startAll(children, cfg.contenders, cfg.connections, cfg),
+    {
       rounds: cfg.rounds,
       keyWidth: 14,
-      describe: (s) =>
-        `${fmt(s.callsPerSec).padStart(7)} req/s  p50 ${fmt(s.p50Ms, 2)} p99 ${fmt(s.p99Ms, 2)} ms  ` +
-        `cpu us/req servers ${fmt(s.serverUsPerCall, 1)} client ${fmt(s.clientUsPerCall, 1)}`,
+      describe: (s) => perCallLine(s, 'req/s', 7, 'req', 'servers'),
       ratios: {
         rate: { baseline: GOAL.rateBaseline, value: (s) => s.callsPerSec },
         cpu: { baseline: GOAL.cpuBaseline, value: (s) => s.serverUsPerCall },
       },
-    });
-  } finally {
-    offInterrupt();
-    await children.stopAll();
-  }
+    },
+  );
   report(cfg.contenders, series, cfg.rounds);
 }
 
@@ -163,25 +156,35 @@ function report(list: Contender[], series: Map<string, Series<Sample>>, rounds: 
     const base = medianOf(series.get(baseline), pick);
     return { head, cell: (x) => ratio(medianOf(x, pick) / base) };
   };
-  console.log(
-    `\nMedian of ${rounds} interleaved rounds; server CPU is every process behind the entry point, per request.\n`,
-  );
-  console.log(
-    seriesTable<Sample>(list, series, [
+  printTable(
+    rounds,
+    'server CPU is every process behind the entry point, per request.',
+    list,
+    series,
+    [
       ...perCallColumns<Sample>('req/s', 'req'),
       against('CPU x floor', GOAL.cpuBaseline, (s) => s.serverUsPerCall),
       against('req/s x moleculer-web', GOAL.rateBaseline, (s) => s.callsPerSec),
       errorsColumn(),
-    ]),
+    ],
   );
   const micro = series.get(GOAL.contender);
   const cpu = medianRatio(micro, 'cpu');
   const rate = medianRatio(micro, 'rate');
   console.log(`\nGoals for the micro gateway (medians of the per-round ratios):`);
-  console.log(
-    `  server CPU per request <= ${GOAL.maxCpuRatio}x bare node:http: ${ratio(cpu)} -> ${verdict(cpu, (v) => v <= GOAL.maxCpuRatio)}`,
-  );
-  console.log(
-    `  req/s >= ${GOAL.minRateRatio}x moleculer-web: ${ratio(rate)} -> ${verdict(rate, (v) => v >= GOAL.minRateRatio)}`,
-  );
+  for (const line of [
+    goal(
+      `server CPU per request <= ${GOAL.maxCpuRatio}x bare node:http`,
+      ratio(cpu),
+      cpu,
+      (v) => v <= GOAL.maxCpuRatio,
+    ),
+    goal(
+      `req/s >= ${GOAL.minRateRatio}x moleculer-web`,
+      ratio(rate),
+      rate,
+      (v) => v >= GOAL.minRateRatio,
+    ),
+  ])
+    console.log(`  ${line}`);
 }

@@ -112,16 +112,8 @@ export const servers: Record<string, (upstream: string) => Promise<Started>> = {
   },
 
   async moleculer() {
-    const { broker } = await import('../rpc/targets/moleculer.ts');
-    const nodeID = `bench-greeter-${process.pid}`;
-    const b = broker(nodeID, []);
-    b.createService({
-      name: 'greeter',
-      actions: { hello: (ctx: { params: { name: string } }) => hello(ctx.params) },
-    });
-    await b.start();
-    const port = (b.transit?.tx as unknown as { opts: { port: number } }).opts.port;
-    return { address: `127.0.0.1:${port}/${nodeID}`, close: () => b.stop() };
+    const { serveGreeter } = await import('../rpc/targets/moleculer.ts');
+    return serveGreeter(`bench-greeter-${process.pid}`);
   },
 
   async 'moleculer-web'(upstream) {

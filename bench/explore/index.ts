@@ -10,7 +10,7 @@
 // script and a shell add a few milliseconds to every row alike, floor included.
 //
 // A control plane (`dist/micro registry`, temporary data folder, a free port) and a greeter
-// (bench/cli/greeter.ts) run on 127.0.0.1 first and are ended by PID at the end.
+// (examples/greeter/service.ts) run on 127.0.0.1 first and are ended by PID at the end.
 //
 // Environment: BENCH_RUNS (15 interleaved rounds after one warm-up round), BENCH_BUILD=1 (rebuild
 // dist/micro first; it is always built when missing), BENCH_BINARY (another micro executable).
@@ -18,7 +18,8 @@ import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
-import { BINARY, NODE, ROOT, ensureBinary, registryArgs, shown } from '../lib/binary.ts';
+import { BINARY, NODE, ROOT, ensureBinary, shown } from '../lib/binary.ts';
+import { startControlPlane, startGreeter } from '../lib/control-plane.ts';
 import {
   Children,
   childCpuMicros,
@@ -27,7 +28,13 @@ import {
   onInterrupt,
   type Child,
 } from '../lib/processes.ts';
+import { loadAverage } from '../lib/report.ts';
+import { envNumber } from '../lib/settings.ts';
 import { fmt, median, quantile, table } from '../lib/stats.ts';
+
+/** What this benchmark measures, for `npm run bench`'s list. */
+export const describe =
+  'micro explore start-up to its first drawn screen in a pty (binary, dev) vs micro --version and list services';
 
 /** Issue 7, point 5: the first screen within a second. */
 const GOAL = { firstScreenMs: 1000 };
@@ -56,16 +63,12 @@ interface Target {
 }
 
 function config() {
-  const raw = process.env.BENCH_RUNS;
-  const runs = raw === undefined || raw === '' ? 15 : Number(raw);
-  if (!Number.isFinite(runs) || runs < 1)
-    throw new Error(`BENCH_RUNS must be a number >= 1, got "${raw}"`);
-  return { runs: Math.round(runs), build: process.env.BENCH_BUILD === '1' };
+  return {
+    runs: Math.round(envNumber('BENCH_RUNS', 15, 1)),
+    build: process.env.BENCH_BUILD === '1',
+  };
 }
 
-const addressIn = (line: string): string | undefined => /^\s+registry\s+(\S+)$/.exec(line)?.[1];
-const listeningIn = (line: string): number | undefined =>
-  line.includes(' listening on ') ? performance.now() : undefined;
 const quote = (s: string): string => `'${s.replaceAll("'", "'\\''")}'`;
 
 /**
@@ -122,10 +125,7 @@ export async function run(): Promise<void> {
   if (spawnSync(SCRIPT, ['--version']).status !== 0)
     throw new Error(`${SCRIPT} (util-linux) is needed to give the explorer a terminal`);
   console.log(
-    `explore: ${cfg.runs} rounds in a 120x40 pty (script); ${os.cpus().length} CPUs, load average ${os
-      .loadavg()
-      .map((l) => l.toFixed(2))
-      .join(' ')}`,
+    `explore: ${cfg.runs} rounds in a 120x40 pty (script); ${os.cpus().length} CPUs, load average ${loadAverage()}`,
   );
   const note = ensureBinary(cfg.build);
   if (note) console.log(note);
@@ -164,22 +164,8 @@ export async function run(): Promise<void> {
   const samples = new Map<string, Sample[]>();
   let greeter: Child | undefined;
   try {
-    const controlPlane = children.exec(
-      'control plane',
-      BINARY,
-      registryArgs(BINARY, [], '127.0.0.1:0', dataDir),
-      { env: cleanEnv(), echo: false },
-    );
-    const address = await controlPlane.line(addressIn, 30_000);
-    greeter = children.exec('greeter', NODE, [join(ROOT, 'bench/cli/greeter.ts')], {
-      env: cleanEnv({
-        MICRO_REGISTRY: 'micro',
-        MICRO_REGISTRY_ADDRESS: address,
-        MICRO_SERVER_ADDRESS: '127.0.0.1:0',
-      }),
-      echo: false,
-    });
-    await greeter.line(listeningIn, 30_000);
+    const { child: controlPlane, address } = await startControlPlane(children, BINARY, [], dataDir);
+    greeter = await startGreeter(children, address);
     console.log(
       `control plane (${shown(BINARY)} registry) pid ${controlPlane.pid} at ${address}, greeter pid ${greeter.pid}`,
     );

@@ -21,6 +21,11 @@ export interface ExecOptions {
   env?: Record<string, string | undefined>;
   /** Show stdout lines that no line() call picks on stderr, prefixed with the name (default true). */
   echo?: boolean;
+  /**
+   * `inherit` (default): stderr is this process's. `tail`: its last lines are kept and shown only
+   * in the error of a wait that fails (the child exited or said nothing in time).
+   */
+  stderr?: 'inherit' | 'tail';
 }
 
 /** Spawns and ends the children of one benchmark; stopAll ends exactly the PIDs it spawned. */
@@ -52,8 +57,9 @@ export class Children {
       if (v === undefined) delete env[k];
       else env[k] = v;
     }
+    const stderr = o.stderr === 'tail' ? 'pipe' : 'inherit';
     const cp = spawn(command, args, {
-      stdio: ipc ? ['ignore', 'pipe', 'inherit', 'ipc'] : ['ignore', 'pipe', 'inherit'],
+      stdio: ipc ? ['ignore', 'pipe', stderr, 'ipc'] : ['ignore', 'pipe', stderr],
       env,
     });
     if (cp.pid === undefined) throw new Error(`could not start ${name}`);
@@ -66,6 +72,12 @@ export class Children {
       for (const f of onExit.splice(0)) f();
     });
     cp.on('error', () => undefined);
+    const tail: string[] = [];
+    if (cp.stderr)
+      createInterface({ input: cp.stderr }).on('line', (line) => {
+        if (tail.push(line) > 20) tail.shift();
+      });
+    const said = (): string => (tail.length > 0 ? `; its stderr ended:\n${tail.join('\n')}` : '');
     const lines = createInterface({ input: cp.stdout as NodeJS.ReadableStream });
     // A line nobody picks (e.g. from --trace-gc in BENCH_NODE_ARGS) is shown on stderr.
     let picker: ((line: string) => boolean) | undefined;
@@ -79,13 +91,13 @@ export class Children {
       start: (done: (v: T) => void) => () => void,
     ): Promise<T> =>
       new Promise<T>((resolve, reject) => {
-        if (exited) return reject(new Error(`${exited} before ${what}`));
+        if (exited) return reject(new Error(`${exited} before ${what}${said()}`));
         let cleanup = (): void => undefined;
         const timer = setTimeout(
-          () => finish(new Error(`${name} (pid ${pid}): no ${what} within ${ms} ms`)),
+          () => finish(new Error(`${name} (pid ${pid}): no ${what} within ${ms} ms${said()}`)),
           ms,
         );
-        const gone = (): void => finish(new Error(`${exited ?? name} before ${what}`));
+        const gone = (): void => finish(new Error(`${exited ?? name} before ${what}${said()}`));
         const finish = (err: Error | undefined, value?: T): void => {
           clearTimeout(timer);
           cleanup();
@@ -163,18 +175,51 @@ export class Children {
   }
 }
 
-/** Calls stop when the parent is asked to end (Ctrl-C, SIGTERM), then exits. */
+/** What to stop when the parent is asked to end, the latest first. */
+const interruptStops: (() => Promise<void>)[] = [];
+
+function interrupted(signal: NodeJS.Signals): void {
+  process.stderr.write(`\n${signal}: stopping the benchmark's child processes\n`);
+  void (async () => {
+    for (const stop of [...interruptStops].reverse()) await stop().catch(() => undefined);
+  })().finally(() => process.exit(130));
+}
+
+/**
+ * Calls stop when the parent is asked to end (Ctrl-C, SIGTERM), then exits; stops registered later
+ * (children started inside others' lifetime) run first. Returns the undo.
+ */
 export function onInterrupt(stop: () => Promise<void>): () => void {
-  const handler = (signal: NodeJS.Signals): void => {
-    process.stderr.write(`\n${signal}: stopping the benchmark's child processes\n`);
-    void stop().finally(() => process.exit(130));
-  };
-  process.once('SIGINT', handler);
-  process.once('SIGTERM', handler);
+  interruptStops.push(stop);
+  if (interruptStops.length === 1) {
+    process.once('SIGINT', interrupted);
+    process.once('SIGTERM', interrupted);
+  }
   return () => {
-    process.off('SIGINT', handler);
-    process.off('SIGTERM', handler);
+    const i = interruptStops.indexOf(stop);
+    if (i >= 0) interruptStops.splice(i, 1);
+    if (interruptStops.length > 0) return;
+    process.off('SIGINT', interrupted);
+    process.off('SIGTERM', interrupted);
   };
+}
+
+/**
+ * Runs fn with a set of children that are all stopped (graceMs each) when it settles or the parent
+ * is interrupted; resolves with fn's value.
+ */
+export async function withChildren<T>(
+  fn: (children: Children) => Promise<T>,
+  graceMs?: number,
+): Promise<T> {
+  const children = new Children();
+  const offInterrupt = onInterrupt(() => children.stopAll(graceMs));
+  try {
+    return await fn(children);
+  } finally {
+    offInterrupt();
+    await children.stopAll(graceMs);
+  }
 }
 
 /** CPU time of a process in microseconds, user plus system, from /proc/<pid>/stat. */

@@ -14,36 +14,42 @@
 //   `--cpu-prof --cpu-prof-dir=/tmp/p`. NATS_SERVER: the nats-server binary (default on PATH).
 // Then a publish latency table (publish.ts): micro's NATS broker beside nc.request().
 // The default run takes about 2.5 minutes: 4 contenders x 3 rounds x 10 s, plus start-up.
-import { parseArgs } from 'node:util';
-import { startNatsServer, type NatsServer } from '../lib/nats-server.ts';
-import { Children, onInterrupt } from '../lib/processes.ts';
 import {
-  clientReady,
-  perCall,
-  runOnce,
-  serverAddress,
-  type PerCall,
-  type RunMessage,
-} from '../lib/protocol.ts';
+  callSettings,
+  clientEntrant,
+  goal,
+  loadHeader,
+  loadOptions,
+  measureRounds,
+  perCallLine,
+  printTable,
+  roundSettings,
+  runMessage,
+  startServer,
+} from '../lib/load-bench.ts';
+import { startNatsServer, type NatsServer } from '../lib/nats-server.ts';
+import { withChildren, type Children } from '../lib/processes.ts';
+import { perCall, type PerCall, type RunMessage } from '../lib/protocol.ts';
 import {
   errorsColumn,
   loadAverage,
-  machine,
   medianColumn,
-  perCallColumns,
   medianOf,
   medianRatio,
   packageVersion,
+  perCallColumns,
   ratio,
   ratioColumn,
-  seriesTable,
-  verdict,
 } from '../lib/report.ts';
-import { allStarted, runRounds, type Entrant, type Series } from '../lib/rounds.ts';
-import { pickContenders, toNumber } from '../lib/settings.ts';
+import { allStarted, type Entrant, type Series } from '../lib/rounds.ts';
+import { readSettings } from '../lib/settings.ts';
 import { fmt } from '../lib/stats.ts';
 import { isNatsResult, type NatsResultMessage } from './messages.ts';
 import { publishLatency } from './publish.ts';
+
+/** What this benchmark measures, for `npm run bench`'s list. */
+export const describe =
+  'request/response over one nats-server: micro NATS transport vs Moleculer NATS transporter vs bare nats request/reply';
 
 /** One column of the comparison: a target behind a key. */
 interface Contender {
@@ -76,38 +82,11 @@ const GOAL = { contender: 'micro', baseline: 'moleculer', minRatio: 1.5, cpuBase
 
 /** Settings from flags, then the environment, then defaults (see the top of this file). */
 function config(argv: string[]) {
-  const { values } = parseArgs({
-    args: argv,
-    strict: false,
-    allowPositionals: true,
-    options: {
-      quick: { type: 'boolean' },
-      'publish-only': { type: 'boolean' },
-      rounds: { type: 'string' },
-      warmup: { type: 'string' },
-      seconds: { type: 'string' },
-      inflight: { type: 'string' },
-      'max-calls': { type: 'string' },
-      only: { type: 'string' },
-    },
-  });
-  const quick = values.quick === true || process.env.BENCH_QUICK === '1';
-  const pick = (flag: string, env: string): string | undefined => {
-    const v = values[flag];
-    return typeof v === 'string' ? v : process.env[env];
-  };
-  const num = (flag: string, env: string, fallback: number, min: number): number =>
-    toNumber(pick(flag, env), fallback, min, `--${flag} (${env})`);
-  const list = pickContenders(contenders, pick('only', 'BENCH_ONLY'), '--only');
+  const s = readSettings(argv, { ...loadOptions, 'publish-only': { type: 'boolean' } });
   return {
-    rounds: Math.round(num('rounds', 'BENCH_ROUNDS', quick ? 1 : 3, 1)),
-    warmupMs: num('warmup', 'BENCH_WARMUP_SECONDS', quick ? 1 : 2, 0) * 1000,
-    measureMs: num('seconds', 'BENCH_SECONDS', quick ? 3 : 8, 0.5) * 1000,
-    inflight: Math.round(num('inflight', 'BENCH_INFLIGHT', 100, 1)),
-    maxCalls: Math.round(num('max-calls', 'BENCH_MAX_CALLS', 5_000_000, 1)),
-    contenders: list,
-    quick,
-    publishOnly: values['publish-only'] === true || process.env.BENCH_PUBLISH_ONLY === '1',
+    ...roundSettings(s, contenders),
+    ...callSettings(s),
+    publishOnly: s.on('publish-only', 'BENCH_PUBLISH_ONLY'),
   };
 }
 
@@ -146,86 +125,72 @@ async function start(
   c: Contender,
   run: RunMessage,
 ): Promise<Entrant<Sample>> {
-  const server = children.spawn(`${c.key} server`, script('server.ts'), [c.target, nats.address]);
-  const address = await serverAddress(server, 30_000);
-  const client = children.spawn(`${c.key} client`, script('client.ts'), [
+  const server = await startServer(children, `${c.key} server`, script('server.ts'), [
     c.target,
     nats.address,
-    address,
-    String(server.pid),
-    String(nats.child.pid),
   ]);
-  await clientReady(client, 60_000, `${c.key} client`);
-  return {
-    key: c.key,
-    measure: async () => sample(await runOnce(client, run, c.key, isNatsResult)),
-  };
+  const args = [c.target, nats.address, server.address, String(server.pid), String(nats.child.pid)];
+  return clientEntrant(
+    children,
+    c.key,
+    { script: script('client.ts'), args },
+    run,
+    sample,
+    isNatsResult,
+  );
 }
 
 /** Runs the NATS RPC benchmark and prints its table and the goal verdict. */
 export async function run(argv: string[] = process.argv.slice(2)): Promise<void> {
   const cfg = config(argv);
-  const natsChildren = new Children();
-  const children = new Children();
-  const offInterrupt = onInterrupt(async () => {
-    await children.stopAll();
-    await natsChildren.stopAll();
-  });
-  let nats: NatsServer | undefined;
-  let series: Map<string, Series<Sample>> | undefined;
-  try {
-    nats = await startNatsServer(natsChildren);
-    if (cfg.publishOnly) {
-      await publishLatency(nats.address, cfg.rounds, cfg.quick ? 300 : 1000);
-      return;
+  const publishes = cfg.quick ? 300 : 1000;
+  // The nats-server is stopped last, so that no client or server sees it go away.
+  await withChildren(async (natsChildren) => {
+    const nats = await startNatsServer(natsChildren);
+    try {
+      if (cfg.publishOnly) return await publishLatency(nats.address, cfg.rounds, publishes);
+      console.log(
+        loadHeader(
+          'nats',
+          cfg.contenders.length,
+          cfg,
+          `${cfg.inflight} calls in flight, one nats-server ${nats.version} at ${nats.address}`,
+        ),
+      );
+      const load = runMessage(cfg, cfg.inflight, cfg.maxCalls);
+      const series = await measureRounds(
+        (children) => allStarted(cfg.contenders.map((c) => start(children, nats, c, load))),
+        {
+          rounds: cfg.rounds,
+          keyWidth: 10,
+          describe: (s) =>
+            `${perCallLine(s, 'calls/s', 9, 'call', 'server')} nats-server ${fmt(s.natsUsPerCall, 1)} total ${fmt(s.totalUsPerCall, 1)}  ` +
+            `calls/write client ${fmt(s.clientCallsPerWrite, 1)} server ${fmt(s.serverCallsPerWrite, 1)}  ` +
+            `bytes/call client ${fmt(s.clientBytesPerCall)} server ${fmt(s.serverBytesPerCall)}  ` +
+            `load ${loadAverage().split(' ')[0]}`,
+          // Per round: calls/s over the baseline's, total CPU per call over the floor's.
+          ratios: {
+            calls: { baseline: GOAL.baseline, value: (s) => s.callsPerSec },
+            cpu: { baseline: GOAL.cpuBaseline, value: (s) => s.totalUsPerCall },
+          },
+        },
+      );
+      report(cfg.contenders, series, cfg.rounds);
+      await publishLatency(nats.address, cfg.rounds, publishes);
+    } finally {
+      await nats.stop();
     }
-    console.log(
-      `nats: ${cfg.contenders.length} contenders, ${cfg.rounds} rounds, warm-up ${cfg.warmupMs / 1000} s, measure ${cfg.measureMs / 1000} s, ` +
-        `${cfg.inflight} calls in flight, one nats-server ${nats.version} at ${nats.address}; ${machine()}`,
-    );
-    const run: RunMessage = {
-      type: 'run',
-      inflight: cfg.inflight,
-      warmupMs: cfg.warmupMs,
-      measureMs: cfg.measureMs,
-      maxCalls: cfg.maxCalls,
-    };
-    const n = nats;
-    const entrants = await allStarted(cfg.contenders.map((c) => start(children, n, c, run)));
-    series = await runRounds(entrants, {
-      rounds: cfg.rounds,
-      keyWidth: 10,
-      describe: (s) =>
-        `${fmt(s.callsPerSec).padStart(9)} calls/s  ` +
-        `p50 ${fmt(s.p50Ms, 2)} p99 ${fmt(s.p99Ms, 2)} ms  cpu us/call server ${fmt(s.serverUsPerCall, 1)} ` +
-        `client ${fmt(s.clientUsPerCall, 1)} nats-server ${fmt(s.natsUsPerCall, 1)} total ${fmt(s.totalUsPerCall, 1)}  ` +
-        `calls/write client ${fmt(s.clientCallsPerWrite, 1)} server ${fmt(s.serverCallsPerWrite, 1)}  ` +
-        `bytes/call client ${fmt(s.clientBytesPerCall)} server ${fmt(s.serverBytesPerCall)}  ` +
-        `load ${loadAverage().split(' ')[0]}`,
-      // Per round: calls/s over the baseline's, total CPU per call over the floor's.
-      ratios: {
-        calls: { baseline: GOAL.baseline, value: (s) => s.callsPerSec },
-        cpu: { baseline: GOAL.cpuBaseline, value: (s) => s.totalUsPerCall },
-      },
-    });
-    report(cfg.contenders, series, cfg.rounds);
-    await publishLatency(nats.address, cfg.rounds, cfg.quick ? 300 : 1000);
-  } finally {
-    offInterrupt();
-    // Clients and servers first, so none of them sees its nats-server go away.
-    await children.stopAll();
-    await nats?.stop();
-    await natsChildren.stopAll();
-  }
+  });
 }
 
 function report(list: Contender[], series: Map<string, Series<Sample>>, rounds: number): void {
-  console.log(
-    `\nMedian of ${rounds} interleaved rounds; ratios are against the contender measured in the same round ` +
-      `(calls/s against ${GOAL.baseline}, total CPU per call against ${GOAL.cpuBaseline}). Load average ${loadAverage()}.\n`,
-  );
-  console.log(
-    seriesTable<Sample>(list, series, [
+  printTable(
+    rounds,
+    `ratios are against the contender measured in the same round ` +
+      `(calls/s against ${GOAL.baseline}, total CPU per call against ${GOAL.cpuBaseline}). Load average ${loadAverage()}.`,
+    list,
+    series,
+    [
       ...perCallColumns<Sample>('calls/s', 'call'),
       medianColumn('nats-server CPU us/call', (s) => s.natsUsPerCall, 1),
       medianColumn('total CPU us/call', (s) => s.totalUsPerCall, 1),
@@ -237,12 +202,18 @@ function report(list: Contender[], series: Map<string, Series<Sample>>, rounds: 
       ratioColumn('calls/s x moleculer', 'calls'),
       ratioColumn('CPU x floor', 'cpu'),
       errorsColumn(),
-    ]),
+    ],
   );
 
   const goalRatio = medianRatio(series.get(GOAL.contender), 'calls');
   console.log(
-    `\nGoal for ${GOAL.contender}: calls/s >= ${GOAL.minRatio}x ${GOAL.baseline}: ${ratio(goalRatio)} -> ${verdict(goalRatio, (v) => v >= GOAL.minRatio)}`,
+    `\nGoal for ${GOAL.contender}: ` +
+      goal(
+        `calls/s >= ${GOAL.minRatio}x ${GOAL.baseline}`,
+        ratio(goalRatio),
+        goalRatio,
+        (v) => v >= GOAL.minRatio,
+      ),
   );
 }
 

@@ -1,6 +1,6 @@
 import { defineCommand } from './shared/command.ts';
 import { withConnection } from './shared/connect.ts';
-import { callFlags, callOptions, readMessage } from './shared/input.ts';
+import { callArgs, callOptions, readMessage } from './shared/input.ts';
 import { json } from './shared/output.ts';
 
 /** `micro call SERVICE ENDPOINT [JSON]`: one request, the response printed as JSON. */
@@ -8,14 +8,11 @@ export const callCommand = defineCommand({
   command: 'call <service> <endpoint> [json]',
   describe: 'Call an endpoint and print the response JSON',
   builder: (y) =>
-    y
-      .positional('service', { type: 'string', demandOption: true, describe: 'e.g. greeter' })
-      .positional('endpoint', { type: 'string', demandOption: true, describe: 'e.g. Say.Hello' })
-      .positional('json', {
-        type: 'string',
-        describe: 'the request JSON; else -d, or stdin when it is not a terminal; {} when none',
-      })
-      .options(callFlags)
+    callArgs(
+      y,
+      ['greeter', 'Say.Hello'],
+      'the request JSON; else -d, or stdin when it is not a terminal; {} when none',
+    )
       .example('micro call greeter Say.Hello \'{"name":"Ann"}\'', '')
       .example('micro call greeter Say.Hello -d @request.json --metadata user=ann', '')
       .example('echo \'{"name":"Ann"}\' | micro call greeter Say.Hello', ''),

@@ -1,9 +1,7 @@
-import type { Argv } from 'yargs';
 import type { Service } from '../registry/registry.ts';
-import { defineCommand } from './shared/command.ts';
+import { defineCommand, defineGroup } from './shared/command.ts';
 import { withRegistry } from './shared/connect.ts';
 import { readServices } from './shared/input.ts';
-import type { GlobalArgs } from './shared/options.ts';
 import { print } from './shared/output.ts';
 
 const service = defineCommand({
@@ -34,10 +32,9 @@ const service = defineCommand({
 });
 
 /** `micro deregister service JSON`. */
-export const deregisterCommand = defineCommand({
+export const deregisterCommand = defineGroup({
   command: 'deregister',
   describe: 'Remove nodes from the registry (deregister service JSON)',
-  builder: (y: Argv<GlobalArgs>) =>
-    y.command(service).demandCommand(1, 'deregister what? micro deregister service JSON'),
-  handler: async () => {},
+  subcommands: [service],
+  missing: 'deregister what? micro deregister service JSON',
 });

@@ -1,9 +1,7 @@
-import type { Argv } from 'yargs';
 import type { Service } from '../registry/registry.ts';
 import { schemaType } from '../ui/schema.ts';
-import { defineCommand } from './shared/command.ts';
+import { defineCommand, defineGroup } from './shared/command.ts';
 import { withRegistry } from './shared/connect.ts';
-import type { GlobalArgs } from './shared/options.ts';
 import { print, table } from './shared/output.ts';
 
 export { schemaType };
@@ -54,10 +52,9 @@ const service = defineCommand({
 });
 
 /** `micro get service NAME`. */
-export const getCommand = defineCommand({
+export const getCommand = defineGroup({
   command: 'get',
   describe: "Show a service's nodes and endpoints (get service NAME)",
-  builder: (y: Argv<GlobalArgs>) =>
-    y.command(service).demandCommand(1, 'get what? micro get service NAME'),
-  handler: async () => {},
+  subcommands: [service],
+  missing: 'get what? micro get service NAME',
 });

@@ -1,7 +1,5 @@
-import { defineCommand } from './shared/command.ts';
-import { withConnection } from './shared/connect.ts';
-import { print, table } from './shared/output.ts';
-import { probeNodes, probeTimeout, timeoutFlag, type Probe } from './shared/probe.ts';
+import { table } from './shared/output.ts';
+import { defineProbeCommand, type Probe } from './shared/probe.ts';
 
 /** One node's health as printed. */
 export interface Health {
@@ -41,26 +39,11 @@ export const healthText = (rows: Health[]): string => {
 };
 
 /** `micro health SERVICE`: Debug.Health on every node; exit 1 unless all answer ok. */
-export const healthCommand = defineCommand({
+export const healthCommand = defineProbeCommand({
   command: 'health <service>',
   describe: 'Check Debug.Health on every node of a service',
-  builder: (y) =>
-    y
-      .positional('service', { type: 'string', demandOption: true })
-      .option('timeout', timeoutFlag()),
-  handler: async (args) => {
-    const timeout = probeTimeout(args.timeout);
-    const rows = await withConnection(args, async ({ registry, client }) => {
-      const versions = await registry.getService(args.service);
-      const probes = await probeNodes<{ status?: string }>(
-        client,
-        versions,
-        'Debug.Health',
-        timeout,
-      );
-      return probes.map(healthOf);
-    });
-    print(args.output, rows, healthText);
-    if (rows.length === 0 || rows.some((r) => r.status !== 'ok')) process.exitCode = 1;
-  },
+  endpoint: 'Debug.Health',
+  row: healthOf,
+  text: healthText,
+  failed: (rows) => rows.length === 0 || rows.some((r) => r.status !== 'ok'),
 });

@@ -1,9 +1,7 @@
-import type { Argv } from 'yargs';
 import type { Service } from '../registry/registry.ts';
 import type { TopicSummary } from '../registry/topics.ts';
-import { defineCommand } from './shared/command.ts';
+import { defineCommand, defineGroup } from './shared/command.ts';
 import { withRegistry } from './shared/connect.ts';
-import type { GlobalArgs } from './shared/options.ts';
 import { print, table } from './shared/output.ts';
 
 /** One line per service name: its versions and how many nodes serve it. */
@@ -62,13 +60,9 @@ const topics = defineCommand({
 });
 
 /** `micro list services`, `micro list topics`. */
-export const listCommand = defineCommand({
+export const listCommand = defineGroup({
   command: 'list',
   describe: 'List the registry: list services, list topics',
-  builder: (y: Argv<GlobalArgs>) =>
-    y
-      .command(services)
-      .command(topics)
-      .demandCommand(1, 'list what? micro list services, or micro list topics'),
-  handler: async () => {},
+  subcommands: [services, topics],
+  missing: 'list what? micro list services, or micro list topics',
 });

@@ -1,10 +1,8 @@
-import type { Argv } from 'yargs';
 import type { Service } from '../registry/registry.ts';
 import { DEFAULT_LIMITS } from '../registry/validate.ts';
-import { defineCommand } from './shared/command.ts';
+import { defineCommand, defineGroup } from './shared/command.ts';
 import { withRegistry } from './shared/connect.ts';
 import { formatDuration, parseDuration, readServices } from './shared/input.ts';
-import type { GlobalArgs } from './shared/options.ts';
 import { print } from './shared/output.ts';
 
 const nodes = (s: Service): string => `${s.nodes.length} node${s.nodes.length === 1 ? '' : 's'}`;
@@ -46,10 +44,9 @@ const service = defineCommand({
 });
 
 /** `micro register service JSON`. */
-export const registerCommand = defineCommand({
+export const registerCommand = defineGroup({
   command: 'register',
   describe: 'Register a service by hand (register service JSON)',
-  builder: (y: Argv<GlobalArgs>) =>
-    y.command(service).demandCommand(1, 'register what? micro register service JSON'),
-  handler: async () => {},
+  subcommands: [service],
+  missing: 'register what? micro register service JSON',
 });

@@ -1,7 +1,5 @@
-import { defineCommand } from './shared/command.ts';
-import { withConnection } from './shared/connect.ts';
-import { print, table } from './shared/output.ts';
-import { probeNodes, probeTimeout, timeoutFlag } from './shared/probe.ts';
+import { table } from './shared/output.ts';
+import { defineProbeCommand, type Probe } from './shared/probe.ts';
 
 /** What Debug.Stats answers (src/runtime/server/debug.ts). */
 interface Stats {
@@ -77,27 +75,17 @@ const text = (rows: Row[]): string =>
   );
 
 /** `micro stats SERVICE`: Debug.Stats on every node, as a table or JSON. */
-export const statsCommand = defineCommand({
+export const statsCommand = defineProbeCommand({
   command: 'stats <service>',
   describe: 'Show Debug.Stats of every node of a service',
-  builder: (y) =>
-    y
-      .positional('service', { type: 'string', demandOption: true })
-      .option('timeout', timeoutFlag()),
-  handler: async (args) => {
-    const timeout = probeTimeout(args.timeout);
-    const rows = await withConnection(args, async ({ registry, client }) => {
-      const versions = await registry.getService(args.service);
-      const probes = await probeNodes<Stats>(client, versions, 'Debug.Stats', timeout);
-      return probes.map((p): Row => ({
-        node: p.node.id,
-        address: p.node.address,
-        version: p.version,
-        ...(p.body ? { stats: p.body } : {}),
-        ...(p.error ? { error: p.error } : {}),
-      }));
-    });
-    print(args.output, rows, text);
-    if (rows.some((r) => r.error)) process.exitCode = 1;
-  },
+  endpoint: 'Debug.Stats',
+  row: (p: Probe<Stats>): Row => ({
+    node: p.node.id,
+    address: p.node.address,
+    version: p.version,
+    ...(p.body ? { stats: p.body } : {}),
+    ...(p.error ? { error: p.error } : {}),
+  }),
+  text,
+  failed: (rows) => rows.some((r) => r.error),
 });

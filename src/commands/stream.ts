@@ -2,7 +2,7 @@ import type { Registry } from '../registry/registry.ts';
 import { defineCommand } from './shared/command.ts';
 import { withConnection } from './shared/connect.ts';
 import {
-  callFlags,
+  callArgs,
   callOptions,
   givenInline,
   readMessage,
@@ -33,15 +33,11 @@ export const streamCommand = defineCommand({
   command: 'stream <service> <endpoint> [json]',
   describe: 'Stream with an endpoint; a JSON line per response',
   builder: (y) =>
-    y
-      .positional('service', { type: 'string', demandOption: true, describe: 'e.g. counter' })
-      .positional('endpoint', { type: 'string', demandOption: true, describe: 'e.g. Count.Up' })
-      .positional('json', {
-        type: 'string',
-        describe:
-          'the request JSON; without it, client and bidi streams send each line of stdin as one message',
-      })
-      .options(callFlags)
+    callArgs(
+      y,
+      ['counter', 'Count.Up'],
+      'the request JSON; without it, client and bidi streams send each line of stdin as one message',
+    )
       .example('micro stream counter Count.Up \'{"n":3}\'', '')
       .example('printf \'{"n":1}\\n{"n":2}\\n\' | micro stream counter Count.Sum', ''),
   handler: async (args) => {

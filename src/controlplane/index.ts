@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { createMdnsRegistry } from '../registry/mdns.ts';
+import { createMdnsRegistry } from '../registry/mdns/index.ts';
 import type { Registry } from '../registry/registry.ts';
 import { recordCheck, type RecordLimits } from '../registry/validate.ts';
 import { createHttpBroker } from '../runtime/broker/http.ts';

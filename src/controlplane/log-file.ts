@@ -179,3 +179,34 @@ export async function* readLog(
     yield parseLine(line);
   }
 }
+
+/**
+ * readLog, then the lines `listen` hands on until the signal aborts. listen is called before
+ * anything is read and returns how to stop listening: with `end` noted in the same tick, no line
+ * is missed or seen twice.
+ */
+export async function* followLog(
+  path: string,
+  end: number,
+  range: LogRange,
+  listen: (on: (line: LogLine) => void) => () => void,
+  signal?: AbortSignal,
+): AsyncGenerator<LogLine> {
+  const queue: LogLine[] = [];
+  let wake: (() => void) | undefined;
+  const stop = listen((line) => {
+    queue.push(line);
+    wake?.();
+  });
+  try {
+    yield* readLog(path, end, range);
+    signal?.addEventListener('abort', () => wake?.());
+    while (!signal?.aborted) {
+      const line = queue.shift();
+      if (line !== undefined) yield line;
+      else await new Promise<void>((r) => (wake = r));
+    }
+  } finally {
+    stop();
+  }
+}

@@ -4,7 +4,8 @@ import { badRequest, conflict, notFound } from '../runtime/errors.ts';
 import { endpoint, serverStream } from '../runtime/server/declare.ts';
 import type { Handler } from '../runtime/server/handler.ts';
 import type { Context } from '../runtime/context.ts';
-import { checkName, type Supervisor } from './supervisor.ts';
+import { checkName } from './names.ts';
+import type { Supervisor } from './supervisor.ts';
 
 const ID = 'runtime';
 

@@ -1,5 +1,6 @@
 // The services `micro run -d` handed to the runtime, kept in the control plane's database so that
 // they are started again when the control plane restarts.
+import { statSync } from 'node:fs';
 import { openDatabase } from '../registry/sqlite.ts';
 
 /** A service to run again: its name, its entry file and the MICRO_* variables it was given. */
@@ -7,6 +8,15 @@ export interface StoredService {
   name: string;
   path: string;
   env: Record<string, string>;
+}
+
+/** Why a kept service cannot be started again (its file is gone, or is not a file); undefined when it can. */
+export function unrunnable(path: string): string | undefined {
+  try {
+    return statSync(path).isFile() ? undefined : `${path} is not a file`;
+  } catch {
+    return `${path} no longer exists`;
+  }
 }
 
 /** Where the runtime keeps the services it runs. */

@@ -1,12 +1,20 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { EventEmitter, once } from 'node:events';
+import type { ChildProcess } from 'node:child_process';
+import { EventEmitter } from 'node:events';
 import { mkdirSync, statSync } from 'node:fs';
-import { join, relative, resolve, sep } from 'node:path';
-import { printable } from '../registry/printable.ts';
-import type { Node, Registry, Watcher, WatchEvent } from '../registry/registry.ts';
-import { DEFAULT_LIMITS, NAME } from '../registry/validate.ts';
-import { LogWriter, readLog, separator, type LogLine, type LogRange } from './log-file.ts';
-import type { RuntimeStore } from './runtime-store.ts';
+import { join } from 'node:path';
+import type { Registry, Watcher, WatchEvent } from '../registry/registry.ts';
+import { restartDelay, spawnRun, terminate } from './child.ts';
+import {
+  LogWriter,
+  followLog,
+  readLog,
+  separator,
+  type LogLine,
+  type LogRange,
+} from './log-file.ts';
+import { checkName, logFileOf } from './names.ts';
+import { deregisterLeft, nodesOfPid, registrationKey, type Registration } from './process-nodes.ts';
+import { unrunnable, type RuntimeStore } from './runtime-store.ts';
 
 /** What the supervisor knows about one service it runs. */
 export interface ProcessInfo {
@@ -48,12 +56,6 @@ export interface Restored {
   forgotten: { name: string; path: string; reason: string }[];
 }
 
-interface Registration {
-  name: string;
-  version: string;
-  node: Node;
-}
-
 interface Entry {
   info: ProcessInfo;
   child: ChildProcess | undefined;
@@ -66,26 +68,6 @@ interface Entry {
   /** Deregistration of the last run's nodes, under way after it died. */
   cleanup: Promise<void>;
   waiters: ((r: Readiness) => void)[];
-}
-
-const MAX_BACKOFF = 30_000;
-
-/**
- * Throws a TypeError (a 400 in the runtime service) unless the name is one a service may have: the
- * registry's rule (letters, digits, ., - and _; not starting with . or -), so that it is also a
- * file name that stays in the logs folder.
- */
-export function checkName(name: unknown): asserts name is string {
-  if (typeof name !== 'string' || name === '')
-    throw new TypeError('name must be a non-empty string');
-  if (name.length > DEFAULT_LIMITS.nameLength)
-    throw new TypeError(
-      `name is ${name.length} characters long; the limit is ${DEFAULT_LIMITS.nameLength}`,
-    );
-  if (!NAME.test(name))
-    throw new TypeError(
-      `"${printable(name.slice(0, 40), false)}" is not a valid name: use letters, digits, ., - and _ (not starting with . or -)`,
-    );
 }
 
 /**
@@ -151,12 +133,7 @@ export class Supervisor {
   restore(): Restored {
     const done: Restored = { started: [], forgotten: [] };
     for (const kept of this.#o.store?.list() ?? []) {
-      let reason: string | undefined;
-      try {
-        if (!statSync(kept.path).isFile()) reason = `${kept.path} is not a file`;
-      } catch {
-        reason = `${kept.path} no longer exists`;
-      }
+      let reason = unrunnable(kept.path);
       if (reason === undefined) {
         try {
           done.started.push(this.create(kept.name, kept.path, kept.env));
@@ -210,13 +187,7 @@ export class Supervisor {
 
   /** Where a service's log is kept: in <dataDir>/logs, whatever the name (a TypeError otherwise). */
   logPath(name: string): string {
-    checkName(name);
-    const folder = resolve(this.#o.dataDir, 'logs');
-    const file = resolve(folder, `${name}.log`);
-    const inside = relative(folder, file);
-    if (inside === '' || inside.startsWith('..') || inside.includes(sep))
-      throw new TypeError(`the log of "${name}" would be outside ${folder}`);
-    return file;
+    return logFileOf(this.#o.dataDir, name);
   }
 
   /**
@@ -237,25 +208,15 @@ export class Supervisor {
     } catch {
       throw new RangeError(`no logs for ${name}; micro ps lists the supervised services`);
     }
-    const queue: LogLine[] = [];
-    let wake: (() => void) | undefined;
-    const on = (line: LogLine): void => {
-      queue.push(line);
-      wake?.();
-    };
-    if (options.follow) this.#lines.on(name, on);
-    try {
+    if (!options.follow) {
       yield* readLog(path, end, options);
-      if (!options.follow) return;
-      signal?.addEventListener('abort', () => wake?.());
-      while (!signal?.aborted) {
-        const line = queue.shift();
-        if (line !== undefined) yield line;
-        else await new Promise<void>((r) => (wake = r));
-      }
-    } finally {
-      this.#lines.off(name, on);
+      return;
     }
+    const listen = (on: (line: LogLine) => void): (() => void) => {
+      this.#lines.on(name, on);
+      return () => this.#lines.off(name, on);
+    };
+    yield* followLog(path, end, options, listen, signal);
   }
 
   /** Stops every service when the control plane shuts down; the store still keeps them. */
@@ -270,14 +231,7 @@ export class Supervisor {
       throw new RangeError(`no supervised service is called ${name}; micro ps lists them`);
     entry.stopping = true;
     clearTimeout(entry.timer);
-    const child = entry.child;
-    if (child && child.exitCode === null && child.signalCode === null) {
-      const gone = once(child, 'exit');
-      child.kill('SIGTERM');
-      const force = setTimeout(() => child.kill('SIGKILL'), 10_000);
-      await gone;
-      clearTimeout(force);
-    }
+    await terminate(entry.child);
     await entry.cleanup;
     entry.info.status = 'stopped';
     entry.info.pid = undefined;
@@ -302,10 +256,10 @@ export class Supervisor {
       const pid = Number(node.metadata.pid);
       const entry = [...this.#entries.values()].find((e) => e.child && e.child.pid === pid);
       if (!entry) continue;
-      const key = JSON.stringify([event.service.name, event.service.version, node.id]);
-      if (event.action === 'delete') entry.nodes.delete(key);
+      const r = { name: event.service.name, version: event.service.version, node };
+      if (event.action === 'delete') entry.nodes.delete(registrationKey(r));
       else {
-        entry.nodes.set(key, { name: event.service.name, version: event.service.version, node });
+        entry.nodes.set(registrationKey(r), r);
         this.#settle(entry, 'registered');
       }
     }
@@ -313,81 +267,37 @@ export class Supervisor {
 
   /** Looks in the registry for nodes of the entry's running process; notes and tells if any. */
   async #lookup(entry: Entry): Promise<boolean> {
-    for (const r of await this.#registered(entry.child?.pid)) {
-      entry.nodes.set(JSON.stringify([r.name, r.version, r.node.id]), r);
+    for (const r of await nodesOfPid(this.#o.registry, entry.child?.pid)) {
+      entry.nodes.set(registrationKey(r), r);
       this.#settle(entry, 'registered');
     }
     return entry.nodes.size > 0;
   }
 
-  /** The nodes in the registry that carry the pid; none when the registry does not answer. */
-  async #registered(pid: number | undefined): Promise<Registration[]> {
-    if (!this.#o.registry || pid === undefined) return [];
-    try {
-      return (await this.#o.registry.listServices()).flatMap((s) =>
-        s.nodes
-          .filter((node) => node.metadata.pid === String(pid))
-          .map((node) => ({ name: s.name, version: s.version, node })),
-      );
-    } catch {
-      return [];
-    }
-  }
-
-  /**
-   * Deregisters the nodes a dead process left: those the watch saw, and any other carrying its pid
-   * (registered before the watch was in place). Another host's process with the same pid in a shared
-   * registry would lose its node until its next heartbeat (10 s by default) puts it back.
-   */
-  async #deregister(seen: Registration[], pid: number | undefined): Promise<void> {
-    const registry = this.#o.registry;
-    if (!registry) return;
-    const nodes = new Map<string, Registration>();
-    for (const r of [...seen, ...(await this.#registered(pid))])
-      nodes.set(JSON.stringify([r.name, r.version, r.node.id]), r);
-    await Promise.all(
-      [...nodes.values()].map(({ name, version, node }) =>
-        registry
-          .deregister({ name, version, metadata: {}, endpoints: [], nodes: [node] })
-          .catch(() => undefined),
-      ),
-    );
-  }
-
   #spawn(entry: Entry): void {
-    const { command, args } = this.#o.self;
-    const child = spawn(command, [...args, '__exec', entry.info.path], {
-      env: { ...this.#o.env, ...entry.env, MICRO_SERVICE_NAME: entry.info.name },
-      // The IPC channel closes if micro dies, and the service then stops itself.
-      stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
-    });
+    const env = { ...this.#o.env, ...entry.env, MICRO_SERVICE_NAME: entry.info.name };
+    const child = spawnRun(this.#o.self, entry.info.path, env, entry.log);
     entry.child = child;
     entry.info.pid = child.pid;
     entry.info.status = 'running';
     entry.info.started = Date.now();
     entry.log.line(separator(entry.info.started, child.pid));
-    child.stdout?.on('data', (chunk: Buffer) => entry.log.chunk('stdout', chunk));
-    child.stderr?.on('data', (chunk: Buffer) => entry.log.chunk('stderr', chunk));
     child.on('error', (err) => {
       entry.log.line(`micro: cannot start ${entry.info.path}: ${err.message}`);
       this.#settle(entry, 'exited');
     });
-    // Output may still come after 'exit': a line it leaves unfinished is written once the pipes close.
-    child.on('close', () => entry.log.flush());
     child.on('exit', (code, signal) => {
       entry.log.flush();
       const seen = [...entry.nodes.values()];
       entry.nodes.clear();
-      entry.cleanup = this.#deregister(seen, child.pid);
+      entry.cleanup = deregisterLeft(this.#o.registry, seen, child.pid);
       entry.child = undefined;
       entry.info.pid = undefined;
       entry.info.lastExit = signal ? `killed by ${signal}` : `exit code ${code ?? '?'}`;
       if (entry.stopping) return;
       // Crashed: restart with exponential backoff, reset once it has stayed up for a minute.
-      const uptime = Date.now() - entry.info.started;
-      if (uptime > 60_000) entry.info.restarts = 0;
-      const delay = Math.min(100 * 2 ** entry.info.restarts, MAX_BACKOFF);
-      entry.info.restarts++;
+      if (Date.now() - entry.info.started > 60_000) entry.info.restarts = 0;
+      const delay = restartDelay(entry.info.restarts++);
       entry.info.status = 'restarting';
       entry.log.line(`micro: ${entry.info.name} ${entry.info.lastExit}; restarting in ${delay} ms`);
       this.#settle(entry, 'exited');

@@ -1,4 +1,5 @@
 import type { Registry, Service } from '../registry/registry.ts';
+import { createBackoff } from './backoff.ts';
 import { cleanService, cleanServices } from './record.ts';
 
 /** Options of the catalog. */
@@ -37,8 +38,6 @@ export function createCatalog(options: CatalogOptions): Catalog {
   let generation = 0;
   let closed = false;
   let stopWatch: (() => void) | undefined;
-  let retry: NodeJS.Timeout | undefined;
-  let backoff = 250;
 
   // Records are cleaned on the way in (callers clean them): what reads the catalog sees strings
   // where it expects them, whatever a registry holds.
@@ -57,9 +56,9 @@ export function createCatalog(options: CatalogOptions): Catalog {
       const list = cleanServices(await registry.listServices());
       byName.clear();
       for (const s of list) put(s);
-      backoff = 250;
+      backoff.reset();
     } catch {
-      schedule();
+      backoff.schedule();
     }
   };
 
@@ -81,22 +80,13 @@ export function createCatalog(options: CatalogOptions): Catalog {
       }
       if (!closed && stopWatch === stop) {
         stopWatch = undefined;
-        schedule();
+        backoff.schedule();
       }
     })();
     await relist();
   };
 
-  const schedule = (): void => {
-    if (closed || retry) return;
-    retry = setTimeout(() => {
-      retry = undefined;
-      void resync();
-    }, backoff);
-    retry.unref();
-    backoff = Math.min(backoff * 2, 10_000);
-  };
-
+  const backoff = createBackoff(() => void resync(), 10_000);
   const ready = resync();
   const refresh = setInterval(() => void relist(), options.refresh ?? 60_000);
   refresh.unref();
@@ -139,7 +129,7 @@ export function createCatalog(options: CatalogOptions): Catalog {
     close() {
       closed = true;
       clearInterval(refresh);
-      clearTimeout(retry);
+      backoff.stop();
       stopWatch?.();
       stopWatch = undefined;
     },

@@ -23,7 +23,7 @@ import type { HandlerDeps } from './handlers/deps.ts';
 import { serveEvent } from './handlers/event.ts';
 import { createHttpProxy } from './handlers/http.ts';
 import { serveSse, streamKind } from './handlers/stream.ts';
-import { serveApi, serveRpc } from './handlers/unary.ts';
+import { serveUnary } from './handlers/unary.ts';
 import { gatewayRequest, readBody, send, sendError, unparsedRequest } from './http-io.ts';
 import { createRequestLog } from './log.ts';
 import { createMetrics } from './metrics.ts';
@@ -156,8 +156,7 @@ export async function createGateway(options: GatewayOptions = {}): Promise<Gatew
         GATEWAY_ID,
         `${t.endpoint} is a ${kind} stream: open a WebSocket on this path`,
       );
-    if (t.kind === 'api') return serveApi(deps, req, body, t, ctx.metadata, res);
-    return serveRpc(deps, req, body, t, ctx.metadata, res, given);
+    return serveUnary(deps, req, body, t, ctx.metadata, res, given);
   };
 
   /** CORS and preflight; true when the request was answered here. */

@@ -84,26 +84,53 @@ export class WatcherSet {
   }
 }
 
-/**
- * Watches still being set up by a registry client. A change made after watch() returned must
- * reach that watcher, so writes wait for these first (micro, etcd and nats clients).
- */
-export class PendingWatches {
-  readonly #set = new Set<Promise<void>>();
+/** Sets up one remote watch: pushes events to `channel`, hands `onStop` what lets go of its source. */
+export type FollowWatch = (
+  channel: Channel<WatchEvent>,
+  onStop: (release: () => void) => void,
+) => Promise<void>;
 
-  /** Tracks a watch's setup until it settles. */
-  track(setup: Promise<void>): void {
-    this.#set.add(setup);
-    void setup.finally(() => this.#set.delete(setup));
+/**
+ * The watchers of a registry client that follows a server (micro, etcd, nats). A change made after
+ * watch() returned must reach that watcher, so writes wait for the setups under way (settled()).
+ */
+export class RemoteWatchers {
+  readonly #channels = new Set<Channel<WatchEvent>>();
+  readonly #setups = new Set<Promise<void>>();
+
+  /**
+   * A watcher fed by `follow`, set up until it settles; a release given to onStop runs when the
+   * watcher stops (at once if it has). A failing follow (server unreachable) ends the watcher, as a
+   * stream cut by its server does.
+   */
+  watch(follow: FollowWatch): Watcher {
+    const releases: (() => void)[] = [];
+    const channel = new Channel<WatchEvent>(() => {
+      this.#channels.delete(channel);
+      for (const release of releases.splice(0)) release();
+    });
+    this.#channels.add(channel);
+    const onStop = (release: () => void): void => {
+      if (channel.closed) release();
+      else releases.push(release);
+    };
+    const setup = follow(channel, onStop).catch(() => channel.close());
+    this.#setups.add(setup);
+    void setup.finally(() => this.#setups.delete(setup));
+    return {
+      stop: () => channel.close(),
+      [Symbol.asyncIterator]: () => channel[Symbol.asyncIterator](),
+    };
   }
 
   /** Resolves once every watch set up so far is in place. */
   async settled(): Promise<void> {
-    if (this.#set.size > 0) await Promise.all([...this.#set]);
+    if (this.#setups.size > 0) await Promise.all([...this.#setups]);
   }
 
-  /** Waits for every setup to end, however it ends: on close. */
-  async drain(): Promise<void> {
-    await Promise.allSettled([...this.#set]);
+  /** Ends every watcher and waits for the setups under way to end. */
+  async close(): Promise<void> {
+    for (const channel of [...this.#channels]) channel.close();
+    await Promise.all([...this.#setups]);
   }
 }

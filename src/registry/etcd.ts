@@ -1,18 +1,18 @@
 import { etcdCommand, serversOf } from './servers.ts';
-import type { Etcd3, Watcher as EtcdWatcher } from 'etcd3';
-import { Channel, PendingWatches } from './channel.ts';
+import type { Etcd3 } from 'etcd3';
+import { RemoteWatchers } from './channel.ts';
+import { Picture } from './picture.ts';
 import type {
   Node,
   RegisterOptions,
   Registry,
   RegistryOptions,
   Service,
-  WatchEvent,
   WatchOptions,
   Watcher,
 } from './registry.ts';
 import { RegistryError, RegistryErrors } from './registry.ts';
-import { copyService } from './util.ts';
+import { copyService, mergeVersions } from './util.ts';
 import { recordCheck, type RecordCheck } from './validate.ts';
 
 /** Options of the etcd registry. */
@@ -44,8 +44,7 @@ export function createEtcdRegistry(options: EtcdRegistryOptions = {}): Registry 
   const where = `etcd at ${address}`;
   const check = recordCheck(options);
   const hint = `start etcd (${etcdCommand(hosts)}) or set --registry-address / MICRO_REGISTRY_ADDRESS`;
-  const channels = new Set<Channel<WatchEvent>>();
-  const pendingWatches = new PendingWatches();
+  const watchers = new RemoteWatchers();
   let closed = false;
 
   // etcd3 pulls in gRPC and protobufs (about half a second): loaded on first use, not at import.
@@ -89,9 +88,10 @@ export function createEtcdRegistry(options: EtcdRegistryOptions = {}): Registry 
   /** Reads every node under a key prefix and groups them into service versions. */
   const read = async (keyPrefix: string): Promise<Service[]> => {
     const kvs = await call((c) => c.getAll().prefix(keyPrefix).strings());
-    return group(
-      Object.entries(kvs).flatMap(([key, value]) => parse(prefix, key, value, check, where)),
+    const rows = Object.entries(kvs).flatMap(([key, value]) =>
+      parse(prefix, key, value, check, where),
     );
+    return mergeVersions(rows.map(({ service, node }) => ({ ...service, nodes: [node] })));
   };
 
   return {
@@ -99,7 +99,7 @@ export function createEtcdRegistry(options: EtcdRegistryOptions = {}): Registry 
     address,
     async register(service: Service, opts: RegisterOptions = {}) {
       const ttl = check.registration(service, opts);
-      await pendingWatches.settled();
+      await watchers.settled();
       const { nodes, ...rest } = copyService(service);
       await call(async (c) => {
         // A new lease per registration: a heartbeat moves the key to it, the old one lapses empty.
@@ -117,7 +117,7 @@ export function createEtcdRegistry(options: EtcdRegistryOptions = {}): Registry 
     },
     async deregister(service: Service) {
       check.deregistration(service);
-      await pendingWatches.settled();
+      await watchers.settled();
       await call((c) =>
         Promise.all(
           service.nodes.map((n) => c.delete().key(nodeKey(service.name, service.version, n.id))),
@@ -131,85 +131,35 @@ export function createEtcdRegistry(options: EtcdRegistryOptions = {}): Registry 
       return found;
     },
     listServices: () => read(`${prefix}/`),
-    watch(wopts: WatchOptions = {}): Watcher {
-      let watcher: EtcdWatcher | undefined;
-      const channel = new Channel<WatchEvent>(() => {
-        channels.delete(channel);
-        void watcher?.cancel().catch(() => {});
-      });
-      channels.add(channel);
-      const keyPrefix =
-        wopts.service === undefined ? `${prefix}/` : `${prefix}/${enc(wopts.service)}/`;
-      // This watcher's own picture of the versions, to tell create from update and skip heartbeats.
-      const index = new Map<
-        string,
-        { service: Omit<Service, 'nodes'>; nodes: Map<string, Node> }
-      >();
-      const view = (v: { service: Omit<Service, 'nodes'>; nodes: Map<string, Node> }): Service =>
-        copyService({ ...v.service, nodes: [...v.nodes.values()] });
-      const apply = (key: string, value: string | undefined): void => {
-        const at = parseKey(prefix, key);
-        if (!at) return;
-        const vkey = `${at.name}\n${at.version}`;
-        const v = index.get(vkey);
-        if (value === undefined) {
-          if (!v?.nodes.delete(at.id)) return;
-          if (v.nodes.size === 0) {
-            index.delete(vkey);
-            channel.push({ action: 'delete', service: view(v) });
-          } else channel.push({ action: 'update', service: view(v) });
-          return;
-        }
-        const [stored] = parse(prefix, key, value, check, where);
-        if (!stored) return;
-        if (!v) {
-          const created = {
-            service: stored.service,
-            nodes: new Map([[stored.node.id, stored.node]]),
-          };
-          index.set(vkey, created);
-          channel.push({ action: 'create', service: view(created) });
-          return;
-        }
-        const prev = v.nodes.get(stored.node.id);
-        const same =
-          prev !== undefined &&
-          JSON.stringify(prev) === JSON.stringify(stored.node) &&
-          JSON.stringify(v.service) === JSON.stringify(stored.service);
-        v.service = stored.service;
-        v.nodes.set(stored.node.id, stored.node);
-        if (!same) channel.push({ action: 'update', service: view(v) });
-      };
-      const setup = (async () => {
-        try {
-          const c = await etcd();
-          const res = await c.getAll().prefix(keyPrefix).exec();
-          for (const kv of res.kvs) apply(kv.key.toString(), kv.value.toString());
-          if (channel.closed) return;
-          const revision = BigInt(res.header.revision) + 1n;
-          const w = await c.watch().prefix(keyPrefix).startRevision(revision.toString()).create();
-          w.on('put', (kv) => apply(kv.key.toString(), kv.value.toString()));
-          w.on('delete', (kv) => apply(kv.key.toString(), undefined));
-          // etcd3 reconnects a broken watch itself; without a listener an error would crash us.
-          w.on('error', () => {});
-          watcher = w;
-          if (channel.closed) await w.cancel();
-        } catch {
-          // etcd unreachable: the watcher ends, as a stream cut by its server does.
-          channel.close();
-        }
-      })();
-      pendingWatches.track(setup);
-      return {
-        stop: () => channel.close(),
-        [Symbol.asyncIterator]: () => channel[Symbol.asyncIterator](),
-      };
-    },
+    watch: (wopts: WatchOptions = {}): Watcher =>
+      watchers.watch(async (channel, onStop) => {
+        const keyPrefix =
+          wopts.service === undefined ? `${prefix}/` : `${prefix}/${enc(wopts.service)}/`;
+        // This watcher's own picture of the versions, to tell create from update and skip heartbeats.
+        const picture = new Picture((e) => channel.push(e));
+        const apply = (key: string, value: string | undefined): void => {
+          const at = parseKey(prefix, key);
+          if (!at) return;
+          if (value === undefined) return picture.remove(at.name, at.version, [at.id]);
+          const [stored] = parse(prefix, key, value, check, where);
+          if (stored) picture.put({ ...stored.service, nodes: [stored.node] });
+        };
+        const c = await etcd();
+        const res = await c.getAll().prefix(keyPrefix).exec();
+        for (const kv of res.kvs) apply(kv.key.toString(), kv.value.toString());
+        if (channel.closed) return;
+        const revision = BigInt(res.header.revision) + 1n;
+        const w = await c.watch().prefix(keyPrefix).startRevision(revision.toString()).create();
+        w.on('put', (kv) => apply(kv.key.toString(), kv.value.toString()));
+        w.on('delete', (kv) => apply(kv.key.toString(), undefined));
+        // etcd3 reconnects a broken watch itself; without a listener an error would crash us.
+        w.on('error', () => {});
+        onStop(() => void w.cancel().catch(() => {}));
+      }),
     async close() {
       if (closed) return;
       closed = true;
-      for (const ch of [...channels]) ch.close();
-      await pendingWatches.drain();
+      await watchers.close();
       if (client) (await client).close();
     },
   };
@@ -261,16 +211,4 @@ function parse(
     "the key does not name the record's service, version and node",
   );
   return [];
-}
-
-/** Groups nodes into service versions, in the order first seen. */
-function group(rows: Stored[]): Service[] {
-  const versions = new Map<string, Service>();
-  for (const { service, node } of rows) {
-    const key = `${service.name}\n${service.version}`;
-    const v = versions.get(key);
-    if (v) v.nodes.push(node);
-    else versions.set(key, { ...service, nodes: [node] });
-  }
-  return [...versions.values()];
 }

@@ -1,8 +1,8 @@
 import { createEtcdRegistry } from './etcd.ts';
-import { createMdnsRegistry } from './mdns.ts';
+import { createMdnsRegistry } from './mdns/index.ts';
 import { createMemoryRegistry } from './memory.ts';
 import { createMicroRegistry } from './micro.ts';
-import { createNatsRegistry } from './nats.ts';
+import { createNatsRegistry } from './nats/index.ts';
 import type { RegistryFactory, RegistryOptions } from './registry.ts';
 
 export type * from './registry.ts';
@@ -17,10 +17,10 @@ export {
   createNatsRegistry,
 };
 export type { EtcdRegistryOptions } from './etcd.ts';
-export type { MdnsRegistryOptions } from './mdns.ts';
+export type { MdnsRegistryOptions } from './mdns/index.ts';
 export type { MemoryRegistryOptions, RegistryStore, StoredNode } from './memory.ts';
 export type { MicroRegistryOptions } from './micro.ts';
-export type { NatsRegistryOptions } from './nats.ts';
+export type { NatsRegistryOptions } from './nats/index.ts';
 export type { RecordLimits } from './validate.ts';
 
 /** What every entry of the registries table is given: the base options and `--registry-address`. */

@@ -1,6 +1,5 @@
 import type { Agent, IncomingMessage } from 'node:http';
-import type { WebSocket } from 'ws';
-import { Channel, PendingWatches } from './channel.ts';
+import { RemoteWatchers } from './channel.ts';
 import type {
   RegisterOptions,
   Registry,
@@ -43,8 +42,7 @@ export function createMicroRegistry(options: MicroRegistryOptions = {}): Registr
     (resolved ??= address === 'mdns' ? discover(timeout) : Promise.resolve(address));
   // node:http rather than undici: a service registers at start-up, and undici takes ~100 ms to load.
   let agent: Agent | undefined;
-  const pendingWatches = new PendingWatches();
-  const sockets = new Set<WebSocket>();
+  const watchers = new RemoteWatchers();
   const where = `the registry at ${address}`;
   const hint = `start one with "micro run" (or "micro registry"), or set MICRO_REGISTRY_ADDRESS`;
 
@@ -91,12 +89,12 @@ export function createMicroRegistry(options: MicroRegistryOptions = {}): Registr
     async register(service: Service, opts: RegisterOptions = {}) {
       // A bad record fails here, with the error the control plane would give.
       const ttl = check.registration(service, opts);
-      await pendingWatches.settled();
+      await watchers.settled();
       await post('Registry.Register', { service, ttl });
     },
     async deregister(service: Service) {
       check.deregistration(service);
-      await pendingWatches.settled();
+      await watchers.settled();
       await post('Registry.Deregister', { service });
     },
     async getService(name: string) {
@@ -112,61 +110,42 @@ export function createMicroRegistry(options: MicroRegistryOptions = {}): Registr
     async listServices() {
       return (await post<{ services: Service[] }>('Registry.ListServices', {})).services;
     },
-    watch(wopts: WatchOptions = {}): Watcher {
-      let ws: WebSocket | undefined;
-      const channel = new Channel<WatchEvent>(() => {
-        if (ws) sockets.delete(ws);
-        ws?.close();
-      });
-      let markReady!: () => void;
-      const ready = new Promise<void>((r) => (markReady = r));
-      // Waits for the server's ready mark.
-      pendingWatches.track(ready);
-      // ws loads on the first watch: a service that only registers never needs it.
-      Promise.all([target(), import('ws')]).then(
-        ([addr, { WebSocket }]) => {
-          if (channel.closed) return markReady();
-          ws = new WebSocket(`ws://${addr}/`, {
-            headers: {
-              'micro-service': 'registry',
-              'micro-endpoint': 'Registry.Watch',
-              'content-type': 'application/json',
-            },
-            handshakeTimeout: timeout,
+    watch: (wopts: WatchOptions = {}): Watcher =>
+      watchers.watch(async (channel, onStop) => {
+        // ws loads on the first watch: a service that only registers never needs it.
+        const [addr, { WebSocket }] = await Promise.all([target(), import('ws')]);
+        if (channel.closed) return;
+        const ws = new WebSocket(`ws://${addr}/`, {
+          headers: {
+            'micro-service': 'registry',
+            'micro-endpoint': 'Registry.Watch',
+            'content-type': 'application/json',
+          },
+          handshakeTimeout: timeout,
+        });
+        onStop(() => ws.close());
+        // Set up until the server's ready mark, or the end of the stream.
+        await new Promise<void>((ready) => {
+          ws.on('open', () => {
+            ws.send(Buffer.from(JSON.stringify(wopts.service ? { service: wopts.service } : {})));
+            ws.send(Buffer.alloc(0));
           });
-          sockets.add(ws);
-          follow(ws);
-        },
-        () => {
-          markReady();
-          channel.close();
-        },
-      );
-      const follow = (ws: WebSocket): void => {
-        ws.on('open', () => {
-          ws.send(Buffer.from(JSON.stringify(wopts.service ? { service: wopts.service } : {})));
-          ws.send(Buffer.alloc(0));
+          ws.on('message', (data: Buffer, isBinary) => {
+            if (!isBinary || data.length === 0) return; // an error or the end: the close below ends the watch
+            const msg = JSON.parse(data.toString('utf8')) as WatchEvent | { ready: true };
+            if ('ready' in msg) ready();
+            else channel.push(msg);
+          });
+          ws.on('error', () => undefined);
+          ws.on('close', () => {
+            ready();
+            channel.close();
+          });
         });
-        ws.on('message', (data: Buffer, isBinary) => {
-          if (!isBinary || data.length === 0) return; // an error or the end: the close below ends the watch
-          const msg = JSON.parse(data.toString('utf8')) as WatchEvent | { ready: true };
-          if ('ready' in msg) markReady();
-          else channel.push(msg);
-        });
-        ws.on('error', () => undefined);
-        ws.on('close', () => {
-          markReady();
-          channel.close();
-        });
-      };
-      return {
-        stop: () => channel.close(),
-        [Symbol.asyncIterator]: () => channel[Symbol.asyncIterator](),
-      };
-    },
+      }),
     async close() {
-      for (const ws of sockets) ws.close();
-      sockets.clear();
+      // Not awaited: a socket's closing handshake may take its time, and close() never waited for it.
+      void watchers.close();
       agent?.destroy();
       agent = undefined;
     },
@@ -214,7 +193,7 @@ function postJson(
 
 /** Finds the address of a control plane announced over mDNS; bonjour loads only when asked. */
 async function discover(timeout: number): Promise<string> {
-  const { createMdnsRegistry } = await import('./mdns.ts');
+  const { createMdnsRegistry } = await import('./mdns/index.ts');
   const mdns = createMdnsRegistry({ timeout: Math.min(timeout, 2000) });
   try {
     const [svc] = await mdns.getService('registry');

@@ -1,5 +1,5 @@
 import type { Node, Service } from './registry.ts';
-import { recordCheck } from './validate.ts';
+import { isObject, recordCheck } from './validate.ts';
 
 /** A deep copy, so callers cannot change a registry's state by editing what it returned. */
 export function copyService(s: Service): Service {
@@ -10,6 +10,23 @@ export function copyService(s: Service): Service {
     endpoints: (s.endpoints ?? []).map((e) => ({ ...e, metadata: { ...e.metadata } })),
     nodes: s.nodes.map(copyNode),
   };
+}
+
+/** A map key naming one service version. */
+export const versionKey = (name: string, version: string): string => `${name}\n${version}`;
+
+/** Merges service versions that share a name and version into one, each node id once, in the order first seen. */
+export function mergeVersions(services: Iterable<Service>): Service[] {
+  const merged = new Map<string, Service>();
+  for (const s of services) {
+    const key = versionKey(s.name, s.version);
+    const known = merged.get(key);
+    if (!known) merged.set(key, copyService(s));
+    else
+      for (const n of s.nodes)
+        if (!known.nodes.some((k) => k.id === n.id)) known.nodes.push(copyNode(n));
+  }
+  return [...merged.values()];
 }
 
 /** A copy of a node. */
@@ -23,9 +40,6 @@ export function validateService(s: Service): void {
 }
 
 const defaults = recordCheck();
-
-const isObject = (v: unknown): v is Record<string, unknown> =>
-  typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /**
  * Fills in optional fields so a loosely written service has the full shape. Parts of the wrong

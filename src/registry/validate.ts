@@ -58,6 +58,8 @@ const VERSION = /^[A-Za-z0-9_.+:@=~-]*$/;
 // Endpoint names are Handler.Method, or a topic for a subscriber.
 const ENDPOINT = /^[A-Za-z0-9_.:/@+=*#~-]+$/;
 const ID = /^[A-Za-z0-9_.:/@+=*#~-]+$/;
+// What ENDPOINT and ID allow, as messages say it.
+const ID_CHARS = 'letters, digits and . _ - : / @ + = * # ~';
 // host:port, [v6]:port, fe80::1%eth0:port, or a NATS subject.
 const ADDRESS = /^[A-Za-z0-9_.:/@+=~%[\]-]+$/;
 const KEY = /^[A-Za-z0-9_.:/@+=-]+$/;
@@ -73,7 +75,8 @@ function fail(message: string): never {
 const shown = (v: string): string =>
   `"${printable(v.length > 40 ? `${v.slice(0, 40)}…` : v, false).replace(/"/g, '\\"')}"`;
 
-const isObject = (v: unknown): v is Record<string, unknown> =>
+/** Whether v is a plain object (not null, not an array). */
+export const isObject = (v: unknown): v is Record<string, unknown> =>
   typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /** `metadata.x`, or `metadata["odd key"]` when the key is not a plain word. */
@@ -102,18 +105,12 @@ class Checker {
       'letters, digits and . _ - + : @ = ~',
       true,
     );
-    if (!Array.isArray(nodes)) fail('nodes must be an array');
-    const list = nodes as unknown[];
-    if (list.length > this.#l.nodes)
-      fail(`nodes has ${list.length} entries; the limit is ${this.#l.nodes}`);
+    const list = this.#list(nodes, 'nodes', this.#l.nodes);
     for (let i = 0; i < list.length; i++) this.#node(list[i], `nodes[${i}]`, full);
     if (!full) return;
     this.#map(metadata, 'metadata');
     if (endpoints !== undefined) {
-      if (!Array.isArray(endpoints)) fail('endpoints must be an array');
-      const eps = endpoints as unknown[];
-      if (eps.length > this.#l.endpoints)
-        fail(`endpoints has ${eps.length} entries; the limit is ${this.#l.endpoints}`);
+      const eps = this.#list(endpoints, 'endpoints', this.#l.endpoints);
       for (let i = 0; i < eps.length; i++) this.#endpoint(eps[i], `endpoints[${i}]`);
     }
     for (const key of Object.keys(s))
@@ -140,39 +137,36 @@ class Checker {
     this.#spend(v.length + where.length + 4);
   }
 
+  /** An array of at most `max` entries. */
+  #list(v: unknown, where: string, max: number): unknown[] {
+    if (!Array.isArray(v)) fail(`${where} must be an array`);
+    if (v.length > max) fail(`${where} has ${v.length} entries; the limit is ${max}`);
+    return v as unknown[];
+  }
+
   #node(n: unknown, where: string, full: boolean): void {
     if (!isObject(n)) fail(`${where} must be an object`);
-    const chars = 'letters, digits and . _ - : / @ + = * # ~';
-    this.#string(n.id, `${where}.id`, ID, this.#l.idLength, chars);
+    this.#string(n.id, `${where}.id`, ID, this.#l.idLength, ID_CHARS);
     if (!full) return;
-    this.#string(
-      n.address,
-      `${where}.address`,
-      ADDRESS,
-      this.#l.idLength,
-      'host:port (letters, digits and . _ - : / @ + = ~ % [ ])',
-    );
+    const chars = 'host:port (letters, digits and . _ - : / @ + = ~ % [ ])';
+    this.#string(n.address, `${where}.address`, ADDRESS, this.#l.idLength, chars);
     this.#map(n.metadata, `${where}.metadata`);
-    for (const key of Object.keys(n))
-      if (key !== 'id' && key !== 'address' && key !== 'metadata')
-        this.#json(n[key], member(where, key), 1);
+    this.#others(n, where, ['id', 'address', 'metadata']);
   }
 
   #endpoint(e: unknown, where: string): void {
     if (!isObject(e)) fail(`${where} must be an object`);
-    this.#string(
-      e.name,
-      `${where}.name`,
-      ENDPOINT,
-      this.#l.endpointNameLength,
-      'letters, digits and . _ - : / @ + = * # ~',
-    );
+    this.#string(e.name, `${where}.name`, ENDPOINT, this.#l.endpointNameLength, ID_CHARS);
     this.#map(e.metadata, `${where}.metadata`);
     this.#schema(e.request, `${where}.request`);
     this.#schema(e.response, `${where}.response`);
-    for (const key of Object.keys(e))
-      if (!['name', 'metadata', 'request', 'response'].includes(key))
-        this.#json(e[key], member(where, key), 1);
+    this.#others(e, where, ['name', 'metadata', 'request', 'response']);
+  }
+
+  /** Members beyond the known ones may be any JSON, counted against the record size. */
+  #others(o: Record<string, unknown>, where: string, known: string[]): void {
+    for (const key of Object.keys(o))
+      if (!known.includes(key)) this.#json(o[key], member(where, key), 1);
   }
 
   #map(m: unknown, where: string): void {

@@ -5,6 +5,7 @@ export { createServer } from './server/rpc-server.ts';
 export type {
   Server,
   ServerOptions,
+  Handles,
   HandleOptions,
   Logger,
   SubscriberFunc,

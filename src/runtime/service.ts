@@ -21,8 +21,8 @@ import { createServer, stderrLogger } from './server/rpc-server.ts';
 import type {
   HandleOptions,
   Logger,
-  Server,
   ServerSubscribeOptions,
+  Server,
   SubscriberFunc,
   SubscriberWrapper,
 } from './server/server.ts';

@@ -1,29 +1,21 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
+import { after, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { errorOf, micro, startBench, type Bench } from '../helpers/cli.ts';
+import { errorOf, micro, startBench } from '../helpers/cli.ts';
+import { scratchDir, startedForTests } from '../helpers/lifecycle.ts';
 import { startNode, stopAll } from '../helpers/proc.ts';
 
 const bin = fileURLToPath(new URL('../../bin/micro.ts', import.meta.url));
 
 describe('micro api', () => {
-  let bench: Bench;
-  before(async () => {
-    bench = await startBench();
-  });
-  after(async () => {
-    await stopAll();
-    await bench.stop();
-  });
+  after(stopAll);
+  const bench = startedForTests(startBench);
 
   it('serves the gateway in front of the registry until Ctrl-C', async () => {
     const api = startNode(bin, [
       'api',
-      ...bench.flag,
+      ...bench().flag,
       '--api-address',
       '127.0.0.1:0',
       '--no-api-log',
@@ -41,7 +33,7 @@ describe('micro api', () => {
   });
 
   it('logs a line per request', async () => {
-    const api = startNode(bin, ['api', ...bench.flag], { MICRO_API_ADDRESS: '127.0.0.1:0' });
+    const api = startNode(bin, ['api', ...bench().flag], { MICRO_API_ADDRESS: '127.0.0.1:0' });
     const [, address] = await api.waitFor(/listening on http:\/\/(\S+) /);
     await (await fetch(`http://${address}/greeter/say/hello?name=Bo`)).text();
     await api.waitFor(
@@ -55,7 +47,7 @@ describe('micro api', () => {
     await new Promise<void>((r) => busy.listen(0, '127.0.0.1', r));
     const port = (busy.address() as { port: number }).port;
     try {
-      const run = await micro(['api', ...bench.flag, '--api-address', `127.0.0.1:${port}`]);
+      const run = await micro(['api', ...bench().flag, '--api-address', `127.0.0.1:${port}`]);
       assert.equal(run.code, 1);
       const err = errorOf(run);
       assert.equal(err.code, 409);
@@ -67,11 +59,8 @@ describe('micro api', () => {
 });
 
 describe('micro run', () => {
-  const dataDir = mkdtempSync(join(tmpdir(), 'micro-run-api-'));
-  after(async () => {
-    await stopAll();
-    rmSync(dataDir, { recursive: true, force: true });
-  });
+  after(stopAll);
+  const dataDir = scratchDir('micro-run-api-');
 
   it('serves the API gateway beside the registry and prints where', async () => {
     const env = {

@@ -1,26 +1,18 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
-import { closedAddress, errorOf, micro, startBench, type Bench } from '../helpers/cli.ts';
+import { describe, it } from 'node:test';
+import { closedAddress, errorOf, micro, startBench } from '../helpers/cli.ts';
+import { scratchDir, startedForTests } from '../helpers/lifecycle.ts';
 
 describe('micro call, stream and publish against a real control plane', () => {
-  let bench: Bench;
-  let dir: string;
-  before(async () => {
-    bench = await startBench();
-    dir = mkdtempSync(join(tmpdir(), 'micro-call-'));
-  });
-  after(async () => {
-    await bench.stop();
-    rmSync(dir, { recursive: true, force: true });
-  });
+  const bench = startedForTests(startBench);
+  const dir = scratchDir('micro-call-');
 
   it('calls an endpoint with JSON from the argument, -d @file and stdin', async () => {
     const file = join(dir, 'request.json');
     writeFileSync(file, '{"name":"Bob"}');
-    const hello = ['call', 'greeter', 'Say.Hello', ...bench.flag];
+    const hello = ['call', 'greeter', 'Say.Hello', ...bench().flag];
     const [arg, fromFile, fromStdin] = await Promise.all([
       micro([...hello, '{"name":"Ann"}', '--metadata', 'user=ann', '--timeout', '2s']),
       micro([...hello, '-d', `@${file}`]),
@@ -39,10 +31,10 @@ describe('micro call, stream and publish against a real control plane', () => {
   it('prints errors as error JSON on stderr and exits 1; --address needs no registry', async () => {
     const closed = await closedAddress();
     const [malformed, badStdin, unknown, slow, direct] = await Promise.all([
-      micro(['call', 'greeter', 'Say.Hello', '{"name":', ...bench.flag]),
-      micro(['call', 'greeter', 'Say.Hello', ...bench.flag], { input: 'name=Ann' }),
-      micro(['call', 'nosuch', 'Say.Hello', '{}', ...bench.flag]),
-      micro(['call', 'greeter', 'Say.Slow', '{}', '--timeout', '300ms', ...bench.flag]),
+      micro(['call', 'greeter', 'Say.Hello', '{"name":', ...bench().flag]),
+      micro(['call', 'greeter', 'Say.Hello', ...bench().flag], { input: 'name=Ann' }),
+      micro(['call', 'nosuch', 'Say.Hello', '{}', ...bench().flag]),
+      micro(['call', 'greeter', 'Say.Slow', '{}', '--timeout', '300ms', ...bench().flag]),
       // The registry is not running: the node is called at the address given.
       micro([
         'call',
@@ -50,7 +42,7 @@ describe('micro call, stream and publish against a real control plane', () => {
         'Say.Hello',
         '{"name":"Fay"}',
         '--address',
-        bench.greeter.server.address,
+        bench().greeter.server.address,
         '--registry-address',
         closed,
       ]),
@@ -71,7 +63,7 @@ describe('micro call, stream and publish against a real control plane', () => {
       /nosuch not found in .*; micro list services shows what is there/,
     );
     assert.ok(
-      errorOf(unknown).detail.includes(bench.controlPlane.address),
+      errorOf(unknown).detail.includes(bench().controlPlane.address),
       `the 404 names the registry asked: ${unknown.stderr}`,
     );
     assert.equal(errorOf(slow).code, 408);
@@ -80,7 +72,7 @@ describe('micro call, stream and publish against a real control plane', () => {
   });
 
   it('streams: one request to a server stream, stdin lines to client and bidi streams', async () => {
-    const stream = (...args: string[]) => ['stream', 'greeter', ...args, ...bench.flag];
+    const stream = (...args: string[]) => ['stream', 'greeter', ...args, ...bench().flag];
     const [server, client, bidi] = await Promise.all([
       micro(stream('Say.Count', '{"n":3}')),
       micro(stream('Say.Sum'), { input: '{"n":1}\n{"n":2}\n\n{"n":39}\n' }),
@@ -93,10 +85,10 @@ describe('micro call, stream and publish against a real control plane', () => {
   });
 
   it('publishes to a topic, and says when nobody subscribes', async () => {
-    const received = bench.nextEvent();
+    const received = bench().nextEvent();
     const [sent, unheard] = await Promise.all([
-      micro(['publish', 'events', '{"kind":"signup","user":"ann"}', ...bench.flag]),
-      micro(['publish', 'nobody-listens', '{}', ...bench.flag]),
+      micro(['publish', 'events', '{"kind":"signup","user":"ann"}', ...bench().flag]),
+      micro(['publish', 'nobody-listens', '{}', ...bench().flag]),
     ]);
     assert.equal(sent.code, 0, sent.stderr);
     assert.match(sent.stdout, /published to events \(1 subscriber\)/);

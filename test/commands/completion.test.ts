@@ -6,8 +6,7 @@ import { after, before, describe, it } from 'node:test';
 import { completions } from '../../src/commands/completion.ts';
 import { createService, type Service } from '../../src/runtime/index.ts';
 import { micro, startBench, type Bench } from '../helpers/cli.ts';
-
-const quiet = { info() {}, warn() {}, error() {} };
+import { quiet } from '../helpers/fixtures.ts';
 
 describe('micro completion', () => {
   let bench: Bench;

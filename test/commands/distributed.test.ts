@@ -14,6 +14,7 @@ import { createEtcdRegistry } from '../../src/registry/etcd.ts';
 import { createMicroRegistry } from '../../src/registry/micro.ts';
 import { openDatabase } from '../../src/registry/sqlite.ts';
 import { errorOf, micro } from '../helpers/cli.ts';
+import { quiet } from '../helpers/fixtures.ts';
 import { startEtcd, type EtcdServer } from '../helpers/etcd-server.ts';
 import { startNatsServer, type NatsServer } from '../helpers/nats-server.ts';
 import { freePort } from '../helpers/net.ts';
@@ -239,7 +240,7 @@ describe('micro on etcd and NATS', () => {
       registry,
       env: { MICRO_REGISTRY: 'etcd' },
       supervise: { command: process.execPath, args: [bin] },
-      logger: { info() {}, warn() {}, error() {} },
+      logger: quiet,
     });
     try {
       const flag = ['--registry-address', plane.address];

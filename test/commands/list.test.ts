@@ -5,8 +5,7 @@ import { after, before, describe, it } from 'node:test';
 import type { Service } from '../../src/registry/registry.ts';
 import { createService, type Service as MicroService } from '../../src/runtime/index.ts';
 import { micro, startBench, type Bench } from '../helpers/cli.ts';
-
-const quiet = { info() {}, warn() {}, error() {} };
+import { quiet } from '../helpers/fixtures.ts';
 
 describe('micro list services and topics', () => {
   let bench: Bench;

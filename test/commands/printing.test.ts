@@ -8,21 +8,10 @@ import { servicesTable } from '../../src/commands/list.ts';
 import { fail, print } from '../../src/commands/shared/output.ts';
 import type { Service } from '../../src/registry/registry.ts';
 import { micro, startBench, type Bench } from '../helpers/cli.ts';
+import { controls } from '../helpers/terminal.ts';
 
 /** ESC and CSI sequences that clear the screen, recolour and set the window title; a bidi override. */
 const NASTY = '\u001b[2J\u001b[31m\u009b1m\u001b]0;pwned\u0007\u202e\r';
-
-/** Control characters a terminal acts on: all C0 but \n and \t, DEL, C1, bidi overrides. */
-function controls(text: string): string[] {
-  return [...text].filter((c) => {
-    const n = c.codePointAt(0) ?? 0;
-    return (
-      (n < 0x20 && n !== 0x0a && n !== 0x09) ||
-      (n >= 0x7f && n <= 0x9f) ||
-      (n >= 0x202a && n <= 0x202e)
-    );
-  });
-}
 
 /** What fn wrote to stdout and stderr. */
 function captured(fn: () => void): string {

@@ -11,8 +11,7 @@ import { registerApp, type AppRegistration } from '../../src/proxy/sidecar/app.t
 import { createClient, createMemoryRegistry, type Client } from '../../src/runtime/index.ts';
 import { checkHealth } from '../../src/ui/web/health.ts';
 import { closedAddress } from '../helpers/cli.ts';
-
-const quiet = { info() {}, warn() {}, error() {} };
+import { quiet } from '../helpers/fixtures.ts';
 
 /** An app that answers only the HTTP form of the protocol, as examples/greeter-python does. */
 async function httpOnlyApp(): Promise<Server> {

@@ -6,13 +6,32 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { createMicroRegistry } from '../../src/registry/micro.ts';
-import type { Service } from '../../src/registry/registry.ts';
+import type { Registry, Service } from '../../src/registry/registry.ts';
 import { createClient, type Client } from '../../src/runtime/index.ts';
-import { startNode, stopAll, type Child } from '../helpers/proc.ts';
+import { record } from '../helpers/fixtures.ts';
 import { freePort } from '../helpers/net.ts';
+import { startNode, stopAll, type Child } from '../helpers/proc.ts';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
-const micro = `${root}bin/micro.ts`;
+const bin = `${root}bin/micro.ts`;
+
+/** Runs micro in `cwd` with `env` over this process's, and returns what it printed; throws when it fails. */
+function micro(cwd: string, env: NodeJS.ProcessEnv, args: string[]): string {
+  return execFileSync(process.execPath, [bin, ...args], {
+    cwd,
+    env: { ...process.env, ...env },
+    encoding: 'utf8',
+    timeout: 30_000,
+    stdio: 'pipe',
+  });
+}
+
+/** Returns once the watches of `registry` are live: a write through the same client waits for them. */
+async function watchesLive(registry: Registry): Promise<void> {
+  const marker = record('watch-ready', { version: '', node: 'm' });
+  await registry.register(marker);
+  await registry.deregister(marker);
+}
 
 describe('micro run, new, ps, kill and logs', () => {
   const work = mkdtempSync(join(tmpdir(), 'micro-run-'));
@@ -22,18 +41,11 @@ describe('micro run, new, ps, kill and logs', () => {
   let plane: Child;
   let registry: ReturnType<typeof createMicroRegistry>;
   let client: Client;
-  const cli = (...args: string[]) =>
-    execFileSync(process.execPath, [micro, ...args], {
-      cwd: work,
-      env: { ...process.env, ...env },
-      encoding: 'utf8',
-      timeout: 30_000,
-      stdio: 'pipe',
-    });
+  const cli = (...args: string[]) => micro(work, env, args);
 
   /** Runs micro to its end, failing or not. */
   const run = (...args: string[]) =>
-    spawnSync(process.execPath, [micro, ...args], {
+    spawnSync(process.execPath, [bin, ...args], {
       cwd: work,
       env: { ...process.env, ...env },
       encoding: 'utf8',
@@ -47,7 +59,7 @@ describe('micro run, new, ps, kill and logs', () => {
   before(async () => {
     address = `127.0.0.1:${await freePort()}`;
     env = { MICRO_REGISTRY_ADDRESS: address, MICRO_DATA_DIR: dataDir };
-    plane = startNode(micro, ['run'], env);
+    plane = startNode(bin, ['run'], env);
     await plane.waitFor(new RegExp(`registry\\s+${address.replaceAll('.', '\\.')}`));
     registry = createMicroRegistry({ address });
     client = createClient({ registry });
@@ -66,7 +78,7 @@ describe('micro run, new, ps, kill and logs', () => {
     }
     const { NODE_TEST_CONTEXT: _nested, ...plain } = process.env;
     // What its npm test runs: micro test, which gives it the framework and Zod.
-    const test = execFileSync(process.execPath, [micro, 'test'], {
+    const test = execFileSync(process.execPath, [bin, 'test'], {
       cwd: join(work, 'greeter'),
       encoding: 'utf8',
       env: plain,
@@ -77,7 +89,7 @@ describe('micro run, new, ps, kill and logs', () => {
   });
 
   it('runs the scaffold in the foreground with no npm install, and it answers', async () => {
-    const svc = startNode(micro, ['run', './greeter'], env, { cwd: work });
+    const svc = startNode(bin, ['run', './greeter'], env, { cwd: work });
     await svc.waitFor(/greeter-\S+ listening on/);
     assert.deepEqual(await client.call('greeter', 'Say.Hello', { name: 'Ann' }), {
       msg: 'Hello Ann',
@@ -90,23 +102,14 @@ describe('micro run, new, ps, kill and logs', () => {
   });
 
   it('stops the service cleanly when micro run itself is killed', async () => {
-    const runner = startNode(micro, ['run', './greeter'], env, { cwd: work });
+    const runner = startNode(bin, ['run', './greeter'], env, { cwd: work });
     await runner.waitFor(/greeter-\S+ listening on/);
     const watch = registry.watch({ service: 'greeter' });
     const gone = (async () => {
       for await (const ev of watch) if (ev.action === 'delete') return;
     })();
-    // A write through the same registry client waits until its watches are live on the server:
-    // the service cannot deregister before the watch is there to see it.
-    const marker = {
-      name: 'watch-ready',
-      version: '',
-      metadata: {},
-      endpoints: [],
-      nodes: [{ id: 'm', address: '127.0.0.1:9', metadata: {} }],
-    };
-    await registry.register(marker);
-    await registry.deregister(marker);
+    // The service cannot deregister before the watch is there to see it.
+    await watchesLive(registry);
     await runner.stop('SIGKILL');
     await gone; // the orphaned service noticed, deregistered and stopped
   });
@@ -116,7 +119,7 @@ describe('micro run, new, ps, kill and logs', () => {
     const first = JSON.parse(cli('ps', '--output', 'json')) as { name: string; pid: number }[];
     const bg = first.find((p) => p.name === 'bg');
     assert.ok(bg?.pid);
-    const follow = startNode(micro, ['logs', 'bg', '-f'], env);
+    const follow = startNode(bin, ['logs', 'bg', '-f'], env);
     await follow.waitFor(/listening on/);
     process.kill(bg.pid, 'SIGKILL');
     await follow.waitFor(/killed by SIGKILL; restarting/);
@@ -149,16 +152,7 @@ describe('micro run, new, ps, kill and logs', () => {
     const gone = (async () => {
       for await (const ev of watch) if ((ev.action === 'delete') === has(ev.service)) return;
     })();
-    // The watch is live once a write through the same client went through (see above).
-    const marker = {
-      name: 'watch-ready',
-      version: '',
-      metadata: {},
-      endpoints: [],
-      nodes: [{ id: 'm', address: '127.0.0.1:9', metadata: {} }],
-    };
-    await registry.register(marker);
-    await registry.deregister(marker);
+    await watchesLive(registry);
     const killed = Date.now();
     process.kill(Number(pid), 'SIGKILL');
     // Its lease is 30 s: a node still listed after 8 s was left to expire.
@@ -175,7 +169,7 @@ describe('micro run, new, ps, kill and logs', () => {
 
   it('micro logs separates runs, and takes --tail/-n, --since and --follow', async () => {
     // crashy was killed once above: two runs, and the supervisor's line between them.
-    const restart = startNode(micro, ['logs', 'crashy', '-f'], env);
+    const restart = startNode(bin, ['logs', 'crashy', '-f'], env);
     await restart.waitFor(/killed by SIGKILL; restarting/);
     const crash = restart.lines.findIndex((l) => /killed by SIGKILL/.test(l));
     await restart.waitFor(/listening on/, 15_000, crash);
@@ -199,7 +193,7 @@ describe('micro run, new, ps, kill and logs', () => {
     assert.equal(bad.status, 1);
     assert.match(bad.stderr, /neither a duration/);
 
-    const follow = startNode(micro, ['logs', 'crashy', '-f', '-n', '1'], env);
+    const follow = startNode(bin, ['logs', 'crashy', '-f', '-n', '1'], env);
     await follow.waitFor(/./);
     assert.equal(follow.lines[0], full.at(-1));
     cli('publish', 'greeter.greetings', '{"name":"Dee"}');
@@ -285,16 +279,7 @@ async function registered(
   const watch = registry.watch({ service: name });
   let timer: NodeJS.Timeout | undefined;
   try {
-    // A write through the same client waits until its watches are live on the server.
-    const marker = {
-      name: 'watch-ready',
-      version: '',
-      metadata: {},
-      endpoints: [],
-      nodes: [{ id: 'm', address: '127.0.0.1:9', metadata: {} }],
-    };
-    await registry.register(marker);
-    await registry.deregister(marker);
+    await watchesLive(registry);
     const [now] = await registry.getService(name).catch(() => []);
     if (now?.nodes.length) return now;
     const late = new Promise<never>((_, reject) => {
@@ -314,20 +299,13 @@ async function registered(
 describe('micro run keeps its background services across restarts', () => {
   const work = mkdtempSync(join(tmpdir(), 'micro-restore-'));
   let env: NodeJS.ProcessEnv;
-  const cli = (...args: string[]) =>
-    execFileSync(process.execPath, [micro, ...args], {
-      cwd: work,
-      env: { ...process.env, ...env },
-      encoding: 'utf8',
-      timeout: 30_000,
-      stdio: 'pipe',
-    });
+  const cli = (...args: string[]) => micro(work, env, args);
   const names = () =>
     (JSON.parse(cli('ps', '--output', 'json')) as { name: string; status: string }[])
       .map((p) => `${p.name} ${p.status}`)
       .sort();
   const start = async (): Promise<Child> => {
-    const plane = startNode(micro, ['run', '--no-api'], env);
+    const plane = startNode(bin, ['run', '--no-api'], env);
     await plane.waitFor(/Press Ctrl-C/, 20_000);
     return plane;
   };

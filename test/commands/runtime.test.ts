@@ -17,6 +17,7 @@ import { startControlPlane, type ControlPlane } from '../../src/controlplane/ind
 import { createMicroRegistry } from '../../src/registry/micro.ts';
 import { createClient, type Client } from '../../src/runtime/index.ts';
 import { errorOf, micro } from '../helpers/cli.ts';
+import { quiet } from '../helpers/fixtures.ts';
 
 const bin = fileURLToPath(new URL('../../bin/micro.ts', import.meta.url));
 const SECRET = 'TOP-SECRET-do-not-print';
@@ -41,7 +42,7 @@ describe('runtime service: names and paths', () => {
       address: '127.0.0.1:0',
       dataDir,
       supervise: { command: process.execPath, args: [bin] },
-      logger: { info() {}, warn() {}, error() {} },
+      logger: quiet,
     });
     flag = ['--registry-address', cp.address];
     registry = createMicroRegistry({ address: cp.address });

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { after, describe, it } from 'node:test';
+import { after, afterEach, describe, it } from 'node:test';
 import type {
   Registry,
   RegistryOptions,
@@ -9,6 +9,8 @@ import type {
   Watcher,
 } from '../../src/registry/registry.ts';
 import { RegistryErrors } from '../../src/registry/registry.ts';
+import { micro } from '../helpers/cli.ts';
+import { record } from '../helpers/fixtures.ts';
 
 /** What the suite may ask of `make`: limits on records, and where warnings go. */
 export type CaseOptions = Pick<RegistryOptions, 'limits' | 'warn'>;
@@ -19,6 +21,22 @@ export interface RegistryCaseOptions {
   shared?: boolean;
   /** Milliseconds to allow for a change to be visible (propagation). */
   settle?: number;
+  /** A registry that is a client of a server at an address (etcd, NATS, the control plane); shared. */
+  engine?: EngineCaseOptions;
+}
+
+/** What the suite needs to know of a registry that is a client of a server. */
+export interface EngineCaseOptions {
+  /** How its errors name the server before ` at <address>`: `etcd`, `NATS`, `the registry`. */
+  where: string;
+  /** The server's address in the test, once it runs. */
+  address(): string;
+  /** The registry's factory: a client of the server at `address` that gives up after `timeout` ms. */
+  connect(options: { address: string; timeout?: number }): Registry;
+  /** What the error advises when nothing answers at 127.0.0.1:1. */
+  advice: RegExp;
+  /** The registry's name for the CLI's --registry. */
+  flag: string;
 }
 
 const svc = (name: string, version: string, ...ids: string[]): Service => ({
@@ -71,6 +89,62 @@ async function eventually(check: () => Promise<void>, ms: number): Promise<void>
   }
 }
 
+/** The node ids of the first version of `name` that `r` lists, in its order. */
+async function nodeIds(r: Registry, name: string): Promise<string[] | undefined> {
+  const [s] = await r.getService(name);
+  return s?.nodes.map((n) => n.id);
+}
+
+/** Where a client of a server says what is wrong: nothing answers, no such service; and the CLI on it. */
+function runEngineCases(label: string, engine: EngineCaseOptions): void {
+  describe(`registry engine: ${label}`, () => {
+    it(`says which address it tried and what to do when ${engine.where} does not answer`, async () => {
+      const r = engine.connect({ address: '127.0.0.1:1', timeout: 1000 });
+      await assert.rejects(r.listServices(), (e: Error & { code?: string }) => {
+        assert.equal(e.code, RegistryErrors.unavailable);
+        assert.ok(e.message.includes(`${engine.where} at 127.0.0.1:1`), e.message);
+        assert.match(e.message, engine.advice);
+        return true;
+      });
+      await r.close();
+    });
+
+    it(`names ${engine.where} and its address when a service is not found`, async () => {
+      const r = engine.connect({ address: engine.address() });
+      await assert.rejects(r.getService('nobody-here'), (e: Error & { code?: string }) => {
+        assert.equal(e.code, RegistryErrors.notFound);
+        assert.equal(
+          e.message,
+          `service nobody-here not found in ${engine.where} at ${engine.address()}`,
+        );
+        return true;
+      });
+      await r.close();
+    });
+
+    it(`serves the micro CLI: list services --registry ${engine.flag}`, async () => {
+      const r = engine.connect({ address: engine.address() });
+      const service = record('cli-greeter', { node: 'g1', address: '127.0.0.1:9999' });
+      await r.register(service);
+      try {
+        const run = await micro([
+          'list',
+          'services',
+          '--registry',
+          engine.flag,
+          '--registry-address',
+          engine.address(),
+        ]);
+        assert.equal(run.code, 0, run.stderr);
+        assert.match(run.stdout, /cli-greeter/);
+      } finally {
+        await r.deregister(service);
+        await r.close();
+      }
+    });
+  });
+}
+
 /** The registry contract: every implementation runs these cases. */
 export function runRegistryCases(
   label: string,
@@ -86,8 +160,24 @@ export function runRegistryCases(
       return r;
     };
     const unique = (base: string) => `${base}-${randomUUID().slice(0, 8)}`;
+    /** Waits until `r` lists these node ids of `name`, in any order; none: until it is not found. */
+    const listsNodes = (r: Registry, name: string, ids: string[]): Promise<void> =>
+      eventually(async () => {
+        if (ids.length === 0) await assert.rejects(r.getService(name));
+        else assert.deepEqual((await nodeIds(r, name))?.sort(), [...ids].sort());
+      }, settle);
     after(async () => {
       for (const r of made) await r.close();
+    });
+    const watchers: Watcher[] = [];
+    /** A watch of `service` that is stopped when the case ends. */
+    const watch = (r: Registry, service: string): Watcher => {
+      const w = r.watch({ service });
+      watchers.push(w);
+      return w;
+    };
+    afterEach(() => {
+      for (const w of watchers.splice(0)) w.stop();
     });
 
     it('registers a service and returns it with its nodes, metadata and endpoints', async () => {
@@ -139,29 +229,18 @@ export function runRegistryCases(
       const name = unique('nodes');
       await r.register(svc(name, '1.0.0', 'a', 'b'));
       await r.register(svc(name, '1.0.0', 'a', 'b'));
-      await eventually(async () => {
-        const [s] = await r.getService(name);
-        assert.deepEqual(s?.nodes.map((n) => n.id).sort(), ['a', 'b']);
-      }, settle);
+      await listsNodes(r, name, ['a', 'b']);
       await r.deregister(svc(name, '1.0.0', 'a'));
-      await eventually(async () => {
-        const [s] = await r.getService(name);
-        assert.deepEqual(
-          s?.nodes.map((n) => n.id),
-          ['b'],
-        );
-      }, settle);
+      await listsNodes(r, name, ['b']);
       await r.deregister(svc(name, '1.0.0', 'b'));
-      await eventually(async () => {
-        await assert.rejects(r.getService(name));
-      }, settle);
+      await listsNodes(r, name, []);
     });
 
     it('reports create, update and delete to a watcher filtered by service', async () => {
       const r = await fresh();
       const name = unique('watched');
       const other = unique('other');
-      const w = r.watch({ service: name });
+      const w = watch(r, name);
       try {
         await r.register(svc(other, '1.0.0', 'x'));
         await r.register(svc(name, '1.0.0', 'a'));
@@ -183,7 +262,6 @@ export function runRegistryCases(
         const deleted = await nextEvent(w, (e) => e.action === 'delete', settle);
         assert.equal(deleted.service.name, name);
       } finally {
-        w.stop();
         await r.deregister(svc(other, '1.0.0', 'x'));
       }
     });
@@ -191,7 +269,7 @@ export function runRegistryCases(
     it('expires a node whose lease ran out, and keeps one that is renewed', async () => {
       const r = await fresh();
       const name = unique('lease');
-      const w = r.watch({ service: name });
+      const w = watch(r, name);
       try {
         await r.register(svc(name, '1.0.0', 'dies'), { ttl: 600 });
         await r.register(svc(name, '1.0.0', 'lives'), { ttl: 600 });
@@ -211,16 +289,11 @@ export function runRegistryCases(
             gone.service.nodes.map((n) => n.id),
             ['lives'],
           );
-          const [s] = await r.getService(name);
-          assert.deepEqual(
-            s?.nodes.map((n) => n.id),
-            ['lives'],
-          );
+          assert.deepEqual(await nodeIds(r, name), ['lives']);
         } finally {
           clearInterval(renew);
         }
       } finally {
-        w.stop();
         await r.deregister(svc(name, '1.0.0', 'lives'));
       }
     });
@@ -324,14 +397,10 @@ export function runRegistryCases(
     it('expires a registration that names no lease after the default lease', async () => {
       const r = await fresh({ limits: { defaultTtl: 500 } });
       const name = unique('default-lease');
-      const w = r.watch({ service: name });
-      try {
-        await r.register(svc(name, '1.0.0', 'a'));
-        const gone = await nextEvent(w, (e) => e.action === 'delete', 1000 + settle);
-        assert.equal(gone.service.name, name);
-      } finally {
-        w.stop();
-      }
+      const w = watch(r, name);
+      await r.register(svc(name, '1.0.0', 'a'));
+      const gone = await nextEvent(w, (e) => e.action === 'delete', 1000 + settle);
+      assert.equal(gone.service.name, name);
     });
 
     it('takes names, versions and metadata of every shape micro itself registers', async () => {
@@ -368,13 +437,13 @@ export function runRegistryCases(
       );
     });
 
-    if (options.shared) {
+    if (options.shared || options.engine) {
       it('does not pass on a record another client wrote beyond its limits', async () => {
         const warnings: string[] = [];
         const loose = await fresh({ limits: { metadataValueLength: 20_000 } });
         const strict = await fresh({ warn: (m) => warnings.push(m) });
         const name = unique('loose');
-        const w = strict.watch({ service: name });
+        const w = watch(strict, name);
         const marker = unique('marker');
         try {
           const long = { ...svc(name, '1.0.0', 'a'), metadata: { note: 'x'.repeat(10_000) } };
@@ -406,7 +475,6 @@ export function runRegistryCases(
               `a warning names the field: ${warnings.join('; ')}`,
             );
         } finally {
-          w.stop();
           await loose.deregister(svc(name, '1.0.0', 'a', 'b')).catch(() => undefined);
           await loose.deregister(svc(marker, '1.0.0', 'm'));
         }
@@ -417,18 +485,11 @@ export function runRegistryCases(
         const b = await fresh();
         const name = unique('shared');
         await a.register(svc(name, '1.0.0', 'a1'));
-        await eventually(async () => {
-          const [s] = await b.getService(name);
-          assert.deepEqual(
-            s?.nodes.map((n) => n.id),
-            ['a1'],
-          );
-        }, settle);
+        await listsNodes(b, name, ['a1']);
         await a.deregister(svc(name, '1.0.0', 'a1'));
-        await eventually(async () => {
-          await assert.rejects(b.getService(name));
-        }, settle);
+        await listsNodes(b, name, []);
       });
     }
   });
+  if (options.engine) runEngineCases(label, options.engine);
 }

@@ -16,6 +16,8 @@ import {
   encodeFrame,
   type Frame,
 } from '../../src/runtime/transport/frame.ts';
+import { postToRegistry } from '../helpers/control-plane.ts';
+import { record } from '../helpers/fixtures.ts';
 import { freePort } from '../helpers/net.ts';
 import { startNode, stopAll, type Child } from '../helpers/proc.ts';
 import { isErrorBody, rawExchange, rawRequest } from '../helpers/raw-http.ts';
@@ -163,16 +165,16 @@ describe('attacks from issue 12 against micro run, micro sidecar and a service',
     conn.socket.destroy();
     await conn.closed;
     const before = rssOf(plane.proc.pid as number);
-    const record = (i: number) => ({
-      name: 'churn',
-      version: '1',
-      metadata: {},
-      endpoints: [],
-      nodes: [{ id: `churn-${i}`, address: '127.0.0.1:1', metadata: { pad: 'x'.repeat(2000) } }],
-    });
+    const churn = (i: number) =>
+      record('churn', {
+        version: '1',
+        node: `churn-${i}`,
+        address: '127.0.0.1:1',
+        nodeMetadata: { pad: 'x'.repeat(2000) },
+      });
     for (let i = 0; i < 100; i++) {
-      await registry.register(record(i), { ttl: 60_000 });
-      await registry.deregister(record(i));
+      await registry.register(churn(i), { ttl: 60_000 });
+      await registry.deregister(churn(i));
     }
     const grown = rssOf(plane.proc.pid as number) - before;
     assert.ok(
@@ -241,13 +243,12 @@ describe('attacks from issue 12 against micro run, micro sidecar and a service',
   });
 
   it('5. a route built to backtrack matches in linear time', async () => {
-    const evil = {
-      name: 'evil',
+    const evil = record('evil', {
       version: '1',
-      metadata: {},
       endpoints: [{ name: 'E.E', metadata: { path: '/{a...}/{b...}/{c...}/{d...}/z' } }],
-      nodes: [{ id: 'evil-1', address: '127.0.0.1:1', metadata: {} }],
-    };
+      node: 'evil-1',
+      address: '127.0.0.1:1',
+    });
     await registry.register(evil, { ttl: 60_000 }).catch(() => undefined); // refused is fine too
     try {
       const slowest = await slowestHealthDuring(client, control, async () => {
@@ -286,15 +287,11 @@ describe('attacks from issue 12 against micro run, micro sidecar and a service',
       ],
     ] as const;
     for (const [service, field] of bad) {
-      const res = await fetch(`http://${control}/`, {
-        method: 'POST',
-        headers: {
-          'micro-service': 'registry',
-          'micro-endpoint': 'Registry.Register',
-          'content-type': 'application/json',
-        },
-        body: JSON.stringify({ service, ttl: 60_000 }),
-      });
+      const res = await postToRegistry(
+        control,
+        'Registry.Register',
+        JSON.stringify({ service, ttl: 60_000 }),
+      );
       const text = await res.text();
       assert.ok(
         res.status === 400 || res.status === 413,
@@ -303,18 +300,14 @@ describe('attacks from issue 12 against micro run, micro sidecar and a service',
       assert.ok(isErrorBody(text, res.status));
       assert.match((JSON.parse(text) as { detail: string }).detail, field);
     }
-    const ttl0 = await fetch(`http://${control}/`, {
-      method: 'POST',
-      headers: {
-        'micro-service': 'registry',
-        'micro-endpoint': 'Registry.Register',
-        'content-type': 'application/json',
-      },
-      body: JSON.stringify({
-        service: { name: 'forever', nodes: [{ id: 'f1', address: '127.0.0.1:1' }] },
+    const ttl0 = await postToRegistry(
+      control,
+      'Registry.Register',
+      JSON.stringify({
+        service: record('forever', { node: 'f1', address: '127.0.0.1:1' }),
         ttl: 0,
       }),
-    });
+    );
     assert.equal(ttl0.status, 400, 'TTL 0 (never expires) is refused');
   });
 

@@ -8,20 +8,16 @@ import { fileURLToPath } from 'node:url';
 import { createMicroRegistry } from '../../src/registry/micro.ts';
 import { openDatabase } from '../../src/registry/sqlite.ts';
 import type { Service } from '../../src/registry/registry.ts';
-import { createClient, createService } from '../../src/runtime/index.ts';
+import { createClient } from '../../src/runtime/index.ts';
 import { startNode, stopAll } from '../helpers/proc.ts';
 import { freePort } from '../helpers/net.ts';
+import { quietService, record } from '../helpers/fixtures.ts';
 
 const micro = fileURLToPath(new URL('../../bin/micro.ts', import.meta.url));
-const quiet = { info() {}, warn() {}, error() {} };
 
-const record = (name: string, i: number): Service => ({
-  name,
-  version: '1.0.0',
-  metadata: {},
-  endpoints: [],
-  nodes: [{ id: `${name}-n`, address: `127.0.0.1:${20000 + i}`, metadata: {} }],
-});
+/** A record with one node, `<name>-n`, at port 20000 + i. */
+const service = (name: string, i: number): Service =>
+  record(name, { node: `${name}-n`, address: `127.0.0.1:${20000 + i}` });
 
 describe('the control plane under failure', () => {
   const dirs: string[] = [];
@@ -45,19 +41,14 @@ describe('the control plane under failure', () => {
     let plane = start();
     await plane.waitFor(/registry\s+127/);
     const registry = createMicroRegistry({ address });
-    for (let i = 0; i < 100; i++) await registry.register(record(`svc-${i}`, i), { ttl: 120_000 });
+    for (let i = 0; i < 100; i++) await registry.register(service(`svc-${i}`, i), { ttl: 120_000 });
     // Long enough to outlive the restart on a loaded machine, short enough to wait for.
     const SHORT = 6000;
-    await registry.register(record('short-lease', 999), { ttl: SHORT });
+    await registry.register(service('short-lease', 999), { ttl: SHORT });
     const leased = Date.now();
     closers.push(() => registry.close());
 
-    const greeter = createService({
-      name: 'greeter',
-      registry: createMicroRegistry({ address }),
-      handleSignals: false,
-      logger: quiet,
-    });
+    const greeter = quietService({ name: 'greeter', registry: createMicroRegistry({ address }) });
     greeter.handle('Say', {
       async Hello(req: { name: string }) {
         return { msg: `Hello ${req.name}` };
@@ -112,7 +103,7 @@ describe('the control plane under failure', () => {
     const registry = createMicroRegistry({ address });
     const w = registry.watch({ service: 'silent' });
     const granted = Date.now();
-    await registry.register(record('silent', 1), { ttl: 800 });
+    await registry.register(service('silent', 1), { ttl: 800 });
     const seen: string[] = [];
     for await (const ev of w) {
       seen.push(ev.action);
@@ -133,7 +124,7 @@ describe('the control plane under failure', () => {
     await Promise.all([one.waitFor(/registry\s+127/), two.waitFor(/registry\s+127/)]);
     for (const address of [a, b]) {
       const r = createMicroRegistry({ address });
-      await r.register(record(`from-${address.replace(':', '-')}`, 1), { ttl: 60_000 });
+      await r.register(service(`from-${address.replace(':', '-')}`, 1), { ttl: 60_000 });
       await r.close();
     }
     await one.stop('SIGTERM');

@@ -11,13 +11,8 @@ import { fileURLToPath } from 'node:url';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { WebSocketServer } from 'ws';
 import { createMicroRegistry } from '../../src/registry/micro.ts';
-import {
-  createService,
-  endpoint,
-  type Registry,
-  type RegistryService,
-  type Service,
-} from '../../src/runtime/index.ts';
+import type { Registry, Service } from '../../src/runtime/index.ts';
+import { closeAll, greeterService, quietService, record } from '../helpers/fixtures.ts';
 import { freePort } from '../helpers/net.ts';
 import { startNode, stopAll } from '../helpers/proc.ts';
 
@@ -63,30 +58,6 @@ interface Browser {
   sameDocument?: boolean;
   appeared?: Promise<number>;
 }
-const quiet = { info() {}, warn() {}, error() {} };
-
-function greeter(registry: Registry, name = 'greeter'): Service {
-  const s = createService({
-    name,
-    version: '1.0.0',
-    metadata: { team: 'core' },
-    registry,
-    address: '127.0.0.1:0',
-    handleSignals: false,
-    logger: quiet,
-  });
-  s.handle('Say', {
-    Hello: endpoint(
-      {
-        request: { type: 'object', properties: { name: { type: 'string' } }, required: ['name'] },
-        response: { type: 'object', properties: { msg: { type: 'string' } } },
-      },
-      async (req: { name: string }) => ({ msg: `Hello ${req.name}` }),
-    ),
-  });
-  return s;
-}
-
 /** A web app: a page that shows the base path it was given, and a WebSocket echo. */
 async function chatApp(): Promise<{ server: Server; address: string }> {
   const server = createServer((req, res) => {
@@ -143,12 +114,9 @@ describe('the web dashboard in chromium', () => {
   });
 
   after(async () => {
-    await context?.close();
-    for (const s of services) await s.stop();
     chat?.server.closeAllConnections();
     chat?.server.close();
-    await registry?.close();
-    await stopAll();
+    await closeAll(context, ...services, registry, { close: stopAll });
     rmSync(work, { recursive: true, force: true });
   });
 
@@ -189,7 +157,7 @@ describe('the web dashboard in chromium', () => {
         seen.observe(w.document.body, { childList: true, subtree: true });
       });
     });
-    const g = greeter(registry);
+    const g = greeterService(registry, { metadata: { team: 'core' } });
     services.push(g);
     const t0 = performance.timeOrigin + performance.now();
     await g.start();
@@ -252,13 +220,8 @@ describe('the web dashboard in chromium', () => {
 
   it('refuses a hostile service name, and shows hostile free text as text, running no script', async () => {
     // Names, versions and ids are refused by the registry itself (issue 12); free text is not.
-    await assert.rejects(
-      registry.register({ name: HOSTILE, version: '1', metadata: {}, endpoints: [], nodes: [] }),
-      /name/,
-    );
-    const hostile: RegistryService = {
-      name: 'hostile',
-      version: '1.0.0',
+    await assert.rejects(registry.register(record(HOSTILE, { version: '1', nodes: [] })), /name/);
+    const hostile = record('hostile', {
       metadata: { note: '<script>alert(2)</script>', owner: HOSTILE },
       endpoints: [
         {
@@ -267,14 +230,9 @@ describe('the web dashboard in chromium', () => {
           request: { title: '<img src=y onerror=alert(4)>', description: '<i>why</i>' },
         },
       ],
-      nodes: [
-        {
-          id: 'hostile-1',
-          address: '127.0.0.1:1',
-          metadata: { x: '"><img src=z onerror=alert(5)>' },
-        },
-      ],
-    };
+      address: '127.0.0.1:1',
+      nodeMetadata: { x: '"><img src=z onerror=alert(5)>' },
+    });
     await registry.register(hostile);
     try {
       await page.goto(`${base}/#/`);
@@ -295,13 +253,9 @@ describe('the web dashboard in chromium', () => {
 
   it('echoes over a WebSocket through the web proxy to a web app', async () => {
     chat = await chatApp();
-    await registry.register({
-      name: 'chat',
-      version: '1.0.0',
-      metadata: { handler: 'web' },
-      endpoints: [],
-      nodes: [{ id: 'chat-1', address: chat.address, metadata: {} }],
-    });
+    await registry.register(
+      record('chat', { address: chat.address, metadata: { handler: 'web' } }),
+    );
     await page.goto(`${base}/#/`);
     const open = page.locator('tr[data-service="chat"] a.web');
     await open.waitFor();
@@ -340,13 +294,11 @@ describe('the web dashboard in chromium', () => {
   it('shows topics on their own page, live, and not among the services', async () => {
     await page.goto(`${base}/`);
     await page.locator('tr[data-service="registry"]').waitFor();
-    const notify = createService({
-      name: 'notify',
-      registry,
-      address: '127.0.0.1:0',
-      handleSignals: false,
-      logger: quiet,
-    }).subscribe('orders.created', async () => {}, { queue: 'workers' });
+    const notify = quietService({ name: 'notify', registry, address: '127.0.0.1:0' }).subscribe(
+      'orders.created',
+      async () => {},
+      { queue: 'workers' },
+    );
     await notify.start();
     await page.locator('tr[data-service="notify"]').waitFor();
     assert.equal(await page.locator('tr[data-service^="topic:"]').count(), 0);
@@ -362,7 +314,7 @@ describe('the web dashboard in chromium', () => {
   it('lists registry events as they happen', async () => {
     await page.goto(`${base}/#/events`);
     await page.locator('li.event[data-action="create"][data-service="greeter"]').waitFor();
-    const late = greeter(registry, 'late');
+    const late = greeterService(registry, { name: 'late' });
     await late.start();
     await page.locator('li.event[data-action="create"][data-service="late"]').waitFor();
     await late.stop();

@@ -8,6 +8,7 @@ import {
   type MicroError,
   type Registry,
 } from '../../src/runtime/index.ts';
+import { counted } from '../helpers/fixtures.ts';
 import { assertIsolated, currentNamespace, rerunInNamespace } from '../helpers/netns.ts';
 import { startNode, stopAll, type Child } from '../helpers/proc.ts';
 
@@ -58,16 +59,17 @@ else {
       const ok = await post('Say.Hello', '{"name":"Ann"}');
       assert.equal(ok.status, 200);
       assert.deepEqual(await ok.json(), { msg: 'Hello Ann' });
-      const missing = await post('Say.Nope', '{}');
-      assert.equal(missing.status, 404);
-      assert.deepEqual(Object.keys((await missing.json()) as object).sort(), [
-        'code',
-        'detail',
-        'id',
-        'status',
-      ]);
-      const bad = await post('Say.Hello', '{"name":');
-      assert.equal(bad.status, 400);
+      // An unknown endpoint and a malformed body: errors in the wire shape, the HTTP status as code.
+      for (const [endpoint, body, code] of [
+        ['Say.Nope', '{}', 404],
+        ['Say.Hello', '{"name":', 400],
+      ] as const) {
+        const res = await post(endpoint, body);
+        assert.equal(res.status, code);
+        const error = (await res.json()) as Record<string, unknown>;
+        assert.deepEqual(Object.keys(error).sort(), ['code', 'detail', 'id', 'status']);
+        assert.equal(error.code, code);
+      }
       assert.equal(
         await greeter.stop('SIGTERM'),
         0,
@@ -122,13 +124,8 @@ else {
       });
 
       it('streams 1,000 messages in order across processes, and echoes a bidirectional stream', async () => {
-        const s = await client.stream<{ n: number }, { i: number }>('e2e', 'Stream.Count');
-        s.send({ n: 1000 });
-        s.end();
-        const got: number[] = [];
-        for await (const m of s) got.push(m.i);
         assert.deepEqual(
-          got,
+          await counted(client, 'e2e', 'Stream.Count', 1000),
           Array.from({ length: 1000 }, (_, i) => i),
         );
         const echo = await client.stream('e2e', 'Stream.Echo');

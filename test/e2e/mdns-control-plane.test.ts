@@ -1,11 +1,9 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { createMicroRegistry } from '../../src/registry/micro.ts';
 import { createClient } from '../../src/runtime/index.ts';
+import { scratchDir } from '../helpers/lifecycle.ts';
 import { assertIsolated, currentNamespace, rerunInNamespace } from '../helpers/netns.ts';
 import { startNode, stopAll } from '../helpers/proc.ts';
 
@@ -16,11 +14,8 @@ if (!currentNamespace())
 else {
   assertIsolated();
   describe('micro registry --mdns', () => {
-    const dataDir = mkdtempSync(join(tmpdir(), 'micro-mdns-cp-'));
-    after(async () => {
-      await stopAll();
-      rmSync(dataDir, { recursive: true, force: true });
-    });
+    after(stopAll);
+    const dataDir = scratchDir('micro-mdns-cp-');
 
     it('announces itself, so that a service and a client with MICRO_REGISTRY_ADDRESS=mdns find it and each other', async () => {
       const plane = startNode(`${root}bin/micro.ts`, [

@@ -5,11 +5,11 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import {
   createMemoryRegistry,
-  createService,
   serverStream,
   type Context,
   type Service,
 } from '../../src/runtime/index.ts';
+import { closeAll, quietService } from '../helpers/fixtures.ts';
 
 const script = fileURLToPath(new URL('./fixtures/framed_client.py', import.meta.url));
 const run = promisify(execFile);
@@ -32,12 +32,7 @@ describe('a Python client written from docs/protocol.md', () => {
   const remotes: string[] = [];
 
   before(async () => {
-    service = createService({
-      name: 'protocol-test',
-      registry,
-      handleSignals: false,
-      logger: { info() {}, warn() {}, error() {} },
-    });
+    service = quietService({ name: 'protocol-test', registry });
     service.handle('Say', {
       async Hello(req: { name: string }, ctx: Context) {
         ctx.responseMetadata['x-served-by'] = 'protocol-test';
@@ -59,10 +54,7 @@ describe('a Python client written from docs/protocol.md', () => {
     });
     await service.start();
   });
-  after(async () => {
-    await service.stop();
-    await registry.close();
-  });
+  after(() => closeAll(service, registry));
 
   it('speaks the framed protocol: unary, error, server stream, two calls multiplexed', async () => {
     const out = await python('framed', service.server.address);

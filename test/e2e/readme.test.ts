@@ -30,6 +30,27 @@ function shellWords(line: string): string[] {
   return [...line.matchAll(/'([^']*)'|(\S+)/g)].map((m) => m[1] ?? m[2] ?? '');
 }
 
+/**
+ * Runs `micro <args>` in `cwd` as an example of the README: one ending in `&` in the background
+ * until it prints `ready`, any other to its end, printing what the README shows under it.
+ */
+async function runExample(
+  example: { command: string; output: string },
+  args: string[],
+  options: { cwd: string; env: Record<string, string>; ready: RegExp },
+): Promise<void> {
+  if (example.command.endsWith(' &')) {
+    await startNode(micro, args, options.env, { cwd: options.cwd }).waitFor(options.ready);
+    return;
+  }
+  const r = spawnSync(process.execPath, [micro, ...args], {
+    cwd: options.cwd,
+    env: { ...process.env, ...options.env },
+    encoding: 'utf8',
+  });
+  assert.equal(normalize(r.stdout + r.stderr), normalize(example.output), example.command);
+}
+
 /** True for a curl example through the API gateway: it runs after the First steps, against `micro run`. */
 const viaGateway = (e: { command: string }): boolean =>
   e.command.startsWith('curl ') && e.command.includes('127.0.0.1:8080');
@@ -112,16 +133,7 @@ describe('the README', () => {
           continue;
         }
         const args = shellWords(command.replace(/ &$/, '')).slice(1);
-        if (command.endsWith(' &')) {
-          await startNode(micro, args, env, { cwd: work }).waitFor(/listening on/);
-          continue;
-        }
-        const r = spawnSync(process.execPath, [micro, ...args], {
-          cwd: work,
-          env: { ...process.env, ...env },
-          encoding: 'utf8',
-        });
-        assert.equal(normalize(r.stdout + r.stderr), normalize(output), command);
+        await runExample({ command, output }, args, { cwd: work, env, ready: /listening on/ });
       }
     } finally {
       await stopAll();
@@ -224,18 +236,11 @@ describe('the README', () => {
           continue;
         }
         assert.equal(words[0], 'micro', command);
-        if (command.endsWith(' &')) {
-          await startNode(micro, words.slice(1), { ...env }, { cwd: work }).waitFor(
-            /listening on|Press Ctrl-C/,
-          );
-          continue;
-        }
-        const r = spawnSync(process.execPath, [micro, ...words.slice(1)], {
+        await runExample({ command, output }, words.slice(1), {
           cwd: work,
-          env: { ...process.env, ...env },
-          encoding: 'utf8',
+          env,
+          ready: /listening on|Press Ctrl-C/,
         });
-        assert.equal(normalize(r.stdout + r.stderr), normalize(output), command);
       }
     } finally {
       await stopAll();

@@ -19,6 +19,7 @@ import { after, before, describe, it } from 'node:test';
 import { commands } from '../../src/commands/index.ts';
 import { startEtcd } from '../helpers/etcd-server.ts';
 import { startNatsServer } from '../helpers/nats-server.ts';
+import { greeterSource } from '../helpers/greeter-source.ts';
 import { freePort } from '../helpers/net.ts';
 import { ensureBuilt, root } from '../helpers/sea.ts';
 
@@ -322,24 +323,12 @@ main(process.argv[2] ?? '', process.argv[3] ?? '').catch((err: unknown) => {
 });
 `;
 
-const greeter = `
-import { createService, createMemoryRegistry, endpoint, type Service } from 'micro-ts';
-
-interface HelloRequest { name: string }
-
-const service: Service = createService({
-  name: 'greeter',
-  address: '127.0.0.1:0',
-  registry: createMemoryRegistry(),
-  handleSignals: false,
+const greeter = greeterSource({
+  imports:
+    "import { createService, createMemoryRegistry, endpoint, type Service } from 'micro-ts';",
+  msg: '`Hello ${req.name}`',
+  body: "console.log(JSON.stringify(await service.client.call('greeter', 'Say.Hello', { name: 'Ann' })));",
 });
-service.handle('Say', {
-  Hello: endpoint({}, async (req: HelloRequest) => ({ msg: \`Hello \${req.name}\` })),
-});
-await service.start();
-console.log(JSON.stringify(await service.client.call('greeter', 'Say.Hello', { name: 'Ann' })));
-await service.stop();
-`;
 
 describe('a probe binary built by scripts/build-sea.mjs, alone in an empty folder', () => {
   let sb: Sandbox;

@@ -8,17 +8,7 @@ import { after, describe, it, mock } from 'node:test';
 import { runCli } from '../../src/commands/shared/cli.ts';
 import { closedAddress, micro } from '../helpers/cli.ts';
 import { fc, fuzzParams } from '../helpers/fuzz.ts';
-
-/** Control characters a terminal acts on: all C0 but \n and \t, DEL, C1, bidi overrides. */
-const controls = (text: string): string[] =>
-  [...text].filter((c) => {
-    const n = c.codePointAt(0) ?? 0;
-    return (
-      (n < 0x20 && n !== 0x0a && n !== 0x09) ||
-      (n >= 0x7f && n <= 0x9f) ||
-      (n >= 0x202a && n <= 0x202e)
-    );
-  });
+import { controls } from '../helpers/terminal.ts';
 
 /** Thrown where the command's handler would have run: parsing accepted the arguments. */
 class Accepted extends Error {}

@@ -8,17 +8,15 @@ import { createTerminal } from '../../src/commands/shared/terminal.ts';
 import {
   createClient,
   createMemoryRegistry,
-  createService,
-  endpoint,
   type Client,
   type Registry,
   type Service,
 } from '../../src/runtime/index.ts';
 import { startWeb, type Web } from '../../src/ui/web/index.ts';
-import { fc, fuzzParams, mangled } from '../helpers/fuzz.ts';
-import { rawExchange, rawRequest, type RawResponse } from '../helpers/raw-http.ts';
-
-const quiet = { info() {}, warn() {}, error() {} };
+import { closeAll, greeterService, postJson } from '../helpers/fixtures.ts';
+import { fc } from '../helpers/fuzz.ts';
+import { fuzzBytes, fuzzRequests } from '../helpers/fuzz-http.ts';
+import type { RawResponse } from '../helpers/raw-http.ts';
 
 const name = fc.oneof(
   fc.constantFrom('greeter', 'Say.Hello', 'Say.Nope', 'Debug.Health', 'nobody', '', '..'),
@@ -130,21 +128,7 @@ describe("fuzz: the dashboard's /_/api routes", () => {
   before(async () => {
     registry = createMemoryRegistry();
     client = createClient({ registry });
-    greeter = createService({
-      name: 'greeter',
-      version: '1.0.0',
-      registry,
-      handleSignals: false,
-      logger: quiet,
-    });
-    greeter.handle('Say', {
-      Hello: endpoint(
-        {
-          request: { type: 'object', properties: { name: { type: 'string' } }, required: ['name'] },
-        },
-        async (req: { name: string }) => ({ msg: `Hello ${req.name}` }),
-      ),
-    });
+    greeter = greeterService(registry);
     await greeter.start();
     web = await startWeb({
       address: '127.0.0.1:0',
@@ -154,56 +138,21 @@ describe("fuzz: the dashboard's /_/api routes", () => {
     });
     port = Number(web.address.split(':')[1]);
   });
-  after(async () => {
-    await web.close();
-    await greeter.stop();
-    await client.close();
-    await registry.close();
-  });
+  after(() => closeAll(web, greeter, client, registry));
 
   it('answers any request with a well-formed answer and never a 5xx', async () => {
-    const rss = process.memoryUsage().rss;
-    await fc.assert(
-      fc.asyncProperty(method, path, headers, body, async (m, p, h, b) => {
-        const given = { ...h, host: h.host === undefined ? `127.0.0.1:${port}` : h.host };
-        Object.assign(given, given.upgrade ? { connection: 'Upgrade' } : { connection: 'close' });
-        const res = await rawExchange(
-          port,
-          [rawRequest(port, { method: m, path: p, headers: given, body: b })],
-          { untilResponse: true, waitMs: 5000 },
-        );
-        assertWellFormed(res, `${m} ${p}`);
-      }),
-      fuzzParams(1000, 10_000),
-    );
-    const grew = (process.memoryUsage().rss - rss) / 2 ** 20;
-    assert.ok(grew < 256, `memory grew ${grew.toFixed(0)} MiB`);
+    await fuzzRequests(port, { method, path, headers, body }, assertWellFormed);
   });
 
   it('answers arbitrary bytes and mangled requests with an error in the shape, or closes', async () => {
-    const valid = rawRequest(port, {
-      method: 'POST',
-      path: '/_/api/call',
-      headers: { 'content-type': 'application/json', connection: 'close' },
-      body: '{"service":"greeter","endpoint":"Say.Hello","request":{"name":"a"}}',
-    });
-    const bytes = mangled(valid);
-    await fc.assert(
-      fc.asyncProperty(bytes, async (chunk) => {
-        const res = await rawExchange(port, [chunk], { untilResponse: true, end: true });
-        assert.ok(res.status > 0 || res.closed, 'the server closed once the client had sent all');
-        if (res.status === 0) return; // an incomplete request, dropped
-        assertWellFormed(res, JSON.stringify(chunk.toString('latin1').slice(0, 80)));
-      }),
-      fuzzParams(1000, 10_000),
-    );
+    await fuzzBytes(port, '/_/api/call', assertWellFormed);
   });
 
   it('still serves a good call afterwards', async () => {
-    const res = await fetch(`http://${web.address}/_/api/call`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ service: 'greeter', endpoint: 'Say.Hello', request: { name: 'Ann' } }),
+    const res = await postJson(`http://${web.address}/_/api/call`, {
+      service: 'greeter',
+      endpoint: 'Say.Hello',
+      request: { name: 'Ann' },
     });
     assert.deepEqual(((await res.json()) as { response: unknown }).response, { msg: 'Hello Ann' });
   });

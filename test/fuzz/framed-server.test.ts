@@ -20,7 +20,7 @@ import type {
   Transport,
   TransportHandler,
 } from '../../src/runtime/transport/transport.ts';
-import { fc, fuzzParams } from '../helpers/fuzz.ts';
+import { edited, fc, fuzzParams } from '../helpers/fuzz.ts';
 
 /** Echoes calls and streams; 'hang' waits for its cancel. */
 const handler: TransportHandler = {
@@ -59,31 +59,11 @@ const frame = fc
   })
   .map((f) => encodeFrame(f.kind, f.id, { ...f.header, 'micro-endpoint': f.endpoint }, f.body));
 
-const mutated = fc
-  .tuple(
-    fc.array(frame, { minLength: 1, maxLength: 8 }),
-    fc.array(
-      fc.record({
-        at: fc.nat(),
-        op: fc.constantFrom('flip', 'insert', 'delete', 'set'),
-        byte: fc.integer({ min: 0, max: 255 }),
-      }),
-      { maxLength: 4 },
-    ),
-  )
-  .map(([frames, edits]) => {
-    const bytes = [...Buffer.concat(frames)];
-    for (const e of edits) {
-      const at = e.at % (bytes.length + 1);
-      if (e.op === 'insert') bytes.splice(at, 0, e.byte);
-      else if (at < bytes.length) {
-        if (e.op === 'delete') bytes.splice(at, 1);
-        else if (e.op === 'flip') bytes[at] = (bytes[at] as number) ^ (1 << (e.byte % 8));
-        else bytes[at] = e.byte;
-      }
-    }
-    return Buffer.from(bytes);
-  });
+/** Valid client frames, then up to four bytes flipped, inserted, removed or set. */
+const mutated = edited(
+  fc.array(frame, { minLength: 1, maxLength: 8 }).map((frames) => Buffer.concat(frames)),
+  { minEdits: 0, maxEdits: 4 },
+);
 
 /** Sends the preface and bytes, a ping, then ends; resolves with every byte the server sent until it closed. */
 function exchange(address: string, bytes: Buffer): Promise<Buffer> {

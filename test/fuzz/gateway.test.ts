@@ -24,14 +24,14 @@ import {
   MicroError,
   clientStream,
   createService,
-  endpoint,
   serverStream,
   type Registry,
   type Service,
 } from '../../src/runtime/index.ts';
+import { closeAll, quiet, record, sayHello } from '../helpers/fixtures.ts';
 import { fc, fuzzParams } from '../helpers/fuzz.ts';
 import { rawExchange, rawRequest, type RawResponse } from '../helpers/raw-http.ts';
-import { controlPlane, httpApp, quiet, users, withRecords } from '../proxy/fixtures.ts';
+import { controlPlane, httpApp, users, withRecords } from '../proxy/fixtures.ts';
 
 /** Asserts a thrown value is a client error: a MicroError with a 4xx code. */
 function assertClientError(err: unknown, what: string): void {
@@ -513,12 +513,7 @@ describe('fuzz: a real gateway over HTTP', () => {
       logger: quiet,
     });
     greeter.handle('Say', {
-      Hello: endpoint(
-        {
-          request: { type: 'object', properties: { name: { type: 'string' } }, required: ['name'] },
-        },
-        async (req: { name: string }) => ({ msg: `Hello ${req.name}` }),
-      ),
+      Hello: sayHello(),
       Echo: async (req: unknown) => req,
       Count: serverStream(
         { request: { type: 'object', properties: { n: { type: 'integer' } } } },
@@ -536,22 +531,19 @@ describe('fuzz: a real gateway over HTTP', () => {
     services.push(greeter, users(plane.registry));
     for (const s of services) await s.start();
     legacy = await httpApp();
-    await plane.registry.register({
-      name: 'legacy',
-      version: '1',
-      metadata: {},
-      endpoints: [],
-      nodes: [{ id: 'legacy-1', address: legacy.address, metadata: { handler: 'http' } }],
-    });
+    await plane.registry.register(
+      record('legacy', {
+        version: '1',
+        address: legacy.address,
+        nodeMetadata: { handler: 'http' },
+      }),
+    );
     gateway = await createGateway({
       // The ReDoS-shaped route as another registry might hold it (micro run's would refuse a few
       // of these records now); its node is never called: the route cannot be compiled.
       registry: withRecords(plane.registry, [
         {
-          name: 'redos',
-          version: '1',
-          metadata: {},
-          nodes: [{ id: 'r', address: '127.0.0.1:1', metadata: {} }],
+          ...record('redos', { version: '1', node: 'r', address: '127.0.0.1:1' }),
           endpoints: [
             { name: 'R.X', metadata: { path: '/{a...}/{b...}/{c...}/{d...}/z', method: 7 } },
           ],
@@ -564,12 +556,7 @@ describe('fuzz: a real gateway over HTTP', () => {
     });
     port = Number(gateway.address.split(':')[1]);
   });
-  after(async () => {
-    await gateway.close();
-    for (const s of services) await s.stop();
-    await legacy.close();
-    await plane.stop();
-  });
+  after(() => closeAll(gateway, ...services, legacy, plane));
 
   /** A well-formed answer: 1xx to 3xx, or a 4xx in the error shape; never a 5xx. */
   function assertWellFormed(res: RawResponse, what: string, head: boolean): void {

@@ -11,10 +11,10 @@ import {
   serverStream,
   type Service,
 } from '../../src/runtime/index.ts';
+import { quiet } from '../helpers/fixtures.ts';
 import { fc, fuzzParams } from '../helpers/fuzz.ts';
 import { parseResponse, rawExchange, rawRequest, type RawResponse } from '../helpers/raw-http.ts';
 
-const quiet = { info() {}, warn() {}, error() {} };
 const NAME = 'fuzzed';
 
 const token = fc.stringMatching(/^[!#$%&'*+\-.^_`|~0-9A-Za-z]{1,20}$/);

@@ -2,31 +2,19 @@
 // the wire. A record is accepted (then readable, and printable by the CLI without a control
 // character) or refused with a 400 naming a field; never a crash or a 500.
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { serviceText } from '../../src/commands/get.ts';
 import { servicesTable } from '../../src/commands/list.ts';
 import { json, table } from '../../src/commands/shared/output.ts';
-import { startControlPlane, type ControlPlane } from '../../src/controlplane/index.ts';
 import { printable } from '../../src/registry/printable.ts';
 import type { Service } from '../../src/registry/registry.ts';
 import { RegistryError, RegistryErrors } from '../../src/registry/registry.ts';
 import { normalizeService } from '../../src/registry/util.ts';
 import { recordCheck } from '../../src/registry/validate.ts';
+import { postToRegistry, startTestControlPlane } from '../helpers/control-plane.ts';
 import { fc, fuzzParams } from '../helpers/fuzz.ts';
-
-/** Control characters a terminal acts on: all C0 but \n and \t, DEL, C1, bidi overrides. */
-const controls = (text: string): string[] =>
-  [...text].filter((c) => {
-    const n = c.codePointAt(0) ?? 0;
-    return (
-      (n < 0x20 && n !== 0x0a && n !== 0x09) ||
-      (n >= 0x7f && n <= 0x9f) ||
-      (n >= 0x202a && n <= 0x202e)
-    );
-  });
+import { serverForTests } from '../helpers/lifecycle.ts';
+import { controls } from '../helpers/terminal.ts';
 
 /** What a message naming the field at fault starts with. */
 const FIELD =
@@ -190,30 +178,10 @@ describe('fuzz: registry records, in process', () => {
 });
 
 describe('fuzz: Registry.Register on a real control plane', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'micro-fuzz-registry-'));
-  let cp: ControlPlane;
-  before(async () => {
-    cp = await startControlPlane({
-      address: '127.0.0.1:0',
-      dataDir: dir,
-      logger: { info() {}, warn() {}, error() {} },
-    });
-  });
-  after(async () => {
-    await cp.stop();
-    rmSync(dir, { recursive: true, force: true });
-  });
+  const address = serverForTests(() => startTestControlPlane('micro-fuzz-registry-'));
 
   const post = async (endpoint: string, body: unknown) => {
-    const res = await fetch(`http://${cp.address}/`, {
-      method: 'POST',
-      headers: {
-        'micro-service': 'registry',
-        'micro-endpoint': endpoint,
-        'content-type': 'application/json',
-      },
-      body: JSON.stringify(body) ?? 'null',
-    });
+    const res = await postToRegistry(address(), endpoint, JSON.stringify(body) ?? 'null');
     return { status: res.status, body: await res.json() };
   };
 

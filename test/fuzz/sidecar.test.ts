@@ -3,26 +3,12 @@
 // arbitrary bytes. Only well-formed answers, 4xx in the error shape, no 5xx, no process started,
 // and the sidecar still serves a good request afterwards.
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { startControlPlane, type ControlPlane } from '../../src/controlplane/index.ts';
-import { startSidecar, type Sidecar } from '../../src/proxy/sidecar/index.ts';
-import { createMicroRegistry } from '../../src/registry/micro.ts';
-import {
-  createClient,
-  createHttpBroker,
-  createService,
-  endpoint,
-  type Client,
-  type Registry,
-  type Service,
-} from '../../src/runtime/index.ts';
-import { fc, fuzzParams, mangled } from '../helpers/fuzz.ts';
-import { rawExchange, rawRequest, type RawResponse } from '../helpers/raw-http.ts';
-
-const quiet = { info() {}, warn() {}, error() {} };
+import { postJson } from '../helpers/fixtures.ts';
+import { fc } from '../helpers/fuzz.ts';
+import { fuzzBytes, fuzzRequests } from '../helpers/fuzz-http.ts';
+import type { RawResponse } from '../helpers/raw-http.ts';
+import { startSidecarBench, type SidecarBench } from '../proxy/sidecar-fixture.ts';
 
 /** Names a request may give: the control plane's, the greeter's, and anything else. */
 const name = fc.oneof(
@@ -164,103 +150,27 @@ function assertWellFormed(res: RawResponse, what: string): void {
 }
 
 describe('fuzz: the sidecar over HTTP', () => {
-  const dataDir = mkdtempSync(join(tmpdir(), 'micro-fuzz-sidecar-'));
-  let controlPlane: ControlPlane;
-  let registry: Registry;
-  let client: Client;
-  let broker: ReturnType<typeof createHttpBroker>;
-  let greeter: Service;
-  let sidecar: Sidecar;
+  let bench: SidecarBench;
   let port = 0;
-  const processes = async (): Promise<unknown[]> =>
-    (await client.call<{ processes: unknown[] }>('runtime', 'Runtime.List', {})).processes;
 
   before(async () => {
-    controlPlane = await startControlPlane({
-      address: '127.0.0.1:0',
-      dataDir,
-      logger: quiet,
-      supervise: { command: process.execPath, args: ['-e', ''] },
-    });
-    registry = createMicroRegistry({ address: controlPlane.address });
-    broker = createHttpBroker({ registry });
-    client = createClient({ registry, broker });
-    greeter = createService({ name: 'greeter', registry, handleSignals: false, logger: quiet });
-    greeter.handle('Say', {
-      Hello: endpoint(
-        {
-          request: { type: 'object', properties: { name: { type: 'string' } }, required: ['name'] },
-        },
-        async (req: { name: string }) => ({ msg: `Hello ${req.name}` }),
-      ),
-    });
-    await greeter.start();
-    sidecar = await startSidecar({
-      address: '127.0.0.1:0',
-      registry,
-      client,
-      broker,
-      logger: quiet,
-    });
-    port = Number(sidecar.address.split(':')[1]);
+    bench = await startSidecarBench({ controlPlane: true, validated: true });
+    port = Number(bench.sidecar.address.split(':')[1]);
   });
-  after(async () => {
-    await sidecar.close();
-    await greeter.stop();
-    await client.close();
-    await broker.disconnect();
-    await registry.close();
-    await controlPlane.stop();
-    rmSync(dataDir, { recursive: true, force: true });
-  });
+  after(() => bench.close());
 
   it('answers any request with a well-formed answer, never a 5xx, and starts no process', async () => {
-    const rss = process.memoryUsage().rss;
-    await fc.assert(
-      fc.asyncProperty(method, path, headers, body, async (m, p, h, b) => {
-        const given = { ...h, host: h.host === undefined ? `127.0.0.1:${port}` : h.host };
-        if (given.upgrade) Object.assign(given, { connection: 'Upgrade' });
-        else Object.assign(given, { connection: 'close' });
-        const res = await rawExchange(
-          port,
-          [rawRequest(port, { method: m, path: p, headers: given, body: b })],
-          { untilResponse: true, waitMs: 5000 },
-        );
-        assertWellFormed(res, `${m} ${p}`);
-      }),
-      fuzzParams(1000, 10_000),
-    );
-    assert.deepEqual(await processes(), [], 'no process was started');
-    const grew = (process.memoryUsage().rss - rss) / 2 ** 20;
-    assert.ok(grew < 256, `memory grew ${grew.toFixed(0)} MiB`);
+    await fuzzRequests(port, { method, path, headers, body }, assertWellFormed);
+    assert.deepEqual(await bench.processes(), [], 'no process was started');
   });
 
   it('answers arbitrary bytes and mangled requests with an error in the shape, or closes', async () => {
-    const valid = rawRequest(port, {
-      method: 'POST',
-      path: '/rpc',
-      headers: { 'content-type': 'application/json', connection: 'close' },
-      body: '{"service":"greeter","endpoint":"Say.Hello","request":{"name":"a"}}',
-    });
-    const bytes = mangled(valid);
-    await fc.assert(
-      fc.asyncProperty(bytes, async (chunk) => {
-        const res = await rawExchange(port, [chunk], { untilResponse: true, end: true });
-        assert.ok(res.status > 0 || res.closed, 'the server closed once the client had sent all');
-        if (res.status === 0) return; // an incomplete request, dropped
-        assertWellFormed(res, JSON.stringify(chunk.toString('latin1').slice(0, 80)));
-      }),
-      fuzzParams(1000, 10_000),
-    );
+    await fuzzBytes(port, '/rpc', assertWellFormed);
   });
 
   it('still serves a good request afterwards', async () => {
-    const res = await fetch(`http://${sidecar.address}/greeter/Say.Hello`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: '{"name":"Ann"}',
-    });
+    const res = await postJson(`${bench.base}/greeter/Say.Hello`, '{"name":"Ann"}');
     assert.deepEqual(await res.json(), { msg: 'Hello Ann' });
-    assert.deepEqual(await processes(), []);
+    assert.deepEqual(await bench.processes(), []);
   });
 });

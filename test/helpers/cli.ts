@@ -6,19 +6,11 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startControlPlane, type ControlPlane } from '../../src/controlplane/index.ts';
 import { createMicroRegistry } from '../../src/registry/micro.ts';
-import {
-  bidiStream,
-  clientStream,
-  createService,
-  endpoint,
-  serverStream,
-  type Registry,
-  type Service,
-} from '../../src/runtime/index.ts';
+import { createService, endpoint, type Registry, type Service } from '../../src/runtime/index.ts';
+import { closeAll, nameSchema, quiet, streamHandlers } from './fixtures.ts';
 
 const bin = fileURLToPath(new URL('../../bin/micro.ts', import.meta.url));
 const compileCache = join(tmpdir(), 'micro-test-compile-cache');
-const quiet = { info() {}, warn() {}, error() {} };
 
 /** What one run of the CLI printed, and how it ended. */
 export interface Run {
@@ -118,11 +110,7 @@ export async function startBench(): Promise<Bench> {
   greeter.handle('Say', {
     Hello: endpoint(
       {
-        request: {
-          type: 'object',
-          properties: { name: { type: 'string' } },
-          required: ['name'],
-        },
+        request: nameSchema,
         response: { type: 'object', properties: { msg: { type: 'string' } } },
       },
       async (req: { name: string }, ctx) => ({
@@ -134,17 +122,7 @@ export async function startBench(): Promise<Bench> {
       new Promise((_, reject) =>
         ctx.signal.addEventListener('abort', () => reject(new Error('gave up'))),
       ),
-    Count: serverStream(async function* (req: { n: number }) {
-      for (let i = 0; i < req.n; i++) yield { i };
-    }),
-    Sum: clientStream(async (input: AsyncIterable<{ n: number }>) => {
-      let sum = 0;
-      for await (const m of input) sum += m.n;
-      return { sum };
-    }),
-    Shout: bidiStream(async function* (input: AsyncIterable<{ word: string }>) {
-      for await (const m of input) yield { word: m.word.toUpperCase() };
-    }),
+    ...streamHandlers(),
   });
   greeter.subscribe('events', async (message: unknown) => {
     events.push(message);
@@ -159,9 +137,7 @@ export async function startBench(): Promise<Bench> {
     nextEvent: () => new Promise((resolve) => waiting.push(resolve)),
     flag: ['--registry-address', controlPlane.address],
     async stop() {
-      await greeter.stop();
-      await registry.close();
-      await controlPlane.stop();
+      await closeAll(greeter, registry, controlPlane);
       rmSync(dataDir, { recursive: true, force: true });
     },
   };

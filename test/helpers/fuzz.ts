@@ -50,4 +50,31 @@ export function mangled(valid: string): fc.Arbitrary<Buffer> {
   );
 }
 
+/** Bytes from `valid`, then `minEdits` (default 1) to `maxEdits` bytes flipped, inserted, removed or set. */
+export function edited(
+  valid: fc.Arbitrary<Buffer>,
+  { minEdits = 1, maxEdits }: { minEdits?: number; maxEdits: number },
+): fc.Arbitrary<Buffer> {
+  const edit = fc.record({
+    at: fc.nat(),
+    op: fc.constantFrom('flip', 'insert', 'delete', 'set'),
+    byte: fc.integer({ min: 0, max: 255 }),
+  });
+  return fc
+    .tuple(valid, fc.array(edit, { minLength: minEdits, maxLength: maxEdits }))
+    .map(([buffer, edits]) => {
+      const bytes = [...buffer];
+      for (const e of edits) {
+        const at = e.at % (bytes.length + 1);
+        if (e.op === 'insert') bytes.splice(at, 0, e.byte);
+        else if (at < bytes.length) {
+          if (e.op === 'delete') bytes.splice(at, 1);
+          else if (e.op === 'flip') bytes[at] = (bytes[at] as number) ^ (1 << (e.byte % 8));
+          else bytes[at] = e.byte;
+        }
+      }
+      return Buffer.from(bytes);
+    });
+}
+
 export { fc };

@@ -1,4 +1,6 @@
 // Driving Ink views rendered by ink-testing-library: key sequences and waiting for a frame.
+import { render } from 'ink-testing-library';
+import type { ReactElement } from 'react';
 
 /** What a terminal sends for the keys the explorer uses. */
 export const keys = {
@@ -35,5 +37,18 @@ export async function frameWith(
     if (Date.now() > deadline)
       throw new Error(`no frame with ${String(want)} within ${ms} ms; the last was:\n${frame}`);
     await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+/** Renders element on a fake terminal, runs `steps` on the view, and unmounts it even if they fail. */
+export async function withView(
+  element: ReactElement,
+  steps: (view: ReturnType<typeof render>) => Promise<void>,
+): Promise<void> {
+  const view = render(element);
+  try {
+    await steps(view);
+  } finally {
+    view.unmount();
   }
 }

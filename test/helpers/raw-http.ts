@@ -1,4 +1,5 @@
-// Raw HTTP/1.1 over a socket, for requests no HTTP client would send: trickled, malformed, oversized.
+// Raw HTTP/1.1 for requests no client would send: trickled, malformed, oversized, any Host.
+import { request } from 'node:http';
 import { connect, type Socket } from 'node:net';
 
 /** What came back on one connection: the first response (status 0 if none) and whether the server closed. */
@@ -124,4 +125,39 @@ export function isErrorBody(body: string, code: number): boolean {
   } catch {
     return false;
   }
+}
+
+/** One request with any Host, Origin or upgrade headers, as a browser or an attacker sends them. */
+export function requestAs(
+  address: string,
+  o: { method?: string; path: string; headers?: Record<string, string>; body?: string },
+): Promise<{ status: number; headers: Record<string, unknown>; body: string }> {
+  const [host, port] = address.split(':');
+  return new Promise((resolve, reject) => {
+    const req = request(
+      {
+        host,
+        port: Number(port),
+        method: o.method ?? 'GET',
+        path: o.path,
+        // With a length: Node sends a DELETE's body unframed otherwise.
+        headers: {
+          ...(o.body === undefined ? {} : { 'content-length': String(Buffer.byteLength(o.body)) }),
+          ...o.headers,
+        },
+      },
+      (res) => {
+        let body = '';
+        res.setEncoding('utf8').on('data', (c: string) => (body += c));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
+      },
+    );
+    // An accepted upgrade: its status and headers, and the socket closed.
+    req.on('upgrade', (res, socket) => {
+      socket.destroy();
+      resolve({ status: res.statusCode ?? 0, headers: res.headers, body: '' });
+    });
+    req.on('error', reject);
+    req.end(o.body);
+  });
 }

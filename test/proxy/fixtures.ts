@@ -6,12 +6,14 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { WebSocketServer } from 'ws';
-import { startControlPlane, type ControlPlane } from '../../src/controlplane/index.ts';
+import {
+  startControlPlane,
+  type ControlPlane,
+  type ControlPlaneOptions,
+} from '../../src/controlplane/index.ts';
 import { createMicroRegistry } from '../../src/registry/micro.ts';
 import type { Service as ServiceRecord } from '../../src/registry/registry.ts';
 import {
-  bidiStream,
-  clientStream,
   conflict,
   createService,
   endpoint,
@@ -19,14 +21,7 @@ import {
   type Registry,
   type Service,
 } from '../../src/runtime/index.ts';
-
-export const quiet = { info() {}, warn() {}, error() {} };
-
-const nameSchema = {
-  type: 'object',
-  properties: { name: { type: 'string' } },
-  required: ['name'],
-};
+import { nameSchema, quiet, streamHandlers } from '../helpers/fixtures.ts';
 
 /** A greeter at a version: unary, streaming, slow and failing endpoints, and an events subscriber. */
 export function greeter(registry: Registry, version: string, events: unknown[] = []): Service {
@@ -59,20 +54,14 @@ export function greeter(registry: Registry, version: string, events: unknown[] =
     Fail: async () => {
       throw conflict('greeter', 'that name is taken');
     },
+    ...streamHandlers(),
+    // With a schema: the gateway's tests send a Count that fails it.
     Count: serverStream(
       { request: { type: 'object', properties: { n: { type: 'integer' } }, required: ['n'] } },
       async function* (req: { n: number }) {
         for (let i = 0; i < req.n; i++) yield { i };
       },
     ),
-    Sum: clientStream(async (input: AsyncIterable<{ n: number }>) => {
-      let sum = 0;
-      for await (const m of input) sum += m.n;
-      return { sum };
-    }),
-    Shout: bidiStream(async function* (input: AsyncIterable<{ word: string }>) {
-      for await (const m of input) yield { word: m.word.toUpperCase() };
-    }),
   });
   s.handle('Greeter', { Hello: async (req: { name: string }) => ({ msg: `Hi ${req.name}` }) });
   s.subscribe('events', async (m: unknown) => void events.push(m));
@@ -169,14 +158,19 @@ export async function httpApp(
   };
 }
 
-/** A control plane on a free port and a registry client of it. */
-export async function controlPlane(): Promise<{
+/** A control plane on a free port (with any other options) and a registry client of it. */
+export async function controlPlane(options: Omit<ControlPlaneOptions, 'dataDir'> = {}): Promise<{
   cp: ControlPlane;
   registry: Registry;
   stop(): Promise<void>;
 }> {
   const dataDir = mkdtempSync(join(tmpdir(), 'micro-api-'));
-  const cp = await startControlPlane({ address: '127.0.0.1:0', dataDir, logger: quiet });
+  const cp = await startControlPlane({
+    address: '127.0.0.1:0',
+    dataDir,
+    logger: quiet,
+    ...options,
+  });
   const registry = createMicroRegistry({ address: cp.address });
   return {
     cp,

@@ -7,6 +7,7 @@ import { after, before, describe, it } from 'node:test';
 import { gatewayOptions, type ApiArgs } from '../../src/commands/shared/api-options.ts';
 import { createGateway, type Gateway } from '../../src/proxy/index.ts';
 import type { Registry, Service } from '../../src/runtime/index.ts';
+import { closeAll, postJson, record } from '../helpers/fixtures.ts';
 import { maxLoopDelay } from '../helpers/fuzz.ts';
 import { controlPlane, greeter, httpApp, users, withRecords } from './fixtures.ts';
 
@@ -80,13 +81,11 @@ describe('the gateway under attack', () => {
   let deep: Record<string, unknown> = {};
   for (let i = 0; i < 20_000; i++) deep = { items: deep };
   // A route anyone could declare: four rests, which a regex would backtrack over.
-  const redos = {
-    name: 'redos',
+  const redos = record('redos', {
     version: '1',
-    metadata: {},
     nodes: [node],
     endpoints: [{ name: 'R.X', metadata: { path: '/{a...}/{b...}/{c...}/{d...}/z' } }],
-  };
+  });
   // Records another registry might hold; the registry of micro run refuses most of them now.
   const odd: unknown[] = [
     {
@@ -131,13 +130,13 @@ describe('the gateway under attack', () => {
     services.push(greeter(registry, '1.0.0'), users(registry));
     for (const s of services) await s.start();
     legacy = await httpApp();
-    await registry.register({
-      name: 'legacy',
-      version: '1',
-      metadata: {},
-      endpoints: [],
-      nodes: [{ id: 'legacy-1', address: legacy.address, metadata: { handler: 'http' } }],
-    });
+    await registry.register(
+      record('legacy', {
+        version: '1',
+        address: legacy.address,
+        nodeMetadata: { handler: 'http' },
+      }),
+    );
     gateway = await createGateway({
       registry: withRecords(registry, [redos]),
       address: '127.0.0.1:0',
@@ -146,19 +145,10 @@ describe('the gateway under attack', () => {
     base = `http://${gateway.address}`;
     port = Number(gateway.address.split(':')[1]);
   });
-  after(async () => {
-    await gateway.close();
-    for (const s of services) await s.stop();
-    await legacy.close();
-    await plane.stop();
-  });
+  after(() => closeAll(gateway, ...services, legacy, plane));
 
   const post = (path: string, body: string, type = 'application/json', headers = {}) =>
-    fetch(`${base}${path}`, {
-      method: 'POST',
-      headers: { 'content-type': type, ...headers },
-      body,
-    });
+    postJson(`${base}${path}`, body, { 'content-type': type, ...headers });
   const hello = async (name: string): Promise<number> => {
     const res = await post('/greeter/say/hello', JSON.stringify({ name }));
     await res.arrayBuffer();

@@ -5,13 +5,9 @@ import { connect } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { WebSocket } from 'ws';
 import { createGateway, type Gateway, type RequestLogEntry } from '../../src/proxy/index.ts';
-import {
-  unauthorized,
-  type Registry,
-  type RegistryService,
-  type Service,
-} from '../../src/runtime/index.ts';
+import { unauthorized, type Registry, type Service } from '../../src/runtime/index.ts';
 import { closedAddress } from '../helpers/cli.ts';
+import { closeAll, postJson, record } from '../helpers/fixtures.ts';
 import { controlPlane, greeter, httpApp, users } from './fixtures.ts';
 
 type Json = Record<string, unknown>;
@@ -66,11 +62,7 @@ describe('the API gateway', () => {
   let gateway: Gateway;
   let base = '';
   const post = (path: string, body: unknown, headers: Record<string, string> = {}) =>
-    fetch(`${base}${path}`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', ...headers },
-      body: typeof body === 'string' ? body : JSON.stringify(body),
-    });
+    postJson(`${base}${path}`, body, headers);
   const json = async (res: Response): Promise<Json> => (await res.json()) as Json;
 
   before(async () => {
@@ -89,13 +81,9 @@ describe('the API gateway', () => {
       ['legacy', legacy, 'http'],
       ['webapp', webapp, 'web'],
     ] as const) {
-      await registry.register({
-        name,
-        version: '1',
-        metadata: {},
-        endpoints: [],
-        nodes: [{ id: `${name}-1`, address: app.address, metadata: { handler } }],
-      });
+      await registry.register(
+        record(name, { version: '1', address: app.address, nodeMetadata: { handler } }),
+      );
     }
     gateway = await createGateway({
       registry,
@@ -106,12 +94,7 @@ describe('the API gateway', () => {
     });
     base = `http://${gateway.address}`;
   });
-  after(async () => {
-    await gateway.close();
-    for (const s of services) await s.stop();
-    for (const a of apps) await a.close();
-    await plane.stop();
-  });
+  after(() => closeAll(gateway, ...services, ...apps, plane));
 
   it('rpc: resolves /[service]/[handler]/[method] and /[service]/[method], from a JSON body, a form or the query', async () => {
     const a = await post('/greeter/say/hello', { name: 'Ann' });
@@ -228,16 +211,13 @@ describe('the API gateway', () => {
     // The gateway used to read only the first node's mark, and so took this service for rpc.
     const webapp = apps[1];
     assert.ok(webapp);
-    const mixed: RegistryService = {
-      name: 'mixedapp',
+    const mixed = record('mixedapp', {
       version: '1',
-      metadata: {},
-      endpoints: [],
       nodes: [
         { id: 'mixedapp-rpc', address: await closedAddress(), metadata: {} },
         { id: 'mixedapp-web', address: webapp.address, metadata: { handler: 'web' } },
       ],
-    };
+    });
     await registry.register(mixed);
     try {
       for (let i = 0; i < 8; i++) {
@@ -255,13 +235,7 @@ describe('the API gateway', () => {
   it('web as the default handler: every service without an endpoint route is proxied, on all its nodes', async () => {
     const webapp = apps[1];
     assert.ok(webapp);
-    const plain: RegistryService = {
-      name: 'plainapp',
-      version: '1',
-      metadata: {},
-      endpoints: [],
-      nodes: [{ id: 'plainapp-1', address: webapp.address, metadata: {} }],
-    };
+    const plain = record('plainapp', { version: '1', address: webapp.address });
     await registry.register(plain);
     const web = await createGateway({
       registry,
@@ -626,10 +600,7 @@ describe('the API gateway with limits and middleware', () => {
     service = greeter(plane.registry, '1.0.0');
     await service.start();
   });
-  after(async () => {
-    await service.stop();
-    await plane.stop();
-  });
+  after(() => closeAll(service, plane));
 
   it('limits each client IP to its rate, answering 429 with Retry-After', async () => {
     const gateway = await createGateway({

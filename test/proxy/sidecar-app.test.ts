@@ -7,8 +7,8 @@ import { describe, it } from 'node:test';
 import { registerApp } from '../../src/proxy/sidecar/app.ts';
 import { createMemoryRegistry } from '../../src/runtime/index.ts';
 import { closedAddress } from '../helpers/cli.ts';
+import { quiet } from '../helpers/fixtures.ts';
 
-const quiet = { info() {}, warn() {}, error() {} };
 const INTERVAL = 30_000;
 
 describe("the sidecar's app registration", () => {

@@ -2,59 +2,12 @@
 // rebinding, cross-site forms and images), and calls to the control plane's own services, which
 // could start a process from any file path. A real control plane with its runtime service.
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { request } from 'node:http';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { startControlPlane, type ControlPlane } from '../../src/controlplane/index.ts';
-import { startSidecar, type Sidecar } from '../../src/proxy/sidecar/index.ts';
-import { createMicroRegistry } from '../../src/registry/micro.ts';
-import {
-  createClient,
-  createHttpBroker,
-  createService,
-  type Client,
-  type Registry,
-  type Service,
-} from '../../src/runtime/index.ts';
+import type { Registry } from '../../src/runtime/index.ts';
 import { errorOf, micro } from '../helpers/cli.ts';
-
-const quiet = { info() {}, warn() {}, error() {} };
-
-/** One HTTP exchange with any Host, Origin or upgrade headers, as a browser or attacker sends them. */
-function raw(
-  address: string,
-  o: { method?: string; path: string; headers?: Record<string, string>; body?: string },
-): Promise<{ status: number; headers: Record<string, unknown>; body: string }> {
-  const [host, port] = address.split(':');
-  return new Promise((resolve, reject) => {
-    const req = request(
-      {
-        host,
-        port: Number(port),
-        method: o.method ?? 'GET',
-        path: o.path,
-        // With a length: Node sends a DELETE's body unframed otherwise.
-        headers: {
-          ...(o.body === undefined ? {} : { 'content-length': String(Buffer.byteLength(o.body)) }),
-          ...o.headers,
-        },
-      },
-      (res) => {
-        let body = '';
-        res.setEncoding('utf8').on('data', (c: string) => (body += c));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
-      },
-    );
-    req.on('upgrade', (res, socket) => {
-      socket.destroy();
-      resolve({ status: res.statusCode ?? 0, headers: res.headers, body: '' });
-    });
-    req.on('error', reject);
-    req.end(o.body);
-  });
-}
+import { record } from '../helpers/fixtures.ts';
+import { requestAs } from '../helpers/raw-http.ts';
+import { startSidecarBench, type SidecarBench } from './sidecar-fixture.ts';
 
 /** Asserts an answer is the error shape with the given status. */
 function assertError(res: { status: number; body: string }, status: number, what: string): void {
@@ -72,47 +25,16 @@ const UPGRADE = {
 };
 
 describe('the sidecar against web pages and the control plane', () => {
-  const dataDir = mkdtempSync(join(tmpdir(), 'micro-sidecar-guard-'));
-  let controlPlane: ControlPlane;
+  let bench: SidecarBench;
+  let sidecar: SidecarBench['sidecar'];
   let registry: Registry;
-  let client: Client;
-  let broker: ReturnType<typeof createHttpBroker>;
-  let greeter: Service;
-  let sidecar: Sidecar;
-  const processes = async (): Promise<unknown[]> =>
-    (await client.call<{ processes: unknown[] }>('runtime', 'Runtime.List', {})).processes;
+  const processes = () => bench.processes();
 
   before(async () => {
-    controlPlane = await startControlPlane({
-      address: '127.0.0.1:0',
-      dataDir,
-      logger: quiet,
-      // What a started process would run: a no-op, in case a test let one through.
-      supervise: { command: process.execPath, args: ['-e', ''] },
-    });
-    registry = createMicroRegistry({ address: controlPlane.address });
-    broker = createHttpBroker({ registry });
-    client = createClient({ registry, broker });
-    greeter = createService({ name: 'greeter', registry, handleSignals: false, logger: quiet });
-    greeter.handle('Say', { Hello: async (req: { name?: string }) => ({ msg: `Hi ${req.name}` }) });
-    await greeter.start();
-    sidecar = await startSidecar({
-      address: '127.0.0.1:0',
-      registry,
-      client,
-      broker,
-      logger: quiet,
-    });
+    bench = await startSidecarBench({ controlPlane: true });
+    ({ sidecar, registry } = bench);
   });
-  after(async () => {
-    await sidecar.close();
-    await greeter.stop();
-    await client.close();
-    await broker.disconnect();
-    await registry.close();
-    await controlPlane.stop();
-    rmSync(dataDir, { recursive: true, force: true });
-  });
+  after(() => bench.close());
 
   it('refuses a cross-site form, an Origin of null and a cross-site image: no process is started', async () => {
     const form = {
@@ -121,7 +43,7 @@ describe('the sidecar against web pages and the control plane', () => {
       body: 'name=evil&path=/tmp/evil.ts',
     };
     for (const origin of ['http://evil.example', 'null', `http://localhost:1`]) {
-      const res = await raw(sidecar.address, {
+      const res = await requestAs(sidecar.address, {
         ...form,
         headers: {
           host: sidecar.address,
@@ -132,7 +54,7 @@ describe('the sidecar against web pages and the control plane', () => {
       assertError(res, 403, `Origin ${origin}`);
     }
     // An <img> or link sends no Origin, but browsers say the request is cross-site.
-    const image = await raw(sidecar.address, {
+    const image = await requestAs(sidecar.address, {
       path: '/v1.0/invoke/greeter/method/Say.Hello',
       headers: { host: sidecar.address, 'sec-fetch-site': 'cross-site' },
     });
@@ -143,7 +65,7 @@ describe('the sidecar against web pages and the control plane', () => {
   it("does not call, register or deregister the control plane's own services, on any route", async () => {
     const json = { 'content-type': 'application/json' };
     const create = { name: 'evil', path: '/tmp/evil.ts' };
-    const attempts: [string, Parameters<typeof raw>[1]][] = [
+    const attempts: [string, Parameters<typeof requestAs>[1]][] = [
       [
         '/rpc',
         {
@@ -208,7 +130,7 @@ describe('the sidecar against web pages and the control plane', () => {
         },
       ],
     ];
-    for (const [what, o] of attempts) assertError(await raw(sidecar.address, o), 403, what);
+    for (const [what, o] of attempts) assertError(await requestAs(sidecar.address, o), 403, what);
     assert.deepEqual(await processes(), []);
     assert.ok((await registry.getService('greeter')).length > 0, 'greeter is still registered');
     assert.equal((await registry.getService('runtime'))[0]?.nodes.length, 1, 'no node added');
@@ -228,25 +150,14 @@ describe('the sidecar against web pages and the control plane', () => {
       headers: json,
       body: '{"name":"Ann"}',
     });
-    assert.deepEqual(await hi.json(), { msg: 'Hi Ann' });
-    await registry.deregister({
-      version: 'latest',
-      metadata: {},
-      endpoints: [],
-      ...ghost,
-      nodes: [{ ...ghost.nodes[0]!, metadata: {} }],
-    });
+    assert.deepEqual(await hi.json(), { msg: 'Hello Ann' });
+    await registry.deregister(
+      record('ghost', { version: 'latest', node: 'g1', address: '127.0.0.1:1' }),
+    );
   });
 
   it('exposes them only when told to (deny: [])', async () => {
-    const open = await startSidecar({
-      address: '127.0.0.1:0',
-      registry,
-      client,
-      broker,
-      logger: quiet,
-      deny: [],
-    });
+    const open = await bench.start({ deny: [] });
     try {
       const res = await fetch(`http://${open.address}/v1.0/invoke/runtime/method/Runtime.List`, {
         method: 'POST',
@@ -261,30 +172,30 @@ describe('the sidecar against web pages and the control plane', () => {
   it('answers only loopback Host names, on requests and on WebSocket upgrades', async () => {
     const port = sidecar.address.split(':')[1] ?? '';
     for (const host of [`evil.example:${port}`, `127.attacker.example:${port}`]) {
-      const res = await raw(sidecar.address, {
+      const res = await requestAs(sidecar.address, {
         method: 'POST',
         path: '/greeter/Say.Hello',
         headers: { host, 'content-type': 'application/json' },
         body: '{"name":"x"}',
       });
       assertError(res, 421, host);
-      const socket = await raw(sidecar.address, {
+      const socket = await requestAs(sidecar.address, {
         path: '/broker?topic=t',
         headers: { ...UPGRADE, host },
       });
       assertError(socket, 421, `an upgrade for ${host}`);
     }
-    const foreign = await raw(sidecar.address, {
+    const foreign = await requestAs(sidecar.address, {
       path: '/broker?topic=t',
       headers: { ...UPGRADE, host: sidecar.address, origin: 'http://evil.example' },
     });
     assertError(foreign, 403, 'an upgrade from a foreign page');
-    const local = await raw(sidecar.address, {
+    const local = await requestAs(sidecar.address, {
       path: '/health',
       headers: { host: `localhost:${port}` },
     });
     assert.equal(local.status, 200);
-    const socket = await raw(sidecar.address, {
+    const socket = await requestAs(sidecar.address, {
       path: '/broker?topic=t',
       headers: { ...UPGRADE, host: sidecar.address },
     });
@@ -292,16 +203,9 @@ describe('the sidecar against web pages and the control plane', () => {
   });
 
   it('serves pages from the origins it is given, with CORS', async () => {
-    const cors = await startSidecar({
-      address: '127.0.0.1:0',
-      registry,
-      client,
-      broker,
-      logger: quiet,
-      cors: ['http://app.example'],
-    });
+    const cors = await bench.start({ cors: ['http://app.example'] });
     try {
-      const preflight = await raw(cors.address, {
+      const preflight = await requestAs(cors.address, {
         method: 'OPTIONS',
         path: '/greeter/Say.Hello',
         headers: {
@@ -313,7 +217,7 @@ describe('the sidecar against web pages and the control plane', () => {
       });
       assert.equal(preflight.status, 204);
       assert.equal(preflight.headers['access-control-allow-origin'], 'http://app.example');
-      const call = await raw(cors.address, {
+      const call = await requestAs(cors.address, {
         method: 'POST',
         path: '/greeter/Say.Hello',
         headers: {
@@ -325,8 +229,8 @@ describe('the sidecar against web pages and the control plane', () => {
       });
       assert.equal(call.status, 200);
       assert.equal(call.headers['access-control-allow-origin'], 'http://app.example');
-      assert.deepEqual(JSON.parse(call.body), { msg: 'Hi Page' });
-      const other = await raw(cors.address, {
+      assert.deepEqual(JSON.parse(call.body), { msg: 'Hello Page' });
+      const other = await requestAs(cors.address, {
         method: 'POST',
         path: '/greeter/Say.Hello',
         headers: { host: cors.address, origin: 'http://evil.example' },
@@ -339,7 +243,7 @@ describe('the sidecar against web pages and the control plane', () => {
 
   it('will not listen beyond loopback without a token', async () => {
     await assert.rejects(
-      startSidecar({ address: '0.0.0.0:0', registry, client, broker, logger: quiet }),
+      bench.start({ address: '0.0.0.0:0' }),
       (err: Error & { code?: number }) => {
         assert.equal(err.code, 400);
         assert.match(err.message, /--sidecar-token/);

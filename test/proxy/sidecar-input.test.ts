@@ -3,45 +3,27 @@
 // past Node's timer range honoured; and no request blocking the event loop.
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
-import { connect } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { WebSocket } from 'ws';
-import { startSidecar, type Sidecar } from '../../src/proxy/sidecar/index.ts';
-import {
-  createClient,
-  createHttpBroker,
-  createMemoryRegistry,
-  createService,
-  type Service,
-} from '../../src/runtime/index.ts';
+import { postJson } from '../helpers/fixtures.ts';
 import { maxLoopDelay } from '../helpers/fuzz.ts';
+import { rawExchange } from '../helpers/raw-http.ts';
+import { startSidecarBench, type SidecarBench } from './sidecar-fixture.ts';
 
-const quiet = { info() {}, warn() {}, error() {} };
 const DEEP = '['.repeat(100_000) + ']'.repeat(100_000);
 
-/** Bytes sent as they are on one connection, and the answer read until the server closes or 5 s pass. */
-function exchange(address: string, text: string): Promise<string> {
-  const [host, port] = address.split(':');
-  return new Promise((resolve) => {
-    const socket = connect(Number(port), host);
-    let out = '';
-    const timer = setTimeout(() => socket.destroy(), 5000);
-    socket.setEncoding('latin1').on('data', (d: string) => (out += d));
-    socket.on('error', () => undefined);
-    socket.on('close', () => {
-      clearTimeout(timer);
-      resolve(out);
-    });
-    socket.write(text);
-  });
-}
-
-/** The status and JSON body of a raw HTTP answer. */
-function parsed(answer: string): { status: number; type: string; body: Record<string, unknown> } {
-  const [head = '', body = ''] = answer.split('\r\n\r\n');
-  const status = Number(/^HTTP\/1\.1 (\d+)/.exec(head)?.[1] ?? 0);
-  const type = /^content-type: (.*)$/im.exec(head)?.[1] ?? '';
-  return { status, type, body: JSON.parse(body || 'null') as Record<string, unknown> };
+/** The status, content type and JSON body of the answer to bytes sent as they are (5 s at most). */
+async function exchange(
+  address: string,
+  text: string,
+): Promise<{ status: number; type: string; body: Record<string, unknown> }> {
+  const res = await rawExchange(Number(address.split(':')[1]), [text]);
+  const type = res.headers['content-type'] ?? '';
+  return {
+    status: res.status,
+    type,
+    body: JSON.parse(res.body || 'null') as Record<string, unknown>,
+  };
 }
 
 /** Asserts an answer is the error shape with the given status. */
@@ -53,46 +35,25 @@ function assertShape(status: number, body: unknown, want: number, what: string):
 }
 
 describe("the sidecar's answers to bad input", () => {
-  const registry = createMemoryRegistry();
-  const broker = createHttpBroker({ registry });
-  const client = createClient({ registry, broker });
-  let greeter: Service;
-  let sidecar: Sidecar;
+  let bench: SidecarBench;
+  let sidecar: SidecarBench['sidecar'];
   let base = '';
   const post = (path: string, body: string, headers: Record<string, string> = {}) =>
-    fetch(`${base}${path}`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', ...headers },
-      body,
-    });
+    postJson(`${base}${path}`, body, headers);
   const expect = async (res: Response, want: number, what: string) =>
     assertShape(res.status, await res.json(), want, what);
 
   before(async () => {
-    greeter = createService({ name: 'greeter', registry, handleSignals: false, logger: quiet });
-    greeter.handle('Say', { Hello: async (req: { name?: string }) => ({ msg: `Hi ${req.name}` }) });
-    await greeter.start();
-    sidecar = await startSidecar({
-      address: '127.0.0.1:0',
-      registry,
-      client,
-      broker,
-      logger: quiet,
-    });
-    base = `http://${sidecar.address}`;
+    bench = await startSidecarBench();
+    ({ sidecar, base } = bench);
   });
-  after(async () => {
-    await sidecar.close();
-    await greeter.stop();
-    await client.close();
-    await broker.disconnect();
-  });
+  after(() => bench.close());
 
   it('honours a Micro-Timeout past 2^31-1 ms and refuses garbage with a 400 naming it', async () => {
     const call = '{"service":"greeter","endpoint":"Say.Hello","request":{"name":"Ann"}}';
     const far = await post('/rpc', call, { 'micro-timeout': '2147483648' });
     assert.equal(far.status, 200, 'Node fires a timer over 2^31-1 ms at once: this was a 408');
-    assert.deepEqual(await far.json(), { msg: 'Hi Ann' });
+    assert.deepEqual(await far.json(), { msg: 'Hello Ann' });
     for (const value of ['abc', '-5', '1e400']) {
       const res = await post('/rpc', call, { 'micro-timeout': value });
       const body = (await res.clone().json()) as { detail: string };
@@ -158,16 +119,14 @@ describe("the sidecar's answers to bad input", () => {
 
   it("answers what Node's and fastify's parsers refuse in the error shape", async () => {
     const [, port] = sidecar.address.split(':');
-    const big = parsed(
-      await exchange(
-        sidecar.address,
-        `GET /health HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nx-big: ${'a'.repeat(20_000)}\r\n\r\n`,
-      ),
+    const big = await exchange(
+      sidecar.address,
+      `GET /health HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nx-big: ${'a'.repeat(20_000)}\r\n\r\n`,
     );
     assertShape(big.status, big.body, 431, 'headers too large');
-    const hostless = parsed(await exchange(sidecar.address, 'GET /health HTTP/1.1\r\n\r\n'));
+    const hostless = await exchange(sidecar.address, 'GET /health HTTP/1.1\r\n\r\n');
     assertShape(hostless.status, hostless.body, 400, 'HTTP/1.1 without Host (Node: an empty 400)');
-    const garbage = parsed(await exchange(sidecar.address, 'GARBAGE\r\n\r\n'));
+    const garbage = await exchange(sidecar.address, 'GARBAGE\r\n\r\n');
     assertShape(garbage.status, garbage.body, 400, 'a malformed request line');
     await expect(await fetch(`${base}/%E0%A4%A`), 400, 'bad percent-encoding');
     await expect(
@@ -191,7 +150,7 @@ describe("the sidecar's answers to bad input", () => {
         'a target new URL() throws on (it ended the process)',
       ],
     ] as const) {
-      const answer = parsed(await exchange(sidecar.address, text));
+      const answer = await exchange(sidecar.address, text);
       assert.match(answer.type, /^application\/json/, what);
       assertShape(answer.status, answer.body, status, what);
     }

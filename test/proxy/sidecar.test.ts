@@ -2,55 +2,20 @@ import assert from 'node:assert/strict';
 import { once } from 'node:events';
 import { after, before, describe, it } from 'node:test';
 import { WebSocket } from 'ws';
-import { startSidecar, type Sidecar } from '../../src/proxy/sidecar/index.ts';
-import {
-  createHttpBroker,
-  createClient,
-  createMemoryRegistry,
-  createService,
-  type Service,
-} from '../../src/runtime/index.ts';
-
-const quiet = { info() {}, warn() {}, error() {} };
+import { postJson } from '../helpers/fixtures.ts';
+import { startSidecarBench, type SidecarBench } from './sidecar-fixture.ts';
 
 describe('the sidecar', () => {
-  const registry = createMemoryRegistry();
-  const broker = createHttpBroker({ registry });
-  const client = createClient({ registry, broker });
-  let greeter: Service;
-  let sidecar: Sidecar;
+  let bench: SidecarBench;
   let base = '';
   const post = (path: string, body: unknown, headers: Record<string, string> = {}) =>
-    fetch(`${base}${path}`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', ...headers },
-      body: typeof body === 'string' ? body : JSON.stringify(body),
-    });
+    postJson(`${base}${path}`, body, headers);
 
   before(async () => {
-    greeter = createService({ name: 'greeter', registry, handleSignals: false, logger: quiet });
-    greeter.handle('Say', {
-      async Hello(req: { name: string }) {
-        return { msg: `Hello ${req.name}` };
-      },
-    });
-    await greeter.start();
-    sidecar = await startSidecar({
-      address: '127.0.0.1:0',
-      registry,
-      client,
-      broker,
-      logger: quiet,
-      bodyLimit: 1024,
-    });
-    base = `http://${sidecar.address}`;
+    bench = await startSidecarBench({ sidecar: { bodyLimit: 1024 } });
+    base = bench.base;
   });
-  after(async () => {
-    await sidecar.close();
-    await greeter.stop();
-    await client.close();
-    await broker.disconnect();
-  });
+  after(() => bench.close());
 
   it('calls a service through /rpc (JSON or form) and /[service]/[endpoint]', async () => {
     const a = await post('/rpc', {
@@ -90,7 +55,7 @@ describe('the sidecar', () => {
     assert.deepEqual(await (await curl('/greeter/Say.Hello', '{"name":"B"}')).json(), {
       msg: 'Hello B',
     });
-    const ws = new WebSocket(`ws://${sidecar.address}/broker?topic=curl`);
+    const ws = new WebSocket(`ws://${bench.sidecar.address}/broker?topic=curl`);
     const messages: unknown[] = [];
     await new Promise<void>((resolve) =>
       ws.on('message', (d: Buffer) => {
@@ -144,7 +109,7 @@ describe('the sidecar', () => {
   it('publishes and subscribes over the broker WebSocket, once per queue group', async () => {
     const open = async (queue?: string): Promise<{ ws: WebSocket; got: unknown[] }> => {
       const ws = new WebSocket(
-        `ws://${sidecar.address}/broker?topic=jobs${queue ? `&queue=${queue}` : ''}`,
+        `ws://${bench.sidecar.address}/broker?topic=jobs${queue ? `&queue=${queue}` : ''}`,
       );
       const got: unknown[] = [];
       const subscribed = new Promise<void>((resolve) =>
@@ -200,14 +165,7 @@ describe('the sidecar', () => {
   });
 
   it('requires the token on every request when one is set', async () => {
-    const guarded = await startSidecar({
-      address: '127.0.0.1:0',
-      registry,
-      client,
-      broker,
-      logger: quiet,
-      token: 's3cret',
-    });
+    const guarded = await bench.start({ token: 's3cret' });
     const url = `http://${guarded.address}/health`;
     const denied = await fetch(url);
     assert.equal(denied.status, 401);

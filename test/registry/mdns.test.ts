@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { createMdnsRegistry } from '../../src/registry/mdns.ts';
+import { createMdnsRegistry } from '../../src/registry/mdns/index.ts';
 import type { Registry, Service, WatchEvent, Watcher } from '../../src/registry/registry.ts';
 import { RegistryErrors } from '../../src/registry/registry.ts';
 import { runRegistryCases } from '../conformance/registry.case.ts';

@@ -1,83 +1,31 @@
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
+import { after, describe, it } from 'node:test';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { promisify } from 'node:util';
-import { createNatsRegistry } from '../../src/registry/nats.ts';
+import { createNatsRegistry } from '../../src/registry/nats/index.ts';
 import type { WatchEvent, Watcher } from '../../src/registry/registry.ts';
 import { RegistryErrors } from '../../src/registry/registry.ts';
 import { runRegistryCases } from '../conformance/registry.case.ts';
-import { startNatsServer, type NatsServer } from '../helpers/nats-server.ts';
+import { serverForTests } from '../helpers/lifecycle.ts';
+import { startNatsServer } from '../helpers/nats-server.ts';
 import { startNode, stopAll } from '../helpers/proc.ts';
 
 // A real nats-server (Debian's nats-server) on 127.0.0.1 with free ports.
-const micro = fileURLToPath(new URL('../../bin/micro.ts', import.meta.url));
-const natsModule = fileURLToPath(new URL('../../src/registry/nats.ts', import.meta.url));
-let server: NatsServer | undefined;
-let address = '';
+const natsModule = fileURLToPath(new URL('../../src/registry/nats/index.ts', import.meta.url));
+const address = serverForTests(startNatsServer);
 
-before(async () => {
-  server = await startNatsServer();
-  address = server.address;
-});
-
-after(async () => {
-  await server?.stop();
-});
-
-runRegistryCases('nats', (o) => createNatsRegistry({ addresses: [address], ...o }), {
-  shared: true,
+runRegistryCases('nats', (o) => createNatsRegistry({ addresses: [address()], ...o }), {
   settle: 1500,
-});
-
-describe('nats registry', () => {
-  it('says which address it tried and what to do when NATS does not answer', async () => {
-    const r = createNatsRegistry({ address: '127.0.0.1:1', timeout: 1000 });
-    await assert.rejects(r.listServices(), (e: Error & { code?: string }) => {
-      assert.equal(e.code, RegistryErrors.unavailable);
-      assert.match(e.message, /NATS at 127\.0\.0\.1:1/);
-      assert.match(e.message, /start nats-server \(nats-server -a 127\.0\.0\.1 -p 1\)/);
-      return true;
-    });
-    await r.close();
-  });
-
-  it('names NATS and its address when a service is not found', async () => {
-    const r = createNatsRegistry({ address });
-    await assert.rejects(r.getService('nobody-here'), (e: Error & { code?: string }) => {
-      assert.equal(e.code, RegistryErrors.notFound);
-      assert.equal(e.message, `service nobody-here not found in NATS at ${address}`);
-      return true;
-    });
-    await r.close();
-  });
-
-  it('serves the micro CLI: list services --registry nats', async () => {
-    const r = createNatsRegistry({ address });
-    const service = {
-      name: 'cli-greeter',
-      version: '1.0.0',
-      metadata: {},
-      endpoints: [],
-      nodes: [{ id: 'g1', address: '127.0.0.1:9999', metadata: {} }],
-    };
-    await r.register(service);
-    try {
-      const { stdout } = await promisify(execFile)(
-        process.execPath,
-        [micro, 'list', 'services', '--registry', 'nats', '--registry-address', address],
-        { timeout: 30_000 },
-      );
-      assert.match(stdout, /cli-greeter/);
-    } finally {
-      await r.deregister(service);
-      await r.close();
-    }
-  });
+  engine: {
+    where: 'NATS',
+    address,
+    connect: createNatsRegistry,
+    advice: /start nats-server \(nats-server -a 127\.0\.0\.1 -p 1\)/,
+    flag: 'nats',
+  },
 });
 
 // A registering process of its own, which a test can SIGKILL: registers `name` with a lease of
@@ -137,14 +85,14 @@ describe('nats registry: nodes of a process that died', () => {
   };
 
   it('keeps a renewed node, and reports it deleted within its TTL once its process is SIGKILLed', async (t) => {
-    const r = createNatsRegistry({ address });
+    const r = createNatsRegistry({ address: address() });
     const name = `killed-${randomUUID().slice(0, 8)}`;
     const forever = `${name}-forever`;
     await r.listServices(); // connected, so the watch below is in place before the child starts
     const w = r.watch();
     const events = record(w);
     try {
-      const proc = startNode(child, [address, name, '1000', '250', forever]);
+      const proc = startNode(child, [address(), name, '1000', '250', forever]);
       await proc.waitFor(/^registered$/);
       // Eight renewals take 2 s, twice the lease: the node lives on, unchanged, with no event.
       await proc.waitFor(/^heartbeat 8$/, 10_000);
@@ -188,9 +136,9 @@ describe('nats registry: nodes of a process that died', () => {
 
   it('learns the nodes already registered when a watch starts, and expires them too', async () => {
     const name = `learned-${randomUUID().slice(0, 8)}`;
-    const proc = startNode(child, [address, name, '1000', '250', `${name}-forever`]);
+    const proc = startNode(child, [address(), name, '1000', '250', `${name}-forever`]);
     await proc.waitFor(/^registered$/);
-    const r = createNatsRegistry({ address });
+    const r = createNatsRegistry({ address: address() });
     const w = r.watch({ service: name });
     const events = record(w);
     try {

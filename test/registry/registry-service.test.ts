@@ -1,37 +1,15 @@
 // The control plane's registry service over the wire: what a client that bypasses the checks of
 // micro's registry clients gets for bad records and bad requests.
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
-import { startControlPlane, type ControlPlane } from '../../src/controlplane/index.ts';
+import { describe, it } from 'node:test';
+import { postToRegistry, startTestControlPlane } from '../helpers/control-plane.ts';
+import { serverForTests } from '../helpers/lifecycle.ts';
 
-const dir = mkdtempSync(join(tmpdir(), 'micro-regsvc-'));
-let cp: ControlPlane;
-before(async () => {
-  cp = await startControlPlane({
-    address: '127.0.0.1:0',
-    dataDir: dir,
-    logger: { info() {}, warn() {}, error() {} },
-  });
-});
-after(async () => {
-  await cp.stop();
-  rmSync(dir, { recursive: true, force: true });
-});
+const address = serverForTests(() => startTestControlPlane('micro-regsvc-'));
 
 /** POSTs a raw body to a Registry endpoint, as any HTTP client could. */
 async function post(endpoint: string, body: string): Promise<{ status: number; json: unknown }> {
-  const res = await fetch(`http://${cp.address}/`, {
-    method: 'POST',
-    headers: {
-      'micro-service': 'registry',
-      'micro-endpoint': endpoint,
-      'content-type': 'application/json',
-    },
-    body,
-  });
+  const res = await postToRegistry(address(), endpoint, body);
   const text = await res.text();
   let json: unknown = text;
   try {

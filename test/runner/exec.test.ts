@@ -11,11 +11,20 @@ import { freePort } from '../helpers/net.ts';
 // What `micro run` starts for a service (`micro __exec FILE`), when the service cannot run.
 const bin = fileURLToPath(new URL('../../bin/micro.ts', import.meta.url));
 
-/** Runs `micro __exec file` to its end (at most 20 s); resolves with its exit code and stderr. */
+const dir = mkdtempSync(join(tmpdir(), 'micro-exec-'));
+after(() => rmSync(dir, { recursive: true, force: true }));
+
+/**
+ * Writes source as the service file `name` and runs `micro __exec` on it to its end (at most 20 s);
+ * resolves with its exit code and stderr.
+ */
 async function exec(
-  file: string,
+  name: string,
+  source: string,
   env: NodeJS.ProcessEnv = {},
 ): Promise<{ code: number | null; stderr: string }> {
+  const file = join(dir, name);
+  writeFileSync(file, source);
   const child = spawn(process.execPath, [bin, '__exec', file], {
     env: { ...process.env, ...env },
     stdio: ['ignore', 'ignore', 'pipe'],
@@ -34,13 +43,9 @@ function lastError(stderr: string): { code: number; detail: string } {
 }
 
 describe('micro __exec: what a service imports', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'micro-exec-parts-'));
-  after(() => rmSync(dir, { recursive: true, force: true }));
-
   it('provides micro-ts/proxy and micro-ts/registry, as the package exports them', async () => {
-    const file = join(dir, 'gateway.ts');
-    writeFileSync(
-      file,
+    const { code, stderr } = await exec(
+      'gateway.ts',
       [
         "import { createGateway } from 'micro-ts/proxy';",
         "import { createMemoryRegistry } from 'micro-ts/registry';",
@@ -52,26 +57,21 @@ describe('micro __exec: what a service imports', () => {
         'await registry.close();',
       ].join('\n'),
     );
-    const { code, stderr } = await exec(file);
     assert.equal(code, 0, stderr);
     assert.match(stderr, /^ok function 127\.0\.0\.1:\d+$/m);
   });
 });
 
 describe('micro __exec: a service that cannot run', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'micro-exec-'));
-  after(() => rmSync(dir, { recursive: true, force: true }));
-
   it('exits 1 with the error when its registry does not answer, instead of living on unregistered', async () => {
-    const file = join(dir, 'svc.ts');
-    writeFileSync(
-      file,
+    const { code, stderr } = await exec(
+      'svc.ts',
       "import { createService } from 'micro-ts';\nawait createService({ name: 'lonely' }).run();\n",
+      {
+        MICRO_REGISTRY: 'micro',
+        MICRO_REGISTRY_ADDRESS: `127.0.0.1:${await freePort()}`,
+      },
     );
-    const { code, stderr } = await exec(file, {
-      MICRO_REGISTRY: 'micro',
-      MICRO_REGISTRY_ADDRESS: `127.0.0.1:${await freePort()}`,
-    });
     assert.equal(code, 1, stderr);
     const err = lastError(stderr);
     assert.equal(err.code, 503);
@@ -79,15 +79,11 @@ describe('micro __exec: a service that cannot run', () => {
   });
 
   it('exits 1 with a 503 saying how to start the broker when its broker does not answer', async () => {
-    const file = join(dir, 'subscriber.ts');
     const subscriber =
       "const s = createService({ name: 'listener' }).subscribe('orders', () => {});";
-    writeFileSync(
-      file,
-      `import { createService } from 'micro-ts';\n${subscriber}\nawait s.run();\n`,
-    );
     const port = await freePort();
-    const { code, stderr } = await exec(file, {
+    const source = `import { createService } from 'micro-ts';\n${subscriber}\nawait s.run();\n`;
+    const { code, stderr } = await exec('subscriber.ts', source, {
       MICRO_REGISTRY: 'memory',
       MICRO_BROKER: 'redis',
       MICRO_BROKER_ADDRESS: `127.0.0.1:${port}`,
@@ -99,21 +95,18 @@ describe('micro __exec: a service that cannot run', () => {
   });
 
   it('shows where the service file is wrong: file, line and the error', async () => {
-    const file = join(dir, 'broken.ts');
-    writeFileSync(file, 'const ok = 1;\nconst broken = ;\nconsole.log(ok, broken);\n');
-    const { code, stderr } = await exec(file);
+    const source = 'const ok = 1;\nconst broken = ;\nconsole.log(ok, broken);\n';
+    const { code, stderr } = await exec('broken.ts', source);
     assert.equal(code, 1, stderr);
     assert.match(stderr, /broken\.ts:2/, stderr);
     assert.match(stderr, /SyntaxError/);
   });
 
   it('shows the stack of an error the service throws at start', async () => {
-    const file = join(dir, 'throws.ts');
-    writeFileSync(
-      file,
+    const { code, stderr } = await exec(
+      'throws.ts',
       "function start(): never {\n  throw new Error('boom at startup');\n}\nstart();\n",
     );
-    const { code, stderr } = await exec(file);
     assert.equal(code, 1, stderr);
     assert.match(stderr, /boom at startup/);
     assert.match(stderr, /throws\.ts:2/, stderr);

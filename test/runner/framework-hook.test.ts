@@ -5,37 +5,27 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { frameworkSource } from '../../src/runner/framework-hook.ts';
+import { greeterSource } from '../helpers/greeter-source.ts';
 
 const hook = new URL('../../src/runner/framework-hook.ts', import.meta.url).href;
 const runtime = new URL('../../src/runtime/index.ts', import.meta.url).href;
 
 // A service as a user writes it, in a folder with no node_modules anywhere above it.
-const service = `
-import { createService, createMemoryRegistry, endpoint, MicroError, type Service } from 'micro-ts';
-import * as short from 'micro';
-import { greeting } from './greeting.ts';
-
-interface HelloRequest { name: string }
-
-const service: Service = createService({
-  name: 'greeter',
-  address: '127.0.0.1:0',
-  registry: createMemoryRegistry(),
-  handleSignals: false,
-});
-service.handle('Say', {
-  Hello: endpoint({}, async (req: HelloRequest) => ({ msg: greeting(req.name) })),
-});
-await service.start();
-const rsp = await service.client.call<{ msg: string }>('greeter', 'Say.Hello', { name: 'Ann' });
+const service = greeterSource({
+  imports: [
+    "import { createService, createMemoryRegistry, endpoint, MicroError, type Service } from 'micro-ts';",
+    "import * as short from 'micro';",
+    "import { greeting } from './greeting.ts';",
+  ].join('\n'),
+  msg: 'greeting(req.name)',
+  body: `const rsp = await service.client.call<{ msg: string }>('greeter', 'Say.Hello', { name: 'Ann' });
 const err: unknown = await service.client.call('greeter', 'Say.Nope', {}).catch((e: unknown) => e);
 console.log(JSON.stringify({
   rsp,
   sameModule: short.createService === createService,
   errorIsMicroError: err instanceof MicroError,
-}));
-await service.stop();
-`;
+}));`,
+});
 
 const cjsService = `
 const micro = require('micro-ts');

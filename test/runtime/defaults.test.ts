@@ -6,9 +6,8 @@ import { BrokerError, BrokerErrors, type Broker } from '../../src/runtime/broker
 import { brokerFromEnv, registryFromEnv, transportFromEnv } from '../../src/runtime/defaults.ts';
 import { createMemoryRegistry, createService } from '../../src/runtime/index.ts';
 import { transports } from '../../src/runtime/transport/index.ts';
+import { quiet } from '../helpers/fixtures.ts';
 import { rawExchange, rawRequest } from '../helpers/raw-http.ts';
-
-const quiet = { info() {}, warn() {}, error() {} };
 
 /** Asserts a TypeError that names the variable, the bad value and every valid name of the table. */
 const listsChoices =

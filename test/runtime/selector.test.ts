@@ -10,18 +10,15 @@ import {
   random,
   roundRobin,
 } from '../../src/runtime/selector/index.ts';
+import { record } from '../helpers/fixtures.ts';
 
-const svc = (version: string, ids: string[], zone = 'a'): Service => ({
-  name: 'greeter',
-  version,
-  metadata: {},
-  endpoints: [{ name: 'Say.Hello', metadata: {} }],
-  nodes: ids.map((id) => ({
-    id,
-    address: `127.0.0.1:${1000 + ids.indexOf(id)}`,
-    metadata: { zone },
-  })),
-});
+const hello = [{ name: 'Say.Hello', metadata: {} }];
+const svc = (version: string, ids: string[], zone = 'a'): Service =>
+  record('greeter', {
+    version,
+    endpoints: hello,
+    nodes: ids.map((id, i) => ({ id, address: `127.0.0.1:${1000 + i}`, metadata: { zone } })),
+  });
 
 describe('selector', () => {
   it('round robin visits every node in turn', async () => {
@@ -80,10 +77,9 @@ describe('selector', () => {
     };
     const selector = createSelector({ registry: counting, strategy: roundRobin });
     await selector.select('greeter');
-    await registry.register({
-      ...svc('1', ['b']),
-      nodes: [{ id: 'b', address: '127.0.0.1:2000', metadata: {} }],
-    });
+    await registry.register(
+      record('greeter', { version: '1', endpoints: hello, node: 'b', address: '127.0.0.1:2000' }),
+    );
     await new Promise((r) => setImmediate(r));
     const next = await selector.select('greeter');
     assert.deepEqual(new Set([next().id, next().id]), new Set(['a', 'b']));

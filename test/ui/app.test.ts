@@ -5,24 +5,20 @@ import { after, before, describe, it } from 'node:test';
 import { render } from 'ink-testing-library';
 import { createElement as h } from 'react';
 import {
-  bidiStream,
   createClient,
   createMemoryRegistry,
   createService,
-  endpoint,
-  serverStream,
   type Client,
   type Registry,
   type Service,
 } from '../../src/runtime/index.ts';
-import { App } from '../../src/ui/tui/App.ts';
+import { App, type AppProps } from '../../src/ui/tui/App.ts';
+import { closeAll, quiet, record, sayHello, streamHandlers } from '../helpers/fixtures.ts';
 import { frameWith, keys } from '../helpers/ink.ts';
 
 // ink sizes the screen from the terminal; the fake one has 100 columns and takes its rows from here.
 process.env.COLUMNS = '100';
 process.env.LINES = '30';
-
-const quiet = { info() {}, warn() {}, error() {} };
 
 /** Writes a key once the view has settled, so that the screen it is meant for is listening. */
 async function press(view: ReturnType<typeof render>, ...sequence: string[]): Promise<void> {
@@ -30,6 +26,19 @@ async function press(view: ReturnType<typeof render>, ...sequence: string[]): Pr
     await new Promise((r) => setImmediate(r));
     await new Promise((r) => setImmediate(r));
     view.stdin.write(key);
+  }
+}
+
+/** Renders the App with `props`, runs `use` on it, and unmounts it even when `use` fails. */
+async function explore(
+  props: AppProps,
+  use: (view: ReturnType<typeof render>) => Promise<void>,
+): Promise<void> {
+  const view = render(h(App, props));
+  try {
+    await use(view);
+  } finally {
+    view.unmount();
   }
 }
 
@@ -69,50 +78,22 @@ describe('micro explore (App, fake terminal)', () => {
       handleSignals: false,
       logger: quiet,
     });
-    greeter.handle('Say', {
-      Hello: endpoint(
-        {
-          request: {
-            type: 'object',
-            properties: { name: { type: 'string' } },
-            required: ['name'],
-          },
-          response: { type: 'object', properties: { msg: { type: 'string' } } },
-        },
-        async (req: { name: string }) => ({ msg: `Hello ${req.name}` }),
-      ),
-      Count: serverStream(async function* (req: { n: number }) {
-        for (let i = 0; i < req.n; i++) yield { i };
-      }),
-      Shout: bidiStream(async function* (input: AsyncIterable<{ word: string }>) {
-        for await (const m of input) yield { word: m.word.toUpperCase() };
-      }),
-    });
+    const { Count, Shout } = streamHandlers();
+    greeter.handle('Say', { Hello: sayHello(), Count, Shout });
     await greeter.start();
     client = createClient({ registry });
   });
-  after(async () => {
-    await client.close();
-    await greeter.stop();
-    await registry.close();
-  });
+  after(() => closeAll(client, greeter, registry));
 
   it('lists services live, filters after /, and clears the filter with Esc', async () => {
-    const view = render(h(App, { registry, client }));
-    try {
+    await explore({ registry, client }, async (view) => {
       let frame = await frameWith(view, /greeter\s+1\.0\.0\s+1\s+3/);
       assert.match(frame, /SERVICES \(1\)/);
       assert.match(frame, /NAME\s+VERSIONS\s+NODES\s+ENDPOINTS/);
       assert.match(frame, /↑↓\/jk move\s+enter open\s+\/ filter\s+t topics\s+q quit/, 'the footer');
 
       // A service registering while the list is open shows up without a key press.
-      const billing = {
-        name: 'billing',
-        version: '2.1.0',
-        metadata: {},
-        endpoints: [],
-        nodes: [{ id: 'billing-1', address: '127.0.0.1:1', metadata: {} }],
-      };
+      const billing = record('billing', { version: '2.1.0', address: '127.0.0.1:1' });
       await registry.register(billing);
       frame = await frameWith(view, /billing\s+2\.1\.0\s+1/);
       assert.match(frame, /SERVICES \(2\)/);
@@ -129,9 +110,7 @@ describe('micro explore (App, fake terminal)', () => {
 
       await registry.deregister(billing);
       await frameWith(view, (f) => !f.includes('billing'));
-    } finally {
-      view.unmount();
-    }
+    });
   });
 
   it('shows the topics on t, live, apart from the services, and goes back on s or Esc', async () => {
@@ -142,34 +121,33 @@ describe('micro explore (App, fake terminal)', () => {
       handleSignals: false,
       logger: quiet,
     }).subscribe('orders.created', async () => {}, { queue: 'workers' });
-    const view = render(h(App, { registry, client }));
     try {
-      await notify.start();
-      await frameWith(view, /notify\s+latest\s+1/);
-      await press(view, 't');
-      let frame = await frameWith(view, /orders\.created\s+1\s+workers\s+notify/);
-      assert.match(frame, /^micro explore\s+topics/m);
-      assert.match(frame, /TOPICS \(1\)/);
-      assert.match(frame, /TOPIC\s+SUBSCRIBERS\s+QUEUES\s+SERVICES/);
-      assert.match(frame, /↑↓\/jk move\s+s\/esc services\s+q quit/, 'the footer');
-      await press(view, 's');
-      frame = await frameWith(view, /notify\s+latest\s+1/);
-      assert.doesNotMatch(frame, /topic:/, 'no topic entry among the services');
-      await press(view, 't');
-      await frameWith(view, 'TOPICS (1)');
-      await notify.stop();
-      await frameWith(view, 'no topic has subscribers yet');
-      await press(view, keys.escape);
-      await frameWith(view, /SERVICES \(\d\)/);
+      await explore({ registry, client }, async (view) => {
+        await notify.start();
+        await frameWith(view, /notify\s+latest\s+1/);
+        await press(view, 't');
+        let frame = await frameWith(view, /orders\.created\s+1\s+workers\s+notify/);
+        assert.match(frame, /^micro explore\s+topics/m);
+        assert.match(frame, /TOPICS \(1\)/);
+        assert.match(frame, /TOPIC\s+SUBSCRIBERS\s+QUEUES\s+SERVICES/);
+        assert.match(frame, /↑↓\/jk move\s+s\/esc services\s+q quit/, 'the footer');
+        await press(view, 's');
+        frame = await frameWith(view, /notify\s+latest\s+1/);
+        assert.doesNotMatch(frame, /topic:/, 'no topic entry among the services');
+        await press(view, 't');
+        await frameWith(view, 'TOPICS (1)');
+        await notify.stop();
+        await frameWith(view, 'no topic has subscribers yet');
+        await press(view, keys.escape);
+        await frameWith(view, /SERVICES \(\d\)/);
+      });
     } finally {
-      view.unmount();
       await notify.stop();
     }
   });
 
   it('shows a service: versions, nodes with address, metadata and health, endpoints with schemas', async () => {
-    const view = render(h(App, { registry, client }));
-    try {
+    await explore({ registry, client }, async (view) => {
       await frameWith(view, 'greeter');
       await press(view, keys.enter);
       const frame = await frameWith(view, /ok \d/);
@@ -192,14 +170,11 @@ describe('micro explore (App, fake terminal)', () => {
 
       await press(view, keys.backspace);
       await frameWith(view, /SERVICES \(1\)/);
-    } finally {
-      view.unmount();
-    }
+    });
   });
 
   it('calls Say.Hello from an editor pre-filled from the request schema', async () => {
-    const view = render(h(App, { registry, client, service: 'greeter' }));
-    try {
+    await explore({ registry, client, service: 'greeter' }, async (view) => {
       await frameWith(view, '› Say.Count');
       await press(view, 'j', 'c');
       let frame = await frameWith(view, 'request (JSON)');
@@ -218,23 +193,20 @@ describe('micro explore (App, fake terminal)', () => {
       assert.match(frame, /\/name must be string/);
 
       await press(view, keys.ctrlU, '{"name":', keys.ctrlS);
-      frame = await frameWith(view, /not JSON/);
+      await frameWith(view, /not JSON/);
 
       await press(view, keys.escape);
       await frameWith(view, /NODES \(1\)/);
-    } finally {
-      view.unmount();
-    }
+    });
   });
 
   it('shows stream messages as they arrive: a server stream, and a bidi stream until ended', async () => {
-    const view = render(h(App, { registry, client, service: 'greeter' }));
-    try {
+    await explore({ registry, client, service: 'greeter' }, async (view) => {
       await frameWith(view, '› Say.Count');
       await press(view, keys.enter);
-      let frame = await frameWith(view, 'server stream');
+      await frameWith(view, 'server stream');
       await press(view, keys.ctrlU, '{"n":3}', keys.ctrlS);
-      frame = await frameWith(view, /stream ended\s+sent 1\s+received 3/);
+      let frame = await frameWith(view, /stream ended\s+sent 1\s+received 3/);
       assert.match(frame, /\{"i":0\}\n\{"i":1\}\n\{"i":2\}/);
 
       await press(view, keys.escape);
@@ -250,9 +222,7 @@ describe('micro explore (App, fake terminal)', () => {
       assert.match(frame, /\{"word":"HI"\}\n\{"word":"YO"\}/);
       await press(view, keys.ctrlE);
       await frameWith(view, /200 OK\s+stream ended\s+sent 2\s+received 2/);
-    } finally {
-      view.unmount();
-    }
+    });
   });
 
   it('quits on q, stopping its registry watches', async () => {

@@ -8,7 +8,7 @@ import { Footer } from '../../src/ui/tui/Footer.ts';
 import { ServiceList, type ListPosition } from '../../src/ui/tui/ServiceList.ts';
 import { textBuffer } from '../../src/ui/tui/text-buffer.ts';
 import type { ServiceSummary } from '../../src/ui/tui/use-registry.ts';
-import { frameWith, keys } from '../helpers/ink.ts';
+import { frameWith, keys, withView } from '../helpers/ink.ts';
 
 process.env.COLUMNS = '100';
 process.env.LINES = '30';
@@ -40,8 +40,7 @@ function List({ opened, height }: { opened: string[]; height: number }): ReactEl
 describe('explorer components', () => {
   it('ServiceList scrolls to keep the cursor in view, taking keys typed faster than read', async () => {
     const opened: string[] = [];
-    const view = render(h(List, { opened, height: 12 }));
-    try {
+    await withView(h(List, { opened, height: 12 }), async (view) => {
       let frame = await frameWith(view, '› svc-000');
       assert.ok(!frame.includes('svc-050'), 'a long list shows only what fits');
       assert.equal(frame.split('\n').length, 12, 'the list keeps to its height');
@@ -52,15 +51,12 @@ describe('explorer components', () => {
       await frameWith(view, '› svc-059');
       view.stdin.write(keys.enter);
       assert.deepEqual(opened, ['svc-059']);
-    } finally {
-      view.unmount();
-    }
+    });
   });
 
   it('ServiceList filters as you type after /, and Backspace edits the filter', async () => {
     const opened: string[] = [];
-    const view = render(h(List, { opened, height: 12 }));
-    try {
+    await withView(h(List, { opened, height: 12 }), async (view) => {
       await frameWith(view, '› svc-000');
       view.stdin.write('/');
       await frameWith(view, 'filter /');
@@ -76,44 +72,38 @@ describe('explorer components', () => {
       await frameWith(view, 'SERVICES (1 of 100)');
       view.stdin.write(keys.enter);
       assert.deepEqual(opened, ['svc-099']);
-    } finally {
-      view.unmount();
-    }
+    });
   });
 
   it('Editor shows the rows around the cursor', async () => {
     const text = Array.from({ length: 20 }, (_, i) => `line ${i}`).join('\n');
-    const view = render(
+    await withView(
       h(Editor, {
         buffer: { ...textBuffer(text), row: 15, col: 2 },
         title: 't',
         rows: 4,
         focused: true,
       }),
+      async (view) => {
+        const frame = await frameWith(view, 'line 15');
+        assert.ok(!frame.includes('line 0'), 'rows above the window are not drawn');
+        assert.equal(frame.split('\n').length, 4 + 3, 'four rows, the title and the border');
+      },
     );
-    try {
-      const frame = await frameWith(view, 'line 15');
-      assert.ok(!frame.includes('line 0'), 'rows above the window are not drawn');
-      assert.equal(frame.split('\n').length, 4 + 3, 'four rows, the title and the border');
-    } finally {
-      view.unmount();
-    }
   });
 
   it('Footer lists the keys', async () => {
-    const view = render(
+    await withView(
       h(Footer, {
         keys: [
           ['q', 'quit'],
           ['/', 'filter'],
         ],
       }),
+      async (view) => {
+        assert.match(await frameWith(view, 'quit'), /q quit\s+\/ filter/);
+      },
     );
-    try {
-      assert.match(await frameWith(view, 'quit'), /q quit\s+\/ filter/);
-    } finally {
-      view.unmount();
-    }
   });
 });
 

@@ -44,18 +44,22 @@ export function broker(nodeID: string, urls: string[]): ServiceBroker {
   return b;
 }
 
+/** Starts a broker called nodeID with the greeter service; resolves with its `127.0.0.1:port/nodeID` address. */
+export async function serveGreeter(
+  nodeID: string,
+): Promise<{ address: string; close(): Promise<void> }> {
+  const b = broker(nodeID, []);
+  b.createService({
+    name: 'greeter',
+    actions: { hello: (ctx: { params: { name: string } }) => hello(ctx.params) },
+  });
+  await b.start();
+  const port = (b.transit?.tx as LoopbackTcp).opts.port;
+  return { address: `127.0.0.1:${port}/${nodeID}`, close: () => b.stop() };
+}
+
 export const moleculer: Target = {
-  async serve() {
-    const nodeID = `bench-server-${process.pid}`;
-    const b = broker(nodeID, []);
-    b.createService({
-      name: 'greeter',
-      actions: { hello: (ctx: { params: { name: string } }) => hello(ctx.params) },
-    });
-    await b.start();
-    const port = (b.transit?.tx as LoopbackTcp).opts.port;
-    return { address: `127.0.0.1:${port}/${nodeID}`, close: () => b.stop() };
-  },
+  serve: () => serveGreeter(`bench-server-${process.pid}`),
 
   async connect(address) {
     const b = broker(`bench-client-${process.pid}`, [address]);

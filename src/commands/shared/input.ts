@@ -1,9 +1,11 @@
 import { readFile } from 'node:fs/promises';
 import { createInterface } from 'node:readline';
+import type { Argv } from 'yargs';
 import type { Node, Service } from '../../registry/registry.ts';
 import { normalizeService, validateService } from '../../registry/util.ts';
 import type { CallOptions } from '../../runtime/client/client.ts';
 import { badRequest } from '../../runtime/errors.ts';
+import type { GlobalArgs } from './options.ts';
 
 const ID = 'micro.cli';
 
@@ -157,6 +159,17 @@ export const callFlags = {
       'call this node (host:port) directly instead of looking the service up [MICRO_ADDRESS]',
   },
 } as const;
+
+/**
+ * The arguments of call and stream: SERVICE ENDPOINT [JSON] and callFlags; `example` names a
+ * service and an endpoint for the help, `json` says what the JSON argument is.
+ */
+export const callArgs = (y: Argv<GlobalArgs>, example: [string, string], json: string) =>
+  y
+    .positional('service', { type: 'string', demandOption: true, describe: `e.g. ${example[0]}` })
+    .positional('endpoint', { type: 'string', demandOption: true, describe: `e.g. ${example[1]}` })
+    .positional('json', { type: 'string', describe: json })
+    .options(callFlags);
 
 /** The parsed values of callFlags. */
 export interface CallFlags {

@@ -9,7 +9,7 @@ import { servicesOnly, summarizeTopics } from '../../registry/topics.ts';
 import { asMicroError, type Connection } from './connect.ts';
 import { json as toJson } from './output.ts';
 import { parseDuration, parseJson, parseMetadata } from './input.ts';
-import { probeNodes } from './probe.ts';
+import { probeService } from './probe.ts';
 
 const ID = 'micro.web';
 
@@ -127,14 +127,8 @@ export function createTerminal(c: Connection): Terminal {
       case 'health': {
         const [service] = args;
         if (!service || args.length > 1) return usage('health SERVICE');
-        const versions = await c.registry.getService(service);
         const timeout = parseDuration(values.timeout ?? '2s') ?? 2000;
-        const probes = await probeNodes<{ status?: string }>(
-          c.client,
-          versions,
-          'Debug.Health',
-          timeout,
-        );
+        const probes = await probeService<{ status?: string }>(c, service, 'Debug.Health', timeout);
         const rows = probes.map(healthOf);
         const healthy = rows.length > 0 && rows.every((r) => r.status === 'ok');
         return { output: show(rows, () => healthText(rows)), code: healthy ? 0 : 1 };

@@ -26,8 +26,11 @@ function setHeaders(res: ServerResponse, header: Record<string, unknown>): void 
   }
 }
 
-/** `rpc`: the request body (or query) and path parameters go to the endpoint; its JSON comes back. */
-export async function serveRpc(
+/**
+ * A unary call. `rpc`: the request body (or query) and path parameters go to the endpoint; its JSON
+ * comes back. `api`: the whole HTTP request goes to the endpoint, which answers status, headers and body.
+ */
+export async function serveUnary(
   deps: HandlerDeps,
   req: GatewayRequest,
   body: Buffer | undefined,
@@ -36,20 +39,39 @@ export async function serveRpc(
   res: ServerResponse,
   request?: unknown,
 ): Promise<void> {
+  const api = target.kind === 'api';
   const rsp = await callWithRetries(
     deps.client,
     {
       service: target.service,
       endpoint: target.endpoint,
-      request: request ?? rpcRequest(req, body, target.record?.request, target.params, deps.limits),
+      request: api
+        ? apiRequest(req, body, target)
+        : (request ?? rpcRequest(req, body, target.record?.request, target.params, deps.limits)),
       metadata,
       timeout: callTimeout(req, target.record, deps.timeout),
       version: target.version,
     },
     deps.retries,
   );
+  if (api) return sendApiResponse(res, target, rsp.body);
   setHeaders(res, rsp.metadata);
   send(res, 200, jsonBytes(rsp.body));
+}
+
+/** What an `api` endpoint is given: the HTTP request. */
+function apiRequest(req: GatewayRequest, body: Buffer | undefined, target: EndpointTarget) {
+  const header: Record<string, string> = {};
+  for (const [k, v] of Object.entries(req.headers))
+    if (v !== undefined) header[k] = Array.isArray(v) ? v.join(', ') : v;
+  return {
+    method: req.method,
+    path: req.path,
+    header,
+    query: req.query,
+    params: target.params ?? {},
+    body: body ? body.toString('utf8') : '',
+  };
 }
 
 /** What an `api` endpoint answers. */
@@ -59,40 +81,10 @@ interface ApiResponse {
   body?: unknown;
 }
 
-/** `api`: the whole HTTP request goes to the endpoint, which answers status, headers and body. */
-export async function serveApi(
-  deps: HandlerDeps,
-  req: GatewayRequest,
-  body: Buffer | undefined,
-  target: EndpointTarget,
-  metadata: Metadata,
-  res: ServerResponse,
-): Promise<void> {
-  const header: Record<string, string> = {};
-  for (const [k, v] of Object.entries(req.headers))
-    if (v !== undefined) header[k] = Array.isArray(v) ? v.join(', ') : v;
-  const rsp = await callWithRetries(
-    deps.client,
-    {
-      service: target.service,
-      endpoint: target.endpoint,
-      request: {
-        method: req.method,
-        path: req.path,
-        header,
-        query: req.query,
-        params: target.params ?? {},
-        body: body ? body.toString('utf8') : '',
-      },
-      metadata,
-      timeout: callTimeout(req, target.record, deps.timeout),
-      version: target.version,
-    },
-    deps.retries,
-  );
+/** Sends the status, headers and body an `api` endpoint answered; a 502 when they make no HTTP response. */
+function sendApiResponse(res: ServerResponse, target: EndpointTarget, raw: unknown): void {
   let out: ApiResponse;
   try {
-    const raw = rsp.body as unknown;
     out = (Buffer.isBuffer(raw) ? JSON.parse(raw.toString('utf8')) : raw) as ApiResponse;
   } catch {
     throw badGateway(

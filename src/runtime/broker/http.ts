@@ -4,14 +4,7 @@ import type { Pool } from 'undici';
 import type { Registry, Service } from '../../registry/registry.ts';
 import { createSelector } from '../selector/cache.ts';
 import { formatAddress, parseAddress } from '../transport/address.ts';
-import type {
-  Broker,
-  BrokerHandler,
-  BrokerMessage,
-  SubscribeOptions,
-  Subscription,
-} from './broker.ts';
-import { checkTopic } from './broker.ts';
+import { checkTopic, type Broker, type BrokerHandler, type BrokerMessage } from './broker.ts';
 
 // Not imported: an ES import of node:http reads its lazy WebSocket export, which loads Node's
 // bundled undici (about 50 ms at start-up); getBuiltinModule does not.
@@ -175,11 +168,7 @@ export function createHttpBroker(options: HttpBrokerOptions): Broker {
         }),
       );
     },
-    async subscribe(
-      topic: string,
-      handler: BrokerHandler,
-      opts: SubscribeOptions = {},
-    ): Promise<Subscription> {
+    async subscribe(topic, handler, opts = {}) {
       checkTopic(topic);
       if (!server) await broker.connect();
       const id = randomUUID();

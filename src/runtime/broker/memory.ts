@@ -1,11 +1,4 @@
-import type {
-  Broker,
-  BrokerHandler,
-  BrokerMessage,
-  SubscribeOptions,
-  Subscription,
-} from './broker.ts';
-import { checkTopic } from './broker.ts';
+import { checkTopic, type Broker, type BrokerHandler, type BrokerMessage } from './broker.ts';
 
 interface Sub {
   handler: BrokerHandler;
@@ -48,11 +41,7 @@ export function createMemoryBroker(): Broker {
       }
       await Promise.all(work);
     },
-    async subscribe(
-      topic: string,
-      handler: BrokerHandler,
-      options: SubscribeOptions = {},
-    ): Promise<Subscription> {
+    async subscribe(topic, handler, options = {}) {
       checkTopic(topic);
       const sub: Sub = { handler, queue: options.queue };
       let set = topics.get(topic);

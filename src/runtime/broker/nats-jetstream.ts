@@ -1,15 +1,8 @@
 import { natsConnection, natsServerCommand, serversOf } from '../../registry/servers.ts';
 import type { ConsumerMessages, JetStreamClient, JetStreamManager, NatsConnection } from 'nats';
 import { createHash } from 'node:crypto';
-import type {
-  Broker,
-  BrokerHandler,
-  BrokerMessage,
-  SubscribeOptions,
-  Subscription,
-} from './broker.ts';
+import { BrokerError, BrokerErrors, checkTopic, type Broker } from './broker.ts';
 import { Reports } from './reports.ts';
-import { BrokerError, BrokerErrors, checkTopic } from './broker.ts';
 import { topicSubject, type NatsBrokerOptions } from './nats.ts';
 
 /** Options of the NATS JetStream broker. */
@@ -114,7 +107,7 @@ export function createJetStreamBroker(options: JetStreamBrokerOptions = {}): Bro
       reports.endAll();
       if (conn && !conn.isClosed()) await conn.drain().catch(() => conn.close());
     },
-    async publish(topic: string, message: BrokerMessage) {
+    async publish(topic, message) {
       checkTopic(topic);
       const { js: client, jsm: manager } = ready();
       const { headers: makeHeaders } = await import('nats');
@@ -130,11 +123,7 @@ export function createJetStreamBroker(options: JetStreamBrokerOptions = {}): Bro
       await client.publish(subject, message.body, { headers });
       await done;
     },
-    async subscribe(
-      topic: string,
-      handler: BrokerHandler,
-      opts: SubscribeOptions = {},
-    ): Promise<Subscription> {
+    async subscribe(topic, handler, opts = {}) {
       checkTopic(topic);
       const { conn, js: client, jsm: manager } = ready();
       const { AckPolicy, DeliverPolicy } = await import('nats');

@@ -1,14 +1,7 @@
 import { natsConnection, natsServerCommand, serversOf } from '../../registry/servers.ts';
 import { randomUUID } from 'node:crypto';
 import type { Msg, NatsConnection, Subscription as NatsSubscription } from 'nats';
-import type {
-  Broker,
-  BrokerHandler,
-  BrokerMessage,
-  SubscribeOptions,
-  Subscription,
-} from './broker.ts';
-import { BrokerError, BrokerErrors, checkTopic } from './broker.ts';
+import { BrokerError, BrokerErrors, checkTopic, type Broker } from './broker.ts';
 import {
   InterestTable,
   interestKey,
@@ -218,7 +211,7 @@ export function createNatsBroker(options: NatsBrokerOptions = {}): Broker {
       helloAnswered?.(true);
       if (conn && !conn.isClosed()) await conn.drain().catch(() => conn.close());
     },
-    async publish(topic: string, message: BrokerMessage) {
+    async publish(topic, message) {
       checkTopic(topic);
       const conn = connection();
       const { headers: makeHeaders } = await import('nats');
@@ -247,11 +240,7 @@ export function createNatsBroker(options: NatsBrokerOptions = {}): Broker {
         if (wait.none || silent.length > 0) table.drop(subject, silent);
       }
     },
-    async subscribe(
-      topic: string,
-      handler: BrokerHandler,
-      opts: SubscribeOptions = {},
-    ): Promise<Subscription> {
+    async subscribe(topic, handler, opts = {}) {
       checkTopic(topic);
       const conn = connection();
       const subject = topicSubject(prefix, topic);

@@ -86,16 +86,8 @@ export interface ServerSubscribeOptions {
   autoAck?: boolean;
 }
 
-/** Serves handlers and subscribers, and keeps the node registered while it runs. */
-export interface Server {
-  /** The node id registered. */
-  readonly id: string;
-  /** The service name registered. */
-  readonly name: string;
-  /** The version registered. */
-  readonly version: string;
-  /** The advertised `host:port`, once started. */
-  readonly address: string;
+/** The handle() and subscribe() that a server and a service share; both return `this`, to chain. */
+export interface Handles {
   /** Serves a handler's methods as `Name.Method` endpoints. */
   handle(name: string, handler: Handler, options?: HandleOptions): this;
   /** Serves the methods of an object, such as a class instance, as `Name.Method` endpoints. */
@@ -108,6 +100,18 @@ export interface Server {
   handle<T extends object>(handler: T & HandlerOf<T>, options?: HandleOptions<NoInfer<T>>): this;
   /** Calls fn for each message on the topic. */
   subscribe(topic: string, fn: SubscriberFunc, options?: ServerSubscribeOptions): this;
+}
+
+/** Serves handlers and subscribers, and keeps the node registered while it runs. */
+export interface Server extends Handles {
+  /** The node id registered. */
+  readonly id: string;
+  /** The service name registered. */
+  readonly name: string;
+  /** The version registered. */
+  readonly version: string;
+  /** The advertised `host:port`, once started. */
+  readonly address: string;
   /** Listens, subscribes and registers. */
   start(): Promise<void>;
   /** Deregisters, refuses new calls, waits for in-flight ones and open streams (up to the drain timeouts), then closes. */

@@ -38,15 +38,16 @@ export function App({ registry, client, service, listing }: AppProps): ReactElem
   );
   const [list, setList] = useState<ListPosition>({ cursor: 0, filter: '', filtering: false });
   const [endpointCursor, setEndpointCursor] = useState(0);
-  const quit = (): void => exit();
-  // The header and the footer take a row each.
-  const height = Math.max(4, rows - 2);
+  const toServices = (): void => setScreen({ name: 'services' });
+  // What every screen but the call view takes: q quits; the header and the footer take a row each.
+  const screenProps = { onQuit: (): void => exit(), height: Math.max(4, rows - 2) };
 
   let body: ReactElement;
   let keys: KeyHint[];
   if (screen.name === 'services') {
     keys = serviceListKeys(list);
     body = h(ServiceList, {
+      ...screenProps,
       services,
       position: list,
       onPosition: setList,
@@ -55,20 +56,14 @@ export function App({ registry, client, service, listing }: AppProps): ReactElem
         setScreen({ name: 'service', service: name });
       },
       onTopics: () => setScreen({ name: 'topics' }),
-      onQuit: quit,
-      height,
     });
   } else if (screen.name === 'topics') {
     keys = topicListKeys;
-    body = h(TopicList, {
-      registry,
-      onServices: () => setScreen({ name: 'services' }),
-      onQuit: quit,
-      height,
-    });
+    body = h(TopicList, { ...screenProps, registry, onServices: toServices });
   } else if (screen.name === 'service') {
     keys = serviceViewKeys;
     body = h(ServiceView, {
+      ...screenProps,
       key: screen.service,
       registry,
       client,
@@ -77,9 +72,7 @@ export function App({ registry, client, service, listing }: AppProps): ReactElem
       onCursor: setEndpointCursor,
       onCall: (endpoint: Endpoint) =>
         setScreen({ name: 'call', service: screen.service, endpoint }),
-      onBack: () => setScreen({ name: 'services' }),
-      onQuit: quit,
-      height,
+      onBack: toServices,
       width: columns,
     });
   } else {
@@ -90,7 +83,7 @@ export function App({ registry, client, service, listing }: AppProps): ReactElem
       service: screen.service,
       endpoint: screen.endpoint,
       onBack: () => setScreen({ name: 'service', service: screen.service }),
-      height,
+      height: screenProps.height,
     });
   }
 

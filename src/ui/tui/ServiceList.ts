@@ -2,9 +2,10 @@
 import { Box } from 'ink';
 import { createElement as h, useRef, type ReactElement } from 'react';
 import type { KeyHint } from './Footer.ts';
-import { steps, visibleRange } from './layout.ts';
+import { steps } from './layout.ts';
+import { listView } from './ListView.ts';
 import { useKeys } from './use-keys.ts';
-import type { ServiceSummary, Watched } from './use-registry.ts';
+import { listStatus, type ServiceSummary, type Watched } from './use-registry.ts';
 import { text } from './text.ts';
 
 /** Where the list is: the highlighted row and the filter, kept by the App across screens. */
@@ -107,56 +108,32 @@ export function ServiceList({
   const versionWidth = Math.max(8, ...shown.map((s) => s.versions.join(', ').length)) + 2;
   const row = (cells: [string, string, string, string]): string =>
     `${cells[0].padEnd(nameWidth)}${cells[1].padEnd(versionWidth)}${cells[2].padEnd(7)}${cells[3]}`;
-  // Rows for the list itself: minus the title, the header and a status line.
-  const { start, end } = visibleRange(shown.length, cursor, height - 3);
+  const status =
+    listStatus(services, 'no services registered yet: start one with "micro run ./greeter"') ??
+    (shown.length === 0 ? `no service matches "${position.filter}"` : undefined);
 
-  const title = h(
-    Box,
-    { gap: 2 },
-    h(
-      Box,
-      { flexShrink: 0 },
-      text(
-        { bold: true },
-        `SERVICES (${shown.length}${position.filter ? ` of ${all.length}` : ''})`,
-      ),
-    ),
-    position.filtering || position.filter
-      ? h(
-          Box,
-          { flexShrink: 0 },
-          text(
-            null,
-            text({ dimColor: true }, 'filter /'),
-            text({ color: 'yellow' }, position.filter),
-            position.filtering ? text({ inverse: true }, ' ') : null,
-          ),
-        )
-      : null,
-    services.error ? text({ color: 'red', wrap: 'truncate-end' }, services.error) : null,
-  );
-  const status = services.loading
-    ? 'loading…'
-    : all.length === 0
-      ? services.error
-        ? 'the registry cannot be reached; retrying'
-        : 'no services registered yet: start one with "micro run ./greeter"'
-      : shown.length === 0
-        ? `no service matches "${position.filter}"`
-        : undefined;
-
-  return h(
-    Box,
-    { flexDirection: 'column', height, overflow: 'hidden' },
-    title,
-    text({ dimColor: true }, `  ${row(['NAME', 'VERSIONS', 'NODES', 'ENDPOINTS'])}`),
-    ...shown.slice(start, end).map((s, i) => {
-      const selected = start + i === cursor;
-      return text(
-        { key: s.name, color: selected ? 'cyan' : undefined, bold: selected, wrap: 'truncate-end' },
-        `${selected ? '› ' : '  '}${row([s.name, s.versions.join(', '), String(s.nodes), String(s.endpoints)])}`,
-      );
-    }),
-    status ? text({ dimColor: true }, status) : null,
-  );
+  return listView({
+    height,
+    title: `SERVICES (${shown.length}${position.filter ? ` of ${all.length}` : ''})`,
+    beside:
+      position.filtering || position.filter
+        ? h(
+            Box,
+            { flexShrink: 0 },
+            text(
+              null,
+              text({ dimColor: true }, 'filter /'),
+              text({ color: 'yellow' }, position.filter),
+              position.filtering ? text({ inverse: true }, ' ') : null,
+            ),
+          )
+        : null,
+    error: services.error,
+    header: row(['NAME', 'VERSIONS', 'NODES', 'ENDPOINTS']),
+    items: shown,
+    cursor,
+    keyOf: (s) => s.name,
+    line: (s) => row([s.name, s.versions.join(', '), String(s.nodes), String(s.endpoints)]),
+    status,
+  });
 }

@@ -8,7 +8,7 @@ import { clipLines, duration, pairs, steps, visibleRange } from './layout.ts';
 import { useHealth, type NodeHealth } from './use-health.ts';
 import { useKeys } from './use-keys.ts';
 import { useService } from './use-registry.ts';
-import { text } from './text.ts';
+import { listRow, text } from './text.ts';
 
 /** Keys of the service view, for the footer. */
 export const serviceViewKeys: KeyHint[] = [
@@ -175,14 +175,16 @@ export function ServiceView(props: Props): ReactElement {
       h(
         Box,
         { flexDirection: 'column', width: listWidth, flexShrink: 0 },
-        ...endpoints.slice(range.start, range.end).map((e, i) => {
-          const on = range.start + i === cursor;
-          return text(
-            { key: e.name, color: on ? 'cyan' : undefined, bold: on, wrap: 'truncate-end' },
-            `${on ? '› ' : '  '}${e.name.padEnd(nameWidth)}`,
-            text({ dimColor: true }, endpointTag(e)),
-          );
-        }),
+        ...endpoints
+          .slice(range.start, range.end)
+          .map((e, i) =>
+            listRow(
+              e.name,
+              range.start + i === cursor,
+              e.name.padEnd(nameWidth),
+              text({ dimColor: true }, endpointTag(e)),
+            ),
+          ),
       ),
       h(
         Box,

@@ -1,13 +1,12 @@
 // The topics screen: every topic subscribed to, with its subscribers, queue groups and the
 // services subscribing, updated live.
-import { Box } from 'ink';
-import { createElement as h, useRef, useState, type ReactElement } from 'react';
+import { useRef, useState, type ReactElement } from 'react';
 import type { Registry } from '../../runtime/index.ts';
 import type { KeyHint } from './Footer.ts';
-import { steps, visibleRange } from './layout.ts';
+import { steps } from './layout.ts';
+import { listView } from './ListView.ts';
 import { useKeys } from './use-keys.ts';
-import { useTopics } from './use-registry.ts';
-import { text } from './text.ts';
+import { listStatus, useTopics } from './use-registry.ts';
 
 /** Keys of the topics list, for the footer. */
 export const topicListKeys: KeyHint[] = [
@@ -49,38 +48,20 @@ export function TopicList({ registry, onServices, onQuit, height }: Props): Reac
   const queueWidth = Math.max(6, ...all.map((t) => or(t.queues).length)) + 2;
   const row = (cells: [string, string, string, string]): string =>
     `${cells[0].padEnd(topicWidth)}${cells[1].padEnd(13)}${cells[2].padEnd(queueWidth)}${cells[3]}`;
-  // Rows for the list itself: minus the title, the header and a status line.
-  const { start, end } = visibleRange(all.length, at, height - 3);
-  const status = topics.loading
-    ? 'loading…'
-    : all.length === 0
-      ? topics.error
-        ? 'the registry cannot be reached; retrying'
-        : 'no topic has subscribers yet: a service subscribes with service.subscribe(topic, fn)'
-      : undefined;
-
-  return h(
-    Box,
-    { flexDirection: 'column', height, overflow: 'hidden' },
-    h(
-      Box,
-      { gap: 2 },
-      h(Box, { flexShrink: 0 }, text({ bold: true }, `TOPICS (${all.length})`)),
-      topics.error ? text({ color: 'red', wrap: 'truncate-end' }, topics.error) : null,
-    ),
-    text({ dimColor: true }, `  ${row(['TOPIC', 'SUBSCRIBERS', 'QUEUES', 'SERVICES'])}`),
-    ...all.slice(start, end).map((t, i) => {
-      const selected = start + i === at;
-      return text(
-        {
-          key: t.topic,
-          color: selected ? 'cyan' : undefined,
-          bold: selected,
-          wrap: 'truncate-end',
-        },
-        `${selected ? '› ' : '  '}${row([t.topic, String(t.subscribers), or(t.queues), or(t.services)])}`,
-      );
-    }),
-    status ? text({ dimColor: true }, status) : null,
+  const status = listStatus(
+    topics,
+    'no topic has subscribers yet: a service subscribes with service.subscribe(topic, fn)',
   );
+
+  return listView({
+    height,
+    title: `TOPICS (${all.length})`,
+    error: topics.error,
+    header: row(['TOPIC', 'SUBSCRIBERS', 'QUEUES', 'SERVICES']),
+    items: all,
+    cursor: at,
+    keyOf: (t) => t.topic,
+    line: (t) => row([t.topic, String(t.subscribers), or(t.queues), or(t.services)]),
+    status,
+  });
 }

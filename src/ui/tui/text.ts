@@ -19,3 +19,17 @@ export function text(
 ): ReactElement {
   return h(Text, props, ...children.map((c) => (typeof c === 'string' ? printable(c, false) : c)));
 }
+
+/** One row of a list with a cursor: marked `› ` and in bold cyan when selected, cut at the edge. */
+export function listRow(
+  key: string,
+  selected: boolean,
+  line: string,
+  ...after: ReactNode[]
+): ReactElement {
+  return text(
+    { key, color: selected ? 'cyan' : undefined, bold: selected, wrap: 'truncate-end' },
+    `${selected ? '› ' : '  '}${line}`,
+    ...after,
+  );
+}

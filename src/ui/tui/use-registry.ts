@@ -13,6 +13,13 @@ export interface Watched<T> {
   loading: boolean;
 }
 
+/** What a list read from the registry shows instead of rows: loading, unreachable, or `empty` when it holds none. */
+export function listStatus(list: Watched<unknown[]>, empty: string): string | undefined {
+  if (list.loading) return 'loading…';
+  if ((list.value ?? []).length > 0) return undefined;
+  return list.error ? 'the registry cannot be reached; retrying' : empty;
+}
+
 /** Milliseconds between attempts to watch again after the registry went away. */
 const RETRY_MS = 2000;
 /** Changes arriving within this many milliseconds are read once. */

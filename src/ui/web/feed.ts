@@ -1,4 +1,5 @@
 import { isTopic, summarizeTopics, topicOf, type TopicSummary } from '../../registry/topics.ts';
+import { createBackoff } from '../../proxy/backoff.ts';
 import type { Registry, RegistryService, Watcher } from '../../runtime/index.ts';
 
 /** One change to the registry as the dashboard shows it. */
@@ -58,8 +59,6 @@ export function createFeed(options: FeedOptions): Feed {
   let seq = 0;
   let closed = false;
   let watcher: Watcher | undefined;
-  let retry: NodeJS.Timeout | undefined;
-  let backoff = 250;
   let markReady!: () => void;
   const ready = new Promise<void>((r) => (markReady = r));
 
@@ -101,22 +100,13 @@ export function createFeed(options: FeedOptions): Feed {
     for (const s of list) apply('update', s);
   };
 
-  const schedule = (): void => {
-    if (closed || retry) return;
-    retry = setTimeout(() => {
-      retry = undefined;
-      void open();
-    }, backoff);
-    backoff = Math.min(backoff * 2, 5000);
-  };
-
   const follow = async (w: Watcher): Promise<void> => {
     try {
       for await (const e of w) apply(e.action, e.service);
     } catch {
       // the watch broke: read everything again below
     }
-    if (watcher === w) schedule();
+    if (watcher === w) backoff.schedule();
   };
 
   const open = async (): Promise<void> => {
@@ -126,17 +116,18 @@ export function createFeed(options: FeedOptions): Feed {
     watcher = w;
     try {
       resync(await registry.listServices());
-      backoff = 250;
+      backoff.reset();
     } catch {
       w.stop();
       markReady();
-      schedule();
+      backoff.schedule();
       return;
     }
     markReady();
     void follow(w);
   };
 
+  const backoff = createBackoff(() => void open(), 5000);
   const refresh = setInterval(() => {
     registry.listServices().then(resync, () => undefined);
   }, options.refresh ?? 30_000);
@@ -162,7 +153,7 @@ export function createFeed(options: FeedOptions): Feed {
     close() {
       closed = true;
       clearInterval(refresh);
-      clearTimeout(retry);
+      backoff.stop();
       listeners.clear();
       const w = watcher;
       watcher = undefined;

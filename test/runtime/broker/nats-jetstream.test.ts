@@ -1,28 +1,23 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { createJetStreamBroker } from '../../../src/runtime/broker/nats-jetstream.ts';
 import { runBrokerCases } from '../../conformance/broker.case.ts';
-import { startNatsServer, type NatsServer } from '../../helpers/nats-server.ts';
+import { serverForTests } from '../../helpers/lifecycle.ts';
+import { startNatsServer } from '../../helpers/nats-server.ts';
 
 // A real nats-server with JetStream on 127.0.0.1; the test fails when it cannot start.
-let server: NatsServer | undefined;
-before(async () => {
-  server = await startNatsServer({ jetstream: true });
-});
-after(async () => {
-  await server?.stop();
-});
+const address = serverForTests(() => startNatsServer({ jetstream: true }));
 
 // Three brokers, each on its own connection.
 runBrokerCases('nats-jetstream', () => {
-  const make = () => createJetStreamBroker({ address: server?.address ?? '' });
+  const make = () => createJetStreamBroker({ address: address() });
   return [make(), make(), make()];
 });
 
 describe('nats jetstream broker', () => {
   it('redelivers a message that was not acknowledged, and keeps a queue group durable', async () => {
-    const pub = createJetStreamBroker({ address: server?.address ?? '', ackWait: 500 });
-    const sub = createJetStreamBroker({ address: server?.address ?? '', redeliverAfter: 300 });
+    const pub = createJetStreamBroker({ address: address(), ackWait: 500 });
+    const sub = createJetStreamBroker({ address: address(), redeliverAfter: 300 });
     await pub.connect();
     await sub.connect();
     const seen: string[] = [];

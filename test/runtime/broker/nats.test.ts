@@ -1,21 +1,16 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { createNatsBroker, topicSubject } from '../../../src/runtime/broker/nats.ts';
 import { runBrokerCases } from '../../conformance/broker.case.ts';
-import { startNatsServer, type NatsServer } from '../../helpers/nats-server.ts';
+import { serverForTests } from '../../helpers/lifecycle.ts';
+import { startNatsServer } from '../../helpers/nats-server.ts';
 
 // A real nats-server on 127.0.0.1; the test fails when it cannot start.
-let server: NatsServer | undefined;
-before(async () => {
-  server = await startNatsServer();
-});
-after(async () => {
-  await server?.stop();
-});
+const address = serverForTests(startNatsServer);
 
 // Three brokers, each on its own connection.
 runBrokerCases('nats', () => {
-  const make = () => createNatsBroker({ address: server?.address ?? '' });
+  const make = () => createNatsBroker({ address: address() });
   return [make(), make(), make()];
 });
 
@@ -28,8 +23,8 @@ describe('nats broker', () => {
   });
 
   it('resolves a publish only after the subscriber handled the message', async () => {
-    const pub = createNatsBroker({ address: server?.address ?? '' });
-    const sub = createNatsBroker({ address: server?.address ?? '' });
+    const pub = createNatsBroker({ address: address() });
+    const sub = createNatsBroker({ address: address() });
     await pub.connect();
     await sub.connect();
     let done = false;
@@ -46,8 +41,8 @@ describe('nats broker', () => {
 
   it('resolves a publish as soon as the subscribers answered, with no fixed wait', async () => {
     // It waited 20 ms after the last answer: ~21 ms a publish when anyone subscribed.
-    const pub = createNatsBroker({ address: server?.address ?? '' });
-    const sub = createNatsBroker({ address: server?.address ?? '' });
+    const pub = createNatsBroker({ address: address() });
+    const sub = createNatsBroker({ address: address() });
     await pub.connect();
     await sub.connect();
     let got = 0;
@@ -69,7 +64,7 @@ describe('nats broker', () => {
   });
 
   it('waits for subscribers that were there before the publisher connected', async () => {
-    const sub = createNatsBroker({ address: server?.address ?? '' });
+    const sub = createNatsBroker({ address: address() });
     await sub.connect();
     let done = 0;
     const slow = async (): Promise<void> => {
@@ -78,7 +73,7 @@ describe('nats broker', () => {
     };
     const s1 = await sub.subscribe('early', slow);
     const s2 = await sub.subscribe('early', slow, { queue: 'workers' });
-    const pub = createNatsBroker({ address: server?.address ?? '' });
+    const pub = createNatsBroker({ address: address() });
     await pub.connect();
     await pub.publish('early', { header: {}, body: Buffer.from('x') });
     assert.equal(done, 2);
@@ -91,15 +86,15 @@ describe('nats broker', () => {
   });
 
   it('stops waiting for a subscription that went away without saying so', async () => {
-    const pub = createNatsBroker({ address: server?.address ?? '', ackWait: 300 });
-    const sub = createNatsBroker({ address: server?.address ?? '' });
+    const pub = createNatsBroker({ address: address(), ackWait: 300 });
+    const sub = createNatsBroker({ address: address() });
     await pub.connect();
     await sub.connect();
     let got = 0;
     const s = await sub.subscribe('ghosts', () => void got++);
     // A subscription announced by a process that then died: it never answers.
     const { connect } = await import('nats');
-    const raw = await connect({ servers: server?.address ?? '' });
+    const raw = await connect({ servers: address() });
     const ghost = { subject: topicSubject('micro.broker', 'ghosts'), key: 'dead', member: 'dead' };
     raw.publish('micro.broker.$interest', JSON.stringify({ op: 'add', ...ghost }));
     await raw.flush();
@@ -117,7 +112,7 @@ describe('nats broker', () => {
   });
 
   it('refuses to publish before connect, naming the error', async () => {
-    const b = createNatsBroker({ address: server?.address ?? '' });
+    const b = createNatsBroker({ address: address() });
     await assert.rejects(b.publish('t', { header: {}, body: Buffer.from('x') }), /NOT_CONNECTED/);
   });
 

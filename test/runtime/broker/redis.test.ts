@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { after, describe, it } from 'node:test';
 import { Redis } from 'ioredis';
 import type { Broker, BrokerEvent } from '../../../src/runtime/broker/broker.ts';
 import {
@@ -7,21 +7,16 @@ import {
   type RedisBrokerOptions,
 } from '../../../src/runtime/broker/redis/index.ts';
 import { runBrokerCases } from '../../conformance/broker.case.ts';
+import { serverForTests } from '../../helpers/lifecycle.ts';
 import { freePort } from '../../helpers/net.ts';
-import { startRedisServer, type RedisServer } from '../../helpers/redis-server.ts';
+import { startRedisServer } from '../../helpers/redis-server.ts';
 
 // A real redis-server on 127.0.0.1; the test fails when it cannot start.
-let server: RedisServer | undefined;
-before(async () => {
-  server = await startRedisServer();
-});
-after(async () => {
-  await server?.stop();
-});
+const address = serverForTests(startRedisServer);
 
 // Three brokers, each on its own connections.
 runBrokerCases('redis', () => {
-  const make = () => createRedisBroker({ address: server?.address ?? '' });
+  const make = () => createRedisBroker({ address: address() });
   return [make(), make(), make()];
 });
 
@@ -54,7 +49,7 @@ const text = (e: { event: BrokerEvent }) => Buffer.from(e.event.message.body).to
 describe('redis broker', () => {
   const brokers: Broker[] = [];
   const make = async (o: RedisBrokerOptions = {}) => {
-    const b = createRedisBroker({ address: server?.address ?? '', ...o });
+    const b = createRedisBroker({ address: address(), ...o });
     brokers.push(b);
     await b.connect();
     return b;
@@ -124,7 +119,7 @@ describe('redis broker', () => {
     await pub.publish('acked', { header: {}, body: Buffer.from('once') });
     await d.wait();
     await d.seen[0]?.event.ack();
-    const raw = new Redis({ host: '127.0.0.1', port: Number(server?.address.split(':')[1]) });
+    const raw = new Redis({ host: '127.0.0.1', port: Number(address().split(':')[1]) });
     try {
       const summary = await raw.xpending('capped.acked', 'q');
       assert.equal(summary[0], 0, 'nothing pending');
@@ -138,7 +133,7 @@ describe('redis broker', () => {
   });
 
   it('removes the group a crashed broadcast subscriber left, once nobody listens to it', async () => {
-    const raw = new Redis({ host: '127.0.0.1', port: Number(server?.address.split(':')[1]) });
+    const raw = new Redis({ host: '127.0.0.1', port: Number(address().split(':')[1]) });
     try {
       const old = `~${Date.now() - 120_000}-crashed`;
       const recent = `~${Date.now()}-starting`;
@@ -157,7 +152,7 @@ describe('redis broker', () => {
   });
 
   it('ends blocking reads at once on disconnect', async () => {
-    const b = createRedisBroker({ address: server?.address ?? '', blockMs: 60_000 });
+    const b = createRedisBroker({ address: address(), blockMs: 60_000 });
     await b.connect();
     await b.subscribe('idle', () => undefined);
     await b.subscribe('idle', () => undefined, { queue: 'q' });

@@ -2,27 +2,19 @@
 // keep the process running once the service stops on SIGTERM: `micro kill` waited 10 s for it,
 // then killed the process silently.
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
-import { startBench, type Bench } from '../../helpers/cli.ts';
+import { after, describe, it } from 'node:test';
+import { startBench } from '../../helpers/cli.ts';
+import { scratchDir, startedForTests } from '../../helpers/lifecycle.ts';
 import { startNode, stopAll } from '../../helpers/proc.ts';
 
 const runtime = new URL('../../../src/runtime/index.ts', import.meta.url).href;
 
 describe('a client the program made itself', () => {
-  let bench: Bench;
-  let dir: string;
-  before(async () => {
-    bench = await startBench();
-    dir = mkdtempSync(join(tmpdir(), 'micro-client-life-'));
-  });
-  after(async () => {
-    await stopAll();
-    await bench.stop();
-    rmSync(dir, { recursive: true, force: true });
-  });
+  after(stopAll);
+  const bench = startedForTests(startBench);
+  const dir = scratchDir('micro-client-life-');
 
   it('is closed when its service stops on SIGTERM, so the process exits at once', async () => {
     const script = join(dir, 'service.ts');
@@ -39,10 +31,10 @@ describe('a client the program made itself', () => {
         `await service.run();`,
       ].join('\n'),
     );
-    const event = bench.nextEvent();
+    const event = bench().nextEvent();
     const child = startNode(script, [], {
       MICRO_REGISTRY: 'micro',
-      MICRO_REGISTRY_ADDRESS: bench.controlPlane.address,
+      MICRO_REGISTRY_ADDRESS: bench().controlPlane.address,
       MICRO_SERVER_ADDRESS: '127.0.0.1:0',
     });
     await child.waitFor(/^published$/, 20_000);

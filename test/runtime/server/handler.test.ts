@@ -4,7 +4,6 @@ import {
   bidiStream,
   clientStream,
   createMemoryRegistry,
-  createService,
   endpoint,
   serverStream,
   streamKindOf,
@@ -14,6 +13,7 @@ import {
   type StreamKind,
 } from '../../../src/runtime/index.ts';
 import { extractEndpoints } from '../../../src/runtime/server/handler.ts';
+import { quietService } from '../../helpers/fixtures.ts';
 
 const request = { type: 'object', properties: { n: { type: 'integer' } }, required: ['n'] };
 
@@ -81,7 +81,7 @@ describe('handlers and their declarations', () => {
 
   it('types a handler: ctx is a Context without saying so, and a method that is not (request, ctx) is refused', async () => {
     const registry = createMemoryRegistry();
-    const s = createService({ name: 'typed', registry, handleSignals: false });
+    const s = quietService({ name: 'typed', registry });
     const handler: Handler = { Count: serverStream(async function* () {}) };
     s.handle('Typed', {
       // ctx is typed from the Handler: no annotation needed (with handle(name, object) it was any).

@@ -3,13 +3,12 @@ import { after, before, describe, it } from 'node:test';
 import {
   createClient,
   createMemoryRegistry,
-  createService,
-  endpoint,
   MicroError,
   type Client,
   type Context,
   type Service,
 } from '../../../src/runtime/index.ts';
+import { closeAll, quietService, sayHello } from '../../helpers/fixtures.ts';
 
 // One process, real sockets: services on 127.0.0.1 with the framed transport, found through a memory registry.
 describe('calling a service', () => {
@@ -23,20 +22,9 @@ describe('calling a service', () => {
   const slept = new Promise<void>((r) => (sleepDone = r));
 
   before(async () => {
-    greeter = createService({
-      name: 'greeter',
-      registry,
-      handleSignals: false,
-      logger: { info() {}, warn() {}, error() {} },
-    });
+    greeter = quietService({ name: 'greeter', registry });
     greeter.handle('Say', {
-      Hello: endpoint(
-        {
-          request: { type: 'object', properties: { name: { type: 'string' } }, required: ['name'] },
-          response: { type: 'object' },
-        },
-        async (req: { name: string }) => ({ msg: `Hello ${req.name}` }),
-      ),
+      Hello: sayHello(),
       async Whoami(_req: unknown, ctx: Context) {
         ctx.responseMetadata['x-node'] = greeter.server.id;
         return { user: ctx.metadata['x-user'], from: ctx.from ?? null, deadline: ctx.deadline };
@@ -66,7 +54,7 @@ describe('calling a service', () => {
       },
     });
     await greeter.start();
-    front = createService({ name: 'front', registry, handleSignals: false });
+    front = quietService({ name: 'front', registry });
     front.handle('Front', {
       async Relay(req: { name: string }, ctx: Context) {
         return ctx.call('greeter', 'Say.Whoami', req, { metadata: { 'x-hop': '2' } });
@@ -75,12 +63,7 @@ describe('calling a service', () => {
     await front.start();
     client = createClient({ registry });
   });
-  after(async () => {
-    await client.close();
-    await front.stop();
-    await greeter.stop();
-    await registry.close();
-  });
+  after(() => closeAll(client, front, greeter, registry));
 
   it('answers Say.Hello with the greeting', async () => {
     assert.deepEqual(await client.call('greeter', 'Say.Hello', { name: 'Ann' }), {

@@ -4,7 +4,6 @@ import {
   createClient,
   createHttpTransport,
   createMemoryRegistry,
-  createService,
   createTcpTransport,
   MicroError,
   serverStream,
@@ -12,9 +11,9 @@ import {
   type Context,
   type Service,
 } from '../../../src/runtime/index.ts';
+import { closeAll, quietService } from '../../helpers/fixtures.ts';
 import { isErrorBody, rawExchange, rawRequest } from '../../helpers/raw-http.ts';
 
-const quiet = { info() {}, warn() {}, error() {} };
 const HUGE = [2 ** 31, 2 ** 31 + 5, 1e12, Number.MAX_SAFE_INTEGER, Number.POSITIVE_INFINITY];
 const GARBAGE = ['abc', '-5', '0', '', '12ms', 'NaN', 'Infinity'];
 
@@ -29,7 +28,7 @@ describe('deadlines', { timeout: 60_000 }, () => {
   const httpTransport = createHttpTransport();
 
   before(async () => {
-    svc = createService({ name: 'clock', registry, handleSignals: false, logger: quiet });
+    svc = quietService({ name: 'clock', registry });
     svc.handle('Wait', {
       async Signal(_req: unknown, ctx: Context) {
         const signal = ctx.signal;
@@ -48,13 +47,7 @@ describe('deadlines', { timeout: 60_000 }, () => {
     tcp = createClient({ registry, transport: createTcpTransport() });
     http = createClient({ registry, transport: createHttpTransport() });
   });
-  after(async () => {
-    await tcp.close();
-    await http.close();
-    await transport.close();
-    await httpTransport.close();
-    await svc.stop();
-  });
+  after(() => closeAll(tcp, http, transport, httpTransport, svc, registry));
 
   for (const [label, client] of [
     ['framed', () => tcp],

@@ -1,14 +1,9 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import {
-  createMemoryRegistry,
-  createService,
-  serverStream,
-  type Service,
-} from '../../../src/runtime/index.ts';
+import { createMemoryRegistry, serverStream, type Service } from '../../../src/runtime/index.ts';
+import { quietService } from '../../helpers/fixtures.ts';
 import { isErrorBody, rawExchange, rawRequest } from '../../helpers/raw-http.ts';
 
-const quiet = { info() {}, warn() {}, error() {} };
 const port = (s: Service): number => Number(s.server.address.split(':').pop());
 
 /** A WebSocket handshake's headers, valid unless overridden. */
@@ -33,7 +28,7 @@ describe('the HTTP side of a service port', () => {
 
   before(async () => {
     const make = (name: string, listen: object): Service => {
-      const s = createService({ name, registry, handleSignals: false, logger: quiet, listen });
+      const s = quietService({ name, registry, listen });
       s.handle('Say', {
         async Hello(req: { name: string }) {
           return { msg: `Hello ${req.name}` };

@@ -3,17 +3,15 @@ import { describe, it } from 'node:test';
 import {
   createClient,
   createMemoryRegistry,
-  createService,
   type Context,
   type MicroError,
 } from '../../../src/runtime/index.ts';
-
-const quiet = { info() {}, warn() {}, error() {} };
+import { quietService, record } from '../../helpers/fixtures.ts';
 
 describe('service lifecycle', () => {
   it('registers on start and deregisters on stop', async () => {
     const registry = createMemoryRegistry();
-    const s = createService({ name: 'life', registry, handleSignals: false });
+    const s = quietService({ name: 'life', registry });
     s.handle('A', { async B() {} });
     await s.start();
     const [found] = await registry.getService('life');
@@ -25,7 +23,7 @@ describe('service lifecycle', () => {
 
   it('finishes in-flight requests while stopping, and refuses new ones with 503', async () => {
     const registry = createMemoryRegistry();
-    const s = createService({ name: 'drain', registry, handleSignals: false, logger: quiet });
+    const s = quietService({ name: 'drain', registry });
     let release!: () => void;
     const gate = new Promise<void>((r) => (release = r));
     let entered!: () => void;
@@ -61,10 +59,9 @@ describe('service lifecycle', () => {
   it('applies handler and call wrappers, first listed outermost', async () => {
     const registry = createMemoryRegistry();
     const order: string[] = [];
-    const s = createService({
+    const s = quietService({
       name: 'wrapped',
       registry,
-      handleSignals: false,
       wrapHandler: [
         (next) => async (req, ctx) => (order.push(`h1:${ctx.endpoint}`), next(req, ctx)),
         (next) => async (req, ctx) => (order.push('h2'), next(req, ctx)),
@@ -94,7 +91,7 @@ describe('service lifecycle', () => {
 
   it('retries on another node when one is unreachable, and the call succeeds', async () => {
     const registry = createMemoryRegistry();
-    const s = createService({ name: 'flaky', registry, handleSignals: false });
+    const s = quietService({ name: 'flaky', registry });
     s.handle('F', {
       async Ping() {
         return { pong: true };
@@ -102,13 +99,9 @@ describe('service lifecycle', () => {
     });
     await s.start();
     // A node that died without deregistering: its port refuses connections.
-    await registry.register({
-      name: 'flaky',
-      version: 'latest',
-      metadata: {},
-      endpoints: [],
-      nodes: [{ id: 'dead', address: '127.0.0.1:1', metadata: {} }],
-    });
+    await registry.register(
+      record('flaky', { version: 'latest', node: 'dead', address: '127.0.0.1:1' }),
+    );
     const client = createClient({ registry });
     for (let i = 0; i < 20; i++)
       assert.deepEqual(await client.call('flaky', 'F.Ping', {}), { pong: true });
@@ -121,7 +114,7 @@ describe('service lifecycle', () => {
     const registry = createMemoryRegistry();
     const got: Record<string, number[]> = { a: [], b: [], audit: [] };
     const make = (name: string, key: string, queue?: string) => {
-      const s = createService({ name, registry, handleSignals: false });
+      const s = quietService({ name, registry });
       s.subscribe(
         'orders',
         async (m: unknown) => void got[key]?.push((m as { n: number }).n),

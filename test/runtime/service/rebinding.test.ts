@@ -4,9 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { startControlPlane, type ControlPlane } from '../../../src/controlplane/index.ts';
+import { quiet } from '../../helpers/fixtures.ts';
 import { isErrorBody, rawExchange, rawRequest } from '../../helpers/raw-http.ts';
-
-const quiet = { info() {}, warn() {}, error() {} };
 
 // The attack: a web page on attacker.example whose DNS name is re-pointed at 127.0.0.1 is
 // same-origin with the control plane's ports and POSTs Micro-* headers to Runtime.Create.

@@ -4,25 +4,17 @@ import {
   createClient,
   createHttpTransport,
   createMemoryRegistry,
-  createService,
   serverStream,
   type Client,
   type MicroError,
   type ServiceOptions,
 } from '../../../src/runtime/index.ts';
-
-const quiet = { info() {}, warn() {}, error() {} };
+import { quietService } from '../../helpers/fixtures.ts';
 
 /** A service with Slow.Two (yields 1, waits for `release`, yields 2) and Slow.Forever. */
 async function start(options: Partial<ServiceOptions> = {}) {
   const registry = createMemoryRegistry();
-  const service = createService({
-    name: 'drainer',
-    registry,
-    handleSignals: false,
-    logger: quiet,
-    ...options,
-  });
+  const service = quietService({ name: 'drainer', registry, ...options });
   let release!: () => void;
   const gate = new Promise<void>((r) => (release = r));
   service.handle('Slow', {

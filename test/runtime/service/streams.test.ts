@@ -1,36 +1,19 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import {
-  bidiStream,
-  clientStream,
   createClient,
   createMemoryRegistry,
-  createService,
   createHttpTransport,
   serverStream,
   type MicroError,
 } from '../../../src/runtime/index.ts';
+import { closeAll, counted, quietService, streamHandlers } from '../../helpers/fixtures.ts';
 
 describe('streams through a service', () => {
   const registry = createMemoryRegistry();
-  const service = createService({
-    name: 'streamer',
-    registry,
-    handleSignals: false,
-    logger: { info() {}, warn() {}, error() {} },
-  });
+  const service = quietService({ name: 'streamer', registry });
   service.handle('Stream', {
-    Count: serverStream(async function* (req: { n: number }) {
-      for (let i = 0; i < req.n; i++) yield { i };
-    }),
-    Sum: clientStream(async (input: AsyncIterable<{ n: number }>) => {
-      let sum = 0;
-      for await (const m of input) sum += m.n;
-      return { sum };
-    }),
-    Echo: bidiStream(async function* (input: AsyncIterable<{ word: string }>) {
-      for await (const m of input) yield { word: m.word.toUpperCase() };
-    }),
+    ...streamHandlers(),
     Forever: serverStream(async function* () {
       for (let i = 0; ; i++) {
         yield { i };
@@ -52,25 +35,15 @@ describe('streams through a service', () => {
   const tcp = createClient({ registry });
   const http = createClient({ registry, transport: createHttpTransport() });
   before(() => service.start());
-  after(async () => {
-    await tcp.close();
-    await http.close();
-    await service.stop();
-    await registry.close();
-  });
+  after(() => closeAll(tcp, http, service, registry));
 
   for (const [label, client] of [
     ['framed', tcp],
     ['WebSocket', http],
   ] as const) {
     it(`delivers a server stream of 1,000 messages complete and in order (${label})`, async () => {
-      const s = await client.stream<{ n: number }, { i: number }>('streamer', 'Stream.Count');
-      s.send({ n: 1000 });
-      s.end();
-      const got: number[] = [];
-      for await (const m of s) got.push(m.i);
       assert.deepEqual(
-        got,
+        await counted(client, 'streamer', 'Stream.Count', 1000),
         Array.from({ length: 1000 }, (_, i) => i),
       );
     });
@@ -85,7 +58,7 @@ describe('streams through a service', () => {
     });
 
     it(`echoes a bidirectional stream as it goes (${label})`, async () => {
-      const s = await client.stream<{ word: string }, { word: string }>('streamer', 'Stream.Echo');
+      const s = await client.stream<{ word: string }, { word: string }>('streamer', 'Stream.Shout');
       const it = s[Symbol.asyncIterator]();
       for (const word of ['ann', 'bob']) {
         s.send({ word });

@@ -7,15 +7,21 @@ import {
   TransportErrors,
   createClient,
   createMemoryRegistry,
-  createService,
   createTcpTransport,
-  serverStream,
   type Client,
   type Service,
 } from '../../../src/runtime/index.ts';
 import { createNatsTransport } from '../../../src/runtime/transport/nats/index.ts';
 import type { Pipe, Transport } from '../../../src/runtime/transport/transport.ts';
 import { runTransportCases } from '../../conformance/transport.case.ts';
+import {
+  closeAll,
+  counted,
+  quietService,
+  record,
+  sayHello,
+  streamHandlers,
+} from '../../helpers/fixtures.ts';
 import { startNatsServer, type NatsServer } from '../../helpers/nats-server.ts';
 import { startNode, stopAll } from '../../helpers/proc.ts';
 
@@ -28,7 +34,6 @@ after(async () => {
 
 runTransportCases('nats', () => createNatsTransport({ address: nats.address }));
 
-const quiet = { info() {}, warn() {}, error() {} };
 const text = (b: Uint8Array): string => Buffer.from(b).toString('utf8');
 const SUBJECT = /^micro\.node\.[A-Za-z0-9]+$/;
 
@@ -37,23 +42,17 @@ describe('a service served over NATS, called by a tcp client', () => {
   let service: Service;
   let client: Client;
   before(async () => {
-    service = createService({
+    service = quietService({
       name: 'natsy',
       transport: createNatsTransport({ address: nats.address }),
       registry,
-      handleSignals: false,
-      logger: quiet,
     });
     service.handle('Say', {
-      async Hello(req: { name: string }) {
-        return { msg: `Hello ${req.name}` };
-      },
+      Hello: sayHello(),
       async Taken() {
         throw new MicroError('natsy', 409, 'name taken');
       },
-      Count: serverStream(async function* (req: { n: number }) {
-        for (let i = 0; i < req.n; i++) yield { i };
-      }),
+      Count: streamHandlers().Count,
     });
     await service.start();
     process.env.MICRO_TRANSPORT_ADDRESS = nats.address;
@@ -61,9 +60,7 @@ describe('a service served over NATS, called by a tcp client', () => {
   });
   after(async () => {
     delete process.env.MICRO_TRANSPORT_ADDRESS;
-    await client.close();
-    await service.stop();
-    await registry.close();
+    await closeAll(client, service, registry);
   });
 
   it('registers a subject, not host:port, with transport metadata nats', async () => {
@@ -89,25 +86,21 @@ describe('a service served over NATS, called by a tcp client', () => {
   });
 
   it('delivers a server stream of 1,000 messages in order', async () => {
-    const s = await client.stream<{ n: number }, { i: number }>('natsy', 'Say.Count');
-    s.send({ n: 1000 });
-    s.end();
-    const got: number[] = [];
-    for await (const m of s) got.push(m.i);
     assert.deepEqual(
-      got,
+      await counted(client, 'natsy', 'Say.Count', 1000),
       Array.from({ length: 1000 }, (_, i) => i),
     );
   });
 
   it('fails fast with 503 when the registered node is gone', async () => {
-    await registry.register({
-      name: 'ghost',
-      version: 'latest',
-      metadata: {},
-      endpoints: [],
-      nodes: [{ id: 'ghost-1', address: 'micro.node.gone', metadata: { transport: 'nats' } }],
-    });
+    await registry.register(
+      record('ghost', {
+        version: 'latest',
+        node: 'ghost-1',
+        address: 'micro.node.gone',
+        nodeMetadata: { transport: 'nats' },
+      }),
+    );
     const started = Date.now();
     await assert.rejects(
       client.call('ghost', 'Say.Hello', {}, { timeout: 5000 }),
@@ -128,6 +121,16 @@ describe('the NATS transport on its own', () => {
     transport = createNatsTransport({ address: nats.address, keepalive: 100 });
   });
   after(() => transport.close());
+
+  /** A `serve` peer and a call to its 'hang' endpoint that it holds, unanswered. */
+  async function hangingCall(timeout: number) {
+    const node = peer('serve');
+    const [, subject] = await node.waitFor(/^subject (\S+)$/);
+    const hang = { header: { 'micro-endpoint': 'hang' }, body: Buffer.alloc(0) };
+    const call = transport.call(subject ?? '', hang, timeout);
+    await node.waitFor(/^hanging$/);
+    return { node, call };
+  }
 
   it('answers 503 at once after the listener closed, not a timeout', async () => {
     const listener = await transport.listen('127.0.0.1:0', {
@@ -206,11 +209,7 @@ describe('the NATS transport on its own', () => {
   });
 
   it('fails a call in flight with a retryable 503 or 502 soon after its node process dies (heartbeat)', async () => {
-    const node = peer('serve');
-    const [, subject] = await node.waitFor(/^subject (\S+)$/);
-    const hang = { header: { 'micro-endpoint': 'hang' }, body: Buffer.alloc(0) };
-    const call = transport.call(subject ?? '', hang, 10_000);
-    await node.waitFor(/^hanging$/);
+    const { node, call } = await hangingCall(10_000);
     await node.stop('SIGKILL');
     const started = Date.now();
     await assert.rejects(call, (e: MicroError) => e.code === 503 || e.code === 502);
@@ -218,11 +217,7 @@ describe('the NATS transport on its own', () => {
   });
 
   it('fails a call with 502 soon when its node stops answering but stays connected (frozen or cut off)', async () => {
-    const node = peer('serve');
-    const [, subject] = await node.waitFor(/^subject (\S+)$/);
-    const hang = { header: { 'micro-endpoint': 'hang' }, body: Buffer.alloc(0) };
-    const call = transport.call(subject ?? '', hang, 20_000);
-    await node.waitFor(/^hanging$/);
+    const { node, call } = await hangingCall(20_000);
     // Stopped, the process keeps its connection: nats-server still routes to it, nothing answers.
     process.kill(node.proc.pid ?? 0, 'SIGSTOP');
     const started = Date.now();

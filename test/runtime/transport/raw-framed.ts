@@ -91,6 +91,12 @@ export class RawPeer {
     }
   }
 
+  /** Sends a request and resolves with its reply; rejects if the connection closes first. */
+  call(id: number, endpoint: string, body = '{}'): Promise<Frame> {
+    this.request(id, endpoint, body);
+    return this.next((f) => f.kind === Kind.reply && f.id === id, `the reply to ${id}`);
+  }
+
   /** The error frame for id, parsed. */
   async error(id: number): Promise<ErrorBody> {
     const f = await this.next((x) => x.kind === Kind.error && x.id === id, `an error for id ${id}`);

@@ -61,21 +61,30 @@ describe('tcp transport: ids reused on one connection', () => {
     closers.push(() => l.close());
     return l;
   };
+  /** A listener serving fresh watchers, and a raw peer connected to it. */
+  const start = async (): Promise<{ w: ReturnType<typeof watchers>; peer: RawPeer }> => {
+    const w = watchers();
+    const l = await listen(w.handler);
+    const peer = await RawPeer.open(l.address);
+    closers.push(() => peer.close());
+    return { w, peer };
+  };
+  /** The peer gets a 400 for id, saying the id is already in use. */
+  const refusedAsInUse = async (peer: RawPeer, id: number): Promise<void> => {
+    const err = await peer.error(id);
+    assert.equal(err.code, 400);
+    assert.match(err.detail, new RegExp(`id ${id} .*already in use`));
+  };
 
   it(
     'refuses a stream opened twice with one id, and both handlers end when the connection closes',
     { timeout: 10_000 },
     async () => {
-      const w = watchers();
-      const l = await listen(w.handler);
-      const peer = await RawPeer.open(l.address);
-      closers.push(() => peer.close());
+      const { w, peer } = await start();
       const open = { 'micro-endpoint': 'Registry.Watch' };
       peer.frame(Kind.open, 5, open);
       peer.frame(Kind.open, 5, open);
-      const err = await peer.error(5);
-      assert.equal(err.code, 400);
-      assert.match(err.detail, /id 5 .*already in use/);
+      await refusedAsInUse(peer, 5);
       peer.close();
       // Before the fix the first watch was orphaned: its done never settled and it sent for ever.
       await Promise.all(w.pipes.map((p) => p.done));
@@ -87,46 +96,32 @@ describe('tcp transport: ids reused on one connection', () => {
     'refuses a request whose id is in flight, and cancels the first',
     { timeout: 10_000 },
     async () => {
-      const w = watchers();
-      const l = await listen(w.handler);
-      const peer = await RawPeer.open(l.address);
-      closers.push(() => peer.close());
+      const { peer } = await start();
       peer.request(9, 'Slow.Hang');
       peer.request(9, 'Slow.Hang');
-      const err = await peer.error(9);
-      assert.equal(err.code, 400);
-      assert.match(err.detail, /id 9 .*already in use/);
+      await refusedAsInUse(peer, 9);
       // The connection still serves.
-      peer.request(10, 'echo');
-      const r = await peer.next((f) => f.kind === Kind.reply && f.id === 10);
-      assert.equal(r.body.toString(), '"ok"');
+      assert.equal((await peer.call(10, 'echo')).body.toString(), '"ok"');
       peer.close();
       await peer.whenClosed();
     },
   );
 
   it('refuses a request that takes the id of an open stream', { timeout: 10_000 }, async () => {
-    const w = watchers();
-    const l = await listen(w.handler);
-    const peer = await RawPeer.open(l.address);
-    closers.push(() => peer.close());
+    const { w, peer } = await start();
     peer.frame(Kind.open, 3, { 'micro-endpoint': 'Registry.Watch' });
     peer.request(3, 'echo');
-    const err = await peer.error(3);
-    assert.equal(err.code, 400);
+    await refusedAsInUse(peer, 3);
     peer.close();
     await Promise.all(w.pipes.map((p) => p.done));
   });
 
   it('releases every call and stream of a closed connection', { timeout: 10_000 }, async () => {
-    const w = watchers();
-    const l = await listen(w.handler);
-    const peer = await RawPeer.open(l.address);
+    const { w, peer } = await start();
     for (let id = 1; id <= 20; id++)
       peer.frame(Kind.open, id, { 'micro-endpoint': 'Registry.Watch' });
     for (let id = 21; id <= 40; id++) peer.request(id, 'Slow.Hang');
-    peer.request(41, 'echo');
-    await peer.next((f) => f.kind === Kind.reply && f.id === 41);
+    await peer.call(41, 'echo');
     peer.close();
     await Promise.all(w.pipes.map((p) => p.done));
     assert.equal(w.pipes.length, 20);

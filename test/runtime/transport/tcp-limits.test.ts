@@ -49,6 +49,13 @@ function handler() {
   return { h, seen };
 }
 
+/** The error frame expected for a request or stream: its id, code and what its detail says. */
+interface Refused {
+  id: number;
+  code: number;
+  detail: RegExp;
+}
+
 describe('tcp transport: limits per frame and per connection', () => {
   const closers: (() => Promise<void> | void)[] = [];
   after(async () => {
@@ -64,68 +71,131 @@ describe('tcp transport: limits per frame and per connection', () => {
     closers.push(() => p.close());
     return p;
   };
+  /** A listener with these options over the counting handler, and a raw peer connected to it. */
+  const serve = async (
+    options: ListenOptions = {},
+  ): Promise<{ peer: RawPeer; seen: ReturnType<typeof handler>['seen'] }> => {
+    const { h, seen } = handler();
+    return { peer: await open(await listen(h, options)), seen };
+  };
+  /** The error frame for `id` has this code and a detail matching `detail`. */
+  const refused = async (peer: RawPeer, expected: Refused): Promise<ErrorBody> => {
+    const err = await peer.error(expected.id);
+    assert.equal(err.code, expected.code);
+    assert.match(err.detail, expected.detail);
+    return err;
+  };
   const stillServes = async (peer: RawPeer, id: number): Promise<void> => {
-    peer.request(id, 'echo');
-    const r = await peer.next((f) => f.kind === Kind.reply && f.id === id, `the reply to ${id}`);
-    assert.equal(r.body.toString(), '"ok"');
+    assert.equal((await peer.call(id, 'echo')).body.toString(), '"ok"');
   };
   const noNodeText = (e: ErrorBody): void => {
     assert.doesNotMatch(e.detail, /RangeError|ERR_|out of range|Received|offset/);
     assert.deepEqual(Object.keys(e).sort(), ['code', 'detail', 'id', 'status']);
   };
 
-  it(
-    'answers a request with too many header pairs with 431, and the connection serves on',
-    { timeout: 10_000 },
-    async () => {
-      const { h, seen } = handler();
+  /** A limit a peer goes past and the refusal it gets; the connection serves on after it. */
+  interface Refusal extends Refused {
+    test: string;
+    limits: ListenOptions['limits'];
+    timeout?: number;
+    /** What the peer sends to go past the limit. */
+    send(peer: RawPeer): void;
+    /** What else holds once refused, before the connection is used again. */
+    then?(peer: RawPeer, seen: ReturnType<typeof handler>['seen']): Promise<void> | void;
+  }
+  const refusals: Refusal[] = [
+    {
+      test: 'answers a request with too many header pairs with 431',
       // The block's bytes within their limit, so that the pairs are what is over.
-      const peer = await open(await listen(h, { limits: { maxHeaderBytes: 65_535 } }));
-      const header: Record<string, string> = {};
-      for (let i = 0; i < 8000; i++) header[`h${i}`] = '';
-      peer.request(1, 'echo', '{}', header);
-      const err = await peer.error(1);
-      assert.equal(err.code, 431);
-      assert.match(err.detail, /8001 header pairs.*limit of 256/);
-      noNodeText(err);
-      assert.equal(seen.calls, 0, 'the handler never saw it');
-      await stillServes(peer, 2);
+      limits: { maxHeaderBytes: 65_535 },
+      send(peer) {
+        const header: Record<string, string> = {};
+        for (let i = 0; i < 8000; i++) header[`h${i}`] = '';
+        peer.request(1, 'echo', '{}', header);
+      },
+      id: 1,
+      code: 431,
+      detail: /8001 header pairs.*limit of 256/,
+      then: (_peer, seen) => assert.equal(seen.calls, 0, 'the handler never saw it'),
     },
-  );
-
-  it('answers a header block over the byte limit with 431', { timeout: 10_000 }, async () => {
-    const { h } = handler();
-    const peer = await open(await listen(h, { limits: { maxHeaderBytes: 1024 } }));
-    peer.request(1, 'echo', '{}', { 'x-big': 'v'.repeat(2000) });
-    const err = await peer.error(1);
-    assert.equal(err.code, 431);
-    assert.match(err.detail, /header block of \d+ bytes.*1024/);
-    await stillServes(peer, 2);
-  });
-
-  it(
-    'skips a frame over the size limit and answers it 413, without closing',
-    { timeout: 10_000 },
-    async () => {
-      const { h, seen } = handler();
-      const peer = await open(await listen(h, { limits: { maxFrameBytes: 1024 * 1024 } }));
-      peer.request(1, 'echo', 'x'.repeat(2 * 1024 * 1024));
-      const err = await peer.error(1);
-      assert.equal(err.code, 413);
-      assert.match(err.detail, /frame of \d+ bytes.*limit of 1048576/);
-      noNodeText(err);
-      assert.equal(seen.calls, 0);
-      await stillServes(peer, 2);
+    {
+      test: 'answers a header block over the byte limit with 431',
+      limits: { maxHeaderBytes: 1024 },
+      send: (peer) => peer.request(1, 'echo', '{}', { 'x-big': 'v'.repeat(2000) }),
+      id: 1,
+      code: 431,
+      detail: /header block of \d+ bytes.*1024/,
     },
-  );
+    {
+      test: 'skips a frame over the size limit and answers it 413',
+      limits: { maxFrameBytes: 1024 * 1024 },
+      send: (peer) => peer.request(1, 'echo', 'x'.repeat(2 * 1024 * 1024)),
+      id: 1,
+      code: 413,
+      detail: /frame of \d+ bytes.*limit of 1048576/,
+      then: (_peer, seen) => assert.equal(seen.calls, 0),
+    },
+    {
+      test: 'refuses a frame over the 16 MiB default',
+      limits: {},
+      timeout: 20_000,
+      send: (peer) => peer.request(1, 'echo', 'x'.repeat(17 * 1024 * 1024)),
+      id: 1,
+      code: 413,
+      detail: /frame of \d+ bytes.*limit of 16777216/,
+    },
+    {
+      test: 'refuses calls and streams past the per-connection limits with 429',
+      limits: { maxCalls: 2, maxStreams: 2 },
+      send(peer) {
+        for (const id of [1, 2, 3]) peer.request(id, 'hang');
+      },
+      id: 3,
+      code: 429,
+      detail: /2 calls in flight/,
+      async then(peer) {
+        for (const id of [11, 12, 13]) peer.frame(Kind.open, id, { 'micro-endpoint': 'hold' });
+        await refused(peer, { id: 13, code: 429, detail: /2 streams open/ });
+        peer.frame(Kind.cancel, 1);
+      },
+    },
+    {
+      test: 'refuses calls once those in flight hold the connection buffer, with 429',
+      limits: { maxConnectionBuffer: 256 * 1024 },
+      send(peer) {
+        const body = 'x'.repeat(64 * 1024);
+        for (let id = 1; id <= 6; id++) peer.request(id, 'hang', body);
+      },
+      id: 4,
+      code: 429,
+      detail: /calls in flight on this connection hold \d+ bytes of requests/,
+      then(peer, seen) {
+        assert.equal(seen.calls, 3);
+        peer.frame(Kind.cancel, 1); // its handler settles and gives its bytes back
+      },
+    },
+    {
+      test: 'resets a stream whose handler does not read, once its queue passes the limit',
+      limits: { maxStreamBuffer: 256 * 1024 },
+      send(peer) {
+        peer.frame(Kind.open, 7, { 'micro-endpoint': 'deaf' });
+        for (let i = 0; i < 64; i++) peer.frame(Kind.data, 7, undefined, BIG); // 4 MiB
+      },
+      id: 7,
+      code: 413,
+      detail: /stream 7 .*not read/,
+      then: (_peer, seen) => seen.pipes[0]?.done, // the handler's side ended too
+    },
+  ];
 
-  it('refuses a frame over the 16 MiB default', { timeout: 20_000 }, async () => {
-    const { h } = handler();
-    const peer = await open(await listen(h));
-    peer.request(1, 'echo', 'x'.repeat(17 * 1024 * 1024));
-    assert.equal((await peer.error(1)).code, 413);
-    await stillServes(peer, 2);
-  });
+  for (const c of refusals)
+    it(`${c.test}; the connection serves on`, { timeout: c.timeout ?? 10_000 }, async () => {
+      const { peer, seen } = await serve({ limits: c.limits });
+      c.send(peer);
+      noNodeText(await refused(peer, c));
+      await c.then?.(peer, seen);
+      await stillServes(peer, 100);
+    });
 
   it('closes with a 400 in our words when the framing breaks', { timeout: 10_000 }, async () => {
     const { h } = handler();
@@ -154,66 +224,10 @@ describe('tcp transport: limits per frame and per connection', () => {
   });
 
   it(
-    'refuses calls and streams past the per-connection limits with 429',
-    { timeout: 10_000 },
-    async () => {
-      const { h } = handler();
-      const peer = await open(await listen(h, { limits: { maxCalls: 2, maxStreams: 2 } }));
-      peer.request(1, 'hang');
-      peer.request(2, 'hang');
-      peer.request(3, 'hang');
-      const err = await peer.error(3);
-      assert.equal(err.code, 429);
-      assert.match(err.detail, /2 calls in flight/);
-      for (const id of [11, 12, 13]) peer.frame(Kind.open, id, { 'micro-endpoint': 'hold' });
-      const serr = await peer.error(13);
-      assert.equal(serr.code, 429);
-      assert.match(serr.detail, /2 streams open/);
-      peer.frame(Kind.cancel, 1);
-      await stillServes(peer, 4);
-    },
-  );
-
-  it(
-    'refuses calls once those in flight hold the connection buffer, with 429',
-    { timeout: 10_000 },
-    async () => {
-      const { h, seen } = handler();
-      const peer = await open(await listen(h, { limits: { maxConnectionBuffer: 256 * 1024 } }));
-      const body = 'x'.repeat(64 * 1024);
-      for (let id = 1; id <= 6; id++) peer.request(id, 'hang', body);
-      const err = await peer.error(4);
-      assert.equal(err.code, 429);
-      assert.match(err.detail, /calls in flight on this connection hold \d+ bytes of requests/);
-      assert.equal(seen.calls, 3);
-      peer.frame(Kind.cancel, 1); // its handler settles and gives its bytes back
-      await stillServes(peer, 7);
-    },
-  );
-
-  it(
-    'resets a stream whose handler does not read, once its queue passes the limit',
-    { timeout: 10_000 },
-    async () => {
-      const { h, seen } = handler();
-      const peer = await open(await listen(h, { limits: { maxStreamBuffer: 256 * 1024 } }));
-      peer.frame(Kind.open, 7, { 'micro-endpoint': 'deaf' });
-      for (let i = 0; i < 64; i++) peer.frame(Kind.data, 7, undefined, BIG); // 4 MiB
-      const err = await peer.error(7);
-      assert.equal(err.code, 413);
-      assert.match(err.detail, /stream 7 .*not read/);
-      await seen.pipes[0]?.done; // the handler's side ended too
-      await stillServes(peer, 8);
-    },
-  );
-
-  it(
     'stops reading a peer that does not read its replies, and drops the replies past the limit',
     { timeout: 30_000 },
     async () => {
-      const { h, seen } = handler();
-      const l = await listen(h, { limits: { maxWriteBuffer: 1024 * 1024 } });
-      const peer = await open(l);
+      const { peer, seen } = await serve({ limits: { maxWriteBuffer: 1024 * 1024 } });
       peer.socket.pause(); // does not read
       // 1,000 calls for 64 KiB each: 64 MiB of replies if the server kept them all for this peer.
       for (let id = 1; id <= 1000; id++) peer.request(id, 'big');
@@ -241,9 +255,7 @@ describe('tcp transport: limits per frame and per connection', () => {
   );
 
   it('resets a stream that sends to a peer that does not read', { timeout: 30_000 }, async () => {
-    const { h, seen } = handler();
-    const l = await listen(h, { limits: { maxWriteBuffer: 1024 * 1024 } });
-    const peer = await open(l);
+    const { peer, seen } = await serve({ limits: { maxWriteBuffer: 1024 * 1024 } });
     peer.socket.pause();
     peer.frame(Kind.open, 5, { 'micro-endpoint': 'flood' });
     for (let i = 0; i < 1000 && !seen.pipes[0]; i++) await new Promise((r) => setTimeout(r, 5));
@@ -253,8 +265,6 @@ describe('tcp transport: limits per frame and per connection', () => {
       `${seen.sent} messages of 64 KiB queued for a peer that does not read`,
     );
     peer.socket.resume();
-    const err = await peer.error(5);
-    assert.equal(err.code, 413);
-    assert.match(err.detail, /stream 5 .*not read/);
+    await refused(peer, { id: 5, code: 413, detail: /stream 5 .*not read/ });
   });
 });

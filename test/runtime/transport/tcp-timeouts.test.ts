@@ -57,10 +57,8 @@ describe('tcp transport: timeouts and connections per peer', () => {
     'closes a connection holding half a frame past the frame timeout, with a 408',
     { timeout: 10_000 },
     async () => {
-      const l = await listen({ frameTimeout: 300 });
-      const peer = await open(l);
-      peer.request(1, 'echo'); // a whole frame first: the timer is per frame, not per connection
-      await peer.next((f) => f.kind === Kind.reply && f.id === 1);
+      const peer = await open(await listen({ frameTimeout: 300 }));
+      await peer.call(1, 'echo'); // a whole frame first: the timer is per frame, not per connection
       peer.write(Buffer.from([0, 0, 0, 100, 1, 0, 0, 0, 2, 0, 0, 1, 2, 3]));
       const err = await peer.error(0);
       assert.equal(err.code, 408);
@@ -73,11 +71,9 @@ describe('tcp transport: timeouts and connections per peer', () => {
     'keeps a connection that sends a slow but steady stream of whole frames',
     { timeout: 10_000 },
     async () => {
-      const l = await listen({ frameTimeout: 300 });
-      const peer = await open(l);
+      const peer = await open(await listen({ frameTimeout: 300 }));
       for (let id = 1; id <= 6; id++) {
-        peer.request(id, 'echo');
-        await peer.next((f) => f.kind === Kind.reply && f.id === id);
+        await peer.call(id, 'echo');
         await quiet(100);
       }
       assert.equal(peer.closed, false);

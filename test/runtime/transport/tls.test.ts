@@ -5,13 +5,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { createHttpTransport, createTcpTransport } from '../../../src/runtime/transport/index.ts';
-import {
-  createService,
-  createClient,
-  createMemoryRegistry,
-  type MicroError,
-} from '../../../src/runtime/index.ts';
+import { createClient, createMemoryRegistry, type MicroError } from '../../../src/runtime/index.ts';
 import { runTransportCases } from '../../conformance/transport.case.ts';
+import { quietService } from '../../helpers/fixtures.ts';
 
 // A self-signed certificate for 127.0.0.1, made with Debian's openssl for this run only.
 const dir = mkdtempSync(join(tmpdir(), 'micro-tls-'));
@@ -54,10 +50,9 @@ runTransportCases(
 describe('a service with TLS', () => {
   it('answers callers that trust its certificate and refuses those that do not', async () => {
     const registry = createMemoryRegistry();
-    const service = createService({
+    const service = quietService({
       name: 'secure',
       registry,
-      handleSignals: false,
       tls: { key, cert },
       transport: createTcpTransport({ tls: { ca: cert } }),
     });

@@ -9,17 +9,12 @@ import { startControlPlane } from '../../../src/controlplane/index.ts';
 import { createMicroRegistry } from '../../../src/registry/micro.ts';
 import type { RegistryService } from '../../../src/runtime/index.ts';
 import { createFeed, type FeedEvent } from '../../../src/ui/web/feed.ts';
+import { quiet, record } from '../../helpers/fixtures.ts';
 import { freePort } from '../../helpers/net.ts';
 
-const quiet = { info() {}, warn() {}, error() {} };
-
-const service = (name: string, ...nodes: string[]): RegistryService => ({
-  name,
-  version: '1.0.0',
-  metadata: {},
-  endpoints: [],
-  nodes: nodes.map((id) => ({ id, address: '127.0.0.1:1', metadata: {} })),
-});
+/** A record of the service with a node of each id. */
+const service = (name: string, ...ids: string[]): RegistryService =>
+  record(name, { nodes: ids.map((id) => ({ id, address: '127.0.0.1:1', metadata: {} })) });
 
 /** Collects a feed's events and waits for one that matches. */
 function recorder(feed: ReturnType<typeof createFeed>) {

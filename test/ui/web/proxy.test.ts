@@ -10,10 +10,10 @@ import {
   createMemoryRegistry,
   type Client,
   type Registry,
-  type RegistryService,
 } from '../../../src/runtime/index.ts';
 import { startWeb, type Web } from '../../../src/ui/web/index.ts';
 import { closedAddress } from '../../helpers/cli.ts';
+import { record } from '../../helpers/fixtures.ts';
 
 /** What the web app saw of a request. */
 interface Seen {
@@ -66,19 +66,6 @@ async function startApp(): Promise<{
   return { server, address: `127.0.0.1:${port}`, upgrades, held };
 }
 
-const service = (
-  name: string,
-  address: string,
-  metadata: Record<string, string>,
-  nodeMetadata: Record<string, string> = {},
-): RegistryService => ({
-  name,
-  version: '1.0.0',
-  metadata,
-  endpoints: [],
-  nodes: [{ id: `${name}-1`, address, metadata: nodeMetadata }],
-});
-
 describe('the web proxy', () => {
   let registry: Registry;
   let client: Client;
@@ -90,8 +77,8 @@ describe('the web proxy', () => {
     registry = createMemoryRegistry();
     client = createClient({ registry });
     app = await startApp();
-    await registry.register(service('chat', app.address, { handler: 'web' }));
-    await registry.register(service('rpc-only', app.address, {}));
+    await registry.register(record('chat', { address: app.address, metadata: { handler: 'web' } }));
+    await registry.register(record('rpc-only', { address: app.address }));
     web = await startWeb({ address: '127.0.0.1:0', registry, client });
     base = `http://${web.address}`;
   });
@@ -133,16 +120,12 @@ describe('the web proxy', () => {
 
   it('serves a node marked handler=web in its own metadata, and only such nodes', async () => {
     const dead = await closedAddress();
-    const mixed: RegistryService = {
-      name: 'mixed',
-      version: '1.0.0',
-      metadata: {},
-      endpoints: [],
+    const mixed = record('mixed', {
       nodes: [
         { id: 'mixed-web', address: app.address, metadata: { handler: 'web' } },
         { id: 'mixed-rpc', address: dead, metadata: {} },
       ],
-    };
+    });
     await registry.register(mixed);
     try {
       for (let i = 0; i < 5; i++) {
@@ -165,7 +148,7 @@ describe('the web proxy', () => {
   });
 
   it('answers 502 when the web app cannot be reached', async () => {
-    const down = service('down', await closedAddress(), { handler: 'web' });
+    const down = record('down', { address: await closedAddress(), metadata: { handler: 'web' } });
     await registry.register(down);
     try {
       const res = await fetch(`${base}/down/`);
@@ -177,16 +160,13 @@ describe('the web proxy', () => {
   });
 
   it('fails over to another node of the web app when one cannot be reached, as the gateway does', async () => {
-    const twin: RegistryService = {
-      name: 'twin',
-      version: '1.0.0',
+    const twin = record('twin', {
       metadata: { handler: 'web' },
-      endpoints: [],
       nodes: [
         { id: 'twin-dead', address: await closedAddress(), metadata: {} },
         { id: 'twin-live', address: app.address, metadata: {} },
       ],
-    };
+    });
     await registry.register(twin);
     try {
       for (let i = 0; i < 10; i++) {

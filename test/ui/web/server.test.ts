@@ -1,15 +1,11 @@
 // The dashboard's server over real HTTP: pages and files, the JSON routes, the event stream fed by
 // the registry watch, and the guards that keep other web sites from calling services through it.
 import assert from 'node:assert/strict';
-import { request } from 'node:http';
-import { connect } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { createTerminal } from '../../../src/commands/shared/terminal.ts';
 import {
   createClient,
   createMemoryRegistry,
-  createService,
-  endpoint,
   type Client,
   type Registry,
   type RegistryService,
@@ -17,30 +13,14 @@ import {
 } from '../../../src/runtime/index.ts';
 import { startWeb, type FeedEvent, type Web } from '../../../src/ui/web/index.ts';
 import { closedAddress } from '../../helpers/cli.ts';
-
-const quiet = { info() {}, warn() {}, error() {} };
-
-/** A greeter on the given registry: Say.Hello with schemas. */
-function greeter(registry: Registry, name = 'greeter'): Service {
-  const s = createService({
-    name,
-    version: '1.0.0',
-    registry,
-    address: '127.0.0.1:0',
-    handleSignals: false,
-    logger: quiet,
-  });
-  s.handle('Say', {
-    Hello: endpoint(
-      {
-        request: { type: 'object', properties: { name: { type: 'string' } }, required: ['name'] },
-        response: { type: 'object', properties: { msg: { type: 'string' } } },
-      },
-      async (req: { name: string }) => ({ msg: `Hello ${req.name}` }),
-    ),
-  });
-  return s;
-}
+import {
+  closeAll,
+  greeterService,
+  postJson,
+  quietService,
+  record,
+} from '../../helpers/fixtures.ts';
+import { rawExchange, requestAs } from '../../helpers/raw-http.ts';
 
 /** The server-sent events of one open stream, as they arrive. */
 interface EventStream {
@@ -92,65 +72,17 @@ async function openEvents(url: string): Promise<EventStream> {
   };
 }
 
-/** A raw HTTP request, so that Host and Origin can be anything. */
-function raw(
-  address: string,
-  options: { method?: string; path: string; headers?: Record<string, string>; body?: string },
-): Promise<{ status: number; body: string }> {
-  const [host, port] = address.split(':');
-  return new Promise((resolve, reject) => {
-    const req = request(
-      {
-        host,
-        port: Number(port),
-        method: options.method ?? 'GET',
-        path: options.path,
-        headers: options.headers,
-      },
-      (res) => {
-        let body = '';
-        res.setEncoding('utf8').on('data', (c: string) => (body += c));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
-      },
-    );
-    req.on('error', reject);
-    req.end(options.body);
-  });
-}
-
-/** Bytes sent as they are on one connection; what came back until the server closed (5 s at most). */
-function exchange(address: string, text: string): Promise<string> {
-  const [host, port] = address.split(':');
-  return new Promise((resolve) => {
-    const socket = connect(Number(port), host);
-    let out = '';
-    const timer = setTimeout(() => socket.destroy(), 5000);
-    socket.setEncoding('latin1').on('data', (d: string) => (out += d));
-    socket.on('error', () => undefined);
-    socket.on('close', () => {
-      clearTimeout(timer);
-      resolve(out);
-    });
-    socket.write(text);
-  });
-}
-
 describe('the web dashboard server', () => {
   let registry: Registry;
   let client: Client;
   let hello: Service;
   let web: Web;
   let base = '';
-  const post = (path: string, body: unknown) =>
-    fetch(`${base}${path}`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify(body),
-    });
+  const post = (path: string, body: object) => postJson(`${base}${path}`, body);
 
   before(async () => {
     registry = createMemoryRegistry();
-    hello = greeter(registry);
+    hello = greeterService(registry);
     await hello.start();
     client = createClient({ registry });
     web = await startWeb({
@@ -161,12 +93,7 @@ describe('the web dashboard server', () => {
     });
     base = `http://${web.address}`;
   });
-  after(async () => {
-    await web.close();
-    await hello.stop();
-    await client.close();
-    await registry.close();
-  });
+  after(() => closeAll(web, hello, client, registry));
 
   it('serves the dashboard page and its files, with a strict content security policy', async () => {
     const page = await fetch(`${base}/`);
@@ -223,7 +150,7 @@ describe('the web dashboard server', () => {
       assert.ok(snapshot.services.some((s) => s.name === 'greeter'));
       assert.ok(snapshot.recent.some((e) => e.action === 'create' && e.service.name === 'greeter'));
 
-      const late = greeter(registry, 'late');
+      const late = greeterService(registry, { name: 'late' });
       const t0 = performance.now();
       await late.start();
       const created = await events.next(
@@ -244,13 +171,11 @@ describe('the web dashboard server', () => {
 
   it('lists topics apart: not among the services nor health-checked, at /_/api/topics, marked in the stream', async () => {
     const events = await openEvents(`${base}/_/api/events`);
-    const notify = createService({
-      name: 'notify',
-      registry,
-      address: '127.0.0.1:0',
-      handleSignals: false,
-      logger: quiet,
-    }).subscribe('orders.created', async () => {}, { queue: 'workers' });
+    const notify = quietService({ name: 'notify', registry, address: '127.0.0.1:0' }).subscribe(
+      'orders.created',
+      async () => {},
+      { queue: 'workers' },
+    );
     try {
       await events.next((e) => e.event === 'services');
       await notify.start();
@@ -332,14 +257,14 @@ describe('the web dashboard server', () => {
       endpoint: 'Say.Hello',
       request: { name: 'x' },
     });
-    const form = await raw(web.address, {
+    const form = await requestAs(web.address, {
       method: 'POST',
       path: '/_/api/call',
       headers: { 'content-type': 'text/plain', host: web.address },
       body: call,
     });
     assert.equal(form.status, 403, 'a cross-site form can send text/plain without a preflight');
-    const foreign = await raw(web.address, {
+    const foreign = await requestAs(web.address, {
       method: 'POST',
       path: '/_/api/call',
       headers: {
@@ -350,7 +275,7 @@ describe('the web dashboard server', () => {
       body: call,
     });
     assert.equal(foreign.status, 403);
-    const same = await raw(web.address, {
+    const same = await requestAs(web.address, {
       method: 'POST',
       path: '/_/api/call',
       headers: { 'content-type': 'application/json', host: web.address, origin: base },
@@ -358,13 +283,13 @@ describe('the web dashboard server', () => {
     });
     assert.equal(same.status, 200);
     const port = web.address.split(':')[1] ?? '';
-    const rebound = await raw(web.address, {
+    const rebound = await requestAs(web.address, {
       path: '/_/api/services',
       headers: { host: `evil.example:${port}` },
     });
     assert.equal(rebound.status, 421, 'a DNS name re-pointed at 127.0.0.1 is not served');
     for (const host of [`127.attacker.example:${port}`, `127.0.0.1.nip.io:${port}`]) {
-      const named = await raw(web.address, {
+      const named = await requestAs(web.address, {
         method: 'POST',
         path: '/_/api/call',
         headers: { 'content-type': 'application/json', host },
@@ -372,7 +297,7 @@ describe('the web dashboard server', () => {
       });
       assert.equal(named.status, 421, `${host} is a DNS name, not a loopback address`);
     }
-    const local = await raw(web.address, {
+    const local = await requestAs(web.address, {
       path: '/_/api/services',
       headers: { host: `localhost:${port}` },
     });
@@ -429,11 +354,10 @@ describe('the web dashboard server', () => {
       [upgrade('/chat/', `evil.example:${port}`), 421, 'an upgrade for a foreign host'],
       [upgrade('/nobody/', web.address), 404, 'an upgrade to no web app'],
     ] as const) {
-      const answer = await exchange(web.address, text);
-      const [head = '', body = ''] = answer.split('\r\n\r\n');
-      assert.match(head, new RegExp(`^HTTP/1.1 ${status} `), `${what}: ${head}`);
-      assert.match(head, /content-type: application\/json/i, what);
-      const shape = JSON.parse(body) as Record<string, unknown>;
+      const answer = await rawExchange(Number(port), [text]);
+      assert.equal(answer.status, status, `${what}: ${answer.body}`);
+      assert.match(answer.headers['content-type'] ?? '', /^application\/json/, what);
+      const shape = JSON.parse(answer.body) as Record<string, unknown>;
       assert.deepEqual(Object.keys(shape).sort(), ['code', 'detail', 'id', 'status'], what);
       assert.equal(shape.code, status, what);
     }
@@ -441,13 +365,7 @@ describe('the web dashboard server', () => {
 
   it('checks the health of every node, each at its own address', async () => {
     const dead = await closedAddress();
-    const ghost = {
-      name: 'ghost',
-      version: '0.0.1',
-      metadata: {},
-      endpoints: [],
-      nodes: [{ id: 'ghost-1', address: dead, metadata: {} }],
-    };
+    const ghost = record('ghost', { version: '0.0.1', address: dead });
     await registry.register(ghost);
     try {
       const one = await fetch(`${base}/_/api/health?service=greeter`);
@@ -484,10 +402,8 @@ describe('the web dashboard server', () => {
     assert.match(refused.output, /not a command here/);
     const noTerminal = await startWeb({ address: '127.0.0.1:0', registry, client });
     try {
-      const res = await fetch(`http://${noTerminal.address}/_/api/terminal`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ line: 'list services' }),
+      const res = await postJson(`http://${noTerminal.address}/_/api/terminal`, {
+        line: 'list services',
       });
       assert.equal(res.status, 501);
     } finally {

@@ -1,14 +1,7 @@
 import type { Redis } from 'ioredis';
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
-import type {
-  Broker,
-  BrokerHandler,
-  BrokerMessage,
-  SubscribeOptions,
-  Subscription,
-} from '../broker.ts';
-import { BrokerError, BrokerErrors, checkTopic } from '../broker.ts';
+import { BrokerError, BrokerErrors, checkTopic, type Broker } from '../broker.ts';
 import { Reports } from '../reports.ts';
 import { openRedis } from './connect.ts';
 import { startGroupReader } from './group-reader.ts';
@@ -148,7 +141,7 @@ export function createRedisBroker(options: RedisBrokerOptions = {}): Broker {
       c?.disconnect();
       s?.disconnect();
     },
-    async publish(topic: string, message: BrokerMessage) {
+    async publish(topic, message) {
       checkTopic(topic);
       const { c } = ready();
       const key = streamKey(topic);
@@ -170,11 +163,7 @@ export function createRedisBroker(options: RedisBrokerOptions = {}): Broker {
       }
       await done;
     },
-    async subscribe(
-      topic: string,
-      handler: BrokerHandler,
-      opts: SubscribeOptions = {},
-    ): Promise<Subscription> {
+    async subscribe(topic, handler, opts = {}) {
       checkTopic(topic);
       const { c, s } = ready();
       const key = streamKey(topic);

@@ -44,7 +44,8 @@ export function headerFromHttp(req: IncomingMessage): Header {
   return header;
 }
 
-const httpStatus = (err: MicroError): number =>
+/** The HTTP status of an error: its code when that is an HTTP error status, else 500. */
+export const httpStatus = (err: MicroError): number =>
   err.code >= 400 && err.code <= 599 ? err.code : 500;
 
 /** Answers err in the error shape with its status (500 for a code that is not one); `close` ends the connection after. */

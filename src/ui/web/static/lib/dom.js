@@ -67,6 +67,18 @@ export function link(...parts) {
 }
 
 /**
+ * The link that opens a web app the dashboard proxies at /name/, in a new tab.
+ * @param {string} name
+ */
+export function webAppLink(name) {
+  return h(
+    'a',
+    { href: `/${encodeURIComponent(name)}/`, class: 'web', target: '_blank', rel: 'noopener' },
+    'open web app',
+  );
+}
+
+/**
  * Metadata as small key=value chips.
  * @param {Record<string, string> | undefined} metadata
  */

@@ -1,7 +1,7 @@
 // One service: its versions, nodes (with metadata and health), endpoints with their schemas,
 // and the call form. Kept current by the registry stream.
 import { health as nodeHealth } from '../lib/api.js';
-import { chips, h, replace } from '../lib/dom.js';
+import { chips, h, replace, webAppLink } from '../lib/dom.js';
 import { isReady, isWebApp, onChange, versions } from '../lib/live.js';
 import { callForm, callable } from './call.js';
 
@@ -158,21 +158,7 @@ export function render(root, name = '') {
     const list = versions(name);
     notice.hidden = list.length > 0;
     notice.textContent = `${name} is not registered now. This page updates when it comes back.`;
-    replace(
-      web,
-      isWebApp(list)
-        ? h(
-            'a',
-            {
-              href: `/${encodeURIComponent(name)}/`,
-              class: 'web',
-              target: '_blank',
-              rel: 'noopener',
-            },
-            'open web app',
-          )
-        : null,
-    );
+    replace(web, isWebApp(list) ? webAppLink(name) : null);
     fillNodes(list);
     fillEndpoints(list);
     const ids = list.flatMap((s) => s.nodes.map((n) => n.id)).join();

@@ -1,5 +1,5 @@
 // The services list: every service with its versions and nodes, updated live, with a search box.
-import { h, link, replace } from '../lib/dom.js';
+import { h, link, replace, webAppLink } from '../lib/dom.js';
 import { isReady, isWebApp, onChange, services } from '../lib/live.js';
 
 let query = '';
@@ -73,22 +73,7 @@ export function render(root) {
             { class: 'num' },
             String(new Set(versions.flatMap((s) => s.endpoints.map((e) => e.name))).size),
           ),
-          h(
-            'td',
-            null,
-            isWebApp(versions)
-              ? h(
-                  'a',
-                  {
-                    href: `/${encodeURIComponent(name)}/`,
-                    class: 'web',
-                    target: '_blank',
-                    rel: 'noopener',
-                  },
-                  'open web app',
-                )
-              : null,
-          ),
+          h('td', null, isWebApp(versions) ? webAppLink(name) : null),
         ),
       ),
     );
