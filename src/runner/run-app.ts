@@ -93,6 +93,7 @@ export async function runApp(app: App, o: RunAppOptions, stop: Promise<void>): P
     for (const r of [...running].reverse()) {
       r.watch?.close();
       const child = r.reloader.current;
+      if (child.exitCode === null && child.signalCode === null) say(`stopping ${r.name}`);
       r.reloader.stop('SIGTERM');
       if (child.exitCode === null && child.signalCode === null) await once(child, 'exit');
     }

@@ -15,7 +15,7 @@ interface Args extends GlobalArgs {
 /** `micro new NAME`: scaffolds a service. */
 export const newCommand: CommandModule<GlobalArgs, Args> = {
   command: 'new <name>',
-  describe: 'Create a service: handler, subscriber, test, README (--template service|pubsub)',
+  describe: 'Create a service: handler, test, README (-t pubsub)',
   builder: (y) =>
     y
       .positional('name', {
