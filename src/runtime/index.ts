@@ -14,6 +14,7 @@ export type {
 } from './server/server.ts';
 export { endpoint, serverStream, clientStream, bidiStream } from './server/declare.ts';
 export type {
+  Awaitable,
   DeclareOptions,
   ServerStreamFunction,
   ClientStreamFunction,
@@ -36,6 +37,7 @@ export {
 export type {
   EndpointOptions,
   EndpointDefinition,
+  EndpointTypes,
   /** A function serving an endpoint: `(request, ctx) => response`. */
   EndpointFunction,
   /** An object whose methods are served as `Name.Method` endpoints. */
@@ -50,7 +52,13 @@ export type {
 } from './server/handler.ts';
 
 export { createClient, type ClientOptions } from './client/rpc-client.ts';
-export type { Handlers, HandlerClient, MethodClient, ServiceClient } from './client/typed.ts';
+export type {
+  Handlers,
+  HandlersOf,
+  HandlerClient,
+  MethodClient,
+  ServiceClient,
+} from './client/typed.ts';
 export type {
   Client,
   CallOptions,

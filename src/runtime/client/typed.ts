@@ -13,7 +13,8 @@ export interface Handlers<H extends object = object> {
   readonly '~handlers'?: H;
 }
 
-type HandlersOf<T> = T extends Handlers<infer H> ? (object extends H ? T : H) : T;
+/** The handlers T carries: a Service's (from handle()), or T itself for a contract object. */
+export type HandlersOf<T> = T extends Handlers<infer H> ? (object extends H ? T : H) : T;
 
 /** The client of one method, by its kind: unary and server streams take the request, client and bidi streams open empty. */
 export type MethodClient<E> = E extends (request: infer Rq, ...rest: never[]) => infer Rs

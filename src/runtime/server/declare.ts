@@ -13,7 +13,7 @@ import {
 } from './handler.ts';
 
 /** A value or a promise of it. */
-type Awaitable<T> = T | Promise<T>;
+export type Awaitable<T> = T | Promise<T>;
 
 /** endpoint()'s options with the schemas' own types kept, so they can type the function. */
 export type DeclareOptions<RqS, RsS> = Omit<EndpointOptions, 'request' | 'response' | 'stream'> & {

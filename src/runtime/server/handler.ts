@@ -41,6 +41,16 @@ export interface EndpointOptions {
 /** Brands what endpoint() and the stream helpers return. */
 export const MARK = Symbol.for('micro.endpoint');
 
+/** What an endpoint declaration says of its messages, for typed clients. */
+export interface EndpointTypes<Req, Rsp, Kind extends StreamKind> {
+  /** What a caller sends. */
+  request: Req;
+  /** What a caller gets back (each message, for a stream). */
+  response: Rsp;
+  /** The stream kind. */
+  kind: Kind;
+}
+
 /**
  * An endpoint function together with its options. `Req` and `Rsp` are what a caller sends and gets
  * back, `Kind` its stream kind: a typed client (`client.service<T>()`) reads them.
@@ -55,7 +65,7 @@ export interface EndpointDefinition<
   /** The function serving the endpoint. */
   fn: EndpointFunction;
   /** Never set: carries the endpoint's types for typed clients. */
-  readonly '~types'?: { request: Req; response: Rsp; kind: Kind };
+  readonly '~types'?: EndpointTypes<Req, Rsp, Kind>;
 }
 
 /** A method a handler serves: a function `(request, ctx) => response`, or what endpoint(), serverStream(), clientStream() or bidiStream() declared. */
