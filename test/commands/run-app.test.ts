@@ -1,4 +1,5 @@
-// An app: micro.json lists two services, greeter depending on users; `micro run` in its folder
+// An app: micro.json lists two services, greeter depending on users (registered as app-greeter
+// and app-users: the test bench has a greeter of its own); `micro run` in its folder
 // starts users first (greeter calls it as it starts, so the wrong order would crash it), prefixes
 // their output, applies --env, and stops them in reverse order.
 import assert from 'node:assert/strict';
@@ -16,7 +17,7 @@ const bin = fileURLToPath(new URL('../../bin/micro.ts', import.meta.url));
 const users = `
 import { createService, endpoint } from 'micro';
 import * as z from 'zod';
-export const service = createService({ name: 'users', version: '1.0.0' }).handle('Users', {
+export const service = createService({ name: 'app-users', version: '1.0.0' }).handle('Users', {
   Get: endpoint(
     { request: z.object({ id: z.string() }), response: z.object({ id: z.string(), name: z.string() }) },
     async (req) => ({ id: req.id, name: req.id === '1' ? 'Ann' : 'Bo' }),
@@ -29,8 +30,8 @@ const greeter = `
 import { createService, endpoint } from 'micro';
 import * as z from 'zod';
 import type { service as Users } from '../users/main.ts';
-const service = createService({ name: 'greeter', version: '1.0.0' });
-const users = service.client.service<typeof Users>('users');
+const service = createService({ name: 'app-greeter', version: '1.0.0' });
+const users = service.client.service<typeof Users>('app-users');
 // Called before this service registers: users must already serve.
 const first = await users.Users.Get({ id: '1' });
 console.log('users answered ' + first.name);
@@ -98,7 +99,9 @@ describe('micro run with micro.json', () => {
     run.stderr.setEncoding('utf8').on('data', (c: string) => (stderr += c));
     try {
       await printed(/2 services of micro\.json serve/);
-      assert.deepEqual(await client.call('greeter', 'Say.Hello', { id: '2' }), { msg: 'HELLO Bo' });
+      assert.deepEqual(await client.call('app-greeter', 'Say.Hello', { id: '2' }), {
+        msg: 'HELLO Bo',
+      });
       assert.match(
         stderr,
         /micro: users serves\n[\s\S]*greeter \| users answered Ann\n[\s\S]*micro: greeter serves \(after users\)/,
