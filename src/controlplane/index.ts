@@ -3,6 +3,8 @@ import { createMdnsRegistry } from '../registry/mdns/index.ts';
 import type { Registry } from '../registry/registry.ts';
 import { recordCheck, type RecordLimits } from '../registry/validate.ts';
 import { createHttpBroker } from '../runtime/broker/http.ts';
+import type { Client } from '../runtime/client/client.ts';
+import { createClient } from '../runtime/client/rpc-client.ts';
 import { conflict } from '../runtime/errors.ts';
 import { createService, type Service } from '../runtime/service.ts';
 import type { Logger } from '../runtime/server/server.ts';
@@ -109,6 +111,7 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
 
   let supervisor: Supervisor | undefined;
   let store: RuntimeStore | undefined;
+  let probe: Client | undefined;
   let restored: Restored = { started: [], forgotten: [] };
   if (options.supervise) {
     const { createRuntimeStore } = await import('./runtime-store.ts');
@@ -117,6 +120,8 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
       dataDir: options.dataDir,
       registry,
       store,
+      // Checks a reloaded service's new process before the old one stops.
+      client: (probe = createClient({ registry })),
       self: options.supervise,
       env: {
         ...process.env,
@@ -164,6 +169,7 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
         await announcer.close();
       }
       await supervisor?.stopAll();
+      await probe?.close();
       store?.close();
       for (const s of services.reverse()) await s.stop();
       await close();

@@ -72,13 +72,21 @@ export function runtimeHandler(supervisor: Supervisor): Handler {
             env: { type: 'object', additionalProperties: { type: 'string' } },
             // Milliseconds to wait for the service to register (or exit) before answering.
             wait: { type: 'number', minimum: 0, maximum: MAX_WAIT },
+            // Start it again when a file in its folder changes.
+            watch: { type: 'boolean' },
           },
         },
       },
-      async (req: { name: string; path: string; env?: Record<string, string>; wait?: number }) => {
+      async (req: {
+        name: string;
+        path: string;
+        env?: Record<string, string>;
+        wait?: number;
+        watch?: boolean;
+      }) => {
         const path = checkCreate(req);
         try {
-          supervisor.create(req.name, path, req.env);
+          supervisor.create(req.name, path, req.env, { watch: req.watch === true });
         } catch (err) {
           answer(err, (m) => conflict(ID, m));
         }

@@ -3,11 +3,12 @@
 import { statSync } from 'node:fs';
 import { openDatabase } from '../registry/sqlite.ts';
 
-/** A service to run again: its name, its entry file and the MICRO_* variables it was given. */
+/** A service to run again: its name, its entry file, the MICRO_* variables it was given, and whether it reloads on changes. */
 export interface StoredService {
   name: string;
   path: string;
   env: Record<string, string>;
+  watch?: boolean;
 }
 
 /** Why a kept service cannot be started again (its file is gone, or is not a file); undefined when it can. */
@@ -40,20 +41,28 @@ CREATE TABLE IF NOT EXISTS runtime_services (
 export function createRuntimeStore(path: string, nativeBinding?: unknown): RuntimeStore {
   const db = openDatabase(path, nativeBinding);
   db.exec(SCHEMA);
-  const all = db.prepare('SELECT name, path, env FROM runtime_services ORDER BY created, name');
+  // Databases from before reloads have no watch column: it is added, off for what they keep.
+  const columns = db.prepare('PRAGMA table_info(runtime_services)').all() as { name: string }[];
+  if (!columns.some((c) => c.name === 'watch'))
+    db.exec('ALTER TABLE runtime_services ADD COLUMN watch INTEGER NOT NULL DEFAULT 0');
+  const all = db.prepare(
+    'SELECT name, path, env, watch FROM runtime_services ORDER BY created, name',
+  );
   const put = db.prepare(
-    `INSERT INTO runtime_services (name, path, env, created) VALUES (?, ?, ?, ?)
-     ON CONFLICT (name) DO UPDATE SET path = excluded.path, env = excluded.env, created = excluded.created`,
+    `INSERT INTO runtime_services (name, path, env, watch, created) VALUES (?, ?, ?, ?, ?)
+     ON CONFLICT (name) DO UPDATE SET path = excluded.path, env = excluded.env,
+       watch = excluded.watch, created = excluded.created`,
   );
   const remove = db.prepare('DELETE FROM runtime_services WHERE name = ?');
   return {
     list: () =>
-      (all.all() as { name: string; path: string; env: string }[]).map((r) => ({
+      (all.all() as { name: string; path: string; env: string; watch: number }[]).map((r) => ({
         name: r.name,
         path: r.path,
         env: envOf(r.env),
+        watch: r.watch === 1,
       })),
-    save: (s) => void put.run(s.name, s.path, JSON.stringify(s.env), Date.now()),
+    save: (s) => void put.run(s.name, s.path, JSON.stringify(s.env), s.watch ? 1 : 0, Date.now()),
     forget: (name) => void remove.run(name),
     close: () => db.close(),
   };

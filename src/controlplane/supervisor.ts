@@ -1,8 +1,11 @@
 import type { ChildProcess } from 'node:child_process';
 import { EventEmitter } from 'node:events';
 import { mkdirSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import type { Registry, Watcher, WatchEvent } from '../registry/registry.ts';
+import type { Client } from '../runtime/client/client.ts';
+import { serving } from '../runner/reload.ts';
+import { watchSources, type SourceWatch } from '../runner/watch.ts';
 import { restartDelay, spawnRun, terminate } from './child.ts';
 import {
   LogWriter,
@@ -44,6 +47,14 @@ export interface SupervisorOptions {
   registry?: Registry;
   /** Where services are kept, to be started again by restore() after a restart. */
   store?: RuntimeStore;
+  /** Calls Debug.Health on a reloaded service's new process before the old one stops. */
+  client?: Client;
+}
+
+/** How a service is run besides its name, path and environment. */
+export interface CreateOptions {
+  /** Start it again when a file in its folder changes, the new process serving before the old one stops. */
+  watch?: boolean;
 }
 
 /** How the wait for a service's start ended. */
@@ -68,6 +79,11 @@ interface Entry {
   /** Deregistration of the last run's nodes, under way after it died. */
   cleanup: Promise<void>;
   waiters: ((r: Readiness) => void)[];
+  /** The watch of its folder, when it reloads on changes. */
+  watch: SourceWatch | undefined;
+  /** A reload under way, and whether more changes came during it. */
+  reloading: Promise<void> | undefined;
+  again: boolean;
 }
 
 /**
@@ -93,7 +109,12 @@ export class Supervisor {
   }
 
   /** Starts a service under supervision (and keeps it in the store); a name already running is an error. */
-  create(name: string, path: string, env: Record<string, string> = {}): ProcessInfo {
+  create(
+    name: string,
+    path: string,
+    env: Record<string, string> = {},
+    options: CreateOptions = {},
+  ): ProcessInfo {
     checkName(name);
     const existing = this.#entries.get(name);
     if (existing && existing.info.status !== 'stopped')
@@ -119,10 +140,17 @@ export class Supervisor {
       nodes: new Map(),
       cleanup: Promise.resolve(),
       waiters: [],
+      watch: undefined,
+      reloading: undefined,
+      again: false,
     };
     this.#entries.set(name, entry);
-    this.#o.store?.save({ name, path, env });
+    this.#o.store?.save({ name, path, env, watch: options.watch === true });
     this.#spawn(entry);
+    if (options.watch && this.#o.registry && this.#o.client)
+      entry.watch = watchSources(dirname(path), (files) => this.#reload(entry, files), {
+        ignore: [this.#o.dataDir],
+      });
     return this.#info(entry);
   }
 
@@ -136,7 +164,9 @@ export class Supervisor {
       let reason = unrunnable(kept.path);
       if (reason === undefined) {
         try {
-          done.started.push(this.create(kept.name, kept.path, kept.env));
+          done.started.push(
+            this.create(kept.name, kept.path, kept.env, { watch: kept.watch === true }),
+          );
           continue;
         } catch (err) {
           reason = (err as Error).message;
@@ -231,6 +261,8 @@ export class Supervisor {
       throw new RangeError(`no supervised service is called ${name}; micro ps lists them`);
     entry.stopping = true;
     clearTimeout(entry.timer);
+    entry.watch?.close();
+    await entry.reloading;
     await terminate(entry.child);
     await entry.cleanup;
     entry.info.status = 'stopped';
@@ -274,9 +306,69 @@ export class Supervisor {
     return entry.nodes.size > 0;
   }
 
-  #spawn(entry: Entry): void {
+  /** Starts a run of the entry's file, logging into its log. */
+  #run(entry: Entry): ChildProcess {
     const env = { ...this.#o.env, ...entry.env, MICRO_SERVICE_NAME: entry.info.name };
-    const child = spawnRun(this.#o.self, entry.info.path, env, entry.log);
+    return spawnRun(this.#o.self, entry.info.path, env, entry.log);
+  }
+
+  /**
+   * Replaces the running process after its files changed: a new one is started and must register
+   * and answer Debug.Health before the old one is stopped; one that fails leaves the old serving.
+   * A service restarting after a crash picks the change up as it starts, and needs no reload.
+   */
+  #reload(entry: Entry, files: string[]): void {
+    if (entry.stopping || !entry.child) return;
+    if (entry.reloading) {
+      entry.again = true;
+      return;
+    }
+    entry.reloading = this.#replace(entry, files).finally(() => {
+      entry.reloading = undefined;
+      if (entry.again) {
+        entry.again = false;
+        this.#reload(entry, ['more files']);
+      }
+    });
+  }
+
+  async #replace(entry: Entry, files: string[]): Promise<void> {
+    const t0 = performance.now();
+    entry.log.line(`micro: ${files.slice(0, 3).join(', ')} changed; starting the new version`);
+    const next = this.#run(entry);
+    const failed = await serving(next, {
+      registry: this.#o.registry as Registry,
+      client: this.#o.client as Client,
+    }).then(
+      () => undefined,
+      (err: unknown) => (err as Error).message,
+    );
+    const old = entry.child;
+    if (failed !== undefined || entry.stopping || !old) {
+      await terminate(next);
+      if (!entry.stopping)
+        entry.log.line(
+          `micro: the new version did not start (${failed ?? 'the old one ended'}); the running one serves on`,
+        );
+      return;
+    }
+    const oldNodes = [...entry.nodes.values()];
+    entry.nodes.clear();
+    this.#adopt(entry, next);
+    await this.#lookup(entry);
+    await terminate(old);
+    await deregisterLeft(this.#o.registry, oldNodes, old.pid);
+    entry.log.line(
+      `micro: reloaded in ${Math.round(performance.now() - t0)} ms (pid ${next.pid ?? '?'} replaces ${old.pid ?? '?'})`,
+    );
+  }
+
+  #spawn(entry: Entry): void {
+    this.#adopt(entry, this.#run(entry));
+  }
+
+  /** Makes child the entry's running process: its exit (unless it was replaced) restarts the service. */
+  #adopt(entry: Entry, child: ChildProcess): void {
     entry.child = child;
     entry.info.pid = child.pid;
     entry.info.status = 'running';
@@ -288,6 +380,7 @@ export class Supervisor {
     });
     child.on('exit', (code, signal) => {
       entry.log.flush();
+      if (entry.child !== child) return; // replaced by a reload: its successor serves
       const seen = [...entry.nodes.values()];
       entry.nodes.clear();
       entry.cleanup = deregisterLeft(this.#o.registry, seen, child.pid);

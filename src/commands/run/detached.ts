@@ -22,7 +22,7 @@ export async function runDetached(argv: RunArgs, name: string, file: string): Pr
       'runtime',
       'Runtime.Create',
       // The broker and transport asked for here (flags or MICRO_*), else the platform's.
-      { name, path: file, env: chosenPlugins(), ...(wait > 0 ? { wait } : {}) },
+      { name, path: file, env: chosenPlugins(), watch: argv.watch, ...(wait > 0 ? { wait } : {}) },
       { timeout: wait + 15_000 },
     );
     if (ready === undefined || ready === 'registered') {
