@@ -6,7 +6,7 @@
 // --inflight / BENCH_INFLIGHT (100), --max-calls / BENCH_MAX_CALLS (5,000,000 per window), --only /
 // BENCH_ONLY (contender keys, comma separated), --quick (a smoke run: 1 round, 1 s warm-up, 3 s
 // measured). BENCH_NODE_ARGS: extra node flags for every child, e.g. `--cpu-prof --cpu-prof-dir=/tmp/p`.
-// The default run takes about 2.7 minutes: 5 contenders x 3 rounds x 10 s, plus start-up.
+// The default run takes about 3.7 minutes: 7 contenders x 3 rounds x 10 s, plus start-up.
 import {
   callSettings,
   clientEntrant,
@@ -37,7 +37,7 @@ import { fmt } from '../lib/stats.ts';
 
 /** What this benchmark measures, for `npm run bench`'s list. */
 export const describe =
-  'request/response calls: micro (tcp json, tcp msgpack, http) vs Moleculer TCP vs a bare framed-TCP floor';
+  'request/response calls: micro (tcp json, tcp msgpack, http; requests checked by ajv or Zod) vs Moleculer TCP vs a bare framed-TCP floor';
 
 /** One column of the comparison: a target, and how its client calls it. */
 interface Contender {
@@ -56,6 +56,13 @@ const contenders: Contender[] = [
     variant: 'msgpack',
   },
   { key: 'micro-http', label: 'micro http', target: 'micro', variant: 'http' },
+  {
+    key: 'micro-ajv',
+    label: 'micro tcp + json, JSON Schema (ajv)',
+    target: 'micro-ajv',
+    variant: 'json',
+  },
+  { key: 'micro-zod', label: 'micro tcp + json, Zod schema', target: 'micro-zod', variant: 'json' },
   {
     key: 'moleculer',
     label: `moleculer ${packageVersion('moleculer')} tcp`,

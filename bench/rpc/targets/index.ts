@@ -4,6 +4,8 @@ import type { Target } from '../target.ts';
 /** The systems under test by name, loaded lazily so each child holds only its own. */
 export const targets: Record<string, () => Promise<Target>> = {
   micro: async () => (await import('./micro.ts')).micro,
+  'micro-ajv': async () => (await import('./micro.ts')).microAjv,
+  'micro-zod': async () => (await import('./micro.ts')).microZod,
   moleculer: async () => (await import('./moleculer.ts')).moleculer,
   floor: async () => (await import('./floor.ts')).floor,
 };
