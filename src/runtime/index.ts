@@ -16,6 +16,8 @@ export { endpoint, serverStream, clientStream, bidiStream } from './server/decla
 export type {
   Awaitable,
   DeclareOptions,
+  StreamDeclarer,
+  StreamFunction,
   ServerStreamFunction,
   ClientStreamFunction,
   BidiStreamFunction,

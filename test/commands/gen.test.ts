@@ -1,16 +1,15 @@
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { createClient, type Client } from '../../src/runtime/index.ts';
-import { errorOf, micro, startBench, type Bench } from '../helpers/cli.ts';
+import type { Client } from '../../src/runtime/index.ts';
+import { errorOf, micro, startBench } from '../helpers/cli.ts';
 import { record } from '../helpers/fixtures.ts';
+import { scratchDir, startedForTests } from '../helpers/lifecycle.ts';
+import { assertTypeChecks, installMicro, strictConfig } from '../helpers/typecheck.ts';
 
 const runtime = fileURLToPath(new URL('../../src/runtime/index.ts', import.meta.url));
-const tsc = fileURLToPath(new URL('../../node_modules/typescript/bin/tsc', import.meta.url));
 
 // A service as another language registers it (the sidecar's apps do the same): schemas with
 // nesting, enums, $refs, odd property names, maps, and all four kinds of endpoint.
@@ -100,36 +99,19 @@ export async function use(): Promise<void> {
 `;
 
 describe('micro gen client', () => {
-  let bench: Bench;
-  let dir: string;
-  let client: Client;
-  before(async () => {
-    bench = await startBench();
-    await bench.registry.register(inventory);
-    dir = mkdtempSync(join(tmpdir(), 'micro-gen-'));
-    client = createClient({ registry: bench.registry });
+  const bench = startedForTests(async () => {
+    const b = await startBench();
+    await b.registry.register(inventory);
+    return b;
   });
-  after(async () => {
-    await client.close();
-    await bench.stop();
-    rmSync(dir, { recursive: true, force: true });
-  });
+  const dir = scratchDir('micro-gen-');
 
   it('writes a typed client that type-checks, and rejects wrong calls at compile time', async () => {
     for (const [name, file] of [
       ['inventory-srv', 'inventory.ts'],
       ['greeter', 'greeter.ts'],
     ] as const) {
-      const run = await micro([
-        'gen',
-        'client',
-        name,
-        '--out',
-        join(dir, file),
-        '--from',
-        runtime,
-        ...bench.flag,
-      ]);
+      const run = await micro(['gen', 'client', name, '--out', join(dir, file), ...bench().flag]);
       assert.equal(run.code, 0, run.stderr);
       assert.match(run.stdout, new RegExp(`wrote .*${file}: a typed client of ${name}`));
     }
@@ -140,44 +122,28 @@ describe('micro gen client', () => {
       'descriptions become doc comments',
     );
     assert.doesNotMatch(source, /the item \*\/ code/, 'a description cannot end its comment');
-    writeFileSync(join(dir, 'use.ts'), usage(runtime));
-    writeFileSync(
-      join(dir, 'tsconfig.json'),
-      JSON.stringify({
-        compilerOptions: {
-          target: 'es2024',
-          module: 'nodenext',
-          strict: true,
-          noEmit: true,
-          skipLibCheck: true,
-          allowImportingTsExtensions: true,
-          types: [],
-        },
-        files: ['use.ts'],
-      }),
-    );
-    const checked = spawnSync(process.execPath, [tsc, '-p', join(dir, 'tsconfig.json')], {
-      encoding: 'utf8',
-      timeout: 90_000,
-    });
-    assert.equal(checked.status, 0, `tsc:\n${checked.stdout}${checked.stderr}`);
+    // As the user's project has it: the files import micro-ts, installed beside them.
+    writeFileSync(join(dir, 'use.ts'), usage('micro-ts'));
+    installMicro(dir);
+    strictConfig(dir, ['use.ts']);
+    assertTypeChecks(dir);
   });
 
   it('calls the live service through the generated client', async () => {
-    const run = await micro(['gen', 'client', 'greeter', '--from', runtime, ...bench.flag]);
+    const run = await micro(['gen', 'client', 'greeter', '--from', runtime, ...bench().flag]);
     assert.equal(run.code, 0, run.stderr);
     const file = join(dir, 'printed.ts');
     writeFileSync(file, run.stdout);
     const mod = (await import(pathToFileURL(file).href)) as {
       greeterClient(c: Client): { Say: { Hello(r: { name: string }): Promise<unknown> } };
     };
-    assert.deepEqual(await mod.greeterClient(client).Say.Hello({ name: 'Ann' }), {
+    assert.deepEqual(await mod.greeterClient(bench().client).Say.Hello({ name: 'Ann' }), {
       msg: 'Hello Ann',
     });
   });
 
   it('says so, with a 404 and a non-zero exit, for a service that is not registered', async () => {
-    const run = await micro(['gen', 'client', 'nope', ...bench.flag]);
+    const run = await micro(['gen', 'client', 'nope', ...bench().flag]);
     assert.equal(run.code, 1);
     const err = errorOf(run);
     assert.equal(err.code, 404);

@@ -2,14 +2,15 @@
 // tsconfig.json against micro's and Zod's types, whose npm test (micro test, on micro's Node,
 // failing when none ran) passes, and which starts, registers and answers under micro.
 import assert from 'node:assert/strict';
-import { execFileSync, spawn, spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
+import { before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { createClient } from '../../src/runtime/index.ts';
-import { startBench, type Bench } from '../helpers/cli.ts';
+import { startNode } from '../helpers/proc.ts';
+import { startBench } from '../helpers/cli.ts';
+import { scratchDir, startedForTests } from '../helpers/lifecycle.ts';
+import { assertTypeChecks, installMicro } from '../helpers/typecheck.ts';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const micro = join(root, 'bin/micro.ts');
@@ -32,16 +33,8 @@ const templates = {
 } as const;
 
 describe('micro new', () => {
-  let work = '';
-  let bench: Bench;
-  before(async () => {
-    work = mkdtempSync(join(tmpdir(), 'micro-new-'));
-    bench = await startBench();
-  });
-  after(async () => {
-    await bench.stop();
-    rmSync(work, { recursive: true, force: true });
-  });
+  const work = scratchDir('micro-new-');
+  const bench = startedForTests(startBench);
 
   for (const [template, expect] of Object.entries(templates)) {
     describe(`--template ${template}`, () => {
@@ -67,39 +60,23 @@ describe('micro new', () => {
       });
 
       it('starts under micro, registers and answers', async () => {
-        const child = spawn(process.execPath, [micro, '__exec', join(dir(), 'main.ts')], {
-          cwd: dir(),
-          env: {
-            ...plainEnv,
-            MICRO_REGISTRY_ADDRESS: bench.flag[1],
-            MICRO_SERVER_ADDRESS: '127.0.0.1:0',
-          },
-          stdio: ['ignore', 'ignore', 'pipe'],
+        const child = startNode(micro, ['__exec', join(dir(), 'main.ts')], {
+          MICRO_REGISTRY_ADDRESS: bench().flag[1] ?? '',
+          MICRO_SERVER_ADDRESS: '127.0.0.1:0',
         });
-        let stderr = '';
-        child.stderr.setEncoding('utf8');
-        const client = createClient({ registry: bench.registry });
-        try {
-          await new Promise<void>((resolve, reject) => {
-            child.stderr.on('data', (c: string) => {
-              stderr += c;
-              if (stderr.includes(' listening on ')) resolve();
-            });
-            child.once('exit', (code) => reject(new Error(`${name} exited (${code}):\n${stderr}`)));
-          });
-          assert.deepEqual(await client.call(name, expect.endpoint, expect.request), expect.answer);
-          const [record] = await bench.registry.getService(name);
-          const declared = record?.endpoints.find((e) => e.name === expect.endpoint);
-          assert.equal(
-            declared?.request?.type,
-            'object',
-            'the Zod schema is in the registry as JSON Schema',
-          );
-        } finally {
-          await client.close();
-          child.kill('SIGTERM');
-          if (child.exitCode === null) await new Promise((r) => child.once('exit', r));
-        }
+        await child.waitFor(/ listening on /);
+        assert.deepEqual(
+          await bench().client.call(name, expect.endpoint, expect.request),
+          expect.answer,
+        );
+        const [record] = await bench().registry.getService(name);
+        const declared = record?.endpoints.find((e) => e.name === expect.endpoint);
+        assert.equal(
+          declared?.request?.type,
+          'object',
+          'the Zod schema is in the registry as JSON Schema',
+        );
+        assert.equal(await child.stop('SIGTERM'), 0);
       });
 
       it('type-checks strictly (tsc --strict) with its tsconfig.json, micro and Zod installed', () => {
@@ -108,17 +85,44 @@ describe('micro new', () => {
         };
         assert.equal(config.compilerOptions.strict, true);
         // What `npm install -D /path/to/micro zod @types/node` gives the service.
-        mkdirSync(join(dir(), 'node_modules'));
-        symlinkSync(root, join(dir(), 'node_modules/micro-ts'));
-        symlinkSync(join(root, 'node_modules/@types'), join(dir(), 'node_modules/@types'));
-        symlinkSync(join(root, 'node_modules/zod'), join(dir(), 'node_modules/zod'));
-        const tsc = spawnSync(
-          process.execPath,
-          [join(root, 'node_modules/typescript/bin/tsc'), '-p', dir(), '--strict'],
-          { encoding: 'utf8' },
-        );
-        assert.equal(tsc.status, 0, tsc.stdout + tsc.stderr);
+        installMicro(dir());
+        assertTypeChecks(dir());
       });
     });
   }
+
+  describe('app NAME', () => {
+    const dir = (): string => join(work, 'shop');
+    before(() => {
+      execFileSync(process.execPath, [micro, 'new', 'app', 'shop'], { cwd: work });
+    });
+
+    it('passes its tests: the greeter calls users through the typed client', () => {
+      const run = spawnSync(process.execPath, [micro, 'test'], {
+        cwd: dir(),
+        encoding: 'utf8',
+        env: plainEnv,
+      });
+      assert.equal(run.status, 0, run.stdout + run.stderr);
+      assert.match(run.stdout, /Say\.Hello greets a user by the name users gives/);
+    });
+
+    it('runs with micro run: users first, then the greeter, which answers through users', async () => {
+      const run = startNode(micro, ['run', dir(), '--no-watch', ...bench().flag], {
+        MICRO_SERVER_ADDRESS: '127.0.0.1:0',
+      });
+      await run.waitFor(/2 services of micro\.json serve/);
+      const text = run.lines.join('\n');
+      assert.match(text, /micro: users serves\n[\s\S]*micro: greeter serves \(after users\)/);
+      assert.deepEqual(await bench().client.call('shop-greeter', 'Say.Hello', { id: '2' }), {
+        msg: 'Hello Bo',
+      });
+      assert.equal(await run.stop('SIGTERM'), 0);
+    });
+
+    it('type-checks strictly, both services and their tests', () => {
+      installMicro(dir());
+      assertTypeChecks(dir());
+    });
+  });
 });

@@ -3,14 +3,13 @@
 // starts users first (greeter calls it as it starts, so the wrong order would crash it), prefixes
 // their output, applies --env, and stops them in reverse order.
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
+import { before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { createClient, type Client } from '../../src/runtime/index.ts';
-import { errorOf, micro, startBench, type Bench } from '../helpers/cli.ts';
+import { errorOf, micro, startBench } from '../helpers/cli.ts';
+import { scratchDir, startedForTests } from '../helpers/lifecycle.ts';
+import { startNode } from '../helpers/proc.ts';
 
 const bin = fileURLToPath(new URL('../../bin/micro.ts', import.meta.url));
 
@@ -46,22 +45,13 @@ await service
 `;
 
 describe('micro run with micro.json', () => {
-  let bench: Bench;
-  let dir: string;
-  let client: Client;
-  before(async () => {
-    bench = await startBench();
-    dir = mkdtempSync(join(tmpdir(), 'micro-app-'));
+  const bench = startedForTests(startBench);
+  const dir = scratchDir('micro-app-');
+  before(() => {
     for (const [name, source] of Object.entries({ users, greeter })) {
       mkdirSync(join(dir, name));
       writeFileSync(join(dir, name, 'main.ts'), source);
     }
-    client = createClient({ registry: bench.registry });
-  });
-  after(async () => {
-    await client.close();
-    await bench.stop();
-    rmSync(dir, { recursive: true, force: true });
   });
 
   it('starts the services in dependency order with the environment chosen, and stops them in reverse', async () => {
@@ -75,43 +65,29 @@ describe('micro run with micro.json', () => {
         environments: { loud: { services: { greeter: { GREETING: 'HELLO' } } } },
       }),
     );
-    const { NODE_TEST_CONTEXT: _nested, ...env } = process.env;
-    const run = spawn(
-      process.execPath,
-      [bin, 'run', dir, '--env', 'loud', '--no-watch', ...bench.flag],
-      {
-        env: { ...env, MICRO_SERVER_ADDRESS: '127.0.0.1:0' },
-        stdio: ['ignore', 'ignore', 'pipe'],
-      },
+    const run = startNode(bin, ['run', dir, '--env', 'loud', '--no-watch', ...bench().flag], {
+      MICRO_SERVER_ADDRESS: '127.0.0.1:0',
+    });
+    await run.waitFor(/2 services of micro\.json serve/);
+    assert.deepEqual(await bench().client.call('app-greeter', 'Say.Hello', { id: '2' }), {
+      msg: 'HELLO Bo',
+    });
+    const started = run.lines.join('\n');
+    assert.match(
+      started,
+      /micro: users serves\n[\s\S]*greeter \| users answered Ann\n[\s\S]*micro: greeter serves \(after users\)/,
     );
-    let stderr = '';
-    const exited = new Promise<number | null>((r) => run.once('exit', r));
-    const printed = (pattern: RegExp): Promise<void> =>
-      new Promise((resolve, reject) => {
-        const check = (): void => {
-          if (!pattern.test(stderr)) return;
-          run.stderr.off('data', check);
-          resolve();
-        };
-        run.stderr.on('data', check);
-        void exited.then(() => reject(new Error(`micro run exited before ${pattern}:\n${stderr}`)));
-      });
-    run.stderr.setEncoding('utf8').on('data', (c: string) => (stderr += c));
-    try {
-      await printed(/2 services of micro\.json serve/);
-      assert.deepEqual(await client.call('app-greeter', 'Say.Hello', { id: '2' }), {
-        msg: 'HELLO Bo',
-      });
-      assert.match(
-        stderr,
-        /micro: users serves\n[\s\S]*greeter \| users answered Ann\n[\s\S]*micro: greeter serves \(after users\)/,
-      );
-      assert.match(stderr, /^users {3}\| .* listening on /m, 'output prefixed with the name');
-    } finally {
-      run.kill('SIGTERM');
-    }
-    assert.equal(await exited, 0, stderr);
-    assert.match(stderr, /stopping greeter\n[\s\S]*stopping users/, 'stopped in reverse order');
+    assert.match(
+      started,
+      /^stderr: users {3}\| .* listening on /m,
+      'output prefixed with the name',
+    );
+    assert.equal(await run.stop('SIGTERM'), 0);
+    assert.match(
+      run.lines.join('\n'),
+      /stopping greeter\n[\s\S]*stopping users/,
+      'stopped in reverse order',
+    );
   });
 
   it('refuses a circle of dependencies, naming it, with a 400 and exit code 1', async () => {
@@ -121,7 +97,7 @@ describe('micro run with micro.json', () => {
         services: { greeter: { depends: ['users'] }, users: { depends: ['greeter'] } },
       }),
     );
-    const run = await micro(['run', dir, ...bench.flag]);
+    const run = await micro(['run', dir, ...bench().flag]);
     assert.equal(run.code, 1);
     const err = errorOf(run);
     assert.equal(err.code, 400);
@@ -130,7 +106,7 @@ describe('micro run with micro.json', () => {
 
   it('refuses an environment the app does not have', async () => {
     writeFileSync(join(dir, 'micro.json'), JSON.stringify({ services: { users: {} } }));
-    const run = await micro(['run', dir, '--env', 'prod', ...bench.flag]);
+    const run = await micro(['run', dir, '--env', 'prod', ...bench().flag]);
     assert.equal(run.code, 1);
     assert.match(errorOf(run).detail, /no environment prod; it has none/);
   });

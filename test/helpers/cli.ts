@@ -6,7 +6,14 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startControlPlane, type ControlPlane } from '../../src/controlplane/index.ts';
 import { createMicroRegistry } from '../../src/registry/micro.ts';
-import { createService, endpoint, type Registry, type Service } from '../../src/runtime/index.ts';
+import {
+  createClient,
+  createService,
+  endpoint,
+  type Client,
+  type Registry,
+  type Service,
+} from '../../src/runtime/index.ts';
 import { closeAll, nameSchema, quiet, streamHandlers } from './fixtures.ts';
 
 const bin = fileURLToPath(new URL('../../bin/micro.ts', import.meta.url));
@@ -85,6 +92,8 @@ export interface Bench {
   nextEvent(): Promise<unknown>;
   /** `--registry-address` of the control plane, to append to CLI arguments. */
   flag: string[];
+  /** A client finding services through the control plane, for calling what the CLI started. */
+  client: Client;
   stop(): Promise<void>;
 }
 
@@ -97,6 +106,7 @@ export async function startBench(): Promise<Bench> {
     logger: quiet,
   });
   const registry = createMicroRegistry({ address: controlPlane.address });
+  const client = createClient({ registry });
   const greeter = createService({
     name: 'greeter',
     version: '1.0.0',
@@ -136,8 +146,9 @@ export async function startBench(): Promise<Bench> {
     events,
     nextEvent: () => new Promise((resolve) => waiting.push(resolve)),
     flag: ['--registry-address', controlPlane.address],
+    client,
     async stop() {
-      await closeAll(greeter, registry, controlPlane);
+      await closeAll(client, greeter, registry, controlPlane);
       rmSync(dataDir, { recursive: true, force: true });
     },
   };

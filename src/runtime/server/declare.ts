@@ -58,74 +58,55 @@ export function endpoint<
   return declare('endpoint', 'unary', options, fn);
 }
 
-/** Declares a server stream, one request in and the yielded values out: `serverStream({ request }, async function* (req, ctx) {...})`. */
-export function serverStream<
-  RqS extends SchemaLike | undefined = undefined,
-  RsS extends SchemaLike | undefined = undefined,
-  Req = unknown,
-  Rsp = unknown,
->(
-  options: DeclareOptions<RqS, RsS>,
-  fn: ServerStreamFunction<OutputOf<RqS, Req>, InputOf<RsS, Rsp>>,
-): EndpointDefinition<InputOf<RqS, Req>, InputOf<RsS, Rsp>, 'server'>;
-/** Declares a server stream without options. */
-export function serverStream<Req, Rsp>(
-  fn: ServerStreamFunction<Req, Rsp>,
-): EndpointDefinition<Req, Rsp, 'server'>;
-/** @deprecated The function first is the old order; put the options first: `(options, fn)`. */
-export function serverStream<Req, Rsp>(
-  fn: ServerStreamFunction<Req, Rsp>,
-  options: EndpointOptions,
-): EndpointDefinition<Req, Rsp, 'server'>;
-export function serverStream(a: unknown, b?: unknown): EndpointDefinition {
-  return declareStream('serverStream', 'server', a, b);
+/** A stream kind's function: what serverStream, clientStream or bidiStream take. */
+export type StreamFunction<
+  Kind extends 'server' | 'client' | 'bidi',
+  Req,
+  Rsp,
+> = Kind extends 'server'
+  ? ServerStreamFunction<Req, Rsp>
+  : Kind extends 'client'
+    ? ClientStreamFunction<Req, Rsp>
+    : BidiStreamFunction<Req, Rsp>;
+
+/** The signatures of serverStream, clientStream and bidiStream: `(options, fn)`, `(fn)`, or the old `(fn, options)`. */
+export interface StreamDeclarer<Kind extends 'server' | 'client' | 'bidi'> {
+  /** Declares the stream with its options; Zod/Valibot/ArkType/TypeBox schemas type the function. */
+  <
+    RqS extends SchemaLike | undefined = undefined,
+    RsS extends SchemaLike | undefined = undefined,
+    Req = unknown,
+    Rsp = unknown,
+  >(
+    options: DeclareOptions<RqS, RsS>,
+    fn: StreamFunction<Kind, OutputOf<RqS, Req>, InputOf<RsS, Rsp>>,
+  ): EndpointDefinition<InputOf<RqS, Req>, InputOf<RsS, Rsp>, Kind>;
+  /** Declares the stream without options. */
+  <Req, Rsp>(fn: StreamFunction<Kind, Req, Rsp>): EndpointDefinition<Req, Rsp, Kind>;
+  /** @deprecated The function first is the old order; put the options first: `(options, fn)`. */
+  <Req, Rsp>(
+    fn: StreamFunction<Kind, Req, Rsp>,
+    options: EndpointOptions,
+  ): EndpointDefinition<Req, Rsp, Kind>;
 }
+
+/** A declarer of one stream kind, taking its arguments in any of the three orders. */
+function streamOf<Kind extends 'server' | 'client' | 'bidi'>(
+  helper: string,
+  kind: Kind,
+): StreamDeclarer<Kind> {
+  // One implementation behind the interface's three signatures.
+  return ((a: unknown, b?: unknown) => declareStream(helper, kind, a, b)) as StreamDeclarer<Kind>;
+}
+
+/** Declares a server stream, one request in and the yielded values out: `serverStream({ request }, async function* (req, ctx) {...})`. */
+export const serverStream: StreamDeclarer<'server'> = streamOf('serverStream', 'server');
 
 /** Declares a client stream, many requests in and one response out: `clientStream({ request }, async (input, ctx) => ...)`. */
-export function clientStream<
-  RqS extends SchemaLike | undefined = undefined,
-  RsS extends SchemaLike | undefined = undefined,
-  Req = unknown,
-  Rsp = unknown,
->(
-  options: DeclareOptions<RqS, RsS>,
-  fn: ClientStreamFunction<OutputOf<RqS, Req>, InputOf<RsS, Rsp>>,
-): EndpointDefinition<InputOf<RqS, Req>, InputOf<RsS, Rsp>, 'client'>;
-/** Declares a client stream without options. */
-export function clientStream<Req, Rsp>(
-  fn: ClientStreamFunction<Req, Rsp>,
-): EndpointDefinition<Req, Rsp, 'client'>;
-/** @deprecated The function first is the old order; put the options first: `(options, fn)`. */
-export function clientStream<Req, Rsp>(
-  fn: ClientStreamFunction<Req, Rsp>,
-  options: EndpointOptions,
-): EndpointDefinition<Req, Rsp, 'client'>;
-export function clientStream(a: unknown, b?: unknown): EndpointDefinition {
-  return declareStream('clientStream', 'client', a, b);
-}
+export const clientStream: StreamDeclarer<'client'> = streamOf('clientStream', 'client');
 
 /** Declares a bidirectional stream, requests in and responses out in any rhythm: `bidiStream({ request }, async function* (input, ctx) {...})`. */
-export function bidiStream<
-  RqS extends SchemaLike | undefined = undefined,
-  RsS extends SchemaLike | undefined = undefined,
-  Req = unknown,
-  Rsp = unknown,
->(
-  options: DeclareOptions<RqS, RsS>,
-  fn: BidiStreamFunction<OutputOf<RqS, Req>, InputOf<RsS, Rsp>>,
-): EndpointDefinition<InputOf<RqS, Req>, InputOf<RsS, Rsp>, 'bidi'>;
-/** Declares a bidirectional stream without options. */
-export function bidiStream<Req, Rsp>(
-  fn: BidiStreamFunction<Req, Rsp>,
-): EndpointDefinition<Req, Rsp, 'bidi'>;
-/** @deprecated The function first is the old order; put the options first: `(options, fn)`. */
-export function bidiStream<Req, Rsp>(
-  fn: BidiStreamFunction<Req, Rsp>,
-  options: EndpointOptions,
-): EndpointDefinition<Req, Rsp, 'bidi'>;
-export function bidiStream(a: unknown, b?: unknown): EndpointDefinition {
-  return declareStream('bidiStream', 'bidi', a, b);
-}
+export const bidiStream: StreamDeclarer<'bidi'> = streamOf('bidiStream', 'bidi');
 
 /** A stream declaration from (options, fn), (fn) or the old (fn, options): options are never a function. */
 function declareStream(
