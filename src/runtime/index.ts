@@ -113,6 +113,7 @@ export type {
   /** What every entry of the transports table is given. */
   TransportFactoryOptions,
   ListenOptions,
+  WebHandler,
   ServerTlsOptions,
   ClientTlsOptions,
   ConnectionLimits,

@@ -26,7 +26,7 @@ import type {
   SubscriberFunc,
   SubscriberWrapper,
 } from './server/server.ts';
-import type { ListenOptions, Transport } from './transport/transport.ts';
+import type { ListenOptions, Transport, WebHandler } from './transport/transport.ts';
 
 /** Everything a service can be given; only name is required. */
 export interface ServiceOptions {
@@ -68,6 +68,12 @@ export interface ServiceOptions {
   tls?: ListenOptions['tls'];
   /** How the port listens: allowed Hosts and Origins, HTTP timeouts, limits (see ListenOptions). */
   listen?: ListenOptions;
+  /**
+   * Web pages on the service's own port: HTTP requests that are no call go to this node:http
+   * handler, and the service registers as a web app (`handler: web`), which the dashboard serves
+   * at `/[name]/` with `X-Micro-Web-Base-Path` set. Needs the tcp transport.
+   */
+  web?: WebHandler;
   /** Middleware around the handlers' unary endpoints; the first listed is outermost. */
   wrapHandler?: HandlerWrapper[];
   /** Middleware around subscribers; the first listed is outermost. */
@@ -144,7 +150,7 @@ export function createService(options: ServiceOptions): Service {
   const server = createServer({
     name: options.name,
     version: options.version,
-    metadata: options.metadata,
+    metadata: options.web ? { ...options.metadata, handler: 'web' } : options.metadata,
     address: options.address ?? process.env.MICRO_SERVER_ADDRESS,
     advertise: options.advertise ?? process.env.MICRO_SERVER_ADVERTISE,
     registry,
@@ -159,7 +165,7 @@ export function createService(options: ServiceOptions): Service {
     wrappers: options.wrapHandler,
     subscriberWrappers: options.wrapSubscriber,
     tls: options.tls,
-    listen: { ...listenFromEnv(), ...options.listen },
+    listen: { ...listenFromEnv(), ...options.listen, ...(options.web ? { web: options.web } : {}) },
     outlet,
     logger,
   });

@@ -16,7 +16,7 @@ const root = fileURLToPath(new URL('../..', import.meta.url));
 const micro = join(root, 'bin/micro.ts');
 const { NODE_TEST_CONTEXT: _nested, ...plainEnv } = process.env;
 
-/** Per template: the call that shows it answers, and the answer. */
+/** Per template: the call that shows it answers, the answer, and its own test's name. */
 const templates = {
   service: {
     endpoint: 'Say.Hello',
@@ -29,6 +29,12 @@ const templates = {
     request: { id: '7', text: 'hi' },
     answer: { published: '7' },
     test: /an event published through Events\.Publish reaches the subscriber/,
+  },
+  web: {
+    endpoint: 'Say.Hello',
+    request: { name: 'Ann' },
+    answer: { msg: 'Hello Ann' },
+    test: /the pages greet through Say\.Hello/,
   },
 } as const;
 
@@ -76,6 +82,14 @@ describe('micro new', () => {
           'object',
           'the Zod schema is in the registry as JSON Schema',
         );
+        if (template === 'web') {
+          assert.equal(record?.metadata.handler, 'web', 'registered as a web app');
+          const node = record?.nodes[0]?.address ?? '';
+          const page = await fetch(`http://${node}/hello?name=Ann`, {
+            headers: { 'x-micro-web-base-path': `/${name}` },
+          });
+          assert.match(await page.text(), new RegExp(`<p>Hello Ann</p><a href="/${name}/">`));
+        }
         assert.equal(await child.stop('SIGTERM'), 0);
       });
 

@@ -18,13 +18,14 @@ interface Args extends GlobalArgs {
 const NEXT: Record<keyof typeof TEMPLATES, (name: string) => string> = {
   service: (name) => `  micro call ${name} Say.Hello '{"name":"Ann"}'`,
   pubsub: (name) => `  micro call ${name} Events.Publish '{"id":"1","text":"hi"}'`,
+  web: (name) => `  open http://127.0.0.1:8082/${name}/ (with micro run going)`,
   app: (name) => `  micro call ${name}-greeter Say.Hello '{"id":"1"}'`,
 };
 
 /** `micro new NAME`: scaffolds a service; `micro new app NAME` an app. */
 export const newCommand: CommandModule<GlobalArgs, Args> = {
   command: 'new <name> [app-name]',
-  describe: 'Create a service (-t pubsub), or an app (new app NAME)',
+  describe: 'Create a service (-t pubsub|web), or an app (new app NAME)',
   builder: (y) =>
     y
       .positional('name', {
@@ -45,7 +46,7 @@ export const newCommand: CommandModule<GlobalArgs, Args> = {
         choices: Object.keys(TEMPLATES) as (keyof typeof TEMPLATES)[],
         default: 'service' as const,
         describe:
-          'service: Say.Hello and a subscriber; pubsub: a publisher and a subscriber; app: micro.json with two services',
+          'service: Say.Hello and a subscriber; pubsub: a publisher and a subscriber; web: pages served through the dashboard; app: micro.json with two services',
       }),
   handler: handled(async (argv: Args) => {
     if (argv.appName !== undefined) {

@@ -1,6 +1,7 @@
 /** The in-process transport, for tests: calls and streams with no sockets. */
 import { QueuePipe } from './pipe.ts';
 import {
+  NO_WEB,
   TransportError,
   TransportErrors,
   type Listener,
@@ -32,7 +33,8 @@ export function createMemoryTransport(options: MemoryTransportOptions = {}): Tra
   };
   return {
     name: 'memory',
-    async listen(address, handler): Promise<Listener> {
+    async listen(address, handler, options): Promise<Listener> {
+      if (options?.web) throw new TypeError(NO_WEB);
       const bound = address.endsWith(':0') ? `${address.slice(0, -2)}:${next++}` : address;
       // Node's code for a port in use, so that callers test one code for every transport.
       if (network.has(bound))

@@ -1,4 +1,5 @@
 /** The Transport interface: messages, calls, streams, listeners, their options and the transport's errors. */
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { MicroError } from '../errors.ts';
 
 /** Header names are lower case; values are strings. */
@@ -125,7 +126,20 @@ export interface ListenOptions {
   requestTimeout?: number;
   /** Ms an HTTP connection is kept open idle between requests (default 65 s). */
   keepAliveTimeout?: number;
+  /**
+   * Answers the HTTP requests that are no call (no Micro-Endpoint header) on the same port: a web
+   * app served through the dashboard's `/[name]/`. Only transports with a port (tcp) take one. Its
+   * requests pass the Host check; what a page may post is the app's to decide (no Origin check).
+   */
+  web?: WebHandler;
 }
+
+/** Why a transport without a port refuses a web handler. */
+export const NO_WEB =
+  'a web handler needs a port: run the service on the tcp transport (MICRO_TRANSPORT=tcp, the default)';
+
+/** A node:http request handler for a service's web pages. */
+export type WebHandler = (req: IncomingMessage, res: ServerResponse) => void;
 
 /** Moves messages between processes: calls, streams, and a listener for both. */
 export interface Transport {

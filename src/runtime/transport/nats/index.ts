@@ -1,7 +1,13 @@
 /** The NATS transport: calls and streams between nodes that listen on subjects, not ports. */
 import { serversOf } from '../../../registry/servers.ts';
 import { connectionLimits } from '../limits.ts';
-import type { Listener, Pipe, Transport, TransportOptions } from '../transport.ts';
+import {
+  NO_WEB,
+  type Listener,
+  type Pipe,
+  type Transport,
+  type TransportOptions,
+} from '../transport.ts';
 import { NatsClient } from './client.ts';
 import { serveNats } from './listen.ts';
 
@@ -42,6 +48,7 @@ export function createNatsTransport(options: NatsTransportOptions = {}): Transpo
   return {
     name: 'nats',
     async listen(_address, handler, listenOptions): Promise<Listener> {
+      if (listenOptions?.web) throw new TypeError(NO_WEB);
       // There is no socket: the node's address is its subject, whatever host:port was asked for.
       const l = await ready();
       listeners++;

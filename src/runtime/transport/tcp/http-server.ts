@@ -60,8 +60,8 @@ export function createHttpSide(handler: TransportHandler, options: HttpSideOptio
   const checks = Math.min(headersTimeout || MAX_TIMEOUT, requestTimeout || MAX_TIMEOUT);
   const hostOk = hostAllowed(options.host ?? '127.0.0.1', options.allowedHosts);
 
-  /** Why a request (or handshake) is refused before it is read: a foreign Host or Origin. */
-  const refusal = (headers: IncomingHttpHeaders, http11: boolean): MicroError | undefined => {
+  /** Why a request is refused before it is read: a missing or foreign Host. */
+  const hostRefusal = (headers: IncomingHttpHeaders, http11: boolean): MicroError | undefined => {
     if (http11 && headers.host === undefined)
       return badRequest(ID, 'the Host header is missing (HTTP/1.1 requires it)');
     if (!hostOk(headers))
@@ -70,6 +70,13 @@ export function createHttpSide(handler: TransportHandler, options: HttpSideOptio
         421,
         `Host ${quote(headers.host)} is not served here: this port is bound to loopback and answers localhost names only`,
       );
+    return undefined;
+  };
+
+  /** Why a call (or handshake) is refused before it is read: a foreign Host or Origin. */
+  const refusal = (headers: IncomingHttpHeaders, http11: boolean): MicroError | undefined => {
+    const host = hostRefusal(headers, http11);
+    if (host) return host;
     if (foreignOrigin(headers, options.allowedOrigins))
       return forbidden(
         ID,
@@ -82,6 +89,12 @@ export function createHttpSide(handler: TransportHandler, options: HttpSideOptio
   const reading = new WeakSet<Duplex>();
 
   const onRequest = (req: IncomingMessage, res: ServerResponse, expectsContinue = false): void => {
+    if (options.web && req.headers['micro-endpoint'] === undefined) {
+      const refused = hostRefusal(req.headers, req.httpVersion === '1.1');
+      if (refused) return sendError(res, refused, true);
+      if (expectsContinue) res.writeContinue();
+      return options.web(req, res);
+    }
     const refused = refusal(req.headers, req.httpVersion === '1.1');
     if (refused) return sendError(res, refused, true);
     // GET with a Micro-Endpoint header is a call with an empty body: handy for Debug.Health.
