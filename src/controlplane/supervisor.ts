@@ -4,9 +4,9 @@ import { mkdirSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { Registry, Watcher, WatchEvent } from '../registry/registry.ts';
 import type { Client } from '../runtime/client/client.ts';
-import { serving } from '../runner/reload.ts';
 import { watchSources, type SourceWatch } from '../runner/watch.ts';
 import { restartDelay, spawnRun, terminate } from './child.ts';
+import { ServiceReload } from './reload.ts';
 import {
   LogWriter,
   followLog,
@@ -79,11 +79,9 @@ interface Entry {
   /** Deregistration of the last run's nodes, under way after it died. */
   cleanup: Promise<void>;
   waiters: ((r: Readiness) => void)[];
-  /** The watch of its folder, when it reloads on changes. */
+  /** The watch of its folder and its reloads, when it reloads on changes. */
   watch: SourceWatch | undefined;
-  /** A reload under way, and whether more changes came during it. */
-  reloading: Promise<void> | undefined;
-  again: boolean;
+  reload: ServiceReload | undefined;
 }
 
 /**
@@ -141,16 +139,18 @@ export class Supervisor {
       cleanup: Promise.resolve(),
       waiters: [],
       watch: undefined,
-      reloading: undefined,
-      again: false,
+      reload: undefined,
     };
     this.#entries.set(name, entry);
     this.#o.store?.save({ name, path, env, watch: options.watch === true });
     this.#spawn(entry);
-    if (options.watch && this.#o.registry && this.#o.client)
-      entry.watch = watchSources(dirname(path), (files) => this.#reload(entry, files), {
+    if (options.watch && this.#o.registry && this.#o.client) {
+      const reload = this.#reloadOf(entry, this.#o.registry, this.#o.client);
+      entry.reload = reload;
+      entry.watch = watchSources(dirname(path), (files) => reload.request(files), {
         ignore: [this.#o.dataDir],
       });
+    }
     return this.#info(entry);
   }
 
@@ -262,7 +262,7 @@ export class Supervisor {
     entry.stopping = true;
     clearTimeout(entry.timer);
     entry.watch?.close();
-    await entry.reloading;
+    await entry.reload?.settled();
     await terminate(entry.child);
     await entry.cleanup;
     entry.info.status = 'stopped';
@@ -312,54 +312,23 @@ export class Supervisor {
     return spawnRun(this.#o.self, entry.info.path, env, entry.log);
   }
 
-  /**
-   * Replaces the running process after its files changed: a new one is started and must register
-   * and answer Debug.Health before the old one is stopped; one that fails leaves the old serving.
-   * A service restarting after a crash picks the change up as it starts, and needs no reload.
-   */
-  #reload(entry: Entry, files: string[]): void {
-    if (entry.stopping || !entry.child) return;
-    if (entry.reloading) {
-      entry.again = true;
-      return;
-    }
-    entry.reloading = this.#replace(entry, files).finally(() => {
-      entry.reloading = undefined;
-      if (entry.again) {
-        entry.again = false;
-        this.#reload(entry, ['more files']);
-      }
-    });
-  }
-
-  async #replace(entry: Entry, files: string[]): Promise<void> {
-    const t0 = performance.now();
-    entry.log.line(`micro: ${files.slice(0, 3).join(', ')} changed; starting the new version`);
-    const next = this.#run(entry);
-    const failed = await serving(next, {
-      registry: this.#o.registry as Registry,
-      client: this.#o.client as Client,
-    }).then(
-      () => undefined,
-      (err: unknown) => (err as Error).message,
-    );
-    const old = entry.child;
-    if (failed !== undefined || entry.stopping || !old) {
-      await terminate(next);
-      if (!entry.stopping)
-        entry.log.line(
-          `micro: the new version did not start (${failed ?? 'the old one ended'}); the running one serves on`,
-        );
-      return;
-    }
-    const oldNodes = [...entry.nodes.values()];
-    entry.nodes.clear();
-    this.#adopt(entry, next);
-    await this.#lookup(entry);
-    await terminate(old);
-    await deregisterLeft(this.#o.registry, oldNodes, old.pid);
-    entry.log.line(
-      `micro: reloaded in ${Math.round(performance.now() - t0)} ms (pid ${next.pid ?? '?'} replaces ${old.pid ?? '?'})`,
+  /** The reloads of an entry: new runs logged into its log, swapped in as its running process. */
+  #reloadOf(entry: Entry, registry: Registry, client: Client): ServiceReload {
+    return new ServiceReload(
+      {
+        log: (line) => entry.log.line(line),
+        running: () => entry.child,
+        stopping: () => entry.stopping,
+        start: () => this.#run(entry),
+        swap: async (next) => {
+          const old = [...entry.nodes.values()];
+          entry.nodes.clear();
+          this.#adopt(entry, next);
+          await this.#lookup(entry);
+          return old;
+        },
+      },
+      { registry, client },
     );
   }
 
