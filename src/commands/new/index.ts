@@ -25,7 +25,7 @@ const NEXT: Record<keyof typeof TEMPLATES, (name: string) => string> = {
 /** `micro new NAME`: scaffolds a service; `micro new app NAME` an app. */
 export const newCommand: CommandModule<GlobalArgs, Args> = {
   command: 'new <name> [app-name]',
-  describe: 'Create a service (-t pubsub|web), or an app (new app NAME)',
+  describe: 'Create a service (-t pubsub|web), or an app (app NAME)',
   builder: (y) =>
     y
       .positional('name', {
