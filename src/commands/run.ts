@@ -35,7 +35,7 @@ export const runCommand: CommandModule<GlobalArgs, Args> = {
         type: 'boolean',
         default: true,
         describe:
-          "restart a service run in the foreground when its files change, the new process serving before the old one stops (--no-watch: don't) [MICRO_WATCH]",
+          "restart a service (in the foreground or with -d) when its files change, the new process serving before the old one stops (--no-watch: don't) [MICRO_WATCH]",
       })
       .option('env', {
         type: 'string',
@@ -86,6 +86,13 @@ export const runCommand: CommandModule<GlobalArgs, Args> = {
     const { findApp } = await import('../runner/app.ts');
     const app = argv.detach ? undefined : findApp(argv.target ?? '.');
     if (app) return (await import('./run/app.ts')).runAppCommand(argv, app, controlPlane);
+    if (argv.env !== undefined) {
+      const { badRequest } = await import('../runtime/errors.ts');
+      throw badRequest(
+        'micro.cli',
+        `--env ${argv.env} selects an environment of an app, and ${argv.target ?? '.'} has no micro.json (nor a "micro" key in package.json)`,
+      );
+    }
     if (!argv.target) return serveControlPlane({ ...controlPlane, web: argv['web-address'], api });
     const { findEntry } = await import('./shared/entry.ts');
     const entry = findEntry(argv.target);

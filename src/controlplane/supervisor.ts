@@ -309,7 +309,10 @@ export class Supervisor {
   /** Starts a run of the entry's file, logging into its log. */
   #run(entry: Entry): ChildProcess {
     const env = { ...this.#o.env, ...entry.env, MICRO_SERVICE_NAME: entry.info.name };
-    return spawnRun(this.#o.self, entry.info.path, env, entry.log);
+    const child = spawnRun(this.#o.self, entry.info.path, env, entry.log);
+    // Before anything the run prints: its output comes in later ticks.
+    entry.log.line(separator(Date.now(), child.pid));
+    return child;
   }
 
   /** The reloads of an entry: new runs logged into its log, swapped in as its running process. */
@@ -342,7 +345,6 @@ export class Supervisor {
     entry.info.pid = child.pid;
     entry.info.status = 'running';
     entry.info.started = Date.now();
-    entry.log.line(separator(entry.info.started, child.pid));
     child.on('error', (err) => {
       entry.log.line(`micro: cannot start ${entry.info.path}: ${err.message}`);
       this.#settle(entry, 'exited');

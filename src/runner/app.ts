@@ -41,6 +41,16 @@ const NAME = /^[a-z][a-z0-9-]{0,62}$/;
 const isObject = (v: unknown): v is Record<string, unknown> =>
   typeof v === 'object' && v !== null && !Array.isArray(v);
 
+/** Refuses keys it does not know (a typo such as "depend" must not pass silently). */
+function onlyKeys(where: string, v: Record<string, unknown>, known: readonly string[]): void {
+  const unknown = Object.keys(v).filter((k) => !known.includes(k));
+  if (unknown.length > 0)
+    throw badRequest(
+      ID,
+      `${where}: unknown ${unknown.length === 1 ? 'key' : 'keys'} ${unknown.map((k) => JSON.stringify(k)).join(', ')}; it takes ${known.join(', ')}`,
+    );
+}
+
 /** The app defined in dir, or undefined when dir has neither micro.json nor a "micro" key in package.json. */
 export function findApp(dir: string): App | undefined {
   const root = resolve(dir);
@@ -73,6 +83,7 @@ function strings(where: string, v: unknown): Record<string, string> {
 export function parseApp(dir: string, source: string, def: unknown): App {
   if (!isObject(def) || !isObject(def.services))
     throw badRequest(ID, `${source} needs "services": {"name": {"path": "./dir"}, ...}`);
+  onlyKeys(source, def, ['services', 'env', 'environments']);
   const entries = Object.entries(def.services);
   if (entries.length === 0 || entries.length > MAX_SERVICES)
     throw badRequest(ID, `${source} must list 1 to ${MAX_SERVICES} services`);
@@ -81,6 +92,7 @@ export function parseApp(dir: string, source: string, def: unknown): App {
     if (!NAME.test(name))
       throw badRequest(ID, `${where}: a service name is lower-case letters, digits and -`);
     if (!isObject(s)) throw badRequest(ID, `${where} must be an object with a "path"`);
+    onlyKeys(where, s, ['path', 'depends', 'env']);
     const path = s.path ?? `./${name}`;
     if (typeof path !== 'string' || path === '')
       throw badRequest(ID, `${where}.path must be a path`);
@@ -96,6 +108,7 @@ export function parseApp(dir: string, source: string, def: unknown): App {
     for (const [name, e] of Object.entries(def.environments)) {
       const where = `${source} environments.${name}`;
       if (!isObject(e)) throw badRequest(ID, `${where} must be an object`);
+      onlyKeys(where, e, ['env', 'services']);
       const per: Record<string, Record<string, string>> = {};
       if (e.services !== undefined) {
         if (!isObject(e.services)) throw badRequest(ID, `${where}.services must be an object`);

@@ -86,7 +86,8 @@ function knownError(err: unknown): runtime.MicroError | undefined {
   if (err instanceof runtime.MicroError) return err;
   const code = (err as { code?: unknown } | undefined)?.code;
   if (typeof code !== 'string' || !code.startsWith('MICRO_ERR_')) return undefined;
-  return new runtime.MicroError('micro', UNREACHABLE.has(code) ? 503 : 500, (err as Error).message);
+  const status = UNREACHABLE.has(code) ? 503 : code === runtime.RegistryErrors.notFound ? 404 : 500;
+  return new runtime.MicroError('micro', status, (err as Error).message);
 }
 
 /**

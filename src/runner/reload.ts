@@ -132,7 +132,7 @@ export class Reloader {
 
   async #replace(why: string): Promise<void> {
     const t0 = performance.now();
-    this.#o.log(`${why}: starting the new version`);
+    this.#o.log(`${why}; starting the new version`);
     const next = this.#o.spawn();
     this.#next = next;
     const gone = once(next, 'exit');

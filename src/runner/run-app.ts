@@ -2,7 +2,9 @@
 // output prefixed with its name, reloaded on its own file changes, and all stopped in reverse order.
 import type { ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
+import { resolve } from 'node:path';
 import { createInterface } from 'node:readline';
+import { MicroError } from '../runtime/errors.ts';
 import type { App } from './app.ts';
 import { serviceEnv } from './app.ts';
 import { Reloader, type Exit, type ServingOptions } from './reload.ts';
@@ -31,6 +33,22 @@ interface Running {
   watch?: SourceWatch;
 }
 
+/** A service's entry file, or the error saying which service's path is wrong. */
+function entryOf(
+  o: RunAppOptions,
+  app: App,
+  name: string,
+  path: string,
+): { file: string; dir: string } {
+  try {
+    return o.entry(resolve(app.dir, path));
+  } catch (err) {
+    if (err instanceof MicroError)
+      throw new MicroError(err.id, err.code, `${app.source} services.${name}: ${err.detail}`);
+    throw err;
+  }
+}
+
 /** Copies a process's output to write(), each line prefixed with the service's name. */
 function prefixed(child: ChildProcess, prefix: string, write: (line: string) => void): void {
   for (const stream of [child.stdout, child.stderr])
@@ -51,7 +69,7 @@ export async function runApp(app: App, o: RunAppOptions, stop: Promise<void>): P
   const running: Running[] = [];
   try {
     for (const svc of app.services) {
-      const { file, dir } = o.entry(`${app.dir}/${svc.path}`);
+      const { file, dir } = entryOf(o, app, svc.name, svc.path);
       const env = serviceEnv(app, svc, o.environment);
       const prefix = `${svc.name.padEnd(width)} | `;
       const reloader = new Reloader({

@@ -17,6 +17,12 @@ export interface SourceWatch {
   close(): void;
 }
 
+/** Editors' and tools' scratch files: backups (`x~`), vim's `4913` probe, sed -i's `sedXXXXXX`. */
+function scratchFile(rel: string): boolean {
+  const name = rel.split(/[\\/]/).at(-1) ?? '';
+  return name.endsWith('~') || name === '4913' || /^sed[A-Za-z0-9]{6}$/.test(name);
+}
+
 /** True for a path no reload should follow: node_modules, dotfiles and dot-folders (.git). */
 export function ignoredPath(rel: string): boolean {
   return rel.split(/[\\/]/).some((part) => part === 'node_modules' || part.startsWith('.'));
@@ -40,24 +46,36 @@ export function watchSources(
   let timer: NodeJS.Timeout | undefined;
   // A service file lying in the home folder (or /) has its folder watched, not everything below it.
   const recursive = root !== homedir() && root !== resolve('/');
-  const watcher: FSWatcher = watch(root, { recursive, persistent: false }, (_event, file) => {
+  let closed = false;
+  let watcher: FSWatcher | undefined;
+  const onEvent = (_event: string, file: string | Buffer | null): void => {
     const rel = file ? String(file) : '';
-    if (rel === '' || ignoredPath(rel)) return;
+    if (rel === '' || ignoredPath(rel) || scratchFile(rel)) return;
     if (ignored.some((i) => rel === i || rel.startsWith(`${i}${sep}`))) return;
     pending.add(rel);
     clearTimeout(timer);
     timer = setTimeout(() => {
       const files = [...pending].sort();
       pending.clear();
+      // A file saved by replacing it (sed -i, many editors) is a new file the old watch does not
+      // see: watch afresh after each burst.
+      start();
       onChange(files);
     }, debounce);
-  });
-  // A folder that goes away (deleted, unmounted) ends the watch, not the process.
-  watcher.on('error', () => watcher.close());
+  };
+  const start = (): void => {
+    watcher?.close();
+    if (closed) return;
+    watcher = watch(root, { recursive, persistent: false }, onEvent);
+    // A folder that goes away (deleted, unmounted) ends the watch, not the process.
+    watcher.on('error', () => watcher?.close());
+  };
+  start();
   return {
     close() {
+      closed = true;
       clearTimeout(timer);
-      watcher.close();
+      watcher?.close();
     },
   };
 }

@@ -104,6 +104,22 @@ describe('micro run with micro.json', () => {
     assert.match(err.detail, /circle: greeter -> users -> greeter/);
   });
 
+  it('refuses --env for a service that is no app, and a path that is not there, naming the service', async () => {
+    const single = await micro(['run', join(dir, 'users'), '--env', 'prod', ...bench().flag]);
+    assert.equal(single.code, 1);
+    assert.match(errorOf(single).detail, /--env prod selects an environment of an app/);
+    writeFileSync(
+      join(dir, 'micro.json'),
+      JSON.stringify({ services: { users: { path: './usres' } } }),
+    );
+    const typo = await micro(['run', dir, ...bench().flag]);
+    assert.equal(typo.code, 1);
+    assert.match(
+      errorOf(typo).detail,
+      /^micro\.json services\.users: \/\S+\/usres does not exist$/,
+    );
+  });
+
   it('refuses an environment the app does not have', async () => {
     writeFileSync(join(dir, 'micro.json'), JSON.stringify({ services: { users: {} } }));
     const run = await micro(['run', dir, '--env', 'prod', ...bench().flag]);
