@@ -1,7 +1,7 @@
 // A multi-service app: `micro.json` (or the "micro" key of package.json) lists the services of a
 // folder with their paths, environment and what each depends on; `micro run` starts them in
 // dependency order and stops them in reverse.
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { badRequest } from '../runtime/errors.ts';
 
@@ -47,7 +47,12 @@ function onlyKeys(where: string, v: Record<string, unknown>, known: readonly str
   if (unknown.length > 0)
     throw badRequest(
       ID,
-      `${where}: unknown ${unknown.length === 1 ? 'key' : 'keys'} ${unknown.map((k) => JSON.stringify(k)).join(', ')}; it takes ${known.join(', ')}`,
+      `${where}: unknown ${unknown.length === 1 ? 'key' : 'keys'} ${unknown
+        .slice(0, 5)
+        .map((k) => JSON.stringify(k.slice(0, 100)))
+        .join(
+          ', ',
+        )}${unknown.length > 5 ? ` and ${unknown.length - 5} more` : ''}; it takes ${known.join(', ')}`,
     );
 }
 
@@ -62,7 +67,12 @@ export function findApp(dir: string): App | undefined {
   return micro === undefined ? undefined : parseApp(root, 'package.json "micro"', micro);
 }
 
+/** A definition larger than this is refused unread: a few hundred services fit in a few KiB. */
+const MAX_BYTES = 1 << 20;
+
 function readJson(file: string): unknown {
+  if (statSync(file).size > MAX_BYTES)
+    throw badRequest(ID, `${file} is over ${MAX_BYTES} bytes; an app definition is a short list`);
   try {
     return JSON.parse(readFileSync(file, 'utf8')) as unknown;
   } catch (err) {
@@ -74,8 +84,11 @@ function strings(where: string, v: unknown): Record<string, string> {
   if (v === undefined) return {};
   if (!isObject(v)) throw badRequest(ID, `${where} must be an object of strings`);
   for (const [k, value] of Object.entries(v))
-    if (typeof value !== 'string' || !/^[A-Za-z_][A-Za-z0-9_]*$/.test(k))
-      throw badRequest(ID, `${where}.${k} must be a string, named as an environment variable`);
+    if (typeof value !== 'string' || !/^[A-Za-z_][A-Za-z0-9_]*$/.test(k) || value.includes('\0'))
+      throw badRequest(
+        ID,
+        `${where}.${k.slice(0, 100)} must be a string without NUL, named as an environment variable`,
+      );
   return v as Record<string, string>;
 }
 
@@ -88,9 +101,12 @@ export function parseApp(dir: string, source: string, def: unknown): App {
   if (entries.length === 0 || entries.length > MAX_SERVICES)
     throw badRequest(ID, `${source} must list 1 to ${MAX_SERVICES} services`);
   const services = entries.map(([name, s]): AppService => {
-    const where = `${source} services.${name}`;
     if (!NAME.test(name))
-      throw badRequest(ID, `${where}: a service name is lower-case letters, digits and -`);
+      throw badRequest(
+        ID,
+        `${source} services.${name.slice(0, 100)}: a service name is lower-case letters, digits and -`,
+      );
+    const where = `${source} services.${name}`;
     if (!isObject(s)) throw badRequest(ID, `${where} must be an object with a "path"`);
     onlyKeys(where, s, ['path', 'depends', 'env']);
     const path = s.path ?? `./${name}`;

@@ -3,7 +3,8 @@
 // no failed call through a reload; a new version that fails to start leaves the old one serving.
 import type { ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import type { Node, Registry } from '../registry/registry.ts';
+import { nodesOfPid } from '../controlplane/process-nodes.ts';
+import type { Registry } from '../registry/registry.ts';
 import type { Client } from '../runtime/client/client.ts';
 
 /** How a process ended: its exit code, or the signal that ended it. */
@@ -21,14 +22,6 @@ export interface ReloaderOptions {
   log: (line: string) => void;
   /** How long a new process may take to register and answer, in ms (default 15 s). */
   readyTimeout?: number;
-}
-
-/** The registry's nodes that carry a pid, with their service names. */
-async function nodesOf(registry: Registry, pid: number): Promise<{ name: string; node: Node }[]> {
-  const services = await registry.listServices().catch(() => []);
-  return services.flatMap((s) =>
-    s.nodes.filter((n) => n.metadata.pid === String(pid)).map((node) => ({ name: s.name, node })),
-  );
 }
 
 /** Where to see a process register, and how long it may take. */
@@ -56,7 +49,7 @@ export async function serving(child: ChildProcess, o: ServingOptions): Promise<v
   try {
     for (;;) {
       if (gone()) throw new Error(`it exited (${ending(child)}) before it registered`);
-      for (const { name, node } of await nodesOf(o.registry, pid)) {
+      for (const { name, node } of await nodesOfPid(o.registry, pid)) {
         const healthy = await o.client
           .call(name, 'Debug.Health', {}, { node, retries: 0, timeout: 2000 })
           .then(

@@ -7,7 +7,7 @@ import { createInterface } from 'node:readline';
 import { MicroError } from '../runtime/errors.ts';
 import type { App } from './app.ts';
 import { serviceEnv } from './app.ts';
-import { Reloader, type Exit, type ServingOptions } from './reload.ts';
+import { Reloader, type ServingOptions } from './reload.ts';
 import { watchSources, type SourceWatch } from './watch.ts';
 
 /** What running an app needs from the command: how to find and start a service, and where to talk. */
@@ -117,5 +117,3 @@ export async function runApp(app: App, o: RunAppOptions, stop: Promise<void>): P
     }
   }
 }
-
-export type { Exit };

@@ -38,6 +38,16 @@ describe('app definitions', () => {
     );
     writeFileSync(join(dir, 'micro.json'), JSON.stringify({ services: { only: {} } }));
     assert.equal(findApp(dir)?.source, 'micro.json', 'micro.json wins');
+    writeFileSync(
+      join(dir, 'micro.json'),
+      `{"services": {"a": {}}, "env": {"PAD": "${'x'.repeat(1 << 20)}"}}`,
+    );
+    assert.throws(
+      () => findApp(dir),
+      (e: unknown) =>
+        e instanceof MicroError && e.code === 400 && /is over 1048576 bytes/.test(e.detail),
+      'a definition over 1 MiB is refused unread',
+    );
   });
 
   it('layers the environment: app, service, then the chosen block and its per-service part', () => {

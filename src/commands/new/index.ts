@@ -4,7 +4,7 @@ import type { CommandModule } from 'yargs';
 import { badRequest, conflict } from '../../runtime/errors.ts';
 import type { GlobalArgs } from '../shared/options.ts';
 import { handled } from '../shared/output.ts';
-import { TEMPLATES } from './templates.ts';
+import { TEMPLATES } from './templates/index.ts';
 
 interface Args extends GlobalArgs {
   name: string;
