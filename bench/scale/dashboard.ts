@@ -40,7 +40,7 @@ export interface ChurnFigures {
 
 /** Everything the dashboard phase measured for one N. */
 export interface DashboardFigures {
-  /** Navigation start to the first frame with service rows, ms, one per measured visit. */
+  /** Navigation start to the first frame with service rows, ms, one per timed visit; Infinity: none in a minute. */
   firstScreen: number[];
   rowsAtFirst: number;
   /** A search keystroke to the first frame after the list changed, ms. */
@@ -160,9 +160,14 @@ export async function dashboard(
     if (page) await close(page);
     const v = await open(browser, base);
     page = v.page;
-    if (visit > 0) figures.firstScreen.push(v.firstScreen);
+    if (visit > 0)
+      figures.firstScreen.push(Number.isFinite(v.firstScreen) ? v.firstScreen : Infinity);
     figures.rowsAtFirst = v.rows;
-    if (!Number.isFinite(v.firstScreen)) break;
+    if (!Number.isFinite(v.firstScreen)) {
+      // A page that shows no rows in a minute cannot be typed into either.
+      await close(page);
+      return figures;
+    }
   }
   if (!page) return figures;
   figures.domNodes = (await within(page.evaluate(domNodes), FIRST_SCREEN_MS)) ?? NaN;

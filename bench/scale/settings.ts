@@ -38,7 +38,7 @@ export function config(argv = process.argv.slice(2)) {
     rates: [10, 100],
     churnMs: s.number('churn-seconds', 'BENCH_SCALE_CHURN_S', quick ? 5 : 10, 1) * 1000,
     /** Timed dashboard visits after a warm-up one. */
-    visits: quick ? 2 : 3,
+    visits: 3,
     keystrokes: quick ? 3 : 5,
     /** Register/deregister cycles of the whole fleet for the memory figure. */
     cycles: 3,
