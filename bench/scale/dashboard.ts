@@ -2,7 +2,7 @@
 // tests launch it): the first screen, a search keystroke to the next frame, input to frame while
 // the registry churns, the page's long tasks and DOM size. Every wait is bounded.
 import { existsSync } from 'node:fs';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import type { Registry } from '../../src/registry/registry.ts';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { churn } from './load.ts';
@@ -87,10 +87,10 @@ async function probeUntil(
 
 /** Opens the dashboard in a new page; resolves with it and its first screen time, NaN if none came. */
 async function open(
-  browser: Browser,
+  context: BrowserContext,
   base: string,
 ): Promise<{ page: Page; firstScreen: number; rows: number }> {
-  const page = await browser.newPage({ viewport: { width: 1280, height: 860 } });
+  const page = await context.newPage();
   await page.addInitScript(installProbe);
   await within(page.goto(`${base}/`, { waitUntil: 'commit' }), FIRST_SCREEN_MS);
   const s = await probeUntil(page, (p) => p.firstRows !== undefined, FIRST_SCREEN_MS);
@@ -139,26 +139,50 @@ export interface DashboardSettings {
   churnMs: number;
 }
 
-/** Measures the dashboard at base with services 1..n registered; clients churn the registry. */
+/** No figures yet: what dashboard() fills as it goes (a failed run keeps what it has). */
+export const noFigures = (): DashboardFigures => ({
+  firstScreen: [],
+  rowsAtFirst: 0,
+  keystroke: [],
+  domNodes: NaN,
+  churn: [],
+});
+
+/**
+ * Measures the dashboard at base with services 1..n registered, into figures; clients churn the
+ * registry.
+ */
 export async function dashboard(
   browser: Browser,
   base: string,
   clients: Registry[],
   n: number,
   o: DashboardSettings,
-): Promise<DashboardFigures> {
-  const figures: DashboardFigures = {
-    firstScreen: [],
-    rowsAtFirst: 0,
-    keystroke: [],
-    domNodes: NaN,
-    churn: [],
-  };
-  // One visit first to warm the browser's cache, as a user who has been there before; then timed ones.
+  figures: DashboardFigures,
+): Promise<void> {
+  // One profile for every visit of this N, and one visit first to fill its cache (as a user who has
+  // been there before); then the timed ones.
+  const context = await browser.newContext({ viewport: { width: 1280, height: 860 } });
+  try {
+    await visits(context, base, clients, n, o, figures);
+  } finally {
+    await within(context.close(), 10_000);
+  }
+}
+
+/** dashboard()'s visits in one browser profile. */
+async function visits(
+  context: BrowserContext,
+  base: string,
+  clients: Registry[],
+  n: number,
+  o: DashboardSettings,
+  figures: DashboardFigures,
+): Promise<void> {
   let page: Page | undefined;
   for (let visit = 0; visit <= o.visits; visit++) {
     if (page) await close(page);
-    const v = await open(browser, base);
+    const v = await open(context, base);
     page = v.page;
     if (visit > 0)
       figures.firstScreen.push(Number.isFinite(v.firstScreen) ? v.firstScreen : Infinity);
@@ -166,10 +190,10 @@ export async function dashboard(
     if (!Number.isFinite(v.firstScreen)) {
       // A page that shows no rows in a minute cannot be typed into either.
       await close(page);
-      return figures;
+      return;
     }
   }
-  if (!page) return figures;
+  if (!page) return;
   figures.domNodes = (await within(page.evaluate(domNodes), FIRST_SCREEN_MS)) ?? NaN;
 
   // A digit from an empty box narrows svc-1..svc-N to a different list: the rows must change.
@@ -184,8 +208,7 @@ export async function dashboard(
   await close(page);
 
   for (const rate of o.rates)
-    figures.churn.push(await underChurn(browser, base, clients, n, rate, o));
-  return figures;
+    figures.churn.push(await underChurn(context, base, clients, n, rate, o));
 }
 
 /**
@@ -193,14 +216,14 @@ export async function dashboard(
  * over the window (a digit, then Backspace), each timed to its next frame in the page.
  */
 async function underChurn(
-  browser: Browser,
+  context: BrowserContext,
   base: string,
   clients: Registry[],
   n: number,
   rate: number,
   o: DashboardSettings,
 ): Promise<ChurnFigures> {
-  const { page } = await open(browser, base);
+  const { page } = await open(context, base);
   try {
     await within(page.focus('input.search'), FIRST_SCREEN_MS);
     const from = (await within(page.evaluate(readProbe), FIRST_SCREEN_MS))?.now ?? NaN;

@@ -30,7 +30,7 @@ import { ensureBinary } from '../lib/binary.ts';
 import { procStatusBytes, withChildren } from '../lib/processes.ts';
 import { machine } from '../lib/report.ts';
 import { fmt } from '../lib/stats.ts';
-import { dashboard, launchBrowser } from './dashboard.ts';
+import { dashboard, launchBrowser, noFigures } from './dashboard.ts';
 import { explorer } from './explorer.ts';
 import { empty, fill } from './load.ts';
 import { micro, startMicroRun, type Micro } from './micro-run.ts';
@@ -122,12 +122,20 @@ async function measure(
         if (browser) {
           step('dashboard in Chromium');
           r.event = await firstEvent(cp.web);
-          r.dashboard = await dashboard(browser, `http://${cp.web}`, clients, n, {
-            visits: cfg.visits,
-            keystrokes: cfg.keystrokes,
-            rates: cfg.rates,
-            churnMs: cfg.churnMs,
-          });
+          r.dashboard = noFigures();
+          await dashboard(
+            browser,
+            `http://${cp.web}`,
+            clients,
+            n,
+            {
+              visits: cfg.visits,
+              keystrokes: cfg.keystrokes,
+              rates: cfg.rates,
+              churnMs: cfg.churnMs,
+            },
+            r.dashboard,
+          );
         }
         if (cfg.parts.includes('explorer')) {
           step('micro explore in tmux');
