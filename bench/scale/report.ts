@@ -129,6 +129,8 @@ export function report(results: SizeResults[], rates: number[]): void {
       console.log(
         `N=${fmt(r.n)}: the first /openapi.json described ${fmt(r.payloads.openapiServices)} services only`,
       );
+    for (const c of r.explorer?.churn ?? [])
+      if (c.errors) console.log(`N=${fmt(r.n)} explorer churn at ${c.rate}/s: ${c.errors} errors`);
     for (const c of r.dashboard?.churn ?? [])
       if (c.late || c.errors)
         console.log(
