@@ -14,6 +14,7 @@ const benches: Record<string, () => Promise<BenchModule>> = {
   cli: () => import('./cli/index.ts'),
   registry: () => import('./registry/index.ts'),
   explore: () => import('./explore/index.ts'),
+  scale: () => import('./scale/index.ts'),
   nats: () => import('./nats/index.ts'),
 };
 

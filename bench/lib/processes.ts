@@ -26,6 +26,8 @@ export interface ExecOptions {
    * in the error of a wait that fails (the child exited or said nothing in time).
    */
   stderr?: 'inherit' | 'tail';
+  /** The folder it runs in (default: this process's). */
+  cwd?: string;
 }
 
 /** Spawns and ends the children of one benchmark; stopAll ends exactly the PIDs it spawned. */
@@ -61,6 +63,7 @@ export class Children {
     const cp = spawn(command, args, {
       stdio: ipc ? ['ignore', 'pipe', stderr, 'ipc'] : ['ignore', 'pipe', stderr],
       env,
+      cwd: o.cwd,
     });
     if (cp.pid === undefined) throw new Error(`could not start ${name}`);
     const pid = cp.pid;
