@@ -1,24 +1,39 @@
 import type { Service, WatchEvent, WatchOptions, Watcher } from './registry.ts';
 import { copyService } from './util.ts';
 
+/**
+ * How many changes a watcher may fall behind by before it is ended: a watcher that stopped
+ * reading (a stalled connection, a hung consumer) must not hold every later change in memory.
+ * Every reader of a watch reads the registry again when its watch ends, so nothing is lost.
+ */
+export const WATCH_BACKLOG = 16_384;
+
 /** A push queue read as an async iterable: what registries use to feed watchers. */
 export class Channel<T> implements AsyncIterable<T> {
   #items: T[] = [];
+  #head = 0;
   #waiting: ((r: IteratorResult<T>) => void) | undefined;
   #closed = false;
   #onClose: (() => void) | undefined;
+  readonly #limit: number;
 
-  constructor(onClose?: () => void) {
+  /** onClose runs once when it closes; more than `limit` unread values end it, dropping them. */
+  constructor(onClose?: () => void, limit = Number.POSITIVE_INFINITY) {
     this.#onClose = onClose;
+    this.#limit = limit;
   }
 
-  /** Queues a value; dropped once closed. */
+  /** Queues a value; dropped once closed. Past the limit, the queue is dropped and it closes. */
   push(item: T): void {
     if (this.#closed) return;
     const w = this.#waiting;
     if (w) {
       this.#waiting = undefined;
       w({ value: item, done: false });
+    } else if (this.#items.length - this.#head >= this.#limit) {
+      this.#items = [];
+      this.#head = 0;
+      this.close();
     } else this.#items.push(item);
   }
 
@@ -37,11 +52,31 @@ export class Channel<T> implements AsyncIterable<T> {
     return this.#closed;
   }
 
+  /** The values queued and not read yet. */
+  get backlog(): number {
+    return this.#items.length - this.#head;
+  }
+
+  /** The next queued value, compacting the queue as it empties (no shift() over a long queue). */
+  #take(): T | undefined {
+    if (this.#head >= this.#items.length) return undefined;
+    const item = this.#items[this.#head]!;
+    this.#items[this.#head++] = undefined as T;
+    if (this.#head === this.#items.length) {
+      this.#items = [];
+      this.#head = 0;
+    } else if (this.#head >= 1024 && this.#head * 2 >= this.#items.length) {
+      this.#items = this.#items.slice(this.#head);
+      this.#head = 0;
+    }
+    return item;
+  }
+
   /** Yields the queued values, then waits for more until closed; breaking out closes it. */
   [Symbol.asyncIterator](): AsyncIterator<T> {
     return {
       next: () => {
-        const item = this.#items.shift();
+        const item = this.#take();
         if (item !== undefined) return Promise.resolve({ value: item, done: false });
         if (this.#closed) return Promise.resolve({ value: undefined, done: true });
         return new Promise((resolve) => (this.#waiting = resolve));
@@ -61,7 +96,7 @@ export class WatcherSet {
   /** A new watcher, filtered to one service when options.service is set. */
   watch(options: WatchOptions = {}): Watcher {
     const entry = { filter: options.service, channel: undefined as unknown as Channel<WatchEvent> };
-    entry.channel = new Channel<WatchEvent>(() => this.#set.delete(entry));
+    entry.channel = new Channel<WatchEvent>(() => this.#set.delete(entry), WATCH_BACKLOG);
     this.#set.add(entry);
     const channel = entry.channel;
     return {
@@ -108,7 +143,7 @@ export class RemoteWatchers {
     const channel = new Channel<WatchEvent>(() => {
       this.#channels.delete(channel);
       for (const release of releases.splice(0)) release();
-    });
+    }, WATCH_BACKLOG);
     this.#channels.add(channel);
     const onStop = (release: () => void): void => {
       if (channel.closed) release();
