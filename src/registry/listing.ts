@@ -50,9 +50,15 @@ export interface SummaryPage {
 }
 
 /** What a listing with these options answers: summaries when `summary` is true, else full records. */
-export type PageOf<O extends ListOptions> = O extends { summary: true }
+export type PageOf<O extends ListOptions> = O extends {
+  /** Summaries asked for. */
+  summary: true;
+}
   ? SummaryPage
-  : O extends { summary?: infer S }
+  : O extends {
+        /** Whatever the options say of summaries. */
+        summary?: infer S;
+      }
     ? true extends S
       ? ServicePage | SummaryPage
       : ServicePage
@@ -85,7 +91,8 @@ const invalid = (message: string): never => {
 
 /**
  * Checks listing options as they arrive (from a caller or over the wire) and returns them typed;
- * throws MICRO_ERR_REGISTRY_INVALID naming the field at fault.
+ * throws MICRO_ERR_REGISTRY_INVALID naming the field at fault, and for a cursor of the other form
+ * (from a page of summaries, or of full records).
  */
 export function listOptions(value: unknown, what = 'a ListServices request'): ListOptions {
   if (value === undefined) return {};
@@ -116,13 +123,17 @@ export function listOptions(value: unknown, what = 'a ListServices request'): Li
   }
   if (cursor !== undefined) {
     if (typeof cursor !== 'string') invalid('cursor must be a string: a page\'s "next"');
-    decodeCursor(cursor as string);
     out.cursor = cursor as string;
   }
   if (summary !== undefined) {
     if (typeof summary !== 'boolean') invalid('summary must be true or false');
     out.summary = summary as boolean;
   }
+  const after = out.cursor === undefined ? undefined : decodeCursor(out.cursor);
+  if (after && after.summary !== (out.summary === true))
+    invalid(
+      `cursor comes from a page of ${after.summary ? 'summaries' : 'full records'}: ask with summary: ${after.summary}, or leave the cursor out`,
+    );
   return out;
 }
 
@@ -146,7 +157,7 @@ function decodeCursor(cursor: string): Position {
     return bad();
   }
   if (!Array.isArray(parts) || !parts.every((p) => typeof p === 'string')) return bad();
-  const [kind, name, version] = parts as string[];
+  const [kind, name, version] = parts;
   if (kind === 's' && parts.length === 2 && name) return { summary: true, name };
   if (kind === 'f' && parts.length === 3 && name && version !== undefined)
     return { summary: false, name, version };
@@ -162,7 +173,7 @@ function matches(name: string, o: ListOptions): boolean {
 /**
  * One page of a listing, from every service version in hand (a registry's listServices()):
  * filtered, in natural order, from just after the cursor. Throws MICRO_ERR_REGISTRY_INVALID for
- * bad options, and for a cursor of the other form (summary or full).
+ * bad options (see listOptions).
  */
 export function pageOf<O extends ListOptions>(services: readonly Service[], options: O): PageOf<O>;
 export function pageOf(
@@ -171,10 +182,6 @@ export function pageOf(
 ): ServicePage | SummaryPage {
   const o = listOptions(options, 'the listing options');
   const after = o.cursor === undefined ? undefined : decodeCursor(o.cursor);
-  if (after && after.summary !== (o.summary === true))
-    invalid(
-      `cursor comes from a page of ${after.summary ? 'summaries' : 'full records'}: ask with summary: ${after.summary}, or leave the cursor out`,
-    );
   const found = services.filter((s) => matches(s.name, o));
   const limit = o.limit ?? Number.POSITIVE_INFINITY;
   if (o.summary) {
@@ -264,7 +271,7 @@ export async function* listPages<O extends ListOptions>(
   for (let pages = 0; pages < 1_000_000; pages++) {
     const asked = { ...options, limit, cursor };
     const page = all ? pageOf(all, asked) : await (registry as PagedRegistry).listPage(asked);
-    yield page as PageOf<O>;
+    yield page;
     if (page.next === undefined || page.next === cursor) return;
     cursor = page.next;
   }
