@@ -56,7 +56,7 @@ const services = defineCommand({
       })
       .example('micro list services --prefix billing- --limit 20', '')
       .epilog(
-        `Services are read ${PAGE} at a time and printed as they arrive, in natural order (svc-2 before svc-10). -o json prints the same array of full records as before, written a page at a time.`,
+        `Services are read ${PAGE} at a time and printed as they arrive, in natural order (svc-2 before svc-10). -o json prints an array of full records (one per version), written a page at a time.`,
       ),
   handler: async (args) => {
     const [{ listPages }, { isTopic }, { badRequest }] = await Promise.all([
@@ -89,8 +89,7 @@ const services = defineCommand({
       for await (const page of listPages(registry, { ...filter, limit: PAGE, summary: true })) {
         const found = page.summaries.filter((s) => shown(s.name)).slice(0, left);
         left -= found.length;
-        const lines = [...writer.lines(found.map(row))];
-        if (lines.length > 0) out(`${lines.join('\n')}\n`);
+        if (found.length > 0) out(`${[...writer.lines(found.map(row))].join('\n')}\n`);
         if (left <= 0) break;
       }
       if (!writer.started) out(`${NONE}\n`);
