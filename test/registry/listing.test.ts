@@ -4,9 +4,12 @@
 import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
 import { listPages, type ServiceSummary } from '../../src/registry/index.ts';
+import { createMemoryRegistry } from '../../src/registry/memory.ts';
 import { createMicroRegistry } from '../../src/registry/micro.ts';
 import type { Service } from '../../src/registry/registry.ts';
+import { createService } from '../../src/runtime/index.ts';
 import { postToRegistry, startTestControlPlane } from '../helpers/control-plane.ts';
+import { quiet } from '../helpers/fixtures.ts';
 import { serverForTests } from '../helpers/lifecycle.ts';
 
 const address = serverForTests(() => startTestControlPlane('micro-listing-'));
@@ -235,6 +238,40 @@ describe('Registry.ListServices at scale, over the wire', () => {
       assert.equal(status, 400, `${JSON.stringify(request)}: ${JSON.stringify(body)}`);
       assert.deepEqual(Object.keys(body).sort(), ['code', 'detail', 'id', 'status']);
       assert.match(body.detail!, detail, JSON.stringify(request));
+    }
+  });
+});
+
+describe('the micro client and an older control plane', () => {
+  it('cuts the page itself from the full list an older ListServices answers', async () => {
+    const own = createMemoryRegistry();
+    const old = createService({
+      name: 'registry',
+      address: '127.0.0.1:0',
+      registry: own,
+      handleSignals: false,
+      logger: quiet,
+    });
+    // What ListServices answered before it took options: every version, in no order.
+    const everything = ['svc-10', 'svc-2', 'other', 'svc-1'].map((n) => svc(n));
+    old.handle('Registry', { ListServices: async () => ({ services: everything }) });
+    await old.start();
+    const r = createMicroRegistry({ address: old.server.address });
+    try {
+      const summaries = await r.listPage({ prefix: 'svc-', summary: true, limit: 2 });
+      assert.deepEqual(
+        summaries.summaries.map((s) => s.name),
+        ['svc-1', 'svc-2', 'svc-10'],
+      );
+      assert.equal(summaries.next, undefined, 'all that is left, in one page');
+      const names: string[] = [];
+      for await (const page of listPages(r, { limit: 1 }))
+        names.push(...page.services.map((s) => s.name));
+      assert.deepEqual(names, ['other', 'svc-1', 'svc-2', 'svc-10']);
+    } finally {
+      await r.close();
+      await old.stop();
+      await own.close();
     }
   });
 });

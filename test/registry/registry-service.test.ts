@@ -154,6 +154,21 @@ describe('registry service: registration hygiene', () => {
     assert.equal((await post('Registry.GetService', '{"name":"wire"}')).status, 404);
   });
 
+  it('advertises its requests as closed JSON Schemas', async () => {
+    const found = await post('Registry.GetService', '{"name":"registry"}');
+    const [svc] = (found.json as { services: Service[] }).services;
+    const request = (name: string) => svc?.endpoints.find((e) => e.name === name)?.request;
+    for (const name of ['Registry.Register', 'Registry.ListServices', 'Registry.Watch'])
+      assert.equal(request(name)?.additionalProperties, false, name);
+    assert.deepEqual(Object.keys(request('Registry.ListServices')?.properties as object), [
+      'prefix',
+      'contains',
+      'limit',
+      'cursor',
+      'summary',
+    ]);
+  });
+
   it('refuses unknown fields in Deregister, GetService and Watch requests too', async () => {
     await refused(
       'Registry.Deregister',
