@@ -134,10 +134,11 @@ function record(v: unknown): Service {
  * The Registry handler: any Registry, served to other processes as the `registry` service. Records
  * are checked here too (with `check`'s limits), so a registry given by the caller that checks
  * nothing is still fed valid records only. A registration naming no lease gets
- * `check.limits.remoteDefaultTtl` (30 s): micro's clients always name one, and a client that
+ * `check.limits.remoteDefaultTtl` (30 s; maxTtl when shorter): micro's clients always name one, and a client that
  * names none without renewing it is gone soon rather than a day later.
  */
 export function registryHandler(registry: Registry, check: RecordCheck = recordCheck()): Handler {
+  const lease = Math.min(check.limits.remoteDefaultTtl, check.limits.maxTtl);
   return {
     Register: endpoint(
       {
@@ -150,7 +151,7 @@ export function registryHandler(registry: Registry, check: RecordCheck = recordC
               service: serviceSchema,
               ttl: {
                 type: 'number',
-                description: `lease in ms; ${check.limits.remoteDefaultTtl} when left out`,
+                description: `lease in ms; ${lease} when left out`,
               },
             },
             additionalProperties: false,
@@ -158,7 +159,7 @@ export function registryHandler(registry: Registry, check: RecordCheck = recordC
           (req) => {
             const service = record(req.service);
             const ttl = check.registration(service, {
-              ttl: (req.ttl === undefined ? check.limits.remoteDefaultTtl : req.ttl) as number,
+              ttl: (req.ttl === undefined ? lease : req.ttl) as number,
             });
             return { service, ttl };
           },
