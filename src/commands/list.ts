@@ -69,7 +69,8 @@ const services = defineCommand({
       throw badRequest('micro.cli', '--limit must be a whole number above 0');
     const shown = (name: string): boolean =>
       args.all || !isTopic(name) || (args.prefix !== undefined && isTopic(args.prefix));
-    const filter = { prefix: args.prefix, contains: args.contains };
+    // No more per page than --limit wants.
+    const filter = { prefix: args.prefix, contains: args.contains, limit: Math.min(PAGE, max) };
     const out = (text: string): void => {
       if (text) process.stdout.write(text);
     };
@@ -77,7 +78,7 @@ const services = defineCommand({
     await withRegistry(args, async (registry) => {
       if (args.output === 'json') {
         const writer = new JsonArrayWriter();
-        for await (const page of listPages(registry, { ...filter, limit: PAGE })) {
+        for await (const page of listPages(registry, filter)) {
           const found = page.services.filter((s) => shown(s.name)).slice(0, left);
           left -= found.length;
           out(writer.items(found));
@@ -86,7 +87,7 @@ const services = defineCommand({
         return out(writer.end());
       }
       const writer = new TableWriter(['NAME', 'VERSIONS', 'NODES']);
-      for await (const page of listPages(registry, { ...filter, limit: PAGE, summary: true })) {
+      for await (const page of listPages(registry, { ...filter, summary: true })) {
         const found = page.summaries.filter((s) => shown(s.name)).slice(0, left);
         left -= found.length;
         if (found.length > 0) out(`${[...writer.lines(found.map(row))].join('\n')}\n`);
