@@ -1,5 +1,6 @@
 // The registry's listing for large fleets: a name filter, natural order, pages with a cursor, and
 // a summary form; the one implementation, over any Registry's listServices() or a list in hand.
+import { printable } from './printable.ts';
 import type { Registry, Service } from './registry.ts';
 import { RegistryError, RegistryErrors } from './registry.ts';
 import { DEFAULT_LIMITS, fieldList, isObject } from './validate.ts';
@@ -100,7 +101,7 @@ export function listOptions(value: unknown, what = 'a ListServices request'): Li
   for (const key of Object.keys(value))
     if (!(LIST_FIELDS as readonly string[]).includes(key) && value[key] !== undefined)
       invalid(
-        `${/^[\w-]{1,40}$/.test(key) ? key : JSON.stringify(key.slice(0, 40))} is not a field of ${what}; it takes ${fieldList(LIST_FIELDS)}`,
+        `${/^[\w-]{1,40}$/.test(key) ? key : printable(JSON.stringify(key.slice(0, 40)), false)} is not a field of ${what}; it takes ${fieldList(LIST_FIELDS)}`,
       );
   const { prefix, contains, limit, cursor, summary } = value;
   const out: ListOptions = {};
@@ -227,7 +228,8 @@ export function summarize(name: string, versions: readonly Service[]): ServiceSu
   let nodes = 0;
   for (const v of versions) {
     nodes += v.nodes.length;
-    for (const e of v.endpoints) endpoints.add(e.name);
+    // A record read from a shared engine may leave endpoints out.
+    for (const e of v.endpoints ?? []) endpoints.add(e.name);
   }
   return {
     name,
