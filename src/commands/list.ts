@@ -1,23 +1,20 @@
+import { pageOf, type ServiceSummary } from '../registry/listing.ts';
 import type { Service } from '../registry/registry.ts';
 import type { TopicSummary } from '../registry/topics.ts';
 import { defineCommand, defineGroup } from './shared/command.ts';
 import { withRegistry } from './shared/connect.ts';
-import { print, table } from './shared/output.ts';
+import { JsonArrayWriter, print, table, TableWriter } from './shared/output.ts';
 
-/** One line per service name: its versions and how many nodes serve it. */
+const HEADER = ['NAME', 'VERSIONS', 'NODES'];
+const NONE = 'no services registered';
+
+/** A table row of one service name: its versions and how many nodes serve it. */
+const row = (s: ServiceSummary): string[] => [s.name, s.versions.join(', '), String(s.nodes)];
+
+/** One line per service name: its versions and how many nodes serve it, in natural order. */
 export function servicesTable(services: Service[]): string {
-  const byName = new Map<string, { versions: string[]; nodes: number }>();
-  for (const s of services) {
-    const row = byName.get(s.name) ?? { versions: [], nodes: 0 };
-    row.versions.push(s.version);
-    row.nodes += s.nodes.length;
-    byName.set(s.name, row);
-  }
-  if (byName.size === 0) return 'no services registered';
-  const rows = [...byName]
-    .sort(([a], [b]) => a.localeCompare(b))
-    .map(([name, r]) => [name, r.versions.sort().join(', '), String(r.nodes)]);
-  return table(['NAME', 'VERSIONS', 'NODES'], rows);
+  const { summaries } = pageOf(services, { summary: true });
+  return summaries.length === 0 ? NONE : table(HEADER, summaries.map(row));
 }
 
 /** One line per topic: its subscriber count, queue groups and subscribing services. */
@@ -30,21 +27,74 @@ export function topicsTable(topics: TopicSummary[]): string {
   );
 }
 
+/** Entries asked for per page of `micro list services`. */
+const PAGE = 500;
+
 const services = defineCommand({
   command: 'services',
   describe: 'List the services in the registry: name, versions, node count',
   builder: (y) =>
-    y.option('all', {
-      alias: 'a',
-      type: 'boolean',
-      default: false,
-      describe: "also the http broker's topic:<name> entries [MICRO_ALL]",
-    }),
+    y
+      .option('all', {
+        alias: 'a',
+        type: 'boolean',
+        default: false,
+        describe: "also the http broker's topic:<name> entries [MICRO_ALL]",
+      })
+      .option('prefix', {
+        type: 'string',
+        describe: 'only services whose name starts with this [MICRO_PREFIX]',
+      })
+      .option('contains', {
+        type: 'string',
+        describe: 'only services whose name contains this, ignoring case [MICRO_CONTAINS]',
+      })
+      .option('limit', {
+        type: 'number',
+        describe:
+          'at most this many services (versions with -o json); all by default [MICRO_LIMIT]',
+      })
+      .example('micro list services --prefix billing- --limit 20', '')
+      .epilog(
+        `Services are read ${PAGE} at a time and printed as they arrive, in natural order (svc-2 before svc-10). -o json prints an array of full records (one per version), written a page at a time.`,
+      ),
   handler: async (args) => {
-    const { servicesOnly } = await import('../registry/topics.ts');
-    const found = await withRegistry(args, (registry) => registry.listServices());
-    found.sort((a, b) => a.name.localeCompare(b.name) || a.version.localeCompare(b.version));
-    print(args.output, servicesOnly(found, args.all), servicesTable);
+    const [{ listPages }, { isTopic }, { badRequest }] = await Promise.all([
+      import('../registry/listing.ts'),
+      import('../registry/topics.ts'),
+      import('../runtime/errors.ts'),
+    ]);
+    const max = args.limit ?? Number.POSITIVE_INFINITY;
+    if (!(max > 0 && (Number.isInteger(max) || max === Number.POSITIVE_INFINITY)))
+      throw badRequest('micro.cli', '--limit must be a whole number above 0');
+    const shown = (name: string): boolean =>
+      args.all || !isTopic(name) || (args.prefix !== undefined && isTopic(args.prefix));
+    // No more per page than --limit wants.
+    const filter = { prefix: args.prefix, contains: args.contains, limit: Math.min(PAGE, max) };
+    const out = (text: string): void => {
+      if (text) process.stdout.write(text);
+    };
+    let left = max;
+    await withRegistry(args, async (registry) => {
+      if (args.output === 'json') {
+        const writer = new JsonArrayWriter();
+        for await (const page of listPages(registry, filter)) {
+          const found = page.services.filter((s) => shown(s.name)).slice(0, left);
+          left -= found.length;
+          out(writer.items(found));
+          if (left <= 0) break;
+        }
+        return out(writer.end());
+      }
+      const writer = new TableWriter(['NAME', 'VERSIONS', 'NODES']);
+      for await (const page of listPages(registry, { ...filter, summary: true })) {
+        const found = page.summaries.filter((s) => shown(s.name)).slice(0, left);
+        left -= found.length;
+        if (found.length > 0) out(`${[...writer.lines(found.map(row))].join('\n')}\n`);
+        if (left <= 0) break;
+      }
+      if (!writer.started) out(`${NONE}\n`);
+    });
   },
 });
 

@@ -5,16 +5,27 @@ import {
   type Service,
   type WatchEvent,
 } from '../registry/registry.ts';
+import type { StandardJSONSchemaV1, StandardSchemaV1 } from '@standard-schema/spec';
+import { listOptions, MAX_PAGE, pageOf } from '../registry/listing.ts';
+import { printable } from '../registry/printable.ts';
+import type { Schema } from '../registry/registry.ts';
 import { normalizeService } from '../registry/util.ts';
-import { recordCheck, type RecordCheck } from '../registry/validate.ts';
+import {
+  DEFAULT_LIMITS,
+  fieldList,
+  isObject,
+  recordCheck,
+  type RecordCheck,
+} from '../registry/validate.ts';
 import { badRequest, notFound, serviceUnavailable } from '../runtime/errors.ts';
 import { endpoint, serverStream } from '../runtime/server/declare.ts';
 import type { Handler } from '../runtime/server/handler.ts';
 
 const ID = 'registry';
 
-// Only the outline: the records themselves are checked by recordCheck (src/registry/validate.ts),
-// which names the field at fault and bounds sizes, so that every registry gives the same answer.
+// Only the outline, advertised to readers (OpenAPI, the dashboard, gen client): the records
+// themselves are checked by recordCheck (src/registry/validate.ts), which names the field at fault
+// and bounds sizes, so that every registry gives the same answer.
 const serviceSchema = {
   type: 'object',
   required: ['name', 'nodes'],
@@ -25,6 +36,32 @@ const serviceSchema = {
     endpoints: { type: 'array', items: { type: 'object' } },
     nodes: { type: 'array', items: { type: 'object' } },
   },
+  additionalProperties: false,
+};
+
+const listSchema = {
+  type: 'object',
+  properties: {
+    prefix: {
+      type: 'string',
+      maxLength: DEFAULT_LIMITS.nameLength,
+      description: 'names starting with this',
+    },
+    contains: {
+      type: 'string',
+      maxLength: DEFAULT_LIMITS.nameLength,
+      description: 'names containing this, ignoring case',
+    },
+    limit: {
+      type: 'integer',
+      minimum: 1,
+      maximum: MAX_PAGE,
+      description: 'entries per page; all when left out',
+    },
+    cursor: { type: 'string', description: "a previous page's next" },
+    summary: { type: 'boolean', description: 'one summary per name instead of full records' },
+  },
+  additionalProperties: false,
 };
 
 function mapError(err: unknown): never {
@@ -47,60 +84,155 @@ function checked<T>(fn: () => T): T {
 }
 
 /**
+ * A request schema advertised as this closed JSON Schema and checked by the registry's own code:
+ * an unknown field is a 400 that names it (ajv's "must NOT have additional properties" does not),
+ * and the check throws that 400 itself rather than returning issues, whose text would be framed
+ * as a JSON pointer.
+ */
+function closed<T>(
+  endpoint: string,
+  schema: Schema,
+  check: (req: Record<string, unknown>) => T,
+): StandardSchemaV1<unknown, T> & StandardJSONSchemaV1 {
+  const what = `a Registry.${endpoint} request`;
+  const known = Object.keys(schema.properties as object);
+  const required = (schema.required as string[] | undefined) ?? [];
+  const describe = (): Schema => structuredClone(schema);
+  return {
+    '~standard': {
+      version: 1,
+      vendor: 'micro',
+      validate(value) {
+        if (!isObject(value)) throw badRequest(ID, `${what} must be a JSON object`);
+        for (const key of Object.keys(value))
+          if (!known.includes(key))
+            throw badRequest(
+              ID,
+              `${shownKey(key)} is not a field of ${what}; it takes ${fieldList(known)}`,
+            );
+        for (const key of required)
+          if (value[key] === undefined) throw badRequest(ID, `${what} needs ${key}`);
+        return { value: checked(() => check(value)) };
+      },
+      jsonSchema: { input: describe, output: describe },
+    },
+  };
+}
+
+/** A field's name as a message quotes it: a plain word as it is, anything else as JSON, cut short. */
+const shownKey = (key: string): string =>
+  /^[\w-]{1,40}$/.test(key) ? key : printable(JSON.stringify(key.slice(0, 40)), false);
+
+/** A service record as a request carries it: an object, whose members recordCheck names. */
+function record(v: unknown): Service {
+  if (!isObject(v))
+    throw new RegistryError(RegistryErrors.invalid, 'the service must be an object');
+  return normalizeService(v as Partial<Service> & { name: string });
+}
+
+/**
  * The Registry handler: any Registry, served to other processes as the `registry` service. Records
  * are checked here too (with `check`'s limits), so a registry given by the caller that checks
- * nothing is still fed valid records only.
+ * nothing is still fed valid records only. A registration naming no lease gets
+ * `check.limits.remoteDefaultTtl` (30 s; maxTtl when shorter): micro's clients always name one, and a client that
+ * names none without renewing it is gone soon rather than a day later.
  */
 export function registryHandler(registry: Registry, check: RecordCheck = recordCheck()): Handler {
+  const lease = Math.min(check.limits.remoteDefaultTtl, check.limits.maxTtl);
   return {
     Register: endpoint(
       {
-        request: {
-          type: 'object',
-          required: ['service'],
-          properties: { service: serviceSchema, ttl: { type: 'number' } },
-        },
+        request: closed(
+          'Register',
+          {
+            type: 'object',
+            required: ['service'],
+            properties: {
+              service: serviceSchema,
+              ttl: {
+                type: 'number',
+                description: `lease in ms; ${lease} when left out`,
+              },
+            },
+            additionalProperties: false,
+          },
+          (req) => {
+            const service = record(req.service);
+            const ttl = check.registration(service, {
+              ttl: (req.ttl === undefined ? lease : req.ttl) as number,
+            });
+            return { service, ttl };
+          },
+        ),
       },
-      async (req: { service: Service; ttl?: number }) => {
-        const service = normalizeService(req.service);
-        const ttl = checked(() => check.registration(service, { ttl: req.ttl }));
+      async ({ service, ttl }) => {
         await registry.register(service, { ttl }).catch(mapError);
         return {};
       },
     ),
     Deregister: endpoint(
       {
-        request: { type: 'object', required: ['service'], properties: { service: serviceSchema } },
+        request: closed(
+          'Deregister',
+          {
+            type: 'object',
+            required: ['service'],
+            properties: { service: serviceSchema },
+            additionalProperties: false,
+          },
+          (req) => {
+            const service = record(req.service);
+            check.deregistration(service);
+            return service;
+          },
+        ),
       },
-      async (req: { service: Service }) => {
-        const service = normalizeService(req.service);
-        checked(() => check.deregistration(service));
+      async (service) => {
         await registry.deregister(service).catch(mapError);
         return {};
       },
     ),
     GetService: endpoint(
       {
-        request: {
-          type: 'object',
-          required: ['name'],
-          properties: { name: { type: 'string', minLength: 1 } },
-        },
+        request: closed(
+          'GetService',
+          {
+            type: 'object',
+            required: ['name'],
+            properties: { name: { type: 'string', minLength: 1 } },
+            additionalProperties: false,
+          },
+          (req) => {
+            if (typeof req.name !== 'string' || req.name === '')
+              throw new RegistryError(RegistryErrors.invalid, 'name must be a non-empty string');
+            return req.name;
+          },
+        ),
       },
-      async (req: { name: string }) => ({
-        services: await registry.getService(req.name).catch(mapError),
-      }),
+      async (name) => ({ services: await registry.getService(name).catch(mapError) }),
     ),
-    ListServices: endpoint({ request: { type: 'object' } }, async () => ({
-      services: await registry.listServices(),
-    })),
+    ListServices: endpoint(
+      { request: closed('ListServices', listSchema, (req) => listOptions(req)) },
+      async (options) => pageOf(await registry.listServices(), options),
+    ),
     Watch: serverStream(
-      { request: { type: 'object', properties: { service: { type: 'string' } } } },
-      async function* (
-        req: { service?: string },
-        ctx,
-      ): AsyncGenerator<WatchEvent | { ready: true }> {
-        const watcher = registry.watch(req.service ? { service: req.service } : {});
+      {
+        request: closed(
+          'Watch',
+          {
+            type: 'object',
+            properties: { service: { type: 'string' } },
+            additionalProperties: false,
+          },
+          (req) => {
+            if (req.service !== undefined && typeof req.service !== 'string')
+              throw new RegistryError(RegistryErrors.invalid, 'service must be a string: a name');
+            return req.service;
+          },
+        ),
+      },
+      async function* (service, ctx): AsyncGenerator<WatchEvent | { ready: true }> {
+        const watcher = registry.watch(service ? { service } : {});
         ctx.signal.addEventListener('abort', () => watcher.stop());
         try {
           // Tells the client its watch is in place, so nothing it does afterwards is missed.

@@ -19,7 +19,24 @@ export {
 export type { EtcdRegistryOptions } from './etcd.ts';
 export type { MdnsRegistryOptions } from './mdns/index.ts';
 export type { MemoryRegistryOptions, RegistryStore, StoredNode } from './memory.ts';
-export type { MicroRegistryOptions } from './micro.ts';
+export type { MicroRegistry, MicroRegistryOptions } from './micro.ts';
+export {
+  compareNatural,
+  isPaged,
+  listPage,
+  listPages,
+  MAX_PAGE,
+  pageOf,
+  summarize,
+} from './listing.ts';
+export type {
+  ListOptions,
+  PagedRegistry,
+  PageOf,
+  ServicePage,
+  ServiceSummary,
+  SummaryPage,
+} from './listing.ts';
 export type { NatsRegistryOptions } from './nats/index.ts';
 export type { RecordLimits } from './validate.ts';
 

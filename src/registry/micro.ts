@@ -1,8 +1,15 @@
 import type { Agent, IncomingMessage } from 'node:http';
 import { RemoteWatchers } from './channel.ts';
+import {
+  listOptions,
+  pageOf,
+  type ListOptions,
+  type PagedRegistry,
+  type PageOf,
+  type ServiceSummary,
+} from './listing.ts';
 import type {
   RegisterOptions,
-  Registry,
   RegistryOptions,
   Service,
   WatchEvent,
@@ -22,6 +29,9 @@ export interface MicroRegistryOptions extends RegistryOptions {
   address?: string;
 }
 
+/** The control plane's client: a Registry whose listing pages on the server (`Registry.ListServices`). */
+export type MicroRegistry = PagedRegistry;
+
 interface ErrorBody {
   code?: number;
   detail?: string;
@@ -32,7 +42,7 @@ interface ErrorBody {
  * protocol's HTTP mapping, with watches as WebSocket streams. This layer sits below the runtime,
  * so it speaks the documented wire format itself (docs/protocol.md).
  */
-export function createMicroRegistry(options: MicroRegistryOptions = {}): Registry {
+export function createMicroRegistry(options: MicroRegistryOptions = {}): MicroRegistry {
   const address = options.address ?? options.addresses?.[0] ?? '127.0.0.1:8000';
   const timeout = options.timeout ?? 5000;
   const check = recordCheck(options);
@@ -109,6 +119,20 @@ export function createMicroRegistry(options: MicroRegistryOptions = {}): Registr
     },
     async listServices() {
       return (await post<{ services: Service[] }>('Registry.ListServices', {})).services;
+    },
+    async listPage<O extends ListOptions>(opts: O): Promise<PageOf<O>> {
+      // A bad option fails here, with the error the control plane would give.
+      const o = listOptions(opts, 'the listing options');
+      const answer = await post<{
+        services?: Service[];
+        summaries?: ServiceSummary[];
+        next?: string;
+      }>('Registry.ListServices', o);
+      if (o.summary && Array.isArray(answer.summaries)) return answer as PageOf<O>;
+      // An older control plane answers every version in full, whatever was asked: the page (all
+      // that is left) is cut here. For a current one this changes nothing and keeps its cursor.
+      const page = pageOf(answer.services ?? [], { ...o, limit: undefined });
+      return (answer.next === undefined ? page : { ...page, next: answer.next }) as PageOf<O>;
     },
     watch: (wopts: WatchOptions = {}): Watcher =>
       watchers.watch(async (channel, onStop) => {

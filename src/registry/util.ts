@@ -43,11 +43,12 @@ const defaults = recordCheck();
 
 /**
  * Fills in optional fields so a loosely written service has the full shape. Parts of the wrong
- * type are left as they are, for the validator to name.
+ * type, and members a record does not have, are left as they are, for the validator to name.
  */
 export function normalizeService(s: Partial<Service> & { name: string }): Service {
   const fill = <T>(v: T): T => (isObject(v) ? { ...v, metadata: v.metadata ?? {} } : v);
   return {
+    ...s,
     name: s.name,
     version: s.version ?? 'latest',
     metadata: s.metadata ?? {},

@@ -31,6 +31,11 @@ export interface RecordLimits {
   maxTtl: number;
   /** The lease of a registration that names none, in milliseconds (one day): nothing is forever. */
   defaultTtl: number;
+  /**
+   * The lease of a control plane's `Registry.Register` request that names none, in milliseconds
+   * (30 s: the lease micro's own nodes take and renew every 10 s). micro's clients always send one.
+   */
+  remoteDefaultTtl: number;
 }
 
 /** The limits used when a registry is given none. */
@@ -48,6 +53,7 @@ export const DEFAULT_LIMITS: Readonly<RecordLimits> = {
   recordSize: 1024 * 1024,
   maxTtl: 86_400_000,
   defaultTtl: 86_400_000,
+  remoteDefaultTtl: 30_000,
 };
 
 /** A service name: letters, digits, `.`, `-`, `_`, not starting with `.` or `-`. */
@@ -63,6 +69,14 @@ const ID_CHARS = 'letters, digits and . _ - : / @ + = * # ~';
 // host:port, [v6]:port, fe80::1%eth0:port, or a NATS subject.
 const ADDRESS = /^[A-Za-z0-9_.:/@+=~%[\]-]+$/;
 const KEY = /^[A-Za-z0-9_.:/@+=-]+$/;
+
+const SERVICE_FIELDS = ['name', 'version', 'metadata', 'endpoints', 'nodes'] as const;
+const NODE_FIELDS = ['id', 'address', 'metadata'] as const;
+const ENDPOINT_FIELDS = ['name', 'request', 'response', 'metadata'] as const;
+
+/** `a, b and c`. */
+export const fieldList = (names: readonly string[]): string =>
+  names.length < 2 ? (names[0] ?? '') : `${names.slice(0, -1).join(', ')} and ${names.at(-1)}`;
 
 /** Thrown inside the check to stop at the first problem. */
 class Invalid extends Error {}
@@ -87,13 +101,19 @@ const member = (where: string, key: string): string =>
 class Checker {
   readonly #l: RecordLimits;
   #budget = 0;
+  #strict = false;
 
   constructor(limits: RecordLimits) {
     this.#l = limits;
   }
 
-  service(s: unknown, full: boolean): void {
+  /**
+   * Checks one record: `full` for a registration (else only what a deregistration needs), `strict`
+   * to refuse members a record does not have (where records enter; a reader passes them on).
+   */
+  service(s: unknown, full: boolean, strict: boolean): void {
     this.#budget = this.#l.recordSize;
+    this.#strict = strict;
     if (!isObject(s)) fail('the service must be an object');
     const { name, version, metadata, endpoints, nodes } = s;
     this.#name(name);
@@ -105,6 +125,7 @@ class Checker {
       'letters, digits and . _ - + : @ = ~',
       true,
     );
+    this.#others(s, '', SERVICE_FIELDS, 'a service');
     const list = this.#list(nodes, 'nodes', this.#l.nodes);
     for (let i = 0; i < list.length; i++) this.#node(list[i], `nodes[${i}]`, full);
     if (!full) return;
@@ -113,9 +134,6 @@ class Checker {
       const eps = this.#list(endpoints, 'endpoints', this.#l.endpoints);
       for (let i = 0; i < eps.length; i++) this.#endpoint(eps[i], `endpoints[${i}]`);
     }
-    for (const key of Object.keys(s))
-      if (!['name', 'version', 'metadata', 'endpoints', 'nodes'].includes(key))
-        this.#json(s[key], key === '' || /[^\w-]/.test(key) ? `[${shown(key)}]` : key, 1);
   }
 
   #name(name: unknown): void {
@@ -147,11 +165,11 @@ class Checker {
   #node(n: unknown, where: string, full: boolean): void {
     if (!isObject(n)) fail(`${where} must be an object`);
     this.#string(n.id, `${where}.id`, ID, this.#l.idLength, ID_CHARS);
+    this.#others(n, where, NODE_FIELDS, 'a node');
     if (!full) return;
     const chars = 'host:port (letters, digits and . _ - : / @ + = ~ % [ ])';
     this.#string(n.address, `${where}.address`, ADDRESS, this.#l.idLength, chars);
     this.#map(n.metadata, `${where}.metadata`);
-    this.#others(n, where, ['id', 'address', 'metadata']);
   }
 
   #endpoint(e: unknown, where: string): void {
@@ -160,13 +178,20 @@ class Checker {
     this.#map(e.metadata, `${where}.metadata`);
     this.#schema(e.request, `${where}.request`);
     this.#schema(e.response, `${where}.response`);
-    this.#others(e, where, ['name', 'metadata', 'request', 'response']);
+    this.#others(e, where, ENDPOINT_FIELDS, 'an endpoint');
   }
 
-  /** Members beyond the known ones may be any JSON, counted against the record size. */
-  #others(o: Record<string, unknown>, where: string, known: string[]): void {
-    for (const key of Object.keys(o))
-      if (!known.includes(key)) this.#json(o[key], member(where, key), 1);
+  /**
+   * Members beyond the known ones: refused when strict, naming the first; else any JSON, counted
+   * against the record size. A member left undefined is absent, as JSON leaves it out.
+   */
+  #others(o: Record<string, unknown>, where: string, known: readonly string[], what: string): void {
+    for (const key of Object.keys(o)) {
+      if (known.includes(key) || o[key] === undefined) continue;
+      const path = where ? member(where, key) : /^[\w-]+$/.test(key) ? key : `[${shown(key)}]`;
+      if (this.#strict) fail(`${path} is not a field of ${what}; it has ${fieldList(known)}`);
+      this.#json(o[key], path, 1);
+    }
   }
 
   #map(m: unknown, where: string): void {
@@ -310,7 +335,7 @@ export function recordCheck(options: CheckOptions = {}): RecordCheck {
   return {
     limits,
     registration(service, opts) {
-      run(() => checker.service(service, true));
+      run(() => checker.service(service, true, true));
       const ttl = opts?.ttl;
       if (ttl === undefined) return limits.defaultTtl;
       const problem = ttlProblem(ttl);
@@ -318,11 +343,11 @@ export function recordCheck(options: CheckOptions = {}): RecordCheck {
       return ttl;
     },
     deregistration(service) {
-      run(() => checker.service(service, false));
+      run(() => checker.service(service, false, true));
     },
     accept(service, from): service is Service {
       try {
-        checker.service(service, true);
+        checker.service(service, true, false);
         return true;
       } catch (err) {
         if (!(err instanceof Invalid)) throw err;

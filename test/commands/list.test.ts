@@ -2,10 +2,13 @@
 // topic:<name> entries are topics, listed apart from the services.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { createMicroRegistry } from '../../src/registry/micro.ts';
 import type { Service } from '../../src/registry/registry.ts';
 import { createService, type Service as MicroService } from '../../src/runtime/index.ts';
-import { micro, startBench, type Bench } from '../helpers/cli.ts';
-import { quiet } from '../helpers/fixtures.ts';
+import { errorOf, micro, startBench, type Bench } from '../helpers/cli.ts';
+import { postToRegistry, startTestControlPlane } from '../helpers/control-plane.ts';
+import { quiet, record } from '../helpers/fixtures.ts';
+import { serverForTests } from '../helpers/lifecycle.ts';
 
 describe('micro list services and topics', () => {
   let bench: Bench;
@@ -82,5 +85,101 @@ describe('micro list services and topics', () => {
     assert.equal(none.stdout, 'no topics have subscribers\n');
     assert.equal(bare.code, 1);
     assert.match(bare.stderr, /micro list services, or micro list topics/);
+  });
+});
+
+describe('micro list services, page by page', () => {
+  const address = serverForTests(() => startTestControlPlane('micro-list-pages-'));
+  const flag = (): string[] => ['--registry-address', address()];
+  // 700 names, more than one page of 500, registered out of order.
+  const names = Array.from({ length: 700 }, (_, i) => `fleet-${((i * 13) % 700) + 1}`);
+
+  before(async () => {
+    const r = createMicroRegistry({ address: address() });
+    for (const name of names) await r.register(record(name), { ttl: 600_000 });
+    await r.register(record('fleet-2', { version: '1.10.0' }), { ttl: 600_000 });
+    await r.register(record('fleet-2', { version: '1.9.0' }), { ttl: 600_000 });
+    await r.close();
+  });
+
+  /** Requests the control plane's registry service has served so far. */
+  const served = async (): Promise<number> =>
+    ((await (await postToRegistry(address(), 'Debug.Stats', '{}')).json()) as { requests: number })
+      .requests;
+
+  it('prints every service once, in natural order, reading the list in pages', async () => {
+    const before = await served();
+    const run = await micro(['list', 'services', ...flag()]);
+    const requests = (await served()) - before;
+    assert.equal(run.code, 0, run.stderr);
+    const lines = run.stdout.trimEnd().split('\n');
+    assert.match(lines[0]!, /^NAME\s+VERSIONS\s+NODES$/);
+    const listed = lines.slice(1).map((l) => l.split(/\s+/)[0]!);
+    const expected = [...Array.from({ length: 700 }, (_, i) => `fleet-${i + 1}`), 'registry'];
+    assert.deepEqual(listed, expected);
+    assert.match(run.stdout, /^fleet-2\s+1\.0\.0, 1\.9\.0, 1\.10\.0\s+3$/m);
+    // Two pages of names, and the Debug.Stats call counting them.
+    assert.ok(requests >= 3, `${requests} requests`);
+    // Columns line up across pages: every row's VERSIONS starts where the header's does.
+    const at = lines[0]!.indexOf('VERSIONS');
+    for (const l of lines.slice(1)) assert.match(l.slice(at), /^\d|^latest/, l);
+  });
+
+  it('prints the same array of full records with -o json, a page at a time', async () => {
+    const run = await micro(['list', 'services', '-o', 'json', ...flag()]);
+    assert.equal(run.code, 0, run.stderr);
+    const list = JSON.parse(run.stdout) as Service[];
+    assert.equal(list.length, 703);
+    assert.deepEqual(
+      list.filter((s) => s.name === 'fleet-2').map((s) => s.version),
+      ['1.0.0', '1.9.0', '1.10.0'],
+    );
+    assert.deepEqual(list[0]!.nodes, record('fleet-1').nodes);
+    assert.equal(run.stdout, `${JSON.stringify(list, null, 2)}\n`, 'as JSON.stringify indents it');
+  });
+
+  it('filters by --prefix and --contains, and stops after --limit', async () => {
+    const [prefixed, contains, json, bad] = await Promise.all([
+      micro(['list', 'services', '--prefix', 'fleet-1', '--limit', '5', ...flag()]),
+      micro(['list', 'services', '--contains', 'ET-69', ...flag()]),
+      micro(['list', 'services', '--prefix', 'fleet-', '--limit', '2', '-o', 'json', ...flag()]),
+      micro(['list', 'services', '--limit', '0', ...flag()]),
+    ]);
+    for (const run of [prefixed, contains, json]) assert.equal(run.code, 0, run.stderr);
+    const names = (out: string): string[] =>
+      out
+        .trimEnd()
+        .split('\n')
+        .slice(1)
+        .map((l) => l.split(/\s+/)[0]!);
+    assert.deepEqual(names(prefixed.stdout), [
+      'fleet-1',
+      'fleet-10',
+      'fleet-11',
+      'fleet-12',
+      'fleet-13',
+    ]);
+    assert.deepEqual(names(contains.stdout), [
+      'fleet-69',
+      ...Array.from({ length: 10 }, (_, i) => `fleet-69${i}`),
+    ]);
+    assert.deepEqual(
+      (JSON.parse(json.stdout) as Service[]).map((s) => `${s.name}@${s.version}`),
+      ['fleet-1@1.0.0', 'fleet-2@1.0.0'],
+    );
+    assert.equal(bad.code, 1);
+    assert.match(errorOf(bad).detail, /--limit must be a whole number above 0/);
+  });
+
+  it('pages any registry the same way, and says when there is nothing', async () => {
+    const [none, filtered] = await Promise.all([
+      micro(['list', 'services', '--registry', 'memory']),
+      micro(['list', 'services', '--prefix', 'nobody', ...flag()]),
+    ]);
+    assert.equal(none.code, 0, none.stderr);
+    assert.equal(none.stdout, 'no services registered\n');
+    assert.equal(filtered.stdout, 'no services registered\n');
+    const empty = await micro(['list', 'services', '--prefix', 'nobody', '-o', 'json', ...flag()]);
+    assert.equal(empty.stdout, '[]\n');
   });
 });

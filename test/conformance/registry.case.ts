@@ -8,6 +8,7 @@ import type {
   WatchEvent,
   Watcher,
 } from '../../src/registry/registry.ts';
+import { listPage, listPages } from '../../src/registry/listing.ts';
 import { RegistryErrors } from '../../src/registry/registry.ts';
 import { micro } from '../helpers/cli.ts';
 import { record } from '../helpers/fixtures.ts';
@@ -424,6 +425,72 @@ export function runRegistryCases(
         assert.deepEqual(await r.getService(name), [s]);
       }, settle);
       await r.deregister(s);
+    });
+
+    it('refuses members a record does not have, naming them', async () => {
+      const r = await fresh();
+      const name = unique('members');
+      const top = { ...svc(name, '1.0.0', 'a'), ttl: 30_000 } as Service;
+      await invalid(r.register(top), /^ttl is not a field of a service; it has name, /, 'top');
+      const node = svc(name, '1.0.0', 'a');
+      (node.nodes[0] as unknown as Record<string, unknown>).weight = 5;
+      await invalid(r.register(node), /^nodes\[0\]\.weight is not a field of a node/, 'node');
+      const ep = svc(name, '1.0.0', 'a');
+      (ep.endpoints[0] as unknown as Record<string, unknown>).path = '/a';
+      await invalid(r.register(ep), /^endpoints\[0\]\.path is not a field of an endpoint/, 'ep');
+      await invalid(r.deregister(node), /^nodes\[0\]\.weight is not a field/, 'deregister');
+      await assert.rejects(r.getService(name), { code: RegistryErrors.notFound });
+    });
+
+    it('lists in pages, in natural order, filtered by prefix, each version once', async () => {
+      const r = await fresh();
+      const prefix = unique('pages');
+      const all = [
+        ...[10, 2, 1, 11, 3].map((i) => svc(`${prefix}-svc-${i}`, '1.0.0', `n${i}`)),
+        svc(`${prefix}-svc-2`, '1.10.0', 'b'),
+        svc(`${prefix}-svc-2`, '1.9.0', 'c'),
+      ];
+      for (const s of all) await r.register(s, { ttl: 60_000 });
+      try {
+        await eventually(async () => {
+          const seen: string[] = [];
+          for await (const page of listPages(r, { prefix, limit: 2 })) {
+            assert.ok(page.services.length <= 2);
+            seen.push(
+              ...page.services.map((s) => `${s.name.slice(prefix.length + 1)}@${s.version}`),
+            );
+          }
+          assert.deepEqual(seen, [
+            'svc-1@1.0.0',
+            'svc-2@1.0.0',
+            'svc-2@1.9.0',
+            'svc-2@1.10.0',
+            'svc-3@1.0.0',
+            'svc-10@1.0.0',
+            'svc-11@1.0.0',
+          ]);
+          const first = await listPage(r, { prefix, summary: true, limit: 2 });
+          assert.deepEqual(first.summaries[1], {
+            name: `${prefix}-svc-2`,
+            versions: ['1.0.0', '1.9.0', '1.10.0'],
+            nodes: 3,
+            endpoints: 1,
+          });
+          const rest = await listPage(r, { prefix, summary: true, cursor: first.next });
+          assert.deepEqual(
+            rest.summaries.map((s) => s.name.slice(prefix.length + 1)),
+            ['svc-3', 'svc-10', 'svc-11'],
+          );
+          assert.equal(rest.next, undefined);
+        }, settle);
+        await assert.rejects(listPage(r, { limit: 0 }), (err: Error & { code?: string }) => {
+          assert.equal(err.code, RegistryErrors.invalid);
+          assert.match(err.message, /^limit must be a whole number from 1 to 1000/);
+          return true;
+        });
+      } finally {
+        for (const s of all) await r.deregister(s);
+      }
     });
 
     it('refuses a deregistration that names no node ids', async () => {

@@ -18,11 +18,57 @@ export function json(data: unknown, indented = true): string {
 
 /** Lays rows out in aligned columns under a header; a cell's control characters and line breaks are escaped. */
 export function table(header: string[], rows: string[][]): string {
-  rows = rows.map((r) => r.map((c) => printable(c, false)));
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
-  const line = (cells: string[]) =>
-    cells.map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i] ?? 0))).join('  ');
-  return [line(header), ...rows.map(line)].join('\n');
+  const t = new TableWriter(header);
+  return [...t.lines(rows)].join('\n');
+}
+
+/**
+ * A table printed as its rows arrive (a listing's pages): the columns are as wide as the first
+ * batch needs, widening for a later batch that needs more; one batch is exactly table()'s output.
+ */
+export class TableWriter {
+  readonly #header: string[];
+  #widths: number[] | undefined;
+
+  constructor(header: string[]) {
+    this.#header = header;
+  }
+
+  /** The lines for these rows, the header first when they are the first. */
+  *lines(rows: string[][]): Generator<string> {
+    rows = rows.map((r) => r.map((c) => printable(c, false)));
+    const first = this.#widths === undefined;
+    const widths = (this.#widths ??= this.#header.map((h) => h.length));
+    for (const r of rows) r.forEach((c, i) => (widths[i] = Math.max(widths[i] ?? 0, c.length)));
+    const line = (cells: string[]) =>
+      cells.map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i] ?? 0))).join('  ');
+    if (first) yield line(this.#header);
+    for (const r of rows) yield line(r);
+  }
+
+  /** Whether any line was written yet. */
+  get started(): boolean {
+    return this.#widths !== undefined;
+  }
+}
+
+/** A JSON array printed as its items arrive, exactly as print() would print the whole array. */
+export class JsonArrayWriter {
+  #count = 0;
+
+  /** The text for these items, to write as it is. */
+  items(items: unknown[]): string {
+    let text = '';
+    for (const item of items) {
+      text += `${this.#count++ === 0 ? '[\n' : ',\n'}${json(item).replace(/^/gm, '  ')}`;
+    }
+    return text;
+  }
+
+  /** The closing text. */
+  end(): string {
+    return this.#count === 0 ? '[]\n' : '\n]\n';
+  }
 }
 
 /** Prints an error as its JSON shape on stderr and sets a non-zero exit code. */

@@ -4,6 +4,7 @@ import type { Terminal, TerminalResult } from '../../ui/web/web.ts';
 import { serviceText } from '../get.ts';
 import { healthOf, healthText } from '../health.ts';
 import { servicesTable, topicsTable } from '../list.ts';
+import { compareNatural } from '../../registry/listing.ts';
 import { printable } from '../../registry/printable.ts';
 import { servicesOnly, summarizeTopics } from '../../registry/topics.ts';
 import { asMicroError, type Connection } from './connect.ts';
@@ -99,7 +100,9 @@ export function createTerminal(c: Connection): Terminal {
           return { output: show(topics, () => topicsTable(topics)), code: 0 };
         }
         const found = servicesOnly(entries);
-        found.sort((a, b) => a.name.localeCompare(b.name) || a.version.localeCompare(b.version));
+        found.sort(
+          (a, b) => compareNatural(a.name, b.name) || compareNatural(a.version, b.version),
+        );
         return { output: show(found, () => servicesTable(found)), code: 0 };
       }
       case 'get': {
