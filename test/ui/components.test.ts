@@ -7,7 +7,7 @@ import { Editor } from '../../src/ui/tui/Editor.ts';
 import { Footer } from '../../src/ui/tui/Footer.ts';
 import { ServiceList, type ListPosition } from '../../src/ui/tui/ServiceList.ts';
 import { textBuffer } from '../../src/ui/tui/text-buffer.ts';
-import type { ServiceSummary } from '../../src/ui/tui/use-registry.ts';
+import type { ServiceSummary } from '../../src/ui/tui/service-index.ts';
 import { frameWith, keys, withView } from '../helpers/ink.ts';
 
 process.env.COLUMNS = '100';
