@@ -9,7 +9,6 @@ import { ServiceView, serviceViewKeys } from './ServiceView.ts';
 import { createLiveRegistry, type LiveRegistry } from './live-registry.ts';
 import { TopicList, topicListKeys } from './TopicList.ts';
 import { callKind } from './use-call.ts';
-import { useLive } from './use-registry.ts';
 import { text } from './text.ts';
 
 /** What the explorer talks through, and where it starts. */
@@ -42,7 +41,8 @@ export function App({ registry, client, service, live }: AppProps): ReactElement
     own.start();
     return () => own.stop();
   }, [own]);
-  const { services, topics } = useLive(live ?? own!);
+  // The lists subscribe to it themselves: a batch of changes re-renders the list, not the App.
+  const source = live ?? own!;
   const [screen, setScreen] = useState<Screen>(
     service ? { name: 'service', service } : { name: 'services' },
   );
@@ -58,7 +58,7 @@ export function App({ registry, client, service, live }: AppProps): ReactElement
     keys = serviceListKeys(list);
     body = h(ServiceList, {
       ...screenProps,
-      services,
+      live: source,
       position: list,
       onPosition: setList,
       onOpen: (name: string) => {
@@ -69,7 +69,7 @@ export function App({ registry, client, service, live }: AppProps): ReactElement
     });
   } else if (screen.name === 'topics') {
     keys = topicListKeys;
-    body = h(TopicList, { ...screenProps, topics, onServices: toServices });
+    body = h(TopicList, { ...screenProps, live: source, onServices: toServices });
   } else if (screen.name === 'service') {
     keys = serviceViewKeys;
     body = h(ServiceView, {

@@ -6,7 +6,9 @@ import { steps } from './layout.ts';
 import { listView } from './ListView.ts';
 import { useKeys } from './use-keys.ts';
 import type { ServiceSummary } from './service-index.ts';
-import { listStatus, type Watched } from './watched.ts';
+import type { LiveSource } from './live-registry.ts';
+import { useLive } from './use-registry.ts';
+import { listStatus } from './watched.ts';
 import { text } from './text.ts';
 
 /** Where the list is: the highlighted row and the filter, kept by the App across screens. */
@@ -58,7 +60,8 @@ function columnWidths(rows: ServiceSummary[]): { name: number; versions: number 
 }
 
 interface Props {
-  services: Watched<ServiceSummary[]>;
+  /** The services, kept current. */
+  live: LiveSource;
   position: ListPosition;
   onPosition: (p: ListPosition) => void;
   onOpen: (service: string) => void;
@@ -71,7 +74,7 @@ interface Props {
 
 /** The services list: NAME, VERSIONS, NODES, ENDPOINTS; Enter opens the highlighted one. */
 export function ServiceList({
-  services,
+  live,
   position,
   onPosition,
   onOpen,
@@ -79,6 +82,7 @@ export function ServiceList({
   onQuit,
   height,
 }: Props): ReactElement {
+  const { services } = useLive(live);
   const all = useMemo(() => services.value ?? [], [services.value]);
   // Filtering and the column widths run once per change of the list or the filter, not per key.
   const shown = useMemo(() => filterServices(all, position.filter), [all, position.filter]);

@@ -23,6 +23,12 @@ export interface LiveRegistry {
   snapshot(): LiveSnapshot;
 }
 
+/**
+ * What the list screens read: a LiveRegistry, or anything else with its subscribe and snapshot.
+ * The screens subscribe themselves, so that a batch re-renders the list alone.
+ */
+export type LiveSource = Pick<LiveRegistry, 'subscribe' | 'snapshot'>;
+
 /** Options of createLiveRegistry. */
 export interface LiveRegistryOptions {
   /** Changes are handed out at most this often, in milliseconds: one batch however many came. */

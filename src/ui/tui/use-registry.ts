@@ -2,7 +2,7 @@
 // LiveRegistry), and one service's versions.
 import { useEffect, useState, useSyncExternalStore } from 'react';
 import type { Registry, RegistryService } from '../../runtime/index.ts';
-import type { LiveRegistry, LiveSnapshot } from './live-registry.ts';
+import type { LiveSnapshot, LiveSource } from './live-registry.ts';
 import { naturalCompare } from './service-index.ts';
 import type { Watched } from './watched.ts';
 
@@ -66,7 +66,7 @@ export function useWatched<T>(
 }
 
 /** What live shows now, re-rendering after each batch of changes it hands out. */
-export function useLive(live: LiveRegistry): LiveSnapshot {
+export function useLive(live: LiveSource): LiveSnapshot {
   return useSyncExternalStore(live.subscribe, live.snapshot);
 }
 
