@@ -79,22 +79,56 @@ export function createLiveRegistry(
     let over = false;
     const w = registry.watch({});
     watcher = w;
-    // Changes that come while the first read is under way wait for it, then apply in order.
-    let early: WatchEvent[] | undefined = [];
+    // The changes since the oldest read under way was asked for: each read's answer is applied
+    // with the changes that came after it was asked for, whichever answers first.
+    let log: WatchEvent[] | undefined;
+    let reads = 0;
+    let confirmed = false;
     const again = (): void => {
       if (over) return;
       over = true;
       w.stop();
       if (current()) retry = setTimeout(follow, retryMs);
     };
+    const read = (): void => {
+      log ??= [];
+      const from = log.length;
+      reads++;
+      registry.listServices().then(
+        (list) => {
+          reads--;
+          if (!current()) return;
+          index.reset();
+          for (const service of list) index.apply({ action: 'create', service });
+          for (const event of log?.slice(from) ?? []) index.apply(event);
+          if (reads === 0) log = undefined;
+          status = { loading: false };
+          publish();
+        },
+        (err: unknown) => {
+          reads--;
+          if (!current()) return;
+          status = { loading: false, error: (err as Error)?.message || String(err) };
+          publish();
+          again();
+        },
+      );
+    };
     void (async () => {
       try {
         for await (const event of w) {
           if (!current()) break;
-          if (early) early.push(event);
-          else {
+          log?.push(event);
+          // Before the first read answers there is nothing to apply a change to.
+          if (!status.loading) {
             index.apply(event);
             changed();
+          }
+          // A remote watch may be set up on its server after the first read was answered: a
+          // change in between reached neither. Its first event shows it is set up: read again.
+          if (!confirmed) {
+            confirmed = true;
+            read();
           }
         }
       } catch {
@@ -102,23 +136,7 @@ export function createLiveRegistry(
       }
       again();
     })();
-    registry.listServices().then(
-      (list) => {
-        if (!current()) return;
-        index.reset();
-        for (const service of list) index.apply({ action: 'create', service });
-        for (const event of early ?? []) index.apply(event);
-        early = undefined;
-        status = { loading: false };
-        publish();
-      },
-      (err: unknown) => {
-        if (!current()) return;
-        status = { loading: false, error: (err as Error)?.message || String(err) };
-        publish();
-        again();
-      },
-    );
+    read();
   };
 
   return {
