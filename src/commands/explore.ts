@@ -24,21 +24,23 @@ export const exploreCommand = defineCommand({
     const loading = import('../ui/tui/index.ts').then((ui) => ui.loadExplorer());
     loading.catch(() => undefined);
     const registry = await openRegistry(args);
-    // The first listing is asked for now too, rather than once the first screen is up.
-    const listing = registry.listServices();
-    listing.catch(() => undefined);
+    // The services are watched and read now too, rather than once the first screen is up.
+    const { createLiveRegistry } = await import('../ui/tui/live-registry.ts');
+    const live = createLiveRegistry(registry);
+    live.start();
     try {
       const { createClient } = await import('../runtime/client/rpc-client.ts');
       const client = createClient({ registry });
       try {
         const explore = await loading;
-        await explore({ registry, client, service: args.service, listing });
+        await explore({ registry, client, service: args.service, live });
       } finally {
         await client.close();
       }
     } catch (err) {
       throw await asMicroError(err);
     } finally {
+      live.stop();
       await registry.close();
     }
   },

@@ -5,9 +5,10 @@ import { render } from 'ink-testing-library';
 import { createElement as h, useState, type ReactElement } from 'react';
 import { Editor } from '../../src/ui/tui/Editor.ts';
 import { Footer } from '../../src/ui/tui/Footer.ts';
+import type { LiveSource } from '../../src/ui/tui/live-registry.ts';
 import { ServiceList, type ListPosition } from '../../src/ui/tui/ServiceList.ts';
 import { textBuffer } from '../../src/ui/tui/text-buffer.ts';
-import type { ServiceSummary } from '../../src/ui/tui/use-registry.ts';
+import type { ServiceSummary } from '../../src/ui/tui/service-index.ts';
 import { frameWith, keys, withView } from '../helpers/ink.ts';
 
 process.env.COLUMNS = '100';
@@ -20,6 +21,15 @@ const many: ServiceSummary[] = Array.from({ length: 100 }, (_, i) => ({
   endpoints: 2,
 }));
 
+/** A LiveSource that always shows services (and no topics). */
+const still = (services: ServiceSummary[]): LiveSource => {
+  const shown = {
+    services: { value: services, loading: false },
+    topics: { value: [], loading: false },
+  };
+  return { subscribe: () => () => undefined, snapshot: () => shown };
+};
+
 /** ServiceList with its position kept in state, as the App keeps it; opened names are recorded. */
 function List({ opened, height }: { opened: string[]; height: number }): ReactElement {
   const [position, setPosition] = useState<ListPosition>({
@@ -28,7 +38,7 @@ function List({ opened, height }: { opened: string[]; height: number }): ReactEl
     filtering: false,
   });
   return h(ServiceList, {
-    services: { value: many, loading: false },
+    live: still(many),
     position,
     onPosition: setPosition,
     onOpen: (name: string) => opened.push(name),

@@ -1,14 +1,14 @@
 // The terminal explorer: services list (or topics) -> service view -> call view, a header and a key footer.
 import { Box, useApp, useWindowSize } from 'ink';
-import { createElement as h, useState, type ReactElement } from 'react';
-import type { Client, Endpoint, Registry, RegistryService } from '../../runtime/index.ts';
+import { createElement as h, useEffect, useState, type ReactElement } from 'react';
+import type { Client, Endpoint, Registry } from '../../runtime/index.ts';
 import { CallView, callViewKeys } from './CallView.ts';
 import { Footer, type KeyHint } from './Footer.ts';
 import { ServiceList, serviceListKeys, type ListPosition } from './ServiceList.ts';
 import { ServiceView, serviceViewKeys } from './ServiceView.ts';
+import { createLiveRegistry, type LiveRegistry } from './live-registry.ts';
 import { TopicList, topicListKeys } from './TopicList.ts';
 import { callKind } from './use-call.ts';
-import { useServices } from './use-registry.ts';
 import { text } from './text.ts';
 
 /** What the explorer talks through, and where it starts. */
@@ -17,8 +17,11 @@ export interface AppProps {
   client: Client;
   /** Open this service's view first. */
   service?: string;
-  /** A listing of the services asked for before the App was drawn, to show until its own read. */
-  listing?: Promise<RegistryService[]>;
+  /**
+   * The services and topics followed already (micro explore starts it before the App is drawn,
+   * and stops it); without it the App follows the registry itself while it is drawn.
+   */
+  live?: LiveRegistry;
 }
 
 /** Which screen is up. */
@@ -29,10 +32,17 @@ type Screen =
   | { name: 'call'; service: string; endpoint: Endpoint };
 
 /** The explorer; `q` (or Ctrl-C) ends it. */
-export function App({ registry, client, service, listing }: AppProps): ReactElement {
+export function App({ registry, client, service, live }: AppProps): ReactElement {
   const { exit } = useApp();
   const { columns, rows } = useWindowSize();
-  const services = useServices(registry, listing);
+  const [own] = useState(() => (live ? undefined : createLiveRegistry(registry)));
+  useEffect(() => {
+    if (!own) return;
+    own.start();
+    return () => own.stop();
+  }, [own]);
+  // The lists subscribe to it themselves: a batch of changes re-renders the list, not the App.
+  const source = live ?? own!;
   const [screen, setScreen] = useState<Screen>(
     service ? { name: 'service', service } : { name: 'services' },
   );
@@ -48,7 +58,7 @@ export function App({ registry, client, service, listing }: AppProps): ReactElem
     keys = serviceListKeys(list);
     body = h(ServiceList, {
       ...screenProps,
-      services,
+      live: source,
       position: list,
       onPosition: setList,
       onOpen: (name: string) => {
@@ -59,7 +69,7 @@ export function App({ registry, client, service, listing }: AppProps): ReactElem
     });
   } else if (screen.name === 'topics') {
     keys = topicListKeys;
-    body = h(TopicList, { ...screenProps, registry, onServices: toServices });
+    body = h(TopicList, { ...screenProps, live: source, onServices: toServices });
   } else if (screen.name === 'service') {
     keys = serviceViewKeys;
     body = h(ServiceView, {

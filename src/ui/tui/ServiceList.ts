@@ -1,11 +1,14 @@
 // The first screen: every service in the registry, updated live, filtered as you type after `/`.
 import { Box } from 'ink';
-import { createElement as h, useRef, type ReactElement } from 'react';
+import { createElement as h, useMemo, useRef, type ReactElement } from 'react';
 import type { KeyHint } from './Footer.ts';
 import { steps } from './layout.ts';
 import { listView } from './ListView.ts';
 import { useKeys } from './use-keys.ts';
-import { listStatus, type ServiceSummary, type Watched } from './use-registry.ts';
+import type { ServiceSummary } from './service-index.ts';
+import type { LiveSource } from './live-registry.ts';
+import { useLive } from './use-registry.ts';
+import { listStatus } from './watched.ts';
 import { text } from './text.ts';
 
 /** Where the list is: the highlighted row and the filter, kept by the App across screens. */
@@ -42,8 +45,23 @@ export function filterServices(services: ServiceSummary[], filter: string): Serv
   return f ? services.filter((s) => s.name.toLowerCase().includes(f)) : services;
 }
 
+/** The NAME and VERSIONS columns' widths: the widest of the rows, and room between columns. */
+function columnWidths(rows: ServiceSummary[]): { name: number; versions: number } {
+  let name = 4;
+  let versions = 8;
+  for (const s of rows) {
+    name = Math.max(name, s.name.length);
+    // The versions join with ", ".
+    let v = 2 * (s.versions.length - 1);
+    for (const x of s.versions) v += x.length;
+    versions = Math.max(versions, v);
+  }
+  return { name: name + 2, versions: versions + 2 };
+}
+
 interface Props {
-  services: Watched<ServiceSummary[]>;
+  /** The services, kept current. */
+  live: LiveSource;
   position: ListPosition;
   onPosition: (p: ListPosition) => void;
   onOpen: (service: string) => void;
@@ -56,7 +74,7 @@ interface Props {
 
 /** The services list: NAME, VERSIONS, NODES, ENDPOINTS; Enter opens the highlighted one. */
 export function ServiceList({
-  services,
+  live,
   position,
   onPosition,
   onOpen,
@@ -64,8 +82,11 @@ export function ServiceList({
   onQuit,
   height,
 }: Props): ReactElement {
-  const all = services.value ?? [];
-  const shown = filterServices(all, position.filter);
+  const { services } = useLive(live);
+  const all = useMemo(() => services.value ?? [], [services.value]);
+  // Filtering and the column widths run once per change of the list or the filter, not per key.
+  const shown = useMemo(() => filterServices(all, position.filter), [all, position.filter]);
+  const widths = useMemo(() => columnWidths(shown), [shown]);
   const cursor = Math.min(position.cursor, Math.max(0, shown.length - 1));
 
   // The position as of the last key, which may be newer than this render's.
@@ -73,7 +94,7 @@ export function ServiceList({
   latest.current = position;
   useKeys((input, key) => {
     const p = latest.current;
-    const list = filterServices(all, p.filter);
+    const list = p.filter === position.filter ? shown : filterServices(all, p.filter);
     const at = Math.min(p.cursor, Math.max(0, list.length - 1));
     const set = (next: ListPosition): void => {
       latest.current = next;
@@ -104,10 +125,8 @@ export function ServiceList({
     if (input === 'q') return onQuit();
   });
 
-  const nameWidth = Math.max(4, ...shown.map((s) => s.name.length)) + 2;
-  const versionWidth = Math.max(8, ...shown.map((s) => s.versions.join(', ').length)) + 2;
   const row = (cells: [string, string, string, string]): string =>
-    `${cells[0].padEnd(nameWidth)}${cells[1].padEnd(versionWidth)}${cells[2].padEnd(7)}${cells[3]}`;
+    `${cells[0].padEnd(widths.name)}${cells[1].padEnd(widths.versions)}${cells[2].padEnd(7)}${cells[3]}`;
   const status =
     listStatus(services, 'no services registered yet: start one with "micro run ./greeter"') ??
     (shown.length === 0 ? `no service matches "${position.filter}"` : undefined);

@@ -1,12 +1,13 @@
 // The topics screen: every topic subscribed to, with its subscribers, queue groups and the
 // services subscribing, updated live.
 import { useRef, useState, type ReactElement } from 'react';
-import type { Registry } from '../../runtime/index.ts';
 import type { KeyHint } from './Footer.ts';
 import { steps } from './layout.ts';
 import { listView } from './ListView.ts';
 import { useKeys } from './use-keys.ts';
-import { listStatus, useTopics } from './use-registry.ts';
+import type { LiveSource } from './live-registry.ts';
+import { useLive } from './use-registry.ts';
+import { listStatus } from './watched.ts';
 
 /** Keys of the topics list, for the footer. */
 export const topicListKeys: KeyHint[] = [
@@ -16,7 +17,8 @@ export const topicListKeys: KeyHint[] = [
 ];
 
 interface Props {
-  registry: Registry;
+  /** The topics, kept current. */
+  live: LiveSource;
   onServices: () => void;
   onQuit: () => void;
   /** Rows this screen may use. */
@@ -24,8 +26,8 @@ interface Props {
 }
 
 /** The topics list: TOPIC, SUBSCRIBERS, QUEUES, SERVICES. */
-export function TopicList({ registry, onServices, onQuit, height }: Props): ReactElement {
-  const topics = useTopics(registry);
+export function TopicList({ live, onServices, onQuit, height }: Props): ReactElement {
+  const { topics } = useLive(live);
   const all = topics.value ?? [];
   const [cursor, setCursor] = useState(0);
   const at = Math.min(cursor, Math.max(0, all.length - 1));

@@ -1,6 +1,7 @@
 // Starts the terminal explorer. Ink loads here, after Yoga is ready: in the single executable Yoga
 // loads asynchronously (scripts/build-sea.mjs), so nothing may import ink before this runs.
-import type { Client, Registry, RegistryService } from '../../runtime/index.ts';
+import type { Client, Registry } from '../../runtime/index.ts';
+import type { LiveRegistry } from './live-registry.ts';
 
 /** What the explorer needs: a registry to browse, a client to call with, the terminal's streams. */
 export interface ExplorerOptions {
@@ -8,8 +9,8 @@ export interface ExplorerOptions {
   client: Client;
   /** Open this service first. */
   service?: string;
-  /** registry.listServices() asked for early, so the list can show sooner. */
-  listing?: Promise<RegistryService[]>;
+  /** The services and topics followed already, started early so the list can show sooner. */
+  live?: LiveRegistry;
   stdin?: NodeJS.ReadStream;
   stdout?: NodeJS.WriteStream;
 }
@@ -34,7 +35,7 @@ export async function loadExplorer(): Promise<Explore> {
         registry: options.registry,
         client: options.client,
         service: options.service,
-        listing: options.listing,
+        live: options.live,
       }),
       {
         stdin: options.stdin ?? process.stdin,
