@@ -4,6 +4,7 @@ import { createGateway, openApiDocument, type Gateway } from '../../src/proxy/in
 import type { Service as ServiceRecord } from '../../src/registry/registry.ts';
 import { createMemoryRegistry } from '../../src/runtime/index.ts';
 import { closeAll, nameSchema, record } from '../helpers/fixtures.ts';
+import { fc, fuzzParams } from '../helpers/fuzz.ts';
 import { openApiProblems } from './openapi-check.ts';
 
 type Json = Record<string, unknown>;
@@ -198,5 +199,29 @@ describe("the gateway's OpenAPI documents", () => {
     await registry.register({ ...shared('files-b', 'DELETE'), endpoints: [] });
     await until(async () => !(await doc('/openapi.json')).paths['/files/{id}']?.delete);
     assert.deepEqual((await doc('/openapi/files-b.json')).paths, {});
+  });
+
+  it('answers any query or document path with a document, a 404 or a 400 in the error shape', async () => {
+    const part = fc.oneof(
+      fc.constantFrom('alpha', 'beta', 'nope', '', '%', '%E0%A4%A', '__proto__', 'a%2Fb', '%00'),
+      fc.string({ maxLength: 10 }).map(encodeURIComponent),
+    );
+    const key = fc.constantFrom('service', 'prefix', 'x', '', '__proto__', '%zz');
+    const target = fc.oneof(
+      fc
+        .array(fc.tuple(key, part), { maxLength: 3 })
+        .map((q) => `/openapi.json?${q.map(([k, v]) => `${k}=${v}`).join('&')}`),
+      part.map((name) => `/openapi/${name}.json`),
+    );
+    await fc.assert(
+      fc.asyncProperty(target, async (path) => {
+        const res = await get(path);
+        const body = (await res.json()) as Json;
+        assert.ok([200, 400, 404].includes(res.status), `${path}: ${res.status}`);
+        if (res.status === 200) assert.deepEqual(openApiProblems(body), [], path);
+        else assert.deepEqual(Object.keys(body).sort(), ['code', 'detail', 'id', 'status'], path);
+      }),
+      fuzzParams(200, 30_000),
+    );
   });
 });
