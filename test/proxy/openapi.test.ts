@@ -146,6 +146,9 @@ describe("the gateway's OpenAPI documents", () => {
       const other = await fetch(`http://${second.address}${path}`);
       assert.equal(other.headers.get('etag'), etag, `${path} on another gateway`);
       await other.arrayBuffer();
+      const head = await fetch(`${base}${path}`, { method: 'HEAD' });
+      assert.equal(head.status, 200);
+      assert.equal(head.headers.get('etag'), etag, `${path}: HEAD tells the same tag`);
       const stale = await get(path, { 'if-none-match': '"something-else"' });
       assert.equal(stale.status, 200);
       await stale.arrayBuffer();
