@@ -6,6 +6,7 @@ interface Stats {
   uptime?: number;
   requests?: number;
   errors?: number;
+  cancelled?: number;
   inflight?: number;
   memory?: number;
   heapUsed?: number;
@@ -43,6 +44,7 @@ const text = (rows: Row[]): string =>
       'UPTIME',
       'REQUESTS',
       'ERRORS',
+      'CANCELLED',
       'INFLIGHT',
       'MEMORY',
       'HEAP',
@@ -66,6 +68,7 @@ const text = (rows: Row[]): string =>
         duration(s.uptime),
         num(s.requests),
         num(s.errors),
+        num(s.cancelled),
         num(s.inflight),
         bytes(s.memory),
         bytes(s.heapUsed),

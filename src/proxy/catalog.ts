@@ -1,6 +1,6 @@
 import type { Registry, Service } from '../registry/registry.ts';
 import { createBackoff } from './backoff.ts';
-import { cleanService, cleanServices } from './record.ts';
+import { cleanService, cleanServices, sameRecord } from './record.ts';
 
 /** Options of the catalog. */
 export interface CatalogOptions {
@@ -32,7 +32,7 @@ export interface Catalog {
 export function createCatalog(options: CatalogOptions): Catalog {
   const { registry } = options;
   const negativeTtl = options.negativeTtl ?? 500;
-  const byName = new Map<string, Map<string, Service>>();
+  let byName = new Map<string, Map<string, Service>>();
   const unknown = new Map<string, number>();
   const inflight = new Map<string, Promise<Service[] | undefined>>();
   let generation = 0;
@@ -40,22 +40,40 @@ export function createCatalog(options: CatalogOptions): Catalog {
   let stopWatch: (() => void) | undefined;
 
   // Records are cleaned on the way in (callers clean them): what reads the catalog sees strings
-  // where it expects them, whatever a registry holds.
+  // where it expects them, whatever a registry holds. A record equal to the one held changes
+  // nothing: the object held is kept and the generation stays, so derived views stay built.
   const put = (s: Service): void => {
+    unknown.delete(s.name);
     let versions = byName.get(s.name);
+    const held = versions?.get(s.version);
+    if (s.nodes.length === 0 ? !held : held && sameRecord(held, s)) return;
     if (!versions) byName.set(s.name, (versions = new Map<string, Service>()));
     if (s.nodes.length === 0) versions.delete(s.version);
     else versions.set(s.version, s);
     if (versions.size === 0) byName.delete(s.name);
-    unknown.delete(s.name);
     generation++;
   };
 
+  // A full read replaces what is held; records that did not change keep their objects.
   const relist = async (): Promise<void> => {
     try {
       const list = cleanServices(await registry.listServices());
-      byName.clear();
-      for (const s of list) put(s);
+      const fresh = new Map<string, Map<string, Service>>();
+      let changed = false;
+      for (const s of list) {
+        if (s.nodes.length === 0) continue;
+        const held = byName.get(s.name)?.get(s.version);
+        const kept = held && sameRecord(held, s) ? held : s;
+        if (kept !== held) changed = true;
+        let versions = fresh.get(s.name);
+        if (!versions) fresh.set(s.name, (versions = new Map<string, Service>()));
+        versions.set(s.version, kept);
+        unknown.delete(s.name);
+      }
+      for (const [name, versions] of byName)
+        if (fresh.get(name)?.size !== versions.size) changed = true;
+      byName = fresh;
+      if (changed) generation++;
       backoff.reset();
     } catch {
       backoff.schedule();

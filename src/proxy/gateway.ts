@@ -27,7 +27,8 @@ import { serveUnary } from './handlers/unary.ts';
 import { gatewayRequest, readBody, send, sendError, unparsedRequest } from './http-io.ts';
 import { createRequestLog } from './log.ts';
 import { createMetrics } from './metrics.ts';
-import { openApiDocument } from './openapi.ts';
+import { createOpenApiCache } from './openapi-cache.ts';
+import { openApiScope, serveOpenApi } from './handlers/openapi.ts';
 import {
   GATEWAY_ID,
   type Gateway,
@@ -47,13 +48,15 @@ import { rpcBody } from './handlers/rpc-body.ts';
 const describe = (t: Target | undefined): string =>
   !t
     ? ''
-    : 'endpoint' in t
-      ? `${t.service} ${t.endpoint}`
-      : 'service' in t
-        ? `${t.service} (${t.kind})`
-        : 'topic' in t
-          ? `event ${t.topic}`
-          : '';
+    : t.kind === 'openapi'
+      ? `openapi ${t.service ?? ''}`.trim()
+      : 'endpoint' in t
+        ? `${t.service} ${t.endpoint}`
+        : 'service' in t
+          ? `${t.service} (${t.kind})`
+          : 'topic' in t
+            ? `event ${t.topic}`
+            : '';
 
 /** Starts an API gateway: HTTP in, RPC (or proxied HTTP) out, for every service in the registry. */
 export async function createGateway(options: GatewayOptions = {}): Promise<Gateway> {
@@ -92,7 +95,11 @@ export async function createGateway(options: GatewayOptions = {}): Promise<Gatew
   const limiter =
     o.rateLimit > 0 ? createRateLimiter(o.rateLimit, o.rateBurst || undefined) : undefined;
   const log = o.log === false ? undefined : (o.log ?? createRequestLog());
-  let openapi: { generation: number; text: string } | undefined;
+  const openapi = createOpenApiCache(catalog, {
+    namespace: o.namespace,
+    deny: o.deny,
+    version: o.version,
+  });
 
   const record = (
     req: GatewayRequest,
@@ -102,7 +109,8 @@ export async function createGateway(options: GatewayOptions = {}): Promise<Gatew
     t: Target | undefined,
   ): void => {
     const ms = performance.now() - t0;
-    const service = t && 'service' in t ? t.service : '';
+    // A document's service is not a label: any name may be asked for, and labels must stay few.
+    const service = t && t.kind !== 'openapi' && 'service' in t ? t.service : '';
     const endpoint = t && 'endpoint' in t ? t.endpoint : t && 'topic' in t ? t.topic : '';
     metrics.observe(t?.kind ?? 'none', service, endpoint, status, ms / 1000);
     log?.({ ip: req.ip, method: req.method, url, status, ms, target: describe(t) });
@@ -121,15 +129,7 @@ export async function createGateway(options: GatewayOptions = {}): Promise<Gatew
       case 'root':
         return send(res, 200, JSON.stringify({ name: 'micro api', version: o.version }));
       case 'openapi':
-        if (openapi?.generation !== catalog.generation) {
-          const doc = openApiDocument(catalog.all(), {
-            namespace: o.namespace,
-            deny: o.deny,
-            version: o.version,
-          });
-          openapi = { generation: catalog.generation, text: JSON.stringify(doc) };
-        }
-        return send(res, 200, openapi.text);
+        return serveOpenApi(openapi, req, res, openApiScope(req, t.service, o.limits.nameLength));
       case 'metrics': {
         const m = await metrics.render();
         return send(res, 200, m.body, m.contentType);

@@ -39,8 +39,14 @@ export type Target =
       topic: string;
     }
   | {
-      /** The gateway's own `/openapi.json`, `/metrics` or `/`. */
-      kind: 'openapi' | 'metrics' | 'root';
+      /** The gateway's OpenAPI document: `/openapi.json`, or one service's at `/openapi/NAME.json`. */
+      kind: 'openapi';
+      /** The service the path names, for `/openapi/NAME.json`. */
+      service?: string;
+    }
+  | {
+      /** The gateway's own `/metrics` or `/`. */
+      kind: 'metrics' | 'root';
     };
 
 /** The parts of an HTTP request that middleware and handlers read. */

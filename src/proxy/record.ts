@@ -79,3 +79,22 @@ export function cleanService(v: unknown): Service | undefined {
 export function cleanServices(list: unknown): Service[] {
   return cleanList(list, cleanService);
 }
+
+/** Whether two values of plain JSON data hold the same (objects compared by their keys, in any order). */
+function sameData(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;
+  if (Array.isArray(a) !== Array.isArray(b)) return false;
+  const x = a as Record<string, unknown>;
+  const y = b as Record<string, unknown>;
+  const keys = Object.keys(x);
+  if (keys.length !== Object.keys(y).length) return false;
+  for (const k of keys) if (!Object.hasOwn(y, k) || !sameData(x[k], y[k])) return false;
+  return true;
+}
+
+/**
+ * Whether two cleaned records say the same: a re-read of an unchanged registry then changes
+ * nothing derived from it. Cleaned schemas are at most 64 levels deep, which bounds the recursion.
+ */
+export const sameRecord = (a: Service, b: Service): boolean => sameData(a, b);

@@ -183,12 +183,15 @@ export function createTargetResolver(o: TargetOptions): TargetResolver {
     },
   };
 
-  /** The gateway's own paths: `/`, `/openapi.json`, `/metrics`, `/event/<topic>`. */
+  /** The gateway's own paths: `/`, `/openapi.json`, `/openapi/NAME.json`, `/metrics`, `/event/<topic>`. */
   function builtIn(req: GatewayRequest): Target | undefined {
     const { path, method } = req;
-    if (path === '/' || path === '/openapi.json' || path === '/metrics') {
+    const own = path === '/' || path === '/openapi.json' || path === '/metrics';
+    const document = !own && path.startsWith('/openapi/') && path.endsWith('.json');
+    if (own || document) {
       if (method !== 'GET' && method !== 'HEAD')
         throw methodNotAllowed(GATEWAY_ID, `${path} answers GET only`);
+      if (document) return { kind: 'openapi', service: documentName(path) };
       return { kind: path === '/' ? 'root' : path === '/openapi.json' ? 'openapi' : 'metrics' };
     }
     if (!path.startsWith('/event/')) return undefined;
@@ -201,6 +204,23 @@ export function createTargetResolver(o: TargetOptions): TargetResolver {
     if (!topic || /\s/.test(topic)) throw badRequest(GATEWAY_ID, `invalid topic in ${path}`);
     if (method !== 'POST') throw methodNotAllowed(GATEWAY_ID, `POST to ${path} publishes an event`);
     return { kind: 'event', topic };
+  }
+
+  /** The service `/openapi/NAME.json` names; a 400 when it is not one name. */
+  function documentName(path: string): string {
+    const raw = path.slice('/openapi/'.length, -'.json'.length);
+    let name = '';
+    try {
+      name = decodeURIComponent(raw);
+    } catch {
+      // not valid percent-encoding: rejected below
+    }
+    if (!name || raw.includes('/') || name.length > nameLength)
+      throw badRequest(
+        GATEWAY_ID,
+        `invalid service name in ${path.slice(0, 300)}: /openapi/NAME.json takes one service name`,
+      );
+    return name;
   }
 
   /** A route a service declared, also under a `/vN` prefix. */

@@ -3,9 +3,15 @@ import type { EndpointEntry } from './handler.ts';
 
 /** Counters the server keeps for Debug.Stats. */
 export interface ServerCounters {
+  /** When the server was made, epoch ms. */
   started: number;
+  /** Calls and streams received. */
   requests: number;
+  /** Calls and streams that failed: refused, or their handler threw. */
   errors: number;
+  /** Calls and streams the caller cancelled or closed the connection of before their end. */
+  cancelled: number;
+  /** Calls and streams being served now. */
   inflight: number;
 }
 
@@ -31,6 +37,7 @@ export function debugEndpoints(
       heapUsed: mem.heapUsed,
       requests: counters.requests,
       errors: counters.errors,
+      cancelled: counters.cancelled,
       inflight: counters.inflight,
       eventLoopDelayP99Ms: Math.round(loop.percentile(99) / 1e4) / 100,
       cpu: process.cpuUsage(),

@@ -9,6 +9,16 @@ interface OpenStream {
   pipe: Pipe;
   /** Settles when the handler is done or the stream closed, whichever comes first. */
   settled: Promise<void>;
+  /** A drain ended it, not its caller. */
+  drained: boolean;
+}
+
+/** An open stream as its server sees it. */
+export interface OpenStreamHandle {
+  /** Call when its handler is done. */
+  close(): void;
+  /** True once a drain has ended it (its pipe then fails with the drain's error). */
+  readonly drained: boolean;
 }
 
 /** How long a drain lets what is in flight finish, in ms. */
@@ -35,16 +45,26 @@ export class InFlight {
     if (--this.#calls === 0 && this.#idle) setImmediate(this.#idle);
   }
 
-  /** A stream opened; returns what to call when its handler is done. */
-  streamOpened(ctx: RequestContext, pipe: Pipe): () => void {
+  /** A stream opened; returns its handle, to close when its handler is done. */
+  streamOpened(ctx: RequestContext, pipe: Pipe): OpenStreamHandle {
     let finish!: () => void;
     const finished = new Promise<void>((resolve) => (finish = resolve));
-    const entry: OpenStream = { ctx, pipe, settled: Promise.race([finished, pipe.done]) };
+    const entry: OpenStream = {
+      ctx,
+      pipe,
+      settled: Promise.race([finished, pipe.done]),
+      drained: false,
+    };
     this.#streams.add(entry);
-    return () => {
-      this.#streams.delete(entry);
-      // Its last message is written after this returns: let it go out before the listener closes.
-      setImmediate(finish);
+    return {
+      close: () => {
+        this.#streams.delete(entry);
+        // Its last message is written after this returns: let it go out before the listener closes.
+        setImmediate(finish);
+      },
+      get drained() {
+        return entry.drained;
+      },
     };
   }
 
@@ -77,9 +97,10 @@ export class InFlight {
       ]);
       clearTimeout(timer);
     }
-    for (const { ctx, pipe } of this.#streams) {
-      ctx.cancel(bye);
-      pipe.fail(bye);
+    for (const entry of this.#streams) {
+      entry.drained = true;
+      entry.ctx.cancel(bye);
+      entry.pipe.fail(bye);
     }
   }
 }

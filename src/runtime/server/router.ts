@@ -13,7 +13,7 @@ import { mergeMetadata, metadataFromHeader } from '../metadata.ts';
 import type { CallInfo, Message, Pipe, Reply, TransportHandler } from '../transport/transport.ts';
 import type { ServerCounters } from './debug.ts';
 import type { EndpointEntry, HandlerFunc, HandlerWrapper } from './handler.ts';
-import { InFlight, type DrainTimeouts } from './inflight.ts';
+import { InFlight, type DrainTimeouts, type OpenStreamHandle } from './inflight.ts';
 import type { Logger } from './server.ts';
 import { pump } from './stream.ts';
 import { requestCheck, type RequestCheck } from '../schema/check.ts';
@@ -177,6 +177,7 @@ export class Router implements TransportHandler {
     counters.inflight++;
     this.#inflight.callStarted();
     let ctx: RequestContext | undefined;
+    let cancelled = false;
     const endpoint = message.header['micro-endpoint'];
     try {
       if (this.draining) throw this.#shuttingDown();
@@ -200,10 +201,13 @@ export class Router implements TransportHandler {
         );
       }
       const c = ctx;
-      info.onCancel = () =>
+      info.onCancel = () => {
+        // A caller whose deadline passed timed out: that stays an error (a 408), as before.
+        cancelled = Date.now() < c.deadline;
         c.cancel(
           new MicroError(this.#o.name, 499, 'the caller cancelled', 'Client Closed Request'),
         );
+      };
       const result = await route.call(request, ctx);
       // The caller has given up: an answer now would arrive after its deadline.
       if (ctx.deadline <= Date.now())
@@ -211,9 +215,13 @@ export class Router implements TransportHandler {
       const md = ctx.responseMetadataIfAny;
       const header: Record<string, string> = { 'content-type': codec.contentType };
       if (md) mergeMetadata(header, md);
-      return { header, body: codec.encode(result) };
+      const body = codec.encode(result);
+      if (cancelled) counters.cancelled++; // answered, but to no one
+      return { header, body };
     } catch (err) {
-      counters.errors++;
+      // A call its caller left is counted as cancelled, whatever its handler then threw.
+      if (cancelled) counters.cancelled++;
+      else counters.errors++;
       return encodeError(this.#fail(err, endpoint));
     } finally {
       counters.inflight--;
@@ -231,7 +239,10 @@ export class Router implements TransportHandler {
     counters.requests++;
     counters.inflight++;
     let ctx: RequestContext | undefined;
-    let closed: (() => void) | undefined;
+    let handle: OpenStreamHandle | undefined;
+    // Set once this side ended or failed the stream: the pipe closing after that is no abandonment.
+    let ended = false;
+    let abandoned = false;
     const endpoint = open.header['micro-endpoint'];
     try {
       if (this.draining) throw this.#shuttingDown();
@@ -240,19 +251,30 @@ export class Router implements TransportHandler {
       const codec = this.#codec(open.header['content-type']);
       ctx = this.#context(open, route.entry.name, info);
       const c = ctx;
-      closed = this.#inflight.streamOpened(ctx, pipe);
-      void pipe.done.then(() =>
-        c.cancel(new MicroError(this.#o.name, 499, 'stream closed', 'Client Closed Request')),
-      );
+      const h = (handle = this.#inflight.streamOpened(ctx, pipe));
+      void pipe.done.then(() => {
+        if (ended) return;
+        abandoned = !h.drained && Date.now() < c.deadline;
+        c.cancel(new MicroError(this.#o.name, 499, 'stream closed', 'Client Closed Request'));
+      });
       const decode = (body: Uint8Array): unknown => this.#decode(codec, body, route);
       await pump(this.#o.name, { ...route, decode }, codec, ctx, pipe);
+      if (abandoned) counters.cancelled++;
+      ended = true;
+      pipe.end();
     } catch (err) {
-      counters.errors++;
-      pipe.fail(this.#fail(err, endpoint));
+      const e = this.#fail(err, endpoint);
+      // The caller went first: its handler ending on that (a 499, or a 5xx such as reading a
+      // closed connection) is a cancellation. A 4xx is the stream's own refusal (e.g. a 413 for
+      // sending faster than the handler reads) and stays an error.
+      if (abandoned && (e.code === 499 || e.code >= 500)) counters.cancelled++;
+      else counters.errors++;
+      ended = true;
+      pipe.fail(e);
     } finally {
       counters.inflight--;
       ctx?.finish();
-      closed?.();
+      handle?.close();
     }
   }
 }

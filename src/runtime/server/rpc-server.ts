@@ -56,7 +56,13 @@ export function createServer(options: ServerOptions): Server {
   const version = options.version ?? 'latest';
   const id = options.id ?? `${name}-${randomUUID()}`;
   const logger = options.logger ?? stderrLogger(name);
-  const counters: ServerCounters = { started: Date.now(), requests: 0, errors: 0, inflight: 0 };
+  const counters: ServerCounters = {
+    started: Date.now(),
+    requests: 0,
+    errors: 0,
+    cancelled: 0,
+    inflight: 0,
+  };
   const router = new Router({
     name,
     codecs: options.codecs,

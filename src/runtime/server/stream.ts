@@ -17,7 +17,8 @@ export interface StreamRoute {
 /**
  * Runs the route's handler on the stream until it is done: a unary or server stream takes one
  * request, client and bidi streams the iterable of them; what it returns or yields is sent back.
- * Throws what ends the stream in error (the caller fails the pipe with it); ends the pipe otherwise.
+ * Throws what ends the stream in error (the caller fails the pipe with it); the caller ends the
+ * pipe otherwise, so that it knows the stream's end was its own.
  */
 export async function pump(
   service: string,
@@ -55,5 +56,4 @@ export async function pump(
       pipe.send(codec.encode(value));
     }
   }
-  pipe.end();
 }
