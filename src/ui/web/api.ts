@@ -111,7 +111,10 @@ function listQuery(q: Record<string, unknown>): ListQuery | undefined {
   }
   const n = limit === undefined ? MAX_PAGE : Number(limit);
   if (!Number.isInteger(n) || n < 1 || n > MAX_PAGE)
-    throw badRequest(WEB_ID, `limit must be a whole number from 1 to ${MAX_PAGE}, not ${limit?.slice(0, 20)}`);
+    throw badRequest(
+      WEB_ID,
+      `limit must be a whole number from 1 to ${MAX_PAGE}, not ${limit?.slice(0, 20)}`,
+    );
   return { prefix: prefix ?? '', after: after ?? '', limit: n };
 }
 

@@ -34,7 +34,9 @@ export async function checkHealth(
   timeout: number,
   concurrency = HEALTH_CONCURRENCY,
 ): Promise<NodeHealth[]> {
-  const probes = versions.flatMap((s) => s.nodes.map((node) => () => probe(client, s, node, timeout)));
+  const probes = versions.flatMap((s) =>
+    s.nodes.map((node) => () => probe(client, s, node, timeout)),
+  );
   const rows: NodeHealth[] = new Array<NodeHealth>(probes.length);
   let next = 0;
   const worker = async (): Promise<void> => {
@@ -43,7 +45,9 @@ export async function checkHealth(
       rows[i] = await probes[i]!();
     }
   };
-  await Promise.all(Array.from({ length: Math.min(Math.max(1, concurrency), probes.length) }, worker));
+  await Promise.all(
+    Array.from({ length: Math.min(Math.max(1, concurrency), probes.length) }, worker),
+  );
   return rows;
 }
 
