@@ -34,7 +34,7 @@ export interface EventBatch {
 export interface EventsOptions {
   /** Milliseconds between comments that keep idle connections open (default 15 s). */
   heartbeat?: number;
-  /** Milliseconds over which changes are gathered into one message (default 100). */
+  /** At most one message per this many milliseconds; changes in between are gathered (default 100). */
   tick?: number;
   /** At most this many events per batch (default 200). */
   keep?: number;
@@ -47,7 +47,7 @@ const frame = (event: string, data: unknown): string =>
  * Adds GET /_/api/events: server-sent events fed by the registry watch. The first message
  * (`services`, an EventSnapshot) holds one summary per service name, the topics and the recent
  * events; then at most one `changes` message (an EventBatch) per tick, so a burst of changes to
- * one name is one summary. Each batch is serialized once for every open stream. A comment every
+ * one name is one summary; a change after a quiet tick goes out at once. Each batch is serialized once for every open stream. A comment every
  * 15 s keeps idle connections open.
  */
 export function registerEvents(
@@ -62,9 +62,11 @@ export function registerEvents(
   let topicsChanged = false;
   let topicsSent = '';
   let timer: NodeJS.Timeout | undefined;
+  let flushed = 0;
 
   const flush = (): void => {
     timer = undefined;
+    flushed = Date.now();
     const batch: EventBatch = { services: [], removed: [], events };
     for (const name of changed) {
       const summary = feed.summary(name);
@@ -93,7 +95,8 @@ export function registerEvents(
     topicsChanged = true;
     events.push(compactEvent(e));
     if (events.length > keep) events.splice(0, events.length - keep);
-    timer ??= setTimeout(flush, tick);
+    // A lone change goes out at once; a burst waits for the rest of the tick.
+    timer ??= setTimeout(flush, Math.max(0, flushed + tick - Date.now()));
   });
 
   app.get('/_/api/events', async (req, reply) => {
