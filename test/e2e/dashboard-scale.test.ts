@@ -200,6 +200,24 @@ describe('the web dashboard with thousands of services', () => {
     assert.equal(await page.locator('#call-endpoint option').count(), 5);
   });
 
+  it('checks the health of every node, drawing only the rows in view', async (t) => {
+    const t0 = performance.now();
+    await page.goto(`${base}/#/health`);
+    const summary = page.locator('h1 .count', { hasText: /^\d+ of \d+ healthy$/ });
+    await summary.waitFor({ timeout: 120_000 });
+    t.diagnostic(`${2 * N} nodes probed in ${(performance.now() - t0).toFixed(0)} ms`);
+    const [, ok, all] = /^(\d+) of (\d+)/.exec((await summary.textContent()) ?? '') ?? [];
+    assert.ok(Number(all) >= 2 * N, `${all} nodes`);
+    assert.ok(Number(ok) < 2 * N, 'the fake nodes failed');
+    const drawn = await page.locator('table.health tbody tr[data-node]').count();
+    assert.ok(drawn > 10 && drawn < 200, `${drawn} rows drawn`);
+    await page.evaluate(() => {
+      const box = (globalThis as unknown as Browser).document.querySelector('.scroller');
+      if (box) box.scrollTop = box.scrollHeight;
+    });
+    await page.locator(`tr[data-node="svc-${N}-2"]`).waitFor();
+  });
+
   it('ends a burst of registrations and deregistrations with the right count', async () => {
     await page.goto(`${base}/#/`);
     await tableSays('total', N + others.length);

@@ -89,10 +89,17 @@ export function registerEvents(
     for (const res of open) res.write(text);
   };
 
+  // Versions with subscriber endpoints: a change to one of them can change the topics too.
+  const subscribers = new Set<string>();
+
   const stop = feed.subscribe((e) => {
+    const key = `${e.service.name}\u0000${e.service.version}`;
+    const subscribes =
+      e.action !== 'delete' && e.service.endpoints.some((x) => x.metadata.subscriber === 'true');
+    if (e.topic !== undefined || subscribes || subscribers.has(key)) topicsChanged = true;
+    if (subscribes) subscribers.add(key);
+    else subscribers.delete(key);
     if (e.topic === undefined) changed.add(e.service.name);
-    // A service's subscriber endpoints count in the topics too.
-    topicsChanged = true;
     events.push(compactEvent(e));
     if (events.length > keep) events.splice(0, events.length - keep);
     // A lone change goes out at once; a burst waits for the rest of the tick.

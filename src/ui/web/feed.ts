@@ -61,6 +61,8 @@ export function createFeed(options: FeedOptions): Feed {
   const signatures = new Map<string, string>();
   // Kept per change, so the first message of each event stream costs no pass over every record.
   const summaries = new Map<string, ServiceSummary>();
+  // The names in natural order, sorted again only after a name comes or goes.
+  let sorted: string[] | undefined;
   const recent: FeedEvent[] = [];
   const listeners = new Set<(event: FeedEvent) => void>();
   let seq = 0;
@@ -75,8 +77,11 @@ export function createFeed(options: FeedOptions): Feed {
       : { id: ++seq, at: Date.now(), action, service };
     if (!isTopic(service.name)) {
       const versions = byName.get(service.name);
-      if (versions) summaries.set(service.name, summarize(service.name, versions.values()));
-      else summaries.delete(service.name);
+      if (!versions) sorted = summaries.delete(service.name) ? undefined : sorted;
+      else {
+        if (!summaries.has(service.name)) sorted = undefined;
+        summaries.set(service.name, summarize(service.name, versions.values()));
+      }
     }
     recent.push(event);
     if (recent.length > keep) recent.splice(0, recent.length - keep);
@@ -151,7 +156,8 @@ export function createFeed(options: FeedOptions): Feed {
       [...state.values()]
         .filter((s) => !isTopic(s.name))
         .sort((a, b) => naturalCompare(a.name, b.name) || naturalCompare(a.version, b.version)),
-    summaries: () => [...summaries.values()].sort((a, b) => naturalCompare(a.name, b.name)),
+    summaries: () =>
+      (sorted ??= [...summaries.keys()].sort(naturalCompare)).map((name) => summaries.get(name)!),
     summary: (name) => summaries.get(name),
     topics: () => summarizeTopics([...state.values()]),
     get(name) {
