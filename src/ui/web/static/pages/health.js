@@ -91,8 +91,8 @@ function row(r) {
     { dataset: { node: r.node } },
     h('td', null, h('a', { href: link('service', r.service), class: 'name' }, r.service)),
     h('td', null, h('span', { class: 'tag' }, r.version)),
-    h('td', { class: 'mono' }, r.node),
-    h('td', { class: 'mono nowrap' }, r.address),
+    h('td', { class: 'mono', title: r.node }, r.node),
+    h('td', { class: 'mono nowrap', title: r.address }, r.address),
     h(
       'td',
       null,
