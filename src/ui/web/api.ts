@@ -142,6 +142,9 @@ export function registerApi(app: FastifyInstance, o: ApiOptions): void {
       );
   });
 
+  // GET /_/api/services: every service version in full, `{services}`. With ?summary: one
+  // ServiceSummary per name in natural order, `{services, total, next?}`, narrowed by ?prefix= and
+  // paged by ?limit= (1 to MAX_PAGE) and ?after=<the previous page's next>.
   app.get<{ Querystring: Record<string, unknown> }>('/_/api/services', async (req, reply) => {
     try {
       const query = listQuery(req.query);
