@@ -30,8 +30,14 @@ export function virtualTable(o) {
   function draw() {
     pending = 0;
     const view = scroller.clientHeight || window.innerHeight;
-    const first = Math.max(0, Math.floor(scroller.scrollTop / rowHeight) - OVERSCAN);
-    const last = Math.min(count, Math.ceil((scroller.scrollTop + view) / rowHeight) + OVERSCAN);
+    const visible = Math.ceil(view / rowHeight);
+    // After the list shrank the box may still be scrolled past its end: draw its last rows.
+    const start = Math.min(
+      Math.floor(scroller.scrollTop / rowHeight),
+      Math.max(0, count - visible),
+    );
+    const first = Math.max(0, start - OVERSCAN);
+    const last = Math.min(count, start + visible + 1 + OVERSCAN);
     /** @type {Map<string, { sig: string, el: HTMLElement }>} */
     const next = new Map();
     /** @type {HTMLElement[]} */
