@@ -22,7 +22,8 @@ export function virtualTable(o) {
   let measured = false;
   const top = h('tr', { class: 'spacer', 'aria-hidden': 'true' }, h('td', { colspan: columns }));
   const bottom = h('tr', { class: 'spacer', 'aria-hidden': 'true' }, h('td', { colspan: columns }));
-  const scroller = h('div', { class: 'scroller', tabindex: -1 }, table);
+  // Focusable, so the keyboard scrolls it too (arrows, Page Up/Down, Home, End).
+  const scroller = h('div', { class: 'scroller', tabindex: 0 }, table);
   /** @type {Map<string, { sig: string, el: HTMLElement }>} */
   let drawn = new Map();
   let pending = 0;
