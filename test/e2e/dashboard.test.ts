@@ -8,27 +8,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import type { BrowserContext, Page } from 'playwright-core';
 import { WebSocketServer } from 'ws';
-import { createMicroRegistry } from '../../src/registry/micro.ts';
 import type { Registry, Service } from '../../src/runtime/index.ts';
 import { closeAll, greeterService, quietService, record } from '../helpers/fixtures.ts';
-import { freePort } from '../helpers/net.ts';
-import { startNode, stopAll } from '../helpers/proc.ts';
+import { launchChromium, startPlatform } from '../helpers/browser.ts';
+import { stopAll } from '../helpers/proc.ts';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
-const CHROMIUM = process.env.MICRO_TEST_CHROMIUM ?? '/usr/bin/chromium';
-// As ../shared machines/node.md says: no sandbox as root, and no background traffic to Google.
-const FLAGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
 const HOSTILE = '<img src=x onerror=alert(1)>';
 
 /** What the page functions below use of the browser (the tests are typed for Node, not the DOM). */
@@ -85,27 +72,8 @@ describe('the web dashboard in chromium', () => {
   let chat: Awaited<ReturnType<typeof chatApp>> | undefined;
 
   before(async () => {
-    if (!existsSync(CHROMIUM))
-      throw new Error(
-        `no chromium at ${CHROMIUM}: install Debian's (apt-get install chromium; .ci/run does), or set MICRO_TEST_CHROMIUM`,
-      );
-    const registryAddress = `127.0.0.1:${await freePort()}`;
-    const webAddress = `127.0.0.1:${await freePort()}`;
-    const plane = startNode(join(root, 'bin/micro.ts'), ['run'], {
-      MICRO_REGISTRY_ADDRESS: registryAddress,
-      MICRO_WEB_ADDRESS: webAddress,
-      MICRO_DATA_DIR: join(work, 'data'),
-    });
-    await plane.waitFor(new RegExp(`web\\s+${webAddress.replaceAll('.', '\\.')}$`), 20_000);
-    base = `http://${webAddress}`;
-    registry = createMicroRegistry({ address: registryAddress });
-    context = await chromium.launchPersistentContext(join(work, 'profile'), {
-      executablePath: CHROMIUM,
-      headless: true,
-      args: FLAGS,
-      viewport: { width: 1280, height: 860 },
-    });
-    page = context.pages()[0] ?? (await context.newPage());
+    ({ base, registry } = await startPlatform(work));
+    ({ context, page } = await launchChromium(work));
     page.on('dialog', (d) => {
       dialogs.push(d.message());
       void d.dismiss();
@@ -177,7 +145,7 @@ describe('the web dashboard in chromium', () => {
     await page.fill('input.search', 'gree');
     assert.deepEqual(
       await page
-        .locator('tbody tr')
+        .locator('tbody tr[data-service]')
         .evaluateAll((rows) =>
           rows.map((r) => (r as { dataset: { service?: string } }).dataset.service),
         ),

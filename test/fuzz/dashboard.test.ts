@@ -30,6 +30,10 @@ const path = fc.oneof(
   name.map((n) => `/_/api/service?name=${n}`),
   name.map((n) => `/_/api/health?service=${n}`),
   fc.constantFrom('/_/api/service?name=a&name=b', '/_/api/health?service=a&service=b'),
+  fc
+    .tuple(name, name, name)
+    .map(([p, a, l]) => `/_/api/services?summary&prefix=${p}&after=${a}&limit=${l}`),
+  fc.constantFrom('/_/api/services?summary&limit=1&limit=2', '/_/api/services?summary=0&limit=9'),
   fc.array(name, { maxLength: 5 }).map((s) => `/_/api/${s.join('/')}`),
 );
 

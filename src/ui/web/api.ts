@@ -14,6 +14,7 @@ import {
 import type { Feed } from './feed.ts';
 import { sameOriginJson } from './guard.ts';
 import { checkHealth } from './health.ts';
+import { naturalCompare, type ServiceSummary } from './summary.ts';
 import { WEB_ID, type Terminal } from './web.ts';
 
 /** What the dashboard's JSON routes need. */
@@ -83,6 +84,50 @@ export function answerError(
   return req.url.startsWith('/_/api/') ? fail(reply, e) : reply.code(status).send(e.toJSON());
 }
 
+/** Most summaries one page of GET /_/api/services?summary holds. */
+export const MAX_PAGE = 10_000;
+
+/** What GET /_/api/services?summary was asked for. */
+interface ListQuery {
+  prefix: string;
+  after: string;
+  limit: number;
+}
+
+/** The summary form's options, or undefined for the full list; a hostile value is a 400. */
+function listQuery(q: Record<string, unknown>): ListQuery | undefined {
+  const one = (key: string): string | undefined => {
+    const v = q[key];
+    if (v !== undefined && typeof v !== 'string')
+      throw badRequest(WEB_ID, `${key} must be given once: /_/api/services?summary&${key}=...`);
+    return v;
+  };
+  const summary = one('summary');
+  const [prefix, after, limit] = [one('prefix'), one('after'), one('limit')];
+  if (summary === undefined || summary === '0' || summary === 'false') {
+    if (prefix !== undefined || after !== undefined || limit !== undefined)
+      throw badRequest(WEB_ID, 'prefix, after and limit page the summary form: add ?summary');
+    return undefined;
+  }
+  const n = limit === undefined ? MAX_PAGE : Number(limit);
+  if (!Number.isInteger(n) || n < 1 || n > MAX_PAGE)
+    throw badRequest(
+      WEB_ID,
+      `limit must be a whole number from 1 to ${MAX_PAGE}, not ${limit?.slice(0, 20)}`,
+    );
+  return { prefix: prefix ?? '', after: after ?? '', limit: n };
+}
+
+/** One page of summaries: names with the prefix after the cursor, and the cursor of the next. */
+function pageOf(all: ServiceSummary[], q: ListQuery) {
+  const matching = q.prefix ? all.filter((s) => s.name.startsWith(q.prefix)) : all;
+  const start = q.after ? matching.findIndex((s) => naturalCompare(s.name, q.after) > 0) : 0;
+  const services = start < 0 ? [] : matching.slice(start, start + q.limit);
+  const last = services.at(-1);
+  const more = start >= 0 && start + q.limit < matching.length;
+  return { services, total: matching.length, ...(more && last ? { next: last.name } : {}) };
+}
+
 /** Adds the JSON routes under /_/api: services, topics, one service, call, health and terminal. */
 export function registerApi(app: FastifyInstance, o: ApiOptions): void {
   useBoundedJsonParser(app, MAX_JSON_DEPTH, WEB_ID);
@@ -97,9 +142,18 @@ export function registerApi(app: FastifyInstance, o: ApiOptions): void {
       );
   });
 
-  app.get('/_/api/services', async () => {
-    await o.feed.ready;
-    return { services: o.feed.services() };
+  // GET /_/api/services: every service version in full, `{services}`. With ?summary: one
+  // ServiceSummary per name in natural order, `{services, total, next?}`, narrowed by ?prefix= and
+  // paged by ?limit= (1 to MAX_PAGE) and ?after=<the previous page's next>.
+  app.get<{ Querystring: Record<string, unknown> }>('/_/api/services', async (req, reply) => {
+    try {
+      const query = listQuery(req.query);
+      await o.feed.ready;
+      if (!query) return { services: o.feed.services() };
+      return pageOf(o.feed.summaries(), query);
+    } catch (err) {
+      return fail(reply, err);
+    }
   });
 
   app.get('/_/api/topics', async () => {

@@ -1,6 +1,7 @@
 import { isTopic, summarizeTopics, topicOf, type TopicSummary } from '../../registry/topics.ts';
 import { createBackoff } from '../../proxy/backoff.ts';
 import type { Registry, RegistryService, Watcher } from '../../runtime/index.ts';
+import { naturalCompare, summarize, type ServiceSummary } from './summary.ts';
 
 /** One change to the registry as the dashboard shows it. */
 export interface FeedEvent {
@@ -26,8 +27,12 @@ export interface FeedOptions {
 
 /** The registry as the dashboard sees it: every service version, kept current by a watch. */
 export interface Feed {
-  /** Every service version, sorted by name and version; the topics' entries are not services. */
+  /** Every service version, in natural order of name and version; the topics' entries are not services. */
   services(): RegistryService[];
+  /** One summary per service name, in natural order of name. */
+  summaries(): ServiceSummary[];
+  /** The summary of one service name; undefined when none is known (or it is a topic's entry). */
+  summary(name: string): ServiceSummary | undefined;
   /** Every topic subscribed to, by name. */
   topics(): TopicSummary[];
   /** The versions of one service; undefined when none is known. */
@@ -54,6 +59,10 @@ export function createFeed(options: FeedOptions): Feed {
   const state = new Map<string, RegistryService>();
   const byName = new Map<string, Map<string, RegistryService>>();
   const signatures = new Map<string, string>();
+  // Kept per change, so the first message of each event stream costs no pass over every record.
+  const summaries = new Map<string, ServiceSummary>();
+  // The names in natural order, sorted again only after a name comes or goes.
+  let sorted: string[] | undefined;
   const recent: FeedEvent[] = [];
   const listeners = new Set<(event: FeedEvent) => void>();
   let seq = 0;
@@ -66,6 +75,14 @@ export function createFeed(options: FeedOptions): Feed {
     const event: FeedEvent = isTopic(service.name)
       ? { id: ++seq, at: Date.now(), action, service, topic: topicOf(service.name) }
       : { id: ++seq, at: Date.now(), action, service };
+    if (!isTopic(service.name)) {
+      const versions = byName.get(service.name);
+      if (!versions) sorted = summaries.delete(service.name) ? undefined : sorted;
+      else {
+        if (!summaries.has(service.name)) sorted = undefined;
+        summaries.set(service.name, summarize(service.name, versions.values()));
+      }
+    }
     recent.push(event);
     if (recent.length > keep) recent.splice(0, recent.length - keep);
     for (const fn of listeners) fn(event);
@@ -138,7 +155,10 @@ export function createFeed(options: FeedOptions): Feed {
     services: () =>
       [...state.values()]
         .filter((s) => !isTopic(s.name))
-        .sort((a, b) => a.name.localeCompare(b.name) || a.version.localeCompare(b.version)),
+        .sort((a, b) => naturalCompare(a.name, b.name) || naturalCompare(a.version, b.version)),
+    summaries: () =>
+      (sorted ??= [...summaries.keys()].sort(naturalCompare)).map((name) => summaries.get(name)!),
+    summary: (name) => summaries.get(name),
     topics: () => summarizeTopics([...state.values()]),
     get(name) {
       const versions = byName.get(name);

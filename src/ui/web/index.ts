@@ -4,3 +4,5 @@ export { RESERVED, WEB_ID } from './web.ts';
 export type { Terminal, TerminalResult, Web, WebOptions } from './web.ts';
 export type { FeedEvent } from './feed.ts';
 export type { NodeHealth } from './health.ts';
+export type { RecentEvent, ServiceSummary } from './summary.ts';
+export type { EventBatch, EventSnapshot } from './events.ts';

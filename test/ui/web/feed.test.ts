@@ -73,6 +73,13 @@ describe('the dashboard feed', () => {
         feed.get('a')?.map((s) => s.nodes.length),
         [2],
       );
+      assert.deepEqual(feed.summary('a'), {
+        name: 'a',
+        versions: ['1.0.0'],
+        nodes: 2,
+        endpoints: 0,
+        web: false,
+      });
 
       await plane.stop();
       plane = await startControlPlane({ address, dataDir, logger: quiet });
@@ -82,6 +89,8 @@ describe('the dashboard feed', () => {
       await registry.deregister(service('a', 'a-1', 'a-2'));
       await events.until((e) => e.service.name === 'a' && e.action === 'delete');
       assert.equal(feed.get('a'), undefined);
+      assert.equal(feed.summary('a'), undefined, 'its summary went with it');
+      assert.ok(feed.summaries().some((s) => s.name === 'b'));
       assert.ok(feed.recent().length >= 4);
       assert.deepEqual(
         feed.recent().map((e) => e.id),

@@ -11,7 +11,13 @@ import {
   type RegistryService,
   type Service,
 } from '../../../src/runtime/index.ts';
-import { startWeb, type FeedEvent, type Web } from '../../../src/ui/web/index.ts';
+import {
+  startWeb,
+  type EventBatch,
+  type EventSnapshot,
+  type ServiceSummary,
+  type Web,
+} from '../../../src/ui/web/index.ts';
 import { closedAddress } from '../../helpers/cli.ts';
 import {
   closeAll,
@@ -141,35 +147,107 @@ describe('the web dashboard server', () => {
     assert.equal((await fetch(`${base}/_/api/nothing`)).status, 404);
   });
 
-  it('streams registry changes as server-sent events, starting with every service', async (t) => {
+  it('streams registry changes as server-sent events: summaries first, then batches per tick', async (t) => {
     const events = await openEvents(`${base}/_/api/events`);
+    /** The next batch that names the service, as added or removed. */
+    const batchOf = async (name: string) =>
+      (
+        await events.next(
+          (e) =>
+            e.event === 'changes' &&
+            ((e.data as EventBatch).services.some((s) => s.name === name) ||
+              (e.data as EventBatch).removed.includes(name)),
+        )
+      ).data as EventBatch;
     try {
       const first = await events.next();
       assert.equal(first.event, 'services');
-      const snapshot = first.data as { services: RegistryService[]; recent: FeedEvent[] };
-      assert.ok(snapshot.services.some((s) => s.name === 'greeter'));
-      assert.ok(snapshot.recent.some((e) => e.action === 'create' && e.service.name === 'greeter'));
+      const snapshot = first.data as EventSnapshot;
+      assert.deepEqual(
+        snapshot.services.find((s) => s.name === 'greeter'),
+        { name: 'greeter', versions: ['1.0.0'], nodes: 1, endpoints: 1, web: false },
+        'a summary, not the full record',
+      );
+      const created = snapshot.recent.find((e) => e.action === 'create' && e.name === 'greeter');
+      assert.deepEqual(created?.nodes, [`${hello.server.id} ${hello.server.address}`]);
+      assert.equal(created?.nodeCount, 1);
 
       const late = greeterService(registry, { name: 'late' });
       const t0 = performance.now();
       await late.start();
-      const created = await events.next(
-        (e) => e.event === 'change' && (e.data as FeedEvent).service.name === 'late',
-      );
+      const added = await batchOf('late');
       const latency = performance.now() - t0;
-      assert.equal((created.data as FeedEvent).action, 'create');
+      assert.equal(added.services.find((s) => s.name === 'late')?.nodes, 1);
+      assert.ok(added.events.some((e) => e.action === 'create' && e.name === 'late'));
       t.diagnostic(`a new service reached the event stream ${latency.toFixed(1)} ms after start()`);
       await late.stop();
-      const deleted = await events.next(
-        (e) => e.event === 'change' && (e.data as FeedEvent).service.name === 'late',
+      const removed = await batchOf('late');
+      assert.deepEqual(removed.removed, ['late']);
+      assert.ok(removed.events.some((e) => e.action === 'delete' && e.name === 'late'));
+
+      // 100 changes to one name within a tick are one summary in one or two batches, not 100 messages.
+      const many = Array.from({ length: 100 }, (_, i) =>
+        record('burst', { nodes: [{ id: `burst-${i}`, address: '127.0.0.1:9', metadata: {} }] }),
       );
-      assert.equal((deleted.data as FeedEvent).action, 'delete');
+      for (const r of many) await registry.register(r, { ttl: 60_000 });
+      let batches = 0;
+      let last: ServiceSummary | undefined;
+      while (last?.nodes !== 100) {
+        const b = await batchOf('burst');
+        batches++;
+        last = b.services.find((s) => s.name === 'burst');
+      }
+      t.diagnostic(`100 registrations of one name arrived in ${batches} batch(es)`);
+      assert.ok(batches < 100, `${batches} batches`);
+      for (const r of many) await registry.deregister(r);
+      await batchOf('burst').then(async (b) =>
+        b.removed.includes('burst') ? b : batchOf('burst'),
+      );
     } finally {
       events.close();
     }
   });
 
-  it('lists topics apart: not among the services nor health-checked, at /_/api/topics, marked in the stream', async () => {
+  it('lists services in summary form, by prefix and a page at a time; refuses bad paging with 400s', async () => {
+    const names = ['svc-10', 'svc-2', 'svc-1', 'other'];
+    await Promise.all(names.map((n) => registry.register(record(n), { ttl: 60_000 })));
+    try {
+      const get = async (q: string) => {
+        const res = await fetch(`${base}/_/api/services?${q}`);
+        return { status: res.status, body: (await res.json()) as Record<string, unknown> };
+      };
+      const page1 = await get('summary&prefix=svc-&limit=2');
+      assert.equal(page1.status, 200);
+      assert.deepEqual(page1.body, {
+        services: [
+          { name: 'svc-1', versions: ['1.0.0'], nodes: 1, endpoints: 0, web: false },
+          { name: 'svc-2', versions: ['1.0.0'], nodes: 1, endpoints: 0, web: false },
+        ],
+        total: 3,
+        next: 'svc-2',
+      });
+      const page2 = await get('summary&prefix=svc-&limit=2&after=svc-2');
+      assert.deepEqual(
+        (page2.body.services as ServiceSummary[]).map((s) => s.name),
+        ['svc-10'],
+        'natural order: svc-2 before svc-10',
+      );
+      assert.equal(page2.body.next, undefined);
+      const all = await get('summary=1');
+      assert.ok((all.body.services as ServiceSummary[]).some((s) => s.name === 'greeter'));
+      for (const bad of [
+        'summary&limit=0',
+        'summary&limit=x',
+        'limit=5',
+        'summary&after=a&after=b',
+      ])
+        assert.equal((await get(bad)).status, 400, bad);
+    } finally {
+      await Promise.all(names.map((n) => registry.deregister(record(n))));
+    }
+  });
+
+  it('lists topics apart: not among the services nor health-checked, at /_/api/topics, in the stream', async () => {
     const events = await openEvents(`${base}/_/api/events`);
     const notify = quietService({ name: 'notify', registry, address: '127.0.0.1:0' }).subscribe(
       'orders.created',
@@ -179,14 +257,18 @@ describe('the web dashboard server', () => {
     try {
       await events.next((e) => e.event === 'services');
       await notify.start();
-      const subscribed = await events.next(
-        (e) =>
-          e.event === 'change' && (e.data as FeedEvent).service.name === 'topic:orders.created',
-      );
-      assert.equal((subscribed.data as FeedEvent).topic, 'orders.created');
-      await events.next(
-        (e) => e.event === 'change' && (e.data as FeedEvent).service.name === 'notify',
-      );
+      // Gathers batches until the topic, its event and the service have all come.
+      let topicEvent = false;
+      let listed = false;
+      let service = false;
+      for (let i = 0; i < 20 && !(topicEvent && listed && service); i++) {
+        const b = (await events.next((e) => e.event === 'changes')).data as EventBatch;
+        topicEvent ||= b.events.some((e) => e.topic === 'orders.created');
+        listed ||= b.topics?.some((t) => t.topic === 'orders.created') === true;
+        service ||= b.services.some((s) => s.name === 'notify');
+        assert.ok(!b.services.some((s) => s.name.startsWith('topic:')), 'no topic entry');
+      }
+      assert.ok(topicEvent && listed && service, 'the topic, its event and the service came');
 
       const [services, topics, health] = await Promise.all(
         ['services', 'topics', 'health'].map(async (r) => {
@@ -202,8 +284,9 @@ describe('the web dashboard server', () => {
       assert.deepEqual(health!.nodes!.map((n) => n.service).sort(), ['greeter', 'notify']);
       const snapshot = await openEvents(`${base}/_/api/events`);
       try {
-        const first = (await snapshot.next()).data as { services: RegistryService[] };
+        const first = (await snapshot.next()).data as EventSnapshot;
         assert.ok(!first.services.some((s) => s.name.startsWith('topic:')), 'no topic entry');
+        assert.deepEqual(first.topics, topics!.topics);
       } finally {
         snapshot.close();
       }

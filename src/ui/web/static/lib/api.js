@@ -29,10 +29,11 @@ export const health = (service) =>
   send('GET', service ? `/_/api/health?service=${encodeURIComponent(service)}` : '/_/api/health');
 
 /**
- * Every topic subscribed to: subscribers, queue groups, the services subscribing.
- * @returns {Promise<Answer<{ topics: Topic[] }>>}
+ * One service's versions in full: nodes, endpoints and their schemas.
+ * @param {string} name
+ * @returns {Promise<Answer<{ name: string, versions: import('./live.js').Service[] }>>}
  */
-export const topics = () => send('GET', '/_/api/topics');
+export const service = (name) => send('GET', `/_/api/service?name=${encodeURIComponent(name)}`);
 
 /**
  * Runs one line in the server's terminal.

@@ -1,13 +1,14 @@
-// The live feed of registry events: services and nodes coming, changing and going.
+// The live feed of registry events: services and nodes coming, changing and going. Newest first,
+// the latest KEEP of them, added once per animation frame.
 import { clock, h, link, replace } from '../lib/dom.js';
-import { onChange, recent } from '../lib/live.js';
+import { KEEP, onChange, recent } from '../lib/live.js';
 
-/** @param {import('../lib/live.js').FeedEvent} e */
+/** @param {import('../lib/live.js').RecentEvent} e */
 function row(e) {
-  const s = e.service;
+  const more = e.nodeCount - e.nodes.length;
   return h(
     'li',
-    { class: `event ${e.action}`, dataset: { action: e.action, service: s.name } },
+    { class: `event ${e.action}`, dataset: { action: e.action, service: e.name } },
     h('time', { class: 'mono muted' }, clock(e.at)),
     h(
       'span',
@@ -15,10 +16,14 @@ function row(e) {
       e.action,
     ),
     e.topic === undefined
-      ? h('a', { href: link('service', s.name), class: 'name' }, s.name)
+      ? h('a', { href: link('service', e.name), class: 'name' }, e.name)
       : h('a', { href: link('topics'), class: 'name' }, `topic ${e.topic}`),
-    h('span', { class: 'tag' }, s.version),
-    h('span', { class: 'muted mono small' }, s.nodes.map((n) => `${n.id} ${n.address}`).join(', ')),
+    h('span', { class: 'tag' }, e.version),
+    h(
+      'span',
+      { class: 'muted mono small' },
+      e.nodes.join(', ') + (more > 0 ? ` and ${more} more` : ''),
+    ),
   );
 }
 
@@ -37,9 +42,11 @@ export function render(root) {
     replace(list, [...events].reverse().map(row));
   };
   fill();
-  return onChange((event) => {
-    if (!event) return fill();
+  return onChange((change) => {
+    if (change.reset) return fill();
+    if (change.events.length === 0) return;
     empty.hidden = true;
-    list.prepend(row(event));
+    list.prepend(...change.events.slice(-KEEP).reverse().map(row));
+    while (list.childElementCount > KEEP) list.lastElementChild?.remove();
   });
 }

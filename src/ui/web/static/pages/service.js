@@ -1,9 +1,13 @@
 // One service: its versions, nodes (with metadata and health), endpoints with their schemas,
-// and the call form. Kept current by the registry stream.
-import { health as nodeHealth } from '../lib/api.js';
+// and the call form. Fetched when the page opens, and again when the registry stream says the
+// service changed (at most one fetch per SETTLE, however fast it changes).
+import { errorLine, health as nodeHealth, service } from '../lib/api.js';
 import { chips, h, replace, webAppLink } from '../lib/dom.js';
-import { isReady, isWebApp, onChange, versions } from '../lib/live.js';
+import { isWebApp, naturalCompare, onChange } from '../lib/live.js';
 import { callForm, callable } from './call.js';
+
+/** Milliseconds to gather changes to the service (a start registers twice) into one fetch. */
+const SETTLE = 150;
 
 /** @typedef {import('../lib/api.js').NodeHealth} NodeHealth */
 
@@ -21,6 +25,8 @@ export function render(root, name = '') {
   const health = new Map();
   let nodeIds = '';
   let endpointSignature = '';
+  /** @type {import('../lib/live.js').Service[]} the versions as last fetched */
+  let list = [];
 
   const checkButton = h(
     'button',
@@ -43,7 +49,7 @@ export function render(root, name = '') {
     const answer = await nodeHealth(name);
     health.clear();
     for (const row of answer.body?.nodes ?? []) health.set(row.node, row);
-    fillNodes(versions(name));
+    if (!left) fillNodes(list);
   }
 
   /** @param {import('../lib/live.js').Service[]} list */
@@ -149,13 +155,40 @@ export function render(root, name = '') {
     );
   }
 
-  function fill() {
-    if (!isReady()) {
-      notice.hidden = false;
-      notice.textContent = 'Loading…';
+  let left = false;
+  let loading = false;
+  let again = false;
+  /** @type {ReturnType<typeof setTimeout> | undefined} */
+  let timer;
+
+  /** Fetches the service soon, unless a fetch is already due (then once more after it). */
+  function refresh() {
+    if (timer !== undefined || loading) {
+      again = true;
       return;
     }
-    const list = versions(name);
+    timer = setTimeout(() => void load(), SETTLE);
+  }
+
+  async function load() {
+    timer = undefined;
+    loading = true;
+    again = false;
+    const answer = await service(name);
+    loading = false;
+    if (left) return;
+    if (answer.body) fill(answer.body.versions);
+    else if (answer.status === 404) fill([]);
+    else {
+      notice.hidden = false;
+      notice.textContent = errorLine(answer);
+    }
+    if (again) refresh();
+  }
+
+  /** @param {import('../lib/live.js').Service[]} versions */
+  function fill(versions) {
+    list = versions.sort((a, b) => naturalCompare(a.version, b.version));
     notice.hidden = list.length > 0;
     notice.textContent = `${name} is not registered now. This page updates when it comes back.`;
     replace(web, isWebApp(list) ? webAppLink(name) : null);
@@ -168,10 +201,17 @@ export function render(root, name = '') {
     }
   }
 
-  fill();
-  return onChange((event) => {
-    if (!event || event.service.name === name) fill();
+  notice.hidden = false;
+  notice.textContent = 'Loading…';
+  void load();
+  const stop = onChange((change) => {
+    if (change.reset || change.names.has(name)) refresh();
   });
+  return () => {
+    left = true;
+    clearTimeout(timer);
+    stop();
+  };
 }
 
 /**
