@@ -125,12 +125,17 @@ export function createEtcdRegistry(options: EtcdRegistryOptions = {}): Registry 
       );
     },
     async getService(name: string) {
+      // A read waits for the watches being set up too: "watch, then read" then misses nothing.
+      await watchers.settled();
       const found = await read(`${prefix}/${enc(name)}/`);
       if (found.length === 0)
         throw new RegistryError(RegistryErrors.notFound, `service ${name} not found in ${where}`);
       return found;
     },
-    listServices: () => read(`${prefix}/`),
+    async listServices() {
+      await watchers.settled();
+      return read(`${prefix}/`);
+    },
     watch: (wopts: WatchOptions = {}): Watcher =>
       watchers.watch(async (channel, onStop) => {
         const keyPrefix =

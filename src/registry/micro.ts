@@ -108,6 +108,8 @@ export function createMicroRegistry(options: MicroRegistryOptions = {}): MicroRe
       await post('Registry.Deregister', { service });
     },
     async getService(name: string) {
+      // A read waits for the watches being set up too: "watch, then read" then misses nothing.
+      await watchers.settled();
       try {
         return (await post<{ services: Service[] }>('Registry.GetService', { name })).services;
       } catch (err) {
@@ -118,11 +120,13 @@ export function createMicroRegistry(options: MicroRegistryOptions = {}): MicroRe
       }
     },
     async listServices() {
+      await watchers.settled();
       return (await post<{ services: Service[] }>('Registry.ListServices', {})).services;
     },
     async listPage<O extends ListOptions>(opts: O): Promise<PageOf<O>> {
       // A bad option fails here, with the error the control plane would give.
       const o = listOptions(opts, 'the listing options');
+      await watchers.settled();
       const answer = await post<{
         services?: Service[];
         summaries?: ServiceSummary[];

@@ -141,7 +141,8 @@ export function createNatsRegistry(options: NatsRegistryOptions = {}): Registry 
 
   /** Asks every instance for its registrations (of one service) and merges the answers. */
   const query = async (service?: string): Promise<Service[]> => {
-    const answers = await ask(await connect(), service);
+    // A read waits for the watches being set up too: "watch, then read" then misses nothing.
+    const answers = await ask(await settled(), service);
     return mergeVersions(answers.filter((s) => check.accept(s, where)));
   };
 

@@ -83,7 +83,6 @@ export function createLiveRegistry(
     // with the changes that came after it was asked for, whichever answers first.
     let log: WatchEvent[] | undefined;
     let reads = 0;
-    let confirmed = false;
     const again = (): void => {
       if (over) return;
       over = true;
@@ -123,12 +122,6 @@ export function createLiveRegistry(
           if (!status.loading) {
             index.apply(event);
             changed();
-          }
-          // A remote watch may be set up on its server after the first read was answered: a
-          // change in between reached neither. Its first event shows it is set up: read again.
-          if (!confirmed) {
-            confirmed = true;
-            read();
           }
         }
       } catch {
