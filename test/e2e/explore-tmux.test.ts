@@ -130,7 +130,17 @@ describe('micro explore in tmux (the built binary)', () => {
     term.keys('c');
     rows = await term.screenWith(/request \(JSON\)[\s\S]*"name": ""/);
     assert.match(rows.at(-1) ?? '', /ctrl-s send\s+ctrl-u clear\s+esc back/);
-    term.keys('C-u');
+    // The editor takes keys once its input handler is attached, which React does just after the
+    // frame is drawn: clear until the template is gone, then type.
+    for (let tries = 1; ; tries++) {
+      term.keys('C-u');
+      try {
+        await term.screenWith((r) => !r.join('\n').includes('"name": ""'), 2000);
+        break;
+      } catch (err) {
+        if (tries === 5) throw err;
+      }
+    }
     term.type('{"name":"Ann"}');
     await term.screenWith(/\{"name":"Ann"\}/);
     term.keys('C-s');

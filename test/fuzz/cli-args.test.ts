@@ -28,8 +28,13 @@ async function parse(args: string[]): Promise<{ outcome: string; output: string 
     out.push(String(chunk));
     return true;
   };
+  // The test runner reports to its parent over this process's stdout in binary (v8-serialized
+  // buffers), at any moment: those pass through; the CLI writes text.
+  const stdoutWrite = process.stdout.write.bind(process.stdout);
   const mocks = [
-    mock.method(process.stdout, 'write', keep),
+    mock.method(process.stdout, 'write', (chunk: unknown, ...rest: never[]) =>
+      typeof chunk === 'string' ? keep(chunk) : stdoutWrite(chunk as Uint8Array, ...rest),
+    ),
     mock.method(process.stderr, 'write', keep),
     mock.method(console, 'log', (...a: unknown[]) => keep(`${a.join(' ')}\n`)),
     mock.method(console, 'error', (...a: unknown[]) => keep(`${a.join(' ')}\n`)),

@@ -2,6 +2,7 @@
 // applying watch events one at a time, with the sorted list rebuilt only where names changed.
 import { isTopic, summarizeTopics, type TopicSummary } from '../../registry/topics.ts';
 import type { RegistryService, WatchEvent } from '../../runtime/index.ts';
+import { compareNatural } from '../../registry/listing.ts';
 
 /** One line of the services list: a service name with its versions and node count. */
 export interface ServiceSummary {
@@ -14,11 +15,8 @@ export interface ServiceSummary {
   endpoints: number;
 }
 
-const collator = new Intl.Collator(undefined, { numeric: true });
-
-/** Natural order (svc-2 before svc-10); strings the collator holds equal are told apart by code unit. */
-export const naturalCompare = (a: string, b: string): number =>
-  collator.compare(a, b) || (a < b ? -1 : a > b ? 1 : 0);
+/** Natural order (svc-2 before svc-10), total: the registry listing's own. */
+export const naturalCompare = compareNatural;
 
 /** What one version counts for in its name's summary. */
 interface Counts {

@@ -40,6 +40,9 @@ export interface EventsOptions {
   keep?: number;
 }
 
+/** Bytes a stream may have waiting to be sent before it is closed. */
+const MAX_BACKLOG = 8 * 1024 * 1024;
+
 const frame = (event: string, data: unknown): string =>
   `event: ${event}\ndata: ${JSON.stringify(data)}\n\n`;
 
@@ -86,7 +89,12 @@ export function registerEvents(
     topicsChanged = false;
     if (open.size === 0) return;
     const text = frame('changes', batch);
-    for (const res of open) res.write(text);
+    for (const res of open) {
+      // A reader that stopped reading (a frozen tab, a stalled link) is cut off rather than have
+      // every later batch held for it; its browser reconnects and starts from a fresh snapshot.
+      if (res.writableLength > MAX_BACKLOG) res.destroy();
+      else res.write(text);
+    }
   };
 
   // Versions with subscriber endpoints: a change to one of them can change the topics too.

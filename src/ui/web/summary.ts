@@ -1,6 +1,7 @@
 // The compact forms the dashboard's list pages receive: one summary per service name, and a
 // registry event as the Events page shows it; full records are fetched per service.
 import type { RegistryService } from '../../runtime/index.ts';
+import { compareNatural } from '../../registry/listing.ts';
 
 /** One service name as the services list shows it. */
 export interface ServiceSummary {
@@ -34,11 +35,8 @@ export interface RecentEvent {
 /** How many nodes a RecentEvent names. */
 export const NODES_SHOWN = 8;
 
-const collator = new Intl.Collator('en', { numeric: true });
-
-/** Natural order (`svc-2` before `svc-10`), and a total one: names the collator ties are told apart. */
-export const naturalCompare = (a: string, b: string): number =>
-  collator.compare(a, b) || (a < b ? -1 : a > b ? 1 : 0);
+/** Natural order (`svc-2` before `svc-10`), total: the registry listing's own. */
+export const naturalCompare = compareNatural;
 
 /** The summary of one name's versions. */
 export function summarize(name: string, versions: Iterable<RegistryService>): ServiceSummary {
