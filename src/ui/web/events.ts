@@ -38,10 +38,9 @@ export interface EventsOptions {
   tick?: number;
   /** At most this many events per batch (default 200). */
   keep?: number;
+  /** Bytes a stream may have waiting to be sent before it is closed (default 8 MiB). */
+  maxBacklog?: number;
 }
-
-/** Bytes a stream may have waiting to be sent before it is closed. */
-const MAX_BACKLOG = 8 * 1024 * 1024;
 
 const frame = (event: string, data: unknown): string =>
   `event: ${event}\ndata: ${JSON.stringify(data)}\n\n`;
@@ -58,7 +57,7 @@ export function registerEvents(
   feed: Feed,
   options: EventsOptions = {},
 ): EventStreams {
-  const { heartbeat = 15_000, tick = 100, keep = 200 } = options;
+  const { heartbeat = 15_000, tick = 100, keep = 200, maxBacklog = 8 * 1024 * 1024 } = options;
   const open = new Set<ServerResponse>();
   const changed = new Set<string>();
   let events: RecentEvent[] = [];
@@ -92,7 +91,7 @@ export function registerEvents(
     for (const res of open) {
       // A reader that stopped reading (a frozen tab, a stalled link) is cut off rather than have
       // every later batch held for it; its browser reconnects and starts from a fresh snapshot.
-      if (res.writableLength > MAX_BACKLOG) res.destroy();
+      if (res.writableLength > maxBacklog) res.destroy();
       else res.write(text);
     }
   };
