@@ -18,6 +18,11 @@ if (args.length === 2 && args[0] === '__exec' && !args[1]!.startsWith('-')) {
 }
 
 async function cli(): Promise<void> {
+  // `micro list services | head`: the reader went away; stop quietly, as other tools do.
+  process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code === 'EPIPE') process.exit(0);
+    throw err;
+  });
   const [{ runCli }, { fail }] = await Promise.all([
     import('../src/commands/shared/cli.ts'),
     import('../src/commands/shared/output.ts'),

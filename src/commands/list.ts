@@ -7,6 +7,7 @@ import { JsonArrayWriter, print, table, TableWriter } from './shared/output.ts';
 
 const HEADER = ['NAME', 'VERSIONS', 'NODES'];
 const NONE = 'no services registered';
+const NO_MATCH = 'no service matches';
 
 /** A table row of one service name: its versions and how many nodes serve it. */
 const row = (s: ServiceSummary): string[] => [s.name, s.versions.join(', '), String(s.nodes)];
@@ -93,7 +94,8 @@ const services = defineCommand({
         if (found.length > 0) out(`${[...writer.lines(found.map(row))].join('\n')}\n`);
         if (left <= 0) break;
       }
-      if (!writer.started) out(`${NONE}\n`);
+      const narrowed = args.prefix !== undefined || args.contains !== undefined;
+      if (!writer.started) out(`${narrowed ? NO_MATCH : NONE}\n`);
     });
   },
 });

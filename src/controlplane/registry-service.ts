@@ -158,9 +158,7 @@ export function registryHandler(registry: Registry, check: RecordCheck = recordC
           },
           (req) => {
             const service = record(req.service);
-            const ttl = check.registration(service, {
-              ttl: (req.ttl === undefined ? lease : req.ttl) as number,
-            });
+            const ttl = check.registration(service, { ttl: req.ttl as number | undefined }, lease);
             return { service, ttl };
           },
         ),

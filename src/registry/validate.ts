@@ -284,8 +284,11 @@ class Checker {
 /** The checks of one registry: its limits, and where warnings about dropped records go. */
 export interface RecordCheck {
   readonly limits: Readonly<RecordLimits>;
-  /** Checks a record to register and returns its lease in ms; throws MICRO_ERR_REGISTRY_INVALID naming the field. */
-  registration(service: Service, options?: RegisterOptions): number;
+  /**
+   * Checks a record to register and returns its lease in ms (`fallback`, the default lease unless
+   * given, when options name none); throws MICRO_ERR_REGISTRY_INVALID naming the field.
+   */
+  registration(service: Service, options?: RegisterOptions, fallback?: number): number;
   /** Checks what a deregistration needs: name, version and node ids. */
   deregistration(service: Service): void;
   /** Whether a record read from a shared engine may be passed on; an invalid one is warned about, once. */
@@ -328,17 +331,17 @@ export function recordCheck(options: CheckOptions = {}): RecordCheck {
       throw err;
     }
   };
-  const ttlProblem = (ttl: unknown): string | undefined =>
+  const ttlProblem = (ttl: unknown, fallback: number): string | undefined =>
     typeof ttl === 'number' && ttl > 0 && ttl <= limits.maxTtl
       ? undefined
-      : `ttl must be a number of milliseconds above 0 and at most ${limits.maxTtl}; leave it out for ${limits.defaultTtl}`;
+      : `ttl must be a number of milliseconds above 0 and at most ${limits.maxTtl}; leave it out for ${fallback}`;
   return {
     limits,
-    registration(service, opts) {
+    registration(service, opts, fallback = limits.defaultTtl) {
       run(() => checker.service(service, true, true));
       const ttl = opts?.ttl;
-      if (ttl === undefined) return limits.defaultTtl;
-      const problem = ttlProblem(ttl);
+      if (ttl === undefined) return fallback;
+      const problem = ttlProblem(ttl, fallback);
       if (problem) throw new RegistryError(RegistryErrors.invalid, problem);
       return ttl;
     },
@@ -356,7 +359,7 @@ export function recordCheck(options: CheckOptions = {}): RecordCheck {
       }
     },
     acceptTtl(ttl, from) {
-      const problem = ttlProblem(ttl);
+      const problem = ttlProblem(ttl, limits.defaultTtl);
       if (problem === undefined) return ttl as number;
       drop(from, problem);
       return undefined;

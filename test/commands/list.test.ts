@@ -1,11 +1,13 @@
 // `micro list services` and `micro list topics` against a real control plane: the http broker's
 // topic:<name> entries are topics, listed apart from the services.
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { after, before, describe, it } from 'node:test';
 import { createMicroRegistry } from '../../src/registry/micro.ts';
 import type { Service } from '../../src/registry/registry.ts';
 import { createService, type Service as MicroService } from '../../src/runtime/index.ts';
-import { errorOf, micro, startBench, type Bench } from '../helpers/cli.ts';
+import { bin, errorOf, micro, startBench, type Bench } from '../helpers/cli.ts';
 import { postToRegistry, startTestControlPlane } from '../helpers/control-plane.ts';
 import { quiet, record } from '../helpers/fixtures.ts';
 import { serverForTests } from '../helpers/lifecycle.ts';
@@ -171,6 +173,22 @@ describe('micro list services, page by page', () => {
     assert.match(errorOf(bad).detail, /--limit must be a whole number above 0/);
   });
 
+  it('says when nothing matches, and stops quietly when its reader goes away (| head)', async () => {
+    const none = await micro(['list', 'services', '--contains', 'nomatch', ...flag()]);
+    assert.equal(none.code, 0, none.stderr);
+    assert.equal(none.stdout, 'no service matches\n');
+    // `micro list services | head -1`: a reader that closes its end after the first line.
+    const child = spawn(process.execPath, [bin, 'list', 'services', '-o', 'json', ...flag()], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stderr = '';
+    child.stderr.setEncoding('utf8').on('data', (c: string) => (stderr += c));
+    child.stdout.once('data', () => child.stdout.destroy());
+    const [code] = (await once(child, 'close')) as [number | null];
+    assert.equal(stderr, '', 'no stack trace');
+    assert.equal(code, 0);
+  });
+
   it('pages any registry the same way, and says when there is nothing', async () => {
     const [none, filtered] = await Promise.all([
       micro(['list', 'services', '--registry', 'memory']),
@@ -178,7 +196,7 @@ describe('micro list services, page by page', () => {
     ]);
     assert.equal(none.code, 0, none.stderr);
     assert.equal(none.stdout, 'no services registered\n');
-    assert.equal(filtered.stdout, 'no services registered\n');
+    assert.equal(filtered.stdout, 'no service matches\n');
     const empty = await micro(['list', 'services', '--prefix', 'nobody', '-o', 'json', ...flag()]);
     assert.equal(empty.stdout, '[]\n');
   });

@@ -16,7 +16,7 @@ import {
 } from '../../src/runtime/index.ts';
 import { closeAll, nameSchema, quiet, streamHandlers } from './fixtures.ts';
 
-const bin = fileURLToPath(new URL('../../bin/micro.ts', import.meta.url));
+export const bin = fileURLToPath(new URL('../../bin/micro.ts', import.meta.url));
 const compileCache = join(tmpdir(), 'micro-test-compile-cache');
 
 /** What one run of the CLI printed, and how it ended. */
