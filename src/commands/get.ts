@@ -1,3 +1,4 @@
+import { compareNatural } from '../registry/listing.ts';
 import type { Service } from '../registry/registry.ts';
 import { schemaType } from '../ui/schema.ts';
 import { defineCommand, defineGroup } from './shared/command.ts';
@@ -46,7 +47,7 @@ const service = defineCommand({
     y.positional('name', { type: 'string', demandOption: true, describe: 'the service name' }),
   handler: async (args) => {
     const versions = await withRegistry(args, (registry) => registry.getService(args.name));
-    versions.sort((a, b) => a.version.localeCompare(b.version));
+    versions.sort((a, b) => compareNatural(a.version, b.version));
     print(args.output, versions, serviceText);
   },
 });

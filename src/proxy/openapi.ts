@@ -4,6 +4,7 @@ import { endpointPath } from './resolver.ts';
 import { cleanServices } from './record.ts';
 import { compilePattern } from './routes.ts';
 import { proxyHandler } from './target.ts';
+import { compareNatural } from '../registry/listing.ts';
 
 /** Options of the OpenAPI document. */
 export interface OpenApiOptions {
@@ -190,7 +191,7 @@ const COMPONENTS = {
  */
 export function openApiDocument(services: unknown, o: OpenApiOptions): Record<string, unknown> {
   const byName = documentedServices(cleanServices(services), new Set(o.deny));
-  const names = [...byName.keys()].sort(byCodeUnit);
+  const names = [...byName.keys()].sort(byServiceName);
   const paths = Object.create(null) as Paths;
   for (const name of names) {
     const own = servicePaths(name, byName.get(name) ?? [], o.namespace);
@@ -200,5 +201,5 @@ export function openApiDocument(services: unknown, o: OpenApiOptions): Record<st
   return documentOf(paths, serviceTags(names), o);
 }
 
-/** Orders names by their UTF-16 code units: the same order on every machine, whatever its locale. */
-export const byCodeUnit = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
+/** Orders service names naturally (`svc-2` before `svc-10`), as every listing of micro does. */
+export const byServiceName = compareNatural;

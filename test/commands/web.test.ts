@@ -45,6 +45,8 @@ describe('the browser terminal', () => {
       `call greeter Say.Hello '{"name":"Ann"}' -m user=ann`,
       'health greeter',
       'list services -o json',
+      'list services --prefix gre --limit 1',
+      'list services --contains REETER -o json',
       'list topics',
       'list topics -o json',
     ]) {

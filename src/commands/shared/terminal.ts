@@ -16,7 +16,8 @@ const ID = 'micro.web';
 
 /** What `help` prints: every command the browser terminal runs. */
 const HELP = `commands (the CLI's read and call commands; nothing else runs here):
-  list services                             the services: name, versions, node count
+  list services [--prefix P] [--contains C] [--limit N]
+                                            the services: name, versions, node count
   list topics                               the topics: subscribers, queue groups, services
   get service NAME                          a service's versions, nodes and endpoints
   call SERVICE ENDPOINT [JSON]              call an endpoint, e.g. call greeter Say.Hello '{"name":"Ann"}'
@@ -80,6 +81,9 @@ export function createTerminal(c: Connection): Terminal {
         data: { type: 'string', short: 'd' },
         metadata: { type: 'string', short: 'm', multiple: true },
         timeout: { type: 'string', short: 't' },
+        prefix: { type: 'string' },
+        contains: { type: 'string' },
+        limit: { type: 'string' },
       },
     });
     const json = values.output === 'json';
@@ -99,17 +103,26 @@ export function createTerminal(c: Connection): Terminal {
           const topics = summarizeTopics(entries);
           return { output: show(topics, () => topicsTable(topics)), code: 0 };
         }
-        const found = servicesOnly(entries);
+        const limit = values.limit === undefined ? Infinity : Number(values.limit);
+        if (!(limit > 0 && (Number.isInteger(limit) || limit === Infinity)))
+          return usage('list services [--prefix P] [--contains C] [--limit N above 0]');
+        const needle = values.contains?.toLowerCase();
+        const found = servicesOnly(entries).filter(
+          (s) =>
+            (values.prefix === undefined || s.name.startsWith(values.prefix)) &&
+            (needle === undefined || s.name.toLowerCase().includes(needle)),
+        );
         found.sort(
           (a, b) => compareNatural(a.name, b.name) || compareNatural(a.version, b.version),
         );
-        return { output: show(found, () => servicesTable(found)), code: 0 };
+        const shown = found.slice(0, limit);
+        return { output: show(shown, () => servicesTable(shown)), code: 0 };
       }
       case 'get': {
         const [what, name] = args;
         if (what !== 'service' || !name || args.length > 2) return usage('get service NAME');
         const versions = await c.registry.getService(name);
-        versions.sort((a, b) => a.version.localeCompare(b.version));
+        versions.sort((a, b) => compareNatural(a.version, b.version));
         return { output: show(versions, () => serviceText(versions)), code: 0 };
       }
       case 'call': {

@@ -165,7 +165,7 @@ export function registerApi(app: FastifyInstance, o: ApiOptions): void {
     try {
       const name = text(req.query.name, 'the service name (?name=)');
       const versions = await o.registry.getService(name);
-      versions.sort((a, b) => a.version.localeCompare(b.version));
+      versions.sort((a, b) => naturalCompare(a.version, b.version));
       return { name, versions };
     } catch (err) {
       return fail(reply, err);
