@@ -25,7 +25,8 @@ const TYPES: Record<string, string> = {
   '.json': 'application/json',
 };
 
-const asset = (path: string, body: Buffer): Asset => ({
+/** Makes one file ready to send: its type, and an ETag from its content. */
+export const asset = (path: string, body: Buffer): Asset => ({
   body,
   type: TYPES[extname(path)] ?? 'application/octet-stream',
   etag: `"${createHash('sha1').update(body).digest('base64url').slice(0, 16)}"`,
@@ -52,4 +53,15 @@ export function loadAssets(): Map<string, Asset> {
   const dir = fileURLToPath(new URL('./static/', import.meta.url));
   for (const path of walk(dir)) files.set(path, asset(path, readFileSync(join(dir, path))));
   return files;
+}
+
+/**
+ * The version of a set of files: a hash of their paths and contents. Pages link the files under
+ * `/_/static/~VERSION/`, which a browser may keep for good, since other files get another version.
+ */
+export function assetsVersion(files: Map<string, Asset>): string {
+  const hash = createHash('sha1');
+  for (const [path, file] of [...files].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
+    hash.update(`${path}\0${file.etag}\0`);
+  return hash.digest('base64url').slice(0, 12);
 }

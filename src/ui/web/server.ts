@@ -7,7 +7,7 @@ import { answerClientError } from '../../proxy/client-error.ts';
 import { SERVER_TIMEOUTS } from '../../proxy/timeouts.ts';
 import { refuseUpgrade } from '../../proxy/errors.ts';
 import { answerError, registerApi } from './api.ts';
-import { loadAssets } from './assets.ts';
+import { asset, assetsVersion, loadAssets } from './assets.ts';
 import { registerEvents } from './events.ts';
 import { createFeed } from './feed.ts';
 import { PAGE_HEADERS, hostCheck } from './guard.ts';
@@ -22,6 +22,20 @@ import { WEB_ID, type Web, type WebOptions } from './web.ts';
 export async function startWeb(o: WebOptions): Promise<Web> {
   const { host, port } = parseAddress(o.address ?? '127.0.0.1:8082');
   const assets = loadAssets();
+  // The page links its files under a path naming their version: a browser keeps them for good
+  // (no request at all on the next visit), and a new micro's page names new ones.
+  const version = assetsVersion(assets);
+  const index = assets.get('index.html');
+  if (index)
+    assets.set(
+      'index.html',
+      asset(
+        'index.html',
+        Buffer.from(
+          index.body.toString('utf8').replaceAll('"/_/static/', `"/_/static/~${version}/`),
+        ),
+      ),
+    );
   const feed = createFeed({ registry: o.registry });
   // A selector made here is closed here; one passed in belongs to the caller.
   const ownSelector = o.selector === undefined;
@@ -66,11 +80,22 @@ export async function startWeb(o: WebOptions): Promise<Web> {
       ),
   });
 
-  /** Sends one of the dashboard's files, or 304 when the browser has it already. */
+  /**
+   * Sends one of the dashboard's files, or 304 when the browser has it already. Under
+   * `~VERSION/` it may be kept for good when VERSION is this one's; a page of another version
+   * gets today's files, checked each time.
+   */
   const sendFile = (path: string, req: FastifyRequest, reply: FastifyReply): FastifyReply => {
-    const file = assets.get(path);
-    if (!file) return reply.code(404).send(notFound(WEB_ID, `no file ${path}`).toJSON());
-    reply.headers({ ...PAGE_HEADERS, etag: file.etag, 'cache-control': 'no-cache' });
+    const versioned = /^~([\w-]{1,40})\//.exec(path);
+    const name = versioned ? path.slice(versioned[0].length) : path;
+    const file = assets.get(name);
+    if (!file) return reply.code(404).send(notFound(WEB_ID, `no file ${name}`).toJSON());
+    const keep = versioned?.[1] === version && name !== 'index.html';
+    reply.headers({
+      ...PAGE_HEADERS,
+      etag: file.etag,
+      'cache-control': keep ? 'public, max-age=31536000, immutable' : 'no-cache',
+    });
     if (req.headers['if-none-match'] === file.etag) return reply.code(304).send();
     return reply.type(file.type).send(file.body);
   };

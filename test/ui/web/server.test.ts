@@ -108,12 +108,25 @@ describe('the web dashboard server', () => {
     assert.match(page.headers.get('content-security-policy') ?? '', /script-src 'self'/);
     const html = await page.text();
     const files = [...html.matchAll(/(?:href|src)="(\/_\/static\/[^"]+)"/g)].map((m) => m[1]!);
-    assert.ok(files.includes('/_/static/app.js'), 'the page loads app.js');
+    const app = files.find((f) => /^\/_\/static\/~[\w-]+\/app\.js$/.test(f));
+    assert.ok(app, `the page loads app.js under its version: ${files.join(' ')}`);
     for (const file of files) {
       const res = await fetch(`${base}${file}`);
       assert.equal(res.status, 200, file);
+      // Named by version, a file may be kept: the next visit asks for nothing.
+      assert.equal(res.headers.get('cache-control'), 'public, max-age=31536000, immutable', file);
       await res.arrayBuffer();
     }
+    // A page of another version (an older micro's, still open) gets today's file, checked each time.
+    const stale = await fetch(`${base}${app.replace(/~[\w-]+\//, '~old/')}`);
+    assert.equal(stale.status, 200);
+    assert.equal(stale.headers.get('cache-control'), 'no-cache');
+    assert.equal(await stale.text(), await (await fetch(`${base}${app}`)).text());
+    assert.equal(
+      page.headers.get('cache-control'),
+      'no-cache',
+      'the page itself is always checked',
+    );
     const js = await fetch(`${base}/_/static/pages/service.js`);
     assert.match(js.headers.get('content-type') ?? '', /^text\/javascript/);
     const etag = js.headers.get('etag') ?? '';
