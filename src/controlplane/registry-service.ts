@@ -127,6 +127,8 @@ const shownKey = (key: string): string =>
 function record(v: unknown): Service {
   if (!isObject(v))
     throw new RegistryError(RegistryErrors.invalid, 'the service must be an object');
+  if (v.nodes === undefined)
+    throw new RegistryError(RegistryErrors.invalid, 'the service needs nodes: [{id, address}]');
   return normalizeService(v as Partial<Service> & { name: string });
 }
 

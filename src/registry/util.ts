@@ -50,9 +50,14 @@ export function normalizeService(s: Partial<Service> & { name: string }): Servic
   return {
     ...s,
     name: s.name,
-    version: s.version ?? 'latest',
-    metadata: s.metadata ?? {},
-    endpoints: Array.isArray(s.endpoints) ? s.endpoints.map(fill) : (s.endpoints ?? []),
-    nodes: Array.isArray(s.nodes) ? s.nodes.map(fill) : (s.nodes ?? []),
+    // Only what is left out is filled in: a null is the sender's, for the validator to name.
+    version: s.version === undefined ? 'latest' : s.version,
+    metadata: s.metadata === undefined ? {} : s.metadata,
+    endpoints: Array.isArray(s.endpoints)
+      ? s.endpoints.map(fill)
+      : s.endpoints === undefined
+        ? []
+        : s.endpoints,
+    nodes: Array.isArray(s.nodes) ? s.nodes.map(fill) : s.nodes === undefined ? [] : s.nodes,
   };
 }

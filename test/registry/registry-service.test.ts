@@ -68,6 +68,21 @@ describe('registry service: records over the wire', () => {
       await post('Registry.Register', JSON.stringify({ service: record(), ttl: 0 })),
       /^ttl must be .*; leave it out for 30000$/,
     );
+    // A null is not taken for "left out": the record is refused, naming the part.
+    for (const [part, message] of [
+      ['nodes', /^nodes must be an array/],
+      ['endpoints', /^endpoints must be an array/],
+      ['version', /^version must be a string/],
+    ] as const)
+      badRequest(
+        await post('Registry.Register', JSON.stringify({ service: { ...record(), [part]: null } })),
+        message,
+      );
+    const { nodes: _, ...noNodes } = record();
+    badRequest(
+      await post('Registry.Register', JSON.stringify({ service: noNodes })),
+      /needs nodes/,
+    );
     assert.equal((await post('Registry.GetService', '{"name":"wire"}')).status, 404);
   });
 
