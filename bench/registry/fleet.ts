@@ -14,6 +14,16 @@ export const ENDPOINTS = ['Hello', 'Stream', 'Goodbye'].map((e): Endpoint => ({
 /** The name of service number s. */
 export const serviceName = (s: number): string => `svc-${String(s).padStart(4, '0')}`;
 
+/** The metadata createService gives a node on port (its pid stands in as the port). */
+export const nodeMetadata = (port: number): Record<string, string> => ({
+  transport: 'tcp',
+  broker: 'http',
+  registry: 'micro',
+  protocol: 'micro-frame/1',
+  'content-types': 'application/json,application/msgpack',
+  pid: String(port),
+});
+
 /** The record of node id of service number s, on port; extra adds to its metadata. */
 export function record(
   s: number,
@@ -30,15 +40,7 @@ export function record(
       {
         id,
         address: `127.0.0.1:${port}`,
-        metadata: {
-          transport: 'tcp',
-          broker: 'http',
-          registry: 'micro',
-          protocol: 'micro-frame/1',
-          'content-types': 'application/json,application/msgpack',
-          pid: String(port),
-          ...extra,
-        },
+        metadata: { ...nodeMetadata(port), ...extra },
       },
     ],
   };

@@ -1,6 +1,7 @@
 // The fleet the scale benchmark registers: N services of 2 nodes each, with 5 endpoints whose
 // request and response schemas look like a real API's (nested objects, arrays, enums).
 import type { Endpoint, Node, Service } from '../../src/registry/registry.ts';
+import { nodeMetadata } from '../registry/fleet.ts';
 
 const money = {
   type: 'object',
@@ -86,14 +87,7 @@ function node(s: number, n: number): Node {
   return {
     id: `${serviceName(s)}-${n}-${((s * 2 + n) * 2654435761) % 4294967296}`,
     address: `127.0.0.1:${port}`,
-    metadata: {
-      transport: 'tcp',
-      broker: 'http',
-      registry: 'micro',
-      protocol: 'micro-frame/1',
-      'content-types': 'application/json,application/msgpack',
-      pid: String(port),
-    },
+    metadata: nodeMetadata(port),
   };
 }
 

@@ -2,8 +2,8 @@
 import { createHash, randomUUID } from 'node:crypto';
 import type { Service } from '../registry/registry.ts';
 import type { Catalog } from './catalog.ts';
+import { compareNatural } from '../registry/listing.ts';
 import {
-  byServiceName,
   documentOf,
   documentedServices,
   serviceTags,
@@ -132,7 +132,7 @@ export function createOpenApiCache(catalog: Catalog, o: OpenApiOptions): OpenApi
       builtAt = generation;
       // A change to what the documents leave out (a proxied app, a denied service) keeps them.
       if (!changed) continue;
-      names = [...groups.keys()].sort(byServiceName);
+      names = [...groups.keys()].sort(compareNatural);
       whole = undefined;
       prefixed.clear();
     }

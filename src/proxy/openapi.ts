@@ -191,7 +191,7 @@ const COMPONENTS = {
  */
 export function openApiDocument(services: unknown, o: OpenApiOptions): Record<string, unknown> {
   const byName = documentedServices(cleanServices(services), new Set(o.deny));
-  const names = [...byName.keys()].sort(byServiceName);
+  const names = [...byName.keys()].sort(compareNatural);
   const paths = Object.create(null) as Paths;
   for (const name of names) {
     const own = servicePaths(name, byName.get(name) ?? [], o.namespace);
@@ -200,6 +200,3 @@ export function openApiDocument(services: unknown, o: OpenApiOptions): Record<st
   }
   return documentOf(paths, serviceTags(names), o);
 }
-
-/** Orders service names naturally (`svc-2` before `svc-10`), as every listing of micro does. */
-export const byServiceName = compareNatural;

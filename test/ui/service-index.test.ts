@@ -3,7 +3,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { Service, WatchEvent } from '../../src/registry/registry.ts';
-import { naturalCompare, ServiceIndex } from '../../src/ui/tui/service-index.ts';
+import { compareNatural } from '../../src/registry/listing.ts';
+import { ServiceIndex } from '../../src/ui/tui/service-index.ts';
 import { record } from '../helpers/fixtures.ts';
 
 /** A version of name with `nodes` nodes and `endpoints` endpoints. */
@@ -29,10 +30,10 @@ const lines = (index: ServiceIndex): string[] =>
 
 describe('ServiceIndex', () => {
   it('sorts in natural order: svc-2 before svc-10, versions too', () => {
-    assert.ok(naturalCompare('svc-2', 'svc-10') < 0);
-    assert.ok(naturalCompare('1.9.0', '1.10.0') < 0);
-    assert.equal(naturalCompare('a', 'a'), 0);
-    assert.notEqual(naturalCompare('svc-2', 'svc-02'), 0, 'names the collator holds equal differ');
+    assert.ok(compareNatural('svc-2', 'svc-10') < 0);
+    assert.ok(compareNatural('1.9.0', '1.10.0') < 0);
+    assert.equal(compareNatural('a', 'a'), 0);
+    assert.notEqual(compareNatural('svc-2', 'svc-02'), 0, 'names the collator holds equal differ');
 
     const index = new ServiceIndex();
     index.reset();

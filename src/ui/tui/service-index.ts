@@ -15,9 +15,6 @@ export interface ServiceSummary {
   endpoints: number;
 }
 
-/** Natural order (svc-2 before svc-10), total: the registry listing's own. */
-export const naturalCompare = compareNatural;
-
 /** What one version counts for in its name's summary. */
 interface Counts {
   nodes: number;
@@ -61,7 +58,7 @@ function lowerBound(rows: ServiceSummary[], name: string): number {
   let hi = rows.length;
   while (lo < hi) {
     const mid = (lo + hi) >>> 1;
-    if (naturalCompare(rows[mid]!.name, name) < 0) lo = mid + 1;
+    if (compareNatural(rows[mid]!.name, name) < 0) lo = mid + 1;
     else hi = mid;
   }
   return lo;
@@ -130,7 +127,7 @@ export class ServiceIndex {
   take(): IndexLists {
     if (this.#rebuild) {
       this.#rows = [...this.#versions.keys()]
-        .sort(naturalCompare)
+        .sort(compareNatural)
         .map((name) => this.#summary(name)!);
     } else if (this.#dirty.size > 0) {
       let next: ServiceSummary[] | undefined;
@@ -150,7 +147,7 @@ export class ServiceIndex {
     }
     if (this.#topicsDirty)
       this.#topics = summarizeTopics([...this.#topical.values()]).sort((a, b) =>
-        naturalCompare(a.topic, b.topic),
+        compareNatural(a.topic, b.topic),
       );
     this.#rebuild = false;
     this.#topicsDirty = false;
@@ -168,6 +165,6 @@ export class ServiceIndex {
       nodes += c.nodes;
       endpoints = Math.max(endpoints, c.endpoints);
     }
-    return { name, versions: [...versions.keys()].sort(naturalCompare), nodes, endpoints };
+    return { name, versions: [...versions.keys()].sort(compareNatural), nodes, endpoints };
   }
 }

@@ -3,7 +3,7 @@
 import { useEffect, useState, useSyncExternalStore } from 'react';
 import type { Registry, RegistryService } from '../../runtime/index.ts';
 import type { LiveSnapshot, LiveSource } from './live-registry.ts';
-import { naturalCompare } from './service-index.ts';
+import { compareNatural } from '../../registry/listing.ts';
 import type { Watched } from './watched.ts';
 
 type WatchOptions = Parameters<Registry['watch']>[0];
@@ -75,7 +75,7 @@ export function useService(registry: Registry, name: string): Watched<RegistrySe
   return useWatched(
     registry,
     async () =>
-      (await registry.getService(name)).sort((a, b) => naturalCompare(a.version, b.version)),
+      (await registry.getService(name)).sort((a, b) => compareNatural(a.version, b.version)),
     { service: name },
     [name],
   );

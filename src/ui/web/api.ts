@@ -14,7 +14,8 @@ import {
 import type { Feed } from './feed.ts';
 import { sameOriginJson } from './guard.ts';
 import { checkHealth } from './health.ts';
-import { naturalCompare, type ServiceSummary } from './summary.ts';
+import { compareNatural } from '../../registry/listing.ts';
+import type { ServiceSummary } from './summary.ts';
 import { WEB_ID, type Terminal } from './web.ts';
 
 /** What the dashboard's JSON routes need. */
@@ -121,7 +122,7 @@ function listQuery(q: Record<string, unknown>): ListQuery | undefined {
 /** One page of summaries: names with the prefix after the cursor, and the cursor of the next. */
 function pageOf(all: ServiceSummary[], q: ListQuery) {
   const matching = q.prefix ? all.filter((s) => s.name.startsWith(q.prefix)) : all;
-  const start = q.after ? matching.findIndex((s) => naturalCompare(s.name, q.after) > 0) : 0;
+  const start = q.after ? matching.findIndex((s) => compareNatural(s.name, q.after) > 0) : 0;
   const services = start < 0 ? [] : matching.slice(start, start + q.limit);
   const last = services.at(-1);
   const more = start >= 0 && start + q.limit < matching.length;
@@ -165,7 +166,7 @@ export function registerApi(app: FastifyInstance, o: ApiOptions): void {
     try {
       const name = text(req.query.name, 'the service name (?name=)');
       const versions = await o.registry.getService(name);
-      versions.sort((a, b) => naturalCompare(a.version, b.version));
+      versions.sort((a, b) => compareNatural(a.version, b.version));
       return { name, versions };
     } catch (err) {
       return fail(reply, err);

@@ -1,7 +1,8 @@
 import { isTopic, summarizeTopics, topicOf, type TopicSummary } from '../../registry/topics.ts';
 import { createBackoff } from '../../proxy/backoff.ts';
 import type { Registry, RegistryService, Watcher } from '../../runtime/index.ts';
-import { naturalCompare, summarize, type ServiceSummary } from './summary.ts';
+import { compareNatural } from '../../registry/listing.ts';
+import { summarize, type ServiceSummary } from './summary.ts';
 
 /** One change to the registry as the dashboard shows it. */
 export interface FeedEvent {
@@ -155,9 +156,9 @@ export function createFeed(options: FeedOptions): Feed {
     services: () =>
       [...state.values()]
         .filter((s) => !isTopic(s.name))
-        .sort((a, b) => naturalCompare(a.name, b.name) || naturalCompare(a.version, b.version)),
+        .sort((a, b) => compareNatural(a.name, b.name) || compareNatural(a.version, b.version)),
     summaries: () =>
-      (sorted ??= [...summaries.keys()].sort(naturalCompare)).map((name) => summaries.get(name)!),
+      (sorted ??= [...summaries.keys()].sort(compareNatural)).map((name) => summaries.get(name)!),
     summary: (name) => summaries.get(name),
     topics: () => summarizeTopics([...state.values()]),
     get(name) {

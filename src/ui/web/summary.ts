@@ -1,17 +1,13 @@
 // The compact forms the dashboard's list pages receive: one summary per service name, and a
 // registry event as the Events page shows it; full records are fetched per service.
 import type { RegistryService } from '../../runtime/index.ts';
-import { compareNatural } from '../../registry/listing.ts';
+import {
+  summarize as summarizeListing,
+  type ServiceSummary as ListingSummary,
+} from '../../registry/listing.ts';
 
-/** One service name as the services list shows it. */
-export interface ServiceSummary {
-  name: string;
-  /** Its versions, in natural order. */
-  versions: string[];
-  /** Nodes across its versions. */
-  nodes: number;
-  /** Distinct endpoint names across its versions. */
-  endpoints: number;
+/** One service name as the services list shows it: the registry listing's summary, and `web`. */
+export interface ServiceSummary extends ListingSummary {
   /** True when a version or a node carries handler=web: the dashboard proxies it at /name/. */
   web: boolean;
 }
@@ -35,23 +31,13 @@ export interface RecentEvent {
 /** How many nodes a RecentEvent names. */
 export const NODES_SHOWN = 8;
 
-/** Natural order (`svc-2` before `svc-10`), total: the registry listing's own. */
-export const naturalCompare = compareNatural;
-
 /** The summary of one name's versions. */
 export function summarize(name: string, versions: Iterable<RegistryService>): ServiceSummary {
   const list = [...versions];
-  const endpoints = new Set<string>();
-  let nodes = 0;
-  let web = false;
-  for (const s of list) {
-    nodes += s.nodes.length;
-    for (const e of s.endpoints) endpoints.add(e.name);
-    if (s.metadata.handler === 'web' || s.nodes.some((n) => n.metadata.handler === 'web'))
-      web = true;
-  }
-  const names = list.map((s) => s.version).sort(naturalCompare);
-  return { name, versions: names, nodes, endpoints: endpoints.size, web };
+  const web = list.some(
+    (s) => s.metadata.handler === 'web' || s.nodes.some((n) => n.metadata.handler === 'web'),
+  );
+  return { ...summarizeListing(name, list), web };
 }
 
 /** An event in its compact form. */
