@@ -9,6 +9,7 @@ import { conflict } from '../runtime/errors.ts';
 import { createService, type Service } from '../runtime/service.ts';
 import type { Logger } from '../runtime/server/server.ts';
 import { createTcpTransport } from '../runtime/transport/tcp/index.ts';
+import { platformHosts, type Hosted } from '../platform/hosts.ts';
 import { registryHandler } from './registry-service.ts';
 import { runtimeHandler } from './runtime-service.ts';
 import type { RuntimeStore } from './runtime-store.ts';
@@ -62,7 +63,8 @@ export interface ControlPlane {
 
 /**
  * Starts the control plane: the registry (SQLite, WAL, or the one given) as the `registry` service,
- * and the `runtime` supervisor, both registered in that registry.
+ * the `runtime` supervisor, and the platform services of src/platform/hosts.ts (store, config,
+ * sync...), all registered in that registry.
  */
 export async function startControlPlane(options: ControlPlaneOptions): Promise<ControlPlane> {
   const address = options.address ?? '127.0.0.1:8000';
@@ -108,6 +110,32 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
   }
   services.push(registryService);
   const bound = registryService.server.address;
+
+  // The platform services (store, config, sync...), each from its entry in one table.
+  const hosted: Hosted[] = [];
+  try {
+    for (const [name, host] of Object.entries(platformHosts)) {
+      const part = await host({
+        dataDir: options.dataDir,
+        dbPath: join(options.dataDir, 'micro.db'),
+        nativeBinding: options.nativeBinding,
+        env: { ...process.env, ...options.env },
+        logger: options.logger,
+      });
+      hosted.push(part);
+      const entries = Object.entries(part.handlers);
+      if (entries.length === 0) continue;
+      const service = createService({ ...base(), name });
+      for (const [handlerName, handler] of entries) service.handle(handlerName, handler);
+      await service.start();
+      services.push(service);
+    }
+  } catch (err) {
+    for (const s of services.reverse()) await s.stop();
+    for (const h of hosted) await h.close();
+    await close();
+    throw err;
+  }
 
   let supervisor: Supervisor | undefined;
   let store: RuntimeStore | undefined;
@@ -172,6 +200,7 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
       await probe?.close();
       store?.close();
       for (const s of services.reverse()) await s.stop();
+      for (const h of hosted) await h.close();
       await close();
     },
   };

@@ -6,7 +6,7 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { inspect } from 'node:util';
-import * as runtime from '../runtime/index.ts';
+import * as runtime from '../index.ts';
 import { provideFramework } from './framework-hook.ts';
 
 /**

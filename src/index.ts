@@ -1,0 +1,13 @@
+// The public surface of `micro-ts`: the framework (src/runtime) with the platform's createService,
+// whose services have store, config and sync at hand.
+export * from './runtime/index.ts';
+export {
+  createService,
+  type PlatformService,
+  type PlatformOptions,
+  type Platform,
+} from './platform/service.ts';
+export type * from './platform/store/store.ts';
+export type * from './platform/config/config.ts';
+export type * from './platform/sync/sync.ts';
+export type { ServiceConfig, ServiceConfigOptions } from './platform/config/index.ts';

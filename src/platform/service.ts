@@ -1,0 +1,71 @@
+// A service with the platform at hand: the runtime's Service plus `store`, `config` and `sync`,
+// each made on first use from MICRO_STORE, MICRO_CONFIG and MICRO_SYNC (the control plane by
+// default) and closed when the service stops. The runtime knows nothing of the platform; this is
+// the createService that `micro-ts` exports.
+import { createService as createRuntimeService } from '../runtime/service.ts';
+import type { Service, ServiceOptions } from '../runtime/service.ts';
+import { configFor, type ServiceConfig, type ServiceConfigOptions } from './config/index.ts';
+import type { Config } from './config/config.ts';
+import { storeFromEnv } from './store/index.ts';
+import type { Store } from './store/store.ts';
+import { syncFromEnv } from './sync/index.ts';
+import type { Sync } from './sync/sync.ts';
+
+/** What a service may be given of the platform, besides the runtime's options. */
+export interface PlatformOptions {
+  /** Its store (default: MICRO_STORE, the control plane's unless set); keys go in the database named after the service. */
+  store?: Store;
+  /** Where its config lives (default: MICRO_CONFIG, the control plane's unless set), and its defaults, file and schema. */
+  config?: ServiceConfigOptions & { source?: Config };
+  /** Its locks and elections (default: MICRO_SYNC, the control plane's unless set). */
+  sync?: Sync;
+}
+
+/** The platform parts of a service. */
+export interface Platform {
+  /** Key-value storage, namespaced to this service by default. */
+  readonly store: Store;
+  /** This service's configuration: merged from its sources, updated in place. */
+  readonly config: ServiceConfig;
+  /** Locks and leader election. */
+  readonly sync: Sync;
+}
+
+/** A service with its platform parts. */
+export type PlatformService<H extends object = object> = Service<H> & Platform;
+
+/** Creates a service (see the runtime's createService) whose store, config and sync are made on first use. */
+export function createService(options: ServiceOptions & PlatformOptions): PlatformService {
+  const service = createRuntimeService(options) as PlatformService;
+  let store: Store | undefined = options.store;
+  let config: ServiceConfig | undefined;
+  let sync: Sync | undefined = options.sync;
+  const owned = { store: !options.store, sync: !options.sync };
+  Object.defineProperties(service, {
+    store: {
+      enumerable: true,
+      get: () =>
+        (store ??= storeFromEnv(process.env, { client: service.client, database: service.name })),
+    },
+    config: {
+      enumerable: true,
+      get: () => (config ??= configFor(service, options.config)),
+    },
+    sync: {
+      enumerable: true,
+      get: () =>
+        (sync ??= syncFromEnv(process.env, { client: service.client, id: service.server.id })),
+    },
+  });
+  const stop = service.stop.bind(service);
+  let stopping: Promise<void> | undefined;
+  service.stop = () =>
+    (stopping ??= (async () => {
+      // Locks and candidacies go first, so that another node takes over while this one drains.
+      if (sync && owned.sync) await sync.close();
+      await stop();
+      await config?.close();
+      if (store && owned.store) await store.close();
+    })());
+  return service;
+}
