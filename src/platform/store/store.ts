@@ -113,6 +113,8 @@ export interface Store {
   transact(operations: Operation[], options?: Namespace): Promise<(Entry | undefined)[]>;
   /** Reports changes from now on. */
   watch(options?: WatchOptions): StoreWatcher;
+  /** The namespaces that hold keys, in order, at most 1,000 (for browsing: the CLI, dashboard, explorer). */
+  namespaces(): Promise<Required<Namespace>[]>;
   /** Releases connections and timers. */
   close(): Promise<void>;
 }
