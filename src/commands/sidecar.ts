@@ -1,6 +1,7 @@
 import { defineCommand } from './shared/command.ts';
 import { parseDuration } from './shared/input.ts';
 import { list } from './shared/api-options.ts';
+import { DEFAULTS } from '../proxy/options.ts';
 import { parseAddress } from '../runtime/transport/address.ts';
 
 /** `micro sidecar`: the registry, calls and the broker over plain HTTP, for apps in any language. */
@@ -48,8 +49,7 @@ export const sidecarCommand = defineCommand({
       })
       .option('sidecar-deny', {
         type: 'string',
-        describe:
-          "services the sidecar never calls or registers, comma separated; '' for none (default: the control plane's registry,runtime) [MICRO_SIDECAR_DENY]",
+        describe: `services the sidecar never calls or registers, comma separated; '' for none (default: the control plane's ${DEFAULTS.deny.join(',')}) [MICRO_SIDECAR_DENY]`,
       })
       .example(
         'micro sidecar --server-name greeter --server-address 127.0.0.1:9000 --healthcheck-url http://127.0.0.1:9000/health',

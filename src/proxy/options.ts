@@ -1,3 +1,4 @@
+import { platformHosts } from '../platform/hosts.ts';
 import { LIMITS, type RequestLimits } from './limits.ts';
 import type { GatewayOptions } from './proxy.ts';
 
@@ -22,7 +23,8 @@ export const DEFAULTS: Settings = {
   headers: ['authorization', 'accept-language', 'x-request-id', 'traceparent', 'tracestate'],
   rateLimit: 0,
   rateBurst: 0,
-  deny: ['registry', 'runtime'],
+  // The control plane's own services: the registry, the runtime and the platform's (store, config...).
+  deny: ['registry', 'runtime', ...Object.keys(platformHosts)],
   middleware: [],
   log: undefined,
   version: '',

@@ -1,4 +1,5 @@
 import type { GatewayOptions, HandlerName } from '../../proxy/proxy.ts';
+import { DEFAULTS } from '../../proxy/options.ts';
 import { parseDuration } from './input.ts';
 
 /**
@@ -68,7 +69,7 @@ export const apiFlags = {
   },
   'api-deny': {
     type: 'string',
-    default: 'registry,runtime',
+    default: DEFAULTS.deny.join(','),
     describe: 'services never exposed, comma separated [MICRO_API_DENY]',
   },
   'api-log': {
