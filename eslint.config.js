@@ -51,7 +51,7 @@ export default tseslint.config(
     },
     rules: { 'no-undef': 'off' },
   },
-  // Layers import one way: commands -> proxy, ui -> runtime -> registry.
+  // Layers import one way: commands -> proxy, ui, controlplane -> platform -> runtime -> registry.
   layer(
     ['src/registry/**/*.ts'],
     ['**/runtime/**', '**/commands/**', '**/ui/**', '**/proxy/**', 'fastify', 'ink', 'react'],
@@ -59,8 +59,31 @@ export default tseslint.config(
   ),
   layer(
     ['src/runtime/**/*.ts'],
-    ['**/commands/**', '**/ui/**', '**/proxy/**', 'fastify', 'ink', 'react', 'yargs'],
-    'src/runtime must not import CLI, UI or HTTP-server code.',
+    [
+      '**/platform/**',
+      '**/commands/**',
+      '**/ui/**',
+      '**/proxy/**',
+      'fastify',
+      'ink',
+      'react',
+      'yargs',
+    ],
+    'src/runtime must not import the platform, CLI, UI or HTTP-server code.',
+  ),
+  layer(
+    ['src/platform/**/*.ts'],
+    [
+      '**/controlplane/**',
+      '**/commands/**',
+      '**/ui/**',
+      '**/proxy/**',
+      'fastify',
+      'ink',
+      'react',
+      'yargs',
+    ],
+    'src/platform builds on the runtime and registry only.',
   ),
   layer(
     ['src/ui/**/*.ts', 'src/ui/**/*.tsx', 'src/proxy/**/*.ts'],
