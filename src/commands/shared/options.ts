@@ -8,6 +8,12 @@ export interface GlobalArgs {
   brokerAddress?: string;
   transport: string;
   transportAddress?: string;
+  store: string;
+  storeAddress?: string;
+  config: string;
+  configAddress?: string;
+  sync: string;
+  syncAddress?: string;
   output: 'text' | 'json';
   dataDir: string;
 }
@@ -71,6 +77,41 @@ export function withGlobalOptions<T>(y: Argv<T>): Argv<T & GlobalArgs> {
         "address of the transport's server, for transports through one (nats: 127.0.0.1:4222 if unset) [MICRO_TRANSPORT_ADDRESS]",
       global: true,
     })
+    .option('store', {
+      type: 'string',
+      default: 'micro',
+      describe:
+        "store (kv) implementation: micro (the control plane's), etcd, redis, nats or memory [MICRO_STORE]",
+      global: true,
+    })
+    .option('store-address', {
+      type: 'string',
+      describe: "address of the store's engine (its default port if unset) [MICRO_STORE_ADDRESS]",
+      global: true,
+    })
+    .option('config', {
+      type: 'string',
+      default: 'micro',
+      describe: "config implementation: micro (the control plane's), etcd or memory [MICRO_CONFIG]",
+      global: true,
+    })
+    .option('config-address', {
+      type: 'string',
+      describe: "address of config's engine (its default port if unset) [MICRO_CONFIG_ADDRESS]",
+      global: true,
+    })
+    .option('sync', {
+      type: 'string',
+      default: 'micro',
+      describe:
+        "sync (locks, leaders) implementation: micro (the control plane's), etcd, redis or memory [MICRO_SYNC]",
+      global: true,
+    })
+    .option('sync-address', {
+      type: 'string',
+      describe: "address of sync's engine (its default port if unset) [MICRO_SYNC_ADDRESS]",
+      global: true,
+    })
     .option('output', {
       alias: 'o',
       choices: ['text', 'json'] as const,
@@ -101,7 +142,8 @@ export function ignoreForeignEnvironment(argv: Arguments, y: unknown): void {
   const known = new Set(Object.keys(options.key));
   for (const name of Object.keys(process.env)) {
     if (!name.startsWith('MICRO_')) continue;
-    const kebab = name.slice(6).toLowerCase().replaceAll('_', '-');
+    // yargs reads `__` as nesting (MICRO_CONFIG_DB__POOL sets configDb.pool): the head is the key.
+    const kebab = (name.slice(6).split('__')[0] ?? '').toLowerCase().replaceAll('_', '-');
     const camel = kebab.replace(/-(\w)/g, (_m, c: string) => c.toUpperCase());
     if (known.has(kebab) || known.has(camel)) continue;
     delete argv[kebab];
@@ -110,9 +152,10 @@ export function ignoreForeignEnvironment(argv: Arguments, y: unknown): void {
 }
 
 /**
- * Makes --broker and --transport (and their addresses) what the library's defaults read in this
- * process, so that whatever a command starts (the gateway, the dashboard, the explorer, the
- * sidecar) publishes and calls as the flags say, and services it runs inherit them.
+ * Makes --broker, --transport, --store, --config and --sync (and their addresses) what the
+ * library's defaults read in this process, so that whatever a command starts (the control plane,
+ * the gateway, the dashboard, the explorer, the sidecar) uses what the flags say, and services it
+ * runs inherit them.
  */
 export function exportPlugins(argv: Arguments): void {
   // The defaults are not exported: a service `micro run -d` hands over keeps the platform's choice
@@ -122,6 +165,12 @@ export function exportPlugins(argv: Arguments): void {
     brokerAddress: ['MICRO_BROKER_ADDRESS', ''],
     transport: ['MICRO_TRANSPORT', 'tcp'],
     transportAddress: ['MICRO_TRANSPORT_ADDRESS', ''],
+    store: ['MICRO_STORE', 'micro'],
+    storeAddress: ['MICRO_STORE_ADDRESS', ''],
+    config: ['MICRO_CONFIG', 'micro'],
+    configAddress: ['MICRO_CONFIG_ADDRESS', ''],
+    sync: ['MICRO_SYNC', 'micro'],
+    syncAddress: ['MICRO_SYNC_ADDRESS', ''],
   };
   for (const [flag, [variable = '', fallback]] of Object.entries(flags)) {
     const value = argv[flag];
