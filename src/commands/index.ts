@@ -21,6 +21,7 @@ import { runCommand } from './run.ts';
 import { sidecarCommand } from './sidecar.ts';
 import { statsCommand } from './stats.ts';
 import { streamCommand } from './stream.ts';
+import { syncCommand } from './sync.ts';
 import { testCommand } from './test.ts';
 import { webCommand } from './web.ts';
 
@@ -43,6 +44,7 @@ export const commands: CommandModule[] = [
   callCommand,
   streamCommand,
   publishCommand,
+  syncCommand,
   healthCommand,
   statsCommand,
   registerCommand,
