@@ -94,8 +94,17 @@ export function syncOver(ops: SyncOps, options: LeaseOptions): Sync {
       ttl,
       wait: checkWait(o.wait),
     };
-    const sent = Date.now();
+    let sent = Date.now();
     const info = await ops.lock(req);
+    if (Date.now() - sent > margin(ttl)) {
+      // It waited: the lease ran from when the engine gave the lock, some time after the request
+      // was sent. One renewal now, counted from its own send, bounds the lease again.
+      sent = Date.now();
+      await ops.renew({ name: info.name, token: info.token }).catch(async (err: unknown) => {
+        await ops.unlock({ name: info.name, token: info.token }).catch(() => undefined);
+        throw err;
+      });
+    }
     const control = new AbortController();
     const release = async (): Promise<void> => {
       held.delete(release);
