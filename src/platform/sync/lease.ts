@@ -146,6 +146,7 @@ export function syncOver(ops: SyncOps, options: LeaseOptions): Sync {
     const req = { name: checkName(name), id: checkName(o.id ?? id, 'id'), ttl: checkTtl(o.ttl) };
     const ttl = req.ttl;
     let leading = false;
+    let standing = false;
     let stopped = false;
     let timer: NodeJS.Timeout | undefined;
     let deadline: NodeJS.Timeout | undefined;
@@ -165,7 +166,8 @@ export function syncOver(ops: SyncOps, options: LeaseOptions): Sync {
       try {
         result = await ops.campaign(req);
       } catch (err) {
-        schedule(Math.min(ttl / 3, 250));
+        // A standing candidate tries again soon; a first campaign that failed is no candidacy.
+        if (standing) schedule(Math.min(ttl / 3, 250));
         throw err;
       }
       if (stopped) return;
@@ -193,6 +195,7 @@ export function syncOver(ops: SyncOps, options: LeaseOptions): Sync {
       await ops.resign({ name, id: req.id }).catch(() => undefined);
     };
     await campaign();
+    standing = true;
     held.add(resign);
     return {
       name,
