@@ -52,7 +52,8 @@ async function withSync<T>(args: Args<SyncArgs>, fn: (sync: Sync) => Promise<T>)
 
 const holderId = (): string =>
   `${process.env.USER ?? 'micro'}@${process.getBuiltinModule('node:os').hostname()}:${process.pid}`;
-const inTime = (at: number): string => formatDuration(Math.max(0, at - Date.now()));
+const inTime = (at: number): string =>
+  formatDuration(Math.max(0, Math.ceil((at - Date.now()) / 1000) * 1000));
 
 const locks = defineCommand({
   command: 'locks [prefix]',
