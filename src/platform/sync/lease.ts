@@ -38,10 +38,10 @@ function keep(
   lost: (why: string) => void,
 ): { stop(): void } {
   let stopped = false;
+  // The first lease ran from the request's send, not its answer.
   let lastSent = start;
   let timer: NodeJS.Timeout | undefined;
   let deadline: NodeJS.Timeout | undefined;
-  // The first lease ran from the request's send, not its answer.
   const give = (why: string): void => {
     if (stopped) return;
     stop();
@@ -58,7 +58,9 @@ function keep(
     const sent = Date.now();
     let next = ttl / 3;
     try {
-      if ((await renew()) === 'gone') return give('its lease lapsed or it was taken');
+      const answer = await renew();
+      if (stopped) return;
+      if (answer === 'gone') return give('its lease lapsed or it was taken');
       lastSent = sent;
       arm();
     } catch {
