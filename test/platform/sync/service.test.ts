@@ -120,9 +120,7 @@ describe('the control plane sync service', () => {
       'the term grew',
     );
     assert.deepEqual(
-      (await post('Candidates', '{"name":"restart"}')).json.candidates.map(
-        (c: { id: string }) => c.id,
-      ),
+      (await post('Candidates', '{"name":"restart"}')).json.candidates?.map((c) => c.id),
       ['c2'],
     );
   });
