@@ -2,22 +2,9 @@
 // entry is wrapped, the watchers of a remote engine, and calls bounded by a timeout that fail as a
 // 503 naming the engine, its address and what to start.
 import { RemoteWatchers } from '../../registry/channel.ts';
-import { conflict, MicroError, serviceUnavailable } from '../../runtime/errors.ts';
-import type { Entry, Namespace, StoreEvent } from './store.ts';
-
-/** Who raises the store's errors. */
-export const STORE_ID = 'micro.store';
-
-/** A namespace with its defaults filled in. */
-export interface Place {
-  database: string;
-  table: string;
-}
-
-/** The namespace a call means: its own, else the store's default database and table `default`. */
-export function placeOf(database: string | undefined, ns: Namespace = {}): Place {
-  return { database: ns.database ?? database ?? 'micro', table: ns.table ?? 'default' };
-}
+import { MicroError, serviceUnavailable } from '../../runtime/errors.ts';
+import type { Entry, StoreEvent } from './store.ts';
+import { STORE_ID } from './validate.ts';
 
 /** What an engine keeps under a key: the value and, with a lease, when it ends. */
 export interface Stored {
@@ -25,9 +12,9 @@ export interface Stored {
   e?: number;
 }
 
-/** The text an engine stores for a value. */
-export function wrap(value: unknown, expiresAt?: number): string {
-  return JSON.stringify(expiresAt === undefined ? { v: value } : { v: value, e: expiresAt });
+/** The text an engine stores for a value given as its JSON text. */
+export function wrap(json: string, expiresAt?: number): string {
+  return expiresAt === undefined ? `{"v":${json}}` : `{"v":${json},"e":${expiresAt}}`;
 }
 
 /** The stored value in `text`, or undefined when it is not one of ours or its lease ran out. */
@@ -49,16 +36,6 @@ export function entryOf(key: string, s: Stored, version: string, keysOnly = fals
   if (keysOnly) delete entry.value;
   if (s.e !== undefined) entry.expiresAt = s.e;
   return entry;
-}
-
-/** A 409 naming the key whose condition failed. */
-export function conditionFailed(key: string, ifVersion?: string): MicroError {
-  return conflict(
-    STORE_ID,
-    ifVersion === undefined
-      ? `key ${JSON.stringify(key)} already exists`
-      : `key ${JSON.stringify(key)} is not at version ${ifVersion}`,
-  );
 }
 
 /** Where an engine is and what to do when it does not answer. */
@@ -110,9 +87,4 @@ export class EngineWatchers extends RemoteWatchers<StoreEvent> {}
 export function watches(o: { key?: string; prefix?: string }, key: string): boolean {
   if (o.key !== undefined) return key === o.key;
   return o.prefix === undefined || key.startsWith(o.prefix);
-}
-
-/** UTF-8 byte order, the order listings are in. */
-export function byteOrder(a: string, b: string): number {
-  return Buffer.compare(Buffer.from(a), Buffer.from(b));
 }

@@ -13,26 +13,25 @@
 // is a 400 saying so); etcd's request size (--max-request-bytes, 1.5 MiB by default) bounds a value.
 import type { Etcd3, IKeyValue, IRequestOp } from 'etcd3';
 import { etcdCommand, serversOf } from '../../registry/servers.ts';
-import { badRequest } from '../../runtime/errors.ts';
-import { check } from './engine-check.ts';
-import {
-  byteOrder,
-  conditionFailed,
-  EngineWatchers,
-  entryOf,
-  placeOf,
-  STORE_ID,
-  unwrap,
-  watches,
-  within,
-  wrap,
-  type Place,
-  type Reach,
-} from './engine.ts';
+import { EngineWatchers, entryOf, unwrap, watches, within, wrap, type Reach } from './engine.ts';
 import { plan, type Current } from './plan.ts';
-import type { Entry, Namespace, Operation, Store, StoreOptions } from './store.ts';
-import { STORE_LIMITS } from './store.ts';
-
+import type { Entry, Namespace, Store, StoreOptions } from './store.ts';
+import {
+  checkDelete,
+  checkKey,
+  checkKeys,
+  checkList,
+  checkNamespace,
+  checkOperations,
+  checkPut,
+  checkWatch,
+  compareKeys,
+  conflictOn,
+  decodeCursor,
+  encodeCursor,
+  invalid,
+  type CheckedOperation,
+} from './validate.ts';
 /** Options of the etcd store. */
 export interface EtcdStoreOptions extends StoreOptions {
   /** More etcd servers (`host:port`) besides `address`. */
@@ -71,20 +70,18 @@ export function createEtcdStore(options: EtcdStoreOptions = {}): Store {
     return within(reach, async () => fn(await etcd()));
   };
 
+  type Place = Required<Namespace>;
   const base = (p: Place): string => `${root}${p.database}/${p.table}/`;
   const full = (p: Place, key: string): Buffer => Buffer.from(base(p) + key);
-  const place = (ns?: Namespace): Place => {
-    check.ns(ns);
-    return placeOf(options.database, ns);
-  };
-  /** The key below the namespace's base, and the entry (undefined when expired or not ours). */
+  const place = (ns?: Namespace): Place => checkNamespace(ns, options.database);
+  /** The entry an etcd key holds (undefined when expired or not ours). */
   const read = (p: Place, kv: IKeyValue, keysOnly = false): Entry | undefined => {
     const s = unwrap(kv.value.toString());
     const key = kv.key.subarray(Buffer.byteLength(base(p))).toString();
     return s && entryOf(key, s, String(kv.mod_revision), keysOnly);
   };
 
-  /** Reads the keys in one snapshot (chunks of maxTxnOps) as the planner wants them. */
+  /** Reads the keys, each chunk of maxTxnOps in one snapshot. */
   const current = async (c: Etcd3, p: Place, keys: string[]): Promise<Map<string, Current>> => {
     const out = new Map<string, Current>();
     for (let i = 0; i < keys.length; i += maxTxnOps) {
@@ -103,43 +100,56 @@ export function createEtcdStore(options: EtcdStoreOptions = {}): Store {
     return out;
   };
 
-  /** Applies operations (conditions checked against what was read) as one etcd transaction. */
-  const apply = async (c: Etcd3, p: Place, operations: Operation[]) => {
-    const keys = [...new Set(operations.map((o) => o.key))];
-    if (keys.length > maxTxnOps)
-      throw badRequest(
-        STORE_ID,
-        `etcd takes at most ${maxTxnOps} keys in one transaction (its --max-txn-ops); this one names ${keys.length}`,
+  /** Applies operations whose conditions hold on what was read, as one etcd transaction. */
+  const apply = async (
+    c: Etcd3,
+    p: Place,
+    operations: CheckedOperation[],
+    attempt = 1,
+  ): Promise<(Entry | undefined)[]> => {
+    if (operations.length > maxTxnOps)
+      throw invalid(
+        `operations has ${operations.length} items; etcd takes at most ${maxTxnOps} in one transaction (its --max-txn-ops)`,
       );
+    const keys = operations.map((o) => o.key);
     const now = await current(c, p, keys);
     const planned = plan(operations, now); // throws the 409
     const leases = new Map<number, string>();
-    for (const e of planned.effects.values())
+    for (const e of planned.effects)
       if (e.put && e.ttl !== undefined && !leases.has(e.ttl))
         leases.set(e.ttl, await lease(c, e.ttl));
-    const success: IRequestOp[] = [...planned.effects].map(([key, e]) =>
+    const success = planned.effects.map((e): IRequestOp =>
       e.put
         ? {
             request_put: {
-              key: full(p, key),
-              value: Buffer.from(wrap(e.value, e.expiresAt)),
+              key: full(p, e.key),
+              value: Buffer.from(wrap(e.json, e.expiresAt)),
               lease: e.ttl === undefined ? undefined : leases.get(e.ttl),
             },
           }
-        : { request_delete_range: { key: full(p, key) } },
+        : { request_delete_range: { key: full(p, e.key) } },
     );
-    const res = await c.kv.txn({
-      compare: keys.map((k) => {
-        const rev = now.get(k)?.revision;
-        return rev === undefined
-          ? { key: full(p, k), target: 'Create', result: 'Equal', create_revision: 0 }
-          : { key: full(p, k), target: 'Mod', result: 'Equal', mod_revision: rev };
-      }),
-      success,
+    // Committed only if every key is as read: unchanged since, or still absent.
+    const compare = keys.map((k) => {
+      const rev = now.get(k)?.revision;
+      return rev === undefined
+        ? {
+            key: full(p, k),
+            target: 'Create' as const,
+            result: 'Equal' as const,
+            create_revision: 0,
+          }
+        : { key: full(p, k), target: 'Mod' as const, result: 'Equal' as const, mod_revision: rev };
     });
+    const res = await c.kv.txn({ compare, success });
     if (!res.succeeded) {
       for (const id of leases.values()) void c.leaseClient.leaseRevoke({ ID: id }).catch(() => {});
-      throw conditionFailed(keys.length === 1 ? keys[0]! : keys.join(', '));
+      // Someone wrote in between: the conditions are checked again against that (a 409 if they fail).
+      if (attempt < 20) return apply(c, p, operations, attempt + 1);
+      throw conflictOn(
+        keys[0]!,
+        `and the other keys of this write kept changing (${attempt} tries)`,
+      );
     }
     return planned.results(String(res.header.revision));
   };
@@ -149,61 +159,63 @@ export function createEtcdStore(options: EtcdStoreOptions = {}): Store {
     address: reach.address,
     async get(key, ns) {
       const p = place(ns);
-      check.key(key);
+      checkKey(key);
       return call(async (c) => {
         const kv = (await c.kv.range({ key: full(p, key) })).kvs[0];
         return kv && read(p, kv);
       });
     },
-    async put(key, value, o = {}) {
+    async put(key, value, o) {
       const p = place(o);
-      check.key(key);
-      check.value(value);
-      check.ttl(o.ttl);
-      const { ttl, ifVersion, ifAbsent } = o;
+      const put = checkPut(key, value, o);
       return call(async (c) => {
-        if (ifVersion !== undefined || ifAbsent) {
-          const [entry] = await apply(c, p, [{ op: 'put', key, value, ttl, ifVersion, ifAbsent }]);
-          return entry!;
-        }
-        const expiresAt = ttl === undefined ? undefined : Date.now() + ttl;
+        if (put.ifVersion !== undefined || put.ifAbsent)
+          return (await apply(c, p, [{ op: 'put', ...put }]))[0]!;
+        const expiresAt = put.ttl === undefined ? undefined : Date.now() + put.ttl;
         const res = await c.kv.put({
           key: full(p, key),
-          value: Buffer.from(wrap(value, expiresAt)),
-          lease: ttl === undefined ? undefined : await lease(c, ttl),
+          value: Buffer.from(wrap(put.json, expiresAt)),
+          lease: put.ttl === undefined ? undefined : await lease(c, put.ttl),
         });
-        return entryOf(key, { v: value, e: expiresAt }, String(res.header.revision));
+        return entryOf(
+          put.key,
+          { v: JSON.parse(put.json), e: expiresAt },
+          String(res.header.revision),
+        );
       });
     },
-    async delete(key, o = {}) {
+    async delete(key, o) {
       const p = place(o);
-      check.key(key);
+      const del = checkDelete(key, o);
       return call(async (c) => {
-        if (o.ifVersion !== undefined) {
-          await apply(c, p, [{ op: 'delete', key, ifVersion: o.ifVersion }]);
+        if (del.ifVersion !== undefined) {
+          await apply(c, p, [{ op: 'delete', ...del }]);
           return true;
         }
-        const res = await c.kv.deleteRange({ key: full(p, key), prev_kv: true });
+        const res = await c.kv.deleteRange({ key: full(p, del.key), prev_kv: true });
         const prev = res.prev_kvs[0];
         return prev !== undefined && read(p, prev) !== undefined;
       });
     },
-    async list(o = {}) {
-      check.list(o);
+    async list(o) {
       const p = place(o);
-      const limit = o.limit ?? STORE_LIMITS.defaultPage;
-      const prefix = Buffer.from(base(p) + (o.prefix ?? ''));
-      const end = rangeEnd(prefix);
-      let from = o.cursor === undefined ? prefix : afterCursor(p, o.cursor, base(p));
-      if (Buffer.compare(from, prefix) < 0) from = prefix;
+      const { prefix, limit, cursor, keysOnly } = checkList(o);
+      const start = Buffer.from(base(p) + prefix);
+      const end = rangeEnd(start);
+      let from: Buffer = start;
+      if (cursor !== undefined) {
+        const after = Buffer.from(`${base(p)}${decodeCursor(cursor)}\0`);
+        if (Buffer.compare(after, from) > 0) from = after;
+      }
       return call(async (c) => {
         const entries: Entry[] = [];
-        // Entries past their expiry (not yet removed by their lease) are skipped: read on.
+        // Entries past their expiry (their lease not yet run out) are skipped: read on.
         for (let round = 0; round < 100; round++) {
           const res = await c.kv.range({ key: from, range_end: end, limit: limit + 1 });
-          for (const kv of res.kvs.slice(0, limit + 1)) {
-            const e = read(p, kv, o.keysOnly);
-            if (e && entries.length === limit) return { entries, next: cursorOf(entries) };
+          for (const kv of res.kvs) {
+            const e = read(p, kv, keysOnly);
+            if (e && entries.length === limit)
+              return { entries, next: encodeCursor(entries.at(-1)!.key) };
             if (e) entries.push(e);
             from = Buffer.concat([kv.key, Buffer.from([0])]);
           }
@@ -214,38 +226,35 @@ export function createEtcdStore(options: EtcdStoreOptions = {}): Store {
     },
     async getMany(keys, ns) {
       const p = place(ns);
-      if (!Array.isArray(keys) || keys.length > STORE_LIMITS.batch)
-        throw badRequest(STORE_ID, 'keys: at most 1000 keys');
-      keys.forEach((k) => check.key(k));
+      const wanted = checkKeys(keys);
       return call(async (c) => {
-        const now = await current(c, p, [...new Set(keys)]);
-        return keys.map((k) => now.get(k)?.entry);
+        const now = await current(c, p, [...new Set(wanted)]);
+        return wanted.map((k) => now.get(k)?.entry);
       });
     },
     async transact(operations, ns) {
       const p = place(ns);
-      check.ops(operations);
-      if (operations.length === 0) return [];
-      return call((c) => apply(c, p, operations));
+      const ops = checkOperations(operations);
+      if (ops.length === 0) return [];
+      return call((c) => apply(c, p, ops));
     },
-    watch(o = {}) {
+    watch(o) {
       const p = place(o);
-      if (o.key !== undefined) check.key(o.key);
+      const only = checkWatch(o);
       return watchers.watch(async (channel, onStop) => {
         const w = await within(reach, async () => {
-          const c = await etcd();
-          const at = Buffer.from(base(p) + (o.key ?? o.prefix ?? ''));
-          const b = c.watch();
-          return (o.key === undefined ? b.prefix(at) : b.key(at)).create();
+          const b = (await etcd()).watch();
+          const at = Buffer.from(base(p) + (only.key ?? only.prefix ?? ''));
+          return (only.key === undefined ? b.prefix(at) : b.key(at)).create();
         });
-        const strip = (kv: IKeyValue) => kv.key.subarray(Buffer.byteLength(base(p))).toString();
+        const keyOf = (kv: IKeyValue) => kv.key.subarray(Buffer.byteLength(base(p))).toString();
         w.on('put', (kv) => {
           const e = read(p, kv);
-          if (e && watches(o, e.key))
+          if (e && watches(only, e.key))
             channel.push({ action: 'put', key: e.key, value: e.value, version: e.version });
         });
         w.on('delete', (kv) => {
-          if (watches(o, strip(kv))) channel.push({ action: 'delete', key: strip(kv) });
+          if (watches(only, keyOf(kv))) channel.push({ action: 'delete', key: keyOf(kv) });
         });
         // etcd3 re-establishes a broken watch itself; an error without a listener would throw.
         w.on('error', () => {});
@@ -255,12 +264,12 @@ export function createEtcdStore(options: EtcdStoreOptions = {}): Store {
     async namespaces() {
       // A skip-scan: one keys-only read of one key per namespace, jumping past the rest of it.
       return call(async (c) => {
-        const out: { database: string; table: string }[] = [];
+        const out: Required<Namespace>[] = [];
         let from: Buffer = Buffer.from(root);
-        const end = rangeEnd(Buffer.from(root));
+        const end = rangeEnd(from);
         while (out.length < 1000) {
-          const kv = (await c.kv.range({ key: from, range_end: end, limit: 1, keys_only: true }))
-            .kvs[0];
+          const [kv] = (await c.kv.range({ key: from, range_end: end, limit: 1, keys_only: true }))
+            .kvs;
           if (!kv) break;
           const [database, table] = kv.key.subarray(Buffer.byteLength(root)).toString().split('/');
           if (database && table) out.push({ database, table });
@@ -269,8 +278,8 @@ export function createEtcdStore(options: EtcdStoreOptions = {}): Store {
               ? rangeEnd(Buffer.from(`${root}${database}/${table}/`))
               : Buffer.concat([kv.key, Buffer.from([0])]); // not ours: step over it
         }
-        return out.sort((a, b) =>
-          byteOrder(`${a.database}/${a.table}`, `${b.database}/${b.table}`),
+        return out.sort(
+          (a, b) => compareKeys(a.database, b.database) || compareKeys(a.table, b.table),
         );
       });
     },
@@ -297,16 +306,4 @@ function rangeEnd(prefix: Buffer): Buffer<ArrayBufferLike> {
     }
   }
   return Buffer.from([0]);
-}
-
-/** A page's `next`: its last key, opaque. */
-function cursorOf(entries: Entry[]): string {
-  return Buffer.from(entries.at(-1)!.key).toString('base64url');
-}
-
-/** The first etcd key after a cursor's. */
-function afterCursor(_p: Place, cursor: string, base: string): Buffer {
-  if (typeof cursor !== 'string' || !/^[A-Za-z0-9_-]*$/.test(cursor))
-    throw badRequest(STORE_ID, 'cursor: not one a listing gave');
-  return Buffer.concat([Buffer.from(base), Buffer.from(cursor, 'base64url'), Buffer.from([0])]);
 }

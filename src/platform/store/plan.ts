@@ -1,53 +1,57 @@
-// Plans a transaction for an engine that checks conditions itself (etcd, NATS): the operations run
-// in order against what was read, each condition seeing the writes before it, and what is left is
-// one effect per key, to be committed only if no key changed since the read.
-import { conditionFailed } from './engine.ts';
-import type { Entry, Operation } from './store.ts';
+// Plans a write for an engine that checks conditions itself (etcd, NATS): the conditions are
+// checked against the keys as read (an expired entry counts as absent), and what is left is one
+// effect per key, to be committed only if no key changed since that read.
+import { entryOf } from './engine.ts';
+import type { Entry } from './store.ts';
+import { conflictOn, type CheckedOperation } from './validate.ts';
 
-/** A key as read: its engine revision (present even when expired) and its live entry. */
+/** A key as read: its engine revision (present even when the entry expired) and its live entry. */
 export interface Current {
   revision: string | undefined;
   entry: Entry | undefined;
 }
 
-/** What a transaction leaves a key with. */
+/** What a write leaves a key with. */
 export type Effect =
-  { put: true; value: unknown; ttl?: number; expiresAt?: number } | { put: false };
+  | { key: string; put: true; json: string; ttl?: number; expiresAt?: number }
+  | { key: string; put: false };
 
-/** The planned effects, and the entries each operation returns once committed at `version`. */
+/** The planned effects, in order, and the entries the operations return once committed. */
 export interface Plan {
-  effects: Map<string, Effect>;
+  effects: Effect[];
+  /** The entries (undefined for a delete) once committed at engine version `version`. */
   results(version: string): (Entry | undefined)[];
 }
 
-/** Checks the operations in order (a failed condition throws the 409 naming its key). */
-export function plan(operations: Operation[], current: Map<string, Current>): Plan {
-  // A key written by an earlier operation exists but has no version yet: no ifVersion matches it.
-  const live = new Map<string, { version?: string } | undefined>();
-  for (const [k, c] of current) live.set(k, c.entry && { version: c.entry.version });
-  const effects = new Map<string, Effect>();
-  const made: ((version: string) => Entry | undefined)[] = [];
+/** The 409 for an operation whose condition fails against `now`, or undefined when it holds. */
+export function failed(op: CheckedOperation, now: Entry | undefined): Error | undefined {
+  if (op.op === 'put' && op.ifAbsent && now)
+    return conflictOn(op.key, `already exists (version ${now.version})`);
+  if (op.ifVersion === undefined) return undefined;
+  if (!now) return conflictOn(op.key, `does not exist (expected version ${op.ifVersion})`);
+  if (now.version !== op.ifVersion)
+    return conflictOn(op.key, `is at version ${now.version}, not ${op.ifVersion}`);
+  return undefined;
+}
+
+/** Checks every operation (each key once, as checkOperations ensures); throws the first 409. */
+export function plan(operations: CheckedOperation[], current: Map<string, Current>): Plan {
   const at = Date.now();
-  for (const op of operations) {
-    const now = live.get(op.key);
-    if (op.ifVersion !== undefined && now?.version !== op.ifVersion)
-      throw conditionFailed(op.key, op.ifVersion);
-    if (op.op === 'put') {
-      if (op.ifAbsent && now !== undefined) throw conditionFailed(op.key);
-      const expiresAt = op.ttl === undefined ? undefined : at + op.ttl;
-      effects.set(op.key, { put: true, value: op.value, ttl: op.ttl, expiresAt });
-      live.set(op.key, {});
-      const { key, value } = op;
-      made.push((v) =>
-        expiresAt === undefined
-          ? { key, value, version: v }
-          : { key, value, version: v, expiresAt },
-      );
-    } else {
-      effects.set(op.key, { put: false });
-      live.set(op.key, undefined);
-      made.push(() => undefined);
-    }
-  }
-  return { effects, results: (v) => made.map((m) => m(v)) };
+  const effects = operations.map((op): Effect => {
+    const refused = failed(op, current.get(op.key)?.entry);
+    if (refused) throw refused;
+    if (op.op === 'delete') return { key: op.key, put: false };
+    const e: Effect = { key: op.key, put: true, json: op.json };
+    if (op.ttl !== undefined) Object.assign(e, { ttl: op.ttl, expiresAt: at + op.ttl });
+    return e;
+  });
+  return {
+    effects,
+    results: (version) =>
+      effects.map((e) =>
+        e.put
+          ? entryOf(e.key, { v: JSON.parse(e.json) as unknown, e: e.expiresAt }, version)
+          : undefined,
+      ),
+  };
 }
