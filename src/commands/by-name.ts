@@ -28,6 +28,7 @@ export const commandLoaders = {
   sync: async () => (await import('./sync.ts')).syncCommand,
   health: async () => (await import('./health.ts')).healthCommand,
   stats: async () => (await import('./stats.ts')).statsCommand,
+  store: async () => (await import('./store.ts')).storeCommand,
   register: async () => (await import('./register.ts')).registerCommand,
   deregister: async () => (await import('./deregister.ts')).deregisterCommand,
   doctor: async () => (await import('./doctor.ts')).doctorCommand,

@@ -20,6 +20,7 @@ import { registryCommand } from './registry.ts';
 import { runCommand } from './run.ts';
 import { sidecarCommand } from './sidecar.ts';
 import { statsCommand } from './stats.ts';
+import { storeCommand } from './store.ts';
 import { streamCommand } from './stream.ts';
 import { syncCommand } from './sync.ts';
 import { testCommand } from './test.ts';
@@ -47,6 +48,7 @@ export const commands: CommandModule[] = [
   syncCommand,
   healthCommand,
   statsCommand,
+  storeCommand,
   registerCommand,
   deregisterCommand,
   doctorCommand,
