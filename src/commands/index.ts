@@ -20,7 +20,9 @@ import { registryCommand } from './registry.ts';
 import { runCommand } from './run.ts';
 import { sidecarCommand } from './sidecar.ts';
 import { statsCommand } from './stats.ts';
+import { storeCommand } from './store.ts';
 import { streamCommand } from './stream.ts';
+import { syncCommand } from './sync.ts';
 import { testCommand } from './test.ts';
 import { webCommand } from './web.ts';
 
@@ -43,8 +45,10 @@ export const commands: CommandModule[] = [
   callCommand,
   streamCommand,
   publishCommand,
+  syncCommand,
   healthCommand,
   statsCommand,
+  storeCommand,
   registerCommand,
   deregisterCommand,
   doctorCommand,
