@@ -90,7 +90,10 @@ export function parseError(text: string, id: string): MicroError {
   return internalServerError(id, text);
 }
 
-/** True when an error is worth another attempt on another node: connection failures, 408 and 5xx. */
+/**
+ * True when an error is worth another attempt on another node: connection failures, 408 and 5xx,
+ * except 501 (not implemented: no node will do it).
+ */
 export function isRetryable(err: MicroError): boolean {
-  return err.code === 408 || err.code >= 500;
+  return err.code === 408 || (err.code >= 500 && err.code !== 501);
 }
