@@ -117,9 +117,14 @@ export const CONFIG_LIMITS = {
 
 /** Options every config factory takes. */
 export interface ConfigOptions {
+  /** Where the engine is (`host:port`); each implementation has its default. */
   address?: string;
+  /** The namespace of calls that name none (default `micro`, or the service's name). */
   namespace?: string;
+  /** Milliseconds to wait for the engine's answers. */
   timeout?: number;
+  /** Who changes are recorded as made by when nothing else says. */
+  author?: string;
 }
 
 /** Builds a config from options. */

@@ -103,7 +103,13 @@ function patch(target: Tree, next: Tree): void {
   for (const [k, v] of Object.entries(next)) {
     const old = target[k];
     if (isTree(old) && isTree(v)) patch(old, v);
-    else Object.defineProperty(target, k, { value: v, enumerable: true, writable: true, configurable: true });
+    else
+      Object.defineProperty(target, k, {
+        value: v,
+        enumerable: true,
+        writable: true,
+        configurable: true,
+      });
   }
 }
 
@@ -111,11 +117,7 @@ function patch(target: Tree, next: Tree): void {
 export function createServiceConfig(options: SourceOptions): ServiceConfig {
   const env = options.env ?? process.env;
   const file = options.file ?? (env.MICRO_CONFIG_FILE || undefined);
-  const fixed = merge(
-    options.defaults ?? {},
-    file ? fileSource(file) : {},
-    environmentSource(env),
-  );
+  const fixed = merge(options.defaults ?? {}, file ? fileSource(file) : {}, environmentSource(env));
   const { source, namespace } = options;
   let remote: Tree = {};
   let version = 0;
@@ -139,7 +141,9 @@ export function createServiceConfig(options: SourceOptions): ServiceConfig {
     const segments = parsePath(e.path);
     try {
       remote =
-        e.value === undefined ? (deleteAt(remote, segments) ?? remote) : setAt(remote, segments, e.value);
+        e.value === undefined
+          ? (deleteAt(remote, segments) ?? remote)
+          : setAt(remote, segments, e.value);
     } catch {
       void load(); // our copy disagrees with the tree: read it whole
       return;
