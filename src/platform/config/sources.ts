@@ -33,6 +33,7 @@ export interface ServiceConfig {
   get<T = unknown>(path: string, fallback?: T): T;
   /** Calls `fn` after each change of `value`; returns its removal. */
   onChange(fn: ConfigChange): () => void;
+  /** Stops watching (and closes the Config when it made it). */
   close(): Promise<void>;
 }
 
