@@ -7,6 +7,7 @@ import { startControlPlane } from '../../../src/controlplane/index.ts';
 import { createMicroConfig } from '../../../src/platform/config/client.ts';
 import { createEtcdConfig } from '../../../src/platform/config/etcd.ts';
 import { runConfigCases } from '../../conformance/config.case.ts';
+import { micro } from '../../helpers/cli.ts';
 import { startEtcd } from '../../helpers/etcd-server.ts';
 import { quiet } from '../../helpers/fixtures.ts';
 import { serverForTests } from '../../helpers/lifecycle.ts';
@@ -49,6 +50,24 @@ describe('etcd config', () => {
       await direct.close();
       await cp.stop();
       await rm(dataDir, { recursive: true, force: true });
+    }
+  });
+
+  it('serves the micro CLI: config set and history --config etcd', async () => {
+    const flags = ['--config', 'etcd', '--config-address', address(), '--namespace', 'cli-etcd'];
+    const set = await micro(['config', 'set', 'greeting', 'hello', ...flags], {
+      env: { USER: 'ann' },
+    });
+    assert.equal(set.code, 0, set.stderr);
+    assert.equal(set.stdout, 'version 1: set greeting by ann\n');
+    const direct = createEtcdConfig({ address: address() });
+    try {
+      assert.deepEqual(await direct.get('greeting', { namespace: 'cli-etcd' }), {
+        value: 'hello',
+        version: 1,
+      });
+    } finally {
+      await direct.close();
     }
   });
 });
