@@ -135,12 +135,33 @@ export function createServiceConfig(options: SourceOptions): ServiceConfig {
     merged = next;
     if (paths.length === 0) return;
     patch(value, structuredClone(next));
-    for (const fn of [...listeners]) fn(paths, self);
+    for (const fn of [...listeners]) {
+      try {
+        fn(paths, self);
+      } catch (err) {
+        // One failing callback neither stops the others nor the watch.
+        process.emitWarning(`a config change callback failed: ${(err as Error).message}`);
+      }
+    }
+  };
+  /** Reads the whole tree; false when the source did not answer. */
+  const load = async (): Promise<boolean> => {
+    try {
+      const now = await source.get('', { namespace });
+      if (now.version > version && isTree(now.value)) {
+        remote = now.value;
+        version = now.version;
+        remerge();
+      }
+      return true;
+    } catch {
+      return false;
+    }
   };
   const applyEvent = (e: ConfigEvent): void => {
     if (e.version <= version) return;
-    const segments = parsePath(e.path);
     try {
+      const segments = parsePath(e.path);
       remote =
         e.value === undefined
           ? (deleteAt(remote, segments) ?? remote)
@@ -152,28 +173,29 @@ export function createServiceConfig(options: SourceOptions): ServiceConfig {
     version = e.version;
     remerge();
   };
-  const load = async (wait = 100): Promise<void> => {
-    try {
-      const now = await source.get('', { namespace });
-      if (now.version > version && isTree(now.value)) {
-        remote = now.value;
-        version = now.version;
-        remerge();
+  let started!: () => void;
+  const ready = new Promise<void>((resolve) => (started = resolve));
+  // Watch, then read the tree; after any failure keep the last values and start over, backing off.
+  void (async () => {
+    for (let wait = 100; !closed; wait = Math.min(wait * 2, RETRY_MAX)) {
+      const w = (watcher = source.watch('', { namespace }));
+      const watching = await w.ready.then(
+        () => true,
+        () => false,
+      );
+      const loaded = watching && (await load());
+      started();
+      if (loaded) {
+        wait = 50;
+        for await (const e of w) applyEvent(e);
       }
-    } catch {
-      // Unreachable: keep the last values, and try again until it answers or we close.
+      w.stop();
       if (closed) return;
-      retry = setTimeout(() => void load(Math.min(wait * 2, RETRY_MAX)), wait);
-      retry.unref();
+      await new Promise((r) => {
+        retry = setTimeout(r, wait);
+        retry.unref();
+      });
     }
-  };
-  const ready = (async () => {
-    const w = (watcher = source.watch('', { namespace }));
-    void (async () => {
-      for await (const e of w) applyEvent(e);
-    })();
-    await w.ready.catch(() => undefined);
-    await load();
   })();
 
   const self: ServiceConfig = {
@@ -194,6 +216,7 @@ export function createServiceConfig(options: SourceOptions): ServiceConfig {
       if (closed) return;
       closed = true;
       clearTimeout(retry);
+      started();
       watcher?.stop();
       listeners.clear();
       if (options.owned) await source.close();
