@@ -130,8 +130,12 @@ export function configHandler(config: Config): Handler {
  * environment names another engine (MICRO_CONFIG=etcd at MICRO_CONFIG_ADDRESS, or memory).
  */
 export async function hostConfig(context: HostContext): Promise<Hosted> {
-  const engine = context.env.MICRO_CONFIG;
+  const engine = context.env.MICRO_CONFIG || 'micro';
   let config: Config;
+  if (!['micro', 'etcd', 'memory'].includes(engine))
+    throw new TypeError(
+      `unknown config "${engine}" (MICRO_CONFIG): the control plane serves micro (SQLite), etcd or memory`,
+    );
   if (engine === 'etcd') {
     const { createEtcdConfig } = await import('./etcd.ts');
     config = createEtcdConfig({ address: context.env.MICRO_CONFIG_ADDRESS || undefined });
