@@ -114,6 +114,19 @@ function patch(target: Tree, next: Tree): void {
   }
 }
 
+/** The source's watch of the whole tree; one that cannot start is a watch that failed. */
+function watchOf(source: Config, namespace: string): ConfigWatcher {
+  try {
+    return source.watch('', { namespace });
+  } catch (err) {
+    return {
+      ready: Promise.reject(err instanceof Error ? err : new Error(String(err))),
+      stop() {},
+      async *[Symbol.asyncIterator]() {},
+    };
+  }
+}
+
 /** A ServiceConfig over its sources. */
 export function createServiceConfig(options: SourceOptions): ServiceConfig {
   const env = options.env ?? process.env;
@@ -178,7 +191,7 @@ export function createServiceConfig(options: SourceOptions): ServiceConfig {
   // Watch, then read the tree; after any failure keep the last values and start over, backing off.
   void (async () => {
     for (let wait = 100; !closed; wait = Math.min(wait * 2, RETRY_MAX)) {
-      const w = (watcher = source.watch('', { namespace }));
+      const w = (watcher = watchOf(source, namespace));
       const watching = await w.ready.then(
         () => true,
         () => false,
