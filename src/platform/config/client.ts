@@ -16,6 +16,7 @@ import type {
   ConfigVersion,
   ConfigWatcher,
 } from './config.ts';
+import { checkJson } from './tree.ts';
 
 /** Options of the micro config. */
 export interface MicroConfigOptions extends ConfigOptions {
@@ -69,12 +70,15 @@ export function createMicroConfig(options: MicroConfigOptions = {}): Config {
       const { value, version } = await call<ConfigValue>('Get', { path, ...scoped(scope) });
       return { value, version };
     },
-    set: (path, value, o = {}) =>
-      call<ConfigVersion>(
+    async set(path, value, o = {}) {
+      // Checked here too: JSON would drop an undefined value, and a function or NaN would change.
+      checkJson(value);
+      return call<ConfigVersion>(
         'Set',
         { path, value, ...scoped(o), ...changeOf(o) },
         { author: o.author, retries: 0 },
-      ),
+      );
+    },
     delete: (path, o = {}) =>
       call<ConfigVersion>(
         'Delete',

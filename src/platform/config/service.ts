@@ -4,11 +4,29 @@
 // calling service, else by the `Micro-Author` metadata (the CLI sends its user), else `anonymous`;
 // these are what callers say of themselves, not authenticated.
 import type { Context } from '../../runtime/context.ts';
+import { closed } from '../../runtime/server/closed.ts';
 import { endpoint, serverStream } from '../../runtime/server/declare.ts';
 import type { Handler } from '../../runtime/server/handler.ts';
 import type { HostContext, Hosted } from '../hosts.ts';
 import type { ChangeOptions, Config, ConfigEvent } from './config.ts';
-import { closed, type Fields } from './request.ts';
+import { CONFIG_ID } from './tree.ts';
+
+/** A request's fields, once closed() found only known ones (the Config checks their values). */
+type Fields = Record<string, unknown>;
+
+/** A closed request schema of these properties: an unknown or missing field is a 400 naming it. */
+const closedRequest = (name: string, properties: Record<string, object>, required: string[] = []) =>
+  closed(
+    CONFIG_ID,
+    `Config.${name}`,
+    {
+      type: 'object',
+      properties,
+      ...(required.length > 0 && { required }),
+      additionalProperties: false,
+    },
+    (req: Fields) => req,
+  );
 
 const namespace = { type: 'string', description: "default: the caller's service name, else micro" };
 const path = { type: 'string', description: 'dot-separated, as db.pool.max; "" is the whole tree' };
@@ -34,20 +52,23 @@ const change = (req: Fields, ctx: Context): ChangeOptions => ({
 /** The Config handler: the contract's endpoints over `config`. */
 export function configHandler(config: Config): Handler {
   return {
-    Get: endpoint({ request: closed('Get', { path, namespace }, ['path']) }, async (req, ctx) =>
-      config.get(req.path as string, scope(req, ctx)),
+    Get: endpoint(
+      { request: closedRequest('Get', { path, namespace }, ['path']) },
+      async (req, ctx) => config.get(req.path as string, scope(req, ctx)),
     ),
     Set: endpoint(
-      { request: closed('Set', { path, value: {}, namespace, ifVersion }, ['path', 'value']) },
+      {
+        request: closedRequest('Set', { path, value: {}, namespace, ifVersion }, ['path', 'value']),
+      },
       async (req, ctx) => config.set(req.path as string, req.value, change(req, ctx)),
     ),
     Delete: endpoint(
-      { request: closed('Delete', { path, namespace, ifVersion }, ['path']) },
+      { request: closedRequest('Delete', { path, namespace, ifVersion }, ['path']) },
       async (req, ctx) => config.delete(req.path as string, change(req, ctx)),
     ),
     History: endpoint(
       {
-        request: closed('History', {
+        request: closedRequest('History', {
           namespace,
           limit: { type: 'integer', minimum: 1, description: 'default 100' },
           before: { type: 'integer', minimum: 1, description: 'versions below this one' },
@@ -62,12 +83,12 @@ export function configHandler(config: Config): Handler {
       }),
     ),
     At: endpoint(
-      { request: closed('At', { version, namespace }, ['version']) },
+      { request: closedRequest('At', { version, namespace }, ['version']) },
       async (req, ctx) => ({ value: await config.at(req.version as number, scope(req, ctx)) }),
     ),
     Diff: endpoint(
       {
-        request: closed(
+        request: closedRequest(
           'Diff',
           { from: version, to: { ...version, description: 'default: the latest' }, namespace },
           ['from'],
@@ -82,12 +103,12 @@ export function configHandler(config: Config): Handler {
       }),
     ),
     Rollback: endpoint(
-      { request: closed('Rollback', { version, namespace, ifVersion }, ['version']) },
+      { request: closedRequest('Rollback', { version, namespace, ifVersion }, ['version']) },
       async (req, ctx) => config.rollback(req.version as number, change(req, ctx)),
     ),
     SetSchema: endpoint(
       {
-        request: closed(
+        request: closedRequest(
           'SetSchema',
           {
             schema: { type: ['object', 'null'], description: 'a JSON Schema; null removes it' },
@@ -101,14 +122,14 @@ export function configHandler(config: Config): Handler {
         return {};
       },
     ),
-    Schema: endpoint({ request: closed('Schema', { namespace }) }, async (req, ctx) => ({
+    Schema: endpoint({ request: closedRequest('Schema', { namespace }) }, async (req, ctx) => ({
       schema: await config.schema(scope(req, ctx)),
     })),
-    Namespaces: endpoint({ request: closed('Namespaces', {}) }, async () => ({
+    Namespaces: endpoint({ request: closedRequest('Namespaces', {}) }, async () => ({
       namespaces: await config.namespaces(),
     })),
     Watch: serverStream(
-      { request: closed('Watch', { path, namespace }, ['path']) },
+      { request: closedRequest('Watch', { path, namespace }, ['path']) },
       async function* (req: Fields, ctx): AsyncGenerator<ConfigEvent | { ready: true }> {
         const watcher = config.watch(req.path as string, scope(req, ctx));
         ctx.signal.addEventListener('abort', () => watcher.stop());
