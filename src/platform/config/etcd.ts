@@ -6,6 +6,11 @@
 // processes each get their own version and none is lost. Watches are etcd watches on `v/`, so a
 // watcher sees changes made by every process. Durability and consistency are etcd's (raft).
 // etcd3 (gRPC, protobufs) is loaded on first use.
+//
+// Limit: one change is one etcd request holding the change, the new tree and, at a snapshot, the
+// tree again; etcd refuses requests over --max-request-bytes (1.5 MiB by default), so trees past
+// about 500 KiB need that raised on the etcd side (CONFIG_LIMITS.treeBytes is 1 MiB). namespaces()
+// reads every key under the prefix.
 import type { Etcd3 } from 'etcd3';
 import { etcdCommand, serversOf } from '../../registry/servers.ts';
 import { MicroError, serviceUnavailable } from '../../runtime/errors.ts';

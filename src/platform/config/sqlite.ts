@@ -1,5 +1,5 @@
-// Config in SQLite: the control plane's default, in micro.db (WAL; a version is durable once its
-// change returns, and survives a crash of the process). Tables: config_namespaces (latest version,
+// Config in SQLite: the control plane's default, in micro.db (WAL, synchronous=NORMAL: a version
+// survives a crash of the process once its change returns; a power cut may lose the last ones). Tables: config_namespaces (latest version,
 // its tree, the schema) and config_versions (one row per version: the record, the change, and the
 // whole tree at snapshots; see log.ts). A change is one transaction that checks the latest version
 // first, so two writers never both get the same version. Watches are of this process's changes:
