@@ -63,6 +63,47 @@ describe('store service', () => {
     );
   });
 
+  it('checks what other languages send as the Store does, storing nothing it refuses', async () => {
+    const big = JSON.stringify({ key: 'big', value: 'x'.repeat(1024 * 1024), database: 'raw' });
+    const cases: [string, string, RegExp][] = [
+      ['Put', big, /value is 1048578 bytes as JSON; the limit is 1048576/],
+      [
+        'Put',
+        JSON.stringify({ key: 'k'.repeat(10_240), value: 1, database: 'raw' }),
+        /key is 10240 bytes/,
+      ],
+      ['Put', '{"key":"k","value":1,"ttl":"30s","database":"raw"}', /ttl must be a whole number/],
+      [
+        'Put',
+        '{"key":"k","value":1,"ifAbsent":1,"database":"raw"}',
+        /ifAbsent must be true or false/,
+      ],
+      ['Put', '{"key":5,"value":1,"database":"raw"}', /key must be a string, not 5/],
+      ['Put', '{"key":"k","value":1,"database":"../raw"}', /database must be 1 to 128/],
+      ['Delete', '{"key":"","database":"raw"}', /key must not be empty/],
+      ['List', '{"limit":5000,"database":"raw"}', /limit must be a whole number from 1 to 1000/],
+      ['GetMany', '{"keys":"k","database":"raw"}', /keys must be an array/],
+      [
+        'Transact',
+        '{"operations":[{"op":"put","key":"a","value":1},{"op":"put","key":"b"}],"database":"raw"}',
+        /operations\[1\]\.value is undefined/,
+      ],
+      [
+        'Transact',
+        '{"operations":[{"op":"put","key":"a","value":1,"extra":2}],"database":"raw"}',
+        /extra is not a field of operations\[0\]/,
+      ],
+    ];
+    for (const [endpoint, body, detail] of cases) {
+      const r = await post(endpoint, body);
+      assert.equal(r.status, 400, `${endpoint} ${body.slice(0, 80)}: ${JSON.stringify(r.body)}`);
+      assert.equal(r.body.id, 'store');
+      assert.match(r.body.detail as string, detail);
+    }
+    const listed = await post('List', '{"database":"raw"}');
+    assert.deepEqual(listed.body, { entries: [] });
+  });
+
   it("keeps a caller's keys in the database named after it unless it names one", async () => {
     const put = await post('Put', '{"key":"mine","value":"billing\'s"}', 'billing');
     assert.equal(put.status, 200);
