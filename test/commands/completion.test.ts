@@ -48,7 +48,11 @@ describe('micro completion', () => {
     const getService = await tab('get', 'service', '');
     const topics = await tab('publish', '');
     const health = await tab('health', 'run');
-    assert.deepEqual(services, ['greeter', 'registry', 'runtime'], 'no topic:events');
+    assert.deepEqual(
+      services,
+      ['config', 'greeter', 'registry', 'runtime', 'store', 'sync'],
+      'no topic:events',
+    );
     assert.deepEqual(prefixed, ['greeter']);
     assert.deepEqual(endpoints, ['Say.Count', 'Say.Hello', 'Say.Shout', 'Say.Slow', 'Say.Sum']);
     assert.deepEqual(getService, services);
