@@ -15,10 +15,11 @@ const readme = readFileSync(`${root}README.md`, 'utf8');
 const uuid = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/g;
 const micro = `${root}bin/micro.ts`;
 
-/** What differs from run to run: process ids, ages, and the folder the example ran in. */
+/** What differs from run to run: process ids, ages, times, and the folder the example ran in. */
 function normalize(text: string): string {
   return text
     .replace(/pid \d+/g, 'pid N')
+    .replace(/\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z/g, 'TIME')
     .replace(/^(greeter-bg\s+running\s+)\d+(\s+\d+\s+)\d+s(\s+)\S+/m, '$1N$2Ns$3PATH')
     .replace(/\s+$/gm, '')
     .replace(/ {2,}/g, '  ') // column widths follow the widest value, e.g. a pid's digits
@@ -115,6 +116,8 @@ describe('the README', () => {
       MICRO_REGISTRY_ADDRESS: `127.0.0.1:${await freePort()}`,
       MICRO_DATA_DIR: join(work, 'data'),
       MICRO_API_ADDRESS: api,
+      // The config examples' author: the CLI names its user.
+      USER: 'ann',
     };
     try {
       const plane = startNode(micro, ['run'], env, { cwd: work });
