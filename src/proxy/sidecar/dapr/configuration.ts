@@ -11,7 +11,7 @@ import { randomUUID } from 'node:crypto';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { badRequest, notFound, serviceUnavailable } from '../../../runtime/errors.ts';
 import type { Logger } from '../../../runtime/server/server.ts';
-import type { Config, ConfigWatcher } from '../../../platform/config/config.ts';
+import type { Config, ConfigEvent, ConfigWatcher } from '../../../platform/config/config.ts';
 import { SIDECAR_ID } from '../guard.ts';
 import { DaprError, asDapr, notConfigured } from './errors.ts';
 import { DAPR_LIMITS, componentName, isObject, queryList, queryMetadata } from './input.ts';
@@ -29,8 +29,12 @@ const item = (value: unknown, version: number): DaprItem => ({
   metadata: {},
 });
 
-/** The leaves of a tree by dotted path (arrays and scalars are leaves); a 400 past `max`. */
-export function leaves(tree: unknown, max: number = DAPR_LIMITS.items): Map<string, unknown> {
+/** The leaves of a tree under `at` by dotted path (arrays and scalars are leaves); a 400 past `max`. */
+export function leaves(
+  tree: unknown,
+  at = '',
+  max: number = DAPR_LIMITS.items,
+): Map<string, unknown> {
   const out = new Map<string, unknown>();
   const walk = (v: unknown, path: string): void => {
     if (isObject(v) && (path === '' || Object.keys(v).length > 0)) {
@@ -45,7 +49,8 @@ export function leaves(tree: unknown, max: number = DAPR_LIMITS.items): Map<stri
       );
     out.set(path, v);
   };
-  walk(tree, '');
+  if (at !== '' && !isObject(tree)) out.set(at, tree);
+  else walk(tree, at);
   return out;
 }
 
@@ -128,12 +133,12 @@ export function registerConfiguration(
     };
   };
 
-  const pump = async (
-    watcher: ConfigWatcher,
-    onEvent: (value: unknown, version: number) => void,
-  ) => {
+  const pump = async (watcher: ConfigWatcher, onEvent: (e: ConfigEvent) => Promise<void>) => {
     try {
-      for await (const e of watcher) onEvent(e.value, e.version);
+      for await (const e of watcher)
+        await onEvent(e).catch((err: unknown) =>
+          logger.warn(`a configuration change was not sent: ${(err as Error).message}`),
+        );
     } catch (err) {
       logger.warn(`a configuration watch ended: ${(err as Error).message}`);
     }
@@ -159,33 +164,27 @@ export function registerConfiguration(
       );
     const id = randomUUID();
     const send = deliver(id, store);
-    const watchers: ConfigWatcher[] = [];
-    if (keys.length === 0) {
-      let last = await asDapr('ERR_CONFIGURATION_SUBSCRIBE', async () =>
-        leaves((await c.get('', { namespace: store })).value),
-      );
-      const w = c.watch('', { namespace: store });
-      watchers.push(w);
-      void pump(w, (tree, version) => {
-        let now: Map<string, unknown>;
-        try {
-          now = leaves(tree);
-        } catch {
-          return logger.warn(`configuration store ${store} has too many items to send`);
+    const ns = { namespace: store };
+    // A watch reports the deeper of the watched and the changed path, with its value.
+    const watchers = (keys.length === 0 ? [''] : keys).map((key) => {
+      const w = c.watch(key, ns);
+      void pump(w, async (e) => {
+        if (key === '') {
+          const items: Record<string, DaprItem> = {};
+          for (const [k, v] of leaves(e.value, e.path)) items[k] = item(v, e.version);
+          for (const k of Object.keys(items)) send(k, items);
+        } else {
+          const value = e.path === key ? e.value : (await c.get(key, ns)).value;
+          send(key, { [key]: item(value, e.version) });
         }
-        const changed: Record<string, DaprItem> = {};
-        for (const [k, v] of now)
-          if (JSON.stringify(v) !== JSON.stringify(last.get(k))) changed[k] = item(v, version);
-        for (const k of last.keys()) if (!now.has(k)) changed[k] = item(undefined, version);
-        last = now;
-        for (const k of Object.keys(changed)) send(k, changed);
       });
-    } else {
-      for (const key of keys) {
-        const w = c.watch(key, { namespace: store });
-        watchers.push(w);
-        void pump(w, (value, version) => send(key, { [key]: item(value, version) }));
-      }
+      return w;
+    });
+    try {
+      await asDapr('ERR_CONFIGURATION_SUBSCRIBE', () => Promise.all(watchers.map((w) => w.ready)));
+    } catch (err) {
+      for (const w of watchers) w.stop();
+      throw err;
     }
     subscriptions.set(id, { store, watchers });
     return { id };
