@@ -36,7 +36,12 @@ export interface DaprBench {
   /** Resolves with the next request the app receives. */
   nextAppRequest(): Promise<AppRequest>;
   /** Sends a request to the sidecar: an object body as JSON, a string as it is. */
-  dapr(method: string, path: string, body?: unknown, headers?: Record<string, string>): Promise<Response>;
+  dapr(
+    method: string,
+    path: string,
+    body?: unknown,
+    headers?: Record<string, string>,
+  ): Promise<Response>;
   close(): Promise<void>;
 }
 
@@ -102,8 +107,12 @@ export async function startDaprBench(appId = 'orders'): Promise<DaprBench> {
     dapr: (method, path, body, headers = {}) =>
       fetch(`${base}${path}`, {
         method,
-        headers: { ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...headers },
-        body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
+        headers: {
+          ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+          ...headers,
+        },
+        body:
+          body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
       }),
     close,
   };

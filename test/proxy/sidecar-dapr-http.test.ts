@@ -55,7 +55,10 @@ describe("the sidecar's Dapr HTTP API", () => {
     const etag = got.headers.get('etag') ?? '';
     assert.notEqual(etag, '');
     assert.deepEqual(await got.json(), { name: 'Tatooine' });
-    assert.equal(await (await b.dapr('GET', '/v1.0/state/statestore/weapon')).text(), '"DeathStar"');
+    assert.equal(
+      await (await b.dapr('GET', '/v1.0/state/statestore/weapon')).text(),
+      '"DeathStar"',
+    );
     // A micro service named orders reads the same entry from its table statestore.
     const entry = await b.store.get('planet', { database: 'orders', ...ns });
     assert.deepEqual(entry?.value, { name: 'Tatooine' });
@@ -66,11 +69,20 @@ describe("the sidecar's Dapr HTTP API", () => {
     ]);
     assert.equal(stale.status, 409);
     const err = (await stale.json()) as Record<string, unknown>;
-    assert.deepEqual(Object.keys(err).sort(), ['code', 'detail', 'errorCode', 'id', 'message', 'status']);
+    assert.deepEqual(Object.keys(err).sort(), [
+      'code',
+      'detail',
+      'errorCode',
+      'id',
+      'message',
+      'status',
+    ]);
     assert.equal(err.code, 409);
     assert.equal(err.errorCode, 'ERR_STATE_SAVE');
     assert.equal(err.message, err.detail);
-    assert.deepEqual((await b.store.get('planet', { database: 'orders', ...ns }))?.value, { name: 'Tatooine' });
+    assert.deepEqual((await b.store.get('planet', { database: 'orders', ...ns }))?.value, {
+      name: 'Tatooine',
+    });
 
     const fresh = await b.dapr('POST', '/v1.0/state/statestore', [
       { key: 'planet', value: 'Hoth', etag, options: { concurrency: 'first-write' } },
@@ -86,11 +98,14 @@ describe("the sidecar's Dapr HTTP API", () => {
     assert.equal((await first('planet')).status, 409);
     assert.equal((await first('moon')).status, 204);
 
-    const del = await b.dapr('DELETE', '/v1.0/state/statestore/planet', undefined, { 'if-match': etag });
+    const del = await b.dapr('DELETE', '/v1.0/state/statestore/planet', undefined, {
+      'if-match': etag,
+    });
     assert.equal(del.status, 409);
     assert.equal(((await del.json()) as { errorCode: string }).errorCode, 'ERR_STATE_DELETE');
     assert.equal(
-      (await b.dapr('DELETE', '/v1.0/state/statestore/planet', undefined, { 'if-match': etag2 })).status,
+      (await b.dapr('DELETE', '/v1.0/state/statestore/planet', undefined, { 'if-match': etag2 }))
+        .status,
       204,
     );
     assert.equal((await b.dapr('GET', '/v1.0/state/statestore/planet')).status, 204);
@@ -104,18 +119,27 @@ describe("the sidecar's Dapr HTTP API", () => {
     assert.equal(bulk.status, 200);
     const items = (await bulk.json()) as { key: string; data?: unknown; etag?: string }[];
     assert.equal(items.length, 2);
-    assert.deepEqual({ ...items[0], etag: undefined }, { key: 'weapon', data: 'DeathStar', etag: undefined });
+    assert.deepEqual(
+      { ...items[0], etag: undefined },
+      { key: 'weapon', data: 'DeathStar', etag: undefined },
+    );
     assert.equal(typeof items[0]?.etag, 'string');
     assert.deepEqual(items[1], { key: 'nothing' });
 
     const tx = (operations: unknown[]) =>
-      b.dapr('POST', '/v1.0/state/statestore/transaction', { operations, metadata: { partitionKey: 'p' } });
+      b.dapr('POST', '/v1.0/state/statestore/transaction', {
+        operations,
+        metadata: { partitionKey: 'p' },
+      });
     const refused = await tx([
       { operation: 'upsert', request: { key: 'k1', value: 'v1' } },
       { operation: 'delete', request: { key: 'weapon', etag: 'not-the-etag' } },
     ]);
     assert.equal(refused.status, 409);
-    assert.equal(((await refused.json()) as { errorCode: string }).errorCode, 'ERR_STATE_TRANSACTION');
+    assert.equal(
+      ((await refused.json()) as { errorCode: string }).errorCode,
+      'ERR_STATE_TRANSACTION',
+    );
     assert.equal((await b.dapr('GET', '/v1.0/state/statestore/k1')).status, 204);
     assert.equal((await b.dapr('GET', '/v1.0/state/statestore/weapon')).status, 200);
     const applied = await tx([
@@ -127,12 +151,20 @@ describe("the sidecar's Dapr HTTP API", () => {
     assert.equal((await b.dapr('GET', '/v1.0/state/statestore/weapon')).status, 204);
 
     const before = Date.now();
-    const ttl = await b.dapr('POST', '/v1.0/state/cache?metadata.ttlInSeconds=60', [{ key: 't', value: 1 }]);
+    const ttl = await b.dapr('POST', '/v1.0/state/cache?metadata.ttlInSeconds=60', [
+      { key: 't', value: 1 },
+    ]);
     assert.equal(ttl.status, 204);
     const e = await b.store.get('t', { database: 'orders', table: 'cache' });
-    assert.ok(e?.expiresAt !== undefined && e.expiresAt >= before + 59_000 && e.expiresAt <= Date.now() + 60_000);
+    assert.ok(
+      e?.expiresAt !== undefined &&
+        e.expiresAt >= before + 59_000 &&
+        e.expiresAt <= Date.now() + 60_000,
+    );
     // The store name used shows in the metadata.
-    const m = (await (await b.dapr('GET', '/v1.0/metadata')).json()) as { components: { name: string }[] };
+    const m = (await (await b.dapr('GET', '/v1.0/metadata')).json()) as {
+      components: { name: string }[];
+    };
     assert.ok(m.components.some((c) => c.name === 'cache'));
   });
 
@@ -164,20 +196,32 @@ describe("the sidecar's Dapr HTTP API", () => {
     assert.deepEqual(await un.json(), { ok: true });
     const again = await b.dapr('GET', `/v1.0/configuration/configstore/${id}/unsubscribe`);
     assert.equal(again.status, 404);
-    assert.equal(((await again.json()) as { errorCode: string }).errorCode, 'ERR_CONFIGURATION_UNSUBSCRIBE');
+    assert.equal(
+      ((await again.json()) as { errorCode: string }).errorCode,
+      'ERR_CONFIGURATION_UNSUBSCRIBE',
+    );
   });
 
   it('locks and unlocks with the documented bodies and statuses', async () => {
     const lock = (lockOwner: string) =>
-      b.dapr('POST', '/v1.0-alpha1/lock/lockstore', { resourceId: 'r1', lockOwner, expiryInSeconds: 30 });
+      b.dapr('POST', '/v1.0-alpha1/lock/lockstore', {
+        resourceId: 'r1',
+        lockOwner,
+        expiryInSeconds: 30,
+      });
     const unlock = async (lockOwner: string) =>
-      (await b.dapr('POST', '/v1.0-alpha1/unlock/lockstore', { resourceId: 'r1', lockOwner })).json();
+      (
+        await b.dapr('POST', '/v1.0-alpha1/unlock/lockstore', { resourceId: 'r1', lockOwner })
+      ).json();
     const taken = await lock('vader');
     assert.equal(taken.status, 200);
     assert.deepEqual(await taken.json(), { success: true });
     assert.deepEqual(await (await lock('luke')).json(), { success: false });
     const held = await b.sync.locks({ prefix: 'lockstore/' });
-    assert.deepEqual(held.map((l) => [l.name, l.holder]), [['lockstore/r1', 'vader']]);
+    assert.deepEqual(
+      held.map((l) => [l.name, l.holder]),
+      [['lockstore/r1', 'vader']],
+    );
     assert.deepEqual(await unlock('luke'), { status: 2 });
     assert.deepEqual(await unlock('vader'), { status: 0 });
     assert.deepEqual(await unlock('vader'), { status: 1 });

@@ -106,6 +106,8 @@ export async function startSidecar(o: SidecarOptions): Promise<Sidecar> {
     // Node answers an HTTP/1.1 request without Host with an empty 400; the guard does in the shape.
     http: { ...SERVER_TIMEOUTS, requireHostHeader: false },
     clientErrorHandler: answerClientError(ID),
+    // A Dapr state key is a path segment and may be 1,024 bytes, percent-encoded up to three times that.
+    routerOptions: { maxParamLength: 4096 },
     frameworkErrors: (err, _req, reply) => void send(reply, frameworkError(err)),
   });
   const broker = createBrokerSocket(o.client, o.broker, { jsonDepth });
