@@ -44,15 +44,22 @@ function concurrency(v: unknown, at: string): 'first-write' | 'last-write' | und
   return v.concurrency;
 }
 
+/** An ETag as given: a string, or `{value}` as the JS SDK's transaction types have it. */
+function etagOf(v: unknown, at: string): string | undefined {
+  if (v === undefined || v === null || v === '') return undefined;
+  if (typeof v === 'string') return v;
+  if (isObject(v) && Object.keys(v).length === 1 && typeof v.value === 'string')
+    return v.value === '' ? undefined : v.value;
+  throw malformed(`${at}.etag must be a string`);
+}
+
 /** The condition of a write: the etag unless last-write; absent-only for first-write without one. */
 function condition(
   etag: unknown,
   mode: 'first-write' | 'last-write' | undefined,
   at: string,
 ): { ifVersion?: string; ifAbsent?: boolean } {
-  if (etag !== undefined && etag !== null && typeof etag !== 'string')
-    throw malformed(`${at}.etag must be a string`);
-  const given = typeof etag === 'string' && etag !== '' ? etag : undefined;
+  const given = etagOf(etag, at);
   if (mode === 'last-write') return {};
   if (given !== undefined) return { ifVersion: given };
   return mode === 'first-write' ? { ifAbsent: true } : {};
