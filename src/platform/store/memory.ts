@@ -20,7 +20,7 @@ import {
   checkPut,
   checkWatch,
   compareKeys,
-  conflictOn,
+  conditionFailure,
   decodeCursor,
   encodeCursor,
   type CheckedOperation,
@@ -44,22 +44,6 @@ interface Space {
   rows: Map<string, Row>;
   /** The keys in order, rebuilt on the first listing after a key came or went. */
   sorted?: string[];
-}
-
-/** What a stored row's condition check needs: the current version, if any. */
-export function conditionFailure(
-  op: { key: string; ifVersion?: string; ifAbsent?: boolean },
-  current: string | undefined,
-): Error | undefined {
-  if (op.ifAbsent && current !== undefined)
-    return conflictOn(op.key, `already exists (version ${current})`);
-  if (op.ifVersion !== undefined) {
-    if (current === undefined)
-      return conflictOn(op.key, `does not exist (expected version ${op.ifVersion})`);
-    if (current !== op.ifVersion)
-      return conflictOn(op.key, `is at version ${current}, not ${op.ifVersion}`);
-  }
-  return undefined;
 }
 
 /** A store in this process's memory. */

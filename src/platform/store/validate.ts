@@ -37,6 +37,22 @@ export const shown = (key: string): string =>
 export const conflictOn = (key: string, why: string): MicroError =>
   conflict(STORE_ID, `key ${shown(key)} ${why}`);
 
+/** The 409 a write's condition (ifVersion, ifAbsent) gets given the key's current version, if any. */
+export function conditionFailure(
+  op: { key: string; ifVersion?: string; ifAbsent?: boolean },
+  current: string | undefined,
+): Error | undefined {
+  if (op.ifAbsent && current !== undefined)
+    return conflictOn(op.key, `already exists (version ${current})`);
+  if (op.ifVersion !== undefined) {
+    if (current === undefined)
+      return conflictOn(op.key, `does not exist (expected version ${op.ifVersion})`);
+    if (current !== op.ifVersion)
+      return conflictOn(op.key, `is at version ${current}, not ${op.ifVersion}`);
+  }
+  return undefined;
+}
+
 /** A key or prefix: a well-formed string without NUL, within the byte limit (empty only for a prefix). */
 export function checkKey(key: unknown, field = 'key', empty = false): string {
   if (typeof key !== 'string') throw invalid(`${field} must be a string, not ${kind(key)}`);
