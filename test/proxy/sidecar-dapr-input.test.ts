@@ -59,6 +59,14 @@ describe("the sidecar's Dapr paths refuse bad input", () => {
       /must be an array/,
     );
     await refused(save([{ key: 'big', value: 'x'.repeat(300 * 1024) }]), /body|large/i, 413);
+    // The sidecar's guard holds on the Dapr paths too: a web page of another site is refused.
+    await refused(
+      b.dapr('POST', '/v1.0/state/evil', [{ key: 'a', value: 1 }], {
+        origin: 'https://evil.example',
+      }),
+      /may not use the sidecar/,
+      403,
+    );
     // Two good items with one bad: the whole save is refused.
     await refused(save([{ key: 'ok', value: 1 }, { key: '' }]), /\[1\]\.key/);
     assert.deepEqual((await b.store.list({ database: 'orders', table: 'evil' })).entries, []);

@@ -37,6 +37,9 @@ describe('the official Dapr SDK against micro sidecar', () => {
   let address = '';
   let dapr: DaprClient;
   const orders = { database: 'orders', table: 'statestore' };
+  // The SDK sends it as dapr-api-token.
+  const token = 'sdk-token';
+  const auth = { 'dapr-api-token': token };
 
   before(async () => {
     plane = await startTestControlPlane('micro-dapr-sdk-');
@@ -60,6 +63,8 @@ describe('the official Dapr SDK against micro sidecar', () => {
         'orders',
         '--server-address',
         `127.0.0.1:${appPort}`,
+        '--sidecar-token',
+        token,
       ],
       { MICRO_REGISTRY_ADDRESS: plane.address },
     );
@@ -68,6 +73,7 @@ describe('the official Dapr SDK against micro sidecar', () => {
       daprHost: '127.0.0.1',
       daprPort: String(port),
       communicationProtocol: CommunicationProtocolEnum.HTTP,
+      daprApiToken: token,
       logger: { level: LogLevel.Error },
     });
   });
@@ -85,6 +91,7 @@ describe('the official Dapr SDK against micro sidecar', () => {
     assert.equal(m.id, 'orders');
     assert.ok(m.components.some((c) => c.name === 'statestore' && c.type === 'state.micro'));
     assert.equal(await dapr.health.isHealthy(), true);
+    assert.equal((await fetch(`http://${address}/v1.0/metadata`)).status, 401);
   });
 
   it('invokes a micro service and publishes to a micro topic', async () => {
@@ -92,7 +99,7 @@ describe('the official Dapr SDK against micro sidecar', () => {
       name: 'Ann',
     });
     assert.deepEqual(reply, { msg: 'Hello Ann' });
-    const ws = new WebSocket(`ws://${address}/broker?topic=orders`);
+    const ws = new WebSocket(`ws://${address}/broker?topic=orders`, { headers: auth });
     const [first] = (await once(ws, 'message')) as [Buffer];
     assert.deepEqual(JSON.parse(first.toString()), { subscribed: 'orders' });
     const received = once(ws, 'message');
@@ -189,7 +196,9 @@ describe('the official Dapr SDK against micro sidecar', () => {
     const config = configFromEnv({}, { client });
     try {
       const { version } = await config.set('greeting', 'hi', { namespace: 'configstore' });
-      const res = await fetch(`http://${address}/v1.0/configuration/configstore?key=greeting`);
+      const res = await fetch(`http://${address}/v1.0/configuration/configstore?key=greeting`, {
+        headers: auth,
+      });
       assert.deepEqual(await res.json(), {
         greeting: { value: 'hi', version: String(version), metadata: {} },
       });
