@@ -141,4 +141,38 @@ describe('store service', () => {
       rmSync(other, { recursive: true, force: true });
     }
   });
+
+  it('carries a watch over a restart of the control plane', async () => {
+    const other = mkdtempSync(join(tmpdir(), 'micro-store-restart-'));
+    const address = await closedAddress();
+    let plane = await startControlPlane({ address, dataDir: other, logger: quiet });
+    const store = createMicroStore({ address, timeout: 2000 });
+    try {
+      const watcher = store.watch({ prefix: 'r/' });
+      const it = watcher[Symbol.asyncIterator]();
+      const nextKey = async (): Promise<string | undefined> => {
+        const r = await it.next();
+        return r.done ? undefined : r.value.key;
+      };
+      await store.put('r/1', 'before');
+      assert.equal(await nextKey(), 'r/1');
+      await plane.stop();
+      plane = await startControlPlane({ address, dataDir: other, logger: quiet });
+      // The watch comes back by itself, at its own pace: write until it reports a write.
+      const next = nextKey();
+      let seen: string | undefined;
+      void next.then((key) => (seen = key));
+      for (let i = 2; seen === undefined && i < 200; i++) {
+        await store.put(`r/${i}`, 'after');
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      assert.match((await next) ?? '', /^r\/\d+$/);
+      assert.equal((await store.get('r/1'))?.value, 'before');
+      watcher.stop();
+    } finally {
+      await store.close();
+      await plane.stop();
+      rmSync(other, { recursive: true, force: true });
+    }
+  });
 });
