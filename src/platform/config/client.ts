@@ -21,8 +21,6 @@ import type {
 export interface MicroConfigOptions extends ConfigOptions {
   /** The client to call with (a service's own, so calls carry its name); default: a client of the control plane at `address`. */
   client?: Client;
-  /** Who changes are recorded as made by when the client carries no service name (sent as Micro-Author). */
-  author?: string;
 }
 
 const SERVICE = 'config';
@@ -78,7 +76,11 @@ export function createMicroConfig(options: MicroConfigOptions = {}): Config {
         { author: o.author, retries: 0 },
       ),
     delete: (path, o = {}) =>
-      call<ConfigVersion>('Delete', { path, ...scoped(o), ...changeOf(o) }, { author: o.author, retries: 0 }),
+      call<ConfigVersion>(
+        'Delete',
+        { path, ...scoped(o), ...changeOf(o) },
+        { author: o.author, retries: 0 },
+      ),
     history: async (o = {}) =>
       (
         await call<{ versions: ConfigVersion[] }>('History', {
@@ -145,10 +147,9 @@ function watchOverStream(
     let wait = 100;
     for (let attempt = 0; !channel.closed; attempt++) {
       try {
-        const s = await (await client()).stream<unknown, ConfigEvent | { ready: true }>(
-          SERVICE,
-          'Config.Watch',
-        );
+        const s = await (
+          await client()
+        ).stream<unknown, ConfigEvent | { ready: true }>(SERVICE, 'Config.Watch');
         stream = s;
         if (channel.closed) return s.close();
         s.send({ path, ...scope });

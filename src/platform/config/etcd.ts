@@ -20,8 +20,6 @@ export interface EtcdConfigOptions extends ConfigOptions {
   addresses?: string[];
   /** Key prefix every namespace lives under; `/micro/config` by default. */
   prefix?: string;
-  /** Who changes are recorded as made by when a call names no author. */
-  author?: string;
 }
 
 /** One version as stored under `v/`. */
@@ -62,7 +60,10 @@ export function createEtcdConfig(options: EtcdConfigOptions = {}): Config {
       ]);
     } catch (err) {
       if (err instanceof MicroError) throw err;
-      throw serviceUnavailable(CONFIG_ID, `no answer from ${where} (${(err as Error).message}); ${hint}`);
+      throw serviceUnavailable(
+        CONFIG_ID,
+        `no answer from ${where} (${(err as Error).message}); ${hint}`,
+      );
     } finally {
       clearTimeout(timer);
     }
@@ -90,7 +91,9 @@ export function createEtcdConfig(options: EtcdConfigOptions = {}): Config {
     head: (ns) =>
       call(async (c) => {
         const text = await c.get(key.head(ns)).string();
-        return text ? (JSON.parse(text) as { version: number; tree: Tree }) : { version: 0, tree: {} };
+        return text
+          ? (JSON.parse(text) as { version: number; tree: Tree })
+          : { version: 0, tree: {} };
       }),
     append: (ns, expected, entry, tree) =>
       call(async (c) => {
@@ -127,7 +130,10 @@ export function createEtcdConfig(options: EtcdConfigOptions = {}): Config {
           if (r.snapshot) start = i;
         });
         if (start < 0 || rows.at(-1)?.record.version !== version) return undefined;
-        return replay(rows[start]!.snapshot!, rows.slice(start + 1).map((r) => r.change));
+        return replay(
+          rows[start]!.snapshot!,
+          rows.slice(start + 1).map((r) => r.change),
+        );
       }),
     history: (ns, limit, before) =>
       call(async (c) => {

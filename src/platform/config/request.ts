@@ -35,7 +35,8 @@ export function closed(
               `${/^[\w-]{1,40}$/.test(key) ? key : shown(key)} is not a field of ${what}; it takes ${known.join(', ') || 'no fields'}`,
             );
         for (const key of required)
-          if (value[key] === undefined) throw badRequest(CONFIG_ID, `${key} is required: ${what} needs it`);
+          if (value[key] === undefined)
+            throw badRequest(CONFIG_ID, `${key} is required: ${what} needs it`);
         return { value };
       },
       jsonSchema: { input: describe, output: describe },

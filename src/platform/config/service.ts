@@ -13,7 +13,11 @@ import { closed, type Fields } from './request.ts';
 const namespace = { type: 'string', description: "default: the caller's service name, else micro" };
 const path = { type: 'string', description: 'dot-separated, as db.pool.max; "" is the whole tree' };
 const version = { type: 'integer', minimum: 0 };
-const ifVersion = { type: 'integer', minimum: 0, description: 'apply only at this version (409 otherwise)' };
+const ifVersion = {
+  type: 'integer',
+  minimum: 0,
+  description: 'apply only at this version (409 otherwise)',
+};
 
 /** The namespace a call works in. */
 const scope = (req: Fields, ctx: Context) => ({
@@ -30,9 +34,8 @@ const change = (req: Fields, ctx: Context): ChangeOptions => ({
 /** The Config handler: the contract's endpoints over `config`. */
 export function configHandler(config: Config): Handler {
   return {
-    Get: endpoint(
-      { request: closed('Get', { path, namespace }, ['path']) },
-      async (req, ctx) => config.get(req.path as string, scope(req, ctx)),
+    Get: endpoint({ request: closed('Get', { path, namespace }, ['path']) }, async (req, ctx) =>
+      config.get(req.path as string, scope(req, ctx)),
     ),
     Set: endpoint(
       { request: closed('Set', { path, value: {}, namespace, ifVersion }, ['path', 'value']) },
@@ -86,19 +89,21 @@ export function configHandler(config: Config): Handler {
       {
         request: closed(
           'SetSchema',
-          { schema: { type: ['object', 'null'], description: 'a JSON Schema; null removes it' }, namespace },
+          {
+            schema: { type: ['object', 'null'], description: 'a JSON Schema; null removes it' },
+            namespace,
+          },
           ['schema'],
         ),
       },
       async (req, ctx) => {
-        await config.setSchema((req.schema ?? undefined) as object | undefined, change(req, ctx));
+        await config.setSchema(req.schema ?? undefined, change(req, ctx));
         return {};
       },
     ),
-    Schema: endpoint(
-      { request: closed('Schema', { namespace }) },
-      async (req, ctx) => ({ schema: await config.schema(scope(req, ctx)) }),
-    ),
+    Schema: endpoint({ request: closed('Schema', { namespace }) }, async (req, ctx) => ({
+      schema: await config.schema(scope(req, ctx)),
+    })),
     Namespaces: endpoint({ request: closed('Namespaces', {}) }, async () => ({
       namespaces: await config.namespaces(),
     })),
@@ -125,8 +130,12 @@ export function configHandler(config: Config): Handler {
  * environment names another engine (MICRO_CONFIG=etcd at MICRO_CONFIG_ADDRESS, or memory).
  */
 export async function hostConfig(context: HostContext): Promise<Hosted> {
-  const engine = context.env.MICRO_CONFIG;
+  const engine = context.env.MICRO_CONFIG || 'micro';
   let config: Config;
+  if (!['micro', 'etcd', 'memory'].includes(engine))
+    throw new TypeError(
+      `unknown config "${engine}" (MICRO_CONFIG): the control plane serves micro (SQLite), etcd or memory`,
+    );
   if (engine === 'etcd') {
     const { createEtcdConfig } = await import('./etcd.ts');
     config = createEtcdConfig({ address: context.env.MICRO_CONFIG_ADDRESS || undefined });
