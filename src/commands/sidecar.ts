@@ -51,6 +51,28 @@ export const sidecarCommand = defineCommand({
         describe:
           "services the sidecar never calls or registers, comma separated; '' for none (default: the control plane's registry,runtime) [MICRO_SIDECAR_DENY]",
       })
+      // Dapr's state, configuration and lock APIs run on these (the control plane's by default).
+      .option('store', {
+        type: 'string',
+        describe: "store for Dapr's state API: micro, memory, etcd, redis or nats [MICRO_STORE]",
+      })
+      .option('store-address', {
+        type: 'string',
+        describe: "the store's address [MICRO_STORE_ADDRESS]",
+      })
+      .option('config', {
+        type: 'string',
+        describe: "config for Dapr's configuration API: micro, memory or etcd [MICRO_CONFIG]",
+      })
+      .option('config-address', {
+        type: 'string',
+        describe: "config's address [MICRO_CONFIG_ADDRESS]",
+      })
+      .option('sync', {
+        type: 'string',
+        describe: "sync for Dapr's lock API: micro, memory, etcd or redis [MICRO_SYNC]",
+      })
+      .option('sync-address', { type: 'string', describe: "sync's address [MICRO_SYNC_ADDRESS]" })
       .example(
         'micro sidecar --server-name greeter --server-address 127.0.0.1:9000 --healthcheck-url http://127.0.0.1:9000/health',
         '',
@@ -75,6 +97,7 @@ export const sidecarCommand = defineCommand({
       { configFromEnv },
       { syncFromEnv },
       { VERSION },
+      { badRequest },
     ] = await Promise.all([
       import('./shared/connect.ts'),
       import('../proxy/sidecar/index.ts'),
@@ -86,6 +109,7 @@ export const sidecarCommand = defineCommand({
       import('../platform/config/index.ts'),
       import('../platform/sync/index.ts'),
       import('./shared/version.ts'),
+      import('../runtime/errors.ts'),
     ]);
     const registry = await openRegistry(args);
     // --broker and --transport as for every command: an app behind the sidecar publishes and
@@ -101,16 +125,38 @@ export const sidecarCommand = defineCommand({
     });
     // Dapr's state, configuration and lock APIs use them (MICRO_STORE, MICRO_CONFIG, MICRO_SYNC:
     // the control plane's services by default), connecting on their first call.
-    const store = storeFromEnv(process.env, { client, database: args.serverName ?? 'micro' });
-    const config = configFromEnv(process.env, { client });
-    const sync = syncFromEnv(process.env, { client, id: args.serverName ?? 'micro.sidecar' });
+    const env = {
+      ...process.env,
+      ...(args.store && { MICRO_STORE: args.store }),
+      ...(args.storeAddress && { MICRO_STORE_ADDRESS: args.storeAddress }),
+      ...(args.config && { MICRO_CONFIG: args.config }),
+      ...(args.configAddress && { MICRO_CONFIG_ADDRESS: args.configAddress }),
+      ...(args.sync && { MICRO_SYNC: args.sync }),
+      ...(args.syncAddress && { MICRO_SYNC_ADDRESS: args.syncAddress }),
+    };
+    const closeRuntime = async (): Promise<void> => {
+      await client.close();
+      await broker.disconnect();
+      await registry.close();
+    };
+    let platform;
+    try {
+      platform = {
+        store: storeFromEnv(env, { client, database: args.serverName ?? 'micro' }),
+        config: configFromEnv(env, { client }),
+        sync: syncFromEnv(env, { client, id: args.serverName ?? 'micro.sidecar' }),
+      };
+    } catch (err) {
+      // An unknown --store, --config or --sync: a 400 naming the ones there are.
+      await closeRuntime();
+      throw badRequest('micro.cli', (err as Error).message);
+    }
+    const { store, config, sync } = platform;
     const closeAll = async (): Promise<void> => {
       await sync.close();
       await config.close();
       await store.close();
-      await client.close();
-      await broker.disconnect();
-      await registry.close();
+      await closeRuntime();
     };
     const sidecar = await startSidecar({
       address: args.sidecarAddress,

@@ -19,7 +19,7 @@ import { storeFromEnv } from '../../src/platform/store/index.ts';
 import type { Store } from '../../src/platform/store/store.ts';
 import { createMicroRegistry } from '../../src/registry/micro.ts';
 import { createClient, type Client, type Service } from '../../src/runtime/index.ts';
-import { bin } from '../helpers/cli.ts';
+import { bin, errorOf, micro } from '../helpers/cli.ts';
 import { startTestControlPlane } from '../helpers/control-plane.ts';
 import { closeAll, greeterService } from '../helpers/fixtures.ts';
 import { freePort } from '../helpers/net.ts';
@@ -205,5 +205,15 @@ describe('the official Dapr SDK against micro sidecar', () => {
     } finally {
       await config.close();
     }
+  });
+
+  it('refuses an unknown --store with a 400 naming the choices', async () => {
+    const run = await micro(['sidecar', '--sidecar-address', '127.0.0.1:0', '--store', 'bogus'], {
+      env: { MICRO_REGISTRY_ADDRESS: plane.address },
+    });
+    assert.notEqual(run.code, 0);
+    const err = errorOf(run);
+    assert.equal(err.code, 400);
+    assert.match(err.detail, /unknown store "bogus".*micro, memory, etcd, redis, nats/);
   });
 });
