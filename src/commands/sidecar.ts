@@ -4,10 +4,10 @@ import { list } from './shared/api-options.ts';
 import { DEFAULTS } from '../proxy/options.ts';
 import { parseAddress } from '../runtime/transport/address.ts';
 
-/** `micro sidecar`: the registry, calls and the broker over plain HTTP, for apps in any language. */
+/** `micro sidecar`: the registry, calls and the broker over plain HTTP, and Dapr's HTTP API, for apps in any language. */
 export const sidecarCommand = defineCommand({
   command: 'sidecar',
-  describe: 'Serve micro over plain HTTP for apps in any language',
+  describe: "Serve micro over plain HTTP, and Dapr's HTTP API, for apps in any language",
   builder: (y) =>
     y
       .option('sidecar-address', {
@@ -51,6 +51,28 @@ export const sidecarCommand = defineCommand({
         type: 'string',
         describe: `services the sidecar never calls or registers, comma separated; '' for none (default: the control plane's ${DEFAULTS.deny.join(',')}) [MICRO_SIDECAR_DENY]`,
       })
+      // Dapr's state, configuration and lock APIs run on these (the control plane's by default).
+      .option('store', {
+        type: 'string',
+        describe: "store for Dapr's state API: micro, memory, etcd, redis or nats [MICRO_STORE]",
+      })
+      .option('store-address', {
+        type: 'string',
+        describe: "the store's address [MICRO_STORE_ADDRESS]",
+      })
+      .option('config', {
+        type: 'string',
+        describe: "config for Dapr's configuration API: micro, memory or etcd [MICRO_CONFIG]",
+      })
+      .option('config-address', {
+        type: 'string',
+        describe: "config's address [MICRO_CONFIG_ADDRESS]",
+      })
+      .option('sync', {
+        type: 'string',
+        describe: "sync for Dapr's lock API: micro, memory, etcd or redis [MICRO_SYNC]",
+      })
+      .option('sync-address', { type: 'string', describe: "sync's address [MICRO_SYNC_ADDRESS]" })
       .example(
         'micro sidecar --server-name greeter --server-address 127.0.0.1:9000 --healthcheck-url http://127.0.0.1:9000/health',
         '',
@@ -71,6 +93,11 @@ export const sidecarCommand = defineCommand({
       { connectOnPublish },
       { stderrLogger },
       { untilSignal },
+      { storeFromEnv },
+      { configFromEnv },
+      { syncFromEnv },
+      { VERSION },
+      { badRequest },
     ] = await Promise.all([
       import('./shared/connect.ts'),
       import('../proxy/sidecar/index.ts'),
@@ -78,6 +105,11 @@ export const sidecarCommand = defineCommand({
       import('../runtime/broker/index.ts'),
       import('../runtime/server/rpc-server.ts'),
       import('./shared/signals.ts'),
+      import('../platform/store/index.ts'),
+      import('../platform/config/index.ts'),
+      import('../platform/sync/index.ts'),
+      import('./shared/version.ts'),
+      import('../runtime/errors.ts'),
     ]);
     const registry = await openRegistry(args);
     // --broker and --transport as for every command: an app behind the sidecar publishes and
@@ -91,10 +123,40 @@ export const sidecarCommand = defineCommand({
       broker: connectOnPublish(broker),
       name: 'micro.sidecar',
     });
-    const closeAll = async (): Promise<void> => {
+    // Dapr's state, configuration and lock APIs use them (MICRO_STORE, MICRO_CONFIG, MICRO_SYNC:
+    // the control plane's services by default), connecting on their first call.
+    const env = {
+      ...process.env,
+      ...(args.store && { MICRO_STORE: args.store }),
+      ...(args.storeAddress && { MICRO_STORE_ADDRESS: args.storeAddress }),
+      ...(args.config && { MICRO_CONFIG: args.config }),
+      ...(args.configAddress && { MICRO_CONFIG_ADDRESS: args.configAddress }),
+      ...(args.sync && { MICRO_SYNC: args.sync }),
+      ...(args.syncAddress && { MICRO_SYNC_ADDRESS: args.syncAddress }),
+    };
+    const closeRuntime = async (): Promise<void> => {
       await client.close();
       await broker.disconnect();
       await registry.close();
+    };
+    let platform;
+    try {
+      platform = {
+        store: storeFromEnv(env, { client, database: args.serverName ?? 'micro' }),
+        config: configFromEnv(env, { client }),
+        sync: syncFromEnv(env, { client, id: args.serverName ?? 'micro.sidecar' }),
+      };
+    } catch (err) {
+      // An unknown --store, --config or --sync: a 400 naming the ones there are.
+      await closeRuntime();
+      throw badRequest('micro.cli', (err as Error).message);
+    }
+    const { store, config, sync } = platform;
+    const closeAll = async (): Promise<void> => {
+      await sync.close();
+      await config.close();
+      await store.close();
+      await closeRuntime();
     };
     const sidecar = await startSidecar({
       address: args.sidecarAddress,
@@ -105,6 +167,10 @@ export const sidecarCommand = defineCommand({
       cors: list(args.sidecarCors),
       deny: args.sidecarDeny === undefined ? undefined : list(args.sidecarDeny),
       logger: stderrLogger('sidecar'),
+      store,
+      config,
+      sync,
+      version: `micro ${VERSION}`,
       app: args.serverName
         ? {
             name: args.serverName,
