@@ -107,7 +107,7 @@ describe('micro explore in tmux (the built binary)', () => {
     assert.match(rows.join('\n'), /registry\s+latest\s+1/);
     assert.match(
       rows[39] ?? '',
-      /↑↓\/jk move\s+enter open\s+\/ filter\s+t topics\s+q quit/,
+      /↑↓\/jk move\s+enter open\s+\/ filter\s+t topics\s+tab views\s+q quit/,
       'the footer on the last row',
     );
 
@@ -188,7 +188,7 @@ describe('micro explore in tmux (the built binary)', () => {
     term.keys('t');
     rows = await term.screenWith(/TOPICS \(1\)[\s\S]*events\s+1\s+-\s+greeter/);
     assert.match(rows[0] ?? '', /^micro explore\s+topics\s+registry micro/);
-    assert.match(rows[39] ?? '', /↑↓\/jk move\s+s\/esc services\s+q quit/);
+    assert.match(rows[39] ?? '', /↑↓\/jk move\s+s\/esc services\s+tab views\s+q quit/);
     term.keys('s');
     await term.screenWith(/SERVICES \(\d+\)/);
     term.keys('q');
