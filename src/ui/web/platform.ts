@@ -83,7 +83,7 @@ export const PLATFORM_ROUTES: Readonly<Record<string, PlatformRoute>> = {
 /** Who the config history names for changes made in the dashboard. */
 export const DASHBOARD_AUTHOR = 'dashboard';
 
-/** A GET's query as the endpoint's request: known fields only, empty ones left out. */
+/** A GET's query as the endpoint's request: known fields only; an empty number or boolean is left out. */
 export function queryRequest(
   path: string,
   route: PlatformRoute,
@@ -95,8 +95,8 @@ export function queryRequest(
     if (kind === undefined) throw unknownField(path, name, route);
     if (typeof raw !== 'string')
       throw badRequest(WEB_ID, `${name} must be given once: /_/api/${path}?${name}=...`);
-    if (raw === '') continue;
     if (kind === 'text' || kind === 'json') request[name] = raw;
+    else if (raw === '') continue;
     else if (kind === 'boolean') {
       if (raw !== 'true' && raw !== 'false')
         throw badRequest(WEB_ID, `${name} must be true or false, not ${raw.slice(0, 20)}`);

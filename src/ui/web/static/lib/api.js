@@ -51,7 +51,7 @@ export const terminal = (line) => send('POST', '/_/api/terminal', { line });
 
 /**
  * Reads from a platform service through the dashboard: read('store/list', { prefix: 'a' }) is
- * GET /_/api/store/list?prefix=a, which calls Store.List. Undefined and empty values are left out.
+ * GET /_/api/store/list?prefix=a, which calls Store.List. Undefined values are left out.
  * @template T
  * @param {string} path
  * @param {Record<string, string | number | boolean | undefined>} [params]
@@ -59,8 +59,7 @@ export const terminal = (line) => send('POST', '/_/api/terminal', { line });
  */
 export function read(path, params = {}) {
   const query = new URLSearchParams();
-  for (const [k, v] of Object.entries(params))
-    if (v !== undefined && v !== '') query.set(k, String(v));
+  for (const [k, v] of Object.entries(params)) if (v !== undefined) query.set(k, String(v));
   const q = query.toString();
   return send('GET', `/_/api/${path}${q ? `?${q}` : ''}`);
 }

@@ -143,7 +143,7 @@ export function render(root, database = 'micro', tableName = 'default', key = ''
     const a = /** @type {import('../lib/api.js').Answer<{ entries: Entry[], next?: string }>} */ (
       await read('store/list', {
         ...ns,
-        prefix,
+        prefix: prefix || undefined,
         keysOnly: true,
         limit,
         cursor: further ? next : undefined,
