@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { createMicroRegistry } from '../../src/registry/micro.ts';
@@ -45,7 +45,7 @@ describe('micro explore in tmux: store, config and sync', () => {
     if (home) rmSync(home, { recursive: true, force: true });
   });
 
-  it('tabs to store, config and sync, and sees the values, a diff and a rollback', async () => {
+  it('tabs to store, config and sync, and sees the values, a diff and a rollback', async (t) => {
     await client.call('store', 'Store.Put', {
       database: 'shop',
       table: 'carts',
@@ -96,8 +96,13 @@ describe('micro explore in tmux: store, config and sync', () => {
     term.keys('r');
     await term.screenWith(/roll billing back to v1\? y\/n/);
     term.keys('y');
-    rows = await term.screenWith(/rolled back to v1 as v3/);
-    await term.screenWith(/TREE billing v3[\s\S]*db\.pool = 5[\s\S]*rollback to v1/);
+    await term.screenWith(/rolled back to v1 as v3/);
+    rows = await term.screenWith(/TREE billing v3[\s\S]*db\.pool = 5[\s\S]*rollback to v1/);
+    assert.match(
+      rows.join('\n'),
+      new RegExp(`v3\\s+rollback to v1\\s+\\S+\\s+${userInfo().username}\\s`),
+    );
+    t.diagnostic(`the config screen after the rollback:\n${rows.join('\n').trimEnd()}`);
     const now = await client.call<{ value: unknown }>('config', 'Config.Get', {
       ...ns,
       path: 'db.pool',
@@ -108,6 +113,7 @@ describe('micro explore in tmux: store, config and sync', () => {
     term.keys('Tab');
     rows = await term.screenWith(/LOCKS \(1\)[\s\S]*orders\/compact\s+worker-7\s+\d+\s+in \d+s/);
     const sync = rows.join('\n');
+    t.diagnostic(`the sync screen:\n${sync.trimEnd()}`);
     assert.match(sync, new RegExp(`orders/compact\\s+worker-7\\s+${lock.token}\\s`));
     assert.match(sync, /ELECTIONS \(1\)[\s\S]*scheduler\s+node-a\s+\d+\s+\S+( ago)?\s+node-a/);
     assert.match(rows.at(-1) ?? '', /esc services\s+tab views\s+q quit/);

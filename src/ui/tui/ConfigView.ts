@@ -2,6 +2,7 @@
 // history (VERSION ACTION PATH AUTHOR WHEN). `d` shows what changed from the highlighted version to
 // the latest; `r` rolls back to it after a y/n question. Read through the control plane's config
 // service (Config.*) and read again every few seconds.
+import { userInfo } from 'node:os';
 import { Box } from 'ink';
 import { createElement as h, useRef, useState, type ReactElement } from 'react';
 import type { Client } from '../../runtime/index.ts';
@@ -13,6 +14,15 @@ import { listView } from './ListView.ts';
 import { listRow, text } from './text.ts';
 import { useKeys } from './use-keys.ts';
 import { useRead } from './use-read.ts';
+
+/** Who the history names for a rollback made here: the terminal's user. */
+function author(): string {
+  try {
+    return userInfo().username;
+  } catch {
+    return process.env.USER ?? 'explore';
+  }
+}
 
 /** Where the config screen is: the namespaces, or one namespace. */
 export type ConfigPlace = { level: 'namespaces' } | { level: 'namespace'; namespace: string };
@@ -129,10 +139,12 @@ function Namespace(p: Props & { namespace: string }): ReactElement {
     if (now.note?.kind === 'ask') {
       if (input === 'y')
         client
-          .call<ConfigVersion>('config', 'Config.Rollback', {
-            namespace,
-            version: now.note.version,
-          })
+          .call<ConfigVersion>(
+            'config',
+            'Config.Rollback',
+            { namespace, version: now.note.version },
+            { metadata: { 'micro-author': author() } },
+          )
           .then((c) => {
             setNote({ kind: 'said', text: `rolled back to v${c.from ?? '?'} as v${c.version}` });
             read.reload();
