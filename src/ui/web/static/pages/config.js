@@ -19,8 +19,10 @@ const PAGE = 100;
  * @param {HTMLElement} root
  * @param {string} [namespace]
  */
-export function render(root, namespace = 'micro') {
-  let ns = namespace;
+export function render(root, namespace) {
+  // With no namespace in the address, the first one listed opens once they are.
+  let named = namespace !== undefined;
+  let ns = namespace ?? 'micro';
   /** @type {ConfigVersion[]} */
   let versions = [];
   let older = false;
@@ -150,6 +152,12 @@ export function render(root, namespace = 'micro') {
       await read('config/namespaces')
     );
     const all = a.body?.namespaces ?? [];
+    const first = all[0];
+    if (!named && first !== undefined && !all.includes(ns)) {
+      named = true;
+      return open(first);
+    }
+    named = true;
     if (!all.includes(ns)) all.unshift(ns);
     replace(
       namespaces,

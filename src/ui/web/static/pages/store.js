@@ -21,8 +21,10 @@ const MAX_REREAD = 1000;
  * @param {string} [tableName]
  * @param {string} [key]
  */
-export function render(root, database = 'micro', tableName = 'default', key = '') {
-  let ns = { database, table: tableName };
+export function render(root, database, tableName = 'default', key = '') {
+  // With no namespace in the address, the first one that holds keys opens once they are listed.
+  let named = database !== undefined;
+  let ns = { database: database ?? 'micro', table: tableName };
   let prefix = '';
   /** @type {Entry[]} */
   let keys = [];
@@ -123,6 +125,13 @@ export function render(root, database = 'micro', tableName = 'default', key = ''
         await read('store/namespaces')
       );
     const all = a.body?.namespaces ?? [];
+    const first = all[0];
+    if (!named && first) {
+      named = true;
+      if (!all.some((n) => n.database === ns.database && n.table === ns.table))
+        return open(first, '');
+    }
+    named = true;
     if (!all.some((n) => n.database === ns.database && n.table === ns.table)) all.unshift(ns);
     replace(
       namespaces,
