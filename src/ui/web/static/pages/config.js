@@ -3,9 +3,9 @@
 // set a value, which shows the service's error (e.g. the 400 of a value its schema refuses).
 // #/config/<namespace> opens a namespace.
 import { change, errorLine, read } from '../lib/api.js';
-import { confirmButton } from '../lib/confirm.js';
-import { h, link, pretty, relative, replace } from '../lib/dom.js';
+import { h, link, pretty, replace } from '../lib/dom.js';
 import { virtualTable } from '../lib/virtual.js';
+import { diffTable, historyRow } from './config-history.js';
 
 /** @typedef {import('../lib/api.js').ConfigVersion} ConfigVersion */
 /** @typedef {import('../lib/api.js').ConfigDiff} ConfigDiff */
@@ -218,38 +218,7 @@ export function render(root, namespace) {
       await read('config/diff', { namespace: ns, from: from.value, to: to.value })
     );
     if (!a.body) return replace(diffOut, h('p', { class: 'problem' }, errorLine(a)));
-    const changes = a.body.changes;
-    replace(
-      diffOut,
-      changes.length === 0
-        ? h('p', { class: 'empty' }, 'No differences.')
-        : h(
-            'table',
-            { class: 'grid changes' },
-            h(
-              'thead',
-              null,
-              h(
-                'tr',
-                null,
-                ['Path', 'Before', 'After'].map((x) => h('th', null, x)),
-              ),
-            ),
-            h(
-              'tbody',
-              null,
-              changes.map((c) =>
-                h(
-                  'tr',
-                  { dataset: { path: c.path } },
-                  h('td', { class: 'name' }, c.path || '(root)'),
-                  h('td', { class: 'mono before' }, 'before' in c ? pretty(c.before) : '—'),
-                  h('td', { class: 'mono after' }, 'after' in c ? pretty(c.after) : '—'),
-                ),
-              ),
-            ),
-          ),
-    );
+    replace(diffOut, diffTable(a.body.changes));
   }
 
   async function set() {
@@ -300,44 +269,4 @@ export function render(root, namespace) {
     turn++;
     log.stop();
   };
-}
-
-/**
- * One version's row; every version but the newest can be rolled back to.
- * @param {ConfigVersion} v
- * @param {boolean} newest
- * @param {(version: number) => Promise<void>} rollback
- */
-function historyRow(v, newest, rollback) {
-  const action = v.action === 'rollback' ? `rollback to v${v.from}` : v.action;
-  return h(
-    'tr',
-    { dataset: { version: v.version } },
-    h('td', { class: 'num name' }, `v${v.version}`),
-    h(
-      'td',
-      null,
-      h(
-        'span',
-        { class: `badge ${v.action === 'set' ? 'good' : v.action === 'delete' ? 'bad' : 'warn'}` },
-        action,
-      ),
-    ),
-    h('td', { class: 'mono', title: v.path }, v.path || '(root)'),
-    h('td', { title: v.author }, v.author),
-    h('td', { class: 'small', title: new Date(v.at).toLocaleString() }, relative(v.at)),
-    h(
-      'td',
-      null,
-      newest
-        ? h('span', { class: 'muted small' }, 'current')
-        : confirmButton({
-            label: 'Roll back',
-            name: 'rollback',
-            small: true,
-            question: () => `Back to v${v.version}?`,
-            action: () => rollback(v.version),
-          }),
-    ),
-  );
 }

@@ -3,9 +3,9 @@
 // follow the store's watch of the namespace: a change re-reads the pages shown (debounced).
 // #/store/<database>/<table>/<key> opens a namespace and a key.
 import { change, errorLine, read } from '../lib/api.js';
-import { confirmButton } from '../lib/confirm.js';
-import { h, link, pretty, relative, replace } from '../lib/dom.js';
+import { h, link, replace } from '../lib/dom.js';
 import { virtualTable } from '../lib/virtual.js';
+import { entryView, keyRow, putForm } from './store-entry.js';
 
 /** @typedef {import('../lib/api.js').Entry} Entry */
 
@@ -182,51 +182,16 @@ export function render(root, database, tableName = 'default', key = '') {
       await read('store/get', { ...ns, key: wanted })
     );
     if (wanted !== selected) return;
-    const e = a.body?.entry;
     replace(
       detail,
-      h('h2', { class: 'mono' }, wanted),
-      !a.ok
-        ? h('p', { class: 'problem' }, errorLine(a))
-        : !e
-          ? h('p', { class: 'empty' }, 'No such key (deleted, or its lease ran out).')
-          : [
-              h(
-                'dl',
-                { class: 'facts' },
-                h('dt', null, 'Version'),
-                h('dd', { class: 'mono version' }, e.version),
-                h('dt', null, 'Expires'),
-                h(
-                  'dd',
-                  { class: 'expires' },
-                  e.expiresAt
-                    ? `${new Date(e.expiresAt).toLocaleString()} (${relative(e.expiresAt)})`
-                    : 'never',
-                ),
-              ),
-              h('pre', { class: 'json value' }, pretty(e.value)),
-              h(
-                'div',
-                { class: 'actions' },
-                h('button', { type: 'button', onclick: () => form.edit(e) }, 'Edit'),
-                confirmButton({
-                  label: 'Delete',
-                  name: 'delete',
-                  danger: true,
-                  question: () => `Delete ${wanted}?`,
-                  action: async () => {
-                    const d = await change('store/delete', {
-                      ...ns,
-                      key: wanted,
-                      ifVersion: e.version,
-                    });
-                    if (!d.ok) detail.append(h('p', { class: 'problem' }, errorLine(d)));
-                    else await refresh();
-                  },
-                }),
-              ),
-            ],
+      entryView(wanted, a, {
+        onEdit: (e) => form.edit(e),
+        onDelete: async (e) => {
+          const d = await change('store/delete', { ...ns, key: wanted, ifVersion: e.version });
+          if (!d.ok) detail.append(h('p', { class: 'problem' }, errorLine(d)));
+          else await refresh();
+        },
+      }),
     );
   }
 
@@ -276,110 +241,5 @@ export function render(root, database, tableName = 'default', key = '') {
     clearTimeout(reread);
     watch?.close();
     table.stop();
-  };
-}
-
-/**
- * @param {Entry} e
- * @param {boolean} chosen
- * @param {() => void} onChoose
- */
-function keyRow(e, chosen, onChoose) {
-  return h(
-    'tr',
-    { dataset: { key: e.key }, class: chosen ? 'chosen' : undefined },
-    h(
-      'td',
-      { class: 'name', title: e.key },
-      h(
-        'a',
-        { href: '#', onclick: (/** @type {Event} */ ev) => (ev.preventDefault(), onChoose()) },
-        e.key,
-      ),
-    ),
-    h('td', { class: 'mono', title: e.version }, e.version),
-    h('td', { class: 'small' }, e.expiresAt ? relative(e.expiresAt) : '—'),
-  );
-}
-
-/**
- * The put form: a key, a JSON value and an optional lease, put in the open namespace on Confirm.
- * @param {() => { database: string, table: string }} namespace
- * @param {(key: string) => void} onPut
- */
-function putForm(namespace, onPut) {
-  const key = /** @type {HTMLInputElement} */ (
-    h('input', { id: 'put-key', class: 'field', spellcheck: false })
-  );
-  const value = /** @type {HTMLTextAreaElement} */ (
-    h('textarea', {
-      id: 'put-value',
-      class: 'editor',
-      rows: 6,
-      spellcheck: false,
-      'aria-label': 'Value JSON',
-    })
-  );
-  const ttl = /** @type {HTMLInputElement} */ (
-    h('input', { id: 'put-ttl', class: 'field', type: 'number', min: 1, placeholder: 'none' })
-  );
-  const problem = h('p', { class: 'problem', hidden: true });
-  /** @returns {{ value: unknown } | undefined} */
-  const parsed = () => {
-    try {
-      return { value: /** @type {unknown} */ (JSON.parse(value.value)) };
-    } catch (err) {
-      problem.hidden = false;
-      problem.textContent = `The value is not valid JSON: ${/** @type {Error} */ (err).message}`;
-      return undefined;
-    }
-  };
-  const el = h(
-    'form',
-    { class: 'card put', onsubmit: (/** @type {Event} */ e) => e.preventDefault() },
-    h('h2', null, 'Put a key'),
-    h('label', { for: 'put-key' }, 'Key'),
-    key,
-    h('label', { for: 'put-value' }, 'Value (JSON)'),
-    value,
-    h('label', { for: 'put-ttl' }, 'Lease (seconds)'),
-    ttl,
-    problem,
-    h(
-      'div',
-      { class: 'actions' },
-      confirmButton({
-        label: 'Put',
-        name: 'put',
-        question: () => {
-          const n = namespace();
-          return `Put ${key.value} in ${n.database} / ${n.table}?`;
-        },
-        action: async () => {
-          problem.hidden = true;
-          if (!key.value)
-            return void ((problem.hidden = false), (problem.textContent = 'A key is required.'));
-          const v = parsed();
-          if (!v) return;
-          const a = await change('store/put', {
-            ...namespace(),
-            key: key.value,
-            value: v.value,
-            ...(ttl.value ? { ttl: Number(ttl.value) * 1000 } : {}),
-          });
-          if (!a.ok) return void ((problem.hidden = false), (problem.textContent = errorLine(a)));
-          onPut(key.value);
-        },
-      }),
-    ),
-  );
-  return {
-    el,
-    /** @param {Entry} e fills the form with an entry to change it */
-    edit(e) {
-      key.value = e.key;
-      value.value = pretty(e.value);
-      value.focus();
-    },
   };
 }
