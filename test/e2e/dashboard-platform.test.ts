@@ -1,6 +1,6 @@
 // The dashboard's store, config and sync pages in a real browser (Debian's chromium) against
-// `micro run`: what a user changes through the control plane's services (over RPC, as any service
-// or `micro call` would) shows in the pages, and what the user does in the pages reaches them.
+// `micro run`: what a user changes with the CLI (`micro store put`, `micro config set`) or over
+// RPC, as any service would, shows in the pages, and what the user does in the pages reaches them.
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -9,6 +9,7 @@ import { after, before, describe, it } from 'node:test';
 import type { BrowserContext, Page } from 'playwright-core';
 import { createClient, type Client, type Registry } from '../../src/runtime/index.ts';
 import { launchChromium, startPlatform } from '../helpers/browser.ts';
+import { micro } from '../helpers/cli.ts';
 import { closeAll } from '../helpers/fixtures.ts';
 import { stopAll } from '../helpers/proc.ts';
 
@@ -40,12 +41,25 @@ describe('the dashboard: store, config and sync', () => {
     return (await el.textContent()) ?? '';
   };
 
-  it('shows a key put over RPC, its value and version, one put while watching, and deletes one after confirmation', async () => {
-    const put = await client.call<{ entry: { version: string } }>('store', 'Store.Put', {
+  it('shows a key put with micro store put, its value and version, one put over RPC while watching, and deletes one after confirmation', async () => {
+    const cli = await micro(
+      [
+        'store',
+        'put',
+        'cart/ann',
+        '{"items":["tea"],"total":3}',
+        '--database',
+        'shop',
+        '--table',
+        'carts',
+      ],
+      { env: { MICRO_REGISTRY_ADDRESS: registry.address } },
+    );
+    assert.equal(cli.code, 0, cli.stderr);
+    const put = await client.call<{ entry: { version: string } }>('store', 'Store.Get', {
       database: 'shop',
       table: 'carts',
       key: 'cart/ann',
-      value: { items: ['tea'], total: 3 },
     });
     // Store in the menu opens the first namespace that holds keys.
     await page.goto(`${base}/`);
@@ -118,7 +132,7 @@ describe('the dashboard: store, config and sync', () => {
     assert.deepEqual(pageErrors, []);
   });
 
-  it('shows config set twice: the tree, the history and the diff; rolls back; shows a schema 400', async () => {
+  it('shows config set twice with micro config set: the tree, the history and the diff; rolls back; shows a schema 400', async () => {
     const ns = { namespace: 'billing' };
     await client.call('config', 'Config.SetSchema', {
       ...ns,
@@ -132,21 +146,24 @@ describe('the dashboard: store, config and sync', () => {
         },
       },
     });
-    const first = await client.call<{ version: number }>('config', 'Config.Set', {
-      ...ns,
-      path: 'db.pool',
-      value: 5,
-    });
-    const second = await client.call<{ version: number }>('config', 'Config.Set', {
-      ...ns,
-      path: 'db.pool',
-      value: 10,
-    });
+    // Set twice with the CLI, as a user would: the history names the user.
+    const set = async (value: string): Promise<{ version: number }> => {
+      const r = await micro(
+        ['config', 'set', 'db.pool', value, '--namespace', 'billing', '-o', 'json'],
+        {
+          env: { MICRO_REGISTRY_ADDRESS: registry.address, USER: 'ann' },
+        },
+      );
+      assert.equal(r.code, 0, r.stderr);
+      return JSON.parse(r.stdout) as { version: number };
+    };
+    const first = await set('5');
+    const second = await set('10');
     await page.goto(`${base}/#/config/billing`);
     await textOf('pre.tree', /"pool": 10/);
     const newest = page.locator(`tr[data-version="${second.version}"]`);
-    assert.match((await newest.textContent()) ?? '', /set\s*db\.pool\s*ops/);
-    assert.match(await textOf(`tr[data-version="${first.version}"]`), /set\s*db\.pool\s*ops/);
+    assert.match((await newest.textContent()) ?? '', /set\s*db\.pool\s*ann/);
+    assert.match(await textOf(`tr[data-version="${first.version}"]`), /set\s*db\.pool\s*ann/);
 
     // The diff opens from the version before the newest to the newest.
     const change = page.locator('.diff tr[data-path="db.pool"]');
