@@ -75,10 +75,11 @@ export function read(path, params = {}) {
 export const change = (path, request) => send('POST', `/_/api/${path}`, request);
 
 /**
+ * Parses JSON text, typed as what it is: unknown until checked.
  * @param {string} text
  * @returns {unknown}
  */
-const parse = (text) => JSON.parse(text);
+export const parse = (text) => JSON.parse(text);
 
 /**
  * Sends a request; a failure to reach the dashboard is an answer with status 0.

@@ -1,5 +1,5 @@
 // The store page's parts: a key's row in the list, a key's entry (value, version, expiry, with
-// Edit and Delete after a Confirm), and the put form.
+// Edit and Delete after a Confirm), the put form, and the store's key order.
 import { change, errorLine } from '../lib/api.js';
 import { confirmButton } from '../lib/confirm.js';
 import { h, pretty, relative } from '../lib/dom.js';
@@ -156,4 +156,20 @@ export function putForm(namespace, onPut) {
       value.focus();
     },
   };
+}
+
+/**
+ * Compares keys as the store orders them, by UTF-8 bytes (which is code point order).
+ * @param {string} a
+ * @param {string} b
+ */
+export function byteOrder(a, b) {
+  const x = [...a];
+  const y = [...b];
+  for (let i = 0; i < Math.min(x.length, y.length); i++) {
+    const d =
+      /** @type {number} */ (x[i]?.codePointAt(0)) - /** @type {number} */ (y[i]?.codePointAt(0));
+    if (d !== 0) return d;
+  }
+  return x.length - y.length;
 }

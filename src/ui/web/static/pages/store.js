@@ -2,10 +2,10 @@
 // prefix, and a key's value, version and expiry; put and delete ask for confirmation. The keys
 // follow the store's watch of the namespace: a change re-reads the pages shown (debounced).
 // #/store/<database>/<table>/<key> opens a namespace and a key.
-import { change, errorLine, read } from '../lib/api.js';
+import { change, errorLine, parse, read } from '../lib/api.js';
 import { h, link, replace } from '../lib/dom.js';
 import { virtualTable } from '../lib/virtual.js';
-import { entryView, keyRow, putForm } from './store-entry.js';
+import { byteOrder, entryView, keyRow, putForm } from './store-entry.js';
 
 /** @typedef {import('../lib/api.js').Entry} Entry */
 
@@ -209,15 +209,45 @@ export function render(root, database, tableName = 'default', key = '') {
     await show();
   }
 
-  /** Follows the namespace's changes under the prefix; each burst re-reads once. */
+  /**
+   * Follows the namespace's changes under the prefix. Up to MAX_REREAD keys shown, each burst
+   * re-reads them once; past that, each change is applied to the list in place (a put's expiry
+   * then shows once the key is opened or the page read again).
+   */
   function follow() {
     watch?.close();
     const q = new URLSearchParams({ ...ns, ...(prefix ? { prefix } : {}) });
     watch = new EventSource(`/_/api/store/watch?${q}`);
-    watch.addEventListener('change', () => {
+    watch.addEventListener('change', (m) => {
+      if (keys.length > MAX_REREAD) {
+        const e = /** @type {{ action: string, key: string, version?: string }} */ (
+          parse(/** @type {MessageEvent<string>} */ (m).data)
+        );
+        apply(e);
+        if (e.key === selected) void show();
+        return;
+      }
       clearTimeout(reread);
       reread = setTimeout(() => void refresh(), 150);
     });
+  }
+
+  /**
+   * Puts a change into the keys shown: a put replaces or inserts (if within the pages read), a
+   * delete removes.
+   * @param {{ action: string, key: string, version?: string }} e
+   */
+  function apply(e) {
+    const at = keys.findIndex((k) => byteOrder(k.key, e.key) >= 0);
+    const here = at >= 0 && keys[at]?.key === e.key;
+    if (e.action === 'delete') {
+      if (here) keys.splice(at, 1);
+    } else if (here) keys[at] = { key: e.key, version: e.version ?? '' };
+    else if (at >= 0 || next === undefined)
+      keys.splice(at < 0 ? keys.length : at, 0, { key: e.key, version: e.version ?? '' });
+    count.textContent = `${keys.length}${next ? '+' : ''}`;
+    grid.dataset.total = String(keys.length);
+    table.update(keys.length);
   }
 
   /**
