@@ -42,6 +42,7 @@ export function configKeys(place: ConfigPlace): KeyHint[] {
         ['d', 'diff to latest'],
         ['r', 'roll back'],
         ['esc', 'back'],
+        ['tab', 'views'],
         ['q', 'quit'],
       ];
 }
