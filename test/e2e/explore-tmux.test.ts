@@ -1,76 +1,17 @@
 // `micro explore` from the built single executable, in a real terminal: a private tmux server runs
 // it against a control plane and a greeter; the test types as a user would and reads the screen.
 import assert from 'node:assert/strict';
-import { execFileSync, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { startBench, type Bench } from '../helpers/cli.ts';
 import { distBinary, ensureBuilt } from '../helpers/sea.ts';
+import { TMUX, tmuxServer } from '../helpers/terminal.ts';
 
-const TMUX = '/usr/bin/tmux';
-// A server of our own: the user's tmux sessions are never touched, and kill-server ends only this.
-const socket = `micro-explore-test-${process.pid}-${Date.now()}`;
-
-/** Runs a tmux command on the private server and returns what it printed. */
-function tmux(...args: string[]): string {
-  return execFileSync(TMUX, ['-L', socket, ...args], { encoding: 'utf8' });
-}
-
-/** A terminal (a tmux session) running one shell command. */
-interface Terminal {
-  /** The visible screen, one string per row. */
-  screen(): string[];
-  /**
-   * Resolves with the screen once it satisfies want, polling capture-pane until ms have passed:
-   * waiting for the program to draw, bounded, never a fixed sleep.
-   */
-  screenWith(want: RegExp | ((rows: string[]) => boolean), ms?: number): Promise<string[]>;
-  /** Presses keys by tmux name: Enter, Escape, C-s, j. */
-  keys(...names: string[]): void;
-  /** Types text as it is. */
-  type(text: string): void;
-  resize(columns: number, rows: number): void;
-}
-
-/** Opens a columns x rows terminal running command; the shell then prints "exited with N". */
-function terminal(name: string, command: string, columns = 120, rows = 40): Terminal {
-  // tmux may drop what a dying pane printed last: the shell waits (for a line) once it has.
-  const shell = `${command}; echo "exited with $?"; read _`;
-  tmux(
-    '-f',
-    '/dev/null',
-    'new-session',
-    '-d',
-    '-s',
-    name,
-    '-x',
-    `${columns}`,
-    '-y',
-    `${rows}`,
-    shell,
-  );
-  const screen = (): string[] => tmux('capture-pane', '-p', '-t', name).split('\n').slice(0, -1);
-  return {
-    screen,
-    async screenWith(want, ms = 10_000) {
-      const deadline = Date.now() + ms;
-      for (;;) {
-        const rows = screen();
-        if (want instanceof RegExp ? want.test(rows.join('\n')) : want(rows)) return rows;
-        if (Date.now() > deadline)
-          throw new Error(
-            `the screen never showed ${String(want)} in ${ms} ms; it was:\n${rows.join('\n')}`,
-          );
-        await new Promise((r) => setTimeout(r, 50));
-      }
-    },
-    keys: (...names) => void tmux('send-keys', '-t', name, ...names),
-    type: (text) => void tmux('send-keys', '-t', name, '-l', text),
-    resize: (c, r) => void tmux('resize-window', '-t', name, '-x', `${c}`, '-y', `${r}`),
-  };
-}
+const server = tmuxServer('micro-explore-test');
+const { terminal } = server;
 
 describe('micro explore in tmux (the built binary)', () => {
   let bench: Bench;
@@ -91,11 +32,7 @@ describe('micro explore in tmux (the built binary)', () => {
     ].join(' ');
   });
   after(async () => {
-    const path = spawnSync(TMUX, ['-L', socket, 'display-message', '-p', '#{socket_path}'], {
-      encoding: 'utf8',
-    }).stdout.trim();
-    spawnSync(TMUX, ['-L', socket, 'kill-server']);
-    if (path.includes(socket)) rmSync(path, { force: true });
+    server.stop();
     await bench?.stop();
     if (home) rmSync(home, { recursive: true, force: true });
   });
@@ -107,7 +44,7 @@ describe('micro explore in tmux (the built binary)', () => {
     assert.match(rows.join('\n'), /registry\s+latest\s+1/);
     assert.match(
       rows[39] ?? '',
-      /↑↓\/jk move\s+enter open\s+\/ filter\s+t topics\s+q quit/,
+      /↑↓\/jk move\s+enter open\s+\/ filter\s+t topics\s+tab views\s+q quit/,
       'the footer on the last row',
     );
 
@@ -188,7 +125,7 @@ describe('micro explore in tmux (the built binary)', () => {
     term.keys('t');
     rows = await term.screenWith(/TOPICS \(1\)[\s\S]*events\s+1\s+-\s+greeter/);
     assert.match(rows[0] ?? '', /^micro explore\s+topics\s+registry micro/);
-    assert.match(rows[39] ?? '', /↑↓\/jk move\s+s\/esc services\s+q quit/);
+    assert.match(rows[39] ?? '', /↑↓\/jk move\s+s\/esc services\s+tab views\s+q quit/);
     term.keys('s');
     await term.screenWith(/SERVICES \(\d+\)/);
     term.keys('q');

@@ -90,7 +90,11 @@ describe('micro explore (App, fake terminal)', () => {
       let frame = await frameWith(view, /greeter\s+1\.0\.0\s+1\s+3/);
       assert.match(frame, /SERVICES \(1\)/);
       assert.match(frame, /NAME\s+VERSIONS\s+NODES\s+ENDPOINTS/);
-      assert.match(frame, /↑↓\/jk move\s+enter open\s+\/ filter\s+t topics\s+q quit/, 'the footer');
+      assert.match(
+        frame,
+        /↑↓\/jk move\s+enter open\s+\/ filter\s+t topics\s+tab views\s+q quit/,
+        'the footer',
+      );
 
       // A service registering while the list is open shows up without a key press.
       const billing = record('billing', { version: '2.1.0', address: '127.0.0.1:1' });
@@ -130,7 +134,7 @@ describe('micro explore (App, fake terminal)', () => {
         assert.match(frame, /^micro explore\s+topics/m);
         assert.match(frame, /TOPICS \(1\)/);
         assert.match(frame, /TOPIC\s+SUBSCRIBERS\s+QUEUES\s+SERVICES/);
-        assert.match(frame, /↑↓\/jk move\s+s\/esc services\s+q quit/, 'the footer');
+        assert.match(frame, /↑↓\/jk move\s+s\/esc services\s+tab views\s+q quit/, 'the footer');
         await press(view, 's');
         frame = await frameWith(view, /notify\s+latest\s+1/);
         assert.doesNotMatch(frame, /topic:/, 'no topic entry among the services');

@@ -1,4 +1,5 @@
-// The terminal explorer: services list (or topics) -> service view -> call view, a header and a key footer.
+// The terminal explorer: services list (or topics) -> service view -> call view, a header and a key
+// footer; Tab cycles the top views: services, topics, store, config, sync.
 import { Box, useApp, useWindowSize } from 'ink';
 import { createElement as h, useEffect, useState, type ReactElement } from 'react';
 import type { Client, Endpoint, Registry } from '../../runtime/index.ts';
@@ -10,6 +11,10 @@ import { createLiveRegistry, type LiveRegistry } from './live-registry.ts';
 import { TopicList, topicListKeys } from './TopicList.ts';
 import { callKind } from './use-call.ts';
 import { text } from './text.ts';
+import { ConfigView, configKeys, type ConfigPlace } from './ConfigView.ts';
+import { StoreView, storeKeys, storeWhere, type StorePlace } from './StoreView.ts';
+import { SyncView, syncKeys } from './SyncView.ts';
+import { useKeys } from './use-keys.ts';
 
 /** What the explorer talks through, and where it starts. */
 export interface AppProps {
@@ -29,7 +34,13 @@ type Screen =
   | { name: 'services' }
   | { name: 'topics' }
   | { name: 'service'; service: string }
-  | { name: 'call'; service: string; endpoint: Endpoint };
+  | { name: 'call'; service: string; endpoint: Endpoint }
+  | { name: 'store' }
+  | { name: 'config' }
+  | { name: 'sync' };
+
+/** The screens Tab cycles through, in order. */
+const VIEWS = ['services', 'topics', 'store', 'config', 'sync'] as const;
 
 /** The explorer; `q` (or Ctrl-C) ends it. */
 export function App({ registry, client, service, live }: AppProps): ReactElement {
@@ -48,7 +59,19 @@ export function App({ registry, client, service, live }: AppProps): ReactElement
   );
   const [list, setList] = useState<ListPosition>({ cursor: 0, filter: '', filtering: false });
   const [endpointCursor, setEndpointCursor] = useState(0);
+  const [storePlace, setStorePlace] = useState<StorePlace>({ level: 'namespaces' });
+  const [configPlace, setConfigPlace] = useState<ConfigPlace>({ level: 'namespaces' });
   const toServices = (): void => setScreen({ name: 'services' });
+  // Tab and Shift-Tab move between the top views, except while a filter or prefix takes the keys.
+  useKeys((_input, key) => {
+    const at = VIEWS.indexOf(screen.name as (typeof VIEWS)[number]);
+    const typing =
+      (screen.name === 'services' && list.filtering) ||
+      (screen.name === 'store' && storePlace.level === 'keys' && storePlace.filtering);
+    if (!key.tab || at < 0 || typing) return;
+    const next = VIEWS[(at + (key.shift ? VIEWS.length - 1 : 1)) % VIEWS.length] ?? 'services';
+    setScreen({ name: next } as Screen);
+  });
   // What every screen but the call view takes: q quits; the header and the footer take a row each.
   const screenProps = { onQuit: (): void => exit(), height: Math.max(4, rows - 2) };
 
@@ -70,6 +93,27 @@ export function App({ registry, client, service, live }: AppProps): ReactElement
   } else if (screen.name === 'topics') {
     keys = topicListKeys;
     body = h(TopicList, { ...screenProps, live: source, onServices: toServices });
+  } else if (screen.name === 'store') {
+    keys = storeKeys(storePlace);
+    body = h(StoreView, {
+      ...screenProps,
+      client,
+      place: storePlace,
+      onPlace: setStorePlace,
+      onBack: toServices,
+    });
+  } else if (screen.name === 'config') {
+    keys = configKeys(configPlace);
+    body = h(ConfigView, {
+      ...screenProps,
+      client,
+      place: configPlace,
+      onPlace: setConfigPlace,
+      onBack: toServices,
+    });
+  } else if (screen.name === 'sync') {
+    keys = syncKeys;
+    body = h(SyncView, { ...screenProps, client, onBack: toServices });
   } else if (screen.name === 'service') {
     keys = serviceViewKeys;
     body = h(ServiceView, {
@@ -98,11 +142,17 @@ export function App({ registry, client, service, live }: AppProps): ReactElement
   }
 
   const where =
-    screen.name === 'services' || screen.name === 'topics'
+    screen.name === 'services' || screen.name === 'topics' || screen.name === 'sync'
       ? screen.name
-      : screen.name === 'service'
-        ? `services › ${screen.service}`
-        : `services › ${screen.service} › ${screen.endpoint.name}`;
+      : screen.name === 'store'
+        ? storeWhere(storePlace)
+        : screen.name === 'config'
+          ? configPlace.level === 'namespaces'
+            ? 'config'
+            : `config › ${configPlace.namespace}`
+          : screen.name === 'service'
+            ? `services › ${screen.service}`
+            : `services › ${screen.service} › ${screen.endpoint.name}`;
   return h(
     Box,
     { flexDirection: 'column', width: columns, height: rows },

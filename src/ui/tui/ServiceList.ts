@@ -35,6 +35,7 @@ export function serviceListKeys(position: ListPosition): KeyHint[] {
     ['/', 'filter'],
     ...(position.filter ? ([['esc', 'clear filter']] as KeyHint[]) : []),
     ['t', 'topics'],
+    ['tab', 'views'],
     ['q', 'quit'],
   ];
 }

@@ -13,6 +13,7 @@ import { listStatus } from './watched.ts';
 export const topicListKeys: KeyHint[] = [
   ['↑↓/jk', 'move'],
   ['s/esc', 'services'],
+  ['tab', 'views'],
   ['q', 'quit'],
 ];
 

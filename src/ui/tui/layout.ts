@@ -45,3 +45,37 @@ export function steps(input: string, key: { upArrow: boolean; downArrow: boolean
   for (const c of input) n += c === 'j' ? 1 : -1;
   return n;
 }
+
+/** How far a time is from now: `in 12s`, `3m ago`, `2h ago`, `4d ago`. */
+export function relativeTime(at: number, now = Date.now()): string {
+  const ms = at - now;
+  const abs = Math.abs(ms);
+  const span =
+    abs < 60_000
+      ? `${Math.round(abs / 1000)}s`
+      : abs < 3_600_000
+        ? `${Math.round(abs / 60_000)}m`
+        : abs < 86_400_000
+          ? `${Math.round(abs / 3_600_000)}h`
+          : `${Math.round(abs / 86_400_000)}d`;
+  return ms >= 0 ? `in ${span}` : `${span} ago`;
+}
+
+/** A JSON value as indented lines (`-` for undefined). */
+export function jsonLines(value: unknown): string[] {
+  return value === undefined ? ['-'] : JSON.stringify(value, null, 2).split('\n');
+}
+
+/** The cursor moved by a key: ↑↓ jk one row, page up/down a screen, kept within count. */
+export function moved(
+  cursor: number,
+  count: number,
+  input: string,
+  key: { upArrow: boolean; downArrow: boolean; pageUp: boolean; pageDown: boolean },
+  page: number,
+): number | undefined {
+  const step = steps(input, key);
+  if (step === 0 && !key.pageUp && !key.pageDown) return undefined;
+  const by = key.pageUp ? -page : key.pageDown ? page : step;
+  return Math.max(0, Math.min(count - 1, cursor + by));
+}

@@ -14,6 +14,8 @@ import {
 import type { Feed } from './feed.ts';
 import { sameOriginJson } from './guard.ts';
 import { checkHealth } from './health.ts';
+import { registerPlatform } from './platform.ts';
+import { registerStoreWatch, type StoreWatches } from './store-watch.ts';
 import { compareNatural } from '../../registry/listing.ts';
 import type { ServiceSummary } from './summary.ts';
 import { WEB_ID, type Terminal } from './web.ts';
@@ -129,8 +131,11 @@ function pageOf(all: ServiceSummary[], q: ListQuery) {
   return { services, total: matching.length, ...(more && last ? { next: last.name } : {}) };
 }
 
-/** Adds the JSON routes under /_/api: services, topics, one service, call, health and terminal. */
-export function registerApi(app: FastifyInstance, o: ApiOptions): void {
+/**
+ * Adds the JSON routes under /_/api: services, topics, one service, call, health, terminal, and
+ * the platform's store, config and sync; returns the store watches, to close with the dashboard.
+ */
+export function registerApi(app: FastifyInstance, o: ApiOptions): StoreWatches {
   useBoundedJsonParser(app, MAX_JSON_DEPTH, WEB_ID);
   app.setErrorHandler(answerError);
 
@@ -227,7 +232,11 @@ export function registerApi(app: FastifyInstance, o: ApiOptions): void {
     return o.terminal(line);
   });
 
+  registerPlatform(app, { client: o.client, timeout: o.callTimeout, fail });
+  const watches = registerStoreWatch(app, { client: o.client, fail });
+
   app.all('/_/api/*', async (req, reply) =>
     fail(reply, notFound(WEB_ID, `no dashboard API at ${req.method} ${req.url}`)),
   );
+  return watches;
 }

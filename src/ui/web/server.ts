@@ -104,7 +104,7 @@ export async function startWeb(o: WebOptions): Promise<Web> {
   app.get<{ Params: { '*': string } }>('/_/static/*', (req, reply) =>
     sendFile(req.params['*'], req, reply),
   );
-  registerApi(app, {
+  const watches = registerApi(app, {
     feed,
     registry: o.registry,
     client: o.client,
@@ -152,6 +152,7 @@ export async function startWeb(o: WebOptions): Promise<Web> {
     address,
     async close() {
       streams.close();
+      watches.close();
       await proxy.close();
       feed.close();
       if (ownSelector) selector.close();

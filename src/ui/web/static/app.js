@@ -10,6 +10,9 @@ const pages = {
   service: () => import('./pages/service.js'),
   health: () => import('./pages/health.js'),
   events: () => import('./pages/events.js'),
+  store: () => import('./pages/store.js'),
+  config: () => import('./pages/config.js'),
+  sync: () => import('./pages/sync.js'),
   terminal: () => import('./pages/terminal.js'),
 };
 

@@ -42,11 +42,44 @@ export const service = (name) => send('GET', `/_/api/service?name=${encodeURICom
  */
 export const terminal = (line) => send('POST', '/_/api/terminal', { line });
 
+/** @typedef {{ key: string, value?: unknown, version: string, expiresAt?: number }} Entry */
+/** @typedef {{ database: string, table: string }} StoreNamespace */
+/** @typedef {{ version: number, path: string, action: string, from?: number, author: string, at: number }} ConfigVersion */
+/** @typedef {{ path: string, before?: unknown, after?: unknown }} ConfigDiff */
+/** @typedef {{ name: string, holder: string, token: number, expiresAt: number }} LockInfo */
+/** @typedef {{ name: string, id: string, term: number, since: number }} LeaderInfo */
+
 /**
+ * Reads from a platform service through the dashboard: read('store/list', { prefix: 'a' }) is
+ * GET /_/api/store/list?prefix=a, which calls Store.List. Undefined values are left out.
+ * @template T
+ * @param {string} path
+ * @param {Record<string, string | number | boolean | undefined>} [params]
+ * @returns {Promise<Answer<T>>}
+ */
+export function read(path, params = {}) {
+  const query = new URLSearchParams();
+  for (const [k, v] of Object.entries(params)) if (v !== undefined) query.set(k, String(v));
+  const q = query.toString();
+  return send('GET', `/_/api/${path}${q ? `?${q}` : ''}`);
+}
+
+/**
+ * Changes something in a platform service through the dashboard: change('config/set', {...}) is a
+ * POST of the request to /_/api/config/set, which calls Config.Set.
+ * @template T
+ * @param {string} path
+ * @param {Record<string, unknown>} request
+ * @returns {Promise<Answer<T>>}
+ */
+export const change = (path, request) => send('POST', `/_/api/${path}`, request);
+
+/**
+ * Parses JSON text, typed as what it is: unknown until checked.
  * @param {string} text
  * @returns {unknown}
  */
-const parse = (text) => JSON.parse(text);
+export const parse = (text) => JSON.parse(text);
 
 /**
  * Sends a request; a failure to reach the dashboard is an answer with status 0.

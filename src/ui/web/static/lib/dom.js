@@ -101,3 +101,30 @@ export function clock(at) {
   const pad = (/** @type {number} */ n, w = 2) => String(n).padStart(w, '0');
   return `${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}.${pad(d.getMilliseconds(), 3)}`;
 }
+
+/**
+ * How far a time is from now, in the largest unit that fits: `in 12 s`, `3 min ago`.
+ * @param {number} at milliseconds since the epoch
+ * @param {number} [now]
+ */
+export function relative(at, now = Date.now()) {
+  const ms = at - now;
+  const abs = Math.abs(ms);
+  const span =
+    abs < 60_000
+      ? `${Math.round(abs / 1000)} s`
+      : abs < 3_600_000
+        ? `${Math.round(abs / 60_000)} min`
+        : abs < 86_400_000
+          ? `${Math.round(abs / 3_600_000)} h`
+          : `${Math.round(abs / 86_400_000)} d`;
+  return ms >= 0 ? `in ${span}` : `${span} ago`;
+}
+
+/**
+ * A JSON value as the pages show it: indented by two spaces; undefined as an em dash.
+ * @param {unknown} value
+ */
+export function pretty(value) {
+  return value === undefined ? '—' : JSON.stringify(value, null, 2);
+}
