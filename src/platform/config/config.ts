@@ -56,7 +56,10 @@ export interface ConfigDiff {
   after?: unknown;
 }
 
-/** What a watcher reports: the path's value after a new version. */
+/**
+ * What a watcher reports of a new version: the value now at `path`, the deeper of the watched path
+ * and the path the version changed (undefined: deleted; `''` after a rollback watched at `''`).
+ */
 export interface ConfigEvent {
   path: string;
   value: unknown;
@@ -66,6 +69,8 @@ export interface ConfigEvent {
 
 /** A stream of changes under a path; iterate it, and stop it when done. */
 export interface ConfigWatcher extends AsyncIterable<ConfigEvent> {
+  /** Resolves once the watch is in place: every version after it is reported. */
+  readonly ready: Promise<void>;
   stop(): void;
 }
 

@@ -1,7 +1,141 @@
-// PLACEHOLDER: the control-plane config service; replaced by the area's implementation.
+// The control plane's `config` service: any Config served over RPC as the `Config` handler
+// (`micro call config Config.Get '{"path":"db"}'`). A call naming no namespace works in the
+// caller's (its service name, ctx.from), else in `micro`. A change is recorded as made by the
+// calling service, else by the `Micro-Author` metadata (the CLI sends its user), else `anonymous`;
+// these are what callers say of themselves, not authenticated.
+import type { Context } from '../../runtime/context.ts';
+import { endpoint, serverStream } from '../../runtime/server/declare.ts';
+import type { Handler } from '../../runtime/server/handler.ts';
 import type { HostContext, Hosted } from '../hosts.ts';
+import type { ChangeOptions, Config, ConfigEvent } from './config.ts';
+import { closed, type Fields } from './request.ts';
 
-/** Hosts the config service in the control plane. */
-export async function hostConfig(_context: HostContext): Promise<Hosted> {
-  return { handlers: {}, close: async () => undefined };
+const namespace = { type: 'string', description: "default: the caller's service name, else micro" };
+const path = { type: 'string', description: 'dot-separated, as db.pool.max; "" is the whole tree' };
+const version = { type: 'integer', minimum: 0 };
+const ifVersion = { type: 'integer', minimum: 0, description: 'apply only at this version (409 otherwise)' };
+
+/** The namespace a call works in. */
+const scope = (req: Fields, ctx: Context) => ({
+  namespace: (req.namespace as string | undefined) ?? ctx.from ?? 'micro',
+});
+
+/** A change's namespace, author and ifVersion. */
+const change = (req: Fields, ctx: Context): ChangeOptions => ({
+  ...scope(req, ctx),
+  author: ctx.from ?? ctx.metadata['micro-author'] ?? 'anonymous',
+  ...(req.ifVersion === undefined ? {} : { ifVersion: req.ifVersion as number }),
+});
+
+/** The Config handler: the contract's endpoints over `config`. */
+export function configHandler(config: Config): Handler {
+  return {
+    Get: endpoint(
+      { request: closed('Get', { path, namespace }, ['path']) },
+      async (req, ctx) => config.get(req.path as string, scope(req, ctx)),
+    ),
+    Set: endpoint(
+      { request: closed('Set', { path, value: {}, namespace, ifVersion }, ['path', 'value']) },
+      async (req, ctx) => config.set(req.path as string, req.value, change(req, ctx)),
+    ),
+    Delete: endpoint(
+      { request: closed('Delete', { path, namespace, ifVersion }, ['path']) },
+      async (req, ctx) => config.delete(req.path as string, change(req, ctx)),
+    ),
+    History: endpoint(
+      {
+        request: closed('History', {
+          namespace,
+          limit: { type: 'integer', minimum: 1, description: 'default 100' },
+          before: { type: 'integer', minimum: 1, description: 'versions below this one' },
+        }),
+      },
+      async (req, ctx) => ({
+        versions: await config.history({
+          ...scope(req, ctx),
+          limit: req.limit as number | undefined,
+          before: req.before as number | undefined,
+        }),
+      }),
+    ),
+    At: endpoint(
+      { request: closed('At', { version, namespace }, ['version']) },
+      async (req, ctx) => ({ value: await config.at(req.version as number, scope(req, ctx)) }),
+    ),
+    Diff: endpoint(
+      {
+        request: closed(
+          'Diff',
+          { from: version, to: { ...version, description: 'default: the latest' }, namespace },
+          ['from'],
+        ),
+      },
+      async (req, ctx) => ({
+        changes: await config.diff(
+          req.from as number,
+          req.to as number | undefined,
+          scope(req, ctx),
+        ),
+      }),
+    ),
+    Rollback: endpoint(
+      { request: closed('Rollback', { version, namespace, ifVersion }, ['version']) },
+      async (req, ctx) => config.rollback(req.version as number, change(req, ctx)),
+    ),
+    SetSchema: endpoint(
+      {
+        request: closed(
+          'SetSchema',
+          { schema: { type: ['object', 'null'], description: 'a JSON Schema; null removes it' }, namespace },
+          ['schema'],
+        ),
+      },
+      async (req, ctx) => {
+        await config.setSchema((req.schema ?? undefined) as object | undefined, change(req, ctx));
+        return {};
+      },
+    ),
+    Schema: endpoint(
+      { request: closed('Schema', { namespace }) },
+      async (req, ctx) => ({ schema: await config.schema(scope(req, ctx)) }),
+    ),
+    Namespaces: endpoint({ request: closed('Namespaces', {}) }, async () => ({
+      namespaces: await config.namespaces(),
+    })),
+    Watch: serverStream(
+      { request: closed('Watch', { path, namespace }, ['path']) },
+      async function* (req: Fields, ctx): AsyncGenerator<ConfigEvent | { ready: true }> {
+        const watcher = config.watch(req.path as string, scope(req, ctx));
+        ctx.signal.addEventListener('abort', () => watcher.stop());
+        try {
+          await watcher.ready;
+          // Tells the client its watch is in place, so nothing it changes afterwards is missed.
+          yield { ready: true };
+          for await (const event of watcher) yield event;
+        } finally {
+          watcher.stop();
+        }
+      },
+    ),
+  };
+}
+
+/**
+ * Hosts the config service in the control plane: SQLite in micro.db, unless the control plane's
+ * environment names another engine (MICRO_CONFIG=etcd at MICRO_CONFIG_ADDRESS, or memory).
+ */
+export async function hostConfig(context: HostContext): Promise<Hosted> {
+  const engine = context.env.MICRO_CONFIG;
+  let config: Config;
+  if (engine === 'etcd') {
+    const { createEtcdConfig } = await import('./etcd.ts');
+    config = createEtcdConfig({ address: context.env.MICRO_CONFIG_ADDRESS || undefined });
+  } else if (engine === 'memory') {
+    const { createMemoryConfig } = await import('./memory.ts');
+    config = createMemoryConfig();
+  } else {
+    const { createSqliteConfig } = await import('./sqlite.ts');
+    config = createSqliteConfig({ path: context.dbPath, nativeBinding: context.nativeBinding });
+  }
+  return { handlers: { Config: configHandler(config) }, close: () => config.close() };
 }
