@@ -44,6 +44,8 @@ const PATH = 'probe';
 const SEEN_MS = 5000;
 /** Warm-up sets tried until one reaches every watch (each waits SEEN_MS / 10). */
 const WARMUPS = 50;
+/** Sets made once every watch is open, before the measured ones, so that none is the first of its kind. */
+const WARM_SETS = 10;
 
 const script = (name: string): string => new URL(name, import.meta.url).pathname;
 const spread = (v: number[]): Spread => ({
@@ -86,6 +88,10 @@ export function watchPropagation(cp: Started, cfg: Settings): Promise<Propagatio
         warm = await seen(w, -k, SEEN_MS / 10);
       }
       if (!warm) throw new Error(`the ${cfg.watchers} watches never all reported a set`);
+      for (let k = 1; k <= WARM_SETS; k++) {
+        await config.set(PATH, { n: -WARMUPS - k }, { namespace: NAMESPACE });
+        await seen(w, -WARMUPS - k, SEEN_MS);
+      }
       const started = new Map<number, number>();
       const returned = new Map<number, number>();
       for (let n = 0; n < cfg.sets; n++) {
