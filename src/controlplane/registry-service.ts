@@ -5,19 +5,12 @@ import {
   type Service,
   type WatchEvent,
 } from '../registry/registry.ts';
-import type { StandardJSONSchemaV1, StandardSchemaV1 } from '@standard-schema/spec';
 import { listOptions, MAX_PAGE, pageOf } from '../registry/listing.ts';
-import { printable } from '../registry/printable.ts';
 import type { Schema } from '../registry/registry.ts';
 import { normalizeService } from '../registry/util.ts';
-import {
-  DEFAULT_LIMITS,
-  fieldList,
-  isObject,
-  recordCheck,
-  type RecordCheck,
-} from '../registry/validate.ts';
+import { DEFAULT_LIMITS, isObject, recordCheck, type RecordCheck } from '../registry/validate.ts';
 import { badRequest, notFound, serviceUnavailable } from '../runtime/errors.ts';
+import { closed as closedRequest, type ClosedSchema } from '../runtime/server/closed.ts';
 import { endpoint, serverStream } from '../runtime/server/declare.ts';
 import type { Handler } from '../runtime/server/handler.ts';
 
@@ -84,44 +77,16 @@ function checked<T>(fn: () => T): T {
 }
 
 /**
- * A request schema advertised as this closed JSON Schema and checked by the registry's own code:
- * an unknown field is a 400 that names it (ajv's "must NOT have additional properties" does not),
- * and the check throws that 400 itself rather than returning issues, whose text would be framed
- * as a JSON pointer.
+ * A Registry request schema: closed (an unknown field is a 400 naming it, see
+ * src/runtime/server/closed.ts), checked by the registry's own code, whose failures are 400s.
  */
 function closed<T>(
   endpoint: string,
   schema: Schema,
   check: (req: Record<string, unknown>) => T,
-): StandardSchemaV1<unknown, T> & StandardJSONSchemaV1 {
-  const what = `a Registry.${endpoint} request`;
-  const known = Object.keys(schema.properties as object);
-  const required = (schema.required as string[] | undefined) ?? [];
-  const describe = (): Schema => structuredClone(schema);
-  return {
-    '~standard': {
-      version: 1,
-      vendor: 'micro',
-      validate(value) {
-        if (!isObject(value)) throw badRequest(ID, `${what} must be a JSON object`);
-        for (const key of Object.keys(value))
-          if (!known.includes(key))
-            throw badRequest(
-              ID,
-              `${shownKey(key)} is not a field of ${what}; it takes ${fieldList(known)}`,
-            );
-        for (const key of required)
-          if (value[key] === undefined) throw badRequest(ID, `${what} needs ${key}`);
-        return { value: checked(() => check(value)) };
-      },
-      jsonSchema: { input: describe, output: describe },
-    },
-  };
+): ClosedSchema<T> {
+  return closedRequest(ID, `Registry.${endpoint}`, schema, (req) => checked(() => check(req)));
 }
-
-/** A field's name as a message quotes it: a plain word as it is, anything else as JSON, cut short. */
-const shownKey = (key: string): string =>
-  /^[\w-]{1,40}$/.test(key) ? key : printable(JSON.stringify(key.slice(0, 40)), false);
 
 /** A service record as a request carries it: an object, whose members recordCheck names. */
 function record(v: unknown): Service {

@@ -1,7 +1,208 @@
-// PLACEHOLDER: the control-plane store service; replaced by the area's implementation.
+// The control plane's `store` service: any Store served over RPC as the `Store` handler (Get, Put,
+// Delete, List, GetMany, Transact, Watch, Namespaces; shapes in the platform contract). Requests
+// are closed (an unknown field is a 400 naming it) and checked by the store's own validation, so
+// `micro call store Store.Put '{"key":"a","value":1}'` gets the answers a Store gives in-process. A
+// call that names no database uses the calling service's name (Micro-From-Service), else `micro`.
+// hostStore serves SQLite in micro.db, or the engine MICRO_STORE names in the control plane's
+// environment (etcd, redis, nats, memory).
+import { badRequest } from '../../runtime/errors.ts';
+import type { Context } from '../../runtime/context.ts';
+import { closed } from '../../runtime/server/closed.ts';
+import { endpoint, serverStream } from '../../runtime/server/declare.ts';
+import type { Handler } from '../../runtime/server/handler.ts';
 import type { HostContext, Hosted } from '../hosts.ts';
+import { STORE_LIMITS, type Entry, type Namespace, type Operation, type Store } from './store.ts';
+import { checkWatch, DEFAULT_DATABASE, STORE_ID } from './validate.ts';
 
-/** Hosts the store service in the control plane. */
-export async function hostStore(_context: HostContext): Promise<Hosted> {
-  return { handlers: {}, close: async () => undefined };
+type Req = Record<string, unknown>;
+
+const NAME = { type: 'string', pattern: '^[A-Za-z0-9._-]{1,128}$' };
+const namespace = {
+  database: {
+    ...NAME,
+    description: "the namespace's database; the caller's service name by default",
+  },
+  table: { ...NAME, description: 'the table in that database; `default` by default' },
+};
+const key = {
+  type: 'string',
+  minLength: 1,
+  description: `up to ${STORE_LIMITS.keyBytes} bytes, no NUL`,
+};
+const put = {
+  value: { description: `any JSON, up to ${STORE_LIMITS.valueBytes} bytes` },
+  ttl: { type: 'integer', minimum: STORE_LIMITS.minTtl, description: 'lease in ms' },
+  ifVersion: { type: 'string', description: 'write only if the key is at this version' },
+  ifAbsent: { type: 'boolean', description: 'write only if the key does not exist' },
+};
+
+/** A closed object schema of these properties. */
+const shape = (properties: Record<string, object>, required: string[] = []) => ({
+  type: 'object',
+  ...(required.length > 0 && { required }),
+  properties,
+  additionalProperties: false,
+});
+
+/** The request as is, once closed() found only its fields (the store checks their values). */
+const asIs = (name: string, properties: Record<string, object>, required: string[] = []) =>
+  closed(STORE_ID, `Store.${name}`, shape(properties, required), (req: Req) => req);
+
+/** The namespace of a call: the one it names, else the caller's service name, else `micro`. */
+function namespaceOf(req: Req, ctx: Context): Namespace {
+  const ns: Namespace = {};
+  if (req.database !== undefined) ns.database = req.database as string;
+  else if (ctx.from) {
+    if (!/^[A-Za-z0-9._-]{1,128}$/.test(ctx.from))
+      throw badRequest(
+        STORE_ID,
+        `database: none given, and the calling service's name ${JSON.stringify(ctx.from.slice(0, 64))} cannot be one; name a database`,
+      );
+    ns.database = ctx.from;
+  } else ns.database = DEFAULT_DATABASE;
+  if (req.table !== undefined) ns.table = req.table as string;
+  return ns;
+}
+
+/** Entries as the wire carries them: null where there is none. */
+const orNull = (entries: (Entry | undefined)[]): (Entry | null)[] => entries.map((e) => e ?? null);
+
+/** The Store handler: any Store, served to other processes as the `store` service. */
+export function storeHandler(store: Store): Handler {
+  return {
+    Get: endpoint({ request: asIs('Get', { key, ...namespace }, ['key']) }, async (req, ctx) => {
+      const entry = await store.get(req.key as string, namespaceOf(req, ctx));
+      return entry ? { entry } : {};
+    }),
+    Put: endpoint(
+      { request: asIs('Put', { key, ...put, ...namespace }, ['key', 'value']) },
+      async (req, ctx) => {
+        const { key: k, value, database: _d, table: _t, ...conditions } = req;
+        const options = { ...conditions, ...namespaceOf(req, ctx) };
+        return { entry: await store.put(k as string, value, options) };
+      },
+    ),
+    Delete: endpoint(
+      { request: asIs('Delete', { key, ifVersion: put.ifVersion, ...namespace }, ['key']) },
+      async (req, ctx) => {
+        const options = {
+          ...namespaceOf(req, ctx),
+          ...(req.ifVersion !== undefined && { ifVersion: req.ifVersion as string }),
+        };
+        return { deleted: await store.delete(req.key as string, options) };
+      },
+    ),
+    List: endpoint(
+      {
+        request: asIs('List', {
+          prefix: { type: 'string', description: 'only keys starting with this' },
+          limit: {
+            type: 'integer',
+            minimum: 1,
+            maximum: STORE_LIMITS.page,
+            description: `entries per page (default ${STORE_LIMITS.defaultPage})`,
+          },
+          cursor: { type: 'string', description: "a previous page's next" },
+          keysOnly: { type: 'boolean', description: 'keys and versions only' },
+          ...namespace,
+        }),
+      },
+      async (req, ctx) => {
+        const { database: _d, table: _t, ...options } = req;
+        return store.list({ ...options, ...namespaceOf(req, ctx) });
+      },
+    ),
+    GetMany: endpoint(
+      {
+        request: asIs(
+          'GetMany',
+          { keys: { type: 'array', items: key, maxItems: STORE_LIMITS.batch }, ...namespace },
+          ['keys'],
+        ),
+      },
+      async (req, ctx) => ({
+        entries: orNull(await store.getMany(req.keys as string[], namespaceOf(req, ctx))),
+      }),
+    ),
+    Transact: endpoint(
+      {
+        request: asIs(
+          'Transact',
+          {
+            operations: {
+              type: 'array',
+              maxItems: STORE_LIMITS.batch,
+              items: {
+                type: 'object',
+                required: ['op', 'key'],
+                properties: { op: { enum: ['put', 'delete'] }, key, ...put },
+              },
+            },
+            ...namespace,
+          },
+          ['operations'],
+        ),
+      },
+      async (req, ctx) => ({
+        entries: orNull(await store.transact(req.operations as Operation[], namespaceOf(req, ctx))),
+      }),
+    ),
+    Watch: serverStream(
+      {
+        request: closed(
+          STORE_ID,
+          'Store.Watch',
+          shape({ key, prefix: { type: 'string' }, ...namespace }),
+          (req: Req) => {
+            checkWatch({
+              key: req.key as string | undefined,
+              prefix: req.prefix as string | undefined,
+            });
+            return req;
+          },
+        ),
+      },
+      async function* (req, ctx) {
+        const { database: _d, table: _t, ...filter } = req;
+        const watcher = store.watch({ ...filter, ...namespaceOf(req, ctx) });
+        ctx.signal.addEventListener('abort', () => watcher.stop());
+        try {
+          // Tells the client its watch is in place, so nothing it writes afterwards is missed.
+          yield { ready: true };
+          for await (const event of watcher) yield event;
+        } finally {
+          watcher.stop();
+        }
+      },
+    ),
+    Namespaces: endpoint({ request: asIs('Namespaces', {}) }, async () => ({
+      namespaces: await store.namespaces(),
+    })),
+  };
+}
+
+/** Hosts the store service: SQLite in micro.db, or the engine MICRO_STORE names (not `micro`). */
+export async function hostStore(context: HostContext): Promise<Hosted> {
+  const engine = context.env.MICRO_STORE || 'micro';
+  let store: Store;
+  if (engine === 'micro') {
+    const { createSqliteStore } = await import('./sqlite.ts');
+    store = createSqliteStore({ path: context.dbPath, nativeBinding: context.nativeBinding });
+  } else {
+    const [{ stores }, { pickPlugin }] = await Promise.all([
+      import('./index.ts'),
+      import('../../runtime/plugins.ts'),
+    ]);
+    const make = pickPlugin(
+      stores,
+      'store',
+      engine,
+      "MICRO_STORE in the control plane's environment",
+    );
+    store = make({
+      address: context.env.MICRO_STORE_ADDRESS || undefined,
+      database: DEFAULT_DATABASE,
+    });
+  }
+  return { handlers: { Store: storeHandler(store) }, close: () => store.close() };
 }

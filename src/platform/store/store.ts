@@ -10,8 +10,10 @@
 // changes on every write of the key; an expired entry is never returned.
 //
 // Limits (STORE_LIMITS): keys are 1 to 1,024 bytes of UTF-8 with no NUL; database and table names
-// are 1 to 128 of [A-Za-z0-9._-]; a value is at most 1 MiB as JSON; a batch or page at most 1,000
-// entries; a lease at least 1 s and at most 1 year. Anything past them is a 400 naming the field.
+// are 1 to 128 of [A-Za-z0-9._-]; a value is JSON (no undefined, function, NaN or class instance),
+// at most 1 MiB as JSON text and 100 levels deep; a batch or page at most 1,000 entries, a
+// transaction's keys each once; a lease at least 1 s and at most 1 year, in whole ms. Anything past
+// them is a 400 naming the field (src/platform/store/validate.ts, the one check all stores use).
 
 /** One stored entry. */
 export interface Entry {
@@ -124,6 +126,7 @@ export const STORE_LIMITS = {
   keyBytes: 1024,
   nameLength: 128,
   valueBytes: 1024 * 1024,
+  depth: 100,
   batch: 1000,
   page: 1000,
   defaultPage: 100,
