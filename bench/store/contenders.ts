@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ROOT } from '../lib/binary.ts';
 import { readSettings } from '../lib/settings.ts';
+import type { Op } from './messages.ts';
 import type { ServerKind } from './servers.ts';
 
 /** The version of the package name installed at the root (its package.json there); `?` when unread. */
@@ -73,19 +74,24 @@ export const GOAL = {
 
 /**
  * Settings from flags (after `npm run bench -- store`, --name=value) or the environment: those of
- * every load bench (see load-bench.ts), plus --watchers / BENCH_WATCHERS (100 config watches; 0
+ * every load bench (see load-bench.ts), plus --ops / BENCH_OPS (get,put: the ops measured), --watchers / BENCH_WATCHERS (100 config watches; 0
  * skips the watch phase) and --sets / BENCH_SETS (config sets timed, 100; 20 with --quick).
  */
 export function config(argv: string[]) {
   const s = readSettings(argv, {
     ...loadOptions,
+    ops: { type: 'string' },
     watchers: { type: 'string' },
     sets: { type: 'string' },
   });
   const rounds = roundSettings(s, contenders);
+  const ops = (s.text('ops', 'BENCH_OPS') ?? 'get,put').split(',').map((o) => o.trim());
+  for (const op of ops)
+    if (op !== 'get' && op !== 'put') throw new Error(`--ops: unknown op ${op}; use get, put`);
   return {
     ...rounds,
     ...callSettings(s),
+    ops: ops as Op[],
     watchers: Math.round(s.number('watchers', 'BENCH_WATCHERS', 100, 0)),
     sets: Math.round(s.number('sets', 'BENCH_SETS', rounds.quick ? 20 : 100, 1)),
   };

@@ -13,7 +13,7 @@
 //
 // Flags (or environment): --rounds, --warmup, --seconds, --inflight, --max-calls, --only (keys:
 // cp, redis, micro-redis, etcd, micro-etcd, dapr), --quick (1 round, 1 s warm-up, 3 s measured),
-// --watchers (100; 0 skips the watch phase), --sets (100; 20 with --quick). A contender whose
+// --ops (get,put), --watchers (100; 0 skips the watch phase), --sets (100; 20 with --quick). A contender whose
 // client cannot start (its code not there yet) is shown as skipped, with why.
 import { loadHeader, measureRounds, perCallLine, runMessage } from '../lib/load-bench.ts';
 import { withChildren, type Children } from '../lib/processes.ts';
@@ -21,12 +21,7 @@ import { clientReady, perCall, runOnce } from '../lib/protocol.ts';
 import { loadAverage } from '../lib/report.ts';
 import type { Entrant } from '../lib/rounds.ts';
 import { config, type Config, type Contender } from './contenders.ts';
-import {
-  isStoreResult,
-  type Op,
-  type StoreResultMessage,
-  type StoreRunMessage,
-} from './messages.ts';
+import { isStoreResult, type StoreResultMessage, type StoreRunMessage } from './messages.ts';
 import { report, type Sample } from './report.ts';
 import { startServers, type ServerKind, type Started } from './servers.ts';
 import { watchPropagation, type Propagation } from './watch.ts';
@@ -36,7 +31,6 @@ export const describe =
   'store gets/puts per second and CPU per op: control plane (SQLite) vs Redis, etcd (raw and micro engines), Dapr state via the sidecar; config watch propagation';
 
 const script = (name: string): string => new URL(name, import.meta.url).pathname;
-const OPS: Op[] = ['get', 'put'];
 
 /** Starts c's client child; resolves, once it has filled its keys, with an entrant per op. */
 async function start(
@@ -48,7 +42,7 @@ async function start(
   const args = [c.target, server.address, server.pids.join(',')];
   const child = children.spawn(`${c.key} client`, script('client.ts'), args);
   await clientReady(child, 60_000, `${c.key} client`);
-  return OPS.map((op) => {
+  return cfg.ops.map((op) => {
     const key = `${c.key}:${op}`;
     const run: StoreRunMessage = { ...runMessage(cfg, cfg.inflight, cfg.maxCalls), op };
     return { key, measure: async () => sample(await runOnce(child, run, key, isStoreResult)) };

@@ -41,7 +41,7 @@ export function report(
   skipped: Map<string, string>,
   propagation: Propagation | undefined,
 ): void {
-  const rows = (['get', 'put'] as const).flatMap((op) =>
+  const rows = cfg.ops.flatMap((op) =>
     cfg.contenders.map((c) => ({ key: `${c.key}:${op}`, label: `${op}: ${c.label}` })),
   );
   printTable(

@@ -49,7 +49,10 @@ export async function startServers(
   const dataDir = mkdtempSync(join(os.tmpdir(), 'micro-bench-store-'));
   const cleanup = (): void => rmSync(dataDir, { recursive: true, force: true });
   if (kinds.has('cp') || kinds.has('sidecar')) {
-    const { child, address } = await startControlPlane(children, NODE, [MICRO], dataDir);
+    // BENCH_CP_NODE_OPTIONS: node flags for the control plane and the sidecar (e.g. --cpu-prof).
+    const options = process.env.BENCH_CP_NODE_OPTIONS;
+    const cpEnv = cleanEnv(options ? { NODE_OPTIONS: options } : {});
+    const { child, address } = await startControlPlane(children, NODE, [MICRO], dataDir, cpEnv);
     servers.set('cp', {
       address,
       pids: [child.pid],
@@ -58,7 +61,9 @@ export async function startServers(
   }
   const cp = servers.get('cp');
   if (kinds.has('sidecar') && cp) {
+    const options = process.env.BENCH_CP_NODE_OPTIONS;
     const env = cleanEnv({
+      ...(options && { NODE_OPTIONS: options }),
       MICRO_REGISTRY: 'micro',
       MICRO_REGISTRY_ADDRESS: cp.address,
       MICRO_STORE: 'micro',
