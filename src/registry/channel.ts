@@ -120,8 +120,8 @@ export class WatcherSet {
 }
 
 /** Sets up one remote watch: pushes events to `channel`, hands `onStop` what lets go of its source. */
-export type FollowWatch = (
-  channel: Channel<WatchEvent>,
+export type FollowWatch<E = WatchEvent> = (
+  channel: Channel<E>,
   onStop: (release: () => void) => void,
 ) => Promise<void>;
 
@@ -129,8 +129,8 @@ export type FollowWatch = (
  * The watchers of a registry client that follows a server (micro, etcd, nats). A change made after
  * watch() returned must reach that watcher, so writes wait for the setups under way (settled()).
  */
-export class RemoteWatchers {
-  readonly #channels = new Set<Channel<WatchEvent>>();
+export class RemoteWatchers<E = WatchEvent> {
+  readonly #channels = new Set<Channel<E>>();
   readonly #setups = new Set<Promise<void>>();
 
   /**
@@ -138,9 +138,9 @@ export class RemoteWatchers {
    * watcher stops (at once if it has). A failing follow (server unreachable) ends the watcher, as a
    * stream cut by its server does.
    */
-  watch(follow: FollowWatch): Watcher {
+  watch(follow: FollowWatch<E>): AsyncIterable<E> & { stop(): void } {
     const releases: (() => void)[] = [];
-    const channel = new Channel<WatchEvent>(() => {
+    const channel = new Channel<E>(() => {
       this.#channels.delete(channel);
       for (const release of releases.splice(0)) release();
     }, WATCH_BACKLOG);

@@ -13,6 +13,11 @@ export interface StoreCaseOptions {
   expiry?: number;
   /** Milliseconds to wait for a watch event (default 5,000). */
   settle?: number;
+  /**
+   * What transact takes: `atomic` (the default) any number of operations, all or none; `one` (NATS
+   * KV, which has no multi-key transaction) one operation, refusing more with a 501 that says so.
+   */
+  transactions?: 'atomic' | 'one';
 }
 
 /** A database of this test's own. */
@@ -78,6 +83,7 @@ export function runStoreCases(
 ): void {
   const expiry = options.expiry ?? 5000;
   const settle = options.settle ?? 5000;
+  const atomic = (options.transactions ?? 'atomic') === 'atomic';
 
   describe(`store contract: ${name}`, () => {
     let store: Store;
@@ -190,19 +196,28 @@ export function runStoreCases(
           ],
           { database },
         ),
-        409,
-        /"a"/,
+        atomic ? 409 : 501,
+        atomic ? /"a"/ : /one operation per transaction/,
       );
       assert.deepEqual(keysOf((await store.list({ database })).entries), ['a', 'gone']);
-      const results = await store.transact(
-        [
-          { op: 'put', key: 'b', value: 2, ifAbsent: true },
-          { op: 'delete', key: 'gone' },
-          { op: 'put', key: 'a', value: 3, ifVersion: a.version },
-          { op: 'put', key: 'c', value: 'c', ttl: 60_000 },
-        ],
-        { database },
-      );
+      const operations = [
+        { op: 'put', key: 'b', value: 2, ifAbsent: true },
+        { op: 'delete', key: 'gone' },
+        { op: 'put', key: 'a', value: 3, ifVersion: a.version },
+        { op: 'put', key: 'c', value: 'c', ttl: 60_000 },
+      ] as const;
+      // One store (NATS) takes one operation at a time: the same effects, one transaction each.
+      const results = atomic
+        ? await store.transact([...operations], { database })
+        : await Promise.all(operations.map((op) => store.transact([op], { database }))).then((r) =>
+            r.flat(),
+          );
+      if (!atomic)
+        await refused(
+          store.transact([{ op: 'put', key: 'a', value: 4, ifVersion: a.version }], { database }),
+          409,
+          /"a"/,
+        );
       assert.deepEqual(
         results.map((r) => r?.value),
         [2, undefined, 3, 'c'],
@@ -337,13 +352,12 @@ export function runStoreCases(
         await store.put('cfgx', 'not watched', { database });
         await store.put('jobsx', 'not watched', { database });
         await store.delete('cfg', { database });
-        await store.transact(
-          [
-            { op: 'put', key: 'jobs/2', value: 'queued' },
-            { op: 'delete', key: 'jobs/1' },
-          ],
-          { database },
-        );
+        const ops = [
+          { op: 'put', key: 'jobs/2', value: 'queued' },
+          { op: 'delete', key: 'jobs/1' },
+        ] as const;
+        if (atomic) await store.transact([...ops], { database });
+        else for (const op of ops) await store.transact([op], { database });
         assert.deepEqual(await events(onKey, 2, settle), [
           { action: 'put', key: 'cfg', value: { on: true }, version: put.version },
           { action: 'delete', key: 'cfg' },
