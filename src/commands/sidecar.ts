@@ -3,7 +3,7 @@ import { parseDuration } from './shared/input.ts';
 import { list } from './shared/api-options.ts';
 import { parseAddress } from '../runtime/transport/address.ts';
 
-/** `micro sidecar`: the registry, calls and the broker over plain HTTP, for apps in any language. */
+/** `micro sidecar`: the registry, calls and the broker over plain HTTP, and Dapr's HTTP API, for apps in any language. */
 export const sidecarCommand = defineCommand({
   command: 'sidecar',
   describe: 'Serve micro over plain HTTP for apps in any language',
@@ -71,6 +71,10 @@ export const sidecarCommand = defineCommand({
       { connectOnPublish },
       { stderrLogger },
       { untilSignal },
+      { storeFromEnv },
+      { configFromEnv },
+      { syncFromEnv },
+      { VERSION },
     ] = await Promise.all([
       import('./shared/connect.ts'),
       import('../proxy/sidecar/index.ts'),
@@ -78,6 +82,10 @@ export const sidecarCommand = defineCommand({
       import('../runtime/broker/index.ts'),
       import('../runtime/server/rpc-server.ts'),
       import('./shared/signals.ts'),
+      import('../platform/store/index.ts'),
+      import('../platform/config/index.ts'),
+      import('../platform/sync/index.ts'),
+      import('./shared/version.ts'),
     ]);
     const registry = await openRegistry(args);
     // --broker and --transport as for every command: an app behind the sidecar publishes and
@@ -91,7 +99,15 @@ export const sidecarCommand = defineCommand({
       broker: connectOnPublish(broker),
       name: 'micro.sidecar',
     });
+    // Dapr's state, configuration and lock APIs use them (MICRO_STORE, MICRO_CONFIG, MICRO_SYNC:
+    // the control plane's services by default), connecting on their first call.
+    const store = storeFromEnv(process.env, { client, database: args.serverName ?? 'micro' });
+    const config = configFromEnv(process.env, { client });
+    const sync = syncFromEnv(process.env, { client, id: args.serverName ?? 'micro.sidecar' });
     const closeAll = async (): Promise<void> => {
+      await sync.close();
+      await config.close();
+      await store.close();
       await client.close();
       await broker.disconnect();
       await registry.close();
@@ -105,6 +121,10 @@ export const sidecarCommand = defineCommand({
       cors: list(args.sidecarCors),
       deny: args.sidecarDeny === undefined ? undefined : list(args.sidecarDeny),
       logger: stderrLogger('sidecar'),
+      store,
+      config,
+      sync,
+      version: `micro ${VERSION}`,
       app: args.serverName
         ? {
             name: args.serverName,

@@ -69,6 +69,8 @@ export interface LeaderInfo {
   /** Grows with each new leadership term. */
   term: number;
   since: number;
+  /** When its lease lapses unless renewed (ms since the epoch), where the engine says. */
+  expiresAt?: number;
 }
 
 /** Locks and leader election. */

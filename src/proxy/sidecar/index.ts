@@ -1,4 +1,7 @@
 import fastify, { type FastifyReply, type FastifyRequest } from 'fastify';
+import type { Config } from '../../platform/config/config.ts';
+import type { Store } from '../../platform/store/store.ts';
+import type { Sync } from '../../platform/sync/sync.ts';
 import type { Registry } from '../../registry/registry.ts';
 import { RegistryError, RegistryErrors } from '../../registry/registry.ts';
 import type { Broker } from '../../runtime/broker/broker.ts';
@@ -15,6 +18,7 @@ import { DEFAULTS } from '../options.ts';
 import { registerApp, type AppOptions, type AppRegistration } from './app.ts';
 import { registerBodyParsers } from './body.ts';
 import { createBrokerSocket } from './broker-socket.ts';
+import { registerDapr } from './dapr/index.ts';
 import { SIDECAR_ID as ID, createGuard, requireToken } from './guard.ts';
 import { rpcFrom, serviceFrom } from './input.ts';
 
@@ -42,6 +46,14 @@ export interface SidecarOptions {
   jsonDepth?: number;
   /** Most fields in a form body (default 1000). */
   formFields?: number;
+  /** Backs Dapr's state API, `/v1.0/state/{store}` (absent: those paths answer 503). */
+  store?: Store;
+  /** Backs Dapr's configuration API, `/v1.0/configuration/{store}` (absent: 503). */
+  config?: Config;
+  /** Backs Dapr's lock API, `/v1.0-alpha1/lock/{store}` (absent: 503). */
+  sync?: Sync;
+  /** micro's version, which `GET /v1.0/metadata` reports as runtimeVersion. */
+  version?: string;
   logger: Logger;
 }
 
@@ -94,6 +106,8 @@ export async function startSidecar(o: SidecarOptions): Promise<Sidecar> {
     // Node answers an HTTP/1.1 request without Host with an empty 400; the guard does in the shape.
     http: { ...SERVER_TIMEOUTS, requireHostHeader: false },
     clientErrorHandler: answerClientError(ID),
+    // A Dapr state key is a path segment and may be 1,024 bytes, percent-encoded up to three times that.
+    routerOptions: { maxParamLength: 4096 },
     frameworkErrors: (err, _req, reply) => void send(reply, frameworkError(err)),
   });
   const broker = createBrokerSocket(o.client, o.broker, { jsonDepth });
@@ -194,13 +208,17 @@ export async function startSidecar(o: SidecarOptions): Promise<Sidecar> {
   app.post('/publish/:topic', async (req) =>
     publish((req.params as { topic: string }).topic, req.body),
   );
-  app.post('/v1.0/publish/:pubsub/:topic', async (req, reply) => {
-    await publish((req.params as { topic: string }).topic, req.body);
-    return reply.code(204).send();
-  });
-  app.all('/v1.0/invoke/:app/method/:method', async (req) => {
-    const p = req.params as { app: string; method: string };
-    return call(p.app, p.method, req.body, req);
+  registerDapr(app, {
+    appId: o.app?.name ?? 'micro',
+    version: o.version ?? 'micro',
+    appAddress: o.app?.address,
+    store: o.store,
+    config: o.config,
+    sync: o.sync,
+    jsonDepth,
+    logger: o.logger,
+    call,
+    publish,
   });
   app.post('/:service/:endpoint', async (req) => {
     const p = req.params as { service: string; endpoint: string };

@@ -1,0 +1,93 @@
+// The sidecar speaking Dapr's HTTP API, so that an app written for Dapr, or an official Dapr SDK,
+// works against `micro sidecar` unchanged: metadata and health (what the SDKs poll at start),
+// service invocation and publish, and the state, configuration and lock building blocks on micro's
+// platform (the Store, Config and Sync the sidecar is given; the control plane's by default).
+//
+// Mapping (see each file): state store S of app A -> the micro store's database A, table S;
+// configuration store S -> config namespace S; lock store S, resource R -> the micro lock `S/R`;
+// invoke app X method M -> a call of service X, endpoint M; publish to pubsub P, topic T -> micro's
+// broker topic T (P is ignored: micro has one broker).
+//
+// Errors carry both shapes: the project's {id, code, detail, status} and Dapr's {errorCode, message}
+// (see errors.ts). Bounds: the sidecar's body limit and JSON depth, and DAPR_LIMITS (input.ts).
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { Config } from '../../../platform/config/config.ts';
+import type { Store } from '../../../platform/store/store.ts';
+import type { Sync } from '../../../platform/sync/sync.ts';
+import type { Logger } from '../../../runtime/server/server.ts';
+import { parseBoundedJson } from '../../nesting.ts';
+import { SIDECAR_ID } from '../guard.ts';
+import { registerConfiguration } from './configuration.ts';
+import { componentName } from './input.ts';
+import { registerLock } from './lock.ts';
+import { registerMetadata } from './metadata.ts';
+import { registerState } from './state.ts';
+
+export { DAPR_LIMITS } from './input.ts';
+
+/** What the Dapr paths need from the sidecar. */
+export interface DaprOptions {
+  /** The app's id: the name the sidecar registers it under, or `micro`. */
+  appId: string;
+  /** micro's version, reported as the runtime's. */
+  version: string;
+  /** Where the app listens (host:port): configuration updates are POSTed there. */
+  appAddress?: string;
+  /** Backs the state API (absent: its paths answer 503). */
+  store?: Store;
+  /** Backs the configuration API (absent: 503). */
+  config?: Config;
+  /** Backs the lock API (absent: 503). */
+  sync?: Sync;
+  /** Deepest nesting of a JSON body. */
+  jsonDepth: number;
+  logger: Logger;
+  /** Calls a service's endpoint, as the sidecar's other paths do. */
+  call(service: string, endpoint: string, body: unknown, req: FastifyRequest): Promise<unknown>;
+  /** Publishes to a topic, as the sidecar's other paths do. */
+  publish(topic: string, body: unknown): Promise<unknown>;
+}
+
+/** Registers Dapr's paths in their own scope (they also take text/plain and CloudEvents bodies). */
+export function registerDapr(app: FastifyInstance, o: DaprOptions): void {
+  void app.register(async (scope) => {
+    scope.addContentTypeParser('text/plain', { parseAs: 'string' }, (_req, body, done) =>
+      done(null, body),
+    );
+    scope.addContentTypeParser(
+      'application/cloudevents+json',
+      { parseAs: 'string' },
+      (_req, body, done) => {
+        try {
+          done(null, parseBoundedJson(body as string, o.jsonDepth, SIDECAR_ID, 'the body'));
+        } catch (err) {
+          done(err as Error, undefined);
+        }
+      },
+    );
+    registerMetadata(scope, {
+      appId: o.appId,
+      version: o.version,
+      appAddress: o.appAddress,
+      has: { state: !!o.store, configuration: !!o.config, lock: !!o.sync },
+    });
+    scope.get('/v1.0/healthz/outbound', async (_req, reply) => reply.code(204).send());
+    scope.post('/v1.0/publish/:pubsub/:topic', async (req, reply) => {
+      const p = req.params as { pubsub: string; topic: string };
+      componentName(p.pubsub, 'pubsub');
+      await o.publish(p.topic, req.body);
+      return reply.code(204).send();
+    });
+    scope.all('/v1.0/invoke/:app/method/:method', async (req) => {
+      const p = req.params as { app: string; method: string };
+      return o.call(p.app, p.method, req.body, req);
+    });
+    registerState(scope, o.store, o.appId);
+    const subscriptions = registerConfiguration(scope, o.config, o.appAddress, o.logger);
+    const locks = registerLock(scope, o.sync, o.logger);
+    scope.addHook('onClose', async () => {
+      subscriptions.close();
+      await locks.close();
+    });
+  });
+}
