@@ -12,6 +12,9 @@ export interface StoreRunMessage extends RunMessage {
 /** Client to parent: what one window of op saw. */
 export interface StoreResultMessage extends ResultMessage {
   op: Op;
+  /** Read and write system calls of the client, and of the server processes, in the window. */
+  clientSyscalls: number;
+  serverSyscalls: number;
 }
 
 export const isStoreResult = (m: unknown): m is StoreResultMessage =>

@@ -8,6 +8,7 @@ import {
   errorsColumn,
   loadAverage,
   medianColumn,
+  medianOf,
   medianRatio,
   perCallColumns,
   ratio,
@@ -54,6 +55,17 @@ export function report(
     [
       ...perCallColumns<Sample>('ops/s', 'op'),
       medianColumn('total CPU us/op', (s) => s.totalUsPerCall, 1),
+      {
+        head: 'syscalls/op client / server',
+        cell: (x) =>
+          `${fmt(
+            medianOf(x, (s) => s.clientSyscalls / Math.max(s.calls, 1)),
+            2,
+          )} / ${fmt(
+            medianOf(x, (s) => s.serverSyscalls / Math.max(s.calls, 1)),
+            2,
+          )}`,
+      },
       opRatio('CPU x ioredis', ''),
       opRatio('client CPU x ioredis', 'Client'),
       errorsColumn(),
