@@ -76,14 +76,16 @@ export async function run(argv: string[] = process.argv.slice(2)): Promise<void>
       const skipped = new Map<string, string>();
       const series = await measureRounds(
         async (children) => {
-          const started = await Promise.allSettled(
-            cfg.contenders.map((c) => start(children, c, servers.get(c.server) as Started, cfg)),
-          );
-          return started.flatMap((s, i) => {
-            if (s.status === 'fulfilled') return s.value;
-            skipped.set(cfg.contenders[i]!.key, String((s.reason as Error)?.message ?? s.reason));
-            return [];
-          });
+          // One at a time: each fills its keys on a quiet machine, and a slow start fails no other.
+          const entrants: Entrant<Sample>[] = [];
+          for (const c of cfg.contenders) {
+            try {
+              entrants.push(...(await start(children, c, servers.get(c.server) as Started, cfg)));
+            } catch (err) {
+              skipped.set(c.key, err instanceof Error ? err.message : String(err));
+            }
+          }
+          return entrants;
         },
         {
           rounds: cfg.rounds,
