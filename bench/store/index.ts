@@ -105,7 +105,7 @@ export async function run(argv: string[] = process.argv.slice(2)): Promise<void>
       if (cfg.watchers > 0 && cp) propagation = await watchPropagation(cp, cfg);
       report(cfg, series, skipped, propagation);
     } finally {
-      started.cleanup();
+      await started.stop();
     }
   });
 }

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { NODE, ROOT } from '../lib/binary.ts';
 import { startControlPlane } from '../lib/control-plane.ts';
 import { startEtcd, startRedisServer, type EngineServer } from '../lib/engine-server.ts';
-import { cleanEnv, type Children } from '../lib/processes.ts';
+import { cleanEnv, type Child, type Children } from '../lib/processes.ts';
 
 /** Which server a contender talks to. */
 export type ServerKind = 'redis' | 'etcd' | 'cp' | 'sidecar';
@@ -27,60 +27,80 @@ const MICRO = join(ROOT, 'bin/micro.ts');
 const sidecarIn = (line: string): string | undefined =>
   /^sidecar listening on (\S+)/.exec(line)?.[1];
 
+/** The started servers, and a stop of them all (by PID) that removes their folders. */
+export interface Servers {
+  servers: Map<ServerKind, Started>;
+  stop(): Promise<void>;
+}
+
+/** NODE_OPTIONS for the control plane and the sidecar: BENCH_CP_NODE_OPTIONS (e.g. --cpu-prof). */
+const nodeOptions = (): Record<string, string> => {
+  const options = process.env.BENCH_CP_NODE_OPTIONS;
+  return options ? { NODE_OPTIONS: options } : {};
+};
+
 /**
- * Starts the servers of kinds (the sidecar brings the control plane) and resolves with each;
- * cleanup removes the control plane's data folder (the children are stopped by their owner).
+ * Starts the servers of kinds (the sidecar brings the control plane) as children of children and
+ * resolves with each; when one cannot start, those started are stopped and the error thrown.
  */
-export async function startServers(
-  children: Children,
-  kinds: Set<ServerKind>,
-): Promise<{ servers: Map<ServerKind, Started>; cleanup: () => void }> {
+export async function startServers(children: Children, kinds: Set<ServerKind>): Promise<Servers> {
   const servers = new Map<ServerKind, Started>();
-  const engine = (kind: ServerKind, e: EngineServer, what: string): void => {
+  const engines: EngineServer[] = [];
+  const started: Child[] = [];
+  const dataDir = mkdtempSync(join(os.tmpdir(), 'micro-bench-store-'));
+  const stop = async (): Promise<void> => {
+    for (const c of started.reverse()) await children.stop(c);
+    for (const e of engines) await e.stop();
+    rmSync(dataDir, { recursive: true, force: true });
+  };
+  const engine = async (kind: ServerKind, start: typeof startEtcd, what: string) => {
+    const e = await start(children);
+    engines.push(e);
     servers.set(kind, {
       address: e.address,
       pids: [e.child.pid],
       label: `${what} ${e.version} pid ${e.child.pid} at ${e.address}`,
     });
   };
-  if (kinds.has('redis')) engine('redis', await startRedisServer(children), 'redis-server');
-  if (kinds.has('etcd')) engine('etcd', await startEtcd(children), 'etcd');
-
-  const dataDir = mkdtempSync(join(os.tmpdir(), 'micro-bench-store-'));
-  const cleanup = (): void => rmSync(dataDir, { recursive: true, force: true });
-  if (kinds.has('cp') || kinds.has('sidecar')) {
-    // BENCH_CP_NODE_OPTIONS: node flags for the control plane and the sidecar (e.g. --cpu-prof).
-    const options = process.env.BENCH_CP_NODE_OPTIONS;
-    const cpEnv = cleanEnv(options ? { NODE_OPTIONS: options } : {});
-    const { child, address } = await startControlPlane(children, NODE, [MICRO], dataDir, cpEnv);
-    servers.set('cp', {
-      address,
-      pids: [child.pid],
-      label: `control plane (node bin/micro.ts registry, SQLite) pid ${child.pid} at ${address}`,
-    });
+  try {
+    if (kinds.has('redis')) await engine('redis', startRedisServer, 'redis-server');
+    if (kinds.has('etcd')) await engine('etcd', startEtcd, 'etcd');
+    if (kinds.has('cp') || kinds.has('sidecar')) {
+      const env = cleanEnv(nodeOptions());
+      const { child, address } = await startControlPlane(children, NODE, [MICRO], dataDir, env);
+      started.push(child);
+      servers.set('cp', {
+        address,
+        pids: [child.pid],
+        label: `control plane (node bin/micro.ts registry, SQLite) pid ${child.pid} at ${address}`,
+      });
+    }
+    const cp = servers.get('cp');
+    if (kinds.has('sidecar') && cp) {
+      const env = cleanEnv({
+        ...nodeOptions(),
+        MICRO_REGISTRY: 'micro',
+        MICRO_REGISTRY_ADDRESS: cp.address,
+        MICRO_STORE: 'micro',
+        MICRO_STORE_ADDRESS: cp.address,
+      });
+      const sidecar = children.exec(
+        'sidecar',
+        NODE,
+        [MICRO, 'sidecar', '--sidecar-address', '127.0.0.1:0'],
+        { env, echo: false, stderr: 'tail' },
+      );
+      started.push(sidecar);
+      const address = await sidecar.line(sidecarIn, 30_000);
+      servers.set('sidecar', {
+        address,
+        pids: [sidecar.pid, ...cp.pids],
+        label: `micro sidecar pid ${sidecar.pid} at ${address} (its store: the control plane)`,
+      });
+    }
+  } catch (err) {
+    await stop();
+    throw err;
   }
-  const cp = servers.get('cp');
-  if (kinds.has('sidecar') && cp) {
-    const options = process.env.BENCH_CP_NODE_OPTIONS;
-    const env = cleanEnv({
-      ...(options && { NODE_OPTIONS: options }),
-      MICRO_REGISTRY: 'micro',
-      MICRO_REGISTRY_ADDRESS: cp.address,
-      MICRO_STORE: 'micro',
-      MICRO_STORE_ADDRESS: cp.address,
-    });
-    const sidecar = children.exec(
-      'sidecar',
-      NODE,
-      [MICRO, 'sidecar', '--sidecar-address', '127.0.0.1:0'],
-      { env, echo: false, stderr: 'tail' },
-    );
-    const address = await sidecar.line(sidecarIn, 30_000);
-    servers.set('sidecar', {
-      address,
-      pids: [sidecar.pid, ...cp.pids],
-      label: `micro sidecar pid ${sidecar.pid} at ${address} (its store: the control plane)`,
-    });
-  }
-  return { servers, cleanup };
+  return { servers, stop };
 }
