@@ -27,6 +27,7 @@ export const commandLoaders = {
   publish: async () => (await import('./publish.ts')).publishCommand,
   health: async () => (await import('./health.ts')).healthCommand,
   stats: async () => (await import('./stats.ts')).statsCommand,
+  store: async () => (await import('./store.ts')).storeCommand,
   register: async () => (await import('./register.ts')).registerCommand,
   deregister: async () => (await import('./deregister.ts')).deregisterCommand,
   doctor: async () => (await import('./doctor.ts')).doctorCommand,

@@ -20,6 +20,7 @@ import { registryCommand } from './registry.ts';
 import { runCommand } from './run.ts';
 import { sidecarCommand } from './sidecar.ts';
 import { statsCommand } from './stats.ts';
+import { storeCommand } from './store.ts';
 import { streamCommand } from './stream.ts';
 import { testCommand } from './test.ts';
 import { webCommand } from './web.ts';
@@ -45,6 +46,7 @@ export const commands: CommandModule[] = [
   publishCommand,
   healthCommand,
   statsCommand,
+  storeCommand,
   registerCommand,
   deregisterCommand,
   doctorCommand,

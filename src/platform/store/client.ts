@@ -164,9 +164,13 @@ async function connect(address: string): Promise<Client> {
 /** The store's own errors as they were raised; failures to reach it say where and what to do. */
 function explain(err: MicroError, where: string): MicroError {
   if (err.id === STORE_ID || err.code < 404 || err.code === 409) return err;
+  // The registry's own error already says where it looked and what to do.
+  const hint = /micro run/.test(err.detail)
+    ? ''
+    : '; start the control plane with "micro run", or set MICRO_STORE and MICRO_STORE_ADDRESS';
   return new MicroError(
     STORE_ID,
     err.code === 404 ? 503 : err.code,
-    `no answer from ${where} (${err.detail}); start the control plane with "micro run", or set MICRO_STORE and MICRO_STORE_ADDRESS`,
+    `no answer from ${where} (${err.detail})${hint}`,
   );
 }

@@ -4,6 +4,7 @@
 import type { Client } from '../../runtime/client/client.ts';
 import { pickPlugin } from '../../runtime/plugins.ts';
 import { createMicroStore } from './client.ts';
+import { lazyStore } from './lazy.ts';
 import { createMemoryStore } from './memory.ts';
 import type { Store, StoreOptions } from './store.ts';
 
@@ -22,8 +23,30 @@ export const stores: Readonly<Record<string, StoreTableFactory>> = {
   micro: createMicroStore,
   /** In this process only: tests and single-process programs. */
   memory: createMemoryStore,
-  // etcd, redis and nats (createEtcdStore, createRedisStore, createNatsStore, loaded through
-  // lazyStore) are added with the engines' branch (plat-engines).
+  /** etcd (127.0.0.1:2379 by default): its revisions, transactions, leases and watches. */
+  etcd: (o = {}) =>
+    lazyStore(
+      'etcd',
+      o.address ?? '127.0.0.1:2379',
+      async () => (await import('./etcd.ts')).createEtcdStore(o),
+      o.database,
+    ),
+  /** One Redis server (127.0.0.1:6379 by default), writes as Lua scripts, watches over pub/sub. */
+  redis: (o = {}) =>
+    lazyStore(
+      'redis',
+      o.address ?? '127.0.0.1:6379',
+      async () => (await import('./redis.ts')).createRedisStore(o),
+      o.database,
+    ),
+  /** NATS JetStream KV (127.0.0.1:4222 by default): one operation per transaction. */
+  nats: (o = {}) =>
+    lazyStore(
+      'nats',
+      o.address ?? '127.0.0.1:4222',
+      async () => (await import('./nats.ts')).createNatsStore(o),
+      o.database,
+    ),
 };
 
 /**
@@ -47,8 +70,11 @@ export function storeFromEnv(
 }
 
 export { createMemoryStore, createMicroStore };
-export { lazyStore } from './lazy.ts';
+export { lazyStore };
 export { STORE_LIMITS } from './store.ts';
 export type * from './store.ts';
 export type { MemoryStoreOptions } from './memory.ts';
 export type { MicroStoreOptions } from './client.ts';
+export type { EtcdStoreOptions } from './etcd.ts';
+export type { NatsStoreOptions } from './nats.ts';
+export type { RedisStoreOptions } from './redis.ts';

@@ -85,8 +85,9 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): Store {
     }
   };
   const entry = (key: string, row: Row, withValue = true): Entry => {
-    const e = { key, version: String(row.version) } as Entry;
+    const e = { key } as Entry;
     if (withValue) e.value = JSON.parse(row.json) as unknown;
+    e.version = String(row.version);
     if (row.expiresAt !== undefined) e.expiresAt = row.expiresAt;
     return e;
   };

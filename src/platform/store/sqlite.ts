@@ -111,8 +111,9 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
     now: Date.now(),
   });
   const entry = (row: Row): Entry => {
-    const e = { key: row.key.toString(), version: String(row.version) } as Entry;
+    const e = { key: row.key.toString() } as Entry;
     if (row.value !== undefined) e.value = JSON.parse(row.value) as unknown;
+    e.version = String(row.version);
     if (row.expires !== null) e.expiresAt = row.expires;
     return e;
   };

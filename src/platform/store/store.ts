@@ -17,8 +17,9 @@
 
 /** One stored entry. */
 export interface Entry {
+  /** The key, as given. */
   key: string;
-  /** The JSON value stored. */
+  /** The JSON value stored (absent in a `keysOnly` listing). */
   value: unknown;
   /** Changes on every write of the key: give it as `ifVersion` to write only if nobody else did. */
   version: string;
@@ -64,6 +65,7 @@ export interface ListOptions extends Namespace {
 
 /** One page of a listing, in key order (by UTF-8 bytes). */
 export interface Page {
+  /** The entries of this page, in key order. */
   entries: Entry[];
   /** Give it as `cursor` for the next page; absent on the last. */
   next?: string;
@@ -71,12 +73,26 @@ export interface Page {
 
 /** One operation of a transaction. */
 export type Operation =
-  | ({ op: 'put'; key: string; value: unknown } & Omit<PutOptions, keyof Namespace>)
-  | ({ op: 'delete'; key: string } & Omit<DeleteOptions, keyof Namespace>);
+  | ({
+      /** Write a value. */
+      op: 'put';
+      /** The key written. */
+      key: string;
+      /** The JSON value. */
+      value: unknown;
+    } & Omit<PutOptions, keyof Namespace>)
+  | ({
+      /** Remove a key. */
+      op: 'delete';
+      /** The key removed. */
+      key: string;
+    } & Omit<DeleteOptions, keyof Namespace>);
 
 /** What a watcher reports. */
 export interface StoreEvent {
+  /** What happened to the key (an expiry is a delete, where the store notices it). */
   action: 'put' | 'delete';
+  /** The key that changed. */
   key: string;
   /** The new value (put). */
   value?: unknown;
@@ -86,12 +102,15 @@ export interface StoreEvent {
 
 /** Options of a watch: one key, or every key under a prefix (everything when neither). */
 export interface WatchOptions extends Namespace {
+  /** Only this key. */
   key?: string;
+  /** Only keys starting with this. */
   prefix?: string;
 }
 
 /** A stream of changes; iterate it, and stop it when done. */
 export interface StoreWatcher extends AsyncIterable<StoreEvent> {
+  /** Ends the watch: iteration ends after the events already queued. */
   stop(): void;
 }
 
@@ -123,14 +142,23 @@ export interface Store {
 
 /** Bounds of what a store takes; past them a 400 naming the field. */
 export const STORE_LIMITS = {
+  /** Bytes of UTF-8 in a key (or prefix). */
   keyBytes: 1024,
+  /** Characters in a database or table name. */
   nameLength: 128,
+  /** Bytes of a value as JSON text. */
   valueBytes: 1024 * 1024,
+  /** Levels of nesting in a value. */
   depth: 100,
+  /** Keys of a getMany, operations of a transact. */
   batch: 1000,
+  /** Entries of a page, at most. */
   page: 1000,
+  /** Entries of a page when no limit is given. */
   defaultPage: 100,
+  /** The shortest lease, ms. */
   minTtl: 1000,
+  /** The longest lease, ms. */
   maxTtl: 365 * 24 * 3600 * 1000,
 } as const;
 

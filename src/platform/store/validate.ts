@@ -3,9 +3,9 @@
 // SQLite, the control plane's client, etcd, Redis and NATS give the same 400, naming the field, and
 // store nothing. Values are checked as JSON by walking them (JSON.stringify would drop undefined and
 // functions and turn NaN into null silently), and measured as the JSON text the store keeps.
-import { printable } from '../../registry/printable.ts';
-import { badRequest, conflict, type MicroError } from '../../runtime/errors.ts';
 import { shownKey } from '../../runtime/server/closed.ts';
+import { invalid, kind, shown } from './errors.ts';
+import { checkValue } from './value.ts';
 import {
   STORE_LIMITS,
   type DeleteOptions,
@@ -16,42 +16,12 @@ import {
   type WatchOptions,
 } from './store.ts';
 
-/** The id of the store's errors, on the wire and in TypeScript. */
-export const STORE_ID = 'store';
-
 /** The default table, when a call names none. */
 export const DEFAULT_TABLE = 'default';
 /** The default database of a bare client, when a call names none. */
 export const DEFAULT_DATABASE = 'micro';
 
 const NAME = /^[A-Za-z0-9._-]+$/;
-
-/** A 400 from the store. */
-export const invalid = (detail: string): MicroError => badRequest(STORE_ID, detail);
-
-/** A key as messages show it: JSON, control characters escaped, long ones cut. */
-export const shown = (key: string): string =>
-  printable(JSON.stringify(key.length > 64 ? `${key.slice(0, 64)}...` : key), false);
-
-/** A 409 naming the key whose condition failed. */
-export const conflictOn = (key: string, why: string): MicroError =>
-  conflict(STORE_ID, `key ${shown(key)} ${why}`);
-
-/** The 409 a write's condition (ifVersion, ifAbsent) gets given the key's current version, if any. */
-export function conditionFailure(
-  op: { key: string; ifVersion?: string; ifAbsent?: boolean },
-  current: string | undefined,
-): Error | undefined {
-  if (op.ifAbsent && current !== undefined)
-    return conflictOn(op.key, `already exists (version ${current})`);
-  if (op.ifVersion !== undefined) {
-    if (current === undefined)
-      return conflictOn(op.key, `does not exist (expected version ${op.ifVersion})`);
-    if (current !== op.ifVersion)
-      return conflictOn(op.key, `is at version ${current}, not ${op.ifVersion}`);
-  }
-  return undefined;
-}
 
 /** A key or prefix: a well-formed string without NUL, within the byte limit (empty only for a prefix). */
 export function checkKey(key: unknown, field = 'key', empty = false): string {
@@ -83,43 +53,6 @@ function checkName(name: unknown, field: string): string {
       `${field} must be 1 to ${STORE_LIMITS.nameLength} of A-Z a-z 0-9 . _ -, not ${shown(name)}`,
     );
   return name;
-}
-
-/** The value as the JSON text to store; a 400 naming the member that is not JSON, or the size. */
-export function checkValue(value: unknown, field = 'value'): string {
-  walk(value, field, 0);
-  const text = JSON.stringify(value);
-  const bytes = Buffer.byteLength(text);
-  if (bytes > STORE_LIMITS.valueBytes)
-    throw invalid(`${field} is ${bytes} bytes as JSON; the limit is ${STORE_LIMITS.valueBytes}`);
-  return text;
-}
-
-function walk(v: unknown, path: string, depth: number): void {
-  if (depth > STORE_LIMITS.depth)
-    throw invalid(`${path} is nested deeper than ${STORE_LIMITS.depth} levels`);
-  if (v === null || typeof v === 'string' || typeof v === 'boolean') return;
-  if (typeof v === 'number') {
-    if (!Number.isFinite(v)) throw invalid(`${path} is ${String(v)}, which JSON cannot hold`);
-    return;
-  }
-  if (Array.isArray(v)) {
-    for (let i = 0; i < v.length; i++) walk(v[i], `${path}[${i}]`, depth + 1);
-    return;
-  }
-  if (typeof v === 'object') {
-    const proto = Object.getPrototypeOf(v) as unknown;
-    if (proto !== Object.prototype && proto !== null)
-      throw invalid(`${path} is ${kind(v)}; a value must be JSON (plain objects and arrays)`);
-    for (const [k, member] of Object.entries(v))
-      walk(
-        member,
-        /^[A-Za-z_$][\w$]{0,40}$/.test(k) ? `${path}.${k}` : `${path}[${shown(k)}]`,
-        depth + 1,
-      );
-    return;
-  }
-  throw invalid(`${path} is ${kind(v)}, which JSON cannot hold`);
 }
 
 /** A lease in ms: an integer from minTtl to maxTtl, or undefined. */
@@ -294,48 +227,10 @@ export function checkWatch(options: WatchOptions | undefined): { key?: string; p
   return {};
 }
 
-/** The key a page ended on, as the opaque cursor memory and SQLite hand out. */
-export const encodeCursor = (key: string): string => Buffer.from(key).toString('base64url');
-
-/** The key a cursor from encodeCursor names; a 400 for anything else. */
-export function decodeCursor(cursor: string): string {
-  const key = Buffer.from(cursor, 'base64url').toString();
-  if (cursor === '' || encodeCursor(key) !== cursor)
-    throw invalid(`cursor ${shown(cursor)} is not a next this store gave`);
-  return key;
-}
-
-/**
- * Compares keys in UTF-8 byte order (code point order), the order every store lists in. JavaScript
- * compares UTF-16 units, which puts U+E000..U+FFFF after the surrogates of U+10000 and up: those
- * units are moved so that surrogates come last.
- */
-export function compareKeys(a: string, b: string): number {
-  const n = Math.min(a.length, b.length);
-  for (let i = 0; i < n; i++) {
-    const x = a.charCodeAt(i);
-    const y = b.charCodeAt(i);
-    if (x !== y) return codePointRank(x) - codePointRank(y);
-  }
-  return a.length - b.length;
-}
-
-const codePointRank = (unit: number): number =>
-  unit >= 0xe000 ? unit - 0x800 : unit >= 0xd800 ? unit + 0x2000 : unit;
-
 function fail(message: string): never {
   throw invalid(message);
 }
 
-/** What a wrong value is, for messages: `a number`, `null`, `an array`... */
-function kind(v: unknown): string {
-  if (v === null) return 'null';
-  if (Array.isArray(v)) return 'an array';
-  if (typeof v === 'string') return v.length > 40 ? 'a long string' : shown(v);
-  if (typeof v === 'number') return String(v);
-  if (typeof v === 'object') {
-    const name = v.constructor?.name;
-    return name && name !== 'Object' ? `a ${name}` : 'an object';
-  }
-  return typeof v === 'undefined' ? 'undefined' : `a ${typeof v}`;
-}
+export { checkValue } from './value.ts';
+export { compareKeys, decodeCursor, encodeCursor } from './order.ts';
+export { conditionFailure, conflictOn, invalid, shown, STORE_ID } from './errors.ts';

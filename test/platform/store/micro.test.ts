@@ -63,6 +63,47 @@ describe('store service', () => {
     );
   });
 
+  it('checks what other languages send as the Store does, storing nothing it refuses', async () => {
+    const big = JSON.stringify({ key: 'big', value: 'x'.repeat(1024 * 1024), database: 'raw' });
+    const cases: [string, string, RegExp][] = [
+      ['Put', big, /value is 1048578 bytes as JSON; the limit is 1048576/],
+      [
+        'Put',
+        JSON.stringify({ key: 'k'.repeat(10_240), value: 1, database: 'raw' }),
+        /key is 10240 bytes/,
+      ],
+      ['Put', '{"key":"k","value":1,"ttl":"30s","database":"raw"}', /ttl must be a whole number/],
+      [
+        'Put',
+        '{"key":"k","value":1,"ifAbsent":1,"database":"raw"}',
+        /ifAbsent must be true or false/,
+      ],
+      ['Put', '{"key":5,"value":1,"database":"raw"}', /key must be a string, not 5/],
+      ['Put', '{"key":"k","value":1,"database":"../raw"}', /database must be 1 to 128/],
+      ['Delete', '{"key":"","database":"raw"}', /key must not be empty/],
+      ['List', '{"limit":5000,"database":"raw"}', /limit must be a whole number from 1 to 1000/],
+      ['GetMany', '{"keys":"k","database":"raw"}', /keys must be an array/],
+      [
+        'Transact',
+        '{"operations":[{"op":"put","key":"a","value":1},{"op":"put","key":"b"}],"database":"raw"}',
+        /operations\[1\]\.value is undefined/,
+      ],
+      [
+        'Transact',
+        '{"operations":[{"op":"put","key":"a","value":1,"extra":2}],"database":"raw"}',
+        /extra is not a field of operations\[0\]/,
+      ],
+    ];
+    for (const [endpoint, body, detail] of cases) {
+      const r = await post(endpoint, body);
+      assert.equal(r.status, 400, `${endpoint} ${body.slice(0, 80)}: ${JSON.stringify(r.body)}`);
+      assert.equal(r.body.id, 'store');
+      assert.match(r.body.detail as string, detail);
+    }
+    const listed = await post('List', '{"database":"raw"}');
+    assert.deepEqual(listed.body, { entries: [] });
+  });
+
   it("keeps a caller's keys in the database named after it unless it names one", async () => {
     const put = await post('Put', '{"key":"mine","value":"billing\'s"}', 'billing');
     assert.equal(put.status, 200);
@@ -138,6 +179,40 @@ describe('store service', () => {
         /unknown store "nope" \(MICRO_STORE in the control plane's environment\): use one of micro, memory/,
       );
     } finally {
+      rmSync(other, { recursive: true, force: true });
+    }
+  });
+
+  it('carries a watch over a restart of the control plane', async () => {
+    const other = mkdtempSync(join(tmpdir(), 'micro-store-restart-'));
+    const address = await closedAddress();
+    let plane = await startControlPlane({ address, dataDir: other, logger: quiet });
+    const store = createMicroStore({ address, timeout: 2000 });
+    try {
+      const watcher = store.watch({ prefix: 'r/' });
+      const it = watcher[Symbol.asyncIterator]();
+      const nextKey = async (): Promise<string | undefined> => {
+        const r = await it.next();
+        return r.done ? undefined : r.value.key;
+      };
+      await store.put('r/1', 'before');
+      assert.equal(await nextKey(), 'r/1');
+      await plane.stop();
+      plane = await startControlPlane({ address, dataDir: other, logger: quiet });
+      // The watch comes back by itself, at its own pace: write until it reports a write.
+      const next = nextKey();
+      let seen: string | undefined;
+      void next.then((key) => (seen = key));
+      for (let i = 2; seen === undefined && i < 200; i++) {
+        await store.put(`r/${i}`, 'after');
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      assert.match((await next) ?? '', /^r\/\d+$/);
+      assert.equal((await store.get('r/1'))?.value, 'before');
+      watcher.stop();
+    } finally {
+      await store.close();
+      await plane.stop();
       rmSync(other, { recursive: true, force: true });
     }
   });

@@ -1,8 +1,14 @@
 import assert from 'node:assert/strict';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, it } from 'node:test';
+import { startControlPlane } from '../../../src/controlplane/index.ts';
+import { createMicroStore } from '../../../src/platform/store/client.ts';
 import { createRedisStore } from '../../../src/platform/store/redis.ts';
 import type { MicroError } from '../../../src/runtime/errors.ts';
 import { runStoreCases } from '../../conformance/store.case.ts';
+import { quiet } from '../../helpers/fixtures.ts';
 import { serverForTests } from '../../helpers/lifecycle.ts';
 import { startRedisServer } from '../../helpers/redis-server.ts';
 
@@ -25,6 +31,41 @@ describe('redis store', () => {
       });
     } finally {
       await store.close();
+    }
+  });
+
+  it('is what the control plane serves when its environment says MICRO_STORE=redis', async () => {
+    const dataDir = await mkdtemp(join(tmpdir(), 'micro-store-redis-'));
+    const cp = await startControlPlane({
+      address: '127.0.0.1:0',
+      dataDir,
+      logger: quiet,
+      env: { MICRO_STORE: 'redis', MICRO_STORE_ADDRESS: address() },
+    });
+    const viaControlPlane = createMicroStore({ address: cp.address });
+    const direct = createRedisStore({ address: address() });
+    try {
+      const database = 'served-by-cp';
+      const watcher = viaControlPlane.watch({ database, prefix: 'cfg/' });
+      const put = await viaControlPlane.put('cfg/a', { on: true }, { database });
+      // In Redis itself: the same entry, version and all.
+      assert.deepEqual(await direct.get('cfg/a', { database }), put);
+      // And a write straight into Redis reaches the control plane's watchers.
+      const later = await direct.put('cfg/b', 2, { database });
+      const seen: unknown[] = [];
+      for await (const e of watcher) {
+        seen.push(e);
+        if (seen.length === 2) break;
+      }
+      assert.deepEqual(seen, [
+        { action: 'put', key: 'cfg/a', value: { on: true }, version: put.version },
+        { action: 'put', key: 'cfg/b', value: 2, version: later.version },
+      ]);
+    } finally {
+      await viaControlPlane.close();
+      await direct.close();
+      await cp.stop();
+      await rm(dataDir, { recursive: true, force: true });
     }
   });
 });
