@@ -11,10 +11,10 @@
 //
 // Limits: a transaction names at most `maxTxnOps` keys (etcd's --max-txn-ops, 128 by default; more
 // is a 400 saying so); etcd's request size (--max-request-bytes, 1.5 MiB by default) bounds a value.
-import type { Etcd3, IKeyValue, IRequestOp } from 'etcd3';
+import type { Etcd3, IKeyValue } from 'etcd3';
 import { etcdCommand, serversOf } from '../../registry/servers.ts';
 import { EngineWatchers, entryOf, unwrap, watches, within, wrap, type Reach } from './engine.ts';
-import { plan, type Current } from './plan.ts';
+import { commit, lease, readKeys, type EtcdTable } from './etcd-txn.ts';
 import type { Entry, Namespace, Store, StoreOptions } from './store.ts';
 import {
   checkDelete,
@@ -26,11 +26,8 @@ import {
   checkPut,
   checkWatch,
   compareKeys,
-  conflictOn,
   decodeCursor,
   encodeCursor,
-  invalid,
-  type CheckedOperation,
 } from './validate.ts';
 /** Options of the etcd store. */
 export interface EtcdStoreOptions extends StoreOptions {
@@ -81,78 +78,12 @@ export function createEtcdStore(options: EtcdStoreOptions = {}): Store {
     return s && entryOf(key, s, String(kv.mod_revision), keysOnly);
   };
 
-  /** Reads the keys, each chunk of maxTxnOps in one snapshot. */
-  const current = async (c: Etcd3, p: Place, keys: string[]): Promise<Map<string, Current>> => {
-    const out = new Map<string, Current>();
-    for (let i = 0; i < keys.length; i += maxTxnOps) {
-      const chunk = keys.slice(i, i + maxTxnOps);
-      const res = await c.kv.txn({
-        success: chunk.map((k) => ({ request_range: { key: full(p, k) } })),
-      });
-      chunk.forEach((k, j) => {
-        const kv = res.responses[j]?.response_range?.kvs[0];
-        out.set(k, {
-          revision: kv ? String(kv.mod_revision) : undefined,
-          entry: kv && read(p, kv),
-        });
-      });
-    }
-    return out;
-  };
-
-  /** Applies operations whose conditions hold on what was read, as one etcd transaction. */
-  const apply = async (
-    c: Etcd3,
-    p: Place,
-    operations: CheckedOperation[],
-    attempt = 1,
-  ): Promise<(Entry | undefined)[]> => {
-    if (operations.length > maxTxnOps)
-      throw invalid(
-        `operations has ${operations.length} items; etcd takes at most ${maxTxnOps} in one transaction (its --max-txn-ops)`,
-      );
-    const keys = operations.map((o) => o.key);
-    const now = await current(c, p, keys);
-    const planned = plan(operations, now); // throws the 409
-    const leases = new Map<number, string>();
-    for (const e of planned.effects)
-      if (e.put && e.ttl !== undefined && !leases.has(e.ttl))
-        leases.set(e.ttl, await lease(c, e.ttl));
-    const success = planned.effects.map((e): IRequestOp =>
-      e.put
-        ? {
-            request_put: {
-              key: full(p, e.key),
-              value: Buffer.from(wrap(e.json, e.expiresAt)),
-              lease: e.ttl === undefined ? undefined : leases.get(e.ttl),
-            },
-          }
-        : { request_delete_range: { key: full(p, e.key) } },
-    );
-    // Committed only if every key is as read: unchanged since, or still absent.
-    const compare = keys.map((k) => {
-      const rev = now.get(k)?.revision;
-      return rev === undefined
-        ? {
-            key: full(p, k),
-            target: 'Create' as const,
-            result: 'Equal' as const,
-            create_revision: 0,
-          }
-        : { key: full(p, k), target: 'Mod' as const, result: 'Equal' as const, mod_revision: rev };
-    });
-    const res = await c.kv.txn({ compare, success });
-    if (!res.succeeded) {
-      for (const id of leases.values()) void c.leaseClient.leaseRevoke({ ID: id }).catch(() => {});
-      // Someone wrote in between: the conditions are checked again against that (a 409 if they fail).
-      if (attempt < 20) return apply(c, p, operations, attempt + 1);
-      throw conflictOn(
-        keys[0]!,
-        `and the other keys of this write kept changing (${attempt} tries)`,
-      );
-    }
-    return planned.results(String(res.header.revision));
-  };
+  const table = (c: Etcd3, p: Place): EtcdTable => ({
+    c,
+    maxTxnOps,
+    full: (key) => full(p, key),
+    read: (kv) => read(p, kv),
+  });
 
   return {
     name: 'etcd',
@@ -170,7 +101,7 @@ export function createEtcdStore(options: EtcdStoreOptions = {}): Store {
       const put = checkPut(key, value, o);
       return call(async (c) => {
         if (put.ifVersion !== undefined || put.ifAbsent)
-          return (await apply(c, p, [{ op: 'put', ...put }]))[0]!;
+          return (await commit(table(c, p), [{ op: 'put', ...put }]))[0]!;
         const expiresAt = put.ttl === undefined ? undefined : Date.now() + put.ttl;
         const res = await c.kv.put({
           key: full(p, key),
@@ -189,7 +120,7 @@ export function createEtcdStore(options: EtcdStoreOptions = {}): Store {
       const del = checkDelete(key, o);
       return call(async (c) => {
         if (del.ifVersion !== undefined) {
-          await apply(c, p, [{ op: 'delete', ...del }]);
+          await commit(table(c, p), [{ op: 'delete', ...del }]);
           return true;
         }
         const res = await c.kv.deleteRange({ key: full(p, del.key), prev_kv: true });
@@ -228,7 +159,7 @@ export function createEtcdStore(options: EtcdStoreOptions = {}): Store {
       const p = place(ns);
       const wanted = checkKeys(keys);
       return call(async (c) => {
-        const now = await current(c, p, [...new Set(wanted)]);
+        const now = await readKeys(table(c, p), [...new Set(wanted)]);
         return wanted.map((k) => now.get(k)?.entry);
       });
     },
@@ -236,7 +167,7 @@ export function createEtcdStore(options: EtcdStoreOptions = {}): Store {
       const p = place(ns);
       const ops = checkOperations(operations);
       if (ops.length === 0) return [];
-      return call((c) => apply(c, p, ops));
+      return call((c) => commit(table(c, p), ops));
     },
     watch(o) {
       const p = place(o);
@@ -289,11 +220,6 @@ export function createEtcdStore(options: EtcdStoreOptions = {}): Store {
       client = undefined;
     },
   };
-}
-
-/** A new lease a second longer than `ttl` ms (etcd counts whole seconds): its id. */
-async function lease(c: Etcd3, ttl: number): Promise<string> {
-  return (await c.leaseClient.leaseGrant({ TTL: Math.ceil(ttl / 1000) + 1 })).ID;
 }
 
 /** The first key after every key that starts with `prefix` (etcd's range_end for a prefix). */

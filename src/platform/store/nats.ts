@@ -15,21 +15,14 @@
 // table (at most 100,000: past that a 507) to sort them in byte order. A value, with its ttl, must
 // fit the server's max_payload (1 MiB by default: a value near the store's 1 MiB limit needs it
 // raised in the server's configuration).
-import type { JetStreamManager, KV, KvEntry, NatsConnection } from 'nats';
+import type { JetStreamManager, KV, NatsConnection } from 'nats';
 import { natsConnection, natsServerCommand, serversOf } from '../../registry/servers.ts';
 import { MicroError } from '../../runtime/errors.ts';
-import {
-  EngineWatchers,
-  entryOf,
-  unreachable,
-  unwrap,
-  watches,
-  within,
-  type Reach,
-} from './engine.ts';
+import { EngineWatchers, unreachable, unwrap, watches, within, type Reach } from './engine.ts';
 import { bucketOf, decodeKey, descriptionOf, encodeKey, namespaceOf } from './nats-names.ts';
+import { listTable, readKey } from './nats-read.ts';
 import { writeOne, type Table } from './nats-write.ts';
-import type { Entry, Namespace, Store, StoreOptions } from './store.ts';
+import type { Namespace, Store, StoreOptions } from './store.ts';
 import {
   checkDelete,
   checkKey,
@@ -41,7 +34,6 @@ import {
   checkWatch,
   compareKeys,
   decodeCursor,
-  encodeCursor,
   STORE_ID,
 } from './validate.ts';
 
@@ -52,9 +44,6 @@ export interface NatsStoreOptions extends StoreOptions {
   /** What bucket names start with; `micro-store` by default. */
   prefix?: string;
 }
-
-/** The most key names a listing reads from one table. */
-const SCAN = 100_000;
 
 /** A store in NATS JetStream KV at `address` (127.0.0.1:4222 by default); see the module comment. */
 export function createNatsStore(options: NatsStoreOptions = {}): Store {
@@ -121,20 +110,8 @@ export function createNatsStore(options: NatsStoreOptions = {}): Store {
     return {
       kv,
       maxPayload: (await open()).nc.info?.max_payload ?? 1024 * 1024,
-      read: (k) => read(kv, k),
+      read: (k) => readKey(kv, k),
     };
-  };
-  /** A key's current entry (undefined when absent or lapsed: a lapsed one is deleted on its revision). */
-  const read = async (kv: KV, key: string): Promise<{ entry?: Entry; revision?: number }> => {
-    const e = await kv.get(encodeKey(key));
-    if (!e || e.operation !== 'PUT') return {};
-    return { entry: live(kv, key, e), revision: e.revision };
-  };
-  const live = (kv: KV, key: string, e: KvEntry, keysOnly = false): Entry | undefined => {
-    const s = unwrap(e.string());
-    if (s) return entryOf(key, s, String(e.revision), keysOnly);
-    void kv.delete(e.key, { previousSeq: e.revision }).catch(() => {}); // lapsed: forget it
-    return undefined;
   };
   const place = (ns?: Namespace) => checkNamespace(ns, options.database);
 
@@ -146,7 +123,7 @@ export function createNatsStore(options: NatsStoreOptions = {}): Store {
       checkKey(key);
       return call(async () => {
         const kv = await bucket(p, false);
-        return kv && (await read(kv, key)).entry;
+        return kv && (await readKey(kv, key)).entry;
       });
     },
     async put(key, value, o) {
@@ -169,35 +146,7 @@ export function createNatsStore(options: NatsStoreOptions = {}): Store {
       const after = cursor === undefined ? undefined : decodeCursor(cursor);
       return call(async () => {
         const kv = await bucket(p, false);
-        if (!kv) return { entries: [] };
-        const names: string[] = [];
-        for await (const name of await kv.keys()) {
-          const key = decodeKey(name);
-          if (key === undefined || !key.startsWith(start)) continue;
-          if (after !== undefined && compareKeys(key, after) <= 0) continue;
-          names.push(key);
-          if (names.length > SCAN)
-            throw new MicroError(
-              STORE_ID,
-              507,
-              `the NATS store lists tables of at most ${SCAN} keys`,
-            );
-        }
-        names.sort(compareKeys);
-        const entries: Entry[] = [];
-        // Lapsed entries are skipped: read on in chunks until the page and one more are found.
-        for (let i = 0; i < names.length && entries.length <= limit; i += limit + 1) {
-          const chunk = names.slice(i, i + limit + 1);
-          const got = await Promise.all(chunk.map((k) => kv.get(encodeKey(k))));
-          chunk.forEach((k, j) => {
-            const e = got[j];
-            const entry = e && e.operation === 'PUT' ? live(kv, k, e, keysOnly) : undefined;
-            if (entry) entries.push(entry);
-          });
-        }
-        if (entries.length <= limit) return { entries };
-        entries.length = limit;
-        return { entries, next: encodeCursor(entries.at(-1)!.key) };
+        return kv ? listTable(kv, { prefix: start, limit, after, keysOnly }) : { entries: [] };
       });
     },
     async getMany(keys, ns) {
@@ -206,7 +155,7 @@ export function createNatsStore(options: NatsStoreOptions = {}): Store {
       return call(async () => {
         const kv = await bucket(p, false);
         if (!kv) return wanted.map(() => undefined);
-        return Promise.all(wanted.map(async (k) => (await read(kv, k)).entry));
+        return Promise.all(wanted.map(async (k) => (await readKey(kv, k)).entry));
       });
     },
     async transact(operations, ns) {
@@ -266,7 +215,7 @@ export function createNatsStore(options: NatsStoreOptions = {}): Store {
           try {
             for await (const name of names) {
               const key = decodeKey(name);
-              if (key !== undefined && (await read(kv, key)).entry) {
+              if (key !== undefined && (await readKey(kv, key)).entry) {
                 found.push(ns);
                 break;
               }

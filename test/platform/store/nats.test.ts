@@ -29,4 +29,24 @@ describe('nats store', () => {
       await store.close();
     }
   });
+
+  it("keeps keys NATS subjects cannot hold ('.', wildcards, spaces, '=') apart and lists them back", async () => {
+    const store = createNatsStore({ address: address() });
+    const database = 'nats-keys';
+    const keys = ['a.b', 'a..b', '.', '*', '>', 'a b', '=41', 'A', '$KV', 'x/../y', 'é=é'];
+    try {
+      for (const k of keys) await store.put(k, k, { database });
+      for (const k of keys) assert.equal((await store.get(k, { database }))?.value, k);
+      const listed = (await store.list({ database })).entries.map((e) => e.key);
+      assert.deepEqual(
+        listed,
+        [...keys].sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b))),
+      );
+      // A delete of '*' is of that key alone, not a wildcard over the table.
+      assert.equal(await store.delete('*', { database }), true);
+      assert.equal((await store.list({ database })).entries.length, keys.length - 1);
+    } finally {
+      await store.close();
+    }
+  });
 });
