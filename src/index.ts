@@ -10,4 +10,4 @@ export {
 export type * from './platform/store/store.ts';
 export type * from './platform/config/config.ts';
 export type * from './platform/sync/sync.ts';
-export type { ServiceConfig, ServiceConfigOptions } from './platform/config/index.ts';
+export type { ConfigChange, ServiceConfig, ServiceConfigOptions } from './platform/config/index.ts';

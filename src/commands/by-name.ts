@@ -33,6 +33,7 @@ export const commandLoaders = {
   doctor: async () => (await import('./doctor.ts')).doctorCommand,
   explore: async () => (await import('./explore.ts')).exploreCommand,
   ui: async () => (await import('./explore.ts')).exploreCommand,
+  config: async () => (await import('./config.ts')).configCommand,
   completion: async () => (await import('./completion.ts')).completionCommand,
 } satisfies Record<string, CommandLoader>;
 

@@ -2,6 +2,7 @@ import type { CommandModule } from 'yargs';
 import { apiCommand } from './api.ts';
 import { callCommand } from './call.ts';
 import { completionCommand } from './completion.ts';
+import { configCommand } from './config.ts';
 import { deregisterCommand } from './deregister.ts';
 import { doctorCommand } from './doctor.ts';
 import { execCommand } from './exec.ts';
@@ -50,6 +51,7 @@ export const commands: CommandModule[] = [
   registerCommand,
   deregisterCommand,
   doctorCommand,
+  configCommand,
   exploreCommand,
   completionCommand,
 ] as CommandModule[];

@@ -16,7 +16,10 @@ export interface PlatformOptions {
   /** Its store (default: MICRO_STORE, the control plane's unless set); keys go in the database named after the service. */
   store?: Store;
   /** Where its config lives (default: MICRO_CONFIG, the control plane's unless set), and its defaults, file and schema. */
-  config?: ServiceConfigOptions & { source?: Config };
+  config?: ServiceConfigOptions & {
+    /** The Config its namespace is read from (default: MICRO_CONFIG's). */
+    source?: Config;
+  };
   /** Its locks and elections (default: MICRO_SYNC, the control plane's unless set). */
   sync?: Sync;
 }

@@ -34,7 +34,7 @@ async function next(w: ConfigWatcher): Promise<ConfigEvent> {
   ]);
   clearTimeout(timer);
   assert.equal(r.done, false, 'the watcher ended');
-  return r.value as ConfigEvent;
+  return r.value;
 }
 
 /** Runs the config contract against an implementation made by `make`. */
@@ -55,7 +55,10 @@ export function runConfigCases(
     it('records every change as a new version with who made it, newest first', async () => {
       const namespace = fresh();
       assert.deepEqual(await config.get('', { namespace }), { value: {}, version: 0 });
-      assert.deepEqual(await config.get('db.pool', { namespace }), { value: undefined, version: 0 });
+      assert.deepEqual(await config.get('db.pool', { namespace }), {
+        value: undefined,
+        version: 0,
+      });
       const v1 = await config.set('db.pool.max', 10, { namespace, author: 'alice' });
       assert.equal(v1.version, 1);
       assert.equal(v1.action, 'set');
@@ -103,7 +106,9 @@ export function runConfigCases(
         { path: 'b.c', before: true, after: false },
         { path: 'e', after: 'new' },
       ]);
-      assert.deepEqual(await config.diff(3, undefined, { namespace }), [{ path: 'e', after: 'new' }]);
+      assert.deepEqual(await config.diff(3, undefined, { namespace }), [
+        { path: 'e', after: 'new' },
+      ]);
       await refused(config.at(9, { namespace }), 404, /version: namespace .* has no version 9/);
     });
 
@@ -185,7 +190,11 @@ export function runConfigCases(
         400,
         /db\.pool\.max: must be <= 100 \(maximum\)/,
       );
-      await refused(config.delete('db.pool.max', { namespace }), 400, /db\.pool\.max: .*\(required\)/);
+      await refused(
+        config.delete('db.pool.max', { namespace }),
+        400,
+        /db\.pool\.max: .*\(required\)/,
+      );
       assert.deepEqual(await config.get('', { namespace }), {
         value: { db: { pool: { max: 10 } } },
         version: 1,
@@ -262,7 +271,11 @@ export function runConfigCases(
       await refused(config.at('1' as never, { namespace }), 400, /version must be an integer/);
       await refused(config.set('a', 1, { namespace, ifVersion: -1 }), 400, /ifVersion must be/);
       await refused(config.history({ namespace, limit: 0 }), 400, /limit must be/);
-      await refused(config.setSchema({ type: 'nonsense' }, { namespace }), 400, /schema is not a valid/);
+      await refused(
+        config.setSchema({ type: 'nonsense' }, { namespace }),
+        400,
+        /schema is not a valid/,
+      );
       await refused(config.delete('nothing.here', { namespace }), 404, /no value/);
       await config.set('n', 5, { namespace });
       await refused(config.set('n.deeper', 1, { namespace }), 400, /path: n holds a number/);

@@ -16,13 +16,12 @@ import type {
   ConfigVersion,
   ConfigWatcher,
 } from './config.ts';
+import { checkJson } from './tree.ts';
 
 /** Options of the micro config. */
 export interface MicroConfigOptions extends ConfigOptions {
   /** The client to call with (a service's own, so calls carry its name); default: a client of the control plane at `address`. */
   client?: Client;
-  /** Who changes are recorded as made by when the client carries no service name (sent as Micro-Author). */
-  author?: string;
 }
 
 const SERVICE = 'config';
@@ -71,14 +70,21 @@ export function createMicroConfig(options: MicroConfigOptions = {}): Config {
       const { value, version } = await call<ConfigValue>('Get', { path, ...scoped(scope) });
       return { value, version };
     },
-    set: (path, value, o = {}) =>
-      call<ConfigVersion>(
+    async set(path, value, o = {}) {
+      // Checked here too: JSON would drop an undefined value, and a function or NaN would change.
+      checkJson(value);
+      return call<ConfigVersion>(
         'Set',
         { path, value, ...scoped(o), ...changeOf(o) },
         { author: o.author, retries: 0 },
-      ),
+      );
+    },
     delete: (path, o = {}) =>
-      call<ConfigVersion>('Delete', { path, ...scoped(o), ...changeOf(o) }, { author: o.author, retries: 0 }),
+      call<ConfigVersion>(
+        'Delete',
+        { path, ...scoped(o), ...changeOf(o) },
+        { author: o.author, retries: 0 },
+      ),
     history: async (o = {}) =>
       (
         await call<{ versions: ConfigVersion[] }>('History', {
@@ -145,10 +151,9 @@ function watchOverStream(
     let wait = 100;
     for (let attempt = 0; !channel.closed; attempt++) {
       try {
-        const s = await (await client()).stream<unknown, ConfigEvent | { ready: true }>(
-          SERVICE,
-          'Config.Watch',
-        );
+        const s = await (
+          await client()
+        ).stream<unknown, ConfigEvent | { ready: true }>(SERVICE, 'Config.Watch');
         stream = s;
         if (channel.closed) return s.close();
         s.send({ path, ...scope });

@@ -36,6 +36,7 @@ export interface ConfigValue {
 
 /** Options naming the namespace (default: the service's name, or `micro`). */
 export interface ConfigScope {
+  /** 1 to 128 of [A-Za-z0-9._-], as service names are. */
   namespace?: string;
 }
 
@@ -49,6 +50,7 @@ export interface ChangeOptions extends ConfigScope {
 
 /** One difference between two versions of a tree. */
 export interface ConfigDiff {
+  /** The dot path that differs. */
   path: string;
   /** Absent when the path was added. */
   before?: unknown;
@@ -61,9 +63,13 @@ export interface ConfigDiff {
  * and the path the version changed (undefined: deleted; `''` after a rollback watched at `''`).
  */
 export interface ConfigEvent {
+  /** The dot path whose value is reported. */
   path: string;
+  /** Its value after the version (undefined: deleted). */
   value: unknown;
+  /** The version that changed it. */
   version: number;
+  /** Who made that version. */
   author: string;
 }
 
@@ -71,12 +77,15 @@ export interface ConfigEvent {
 export interface ConfigWatcher extends AsyncIterable<ConfigEvent> {
   /** Resolves once the watch is in place: every version after it is reported. */
   readonly ready: Promise<void>;
+  /** Ends the watch; iteration ends after the events already queued. */
   stop(): void;
 }
 
 /** Dynamic configuration: versioned, namespaced, validated. */
 export interface Config {
+  /** The implementation's name in the table (`micro`, `memory`, `etcd`, `sqlite`). */
   readonly name: string;
+  /** Where its engine is (`''` in memory). */
   readonly address: string;
   /** The value at a path (`''` for the whole tree). */
   get(path: string, options?: ConfigScope): Promise<ConfigValue>;
@@ -100,6 +109,7 @@ export interface Config {
   namespaces(): Promise<string[]>;
   /** Reports each new version touching the path (or under it) from now on. */
   watch(path: string, options?: ConfigScope): ConfigWatcher;
+  /** Stops its watchers and closes its connections. */
   close(): Promise<void>;
 }
 
@@ -107,19 +117,26 @@ export interface Config {
 export const CONFIG_LIMITS = {
   /** A path: at most 64 segments of 1 to 128 of [A-Za-z0-9_-]. */
   pathSegments: 64,
+  /** The longest segment of a path. */
   segmentLength: 128,
   /** The whole tree of a namespace, as JSON. */
   treeBytes: 1024 * 1024,
   /** Versions kept per namespace; older ones are dropped. */
   history: 1000,
+  /** The longest namespace name. */
   namespaceLength: 128,
 } as const;
 
 /** Options every config factory takes. */
 export interface ConfigOptions {
+  /** Where the engine is (`host:port`); each implementation has its default. */
   address?: string;
+  /** The namespace of calls that name none (default `micro`, or the service's name). */
   namespace?: string;
+  /** Milliseconds to wait for the engine's answers. */
   timeout?: number;
+  /** Who changes are recorded as made by when nothing else says. */
+  author?: string;
 }
 
 /** Builds a config from options. */

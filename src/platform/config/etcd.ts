@@ -6,6 +6,11 @@
 // processes each get their own version and none is lost. Watches are etcd watches on `v/`, so a
 // watcher sees changes made by every process. Durability and consistency are etcd's (raft).
 // etcd3 (gRPC, protobufs) is loaded on first use.
+//
+// Limit: one change is one etcd request holding the change, the new tree and, at a snapshot, the
+// tree again; etcd refuses requests over --max-request-bytes (1.5 MiB by default), so trees past
+// about 500 KiB need that raised on the etcd side (CONFIG_LIMITS.treeBytes is 1 MiB). namespaces()
+// reads every key under the prefix.
 import type { Etcd3 } from 'etcd3';
 import { etcdCommand, serversOf } from '../../registry/servers.ts';
 import { MicroError, serviceUnavailable } from '../../runtime/errors.ts';
@@ -20,8 +25,6 @@ export interface EtcdConfigOptions extends ConfigOptions {
   addresses?: string[];
   /** Key prefix every namespace lives under; `/micro/config` by default. */
   prefix?: string;
-  /** Who changes are recorded as made by when a call names no author. */
-  author?: string;
 }
 
 /** One version as stored under `v/`. */
@@ -62,7 +65,10 @@ export function createEtcdConfig(options: EtcdConfigOptions = {}): Config {
       ]);
     } catch (err) {
       if (err instanceof MicroError) throw err;
-      throw serviceUnavailable(CONFIG_ID, `no answer from ${where} (${(err as Error).message}); ${hint}`);
+      throw serviceUnavailable(
+        CONFIG_ID,
+        `no answer from ${where} (${(err as Error).message}); ${hint}`,
+      );
     } finally {
       clearTimeout(timer);
     }
@@ -90,7 +96,9 @@ export function createEtcdConfig(options: EtcdConfigOptions = {}): Config {
     head: (ns) =>
       call(async (c) => {
         const text = await c.get(key.head(ns)).string();
-        return text ? (JSON.parse(text) as { version: number; tree: Tree }) : { version: 0, tree: {} };
+        return text
+          ? (JSON.parse(text) as { version: number; tree: Tree })
+          : { version: 0, tree: {} };
       }),
     append: (ns, expected, entry, tree) =>
       call(async (c) => {
@@ -127,7 +135,10 @@ export function createEtcdConfig(options: EtcdConfigOptions = {}): Config {
           if (r.snapshot) start = i;
         });
         if (start < 0 || rows.at(-1)?.record.version !== version) return undefined;
-        return replay(rows[start]!.snapshot!, rows.slice(start + 1).map((r) => r.change));
+        return replay(
+          rows[start]!.snapshot!,
+          rows.slice(start + 1).map((r) => r.change),
+        );
       }),
     history: (ns, limit, before) =>
       call(async (c) => {

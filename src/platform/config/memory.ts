@@ -7,10 +7,7 @@ import type { Tree } from './tree.ts';
 import { createVersionedConfig } from './versioned.ts';
 
 /** Options of the memory config. */
-export interface MemoryConfigOptions extends ConfigOptions {
-  /** Who changes are recorded as made by when a call names no author. */
-  author?: string;
-}
+export type MemoryConfigOptions = ConfigOptions;
 
 interface Namespace {
   versions: { record: ConfigVersion; tree: Tree }[];
@@ -64,7 +61,10 @@ export function createMemoryConfig(options: MemoryConfigOptions = {}): Config {
       } else space(namespace).schema = structuredClone(schema);
     },
     async namespaces() {
-      return [...spaces].filter(([, s]) => s.versions.length > 0).map(([n]) => n).sort();
+      return [...spaces]
+        .filter(([, s]) => s.versions.length > 0)
+        .map(([n]) => n)
+        .sort();
     },
     async follow(namespace, onEntry) {
       return followers.add(namespace, onEntry);

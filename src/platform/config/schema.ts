@@ -63,8 +63,7 @@ function describe(e: ErrorObject): string {
   return `${path === '' ? '(the whole tree)' : printablePath(path)}: ${e.message ?? 'is invalid'} (${e.keyword})`;
 }
 
-const printablePath = (path: string): string =>
-  /^[\w.-]+$/.test(path) ? path : shown(path);
+const printablePath = (path: string): string => (/^[\w.-]+$/.test(path) ? path : shown(path));
 
 /** Throws a 400 naming each path of the tree that breaks the schema (the first five), else returns. */
 export async function validateTree(

@@ -4,16 +4,38 @@
 // calling service, else by the `Micro-Author` metadata (the CLI sends its user), else `anonymous`;
 // these are what callers say of themselves, not authenticated.
 import type { Context } from '../../runtime/context.ts';
+import { closed } from '../../runtime/server/closed.ts';
 import { endpoint, serverStream } from '../../runtime/server/declare.ts';
 import type { Handler } from '../../runtime/server/handler.ts';
 import type { HostContext, Hosted } from '../hosts.ts';
 import type { ChangeOptions, Config, ConfigEvent } from './config.ts';
-import { closed, type Fields } from './request.ts';
+import { CONFIG_ID } from './tree.ts';
+
+/** A request's fields, once closed() found only known ones (the Config checks their values). */
+type Fields = Record<string, unknown>;
+
+/** A closed request schema of these properties: an unknown or missing field is a 400 naming it. */
+const closedRequest = (name: string, properties: Record<string, object>, required: string[] = []) =>
+  closed(
+    CONFIG_ID,
+    `Config.${name}`,
+    {
+      type: 'object',
+      properties,
+      ...(required.length > 0 && { required }),
+      additionalProperties: false,
+    },
+    (req: Fields) => req,
+  );
 
 const namespace = { type: 'string', description: "default: the caller's service name, else micro" };
 const path = { type: 'string', description: 'dot-separated, as db.pool.max; "" is the whole tree' };
 const version = { type: 'integer', minimum: 0 };
-const ifVersion = { type: 'integer', minimum: 0, description: 'apply only at this version (409 otherwise)' };
+const ifVersion = {
+  type: 'integer',
+  minimum: 0,
+  description: 'apply only at this version (409 otherwise)',
+};
 
 /** The namespace a call works in. */
 const scope = (req: Fields, ctx: Context) => ({
@@ -31,20 +53,22 @@ const change = (req: Fields, ctx: Context): ChangeOptions => ({
 export function configHandler(config: Config): Handler {
   return {
     Get: endpoint(
-      { request: closed('Get', { path, namespace }, ['path']) },
+      { request: closedRequest('Get', { path, namespace }, ['path']) },
       async (req, ctx) => config.get(req.path as string, scope(req, ctx)),
     ),
     Set: endpoint(
-      { request: closed('Set', { path, value: {}, namespace, ifVersion }, ['path', 'value']) },
+      {
+        request: closedRequest('Set', { path, value: {}, namespace, ifVersion }, ['path', 'value']),
+      },
       async (req, ctx) => config.set(req.path as string, req.value, change(req, ctx)),
     ),
     Delete: endpoint(
-      { request: closed('Delete', { path, namespace, ifVersion }, ['path']) },
+      { request: closedRequest('Delete', { path, namespace, ifVersion }, ['path']) },
       async (req, ctx) => config.delete(req.path as string, change(req, ctx)),
     ),
     History: endpoint(
       {
-        request: closed('History', {
+        request: closedRequest('History', {
           namespace,
           limit: { type: 'integer', minimum: 1, description: 'default 100' },
           before: { type: 'integer', minimum: 1, description: 'versions below this one' },
@@ -59,12 +83,12 @@ export function configHandler(config: Config): Handler {
       }),
     ),
     At: endpoint(
-      { request: closed('At', { version, namespace }, ['version']) },
+      { request: closedRequest('At', { version, namespace }, ['version']) },
       async (req, ctx) => ({ value: await config.at(req.version as number, scope(req, ctx)) }),
     ),
     Diff: endpoint(
       {
-        request: closed(
+        request: closedRequest(
           'Diff',
           { from: version, to: { ...version, description: 'default: the latest' }, namespace },
           ['from'],
@@ -79,31 +103,33 @@ export function configHandler(config: Config): Handler {
       }),
     ),
     Rollback: endpoint(
-      { request: closed('Rollback', { version, namespace, ifVersion }, ['version']) },
+      { request: closedRequest('Rollback', { version, namespace, ifVersion }, ['version']) },
       async (req, ctx) => config.rollback(req.version as number, change(req, ctx)),
     ),
     SetSchema: endpoint(
       {
-        request: closed(
+        request: closedRequest(
           'SetSchema',
-          { schema: { type: ['object', 'null'], description: 'a JSON Schema; null removes it' }, namespace },
+          {
+            schema: { type: ['object', 'null'], description: 'a JSON Schema; null removes it' },
+            namespace,
+          },
           ['schema'],
         ),
       },
       async (req, ctx) => {
-        await config.setSchema((req.schema ?? undefined) as object | undefined, change(req, ctx));
+        await config.setSchema(req.schema ?? undefined, change(req, ctx));
         return {};
       },
     ),
-    Schema: endpoint(
-      { request: closed('Schema', { namespace }) },
-      async (req, ctx) => ({ schema: await config.schema(scope(req, ctx)) }),
-    ),
-    Namespaces: endpoint({ request: closed('Namespaces', {}) }, async () => ({
+    Schema: endpoint({ request: closedRequest('Schema', { namespace }) }, async (req, ctx) => ({
+      schema: await config.schema(scope(req, ctx)),
+    })),
+    Namespaces: endpoint({ request: closedRequest('Namespaces', {}) }, async () => ({
       namespaces: await config.namespaces(),
     })),
     Watch: serverStream(
-      { request: closed('Watch', { path, namespace }, ['path']) },
+      { request: closedRequest('Watch', { path, namespace }, ['path']) },
       async function* (req: Fields, ctx): AsyncGenerator<ConfigEvent | { ready: true }> {
         const watcher = config.watch(req.path as string, scope(req, ctx));
         ctx.signal.addEventListener('abort', () => watcher.stop());
@@ -125,8 +151,12 @@ export function configHandler(config: Config): Handler {
  * environment names another engine (MICRO_CONFIG=etcd at MICRO_CONFIG_ADDRESS, or memory).
  */
 export async function hostConfig(context: HostContext): Promise<Hosted> {
-  const engine = context.env.MICRO_CONFIG;
+  const engine = context.env.MICRO_CONFIG || 'micro';
   let config: Config;
+  if (!['micro', 'etcd', 'memory'].includes(engine))
+    throw new TypeError(
+      `unknown config "${engine}" (MICRO_CONFIG): the control plane serves micro (SQLite), etcd or memory`,
+    );
   if (engine === 'etcd') {
     const { createEtcdConfig } = await import('./etcd.ts');
     config = createEtcdConfig({ address: context.env.MICRO_CONFIG_ADDRESS || undefined });

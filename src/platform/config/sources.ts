@@ -33,6 +33,7 @@ export interface ServiceConfig {
   get<T = unknown>(path: string, fallback?: T): T;
   /** Calls `fn` after each change of `value`; returns its removal. */
   onChange(fn: ConfigChange): () => void;
+  /** Stops watching (and closes the Config when it made it). */
   close(): Promise<void>;
 }
 
@@ -103,7 +104,26 @@ function patch(target: Tree, next: Tree): void {
   for (const [k, v] of Object.entries(next)) {
     const old = target[k];
     if (isTree(old) && isTree(v)) patch(old, v);
-    else Object.defineProperty(target, k, { value: v, enumerable: true, writable: true, configurable: true });
+    else
+      Object.defineProperty(target, k, {
+        value: v,
+        enumerable: true,
+        writable: true,
+        configurable: true,
+      });
+  }
+}
+
+/** The source's watch of the whole tree; one that cannot start is a watch that failed. */
+function watchOf(source: Config, namespace: string): ConfigWatcher {
+  try {
+    return source.watch('', { namespace });
+  } catch (err) {
+    return {
+      ready: Promise.reject(err instanceof Error ? err : new Error(String(err))),
+      stop() {},
+      async *[Symbol.asyncIterator]() {},
+    };
   }
 }
 
@@ -111,11 +131,7 @@ function patch(target: Tree, next: Tree): void {
 export function createServiceConfig(options: SourceOptions): ServiceConfig {
   const env = options.env ?? process.env;
   const file = options.file ?? (env.MICRO_CONFIG_FILE || undefined);
-  const fixed = merge(
-    options.defaults ?? {},
-    file ? fileSource(file) : {},
-    environmentSource(env),
-  );
+  const fixed = merge(options.defaults ?? {}, file ? fileSource(file) : {}, environmentSource(env));
   const { source, namespace } = options;
   let remote: Tree = {};
   let version = 0;
@@ -132,22 +148,17 @@ export function createServiceConfig(options: SourceOptions): ServiceConfig {
     merged = next;
     if (paths.length === 0) return;
     patch(value, structuredClone(next));
-    for (const fn of [...listeners]) fn(paths, self);
-  };
-  const applyEvent = (e: ConfigEvent): void => {
-    if (e.version <= version) return;
-    const segments = parsePath(e.path);
-    try {
-      remote =
-        e.value === undefined ? (deleteAt(remote, segments) ?? remote) : setAt(remote, segments, e.value);
-    } catch {
-      void load(); // our copy disagrees with the tree: read it whole
-      return;
+    for (const fn of [...listeners]) {
+      try {
+        fn(paths, self);
+      } catch (err) {
+        // One failing callback neither stops the others nor the watch.
+        process.emitWarning(`a config change callback failed: ${(err as Error).message}`);
+      }
     }
-    version = e.version;
-    remerge();
   };
-  const load = async (wait = 100): Promise<void> => {
+  /** Reads the whole tree; false when the source did not answer. */
+  const load = async (): Promise<boolean> => {
     try {
       const now = await source.get('', { namespace });
       if (now.version > version && isTree(now.value)) {
@@ -155,20 +166,49 @@ export function createServiceConfig(options: SourceOptions): ServiceConfig {
         version = now.version;
         remerge();
       }
+      return true;
     } catch {
-      // Unreachable: keep the last values, and try again until it answers or we close.
-      if (closed) return;
-      retry = setTimeout(() => void load(Math.min(wait * 2, RETRY_MAX)), wait);
-      retry.unref();
+      return false;
     }
   };
-  const ready = (async () => {
-    const w = (watcher = source.watch('', { namespace }));
-    void (async () => {
-      for await (const e of w) applyEvent(e);
-    })();
-    await w.ready.catch(() => undefined);
-    await load();
+  const applyEvent = (e: ConfigEvent): void => {
+    if (e.version <= version) return;
+    try {
+      const segments = parsePath(e.path);
+      remote =
+        e.value === undefined
+          ? (deleteAt(remote, segments) ?? remote)
+          : setAt(remote, segments, e.value);
+    } catch {
+      void load(); // our copy disagrees with the tree: read it whole
+      return;
+    }
+    version = e.version;
+    remerge();
+  };
+  let started!: () => void;
+  const ready = new Promise<void>((resolve) => (started = resolve));
+  // Watch, then read the tree; after any failure keep the last values and start over, backing off.
+  void (async () => {
+    for (let wait = 100; !closed; wait = Math.min(wait * 2, RETRY_MAX)) {
+      const w = (watcher = watchOf(source, namespace));
+      const watching = await w.ready.then(
+        () => true,
+        () => false,
+      );
+      const loaded = watching && (await load());
+      started();
+      if (loaded) {
+        wait = 50;
+        for await (const e of w) applyEvent(e);
+      }
+      w.stop();
+      if (closed) return;
+      await new Promise((r) => {
+        retry = setTimeout(r, wait);
+        retry.unref();
+      });
+    }
   })();
 
   const self: ServiceConfig = {
@@ -189,6 +229,7 @@ export function createServiceConfig(options: SourceOptions): ServiceConfig {
       if (closed) return;
       closed = true;
       clearTimeout(retry);
+      started();
       watcher?.stop();
       listeners.clear();
       if (options.owned) await source.close();

@@ -1,5 +1,5 @@
-// Config in SQLite: the control plane's default, in micro.db (WAL; a version is durable once its
-// change returns, and survives a crash of the process). Tables: config_namespaces (latest version,
+// Config in SQLite: the control plane's default, in micro.db (WAL, synchronous=NORMAL: a version
+// survives a crash of the process once its change returns; a power cut may lose the last ones). Tables: config_namespaces (latest version,
 // its tree, the schema) and config_versions (one row per version: the record, the change, and the
 // whole tree at snapshots; see log.ts). A change is one transaction that checks the latest version
 // first, so two writers never both get the same version. Watches are of this process's changes:
@@ -17,8 +17,6 @@ export interface SqliteConfigOptions extends ConfigOptions {
   path: string;
   /** better-sqlite3's native addon, already loaded: how the single executable passes it in. */
   nativeBinding?: unknown;
-  /** Who changes are recorded as made by when a call names no author. */
-  author?: string;
 }
 
 const SCHEMA = `
@@ -52,11 +50,18 @@ const recordOf = (r: VersionRow): ConfigVersion => ({
 /** A config stored in SQLite at `options.path`. */
 export function createSqliteConfig(options: SqliteConfigOptions): Config {
   const db = openDatabase(options.path, options.nativeBinding);
-  return createVersionedConfig(sqliteLog(db, options.path, () => db.close()), options);
+  return createVersionedConfig(
+    sqliteLog(db, options.path, () => db.close()),
+    options,
+  );
 }
 
 /** The config log over an open database (its tables created if missing); `onClose` runs at close. */
-export function sqliteLog(db: Database.Database, address: string, onClose = (): void => {}): ConfigLog {
+export function sqliteLog(
+  db: Database.Database,
+  address: string,
+  onClose = (): void => {},
+): ConfigLog {
   db.exec(SCHEMA);
   const followers = new Followers();
   // The latest tree parsed once per version: reads outnumber changes by far.
@@ -133,7 +138,8 @@ export function sqliteLog(db: Database.Database, address: string, onClose = (): 
       return head;
     },
     async append(namespace, expected, entry, tree) {
-      if (!append(namespace, expected, entry.record, entry.change, JSON.stringify(tree))) return false;
+      if (!append(namespace, expected, entry.record, entry.change, JSON.stringify(tree)))
+        return false;
       heads.set(namespace, { version: entry.record.version, tree });
       followers.emit(namespace, entry);
       return true;
@@ -141,9 +147,11 @@ export function sqliteLog(db: Database.Database, address: string, onClose = (): 
     async at(namespace, version) {
       const base = q.snapshot.get(namespace, version);
       if (!base) return undefined;
-      const changes = q.changes.all(namespace, base.version, version).map(
-        (r): Change => (r.value === null ? { path: r.path } : { path: r.path, value: JSON.parse(r.value) }),
-      );
+      const changes = q.changes
+        .all(namespace, base.version, version)
+        .map((r): Change =>
+          r.value === null ? { path: r.path } : { path: r.path, value: JSON.parse(r.value) },
+        );
       return replay(JSON.parse(base.snapshot) as Tree, changes);
     },
     async history(namespace, limit, before) {

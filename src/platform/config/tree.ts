@@ -42,7 +42,8 @@ export function parsePath(path: unknown, field = 'path'): string[] {
     );
   segments.forEach((s, i) => {
     const which = `${field} ${shown(path)}: segment ${i + 1}`;
-    if (s === '') throw badRequest(CONFIG_ID, `${which} is empty (no leading, trailing or double dots)`);
+    if (s === '')
+      throw badRequest(CONFIG_ID, `${which} is empty (no leading, trailing or double dots)`);
     if (s.length > CONFIG_LIMITS.segmentLength)
       throw badRequest(
         CONFIG_ID,
@@ -175,9 +176,7 @@ export function jsonEqual(a: unknown, b: unknown): boolean {
   const ka = Object.keys(a);
   const kb = Object.keys(b);
   if (ka.length !== kb.length) return false;
-  return ka.every(
-    (k) => Object.hasOwn(b, k) && jsonEqual((a as Tree)[k], (b as Tree)[k]),
-  );
+  return ka.every((k) => Object.hasOwn(b, k) && jsonEqual((a as Tree)[k], (b as Tree)[k]));
 }
 
 /**

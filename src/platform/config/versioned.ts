@@ -82,7 +82,10 @@ export function createVersionedConfig(log: ConfigLog, options: VersionedOptions 
     if (version === 0) return {};
     const head = (await log.head(namespace)).version;
     if (version > head)
-      throw notFound(CONFIG_ID, `${field}: namespace ${namespace} has no version ${version} (latest: ${head})`);
+      throw notFound(
+        CONFIG_ID,
+        `${field}: namespace ${namespace} has no version ${version} (latest: ${head})`,
+      );
     const tree =
       version > head - CONFIG_LIMITS.history ? await log.at(namespace, version) : undefined;
     if (tree === undefined)
@@ -101,7 +104,9 @@ export function createVersionedConfig(log: ConfigLog, options: VersionedOptions 
   ): Promise<ConfigVersion> => {
     const namespace = ns(options);
     const expected =
-      options?.ifVersion === undefined ? undefined : checkVersion(options.ifVersion, 'ifVersion', 0);
+      options?.ifVersion === undefined
+        ? undefined
+        : checkVersion(options.ifVersion, 'ifVersion', 0);
     const author = options?.author ?? defaultAuthor;
     if (typeof author !== 'string' || author === '' || author.length > 256)
       throw badRequest(CONFIG_ID, 'author must be a string of 1 to 256 characters');
@@ -131,7 +136,10 @@ export function createVersionedConfig(log: ConfigLog, options: VersionedOptions 
           `ifVersion ${expected} is stale: namespace ${namespace} moved on; nothing was stored`,
         );
     }
-    throw conflict(CONFIG_ID, `namespace ${namespace} changes too fast to apply this change; try again`);
+    throw conflict(
+      CONFIG_ID,
+      `namespace ${namespace} changes too fast to apply this change; try again`,
+    );
   };
   return {
     name: log.name,
@@ -155,7 +163,10 @@ export function createVersionedConfig(log: ConfigLog, options: VersionedOptions 
       return change(opts, 'delete', async (tree, namespace) => {
         const next = deleteAt(tree, segments);
         if (next === undefined)
-          throw notFound(CONFIG_ID, `path ${path} has no value in namespace ${namespace}; nothing was stored`);
+          throw notFound(
+            CONFIG_ID,
+            `path ${path} has no value in namespace ${namespace}; nothing was stored`,
+          );
         return { tree: next, change: { path } };
       });
     },
