@@ -25,6 +25,7 @@ export const commandLoaders = {
   call: async () => (await import('./call.ts')).callCommand,
   stream: async () => (await import('./stream.ts')).streamCommand,
   publish: async () => (await import('./publish.ts')).publishCommand,
+  sync: async () => (await import('./sync.ts')).syncCommand,
   health: async () => (await import('./health.ts')).healthCommand,
   stats: async () => (await import('./stats.ts')).statsCommand,
   store: async () => (await import('./store.ts')).storeCommand,

@@ -23,6 +23,7 @@ import { sidecarCommand } from './sidecar.ts';
 import { statsCommand } from './stats.ts';
 import { storeCommand } from './store.ts';
 import { streamCommand } from './stream.ts';
+import { syncCommand } from './sync.ts';
 import { testCommand } from './test.ts';
 import { webCommand } from './web.ts';
 
@@ -45,6 +46,7 @@ export const commands: CommandModule[] = [
   callCommand,
   streamCommand,
   publishCommand,
+  syncCommand,
   healthCommand,
   statsCommand,
   storeCommand,

@@ -111,10 +111,14 @@ export function runSyncCases(label: string, setup: () => Promise<SyncSetup>): vo
       const name = fresh();
       const dead = await s.ops.lock({ name, holder: 'dead', ttl: 1000, wait: 0 });
       await assert.rejects(b.lock(name), status(409));
-      const taken = await b.lock(name, { wait: 10_000 });
+      const taken = await b.lock(name, { ttl: 1000, wait: 10_000 });
       assert.equal(taken.holder, 'b');
       assert.ok(taken.token > dead.token, `${taken.token} > ${dead.token}`);
       await assert.rejects(s.ops.renew({ name, token: dead.token }), status(404));
+      // A lock got after a wait as long as its lease is kept like any other.
+      await delay(1500);
+      assert.equal(taken.signal.aborted, false, String(taken.signal.reason));
+      await assert.rejects(a.lock(name), status(409));
       await taken.unlock();
     });
 

@@ -192,6 +192,24 @@ describe("the sidecar's Dapr HTTP API", () => {
       id,
       items: { greeting: { value: 'hello', version: '3', metadata: {} } },
     });
+    // Without keys, a change reports the leaves under the changed path.
+    const every = await b.dapr('GET', '/v1.0/configuration/configstore/subscribe');
+    const everyId = ((await every.json()) as { id: string }).id;
+    const { version } = await b.config.set('db', { pool: { max: 20, min: 1 } }, cs);
+    const seen = new Map<string, unknown>();
+    while (seen.size < 2) {
+      const r = await b.nextAppRequest();
+      seen.set(r.url, r.body);
+    }
+    const items = {
+      'db.pool.max': { value: '20', version: String(version), metadata: {} },
+      'db.pool.min': { value: '1', version: String(version), metadata: {} },
+    };
+    assert.deepEqual(Object.fromEntries(seen), {
+      '/configuration/configstore/db.pool.max': { id: everyId, items },
+      '/configuration/configstore/db.pool.min': { id: everyId, items },
+    });
+    await b.dapr('GET', `/v1.0/configuration/configstore/${everyId}/unsubscribe`);
     const un = await b.dapr('GET', `/v1.0/configuration/configstore/${id}/unsubscribe`);
     assert.deepEqual(await un.json(), { ok: true });
     const again = await b.dapr('GET', `/v1.0/configuration/configstore/${id}/unsubscribe`);

@@ -3,6 +3,7 @@
 // Leases are expiry times on the control plane's clock; this side renews them every third of the
 // lease and gives a lock or leadership up before the control plane can have let it lapse
 // (lease.ts), so a holder cut off from the control plane stops before another is given it.
+import type { Registry } from '../../registry/registry.ts';
 import type { Client } from '../../runtime/client/client.ts';
 import { syncOver } from './lease.ts';
 import type { CampaignResult, CandidateInfo, SyncOps } from './ops.ts';
@@ -10,7 +11,10 @@ import type { LeaderInfo, LockInfo, Sync, SyncOptions } from './sync.ts';
 
 /** Options of the control plane's sync client. */
 export interface MicroSyncOptions extends SyncOptions {
-  /** The client to call through (a service's own); a default one over MICRO_REGISTRY when left out. */
+  /**
+   * The client to call through (a service's own), unless `address` names a control plane; a
+   * client over MICRO_REGISTRY when neither is given.
+   */
   client?: Client;
 }
 
@@ -18,18 +22,20 @@ export interface MicroSyncOptions extends SyncOptions {
 export function microOps(options: MicroSyncOptions = {}): SyncOps {
   const timeout = options.timeout ?? 5000;
   let made: Promise<Client> | undefined;
+  let registry: Registry | undefined;
+  // An address names a control plane: its registry finds the `sync` service there.
   const client = (): Promise<Client> =>
-    options.client
+    options.client && !options.address
       ? Promise.resolve(options.client)
-      : (made ??= import('../../runtime/client/rpc-client.ts').then(({ createClient }) =>
-          createClient(),
-        ));
+      : (made ??= Promise.all([
+          import('../../runtime/client/rpc-client.ts'),
+          import('../../registry/micro.ts'),
+        ]).then(([{ createClient }, { createMicroRegistry }]) => {
+          if (options.address) registry = createMicroRegistry({ address: options.address });
+          return createClient(registry ? { registry } : {});
+        }));
   const call = async <T>(method: string, body: object, ms = timeout): Promise<T> =>
-    (await client()).call<T>('sync', `Sync.${method}`, body, {
-      timeout: ms,
-      retries: 0,
-      ...(options.address ? { address: options.address } : {}),
-    });
+    (await client()).call<T>('sync', `Sync.${method}`, body, { timeout: ms, retries: 0 });
   return {
     lock: (req) => call<LockInfo>('Lock', req, timeout + req.wait),
     renew: (req) => call<LockInfo>('Renew', req),
@@ -43,6 +49,7 @@ export function microOps(options: MicroSyncOptions = {}): SyncOps {
       (await call<{ candidates: CandidateInfo[] }>('Candidates', req)).candidates,
     close: async () => {
       if (made) await (await made).close();
+      await registry?.close();
     },
   };
 }

@@ -38,10 +38,10 @@ function keep(
   lost: (why: string) => void,
 ): { stop(): void } {
   let stopped = false;
+  // The first lease ran from the request's send, not its answer.
   let lastSent = start;
   let timer: NodeJS.Timeout | undefined;
   let deadline: NodeJS.Timeout | undefined;
-  // The first lease ran from the request's send, not its answer.
   const give = (why: string): void => {
     if (stopped) return;
     stop();
@@ -58,7 +58,9 @@ function keep(
     const sent = Date.now();
     let next = ttl / 3;
     try {
-      if ((await renew()) === 'gone') return give('its lease lapsed or it was taken');
+      const answer = await renew();
+      if (stopped) return;
+      if (answer === 'gone') return give('its lease lapsed or it was taken');
       lastSent = sent;
       arm();
     } catch {
@@ -94,8 +96,17 @@ export function syncOver(ops: SyncOps, options: LeaseOptions): Sync {
       ttl,
       wait: checkWait(o.wait),
     };
-    const sent = Date.now();
+    let sent = Date.now();
     const info = await ops.lock(req);
+    if (Date.now() - sent > margin(ttl)) {
+      // It waited: the lease ran from when the engine gave the lock, some time after the request
+      // was sent. One renewal now, counted from its own send, bounds the lease again.
+      sent = Date.now();
+      await ops.renew({ name: info.name, token: info.token }).catch(async (err: unknown) => {
+        await ops.unlock({ name: info.name, token: info.token }).catch(() => undefined);
+        throw err;
+      });
+    }
     const control = new AbortController();
     const release = async (): Promise<void> => {
       held.delete(release);
@@ -137,6 +148,7 @@ export function syncOver(ops: SyncOps, options: LeaseOptions): Sync {
     const req = { name: checkName(name), id: checkName(o.id ?? id, 'id'), ttl: checkTtl(o.ttl) };
     const ttl = req.ttl;
     let leading = false;
+    let standing = false;
     let stopped = false;
     let timer: NodeJS.Timeout | undefined;
     let deadline: NodeJS.Timeout | undefined;
@@ -156,7 +168,8 @@ export function syncOver(ops: SyncOps, options: LeaseOptions): Sync {
       try {
         result = await ops.campaign(req);
       } catch (err) {
-        schedule(Math.min(ttl / 3, 250));
+        // A standing candidate tries again soon; a first campaign that failed is no candidacy.
+        if (standing) schedule(Math.min(ttl / 3, 250));
         throw err;
       }
       if (stopped) return;
@@ -184,6 +197,7 @@ export function syncOver(ops: SyncOps, options: LeaseOptions): Sync {
       await ops.resign({ name, id: req.id }).catch(() => undefined);
     };
     await campaign();
+    standing = true;
     held.add(resign);
     return {
       name,

@@ -2,9 +2,8 @@
 // hostSync, which serves the control plane's SQLite tables (micro.db) unless the control plane's
 // environment names another engine (MICRO_SYNC=etcd or redis, at MICRO_SYNC_ADDRESS). Every request
 // is a closed JSON object: an unknown field is a 400 naming it, nothing is changed.
-import type { StandardJSONSchemaV1, StandardSchemaV1 } from '@standard-schema/spec';
-import { printable } from '../../registry/printable.ts';
 import { badRequest } from '../../runtime/errors.ts';
+import { closed } from '../../runtime/server/closed.ts';
 import { endpoint } from '../../runtime/server/declare.ts';
 import type { Handler } from '../../runtime/server/handler.ts';
 import type { HostContext, Hosted } from '../hosts.ts';
@@ -32,46 +31,26 @@ const ttl = {
 };
 const token = { type: 'integer', minimum: 1, description: 'the fencing token Lock returned' };
 
-/** A request schema as a closed JSON object, checked by `check` (which throws 400s). */
-function closed<T>(
+/** A closed request of `Sync.<endpoint>` with these properties, checked by `check` (400s). */
+const closedRequest = <T>(
   endpointName: string,
   properties: Record<string, Schema>,
   required: string[],
   check: (req: Record<string, unknown>) => T,
-): StandardSchemaV1<unknown, T> & StandardJSONSchemaV1 {
-  const what = `a Sync.${endpointName} request`;
-  const known = Object.keys(properties);
-  const schema = { type: 'object', required, properties, additionalProperties: false };
-  const describe = (): Schema => structuredClone(schema);
-  return {
-    '~standard': {
-      version: 1,
-      vendor: 'micro',
-      validate(value) {
-        if (typeof value !== 'object' || value === null || Array.isArray(value))
-          throw badRequest(SYNC_ID, `${what} must be a JSON object`);
-        const req = value as Record<string, unknown>;
-        for (const key of Object.keys(req))
-          if (!known.includes(key)) {
-            const shown = printable(JSON.stringify(key.slice(0, 40)), false);
-            const fields = known.length ? known.join(', ') : 'no fields';
-            throw badRequest(SYNC_ID, `${shown} is not a field of ${what}; it takes ${fields}`);
-          }
-        for (const key of required)
-          if (req[key] === undefined) throw badRequest(SYNC_ID, `${what} needs ${key}`);
-        return { value: check(req) };
-      },
-      jsonSchema: { input: describe, output: describe },
-    },
-  };
-}
+) =>
+  closed(
+    SYNC_ID,
+    `Sync.${endpointName}`,
+    { type: 'object', required, properties, additionalProperties: false },
+    check,
+  );
 
 /** The `Sync` handler: Lock, Renew, Unlock, Locks, Campaign, Resign, Leader, Leaders, Candidates. */
 export function syncHandler(ops: SyncOps): Handler {
   return {
     Lock: endpoint(
       {
-        request: closed(
+        request: closedRequest(
           'Lock',
           {
             name,
@@ -97,7 +76,7 @@ export function syncHandler(ops: SyncOps): Handler {
     ),
     Renew: endpoint(
       {
-        request: closed('Renew', { name, token }, ['name', 'token'], (r) => ({
+        request: closedRequest('Renew', { name, token }, ['name', 'token'], (r) => ({
           name: checkName(r.name),
           token: checkToken(r.token),
         })),
@@ -106,7 +85,7 @@ export function syncHandler(ops: SyncOps): Handler {
     ),
     Unlock: endpoint(
       {
-        request: closed('Unlock', { name, token }, ['name', 'token'], (r) => ({
+        request: closedRequest('Unlock', { name, token }, ['name', 'token'], (r) => ({
           name: checkName(r.name),
           token: checkToken(r.token),
         })),
@@ -118,15 +97,20 @@ export function syncHandler(ops: SyncOps): Handler {
     ),
     Locks: endpoint(
       {
-        request: closed('Locks', { prefix: { type: 'string', maxLength: MAX_NAME } }, [], (r) => ({
-          prefix: checkPrefix(r.prefix),
-        })),
+        request: closedRequest(
+          'Locks',
+          { prefix: { type: 'string', maxLength: MAX_NAME } },
+          [],
+          (r) => ({
+            prefix: checkPrefix(r.prefix),
+          }),
+        ),
       },
       async (req) => ({ locks: await ops.locks(req) }),
     ),
     Campaign: endpoint(
       {
-        request: closed('Campaign', { name, id: name, ttl }, ['name', 'id'], (r) => ({
+        request: closedRequest('Campaign', { name, id: name, ttl }, ['name', 'id'], (r) => ({
           name: checkName(r.name),
           id: checkName(r.id, 'id'),
           ttl: checkTtl(r.ttl),
@@ -136,7 +120,7 @@ export function syncHandler(ops: SyncOps): Handler {
     ),
     Resign: endpoint(
       {
-        request: closed('Resign', { name, id: name }, ['name', 'id'], (r) => ({
+        request: closedRequest('Resign', { name, id: name }, ['name', 'id'], (r) => ({
           name: checkName(r.name),
           id: checkName(r.id, 'id'),
         })),
@@ -148,19 +132,21 @@ export function syncHandler(ops: SyncOps): Handler {
     ),
     Leader: endpoint(
       {
-        request: closed('Leader', { name }, ['name'], (r) => ({ name: checkName(r.name) })),
+        request: closedRequest('Leader', { name }, ['name'], (r) => ({ name: checkName(r.name) })),
       },
       async (req) => {
         const leader = await ops.leader(req);
         return leader ? { leader } : {};
       },
     ),
-    Leaders: endpoint({ request: closed('Leaders', {}, [], () => ({})) }, async () => ({
+    Leaders: endpoint({ request: closedRequest('Leaders', {}, [], () => ({})) }, async () => ({
       leaders: await ops.leaders(),
     })),
     Candidates: endpoint(
       {
-        request: closed('Candidates', { name }, ['name'], (r) => ({ name: checkName(r.name) })),
+        request: closedRequest('Candidates', { name }, ['name'], (r) => ({
+          name: checkName(r.name),
+        })),
       },
       async (req) => ({ candidates: await ops.candidates(req) }),
     ),

@@ -3,14 +3,24 @@
 // dies, or lets the lease lapse; each acquisition returns a fencing token that grows with every
 // acquisition of that name, so a resource can refuse a holder whose lease already lapsed. An
 // election has at most one leader per name at a time; a candidate is told when it gains and when
-// it loses leadership.
+// it loses leadership. A holder cut off from the engine gives the lock or leadership up (aborting
+// lock.signal, calling onDeposed) before its lease can lapse there, provided clocks run at the
+// same rate; nothing stops a paused process from acting late, which is what the token is for.
 //
-// Implementations: memory (one process), micro (the control plane's SQLite: one control plane),
-// etcd (its leases and elections: a cluster), redis (one Redis instance: not Redlock, and not safe
-// over a Redis failover).
+// Implementations, and what they guarantee:
+// - memory: one process; nothing persisted.
+// - micro (default): the control plane's `sync` service on its SQLite (micro.db); one control
+//   plane, so locks are as available as it is; leases and tokens survive its restart.
+// - etcd: etcd leases, keys created in transactions, elections by lowest create revision (etcd's
+//   own recipe); as safe as the etcd cluster (a majority of members); tokens are create revisions.
+// - redis: ONE Redis instance (SET NX PX, Lua checks by token); not Redlock, not safe over a
+//   failover to a replica that missed the latest write.
+// Limits: names, holders and ids up to 512 characters with no control character; leases 1 s to
+// 1 h (15 s by default); waits up to 5 min. Anything else is a 400.
 
 /** A held lock. */
 export interface Lock {
+  /** The lock's name. */
   readonly name: string;
   /** Grows with every acquisition of this name: give it to the resource you guard. */
   readonly token: number;
@@ -34,8 +44,11 @@ export interface LockOptions {
 
 /** What `locks()` reports of a held lock. */
 export interface LockInfo {
+  /** The lock's name. */
   name: string;
+  /** Who holds it. */
   holder: string;
+  /** The fencing token of this acquisition. */
   token: number;
   /** When its lease lapses unless renewed (ms since the epoch). */
   expiresAt: number;
@@ -43,6 +56,7 @@ export interface LockInfo {
 
 /** A candidate in an election. */
 export interface Candidacy {
+  /** The election's name. */
   readonly name: string;
   /** True while this candidate leads. */
   readonly leading: boolean;
@@ -64,10 +78,13 @@ export interface ElectOptions {
 
 /** The current leader of an election. */
 export interface LeaderInfo {
+  /** The election's name. */
   name: string;
+  /** The leading candidate's id. */
   id: string;
   /** Grows with each new leadership term. */
   term: number;
+  /** When this term began (ms since the epoch; 0 where the engine does not know yet). */
   since: number;
   /** When its lease lapses unless renewed (ms since the epoch), where the engine says. */
   expiresAt?: number;
@@ -75,7 +92,9 @@ export interface LeaderInfo {
 
 /** Locks and leader election. */
 export interface Sync {
+  /** Its implementation: micro, memory, etcd or redis. */
   readonly name: string;
+  /** Where its engine is. */
   readonly address: string;
   /** Acquires the lock, waiting up to options.wait; a 409 when it is held past that. */
   lock(name: string, options?: LockOptions): Promise<Lock>;
@@ -93,9 +112,11 @@ export interface Sync {
 
 /** Options every sync factory takes. */
 export interface SyncOptions {
+  /** Where the engine is (host:port; for micro, the control plane's). */
   address?: string;
   /** Default holder/candidate id. */
   id?: string;
+  /** How long each call to the engine may take, in ms (5000). */
   timeout?: number;
 }
 

@@ -6,10 +6,11 @@
 // Subscribe watches the keys (or the whole tree) and POSTs each change to the app, as Dapr does, at
 // `http://<--server-address>/configuration/S/<key>` with `{id, items: {key: {value, version,
 // metadata}}}` (a deleted key: value ''). Delivery is at most once, in order per subscription, each
-// POST given 5 s. Limits: DAPR_LIMITS.keys keys a request, DAPR_LIMITS.subscriptions subscriptions.
+// POST given 5 s; a change under a subscribed tree sends the leaves under the changed path. Limits:
+// DAPR_LIMITS.keys keys a request, DAPR_LIMITS.subscriptions subscriptions (past them a 429).
 import { randomUUID } from 'node:crypto';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { badRequest, notFound, serviceUnavailable } from '../../../runtime/errors.ts';
+import { MicroError, badRequest, notFound } from '../../../runtime/errors.ts';
 import type { Logger } from '../../../runtime/server/server.ts';
 import type { Config, ConfigEvent, ConfigWatcher } from '../../../platform/config/config.ts';
 import { SIDECAR_ID } from '../guard.ts';
@@ -157,8 +158,9 @@ export function registerConfiguration(
     if (subscriptions.size >= DAPR_LIMITS.subscriptions)
       throw new DaprError(
         'ERR_CONFIGURATION_SUBSCRIBE',
-        serviceUnavailable(
+        new MicroError(
           SIDECAR_ID,
+          429,
           `this sidecar already keeps ${DAPR_LIMITS.subscriptions} subscriptions`,
         ),
       );

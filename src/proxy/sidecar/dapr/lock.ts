@@ -1,12 +1,13 @@
 // Dapr's distributed lock API on micro's Sync. Lock store S and resource R are the micro lock named
-// `S/R`, held by the lockOwner (as its holder, so `micro sync locks` shows who). Dapr's lock expires
+// `S/R`, held by the lockOwner (as its holder, so the sync service's Locks shows who). Dapr's lock expires
 // after expiryInSeconds without renewal, so the sidecar takes it with that lease and releases it when
 // it expires; if the sidecar dies first, the lease lapses on its own.
 //
 // Limits: an unlock must come through the sidecar that locked (it holds the lock's token); elsewhere
-// the lock reads as another owner's (status 2). A sidecar holds at most DAPR_LIMITS.locks locks.
+// the lock reads as another owner's (status 2). A sidecar holds at most DAPR_LIMITS.locks locks (past
+// them a 429).
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { MicroError, serviceUnavailable } from '../../../runtime/errors.ts';
+import { MicroError } from '../../../runtime/errors.ts';
 import type { Logger } from '../../../runtime/server/server.ts';
 import type { Lock, Sync } from '../../../platform/sync/sync.ts';
 import { SIDECAR_ID } from '../guard.ts';
@@ -64,7 +65,7 @@ export function registerLock(
     if (held.size >= DAPR_LIMITS.locks)
       throw new DaprError(
         'ERR_TRY_LOCK',
-        serviceUnavailable(SIDECAR_ID, `this sidecar already holds ${DAPR_LIMITS.locks} locks`),
+        new MicroError(SIDECAR_ID, 429, `this sidecar already holds ${DAPR_LIMITS.locks} locks`),
       );
     let acquired: Lock;
     try {
