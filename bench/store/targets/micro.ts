@@ -1,27 +1,17 @@
 // micro's Store, chosen as a service chooses it (storeFromEnv with MICRO_STORE and
 // MICRO_STORE_ADDRESS): `micro` calls the control plane's store service (SQLite), `redis` and
-// `etcd` are micro's engines talking to the bench's redis-server and etcd (made by their factories
-// while the stores table does not list them yet). Values go in and come out as JSON values, in the
-// database `bench`.
-import type { Store, StoreFactory } from '../../../src/platform/store/store.ts';
+// `etcd` are micro's engines talking to the bench's redis-server and etcd. Values go in and come
+// out as JSON values, in the database `bench`.
 import type { StoreClient, StoreTarget } from '../target.ts';
-
-/** The factory of engine name, from its own file. */
-async function engine(name: string): Promise<StoreFactory> {
-  if (name === 'redis')
-    return (await import('../../../src/platform/store/redis.ts')).createRedisStore;
-  if (name === 'etcd') return (await import('../../../src/platform/store/etcd.ts')).createEtcdStore;
-  throw new Error(`micro has no store engine ${name}`);
-}
 
 /** The target of micro's store implementation called name (micro, redis, etcd). */
 export const microStore = (name: string): StoreTarget => ({
   async connect(address) {
-    const { stores, storeFromEnv } = await import('../../../src/platform/store/index.ts');
-    const store: Store =
-      name in stores
-        ? storeFromEnv({ MICRO_STORE: name, MICRO_STORE_ADDRESS: address }, { database: 'bench' })
-        : (await engine(name))({ address, database: 'bench' });
+    const { storeFromEnv } = await import('../../../src/platform/store/index.ts');
+    const store = storeFromEnv(
+      { MICRO_STORE: name, MICRO_STORE_ADDRESS: address },
+      { database: 'bench' },
+    );
     return {
       async get(key) {
         const entry = await store.get(key);
