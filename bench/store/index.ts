@@ -6,15 +6,18 @@
 // path through the control plane while another holds 100 watches on it (micro's Config client).
 //
 // Every client runs in its own child process with a bounded closed loop (--inflight calls in
-// flight, a window ended by --seconds or --max-calls); the servers (redis-server, etcd, the control
-// plane as `node bin/micro.ts registry`, the sidecar) are children started on 127.0.0.1 and free
-// ports and stopped by PID. Server CPU is read from /proc/<pid>/stat: redis-server, etcd, the
-// control plane, and for the sidecar row the sidecar plus the control plane behind it.
+// flight, a window ended by --seconds or --max-calls) after filling 1,000 keys; the servers
+// (redis-server, etcd, the control plane as `node bin/micro.ts registry`, the sidecar) are
+// children started on 127.0.0.1 and free ports and stopped by PID. Server CPU is read from
+// /proc/<pid>/stat: redis-server, etcd, the control plane, and for the sidecar row the sidecar plus
+// the control plane behind it; read and write system calls per op from /proc/<pid>/io.
 //
 // Flags (or environment): --rounds, --warmup, --seconds, --inflight, --max-calls, --only (keys:
 // cp, redis, micro-redis, etcd, micro-etcd, dapr), --quick (1 round, 1 s warm-up, 3 s measured),
-// --ops (get,put), --watchers (100; 0 skips the watch phase), --sets (100; 20 with --quick). A contender whose
-// client cannot start (its code not there yet) is shown as skipped, with why.
+// --ops (get,put), --watchers (100; 0 skips the watch phase), --sets (100; 20 with --quick).
+// BENCH_NODE_ARGS: node flags for the client children; BENCH_CP_NODE_OPTIONS: for the control
+// plane and the sidecar (e.g. `--cpu-prof --cpu-prof-dir=/tmp/p`). A contender whose client cannot
+// start is shown as skipped, with why. The default run takes about 4 minutes.
 import { loadHeader, measureRounds, perCallLine, runMessage } from '../lib/load-bench.ts';
 import { withChildren, type Children } from '../lib/processes.ts';
 import { clientReady, perCall, runOnce } from '../lib/protocol.ts';
