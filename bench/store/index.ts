@@ -17,7 +17,7 @@
 // --ops (get,put), --watchers (100; 0 skips the watch phase), --sets (100; 20 with --quick).
 // BENCH_NODE_ARGS: node flags for the client children; BENCH_CP_NODE_OPTIONS: for the control
 // plane and the sidecar (e.g. `--cpu-prof --cpu-prof-dir=/tmp/p`). A contender whose client cannot
-// start is shown as skipped, with why. The default run takes about 4 minutes.
+// start is shown as skipped, with why. The default run takes about 7 minutes (12 windows x 3 rounds x 10 s).
 import { loadHeader, measureRounds, perCallLine, runMessage } from '../lib/load-bench.ts';
 import { withChildren, type Children } from '../lib/processes.ts';
 import { clientReady, perCall, runOnce } from '../lib/protocol.ts';
