@@ -84,7 +84,7 @@ export function report(
       `  from before set() to each watcher's event: p50 ${fmt(p.fromStart.p50, 2)} p99 ${fmt(p.fromStart.p99, 2)} max ${fmt(p.fromStart.max, 2)} ms`,
     );
     console.log(
-      `  from set() returning to each watcher's event: p50 ${fmt(p.fromReturn.p50, 2)} p99 ${fmt(p.fromReturn.p99, 2)} ms; set() itself p50 ${fmt(p.setMs.p50, 2)} ms`,
+      `  from set() returning to each watcher's event: p50 ${fmt(p.fromReturn.p50, 2)} p99 ${fmt(p.fromReturn.p99, 2)} ms; set() itself p50 ${fmt(p.setMs.p50, 2)} ms; control plane CPU ${fmt(p.cpUsPerSet)} us per set`,
     );
   } else if (cfg.watchers > 0) console.log('\nConfig watch propagation: not measured');
 

@@ -3,8 +3,7 @@
 // until every watch has reported it (5 s at most) before the next. Latency is taken from just
 // before set() and from set() returning to each watch's arrival, the child's clock offset removed.
 import { clockOffset, now } from '../lib/clock.ts';
-import type { Child } from '../lib/processes.ts';
-import { withChildren } from '../lib/processes.ts';
+import { clockTicks, procCpuMicros, withChildren, type Child } from '../lib/processes.ts';
 import { quantile } from '../lib/stats.ts';
 import type { Config as Settings } from './contenders.ts';
 import { configClient } from './config-client.ts';
@@ -36,6 +35,8 @@ export interface Propagation {
   fromStart: Spread;
   fromReturn: Spread;
   setMs: Spread;
+  /** CPU time of the control plane per measured set, its fan-out to every watch included. */
+  cpUsPerSet: number;
 }
 
 const NAMESPACE = 'bench';
@@ -94,6 +95,8 @@ export function watchPropagation(cp: Started, cfg: Settings): Promise<Propagatio
       }
       const started = new Map<number, number>();
       const returned = new Map<number, number>();
+      const ticks = clockTicks();
+      const cpu0 = procCpuMicros(cp.pids[0] as number, ticks);
       for (let n = 0; n < cfg.sets; n++) {
         const t0 = now();
         await config.set(PATH, { n }, { namespace: NAMESPACE });
@@ -102,6 +105,7 @@ export function watchPropagation(cp: Started, cfg: Settings): Promise<Propagatio
         returned.set(n, t1);
         await seen(w, n, SEEN_MS);
       }
+      const cpUsPerSet = (procCpuMicros(cp.pids[0] as number, ticks) - cpu0) / cfg.sets;
       w.send({ type: 'collect' });
       const { arrivals } = await w.message(isCollected, 10_000);
       const measured = arrivals.filter(([, n]) => started.has(n));
@@ -114,6 +118,7 @@ export function watchPropagation(cp: Started, cfg: Settings): Promise<Propagatio
         fromStart: spread(measured.map((a) => at(a) - (started.get(a[1]) as number))),
         fromReturn: spread(measured.map((a) => at(a) - (returned.get(a[1]) as number))),
         setMs: spread([...started].map(([n, t0]) => (returned.get(n) as number) - t0)),
+        cpUsPerSet,
       };
     } finally {
       await config.close();
