@@ -70,6 +70,8 @@ export function registerDapr(app: FastifyInstance, o: DaprOptions): void {
       version: o.version,
       appAddress: o.appAddress,
       has: { state: !!o.store, configuration: !!o.config, lock: !!o.sync },
+      // The Store interface does not say; NATS KV is the one engine that applies one key at a time.
+      transactional: o.store?.name !== 'nats',
     });
     scope.get('/v1.0/healthz/outbound', async (_req, reply) => reply.code(204).send());
     scope.post('/v1.0/publish/:pubsub/:topic', async (req, reply) => {

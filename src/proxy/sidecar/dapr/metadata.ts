@@ -19,6 +19,8 @@ export interface MetadataOptions {
   appAddress?: string;
   /** Which building blocks have their platform part. */
   has: { state: boolean; configuration: boolean; lock: boolean };
+  /** Whether the store applies transactions of several keys (not NATS KV). */
+  transactional: boolean;
 }
 
 const KINDS = {
@@ -59,7 +61,12 @@ export function registerMetadata(app: FastifyInstance, o: MetadataOptions): void
       if (kind !== 'pubsub' && !o.has[kind]) continue;
       const k = KINDS[kind];
       for (const name of new Set([k.name, ...used[kind]]))
-        out.push({ name, type: k.type, version: 'v1', capabilities: [...k.capabilities] });
+        out.push({
+          name,
+          type: k.type,
+          version: 'v1',
+          capabilities: k.capabilities.filter((c) => c !== 'TRANSACTIONAL' || o.transactional),
+        });
     }
     return out;
   };

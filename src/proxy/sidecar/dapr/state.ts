@@ -5,10 +5,13 @@
 //
 // Concurrency: an etag makes a write or delete conditional (a stale one is a 409, as in Dapr);
 // `first-write` without an etag writes only a key that does not exist; `last-write` ignores the etag.
-// A save of several items and a transaction are atomic (the store's transact). TTL:
-// `metadata.ttlInSeconds` (query, or an item's metadata; the query wins, as in Dapr); -1 means none.
+// A save of several items and a transaction are atomic (the store's transact); on an engine without
+// multi-key transactions (NATS KV) a save is one put after another and a transaction of more than
+// one operation is its 501. TTL: `metadata.ttlInSeconds` (query, or an item's metadata; the query
+// wins, as in Dapr); -1 means none.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Namespace, Operation, Store } from '../../../platform/store/store.ts';
+import { MicroError } from '../../../runtime/errors.ts';
 import { asDapr, malformed, notConfigured } from './errors.ts';
 import {
   array,
@@ -117,16 +120,23 @@ export function registerState(
     const { store: s, ns } = open(req);
     const query = queryMetadata(req.query);
     const puts = array(req.body, 'the body').map((item, i) => putFrom(item, `[${i}]`, query));
+    const putOne = (p: Put) =>
+      s.put(p.key, p.value, {
+        ...ns,
+        ...(p.ttl === undefined ? {} : { ttl: p.ttl }),
+        ...(p.ifVersion === undefined ? {} : { ifVersion: p.ifVersion }),
+        ...(p.ifAbsent ? { ifAbsent: true } : {}),
+      });
     await asDapr('ERR_STATE_SAVE', async () => {
       const [one] = puts;
-      if (puts.length === 1 && one)
-        await s.put(one.key, one.value, {
-          ...ns,
-          ...(one.ttl === undefined ? {} : { ttl: one.ttl }),
-          ...(one.ifVersion === undefined ? {} : { ifVersion: one.ifVersion }),
-          ...(one.ifAbsent ? { ifAbsent: true } : {}),
+      if (puts.length === 1 && one) await putOne(one);
+      else if (puts.length > 1)
+        await s.transact(puts, ns).catch(async (err: unknown) => {
+          // An engine without multi-key transactions (NATS KV): one put after another, as Dapr's
+          // bulk save is not atomic either.
+          if (!(err instanceof MicroError && err.code === 501)) throw err;
+          for (const p of puts) await putOne(p);
         });
-      else if (puts.length > 1) await s.transact(puts, ns);
     });
     return empty(reply);
   });
