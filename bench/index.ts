@@ -16,6 +16,7 @@ const benches: Record<string, () => Promise<BenchModule>> = {
   explore: () => import('./explore/index.ts'),
   scale: () => import('./scale/index.ts'),
   nats: () => import('./nats/index.ts'),
+  store: () => import('./store/index.ts'),
 };
 
 const wanted = process.argv.slice(2).filter((a) => !a.startsWith('--')); // flags are the benches' own

@@ -1,6 +1,8 @@
 // The IPC messages between the registry benchmark and its watchers child.
 import { isMessage } from '../lib/protocol.ts';
 
+export { now } from '../lib/clock.ts';
+
 /** Parent to watchers: open one watch per entry of filters (a service name, or null for all). */
 export interface WatchMessage {
   type: 'watch';
@@ -8,18 +10,6 @@ export interface WatchMessage {
   filters: (string | null)[];
   /** The child's clock minus the parent's, in ms, subtracted from every latency. */
   offsetMs: number;
-}
-
-/** Parent to watchers: answer with a pong carrying the child's clock (for the clock offset). */
-export interface PingMessage {
-  type: 'ping';
-  t0: number;
-}
-
-export interface PongMessage {
-  type: 'pong';
-  t0: number;
-  t1: number;
 }
 
 /** Watchers to parent: every watch is in place on the control plane. */
@@ -63,12 +53,7 @@ export interface FailedMessage {
 export const PROBE_KEY = 'bench-probe';
 export const SENT_KEY = 'bench-sent';
 
-/** A clock shared by name across processes: ms since the epoch, with sub-ms resolution. */
-export const now = (): number => performance.timeOrigin + performance.now();
-
 export const isWatch = isMessage<WatchMessage>('watch');
-export const isPing = isMessage<PingMessage>('ping');
-export const isPong = isMessage<PongMessage>('pong');
 export const isReady = isMessage<ReadyMessage>('ready');
 export const isCount = isMessage<CountMessage>('count');
 export const isCounted = isMessage<CountedMessage>('counted');

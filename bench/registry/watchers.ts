@@ -9,16 +9,15 @@ import {
   SENT_KEY,
   isCollect,
   isCount,
-  isPing,
   isWatch,
   now,
   type CollectedMessage,
   type CountedMessage,
   type FailedMessage,
-  type PongMessage,
   type ReadyMessage,
   type WatchMessage,
 } from './messages.ts';
+import { isPing, pong } from '../lib/clock.ts';
 
 const send = (m: object): void => {
   if (process.connected) process.send?.(m);
@@ -86,7 +85,7 @@ process.on('SIGTERM', stop);
 
 process.on('message', (m: unknown) => {
   if ((m as { type?: string }).type === 'stop') return stop();
-  if (isPing(m)) return send({ type: 'pong', t0: m.t0, t1: now() } satisfies PongMessage);
+  if (isPing(m)) return send(pong(m));
   if (isWatch(m)) {
     open(m).then(
       () => send({ type: 'ready' } satisfies ReadyMessage),

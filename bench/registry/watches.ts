@@ -5,15 +5,13 @@ import {
   isCollected,
   isCounted,
   isFailed,
-  isPong,
   isReady,
-  now,
   type CollectedMessage,
   type CountedMessage,
   type FailedMessage,
-  type PongMessage,
   type ReadyMessage,
 } from './messages.ts';
+import { clockOffset } from '../lib/clock.ts';
 
 const script = (name: string): string => new URL(name, import.meta.url).pathname;
 const isReadyOrFailed = (m: unknown): m is ReadyMessage | FailedMessage =>
@@ -61,20 +59,4 @@ export async function drain(
     if (c.events >= expected || waitedMs > ms) return { ...c, waitedMs };
     await sleep(50);
   }
-}
-
-/** The watchers child's clock minus ours, from the ping with the shortest round trip. */
-async function clockOffset(watchers: Child): Promise<{ offsetMs: number; rttMs: number }> {
-  let best = { offsetMs: 0, rttMs: Number.POSITIVE_INFINITY };
-  for (let i = 0; i < 20; i++) {
-    const t0 = now();
-    watchers.send({ type: 'ping', t0 });
-    const pong = await watchers.message<PongMessage>(
-      (m): m is PongMessage => isPong(m) && m.t0 === t0,
-      10_000,
-    );
-    const t2 = now();
-    if (t2 - t0 < best.rttMs) best = { offsetMs: pong.t1 - (t0 + t2) / 2, rttMs: t2 - t0 };
-  }
-  return best;
 }
