@@ -51,28 +51,6 @@ export const sidecarCommand = defineCommand({
         type: 'string',
         describe: `services the sidecar never calls or registers, comma separated; '' for none (default: the control plane's ${DEFAULTS.deny.join(',')}) [MICRO_SIDECAR_DENY]`,
       })
-      // Dapr's state, configuration and lock APIs run on these (the control plane's by default).
-      .option('store', {
-        type: 'string',
-        describe: "store for Dapr's state API: micro, memory, etcd, redis or nats [MICRO_STORE]",
-      })
-      .option('store-address', {
-        type: 'string',
-        describe: "the store's address [MICRO_STORE_ADDRESS]",
-      })
-      .option('config', {
-        type: 'string',
-        describe: "config for Dapr's configuration API: micro, memory or etcd [MICRO_CONFIG]",
-      })
-      .option('config-address', {
-        type: 'string',
-        describe: "config's address [MICRO_CONFIG_ADDRESS]",
-      })
-      .option('sync', {
-        type: 'string',
-        describe: "sync for Dapr's lock API: micro, memory, etcd or redis [MICRO_SYNC]",
-      })
-      .option('sync-address', { type: 'string', describe: "sync's address [MICRO_SYNC_ADDRESS]" })
       .example(
         'micro sidecar --server-name greeter --server-address 127.0.0.1:9000 --healthcheck-url http://127.0.0.1:9000/health',
         '',

@@ -1,5 +1,5 @@
 import { etcdCommand, serversOf } from './servers.ts';
-import type { Etcd3 } from 'etcd3';
+import { etcdLink } from './etcd-link.ts';
 import { RemoteWatchers } from './channel.ts';
 import { Picture } from './picture.ts';
 import type {
@@ -47,38 +47,14 @@ export function createEtcdRegistry(options: EtcdRegistryOptions = {}): Registry 
   const watchers = new RemoteWatchers();
   let closed = false;
 
-  // etcd3 pulls in gRPC and protobufs (about half a second): loaded on first use, not at import.
-  let client: Promise<Etcd3> | undefined;
-  const etcd = (): Promise<Etcd3> =>
-    (client ??= import('etcd3').then(
-      ({ Etcd3 }) =>
-        new Etcd3({
-          hosts: hosts.map((h) => (/^https?:\/\//.test(h) ? h : `http://${h}`)),
-          dialTimeout: timeout,
-        }),
-    ));
-
-  // Every call is bounded by the timeout and fails as "unavailable", naming the server and a fix.
-  const call = async <T>(fn: (c: Etcd3) => Promise<T>): Promise<T> => {
-    let timer: NodeJS.Timeout | undefined;
-    try {
-      const c = await etcd();
-      return await Promise.race([
-        fn(c),
-        new Promise<never>((_, reject) => {
-          timer = setTimeout(() => reject(new Error(`timed out after ${timeout} ms`)), timeout);
-        }),
-      ]);
-    } catch (err) {
-      if (err instanceof RegistryError) throw err;
-      throw new RegistryError(
-        RegistryErrors.unavailable,
-        `no answer from ${where} (${(err as Error).message}); ${hint}`,
-      );
-    } finally {
-      clearTimeout(timer);
-    }
-  };
+  const link = etcdLink({
+    hosts,
+    timeout,
+    passes: (err) => err instanceof RegistryError,
+    unreachable: (why) =>
+      new RegistryError(RegistryErrors.unavailable, `no answer from ${where} (${why}); ${hint}`),
+  });
+  const call = link.call;
 
   const versionPrefix = (name: string, version: string) =>
     `${prefix}/${enc(name)}/${enc(version)}/`;
@@ -149,7 +125,7 @@ export function createEtcdRegistry(options: EtcdRegistryOptions = {}): Registry 
           const [stored] = parse(prefix, key, value, check, where);
           if (stored) picture.put({ ...stored.service, nodes: [stored.node] });
         };
-        const c = await etcd();
+        const c = await link.client();
         const res = await c.getAll().prefix(keyPrefix).exec();
         for (const kv of res.kvs) apply(kv.key.toString(), kv.value.toString());
         if (channel.closed) return;
@@ -165,7 +141,7 @@ export function createEtcdRegistry(options: EtcdRegistryOptions = {}): Registry 
       if (closed) return;
       closed = true;
       await watchers.close();
-      if (client) (await client).close();
+      await link.close();
     },
   };
 }

@@ -11,7 +11,9 @@
 // tree again; etcd refuses requests over --max-request-bytes (1.5 MiB by default), so trees past
 // about 500 KiB need that raised on the etcd side (CONFIG_LIMITS.treeBytes is 1 MiB). namespaces()
 // reads every key under the prefix.
+
 import type { Etcd3 } from 'etcd3';
+import { etcdLink } from '../../registry/etcd-link.ts';
 import { etcdCommand, serversOf } from '../../registry/servers.ts';
 import { MicroError, serviceUnavailable } from '../../runtime/errors.ts';
 import type { Config, ConfigOptions } from './config.ts';
@@ -42,37 +44,14 @@ export function createEtcdConfig(options: EtcdConfigOptions = {}): Config {
   const prefix = (options.prefix ?? '/micro/config').replace(/\/+$/, '');
   const where = `etcd at ${address}`;
   const hint = `start etcd (${etcdCommand(hosts)}) or set --config-address / MICRO_CONFIG_ADDRESS`;
-  let client: Promise<Etcd3> | undefined;
-  const etcd = (): Promise<Etcd3> =>
-    (client ??= import('etcd3').then(
-      ({ Etcd3 }) =>
-        new Etcd3({
-          hosts: hosts.map((h) => (/^https?:\/\//.test(h) ? h : `http://${h}`)),
-          dialTimeout: timeout,
-        }),
-    ));
-
-  // Every call is bounded by the timeout and fails as a 503 naming the server and a fix.
-  const call = async <T>(fn: (c: Etcd3) => Promise<T>): Promise<T> => {
-    let timer: NodeJS.Timeout | undefined;
-    try {
-      const c = await etcd();
-      return await Promise.race([
-        fn(c),
-        new Promise<never>((_, reject) => {
-          timer = setTimeout(() => reject(new Error(`timed out after ${timeout} ms`)), timeout);
-        }),
-      ]);
-    } catch (err) {
-      if (err instanceof MicroError) throw err;
-      throw serviceUnavailable(
-        CONFIG_ID,
-        `no answer from ${where} (${(err as Error).message}); ${hint}`,
-      );
-    } finally {
-      clearTimeout(timer);
-    }
-  };
+  const link = etcdLink({
+    hosts,
+    timeout,
+    passes: (err) => err instanceof MicroError,
+    unreachable: (why) =>
+      serviceUnavailable(CONFIG_ID, `no answer from ${where} (${why}); ${hint}`),
+  });
+  const call = link.call;
 
   const base = (ns: string) => `${prefix}/${encodeURIComponent(ns)}/`;
   const key = {
@@ -189,7 +168,7 @@ export function createEtcdConfig(options: EtcdConfigOptions = {}): Config {
         return () => void w.cancel().catch(() => {});
       }),
     async close() {
-      if (client) (await client).close();
+      await link.close();
     },
   };
   return createVersionedConfig(log, options);

@@ -11,6 +11,7 @@
 //
 // Limits: a transaction names at most `maxTxnOps` keys (etcd's --max-txn-ops, 128 by default; more
 // is a 400 saying so); etcd's request size (--max-request-bytes, 1.5 MiB by default) bounds a value.
+import { etcdLink } from '../../registry/etcd-link.ts';
 import type { Etcd3, IKeyValue } from 'etcd3';
 import { etcdCommand, serversOf } from '../../registry/servers.ts';
 import { EngineWatchers, entryOf, unwrap, watches, within, wrap, type Reach } from './engine.ts';
@@ -52,16 +53,14 @@ export function createEtcdStore(options: EtcdStoreOptions = {}): Store {
   const maxTxnOps = options.maxTxnOps ?? 128;
   const watchers = new EngineWatchers();
 
-  // etcd3 pulls in gRPC and protobufs (about half a second): loaded on first use.
-  let client: Promise<Etcd3> | undefined;
-  const etcd = (): Promise<Etcd3> =>
-    (client ??= import('etcd3').then(
-      ({ Etcd3 }) =>
-        new Etcd3({
-          hosts: hosts.map((h) => (/^https?:\/\//.test(h) ? h : `http://${h}`)),
-          dialTimeout: reach.timeout,
-        }),
-    ));
+  // Calls are bounded and worded by `within` (engine.ts), as the other engines' are.
+  const link = etcdLink({
+    hosts,
+    timeout: reach.timeout,
+    passes: () => true,
+    unreachable: (why) => new Error(why),
+  });
+  const etcd = link.client;
   const call = async <T>(fn: (c: Etcd3) => Promise<T>): Promise<T> => {
     await watchers.settled();
     return within(reach, async () => fn(await etcd()));
@@ -216,8 +215,7 @@ export function createEtcdStore(options: EtcdStoreOptions = {}): Store {
     },
     async close() {
       await watchers.close();
-      if (client) (await client).close();
-      client = undefined;
+      await link.close();
     },
   };
 }

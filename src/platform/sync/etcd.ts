@@ -5,6 +5,7 @@
 // the cluster and its restarts); an election's leader is the candidate key with the lowest create
 // revision, as in etcd's concurrency package, and its term is that revision. Linearizable as etcd
 // is (a majority of its members); the holder gives up before the lease can lapse (lease.ts).
+import { etcdLink } from '../../registry/etcd-link.ts';
 import type { Etcd3, IKeyValue } from 'etcd3';
 import { etcdCommand, serversOf } from '../../registry/servers.ts';
 import { serviceUnavailable } from '../../runtime/errors.ts';
@@ -41,38 +42,18 @@ export function etcdOps(options: EtcdSyncOptions = {}): SyncOps {
   const timeout = options.timeout ?? 5000;
   const prefix = (options.prefix ?? '/micro/sync').replace(/\/+$/, '');
   const where = `etcd at ${hosts.join(',')}`;
-  // etcd3 pulls in gRPC and protobufs (about half a second): loaded on first use, not at import.
-  let client: Promise<Etcd3> | undefined;
-  const etcd = (): Promise<Etcd3> =>
-    (client ??= import('etcd3').then(
-      ({ Etcd3 }) =>
-        new Etcd3({
-          hosts: hosts.map((h) => (/^https?:\/\//.test(h) ? h : `http://${h}`)),
-          dialTimeout: timeout,
-        }),
-    ));
-  /** Runs fn within the timeout; a failure to reach etcd is a 503 naming it. */
-  const call = async <T>(fn: (c: Etcd3) => Promise<T>): Promise<T> => {
-    let timer: NodeJS.Timeout | undefined;
-    try {
-      const c = await etcd();
-      return await Promise.race([
-        fn(c),
-        new Promise<never>((_, reject) => {
-          timer = setTimeout(() => reject(new Error(`timed out after ${timeout} ms`)), timeout);
-        }),
-      ]);
-    } catch (err) {
-      if ((err as { code?: unknown }).code === 409 || (err as { code?: unknown }).code === 404)
-        throw err;
-      throw serviceUnavailable(
+  const link = etcdLink({
+    hosts,
+    timeout,
+    passes: (err) =>
+      (err as { code?: unknown }).code === 409 || (err as { code?: unknown }).code === 404,
+    unreachable: (why) =>
+      serviceUnavailable(
         SYNC_ID,
-        `no answer from ${where} (${(err as Error).message}); start etcd (${etcdCommand(hosts)}) or set MICRO_SYNC_ADDRESS`,
-      );
-    } finally {
-      clearTimeout(timer);
-    }
-  };
+        `no answer from ${where} (${why}); start etcd (${etcdCommand(hosts)}) or set MICRO_SYNC_ADDRESS`,
+      ),
+  });
+  const call = link.call;
   const lockKey = (name: string) => `${prefix}/lock/${enc(name)}`;
   const electPrefix = (name: string) => `${prefix}/elect/${enc(name)}/`;
   const seconds = (ttl: number) => Math.max(1, Math.ceil(ttl / 1000));
@@ -220,7 +201,7 @@ export function etcdOps(options: EtcdSyncOptions = {}): SyncOps {
         );
       }),
     close: async () => {
-      if (client) (await client).close();
+      await link.close();
     },
   };
 }
