@@ -7,7 +7,7 @@ import { parseAddress } from '../runtime/transport/address.ts';
 /** `micro sidecar`: the registry, calls and the broker over plain HTTP, and Dapr's HTTP API, for apps in any language. */
 export const sidecarCommand = defineCommand({
   command: 'sidecar',
-  describe: "Serve micro over plain HTTP, and Dapr's HTTP API, for apps in any language",
+  describe: "Serve micro and Dapr's HTTP API to apps in any language",
   builder: (y) =>
     y
       .option('sidecar-address', {

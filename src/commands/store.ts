@@ -239,7 +239,7 @@ const watch = defineCommand({
 /** `micro store get|put|delete|list|watch`. */
 export const storeCommand = defineGroup({
   command: 'store',
-  describe: 'Read and write the key-value store (store get|put|delete|list|watch)',
+  describe: 'Get, put, list and watch keys in the key-value store',
   subcommands: [get, put, del, list, watch],
   missing: 'store what? micro store get|put|delete|list|watch',
 });

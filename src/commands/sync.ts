@@ -151,7 +151,7 @@ const lock = defineCommand({
 /** `micro sync locks|leaders|leader NAME|lock NAME -- COMMAND`. */
 export const syncCommand = defineGroup({
   command: 'sync',
-  describe: 'Locks and leader elections: list them, or run a command holding a lock',
+  describe: 'List locks and leaders, or run a command holding a lock',
   subcommands: [locks, leaders, leader, lock],
   missing: 'sync what? micro sync locks | leaders | leader NAME | lock NAME -- COMMAND',
 });

@@ -126,6 +126,9 @@ export function registryHandler(registry: Registry, check: RecordCheck = recordC
           (req) => {
             const service = record(req.service);
             const ttl = check.registration(service, { ttl: req.ttl as number | undefined }, lease);
+            // Registering no node would answer 200 and store nothing to find.
+            if (service.nodes.length === 0)
+              throw badRequest(ID, 'the service needs at least one node: nodes: [{id, address}]');
             return { service, ttl };
           },
         ),

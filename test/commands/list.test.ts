@@ -46,7 +46,10 @@ describe('micro list services and topics', () => {
     assert.match(text.stdout, /^notify\s+latest\s+2$/m);
     assert.doesNotMatch(text.stdout, /topic:/, text.stdout);
     const names = (JSON.parse(json.stdout) as Service[]).map((s) => s.name);
-    assert.deepEqual([...new Set(names)], ['greeter', 'notify', 'registry']);
+    assert.deepEqual(
+      [...new Set(names)],
+      ['config', 'greeter', 'notify', 'registry', 'store', 'sync'],
+    );
 
     assert.match(all.stdout, /^topic:events\s+broadcast\s+1$/m);
     assert.match(all.stdout, /^topic:orders\.created\s+workers\s+2$/m);
@@ -56,7 +59,7 @@ describe('micro list services and topics', () => {
     // micro doctor counts services the same way.
     const doctor = await micro(['doctor', ...bench.flag]);
     assert.equal(doctor.code, 0, doctor.stdout + doctor.stderr);
-    assert.match(doctor.stdout, /; 3 services registered$/m);
+    assert.match(doctor.stdout, /; 6 services registered$/m);
   });
 
   it('lists topics: subscribers, queue groups and the services subscribing, as text and JSON', async () => {
@@ -117,7 +120,14 @@ describe('micro list services, page by page', () => {
     const lines = run.stdout.trimEnd().split('\n');
     assert.match(lines[0]!, /^NAME\s+VERSIONS\s+NODES$/);
     const listed = lines.slice(1).map((l) => l.split(/\s+/)[0]!);
-    const expected = [...Array.from({ length: 700 }, (_, i) => `fleet-${i + 1}`), 'registry'];
+    // The control plane's own services among them.
+    const expected = [
+      'config',
+      ...Array.from({ length: 700 }, (_, i) => `fleet-${i + 1}`),
+      'registry',
+      'store',
+      'sync',
+    ];
     assert.deepEqual(listed, expected);
     assert.match(run.stdout, /^fleet-2\s+1\.0\.0, 1\.9\.0, 1\.10\.0\s+3$/m);
     // Two pages of names, and the Debug.Stats call counting them.
@@ -131,12 +141,12 @@ describe('micro list services, page by page', () => {
     const run = await micro(['list', 'services', '-o', 'json', ...flag()]);
     assert.equal(run.code, 0, run.stderr);
     const list = JSON.parse(run.stdout) as Service[];
-    assert.equal(list.length, 703);
+    assert.equal(list.length, 706);
     assert.deepEqual(
       list.filter((s) => s.name === 'fleet-2').map((s) => s.version),
       ['1.0.0', '1.9.0', '1.10.0'],
     );
-    assert.deepEqual(list[0]!.nodes, record('fleet-1').nodes);
+    assert.deepEqual(list.find((s) => s.name === 'fleet-1')!.nodes, record('fleet-1').nodes);
     assert.equal(run.stdout, `${JSON.stringify(list, null, 2)}\n`, 'as JSON.stringify indents it');
   });
 
