@@ -7,7 +7,7 @@ import type { Context } from '../../runtime/context.ts';
 import { closed } from '../../runtime/server/closed.ts';
 import { endpoint, serverStream } from '../../runtime/server/declare.ts';
 import type { Handler } from '../../runtime/server/handler.ts';
-import type { HostContext, Hosted } from '../hosts.ts';
+import type { HostContext, Hosted } from '../hosting.ts';
 import type { ChangeOptions, Config, ConfigEvent } from './config.ts';
 import { CONFIG_ID } from './tree.ts';
 

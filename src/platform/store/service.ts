@@ -10,7 +10,7 @@ import type { Context } from '../../runtime/context.ts';
 import { closed } from '../../runtime/server/closed.ts';
 import { endpoint, serverStream } from '../../runtime/server/declare.ts';
 import type { Handler } from '../../runtime/server/handler.ts';
-import type { HostContext, Hosted } from '../hosts.ts';
+import type { HostContext, Hosted } from '../hosting.ts';
 import { STORE_LIMITS, type Entry, type Namespace, type Operation, type Store } from './store.ts';
 import { checkWatch, DEFAULT_DATABASE, STORE_ID } from './validate.ts';
 

@@ -6,7 +6,7 @@ import { badRequest } from '../../runtime/errors.ts';
 import { closed } from '../../runtime/server/closed.ts';
 import { endpoint } from '../../runtime/server/declare.ts';
 import type { Handler } from '../../runtime/server/handler.ts';
-import type { HostContext, Hosted } from '../hosts.ts';
+import type { HostContext, Hosted } from '../hosting.ts';
 import {
   checkName,
   checkPrefix,

@@ -1,0 +1,29 @@
+// What the control plane gives a platform service it hosts, and what it gets back: the types the
+// table of hosted services (hosts.ts) and each area's service.ts share, apart from the table, so
+// that the areas do not import the table that imports them.
+import type { Handler } from '../runtime/server/handler.ts';
+import type { Logger } from '../runtime/server/server.ts';
+
+/** What the control plane gives a platform service it hosts. */
+export interface HostContext {
+  /** The control plane's data folder. */
+  dataDir: string;
+  /** The SQLite database every area keeps its tables in (micro.db in dataDir). */
+  dbPath: string;
+  /** better-sqlite3's addon, when the single executable loaded it. */
+  nativeBinding?: unknown;
+  /** The control plane's environment (MICRO_STORE etc. choose another engine to serve). */
+  env: NodeJS.ProcessEnv;
+  logger?: Logger;
+}
+
+/** A platform service ready to serve. */
+export interface Hosted {
+  /** Handlers by name (`Store`, `Config`, `Sync`), served as `Name.Method` endpoints. */
+  handlers: Record<string, Handler>;
+  /** Closes its storage once the service stopped. */
+  close(): Promise<void>;
+}
+
+/** A platform service's factory. */
+export type HostFactory = (context: HostContext) => Promise<Hosted>;
