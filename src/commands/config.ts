@@ -3,6 +3,8 @@
 import type { Argv } from 'yargs';
 import type { Config, ConfigDiff, ConfigEvent, ConfigVersion } from '../platform/config/config.ts';
 import { defineCommand, defineGroup, type Args } from './shared/command.ts';
+import { parseValue } from './shared/input.ts';
+import { badRequest } from '../runtime/errors.ts';
 import type { GlobalArgs } from './shared/options.ts';
 import { json, print, table } from './shared/output.ts';
 
@@ -66,15 +68,6 @@ async function withConfig<T>(args: Args<ConfigArgs>, fn: (c: Config) => Promise<
   }
 }
 
-/** A VALUE argument: JSON when it parses, else the text as a string. */
-const valueOf = (text: string): unknown => {
-  try {
-    return JSON.parse(text) as unknown;
-  } catch {
-    return text;
-  }
-};
-
 const oneLine = (v: unknown): string => (v === undefined ? '(none)' : json(v, false));
 const describeVersion = (v: ConfigVersion): string =>
   `version ${v.version}: ${v.action}${v.from === undefined ? '' : ` to version ${v.from}`} ${v.path === '' ? '(the whole tree)' : v.path} by ${v.author}`;
@@ -136,7 +129,9 @@ const set = sub(
       .example('micro config set db.pool.max 20', '')
       .example('micro config set features \'{"beta":true}\' --namespace greeter', ''),
   async (c, args) => {
-    const v = await c.set(args.path, valueOf(String(args.value)), { ifVersion: args.ifVersion });
+    const v = await c.set(args.path, await parseValue(args.value), {
+      ifVersion: args.ifVersion,
+    });
     print(args.output, v, describeVersion);
   },
 );
@@ -209,9 +204,17 @@ const rollback = sub(
 
 const watch = sub(
   'watch [path]',
-  'Print each change under a path as it happens, until interrupted',
-  (y) => y.positional('path', { type: 'string', default: '' }),
+  'Print each change under a path as it happens, until interrupted (or --count changes)',
+  (y) =>
+    y
+      .positional('path', { type: 'string', default: '' })
+      .option('count', { type: 'number', describe: 'stop after this many changes [MICRO_COUNT]' }),
   async (c, args) => {
+    if (args.count !== undefined && !(Number.isInteger(args.count) && args.count >= 1))
+      throw badRequest(
+        'micro.cli',
+        `--count must be a whole number of at least 1, not ${args.count}`,
+      );
     const { untilSignal } = await import('./shared/signals.ts');
     const watcher = c.watch(args.path);
     void untilSignal().then(() => watcher.stop());
@@ -219,10 +222,14 @@ const watch = sub(
     process.stderr.write(
       `watching ${args.path || '(the whole tree)'} in namespace ${args.namespace ?? 'micro'}\n`,
     );
-    for await (const e of watcher)
+    let seen = 0;
+    for await (const e of watcher) {
       process.stdout.write(
         args.output === 'json' ? `${json(e, false)}\n` : `${describeEvent(e)}\n`,
       );
+      if (++seen === args.count) break;
+    }
+    watcher.stop();
   },
 );
 

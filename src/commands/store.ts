@@ -1,7 +1,8 @@
 import type { Argv } from 'yargs';
 import type { Entry, Store } from '../platform/store/store.ts';
+import { badRequest } from '../runtime/errors.ts';
 import { defineCommand, defineGroup, type Args } from './shared/command.ts';
-import { parseDuration } from './shared/input.ts';
+import { parseDuration, parseValue } from './shared/input.ts';
 import { CONTROL_PLANE, type GlobalArgs } from './shared/options.ts';
 import { json, JsonArrayWriter, print, TableWriter } from './shared/output.ts';
 
@@ -42,10 +43,9 @@ async function withStore<T>(
   args: Args<StoreArgs>,
   fn: (store: Store, ns: { database: string; table: string }) => Promise<T>,
 ): Promise<T> {
-  const [{ stores }, { pickPlugin }, { badRequest }] = await Promise.all([
+  const [{ stores }, { pickPlugin }] = await Promise.all([
     import('../platform/store/index.ts'),
     import('../runtime/plugins.ts'),
-    import('../runtime/errors.ts'),
   ]);
   let make;
   try {
@@ -66,13 +66,10 @@ async function withStore<T>(
   }
 }
 
-/** VALUE as JSON, or as a string when it is not JSON (a bare word). */
-const valueOf = (text: string): unknown => {
-  try {
-    return JSON.parse(text) as unknown;
-  } catch {
-    return text;
-  }
+/** A --limit or --count, when given, is a whole number of at least 1: else a 400. */
+const positiveWhole = (n: number | undefined, flag: string): void => {
+  if (n !== undefined && !(Number.isInteger(n) && n >= 1))
+    throw badRequest('micro.cli', `--${flag} must be a whole number of at least 1, not ${n}`);
 };
 
 const where = (a: { database: string; table: string }) => `${a.database}/${a.table}`;
@@ -129,8 +126,9 @@ const put = defineCommand({
       .example('micro store put greeting hello --database greeter', ''),
   handler: async (args) => {
     const ttl = parseDuration(args.ttl, 'ttl');
+    const value = await parseValue(args.value);
     const entry = await withStore(args, (s, ns) =>
-      s.put(args.key, valueOf(String(args.value)), {
+      s.put(args.key, value, {
         ...ns,
         ...(ttl !== undefined && { ttl }),
         ...(args.ifVersion !== undefined && { ifVersion: String(args.ifVersion) }),
@@ -172,6 +170,7 @@ const list = defineCommand({
         }),
     ).example('micro store list user/ --limit 20', ''),
   handler: async (args) => {
+    positiveWhole(args.limit, 'limit');
     const text = new TableWriter(['KEY', 'VERSION', 'EXPIRES', 'VALUE']);
     const arr = new JsonArrayWriter();
     let left = args.limit ?? Number.POSITIVE_INFINITY;
@@ -221,6 +220,7 @@ const watch = defineCommand({
         }),
     ).example('micro store watch jobs/', ''),
   handler: async (args) => {
+    positiveWhole(args.count, 'count');
     await withStore(args, async (s, ns) => {
       const w = s.watch({
         ...ns,

@@ -90,6 +90,39 @@ describe('micro store', () => {
     assert.equal(await store.get('k'), undefined);
   });
 
+  it('refuses broken JSON, numbers JSON cannot carry and bad counts, and reads - from stdin', async () => {
+    for (const value of ['{"a":', '{not json', '[1,', '"open'])
+      assert.match(
+        errorOf(await micro(['store', 'put', 'typo', value, ...flag])).detail,
+        /the value is not valid JSON/,
+        value,
+      );
+    const huge = await micro([
+      'call',
+      'store',
+      'Store.Put',
+      '{"key":"typo","value":1e999}',
+      ...flag,
+    ]);
+    assert.equal(huge.code, 1);
+    assert.match(errorOf(huge).detail, /too large for JSON/);
+    assert.equal(await store.get('typo'), undefined, 'nothing stored');
+    const piped = await micro(['store', 'put', 'piped', '-', ...flag], { input: '{"n":5}\n' });
+    assert.equal(piped.code, 0, piped.stderr);
+    assert.deepEqual((await store.get('piped'))?.value, { n: 5 });
+    for (const args of [
+      ['list', '--limit', '0'],
+      ['list', '--limit', '-1'],
+      ['watch', '--count', '0'],
+      ['watch', '--count', '1.5'],
+    ])
+      assert.match(
+        errorOf(await micro(['store', ...args, ...flag])).detail,
+        /must be a whole number of at least 1/,
+        args.join(' '),
+      );
+  });
+
   it('prints each change a watch sees as a JSON line', async () => {
     const watching = micro(['store', 'watch', 'jobs/', '--count', '2', ...flag]);
     // The watch is in place once the CLI is connected; keep writing until it has seen two changes.

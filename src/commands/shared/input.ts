@@ -75,15 +75,44 @@ export function formatDuration(ms: number): string {
   return `${ms / 1000}s`;
 }
 
+/** JSON.parse, refusing numbers JSON cannot carry (1e999 is Infinity, which would travel as null). */
+function parseFinite(text: string): unknown {
+  return JSON.parse(text, (_key, v: unknown) => {
+    if (typeof v === 'number' && !Number.isFinite(v))
+      throw new SyntaxError('a number is too large for JSON (it would be sent as null)');
+    return v;
+  });
+}
+
 /** Parses JSON text, with an error that says where it came from and what was wrong. */
 export function parseJson(text: string, source: string): unknown {
   if (text.trim() === '') return {};
   try {
-    return JSON.parse(text);
+    return parseFinite(text);
   } catch (err) {
     throw badRequest(
       ID,
       `malformed JSON in ${source}: ${(err as Error).message}; the request must be JSON, e.g. '{"name":"Ann"}'`,
+    );
+  }
+}
+
+/**
+ * A VALUE argument (micro store put, micro config set): JSON when it parses, a bare word as a
+ * string, and `-` for standard input. Text that looks like JSON (starts with `{`, `[` or `"`) but
+ * does not parse is a 400 rather than a string, so a typo is not stored.
+ */
+export async function parseValue(given: unknown, what = 'the value'): Promise<unknown> {
+  // yargs reads a lone `-` as an empty flag, so the command line says whether one was given.
+  const dash = given === '-' || ((given === '' || given === true) && process.argv.includes('-'));
+  const text = dash ? (await readStdin()).trim() : String(given);
+  try {
+    return parseFinite(text);
+  } catch (err) {
+    if (!/^\s*[[{"]/.test(text) && !(err as Error).message.includes('too large')) return text;
+    throw badRequest(
+      ID,
+      `${what} is not valid JSON: ${(err as Error).message}; give JSON, or a bare word for a string`,
     );
   }
 }
