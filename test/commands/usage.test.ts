@@ -11,13 +11,20 @@ describe('usage errors', () => {
   it('suggests the command a typo meant, and exits 1', () => {
     const r = micro('cal', 'greeter', 'Say.Hello', '{}');
     assert.equal(r.status, 1);
-    assert.match(r.stderr, /^Unknown command "cal"\. Did you mean call\?$/m);
-    assert.match(r.stderr, /Run "micro --help" for usage\./);
+    const e = JSON.parse(r.stderr) as { id: string; code: number; detail: string };
+    assert.equal(e.code, 400);
+    assert.equal(e.detail, 'Unknown command "cal". Did you mean call? (see micro --help)');
+  });
+
+  it('names the mistyped subcommand, not its command', () => {
+    const r = micro('store', 'gett', 'a');
+    assert.equal(r.status, 1);
+    assert.match(r.stderr, /Unknown command \\"gett\\"\. Did you mean get\?/);
   });
 
   it('names a word that is no command at all', () => {
     const r = micro('zzzz');
     assert.equal(r.status, 1);
-    assert.match(r.stderr, /^Unknown command: zzzz$/m);
+    assert.match(r.stderr, /"detail":"Unknown command: zzzz \(see micro --help\)"/);
   });
 });

@@ -23,7 +23,7 @@ export async function runCli(args: string[], hooks: CliHooks = {}): Promise<void
     const { printCompletions } = await import('../completion.ts');
     return printCompletions(args.slice(completing + 1), hooks.exitProcess ?? true);
   }
-  const [{ default: yargs }, { commandsFor }, options, { failUsage }, { VERSION }] =
+  const [{ default: yargs }, { commandsFor, commandLoaders }, options, { failUsage }, { VERSION }] =
     await Promise.all([
       import('yargs'),
       import('../by-name.ts'),
@@ -52,10 +52,12 @@ export async function runCli(args: string[], hooks: CliHooks = {}): Promise<void
     .wrap(Math.min(100, process.stdout.columns || 100))
     .fail((msg, err) => {
       if (err) throw err;
-      // yargs says only "Did you mean call?" for a mistyped command: say which word it was.
-      usageError(
-        msg.startsWith('Did you mean') ? `Unknown command "${args[0] ?? ''}". ${msg}` : msg,
-      );
+      // yargs says only "Did you mean call?" for a mistyped command: say which word it was (the
+      // first, or the subcommand after a known command: micro store gett).
+      const words = args.filter((a) => !a.startsWith('-'));
+      const typo =
+        words[0] !== undefined && Object.hasOwn(commandLoaders, words[0]) ? words[1] : words[0];
+      usageError(msg.startsWith('Did you mean') ? `Unknown command "${typo ?? ''}". ${msg}` : msg);
     })
     .parseAsync();
 }

@@ -1,5 +1,5 @@
 import { printable, printableJson } from '../../registry/printable.ts';
-import { MicroError, toMicroError } from '../../runtime/errors.ts';
+import { badRequest, MicroError, toMicroError } from '../../runtime/errors.ts';
 
 /**
  * Prints data as JSON, or as text through the given formatter. Either way no control character
@@ -78,9 +78,14 @@ export function fail(err: unknown): void {
   process.exitCode = 1;
 }
 
-/** Prints what was wrong with the command line (yargs' message, escaped) and exits 1. */
+/**
+ * Prints what was wrong with the command line (yargs' message, escaped) as error JSON, as every
+ * other failure of the CLI is, and exits 1.
+ */
 export function failUsage(message: string): void {
-  process.stderr.write(`${printable(message)}\nRun "micro --help" for usage.\n`);
+  const text = printable(message.trim()).replaceAll('\n', '; ');
+  const detail = text.includes('micro --help') ? text : `${text} (see micro --help)`;
+  process.stderr.write(`${json(badRequest('micro.cli', detail), false)}\n`);
   process.exit(1);
 }
 
