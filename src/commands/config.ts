@@ -10,31 +10,18 @@ import { json, print, table } from './shared/output.ts';
 
 /** The options every config command takes. */
 interface ConfigArgs {
-  config: string;
-  configAddress?: string;
   namespace?: string;
 }
 
 const ID = 'micro.cli';
 
-/** Adds --config, --config-address and --namespace. */
+/** Adds --namespace (--config and --config-address are global options). */
 const withConfigOptions = <T>(y: Argv<T>): Argv<T & ConfigArgs> =>
-  y
-    .option('config', {
-      type: 'string',
-      default: 'micro',
-      describe: 'config implementation: micro (the control plane), etcd or memory [MICRO_CONFIG]',
-    })
-    .option('config-address', {
-      type: 'string',
-      describe:
-        "address of the config's server (the control plane, or etcd: 127.0.0.1:2379); default: the control plane found through --registry [MICRO_CONFIG_ADDRESS]",
-    })
-    .option('namespace', {
-      alias: 'n',
-      type: 'string',
-      describe: 'the namespace (a service name); default micro [MICRO_NAMESPACE]',
-    });
+  y.option('namespace', {
+    alias: 'n',
+    type: 'string',
+    describe: 'the namespace (a service name); default micro [MICRO_NAMESPACE]',
+  });
 
 /** Runs fn with the Config the options name, changes made as this user, then closes it. */
 async function withConfig<T>(args: Args<ConfigArgs>, fn: (c: Config) => Promise<T>): Promise<T> {

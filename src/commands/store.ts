@@ -6,27 +6,14 @@ import { parseDuration, parseValue } from './shared/input.ts';
 import { CONTROL_PLANE, type GlobalArgs } from './shared/options.ts';
 import { json, JsonArrayWriter, print, TableWriter } from './shared/output.ts';
 
-/** The options every `micro store` command takes. */
+/** The options every `micro store` command takes, besides the global --store and --store-address. */
 interface StoreArgs {
-  store: string;
-  storeAddress?: string;
   database: string;
   table: string;
 }
 
 const storeOptions = <T>(y: Argv<T>): Argv<T & StoreArgs> =>
   y
-    .option('store', {
-      type: 'string',
-      default: 'micro',
-      describe:
-        'store implementation: micro (the control plane), etcd, redis or nats [MICRO_STORE]',
-    })
-    .option('store-address', {
-      type: 'string',
-      describe:
-        "the store's address; micro: the control plane's (--registry-address) [MICRO_STORE_ADDRESS]",
-    })
     .option('database', {
       type: 'string',
       default: 'micro',

@@ -7,28 +7,8 @@ import { formatDuration, parseDuration } from './shared/input.ts';
 import type { GlobalArgs } from './shared/options.ts';
 import { print, table } from './shared/output.ts';
 
-interface SyncArgs {
-  sync: string;
-  syncAddress?: string;
-}
-
-/** --sync and --sync-address (MICRO_SYNC, MICRO_SYNC_ADDRESS). */
-const syncOptions = <T>(y: Argv<T>): Argv<T & SyncArgs> =>
-  y
-    .option('sync', {
-      type: 'string',
-      default: 'micro',
-      describe:
-        'sync implementation: micro (the control plane), etcd, redis or memory [MICRO_SYNC]',
-    })
-    .option('sync-address', {
-      type: 'string',
-      describe:
-        'address of the sync engine (the control plane: --registry-address; etcd 127.0.0.1:2379; redis 127.0.0.1:6379) [MICRO_SYNC_ADDRESS]',
-    });
-
 /** Runs fn with the sync the flags name: the control plane's through this command's client by default. */
-async function withSync<T>(args: Args<SyncArgs>, fn: (sync: Sync) => Promise<T>): Promise<T> {
+async function withSync<T>(args: Args<object>, fn: (sync: Sync) => Promise<T>): Promise<T> {
   const [{ syncs }, { pickPlugin }, { badRequest }] = await Promise.all([
     import('../platform/sync/index.ts'),
     import('../runtime/plugins.ts'),
@@ -58,8 +38,7 @@ const inTime = (at: number): string =>
 const locks = defineCommand({
   command: 'locks [prefix]',
   describe: 'List the locks held now, with holder, fencing token and lease',
-  builder: (y) =>
-    syncOptions(y).positional('prefix', { type: 'string', describe: 'names starting with this' }),
+  builder: (y) => y.positional('prefix', { type: 'string', describe: 'names starting with this' }),
   handler: async (args) => {
     const found = await withSync(args, (s) => s.locks({ prefix: args.prefix }));
     print(args.output, found, (l: typeof found) =>
@@ -76,7 +55,7 @@ const locks = defineCommand({
 const leaders = defineCommand({
   command: 'leaders',
   describe: 'List the elections with a leader',
-  builder: (y) => syncOptions(y),
+  builder: (y) => y,
   handler: async (args) => {
     const found = await withSync(args, (s) => s.leaders());
     print(args.output, found, (l: typeof found) =>
@@ -94,7 +73,7 @@ const leader = defineCommand({
   command: 'leader <name>',
   describe: "Show an election's leader (a 404 when it has none)",
   builder: (y) =>
-    syncOptions(y).positional('name', { type: 'string', demandOption: true, describe: 'election' }),
+    y.positional('name', { type: 'string', demandOption: true, describe: 'election' }),
   handler: async (args) => {
     const found = await withSync(args, (s) => s.leader(args.name));
     if (!found) throw notFound('micro.cli', `election ${args.name} has no leader`);
@@ -111,7 +90,7 @@ const lock = defineCommand({
   command: 'lock <name> [command..]',
   describe: 'Run a command while holding a lock (micro sync lock NAME -- COMMAND ...)',
   builder: (y: Argv<GlobalArgs>) =>
-    syncOptions(y)
+    y
       .positional('name', { type: 'string', demandOption: true, describe: 'the lock' })
       .positional('command', {
         type: 'string',

@@ -86,7 +86,8 @@ export function withGlobalOptions<T>(y: Argv<T>): Argv<T & GlobalArgs> {
     })
     .option('store-address', {
       type: 'string',
-      describe: "address of the store's engine (its default port if unset) [MICRO_STORE_ADDRESS]",
+      describe:
+        "address of the store's engine (its default port if unset); micro: the control plane's [MICRO_STORE_ADDRESS]",
       global: true,
     })
     .option('config', {
@@ -97,7 +98,8 @@ export function withGlobalOptions<T>(y: Argv<T>): Argv<T & GlobalArgs> {
     })
     .option('config-address', {
       type: 'string',
-      describe: "address of config's engine (its default port if unset) [MICRO_CONFIG_ADDRESS]",
+      describe:
+        "address of config's engine (its default port if unset); micro: the control plane's [MICRO_CONFIG_ADDRESS]",
       global: true,
     })
     .option('sync', {
@@ -109,7 +111,8 @@ export function withGlobalOptions<T>(y: Argv<T>): Argv<T & GlobalArgs> {
     })
     .option('sync-address', {
       type: 'string',
-      describe: "address of sync's engine (its default port if unset) [MICRO_SYNC_ADDRESS]",
+      describe:
+        "address of sync's engine (its default port if unset); micro: the control plane's [MICRO_SYNC_ADDRESS]",
       global: true,
     })
     .option('output', {
