@@ -66,10 +66,13 @@ export function SyncView({ client, onBack, onQuit, height }: Props): ReactElemen
     40,
     Math.max(6, ...locks.map((l) => l.name.length), ...elections.map((e) => e.name.length)) + 2,
   );
+  // A value wider than its column is cut with an ellipsis, so the next column keeps its place.
+  const cell = (v: string, width: number): string =>
+    v.length < width ? v.padEnd(width) : `${v.slice(0, width - 2)}… `;
   const lockRow = (c: [string, string, string, string]): string =>
-    `${c[0].padEnd(nameWidth)}${c[1].padEnd(28)}${c[2].padEnd(8)}${c[3]}`;
+    `${cell(c[0], nameWidth)}${cell(c[1], 28)}${cell(c[2], 8)}${c[3]}`;
   const electionRow = (c: [string, string, string, string, string]): string =>
-    `${c[0].padEnd(nameWidth)}${c[1].padEnd(28)}${c[2].padEnd(6)}${c[3].padEnd(10)}${c[4]}`;
+    `${cell(c[0], nameWidth)}${cell(c[1], 28)}${cell(c[2], 6)}${cell(c[3], 10)}${c[4]}`;
   const lockLines = read.loading
     ? ['loading…']
     : locks.length === 0
