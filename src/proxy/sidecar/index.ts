@@ -209,7 +209,6 @@ export async function startSidecar(o: SidecarOptions): Promise<Sidecar> {
     publish((req.params as { topic: string }).topic, req.body),
   );
   registerDapr(app, {
-    frameworkError,
     appId: o.app?.name ?? 'micro',
     version: o.version ?? 'micro',
     appAddress: o.app?.address,

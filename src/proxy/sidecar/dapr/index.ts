@@ -14,12 +14,11 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Config } from '../../../platform/config/config.ts';
 import type { Store } from '../../../platform/store/store.ts';
 import type { Sync } from '../../../platform/sync/sync.ts';
-import type { MicroError } from '../../../runtime/errors.ts';
 import type { Logger } from '../../../runtime/server/server.ts';
 import { parseBoundedJson } from '../../nesting.ts';
 import { SIDECAR_ID } from '../guard.ts';
 import { registerConfiguration } from './configuration.ts';
-import { DaprError } from './errors.ts';
+import { malformed } from './errors.ts';
 import { componentName } from './input.ts';
 import { registerLock } from './lock.ts';
 import { registerMetadata } from './metadata.ts';
@@ -48,20 +47,11 @@ export interface DaprOptions {
   call(service: string, endpoint: string, body: unknown, req: FastifyRequest): Promise<unknown>;
   /** Publishes to a topic, as the sidecar's other paths do. */
   publish(topic: string, body: unknown): Promise<unknown>;
-  /** The sidecar's error for what fastify throws (a malformed or oversized body...). */
-  frameworkError(err: Error): MicroError;
 }
 
 /** Registers Dapr's paths in their own scope (they also take text/plain and CloudEvents bodies). */
 export function registerDapr(app: FastifyInstance, o: DaprOptions): void {
   void app.register(async (scope) => {
-    // A body refused before a route runs (malformed JSON, too large) also carries Dapr's fields; the
-    // sidecar's own handler then sends it.
-    scope.setErrorHandler((err: Error) => {
-      if (err instanceof DaprError) throw err;
-      const e = o.frameworkError(err);
-      throw e.code < 500 ? new DaprError('ERR_MALFORMED_REQUEST', e) : e;
-    });
     scope.addContentTypeParser('text/plain', { parseAs: 'string' }, (_req, body, done) =>
       done(null, body),
     );
@@ -93,6 +83,8 @@ export function registerDapr(app: FastifyInstance, o: DaprOptions): void {
     });
     scope.all('/v1.0/invoke/:app/method/:method', async (req) => {
       const p = req.params as { app: string; method: string };
+      if (p.app === '')
+        throw malformed('the app id must not be empty: /v1.0/invoke/{app}/method/{method}');
       return o.call(p.app, p.method, req.body, req);
     });
     registerState(scope, o.store, o.appId);
