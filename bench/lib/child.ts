@@ -11,7 +11,7 @@ import {
 } from './protocol.ts';
 
 /** What a child holds open until it stops. */
-interface Closable {
+export interface Closable {
   close(): Promise<void>;
 }
 
@@ -33,7 +33,7 @@ export async function loadNamed<T>(
 }
 
 /** A stop for this process: close what it holds (for 2 s at most), then exit; only once. */
-function stopper(held: () => Closable | undefined): () => void {
+export function stopper(held: () => Closable | undefined): () => void {
   let stopping = false;
   return () => {
     if (stopping) return;

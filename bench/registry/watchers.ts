@@ -2,6 +2,7 @@
 // stream from createMicroRegistry().watch(), apart from the process that registers so that neither
 // slows the other. It measures, for every probe registration a watch reports, the time from the
 // register() call (stamped in the node's metadata) to the event's arrival here.
+import { stopper } from '../lib/child.ts';
 import { createMicroRegistry } from '../../src/registry/micro.ts';
 import type { Registry, WatchEvent, Watcher } from '../../src/registry/registry.ts';
 import {
@@ -69,17 +70,13 @@ async function open(m: WatchMessage): Promise<void> {
   });
 }
 
-let stopping = false;
-const stop = (): void => {
-  if (stopping) return;
-  stopping = true;
-  setTimeout(() => process.exit(0), 2000).unref();
-  for (const w of watchers) w.stop();
-  Promise.all(registries.map((r) => r.close())).then(
-    () => process.exit(0),
-    () => process.exit(0),
-  );
-};
+// Stops the watches and closes the clients (2 s at most), then exits; only once.
+const stop = stopper(() => ({
+  close: async () => {
+    for (const w of watchers) w.stop();
+    await Promise.all(registries.map((c) => c.close()));
+  },
+}));
 process.on('disconnect', stop);
 process.on('SIGTERM', stop);
 

@@ -2,6 +2,7 @@
 // that many config watches on the path, each through its own micro Config client (its own
 // connection, as separate services have), and records when each watch reports each set. It says
 // `seen` once every watch has reported a set, and hands over the arrival times when collected.
+import { stopper } from '../lib/child.ts';
 import { isPing, now, pong } from '../lib/clock.ts';
 import type { Config, ConfigWatcher } from '../../src/platform/config/config.ts';
 import { configClient } from './config-client.ts';
@@ -42,17 +43,13 @@ async function open(): Promise<void> {
   }
 }
 
-let stopping = false;
-const stop = (): void => {
-  if (stopping) return;
-  stopping = true;
-  setTimeout(() => process.exit(0), 2000).unref();
-  for (const w of watchers) w.stop();
-  Promise.all(configs.map((c) => c.close())).then(
-    () => process.exit(0),
-    () => process.exit(0),
-  );
-};
+// Stops the watches and closes the clients (2 s at most), then exits; only once.
+const stop = stopper(() => ({
+  close: async () => {
+    for (const w of watchers) w.stop();
+    await Promise.all(configs.map((c) => c.close()));
+  },
+}));
 process.on('disconnect', stop);
 process.on('SIGTERM', stop);
 
