@@ -5,7 +5,13 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as delay } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
-import { createHosts, type Host, type HostProcess, type Hosts } from '../helpers/hosts.ts';
+import {
+  createHosts,
+  runHubEtcd,
+  type Host,
+  type HostProcess,
+  type Hosts,
+} from '../helpers/hosts.ts';
 
 // The network-namespace hosts of cross-host.test.ts, for sync: etcd on the hub, and on hosts A and
 // B one process each that stands in an election and takes (or waits for) a lock through it. A
@@ -33,17 +39,7 @@ describe('sync across hosts: etcd on the hub, candidates on hosts A and B, A cut
     hosts = createHosts(`${process.pid}s`, ['a', 'b']);
     const { hub } = hosts;
     const leaves = hosts.leaves as { a: Host; b: Host };
-    const etcd = hub.run('etcd', [
-      '--name=hub',
-      `--data-dir=${dir}/etcd`,
-      `--listen-client-urls=http://${hub.ips.a}:2379,http://${hub.ips.b}:2379`,
-      `--advertise-client-urls=http://${hub.ips.a}:2379`,
-      '--listen-peer-urls=http://127.0.0.1:2380',
-      '--initial-advertise-peer-urls=http://127.0.0.1:2380',
-      '--initial-cluster=hub=http://127.0.0.1:2380',
-      '--heartbeat-interval=50',
-      '--election-timeout=250',
-    ]);
+    const etcd = runHubEtcd(hub, `${dir}/etcd`);
     await etcd.waitFor(/ready to serve client requests/, 20_000);
     const candidate = (host: Host, hubIp: string | undefined, id: string, wait: number) =>
       host.run(process.execPath, [holder, 'lock,elect', 'xhost', String(TTL), String(wait), id], {

@@ -4,7 +4,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { createHosts, type Host, type HostProcess, type Hosts } from '../helpers/hosts.ts';
+import {
+  createHosts,
+  runHubEtcd,
+  type Host,
+  type HostProcess,
+  type Hosts,
+} from '../helpers/hosts.ts';
 
 // Three hosts as network namespaces made by this test: a hub running etcd, nats-server and a client,
 // and hosts A and B each running a greeter, each on its own veth link to the hub, which routes
@@ -113,18 +119,7 @@ function scenario(plugins: Plugins): void {
       hosts = createHosts(`${process.pid}${plugins.tag}`, ['a', 'b']);
       const { hub } = hosts;
       const { a, b } = hosts.leaves as { a: Host; b: Host };
-      // Short election and heartbeat times let etcd grant (and expire) the short leases used here.
-      const etcd = hub.run('etcd', [
-        '--name=hub',
-        `--data-dir=${dir}/etcd`,
-        `--listen-client-urls=http://${hub.ips.a}:2379,http://${hub.ips.b}:2379`,
-        `--advertise-client-urls=http://${hub.ips.a}:2379`,
-        '--listen-peer-urls=http://127.0.0.1:2380',
-        '--initial-advertise-peer-urls=http://127.0.0.1:2380',
-        '--initial-cluster=hub=http://127.0.0.1:2380',
-        '--heartbeat-interval=50',
-        '--election-timeout=250',
-      ]);
+      const etcd = runHubEtcd(hub, `${dir}/etcd`);
       // Inside the hub's namespace only: 0.0.0.0 there is the hub's two link addresses and loopback.
       const nats = hub.run('nats-server', ['-a', '0.0.0.0', '-p', '4222']);
       await Promise.all([

@@ -192,3 +192,23 @@ function start(
     },
   };
 }
+
+/**
+ * Runs etcd in the hub's namespace, serving clients on the hub's address on each link, with short
+ * heartbeat and election times so that it grants (and expires) the short leases tests use.
+ */
+export function runHubEtcd(hub: Hosts['hub'], dataDir: string): HostProcess {
+  return hub.run('etcd', [
+    '--name=hub',
+    `--data-dir=${dataDir}`,
+    `--listen-client-urls=${Object.values(hub.ips)
+      .map((ip) => `http://${ip}:2379`)
+      .join(',')}`,
+    `--advertise-client-urls=http://${Object.values(hub.ips)[0]}:2379`,
+    '--listen-peer-urls=http://127.0.0.1:2380',
+    '--initial-advertise-peer-urls=http://127.0.0.1:2380',
+    '--initial-cluster=hub=http://127.0.0.1:2380',
+    '--heartbeat-interval=50',
+    '--election-timeout=250',
+  ]);
+}
