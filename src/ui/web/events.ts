@@ -42,7 +42,11 @@ export interface EventsOptions {
   maxBacklog?: number;
 }
 
-const frame = (event: string, data: unknown): string =>
+/** Bytes a server-sent event stream may have waiting to be sent before it is closed: 8 MiB. */
+export const STREAM_BACKLOG = 8 * 1024 * 1024;
+
+/** One server-sent event. */
+export const frame = (event: string, data: unknown): string =>
   `event: ${event}\ndata: ${JSON.stringify(data)}\n\n`;
 
 /**
@@ -57,7 +61,7 @@ export function registerEvents(
   feed: Feed,
   options: EventsOptions = {},
 ): EventStreams {
-  const { heartbeat = 15_000, tick = 100, keep = 200, maxBacklog = 8 * 1024 * 1024 } = options;
+  const { heartbeat = 15_000, tick = 100, keep = 200, maxBacklog = STREAM_BACKLOG } = options;
   const open = new Set<ServerResponse>();
   const changed = new Set<string>();
   let events: RecentEvent[] = [];

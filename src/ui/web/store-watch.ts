@@ -4,10 +4,12 @@
 // The stream is opened and its first message ({ready: true}) read before the answer starts: a bad
 // namespace or an unreachable store is an error answer (which an EventSource does not retry), not
 // a stream that ends. At most MAX_WATCHES are open at once; each ends when its page goes away,
-// when the store's stream ends (the browser then reconnects) or when the dashboard closes.
+// when the store's stream ends (the browser then reconnects), when it has more than 8 MiB unsent
+// (a page that stopped reading), or when the dashboard closes.
 import type { ServerResponse } from 'node:http';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { MicroError, type Client, type ClientStream } from '../../runtime/index.ts';
+import { frame, STREAM_BACKLOG } from './events.ts';
 import { queryRequest, type PlatformRoute } from './platform.ts';
 import { WEB_ID } from './web.ts';
 
@@ -25,9 +27,6 @@ const route: PlatformRoute = {
   endpoint: 'Store.Watch',
   fields: { database: 'text', table: 'text', prefix: 'text', key: 'text' },
 };
-
-const frame = (event: string, data: unknown): string =>
-  `event: ${event}\ndata: ${JSON.stringify(data)}\n\n`;
 
 /** Adds the route: `event: ready` once watching, then one `event: change` per StoreEvent. */
 export function registerStoreWatch(
@@ -70,8 +69,11 @@ export function registerStoreWatch(
       });
       void (async () => {
         try {
-          for (let m = await messages.next(); !m.done; m = await messages.next())
+          for (let m = await messages.next(); !m.done; m = await messages.next()) {
             res.write(frame('change', m.value));
+            // A page that stopped reading is cut, as the events feed's are: no unbounded buffer.
+            if (res.writableLength > STREAM_BACKLOG) return void res.destroy();
+          }
         } catch (err) {
           res.write(frame('failed', err instanceof MicroError ? err.toJSON() : {}));
         }
