@@ -15,6 +15,11 @@ export interface HostContext {
   /** The control plane's environment (MICRO_STORE etc. choose another engine to serve). */
   env: NodeJS.ProcessEnv;
   logger?: Logger;
+  /**
+   * Publishes a platform event (topic `micro.*`, see src/platform/events/events.ts) on the control
+   * plane's own events; set once the events area is hosted, absent before and when it is not.
+   */
+  emit?: (topic: string, data: Record<string, unknown>) => void;
 }
 
 /** A platform service ready to serve. */
