@@ -3,6 +3,7 @@ import { apiCommand } from './api.ts';
 import { callCommand } from './call.ts';
 import { completionCommand } from './completion.ts';
 import { configCommand } from './config.ts';
+import { dbCommand } from './db.ts';
 import { deregisterCommand } from './deregister.ts';
 import { doctorCommand } from './doctor.ts';
 import { execCommand } from './exec.ts';
@@ -51,6 +52,7 @@ export const commands: CommandModule[] = [
   storeCommand,
   configCommand,
   syncCommand,
+  dbCommand,
   registerCommand,
   deregisterCommand,
   doctorCommand,

@@ -1,9 +1,11 @@
-// A service with the platform at hand: the runtime's Service plus `store`, `config` and `sync`,
-// each made on first use from MICRO_STORE, MICRO_CONFIG and MICRO_SYNC (the control plane by
-// default) and closed when the service stops. The runtime knows nothing of the platform; this is
+// A service with the platform at hand: the runtime's Service plus `store`, `config`, `sync` and
+// `db`, each made on first use from MICRO_STORE, MICRO_CONFIG, MICRO_SYNC and MICRO_DB (the control
+// plane by default) and closed when the service stops. The runtime knows nothing of the platform; this is
 // the createService that `micro-ts` exports.
 import { createService as createRuntimeService } from '../runtime/service.ts';
 import type { Service, ServiceOptions } from '../runtime/service.ts';
+import type { Db } from './db/db.ts';
+import { dbFromEnv, serviceDatabase } from './db/index.ts';
 import { configFor, type ServiceConfig, type ServiceConfigOptions } from './config/index.ts';
 import type { Config } from './config/config.ts';
 import { storeFromEnv } from './store/index.ts';
@@ -22,6 +24,8 @@ export interface PlatformOptions {
   };
   /** Its locks and elections (default: MICRO_SYNC, the control plane's unless set). */
   sync?: Sync;
+  /** Its database (default: MICRO_DB, the control plane's unless set); collections go in the database named after the service. */
+  db?: Db;
 }
 
 /** The platform parts of a service. */
@@ -32,23 +36,29 @@ export interface Platform {
   readonly config: ServiceConfig;
   /** Locks and leader election. */
   readonly sync: Sync;
+  /** Collections of JSON records with queries and indexes, in the database named after this service by default. */
+  readonly db: Db;
 }
 
 /** A service with its platform parts. */
 export type PlatformService<H extends object = object> = Service<H> & Platform;
 
-/** Creates a service (see the runtime's createService) whose store, config and sync are made on first use. */
+/** Creates a service (see the runtime's createService) whose store, config, sync and db are made on first use. */
 export function createService(options: ServiceOptions & PlatformOptions): PlatformService {
   const service = createRuntimeService(options) as PlatformService;
   let store: Store | undefined = options.store;
   let config: ServiceConfig | undefined;
   let sync: Sync | undefined = options.sync;
-  const owned = { store: !options.store, sync: !options.sync };
+  let db: Db | undefined = options.db;
+  const owned = { store: !options.store, sync: !options.sync, db: !options.db };
   Object.defineProperties(service, {
     store: {
       enumerable: true,
       get: () =>
-        (store ??= storeFromEnv(process.env, { client: service.client, database: service.name })),
+        (store ??= storeFromEnv(process.env, {
+          client: service.client,
+          database: serviceDatabase(service.name),
+        })),
     },
     config: {
       enumerable: true,
@@ -58,6 +68,14 @@ export function createService(options: ServiceOptions & PlatformOptions): Platfo
       enumerable: true,
       get: () =>
         (sync ??= syncFromEnv(process.env, { client: service.client, id: service.server.id })),
+    },
+    db: {
+      enumerable: true,
+      get: () =>
+        (db ??= dbFromEnv(process.env, {
+          client: service.client,
+          database: serviceDatabase(service.name),
+        })),
     },
   });
   const stop = service.stop.bind(service);
@@ -69,6 +87,7 @@ export function createService(options: ServiceOptions & PlatformOptions): Platfo
       await stop();
       await config?.close();
       if (store && owned.store) await store.close();
+      if (db && owned.db) await db.close();
     })());
   return service;
 }

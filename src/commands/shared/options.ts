@@ -14,6 +14,8 @@ export interface GlobalArgs {
   configAddress?: string;
   sync: string;
   syncAddress?: string;
+  db: string;
+  dbAddress?: string;
   output: 'text' | 'json';
   dataDir: string;
 }
@@ -27,6 +29,7 @@ export const ENGINE_ADDRESSES: Readonly<Record<string, string>> = {
   nats: '127.0.0.1:4222',
   jetstream: '127.0.0.1:4222',
   redis: '127.0.0.1:6379',
+  postgres: '127.0.0.1:5432',
 };
 
 /** The address given, else the engine's default (undefined for plugins that dial no engine). */
@@ -115,6 +118,19 @@ export function withGlobalOptions<T>(y: Argv<T>): Argv<T & GlobalArgs> {
         "address of sync's engine (its default port if unset); micro: the control plane's [MICRO_SYNC_ADDRESS]",
       global: true,
     })
+    .option('db', {
+      type: 'string',
+      default: 'micro',
+      describe:
+        "database (micro db, service.db) implementation: micro (the control plane's), postgres or memory [MICRO_DB]",
+      global: true,
+    })
+    .option('db-address', {
+      type: 'string',
+      describe:
+        "address of the database's engine (postgres: a postgres:// URL or host:port, 127.0.0.1:5432 if unset); micro: the control plane's [MICRO_DB_ADDRESS]",
+      global: true,
+    })
     .option('output', {
       alias: 'o',
       choices: ['text', 'json'] as const,
@@ -155,7 +171,7 @@ export function ignoreForeignEnvironment(argv: Arguments, y: unknown): void {
 }
 
 /**
- * Makes --broker, --transport, --store, --config and --sync (and their addresses) what the
+ * Makes --broker, --transport, --store, --config, --sync and --db (and their addresses) what the
  * library's defaults read in this process, so that whatever a command starts (the control plane,
  * the gateway, the dashboard, the explorer, the sidecar) uses what the flags say, and services it
  * runs inherit them.
@@ -174,6 +190,8 @@ export function exportPlugins(argv: Arguments): void {
     configAddress: ['MICRO_CONFIG_ADDRESS', ''],
     sync: ['MICRO_SYNC', 'micro'],
     syncAddress: ['MICRO_SYNC_ADDRESS', ''],
+    db: ['MICRO_DB', 'micro'],
+    dbAddress: ['MICRO_DB_ADDRESS', ''],
   };
   for (const [flag, [variable = '', fallback]] of Object.entries(flags)) {
     const value = argv[flag];

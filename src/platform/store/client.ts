@@ -143,8 +143,8 @@ export function createMicroStore(options: MicroStoreOptions = {}): Store {
   };
 }
 
-/** A runtime client that finds services in the control plane's registry at `address`. */
-async function connect(address: string): Promise<Client> {
+/** A runtime client that finds services in the control plane's registry at `address` (the db's client uses it too). */
+export async function connect(address: string): Promise<Client> {
   const [{ createClient }, { createMicroRegistry }, { createTcpTransport }] = await Promise.all([
     import('../../runtime/client/rpc-client.ts'),
     import('../../registry/micro.ts'),
