@@ -77,36 +77,24 @@ export const sqlState = (err: unknown): string | undefined =>
 
 /**
  * The db's error for a failure of PostgreSQL at `address`: the db's own errors as they are; a
- * unique violation a 409 naming the index (`indexName` maps PostgreSQL's name back); a server
- * that cannot be reached, refuses or is too slow a 503; anything else a 500 with its SQLSTATE.
+ * server that cannot be reached, refuses or is too slow a 503; anything else a 500 with its
+ * SQLSTATE only (a unique violation is named by the caller, who knows the index).
  */
-export function dbError(
-  err: unknown,
-  address: string,
-  indexName: (constraint: string) => string | undefined = () => undefined,
-): MicroError {
+export function dbError(err: unknown, address: string): MicroError {
   if (err instanceof MicroError) return err;
   const state = sqlState(err) ?? '';
   const at = `PostgreSQL at ${shownAddress(address)}`;
-  if (state === '23505') {
-    const constraint = (err as { constraint?: string }).constraint ?? '';
-    const name = indexName(constraint);
-    return conflict(
-      'db',
-      `a record with the same values already exists in the unique index${name ? ` ${name}` : ''}`,
-    );
-  }
   if (state === '57014')
     return serviceUnavailable(
       'db',
       `${at} did not finish the statement in time (statement_timeout)`,
     );
   if (/^(08|53|57P|28|3D)/.test(state) || /^E[A-Z]+$/.test(state) || !state) {
-    const why = /^E[A-Z]+$/.test(state)
-      ? state
-      : state
-        ? `SQLSTATE ${state}`
-        : (err as Error).message?.slice(0, 80) || 'no answer';
+    const why = state
+      ? /^E[A-Z]+$/.test(state)
+        ? state
+        : `SQLSTATE ${state}`
+      : (err as Error).message?.slice(0, 80) || 'no answer';
     return serviceUnavailable(
       'db',
       `cannot reach ${at} (${why}); start PostgreSQL, or check MICRO_DB_ADDRESS`,

@@ -6,6 +6,15 @@
 // (missing/null < false < true < numbers < strings; objects and arrays as missing) is a rank from
 // jsonb_typeof, then the number or the string (COLLATE "C": UTF-8 byte order) within the rank.
 import { createHash } from 'node:crypto';
+import type { IndexSpec } from './db.ts';
+import {
+  rankOf,
+  type FieldPath,
+  type ParsedCondition,
+  type ParsedQuery,
+  type Scalar,
+  type SortKey,
+} from './query.ts';
 
 /** The catalog of collections. */
 export const COLLECTIONS = 'micro_db_collections';
@@ -42,145 +51,125 @@ export const createTable = (table: string): string =>
 export const RECORD =
   'id, version, created_at::float8 AS created_at, updated_at::float8 AS updated_at, data';
 
-/** The jsonb value of a field path: the record's own fields, or a path into its data. */
-export function field(path: string): string {
-  if (path === 'id') return 'to_jsonb(id)';
-  if (path === 'createdAt') return 'to_jsonb(created_at)';
-  if (path === 'updatedAt') return 'to_jsonb(updated_at)';
-  // Names are validated ([A-Za-z0-9_-]) before they get here; this check keeps that promise local.
-  const names = path.split('.');
-  if (!names.every((n) => /^[A-Za-z0-9_-]{1,64}$/.test(n)))
-    throw new TypeError(`invalid field path ${JSON.stringify(path)}`);
-  return `(data${names.map((n) => `->'${n}'`).join('')})`;
+/** The jsonb value of a field path: the record's own field, or the path into its data. */
+function value(path: FieldPath): string {
+  if (path.own) return `to_jsonb(${OWN[path.own]})`;
+  // Names are checked ([A-Za-z0-9_-]) before they get here; this keeps that promise local.
+  if (!path.names.every((n) => /^[A-Za-z0-9_-]{1,64}$/.test(n)))
+    throw new TypeError(`invalid field path ${JSON.stringify(path.field)}`);
+  return `(data${path.names.map((n) => `->'${n}'`).join('')})`;
 }
+
+const OWN = { id: 'id', createdAt: 'created_at', updatedAt: 'updated_at' } as const;
 
 /** Creates an index: expression indexes on the fields; a unique one counts records having them all. */
-export function createIndex(table: string, name: string, fields: string[], unique: boolean) {
-  const expressions = fields.map(field);
-  const having = expressions.map((e) => `jsonb_typeof(${e}) <> 'null'`).join(' AND ');
-  return `CREATE ${unique ? 'UNIQUE ' : ''}INDEX IF NOT EXISTS ${indexOf(table, name)}
-    ON ${table} (${expressions.join(', ')})${unique ? ` WHERE ${having}` : ''}`;
+export function createIndex(table: string, spec: Required<IndexSpec>, paths: FieldPath[]): string {
+  // The record's own fields are columns (to_jsonb is not immutable, so no index may use it).
+  const expressions = paths.map((p) => (p.own ? OWN[p.own] : value(p)));
+  // As every engine: a record whose value of a field sorts as missing (null, object, array) is not counted.
+  const having =
+    paths
+      .filter((p) => !p.own)
+      .map((p) => `jsonb_typeof(${value(p)}) IN ('string', 'number', 'boolean')`)
+      .join(' AND ') || 'TRUE';
+  return `CREATE ${spec.unique ? 'UNIQUE ' : ''}INDEX ${indexOf(table, spec.name)}
+    ON ${table} (${expressions.join(', ')})${spec.unique ? ` WHERE ${having}` : ''}`;
 }
 
-/** A JSON value's rank in the type order, as rank() computes it in SQL. */
-export function rankOf(v: unknown): number {
-  if (v === false) return 1;
-  if (v === true) return 2;
-  if (typeof v === 'number') return 3;
-  if (typeof v === 'string') return 4;
-  return 0;
+/** A sort key's rank in the type order, and its value within the rank, as SQL. */
+function key(path: FieldPath): { rank: string; num: string; str: string } {
+  if (path.own === 'id') return { rank: '4', num: 'NULL::numeric', str: 'id' };
+  if (path.own) return { rank: '3', num: OWN[path.own], str: 'NULL::text' };
+  const e = value(path);
+  return {
+    rank: `(CASE jsonb_typeof(${e}) WHEN 'boolean' THEN CASE WHEN ${e} = 'true'::jsonb THEN 2 ELSE 1 END WHEN 'number' THEN 3 WHEN 'string' THEN 4 ELSE 0 END)`,
+    num: `(CASE WHEN jsonb_typeof(${e}) = 'number' THEN (${e})::numeric END)`,
+    str: `(CASE WHEN jsonb_typeof(${e}) = 'string' THEN ${e} #>> '{}' END COLLATE "C")`,
+  };
 }
 
-const rank = (e: string) =>
-  `(CASE jsonb_typeof(${e}) WHEN 'boolean' THEN CASE WHEN ${e} = 'true'::jsonb THEN 2 ELSE 1 END WHEN 'number' THEN 3 WHEN 'string' THEN 4 ELSE 0 END)`;
-const num = (e: string) => `(CASE WHEN jsonb_typeof(${e}) = 'number' THEN (${e})::numeric END)`;
-const str = (e: string) =>
-  `(CASE WHEN jsonb_typeof(${e}) = 'string' THEN ${e} #>> '{}' END COLLATE "C")`;
-
-/** One condition, as the query representation gives it. */
-export interface SqlCondition {
-  path: string;
-  op: 'eq' | 'ne' | 'lt' | 'lte' | 'gt' | 'gte' | 'prefix' | 'in';
-  value: unknown;
-}
-
-/** One sort key. */
-export interface SqlSort {
-  path: string;
-  descending: boolean;
-}
-
-/** Where the previous page ended: its last record's sort values and id. */
-export interface SqlAfter {
-  values: unknown[];
-  id: string;
-}
-
-/** SQL text with its parameters, built left to right. */
-export class Sql {
-  readonly params: unknown[] = [];
+/** SQL text's parameters, numbered as they are added. */
+export class Params {
+  readonly values: unknown[] = [];
   /** A parameter's placeholder, cast to `type`. */
-  param(value: unknown, type: string): string {
-    this.params.push(value);
-    return `$${this.params.length}::${type}`;
+  add(v: unknown, type: string): string {
+    this.values.push(v);
+    return `$${this.values.length}::${type}`;
   }
 }
 
 const RANGE = { lt: '<', lte: '<=', gt: '>', gte: '>=' } as const;
 
 /** One condition as SQL. */
-function condition(sql: Sql, c: SqlCondition): string {
-  const e = field(c.path);
+function condition(p: Params, c: ParsedCondition): string {
+  const e = value(c.path);
   switch (c.op) {
     case 'eq':
       return c.value === null
         ? `(${e} IS NULL OR ${e} = 'null'::jsonb)`
-        : `${e} = ${sql.param(JSON.stringify(c.value), 'jsonb')}`;
+        : `${e} = ${p.add(JSON.stringify(c.value), 'jsonb')}`;
     case 'ne':
       return c.value === null
         ? `(${e} IS NOT NULL AND ${e} <> 'null'::jsonb)`
-        : `(${e} IS NULL OR ${e} <> ${sql.param(JSON.stringify(c.value), 'jsonb')})`;
+        : `(${e} IS NULL OR ${e} <> ${p.add(JSON.stringify(c.value), 'jsonb')})`;
     case 'prefix':
-      return `starts_with(${str(e)}, ${sql.param(c.value, 'text')})`;
+      return `starts_with(${key(c.path).str}, ${p.add(c.value, 'text')})`;
     case 'in':
-      return `${e} = ANY(${sql.param(
-        (c.value as unknown[]).map((v) => JSON.stringify(v)),
+      return `${e} = ANY(${p.add(
+        (c.value as Scalar[]).map((v) => JSON.stringify(v)),
         'jsonb[]',
       )})`;
     default:
       return typeof c.value === 'number'
-        ? `${num(e)} ${RANGE[c.op]} ${sql.param(c.value, 'numeric')}`
-        : `${str(e)} ${RANGE[c.op]} ${sql.param(c.value, 'text')}`;
+        ? `${key(c.path).num} ${RANGE[c.op]} ${p.add(c.value, 'numeric')}`
+        : `${key(c.path).str} ${RANGE[c.op]} ${p.add(c.value, 'text')}`;
   }
 }
 
-/** The comparison of a sort key with a cursor's value: `>`/`<` past it, or `=`. */
-function compare(sql: Sql, e: string, value: unknown, op: '>' | '<' | '='): string {
-  const r = rankOf(value);
+/** A sort key against a cursor's value: past it (`>` or `<`), or equal to it (`=`). */
+function compare(p: Params, path: FieldPath, v: Scalar, op: '>' | '<' | '='): string {
+  const k = key(path);
+  const r = rankOf(v);
   const within =
     r === 3
-      ? (o: string) => `${num(e)} ${o} ${sql.param(value, 'numeric')}`
+      ? (o: string) => `${k.num} ${o} ${p.add(v, 'numeric')}`
       : r === 4
-        ? (o: string) => `${str(e)} ${o} ${sql.param(value, 'text')}`
+        ? (o: string) => `${k.str} ${o} ${p.add(v, 'text')}`
         : undefined;
-  if (op === '=') return within ? `(${rank(e)} = ${r} AND ${within('=')})` : `${rank(e)} = ${r}`;
-  const past = `${rank(e)} ${op} ${r}`;
-  return within ? `(${past} OR (${rank(e)} = ${r} AND ${within(op)}))` : past;
+  if (op === '=') return within ? `(${k.rank} = ${r} AND ${within('=')})` : `${k.rank} = ${r}`;
+  const past = `${k.rank} ${op} ${r}`;
+  return within ? `(${past} OR (${k.rank} = ${r} AND ${within(op)}))` : past;
 }
 
-/** The keyset condition: records after `after` in the order of `sort`, ties by id ascending. */
-function keyset(sql: Sql, sort: SqlSort[], after: SqlAfter): string {
+/** Records after the cursor's values in the sort's order (whose last key is the unique id). */
+function keyset(p: Params, sort: SortKey[], after: Scalar[]): string {
   const alternatives: string[] = [];
   const equal: string[] = [];
   sort.forEach((s, i) => {
-    const e = field(s.path);
-    alternatives.push(
-      [...equal, compare(sql, e, after.values[i], s.descending ? '<' : '>')].join(' AND '),
-    );
-    equal.push(compare(sql, e, after.values[i], '='));
+    const v = after[i] ?? null;
+    alternatives.push([...equal, compare(p, s.path, v, s.desc ? '<' : '>')].join(' AND '));
+    // Every parameter added must appear in the text: the last key's equality is never needed.
+    if (i < sort.length - 1) equal.push(compare(p, s.path, v, '='));
   });
-  alternatives.push([...equal, `id > ${sql.param(after.id, 'text')}`].join(' AND '));
   return `(${alternatives.map((a) => `(${a})`).join(' OR ')})`;
 }
 
-/** The WHERE clause of conditions (and a cursor's position): `TRUE` when there are none. */
-export function whereClause(
-  sql: Sql,
-  conditions: SqlCondition[],
-  sort: SqlSort[] = [],
-  after?: SqlAfter,
-): string {
-  const parts = conditions.map((c) => condition(sql, c));
-  if (after) parts.push(keyset(sql, sort, after));
+/** The WHERE clause of a query's conditions and cursor: `TRUE` when there are none. */
+export function whereClause(p: Params, q: Pick<ParsedQuery, 'conditions'> & Partial<ParsedQuery>) {
+  const parts = q.conditions.map((c) => condition(p, c));
+  if (q.after && q.sort) parts.push(keyset(p, q.sort, q.after));
   return parts.length === 0 ? 'TRUE' : parts.join(' AND ');
 }
 
-/** The ORDER BY of a sort: each key by rank, number and string, then id. */
-export function orderBy(sort: SqlSort[]): string {
-  const keys = sort.flatMap((s) => {
-    const e = field(s.path);
-    const dir = s.descending ? ' DESC' : '';
-    return [`${rank(e)}${dir}`, `${num(e)}${dir}`, `${str(e)}${dir}`];
-  });
-  return [...keys, 'id'].join(', ');
+/** The ORDER BY of a sort: each key by rank, then number, then string. */
+export function orderBy(sort: SortKey[]): string {
+  return sort
+    .flatMap((s) => {
+      const k = key(s.path);
+      const dir = s.desc ? ' DESC' : '';
+      return [k.rank, k.num, k.str]
+        .filter((x) => !x.startsWith('NULL') && !/^\d$/.test(x))
+        .map((x) => `${x}${dir}`);
+    })
+    .join(', ');
 }

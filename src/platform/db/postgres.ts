@@ -1,18 +1,20 @@
 // The PostgreSQL db (MICRO_DB=postgres, at a postgres:// URL or host:port): each collection a table
 // of rows (id, version, created_at, updated_at, data jsonb) named from a hash of its database and
-// name, with catalogs of collections and indexes; an index is an expression index on the jsonb
-// paths (UNIQUE, counting only records having every field, for a unique one). Queries are compiled
-// by postgres-sql.ts: every value a bound parameter, keyset paging.
+// name, described by catalog tables (postgres-schema.ts); an index is an expression index on the
+// jsonb paths (UNIQUE, counting only records having every field, for a unique one). Queries are
+// the engine-neutral form (query.ts) compiled by postgres-sql.ts: every value a bound parameter,
+// the contract's type order, keyset paging.
 //
-// Guarantees: a write is one statement or one transaction, durable once PostgreSQL commits it; an
-// update reads the record FOR UPDATE, so versions never skip or repeat under concurrent writers.
-// Tables and indexes are made under an advisory lock, so processes sharing a server agree. Limits:
-// a pool of `poolSize` connections (10), each statement at most `timeout` ms (10 s); jsonb cannot
-// hold the character U+0000 in a string (a 400 says so); numbers are kept as jsonb numerics.
-import type { Pool, PoolClient } from 'pg';
-import { badRequest, conflict, notFound } from '../../runtime/errors.ts';
-import type { CollectionInfo, Db, DbRecord, JsonObject, RecordPage } from './db.ts';
-import { DB_LIMITS } from './db.ts';
+// Guarantees: every input is checked first (validate.ts: the same 400s as every engine); a write
+// is one statement or one transaction, durable once PostgreSQL commits it; an update reads the
+// record FOR UPDATE, so versions never skip or repeat under concurrent writers. Limits: a pool of
+// `poolSize` connections (10), each statement at most `timeout` ms (10 s); `pg` loads on first use.
+import { randomUUID } from 'node:crypto';
+import type { Pool } from 'pg';
+import { MicroError } from '../../runtime/errors.ts';
+import type { Db, DbRecord, JsonObject, RecordPage } from './db.ts';
+import { idTaken, noRecord, versionConflict } from './errors.ts';
+import { checkRecord, mergePatch } from './json.ts';
 import {
   dbError,
   inTransaction,
@@ -21,8 +23,21 @@ import {
   sqlState,
   type PostgresConnection,
 } from './postgres-pool.ts';
+import * as schema from './postgres-schema.ts';
 import * as sql from './postgres-sql.ts';
-import { checkIndex, checkSize, mergePatch, planQuery, versionConflict } from './postgres-tmp.ts';
+import { encodeCursor, sortValuesOf } from './query.ts';
+import {
+  checkCount,
+  checkDelete,
+  checkFields,
+  checkId,
+  checkIndex,
+  checkName,
+  checkPlace,
+  checkQuery,
+  checkUpdate,
+  DEFAULT_DATABASE,
+} from './validate.ts';
 
 /** Options of the PostgreSQL db. */
 export interface PostgresDbOptions extends Partial<PostgresConnection> {
@@ -48,329 +63,214 @@ const toRecord = (r: Row): DbRecord => ({
   data: r.data,
 });
 
-/** Serialises DDL of every process sharing the server (catalogs, tables, indexes). */
-const LOCK = "SELECT pg_advisory_xact_lock(hashtext('micro_db'))";
+type Place = { database: string; collection: string };
 
 /** A Db in PostgreSQL. */
 export function createPostgresDb(options: PostgresDbOptions = {}): Db {
   const address = options.url ?? options.address ?? '127.0.0.1:5432';
-  const fallback = options.database ?? 'micro';
+  const fallback = checkName(options.database ?? DEFAULT_DATABASE, 'database');
   let pooling: Promise<Pool> | undefined;
   let closed = false;
-  const pool = (): Promise<Pool> => {
-    if (closed) return Promise.reject(new Error('the PostgreSQL db is closed'));
-    return (pooling ??= (async () => {
-      const p = await openPool({ ...options, address });
-      try {
-        await inTransaction(p, async (c) => {
-          await c.query(LOCK);
-          for (const ddl of sql.CATALOG) await c.query(ddl);
-        });
-      } catch (err) {
-        pooling = undefined;
-        await p.end().catch(() => undefined);
-        throw err;
-      }
-      return p;
-    })());
+  const open = async (): Promise<Pool> => {
+    const p = await openPool({ ...options, address });
+    await schema.makeCatalogs(p).catch(async (err: unknown) => {
+      await p.end().catch(() => undefined);
+      throw err;
+    });
+    return p;
   };
-  const indexNames = new Map<string, string>();
-  const fail = (err: unknown) => dbError(err, address, (c) => indexNames.get(c));
+  const pool = async (): Promise<Pool> => {
+    if (closed) throw new MicroError('db', 503, 'the PostgreSQL db is closed');
+    pooling ??= open().catch((err: unknown) => {
+      pooling = undefined;
+      throw err;
+    });
+    return pooling.catch((err: unknown) => Promise.reject(dbError(err, address)));
+  };
 
-  /** Runs fn; when the collection's table is missing, makes it (if `make`) and runs fn again. */
+  /** The db's error for a failure of `at`'s statement (a unique violation names its index). */
+  const failure = async (p: Pool, at: Place, err: unknown): Promise<Error> =>
+    sqlState(err) === '23505' && !(err instanceof MicroError)
+      ? schema.uniqueError(
+          p,
+          at.database,
+          at.collection,
+          String((err as { constraint?: string }).constraint),
+        )
+      : dbError(err, address);
+
+  /** Runs fn on the collection's table; when there is no table yet, `missing` says what then. */
   async function run<T>(
-    database: string,
-    collection: string,
+    at: Place,
     fn: (p: Pool, table: string) => Promise<T>,
-    missing: () => T | 'make',
+    missing: (() => T) | 'make',
   ): Promise<T> {
-    const p = await pool().catch((err: unknown) => Promise.reject(fail(err)));
-    const table = sql.tableOf(database, collection);
+    const p = await pool();
+    const table = sql.tableOf(at.database, at.collection);
     try {
-      return await fn(p, table);
+      try {
+        return await fn(p, table);
+      } catch (err) {
+        if (sqlState(err) !== '42P01') throw err;
+        if (missing !== 'make') return missing();
+        await inTransaction(p, (c) => schema.makeCollection(c, at.database, at.collection));
+        return await fn(p, table);
+      }
     } catch (err) {
-      if (sqlState(err) !== '42P01') throw fail(err);
-      const otherwise = missing();
-      if (otherwise !== 'make') return otherwise;
-      await ensure(p, database, collection, table).catch((e: unknown) => Promise.reject(fail(e)));
-      return fn(p, table).catch((e: unknown) => Promise.reject(fail(e)));
+      throw await failure(p, at, err);
     }
   }
 
-  async function ensure(p: Pool | PoolClient, database: string, collection: string, table: string) {
-    const make = async (c: PoolClient) => {
-      await c.query(LOCK);
-      await c.query(`INSERT INTO ${sql.COLLECTIONS} VALUES ($1, $2, $3) ON CONFLICT DO NOTHING`, [
-        database,
-        collection,
-        Date.now(),
-      ]);
-      await c.query(sql.createTable(table));
-    };
-    if ('release' in p) await make(p);
-    else await inTransaction(p, make);
-  }
-
-  const select = async (c: Pool | PoolClient, table: string, id: string, lock = '') => {
-    const r = await c.query<Row>(`SELECT ${sql.RECORD} FROM ${table} WHERE id = $1${lock}`, [id]);
-    return r.rows[0];
+  const select = async (c: { query: Pool['query'] }, table: string, id: string, lock = '') =>
+    (await c.query<Row>(`SELECT ${sql.RECORD} FROM ${table} WHERE id = $1${lock}`, [id])).rows[0];
+  const schemaCall = async <T>(at: Place, fn: (p: Pool) => Promise<T>): Promise<T> => {
+    const p = await pool();
+    return fn(p).catch(async (err: unknown) => Promise.reject(await failure(p, at, err)));
   };
 
   return {
     name: 'postgres',
     address: shownAddress(address),
-    async create(collection, data, o) {
-      const { database, id } = {
-        database: o?.database ?? fallback,
-        id: o?.id ?? crypto.randomUUID(),
-      };
-      const now = Date.now();
+    async create(collection, data, opts) {
+      const o = checkFields(opts, 'the create options', ['database', 'id']);
+      const at = checkPlace(collection, opts, fallback);
+      const id = o.id === undefined ? randomUUID() : checkId(o.id);
+      const text = checkRecord(data);
+      const insert = `INSERT INTO %t VALUES ($1, 1, $2, $2, $3::jsonb) ON CONFLICT (id) DO NOTHING RETURNING ${sql.RECORD}`;
       const row = await run(
-        database,
-        collection,
+        at,
         async (p, table) =>
-          (
-            await p.query<Row>(
-              `INSERT INTO ${table} VALUES ($1, 1, $2, $2, $3::jsonb) ON CONFLICT (id) DO NOTHING RETURNING ${sql.RECORD}`,
-              [id, now, JSON.stringify(data)],
-            )
-          ).rows[0],
-        () => 'make',
+          (await p.query<Row>(insert.replace('%t', table), [id, Date.now(), text])).rows[0],
+        'make',
       );
-      if (!row)
-        throw conflict(
-          'db',
-          `record ${JSON.stringify(id)} already exists in ${database}/${collection}`,
-        );
+      if (!row) throw idTaken(at.collection, id);
       return toRecord(row);
     },
-    async read(collection, id, o) {
+    async read(collection, id, opts) {
+      checkFields(opts, 'the read options', ['database']);
+      const at = checkPlace(collection, opts, fallback);
+      const key = checkId(id);
       const row = await run(
-        o?.database ?? fallback,
-        collection,
-        (p, t) => select(p, t, id),
+        at,
+        (p, table) => select(p, table, key),
         () => undefined,
       );
       return row && toRecord(row);
     },
-    async update(collection, id, data, o) {
-      const database = o?.database ?? fallback;
-      const where = `${database}/${collection}`;
+    async update(collection, id, data, opts) {
+      const o = checkUpdate(opts);
+      const at = checkPlace(collection, opts, fallback);
+      const key = checkId(id);
+      const patch = checkRecord(data);
+      const write = (p: Pool, table: string) =>
+        inTransaction(p, async (c) => {
+          const before = await select(c, table, key, ' FOR UPDATE');
+          if (o.ifVersion !== undefined && before?.version !== o.ifVersion)
+            throw versionConflict(key, o.ifVersion, before?.version);
+          if (!before && !o.upsert) throw noRecord(at.collection, key);
+          const text =
+            o.mode === 'replace' ? patch : checkRecord(mergePatch(before?.data ?? {}, data));
+          const sets = before
+            ? `UPDATE ${table} SET version = version + 1, updated_at = $2, data = $3::jsonb WHERE id = $1`
+            : // A concurrent upsert of the same id makes this one's insert fail: a 409, not a lost write.
+              `INSERT INTO ${table} VALUES ($1, 1, $2, $2, $3::jsonb) ON CONFLICT (id) DO NOTHING`;
+          const r = await c.query<Row>(`${sets} RETURNING ${sql.RECORD}`, [key, Date.now(), text]);
+          if (!r.rows[0]) throw idTaken(at.collection, key);
+          return r.rows[0];
+        });
+      // Without upsert, a missing table is a missing record: nothing is made.
       const row = await run(
-        database,
-        collection,
-        (p, table) =>
-          inTransaction(p, async (c) => {
-            const now = Date.now();
-            const current = await select(c, table, id, ' FOR UPDATE');
-            if (o?.ifVersion !== undefined && current?.version !== o.ifVersion)
-              throw conflict('db', versionConflict(id, where, o.ifVersion, current?.version));
-            if (!current && !o?.upsert)
-              throw notFound('db', `record ${JSON.stringify(id)} not found in ${where}`);
-            const next = o?.mode === 'replace' ? data : mergePatch(current?.data ?? {}, data);
-            checkSize(next);
-            const written = current
-              ? await c.query<Row>(
-                  `UPDATE ${table} SET version = version + 1, updated_at = $2, data = $3::jsonb WHERE id = $1 RETURNING ${sql.RECORD}`,
-                  [id, now, JSON.stringify(next)],
-                )
-              : await c.query<Row>(
-                  `INSERT INTO ${table} VALUES ($1, 1, $2, $2, $3::jsonb) RETURNING ${sql.RECORD}`,
-                  [id, now, JSON.stringify(next)],
-                );
-            return written.rows[0]!;
-          }),
-        () => 'make',
+        at,
+        write,
+        o.upsert
+          ? 'make'
+          : () => {
+              if (o.ifVersion !== undefined) throw versionConflict(key, o.ifVersion, undefined);
+              throw noRecord(at.collection, key);
+            },
       );
       return toRecord(row);
     },
-    async delete(collection, id, o) {
-      const database = o?.database ?? fallback;
-      const version = o?.ifVersion;
+    async delete(collection, id, opts) {
+      const o = checkDelete(opts);
+      const at = checkPlace(collection, opts, fallback);
+      const key = checkId(id);
       return run(
-        database,
-        collection,
+        at,
         async (p, table) => {
-          const r = await p.query<{ version: number }>(
-            `DELETE FROM ${table} WHERE id = $1 AND ($2::int IS NULL OR version = $2::int) RETURNING version`,
-            [id, version ?? null],
+          const r = await p.query(
+            `DELETE FROM ${table} WHERE id = $1 AND ($2::int IS NULL OR version = $2::int)`,
+            [key, o.ifVersion ?? null],
           );
           if (r.rowCount === 1) return true;
-          if (version === undefined) return false;
-          const current = await select(p, table, id);
-          if (!current) return false;
-          throw conflict(
-            'db',
-            versionConflict(id, `${database}/${collection}`, version, current.version),
-          );
+          if (o.ifVersion === undefined) return false;
+          throw versionConflict(key, o.ifVersion, (await select(p, table, key))?.version);
         },
-        () => false,
+        () => {
+          if (o.ifVersion === undefined) return false;
+          throw versionConflict(key, o.ifVersion, undefined);
+        },
       );
     },
-    async query(collection, o = {}) {
-      const database = o.database ?? fallback;
-      const plan = planQuery(o);
+    async query(collection, opts) {
+      const q = checkQuery(opts);
+      const at = checkPlace(collection, opts, fallback);
       return run(
-        database,
-        collection,
-        async (p, table) => {
-          const q = new sql.Sql();
-          const where = sql.whereClause(q, plan.conditions, plan.sort, plan.after);
-          const limit = q.param(plan.limit + 1, 'int');
+        at,
+        async (p, table): Promise<RecordPage> => {
+          const params = new sql.Params();
+          const where = sql.whereClause(params, q);
+          const limit = params.add(q.limit + 1, 'int');
           const r = await p.query<Row>(
-            `SELECT ${sql.RECORD} FROM ${table} WHERE ${where} ORDER BY ${sql.orderBy(plan.sort)} LIMIT ${limit}`,
-            q.params,
+            `SELECT ${sql.RECORD} FROM ${table} WHERE ${where} ORDER BY ${sql.orderBy(q.sort)} LIMIT ${limit}`,
+            params.values,
           );
-          const records = r.rows.slice(0, plan.limit).map(toRecord);
+          const records = r.rows.slice(0, q.limit).map(toRecord);
           const last = records.at(-1);
-          return r.rows.length > plan.limit && last
-            ? { records, next: plan.cursorAfter(last) }
+          return r.rows.length > q.limit && last
+            ? { records, next: encodeCursor(q.sort, sortValuesOf(last, q.sort)) }
             : { records };
         },
         (): RecordPage => ({ records: [] }),
       );
     },
-    async count(collection, o = {}) {
-      const plan = planQuery({ where: o.where });
+    async count(collection, opts) {
+      const conditions = checkCount(opts);
+      const at = checkPlace(collection, opts, fallback);
       return run(
-        o.database ?? fallback,
-        collection,
+        at,
         async (p, table) => {
-          const q = new sql.Sql();
-          const where = sql.whereClause(q, plan.conditions);
+          const params = new sql.Params();
+          const where = sql.whereClause(params, { conditions });
           const r = await p.query<{ n: number }>(
             `SELECT count(*)::float8 AS n FROM ${table} WHERE ${where}`,
-            q.params,
+            params.values,
           );
           return r.rows[0]?.n ?? 0;
         },
         () => 0,
       );
     },
-    async createIndex(collection, index, o) {
-      const database = o?.database ?? fallback;
+    async createIndex(collection, index, opts) {
+      checkFields(opts, 'the index options', ['database']);
+      const at = checkPlace(collection, opts, fallback);
       const spec = checkIndex(index);
-      const p = await pool().catch((err: unknown) => Promise.reject(fail(err)));
-      const table = sql.tableOf(database, collection);
-      indexNames.set(sql.indexOf(table, spec.name), spec.name);
-      try {
-        return await inTransaction(p, async (c) => {
-          await ensure(c, database, collection, table);
-          const found = await c.query<{ fields: string[]; is_unique: boolean }>(
-            `SELECT fields, is_unique FROM ${sql.INDEXES} WHERE database = $1 AND collection = $2 AND name = $3`,
-            [database, collection, spec.name],
-          );
-          const had = found.rows[0];
-          if (had) {
-            if (
-              JSON.stringify(had.fields) === JSON.stringify(spec.fields) &&
-              had.is_unique === spec.unique
-            )
-              return spec;
-            throw conflict(
-              'db',
-              `index ${JSON.stringify(spec.name)} of ${database}/${collection} exists with other fields or uniqueness`,
-            );
-          }
-          const n = await c.query<{ n: number }>(
-            `SELECT count(*)::int AS n FROM ${sql.INDEXES} WHERE database = $1 AND collection = $2`,
-            [database, collection],
-          );
-          if ((n.rows[0]?.n ?? 0) >= DB_LIMITS.indexes)
-            throw badRequest(
-              'db',
-              `${database}/${collection} has ${DB_LIMITS.indexes} indexes, the most a collection may have`,
-            );
-          await c.query(`INSERT INTO ${sql.INDEXES} VALUES ($1, $2, $3, $4::jsonb, $5)`, [
-            database,
-            collection,
-            spec.name,
-            JSON.stringify(spec.fields),
-            spec.unique,
-          ]);
-          await c.query(sql.createIndex(table, spec.name, spec.fields, spec.unique));
-          return spec;
-        });
-      } catch (err) {
-        throw fail(err);
-      }
+      return schemaCall(at, (p) => schema.createIndex(p, at.database, at.collection, spec));
     },
-    async dropIndex(collection, name, o) {
-      const database = o?.database ?? fallback;
-      const p = await pool().catch((err: unknown) => Promise.reject(fail(err)));
-      const table = sql.tableOf(database, collection);
-      try {
-        return await inTransaction(p, async (c) => {
-          await c.query(LOCK);
-          const r = await c.query(
-            `DELETE FROM ${sql.INDEXES} WHERE database = $1 AND collection = $2 AND name = $3`,
-            [database, collection, name],
-          );
-          await c.query(`DROP INDEX IF EXISTS ${sql.indexOf(table, name)}`);
-          return r.rowCount === 1;
-        });
-      } catch (err) {
-        throw fail(err);
-      }
+    async dropIndex(collection, name, opts) {
+      checkFields(opts, 'the index options', ['database']);
+      const at = checkPlace(collection, opts, fallback);
+      const index = checkName(name, 'name');
+      return schemaCall(at, (p) => schema.dropIndex(p, at.database, at.collection, index));
     },
     async collections(database) {
-      const p = await pool().catch((err: unknown) => Promise.reject(fail(err)));
-      try {
-        const list = await p.query<{ database: string; collection: string }>(
-          `SELECT database, collection FROM ${sql.COLLECTIONS} WHERE $1::text IS NULL OR database = $1 ORDER BY database, collection LIMIT 1000`,
-          [database ?? null],
-        );
-        const indexes = await p.query<{
-          database: string;
-          collection: string;
-          name: string;
-          fields: string[];
-          is_unique: boolean;
-        }>(
-          `SELECT database, collection, name, fields, is_unique FROM ${sql.INDEXES} WHERE $1::text IS NULL OR database = $1 ORDER BY name`,
-          [database ?? null],
-        );
-        const out: CollectionInfo[] = [];
-        for (const c of list.rows) {
-          const table = sql.tableOf(c.database, c.collection);
-          const n = await p.query<{ n: number }>(`SELECT count(*)::float8 AS n FROM ${table}`).then(
-            (r) => r.rows[0]?.n ?? 0,
-            () => 0,
-          );
-          out.push({
-            database: c.database,
-            collection: c.collection,
-            count: n,
-            indexes: indexes.rows
-              .filter((i) => i.database === c.database && i.collection === c.collection)
-              .map((i) => ({ name: i.name, fields: i.fields, unique: i.is_unique })),
-          });
-        }
-        return out;
-      } catch (err) {
-        throw fail(err);
-      }
+      const only = database === undefined ? undefined : checkName(database, 'database');
+      return schemaCall({ database: '', collection: '' }, (p) => schema.listCollections(p, only));
     },
-    async dropCollection(collection, o) {
-      const database = o?.database ?? fallback;
-      const p = await pool().catch((err: unknown) => Promise.reject(fail(err)));
-      try {
-        return await inTransaction(p, async (c) => {
-          await c.query(LOCK);
-          const r = await c.query(
-            `DELETE FROM ${sql.COLLECTIONS} WHERE database = $1 AND collection = $2`,
-            [database, collection],
-          );
-          await c.query(`DELETE FROM ${sql.INDEXES} WHERE database = $1 AND collection = $2`, [
-            database,
-            collection,
-          ]);
-          await c.query(`DROP TABLE IF EXISTS ${sql.tableOf(database, collection)}`);
-          return r.rowCount === 1;
-        });
-      } catch (err) {
-        throw fail(err);
-      }
+    async dropCollection(collection, opts) {
+      checkFields(opts, 'the drop options', ['database']);
+      const at = checkPlace(collection, opts, fallback);
+      return schemaCall(at, (p) => schema.dropCollection(p, at.database, at.collection));
     },
     async close() {
       closed = true;
