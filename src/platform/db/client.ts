@@ -1,7 +1,8 @@
 // The `micro` db, every service's default: the Db interface served by the control plane's `db`
 // service, called through a runtime Client (the service's own, or one made here that finds the
-// control plane at `address`, 127.0.0.1:8000 by default). Input is checked by the served Db, whose
-// errors (400, 404, 409) come back as they were raised; a control plane that does not answer is a
+// control plane at `address`, 127.0.0.1:8000 by default). Input is checked here first with the
+// check every engine runs (validate.ts), so a bad call fails at once with the error the server
+// would give; the served Db's errors (400, 404, 409) come back as they were raised; a control plane that does not answer is a
 // 503 saying where it looked and what to do. Guarantees are the served engine's (SQLite: durable
 // once acknowledged). A call naming no database uses `database` (a service's own name), else the
 // server's default: the calling service's name, or `micro`.
@@ -9,6 +10,18 @@ import type { Client } from '../../runtime/client/client.ts';
 import { MicroError, toMicroError } from '../../runtime/errors.ts';
 import { connect, CONTROL_PLANE_ADDRESS } from '../store/client.ts';
 import type { CollectionInfo, Db, DbRecord, IndexSpec, RecordPage } from './db.ts';
+import { DB_ID } from './errors.ts';
+import { checkRecord } from './json.ts';
+import {
+  checkCount,
+  checkDelete,
+  checkFields,
+  checkId,
+  checkIndex,
+  checkName,
+  checkQuery,
+  checkUpdate,
+} from './validate.ts';
 
 /** Options of the control plane's db client. */
 export interface MicroDbOptions {
@@ -42,47 +55,70 @@ export function createMicroDb(options: MicroDbOptions = {}): Db {
     try {
       return await (await client()).call<T>('db', `Db.${endpoint}`, body, { timeout });
     } catch (err) {
-      throw explain(toMicroError(err, 'db'), where);
+      throw explain(toMicroError(err, DB_ID), where);
     }
   };
-  /** The call's database: the one named, else this client's default, else none (the server's). */
-  const db = (o: { database?: string } | undefined) => {
+  /** The call's database, checked: the one named, else this client's default, else none (the server's). */
+  const db = (o: { database?: unknown } | undefined) => {
     const database = o?.database ?? options.database;
-    return database === undefined ? {} : { database };
+    return database === undefined ? {} : { database: checkName(database, 'database') };
   };
+  const named = (collection: unknown) => checkName(collection, 'collection');
 
   return {
     name: 'micro',
     address,
-    create: (collection, data, o) => call<DbRecord>('Create', { ...o, collection, data, ...db(o) }),
-    async read(collection, id, o) {
-      return (await call<{ record?: DbRecord }>('Read', { collection, id, ...db(o) })).record;
+    async create(collection, data, opts) {
+      const o = checkFields(opts, 'the create options', ['database', 'id']);
+      const body = { collection: named(collection), data, ...db(opts) };
+      checkRecord(data);
+      return call<DbRecord>('Create', o.id === undefined ? body : { ...body, id: checkId(o.id) });
     },
-    update: (collection, id, data, o) =>
-      call<DbRecord>('Update', { ...o, collection, id, data, ...db(o) }),
-    async delete(collection, id, o) {
-      return (await call<{ deleted: boolean }>('Delete', { ...o, collection, id, ...db(o) }))
-        .deleted;
+    async read(collection, id, opts) {
+      checkFields(opts, 'the read options', ['database']);
+      const body = { collection: named(collection), id: checkId(id), ...db(opts) };
+      return (await call<{ record?: DbRecord }>('Read', body)).record;
     },
-    query: (collection, o) => call<RecordPage>('Query', { ...o, collection, ...db(o) }),
-    async count(collection, o) {
-      return (await call<{ count: number }>('Count', { ...o, collection, ...db(o) })).count;
+    async update(collection, id, data, opts) {
+      const o = checkUpdate(opts);
+      const body = { collection: named(collection), id: checkId(id), data, ...o, ...db(opts) };
+      checkRecord(data);
+      return call<DbRecord>('Update', body);
     },
-    async createIndex(collection, index, o) {
-      return (
-        await call<{ index: Required<IndexSpec> }>('CreateIndex', { collection, index, ...db(o) })
-      ).index;
+    async delete(collection, id, opts) {
+      const o = checkDelete(opts);
+      const body = { collection: named(collection), id: checkId(id), ...o, ...db(opts) };
+      return (await call<{ deleted: boolean }>('Delete', body)).deleted;
     },
-    async dropIndex(collection, name, o) {
-      return (await call<{ dropped: boolean }>('DropIndex', { collection, name, ...db(o) }))
-        .dropped;
+    async query(collection, opts) {
+      checkQuery(opts);
+      const { where, sort, limit, cursor } = opts ?? {};
+      const body = { collection: named(collection), where, sort, limit, cursor, ...db(opts) };
+      return call<RecordPage>('Query', body);
+    },
+    async count(collection, opts) {
+      checkCount(opts);
+      const body = { collection: named(collection), where: opts?.where, ...db(opts) };
+      return (await call<{ count: number }>('Count', body)).count;
+    },
+    async createIndex(collection, index, opts) {
+      checkFields(opts, 'the index options', ['database']);
+      const body = { collection: named(collection), index: checkIndex(index), ...db(opts) };
+      return (await call<{ index: Required<IndexSpec> }>('CreateIndex', body)).index;
+    },
+    async dropIndex(collection, name, opts) {
+      checkFields(opts, 'the index options', ['database']);
+      const body = { collection: named(collection), name: checkName(name, 'name'), ...db(opts) };
+      return (await call<{ dropped: boolean }>('DropIndex', body)).dropped;
     },
     async collections(database) {
-      const body = database === undefined ? {} : { database };
+      const body = database === undefined ? {} : { database: checkName(database, 'database') };
       return (await call<{ collections: CollectionInfo[] }>('Collections', body)).collections;
     },
-    async dropCollection(collection, o) {
-      return (await call<{ dropped: boolean }>('DropCollection', { collection, ...db(o) })).dropped;
+    async dropCollection(collection, opts) {
+      checkFields(opts, 'the drop options', ['database']);
+      const body = { collection: named(collection), ...db(opts) };
+      return (await call<{ dropped: boolean }>('DropCollection', body)).dropped;
     },
     async close() {
       if (own) await (await own).close();
@@ -92,13 +128,13 @@ export function createMicroDb(options: MicroDbOptions = {}): Db {
 
 /** The db's own errors as they were raised; failures to reach it say where and what to do. */
 function explain(err: MicroError, where: string): MicroError {
-  if (err.id === 'db' || err.code < 404 || err.code === 409) return err;
+  if (err.id === DB_ID || err.code < 404 || err.code === 409) return err;
   // The registry's own error already says where it looked and what to do.
   const hint = /micro run/.test(err.detail)
     ? ''
     : '; start the control plane with "micro run", or set MICRO_DB and MICRO_DB_ADDRESS';
   return new MicroError(
-    'db',
+    DB_ID,
     err.code === 404 ? 503 : err.code,
     `no answer from ${where} (${err.detail})${hint}`,
   );

@@ -3,7 +3,6 @@
 // remote caller sees a code and what to do, never PostgreSQL's message with its internals.
 import type { Pool, PoolClient } from 'pg';
 import {
-  conflict,
   internalServerError,
   MicroError,
   serviceUnavailable,

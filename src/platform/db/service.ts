@@ -14,11 +14,9 @@ import type { HostContext, Hosted } from '../hosting.ts';
 import { serviceDatabase } from './client.ts';
 import type { Db, IndexSpec, JsonObject, QueryOptions, UpdateOptions, Where } from './db.ts';
 import { DB_LIMITS } from './db.ts';
+import { DB_ID } from './errors.ts';
+import { DEFAULT_DATABASE } from './validate.ts';
 
-/** The id of the db's errors. */
-const DB_ID = 'db';
-/** The database of a call that names none and comes from no service. */
-const DEFAULT_DATABASE = 'micro';
 
 type Req = Record<string, unknown>;
 
