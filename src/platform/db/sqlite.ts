@@ -61,7 +61,7 @@ const record = (r: Row): DbRecord => ({
 /** A db in a SQLite file. */
 export function createSqliteDb(options: SqliteDbOptions): Db {
   const owned = options.db === undefined;
-  const sql = options.db ?? openDatabase(options.path!, options.nativeBinding);
+  const sql = options.db ?? openDatabase(options.path, options.nativeBinding);
   const fallback = checkName(options.database ?? DEFAULT_DATABASE, 'database');
   const catalog = new Catalog(sql);
 
