@@ -23,7 +23,7 @@ export const withDatabase = <T>(
       describe: `the collections' database${fallback ? '' : ' (default: all)'} [MICRO_DATABASE]`,
     })
     // An id or a version given as a positional stays as typed (007 is not 7).
-    .parserConfiguration({ 'parse-positional-numbers': false }) as Argv<T & DbArgs>;
+    .parserConfiguration({ 'parse-positional-numbers': false });
 
 /** Runs fn with the db the flags name, then closes it; an unknown name is a 400 listing the valid ones. */
 export async function withDb<T>(args: Args<DbArgs>, fn: (db: Db) => Promise<T>): Promise<T> {
