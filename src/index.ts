@@ -1,5 +1,5 @@
 // The public surface of `micro-ts`: the framework (src/runtime) with the platform's createService,
-// whose services have store, config and sync at hand.
+// whose services have store, config, sync and db at hand.
 export * from './runtime/index.ts';
 export {
   createService,
@@ -11,3 +11,7 @@ export type * from './platform/store/store.ts';
 export type * from './platform/config/config.ts';
 export type * from './platform/sync/sync.ts';
 export type { ConfigChange, ServiceConfig, ServiceConfigOptions } from './platform/config/index.ts';
+export type * from './platform/db/db.ts';
+export { DB_LIMITS } from './platform/db/db.ts';
+export { createMemoryDb, createMicroDb } from './platform/db/index.ts';
+export type { MemoryDbOptions, MicroDbOptions } from './platform/db/index.ts';
