@@ -14,11 +14,12 @@ import { randomUUID } from 'node:crypto';
 import Database from 'better-sqlite3';
 import { openDatabase } from '../../registry/sqlite.ts';
 import type { Db, DbRecord } from './db.ts';
-import { idTaken, noRecord, versionConflict } from './errors.ts';
-import { checkRecord, mergePatch } from './json.ts';
+import { idTaken } from './errors.ts';
+import { checkRecord } from './json.ts';
 import { encodeCursor, sortValuesOf } from './query.ts';
 import { Compiler } from './sqlite-sql.ts';
 import { Catalog, type Collection } from './sqlite-catalog.ts';
+import { checkDeleteVersion, toRecord, updatedRow, type StoredRow } from './write.ts';
 import {
   checkCount,
   checkDelete,
@@ -42,21 +43,8 @@ export type SqliteDbOptions = (
   database?: string;
 };
 
-interface Row {
-  id: string;
-  data: string;
-  version: number;
-  created: number;
-  updated: number;
-}
-
-const record = (r: Row): DbRecord => ({
-  id: r.id,
-  version: r.version,
-  createdAt: r.created,
-  updatedAt: r.updated,
-  data: JSON.parse(r.data) as DbRecord['data'],
-});
+type Row = StoredRow;
+const record = toRecord;
 
 /** A db in a SQLite file. */
 export function createSqliteDb(options: SqliteDbOptions): Db {
@@ -114,23 +102,7 @@ export function createSqliteDb(options: SqliteDbOptions): Db {
       return write(at.database, at.collection, () => {
         const found = catalog.find(at.database, at.collection);
         const before = found?.stmt('get').get({ id: key }) as Row | undefined;
-        if (o.ifVersion !== undefined && before?.version !== o.ifVersion)
-          throw versionConflict(key, o.ifVersion, before?.version);
-        if (!before && !o.upsert) throw noRecord(at.collection, key);
-        const json =
-          o.mode === 'replace'
-            ? text
-            : checkRecord(mergePatch(before ? JSON.parse(before.data) : {}, data));
-        const t = Date.now();
-        const r = before
-          ? {
-              id: key,
-              data: json,
-              version: before.version + 1,
-              created: before.created,
-              updated: t,
-            }
-          : { id: key, data: json, version: 1, created: t, updated: t };
+        const r = updatedRow(at.collection, key, before, { data, text, options: o }, Date.now());
         return save(found ?? catalog.make(at.database, at.collection), r, !before);
       });
     },
@@ -141,8 +113,7 @@ export function createSqliteDb(options: SqliteDbOptions): Db {
       return write(at.database, at.collection, () => {
         const c = catalog.find(at.database, at.collection);
         const before = c?.stmt('get').get({ id: key }) as Row | undefined;
-        if (o.ifVersion !== undefined && before?.version !== o.ifVersion)
-          throw versionConflict(key, o.ifVersion, before?.version);
+        checkDeleteVersion(key, o.ifVersion, before);
         return before !== undefined && c!.stmt('delete').run({ id: key }).changes > 0;
       });
     },
