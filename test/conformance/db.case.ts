@@ -109,6 +109,34 @@ export function runDbCases(name: string, make: () => Db | Promise<Db>): void {
       assert.equal(await db.read('c', 'k', { database }), undefined);
     });
 
+    it('lets one of concurrent writers win a version, an id or a unique value; the others get a 409', async () => {
+      const database = fresh();
+      await db.create('race', { n: 0 }, { database, id: 'r' });
+      await db.createIndex('race', { fields: ['email'], unique: true }, { database });
+      const settle = async (calls: Promise<unknown>[]) => {
+        const results = await Promise.allSettled(calls);
+        for (const r of results)
+          if (r.status === 'rejected') assert.equal((r.reason as { code?: number }).code, 409);
+        return results.filter((r) => r.status === 'fulfilled').length;
+      };
+      const five = [1, 2, 3, 4, 5];
+      assert.equal(
+        await settle(five.map((n) => db.update('race', 'r', { n }, { database, ifVersion: 1 }))),
+        1,
+      );
+      assert.equal((await db.read('race', 'r', { database }))?.version, 2);
+      assert.equal(
+        await settle(five.map((n) => db.create('race', { n }, { database, id: 'same' }))),
+        1,
+      );
+      assert.equal(
+        await settle(five.map((n) => db.create('race', { n, email: 'e@x' }, { database }))),
+        1,
+      );
+      assert.equal(await db.count('race', { database, where: { email: 'e@x' } }), 1);
+      assert.equal(await db.count('race', { database }), 3);
+    });
+
     it('merges a JSON merge patch, or replaces the whole record', async () => {
       const database = fresh();
       await db.create(

@@ -18,7 +18,8 @@ import { idTaken } from './errors.ts';
 import { checkRecord } from './json.ts';
 import { encodeCursor, sortValuesOf } from './query.ts';
 import { Compiler } from './sqlite-sql.ts';
-import { Catalog, type Collection } from './sqlite-catalog.ts';
+import { Catalog } from './sqlite-catalog.ts';
+import type { Collection } from './sqlite-table.ts';
 import { checkDeleteVersion, toRecord, updatedRow, type StoredRow } from './write.ts';
 import {
   checkCount,
