@@ -11,7 +11,7 @@
 // acknowledged write survives a crash or SIGKILL of the process. One process writes the file (the
 // control plane): the catalog is cached in memory and read again only after this process's DDL.
 import { randomUUID } from 'node:crypto';
-import Database from 'better-sqlite3';
+import type Database from 'better-sqlite3';
 import { openDatabase } from '../../registry/sqlite.ts';
 import type { Db, DbRecord } from './db.ts';
 import { idTaken } from './errors.ts';
@@ -44,9 +44,6 @@ export type SqliteDbOptions = (
   database?: string;
 };
 
-type Row = StoredRow;
-const record = toRecord;
-
 /** A db in a SQLite file. */
 export function createSqliteDb(options: SqliteDbOptions): Db {
   const owned = options.db === undefined;
@@ -64,11 +61,11 @@ export function createSqliteDb(options: SqliteDbOptions): Db {
       throw catalog.uniqueError(err, catalog.find(database, name)) ?? err;
     }
   };
-  const save = (c: Collection, r: Row, isNew: boolean): DbRecord => {
+  const save = (c: Collection, r: StoredRow, isNew: boolean): DbRecord => {
     c.stmt(isNew ? 'insert' : 'update').run(
       isNew ? r : { id: r.id, data: r.data, version: r.version, updated: r.updated },
     );
-    return record(r);
+    return toRecord(r);
   };
 
   return {
@@ -92,8 +89,8 @@ export function createSqliteDb(options: SqliteDbOptions): Db {
       const at = checkPlace(collection, opts, fallback);
       const key = checkId(id);
       const row = catalog.find(at.database, at.collection)?.stmt('get').get({ id: key }) as
-        Row | undefined;
-      return row && record(row);
+        StoredRow | undefined;
+      return row && toRecord(row);
     },
     async update(collection, id, data, opts) {
       const o = checkUpdate(opts);
@@ -102,7 +99,7 @@ export function createSqliteDb(options: SqliteDbOptions): Db {
       const text = checkRecord(data);
       return write(at.database, at.collection, () => {
         const found = catalog.find(at.database, at.collection);
-        const before = found?.stmt('get').get({ id: key }) as Row | undefined;
+        const before = found?.stmt('get').get({ id: key }) as StoredRow | undefined;
         const r = updatedRow(at.collection, key, before, { data, text, options: o }, Date.now());
         return save(found ?? catalog.make(at.database, at.collection), r, !before);
       });
@@ -113,7 +110,7 @@ export function createSqliteDb(options: SqliteDbOptions): Db {
       const key = checkId(id);
       return write(at.database, at.collection, () => {
         const c = catalog.find(at.database, at.collection);
-        const before = c?.stmt('get').get({ id: key }) as Row | undefined;
+        const before = c?.stmt('get').get({ id: key }) as StoredRow | undefined;
         checkDeleteVersion(key, o.ifVersion, before);
         return before !== undefined && c!.stmt('delete').run({ id: key }).changes > 0;
       });
@@ -124,8 +121,8 @@ export function createSqliteDb(options: SqliteDbOptions): Db {
       const c = catalog.find(at.database, at.collection);
       if (!c) return { records: [] };
       const compiler = new Compiler(c.indexed);
-      const rows = catalog.prepare(compiler.select(c.table, q)).all(compiler.params) as Row[];
-      const records = rows.slice(0, q.limit).map(record);
+      const rows = catalog.prepare(compiler.select(c.table, q)).all(compiler.params) as StoredRow[];
+      const records = rows.slice(0, q.limit).map(toRecord);
       return rows.length > q.limit
         ? { records, next: encodeCursor(q.sort, sortValuesOf(records.at(-1)!, q.sort)) }
         : { records };
