@@ -17,6 +17,27 @@ after(() => rmSync(dir, { recursive: true, force: true }));
 runDbCases('sqlite', () => createSqliteDb({ path: join(dir, 'micro.db') }));
 
 describe('sqlite db', () => {
+  it('leaves, after the contract suite, only its catalog and one table per listed collection', async () => {
+    const sql = openDatabase(join(dir, 'micro.db'));
+    try {
+      const tables = sql
+        .prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")
+        .pluck()
+        .all() as string[];
+      const listed = sql
+        .prepare('SELECT tbl FROM db_collections ORDER BY tbl')
+        .pluck()
+        .all() as number[];
+      assert.ok(listed.length > 10);
+      assert.deepEqual(
+        tables,
+        ['db_collections', 'db_indexes', ...listed.map((n) => `db_r${n}`)].sort(),
+      );
+    } finally {
+      sql.close();
+    }
+  });
+
   it('keeps records, versions and indexes across a reopen', async () => {
     const path = join(dir, 'reopen.db');
     const first = createSqliteDb({ path });
