@@ -7,6 +7,7 @@ import { startControlPlane } from '../../../src/controlplane/index.ts';
 import { createMicroDb } from '../../../src/platform/db/client.ts';
 import { databases } from '../../../src/platform/db/index.ts';
 import { createPostgresDb } from '../../../src/platform/db/postgres.ts';
+import { tableOf } from '../../../src/platform/db/postgres-sql.ts';
 import type { MicroError } from '../../../src/runtime/errors.ts';
 import { fresh, runDbCases } from '../../conformance/db.case.ts';
 import { quiet } from '../../helpers/fixtures.ts';
@@ -66,6 +67,30 @@ describe('postgres db', () => {
     } finally {
       await a.close();
       await b.close();
+    }
+  });
+
+  it('bounds a statement in time: a write stuck behind a lock is a 503, not a hang', async () => {
+    const { default: pg } = await import('pg');
+    const database = fresh();
+    const db = createPostgresDb({ url: server().url, timeout: 500 });
+    const holder = new pg.Client({ connectionString: server().url });
+    await holder.connect();
+    try {
+      await db.create('jobs', { n: 1 }, { database, id: 'j' });
+      // Another client holds the record's row lock in an open transaction.
+      await holder.query('BEGIN');
+      await holder.query(`SELECT * FROM ${tableOf(database, 'jobs')} WHERE id = 'j' FOR UPDATE`);
+      await assert.rejects(db.update('jobs', 'j', { n: 2 }, { database }), (err: MicroError) => {
+        assert.deepEqual([err.id, err.code], ['db', 503]);
+        assert.match(err.detail, /did not finish the statement in time \(statement_timeout\)/);
+        return true;
+      });
+      await holder.query('ROLLBACK');
+      assert.equal((await db.update('jobs', 'j', { n: 3 }, { database })).version, 2);
+    } finally {
+      await holder.end();
+      await db.close();
     }
   });
 
