@@ -7,10 +7,10 @@
 // an array or a scalar on the way makes the field missing. Equality is by type and value (1 is not
 // "1"); null equals a missing or null field only (not an object or array); $ne is its negation, so
 // it matches a missing field. Range operators and $prefix match only values of their operand's
-// type. Ties are broken by id, in the direction
-// of the last sort field (so one index scan, forwards or backwards, gives the whole order); the
-// sort keys of a ParsedQuery always end with that id key. The cursor is opaque base64url of the
-// sort fields and the last record's sort values (id last), so paging needs no server state.
+// type. Ties are broken by id, in the direction of the last sort field (so one index scan,
+// forwards or backwards, gives the whole order); the sort keys of a ParsedQuery always end with
+// that id key. The cursor is opaque base64url of the sort fields and the last record's sort values
+// (id last), so paging needs no server state.
 import { compareKeys } from '../store/order.ts';
 import type { DbRecord } from './db.ts';
 import { invalid } from './errors.ts';
