@@ -5,11 +5,13 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { startControlPlane } from '../../../src/controlplane/index.ts';
 import { createMicroDb } from '../../../src/platform/db/client.ts';
+import type { JsonObject, Where } from '../../../src/platform/db/db.ts';
 import { databases } from '../../../src/platform/db/index.ts';
+import { createMemoryDb } from '../../../src/platform/db/memory.ts';
 import { createPostgresDb } from '../../../src/platform/db/postgres.ts';
 import { tableOf } from '../../../src/platform/db/postgres-sql.ts';
 import type { MicroError } from '../../../src/runtime/errors.ts';
-import { fresh, runDbCases } from '../../conformance/db.case.ts';
+import { all, fresh, runDbCases } from '../../conformance/db.case.ts';
 import { quiet } from '../../helpers/fixtures.ts';
 import { startedForTests } from '../../helpers/lifecycle.ts';
 import { startPostgres } from '../../helpers/postgres-server.ts';
@@ -20,6 +22,77 @@ const server = startedForTests(startPostgres);
 runDbCases('postgres', () => createPostgresDb({ url: server().url }));
 
 describe('postgres db', () => {
+  it("gives the memory db's answers to 300 random queries, paged, with and without indexes", async () => {
+    let state = 7;
+    const next = (n: number): number => (state = (state * 16807) % 2147483647) % n;
+    const one = <T>(xs: readonly T[]): T => xs[next(xs.length)]!;
+    const scalars = [
+      null,
+      false,
+      true,
+      -1,
+      0,
+      0.5,
+      3,
+      1e21,
+      '',
+      'a',
+      'aa',
+      'Z',
+      'ä',
+      '\u{1F600}',
+      '\uFFFD',
+    ];
+    const anything = [...scalars, { v: 1 }, ['a'], []];
+    const database = fresh();
+    const memory = createMemoryDb({ database });
+    const postgres = createPostgresDb({ url: server().url, database });
+    try {
+      for (let i = 0; i < 150; i++) {
+        const data: JsonObject = { n: i % 4 };
+        if (next(5) > 0) data.x = one(anything);
+        if (next(3) > 0) data.y = next(2) ? { z: one(anything) } : one(anything);
+        const id = `r${next(100)}-${i}`;
+        for (const db of [memory, postgres]) await db.create('q', data, { id });
+      }
+      const value = () => one(scalars);
+      const conditions = [
+        () => value(),
+        () => ({ $eq: value() }),
+        () => ({ $ne: value() }),
+        () => ({ [one(['$lt', '$lte', '$gt', '$gte'])]: one([-1, 0.5, 1e21, '', 'a', 'Z', 'ä']) }),
+        () => ({ $prefix: one(['', 'a', 'ä', '\u{1F600}']) }),
+        () => ({ $in: [value(), value(), 3].filter((v) => v !== null) }),
+      ];
+      for (let round = 0; round < 3; round++) {
+        for (let i = 0; i < 100; i++) {
+          const fields = ['x', 'y.z', 'y', 'n', 'createdAt'].filter(() => next(3) === 0);
+          const where = Object.fromEntries(fields.map((f) => [f, one(conditions)()])) as Where;
+          const sort = ['x', 'y.z', 'y', 'n', 'id'].filter(() => next(3) === 0).slice(0, 4);
+          const options = {
+            where,
+            sort: sort.map((f) => (next(2) ? f : `-${f}`)),
+            limit: 1 + next(30),
+          };
+          const [m, p] = await Promise.all([
+            all(memory, 'q', options),
+            all(postgres, 'q', options),
+          ]);
+          assert.deepEqual(
+            p.map((r) => r.id),
+            m.map((r) => r.id),
+            JSON.stringify(options),
+          );
+          assert.equal(await postgres.count('q', { where }), m.length, JSON.stringify(where));
+        }
+        if (round === 0) await postgres.createIndex('q', { fields: ['x', 'y.z'] });
+        if (round === 1) await postgres.createIndex('q', { fields: ['y'], name: 'y' });
+      }
+    } finally {
+      await postgres.close();
+    }
+  });
+
   it('answers a 503 naming the server, its password hidden, when nothing listens', async () => {
     const db = createPostgresDb({ url: 'postgres://ann:s3cret@127.0.0.1:1/app', timeout: 2000 });
     try {
