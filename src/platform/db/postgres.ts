@@ -13,7 +13,7 @@ import { randomUUID } from 'node:crypto';
 import type { Pool } from 'pg';
 import { MicroError } from '../../runtime/errors.ts';
 import type { Db, DbRecord, JsonObject, RecordPage } from './db.ts';
-import { idTaken, noRecord } from './errors.ts';
+import { DB_ID, idTaken, noRecord } from './errors.ts';
 import { checkRecord } from './json.ts';
 import {
   dbError,
@@ -81,7 +81,7 @@ export function createPostgresDb(options: PostgresDbOptions = {}): Db {
     return p;
   };
   const pool = async (): Promise<Pool> => {
-    if (closed) throw new MicroError('db', 503, 'the PostgreSQL db is closed');
+    if (closed) throw new MicroError(DB_ID, 503, 'the PostgreSQL db is closed');
     pooling ??= open().catch((err: unknown) => {
       pooling = undefined;
       throw err;
