@@ -41,6 +41,8 @@ export async function openPool(o: PostgresConnection): Promise<Pool> {
   const pool = new pg.Pool({
     ...where,
     max: o.poolSize ?? 10,
+    // What pg_stat_activity shows for these connections.
+    application_name: 'micro-db',
     statement_timeout: timeout,
     connectionTimeoutMillis: timeout,
     idleTimeoutMillis: 10_000,

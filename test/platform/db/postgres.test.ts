@@ -143,6 +143,31 @@ describe('postgres db', () => {
     }
   });
 
+  it('keeps to its pool: 60 concurrent calls over at most poolSize connections', async () => {
+    const database = fresh();
+    const db = createPostgresDb({ url: server().url, poolSize: 3 });
+    const watcher = createPostgresDb({ url: server().url });
+    const { default: pg } = await import('pg');
+    const admin = new pg.Client({ connectionString: server().url });
+    await admin.connect();
+    try {
+      const calls = Array.from({ length: 60 }, (_, i) =>
+        db.create('load', { i }, { database, id: `l${i}` }),
+      );
+      await Promise.all(calls);
+      const r = await admin.query<{ n: number }>(
+        "SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name = 'micro-db' AND pid <> pg_backend_pid()",
+      );
+      // The other db has not connected yet; this one holds its idle connections.
+      assert.ok(r.rows[0]!.n >= 1 && r.rows[0]!.n <= 3, `${r.rows[0]!.n} connections`);
+      assert.equal(await watcher.count('load', { database }), 60);
+    } finally {
+      await admin.end();
+      await db.close();
+      await watcher.close();
+    }
+  });
+
   it('bounds a statement in time: a write stuck behind a lock is a 503, not a hang', async () => {
     const { default: pg } = await import('pg');
     const database = fresh();
