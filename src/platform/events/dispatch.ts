@@ -93,6 +93,11 @@ export class Dispatcher {
     for (const r of t.readers) this.#schedule(r);
   }
 
+  /** The group, if there is one. */
+  find(topic: string, group: string): Group | undefined {
+    return this.#topics.get(topic)?.groups.get(group);
+  }
+
   /** Moves a group (made if missing) to `start`, forgetting its pending deliveries. */
   seek(topic: string, group: string, start: StartAt): GroupInfo {
     const g = this.#group(topic, group, start);

@@ -8,7 +8,9 @@ import type { EventPage, EventRecord, Events, Published } from './events.ts';
 import { Dispatcher } from './dispatch.ts';
 import type { EventLog, LogBatch, LogRow } from './log.ts';
 import {
+  checkDelay,
   checkEvent,
+  checkOffsets,
   checkEvents,
   checkName,
   checkPrefix,
@@ -26,6 +28,21 @@ export interface LogEventsOptions {
   trimInterval?: number;
 }
 
+/**
+ * Acknowledging by offset, without the Delivery objects: what the control plane's service needs
+ * for an Ack or Nack that arrives after it restarted (the client retries them). Unknown groups and
+ * offsets are ignored, as a Delivery's ack of one already settled is.
+ */
+export interface OffsetAcks {
+  /** Acknowledges a group's offsets; resolves once durable. */
+  ackOffsets(topic: string, group: string, offsets: number[]): Promise<void>;
+  /** Fails a group's offsets: delivered again after `delay` ms, or dead-lettered. */
+  nackOffsets(topic: string, group: string, offsets: number[], delay?: number): Promise<void>;
+}
+
+/** Events kept by a log, with acknowledgement by offset. */
+export type LogEvents = Events & OffsetAcks;
+
 interface Queued extends LogBatch {
   resolve(published: Published[]): void;
   reject(err: unknown): void;
@@ -42,7 +59,7 @@ export function recordOf(topic: string, row: LogRow): EventRecord {
 }
 
 /** Events kept by `log`. */
-export function createLogEvents(log: EventLog, options: LogEventsOptions = {}): Events {
+export function createLogEvents(log: EventLog, options: LogEventsOptions = {}): LogEvents {
   let closed = false;
   let queue: Queued[] = [];
   let writing: Promise<void> | undefined;
@@ -137,6 +154,21 @@ export function createLogEvents(log: EventLog, options: LogEventsOptions = {}): 
       const info = dispatcher.seek(t, g, s);
       await log.flush();
       return info;
+    },
+    async ackOffsets(topic, group, offsets) {
+      const t = checkTopic(topic);
+      const g = checkName(group, 'group');
+      const o = checkOffsets(offsets);
+      open();
+      await dispatcher.find(t, g)?.ack(o);
+    },
+    async nackOffsets(topic, group, offsets, delay) {
+      const t = checkTopic(topic);
+      const g = checkName(group, 'group');
+      const o = checkOffsets(offsets);
+      const d = checkDelay(delay);
+      open();
+      await dispatcher.find(t, g)?.nack(o, d);
     },
     async deleteGroup(topic, group) {
       const t = checkTopic(topic);

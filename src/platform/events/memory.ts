@@ -4,14 +4,8 @@
 // nothing stored. Each topic's times never go backwards (a clock stepping back stores the last
 // time again), so time lookups are binary searches.
 import { randomUUID } from 'node:crypto';
-import {
-  EVENTS_LIMITS,
-  type Events,
-  type Published,
-  type Retention,
-  type TopicInfo,
-} from './events.ts';
-import { createLogEvents, type LogEventsOptions } from './engine.ts';
+import { EVENTS_LIMITS, type Published, type Retention, type TopicInfo } from './events.ts';
+import { createLogEvents, type LogEvents, type LogEventsOptions } from './engine.ts';
 import type { EventLog, LogRow } from './log.ts';
 import type { CheckedRead } from './validate.ts';
 
@@ -154,6 +148,6 @@ export function createMemoryLog(): EventLog {
 }
 
 /** Events in this process's memory. */
-export function createMemoryEvents(options: MemoryEventsOptions = {}): Events {
+export function createMemoryEvents(options: MemoryEventsOptions = {}): LogEvents {
   return createLogEvents(createMemoryLog(), options);
 }

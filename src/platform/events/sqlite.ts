@@ -12,8 +12,8 @@
 import { randomUUID } from 'node:crypto';
 import type Database from 'better-sqlite3';
 import { openDatabase } from '../../registry/sqlite.ts';
-import { EVENTS_LIMITS, type Events, type Published, type TopicInfo } from './events.ts';
-import { createLogEvents, type LogEventsOptions } from './engine.ts';
+import { EVENTS_LIMITS, type Published, type TopicInfo } from './events.ts';
+import { createLogEvents, type LogEvents, type LogEventsOptions } from './engine.ts';
 import type { EventLog, LogRow } from './log.ts';
 import { GroupJournal } from './sqlite-journal.ts';
 
@@ -255,7 +255,7 @@ export function createSqliteLog(db: Database.Database, owned: boolean): EventLog
 }
 
 /** Events in a SQLite file (or on a shared connection). */
-export function createSqliteEvents(options: SqliteEventsOptions): Events {
+export function createSqliteEvents(options: SqliteEventsOptions): LogEvents {
   const owned = 'path' in options;
   const db = owned ? openDatabase(options.path, options.nativeBinding) : options.db;
   if (options.synchronous === 'FULL') db.pragma('synchronous = FULL');

@@ -93,4 +93,26 @@ describe('sqlite events', () => {
       await events.close();
     }
   });
+
+  it('acknowledges by offset after a restart, without the deliveries (what a retried Ack does)', async () => {
+    const file = join(dir, 'offsets.db');
+    const first = createSqliteEvents({ path: file });
+    const sub = await first.subscribe('jobs', { group: 'w', ackTimeout: 60_000 });
+    await first.publishMany('jobs', [{ data: 1 }, { data: 2 }, { data: 3 }]);
+    const it1 = sub[Symbol.asyncIterator]();
+    for (let i = 0; i < 3; i++) await it1.next();
+    await first.close();
+    const second = createSqliteEvents({ path: file });
+    try {
+      await second.ackOffsets('jobs', 'w', [1, 3, 99]);
+      await second.ackOffsets('jobs', 'nobody', [1]);
+      await second.nackOffsets('jobs', 'w', [2], 60_000);
+      const [info] = await second.groups('jobs');
+      assert.deepEqual([info?.position, info?.pending], [1, 1]);
+      await assert.rejects(second.ackOffsets('jobs', 'w', [0]), { code: 400, id: 'events' });
+      await assert.rejects(second.nackOffsets('jobs', 'w', [2], -1), /delay/);
+    } finally {
+      await second.close();
+    }
+  });
 });
