@@ -6,6 +6,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { Consumer, ConsumerMessages, JetStreamClient, JsMsg } from 'nats';
 import type { EventPage, EventRecord, EventSubscription } from './events.ts';
 import { consumerOf, recordOf, streamOf } from './jetstream-names.ts';
+import { checkDelay } from './validate.ts';
 import { feed, within, type Reach } from './reach.ts';
 
 /** What the readers use of the engine. */
@@ -14,7 +15,12 @@ export interface Link {
   reach: Reach;
   prefix: string;
   /** Publishes a record to its group's dead-letter topic (once, however often it is retried). */
-  deadLetter(record: EventRecord, group: string, attempts: number, topic: string): Promise<void>;
+  deadLetter(
+    record: EventRecord,
+    group: string,
+    reason: 'timeout' | 'nack',
+    topic: string,
+  ): Promise<void>;
 }
 
 /** A group member's settings, checked. */
@@ -23,6 +29,9 @@ export interface MemberOptions {
   maxDeliveries: number;
   deadLetter: string;
   maxInFlight: number;
+  ackTimeout: number;
+  /** The consumer's ack_wait, ms. */
+  ackWait: number;
 }
 
 /** The message id of an idempotency key (a hash: a header holds no line break). */
@@ -33,7 +42,23 @@ export function keyId(key: string): string {
 const noop = (): void => undefined;
 const none = async (): Promise<void> => undefined;
 
-/** Reads the group's consumer for one member; see the module comment. */
+/** One delivery a member holds: not yet acknowledged, nacked or timed out. */
+interface Held {
+  m: JsMsg;
+  r: EventRecord;
+  attempt: number;
+  /** When it was delivered, and when its deadline was last pushed back (+WPI). */
+  at: number;
+  touched: number;
+}
+
+/**
+ * Reads the group's consumer for one member; see the module comment. The member keeps its own
+ * ackTimeout on what it holds, whatever the consumer's ack_wait (`s.ackWait`, which a later
+ * subscription may have asked to change while deliveries were pending): past it a delivery leaves
+ * the member's room and is nacked (or dead-lettered at the last attempt); before it, when the
+ * consumer's ack_wait is shorter, its deadline is pushed back (+WPI).
+ */
 export function startMember(
   link: Link,
   topic: string,
@@ -41,24 +66,44 @@ export function startMember(
   onStop: () => void,
 ): EventSubscription {
   const [stream, name] = [streamOf(link.prefix, topic), consumerOf(s.group)];
-  let held = 0;
+  const held = new Map<number, Held>();
   let wake: (() => void) | undefined;
   let batch: ConsumerMessages | undefined;
   let stopped = false;
   const halt = new AbortController();
-  const release = () => {
-    held--;
+  const release = (seq: number): boolean => {
+    if (!held.delete(seq)) return false;
     wake?.();
     wake = undefined;
+    return true;
   };
-  const dead = async (m: JsMsg, r: EventRecord, attempts: number) => {
-    await link.deadLetter(r, s.group, attempts, s.deadLetter);
-    m.term();
+  const dead = async (h: Held, reason: 'timeout' | 'nack') => {
+    await link.deadLetter(h.r, s.group, reason, s.deadLetter);
+    h.m.term();
   };
+  const sweep = () => {
+    const now = Date.now();
+    for (const [seq, h] of held) {
+      if (now - h.at >= s.ackTimeout) {
+        release(seq);
+        if (h.attempt >= s.maxDeliveries) void dead(h, 'timeout').catch(noop);
+        else if (s.ackTimeout < s.ackWait) h.m.nak();
+      } else if (s.ackTimeout > s.ackWait && now - h.touched >= s.ackWait / 2) {
+        h.m.working();
+        h.touched = now;
+      }
+    }
+  };
+  const timer = setInterval(
+    sweep,
+    Math.max(25, Math.min(1000, Math.floor(Math.min(s.ackTimeout, s.ackWait) / 4))),
+  );
+  timer.unref();
 
   let loop: Promise<void> = Promise.resolve();
   const { channel, subscription } = feed(topic, s.group, async () => {
     stopped = true;
+    clearInterval(timer);
     halt.abort();
     batch?.stop();
     wake?.();
@@ -69,25 +114,26 @@ export function startMember(
     const r = recordOf(topic, m.seq, m.data);
     const attempt = m.info.redeliveryCount;
     if (!r) return m.term(); // not an event of ours
-    if (attempt > s.maxDeliveries) return dead(m, r, attempt - 1).catch(noop);
-    held++;
-    let done = false;
-    const settle = (): boolean => {
-      if (done) return false;
-      done = true;
-      release();
-      return true;
-    };
+    const now = Date.now();
+    const h: Held = { m, r, attempt, at: now, touched: now };
+    // Past its last attempt: a member that held it went away before its deadline.
+    if (attempt > s.maxDeliveries) return dead(h, 'timeout').catch(noop);
+    held.set(m.seq, h);
+    let acked = false;
     channel.push({
       ...r,
       attempt,
       ack: async () => {
-        if (settle()) await within(link.reach, () => m.ackAck({ timeout: link.reach.timeout }));
+        if (acked) return;
+        acked = true;
+        release(m.seq);
+        await within(link.reach, () => m.ackAck({ timeout: link.reach.timeout }));
       },
-      nack: async (delay = 0) => {
-        if (!settle()) return;
-        if (attempt >= s.maxDeliveries) await within(link.reach, () => dead(m, r, attempt));
-        else m.nak(delay);
+      nack: async (delay) => {
+        const wait = checkDelay(delay);
+        if (acked || !release(m.seq)) return;
+        if (attempt >= s.maxDeliveries) await within(link.reach, () => dead(h, 'nack'));
+        else m.nak(wait);
       },
     });
   };
@@ -96,12 +142,12 @@ export function startMember(
     let consumer: Consumer | undefined;
     while (!stopped) {
       try {
-        if (held >= s.maxInFlight) {
+        if (held.size >= s.maxInFlight) {
           await new Promise<void>((r) => (wake = r));
           continue;
         }
         consumer ??= await link.js.consumers.get(stream, name);
-        batch = await consumer.fetch({ max_messages: s.maxInFlight - held, expires: 5000 });
+        batch = await consumer.fetch({ max_messages: s.maxInFlight - held.size, expires: 5000 });
         for await (const m of batch) {
           if (stopped) break;
           await deliver(m);

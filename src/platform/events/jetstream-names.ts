@@ -34,6 +34,7 @@ export function consumerOf(group: string): string {
 /** What a group's consumer description keeps (JSON): the options of its last subscription. */
 export interface GroupNote {
   group: string;
+  ackTimeout?: number;
   maxDeliveries: number;
   deadLetter: string;
 }
@@ -43,7 +44,12 @@ export function groupOfConsumer(description: string | undefined): GroupNote | un
   try {
     const n = JSON.parse(description ?? '') as Partial<GroupNote>;
     if (typeof n.group === 'string' && typeof n.maxDeliveries === 'number')
-      return { group: n.group, maxDeliveries: n.maxDeliveries, deadLetter: String(n.deadLetter) };
+      return {
+        group: n.group,
+        ...(typeof n.ackTimeout === 'number' && { ackTimeout: n.ackTimeout }),
+        maxDeliveries: n.maxDeliveries,
+        deadLetter: String(n.deadLetter),
+      };
   } catch {
     // not one of ours
   }

@@ -3,6 +3,7 @@
 // queued for its reader.
 import { Channel } from '../../registry/channel.ts';
 import { MicroError, serviceUnavailable } from '../../runtime/errors.ts';
+import { EVENTS_ID } from './errors.ts';
 import type { Delivery, EventSubscription } from './events.ts';
 
 /** Where an engine is and what to do when it does not answer. */
@@ -20,7 +21,7 @@ export interface Reach {
 /** A 503 saying which engine did not answer where, why, and what to start. */
 export function unreachable(reach: Reach, why: string): MicroError {
   return serviceUnavailable(
-    'events',
+    EVENTS_ID,
     `cannot reach ${reach.engine} at ${reach.address} (${why}); ${reach.hint}`,
   );
 }

@@ -5,6 +5,7 @@ import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Redis } from 'ioredis';
 import type { EventRecord, EventSubscription } from './events.ts';
+import { checkDelay } from './validate.ts';
 import { feed, within, type Reach } from './reach.ts';
 
 /** The engine's scripts, as ioredis defines them (see redis-scripts.ts). */
@@ -29,6 +30,8 @@ export type RawEntry = [string, string[]];
 export interface RedisLink {
   c: Redis & Scripted;
   reach: Reach;
+  /** The members of this process by `<topic> <group>`: each poke makes one look again at once. */
+  pokes: Map<string, Set<() => void>>;
   /** Prefix of every key, with its colon. */
   root: string;
 }
@@ -66,6 +69,8 @@ export interface RedisMemberOptions {
   member: string;
   ackTimeout: number;
   maxInFlight: number;
+  /** The ackTimeout the group's claims go by (see JOIN in redis-scripts.ts). */
+  ackWait: number;
 }
 
 /** Reads a group for one member; see the module comment. */
@@ -78,11 +83,15 @@ export function startRedisMember(
   const { c, root, reach } = link;
   const key = `${root}s:${topic}`;
   const later = `${root}d:${topic}:${s.group}`;
-  const every = Math.min(1000, Math.max(50, Math.floor(s.ackTimeout / 2)));
+  const every = Math.min(1000, Math.max(50, Math.floor(Math.min(s.ackTimeout, s.ackWait) / 2)));
   const reader = c.duplicate(); // XREADGROUP BLOCK holds its connection
   reader.on('error', noop);
   const halt = new AbortController();
-  let [held, stopped, nextClaim] = [0, false, 0];
+  // What this member holds (entry id -> when delivered): past ackTimeout it leaves the room;
+  // before, when claims go by a shorter one, it is claimed again by this member (idle reset).
+  const held = new Map<string, number>();
+  let touched = Date.now();
+  let [stopped, nextClaim] = [false, 0];
   let wake: (() => void) | undefined;
   const nudge = () => {
     wake?.();
@@ -104,37 +113,63 @@ export function startRedisMember(
     return acks.done;
   };
 
+  const release = (id: string, at: number): boolean => {
+    if (held.get(id) !== at) return false;
+    held.delete(id);
+    nudge();
+    return true;
+  };
+  const sweep = () => {
+    const now = Date.now();
+    for (const [id, at] of held) if (now - at >= s.ackTimeout) release(id, at);
+    if (s.ackTimeout <= s.ackWait || held.size === 0 || now - touched < s.ackWait / 2) return;
+    touched = now;
+    void c.xclaim(key, s.group, s.member, 0, ...held.keys(), 'JUSTID').catch(noop);
+  };
   const deliver = (raw: RawEntry, attempt: number) => {
     const r = recordOfEntry(topic, raw);
     if (!r) return void ack(raw[0]).catch(noop); // not an event of ours
-    held++;
-    let done = false;
-    const settle = (): boolean => {
-      if (done) return false;
-      done = true;
-      held--;
-      nudge();
-      return true;
-    };
+    const at = Date.now();
+    held.set(raw[0], at);
+    let acked = false;
     channel.push({
       ...r,
       attempt,
       ack: async () => {
-        if (settle()) await within(reach, () => ack(raw[0]));
+        if (acked) return;
+        acked = true;
+        release(raw[0], at);
+        await within(reach, () => ack(raw[0]));
       },
-      nack: async (delay = 0) => {
-        if (!settle()) return;
+      nack: async (delay) => {
+        const wait = checkDelay(delay);
+        if (acked || !release(raw[0], at)) return;
         await within(reach, () =>
-          c.evNack(root, topic, s.group, s.member, String(delay), raw[0], randomUUID()),
+          c.evNack(root, topic, s.group, s.member, String(wait), raw[0], randomUUID()),
         );
-        nextClaim = Math.min(nextClaim, Date.now() + delay);
-        nudge();
+        nextClaim = Math.min(nextClaim, Date.now() + wait);
+        if (wait === 0) poke();
+        else nudge();
       },
     });
   };
 
+  // A look for redeliveries now: ends the blocking read (CLIENT UNBLOCK) if one is under way.
+  let readerId = '';
+  let reading = false;
+  const poke = () => {
+    nextClaim = 0;
+    nudge();
+    if (reading && readerId) void c.client('UNBLOCK', readerId).catch(noop);
+  };
+  const here = `${topic} ${s.group}`;
+  const pokes = link.pokes.get(here) ?? new Set();
+  link.pokes.set(here, pokes.add(poke));
+
   let loop: Promise<void> = Promise.resolve();
   const { channel, subscription } = feed(topic, s.group, async () => {
+    pokes.delete(poke);
+    if (pokes.size === 0 && link.pokes.get(here) === pokes) link.pokes.delete(here);
     stopped = true;
     halt.abort();
     nudge();
@@ -146,9 +181,11 @@ export function startRedisMember(
 
   loop = (async () => {
     await reader.connect().catch(noop); // a failure shows in the first read
+    readerId = String(await reader.client('ID').catch(() => ''));
     while (!stopped) {
       try {
-        const room = s.maxInFlight - held;
+        sweep();
+        const room = s.maxInFlight - held.size;
         if (Date.now() >= nextClaim) {
           // Also what keeps this member counted as present.
           const ids = Array.from({ length: 16 }, () => randomUUID());
@@ -161,10 +198,13 @@ export function startRedisMember(
             sleep(Math.max(1, nextClaim - Date.now()), undefined, { signal: halt.signal }),
           ]).catch(noop);
         } else {
-          const raw = (await reader.call(
-            ...['XREADGROUP', 'GROUP', s.group, s.member, 'COUNT', String(room)],
-            ...['BLOCK', String(Math.max(1, nextClaim - Date.now())), 'STREAMS', key, '>'],
-          )) as [string, RawEntry[]][] | null;
+          reading = true;
+          const raw = (await reader
+            .call(
+              ...['XREADGROUP', 'GROUP', s.group, s.member, 'COUNT', String(room)],
+              ...['BLOCK', String(Math.max(1, nextClaim - Date.now())), 'STREAMS', key, '>'],
+            )
+            .finally(() => (reading = false))) as [string, RawEntry[]][] | null;
           for (const e of raw?.[0]?.[1] ?? []) deliver(e, 1);
         }
       } catch {

@@ -8,7 +8,8 @@
 //   <root>m:T    hash: o (last offset, HINCRBY), t (last time), a (maxAge), c (maxCount)
 //   <root>k:T:K  `<offset> <id> <time>` of the event stored with key K, expiring after the window
 //   <root>topics sorted set (score 0) of topics published to, grouped or configured
-//   <root>g:T    hash: G -> JSON {a: ackTimeout, n: maxDeliveries, d: deadLetter}
+//   <root>g:T    hash: G -> JSON {a: ackTimeout claims go by, w?: the one asked last (applied
+//                once nothing is pending), n: maxDeliveries, d: deadLetter}
 //   <root>x:T    hash: G -> events G dead-lettered
 //   <root>d:T:G  hash: entry id -> ms before which a nacked entry is not delivered again
 //   <root>p:T:G  sorted set: member -> ms until which it counts as present
@@ -99,15 +100,15 @@ local function before(root, topic, kind, value)
   if kind == 'o' then return math.max(tonumber(value) - 1, 0) end
   return offsetAtTime(s, tonumber(value), firstOffset(s, last), last) - 1
 end
--- dead-letters entry e of a group, delivered n times: publish, acknowledge, count, in one step
-local function bury(root, topic, group, deadLetter, e, n, id)
+-- dead-letters entry e of a group (reason: timeout or nack): publish, acknowledge, count, in one step
+local function bury(root, topic, group, deadLetter, e, reason, id)
   local s = root .. 's:' .. topic
   local meta = cjson.decode(field(e, 'm'))
   meta['micro-dead-topic'] = topic
   meta['micro-dead-offset'] = tostring(offsetOf(e[1]))
   meta['micro-dead-group'] = group
-  meta['micro-dead-attempts'] = tostring(n)
-  publish(root, deadLetter, clock(), {id, field(e, 'k') or '', cjson.encode(meta), field(e, 'd'), ''}, 1)
+  meta['micro-dead-reason'] = reason
+  publish(root, deadLetter, clock(), {id, '', cjson.encode(meta), field(e, 'd'), ''}, 1)
   redis.call('XACK', s, group, e[1])
   redis.call('HDEL', root .. 'd:' .. topic .. ':' .. group, e[1])
   redis.call('HINCRBY', root .. 'x:' .. topic, group, 1)
@@ -137,7 +138,8 @@ return before(ARGV[1], ARGV[2], ARGV[3], ARGV[4])`;
 
 /**
  * Makes a group at its start, or keeps the existing one's position; sets its options and counts
- * the member present. ARGV: root, topic, group, member, ackTimeout, maxDeliveries, deadLetter,
+ * the member present; returns the ackTimeout claims go by (the previous one while entries are
+ * pending, see \`w\`). ARGV: root, topic, group, member, ackTimeout, maxDeliveries, deadLetter,
  * start kind, start value.
  */
 export const JOIN = `${LIB}
@@ -147,10 +149,17 @@ trim(root, topic, now)
 local s = root .. 's:' .. topic
 local made = redis.pcall('XGROUP', 'CREATE', s, group, before(root, topic, ARGV[8], ARGV[9]) .. '-0', 'MKSTREAM')
 if type(made) == 'table' and made.err and not string.find(made.err, 'BUSYGROUP') then return made end
-redis.call('HSET', root .. 'g:' .. topic, group, cjson.encode({a = tonumber(ARGV[5]), n = tonumber(ARGV[6]), d = ARGV[7]}))
+-- A new ackTimeout would apply to what is pending too: it waits until nothing is (w, then a).
+local want, a, w = tonumber(ARGV[5]), tonumber(ARGV[5]), nil
+local old = redis.call('HGET', root .. 'g:' .. topic, group)
+if old and redis.call('XPENDING', s, group)[1] > 0 then
+  a = cjson.decode(old).a
+  if a ~= want then w = want end
+end
+redis.call('HSET', root .. 'g:' .. topic, group, cjson.encode({a = a, w = w, n = tonumber(ARGV[6]), d = ARGV[7]}))
 redis.call('ZADD', root .. 'topics', 0, topic)
-redis.call('ZADD', root .. 'p:' .. topic .. ':' .. group, now + ${PRESENCE}, member)
-return 1`;
+if member ~= '' then redis.call('ZADD', root .. 'p:' .. topic .. ':' .. group, now + ${PRESENCE}, member) end
+return a`;
 
 /**
  * A member's look for redeliveries: marks it present; for up to `room` entries pending past the
@@ -167,6 +176,10 @@ redis.call('ZREMRANGEBYSCORE', present, '-inf', now)
 local raw = redis.call('HGET', root .. 'g:' .. topic, group)
 if not raw or room <= 0 then return {} end
 local o = cjson.decode(raw)
+if o.w and redis.call('XPENDING', s, group)[1] == 0 then
+  o.a, o.w = o.w, nil
+  redis.call('HSET', root .. 'g:' .. topic, group, cjson.encode(o))
+end
 local later = root .. 'd:' .. topic .. ':' .. group
 local out, ids, start = {}, 6, '-'
 for page = 1, 10 do
@@ -180,7 +193,7 @@ for page = 1, 10 do
       redis.call('HDEL', later, id)
     elseif n >= o.n then
       if ARGV[ids] then
-        bury(root, topic, group, o.d, e, n, ARGV[ids])
+        bury(root, topic, group, o.d, e, 'timeout', ARGV[ids])
         ids = ids + 1
       end
     elseif tonumber(redis.call('HGET', later, id) or '0') <= now then
@@ -209,7 +222,7 @@ if not raw or not p then return 0 end
 local o, n = cjson.decode(raw), tonumber(p[4])
 local e = redis.call('XRANGE', s, id, id)[1]
 if e and n >= o.n then
-  bury(root, topic, group, o.d, e, n, ARGV[7])
+  bury(root, topic, group, o.d, e, 'nack', ARGV[7])
   return 1
 end
 redis.call('XCLAIM', s, group, member, 0, id, 'IDLE', ${NACKED}, 'JUSTID')

@@ -20,26 +20,28 @@ import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { openRedis } from '../../runtime/broker/redis/connect.ts';
 import { hostPort } from '../../runtime/broker/redis/replies.ts';
-import { notFound } from '../../runtime/errors.ts';
 import {
+  checkEvent,
   checkEvents,
-  checkGroup,
+  checkName,
   checkPrefix,
   checkRead,
   checkRetention,
   checkStart,
   checkSubscribe,
   checkTopic,
+  deadLetterOf,
   type CheckedEvent,
-} from './engine-input.ts';
-import type {
-  EventRecord,
-  Events,
-  EventSubscription,
-  GroupInfo,
-  Published,
-  StartAt,
-  TopicInfo,
+} from './validate.ts';
+import {
+  EVENTS_LIMITS,
+  type EventRecord,
+  type Events,
+  type EventSubscription,
+  type GroupInfo,
+  type Published,
+  type StartAt,
+  type TopicInfo,
 } from './events.ts';
 import { unreachable, within, type Reach } from './reach.ts';
 import {
@@ -95,6 +97,7 @@ export function createRedisEvents(options: RedisEventsOptions = {}): Events {
   };
   const root = `${options.prefix ?? 'micro:events'}:`;
   const live = new Set<EventSubscription>();
+  const pokes = new Map<string, Set<() => void>>();
 
   let opened: Promise<Redis & Scripted> | undefined;
   const open = (): Promise<Redis & Scripted> =>
@@ -123,7 +126,7 @@ export function createRedisEvents(options: RedisEventsOptions = {}): Events {
     ));
   const call = <T>(fn: (c: Redis & Scripted) => Promise<T>): Promise<T> =>
     within(reach, async () => fn(await open()));
-  const link = (c: Redis & Scripted): RedisLink => ({ c, reach, root });
+  const link = (c: Redis & Scripted): RedisLink => ({ c, reach, root, pokes });
 
   const publishAll = (topic: string, checked: CheckedEvent[]): Promise<Published[]> => {
     if (checked.length === 0) return Promise.resolve([]);
@@ -151,8 +154,9 @@ export function createRedisEvents(options: RedisEventsOptions = {}): Events {
 
   const groupsOf = async (c: Redis & Scripted, topic: string, only = ''): Promise<GroupInfo[]> => {
     const rows = await c.evGroups(root, topic, only);
+    rows.sort((a, b) => (String(a[0]) < String(b[0]) ? -1 : String(a[0]) > String(b[0]) ? 1 : 0));
     return rows.map(([group, position, pending, lag, members, dead, opts]) => {
-      const o = JSON.parse(String(opts)) as { a: number; n: number; d: string };
+      const o = JSON.parse(String(opts)) as { a: number; w?: number; n: number; d: string };
       return {
         topic,
         group: String(group),
@@ -161,7 +165,7 @@ export function createRedisEvents(options: RedisEventsOptions = {}): Events {
         lag: Number(lag),
         members: Number(members),
         deadLettered: Number(dead),
-        ackTimeout: o.a,
+        ackTimeout: o.w ?? o.a,
         maxDeliveries: o.n,
         deadLetter: o.d,
       };
@@ -173,7 +177,7 @@ export function createRedisEvents(options: RedisEventsOptions = {}): Events {
     address,
     async publish(topic, data, o = {}) {
       checkTopic(topic);
-      const [published] = await publishAll(topic, checkEvents([{ ...o, data }]));
+      const [published] = await publishAll(topic, [checkEvent(data, o)]);
       return published!;
     },
     async publishMany(topic, events) {
@@ -190,13 +194,12 @@ export function createRedisEvents(options: RedisEventsOptions = {}): Events {
           return startRedisReader(link(c), topic, Number(after));
         }
         const member = randomUUID();
-        await c.evJoin(
+        const ackWait = await c.evJoin(
           ...[root, topic, s.group, member, String(s.ackTimeout), String(s.maxDeliveries)],
           ...[s.deadLetter, kind, value],
         );
-        return startRedisMember(link(c), topic, { ...s, group: s.group, member }, () =>
-          live.delete(sub),
-        );
+        const o = { ...s, group: s.group, member, ackWait: Number(ackWait) };
+        return startRedisMember(link(c), topic, o, () => live.delete(sub));
       });
       live.add(sub);
       return sub;
@@ -244,17 +247,26 @@ export function createRedisEvents(options: RedisEventsOptions = {}): Events {
     },
     async seek(topic, group, start) {
       checkTopic(topic);
-      checkGroup(group);
+      checkName(group, 'group');
       const [kind, value] = startArgs(checkStart(start));
       return call(async (c) => {
-        if (!(await c.evSeek(root, topic, group, kind, value)))
-          throw notFound('events', `no group ${group} on topic ${topic}`);
+        // A group not there yet is made at the start, with the default options.
+        if (!(await c.evSeek(root, topic, group, kind, value))) {
+          const L = EVENTS_LIMITS;
+          await c.evJoin(
+            ...[root, topic, group, '', String(L.ackTimeout.default)],
+            ...[String(L.maxDeliveries.default), deadLetterOf(topic), kind, value],
+          );
+        }
+        for (const poke of pokes.get(`${topic} ${group}`) ?? []) poke();
         return (await groupsOf(c, topic, group))[0]!;
       });
     },
     async deleteGroup(topic, group) {
       checkTopic(topic);
-      checkGroup(group);
+      checkName(group, 'group');
+      // Its members here end (as the log engines' do); members elsewhere wait for it to come back.
+      for (const sub of [...live]) if (sub.topic === topic && sub.group === group) await sub.stop();
       return call(async (c) => (await c.evDrop(root, topic, group)) === 1);
     },
     async configure(topic, retention) {
