@@ -1,0 +1,49 @@
+// The events area: the table of engines by name (MICRO_EVENTS and --events pick from it) and
+// eventsFromEnv, what a service's `events` is made with. Light on purpose: engines and their
+// client libraries load on first use, and the control plane's client only when a call is made.
+import type { Client } from '../../runtime/client/client.ts';
+import { pickPlugin } from '../../runtime/plugins.ts';
+import { createMicroEvents } from './client.ts';
+import type { Events } from './events.ts';
+
+/** What every entry of the engines table is given. */
+export interface EventsFactoryOptions {
+  /** The engine's address (its default port when absent; micro: the control plane's). */
+  address?: string;
+  /** A runtime client to call through, for the `micro` events (a service's own). */
+  client?: Client;
+  /** The calling service's name, for the `micro` events' own client. */
+  from?: string;
+}
+
+/** Builds an Events from the table's options. */
+export type EventsTableFactory = (options?: EventsFactoryOptions) => Events;
+
+/** The events engines by name: MICRO_EVENTS and --events pick from it. */
+export const eventEngines: Readonly<Record<string, EventsTableFactory>> = {
+  /** The control plane's `events` service (SQLite, or the engine it serves); the default. */
+  micro: (o = {}) => createMicroEvents(o),
+};
+
+/**
+ * The events named by MICRO_EVENTS (default `micro`, the control plane's), at
+ * MICRO_EVENTS_ADDRESS. The `micro` events call through `client` unless MICRO_EVENTS_ADDRESS names
+ * a control plane of its own. An unknown name is a TypeError listing the valid ones.
+ */
+export function eventsFromEnv(
+  env: NodeJS.ProcessEnv,
+  defaults: { client?: Client; from?: string } = {},
+): Events {
+  const name = env.MICRO_EVENTS || 'micro';
+  const make = pickPlugin(eventEngines, 'events', name, 'MICRO_EVENTS');
+  const address = env.MICRO_EVENTS_ADDRESS || undefined;
+  return make({
+    ...(address && { address }),
+    ...(defaults.from && { from: defaults.from }),
+    ...(defaults.client && !address && { client: defaults.client }),
+  });
+}
+
+export { createMicroEvents };
+export type * from './events.ts';
+export type { MicroEventsOptions } from './client.ts';
