@@ -49,14 +49,14 @@ function parseTime(value: string, flag: string): number {
 }
 
 /** --from: latest, earliest, an offset, or a time. */
-function parseStart(value: string | undefined): StartAt | undefined {
+function parseStart(value: string | undefined, what = '--from'): StartAt | undefined {
   if (value === undefined) return undefined;
   if (value === 'latest' || value === 'earliest') return value;
   if (/^\d+$/.test(value)) return { offset: Number(value) };
   if (/^\d{4}-/.test(value)) return { time: parseTime(value, 'from') };
   throw badRequest(
     CLI,
-    `--from must be latest, earliest, an offset or an ISO time, not ${JSON.stringify(value)}`,
+    `${what} must be latest, earliest, an offset or an ISO time, not ${JSON.stringify(value)}`,
   );
 }
 
@@ -131,6 +131,8 @@ const subscribe = defineCommand({
       const sub = await e.subscribe(args.topic, {
         ...(args.group !== undefined && { group: args.group }),
         ...(start !== undefined && { start }),
+        // No more held than will be printed: what is not printed goes to the group's others at once.
+        ...(args.count !== undefined && { maxInFlight: Math.min(args.count, 1000) }),
       });
       const stop = () => void sub.stop();
       process.once('SIGINT', stop);
@@ -255,7 +257,7 @@ const seek = defineCommand({
       .parserConfiguration({ 'parse-positional-numbers': false })
       .example('micro events seek orders billing earliest', ''),
   handler: async (args) => {
-    const start = parseStart(String(args.start))!;
+    const start = parseStart(String(args.start), 'START')!;
     const info = await withEvents(args, (e) => e.seek(args.topic, args.group, start));
     print(
       args.output,

@@ -23,8 +23,7 @@ import type {
   Published,
   TopicInfo,
 } from './events.ts';
-
-const EVENTS_ID = 'events';
+import { EVENTS_ID } from './errors.ts';
 
 /** Options of the control plane's events client. */
 export interface MicroEventsOptions {
@@ -215,10 +214,24 @@ async function subscribeStream(
   const group = o.group;
   const stopped = new AbortController();
   let stream: ClientStream<object, Message> | undefined;
-  const channel = new Channel<Delivery>(() => {
-    stopped.abort();
-    stream?.close();
-  });
+  // Deliveries received and not yet handed to the caller: released at once when it stops.
+  const unread = new Set<number>();
+  let closing: Promise<void> | undefined;
+  const shutdown = (): Promise<void> =>
+    (closing ??= (async () => {
+      channel.close();
+      // What was handled before the stop is acknowledged first (one try); what was never handed
+      // out goes back to the group at once rather than after its ackTimeout.
+      const acks = acker.flush();
+      stopped.abort();
+      const left = [...unread];
+      unread.clear();
+      if (group !== undefined && left.length > 0)
+        await call('Nack', { topic, group, offsets: left }).catch(() => undefined);
+      await acks.catch(() => undefined);
+      stream?.close();
+    })());
+  const channel = new Channel<Delivery>(() => void shutdown());
   const acker = new Acker((offsets) => call('Ack', { topic, group, offsets }), stopped.signal);
   let last = 0;
   const request = (): object => {
@@ -255,6 +268,7 @@ async function subscribeStream(
           } else
             for (const d of m.deliveries) {
               last = Math.max(last, d.offset);
+              if (group !== undefined) unread.add(d.offset);
               channel.push(delivery(d));
             }
         }
@@ -274,14 +288,22 @@ async function subscribeStream(
   return {
     topic,
     group,
-    async stop() {
-      if (channel.closed) return;
-      // What was handled before the stop is acknowledged first, once.
-      const acks = acker.flush();
-      channel.close();
-      await acks.catch(() => undefined);
+    stop: shutdown,
+    [Symbol.asyncIterator]() {
+      const it = channel[Symbol.asyncIterator]();
+      return {
+        async next() {
+          if (closing) return { done: true, value: undefined };
+          const r = await it.next();
+          if (!r.done) unread.delete(r.value.offset);
+          return r;
+        },
+        async return() {
+          await shutdown();
+          return { done: true, value: undefined };
+        },
+      };
     },
-    [Symbol.asyncIterator]: () => channel[Symbol.asyncIterator](),
   };
 }
 

@@ -30,8 +30,8 @@ import {
   type Retention,
   type StartAt,
 } from './events.ts';
-
-const EVENTS_ID = 'events';
+import { EVENTS_ID } from './errors.ts';
+import { checkDelay, checkName, checkOffsets, checkTopic } from './validate.ts';
 
 type Req = Record<string, unknown>;
 
@@ -62,6 +62,20 @@ const shape = (properties: Record<string, object>, required: string[] = []) => (
 /** The request as is, once closed() found only its fields (the engine checks their values). */
 const asIs = (name: string, properties: Record<string, object>, required: string[] = []) =>
   closed(EVENTS_ID, `Events.${name}`, shape(properties, required), (req: Req) => req);
+
+/** An Ack or Nack request, its values checked here (the engine never sees it whole). */
+const settling = (name: string, properties: Record<string, object>) =>
+  closed(
+    EVENTS_ID,
+    `Events.${name}`,
+    shape(properties, ['topic', 'group', 'offsets']),
+    (req: Req) => ({
+      topic: checkTopic(req.topic),
+      group: checkName(req.group, 'group'),
+      offsets: checkOffsets(req.offsets),
+      delay: checkDelay(req.delay),
+    }),
+  );
 
 /** A 403 for a topic under `micro.` named by an RPC caller in `field`. */
 function refusePlatform(value: unknown, field: string): void {
@@ -205,13 +219,9 @@ class Outstanding {
 /** The Events handler: any Events, served to other processes as the `events` service. */
 export function eventsHandler(events: Events): Handler {
   const outstanding = new Outstanding();
-  const settle = async (req: Req, fn: (d: Delivery) => Promise<void>, remember = false) => {
-    const found = outstanding.take(
-      req.topic as string,
-      req.group as string,
-      req.offsets as number[],
-      remember,
-    );
+  type Settle = { topic: string; group: string; offsets: number[] };
+  const settle = async (req: Settle, fn: (d: Delivery) => Promise<void>, remember = false) => {
+    const found = outstanding.take(req.topic, req.group, req.offsets, remember);
     await Promise.all(found.map(fn));
     return {};
   };
@@ -287,19 +297,14 @@ export function eventsHandler(events: Events): Handler {
         }
       },
     ),
-    Ack: endpoint(
-      { request: asIs('Ack', { topic, group, offsets }, ['topic', 'group', 'offsets']) },
-      (req) => settle(req, (d) => d.ack(), true),
+    Ack: endpoint({ request: settling('Ack', { topic, group, offsets }) }, (req) =>
+      settle(req, (d) => d.ack(), true),
     ),
     Nack: endpoint(
       {
-        request: asIs('Nack', { topic, group, offsets, delay: whole('ms before redelivery') }, [
-          'topic',
-          'group',
-          'offsets',
-        ]),
+        request: settling('Nack', { topic, group, offsets, delay: whole('ms before redelivery') }),
       },
-      (req) => settle(req, (d) => d.nack(req.delay as number | undefined)),
+      (req) => settle(req, (d) => d.nack(req.delay)),
     ),
     Read: endpoint(
       {
