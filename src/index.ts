@@ -31,3 +31,4 @@ export type {
 } from './platform/events/events.ts';
 export { EVENTS_LIMITS, PLATFORM_TOPIC_PREFIX } from './platform/events/events.ts';
 export { createMicroEvents, type MicroEventsOptions } from './platform/events/client.ts';
+export { createMemoryEvents, type MemoryEventsOptions } from './platform/events/memory.ts';
