@@ -2,7 +2,12 @@
 // goings, sync's locks and leaders, config's versions, and platformEmitter's fire and forget.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { registryEvents } from '../../../src/controlplane/registry-events.ts';
+import { Supervisor } from '../../../src/controlplane/supervisor.ts';
 import { createMemoryConfig } from '../../../src/platform/config/memory.ts';
 import { configHandler } from '../../../src/platform/config/service.ts';
 import { platformEmitter, type PlatformEmit } from '../../../src/platform/events/platform.ts';
@@ -137,6 +142,41 @@ describe('platform events', () => {
       await service.stop();
       await config.close();
       await registry.close();
+    }
+  });
+
+  it('announces a deployment, its process exits and restarts, and its stop', async () => {
+    const { seen, emit, next } = recorder();
+    const dataDir = mkdtempSync(join(tmpdir(), 'micro-runtime-events-'));
+    // A "service" whose process exits with code 3 soon after it starts.
+    const self = {
+      command: process.execPath,
+      args: ['-e', 'setTimeout(() => process.exit(3), 20)'],
+    };
+    const supervisor = new Supervisor({
+      dataDir,
+      self,
+      env: {},
+      onChange: (change) => emit('micro.runtime', { ...change }),
+    });
+    try {
+      const restarted = next('restart');
+      supervisor.create('crashy', fileURLToPath(import.meta.url));
+      await restarted;
+      await supervisor.kill('crashy');
+      const actions = seen.map((s) => s.data.action);
+      assert.deepEqual(actions.slice(0, 4), ['deploy', 'start', 'exit', 'restart']);
+      assert.equal(actions.at(-1), 'stop');
+      const exit = seen.find((s) => s.data.action === 'exit');
+      assert.equal(exit?.data.code, 'exit code 3');
+      assert.match(
+        String(exit?.data.summary),
+        /^crashy pid \d+ exit code 3; restarting in \d+ ms$/,
+      );
+      assert.ok(seen.every((s) => s.topic === 'micro.runtime' && s.data.name === 'crashy'));
+    } finally {
+      await supervisor.stopAll();
+      rmSync(dataDir, { recursive: true, force: true });
     }
   });
 
