@@ -9,7 +9,7 @@ import type { EventsClient, EventsTarget } from '../target.ts';
 export const microEvents = (name: string): EventsTarget => ({
   async connect(address) {
     const { eventsFromEnv } = await import('../../../src/platform/events/index.ts');
-    const events = await eventsFromEnv(
+    const events = eventsFromEnv(
       { MICRO_EVENTS: name, MICRO_EVENTS_ADDRESS: address },
       { from: 'bench' },
     );

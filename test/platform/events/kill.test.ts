@@ -71,7 +71,7 @@ function run(script: string, args: string[], onLine: (line: string) => void): Ch
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   started.push(child);
-  createInterface({ input: child.stdout! }).on('line', onLine);
+  createInterface({ input: child.stdout }).on('line', onLine);
   return child;
 }
 
