@@ -44,14 +44,6 @@ async function post(endpoint: string, body: string, from?: string) {
   return { status: res.status, body: (await res.json()) as Record<string, unknown> };
 }
 
-/** The next `n` deliveries of a subscription. */
-async function take(sub: EventSubscription, n: number): Promise<Delivery[]> {
-  const out: Delivery[] = [];
-  if (n === 0) return out;
-  for await (const d of sub) if (out.push(d) === n) break;
-  return out;
-}
-
 /** The next `n` deliveries, iterating without ending the subscription. */
 function reader(sub: EventSubscription) {
   const it = sub[Symbol.asyncIterator]();
@@ -188,7 +180,7 @@ describe('events service', () => {
       const [handled] = await next(1);
       assert.equal(handled?.data, 'handled');
       await plane.stop();
-      const acked = handled!.ack();
+      const acked = handled.ack();
       plane = await startControlPlane({ address, dataDir: other, logger: quiet });
       await acked;
       // The subscription comes back by itself: publish until it delivers something.
