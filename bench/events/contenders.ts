@@ -71,7 +71,7 @@ export const GOAL = {
 /**
  * Settings from flags (after `npm run bench -- events`, --name=value) or the environment: --rounds
  * / BENCH_ROUNDS (3), --only / BENCH_ONLY (keys), --quick / BENCH_QUICK=1 (1 round, fewer events),
- * --events / BENCH_EVENTS (events per round and contender: 100,000; 20,000 with --quick),
+ * --events / BENCH_EVENTS (events per round and contender: 50,000; 20,000 with --quick),
  * --inflight / BENCH_INFLIGHT (publishes in flight, 200), --max-in-flight / BENCH_MAX_IN_FLIGHT
  * (unacknowledged events a consumer holds, 1,000), --bound / BENCH_BOUND_SECONDS (each phase's time
  * bound, 120 s).
@@ -91,7 +91,7 @@ export function config(argv: string[]) {
     rounds: rounds.rounds,
     quick: rounds.quick,
     contenders: rounds.contenders,
-    events: Math.round(s.number('events', 'BENCH_EVENTS', rounds.quick ? 20_000 : 100_000, 1)),
+    events: Math.round(s.number('events', 'BENCH_EVENTS', rounds.quick ? 20_000 : 50_000, 1)),
     inflight: Math.round(s.number('inflight', 'BENCH_INFLIGHT', 200, 1)),
     maxInFlight: Math.round(s.number('max-in-flight', 'BENCH_MAX_IN_FLIGHT', 1000, 1)),
     boundMs: s.number('bound', 'BENCH_BOUND_SECONDS', 120, 1) * 1000,
