@@ -17,13 +17,20 @@ import { bin, closedAddress } from '../../helpers/cli.ts';
 
 const fixture = (name: string): string =>
   fileURLToPath(new URL(`./fixtures/${name}`, import.meta.url));
-const dataDir = mkdtempSync(join(tmpdir(), 'micro-events-kill-'));
 const started: ChildProcess[] = [];
+const folders: string[] = [];
 after(() => {
   for (const child of started)
     if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-  rmSync(dataDir, { recursive: true, force: true });
+  for (const dir of folders) rmSync(dir, { recursive: true, force: true });
 });
+
+/** A new data folder: each test its own, so that no node a SIGKILL left behind is found in the next. */
+function folder(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'micro-events-kill-'));
+  folders.push(dir);
+  return dir;
+}
 
 const env = (): NodeJS.ProcessEnv => {
   const e: NodeJS.ProcessEnv = {};
@@ -38,7 +45,7 @@ const exited = (child: ChildProcess): Promise<number | null> =>
     : new Promise((resolve) => child.once('exit', (code) => resolve(code)));
 
 /** A real `micro registry` process (the control plane without the supervisor) on `address`. */
-async function controlPlane(address: string): Promise<ChildProcess> {
+async function controlPlane(address: string, dataDir: string): Promise<ChildProcess> {
   const child = spawn(
     process.execPath,
     [bin, 'registry', '--registry-address', address, '--data-dir', dataDir],
@@ -114,7 +121,8 @@ function until(): { check: () => void; when: (test: () => boolean) => Promise<vo
 
 it('delivers every acknowledged publish, each key once, across a SIGKILL of the control plane', async () => {
   const address = await closedAddress();
-  let cp = await controlPlane(address);
+  const dataDir = folder();
+  let cp = await controlPlane(address, dataDir);
   const acked = new Map<string, number>();
   const seen = new Map<string, number>();
   const by = [0, 0];
@@ -143,7 +151,7 @@ it('delivers every acknowledged publish, each key once, across a SIGKILL of the 
   cp.kill('SIGKILL');
   await exited(cp);
   const ackedAtKill = acked.size;
-  cp = await controlPlane(address);
+  cp = await controlPlane(address, dataDir);
   assert.deepEqual(await Promise.all(publishers.map(exited)), [0, 0], 'both publishers finished');
   assert.equal(acked.size, 10_000);
 
@@ -185,7 +193,7 @@ it('delivers every acknowledged publish, each key once, across a SIGKILL of the 
 
 it('gives what a consumer SIGKILLed mid-batch held to the other member after the ack timeout', async () => {
   const address = await closedAddress();
-  const cp = await controlPlane(address);
+  const cp = await controlPlane(address, folder());
   const heldBy = { got: new Set<string>(), acked: new Set<string>() };
   const other = new Map<string, number>();
   const changes = until();
