@@ -283,6 +283,7 @@ export async function hostEvents(context: HostContext): Promise<HostedEvents> {
     handlers: { Events: eventsHandler(events) },
     events,
     emit: platformEmitter(events, context.logger),
+    publish: (t, d) => events.publish(t, d, { metadata: { 'micro-from': 'micro' } }),
     close: () => events.close(),
   };
 }
