@@ -31,3 +31,10 @@ export type { ConfigChange, ServiceConfig, ServiceConfigOptions } from './platfo
 export { createMicroEvents, type MicroEventsOptions } from './platform/events/client.ts';
 export { createMemoryEvents, type MemoryEventsOptions } from './platform/events/memory.ts';
 export type { LogEventsOptions } from './platform/events/engine.ts';
+export {
+  PLATFORM_TOPICS,
+  type PlatformConfigEvent,
+  type PlatformRegistryEvent,
+  type PlatformRuntimeEvent,
+  type PlatformSyncEvent,
+} from './platform/events/platform.ts';
