@@ -1,11 +1,12 @@
 // The public surface of `micro-ts`: the framework (src/runtime) with the platform's createService,
-// whose services have store, config, sync and db at hand.
+// whose services have store, config, sync, events and db at hand.
 export * from './runtime/index.ts';
 export {
   createService,
   type PlatformService,
   type PlatformOptions,
   type Platform,
+  type PlatformSubscribeOptions,
 } from './platform/service.ts';
 export type * from './platform/store/store.ts';
 export type * from './platform/config/config.ts';
@@ -31,3 +32,13 @@ export type * from './platform/db/db.ts';
 export { DB_LIMITS } from './platform/db/db.ts';
 export { createMemoryDb, createMicroDb } from './platform/db/index.ts';
 export type { MemoryDbOptions, MicroDbOptions } from './platform/db/index.ts';
+export { createMicroEvents, type MicroEventsOptions } from './platform/events/client.ts';
+export { createMemoryEvents, type MemoryEventsOptions } from './platform/events/memory.ts';
+export type { LogEventsOptions } from './platform/events/engine.ts';
+export {
+  PLATFORM_TOPICS,
+  type PlatformConfigEvent,
+  type PlatformRegistryEvent,
+  type PlatformRuntimeEvent,
+  type PlatformSyncEvent,
+} from './platform/events/platform.ts';

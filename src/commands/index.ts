@@ -6,6 +6,7 @@ import { configCommand } from './config.ts';
 import { dbCommand } from './db.ts';
 import { deregisterCommand } from './deregister.ts';
 import { doctorCommand } from './doctor.ts';
+import { eventsCommand } from './events.ts';
 import { execCommand } from './exec.ts';
 import { exploreCommand } from './explore.ts';
 import { genCommand } from './gen.ts';
@@ -53,6 +54,7 @@ export const commands: CommandModule[] = [
   configCommand,
   syncCommand,
   dbCommand,
+  eventsCommand,
   registerCommand,
   deregisterCommand,
   doctorCommand,

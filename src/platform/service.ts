@@ -1,15 +1,21 @@
-// A service with the platform at hand: the runtime's Service plus `store`, `config`, `sync` and
-// `db`, each made on first use from MICRO_STORE, MICRO_CONFIG, MICRO_SYNC and MICRO_DB (the control
-// plane by default) and closed when the service stops. The runtime knows nothing of the platform; this is
-// the createService that `micro-ts` exports.
+// A service with the platform at hand: the runtime's Service plus `store`, `config`, `sync`,
+// `events` and `db`, each made on first use from MICRO_STORE, MICRO_CONFIG, MICRO_SYNC, MICRO_EVENTS
+// and MICRO_DB (the control plane by default) and closed when the service stops. The runtime knows nothing of
+// the platform: its `durable` broker hook is filled here with the events, so that
+// `subscribe(topic, fn, {durable: true})` and `client.publish(topic, msg, {durable: true})` are
+// at least once. This is the createService that `micro-ts` exports.
 import { createService as createRuntimeService } from '../runtime/service.ts';
 import type { Service, ServiceOptions } from '../runtime/service.ts';
+import type { ServerSubscribeOptions, SubscriberFunc } from '../runtime/server/server.ts';
 import type { Db } from './db/db.ts';
 import { dbFromEnv, serviceDatabase } from './db/index.ts';
 import { configFor, type ServiceConfig, type ServiceConfigOptions } from './config/index.ts';
 import type { Config } from './config/config.ts';
 import { storeFromEnv } from './store/index.ts';
 import type { Store } from './store/store.ts';
+import { eventsBroker } from './events/broker.ts';
+import type { Events, EventSubscribeOptions } from './events/events.ts';
+import { eventsFromEnv } from './events/index.ts';
 import { syncFromEnv } from './sync/index.ts';
 import type { Sync } from './sync/sync.ts';
 
@@ -26,6 +32,8 @@ export interface PlatformOptions {
   sync?: Sync;
   /** Its database (default: MICRO_DB, the control plane's unless set); collections go in the database named after the service. */
   db?: Db;
+  /** Its durable events (default: MICRO_EVENTS, the control plane's unless set); also what `durable` subscribers and publishes use. */
+  events?: Events;
 }
 
 /** The platform parts of a service. */
@@ -38,19 +46,46 @@ export interface Platform {
   readonly sync: Sync;
   /** Collections of JSON records with queries and indexes, in the database named after this service by default. */
   readonly db: Db;
+  /** Durable, ordered topics with consumer groups. */
+  readonly events: Events;
+}
+
+/** Options of a platform service's subscribe: the runtime's, `durable` taking the events' options. */
+export interface PlatformSubscribeOptions extends Omit<ServerSubscribeOptions, 'durable'> {
+  /**
+   * At least once, through `service.events`: a consumer group named `group`, else `queue`, else the
+   * service's name; an event is acknowledged when fn resolves and delivered again when it throws
+   * (to the dead-letter topic after maxDeliveries).
+   */
+  durable?: true | EventSubscribeOptions;
 }
 
 /** A service with its platform parts. */
-export type PlatformService<H extends object = object> = Service<H> & Platform;
+export type PlatformService<H extends object = object> = Service<H> &
+  Platform & {
+    /** Calls fn for each message on the topic; `durable` for at least once, through the events. */
+    subscribe(
+      topic: string,
+      fn: SubscriberFunc,
+      options?: PlatformSubscribeOptions,
+    ): PlatformService<H>;
+  };
 
-/** Creates a service (see the runtime's createService) whose store, config, sync and db are made on first use. */
+/** Creates a service (see the runtime's createService) whose store, config, sync, events and db are made on first use. */
 export function createService(options: ServiceOptions & PlatformOptions): PlatformService {
-  const service = createRuntimeService(options) as PlatformService;
+  let events: Events | undefined = options.events;
+  const durable = options.durable ?? eventsBroker(() => service.events);
+  const service = createRuntimeService({ ...options, durable }) as unknown as PlatformService;
   let store: Store | undefined = options.store;
   let config: ServiceConfig | undefined;
   let sync: Sync | undefined = options.sync;
   let db: Db | undefined = options.db;
-  const owned = { store: !options.store, sync: !options.sync, db: !options.db };
+  const owned = {
+    store: !options.store,
+    sync: !options.sync,
+    events: !options.events,
+    db: !options.db,
+  };
   Object.defineProperties(service, {
     store: {
       enumerable: true,
@@ -77,6 +112,11 @@ export function createService(options: ServiceOptions & PlatformOptions): Platfo
           database: serviceDatabase(service.name),
         })),
     },
+    events: {
+      enumerable: true,
+      get: () =>
+        (events ??= eventsFromEnv(process.env, { client: service.client, from: service.name })),
+    },
   });
   const stop = service.stop.bind(service);
   let stopping: Promise<void> | undefined;
@@ -88,6 +128,7 @@ export function createService(options: ServiceOptions & PlatformOptions): Platfo
       await config?.close();
       if (store && owned.store) await store.close();
       if (db && owned.db) await db.close();
+      if (events && owned.events) await events.close();
     })());
   return service;
 }

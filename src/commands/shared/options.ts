@@ -16,6 +16,8 @@ export interface GlobalArgs {
   syncAddress?: string;
   db: string;
   dbAddress?: string;
+  events: string;
+  eventsAddress?: string;
   output: 'text' | 'json';
   dataDir: string;
 }
@@ -131,6 +133,19 @@ export function withGlobalOptions<T>(y: Argv<T>): Argv<T & GlobalArgs> {
         "address of the database's engine (postgres: a postgres:// URL or host:port, 127.0.0.1:5432 if unset); micro: the control plane's [MICRO_DB_ADDRESS]",
       global: true,
     })
+    .option('events', {
+      type: 'string',
+      default: 'micro',
+      describe:
+        "events (durable topics) implementation: micro (the control plane's), jetstream, redis or memory [MICRO_EVENTS]",
+      global: true,
+    })
+    .option('events-address', {
+      type: 'string',
+      describe:
+        "address of the events' engine (its default port if unset); micro: the control plane's [MICRO_EVENTS_ADDRESS]",
+      global: true,
+    })
     .option('output', {
       alias: 'o',
       choices: ['text', 'json'] as const,
@@ -171,7 +186,7 @@ export function ignoreForeignEnvironment(argv: Arguments, y: unknown): void {
 }
 
 /**
- * Makes --broker, --transport, --store, --config, --sync and --db (and their addresses) what the
+ * Makes --broker, --transport, --store, --config, --sync, --events and --db (and their addresses) what the
  * library's defaults read in this process, so that whatever a command starts (the control plane,
  * the gateway, the dashboard, the explorer, the sidecar) uses what the flags say, and services it
  * runs inherit them.
@@ -192,6 +207,8 @@ export function exportPlugins(argv: Arguments): void {
     syncAddress: ['MICRO_SYNC_ADDRESS', ''],
     db: ['MICRO_DB', 'micro'],
     dbAddress: ['MICRO_DB_ADDRESS', ''],
+    events: ['MICRO_EVENTS', 'micro'],
+    eventsAddress: ['MICRO_EVENTS_ADDRESS', ''],
   };
   for (const [flag, [variable = '', fallback]] of Object.entries(flags)) {
     const value = argv[flag];

@@ -1,8 +1,9 @@
 // The events area: the table of engines by name (MICRO_EVENTS and --events pick from it) and
 // eventsFromEnv, what a service's `events` is made with. Light on purpose: engines and their client
-// libraries load on first use.
+// libraries load on first use, and the control plane's client only when a call is made.
 import type { Client } from '../../runtime/client/client.ts';
 import { pickPlugin } from '../../runtime/plugins.ts';
+import { createMicroEvents } from './client.ts';
 import type { Events } from './events.ts';
 import { lazyEvents } from './lazy.ts';
 import { createMemoryEvents } from './memory.ts';
@@ -13,7 +14,7 @@ export interface EventsFactoryOptions {
   address?: string;
   /** A runtime client to call through, for the `micro` engine (a service's own). */
   client?: Client;
-  /** The service using it (the `micro` engine's callers are named by the control plane anyway). */
+  /** The service using it (the `micro` engine's own client calls as it: `micro-from`). */
   from?: string;
 }
 
@@ -22,8 +23,8 @@ export type EventsTableFactory = (options?: EventsFactoryOptions) => Events;
 
 /** The engines by name: MICRO_EVENTS and --events pick from it. */
 export const eventEngines: Readonly<Record<string, EventsTableFactory>> = {
-  // TODO(ev-rpc): `micro: createMicroEvents` from './client.ts' (the control plane's `events`
-  // service, the default).
+  /** The control plane's `events` service (SQLite, or the engine it serves); the default. */
+  micro: (o = {}) => createMicroEvents(o),
   /** In this process only: tests and single-process programs. */
   memory: () => createMemoryEvents(),
   /** NATS JetStream (127.0.0.1:4222 by default): a stream per topic, a durable consumer per group. */
@@ -57,10 +58,11 @@ export function eventsFromEnv(
   });
 }
 
-export { createMemoryEvents };
+export { createMemoryEvents, createMicroEvents };
 export { EVENTS_LIMITS, PLATFORM_TOPIC_PREFIX } from './events.ts';
 export type * from './events.ts';
 export type { MemoryEventsOptions } from './memory.ts';
+export type { MicroEventsOptions } from './client.ts';
 export type { JetStreamEventsOptions } from './jetstream.ts';
 export type { RedisEventsOptions } from './redis.ts';
 export { lazyEvents };
