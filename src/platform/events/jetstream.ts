@@ -5,19 +5,25 @@
 // retention cut, never handed out twice. An idempotency key is the message id (Nats-Msg-Id, a hash
 // of the key), and the stream's duplicate window is EVENTS_LIMITS.dedupeWindow (or the topic's
 // maxAge when shorter: an event gone is no longer a duplicate). A group is a durable pull consumer
-// (ack_wait = ackTimeout), so its position is the consumer's ack floor and outlives every member; a
-// member fetches no more than its free room (maxInFlight less what it holds unacknowledged). A
-// delivery whose count passes maxDeliveries (or a nack at the last) is published to the dead-letter
-// topic (with micro-dead-* metadata and a message id of its own, so a retry is stored once) and
-// then terminated; the group's dead-letter count is kept in a KV bucket `<prefix>-groups`.
+// (ack_wait = ackTimeout, max_deliver unlimited: dead letters are ours), so its position is the
+// consumer's ack floor and outlives every member; a member fetches no more than its free room
+// (maxInFlight less what it holds) and keeps its own ackTimeout on what it holds (jetstream-member.ts).
+// An acknowledgement resolves once NATS has it (the acks of a tick share one flush). A delivery that
+// fails its last attempt (a nack, a timeout, or a redelivery past maxDeliveries because its member
+// went away) is published to the dead-letter topic (micro-dead-* metadata, a message id of its own
+// so a retry is stored once), counted in the KV bucket `<prefix>-groups`, then terminated.
 //
 // Limits, honestly: NATS 2.9 has no atomic batch, so publishMany checks every event first and then
 // publishes them in order (pipelined): a failure midway leaves the ones before it stored (a retry
 // with keys stores each once). An event's time is stamped by the publishing process (never less than
 // the last it stamped on the topic), and reads and starts by time search it assuming times grow with
 // offsets, which holds for one publisher and within clock skew for several. A message with its
-// envelope must fit the server's max_payload (1 MiB by default). Retention is the stream's
-// max_age / max_msgs, applied by the server at once. Members of a group are not counted (0).
+// envelope must fit the server's max_payload (1 MiB by default; past it a 413). Retention is the
+// stream's max_age / max_msgs, applied by the server at once. A group's new ackTimeout reaches the
+// consumer's ack_wait only once nothing is pending (NATS would apply it to pending deliveries too),
+// so a member that went away meanwhile is redelivered after the previous one. Seek makes the
+// consumer again (its start cannot be updated). Members are not counted (0). deleteGroup ends this
+// process's members; members elsewhere wait for the group to be made again.
 import { randomUUID } from 'node:crypto';
 import { natsConnection, natsServerCommand, serversOf } from '../../registry/servers.ts';
 import { MicroError } from '../../runtime/errors.ts';

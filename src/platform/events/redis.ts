@@ -7,15 +7,20 @@
 // range read is one XRANGE. Every publish is one Lua script (redis-scripts.ts): its offsets, its
 // idempotency keys (SET with the dedupe window's expiry, checked first), its time (the server's
 // clock, never less than the topic's last: times grow with offsets, so a start or read by time is
-// a binary search) and its trim happen as one step, and a publishMany is all or none. A group is a
-// consumer group: new events come by XREADGROUP, and each member's CLAIM script takes over entries
-// pending past the group's ackTimeout (or nacked, after their delay) and dead-letters those already
-// delivered maxDeliveries times (publish to the dead-letter topic, XACK and count, in one step).
-// Acknowledgements go out as one XACK per tick. A group's position is its consumer group's, kept
-// by Redis; a member counts as present while it looks for events (every second at least).
+// a binary search) and its trim happen as one step, and a publishMany is all or none. Publishes
+// of one tick to a topic share one script (group commit, in call order). A group is a consumer
+// group: new events come by XREADGROUP, and each member's CLAIM script takes over entries pending
+// past the group's ackTimeout (or nacked, after their delay) and dead-letters those delivered
+// maxDeliveries times (publish to the dead-letter topic, XACK and count, in one step; a nack at
+// the last attempt does the same at once). Acknowledgements go out as one XACK per tick. A group's
+// position is its consumer group's, kept by Redis; a member counts as present while it looks for
+// events (every second at least).
 //
 // Limits: retention by age is applied when the topic is next written, read or listed (a trim in
 // the same scripts), not by a timer. Each subscription holds a connection for its blocking reads.
+// A group's new ackTimeout applies to claims once nothing is pending (until then its members push
+// their own deliveries' deadlines back). deleteGroup ends this process's members; members
+// elsewhere wait for the group to be made again.
 import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { openRedis } from '../../runtime/broker/redis/connect.ts';

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { eventsFromEnv } from '../../../src/platform/events/index.ts';
 import { createRedisEvents } from '../../../src/platform/events/redis.ts';
 import type { MicroError } from '../../../src/runtime/errors.ts';
 import { runEventsCases } from '../../conformance/events.case.ts';
@@ -31,6 +32,44 @@ describe('redis events', () => {
       });
     } finally {
       await events.close();
+    }
+  });
+
+  it('is the `redis` engine of MICRO_EVENTS, and two clients of one group share its events', async () => {
+    const env = { MICRO_EVENTS: 'redis', MICRO_EVENTS_ADDRESS: address() };
+    const [one, two] = [eventsFromEnv(env), eventsFromEnv(env)];
+    try {
+      assert.equal(one.name, 'redis');
+      const topic = `shared-${Date.now()}`;
+      const subs = [
+        await one.subscribe(topic, { group: 'g', maxInFlight: 3 }),
+        await two.subscribe(topic, { group: 'g', maxInFlight: 3 }),
+      ];
+      await one.publishMany(
+        topic,
+        Array.from({ length: 12 }, (_, i) => ({ data: i })),
+      );
+      const seen: number[][] = [[], []];
+      await Promise.all(
+        subs.map(async (sub, i) => {
+          for await (const d of sub) {
+            seen[i]!.push(d.offset);
+            await d.ack();
+            if (seen[0]!.length + seen[1]!.length >= 12) for (const s of subs) await s.stop();
+          }
+        }),
+      );
+      // Each member held 3 at most, so neither had them all; together they saw each once.
+      assert.ok(seen[0]!.length > 0 && seen[1]!.length > 0);
+      assert.deepEqual(
+        [...seen[0]!, ...seen[1]!].sort((a, b) => a - b),
+        Array.from({ length: 12 }, (_, i) => i + 1),
+      );
+      const [info] = await two.groups(topic);
+      assert.deepEqual([info?.position, info?.pending], [12, 0]);
+    } finally {
+      await one.close();
+      await two.close();
     }
   });
 });
