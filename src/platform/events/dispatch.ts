@@ -190,6 +190,7 @@ export class Dispatcher {
     r.next = rows.at(-1)!.offset + 1;
     r.full = rows.length >= room;
     r.inbox.push(rows.map((row) => this.#delivery(r.topic, row, 1, undefined)));
+    if (rows.capped) this.#schedule(r);
   }
 
   #pump(g: Group): void {
@@ -200,6 +201,7 @@ export class Dispatcher {
     if (room === 0) return;
     const now = Date.now();
     const items: { row: LogRow; p?: Pending }[] = [];
+    let capped = false;
     if (g.waiting > 0)
       for (const [offset, p] of g.pending) {
         if (items.length >= room) break;
@@ -212,6 +214,7 @@ export class Dispatcher {
       const limit = Math.min(room - items.length, EVENTS_LIMITS.batch);
       const rows = this.#log.rows(g.topic, g.next, limit);
       for (const row of rows) items.push({ row });
+      capped = rows.capped === true;
       if (rows.length > 0) {
         g.next = rows.at(-1)!.offset + 1;
         g.save();
@@ -242,6 +245,7 @@ export class Dispatcher {
     }
     ms.forEach((m, k) => m.inbox.push(batches[k]!));
     g.arm(deadline);
+    if (capped) this.#schedule(g);
   }
 
   #delivery(topic: string, row: LogRow, attempt: number, g: Group | undefined): Delivery {

@@ -53,8 +53,11 @@ export interface EventLog {
   readonly address: string;
   /** Stores the batches in one transaction, each key once per topic; one result per event. */
   append(batches: LogBatch[], now: number): Published[][];
-  /** Up to `limit` events at or after `from`, in offset order. */
-  rows(topic: string, from: number, limit: number): LogRow[];
+  /**
+   * Up to `limit` events at or after `from`, in offset order; fewer only when no more are stored,
+   * or when `capped` (the engine bounds the bytes of one fetch: ask again).
+   */
+  rows(topic: string, from: number, limit: number): LogRow[] & { capped?: boolean };
   /** A read's events, up to `limit + 1` (the last tells there is a next page). */
   read(topic: string, read: CheckedRead): LogRow[];
   /** A topic's state, undefined when it has never been used. */

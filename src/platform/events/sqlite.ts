@@ -59,6 +59,8 @@ interface Topic {
 }
 
 const ROW = 'seq AS offset, id, key, time, metadata, data';
+/** Characters of data one fetch of deliveries reads at most (past the first event). */
+const ROUND_BYTES = 8 * 1024 * 1024;
 
 /** The log of the SQLite engine, on an open connection. */
 export function createSqliteLog(db: Database.Database, owned: boolean): EventLog {
@@ -177,7 +179,20 @@ export function createSqliteLog(db: Database.Database, owned: boolean): EventLog
     },
     rows(topic, from, limit) {
       const t = topics.get(topic);
-      return t ? (q.rows.all(t.id, from, limit) as LogRow[]) : [];
+      if (!t) return [];
+      // At most ROUND_BYTES of data a round (1,000 events of 1 MiB would be 1 GiB): the
+      // dispatcher asks again while members have room.
+      const out: LogRow[] & { capped?: boolean } = [];
+      let bytes = 0;
+      for (const row of q.rows.iterate(t.id, from, limit) as IterableIterator<LogRow>) {
+        out.push(row);
+        bytes += row.data.length;
+        if (bytes >= ROUND_BYTES && out.length < limit) {
+          out.capped = true;
+          break;
+        }
+      }
+      return out;
     },
     read(topic, r) {
       const t = topics.get(topic);

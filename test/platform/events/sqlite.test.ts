@@ -69,4 +69,28 @@ describe('sqlite events', () => {
       await second.close();
     }
   });
+
+  it('delivers large events in rounds of bounded size, every one of them', async () => {
+    const events = createSqliteEvents({ path: join(dir, 'large.db') });
+    try {
+      const sub = await events.subscribe('big', { group: 'g', maxInFlight: 100 });
+      const blob = 'x'.repeat(900 * 1024);
+      await events.publishMany(
+        'big',
+        Array.from({ length: 20 }, (_, i) => ({ data: { i, blob } })),
+      );
+      const seen: number[] = [];
+      for await (const d of sub) {
+        seen.push(d.offset);
+        await d.ack();
+        if (seen.length === 20) break;
+      }
+      assert.deepEqual(
+        seen,
+        Array.from({ length: 20 }, (_, i) => i + 1),
+      );
+    } finally {
+      await events.close();
+    }
+  });
 });
