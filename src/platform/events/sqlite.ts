@@ -171,7 +171,7 @@ export function createSqliteLog(db: Database.Database, owned: boolean): EventLog
 
   return {
     name: 'sqlite',
-    address: owned ? db.name : 'micro.db',
+    address: db.name,
     append(batches, now) {
       const { results, touched } = append(batches, now);
       for (const t of touched.values()) topics.set(t.name, t);
