@@ -4,12 +4,14 @@
 import type { JetStreamClient, JetStreamManager, NatsConnection, StreamInfo } from 'nats';
 import { EVENTS_LIMITS, type EventRecord, type StartAt, type TopicInfo } from './events.ts';
 import { recordOf, streamDescription, streamOf, subjectOf } from './jetstream-names.ts';
+import type { Publisher } from './jetstream-publisher.ts';
 
 /** The engine's connection. */
 export interface Conn {
   nc: NatsConnection;
   js: JetStreamClient;
   jsm: JetStreamManager;
+  publisher: Publisher;
 }
 
 /** The direct get of nats.js's JetStream manager (there, but not in its exported interface). */

@@ -52,6 +52,7 @@ import {
 import { Groups } from './jetstream-groups.ts';
 import { keyId, readRange, startMember, startReader, type Link } from './jetstream-member.ts';
 import { bodyOf, consumerOf, streamOf, subjectOf, topicOfStream } from './jetstream-names.ts';
+import { Publisher } from './jetstream-publisher.ts';
 import { nanos, Streams, windowOf, type Conn } from './jetstream-streams.ts';
 import { unreachable, within, type Reach } from './reach.ts';
 
@@ -83,11 +84,12 @@ export function createJetStreamEvents(options: JetStreamEventsOptions = {}): Eve
   let opened: Promise<Conn> | undefined;
   const open = (): Promise<Conn> =>
     (opened ??= (async () => {
-      const { connect } = await import('nats');
+      const { connect, createInbox, headers } = await import('nats');
       const nc = await connect(natsConnection(hosts, reach.timeout, 'micro-events'));
       try {
         const jsm = await nc.jetstreamManager();
-        return { nc, js: nc.jetstream({ timeout: reach.timeout }), jsm };
+        const publisher = new Publisher(nc, createInbox(), headers);
+        return { nc, js: nc.jetstream({ timeout: reach.timeout }), jsm, publisher };
       } catch (err) {
         await nc.close();
         throw unreachable(reach, `no JetStream there: ${(err as Error).message}`);
@@ -107,7 +109,7 @@ export function createJetStreamEvents(options: JetStreamEventsOptions = {}): Eve
     checked: (CheckedEvent & { msgId?: string })[],
   ): Promise<Published[]> => {
     if (checked.length === 0) return [];
-    return call(async ({ js, nc }) => {
+    return call(async ({ nc, publisher }) => {
       await streams.ensure(topic);
       const time = Math.max(Date.now(), stamped.get(topic) ?? 0);
       stamped.set(topic, time);
@@ -125,12 +127,15 @@ export function createJetStreamEvents(options: JetStreamEventsOptions = {}): Eve
         const msgID = e.msgId ?? (e.key === undefined ? undefined : keyId(e.key));
         return { id, body, ...(msgID !== undefined && { msgID }) };
       });
-      const send = () =>
-        Promise.all(
-          sent.map((s) =>
-            js.publish(subjectOf(prefix, topic), s.body, s.msgID ? { msgID: s.msgID } : {}),
-          ),
-        );
+      const send = () => {
+        const mark = publisher.mark;
+        return Promise.all(
+          sent.map((s) => publisher.publish(subjectOf(prefix, topic), s.body, s.msgID)),
+        ).catch((err: unknown) => {
+          publisher.forget(mark);
+          throw err;
+        });
+      };
       // The stream may have been deleted under us: made again once.
       const acks = await send().catch(async (err: Error) => {
         if (!/no responders|no stream/i.test(err.message)) throw err;
@@ -305,7 +310,9 @@ export function createJetStreamEvents(options: JetStreamEventsOptions = {}): Eve
       opened = undefined;
       groups.clear();
       streams.clear();
-      if (o) await (await o.catch(() => undefined))?.nc.close();
+      const c = o && (await o.catch(() => undefined));
+      c?.publisher.close();
+      await c?.nc.close();
     },
   };
 }

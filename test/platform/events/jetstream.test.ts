@@ -15,6 +15,8 @@ const address = serverForTests(() => startNatsServer({ jetstream: true, maxPaylo
 // JetStream does not tell a pull consumer's members apart: declared (members is 0).
 runEventsCases('jetstream', () => createJetStreamEvents({ address: address() }), {
   members: false,
+  // Redelivery after 500 ms, not 300: margin over the suite's 250 ms of quiet on a loaded machine.
+  ackTimeout: 500,
   reopen: async (events) => {
     await events.close();
     return createJetStreamEvents({ address: address() });

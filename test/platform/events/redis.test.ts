@@ -11,6 +11,8 @@ import { startRedisServer } from '../../helpers/redis-server.ts';
 const address = serverForTests(() => startRedisServer());
 
 runEventsCases('redis', () => createRedisEvents({ address: address() }), {
+  // Redelivery after 500 ms, not 300: margin over the suite's 250 ms of quiet on a loaded machine.
+  ackTimeout: 500,
   reopen: async (events) => {
     await events.close();
     return createRedisEvents({ address: address() });
