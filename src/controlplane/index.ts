@@ -103,7 +103,8 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
   // Pinned, not from MICRO_TRANSPORT: micro registry clients reach the registry service over HTTP on its port.
   const base = () =>
     ({
-      registry,
+      // Deregistered through the announcer: its own services' stops are deregistrations, not expiries.
+      registry: announced.registry,
       transport: createTcpTransport(),
       broker: createHttpBroker({ registry }),
       handleSignals: false,
