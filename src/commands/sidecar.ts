@@ -51,6 +51,12 @@ export const sidecarCommand = defineCommand({
         type: 'string',
         describe: `services the sidecar never calls or registers, comma separated; '' for none (default: the control plane's ${DEFAULTS.deny.join(',')}) [MICRO_SIDECAR_DENY]`,
       })
+      .option('sidecar-pubsub', {
+        type: 'string',
+        default: 'pubsub',
+        describe:
+          "Dapr pubsub names the sidecar accepts, comma separated; all publish to micro's durable events [MICRO_SIDECAR_PUBSUB]",
+      })
       .example(
         'micro sidecar --server-name greeter --server-address 127.0.0.1:9000 --healthcheck-url http://127.0.0.1:9000/health',
         '',
@@ -143,6 +149,7 @@ export const sidecarCommand = defineCommand({
       broker,
       token: args.sidecarToken,
       cors: list(args.sidecarCors),
+      pubsubs: list(args.sidecarPubsub),
       deny: args.sidecarDeny === undefined ? undefined : list(args.sidecarDeny),
       logger: stderrLogger('sidecar'),
       store,

@@ -115,7 +115,7 @@ export function registerDapr(app: FastifyInstance, o: DaprOptions): DaprHandle {
       pubsubs,
       appId: o.appId,
       jsonDepth: o.jsonDepth,
-      broker: o.publish,
+      broker: (topic, body) => o.publish(topic, body),
     });
     scope.all('/v1.0/invoke/:app/method/:method', async (req) => {
       const p = req.params as { app: string; method: string };

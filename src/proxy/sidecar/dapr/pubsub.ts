@@ -9,7 +9,7 @@
 // platform's own `micro.*` topics are a 403; the events' bounds (1 MiB of data, 64 metadata
 // entries) are a 400 naming the field, and nothing is stored.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { EventInput, Events } from '../../../platform/events/events.ts';
+import type { Events } from '../../../platform/events/events.ts';
 import { PLATFORM_TOPIC_PREFIX } from '../../../platform/events/events.ts';
 import { badRequest, forbidden, notFound } from '../../../runtime/errors.ts';
 import { parseBoundedJson } from '../../nesting.ts';
@@ -114,7 +114,7 @@ export function registerPubsub(app: FastifyInstance, o: PubsubOptions): void {
       await asDapr('ERR_PUBSUB_PUBLISH_MESSAGE', async () => {
         if (list.length === 1 && first)
           await events.publish(topic, first.data, { key: first.key, metadata: first.metadata });
-        else await events.publishMany(topic, list as EventInput[]);
+        else await events.publishMany(topic, list);
       });
     };
     const names = (req: FastifyRequest) => {

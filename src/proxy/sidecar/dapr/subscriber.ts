@@ -207,9 +207,9 @@ export function startDaprSubscriber(o: SubscriberOptions): DaprSubscriber {
     async close() {
       stopping.abort();
       await ready;
-      await Promise.all(entries.map((e) => e.sub?.stop().catch(() => undefined)));
+      await Promise.all(entries.map(async (e) => e.sub?.stop().catch(() => undefined)));
       await Promise.all(running);
-      await Promise.all(inFlight);
+      await Promise.all([...inFlight]);
     },
   };
 }

@@ -65,7 +65,7 @@ function one(v: unknown, pubsubs: readonly string[], group: string): Subscriptio
   try {
     pubsubTopic(pubsubs, pubsubname, topic);
   } catch (err) {
-    throw new TypeError((err as Error).message);
+    throw new TypeError((err as Error).message, { cause: err });
   }
   const metadata: Record<string, string> = {};
   if (v.metadata !== undefined && v.metadata !== null) {
