@@ -47,6 +47,23 @@ type Outcome = 'success' | 'retry' | 'drop';
 type Entry = { s: Subscription; sub?: EventSubscription };
 
 const ANSWER_BYTES = 64 * 1024;
+const SUBSCRIBE_BYTES = 1024 * 1024;
+
+/** The body's text, or undefined past `max` bytes (the rest is not read). */
+async function bounded(res: Response, max: number): Promise<string | undefined> {
+  if (!res.body) return '';
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for await (const chunk of res.body as AsyncIterable<Uint8Array>) {
+    size += chunk.byteLength;
+    if (size > max) {
+      await res.body.cancel().catch(() => undefined);
+      return undefined;
+    }
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
 
 /** Reads the app's answer to a delivery as Dapr does. */
 async function outcomeOf(res: Response): Promise<Outcome> {
@@ -58,7 +75,7 @@ async function outcomeOf(res: Response): Promise<Outcome> {
     await res.body?.cancel();
     return 'retry';
   }
-  const text = (await res.text()).slice(0, ANSWER_BYTES);
+  const text = (await bounded(res, ANSWER_BYTES)) ?? '';
   let status: unknown;
   try {
     status = (JSON.parse(text) as { status?: unknown } | null)?.status;
@@ -165,12 +182,12 @@ export function startDaprSubscriber(o: SubscriberOptions): DaprSubscriber {
             o.logger.warn(`GET /dapr/subscribe answered ${res.status}: no subscriptions`);
           return;
         }
-        const text = await res.text();
-        const list = readSubscriptions(
-          JSON.parse(text.length > 1024 * 1024 ? 'null' : text),
-          o.pubsubs,
-          o.appId,
-        );
+        const text = await bounded(res, SUBSCRIBE_BYTES);
+        if (text === undefined) {
+          o.logger.warn(`GET /dapr/subscribe answered more than 1 MiB: no subscriptions`);
+          return;
+        }
+        const list = readSubscriptions(JSON.parse(text), o.pubsubs, o.appId);
         for (const reason of list.skipped) o.logger.warn(`not subscribed: ${reason}`);
         // Ready once each is live (or the sidecar stops); each keeps itself going after that.
         await Promise.all(
