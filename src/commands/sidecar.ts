@@ -80,6 +80,7 @@ export const sidecarCommand = defineCommand({
       { storeFromEnv },
       { configFromEnv },
       { syncFromEnv },
+      { eventsFromEnv },
       { VERSION },
       { badRequest },
     ] = await Promise.all([
@@ -92,6 +93,7 @@ export const sidecarCommand = defineCommand({
       import('../platform/store/index.ts'),
       import('../platform/config/index.ts'),
       import('../platform/sync/index.ts'),
+      import('../platform/events/index.ts'),
       import('./shared/version.ts'),
       import('../runtime/errors.ts'),
     ]);
@@ -107,8 +109,8 @@ export const sidecarCommand = defineCommand({
       broker: connectOnPublish(broker),
       name: 'micro.sidecar',
     });
-    // Dapr's state, configuration and lock APIs use them (MICRO_STORE, MICRO_CONFIG, MICRO_SYNC:
-    // the control plane's services by default), connecting on their first call.
+    // Dapr's pub/sub, state, configuration and lock APIs use them (MICRO_EVENTS, MICRO_STORE,
+    // MICRO_CONFIG, MICRO_SYNC: the control plane's services by default), connecting on first call.
     const env = {
       ...process.env,
       ...(args.store && { MICRO_STORE: args.store }),
@@ -117,6 +119,8 @@ export const sidecarCommand = defineCommand({
       ...(args.configAddress && { MICRO_CONFIG_ADDRESS: args.configAddress }),
       ...(args.sync && { MICRO_SYNC: args.sync }),
       ...(args.syncAddress && { MICRO_SYNC_ADDRESS: args.syncAddress }),
+      ...(args.events && { MICRO_EVENTS: args.events }),
+      ...(args.eventsAddress && { MICRO_EVENTS_ADDRESS: args.eventsAddress }),
     };
     const closeRuntime = async (): Promise<void> => {
       await client.close();
@@ -129,14 +133,16 @@ export const sidecarCommand = defineCommand({
         store: storeFromEnv(env, { client, database: args.serverName ?? 'micro' }),
         config: configFromEnv(env, { client }),
         sync: syncFromEnv(env, { client, id: args.serverName ?? 'micro.sidecar' }),
+        events: eventsFromEnv(env, { client, from: args.serverName ?? 'micro.sidecar' }),
       };
     } catch (err) {
-      // An unknown --store, --config or --sync: a 400 naming the ones there are.
+      // An unknown --store, --config, --sync or --events: a 400 naming the ones there are.
       await closeRuntime();
       throw badRequest('micro.cli', (err as Error).message);
     }
-    const { store, config, sync } = platform;
+    const { store, config, sync, events } = platform;
     const closeAll = async (): Promise<void> => {
+      await events.close();
       await sync.close();
       await config.close();
       await store.close();
@@ -152,6 +158,7 @@ export const sidecarCommand = defineCommand({
       pubsubs: list(args.sidecarPubsub),
       deny: args.sidecarDeny === undefined ? undefined : list(args.sidecarDeny),
       logger: stderrLogger('sidecar'),
+      events,
       store,
       config,
       sync,

@@ -77,7 +77,7 @@ describe('Dapr pub/sub through the sidecar, with the official SDK', () => {
   before(async () => {
     plane = await startTestControlPlane('micro-dapr-pubsub-');
     registry = createMicroRegistry({ address: plane.address });
-    client = createClient({ registry });
+    client = createClient({ registry, name: 'dapr-test' });
     broker = createHttpBroker({ registry });
     events = eventsFromEnv({}, { client, from: 'dapr-test' });
     const appPort = await freePort();
@@ -339,7 +339,7 @@ describe('Dapr subscriptions of a hand-written app, on two sidecars of one app i
   before(async () => {
     plane = await startTestControlPlane('micro-dapr-subs-');
     registry = createMicroRegistry({ address: plane.address });
-    client = createClient({ registry });
+    client = createClient({ registry, name: 'dapr-test' });
     broker = createHttpBroker({ registry });
     events = eventsFromEnv({}, { client, from: 'dapr-test' });
     app = createServer((req, res) => {
