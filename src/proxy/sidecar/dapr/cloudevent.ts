@@ -5,6 +5,7 @@
 // the same topic reads the plain data while a Dapr app gets the envelope. An event published by a
 // micro service, or with Dapr's rawPayload, has no attributes: its envelope is made from the stored
 // event (id, time, the publishing service as source).
+import { createHash } from 'node:crypto';
 import type { EventRecord } from '../../../platform/events/events.ts';
 import { parseBoundedJson } from '../../nesting.ts';
 import { SIDECAR_ID } from '../guard.ts';
@@ -23,7 +24,7 @@ export interface StoredEvent {
   data: unknown;
   /** The metadata, with the attributes when wrapped. */
   metadata: Record<string, string>;
-  /** The publisher's own CloudEvent id, when it gave one: a retried publish is stored once. */
+  /** From the publisher's own CloudEvent source and id, when it gave an id: a retried publish is stored once. */
   key?: string;
 }
 
@@ -88,6 +89,10 @@ function overrides(metadata: Record<string, string>): Record<string, string> {
   return out;
 }
 
+/** The idempotency key of a CloudEvent: its source and id, which CloudEvents make unique per event. */
+const keyOf = (source: string, id: string): string =>
+  `ce-${createHash('sha256').update(`${source}\n${id}`).digest('base64url')}`;
+
 /** Turns a Dapr publish into what is stored: wrapped unless rawPayload, the app's envelope kept. */
 export function fromPublish(p: PublishInput): StoredEvent {
   const type = bare(p.contentType);
@@ -147,7 +152,7 @@ export function fromPublish(p: PublishInput): StoredEvent {
       [CLOUDEVENT_METADATA]: JSON.stringify(stored),
       ...(base64 && { [ENCODING_METADATA]: 'base64' }),
     },
-    ...(id !== undefined && { key: id }),
+    ...(id !== undefined && { key: keyOf(String(stored.source), id) }),
   };
 }
 

@@ -11,11 +11,11 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Events } from '../../../platform/events/events.ts';
 import { PLATFORM_TOPIC_PREFIX } from '../../../platform/events/events.ts';
-import { badRequest, forbidden, notFound } from '../../../runtime/errors.ts';
+import { forbidden, notFound } from '../../../runtime/errors.ts';
 import { parseBoundedJson } from '../../nesting.ts';
 import { SIDECAR_ID } from '../guard.ts';
 import { fromPublish, type StoredEvent } from './cloudevent.ts';
-import { DaprError, asDapr, malformed } from './errors.ts';
+import { DaprError, asDapr, daprError, malformed } from './errors.ts';
 import { DAPR_LIMITS, isObject, only, queryMetadata, strings } from './input.ts';
 
 /** What the publish routes need. */
@@ -177,10 +177,7 @@ export function registerPubsub(app: FastifyInstance, o: PubsubOptions): void {
         await store(topic, events);
       } catch (err) {
         // All or none: every entry failed, as Dapr lists them.
-        const e =
-          err instanceof DaprError
-            ? err
-            : new DaprError('ERR_PUBSUB_PUBLISH_MESSAGE', badRequest(SIDECAR_ID, String(err)));
+        const e = daprError('ERR_PUBSUB_PUBLISH_MESSAGE', err);
         return reply
           .code(e.code >= 400 && e.code <= 599 ? e.code : 500)
           .type('application/json')
