@@ -4,7 +4,7 @@
 // log. Invariants: a group's pending deliveries are keyed in offset order (new ones are always past
 // the others), so its position is the first pending offset - 1, or next - 1 when none is pending;
 // a member never holds more than maxInFlight unsettled deliveries; one timer per group (unref'd)
-// fires at its earliest deadline. Pumps are coalesced per microtask, so a burst of publishes or
+// fires at its earliest deadline. Pumps are coalesced per turn of the event loop, so a burst of publishes or
 // acks fetches one batch.
 import { EVENTS_LIMITS, type Delivery, type GroupInfo, type StartAt } from './events.ts';
 import { Inbox } from './inbox.ts';
@@ -245,7 +245,7 @@ export class Dispatcher {
     this.#dirty.add(target);
     if (this.#scheduled) return;
     this.#scheduled = true;
-    queueMicrotask(() => {
+    setImmediate(() => {
       this.#scheduled = false;
       const targets = [...this.#dirty];
       this.#dirty.clear();
