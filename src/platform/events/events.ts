@@ -71,7 +71,17 @@ export type PublishOptions = Omit<EventInput, 'data'>;
  * `earliest` (the oldest retained), an offset (that event and after), or a time (the first event
  * stored at or after it, ms since the epoch).
  */
-export type StartAt = 'latest' | 'earliest' | { offset: number } | { time: number };
+export type StartAt =
+  | 'latest'
+  | 'earliest'
+  | {
+      /** The first offset delivered. */
+      offset: number;
+    }
+  | {
+      /** Ms since the epoch: the first event stored at or after it is delivered first. */
+      time: number;
+    };
 
 /** Options of a subscription. */
 export interface EventSubscribeOptions {
