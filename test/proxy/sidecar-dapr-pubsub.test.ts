@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { EventEmitter, once } from 'node:events';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createRequire } from 'node:module';
+import { createServer as createNetServer } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as delay } from 'node:timers/promises';
 import {
@@ -369,6 +370,12 @@ describe('Dapr subscriptions of a hand-written app, on two sidecars of one app i
               { pubsubname: 'pubsub', topic: 'parcels', route: '/missing' },
               {
                 pubsubname: 'pubsub',
+                topic: 'restarts',
+                route: '/restarts',
+                metadata: { maxDeliveries: '1' },
+              },
+              {
+                pubsubname: 'pubsub',
                 topic: 'raw',
                 route: '/raw',
                 metadata: { rawPayload: 'true' },
@@ -435,7 +442,7 @@ describe('Dapr subscriptions of a hand-written app, on two sidecars of one app i
     };
     assert.deepEqual(
       m.subscriptions.map((s) => s.topic),
-      ['shipments', 'parcels', 'raw'],
+      ['shipments', 'parcels', 'restarts', 'raw'],
     );
     assert.deepEqual(
       m.subscriptions[0]?.rules.map((r) => r.path),
@@ -471,6 +478,32 @@ describe('Dapr subscriptions of a hand-written app, on two sidecars of one app i
       of('/missing').map((e) => e.data),
       [{ p: 1 }],
     );
+  });
+
+  it('holds a delivery while the app restarts, and delivers it once it is back', async () => {
+    // maxDeliveries 1: a failed delivery would go straight to the dead-letter topic.
+    const port = (app.address() as { port: number }).port;
+    app.closeAllConnections();
+    await new Promise((r) => app.close(r));
+    // In the app's place, a listener that hangs up on every connection, counting them.
+    let tries = 0;
+    const refuser = createNetServer((socket) => {
+      tries++;
+      socket.destroy();
+      refuser.emit('try');
+    });
+    await new Promise<void>((r) => refuser.listen(port, '127.0.0.1', r));
+    assert.equal((await publish('restarts', { n: 1 })).status, 204);
+    while (tries < 2) await once(refuser, 'try');
+    await new Promise((r) => refuser.close(r));
+    await new Promise<void>((r) => app.listen(port, '127.0.0.1', r));
+    await settle('restarts');
+    assert.deepEqual(
+      of('/restarts').map((e) => e.data),
+      [{ n: 1 }],
+    );
+    const [group] = await events.groups('restarts');
+    assert.equal(group?.deadLettered, 0);
   });
 
   it('sends rawPayload subscriptions the bytes as data_base64', async () => {

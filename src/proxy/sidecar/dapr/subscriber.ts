@@ -4,16 +4,18 @@
 // POSTs each event as a CloudEvent (application/cloudevents+json) to its route.
 //
 // The app's answer decides (Dapr's contract): a 2xx with {status: SUCCESS} or no status, or a body
-// that is not JSON, acknowledges; RETRY, an unknown status, another status code, no answer within the
-// ack timeout, or a refused connection delivers it again later (backing off from 100 ms to 10 s); DROP
-// and a 404 drop it, to the subscription's dead-letter topic when it has one. After maxDeliveries
+// that is not JSON, acknowledges; RETRY, an unknown status, another status code or no answer within
+// the ack timeout delivers it again later (backing off from 100 ms to 10 s); DROP and a 404 drop it,
+// to the subscription's dead-letter topic when it has one. While the app cannot be reached (it
+// restarts) the sidecar holds the delivery and tries again, for up to 80% of the ack timeout. After maxDeliveries
 // failed deliveries (default 5) the events area itself moves it to the dead-letter topic (default
 // `<topic>.dead`). At least once: an app may see an event again after a sidecar or control-plane
 // restart. Limits: subscriptions are read once, when the app first answers (restart the sidecar to
 // change them); an app's answer is read up to 64 KiB.
 import type { Delivery, EventSubscription, Events } from '../../../platform/events/events.ts';
 import type { Logger } from '../../../runtime/server/server.ts';
-import { toCloudEvent } from './cloudevent.ts';
+import { EVENTS_LIMITS } from '../../../platform/events/events.ts';
+import { toCloudEvent, type CloudEvent } from './cloudevent.ts';
 import {
   describeSubscription,
   readSubscriptions,
@@ -95,11 +97,20 @@ export function startDaprSubscriber(o: SubscriberOptions): DaprSubscriber {
   const stopping = new AbortController();
   const base = `http://${o.appAddress}`;
 
-  const deliver = async (s: Subscription, d: Delivery): Promise<void> => {
-    const event = toCloudEvent(d, s.pubsubname, s.raw);
-    const route = routeOf(s, event);
-    let outcome: Outcome = 'drop';
-    if (route) {
+  const pause = (ms: number): Promise<void> =>
+    new Promise<void>((r) => {
+      const t = setTimeout(r, ms);
+      stopping.signal.addEventListener('abort', () => (clearTimeout(t), r()), { once: true });
+    });
+
+  /**
+   * POSTs the event to the app. While the app cannot be reached (it restarts) the POST is tried
+   * again, holding the delivery, until 80% of the ack timeout: a restarting app costs one failed
+   * delivery per ack timeout, not five in a few seconds.
+   */
+  const post = async (s: Subscription, route: string, event: CloudEvent): Promise<Outcome> => {
+    const deadline = Date.now() + 0.8 * (s.options.ackTimeout ?? EVENTS_LIMITS.ackTimeout.default);
+    for (let wait = 100; ; wait = Math.min(wait * 2, 2000)) {
       try {
         const res = await fetch(`${base}${route}`, {
           method: 'POST',
@@ -111,14 +122,24 @@ export function startDaprSubscriber(o: SubscriberOptions): DaprSubscriber {
           body: JSON.stringify(event),
           signal: AbortSignal.any([
             stopping.signal,
-            AbortSignal.timeout(s.options.ackTimeout ?? 30_000),
+            AbortSignal.timeout(Math.max(1, deadline - Date.now())),
           ]),
         });
-        outcome = await outcomeOf(res);
-      } catch {
-        outcome = 'retry';
+        return await outcomeOf(res);
+      } catch (err) {
+        // An answer that did not come in time, or the sidecar stopping: no second try.
+        const unreachable = (err as Error).name === 'TypeError';
+        if (!unreachable || stopping.signal.aborted || Date.now() + wait >= deadline)
+          return 'retry';
+        await pause(wait);
       }
     }
+  };
+
+  const deliver = async (s: Subscription, d: Delivery): Promise<void> => {
+    const event = toCloudEvent(d, s.pubsubname, s.raw);
+    const route = routeOf(s, event);
+    const outcome: Outcome = route ? await post(s, route, event) : 'drop';
     if (stopping.signal.aborted) return; // its ack timeout delivers it again
     try {
       if (outcome === 'retry') return await d.nack(Math.min(10_000, 100 * 2 ** (d.attempt - 1)));
@@ -134,12 +155,6 @@ export function startDaprSubscriber(o: SubscriberOptions): DaprSubscriber {
       o.logger.warn(`${s.topic} event ${event.id}: ${(err as Error).message}`);
     }
   };
-
-  const pause = (ms: number): Promise<void> =>
-    new Promise<void>((r) => {
-      const t = setTimeout(r, ms);
-      stopping.signal.addEventListener('abort', () => (clearTimeout(t), r()), { once: true });
-    });
 
   /** Keeps one subscription: subscribes (again after a failure) until the sidecar stops. */
   const keep = async (entry: Entry, live: () => void): Promise<void> => {
