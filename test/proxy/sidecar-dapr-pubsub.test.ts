@@ -256,6 +256,13 @@ describe('Dapr pub/sub through the sidecar, with the official SDK', () => {
     await seen.wait('orders', 6);
     const ids = received.orders?.slice(4).map((d) => (d as { id: number }).id);
     assert.deepEqual(ids?.sort(), [10, 11]);
+    // All or none: one entry past the events' bounds fails the batch, and the SDK lists both.
+    const failed = await dapr.pubsub.publishBulk('pubsub', 'orders', [
+      { entryID: 'a', event: { id: 12 } },
+      { entryID: 'b', event: { id: 13 }, metadata: { 'bad name': 'x' } },
+    ]);
+    assert.deepEqual(failed.failedMessages.map((f) => f.message.entryID).sort(), ['a', 'b']);
+    assert.equal((await events.read('orders', { limit: 1000 })).events.length, 6);
   });
 
   it('answers hostile publishes with clear errors and stores nothing', async () => {

@@ -21,6 +21,7 @@ import { parseBoundedJson } from '../../nesting.ts';
 import { SIDECAR_ID } from '../guard.ts';
 import { registerConfiguration } from './configuration.ts';
 import { malformed } from './errors.ts';
+import { componentName } from './input.ts';
 import { registerLock } from './lock.ts';
 import { registerMetadata } from './metadata.ts';
 import { registerPubsub } from './pubsub.ts';
@@ -39,7 +40,7 @@ export interface DaprOptions {
   appAddress?: string;
   /** Backs the pub/sub API (absent: publishes go to micro's broker, and nothing is delivered to the app). */
   events?: Events;
-  /** The pubsub names accepted (default `pubsub`, the name of Dapr's default component). */
+  /** The pubsub names accepted (default `pubsub`, the name of Dapr's default component); a bad one is a 400 at start. */
   pubsubs?: readonly string[];
   /** Backs the state API (absent: its paths answer 503). */
   store?: Store;
@@ -64,7 +65,7 @@ export interface DaprHandle {
 
 /** Registers Dapr's paths in their own scope (they also take text/plain and CloudEvents bodies). */
 export function registerDapr(app: FastifyInstance, o: DaprOptions): DaprHandle {
-  const pubsubs = o.pubsubs ?? ['pubsub'];
+  const pubsubs = o.pubsubs?.length ? o.pubsubs.map((n) => componentName(n, 'pubsub')) : ['pubsub'];
   const { events, appAddress } = o;
   let subscriber: DaprSubscriber | undefined;
   let subscribed: () => void = () => undefined;

@@ -184,7 +184,12 @@ export function registerPubsub(app: FastifyInstance, o: PubsubOptions): void {
           .send(
             JSON.stringify({
               ...e.toJSON(),
-              failedEntries: entries.map((x) => ({ entryId: x.id, error: e.detail })),
+              // entryId as Dapr writes it, entryID as the JS SDK reads it.
+              failedEntries: entries.map((x) => ({
+                entryId: x.id,
+                entryID: x.id,
+                error: e.detail,
+              })),
             }),
           );
       }
