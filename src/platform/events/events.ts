@@ -75,11 +75,11 @@ export type StartAt =
   | 'latest'
   | 'earliest'
   | {
-      /** The first offset delivered. */
+      /** This offset and after. */
       offset: number;
     }
   | {
-      /** Ms since the epoch: the first event stored at or after it is delivered first. */
+      /** The first event stored at or after this time, ms since the epoch. */
       time: number;
     };
 
