@@ -4,7 +4,7 @@
 // their values checked by the engine, so `micro call events Events.Publish '{"topic":"a","data":1}'`
 // gets the answers an Events gives in-process. Every publish carries `micro-from`, the calling
 // service's name, set here (a caller cannot forge it); topics under `micro.` are the platform's own
-// and a 403 over RPC (the control plane publishes to them in-process, through platformEmitter).
+// and a 403 over RPC (the control plane publishes to them in-process, through the `publish` hostEvents returns).
 // Subscribe is a server stream: {ready, member} once live, then batches of deliveries, never more
 // than the member's maxInFlight unacknowledged; acknowledgements come as Ack calls by offset. When
 // a subscriber goes away its stream ends, and what it had not acknowledged is delivered again
@@ -15,7 +15,6 @@ import type { Context } from '../../runtime/context.ts';
 import { closed } from '../../runtime/server/closed.ts';
 import { endpoint, serverStream } from '../../runtime/server/declare.ts';
 import type { Handler } from '../../runtime/server/handler.ts';
-import type { Logger } from '../../runtime/server/server.ts';
 import type { HostContext, Hosted } from '../hosting.ts';
 import {
   EVENTS_LIMITS,
@@ -239,28 +238,8 @@ export function eventsHandler(events: Events): Handler {
   };
 }
 
-/** Publishes the control plane's platform events (`micro.*`) on its own events; failures are logged, never thrown. */
-export function platformEmitter(
-  events: Events,
-  logger?: Logger,
-): (topic: string, data: Record<string, unknown>) => void {
-  return (t, d) => {
-    events
-      .publish(t, d, { metadata: { 'micro-from': 'micro' } })
-      .catch((err: Error) => logger?.warn(`platform event on ${t} not stored: ${err.message}`));
-  };
-}
-
-/** The hosted events service, and what the control plane publishes its platform events with. */
-export interface HostedEvents extends Hosted {
-  /** The engine served (the control plane's own events). */
-  events: Events;
-  /** Publishes a platform event (`micro.*`): what HostContext.emit is set to. */
-  emit(topic: string, data: Record<string, unknown>): void;
-}
-
 /** Hosts the events service: SQLite in micro.db, or the engine MICRO_EVENTS names (not `micro`). */
-export async function hostEvents(context: HostContext): Promise<HostedEvents> {
+export async function hostEvents(context: HostContext): Promise<Hosted> {
   const engine = context.env.MICRO_EVENTS || 'micro';
   let events: Events;
   if (engine === 'micro') {
@@ -281,8 +260,8 @@ export async function hostEvents(context: HostContext): Promise<HostedEvents> {
   }
   return {
     handlers: { Events: eventsHandler(events) },
-    events,
-    emit: platformEmitter(events, context.logger),
+    // In-process, so the control plane may publish its platform events to `micro.*`.
+    publish: (t, d) => events.publish(t, d, { metadata: { 'micro-from': 'micro' } }),
     close: () => events.close(),
   };
 }
