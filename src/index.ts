@@ -12,23 +12,13 @@ export type * from './platform/store/store.ts';
 export type * from './platform/config/config.ts';
 export type * from './platform/sync/sync.ts';
 export type { ConfigChange, ServiceConfig, ServiceConfigOptions } from './platform/config/index.ts';
-export type {
-  Delivery,
-  EventInput,
-  EventPage,
-  EventRecord,
-  Events,
-  EventSubscribeOptions,
-  EventSubscription,
-  GroupInfo,
-  Published,
-  /** Options of a single event publish (the runtime's PublishOptions are the client's). */
-  PublishOptions as EventPublishOptions,
-  ReadOptions,
-  Retention,
-  StartAt,
-  TopicInfo,
-} from './platform/events/events.ts';
 export { createMicroEvents, type MicroEventsOptions } from './platform/events/client.ts';
 export { createMemoryEvents, type MemoryEventsOptions } from './platform/events/memory.ts';
 export type { LogEventsOptions } from './platform/events/engine.ts';
+export {
+  PLATFORM_TOPICS,
+  type PlatformConfigEvent,
+  type PlatformRegistryEvent,
+  type PlatformRuntimeEvent,
+  type PlatformSyncEvent,
+} from './platform/events/platform.ts';
