@@ -51,6 +51,12 @@ export const sidecarCommand = defineCommand({
         type: 'string',
         describe: `services the sidecar never calls or registers, comma separated; '' for none (default: the control plane's ${DEFAULTS.deny.join(',')}) [MICRO_SIDECAR_DENY]`,
       })
+      .option('sidecar-pubsub', {
+        type: 'string',
+        default: 'pubsub',
+        describe:
+          "Dapr pubsub names the sidecar accepts, comma separated; all publish to micro's durable events [MICRO_SIDECAR_PUBSUB]",
+      })
       .example(
         'micro sidecar --server-name greeter --server-address 127.0.0.1:9000 --healthcheck-url http://127.0.0.1:9000/health',
         '',
@@ -74,6 +80,7 @@ export const sidecarCommand = defineCommand({
       { storeFromEnv },
       { configFromEnv },
       { syncFromEnv },
+      { eventsFromEnv },
       { VERSION },
       { badRequest },
     ] = await Promise.all([
@@ -86,6 +93,7 @@ export const sidecarCommand = defineCommand({
       import('../platform/store/index.ts'),
       import('../platform/config/index.ts'),
       import('../platform/sync/index.ts'),
+      import('../platform/events/index.ts'),
       import('./shared/version.ts'),
       import('../runtime/errors.ts'),
     ]);
@@ -101,8 +109,8 @@ export const sidecarCommand = defineCommand({
       broker: connectOnPublish(broker),
       name: 'micro.sidecar',
     });
-    // Dapr's state, configuration and lock APIs use them (MICRO_STORE, MICRO_CONFIG, MICRO_SYNC:
-    // the control plane's services by default), connecting on their first call.
+    // Dapr's pub/sub, state, configuration and lock APIs use them (MICRO_EVENTS, MICRO_STORE,
+    // MICRO_CONFIG, MICRO_SYNC: the control plane's services by default), connecting on first call.
     const env = {
       ...process.env,
       ...(args.store && { MICRO_STORE: args.store }),
@@ -111,6 +119,8 @@ export const sidecarCommand = defineCommand({
       ...(args.configAddress && { MICRO_CONFIG_ADDRESS: args.configAddress }),
       ...(args.sync && { MICRO_SYNC: args.sync }),
       ...(args.syncAddress && { MICRO_SYNC_ADDRESS: args.syncAddress }),
+      ...(args.events && { MICRO_EVENTS: args.events }),
+      ...(args.eventsAddress && { MICRO_EVENTS_ADDRESS: args.eventsAddress }),
     };
     const closeRuntime = async (): Promise<void> => {
       await client.close();
@@ -123,14 +133,16 @@ export const sidecarCommand = defineCommand({
         store: storeFromEnv(env, { client, database: args.serverName ?? 'micro' }),
         config: configFromEnv(env, { client }),
         sync: syncFromEnv(env, { client, id: args.serverName ?? 'micro.sidecar' }),
+        events: eventsFromEnv(env, { client, from: args.serverName ?? 'micro.sidecar' }),
       };
     } catch (err) {
-      // An unknown --store, --config or --sync: a 400 naming the ones there are.
+      // An unknown --store, --config, --sync or --events: a 400 naming the ones there are.
       await closeRuntime();
       throw badRequest('micro.cli', (err as Error).message);
     }
-    const { store, config, sync } = platform;
+    const { store, config, sync, events } = platform;
     const closeAll = async (): Promise<void> => {
+      await events.close();
       await sync.close();
       await config.close();
       await store.close();
@@ -143,8 +155,10 @@ export const sidecarCommand = defineCommand({
       broker,
       token: args.sidecarToken,
       cors: list(args.sidecarCors),
+      pubsubs: list(args.sidecarPubsub),
       deny: args.sidecarDeny === undefined ? undefined : list(args.sidecarDeny),
       logger: stderrLogger('sidecar'),
+      events,
       store,
       config,
       sync,

@@ -1,8 +1,8 @@
 // The official Dapr JavaScript SDK (@dapr/dapr, HTTP), unchanged, against the real `micro sidecar`
 // process on a real control plane: start-up (it polls /v1.0/metadata), invoke, publish, state with
-// ETags, transactions and TTL, and locks. What it stores is what micro's own store client reads.
+// ETags, transactions and TTL, and locks. What it stores is what micro's own store and events
+// clients read.
 import assert from 'node:assert/strict';
-import { once } from 'node:events';
 import { createServer, type Server } from 'node:http';
 import { after, before, describe, it } from 'node:test';
 import {
@@ -13,8 +13,9 @@ import {
   StateConcurrencyEnum,
   StateConsistencyEnum,
 } from '@dapr/dapr';
-import { WebSocket } from 'ws';
 import { configFromEnv } from '../../src/platform/config/index.ts';
+import { eventsFromEnv } from '../../src/platform/events/index.ts';
+import type { Events } from '../../src/platform/events/events.ts';
 import { storeFromEnv } from '../../src/platform/store/index.ts';
 import type { Store } from '../../src/platform/store/store.ts';
 import { createMicroRegistry } from '../../src/registry/micro.ts';
@@ -31,6 +32,7 @@ describe('the official Dapr SDK against micro sidecar', () => {
   let registry: ReturnType<typeof createMicroRegistry>;
   let client: Client;
   let store: Store;
+  let events: Events;
   let greeter: Service;
   let app: Server;
   let sidecar: Child;
@@ -46,6 +48,7 @@ describe('the official Dapr SDK against micro sidecar', () => {
     registry = createMicroRegistry({ address: plane.address });
     client = createClient({ registry });
     store = storeFromEnv({}, { client });
+    events = eventsFromEnv({}, { client });
     greeter = greeterService(registry);
     await greeter.start();
     app = createServer((_req, res) => res.end());
@@ -80,7 +83,7 @@ describe('the official Dapr SDK against micro sidecar', () => {
   after(async () => {
     await dapr?.stop();
     await sidecar?.stop();
-    await closeAll(greeter, store, client, registry);
+    await closeAll(greeter, store, events, client, registry);
     await new Promise((r) => app?.close(r));
     await plane?.stop();
   });
@@ -94,19 +97,23 @@ describe('the official Dapr SDK against micro sidecar', () => {
     assert.equal((await fetch(`http://${address}/v1.0/metadata`)).status, 401);
   });
 
-  it('invokes a micro service and publishes to a micro topic', async () => {
+  it('invokes a micro service and publishes to a micro durable topic', async () => {
     const reply = await dapr.invoker.invoke('greeter', 'Say.Hello', HttpMethod.POST, {
       name: 'Ann',
     });
     assert.deepEqual(reply, { msg: 'Hello Ann' });
-    const ws = new WebSocket(`ws://${address}/broker?topic=orders`, { headers: auth });
-    const [first] = (await once(ws, 'message')) as [Buffer];
-    assert.deepEqual(JSON.parse(first.toString()), { subscribed: 'orders' });
-    const received = once(ws, 'message');
     assert.deepEqual(await dapr.pubsub.publish('pubsub', 'orders', { id: 7 }), {});
-    const [message] = (await received) as [Buffer];
-    assert.deepEqual(JSON.parse(message.toString()), { id: 7 });
-    ws.close();
+    // Stored before the 204: micro's events client reads the plain data, the envelope in metadata.
+    const [event] = (await events.read('orders')).events;
+    assert.deepEqual(event?.data, { id: 7 });
+    const envelope = JSON.parse(event?.metadata['dapr.cloudevent'] ?? '{}') as Record<
+      string,
+      unknown
+    >;
+    assert.deepEqual(
+      [envelope.source, envelope.topic, envelope.pubsubname],
+      ['orders', 'orders', 'pubsub'],
+    );
   });
 
   it('saves, gets and deletes state with ETags; a stale ETag is refused and changes nothing', async () => {

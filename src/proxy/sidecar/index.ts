@@ -1,5 +1,6 @@
 import fastify, { type FastifyReply, type FastifyRequest } from 'fastify';
 import type { Config } from '../../platform/config/config.ts';
+import type { Events } from '../../platform/events/events.ts';
 import type { Store } from '../../platform/store/store.ts';
 import type { Sync } from '../../platform/sync/sync.ts';
 import type { Registry } from '../../registry/registry.ts';
@@ -46,6 +47,10 @@ export interface SidecarOptions {
   jsonDepth?: number;
   /** Most fields in a form body (default 1000). */
   formFields?: number;
+  /** Backs Dapr's pub/sub, `/v1.0/publish/{pubsub}/{topic}` and delivery to the app (absent: publishes go to the broker). */
+  events?: Events;
+  /** Dapr pubsub names accepted (default `pubsub`). */
+  pubsubs?: string[];
   /** Backs Dapr's state API, `/v1.0/state/{store}` (absent: those paths answer 503). */
   store?: Store;
   /** Backs Dapr's configuration API, `/v1.0/configuration/{store}` (absent: 503). */
@@ -61,6 +66,8 @@ export interface SidecarOptions {
 export interface Sidecar {
   readonly address: string;
   readonly app: AppRegistration | undefined;
+  /** Resolves once the app's Dapr subscriptions are live (at once without an app or Events). */
+  readonly subscribed: Promise<void>;
   close(): Promise<void>;
 }
 
@@ -208,10 +215,12 @@ export async function startSidecar(o: SidecarOptions): Promise<Sidecar> {
   app.post('/publish/:topic', async (req) =>
     publish((req.params as { topic: string }).topic, req.body),
   );
-  registerDapr(app, {
+  const dapr = registerDapr(app, {
     appId: o.app?.name ?? 'micro',
     version: o.version ?? 'micro',
     appAddress: o.app?.address,
+    events: o.events,
+    pubsubs: o.pubsubs,
     store: o.store,
     config: o.config,
     sync: o.sync,
@@ -249,6 +258,7 @@ export async function startSidecar(o: SidecarOptions): Promise<Sidecar> {
   return {
     address,
     app: registration,
+    subscribed: dapr.subscribed,
     async close() {
       await registration?.stop();
       broker.close();

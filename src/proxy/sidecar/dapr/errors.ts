@@ -23,7 +23,13 @@ export type DaprErrorCode =
   | 'ERR_LOCK_STORE_NOT_CONFIGURED'
   | 'ERR_TRY_LOCK'
   | 'ERR_UNLOCK'
-  | 'ERR_METADATA_SET';
+  | 'ERR_METADATA_SET'
+  | 'ERR_PUBSUB_EMPTY'
+  | 'ERR_PUBSUB_NOT_FOUND'
+  | 'ERR_TOPIC_NAME_EMPTY'
+  | 'ERR_PUBSUB_FORBIDDEN'
+  | 'ERR_PUBSUB_PUBLISH_MESSAGE'
+  | 'ERR_PUBSUB_CLOUD_EVENTS_SER';
 
 /** A MicroError whose JSON also carries Dapr's `errorCode` and `message`. */
 export class DaprError extends MicroError {

@@ -1,8 +1,8 @@
 // Dapr's metadata API: what the SDKs read before their first call (they poll GET /v1.0/metadata and
 // give up without it), and custom attributes set with PUT /v1.0/metadata/{name}. Components are not
 // configured one by one as in Dapr: any store name works, so the listing shows the conventional
-// names (statestore, configstore, lockstore, pubsub) and every other name used since the sidecar
-// started (at most 100 per kind).
+// names (statestore, configstore, lockstore) and every other name used since the sidecar started
+// (at most 100 per kind), and the configured pubsub names (`pubsub` by default).
 import type { FastifyInstance } from 'fastify';
 import { DaprError, malformed } from './errors.ts';
 import { DAPR_LIMITS, componentName } from './input.ts';
@@ -21,6 +21,10 @@ export interface MetadataOptions {
   has: { state: boolean; configuration: boolean; lock: boolean };
   /** Whether the store applies transactions of several keys (not NATS KV). */
   transactional: boolean;
+  /** The pubsub names configured. */
+  pubsubs: readonly string[];
+  /** The app's live subscriptions, as Dapr lists them. */
+  subscriptions(): Record<string, unknown>[];
 }
 
 const KINDS = {
@@ -36,7 +40,7 @@ const KINDS = {
 type Kind = keyof typeof KINDS;
 
 const USED =
-  /^\/v1\.0(?:-alpha1)?\/(state|configuration|lock|unlock|publish)\/([A-Za-z0-9._-]{1,128})(?:[/?]|$)/;
+  /^\/v1\.0(?:-alpha1)?\/(state|configuration|lock|unlock)\/([A-Za-z0-9._-]{1,128})(?:[/?]|$)/;
 
 /** Registers GET /v1.0/metadata and PUT /v1.0/metadata/{name}. */
 export function registerMetadata(app: FastifyInstance, o: MetadataOptions): void {
@@ -51,7 +55,7 @@ export function registerMetadata(app: FastifyInstance, o: MetadataOptions): void
     if (reply.statusCode >= 400) return;
     const m = USED.exec(req.url);
     if (!m?.[1] || !m[2]) return;
-    const kind: Kind = m[1] === 'unlock' ? 'lock' : m[1] === 'publish' ? 'pubsub' : (m[1] as Kind);
+    const kind: Kind = m[1] === 'unlock' ? 'lock' : (m[1] as Kind);
     if (used[kind].size < 100) used[kind].add(m[2]);
   });
 
@@ -60,7 +64,8 @@ export function registerMetadata(app: FastifyInstance, o: MetadataOptions): void
     for (const kind of Object.keys(KINDS) as Kind[]) {
       if (kind !== 'pubsub' && !o.has[kind]) continue;
       const k = KINDS[kind];
-      for (const name of new Set([k.name, ...used[kind]]))
+      const names = kind === 'pubsub' ? o.pubsubs : [k.name, ...used[kind]];
+      for (const name of new Set(names))
         out.push({
           name,
           type: k.type,
@@ -78,7 +83,7 @@ export function registerMetadata(app: FastifyInstance, o: MetadataOptions): void
     actorRuntime: { runtimeStatus: 'DISABLED', activeActors: [], hostReady: false },
     components: components(),
     extended: Object.fromEntries(extended),
-    subscriptions: [],
+    subscriptions: o.subscriptions(),
     httpEndpoints: [],
     ...(o.appAddress
       ? {
