@@ -34,7 +34,7 @@ export { createMemoryDb, createMicroDb } from './platform/db/index.ts';
 export type { MemoryDbOptions, MicroDbOptions } from './platform/db/index.ts';
 export { createMicroEvents, type MicroEventsOptions } from './platform/events/client.ts';
 export { createMemoryEvents, type MemoryEventsOptions } from './platform/events/memory.ts';
-export type { LogEventsOptions } from './platform/events/engine.ts';
+export type { LogEvents, LogEventsOptions, OffsetAcks } from './platform/events/engine.ts';
 export {
   PLATFORM_TOPICS,
   type PlatformConfigEvent,
