@@ -1,0 +1,52 @@
+// The events area: the table of engines by name (MICRO_EVENTS and --events pick from it) and
+// eventsFromEnv, what a service's `events` is made with. Light on purpose: engines and their client
+// libraries load on first use.
+import type { Client } from '../../runtime/client/client.ts';
+import { pickPlugin } from '../../runtime/plugins.ts';
+import type { Events } from './events.ts';
+import { createMemoryEvents } from './memory.ts';
+
+/** What every entry of the engines table is given. */
+export interface EventsFactoryOptions {
+  /** The engine's address (host:port, or a URL), where it has one. */
+  address?: string;
+  /** A runtime client to call through, for the `micro` engine (a service's own). */
+  client?: Client;
+  /** The service using it (the `micro` engine's callers are named by the control plane anyway). */
+  from?: string;
+}
+
+/** Builds an Events from the table's options. */
+export type EventsTableFactory = (options?: EventsFactoryOptions) => Events;
+
+/** The engines by name: MICRO_EVENTS and --events pick from it. */
+export const eventEngines: Readonly<Record<string, EventsTableFactory>> = {
+  // TODO(ev-rpc): `micro: createMicroEvents` from './client.ts' (the control plane's `events`
+  // service, the default); jetstream and redis (ev-engines) load lazily from their own files.
+  /** In this process only: tests and single-process programs. */
+  memory: () => createMemoryEvents(),
+};
+
+/**
+ * The engine named by MICRO_EVENTS (default `micro`, the control plane's), at
+ * MICRO_EVENTS_ADDRESS. The `micro` engine calls through `client` unless MICRO_EVENTS_ADDRESS names
+ * a control plane of its own. An unknown name is a TypeError listing the valid ones.
+ */
+export function eventsFromEnv(
+  env: NodeJS.ProcessEnv,
+  defaults: { client?: Client; from?: string } = {},
+): Events {
+  const name = env.MICRO_EVENTS || 'micro';
+  const make = pickPlugin(eventEngines, 'events engine', name, 'MICRO_EVENTS');
+  const address = env.MICRO_EVENTS_ADDRESS || undefined;
+  return make({
+    ...(address && { address }),
+    ...(defaults.from && { from: defaults.from }),
+    ...(defaults.client && !address && { client: defaults.client }),
+  });
+}
+
+export { createMemoryEvents };
+export { EVENTS_LIMITS, PLATFORM_TOPIC_PREFIX } from './events.ts';
+export type * from './events.ts';
+export type { MemoryEventsOptions } from './memory.ts';
