@@ -8,6 +8,8 @@ import { render } from 'ink-testing-library';
 import { createElement as h } from 'react';
 import { createMemoryDb } from '../../src/platform/db/index.ts';
 import type { Db } from '../../src/platform/db/db.ts';
+import { createMemoryEvents } from '../../src/platform/events/index.ts';
+import type { Events } from '../../src/platform/events/events.ts';
 import { createMemoryRegistry } from '../../src/registry/index.ts';
 import { createClient, type Client, type Registry } from '../../src/runtime/index.ts';
 import { App } from '../../src/ui/tui/App.ts';
@@ -31,7 +33,19 @@ describe('micro explore: events and db screens (fake terminal)', () => {
   let registry: Registry;
   let client: Client;
   let db: Db;
+  let events: Events;
   before(async () => {
+    events = createMemoryEvents();
+    await events.publish('micro.registry', {
+      action: 'register',
+      service: 'greeter',
+      summary: 'greeter 1.0.0 node greeter-1 up at 127.0.0.1:1',
+    });
+    await events.publish('micro.config', {
+      action: 'set',
+      namespace: 'billing',
+      summary: 'billing db.pool set by ann (v1)',
+    });
     registry = createMemoryRegistry();
     client = createClient({ registry, name: 'ops' });
     db = createMemoryDb();
@@ -44,7 +58,51 @@ describe('micro explore: events and db screens (fake terminal)', () => {
       { database: 'shop', id: 'o3\u001b[31m' },
     );
   });
-  after(() => closeAll(db, client, registry));
+  after(() => closeAll(db, events, client, registry));
+
+  it('tabs to the events screen: the platform events live, a filter, topics and groups', async () => {
+    const sub = await events.subscribe('orders', { group: 'billing', start: 'earliest' });
+    await events.publish('orders', { n: 1 });
+    await sub[Symbol.asyncIterator]().next();
+    const view = render(h(App, { registry, client, events }));
+    try {
+      await frameWith(view, /SERVICES/);
+      await press(view, '\t', '\t', '\t', '\t', '\t');
+      let frame = await frameWith(
+        view,
+        /PLATFORM EVENTS \(2\)[\s\S]*config\s+set\s+billing db\.pool set by ann[\s\S]*registry\s+register\s+greeter 1\.0\.0/,
+      );
+      assert.match(frame, /TOPICS \(3\)[\s\S]*micro\.config\s+1-1\s+1\s/);
+      assert.match(frame, /GROUPS \(1\)[\s\S]*orders\s+billing\s+0\s+1\s+1\s+1\s+0/);
+      // A new event shows at the top, live.
+      await events.publish('micro.sync', {
+        action: 'lock',
+        name: 'orders/compact',
+        summary: 'lock orders/compact taken by w1\u001b[2J',
+      });
+      frame = await frameWith(
+        view,
+        /PLATFORM EVENTS \(3\)\s[\s\S]*TIME[^\n]*\n\s+\S+\s+sync\s+lock\s+lock orders\/compact taken by w1\\u001b\[2J/,
+      );
+      // eslint-disable-next-line no-control-regex
+      assert.deepEqual(controls(frame.replace(/\u001b\[[0-9;]*m/g, '')), [], 'no raw controls');
+      // Typing a filter keeps Tab from leaving, and narrows the lines.
+      await press(view, '/', 'g', 'r', 'e', 'e', 't', '\t');
+      frame = await frameWith(view, /PLATFORM EVENTS \(1\)\s+filter \/greet/);
+      assert.match(frame, /register\s+greeter/);
+      assert.doesNotMatch(frame, /db\.pool set/);
+      assert.match(frame, /type filter\s+enter done\s+esc clear/);
+      await press(view, keys.enter);
+      await frameWith(view, /↑↓\/jk scroll\s+\/ filter\s+esc services/);
+      await press(view, keys.escape);
+      await frameWith(view, /PLATFORM EVENTS \(3\)/);
+      await press(view, '\t');
+      await frameWith(view, /DB COLLECTIONS/);
+    } finally {
+      view.unmount();
+      await sub.stop();
+    }
+  });
 
   it('tabs to the db screen: collections, records, a record', async () => {
     const view = render(h(App, { registry, client, db }));

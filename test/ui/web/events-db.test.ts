@@ -6,6 +6,8 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { createMemoryDb } from '../../../src/platform/db/index.ts';
 import type { Db } from '../../../src/platform/db/db.ts';
+import { createMemoryEvents } from '../../../src/platform/events/index.ts';
+import type { Events } from '../../../src/platform/events/events.ts';
 import { createMemoryRegistry } from '../../../src/registry/index.ts';
 import { createClient, type Client, type Registry } from '../../../src/runtime/index.ts';
 import { startWeb, type Web } from '../../../src/ui/web/index.ts';
@@ -213,5 +215,174 @@ describe('the dashboard: db routes', () => {
     assert.equal(e.status, 501);
     const s = await getJson('events/stream', `http://${bare.address}`);
     assert.equal(s.status, 501);
+  });
+});
+
+describe('the dashboard: events routes and the platform events stream', () => {
+  let registry: Registry;
+  let client: Client;
+  let events: Events;
+  let web: Web;
+  let base = '';
+
+  before(async () => {
+    registry = createMemoryRegistry();
+    client = createClient({ registry, name: 'ops' });
+    events = createMemoryEvents();
+    web = await startWeb({ address: '127.0.0.1:0', registry, client, events });
+    base = `http://${web.address}`;
+    const up = (service: string) => ({
+      action: 'register',
+      service,
+      version: '1.0.0',
+      node: `${service}-1`,
+      address: '127.0.0.1:1',
+      summary: `${service} 1.0.0 node ${service}-1 up at 127.0.0.1:1`,
+    });
+    await events.publish('micro.registry', up('greeter'));
+    await events.publish('micro.registry', up('billing'));
+    await events.publish('micro.config', {
+      action: 'set',
+      namespace: 'billing',
+      path: 'db.pool',
+      version: 1,
+      author: 'ann',
+      summary: 'billing db.pool set by ann (v1)',
+    });
+  });
+  after(() => closeAll(web, client, events, registry));
+
+  const getJson = async <T = Failed>(path: string): Promise<{ status: number; body: T }> => {
+    const res = await fetch(`${base}/_/api/${path}`);
+    return { status: res.status, body: (await res.json()) as T };
+  };
+
+  /** Opens the stream; `until` reads it until its text matches, boundedly. */
+  async function openStream(query: string) {
+    const abort = new AbortController();
+    const res = await fetch(`${base}/_/api/events/stream?${query}`, { signal: abort.signal });
+    assert.equal(res.status, 200, query);
+    const reader = res.body!.pipeThrough(new TextDecoderStream()).getReader();
+    let text = '';
+    return {
+      get text() {
+        return text;
+      },
+      async until(want: RegExp): Promise<void> {
+        for (let i = 0; i < 100 && !want.test(text); i++) {
+          const { value, done } = await reader.read();
+          if (done) break;
+          text += value;
+        }
+        assert.match(text, want);
+      },
+      close: () => abort.abort(),
+    };
+  }
+
+  it('lists topics and groups, and replays a range', async () => {
+    const topics = await getJson<{ topics: { topic: string; count: number; last: number }[] }>(
+      'events/topics?prefix=micro.',
+    );
+    assert.deepEqual(
+      topics.body.topics.map((t) => [t.topic, t.count]),
+      [
+        ['micro.config', 1],
+        ['micro.registry', 2],
+      ],
+    );
+    const sub = await events.subscribe('orders', { group: 'billing', start: 'earliest' });
+    await events.publish('orders', { n: 1 });
+    const it = sub[Symbol.asyncIterator]();
+    assert.equal((await it.next()).value?.offset, 1);
+    const groups = await getJson<{ groups: { group: string; pending: number; members: number }[] }>(
+      'events/groups?topic=orders',
+    );
+    assert.deepEqual(
+      groups.body.groups.map((g) => [g.group, g.pending, g.members]),
+      [['billing', 1, 1]],
+    );
+    await sub.stop();
+    const page = await getJson<{
+      events: { offset: number; data: { service: string } }[];
+      next?: number;
+    }>('events/read?topic=micro.registry&from=1&limit=1');
+    assert.deepEqual(
+      page.body.events.map((e) => [e.offset, e.data.service]),
+      [[1, 'greeter']],
+    );
+    assert.equal(page.body.next, 2);
+  });
+
+  it('refuses hostile reads with a 400 naming the field', async () => {
+    const cases: [string, RegExp][] = [
+      ['events/read', /topic is required/],
+      ['events/read?topic=a&limit=500', /limit must be a whole number from 1 to 200/],
+      ['events/read?topic=a&from=-1', /from must be a whole number/],
+      ['events/read?topic=a&from=1.5', /from must be a whole number/],
+      ['events/read?topic=a&evil=1', /takes no field evil/],
+      ['events/read?topic=a%20b', /topic/],
+      [`events/topics?prefix=${'p'.repeat(300)}`, /prefix is longer than 255/],
+      ['events/stream?topic=orders', /topic must be one of micro\.registry/],
+      ['events/stream?backlog=1000', /backlog must be a whole number from 0 to 500/],
+      [`events/stream?text=${'t'.repeat(201)}`, /text is longer than 200/],
+      ['events/stream?evil=1', /takes no field evil/],
+    ];
+    for (const [path, detail] of cases) {
+      const r = await getJson(path);
+      assert.equal(r.status, 400, path);
+      assert.match(r.body.error.detail, detail, path);
+    }
+  });
+
+  it('cuts a long event in a replay', async () => {
+    await events.publish('big', { text: 'y'.repeat(100_000) });
+    const page = await getJson<{ events: { data: unknown; dataBytes?: number }[] }>(
+      'events/read?topic=big',
+    );
+    const e = page.body.events[0];
+    assert.equal(typeof e?.data, 'string');
+    assert.ok((e?.dataBytes ?? 0) > 100_000);
+  });
+
+  it('streams the platform events filtered here: the backlog, then each new one', async () => {
+    const stream = await openStream('text=billing');
+    await stream.until(/event: ready[\s\S]*"summary":"billing 1\.0\.0 node billing-1 up/);
+    await stream.until(/billing db\.pool set by ann/);
+    assert.doesNotMatch(stream.text, /greeter/, 'filtered before it is sent');
+    await events.publish('micro.sync', {
+      action: 'lock',
+      name: 'billing/compact',
+      holder: 'w1',
+      summary: 'lock billing/compact taken by w1',
+    });
+    await events.publish('micro.sync', {
+      action: 'lock',
+      name: 'x',
+      holder: 'w2',
+      summary: 'lock x',
+    });
+    await stream.until(
+      /"topic":"micro\.sync","offset":1,[^}]*"action":"lock","name":"billing\/compact"/,
+    );
+    assert.doesNotMatch(stream.text, /lock x/);
+    stream.close();
+
+    const actions = await openStream('topic=micro.registry&action=register&backlog=1');
+    await actions.until(/"offset":2,[^}]*"name":"billing"/);
+    assert.doesNotMatch(actions.text, /"offset":1,/, 'only the latest one of the backlog');
+    actions.close();
+  });
+
+  it('keeps at most 32 streams open', async () => {
+    const open = [];
+    try {
+      for (let i = 0; i < 32; i++) open.push(await openStream('backlog=0'));
+      const more = await getJson('events/stream?backlog=0');
+      assert.equal(more.status, 503);
+      assert.match(more.body.error.detail, /32 event streams are open already/);
+    } finally {
+      for (const s of open) s.close();
+    }
   });
 });
