@@ -1,13 +1,33 @@
 // The public surface of `micro-ts`: the framework (src/runtime) with the platform's createService,
-// whose services have store, config and sync at hand.
+// whose services have store, config, sync and events at hand.
 export * from './runtime/index.ts';
 export {
   createService,
   type PlatformService,
   type PlatformOptions,
   type Platform,
+  type PlatformSubscribeOptions,
 } from './platform/service.ts';
 export type * from './platform/store/store.ts';
 export type * from './platform/config/config.ts';
 export type * from './platform/sync/sync.ts';
 export type { ConfigChange, ServiceConfig, ServiceConfigOptions } from './platform/config/index.ts';
+export type {
+  Delivery,
+  EventInput,
+  EventPage,
+  EventRecord,
+  Events,
+  EventSubscribeOptions,
+  EventSubscription,
+  GroupInfo,
+  Published,
+  /** Options of a single event publish (the runtime's PublishOptions are the client's). */
+  PublishOptions as EventPublishOptions,
+  ReadOptions,
+  Retention,
+  StartAt,
+  TopicInfo,
+} from './platform/events/events.ts';
+export { EVENTS_LIMITS, PLATFORM_TOPIC_PREFIX } from './platform/events/events.ts';
+export { createMicroEvents, type MicroEventsOptions } from './platform/events/client.ts';

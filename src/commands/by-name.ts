@@ -29,6 +29,7 @@ export const commandLoaders = {
   health: async () => (await import('./health.ts')).healthCommand,
   stats: async () => (await import('./stats.ts')).statsCommand,
   store: async () => (await import('./store.ts')).storeCommand,
+  events: async () => (await import('./events.ts')).eventsCommand,
   register: async () => (await import('./register.ts')).registerCommand,
   deregister: async () => (await import('./deregister.ts')).deregisterCommand,
   doctor: async () => (await import('./doctor.ts')).doctorCommand,

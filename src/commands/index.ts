@@ -5,6 +5,7 @@ import { completionCommand } from './completion.ts';
 import { configCommand } from './config.ts';
 import { deregisterCommand } from './deregister.ts';
 import { doctorCommand } from './doctor.ts';
+import { eventsCommand } from './events.ts';
 import { execCommand } from './exec.ts';
 import { exploreCommand } from './explore.ts';
 import { genCommand } from './gen.ts';
@@ -51,6 +52,7 @@ export const commands: CommandModule[] = [
   storeCommand,
   configCommand,
   syncCommand,
+  eventsCommand,
   registerCommand,
   deregisterCommand,
   doctorCommand,

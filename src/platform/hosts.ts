@@ -9,4 +9,5 @@ export const platformHosts: Readonly<Record<string, HostFactory>> = {
   store: async (c) => (await import('./store/service.ts')).hostStore(c),
   config: async (c) => (await import('./config/service.ts')).hostConfig(c),
   sync: async (c) => (await import('./sync/service.ts')).hostSync(c),
+  events: async (c) => (await import('./events/service.ts')).hostEvents(c),
 };

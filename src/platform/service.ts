@@ -1,13 +1,19 @@
-// A service with the platform at hand: the runtime's Service plus `store`, `config` and `sync`,
-// each made on first use from MICRO_STORE, MICRO_CONFIG and MICRO_SYNC (the control plane by
-// default) and closed when the service stops. The runtime knows nothing of the platform; this is
-// the createService that `micro-ts` exports.
+// A service with the platform at hand: the runtime's Service plus `store`, `config`, `sync` and
+// `events`, each made on first use from MICRO_STORE, MICRO_CONFIG, MICRO_SYNC and MICRO_EVENTS
+// (the control plane by default) and closed when the service stops. The runtime knows nothing of
+// the platform: its `durable` broker hook is filled here with the events, so that
+// `subscribe(topic, fn, {durable: true})` and `client.publish(topic, msg, {durable: true})` are
+// at least once. This is the createService that `micro-ts` exports.
 import { createService as createRuntimeService } from '../runtime/service.ts';
 import type { Service, ServiceOptions } from '../runtime/service.ts';
+import type { ServerSubscribeOptions, SubscriberFunc } from '../runtime/server/server.ts';
 import { configFor, type ServiceConfig, type ServiceConfigOptions } from './config/index.ts';
 import type { Config } from './config/config.ts';
 import { storeFromEnv } from './store/index.ts';
 import type { Store } from './store/store.ts';
+import { eventsBroker } from './events/broker.ts';
+import type { Events, EventSubscribeOptions } from './events/events.ts';
+import { eventsFromEnv } from './events/index.ts';
 import { syncFromEnv } from './sync/index.ts';
 import type { Sync } from './sync/sync.ts';
 
@@ -22,6 +28,8 @@ export interface PlatformOptions {
   };
   /** Its locks and elections (default: MICRO_SYNC, the control plane's unless set). */
   sync?: Sync;
+  /** Its durable events (default: MICRO_EVENTS, the control plane's unless set); also what `durable` subscribers and publishes use. */
+  events?: Events;
 }
 
 /** The platform parts of a service. */
@@ -32,18 +40,40 @@ export interface Platform {
   readonly config: ServiceConfig;
   /** Locks and leader election. */
   readonly sync: Sync;
+  /** Durable, ordered topics with consumer groups. */
+  readonly events: Events;
+}
+
+/** Options of a platform service's subscribe: the runtime's, `durable` taking the events' options. */
+export interface PlatformSubscribeOptions extends Omit<ServerSubscribeOptions, 'durable'> {
+  /**
+   * At least once, through `service.events`: a consumer group named `group`, else `queue`, else the
+   * service's name; an event is acknowledged when fn resolves and delivered again when it throws
+   * (to the dead-letter topic after maxDeliveries).
+   */
+  durable?: true | EventSubscribeOptions;
 }
 
 /** A service with its platform parts. */
-export type PlatformService<H extends object = object> = Service<H> & Platform;
+export type PlatformService<H extends object = object> = Service<H> &
+  Platform & {
+    /** Calls fn for each message on the topic; `durable` for at least once, through the events. */
+    subscribe(
+      topic: string,
+      fn: SubscriberFunc,
+      options?: PlatformSubscribeOptions,
+    ): PlatformService<H>;
+  };
 
-/** Creates a service (see the runtime's createService) whose store, config and sync are made on first use. */
+/** Creates a service (see the runtime's createService) whose store, config, sync and events are made on first use. */
 export function createService(options: ServiceOptions & PlatformOptions): PlatformService {
-  const service = createRuntimeService(options) as PlatformService;
+  let events: Events | undefined = options.events;
+  const durable = options.durable ?? eventsBroker(() => service.events);
+  const service = createRuntimeService({ ...options, durable }) as unknown as PlatformService;
   let store: Store | undefined = options.store;
   let config: ServiceConfig | undefined;
   let sync: Sync | undefined = options.sync;
-  const owned = { store: !options.store, sync: !options.sync };
+  const owned = { store: !options.store, sync: !options.sync, events: !options.events };
   Object.defineProperties(service, {
     store: {
       enumerable: true,
@@ -59,6 +89,11 @@ export function createService(options: ServiceOptions & PlatformOptions): Platfo
       get: () =>
         (sync ??= syncFromEnv(process.env, { client: service.client, id: service.server.id })),
     },
+    events: {
+      enumerable: true,
+      get: () =>
+        (events ??= eventsFromEnv(process.env, { client: service.client, from: service.name })),
+    },
   });
   const stop = service.stop.bind(service);
   let stopping: Promise<void> | undefined;
@@ -69,6 +104,7 @@ export function createService(options: ServiceOptions & PlatformOptions): Platfo
       await stop();
       await config?.close();
       if (store && owned.store) await store.close();
+      if (events && owned.events) await events.close();
     })());
   return service;
 }

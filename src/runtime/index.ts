@@ -156,6 +156,8 @@ export type {
   BrokerHandler,
   Subscription,
   SubscribeOptions,
+  DurableOptions,
+  BrokerPublishOptions,
   HttpBrokerOptions,
 } from './broker/index.ts';
 

@@ -46,6 +46,12 @@ export interface ServiceOptions {
   transport?: Transport;
   /** Default: MICRO_BROKER (http, peer to peer through the registry, unless set). */
   broker?: Broker;
+  /**
+   * Carries `durable` subscriptions and publishes (`subscribe(t, fn, {durable: true})`,
+   * `client.publish(t, m, {durable: true})`): stored, at least once. The platform's createService
+   * gives its events here; without one, durable subscribers and publishes fail.
+   */
+  durable?: Broker;
   /** How the client finds nodes (default: a caching selector over the registry). */
   selector?: Selector;
   /** How the default selector picks among nodes (default random). */
@@ -139,6 +145,7 @@ export function createService(options: ServiceOptions): Service {
     selector,
     codecs,
     broker: connectOnPublish(broker),
+    durable: options.durable,
     name: options.name,
     defaults: options.callDefaults,
     wrappers: options.wrapCall,
@@ -156,6 +163,7 @@ export function createService(options: ServiceOptions): Service {
     registry,
     transport,
     broker,
+    durable: options.durable,
     codecs,
     registerTtl: options.registerTtl ?? msFromEnv('MICRO_REGISTER_TTL', 30_000),
     registerInterval: options.registerInterval ?? msFromEnv('MICRO_REGISTER_INTERVAL', 10_000),
@@ -191,6 +199,7 @@ export function createService(options: ServiceOptions): Service {
       stopping ??= (async () => {
         await server.stop();
         await broker.disconnect();
+        await options.durable?.disconnect();
         await client.close();
       })();
       return stopping;

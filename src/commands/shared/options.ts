@@ -14,6 +14,8 @@ export interface GlobalArgs {
   configAddress?: string;
   sync: string;
   syncAddress?: string;
+  events: string;
+  eventsAddress?: string;
   output: 'text' | 'json';
   dataDir: string;
 }
@@ -115,6 +117,19 @@ export function withGlobalOptions<T>(y: Argv<T>): Argv<T & GlobalArgs> {
         "address of sync's engine (its default port if unset); micro: the control plane's [MICRO_SYNC_ADDRESS]",
       global: true,
     })
+    .option('events', {
+      type: 'string',
+      default: 'micro',
+      describe:
+        "events (durable topics) implementation: micro (the control plane's), jetstream, redis or memory [MICRO_EVENTS]",
+      global: true,
+    })
+    .option('events-address', {
+      type: 'string',
+      describe:
+        "address of the events' engine (its default port if unset); micro: the control plane's [MICRO_EVENTS_ADDRESS]",
+      global: true,
+    })
     .option('output', {
       alias: 'o',
       choices: ['text', 'json'] as const,
@@ -155,7 +170,7 @@ export function ignoreForeignEnvironment(argv: Arguments, y: unknown): void {
 }
 
 /**
- * Makes --broker, --transport, --store, --config and --sync (and their addresses) what the
+ * Makes --broker, --transport, --store, --config, --sync and --events (and their addresses) what the
  * library's defaults read in this process, so that whatever a command starts (the control plane,
  * the gateway, the dashboard, the explorer, the sidecar) uses what the flags say, and services it
  * runs inherit them.
@@ -174,6 +189,8 @@ export function exportPlugins(argv: Arguments): void {
     configAddress: ['MICRO_CONFIG_ADDRESS', ''],
     sync: ['MICRO_SYNC', 'micro'],
     syncAddress: ['MICRO_SYNC_ADDRESS', ''],
+    events: ['MICRO_EVENTS', 'micro'],
+    eventsAddress: ['MICRO_EVENTS_ADDRESS', ''],
   };
   for (const [flag, [variable = '', fallback]] of Object.entries(flags)) {
     const value = argv[flag];

@@ -1,8 +1,9 @@
 // The events area: the table of engines by name (MICRO_EVENTS and --events pick from it) and
 // eventsFromEnv, what a service's `events` is made with. Light on purpose: engines and their client
-// libraries load on first use.
+// libraries load on first use, and the control plane's client only when a call is made.
 import type { Client } from '../../runtime/client/client.ts';
 import { pickPlugin } from '../../runtime/plugins.ts';
+import { createMicroEvents } from './client.ts';
 import type { Events } from './events.ts';
 import { createMemoryEvents } from './memory.ts';
 
@@ -12,7 +13,7 @@ export interface EventsFactoryOptions {
   address?: string;
   /** A runtime client to call through, for the `micro` engine (a service's own). */
   client?: Client;
-  /** The service using it (the `micro` engine's callers are named by the control plane anyway). */
+  /** The service using it (the `micro` engine's own client calls as it: `micro-from`). */
   from?: string;
 }
 
@@ -21,8 +22,9 @@ export type EventsTableFactory = (options?: EventsFactoryOptions) => Events;
 
 /** The engines by name: MICRO_EVENTS and --events pick from it. */
 export const eventEngines: Readonly<Record<string, EventsTableFactory>> = {
-  // TODO(ev-rpc): `micro: createMicroEvents` from './client.ts' (the control plane's `events`
-  // service, the default); jetstream and redis (ev-engines) load lazily from their own files.
+  /** The control plane's `events` service (SQLite, or the engine it serves); the default. */
+  micro: (o = {}) => createMicroEvents(o),
+  // jetstream and redis (ev-engines) load lazily from their own files.
   /** In this process only: tests and single-process programs. */
   memory: () => createMemoryEvents(),
 };
@@ -46,7 +48,8 @@ export function eventsFromEnv(
   });
 }
 
-export { createMemoryEvents };
+export { createMemoryEvents, createMicroEvents };
 export { EVENTS_LIMITS, PLATFORM_TOPIC_PREFIX } from './events.ts';
 export type * from './events.ts';
 export type { MemoryEventsOptions } from './memory.ts';
+export type { MicroEventsOptions } from './client.ts';

@@ -143,15 +143,15 @@ export function createMicroStore(options: MicroStoreOptions = {}): Store {
   };
 }
 
-/** A runtime client that finds services in the control plane's registry at `address`. */
-async function connect(address: string): Promise<Client> {
+/** A runtime client that finds services in the control plane's registry at `address`, calling as `name`. */
+export async function connect(address: string, name?: string): Promise<Client> {
   const [{ createClient }, { createMicroRegistry }, { createTcpTransport }] = await Promise.all([
     import('../../runtime/client/rpc-client.ts'),
     import('../../registry/micro.ts'),
     import('../../runtime/transport/tcp/index.ts'),
   ]);
   const registry = createMicroRegistry({ address });
-  const client = createClient({ registry, transport: createTcpTransport() });
+  const client = createClient({ registry, transport: createTcpTransport(), name });
   const close = client.close.bind(client);
   // The client closes what it made itself; the registry given to it is closed here.
   client.close = async () => {

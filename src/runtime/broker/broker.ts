@@ -21,12 +21,32 @@ export interface BrokerEvent {
 /** A subscriber's function; a rejection counts as a failed delivery. */
 export type BrokerHandler = (event: BrokerEvent) => void | Promise<void>;
 
+/**
+ * A durable subscription's own options, passed as given to the broker that carries it (a service's
+ * `durable` broker): the platform's events take `group`, `start`, `ackTimeout`, `maxDeliveries`,
+ * `deadLetter` and `maxInFlight` (EventSubscribeOptions).
+ */
+export interface DurableOptions {
+  /** The consumer group (default: the queue, else the service's name). */
+  readonly group?: string;
+  /** Any other option of the durable broker. */
+  readonly [option: string]: unknown;
+}
+
 /** Options for a subscription. */
 export interface SubscribeOptions {
   /** Subscribers sharing a queue name split the messages: each goes to one of them. */
   queue?: string;
   /** Acknowledge when the handler resolves (default true). */
   autoAck?: boolean;
+  /** For a durable broker: the subscription's own options. Other brokers ignore them. */
+  durable?: DurableOptions;
+}
+
+/** Options for a publish. */
+export interface BrokerPublishOptions {
+  /** Idempotency key, for a durable broker: a publish retried with the same key is stored once. Other brokers ignore it. */
+  key?: string;
 }
 
 /** A live subscription. */
@@ -50,7 +70,7 @@ export interface Broker {
   /** Ends the subscriptions and closes the connection. */
   disconnect(): Promise<void>;
   /** Sends a message to the topic's subscribers (one of each queue group). */
-  publish(topic: string, message: BrokerMessage): Promise<void>;
+  publish(topic: string, message: BrokerMessage, options?: BrokerPublishOptions): Promise<void>;
   /** Calls handler for each message on the topic; resolves once the subscription is live. */
   subscribe(
     topic: string,

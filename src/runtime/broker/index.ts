@@ -42,14 +42,14 @@ export function connectOnPublish(broker: Broker): Broker {
     connect: () => broker.connect(),
     disconnect: () => broker.disconnect(),
     subscribe: (topic, handler, options) => broker.subscribe(topic, handler, options),
-    async publish(topic, message) {
+    async publish(topic, message, options) {
       try {
-        await broker.publish(topic, message);
+        await broker.publish(topic, message, options);
       } catch (err) {
         if (!isBrokerError(err, BrokerErrors.notConnected)) throw err;
         connecting ??= broker.connect().finally(() => (connecting = undefined));
         await connecting;
-        await broker.publish(topic, message);
+        await broker.publish(topic, message, options);
       }
     },
   };

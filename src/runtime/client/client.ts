@@ -76,6 +76,13 @@ export interface PublishOptions {
   contentType?: string;
   /** The request being served, whose metadata the message carries. */
   parent?: Context;
+  /**
+   * Publish to the service's `durable` broker (the platform's events: stored, delivered at least
+   * once to `durable` subscribers) instead of its broker; resolves once stored.
+   */
+  durable?: boolean;
+  /** With `durable`: an idempotency key, so that a retried publish is stored once. */
+  key?: string;
 }
 
 /** Calls services, opens streams and publishes messages. */

@@ -39,6 +39,8 @@ const ID = 'micro.client';
 export interface ClientOptions {
   /** Default: MICRO_BROKER (http through the registry, unless set). */
   broker?: Broker;
+  /** Where `durable` publishes go (the platform's events, given by its createService); none by default. */
+  durable?: Broker;
   /** Default: MICRO_REGISTRY (micro, the control plane, unless set). */
   registry?: Registry;
   /** Default: MICRO_TRANSPORT (tcp, unless set). */
@@ -283,6 +285,15 @@ export function createClient(options: ClientOptions = {}): Client {
       if (o.parent) mergeMetadata(h, o.parent.metadata);
       mergeMetadata(h, o.metadata);
       if (options.name) h['micro-from-service'] = options.name;
+      if (o.durable) {
+        if (!options.durable)
+          throw badRequest(
+            ID,
+            `publish to ${topic}: durable needs a durable broker; create the service with the platform's createService (micro-ts)`,
+          );
+        const key = o.key === undefined ? undefined : { key: o.key };
+        return options.durable.publish(topic, { header: h, body: codec.encode(message) }, key);
+      }
       await broker.publish(topic, { header: h, body: codec.encode(message) });
     },
     close() {

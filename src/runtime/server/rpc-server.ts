@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { networkInterfaces } from 'node:os';
 import type { Endpoint, Service } from '../../registry/registry.ts';
-import type { Subscription } from '../broker/broker.ts';
+import type { DurableOptions, Subscription } from '../broker/broker.ts';
 import { RequestContext, type Context } from '../context.ts';
 import { metadataFromHeader } from '../metadata.ts';
 import { formatAddress, parseAddress } from '../transport/address.ts';
@@ -22,6 +22,12 @@ interface SubscriberEntry {
   topic: string;
   fn: SubscriberFunc;
   options: ServerSubscribeOptions;
+}
+
+/** A durable subscriber's options, its group the one it names, else its queue, else the service. */
+function durableOf(o: ServerSubscribeOptions, service: string): DurableOptions {
+  const given = typeof o.durable === 'object' ? o.durable : {};
+  return { ...given, group: given.group ?? o.queue ?? service };
 }
 
 /** The default logger: timestamped lines on stderr. */
@@ -96,6 +102,7 @@ export function createServer(options: ServerOptions): Server {
           subscriber: 'true',
           topic: s.topic,
           ...(s.options.queue ? { queue: s.options.queue } : {}),
+          ...(s.options.durable ? { durable: 'true' } : {}),
         },
       })),
     ],
@@ -135,11 +142,19 @@ export function createServer(options: ServerOptions): Server {
   };
 
   const subscribeAll = async (): Promise<void> => {
-    const broker = options.broker;
     if (subscribers.length === 0) return;
-    if (!broker) throw new Error(`${name} has subscribers but no broker`);
-    await broker.connect();
+    const durable = subscribers.some((s) => s.options.durable);
+    if (durable && !options.durable)
+      throw new Error(
+        `${name} has durable subscribers but no durable broker: create it with the platform's createService (micro-ts), or give it one`,
+      );
+    if (subscribers.some((s) => !s.options.durable) && !options.broker)
+      throw new Error(`${name} has subscribers but no broker`);
+    if (durable) await options.durable!.connect();
+    if (options.broker && subscribers.some((s) => !s.options.durable))
+      await options.broker.connect();
     for (const s of subscribers) {
+      const broker = s.options.durable ? options.durable! : options.broker!;
       let call = async (message: unknown, ctx: Context) => s.fn(message, ctx);
       for (const w of [...(options.subscriberWrappers ?? [])].reverse()) call = w(call);
       const sub = await broker.subscribe(
@@ -162,7 +177,11 @@ export function createServer(options: ServerOptions): Server {
             throw err;
           }
         },
-        { queue: s.options.queue, autoAck: s.options.autoAck },
+        {
+          queue: s.options.queue,
+          autoAck: s.options.autoAck,
+          ...(s.options.durable && { durable: durableOf(s.options, name) }),
+        },
       );
       subscriptions.push(sub);
     }

@@ -1,5 +1,5 @@
 import type { Registry, Service } from '../../registry/registry.ts';
-import type { Broker } from '../broker/broker.ts';
+import type { Broker, DurableOptions } from '../broker/broker.ts';
 import type { CodecTable } from '../codec/index.ts';
 import type { Context, ContextOutlet } from '../context.ts';
 import type { ListenOptions, Transport } from '../transport/transport.ts';
@@ -43,6 +43,8 @@ export interface ServerOptions {
   transport: Transport;
   /** Carries the subscribers' messages; needed only when there are subscribers. */
   broker?: Broker;
+  /** Carries the `durable` subscribers' messages (at least once); needed only when there are some. */
+  durable?: Broker;
   /** The codecs bodies are decoded and encoded with. */
   codecs: CodecTable;
   /** Lease length in ms (default 30 s). */
@@ -84,6 +86,14 @@ export interface ServerSubscribeOptions {
   queue?: string;
   /** Acknowledge when the subscriber resolves (default true). */
   autoAck?: boolean;
+  /**
+   * At least once: the subscription goes to the service's `durable` broker (the platform's events,
+   * given by the platform's createService) instead of its broker, in a consumer group named by
+   * `durable.group`, else `queue`, else the service's name; a message is acknowledged when the
+   * subscriber resolves and delivered again when it throws. An object is that broker's own options
+   * (the platform's EventSubscribeOptions: start, ackTimeout, maxDeliveries, deadLetter, maxInFlight).
+   */
+  durable?: boolean | DurableOptions;
 }
 
 /** The handle() and subscribe() that a server and a service share; both return `this`, to chain. */

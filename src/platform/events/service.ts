@@ -1,0 +1,407 @@
+// The control plane's `events` service: any Events served over RPC as the `Events` handler
+// (Publish, PublishMany, Subscribe, Ack, Nack, Read, Topics, Groups, Seek, DeleteGroup, Configure;
+// shapes in the platform contract). Requests are closed (an unknown field is a 400 naming it) and
+// their values checked by the engine, so `micro call events Events.Publish '{"topic":"a","data":1}'`
+// gets the answers an Events gives in-process. Every publish carries `micro-from`, the calling
+// service's name, set here (a caller cannot forge it); topics under `micro.` are the platform's own
+// and a 403 over RPC (the control plane publishes to them in-process, through platformEmitter).
+// Subscribe is a server stream: {ready, member} once live, then batches of deliveries, never more
+// than the member's maxInFlight unacknowledged; acknowledgements come as Ack calls by offset. When
+// a subscriber goes away its stream ends, and what it had not acknowledged is delivered again
+// after its ackTimeout. hostEvents serves SQLite in micro.db, or the engine MICRO_EVENTS names.
+import { randomUUID } from 'node:crypto';
+import { setImmediate as nextTurn } from 'node:timers/promises';
+import { forbidden } from '../../runtime/errors.ts';
+import type { Context } from '../../runtime/context.ts';
+import { closed } from '../../runtime/server/closed.ts';
+import { endpoint, serverStream } from '../../runtime/server/declare.ts';
+import type { Handler } from '../../runtime/server/handler.ts';
+import type { Logger } from '../../runtime/server/server.ts';
+import type { HostContext, Hosted } from '../hosting.ts';
+import {
+  EVENTS_LIMITS,
+  PLATFORM_TOPIC_PREFIX,
+  type Delivery,
+  type EventInput,
+  type Events,
+  type EventSubscribeOptions,
+  type EventSubscription,
+  type ReadOptions,
+  type Retention,
+  type StartAt,
+} from './events.ts';
+import { EVENTS_ID } from './errors.ts';
+import { checkDelay, checkName, checkOffsets, checkTopic } from './validate.ts';
+
+type Req = Record<string, unknown>;
+
+const topic = { type: 'string', description: 'up to 255 of [A-Za-z0-9._-]' };
+const group = { type: 'string', description: 'a consumer group: up to 128 of [A-Za-z0-9._-]' };
+const data = { description: 'any JSON, up to 1 MiB' };
+const key = { type: 'string', description: 'idempotency key: stored once per topic' };
+const metadata = { type: 'object', additionalProperties: { type: 'string' } };
+const start = {
+  description: 'latest, earliest, {offset} or {time} (ms since the epoch)',
+  oneOf: [{ enum: ['latest', 'earliest'] }, { type: 'object' }],
+};
+const offsets = {
+  type: 'array',
+  items: { type: 'integer', minimum: 1 },
+  maxItems: EVENTS_LIMITS.batch,
+};
+const whole = (description: string) => ({ type: 'integer', description });
+
+/** A closed object schema of these properties. */
+const shape = (properties: Record<string, object>, required: string[] = []) => ({
+  type: 'object',
+  ...(required.length > 0 && { required }),
+  properties,
+  additionalProperties: false,
+});
+
+/** The request as is, once closed() found only its fields (the engine checks their values). */
+const asIs = (name: string, properties: Record<string, object>, required: string[] = []) =>
+  closed(EVENTS_ID, `Events.${name}`, shape(properties, required), (req: Req) => req);
+
+/** An Ack or Nack request, its values checked here (the engine never sees it whole). */
+const settling = (name: string, properties: Record<string, object>) =>
+  closed(
+    EVENTS_ID,
+    `Events.${name}`,
+    shape(properties, ['topic', 'group', 'offsets']),
+    (req: Req) => ({
+      topic: checkTopic(req.topic),
+      group: checkName(req.group, 'group'),
+      offsets: checkOffsets(req.offsets),
+      delay: checkDelay(req.delay),
+    }),
+  );
+
+/** A 403 for a topic under `micro.` named by an RPC caller in `field`. */
+function refusePlatform(value: unknown, field: string): void {
+  if (typeof value === 'string' && value.startsWith(PLATFORM_TOPIC_PREFIX))
+    throw forbidden(
+      EVENTS_ID,
+      `${field} ${JSON.stringify(value.slice(0, 64))}: topics under ${PLATFORM_TOPIC_PREFIX} are the platform's own; only the control plane publishes to them`,
+    );
+}
+
+/** An event's metadata with `micro-from` set from the call (a caller's own is dropped). */
+function stamped(given: unknown, ctx: Context): unknown {
+  if (given !== undefined && (typeof given !== 'object' || given === null || Array.isArray(given)))
+    return given;
+  const { 'micro-from': _forged, ...rest } = (given ?? {}) as Record<string, unknown>;
+  const out: Record<string, unknown> = ctx.from ? { ...rest, 'micro-from': ctx.from } : rest;
+  return Object.keys(out).length > 0 ? out : undefined;
+}
+
+/** One event as its input, with the call's `micro-from`. */
+function inputOf(e: Req, ctx: Context): EventInput {
+  const m = stamped(e.metadata, ctx);
+  return { ...e, data: e.data, ...(m !== undefined && { metadata: m as Record<string, string> }) };
+}
+
+/** A delivery as the wire carries it: the record and its attempt, no functions. */
+const wireDelivery = (d: Delivery) => ({
+  topic: d.topic,
+  offset: d.offset,
+  id: d.id,
+  ...(d.key !== undefined && { key: d.key }),
+  time: d.time,
+  metadata: d.metadata,
+  data: d.data,
+  attempt: d.attempt,
+});
+
+/** Characters of JSON a batch of deliveries holds at most: frames are 16 MiB, UTF-8 up to 3 bytes a character. */
+const BATCH_CHARS = 4 * 1024 * 1024;
+
+/** About how many characters a delivery takes as JSON. */
+const sizeOf = (d: Delivery): number =>
+  (JSON.stringify(d.data)?.length ?? 4) + JSON.stringify(d.metadata).length + 200;
+
+/**
+ * The deliveries of a subscription in batches: the first awaited, then whatever else is ready in
+ * the same turn, up to `max` deliveries and BATCH_CHARS.
+ */
+async function* batches(sub: EventSubscription, max: number): AsyncGenerator<Delivery[]> {
+  const it = sub[Symbol.asyncIterator]();
+  const idle = Symbol('idle');
+  let held: IteratorResult<Delivery> | undefined;
+  for (;;) {
+    const first = held ?? (await it.next());
+    held = undefined;
+    if (first.done) return;
+    const batch = [first.value];
+    let chars = sizeOf(first.value);
+    while (batch.length < max && chars < BATCH_CHARS) {
+      const next = it.next();
+      const r = await Promise.race([next, nextTurn(idle)]);
+      if (r === idle) {
+        yield batch.splice(0);
+        held = await next;
+        break;
+      }
+      if (r.done) {
+        yield batch;
+        return;
+      }
+      chars += sizeOf(r.value);
+      if (chars > BATCH_CHARS) {
+        held = r;
+        break;
+      }
+      batch.push(r.value);
+    }
+    if (batch.length > 0) yield batch;
+  }
+}
+
+/** Acks remembered for offsets not out (a control plane restart forgot them): at most this many... */
+const EARLY_ACKS = 100_000;
+/** ...for this long (the longest ackTimeout), after which the event was delivered again anyway. */
+const EARLY_ACK_MS = EVENTS_LIMITS.ackTimeout.max;
+
+/**
+ * Deliveries sent and not yet acknowledged, by topic, group and offset, so that an Ack or Nack call
+ * finds them; a departed member's are kept for its ackTimeout (a late ack still counts), then
+ * dropped. An Ack for an offset not out (the client retried it across a restart of the control
+ * plane) is remembered, and that event acknowledged here when it is delivered again instead of
+ * being sent: a handled event is not handled twice because the control plane restarted.
+ */
+class Outstanding {
+  readonly #out = new Map<string, Delivery>();
+  readonly #early = new Map<string, number>();
+  #key = (topic: string, group: string, offset: number) => `${topic}\n${group}\n${offset}`;
+
+  /** Tracks a delivery; false when it was acknowledged already (and is now), so it is not sent. */
+  add(group: string, d: Delivery, held: Map<string, Delivery>): boolean {
+    const k = this.#key(d.topic, group, d.offset);
+    const early = this.#early.get(k);
+    if (early !== undefined) {
+      this.#early.delete(k);
+      if (early > Date.now()) {
+        void d.ack().catch(() => undefined);
+        return false;
+      }
+    }
+    this.#out.set(k, d);
+    held.set(k, d);
+    return true;
+  }
+
+  /** Takes the deliveries of these offsets; with `remember`, unknown ones are kept as early acks. */
+  take(topic: string, group: string, offsets: number[], remember: boolean): Delivery[] {
+    const found: Delivery[] = [];
+    for (const offset of new Set(offsets)) {
+      const k = this.#key(topic, group, offset);
+      const d = this.#out.get(k);
+      if (d) {
+        this.#out.delete(k);
+        found.push(d);
+      } else if (remember) {
+        if (this.#early.size >= EARLY_ACKS) this.#early.delete(this.#early.keys().next().value!);
+        this.#early.set(k, Date.now() + EARLY_ACK_MS);
+      }
+    }
+    return found;
+  }
+
+  /** Forgets a departed member's deliveries after `ms`, unless delivered again meanwhile. */
+  release(held: Map<string, Delivery>, ms: number): void {
+    if (held.size === 0) return;
+    setTimeout(() => {
+      for (const [k, d] of held) if (this.#out.get(k) === d) this.#out.delete(k);
+    }, ms).unref();
+  }
+}
+
+/** The Events handler: any Events, served to other processes as the `events` service. */
+export function eventsHandler(events: Events): Handler {
+  const outstanding = new Outstanding();
+  type Settle = { topic: string; group: string; offsets: number[] };
+  const settle = async (req: Settle, fn: (d: Delivery) => Promise<void>, remember = false) => {
+    const found = outstanding.take(req.topic, req.group, req.offsets, remember);
+    await Promise.all(found.map(fn));
+    return {};
+  };
+  const subscribeFields = {
+    topic,
+    group,
+    start,
+    ackTimeout: whole('ms before an unacknowledged delivery is delivered again'),
+    maxDeliveries: whole('deliveries before the dead-letter topic'),
+    deadLetter: { ...topic, description: 'the dead-letter topic (default <topic>.dead)' },
+    maxInFlight: whole('unacknowledged deliveries this member holds at most'),
+  };
+  return {
+    Publish: endpoint(
+      { request: asIs('Publish', { topic, data, key, metadata }, ['topic', 'data']) },
+      async (req, ctx) => {
+        refusePlatform(req.topic, 'topic');
+        const { topic: t, data: d, ...options } = inputOf(req, ctx) as EventInput & Req;
+        return events.publish(t as string, d, options);
+      },
+    ),
+    PublishMany: endpoint(
+      {
+        request: asIs(
+          'PublishMany',
+          {
+            topic,
+            events: {
+              type: 'array',
+              maxItems: EVENTS_LIMITS.batch,
+              items: shape({ data, key, metadata }, ['data']),
+            },
+          },
+          ['topic', 'events'],
+        ),
+      },
+      async (req, ctx) => {
+        refusePlatform(req.topic, 'topic');
+        const list = Array.isArray(req.events)
+          ? (req.events as unknown[]).map((e) =>
+              typeof e === 'object' && e !== null ? inputOf(e as Req, ctx) : (e as EventInput),
+            )
+          : (req.events as EventInput[]);
+        return { published: await events.publishMany(req.topic as string, list) };
+      },
+    ),
+    Subscribe: serverStream(
+      { request: asIs('Subscribe', subscribeFields, ['topic']) },
+      async function* (req, ctx) {
+        refusePlatform(req.deadLetter, 'deadLetter');
+        const { topic: t, ...options } = req;
+        const sub = await events.subscribe(t as string, options);
+        const stop = (): void => void sub.stop();
+        ctx.signal.addEventListener('abort', stop);
+        const held = new Map<string, Delivery>();
+        const max = Math.min(
+          Number(options.maxInFlight ?? EVENTS_LIMITS.maxInFlight.default),
+          EVENTS_LIMITS.batch,
+        );
+        try {
+          yield { ready: true, member: `${ctx.from || 'member'}-${randomUUID().slice(0, 8)}` };
+          for await (const batch of batches(sub, max)) {
+            const group = sub.group;
+            const send =
+              group === undefined ? batch : batch.filter((d) => outstanding.add(group, d, held));
+            if (send.length > 0) yield { deliveries: send.map(wireDelivery) };
+          }
+        } finally {
+          ctx.signal.removeEventListener('abort', stop);
+          await sub.stop();
+          const ackTimeout = Number(options.ackTimeout ?? EVENTS_LIMITS.ackTimeout.default);
+          outstanding.release(held, ackTimeout);
+        }
+      },
+    ),
+    Ack: endpoint({ request: settling('Ack', { topic, group, offsets }) }, (req) =>
+      settle(req, (d) => d.ack(), true),
+    ),
+    Nack: endpoint(
+      {
+        request: settling('Nack', { topic, group, offsets, delay: whole('ms before redelivery') }),
+      },
+      (req) => settle(req, (d) => d.nack(req.delay)),
+    ),
+    Read: endpoint(
+      {
+        request: asIs(
+          'Read',
+          {
+            topic,
+            from: whole('first offset'),
+            to: whole('last offset'),
+            since: whole('ms since the epoch'),
+            until: whole('ms since the epoch'),
+            limit: whole('events per page, 1 to 1000'),
+          },
+          ['topic'],
+        ),
+      },
+      async (req) => {
+        const { topic: t, ...options } = req;
+        return events.read(t as string, options);
+      },
+    ),
+    Topics: endpoint({ request: asIs('Topics', { prefix: { type: 'string' } }) }, async (req) => ({
+      topics: await events.topics(req.prefix as string | undefined),
+    })),
+    Groups: endpoint({ request: asIs('Groups', { topic }) }, async (req) => ({
+      groups: await events.groups(req.topic as string | undefined),
+    })),
+    Seek: endpoint(
+      { request: asIs('Seek', { topic, group, start }, ['topic', 'group', 'start']) },
+      (req) => events.seek(req.topic as string, req.group as string, req.start as StartAt),
+    ),
+    DeleteGroup: endpoint(
+      { request: asIs('DeleteGroup', { topic, group }, ['topic', 'group']) },
+      async (req) => ({
+        deleted: await events.deleteGroup(req.topic as string, req.group as string),
+      }),
+    ),
+    Configure: endpoint(
+      {
+        request: asIs(
+          'Configure',
+          { topic, maxAge: whole('ms an event is kept'), maxCount: whole('events kept') },
+          ['topic'],
+        ),
+      },
+      (req) => {
+        const { topic: t, ...retention } = req;
+        return events.configure(t as string, retention);
+      },
+    ),
+  };
+}
+
+/** Publishes the control plane's platform events (`micro.*`) on its own events; failures are logged, never thrown. */
+export function platformEmitter(
+  events: Events,
+  logger?: Logger,
+): (topic: string, data: Record<string, unknown>) => void {
+  return (t, d) => {
+    events
+      .publish(t, d, { metadata: { 'micro-from': 'micro' } })
+      .catch((err: Error) => logger?.warn(`platform event on ${t} not stored: ${err.message}`));
+  };
+}
+
+/** The hosted events service, and what the control plane publishes its platform events with. */
+export interface HostedEvents extends Hosted {
+  /** The engine served (the control plane's own events). */
+  events: Events;
+  /** Publishes a platform event (`micro.*`): what HostContext.emit is set to. */
+  emit(topic: string, data: Record<string, unknown>): void;
+}
+
+/** Hosts the events service: SQLite in micro.db, or the engine MICRO_EVENTS names (not `micro`). */
+export async function hostEvents(context: HostContext): Promise<HostedEvents> {
+  const engine = context.env.MICRO_EVENTS || 'micro';
+  let events: Events;
+  if (engine === 'micro') {
+    const { createSqliteEvents } = await import('./sqlite.ts');
+    events = createSqliteEvents({ path: context.dbPath, nativeBinding: context.nativeBinding });
+  } else {
+    const [{ eventEngines }, { pickPlugin }] = await Promise.all([
+      import('./index.ts'),
+      import('../../runtime/plugins.ts'),
+    ]);
+    const make = pickPlugin(
+      eventEngines,
+      'events',
+      engine,
+      "MICRO_EVENTS in the control plane's environment",
+    );
+    events = make({ address: context.env.MICRO_EVENTS_ADDRESS || undefined });
+  }
+  return {
+    handlers: { Events: eventsHandler(events) },
+    events,
+    emit: platformEmitter(events, context.logger),
+    close: () => events.close(),
+  };
+}
