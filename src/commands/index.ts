@@ -3,6 +3,7 @@ import { apiCommand } from './api.ts';
 import { callCommand } from './call.ts';
 import { completionCommand } from './completion.ts';
 import { configCommand } from './config.ts';
+import { dbCommand } from './db.ts';
 import { deregisterCommand } from './deregister.ts';
 import { doctorCommand } from './doctor.ts';
 import { eventsCommand } from './events.ts';
@@ -53,6 +54,7 @@ export const commands: CommandModule[] = [
   configCommand,
   syncCommand,
   eventsCommand,
+  dbCommand,
   registerCommand,
   deregisterCommand,
   doctorCommand,

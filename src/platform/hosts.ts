@@ -10,4 +10,5 @@ export const platformHosts: Readonly<Record<string, HostFactory>> = {
   config: async (c) => (await import('./config/service.ts')).hostConfig(c),
   sync: async (c) => (await import('./sync/service.ts')).hostSync(c),
   events: async (c) => (await import('./events/service.ts')).hostEvents(c),
+  db: async (c) => (await import('./db/service.ts')).hostDb(c),
 };

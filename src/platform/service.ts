@@ -1,12 +1,14 @@
 // A service with the platform at hand: the runtime's Service plus `store`, `config`, `sync` and
-// `events`, each made on first use from MICRO_STORE, MICRO_CONFIG, MICRO_SYNC and MICRO_EVENTS
-// (the control plane by default) and closed when the service stops. The runtime knows nothing of
-// the platform: its `durable` broker hook is filled here with the events, so that
+// `events` and `db`, each made on first use from MICRO_STORE, MICRO_CONFIG, MICRO_SYNC, MICRO_EVENTS
+// and MICRO_DB (the control plane by default) and closed when the service stops. The runtime knows
+// nothing of the platform: its `durable` broker hook is filled here with the events, so that
 // `subscribe(topic, fn, {durable: true})` and `client.publish(topic, msg, {durable: true})` are
 // at least once. This is the createService that `micro-ts` exports.
 import { createService as createRuntimeService } from '../runtime/service.ts';
 import type { Service, ServiceOptions } from '../runtime/service.ts';
 import type { ServerSubscribeOptions, SubscriberFunc } from '../runtime/server/server.ts';
+import type { Db } from './db/db.ts';
+import { dbFromEnv, serviceDatabase } from './db/index.ts';
 import { configFor, type ServiceConfig, type ServiceConfigOptions } from './config/index.ts';
 import type { Config } from './config/config.ts';
 import { storeFromEnv } from './store/index.ts';
@@ -30,6 +32,8 @@ export interface PlatformOptions {
   sync?: Sync;
   /** Its durable events (default: MICRO_EVENTS, the control plane's unless set); also what `durable` subscribers and publishes use. */
   events?: Events;
+  /** Its database (default: MICRO_DB, the control plane's unless set); collections go in the database named after the service. */
+  db?: Db;
 }
 
 /** The platform parts of a service. */
@@ -42,6 +46,8 @@ export interface Platform {
   readonly sync: Sync;
   /** Durable, ordered topics with consumer groups. */
   readonly events: Events;
+  /** Collections of JSON records with queries and indexes, in the database named after this service by default. */
+  readonly db: Db;
 }
 
 /** Options of a platform service's subscribe: the runtime's, `durable` taking the events' options. */
@@ -65,7 +71,7 @@ export type PlatformService<H extends object = object> = Service<H> &
     ): PlatformService<H>;
   };
 
-/** Creates a service (see the runtime's createService) whose store, config, sync and events are made on first use. */
+/** Creates a service (see the runtime's createService) whose store, config, sync, events and db are made on first use. */
 export function createService(options: ServiceOptions & PlatformOptions): PlatformService {
   let events: Events | undefined = options.events;
   const durable = options.durable ?? eventsBroker(() => service.events);
@@ -73,12 +79,21 @@ export function createService(options: ServiceOptions & PlatformOptions): Platfo
   let store: Store | undefined = options.store;
   let config: ServiceConfig | undefined;
   let sync: Sync | undefined = options.sync;
-  const owned = { store: !options.store, sync: !options.sync, events: !options.events };
+  let db: Db | undefined = options.db;
+  const owned = {
+    store: !options.store,
+    sync: !options.sync,
+    events: !options.events,
+    db: !options.db,
+  };
   Object.defineProperties(service, {
     store: {
       enumerable: true,
       get: () =>
-        (store ??= storeFromEnv(process.env, { client: service.client, database: service.name })),
+        (store ??= storeFromEnv(process.env, {
+          client: service.client,
+          database: serviceDatabase(service.name),
+        })),
     },
     config: {
       enumerable: true,
@@ -94,6 +109,14 @@ export function createService(options: ServiceOptions & PlatformOptions): Platfo
       get: () =>
         (events ??= eventsFromEnv(process.env, { client: service.client, from: service.name })),
     },
+    db: {
+      enumerable: true,
+      get: () =>
+        (db ??= dbFromEnv(process.env, {
+          client: service.client,
+          database: serviceDatabase(service.name),
+        })),
+    },
   });
   const stop = service.stop.bind(service);
   let stopping: Promise<void> | undefined;
@@ -105,6 +128,7 @@ export function createService(options: ServiceOptions & PlatformOptions): Platfo
       await config?.close();
       if (store && owned.store) await store.close();
       if (events && owned.events) await events.close();
+      if (db && owned.db) await db.close();
     })());
   return service;
 }

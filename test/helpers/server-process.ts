@@ -23,6 +23,10 @@ export interface ServerSpec {
   ready(output: string): boolean | Promise<boolean>;
   /** Removes what it left (a data directory) once it has exited. */
   cleanup?(): Promise<void>;
+  /** The user and group to run it as (PostgreSQL refuses to run as root); default: this process's. */
+  user?: { uid: number; gid: number };
+  /** The signal that stops it (default SIGTERM; PostgreSQL's fast shutdown is SIGINT). */
+  stopSignal?: NodeJS.Signals;
 }
 
 /** How long a server may take to serve before the test fails. */
@@ -33,7 +37,10 @@ const READY_MS = 15_000;
  * with the end of its output when it exits, cannot start, or is not ready within 15 s.
  */
 export async function startServerProcess(spec: ServerSpec): Promise<RunningServer> {
-  const child = spawn(spec.command, spec.args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(spec.command, spec.args, {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    ...(spec.user && { uid: spec.user.uid, gid: spec.user.gid }),
+  });
   let output = '';
   let printed: () => void = () => undefined;
   const read = (d: Buffer): void => {
@@ -45,7 +52,7 @@ export async function startServerProcess(spec: ServerSpec): Promise<RunningServe
   const stop = async (): Promise<void> => {
     if (child.pid !== undefined && child.exitCode === null && child.signalCode === null) {
       const gone = new Promise((r) => child.once('exit', r));
-      process.kill(child.pid, 'SIGTERM');
+      process.kill(child.pid, spec.stopSignal ?? 'SIGTERM');
       await gone;
     }
     await spec.cleanup?.();

@@ -57,12 +57,12 @@ export async function runDetached(argv: RunArgs, name: string, file: string): Pr
 }
 
 /**
- * The MICRO_BROKER/TRANSPORT/STORE/CONFIG/SYNC/EVENTS settings this command was given (exportPlugins puts flags there); an
+ * The MICRO_BROKER/TRANSPORT/STORE/CONFIG/SYNC/EVENTS/DB settings this command was given (exportPlugins puts flags there); an
  * engine named without an address comes with its default one, not the platform's address.
  */
 function chosenPlugins(): Record<string, string> {
   const env: Record<string, string> = {};
-  for (const part of ['BROKER', 'TRANSPORT', 'STORE', 'CONFIG', 'SYNC', 'EVENTS']) {
+  for (const part of ['BROKER', 'TRANSPORT', 'STORE', 'CONFIG', 'SYNC', 'EVENTS', 'DB']) {
     const engine = process.env[`MICRO_${part}`];
     const given = process.env[`MICRO_${part}_ADDRESS`];
     if (engine) env[`MICRO_${part}`] = engine;

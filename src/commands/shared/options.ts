@@ -16,6 +16,8 @@ export interface GlobalArgs {
   syncAddress?: string;
   events: string;
   eventsAddress?: string;
+  db: string;
+  dbAddress?: string;
   output: 'text' | 'json';
   dataDir: string;
 }
@@ -29,6 +31,7 @@ export const ENGINE_ADDRESSES: Readonly<Record<string, string>> = {
   nats: '127.0.0.1:4222',
   jetstream: '127.0.0.1:4222',
   redis: '127.0.0.1:6379',
+  postgres: '127.0.0.1:5432',
 };
 
 /** The address given, else the engine's default (undefined for plugins that dial no engine). */
@@ -130,6 +133,19 @@ export function withGlobalOptions<T>(y: Argv<T>): Argv<T & GlobalArgs> {
         "address of the events' engine (its default port if unset); micro: the control plane's [MICRO_EVENTS_ADDRESS]",
       global: true,
     })
+    .option('db', {
+      type: 'string',
+      default: 'micro',
+      describe:
+        "database (micro db, service.db) implementation: micro (the control plane's), postgres or memory [MICRO_DB]",
+      global: true,
+    })
+    .option('db-address', {
+      type: 'string',
+      describe:
+        "address of the database's engine (postgres: a postgres:// URL or host:port, 127.0.0.1:5432 if unset); micro: the control plane's [MICRO_DB_ADDRESS]",
+      global: true,
+    })
     .option('output', {
       alias: 'o',
       choices: ['text', 'json'] as const,
@@ -170,7 +186,7 @@ export function ignoreForeignEnvironment(argv: Arguments, y: unknown): void {
 }
 
 /**
- * Makes --broker, --transport, --store, --config, --sync and --events (and their addresses) what the
+ * Makes --broker, --transport, --store, --config, --sync, --events and --db (and their addresses) what the
  * library's defaults read in this process, so that whatever a command starts (the control plane,
  * the gateway, the dashboard, the explorer, the sidecar) uses what the flags say, and services it
  * runs inherit them.
@@ -191,6 +207,8 @@ export function exportPlugins(argv: Arguments): void {
     syncAddress: ['MICRO_SYNC_ADDRESS', ''],
     events: ['MICRO_EVENTS', 'micro'],
     eventsAddress: ['MICRO_EVENTS_ADDRESS', ''],
+    db: ['MICRO_DB', 'micro'],
+    dbAddress: ['MICRO_DB_ADDRESS', ''],
   };
   for (const [flag, [variable = '', fallback]] of Object.entries(flags)) {
     const value = argv[flag];

@@ -3,8 +3,11 @@
 // first use (SQLite is the control plane's, reached through the `micro` entry).
 import type { Client } from '../../runtime/client/client.ts';
 import { pickPlugin } from '../../runtime/plugins.ts';
+import { createMicroDb, serviceDatabase } from './client.ts';
 import type { Db } from './db.ts';
+import { lazyDb } from './lazy.ts';
 import { createMemoryDb } from './memory.ts';
+import { shownAddress } from './postgres-pool.ts';
 
 /** What every entry of the databases table is given. */
 export interface DbFactoryOptions {
@@ -21,8 +24,13 @@ export type DbTableFactory = (options?: DbFactoryOptions) => Db;
 
 /** The databases by name: MICRO_DB and --db pick from it. */
 export const databases: Readonly<Record<string, DbTableFactory>> = {
-  // `micro` (the control plane's `db` service, from ./client.ts: the default) and `postgres` (from
-  // ./postgres.ts, loaded on first use) are added where those files are written (branch db-rpc).
+  /** The control plane's `db` service (SQLite, or the engine it serves); the default. */
+  micro: (o = {}) => createMicroDb(o),
+  /** PostgreSQL (a postgres:// URL or host:port; 127.0.0.1:5432 by default), jsonb records. */
+  postgres: (o = {}) =>
+    lazyDb('postgres', shownAddress(o.address ?? '127.0.0.1:5432'), async () =>
+      (await import('./postgres.ts')).createPostgresDb(o),
+    ),
   /** In this process only: tests and single-process programs. */
   memory: (o = {}) => createMemoryDb(o.database === undefined ? {} : { database: o.database }),
 };
@@ -47,7 +55,9 @@ export function dbFromEnv(
   });
 }
 
-export { createMemoryDb };
+export { createMemoryDb, createMicroDb, lazyDb, serviceDatabase };
 export { DB_LIMITS } from './db.ts';
 export type * from './db.ts';
 export type { MemoryDbOptions } from './memory.ts';
+export type { MicroDbOptions } from './client.ts';
+export type { PostgresDbOptions } from './postgres.ts';

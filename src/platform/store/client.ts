@@ -143,7 +143,10 @@ export function createMicroStore(options: MicroStoreOptions = {}): Store {
   };
 }
 
-/** A runtime client that finds services in the control plane's registry at `address`, calling as `name`. */
+/**
+ * A runtime client that finds services in the control plane's registry at `address`, calling as
+ * `name` (the events' and the db's clients use it too).
+ */
 export async function connect(address: string, name?: string): Promise<Client> {
   const [{ createClient }, { createMicroRegistry }, { createTcpTransport }] = await Promise.all([
     import('../../runtime/client/rpc-client.ts'),

@@ -1,0 +1,75 @@
+// What every `micro db` command shares: the --database option, the db the global flags name, and
+// reading DATA and WHERE arguments.
+import type { Argv } from 'yargs';
+import type { Db, DbRecord, JsonObject } from '../../platform/db/db.ts';
+import { badRequest } from '../../runtime/errors.ts';
+import type { Args } from '../shared/command.ts';
+import { parseValue } from '../shared/input.ts';
+import { CONTROL_PLANE } from '../shared/options.ts';
+
+/** The option every `micro db` command takes, besides the global --db and --db-address. */
+export interface DbArgs {
+  database?: string;
+}
+
+export const withDatabase = <T>(
+  y: Argv<T>,
+  fallback: string | undefined = 'micro',
+): Argv<T & DbArgs> =>
+  y
+    .option('database', {
+      type: 'string',
+      ...(fallback !== undefined && { default: fallback }),
+      describe: `the collections' database${fallback ? '' : ' (default: all)'} [MICRO_DATABASE]`,
+    })
+    // An id or a version given as a positional stays as typed (007 is not 7).
+    .parserConfiguration({ 'parse-positional-numbers': false }) as Argv<T & DbArgs>;
+
+/** Runs fn with the db the flags name, then closes it; an unknown name is a 400 listing the valid ones. */
+export async function withDb<T>(args: Args<DbArgs>, fn: (db: Db) => Promise<T>): Promise<T> {
+  const [{ databases }, { pickPlugin }] = await Promise.all([
+    import('../../platform/db/index.ts'),
+    import('../../runtime/plugins.ts'),
+  ]);
+  let make;
+  try {
+    make = pickPlugin(databases, 'db', args.db, '--db or MICRO_DB');
+  } catch (err) {
+    throw badRequest('micro.cli', (err as Error).message);
+  }
+  const address =
+    args.dbAddress || (args.db === 'micro' ? args.registryAddress || CONTROL_PLANE : undefined);
+  const db = make({ ...(address && { address }) });
+  try {
+    return await fn(db);
+  } finally {
+    await db.close();
+  }
+}
+
+/** A DATA or WHERE argument: JSON (`-` reads standard input) that must be an object. */
+export async function object(given: unknown, what: string): Promise<JsonObject> {
+  const value = await parseValue(given, what);
+  if (typeof value !== 'object' || value === null || Array.isArray(value))
+    throw badRequest('micro.cli', `${what} must be a JSON object, e.g. '{"name":"Ann"}'`);
+  return value as JsonObject;
+}
+
+export const ns = (args: DbArgs) =>
+  args.database === undefined ? {} : { database: args.database };
+export const named = (args: DbArgs & { collection: string }, id?: string) =>
+  `${args.database ?? 'micro'}/${args.collection}${id === undefined ? '' : `/${id}`}`;
+export const oneLine = (v: unknown): string => {
+  const text = JSON.stringify(v) ?? '';
+  return text.length > 60 ? `${text.slice(0, 57)}...` : text;
+};
+export const written = (verb: string) => (r: DbRecord) => `${verb} ${r.id} (version ${r.version})`;
+
+export const coll = { type: 'string', demandOption: true, describe: 'the collection' } as const;
+export const idArg = { type: 'string', demandOption: true, describe: "the record's id" } as const;
+export const json = (describe: string) =>
+  ({ type: 'string', demandOption: true, describe }) as const;
+export const ifVersion = {
+  type: 'number',
+  describe: "only if the record's version is still this one (409 otherwise) [MICRO_IF_VERSION]",
+} as const;
