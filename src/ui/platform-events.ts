@@ -94,13 +94,19 @@ export interface Follower {
   stop(): Promise<void>;
 }
 
-/** Follows the platform topics; resolves once every subscription is live. */
+/** Follows the platform topics (or the topics given); resolves once every subscription is live. */
 export async function followPlatform(events: Events, o: FollowOptions): Promise<Follower> {
   const topics = o.topics ?? PLATFORM_TOPICS;
   const backlog = o.backlog ?? 200;
-  const known = new Map(
-    (await events.topics(PLATFORM_TOPIC_PREFIX)).map((t) => [t.topic, t] as const),
+  // One listing for the platform's topics; another topic is looked up by its own name.
+  const listed = await Promise.all(
+    [
+      ...new Set(
+        topics.map((t) => (t.startsWith(PLATFORM_TOPIC_PREFIX) ? PLATFORM_TOPIC_PREFIX : t)),
+      ),
+    ].map((prefix) => events.topics(prefix)),
   );
+  const known = new Map(listed.flat().map((t) => [t.topic, t] as const));
   const subscriptions: EventSubscription[] = [];
   let stopped = false;
   const stop = async (): Promise<void> => {

@@ -1,6 +1,8 @@
 // GET /_/api/events/stream: the platform's events (micro.registry, micro.config, micro.sync,
 // micro.runtime) as server-sent events, so the dashboard's platform page shows what happens as it
-// happens. ?topic= (one platform topic), ?action= and ?text= narrow them here, before they are sent;
+// happens. ?topic= follows one topic instead (a platform topic, or any other durable topic, its
+// events shown by their data's `action` and `summary` if they have them, else their data as JSON,
+// cut); ?action= and ?text= narrow them here, before they are sent;
 // ?backlog= (0 to MAX_BACKLOG, default 200) is how many of each topic's latest events are searched
 // first.
 //
@@ -12,7 +14,8 @@
 import type { ServerResponse } from 'node:http';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { Events } from '../../platform/events/events.ts';
-import { MicroError, badRequest, toMicroError } from '../../runtime/index.ts';
+import { checkTopic } from '../../platform/events/validate.ts';
+import { MicroError, toMicroError } from '../../runtime/index.ts';
 import {
   PLATFORM_TOPICS,
   followPlatform,
@@ -54,9 +57,8 @@ export function registerEventsStream(
   app.get<{ Querystring: Record<string, unknown> }>('/_/api/events/stream', async (req, reply) => {
     try {
       const r = queryRequest('events/stream', { fields }, req.query);
-      const topic = optText(r, 'topic', 255);
-      if (topic !== undefined && !(PLATFORM_TOPICS as readonly string[]).includes(topic))
-        throw badRequest(WEB_ID, `topic must be one of ${PLATFORM_TOPICS.join(', ')}`);
+      const given = optText(r, 'topic', 255);
+      const topic = given === undefined ? undefined : checkTopic(given);
       const filter: PlatformFilter = {
         topic,
         action: optText(r, 'action', 64),

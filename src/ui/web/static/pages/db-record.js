@@ -68,11 +68,23 @@ export function recordView(id, a, on) {
 }
 
 /**
- * The form: an id (empty: a new one is made), the record's JSON and how an update applies it.
- * @param {() => Place | undefined} place
- * @param {(id: string) => void} onWritten
+ * The form: where (the open collection, or a new one), an id (empty: a new one is made), the
+ * record's JSON and how an update applies it.
+ * @param {() => Place | undefined} open
+ * @param {(at: Place, id: string) => void} onWritten
  */
-export function recordForm(place, onWritten) {
+export function recordForm(open, onWritten) {
+  const database = /** @type {HTMLInputElement} */ (
+    h('input', { id: 'record-database', class: 'field', spellcheck: false, value: 'micro' })
+  );
+  const collection = /** @type {HTMLInputElement} */ (
+    h('input', { id: 'record-collection', class: 'field', spellcheck: false })
+  );
+  /** @returns {Place | undefined} */
+  const place = () =>
+    database.value && collection.value
+      ? { database: database.value, collection: collection.value }
+      : undefined;
   /** The record being edited: an update applies only if it is still at this version. */
   let editing = /** @type {{ id: string, version: number } | undefined} */ (undefined);
   const id = /** @type {HTMLInputElement} */ (
@@ -129,7 +141,7 @@ export function recordForm(place, onWritten) {
   const write = async (what) => {
     problem.hidden = true;
     const at = place();
-    if (!at) return say('Open a collection first.');
+    if (!at) return say('A database and a collection are required.');
     const v = parsed();
     if (!v) return;
     if (what === 'update' && !id.value) return say('An update needs the id of the record.');
@@ -148,7 +160,7 @@ export function recordForm(place, onWritten) {
     editing = { id: a.body.id, version: a.body.version };
     id.value = a.body.id;
     hint();
-    onWritten(a.body.id);
+    onWritten(at, a.body.id);
   };
   const where = () => {
     const at = place();
@@ -158,6 +170,10 @@ export function recordForm(place, onWritten) {
     'form',
     { class: 'card put record-form', onsubmit: (/** @type {Event} */ e) => e.preventDefault() },
     h('h2', null, 'Write a record'),
+    h('label', { for: 'record-database' }, 'Database'),
+    database,
+    h('label', { for: 'record-collection' }, 'Collection'),
+    collection,
     h('label', { for: 'record-id' }, 'Id'),
     id,
     h('label', { for: 'record-data' }, 'Record (JSON object)'),
@@ -185,8 +201,16 @@ export function recordForm(place, onWritten) {
   );
   return {
     el,
+    /** Shows the open collection as where records are written. */
+    follow() {
+      const at = open();
+      if (!at) return;
+      database.value = at.database;
+      collection.value = at.collection;
+    },
     /** @param {DbRecord} r fills the form with a record to change it */
     edit(r) {
+      this.follow();
       editing = { id: r.id, version: r.version };
       id.value = r.id;
       data.value = pretty(r.data);

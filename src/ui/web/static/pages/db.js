@@ -79,7 +79,9 @@ export function render(root, database, collectionName, id = '') {
   const detail = h('section', { class: 'card record', hidden: true, 'aria-live': 'polite' });
   const form = recordForm(
     () => at,
-    (rid) => {
+    (to, rid) => {
+      if (!at || to.database !== at.database || to.collection !== at.collection)
+        return void (location.hash = link('db', to.database, to.collection, rid));
       choose(rid);
       void list();
       void load();
@@ -261,9 +263,11 @@ export function render(root, database, collectionName, id = '') {
       ),
     );
     empty.hidden = records.length > 0;
-    empty.textContent = where.value.trim()
-      ? 'No record matches.'
-      : 'No records in this collection.';
+    empty.textContent = !at
+      ? 'Choose a collection, or write a record to make one.'
+      : where.value.trim()
+        ? 'No record matches.'
+        : 'No records in this collection.';
   }
 
   /** Shows the chosen record. */
@@ -304,7 +308,8 @@ export function render(root, database, collectionName, id = '') {
     records = [];
     next = undefined;
     overview.hidden = at !== undefined;
-    browser.hidden = at === undefined;
+    filter.hidden = at === undefined;
+    form.follow();
     if (!at) history.replaceState(null, '', link('db'));
     draw();
     choose(rid);

@@ -70,10 +70,11 @@ function part(o) {
 }
 
 /**
- * The topics, each opening its replay.
+ * The topics, each opening its replay; onList is given their names at each read.
  * @param {(topic: string) => void} onOpen
+ * @param {(names: string[]) => void} onList
  */
-export function topicsPart(onOpen) {
+export function topicsPart(onOpen, onList) {
   const p = part({
     title: 'Durable topics',
     name: 'durable-topics',
@@ -107,6 +108,7 @@ export function topicsPart(onOpen) {
         await read('events/topics')
       );
       p.show(a, a.body?.topics, 'No topic yet: micro events publish TOPIC DATA makes one.');
+      if (a.body) onList(a.body.topics.map((t) => t.topic));
     },
   };
 }

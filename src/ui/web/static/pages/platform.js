@@ -1,6 +1,7 @@
 // Platform events: what happened to the platform (services up and down, config changed, locks,
 // deployments), read live from the micro.* topics of the events area, newest first, the latest KEEP
-// of them, narrowed by topic, action and text (the dashboard filters before it sends). Below them
+// of them, narrowed by topic (a platform topic, or any durable topic, followed instead), action
+// and text (the dashboard filters before it sends). Below them
 // the durable topics and the consumer groups, read again every REFRESH ms, and a replay of one
 // topic's range. Not the registry feed of the Events page. #/platform/<topic> opens a replay.
 import { h, clock, replace } from '../lib/dom.js';
@@ -99,7 +100,14 @@ export function render(root, topic) {
   const list = h('ol', { class: 'feed platform' });
   const empty = h('p', { class: 'empty' });
   const replay = replayPart();
-  const topicList = topicsPart((t) => replay.open(t));
+  const topicList = topicsPart(
+    (t) => replay.open(t),
+    (names) => {
+      // Any durable topic can be followed live too, after the platform's own.
+      const known = new Set([...topics.options].map((o) => o.value));
+      for (const n of names) if (!known.has(n)) topics.append(h('option', { value: n }, n));
+    },
+  );
   const groups = groupsPart();
   root.append(
     h('div', { class: 'head' }, h('h1', null, 'Platform events ', count), topics, actions, search),
