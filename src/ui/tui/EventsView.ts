@@ -102,16 +102,21 @@ export function EventsView({
 
   useKeys((input, key) => {
     const now = latest.current.place;
+    // Keys typed faster than a render come one after another: each sees the place the last set.
+    const go = (place: EventsPlace): void => {
+      latest.current.place = place;
+      onPlace(place);
+    };
     if (now.filtering) {
-      if (key.return) return onPlace({ ...now, filtering: false });
-      if (key.escape) return onPlace({ filter: '', filtering: false });
-      if (key.backspace || key.delete) return onPlace({ ...now, filter: now.filter.slice(0, -1) });
+      if (key.return) return go({ ...now, filtering: false });
+      if (key.escape) return go({ filter: '', filtering: false });
+      if (key.backspace || key.delete) return go({ ...now, filter: now.filter.slice(0, -1) });
       if (key.ctrl || key.meta || key.tab) return;
       // eslint-disable-next-line no-control-regex
       const typed = input.replace(/[\x00-\x1f\x7f]/g, '');
       if (typed) {
         setScroll(0);
-        onPlace({ ...now, filter: now.filter + typed });
+        go({ ...now, filter: now.filter + typed });
       }
       return;
     }
@@ -120,8 +125,8 @@ export function EventsView({
       const at = Math.max(0, Math.min(latest.current.count - 1, latest.current.top + by));
       return setScroll((latest.current.top = at));
     }
-    if (input === '/') return onPlace({ ...now, filtering: true });
-    if (key.escape) return now.filter ? onPlace({ filter: '', filtering: false }) : onBack();
+    if (input === '/') return go({ ...now, filtering: true });
+    if (key.escape) return now.filter ? go({ filter: '', filtering: false }) : onBack();
     if (input === 'q') return onQuit();
   });
 
