@@ -5,9 +5,10 @@
 // #/db/<database>/<collection>/<id> opens a collection and a record.
 import { errorLine, read } from '../lib/api.js';
 import { h, link, relative, replace, text } from '../lib/dom.js';
+import { collectionsTable, fillChooser, indexList, placeKey } from './db-collections.js';
 import { recordForm, recordView } from './db-record.js';
 
-/** @typedef {{ database: string, collection: string, count: number, indexes: { name: string, fields: string[], unique: boolean }[] }} CollectionInfo */
+/** @typedef {import('./db-collections.js').CollectionInfo} CollectionInfo */
 /** @typedef {{ id: string, version: number, createdAt: number, updatedAt: number, data: Record<string, unknown>, dataBytes?: number }} DbRecord */
 
 /** Records per page, and at most shown. */
@@ -66,7 +67,6 @@ export function render(root, database, collectionName, id = '') {
     })
   );
   const problem = h('p', { class: 'problem', hidden: true });
-  const collections = h('tbody');
   const head = h('tr');
   const body = h('tbody');
   const indexes = h('p', { class: 'muted small indexes' });
@@ -100,20 +100,7 @@ export function render(root, database, collectionName, id = '') {
     sort,
     h('button', { type: 'submit', class: 'primary' }, 'Apply'),
   );
-  const overview = h(
-    'table',
-    { class: 'grid collections' },
-    h(
-      'thead',
-      null,
-      h(
-        'tr',
-        null,
-        ['Database', 'Collection', 'Records', 'Indexes'].map((c) => h('th', null, c)),
-      ),
-    ),
-    collections,
-  );
+  const overview = collectionsTable();
   const browser = h(
     'div',
     { class: 'split' },
@@ -131,7 +118,7 @@ export function render(root, database, collectionName, id = '') {
   root.append(
     h('div', { class: 'head' }, h('h1', null, 'Database ', count), chooser),
     problem,
-    overview,
+    overview.el,
     browser,
   );
 
@@ -143,60 +130,10 @@ export function render(root, database, collectionName, id = '') {
     if (!a.body) return void ((problem.hidden = false), (problem.textContent = errorLine(a)));
     all = a.body.collections;
     count.textContent = String(all.length);
-    const key = (/** @type {{ database: string, collection: string }} */ c) =>
-      `${c.database}\u0000${c.collection}`;
-    replace(
-      chooser,
-      h('option', { value: '' }, all.length ? 'Every collection' : 'No collection yet'),
-      all.map((c) =>
-        h('option', { value: key(c) }, `${c.database} / ${c.collection} (${c.count})`),
-      ),
-    );
-    if (
-      at &&
-      !all.some((c) => key(c) === key(/** @type {{ database: string, collection: string }} */ (at)))
-    )
-      chooser.append(h('option', { value: key(at) }, `${at.database} / ${at.collection} (0)`));
-    chooser.value = at ? key(at) : '';
-    replace(
-      collections,
-      all.length === 0
-        ? h(
-            'tr',
-            null,
-            h(
-              'td',
-              { colspan: 4, class: 'empty' },
-              'No collection yet: micro db create COLLECTION DATA makes one.',
-            ),
-          )
-        : all.map((c) =>
-            h(
-              'tr',
-              { dataset: { database: c.database, collection: c.collection } },
-              h('td', { class: 'name' }, c.database),
-              h(
-                'td',
-                { class: 'name' },
-                h('a', { href: link('db', c.database, c.collection) }, c.collection),
-              ),
-              h('td', { class: 'num count' }, String(c.count)),
-              h(
-                'td',
-                { class: 'small' },
-                c.indexes
-                  .map((i) => `${i.name} (${i.fields.join(', ')}${i.unique ? ', unique' : ''})`)
-                  .join('; ') || '—',
-              ),
-            ),
-          ),
-    );
-    const open =
-      at &&
-      all.find((c) => key(c) === key(/** @type {{ database: string, collection: string }} */ (at)));
-    indexes.textContent = open?.indexes.length
-      ? `Indexes: ${open.indexes.map((i) => `${i.name} (${i.fields.join(', ')})`).join('; ')}`
-      : '';
+    fillChooser(chooser, all, at);
+    overview.show(all);
+    const shown = at && all.find((c) => at && placeKey(c) === placeKey(at));
+    indexes.textContent = shown?.indexes.length ? `Indexes: ${indexList(shown)}` : '';
   }
 
   /** Reads the first page of records (or, with further, the next one). */
@@ -307,7 +244,7 @@ export function render(root, database, collectionName, id = '') {
     at = to;
     records = [];
     next = undefined;
-    overview.hidden = at !== undefined;
+    overview.el.hidden = at !== undefined;
     filter.hidden = at === undefined;
     form.follow();
     if (!at) history.replaceState(null, '', link('db'));
