@@ -64,7 +64,7 @@ describe('the dashboard: platform events and the database', () => {
     await page.goto(`${base}/`);
     await page.locator('nav a', { hasText: 'Database' }).click();
     const row = page.locator('tr[data-database="shop"][data-collection="orders"]');
-    assert.equal(await row.locator('.count').textContent(), '2');
+    assert.equal(await row.locator('.records').textContent(), '2');
     assert.match((await row.textContent()) ?? '', /status \(status\)/);
     await row.locator('a').click();
     await page.locator('tr[data-id="o1"]').waitFor();
@@ -117,7 +117,7 @@ describe('the dashboard: platform events and the database', () => {
     try {
       await page.goto(`${base}/#/platform`);
       const topic = page.locator('.durable-topics tr[data-topic="orders"]');
-      assert.equal(await topic.locator('.count').textContent(), '3');
+      assert.equal(await topic.locator('.retained').textContent(), '3');
       assert.equal(await topic.locator('.offsets').textContent(), '1–3');
       const group = page.locator('.groups tr[data-topic="orders"][data-group="billing"]');
       await group.locator('.members', { hasText: /^1$/ }).waitFor();

@@ -63,7 +63,7 @@ export function collectionsTable() {
                   { class: 'name' },
                   h('a', { href: link('db', c.database, c.collection) }, c.collection),
                 ),
-                h('td', { class: 'num count' }, String(c.count)),
+                h('td', { class: 'num records' }, String(c.count)),
                 h('td', { class: 'small' }, indexList(c) || '—'),
               ),
             ),
