@@ -49,8 +49,11 @@ export function registerEventsStream(
     events: Events | undefined;
     fail: (reply: FastifyReply, err: unknown) => FastifyReply;
     heartbeat?: number;
+    /** Bytes a stream may have unsent before it is cut (default STREAM_BACKLOG). */
+    maxBacklog?: number;
   },
 ): PlatformStreams {
+  const maxBacklog = o.maxBacklog ?? STREAM_BACKLOG;
   const open = new Map<ServerResponse, Follower>();
   // Streams subscribing now, counted against the bound too.
   let opening = 0;
@@ -76,9 +79,9 @@ export function registerEventsStream(
       let ended = false;
       const send = (text: string): void => {
         if (!live) return void queued.push(text);
-        res.write(text);
         // A page that stopped reading is cut, as the other streams' are: no unbounded buffer.
-        if (res.writableLength > STREAM_BACKLOG) res.destroy();
+        if (res.writableLength > maxBacklog) return void res.destroy();
+        res.write(text);
       };
       opening++;
       const following = followPlatform(o.events, {
