@@ -26,6 +26,8 @@ export interface EventsCaseOptions {
    * engine: a new client). Absent: the restart test only stops and resubscribes.
    */
   reopen?: (events: Events) => Promise<Events>;
+  /** Ms within which events past a 1 s maxAge must be gone (default 5,000). */
+  expiry?: number;
   /** False when the engine cannot count a group's members (GroupInfo.members is then 0). */
   members?: boolean;
 }
@@ -140,6 +142,7 @@ export function runEventsCases(
   const settle = options.settle ?? 250;
   const ackTimeout = options.ackTimeout ?? 300;
   const countsMembers = options.members ?? true;
+  const expiry = options.expiry ?? 5000;
 
   describe(`events contract: ${name}`, () => {
     let events: Events;
@@ -162,9 +165,13 @@ export function runEventsCases(
       const data = { n: 1, tags: ['a'], deep: { x: [1, { y: null }] }, ok: true };
       const t0 = Date.now();
       const p1 = await events.publish(topic, data, { metadata: { trace: 'abc' } });
+      const odd = JSON.parse('{"__proto__": "kept", "constructor": "too"}') as Record<
+        string,
+        string
+      >;
       data.n = 99; // a caller changing what it published changes nothing stored
       const p2 = await events.publish(topic, 'two', { key: 'k2' });
-      const p3 = await events.publish(topic, null);
+      const p3 = await events.publish(topic, null, { metadata: odd });
       assert.deepEqual(offsets([p1, p2, p3]), [1, 2, 3]);
       assert.equal(new Set([p1.id, p2.id, p3.id]).size, 3);
       assert.ok(p1.time >= t0 - 1000 && p1.time <= p2.time && p2.time <= p3.time);
@@ -185,6 +192,10 @@ export function runEventsCases(
       assert.equal(e2?.key, 'k2');
       assert.equal(e2?.data, 'two');
       assert.equal(page.events[2]?.data, null);
+      assert.deepEqual(Object.entries(page.events[2].metadata), [
+        ['__proto__', 'kept'],
+        ['constructor', 'too'],
+      ]);
       const first = await events.read(topic, { limit: 2 });
       assert.deepEqual(offsets(first.events), [1, 2]);
       assert.equal(first.next, 3);
@@ -480,6 +491,21 @@ export function runEventsCases(
       assert.deepEqual([t?.first, t?.last, t?.count], [3, 5, 3]);
       const r = await subscribe(topic, { start: 'earliest' });
       assert.deepEqual(offsets(await r.take(3)), [3, 4, 5]);
+    });
+
+    it('drops events older than maxAge', async () => {
+      const topic = fresh();
+      const configured = await events.configure(topic, { maxAge: 1000 });
+      assert.equal(configured.retention.maxAge, 1000);
+      await events.publishMany(topic, [{ data: 1 }, { data: 2 }]);
+      const deadline = Date.now() + expiry;
+      while ((await events.read(topic)).events.length > 0) {
+        assert.ok(Date.now() < deadline, 'events older than maxAge are still there');
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      const [t] = await events.topics(topic);
+      assert.deepEqual([t?.count, t?.last], [0, 2]);
+      assert.equal((await events.publish(topic, 3)).offset, 3);
     });
 
     it('lists topics and groups', async () => {

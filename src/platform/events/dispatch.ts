@@ -1,37 +1,20 @@
-// Delivery for the engines that keep events themselves (engine.ts): consumer groups and their
-// members, ephemeral readers, acknowledgements, redelivery after ackTimeout, dead letters. A
-// group's state is in memory (loaded from the log at start) and every change is journaled to the
-// log. Invariants: a group's pending deliveries are keyed in offset order (new ones are always past
-// the others), so its position is the first pending offset - 1, or next - 1 when none is pending;
-// a member never holds more than maxInFlight unsettled deliveries; one timer per group (unref'd)
-// fires at its earliest deadline. Pumps are coalesced per microtask, so a burst of publishes or
-// acks fetches one batch.
+// Delivery for the engines that keep events themselves (engine.ts): the consumer groups
+// (group.ts) and ephemeral readers of each topic, fed from the log. A delivery round fetches one
+// batch of new events (and the failed ones due again, first) for all of a group's members with room,
+// dealt round-robin, so a member never holds more than maxInFlight unsettled deliveries. Rounds
+// are coalesced per turn of the event loop: a burst of publishes or acks costs one fetch.
 import { EVENTS_LIMITS, type Delivery, type GroupInfo, type StartAt } from './events.ts';
+import { Group, type GroupHost, type Member, type Pending } from './group.ts';
 import { Inbox } from './inbox.ts';
-import type { EventLog, GroupRow, LogRow, PendingRow } from './log.ts';
+import type { EventLog, LogRow } from './log.ts';
 import { checkDelay, type CheckedEvent, type CheckedSubscribe } from './validate.ts';
 
-interface Member {
-  inbox: Inbox;
-  inFlight: number;
-  maxInFlight: number;
-}
-interface Pending extends PendingRow {
-  member: Member | undefined;
-}
-interface Group extends GroupRow {
-  pending: Map<number, Pending>;
-  members: Member[];
-  waiting: number;
-  timer: NodeJS.Timeout | undefined;
-  timerAt: number;
-  turn: number;
-}
 interface Reader {
   topic: string;
   next: number;
   inbox: Inbox;
   maxInFlight: number;
+  /** It had no room at its last round: reading frees some. */
   full: boolean;
 }
 interface Topic {
@@ -39,13 +22,10 @@ interface Topic {
   readers: Set<Reader>;
 }
 
-/** Why an event was dead-lettered (metadata `micro-dead-reason`). */
-export type DeadReason = 'timeout' | 'nack';
-
 /** Groups and readers of the topics of one log. */
 export class Dispatcher {
   readonly #log: EventLog;
-  readonly #publish: (topic: string, events: CheckedEvent[]) => void;
+  readonly #host: GroupHost;
   readonly #topics = new Map<string, Topic>();
   readonly #dirty = new Set<Group | Reader>();
   #scheduled = false;
@@ -53,13 +33,13 @@ export class Dispatcher {
   /** `publish` stores dead letters at once (and wakes their readers). */
   constructor(log: EventLog, publish: (topic: string, events: CheckedEvent[]) => void) {
     this.#log = log;
-    this.#publish = publish;
+    this.#host = { log, publish, wake: (g) => this.#schedule(g) };
     for (const { group, pending } of log.loadGroups()) {
-      const g = this.#add(group);
+      const g = this.#add(new Group(group, this.#host));
       for (const p of pending) {
         g.pending.set(p.offset, { ...p, member: undefined });
         if (p.waiting) g.waiting++;
-        this.#arm(g, p.deadline);
+        g.arm(p.deadline);
       }
     }
   }
@@ -77,39 +57,30 @@ export class Dispatcher {
   /** A new subscriber: a member of its group, or an ephemeral reader. */
   join(topic: string, o: CheckedSubscribe): Inbox {
     if (o.group === undefined) {
-      const reader: Reader = {
-        topic,
-        next: this.start(topic, o.start),
-        maxInFlight: o.maxInFlight,
-        full: false,
-      } as Reader;
       const t = this.#topic(topic);
-      reader.inbox = new Inbox(
+      const r = { topic, next: this.start(topic, o.start), maxInFlight: o.maxInFlight } as Reader;
+      r.full = false;
+      r.inbox = new Inbox(
         () => {
-          if (reader.full && reader.inbox.backlog <= reader.maxInFlight / 2) this.#schedule(reader);
+          if (r.full && r.inbox.backlog <= r.maxInFlight / 2) this.#schedule(r);
         },
-        () => t.readers.delete(reader),
+        () => t.readers.delete(r),
       );
-      t.readers.add(reader);
-      this.#schedule(reader);
-      return reader.inbox;
+      t.readers.add(r);
+      this.#schedule(r);
+      return r.inbox;
     }
     const g = this.#group(topic, o.group, o.start);
     g.ackTimeout = o.ackTimeout;
     g.maxDeliveries = o.maxDeliveries;
     g.deadLetter = o.deadLetter;
-    this.#save(g);
-    const member: Member = { inFlight: 0, maxInFlight: o.maxInFlight } as Member;
+    g.save();
+    const member = { inFlight: 0, maxInFlight: o.maxInFlight } as Member;
     member.inbox = new Inbox(
       () => undefined,
-      () => {
-        const i = g.members.indexOf(member);
-        if (i >= 0) g.members.splice(i, 1);
-        if (g.members.length === 0) g.timer?.unref();
-      },
+      () => g.leave(member),
     );
-    g.members.push(member);
-    g.timer?.ref();
+    g.join(member);
     this.#schedule(g);
     return member.inbox;
   }
@@ -125,22 +96,18 @@ export class Dispatcher {
   /** Moves a group (made if missing) to `start`, forgetting its pending deliveries. */
   seek(topic: string, group: string, start: StartAt): GroupInfo {
     const g = this.#group(topic, group, start);
-    for (const p of g.pending.values()) if (p.member) p.member.inFlight--;
-    g.pending.clear();
-    g.waiting = 0;
-    this.#log.clearPending(topic, group);
+    g.clear();
     g.next = this.start(topic, start);
-    this.#save(g);
+    g.save();
     this.#schedule(g);
-    return this.info(g);
+    return g.info(this.#log.topic(topic));
   }
 
   /** Removes a group, ending its members' subscriptions; false when there was none. */
   remove(topic: string, group: string): boolean {
     const g = this.#topics.get(topic)?.groups.get(group);
     if (!g) return false;
-    for (const m of [...g.members]) m.inbox.close();
-    clearTimeout(g.timer);
+    g.close();
     this.#topics.get(topic)!.groups.delete(group);
     this.#log.dropGroup(topic, group);
     return true;
@@ -153,39 +120,16 @@ export class Dispatcher {
     for (const name of names) {
       const groups = [...(this.#topics.get(name)?.groups.values() ?? [])];
       groups.sort((a, b) => (a.group < b.group ? -1 : a.group > b.group ? 1 : 0));
-      for (const g of groups) if (out.push(this.info(g)) >= EVENTS_LIMITS.batch) return out;
+      const t = this.#log.topic(name);
+      for (const g of groups) if (out.push(g.info(t)) >= EVENTS_LIMITS.batch) return out;
     }
     return out;
-  }
-
-  /** A group as listed. */
-  info(g: Group): GroupInfo {
-    const t = this.#log.topic(g.topic);
-    const last = t?.last ?? 0;
-    const first = t && t.count > 0 ? t.first : last + 1;
-    const head = g.pending.keys().next();
-    const position = head.done ? g.next - 1 : head.value - 1;
-    return {
-      topic: g.topic,
-      group: g.group,
-      position,
-      pending: g.pending.size,
-      lag: Math.max(0, last - Math.max(position, first - 1)),
-      members: g.members.length,
-      deadLettered: g.deadLettered,
-      ackTimeout: g.ackTimeout,
-      maxDeliveries: g.maxDeliveries,
-      deadLetter: g.deadLetter,
-    };
   }
 
   /** Ends every subscription and timer. */
   close(): void {
     for (const t of this.#topics.values()) {
-      for (const g of t.groups.values()) {
-        clearTimeout(g.timer);
-        for (const m of [...g.members]) m.inbox.close();
-      }
+      for (const g of t.groups.values()) g.close();
       for (const r of [...t.readers]) r.inbox.close();
     }
   }
@@ -196,17 +140,8 @@ export class Dispatcher {
     return t;
   }
 
-  #add(row: GroupRow): Group {
-    const g: Group = {
-      ...row,
-      pending: new Map(),
-      members: [],
-      waiting: 0,
-      timer: undefined,
-      timerAt: Infinity,
-      turn: 0,
-    };
-    this.#topic(row.topic).groups.set(row.group, g);
+  #add(g: Group): Group {
+    this.#topic(g.topic).groups.set(g.group, g);
     return g;
   }
 
@@ -215,128 +150,34 @@ export class Dispatcher {
     if (found) return found;
     this.#log.ensure(topic);
     const L = EVENTS_LIMITS;
-    const g = this.#add({
-      topic,
-      group,
-      next: this.start(topic, start),
-      deadLettered: 0,
-      ackTimeout: L.ackTimeout.default,
-      maxDeliveries: L.maxDeliveries.default,
-      deadLetter: `${topic}.dead`,
-    });
-    this.#save(g);
-    return g;
-  }
-
-  #save(g: Group): void {
-    const { topic, group, next, deadLettered, ackTimeout, maxDeliveries, deadLetter } = g;
-    this.#log.saveGroup({
-      topic,
-      group,
-      next,
-      deadLettered,
-      ackTimeout,
-      maxDeliveries,
-      deadLetter,
-    });
+    const g = new Group(
+      {
+        topic,
+        group,
+        next: this.start(topic, start),
+        deadLettered: 0,
+        ackTimeout: L.ackTimeout.default,
+        maxDeliveries: L.maxDeliveries.default,
+        deadLetter: `${topic}.dead`,
+      },
+      this.#host,
+    );
+    g.save();
+    return this.#add(g);
   }
 
   #schedule(target: Group | Reader): void {
     this.#dirty.add(target);
     if (this.#scheduled) return;
     this.#scheduled = true;
-    queueMicrotask(() => {
+    setImmediate(() => {
       this.#scheduled = false;
       const targets = [...this.#dirty];
       this.#dirty.clear();
       for (const x of targets)
-        if ('members' in x) this.#pump(x);
+        if (x instanceof Group) this.#pump(x);
         else this.#feed(x);
     });
-  }
-
-  #arm(g: Group, at: number): void {
-    if (at >= g.timerAt) return;
-    clearTimeout(g.timer);
-    g.timerAt = at;
-    g.timer = setTimeout(() => this.#expire(g), Math.max(0, at - Date.now()));
-    // A member waiting for a redelivery keeps the process alive, as a socket would.
-    if (g.members.length === 0) g.timer.unref();
-  }
-
-  #expire(g: Group): void {
-    g.timer = undefined;
-    g.timerAt = Infinity;
-    if (this.#topics.get(g.topic)?.groups.get(g.group) !== g) return;
-    const now = Date.now();
-    let next = Infinity;
-    for (const [offset, p] of g.pending) {
-      if (p.deadline > now) next = Math.min(next, p.deadline);
-      else if (!p.waiting) this.#fail(g, offset, p, 'timeout', 0, now);
-    }
-    if (next < Infinity) this.#arm(g, next);
-    this.#schedule(g);
-  }
-
-  /** A delivery failed (timed out or nacked): deliver it again after `delay`, or dead-letter it. */
-  #fail(
-    g: Group,
-    offset: number,
-    p: Pending,
-    reason: DeadReason,
-    delay: number,
-    now: number,
-  ): void {
-    if (p.member) p.member.inFlight--;
-    p.member = undefined;
-    if (p.attempt >= g.maxDeliveries) return this.#dead(g, offset, p, reason);
-    p.waiting = true;
-    p.deadline = now + delay;
-    g.waiting++;
-    this.#log.savePending(g.topic, g.group, offset, p);
-    if (delay > 0) this.#arm(g, p.deadline);
-  }
-
-  #dead(g: Group, offset: number, p: Pending, reason: DeadReason): void {
-    this.#settle(g, offset, p);
-    const row = this.#log.rows(g.topic, offset, 1)[0];
-    if (row?.offset !== offset) return;
-    const metadata = row.metadata ? (JSON.parse(row.metadata) as Record<string, string>) : {};
-    metadata['micro-dead-topic'] = g.topic;
-    metadata['micro-dead-offset'] = String(offset);
-    metadata['micro-dead-group'] = g.group;
-    metadata['micro-dead-reason'] = reason;
-    this.#publish(g.deadLetter, [{ json: row.data, metadata }]);
-    g.deadLettered++;
-    this.#save(g);
-  }
-
-  #settle(g: Group, offset: number, p: Pending): void {
-    if (p.member) p.member.inFlight--;
-    if (p.waiting) g.waiting--;
-    g.pending.delete(offset);
-    this.#log.savePending(g.topic, g.group, offset, undefined);
-  }
-
-  /** Acknowledges offsets of a group (unknown ones ignored); resolves once durable. */
-  ack(g: Group, offsets: number[]): Promise<void> {
-    for (const offset of offsets) {
-      const p = g.pending.get(offset);
-      if (p) this.#settle(g, offset, p);
-    }
-    if (g.members.length > 0) this.#schedule(g);
-    return this.#log.flush();
-  }
-
-  /** Fails offsets of a group now: delivered again after `delay` ms, or dead-lettered. */
-  nack(g: Group, offsets: number[], delay: number): Promise<void> {
-    const now = Date.now();
-    for (const offset of offsets) {
-      const p = g.pending.get(offset);
-      if (p && !p.waiting) this.#fail(g, offset, p, 'nack', delay, now);
-    }
-    this.#schedule(g);
-    return this.#log.flush();
   }
 
   #feed(r: Reader): void {
@@ -352,6 +193,7 @@ export class Dispatcher {
   }
 
   #pump(g: Group): void {
+    if (this.#topics.get(g.topic)?.groups.get(g.group) !== g) return;
     const ms = g.members.filter((m) => m.inFlight < m.maxInFlight);
     let room = 0;
     for (const m of ms) room += m.maxInFlight - m.inFlight;
@@ -364,7 +206,7 @@ export class Dispatcher {
         if (!p.waiting || p.deadline > now) continue;
         const row = this.#log.rows(g.topic, offset, 1)[0];
         if (row?.offset === offset) items.push({ row, p });
-        else this.#settle(g, offset, p); // retention cut it: nothing to deliver
+        else g.settle(offset, p); // retention cut it: nothing to deliver
       }
     if (items.length < room) {
       const limit = Math.min(room - items.length, EVENTS_LIMITS.batch);
@@ -372,7 +214,7 @@ export class Dispatcher {
       for (const row of rows) items.push({ row });
       if (rows.length > 0) {
         g.next = rows.at(-1)!.offset + 1;
-        this.#save(g);
+        g.save();
       }
     }
     if (items.length === 0) return;
@@ -395,11 +237,11 @@ export class Dispatcher {
         entry = { offset: row.offset, attempt: 1, deadline, waiting: false, member };
         g.pending.set(row.offset, entry);
       }
-      this.#log.savePending(g.topic, g.group, row.offset, entry);
+      g.savePending(row.offset, entry);
       batches[k]!.push(this.#delivery(g.topic, row, entry.attempt, g));
     }
     ms.forEach((m, k) => m.inbox.push(batches[k]!));
-    this.#arm(g, deadline);
+    g.arm(deadline);
   }
 
   #delivery(topic: string, row: LogRow, attempt: number, g: Group | undefined): Delivery {
@@ -410,9 +252,9 @@ export class Dispatcher {
     d.metadata = row.metadata ? (JSON.parse(row.metadata) as Record<string, string>) : {};
     d.data = JSON.parse(row.data) as unknown;
     d.attempt = attempt;
-    d.ack = g ? () => this.ack(g, [offset]) : async () => undefined;
+    d.ack = g ? () => g.ack([offset]) : async () => undefined;
     d.nack = g
-      ? async (delay?: number) => this.nack(g, [offset], checkDelay(delay))
+      ? async (delay?: number) => g.nack([offset], checkDelay(delay))
       : async (delay?: number) => void checkDelay(delay);
     return d;
   }

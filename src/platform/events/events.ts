@@ -71,7 +71,17 @@ export type PublishOptions = Omit<EventInput, 'data'>;
  * `earliest` (the oldest retained), an offset (that event and after), or a time (the first event
  * stored at or after it, ms since the epoch).
  */
-export type StartAt = 'latest' | 'earliest' | { offset: number } | { time: number };
+export type StartAt =
+  | 'latest'
+  | 'earliest'
+  | {
+      /** This offset and after. */
+      offset: number;
+    }
+  | {
+      /** The first event stored at or after this time, ms since the epoch. */
+      time: number;
+    };
 
 /** Options of a subscription. */
 export interface EventSubscribeOptions {

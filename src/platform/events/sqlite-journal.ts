@@ -22,6 +22,8 @@ type PendingChange = { topic: string; group: string; offset: number; row: Pendin
 export class GroupJournal {
   readonly #groups = new Map<string, GroupRow>();
   readonly #pending = new Map<string, PendingChange>();
+  /** The pending rows written: one delivered and acknowledged before it was written never is. */
+  readonly #stored = new Set<string>();
   /** Groups whose pending rows (and, when `drop`, the group) go before the changes above. */
   readonly #cleared: { topic: string; group: string; drop: boolean }[] = [];
   #waiters: { resolve(): void; reject(err: unknown): void }[] = [];
@@ -58,9 +60,14 @@ export class GroupJournal {
       }
       for (const g of this.#groups.values()) q.upsert.run(g);
       this.#groups.clear();
-      for (const { topic, group, offset, row } of this.#pending.values()) {
-        if (row) q.put.run(topic, group, offset, row.attempt, row.deadline, row.waiting ? 1 : 0);
-        else q.remove.run(topic, group, offset);
+      for (const [key, { topic, group, offset, row }] of this.#pending) {
+        if (row) {
+          q.put.run(topic, group, offset, row.attempt, row.deadline, row.waiting ? 1 : 0);
+          this.#stored.add(key);
+        } else {
+          q.remove.run(topic, group, offset);
+          this.#stored.delete(key);
+        }
       }
       this.#pending.clear();
     });
@@ -92,13 +99,15 @@ export class GroupJournal {
         pending: [],
       });
     }
-    for (const p of this.#q.pending.all() as P[])
+    for (const p of this.#q.pending.all() as P[]) {
+      this.#stored.add(`${p.topic}\0${p.grp}\0${p.seq}`);
       out.get(`${p.topic}\0${p.grp}`)?.pending.push({
         offset: p.seq,
         attempt: p.attempt,
         deadline: p.deadline,
         waiting: p.waiting === 1,
       });
+    }
     return [...out.values()];
   }
 
@@ -110,7 +119,12 @@ export class GroupJournal {
 
   /** Journals a pending delivery, or its end. */
   savePending(topic: string, group: string, offset: number, row: PendingRow | undefined): void {
-    this.#pending.set(`${topic}\0${group}\0${offset}`, {
+    const key = `${topic}\0${group}\0${offset}`;
+    if (!row && !this.#stored.has(key)) {
+      this.#pending.delete(key);
+      return;
+    }
+    this.#pending.set(key, {
       topic,
       group,
       offset,
@@ -123,6 +137,7 @@ export class GroupJournal {
   clear(topic: string, group: string, drop: boolean): void {
     const prefix = `${topic}\0${group}\0`;
     for (const key of this.#pending.keys()) if (key.startsWith(prefix)) this.#pending.delete(key);
+    for (const key of this.#stored) if (key.startsWith(prefix)) this.#stored.delete(key);
     if (drop) this.#groups.delete(`${topic}\0${group}`);
     this.#cleared.push({ topic, group, drop });
     this.#schedule();

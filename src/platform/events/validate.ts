@@ -120,7 +120,6 @@ export function checkMetadata(metadata: unknown, field = 'metadata'): Record<str
     throw invalid(
       `${field} has ${entries.length} entries; the limit is ${EVENTS_LIMITS.metadataEntries}`,
     );
-  const out: Record<string, string> = {};
   for (const [name, value] of entries) {
     checkName(name, `${field} name`);
     const at = `${field}.${name}`;
@@ -129,9 +128,9 @@ export function checkMetadata(metadata: unknown, field = 'metadata'): Record<str
     const bytes = Buffer.byteLength(value);
     if (bytes > EVENTS_LIMITS.metadataValueBytes)
       throw invalid(`${at} is ${bytes} bytes; the limit is ${EVENTS_LIMITS.metadataValueBytes}`);
-    out[name] = value;
   }
-  return out;
+  // fromEntries defines each entry, so a name such as __proto__ is kept as given.
+  return Object.fromEntries(entries);
 }
 
 /** One event of a publish; `where` prefixes field names (`events[2].`). */
