@@ -75,7 +75,7 @@ export type Condition =
   | boolean
   | null
   | {
-      /** Equal (a JSON scalar, or null: the field is missing or null). */
+      /** Equal (a JSON scalar, or null: the field is missing or null; an object or array is neither). */
       $eq?: string | number | boolean | null;
       /** Not equal (a missing field is not equal to any value). */
       $ne?: string | number | boolean | null;
@@ -103,7 +103,10 @@ export type Where = Record<string, Condition>;
 export interface QueryOptions extends DbNamespace {
   /** The conditions (default: every record). */
   where?: Where;
-  /** Sort fields, `-` first for descending (`-createdAt`); ties broken by id. Default: by id. */
+  /**
+   * Sort fields, `-` first for descending (`-createdAt`); ties broken by id, in the direction of the
+   * last field. Default: by id.
+   */
   sort?: string[];
   /** Records per page (1 to 1,000; default 100). */
   limit?: number;

@@ -6,15 +6,8 @@
 import { randomUUID } from 'node:crypto';
 import { compareKeys } from '../store/order.ts';
 import { DB_LIMITS, type CollectionInfo, type Db, type DbRecord, type IndexSpec } from './db.ts';
-import {
-  conflictWith,
-  idTaken,
-  invalid,
-  noRecord,
-  uniqueTaken,
-  versionConflict,
-} from './errors.ts';
-import { checkRecord, mergePatch } from './json.ts';
+import { conflictWith, idTaken, invalid, uniqueTaken } from './errors.ts';
+import { checkRecord } from './json.ts';
 import {
   compareSorted,
   encodeCursor,
@@ -37,6 +30,7 @@ import {
   checkUpdate,
   DEFAULT_DATABASE,
 } from './validate.ts';
+import { checkDeleteVersion, updatedRow } from './write.ts';
 
 /** Options of the memory db. */
 export interface MemoryDbOptions {
@@ -149,16 +143,16 @@ export function createMemoryDb(options: MemoryDbOptions = {}): Db {
       const key = checkId(id);
       const patch = checkRecord(data);
       const before = find(at.database, at.collection)?.records.get(key);
-      if (o.ifVersion !== undefined && before?.record.version !== o.ifVersion)
-        throw versionConflict(key, o.ifVersion, before?.record.version);
-      if (!before && !o.upsert) throw noRecord(at.collection, key);
-      const text =
-        o.mode === 'replace' ? patch : checkRecord(mergePatch(before?.record.data ?? {}, data));
+      const r = before?.record;
+      const row = updatedRow(
+        at.collection,
+        key,
+        r && { data: r.data, version: r.version, created: r.createdAt },
+        { data, text: patch, options: o },
+        now(),
+      );
       const coll = make(at.database, at.collection);
-      const t = now();
-      const s = before
-        ? stored(key, text, before.record.version + 1, before.record.createdAt, t)
-        : stored(key, text, 1, t, t);
+      const s = stored(row.id, row.data, row.version, row.created, row.updated);
       write(at.collection, coll, before?.record, s);
       return copy(s);
     },
@@ -168,8 +162,7 @@ export function createMemoryDb(options: MemoryDbOptions = {}): Db {
       const key = checkId(id);
       const coll = find(at.database, at.collection);
       const before = coll?.records.get(key);
-      if (o.ifVersion !== undefined && before?.record.version !== o.ifVersion)
-        throw versionConflict(key, o.ifVersion, before?.record.version);
+      checkDeleteVersion(key, o.ifVersion, before?.record);
       if (!before) return false;
       write(at.collection, coll!, before.record);
       return true;

@@ -4,10 +4,13 @@
 //
 // Type order (sort and cursor): missing/null < false < true < numbers < strings (by code point,
 // the UTF-8 byte order) ; objects and arrays sort as missing. A path descends through objects only:
-// an array or a scalar on the way makes the field missing. Ties are broken by id, in the direction
-// of the last sort field (so one index scan, forwards or backwards, gives the whole order); the
-// sort keys of a ParsedQuery always end with that id key. The cursor is opaque base64url of the
-// sort fields and the last record's sort values (id last), so paging needs no server state.
+// an array or a scalar on the way makes the field missing. Equality is by type and value (1 is not
+// "1"); null equals a missing or null field only (not an object or array); $ne is its negation, so
+// it matches a missing field. Range operators and $prefix match only values of their operand's
+// type. Ties are broken by id, in the direction of the last sort field (so one index scan,
+// forwards or backwards, gives the whole order); the sort keys of a ParsedQuery always end with
+// that id key. The cursor is opaque base64url of the sort fields and the last record's sort values
+// (id last), so paging needs no server state.
 import { compareKeys } from '../store/order.ts';
 import type { DbRecord } from './db.ts';
 import { invalid } from './errors.ts';

@@ -11,14 +11,16 @@
 // acknowledged write survives a crash or SIGKILL of the process. One process writes the file (the
 // control plane): the catalog is cached in memory and read again only after this process's DDL.
 import { randomUUID } from 'node:crypto';
-import Database from 'better-sqlite3';
+import type Database from 'better-sqlite3';
 import { openDatabase } from '../../registry/sqlite.ts';
 import type { Db, DbRecord } from './db.ts';
-import { idTaken, noRecord, versionConflict } from './errors.ts';
-import { checkRecord, mergePatch } from './json.ts';
+import { idTaken } from './errors.ts';
+import { checkRecord } from './json.ts';
 import { encodeCursor, sortValuesOf } from './query.ts';
 import { Compiler } from './sqlite-sql.ts';
-import { Catalog, type Collection } from './sqlite-catalog.ts';
+import { Catalog } from './sqlite-catalog.ts';
+import type { Collection } from './sqlite-table.ts';
+import { checkDeleteVersion, toRecord, updatedRow, type StoredRow } from './write.ts';
 import {
   checkCount,
   checkDelete,
@@ -42,22 +44,6 @@ export type SqliteDbOptions = (
   database?: string;
 };
 
-interface Row {
-  id: string;
-  data: string;
-  version: number;
-  created: number;
-  updated: number;
-}
-
-const record = (r: Row): DbRecord => ({
-  id: r.id,
-  version: r.version,
-  createdAt: r.created,
-  updatedAt: r.updated,
-  data: JSON.parse(r.data) as DbRecord['data'],
-});
-
 /** A db in a SQLite file. */
 export function createSqliteDb(options: SqliteDbOptions): Db {
   const owned = options.db === undefined;
@@ -75,11 +61,11 @@ export function createSqliteDb(options: SqliteDbOptions): Db {
       throw catalog.uniqueError(err, catalog.find(database, name)) ?? err;
     }
   };
-  const save = (c: Collection, r: Row, isNew: boolean): DbRecord => {
+  const save = (c: Collection, r: StoredRow, isNew: boolean): DbRecord => {
     c.stmt(isNew ? 'insert' : 'update').run(
       isNew ? r : { id: r.id, data: r.data, version: r.version, updated: r.updated },
     );
-    return record(r);
+    return toRecord(r);
   };
 
   return {
@@ -103,8 +89,8 @@ export function createSqliteDb(options: SqliteDbOptions): Db {
       const at = checkPlace(collection, opts, fallback);
       const key = checkId(id);
       const row = catalog.find(at.database, at.collection)?.stmt('get').get({ id: key }) as
-        Row | undefined;
-      return row && record(row);
+        StoredRow | undefined;
+      return row && toRecord(row);
     },
     async update(collection, id, data, opts) {
       const o = checkUpdate(opts);
@@ -113,24 +99,8 @@ export function createSqliteDb(options: SqliteDbOptions): Db {
       const text = checkRecord(data);
       return write(at.database, at.collection, () => {
         const found = catalog.find(at.database, at.collection);
-        const before = found?.stmt('get').get({ id: key }) as Row | undefined;
-        if (o.ifVersion !== undefined && before?.version !== o.ifVersion)
-          throw versionConflict(key, o.ifVersion, before?.version);
-        if (!before && !o.upsert) throw noRecord(at.collection, key);
-        const json =
-          o.mode === 'replace'
-            ? text
-            : checkRecord(mergePatch(before ? JSON.parse(before.data) : {}, data));
-        const t = Date.now();
-        const r = before
-          ? {
-              id: key,
-              data: json,
-              version: before.version + 1,
-              created: before.created,
-              updated: t,
-            }
-          : { id: key, data: json, version: 1, created: t, updated: t };
+        const before = found?.stmt('get').get({ id: key }) as StoredRow | undefined;
+        const r = updatedRow(at.collection, key, before, { data, text, options: o }, Date.now());
         return save(found ?? catalog.make(at.database, at.collection), r, !before);
       });
     },
@@ -140,9 +110,8 @@ export function createSqliteDb(options: SqliteDbOptions): Db {
       const key = checkId(id);
       return write(at.database, at.collection, () => {
         const c = catalog.find(at.database, at.collection);
-        const before = c?.stmt('get').get({ id: key }) as Row | undefined;
-        if (o.ifVersion !== undefined && before?.version !== o.ifVersion)
-          throw versionConflict(key, o.ifVersion, before?.version);
+        const before = c?.stmt('get').get({ id: key }) as StoredRow | undefined;
+        checkDeleteVersion(key, o.ifVersion, before);
         return before !== undefined && c!.stmt('delete').run({ id: key }).changes > 0;
       });
     },
@@ -152,8 +121,8 @@ export function createSqliteDb(options: SqliteDbOptions): Db {
       const c = catalog.find(at.database, at.collection);
       if (!c) return { records: [] };
       const compiler = new Compiler(c.indexed);
-      const rows = catalog.prepare(compiler.select(c.table, q)).all(compiler.params) as Row[];
-      const records = rows.slice(0, q.limit).map(record);
+      const rows = catalog.prepare(compiler.select(c.table, q)).all(compiler.params) as StoredRow[];
+      const records = rows.slice(0, q.limit).map(toRecord);
       return rows.length > q.limit
         ? { records, next: encodeCursor(q.sort, sortValuesOf(records.at(-1)!, q.sort)) }
         : { records };

@@ -3,13 +3,14 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import type { QueryOptions } from '../../../src/platform/db/db.ts';
+import type { JsonObject, QueryOptions } from '../../../src/platform/db/db.ts';
+import { createMemoryDb } from '../../../src/platform/db/memory.ts';
 import { Catalog } from '../../../src/platform/db/sqlite-catalog.ts';
 import { Compiler } from '../../../src/platform/db/sqlite-sql.ts';
 import { createSqliteDb } from '../../../src/platform/db/sqlite.ts';
 import { checkQuery } from '../../../src/platform/db/validate.ts';
 import { openDatabase } from '../../../src/registry/sqlite.ts';
-import { runDbCases } from '../../conformance/db.case.ts';
+import { all, runDbCases } from '../../conformance/db.case.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'micro-db-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -17,6 +18,93 @@ after(() => rmSync(dir, { recursive: true, force: true }));
 runDbCases('sqlite', () => createSqliteDb({ path: join(dir, 'micro.db') }));
 
 describe('sqlite db', () => {
+  it('leaves, after the contract suite, only its catalog and one table per listed collection', async () => {
+    const sql = openDatabase(join(dir, 'micro.db'));
+    try {
+      const tables = sql
+        .prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")
+        .pluck()
+        .all() as string[];
+      const listed = sql
+        .prepare('SELECT tbl FROM db_collections ORDER BY tbl')
+        .pluck()
+        .all() as number[];
+      assert.ok(listed.length > 10);
+      assert.deepEqual(
+        tables,
+        ['db_collections', 'db_indexes', ...listed.map((n) => `db_r${n}`)].sort(),
+      );
+    } finally {
+      sql.close();
+    }
+  });
+
+  it('answers random queries exactly as the memory db does, with and without indexes', async () => {
+    let seed = 17;
+    const rand = (n: number): number => (seed = (seed * 48271) % 2147483647) % n;
+    const pick = <T>(list: T[]): T => list[rand(list.length)]!;
+    const values = [
+      null,
+      true,
+      false,
+      0,
+      -2,
+      2.5,
+      7,
+      1e20,
+      '',
+      'a',
+      'ab',
+      'B',
+      'é',
+      '😀',
+      { x: 1 },
+      [1],
+    ];
+    const memory = createMemoryDb();
+    const sqlite = createSqliteDb({ path: join(dir, 'random.db') });
+    try {
+      for (let i = 0; i < 200; i++) {
+        const data: JsonObject = {};
+        if (rand(4) > 0) data.a = pick(values);
+        if (rand(4) > 0) data.b = rand(3) > 0 ? { c: pick(values) } : pick(values);
+        const id = `id${rand(1000)}-${i}`;
+        for (const db of [memory, sqlite]) await db.create('r', data, { id });
+      }
+      const scalar = () => pick(values.filter((v) => typeof v !== 'object'));
+      const condition = (): unknown =>
+        pick([
+          () => scalar(),
+          () => ({ $ne: scalar() }),
+          () => ({ [pick(['$lt', '$lte', '$gt', '$gte'])]: pick([0, 2.5, 'a', 'B', '']) }),
+          () => ({ $prefix: pick(['', 'a', 'é']) }),
+          () => ({ $in: [scalar(), scalar()].filter((v) => v !== null) }),
+        ])();
+      for (let round = 0; round < 2; round++) {
+        for (let i = 0; i < 100; i++) {
+          const where = Object.fromEntries(
+            ['a', 'b.c', 'b'].filter(() => rand(2) === 0).map((f) => [f, condition()]),
+          ) as QueryOptions['where'];
+          const sort = ['a', 'b.c', 'b', 'id']
+            .filter(() => rand(3) === 0)
+            .map((f) => (rand(2) === 0 ? f : `-${f}`));
+          const options = { where, sort, limit: 1 + rand(40) };
+          const [m, s] = await Promise.all([all(memory, 'r', options), all(sqlite, 'r', options)]);
+          assert.deepEqual(
+            s.map((r) => r.id),
+            m.map((r) => r.id),
+            JSON.stringify(options),
+          );
+        }
+        await sqlite.createIndex('r', { fields: ['a', 'b.c'] });
+        await sqlite.createIndex('r', { fields: ['b.c'] });
+        await sqlite.createIndex('r', { fields: ['b'] });
+      }
+    } finally {
+      await sqlite.close();
+    }
+  });
+
   it('keeps records, versions and indexes across a reopen', async () => {
     const path = join(dir, 'reopen.db');
     const first = createSqliteDb({ path });
