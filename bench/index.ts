@@ -17,6 +17,7 @@ const benches: Record<string, () => Promise<BenchModule>> = {
   scale: () => import('./scale/index.ts'),
   nats: () => import('./nats/index.ts'),
   store: () => import('./store/index.ts'),
+  events: () => import('./events/index.ts'),
 };
 
 const wanted = process.argv.slice(2).filter((a) => !a.startsWith('--')); // flags are the benches' own

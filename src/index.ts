@@ -45,5 +45,6 @@ export type {
   StartAt,
   TopicInfo,
 } from './platform/events/events.ts';
-export { EVENTS_LIMITS, PLATFORM_TOPIC_PREFIX } from './platform/events/events.ts';
 export { createMicroEvents, type MicroEventsOptions } from './platform/events/client.ts';
+export { createMemoryEvents, type MemoryEventsOptions } from './platform/events/memory.ts';
+export type { LogEventsOptions } from './platform/events/engine.ts';

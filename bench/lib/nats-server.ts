@@ -54,9 +54,13 @@ function greeting(port: number): Promise<{ version?: string } | undefined> {
 
 /**
  * Starts `nats-server` (NATS_SERVER, else the one on PATH) bound to 127.0.0.1 as a child of
- * children, logging to a temporary file, and resolves once it greets a client.
+ * children, logging to a temporary file (with `jetstream`, JetStream on, storing in that folder),
+ * and resolves once it greets a client.
  */
-export async function startNatsServer(children: Children): Promise<NatsServer> {
+export async function startNatsServer(
+  children: Children,
+  options: { jetstream?: boolean } = {},
+): Promise<NatsServer> {
   const port = await freePort();
   const dir = await mkdtemp(join(tmpdir(), 'micro-bench-nats-'));
   const log = join(dir, 'nats-server.log');
@@ -70,6 +74,7 @@ export async function startNatsServer(children: Children): Promise<NatsServer> {
       String(port),
       '-l',
       log,
+      ...(options.jetstream ? ['-js', '-sd', join(dir, 'jetstream')] : []),
     ]);
   } catch {
     await rm(dir, { recursive: true, force: true });

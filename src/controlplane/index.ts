@@ -9,8 +9,15 @@ import { conflict } from '../runtime/errors.ts';
 import { createService, type Service } from '../runtime/service.ts';
 import type { Logger } from '../runtime/server/server.ts';
 import { createTcpTransport } from '../runtime/transport/tcp/index.ts';
-import type { Hosted } from '../platform/hosting.ts';
+import {
+  lateEmit,
+  PLATFORM_TOPICS,
+  platformEmitter,
+  type PlatformEmitter,
+} from '../platform/events/platform.ts';
+import type { HostContext, Hosted } from '../platform/hosting.ts';
 import { platformHosts } from '../platform/hosts.ts';
+import { registryEvents } from './registry-events.ts';
 import { registryHandler } from './registry-service.ts';
 import { runtimeHandler } from './runtime-service.ts';
 import type { RuntimeStore } from './runtime-store.ts';
@@ -77,7 +84,19 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
       nativeBinding: options.nativeBinding,
       limits: options.limits,
     });
+  // One context for every hosted area: its emit is set once the events area is hosted, and read
+  // by the others at each change (a no-op before).
+  const context: HostContext = {
+    dataDir: options.dataDir,
+    dbPath: join(options.dataDir, 'micro.db'),
+    nativeBinding: options.nativeBinding,
+    env: { ...process.env, ...options.env },
+    logger: options.logger,
+  };
+  const emit = lateEmit(() => context.emit);
+  const announced = registryEvents(registry, emit);
   const close = async (): Promise<void> => {
+    announced.stop();
     if (owned) await registry.close();
   };
   const services: Service[] = [];
@@ -93,7 +112,7 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
       logger: options.logger,
     }) as const;
   const registryService = createService({ ...base(), name: 'registry', address });
-  registryService.handle('Registry', registryHandler(registry, recordCheck(options)));
+  registryService.handle('Registry', registryHandler(announced.registry, recordCheck(options)));
   try {
     await registryService.start();
   } catch (err) {
@@ -114,16 +133,15 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
 
   // The platform services (store, config, sync...), each from its entry in one table.
   const hosted: Hosted[] = [];
+  let emitter: PlatformEmitter | undefined;
   try {
     for (const [name, host] of Object.entries(platformHosts)) {
-      const part = await host({
-        dataDir: options.dataDir,
-        dbPath: join(options.dataDir, 'micro.db'),
-        nativeBinding: options.nativeBinding,
-        env: { ...process.env, ...options.env },
-        logger: options.logger,
-      });
+      const part = await host(context);
       hosted.push(part);
+      if (part.publish) {
+        emitter = platformEmitter(part.publish, options.logger);
+        context.emit = emitter.emit;
+      }
       const entries = Object.entries(part.handlers);
       if (entries.length === 0) continue;
       const service = createService({ ...base(), name });
@@ -147,7 +165,8 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
     store = createRuntimeStore(join(options.dataDir, 'micro.db'), options.nativeBinding);
     supervisor = new Supervisor({
       dataDir: options.dataDir,
-      registry,
+      registry: announced.registry,
+      onChange: (change) => emit(PLATFORM_TOPICS.runtime, { ...change }),
       store,
       // Checks a reloaded service's new process before the old one stops.
       client: (probe = createClient({ registry })),
@@ -201,6 +220,10 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
       await probe?.close();
       store?.close();
       for (const s of services.reverse()) await s.stop();
+      // The last events (the supervised services' stops) are published before events close.
+      announced.stop();
+      await emitter?.settled();
+      delete context.emit;
       for (const h of hosted) await h.close();
       await close();
     },

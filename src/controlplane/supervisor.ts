@@ -4,6 +4,7 @@ import { mkdirSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { Registry, Watcher, WatchEvent } from '../registry/registry.ts';
 import type { Client } from '../runtime/client/client.ts';
+import type { RuntimeChange } from '../platform/events/platform.ts';
 import { watchSources, type SourceWatch } from '../runner/watch.ts';
 import { restartDelay, spawnRun, terminate } from './child.ts';
 import { ServiceReload } from './reload.ts';
@@ -49,6 +50,8 @@ export interface SupervisorOptions {
   store?: RuntimeStore;
   /** Calls Debug.Health on a reloaded service's new process before the old one stops. */
   client?: Client;
+  /** Told of each deployment, process start, exit, restart and stop (for `micro.runtime`); must not throw. */
+  onChange?: (change: RuntimeChange) => void;
 }
 
 /** How a service is run besides its name, path and environment. */
@@ -82,6 +85,8 @@ interface Entry {
   /** The watch of its folder and its reloads, when it reloads on changes. */
   watch: SourceWatch | undefined;
   reload: ServiceReload | undefined;
+  /** Processes started for it so far: the first is a start, the next ones restarts. */
+  runs: number;
 }
 
 /**
@@ -140,9 +145,11 @@ export class Supervisor {
       waiters: [],
       watch: undefined,
       reload: undefined,
+      runs: 0,
     };
     this.#entries.set(name, entry);
     this.#o.store?.save({ name, path, env, watch: options.watch === true });
+    this.#tell({ action: 'deploy', name, summary: `${name} deployed from ${path}` });
     this.#spawn(entry);
     if (options.watch && this.#o.registry && this.#o.client) {
       const reload = this.#reloadOf(entry, this.#o.registry, this.#o.client);
@@ -268,9 +275,18 @@ export class Supervisor {
     entry.info.status = 'stopped';
     entry.info.pid = undefined;
     this.#entries.delete(name);
+    this.#tell({ action: 'stop', name, summary: `${name} stopped` });
     this.#settle(entry, 'stopped');
     entry.log.close();
     return this.#info(entry);
+  }
+
+  #tell(change: RuntimeChange): void {
+    try {
+      this.#o.onChange?.(change);
+    } catch {
+      // Announcing is fire and forget: supervising goes on whatever the listener does.
+    }
   }
 
   #info(entry: Entry): ProcessInfo {
@@ -345,6 +361,14 @@ export class Supervisor {
     entry.info.pid = child.pid;
     entry.info.status = 'running';
     entry.info.started = Date.now();
+    const { name } = entry.info;
+    const action = entry.runs++ === 0 ? 'start' : 'restart';
+    this.#tell({
+      action,
+      name,
+      pid: child.pid,
+      summary: `${name} ${action}ed (pid ${child.pid ?? '?'})`,
+    });
     child.on('error', (err) => {
       entry.log.line(`micro: cannot start ${entry.info.path}: ${err.message}`);
       this.#settle(entry, 'exited');
@@ -358,12 +382,20 @@ export class Supervisor {
       entry.child = undefined;
       entry.info.pid = undefined;
       entry.info.lastExit = signal ? `killed by ${signal}` : `exit code ${code ?? '?'}`;
-      if (entry.stopping) return;
+      const exited = { action: 'exit', name, pid: child.pid, code: entry.info.lastExit } as const;
+      if (entry.stopping) {
+        this.#tell({ ...exited, summary: `${name} pid ${child.pid} ${entry.info.lastExit}` });
+        return;
+      }
       // Crashed: restart with exponential backoff, reset once it has stayed up for a minute.
       if (Date.now() - entry.info.started > 60_000) entry.info.restarts = 0;
       const delay = restartDelay(entry.info.restarts++);
       entry.info.status = 'restarting';
       entry.log.line(`micro: ${entry.info.name} ${entry.info.lastExit}; restarting in ${delay} ms`);
+      this.#tell({
+        ...exited,
+        summary: `${name} pid ${child.pid} ${entry.info.lastExit}; restarting in ${delay} ms`,
+      });
       this.#settle(entry, 'exited');
       entry.timer = setTimeout(() => this.#spawn(entry), delay);
     });

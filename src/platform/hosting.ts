@@ -28,6 +28,11 @@ export interface Hosted {
   handlers: Record<string, Handler>;
   /** Closes its storage once the service stopped. */
   close(): Promise<void>;
+  /**
+   * The events area's in-process publish (it may publish to `micro.*`): given, the control plane
+   * makes the context's emit of it (src/platform/events/platform.ts platformEmitter).
+   */
+  publish?: (topic: string, data: Record<string, unknown>) => Promise<unknown>;
 }
 
 /** A platform service's factory. */

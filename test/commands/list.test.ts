@@ -48,7 +48,7 @@ describe('micro list services and topics', () => {
     const names = (JSON.parse(json.stdout) as Service[]).map((s) => s.name);
     assert.deepEqual(
       [...new Set(names)],
-      ['config', 'greeter', 'notify', 'registry', 'store', 'sync'],
+      ['config', 'events', 'greeter', 'notify', 'registry', 'store', 'sync'],
     );
 
     assert.match(all.stdout, /^topic:events\s+broadcast\s+1$/m);
@@ -59,7 +59,7 @@ describe('micro list services and topics', () => {
     // micro doctor counts services the same way.
     const doctor = await micro(['doctor', ...bench.flag]);
     assert.equal(doctor.code, 0, doctor.stdout + doctor.stderr);
-    assert.match(doctor.stdout, /; 6 services registered$/m);
+    assert.match(doctor.stdout, /; 7 services registered$/m);
   });
 
   it('lists topics: subscribers, queue groups and the services subscribing, as text and JSON', async () => {
@@ -123,6 +123,7 @@ describe('micro list services, page by page', () => {
     // The control plane's own services among them.
     const expected = [
       'config',
+      'events',
       ...Array.from({ length: 700 }, (_, i) => `fleet-${i + 1}`),
       'registry',
       'store',
@@ -141,7 +142,7 @@ describe('micro list services, page by page', () => {
     const run = await micro(['list', 'services', '-o', 'json', ...flag()]);
     assert.equal(run.code, 0, run.stderr);
     const list = JSON.parse(run.stdout) as Service[];
-    assert.equal(list.length, 706);
+    assert.equal(list.length, 707);
     assert.deepEqual(
       list.filter((s) => s.name === 'fleet-2').map((s) => s.version),
       ['1.0.0', '1.9.0', '1.10.0'],

@@ -2,13 +2,20 @@
 // (`micro call config Config.Get '{"path":"db"}'`). A call naming no namespace works in the
 // caller's (its service name, ctx.from), else in `micro`. A change is recorded as made by the
 // calling service, else by the `Micro-Author` metadata (the CLI sends its user), else `anonymous`;
-// these are what callers say of themselves, not authenticated.
+// these are what callers say of themselves, not authenticated. Each version made through it is
+// announced on `micro.config` (src/platform/events/platform.ts) once stored, when events are hosted.
 import type { Context } from '../../runtime/context.ts';
 import { closed } from '../../runtime/server/closed.ts';
 import { endpoint, serverStream } from '../../runtime/server/declare.ts';
 import type { Handler } from '../../runtime/server/handler.ts';
+import {
+  lateEmit,
+  PLATFORM_TOPICS,
+  type ConfigChange,
+  type PlatformEmit,
+} from '../events/platform.ts';
 import type { HostContext, Hosted } from '../hosting.ts';
-import type { ChangeOptions, Config, ConfigEvent } from './config.ts';
+import type { ChangeOptions, Config, ConfigEvent, ConfigVersion } from './config.ts';
 import { CONFIG_ID } from './tree.ts';
 
 /** A request's fields, once closed() found only known ones (the Config checks their values). */
@@ -49,8 +56,32 @@ const change = (req: Fields, ctx: Context): ChangeOptions => ({
   ...(req.ifVersion === undefined ? {} : { ifVersion: req.ifVersion as number }),
 });
 
-/** The Config handler: the contract's endpoints over `config`. */
-export function configHandler(config: Config): Handler {
+/** The `micro.config` event of a version just stored in namespace. */
+function changed(namespace: string, v: ConfigVersion): ConfigChange {
+  const at = v.path === '' ? 'the whole tree' : v.path;
+  const what =
+    v.action === 'rollback'
+      ? `rolled back to version ${v.from ?? '?'}`
+      : `${at} ${v.action === 'set' ? 'set' : 'deleted'}`;
+  return {
+    action: v.action,
+    namespace,
+    path: v.path,
+    version: v.version,
+    author: v.author,
+    summary: `config ${namespace}: ${what} (version ${v.version}) by ${v.author}`,
+  };
+}
+
+/**
+ * The Config handler: the contract's endpoints over `config`; `emit` (when given) is told of each
+ * version Set, Delete and Rollback store.
+ */
+export function configHandler(config: Config, emit?: PlatformEmit): Handler {
+  const announce = (options: ChangeOptions, v: ConfigVersion): ConfigVersion => {
+    emit?.(PLATFORM_TOPICS.config, { ...changed(options.namespace ?? 'micro', v) });
+    return v;
+  };
   return {
     Get: endpoint(
       { request: closedRequest('Get', { path, namespace }, ['path']) },
@@ -60,11 +91,17 @@ export function configHandler(config: Config): Handler {
       {
         request: closedRequest('Set', { path, value: {}, namespace, ifVersion }, ['path', 'value']),
       },
-      async (req, ctx) => config.set(req.path as string, req.value, change(req, ctx)),
+      async (req, ctx) => {
+        const options = change(req, ctx);
+        return announce(options, await config.set(req.path as string, req.value, options));
+      },
     ),
     Delete: endpoint(
       { request: closedRequest('Delete', { path, namespace, ifVersion }, ['path']) },
-      async (req, ctx) => config.delete(req.path as string, change(req, ctx)),
+      async (req, ctx) => {
+        const options = change(req, ctx);
+        return announce(options, await config.delete(req.path as string, options));
+      },
     ),
     History: endpoint(
       {
@@ -104,7 +141,10 @@ export function configHandler(config: Config): Handler {
     ),
     Rollback: endpoint(
       { request: closedRequest('Rollback', { version, namespace, ifVersion }, ['version']) },
-      async (req, ctx) => config.rollback(req.version as number, change(req, ctx)),
+      async (req, ctx) => {
+        const options = change(req, ctx);
+        return announce(options, await config.rollback(req.version as number, options));
+      },
     ),
     SetSchema: endpoint(
       {
@@ -167,5 +207,13 @@ export async function hostConfig(context: HostContext): Promise<Hosted> {
     const { createSqliteConfig } = await import('./sqlite.ts');
     config = createSqliteConfig({ path: context.dbPath, nativeBinding: context.nativeBinding });
   }
-  return { handlers: { Config: configHandler(config) }, close: () => config.close() };
+  return {
+    handlers: {
+      Config: configHandler(
+        config,
+        lateEmit(() => context.emit),
+      ),
+    },
+    close: () => config.close(),
+  };
 }

@@ -5,6 +5,7 @@ import type { Client } from '../../runtime/client/client.ts';
 import { pickPlugin } from '../../runtime/plugins.ts';
 import { createMicroEvents } from './client.ts';
 import type { Events } from './events.ts';
+import { lazyEvents } from './lazy.ts';
 import { createMemoryEvents } from './memory.ts';
 
 /** What every entry of the engines table is given. */
@@ -24,9 +25,18 @@ export type EventsTableFactory = (options?: EventsFactoryOptions) => Events;
 export const eventEngines: Readonly<Record<string, EventsTableFactory>> = {
   /** The control plane's `events` service (SQLite, or the engine it serves); the default. */
   micro: (o = {}) => createMicroEvents(o),
-  // jetstream and redis (ev-engines) load lazily from their own files.
   /** In this process only: tests and single-process programs. */
   memory: () => createMemoryEvents(),
+  /** NATS JetStream (127.0.0.1:4222 by default): a stream per topic, a durable consumer per group. */
+  jetstream: (o = {}) =>
+    lazyEvents('jetstream', o.address ?? '127.0.0.1:4222', async () =>
+      (await import('./jetstream.ts')).createJetStreamEvents({ address: o.address }),
+    ),
+  /** One Redis server (127.0.0.1:6379 by default): a stream per topic, publishes as Lua scripts. */
+  redis: (o = {}) =>
+    lazyEvents('redis', o.address ?? '127.0.0.1:6379', async () =>
+      (await import('./redis.ts')).createRedisEvents({ address: o.address }),
+    ),
 };
 
 /**
@@ -53,3 +63,6 @@ export { EVENTS_LIMITS, PLATFORM_TOPIC_PREFIX } from './events.ts';
 export type * from './events.ts';
 export type { MemoryEventsOptions } from './memory.ts';
 export type { MicroEventsOptions } from './client.ts';
+export type { JetStreamEventsOptions } from './jetstream.ts';
+export type { RedisEventsOptions } from './redis.ts';
+export { lazyEvents };

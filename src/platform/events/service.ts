@@ -4,19 +4,17 @@
 // their values checked by the engine, so `micro call events Events.Publish '{"topic":"a","data":1}'`
 // gets the answers an Events gives in-process. Every publish carries `micro-from`, the calling
 // service's name, set here (a caller cannot forge it); topics under `micro.` are the platform's own
-// and a 403 over RPC (the control plane publishes to them in-process, through platformEmitter).
+// and a 403 over RPC (the control plane publishes to them in-process, through the `publish` hostEvents returns).
 // Subscribe is a server stream: {ready, member} once live, then batches of deliveries, never more
 // than the member's maxInFlight unacknowledged; acknowledgements come as Ack calls by offset. When
 // a subscriber goes away its stream ends, and what it had not acknowledged is delivered again
 // after its ackTimeout. hostEvents serves SQLite in micro.db, or the engine MICRO_EVENTS names.
 import { randomUUID } from 'node:crypto';
-import { setImmediate as nextTurn } from 'node:timers/promises';
 import { forbidden } from '../../runtime/errors.ts';
 import type { Context } from '../../runtime/context.ts';
 import { closed } from '../../runtime/server/closed.ts';
 import { endpoint, serverStream } from '../../runtime/server/declare.ts';
 import type { Handler } from '../../runtime/server/handler.ts';
-import type { Logger } from '../../runtime/server/server.ts';
 import type { HostContext, Hosted } from '../hosting.ts';
 import {
   EVENTS_LIMITS,
@@ -24,12 +22,9 @@ import {
   type Delivery,
   type EventInput,
   type Events,
-  type EventSubscribeOptions,
-  type EventSubscription,
-  type ReadOptions,
-  type Retention,
   type StartAt,
 } from './events.ts';
+import { batches, Outstanding, wireDelivery } from './delivering.ts';
 import { EVENTS_ID } from './errors.ts';
 import { checkDelay, checkName, checkOffsets, checkTopic } from './validate.ts';
 
@@ -99,121 +94,6 @@ function stamped(given: unknown, ctx: Context): unknown {
 function inputOf(e: Req, ctx: Context): EventInput {
   const m = stamped(e.metadata, ctx);
   return { ...e, data: e.data, ...(m !== undefined && { metadata: m as Record<string, string> }) };
-}
-
-/** A delivery as the wire carries it: the record and its attempt, no functions. */
-const wireDelivery = (d: Delivery) => ({
-  topic: d.topic,
-  offset: d.offset,
-  id: d.id,
-  ...(d.key !== undefined && { key: d.key }),
-  time: d.time,
-  metadata: d.metadata,
-  data: d.data,
-  attempt: d.attempt,
-});
-
-/** Characters of JSON a batch of deliveries holds at most: frames are 16 MiB, UTF-8 up to 3 bytes a character. */
-const BATCH_CHARS = 4 * 1024 * 1024;
-
-/** About how many characters a delivery takes as JSON. */
-const sizeOf = (d: Delivery): number =>
-  (JSON.stringify(d.data)?.length ?? 4) + JSON.stringify(d.metadata).length + 200;
-
-/**
- * The deliveries of a subscription in batches: the first awaited, then whatever else is ready in
- * the same turn, up to `max` deliveries and BATCH_CHARS.
- */
-async function* batches(sub: EventSubscription, max: number): AsyncGenerator<Delivery[]> {
-  const it = sub[Symbol.asyncIterator]();
-  const idle = Symbol('idle');
-  let held: IteratorResult<Delivery> | undefined;
-  for (;;) {
-    const first = held ?? (await it.next());
-    held = undefined;
-    if (first.done) return;
-    const batch = [first.value];
-    let chars = sizeOf(first.value);
-    while (batch.length < max && chars < BATCH_CHARS) {
-      const next = it.next();
-      const r = await Promise.race([next, nextTurn(idle)]);
-      if (r === idle) {
-        yield batch.splice(0);
-        held = await next;
-        break;
-      }
-      if (r.done) {
-        yield batch;
-        return;
-      }
-      chars += sizeOf(r.value);
-      if (chars > BATCH_CHARS) {
-        held = r;
-        break;
-      }
-      batch.push(r.value);
-    }
-    if (batch.length > 0) yield batch;
-  }
-}
-
-/** Acks remembered for offsets not out (a control plane restart forgot them): at most this many... */
-const EARLY_ACKS = 100_000;
-/** ...for this long (the longest ackTimeout), after which the event was delivered again anyway. */
-const EARLY_ACK_MS = EVENTS_LIMITS.ackTimeout.max;
-
-/**
- * Deliveries sent and not yet acknowledged, by topic, group and offset, so that an Ack or Nack call
- * finds them; a departed member's are kept for its ackTimeout (a late ack still counts), then
- * dropped. An Ack for an offset not out (the client retried it across a restart of the control
- * plane) is remembered, and that event acknowledged here when it is delivered again instead of
- * being sent: a handled event is not handled twice because the control plane restarted.
- */
-class Outstanding {
-  readonly #out = new Map<string, Delivery>();
-  readonly #early = new Map<string, number>();
-  #key = (topic: string, group: string, offset: number) => `${topic}\n${group}\n${offset}`;
-
-  /** Tracks a delivery; false when it was acknowledged already (and is now), so it is not sent. */
-  add(group: string, d: Delivery, held: Map<string, Delivery>): boolean {
-    const k = this.#key(d.topic, group, d.offset);
-    const early = this.#early.get(k);
-    if (early !== undefined) {
-      this.#early.delete(k);
-      if (early > Date.now()) {
-        void d.ack().catch(() => undefined);
-        return false;
-      }
-    }
-    this.#out.set(k, d);
-    held.set(k, d);
-    return true;
-  }
-
-  /** Takes the deliveries of these offsets; with `remember`, unknown ones are kept as early acks. */
-  take(topic: string, group: string, offsets: number[], remember: boolean): Delivery[] {
-    const found: Delivery[] = [];
-    for (const offset of new Set(offsets)) {
-      const k = this.#key(topic, group, offset);
-      const d = this.#out.get(k);
-      if (d) {
-        this.#out.delete(k);
-        found.push(d);
-      } else if (remember) {
-        if (this.#early.size >= EARLY_ACKS) this.#early.delete(this.#early.keys().next().value!);
-        this.#early.set(k, Date.now() + EARLY_ACK_MS);
-      }
-    }
-    return found;
-  }
-
-  /** Forgets a departed member's deliveries after `ms`, unless delivered again meanwhile. */
-  release(held: Map<string, Delivery>, ms: number): void {
-    if (held.size === 0) return;
-    setTimeout(() => {
-      for (const [k, d] of held) if (this.#out.get(k) === d) this.#out.delete(k);
-    }, ms).unref();
-  }
 }
 
 /** The Events handler: any Events, served to other processes as the `events` service. */
@@ -358,28 +238,8 @@ export function eventsHandler(events: Events): Handler {
   };
 }
 
-/** Publishes the control plane's platform events (`micro.*`) on its own events; failures are logged, never thrown. */
-export function platformEmitter(
-  events: Events,
-  logger?: Logger,
-): (topic: string, data: Record<string, unknown>) => void {
-  return (t, d) => {
-    events
-      .publish(t, d, { metadata: { 'micro-from': 'micro' } })
-      .catch((err: Error) => logger?.warn(`platform event on ${t} not stored: ${err.message}`));
-  };
-}
-
-/** The hosted events service, and what the control plane publishes its platform events with. */
-export interface HostedEvents extends Hosted {
-  /** The engine served (the control plane's own events). */
-  events: Events;
-  /** Publishes a platform event (`micro.*`): what HostContext.emit is set to. */
-  emit(topic: string, data: Record<string, unknown>): void;
-}
-
 /** Hosts the events service: SQLite in micro.db, or the engine MICRO_EVENTS names (not `micro`). */
-export async function hostEvents(context: HostContext): Promise<HostedEvents> {
+export async function hostEvents(context: HostContext): Promise<Hosted> {
   const engine = context.env.MICRO_EVENTS || 'micro';
   let events: Events;
   if (engine === 'micro') {
@@ -400,8 +260,8 @@ export async function hostEvents(context: HostContext): Promise<HostedEvents> {
   }
   return {
     handlers: { Events: eventsHandler(events) },
-    events,
-    emit: platformEmitter(events, context.logger),
+    // In-process, so the control plane may publish its platform events to `micro.*`.
+    publish: (t, d) => events.publish(t, d, { metadata: { 'micro-from': 'micro' } }),
     close: () => events.close(),
   };
 }

@@ -1,12 +1,15 @@
 // The control plane's `sync` service: the `Sync` handler serving any SyncOps over RPC, and
 // hostSync, which serves the control plane's SQLite tables (micro.db) unless the control plane's
 // environment names another engine (MICRO_SYNC=etcd or redis, at MICRO_SYNC_ADDRESS). Every request
-// is a closed JSON object: an unknown field is a 400 naming it, nothing is changed.
+// is a closed JSON object: an unknown field is a 400 naming it, nothing is changed. Locks taken,
+// released and lapsed, and leader changes, are announced on `micro.sync` (observed.ts).
 import { badRequest } from '../../runtime/errors.ts';
 import { closed } from '../../runtime/server/closed.ts';
 import { endpoint } from '../../runtime/server/declare.ts';
 import type { Handler } from '../../runtime/server/handler.ts';
+import { lateEmit } from '../events/platform.ts';
 import type { HostContext, Hosted } from '../hosting.ts';
+import { observedOps } from './observed.ts';
 import {
   checkName,
   checkPrefix,
@@ -176,6 +179,10 @@ export async function hostSync(context: HostContext): Promise<Hosted> {
       SYNC_ID,
       `unknown sync "${engine}" (MICRO_SYNC): the control plane serves micro (SQLite), memory, etcd or redis`,
     );
+  ops = observedOps(
+    ops,
+    lateEmit(() => context.emit),
+  );
   return {
     handlers: { Sync: syncHandler(ops) },
     close: async () => {
