@@ -1,5 +1,5 @@
 // The public surface of `micro-ts`: the framework (src/runtime) with the platform's createService,
-// whose services have store, config, sync and events at hand.
+// whose services have store, config, sync, events and db at hand.
 export * from './runtime/index.ts';
 export {
   createService,
@@ -48,3 +48,7 @@ export type {
 export { createMicroEvents, type MicroEventsOptions } from './platform/events/client.ts';
 export { createMemoryEvents, type MemoryEventsOptions } from './platform/events/memory.ts';
 export type { LogEventsOptions } from './platform/events/engine.ts';
+export type * from './platform/db/db.ts';
+export { DB_LIMITS } from './platform/db/db.ts';
+export { createMemoryDb, createMicroDb } from './platform/db/index.ts';
+export type { MemoryDbOptions, MicroDbOptions } from './platform/db/index.ts';

@@ -36,6 +36,7 @@ export const commandLoaders = {
   explore: async () => (await import('./explore.ts')).exploreCommand,
   ui: async () => (await import('./explore.ts')).exploreCommand,
   config: async () => (await import('./config.ts')).configCommand,
+  db: async () => (await import('./db.ts')).dbCommand,
   completion: async () => (await import('./completion.ts')).completionCommand,
 } satisfies Record<string, CommandLoader>;
 

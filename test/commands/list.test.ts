@@ -48,7 +48,7 @@ describe('micro list services and topics', () => {
     const names = (JSON.parse(json.stdout) as Service[]).map((s) => s.name);
     assert.deepEqual(
       [...new Set(names)],
-      ['config', 'events', 'greeter', 'notify', 'registry', 'store', 'sync'],
+      ['config', 'db', 'events', 'greeter', 'notify', 'registry', 'store', 'sync'],
     );
 
     assert.match(all.stdout, /^topic:events\s+broadcast\s+1$/m);
@@ -123,6 +123,7 @@ describe('micro list services, page by page', () => {
     // The control plane's own services among them.
     const expected = [
       'config',
+      'db',
       'events',
       ...Array.from({ length: 700 }, (_, i) => `fleet-${i + 1}`),
       'registry',

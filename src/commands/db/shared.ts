@@ -4,7 +4,7 @@ import type { Argv } from 'yargs';
 import type { Db, DbRecord, JsonObject } from '../../platform/db/db.ts';
 import { badRequest } from '../../runtime/errors.ts';
 import type { Args } from '../shared/command.ts';
-import { parseValue } from '../shared/input.ts';
+import { parseJson, readStdin } from '../shared/input.ts';
 import { CONTROL_PLANE } from '../shared/options.ts';
 
 /** The option every `micro db` command takes, besides the global --db and --db-address. */
@@ -23,7 +23,7 @@ export const withDatabase = <T>(
       describe: `the collections' database${fallback ? '' : ' (default: all)'} [MICRO_DATABASE]`,
     })
     // An id or a version given as a positional stays as typed (007 is not 7).
-    .parserConfiguration({ 'parse-positional-numbers': false }) as Argv<T & DbArgs>;
+    .parserConfiguration({ 'parse-positional-numbers': false });
 
 /** Runs fn with the db the flags name, then closes it; an unknown name is a 400 listing the valid ones. */
 export async function withDb<T>(args: Args<DbArgs>, fn: (db: Db) => Promise<T>): Promise<T> {
@@ -47,9 +47,11 @@ export async function withDb<T>(args: Args<DbArgs>, fn: (db: Db) => Promise<T>):
   }
 }
 
-/** A DATA or WHERE argument: JSON (`-` reads standard input) that must be an object. */
+/** A DATA or WHERE argument: a JSON object (`-` reads it from standard input). */
 export async function object(given: unknown, what: string): Promise<JsonObject> {
-  const value = await parseValue(given, what);
+  // yargs reads a lone `-` as an empty flag, so the command line says whether one was given.
+  const dash = given === '-' || ((given === '' || given === true) && process.argv.includes('-'));
+  const value = parseJson(dash ? await readStdin() : String(given), what);
   if (typeof value !== 'object' || value === null || Array.isArray(value))
     throw badRequest('micro.cli', `${what} must be a JSON object, e.g. '{"name":"Ann"}'`);
   return value as JsonObject;

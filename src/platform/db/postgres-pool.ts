@@ -2,11 +2,7 @@
 // (statement_timeout), `pg` loaded on first use; and its errors mapped to the db's shape, so a
 // remote caller sees a code and what to do, never PostgreSQL's message with its internals.
 import type { Pool, PoolClient } from 'pg';
-import {
-  internalServerError,
-  MicroError,
-  serviceUnavailable,
-} from '../../runtime/errors.ts';
+import { internalServerError, MicroError, serviceUnavailable } from '../../runtime/errors.ts';
 
 /** Options of the PostgreSQL engine's connections. */
 export interface PostgresConnection {

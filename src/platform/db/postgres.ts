@@ -13,8 +13,8 @@ import { randomUUID } from 'node:crypto';
 import type { Pool } from 'pg';
 import { MicroError } from '../../runtime/errors.ts';
 import type { Db, DbRecord, JsonObject, RecordPage } from './db.ts';
-import { idTaken, noRecord, versionConflict } from './errors.ts';
-import { checkRecord, mergePatch } from './json.ts';
+import { idTaken, noRecord } from './errors.ts';
+import { checkRecord } from './json.ts';
 import {
   dbError,
   inTransaction,
@@ -38,6 +38,7 @@ import {
   checkUpdate,
   DEFAULT_DATABASE,
 } from './validate.ts';
+import { checkDeleteVersion, updatedRow } from './write.ts';
 
 /** Options of the PostgreSQL db. */
 export interface PostgresDbOptions extends Partial<PostgresConnection> {
@@ -161,20 +162,22 @@ export function createPostgresDb(options: PostgresDbOptions = {}): Db {
       const o = checkUpdate(opts);
       const at = checkPlace(collection, opts, fallback);
       const key = checkId(id);
-      const patch = checkRecord(data);
+      const patch = { data, text: checkRecord(data), options: o };
       const write = (p: Pool, table: string) =>
         inTransaction(p, async (c) => {
-          const before = await select(c, table, key, ' FOR UPDATE');
-          if (o.ifVersion !== undefined && before?.version !== o.ifVersion)
-            throw versionConflict(key, o.ifVersion, before?.version);
-          if (!before && !o.upsert) throw noRecord(at.collection, key);
-          const text =
-            o.mode === 'replace' ? patch : checkRecord(mergePatch(before?.data ?? {}, data));
+          const found = await select(c, table, key, ' FOR UPDATE');
+          const before = found && { ...found, created: found.created_at };
+          const next = updatedRow(at.collection, key, before, patch, Date.now());
           const sets = before
-            ? `UPDATE ${table} SET version = version + 1, updated_at = $2, data = $3::jsonb WHERE id = $1`
+            ? `UPDATE ${table} SET version = $4, updated_at = $2, data = $3::jsonb WHERE id = $1`
             : // A concurrent upsert of the same id makes this one's insert fail: a 409, not a lost write.
-              `INSERT INTO ${table} VALUES ($1, 1, $2, $2, $3::jsonb) ON CONFLICT (id) DO NOTHING`;
-          const r = await c.query<Row>(`${sets} RETURNING ${sql.RECORD}`, [key, Date.now(), text]);
+              `INSERT INTO ${table} VALUES ($1, $4, $2, $2, $3::jsonb) ON CONFLICT (id) DO NOTHING`;
+          const r = await c.query<Row>(`${sets} RETURNING ${sql.RECORD}`, [
+            key,
+            next.updated,
+            next.data,
+            next.version,
+          ]);
           if (!r.rows[0]) throw idTaken(at.collection, key);
           return r.rows[0];
         });
@@ -185,7 +188,7 @@ export function createPostgresDb(options: PostgresDbOptions = {}): Db {
         o.upsert
           ? 'make'
           : () => {
-              if (o.ifVersion !== undefined) throw versionConflict(key, o.ifVersion, undefined);
+              updatedRow(at.collection, key, undefined, patch, 0); // throws its 409 or 404
               throw noRecord(at.collection, key);
             },
       );
@@ -203,12 +206,13 @@ export function createPostgresDb(options: PostgresDbOptions = {}): Db {
             [key, o.ifVersion ?? null],
           );
           if (r.rowCount === 1) return true;
-          if (o.ifVersion === undefined) return false;
-          throw versionConflict(key, o.ifVersion, (await select(p, table, key))?.version);
+          if (o.ifVersion !== undefined)
+            checkDeleteVersion(key, o.ifVersion, await select(p, table, key));
+          return false;
         },
         () => {
-          if (o.ifVersion === undefined) return false;
-          throw versionConflict(key, o.ifVersion, undefined);
+          checkDeleteVersion(key, o.ifVersion, undefined);
+          return false;
         },
       );
     },

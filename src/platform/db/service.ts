@@ -17,7 +17,6 @@ import { DB_LIMITS } from './db.ts';
 import { DB_ID } from './errors.ts';
 import { DEFAULT_DATABASE } from './validate.ts';
 
-
 type Req = Record<string, unknown>;
 
 const NAME = `^[A-Za-z0-9_-]{1,${DB_LIMITS.nameLength}}$`;

@@ -48,7 +48,7 @@ describe('db service', () => {
     assert.equal(unknown.body.id, 'db');
     assert.match(
       unknown.body.detail as string,
-      /idd is not a field of a Db\.Create request; it takes collection, data, id, database/,
+      /idd is not a field of a Db\.Create request; it takes collection, data, id and database/,
     );
     const missing = await post('Update', '{"collection":"a","id":"x"}');
     assert.match(missing.body.detail as string, /a Db\.Update request needs data/);
@@ -70,13 +70,13 @@ describe('db service', () => {
       ['Query', { collection: 'c', where: { "a'--": 1 } }, /field path/],
       ['Query', { collection: 'c', sort: 'name' }, /sort must be an array/],
       ['Query', { collection: 'c', cursor: 'nope' }, /cursor/],
-      ['Count', { collection: 'c', where: { a: { $regex: 'x' } } }, /\$regex is not an operator/],
+      ['Count', { collection: 'c', where: { a: { $regex: 'x' } } }, /"\$regex" is not an operator/],
       ['CreateIndex', { collection: 'c', index: { fields: [] } }, /index\.fields must be/],
       ['DropIndex', { collection: 'c', name: '../x' }, /name must be 1 to 64/],
       ['Collections', { database: 'a b' }, /database must be 1 to 64/],
     ];
     for (const [endpoint, body, detail] of cases) {
-      const r = await post(endpoint, JSON.stringify({ ...body, database: 'raw' }));
+      const r = await post(endpoint, JSON.stringify({ database: 'raw', ...body }));
       assert.equal(r.status, 400, `${endpoint} ${JSON.stringify(body)}: ${JSON.stringify(r.body)}`);
       assert.equal(r.body.id, 'db');
       assert.match(r.body.detail as string, detail);

@@ -1,0 +1,234 @@
+import assert from 'node:assert/strict';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { createMicroDb } from '../../src/platform/db/client.ts';
+import type { Db } from '../../src/platform/db/db.ts';
+import { createPostgresDb } from '../../src/platform/db/postgres.ts';
+import { bin, errorOf, micro } from '../helpers/cli.ts';
+import { freePort } from '../helpers/net.ts';
+import { startNode } from '../helpers/proc.ts';
+import { startTestControlPlane } from '../helpers/control-plane.ts';
+import { startPostgres, type PostgresServer } from '../helpers/postgres-server.ts';
+import type { RunningServer } from '../helpers/server-process.ts';
+
+describe('micro db', () => {
+  let cp: RunningServer;
+  let db: Db;
+  let flag: string[];
+  before(async () => {
+    cp = await startTestControlPlane();
+    flag = ['--registry-address', cp.address];
+    db = createMicroDb({ address: cp.address });
+  });
+  after(async () => {
+    await db.close();
+    await cp.stop();
+  });
+
+  it('creates, gets, updates, queries, counts and deletes records', async () => {
+    const ann = await micro([
+      'db',
+      'create',
+      'users',
+      '{"name":"Ann","age":41}',
+      '--id',
+      'ann',
+      ...flag,
+    ]);
+    assert.equal(ann.code, 0, ann.stderr);
+    assert.equal(ann.stdout, 'created ann (version 1)\n');
+    // An id that looks like a number stays as typed.
+    await micro(['db', 'create', 'users', '{"name":"Bob","age":29}', '--id', '007', ...flag]);
+    assert.equal((await db.read('users', '007'))?.data.name, 'Bob');
+    const made = await micro(['db', 'create', 'users', '{"name":"Cy"}', '-o', 'json', ...flag]);
+    const cy = JSON.parse(made.stdout) as { id: string };
+    assert.deepEqual(await db.read('users', cy.id), JSON.parse(made.stdout));
+    const got = await micro(['db', 'get', 'users', 'ann', ...flag]);
+    assert.deepEqual(JSON.parse(got.stdout), { name: 'Ann', age: 41 });
+    const up = await micro([
+      'db',
+      'update',
+      'users',
+      'ann',
+      '{"age":42}',
+      '--if-version',
+      '1',
+      ...flag,
+    ]);
+    assert.equal(up.stdout, 'updated ann (version 2)\n');
+    await micro(['db', 'update', 'users', '007', '{"name":"James"}', '--replace', ...flag]);
+    assert.deepEqual((await db.read('users', '007'))?.data, { name: 'James' });
+    const q = await micro(['db', 'query', 'users', '{"age":{"$gte":30}}', ...flag]);
+    assert.match(
+      q.stdout,
+      /^ID +VERSION +UPDATED +DATA\nann +2 +\d{4}-\S+Z +\{"name":"Ann","age":42\}\n$/,
+    );
+    const page = await micro([
+      'db',
+      'query',
+      'users',
+      '--sort=-name',
+      '--limit',
+      '2',
+      '-o',
+      'json',
+      ...flag,
+    ]);
+    const first = JSON.parse(page.stdout) as { records: { id: string }[]; next: string };
+    assert.deepEqual(
+      first.records.map((r) => r.id),
+      ['007', cy.id],
+    );
+    const rest = await micro([
+      'db',
+      'query',
+      'users',
+      '--sort=-name',
+      '--cursor',
+      first.next,
+      ...flag,
+    ]);
+    assert.match(rest.stdout, /\nann +2 /);
+    const count = await micro(['db', 'count', 'users', '{"name":{"$prefix":"A"}}', ...flag]);
+    assert.equal(count.stdout, '1\n');
+    const del = await micro(['db', 'delete', 'users', '007', ...flag]);
+    assert.equal(del.stdout, 'deleted 007\n');
+    assert.equal(await db.read('users', '007'), undefined);
+    const none = await micro(['db', 'query', 'empty', '--database', 'other', ...flag]);
+    assert.equal(none.stdout, 'no records in other/empty\n');
+  });
+
+  it('declares, lists and drops indexes and collections', async () => {
+    const database = ['--database', 'shop'];
+    await db.create('skus', { code: 'A-1' }, { database: 'shop' });
+    const index = await micro(['db', 'index', 'skus', 'code', '--unique', ...database, ...flag]);
+    assert.equal(index.stdout, 'index code (code) unique on skus\n');
+    const dup = await micro(['db', 'create', 'skus', '{"code":"A-1"}', ...database, ...flag]);
+    assert.equal(dup.code, 1);
+    assert.equal(errorOf(dup).code, 409);
+    assert.match(errorOf(dup).detail, /unique index code of collection skus/);
+    const list = await micro(['db', 'indexes', 'skus', ...database, ...flag]);
+    assert.equal(list.stdout, 'NAME  FIELDS  UNIQUE\ncode  code    yes\n');
+    const all = await micro(['db', 'collections', '-o', 'json', ...database, ...flag]);
+    assert.deepEqual(JSON.parse(all.stdout), await db.collections('shop'));
+    const text = await micro(['db', 'collections', ...database, ...flag]);
+    assert.equal(
+      text.stdout,
+      'DATABASE  COLLECTION  RECORDS  INDEXES\nshop      skus        1        code\n',
+    );
+    assert.equal(
+      (await micro(['db', 'drop-index', 'skus', 'code', ...database, ...flag])).stdout,
+      'dropped index code\n',
+    );
+    assert.equal(
+      (await micro(['db', 'drop', 'skus', ...database, ...flag])).stdout,
+      'dropped collection skus\n',
+    );
+    const gone = await micro(['db', 'drop', 'skus', ...database, ...flag]);
+    assert.deepEqual([gone.code, errorOf(gone).code], [1, 404]);
+  });
+
+  it('fails with the error JSON and exit 1 on bad input, missing records and stale versions', async () => {
+    const cases: [string[], number, RegExp][] = [
+      [['db', 'get', 'users', 'nobody'], 404, /record "nobody" not found in micro\/users/],
+      [['db', 'create', 'users', '[1]'], 400, /DATA must be a JSON object/],
+      [['db', 'create', 'users', '{"a":'], 400, /malformed JSON in DATA/],
+      [['db', 'create', 'bad name', '{}'], 400, /collection must be 1 to 64/],
+      [['db', 'query', 'users', '{"a":{"$regex":"x"}}'], 400, /"\$regex" is not an operator/],
+      [['db', 'query', 'users', '{"a\') OR 1=1 --":1}'], 400, /field path/],
+      [['db', 'query', 'users', '--cursor', 'forged'], 400, /cursor/],
+      [
+        ['db', 'update', 'users', 'ann', '{}', '--if-version', '99'],
+        409,
+        /is at version \d+, not 99/,
+      ],
+      [['db', 'index', 'users', 'a', 'b', 'c', 'd', 'e'], 400, /index\.fields/],
+      [
+        ['db', '--db', 'nope', 'collections'],
+        400,
+        /unknown db "nope" \(--db or MICRO_DB\): use one of/,
+      ],
+      [['db'], 400, /db what\?/],
+    ];
+    await db.create('users', { name: 'Ann' }, { id: 'ann' }).catch(() => undefined);
+    for (const [args, code, detail] of cases) {
+      const r = await micro([...args, ...flag]);
+      assert.equal(r.code, 1, args.join(' '));
+      assert.equal(r.stdout, '', args.join(' '));
+      assert.equal(errorOf(r).code, code, `${args.join(' ')}: ${r.stderr}`);
+      assert.match(errorOf(r).detail, detail, args.join(' '));
+    }
+    assert.equal(await db.count('users', { where: { a: 1 } }), 0);
+  });
+
+  it('reads DATA from standard input with -', async () => {
+    const r = await micro(['db', 'create', 'notes', '-', '--id', 'n1', ...flag], {
+      input: '{"text":"from stdin"}',
+    });
+    assert.equal(r.code, 0, r.stderr);
+    assert.deepEqual((await db.read('notes', 'n1'))?.data, { text: 'from stdin' });
+  });
+});
+
+describe('micro db --db postgres', () => {
+  let server: PostgresServer;
+  before(async () => {
+    server = await startPostgres();
+  });
+  after(() => server.stop());
+
+  it('works on the engine --db and --db-address (or MICRO_DB and MICRO_DB_ADDRESS) name', async () => {
+    const made = await micro([
+      'db',
+      'create',
+      'users',
+      '{"name":"Ann"}',
+      '--id',
+      'ann',
+      '--db',
+      'postgres',
+      '--db-address',
+      server.url,
+    ]);
+    assert.equal(made.code, 0, made.stderr);
+    const direct = createPostgresDb({ url: server.url });
+    try {
+      assert.deepEqual((await direct.read('users', 'ann'))?.data, { name: 'Ann' });
+      const env = { MICRO_DB: 'postgres', MICRO_DB_ADDRESS: server.url };
+      const got = await micro(['db', 'get', 'users', 'ann'], { env });
+      assert.deepEqual(JSON.parse(got.stdout), { name: 'Ann' });
+    } finally {
+      await direct.close();
+    }
+  });
+
+  it('makes micro run serve PostgreSQL as the db service with --db postgres', async () => {
+    const work = await mkdtemp(join(tmpdir(), 'micro-db-run-'));
+    const registry = `127.0.0.1:${await freePort()}`;
+    const env = {
+      MICRO_REGISTRY_ADDRESS: registry,
+      MICRO_DATA_DIR: join(work, 'data'),
+      MICRO_API_ADDRESS: `127.0.0.1:${await freePort()}`,
+      MICRO_WEB_ADDRESS: `127.0.0.1:${await freePort()}`,
+    };
+    const run = startNode(bin, ['run', '--db', 'postgres', '--db-address', server.url], env, {
+      cwd: work,
+    });
+    const direct = createPostgresDb({ url: server.url });
+    try {
+      await run.waitFor(/registry\s+127/, 20_000);
+      // Through the control plane (no --db here): what it stores lands in PostgreSQL.
+      const made = await micro(['db', 'create', 'orders', '{"total":3}', '--id', 'o1'], {
+        env: { MICRO_REGISTRY_ADDRESS: registry },
+      });
+      assert.equal(made.code, 0, made.stderr);
+      assert.deepEqual((await direct.read('orders', 'o1'))?.data, { total: 3 });
+    } finally {
+      await direct.close();
+      await run.stop();
+      await rm(work, { recursive: true, force: true });
+    }
+  });
+});
