@@ -11,22 +11,6 @@ export {
 export type * from './platform/store/store.ts';
 export type * from './platform/config/config.ts';
 export type * from './platform/sync/sync.ts';
-export type {
-  Delivery,
-  EventInput,
-  EventPage,
-  EventRecord,
-  Events,
-  EventSubscribeOptions,
-  EventSubscription,
-  GroupInfo,
-  PublishOptions as EventPublishOptions,
-  Published,
-  ReadOptions,
-  Retention,
-  StartAt,
-  TopicInfo,
-} from './platform/events/events.ts';
 export type { ConfigChange, ServiceConfig, ServiceConfigOptions } from './platform/config/index.ts';
 export type {
   Delivery,
