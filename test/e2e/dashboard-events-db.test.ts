@@ -1,7 +1,8 @@
 // The dashboard's Platform and Database pages in a real browser (Debian's chromium) against
 // `micro run`: records and events written over RPC, as any service would, show in the pages; what
 // the user writes in the Database page reaches the control plane's db; a topic's events show live,
-// filtered, and replay from an offset; a consumer group's pending events and members show.
+// filtered, and replay from an offset; a consumer group's pending events and members show; what
+// happens to the platform (a service up, a config change) shows live on the micro.* topics.
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -150,20 +151,46 @@ describe('the dashboard: platform events and the database', () => {
     }
   });
 
-  it(
-    'shows a service coming up as a platform event',
-    { todo: 'the control plane publishes micro.* events from branch ev-ops, not merged here' },
-    async () => {
-      await page.goto(`${base}/#/platform`);
-      const greeter = greeterService(registry);
-      await greeter.start();
-      try {
-        const line = page.locator('.feed li[data-topic="micro.registry"]', { hasText: 'greeter' });
-        await line.first().waitFor({ timeout: 5000 });
-        assert.equal(await line.first().locator('.action').textContent(), 'register');
-      } finally {
-        await greeter.stop();
-      }
-    },
-  );
+  it('shows what happens to the platform live: a service up, a config change; filters by action', async () => {
+    await page.goto(`${base}/#/platform`);
+    await page.locator('.feed li').first().waitFor();
+    const greeter = greeterService(registry);
+    await greeter.start();
+    try {
+      const up = page.locator('.feed li[data-topic="micro.registry"][data-action="register"]', {
+        hasText: 'greeter',
+      });
+      await up.first().waitFor();
+      assert.match(
+        (await up.first().locator('.summary').textContent()) ?? '',
+        /greeter 1\.0\.0 .*127\.0\.0\.1:\d+/,
+      );
+      await client.call('config', 'Config.Set', {
+        namespace: 'billing',
+        path: 'db.pool',
+        value: 5,
+      });
+      const set = page.locator(
+        '.feed li:first-child[data-topic="micro.config"][data-action="set"]',
+      );
+      assert.match((await set.locator('.summary').textContent()) ?? '', /billing/);
+      // Only registrations, of greeter: the config change and the control plane's own go.
+      // The text first: choosing the action follows at once with both.
+      await page.locator('input[aria-label="Service or name"]').fill('greeter');
+      await page.locator('select[aria-label="Action"]').selectOption('register');
+      await page.locator('.feed li[data-topic="micro.config"]').waitFor({ state: 'detached' });
+      await up.first().waitFor();
+      const shown = await page.locator('.feed li').evaluateAll((lis) =>
+        lis.map((li) => {
+          const e = li as { dataset: { action?: string }; textContent: string | null };
+          return `${e.dataset.action ?? ''} ${e.textContent ?? ''}`;
+        }),
+      );
+      assert.ok(shown.length >= 1);
+      for (const line of shown) assert.match(line, /^register .*greeter/);
+      assert.deepEqual(pageErrors, []);
+    } finally {
+      await greeter.stop();
+    }
+  });
 });

@@ -140,6 +140,7 @@ export function render(root, topic) {
 
   /** (Re)opens the stream with the filters chosen: the backlog again, then every new event. */
   function follow() {
+    clearTimeout(typing);
     stream?.close();
     lines = [];
     draw();
