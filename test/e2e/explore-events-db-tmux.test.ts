@@ -1,6 +1,6 @@
 // `micro explore` in a real terminal (a private tmux server) against a control plane: Tab leads past
-// sync to the events screen (a topic's events as the control plane stores them, its topics and
-// groups, a typed filter) and the db screen (collections, records, a record's JSON), all written
+// sync to the events screen (a service coming up, as the control plane publishes it on
+// micro.registry; the topics and groups; a typed filter) and the db screen (collections, records, a record's JSON), all written
 // over RPC as any service would.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -16,7 +16,7 @@ import { createMicroRegistry } from '../../src/registry/micro.ts';
 import { createClient, type Client, type Registry } from '../../src/runtime/index.ts';
 import { bin } from '../helpers/cli.ts';
 import { startTestControlPlane } from '../helpers/control-plane.ts';
-import { closeAll } from '../helpers/fixtures.ts';
+import { closeAll, greeterService } from '../helpers/fixtures.ts';
 import type { RunningServer } from '../helpers/server-process.ts';
 import { TMUX, tmuxServer } from '../helpers/terminal.ts';
 
@@ -61,6 +61,8 @@ describe('micro explore in tmux: events and db', () => {
     await events.publish('orders', { n: 2 });
     const sub = await events.subscribe('orders', { group: 'billing', start: 'earliest' });
     await sub[Symbol.asyncIterator]().next();
+    const greeter = greeterService(registry);
+    await greeter.start();
     try {
       const term = server.terminal('events-db', `${micro} explore`);
       await term.screenWith(/SERVICES \(\d+\)/, 30_000);
@@ -71,7 +73,7 @@ describe('micro explore in tmux: events and db', () => {
       }
       term.keys('Tab');
       let rows = await term.screenWith(
-        /PLATFORM EVENTS \(0\)[\s\S]*no platform events yet[\s\S]*TOPICS \(\d+\)[\s\S]*orders\s+1-2\s+2\s[\s\S]*GROUPS \(1\)[\s\S]*orders\s+billing\s+0\s+2\s+2\s+1\s+0/,
+        /PLATFORM EVENTS \(\d+\)[\s\S]*registry\s+register\s+greeter 1\.0\.0[\s\S]*TOPICS \(\d+\)[\s\S]*orders\s+1-2\s+2\s[\s\S]*GROUPS \(1\)[\s\S]*orders\s+billing\s+0\s+2\s+2\s+1\s+0/,
       );
       assert.match(rows[0] ?? '', /^micro explore\s+events\s/);
       t.diagnostic(`the events screen:\n${rows.join('\n').trimEnd()}`);
@@ -104,6 +106,7 @@ describe('micro explore in tmux: events and db', () => {
       rows = await term.screenWith(/exited with \d+/);
       assert.match(rows.join('\n'), /exited with 0/);
     } finally {
+      await greeter.stop();
       await sub.stop();
     }
   });
