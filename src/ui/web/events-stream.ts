@@ -37,6 +37,8 @@ export const MAX_BACKLOG = 500;
 
 /** Open streams, so that closing the dashboard can end them. */
 export interface PlatformStreams {
+  /** Streams open now. */
+  readonly size: number;
   close(): void;
 }
 
@@ -124,6 +126,9 @@ export function registerEventsStream(
     }
   });
   return {
+    get size() {
+      return open.size;
+    },
     close() {
       for (const [res, follower] of open) {
         void follower.stop();
