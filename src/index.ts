@@ -11,7 +11,6 @@ export {
 export type * from './platform/store/store.ts';
 export type * from './platform/config/config.ts';
 export type * from './platform/sync/sync.ts';
-export type { ConfigChange, ServiceConfig, ServiceConfigOptions } from './platform/config/index.ts';
 export type {
   Delivery,
   EventInput,
@@ -21,14 +20,14 @@ export type {
   EventSubscribeOptions,
   EventSubscription,
   GroupInfo,
-  Published,
-  /** Options of a single event publish (the runtime's PublishOptions are the client's). */
   PublishOptions as EventPublishOptions,
+  Published,
   ReadOptions,
   Retention,
   StartAt,
   TopicInfo,
 } from './platform/events/events.ts';
+export type { ConfigChange, ServiceConfig, ServiceConfigOptions } from './platform/config/index.ts';
 export { createMicroEvents, type MicroEventsOptions } from './platform/events/client.ts';
 export { createMemoryEvents, type MemoryEventsOptions } from './platform/events/memory.ts';
 export type { LogEventsOptions } from './platform/events/engine.ts';
@@ -36,3 +35,10 @@ export type * from './platform/db/db.ts';
 export { DB_LIMITS } from './platform/db/db.ts';
 export { createMemoryDb, createMicroDb } from './platform/db/index.ts';
 export type { MemoryDbOptions, MicroDbOptions } from './platform/db/index.ts';
+export {
+  PLATFORM_TOPICS,
+  type PlatformConfigEvent,
+  type PlatformRegistryEvent,
+  type PlatformRuntimeEvent,
+  type PlatformSyncEvent,
+} from './platform/events/platform.ts';

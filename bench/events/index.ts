@@ -82,24 +82,27 @@ export async function run(argv: string[] = process.argv.slice(2)): Promise<void>
       );
       for (const s of started.servers.values()) console.log(`  ${s.label}`);
       const skipped = new Map<string, string>();
-      const entrants: Entrant<Sample>[] = [];
-      for (const c of cfg.contenders) {
-        try {
-          entrants.push(await start(children, c, started.servers.get(c.server) as Started, cfg));
-        } catch (err) {
-          skipped.set(c.key, err instanceof Error ? err.message : String(err));
+      // The clients are children of their own, stopped before the servers they talk to.
+      const series = await withChildren(async (clients) => {
+        const entrants: Entrant<Sample>[] = [];
+        for (const c of cfg.contenders) {
+          try {
+            entrants.push(await start(clients, c, started.servers.get(c.server) as Started, cfg));
+          } catch (err) {
+            skipped.set(c.key, err instanceof Error ? err.message : String(err));
+          }
         }
-      }
-      const series = await runRounds(entrants, {
-        rounds: cfg.rounds,
-        keyWidth: 16,
-        describe: (s) =>
-          `publish ${fmt(s.publish.rate).padStart(7)}/s ${fmt(s.publish.cpuUs, 1)} us/event  ` +
-          `consume ${fmt(s.consume.rate).padStart(7)}/s ${fmt(s.consume.cpuUs, 1)} us/event  load ${loadAverage().split(' ')[0]}`,
-        ratios: {
-          publish: { baseline: 'moleculer', value: (s) => s.publish.rate },
-          consume: { baseline: 'moleculer', value: (s) => s.consume.rate },
-        },
+        return runRounds(entrants, {
+          rounds: cfg.rounds,
+          keyWidth: 16,
+          describe: (s) =>
+            `publish ${fmt(s.publish.rate).padStart(7)}/s ${fmt(s.publish.cpuUs, 1)} us/event  ` +
+            `consume ${fmt(s.consume.rate).padStart(7)}/s ${fmt(s.consume.cpuUs, 1)} us/event  load ${loadAverage().split(' ')[0]}`,
+          ratios: {
+            publish: { baseline: 'moleculer', value: (s) => s.publish.rate },
+            consume: { baseline: 'moleculer', value: (s) => s.consume.rate },
+          },
+        });
       });
       report(cfg, series, skipped);
     } finally {

@@ -1,74 +1,14 @@
-import { printable } from '../registry/printable.ts';
-import type { EventRecord, Events, StartAt } from '../platform/events/events.ts';
-import { badRequest } from '../runtime/errors.ts';
-import { defineCommand, defineGroup, type Args } from './shared/command.ts';
-import { withConnection } from './shared/connect.ts';
+import { defineCommand, defineGroup } from './shared/command.ts';
+import {
+  line,
+  offsetFlag,
+  parseStart,
+  parseTime,
+  positiveWhole,
+  withEvents,
+} from './shared/events.ts';
 import { formatDuration, parseDuration, parseMetadata, parseValue } from './shared/input.ts';
 import { json, JsonArrayWriter, print, table } from './shared/output.ts';
-
-const CLI = 'micro.cli';
-
-/** Runs fn with the events the flags name: the control plane's through this command's client by default. */
-async function withEvents<T>(args: Args<object>, fn: (events: Events) => Promise<T>): Promise<T> {
-  const [{ eventEngines }, { pickPlugin }] = await Promise.all([
-    import('../platform/events/index.ts'),
-    import('../runtime/plugins.ts'),
-  ]);
-  let make;
-  try {
-    make = pickPlugin(eventEngines, 'events', args.events, '--events or MICRO_EVENTS');
-  } catch (err) {
-    throw badRequest(CLI, (err as Error).message);
-  }
-  return withConnection(args, async ({ client }) => {
-    const address = args.eventsAddress || undefined;
-    const events = make({ ...(address ? { address } : { client }) });
-    try {
-      return await fn(events);
-    } finally {
-      await events.close();
-    }
-  });
-}
-
-/** A --limit or --count, when given, is a whole number of at least 1: else a 400. */
-const positiveWhole = (n: number | undefined, flag: string): void => {
-  if (n !== undefined && !(Number.isInteger(n) && n >= 1))
-    throw badRequest(CLI, `--${flag} must be a whole number of at least 1, not ${n}`);
-};
-
-/** A time given as ISO 8601 or ms since the epoch. */
-function parseTime(value: string, flag: string): number {
-  const n = /^\d+$/.test(value) ? Number(value) : Date.parse(value);
-  if (!Number.isFinite(n))
-    throw badRequest(
-      CLI,
-      `--${flag} must be a time (2026-12-07T09:00:00Z, or ms since the epoch), not ${JSON.stringify(value)}`,
-    );
-  return n;
-}
-
-/** --from: latest, earliest, an offset, or a time. */
-function parseStart(value: string | undefined, what = '--from'): StartAt | undefined {
-  if (value === undefined) return undefined;
-  if (value === 'latest' || value === 'earliest') return value;
-  if (/^\d+$/.test(value)) return { offset: Number(value) };
-  if (/^\d{4}-/.test(value)) return { time: parseTime(value, 'from') };
-  throw badRequest(
-    CLI,
-    `${what} must be latest, earliest, an offset or an ISO time, not ${JSON.stringify(value)}`,
-  );
-}
-
-/** An offset flag: a whole number of at least 1. */
-const offsetFlag = (value: number | undefined, flag: string): number | undefined => {
-  positiveWhole(value, flag);
-  return value;
-};
-
-/** One event on one line: offset, time, key, data. */
-const line = (e: EventRecord): string =>
-  printable(`${e.offset} ${new Date(e.time).toISOString()} ${e.key ?? '-'} ${json(e.data, false)}`);
 
 const publish = defineCommand({
   command: 'publish <topic> <data>',

@@ -12,7 +12,7 @@ import type { Node, Registry, Service, WatchEvent } from '../registry/registry.t
 import {
   PLATFORM_TOPICS,
   type PlatformEmit,
-  type RegistryChange,
+  type PlatformRegistryEvent,
 } from '../platform/events/platform.ts';
 
 /** Deregistrations waiting for the watch to report them, at most (older ones are forgotten). */
@@ -33,7 +33,7 @@ const nodeKey = (name: string, version: string, id: string): string =>
   JSON.stringify([name, version, id]);
 
 /** The summary line of a change. */
-function summary(action: RegistryChange['action'], s: Service, node: Node): string {
+function summary(action: PlatformRegistryEvent['action'], s: Service, node: Node): string {
   const at = `${s.name} ${s.version || '(no version)'} node ${node.id}`;
   if (action === 'register') return `${at} up at ${node.address}`;
   if (action === 'deregister') return `${at} at ${node.address} deregistered`;
@@ -49,8 +49,8 @@ export function registryEvents(registry: Registry, emit: PlatformEmit): Registry
   let stopped = false;
   let watcher: ReturnType<Registry['watch']> | undefined;
 
-  const send = (action: RegistryChange['action'], s: Service, node: Node): void => {
-    const change: RegistryChange = {
+  const send = (action: PlatformRegistryEvent['action'], s: Service, node: Node): void => {
+    const change: PlatformRegistryEvent = {
       action,
       service: s.name,
       version: s.version,

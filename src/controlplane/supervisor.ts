@@ -4,7 +4,7 @@ import { mkdirSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { Registry, Watcher, WatchEvent } from '../registry/registry.ts';
 import type { Client } from '../runtime/client/client.ts';
-import type { RuntimeChange } from '../platform/events/platform.ts';
+import type { PlatformRuntimeEvent } from '../platform/events/platform.ts';
 import { watchSources, type SourceWatch } from '../runner/watch.ts';
 import { restartDelay, spawnRun, terminate } from './child.ts';
 import { ServiceReload } from './reload.ts';
@@ -51,7 +51,7 @@ export interface SupervisorOptions {
   /** Calls Debug.Health on a reloaded service's new process before the old one stops. */
   client?: Client;
   /** Told of each deployment, process start, exit, restart and stop (for `micro.runtime`); must not throw. */
-  onChange?: (change: RuntimeChange) => void;
+  onChange?: (change: PlatformRuntimeEvent) => void;
 }
 
 /** How a service is run besides its name, path and environment. */
@@ -281,7 +281,7 @@ export class Supervisor {
     return this.#info(entry);
   }
 
-  #tell(change: RuntimeChange): void {
+  #tell(change: PlatformRuntimeEvent): void {
     try {
       this.#o.onChange?.(change);
     } catch {

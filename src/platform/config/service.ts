@@ -11,7 +11,7 @@ import type { Handler } from '../../runtime/server/handler.ts';
 import {
   lateEmit,
   PLATFORM_TOPICS,
-  type ConfigChange,
+  type PlatformConfigEvent,
   type PlatformEmit,
 } from '../events/platform.ts';
 import type { HostContext, Hosted } from '../hosting.ts';
@@ -57,7 +57,7 @@ const change = (req: Fields, ctx: Context): ChangeOptions => ({
 });
 
 /** The `micro.config` event of a version just stored in namespace. */
-function changed(namespace: string, v: ConfigVersion): ConfigChange {
+function changed(namespace: string, v: ConfigVersion): PlatformConfigEvent {
   const at = v.path === '' ? 'the whole tree' : v.path;
   const what =
     v.action === 'rollback'

@@ -73,9 +73,9 @@ export function createMicroEvents(options: MicroEventsOptions = {}): Events {
   const queued = new Map<string, Waiting[]>();
   const publishOne = (topic: string, w: Waiting) =>
     call<Published>('Publish', { topic, ...w.input }).then(w.resolve, w.reject);
-  const flush = (topic: string, list: Waiting[]) => {
-    if (list.length === 1) return void publishOne(topic, list[0]!);
-    call<{ published: Published[] }>('PublishMany', {
+  const flush = (topic: string, list: Waiting[]): Promise<unknown> => {
+    if (list.length === 1) return publishOne(topic, list[0]!);
+    return call<{ published: Published[] }>('PublishMany', {
       topic,
       events: list.map((w) => w.input),
     }).then(
@@ -83,10 +83,23 @@ export function createMicroEvents(options: MicroEventsOptions = {}): Events {
       (err: MicroError) => {
         // A refused batch stored nothing: each event alone gets its own answer.
         if (err.code >= 400 && err.code < 500 && !away(err))
-          for (const w of list) void publishOne(topic, w);
-        else for (const w of list) w.reject(err);
+          return Promise.all(list.map((w) => publishOne(topic, w)));
+        for (const w of list) w.reject(err);
       },
     );
+  };
+  // Calls under way, which close() waits for.
+  const sending = new Set<Promise<unknown>>();
+  /** Sends what is queued for the topic now, in calls of at most 1,000. */
+  const send = (topic: string): void => {
+    const list = queued.get(topic);
+    if (!list) return;
+    queued.delete(topic);
+    for (let i = 0; i < list.length; i += 1000) {
+      const p = flush(topic, list.slice(i, i + 1000));
+      sending.add(p);
+      void p.finally(() => sending.delete(p));
+    }
   };
 
   const events: Events = {
@@ -101,10 +114,7 @@ export function createMicroEvents(options: MicroEventsOptions = {}): Events {
         let list = queued.get(topic);
         if (!list) {
           queued.set(topic, (list = []));
-          setImmediate(() => {
-            queued.delete(topic);
-            for (let i = 0; i < list!.length; i += 1000) flush(topic, list!.slice(i, i + 1000));
-          });
+          setImmediate(() => send(topic));
         }
         list.push({ input, resolve, reject });
       });
@@ -158,6 +168,9 @@ export function createMicroEvents(options: MicroEventsOptions = {}): Events {
       return call<TopicInfo>('Configure', { topic, ...retention });
     },
     async close() {
+      // Publishes made before the close are sent, and answered, first.
+      for (const topic of [...queued.keys()]) send(topic);
+      await Promise.allSettled([...sending]);
       await Promise.all([...subscriptions].map((s) => s.stop()));
       if (own) await (await own).close();
     },

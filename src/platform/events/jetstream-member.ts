@@ -12,6 +12,8 @@ import { feed, within, type Reach } from './reach.ts';
 /** What the readers use of the engine. */
 export interface Link {
   js: JetStreamClient;
+  /** Resolves once NATS has what was sent before (one round trip shared by a tick's acks). */
+  flushed(): Promise<void>;
   reach: Reach;
   prefix: string;
   /** Publishes a record to its group's dead-letter topic (once, however often it is retried). */
@@ -127,7 +129,8 @@ export function startMember(
         if (acked) return;
         acked = true;
         release(m.seq);
-        await within(link.reach, () => m.ackAck({ timeout: link.reach.timeout }));
+        m.ack();
+        await link.flushed();
       },
       nack: async (delay) => {
         const wait = checkDelay(delay);

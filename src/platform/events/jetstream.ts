@@ -144,8 +144,15 @@ export function createJetStreamEvents(options: JetStreamEventsOptions = {}): Eve
   };
 
   /** What members and readers use of the engine. */
+  // Acknowledgements of one tick share one round trip (a PING sent after them all).
+  let flushing: Promise<void> | undefined;
   const link = (c: Conn): Link => ({
     js: c.js,
+    flushed: () =>
+      (flushing ??= new Promise((r) => setImmediate(r)).then(() => {
+        flushing = undefined;
+        return within(reach, () => c.nc.flush());
+      })),
     reach,
     prefix,
     deadLetter: async (record, group, reason, deadLetter) => {

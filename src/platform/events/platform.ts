@@ -25,45 +25,60 @@ export const PLATFORM_TOPICS = {
 } as const;
 
 /** `micro.registry`: a node of a service version came, went or lapsed. */
-export interface RegistryChange {
+export interface PlatformRegistryEvent {
+  /** The node came (register), was removed (deregister) or its lease lapsed (expire). */
   action: 'register' | 'deregister' | 'expire';
+  /** The service's name. */
   service: string;
+  /** The service version the node serves. */
   version: string;
+  /** The node's id. */
   node: string;
+  /** The node's host:port. */
   address: string;
   /** One human line: `greeter 1.0.0 node greeter-ab12 up at 127.0.0.1:4321`. */
   summary: string;
 }
 
 /** `micro.config`: a new version of a namespace's tree. */
-export interface ConfigChange {
+export interface PlatformConfigEvent {
+  /** What the version did. */
   action: 'set' | 'delete' | 'rollback';
+  /** The namespace changed. */
   namespace: string;
   /** The path changed (`''`: the whole tree, as after a rollback). */
   path: string;
+  /** The namespace's new version. */
   version: number;
+  /** Who made it, as the config history records it. */
   author: string;
+  /** One human line: `config billing: db.pool.max set (version 4) by alice`. */
   summary: string;
 }
 
 /** `micro.sync`: a lock taken, released or lapsed; an election's leader changed. */
-export interface SyncChange {
+export interface PlatformSyncEvent {
+  /** A lock taken, released by its holder, lapsed unrenewed; or a new leader. */
   action: 'lock' | 'unlock' | 'expire' | 'leader';
   /** The lock's or the election's name. */
   name: string;
   /** The lock's holder, or the new leader's id (`''`: the election has no leader now). */
   holder: string;
+  /** One human line: `lock jobs taken by worker-1 (token 7)`. */
   summary: string;
 }
 
 /** `micro.runtime`: what `micro run -d` started and what became of its processes. */
-export interface RuntimeChange {
+export interface PlatformRuntimeEvent {
+  /** Deployed (`micro run -d`), a process started, exited, started again, or the service stopped. */
   action: 'deploy' | 'start' | 'exit' | 'restart' | 'stop';
   /** The supervised service's name. */
   name: string;
+  /** The process's id, on start, restart and exit. */
   pid?: number;
   /** How the process ended (`exit code 1`, `killed by SIGKILL`), on exit. */
   code?: string;
+  /** One human line: `greeter pid 4242 exit code 1; restarting in 200 ms`. */
   summary: string;
 }
 

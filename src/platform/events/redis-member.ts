@@ -82,7 +82,6 @@ export function startRedisMember(
 ): EventSubscription {
   const { c, root, reach } = link;
   const key = `${root}s:${topic}`;
-  const later = `${root}d:${topic}:${s.group}`;
   const every = Math.min(1000, Math.max(50, Math.floor(Math.min(s.ackTimeout, s.ackWait) / 2)));
   const reader = c.duplicate(); // XREADGROUP BLOCK holds its connection
   reader.on('error', noop);
@@ -105,7 +104,7 @@ export function startRedisMember(
       const batch = { ids: [] as string[], done: Promise.resolve() as Promise<unknown> };
       batch.done = new Promise((r) => setImmediate(r)).then(() => {
         acks = undefined;
-        return Promise.all([c.xack(key, s.group, ...batch.ids), c.hdel(later, ...batch.ids)]);
+        return within(reach, () => c.xack(key, s.group, ...batch.ids));
       });
       acks = batch;
     }
@@ -139,7 +138,7 @@ export function startRedisMember(
         if (acked) return;
         acked = true;
         release(raw[0], at);
-        await within(reach, () => ack(raw[0]));
+        await ack(raw[0]);
       },
       nack: async (delay) => {
         const wait = checkDelay(delay);

@@ -128,6 +128,54 @@ export function createRedisEvents(options: RedisEventsOptions = {}): Events {
     within(reach, async () => fn(await open()));
   const link = (c: Redis & Scripted): RedisLink => ({ c, reach, root, pokes });
 
+  /** Runs the publish script for events of one topic (five arguments each). */
+  const send = (topic: string, args: string[]): Promise<Published[]> =>
+    call(async (c) =>
+      (await c.evPublish(root, topic, ...args)).map((line) => {
+        const [offset, id, time, fresh] = line.split(' ');
+        return {
+          topic,
+          offset: Number(offset),
+          id: id!,
+          time: Number(time),
+          duplicate: fresh !== 'new',
+        };
+      }),
+    );
+
+  // Publishes made in one turn of the event loop go out together, one script per topic and up to
+  // a batch of events (group commit, in call order); each resolves with its own results.
+  type Part = { args: string[]; resolve(p: Published[]): void; reject(err: unknown): void };
+  const queued = new Map<string, Part[]>();
+  const flush = () => {
+    const all = [...queued];
+    queued.clear();
+    for (const [topic, parts] of all) {
+      while (parts.length > 0) {
+        const chunk: Part[] = [];
+        let events = 0;
+        while (
+          parts.length > 0 &&
+          (chunk.length === 0 || events + parts[0]!.args.length / 5 <= 1000)
+        ) {
+          events += parts[0]!.args.length / 5;
+          chunk.push(parts.shift()!);
+        }
+        send(
+          topic,
+          chunk.flatMap((p) => p.args),
+        ).then(
+          (out) => {
+            let at = 0;
+            for (const p of chunk) p.resolve(out.slice(at, (at += p.args.length / 5)));
+          },
+          (err: unknown) => {
+            for (const p of chunk) p.reject(err);
+          },
+        );
+      }
+    }
+  };
   const publishAll = (topic: string, checked: CheckedEvent[]): Promise<Published[]> => {
     if (checked.length === 0) return Promise.resolve([]);
     const args = checked.flatMap((e) => [
@@ -137,18 +185,11 @@ export function createRedisEvents(options: RedisEventsOptions = {}): Events {
       e.json,
       e.key === undefined ? '' : '1',
     ]);
-    return call(async (c) => {
-      const out = await c.evPublish(root, topic, ...args);
-      return out.map((line) => {
-        const [offset, id, time, fresh] = line.split(' ');
-        return {
-          topic,
-          offset: Number(offset),
-          id: id!,
-          time: Number(time),
-          duplicate: fresh !== 'new',
-        };
-      });
+    return new Promise((resolve, reject) => {
+      if (queued.size === 0) setImmediate(flush);
+      const parts = queued.get(topic) ?? [];
+      queued.set(topic, parts);
+      parts.push({ args, resolve, reject });
     });
   };
 

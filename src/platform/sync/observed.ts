@@ -7,7 +7,7 @@
 // second late; locks taken before the control plane started are announced when released only. A
 // leader change is noticed by the next Campaign, Leader, Leaders or Resign of that election.
 import { printable } from '../../registry/printable.ts';
-import { PLATFORM_TOPICS, type PlatformEmit, type SyncChange } from '../events/platform.ts';
+import { PLATFORM_TOPICS, type PlatformEmit, type PlatformSyncEvent } from '../events/platform.ts';
 import type { SyncOps } from './ops.ts';
 import type { LeaderInfo, LockInfo } from './sync.ts';
 
@@ -22,8 +22,12 @@ export function observedOps(ops: SyncOps, emit: PlatformEmit): SyncOps {
   const held = new Map<string, LockInfo>();
   /** The last leader announced per election: its id and term (`''`, 0: none). */
   const leaders = new Map<string, { id: string; term: number }>();
-  const send = (action: SyncChange['action'], name: string, holder: string, summary: string) =>
-    emit(PLATFORM_TOPICS.sync, { action, name, holder, summary });
+  const send = (
+    action: PlatformSyncEvent['action'],
+    name: string,
+    holder: string,
+    summary: string,
+  ) => emit(PLATFORM_TOPICS.sync, { action, name, holder, summary });
   const lapsed = (l: LockInfo): void => {
     held.delete(l.name);
     send(

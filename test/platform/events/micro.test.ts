@@ -135,6 +135,11 @@ describe('events service', () => {
       assert.equal(fine.filter((p) => p.duplicate).length, 9);
       const page = await events.read('batched', { limit: 1000 });
       assert.equal(page.events.length, 40);
+      // Published and closed in the same turn: sent, and answered, before the close resolves.
+      const other = createMicroEvents({ address: cp.address });
+      const last = other.publish('batched', 'last');
+      await other.close();
+      assert.equal((await last).offset, 41);
     } finally {
       await events.close();
     }
