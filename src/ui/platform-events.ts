@@ -8,14 +8,10 @@
 // subscribe; deliveries are handed over in batches, at most one per turn of the event loop.
 import type { Events, EventRecord, EventSubscription } from '../platform/events/events.ts';
 import { PLATFORM_TOPIC_PREFIX } from '../platform/events/events.ts';
+import { PLATFORM_TOPICS } from '../platform/events/platform.ts';
 
-/** The topics the control plane publishes its changes to. */
-export const PLATFORM_TOPICS = [
-  'micro.registry',
-  'micro.config',
-  'micro.sync',
-  'micro.runtime',
-] as const;
+/** The topics the control plane publishes its changes to (registry, config, sync, runtime). */
+export const PLATFORM_TOPIC_NAMES: readonly string[] = Object.values(PLATFORM_TOPICS);
 
 /** A platform event as one line: where, when, what (its action) and the control plane's summary. */
 export interface PlatformLine {
@@ -79,7 +75,7 @@ export function platformMatches(e: EventRecord, f: PlatformFilter): boolean {
 
 /** Options of a follower. */
 export interface FollowOptions {
-  /** The topics to follow (default PLATFORM_TOPICS). */
+  /** The topics to follow (default PLATFORM_TOPIC_NAMES). */
   topics?: readonly string[];
   /** Events read before each topic's newest (default 200; 0: only new ones). */
   backlog?: number;
@@ -96,7 +92,7 @@ export interface Follower {
 
 /** Follows the platform topics (or the topics given); resolves once every subscription is live. */
 export async function followPlatform(events: Events, o: FollowOptions): Promise<Follower> {
-  const topics = o.topics ?? PLATFORM_TOPICS;
+  const topics = o.topics ?? PLATFORM_TOPIC_NAMES;
   const backlog = o.backlog ?? 200;
   // One listing for the platform's topics; another topic is looked up by its own name.
   const listed = await Promise.all(

@@ -17,7 +17,7 @@ import type { Events } from '../../platform/events/events.ts';
 import { checkTopic } from '../../platform/events/validate.ts';
 import { MicroError, toMicroError } from '../../runtime/index.ts';
 import {
-  PLATFORM_TOPICS,
+  PLATFORM_TOPIC_NAMES,
   followPlatform,
   platformLine,
   platformMatches,
@@ -87,7 +87,7 @@ export function registerEventsStream(
       };
       opening++;
       const following = followPlatform(o.events, {
-        topics: topic ? [topic] : PLATFORM_TOPICS,
+        topics: topic ? [topic] : PLATFORM_TOPIC_NAMES,
         backlog,
         onEvents: (events) => {
           const lines = events.filter((e) => platformMatches(e, filter)).map(platformLine);
