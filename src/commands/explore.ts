@@ -29,12 +29,20 @@ export const exploreCommand = defineCommand({
     const live = createLiveRegistry(registry);
     live.start();
     try {
-      const { createClient } = await import('../runtime/client/rpc-client.ts');
+      const [{ createClient }, { eventsFromEnv }, { dbFromEnv }] = await Promise.all([
+        import('../runtime/client/rpc-client.ts'),
+        import('../platform/events/index.ts'),
+        import('../platform/db/index.ts'),
+      ]);
       const client = createClient({ registry });
+      // The events and db screens read what MICRO_EVENTS and MICRO_DB name (the control plane's).
+      const events = eventsFromEnv(process.env, { client });
+      const db = dbFromEnv(process.env, { client });
       try {
         const explore = await loading;
-        await explore({ registry, client, service: args.service, live });
+        await explore({ registry, client, service: args.service, live, events, db });
       } finally {
+        await Promise.allSettled([events.close(), db.close()]);
         await client.close();
       }
     } catch (err) {

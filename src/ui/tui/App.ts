@@ -1,7 +1,9 @@
 // The terminal explorer: services list (or topics) -> service view -> call view, a header and a key
-// footer; Tab cycles the top views: services, topics, store, config, sync.
+// footer; Tab cycles the top views: services, topics, store, config, sync, events, db.
 import { Box, useApp, useWindowSize } from 'ink';
 import { createElement as h, useEffect, useState, type ReactElement } from 'react';
+import type { Db } from '../../platform/db/db.ts';
+import type { Events } from '../../platform/events/events.ts';
 import type { Client, Endpoint, Registry } from '../../runtime/index.ts';
 import { CallView, callViewKeys } from './CallView.ts';
 import { Footer, type KeyHint } from './Footer.ts';
@@ -14,6 +16,8 @@ import { text } from './text.ts';
 import { ConfigView, configKeys, type ConfigPlace } from './ConfigView.ts';
 import { StoreView, storeKeys, storeWhere, type StorePlace } from './StoreView.ts';
 import { SyncView, syncKeys } from './SyncView.ts';
+import { DbView, dbKeys, dbWhere, type DbPlace } from './DbView.ts';
+import { EventsView, eventsKeys, type EventsPlace } from './EventsView.ts';
 import { useKeys } from './use-keys.ts';
 
 /** What the explorer talks through, and where it starts. */
@@ -27,6 +31,10 @@ export interface AppProps {
    * and stops it); without it the App follows the registry itself while it is drawn.
    */
   live?: LiveRegistry;
+  /** The events area the events screen follows; without it the screen says so. */
+  events?: Events;
+  /** The db area the db screen browses; without it the screen says so. */
+  db?: Db;
 }
 
 /** Which screen is up. */
@@ -37,13 +45,15 @@ type Screen =
   | { name: 'call'; service: string; endpoint: Endpoint }
   | { name: 'store' }
   | { name: 'config' }
-  | { name: 'sync' };
+  | { name: 'sync' }
+  | { name: 'events' }
+  | { name: 'db' };
 
 /** The screens Tab cycles through, in order. */
-const VIEWS = ['services', 'topics', 'store', 'config', 'sync'] as const;
+const VIEWS = ['services', 'topics', 'store', 'config', 'sync', 'events', 'db'] as const;
 
 /** The explorer; `q` (or Ctrl-C) ends it. */
-export function App({ registry, client, service, live }: AppProps): ReactElement {
+export function App({ registry, client, service, live, events, db }: AppProps): ReactElement {
   const { exit } = useApp();
   const { columns, rows } = useWindowSize();
   const [own] = useState(() => (live ? undefined : createLiveRegistry(registry)));
@@ -61,13 +71,16 @@ export function App({ registry, client, service, live }: AppProps): ReactElement
   const [endpointCursor, setEndpointCursor] = useState(0);
   const [storePlace, setStorePlace] = useState<StorePlace>({ level: 'namespaces' });
   const [configPlace, setConfigPlace] = useState<ConfigPlace>({ level: 'namespaces' });
+  const [eventsPlace, setEventsPlace] = useState<EventsPlace>({ filter: '', filtering: false });
+  const [dbPlace, setDbPlace] = useState<DbPlace>({ level: 'collections' });
   const toServices = (): void => setScreen({ name: 'services' });
   // Tab and Shift-Tab move between the top views, except while a filter or prefix takes the keys.
   useKeys((_input, key) => {
     const at = VIEWS.indexOf(screen.name as (typeof VIEWS)[number]);
     const typing =
       (screen.name === 'services' && list.filtering) ||
-      (screen.name === 'store' && storePlace.level === 'keys' && storePlace.filtering);
+      (screen.name === 'store' && storePlace.level === 'keys' && storePlace.filtering) ||
+      (screen.name === 'events' && eventsPlace.filtering);
     if (!key.tab || at < 0 || typing) return;
     const next = VIEWS[(at + (key.shift ? VIEWS.length - 1 : 1)) % VIEWS.length] ?? 'services';
     setScreen({ name: next } as Screen);
@@ -114,6 +127,24 @@ export function App({ registry, client, service, live }: AppProps): ReactElement
   } else if (screen.name === 'sync') {
     keys = syncKeys;
     body = h(SyncView, { ...screenProps, client, onBack: toServices });
+  } else if (screen.name === 'events') {
+    keys = eventsKeys(eventsPlace);
+    body = h(EventsView, {
+      ...screenProps,
+      events,
+      place: eventsPlace,
+      onPlace: setEventsPlace,
+      onBack: toServices,
+    });
+  } else if (screen.name === 'db') {
+    keys = dbKeys(dbPlace);
+    body = h(DbView, {
+      ...screenProps,
+      db,
+      place: dbPlace,
+      onPlace: setDbPlace,
+      onBack: toServices,
+    });
   } else if (screen.name === 'service') {
     keys = serviceViewKeys;
     body = h(ServiceView, {
@@ -142,17 +173,22 @@ export function App({ registry, client, service, live }: AppProps): ReactElement
   }
 
   const where =
-    screen.name === 'services' || screen.name === 'topics' || screen.name === 'sync'
+    screen.name === 'services' ||
+    screen.name === 'topics' ||
+    screen.name === 'sync' ||
+    screen.name === 'events'
       ? screen.name
-      : screen.name === 'store'
-        ? storeWhere(storePlace)
-        : screen.name === 'config'
-          ? configPlace.level === 'namespaces'
-            ? 'config'
-            : `config › ${configPlace.namespace}`
-          : screen.name === 'service'
-            ? `services › ${screen.service}`
-            : `services › ${screen.service} › ${screen.endpoint.name}`;
+      : screen.name === 'db'
+        ? dbWhere(dbPlace)
+        : screen.name === 'store'
+          ? storeWhere(storePlace)
+          : screen.name === 'config'
+            ? configPlace.level === 'namespaces'
+              ? 'config'
+              : `config › ${configPlace.namespace}`
+            : screen.name === 'service'
+              ? `services › ${screen.service}`
+              : `services › ${screen.service} › ${screen.endpoint.name}`;
   return h(
     Box,
     { flexDirection: 'column', width: columns, height: rows },

@@ -1,5 +1,7 @@
 // Starts the terminal explorer. Ink loads here, after Yoga is ready: in the single executable Yoga
 // loads asynchronously (scripts/build-sea.mjs), so nothing may import ink before this runs.
+import type { Db } from '../../platform/db/db.ts';
+import type { Events } from '../../platform/events/events.ts';
 import type { Client, Registry } from '../../runtime/index.ts';
 import type { LiveRegistry } from './live-registry.ts';
 
@@ -11,6 +13,10 @@ export interface ExplorerOptions {
   service?: string;
   /** The services and topics followed already, started early so the list can show sooner. */
   live?: LiveRegistry;
+  /** The events area the events screen follows. */
+  events?: Events;
+  /** The db area the db screen browses. */
+  db?: Db;
   stdin?: NodeJS.ReadStream;
   stdout?: NodeJS.WriteStream;
 }
@@ -36,6 +42,8 @@ export async function loadExplorer(): Promise<Explore> {
         client: options.client,
         service: options.service,
         live: options.live,
+        events: options.events,
+        db: options.db,
       }),
       {
         stdin: options.stdin ?? process.stdin,

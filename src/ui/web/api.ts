@@ -11,6 +11,12 @@ import {
   type Client,
   type Registry,
 } from '../../runtime/index.ts';
+import type { Db } from '../../platform/db/db.ts';
+import type { Events } from '../../platform/events/events.ts';
+import { registerArea } from './area-routes.ts';
+import { DB_ROUTES } from './db-area.ts';
+import { EVENTS_ROUTES } from './events-area.ts';
+import { registerEventsStream } from './events-stream.ts';
 import type { Feed } from './feed.ts';
 import { sameOriginJson } from './guard.ts';
 import { checkHealth } from './health.ts';
@@ -26,6 +32,10 @@ export interface ApiOptions {
   registry: Registry;
   client: Client;
   terminal?: Terminal;
+  /** The events area the platform page reads (durable topics, groups, the platform's events). */
+  events?: Events;
+  /** The db area the collection browser reads and writes. */
+  db?: Db;
   callTimeout: number;
   healthTimeout: number;
 }
@@ -133,7 +143,8 @@ function pageOf(all: ServiceSummary[], q: ListQuery) {
 
 /**
  * Adds the JSON routes under /_/api: services, topics, one service, call, health, terminal, and
- * the platform's store, config and sync; returns the store watches, to close with the dashboard.
+ * the platform's store, config, sync, events and db; returns the open streams (store watches and
+ * platform event streams), to close with the dashboard.
  */
 export function registerApi(app: FastifyInstance, o: ApiOptions): StoreWatches {
   useBoundedJsonParser(app, MAX_JSON_DEPTH, WEB_ID);
@@ -234,9 +245,17 @@ export function registerApi(app: FastifyInstance, o: ApiOptions): StoreWatches {
 
   registerPlatform(app, { client: o.client, timeout: o.callTimeout, fail });
   const watches = registerStoreWatch(app, { client: o.client, fail });
+  registerArea(app, { name: 'events', area: o.events, routes: EVENTS_ROUTES, fail });
+  registerArea(app, { name: 'db', area: o.db, routes: DB_ROUTES, fail });
+  const streams = registerEventsStream(app, { events: o.events, fail });
 
   app.all('/_/api/*', async (req, reply) =>
     fail(reply, notFound(WEB_ID, `no dashboard API at ${req.method} ${req.url}`)),
   );
-  return watches;
+  return {
+    close() {
+      watches.close();
+      streams.close();
+    },
+  };
 }

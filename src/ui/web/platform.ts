@@ -12,7 +12,7 @@ import { badRequest, type Client } from '../../runtime/index.ts';
 import { WEB_ID } from './web.ts';
 
 /** How a GET's query value becomes a request field (`json`: a POST's value, any JSON). */
-type Kind = 'text' | 'number' | 'boolean' | 'json';
+export type Kind = 'text' | 'number' | 'boolean' | 'json';
 
 /** One route: the service and endpoint it calls, and the fields it takes. */
 export interface PlatformRoute {
@@ -86,7 +86,7 @@ export const DASHBOARD_AUTHOR = 'dashboard';
 /** A GET's query as the endpoint's request: known fields only; an empty number or boolean is left out. */
 export function queryRequest(
   path: string,
-  route: PlatformRoute,
+  route: Pick<PlatformRoute, 'fields'>,
   query: Record<string, unknown>,
 ): Record<string, unknown> {
   const request: Record<string, unknown> = {};
@@ -112,15 +112,19 @@ export function queryRequest(
 }
 
 /** A POST's JSON body as the endpoint's request: an object of known fields. */
-export function bodyRequest(path: string, route: PlatformRoute, body: unknown): object {
+export function bodyRequest(
+  path: string,
+  route: Pick<PlatformRoute, 'fields'>,
+  body: unknown,
+): Record<string, unknown> {
   if (body === null || typeof body !== 'object' || Array.isArray(body))
     throw badRequest(WEB_ID, `send a JSON object to /_/api/${path}`);
   for (const name of Object.keys(body))
     if (!Object.hasOwn(route.fields, name)) throw unknownField(path, name, route);
-  return body;
+  return body as Record<string, unknown>;
 }
 
-const unknownField = (path: string, name: string, route: PlatformRoute): Error =>
+const unknownField = (path: string, name: string, route: Pick<PlatformRoute, 'fields'>): Error =>
   badRequest(
     WEB_ID,
     `/_/api/${path} takes no field ${name.slice(0, 100)}; it takes ${Object.keys(route.fields).join(', ') || 'none'}`,

@@ -109,6 +109,8 @@ export async function startWeb(o: WebOptions): Promise<Web> {
     registry: o.registry,
     client: o.client,
     terminal: o.terminal,
+    events: o.events,
+    db: o.db,
     callTimeout: o.callTimeout ?? 10_000,
     healthTimeout: o.healthTimeout ?? 2000,
   });

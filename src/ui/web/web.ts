@@ -1,3 +1,5 @@
+import type { Db } from '../../platform/db/db.ts';
+import type { Events } from '../../platform/events/events.ts';
 import type { Client, Logger, Registry, Selector } from '../../runtime/index.ts';
 
 /** First path segment of the dashboard's own routes; every other one names a web app. */
@@ -26,6 +28,10 @@ export interface WebOptions {
   selector?: Selector;
   /** Serves the browser terminal; without it the terminal answers 501. */
   terminal?: Terminal;
+  /** The events area of the platform page; without it its routes answer 501. It is not closed here. */
+  events?: Events;
+  /** The db area of the collection browser; without it its routes answer 501. It is not closed here. */
+  db?: Db;
   /** Milliseconds a call from the form may take (default 10 s) and a health check (default 2 s). */
   callTimeout?: number;
   healthTimeout?: number;

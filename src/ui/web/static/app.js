@@ -13,6 +13,8 @@ const pages = {
   store: () => import('./pages/store.js'),
   config: () => import('./pages/config.js'),
   sync: () => import('./pages/sync.js'),
+  platform: () => import('./pages/platform.js'),
+  db: () => import('./pages/db.js'),
   terminal: () => import('./pages/terminal.js'),
 };
 
