@@ -51,31 +51,33 @@ local function trim(root, topic, now)
     redis.call('XTRIM', s, 'MINID', offsetAtTime(s, now - age, offsetOf(first[1]), last) .. '-0')
   end
 end
--- stores events (args from index j: id, key, metadata, data, remember key '1' or ''), in order
+-- stores events (args from index j: id, key, metadata, data, remember key '1' or ''), in order;
+-- returns the time they got, then per event its offset (a number), or for a key already stored
+-- the \`<offset> <id> <time>\` stored with it (a string). One HMGET and one HSET a batch.
 local function publish(root, topic, now, args, j)
-  local s, m = root .. 's:' .. topic, root .. 'm:' .. topic
-  local t = math.max(now, tonumber(redis.call('HGET', m, 't') or '0'))
-  local out = {}
+  local s, m, kp = root .. 's:' .. topic, root .. 'm:' .. topic, root .. 'k:' .. topic .. ':'
+  local h = redis.call('HMGET', m, 'o', 't')
+  local off, t = tonumber(h[1] or '0'), math.max(now, tonumber(h[2] or '0'))
+  local out = {t}
   while j + 4 <= #args do
-    local id, key, meta, data, remember = args[j], args[j + 1], args[j + 2], args[j + 3], args[j + 4]
-    local kk = root .. 'k:' .. topic .. ':' .. key
-    local seen = remember == '1' and redis.call('GET', kk)
+    local key, remember = args[j + 1], args[j + 4] == '1'
+    local seen = remember and redis.call('GET', kp .. key)
     if seen then out[#out + 1] = seen
     else
-      local off = redis.call('HINCRBY', m, 'o', 1)
+      off = off + 1
       if key == '' then
-        redis.call('XADD', s, off .. '-0', 'i', id, 't', t, 'm', meta, 'd', data)
+        redis.call('XADD', s, off .. '-0', 'i', args[j], 't', t, 'm', args[j + 2], 'd', args[j + 3])
       else
-        redis.call('XADD', s, off .. '-0', 'i', id, 't', t, 'm', meta, 'd', data, 'k', key)
+        redis.call('XADD', s, off .. '-0', 'i', args[j], 't', t, 'm', args[j + 2], 'd', args[j + 3], 'k', key)
       end
-      if remember == '1' then
-        redis.call('SET', kk, off .. ' ' .. id .. ' ' .. t, 'PX', ${EVENTS_LIMITS.dedupeWindow})
+      if remember then
+        redis.call('SET', kp .. key, off .. ' ' .. args[j] .. ' ' .. t, 'PX', ${EVENTS_LIMITS.dedupeWindow})
       end
-      out[#out + 1] = off .. ' ' .. id .. ' ' .. t .. ' new'
+      out[#out + 1] = off
     end
     j = j + 5
   end
-  redis.call('HSET', m, 't', t)
+  redis.call('HSET', m, 'o', off, 't', t)
   redis.call('ZADD', root .. 'topics', 0, topic)
   trim(root, topic, now)
   return out
