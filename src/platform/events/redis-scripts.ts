@@ -16,8 +16,8 @@
 import { LIB, NACKED, PRESENCE } from './redis-lua.ts';
 
 /**
- * ARGV: root, topic, then per event five (see publish). Returns the events' time, then per event
- * its offset, or `<offset> <id> <time>` of the event its key stored before.
+ * ARGV: root, topic, then per event its head and data (see publish). Returns the events' time,
+ * then per event its offset, or `<offset> <id> <time>` of the event its key stored before.
  */
 export const PUBLISH = `${LIB}
 return publish(ARGV[1], ARGV[2], clock(), ARGV, 3)`;

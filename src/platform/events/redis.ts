@@ -133,7 +133,18 @@ export function createRedisEvents(options: RedisEventsOptions = {}): Events {
     within(reach, async () => fn(await open()));
   const link = (c: Redis & Scripted): RedisLink => ({ c, reach, root, pokes });
 
-  /** Runs the publish script for events of one topic (five arguments each, the first its id). */
+  /**
+   * An event's first argument to the publish script: its fresh id (36 characters), followed, when
+   * it has metadata or a key, by the metadata JSON's length in bytes, ':', that JSON and the key.
+   */
+  const head = (e: CheckedEvent): string => {
+    const id = randomUUID();
+    const meta = JSON.stringify(e.metadata);
+    if (meta === '{}' && e.key === undefined) return id;
+    return `${id}${Buffer.byteLength(meta)}:${meta}${e.key ?? ''}`;
+  };
+
+  /** Runs the publish script for events of one topic (two arguments each, see head). */
   const send = (topic: string, args: string[]): Promise<Published[]> =>
     call(async (c) => {
       const out = await c.evPublish(root, topic, ...args);
@@ -142,7 +153,13 @@ export function createRedisEvents(options: RedisEventsOptions = {}): Events {
       for (let i = 1; i < out.length; i++) {
         const line = out[i]!;
         if (typeof line === 'number') {
-          published.push({ topic, offset: line, id: args[(i - 1) * 5]!, time, duplicate: false });
+          published.push({
+            topic,
+            offset: line,
+            id: args[(i - 1) * 2]!.slice(0, 36),
+            time,
+            duplicate: false,
+          });
         } else {
           const [offset, id, at] = line.split(' ');
           published.push({
@@ -187,14 +204,7 @@ export function createRedisEvents(options: RedisEventsOptions = {}): Events {
   const publishAll = (topic: string, checked: CheckedEvent[]): Promise<Published[]> => {
     if (checked.length === 0) return Promise.resolve([]);
     const args: string[] = [];
-    for (const e of checked)
-      args.push(
-        randomUUID(),
-        e.key ?? '',
-        JSON.stringify(e.metadata),
-        e.json,
-        e.key === undefined ? '' : '1',
-      );
+    for (const e of checked) args.push(head(e), e.json);
     return new Promise((resolve, reject) => {
       if (queued.size === 0) setImmediate(flush);
       let q = queued.get(topic);
