@@ -1,20 +1,20 @@
 // Events on Redis streams (Redis 6.2 or later), for ONE Redis server: no cluster (the scripts touch
 // keys they compute), and replicas or Sentinel fail-over may lose the last acknowledged publishes.
 //
-// Guarantees: what the server's persistence gives (appendonly for durability; none by default).
-// A topic is one stream whose entry ids are `<offset>-0`, the offset counted per topic by the
-// publish script (the topic's last offset, read and written once a script), so offsets grow by
-// one with no gap but where retention cut, and a range read is one XRANGE. Every publish is one Lua script (redis-scripts.ts): its offsets, its
-// idempotency keys (SET with the dedupe window's expiry, checked first), its time (the server's
-// clock, never less than the topic's last: times grow with offsets, so a start or read by time is
-// a binary search) and its trim happen as one step, and a publishMany is all or none. Publishes
-// of one tick to a topic share one script (group commit, in call order). A group is a consumer
-// group: new events come by XREADGROUP, and each member's CLAIM script takes over entries pending
-// past the group's ackTimeout (or nacked, after their delay) and dead-letters those delivered
-// maxDeliveries times (publish to the dead-letter topic, XACK and count, in one step; a nack at
-// the last attempt does the same at once). Acknowledgements go out as one XACK per tick. A group's
-// position is its consumer group's, kept by Redis; a member counts as present while it looks for
-// events (every second at least).
+// Guarantees: what the server's persistence gives (appendonly for durability; none by default). A
+// topic is one stream whose entry ids are `<offset>-0`, the offset counted per topic by the publish
+// script (the topic's last offset, read and written once a script), so offsets grow by one with no
+// gap but where retention cut, and a range read is one XRANGE. Every publish is one Lua script
+// (redis-scripts.ts): its offsets, its idempotency keys (SET with the dedupe window's expiry,
+// checked first), its time (the server's clock, never less than the topic's last: times grow with
+// offsets, so a start or read by time is a binary search) and its trim happen as one step, and a
+// publishMany is all or none. Publishes of one tick to a topic share a script (group commit, in
+// call order; 64 waiting go out at once). A group is a consumer group: new events come by
+// XREADGROUP, and each member's CLAIM script takes over entries pending past the group's ackTimeout
+// (or nacked, after their delay) and dead-letters those delivered maxDeliveries times (publish to
+// the dead-letter topic, XACK and count, in one step; a nack at the last attempt does the same at
+// once). Acknowledgements go out as one XACK per tick. A group's position is its consumer group's,
+// kept by Redis; a member counts as present while it looks for events (every second at least).
 //
 // Limits: retention by age is applied when the topic is next written, read or listed (a trim in
 // the same scripts), not by a timer. Each subscription holds a connection for its blocking reads.
@@ -174,8 +174,10 @@ export function createRedisEvents(options: RedisEventsOptions = {}): Events {
       return published;
     });
 
-  // Publishes made in one turn of the event loop go out together, one script per topic and up to
-  // a batch of events (group commit, in call order); each resolves with its own results.
+  // Publishes to a topic are queued and go out as one script (group commit, in call order; each
+  // resolves with its own results) at the end of the event loop's turn, or as soon as EARLY events
+  // wait: a turn that resolves many publishes whose callers publish again then sends several
+  // scripts, pipelined on the connection, so Redis runs one while the next is gathered.
   type Part = {
     args: string[];
     n: number;
@@ -184,6 +186,7 @@ export function createRedisEvents(options: RedisEventsOptions = {}): Events {
   };
   type Queue = { parts: Part[]; events: number };
   const BATCH = 1000; // events a script stores at most
+  const EARLY = 64; // events that go out at once, without waiting for the turn's end
   const queued = new Map<string, Queue>();
   const sendParts = (topic: string, parts: Part[]): void => {
     const args = parts.length === 1 ? parts[0]!.args : parts.flatMap((p) => p.args);
@@ -215,6 +218,10 @@ export function createRedisEvents(options: RedisEventsOptions = {}): Events {
       if (!q) queued.set(topic, (q = { parts: [], events: 0 }));
       q.parts.push({ args, n: checked.length, resolve, reject });
       q.events += checked.length;
+      if (q.events >= EARLY) {
+        sendParts(topic, q.parts);
+        queued.delete(topic);
+      }
     });
   };
 
