@@ -51,31 +51,39 @@ local function trim(root, topic, now)
     redis.call('XTRIM', s, 'MINID', offsetAtTime(s, now - age, offsetOf(first[1]), last) .. '-0')
   end
 end
--- stores events (args from index j: id, key, metadata, data, remember key '1' or ''), in order
+-- stores events given as pairs from args[j]: a head and the data JSON. The head is the event's id
+-- (36 characters) alone, or, for an event with metadata or a key, followed by the metadata JSON's
+-- length in bytes, ':', the metadata JSON and the key. Returns the time they got, then per event
+-- its offset (a number), or for a key already stored the \`<offset> <id> <time>\` stored with it.
+-- One HMGET and one HSET a batch.
 local function publish(root, topic, now, args, j)
-  local s, m = root .. 's:' .. topic, root .. 'm:' .. topic
-  local t = math.max(now, tonumber(redis.call('HGET', m, 't') or '0'))
-  local out = {}
-  while j + 4 <= #args do
-    local id, key, meta, data, remember = args[j], args[j + 1], args[j + 2], args[j + 3], args[j + 4]
-    local kk = root .. 'k:' .. topic .. ':' .. key
-    local seen = remember == '1' and redis.call('GET', kk)
+  local s, m, kp = root .. 's:' .. topic, root .. 'm:' .. topic, root .. 'k:' .. topic .. ':'
+  local h = redis.call('HMGET', m, 'o', 't')
+  local off, t = tonumber(h[1] or '0'), math.max(now, tonumber(h[2] or '0'))
+  local out = {t}
+  while j + 1 <= #args do
+    local id, meta, key, data = args[j], '{}', '', args[j + 1]
+    if #id > 36 then
+      local colon = string.find(id, ':', 37, true)
+      local n = tonumber(string.sub(id, 37, colon - 1))
+      meta, key = string.sub(id, colon + 1, colon + n), string.sub(id, colon + n + 1)
+      id = string.sub(id, 1, 36)
+    end
+    local seen = key ~= '' and redis.call('GET', kp .. key)
     if seen then out[#out + 1] = seen
     else
-      local off = redis.call('HINCRBY', m, 'o', 1)
+      off = off + 1
       if key == '' then
         redis.call('XADD', s, off .. '-0', 'i', id, 't', t, 'm', meta, 'd', data)
       else
         redis.call('XADD', s, off .. '-0', 'i', id, 't', t, 'm', meta, 'd', data, 'k', key)
+        redis.call('SET', kp .. key, off .. ' ' .. id .. ' ' .. t, 'PX', ${EVENTS_LIMITS.dedupeWindow})
       end
-      if remember == '1' then
-        redis.call('SET', kk, off .. ' ' .. id .. ' ' .. t, 'PX', ${EVENTS_LIMITS.dedupeWindow})
-      end
-      out[#out + 1] = off .. ' ' .. id .. ' ' .. t .. ' new'
+      out[#out + 1] = off
     end
-    j = j + 5
+    j = j + 2
   end
-  redis.call('HSET', m, 't', t)
+  redis.call('HSET', m, 'o', off, 't', t)
   redis.call('ZADD', root .. 'topics', 0, topic)
   trim(root, topic, now)
   return out
@@ -97,7 +105,8 @@ local function bury(root, topic, group, deadLetter, e, reason, id)
   meta['micro-dead-offset'] = tostring(offsetOf(e[1]))
   meta['micro-dead-group'] = group
   meta['micro-dead-reason'] = reason
-  publish(root, deadLetter, clock(), {id, '', cjson.encode(meta), field(e, 'd'), ''}, 1)
+  local m = cjson.encode(meta)
+  publish(root, deadLetter, clock(), {id .. #m .. ':' .. m, field(e, 'd')}, 1)
   redis.call('XACK', s, group, e[1])
   redis.call('HDEL', root .. 'd:' .. topic .. ':' .. group, e[1])
   redis.call('HINCRBY', root .. 'x:' .. topic, group, 1)

@@ -10,7 +10,7 @@ import { feed, within, type Reach } from './reach.ts';
 
 /** The engine's scripts, as ioredis defines them (see redis-scripts.ts). */
 export interface Scripted {
-  evPublish(...args: string[]): Promise<string[]>;
+  evPublish(...args: string[]): Promise<(number | string)[]>;
   evStart(...args: string[]): Promise<number>;
   evJoin(...args: string[]): Promise<number>;
   evClaim(...args: string[]): Promise<[string, number, string[]][]>;

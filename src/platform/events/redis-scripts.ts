@@ -5,7 +5,7 @@
 // Layout under `<root>` (`micro:events:`) for topic T and group G:
 //   <root>s:T    the stream; an event's entry id is `<offset>-0`, fields i (id), t (time ms),
 //                m (metadata JSON), d (data JSON), and k (key) when it has one
-//   <root>m:T    hash: o (last offset, HINCRBY), t (last time), a (maxAge), c (maxCount)
+//   <root>m:T    hash: o (last offset), t (last time), a (maxAge), c (maxCount)
 //   <root>k:T:K  `<offset> <id> <time>` of the event stored with key K, expiring after the window
 //   <root>topics sorted set (score 0) of topics published to, grouped or configured
 //   <root>g:T    hash: G -> JSON {a: ackTimeout claims go by, w?: the one asked last (applied
@@ -15,7 +15,10 @@
 //   <root>p:T:G  sorted set: member -> ms until which it counts as present
 import { LIB, NACKED, PRESENCE } from './redis-lua.ts';
 
-/** ARGV: root, topic, then per event five (see publish). Returns `<offset> <id> <time>[ new]` each. */
+/**
+ * ARGV: root, topic, then per event its head and data (see publish). Returns the events' time,
+ * then per event its offset, or `<offset> <id> <time>` of the event its key stored before.
+ */
 export const PUBLISH = `${LIB}
 return publish(ARGV[1], ARGV[2], clock(), ARGV, 3)`;
 

@@ -1,20 +1,20 @@
 // Events on Redis streams (Redis 6.2 or later), for ONE Redis server: no cluster (the scripts touch
 // keys they compute), and replicas or Sentinel fail-over may lose the last acknowledged publishes.
 //
-// Guarantees: what the server's persistence gives (appendonly for durability; none by default).
-// A topic is one stream whose entry ids are `<offset>-0`, the offset counted per topic by the
-// publish script (HINCRBY), so offsets grow by one with no gap but where retention cut, and a
-// range read is one XRANGE. Every publish is one Lua script (redis-scripts.ts): its offsets, its
-// idempotency keys (SET with the dedupe window's expiry, checked first), its time (the server's
-// clock, never less than the topic's last: times grow with offsets, so a start or read by time is
-// a binary search) and its trim happen as one step, and a publishMany is all or none. Publishes
-// of one tick to a topic share one script (group commit, in call order). A group is a consumer
-// group: new events come by XREADGROUP, and each member's CLAIM script takes over entries pending
-// past the group's ackTimeout (or nacked, after their delay) and dead-letters those delivered
-// maxDeliveries times (publish to the dead-letter topic, XACK and count, in one step; a nack at
-// the last attempt does the same at once). Acknowledgements go out as one XACK per tick. A group's
-// position is its consumer group's, kept by Redis; a member counts as present while it looks for
-// events (every second at least).
+// Guarantees: what the server's persistence gives (appendonly for durability; none by default). A
+// topic is one stream whose entry ids are `<offset>-0`, the offset counted per topic by the publish
+// script (the topic's last offset, read and written once a script), so offsets grow by one with no
+// gap but where retention cut, and a range read is one XRANGE. Every publish is one Lua script
+// (redis-scripts.ts): its offsets, its idempotency keys (SET with the dedupe window's expiry,
+// checked first), its time (the server's clock, never less than the topic's last: times grow with
+// offsets, so a start or read by time is a binary search) and its trim happen as one step, and a
+// publishMany is all or none. Publishes of one tick to a topic share a script (group commit, in
+// call order; 64 waiting go out at once). A group is a consumer group: new events come by
+// XREADGROUP, and each member's CLAIM script takes over entries pending past the group's ackTimeout
+// (or nacked, after their delay) and dead-letters those delivered maxDeliveries times (publish to
+// the dead-letter topic, XACK and count, in one step; a nack at the last attempt does the same at
+// once). Acknowledgements go out as one XACK per tick. A group's position is its consumer group's,
+// kept by Redis; a member counts as present while it looks for events (every second at least).
 //
 // Limits: retention by age is applied when the topic is next written, read or listed (a trim in
 // the same scripts), not by a timer. Each subscription holds a connection for its blocking reads.
@@ -133,68 +133,95 @@ export function createRedisEvents(options: RedisEventsOptions = {}): Events {
     within(reach, async () => fn(await open()));
   const link = (c: Redis & Scripted): RedisLink => ({ c, reach, root, pokes });
 
-  /** Runs the publish script for events of one topic (five arguments each). */
-  const send = (topic: string, args: string[]): Promise<Published[]> =>
-    call(async (c) =>
-      (await c.evPublish(root, topic, ...args)).map((line) => {
-        const [offset, id, time, fresh] = line.split(' ');
-        return {
-          topic,
-          offset: Number(offset),
-          id: id!,
-          time: Number(time),
-          duplicate: fresh !== 'new',
-        };
-      }),
-    );
+  /**
+   * An event's first argument to the publish script: its fresh id (36 characters), followed, when
+   * it has metadata or a key, by the metadata JSON's length in bytes, ':', that JSON and the key.
+   */
+  const head = (e: CheckedEvent): string => {
+    const id = randomUUID();
+    const meta = JSON.stringify(e.metadata);
+    if (meta === '{}' && e.key === undefined) return id;
+    return `${id}${Buffer.byteLength(meta)}:${meta}${e.key ?? ''}`;
+  };
 
-  // Publishes made in one turn of the event loop go out together, one script per topic and up to
-  // a batch of events (group commit, in call order); each resolves with its own results.
-  type Part = { args: string[]; resolve(p: Published[]): void; reject(err: unknown): void };
-  const queued = new Map<string, Part[]>();
-  const flush = () => {
-    const all = [...queued];
-    queued.clear();
-    for (const [topic, parts] of all) {
-      while (parts.length > 0) {
-        const chunk: Part[] = [];
-        let events = 0;
-        while (
-          parts.length > 0 &&
-          (chunk.length === 0 || events + parts[0]!.args.length / 5 <= 1000)
-        ) {
-          events += parts[0]!.args.length / 5;
-          chunk.push(parts.shift()!);
+  /** Runs the publish script for events of one topic (two arguments each, see head). */
+  const send = (topic: string, args: string[]): Promise<Published[]> =>
+    call(async (c) => {
+      const out = await c.evPublish(root, topic, ...args);
+      const time = out[0] as number;
+      const published: Published[] = [];
+      for (let i = 1; i < out.length; i++) {
+        const line = out[i]!;
+        if (typeof line === 'number') {
+          published.push({
+            topic,
+            offset: line,
+            id: args[(i - 1) * 2]!.slice(0, 36),
+            time,
+            duplicate: false,
+          });
+        } else {
+          const [offset, id, at] = line.split(' ');
+          published.push({
+            topic,
+            offset: Number(offset),
+            id: id!,
+            time: Number(at),
+            duplicate: true,
+          });
         }
-        send(
-          topic,
-          chunk.flatMap((p) => p.args),
-        ).then(
-          (out) => {
-            let at = 0;
-            for (const p of chunk) p.resolve(out.slice(at, (at += p.args.length / 5)));
-          },
-          (err: unknown) => {
-            for (const p of chunk) p.reject(err);
-          },
-        );
       }
-    }
+      return published;
+    });
+
+  // Publishes to a topic are queued and go out as one script (group commit, in call order; each
+  // resolves with its own results) at the end of the event loop's turn, or as soon as EARLY events
+  // wait: a turn that resolves many publishes whose callers publish again then sends several
+  // scripts, pipelined on the connection, so Redis runs one while the next is gathered.
+  type Part = {
+    args: string[];
+    n: number;
+    resolve(p: Published[]): void;
+    reject(e: unknown): void;
+  };
+  type Queue = { parts: Part[]; events: number };
+  const BATCH = 1000; // events a script stores at most
+  const EARLY = 64; // events that go out at once, without waiting for the turn's end
+  const queued = new Map<string, Queue>();
+  const sendParts = (topic: string, parts: Part[]): void => {
+    const args = parts.length === 1 ? parts[0]!.args : parts.flatMap((p) => p.args);
+    send(topic, args).then(
+      (out) => {
+        let at = 0;
+        for (const p of parts) p.resolve(out.slice(at, (at += p.n)));
+      },
+      (err: unknown) => {
+        for (const p of parts) p.reject(err);
+      },
+    );
+  };
+  const flush = () => {
+    for (const [topic, q] of queued) sendParts(topic, q.parts);
+    queued.clear();
   };
   const publishAll = (topic: string, checked: CheckedEvent[]): Promise<Published[]> => {
     if (checked.length === 0) return Promise.resolve([]);
-    const args = checked.flatMap((e) => [
-      randomUUID(),
-      e.key ?? '',
-      JSON.stringify(e.metadata),
-      e.json,
-      e.key === undefined ? '' : '1',
-    ]);
+    const args: string[] = [];
+    for (const e of checked) args.push(head(e), e.json);
     return new Promise((resolve, reject) => {
       if (queued.size === 0) setImmediate(flush);
-      const parts = queued.get(topic) ?? [];
-      queued.set(topic, parts);
-      parts.push({ args, resolve, reject });
+      let q = queued.get(topic);
+      if (q && q.events + checked.length > BATCH) {
+        sendParts(topic, q.parts);
+        q = undefined;
+      }
+      if (!q) queued.set(topic, (q = { parts: [], events: 0 }));
+      q.parts.push({ args, n: checked.length, resolve, reject });
+      q.events += checked.length;
+      if (q.events >= EARLY) {
+        sendParts(topic, q.parts);
+        queued.delete(topic);
+      }
     });
   };
 

@@ -74,4 +74,45 @@ describe('redis events', () => {
       await two.close();
     }
   });
+
+  it('keeps keys and metadata of any UTF-8 (colons, digits, emoji) as given, one publish or many in one turn', async () => {
+    const events = createRedisEvents({ address: address() });
+    try {
+      const topic = `utf8-${Date.now()}`;
+      const meta = { note: 'café: 12:34 ☕', '42': '{}' };
+      // Publishes of one turn go out as one script: a key with metadata, a plain event, a repeat.
+      const [a, b, again] = await Promise.all([
+        events.publish(topic, 'a', { key: '7:ключ:☕', metadata: meta }),
+        events.publish(topic, 'b'),
+        events.publish(topic, 'a2', { key: '7:ключ:☕' }),
+      ]);
+      const many = await events.publishMany(topic, [
+        { data: 'c', key: '1:' },
+        { data: 'd', metadata: { x: '😀' } },
+      ]);
+      assert.deepEqual(
+        [a, b, again, ...many].map((p) => [p.offset, p.duplicate]),
+        [
+          [1, false],
+          [2, false],
+          [1, true],
+          [3, false],
+          [4, false],
+        ],
+      );
+      assert.equal(again.id, a.id);
+      const { events: stored } = await events.read(topic);
+      assert.deepEqual(
+        stored.map((e) => [e.offset, e.data, e.key, e.metadata, e.id]),
+        [
+          [1, 'a', '7:ключ:☕', meta, a.id],
+          [2, 'b', undefined, {}, b.id],
+          [3, 'c', '1:', {}, many[0]!.id],
+          [4, 'd', undefined, { x: '😀' }, many[1]!.id],
+        ],
+      );
+    } finally {
+      await events.close();
+    }
+  });
 });
