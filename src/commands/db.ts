@@ -111,7 +111,7 @@ const drop = defineCommand({
 /** `micro db create|get|update|delete|query|count|index|indexes|drop-index|collections|drop`. */
 export const dbCommand = defineGroup({
   command: 'db',
-  describe: 'Records, queries, indexes and collections in the database',
+  describe: 'Create, query and index JSON records in collections',
   subcommands: [...recordCommands, index, indexes, dropIndex, collections, drop],
   missing:
     'db what? micro db create|get|update|delete|query|count|index|indexes|drop-index|collections|drop',

@@ -240,7 +240,7 @@ const retention = defineCommand({
 /** `micro events publish|subscribe|list|replay|groups|seek|retention`. */
 export const eventsCommand = defineGroup({
   command: 'events',
-  describe: 'Publish, subscribe to and replay durable events; list topics and consumer groups',
+  describe: 'Publish, subscribe to, replay and list durable events',
   subcommands: [publish, subscribe, list, replay, groups, seek, retention],
   missing: 'events what? micro events publish|subscribe|list|replay|groups|seek|retention',
 });
