@@ -213,7 +213,10 @@ export class Dispatcher {
         if (!p.waiting || p.deadline > now) continue;
         const row = this.#log.rows(g.topic, offset, 1)[0];
         if (row?.offset === offset) items.push({ row, p });
-        else g.settle(offset, p); // retention cut it: nothing to deliver
+        else {
+          g.settle(offset, p); // retention cut it: nothing to deliver
+          g.save();
+        }
       }
     if (items.length < room) {
       const limit = Math.min(room - items.length, EVENTS_LIMITS.batch);
@@ -229,6 +232,7 @@ export class Dispatcher {
     const batches: Delivery[][] = ms.map(() => []);
     let i = g.turn++;
     const deadline = now + g.ackTimeout;
+    if (deadline > g.deadline) g.deadline = deadline;
     for (const { row, p } of items) {
       while (ms[i % ms.length]!.inFlight >= ms[i % ms.length]!.maxInFlight) i++;
       const k = i++ % ms.length;
