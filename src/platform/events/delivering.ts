@@ -3,8 +3,8 @@
 // acknowledged, so that an Ack or Nack call (by offset) finds them. An Ack for an offset not out,
 // which a client retried across a restart of the control plane, is remembered for a while and
 // settles that event when the engine delivers it again, instead of it being handled twice.
-import { setImmediate as nextTurn } from 'node:timers/promises';
 import { EVENTS_LIMITS, type Delivery, type EventSubscription } from './events.ts';
+import { JSON_CHARS } from './log.ts';
 
 /** A delivery as the wire carries it: the record and its attempt, no functions. */
 export const wireDelivery = (d: Delivery) => ({
@@ -21,17 +21,18 @@ export const wireDelivery = (d: Delivery) => ({
 /** Characters of JSON a batch of deliveries holds at most: frames are 16 MiB, UTF-8 up to 3 bytes a character. */
 const BATCH_CHARS = 4 * 1024 * 1024;
 
-/** About how many characters a delivery takes as JSON. */
+/** About how many characters a delivery takes as JSON: told by the engine, or measured. */
 const sizeOf = (d: Delivery): number =>
-  (JSON.stringify(d.data)?.length ?? 4) + JSON.stringify(d.metadata).length + 200;
+  ((d as Delivery & { [JSON_CHARS]?: number })[JSON_CHARS] ??
+    (JSON.stringify(d.data)?.length ?? 4) + JSON.stringify(d.metadata).length) + 200;
 
 /**
  * The deliveries of a subscription in batches: the first awaited, then whatever else is ready in
- * the same turn, up to `max` deliveries and BATCH_CHARS.
+ * the same turn (one setImmediate per batch tells when the turn ended), up to `max` deliveries and
+ * BATCH_CHARS.
  */
 export async function* batches(sub: EventSubscription, max: number): AsyncGenerator<Delivery[]> {
   const it = sub[Symbol.asyncIterator]();
-  const idle = Symbol('idle');
   let held: IteratorResult<Delivery> | undefined;
   for (;;) {
     const first = held ?? (await it.next());
@@ -39,15 +40,23 @@ export async function* batches(sub: EventSubscription, max: number): AsyncGenera
     if (first.done) return;
     const batch = [first.value];
     let chars = sizeOf(first.value);
+    let idle = false;
+    let endTurn: (() => void) | undefined;
+    const turnEnded = new Promise<undefined>((resolve) => (endTurn = () => resolve(undefined)));
+    const timer = setImmediate(() => {
+      idle = true;
+      endTurn!();
+    });
     while (batch.length < max && chars < BATCH_CHARS) {
       const next = it.next();
-      const r = await Promise.race([next, nextTurn(idle)]);
-      if (r === idle) {
+      const r = idle ? undefined : await Promise.race([next, turnEnded]);
+      if (r === undefined) {
         yield batch.splice(0);
         held = await next;
         break;
       }
       if (r.done) {
+        clearImmediate(timer);
         yield batch;
         return;
       }
@@ -58,6 +67,7 @@ export async function* batches(sub: EventSubscription, max: number): AsyncGenera
       }
       batch.push(r.value);
     }
+    clearImmediate(timer);
     if (batch.length > 0) yield batch;
   }
 }

@@ -6,7 +6,7 @@
 import { EVENTS_LIMITS, type Delivery, type GroupInfo, type StartAt } from './events.ts';
 import { Group, type GroupHost, type Member, type Pending } from './group.ts';
 import { Inbox } from './inbox.ts';
-import type { EventLog, LogRow } from './log.ts';
+import { JSON_CHARS, type EventLog, type LogRow } from './log.ts';
 import { checkDelay, type CheckedEvent, type CheckedSubscribe } from './validate.ts';
 
 interface Reader {
@@ -265,6 +265,8 @@ export class Dispatcher {
     d.metadata = row.metadata ? (JSON.parse(row.metadata) as Record<string, string>) : {};
     d.data = JSON.parse(row.data) as unknown;
     d.attempt = attempt;
+    (d as Delivery & { [JSON_CHARS]: number })[JSON_CHARS] =
+      row.data.length + (row.metadata?.length ?? 2);
     d.ack = g ? () => g.ack([offset]) : async () => undefined;
     d.nack = g
       ? async (delay?: number) => g.nack([offset], checkDelay(delay))

@@ -17,6 +17,12 @@ export interface LogRow {
   data: string;
 }
 
+/**
+ * Set by the engines that keep JSON text on the deliveries they make: the characters of the data's
+ * and metadata's JSON, so that whoever sends a delivery on sizes it without encoding it again.
+ */
+export const JSON_CHARS: unique symbol = Symbol('micro.events.jsonChars');
+
 /** A group's kept state, apart from its pending deliveries. */
 export interface GroupRow {
   topic: string;
