@@ -85,48 +85,62 @@ const EARLY_ACK_MS = EVENTS_LIMITS.ackTimeout.max;
  * being sent: a handled event is not handled twice because the control plane restarted.
  */
 export class Outstanding {
-  readonly #out = new Map<string, Delivery>();
+  /** By `topic\ngroup`, then offset. */
+  readonly #out = new Map<string, Map<number, Delivery>>();
   readonly #early = new Map<string, number>();
-  #key = (topic: string, group: string, offset: number) => `${topic}\n${group}\n${offset}`;
+
+  #group(topic: string, group: string): Map<number, Delivery> {
+    const k = `${topic}\n${group}`;
+    let m = this.#out.get(k);
+    if (!m) this.#out.set(k, (m = new Map<number, Delivery>()));
+    return m;
+  }
 
   /** Tracks a delivery; false when it was acknowledged already (and is now), so it is not sent. */
-  add(group: string, d: Delivery, held: Map<string, Delivery>): boolean {
-    const k = this.#key(d.topic, group, d.offset);
-    const early = this.#early.get(k);
-    if (early !== undefined) {
-      this.#early.delete(k);
-      if (early > Date.now()) {
-        void d.ack().catch(() => undefined);
-        return false;
+  add(group: string, d: Delivery, held: Map<number, Delivery>): boolean {
+    if (this.#early.size > 0) {
+      const k = `${d.topic}\n${group}\n${d.offset}`;
+      const early = this.#early.get(k);
+      if (early !== undefined) {
+        this.#early.delete(k);
+        if (early > Date.now()) {
+          void d.ack().catch(() => undefined);
+          return false;
+        }
       }
     }
-    this.#out.set(k, d);
-    held.set(k, d);
+    this.#group(d.topic, group).set(d.offset, d);
+    held.set(d.offset, d);
     return true;
   }
 
   /** Takes the deliveries of these offsets; with `remember`, unknown ones are kept as early acks. */
   take(topic: string, group: string, offsets: number[], remember: boolean): Delivery[] {
     const found: Delivery[] = [];
-    for (const offset of new Set(offsets)) {
-      const k = this.#key(topic, group, offset);
-      const d = this.#out.get(k);
+    const out = this.#out.get(`${topic}\n${group}`);
+    for (const offset of offsets) {
+      const d = out?.get(offset);
       if (d) {
-        this.#out.delete(k);
+        out!.delete(offset);
         found.push(d);
-      } else if (remember) {
+      } else if (remember && !found.some((f) => f.offset === offset)) {
+        const k = `${topic}\n${group}\n${offset}`;
         if (this.#early.size >= EARLY_ACKS) this.#early.delete(this.#early.keys().next().value!);
         this.#early.set(k, Date.now() + EARLY_ACK_MS);
       }
     }
+    if (out?.size === 0) this.#out.delete(`${topic}\n${group}`);
     return found;
   }
 
-  /** Forgets a departed member's deliveries after `ms`, unless delivered again meanwhile. */
-  release(held: Map<string, Delivery>, ms: number): void {
+  /** Forgets a departed member's deliveries (of topic and group) after `ms`, unless delivered again meanwhile. */
+  release(topic: string, group: string, held: Map<number, Delivery>, ms: number): void {
     if (held.size === 0) return;
     setTimeout(() => {
-      for (const [k, d] of held) if (this.#out.get(k) === d) this.#out.delete(k);
+      const out = this.#out.get(`${topic}\n${group}`);
+      if (!out) return;
+      for (const [offset, d] of held) if (out.get(offset) === d) out.delete(offset);
+      if (out.size === 0) this.#out.delete(`${topic}\n${group}`);
     }, ms).unref();
   }
 }
