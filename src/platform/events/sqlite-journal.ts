@@ -48,6 +48,7 @@ interface GroupState {
 export class GroupJournal {
   readonly #states = new Map<string, GroupState>();
   readonly #dirty = new Set<GroupState>();
+  #last: GroupState | undefined;
   /** Groups whose rows (and, when `drop`, the group) go before the changes above. */
   readonly #cleared: { topic: string; group: string; drop: boolean }[] = [];
   #waiters: { resolve(): void; reject(err: unknown): void }[] = [];
@@ -140,6 +141,9 @@ export class GroupJournal {
   }
 
   #state(topic: string, group: string): GroupState {
+    // Deliveries and acks come in runs of one group: the last one found is asked first.
+    const last = this.#last;
+    if (last && last.topic === topic && last.group === group) return last;
     const key = `${topic}\0${group}`;
     let st = this.#states.get(key);
     if (!st) {
@@ -156,6 +160,7 @@ export class GroupJournal {
       };
       this.#states.set(key, st);
     }
+    this.#last = st;
     return st;
   }
 
@@ -254,6 +259,7 @@ export class GroupJournal {
     st.floor = 0;
     if (drop) {
       st.live = undefined;
+      this.#last = undefined;
       this.#dirty.delete(st);
       this.#states.delete(`${topic}\0${group}`);
     }
