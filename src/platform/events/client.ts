@@ -21,7 +21,7 @@ import type {
   TopicInfo,
 } from './events.ts';
 import { EVENTS_ID } from './errors.ts';
-import { away, explain, subscribeStream } from './subscription.ts';
+import { away, backoff, explain, refused, subscribeStream } from './subscription.ts';
 import {
   checkEvent,
   checkEvents,
@@ -56,11 +56,24 @@ export function createMicroEvents(options: MicroEventsOptions = {}): Events {
   const where = options.client ? 'the events service' : `the events service at ${address}`;
   const subscriptions = new Set<EventSubscription>();
 
+  // A call that could not connect (a stale node of a control plane that was killed, say) sent
+  // nothing: it goes again, with backoff, within the timeout.
   const call = async <T>(endpoint: string, body: object): Promise<T> => {
-    try {
-      return await (await client()).call<T>('events', `Events.${endpoint}`, body, { timeout });
-    } catch (err) {
-      throw explain(toMicroError(err, EVENTS_ID), where);
+    const deadline = Date.now() + timeout;
+    for (let attempt = 0; ; attempt++) {
+      try {
+        const left = Math.max(1, deadline - Date.now());
+        return await (
+          await client()
+        ).call<T>('events', `Events.${endpoint}`, body, {
+          timeout: left,
+        });
+      } catch (err) {
+        const wait = backoff(attempt);
+        if (!refused(err) || Date.now() + wait >= deadline)
+          throw explain(toMicroError(err, EVENTS_ID), where);
+        await new Promise((r) => setTimeout(r, wait));
+      }
     }
   };
 
@@ -127,7 +140,7 @@ export function createMicroEvents(options: MicroEventsOptions = {}): Events {
     },
     async subscribe(topic, o = {}) {
       checkSubscribe(checkTopic(topic), o);
-      const sub = await subscribeStream(topic, o, client, call, where);
+      const sub = await subscribeStream(topic, o, client, call, where, timeout);
       subscriptions.add(sub);
       const stop = sub.stop.bind(sub);
       sub.stop = async () => {

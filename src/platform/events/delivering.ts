@@ -3,8 +3,8 @@
 // acknowledged, so that an Ack or Nack call (by offset) finds them. An Ack for an offset not out,
 // which a client retried across a restart of the control plane, is remembered for a while and
 // settles that event when the engine delivers it again, instead of it being handled twice.
-import { setImmediate as nextTurn } from 'node:timers/promises';
 import { EVENTS_LIMITS, type Delivery, type EventSubscription } from './events.ts';
+import { JSON_CHARS } from './log.ts';
 
 /** A delivery as the wire carries it: the record and its attempt, no functions. */
 export const wireDelivery = (d: Delivery) => ({
@@ -21,17 +21,18 @@ export const wireDelivery = (d: Delivery) => ({
 /** Characters of JSON a batch of deliveries holds at most: frames are 16 MiB, UTF-8 up to 3 bytes a character. */
 const BATCH_CHARS = 4 * 1024 * 1024;
 
-/** About how many characters a delivery takes as JSON. */
+/** About how many characters a delivery takes as JSON: told by the engine, or measured. */
 const sizeOf = (d: Delivery): number =>
-  (JSON.stringify(d.data)?.length ?? 4) + JSON.stringify(d.metadata).length + 200;
+  ((d as Delivery & { [JSON_CHARS]?: number })[JSON_CHARS] ??
+    (JSON.stringify(d.data)?.length ?? 4) + JSON.stringify(d.metadata).length) + 200;
 
 /**
  * The deliveries of a subscription in batches: the first awaited, then whatever else is ready in
- * the same turn, up to `max` deliveries and BATCH_CHARS.
+ * the same turn (one setImmediate per batch tells when the turn ended), up to `max` deliveries and
+ * BATCH_CHARS.
  */
 export async function* batches(sub: EventSubscription, max: number): AsyncGenerator<Delivery[]> {
   const it = sub[Symbol.asyncIterator]();
-  const idle = Symbol('idle');
   let held: IteratorResult<Delivery> | undefined;
   for (;;) {
     const first = held ?? (await it.next());
@@ -39,15 +40,23 @@ export async function* batches(sub: EventSubscription, max: number): AsyncGenera
     if (first.done) return;
     const batch = [first.value];
     let chars = sizeOf(first.value);
+    let idle = false;
+    let endTurn: (() => void) | undefined;
+    const turnEnded = new Promise<undefined>((resolve) => (endTurn = () => resolve(undefined)));
+    const timer = setImmediate(() => {
+      idle = true;
+      endTurn!();
+    });
     while (batch.length < max && chars < BATCH_CHARS) {
       const next = it.next();
-      const r = await Promise.race([next, nextTurn(idle)]);
-      if (r === idle) {
+      const r = idle ? undefined : await Promise.race([next, turnEnded]);
+      if (r === undefined) {
         yield batch.splice(0);
         held = await next;
         break;
       }
       if (r.done) {
+        clearImmediate(timer);
         yield batch;
         return;
       }
@@ -58,6 +67,7 @@ export async function* batches(sub: EventSubscription, max: number): AsyncGenera
       }
       batch.push(r.value);
     }
+    clearImmediate(timer);
     if (batch.length > 0) yield batch;
   }
 }
@@ -75,48 +85,62 @@ const EARLY_ACK_MS = EVENTS_LIMITS.ackTimeout.max;
  * being sent: a handled event is not handled twice because the control plane restarted.
  */
 export class Outstanding {
-  readonly #out = new Map<string, Delivery>();
+  /** By `topic\ngroup`, then offset. */
+  readonly #out = new Map<string, Map<number, Delivery>>();
   readonly #early = new Map<string, number>();
-  #key = (topic: string, group: string, offset: number) => `${topic}\n${group}\n${offset}`;
+
+  #group(topic: string, group: string): Map<number, Delivery> {
+    const k = `${topic}\n${group}`;
+    let m = this.#out.get(k);
+    if (!m) this.#out.set(k, (m = new Map<number, Delivery>()));
+    return m;
+  }
 
   /** Tracks a delivery; false when it was acknowledged already (and is now), so it is not sent. */
-  add(group: string, d: Delivery, held: Map<string, Delivery>): boolean {
-    const k = this.#key(d.topic, group, d.offset);
-    const early = this.#early.get(k);
-    if (early !== undefined) {
-      this.#early.delete(k);
-      if (early > Date.now()) {
-        void d.ack().catch(() => undefined);
-        return false;
+  add(group: string, d: Delivery, held: Map<number, Delivery>): boolean {
+    if (this.#early.size > 0) {
+      const k = `${d.topic}\n${group}\n${d.offset}`;
+      const early = this.#early.get(k);
+      if (early !== undefined) {
+        this.#early.delete(k);
+        if (early > Date.now()) {
+          void d.ack().catch(() => undefined);
+          return false;
+        }
       }
     }
-    this.#out.set(k, d);
-    held.set(k, d);
+    this.#group(d.topic, group).set(d.offset, d);
+    held.set(d.offset, d);
     return true;
   }
 
   /** Takes the deliveries of these offsets; with `remember`, unknown ones are kept as early acks. */
   take(topic: string, group: string, offsets: number[], remember: boolean): Delivery[] {
     const found: Delivery[] = [];
-    for (const offset of new Set(offsets)) {
-      const k = this.#key(topic, group, offset);
-      const d = this.#out.get(k);
+    const out = this.#out.get(`${topic}\n${group}`);
+    for (const offset of offsets) {
+      const d = out?.get(offset);
       if (d) {
-        this.#out.delete(k);
+        out!.delete(offset);
         found.push(d);
-      } else if (remember) {
+      } else if (remember && !found.some((f) => f.offset === offset)) {
+        const k = `${topic}\n${group}\n${offset}`;
         if (this.#early.size >= EARLY_ACKS) this.#early.delete(this.#early.keys().next().value!);
         this.#early.set(k, Date.now() + EARLY_ACK_MS);
       }
     }
+    if (out?.size === 0) this.#out.delete(`${topic}\n${group}`);
     return found;
   }
 
-  /** Forgets a departed member's deliveries after `ms`, unless delivered again meanwhile. */
-  release(held: Map<string, Delivery>, ms: number): void {
+  /** Forgets a departed member's deliveries (of topic and group) after `ms`, unless delivered again meanwhile. */
+  release(topic: string, group: string, held: Map<number, Delivery>, ms: number): void {
     if (held.size === 0) return;
     setTimeout(() => {
-      for (const [k, d] of held) if (this.#out.get(k) === d) this.#out.delete(k);
+      const out = this.#out.get(`${topic}\n${group}`);
+      if (!out) return;
+      for (const [offset, d] of held) if (out.get(offset) === d) out.delete(offset);
+      if (out.size === 0) this.#out.delete(`${topic}\n${group}`);
     }, ms).unref();
   }
 }

@@ -6,7 +6,7 @@
 import { EVENTS_LIMITS, type Delivery, type GroupInfo, type StartAt } from './events.ts';
 import { Group, type GroupHost, type Member, type Pending } from './group.ts';
 import { Inbox } from './inbox.ts';
-import type { EventLog, LogRow } from './log.ts';
+import { JSON_CHARS, type EventLog, type LogRow } from './log.ts';
 import { checkDelay, type CheckedEvent, type CheckedSubscribe } from './validate.ts';
 
 interface Reader {
@@ -213,7 +213,10 @@ export class Dispatcher {
         if (!p.waiting || p.deadline > now) continue;
         const row = this.#log.rows(g.topic, offset, 1)[0];
         if (row?.offset === offset) items.push({ row, p });
-        else g.settle(offset, p); // retention cut it: nothing to deliver
+        else {
+          g.settle(offset, p); // retention cut it: nothing to deliver
+          g.save();
+        }
       }
     if (items.length < room) {
       const limit = Math.min(room - items.length, EVENTS_LIMITS.batch);
@@ -229,6 +232,7 @@ export class Dispatcher {
     const batches: Delivery[][] = ms.map(() => []);
     let i = g.turn++;
     const deadline = now + g.ackTimeout;
+    if (deadline > g.deadline) g.deadline = deadline;
     for (const { row, p } of items) {
       while (ms[i % ms.length]!.inFlight >= ms[i % ms.length]!.maxInFlight) i++;
       const k = i++ % ms.length;
@@ -261,6 +265,8 @@ export class Dispatcher {
     d.metadata = row.metadata ? (JSON.parse(row.metadata) as Record<string, string>) : {};
     d.data = JSON.parse(row.data) as unknown;
     d.attempt = attempt;
+    (d as Delivery & { [JSON_CHARS]: number })[JSON_CHARS] =
+      row.data.length + (row.metadata?.length ?? 2);
     d.ack = g ? () => g.ack([offset]) : async () => undefined;
     d.nack = g
       ? async (delay?: number) => g.nack([offset], checkDelay(delay))

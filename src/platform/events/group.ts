@@ -43,6 +43,8 @@ export class Group implements GroupRow {
   ackTimeout: number;
   maxDeliveries: number;
   deadLetter: string;
+  /** The latest deadline of the first deliveries (kept, so a restart knows when they are due). */
+  deadline: number;
   readonly pending = new Map<number, Pending>();
   readonly members: Member[] = [];
   /** Pending deliveries that failed and wait to be delivered again. */
@@ -54,7 +56,7 @@ export class Group implements GroupRow {
   #closed = false;
   readonly #host: GroupHost;
 
-  constructor(row: GroupRow, host: GroupHost) {
+  constructor(row: Omit<GroupRow, 'floor' | 'deadline'> & { deadline?: number }, host: GroupHost) {
     this.topic = row.topic;
     this.group = row.group;
     this.next = row.next;
@@ -62,6 +64,7 @@ export class Group implements GroupRow {
     this.ackTimeout = row.ackTimeout;
     this.maxDeliveries = row.maxDeliveries;
     this.deadLetter = row.deadLetter;
+    this.deadline = row.deadline ?? 0;
     this.#host = host;
   }
 
@@ -69,6 +72,11 @@ export class Group implements GroupRow {
   get position(): number {
     const head = this.pending.keys().next();
     return head.done ? this.next - 1 : head.value - 1;
+  }
+
+  /** The position, as the log keeps it. */
+  get floor(): number {
+    return this.position;
   }
 
   /** The group as listed, given its topic's state. */
@@ -90,18 +98,9 @@ export class Group implements GroupRow {
     };
   }
 
-  /** Journals the group's row. */
+  /** Journals the group's row (the log reads it when it writes). */
   save(): void {
-    const { topic, group, next, deadLettered, ackTimeout, maxDeliveries, deadLetter } = this;
-    this.#host.log.saveGroup({
-      topic,
-      group,
-      next,
-      deadLettered,
-      ackTimeout,
-      maxDeliveries,
-      deadLetter,
-    });
+    this.#host.log.saveGroup(this);
   }
 
   /** Adds a member (its timer then keeps the process alive). */
@@ -157,6 +156,7 @@ export class Group implements GroupRow {
       else if (!p.waiting) this.#fail(offset, p, 'timeout', 0, now);
     }
     if (next < Infinity) this.arm(next);
+    this.save();
     this.#host.wake(this);
   }
 
@@ -167,6 +167,7 @@ export class Group implements GroupRow {
       const p = this.pending.get(offset);
       if (p) this.settle(offset, p);
     }
+    this.save();
     if (this.members.length > 0) this.#host.wake(this);
     return this.#host.log.flush();
   }

@@ -17,6 +17,12 @@ export interface LogRow {
   data: string;
 }
 
+/**
+ * Set by the engines that keep JSON text on the deliveries they make: the characters of the data's
+ * and metadata's JSON, so that whoever sends a delivery on sizes it without encoding it again.
+ */
+export const JSON_CHARS: unique symbol = Symbol('micro.events.jsonChars');
+
 /** A group's kept state, apart from its pending deliveries. */
 export interface GroupRow {
   topic: string;
@@ -27,6 +33,13 @@ export interface GroupRow {
   ackTimeout: number;
   maxDeliveries: number;
   deadLetter: string;
+  /** Every offset at or below it is settled (acknowledged, dead-lettered or cut). */
+  readonly floor: number;
+  /**
+   * The latest deadline of the first deliveries: a pending delivery not kept as a row of its own
+   * (first attempt, in flight) is due again by then.
+   */
+  deadline: number;
 }
 
 /** A delivery not acknowledged yet. */
@@ -74,9 +87,13 @@ export interface EventLog {
   trim(now: number): void;
   /** Every group with its pending deliveries (in offset order), as kept. */
   loadGroups(): { group: GroupRow; pending: PendingRow[] }[];
-  /** Journals a group's state. */
+  /** Journals a group's state: the object itself, read when the journal is written. */
   saveGroup(group: GroupRow): void;
-  /** Journals one pending delivery (undefined: it is gone). */
+  /**
+   * Journals one pending delivery (undefined: it is settled). An engine may keep only those past
+   * their first attempt or waiting, and the settled ones above the group's floor: the others
+   * follow from the group's floor, next and deadline.
+   */
   savePending(topic: string, group: string, offset: number, pending: PendingRow | undefined): void;
   /** Journals the removal of a group's pending deliveries (a seek). */
   clearPending(topic: string, group: string): void;

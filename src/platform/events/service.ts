@@ -25,6 +25,7 @@ import {
   type StartAt,
 } from './events.ts';
 import { batches, Outstanding, wireDelivery } from './delivering.ts';
+import type { OffsetAcks } from './engine.ts';
 import { EVENTS_ID } from './errors.ts';
 import { checkDelay, checkName, checkOffsets, checkTopic } from './validate.ts';
 
@@ -100,9 +101,17 @@ function inputOf(e: Req, ctx: Context): EventInput {
 export function eventsHandler(events: Events): Handler {
   const outstanding = new Outstanding();
   type Settle = { topic: string; group: string; offsets: number[] };
-  const settle = async (req: Settle, fn: (d: Delivery) => Promise<void>, remember = false) => {
+  // An engine that settles by offset (SQLite, memory) gets one call for the offsets found.
+  const byOffset = 'ackOffsets' in events ? (events as Events & OffsetAcks) : undefined;
+  const settle = async (
+    req: Settle,
+    fn: (d: Delivery) => Promise<void>,
+    many: ((offsets: number[]) => Promise<void>) | undefined,
+    remember = false,
+  ) => {
     const found = outstanding.take(req.topic, req.group, req.offsets, remember);
-    await Promise.all(found.map(fn));
+    if (many && found.length > 1) await many(found.map((d) => d.offset));
+    else await Promise.all(found.map(fn));
     return {};
   };
   const subscribeFields = {
@@ -156,7 +165,7 @@ export function eventsHandler(events: Events): Handler {
         const sub = await events.subscribe(t as string, options);
         const stop = (): void => void sub.stop();
         ctx.signal.addEventListener('abort', stop);
-        const held = new Map<string, Delivery>();
+        const held = new Map<number, Delivery>();
         const max = Math.min(
           Number(options.maxInFlight ?? EVENTS_LIMITS.maxInFlight.default),
           EVENTS_LIMITS.batch,
@@ -173,18 +182,28 @@ export function eventsHandler(events: Events): Handler {
           ctx.signal.removeEventListener('abort', stop);
           await sub.stop();
           const ackTimeout = Number(options.ackTimeout ?? EVENTS_LIMITS.ackTimeout.default);
-          outstanding.release(held, ackTimeout);
+          if (sub.group !== undefined) outstanding.release(sub.topic, sub.group, held, ackTimeout);
         }
       },
     ),
     Ack: endpoint({ request: settling('Ack', { topic, group, offsets }) }, (req) =>
-      settle(req, (d) => d.ack(), true),
+      settle(
+        req,
+        (d) => d.ack(),
+        byOffset && ((offsets) => byOffset.ackOffsets(req.topic, req.group, offsets)),
+        true,
+      ),
     ),
     Nack: endpoint(
       {
         request: settling('Nack', { topic, group, offsets, delay: whole('ms before redelivery') }),
       },
-      (req) => settle(req, (d) => d.nack(req.delay)),
+      (req) =>
+        settle(
+          req,
+          (d) => d.nack(req.delay),
+          byOffset && ((offsets) => byOffset.nackOffsets(req.topic, req.group, offsets, req.delay)),
+        ),
     ),
     Read: endpoint(
       {

@@ -6,6 +6,7 @@
 import type { Client, ClientStream } from '../../runtime/client/client.ts';
 import { MicroError, serviceUnavailable, toMicroError } from '../../runtime/errors.ts';
 import { Channel } from '../../registry/channel.ts';
+import { TransportError, TransportErrors } from '../../runtime/transport/transport.ts';
 import type { Delivery, EventSubscribeOptions, EventSubscription } from './events.ts';
 import { EVENTS_ID } from './errors.ts';
 import { checkDelay } from './validate.ts';
@@ -16,6 +17,10 @@ type Message = { ready: true; member: string } | { deliveries: WireDelivery[] };
 /** True for a failure that says the events service was not reached: worth retrying later. */
 export const away = (err: MicroError): boolean =>
   err.code >= 500 || err.code === 408 || (err.code === 404 && err.id !== EVENTS_ID);
+
+/** True when no connection could be made (a stale node, say): nothing was sent, so any call may go again. */
+export const refused = (err: unknown): boolean =>
+  err instanceof TransportError && err.reason === TransportErrors.connect;
 
 /** Resolves after `ms`, or at once when `signal` aborts. */
 const pause = (ms: number, signal: AbortSignal) =>
@@ -29,7 +34,8 @@ const pause = (ms: number, signal: AbortSignal) =>
     signal.addEventListener('abort', done);
   });
 
-const backoff = (attempt: number) => Math.min(100 * 2 ** attempt, 5000);
+/** Ms to wait before the attempt after `attempt` (from 0). */
+export const backoff = (attempt: number) => Math.min(100 * 2 ** attempt, 5000);
 
 /** Acknowledgements of one subscription, sent once per turn and retried while the service is away. */
 class Acker {
@@ -87,6 +93,7 @@ export async function subscribeStream(
   client: () => Promise<Client>,
   call: <T>(endpoint: string, body: object) => Promise<T>,
   where: string,
+  timeout: number,
 ): Promise<EventSubscription> {
   const group = o.group;
   const stopped = new AbortController();
@@ -130,6 +137,8 @@ export async function subscribeStream(
   let failed!: (err: unknown) => void;
   const ready = new Promise<void>((resolve, reject) => ((live = resolve), (failed = reject)));
   let first = true;
+  // The first subscribe tries again, as a broken stream does, until the client's timeout.
+  const deadline = Date.now() + timeout;
   void (async () => {
     for (let attempt = 0; !channel.closed; attempt++) {
       try {
@@ -153,8 +162,9 @@ export async function subscribeStream(
         if (first) throw serviceUnavailable(EVENTS_ID, 'the subscription ended before it was live');
       } catch (err) {
         const e = explain(toMicroError(err, EVENTS_ID), where);
-        // A refused subscription will be refused again; the first failure is the caller's.
-        if (first || (e.code < 500 && !away(e))) {
+        // A refused subscription will be refused again; the first is the caller's past its timeout.
+        const late = first && Date.now() + backoff(attempt) >= deadline;
+        if (late || (e.code < 500 && !away(e))) {
           failed(e);
           return channel.close();
         }

@@ -21,7 +21,12 @@ import { filterVersion } from '../selector/filter.ts';
 import type { Selector } from '../selector/selector.ts';
 import { trackClient, untrackClient } from './open-clients.ts';
 import { serviceClient } from './typed.ts';
-import type { Header, Transport } from '../transport/transport.ts';
+import {
+  TransportError,
+  TransportErrors,
+  type Header,
+  type Transport,
+} from '../transport/transport.ts';
 import type {
   CallFunc,
   CallOptions,
@@ -249,6 +254,7 @@ export function createClient(options: ClientOptions = {}): Client {
         let node: Node | undefined;
         try {
           node = await pick(service, opts);
+          const picked = node;
           const pipe = await via(node).stream(node.address, { header: h, body: Buffer.alloc(0) });
           let timer: NodeJS.Timeout | undefined;
           if (ms !== undefined) {
@@ -267,7 +273,14 @@ export function createClient(options: ClientOptions = {}): Client {
                 new MicroError(ID, 499, 'stream closed by the caller', 'Client Closed Request'),
               ),
             async *[Symbol.asyncIterator]() {
-              for await (const body of pipe) yield codec.decode(body) as Rsp;
+              try {
+                for await (const body of pipe) yield codec.decode(body) as Rsp;
+              } catch (err) {
+                // A stream connects lazily: a node that refused it is avoided, as for a call.
+                if (err instanceof TransportError && err.reason === TransportErrors.connect)
+                  selector.mark(service, picked, err);
+                throw err;
+              }
             },
           };
         } catch (err) {

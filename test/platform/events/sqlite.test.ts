@@ -70,6 +70,53 @@ describe('sqlite events', () => {
     }
   });
 
+  it('keeps acknowledgements made out of order across restarts: only the others come again', async () => {
+    const file = join(dir, 'out-of-order.db');
+    const options = { group: 'w', ackTimeout: 100 };
+    const first = createSqliteEvents({ path: file });
+    const sub = await first.subscribe('tasks', options);
+    await first.publishMany(
+      'tasks',
+      [1, 2, 3, 4, 5].map((n) => ({ data: n })),
+    );
+    const it1 = sub[Symbol.asyncIterator]();
+    const got: Delivery[] = [];
+    for (let i = 0; i < 5; i++) got.push((await it1.next()).value as Delivery);
+    await got[1]!.ack();
+    await got[3]!.ack();
+    await first.close();
+
+    const second = createSqliteEvents({ path: file });
+    await second.ackOffsets('tasks', 'w', [5]);
+    assert.deepEqual(
+      (await second.groups('tasks')).map((g) => [g.position, g.pending]),
+      [[0, 2]],
+    );
+    await second.close();
+
+    const third = createSqliteEvents({ path: file });
+    try {
+      const again = (await third.subscribe('tasks', options))[Symbol.asyncIterator]();
+      const redelivered = [(await again.next()).value, (await again.next()).value] as Delivery[];
+      assert.deepEqual(redelivered.map((d) => [d.offset, d.data, d.attempt]).sort(), [
+        [1, 1, 2],
+        [3, 3, 2],
+      ]);
+      for (const d of redelivered) await d.ack();
+      const [after] = await third.groups('tasks');
+      assert.deepEqual([after?.position, after?.pending], [5, 0]);
+    } finally {
+      await third.close();
+    }
+    const fourth = createSqliteEvents({ path: file });
+    try {
+      const [info] = await fourth.groups('tasks');
+      assert.deepEqual([info?.position, info?.pending], [5, 0]);
+    } finally {
+      await fourth.close();
+    }
+  });
+
   it('delivers large events in rounds of bounded size, every one of them', async () => {
     const events = createSqliteEvents({ path: join(dir, 'large.db') });
     try {
