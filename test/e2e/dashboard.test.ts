@@ -158,6 +158,13 @@ describe('the web dashboard in chromium', () => {
     await page.click('a.name:text-is("greeter")');
     const editor = page.locator('#call-request');
     await editor.waitFor();
+    // The form is pre-filled once the service's endpoints have been read.
+    await page.waitForFunction(() => {
+      const { document } = globalThis as unknown as {
+        document: { querySelector(s: string): { value: string } | null };
+      };
+      return (document.querySelector('#call-request')?.value ?? '') !== '';
+    });
     assert.deepEqual(
       JSON.parse(await editor.inputValue()),
       { name: '' },

@@ -210,12 +210,17 @@ export function render(root, database, collectionName, id = '') {
   /** Shows the chosen record. */
   async function show() {
     detail.hidden = !selected || !at;
-    if (!selected || !at) return;
+    if (!selected || !at) return void delete detail.dataset.shown;
     const wanted = selected;
     const a = /** @type {import('../lib/api.js').Answer<{ record?: DbRecord }>} */ (
       await read('db/read', { ...at, id: wanted })
     );
     if (wanted !== selected) return;
+    // Two reads of one record crossing (a click while the last write's read is under way) must not
+    // draw it twice: a second drawing would drop a Delete the user has already asked to Confirm.
+    const shown = `${wanted}@${a.body?.record?.version ?? a.status}`;
+    if (detail.dataset.shown === shown && detail.childElementCount > 0) return;
+    detail.dataset.shown = shown;
     replace(
       detail,
       recordView(wanted, a, {
