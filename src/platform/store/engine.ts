@@ -2,7 +2,8 @@
 // entry is wrapped, the watchers of a remote engine, and calls bounded by a timeout that fail as a
 // 503 naming the engine, its address and what to start.
 import { RemoteWatchers } from '../../registry/channel.ts';
-import { MicroError, serviceUnavailable } from '../../runtime/errors.ts';
+import type { MicroError } from '../../runtime/errors.ts';
+import { unreachableAs, withinAs, type Reach } from '../reach.ts';
 import type { Entry, StoreEvent } from './store.ts';
 import { STORE_ID } from './validate.ts';
 
@@ -38,47 +39,15 @@ export function entryOf(key: string, s: Stored, version: string, keysOnly = fals
   return entry;
 }
 
-/** Where an engine is and what to do when it does not answer. */
-export interface Reach {
-  /** The engine's name in messages: `etcd`, `Redis`, `NATS`. */
-  engine: string;
-  address: string;
-  timeout: number;
-  /** What to start or set, for the message. */
-  hint: string;
-}
+export type { Reach } from '../reach.ts';
 
-/** A 503 saying which engine did not answer where, why, and what to start. */
-export function unreachable(reach: Reach, why: string): MicroError {
-  return serviceUnavailable(
-    STORE_ID,
-    `cannot reach ${reach.engine} at ${reach.address} (${why}); ${reach.hint}`,
-  );
-}
+/** A 503 (id `store`) saying which engine did not answer where, why, and what to start. */
+export const unreachable = (reach: Reach, why: string): MicroError =>
+  unreachableAs(STORE_ID, reach, why);
 
-/**
- * Runs `fn` bounded by the engine's timeout: a MicroError it throws passes through, anything else
- * (refused, reset, timed out) becomes the engine's 503.
- */
-export async function within<T>(reach: Reach, fn: () => Promise<T>): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  try {
-    return await Promise.race([
-      fn(),
-      new Promise<never>((_, reject) => {
-        timer = setTimeout(
-          () => reject(new Error(`no answer within ${reach.timeout} ms`)),
-          reach.timeout,
-        );
-      }),
-    ]);
-  } catch (err) {
-    if (err instanceof MicroError) throw err;
-    throw unreachable(reach, (err as Error).message || String(err));
-  } finally {
-    clearTimeout(timer);
-  }
-}
+/** Runs `fn` bounded by the engine's timeout; anything but a MicroError becomes its 503. */
+export const within = <T>(reach: Reach, fn: () => Promise<T>): Promise<T> =>
+  withinAs(STORE_ID, reach, fn);
 
 /** The watchers of an engine store: writes wait for the watches being set up (`settled`). */
 export class EngineWatchers extends RemoteWatchers<StoreEvent> {}
