@@ -146,14 +146,30 @@ export function platformEmitter(
   };
 }
 
+/** Events kept, at most, while no emit is set yet (the control plane's own start-up). */
+const EARLY = 1000;
+
 /**
- * An emit that calls whatever `current()` is when an event comes (absent: a no-op), and never
- * throws: for areas hosted before the events area, whose context's emit is set later.
+ * An emit that calls whatever `current()` is when an event comes, and never throws: for areas
+ * hosted before the events area, whose context's emit is set later. Events that come before it is
+ * set (the control plane's own services registering) are kept, the first EARLY of them, and sent
+ * in order ahead of the first event that finds it set.
  */
 export function lateEmit(current: () => PlatformEmit | undefined): PlatformEmit {
+  let early: [string, Record<string, unknown>][] | undefined = [];
   return (topic, data) => {
     try {
-      current()?.(topic, data);
+      const emit = current();
+      if (!emit) {
+        if (early && early.length < EARLY) early.push([topic, data]);
+        return;
+      }
+      if (early) {
+        const kept = early;
+        early = undefined;
+        for (const [t, d] of kept) emit(t, d);
+      }
+      emit(topic, data);
     } catch {
       // An emit is fire and forget: the change it reports is done whatever it does.
     }
