@@ -163,4 +163,10 @@ describe('micro db', () => {
     assert.equal(r.code, 0, r.stderr);
     assert.deepEqual((await db.read('notes', 'n1'))?.data, { text: 'from stdin' });
   });
+
+  it('says how many index fields were given past the limit', async () => {
+    const index = await micro(['db', 'index', 'notes', 'a', 'b', 'c', 'd', 'e', ...flag]);
+    assert.equal(errorOf(index).code, 400);
+    assert.match(errorOf(index).detail, /5 fields; at most 4/);
+  });
 });
