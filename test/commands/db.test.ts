@@ -164,6 +164,26 @@ describe('micro db', () => {
     assert.deepEqual((await db.read('notes', 'n1'))?.data, { text: 'from stdin' });
   });
 
+  it('takes a repeated --sort as a list, and refuses other repeated options with a 400', async () => {
+    await db.create('people', { name: 'Bo', age: 30 }, { id: 'bo' });
+    await db.create('people', { name: 'Al', age: 30 }, { id: 'al' });
+    const r = await micro(['db', 'query', 'people', '--sort', 'age', '--sort', 'name', ...flag]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /\nal .*\nbo /);
+    for (const args of [
+      ['query', 'people', '--limit', '1', '--limit', '2'],
+      ['query', 'people', '--cursor', 'a', '--cursor', 'b'],
+      ['create', 'people', '{}', '--id', 'a', '--id', 'b'],
+      ['get', 'people', 'al', '--database', 'a', '--database', 'b'],
+      ['update', 'people', 'al', '{}', '--if-version', '1', '--if-version', '2'],
+      ['index', 'people', 'age', '--name', 'a', '--name', 'b'],
+    ]) {
+      const bad = await micro(['db', ...args, ...flag]);
+      assert.equal(errorOf(bad).code, 400, `${args.join(' ')}: ${bad.stderr}`);
+      assert.match(errorOf(bad).detail, /given more than once/, args.join(' '));
+    }
+  });
+
   it('says how many index fields were given past the limit', async () => {
     const index = await micro(['db', 'index', 'notes', 'a', 'b', 'c', 'd', 'e', ...flag]);
     assert.equal(errorOf(index).code, 400);
