@@ -85,7 +85,7 @@ const dropIndex = defineCommand({
 const collections = defineCommand({
   command: 'collections',
   describe: 'List the collections (of --database, or all) with their record counts',
-  builder: (y) => withDatabase(y, undefined),
+  builder: (y) => withDatabase(y, 'all'),
   handler: async (args) => {
     singleValued(args, LISTS);
     const list = await withDb(args, (db) => db.collections(args.database));

@@ -184,6 +184,20 @@ describe('micro db', () => {
     }
   });
 
+  it('lists the collections of every database without --database, of one with it', async () => {
+    await db.create('a1', {}, { database: 'alpha' });
+    await db.create('b1', {}, { database: 'beta' });
+    const all = await micro(['db', 'collections', ...flag]);
+    assert.match(all.stdout, /^DATABASE +COLLECTION/);
+    assert.match(all.stdout, /\nalpha +a1 +1 /);
+    assert.match(all.stdout, /\nbeta +b1 +1 /);
+    const one = await micro(['db', 'collections', '--database', 'beta', ...flag]);
+    assert.equal(
+      one.stdout,
+      'DATABASE  COLLECTION  RECORDS  INDEXES\nbeta      b1          1        -\n',
+    );
+  });
+
   it('says how many index fields were given past the limit', async () => {
     const index = await micro(['db', 'index', 'notes', 'a', 'b', 'c', 'd', 'e', ...flag]);
     assert.equal(errorOf(index).code, 400);

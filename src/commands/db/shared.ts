@@ -12,15 +12,15 @@ export interface DbArgs {
   database?: string;
 }
 
-export const withDatabase = <T>(
-  y: Argv<T>,
-  fallback: string | undefined = 'micro',
-): Argv<T & DbArgs> =>
+/**
+ * Adds --database. It has no yargs default (yargs would give `collections` one too): the commands
+ * on one collection use `micro` without it (ns, named), `collections` lists every database's.
+ */
+export const withDatabase = <T>(y: Argv<T>, fallback = 'micro'): Argv<T & DbArgs> =>
   y
     .option('database', {
       type: 'string',
-      ...(fallback !== undefined && { default: fallback }),
-      describe: `the collections' database${fallback ? '' : ' (default: all)'} [MICRO_DATABASE]`,
+      describe: `the collections' database (default: ${fallback}) [MICRO_DATABASE]`,
     })
     // An id or a version given as a positional stays as typed (007 is not 7).
     .parserConfiguration({ 'parse-positional-numbers': false });
@@ -57,8 +57,8 @@ export async function object(given: unknown, what: string): Promise<JsonObject> 
   return value as JsonObject;
 }
 
-export const ns = (args: DbArgs) =>
-  args.database === undefined ? {} : { database: args.database };
+/** The database of a command on one collection: --database, else `micro`. */
+export const ns = (args: DbArgs) => ({ database: args.database ?? 'micro' });
 export const named = (args: DbArgs & { collection: string }, id?: string) =>
   `${args.database ?? 'micro'}/${args.collection}${id === undefined ? '' : `/${id}`}`;
 export const oneLine = (v: unknown): string => {
