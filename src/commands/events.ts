@@ -35,7 +35,7 @@ const publish = defineCommand({
       .example('micro events publish orders \'{"id":1}\' --key order-1', ''),
   handler: async (args) => {
     singleValued(args, LISTS);
-    const data = await parseValue(args.data, 'the data');
+    const data = await parseValue(args.data, 'the data', { refuseEmpty: true });
     const metadata = parseMetadata(args.metadata);
     const published = await withEvents(args, (e) =>
       e.publish(args.topic, data, {

@@ -203,4 +203,13 @@ describe('micro db', () => {
     assert.equal(errorOf(index).code, 400);
     assert.match(errorOf(index).detail, /5 fields; at most 4/);
   });
+
+  it('refuses empty DATA from standard input', async () => {
+    const empty = await micro(['db', 'create', 'notes', '-', '--id', 'e1', ...flag], { input: '' });
+    assert.equal(errorOf(empty).code, 400);
+    assert.match(errorOf(empty).detail, /DATA was empty/);
+    const up = await micro(['db', 'update', 'notes', 'n1', '-', ...flag], { input: ' \n' });
+    assert.match(errorOf(up).detail, /DATA was empty/);
+    assert.equal(await db.read('notes', 'e1'), undefined);
+  });
 });

@@ -176,6 +176,7 @@ describe('micro events', () => {
       [['publish', 'bad', '1', '--key', 'a', '--key', 'b'], 400, /--key was given more than/],
       [['retention', 'bad', '--max-age', '1h', '--max-age', '2h'], 400, /--max-age was given/],
       [['seek', 'bad', 'g', '1', '--registry-address', 'x'], 400, /--registry-address was given/],
+      [['publish', 'bad', '-'], 400, /the data was empty/],
     ];
     for (const [args, code, detail] of cases) {
       const run = await micro(['events', ...args, ...flag]);

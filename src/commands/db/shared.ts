@@ -51,7 +51,11 @@ export async function withDb<T>(args: Args<DbArgs>, fn: (db: Db) => Promise<T>):
 export async function object(given: unknown, what: string): Promise<JsonObject> {
   // yargs reads a lone `-` as an empty flag, so the command line says whether one was given.
   const dash = given === '-' || ((given === '' || given === true) && process.argv.includes('-'));
-  const value = parseJson(dash ? await readStdin() : String(given), what);
+  const text = dash ? await readStdin() : String(given);
+  // parseJson reads blank text as {} (micro call's empty request); a record is never blank.
+  if (text.trim() === '')
+    throw badRequest('micro.cli', `${what} was empty: give a JSON object, e.g. '{"name":"Ann"}'`);
+  const value = parseJson(text, what);
   if (typeof value !== 'object' || value === null || Array.isArray(value))
     throw badRequest('micro.cli', `${what} must be a JSON object, e.g. '{"name":"Ann"}'`);
   return value as JsonObject;
