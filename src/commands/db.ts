@@ -7,6 +7,10 @@ import { recordCommands } from './db/records.ts';
 import { coll, named, ns, withDatabase, withDb } from './db/shared.ts';
 import { defineCommand, defineGroup } from './shared/command.ts';
 import { print, table } from './shared/output.ts';
+import { singleValued } from './shared/once.ts';
+
+/** The options taken as lists when repeated. */
+const LISTS = ['fields', 'sort'];
 
 const described = (i: Required<IndexSpec>): string =>
   `${i.name} (${i.fields.join(', ')})${i.unique ? ' unique' : ''}`;
@@ -26,6 +30,7 @@ const index = defineCommand({
         }),
     ).example('micro db index users email --unique', ''),
   handler: async (args) => {
+    singleValued(args, LISTS);
     const spec: IndexSpec = {
       fields: args.fields.map(String),
       ...(args.unique && { unique: true }),
@@ -45,6 +50,7 @@ const indexes = defineCommand({
   describe: "List a collection's indexes",
   builder: (y) => withDatabase(y.positional('collection', coll)),
   handler: async (args) => {
+    singleValued(args, LISTS);
     const database = args.database ?? 'micro';
     const all = await withDb(args, (db) => db.collections(database));
     const found = all.find((c) => c.collection === args.collection);
@@ -68,6 +74,7 @@ const dropIndex = defineCommand({
       y.positional('collection', coll).positional('name', { type: 'string', demandOption: true }),
     ),
   handler: async (args) => {
+    singleValued(args, LISTS);
     const dropped = await withDb(args, (db) => db.dropIndex(args.collection, args.name, ns(args)));
     if (!dropped)
       throw notFound('db', `index ${JSON.stringify(args.name)} not found on ${named(args)}`);
@@ -78,8 +85,9 @@ const dropIndex = defineCommand({
 const collections = defineCommand({
   command: 'collections',
   describe: 'List the collections (of --database, or all) with their record counts',
-  builder: (y) => withDatabase(y, undefined),
+  builder: (y) => withDatabase(y, 'all'),
   handler: async (args) => {
+    singleValued(args, LISTS);
     const list = await withDb(args, (db) => db.collections(args.database));
     print(args.output, list, (l: CollectionInfo[]) =>
       l.length === 0
@@ -102,6 +110,7 @@ const drop = defineCommand({
   describe: 'Remove a collection with its records and indexes (404 when there was none)',
   builder: (y) => withDatabase(y.positional('collection', coll)),
   handler: async (args) => {
+    singleValued(args, LISTS);
     const dropped = await withDb(args, (db) => db.dropCollection(args.collection, ns(args)));
     if (!dropped) throw notFound('db', `collection ${named(args)} not found`);
     print(args.output, { dropped }, () => `dropped collection ${args.collection}`);

@@ -9,6 +9,10 @@ import {
 } from './shared/events.ts';
 import { formatDuration, parseDuration, parseMetadata, parseValue } from './shared/input.ts';
 import { json, JsonArrayWriter, print, table } from './shared/output.ts';
+import { singleValued } from './shared/once.ts';
+
+/** The options taken as lists when repeated. */
+const LISTS = ['metadata'];
 
 const publish = defineCommand({
   command: 'publish <topic> <data>',
@@ -30,7 +34,8 @@ const publish = defineCommand({
       .parserConfiguration({ 'parse-numbers': false, 'parse-positional-numbers': false })
       .example('micro events publish orders \'{"id":1}\' --key order-1', ''),
   handler: async (args) => {
-    const data = await parseValue(args.data, 'the data');
+    singleValued(args, LISTS);
+    const data = await parseValue(args.data, 'the data', { refuseEmpty: true });
     const metadata = parseMetadata(args.metadata);
     const published = await withEvents(args, (e) =>
       e.publish(args.topic, data, {
@@ -65,6 +70,7 @@ const subscribe = defineCommand({
       .example('micro events subscribe orders --from earliest --count 10', '')
       .example('micro events subscribe orders --group billing', ''),
   handler: async (args) => {
+    singleValued(args, LISTS);
     positiveWhole(args.count, 'count');
     const start = parseStart(args.from);
     await withEvents(args, async (e) => {
@@ -99,6 +105,7 @@ const list = defineCommand({
   describe: 'List the topics, with their offsets, counts and last event',
   builder: (y) => y.positional('prefix', { type: 'string', describe: 'names starting with this' }),
   handler: async (args) => {
+    singleValued(args, LISTS);
     const topics = await withEvents(args, (e) => e.topics(args.prefix));
     print(args.output, topics, (t: typeof topics) =>
       t.length === 0
@@ -130,6 +137,7 @@ const replay = defineCommand({
       .option('limit', { type: 'number', describe: 'at most this many events [MICRO_LIMIT]' })
       .example('micro events replay orders --from 100 --to 200', ''),
   handler: async (args) => {
+    singleValued(args, LISTS);
     positiveWhole(args.limit, 'limit');
     const range = {
       ...(args.to !== undefined && { to: offsetFlag(args.to, 'to') }),
@@ -165,6 +173,7 @@ const groups = defineCommand({
   describe: 'List the consumer groups (of one topic, or all), with position, pending and lag',
   builder: (y) => y.positional('topic', { type: 'string', describe: 'only this topic' }),
   handler: async (args) => {
+    singleValued(args, LISTS);
     const found = await withEvents(args, (e) => e.groups(args.topic));
     print(args.output, found, (g: typeof found) =>
       g.length === 0
@@ -197,6 +206,7 @@ const seek = defineCommand({
       .parserConfiguration({ 'parse-positional-numbers': false })
       .example('micro events seek orders billing earliest', ''),
   handler: async (args) => {
+    singleValued(args, LISTS);
     const start = parseStart(String(args.start), 'START')!;
     const info = await withEvents(args, (e) => e.seek(args.topic, args.group, start));
     print(
@@ -220,6 +230,7 @@ const retention = defineCommand({
       .option('max-count', { type: 'number', describe: 'keep at most this many [MICRO_MAX_COUNT]' })
       .example('micro events retention orders --max-age 24h --max-count 100000', ''),
   handler: async (args) => {
+    singleValued(args, LISTS);
     const maxAge = parseDuration(args.maxAge, 'max-age');
     positiveWhole(args.maxCount, 'max-count');
     const info = await withEvents(args, (e) =>

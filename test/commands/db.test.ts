@@ -163,4 +163,53 @@ describe('micro db', () => {
     assert.equal(r.code, 0, r.stderr);
     assert.deepEqual((await db.read('notes', 'n1'))?.data, { text: 'from stdin' });
   });
+
+  it('takes a repeated --sort as a list, and refuses other repeated options with a 400', async () => {
+    await db.create('people', { name: 'Bo', age: 30 }, { id: 'bo' });
+    await db.create('people', { name: 'Al', age: 30 }, { id: 'al' });
+    const r = await micro(['db', 'query', 'people', '--sort', 'age', '--sort', 'name', ...flag]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /\nal .*\nbo /);
+    for (const args of [
+      ['query', 'people', '--limit', '1', '--limit', '2'],
+      ['query', 'people', '--cursor', 'a', '--cursor', 'b'],
+      ['create', 'people', '{}', '--id', 'a', '--id', 'b'],
+      ['get', 'people', 'al', '--database', 'a', '--database', 'b'],
+      ['update', 'people', 'al', '{}', '--if-version', '1', '--if-version', '2'],
+      ['index', 'people', 'age', '--name', 'a', '--name', 'b'],
+    ]) {
+      const bad = await micro(['db', ...args, ...flag]);
+      assert.equal(errorOf(bad).code, 400, `${args.join(' ')}: ${bad.stderr}`);
+      assert.match(errorOf(bad).detail, /given more than once/, args.join(' '));
+    }
+  });
+
+  it('lists the collections of every database without --database, of one with it', async () => {
+    await db.create('a1', {}, { database: 'alpha' });
+    await db.create('b1', {}, { database: 'beta' });
+    const all = await micro(['db', 'collections', ...flag]);
+    assert.match(all.stdout, /^DATABASE +COLLECTION/);
+    assert.match(all.stdout, /\nalpha +a1 +1 /);
+    assert.match(all.stdout, /\nbeta +b1 +1 /);
+    const one = await micro(['db', 'collections', '--database', 'beta', ...flag]);
+    assert.equal(
+      one.stdout,
+      'DATABASE  COLLECTION  RECORDS  INDEXES\nbeta      b1          1        -\n',
+    );
+  });
+
+  it('says how many index fields were given past the limit', async () => {
+    const index = await micro(['db', 'index', 'notes', 'a', 'b', 'c', 'd', 'e', ...flag]);
+    assert.equal(errorOf(index).code, 400);
+    assert.match(errorOf(index).detail, /5 fields; at most 4/);
+  });
+
+  it('refuses empty DATA from standard input', async () => {
+    const empty = await micro(['db', 'create', 'notes', '-', '--id', 'e1', ...flag], { input: '' });
+    assert.equal(errorOf(empty).code, 400);
+    assert.match(errorOf(empty).detail, /DATA was empty/);
+    const up = await micro(['db', 'update', 'notes', 'n1', '-', ...flag], { input: ' \n' });
+    assert.match(errorOf(up).detail, /DATA was empty/);
+    assert.equal(await db.read('notes', 'e1'), undefined);
+  });
 });

@@ -170,6 +170,13 @@ describe('micro events', () => {
       [['retention', 'bad', '--max-age', 'forever'], 400, /not a duration/],
       [['seek', 'bad', 'g', 'soon'], 400, /START must be latest, earliest/],
       [['list', '--events', 'floppy'], 400, /unknown events "floppy".*micro/],
+      [['subscribe', 'bad', '--count', '1', '--count', '2'], 400, /--count was given more than/],
+      [['replay', 'bad', '--from', '1', '--from', '2'], 400, /--from was given more than once/],
+      [['replay', 'bad', '--since', 'a', '--since', 'b'], 400, /--since was given more than/],
+      [['publish', 'bad', '1', '--key', 'a', '--key', 'b'], 400, /--key was given more than/],
+      [['retention', 'bad', '--max-age', '1h', '--max-age', '2h'], 400, /--max-age was given/],
+      [['seek', 'bad', 'g', '1', '--registry-address', 'x'], 400, /--registry-address was given/],
+      [['publish', 'bad', '-'], 400, /the data was empty/],
     ];
     for (const [args, code, detail] of cases) {
       const run = await micro(['events', ...args, ...flag]);

@@ -106,6 +106,9 @@ describe('the dashboard: platform events and the database', () => {
     await confirm('.record', 'delete');
     await page.locator('tr[data-id="o3"]').waitFor({ state: 'detached' });
     assert.equal(await db.read('orders', 'o3', shop), undefined);
+    // A record that is not there (the read's 404) says so, not an error.
+    await page.goto(`${base}/#/db/shop/orders/o3`);
+    await textOf('.record .empty', /^No such record/);
     assert.deepEqual(pageErrors, []);
   });
 

@@ -16,6 +16,10 @@ import {
   withDb,
   written,
 } from './shared.ts';
+import { singleValued } from '../shared/once.ts';
+
+/** The options taken as lists when repeated. */
+const LISTS = ['sort'];
 
 const create = defineCommand({
   command: 'create <collection> <data>',
@@ -28,6 +32,7 @@ const create = defineCommand({
         .option('id', { type: 'string', describe: 'its id (default: a new UUID) [MICRO_ID]' }),
     ).example('micro db create users \'{"name":"Ann","age":41}\' --id ann', ''),
   handler: async (args) => {
+    singleValued(args, LISTS);
     const data = await object(args.data, 'DATA');
     const id = args.id === undefined ? {} : { id: String(args.id) };
     const r = await withDb(args, (db) => db.create(args.collection, data, { ...id, ...ns(args) }));
@@ -40,6 +45,7 @@ const get = defineCommand({
   describe: "Print a record's data (-o json: the record with its version and times)",
   builder: (y) => withDatabase(y.positional('collection', coll).positional('id', idArg)),
   handler: async (args) => {
+    singleValued(args, LISTS);
     const r = await withDb(args, (db) => db.read(args.collection, args.id, ns(args)));
     if (!r) throw notFound('db', `record ${JSON.stringify(args.id)} not found in ${named(args)}`);
     print(args.output, r, (x: DbRecord) => JSON.stringify(x.data, null, 2));
@@ -63,6 +69,7 @@ const update = defineCommand({
         .option('if-version', ifVersion),
     ).example('micro db update users ann \'{"age":42}\' --if-version 1', ''),
   handler: async (args) => {
+    singleValued(args, LISTS);
     const data = await object(args.data, 'DATA');
     const r = await withDb(args, (db) =>
       db.update(args.collection, args.id, data, {
@@ -84,6 +91,7 @@ const del = defineCommand({
       y.positional('collection', coll).positional('id', idArg).option('if-version', ifVersion),
     ),
   handler: async (args) => {
+    singleValued(args, LISTS);
     const options = {
       ...ns(args),
       ...(args.ifVersion !== undefined && { ifVersion: args.ifVersion }),
@@ -94,6 +102,13 @@ const del = defineCommand({
     print(args.output, { deleted }, () => `deleted ${args.id}`);
   },
 });
+
+/** --sort's fields: `a,-b`, or the flag repeated (yargs gives an array). */
+const sortFields = (sort: string | string[]): string[] =>
+  [sort]
+    .flat()
+    .flatMap((s) => String(s).split(','))
+    .filter((s) => s !== '');
 
 const query = defineCommand({
   command: 'query <collection> [where]',
@@ -117,13 +132,14 @@ const query = defineCommand({
         .option('cursor', { type: 'string', describe: "a previous page's next [MICRO_CURSOR]" }),
     ).example('micro db query users \'{"age":{"$gte":18}}\' --sort=-age --limit 20', ''),
   handler: async (args) => {
+    singleValued(args, LISTS);
     const where =
       args.where === undefined ? {} : { where: (await object(args.where, 'WHERE')) as Where };
     const page = await withDb(args, (db) =>
       db.query(args.collection, {
         ...ns(args),
         ...where,
-        ...(args.sort !== undefined && { sort: args.sort.split(',').filter((s) => s !== '') }),
+        ...(args.sort !== undefined && { sort: sortFields(args.sort) }),
         ...(args.limit !== undefined && { limit: args.limit }),
         ...(args.cursor !== undefined && { cursor: args.cursor }),
       }),
@@ -148,6 +164,7 @@ const count = defineCommand({
   builder: (y) =>
     withDatabase(y.positional('collection', coll).positional('where', { type: 'string' })),
   handler: async (args) => {
+    singleValued(args, LISTS);
     const where =
       args.where === undefined ? {} : { where: (await object(args.where, 'WHERE')) as Where };
     const n = await withDb(args, (db) => db.count(args.collection, { ...ns(args), ...where }));

@@ -12,15 +12,15 @@ export interface DbArgs {
   database?: string;
 }
 
-export const withDatabase = <T>(
-  y: Argv<T>,
-  fallback: string | undefined = 'micro',
-): Argv<T & DbArgs> =>
+/**
+ * Adds --database. It has no yargs default (yargs would give `collections` one too): the commands
+ * on one collection use `micro` without it (ns, named), `collections` lists every database's.
+ */
+export const withDatabase = <T>(y: Argv<T>, fallback = 'micro'): Argv<T & DbArgs> =>
   y
     .option('database', {
       type: 'string',
-      ...(fallback !== undefined && { default: fallback }),
-      describe: `the collections' database${fallback ? '' : ' (default: all)'} [MICRO_DATABASE]`,
+      describe: `the collections' database (default: ${fallback}) [MICRO_DATABASE]`,
     })
     // An id or a version given as a positional stays as typed (007 is not 7).
     .parserConfiguration({ 'parse-positional-numbers': false });
@@ -51,14 +51,18 @@ export async function withDb<T>(args: Args<DbArgs>, fn: (db: Db) => Promise<T>):
 export async function object(given: unknown, what: string): Promise<JsonObject> {
   // yargs reads a lone `-` as an empty flag, so the command line says whether one was given.
   const dash = given === '-' || ((given === '' || given === true) && process.argv.includes('-'));
-  const value = parseJson(dash ? await readStdin() : String(given), what);
+  const text = dash ? await readStdin() : String(given);
+  // parseJson reads blank text as {} (micro call's empty request); a record is never blank.
+  if (text.trim() === '')
+    throw badRequest('micro.cli', `${what} was empty: give a JSON object, e.g. '{"name":"Ann"}'`);
+  const value = parseJson(text, what);
   if (typeof value !== 'object' || value === null || Array.isArray(value))
     throw badRequest('micro.cli', `${what} must be a JSON object, e.g. '{"name":"Ann"}'`);
   return value as JsonObject;
 }
 
-export const ns = (args: DbArgs) =>
-  args.database === undefined ? {} : { database: args.database };
+/** The database of a command on one collection: --database, else `micro`. */
+export const ns = (args: DbArgs) => ({ database: args.database ?? 'micro' });
 export const named = (args: DbArgs & { collection: string }, id?: string) =>
   `${args.database ?? 'micro'}/${args.collection}${id === undefined ? '' : `/${id}`}`;
 export const oneLine = (v: unknown): string => {

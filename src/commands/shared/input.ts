@@ -100,12 +100,19 @@ export function parseJson(text: string, source: string): unknown {
 /**
  * A VALUE argument (micro store put, micro config set): JSON when it parses, a bare word as a
  * string, and `-` for standard input. Text that looks like JSON (starts with `{`, `[` or `"`) but
- * does not parse is a 400 rather than a string, so a typo is not stored.
+ * does not parse is a 400 rather than a string, so a typo is not stored. With refuseEmpty, blank
+ * text (an empty stdin, '') is a 400 instead of the empty string.
  */
-export async function parseValue(given: unknown, what = 'the value'): Promise<unknown> {
+export async function parseValue(
+  given: unknown,
+  what = 'the value',
+  options: { refuseEmpty?: boolean } = {},
+): Promise<unknown> {
   // yargs reads a lone `-` as an empty flag, so the command line says whether one was given.
   const dash = given === '-' || ((given === '' || given === true) && process.argv.includes('-'));
   const text = dash ? (await readStdin()).trim() : String(given);
+  if (options.refuseEmpty && text.trim() === '')
+    throw badRequest(ID, `${what} was empty: give JSON, or a bare word for a string`);
   try {
     return parseFinite(text);
   } catch (err) {

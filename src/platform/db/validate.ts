@@ -262,7 +262,9 @@ export function checkIndex(index: unknown): Required<IndexSpec> {
   const o = checkFields(index, 'index', ['name', 'fields', 'unique']);
   if (index === undefined) throw invalid('index must be an object {fields, name?, unique?}');
   const fields = o.fields;
-  if (!Array.isArray(fields) || fields.length < 1 || fields.length > DB_LIMITS.indexFields)
+  if (Array.isArray(fields) && fields.length > DB_LIMITS.indexFields)
+    throw invalid(`index.fields has ${fields.length} fields; at most ${DB_LIMITS.indexFields}`);
+  if (!Array.isArray(fields) || fields.length < 1)
     throw invalid(
       `index.fields must be an array of 1 to ${DB_LIMITS.indexFields} field paths, not ${kind(fields)}`,
     );

@@ -1,12 +1,14 @@
 // The dashboard's routes to the db area, its collection browser's reads and writes, through the Db
 // interface: GET /_/api/db/collections, /query (where as JSON text, sort as `a,-b`, paged by the
-// cursor), /count and /read; POST /_/api/db/create, /update and /delete, admitted only from the
+// cursor), /count and /read (a 404 for no such record, as `micro db get`); POST /_/api/db/create, /update and /delete, admitted only from the
 // dashboard's pages (the POST guard). A page of a query holds at most MAX_QUERY records, and a
 // record longer than LIST_VALUE_BYTES as JSON is listed with empty data and `dataBytes` set: open
 // it (db/read) to see it whole. The Db checks names, where, sort and data, and its 400s and 409s
-// reach the page as they were.
+// reach the page as they were. A request naming no database uses `micro`, as the CLI does.
 import type { Db, DbRecord, JsonObject, Where } from '../../platform/db/db.ts';
-import { badRequest } from '../../runtime/index.ts';
+import { DB_ID } from '../../platform/db/errors.ts';
+import { DEFAULT_DATABASE } from '../../platform/db/validate.ts';
+import { badRequest, notFound } from '../../runtime/index.ts';
 import {
   areaGet,
   areaPost,
@@ -34,7 +36,8 @@ const listed = (r: DbRecord): ListedRecord => {
   return bytes === undefined ? r : { ...r, data: {}, dataBytes: bytes };
 };
 
-const database = (r: Fields) => optText(r, 'database', 64);
+/** The database a request names, else `micro` as in the CLI (not the dashboard's own service's). */
+const database = (r: Fields) => optText(r, 'database', 64) ?? DEFAULT_DATABASE;
 const collection = (r: Fields) => needText(r, 'collection');
 const VERSION = Number.MAX_SAFE_INTEGER;
 
@@ -60,7 +63,7 @@ function modeOf(r: Fields): 'merge' | 'replace' | undefined {
 /** The db area's routes, by path under /_/api/. */
 export const DB_ROUTES: Readonly<Record<string, AreaRoute<Db>>> = {
   'db/collections': areaGet({ database: 'text' }, async (db, r) => ({
-    collections: await db.collections(database(r)),
+    collections: await db.collections(optText(r, 'database', 64)),
   })),
   'db/query': areaGet(
     {
@@ -92,12 +95,11 @@ export const DB_ROUTES: Readonly<Record<string, AreaRoute<Db>>> = {
     ),
   })),
   'db/read': areaGet({ collection: 'text', database: 'text', id: 'text' }, async (db, r) => {
-    const record = await db.read(
-      collection(r),
-      needText(r, 'id'),
-      defined({ database: database(r) }),
-    );
-    return record ? { record } : {};
+    const [name, id, space] = [collection(r), needText(r, 'id'), database(r)];
+    const record = await db.read(name, id, { database: space });
+    if (!record)
+      throw notFound(DB_ID, `record ${JSON.stringify(id)} not found in ${space}/${name}`);
+    return { record };
   }),
   'db/create': areaPost(
     { collection: 'text', database: 'text', id: 'text', data: 'json' },

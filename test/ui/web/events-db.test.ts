@@ -108,9 +108,26 @@ describe('the dashboard: db routes', () => {
     assert.deepEqual(replaced.body.data, { x: 1 });
     const gone = await post<{ deleted: boolean }>('db/delete', { ...at, id: 'o1', ifVersion: 3 });
     assert.deepEqual(gone.body, { deleted: true });
-    assert.deepEqual((await getJson('db/read?database=shop&collection=orders&id=o1')).body, {});
+    const none = await getJson('db/read?database=shop&collection=orders&id=o1');
+    assert.equal(none.status, 404);
+    assert.match(none.body.error.detail, /record "o1" not found in shop\/orders/);
     const o2 = await getJson<{ record: Rec }>('db/read?database=shop&collection=orders&id=o2');
     assert.deepEqual(o2.body.record.data, { total: 20, status: 'open' });
+  });
+
+  it('reads the micro database when a request names none, as the CLI does', async () => {
+    // A Db whose own default is another database, as the control plane's is for the dashboard.
+    const own = createMemoryDb({ database: 'micro_web' });
+    const other = await startWeb({ address: '127.0.0.1:0', registry, client, db: own });
+    try {
+      await own.create('users', { name: 'Ann' }, { id: 'ann', database: 'micro' });
+      const from = `http://${other.address}`;
+      const read = await getJson<{ record: Rec }>('db/read?collection=users&id=ann', from);
+      assert.deepEqual(read.body.record.data, { name: 'Ann' });
+      assert.deepEqual((await getJson('db/count?collection=users', from)).body, { count: 1 });
+    } finally {
+      await closeAll(other, own);
+    }
   });
 
   it('refuses hostile reads and writes with a 400 naming the field, storing nothing', async () => {

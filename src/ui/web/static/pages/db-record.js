@@ -19,7 +19,7 @@ export function recordView(id, a, on) {
   const problem = h('p', { class: 'problem', hidden: true });
   return [
     h('h2', { class: 'mono' }, id),
-    !a.ok
+    !a.ok && a.status !== 404
       ? h('p', { class: 'problem' }, errorLine(a))
       : !r
         ? h('p', { class: 'empty' }, 'No such record (deleted).')
