@@ -64,7 +64,8 @@ const subscribe = defineCommand({
       })
       .option('from', {
         type: 'string',
-        describe: 'latest (default), earliest, an offset or an ISO time [MICRO_FROM]',
+        describe:
+          'latest (default), earliest, an offset, an ISO time or a duration ago (10m) [MICRO_FROM]',
       })
       .option('count', { type: 'number', describe: 'exit after this many events [MICRO_COUNT]' })
       .example('micro events subscribe orders --from earliest --count 10', '')
@@ -132,8 +133,14 @@ const replay = defineCommand({
       .positional('topic', { type: 'string', demandOption: true })
       .option('from', { type: 'number', describe: 'first offset [MICRO_FROM]' })
       .option('to', { type: 'number', describe: 'last offset [MICRO_TO]' })
-      .option('since', { type: 'string', describe: 'stored at or after this time [MICRO_SINCE]' })
-      .option('until', { type: 'string', describe: 'stored at or before this time [MICRO_UNTIL]' })
+      .option('since', {
+        type: 'string',
+        describe: 'stored at or after this time, or this long ago (1h) [MICRO_SINCE]',
+      })
+      .option('until', {
+        type: 'string',
+        describe: 'stored at or before this time, or this long ago (10m) [MICRO_UNTIL]',
+      })
       .option('limit', { type: 'number', describe: 'at most this many events [MICRO_LIMIT]' })
       .example('micro events replay orders --from 100 --to 200', ''),
   handler: async (args) => {

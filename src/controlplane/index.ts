@@ -7,6 +7,7 @@ import type { Client } from '../runtime/client/client.ts';
 import { createClient } from '../runtime/client/rpc-client.ts';
 import { conflict } from '../runtime/errors.ts';
 import { createService, type Service } from '../runtime/service.ts';
+import { stderrLogger } from '../runtime/server/rpc-server.ts';
 import type { Logger } from '../runtime/server/server.ts';
 import { createTcpTransport } from '../runtime/transport/tcp/index.ts';
 import {
@@ -140,7 +141,8 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
       const part = await host(context);
       hosted.push(part);
       if (part.publish) {
-        emitter = platformEmitter(part.publish, options.logger);
+        // Logged once when publishing starts failing, on stderr when no logger is given.
+        emitter = platformEmitter(part.publish, options.logger ?? stderrLogger('events'));
         context.emit = emitter.emit;
       }
       const entries = Object.entries(part.handlers);

@@ -476,6 +476,17 @@ export function runEventsCases(
       assert.deepEqual(offsets(await fresh2.take(3)), [1, 2, 3]);
     });
 
+    it("refuses to seek a group past the topic's next offset, naming start and the last offset", async () => {
+      const topic = fresh();
+      await events.publishMany(
+        topic,
+        [1, 2, 3].map((data) => ({ data })),
+      );
+      await refused(events.seek(topic, 'g', { offset: 999 }), /start.*\b3\b/);
+      // The next offset itself is fine: the group waits for the next event.
+      assert.equal((await events.seek(topic, 'g', { offset: 4 })).position, 3);
+    });
+
     it('keeps at most maxCount events of a topic, the oldest dropped first', async () => {
       const topic = fresh();
       const configured = await events.configure(topic, { maxCount: 3 });

@@ -32,6 +32,7 @@ export async function runCli(args: string[], hooks: CliHooks = {}): Promise<void
       import('./version.ts'),
     ]);
   const usageError = hooks.usageError ?? failUsage;
+  const { checkNumbers } = await import('./numbers.ts');
   const y = options.withGlobalOptions(yargs(args));
   options.skipHelpCache(y);
   if (hooks.beforeHandler) y.middleware(hooks.beforeHandler);
@@ -42,6 +43,7 @@ export async function runCli(args: string[], hooks: CliHooks = {}): Promise<void
     .demandCommand(1, 'name a command; micro --help lists them')
     .env('MICRO')
     .middleware((argv) => options.ignoreForeignEnvironment(argv, y), true)
+    .middleware((argv) => checkNumbers(argv, args), true)
     .middleware(options.exportPlugins)
     .version(VERSION)
     .strict()

@@ -3,6 +3,7 @@
 import { printable } from '../../registry/printable.ts';
 import type { EventRecord, Events, StartAt } from '../../platform/events/events.ts';
 import { badRequest } from '../../runtime/errors.ts';
+import { sinceTime } from '../logs.ts';
 import type { Args } from './command.ts';
 import { withConnection } from './connect.ts';
 import { json } from './output.ts';
@@ -41,26 +42,31 @@ export const positiveWhole = (n: number | undefined, flag: string): void => {
     throw badRequest(CLI, `--${flag} must be a whole number of at least 1, not ${n}`);
 };
 
-/** A time given as ISO 8601 or ms since the epoch. */
+/** A time given as a duration before now (10m, 1h30m, 2d), ISO 8601, or ms since the epoch. */
 export function parseTime(value: string, flag: string): number {
-  const n = /^\d+$/.test(value) ? Number(value) : Date.parse(value);
+  let n = Number.NaN;
+  try {
+    n = /^\d+$/.test(value) ? Number(value) : sinceTime(value);
+  } catch {
+    // Said below, naming the flag.
+  }
   if (!Number.isFinite(n))
     throw badRequest(
       CLI,
-      `--${flag} must be a time (2026-12-07T09:00:00Z, or ms since the epoch), not ${JSON.stringify(value)}`,
+      `--${flag} must be a duration before now (10m, 1h30m, 2d) or a time (2026-12-07T09:00:00Z, or ms since the epoch), not ${JSON.stringify(value)}`,
     );
   return n;
 }
 
-/** --from: latest, earliest, an offset, or a time. */
+/** --from: latest, earliest, an offset, or a time (ISO, or a duration before now). */
 export function parseStart(value: string | undefined, what = '--from'): StartAt | undefined {
   if (value === undefined) return undefined;
   if (value === 'latest' || value === 'earliest') return value;
   if (/^\d+$/.test(value)) return { offset: Number(value) };
-  if (/^\d{4}-/.test(value)) return { time: parseTime(value, 'from') };
+  if (/^\d{4}-|^\d+(\.\d+)?(ms|s|m|h|d)/.test(value)) return { time: parseTime(value, 'from') };
   throw badRequest(
     CLI,
-    `${what} must be latest, earliest, an offset or an ISO time, not ${JSON.stringify(value)}`,
+    `${what} must be latest, earliest, an offset, a duration before now (10m) or an ISO time, not ${JSON.stringify(value)}`,
   );
 }
 

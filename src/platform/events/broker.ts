@@ -6,7 +6,8 @@
 // (`micro-from` the publishing service); a subscriber gets it back as a broker message, with
 // `micro-event-offset`, `micro-event-id` and `micro-event-attempt` in its header. Each durable
 // subscription runs its subscriber on one event at a time, in delivery order: acknowledged when it
-// resolves, nacked (delivered again) when it throws. Stopping lets the running one finish first.
+// resolves, nacked (delivered again) when it throws, after a delay that starts at 100 ms and
+// doubles with each attempt up to 10 s. Stopping lets the running one finish first.
 import type {
   Broker,
   BrokerEvent,
@@ -109,6 +110,10 @@ function subscribeOptions(o: SubscribeOptions): EventSubscribeOptions {
   return { ...given, ...(group !== undefined && { group }) };
 }
 
+/** Ms before a failed delivery is delivered again: 100 ms doubling per attempt, at most 10 s. */
+export const retryDelay = (attempt: number): number =>
+  Math.min(10_000, 100 * 2 ** Math.min(Math.max(attempt - 1, 0), 10));
+
 /** Runs the handler on each delivery in turn; `current` is the one running, if any. */
 function consume(
   sub: AsyncIterable<Delivery>,
@@ -127,7 +132,7 @@ function consume(
           if (autoAck) d.ack().catch(() => undefined);
         } catch {
           // Delivered again (or dead-lettered past maxDeliveries); the server logged the failure.
-          d.nack().catch(() => undefined);
+          d.nack(retryDelay(d.attempt)).catch(() => undefined);
         }
       })();
       await state.current;

@@ -7,7 +7,7 @@ import { EVENTS_LIMITS, type Delivery, type GroupInfo, type StartAt } from './ev
 import { Group, type GroupHost, type Member, type Pending } from './group.ts';
 import { Inbox } from './inbox.ts';
 import { JSON_CHARS, type EventLog, type LogRow } from './log.ts';
-import { checkDelay, type CheckedEvent, type CheckedSubscribe } from './validate.ts';
+import { checkDelay, pastEnd, type CheckedEvent, type CheckedSubscribe } from './validate.ts';
 
 interface Reader {
   topic: string;
@@ -100,6 +100,7 @@ export class Dispatcher {
 
   /** Moves a group (made if missing) to `start`, forgetting its pending deliveries. */
   seek(topic: string, group: string, start: StartAt): GroupInfo {
+    pastEnd(topic, this.#log.topic(topic)?.last ?? 0, start);
     const g = this.#group(topic, group, start);
     g.clear();
     g.next = this.start(topic, start);

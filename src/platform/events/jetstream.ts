@@ -36,6 +36,7 @@ import {
   checkRead,
   checkRetention,
   checkStart,
+  pastEnd,
   checkSubscribe,
   checkTopic,
   deadLetterOf,
@@ -268,6 +269,7 @@ export function createJetStreamEvents(options: JetStreamEventsOptions = {}): Eve
       checkName(group, 'group');
       const from = checkStart(start);
       return call(async () => {
+        pastEnd(topic, (await streams.current(topic))?.state.last_seq ?? 0, from);
         // A consumer's start cannot be updated: it is made again, its members fetch from it anew.
         // A group not there yet is made, with the default options.
         const before = (await groups.info(topic, group)) ?? {

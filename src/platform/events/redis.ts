@@ -33,6 +33,7 @@ import {
   checkRead,
   checkRetention,
   checkStart,
+  pastEnd,
   checkSubscribe,
   checkTopic,
   deadLetterOf,
@@ -321,8 +322,11 @@ export function createRedisEvents(options: RedisEventsOptions = {}): Events {
     async seek(topic, group, start) {
       checkTopic(topic);
       checkName(group, 'group');
-      const [kind, value] = startArgs(checkStart(start));
+      const from = checkStart(start);
+      const [kind, value] = startArgs(from);
       return call(async (c) => {
+        const [t] = (await c.evTopics(root, `[${topic}`, `[${topic}`, '1')).map(topicOf);
+        pastEnd(topic, t?.last ?? 0, from);
         // A group not there yet is made at the start, with the default options.
         if (!(await c.evSeek(root, topic, group, kind, value))) {
           const L = EVENTS_LIMITS;

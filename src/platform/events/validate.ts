@@ -287,3 +287,11 @@ export function fields(
 
 export type { EventSubscribeOptions, ReadOptions };
 export { EVENTS_ID, invalid, missing } from './errors.ts';
+
+/** A 400 when a seek's start is an offset past the topic's next one (`last` + 1): its group would skip events. */
+export function pastEnd(topic: string, last: number, start: StartAt): void {
+  if (typeof start === 'object' && 'offset' in start && start.offset > last + 1)
+    throw invalid(
+      `start offset ${start.offset} is past the end of ${topic}: its last offset is ${last} (seek to at most ${last + 1}, or latest)`,
+    );
+}

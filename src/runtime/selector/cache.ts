@@ -14,7 +14,7 @@ export interface CacheSelectorOptions {
   ttl?: number;
   /** How long a failed node is avoided, in ms (default 2 s, doubling while it keeps failing, up to 30 s). */
   penalty?: number;
-  /** Keep each looked-up service current through a registry watch (default true); one-shot tools turn it off. */
+  /** Keep each looked-up service current through a registry watch (default true); one-shot tools turn it off (then a node that fails makes the next call look its service up again). */
   watch?: boolean;
 }
 
@@ -124,11 +124,14 @@ export function createSelector(options: CacheSelectorOptions): Selector {
       }
       return (opts.strategy ?? options.strategy ?? random)(services);
     },
-    mark(_service, node, error) {
+    mark(service, node, error) {
       if (!error) {
         if (failures.size > 0) failures.delete(node.id);
         return;
       }
+      // Unwatched, a view never learns that its service moved (a restarted control plane's
+      // services bind new ports): a failing node makes the next call look the service up again.
+      if (options.watch === false) cache.delete(service);
       const prev = failures.get(node.id);
       const count = (prev?.count ?? 0) + 1;
       failures.set(node.id, {
