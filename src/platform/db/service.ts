@@ -10,6 +10,7 @@ import type { Context } from '../../runtime/context.ts';
 import { closed } from '../../runtime/server/closed.ts';
 import { endpoint } from '../../runtime/server/declare.ts';
 import type { Handler } from '../../runtime/server/handler.ts';
+import { servedEngine } from '../served.ts';
 import type { HostContext, Hosted } from '../hosting.ts';
 import { serviceDatabase } from './client.ts';
 import type { Db, IndexSpec, JsonObject, QueryOptions, UpdateOptions, Where } from './db.ts';
@@ -196,18 +197,16 @@ export function dbHandler(db: Db): Handler {
 
 /** Hosts the db service: SQLite in micro.db, or the engine MICRO_DB names (not `micro`). */
 export async function hostDb(context: HostContext): Promise<Hosted> {
-  const engine = context.env.MICRO_DB || 'micro';
-  let db: Db;
-  if (engine === 'micro') {
-    const { createSqliteDb } = await import('./sqlite.ts');
-    db = createSqliteDb({ path: context.dbPath, nativeBinding: context.nativeBinding });
-  } else {
-    const [{ databases }, { pickPlugin }] = await Promise.all([
-      import('./index.ts'),
-      import('../../runtime/plugins.ts'),
-    ]);
-    const make = pickPlugin(databases, 'db', engine, "MICRO_DB in the control plane's environment");
-    db = make({ address: context.env.MICRO_DB_ADDRESS || undefined, database: DEFAULT_DATABASE });
-  }
+  const db: Db = await servedEngine(context, {
+    name: 'db',
+    variable: 'MICRO_DB',
+    sqlite: async () =>
+      (await import('./sqlite.ts')).createSqliteDb({
+        path: context.dbPath,
+        nativeBinding: context.nativeBinding,
+      }),
+    table: async () => (await import('./index.ts')).databases,
+    options: { database: DEFAULT_DATABASE },
+  });
   return { handlers: { Db: dbHandler(db) }, close: () => db.close() };
 }

@@ -15,6 +15,7 @@ import type { Context } from '../../runtime/context.ts';
 import { closed } from '../../runtime/server/closed.ts';
 import { endpoint, serverStream } from '../../runtime/server/declare.ts';
 import type { Handler } from '../../runtime/server/handler.ts';
+import { servedEngine } from '../served.ts';
 import type { HostContext, Hosted } from '../hosting.ts';
 import {
   EVENTS_LIMITS,
@@ -259,24 +260,16 @@ export function eventsHandler(events: Events): Handler {
 
 /** Hosts the events service: SQLite in micro.db, or the engine MICRO_EVENTS names (not `micro`). */
 export async function hostEvents(context: HostContext): Promise<Hosted> {
-  const engine = context.env.MICRO_EVENTS || 'micro';
-  let events: Events;
-  if (engine === 'micro') {
-    const { createSqliteEvents } = await import('./sqlite.ts');
-    events = createSqliteEvents({ path: context.dbPath, nativeBinding: context.nativeBinding });
-  } else {
-    const [{ eventEngines }, { pickPlugin }] = await Promise.all([
-      import('./index.ts'),
-      import('../../runtime/plugins.ts'),
-    ]);
-    const make = pickPlugin(
-      eventEngines,
-      'events',
-      engine,
-      "MICRO_EVENTS in the control plane's environment",
-    );
-    events = make({ address: context.env.MICRO_EVENTS_ADDRESS || undefined });
-  }
+  const events: Events = await servedEngine(context, {
+    name: 'events',
+    variable: 'MICRO_EVENTS',
+    sqlite: async () =>
+      (await import('./sqlite.ts')).createSqliteEvents({
+        path: context.dbPath,
+        nativeBinding: context.nativeBinding,
+      }),
+    table: async () => (await import('./index.ts')).eventEngines,
+  });
   return {
     handlers: { Events: eventsHandler(events) },
     // In-process, so the control plane may publish its platform events to `micro.*`.

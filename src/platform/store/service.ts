@@ -10,6 +10,7 @@ import type { Context } from '../../runtime/context.ts';
 import { closed } from '../../runtime/server/closed.ts';
 import { endpoint, serverStream } from '../../runtime/server/declare.ts';
 import type { Handler } from '../../runtime/server/handler.ts';
+import { servedEngine } from '../served.ts';
 import type { HostContext, Hosted } from '../hosting.ts';
 import { STORE_LIMITS, type Entry, type Namespace, type Operation, type Store } from './store.ts';
 import { checkWatch, DEFAULT_DATABASE, STORE_ID } from './validate.ts';
@@ -183,26 +184,16 @@ export function storeHandler(store: Store): Handler {
 
 /** Hosts the store service: SQLite in micro.db, or the engine MICRO_STORE names (not `micro`). */
 export async function hostStore(context: HostContext): Promise<Hosted> {
-  const engine = context.env.MICRO_STORE || 'micro';
-  let store: Store;
-  if (engine === 'micro') {
-    const { createSqliteStore } = await import('./sqlite.ts');
-    store = createSqliteStore({ path: context.dbPath, nativeBinding: context.nativeBinding });
-  } else {
-    const [{ stores }, { pickPlugin }] = await Promise.all([
-      import('./index.ts'),
-      import('../../runtime/plugins.ts'),
-    ]);
-    const make = pickPlugin(
-      stores,
-      'store',
-      engine,
-      "MICRO_STORE in the control plane's environment",
-    );
-    store = make({
-      address: context.env.MICRO_STORE_ADDRESS || undefined,
-      database: DEFAULT_DATABASE,
-    });
-  }
+  const store: Store = await servedEngine(context, {
+    name: 'store',
+    variable: 'MICRO_STORE',
+    sqlite: async () =>
+      (await import('./sqlite.ts')).createSqliteStore({
+        path: context.dbPath,
+        nativeBinding: context.nativeBinding,
+      }),
+    table: async () => (await import('./index.ts')).stores,
+    options: { database: DEFAULT_DATABASE },
+  });
   return { handlers: { Store: storeHandler(store) }, close: () => store.close() };
 }
