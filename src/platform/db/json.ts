@@ -4,6 +4,7 @@
 // text stored. Objects made here have own properties only, so `__proto__` is a plain name.
 import { DB_LIMITS, type JsonObject } from './db.ts';
 import { invalid, kind, shown } from './errors.ts';
+import { walkJson, type JsonRules } from '../json-walk.ts';
 
 /** A string a record, an id or a condition may hold; a 400 naming `field` otherwise. */
 export function checkText(s: string, field: string): string {
@@ -16,6 +17,15 @@ export function checkText(s: string, field: string): string {
 export const isObject = (v: unknown): v is JsonObject =>
   typeof v === 'object' && v !== null && !Array.isArray(v);
 
+const rules: JsonRules = {
+  depth: DB_LIMITS.depth,
+  noun: 'record',
+  invalid,
+  kind,
+  shown,
+  text: checkText,
+};
+
 /**
  * A record's data as JSON text: a plain object within DB_LIMITS whose top-level names do not start
  * with `$` or `_`. A patch (`patch`) may also hold null, meaning "remove".
@@ -25,42 +35,12 @@ export function checkRecord(data: unknown, field = 'data'): string {
   for (const name of Object.keys(data))
     if (name.startsWith('$') || name.startsWith('_'))
       throw invalid(`${field}[${shown(name)}]: top-level names must not start with $ or _`);
-  walk(data, field, 0);
+  walkJson(data, field, rules);
   const text = JSON.stringify(data);
   const bytes = Buffer.byteLength(text);
   if (bytes > DB_LIMITS.recordBytes)
     throw invalid(`${field} is ${bytes} bytes as JSON; the limit is ${DB_LIMITS.recordBytes}`);
   return text;
-}
-
-function walk(v: unknown, path: string, depth: number): void {
-  if (depth > DB_LIMITS.depth)
-    throw invalid(`${path} is nested deeper than ${DB_LIMITS.depth} levels`);
-  if (v === null || typeof v === 'boolean') return;
-  if (typeof v === 'string') {
-    checkText(v, path);
-    return;
-  }
-  if (typeof v === 'number') {
-    if (!Number.isFinite(v)) throw invalid(`${path} is ${String(v)}, which JSON cannot hold`);
-    return;
-  }
-  if (Array.isArray(v)) {
-    for (let i = 0; i < v.length; i++) walk(v[i], `${path}[${i}]`, depth + 1);
-    return;
-  }
-  if (typeof v === 'object') {
-    const proto = Object.getPrototypeOf(v) as unknown;
-    if (proto !== Object.prototype && proto !== null)
-      throw invalid(`${path} is ${kind(v)}; a record must be JSON (plain objects and arrays)`);
-    for (const [k, member] of Object.entries(v)) {
-      const at = /^[A-Za-z_$][\w$]{0,40}$/.test(k) ? `${path}.${k}` : `${path}[${shown(k)}]`;
-      checkText(k, `${at} (a name)`);
-      walk(member, at, depth + 1);
-    }
-    return;
-  }
-  throw invalid(`${path} is ${kind(v)}, which JSON cannot hold`);
 }
 
 /**
