@@ -281,12 +281,9 @@ export class Supervisor {
     return this.#info(entry);
   }
 
+  /** Announces a change; the listener never throws (the control plane's is a lateEmit). */
   #tell(change: PlatformRuntimeEvent): void {
-    try {
-      this.#o.onChange?.(change);
-    } catch {
-      // Announcing is fire and forget: supervising goes on whatever the listener does.
-    }
+    this.#o.onChange?.(change);
   }
 
   #info(entry: Entry): ProcessInfo {
