@@ -144,7 +144,16 @@ function assertWellFormed(res: RawResponse, what: string): void {
   }
   assert.match(res.headers['content-type'] ?? '', /^application\/json/, `${what}: content type`);
   const shape = JSON.parse(res.body) as Record<string, unknown>;
-  assert.deepEqual(Object.keys(shape).sort(), ['code', 'detail', 'id', 'status'], what);
+  // Dapr's paths add Dapr's own {errorCode, message} to the shape, for Dapr's clients.
+  const dapr = / \/v1\.0\//.test(what) && 'errorCode' in shape;
+  assert.deepEqual(
+    Object.keys(shape).sort(),
+    dapr
+      ? ['code', 'detail', 'errorCode', 'id', 'message', 'status']
+      : ['code', 'detail', 'id', 'status'],
+    what,
+  );
+  if (dapr) assert.equal(shape.message, shape.detail, what);
   assert.equal(shape.code, res.status, what);
   assert.equal(typeof shape.detail, 'string', what);
 }

@@ -32,6 +32,9 @@ export interface ServerSpec {
 /** How long a server may take to serve before the test fails. */
 const READY_MS = 15_000;
 
+/** How long a server may take to stop before it is killed. */
+const STOP_MS = 10_000;
+
 /**
  * Starts `spec.command` and resolves once `spec.ready` says it serves. Rejects, so the test fails,
  * with the end of its output when it exits, cannot start, or is not ready within 15 s.
@@ -53,7 +56,10 @@ export async function startServerProcess(spec: ServerSpec): Promise<RunningServe
     if (child.pid !== undefined && child.exitCode === null && child.signalCode === null) {
       const gone = new Promise((r) => child.once('exit', r));
       process.kill(child.pid, spec.stopSignal ?? 'SIGTERM');
+      // A server that does not stop within 10 s is killed: a test run never waits on it.
+      const kill = setTimeout(() => child.kill('SIGKILL'), STOP_MS);
       await gone;
+      clearTimeout(kill);
     }
     await spec.cleanup?.();
   };

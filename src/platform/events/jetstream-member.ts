@@ -9,6 +9,9 @@ import { consumerOf, recordOf, streamOf } from './jetstream-names.ts';
 import { checkDelay } from './validate.ts';
 import { feed, within, type Reach } from './reach.ts';
 
+/** How long a range read waits for its next event before asking whether retention dropped it. */
+const QUIET_MS = 500;
+
 /** What the readers use of the engine. */
 export interface Link {
   js: JetStreamClient;
@@ -200,15 +203,38 @@ export async function readRange(
 ): Promise<EventPage> {
   if (r.from > r.to) return { events: [] };
   const { DeliverPolicy } = await import('nats');
-  const oc = await link.js.consumers.get(streamOf(link.prefix, topic), {
+  const stream = streamOf(link.prefix, topic);
+  const oc = await link.js.consumers.get(stream, {
     deliver_policy: DeliverPolicy.StartSequence,
     opt_start_seq: r.from,
   });
   const msgs = await oc.consume({ max_messages: Math.min(r.limit + 1, 1000) });
   const events: EventRecord[] = [];
   let next: number | undefined;
+  // The range was read from the stream's state just before: what retention drops meanwhile never
+  // arrives, and the consumer would wait for it. Quiet for a while, the read asks where the stream
+  // begins now, and ends (with `next` there, when still in the range) if it passed what is awaited.
+  let awaited = r.from;
+  let moved = false;
+  let resume: number | undefined;
+  const quiet = setInterval(() => {
+    if (moved) return void (moved = false);
+    void link.js.streams
+      .get(stream)
+      .then((s) => s.info(false))
+      .then(
+        ({ state }) => {
+          if (state.messages > 0 && state.first_seq <= awaited) return;
+          resume = state.messages > 0 ? state.first_seq : undefined;
+          msgs.stop();
+        },
+        () => undefined,
+      );
+  }, QUIET_MS);
   try {
     for await (const m of msgs) {
+      moved = true;
+      awaited = m.seq + 1;
       if (m.seq > r.to) break;
       const e = recordOf(topic, m.seq, m.data);
       if (e && r.until !== undefined && e.time > r.until) break;
@@ -222,7 +248,9 @@ export async function readRange(
       if (m.seq >= r.to || m.info.pending === 0) break;
     }
   } finally {
+    clearInterval(quiet);
     msgs.stop();
   }
+  if (next === undefined && resume !== undefined && resume <= r.to) next = resume;
   return next === undefined ? { events } : { events, next };
 }

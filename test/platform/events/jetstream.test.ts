@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { eventsFromEnv } from '../../../src/platform/events/index.ts';
 import { createJetStreamEvents } from '../../../src/platform/events/jetstream.ts';
+import { readRange } from '../../../src/platform/events/jetstream-member.ts';
 import type { Delivery, EventSubscription } from '../../../src/platform/events/events.ts';
 import type { MicroError } from '../../../src/runtime/errors.ts';
 import { runEventsCases } from '../../conformance/events.case.ts';
@@ -97,6 +98,32 @@ describe('jetstream events', () => {
       }
       assert.deepEqual([info?.deadLettered, info?.pending, info?.position], [1, 0, 1]);
     } finally {
+      await events.close();
+    }
+  });
+
+  it('ends a range read whose events retention dropped after the range was taken', async () => {
+    const events = createJetStreamEvents({ address: address() });
+    const { connect } = await import('nats');
+    const nc = await connect({ servers: address() });
+    const topic = `aged-${Date.now()}`;
+    try {
+      await events.configure(topic, { maxAge: 1000 });
+      await events.publishMany(topic, [{ data: 1 }, { data: 2 }]);
+      // Wait until retention dropped both, then read the range the stream had before.
+      while ((await events.topics(topic))[0]?.count !== 0)
+        await new Promise((r) => setTimeout(r, 100));
+      const link = {
+        js: nc.jetstream(),
+        flushed: () => nc.flush(),
+        reach: { engine: 'NATS', address: address(), timeout: 5000, hint: '' },
+        prefix: 'micro-events',
+        deadLetter: () => Promise.resolve(),
+      };
+      const page = await readRange(link, topic, { from: 1, to: 2, limit: 100 });
+      assert.deepEqual(page, { events: [] });
+    } finally {
+      await nc.close();
       await events.close();
     }
   });
