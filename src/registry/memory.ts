@@ -60,6 +60,12 @@ export interface MemoryRegistryOptions extends RegistryOptions {
   name?: string;
 }
 
+/**
+ * Lease ends held in memory are on the monotonic clock: a step of the wall clock (NTP on a fresh
+ * machine) would otherwise end every lease at once. The store keeps wall-clock times.
+ */
+const clock = (): number => performance.now();
+
 /** A registry held in this process: for tests and single-process programs. */
 export function createMemoryRegistry(options: MemoryRegistryOptions = {}): Registry {
   const services = new Map<string, Map<string, Version>>();
@@ -73,7 +79,7 @@ export function createMemoryRegistry(options: MemoryRegistryOptions = {}): Regis
     for (const row of store.load()) {
       // Rows written by an older micro may break today's rules, or have no lease end (forever).
       if (!check.accept({ ...row.service, nodes: [row.node] }, `the ${label} database`)) continue;
-      row.expires = Math.min(row.expires, now + check.limits.maxTtl);
+      row.expires = clock() + Math.min(row.expires - now, check.limits.maxTtl);
       let versions = services.get(row.service.name);
       if (!versions) services.set(row.service.name, (versions = new Map<string, Version>()));
       let v = versions.get(row.service.version);
@@ -92,7 +98,7 @@ export function createMemoryRegistry(options: MemoryRegistryOptions = {}): Regis
     watchers.emit(action, service);
 
   const sweep = (): void => {
-    const now = Date.now();
+    const now = clock();
     for (const versions of services.values()) {
       for (const [key, v] of versions) {
         const removed: string[] = [];
@@ -116,12 +122,12 @@ export function createMemoryRegistry(options: MemoryRegistryOptions = {}): Regis
   timer.unref();
 
   const live = (v: Version): boolean => {
-    const now = Date.now();
+    const now = clock();
     for (const e of v.nodes.values()) if (e.expires > now) return true;
     return false;
   };
   const liveSnapshot = (v: Version): Service => {
-    const now = Date.now();
+    const now = clock();
     return copyService({
       ...v.service,
       nodes: [...v.nodes.values()].filter((e) => e.expires > now).map((e) => e.node),
@@ -132,12 +138,13 @@ export function createMemoryRegistry(options: MemoryRegistryOptions = {}): Regis
     name: label,
     address: label,
     async register(service: Service, opts: RegisterOptions = {}) {
-      const expires = Date.now() + check.registration(service, opts);
+      const ttl = check.registration(service, opts);
+      const expires = clock() + ttl;
       let versions = services.get(service.name);
       if (!versions) services.set(service.name, (versions = new Map<string, Version>()));
       const existing = versions.get(service.version);
       const { nodes, ...rest } = copyService(service);
-      const leases = nodes.map((node) => ({ node, expires }));
+      const leases = nodes.map((node) => ({ node, expires: Date.now() + ttl })); // as stored
       if (!existing) {
         store?.upsert(rest, leases);
         const v: Version = {
