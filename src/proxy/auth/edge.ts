@@ -11,14 +11,10 @@ import type { IncomingHttpHeaders } from 'node:http';
 import type { Auth, Resource } from '../../platform/auth/auth.ts';
 import { MicroError, badRequest } from '../../runtime/errors.ts';
 import type { Caller } from '../../runtime/server/guard.ts';
+import { bearer, type Verifier } from '../../platform/auth/verifier.ts';
 
-/** What the edges need of the platform's verifier (src/platform/auth/verifier.ts). */
-export interface EdgeVerifier {
-  /** The caller a token names; throws a 401 MicroError (expired, bad signature, revoked...). */
-  verify(token: string): Caller | Promise<Caller>;
-  /** Throws a 401 (anonymous) or 403 MicroError unless the rules allow the caller the resource. */
-  authorize(caller: Caller | undefined, resource: Resource): void;
-}
+/** What the edges need of the platform's verifier (createVerifier): verify a token, apply the rules. */
+export type EdgeVerifier = Pick<Verifier, 'verify' | 'authorize'>;
 
 /** The `auth` option of the gateway and the sidecar: enforcement on, and the OAuth routes served. */
 export interface EdgeAuth {
@@ -38,16 +34,6 @@ export interface Credentials {
   token: string;
 }
 
-const BEARER = /^bearer +([A-Za-z0-9\-._~+/]+=*) *$/i;
-
-/** Refusal of a malformed Authorization header (a 401: the credentials are unusable). */
-const malformedHeader = (id: string): MicroError =>
-  new MicroError(
-    id,
-    401,
-    'the Authorization header is not `Bearer <token>` (RFC 6750); get a token with micro login or POST /oauth/token',
-  );
-
 /**
  * The token a request carries, or undefined when it carries none. `dapr` also reads Dapr's
  * `dapr-api-token` header; `query` is the `access_token` parameter (WebSocket upgrades only).
@@ -58,13 +44,14 @@ export function tokenOf(
   from: { dapr?: boolean; query?: string | string[] } = {},
 ): string | undefined {
   const found: string[] = [];
-  const header = headers.authorization;
-  if (header !== undefined) {
-    const m = BEARER.exec(header);
-    // Another scheme (Basic...) is not a token of ours: refused, not taken as anonymous.
-    if (!m) throw malformedHeader(id);
-    found.push(m[1] as string);
+  // Another scheme (Basic...) is not a token of ours: a 401, not taken as anonymous.
+  let header: string | undefined;
+  try {
+    header = bearer(headers.authorization, id);
+  } catch (err) {
+    throw withChallenge(err, true);
   }
+  if (header !== undefined) found.push(header);
   const dapr = from.dapr ? headers['dapr-api-token'] : undefined;
   if (typeof dapr === 'string' && dapr !== '') found.push(dapr.trim());
   const q = from.query;

@@ -48,7 +48,10 @@ export function createGatewayAuth(edge: EdgeAuth): GatewayAuth {
       if (!isOAuthPath(req.path)) return false;
       const body = await readBody(raw, res, OAUTH_LIMITS.body);
       const a = await routes({ ...req, body, base: baseOf(raw) });
-      res.writeHead(a.status, { ...a.headers, 'content-length': String(Buffer.byteLength(a.body)) });
+      res.writeHead(a.status, {
+        ...a.headers,
+        'content-length': String(Buffer.byteLength(a.body)),
+      });
       res.end(a.body);
       return true;
     },
@@ -61,9 +64,7 @@ export function createGatewayAuth(edge: EdgeAuth): GatewayAuth {
       }
       const token = tokenOf(GATEWAY_ID, req.headers, { query });
       const c = callerOf(verifier, token);
-      return c instanceof Promise
-        ? c.then((caller) => ({ caller, token }))
-        : { caller: c, token };
+      return c instanceof Promise ? c.then((caller) => ({ caller, token })) : { caller: c, token };
     },
     check(req, target, who, metadata) {
       const need = gatewayNeed(req, target);

@@ -190,7 +190,8 @@ export function createOAuthRoutes(
           throw new MicroError(id, 404, `no OAuth route ${r.path.slice(0, 100)}`);
       }
     } catch (err) {
-      const e = route === 'token' || route === 'revoke' ? oauthError(id, err) : toMicroError(err, id);
+      const e =
+        route === 'token' || route === 'revoke' ? oauthError(id, err) : toMicroError(err, id);
       return e.code === 405
         ? { ...errorAnswer(e), headers: { ...errorAnswer(e).headers, allow: allowOf(route) } }
         : errorAnswer(e);

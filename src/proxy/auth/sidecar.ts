@@ -16,14 +16,7 @@ import type { Caller } from '../../runtime/server/guard.ts';
 import type { SocketGrant } from '../sidecar/broker-socket.ts';
 import { DaprError } from '../sidecar/dapr/errors.ts';
 import { SIDECAR_ID as ID } from '../sidecar/guard.ts';
-import {
-  authorize,
-  callerOf,
-  needsToken,
-  refusalHeaders,
-  tokenOf,
-  type EdgeAuth,
-} from './edge.ts';
+import { authorize, callerOf, needsToken, refusalHeaders, tokenOf, type EdgeAuth } from './edge.ts';
 import { OAUTH_LIMITS } from './oauth-input.ts';
 import { OAUTH_PATHS, createOAuthRoutes, isOAuthPath } from './oauth.ts';
 import { sidecarNeed } from './resources.ts';

@@ -62,7 +62,8 @@ export function createBrokerSocket(client: Client, broker: Broker, o: BrokerSock
       }
       // Refused before the upgrade completes: the client sees a 401/403 answer, not a socket.
       o.auth(req, topic).then(
-        (grant) => wss.handleUpgrade(req, socket, head, (ws) => void serve(ws, topic, queue, grant)),
+        (grant) =>
+          wss.handleUpgrade(req, socket, head, (ws) => void serve(ws, topic, queue, grant)),
         (err: unknown) => refuseUpgrade(socket, toMicroError(err, ID), refusalHeaders(err)),
       );
       return true;

@@ -113,7 +113,10 @@ function frameworkError(err: Error & { statusCode?: number; code?: string }): Mi
 export async function startSidecar(o: SidecarOptions): Promise<Sidecar> {
   const { host, port } = parseAddress(o.address ?? '127.0.0.1:8081');
   if (o.auth && o.token)
-    throw badRequest(ID, 'give the sidecar a token or auth, not both: with auth on, tokens are JWTs');
+    throw badRequest(
+      ID,
+      'give the sidecar a token or auth, not both: with auth on, tokens are JWTs',
+    );
   requireToken(host, o.token ?? (o.auth ? 'auth' : undefined));
   const jsonDepth = o.jsonDepth ?? MAX_JSON_DEPTH;
   const guard = createGuard(host, o.cors ?? [], o.token);
