@@ -4,7 +4,7 @@
 // Dapr SDK's `dapr-api-token` header works like Bearer; allowed tokens reach the service.
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
-import type { IncomingMessage } from 'node:http';
+import { IncomingMessage } from 'node:http';
 import { after, before, describe, it } from 'node:test';
 import { WebSocket } from 'ws';
 import { createMemoryConfig } from '../../src/platform/config/memory.ts';
@@ -43,13 +43,13 @@ async function socket(
     once(ws, 'message').then(([m]) => JSON.parse(String(m)) as Json),
     once(ws, 'unexpected-response').then(([, res]) => res as IncomingMessage),
   ]);
-  if (!('statusCode' in got)) {
+  if (!(got instanceof IncomingMessage)) {
     ws.close();
     return { status: 101, body: {}, first: got };
   }
   let text = '';
-  for await (const c of got as IncomingMessage) text += String(c);
-  return { status: (got as IncomingMessage).statusCode ?? 0, body: JSON.parse(text) as Json };
+  for await (const c of got) text += String(c);
+  return { status: got.statusCode ?? 0, body: JSON.parse(text) as Json };
 }
 
 describe('the sidecar with auth on', () => {

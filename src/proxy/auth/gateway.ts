@@ -13,7 +13,7 @@ import type { Metadata } from '../../runtime/metadata.ts';
 import { readBody } from '../http-io.ts';
 import { GATEWAY_ID, type GatewayRequest, type Target } from '../proxy.ts';
 import { authorize, callerOf, needsToken, tokenOf, type EdgeAuth } from './edge.ts';
-import { OAUTH_LIMITS } from './oauth-input.ts';
+import { OAUTH_LIMITS, invalidRequest } from './oauth-input.ts';
 import { createOAuthRoutes, isOAuthPath } from './oauth.ts';
 import { gatewayNeed } from './resources.ts';
 
@@ -46,6 +46,8 @@ export function createGatewayAuth(edge: EdgeAuth): GatewayAuth {
   return {
     async oauth(raw, res, req) {
       if (!isOAuthPath(req.path)) return false;
+      if (Number(req.headers['content-length']) > OAUTH_LIMITS.body)
+        throw invalidRequest(GATEWAY_ID, `the body is over ${OAUTH_LIMITS.body} bytes`);
       const body = await readBody(raw, res, OAUTH_LIMITS.body);
       const a = await routes({ ...req, body, base: baseOf(raw) });
       res.writeHead(a.status, {

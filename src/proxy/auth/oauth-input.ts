@@ -3,8 +3,9 @@
 // (RFC 6749 2.3.1: each part form-encoded before base64). Refused with RFC 6749 5.2's errors: a
 // repeated parameter, a malformed escape, more than OAUTH_LIMITS.fields fields, a value that is not a
 // string, or credentials sent two ways at once. An empty value counts as absent (RFC 6749 3.1).
+// Errors are the auth area's OAuthErrors (id `auth`), as the token endpoint's own.
 import type { IncomingHttpHeaders } from 'node:http';
-import { MicroError } from '../../runtime/errors.ts';
+import { OAuthError } from '../../platform/auth/errors.ts';
 import { mediaType } from '../request.ts';
 
 /** Bounds of an OAuth request. */
@@ -15,40 +16,13 @@ export const OAUTH_LIMITS = {
   fields: 32,
 } as const;
 
-/** RFC 6749 5.2's error codes (and RFC 7009's for revocation). */
-export type OAuthErrorCode =
-  | 'invalid_request'
-  | 'invalid_client'
-  | 'invalid_grant'
-  | 'unauthorized_client'
-  | 'unsupported_grant_type'
-  | 'invalid_scope'
-  | 'unsupported_token_type';
-
-/** A MicroError whose JSON also carries RFC 6749's `error` and `error_description`. */
-export class OAuthError extends MicroError {
-  /** The RFC 6749 5.2 code. */
-  readonly error: OAuthErrorCode;
-  constructor(id: string, code: number, error: OAuthErrorCode, detail: string) {
-    super(id, code, detail);
-    this.error = error;
-  }
-  /** Both shapes in one object: `{id, code, detail, status, error, error_description}`. */
-  override toJSON(): ReturnType<MicroError['toJSON']> & {
-    error: string;
-    error_description: string;
-  } {
-    return { ...super.toJSON(), error: this.error, error_description: this.detail };
-  }
-}
-
-/** A 400 `invalid_request`. */
-export const invalidRequest = (id: string, detail: string): OAuthError =>
-  new OAuthError(id, 400, 'invalid_request', detail);
+/** A 400 `invalid_request` (RFC 6749 5.2). */
+export const invalidRequest = (_id: string, detail: string): OAuthError =>
+  new OAuthError('invalid_request', detail);
 
 /** A 401 `invalid_client` (answered with `WWW-Authenticate: Basic`). */
-export const invalidClient = (id: string, detail: string): OAuthError =>
-  new OAuthError(id, 401, 'invalid_client', detail);
+export const invalidClient = (_id: string, detail: string): OAuthError =>
+  new OAuthError('invalid_client', detail);
 
 const ESCAPES = /%(?![0-9A-Fa-f]{2})/;
 

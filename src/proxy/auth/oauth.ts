@@ -11,14 +11,8 @@ import type { IncomingHttpHeaders } from 'node:http';
 import type { TokenRequest } from '../../platform/auth/auth.ts';
 import { MicroError, methodNotAllowed, toMicroError } from '../../runtime/errors.ts';
 import { REALM, type EdgeAuth } from './edge.ts';
-import {
-  OAuthError,
-  basicCredentials,
-  invalidClient,
-  invalidRequest,
-  oauthParams,
-  type OAuthErrorCode,
-} from './oauth-input.ts';
+import { OAuthError, asOAuthError } from '../../platform/auth/errors.ts';
+import { basicCredentials, invalidClient, invalidRequest, oauthParams } from './oauth-input.ts';
 
 /** The paths of the OAuth routes. */
 export const OAUTH_PATHS = {
@@ -68,22 +62,8 @@ const json = (status: number, value: unknown, headers: Record<string, string> = 
   body: JSON.stringify(value),
 });
 
-/** An error of the Auth as RFC 6749 5.2 says: its `error` kept, else one that fits its code. */
-function oauthError(id: string, err: unknown): MicroError {
-  if (err instanceof OAuthError) return err;
-  const e = toMicroError(err, id);
-  const given = (err as { error?: unknown }).error;
-  const code: OAuthErrorCode | undefined =
-    typeof given === 'string'
-      ? (given as OAuthErrorCode)
-      : e.code === 401
-        ? 'invalid_client'
-        : e.code === 400
-          ? 'invalid_request'
-          : undefined;
-  if (!code || (e.code !== 400 && e.code !== 401)) return e;
-  return new OAuthError(e.id, e.code, code, e.detail);
-}
+/** An error of the Auth as RFC 6749 5.2 says (an OAuthError read back from the wire is one again). */
+const oauthError = (id: string, err: unknown): MicroError => asOAuthError(toMicroError(err, id));
 
 /** The answer of an error, with the Basic challenge of an invalid_client. */
 function errorAnswer(err: MicroError): OAuthAnswer {
@@ -109,8 +89,6 @@ function tokenRequest(id: string, r: OAuthRequest): TokenRequest {
   if (grant === undefined) throw invalidRequest(id, 'grant_type is required');
   if (!(GRANT_TYPES as string[]).includes(grant))
     throw new OAuthError(
-      id,
-      400,
       'unsupported_grant_type',
       `grant_type ${JSON.stringify(grant.slice(0, 64))} is not supported; use ${GRANT_TYPES.join(', ')}`,
     );
