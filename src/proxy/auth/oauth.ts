@@ -16,9 +16,13 @@ import { basicCredentials, invalidClient, invalidRequest, oauthParams } from './
 
 /** The paths of the OAuth routes. */
 export const OAUTH_PATHS = {
+  /** `POST`: RFC 6749's token endpoint. */
   token: '/oauth/token',
+  /** `POST`: RFC 7009's revocation endpoint. */
   revoke: '/oauth/revoke',
+  /** `GET`: the public keys tokens are signed with (RFC 7517). */
   jwks: '/.well-known/jwks.json',
+  /** `GET`: RFC 8414's authorization server metadata. */
   metadata: '/.well-known/oauth-authorization-server',
 } as const;
 
