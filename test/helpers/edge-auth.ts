@@ -10,13 +10,14 @@ import type { EdgeAuth, EdgeVerifier } from '../../src/proxy/auth/edge.ts';
 import { MicroError } from '../../src/runtime/errors.ts';
 import { badTokens, claimsOf, mintToken, strangerKey, type SigningKey } from './tokens.ts';
 
-/** alice may call greeter Say.Hello, publish `orders`, and read the store of app `orders`, nothing else. */
+/** alice may call greeter Say.Hello, use topic `orders`, read `news`, read app `orders`' store, and little else. */
 export const RULES: Rule[] = [
   ...seedRules(),
   ...(
     [
       ['service', 'greeter', 'Say.Hello'],
       ['topic', 'orders', '*'],
+      ['topic', 'news', 'subscribe'],
       ['store', 'orders/statestore', 'read'],
       ['config', 'appconfig/*', 'read'],
       ['sync', 'lockstore/*', 'lock'],

@@ -200,5 +200,17 @@ describe('the sidecar with auth on', () => {
     assert.deepEqual(byQuery.first, { subscribed: 'orders' });
     const byHeader = await socket(url, bearer(a.tokens.admin));
     assert.deepEqual(byHeader.first, { subscribed: 'orders' });
+    // Allowed to subscribe to news, not to publish there: each frame sent is refused.
+    const ws = new WebSocket(`ws://${bench.sidecar.address}/broker?topic=news`, {
+      headers: bearer(a.tokens.alice),
+    });
+    const [first] = (await once(ws, 'message')) as [Buffer];
+    assert.deepEqual(JSON.parse(String(first)), { subscribed: 'news' });
+    ws.send('{"headline":"x"}');
+    const [refusal] = (await once(ws, 'message')) as [Buffer];
+    const e = JSON.parse(String(refusal)) as Json;
+    assert.equal(e.code, 403);
+    assert.match(String(e.detail), /account alice may not topic news publish/);
+    ws.close();
   });
 });

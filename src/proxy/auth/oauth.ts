@@ -34,11 +34,7 @@ const BY_PATH = new Map<string, keyof typeof OAUTH_PATHS>(
 export const isOAuthPath = (path: string): boolean => BY_PATH.has(path);
 
 /** The grants the token endpoint takes. */
-export const GRANT_TYPES: readonly TokenRequest['grant_type'][] = [
-  'client_credentials',
-  'password',
-  'refresh_token',
-];
+export const GRANT_TYPES = ['client_credentials', 'password', 'refresh_token'] as const;
 
 /** One request to an OAuth route, as either edge read it. */
 export interface OAuthRequest {
@@ -91,7 +87,7 @@ function tokenRequest(id: string, r: OAuthRequest): TokenRequest {
   const p = oauthParams(id, r.headers, r.body);
   const grant = p.get('grant_type');
   if (grant === undefined) throw invalidRequest(id, 'grant_type is required');
-  if (!(GRANT_TYPES as string[]).includes(grant))
+  if (!(GRANT_TYPES as readonly string[]).includes(grant))
     throw new OAuthError(
       'unsupported_grant_type',
       `grant_type ${JSON.stringify(grant.slice(0, 64))} is not supported; use ${GRANT_TYPES.join(', ')}`,
