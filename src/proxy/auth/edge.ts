@@ -11,10 +11,15 @@ import type { IncomingHttpHeaders } from 'node:http';
 import type { Auth, Resource } from '../../platform/auth/auth.ts';
 import { MicroError, badRequest } from '../../runtime/errors.ts';
 import type { Caller } from '../../runtime/server/guard.ts';
-import { bearer, type Verifier } from '../../platform/auth/verifier.ts';
+import { bearer } from '../../platform/auth/verifier.ts';
 
 /** What the edges need of the platform's verifier (createVerifier): verify a token, apply the rules. */
-export type EdgeVerifier = Pick<Verifier, 'verify' | 'authorize'>;
+export interface EdgeVerifier {
+  /** The caller a token names (synchronous when cached); throws a 401 saying why it is refused. */
+  verify(token: string): Caller | Promise<Caller>;
+  /** Throws the refusal (401 for no caller, 403 naming account and resource) unless a rule allows it. */
+  authorize(caller: Caller | undefined, resource: Resource): void;
+}
 
 /** The `auth` option of the gateway and the sidecar: enforcement on, and the OAuth routes served. */
 export interface EdgeAuth {
