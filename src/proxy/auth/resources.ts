@@ -63,6 +63,10 @@ function configKeys(query: Record<string, unknown>): string[] {
 
 const OPEN = new Set(['/health', '/v1.0/healthz', '/v1.0/healthz/outbound']);
 
+/** True for the sidecar's routes anyone may use (liveness, as Dapr keeps it open, and OAuth). */
+export const openSidecarRoute = (route: string | undefined): boolean =>
+  route !== undefined && (OPEN.has(route) || isOAuthPath(route));
+
 /**
  * What a sidecar request needs; `appId` is the database of its Dapr state. A body that names
  * nothing usable gives no resource: the handler then refuses it as malformed (400).
@@ -70,7 +74,7 @@ const OPEN = new Set(['/health', '/v1.0/healthz', '/v1.0/healthz/outbound']);
 export function sidecarNeed(r: SidecarRequest, appId: string): Need {
   const route = r.route;
   if (route === undefined) return 'account';
-  if (OPEN.has(route) || isOAuthPath(route)) return 'open';
+  if (openSidecarRoute(route)) return 'open';
   const p = r.params;
   const v = route.replace(/^\/v1\.0(-alpha1)?\//, '/');
   if (route === '/registry') {

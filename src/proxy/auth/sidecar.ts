@@ -18,8 +18,8 @@ import { DaprError } from '../sidecar/dapr/errors.ts';
 import { SIDECAR_ID as ID } from '../sidecar/guard.ts';
 import { authorize, callerOf, needsToken, refusalHeaders, tokenOf, type EdgeAuth } from './edge.ts';
 import { OAUTH_LIMITS } from './oauth-input.ts';
-import { OAUTH_PATHS, createOAuthRoutes, isOAuthPath } from './oauth.ts';
-import { sidecarNeed } from './resources.ts';
+import { OAUTH_PATHS, createOAuthRoutes } from './oauth.ts';
+import { openSidecarRoute, sidecarNeed } from './resources.ts';
 
 /** Who made a request, as the sidecar established it. */
 interface Who {
@@ -67,8 +67,9 @@ export function registerSidecarAuth(
   };
 
   app.addHook('onRequest', async (req, reply) => {
-    // The token endpoint takes client credentials in the same header, as Basic.
-    if (isOAuthPath(req.url.split('?')[0] ?? '')) return;
+    // Open routes read no token: the token endpoint takes client credentials in the same header
+    // (Basic), and a health check passes whatever token a Dapr SDK sends along.
+    if (openSidecarRoute(req.routeOptions.url)) return;
     try {
       const token = tokenOf(ID, req.headers, { dapr: isDapr(req.url) });
       const c = callerOf(verifier, token);
