@@ -43,7 +43,7 @@ import { createTargetResolver } from './target.ts';
 import { createUpgradeHandler } from './upgrade.ts';
 import { withDefaults } from './options.ts';
 import { createGatewayAuth } from './auth/gateway.ts';
-import { refusalHeaders } from './auth/edge.ts';
+import { redacted, refusalHeaders } from './auth/edge.ts';
 import { rpcBody } from './handlers/rpc-body.ts';
 
 /** The label a request log line gives its target. */
@@ -115,7 +115,7 @@ export async function createGateway(options: GatewayOptions = {}): Promise<Gatew
     const service = t && t.kind !== 'openapi' && 'service' in t ? t.service : '';
     const endpoint = t && 'endpoint' in t ? t.endpoint : t && 'topic' in t ? t.topic : '';
     metrics.observe(t?.kind ?? 'none', service, endpoint, status, ms / 1000);
-    log?.({ ip: req.ip, method: req.method, url, status, ms, target: describe(t) });
+    log?.({ ip: req.ip, method: req.method, url: redacted(url), status, ms, target: describe(t) });
   };
 
   const dispatch = async (

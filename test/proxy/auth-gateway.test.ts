@@ -6,7 +6,7 @@ import { once } from 'node:events';
 import type { IncomingMessage } from 'node:http';
 import { after, before, describe, it } from 'node:test';
 import { WebSocket } from 'ws';
-import { createGateway, type Gateway } from '../../src/proxy/index.ts';
+import { createGateway, type Gateway, type RequestLogEntry } from '../../src/proxy/index.ts';
 import { createMemoryRegistry, type Service } from '../../src/runtime/index.ts';
 import { edgeAuthBench, type EdgeAuthBench } from '../helpers/edge-auth.ts';
 import { closeAll, record } from '../helpers/fixtures.ts';
@@ -48,6 +48,7 @@ describe('the API gateway with auth on', () => {
   let service: Service;
   let app: Awaited<ReturnType<typeof httpApp>>;
   let base = '';
+  const logs: RequestLogEntry[] = [];
   const bearer = (t: string) => ({ authorization: `Bearer ${t}` });
   const post = (path: string, body: unknown, headers: Record<string, string> = {}) =>
     fetch(`${base}${path}`, {
@@ -64,7 +65,12 @@ describe('the API gateway with auth on', () => {
     await registry.register(
       record('legacy', { version: '1', address: app.address, nodeMetadata: { handler: 'http' } }),
     );
-    gateway = await createGateway({ registry, address: '127.0.0.1:0', log: false, auth: a.edge });
+    gateway = await createGateway({
+      registry,
+      address: '127.0.0.1:0',
+      log: (e) => void logs.push(e),
+      auth: a.edge,
+    });
     base = `http://${gateway.address}`;
   });
   after(() => closeAll(gateway, service, app, a, registry));
@@ -174,5 +180,12 @@ describe('the API gateway with auth on', () => {
     const alice = await upgrade(`${url}&access_token=${a.tokens.alice}`);
     assert.equal(alice.status, 403);
     assert.match(String(alice.body.detail), /account alice may not service greeter Say.Count/);
+  });
+
+  it('writes no token in its request log, access_token parameters included', () => {
+    const lines = JSON.stringify(logs);
+    assert.ok(logs.some((l) => l.url.includes('access_token=[redacted]')));
+    for (const t of [...Object.values(a.tokens), ...Object.values(a.bad)])
+      assert.ok(!lines.includes(t), 'a token is in the request log');
   });
 });

@@ -67,6 +67,10 @@ export function tokenOf(
   return found[0];
 }
 
+/** A request target as logged: an `access_token` parameter's value replaced, so no log holds a token. */
+export const redacted = (url: string): string =>
+  url.includes('access_token') ? url.replace(/([?&]access_token=)[^&#]*/g, '$1[redacted]') : url;
+
 /** Characters RFC 6750 3 allows in a challenge's quoted error_description. */
 const description = (detail: string): string =>
   detail.replace(/[^\x20\x21\x23-\x5b\x5d-\x7e]/g, ' ').slice(0, 300);
