@@ -48,23 +48,24 @@ export function tokenOf(
   headers: IncomingHttpHeaders,
   from: { dapr?: boolean; query?: string | string[] } = {},
 ): string | undefined {
-  const found: string[] = [];
   // Another scheme (Basic...) is not a token of ours: a 401, not taken as anonymous.
-  let header: string | undefined;
+  let token: string | undefined;
   try {
-    header = bearer(headers.authorization, id);
+    token = bearer(headers.authorization, id);
   } catch (err) {
     throw withChallenge(err, true);
   }
-  if (header !== undefined) found.push(header);
   const dapr = from.dapr ? headers['dapr-api-token'] : undefined;
-  if (typeof dapr === 'string' && dapr !== '') found.push(dapr.trim());
   const q = from.query;
+  if (dapr === undefined && q === undefined) return token;
   if (Array.isArray(q)) throw badRequest(id, 'access_token is given more than once');
-  if (typeof q === 'string' && q !== '') found.push(q);
-  if (found.length > 1 && found.some((t) => t !== found[0]))
-    throw badRequest(id, 'the request carries two different tokens: send one');
-  return found[0];
+  for (const other of [typeof dapr === 'string' ? dapr.trim() : '', q ?? '']) {
+    if (other === '') continue;
+    if (token !== undefined && other !== token)
+      throw badRequest(id, 'the request carries two different tokens: send one');
+    token = other;
+  }
+  return token;
 }
 
 /** A request target as logged: an `access_token` parameter's value replaced, so no log holds a token. */
