@@ -185,6 +185,12 @@ describe('the sidecar with auth on', () => {
     assert.equal((await fetch(`${bench.base}/v1.0/healthz`, stale)).status, 204);
   });
 
+  it('refuses to start with both a static token and auth', async () => {
+    await assert.rejects(bench.start({ auth: a.edge, token: 'static-token' }), (err: Error) =>
+      /a token or auth, not both/.test(err.message),
+    );
+  });
+
   it('the broker WebSocket: a token in the header or access_token, refused before the upgrade', async () => {
     const url = `ws://${bench.sidecar.address}/broker?topic=orders`;
     const none = await socket(url);
