@@ -1,14 +1,15 @@
 // API gateway benchmark: HTTP clients through micro's gateway to a greeter in another process,
 // against a hand-written fastify + undici proxy to the same greeter, moleculer-web in front of a
 // Moleculer service over its TCP transporter, and a bare node:http server answering by itself (the
-// floor). Every server and every load generator runs in its own process; rounds are interleaved.
+// floor). The gateway runs twice, auth off and on (a Bearer token verified, cached, and the rules
+// applied on every request), so the CPU auth adds per request is read off one run. Every server and every load generator runs in its own process; rounds are interleaved.
 //
 // Flags (after `npm run bench -- api`, in --name=value form) or environment: --rounds / BENCH_ROUNDS
 // (3), --warmup / BENCH_WARMUP_SECONDS (2), --seconds / BENCH_SECONDS (8, measured per round),
 // --connections / BENCH_CONNECTIONS (50 keep-alive connections, one request in flight on each),
 // --only / BENCH_ONLY (contender keys, comma separated), --quick (a smoke run: 1 round, 1 s warm-up,
 // 3 s measured). BENCH_NODE_ARGS: extra node flags for every child.
-// The default run takes about 2.5 minutes: 4 contenders x 3 rounds x 10 s, plus start-up.
+// The default run takes about 3 minutes: 5 contenders x 3 rounds x 10 s, plus start-up.
 import {
   clientEntrant,
   goal,
@@ -45,6 +46,8 @@ interface Contender {
   label: string;
   /** Server kinds from servers.ts; `@kind` as an argument is that server's address. */
   servers: [kind: string, upstream?: string][];
+  /** The client sends `Authorization: Bearer` with the shared token (auth.ts). */
+  auth?: boolean;
 }
 
 const contenders: Contender[] = [
@@ -52,6 +55,12 @@ const contenders: Contender[] = [
     key: 'micro',
     label: 'micro api gateway -> greeter',
     servers: [['gateway', '@greeter'], ['greeter']],
+  },
+  {
+    key: 'micro-auth',
+    label: 'micro api gateway, auth on -> greeter',
+    servers: [['gateway-auth', '@greeter'], ['greeter']],
+    auth: true,
   },
   {
     key: 'fastify',
@@ -123,7 +132,10 @@ async function startAll(
   for (const c of list) {
     const entry = servers.get(c.servers[0]![0])!;
     const pids = c.servers.map(([kind]) => servers.get(kind)!.pid).join(',');
-    const client = { script: script('client.ts'), args: [entry.address, pids] };
+    const client = {
+      script: script('client.ts'),
+      args: [entry.address, pids, ...(c.auth ? ['auth'] : [])],
+    };
     entrants.push(
       await clientEntrant(children, c.key, client, load, (m) => ({ ...m, ...perCall(m) })),
     );
@@ -134,6 +146,7 @@ async function startAll(
 /** Runs the API gateway benchmark and prints its table and the goal verdicts. */
 export async function run(argv: string[] = process.argv.slice(2)): Promise<void> {
   const cfg = config(argv);
+  if (cfg.contenders.some((c) => c.auth)) await (await import('./auth.ts')).shareBenchAuth();
   console.log(loadHeader('api', cfg.contenders.length, cfg, `${cfg.connections} connections`));
   const series = await measureRounds(
     (children) => startAll(children, cfg.contenders, cfg.connections, cfg),
@@ -168,6 +181,12 @@ function report(list: Contender[], series: Map<string, Series<Sample>>, rounds: 
       errorsColumn(),
     ],
   );
+  const off = medianOf(series.get('micro'), (s) => s.serverUsPerCall);
+  const on = medianOf(series.get('micro-auth'), (s) => s.serverUsPerCall);
+  if (Number.isFinite(off) && Number.isFinite(on))
+    console.log(
+      `\nAuth on adds ${(on - off).toFixed(1)} us of server CPU per request (${on.toFixed(1)} vs ${off.toFixed(1)} us, medians).`,
+    );
   const micro = series.get(GOAL.contender);
   const cpu = medianRatio(micro, 'cpu');
   const rate = medianRatio(micro, 'rate');

@@ -11,6 +11,34 @@ export interface Started {
 
 const hello = (req: { name?: unknown }): { msg: string } => ({ msg: `Hello ${String(req.name)}` });
 
+/** micro's gateway with the greeter at upstream in an in-process registry; auth on when asked. */
+async function gateway(upstream: string, auth: boolean): Promise<Started> {
+  const { createMemoryRegistry } = await import('../../src/runtime/index.ts');
+  const { createGateway } = await import('../../src/proxy/index.ts');
+  const registry = createMemoryRegistry();
+  await registry.register({
+    name: 'greeter',
+    version: '1.0.0',
+    metadata: {},
+    endpoints: [
+      {
+        name: 'Say.Hello',
+        request: { type: 'object', properties: { name: { type: 'string' } }, required: ['name'] },
+        metadata: {},
+      },
+    ],
+    nodes: [{ id: 'greeter-bench', address: upstream, metadata: {} }],
+  });
+  // Request logs off, as the other contenders have none.
+  const g = await createGateway({
+    registry,
+    address: '127.0.0.1:0',
+    log: false,
+    ...(auth && { auth: await (await import('./auth.ts')).benchEdgeAuth() }),
+  });
+  return { address: g.address, close: () => g.close() };
+}
+
 /** The servers by kind; upstream is the address of the part behind it, when it has one. */
 export const servers: Record<string, (upstream: string) => Promise<Started>> = {
   async greeter() {
@@ -36,27 +64,10 @@ export const servers: Record<string, (upstream: string) => Promise<Started>> = {
     return { address: service.server.address, close: () => service.stop() };
   },
 
-  async gateway(upstream) {
-    const { createMemoryRegistry } = await import('../../src/runtime/index.ts');
-    const { createGateway } = await import('../../src/proxy/index.ts');
-    const registry = createMemoryRegistry();
-    await registry.register({
-      name: 'greeter',
-      version: '1.0.0',
-      metadata: {},
-      endpoints: [
-        {
-          name: 'Say.Hello',
-          request: { type: 'object', properties: { name: { type: 'string' } }, required: ['name'] },
-          metadata: {},
-        },
-      ],
-      nodes: [{ id: 'greeter-bench', address: upstream, metadata: {} }],
-    });
-    // Request logs off, as the other contenders have none.
-    const gateway = await createGateway({ registry, address: '127.0.0.1:0', log: false });
-    return { address: gateway.address, close: () => gateway.close() };
-  },
+  gateway: (upstream) => gateway(upstream, false),
+
+  /** The same gateway with auth on: each request's Bearer token verified (cached) and the rules applied. */
+  'gateway-auth': (upstream) => gateway(upstream, true),
 
   async fastify(upstream) {
     const { default: Fastify } = await import('fastify');

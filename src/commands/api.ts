@@ -10,22 +10,39 @@ export const apiCommand = defineCommand({
       .options(apiFlags)
       .example('micro api', 'serve 127.0.0.1:8080: POST /greeter/say/hello calls greeter Say.Hello')
       .example('micro api --api-cors https://app.example --api-rate-limit 100', '')
-      .example('curl -s 127.0.0.1:8080/greeter/say/hello -d \'{"name":"Ann"}\'', ''),
+      .example('curl -s 127.0.0.1:8080/greeter/say/hello -d \'{"name":"Ann"}\'', '')
+      .epilogue(
+        'With MICRO_AUTH=on every route but GET / needs a token (Authorization: Bearer) the auth rules allow, and the gateway serves POST /oauth/token, /oauth/revoke and /.well-known/jwks.json; its own account comes from MICRO_AUTH_ID and MICRO_AUTH_SECRET (or MICRO_AUTH_TOKEN).',
+      ),
   handler: async (args) => {
-    const [{ openRegistry }, { createGateway }, { untilSignal }, { VERSION }, { conflict }] =
-      await Promise.all([
-        import('./shared/connect.ts'),
-        import('../proxy/index.ts'),
-        import('./shared/signals.ts'),
-        import('./shared/version.ts'),
-        import('../runtime/errors.ts'),
-      ]);
+    const [
+      { openRegistry },
+      { createGateway },
+      { untilSignal },
+      { VERSION },
+      { conflict },
+      { edgeAuthFromEnv },
+    ] = await Promise.all([
+      import('./shared/connect.ts'),
+      import('../proxy/index.ts'),
+      import('./shared/signals.ts'),
+      import('./shared/version.ts'),
+      import('../runtime/errors.ts'),
+      import('../proxy/auth/env.ts'),
+    ]);
     const registry = await openRegistry(args);
     const options = gatewayOptions(args);
     let gateway;
+    let auth;
     try {
-      gateway = await createGateway({ ...options, registry, version: VERSION });
+      auth = edgeAuthFromEnv(process.env, {
+        registry,
+        id: 'micro.api',
+        onError: (err) => process.stderr.write(`micro api: auth: ${err.message}\n`),
+      });
+      gateway = await createGateway({ ...options, registry, version: VERSION, auth });
     } catch (err) {
+      await auth?.close();
       await registry.close();
       if ((err as NodeJS.ErrnoException).code === 'EADDRINUSE')
         throw conflict(
@@ -40,6 +57,7 @@ export const apiCommand = defineCommand({
     );
     await signalled;
     await gateway.close();
+    await auth?.close();
     await registry.close();
   },
 });

@@ -68,8 +68,16 @@ export const sidecarCommand = defineCommand({
       );
     }
     // Checked before connecting to anything, so that the refusal is all that happens.
-    const { requireToken } = await import('../proxy/sidecar/guard.ts');
-    requireToken(parseAddress(args.sidecarAddress).host, args.sidecarToken);
+    const [{ requireToken }, { authEnabled }] = await Promise.all([
+      import('../proxy/sidecar/guard.ts'),
+      import('../platform/auth/enforce.ts'),
+    ]);
+    // With auth on, every request needs a JWT: that stands in for the static token.
+    const on = authEnabled(process.env);
+    requireToken(
+      parseAddress(args.sidecarAddress).host,
+      args.sidecarToken ?? (on ? 'auth' : undefined),
+    );
     const [
       { openBroker, openRegistry, openTransport },
       { startSidecar },
@@ -83,6 +91,7 @@ export const sidecarCommand = defineCommand({
       { eventsFromEnv },
       { VERSION },
       { badRequest },
+      { edgeAuthFromEnv },
     ] = await Promise.all([
       import('./shared/connect.ts'),
       import('../proxy/sidecar/index.ts'),
@@ -96,8 +105,15 @@ export const sidecarCommand = defineCommand({
       import('../platform/events/index.ts'),
       import('./shared/version.ts'),
       import('../runtime/errors.ts'),
+      import('../proxy/auth/env.ts'),
     ]);
     const registry = await openRegistry(args);
+    // MICRO_AUTH=on: tokens required, and the platform calls made as the sidecar's own account.
+    const auth = edgeAuthFromEnv(process.env, {
+      registry,
+      id: 'micro.sidecar',
+      onError: (err) => process.stderr.write(`sidecar: auth: ${err.message}\n`),
+    });
     // --broker and --transport as for every command: an app behind the sidecar publishes and
     // subscribes through NATS or Redis, and calls nodes over NATS, when micro runs on them.
     const broker = await openBroker(args, registry);
@@ -108,6 +124,11 @@ export const sidecarCommand = defineCommand({
       transport,
       broker: connectOnPublish(broker),
       name: 'micro.sidecar',
+      ...(auth && {
+        wrappers: [auth.enforcement.wrapCall],
+        streamWrappers: [auth.enforcement.wrapStream],
+        publishWrappers: [auth.enforcement.wrapPublish],
+      }),
     });
     // Dapr's pub/sub, state, configuration and lock APIs use them (MICRO_EVENTS, MICRO_STORE,
     // MICRO_CONFIG, MICRO_SYNC: the control plane's services by default), connecting on first call.
@@ -123,6 +144,7 @@ export const sidecarCommand = defineCommand({
       ...(args.eventsAddress && { MICRO_EVENTS_ADDRESS: args.eventsAddress }),
     };
     const closeRuntime = async (): Promise<void> => {
+      await auth?.close();
       await client.close();
       await broker.disconnect();
       await registry.close();
@@ -154,6 +176,7 @@ export const sidecarCommand = defineCommand({
       client,
       broker,
       token: args.sidecarToken,
+      auth,
       cors: list(args.sidecarCors),
       pubsubs: list(args.sidecarPubsub),
       deny: args.sidecarDeny === undefined ? undefined : list(args.sidecarDeny),

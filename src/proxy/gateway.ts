@@ -42,6 +42,8 @@ import { metadataFrom, rpcRequest } from './request.ts';
 import { createTargetResolver } from './target.ts';
 import { createUpgradeHandler } from './upgrade.ts';
 import { withDefaults } from './options.ts';
+import { createGatewayAuth } from './auth/gateway.ts';
+import { redacted, refusalHeaders } from './auth/edge.ts';
 import { rpcBody } from './handlers/rpc-body.ts';
 
 /** The label a request log line gives its target. */
@@ -113,7 +115,7 @@ export async function createGateway(options: GatewayOptions = {}): Promise<Gatew
     const service = t && t.kind !== 'openapi' && 'service' in t ? t.service : '';
     const endpoint = t && 'endpoint' in t ? t.endpoint : t && 'topic' in t ? t.topic : '';
     metrics.observe(t?.kind ?? 'none', service, endpoint, status, ms / 1000);
-    log?.({ ip: req.ip, method: req.method, url, status, ms, target: describe(t) });
+    log?.({ ip: req.ip, method: req.method, url: redacted(url), status, ms, target: describe(t) });
   };
 
   const dispatch = async (
@@ -183,6 +185,7 @@ export async function createGateway(options: GatewayOptions = {}): Promise<Gatew
   };
 
   const hostOk = hostAllowed(o.address, o.allowedHosts);
+  const auth = options.auth ? createGatewayAuth(options.auth) : undefined;
 
   const handle = async (raw: IncomingMessage, res: ServerResponse): Promise<void> => {
     const t0 = performance.now();
@@ -205,6 +208,10 @@ export async function createGateway(options: GatewayOptions = {}): Promise<Gatew
           );
         }
       }
+      if (auth && (await auth.oauth(raw, res, req))) return;
+      // A bad token is refused before the body is read.
+      const who = auth?.caller(req);
+      const caller = who instanceof Promise ? await who : who; // undefined: auth off
       const body = await readBody(raw, res, o.bodyLimit);
       let given: unknown;
       if (req.path === '/rpc')
@@ -214,9 +221,12 @@ export async function createGateway(options: GatewayOptions = {}): Promise<Gatew
         target = resolved instanceof Promise ? await resolved : resolved;
       }
       const ctx: GatewayContext = { target, metadata: metadataFrom(req, o.headers) };
+      if (caller) auth?.check(req, target, caller, ctx.metadata);
       for (const m of o.middleware) await m(req, ctx);
       await dispatch(raw, res, req, body, ctx, given);
     } catch (err) {
+      const headers = refusalHeaders(err);
+      if (headers && !res.headersSent) for (const k in headers) res.setHeader(k, headers[k]!);
       sendError(res, asError(err));
     } finally {
       metrics.inflight(-1);
@@ -251,6 +261,7 @@ export async function createGateway(options: GatewayOptions = {}): Promise<Gatew
     limits: o.limits,
     hostOk,
     record,
+    auth,
   });
   server.on('upgrade', (raw: IncomingMessage, socket: Duplex, head: Buffer) =>
     upgrade.handle(raw, socket, head),

@@ -18,3 +18,10 @@ export { resolvePath, endpointPath, toCamel, toKebab, type ResolvedPath } from '
 export { matchVersion, versionFilter } from './version.ts';
 export { openApiDocument, type OpenApiOptions } from './openapi.ts';
 export { createCatalog, type Catalog, type CatalogOptions } from './catalog.ts';
+export {
+  OAUTH_PATHS,
+  GRANT_TYPES,
+  OAUTH_LIMITS,
+  type EdgeAuth,
+  type EdgeVerifier,
+} from './auth/index.ts';

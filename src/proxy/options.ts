@@ -3,7 +3,9 @@ import { LIMITS, type RequestLimits } from './limits.ts';
 import type { GatewayOptions } from './proxy.ts';
 
 /** Gateway settings with every default filled in. */
-export type Settings = Required<Omit<GatewayOptions, 'registry' | 'log' | 'limits' | 'announce'>> &
+export type Settings = Required<
+  Omit<GatewayOptions, 'registry' | 'log' | 'limits' | 'announce' | 'auth'>
+> &
   Pick<GatewayOptions, 'log'> & {
     /** Every request limit, the defaults filled in. */
     limits: RequestLimits;

@@ -2,6 +2,7 @@ import type { IncomingHttpHeaders } from 'node:http';
 import type { Endpoint, Registry } from '../registry/registry.ts';
 import type { Metadata } from '../runtime/metadata.ts';
 import type { RequestLimits } from './limits.ts';
+import type { EdgeAuth } from './auth/edge.ts';
 
 /** How a route reaches its service: an RPC call, the whole HTTP request, or a reverse proxy. */
 export type HandlerName = 'rpc' | 'api' | 'http' | 'web';
@@ -138,6 +139,11 @@ export interface GatewayOptions {
   log?: false | ((entry: RequestLogEntry) => void);
   /** Reported at `GET /`. */
   version?: string;
+  /**
+   * Auth on (`micro api` with MICRO_AUTH=on, `micro run --auth`): every route but `GET /` needs a
+   * token the rules allow, and the OAuth routes are served (src/proxy/auth). Default off.
+   */
+  auth?: EdgeAuth;
 }
 
 /** A running API gateway. */

@@ -19,6 +19,8 @@ import { gatewayRequest, unparsedRequest } from './http-io.ts';
 import type { RequestLimits } from './limits.ts';
 import { metadataFrom } from './request.ts';
 import type { TargetResolver } from './target.ts';
+import type { GatewayAuth } from './auth/gateway.ts';
+import { refusalHeaders } from './auth/edge.ts';
 
 /** What the upgrade handler needs from the gateway. */
 export interface UpgradeOptions {
@@ -40,6 +42,8 @@ export interface UpgradeOptions {
     t0: number,
     t: Target | undefined,
   ) => void;
+  /** Auth, when on: the token from the Authorization header or the `access_token` parameter. */
+  auth?: GatewayAuth;
 }
 
 /** Handles the HTTP server's `upgrade` events: WebSocket streams to endpoints, and `web` proxying. */
@@ -89,8 +93,10 @@ export function createUpgradeHandler(o: UpgradeOptions): UpgradeHandler {
         );
       if (o.limiter && o.limiter.take(req.ip) > 0)
         throw tooManyRequests(`${req.ip} sent too many requests`);
+      const who = await o.auth?.caller(req, true);
       target = await o.targets.resolve(req);
       const ctx: GatewayContext = { target, metadata: metadataFrom(req, o.headers) };
+      if (who) o.auth?.check(req, target, who, ctx.metadata);
       for (const m of o.middleware) await m(req, ctx);
       const t = target;
       if (t.kind === 'web') return await o.proxy.upgrade(raw, socket, head, t, ctx.metadata);
@@ -108,7 +114,7 @@ export function createUpgradeHandler(o: UpgradeOptions): UpgradeHandler {
     } catch (err) {
       const e = asError(err);
       status = httpStatus(e);
-      refuseUpgrade(socket, e);
+      refuseUpgrade(socket, e, refusalHeaders(err));
     } finally {
       o.record(req ?? unparsedRequest(raw), url, status, t0, target);
     }

@@ -7,11 +7,22 @@ import { MicroError, badRequest, toMicroError } from '../../runtime/errors.ts';
 import { refuseUpgrade } from '../errors.ts';
 import { parseBoundedJson } from '../nesting.ts';
 import { SIDECAR_ID as ID } from './guard.ts';
+import { refusalHeaders } from '../auth/edge.ts';
+
+/** What auth grants one broker socket: publishing checked per frame, and the token to publish with. */
+export interface SocketGrant {
+  /** Undefined when the caller may publish to the topic now; else the refusal. */
+  publish(): MicroError | undefined;
+  /** Metadata carrying the caller's token on each publish. */
+  metadata: Record<string, string>;
+}
 
 /** Limits of the broker socket. */
 export interface BrokerSocketOptions {
   /** Deepest nesting of arrays and objects in a frame. */
   jsonDepth: number;
+  /** With auth on: refuses (throws 401/403) a caller who may not subscribe to the topic. */
+  auth?: (req: IncomingMessage, topic: string) => Promise<SocketGrant>;
 }
 
 /** A WebSocket close reason cut to the 123 bytes the protocol allows. */
@@ -45,7 +56,16 @@ export function createBrokerSocket(client: Client, broker: Broker, o: BrokerSock
         refuseUpgrade(socket, badRequest(ID, 'topic is required: /broker?topic=T'));
         return true;
       }
-      wss.handleUpgrade(req, socket, head, (ws) => void serve(ws, topic, queue));
+      if (!o.auth) {
+        wss.handleUpgrade(req, socket, head, (ws) => void serve(ws, topic, queue));
+        return true;
+      }
+      // Refused before the upgrade completes: the client sees a 401/403 answer, not a socket.
+      o.auth(req, topic).then(
+        (grant) =>
+          wss.handleUpgrade(req, socket, head, (ws) => void serve(ws, topic, queue, grant)),
+        (err: unknown) => refuseUpgrade(socket, toMicroError(err, ID), refusalHeaders(err)),
+      );
       return true;
     },
     close(): void {
@@ -54,7 +74,12 @@ export function createBrokerSocket(client: Client, broker: Broker, o: BrokerSock
     },
   };
 
-  async function serve(ws: WebSocket, topic: string, queue: string | undefined): Promise<void> {
+  async function serve(
+    ws: WebSocket,
+    topic: string,
+    queue: string | undefined,
+    grant?: SocketGrant,
+  ): Promise<void> {
     let sub: Subscription | undefined;
     const fail = (err: unknown): void => {
       if (ws.readyState === ws.OPEN) ws.send(JSON.stringify(toMicroError(err, ID)));
@@ -63,7 +88,9 @@ export function createBrokerSocket(client: Client, broker: Broker, o: BrokerSock
     ws.on('message', (data: Buffer) => {
       try {
         const message = parseBoundedJson(data.toString('utf8'), o.jsonDepth, ID, 'a frame');
-        client.publish(topic, message).catch(fail);
+        const refused = grant?.publish();
+        if (refused) return fail(refused);
+        client.publish(topic, message, { metadata: grant?.metadata }).catch(fail);
       } catch (err) {
         fail(err);
       }

@@ -22,6 +22,8 @@ import { createBrokerSocket } from './broker-socket.ts';
 import { registerDapr } from './dapr/index.ts';
 import { SIDECAR_ID as ID, createGuard, requireToken } from './guard.ts';
 import { rpcFrom, serviceFrom } from './input.ts';
+import type { EdgeAuth } from '../auth/edge.ts';
+import { registerSidecarAuth } from '../auth/sidecar.ts';
 
 /** Options of the sidecar. */
 export interface SidecarOptions {
@@ -60,6 +62,12 @@ export interface SidecarOptions {
   /** micro's version, which `GET /v1.0/metadata` reports as runtimeVersion. */
   version?: string;
   logger: Logger;
+  /**
+   * Auth on (`micro sidecar` with MICRO_AUTH=on): every route but the health ones needs a token
+   * the rules allow (Bearer, or Dapr's `dapr-api-token`), and the OAuth routes are served
+   * (src/proxy/auth). Replaces `token`, which may not be given with it.
+   */
+  auth?: EdgeAuth;
 }
 
 /** A running sidecar. */
@@ -104,7 +112,12 @@ function frameworkError(err: Error & { statusCode?: number; code?: string }): Mi
 /** Starts the sidecar: the registry, calls, the broker and health over plain HTTP, for apps in any language. */
 export async function startSidecar(o: SidecarOptions): Promise<Sidecar> {
   const { host, port } = parseAddress(o.address ?? '127.0.0.1:8081');
-  requireToken(host, o.token);
+  if (o.auth && o.token)
+    throw badRequest(
+      ID,
+      'give the sidecar a token or auth, not both: with auth on, tokens are JWTs',
+    );
+  requireToken(host, o.token ?? (o.auth ? 'auth' : undefined));
   const jsonDepth = o.jsonDepth ?? MAX_JSON_DEPTH;
   const guard = createGuard(host, o.cors ?? [], o.token);
   const deny = new Set(o.deny ?? DEFAULTS.deny);
@@ -117,7 +130,6 @@ export async function startSidecar(o: SidecarOptions): Promise<Sidecar> {
     routerOptions: { maxParamLength: 4096 },
     frameworkErrors: (err, _req, reply) => void send(reply, frameworkError(err)),
   });
-  const broker = createBrokerSocket(o.client, o.broker, { jsonDepth });
 
   registerBodyParsers(app, { jsonDepth, formFields: o.formFields ?? 1000 });
   app.setErrorHandler((err: Error, _req, reply) => send(reply, frameworkError(err)));
@@ -147,6 +159,11 @@ export async function startSidecar(o: SidecarOptions): Promise<Sidecar> {
     const unauthorized = guard.token(req.headers);
     if (unauthorized) return send(reply, unauthorized);
   });
+  const auth = o.auth ? registerSidecarAuth(app, o.auth, o.app?.name ?? 'micro') : undefined;
+  const broker = createBrokerSocket(o.client, o.broker, {
+    jsonDepth,
+    auth: auth && ((req, topic) => auth.socket(req, topic)),
+  });
 
   /** Refuses the services the sidecar does not expose (the control plane's own by default). */
   const exposed = (service: string): string => {
@@ -161,10 +178,15 @@ export async function startSidecar(o: SidecarOptions): Promise<Sidecar> {
     req: FastifyRequest,
   ): Promise<unknown> => {
     const timeout = parseTimeout(req.headers['micro-timeout'], ID);
-    return o.client.call(exposed(service), endpoint, request ?? {}, { timeout });
+    const metadata = auth?.metadata(req);
+    return o.client.call(exposed(service), endpoint, request ?? {}, { timeout, metadata });
   };
-  const publish = async (topic: string, body: unknown): Promise<{ published: string }> => {
-    await o.client.publish(topic, body ?? {});
+  const publish = async (
+    topic: string,
+    body: unknown,
+    req?: FastifyRequest,
+  ): Promise<{ published: string }> => {
+    await o.client.publish(topic, body ?? {}, { metadata: req && auth?.metadata(req) });
     return { published: topic };
   };
 
@@ -213,7 +235,7 @@ export async function startSidecar(o: SidecarOptions): Promise<Sidecar> {
     return call(service, endpoint, request, req);
   });
   app.post('/publish/:topic', async (req) =>
-    publish((req.params as { topic: string }).topic, req.body),
+    publish((req.params as { topic: string }).topic, req.body, req),
   );
   const dapr = registerDapr(app, {
     appId: o.app?.name ?? 'micro',

@@ -29,7 +29,9 @@ export type DaprErrorCode =
   | 'ERR_TOPIC_NAME_EMPTY'
   | 'ERR_PUBSUB_FORBIDDEN'
   | 'ERR_PUBSUB_PUBLISH_MESSAGE'
-  | 'ERR_PUBSUB_CLOUD_EVENTS_SER';
+  | 'ERR_PUBSUB_CLOUD_EVENTS_SER'
+  | 'ERR_UNAUTHORIZED'
+  | 'ERR_PERMISSION_DENIED';
 
 /** A MicroError whose JSON also carries Dapr's `errorCode` and `message`. */
 export class DaprError extends MicroError {
