@@ -15,6 +15,12 @@ import {
 import { BatchWriter } from '../writer.ts';
 
 const ID = 'micro.client';
+const TLS_HINT =
+  'the server must have a certificate from the CA in MICRO_TLS_CA, and with mutual TLS the client one from its CA in MICRO_TLS_CERT';
+
+/** True for a failure of the TLS handshake or of a certificate, as OpenSSL and Node name them. */
+const tlsRefusal = (err: NodeJS.ErrnoException): boolean =>
+  /^ERR_(SSL|TLS)_|CERT|SELF_SIGNED|UNABLE_TO_(GET|VERIFY)|ERR_TLS_CERT_ALTNAME/.test(err.code ?? '');
 
 /** One framed connection to a peer node, carrying many calls and streams at once. */
 export class ClientConnection {
@@ -47,6 +53,8 @@ export class ClientConnection {
           host,
           port,
           ca: options.tls.ca,
+          cert: options.tls.cert,
+          key: options.tls.key,
           rejectUnauthorized: !options.tls.insecure,
           servername: host,
         })
@@ -79,12 +87,16 @@ export class ClientConnection {
           ? new TransportError(
               err instanceof TransportError ? err.reason : TransportErrors.lost,
               502,
-              `connection to ${address} failed: ${err.message}`,
+              tlsRefusal(err)
+                ? `TLS with ${address} failed: ${err.message} (${TLS_HINT})`
+                : `connection to ${address} failed: ${err.message}`,
             )
           : new TransportError(
               TransportErrors.connect,
               503,
-              `cannot connect to ${address}: ${err.code ?? err.message}`,
+              tlsRefusal(err)
+                ? `TLS handshake with ${address} failed: ${err.message} (${TLS_HINT})`
+                : `cannot connect to ${address}: ${err.code ?? err.message}`,
             ),
       );
     });

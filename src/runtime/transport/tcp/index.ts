@@ -18,6 +18,7 @@ export function createTcpTransport(options: TransportOptions = {}): Transport {
   };
   return {
     name: 'tcp',
+    tls: options.tls !== undefined,
     listen: listenTcp,
     call: (address, request, timeout) => connection(address).call(request, timeout),
     stream: async (address, open) => connection(address).stream(open),
