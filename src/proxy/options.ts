@@ -3,8 +3,10 @@ import { LIMITS, type RequestLimits } from './limits.ts';
 import type { GatewayOptions } from './proxy.ts';
 
 /** Gateway settings with every default filled in. */
-export type Settings = Required<Omit<GatewayOptions, 'registry' | 'log' | 'limits' | 'announce'>> &
-  Pick<GatewayOptions, 'log'> & {
+export type Settings = Required<
+  Omit<GatewayOptions, 'registry' | 'log' | 'limits' | 'announce' | 'tls'>
+> &
+  Pick<GatewayOptions, 'log' | 'tls'> & {
     /** Every request limit, the defaults filled in. */
     limits: RequestLimits;
   };

@@ -1,6 +1,7 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import type { Endpoint, Registry } from '../registry/registry.ts';
 import type { Metadata } from '../runtime/metadata.ts';
+import type { ServerTlsOptions } from '../runtime/transport/transport.ts';
 import type { RequestLimits } from './limits.ts';
 
 /** How a route reaches its service: an RPC call, the whole HTTP request, or a reverse proxy. */
@@ -138,6 +139,11 @@ export interface GatewayOptions {
   log?: false | ((entry: RequestLogEntry) => void);
   /** Reported at `GET /`. */
   version?: string;
+  /**
+   * Serve HTTPS with this key and certificate (PEM; `mutual` also requires a client certificate
+   * signed by `ca`); default plain HTTP.
+   */
+  tls?: ServerTlsOptions;
 }
 
 /** A running API gateway. */
