@@ -86,7 +86,9 @@ function pemFromEnv(name: string, env: NodeJS.ProcessEnv): string | undefined {
  * TLS of a service's port from MICRO_TLS_CERT and MICRO_TLS_KEY (PEM files; none: plain TCP, the
  * default); MICRO_TLS_MUTUAL=on also requires each peer's certificate, signed by MICRO_TLS_CA.
  */
-export function serverTlsFromEnv(env: NodeJS.ProcessEnv = process.env): ServerTlsOptions | undefined {
+export function serverTlsFromEnv(
+  env: NodeJS.ProcessEnv = process.env,
+): ServerTlsOptions | undefined {
   const cert = pemFromEnv('MICRO_TLS_CERT', env);
   const key = pemFromEnv('MICRO_TLS_KEY', env);
   if (!cert && !key) return undefined;
@@ -95,17 +97,21 @@ export function serverTlsFromEnv(env: NodeJS.ProcessEnv = process.env): ServerTl
   const ca = pemFromEnv('MICRO_TLS_CA', env);
   const mutual = env.MICRO_TLS_MUTUAL === 'on';
   if (mutual && !ca)
-    throw new Error('MICRO_TLS_MUTUAL=on needs MICRO_TLS_CA: the CA client certificates must chain to');
+    throw new Error(
+      'MICRO_TLS_MUTUAL=on needs MICRO_TLS_CA: the CA client certificates must chain to',
+    );
   return { cert, key, ...(ca && { ca }), ...(mutual && { mutual }) };
 }
 
 /**
  * TLS of a client dialing nodes that serve TLS: trusts MICRO_TLS_CA besides Node's CAs, and
- * presents MICRO_TLS_CERT and MICRO_TLS_KEY to servers asking for a certificate (mutual TLS).
+ * presents MICRO_TLS_CERT and MICRO_TLS_KEY (else MICRO_TLS_CLIENT_CERT and MICRO_TLS_CLIENT_KEY,
+ * a client's own) to servers asking for a certificate (mutual TLS).
  */
 export function clientTlsFromEnv(env: NodeJS.ProcessEnv = process.env): ClientTlsOptions {
   const ca = pemFromEnv('MICRO_TLS_CA', env);
-  const cert = pemFromEnv('MICRO_TLS_CERT', env);
-  const key = pemFromEnv('MICRO_TLS_KEY', env);
+  const own = env.MICRO_TLS_CERT !== undefined && env.MICRO_TLS_CERT !== '';
+  const cert = pemFromEnv(own ? 'MICRO_TLS_CERT' : 'MICRO_TLS_CLIENT_CERT', env);
+  const key = pemFromEnv(own ? 'MICRO_TLS_KEY' : 'MICRO_TLS_CLIENT_KEY', env);
   return { ...(ca && { ca }), ...(cert && key && { cert, key }) };
 }
