@@ -1,5 +1,5 @@
 /** The client side of one framed connection to a node: calls and streams over it, and its liveness. */
-import { connect as netConnect, type Socket } from 'node:net';
+import { connect as netConnect, isIP, type Socket } from 'node:net';
 import { parseError } from '../../errors.ts';
 import { parseAddress } from '../address.ts';
 import { CallTable, type Call } from '../calls.ts';
@@ -56,7 +56,8 @@ export class ClientConnection {
           cert: options.tls.cert,
           key: options.tls.key,
           rejectUnauthorized: !options.tls.insecure,
-          servername: host,
+          // SNI takes DNS names only (RFC 6066); an IP is still checked against the certificate.
+          servername: isIP(host) === 0 ? host : undefined,
         })
       : netConnect({ host, port });
     const socket = this.#socket;
