@@ -20,7 +20,9 @@ const TLS_HINT =
 
 /** True for a failure of the TLS handshake or of a certificate, as OpenSSL and Node name them. */
 const tlsRefusal = (err: NodeJS.ErrnoException): boolean =>
-  /^ERR_(SSL|TLS)_|CERT|SELF_SIGNED|UNABLE_TO_(GET|VERIFY)|ERR_TLS_CERT_ALTNAME/.test(err.code ?? '');
+  /^ERR_(SSL|TLS)_|CERT|SELF_SIGNED|UNABLE_TO_(GET|VERIFY)|ERR_TLS_CERT_ALTNAME/.test(
+    err.code ?? '',
+  );
 
 /** One framed connection to a peer node, carrying many calls and streams at once. */
 export class ClientConnection {
@@ -40,6 +42,8 @@ export class ClientConnection {
   /** When a byte last arrived, and when the unanswered ping went out (0: none). */
   #lastRead = Date.now();
   #pingSent = 0;
+  /** True once the peer sent a byte. */
+  #answered = false;
 
   constructor(address: string, options: TransportOptions, onDead: (c: ClientConnection) => void) {
     this.address = address;
@@ -73,6 +77,7 @@ export class ClientConnection {
     this.#writer.write(PREFACE);
     const reader = new FrameReader((f) => this.#onFrame(f));
     socket.on('data', (chunk: Buffer) => {
+      this.#answered = true;
       this.#lastRead = Date.now();
       this.#pingSent = 0;
       try {
@@ -107,7 +112,10 @@ export class ClientConnection {
         new TransportError(
           TransportErrors.lost,
           502,
-          `connection to ${address} closed by the peer`,
+          // A TLS 1.3 server refusing the client's certificate only hangs up after the handshake.
+          options.tls && !this.#answered
+            ? `TLS connection to ${address} closed by the peer before any answer: does it require a client certificate from another CA? (${TLS_HINT})`
+            : `connection to ${address} closed by the peer`,
         ),
       ),
     );
