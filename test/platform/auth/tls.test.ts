@@ -19,6 +19,7 @@ import {
   type Service,
 } from '../../../src/runtime/index.ts';
 import type { ServerTlsOptions } from '../../../src/runtime/transport/transport.ts';
+import { createGateway } from '../../../src/proxy/index.ts';
 import { greeterService } from '../../helpers/fixtures.ts';
 
 const dirs: string[] = [];
@@ -178,5 +179,45 @@ describe('mutual TLS', () => {
         }),
       /MICRO_TLS_CA/,
     );
+  });
+});
+
+describe('the gateway over HTTPS', () => {
+  it('serves callers trusting the CA, and reaches TLS services through the CA it trusts', async () => {
+    const registry = createMemoryRegistry();
+    await greeter(registry);
+    const previous = process.env.MICRO_TLS_CA;
+    // The gateway's client dials TLS nodes trusting MICRO_TLS_CA, as under micro run --tls.
+    process.env.MICRO_TLS_CA = ca.certPath;
+    const gateway = await createGateway({
+      registry,
+      address: '127.0.0.1:0',
+      log: false,
+      tls: { key: greeterCert.key, cert: greeterCert.cert },
+    });
+    const trusting = new Agent({ connect: { ca: ca.cert } });
+    try {
+      const url = `https://${gateway.address}/greeter/say/hello`;
+      const post = (dispatcher?: Agent) =>
+        fetch(url, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: '{"name":"Ann"}',
+          dispatcher,
+        });
+      assert.deepEqual(await (await post(trusting)).json(), { msg: 'Hello Ann' });
+      await assert.rejects(post(), (e: Error & { cause?: { code?: string } }) =>
+        /CERT|SELF_SIGNED|UNABLE/.test(e.cause?.code ?? ''),
+      );
+      const plain = await fetch(`http://${gateway.address}/`, {
+        signal: AbortSignal.timeout(10_000),
+      }).catch((e: Error) => e);
+      assert.ok(plain instanceof Error, 'plain HTTP to the HTTPS port gets no answer');
+    } finally {
+      if (previous === undefined) delete process.env.MICRO_TLS_CA;
+      else process.env.MICRO_TLS_CA = previous;
+      await trusting.close();
+      await gateway.close();
+    }
   });
 });
