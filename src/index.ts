@@ -42,3 +42,4 @@ export {
   type PlatformRuntimeEvent,
   type PlatformSyncEvent,
 } from './platform/events/platform.ts';
+export type { CertificateAuthority, IssuedCertificate } from './platform/auth/ca.ts';

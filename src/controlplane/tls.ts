@@ -19,7 +19,7 @@ export interface ControlPlaneTls {
   /** MICRO_TLS_* for clients in the control plane's process (the gateway, the dashboard). */
   env: Record<string, string>;
   /** Issues a supervised service its certificate; resolves to the variables its runs get. */
-  issue(name: string): Promise<Record<string, string>>;
+  issue: (name: string) => Promise<Record<string, string>>;
 }
 
 /** The hosts certificates name besides loopback: this host, and MICRO_TLS_HOSTS. */

@@ -1,12 +1,7 @@
 import type { Node, Registry } from '../../registry/registry.ts';
 import type { Broker } from '../broker/broker.ts';
 import { CodecTable, type Codec } from '../codec/index.ts';
-import {
-  brokerFromEnv,
-  clientTlsFromEnv,
-  registryFromEnv,
-  transportFromEnv,
-} from '../defaults.ts';
+import { brokerFromEnv, clientTlsFromEnv, registryFromEnv, transportFromEnv } from '../defaults.ts';
 import { createSelector } from '../selector/cache.ts';
 import { MAX_TIMEOUT, timerDelay } from '../deadline.ts';
 import { connectOnPublish } from '../broker/index.ts';
