@@ -1,5 +1,6 @@
 /** The client side of one framed connection to a node: calls and streams over it, and its liveness. */
 import { connect as netConnect, isIP, type Socket } from 'node:net';
+import type { SecureContext } from 'node:tls';
 import { parseError } from '../../errors.ts';
 import { parseAddress } from '../address.ts';
 import { CallTable, type Call } from '../calls.ts';
@@ -45,7 +46,13 @@ export class ClientConnection {
   /** True once the peer sent a byte. */
   #answered = false;
 
-  constructor(address: string, options: TransportOptions, onDead: (c: ClientConnection) => void) {
+  /** secureContext: the TLS context the transport made once from options.tls (parsing PEMs per dial costs ms). */
+  constructor(
+    address: string,
+    options: TransportOptions,
+    onDead: (c: ClientConnection) => void,
+    secureContext?: SecureContext,
+  ) {
     this.address = address;
     this.#onDead = onDead;
     this.#keepalive = options.keepalive ?? 1000;
@@ -56,9 +63,9 @@ export class ClientConnection {
         process.getBuiltinModule('node:tls').connect({
           host,
           port,
-          ca: options.tls.ca,
-          cert: options.tls.cert,
-          key: options.tls.key,
+          ...(secureContext
+            ? { secureContext }
+            : { ca: options.tls.ca, cert: options.tls.cert, key: options.tls.key }),
           rejectUnauthorized: !options.tls.insecure,
           // SNI takes DNS names only (RFC 6066); an IP is still checked against the certificate.
           servername: isIP(host) === 0 ? host : undefined,
