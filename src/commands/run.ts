@@ -93,7 +93,9 @@ export const runCommand: CommandModule<GlobalArgs, Args> = {
       mdns: argv.mdns,
       supervise: true,
       plugins: argv,
-      ...(tlsOn(argv.tls) || tlsOn(argv.mtls) ? { tls: { mutual: tlsOn(argv.mtls) } } : {}),
+      ...(tlsOn(argv.tls, 'MICRO_TLS') || tlsOn(argv.mtls, 'MICRO_MTLS')
+        ? { tls: { mutual: tlsOn(argv.mtls, 'MICRO_MTLS') } }
+        : {}),
     };
     // yargs also gives the api-* flags camel-cased, as ApiArgs reads them.
     const api = argv.api ? gatewayOptions(argv as unknown as ApiArgs) : undefined;
@@ -126,5 +128,6 @@ function controlAddress(argv: Args): string {
   );
 }
 
-/** A boolean flag, also when its variable says `on` (MICRO_TLS=on). */
-const tlsOn = (v: unknown): boolean => v === true || v === 'on' || v === 'true' || v === '1';
+/** A boolean flag, also on when its variable says `on` (MICRO_TLS=on), which yargs reads as no boolean. */
+const tlsOn = (flag: unknown, variable: string): boolean =>
+  flag === true || ['on', 'true', '1'].includes(process.env[variable] ?? '');
