@@ -20,7 +20,7 @@ import {
 } from '../../../src/runtime/index.ts';
 import type { ServerTlsOptions } from '../../../src/runtime/transport/transport.ts';
 import { createGateway } from '../../../src/proxy/index.ts';
-import { greeterService } from '../../helpers/fixtures.ts';
+import { greeterService, quietService } from '../../helpers/fixtures.ts';
 
 const dirs: string[] = [];
 const tmp = (): string => {
@@ -195,8 +195,19 @@ describe('the gateway over HTTPS', () => {
       log: false,
       tls: { key: greeterCert.key, cert: greeterCert.cert },
     });
+    // A web app on a TLS service port, which the gateway proxies over HTTPS.
+    const site = quietService({
+      name: 'site',
+      registry,
+      tls: { key: greeterCert.key, cert: greeterCert.cert },
+      web: (req, res) => res.end(`page ${req.url ?? ''}`),
+    });
+    await site.start();
+    running.push(site);
     const trusting = new Agent({ connect: { ca: ca.cert } });
     try {
+      const page = await fetch(`https://${gateway.address}/site/about`, { dispatcher: trusting });
+      assert.equal(await page.text(), 'page /about');
       const url = `https://${gateway.address}/greeter/say/hello`;
       const post = (dispatcher?: Agent) =>
         fetch(url, {
