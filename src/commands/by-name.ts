@@ -15,6 +15,7 @@ export const commandLoaders = {
   api: async () => (await import('./api.ts')).apiCommand,
   sidecar: async () => (await import('./sidecar.ts')).sidecarCommand,
   web: async () => (await import('./web.ts')).webCommand,
+  tls: async () => (await import('./tls.ts')).tlsCommand,
   ps: async () => (await import('./ps.ts')).psCommand as CommandModule,
   kill: async () => (await import('./kill.ts')).killCommand as CommandModule,
   logs: async () => (await import('./logs.ts')).logsCommand as CommandModule,

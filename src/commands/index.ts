@@ -27,6 +27,7 @@ import { storeCommand } from './store.ts';
 import { streamCommand } from './stream.ts';
 import { syncCommand } from './sync.ts';
 import { testCommand } from './test.ts';
+import { tlsCommand } from './tls.ts';
 import { webCommand } from './web.ts';
 
 /** Every `micro` subcommand, listed statically: a bundled single binary cannot scan its folders. */
@@ -38,6 +39,7 @@ export const commands: CommandModule[] = [
   apiCommand,
   sidecarCommand,
   webCommand,
+  tlsCommand,
   psCommand,
   killCommand,
   logsCommand,

@@ -60,8 +60,21 @@ export const runCommand: CommandModule<GlobalArgs, Args> = {
         default: true,
         describe: 'serve the API gateway at --api-address too [MICRO_API]',
       })
+      .option('tls', {
+        type: 'boolean',
+        default: false,
+        describe:
+          'TLS between services and on the API gateway, with certificates from a CA in the data dir (micro tls ca prints it) [MICRO_TLS]',
+      })
+      .option('mtls', {
+        type: 'boolean',
+        default: false,
+        describe:
+          'mutual TLS: services also require a certificate from that CA of their callers (implies --tls) [MICRO_MTLS]',
+      })
       .options(apiFlags)
       .example('micro run', 'start the registry and runtime on 127.0.0.1:8000')
+      .example('micro run --tls', 'services speak TLS to each other, the gateway HTTPS')
       .example('micro run ./greeter', 'run a service in the foreground')
       .example('micro run -d ./greeter', 'run it in the background, supervised')
       .example(
@@ -80,6 +93,9 @@ export const runCommand: CommandModule<GlobalArgs, Args> = {
       mdns: argv.mdns,
       supervise: true,
       plugins: argv,
+      ...(tlsOn(argv.tls, 'MICRO_TLS') || tlsOn(argv.mtls, 'MICRO_MTLS')
+        ? { tls: { mutual: tlsOn(argv.mtls, 'MICRO_MTLS') } }
+        : {}),
     };
     // yargs also gives the api-* flags camel-cased, as ApiArgs reads them.
     const api = argv.api ? gatewayOptions(argv as unknown as ApiArgs) : undefined;
@@ -111,3 +127,7 @@ function controlAddress(argv: Args): string {
     argv['control-address'] ?? (argv.registry === 'micro' ? argv.registryAddress : CONTROL_PLANE)
   );
 }
+
+/** A boolean flag, also on when its variable says `on` (MICRO_TLS=on), which yargs reads as no boolean. */
+const tlsOn = (flag: unknown, variable: string): boolean =>
+  flag === true || ['on', 'true', '1'].includes(process.env[variable] ?? '');

@@ -23,6 +23,7 @@ import { registryHandler } from './registry-service.ts';
 import { runtimeHandler } from './runtime-service.ts';
 import type { RuntimeStore } from './runtime-store.ts';
 import { Supervisor, type Restored } from './supervisor.ts';
+import type { ControlPlaneTls } from './tls.ts';
 
 /** Options of the control plane. */
 export interface ControlPlaneOptions {
@@ -55,6 +56,11 @@ export interface ControlPlaneOptions {
    * and starts them again when the control plane restarts.
    */
   supervise?: { command: string; args: string[] } | false;
+  /**
+   * TLS (micro run --tls): the CA in dataDir issues each supervised service a certificate, and the
+   * control plane's services serve TLS too, all but the registry's port (see src/controlplane/tls.ts).
+   */
+  tls?: { mutual?: boolean };
   logger?: Logger;
 }
 
@@ -65,6 +71,8 @@ export interface ControlPlane {
   readonly registry: Registry;
   /** The services `micro run -d` started before, started again (or forgotten) at start-up. */
   readonly restored: Restored;
+  /** The TLS of micro run --tls, when on. */
+  readonly tls?: ControlPlaneTls;
   /** Each part and where it listens, for printing. */
   listening(): [string, string][];
   stop(): Promise<void>;
@@ -101,6 +109,9 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
     if (owned) await registry.close();
   };
   const services: Service[] = [];
+  const tls = options.tls
+    ? await (await import('./tls.ts')).controlPlaneTls(options.dataDir, options.tls.mutual === true)
+    : undefined;
   // Pinned, not from MICRO_TRANSPORT: micro registry clients reach the registry service over HTTP on its port.
   const base = () =>
     ({
@@ -112,8 +123,11 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
       // Its streams (registry watches, followed logs) never end by themselves: no waiting for them.
       streamDrainTimeout: 0,
       logger: options.logger,
+      tls: tls?.server ?? false,
     }) as const;
-  const registryService = createService({ ...base(), name: 'registry', address });
+  // The registry's port stays plain: every registry client (services, the CLI) speaks HTTP to it,
+  // and finds the CA's certificate only through the data dir or the variables it is given.
+  const registryService = createService({ ...base(), name: 'registry', address, tls: false });
   registryService.handle('Registry', registryHandler(announced.registry, recordCheck(options)));
   try {
     await registryService.start();
@@ -172,7 +186,8 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
       onChange: (change) => emit(PLATFORM_TOPICS.runtime, { ...change }),
       store,
       // Checks a reloaded service's new process before the old one stops.
-      client: (probe = createClient({ registry })),
+      client: (probe = createClient({ registry, tls: tls?.client })),
+      tls: tls?.issue,
       self: options.supervise,
       env: {
         ...process.env,
@@ -208,6 +223,7 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
     address: bound,
     registry,
     restored,
+    tls,
     listening: () => [
       ['registry', bound],
       ...services.slice(1).map((s): [string, string] => [s.name, s.server.address]),

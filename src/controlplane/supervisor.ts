@@ -50,6 +50,11 @@ export interface SupervisorOptions {
   store?: RuntimeStore;
   /** Calls Debug.Health on a reloaded service's new process before the old one stops. */
   client?: Client;
+  /**
+   * Issues a service's TLS certificate (micro run --tls) and returns the MICRO_TLS_* variables its
+   * runs get; called once per create, before the first run (restarts and reloads reuse it).
+   */
+  tls?: (name: string) => Promise<Record<string, string>>;
   /** Told of each deployment, process start, exit, restart and stop (for `micro.runtime`); must not throw. */
   onChange?: (change: PlatformRuntimeEvent) => void;
 }
@@ -150,7 +155,8 @@ export class Supervisor {
     this.#entries.set(name, entry);
     this.#o.store?.save({ name, path, env, watch: options.watch === true });
     this.#tell({ action: 'deploy', name, summary: `${name} deployed from ${path}` });
-    this.#spawn(entry);
+    if (this.#o.tls) this.#spawnWithTls(entry, this.#o.tls);
+    else this.#spawn(entry);
     if (options.watch && this.#o.registry && this.#o.client) {
       const reload = this.#reloadOf(entry, this.#o.registry, this.#o.client);
       entry.reload = reload;
@@ -350,6 +356,22 @@ export class Supervisor {
 
   #spawn(entry: Entry): void {
     this.#adopt(entry, this.#run(entry));
+  }
+
+  /** Issues the entry its TLS certificate, then spawns its first run; a failure is logged and stops it. */
+  #spawnWithTls(entry: Entry, issue: (name: string) => Promise<Record<string, string>>): void {
+    issue(entry.info.name).then(
+      (tls) => {
+        if (entry.stopping) return;
+        entry.env = { ...entry.env, ...tls };
+        this.#spawn(entry);
+      },
+      (err: Error) => {
+        entry.log.line(`micro: no TLS certificate for ${entry.info.name}: ${err.message}`);
+        entry.info.status = 'stopped';
+        this.#settle(entry, 'exited');
+      },
+    );
   }
 
   /** Makes child the entry's running process: its exit (unless it was replaced) restarts the service. */

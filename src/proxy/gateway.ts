@@ -1,4 +1,10 @@
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import {
+  createServer,
+  type IncomingMessage,
+  type RequestListener,
+  type Server,
+  type ServerResponse,
+} from 'node:http';
 import type { Duplex } from 'node:stream';
 import { createClient } from '../runtime/client/rpc-client.ts';
 import { CodecTable, codecs } from '../runtime/codec/index.ts';
@@ -13,6 +19,7 @@ import {
 import { hostAllowed } from '../runtime/http-guard.ts';
 import { createSelector } from '../runtime/selector/cache.ts';
 import { formatAddress, parseAddress } from '../runtime/transport/address.ts';
+import type { ServerTlsOptions } from '../runtime/transport/transport.ts';
 import { createCatalog } from './catalog.ts';
 import { answerClientError } from './client-error.ts';
 import { SERVER_TIMEOUTS } from './timeouts.ts';
@@ -234,7 +241,7 @@ export async function createGateway(options: GatewayOptions = {}): Promise<Gatew
     }
   };
 
-  const server = createServer(SERVER_TIMEOUTS, (raw, res) => void handle(raw, res));
+  const server = listenServer(options.tls, (raw, res) => void handle(raw, res));
   server.on('clientError', answerClientError(GATEWAY_ID));
   // Without these listeners Node answers an unknown Expect with a bare 417, and closes a CONNECT
   // without a word (the gateway is no forward proxy).
@@ -286,7 +293,9 @@ export async function createGateway(options: GatewayOptions = {}): Promise<Gatew
   const bound = server.address();
   const address = typeof bound === 'object' && bound ? formatAddress(host, bound.port) : o.address;
   if (options.announce ?? !options.registry)
-    process.stderr.write(`micro api listening on http://${address} (registry: ${where})\n`);
+    process.stderr.write(
+      `micro api listening on ${options.tls ? 'https' : 'http'}://${address} (registry: ${where})\n`,
+    );
   let closing: Promise<void> | undefined;
   return {
     address,
@@ -321,4 +330,21 @@ function listenError(err: unknown, address: string): unknown {
       `cannot start the API gateway on ${address} (${code}); choose another with --api-address or MICRO_API_ADDRESS (the address option in code)`,
     );
   return err;
+}
+
+/** The gateway's HTTP server, or an HTTPS one (node:https loaded only then) when given TLS. */
+function listenServer(tls: ServerTlsOptions | undefined, listener: RequestListener): Server {
+  if (!tls) return createServer(SERVER_TIMEOUTS, listener);
+  const mutual = tls.mutual === true;
+  return process.getBuiltinModule('node:https').createServer(
+    {
+      ...SERVER_TIMEOUTS,
+      key: tls.key,
+      cert: tls.cert,
+      ca: tls.ca,
+      requestCert: mutual,
+      rejectUnauthorized: mutual,
+    },
+    listener,
+  );
 }

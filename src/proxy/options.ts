@@ -4,9 +4,9 @@ import type { GatewayOptions } from './proxy.ts';
 
 /** Gateway settings with every default filled in. */
 export type Settings = Required<
-  Omit<GatewayOptions, 'registry' | 'log' | 'limits' | 'announce' | 'auth'>
+  Omit<GatewayOptions, 'registry' | 'log' | 'limits' | 'announce' | 'auth' | 'tls'>
 > &
-  Pick<GatewayOptions, 'log'> & {
+  Pick<GatewayOptions, 'log' | 'tls'> & {
     /** Every request limit, the defaults filled in. */
     limits: RequestLimits;
   };

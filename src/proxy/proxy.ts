@@ -1,6 +1,7 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import type { Endpoint, Registry } from '../registry/registry.ts';
 import type { Metadata } from '../runtime/metadata.ts';
+import type { ServerTlsOptions } from '../runtime/transport/transport.ts';
 import type { RequestLimits } from './limits.ts';
 import type { EdgeAuth } from './auth/edge.ts';
 
@@ -144,6 +145,11 @@ export interface GatewayOptions {
    * token the rules allow, and the OAuth routes are served (src/proxy/auth). Default off.
    */
   auth?: EdgeAuth;
+  /**
+   * Serve HTTPS with this key and certificate (PEM; `mutual` also requires a client certificate
+   * signed by `ca`); default plain HTTP.
+   */
+  tls?: ServerTlsOptions;
 }
 
 /** A running API gateway. */

@@ -4,7 +4,13 @@ import { brokers } from './broker/index.ts';
 import type { Broker, BrokerFactory } from './broker/broker.ts';
 import { pickPlugin } from './plugins.ts';
 import { transports } from './transport/index.ts';
-import type { ListenOptions, Transport, TransportFactory } from './transport/transport.ts';
+import type {
+  ClientTlsOptions,
+  ListenOptions,
+  ServerTlsOptions,
+  Transport,
+  TransportFactory,
+} from './transport/transport.ts';
 
 /** The registry named by MICRO_REGISTRY (default `micro`, the control plane at MICRO_REGISTRY_ADDRESS or 127.0.0.1:8000). */
 export function registryFromEnv(env: NodeJS.ProcessEnv = process.env): Registry {
@@ -60,4 +66,52 @@ export function listenFromEnv(env: NodeJS.ProcessEnv = process.env): ListenOptio
   const allowedHosts = listFromEnv('MICRO_SERVER_ALLOWED_HOSTS', env);
   const allowedOrigins = listFromEnv('MICRO_SERVER_ALLOWED_ORIGINS', env);
   return { ...(allowedHosts && { allowedHosts }), ...(allowedOrigins && { allowedOrigins }) };
+}
+
+/** A PEM from an environment variable holding a file path (or the PEM itself); undefined when unset. */
+function pemFromEnv(name: string, env: NodeJS.ProcessEnv): string | undefined {
+  const v = env[name];
+  if (!v) return undefined;
+  if (v.startsWith('-----BEGIN')) return v;
+  try {
+    return process.getBuiltinModule('node:fs').readFileSync(v, 'utf8');
+  } catch (err) {
+    throw new Error(`${name}: cannot read ${v}: ${(err as NodeJS.ErrnoException).code ?? ''}`, {
+      cause: err,
+    });
+  }
+}
+
+/**
+ * TLS of a service's port from MICRO_TLS_CERT and MICRO_TLS_KEY (PEM files; none: plain TCP, the
+ * default); MICRO_TLS_MUTUAL=on also requires each peer's certificate, signed by MICRO_TLS_CA.
+ */
+export function serverTlsFromEnv(
+  env: NodeJS.ProcessEnv = process.env,
+): ServerTlsOptions | undefined {
+  const cert = pemFromEnv('MICRO_TLS_CERT', env);
+  const key = pemFromEnv('MICRO_TLS_KEY', env);
+  if (!cert && !key) return undefined;
+  if (!cert || !key)
+    throw new Error('MICRO_TLS_CERT and MICRO_TLS_KEY go together: set both, or neither');
+  const ca = pemFromEnv('MICRO_TLS_CA', env);
+  const mutual = env.MICRO_TLS_MUTUAL === 'on';
+  if (mutual && !ca)
+    throw new Error(
+      'MICRO_TLS_MUTUAL=on needs MICRO_TLS_CA: the CA client certificates must chain to',
+    );
+  return { cert, key, ...(ca && { ca }), ...(mutual && { mutual }) };
+}
+
+/**
+ * TLS of a client dialing nodes that serve TLS: trusts MICRO_TLS_CA besides Node's CAs, and
+ * presents MICRO_TLS_CERT and MICRO_TLS_KEY (else MICRO_TLS_CLIENT_CERT and MICRO_TLS_CLIENT_KEY,
+ * a client's own) to servers asking for a certificate (mutual TLS).
+ */
+export function clientTlsFromEnv(env: NodeJS.ProcessEnv = process.env): ClientTlsOptions {
+  const ca = pemFromEnv('MICRO_TLS_CA', env);
+  const own = env.MICRO_TLS_CERT !== undefined && env.MICRO_TLS_CERT !== '';
+  const cert = pemFromEnv(own ? 'MICRO_TLS_CERT' : 'MICRO_TLS_CLIENT_CERT', env);
+  const key = pemFromEnv(own ? 'MICRO_TLS_KEY' : 'MICRO_TLS_CLIENT_KEY', env);
+  return { ...(ca && { ca }), ...(cert && key && { cert, key }) };
 }

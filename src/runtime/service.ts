@@ -4,6 +4,7 @@ import {
   listenFromEnv,
   msFromEnv,
   registryFromEnv,
+  serverTlsFromEnv,
   transportFromEnv,
 } from './defaults.ts';
 import type { Broker } from './broker/broker.ts';
@@ -77,8 +78,12 @@ export interface ServiceOptions {
   drainTimeout?: number;
   /** How long stop() lets open streams finish, in ms (default 5 s; 0 ends them at once); then they end with a 503. */
   streamDrainTimeout?: number;
-  /** TLS key and certificate; with them the port speaks TLS for both protocols. */
-  tls?: ListenOptions['tls'];
+  /**
+   * TLS key and certificate; with them the port speaks TLS for both protocols (default
+   * MICRO_TLS_CERT, MICRO_TLS_KEY, MICRO_TLS_CA and MICRO_TLS_MUTUAL; none: plain TCP). `false`
+   * keeps the port plain whatever the environment says.
+   */
+  tls?: ListenOptions['tls'] | false;
   /** How the port listens: allowed Hosts and Origins, HTTP timeouts, limits (see ListenOptions). */
   listen?: ListenOptions;
   /**
@@ -187,7 +192,7 @@ export function createService(options: ServiceOptions): Service {
     streamDrainTimeout: options.streamDrainTimeout,
     wrappers: options.wrapHandler,
     subscriberWrappers: options.wrapSubscriber,
-    tls: options.tls,
+    tls: options.tls === false ? undefined : (options.tls ?? serverTlsFromEnv()),
     listen: { ...listenFromEnv(), ...options.listen, ...(options.web ? { web: options.web } : {}) },
     outlet,
     logger,

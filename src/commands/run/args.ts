@@ -16,6 +16,10 @@ export interface RunArgs extends GlobalArgs {
   watch: boolean;
   /** The environment block of an app's micro.json to use. */
   env?: string;
+  /** TLS between services and on the gateway (MICRO_TLS=on). */
+  tls: boolean;
+  /** Mutual TLS between services (MICRO_MTLS=on). */
+  mtls: boolean;
 }
 
 /** What the control plane that `micro run` may start in its own process is given. */

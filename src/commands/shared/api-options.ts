@@ -142,7 +142,7 @@ export async function apiPart(options: GatewayOptions, registryAddress: string):
   try {
     const gateway = await createGateway({ ...options, registry, version: VERSION });
     return {
-      where: gateway.address,
+      where: options.tls ? `https://${gateway.address}` : gateway.address,
       async close() {
         await gateway.close();
         await registry.close();

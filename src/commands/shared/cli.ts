@@ -32,7 +32,10 @@ export async function runCli(args: string[], hooks: CliHooks = {}): Promise<void
       import('./version.ts'),
     ]);
   const usageError = hooks.usageError ?? failUsage;
-  const { checkNumbers } = await import('./numbers.ts');
+  const [{ checkNumbers }, { trustDataDirCa }] = await Promise.all([
+    import('./numbers.ts'),
+    import('./tls-trust.ts'),
+  ]);
   const y = options.withGlobalOptions(yargs(args));
   options.skipHelpCache(y);
   if (hooks.beforeHandler) y.middleware(hooks.beforeHandler);
@@ -45,6 +48,7 @@ export async function runCli(args: string[], hooks: CliHooks = {}): Promise<void
     .middleware((argv) => options.ignoreForeignEnvironment(argv, y), true)
     .middleware((argv) => checkNumbers(argv, args), true)
     .middleware(options.exportPlugins)
+    .middleware(trustDataDirCa)
     .version(VERSION)
     .strict()
     .strictCommands()

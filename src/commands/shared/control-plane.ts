@@ -31,6 +31,8 @@ export interface ServeOptions {
    * when supervising (micro run), else --registry-address.
    */
   addressFlag?: string;
+  /** TLS between services and on the gateway (micro run --tls; mutual with --mtls). */
+  tls?: { mutual?: boolean };
 }
 
 /** True when the registry lives in the control plane's process, so others must go through it. */
@@ -92,6 +94,7 @@ async function open(o: ServeOptions): Promise<ControlPlane> {
       mdns: o.mdns,
       supervise: o.supervise ? selfInvocation() : false,
       env,
+      tls: o.tls,
     });
   }
   const { openRegistry } = await import('./connect.ts');
@@ -105,6 +108,7 @@ async function open(o: ServeOptions): Promise<ControlPlane> {
       supervise: o.supervise ? selfInvocation() : false,
       nativeBinding: o.supervise ? loadSqliteBinding() : undefined,
       env,
+      tls: o.tls,
     });
     return {
       ...cp,
@@ -133,8 +137,15 @@ async function open(o: ServeOptions): Promise<ControlPlane> {
 export async function serveControlPlane(o: ServeOptions): Promise<void> {
   leanHeap();
   const cp = await openControlPlane(o);
+  // This process's clients (the gateway's, the dashboard's) dial TLS services with its certificate.
+  if (cp.tls) Object.assign(process.env, cp.tls.env);
   const api = o.api
-    ? await (await import('./api-options.ts')).apiPart(o.api, cp.address)
+    ? await (
+        await import('./api-options.ts')
+      ).apiPart(
+        cp.tls ? { ...o.api, tls: { key: cp.tls.server.key, cert: cp.tls.server.cert } } : o.api,
+        cp.address,
+      )
     : undefined;
   const web = o.web
     ? await (await import('./dashboard.ts')).dashboardPart(o.web, cp.registry)
@@ -146,6 +157,10 @@ export async function serveControlPlane(o: ServeOptions): Promise<void> {
     ...(web ? [['web', web.where] as const] : []),
   ];
   for (const [part, where] of parts) process.stdout.write(`  ${part.padEnd(10)} ${where}\n`);
+  if (cp.tls)
+    process.stdout.write(
+      `  ${'tls'.padEnd(10)} on${o.tls?.mutual ? ' (mutual)' : ''}; CA ${cp.tls.caPath} (micro tls ca)\n`,
+    );
   reportRestored(cp);
   // Listening before saying so: a Ctrl-C sent as soon as the line is read must be caught.
   const signalled = untilSignal();

@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { connect, type Socket } from 'node:net';
+import { connect, isIP, type Socket } from 'node:net';
 import { Readable, type Duplex } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { Agent } from 'undici';
@@ -7,6 +7,7 @@ import type { Node } from '../../registry/registry.ts';
 import { MicroError, badGateway, toMicroError } from '../../runtime/errors.ts';
 import type { Metadata } from '../../runtime/metadata.ts';
 import type { Selector } from '../../runtime/selector/selector.ts';
+import { clientTlsFromEnv } from '../../runtime/defaults.ts';
 import { parseAddress } from '../../runtime/transport/address.ts';
 import { filtersFor } from '../call.ts';
 import { refuseUpgrade } from '../errors.ts';
@@ -106,6 +107,17 @@ export function createHttpProxy(o: HttpProxyOptions): HttpProxy {
   const id = o.id ?? GATEWAY_ID;
   const timeout = o.timeout ?? 0;
   const agent = new Agent({ connections: 128, keepAliveTimeout: 30_000 });
+  // Nodes serving TLS (metadata tls: on) get HTTPS, trusting MICRO_TLS_CA (made at the first).
+  let tlsAgent: Agent | undefined;
+  const secure = (node: Node): boolean => node.metadata.tls === 'on';
+  const agentFor = (node: Node): Agent =>
+    secure(node)
+      ? (tlsAgent ??= new Agent({
+          connections: 128,
+          keepAliveTimeout: 30_000,
+          connect: clientTlsFromEnv(),
+        }))
+      : agent;
   const sockets = new Set<Socket | Duplex>();
 
   /** Tries nodes in turn while they cannot be reached (once when the body can be read only once). */
@@ -159,9 +171,9 @@ export function createHttpProxy(o: HttpProxyOptions): HttpProxy {
         if (!res.writableFinished) gone.abort();
       });
       const answer = await withNode(t, streamed ? 0 : (o.retries ?? 0), (node) =>
-        agent.request({
+        agentFor(node).request({
           signal: gone.signal,
-          origin: `http://${node.address}`,
+          origin: `${secure(node) ? 'https' : 'http'}://${node.address}`,
           path: upstreamUrl(url, t),
           method: req.method,
           headers,
@@ -190,8 +202,16 @@ export function createHttpProxy(o: HttpProxyOptions): HttpProxy {
           (node) =>
             new Promise<Socket>((resolve, reject) => {
               address = node.address;
-              const s = connect(parseAddress(node.address));
-              s.once('connect', () => resolve(s));
+              const at = parseAddress(node.address);
+              const s = secure(node)
+                ? // node:tls loads only for a TLS node.
+                  process.getBuiltinModule('node:tls').connect({
+                    ...at,
+                    ...clientTlsFromEnv(),
+                    servername: isIP(at.host) === 0 ? at.host : undefined,
+                  })
+                : connect(at);
+              s.once(secure(node) ? 'secureConnect' : 'connect', () => resolve(s));
               s.once('error', reject);
             }),
         );
@@ -220,6 +240,7 @@ export function createHttpProxy(o: HttpProxyOptions): HttpProxy {
       for (const s of sockets) s.destroy();
       sockets.clear();
       await agent.destroy();
+      await tlsAgent?.destroy();
     },
   };
 }

@@ -1,7 +1,7 @@
 import type { Node, Registry } from '../../registry/registry.ts';
 import type { Broker } from '../broker/broker.ts';
 import { CodecTable, type Codec } from '../codec/index.ts';
-import { brokerFromEnv, registryFromEnv, transportFromEnv } from '../defaults.ts';
+import { brokerFromEnv, clientTlsFromEnv, registryFromEnv, transportFromEnv } from '../defaults.ts';
 import { createSelector } from '../selector/cache.ts';
 import { MAX_TIMEOUT, timerDelay } from '../deadline.ts';
 import { connectOnPublish } from '../broker/index.ts';
@@ -24,6 +24,7 @@ import { serviceClient } from './typed.ts';
 import {
   TransportError,
   TransportErrors,
+  type ClientTlsOptions,
   type Header,
   type Transport,
 } from '../transport/transport.ts';
@@ -68,6 +69,11 @@ export interface ClientOptions {
   streamWrappers?: StreamWrapper[];
   /** Middleware around publishes; the first listed is outermost. */
   publishWrappers?: PublishWrapper[];
+  /**
+   * TLS for nodes that serve it (node metadata `tls: on`): the CA to trust and, for mutual TLS,
+   * the client's certificate (default MICRO_TLS_CA, MICRO_TLS_CERT and MICRO_TLS_KEY).
+   */
+  tls?: ClientTlsOptions;
 }
 
 /** A deadline as sent in Micro-Timeout: whole milliseconds, at most MAX_TIMEOUT (Infinity included). */
@@ -96,7 +102,14 @@ export function createClient(options: ClientOptions = {}): Client {
   const others = new Map<string, Transport>();
   const via = (node: Node): Transport => {
     const t = node.metadata.transport;
-    if (!t || t === transport.name || transport.name === 'memory') return transport;
+    if (transport.name === 'memory') return transport;
+    // A node serving TLS is dialed with TLS, trusting options.tls or MICRO_TLS_CA: never in the
+    // clear, and never with a TLS transport given for nodes that do not say so (the control plane).
+    if (node.metadata.tls === 'on' && (t === 'tcp' || t === 'http' || !t))
+      return transport.tls && (!t || t === transport.name || transport.name === 'http')
+        ? transport
+        : secured(t === 'http' ? 'http' : 'tcp');
+    if (!t || t === transport.name) return transport;
     // A tcp port answers HTTP too.
     if (t === 'tcp' && transport.name === 'http') return transport;
     let other = others.get(t);
@@ -105,6 +118,16 @@ export function createClient(options: ClientOptions = {}): Client {
       if (!make) return transport;
       other = make();
       others.set(t, other);
+    }
+    return other;
+  };
+  /** The TLS transport for nodes serving TLS on a tcp or http port, made at the first. */
+  const secured = (t: 'tcp' | 'http'): Transport => {
+    let other = others.get(`${t}+tls`);
+    if (!other) {
+      const tls = options.tls ?? clientTlsFromEnv();
+      other = t === 'http' ? createHttpTransport({ tls }) : createTcpTransport({ tls });
+      others.set(`${t}+tls`, other);
     }
     return other;
   };

@@ -87,6 +87,9 @@ export function createServer(options: ServerOptions): Server {
   let heartbeat: NodeJS.Timeout | undefined;
   let registered = false;
   const ttl = options.registerTtl ?? 30_000;
+  const tls = options.tls ?? options.listen?.tls;
+  const servesTls =
+    tls !== undefined && (options.transport.name === 'tcp' || options.transport.name === 'http');
   const interval = options.registerInterval ?? 10_000;
 
   const record = (): Service => ({
@@ -119,6 +122,8 @@ export function createServer(options: ServerOptions): Server {
           protocol: 'micro-frame/1',
           'content-types': options.codecs.types().join(','),
           pid: String(process.pid),
+          // Clients dial a node with TLS when it says so (the framed protocol has no upgrade).
+          ...(servesTls ? { tls: 'on' } : {}),
         },
       },
     ],
@@ -231,7 +236,7 @@ export function createServer(options: ServerOptions): Server {
       if (listener) return;
       listener = await options.transport.listen(options.address ?? '127.0.0.1:0', router, {
         ...options.listen,
-        tls: options.tls ?? options.listen?.tls,
+        tls,
       });
       address = options.advertise ?? advertisable(listener.address);
       try {

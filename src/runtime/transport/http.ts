@@ -42,7 +42,12 @@ export function createHttpTransport(options: HttpTransportOptions = {}): Transpo
         connections: options.connections ?? 100,
         connectTimeout: options.dialTimeout ?? 5000,
         connect: options.tls
-          ? { ca: options.tls.ca, rejectUnauthorized: !options.tls.insecure }
+          ? {
+              ca: options.tls.ca,
+              cert: options.tls.cert,
+              key: options.tls.key,
+              rejectUnauthorized: !options.tls.insecure,
+            }
           : undefined,
       });
       pools.set(address, p);
@@ -52,6 +57,7 @@ export function createHttpTransport(options: HttpTransportOptions = {}): Transpo
 
   return {
     name: 'http',
+    tls: options.tls !== undefined,
     listen: listenTcp,
     async call(address, request, timeout): Promise<Reply> {
       const ms = timeout > 0 && Number.isFinite(timeout) ? timeout : undefined;
@@ -80,6 +86,8 @@ export function createHttpTransport(options: HttpTransportOptions = {}): Transpo
       const ws = new WebSocket(`${options.tls ? 'wss' : 'ws'}://${address}/`, {
         headers: open.header,
         ca: options.tls?.ca,
+        cert: options.tls?.cert,
+        key: options.tls?.key,
         rejectUnauthorized: options.tls ? !options.tls.insecure : undefined,
         handshakeTimeout: options.dialTimeout ?? 5000,
       });

@@ -91,8 +91,10 @@ export interface ServerTlsOptions {
   key: string | Buffer;
   /** The certificate (PEM). */
   cert: string | Buffer;
-  /** CA certificates (PEM), given to Node's TLS server as `ca`. */
+  /** CA certificates (PEM), given to Node's TLS server as `ca`: the ones client certificates must chain to. */
   ca?: string | Buffer;
+  /** Mutual TLS: refuse a peer that presents no certificate signed by `ca` (default false). */
+  mutual?: boolean;
 }
 
 /** TLS of a dialing client. */
@@ -101,6 +103,10 @@ export interface ClientTlsOptions {
   ca?: string | Buffer;
   /** Skips verifying the server's certificate (tests only). */
   insecure?: boolean;
+  /** The client's certificate (PEM), presented to a server asking for one (mutual TLS). */
+  cert?: string | Buffer;
+  /** The private key (PEM) of `cert`. */
+  key?: string | Buffer;
 }
 
 /** Options for listening. */
@@ -145,6 +151,8 @@ export type WebHandler = (req: IncomingMessage, res: ServerResponse) => void;
 export interface Transport {
   /** The implementation's name, as used in the transports table. */
   readonly name: string;
+  /** True when it dials with TLS: the client then uses it for nodes that serve TLS too. */
+  readonly tls?: boolean;
   /** Binds the address and passes the calls and streams that arrive to handler. */
   listen(address: string, handler: TransportHandler, options?: ListenOptions): Promise<Listener>;
   /** Sends a request and resolves with the reply; rejects with a MicroError (408, 502, 503). */

@@ -1,5 +1,6 @@
 /** The client side of one framed connection to a node: calls and streams over it, and its liveness. */
-import { connect as netConnect, type Socket } from 'node:net';
+import { connect as netConnect, isIP, type Socket } from 'node:net';
+import type { SecureContext } from 'node:tls';
 import { parseError } from '../../errors.ts';
 import { parseAddress } from '../address.ts';
 import { CallTable, type Call } from '../calls.ts';
@@ -15,6 +16,14 @@ import {
 import { BatchWriter } from '../writer.ts';
 
 const ID = 'micro.client';
+const TLS_HINT =
+  'the server must have a certificate from the CA in MICRO_TLS_CA, and with mutual TLS the client one from its CA in MICRO_TLS_CERT';
+
+/** True for a failure of the TLS handshake or of a certificate, as OpenSSL and Node name them. */
+const tlsRefusal = (err: NodeJS.ErrnoException): boolean =>
+  /^ERR_(SSL|TLS)_|CERT|SELF_SIGNED|UNABLE_TO_(GET|VERIFY)|ERR_TLS_CERT_ALTNAME/.test(
+    err.code ?? '',
+  );
 
 /** One framed connection to a peer node, carrying many calls and streams at once. */
 export class ClientConnection {
@@ -34,8 +43,16 @@ export class ClientConnection {
   /** When a byte last arrived, and when the unanswered ping went out (0: none). */
   #lastRead = Date.now();
   #pingSent = 0;
+  /** True once the peer sent a byte. */
+  #answered = false;
 
-  constructor(address: string, options: TransportOptions, onDead: (c: ClientConnection) => void) {
+  /** secureContext: the TLS context the transport made once from options.tls (parsing PEMs per dial costs ms). */
+  constructor(
+    address: string,
+    options: TransportOptions,
+    onDead: (c: ClientConnection) => void,
+    secureContext?: SecureContext,
+  ) {
     this.address = address;
     this.#onDead = onDead;
     this.#keepalive = options.keepalive ?? 1000;
@@ -46,9 +63,12 @@ export class ClientConnection {
         process.getBuiltinModule('node:tls').connect({
           host,
           port,
-          ca: options.tls.ca,
+          ...(secureContext
+            ? { secureContext }
+            : { ca: options.tls.ca, cert: options.tls.cert, key: options.tls.key }),
           rejectUnauthorized: !options.tls.insecure,
-          servername: host,
+          // SNI takes DNS names only (RFC 6066); an IP is still checked against the certificate.
+          servername: isIP(host) === 0 ? host : undefined,
         })
       : netConnect({ host, port });
     const socket = this.#socket;
@@ -64,6 +84,7 @@ export class ClientConnection {
     this.#writer.write(PREFACE);
     const reader = new FrameReader((f) => this.#onFrame(f));
     socket.on('data', (chunk: Buffer) => {
+      this.#answered = true;
       this.#lastRead = Date.now();
       this.#pingSent = 0;
       try {
@@ -79,12 +100,16 @@ export class ClientConnection {
           ? new TransportError(
               err instanceof TransportError ? err.reason : TransportErrors.lost,
               502,
-              `connection to ${address} failed: ${err.message}`,
+              tlsRefusal(err)
+                ? `TLS with ${address} failed: ${err.message} (${TLS_HINT})`
+                : `connection to ${address} failed: ${err.message}`,
             )
           : new TransportError(
               TransportErrors.connect,
               503,
-              `cannot connect to ${address}: ${err.code ?? err.message}`,
+              tlsRefusal(err)
+                ? `TLS handshake with ${address} failed: ${err.message} (${TLS_HINT})`
+                : `cannot connect to ${address}: ${err.code ?? err.message}`,
             ),
       );
     });
@@ -94,7 +119,10 @@ export class ClientConnection {
         new TransportError(
           TransportErrors.lost,
           502,
-          `connection to ${address} closed by the peer`,
+          // A TLS 1.3 server refusing the client's certificate only hangs up after the handshake.
+          options.tls && !this.#answered
+            ? `TLS connection to ${address} closed by the peer before any answer: does it require a client certificate from another CA? (${TLS_HINT})`
+            : `connection to ${address} closed by the peer`,
         ),
       ),
     );

@@ -81,7 +81,14 @@ export async function listenTcp(
     ? // node:tls loads only for TLS (about 15 ms at start-up otherwise).
       process.getBuiltinModule('node:tls').createServer(
         // The handshake comes before the first byte: it gets the preface's time (Node's default is 120 s).
-        { ...options.tls, handshakeTimeout: limits.prefaceTimeout || 120_000 },
+        {
+          key: options.tls.key,
+          cert: options.tls.cert,
+          ca: options.tls.ca,
+          requestCert: options.tls.mutual === true,
+          rejectUnauthorized: options.tls.mutual === true,
+          handshakeTimeout: limits.prefaceTimeout || 120_000,
+        },
         sniff,
       )
     : createNetServer(sniff);
