@@ -1,5 +1,5 @@
 import { defineCommand } from './shared/command.ts';
-import { asMicroError, openRegistry } from './shared/connect.ts';
+import { asMicroError, openRegistry, tokenFor } from './shared/connect.ts';
 
 /** `micro explore [SERVICE]` (alias `micro ui`): the interactive terminal explorer. */
 export const exploreCommand = defineCommand({
@@ -23,18 +23,26 @@ export const exploreCommand = defineCommand({
     // Yoga's WebAssembly compiles while the registry and client are set up.
     const loading = import('../ui/tui/index.ts').then((ui) => ui.loadExplorer());
     loading.catch(() => undefined);
-    const registry = await openRegistry(args);
+    // The CLI's login (or MICRO_AUTH_TOKEN): the registry and every call send it.
+    const token = await tokenFor(args, {});
+    const registry = await openRegistry(args, { token: token ?? false });
     // The services are watched and read now too, rather than once the first screen is up.
     const { createLiveRegistry } = await import('../ui/tui/live-registry.ts');
     const live = createLiveRegistry(registry);
     live.start();
     try {
-      const [{ createClient }, { eventsFromEnv }, { dbFromEnv }] = await Promise.all([
+      const [{ createClient }, { eventsFromEnv }, { dbFromEnv }, tokens] = await Promise.all([
         import('../runtime/client/rpc-client.ts'),
         import('../platform/events/index.ts'),
         import('../platform/db/index.ts'),
+        import('./shared/auth-token.ts'),
       ]);
-      const client = createClient({ registry });
+      // Renewed as it nears expiry: the explorer may stay open longer than a token lasts.
+      const current = tokens.tokenGetter(args);
+      const client = tokens.bearerClient(
+        createClient({ registry, wrappers: [tokens.bearerWrapper(current)] }),
+        current,
+      );
       // The events and db screens read what MICRO_EVENTS and MICRO_DB name (the control plane's).
       const events = eventsFromEnv(process.env, { client });
       const db = dbFromEnv(process.env, { client });

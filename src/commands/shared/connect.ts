@@ -19,6 +19,22 @@ export type PluginArgs = Pick<GlobalArgs, 'registry' | 'registryAddress'> &
 export interface OpenOptions {
   /** Milliseconds to wait for the registry's answers. */
   timeout?: number;
+  /**
+   * The token to send (`authorization: Bearer`): by default the CLI's (MICRO_AUTH_TOKEN or the
+   * stored login, src/commands/shared/auth-token.ts); false sends none (the token endpoint).
+   */
+  token?: string | false;
+}
+
+/** The token options name: the one given, none for false, else the CLI's for this registry. */
+export async function tokenFor(
+  args: Pick<GlobalArgs, 'registry' | 'registryAddress'>,
+  options: OpenOptions,
+): Promise<string | undefined> {
+  if (options.token === false) return undefined;
+  if (options.token !== undefined) return options.token;
+  const { cliToken } = await import('./auth-token.ts');
+  return cliToken(args);
 }
 
 /** Builds the registry named by --registry at --registry-address; an unknown name is a 400 naming the valid ones. */
@@ -32,7 +48,13 @@ export async function openRegistry(
     'registry',
     args.registry,
   );
-  return make({ address: registryAddress(args), timeout: options.timeout });
+  const token = await tokenFor(args, options);
+  // The control plane's registry sends it with every request (src/registry/micro.ts).
+  return make({
+    address: registryAddress(args),
+    timeout: options.timeout,
+    ...(token && { token }),
+  });
 }
 
 /**
@@ -90,24 +112,33 @@ export async function withConnection<T>(
   fn: (c: Connection) => Promise<T>,
   options: OpenOptions = {},
 ): Promise<T> {
-  const registry = await openRegistry(args, options);
+  const token = await tokenFor(args, options);
+  const registry = await openRegistry(args, { ...options, token: token ?? false });
   try {
-    const [{ createClient }, { createSelector }, { connectOnPublish }] = await Promise.all([
+    const [
+      { createClient },
+      { createSelector },
+      { connectOnPublish },
+      { bearerClient, bearerWrapper },
+    ] = await Promise.all([
       import('../../runtime/client/rpc-client.ts'),
       import('../../runtime/selector/cache.ts'),
       import('../../runtime/broker/index.ts'),
+      import('./auth-token.ts'),
     ]);
     const broker = await openBroker(args, registry);
     const transport = await openTransport(args);
     // One command, one lookup: no registry watch to open and tear down.
+    const sent = async (): Promise<string | undefined> => token;
     const client = createClient({
       registry,
       transport,
       broker: connectOnPublish(broker),
       selector: createSelector({ registry, watch: false }),
+      wrappers: token ? [bearerWrapper(sent)] : [],
     });
     try {
-      return await fn({ registry, client });
+      return await fn({ registry, client: token ? bearerClient(client, sent) : client });
     } catch (err) {
       throw await asMicroError(err);
     } finally {

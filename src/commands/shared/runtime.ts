@@ -1,7 +1,7 @@
 import type { Registry } from '../../registry/registry.ts';
 import type { Client } from '../../runtime/client/client.ts';
 import { serviceUnavailable } from '../../runtime/errors.ts';
-import { openRegistry } from './connect.ts';
+import { openRegistry, tokenFor } from './connect.ts';
 import type { GlobalArgs } from './options.ts';
 
 /**
@@ -12,14 +12,22 @@ export async function withRuntime<T>(
   argv: Pick<GlobalArgs, 'registry' | 'registryAddress'>,
   fn: (client: Client) => Promise<T>,
 ): Promise<T> {
-  const [{ createClient }, { createTcpTransport }] = await Promise.all([
-    import('../../runtime/client/rpc-client.ts'),
-    import('../../runtime/transport/tcp/index.ts'),
-  ]);
-  const registry: Registry = await openRegistry(argv, { timeout: 2000 });
-  const client = createClient({ registry, transport: createTcpTransport() });
+  const [{ createClient }, { createTcpTransport }, { bearerClient, bearerWrapper }] =
+    await Promise.all([
+      import('../../runtime/client/rpc-client.ts'),
+      import('../../runtime/transport/tcp/index.ts'),
+      import('./auth-token.ts'),
+    ]);
+  const token = await tokenFor(argv, {});
+  const registry: Registry = await openRegistry(argv, { timeout: 2000, token: token ?? false });
+  const client = createClient({
+    registry,
+    transport: createTcpTransport(),
+    wrappers: token ? [bearerWrapper(async () => token)] : [],
+  });
+  const sending = token ? bearerClient(client, async () => token) : client;
   try {
-    return await fn(client);
+    return await fn(sending);
   } catch (err) {
     const e = err as { id?: string; code?: number; detail?: string };
     if (e.id === 'micro.client' && (e.code === 404 || e.code === 503)) {
