@@ -32,7 +32,13 @@ export async function openRegistry(
     'registry',
     args.registry,
   );
-  return make({ address: registryAddress(args), timeout: options.timeout });
+  const { cliToken } = await import('./auth-token.ts');
+  // The control plane's registry sends the CLI's token when it enforces auth (others ignore it).
+  return make({
+    address: registryAddress(args),
+    timeout: options.timeout,
+    token: () => cliToken(args),
+  });
 }
 
 /**
@@ -147,8 +153,13 @@ export async function asMicroError(err: unknown): Promise<unknown> {
       import('../../runtime/errors.ts'),
     ]);
   if (err instanceof RegistryError) {
-    const code =
-      err.code === RegistryErrors.notFound ? 404 : err.code === RegistryErrors.invalid ? 400 : 503;
+    const codes: Record<string, number> = {
+      [RegistryErrors.notFound]: 404,
+      [RegistryErrors.invalid]: 400,
+      [RegistryErrors.unauthorized]: 401,
+      [RegistryErrors.forbidden]: 403,
+    };
+    const code = codes[err.code] ?? 503;
     return new MicroError('micro.cli', code, err.message);
   }
   if (err instanceof BrokerError)

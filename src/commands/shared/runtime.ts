@@ -12,12 +12,19 @@ export async function withRuntime<T>(
   argv: Pick<GlobalArgs, 'registry' | 'registryAddress'>,
   fn: (client: Client) => Promise<T>,
 ): Promise<T> {
-  const [{ createClient }, { createTcpTransport }] = await Promise.all([
+  const [{ createClient }, { createTcpTransport }, { cliToken }] = await Promise.all([
     import('../../runtime/client/rpc-client.ts'),
     import('../../runtime/transport/tcp/index.ts'),
+    import('./auth-token.ts'),
   ]);
   const registry: Registry = await openRegistry(argv, { timeout: 2000 });
-  const client = createClient({ registry, transport: createTcpTransport() });
+  const token = await cliToken(argv);
+  // With auth on, the runtime's calls and streams carry the CLI's token.
+  const client = createClient({
+    registry,
+    transport: createTcpTransport(),
+    ...(token && { defaults: { metadata: { authorization: `Bearer ${token}` } } }),
+  });
   try {
     return await fn(client);
   } catch (err) {
