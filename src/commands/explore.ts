@@ -1,5 +1,5 @@
 import { defineCommand } from './shared/command.ts';
-import { asMicroError, openRegistry, tokenFor } from './shared/connect.ts';
+import { asMicroError, openRegistry } from './shared/connect.ts';
 
 /** `micro explore [SERVICE]` (alias `micro ui`): the interactive terminal explorer. */
 export const exploreCommand = defineCommand({
@@ -24,21 +24,20 @@ export const exploreCommand = defineCommand({
     const loading = import('../ui/tui/index.ts').then((ui) => ui.loadExplorer());
     loading.catch(() => undefined);
     // The CLI's login (or MICRO_AUTH_TOKEN): the registry and every call send it.
-    const token = await tokenFor(args, {});
-    const registry = await openRegistry(args, { token: token ?? false });
+    // Renewed as it nears expiry: the explorer may stay open longer than a token lasts.
+    const tokens = await import('./shared/auth-token.ts');
+    const current = tokens.tokenGetter(args);
+    const registry = await openRegistry(args, { token: current });
     // The services are watched and read now too, rather than once the first screen is up.
     const { createLiveRegistry } = await import('../ui/tui/live-registry.ts');
     const live = createLiveRegistry(registry);
     live.start();
     try {
-      const [{ createClient }, { eventsFromEnv }, { dbFromEnv }, tokens] = await Promise.all([
+      const [{ createClient }, { eventsFromEnv }, { dbFromEnv }] = await Promise.all([
         import('../runtime/client/rpc-client.ts'),
         import('../platform/events/index.ts'),
         import('../platform/db/index.ts'),
-        import('./shared/auth-token.ts'),
       ]);
-      // Renewed as it nears expiry: the explorer may stay open longer than a token lasts.
-      const current = tokens.tokenGetter(args);
       const client = tokens.bearerClient(
         createClient({ registry, wrappers: [tokens.bearerWrapper(current)] }),
         current,

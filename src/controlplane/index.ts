@@ -18,11 +18,16 @@ import {
 } from '../platform/events/platform.ts';
 import type { HostContext, Hosted } from '../platform/hosting.ts';
 import { platformHosts } from '../platform/hosts.ts';
+import { accessCheck } from '../platform/access.ts';
+import type { PlaneAuth } from './auth.ts';
 import { registryEvents } from './registry-events.ts';
 import { registryHandler } from './registry-service.ts';
 import { runtimeHandler } from './runtime-service.ts';
 import type { RuntimeStore } from './runtime-store.ts';
 import { Supervisor, type Restored } from './supervisor.ts';
+
+/** How the listing says auth is on. */
+const AUTH_ON = 'on: every call needs a token the rules allow (micro login; micro auth rules)';
 
 /** Options of the control plane. */
 export interface ControlPlaneOptions {
@@ -55,6 +60,11 @@ export interface ControlPlaneOptions {
    * and starts them again when the control plane restarts.
    */
   supervise?: { command: string; args: string[] } | false;
+  /**
+   * Enforce auth (`--auth`, MICRO_AUTH=on): every call to its services needs a token the rules
+   * allow, the first start creates the `admin` account, and supervised services get accounts.
+   */
+  auth?: boolean;
   logger?: Logger;
 }
 
@@ -65,6 +75,8 @@ export interface ControlPlane {
   readonly registry: Registry;
   /** The services `micro run -d` started before, started again (or forgotten) at start-up. */
   readonly restored: Restored;
+  /** The `admin` account's secret when this (first) start with auth on created it: print it once. */
+  readonly adminSecret?: string;
   /** Each part and where it listens, for printing. */
   listening(): [string, string][];
   stop(): Promise<void>;
@@ -101,9 +113,21 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
     if (owned) await registry.close();
   };
   const services: Service[] = [];
+  const hosted: Hosted[] = [];
+  let plane: PlaneAuth | undefined;
+  if (options.auth) {
+    const made = await (await import('./auth.ts')).hostPlaneAuth(context).catch(async (err) => {
+      await close();
+      throw err;
+    });
+    hosted.push(made.hosted);
+    plane = made.plane;
+  }
   // Pinned, not from MICRO_TRANSPORT: micro registry clients reach the registry service over HTTP on its port.
-  const base = () =>
+  const base = (name: string) =>
     ({
+      name,
+      ...(plane && { guard: plane.guard(name) }),
       // Deregistered through the announcer: its own services' stops are deregistrations, not expiries.
       registry: announced.registry,
       transport: createTcpTransport(),
@@ -113,11 +137,16 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
       streamDrainTimeout: 0,
       logger: options.logger,
     }) as const;
-  const registryService = createService({ ...base(), name: 'registry', address });
-  registryService.handle('Registry', registryHandler(announced.registry, recordCheck(options)));
+  const registryService = createService({ ...base('registry'), address });
+  registryService.handle(
+    'Registry',
+    registryHandler(announced.registry, recordCheck(options), accessCheck(context.authorize)),
+  );
   try {
     await registryService.start();
   } catch (err) {
+    await plane?.close();
+    for (const h of hosted) await h.close();
     await close();
     if ((err as NodeJS.ErrnoException).code === 'EADDRINUSE') {
       throw Object.assign(
@@ -134,12 +163,12 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
   const bound = registryService.server.address;
 
   // The platform services (store, config, sync...), each from its entry in one table.
-  const hosted: Hosted[] = [];
   let emitter: PlatformEmitter | undefined;
   try {
     for (const [name, host] of Object.entries(platformHosts)) {
-      const part = await host(context);
-      hosted.push(part);
+      // Hosted first when auth is on: its part is already there.
+      const part = name === 'auth' && hosted[0]?.auth ? hosted[0] : await host(context);
+      if (part !== hosted[0]) hosted.push(part);
       if (part.publish) {
         // Logged once when publishing starts failing, on stderr when no logger is given.
         emitter = platformEmitter(part.publish, options.logger ?? stderrLogger('events'));
@@ -147,13 +176,14 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
       }
       const entries = Object.entries(part.handlers);
       if (entries.length === 0) continue;
-      const service = createService({ ...base(), name });
+      const service = createService(base(name));
       for (const [handlerName, handler] of entries) service.handle(handlerName, handler);
       await service.start();
       services.push(service);
     }
   } catch (err) {
     for (const s of services.reverse()) await s.stop();
+    await plane?.close();
     for (const h of hosted) await h.close();
     await close();
     throw err;
@@ -174,6 +204,7 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
       // Checks a reloaded service's new process before the old one stops.
       client: (probe = createClient({ registry })),
       self: options.supervise,
+      ...(plane && { accounts: (await import('./service-accounts.ts')).serviceAccounts(plane.auth) }),
       env: {
         ...process.env,
         // Services find the registry where this control plane does: its own port, or the engine's.
@@ -183,11 +214,11 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
         ...options.env,
       },
     });
-    const runtime = createService({ ...base(), name: 'runtime' });
+    const runtime = createService(base('runtime'));
     runtime.handle('Runtime', runtimeHandler(supervisor));
     await runtime.start();
     services.push(runtime);
-    restored = supervisor.restore();
+    restored = await supervisor.restore();
   }
 
   let announcer: Registry | undefined;
@@ -208,10 +239,12 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
     address: bound,
     registry,
     restored,
+    ...(plane?.adminSecret !== undefined && { adminSecret: plane.adminSecret }),
     listening: () => [
       ['registry', bound],
       ...services.slice(1).map((s): [string, string] => [s.name, s.server.address]),
       ...(options.mdns ? [['mdns', 'announcing the registry on the LAN'] as [string, string]] : []),
+      ...(plane ? [['auth', AUTH_ON] as [string, string]] : []),
     ],
     async stop() {
       clearInterval(announce);
@@ -227,6 +260,7 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
       announced.stop();
       await emitter?.settled();
       delete context.emit;
+      await plane?.close();
       for (const h of hosted) await h.close();
       await close();
     },

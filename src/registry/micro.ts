@@ -27,6 +27,20 @@ const { Agent: HttpAgent, request } = process.getBuiltinModule('node:http');
 export interface MicroRegistryOptions extends RegistryOptions {
   /** `host:port` of the control plane; 127.0.0.1:8000 by default. */
   address?: string;
+  /**
+   * The access token to send (`authorization: Bearer <token>`) when the control plane enforces
+   * auth, asked for before each request and watch; none (or undefined) sends none.
+   */
+  token?: TokenGetter;
+}
+
+/** Gives the current access token, or undefined for none. */
+export type TokenGetter = () => string | undefined | Promise<string | undefined>;
+
+/** The `authorization` header of a token from the getter, or none. */
+async function authorization(token: TokenGetter | undefined): Promise<Record<string, string>> {
+  const t = await token?.();
+  return t ? { authorization: `Bearer ${t}` } : {};
 }
 
 /** The control plane's client: a Registry whose listing pages on the server (`Registry.ListServices`). */
@@ -57,7 +71,7 @@ export function createMicroRegistry(options: MicroRegistryOptions = {}): MicroRe
   const hint = `start one with "micro run" (or "micro registry"), or set MICRO_REGISTRY_ADDRESS`;
 
   const post = async <T>(endpoint: string, body: unknown): Promise<T> => {
-    const addr = await target();
+    const [addr, auth] = await Promise.all([target(), authorization(options.token)]);
     let res;
     try {
       res = await postJson(
@@ -68,6 +82,7 @@ export function createMicroRegistry(options: MicroRegistryOptions = {}): MicroRe
           'micro-endpoint': endpoint,
           'content-type': 'application/json',
           'micro-timeout': String(timeout),
+          ...auth,
         },
         JSON.stringify(body),
         AbortSignal.timeout(timeout),
@@ -90,6 +105,10 @@ export function createMicroRegistry(options: MicroRegistryOptions = {}): MicroRe
     if (res.statusCode === 404)
       throw new RegistryError(RegistryErrors.notFound, detail.replace(/registry$/, where));
     if (res.statusCode === 400) throw new RegistryError(RegistryErrors.invalid, detail);
+    if (res.statusCode === 401)
+      throw new RegistryError(RegistryErrors.unauthorized, `${where} refused it: ${detail}`);
+    if (res.statusCode === 403)
+      throw new RegistryError(RegistryErrors.forbidden, `${where} refused it: ${detail}`);
     throw new RegistryError(RegistryErrors.unavailable, `${where} failed: ${detail}`);
   };
 
@@ -141,13 +160,18 @@ export function createMicroRegistry(options: MicroRegistryOptions = {}): MicroRe
     watch: (wopts: WatchOptions = {}): Watcher =>
       watchers.watch(async (channel, onStop) => {
         // ws loads on the first watch: a service that only registers never needs it.
-        const [addr, { WebSocket }] = await Promise.all([target(), import('ws')]);
+        const [addr, { WebSocket }, auth] = await Promise.all([
+          target(),
+          import('ws'),
+          authorization(options.token),
+        ]);
         if (channel.closed) return;
         const ws = new WebSocket(`ws://${addr}/`, {
           headers: {
             'micro-service': 'registry',
             'micro-endpoint': 'Registry.Watch',
             'content-type': 'application/json',
+            ...auth,
           },
           handshakeTimeout: timeout,
         });

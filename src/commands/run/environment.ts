@@ -31,10 +31,12 @@ export async function serviceEnvironment(
   );
   await probe.close();
   const started = running ? undefined : await openControlPlane({ ...cp, supervise: false });
-  if (started)
+  if (started) {
     process.stderr.write(
       `micro: no registry answered at ${argv.registryAddress}, so one runs in this process\n`,
     );
+    (await import('../shared/control-plane.ts')).printAdminSecret(started);
+  }
   env.MICRO_REGISTRY = 'micro';
   env.MICRO_REGISTRY_ADDRESS = started?.address ?? argv.registryAddress;
   return { env, started };

@@ -146,3 +146,16 @@ export function withLoginHint(err: unknown): unknown {
     return err;
   return new MicroError(e.id ?? 'micro.cli', 401, `${e.detail}; ${LOGIN_HINT}`, e.status);
 }
+
+/** Whether `--auth` (or MICRO_AUTH=on, as the services read it) asks the control plane to enforce auth. */
+export function authOn(argv: { auth?: boolean }): boolean {
+  return argv.auth === true || /^(on|true|1)$/i.test(process.env.MICRO_AUTH ?? '');
+}
+
+/** The `--auth` option of the commands that run a control plane. */
+export const authOption = {
+  type: 'boolean',
+  default: false,
+  describe:
+    'enforce auth: every call needs a token the rules allow; the first start prints the admin secret once [MICRO_AUTH=on]',
+} as const;

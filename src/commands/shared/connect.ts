@@ -1,4 +1,4 @@
-import type { RegistryFactoryOptions } from '../../registry/index.ts';
+import type { RegistryFactoryOptions, TokenGetter } from '../../registry/index.ts';
 import type { Registry, RegistryFactory } from '../../registry/registry.ts';
 import type { Broker, BrokerFactory } from '../../runtime/broker/broker.ts';
 import type { Client } from '../../runtime/client/client.ts';
@@ -23,7 +23,7 @@ export interface OpenOptions {
    * The token to send (`authorization: Bearer`): by default the CLI's (MICRO_AUTH_TOKEN or the
    * stored login, src/commands/shared/auth-token.ts); false sends none (the token endpoint).
    */
-  token?: string | false;
+  token?: string | false | TokenGetter;
 }
 
 /** The token options name: the one given, none for false, else the CLI's for this registry. */
@@ -32,6 +32,7 @@ export async function tokenFor(
   options: OpenOptions,
 ): Promise<string | undefined> {
   if (options.token === false) return undefined;
+  if (typeof options.token === 'function') return options.token();
   if (options.token !== undefined) return options.token;
   const { cliToken } = await import('./auth-token.ts');
   return cliToken(args);
@@ -48,12 +49,20 @@ export async function openRegistry(
     'registry',
     args.registry,
   );
-  const token = await tokenFor(args, options);
-  // The control plane's registry sends it with every request (src/registry/micro.ts).
+  // The control plane's registry sends it with each request (src/registry/micro.ts); others ignore it.
+  const token = options.token;
+  const { cliToken } = await import('./auth-token.ts');
   return make({
     address: registryAddress(args),
     timeout: options.timeout,
-    ...(token && { token }),
+    ...(token !== false && {
+      token:
+        typeof token === 'function'
+          ? token
+          : token !== undefined
+            ? () => token
+            : () => cliToken(args),
+    }),
   });
 }
 
@@ -178,8 +187,13 @@ export async function asMicroError(err: unknown): Promise<unknown> {
       import('../../runtime/errors.ts'),
     ]);
   if (err instanceof RegistryError) {
-    const code =
-      err.code === RegistryErrors.notFound ? 404 : err.code === RegistryErrors.invalid ? 400 : 503;
+    const codes: Record<string, number> = {
+      [RegistryErrors.notFound]: 404,
+      [RegistryErrors.invalid]: 400,
+      [RegistryErrors.unauthorized]: 401,
+      [RegistryErrors.forbidden]: 403,
+    };
+    const code = codes[err.code] ?? 503;
     return new MicroError('micro.cli', code, err.message);
   }
   if (err instanceof BrokerError)

@@ -22,6 +22,8 @@ export interface ServeOptions {
    * micro, the control plane is the registry.
    */
   plugins?: PluginArgs;
+  /** Enforce auth (`--auth`, MICRO_AUTH=on); the first start prints the admin secret once. */
+  auth?: boolean;
   /** Where to serve the web dashboard; none serves no dashboard. */
   web?: string;
   /** The API gateway's options; none serves no gateway. */
@@ -92,6 +94,7 @@ async function open(o: ServeOptions): Promise<ControlPlane> {
       mdns: o.mdns,
       supervise: o.supervise ? selfInvocation() : false,
       env,
+      auth: o.auth === true,
     });
   }
   const { openRegistry } = await import('./connect.ts');
@@ -105,6 +108,7 @@ async function open(o: ServeOptions): Promise<ControlPlane> {
       supervise: o.supervise ? selfInvocation() : false,
       nativeBinding: o.supervise ? loadSqliteBinding() : undefined,
       env,
+      auth: o.auth === true,
     });
     return {
       ...cp,
@@ -146,6 +150,7 @@ export async function serveControlPlane(o: ServeOptions): Promise<void> {
     ...(web ? [['web', web.where] as const] : []),
   ];
   for (const [part, where] of parts) process.stdout.write(`  ${part.padEnd(10)} ${where}\n`);
+  printAdminSecret(cp);
   reportRestored(cp);
   // Listening before saying so: a Ctrl-C sent as soon as the line is read must be caught.
   const signalled = untilSignal();
@@ -164,6 +169,14 @@ export async function serveControlPlane(o: ServeOptions): Promise<void> {
  */
 function leanHeap(): void {
   if (process.env.MICRO_LEAN_HEAP !== '0') setFlagsFromString('--optimize-for-size');
+}
+
+/** Prints, once (the start that created it), the admin account's secret, on stdout only. */
+export function printAdminSecret(cp: ControlPlane): void {
+  if (cp.adminSecret === undefined) return;
+  process.stdout.write(
+    `auth: created account admin; its secret (shown once): ${cp.adminSecret}\nlog in with: micro login --id admin\n`,
+  );
 }
 
 /** Says which services `micro run -d` had started were started again, and which were forgotten. */
