@@ -141,9 +141,8 @@ const whoami = defineCommand({
         401,
         `not logged in at ${(await import('./shared/auth-token.ts')).registryKey(args)}`,
       );
-    const account = await withAuth(args, (_auth, client) =>
-      client.call<Account>('auth', 'Auth.Whoami', {}),
-    );
+    const { whoami: ask } = await import('../platform/auth/client.ts');
+    const account = await withAuth(args, (_auth, client) => ask({ client }));
     print(args.output, account, (a: Account) => accountText(a));
   },
 });

@@ -36,12 +36,13 @@ export async function exchange(
   request: TokenRequest,
   token?: string,
 ): Promise<TokenResponse> {
-  const { withConnection } = await import('./connect.ts');
-  return withConnection(
-    argv,
-    ({ client }) => client.call<TokenResponse>('auth', 'Auth.Token', request, { retries: 0 }),
-    { token: token ?? false },
-  );
+  const [{ withConnection }, { createMicroAuth }] = await Promise.all([
+    import('./connect.ts'),
+    import('../../platform/auth/client.ts'),
+  ]);
+  return withConnection(argv, ({ client }) => createMicroAuth({ client }).token(request), {
+    token: token ?? false,
+  });
 }
 
 /** The entry to store for a token response. */
