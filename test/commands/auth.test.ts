@@ -108,6 +108,22 @@ describe('micro login, whoami, auth ... against a control plane with auth on', (
     assert.match(list.stdout, /registry/);
   });
 
+  it('completes the auth commands, account ids and rule ids on TAB', async () => {
+    const tab = async (...words: string[]): Promise<string[]> => {
+      const r = await micro(
+        ['--get-yargs-completions', 'micro', '--registry-address', cp.address, ...words],
+        { env: { MICRO_CONFIG_DIR: configDir, MICRO_COMPLETION_TIMEOUT: '5000' } },
+      );
+      assert.equal(r.code, 0, r.stderr);
+      return r.stdout.split('\n').filter(Boolean);
+    };
+    const subcommands = (await tab('auth', '')).map((c) => c.split(':')[0]);
+    for (const c of ['accounts', 'rules', 'revoke', 'keys', 'token'])
+      assert.ok(subcommands.includes(c), `auth ${c} in ${subcommands.join(' ')}`);
+    assert.deepEqual(await tab('auth', 'accounts', 'get', 'ad'), ['admin']);
+    assert.ok((await tab('auth', 'rules', 'delete', '')).includes('registry-read'));
+  });
+
   it('creates, lists, changes and deletes an account; the secret is shown once', async () => {
     const made = await run(['auth', 'accounts', 'create', 'ann', '--role', 'dev', '-o', 'json']);
     assert.equal(made.code, 0, made.stderr);
