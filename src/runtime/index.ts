@@ -13,6 +13,7 @@ export type {
   ServerSubscribeOptions,
 } from './server/server.ts';
 export { endpoint, serverStream, clientStream, bidiStream } from './server/declare.ts';
+export type { Caller, Guard, GuardCall } from './server/guard.ts';
 export type {
   Awaitable,
   DeclareOptions,
@@ -68,6 +69,12 @@ export type {
   CallRequest,
   CallFunc,
   CallWrapper,
+  StreamRequest,
+  StreamFunc,
+  StreamWrapper,
+  PublishRequest,
+  PublishFunc,
+  PublishWrapper,
   ClientStream,
   PublishOptions,
 } from './client/client.ts';

@@ -8,7 +8,13 @@ import {
 } from './defaults.ts';
 import type { Broker } from './broker/broker.ts';
 import { connectOnPublish } from './broker/index.ts';
-import type { CallOptions, CallWrapper, Client } from './client/client.ts';
+import type {
+  CallOptions,
+  CallWrapper,
+  Client,
+  PublishWrapper,
+  StreamWrapper,
+} from './client/client.ts';
 import { closeOpenClients } from './client/open-clients.ts';
 import { createClient } from './client/rpc-client.ts';
 import type { Handlers } from './client/typed.ts';
@@ -16,6 +22,7 @@ import { CodecTable, type Codec } from './codec/index.ts';
 import type { ContextOutlet } from './context.ts';
 import { createSelector } from './selector/cache.ts';
 import type { Selector, Strategy } from './selector/selector.ts';
+import type { Guard } from './server/guard.ts';
 import type { Handler, HandlerOf, HandlerWrapper } from './server/handler.ts';
 import { createServer, stderrLogger } from './server/rpc-server.ts';
 import type {
@@ -86,10 +93,16 @@ export interface ServiceOptions {
   wrapSubscriber?: SubscriberWrapper[];
   /** Middleware around the calls of service.client; the first listed is outermost. */
   wrapCall?: CallWrapper[];
+  /** Middleware around the streams service.client opens; the first listed is outermost. */
+  wrapStream?: StreamWrapper[];
+  /** Middleware around the publishes of service.client; the first listed is outermost. */
+  wrapPublish?: PublishWrapper[];
   /** Stop cleanly on SIGTERM and SIGINT while run() is running (default true). */
   handleSignals?: boolean;
   /** Where log lines go (default stderr, each line with the time and the service name). */
   logger?: Logger;
+  /** Names or refuses the caller of every call, stream and delivered event (see ServerOptions.guard). */
+  guard?: Guard;
 }
 
 /**
@@ -149,6 +162,8 @@ export function createService(options: ServiceOptions): Service {
     name: options.name,
     defaults: options.callDefaults,
     wrappers: options.wrapCall,
+    streamWrappers: options.wrapStream,
+    publishWrappers: options.wrapPublish,
   });
   const outlet: ContextOutlet = {
     call: (service, endpoint, request, o) => client.call(service, endpoint, request, o),
@@ -176,6 +191,7 @@ export function createService(options: ServiceOptions): Service {
     listen: { ...listenFromEnv(), ...options.listen, ...(options.web ? { web: options.web } : {}) },
     outlet,
     logger,
+    guard: options.guard,
   });
   let stopping: Promise<void> | undefined;
 
