@@ -87,17 +87,7 @@ describe('micro login, whoami, logout, auth token with auth on', () => {
     assert.ok((await tab('auth', 'rules', 'delete', '')).includes('registry-read'));
   });
 
-  it('lists and rotates keys; auth token prints a token that works as MICRO_AUTH_TOKEN', async () => {
-    const before = JSON.parse((await b.run(['auth', 'keys', 'list', '-o', 'json'])).stdout) as {
-      keys: unknown[];
-    };
-    const rotated = await b.run(['auth', 'keys', 'rotate', '-o', 'json']);
-    assert.equal(rotated.code, 0, rotated.stderr);
-    assert.equal(
-      (JSON.parse(rotated.stdout) as { keys: unknown[] }).keys.length,
-      before.keys.length + 1,
-    );
-
+  it('auth token prints a token that works as MICRO_AUTH_TOKEN', async () => {
     const t = await b.run(['auth', 'token']);
     assert.equal(t.code, 0, t.stderr);
     const token = t.stdout.trim();
