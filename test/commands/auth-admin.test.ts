@@ -155,8 +155,9 @@ describe('micro auth accounts, rules and revoke with auth on', () => {
       before.keys.length + 1,
     );
     const list = await b.run(['auth', 'keys', 'list']);
+    assert.equal(list.code, 0, list.stderr);
     assert.match(
-      list.stdout,
+      list.stdout.trimEnd(),
       /^KID\s+ALG\s+CURVE\s+USE\n\S+\s+EdDSA\s+Ed25519\s+sig\n\S+\s+EdDSA\s+Ed25519\s+sig$/,
     );
   });
