@@ -204,7 +204,9 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
       // Checks a reloaded service's new process before the old one stops.
       client: (probe = createClient({ registry })),
       self: options.supervise,
-      ...(plane && { accounts: (await import('./service-accounts.ts')).serviceAccounts(plane.auth) }),
+      ...(plane && {
+        accounts: (await import('./service-accounts.ts')).serviceAccounts(plane.auth),
+      }),
       env: {
         ...process.env,
         // Services find the registry where this control plane does: its own port, or the engine's.

@@ -1,6 +1,7 @@
 // The environment the services `micro run` starts in the foreground get: the registry, broker and
 // transport chosen, and with the micro registry a control plane, started here when none answers.
 import type { ControlPlane } from '../../controlplane/index.ts';
+import { RegistryErrors } from '../../registry/registry.ts';
 import type { ControlPlaneArgs, RunArgs } from './args.ts';
 
 /** The services' environment, and the control plane this process started for them, if any. */
@@ -18,16 +19,21 @@ export async function serviceEnvironment(
   argv: RunArgs,
   cp: ControlPlaneArgs,
 ): Promise<ServiceEnvironment> {
-  const [{ createMicroRegistry }, { openControlPlane, servicesEnvironment }] = await Promise.all([
-    import('../../registry/micro.ts'),
-    import('../shared/control-plane.ts'),
-  ]);
+  const [{ createMicroRegistry }, { openControlPlane, printAdminSecret, servicesEnvironment }] =
+    await Promise.all([import('../../registry/micro.ts'), import('../shared/control-plane.ts')]);
   const env: NodeJS.ProcessEnv = { ...process.env, ...(await servicesEnvironment(argv)) };
   if (argv.registry !== 'micro') return { env, started: undefined };
-  const probe = createMicroRegistry({ address: argv.registryAddress, timeout: 1000 });
+  const { cliToken } = await import('../shared/auth-token.ts');
+  const probe = createMicroRegistry({
+    address: argv.registryAddress,
+    timeout: 1000,
+    token: () => cliToken(argv),
+  });
+  // A control plane that refuses the listing (auth on) answers all the same.
   const running = await probe.listServices().then(
     () => true,
-    () => false,
+    (err: { code?: string }) =>
+      err.code === RegistryErrors.unauthorized || err.code === RegistryErrors.forbidden,
   );
   await probe.close();
   const started = running ? undefined : await openControlPlane({ ...cp, supervise: false });
@@ -35,7 +41,7 @@ export async function serviceEnvironment(
     process.stderr.write(
       `micro: no registry answered at ${argv.registryAddress}, so one runs in this process\n`,
     );
-    (await import('../shared/control-plane.ts')).printAdminSecret(started);
+    await printAdminSecret(started);
   }
   env.MICRO_REGISTRY = 'micro';
   env.MICRO_REGISTRY_ADDRESS = started?.address ?? argv.registryAddress;
