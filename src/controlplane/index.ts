@@ -26,8 +26,8 @@ import { runtimeHandler } from './runtime-service.ts';
 import type { RuntimeStore } from './runtime-store.ts';
 import { Supervisor, type Restored } from './supervisor.ts';
 
-/** How the listing says auth is on. */
-const AUTH_ON = 'on: every call needs a token the rules allow (micro login; micro auth rules)';
+/** How the listing says auth is on, after the auth service's address. */
+const AUTH_ON = '(on: every call needs a token the rules allow; micro login, micro auth rules)';
 
 /** Options of the control plane. */
 export interface ControlPlaneOptions {
@@ -244,9 +244,13 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
     ...(plane?.adminSecret !== undefined && { adminSecret: plane.adminSecret }),
     listening: () => [
       ['registry', bound],
-      ...services.slice(1).map((s): [string, string] => [s.name, s.server.address]),
+      ...services
+        .slice(1)
+        .map((s): [string, string] => [
+          s.name,
+          plane && s.name === 'auth' ? `${s.server.address} ${AUTH_ON}` : s.server.address,
+        ]),
       ...(options.mdns ? [['mdns', 'announcing the registry on the LAN'] as [string, string]] : []),
-      ...(plane ? [['auth', AUTH_ON] as [string, string]] : []),
     ],
     async stop() {
       clearInterval(announce);

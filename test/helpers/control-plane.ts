@@ -51,7 +51,8 @@ export async function startTestControlPlane(
     address: cp.address,
     dataDir,
     ...(cp.adminSecret !== undefined && { adminSecret: cp.adminSecret }),
-    services: Object.fromEntries(cp.listening()),
+    // `auth 127.0.0.1:1234 (on: ...)`: the address alone.
+    services: Object.fromEntries(cp.listening().map(([name, at]) => [name, at.split(' ')[0]!])),
     controlPlane: cp,
     async stop() {
       await cp.stop();
