@@ -138,6 +138,8 @@ describe('a control plane with auth on', () => {
     alice = await auth.account('alice', 'user');
     // Any account may read the registry (a seed rule): alice is denied it here, to be allowed below.
     await auth.allow('account:alice', { kind: 'registry', name: '*', action: 'read' }, 'deny', 1);
+    const read = cases.at(-1)!;
+    assert.equal((await until(403, () => call(read, alice))).status, 403, 'the deny rule applies');
   });
   after(() => plane?.stop());
 
