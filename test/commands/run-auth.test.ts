@@ -36,8 +36,8 @@ describe('micro run --auth', () => {
     const first = startNode(bin, ['run', '--auth'], env);
     const [, secret] = await first.waitFor(SECRET_LINE, 20_000);
     await first.waitFor(/^log in with: micro login --id admin$/);
-    const [, registry] = await first.waitFor(/^ {2}registry {2}(127\.0\.0\.1:\d+)$/);
-    const [, authAt] = await first.waitFor(/^ {2}auth {6}(127\.0\.0\.1:\d+) \(on: /);
+    const [, registry] = await first.waitFor(/^ {2}registry +(127\.0\.0\.1:\d+)$/);
+    const [, authAt] = await first.waitFor(/^ {2}auth +(127\.0\.0\.1:\d+) \(on: /);
     await first.waitFor(/Press Ctrl-C/);
     const token = await adminToken(authAt!, secret!);
 
@@ -55,7 +55,7 @@ describe('micro run --auth', () => {
     const again = startNode(bin, ['run'], { ...env, MICRO_AUTH: 'on' });
     await again.waitFor(/Press Ctrl-C/, 20_000);
     assert.ok(
-      again.lines.some((l) => /^ {2}auth {6}\S+ \(on: /.test(l)),
+      again.lines.some((l) => /^ {2}auth +\S+ \(on: /.test(l)),
       again.lines.join('\n'),
     );
     assert.ok(!again.lines.some((l) => SECRET_LINE.test(l) || l.includes(secret!)));
@@ -70,7 +70,7 @@ describe('micro run --auth', () => {
       MICRO_DATA_DIR: dataDir,
       MICRO_AUTH_ADMIN_SECRET: given,
     });
-    const [, authAt] = await plane.waitFor(/^ {2}auth {6}(127\.0\.0\.1:\d+) \(on: /, 20_000);
+    const [, authAt] = await plane.waitFor(/^ {2}auth +(127\.0\.0\.1:\d+) \(on: /, 20_000);
     await plane.waitFor(/Press Ctrl-C/);
     assert.ok(!plane.lines.some((l) => SECRET_LINE.test(l) || l.includes(given)));
     await adminToken(authAt!, given);
