@@ -20,6 +20,7 @@ import type { HostContext, Hosted } from '../platform/hosting.ts';
 import { platformHosts } from '../platform/hosts.ts';
 import { accessCheck } from '../platform/access.ts';
 import type { PlaneAuth } from './auth.ts';
+import type { ServiceAccounts } from './service-accounts.ts';
 import { registryEvents } from './registry-events.ts';
 import { registryHandler } from './registry-service.ts';
 import { runtimeHandler } from './runtime-service.ts';
@@ -77,6 +78,8 @@ export interface ControlPlane {
   readonly restored: Restored;
   /** The `admin` account's secret when this (first) start with auth on created it: print it once. */
   readonly adminSecret?: string;
+  /** With auth on: the service accounts of the services run under it. */
+  readonly accounts?: ServiceAccounts;
   /** Each part and where it listens, for printing. */
   listening(): [string, string][];
   stop(): Promise<void>;
@@ -189,6 +192,7 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
     throw err;
   }
 
+  const accounts = plane && (await import('./service-accounts.ts')).serviceAccounts(plane.auth);
   let supervisor: Supervisor | undefined;
   let store: RuntimeStore | undefined;
   let probe: Client | undefined;
@@ -204,9 +208,7 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
       // Checks a reloaded service's new process before the old one stops.
       client: (probe = createClient({ registry })),
       self: options.supervise,
-      ...(plane && {
-        accounts: (await import('./service-accounts.ts')).serviceAccounts(plane.auth),
-      }),
+      ...(accounts && { accounts }),
       env: {
         ...process.env,
         // Services find the registry where this control plane does: its own port, or the engine's.
@@ -242,6 +244,7 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
     registry,
     restored,
     ...(plane?.adminSecret !== undefined && { adminSecret: plane.adminSecret }),
+    ...(accounts && { accounts }),
     listening: () => [
       ['registry', bound],
       ...services

@@ -44,3 +44,10 @@ export function serviceAccounts(auth: Auth): ServiceAccounts {
     },
   };
 }
+
+/** The environment without micro's credentials and auth switch: a service gets only its own. */
+export function withoutCredentials(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  const out = { ...env };
+  for (const name of [...CREDENTIAL_VARIABLES, 'MICRO_AUTH']) delete out[name];
+  return out;
+}
