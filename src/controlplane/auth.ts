@@ -12,6 +12,11 @@ import type { Authorize } from '../platform/access.ts';
 import type { Auth } from '../platform/auth/auth.ts';
 import type { HostContext, Hosted } from '../platform/hosting.ts';
 import { platformHosts } from '../platform/hosts.ts';
+import type { TokenSource } from '../platform/auth/token-source.ts';
+import { serviceAccounts, type ServiceAccounts } from './service-accounts.ts';
+
+/** The control plane's own service account. */
+const OWN_ACCOUNT = 'micro-runtime';
 
 /** The control plane's services that authorize their own resources in their handlers. */
 export const SELF_CHECKED: ReadonlySet<string> = new Set([
@@ -34,16 +39,26 @@ export interface PlaneAuth {
   readonly authorize: Authorize;
   /** The guard of the control plane's service of this name. */
   guard(service: string): Guard;
+  /** The accounts of the services it runs. */
+  readonly accounts: ServiceAccounts;
+  /**
+   * Its own token (service account `micro-runtime`, a fresh secret each start, in memory only),
+   * for its own calls to the services it runs (a reloaded service's Debug.Health).
+   */
+  readonly tokens: TokenSource;
   close(): void | Promise<void>;
 }
 
 /** Makes the control plane's auth: the admin account on first start, the verifier, the guards. */
 export async function planeAuth(auth: Auth, env: NodeJS.ProcessEnv): Promise<PlaneAuth> {
-  const [{ bootstrapAuth }, { bearer, createVerifier }] = await Promise.all([
+  const [{ bootstrapAuth }, { bearer, createVerifier }, { tokenSource }] = await Promise.all([
     import('../platform/auth/bootstrap.ts'),
     import('../platform/auth/verifier.ts'),
+    import('../platform/auth/token-source.ts'),
   ]);
   const adminSecret = await bootstrapAuth(auth, env);
+  const accounts = serviceAccounts(auth);
+  const tokens = tokenSource({ auth }, await accounts.account(OWN_ACCOUNT));
   const verifier = createVerifier({
     source: auth,
     issuer: env.MICRO_AUTH_ISSUER || undefined,
@@ -73,6 +88,8 @@ export async function planeAuth(auth: Auth, env: NodeJS.ProcessEnv): Promise<Pla
     auth,
     adminSecret: adminSecret ?? undefined,
     authorize,
+    accounts,
+    tokens,
     guard: () => (call) => {
       const caller = identify(call);
       return caller instanceof Promise ? caller.then((c) => decide(call, c)) : decide(call, caller);

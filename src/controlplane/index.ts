@@ -192,7 +192,7 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
     throw err;
   }
 
-  const accounts = plane && (await import('./service-accounts.ts')).serviceAccounts(plane.auth);
+  const accounts = plane?.accounts;
   let supervisor: Supervisor | undefined;
   let store: RuntimeStore | undefined;
   let probe: Client | undefined;
@@ -206,7 +206,12 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
       onChange: (change) => emit(PLATFORM_TOPICS.runtime, { ...change }),
       store,
       // Checks a reloaded service's new process before the old one stops.
-      client: (probe = createClient({ registry })),
+      client: (probe = createClient({
+        registry,
+        ...(plane && {
+          wrappers: [(await import('../platform/auth/wrappers.ts')).authCallWrapper(plane.tokens)],
+        }),
+      })),
       self: options.supervise,
       ...(accounts && { accounts }),
       env: {

@@ -14,13 +14,14 @@ import { scratchDir } from '../helpers/lifecycle.ts';
 const framework = pathToFileURL(join(import.meta.dirname, '../../src/index.ts')).href;
 
 /** A greeter that keeps the last name it greeted in its store (a call to the platform with its token). */
-const source = `
+const source = (greeting = 'Hello') => `
+const GREETING = ${JSON.stringify(greeting)};
 import { createService } from ${JSON.stringify(framework)};
 const service = createService({ name: 'greeter', logger: { info() {}, warn() {}, error() {} } });
 service.handle('Say', {
   async Hello(req: { name: string }) {
     await service.store.put('last', req.name);
-    return { msg: 'Hello ' + req.name, pid: process.pid };
+    return { msg: GREETING + ' ' + req.name, pid: process.pid };
   },
 });
 await service.start();
@@ -88,7 +89,7 @@ describe('supervised services under a control plane with auth on', () => {
 
   before(async () => {
     mkdirSync(join(dir, 'greeter'));
-    writeFileSync(file, source);
+    writeFileSync(file, source());
     plane = await startTestControlPlane('micro-auth-supervised-', { auth: true, supervise: true });
     auth = new AuthCalls(plane);
     admin = await auth.admin();
@@ -121,7 +122,7 @@ describe('supervised services under a control plane with auth on', () => {
   });
 
   it('starts a service as its own account, whose secret is in its environment only', async () => {
-    const a = await runtime('Create', { name: 'greeter', path: file, wait: 20_000 });
+    const a = await runtime('Create', { name: 'greeter', path: file, wait: 20_000, watch: true });
     assert.equal(a.status, 200, JSON.stringify(a.body));
     assert.equal(a.body.ready, 'registered', JSON.stringify(a.body));
     const p = await greeter();
@@ -171,6 +172,21 @@ describe('supervised services under a control plane with auth on', () => {
     const ok = await until(200, () => hello(admin));
     assert.equal(ok.status, 200, JSON.stringify(ok.body));
     assert.equal(ok.body.pid, now.pid);
+  });
+
+  it('reloads it when its file changes, the control plane checking the new process with its own token', async () => {
+    writeFileSync(file, source('Hi'));
+    let a = await hello(admin);
+    for (let i = 0; i < 200 && a.body.msg !== 'Hi Ada'; i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      a = await hello(admin);
+    }
+    assert.equal(a.body.msg, 'Hi Ada', JSON.stringify(a.body));
+    // The new process answers before the old one is stopped: the log says when it is done.
+    const logOf = () => readFileSync(join(plane.dataDir, 'logs', 'greeter.log'), 'utf8');
+    for (let i = 0; i < 200 && !/micro: (reloaded|the new version did not)/.test(logOf()); i++)
+      await new Promise((r) => setTimeout(r, 100));
+    assert.match(logOf(), /micro: reloaded in/);
   });
 
   it('logs no secret and no token in the data folder', async () => {
