@@ -11,14 +11,15 @@
 // by what is alive. Disabling, deleting or revoking an account refuses its tokens issued before
 // (revokedBefore, in whole seconds; its new tokens are issued no earlier) and drops its refresh
 // tokens. Changes of roles or scopes reach tokens when they are renewed (at most the token
-// lifetime); revoke the account to apply them at once.
+// lifetime); revoke the account to apply them at once. A snapshot is built again only when the
+// version changed (callers must not modify it).
 import { randomUUID } from 'node:crypto';
 import { conflict, notFound } from '../../runtime/errors.ts';
 import type { Account, Auth, AuthSnapshot, Jwks } from './auth.ts';
 import { AUTH_ID, invalid } from './errors.ts';
 import { grant } from './grants.ts';
 import { hashSecret, newSecret } from './hash.ts';
-import { jwksOf, keyGone, newKey } from './keys.ts';
+import { createSigner, jwksOf, keyGone, newKey } from './keys.ts';
 import { authSettings, type AuthOptions, type AuthSettings } from './options.ts';
 import type { AuthStorage, StoredAccount, StoredKey } from './storage.ts';
 import { ownClaims, REFRESH_PREFIX, sha256 } from './tokens.ts';
@@ -41,6 +42,8 @@ export interface AuthCore {
   revokeFamily(family: string): void;
   /** Seconds since the epoch. */
   seconds(): number;
+  /** Signs an access token's claims with the key. */
+  sign: ReturnType<typeof createSigner>;
 }
 
 /** An account as callers see it: never its hash. */
@@ -64,6 +67,7 @@ export function createAuthEngine(name: string, storage: AuthStorage, options?: A
   let current: StoredKey | undefined;
   let rotating: Promise<StoredKey> | undefined;
   let nextHousekeeping = 0;
+  let snapshot: AuthSnapshot | undefined;
 
   const pruneKeys = (t: number): void => {
     const keys = storage.keys();
@@ -100,7 +104,8 @@ export function createAuthEngine(name: string, storage: AuthStorage, options?: A
       const s = Math.floor(t / 1000);
       const before = storage.keys().length;
       pruneKeys(t);
-      const revoked = storage.pruneRevoked(s);
+      // Verifiers accept a token up to 5 s past its exp (clock tolerance): its revocation stays as long.
+      const revoked = storage.pruneRevoked(s - 5);
       const cut = storage.pruneRevokedBefore(s - Math.ceil(settings.tokenTtl / 1000) - 5);
       const changed = revoked || cut || storage.keys().length !== before;
       storage.pruneRefresh(t);
@@ -120,7 +125,14 @@ export function createAuthEngine(name: string, storage: AuthStorage, options?: A
     for (const r of storage.family(family)) if (r.exp > s) storage.putRevoked(r.jti, r.exp);
     storage.removeFamily(family);
   };
-  const core: AuthCore = { storage, settings, signing, revokeFamily, seconds };
+  const core: AuthCore = {
+    storage,
+    settings,
+    signing,
+    revokeFamily,
+    seconds,
+    sign: createSigner(),
+  };
   const missing = (id: string) => notFound(AUTH_ID, `no account ${id}`);
 
   return {
@@ -247,13 +259,18 @@ export function createAuthEngine(name: string, storage: AuthStorage, options?: A
     async snapshot(): Promise<AuthSnapshot> {
       await signing();
       housekeep();
-      return storage.atomic(() => ({
-        version: storage.version(),
-        rules: storage.rules(),
-        jwks: liveJwks(),
-        revoked: storage.revoked(),
-        revokedBefore: storage.revokedBefore(),
-      }));
+      // Verifiers poll every 2 s: an unchanged version is answered from the last one built.
+      return storage.atomic(() => {
+        const version = storage.version();
+        if (snapshot?.version === version) return snapshot;
+        return (snapshot = {
+          version,
+          rules: storage.rules(),
+          jwks: liveJwks(),
+          revoked: storage.revoked(),
+          revokedBefore: storage.revokedBefore(),
+        });
+      });
     },
     async close() {
       await rotating?.catch(() => undefined);

@@ -10,7 +10,6 @@ import type { TokenRequest, TokenResponse } from './auth.ts';
 import type { AuthCore } from './engine.ts';
 import { OAuthError } from './errors.ts';
 import { verifySecret } from './hash.ts';
-import { signAccess } from './keys.ts';
 import type { StoredAccount } from './storage.ts';
 import { accessClaims, newRefreshToken, sha256 } from './tokens.ts';
 import { AUTH_LIMITS, checkTokenRequest, parseScope } from './validate.ts';
@@ -38,9 +37,15 @@ async function issue(
   const { storage, settings } = core;
   const key = await core.signing();
   // Never before a cut-off of the account: a token issued in its second would be refused.
-  const iat = Math.max(core.seconds(), storage.revokedBefore()[account.id] ?? 0);
-  const claims = accessClaims(account, scopes, iat, settings);
-  const access_token = await signAccess(key, claims);
+  const now = core.seconds();
+  const claims = accessClaims(
+    account,
+    scopes,
+    now,
+    storage.revokedBefore()[account.id] ?? 0,
+    settings,
+  );
+  const access_token = await core.sign(key, claims);
   const refresh = newRefreshToken();
   const t = settings.now();
   storage.atomic(() => {
@@ -63,7 +68,7 @@ async function issue(
   return {
     access_token,
     token_type: 'Bearer',
-    expires_in: claims.exp - iat,
+    expires_in: claims.exp - now,
     refresh_token: refresh.token,
     scope: claims.scope,
   };

@@ -16,6 +16,9 @@ import type { StoredKey } from './storage.ts';
 /** How long a retired key stays published after the token lifetime, ms. */
 export const KEY_GRACE = 5 * 60 * 1000;
 
+// Imported keys a signer keeps: the current one and a few retired.
+const AUTH_KEYS_CACHED = 8;
+
 /** A new signing key, made at `now`. */
 export async function newKey(now: number): Promise<StoredKey> {
   const { privateKey } = await generateKeyPair('EdDSA', { crv: 'Ed25519', extractable: true });
@@ -42,18 +45,19 @@ export function jwksOf(keys: readonly StoredKey[]): Jwks {
 export const keyGone = (key: StoredKey, now: number, tokenTtl: number): boolean =>
   key.retired !== null && key.retired + tokenTtl + KEY_GRACE <= now;
 
-// Imported keys by kid: importing costs more than signing.
-const imported = new Map<string, Promise<CryptoKey>>();
-
-/** An access token of these claims, signed with the key (header alg EdDSA, typ at+jwt, kid). */
-export async function signAccess(key: StoredKey, claims: AccessClaims): Promise<string> {
-  let pk = imported.get(key.kid);
-  if (!pk) {
-    if (imported.size >= 100) imported.clear();
-    pk = importJWK(key.jwk, 'EdDSA') as Promise<CryptoKey>;
-    imported.set(key.kid, pk);
-  }
-  return new SignJWT({ ...claims })
-    .setProtectedHeader({ alg: 'EdDSA', kid: key.kid, typ: 'at+jwt' })
-    .sign(await pk);
+/** Signs access tokens (header alg EdDSA, typ at+jwt, kid), keeping the keys it imported. */
+export function createSigner(): (key: StoredKey, claims: AccessClaims) => Promise<string> {
+  // Importing a key costs more than signing with it.
+  const imported = new Map<string, Promise<CryptoKey>>();
+  return async (key, claims) => {
+    let pk = imported.get(key.kid);
+    if (!pk) {
+      if (imported.size >= AUTH_KEYS_CACHED) imported.clear();
+      pk = importJWK(key.jwk, 'EdDSA') as Promise<CryptoKey>;
+      imported.set(key.kid, pk);
+    }
+    return new SignJWT({ ...claims })
+      .setProtectedHeader({ alg: 'EdDSA', kid: key.kid, typ: 'at+jwt' })
+      .sign(await pk);
+  };
 }
