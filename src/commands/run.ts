@@ -64,7 +64,10 @@ export const runCommand: CommandModule<GlobalArgs, Args> = {
       })
       .options(apiFlags)
       .example('micro run', 'start the registry and runtime on 127.0.0.1:8000')
-      .example('micro run --auth', 'the same, every call needing a token (prints the admin secret once)')
+      .example(
+        'micro run --auth',
+        'the same, every call needing a token (prints the admin secret once)',
+      )
       .example('micro run ./greeter', 'run a service in the foreground')
       .example('micro run -d ./greeter', 'run it in the background, supervised')
       .example(

@@ -12,6 +12,11 @@ import type { Authorize } from '../platform/access.ts';
 import type { Auth } from '../platform/auth/auth.ts';
 import type { HostContext, Hosted } from '../platform/hosting.ts';
 import { platformHosts } from '../platform/hosts.ts';
+import type { TokenSource } from '../platform/auth/token-source.ts';
+import { serviceAccounts, type ServiceAccounts } from './service-accounts.ts';
+
+/** The control plane's own service account. */
+const OWN_ACCOUNT = 'micro-runtime';
 
 /** The control plane's services that authorize their own resources in their handlers. */
 export const SELF_CHECKED: ReadonlySet<string> = new Set([
@@ -34,37 +39,47 @@ export interface PlaneAuth {
   readonly authorize: Authorize;
   /** The guard of the control plane's service of this name. */
   guard(service: string): Guard;
+  /** The accounts of the services it runs. */
+  readonly accounts: ServiceAccounts;
+  /**
+   * Its own token (service account `micro-runtime`, a fresh secret each start, in memory only),
+   * for its own calls to the services it runs (a reloaded service's Debug.Health).
+   */
+  readonly tokens: TokenSource;
   close(): void | Promise<void>;
-}
-
-/** The token of `authorization: Bearer <token>`, or undefined. */
-export function bearer(metadata: Readonly<Record<string, string>>): string | undefined {
-  const m = /^Bearer +(\S+)\s*$/i.exec(metadata.authorization ?? '');
-  return m?.[1];
 }
 
 /** Makes the control plane's auth: the admin account on first start, the verifier, the guards. */
 export async function planeAuth(auth: Auth, env: NodeJS.ProcessEnv): Promise<PlaneAuth> {
-  const [{ bootstrapAuth }, { createVerifier }] = await Promise.all([
+  const [{ bootstrapAuth }, { bearer, createVerifier }, { tokenSource }] = await Promise.all([
     import('../platform/auth/bootstrap.ts'),
     import('../platform/auth/verifier.ts'),
+    import('../platform/auth/token-source.ts'),
   ]);
   const adminSecret = await bootstrapAuth(auth, env);
+  const accounts = serviceAccounts(auth);
+  const tokens = tokenSource({ auth }, await accounts.account(OWN_ACCOUNT));
   const verifier = createVerifier({
     source: auth,
     issuer: env.MICRO_AUTH_ISSUER || undefined,
     audience: env.MICRO_AUTH_AUDIENCE || undefined,
     refresh: msFromEnv('MICRO_AUTH_REFRESH', 2000, env),
+    id: 'micro.auth',
   });
+  // Serving only once it can decide: the first snapshot, read in process.
+  await verifier.snapshot();
   const authorize: Authorize = (caller, resource) => verifier.authorize(caller, resource);
   const identify = (call: GuardCall): Caller | undefined | Promise<Caller> => {
-    const token = bearer(call.metadata);
+    const token = bearer(call.metadata, call.service);
     return token === undefined ? undefined : verifier.verify(token);
   };
   const decide = (call: GuardCall, caller: Caller | undefined): Caller | undefined => {
     if (call.endpoint.startsWith('Debug.')) {
       if (!caller)
-        throw unauthorized(call.service, `${call.endpoint} needs a token: send Authorization: Bearer <token>`);
+        throw unauthorized(
+          call.service,
+          `${call.endpoint} needs a token: send Authorization: Bearer <token>`,
+        );
     } else if (!SELF_CHECKED.has(call.service))
       authorize(caller, { kind: 'service', name: call.service, action: call.endpoint });
     return caller;
@@ -73,6 +88,8 @@ export async function planeAuth(auth: Auth, env: NodeJS.ProcessEnv): Promise<Pla
     auth,
     adminSecret: adminSecret ?? undefined,
     authorize,
+    accounts,
+    tokens,
     guard: () => (call) => {
       const caller = identify(call);
       return caller instanceof Promise ? caller.then((c) => decide(call, c)) : decide(call, caller);
@@ -90,6 +107,8 @@ export async function hostPlaneAuth(
 ): Promise<{ hosted: Hosted; plane: PlaneAuth }> {
   const host = platformHosts.auth;
   if (!host) throw new Error('this build has no auth area to enforce auth with');
+  // The auth area reads the switch from the environment too (its own endpoints' checks).
+  context.env = { ...context.env, MICRO_AUTH: 'on' };
   const hosted = await host(context);
   try {
     if (!hosted.auth) throw new Error('the auth area gave no Auth to enforce auth with');

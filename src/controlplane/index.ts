@@ -20,14 +20,15 @@ import type { HostContext, Hosted } from '../platform/hosting.ts';
 import { platformHosts } from '../platform/hosts.ts';
 import { accessCheck } from '../platform/access.ts';
 import type { PlaneAuth } from './auth.ts';
+import type { ServiceAccounts } from './service-accounts.ts';
 import { registryEvents } from './registry-events.ts';
 import { registryHandler } from './registry-service.ts';
 import { runtimeHandler } from './runtime-service.ts';
 import type { RuntimeStore } from './runtime-store.ts';
 import { Supervisor, type Restored } from './supervisor.ts';
 
-/** How the listing says auth is on. */
-const AUTH_ON = 'on: every call needs a token the rules allow (micro login; micro auth rules)';
+/** How the listing says auth is on, after the auth service's address. */
+const AUTH_ON = '(on: every call needs a token the rules allow; micro login, micro auth rules)';
 
 /** Options of the control plane. */
 export interface ControlPlaneOptions {
@@ -77,6 +78,8 @@ export interface ControlPlane {
   readonly restored: Restored;
   /** The `admin` account's secret when this (first) start with auth on created it: print it once. */
   readonly adminSecret?: string;
+  /** With auth on: the service accounts of the services run under it. */
+  readonly accounts?: ServiceAccounts;
   /** Each part and where it listens, for printing. */
   listening(): [string, string][];
   stop(): Promise<void>;
@@ -189,6 +192,7 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
     throw err;
   }
 
+  const accounts = plane?.accounts;
   let supervisor: Supervisor | undefined;
   let store: RuntimeStore | undefined;
   let probe: Client | undefined;
@@ -202,9 +206,14 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
       onChange: (change) => emit(PLATFORM_TOPICS.runtime, { ...change }),
       store,
       // Checks a reloaded service's new process before the old one stops.
-      client: (probe = createClient({ registry })),
+      client: (probe = createClient({
+        registry,
+        ...(plane && {
+          wrappers: [(await import('../platform/auth/wrappers.ts')).authCallWrapper(plane.tokens)],
+        }),
+      })),
       self: options.supervise,
-      ...(plane && { accounts: (await import('./service-accounts.ts')).serviceAccounts(plane.auth) }),
+      ...(accounts && { accounts }),
       env: {
         ...process.env,
         // Services find the registry where this control plane does: its own port, or the engine's.
@@ -240,11 +249,16 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
     registry,
     restored,
     ...(plane?.adminSecret !== undefined && { adminSecret: plane.adminSecret }),
+    ...(accounts && { accounts }),
     listening: () => [
       ['registry', bound],
-      ...services.slice(1).map((s): [string, string] => [s.name, s.server.address]),
+      ...services
+        .slice(1)
+        .map((s): [string, string] => [
+          s.name,
+          plane && s.name === 'auth' ? `${s.server.address} ${AUTH_ON}` : s.server.address,
+        ]),
       ...(options.mdns ? [['mdns', 'announcing the registry on the LAN'] as [string, string]] : []),
-      ...(plane ? [['auth', AUTH_ON] as [string, string]] : []),
     ],
     async stop() {
       clearInterval(announce);

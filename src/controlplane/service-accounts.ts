@@ -12,6 +12,8 @@ import type { Auth } from '../platform/auth/auth.ts';
 
 /** Makes (or renews) the account a supervised service runs as. */
 export interface ServiceAccounts {
+  /** Creates the service account `name`, or gives it a fresh secret; returns its id and secret. */
+  account(name: string): Promise<{ id: string; secret: string }>;
   /** The variables that give the service its account: MICRO_AUTH=on, MICRO_AUTH_ID and MICRO_AUTH_SECRET. */
   credentials(name: string): Promise<Record<string, string>>;
 }
@@ -25,9 +27,11 @@ export const CREDENTIAL_VARIABLES: readonly string[] = [
 ];
 
 /** Supervised services' accounts in `auth`. */
-export function serviceAccounts(auth: Auth): ServiceAccounts {
-  return {
-    async credentials(name) {
+export function serviceAccounts(
+  auth: Pick<Auth, 'getAccount' | 'createAccount' | 'updateAccount'>,
+): ServiceAccounts {
+  const accounts: ServiceAccounts = {
+    async account(name) {
       const secret = randomBytes(32).toString('base64url');
       const existing = await auth.getAccount(name).catch((err: { code?: number }) => {
         if (err.code === 404) return undefined;
@@ -40,7 +44,19 @@ export function serviceAccounts(auth: Auth): ServiceAccounts {
           `an account ${name} exists and is a ${existing.type}, not a service; run the service under another name (--name)`,
         );
       else await auth.updateAccount(name, { secret });
-      return { MICRO_AUTH: 'on', MICRO_AUTH_ID: name, MICRO_AUTH_SECRET: secret };
+      return { id: name, secret };
+    },
+    async credentials(name) {
+      const { id, secret } = await accounts.account(name);
+      return { MICRO_AUTH: 'on', MICRO_AUTH_ID: id, MICRO_AUTH_SECRET: secret };
     },
   };
+  return accounts;
+}
+
+/** The environment without micro's credentials and auth switch: a service gets only its own. */
+export function withoutCredentials(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  const out = { ...env };
+  for (const name of [...CREDENTIAL_VARIABLES, 'MICRO_AUTH']) delete out[name];
+  return out;
 }

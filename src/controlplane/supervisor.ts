@@ -19,7 +19,7 @@ import {
 import { checkName, logFileOf } from './names.ts';
 import { deregisterLeft, nodesOfPid, registrationKey, type Registration } from './process-nodes.ts';
 import { unrunnable, type RuntimeStore } from './runtime-store.ts';
-import { CREDENTIAL_VARIABLES, type ServiceAccounts } from './service-accounts.ts';
+import { withoutCredentials, type ServiceAccounts } from './service-accounts.ts';
 
 /** What the supervisor knows about one service it runs. */
 export interface ProcessInfo {
@@ -429,11 +429,4 @@ export class Supervisor {
       entry.timer = setTimeout(() => this.#spawn(entry), delay);
     });
   }
-}
-
-/** The environment without micro's credentials and auth switch: a service gets only its own. */
-function withoutCredentials(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
-  const out = { ...env };
-  for (const name of [...CREDENTIAL_VARIABLES, 'MICRO_AUTH']) delete out[name];
-  return out;
 }

@@ -34,12 +34,23 @@ export interface MicroRegistryOptions extends RegistryOptions {
   token?: TokenGetter;
 }
 
-/** Gives the current access token, or undefined for none. */
-export type TokenGetter = () => string | undefined | Promise<string | undefined>;
+/**
+ * Gives the current access token, or undefined for none, told which request it is for (the
+ * `Registry.*` endpoint, and the service it names, if one): finding the `auth` service needs no
+ * token, so a getter that gets its token from there can send none for that lookup.
+ */
+export type TokenGetter = (request: {
+  endpoint: string;
+  service?: string;
+}) => string | undefined | Promise<string | undefined>;
 
 /** The `authorization` header of a token from the getter, or none. */
-async function authorization(token: TokenGetter | undefined): Promise<Record<string, string>> {
-  const t = await token?.();
+async function authorization(
+  token: TokenGetter | undefined,
+  endpoint: string,
+  service: string | undefined,
+): Promise<Record<string, string>> {
+  const t = await token?.(service === undefined ? { endpoint } : { endpoint, service });
   return t ? { authorization: `Bearer ${t}` } : {};
 }
 
@@ -70,8 +81,11 @@ export function createMicroRegistry(options: MicroRegistryOptions = {}): MicroRe
   const where = `the registry at ${address}`;
   const hint = `start one with "micro run" (or "micro registry"), or set MICRO_REGISTRY_ADDRESS`;
 
-  const post = async <T>(endpoint: string, body: unknown): Promise<T> => {
-    const [addr, auth] = await Promise.all([target(), authorization(options.token)]);
+  const post = async <T>(endpoint: string, body: unknown, service?: string): Promise<T> => {
+    const [addr, auth] = await Promise.all([
+      target(),
+      authorization(options.token, endpoint, service),
+    ]);
     let res;
     try {
       res = await postJson(
@@ -119,18 +133,19 @@ export function createMicroRegistry(options: MicroRegistryOptions = {}): MicroRe
       // A bad record fails here, with the error the control plane would give.
       const ttl = check.registration(service, opts);
       await watchers.settled();
-      await post('Registry.Register', { service, ttl });
+      await post('Registry.Register', { service, ttl }, service.name);
     },
     async deregister(service: Service) {
       check.deregistration(service);
       await watchers.settled();
-      await post('Registry.Deregister', { service });
+      await post('Registry.Deregister', { service }, service.name);
     },
     async getService(name: string) {
       // A read waits for the watches being set up too: "watch, then read" then misses nothing.
       await watchers.settled();
       try {
-        return (await post<{ services: Service[] }>('Registry.GetService', { name })).services;
+        return (await post<{ services: Service[] }>('Registry.GetService', { name }, name))
+          .services;
       } catch (err) {
         if (err instanceof RegistryError && err.code === RegistryErrors.notFound) {
           throw new RegistryError(RegistryErrors.notFound, `service ${name} not found in ${where}`);
@@ -163,7 +178,7 @@ export function createMicroRegistry(options: MicroRegistryOptions = {}): MicroRe
         const [addr, { WebSocket }, auth] = await Promise.all([
           target(),
           import('ws'),
-          authorization(options.token),
+          authorization(options.token, 'Registry.Watch', wopts.service),
         ]);
         if (channel.closed) return;
         const ws = new WebSocket(`ws://${addr}/`, {

@@ -15,7 +15,7 @@ export async function runAppCommand(argv: RunArgs, app: App, cp: ControlPlaneArg
       serviceEnvironment(argv, cp),
     ]);
   const self = selfInvocation();
-  const seen = await observer(env);
+  const seen = await observer(env, argv);
   let signalled!: () => void;
   const stop = new Promise<void>((resolve) => (signalled = resolve));
   process.once('SIGINT', signalled);

@@ -150,7 +150,7 @@ export async function serveControlPlane(o: ServeOptions): Promise<void> {
     ...(web ? [['web', web.where] as const] : []),
   ];
   for (const [part, where] of parts) process.stdout.write(`  ${part.padEnd(10)} ${where}\n`);
-  printAdminSecret(cp);
+  await printAdminSecret(cp);
   reportRestored(cp);
   // Listening before saying so: a Ctrl-C sent as soon as the line is read must be caught.
   const signalled = untilSignal();
@@ -172,11 +172,10 @@ function leanHeap(): void {
 }
 
 /** Prints, once (the start that created it), the admin account's secret, on stdout only. */
-export function printAdminSecret(cp: ControlPlane): void {
+export async function printAdminSecret(cp: ControlPlane): Promise<void> {
   if (cp.adminSecret === undefined) return;
-  process.stdout.write(
-    `auth: created account admin; its secret (shown once): ${cp.adminSecret}\nlog in with: micro login --id admin\n`,
-  );
+  const { bootstrapLines } = await import('../../platform/auth/bootstrap.ts');
+  process.stdout.write(`${bootstrapLines(cp.adminSecret).join('\n')}\n`);
 }
 
 /** Says which services `micro run -d` had started were started again, and which were forgotten. */

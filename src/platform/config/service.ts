@@ -139,7 +139,9 @@ export function configHandler(
     ),
     At: endpoint(
       { request: closedRequest('At', { version, namespace }, ['version']) },
-      async (req, ctx) => ({ value: await config.at(req.version as number, scope(req, ctx, 'read')) }),
+      async (req, ctx) => ({
+        value: await config.at(req.version as number, scope(req, ctx, 'read')),
+      }),
     ),
     Diff: endpoint(
       {

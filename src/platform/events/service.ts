@@ -106,7 +106,11 @@ type Settle = { topic: string; group: string; offsets: number[] };
 /** The Events handler: any Events, served to other processes as the `events` service. */
 export function eventsHandler(events: Events, check: Check = accessCheck(undefined)): Handler {
   /** The request, once its caller may publish to (or subscribe to) the topic it names (`*`: none). */
-  const may = <T extends Req | Settle>(action: 'publish' | 'subscribe', req: T, ctx: Context): T => {
+  const may = <T extends Req | Settle>(
+    action: 'publish' | 'subscribe',
+    req: T,
+    ctx: Context,
+  ): T => {
     check(ctx, 'topic', typeof req.topic === 'string' ? req.topic : '*', action);
     return req;
   };
@@ -138,7 +142,11 @@ export function eventsHandler(events: Events, check: Check = accessCheck(undefin
       { request: asIs('Publish', { topic, data, key, metadata }, ['topic', 'data']) },
       async (req, ctx) => {
         refusePlatform(req.topic, 'topic');
-        const { topic: t, data: d, ...options } = inputOf(may('publish', req, ctx), ctx) as EventInput & Req;
+        const {
+          topic: t,
+          data: d,
+          ...options
+        } = inputOf(may('publish', req, ctx), ctx) as EventInput & Req;
         return events.publish(t as string, d, options);
       },
     ),
