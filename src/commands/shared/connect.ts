@@ -1,4 +1,4 @@
-import type { RegistryFactoryOptions, TokenGetter } from '../../registry/index.ts';
+import type { RegistryFactoryOptions } from '../../registry/index.ts';
 import type { Registry, RegistryFactory } from '../../registry/registry.ts';
 import type { Broker, BrokerFactory } from '../../runtime/broker/broker.ts';
 import type { Client } from '../../runtime/client/client.ts';
@@ -23,7 +23,7 @@ export interface OpenOptions {
    * The token to send (`authorization: Bearer`): by default the CLI's (MICRO_AUTH_TOKEN or the
    * stored login, src/commands/shared/auth-token.ts); false sends none (the token endpoint).
    */
-  token?: string | false | TokenGetter;
+  token?: string | false | (() => string | undefined | Promise<string | undefined>);
 }
 
 /** The token options name: the one given, none for false, else the CLI's for this registry. */
