@@ -55,7 +55,7 @@ describe('micro explore in tmux: the auth screen, logged in', () => {
     await term.screenWith(/SERVICES \(\d+\)[\s\S]*registry/, 30_000);
 
     term.keys('BTab');
-    let rows = await term.screenWith(/ACCOUNTS \(1\)[\s\S]*admin\s+user\s+admin\s+-\s+active/);
+    let rows = await term.screenWith(/ACCOUNTS \(\d+\)[\s\S]*admin\s+user\s+admin\s+-\s+active/);
     assert.match(rows[0] ?? '', /^micro explore\s+auth › accounts\s/);
     term.keys('r');
     rows = await term.screenWith(/RULES \(\d+\)[\s\S]*tmp-rule/);
