@@ -69,6 +69,18 @@ describe('micro login, whoami, logout, auth token with auth on', () => {
     const list = await b.run(['list', 'services']);
     assert.equal(list.code, 0, list.stderr);
     assert.match(list.stdout, /registry/);
+    // The platform commands send it too: the store, config and events check their own rules.
+    for (const args of [
+      ['store', 'put', 'greeting', 'hello'],
+      ['config', 'set', 'db.pool', '5'],
+      ['events', 'publish', 'orders', '{"id":1}'],
+      ['db', 'create', 'orders', '{"total":3}'],
+    ]) {
+      const r = await b.run(args);
+      assert.equal(r.code, 0, `micro ${args.join(' ')}: ${r.stderr}`);
+    }
+    const got = await b.run(['store', 'get', 'greeting']);
+    assert.equal(got.stdout.trim(), '"hello"');
   });
 
   it('completes the auth commands, account ids and rule ids on TAB', async () => {
