@@ -1,7 +1,7 @@
 // `micro explore` in a real terminal (a private tmux server) against a control plane enforcing
 // auth, as the account `micro login` stored: the services list loads with that token, and the auth
 // screen (Shift-Tab from the services) lists the accounts and the rules, and deletes a rule after a
-// y/n question.
+// y/n question. Logging in happens at the terminal too, the secret not echoed.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
@@ -18,11 +18,38 @@ describe('micro explore in tmux: the auth screen, logged in', () => {
   before(async () => {
     assert.equal(spawnSync(TMUX, ['-V']).status, 0, `${TMUX} is needed for this test`);
     b = await startAuthBench('micro-explore-auth-');
-    await b.login();
   });
   after(async () => {
     server.stop();
     await b.stop();
+  });
+
+  /** micro from source with this Node, in a user's bare environment, at the control plane. */
+  const micro = (): string =>
+    [
+      'env -i',
+      `HOME=${b.dataDir}`,
+      'TERM=tmux-256color',
+      `NODE_COMPILE_CACHE=${join(tmpdir(), 'micro-test-compile-cache')}`,
+      `MICRO_CONFIG_DIR=${b.configDir}`,
+      `MICRO_REGISTRY_ADDRESS=${b.cp.address}`,
+      process.execPath,
+      bin,
+    ].join(' ');
+
+  it('micro login asks for the id and the secret, and does not echo the secret', async () => {
+    const term = server.terminal('login', `${micro()} login`);
+    await term.screenWith(/account id:/, 30_000);
+    term.type('admin');
+    term.keys('Enter');
+    await term.screenWith(/secret for admin \(not shown\):/);
+    term.type(b.secret);
+    term.keys('Enter');
+    const rows = await term.screenWith(/exited with \d+/);
+    const shown = rows.join('\n');
+    assert.match(shown, new RegExp(`logged in as admin at ${b.cp.address}`));
+    assert.match(shown, /exited with 0/);
+    assert.ok(!shown.includes(b.secret), `the secret was echoed:\n${shown}`);
   });
 
   it('lists accounts and rules, and deletes a rule after y', async (t) => {
@@ -40,17 +67,7 @@ describe('micro explore in tmux: the auth screen, logged in', () => {
       '50',
     ]);
     assert.equal(added.code, 0, added.stderr);
-    const micro = [
-      'env -i',
-      `HOME=${b.dataDir}`,
-      'TERM=tmux-256color',
-      `NODE_COMPILE_CACHE=${join(tmpdir(), 'micro-test-compile-cache')}`,
-      `MICRO_CONFIG_DIR=${b.configDir}`,
-      `MICRO_REGISTRY_ADDRESS=${b.cp.address}`,
-      process.execPath,
-      bin,
-    ].join(' ');
-    const term = server.terminal('auth', `${micro} explore`);
+    const term = server.terminal('auth', `${micro()} explore`);
     // The registry answers the stored token: the control plane's own services are listed.
     await term.screenWith(/SERVICES \(\d+\)[\s\S]*registry/, 30_000);
 
