@@ -38,10 +38,7 @@ export const exploreCommand = defineCommand({
         import('../platform/events/index.ts'),
         import('../platform/db/index.ts'),
       ]);
-      const client = tokens.bearerClient(
-        createClient({ registry, wrappers: [tokens.bearerWrapper(current)] }),
-        current,
-      );
+      const client = createClient({ registry, ...tokens.bearerOptions(current) });
       // The events and db screens read what MICRO_EVENTS and MICRO_DB name (the control plane's).
       const events = eventsFromEnv(process.env, { client });
       const db = dbFromEnv(process.env, { client });

@@ -7,7 +7,7 @@
 // (never the token). Limits: with auth off no token is needed, and a stored one is sent anyway
 // (harmless); a command that outlives its token gets a fresh one only through tokenGetter().
 import type { TokenRequest, TokenResponse } from '../../platform/auth/auth.ts';
-import type { CallWrapper, Client } from '../../runtime/client/client.ts';
+import type { ClientOptions } from '../../runtime/client/rpc-client.ts';
 import { MicroError } from '../../runtime/errors.ts';
 import type { Metadata } from '../../runtime/metadata.ts';
 import { registryAddress } from './connect.ts';
@@ -119,23 +119,19 @@ export function tokenGetter(
 const withBearer = (md: Metadata | undefined, token: string | undefined): Metadata | undefined =>
   token && !md?.authorization ? { ...md, authorization: `Bearer ${token}` } : md;
 
-/** A call wrapper sending the token with every call. */
-export function bearerWrapper(token: () => Promise<string | undefined>): CallWrapper {
-  return (next) => async (req) =>
-    next({
-      ...req,
-      options: { ...req.options, metadata: withBearer(req.options.metadata, await token()) },
-    });
-}
-
-/** The client with its streams and publishes sending the token too (its calls: bearerWrapper). */
-export function bearerClient(client: Client, token: () => Promise<string | undefined>): Client {
-  return Object.assign(Object.create(client) as Client, {
-    stream: async (service: string, endpoint: string, o: Parameters<Client['stream']>[2] = {}) =>
-      client.stream(service, endpoint, { ...o, metadata: withBearer(o.metadata, await token()) }),
-    publish: async (topic: string, message: unknown, o: Parameters<Client['publish']>[2] = {}) =>
-      client.publish(topic, message, { ...o, metadata: withBearer(o.metadata, await token()) }),
-  } satisfies Partial<Client>);
+/** Client options sending the token with every call, stream and publish (`authorization: Bearer`). */
+export function bearerOptions(
+  token: () => Promise<string | undefined>,
+): Required<Pick<ClientOptions, 'wrappers' | 'streamWrappers' | 'publishWrappers'>> {
+  const signed = async <R extends { options: { metadata?: Metadata } }>(req: R): Promise<R> => ({
+    ...req,
+    options: { ...req.options, metadata: withBearer(req.options.metadata, await token()) },
+  });
+  return {
+    wrappers: [(next) => async (req) => next(await signed(req))],
+    streamWrappers: [(next) => async (req) => next(await signed(req))],
+    publishWrappers: [(next) => async (req) => next(await signed(req))],
+  };
 }
 
 /**

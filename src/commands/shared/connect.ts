@@ -124,17 +124,13 @@ export async function withConnection<T>(
   const token = await tokenFor(args, options);
   const registry = await openRegistry(args, { ...options, token: token ?? false });
   try {
-    const [
-      { createClient },
-      { createSelector },
-      { connectOnPublish },
-      { bearerClient, bearerWrapper },
-    ] = await Promise.all([
-      import('../../runtime/client/rpc-client.ts'),
-      import('../../runtime/selector/cache.ts'),
-      import('../../runtime/broker/index.ts'),
-      import('./auth-token.ts'),
-    ]);
+    const [{ createClient }, { createSelector }, { connectOnPublish }, { bearerOptions }] =
+      await Promise.all([
+        import('../../runtime/client/rpc-client.ts'),
+        import('../../runtime/selector/cache.ts'),
+        import('../../runtime/broker/index.ts'),
+        import('./auth-token.ts'),
+      ]);
     const broker = await openBroker(args, registry);
     const transport = await openTransport(args);
     // One command, one lookup: no registry watch to open and tear down.
@@ -144,10 +140,10 @@ export async function withConnection<T>(
       transport,
       broker: connectOnPublish(broker),
       selector: createSelector({ registry, watch: false }),
-      wrappers: token ? [bearerWrapper(sent)] : [],
+      ...(token && bearerOptions(sent)),
     });
     try {
-      return await fn({ registry, client: token ? bearerClient(client, sent) : client });
+      return await fn({ registry, client });
     } catch (err) {
       throw await asMicroError(err);
     } finally {

@@ -12,22 +12,20 @@ export async function withRuntime<T>(
   argv: Pick<GlobalArgs, 'registry' | 'registryAddress'>,
   fn: (client: Client) => Promise<T>,
 ): Promise<T> {
-  const [{ createClient }, { createTcpTransport }, { bearerClient, bearerWrapper }] =
-    await Promise.all([
-      import('../../runtime/client/rpc-client.ts'),
-      import('../../runtime/transport/tcp/index.ts'),
-      import('./auth-token.ts'),
-    ]);
+  const [{ createClient }, { createTcpTransport }, { bearerOptions }] = await Promise.all([
+    import('../../runtime/client/rpc-client.ts'),
+    import('../../runtime/transport/tcp/index.ts'),
+    import('./auth-token.ts'),
+  ]);
   const token = await tokenFor(argv, {});
   const registry: Registry = await openRegistry(argv, { timeout: 2000, token: token ?? false });
   const client = createClient({
     registry,
     transport: createTcpTransport(),
-    wrappers: token ? [bearerWrapper(async () => token)] : [],
+    ...(token && bearerOptions(async () => token)),
   });
-  const sending = token ? bearerClient(client, async () => token) : client;
   try {
-    return await fn(sending);
+    return await fn(client);
   } catch (err) {
     const e = err as { id?: string; code?: number; detail?: string };
     if (e.id === 'micro.client' && (e.code === 404 || e.code === 503)) {
