@@ -1,48 +1,14 @@
 // `micro run --auth` (and `micro registry --auth`, MICRO_AUTH=on): the first start prints the admin
 // secret once on stdout, later starts never again, MICRO_AUTH_ADMIN_SECRET takes one from the
 // environment instead (and is not printed); the listing says auth is on; and the CLI's own calls to
-// the runtime (ps) work for a caller with MICRO_AUTH_TOKEN and are refused without one.
+// the runtime (ps) work for a caller with MICRO_AUTH_TOKEN and are refused without one
+// (run-auth-services.test.ts runs services under it).
 import assert from 'node:assert/strict';
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { after, describe, it } from 'node:test';
 import { callWith } from '../helpers/auth-calls.ts';
 import { bin, micro } from '../helpers/cli.ts';
 import { scratchDir } from '../helpers/lifecycle.ts';
 import { startNode, stopAll } from '../helpers/proc.ts';
-
-const framework = pathToFileURL(join(import.meta.dirname, '../../src/index.ts')).href;
-
-/** A greeter whose answer needs its token (its store) and whose registration needs its account. */
-const greeter = `
-import { createService } from ${JSON.stringify(framework)};
-const service = createService({ name: 'greeter', logger: { info() {}, warn() {}, error() {} } });
-service.handle('Say', {
-  async Hello(req: { name: string }) {
-    await service.store.put('last', req.name);
-    return { msg: 'Hello ' + req.name };
-  },
-});
-await service.start();
-`;
-
-/** What greeter's Say.Hello answers (found through the registry with the token), or why not. */
-async function helloVia(registry: string, token: string): Promise<string> {
-  const found = await callWith(
-    registry,
-    'registry',
-    'Registry.GetService',
-    { name: 'greeter' },
-    token,
-  );
-  const node = (
-    found.body.services as { nodes: { address: string }[] }[] | undefined
-  )?.[0]?.nodes.at(-1);
-  if (!node) return `not found: ${found.status}`;
-  const a = await callWith(node.address, 'greeter', 'Say.Hello', { name: 'Ada' }, token);
-  return a.status === 200 ? String(a.body.msg) : `${a.status} ${JSON.stringify(a.body)}`;
-}
 
 const SECRET_LINE = /^auth: created account admin; its secret \(shown once\): (\S+)$/;
 
@@ -86,32 +52,6 @@ describe('micro run --auth', () => {
     assert.match(refused.stderr, /401|token/);
     assert.ok(!refused.stderr.includes(secret!));
 
-    // A service run under it, supervised or in the foreground, runs as its own account.
-    const dir = scratchDir('micro-run-auth-svc-');
-    mkdirSync(join(dir, 'greeter'));
-    writeFileSync(join(dir, 'greeter', 'main.ts'), greeter);
-    const withToken = { MICRO_AUTH_TOKEN: token, MICRO_REGISTRY_ADDRESS: registry! };
-    const detached = await micro(
-      ['run', '-d', join(dir, 'greeter'), '--no-watch', '--wait', '20'],
-      {
-        env: withToken,
-      },
-    );
-    assert.equal(detached.code, 0, detached.stderr);
-    assert.equal(await helloVia(registry!, token), 'Hello Ada');
-    const killed = await micro(['kill', 'greeter'], { env: withToken });
-    assert.equal(killed.code, 0, killed.stderr);
-    const foreground = startNode(bin, ['run', join(dir, 'greeter'), '--no-watch'], {
-      ...withToken,
-      MICRO_DATA_DIR: dataDir,
-    });
-    let answer = await helloVia(registry!, token);
-    for (let i = 0; i < 200 && answer !== 'Hello Ada'; i++) {
-      await new Promise((r) => setTimeout(r, 100));
-      answer = await helloVia(registry!, token);
-    }
-    assert.equal(answer, 'Hello Ada', foreground.lines.join('\n'));
-    await foreground.stop('SIGINT');
     assert.equal(await first.stop('SIGINT'), 0);
 
     const again = startNode(bin, ['run'], { ...env, MICRO_AUTH: 'on' });

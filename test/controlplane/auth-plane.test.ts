@@ -189,6 +189,23 @@ describe('a control plane with auth on', () => {
     console.log(`rule change seen by every service in ${Date.now() - added} ms`);
   });
 
+  it('records config changes as made by the account the token names, whatever the caller says', async () => {
+    const config = plane.services.config ?? '';
+    const res = await fetch(`http://${config}/`, {
+      method: 'POST',
+      headers: {
+        'micro-service': 'config',
+        'micro-endpoint': 'Config.Set',
+        'content-type': 'application/json',
+        'micro-author': 'mallory',
+        authorization: `Bearer ${admin}`,
+      },
+      body: JSON.stringify({ namespace: 'shop', path: 'owner', value: 'x' }),
+    });
+    assert.equal(res.status, 200);
+    assert.equal(((await res.json()) as { author: string }).author, 'admin');
+  });
+
   it('lets a service account register and deregister its own name only', async () => {
     const shop = await auth.account('shop', 'service');
     const registry = plane.services.registry ?? '';

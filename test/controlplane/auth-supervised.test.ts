@@ -109,6 +109,11 @@ describe('supervised services under a control plane with auth on', () => {
     secrets.push(bob);
     const refused = await runtimeAs(bob, 'Create', { name: 'greeter', path: file });
     assert.equal(refused.status, 403, JSON.stringify(refused.body));
+    // A service account may call services, but not have the runtime start processes.
+    const svc = await auth.account('worker', 'service');
+    secrets.push(svc);
+    const denied = await runtimeAs(svc, 'Create', { name: 'greeter', path: file });
+    assert.equal(denied.status, 403, JSON.stringify(denied.body));
     assert.equal(
       (
         await runtime('Create', {

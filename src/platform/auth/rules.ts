@@ -101,7 +101,11 @@ export function refusal(
   );
 }
 
-/** The rules a fresh auth starts with: admins do anything; services use services, topics and the platform; accounts read the registry. */
+/**
+ * The rules a fresh auth starts with: admins do anything; services use services, topics and the
+ * platform, but not the runtime (which starts processes, and hands each its service account);
+ * accounts read the registry.
+ */
 export function seedRules(): Rule[] {
   const rule = (id: string, who: string, kind: ResourcePattern['kind'], priority = 0): Rule => ({
     id,
@@ -119,5 +123,10 @@ export function seedRules(): Rule[] {
     ...(['service', 'topic', 'store', 'config', 'sync', 'db'] as const).map((k) =>
       rule(`services-${k}`, 'type:service', k),
     ),
+    {
+      ...rule('services-no-runtime', 'type:service', 'service', 1),
+      resource: { kind: 'service', name: 'runtime', action: '*' },
+      access: 'deny',
+    },
   ];
 }

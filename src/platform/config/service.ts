@@ -2,9 +2,10 @@
 // (`micro call config Config.Get '{"path":"db"}'`). A call naming no namespace works in the
 // caller's (its service name, ctx.from), else in `micro`. A change is recorded as made by the
 // calling service, else by the `Micro-Author` metadata (the CLI sends its user), else `anonymous`;
-// these are what callers say of themselves, not authenticated. Each version made through it is
-// announced on `micro.config` (src/platform/events/platform.ts) once stored, when events are hosted.
-// With auth on, a call needs `config:<namespace>/<path>:read|write` (the whole namespace: an empty path).
+// these are what callers say of themselves, not authenticated. With auth on the author is the
+// caller's account, and a call needs `config:<namespace>/<path>:read|write` (an empty path: the
+// whole namespace). Each version made through it is announced on `micro.config`
+// (src/platform/events/platform.ts) once stored, when events are hosted.
 import type { Context } from '../../runtime/context.ts';
 import { closed } from '../../runtime/server/closed.ts';
 import { endpoint, serverStream } from '../../runtime/server/declare.ts';
@@ -54,7 +55,8 @@ const callScope = (req: Fields, ctx: Context) => ({
 /** A change's namespace, author and ifVersion. */
 const changeOf = (req: Fields, ctx: Context): ChangeOptions => ({
   ...callScope(req, ctx),
-  author: ctx.from ?? ctx.metadata['micro-author'] ?? 'anonymous',
+  // With auth on, the account the token names: no longer what the caller says of itself.
+  author: ctx.caller?.id ?? ctx.from ?? ctx.metadata['micro-author'] ?? 'anonymous',
   ...(req.ifVersion === undefined ? {} : { ifVersion: req.ifVersion as number }),
 });
 
