@@ -138,6 +138,23 @@ describe('micro login, whoami, logout, auth token with auth on', () => {
     assert.equal(again.code, 0, again.stderr);
   });
 
+  it('two commands that both find the token expiring spend the refresh token once', async () => {
+    const all = b.stored();
+    const entry = all[b.cp.address]!;
+    all[b.cp.address] = { ...entry, expires_at: Date.now() + 10_000 };
+    writeFileSync(b.file, JSON.stringify(all));
+    const [one, two] = await Promise.all([b.run(['whoami']), b.run(['whoami'])]);
+    for (const r of [one, two]) {
+      assert.equal(r.code, 0, r.stderr);
+      assert.doesNotMatch(r.stderr, /has ended/);
+    }
+    // One refresh: the pair it saved is the one both used, and the login lives on.
+    const now = b.stored()[b.cp.address]!;
+    assert.notEqual(now.refresh_token, entry.refresh_token);
+    const later = await b.run(['whoami', '-o', 'json']);
+    assert.equal(later.code, 0, later.stderr);
+  });
+
   it('logs out: the refresh token is revoked and the entry removed', async () => {
     const entry = b.stored()[b.cp.address]!;
     const r = await b.run(['logout']);
