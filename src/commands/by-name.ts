@@ -38,6 +38,10 @@ export const commandLoaders = {
   ui: async () => (await import('./explore.ts')).exploreCommand,
   config: async () => (await import('./config.ts')).configCommand,
   db: async () => (await import('./db.ts')).dbCommand,
+  login: async () => (await import('./login.ts')).loginCommand,
+  logout: async () => (await import('./login.ts')).logoutCommand,
+  whoami: async () => (await import('./login.ts')).whoamiCommand,
+  auth: async () => (await import('./auth/index.ts')).authCommand,
   completion: async () => (await import('./completion.ts')).completionCommand,
 } satisfies Record<string, CommandLoader>;
 

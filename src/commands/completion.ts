@@ -31,7 +31,7 @@ export function completionTimeout(env: NodeJS.ProcessEnv = process.env): number 
 }
 
 /** What a positional word names, and so where its candidates come from. */
-type Slot = 'service' | 'endpoint' | 'topic' | 'process';
+type Slot = 'service' | 'endpoint' | 'topic' | 'process' | 'account' | 'rule';
 
 /** The positional words of each command (by the words that run it) that complete from names. */
 const SLOTS: Record<string, readonly Slot[]> = {
@@ -46,6 +46,10 @@ const SLOTS: Record<string, readonly Slot[]> = {
   publish: ['topic'],
   logs: ['process'],
   kill: ['process'],
+  'auth accounts get': ['account'],
+  'auth accounts update': ['account'],
+  'auth accounts delete': ['account'],
+  'auth rules delete': ['rule'],
 };
 
 /** The name slot the last word fills, and the service named before it; none for other words. */
@@ -121,15 +125,35 @@ const lookupModules = (slot: Slot): Promise<unknown[]> =>
     ...(slot === 'process'
       ? [import('../runtime/client/rpc-client.ts'), import('../runtime/transport/tcp/index.ts')]
       : []),
+    ...(slot === 'account' || slot === 'rule'
+      ? [import('../platform/auth/client.ts'), import('./shared/auth-token.ts')]
+      : []),
   ]);
 
-/** The names a slot offers: services, a service's endpoints, topics, or background services. */
+/** The names a slot offers: services, a service's endpoints, topics, background services, accounts or rules. */
 async function names(
   slot: Slot,
   service: string,
   argv: GlobalArgs,
   timeout: number,
 ): Promise<string[]> {
+  if (slot === 'account' || slot === 'rule') {
+    // As the stored login (micro login): accounts and rules need an admin's token.
+    const [{ withConnection }, { createMicroAuth }] = await Promise.all([
+      import('./shared/connect.ts'),
+      import('../platform/auth/client.ts'),
+    ]);
+    return withConnection(
+      argv,
+      async ({ client }) => {
+        const auth = createMicroAuth({ client, timeout });
+        return slot === 'account'
+          ? (await auth.listAccounts()).map((a) => a.id)
+          : (await auth.listRules()).map((r) => r.id);
+      },
+      { timeout },
+    );
+  }
   if (slot === 'process') {
     const { withRuntime } = await import('./shared/runtime.ts');
     const { processes } = await withRuntime(argv, (client) =>

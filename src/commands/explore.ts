@@ -23,7 +23,11 @@ export const exploreCommand = defineCommand({
     // Yoga's WebAssembly compiles while the registry and client are set up.
     const loading = import('../ui/tui/index.ts').then((ui) => ui.loadExplorer());
     loading.catch(() => undefined);
-    const registry = await openRegistry(args);
+    // The CLI's login (or MICRO_AUTH_TOKEN): the registry and every call send it.
+    // Renewed as it nears expiry: the explorer may stay open longer than a token lasts.
+    const tokens = await import('./shared/auth-token.ts');
+    const current = tokens.tokenGetter(args);
+    const registry = await openRegistry(args, { token: current });
     // The services are watched and read now too, rather than once the first screen is up.
     const { createLiveRegistry } = await import('../ui/tui/live-registry.ts');
     const live = createLiveRegistry(registry);
@@ -34,7 +38,7 @@ export const exploreCommand = defineCommand({
         import('../platform/events/index.ts'),
         import('../platform/db/index.ts'),
       ]);
-      const client = createClient({ registry });
+      const client = createClient({ registry, ...tokens.bearerOptions(current) });
       // The events and db screens read what MICRO_EVENTS and MICRO_DB name (the control plane's).
       const events = eventsFromEnv(process.env, { client });
       const db = dbFromEnv(process.env, { client });

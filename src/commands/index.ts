@@ -1,5 +1,6 @@
 import type { CommandModule } from 'yargs';
 import { apiCommand } from './api.ts';
+import { authCommand } from './auth/index.ts';
 import { callCommand } from './call.ts';
 import { completionCommand } from './completion.ts';
 import { configCommand } from './config.ts';
@@ -14,6 +15,7 @@ import { getCommand } from './get.ts';
 import { healthCommand } from './health.ts';
 import { killCommand } from './kill.ts';
 import { listCommand } from './list.ts';
+import { loginCommand, logoutCommand, whoamiCommand } from './login.ts';
 import { logsCommand } from './logs.ts';
 import { newCommand } from './new/index.ts';
 import { psCommand } from './ps.ts';
@@ -57,6 +59,10 @@ export const commands: CommandModule[] = [
   syncCommand,
   dbCommand,
   eventsCommand,
+  loginCommand,
+  logoutCommand,
+  whoamiCommand,
+  authCommand,
   registerCommand,
   deregisterCommand,
   doctorCommand,

@@ -2,6 +2,7 @@ import type { CommandModule } from 'yargs';
 import type { RunArgs as Args } from './run/args.ts';
 import { apiFlags, gatewayOptions, type ApiArgs } from './shared/api-options.ts';
 import { WEB_ADDRESS } from './shared/dashboard.ts';
+import { authOn, authOption } from './shared/auth-token.ts';
 import { CONTROL_PLANE, type GlobalArgs } from './shared/options.ts';
 import { handled } from './shared/output.ts';
 
@@ -46,6 +47,7 @@ export const runCommand: CommandModule<GlobalArgs, Args> = {
         default: false,
         describe: 'announce the registry on the LAN over mDNS [MICRO_MDNS]',
       })
+      .option('auth', authOption)
       .option('control-address', {
         type: 'string',
         describe: `where micro run serves the control plane (the registry and runtime services): --registry-address with the micro registry, else ${CONTROL_PLANE} [MICRO_CONTROL_ADDRESS]`,
@@ -75,6 +77,10 @@ export const runCommand: CommandModule<GlobalArgs, Args> = {
       .options(apiFlags)
       .example('micro run', 'start the registry and runtime on 127.0.0.1:8000')
       .example('micro run --tls', 'services speak TLS to each other, the gateway HTTPS')
+      .example(
+        'micro run --auth',
+        'the same, every call needing a token (prints the admin secret once)',
+      )
       .example('micro run ./greeter', 'run a service in the foreground')
       .example('micro run -d ./greeter', 'run it in the background, supervised')
       .example(
@@ -96,6 +102,7 @@ export const runCommand: CommandModule<GlobalArgs, Args> = {
       ...(tlsOn(argv.tls, 'MICRO_TLS') || tlsOn(argv.mtls, 'MICRO_MTLS')
         ? { tls: { mutual: tlsOn(argv.mtls, 'MICRO_MTLS') } }
         : {}),
+      auth: authOn(argv),
     };
     // yargs also gives the api-* flags camel-cased, as ApiArgs reads them.
     const api = argv.api ? gatewayOptions(argv as unknown as ApiArgs) : undefined;

@@ -3,7 +3,6 @@ import type { Entry, Store } from '../platform/store/store.ts';
 import { badRequest } from '../runtime/errors.ts';
 import { defineCommand, defineGroup, type Args } from './shared/command.ts';
 import { parseDuration, parseValue } from './shared/input.ts';
-import { CONTROL_PLANE, type GlobalArgs } from './shared/options.ts';
 import { json, JsonArrayWriter, print, TableWriter } from './shared/output.ts';
 
 /** The options every `micro store` command takes, besides the global --store and --store-address. */
@@ -40,17 +39,20 @@ async function withStore<T>(
   } catch (err) {
     throw badRequest('micro.cli', (err as Error).message);
   }
-  const address =
-    args.storeAddress ||
-    (args.store === 'micro'
-      ? (args as unknown as GlobalArgs).registryAddress || CONTROL_PLANE
-      : undefined);
-  const store = make({ ...(address && { address }) });
-  try {
-    return await fn(store, { database: args.database, table: args.table });
-  } finally {
-    await store.close();
+  const ns = { database: args.database, table: args.table };
+  const run = async (store: Store): Promise<T> => {
+    try {
+      return await fn(store, ns);
+    } finally {
+      await store.close();
+    }
+  };
+  // The control plane's store goes through this command's client, which sends the CLI's token.
+  if (args.store === 'micro' && !args.storeAddress) {
+    const { withConnection } = await import('./shared/connect.ts');
+    return withConnection(args, ({ client }) => run(make({ client })));
   }
+  return run(make({ ...(args.storeAddress && { address: args.storeAddress }) }));
 }
 
 /** A --limit or --count, when given, is a whole number of at least 1: else a 400. */

@@ -18,12 +18,18 @@ import {
 } from '../platform/events/platform.ts';
 import type { HostContext, Hosted } from '../platform/hosting.ts';
 import { platformHosts } from '../platform/hosts.ts';
+import { accessCheck } from '../platform/access.ts';
+import type { PlaneAuth } from './auth.ts';
+import type { ServiceAccounts } from './service-accounts.ts';
 import { registryEvents } from './registry-events.ts';
 import { registryHandler } from './registry-service.ts';
 import { runtimeHandler } from './runtime-service.ts';
 import type { RuntimeStore } from './runtime-store.ts';
 import { Supervisor, type Restored } from './supervisor.ts';
 import type { ControlPlaneTls } from './tls.ts';
+
+/** How the listing says auth is on, after the auth service's address. */
+const AUTH_ON = '(on: every call needs a token the rules allow; micro login, micro auth rules)';
 
 /** Options of the control plane. */
 export interface ControlPlaneOptions {
@@ -61,6 +67,11 @@ export interface ControlPlaneOptions {
    * control plane's services serve TLS too, all but the registry's port (see src/controlplane/tls.ts).
    */
   tls?: { mutual?: boolean };
+  /**
+   * Enforce auth (`--auth`, MICRO_AUTH=on): every call to its services needs a token the rules
+   * allow, the first start creates the `admin` account, and supervised services get accounts.
+   */
+  auth?: boolean;
   logger?: Logger;
 }
 
@@ -73,6 +84,10 @@ export interface ControlPlane {
   readonly restored: Restored;
   /** The TLS of micro run --tls, when on. */
   readonly tls?: ControlPlaneTls;
+  /** The `admin` account's secret when this (first) start with auth on created it: print it once. */
+  readonly adminSecret?: string;
+  /** With auth on: the service accounts of the services run under it. */
+  readonly accounts?: ServiceAccounts;
   /** Each part and where it listens, for printing. */
   listening(): [string, string][];
   stop(): Promise<void>;
@@ -112,9 +127,21 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
   const tls = options.tls
     ? await (await import('./tls.ts')).controlPlaneTls(options.dataDir, options.tls.mutual === true)
     : undefined;
+  const hosted: Hosted[] = [];
+  let plane: PlaneAuth | undefined;
+  if (options.auth) {
+    const made = await (await import('./auth.ts')).hostPlaneAuth(context).catch(async (err) => {
+      await close();
+      throw err;
+    });
+    hosted.push(made.hosted);
+    plane = made.plane;
+  }
   // Pinned, not from MICRO_TRANSPORT: micro registry clients reach the registry service over HTTP on its port.
-  const base = () =>
+  const base = (name: string) =>
     ({
+      name,
+      ...(plane && { guard: plane.guard(name) }),
       // Deregistered through the announcer: its own services' stops are deregistrations, not expiries.
       registry: announced.registry,
       transport: createTcpTransport(),
@@ -127,11 +154,16 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
     }) as const;
   // The registry's port stays plain: every registry client (services, the CLI) speaks HTTP to it,
   // and finds the CA's certificate only through the data dir or the variables it is given.
-  const registryService = createService({ ...base(), name: 'registry', address, tls: false });
-  registryService.handle('Registry', registryHandler(announced.registry, recordCheck(options)));
+  const registryService = createService({ ...base('registry'), address, tls: false });
+  registryService.handle(
+    'Registry',
+    registryHandler(announced.registry, recordCheck(options), accessCheck(context.authorize)),
+  );
   try {
     await registryService.start();
   } catch (err) {
+    await plane?.close();
+    for (const h of hosted) await h.close();
     await close();
     if ((err as NodeJS.ErrnoException).code === 'EADDRINUSE') {
       throw Object.assign(
@@ -148,12 +180,12 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
   const bound = registryService.server.address;
 
   // The platform services (store, config, sync...), each from its entry in one table.
-  const hosted: Hosted[] = [];
   let emitter: PlatformEmitter | undefined;
   try {
     for (const [name, host] of Object.entries(platformHosts)) {
-      const part = await host(context);
-      hosted.push(part);
+      // Hosted first when auth is on: its part is already there.
+      const part = name === 'auth' && hosted[0]?.auth ? hosted[0] : await host(context);
+      if (part !== hosted[0]) hosted.push(part);
       if (part.publish) {
         // Logged once when publishing starts failing, on stderr when no logger is given.
         emitter = platformEmitter(part.publish, options.logger ?? stderrLogger('events'));
@@ -161,18 +193,20 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
       }
       const entries = Object.entries(part.handlers);
       if (entries.length === 0) continue;
-      const service = createService({ ...base(), name });
+      const service = createService(base(name));
       for (const [handlerName, handler] of entries) service.handle(handlerName, handler);
       await service.start();
       services.push(service);
     }
   } catch (err) {
     for (const s of services.reverse()) await s.stop();
+    await plane?.close();
     for (const h of hosted) await h.close();
     await close();
     throw err;
   }
 
+  const accounts = plane?.accounts;
   let supervisor: Supervisor | undefined;
   let store: RuntimeStore | undefined;
   let probe: Client | undefined;
@@ -186,9 +220,16 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
       onChange: (change) => emit(PLATFORM_TOPICS.runtime, { ...change }),
       store,
       // Checks a reloaded service's new process before the old one stops.
-      client: (probe = createClient({ registry, tls: tls?.client })),
       tls: tls?.issue,
+      client: (probe = createClient({
+        registry,
+        tls: tls?.client,
+        ...(plane && {
+          wrappers: [(await import('../platform/auth/wrappers.ts')).authCallWrapper(plane.tokens)],
+        }),
+      })),
       self: options.supervise,
+      ...(accounts && { accounts }),
       env: {
         ...process.env,
         // Services find the registry where this control plane does: its own port, or the engine's.
@@ -198,11 +239,11 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
         ...options.env,
       },
     });
-    const runtime = createService({ ...base(), name: 'runtime' });
+    const runtime = createService(base('runtime'));
     runtime.handle('Runtime', runtimeHandler(supervisor));
     await runtime.start();
     services.push(runtime);
-    restored = supervisor.restore();
+    restored = await supervisor.restore();
   }
 
   let announcer: Registry | undefined;
@@ -224,9 +265,16 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
     registry,
     restored,
     tls,
+    ...(plane?.adminSecret !== undefined && { adminSecret: plane.adminSecret }),
+    ...(accounts && { accounts }),
     listening: () => [
       ['registry', bound],
-      ...services.slice(1).map((s): [string, string] => [s.name, s.server.address]),
+      ...services
+        .slice(1)
+        .map((s): [string, string] => [
+          s.name,
+          plane && s.name === 'auth' ? `${s.server.address} ${AUTH_ON}` : s.server.address,
+        ]),
       ...(options.mdns ? [['mdns', 'announcing the registry on the LAN'] as [string, string]] : []),
     ],
     async stop() {
@@ -243,6 +291,7 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
       announced.stop();
       await emitter?.settled();
       delete context.emit;
+      await plane?.close();
       for (const h of hosted) await h.close();
       await close();
     },

@@ -12,7 +12,10 @@ import { DEFAULT_LIMITS, isObject, recordCheck, type RecordCheck } from '../regi
 import { badRequest, notFound, serviceUnavailable } from '../runtime/errors.ts';
 import { closed as closedRequest, type ClosedSchema } from '../runtime/server/closed.ts';
 import { endpoint, serverStream } from '../runtime/server/declare.ts';
+import type { Context } from '../runtime/context.ts';
 import type { Handler } from '../runtime/server/handler.ts';
+import { accessCheck, type Check } from '../platform/access.ts';
+import { TOPIC_PREFIX } from '../registry/topics.ts';
 
 const ID = 'registry';
 
@@ -98,13 +101,28 @@ function record(v: unknown): Service {
 }
 
 /**
+ * Refuses a change of a record unless the caller may: `registry:<name>:register|deregister`, or
+ * for the http broker's `topic:<topic>` records (a topic's subscribers) `topic:<topic>:subscribe`.
+ */
+function mayChange(check: Check, ctx: Context, name: string, action: string): void {
+  if (name.startsWith(TOPIC_PREFIX))
+    check(ctx, 'topic', name.slice(TOPIC_PREFIX.length), 'subscribe');
+  else check(ctx, 'registry', name, action);
+}
+
+/**
  * The Registry handler: any Registry, served to other processes as the `registry` service. Records
  * are checked here too (with `check`'s limits), so a registry given by the caller that checks
  * nothing is still fed valid records only. A registration naming no lease gets
  * `check.limits.remoteDefaultTtl` (30 s; maxTtl when shorter): micro's clients always name one, and a client that
- * names none without renewing it is gone soon rather than a day later.
+ * names none without renewing it is gone soon rather than a day later. With `access` (auth on),
+ * changes need the rights mayChange names, and reads `registry:<name, or * for all>:read`.
  */
-export function registryHandler(registry: Registry, check: RecordCheck = recordCheck()): Handler {
+export function registryHandler(
+  registry: Registry,
+  check: RecordCheck = recordCheck(),
+  access: Check = accessCheck(undefined),
+): Handler {
   const lease = Math.min(check.limits.remoteDefaultTtl, check.limits.maxTtl);
   return {
     Register: endpoint(
@@ -133,7 +151,8 @@ export function registryHandler(registry: Registry, check: RecordCheck = recordC
           },
         ),
       },
-      async ({ service, ttl }) => {
+      async ({ service, ttl }, ctx) => {
+        mayChange(access, ctx, service.name, 'register');
         await registry.register(service, { ttl }).catch(mapError);
         return {};
       },
@@ -155,7 +174,8 @@ export function registryHandler(registry: Registry, check: RecordCheck = recordC
           },
         ),
       },
-      async (service) => {
+      async (service, ctx) => {
+        mayChange(access, ctx, service.name, 'deregister');
         await registry.deregister(service).catch(mapError);
         return {};
       },
@@ -177,11 +197,17 @@ export function registryHandler(registry: Registry, check: RecordCheck = recordC
           },
         ),
       },
-      async (name) => ({ services: await registry.getService(name).catch(mapError) }),
+      async (name, ctx) => {
+        access(ctx, 'registry', name, 'read');
+        return { services: await registry.getService(name).catch(mapError) };
+      },
     ),
     ListServices: endpoint(
       { request: closed('ListServices', listSchema, (req) => listOptions(req)) },
-      async (options) => pageOf(await registry.listServices(), options),
+      async (options, ctx) => {
+        access(ctx, 'registry', '*', 'read');
+        return pageOf(await registry.listServices(), options);
+      },
     ),
     Watch: serverStream(
       {
@@ -200,6 +226,7 @@ export function registryHandler(registry: Registry, check: RecordCheck = recordC
         ),
       },
       async function* (service, ctx): AsyncGenerator<WatchEvent | { ready: true }> {
+        access(ctx, 'registry', service || '*', 'read');
         const watcher = registry.watch(service ? { service } : {});
         ctx.signal.addEventListener('abort', () => watcher.stop());
         try {

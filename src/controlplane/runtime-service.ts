@@ -1,6 +1,7 @@
 import { statSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
-import { badRequest, conflict, notFound } from '../runtime/errors.ts';
+import { badRequest, conflict, MicroError, notFound } from '../runtime/errors.ts';
+import { CREDENTIAL_VARIABLES } from './service-accounts.ts';
 import { endpoint, serverStream } from '../runtime/server/declare.ts';
 import type { Handler } from '../runtime/server/handler.ts';
 import type { Context } from '../runtime/context.ts';
@@ -49,6 +50,11 @@ function checkCreate(req: { name: string; path: string; env?: Record<string, str
         ID,
         `env may only set MICRO_* variables, not ${JSON.stringify(k.slice(0, 70))}`,
       );
+    if (k === 'MICRO_AUTH' || CREDENTIAL_VARIABLES.includes(k))
+      throw badRequest(
+        ID,
+        `env may not set ${k}: with auth on, micro gives each service its own account's credentials`,
+      );
     if (v.length > MAX_ENV_VALUE)
       throw badRequest(ID, `env.${k} is longer than ${MAX_ENV_VALUE} characters`);
   }
@@ -86,8 +92,9 @@ export function runtimeHandler(supervisor: Supervisor): Handler {
       }) => {
         const path = checkCreate(req);
         try {
-          supervisor.create(req.name, path, req.env, { watch: req.watch === true });
+          await supervisor.start(req.name, path, req.env, { watch: req.watch === true });
         } catch (err) {
+          if (err instanceof MicroError) throw err;
           answer(err, (m) => conflict(ID, m));
         }
         const ready = req.wait ? await supervisor.ready(req.name, req.wait) : undefined;

@@ -19,6 +19,7 @@ import {
 import { checkName, logFileOf } from './names.ts';
 import { deregisterLeft, nodesOfPid, registrationKey, type Registration } from './process-nodes.ts';
 import { unrunnable, type RuntimeStore } from './runtime-store.ts';
+import { withoutCredentials, type ServiceAccounts } from './service-accounts.ts';
 
 /** What the supervisor knows about one service it runs. */
 export interface ProcessInfo {
@@ -57,12 +58,16 @@ export interface SupervisorOptions {
   tls?: (name: string) => Promise<Record<string, string>>;
   /** Told of each deployment, process start, exit, restart and stop (for `micro.runtime`); must not throw. */
   onChange?: (change: PlatformRuntimeEvent) => void;
+  /** With auth on: each service runs as its own service account (src/controlplane/service-accounts.ts). */
+  accounts?: ServiceAccounts;
 }
 
 /** How a service is run besides its name, path and environment. */
 export interface CreateOptions {
   /** Start it again when a file in its folder changes, the new process serving before the old one stops. */
   watch?: boolean;
+  /** Variables given to its processes only: never kept in the store nor shown (its account's secret). */
+  credentials?: Record<string, string>;
 }
 
 /** How the wait for a service's start ended. */
@@ -82,6 +87,7 @@ interface Entry {
   timer: NodeJS.Timeout | undefined;
   stopping: boolean;
   env: Record<string, string>;
+  credentials: Record<string, string>;
   /** Nodes the current run registered, by service, version and node id. */
   nodes: Map<string, Registration>;
   /** Deregistration of the last run's nodes, under way after it died. */
@@ -116,6 +122,30 @@ export class Supervisor {
       })().catch(() => undefined);
   }
 
+  /**
+   * Starts a service under supervision as create() does, with auth on as its own service account
+   * (a fresh secret for this supervision; see src/controlplane/service-accounts.ts).
+   */
+  async start(
+    name: string,
+    path: string,
+    env: Record<string, string> = {},
+    options: CreateOptions = {},
+  ): Promise<ProcessInfo> {
+    checkName(name);
+    this.#refuseRunning(name);
+    const credentials = await this.#o.accounts?.credentials(name);
+    return this.create(name, path, env, { ...options, ...(credentials && { credentials }) });
+  }
+
+  #refuseRunning(name: string): void {
+    const existing = this.#entries.get(name);
+    if (existing && existing.info.status !== 'stopped')
+      throw new Error(
+        `${name} is already running (pid ${existing.info.pid ?? '?'}); micro kill ${name} first`,
+      );
+  }
+
   /** Starts a service under supervision (and keeps it in the store); a name already running is an error. */
   create(
     name: string,
@@ -124,11 +154,7 @@ export class Supervisor {
     options: CreateOptions = {},
   ): ProcessInfo {
     checkName(name);
-    const existing = this.#entries.get(name);
-    if (existing && existing.info.status !== 'stopped')
-      throw new Error(
-        `${name} is already running (pid ${existing.info.pid ?? '?'}); micro kill ${name} first`,
-      );
+    this.#refuseRunning(name);
     const entry: Entry = {
       info: {
         name,
@@ -145,6 +171,7 @@ export class Supervisor {
       timer: undefined,
       stopping: false,
       env,
+      credentials: options.credentials ?? {},
       nodes: new Map(),
       cleanup: Promise.resolve(),
       waiters: [],
@@ -171,14 +198,14 @@ export class Supervisor {
    * Starts again the services the store keeps; one whose file is gone (or that cannot start) is
    * forgotten and reported.
    */
-  restore(): Restored {
+  async restore(): Promise<Restored> {
     const done: Restored = { started: [], forgotten: [] };
     for (const kept of this.#o.store?.list() ?? []) {
       let reason = unrunnable(kept.path);
       if (reason === undefined) {
         try {
           done.started.push(
-            this.create(kept.name, kept.path, kept.env, { watch: kept.watch === true }),
+            await this.start(kept.name, kept.path, kept.env, { watch: kept.watch === true }),
           );
           continue;
         } catch (err) {
@@ -327,7 +354,12 @@ export class Supervisor {
 
   /** Starts a run of the entry's file, logging into its log. */
   #run(entry: Entry): ChildProcess {
-    const env = { ...this.#o.env, ...entry.env, MICRO_SERVICE_NAME: entry.info.name };
+    const env = {
+      ...withoutCredentials(this.#o.env),
+      ...withoutCredentials(entry.env),
+      ...entry.credentials,
+      MICRO_SERVICE_NAME: entry.info.name,
+    };
     const child = spawnRun(this.#o.self, entry.info.path, env, entry.log);
     // Before anything the run prints: its output comes in later ticks.
     entry.log.line(separator(Date.now(), child.pid));

@@ -2,6 +2,8 @@
 // table of hosted services (hosts.ts) and each area's service.ts share, apart from the table, so
 // that the areas do not import the table that imports them.
 import type { Handler } from '../runtime/server/handler.ts';
+import type { Authorize } from './access.ts';
+import type { Auth } from './auth/auth.ts';
 import type { Logger } from '../runtime/server/server.ts';
 
 /** What the control plane gives a platform service it hosts. */
@@ -20,6 +22,11 @@ export interface HostContext {
    * plane's own events; set once the events area is hosted, absent before and when it is not.
    */
   emit?: (topic: string, data: Record<string, unknown>) => void;
+  /**
+   * Set when the control plane enforces auth: each area checks its own resources with it (store
+   * namespaces, config paths, topics...; src/platform/access.ts), absent when auth is off.
+   */
+  authorize?: Authorize;
 }
 
 /** A platform service ready to serve. */
@@ -33,6 +40,8 @@ export interface Hosted {
    * makes the context's emit of it (src/platform/events/platform.ts platformEmitter).
    */
   publish?: (topic: string, data: Record<string, unknown>) => Promise<unknown>;
+  /** The auth area's in-process Auth: the control plane verifies tokens and makes service accounts with it. */
+  auth?: Auth;
 }
 
 /** A platform service's factory. */

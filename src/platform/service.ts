@@ -5,6 +5,7 @@
 // `subscribe(topic, fn, {durable: true})` and `client.publish(topic, msg, {durable: true})` are
 // at least once. With MICRO_AUTH=on it is enforced (src/platform/auth/enforce.ts): its guard checks
 // every caller and its client sends its own token. This is the createService that `micro-ts` exports.
+import { registryFromEnv } from '../runtime/defaults.ts';
 import { createService as createRuntimeService } from '../runtime/service.ts';
 import type { Service, ServiceOptions } from '../runtime/service.ts';
 import type { ServerSubscribeOptions, SubscriberFunc } from '../runtime/server/server.ts';
@@ -97,6 +98,13 @@ export function createService(options: ServiceOptions & PlatformOptions): Platfo
     logger,
     durable,
     ...(enforced && {
+      // Its registry (the control plane's) gets the token too, but the auth service, where the
+      // token comes from, is looked up with none.
+      ...(!options.registry && {
+        registry: registryFromEnv(process.env, {
+          token: ({ service: name }) => (name === 'auth' ? undefined : enforced.tokens.token()),
+        }),
+      }),
       guard: enforced.guard,
       wrapCall: [...(options.wrapCall ?? []), enforced.wrapCall],
       wrapStream: [...(options.wrapStream ?? []), enforced.wrapStream],

@@ -19,7 +19,8 @@ export {
 export type { EtcdRegistryOptions } from './etcd.ts';
 export type { MdnsRegistryOptions } from './mdns/index.ts';
 export type { MemoryRegistryOptions, RegistryStore, StoredNode } from './memory.ts';
-export type { MicroRegistry, MicroRegistryOptions } from './micro.ts';
+export type { MicroRegistry, MicroRegistryOptions, TokenGetter } from './micro.ts';
+import type { TokenGetter } from './micro.ts';
 export {
   compareNatural,
   isPaged,
@@ -44,6 +45,8 @@ export type { RecordLimits } from './validate.ts';
 export interface RegistryFactoryOptions extends RegistryOptions {
   /** `host:port` of the registry's server (etcd, nats, the control plane); each has its default. */
   address?: string;
+  /** The access token the control plane's registry (micro) sends when it enforces auth; others ignore it. */
+  token?: TokenGetter;
 }
 
 /** The registries by name: `--registry` and MICRO_REGISTRY pick from it. */

@@ -27,6 +27,31 @@ const { Agent: HttpAgent, request } = process.getBuiltinModule('node:http');
 export interface MicroRegistryOptions extends RegistryOptions {
   /** `host:port` of the control plane; 127.0.0.1:8000 by default. */
   address?: string;
+  /**
+   * The access token to send (`authorization: Bearer <token>`) when the control plane enforces
+   * auth, asked for before each request and watch; none (or undefined) sends none.
+   */
+  token?: TokenGetter;
+}
+
+/**
+ * Gives the current access token, or undefined for none, told which request it is for (the
+ * `Registry.*` endpoint, and the service it names, if one): finding the `auth` service needs no
+ * token, so a getter that gets its token from there can send none for that lookup.
+ */
+export type TokenGetter = (request: {
+  endpoint: string;
+  service?: string;
+}) => string | undefined | Promise<string | undefined>;
+
+/** The `authorization` header of a token from the getter, or none. */
+async function authorization(
+  token: TokenGetter | undefined,
+  endpoint: string,
+  service: string | undefined,
+): Promise<Record<string, string>> {
+  const t = await token?.(service === undefined ? { endpoint } : { endpoint, service });
+  return t ? { authorization: `Bearer ${t}` } : {};
 }
 
 /** The control plane's client: a Registry whose listing pages on the server (`Registry.ListServices`). */
@@ -56,8 +81,11 @@ export function createMicroRegistry(options: MicroRegistryOptions = {}): MicroRe
   const where = `the registry at ${address}`;
   const hint = `start one with "micro run" (or "micro registry"), or set MICRO_REGISTRY_ADDRESS`;
 
-  const post = async <T>(endpoint: string, body: unknown): Promise<T> => {
-    const addr = await target();
+  const post = async <T>(endpoint: string, body: unknown, service?: string): Promise<T> => {
+    const [addr, auth] = await Promise.all([
+      target(),
+      authorization(options.token, endpoint, service),
+    ]);
     let res;
     try {
       res = await postJson(
@@ -68,6 +96,7 @@ export function createMicroRegistry(options: MicroRegistryOptions = {}): MicroRe
           'micro-endpoint': endpoint,
           'content-type': 'application/json',
           'micro-timeout': String(timeout),
+          ...auth,
         },
         JSON.stringify(body),
         AbortSignal.timeout(timeout),
@@ -90,6 +119,10 @@ export function createMicroRegistry(options: MicroRegistryOptions = {}): MicroRe
     if (res.statusCode === 404)
       throw new RegistryError(RegistryErrors.notFound, detail.replace(/registry$/, where));
     if (res.statusCode === 400) throw new RegistryError(RegistryErrors.invalid, detail);
+    if (res.statusCode === 401)
+      throw new RegistryError(RegistryErrors.unauthorized, `${where} refused it: ${detail}`);
+    if (res.statusCode === 403)
+      throw new RegistryError(RegistryErrors.forbidden, `${where} refused it: ${detail}`);
     throw new RegistryError(RegistryErrors.unavailable, `${where} failed: ${detail}`);
   };
 
@@ -100,18 +133,19 @@ export function createMicroRegistry(options: MicroRegistryOptions = {}): MicroRe
       // A bad record fails here, with the error the control plane would give.
       const ttl = check.registration(service, opts);
       await watchers.settled();
-      await post('Registry.Register', { service, ttl });
+      await post('Registry.Register', { service, ttl }, service.name);
     },
     async deregister(service: Service) {
       check.deregistration(service);
       await watchers.settled();
-      await post('Registry.Deregister', { service });
+      await post('Registry.Deregister', { service }, service.name);
     },
     async getService(name: string) {
       // A read waits for the watches being set up too: "watch, then read" then misses nothing.
       await watchers.settled();
       try {
-        return (await post<{ services: Service[] }>('Registry.GetService', { name })).services;
+        return (await post<{ services: Service[] }>('Registry.GetService', { name }, name))
+          .services;
       } catch (err) {
         if (err instanceof RegistryError && err.code === RegistryErrors.notFound) {
           throw new RegistryError(RegistryErrors.notFound, `service ${name} not found in ${where}`);
@@ -141,13 +175,18 @@ export function createMicroRegistry(options: MicroRegistryOptions = {}): MicroRe
     watch: (wopts: WatchOptions = {}): Watcher =>
       watchers.watch(async (channel, onStop) => {
         // ws loads on the first watch: a service that only registers never needs it.
-        const [addr, { WebSocket }] = await Promise.all([target(), import('ws')]);
+        const [addr, { WebSocket }, auth] = await Promise.all([
+          target(),
+          import('ws'),
+          authorization(options.token, 'Registry.Watch', wopts.service),
+        ]);
         if (channel.closed) return;
         const ws = new WebSocket(`ws://${addr}/`, {
           headers: {
             'micro-service': 'registry',
             'micro-endpoint': 'Registry.Watch',
             'content-type': 'application/json',
+            ...auth,
           },
           handshakeTimeout: timeout,
         });

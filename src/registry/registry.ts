@@ -99,6 +99,10 @@ export const RegistryErrors = {
   unavailable: 'MICRO_ERR_REGISTRY_UNAVAILABLE',
   /** A record was refused: malformed or over a limit. */
   invalid: 'MICRO_ERR_REGISTRY_INVALID',
+  /** The registry enforces auth and the request carried no valid token (401). */
+  unauthorized: 'MICRO_ERR_REGISTRY_UNAUTHORIZED',
+  /** The registry enforces auth and the caller's rules do not allow this (403). */
+  forbidden: 'MICRO_ERR_REGISTRY_FORBIDDEN',
 } as const;
 
 /** A registry failure with a stable code and a hint for the user. */

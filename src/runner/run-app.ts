@@ -14,8 +14,8 @@ import { watchSources, type SourceWatch } from './watch.ts';
 export interface RunAppOptions extends ServingOptions {
   /** The entry file of a service path (a folder or a file), and the folder to watch. */
   entry: (path: string) => { file: string; dir: string };
-  /** Starts one process of a service file with the given extra environment; its stdout and stderr piped. */
-  spawn: (file: string, env: Record<string, string>) => ChildProcess;
+  /** Starts one process of a service file (the app's service `name`) with the given extra environment; its stdout and stderr piped. */
+  spawn: (file: string, env: Record<string, string>, name: string) => ChildProcess;
   /** The environment block to use (`--env`); none uses the base environment. */
   environment?: string;
   /** Reload a service when its files change. */
@@ -75,7 +75,7 @@ export async function runApp(app: App, o: RunAppOptions, stop: Promise<void>): P
       const reloader = new Reloader({
         ...o,
         spawn: () => {
-          const child = o.spawn(file, env);
+          const child = o.spawn(file, env, svc.name);
           prefixed(child, prefix, o.write);
           return child;
         },

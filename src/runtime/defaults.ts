@@ -12,8 +12,14 @@ import type {
   TransportFactory,
 } from './transport/transport.ts';
 
-/** The registry named by MICRO_REGISTRY (default `micro`, the control plane at MICRO_REGISTRY_ADDRESS or 127.0.0.1:8000). */
-export function registryFromEnv(env: NodeJS.ProcessEnv = process.env): Registry {
+/**
+ * The registry named by MICRO_REGISTRY (default `micro`, the control plane at MICRO_REGISTRY_ADDRESS
+ * or 127.0.0.1:8000), given `options` too (the token the control plane's registry sends).
+ */
+export function registryFromEnv(
+  env: NodeJS.ProcessEnv = process.env,
+  options: Omit<RegistryFactoryOptions, 'address'> = {},
+): Registry {
   const name = env.MICRO_REGISTRY || 'micro';
   const make = pickPlugin<RegistryFactory<RegistryFactoryOptions>>(
     registries,
@@ -21,7 +27,7 @@ export function registryFromEnv(env: NodeJS.ProcessEnv = process.env): Registry 
     name,
     'MICRO_REGISTRY',
   );
-  return make({ address: env.MICRO_REGISTRY_ADDRESS || undefined });
+  return make({ ...options, address: env.MICRO_REGISTRY_ADDRESS || undefined });
 }
 
 /** The broker named by MICRO_BROKER (default `http`, peer to peer through the registry), at MICRO_BROKER_ADDRESS. */

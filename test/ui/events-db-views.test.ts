@@ -129,6 +129,9 @@ describe('micro explore: events and db screens (fake terminal)', () => {
       await frameWith(view, /RECORDS \(3\)/);
       await press(view, keys.escape);
       await frameWith(view, /DB COLLECTIONS/);
+      // Tab: the auth screen, then round to the services.
+      await press(view, '\t');
+      await frameWith(view, /ACCOUNTS \(0\)/);
       await press(view, '\t');
       await frameWith(view, /SERVICES/);
     } finally {
@@ -140,6 +143,9 @@ describe('micro explore: events and db screens (fake terminal)', () => {
     const view = render(h(App, { registry, client }));
     try {
       await frameWith(view, /SERVICES/);
+      // Shift-Tab: the auth screen (the last), then the db screen.
+      await press(view, '\u001b[Z');
+      await frameWith(view, /ACCOUNTS \(0\)/);
       await press(view, '\u001b[Z');
       await frameWith(
         view,

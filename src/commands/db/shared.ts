@@ -5,7 +5,6 @@ import type { Db, DbRecord, JsonObject } from '../../platform/db/db.ts';
 import { badRequest } from '../../runtime/errors.ts';
 import type { Args } from '../shared/command.ts';
 import { parseJson, readStdin } from '../shared/input.ts';
-import { CONTROL_PLANE } from '../shared/options.ts';
 
 /** The option every `micro db` command takes, besides the global --db and --db-address. */
 export interface DbArgs {
@@ -37,14 +36,19 @@ export async function withDb<T>(args: Args<DbArgs>, fn: (db: Db) => Promise<T>):
   } catch (err) {
     throw badRequest('micro.cli', (err as Error).message);
   }
-  const address =
-    args.dbAddress || (args.db === 'micro' ? args.registryAddress || CONTROL_PLANE : undefined);
-  const db = make({ ...(address && { address }) });
-  try {
-    return await fn(db);
-  } finally {
-    await db.close();
+  const run = async (db: Db): Promise<T> => {
+    try {
+      return await fn(db);
+    } finally {
+      await db.close();
+    }
+  };
+  // The control plane's db goes through this command's client, which sends the CLI's token.
+  if (args.db === 'micro' && !args.dbAddress) {
+    const { withConnection } = await import('../shared/connect.ts');
+    return withConnection(args, ({ client }) => run(make({ client })));
   }
+  return run(make({ ...(args.dbAddress && { address: args.dbAddress }) }));
 }
 
 /** A DATA or WHERE argument: a JSON object (`-` reads it from standard input). */

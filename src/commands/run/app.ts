@@ -6,16 +6,33 @@ import { observer, serviceEnvironment } from './environment.ts';
 
 /** Runs the app's services until micro gets SIGINT or SIGTERM (or they all end), then stops them in reverse order. */
 export async function runAppCommand(argv: RunArgs, app: App, cp: ControlPlaneArgs): Promise<void> {
-  const [{ runApp }, { findEntry }, { selfInvocation }, { printable }, { env, started }] =
-    await Promise.all([
-      import('../../runner/run-app.ts'),
-      import('../shared/entry.ts'),
-      import('../shared/self.ts'),
-      import('../../registry/printable.ts'),
-      serviceEnvironment(argv, cp),
-    ]);
+  const [
+    { runApp },
+    { findEntry },
+    { selfInvocation },
+    { printable },
+    { credentialsFor },
+    environment,
+  ] = await Promise.all([
+    import('../../runner/run-app.ts'),
+    import('../shared/entry.ts'),
+    import('../shared/self.ts'),
+    import('../../registry/printable.ts'),
+    import('./credentials.ts'),
+    serviceEnvironment(argv, cp),
+  ]);
+  const { env, started } = environment;
+  // With auth on, each service runs as the service account of its name.
+  const credentials = new Map<string, Record<string, string>>();
+  try {
+    for (const s of app.services)
+      credentials.set(s.name, await credentialsFor(argv, s.name, environment));
+  } catch (err) {
+    await started?.stop();
+    throw err;
+  }
   const self = selfInvocation();
-  const seen = await observer(env);
+  const seen = await observer(env, argv);
   let signalled!: () => void;
   const stop = new Promise<void>((resolve) => (signalled = resolve));
   process.once('SIGINT', signalled);
@@ -26,9 +43,9 @@ export async function runAppCommand(argv: RunArgs, app: App, cp: ControlPlaneArg
       {
         ...seen,
         entry: findEntry,
-        spawn: (file, extra) =>
+        spawn: (file, extra, name) =>
           spawn(self.command, [...self.args, '__exec', file], {
-            env: { ...env, ...extra },
+            env: { ...env, ...extra, ...credentials.get(name) },
             stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
           }),
         environment: argv.env,

@@ -14,6 +14,8 @@ export interface RunArgs extends GlobalArgs {
   wait: number;
   /** Restart a service when its files change (`--no-watch` turns it off). */
   watch: boolean;
+  /** Enforce auth in the control plane it starts (`--auth`, MICRO_AUTH=on). */
+  auth: boolean;
   /** The environment block of an app's micro.json to use. */
   env?: string;
   /** TLS between services and on the gateway (MICRO_TLS=on). */

@@ -8,13 +8,24 @@ import { observer, serviceEnvironment } from './environment.ts';
 /** Runs a service as a child process until it ends or micro gets a signal. */
 export async function runForeground(
   argv: RunArgs,
-  entry: { file: string; dir: string },
+  entry: { file: string; dir: string; name: string },
   cp: ControlPlaneArgs,
 ): Promise<void> {
-  const [{ selfInvocation }, { env, started }] = await Promise.all([
+  const [{ selfInvocation }, { credentialsFor }, environment] = await Promise.all([
     import('../shared/self.ts'),
+    import('./credentials.ts'),
     serviceEnvironment(argv, cp),
   ]);
+  const { started } = environment;
+  let env: NodeJS.ProcessEnv;
+  try {
+    // With auth on, it runs as the service account of its name.
+    const credentials = await credentialsFor(argv, argv.name ?? entry.name, environment);
+    env = { ...environment.env, ...credentials };
+  } catch (err) {
+    await started?.stop();
+    throw err;
+  }
   const self = selfInvocation();
   const spawnService = (): ChildProcess =>
     spawn(self.command, [...self.args, '__exec', entry.file], {
@@ -24,7 +35,7 @@ export async function runForeground(
   let code: number | null;
   let signal: NodeJS.Signals | null;
   if (argv.watch) {
-    [code, signal] = await runWatched(entry.dir, spawnService, env, argv.dataDir);
+    [code, signal] = await runWatched(entry.dir, spawnService, env, argv);
   } else {
     const child = spawnService();
     const forward = (s: NodeJS.Signals): void => void child.kill(s);
@@ -51,13 +62,13 @@ async function runWatched(
   dir: string,
   spawnService: () => ChildProcess,
   env: NodeJS.ProcessEnv,
-  dataDir: string,
+  argv: RunArgs,
 ): Promise<[number | null, NodeJS.Signals | null]> {
   const [{ Reloader }, { watchSources }, { printable }, seen] = await Promise.all([
     import('../../runner/reload.ts'),
     import('../../runner/watch.ts'),
     import('../../registry/printable.ts'),
-    observer(env),
+    observer(env, argv),
   ]);
   const log = (line: string): void => void process.stderr.write(`micro: ${printable(line)}\n`);
   const reloader = new Reloader({ ...seen, spawn: spawnService, log });
@@ -67,7 +78,7 @@ async function runWatched(
       void reloader.reload(
         `${files.slice(0, 3).join(', ')}${files.length > 3 ? ` and ${files.length - 3} more` : ''} changed`,
       ),
-    { ignore: [dataDir] },
+    { ignore: [argv.dataDir] },
   );
   const forward = (s: NodeJS.Signals): void => reloader.stop(s);
   process.on('SIGINT', forward);

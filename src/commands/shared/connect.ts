@@ -19,6 +19,23 @@ export type PluginArgs = Pick<GlobalArgs, 'registry' | 'registryAddress'> &
 export interface OpenOptions {
   /** Milliseconds to wait for the registry's answers. */
   timeout?: number;
+  /**
+   * The token to send (`authorization: Bearer`): by default the CLI's (MICRO_AUTH_TOKEN or the
+   * stored login, src/commands/shared/auth-token.ts); false sends none (the token endpoint).
+   */
+  token?: string | false | (() => string | undefined | Promise<string | undefined>);
+}
+
+/** The token options name: the one given, none for false, else the CLI's for this registry. */
+export async function tokenFor(
+  args: Pick<GlobalArgs, 'registry' | 'registryAddress'>,
+  options: OpenOptions,
+): Promise<string | undefined> {
+  if (options.token === false) return undefined;
+  if (typeof options.token === 'function') return options.token();
+  if (options.token !== undefined) return options.token;
+  const { cliToken } = await import('./auth-token.ts');
+  return cliToken(args);
 }
 
 /** Builds the registry named by --registry at --registry-address; an unknown name is a 400 naming the valid ones. */
@@ -32,7 +49,21 @@ export async function openRegistry(
     'registry',
     args.registry,
   );
-  return make({ address: registryAddress(args), timeout: options.timeout });
+  // The control plane's registry sends it with each request (src/registry/micro.ts); others ignore it.
+  const token = options.token;
+  const { cliToken } = await import('./auth-token.ts');
+  return make({
+    address: registryAddress(args),
+    timeout: options.timeout,
+    ...(token !== false && {
+      token:
+        typeof token === 'function'
+          ? token
+          : token !== undefined
+            ? () => token
+            : () => cliToken(args),
+    }),
+  });
 }
 
 /**
@@ -90,21 +121,26 @@ export async function withConnection<T>(
   fn: (c: Connection) => Promise<T>,
   options: OpenOptions = {},
 ): Promise<T> {
-  const registry = await openRegistry(args, options);
+  const token = await tokenFor(args, options);
+  const registry = await openRegistry(args, { ...options, token: token ?? false });
   try {
-    const [{ createClient }, { createSelector }, { connectOnPublish }] = await Promise.all([
-      import('../../runtime/client/rpc-client.ts'),
-      import('../../runtime/selector/cache.ts'),
-      import('../../runtime/broker/index.ts'),
-    ]);
+    const [{ createClient }, { createSelector }, { connectOnPublish }, { bearerOptions }] =
+      await Promise.all([
+        import('../../runtime/client/rpc-client.ts'),
+        import('../../runtime/selector/cache.ts'),
+        import('../../runtime/broker/index.ts'),
+        import('./auth-token.ts'),
+      ]);
     const broker = await openBroker(args, registry);
     const transport = await openTransport(args);
     // One command, one lookup: no registry watch to open and tear down.
+    const sent = async (): Promise<string | undefined> => token;
     const client = createClient({
       registry,
       transport,
       broker: connectOnPublish(broker),
       selector: createSelector({ registry, watch: false }),
+      ...(token && bearerOptions(sent)),
     });
     try {
       return await fn({ registry, client });
@@ -147,8 +183,13 @@ export async function asMicroError(err: unknown): Promise<unknown> {
       import('../../runtime/errors.ts'),
     ]);
   if (err instanceof RegistryError) {
-    const code =
-      err.code === RegistryErrors.notFound ? 404 : err.code === RegistryErrors.invalid ? 400 : 503;
+    const codes: Record<string, number> = {
+      [RegistryErrors.notFound]: 404,
+      [RegistryErrors.invalid]: 400,
+      [RegistryErrors.unauthorized]: 401,
+      [RegistryErrors.forbidden]: 403,
+    };
+    const code = codes[err.code] ?? 503;
     return new MicroError('micro.cli', code, err.message);
   }
   if (err instanceof BrokerError)

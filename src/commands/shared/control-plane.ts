@@ -22,6 +22,8 @@ export interface ServeOptions {
    * micro, the control plane is the registry.
    */
   plugins?: PluginArgs;
+  /** Enforce auth (`--auth`, MICRO_AUTH=on); the first start prints the admin secret once. */
+  auth?: boolean;
   /** Where to serve the web dashboard; none serves no dashboard. */
   web?: string;
   /** The API gateway's options; none serves no gateway. */
@@ -95,6 +97,7 @@ async function open(o: ServeOptions): Promise<ControlPlane> {
       supervise: o.supervise ? selfInvocation() : false,
       env,
       tls: o.tls,
+      auth: o.auth === true,
     });
   }
   const { openRegistry } = await import('./connect.ts');
@@ -109,6 +112,7 @@ async function open(o: ServeOptions): Promise<ControlPlane> {
       nativeBinding: o.supervise ? loadSqliteBinding() : undefined,
       env,
       tls: o.tls,
+      auth: o.auth === true,
     });
     return {
       ...cp,
@@ -161,6 +165,7 @@ export async function serveControlPlane(o: ServeOptions): Promise<void> {
     process.stdout.write(
       `  ${'tls'.padEnd(10)} on${o.tls?.mutual ? ' (mutual)' : ''}; CA ${cp.tls.caPath} (micro tls ca)\n`,
     );
+  await printAdminSecret(cp);
   reportRestored(cp);
   // Listening before saying so: a Ctrl-C sent as soon as the line is read must be caught.
   const signalled = untilSignal();
@@ -179,6 +184,13 @@ export async function serveControlPlane(o: ServeOptions): Promise<void> {
  */
 function leanHeap(): void {
   if (process.env.MICRO_LEAN_HEAP !== '0') setFlagsFromString('--optimize-for-size');
+}
+
+/** Prints, once (the start that created it), the admin account's secret, on stdout only. */
+export async function printAdminSecret(cp: ControlPlane): Promise<void> {
+  if (cp.adminSecret === undefined) return;
+  const { bootstrapLines } = await import('../../platform/auth/bootstrap.ts');
+  process.stdout.write(`${bootstrapLines(cp.adminSecret).join('\n')}\n`);
 }
 
 /** Says which services `micro run -d` had started were started again, and which were forgotten. */

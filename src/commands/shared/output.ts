@@ -1,5 +1,6 @@
 import { printable, printableJson } from '../../registry/printable.ts';
 import { badRequest, MicroError, toMicroError } from '../../runtime/errors.ts';
+import { withLoginHint } from './auth-token.ts';
 
 /**
  * Prints data as JSON, or as text through the given formatter. Either way no control character
@@ -71,9 +72,9 @@ export class JsonArrayWriter {
   }
 }
 
-/** Prints an error as its JSON shape on stderr and sets a non-zero exit code. */
+/** Prints an error as its JSON shape on stderr (a 401 says to log in) and sets a non-zero exit code. */
 export function fail(err: unknown): void {
-  const e = err instanceof MicroError ? err : toMicroError(err, 'micro.cli');
+  const e = withLoginHint(err instanceof MicroError ? err : toMicroError(err, 'micro.cli'));
   process.stderr.write(`${json(e, false)}\n`);
   process.exitCode = 1;
 }

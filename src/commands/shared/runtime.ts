@@ -1,7 +1,7 @@
 import type { Registry } from '../../registry/registry.ts';
 import type { Client } from '../../runtime/client/client.ts';
 import { serviceUnavailable } from '../../runtime/errors.ts';
-import { openRegistry } from './connect.ts';
+import { openRegistry, tokenFor } from './connect.ts';
 import type { GlobalArgs } from './options.ts';
 
 /**
@@ -12,12 +12,18 @@ export async function withRuntime<T>(
   argv: Pick<GlobalArgs, 'registry' | 'registryAddress'>,
   fn: (client: Client) => Promise<T>,
 ): Promise<T> {
-  const [{ createClient }, { createTcpTransport }] = await Promise.all([
+  const [{ createClient }, { createTcpTransport }, { bearerOptions }] = await Promise.all([
     import('../../runtime/client/rpc-client.ts'),
     import('../../runtime/transport/tcp/index.ts'),
+    import('./auth-token.ts'),
   ]);
-  const registry: Registry = await openRegistry(argv, { timeout: 2000 });
-  const client = createClient({ registry, transport: createTcpTransport() });
+  const token = await tokenFor(argv, {});
+  const registry: Registry = await openRegistry(argv, { timeout: 2000, token: token ?? false });
+  const client = createClient({
+    registry,
+    transport: createTcpTransport(),
+    ...(token && bearerOptions(async () => token)),
+  });
   try {
     return await fn(client);
   } catch (err) {

@@ -3,7 +3,8 @@
 // (each part exact, `*`, or a prefix ending in `*`); the highest-priority match decides, a deny
 // beating an allow of equal priority, and nothing matching is a deny. Built in, before any rule: a
 // service account may register and deregister the registry records of its own name, and anyone may
-// reach the token endpoint and the keys (`auth` service's Token, Revoke, Jwks).
+// reach the token endpoint and the keys (`auth` service's Token, Revoke, Jwks) and find the `auth`
+// service in the registry (a service has no token before it asked that endpoint for one).
 import { forbidden, unauthorized, type MicroError } from '../../runtime/errors.ts';
 import type { Caller } from '../../runtime/server/guard.ts';
 import type { Resource, ResourcePattern, Rule } from './auth.ts';
@@ -46,6 +47,7 @@ const patternMatches = (p: ResourcePattern, r: Resource): boolean =>
 function builtIn(caller: Caller | undefined, r: Resource): boolean {
   if (r.kind === 'service' && r.name === 'auth' && PUBLIC_AUTH_ENDPOINTS.includes(r.action))
     return true;
+  if (r.kind === 'registry' && r.name === 'auth' && r.action === 'read') return true;
   return (
     r.kind === 'registry' &&
     (r.action === 'register' || r.action === 'deregister') &&
@@ -99,7 +101,11 @@ export function refusal(
   );
 }
 
-/** The rules a fresh auth starts with: admins do anything; services use services, topics and the platform; accounts read the registry. */
+/**
+ * The rules a fresh auth starts with: admins do anything; services use services, topics and the
+ * platform, but not the runtime (which starts processes, and hands each its service account);
+ * accounts read the registry.
+ */
 export function seedRules(): Rule[] {
   const rule = (id: string, who: string, kind: ResourcePattern['kind'], priority = 0): Rule => ({
     id,
@@ -117,5 +123,10 @@ export function seedRules(): Rule[] {
     ...(['service', 'topic', 'store', 'config', 'sync', 'db'] as const).map((k) =>
       rule(`services-${k}`, 'type:service', k),
     ),
+    {
+      ...rule('services-no-runtime', 'type:service', 'service', 1),
+      resource: { kind: 'service', name: 'runtime', action: '*' },
+      access: 'deny',
+    },
   ];
 }

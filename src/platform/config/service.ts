@@ -2,12 +2,15 @@
 // (`micro call config Config.Get '{"path":"db"}'`). A call naming no namespace works in the
 // caller's (its service name, ctx.from), else in `micro`. A change is recorded as made by the
 // calling service, else by the `Micro-Author` metadata (the CLI sends its user), else `anonymous`;
-// these are what callers say of themselves, not authenticated. Each version made through it is
-// announced on `micro.config` (src/platform/events/platform.ts) once stored, when events are hosted.
+// these are what callers say of themselves, not authenticated. With auth on the author is the
+// caller's account, and a call needs `config:<namespace>/<path>:read|write` (an empty path: the
+// whole namespace). Each version made through it is announced on `micro.config`
+// (src/platform/events/platform.ts) once stored, when events are hosted.
 import type { Context } from '../../runtime/context.ts';
 import { closed } from '../../runtime/server/closed.ts';
 import { endpoint, serverStream } from '../../runtime/server/declare.ts';
 import type { Handler } from '../../runtime/server/handler.ts';
+import { accessCheck, type Check } from '../access.ts';
 import {
   lateEmit,
   PLATFORM_TOPICS,
@@ -45,14 +48,15 @@ const ifVersion = {
 };
 
 /** The namespace a call works in. */
-const scope = (req: Fields, ctx: Context) => ({
+const callScope = (req: Fields, ctx: Context) => ({
   namespace: (req.namespace as string | undefined) ?? ctx.from ?? 'micro',
 });
 
 /** A change's namespace, author and ifVersion. */
-const change = (req: Fields, ctx: Context): ChangeOptions => ({
-  ...scope(req, ctx),
-  author: ctx.from ?? ctx.metadata['micro-author'] ?? 'anonymous',
+const changeOf = (req: Fields, ctx: Context): ChangeOptions => ({
+  ...callScope(req, ctx),
+  // With auth on, the account the token names: no longer what the caller says of itself.
+  author: ctx.caller?.id ?? ctx.from ?? ctx.metadata['micro-author'] ?? 'anonymous',
   ...(req.ifVersion === undefined ? {} : { ifVersion: req.ifVersion as number }),
 });
 
@@ -75,9 +79,24 @@ function changed(namespace: string, v: ConfigVersion): PlatformConfigEvent {
 
 /**
  * The Config handler: the contract's endpoints over `config`; `emit` (when given) is told of each
- * version Set, Delete and Rollback store.
+ * version Set, Delete and Rollback store; `check` (auth on) is asked before each call.
  */
-export function configHandler(config: Config, emit?: PlatformEmit): Handler {
+export function configHandler(
+  config: Config,
+  emit?: PlatformEmit,
+  check: Check = accessCheck(undefined),
+): Handler {
+  /** The call's namespace, once its caller may read or write `path` in it ('' the whole tree). */
+  const scope = (req: Fields, ctx: Context, action: 'read' | 'write', path = '') => {
+    const s = callScope(req, ctx);
+    check(ctx, 'config', `${s.namespace}/${path}`, action);
+    return s;
+  };
+  /** A change's namespace, author and ifVersion, once its caller may write `path`. */
+  const change = (req: Fields, ctx: Context, path = ''): ChangeOptions => {
+    scope(req, ctx, 'write', path);
+    return changeOf(req, ctx);
+  };
   const announce = (options: ChangeOptions, v: ConfigVersion): ConfigVersion => {
     emit?.(PLATFORM_TOPICS.config, { ...changed(options.namespace ?? 'micro', v) });
     return v;
@@ -85,21 +104,22 @@ export function configHandler(config: Config, emit?: PlatformEmit): Handler {
   return {
     Get: endpoint(
       { request: closedRequest('Get', { path, namespace }, ['path']) },
-      async (req, ctx) => config.get(req.path as string, scope(req, ctx)),
+      async (req, ctx) =>
+        config.get(req.path as string, scope(req, ctx, 'read', req.path as string)),
     ),
     Set: endpoint(
       {
         request: closedRequest('Set', { path, value: {}, namespace, ifVersion }, ['path', 'value']),
       },
       async (req, ctx) => {
-        const options = change(req, ctx);
+        const options = change(req, ctx, req.path as string);
         return announce(options, await config.set(req.path as string, req.value, options));
       },
     ),
     Delete: endpoint(
       { request: closedRequest('Delete', { path, namespace, ifVersion }, ['path']) },
       async (req, ctx) => {
-        const options = change(req, ctx);
+        const options = change(req, ctx, req.path as string);
         return announce(options, await config.delete(req.path as string, options));
       },
     ),
@@ -113,7 +133,7 @@ export function configHandler(config: Config, emit?: PlatformEmit): Handler {
       },
       async (req, ctx) => ({
         versions: await config.history({
-          ...scope(req, ctx),
+          ...scope(req, ctx, 'read'),
           limit: req.limit as number | undefined,
           before: req.before as number | undefined,
         }),
@@ -121,7 +141,9 @@ export function configHandler(config: Config, emit?: PlatformEmit): Handler {
     ),
     At: endpoint(
       { request: closedRequest('At', { version, namespace }, ['version']) },
-      async (req, ctx) => ({ value: await config.at(req.version as number, scope(req, ctx)) }),
+      async (req, ctx) => ({
+        value: await config.at(req.version as number, scope(req, ctx, 'read')),
+      }),
     ),
     Diff: endpoint(
       {
@@ -135,7 +157,7 @@ export function configHandler(config: Config, emit?: PlatformEmit): Handler {
         changes: await config.diff(
           req.from as number,
           req.to as number | undefined,
-          scope(req, ctx),
+          scope(req, ctx, 'read'),
         ),
       }),
     ),
@@ -163,15 +185,19 @@ export function configHandler(config: Config, emit?: PlatformEmit): Handler {
       },
     ),
     Schema: endpoint({ request: closedRequest('Schema', { namespace }) }, async (req, ctx) => ({
-      schema: await config.schema(scope(req, ctx)),
+      schema: await config.schema(scope(req, ctx, 'read')),
     })),
-    Namespaces: endpoint({ request: closedRequest('Namespaces', {}) }, async () => ({
-      namespaces: await config.namespaces(),
-    })),
+    Namespaces: endpoint({ request: closedRequest('Namespaces', {}) }, async (_req, ctx) => {
+      check(ctx, 'config', '*', 'read');
+      return { namespaces: await config.namespaces() };
+    }),
     Watch: serverStream(
       { request: closedRequest('Watch', { path, namespace }, ['path']) },
       async function* (req: Fields, ctx): AsyncGenerator<ConfigEvent | { ready: true }> {
-        const watcher = config.watch(req.path as string, scope(req, ctx));
+        const watcher = config.watch(
+          req.path as string,
+          scope(req, ctx, 'read', req.path as string),
+        );
         ctx.signal.addEventListener('abort', () => watcher.stop());
         try {
           await watcher.ready;
@@ -212,6 +238,7 @@ export async function hostConfig(context: HostContext): Promise<Hosted> {
       Config: configHandler(
         config,
         lateEmit(() => context.emit),
+        accessCheck(context.authorize),
       ),
     },
     close: () => config.close(),

@@ -5,11 +5,13 @@
 // answers a Db gives in-process. A call that names no database uses the calling service's name
 // (Micro-From-Service, `.` and other characters a name cannot hold made `_`), else `micro`; Collections naming none lists every database's. hostDb serves
 // SQLite in micro.db (tables prefixed `db_`), or the engine MICRO_DB names in the control plane's
-// environment (postgres at MICRO_DB_ADDRESS, memory).
+// environment (postgres at MICRO_DB_ADDRESS, memory). With auth on, a call needs
+// `db:<database>/<collection>:read|write` (Collections: `db:<database or *>/*:read`).
 import type { Context } from '../../runtime/context.ts';
 import { closed } from '../../runtime/server/closed.ts';
 import { endpoint } from '../../runtime/server/declare.ts';
 import type { Handler } from '../../runtime/server/handler.ts';
+import { accessCheck, type Check } from '../access.ts';
 import { servedEngine } from '../served.ts';
 import type { HostContext, Hosted } from '../hosting.ts';
 import { serviceDatabase } from './client.ts';
@@ -57,7 +59,7 @@ const request = (name: string, properties: Record<string, object>, required: str
   );
 
 /** The database of a call: the one it names, else the caller's (serviceDatabase), else `micro`. */
-const databaseOf = (req: Req, ctx: Context): string =>
+const callDatabase = (req: Req, ctx: Context): string =>
   req.database !== undefined
     ? (req.database as string)
     : ctx.from
@@ -69,8 +71,14 @@ const given = <T extends object>(o: T): T =>
   Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T;
 
 /** The Db handler: any Db, served to other processes as the `db` service. */
-export function dbHandler(db: Db): Handler {
+export function dbHandler(db: Db, check: Check = accessCheck(undefined)): Handler {
   const c = (req: Req) => req.collection as string;
+  /** The call's database, once its caller may read (or write) the collection it names there. */
+  const databaseOf = (req: Req, ctx: Context, action: 'read' | 'write' = 'write'): string => {
+    const database = callDatabase(req, ctx);
+    check(ctx, 'db', `${database}/${c(req)}`, action);
+    return database;
+  };
   return {
     Create: endpoint(
       { request: request('Create', { collection, data, id, database }, ['collection', 'data']) },
@@ -84,7 +92,9 @@ export function dbHandler(db: Db): Handler {
     Read: endpoint(
       { request: request('Read', { collection, id, database }, ['collection', 'id']) },
       async (req, ctx) => {
-        const record = await db.read(c(req), req.id as string, { database: databaseOf(req, ctx) });
+        const record = await db.read(c(req), req.id as string, {
+          database: databaseOf(req, ctx, 'read'),
+        });
         return record ? { record } : {};
       },
     ),
@@ -148,7 +158,7 @@ export function dbHandler(db: Db): Handler {
         const { collection: _c, database: _d, ...rest } = req;
         return db.query(
           c(req),
-          given({ ...(rest as QueryOptions), database: databaseOf(req, ctx) }),
+          given({ ...(rest as QueryOptions), database: databaseOf(req, ctx, 'read') }),
         );
       },
     ),
@@ -157,7 +167,7 @@ export function dbHandler(db: Db): Handler {
       async (req, ctx) => {
         const options = given({
           where: req.where as Where | undefined,
-          database: databaseOf(req, ctx),
+          database: databaseOf(req, ctx, 'read'),
         });
         return { count: await db.count(c(req), options) };
       },
@@ -183,9 +193,10 @@ export function dbHandler(db: Db): Handler {
         dropped: await db.dropIndex(c(req), req.name as string, { database: databaseOf(req, ctx) }),
       }),
     ),
-    Collections: endpoint({ request: request('Collections', { database }) }, async (req) => ({
-      collections: await db.collections(req.database as string | undefined),
-    })),
+    Collections: endpoint({ request: request('Collections', { database }) }, async (req, ctx) => {
+      check(ctx, 'db', `${typeof req.database === 'string' ? req.database : '*'}/*`, 'read');
+      return { collections: await db.collections(req.database as string | undefined) };
+    }),
     DropCollection: endpoint(
       { request: request('DropCollection', { collection, database }, ['collection']) },
       async (req, ctx) => ({
@@ -208,5 +219,8 @@ export async function hostDb(context: HostContext): Promise<Hosted> {
     table: async () => (await import('./index.ts')).databases,
     options: { database: DEFAULT_DATABASE },
   });
-  return { handlers: { Db: dbHandler(db) }, close: () => db.close() };
+  return {
+    handlers: { Db: dbHandler(db, accessCheck(context.authorize)) },
+    close: () => db.close(),
+  };
 }

@@ -9,12 +9,15 @@
 // than the member's maxInFlight unacknowledged; acknowledgements come as Ack calls by offset. When
 // a subscriber goes away its stream ends, and what it had not acknowledged is delivered again
 // after its ackTimeout. hostEvents serves SQLite in micro.db, or the engine MICRO_EVENTS names.
+// With auth on, publishing (and a topic's retention) needs `topic:<topic>:publish`, and every read
+// (subscribing, reading, acknowledging, groups) `topic:<topic>:subscribe`.
 import { randomUUID } from 'node:crypto';
 import { forbidden } from '../../runtime/errors.ts';
 import type { Context } from '../../runtime/context.ts';
 import { closed } from '../../runtime/server/closed.ts';
 import { endpoint, serverStream } from '../../runtime/server/declare.ts';
 import type { Handler } from '../../runtime/server/handler.ts';
+import { accessCheck, type Check } from '../access.ts';
 import { servedEngine } from '../served.ts';
 import type { HostContext, Hosted } from '../hosting.ts';
 import {
@@ -98,10 +101,20 @@ function inputOf(e: Req, ctx: Context): EventInput {
   return { ...e, data: e.data, ...(m !== undefined && { metadata: m as Record<string, string> }) };
 }
 
+type Settle = { topic: string; group: string; offsets: number[] };
+
 /** The Events handler: any Events, served to other processes as the `events` service. */
-export function eventsHandler(events: Events): Handler {
+export function eventsHandler(events: Events, check: Check = accessCheck(undefined)): Handler {
+  /** The request, once its caller may publish to (or subscribe to) the topic it names (`*`: none). */
+  const may = <T extends Req | Settle>(
+    action: 'publish' | 'subscribe',
+    req: T,
+    ctx: Context,
+  ): T => {
+    check(ctx, 'topic', typeof req.topic === 'string' ? req.topic : '*', action);
+    return req;
+  };
   const outstanding = new Outstanding();
-  type Settle = { topic: string; group: string; offsets: number[] };
   // An engine that settles by offset (SQLite, memory) gets one call for the offsets found.
   const byOffset = 'ackOffsets' in events ? (events as Events & OffsetAcks) : undefined;
   const settle = async (
@@ -129,7 +142,11 @@ export function eventsHandler(events: Events): Handler {
       { request: asIs('Publish', { topic, data, key, metadata }, ['topic', 'data']) },
       async (req, ctx) => {
         refusePlatform(req.topic, 'topic');
-        const { topic: t, data: d, ...options } = inputOf(req, ctx) as EventInput & Req;
+        const {
+          topic: t,
+          data: d,
+          ...options
+        } = inputOf(may('publish', req, ctx), ctx) as EventInput & Req;
         return events.publish(t as string, d, options);
       },
     ),
@@ -150,6 +167,7 @@ export function eventsHandler(events: Events): Handler {
       },
       async (req, ctx) => {
         refusePlatform(req.topic, 'topic');
+        may('publish', req, ctx);
         const list = Array.isArray(req.events)
           ? (req.events as unknown[]).map((e) =>
               typeof e === 'object' && e !== null ? inputOf(e as Req, ctx) : (e as EventInput),
@@ -162,7 +180,7 @@ export function eventsHandler(events: Events): Handler {
       { request: asIs('Subscribe', subscribeFields, ['topic']) },
       async function* (req, ctx) {
         refusePlatform(req.deadLetter, 'deadLetter');
-        const { topic: t, ...options } = req;
+        const { topic: t, ...options } = may('subscribe', req, ctx);
         const sub = await events.subscribe(t as string, options);
         const stop = (): void => void sub.stop();
         ctx.signal.addEventListener('abort', stop);
@@ -187,9 +205,9 @@ export function eventsHandler(events: Events): Handler {
         }
       },
     ),
-    Ack: endpoint({ request: settling('Ack', { topic, group, offsets }) }, (req) =>
+    Ack: endpoint({ request: settling('Ack', { topic, group, offsets }) }, (req, ctx) =>
       settle(
-        req,
+        may('subscribe', req, ctx),
         (d) => d.ack(),
         byOffset && ((offsets) => byOffset.ackOffsets(req.topic, req.group, offsets)),
         true,
@@ -199,9 +217,9 @@ export function eventsHandler(events: Events): Handler {
       {
         request: settling('Nack', { topic, group, offsets, delay: whole('ms before redelivery') }),
       },
-      (req) =>
+      (req, ctx) =>
         settle(
-          req,
+          may('subscribe', req, ctx),
           (d) => d.nack(req.delay),
           byOffset && ((offsets) => byOffset.nackOffsets(req.topic, req.group, offsets, req.delay)),
         ),
@@ -221,25 +239,38 @@ export function eventsHandler(events: Events): Handler {
           ['topic'],
         ),
       },
-      async (req) => {
-        const { topic: t, ...options } = req;
+      async (req, ctx) => {
+        const { topic: t, ...options } = may('subscribe', req, ctx);
         return events.read(t as string, options);
       },
     ),
-    Topics: endpoint({ request: asIs('Topics', { prefix: { type: 'string' } }) }, async (req) => ({
-      topics: await events.topics(req.prefix as string | undefined),
-    })),
-    Groups: endpoint({ request: asIs('Groups', { topic }) }, async (req) => ({
-      groups: await events.groups(req.topic as string | undefined),
+    Topics: endpoint(
+      { request: asIs('Topics', { prefix: { type: 'string' } }) },
+      async (req, ctx) => {
+        const prefix = typeof req.prefix === 'string' ? req.prefix : '';
+        check(ctx, 'topic', `${prefix}*`, 'subscribe');
+        return { topics: await events.topics(req.prefix as string | undefined) };
+      },
+    ),
+    Groups: endpoint({ request: asIs('Groups', { topic }) }, async (req, ctx) => ({
+      groups: await events.groups(may('subscribe', req, ctx).topic as string | undefined),
     })),
     Seek: endpoint(
       { request: asIs('Seek', { topic, group, start }, ['topic', 'group', 'start']) },
-      (req) => events.seek(req.topic as string, req.group as string, req.start as StartAt),
+      (req, ctx) =>
+        events.seek(
+          may('subscribe', req, ctx).topic as string,
+          req.group as string,
+          req.start as StartAt,
+        ),
     ),
     DeleteGroup: endpoint(
       { request: asIs('DeleteGroup', { topic, group }, ['topic', 'group']) },
-      async (req) => ({
-        deleted: await events.deleteGroup(req.topic as string, req.group as string),
+      async (req, ctx) => ({
+        deleted: await events.deleteGroup(
+          may('subscribe', req, ctx).topic as string,
+          req.group as string,
+        ),
       }),
     ),
     Configure: endpoint(
@@ -250,8 +281,8 @@ export function eventsHandler(events: Events): Handler {
           ['topic'],
         ),
       },
-      (req) => {
-        const { topic: t, ...retention } = req;
+      (req, ctx) => {
+        const { topic: t, ...retention } = may('publish', req, ctx);
         return events.configure(t as string, retention);
       },
     ),
@@ -271,7 +302,7 @@ export async function hostEvents(context: HostContext): Promise<Hosted> {
     table: async () => (await import('./index.ts')).eventEngines,
   });
   return {
-    handlers: { Events: eventsHandler(events) },
+    handlers: { Events: eventsHandler(events, accessCheck(context.authorize)) },
     // In-process, so the control plane may publish its platform events to `micro.*`.
     publish: (t, d) => events.publish(t, d, { metadata: { 'micro-from': 'micro' } }),
     close: () => events.close(),

@@ -10,10 +10,11 @@ import type { Context } from '../../runtime/context.ts';
 import { closed } from '../../runtime/server/closed.ts';
 import { endpoint, serverStream } from '../../runtime/server/declare.ts';
 import type { Handler } from '../../runtime/server/handler.ts';
+import { accessCheck, type Check } from '../access.ts';
 import { servedEngine } from '../served.ts';
 import type { HostContext, Hosted } from '../hosting.ts';
 import { STORE_LIMITS, type Entry, type Namespace, type Operation, type Store } from './store.ts';
-import { checkWatch, DEFAULT_DATABASE, STORE_ID } from './validate.ts';
+import { checkWatch, DEFAULT_DATABASE, DEFAULT_TABLE, STORE_ID } from './validate.ts';
 
 type Req = Record<string, unknown>;
 
@@ -50,7 +51,7 @@ const asIs = (name: string, properties: Record<string, object>, required: string
   closed(STORE_ID, `Store.${name}`, shape(properties, required), (req: Req) => req);
 
 /** The namespace of a call: the one it names, else the caller's service name, else `micro`. */
-function namespaceOf(req: Req, ctx: Context): Namespace {
+function callNamespace(req: Req, ctx: Context): Namespace {
   const ns: Namespace = {};
   if (req.database !== undefined) ns.database = req.database as string;
   else if (ctx.from) {
@@ -68,18 +69,27 @@ function namespaceOf(req: Req, ctx: Context): Namespace {
 /** Entries as the wire carries them: null where there is none. */
 const orNull = (entries: (Entry | undefined)[]): (Entry | null)[] => entries.map((e) => e ?? null);
 
-/** The Store handler: any Store, served to other processes as the `store` service. */
-export function storeHandler(store: Store): Handler {
+/**
+ * The Store handler: any Store, served to other processes as the `store` service. With `check`
+ * (auth on), a call needs `store:<database>/<table>:read` or `:write`, and Namespaces `store:*:read`.
+ */
+export function storeHandler(store: Store, check: Check = accessCheck(undefined)): Handler {
+  /** The call's namespace, once its caller may read or write there. */
+  const namespaceOf = (req: Req, ctx: Context, action: 'read' | 'write'): Namespace => {
+    const ns = callNamespace(req, ctx);
+    check(ctx, 'store', `${ns.database}/${ns.table ?? DEFAULT_TABLE}`, action);
+    return ns;
+  };
   return {
     Get: endpoint({ request: asIs('Get', { key, ...namespace }, ['key']) }, async (req, ctx) => {
-      const entry = await store.get(req.key as string, namespaceOf(req, ctx));
+      const entry = await store.get(req.key as string, namespaceOf(req, ctx, 'read'));
       return entry ? { entry } : {};
     }),
     Put: endpoint(
       { request: asIs('Put', { key, ...put, ...namespace }, ['key', 'value']) },
       async (req, ctx) => {
         const { key: k, value, database: _d, table: _t, ...conditions } = req;
-        const options = { ...conditions, ...namespaceOf(req, ctx) };
+        const options = { ...conditions, ...namespaceOf(req, ctx, 'write') };
         return { entry: await store.put(k as string, value, options) };
       },
     ),
@@ -87,7 +97,7 @@ export function storeHandler(store: Store): Handler {
       { request: asIs('Delete', { key, ifVersion: put.ifVersion, ...namespace }, ['key']) },
       async (req, ctx) => {
         const options = {
-          ...namespaceOf(req, ctx),
+          ...namespaceOf(req, ctx, 'write'),
           ...(req.ifVersion !== undefined && { ifVersion: req.ifVersion as string }),
         };
         return { deleted: await store.delete(req.key as string, options) };
@@ -110,7 +120,7 @@ export function storeHandler(store: Store): Handler {
       },
       async (req, ctx) => {
         const { database: _d, table: _t, ...options } = req;
-        return store.list({ ...options, ...namespaceOf(req, ctx) });
+        return store.list({ ...options, ...namespaceOf(req, ctx, 'read') });
       },
     ),
     GetMany: endpoint(
@@ -122,7 +132,7 @@ export function storeHandler(store: Store): Handler {
         ),
       },
       async (req, ctx) => ({
-        entries: orNull(await store.getMany(req.keys as string[], namespaceOf(req, ctx))),
+        entries: orNull(await store.getMany(req.keys as string[], namespaceOf(req, ctx, 'read'))),
       }),
     ),
     Transact: endpoint(
@@ -145,7 +155,9 @@ export function storeHandler(store: Store): Handler {
         ),
       },
       async (req, ctx) => ({
-        entries: orNull(await store.transact(req.operations as Operation[], namespaceOf(req, ctx))),
+        entries: orNull(
+          await store.transact(req.operations as Operation[], namespaceOf(req, ctx, 'write')),
+        ),
       }),
     ),
     Watch: serverStream(
@@ -165,7 +177,7 @@ export function storeHandler(store: Store): Handler {
       },
       async function* (req, ctx) {
         const { database: _d, table: _t, ...filter } = req;
-        const watcher = store.watch({ ...filter, ...namespaceOf(req, ctx) });
+        const watcher = store.watch({ ...filter, ...namespaceOf(req, ctx, 'read') });
         ctx.signal.addEventListener('abort', () => watcher.stop());
         try {
           // Tells the client its watch is in place, so nothing it writes afterwards is missed.
@@ -176,9 +188,10 @@ export function storeHandler(store: Store): Handler {
         }
       },
     ),
-    Namespaces: endpoint({ request: asIs('Namespaces', {}) }, async () => ({
-      namespaces: await store.namespaces(),
-    })),
+    Namespaces: endpoint({ request: asIs('Namespaces', {}) }, async (_req, ctx) => {
+      check(ctx, 'store', '*', 'read');
+      return { namespaces: await store.namespaces() };
+    }),
   };
 }
 
@@ -195,5 +208,8 @@ export async function hostStore(context: HostContext): Promise<Hosted> {
     table: async () => (await import('./index.ts')).stores,
     options: { database: DEFAULT_DATABASE },
   });
-  return { handlers: { Store: storeHandler(store) }, close: () => store.close() };
+  return {
+    handlers: { Store: storeHandler(store, accessCheck(context.authorize)) },
+    close: () => store.close(),
+  };
 }

@@ -2,11 +2,14 @@
 // hostSync, which serves the control plane's SQLite tables (micro.db) unless the control plane's
 // environment names another engine (MICRO_SYNC=etcd or redis, at MICRO_SYNC_ADDRESS). Every request
 // is a closed JSON object: an unknown field is a 400 naming it, nothing is changed. Locks taken,
-// released and lapsed, and leader changes, are announced on `micro.sync` (observed.ts).
+// released and lapsed, and leader changes, are announced on `micro.sync` (observed.ts). With auth
+// on, a call needs `sync:<name>:lock` (locks), `:elect` (elections) or `:read` (who holds what).
 import { badRequest } from '../../runtime/errors.ts';
 import { closed } from '../../runtime/server/closed.ts';
 import { endpoint } from '../../runtime/server/declare.ts';
+import type { Context } from '../../runtime/context.ts';
 import type { Handler } from '../../runtime/server/handler.ts';
+import { accessCheck, type Check } from '../access.ts';
 import { lateEmit } from '../events/platform.ts';
 import type { HostContext, Hosted } from '../hosting.ts';
 import { observedOps } from './observed.ts';
@@ -49,7 +52,12 @@ const closedRequest = <T>(
   );
 
 /** The `Sync` handler: Lock, Renew, Unlock, Locks, Campaign, Resign, Leader, Leaders, Candidates. */
-export function syncHandler(ops: SyncOps): Handler {
+export function syncHandler(ops: SyncOps, check: Check = accessCheck(undefined)): Handler {
+  /** The request, once its caller may do `action` to the lock or election it names. */
+  const may = <T extends { name: string }>(action: string, req: T, ctx: Context): T => {
+    check(ctx, 'sync', req.name, action);
+    return req;
+  };
   return {
     Lock: endpoint(
       {
@@ -73,7 +81,7 @@ export function syncHandler(ops: SyncOps): Handler {
       // A wait never outlasts the caller's deadline: it answers the 409 while someone listens.
       (req, ctx) =>
         ops.lock({
-          ...req,
+          ...may('lock', req, ctx),
           wait: Math.max(0, Math.min(req.wait, ctx.deadline - Date.now() - 200)),
         }),
     ),
@@ -84,7 +92,7 @@ export function syncHandler(ops: SyncOps): Handler {
           token: checkToken(r.token),
         })),
       },
-      (req) => ops.renew(req),
+      (req, ctx) => ops.renew(may('lock', req, ctx)),
     ),
     Unlock: endpoint(
       {
@@ -93,8 +101,8 @@ export function syncHandler(ops: SyncOps): Handler {
           token: checkToken(r.token),
         })),
       },
-      async (req) => {
-        await ops.unlock(req);
+      async (req, ctx) => {
+        await ops.unlock(may('lock', req, ctx));
         return {};
       },
     ),
@@ -109,7 +117,10 @@ export function syncHandler(ops: SyncOps): Handler {
           }),
         ),
       },
-      async (req) => ({ locks: await ops.locks(req) }),
+      async (req, ctx) => {
+        check(ctx, 'sync', `${req.prefix}*`, 'read');
+        return { locks: await ops.locks(req) };
+      },
     ),
     Campaign: endpoint(
       {
@@ -119,7 +130,7 @@ export function syncHandler(ops: SyncOps): Handler {
           ttl: checkTtl(r.ttl),
         })),
       },
-      (req) => ops.campaign(req),
+      (req, ctx) => ops.campaign(may('elect', req, ctx)),
     ),
     Resign: endpoint(
       {
@@ -128,8 +139,8 @@ export function syncHandler(ops: SyncOps): Handler {
           id: checkName(r.id, 'id'),
         })),
       },
-      async (req) => {
-        await ops.resign(req);
+      async (req, ctx) => {
+        await ops.resign(may('elect', req, ctx));
         return {};
       },
     ),
@@ -137,21 +148,25 @@ export function syncHandler(ops: SyncOps): Handler {
       {
         request: closedRequest('Leader', { name }, ['name'], (r) => ({ name: checkName(r.name) })),
       },
-      async (req) => {
-        const leader = await ops.leader(req);
+      async (req, ctx) => {
+        const leader = await ops.leader(may('read', req, ctx));
         return leader ? { leader } : {};
       },
     ),
-    Leaders: endpoint({ request: closedRequest('Leaders', {}, [], () => ({})) }, async () => ({
-      leaders: await ops.leaders(),
-    })),
+    Leaders: endpoint(
+      { request: closedRequest('Leaders', {}, [], () => ({})) },
+      async (_req, ctx) => {
+        check(ctx, 'sync', '*', 'read');
+        return { leaders: await ops.leaders() };
+      },
+    ),
     Candidates: endpoint(
       {
         request: closedRequest('Candidates', { name }, ['name'], (r) => ({
           name: checkName(r.name),
         })),
       },
-      async (req) => ({ candidates: await ops.candidates(req) }),
+      async (req, ctx) => ({ candidates: await ops.candidates(may('read', req, ctx)) }),
     ),
   };
 }
@@ -184,7 +199,7 @@ export async function hostSync(context: HostContext): Promise<Hosted> {
     lateEmit(() => context.emit),
   );
   return {
-    handlers: { Sync: syncHandler(ops) },
+    handlers: { Sync: syncHandler(ops, accessCheck(context.authorize)) },
     close: async () => {
       await ops.close();
       db?.close();

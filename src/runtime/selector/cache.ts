@@ -1,6 +1,6 @@
 import type { Node, Registry, Service } from '../../registry/registry.ts';
 import { RegistryErrors } from '../../registry/registry.ts';
-import { notFound, serviceUnavailable } from '../errors.ts';
+import { forbidden, notFound, serviceUnavailable, unauthorized } from '../errors.ts';
 import type { Next, SelectOptions, Selector } from './selector.ts';
 import { random } from './strategy.ts';
 
@@ -87,6 +87,11 @@ export function createSelector(options: CacheSelectorOptions): Selector {
           cache.delete(service);
           throw notFound('micro.client', `${err.message}; micro list services shows what is there`);
         }
+        // Refused (auth on, a missing or bad token, or no rule): said as such, not as an outage.
+        if (err.code === RegistryErrors.unauthorized)
+          throw unauthorized('micro.client', `cannot look up ${service}: ${err.message}`);
+        if (err.code === RegistryErrors.forbidden)
+          throw forbidden('micro.client', `cannot look up ${service}: ${err.message}`);
         // The registry is unreachable: keep serving what we knew, and ask again in a second.
         if (current.services.length > 0) {
           current.fetched = Date.now() - ttl + 1000;

@@ -1,5 +1,5 @@
 // The terminal explorer: services list (or topics) -> service view -> call view, a header and a key
-// footer; Tab cycles the top views: services, topics, store, config, sync, events, db.
+// footer; Tab cycles the top views: services, topics, store, config, sync, events, db, auth.
 import { Box, useApp, useWindowSize } from 'ink';
 import { createElement as h, useEffect, useState, type ReactElement } from 'react';
 import type { Db } from '../../platform/db/db.ts';
@@ -18,6 +18,7 @@ import { StoreView, storeKeys, storeWhere, type StorePlace } from './StoreView.t
 import { SyncView, syncKeys } from './SyncView.ts';
 import { DbView, dbKeys, dbWhere, type DbPlace } from './DbView.ts';
 import { EventsView, eventsKeys, type EventsPlace } from './EventsView.ts';
+import { AuthView, authKeys, authWhere, type AuthPlace } from './AuthView.ts';
 import { useKeys } from './use-keys.ts';
 
 /** What the explorer talks through, and where it starts. */
@@ -47,10 +48,11 @@ type Screen =
   | { name: 'config' }
   | { name: 'sync' }
   | { name: 'events' }
-  | { name: 'db' };
+  | { name: 'db' }
+  | { name: 'auth' };
 
 /** The screens Tab cycles through, in order. */
-const VIEWS = ['services', 'topics', 'store', 'config', 'sync', 'events', 'db'] as const;
+const VIEWS = ['services', 'topics', 'store', 'config', 'sync', 'events', 'db', 'auth'] as const;
 
 /** The explorer; `q` (or Ctrl-C) ends it. */
 export function App({ registry, client, service, live, events, db }: AppProps): ReactElement {
@@ -73,6 +75,7 @@ export function App({ registry, client, service, live, events, db }: AppProps): 
   const [configPlace, setConfigPlace] = useState<ConfigPlace>({ level: 'namespaces' });
   const [eventsPlace, setEventsPlace] = useState<EventsPlace>({ filter: '', filtering: false });
   const [dbPlace, setDbPlace] = useState<DbPlace>({ level: 'collections' });
+  const [authPlace, setAuthPlace] = useState<AuthPlace>({ section: 'accounts' });
   const toServices = (): void => setScreen({ name: 'services' });
   // Tab and Shift-Tab move between the top views, except while a filter or prefix takes the keys.
   useKeys((_input, key) => {
@@ -80,7 +83,8 @@ export function App({ registry, client, service, live, events, db }: AppProps): 
     const typing =
       (screen.name === 'services' && list.filtering) ||
       (screen.name === 'store' && storePlace.level === 'keys' && storePlace.filtering) ||
-      (screen.name === 'events' && eventsPlace.filtering);
+      (screen.name === 'events' && eventsPlace.filtering) ||
+      (screen.name === 'auth' && authPlace.confirm !== undefined);
     if (!key.tab || at < 0 || typing) return;
     const next = VIEWS[(at + (key.shift ? VIEWS.length - 1 : 1)) % VIEWS.length] ?? 'services';
     setScreen({ name: next } as Screen);
@@ -145,6 +149,15 @@ export function App({ registry, client, service, live, events, db }: AppProps): 
       onPlace: setDbPlace,
       onBack: toServices,
     });
+  } else if (screen.name === 'auth') {
+    keys = authKeys(authPlace);
+    body = h(AuthView, {
+      ...screenProps,
+      client,
+      place: authPlace,
+      onPlace: setAuthPlace,
+      onBack: toServices,
+    });
   } else if (screen.name === 'service') {
     keys = serviceViewKeys;
     body = h(ServiceView, {
@@ -178,17 +191,19 @@ export function App({ registry, client, service, live, events, db }: AppProps): 
     screen.name === 'sync' ||
     screen.name === 'events'
       ? screen.name
-      : screen.name === 'db'
-        ? dbWhere(dbPlace)
-        : screen.name === 'store'
-          ? storeWhere(storePlace)
-          : screen.name === 'config'
-            ? configPlace.level === 'namespaces'
-              ? 'config'
-              : `config › ${configPlace.namespace}`
-            : screen.name === 'service'
-              ? `services › ${screen.service}`
-              : `services › ${screen.service} › ${screen.endpoint.name}`;
+      : screen.name === 'auth'
+        ? authWhere(authPlace)
+        : screen.name === 'db'
+          ? dbWhere(dbPlace)
+          : screen.name === 'store'
+            ? storeWhere(storePlace)
+            : screen.name === 'config'
+              ? configPlace.level === 'namespaces'
+                ? 'config'
+                : `config › ${configPlace.namespace}`
+              : screen.name === 'service'
+                ? `services › ${screen.service}`
+                : `services › ${screen.service} › ${screen.endpoint.name}`;
   return h(
     Box,
     { flexDirection: 'column', width: columns, height: rows },
