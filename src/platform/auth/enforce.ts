@@ -1,7 +1,8 @@
 // Auth enforcement of a service, from its environment: with MICRO_AUTH=on, a verifier polling the
 // control plane's snapshot, the service's own token (MICRO_AUTH_ID + MICRO_AUTH_SECRET, or
 // MICRO_AUTH_TOKEN), the guard for its server and the wrappers for its client. Off by default,
-// and then nothing is made. The platform's createService installs it.
+// and then nothing is made. The platform's createService installs it. A rule change or revocation
+// reaches the service within MICRO_AUTH_REFRESH plus one call: within 3 s by default.
 //
 // Limits: the secret and tokens are read from the environment only, never from argv, and never
 // logged; a poll or renewal failure is reported by its message, which carries neither.

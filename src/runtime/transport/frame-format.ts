@@ -78,6 +78,8 @@ export function encodeFrame(
 
 /** UTF-8 length of s; counting in JS beats Buffer.byteLength's native call for short ASCII header strings. */
 function byteLength(s: string): number {
+  // A long value (a bearer token) is counted natively, as writeString writes it.
+  if (s.length > 64) return Buffer.byteLength(s);
   for (let i = 0; i < s.length; i++) if (s.charCodeAt(i) > 0x7f) return Buffer.byteLength(s);
   return s.length;
 }
