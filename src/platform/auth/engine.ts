@@ -19,7 +19,7 @@ import type { Account, Auth, AuthSnapshot, Jwks } from './auth.ts';
 import { AUTH_ID, invalid } from './errors.ts';
 import { grant } from './grants.ts';
 import { hashSecret, newSecret } from './hash.ts';
-import { createSigner, jwksOf, keyGone, newKey } from './keys.ts';
+import { createKeyring, createSigner } from './keys.ts';
 import { authSettings, type AuthOptions, type AuthSettings } from './options.ts';
 import type { AuthStorage, StoredAccount, StoredKey } from './storage.ts';
 import { ownClaims, REFRESH_PREFIX, sha256 } from './tokens.ts';
@@ -64,38 +64,10 @@ export function createAuthEngine(name: string, storage: AuthStorage, options?: A
   const settings = authSettings(options);
   const { now } = settings;
   const seconds = (): number => Math.floor(now() / 1000);
-  let current: StoredKey | undefined;
-  let rotating: Promise<StoredKey> | undefined;
   let nextHousekeeping = 0;
   let snapshot: AuthSnapshot | undefined;
 
-  const pruneKeys = (t: number): void => {
-    const keys = storage.keys();
-    let excess = keys.length - AUTH_LIMITS.keys;
-    for (const k of keys)
-      if (keyGone(k, t, settings.tokenTtl) || (excess > 0 && k.retired !== null)) {
-        storage.removeKey(k.kid);
-        excess--;
-      }
-  };
-  const rotate = async (): Promise<StoredKey> => {
-    const key = await newKey(now());
-    storage.atomic(() => {
-      const t = now();
-      for (const k of storage.keys()) if (k.retired === null) storage.putKey({ ...k, retired: t });
-      storage.putKey(key);
-      pruneKeys(t);
-      storage.bump();
-    });
-    return (current = key);
-  };
-  const rotateOnce = (): Promise<StoredKey> =>
-    (rotating ??= rotate().finally(() => (rotating = undefined)));
-  const signing = async (): Promise<StoredKey> => {
-    current ??= storage.keys().findLast((k) => k.retired === null);
-    if (current && current.created + settings.keyRotate > now()) return current;
-    return rotateOnce();
-  };
+  const keyring = createKeyring(storage, settings);
   const housekeep = (): void => {
     const t = now();
     if (t < nextHousekeeping) return;
@@ -103,7 +75,7 @@ export function createAuthEngine(name: string, storage: AuthStorage, options?: A
     storage.atomic(() => {
       const s = Math.floor(t / 1000);
       const before = storage.keys().length;
-      pruneKeys(t);
+      keyring.prune(t);
       // Verifiers accept a token up to 5 s past its exp (clock tolerance): its revocation stays as long.
       const revoked = storage.pruneRevoked(s - 5);
       const cut = storage.pruneRevokedBefore(s - Math.ceil(settings.tokenTtl / 1000) - 5);
@@ -112,8 +84,7 @@ export function createAuthEngine(name: string, storage: AuthStorage, options?: A
       if (changed) storage.bump();
     });
   };
-  const liveJwks = (): Jwks =>
-    jwksOf(storage.keys().filter((k) => !keyGone(k, now(), settings.tokenTtl)));
+  const liveJwks = (): Jwks => keyring.jwks();
   /** Refuses the account's tokens issued until now and drops its refresh tokens. */
   const cutOff = (id: string): void => {
     const before = Math.max(seconds() + 1, storage.revokedBefore()[id] ?? 0);
@@ -128,7 +99,7 @@ export function createAuthEngine(name: string, storage: AuthStorage, options?: A
   const core: AuthCore = {
     storage,
     settings,
-    signing,
+    signing: () => keyring.signing(),
     revokeFamily,
     seconds,
     sign: createSigner(),
@@ -249,15 +220,15 @@ export function createAuthEngine(name: string, storage: AuthStorage, options?: A
       });
     },
     async jwks() {
-      await signing();
+      await keyring.signing();
       return liveJwks();
     },
     async rotateKeys() {
-      await rotateOnce();
+      await keyring.rotate();
       return liveJwks();
     },
     async snapshot(): Promise<AuthSnapshot> {
-      await signing();
+      await keyring.signing();
       housekeep();
       // Verifiers poll every 2 s: an unchanged version is answered from the last one built.
       return storage.atomic(() => {
@@ -273,7 +244,7 @@ export function createAuthEngine(name: string, storage: AuthStorage, options?: A
       });
     },
     async close() {
-      await rotating?.catch(() => undefined);
+      await keyring.settled();
       storage.close();
     },
   };

@@ -12,7 +12,8 @@ import { OAuthError } from './errors.ts';
 import { verifySecret } from './hash.ts';
 import type { StoredAccount } from './storage.ts';
 import { accessClaims, newRefreshToken, sha256 } from './tokens.ts';
-import { AUTH_LIMITS, checkTokenRequest, parseScope } from './validate.ts';
+import { checkTokenRequest, parseScope } from './token-request.ts';
+import { AUTH_LIMITS } from './validate.ts';
 
 /** The scopes a token gets: the requested ones, each held; all held when none are requested. */
 function narrow(held: readonly string[], requested: string | undefined): string[] {
