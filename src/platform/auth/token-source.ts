@@ -10,7 +10,17 @@
 import type { Auth, TokenResponse } from './auth.ts';
 
 /** How a service proves who it is: its account's client credentials, or a token as is. */
-export type TokenCredentials = { id: string; secret: string } | { token: string };
+export type TokenCredentials =
+  | {
+      /** The service account's id (MICRO_AUTH_ID). */
+      id: string;
+      /** Its secret (MICRO_AUTH_SECRET). */
+      secret: string;
+    }
+  | {
+      /** A token used as it is (MICRO_AUTH_TOKEN), never renewed. */
+      token: string;
+    };
 
 /** What a token source needs of the auth service. */
 export interface TokenSourceOptions {
@@ -20,6 +30,8 @@ export interface TokenSourceOptions {
   renewAt?: number;
   /** Told when a background renewal fails (the current token is kept while it lasts). */
   onError?: (err: Error) => void;
+  /** The clock, ms since the epoch (default Date.now; for tests). */
+  now?: () => number;
 }
 
 /** The service's current token, renewed as it ages. */
@@ -37,6 +49,7 @@ export function tokenSource(options: TokenSourceOptions, creds: TokenCredentials
     return { token: () => token, renew: () => Promise.resolve(false) };
   }
   const share = options.renewAt ?? 0.8;
+  const clock = options.now ?? Date.now;
   let current: string | undefined;
   let refresh: string | undefined;
   /** When to renew and when it expires, ms since the epoch. */
@@ -45,7 +58,7 @@ export function tokenSource(options: TokenSourceOptions, creds: TokenCredentials
   let pending: Promise<string> | undefined;
 
   const take = (r: TokenResponse): string => {
-    const now = Date.now();
+    const now = clock();
     current = r.access_token;
     refresh = r.refresh_token || undefined;
     renewBy = now + r.expires_in * 1000 * share;
@@ -79,7 +92,7 @@ export function tokenSource(options: TokenSourceOptions, creds: TokenCredentials
 
   return {
     token() {
-      const now = Date.now();
+      const now = clock();
       if (current !== undefined && now < renewBy) return current;
       if (current !== undefined && now < expires) {
         // Still valid: hand it out while a new one is got.
@@ -90,7 +103,7 @@ export function tokenSource(options: TokenSourceOptions, creds: TokenCredentials
     },
     async renew(refused) {
       try {
-        if (refused === current) {
+        if (refused === current || current === undefined) {
           current = undefined;
           renewBy = expires = 0;
           await renewal();
