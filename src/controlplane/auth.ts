@@ -13,10 +13,11 @@ import type { Auth } from '../platform/auth/auth.ts';
 import type { HostContext, Hosted } from '../platform/hosting.ts';
 import { platformHosts } from '../platform/hosts.ts';
 import type { TokenSource } from '../platform/auth/token-source.ts';
-import { serviceAccounts, type ServiceAccounts } from './service-accounts.ts';
-
-/** The control plane's own service account. */
-const OWN_ACCOUNT = 'micro-runtime';
+import {
+  CONTROL_PLANE_ACCOUNT,
+  serviceAccounts,
+  type ServiceAccounts,
+} from './service-accounts.ts';
 
 /** The control plane's services that authorize their own resources in their handlers. */
 export const SELF_CHECKED: ReadonlySet<string> = new Set([
@@ -58,7 +59,7 @@ export async function planeAuth(auth: Auth, env: NodeJS.ProcessEnv): Promise<Pla
   ]);
   const adminSecret = await bootstrapAuth(auth, env);
   const accounts = serviceAccounts(auth);
-  const tokens = tokenSource({ auth }, await accounts.account(OWN_ACCOUNT));
+  const tokens = tokenSource({ auth }, await accounts.account(CONTROL_PLANE_ACCOUNT));
   const verifier = createVerifier({
     source: auth,
     issuer: env.MICRO_AUTH_ISSUER || undefined,

@@ -26,6 +26,9 @@ export const CREDENTIAL_VARIABLES: readonly string[] = [
   'MICRO_AUTH_ADMIN_SECRET',
 ];
 
+/** The control plane's own service account (its calls to the services it runs); no service may take it. */
+export const CONTROL_PLANE_ACCOUNT = 'micro-runtime';
+
 /** Supervised services' accounts in `auth`. */
 export function serviceAccounts(
   auth: Pick<Auth, 'getAccount' | 'createAccount' | 'updateAccount'>,
@@ -47,6 +50,11 @@ export function serviceAccounts(
       return { id: name, secret };
     },
     async credentials(name) {
+      if (name === CONTROL_PLANE_ACCOUNT)
+        throw conflict(
+          'runtime',
+          `${name} is the control plane's own account; run the service under another name (--name)`,
+        );
       const { id, secret } = await accounts.account(name);
       return { MICRO_AUTH: 'on', MICRO_AUTH_ID: id, MICRO_AUTH_SECRET: secret };
     },
