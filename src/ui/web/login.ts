@@ -103,7 +103,9 @@ export function registerLogin(
 
   app.get('/_/api/session', (req, reply) => {
     const session = held.get(req);
-    return session ? whoami(session.caller) : refuse(reply, new MicroError(WEB_ID, 401, 'no session'));
+    return session
+      ? whoami(session.caller)
+      : refuse(reply, new MicroError(WEB_ID, 401, 'no session'));
   });
 
   app.post<{ Body: { id?: unknown; secret?: unknown } | null }>(

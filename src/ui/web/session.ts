@@ -8,7 +8,8 @@
 //
 // Limits: the cookie is at most MAX_COOKIE characters; at most MAX_RENEWING exchanges are kept.
 import { decodeJwt } from 'jose';
-import type { Auth, Resource, TokenRequest, TokenResponse } from '../../platform/auth/auth.ts';
+import type { Auth, TokenRequest, TokenResponse } from '../../platform/auth/auth.ts';
+import type { Verifier } from '../../platform/auth/verifier.ts';
 import { MicroError, badRequest } from '../../runtime/index.ts';
 import type { Caller } from '../../runtime/server/guard.ts';
 import { WEB_ID } from './web.ts';
@@ -28,13 +29,8 @@ export const MAX_RENEWING = 10_000;
 /** An access token expiring within this many milliseconds is renewed before it is used. */
 const EARLY_MS = 10_000;
 
-/** What the dashboard needs of a verifier (src/platform/auth/verifier.ts's createVerifier). */
-export interface SessionVerifier {
-  /** The caller a token names; throws a 401 MicroError for a bad, expired or revoked token. */
-  verify(token: string): Caller | Promise<Caller>;
-  /** Throws a 401 or 403 MicroError unless the rules let the caller do this. */
-  authorize(caller: Caller, resource: Resource): void;
-}
+/** What the dashboard needs of a verifier (createVerifier's): verify a token, authorise a caller. */
+export type SessionVerifier = Pick<Verifier, 'verify' | 'authorize'>;
 
 /** The dashboard's `auth` option: the token endpoint and a verifier of the tokens it issues. */
 export interface WebAuth {
@@ -78,7 +74,10 @@ export function sessionCookie(header: string | undefined): string | undefined {
 }
 
 /** The Set-Cookie header of a session holding this pair. */
-export function setCookie(pair: Pick<TokenResponse, 'access_token' | 'refresh_token'>, secure: boolean): string {
+export function setCookie(
+  pair: Pick<TokenResponse, 'access_token' | 'refresh_token'>,
+  secure: boolean,
+): string {
   return cookieHeader(`${pair.access_token}~${pair.refresh_token}`, secure);
 }
 
@@ -144,7 +143,8 @@ export function createSessions(o: WebAuth): Sessions {
     async check(header, secure) {
       const value = sessionCookie(header);
       if (!value) throw loginNeeded('log in first: no session (the page /_/login)');
-      if (value.length > MAX_COOKIE) throw loginNeeded('the session cookie is too long: log in again');
+      if (value.length > MAX_COOKIE)
+        throw loginNeeded('the session cookie is too long: log in again');
       const { access, refresh } = pairOf(value);
       const exp = expiryOf(access);
       if (refresh && exp !== undefined && exp - Date.now() < EARLY_MS) {
