@@ -1,5 +1,14 @@
 import type { Registry } from '../../registry/registry.ts';
-import type { Web } from '../../ui/web/web.ts';
+import type { Web, WebOptions } from '../../ui/web/web.ts';
+
+/** What the dashboard takes beside its address and registry. */
+export interface DashboardOptions {
+  /**
+   * Auth on: the token endpoint and verifier the login and every /_/api route use (`micro run
+   * --auth` passes the control plane's; `micro web` builds them when MICRO_AUTH=on).
+   */
+  auth?: WebOptions['auth'];
+}
 
 /** Default address of the web dashboard and web proxy. */
 export const WEB_ADDRESS = '127.0.0.1:8082';
@@ -8,9 +17,13 @@ export const WEB_ADDRESS = '127.0.0.1:8082';
  * Starts the web dashboard over a registry, with a client of its own, the CLI's terminal, and the
  * events and db areas MICRO_EVENTS and MICRO_DB name (the control plane's by default).
  */
-export async function startDashboard(address: string, registry: Registry): Promise<Web> {
+export async function startDashboard(
+  address: string,
+  registry: Registry,
+  options: DashboardOptions = {},
+): Promise<Web> {
   const [
-    { startWeb },
+    { startWeb, userClient },
     { createClient },
     { createSelector },
     { createTerminal },
@@ -27,19 +40,28 @@ export async function startDashboard(address: string, registry: Registry): Promi
   const selector = createSelector({ registry });
   // The client closes the selector it was given.
   const client = createClient({ registry, selector, name: 'micro.web' });
-  const terminal = createTerminal({ registry, client });
-  const events = eventsFromEnv(process.env, { client });
-  const db = dbFromEnv(process.env, { client });
+  // Terminal commands and the events and db areas call as the logged-in user when auth is on.
+  const asUser = userClient(client, registry);
+  const terminal = createTerminal({ registry, client: asUser });
+  const events = eventsFromEnv(process.env, { client: asUser });
+  const db = dbFromEnv(process.env, { client: asUser });
   const closeAreas = async (): Promise<void> => {
     await Promise.allSettled([events.close(), db.close()]);
     await client.close();
   };
-  const web = await startWeb({ address, registry, client, selector, terminal, events, db }).catch(
-    async (err: unknown) => {
-      await closeAreas();
-      throw err;
-    },
-  );
+  const web = await startWeb({
+    address,
+    registry,
+    client,
+    selector,
+    terminal,
+    events,
+    db,
+    ...(options.auth && { auth: options.auth }),
+  }).catch(async (err: unknown) => {
+    await closeAreas();
+    throw err;
+  });
   return {
     address: web.address,
     async close() {
@@ -56,9 +78,13 @@ export interface DashboardPart {
 }
 
 /** Starts the dashboard inside `micro run`; a busy address is reported in `where`, not fatal. */
-export async function dashboardPart(address: string, registry: Registry): Promise<DashboardPart> {
+export async function dashboardPart(
+  address: string,
+  registry: Registry,
+  options: DashboardOptions = {},
+): Promise<DashboardPart> {
   try {
-    const web = await startDashboard(address, registry);
+    const web = await startDashboard(address, registry, options);
     return { where: web.address, close: () => web.close() };
   } catch (err) {
     return { where: `not started: ${(err as Error).message}`, close: async () => {} };
