@@ -11,4 +11,5 @@ export const platformHosts: Readonly<Record<string, HostFactory>> = {
   sync: async (c) => (await import('./sync/service.ts')).hostSync(c),
   db: async (c) => (await import('./db/service.ts')).hostDb(c),
   events: async (c) => (await import('./events/service.ts')).hostEvents(c),
+  auth: async (c) => (await import('./auth/service.ts')).hostAuth(c),
 };
