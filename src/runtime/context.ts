@@ -1,6 +1,7 @@
 import { timerDelay } from './deadline.ts';
 import { timeout as timeoutError, MicroError } from './errors.ts';
 import type { Metadata } from './metadata.ts';
+import type { Caller } from './server/guard.ts';
 
 /** Options for calls made from inside a handler; see CallOptions in client/client.ts. */
 export interface ContextCallOptions {
@@ -27,6 +28,8 @@ export interface Context {
   readonly signal: AbortSignal;
   /** `host:port` of the caller. */
   readonly remote: string;
+  /** Who is calling, as the server's guard established it; undefined with no guard or no token. */
+  readonly caller?: Caller | undefined;
   /** Metadata to send back with the response. */
   readonly responseMetadata: Metadata;
   /** Calls another service; the deadline and metadata of this request cascade to it. */
@@ -64,6 +67,8 @@ export class RequestContext implements Context {
   readonly metadata: Metadata;
   readonly deadline: number;
   readonly remote: string;
+  /** Set by the server from its guard's answer, before the handler runs. */
+  caller: Caller | undefined = undefined;
   readonly #outlet: ContextOutlet | undefined;
   #response: Metadata | undefined;
   #controller: AbortController | undefined;

@@ -13,6 +13,7 @@ export type {
   ServerSubscribeOptions,
 } from './server/server.ts';
 export { endpoint, serverStream, clientStream, bidiStream } from './server/declare.ts';
+export type { Caller, Guard, GuardCall } from './server/guard.ts';
 export type {
   Awaitable,
   DeclareOptions,

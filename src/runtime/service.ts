@@ -16,6 +16,7 @@ import { CodecTable, type Codec } from './codec/index.ts';
 import type { ContextOutlet } from './context.ts';
 import { createSelector } from './selector/cache.ts';
 import type { Selector, Strategy } from './selector/selector.ts';
+import type { Guard } from './server/guard.ts';
 import type { Handler, HandlerOf, HandlerWrapper } from './server/handler.ts';
 import { createServer, stderrLogger } from './server/rpc-server.ts';
 import type {
@@ -90,6 +91,8 @@ export interface ServiceOptions {
   handleSignals?: boolean;
   /** Where log lines go (default stderr, each line with the time and the service name). */
   logger?: Logger;
+  /** Names or refuses the caller of every call, stream and delivered event (see ServerOptions.guard). */
+  guard?: Guard;
 }
 
 /**
@@ -176,6 +179,7 @@ export function createService(options: ServiceOptions): Service {
     listen: { ...listenFromEnv(), ...options.listen, ...(options.web ? { web: options.web } : {}) },
     outlet,
     logger,
+    guard: options.guard,
   });
   let stopping: Promise<void> | undefined;
 

@@ -12,6 +12,7 @@ import { parseTimeout } from '../deadline.ts';
 import { mergeMetadata, metadataFromHeader } from '../metadata.ts';
 import type { CallInfo, Message, Pipe, Reply, TransportHandler } from '../transport/transport.ts';
 import type { ServerCounters } from './debug.ts';
+import type { Guard } from './guard.ts';
 import type { EndpointEntry, HandlerFunc, HandlerWrapper } from './handler.ts';
 import { InFlight, type DrainTimeouts, type OpenStreamHandle } from './inflight.ts';
 import type { Logger } from './server.ts';
@@ -36,6 +37,8 @@ export interface RouterOptions {
   wrappers: HandlerWrapper[];
   outlet: ContextOutlet | undefined;
   logger: Logger;
+  /** Names or refuses the caller of every call and stream, once its route is found. */
+  guard?: Guard | undefined;
 }
 
 function encodeError(err: MicroError): Reply {
@@ -44,6 +47,16 @@ function encodeError(err: MicroError): Reply {
     body: Buffer.from(JSON.stringify(err)),
     error: true,
   };
+}
+
+/**
+ * What a guard's throw becomes: its MicroError (a 401 or 403) as it is; anything else a 500 that
+ * tells the caller nothing, logged with its message only (never the request's metadata).
+ */
+export function guardError(name: string, logger: Logger, err: unknown, what: string): MicroError {
+  if (err instanceof MicroError) return err;
+  logger.error(`the guard failed on ${what}: ${err instanceof Error ? err.message : String(err)}`);
+  return new MicroError(name, 500, `${name} could not check the caller of ${what}`);
 }
 
 /** Maps incoming calls and streams to endpoints: decoding, validation, context, wrappers and errors. */
@@ -161,6 +174,32 @@ export class Router implements TransportHandler {
     );
   }
 
+  /** Sets ctx.caller from the guard; what it throws refuses the request. Awaits only a promise. */
+  #guard(ctx: RequestContext, kind: 'call' | 'stream'): Promise<void> | undefined {
+    const fail = (err: unknown): never => {
+      throw guardError(this.#o.name, this.#o.logger, err, ctx.endpoint);
+    };
+    let caller: ReturnType<Guard>;
+    try {
+      caller = this.#o.guard!({
+        service: this.#o.name,
+        endpoint: ctx.endpoint,
+        kind,
+        metadata: ctx.metadata,
+        remote: ctx.remote,
+      });
+    } catch (err) {
+      return fail(err);
+    }
+    if (!(caller instanceof Promise)) {
+      ctx.caller = caller;
+      return undefined;
+    }
+    return caller.then((c) => {
+      ctx.caller = c;
+    }, fail);
+  }
+
   #fail(err: unknown, endpoint: string | undefined): MicroError {
     const e = toMicroError(err, this.#o.name);
     if (e.code >= 500 && !(err instanceof MicroError)) {
@@ -191,9 +230,13 @@ export class Router implements TransportHandler {
       }
       const contentType = message.header['content-type'];
       const codec = this.#codec(contentType);
+      ctx = this.#context(message, route.entry.name, info);
+      if (this.#o.guard) {
+        const guarded = this.#guard(ctx, 'call');
+        if (guarded) await guarded;
+      }
       let request = this.#decode(codec, message.body, route);
       if (request instanceof Promise) request = await request;
-      ctx = this.#context(message, route.entry.name, info);
       if (ctx.deadline <= Date.now()) {
         throw timeoutError(
           this.#o.name,
@@ -250,6 +293,10 @@ export class Router implements TransportHandler {
       const route = this.#route(endpoint);
       const codec = this.#codec(open.header['content-type']);
       ctx = this.#context(open, route.entry.name, info);
+      if (this.#o.guard) {
+        const guarded = this.#guard(ctx, 'stream');
+        if (guarded) await guarded;
+      }
       const c = ctx;
       const h = (handle = this.#inflight.streamOpened(ctx, pipe));
       void pipe.done.then(() => {

@@ -8,7 +8,7 @@ import { formatAddress, parseAddress } from '../transport/address.ts';
 import type { Listener } from '../transport/transport.ts';
 import { debugEndpoints, type ServerCounters } from './debug.ts';
 import { extractEndpoints, type EndpointEntry } from './handler.ts';
-import { Router } from './router.ts';
+import { guardError, Router } from './router.ts';
 import type {
   HandleOptions,
   Logger,
@@ -76,7 +76,9 @@ export function createServer(options: ServerOptions): Server {
     wrappers: options.wrappers ?? [],
     outlet: options.outlet,
     logger,
+    guard: options.guard,
   });
+  const guard = options.guard;
   for (const e of debugEndpoints(name, version, id, counters)) router.add(e);
   const subscribers: SubscriberEntry[] = [];
   const subscriptions: Subscription[] = [];
@@ -170,6 +172,23 @@ export function createServer(options: ServerOptions): Server {
             event.message.header['micro-from-service'] ?? '',
             options.outlet,
           );
+          if (guard) {
+            try {
+              const caller = guard({
+                service: name,
+                endpoint: s.topic,
+                kind: 'event',
+                metadata: ctx.metadata,
+                remote: ctx.remote,
+              });
+              ctx.caller = caller instanceof Promise ? await caller : caller;
+            } catch (err) {
+              // Refused (or the guard failed): not delivered; the broker sees the error.
+              const e = guardError(name, logger, err, `an event on ${s.topic}`);
+              if (e.code < 500) logger.warn(`refused an event on ${s.topic}: ${e.detail}`);
+              throw e;
+            }
+          }
           try {
             await call(codec.decode(event.message.body), ctx);
           } catch (err) {

@@ -3,6 +3,7 @@ import type { Broker, DurableOptions } from '../broker/broker.ts';
 import type { CodecTable } from '../codec/index.ts';
 import type { Context, ContextOutlet } from '../context.ts';
 import type { ListenOptions, Transport } from '../transport/transport.ts';
+import type { Guard } from './guard.ts';
 import type { EndpointOptions, Handler, HandlerOf, HandlerWrapper } from './handler.ts';
 
 /** A subscriber's function: the decoded message and a context with its metadata. */
@@ -72,6 +73,11 @@ export interface ServerOptions {
   outlet?: ContextOutlet;
   /** Where log lines go (default stderr, each line with the time and the service name). */
   logger?: Logger;
+  /**
+   * Names or refuses the caller of every call, stream and delivered event before its handler (the
+   * platform's auth fills it); its caller is `ctx.caller`. None by default: nothing is checked.
+   */
+  guard?: Guard;
 }
 
 /** Options for handle(); T is the handler's type, whose methods `endpoints` names. */
