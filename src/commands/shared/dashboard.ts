@@ -1,6 +1,52 @@
 import type { Registry } from '../../registry/registry.ts';
 import type { Web, WebOptions } from '../../ui/web/web.ts';
 
+/** The dashboard's auth with what must be closed with it. */
+export type DashboardAuth = NonNullable<WebOptions['auth']> & { close(): Promise<void> };
+
+/**
+ * The dashboard's auth when MICRO_AUTH=on (else undefined): the Auth MICRO_AUTH_PROVIDER names (the
+ * control plane's by default) for logging in and out, and a verifier polling its snapshot every
+ * MICRO_AUTH_REFRESH ms. The dashboard's own calls to the auth service (the snapshot) carry
+ * MICRO_AUTH_TOKEN when given.
+ */
+export async function dashboardAuthFromEnv(
+  env: NodeJS.ProcessEnv,
+): Promise<DashboardAuth | undefined> {
+  if (env.MICRO_AUTH !== 'on') return undefined;
+  const [{ authFromEnv, authOptionsFromEnv, createMicroAuth }, { createVerifier }] =
+    await Promise.all([
+      import('../../platform/auth/index.ts'),
+      import('../../platform/auth/verifier.ts'),
+    ]);
+  const options = authOptionsFromEnv(env);
+  const token = env.MICRO_AUTH_TOKEN;
+  const address = env.MICRO_AUTH_ADDRESS || env.MICRO_REGISTRY_ADDRESS;
+  const auth =
+    token && (env.MICRO_AUTH_PROVIDER || 'micro') === 'micro'
+      ? createMicroAuth({ ...options, ...(address && { address }), token })
+      : authFromEnv(env);
+  const refresh = Number(env.MICRO_AUTH_REFRESH || 2000);
+  if (!Number.isInteger(refresh) || refresh < 100)
+    throw new TypeError(
+      `MICRO_AUTH_REFRESH must be a whole number of milliseconds, at least 100; not ${JSON.stringify(env.MICRO_AUTH_REFRESH?.slice(0, 40))}`,
+    );
+  const verifier = createVerifier({
+    source: auth,
+    refresh,
+    ...(options.issuer && { issuer: options.issuer }),
+    ...(options.audience && { audience: options.audience }),
+  });
+  return {
+    auth,
+    verifier,
+    async close() {
+      verifier.close();
+      await auth.close();
+    },
+  };
+}
+
 /** What the dashboard takes beside its address and registry. */
 export interface DashboardOptions {
   /**
