@@ -2,7 +2,8 @@
 // `auth` service, called through a runtime Client (the service's own, or one made for the control
 // plane at `address`, 127.0.0.1:8000 by default). Input is checked here first with the server's own
 // check, so a bad call fails at once with the error the server would give; the server's errors
-// come back as raised, the token endpoint's as OAuthErrors again. Admin calls need a token when
+// come back as raised, the token endpoint's as OAuthErrors again. Every method checks in its
+// promise: bad input is a rejection, never a throw. Admin calls need a token when
 // the control plane enforces auth: give `token` (the CLI's stored login), sent as
 // `authorization: Bearer`. Nothing here logs a token or a secret.
 import type { Client } from '../../runtime/client/client.ts';
@@ -56,7 +57,7 @@ export function createMicroAuth(options: MicroAuthOptions = {}): Auth {
 
   return {
     name: 'micro',
-    createAccount: (input) =>
+    createAccount: async (input) =>
       call<{ account: Account; secret: string }>('CreateAccount', checkAccountInput(input)),
     getAccount: async (id) =>
       (await call<{ account: Account }>('GetAccount', { id: checkAccountId(id) })).account,
@@ -75,7 +76,7 @@ export function createMicroAuth(options: MicroAuthOptions = {}): Auth {
       return (await call<{ rule: Rule }>('CreateRule', rule)).rule;
     },
     deleteRule: async (id) => void (await call('DeleteRule', { id })),
-    token: (request) => call<TokenResponse>('Token', checkTokenRequest(request)),
+    token: async (request) => call<TokenResponse>('Token', checkTokenRequest(request)),
     revoke: async (what) => void (await call('Revoke', checkRevoke(what))),
     jwks: () => call<Jwks>('Jwks', {}),
     rotateKeys: () => call<Jwks>('RotateKeys', {}),

@@ -38,8 +38,14 @@ async function issue(
   const { storage, settings } = core;
   const key = await core.signing();
   // Never before a cut-off of the account: a token issued in its second would be refused.
-  const iat = Math.max(core.seconds(), storage.revokedBefore()[account.id] ?? 0);
-  const claims = accessClaims(account, scopes, iat, settings);
+  const now = core.seconds();
+  const claims = accessClaims(
+    account,
+    scopes,
+    now,
+    storage.revokedBefore()[account.id] ?? 0,
+    settings,
+  );
   const access_token = await signAccess(key, claims);
   const refresh = newRefreshToken();
   const t = settings.now();
@@ -63,7 +69,7 @@ async function issue(
   return {
     access_token,
     token_type: 'Bearer',
-    expires_in: claims.exp - iat,
+    expires_in: claims.exp - now,
     refresh_token: refresh.token,
     scope: claims.scope,
   };

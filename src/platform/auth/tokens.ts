@@ -16,20 +16,24 @@ export interface TokenSettings {
   tokenTtl: number;
 }
 
-/** The claims of an access token for the account, with these scopes, issued at `iat` (s). */
+/**
+ * The claims of an access token for the account, with these scopes, valid from `now` (s). Its iat
+ * is never before `notBefore` (the account's last cut-off, which may be up to a second ahead).
+ */
 export function accessClaims(
   account: StoredAccount,
   scopes: readonly string[],
-  iat: number,
+  now: number,
+  notBefore: number,
   s: TokenSettings,
 ): AccessClaims {
   const claims: AccessClaims = {
     iss: s.issuer,
     sub: account.id,
     aud: s.audience,
-    iat,
-    nbf: iat,
-    exp: iat + Math.max(1, Math.floor(s.tokenTtl / 1000)),
+    iat: Math.max(now, notBefore),
+    nbf: now,
+    exp: now + Math.max(1, Math.floor(s.tokenTtl / 1000)),
     jti: randomUUID(),
     client_id: account.id,
     scope: scopes.join(' '),
