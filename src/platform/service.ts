@@ -3,7 +3,8 @@
 // and MICRO_DB (the control plane by default) and closed when the service stops. The runtime knows nothing of
 // the platform: its `durable` broker hook is filled here with the events, so that
 // `subscribe(topic, fn, {durable: true})` and `client.publish(topic, msg, {durable: true})` are
-// at least once. This is the createService that `micro-ts` exports.
+// at least once. With MICRO_AUTH=on it is enforced (src/platform/auth/enforce.ts): its guard checks
+// every caller and its client sends its own token. This is the createService that `micro-ts` exports.
 import { createService as createRuntimeService } from '../runtime/service.ts';
 import type { Service, ServiceOptions } from '../runtime/service.ts';
 import type { ServerSubscribeOptions, SubscriberFunc } from '../runtime/server/server.ts';
@@ -17,6 +18,10 @@ import { eventsBroker } from './events/broker.ts';
 import type { Events, EventSubscribeOptions } from './events/events.ts';
 import { eventsFromEnv } from './events/index.ts';
 import { syncFromEnv } from './sync/index.ts';
+import { stderrLogger } from '../runtime/server/rpc-server.ts';
+import type { Auth } from './auth/auth.ts';
+import { enforceFromEnv } from './auth/enforce.ts';
+import { authFromEnv } from './auth/index.ts';
 import type { Sync } from './sync/sync.ts';
 
 /** What a service may be given of the platform, besides the runtime's options. */
@@ -75,7 +80,29 @@ export type PlatformService<H extends object = object> = Service<H> &
 export function createService(options: ServiceOptions & PlatformOptions): PlatformService {
   let events: Events | undefined = options.events;
   const durable = options.durable ?? eventsBroker(() => service.events);
-  const service = createRuntimeService({ ...options, durable }) as unknown as PlatformService;
+  // MICRO_AUTH=on: the guard checks every caller, the client sends the service's token. Snapshots
+  // and tokens come through the service's own client (the token endpoint needs no token).
+  let auth: Auth | undefined;
+  const authOf = (): Auth => (auth ??= authFromEnv(process.env, { client: service.client }));
+  const logger = options.logger ?? stderrLogger(options.name);
+  const enforced = options.guard
+    ? undefined
+    : enforceFromEnv(
+        process.env,
+        { token: (r) => authOf().token(r), snapshot: () => authOf().snapshot() },
+        { id: options.name, onError: (err) => logger.warn(`auth: ${err.message}`) },
+      );
+  const service = createRuntimeService({
+    ...options,
+    logger,
+    durable,
+    ...(enforced && {
+      guard: enforced.guard,
+      wrapCall: [...(options.wrapCall ?? []), enforced.wrapCall],
+      wrapStream: [...(options.wrapStream ?? []), enforced.wrapStream],
+      wrapPublish: [...(options.wrapPublish ?? []), enforced.wrapPublish],
+    }),
+  }) as unknown as PlatformService;
   let store: Store | undefined = options.store;
   let config: ServiceConfig | undefined;
   let sync: Sync | undefined = options.sync;
@@ -129,6 +156,8 @@ export function createService(options: ServiceOptions & PlatformOptions): Platfo
       if (store && owned.store) await store.close();
       if (db && owned.db) await db.close();
       if (events && owned.events) await events.close();
+      enforced?.close();
+      await auth?.close();
     })());
   return service;
 }

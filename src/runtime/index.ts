@@ -69,6 +69,12 @@ export type {
   CallRequest,
   CallFunc,
   CallWrapper,
+  StreamRequest,
+  StreamFunc,
+  StreamWrapper,
+  PublishRequest,
+  PublishFunc,
+  PublishWrapper,
   ClientStream,
   PublishOptions,
 } from './client/client.ts';

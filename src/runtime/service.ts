@@ -8,7 +8,13 @@ import {
 } from './defaults.ts';
 import type { Broker } from './broker/broker.ts';
 import { connectOnPublish } from './broker/index.ts';
-import type { CallOptions, CallWrapper, Client } from './client/client.ts';
+import type {
+  CallOptions,
+  CallWrapper,
+  Client,
+  PublishWrapper,
+  StreamWrapper,
+} from './client/client.ts';
 import { closeOpenClients } from './client/open-clients.ts';
 import { createClient } from './client/rpc-client.ts';
 import type { Handlers } from './client/typed.ts';
@@ -87,6 +93,10 @@ export interface ServiceOptions {
   wrapSubscriber?: SubscriberWrapper[];
   /** Middleware around the calls of service.client; the first listed is outermost. */
   wrapCall?: CallWrapper[];
+  /** Middleware around the streams service.client opens; the first listed is outermost. */
+  wrapStream?: StreamWrapper[];
+  /** Middleware around the publishes of service.client; the first listed is outermost. */
+  wrapPublish?: PublishWrapper[];
   /** Stop cleanly on SIGTERM and SIGINT while run() is running (default true). */
   handleSignals?: boolean;
   /** Where log lines go (default stderr, each line with the time and the service name). */
@@ -152,6 +162,8 @@ export function createService(options: ServiceOptions): Service {
     name: options.name,
     defaults: options.callDefaults,
     wrappers: options.wrapCall,
+    streamWrappers: options.wrapStream,
+    publishWrappers: options.wrapPublish,
   });
   const outlet: ContextOutlet = {
     call: (service, endpoint, request, o) => client.call(service, endpoint, request, o),

@@ -109,7 +109,7 @@ function callerOf(p: JWTPayload): Caller | undefined {
   });
 }
 
-/** Creates a verifier polling `source`; the first poll starts at once. */
+/** Creates a verifier polling `source`; the first poll starts on the next tick. */
 export function createVerifier(options: VerifierOptions): Verifier {
   const id = options.id ?? 'micro.auth';
   const issuer = options.issuer ?? 'micro';
@@ -155,7 +155,8 @@ export function createVerifier(options: VerifierOptions): Verifier {
       }
     }
   };
-  const first = poll();
+  // On the next tick: a source may reach for what its creator is still building.
+  const first = Promise.resolve().then(poll);
 
   /** The loaded snapshot, after the first poll; a 503 if there is none yet. */
   const current = async (): Promise<Loaded> => {

@@ -58,6 +58,38 @@ export type CallFunc = (request: CallRequest) => Promise<CallResponse>;
 /** Client middleware; the first listed is outermost. */
 export type CallWrapper = (next: CallFunc) => CallFunc;
 
+/** One stream being opened, as stream wrappers see it. */
+export interface StreamRequest {
+  /** The service called. */
+  service: string;
+  /** The streaming endpoint, `Handler.Method`. */
+  endpoint: string;
+  /** The stream's options, over the client's defaults. */
+  options: CallOptions;
+}
+
+/** Opens a stream; what a StreamWrapper wraps. */
+export type StreamFunc = (request: StreamRequest) => Promise<ClientStream>;
+
+/** Client middleware around opening streams; the first listed is outermost. */
+export type StreamWrapper = (next: StreamFunc) => StreamFunc;
+
+/** One publish, as publish wrappers see it. */
+export interface PublishRequest {
+  /** The topic. */
+  topic: string;
+  /** The message, before encoding. */
+  message: unknown;
+  /** The publish's options. */
+  options: PublishOptions;
+}
+
+/** Publishes; what a PublishWrapper wraps. */
+export type PublishFunc = (request: PublishRequest) => Promise<void>;
+
+/** Client middleware around publishes; the first listed is outermost. */
+export type PublishWrapper = (next: PublishFunc) => PublishFunc;
+
 /** The client's side of a stream: send requests, end, and iterate the responses. */
 export interface ClientStream<Req = unknown, Rsp = unknown> extends AsyncIterable<Rsp> {
   /** Sends one request. */

@@ -35,7 +35,11 @@ import type {
   CallWrapper,
   Client,
   ClientStream,
+  PublishFunc,
   PublishOptions,
+  PublishWrapper,
+  StreamFunc,
+  StreamWrapper,
 } from './client.ts';
 
 const ID = 'micro.client';
@@ -60,6 +64,10 @@ export interface ClientOptions {
   defaults?: CallOptions;
   /** Middleware around calls; the first listed is outermost. */
   wrappers?: CallWrapper[];
+  /** Middleware around opening streams; the first listed is outermost. */
+  streamWrappers?: StreamWrapper[];
+  /** Middleware around publishes; the first listed is outermost. */
+  publishWrappers?: PublishWrapper[];
 }
 
 /** A deadline as sent in Micro-Timeout: whole milliseconds, at most MAX_TIMEOUT (Infinity included). */
@@ -201,8 +209,84 @@ export function createClient(options: ClientOptions = {}): Client {
     throw last;
   };
 
+  const openStream: StreamFunc = async ({ service, endpoint, options: o }) => {
+    const opts = { ...defaults, ...o };
+    const codec = codecFor(opts.contentType);
+    const h = header(service, endpoint, codec, opts);
+    const ms = o.timeout !== undefined || opts.parent ? budget(opts) : undefined;
+    if (ms !== undefined && ms <= 0)
+      throw timeoutError(
+        ID,
+        `no time left to open a stream to ${service} ${endpoint}: the caller's deadline has passed`,
+      );
+    if (ms !== undefined) h['micro-timeout'] = wireTimeout(ms);
+    let last: MicroError | undefined;
+    for (let attempt = 0; attempt <= (opts.retries ?? 2); attempt++) {
+      let node: Node | undefined;
+      try {
+        node = await pick(service, opts);
+        const picked = node;
+        const pipe = await via(node).stream(node.address, { header: h, body: Buffer.alloc(0) });
+        let timer: NodeJS.Timeout | undefined;
+        if (ms !== undefined) {
+          timer = setTimeout(
+            () =>
+              pipe.fail(timeoutError(ID, `stream to ${service} ${endpoint} passed its deadline`)),
+            timerDelay(ms),
+          );
+          void pipe.done.then(() => clearTimeout(timer));
+        }
+        return {
+          send: (m) => pipe.send(codec.encode(m)),
+          end: () => pipe.end(),
+          close: () =>
+            pipe.fail(
+              new MicroError(ID, 499, 'stream closed by the caller', 'Client Closed Request'),
+            ),
+          async *[Symbol.asyncIterator]() {
+            try {
+              for await (const body of pipe) yield codec.decode(body);
+            } catch (err) {
+              // A stream connects lazily: a node that refused it is avoided, as for a call.
+              if (err instanceof TransportError && err.reason === TransportErrors.connect)
+                selector.mark(service, picked, err);
+              throw err;
+            }
+          },
+        };
+      } catch (err) {
+        last = toMicroError(err, ID);
+        if (node && nodeFault(last)) selector.mark(service, node, last);
+        if (!isRetryable(last)) break;
+      }
+    }
+    throw last ?? new MicroError(ID, 503, `cannot open a stream to ${service}`);
+  };
+
+  const sendMessage: PublishFunc = async ({ topic, message, options: o }) => {
+    const codec = codecFor(o.contentType);
+    const h: Header = { 'content-type': codec.contentType, 'micro-topic': topic };
+    if (o.parent) mergeMetadata(h, o.parent.metadata);
+    mergeMetadata(h, o.metadata);
+    if (options.name) h['micro-from-service'] = options.name;
+    if (o.durable) {
+      if (!options.durable)
+        throw badRequest(
+          ID,
+          `publish to ${topic}: durable needs a durable broker; create the service with the platform's createService (micro-ts)`,
+        );
+      const key = o.key === undefined ? undefined : { key: o.key };
+      return options.durable.publish(topic, { header: h, body: codec.encode(message) }, key);
+    }
+    await broker.publish(topic, { header: h, body: codec.encode(message) });
+  };
+
   let call: CallFunc = invoke;
   for (const w of [...(options.wrappers ?? [])].reverse()) call = w(call);
+  let stream: StreamFunc = openStream;
+  for (const w of [...(options.streamWrappers ?? [])].reverse()) stream = w(stream);
+  let publish: PublishFunc = sendMessage;
+  for (const w of [...(options.publishWrappers ?? [])].reverse()) publish = w(publish);
 
   let closing: Promise<void> | undefined;
   const client: Client = {
@@ -239,76 +323,10 @@ export function createClient(options: ClientOptions = {}): Client {
       endpoint: string,
       o: CallOptions = {},
     ): Promise<ClientStream<Req, Rsp>> {
-      const opts = { ...defaults, ...o };
-      const codec = codecFor(opts.contentType);
-      const h = header(service, endpoint, codec, opts);
-      const ms = o.timeout !== undefined || opts.parent ? budget(opts) : undefined;
-      if (ms !== undefined && ms <= 0)
-        throw timeoutError(
-          ID,
-          `no time left to open a stream to ${service} ${endpoint}: the caller's deadline has passed`,
-        );
-      if (ms !== undefined) h['micro-timeout'] = wireTimeout(ms);
-      let last: MicroError | undefined;
-      for (let attempt = 0; attempt <= (opts.retries ?? 2); attempt++) {
-        let node: Node | undefined;
-        try {
-          node = await pick(service, opts);
-          const picked = node;
-          const pipe = await via(node).stream(node.address, { header: h, body: Buffer.alloc(0) });
-          let timer: NodeJS.Timeout | undefined;
-          if (ms !== undefined) {
-            timer = setTimeout(
-              () =>
-                pipe.fail(timeoutError(ID, `stream to ${service} ${endpoint} passed its deadline`)),
-              timerDelay(ms),
-            );
-            void pipe.done.then(() => clearTimeout(timer));
-          }
-          return {
-            send: (m) => pipe.send(codec.encode(m)),
-            end: () => pipe.end(),
-            close: () =>
-              pipe.fail(
-                new MicroError(ID, 499, 'stream closed by the caller', 'Client Closed Request'),
-              ),
-            async *[Symbol.asyncIterator]() {
-              try {
-                for await (const body of pipe) yield codec.decode(body) as Rsp;
-              } catch (err) {
-                // A stream connects lazily: a node that refused it is avoided, as for a call.
-                if (err instanceof TransportError && err.reason === TransportErrors.connect)
-                  selector.mark(service, picked, err);
-                throw err;
-              }
-            },
-          };
-        } catch (err) {
-          last = toMicroError(err, ID);
-          if (node && nodeFault(last)) selector.mark(service, node, last);
-          if (!isRetryable(last)) break;
-        }
-      }
-      throw last ?? new MicroError(ID, 503, `cannot open a stream to ${service}`);
+      return (await stream({ service, endpoint, options: o })) as ClientStream<Req, Rsp>;
     },
     service: <T>(name: string) => serviceClient<T>(client, registry, name),
-    async publish(topic, message, o: PublishOptions = {}) {
-      const codec = codecFor(o.contentType);
-      const h: Header = { 'content-type': codec.contentType, 'micro-topic': topic };
-      if (o.parent) mergeMetadata(h, o.parent.metadata);
-      mergeMetadata(h, o.metadata);
-      if (options.name) h['micro-from-service'] = options.name;
-      if (o.durable) {
-        if (!options.durable)
-          throw badRequest(
-            ID,
-            `publish to ${topic}: durable needs a durable broker; create the service with the platform's createService (micro-ts)`,
-          );
-        const key = o.key === undefined ? undefined : { key: o.key };
-        return options.durable.publish(topic, { header: h, body: codec.encode(message) }, key);
-      }
-      await broker.publish(topic, { header: h, body: codec.encode(message) });
-    },
+    publish: (topic, message, o: PublishOptions = {}) => publish({ topic, message, options: o }),
     close() {
       closing ??= (async () => {
         untrackClient(client);

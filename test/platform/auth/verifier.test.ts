@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import type { AuthSnapshot, Jwks, Rule } from '../../../src/platform/auth/auth.ts';
+import type { Rule } from '../../../src/platform/auth/auth.ts';
 import { bearer, createVerifier, type Verifier } from '../../../src/platform/auth/verifier.ts';
 import { MicroError } from '../../../src/runtime/errors.ts';
 import {
@@ -10,18 +10,7 @@ import {
   strangerKey,
   type SigningKey,
 } from '../../helpers/tokens.ts';
-
-/** The JWKS publishing a signing key's public half. */
-const jwksOf = (...keys: SigningKey[]): Jwks => ({
-  keys: keys.map((k) => ({
-    kid: k.kid,
-    alg: 'EdDSA',
-    use: 'sig',
-    kty: 'OKP',
-    crv: 'Ed25519',
-    x: k.jwk.x!,
-  })),
-});
+import { fakeAuth } from '../../helpers/auth-source.ts';
 
 const allow = (id: string, who: string, name: string, action = '*'): Rule => ({
   id,
@@ -30,25 +19,6 @@ const allow = (id: string, who: string, name: string, action = '*'): Rule => ({
   access: 'allow',
   priority: 0,
 });
-
-/** A source the test changes, as the control plane would, and can make fail. */
-function fakeSource(snap: AuthSnapshot) {
-  const source = {
-    snap,
-    failing: false,
-    polls: 0,
-    snapshot: async (): Promise<AuthSnapshot> => {
-      source.polls++;
-      if (source.failing) throw new Error('control plane unreachable');
-      return structuredClone(source.snap);
-    },
-    change(edit: (s: AuthSnapshot) => void): void {
-      edit(source.snap);
-      source.snap.version++;
-    },
-  };
-  return source;
-}
 
 /** The 401 a verify throws, checked to name the reason and never hold the token. */
 async function refusal(v: Verifier, token: string): Promise<MicroError> {
@@ -65,17 +35,11 @@ async function refusal(v: Verifier, token: string): Promise<MicroError> {
 
 describe('verifier', () => {
   let key: SigningKey;
-  let source: ReturnType<typeof fakeSource>;
+  let source: ReturnType<typeof fakeAuth>;
   let v: Verifier;
   before(async () => {
     key = await strangerKey('k1');
-    source = fakeSource({
-      version: 1,
-      rules: [allow('a', 'role:reader', 'greeter', 'Say.*')],
-      jwks: jwksOf(key),
-      revoked: [],
-      revokedBefore: {},
-    });
+    source = fakeAuth(key, [allow('a', 'role:reader', 'greeter', 'Say.*')]);
     v = createVerifier({ source, refresh: 50 });
   });
   after(() => v.close());
