@@ -1,11 +1,12 @@
 // A dashboard with auth on, in this process, for the dashboard's auth tests: a memory Auth
 // (bootstrapped: admin and the seed rules) served as the `auth` service, a greeter, both guarded
-// by the verifier as every service is with MICRO_AUTH=on, and the dashboard with its `auth` option.
+// by authGuard as every service is with MICRO_AUTH=on, and the dashboard with its `auth` option.
 import { authHandler } from '../../src/platform/auth/service.ts';
 import { bootstrapAuth } from '../../src/platform/auth/bootstrap.ts';
 import { createAuthEngine } from '../../src/platform/auth/engine.ts';
 import { memoryAuthStorage } from '../../src/platform/auth/memory.ts';
-import { bearer, createVerifier, type Verifier } from '../../src/platform/auth/verifier.ts';
+import { createVerifier, type Verifier } from '../../src/platform/auth/verifier.ts';
+import { authGuard } from '../../src/platform/auth/wrappers.ts';
 import type { Auth } from '../../src/platform/auth/auth.ts';
 import {
   createClient,
@@ -14,23 +15,12 @@ import {
   type Registry,
   type Service,
 } from '../../src/runtime/index.ts';
-import type { Guard } from '../../src/runtime/server/guard.ts';
 import { startWeb, type Web } from '../../src/ui/web/index.ts';
 import { closeAll, greeterService, quietService } from './fixtures.ts';
 import type { SigningKey } from './tokens.ts';
 
 /** The admin's secret in these tests. */
 export const ADMIN_SECRET = 'admin-secret-for-tests';
-
-/** A guard as services have with auth on: verify the bearer token, then the rules decide. */
-export const guardOf =
-  (verifier: Verifier): Guard =>
-  async (call) => {
-    const token = bearer(call.metadata);
-    const caller = token === undefined ? undefined : await verifier.verify(token);
-    verifier.authorize(caller, { kind: 'service', name: call.service, action: call.endpoint });
-    return caller;
-  };
 
 /** A running dashboard with auth on, and what it runs over. */
 export interface AuthedWeb {
@@ -57,7 +47,7 @@ export async function startAuthedWeb(): Promise<AuthedWeb> {
   const verifier = createVerifier({ source: auth, refresh: 100 });
   await verifier.snapshot();
   const registry = createMemoryRegistry();
-  const guard = guardOf(verifier);
+  const guard = authGuard(verifier);
   const authService: Service = quietService({
     name: 'auth',
     registry,

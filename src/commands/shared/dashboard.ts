@@ -7,32 +7,39 @@ export type DashboardAuth = NonNullable<WebOptions['auth']> & { close(): Promise
 /**
  * The dashboard's auth when MICRO_AUTH=on (else undefined): the Auth MICRO_AUTH_PROVIDER names (the
  * control plane's by default) for logging in and out, and a verifier polling its snapshot every
- * MICRO_AUTH_REFRESH ms. The dashboard's own calls to the auth service (the snapshot) carry
- * MICRO_AUTH_TOKEN when given.
+ * MICRO_AUTH_REFRESH ms, which it reads with the dashboard's own account (MICRO_AUTH_ID and
+ * MICRO_AUTH_SECRET, or MICRO_AUTH_TOKEN). `micro run --auth` passes the control plane's instead.
  */
 export async function dashboardAuthFromEnv(
   env: NodeJS.ProcessEnv,
 ): Promise<DashboardAuth | undefined> {
-  if (env.MICRO_AUTH !== 'on') return undefined;
-  const [{ authFromEnv, authOptionsFromEnv, createMicroAuth }, { createVerifier }] =
-    await Promise.all([
-      import('../../platform/auth/index.ts'),
-      import('../../platform/auth/verifier.ts'),
-    ]);
-  const options = authOptionsFromEnv(env);
-  const token = env.MICRO_AUTH_TOKEN;
+  const enforce = await import('../../platform/auth/enforce.ts');
+  if (!enforce.authEnabled(env)) return undefined;
+  const [
+    { authFromEnv, createMicroAuth, authOptionsFromEnv },
+    { tokenSource },
+    { createVerifier },
+  ] = await Promise.all([
+    import('../../platform/auth/index.ts'),
+    import('../../platform/auth/token-source.ts'),
+    import('../../platform/auth/verifier.ts'),
+  ]);
+  // Logging in and out uses public endpoints; the snapshot needs the dashboard's own token.
+  const auth = authFromEnv(env);
+  const tokens = tokenSource({ auth }, enforce.credentialsFromEnv(env));
   const address = env.MICRO_AUTH_ADDRESS || env.MICRO_REGISTRY_ADDRESS;
-  const auth =
-    token && (env.MICRO_AUTH_PROVIDER || 'micro') === 'micro'
-      ? createMicroAuth({ ...options, ...(address && { address }), token })
-      : authFromEnv(env);
+  const source =
+    auth.name === 'micro'
+      ? createMicroAuth({ ...(address && { address }), token: () => tokens.token() })
+      : auth;
+  const options = authOptionsFromEnv(env);
   const refresh = Number(env.MICRO_AUTH_REFRESH || 2000);
-  if (!Number.isInteger(refresh) || refresh < 100)
+  if (!Number.isInteger(refresh) || refresh < 10)
     throw new TypeError(
-      `MICRO_AUTH_REFRESH must be a whole number of milliseconds, at least 100; not ${JSON.stringify(env.MICRO_AUTH_REFRESH?.slice(0, 40))}`,
+      `MICRO_AUTH_REFRESH must be a whole number of milliseconds, at least 10; not ${JSON.stringify(env.MICRO_AUTH_REFRESH?.slice(0, 20))}`,
     );
   const verifier = createVerifier({
-    source: auth,
+    source,
     refresh,
     ...(options.issuer && { issuer: options.issuer }),
     ...(options.audience && { audience: options.audience }),
@@ -42,7 +49,7 @@ export async function dashboardAuthFromEnv(
     verifier,
     async close() {
       verifier.close();
-      await auth.close();
+      await Promise.allSettled([auth.close(), source === auth ? undefined : source.close()]);
     },
   };
 }
