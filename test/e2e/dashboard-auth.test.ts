@@ -2,7 +2,7 @@
 // to the login page, a wrong secret is refused on the page, the admin logs in through the form,
 // sees the services and who is logged in, calls an endpoint, opens the Auth page, creates an
 // account (its secret shown once) and adds a rule that lets it call, and logs out, which sends the
-// browser back to the login page. The cookie is HttpOnly: no script of the page can read it, and
+// browser back to the login page; the new account logs in and is refused the Auth page (403). The cookie is HttpOnly: no script of the page can read it, and
 // the page runs under the strict policy with no inline script and no policy violation.
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -129,6 +129,15 @@ describe('the dashboard with auth on, in a browser', () => {
     await page.goto(`${w.base}/#/auth`);
     await page.waitForURL(/\/_\/login#\/auth$/);
     await page.locator('#login-id').waitFor();
+
+    // An account that is no admin sees the Auth page refuse it, saying why.
+    await logIn('carol', secret);
+    await page.waitForURL(/\/#\/auth$/);
+    assert.equal(await page.locator('#user-id').textContent(), 'carol');
+    const refusal = page.locator('.accounts .problem');
+    await refusal.waitFor();
+    assert.match((await refusal.textContent()) ?? '', /^Not allowed: .*account carol may not/);
+    assert.equal(await page.locator('tr[data-account]').count(), 0);
 
     assert.deepEqual(pageErrors, []);
     assert.deepEqual(violations, []);
