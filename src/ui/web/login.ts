@@ -79,7 +79,8 @@ export function registerLogin(
     if (!path.startsWith('/_/api/') || OPEN.has(path)) return;
     try {
       const session = await sessions.check(req.headers.cookie, overTls(req.raw));
-      if (session.renewed) reply.header('set-cookie', session.renewed);
+      // On the raw response: event streams write their head themselves.
+      if (session.renewed) reply.raw.setHeader('set-cookie', session.renewed);
       const resource = registryRead(path, req.query as Record<string, unknown>);
       if (resource) o.authorize?.(session.caller, resource);
       held.set(req, session);

@@ -236,4 +236,27 @@ describe('the dashboard with auth on', () => {
     assert.equal(again.headers.getSetCookie().length, 0, 'a fresh token is not renewed');
     assert.deepEqual(((await again.json()) as { id: string }).id, 'bob');
   });
+
+  it('ends an event stream when its access token expires, so that the browser reconnects with a renewed one', async () => {
+    // Issued to expire in 11.5 s: past the renewal margin (10 s), so the stream opens with it.
+    w.skew(-(15 * 60_000 - 11_500));
+    const admin = await login('admin', ADMIN_SECRET);
+    w.skew(0);
+    const res = await as(admin, 'GET', '/_/api/events');
+    assert.equal(res.status, 200);
+    assert.equal(res.headers.getSetCookie().length, 0, 'not renewed yet');
+    const reader = res.body!.getReader();
+    let text = '';
+    for (let i = 0; i < 1000; i++) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      text += Buffer.from(value).toString();
+    }
+    assert.match(text, /^event: services$/m, 'the stream ran until it ended');
+    // The same cookie now renews: the stream opens again with a fresh token.
+    const again = await as(admin, 'GET', '/_/api/events');
+    assert.equal(again.status, 200);
+    assert.equal(again.headers.getSetCookie().length, 1, 'renewed');
+    await again.body?.cancel();
+  });
 });
