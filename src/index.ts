@@ -1,5 +1,5 @@
 // The public surface of `micro-ts`: the framework (src/runtime) with the platform's createService,
-// whose services have store, config, sync, events and db at hand.
+// whose services have store, config, sync, events and db at hand, and the platform's auth.
 export * from './runtime/index.ts';
 export {
   createService,
@@ -42,3 +42,8 @@ export {
   type PlatformRuntimeEvent,
   type PlatformSyncEvent,
 } from './platform/events/platform.ts';
+export type * from './platform/auth/auth.ts';
+export type { Caller } from './runtime/server/guard.ts';
+export { createMemoryAuth, createMicroAuth, authFromEnv } from './platform/auth/index.ts';
+export type { AuthOptions, MicroAuthOptions } from './platform/auth/index.ts';
+export { OAuthError, type OAuthErrorCode } from './platform/auth/errors.ts';

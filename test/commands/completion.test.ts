@@ -50,7 +50,7 @@ describe('micro completion', () => {
     const health = await tab('health', 'run');
     assert.deepEqual(
       services,
-      ['config', 'db', 'events', 'greeter', 'registry', 'runtime', 'store', 'sync'],
+      ['auth', 'config', 'db', 'events', 'greeter', 'registry', 'runtime', 'store', 'sync'],
       'no topic:events',
     );
     assert.deepEqual(prefixed, ['greeter']);

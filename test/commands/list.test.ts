@@ -48,7 +48,7 @@ describe('micro list services and topics', () => {
     const names = (JSON.parse(json.stdout) as Service[]).map((s) => s.name);
     assert.deepEqual(
       [...new Set(names)],
-      ['config', 'db', 'events', 'greeter', 'notify', 'registry', 'store', 'sync'],
+      ['auth', 'config', 'db', 'events', 'greeter', 'notify', 'registry', 'store', 'sync'],
     );
 
     assert.match(all.stdout, /^topic:events\s+broadcast\s+1$/m);
@@ -59,7 +59,7 @@ describe('micro list services and topics', () => {
     // micro doctor counts services the same way.
     const doctor = await micro(['doctor', ...bench.flag]);
     assert.equal(doctor.code, 0, doctor.stdout + doctor.stderr);
-    assert.match(doctor.stdout, /; 8 services registered$/m);
+    assert.match(doctor.stdout, /; 9 services registered$/m);
   });
 
   it('lists topics: subscribers, queue groups and the services subscribing, as text and JSON', async () => {
@@ -122,6 +122,7 @@ describe('micro list services, page by page', () => {
     const listed = lines.slice(1).map((l) => l.split(/\s+/)[0]!);
     // The control plane's own services among them.
     const expected = [
+      'auth',
       'config',
       'db',
       'events',
@@ -143,7 +144,7 @@ describe('micro list services, page by page', () => {
     const run = await micro(['list', 'services', '-o', 'json', ...flag()]);
     assert.equal(run.code, 0, run.stderr);
     const list = JSON.parse(run.stdout) as Service[];
-    assert.equal(list.length, 708);
+    assert.equal(list.length, 709);
     assert.deepEqual(
       list.filter((s) => s.name === 'fleet-2').map((s) => s.version),
       ['1.0.0', '1.9.0', '1.10.0'],

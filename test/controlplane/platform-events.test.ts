@@ -91,7 +91,7 @@ describe('platform events from a real control plane', () => {
           .filter((d) => d.action === 'register' && d.service !== 'greeter')
           .map((d) => d.service)
           .sort(),
-        ['config', 'db', 'events', 'registry', 'store', 'sync'],
+        ['auth', 'config', 'db', 'events', 'registry', 'store', 'sync'],
       );
       const replayed = all.filter((d) => d.service === 'greeter');
       assert.deepEqual(

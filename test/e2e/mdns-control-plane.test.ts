@@ -38,7 +38,16 @@ else {
         msg: 'Hello LAN',
       });
       const names = (await registry.listServices()).map((s) => s.name).sort();
-      assert.deepEqual(names, ['config', 'db', 'events', 'greeter', 'registry', 'store', 'sync']);
+      assert.deepEqual(names, [
+        'auth',
+        'config',
+        'db',
+        'events',
+        'greeter',
+        'registry',
+        'store',
+        'sync',
+      ]);
       await client.close();
       await registry.close();
     });

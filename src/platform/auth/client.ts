@@ -17,8 +17,8 @@ import {
   checkAccountUpdate,
   checkRevoke,
   checkRule,
-  checkTokenRequest,
 } from './validate.ts';
+import { checkTokenRequest } from './token-request.ts';
 
 /** Options of the control plane's Auth client. */
 export interface MicroAuthOptions {

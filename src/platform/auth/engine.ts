@@ -11,14 +11,15 @@
 // by what is alive. Disabling, deleting or revoking an account refuses its tokens issued before
 // (revokedBefore, in whole seconds; its new tokens are issued no earlier) and drops its refresh
 // tokens. Changes of roles or scopes reach tokens when they are renewed (at most the token
-// lifetime); revoke the account to apply them at once.
+// lifetime); revoke the account to apply them at once. A snapshot is built again only when the
+// version changed (callers must not modify it).
 import { randomUUID } from 'node:crypto';
 import { conflict, notFound } from '../../runtime/errors.ts';
 import type { Account, Auth, AuthSnapshot, Jwks } from './auth.ts';
 import { AUTH_ID, invalid } from './errors.ts';
 import { grant } from './grants.ts';
 import { hashSecret, newSecret } from './hash.ts';
-import { jwksOf, keyGone, newKey } from './keys.ts';
+import { createKeyring, createSigner } from './keys.ts';
 import { authSettings, type AuthOptions, type AuthSettings } from './options.ts';
 import type { AuthStorage, StoredAccount, StoredKey } from './storage.ts';
 import { ownClaims, REFRESH_PREFIX, sha256 } from './tokens.ts';
@@ -41,6 +42,8 @@ export interface AuthCore {
   revokeFamily(family: string): void;
   /** Seconds since the epoch. */
   seconds(): number;
+  /** Signs an access token's claims with the key. */
+  sign: ReturnType<typeof createSigner>;
 }
 
 /** An account as callers see it: never its hash. */
@@ -61,37 +64,10 @@ export function createAuthEngine(name: string, storage: AuthStorage, options?: A
   const settings = authSettings(options);
   const { now } = settings;
   const seconds = (): number => Math.floor(now() / 1000);
-  let current: StoredKey | undefined;
-  let rotating: Promise<StoredKey> | undefined;
   let nextHousekeeping = 0;
+  let snapshot: AuthSnapshot | undefined;
 
-  const pruneKeys = (t: number): void => {
-    const keys = storage.keys();
-    let excess = keys.length - AUTH_LIMITS.keys;
-    for (const k of keys)
-      if (keyGone(k, t, settings.tokenTtl) || (excess > 0 && k.retired !== null)) {
-        storage.removeKey(k.kid);
-        excess--;
-      }
-  };
-  const rotate = async (): Promise<StoredKey> => {
-    const key = await newKey(now());
-    storage.atomic(() => {
-      const t = now();
-      for (const k of storage.keys()) if (k.retired === null) storage.putKey({ ...k, retired: t });
-      storage.putKey(key);
-      pruneKeys(t);
-      storage.bump();
-    });
-    return (current = key);
-  };
-  const rotateOnce = (): Promise<StoredKey> =>
-    (rotating ??= rotate().finally(() => (rotating = undefined)));
-  const signing = async (): Promise<StoredKey> => {
-    current ??= storage.keys().findLast((k) => k.retired === null);
-    if (current && current.created + settings.keyRotate > now()) return current;
-    return rotateOnce();
-  };
+  const keyring = createKeyring(storage, settings);
   const housekeep = (): void => {
     const t = now();
     if (t < nextHousekeeping) return;
@@ -99,16 +75,16 @@ export function createAuthEngine(name: string, storage: AuthStorage, options?: A
     storage.atomic(() => {
       const s = Math.floor(t / 1000);
       const before = storage.keys().length;
-      pruneKeys(t);
-      const revoked = storage.pruneRevoked(s);
+      keyring.prune(t);
+      // Verifiers accept a token up to 5 s past its exp (clock tolerance): its revocation stays as long.
+      const revoked = storage.pruneRevoked(s - 5);
       const cut = storage.pruneRevokedBefore(s - Math.ceil(settings.tokenTtl / 1000) - 5);
       const changed = revoked || cut || storage.keys().length !== before;
       storage.pruneRefresh(t);
       if (changed) storage.bump();
     });
   };
-  const liveJwks = (): Jwks =>
-    jwksOf(storage.keys().filter((k) => !keyGone(k, now(), settings.tokenTtl)));
+  const liveJwks = (): Jwks => keyring.jwks();
   /** Refuses the account's tokens issued until now and drops its refresh tokens. */
   const cutOff = (id: string): void => {
     const before = Math.max(seconds() + 1, storage.revokedBefore()[id] ?? 0);
@@ -120,7 +96,14 @@ export function createAuthEngine(name: string, storage: AuthStorage, options?: A
     for (const r of storage.family(family)) if (r.exp > s) storage.putRevoked(r.jti, r.exp);
     storage.removeFamily(family);
   };
-  const core: AuthCore = { storage, settings, signing, revokeFamily, seconds };
+  const core: AuthCore = {
+    storage,
+    settings,
+    signing: () => keyring.signing(),
+    revokeFamily,
+    seconds,
+    sign: createSigner(),
+  };
   const missing = (id: string) => notFound(AUTH_ID, `no account ${id}`);
 
   return {
@@ -237,26 +220,31 @@ export function createAuthEngine(name: string, storage: AuthStorage, options?: A
       });
     },
     async jwks() {
-      await signing();
+      await keyring.signing();
       return liveJwks();
     },
     async rotateKeys() {
-      await rotateOnce();
+      await keyring.rotate();
       return liveJwks();
     },
     async snapshot(): Promise<AuthSnapshot> {
-      await signing();
+      await keyring.signing();
       housekeep();
-      return storage.atomic(() => ({
-        version: storage.version(),
-        rules: storage.rules(),
-        jwks: liveJwks(),
-        revoked: storage.revoked(),
-        revokedBefore: storage.revokedBefore(),
-      }));
+      // Verifiers poll every 2 s: an unchanged version is answered from the last one built.
+      return storage.atomic(() => {
+        const version = storage.version();
+        if (snapshot?.version === version) return snapshot;
+        return (snapshot = {
+          version,
+          rules: storage.rules(),
+          jwks: liveJwks(),
+          revoked: storage.revoked(),
+          revokedBefore: storage.revokedBefore(),
+        });
+      });
     },
     async close() {
-      await rotating?.catch(() => undefined);
+      await keyring.settled();
       storage.close();
     },
   };

@@ -38,7 +38,9 @@ export class OAuthError extends MicroError {
   }
   /** Both shapes in one object: `{id, code, detail, status, error, error_description}`. */
   override toJSON(): ReturnType<MicroError['toJSON']> & {
+    /** The RFC 6749 error code. */
     error: OAuthErrorCode;
+    /** What went wrong, for a person. */
     error_description: string;
   } {
     return { ...super.toJSON(), error: this.error, error_description: this.error_description };

@@ -10,10 +10,10 @@ import type { TokenRequest, TokenResponse } from './auth.ts';
 import type { AuthCore } from './engine.ts';
 import { OAuthError } from './errors.ts';
 import { verifySecret } from './hash.ts';
-import { signAccess } from './keys.ts';
 import type { StoredAccount } from './storage.ts';
 import { accessClaims, newRefreshToken, sha256 } from './tokens.ts';
-import { AUTH_LIMITS, checkTokenRequest, parseScope } from './validate.ts';
+import { checkTokenRequest, parseScope } from './token-request.ts';
+import { AUTH_LIMITS } from './validate.ts';
 
 /** The scopes a token gets: the requested ones, each held; all held when none are requested. */
 function narrow(held: readonly string[], requested: string | undefined): string[] {
@@ -46,7 +46,7 @@ async function issue(
     storage.revokedBefore()[account.id] ?? 0,
     settings,
   );
-  const access_token = await signAccess(key, claims);
+  const access_token = await core.sign(key, claims);
   const refresh = newRefreshToken();
   const t = settings.now();
   storage.atomic(() => {

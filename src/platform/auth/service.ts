@@ -118,11 +118,11 @@ export function authHandler(auth: Auth, options: AuthHandlerOptions = {}): Handl
       },
     ),
     Jwks: endpoint({ request: asIs('Jwks', {}) }, () => auth.jwks()),
-    Snapshot: endpoint({ request: asIs('Snapshot', {}) }, (_req, ctx) => {
+    Snapshot: endpoint({ request: asIs('Snapshot', {}) }, async (_req, ctx) => {
       someone(ctx, 'the auth snapshot');
       return auth.snapshot();
     }),
-    Whoami: endpoint({ request: asIs('Whoami', {}) }, (_req, ctx) => {
+    Whoami: endpoint({ request: asIs('Whoami', {}) }, async (_req, ctx) => {
       const caller = someone(ctx, 'whoami');
       if (!caller)
         throw unauthorized(

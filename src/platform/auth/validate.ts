@@ -1,9 +1,8 @@
 // The one check of what auth is given (account ids, secrets, roles, scopes, metadata, rules, token
 // and revoke requests) against AUTH_LIMITS. Every Auth (memory, SQLite, the control plane's client)
 // and the `auth` service call it before touching anything, so each gives the same 400 with id
-// `auth` naming the field, and stores nothing. Token requests get OAuthErrors (invalid_request,
-// unsupported_grant_type, invalid_scope) instead, as RFC 6749 section 5.2 asks; unknown fields of a
-// token request are ignored, as its section 3.2 asks. Messages never quote a secret or a token.
+// `auth` naming the field, and stores nothing (token requests: token-request.ts). Messages never
+// quote a secret or a token.
 import { shownKey } from '../../runtime/server/closed.ts';
 import {
   RESOURCE_ACTIONS,
@@ -12,9 +11,8 @@ import {
   type AccountUpdate,
   type ResourceKind,
   type Rule,
-  type TokenRequest,
 } from './auth.ts';
-import { invalid, kind, OAuthError, shown } from './errors.ts';
+import { invalid, kind, shown } from './errors.ts';
 
 /** Bounds of what auth keeps and takes; past them a 400 naming the field. */
 export const AUTH_LIMITS = {
@@ -46,7 +44,8 @@ export const AUTH_LIMITS = {
 } as const;
 
 const ID = /^[A-Za-z0-9._@-]+$/;
-const NAME = /^[A-Za-z0-9._:-]+$/;
+/** A role or scope name. */
+export const NAME = /^[A-Za-z0-9._:-]+$/;
 const RULE_ID = /^[A-Za-z0-9._:@-]{1,128}$/;
 
 /** An options object: an object with only these fields (a typo is a 400). */
@@ -224,59 +223,6 @@ export function checkRule(rule: unknown, id: () => string): Rule {
     access: o.access,
     priority,
   };
-}
-
-const GRANTS = ['client_credentials', 'password', 'refresh_token'] as const;
-
-/** A token request's string field: absent, or a string within bounds (an invalid_request otherwise). */
-function param(o: Record<string, unknown>, field: string, needed: boolean): string | undefined {
-  const v = o[field];
-  if (v === undefined || v === '') {
-    if (needed) throw new OAuthError('invalid_request', `${field} is missing`);
-    return undefined;
-  }
-  if (typeof v !== 'string' || v.length > AUTH_LIMITS.tokenLength)
-    throw new OAuthError(
-      'invalid_request',
-      `${field} must be a string of at most ${AUTH_LIMITS.tokenLength} characters`,
-    );
-  return v;
-}
-
-/** A token request, checked: its grant's fields present (unknown fields ignored, RFC 6749 3.2). */
-export function checkTokenRequest(request: unknown): TokenRequest {
-  if (typeof request !== 'object' || request === null || Array.isArray(request))
-    throw new OAuthError('invalid_request', 'a token request must be an object');
-  const o = request as Record<string, unknown>;
-  const grant = param(o, 'grant_type', true) as TokenRequest['grant_type'];
-  if (!GRANTS.includes(grant))
-    throw new OAuthError(
-      'unsupported_grant_type',
-      `grant_type must be one of ${GRANTS.join(', ')}, not ${kind(grant)}`,
-    );
-  const r: TokenRequest = { grant_type: grant };
-  const set = (field: keyof TokenRequest, needed: boolean) => {
-    const v = param(o, field, needed);
-    if (v !== undefined) (r as unknown as Record<string, string>)[field] = v;
-  };
-  const needs = {
-    client_credentials: ['client_id', 'client_secret'],
-    password: ['username', 'password'],
-    refresh_token: ['refresh_token'],
-  } as const;
-  for (const field of needs[grant]) set(field, true);
-  set('scope', false);
-  return r;
-}
-
-/** A requested scope (space-separated), as names; malformed ones are an invalid_scope. */
-export function parseScope(scope: string | undefined): string[] | undefined {
-  if (scope === undefined) return undefined;
-  const names = scope.split(' ').filter((s) => s !== '');
-  for (const n of names)
-    if (n.length > AUTH_LIMITS.nameLength || !NAME.test(n))
-      throw new OAuthError('invalid_scope', `scope ${shown(n)} is not a scope name`);
-  return [...new Set(names)];
 }
 
 /** What revoke takes: `{token}` or `{account}`. */
