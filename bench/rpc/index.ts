@@ -1,12 +1,14 @@
 // RPC benchmark: micro (framed TCP with JSON and msgpack, HTTP), Moleculer's TCP transporter and a bare
-// framed-TCP floor, each server and each client in its own process, run in interleaved rounds.
+// framed-TCP floor, each server and each client in its own process, run in interleaved rounds; and
+// micro with auth on (guard verifying cached tokens, client wrapper sending one), whose added CPU
+// per call per side is checked against micro-json's in the same rounds.
 //
 // Flags (after `npm run bench -- rpc`, in --name=value form) or environment: --rounds / BENCH_ROUNDS
 // (3), --warmup / BENCH_WARMUP_SECONDS (2), --seconds / BENCH_SECONDS (8, measured per round),
 // --inflight / BENCH_INFLIGHT (100), --max-calls / BENCH_MAX_CALLS (5,000,000 per window), --only /
 // BENCH_ONLY (contender keys, comma separated), --quick (a smoke run: 1 round, 1 s warm-up, 3 s
 // measured). BENCH_NODE_ARGS: extra node flags for every child, e.g. `--cpu-prof --cpu-prof-dir=/tmp/p`.
-// The default run takes about 3.7 minutes: 7 contenders x 3 rounds x 10 s, plus start-up.
+// The default run takes about 4.2 minutes: 8 contenders x 3 rounds x 10 s, plus start-up.
 import {
   callSettings,
   clientEntrant,
@@ -64,6 +66,12 @@ const contenders: Contender[] = [
   },
   { key: 'micro-zod', label: 'micro tcp + json, Zod schema', target: 'micro-zod', variant: 'json' },
   {
+    key: 'micro-auth',
+    label: 'micro tcp + json, auth on (guard + token)',
+    target: 'micro-auth',
+    variant: 'json',
+  },
+  {
     key: 'moleculer',
     label: `moleculer ${packageVersion('moleculer')} tcp`,
     target: 'moleculer',
@@ -74,6 +82,8 @@ const contenders: Contender[] = [
 
 /** What the goals are checked against, and the limits they set. */
 const GOAL = { contender: 'micro-json', baseline: 'moleculer', minRatio: 2, maxCpuUsPerCall: 15 };
+/** Auth on against micro-json: the CPU its guard (cached verification) and its wrapper add per call. */
+const AUTH_GOAL = { contender: 'micro-auth', maxAddedUsPerCall: 1.5 };
 
 /** Settings from flags, then the environment, then defaults (see the top of this file). */
 function config(argv: string[]) {
@@ -148,6 +158,32 @@ function report(list: Contender[], series: Map<string, Series<Sample>>, rounds: 
     ),
     goal(`server CPU <= ${GOAL.maxCpuUsPerCall} us/call`, fmt(server, 1), server, cpuOk),
     goal(`client CPU <= ${GOAL.maxCpuUsPerCall} us/call`, fmt(client, 1), client, cpuOk),
+  ])
+    console.log(`  ${line}`);
+
+  const auth = series.get(AUTH_GOAL.contender);
+  if (!auth || !goals) return;
+  const added = (pick: (s: Sample) => number): number =>
+    medianOf(auth, pick) - medianOf(goals, pick);
+  const addedOk = (v: number): boolean => v <= AUTH_GOAL.maxAddedUsPerCall;
+  const addedServer = added((s) => s.serverUsPerCall);
+  const addedClient = added((s) => s.clientUsPerCall);
+  console.log(
+    `\nGoals for ${AUTH_GOAL.contender} (CPU added over ${GOAL.contender}, same rounds):`,
+  );
+  for (const line of [
+    goal(
+      `server <= ${AUTH_GOAL.maxAddedUsPerCall} us/call`,
+      fmt(addedServer, 2),
+      addedServer,
+      addedOk,
+    ),
+    goal(
+      `client <= ${AUTH_GOAL.maxAddedUsPerCall} us/call`,
+      fmt(addedClient, 2),
+      addedClient,
+      addedOk,
+    ),
   ])
     console.log(`  ${line}`);
 }

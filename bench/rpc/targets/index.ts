@@ -6,6 +6,7 @@ export const targets: Record<string, () => Promise<Target>> = {
   micro: async () => (await import('./micro.ts')).micro,
   'micro-ajv': async () => (await import('./micro.ts')).microAjv,
   'micro-zod': async () => (await import('./micro.ts')).microZod,
+  'micro-auth': async () => (await import('./micro-auth.ts')).microAuth,
   moleculer: async () => (await import('./moleculer.ts')).moleculer,
   floor: async () => (await import('./floor.ts')).floor,
 };

@@ -10,7 +10,17 @@
 import type { Auth, TokenResponse } from './auth.ts';
 
 /** How a service proves who it is: its account's client credentials, or a token as is. */
-export type TokenCredentials = { id: string; secret: string } | { token: string };
+export type TokenCredentials =
+  | {
+      /** The service account's id (MICRO_AUTH_ID). */
+      id: string;
+      /** Its secret (MICRO_AUTH_SECRET). */
+      secret: string;
+    }
+  | {
+      /** A token used as it is (MICRO_AUTH_TOKEN), never renewed. */
+      token: string;
+    };
 
 /** What a token source needs of the auth service. */
 export interface TokenSourceOptions {
