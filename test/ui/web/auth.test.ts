@@ -4,7 +4,7 @@
 // valid session whose account no rule allows is a 403; calls are made as the user, so the rules
 // apply to the user; an expired access token is renewed once from the refresh token.
 import assert from 'node:assert/strict';
-import { createServer, type Server } from 'node:http';
+import { createServer, request, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { SESSION_COOKIE } from '../../../src/ui/web/index.ts';
@@ -56,6 +56,23 @@ describe('the dashboard with auth on', () => {
         ...(body !== undefined && { 'content-type': 'application/json' }),
       },
       ...(body !== undefined && { body: JSON.stringify(body) }),
+    });
+  /** The status of a WebSocket handshake to the web app (101 when it was let through). */
+  const upgrade = (cookie?: string) =>
+    new Promise<number>((resolve, reject) => {
+      const req = request(`${w.base}/chat/socket`, {
+        headers: { connection: 'Upgrade', upgrade: 'websocket', ...(cookie && { cookie }) },
+      });
+      req.on('response', (res) => {
+        res.resume();
+        resolve(res.statusCode ?? 0);
+      });
+      req.on('upgrade', (_res, socket) => {
+        socket.destroy();
+        resolve(101);
+      });
+      req.on('error', reject);
+      req.end();
     });
   const refused = async (res: Response, code: number, what: string): Promise<string> => {
     assert.equal(res.status, code, what);
@@ -150,6 +167,9 @@ describe('the dashboard with auth on', () => {
         assert.ok(!token || !detail.includes(token.slice(0, 40)), 'the token is not echoed');
       }
     }
+    // A WebSocket to the web app is refused before it is forwarded, with no cookie or a bad one.
+    for (const cookie of [undefined, `${SESSION_COOKIE}=${bad.expired ?? ''}`])
+      assert.equal(await upgrade(cookie), 401, `upgrade with ${cookie ? 'a bad' : 'no'} cookie`);
     assert.deepEqual(seen, {}, 'the web app saw nothing');
   });
 
