@@ -158,7 +158,11 @@ describe('the dashboard with auth on', () => {
   });
 
   it('refuses every bad token in the cookie, and no cookie, with a 401 on every route, stream and web app', async () => {
-    const bad = { ...(await badTokens(w.key())), 'no cookie': '', 'too long': 'x'.repeat(9000) };
+    const bad: Record<string, string> = {
+      ...(await badTokens(w.key())),
+      'no cookie': '',
+      'too long': 'x'.repeat(9000),
+    };
     for (const [what, token] of Object.entries(bad)) {
       const cookie = token ? `${SESSION_COOKIE}=${token}` : 'other=1';
       for (const [method, path] of routes) {
