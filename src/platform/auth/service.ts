@@ -6,7 +6,7 @@
 // 3.2) and whose refusals carry `error`/`error_description`. Token, Revoke of a token and Jwks are
 // public. When a caller guard is active (ctx.caller set, or MICRO_AUTH=on in the control plane's
 // environment) Snapshot and Whoami need a caller, accounts, rules and keys need
-// `auth:accounts|rules|keys:read|write` and revoking a whole account `auth:tokens:write`, decided by
+// `auth:accounts|rules|keys:read|write` and revoking another account `auth:tokens:write`, decided by
 // the one rule engine (rules.ts); with auth off (the default) they are open, as every service is.
 import type { StandardJSONSchemaV1, StandardSchemaV1 } from '@standard-schema/spec';
 import type { Context } from '../../runtime/context.ts';
@@ -112,7 +112,9 @@ export function authHandler(auth: Auth, options: AuthHandlerOptions = {}): Handl
     Revoke: endpoint(
       { request: asIs('Revoke', { token: str('an access or refresh token'), account: ID }) },
       async (req, ctx) => {
-        if (req.account !== undefined) await need(ctx, 'tokens', 'write');
+        // An account may revoke its own tokens (log out everywhere); others' need the rules.
+        if (req.account !== undefined && req.account !== callerOf(ctx)?.id)
+          await need(ctx, 'tokens', 'write');
         await auth.revoke(req as { token: string });
         return {};
       },

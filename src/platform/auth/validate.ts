@@ -69,6 +69,8 @@ export function checkAccountId(v: unknown, field = 'id'): string {
     throw invalid(
       `${field} must be 1 to ${AUTH_LIMITS.idLength} of A-Z a-z 0-9 . _ @ -, not ${kind(v)}`,
     );
+  // Ids are keys of JSON objects (revokedBefore) everywhere verifiers read them.
+  if (v === '__proto__') throw invalid(`${field} must not be __proto__`);
   return v;
 }
 
@@ -109,16 +111,17 @@ export function checkMetadata(v: unknown, field = 'metadata'): Record<string, st
   const entries = Object.entries(v);
   if (entries.length > AUTH_LIMITS.metadataKeys)
     throw invalid(`${field} has ${entries.length} keys; the limit is ${AUTH_LIMITS.metadataKeys}`);
-  const out: Record<string, string> = {};
-  for (const [k, value] of entries) {
-    checkName(k, `${field} key ${shownKey(k)}`);
-    if (typeof value !== 'string' || value.length > AUTH_LIMITS.metadataValue)
-      throw invalid(
-        `${field}.${k} must be a string of at most ${AUTH_LIMITS.metadataValue} characters, not ${kind(value)}`,
-      );
-    out[k] = value;
-  }
-  return out;
+  return Object.fromEntries(
+    entries.map(([k, value]) => {
+      checkName(k, `${field} key ${shownKey(k)}`);
+      if (k === '__proto__') throw invalid(`${field} must not have a key __proto__`);
+      if (typeof value !== 'string' || value.length > AUTH_LIMITS.metadataValue)
+        throw invalid(
+          `${field}.${k} must be a string of at most ${AUTH_LIMITS.metadataValue} characters, not ${kind(value)}`,
+        );
+      return [k, value];
+    }),
+  );
 }
 
 function checkType(v: unknown): AccountType {

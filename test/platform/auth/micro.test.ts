@@ -106,6 +106,53 @@ describe('auth service', () => {
     assert.ok(!(listed.body.accounts as { id: string }[]).some((a) => a.id === '../etc'));
   });
 
+  it('answers hostile requests to every endpoint with a 4xx naming the problem, never a crash', async () => {
+    const endpoints = [
+      'Token',
+      'Revoke',
+      'Jwks',
+      'Snapshot',
+      'Whoami',
+      'CreateAccount',
+      'GetAccount',
+      'ListAccounts',
+      'UpdateAccount',
+      'DeleteAccount',
+      'ListRules',
+      'CreateRule',
+      'DeleteRule',
+      'RotateKeys',
+    ];
+    const bodies = [
+      'null',
+      '1',
+      '"x"',
+      '[]',
+      '{"id":{}}',
+      '{"id":"__proto__","type":"user","metadata":{"__proto__":"x"}}',
+      '{"id":"a","type":"user","roles":[null]}',
+      '{"id":"a","secret":5}',
+      '{"token":7}',
+      '{"account":"../x"}',
+      '{"grant_type":"password","username":["admin"],"password":"x"}',
+      '{"who":"*","resource":{"kind":"__proto__","name":"*","action":"*"},"access":"allow"}',
+      '{"who":"*","resource":null,"access":"allow"}',
+      `{"id":"${'x'.repeat(100_000)}"}`,
+    ];
+    const before = await post('ListAccounts', '{}');
+    for (const endpoint of endpoints)
+      for (const body of bodies) {
+        const r = await post(endpoint, body);
+        if (r.status === 200) continue; // {} to Jwks, an unknown token to Revoke...
+        const what = `${endpoint} ${body.slice(0, 80)}: ${JSON.stringify(r.body).slice(0, 200)}`;
+        assert.ok(r.status >= 400 && r.status < 500, what);
+        assert.equal(r.body.id, 'auth', what);
+        assert.ok(typeof r.body.detail === 'string' && r.body.detail.length > 0, what);
+      }
+    const after = await post('ListAccounts', '{}');
+    assert.deepEqual(after.body, before.body);
+  });
+
   it('gives tests its signing key from micro.db, and keeps serving the other platform services', async () => {
     const auth = createMicroAuth({ address: cp.address });
     const store = createMicroStore({ address: cp.address });

@@ -66,6 +66,8 @@ describe('auth service checks', () => {
     await refused(call(on, 'ListRules', {}, user), 403, /auth rules read/);
     await refused(call(on, 'RotateKeys', {}, user), 403, /auth keys write/);
     await refused(call(on, 'Revoke', { account: 'admin' }, user), 403, /auth tokens write/);
+    await call(on, 'Revoke', { account: 'ann' }, user);
+    assert.ok((await auth.snapshot()).revokedBefore.ann);
     assert.ok(!(await auth.listAccounts()).some((a) => a.id === 'evil'));
     await call(
       on,
