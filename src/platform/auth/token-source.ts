@@ -30,6 +30,8 @@ export interface TokenSourceOptions {
   renewAt?: number;
   /** Told when a background renewal fails (the current token is kept while it lasts). */
   onError?: (err: Error) => void;
+  /** The clock, ms since the epoch (default Date.now; for tests). */
+  now?: () => number;
 }
 
 /** The service's current token, renewed as it ages. */
@@ -47,6 +49,7 @@ export function tokenSource(options: TokenSourceOptions, creds: TokenCredentials
     return { token: () => token, renew: () => Promise.resolve(false) };
   }
   const share = options.renewAt ?? 0.8;
+  const clock = options.now ?? Date.now;
   let current: string | undefined;
   let refresh: string | undefined;
   /** When to renew and when it expires, ms since the epoch. */
@@ -55,7 +58,7 @@ export function tokenSource(options: TokenSourceOptions, creds: TokenCredentials
   let pending: Promise<string> | undefined;
 
   const take = (r: TokenResponse): string => {
-    const now = Date.now();
+    const now = clock();
     current = r.access_token;
     refresh = r.refresh_token || undefined;
     renewBy = now + r.expires_in * 1000 * share;
@@ -89,7 +92,7 @@ export function tokenSource(options: TokenSourceOptions, creds: TokenCredentials
 
   return {
     token() {
-      const now = Date.now();
+      const now = clock();
       if (current !== undefined && now < renewBy) return current;
       if (current !== undefined && now < expires) {
         // Still valid: hand it out while a new one is got.
@@ -100,7 +103,7 @@ export function tokenSource(options: TokenSourceOptions, creds: TokenCredentials
     },
     async renew(refused) {
       try {
-        if (refused === current) {
+        if (refused === current || current === undefined) {
           current = undefined;
           renewBy = expires = 0;
           await renewal();

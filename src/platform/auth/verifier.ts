@@ -52,6 +52,8 @@ export interface Verifier {
   authorize(caller: Caller | undefined, resource: Resource): void;
   /** Whether a first snapshot has arrived (authorize refuses with a 503 until then). */
   readonly ready: boolean;
+  /** The current snapshot's version (0 before the first): a decision made under another is stale. */
+  readonly version: number;
   /** The current snapshot, once the first has arrived. */
   snapshot(): Promise<AuthSnapshot>;
   /** Resolves with the snapshot of the next successful poll (for a change to be seen). */
@@ -72,9 +74,22 @@ interface Loaded {
 }
 
 interface Cached {
+  token: string;
   caller: Caller;
   /** When it expires, ms since the epoch. */
   until: number;
+}
+
+/**
+ * The cache's key of a token: a number from the end of its signature. Hashing a new string of
+ * 400-odd characters (each call's header is one) costs more than the rest of a cached check; the
+ * whole token is still compared on a hit, and a collision only costs a full verification.
+ */
+function keyOf(token: string): number {
+  let h = token.length;
+  for (let i = Math.max(0, token.length - 6); i < token.length; i++)
+    h = (Math.imul(h, 31) + token.charCodeAt(i)) | 0;
+  return h;
 }
 
 /** Why a token failed, from jose's error: the words a 401's detail uses. */
@@ -115,7 +130,12 @@ export function createVerifier(options: VerifierOptions): Verifier {
   const issuer = options.issuer ?? 'micro';
   const audience = options.audience ?? 'micro';
   const refresh = options.refresh ?? 2000;
-  const cache = new Map<string, Cached>();
+  const cache = new Map<number, Cached>();
+  // A clock read per call costs more than a cached check; exp is checked against this one,
+  // at most a second late (the tolerance on exp is 5 s).
+  let now = Date.now();
+  const clock = setInterval(() => (now = Date.now()), 1000);
+  clock.unref();
   let loaded: Loaded | undefined;
   let timer: NodeJS.Timeout | undefined;
   let closed = false;
@@ -192,22 +212,23 @@ export function createVerifier(options: VerifierOptions): Verifier {
     const caller = callerOf(payload);
     if (!caller) throw refuse('malformed (claims)');
     if (typeof payload.jti === 'string' && l.revoked.has(payload.jti)) throw refuse('revoked');
-    const entry = { caller, until: (payload.exp ?? 0) * 1000 };
+    const entry = { token, caller, until: (payload.exp ?? 0) * 1000 };
     check(l, entry, payload.iat);
     // A snapshot that arrived during the await may have revoked it: cache only under the same one.
     if (loaded === l && entry.until > Date.now()) {
       if (cache.size >= VERIFIER_CACHE_SIZE) cache.delete(cache.keys().next().value!);
-      cache.set(token, entry);
+      cache.set(keyOf(token), entry);
     }
     return caller;
   };
 
   return {
     verify(token) {
-      const hit = cache.get(token);
-      if (hit) {
-        if (hit.until > Date.now()) return hit.caller;
-        cache.delete(token);
+      const key = keyOf(token);
+      const hit = cache.get(key);
+      if (hit !== undefined && hit.token === token) {
+        if (hit.until > now) return hit.caller;
+        cache.delete(key);
       }
       return full(token);
     },
@@ -219,11 +240,15 @@ export function createVerifier(options: VerifierOptions): Verifier {
     get ready() {
       return loaded !== undefined;
     },
+    get version() {
+      return loaded?.snapshot.version ?? 0;
+    },
     snapshot: async () => (await current()).snapshot,
     next: () => new Promise((resolve) => waiters.push(resolve)),
     close() {
       closed = true;
       clearTimeout(timer);
+      clearInterval(clock);
       cache.clear();
     },
   };
@@ -236,6 +261,9 @@ export function createVerifier(options: VerifierOptions): Verifier {
 export function bearer(from: Metadata | string | undefined, id = 'micro.auth'): string | undefined {
   const value = typeof from === 'object' ? from.authorization : from;
   if (value === undefined || value === '') return undefined;
+  // The usual shape, cheaply (other whitespace inside a token fails its verification anyway).
+  if (value.startsWith('Bearer ') && value.length > 7 && value.indexOf(' ', 7) < 0)
+    return value.slice(7);
   const space = value.indexOf(' ');
   const token = space < 0 ? '' : value.slice(space + 1).trim();
   if (value.slice(0, space).toLowerCase() !== 'bearer' || token === '' || /\s/.test(token))

@@ -10,7 +10,13 @@
 // request being served was for a user, `micro-user` with that user's token. A call refused with a
 // 401 by the service called is retried once with a renewed token.
 import { MicroError } from '../../runtime/errors.ts';
-import type { CallWrapper, PublishWrapper, StreamWrapper } from '../../runtime/client/client.ts';
+import type {
+  CallRequest,
+  CallResponse,
+  CallWrapper,
+  PublishWrapper,
+  StreamWrapper,
+} from '../../runtime/client/client.ts';
 import type { Context } from '../../runtime/context.ts';
 import type { Metadata } from '../../runtime/metadata.ts';
 import type { Caller, Guard, GuardCall } from '../../runtime/server/guard.ts';
@@ -51,9 +57,25 @@ export function authGuard(verifier: Verifier): Guard {
     }
   };
 
+  // What each caller was allowed, by endpoint (or topic), under the snapshot `version`.
+  let version = -1;
+  let allowed = {
+    calls: new WeakMap<Caller, Set<string>>(),
+    events: new WeakMap<Caller, Set<string>>(),
+  };
   const admit = (call: GuardCall, caller: Caller): Caller | Promise<Caller> => {
-    if (!(call.kind !== 'event' && call.endpoint.startsWith('Debug.')))
-      verifier.authorize(caller, resourceOf(call));
+    if (version !== verifier.version) {
+      version = verifier.version;
+      allowed = { calls: new WeakMap(), events: new WeakMap() };
+    }
+    const table = call.kind === 'event' ? allowed.events : allowed.calls;
+    let seen = table.get(caller);
+    if (!seen?.has(call.endpoint)) {
+      if (call.kind === 'event' || !call.endpoint.startsWith('Debug.'))
+        verifier.authorize(caller, resourceOf(call));
+      if (!seen) table.set(caller, (seen = new Set()));
+      seen.add(call.endpoint);
+    }
     return withUser(call, caller);
   };
 
@@ -93,41 +115,50 @@ function userToken(parent: Context | undefined): string | undefined {
   return caller.type === 'user' ? bearer(parent.metadata) : undefined;
 }
 
-/** Metadata with this service's token and the end user's. */
-function outbound(md: Metadata | undefined, parent: Context | undefined, token: string): Metadata {
-  const out: Metadata = { authorization: `Bearer ${token}`, ...md };
+/** Metadata with this service's `Bearer <token>` (unless it has its own) and the end user's token. */
+function outbound(md: Metadata | undefined, parent: Context | undefined, header: string): Metadata {
+  const out: Metadata = md ? { authorization: header, ...md } : { authorization: header };
   const user = userToken(parent);
   if (user !== undefined) out[USER_METADATA] = user;
   return out;
 }
 
+/** `Bearer <token>`, made once per token rather than once per call. */
+function headerOf(): (token: string) => string {
+  let last = '';
+  let header = '';
+  return (token) => (token === last ? header : ((last = token), (header = `Bearer ${token}`)));
+}
+
 /** A call wrapper sending the service's token (and the user's); a 401 from the callee renews it once. */
 export function authCallWrapper(tokens: TokenSource): CallWrapper {
-  return (next) => async (req) => {
-    // The token endpoint needs none, and getting this very token goes through it.
-    if (req.service === 'auth' && PUBLIC_AUTH_ENDPOINTS.includes(req.endpoint)) return next(req);
-    const got = tokens.token();
-    const token = typeof got === 'string' ? got : await got;
-    const o = req.options;
-    try {
-      return await next({
-        ...req,
-        options: { ...o, metadata: outbound(o.metadata, o.parent, token) },
+  const bearerOf = headerOf();
+  return (next) => {
+    const send = (req: CallRequest, token: string): Promise<CallResponse> => {
+      const o = req.options;
+      const signed = { ...o, metadata: outbound(o.metadata, o.parent, bearerOf(token)) };
+      return next({ ...req, options: signed }).catch(async (err: unknown) => {
+        // Only the callee's own refusal: a 401 it passes on from further down is not about this token.
+        if (!(err instanceof MicroError && err.code === 401 && err.id === req.service)) throw err;
+        if (!(await tokens.renew(token))) throw err;
+        const again = bearerOf(await tokens.token());
+        return next({ ...req, options: { ...o, metadata: outbound(o.metadata, o.parent, again) } });
       });
-    } catch (err) {
-      // Only the callee's own refusal: a 401 it passes on from further down is not about this token.
-      if (!(err instanceof MicroError && err.code === 401 && err.id === req.service)) throw err;
-      if (!(await tokens.renew(token))) throw err;
-      const again = await tokens.token();
-      return next({ ...req, options: { ...o, metadata: outbound(o.metadata, o.parent, again) } });
-    }
+    };
+    return (req) => {
+      // The token endpoint needs none, and getting this very token goes through it.
+      if (req.service === 'auth' && PUBLIC_AUTH_ENDPOINTS.includes(req.endpoint)) return next(req);
+      const got = tokens.token();
+      return typeof got === 'string' ? send(req, got) : got.then((t) => send(req, t));
+    };
   };
 }
 
 /** A stream wrapper sending the service's token (and the user's) when a stream opens. */
 export function authStreamWrapper(tokens: TokenSource): StreamWrapper {
+  const bearerOf = headerOf();
   return (next) => async (req) => {
-    const token = await tokens.token();
+    const token = bearerOf(await tokens.token());
     const o = req.options;
     return next({ ...req, options: { ...o, metadata: outbound(o.metadata, o.parent, token) } });
   };
@@ -135,8 +166,9 @@ export function authStreamWrapper(tokens: TokenSource): StreamWrapper {
 
 /** A publish wrapper sending the service's token (and the user's) with each message. */
 export function authPublishWrapper(tokens: TokenSource): PublishWrapper {
+  const bearerOf = headerOf();
   return (next) => async (req) => {
-    const token = await tokens.token();
+    const token = bearerOf(await tokens.token());
     const o = req.options;
     return next({ ...req, options: { ...o, metadata: outbound(o.metadata, o.parent, token) } });
   };
