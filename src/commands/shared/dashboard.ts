@@ -1,5 +1,67 @@
 import type { Registry } from '../../registry/registry.ts';
-import type { Web } from '../../ui/web/web.ts';
+import type { Web, WebOptions } from '../../ui/web/web.ts';
+
+/** The dashboard's auth with what must be closed with it. */
+export type DashboardAuth = NonNullable<WebOptions['auth']> & { close(): Promise<void> };
+
+/**
+ * The dashboard's auth when MICRO_AUTH=on (else undefined): the Auth MICRO_AUTH_PROVIDER names (the
+ * control plane's by default) for logging in and out, and a verifier polling its snapshot every
+ * MICRO_AUTH_REFRESH ms, which it reads with the dashboard's own account (MICRO_AUTH_ID and
+ * MICRO_AUTH_SECRET, or MICRO_AUTH_TOKEN). `micro run --auth` passes the control plane's instead.
+ */
+export async function dashboardAuthFromEnv(
+  env: NodeJS.ProcessEnv,
+): Promise<DashboardAuth | undefined> {
+  const enforce = await import('../../platform/auth/enforce.ts');
+  if (!enforce.authEnabled(env)) return undefined;
+  const [
+    { authFromEnv, createMicroAuth, authOptionsFromEnv },
+    { tokenSource },
+    { createVerifier },
+  ] = await Promise.all([
+    import('../../platform/auth/index.ts'),
+    import('../../platform/auth/token-source.ts'),
+    import('../../platform/auth/verifier.ts'),
+  ]);
+  // Logging in and out uses public endpoints; the snapshot needs the dashboard's own token.
+  const auth = authFromEnv(env);
+  const tokens = tokenSource({ auth }, enforce.credentialsFromEnv(env));
+  const address = env.MICRO_AUTH_ADDRESS || env.MICRO_REGISTRY_ADDRESS;
+  const source =
+    auth.name === 'micro'
+      ? createMicroAuth({ ...(address && { address }), token: () => tokens.token() })
+      : auth;
+  const options = authOptionsFromEnv(env);
+  const refresh = Number(env.MICRO_AUTH_REFRESH || 2000);
+  if (!Number.isInteger(refresh) || refresh < 10)
+    throw new TypeError(
+      `MICRO_AUTH_REFRESH must be a whole number of milliseconds, at least 10; not ${JSON.stringify(env.MICRO_AUTH_REFRESH?.slice(0, 20))}`,
+    );
+  const verifier = createVerifier({
+    source,
+    refresh,
+    ...(options.issuer && { issuer: options.issuer }),
+    ...(options.audience && { audience: options.audience }),
+  });
+  return {
+    auth,
+    verifier,
+    async close() {
+      verifier.close();
+      await Promise.allSettled([auth.close(), source === auth ? undefined : source.close()]);
+    },
+  };
+}
+
+/** What the dashboard takes beside its address and registry. */
+export interface DashboardOptions {
+  /**
+   * Auth on: the token endpoint and verifier the login and every /_/api route use (`micro run
+   * --auth` passes the control plane's; `micro web` builds them when MICRO_AUTH=on).
+   */
+  auth?: WebOptions['auth'];
+}
 
 /** Default address of the web dashboard and web proxy. */
 export const WEB_ADDRESS = '127.0.0.1:8082';
@@ -8,9 +70,13 @@ export const WEB_ADDRESS = '127.0.0.1:8082';
  * Starts the web dashboard over a registry, with a client of its own, the CLI's terminal, and the
  * events and db areas MICRO_EVENTS and MICRO_DB name (the control plane's by default).
  */
-export async function startDashboard(address: string, registry: Registry): Promise<Web> {
+export async function startDashboard(
+  address: string,
+  registry: Registry,
+  options: DashboardOptions = {},
+): Promise<Web> {
   const [
-    { startWeb },
+    { startWeb, userClient },
     { createClient },
     { createSelector },
     { createTerminal },
@@ -27,19 +93,28 @@ export async function startDashboard(address: string, registry: Registry): Promi
   const selector = createSelector({ registry });
   // The client closes the selector it was given.
   const client = createClient({ registry, selector, name: 'micro.web' });
-  const terminal = createTerminal({ registry, client });
-  const events = eventsFromEnv(process.env, { client });
-  const db = dbFromEnv(process.env, { client });
+  // Terminal commands and the events and db areas call as the logged-in user when auth is on.
+  const asUser = userClient(client, registry);
+  const terminal = createTerminal({ registry, client: asUser });
+  const events = eventsFromEnv(process.env, { client: asUser });
+  const db = dbFromEnv(process.env, { client: asUser });
   const closeAreas = async (): Promise<void> => {
     await Promise.allSettled([events.close(), db.close()]);
     await client.close();
   };
-  const web = await startWeb({ address, registry, client, selector, terminal, events, db }).catch(
-    async (err: unknown) => {
-      await closeAreas();
-      throw err;
-    },
-  );
+  const web = await startWeb({
+    address,
+    registry,
+    client,
+    selector,
+    terminal,
+    events,
+    db,
+    ...(options.auth && { auth: options.auth }),
+  }).catch(async (err: unknown) => {
+    await closeAreas();
+    throw err;
+  });
   return {
     address: web.address,
     async close() {
@@ -56,9 +131,13 @@ export interface DashboardPart {
 }
 
 /** Starts the dashboard inside `micro run`; a busy address is reported in `where`, not fatal. */
-export async function dashboardPart(address: string, registry: Registry): Promise<DashboardPart> {
+export async function dashboardPart(
+  address: string,
+  registry: Registry,
+  options: DashboardOptions = {},
+): Promise<DashboardPart> {
   try {
-    const web = await startDashboard(address, registry);
+    const web = await startDashboard(address, registry, options);
     return { where: web.address, close: () => web.close() };
   } catch (err) {
     return { where: `not started: ${(err as Error).message}`, close: async () => {} };

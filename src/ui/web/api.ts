@@ -14,6 +14,7 @@ import {
 import type { Db } from '../../platform/db/db.ts';
 import type { Events } from '../../platform/events/events.ts';
 import { registerArea } from './area-routes.ts';
+import { AUTH_ROUTES } from './auth-area.ts';
 import { DB_ROUTES } from './db-area.ts';
 import { EVENTS_ROUTES } from './events-area.ts';
 import { registerEventsStream } from './events-stream.ts';
@@ -58,8 +59,8 @@ function asMicroError(err: unknown): MicroError {
   return toMicroError(err, WEB_ID);
 }
 
-/** Sends an error as its JSON shape with its code as the HTTP status. */
-function fail(
+/** Sends an error as its JSON shape (`{error}`) with its code as the HTTP status. */
+export function fail(
   reply: FastifyReply,
   err: unknown,
   extra: Record<string, unknown> = {},
@@ -244,6 +245,7 @@ export function registerApi(app: FastifyInstance, o: ApiOptions): StoreWatches {
   });
 
   registerPlatform(app, { client: o.client, timeout: o.callTimeout, fail });
+  registerPlatform(app, { client: o.client, timeout: o.callTimeout, fail, routes: AUTH_ROUTES });
   const watches = registerStoreWatch(app, { client: o.client, fail });
   registerArea(app, { name: 'events', area: o.events, routes: EVENTS_ROUTES, fail });
   registerArea(app, { name: 'db', area: o.db, routes: DB_ROUTES, fail });

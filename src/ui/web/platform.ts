@@ -17,18 +17,20 @@ export type Kind = 'text' | 'number' | 'boolean' | 'json';
 /** One route: the service and endpoint it calls, and the fields it takes. */
 export interface PlatformRoute {
   method: 'GET' | 'POST';
-  service: 'store' | 'config' | 'sync';
+  service: 'store' | 'config' | 'sync' | 'auth';
   endpoint: string;
   /** The fields passed on; GET parses them by kind, POST passes the JSON values as they are. */
   fields: Record<string, Kind>;
 }
 
-const get = (
+/** A GET route to a service's endpoint, taking these fields from the query. */
+export const get = (
   service: PlatformRoute['service'],
   endpoint: string,
   fields: Record<string, Kind> = {},
 ): PlatformRoute => ({ method: 'GET', service, endpoint, fields });
-const post = (
+/** A POST route to a service's endpoint, taking these fields from the JSON body. */
+export const post = (
   service: PlatformRoute['service'],
   endpoint: string,
   fields: Record<string, Kind>,
@@ -130,16 +132,17 @@ const unknownField = (path: string, name: string, route: Pick<PlatformRoute, 'fi
     `/_/api/${path} takes no field ${name.slice(0, 100)}; it takes ${Object.keys(route.fields).join(', ') || 'none'}`,
   );
 
-/** Adds every route of PLATFORM_ROUTES; fail answers an error as the other routes do. */
+/** Adds every route of a table (PLATFORM_ROUTES by default); fail answers an error as the other routes do. */
 export function registerPlatform(
   app: FastifyInstance,
   o: {
     client: Client;
     timeout: number;
     fail: (reply: FastifyReply, err: unknown) => FastifyReply;
+    routes?: Readonly<Record<string, PlatformRoute>>;
   },
 ): void {
-  for (const [path, route] of Object.entries(PLATFORM_ROUTES)) {
+  for (const [path, route] of Object.entries(o.routes ?? PLATFORM_ROUTES)) {
     const call = (request: unknown) =>
       o.client.call(route.service, route.endpoint, request, {
         timeout: o.timeout,

@@ -1,17 +1,27 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import fastify, { type FastifyReply, type FastifyRequest } from 'fastify';
-import { MicroError, conflict, createSelector, notFound } from '../../runtime/index.ts';
+import {
+  MicroError,
+  conflict,
+  createSelector,
+  notFound,
+  toMicroError,
+} from '../../runtime/index.ts';
 import { formatAddress, parseAddress } from '../../runtime/transport/address.ts';
 import type { Duplex } from 'node:stream';
 import { answerClientError } from '../../proxy/client-error.ts';
 import { SERVER_TIMEOUTS } from '../../proxy/timeouts.ts';
 import { refuseUpgrade } from '../../proxy/errors.ts';
-import { answerError, registerApi } from './api.ts';
+import { sendError } from '../../proxy/http-io.ts';
+import { answerError, fail, registerApi } from './api.ts';
 import { asset, assetsVersion, loadAssets } from './assets.ts';
 import { registerEvents } from './events.ts';
 import { createFeed } from './feed.ts';
 import { PAGE_HEADERS, hostCheck } from './guard.ts';
+import { CHALLENGE, overTls, registerLogin } from './login.ts';
 import { createWebProxy } from './proxy.ts';
+import { SESSION_COOKIE, createSessions, type Session, type Sessions } from './session.ts';
+import { userClient } from './user-client.ts';
 import { WEB_ID, type Web, type WebOptions } from './web.ts';
 
 /**
@@ -25,17 +35,22 @@ export async function startWeb(o: WebOptions): Promise<Web> {
   // The page links its files under a path naming their version: a browser keeps them for good
   // (no request at all on the next visit), and a new micro's page names new ones.
   const version = assetsVersion(assets);
-  const index = assets.get('index.html');
-  if (index)
-    assets.set(
-      'index.html',
-      asset(
-        'index.html',
-        Buffer.from(
-          index.body.toString('utf8').replaceAll('"/_/static/', `"/_/static/~${version}/`),
+  for (const name of ['index.html', 'login.html']) {
+    const page = assets.get(name);
+    if (page)
+      assets.set(
+        name,
+        asset(
+          name,
+          Buffer.from(
+            page.body.toString('utf8').replaceAll('"/_/static/', `"/_/static/~${version}/`),
+          ),
         ),
-      ),
-    );
+      );
+  }
+  const sessions = o.auth ? createSessions(o.auth) : undefined;
+  // Calls from the pages are made as the logged-in user.
+  const client = userClient(o.client, o.registry);
   const feed = createFeed({ registry: o.registry });
   // A selector made here is closed here; one passed in belongs to the caller.
   const ownSelector = o.selector === undefined;
@@ -45,6 +60,22 @@ export async function startWeb(o: WebOptions): Promise<Web> {
   const boundPort = (): number => {
     const bound = app.server.address();
     return bound && typeof bound === 'object' ? bound.port : port;
+  };
+  /**
+   * The session of a request to a web app: the app gets the user's token as `authorization`, and
+   * not the session cookie.
+   */
+  const asSession = async (req: IncomingMessage): Promise<Session> => {
+    const session = await (sessions as Sessions).check(req.headers.cookie, overTls(req));
+    const others = (req.headers.cookie ?? '')
+      .split(';')
+      .filter((c) => c.split('=', 1)[0]?.trim() !== SESSION_COOKIE)
+      .join(';')
+      .trim();
+    if (others) req.headers.cookie = others;
+    else delete req.headers.cookie;
+    req.headers.authorization = `Bearer ${session.access}`;
+    return session;
   };
   const misdirected = (req: IncomingMessage): MicroError =>
     new MicroError(
@@ -74,7 +105,19 @@ export async function startWeb(o: WebOptions): Promise<Web> {
             });
             return res.end(body);
           }
-          if (proxy.handles(req.url ?? '/')) return proxy.request(req, res);
+          if (proxy.handles(req.url ?? '/')) {
+            if (!sessions) return proxy.request(req, res);
+            return void asSession(req).then(
+              (session) => {
+                if (session.renewed) res.setHeader('set-cookie', session.renewed);
+                proxy.request(req, res);
+              },
+              (err: unknown) => {
+                res.setHeader('www-authenticate', CHALLENGE);
+                sendError(res, toMicroError(err, WEB_ID));
+              },
+            );
+          }
           handler(req, res);
         },
       ),
@@ -101,13 +144,22 @@ export async function startWeb(o: WebOptions): Promise<Web> {
   };
 
   app.get('/', (req, reply) => sendFile('index.html', req, reply));
+  app.get('/_/login', (req, reply) =>
+    sessions ? sendFile('login.html', req, reply) : reply.redirect('/'),
+  );
   app.get<{ Params: { '*': string } }>('/_/static/*', (req, reply) =>
     sendFile(req.params['*'], req, reply),
   );
+  const verifier = o.auth?.verifier;
+  registerLogin(app, {
+    sessions,
+    ...(verifier && { authorize: (caller, resource) => verifier.authorize(caller, resource) }),
+    fail,
+  });
   const watches = registerApi(app, {
     feed,
     registry: o.registry,
-    client: o.client,
+    client,
     terminal: o.terminal,
     events: o.events,
     db: o.db,
@@ -121,7 +173,13 @@ export async function startWeb(o: WebOptions): Promise<Web> {
 
   app.server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     if (!allowed(req)) return refuseUpgrade(socket, misdirected(req));
-    if (proxy.handles(req.url ?? '/')) return proxy.upgrade(req, socket, head);
+    if (proxy.handles(req.url ?? '/')) {
+      if (!sessions) return proxy.upgrade(req, socket, head);
+      return void asSession(req).then(
+        () => proxy.upgrade(req, socket, head),
+        (err: unknown) => refuseUpgrade(socket, toMicroError(err, WEB_ID)),
+      );
+    }
     refuseUpgrade(
       socket,
       notFound(

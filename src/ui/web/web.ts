@@ -1,6 +1,7 @@
 import type { Db } from '../../platform/db/db.ts';
 import type { Events } from '../../platform/events/events.ts';
 import type { Client, Logger, Registry, Selector } from '../../runtime/index.ts';
+import type { WebAuth } from './session.ts';
 
 /** First path segment of the dashboard's own routes; every other one names a web app. */
 export const RESERVED = '_';
@@ -36,6 +37,12 @@ export interface WebOptions {
   callTimeout?: number;
   healthTimeout?: number;
   logger?: Logger;
+  /**
+   * Auth on (`micro run --auth`, MICRO_AUTH=on): a login page and session cookie, every /_/api
+   * route, event stream and web app behind a valid session, and the calls made as the user. The
+   * events and db areas given should call through userClient(client) to be made as the user too.
+   */
+  auth?: WebAuth;
 }
 
 /** A running dashboard. */

@@ -1,4 +1,5 @@
 // The dashboard's entry: opens the registry stream and shows the page the URL's hash names.
+import { logOut, toLogin, whoami } from './lib/api.js';
 import { connect, onStatus, streamStatus } from './lib/live.js';
 
 /** @typedef {(root: HTMLElement, ...params: string[]) => (() => void) | void} Page */
@@ -15,6 +16,7 @@ const pages = {
   sync: () => import('./pages/sync.js'),
   platform: () => import('./pages/platform.js'),
   db: () => import('./pages/db.js'),
+  auth: () => import('./pages/auth.js'),
   terminal: () => import('./pages/terminal.js'),
 };
 
@@ -53,8 +55,27 @@ const showStatus = (/** @type {string} */ s) => {
   live.dataset.state = s;
   live.textContent = s;
 };
+/** Shows who is logged in and the Log out button, when the dashboard has auth. */
+async function showUser() {
+  const who = await whoami();
+  // A 401 has opened the login page already.
+  if (!who.ok) return who.status !== 401;
+  if (!who.body?.auth) return true;
+  const user = /** @type {HTMLElement} */ (document.getElementById('user'));
+  /** @type {HTMLElement} */ (document.getElementById('user-id')).textContent = who.body.id ?? '';
+  user.title = `${who.body.type ?? ''} ${who.body.roles?.join(', ') ?? ''}`.trim();
+  user.hidden = false;
+  /** @type {HTMLElement} */ (document.querySelector('nav a[data-page="auth"]')).hidden = false;
+  /** @type {HTMLElement} */ (document.getElementById('logout')).addEventListener('click', () => {
+    void logOut().then(toLogin);
+  });
+  return true;
+}
+
 onStatus(showStatus);
 showStatus(streamStatus());
-connect();
-window.addEventListener('hashchange', () => void show());
-void show();
+if (await showUser()) {
+  connect();
+  window.addEventListener('hashchange', () => void show());
+  void show();
+}

@@ -74,6 +74,31 @@ export function read(path, params = {}) {
  */
 export const change = (path, request) => send('POST', `/_/api/${path}`, request);
 
+/** @typedef {{ auth: boolean, id?: string, type?: string, roles?: string[] }} Who */
+
+/**
+ * Logs in: the server sets the session cookie; the answer says who logged in, never a token.
+ * @param {string} id
+ * @param {string} secret
+ * @returns {Promise<Answer<Who>>}
+ */
+export const logIn = (id, secret) => send('POST', '/_/api/login', { id, secret });
+
+/**
+ * Logs out: the server revokes the session's tokens and clears the cookie.
+ * @returns {Promise<Answer<Who>>}
+ */
+export const logOut = () => send('POST', '/_/api/logout', {});
+
+/**
+ * Who is logged in ({auth: false} when the dashboard has no auth).
+ * @returns {Promise<Answer<Who>>}
+ */
+export const whoami = () => send('GET', '/_/api/session');
+
+/** Opens the login page, which comes back to the page shown now. */
+export const toLogin = () => location.assign(`/_/login${location.hash}`);
+
 /**
  * Parses JSON text, typed as what it is: unknown until checked.
  * @param {string} text
@@ -103,6 +128,9 @@ async function send(method, path, body) {
   } catch (err) {
     return { ok: false, status: 0, error: { code: 0, status: 'Unreachable', detail: String(err) } };
   }
+  // The session ended (or never began): log in again. A service's own 401 carries no challenge.
+  if (res.status === 401 && res.headers.has('www-authenticate') && path !== '/_/api/login')
+    toLogin();
   const text = await res.text();
   /** @type {unknown} */
   let json;

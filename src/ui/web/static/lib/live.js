@@ -1,6 +1,7 @@
 // The registry as the server's event stream (GET /_/api/events) reports it: one summary per
 // service name, the topics and the latest events. Changes are applied as they arrive; pages are
 // told once per animation frame, with what changed.
+import { whoami } from './api.js';
 
 /** @typedef {{ id: string, address: string, metadata: Record<string, string> }} Node */
 /** @typedef {{ name: string, request?: object, response?: object, metadata: Record<string, string> }} Endpoint */
@@ -160,9 +161,11 @@ export function connect() {
     if (pending.events.length > KEEP) pending.events = pending.events.slice(-KEEP);
     schedule();
   });
-  source.addEventListener('error', () =>
-    setStatus(source.readyState === 2 ? 'offline' : 'reconnecting'),
-  );
+  source.addEventListener('error', () => {
+    setStatus(source.readyState === 2 ? 'offline' : 'reconnecting');
+    // A refused stream is not retried by the browser: ask why (a 401 opens the login page).
+    if (source.readyState === 2) void whoami();
+  });
 }
 
 /** True once the first list has arrived. */
