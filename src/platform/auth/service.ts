@@ -11,7 +11,7 @@
 import type { StandardJSONSchemaV1, StandardSchemaV1 } from '@standard-schema/spec';
 import type { Context } from '../../runtime/context.ts';
 import { unauthorized } from '../../runtime/errors.ts';
-import { closed } from '../../runtime/server/closed.ts';
+import { passedAsIs } from '../../runtime/server/closed.ts';
 import { endpoint } from '../../runtime/server/declare.ts';
 import type { Caller } from '../../runtime/server/guard.ts';
 import type { Handler } from '../../runtime/server/handler.ts';
@@ -19,8 +19,6 @@ import type { HostContext, Hosted } from '../hosting.ts';
 import type { AccountInput, Auth, TokenRequest } from './auth.ts';
 import { AUTH_ID, OAuthError } from './errors.ts';
 import { refusal } from './rules.ts';
-
-type Req = Record<string, unknown>;
 
 const str = (description: string) => ({ type: 'string', description });
 const names = (what: string) => ({
@@ -36,14 +34,8 @@ const ACCOUNT = {
   metadata: { type: 'object', additionalProperties: { type: 'string' }, description: 'labels' },
   secret: { type: 'string', minLength: 12, description: 'at least 12 characters' },
 };
-const shape = (properties: Record<string, object>, required: string[] = []) => ({
-  type: 'object',
-  ...(required.length > 0 && { required }),
-  properties,
-  additionalProperties: false,
-});
-const asIs = (name: string, properties: Record<string, object>, required: string[] = []) =>
-  closed(AUTH_ID, `Auth.${name}`, shape(properties, required), (req: Req) => req);
+/** The request as is, once closed() found only its fields (the engine checks the values). */
+const asIs = passedAsIs(AUTH_ID, 'Auth');
 
 const TOKEN_SCHEMA = {
   type: 'object',

@@ -14,7 +14,7 @@
 import { randomUUID } from 'node:crypto';
 import { forbidden } from '../../runtime/errors.ts';
 import type { Context } from '../../runtime/context.ts';
-import { closed } from '../../runtime/server/closed.ts';
+import { closed, closedShape, passedAsIs } from '../../runtime/server/closed.ts';
 import { endpoint, serverStream } from '../../runtime/server/declare.ts';
 import type { Handler } from '../../runtime/server/handler.ts';
 import { accessCheck, type Check } from '../access.ts';
@@ -51,24 +51,15 @@ const offsets = {
 };
 const whole = (description: string) => ({ type: 'integer', description });
 
-/** A closed object schema of these properties. */
-const shape = (properties: Record<string, object>, required: string[] = []) => ({
-  type: 'object',
-  ...(required.length > 0 && { required }),
-  properties,
-  additionalProperties: false,
-});
-
-/** The request as is, once closed() found only its fields (the engine checks their values). */
-const asIs = (name: string, properties: Record<string, object>, required: string[] = []) =>
-  closed(EVENTS_ID, `Events.${name}`, shape(properties, required), (req: Req) => req);
+/** The request as is, once closed() found only its fields (the engine checks the values). */
+const asIs = passedAsIs(EVENTS_ID, 'Events');
 
 /** An Ack or Nack request, its values checked here (the engine never sees it whole). */
 const settling = (name: string, properties: Record<string, object>) =>
   closed(
     EVENTS_ID,
     `Events.${name}`,
-    shape(properties, ['topic', 'group', 'offsets']),
+    closedShape(properties, ['topic', 'group', 'offsets']),
     (req: Req) => ({
       topic: checkTopic(req.topic),
       group: checkName(req.group, 'group'),
@@ -159,7 +150,7 @@ export function eventsHandler(events: Events, check: Check = accessCheck(undefin
             events: {
               type: 'array',
               maxItems: EVENTS_LIMITS.batch,
-              items: shape({ data, key, metadata }, ['data']),
+              items: closedShape({ data, key, metadata }, ['data']),
             },
           },
           ['topic', 'events'],

@@ -7,7 +7,7 @@
 // environment (etcd, redis, nats, memory).
 import { badRequest } from '../../runtime/errors.ts';
 import type { Context } from '../../runtime/context.ts';
-import { closed } from '../../runtime/server/closed.ts';
+import { closed, closedShape, passedAsIs } from '../../runtime/server/closed.ts';
 import { endpoint, serverStream } from '../../runtime/server/declare.ts';
 import type { Handler } from '../../runtime/server/handler.ts';
 import { accessCheck, type Check } from '../access.ts';
@@ -38,17 +38,8 @@ const put = {
   ifAbsent: { type: 'boolean', description: 'write only if the key does not exist' },
 };
 
-/** A closed object schema of these properties. */
-const shape = (properties: Record<string, object>, required: string[] = []) => ({
-  type: 'object',
-  ...(required.length > 0 && { required }),
-  properties,
-  additionalProperties: false,
-});
-
-/** The request as is, once closed() found only its fields (the store checks their values). */
-const asIs = (name: string, properties: Record<string, object>, required: string[] = []) =>
-  closed(STORE_ID, `Store.${name}`, shape(properties, required), (req: Req) => req);
+/** The request as is, once closed() found only its fields (the engine checks the values). */
+const asIs = passedAsIs(STORE_ID, 'Store');
 
 /** The namespace of a call: the one it names, else the caller's service name, else `micro`. */
 function callNamespace(req: Req, ctx: Context): Namespace {
@@ -165,7 +156,7 @@ export function storeHandler(store: Store, check: Check = accessCheck(undefined)
         request: closed(
           STORE_ID,
           'Store.Watch',
-          shape({ key, prefix: { type: 'string' }, ...namespace }),
+          closedShape({ key, prefix: { type: 'string' }, ...namespace }),
           (req: Req) => {
             checkWatch({
               key: req.key as string | undefined,

@@ -53,3 +53,28 @@ export function closed<T>(
 /** A field's name as a message quotes it: a plain word as it is, anything else as JSON, cut short. */
 export const shownKey = (key: string): string =>
   /^[\w-]{1,40}$/.test(key) ? key : printable(JSON.stringify(key.slice(0, 40)), false);
+
+/** A closed object schema of these properties, `required` among them. */
+export const closedShape = (
+  properties: Record<string, object>,
+  required: string[] = [],
+): Schema => ({
+  type: 'object',
+  ...(required.length > 0 && { required }),
+  properties,
+  additionalProperties: false,
+});
+
+/**
+ * The requests of a service's handler `handler` (`Store`) taken as they are once closed() found
+ * only their fields: the handler's engine checks the values. Gives `(method, properties, required)`
+ * -> the endpoint's request schema.
+ */
+export const passedAsIs =
+  (id: string, handler: string) =>
+  (
+    method: string,
+    properties: Record<string, object>,
+    required: string[] = [],
+  ): ClosedSchema<Record<string, unknown>> =>
+    closed(id, `${handler}.${method}`, closedShape(properties, required), (req) => req);
