@@ -47,4 +47,3 @@ export type { Caller } from './runtime/server/guard.ts';
 export { createMemoryAuth, createMicroAuth, authFromEnv } from './platform/auth/index.ts';
 export type { AuthOptions, MicroAuthOptions } from './platform/auth/index.ts';
 export { OAuthError, type OAuthErrorCode } from './platform/auth/errors.ts';
-export type { CertificateAuthority, IssuedCertificate } from './platform/auth/ca.ts';

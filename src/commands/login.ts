@@ -39,7 +39,7 @@ const refused = (err: unknown): MicroError => {
 
 const login = defineCommand({
   command: 'login',
-  describe: 'Log in to the control plane: store a token for the CLI and the explorer',
+  describe: 'Log in: keep a token for the CLI and the explorer',
   builder: (y) =>
     y
       .option('id', {
@@ -91,7 +91,7 @@ const login = defineCommand({
 
 const logout = defineCommand({
   command: 'logout',
-  describe: "Log out: revoke the stored login's tokens and forget them",
+  describe: "Log out: revoke the stored login's tokens",
   builder: (y) => y.example('micro logout', ''),
   handler: async (args) => {
     const [{ registryKey }, { storedCredential, saveCredential }, { withAuth }] = await Promise.all(
@@ -130,7 +130,7 @@ const logout = defineCommand({
 
 const whoami = defineCommand({
   command: 'whoami',
-  describe: 'Print the account the CLI acts as (the stored login, or MICRO_AUTH_TOKEN)',
+  describe: 'Print the account the CLI acts as',
   builder: (y) => y.example('micro whoami -o json', ''),
   handler: async (args) => {
     const { withAuth, accountText } = await import('./auth/shared.ts');

@@ -60,7 +60,7 @@ const issue = defineCommand({
 /** `micro tls`: the CA of micro run --tls, and certificates from it. */
 export const tlsCommand = defineGroup({
   command: 'tls',
-  describe: 'Show the CA of micro run --tls, or issue a certificate from it',
+  describe: 'Show the CA of micro run --tls, or issue a certificate',
   subcommands: [ca, issue],
   missing: 'tls what? micro tls ca | issue NAME [--host HOST]...',
 });

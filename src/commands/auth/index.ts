@@ -96,7 +96,7 @@ const token = defineCommand({
 /** `micro auth ...`. */
 export const authCommand = defineGroup({
   command: 'auth',
-  describe: 'Manage accounts, rules, revocations and keys of the control plane',
+  describe: 'Manage accounts, rules, revocations and keys',
   subcommands: [accountsCommand, rulesCommand, revoke, keys, token],
   missing: 'auth what? micro auth accounts|rules|revoke|keys|token',
 });
