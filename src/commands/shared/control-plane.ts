@@ -146,7 +146,7 @@ export async function serveControlPlane(o: ServeOptions): Promise<void> {
   const cp = await openControlPlane(o);
   // This process's clients (the gateway's, the dashboard's) dial TLS services with its certificate.
   if (cp.tls) Object.assign(process.env, cp.tls.env);
-  const edge = await edgeAuth(cp);
+  const edge = o.api || o.web ? await edgeAuth(cp, o.api !== undefined) : undefined;
   const api = o.api
     ? await (
         await import('./api-options.ts')
@@ -192,27 +192,29 @@ export async function serveControlPlane(o: ServeOptions): Promise<void> {
 interface EdgeAuths {
   gateway: EdgeAuth;
   dashboard: NonNullable<DashboardOptions['auth']>;
-  /** The gateway account's token, for reading the registry (never printed). */
-  registryToken: TokenGetter;
+  /** The gateway account's token, for reading the registry (never printed); none without a gateway. */
+  registryToken?: TokenGetter;
 }
 
 /**
- * With auth on, the control plane's own Auth and verifier for its gateway and dashboard, and a
- * token of the `micro-gateway` service account (a fresh secret each start, in memory only) for the
- * gateway's registry reads; undefined with auth off.
+ * With auth on, the control plane's own Auth and verifier for its gateway and dashboard, and (when
+ * it serves a gateway) a token of the `micro-gateway` service account (a fresh secret each start,
+ * in memory only) for the gateway's registry reads; undefined with auth off.
  */
-async function edgeAuth(cp: ControlPlane): Promise<EdgeAuths | undefined> {
+async function edgeAuth(cp: ControlPlane, gateway: boolean): Promise<EdgeAuths | undefined> {
   if (!cp.auth || !cp.accounts) return undefined;
   const [{ tokenSource }, { GATEWAY_ACCOUNT }] = await Promise.all([
     import('../../platform/auth/token-source.ts'),
     import('../../controlplane/service-accounts.ts'),
   ]);
   const { auth, verifier } = cp.auth;
-  const tokens = tokenSource({ auth }, await cp.accounts.account(GATEWAY_ACCOUNT));
+  const tokens = gateway
+    ? tokenSource({ auth }, await cp.accounts.account(GATEWAY_ACCOUNT))
+    : undefined;
   return {
     gateway: { auth, verifier, issuer: process.env.MICRO_AUTH_ISSUER || undefined },
     dashboard: { auth, verifier },
-    registryToken: () => tokens.token(),
+    ...(tokens && { registryToken: () => tokens.token() }),
   };
 }
 
