@@ -13,6 +13,7 @@ import type { Auth } from '../platform/auth/auth.ts';
 import type { HostContext, Hosted } from '../platform/hosting.ts';
 import { platformHosts } from '../platform/hosts.ts';
 import type { TokenSource } from '../platform/auth/token-source.ts';
+import type { Verifier } from '../platform/auth/verifier.ts';
 import {
   CONTROL_PLANE_ACCOUNT,
   serviceAccounts,
@@ -38,6 +39,8 @@ export interface PlaneAuth {
   readonly adminSecret: string | undefined;
   /** Checks a caller against the rules (401 anonymous, 403 not allowed). */
   readonly authorize: Authorize;
+  /** Its verifier, fed in process: the gateway and dashboard `micro run` serves verify with it too. */
+  readonly verifier: Verifier;
   /** The guard of the control plane's service of this name. */
   guard(service: string): Guard;
   /** The accounts of the services it runs. */
@@ -89,6 +92,7 @@ export async function planeAuth(auth: Auth, env: NodeJS.ProcessEnv): Promise<Pla
     auth,
     adminSecret: adminSecret ?? undefined,
     authorize,
+    verifier,
     accounts,
     tokens,
     guard: () => (call) => {

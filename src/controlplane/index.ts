@@ -88,6 +88,11 @@ export interface ControlPlane {
   readonly adminSecret?: string;
   /** With auth on: the service accounts of the services run under it. */
   readonly accounts?: ServiceAccounts;
+  /**
+   * With auth on: its Auth and its verifier, in process, for the gateway and the dashboard served
+   * beside it (`micro run --auth`), which verify tokens and log users in with them.
+   */
+  readonly auth?: Pick<PlaneAuth, 'auth' | 'verifier'>;
   /** Each part and where it listens, for printing. */
   listening(): [string, string][];
   stop(): Promise<void>;
@@ -267,6 +272,7 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
     tls,
     ...(plane?.adminSecret !== undefined && { adminSecret: plane.adminSecret }),
     ...(accounts && { accounts }),
+    ...(plane && { auth: { auth: plane.auth, verifier: plane.verifier } }),
     listening: () => [
       ['registry', bound],
       ...services

@@ -29,6 +29,15 @@ export const CREDENTIAL_VARIABLES: readonly string[] = [
 /** The control plane's own service account (its calls to the services it runs); no service may take it. */
 export const CONTROL_PLANE_ACCOUNT = 'micro-runtime';
 
+/**
+ * The account the API gateway of `micro run --auth` reads the registry with (its calls carry the
+ * user's token, not this one); no service may take it.
+ */
+export const GATEWAY_ACCOUNT = 'micro-gateway';
+
+/** The accounts of micro's own parts, which no supervised service may run as. */
+const RESERVED: ReadonlySet<string> = new Set([CONTROL_PLANE_ACCOUNT, GATEWAY_ACCOUNT]);
+
 /** Supervised services' accounts in `auth`. */
 export function serviceAccounts(
   auth: Pick<Auth, 'getAccount' | 'createAccount' | 'updateAccount'>,
@@ -50,10 +59,10 @@ export function serviceAccounts(
       return { id: name, secret };
     },
     async credentials(name) {
-      if (name === CONTROL_PLANE_ACCOUNT)
+      if (RESERVED.has(name))
         throw conflict(
           'runtime',
-          `${name} is the control plane's own account; run the service under another name (--name)`,
+          `${name} is an account of micro's own; run the service under another name (--name)`,
         );
       const { id, secret } = await accounts.account(name);
       return { MICRO_AUTH: 'on', MICRO_AUTH_ID: id, MICRO_AUTH_SECRET: secret };

@@ -32,6 +32,8 @@ export interface RunOptions {
   input?: string;
   /** Extra environment; every other MICRO_* variable of this process is dropped. */
   env?: Record<string, string>;
+  /** The folder it runs in (default this process's). */
+  cwd?: string;
 }
 
 /** Runs `micro <args>` with this Node, as a user would, and collects its output. */
@@ -43,6 +45,7 @@ export async function micro(args: string[], options: RunOptions = {}): Promise<R
     // The compile cache keeps type stripping out of every run but the first.
     env: { ...env, NODE_COMPILE_CACHE: compileCache, ...options.env },
     stdio: 'pipe',
+    cwd: options.cwd,
     timeout: 20_000,
     killSignal: 'SIGKILL',
   });

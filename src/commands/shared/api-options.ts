@@ -1,4 +1,5 @@
 import type { GatewayOptions, HandlerName } from '../../proxy/proxy.ts';
+import type { TokenGetter } from '../../registry/micro.ts';
 import { DEFAULTS } from '../../proxy/options.ts';
 import { parseDuration } from './input.ts';
 
@@ -130,15 +131,23 @@ export interface ApiPart {
 
 /**
  * Starts the gateway inside `micro run`, reaching the registry at its address as `micro api` does
- * (so its errors name it); a busy address is reported in `where`, not fatal.
+ * (so its errors name it), with `registryToken`'s token when auth is on; a busy address is
+ * reported in `where`, not fatal.
  */
-export async function apiPart(options: GatewayOptions, registryAddress: string): Promise<ApiPart> {
+export async function apiPart(
+  options: GatewayOptions,
+  registryAddress: string,
+  registryToken?: TokenGetter,
+): Promise<ApiPart> {
   const [{ createGateway }, { VERSION }, { createMicroRegistry }] = await Promise.all([
     import('../../proxy/index.ts'),
     import('./version.ts'),
     import('../../registry/micro.ts'),
   ]);
-  const registry = createMicroRegistry({ address: registryAddress });
+  const registry = createMicroRegistry({
+    address: registryAddress,
+    ...(registryToken && { token: registryToken }),
+  });
   try {
     const gateway = await createGateway({ ...options, registry, version: VERSION });
     return {

@@ -4,6 +4,9 @@ import { loadSqliteBinding } from '../../native/sqlite.ts';
 import { printable } from '../../registry/printable.ts';
 import { conflict } from '../../runtime/errors.ts';
 import type { GatewayOptions } from '../../proxy/proxy.ts';
+import type { EdgeAuth } from '../../proxy/auth/edge.ts';
+import type { TokenGetter } from '../../registry/micro.ts';
+import type { DashboardOptions } from './dashboard.ts';
 import type { PluginArgs } from './connect.ts';
 import { engineAddress } from './options.ts';
 import { selfInvocation } from './self.ts';
@@ -143,16 +146,24 @@ export async function serveControlPlane(o: ServeOptions): Promise<void> {
   const cp = await openControlPlane(o);
   // This process's clients (the gateway's, the dashboard's) dial TLS services with its certificate.
   if (cp.tls) Object.assign(process.env, cp.tls.env);
+  const edge = o.api || o.web ? await edgeAuth(cp, o.api !== undefined) : undefined;
   const api = o.api
     ? await (
         await import('./api-options.ts')
       ).apiPart(
-        cp.tls ? { ...o.api, tls: { key: cp.tls.server.key, cert: cp.tls.server.cert } } : o.api,
+        {
+          ...o.api,
+          ...(cp.tls && { tls: { key: cp.tls.server.key, cert: cp.tls.server.cert } }),
+          ...(edge && { auth: edge.gateway }),
+        },
         cp.address,
+        edge?.registryToken,
       )
     : undefined;
   const web = o.web
-    ? await (await import('./dashboard.ts')).dashboardPart(o.web, cp.registry)
+    ? await (
+        await import('./dashboard.ts')
+      ).dashboardPart(o.web, cp.registry, edge ? { auth: edge.dashboard } : {})
     : undefined;
   process.stdout.write(`micro is running (data in ${o.dataDir})\n`);
   const parts = [
@@ -175,6 +186,36 @@ export async function serveControlPlane(o: ServeOptions): Promise<void> {
   await web?.close();
   await api?.close();
   await cp.stop();
+}
+
+/** What the gateway and the dashboard of `micro run --auth` verify tokens and log users in with. */
+interface EdgeAuths {
+  gateway: EdgeAuth;
+  dashboard: NonNullable<DashboardOptions['auth']>;
+  /** The gateway account's token, for reading the registry (never printed); none without a gateway. */
+  registryToken?: TokenGetter;
+}
+
+/**
+ * With auth on, the control plane's own Auth and verifier for its gateway and dashboard, and (when
+ * it serves a gateway) a token of the `micro-gateway` service account (a fresh secret each start,
+ * in memory only) for the gateway's registry reads; undefined with auth off.
+ */
+async function edgeAuth(cp: ControlPlane, gateway: boolean): Promise<EdgeAuths | undefined> {
+  if (!cp.auth || !cp.accounts) return undefined;
+  const [{ tokenSource }, { GATEWAY_ACCOUNT }] = await Promise.all([
+    import('../../platform/auth/token-source.ts'),
+    import('../../controlplane/service-accounts.ts'),
+  ]);
+  const { auth, verifier } = cp.auth;
+  const tokens = gateway
+    ? tokenSource({ auth }, await cp.accounts.account(GATEWAY_ACCOUNT))
+    : undefined;
+  return {
+    gateway: { auth, verifier, issuer: process.env.MICRO_AUTH_ISSUER || undefined },
+    dashboard: { auth, verifier },
+    ...(tokens && { registryToken: () => tokens.token() }),
+  };
 }
 
 /**

@@ -6,7 +6,9 @@
 // with `typ: at+jwt`, the issuer and audience expected, within exp/nbf (5 s of clock tolerance),
 // its jti not revoked and not issued before its account's `revokedBefore`. A rule change or
 // revocation applies within one refresh (MICRO_AUTH_REFRESH, 2 s) of the control plane's change:
-// each new snapshot version empties the cache of verified tokens.
+// each new snapshot version empties the cache of verified tokens. A token signed by a key the
+// snapshot lacks (one rotated in since) makes it read the snapshot again at once, at most once per
+// EARLY_POLL_MS (1 s) however many such tokens come, and verify that token again with it.
 // Limits: at most 10,000 verified tokens are cached (the oldest goes first); a refusal never
 // echoes the token; a failing poll keeps the last snapshot and tries again one refresh later.
 import {
@@ -66,6 +68,8 @@ export interface Verifier {
 export const VERIFIER_CACHE_SIZE = 10_000;
 /** Seconds of clock difference tolerated on exp and nbf. */
 export const CLOCK_TOLERANCE = 5;
+/** Least milliseconds between two reads of the source made early for a token of an unknown key. */
+export const EARLY_POLL_MS = 1000;
 
 interface Loaded {
   snapshot: AuthSnapshot;
@@ -158,7 +162,8 @@ export function createVerifier(options: VerifierOptions): Verifier {
     cache.clear();
   };
 
-  const poll = async (): Promise<void> => {
+  /** Reads the source once and applies its snapshot; a failure keeps the last one. */
+  const load = async (): Promise<void> => {
     try {
       apply(await options.source.snapshot());
       lastError = undefined;
@@ -168,12 +173,26 @@ export function createVerifier(options: VerifierOptions): Verifier {
     } catch (err) {
       lastError = err as Error;
       options.onError?.(lastError);
-    } finally {
-      if (!closed) {
-        timer = setTimeout(() => void poll(), refresh);
-        timer.unref();
-      }
     }
+  };
+
+  const poll = async (): Promise<void> => {
+    await load();
+    if (!closed) {
+      timer = setTimeout(() => void poll(), refresh);
+      timer.unref();
+    }
+  };
+
+  // A token of a key newer than the snapshot (just rotated) reads the source again at once rather
+  // than waiting for the next poll: at most once a second, every verify meanwhile sharing that read.
+  let early: Promise<void> | undefined;
+  let earlyAt = -Infinity;
+  const reload = (): Promise<void> => {
+    if (early) return early;
+    if (closed || Date.now() - earlyAt < EARLY_POLL_MS) return Promise.resolve();
+    earlyAt = Date.now();
+    return (early = load().finally(() => (early = undefined)));
   };
   // On the next tick: a source may reach for what its creator is still building.
   const first = Promise.resolve().then(poll);
@@ -194,7 +213,7 @@ export function createVerifier(options: VerifierOptions): Verifier {
     return c.caller;
   };
 
-  const full = async (token: string): Promise<Caller> => {
+  const full = async (token: string, retry = true): Promise<Caller> => {
     const l = await current();
     let payload: JWTPayload;
     try {
@@ -207,6 +226,10 @@ export function createVerifier(options: VerifierOptions): Verifier {
         requiredClaims: ['exp', 'sub', 'jti', 'iat'],
       }));
     } catch (err) {
+      if (retry && err instanceof jose.JWKSNoMatchingKey) {
+        await reload();
+        if (loaded !== l) return full(token, false);
+      }
       throw refuse(why(err));
     }
     const caller = callerOf(payload);

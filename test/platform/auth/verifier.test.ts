@@ -10,7 +10,7 @@ import {
   strangerKey,
   type SigningKey,
 } from '../../helpers/tokens.ts';
-import { fakeAuth } from '../../helpers/auth-source.ts';
+import { fakeAuth, jwksOf } from '../../helpers/auth-source.ts';
 
 const allow = (id: string, who: string, name: string, action = '*'): Rule => ({
   id,
@@ -140,6 +140,67 @@ describe('verifier', () => {
     } finally {
       dead.close();
     }
+  });
+});
+
+/** A verifier whose source is read only for unknown keys (no regular poll), its reads counted and gated. */
+interface Rotating {
+  key: SigningKey;
+  source: ReturnType<typeof fakeAuth>;
+  v: Verifier;
+  /** Reads of the source since the first snapshot. */
+  reads: number;
+  /** Holds every read of the source until it resolves, when set. */
+  gate?: Promise<void>;
+}
+
+async function rotating(): Promise<Rotating> {
+  const key = await strangerKey('old');
+  const source = fakeAuth(key);
+  const r = { key, source, reads: 0 } as Rotating;
+  r.v = createVerifier({
+    source: {
+      snapshot: async () => {
+        r.reads++;
+        await r.gate;
+        return source.snapshot();
+      },
+    },
+    refresh: 600_000,
+  });
+  after(() => r.v.close());
+  await r.v.snapshot();
+  r.reads = 0;
+  return r;
+}
+
+describe('verifier, after a key rotation', () => {
+  it('takes a token of a key rotated in since its snapshot at once, reading the source once', async () => {
+    const r = await rotating();
+    const rotated = await strangerKey('new');
+    r.source.change((s) => (s.jwks = jwksOf(r.key, rotated)));
+    assert.equal((await r.v.verify(await mintToken(rotated, claimsOf('ann')))).id, 'ann');
+    assert.equal(r.reads, 1);
+    // Known now: another token of that key reads nothing.
+    assert.equal((await r.v.verify(await mintToken(rotated, claimsOf('bob')))).id, 'bob');
+    assert.equal(r.reads, 1);
+  });
+
+  it('reads the source once for many tokens of unknown keys at once, and refuses them all', async () => {
+    const r = await rotating();
+    const stranger = await strangerKey('never');
+    const tokens = await Promise.all(
+      Array.from({ length: 20 }, (_, i) => mintToken(stranger, claimsOf(`u${i}`))),
+    );
+    let release!: () => void;
+    r.gate = new Promise((resolve) => (release = resolve));
+    const refused = Promise.all(tokens.map((t) => refusal(r.v, t)));
+    // The first refusal starts a read; the others, meanwhile, wait for that one.
+    for (let i = 0; i < 1000 && r.reads === 0; i++) await new Promise(setImmediate);
+    for (let i = 0; i < 20; i++) await new Promise(setImmediate);
+    release();
+    for (const err of await refused) assert.match(err.detail, /unknown key/);
+    assert.equal(r.reads, 1);
   });
 });
 
