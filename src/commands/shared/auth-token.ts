@@ -10,9 +10,8 @@ import type { TokenRequest, TokenResponse } from '../../platform/auth/auth.ts';
 import type { ClientOptions } from '../../runtime/client/rpc-client.ts';
 import { MicroError } from '../../runtime/errors.ts';
 import type { Metadata } from '../../runtime/metadata.ts';
-import { registryAddress } from './connect.ts';
 import type { StoredCredential } from './credentials.ts';
-import { CONTROL_PLANE, engineAddress, type GlobalArgs } from './options.ts';
+import { CONTROL_PLANE, engineAddress, registryAddress, type GlobalArgs } from './options.ts';
 
 /** The arguments that say which registry, and so which stored login. */
 export type TokenArgs = Pick<GlobalArgs, 'registry' | 'registryAddress'>;

@@ -3,7 +3,7 @@ import type { Registry, RegistryFactory } from '../../registry/registry.ts';
 import type { Broker, BrokerFactory } from '../../runtime/broker/broker.ts';
 import type { Client } from '../../runtime/client/client.ts';
 import type { Transport, TransportFactory } from '../../runtime/transport/transport.ts';
-import { CONTROL_PLANE, type GlobalArgs } from './options.ts';
+import { registryAddress, type GlobalArgs } from './options.ts';
 
 /** What a command talks through: the registry named by the global options, and a client over it. */
 export interface Connection {
@@ -66,18 +66,7 @@ export async function openRegistry(
   });
 }
 
-/**
- * The address to give the registry: --registry-address, except that the control plane's default
- * (127.0.0.1:8000) means "unset" for other registries, so `--registry etcd` alone finds etcd at its
- * own default port instead of dialling micro's.
- */
-export function registryAddress(
-  args: Pick<GlobalArgs, 'registry' | 'registryAddress'>,
-): string | undefined {
-  return args.registry !== 'micro' && args.registryAddress === CONTROL_PLANE
-    ? undefined
-    : args.registryAddress;
-}
+export { registryAddress };
 
 /** The factory named by the flag `--<what>` (or its MICRO_ variable) in the framework's table, or a 400 naming the valid ones. */
 async function choose<F>(

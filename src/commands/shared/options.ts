@@ -34,6 +34,19 @@ export const ENGINE_ADDRESSES: Readonly<Record<string, string>> = {
   postgres: '127.0.0.1:5432',
 };
 
+/**
+ * The address to give the registry: --registry-address, except that the control plane's default
+ * (127.0.0.1:8000) means "unset" for other registries, so `--registry etcd` alone finds etcd at its
+ * own default port instead of dialling micro's.
+ */
+export function registryAddress(
+  args: Pick<GlobalArgs, 'registry' | 'registryAddress'>,
+): string | undefined {
+  return args.registry !== 'micro' && args.registryAddress === CONTROL_PLANE
+    ? undefined
+    : args.registryAddress;
+}
+
 /** The address given, else the engine's default (undefined for plugins that dial no engine). */
 export function engineAddress(engine: string, given?: string): string | undefined {
   return given || (Object.hasOwn(ENGINE_ADDRESSES, engine) ? ENGINE_ADDRESSES[engine] : undefined);
