@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, Server } from 'node:http';
 import type { Pool } from 'undici';
 import type { Registry, Service } from '../../registry/registry.ts';
+import { parseError, toMicroError, type MicroError } from '../errors.ts';
 import { createSelector } from '../selector/cache.ts';
 import { formatAddress, parseAddress } from '../transport/address.ts';
 import { checkTopic, type Broker, type BrokerHandler, type BrokerMessage } from './broker.ts';
@@ -64,12 +65,12 @@ export function createHttpBroker(options: HttpBrokerOptions): Broker {
     await handler({ topic, message: { header, body }, ack: async () => {} });
   };
 
-  /** Offers a message to one subscriber: `unreachable` means it certainly did not get it. */
-  const deliver = async (
+  /** Offers a message to one subscriber: `unreachable` means it certainly did not get it; an error, that it refused it. */
+  const offer = async (
     addr: string,
     subId: string,
     message: BrokerMessage,
-  ): Promise<'delivered' | 'unreachable' | 'failed'> => {
+  ): Promise<'delivered' | 'unreachable' | 'failed' | MicroError> => {
     try {
       const res = await (
         await pool(addr)
@@ -80,6 +81,8 @@ export function createHttpBroker(options: HttpBrokerOptions): Broker {
         body: message.body,
         headersTimeout: 30_000,
       });
+      if (res.statusCode === 401 || res.statusCode === 403)
+        return parseError(await res.body.text(), 'micro.broker'); // refused: the publisher is told
       await res.body.dump();
       if (res.statusCode === 200) return 'delivered';
       return res.statusCode === 404 ? 'unreachable' : 'failed';
@@ -105,8 +108,14 @@ export function createHttpBroker(options: HttpBrokerOptions): Broker {
         req.on('end', () => {
           receive(req, Buffer.concat(chunks)).then(
             () => res.writeHead(200).end(),
-            (err: Error & { status?: number }) =>
-              res.writeHead(err.status ?? 500, { 'content-type': 'text/plain' }).end(err.message),
+            (err: unknown) => {
+              // The error's numeric code (a refusal is a 401 or 403), in the error shape.
+              const e = toMicroError(err, 'micro.broker');
+              const code = e.code >= 400 && e.code <= 599 ? e.code : 500;
+              res
+                .writeHead(code, { 'content-type': 'application/json' })
+                .end(JSON.stringify(e.toJSON()));
+            },
           );
         });
       });
@@ -151,6 +160,15 @@ export function createHttpBroker(options: HttpBrokerOptions): Broker {
         return; // no subscribers: the message is dropped (at most once)
       }
       const withTopic = { header: { ...message.header, 'micro-topic': topic }, body: message.body };
+      // Refused by every subscriber that answered (auth on, no rule): the publisher gets the 401/403.
+      let refused: MicroError | undefined;
+      let reached = false;
+      const deliver = async (addr: string, id: string, m: BrokerMessage) => {
+        const result = await offer(addr, id, m);
+        if (typeof result === 'object') refused ??= result;
+        else if (result !== 'unreachable') reached = true;
+        return result;
+      };
       await Promise.all(
         groups.map(async (group) => {
           if (group.version === BROADCAST) {
@@ -167,6 +185,7 @@ export function createHttpBroker(options: HttpBrokerOptions): Broker {
           }
         }),
       );
+      if (refused && !reached) throw refused;
     },
     async subscribe(topic, handler, opts = {}) {
       checkTopic(topic);
