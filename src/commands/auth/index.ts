@@ -15,15 +15,15 @@ const revoke = defineCommand({
     y
       .option('token', {
         type: 'string',
-        describe: 'an access or refresh token (- reads it from standard input)',
+        describe: 'an access or refresh token (--token=- reads it from standard input)',
       })
       .option('account', { type: 'string', describe: 'an account id: all its tokens' })
       .conflicts('token', 'account')
       .example('micro auth revoke --account ann', '')
-      .example('echo "$TOKEN" | micro auth revoke --token -', ''),
+      .example('echo "$TOKEN" | micro auth revoke --token=-', ''),
   handler: async (args) => {
     if (args.token === undefined && args.account === undefined)
-      throw badRequest('micro.cli', 'revoke what? give --token T (or -) or --account ID');
+      throw badRequest('micro.cli', 'revoke what? give --token T (or --token=-) or --account ID');
     let token = args.token;
     // yargs gives a lone `-` as ''.
     if (token === '' || token === '-') {

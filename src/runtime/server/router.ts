@@ -113,8 +113,9 @@ export class Router implements TransportHandler {
   #route(endpoint: string | undefined): Route {
     const route = endpoint === undefined ? undefined : this.#routes.get(endpoint);
     if (route) return route;
+    // With a guard on, an unknown endpoint does not list the others to a caller not yet checked.
     const known = this.entries()
-      .filter((e) => !e.internal)
+      .filter((e) => !e.internal && !this.#o.guard)
       .map((e) => e.name)
       .join(', ');
     if (endpoint === undefined)

@@ -117,6 +117,13 @@ describe('the server guard', () => {
     assert.deepEqual(await ok.json(), { id: 'ann', body: null });
   });
 
+  it('does not list what it serves to a caller of an unknown endpoint, nobody checked yet', async () => {
+    await assert.rejects(
+      client.call('guarded', 'Who.Nope', {}),
+      (e: MicroError) => e.code === 404 && !/serves|Who\.Am/.test(e.detail),
+    );
+  });
+
   it('turns anything else it throws into a 500 that tells the caller nothing of it', async () => {
     await assert.rejects(
       call('boom'),
