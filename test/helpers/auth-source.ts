@@ -10,19 +10,11 @@ import type {
   TokenRequest,
   TokenResponse,
 } from '../../src/platform/auth/auth.ts';
+import { jwksOf as jwksOfKeys } from '../../src/platform/auth/keys.ts';
 import { claimsOf, mintToken, type SigningKey } from './tokens.ts';
 
-/** The JWKS publishing the public half of signing keys. */
-export const jwksOf = (...keys: SigningKey[]): Jwks => ({
-  keys: keys.map((k) => ({
-    kid: k.kid,
-    alg: 'EdDSA',
-    use: 'sig',
-    kty: 'OKP',
-    crv: 'Ed25519',
-    x: k.jwk.x!,
-  })),
-});
+/** The JWKS publishing the public half of signing keys (the auth service's own jwksOf). */
+export const jwksOf = (...keys: SigningKey[]): Jwks => jwksOfKeys(keys);
 
 /** An allow rule on a service's endpoints (`*` by default). */
 export const allowService = (who: string, name: string, action = '*'): Rule => ({

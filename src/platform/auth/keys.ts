@@ -31,7 +31,7 @@ export async function newKey(now: number): Promise<StoredKey> {
 }
 
 /** The public key set of these keys. */
-export function jwksOf(keys: readonly StoredKey[]): Jwks {
+export function jwksOf(keys: readonly Pick<StoredKey, 'kid' | 'jwk'>[]): Jwks {
   return {
     keys: keys.map((k) => ({
       kid: k.kid,
