@@ -5,7 +5,8 @@
 # single-executable build), tmux (a real terminal for micro explore), chromium (the web dashboard's
 # browser tests, driven by playwright-core), etcd, nats-server and redis-server (the etcd, NATS and
 # Redis plugins' contract tests and the cross-host test), postgresql (the db's PostgreSQL engine's
-# contract tests; Debian keeps its binaries off PATH, in /usr/lib/postgresql/<major>/bin). Runs apt-get as root, or through sudo.
+# contract tests; Debian keeps its binaries off PATH, in /usr/lib/postgresql/<major>/bin), prometheus
+# (a real Prometheus server scraping micro's metrics). Runs apt-get as root, or through sudo.
 set -euo pipefail
 export DEBIAN_FRONTEND=noninteractive
 
@@ -20,6 +21,7 @@ need chromium chromium
 need etcd etcd-server
 need nats-server nats-server
 need redis-server redis-server
+need prometheus prometheus
 compgen -G '/usr/lib/postgresql/*/bin/postgres' >/dev/null || missing+=(postgresql)
 [ ${#missing[@]} -eq 0 ] && exit 0
 

@@ -1,0 +1,97 @@
+// Metrics: every service counts its calls, errors, latency (a histogram per endpoint), requests
+// in flight and open streams, exposed for Prometheus at `GET /metrics` on its own port and as JSON
+// by Debug.Metrics. The control plane's `metrics` service scrapes Debug.Metrics of every node on
+// an interval and keeps a short history in memory (bounded), from which `micro stats` and the
+// dashboard read rates, p50/p99 and errors per endpoint. Prometheus is the long-term store.
+
+/** Latency histogram bucket bounds, in seconds (Prometheus' `le`), shared by every histogram. */
+export const LATENCY_BUCKETS = [
+  0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10,
+] as const;
+
+/** One endpoint's counts since its node started (Debug.Metrics). */
+export interface EndpointCounts {
+  /** `Handler.Method`, or the topic of a subscriber. */
+  endpoint: string;
+  /** A unary call, a stream or an event delivered to a subscriber. */
+  kind: 'call' | 'stream' | 'event';
+  /** Requests answered. */
+  calls: number;
+  /** Of those, failed (cancelled ones not included). */
+  errors: number;
+  /** Of those, left by their caller before their end. */
+  cancelled: number;
+  /** Being served now. */
+  inflight: number;
+  /** Cumulative counts per bucket of LATENCY_BUCKETS (then +Inf: calls), as Prometheus keeps them. */
+  buckets: number[];
+  /** Total seconds spent. */
+  sum: number;
+}
+
+/** What Debug.Metrics answers: one node's counts since it started. */
+export interface NodeMetrics {
+  service: string;
+  version: string;
+  node: string;
+  /** When the counts were read, ms since the epoch. */
+  time: number;
+  /** Per endpoint. */
+  endpoints: EndpointCounts[];
+  /** Streams open now. */
+  streams: number;
+  /** Messages published and delivered to subscribers by its broker. */
+  broker: { published: number; delivered: number };
+}
+
+/** One endpoint's figures over one step of the history. */
+export interface MetricsPoint {
+  /** The step's end, ms since the epoch. */
+  time: number;
+  /** Requests per second. */
+  rate: number;
+  /** Errors per second. */
+  errorRate: number;
+  /** Median and 99th percentile latency in the step, ms (0 with no request). */
+  p50: number;
+  p99: number;
+}
+
+/** One endpoint of a service, summed over its nodes. */
+export interface EndpointSeries {
+  service: string;
+  endpoint: string;
+  kind: 'call' | 'stream' | 'event';
+  /** Over the whole window: requests and errors per second, p50 and p99 in ms. */
+  rate: number;
+  errorRate: number;
+  p50: number;
+  p99: number;
+  /** Requests and errors counted in the window. */
+  calls: number;
+  errors: number;
+  /** Being served now. */
+  inflight: number;
+  /** One point per step, oldest first (for sparklines). */
+  points: MetricsPoint[];
+}
+
+/** What the metrics service answers. */
+export interface MetricsReport {
+  /** The window's end, ms since the epoch. */
+  time: number;
+  /** The window, ms (default 15 minutes). */
+  window: number;
+  /** The step between points, ms (the scrape interval). */
+  step: number;
+  /** Every endpoint with requests in the window, or served by a node seen in it. */
+  endpoints: EndpointSeries[];
+}
+
+/** Reads the fleet's figures. */
+export interface Metrics {
+  /** Figures per endpoint (of one service, when named) over the window. */
+  query(query?: { service?: string; window?: number }): Promise<MetricsReport>;
+  /** Releases what it holds. */
+  close(): Promise<void>;
+}
