@@ -113,6 +113,8 @@ export interface ServiceOptions {
   logger?: Logger;
   /** Names or refuses the caller of every call, stream and delivered event (see ServerOptions.guard). */
   guard?: Guard;
+  /** Answers Debug.Metrics (see ServerOptions.debugMetrics; the platform's createService fills it). */
+  debugMetrics?: () => unknown;
 }
 
 /**
@@ -207,6 +209,7 @@ export function createService(options: ServiceOptions): Service {
     outlet,
     logger,
     guard: options.guard,
+    debugMetrics: options.debugMetrics,
   });
   let stopping: Promise<void> | undefined;
 

@@ -78,6 +78,11 @@ export interface ServerOptions {
    * platform's auth fills it); its caller is `ctx.caller`. None by default: nothing is checked.
    */
   guard?: Guard;
+  /**
+   * Answers the built-in Debug.Metrics (the platform's metrics fill it with the node's request
+   * counts); without it Debug.Metrics is not served.
+   */
+  debugMetrics?: () => unknown;
 }
 
 /** Options for handle(); T is the handler's type, whose methods `endpoints` names. */
