@@ -24,6 +24,7 @@ import type { ContextOutlet } from './context.ts';
 import { createSelector } from './selector/cache.ts';
 import type { Selector, Strategy } from './selector/selector.ts';
 import type { Guard } from './server/guard.ts';
+import type { Observer } from './server/observe.ts';
 import type { Handler, HandlerOf, HandlerWrapper } from './server/handler.ts';
 import { createServer, stderrLogger } from './server/rpc-server.ts';
 import type {
@@ -108,6 +109,8 @@ export interface ServiceOptions {
   logger?: Logger;
   /** Names or refuses the caller of every call, stream and delivered event (see ServerOptions.guard). */
   guard?: Guard;
+  /** Shown every call, stream and delivered event, and told how it ended (see ServerOptions.observe). */
+  observe?: Observer;
 }
 
 /**
@@ -197,6 +200,7 @@ export function createService(options: ServiceOptions): Service {
     outlet,
     logger,
     guard: options.guard,
+    observe: options.observe,
   });
   let stopping: Promise<void> | undefined;
 
