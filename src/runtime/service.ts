@@ -24,6 +24,7 @@ import type { ContextOutlet } from './context.ts';
 import { createSelector } from './selector/cache.ts';
 import type { Selector, Strategy } from './selector/selector.ts';
 import type { Guard } from './server/guard.ts';
+import type { Observer } from './server/observe.ts';
 import type { Handler, HandlerOf, HandlerWrapper } from './server/handler.ts';
 import { createServer, stderrLogger } from './server/rpc-server.ts';
 import type {
@@ -115,6 +116,8 @@ export interface ServiceOptions {
   guard?: Guard;
   /** Answers Debug.Metrics (see ServerOptions.debugMetrics; the platform's createService fills it). */
   debugMetrics?: () => unknown;
+  /** Shown every call, stream and delivered event, and told how it ended (see ServerOptions.observe). */
+  observe?: Observer;
 }
 
 /**
@@ -210,6 +213,7 @@ export function createService(options: ServiceOptions): Service {
     logger,
     guard: options.guard,
     debugMetrics: options.debugMetrics,
+    observe: options.observe,
   });
   let stopping: Promise<void> | undefined;
 
