@@ -25,6 +25,7 @@ import { enforceFromEnv } from './auth/enforce.ts';
 import { authFromEnv } from './auth/index.ts';
 import type { Sync } from './sync/sync.ts';
 import { serviceMetrics } from './metrics/enable.ts';
+import { composeObservers } from '../runtime/server/observe.ts';
 import type { Registry as MetricsRegistry } from 'prom-client';
 
 /** What a service may be given of the platform, besides the runtime's options. */
@@ -113,7 +114,7 @@ export function createService(options: ServiceOptions & PlatformOptions): Platfo
     durable,
     wrapPublish,
     ...(metrics && {
-      observe: metrics.observe,
+      observe: composeObservers([metrics.observe, options.observe]),
       debugMetrics: metrics.debugMetrics,
       routes: { ...metrics.routes, ...options.routes },
     }),
