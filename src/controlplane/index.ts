@@ -6,7 +6,7 @@ import { createHttpBroker } from '../runtime/broker/http.ts';
 import type { Client } from '../runtime/client/client.ts';
 import { createClient } from '../runtime/client/rpc-client.ts';
 import { conflict } from '../runtime/errors.ts';
-import { createService, type Service } from '../runtime/service.ts';
+import { createService, type Service, type ServiceOptions } from '../runtime/service.ts';
 import { stderrLogger } from '../runtime/server/rpc-server.ts';
 import type { Logger } from '../runtime/server/server.ts';
 import { createTcpTransport } from '../runtime/transport/tcp/index.ts';
@@ -19,6 +19,9 @@ import {
 import type { HostContext, Hosted } from '../platform/hosting.ts';
 import { platformHosts } from '../platform/hosts.ts';
 import { accessCheck } from '../platform/access.ts';
+import { createMeteredService } from '../platform/metrics/enable.ts';
+import { SD_PATH, sdRoute } from '../platform/metrics/sd.ts';
+import { addPlaneMetrics } from './metrics.ts';
 import type { PlaneAuth } from './auth.ts';
 import type { ServiceAccounts } from './service-accounts.ts';
 import { registryEvents } from './registry-events.ts';
@@ -159,7 +162,21 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
     }) as const;
   // The registry's port stays plain: every registry client (services, the CLI) speaks HTTP to it,
   // and finds the CA's certificate only through the data dir or the variables it is given.
-  const registryService = createService({ ...base('registry'), address, tls: false });
+  // Each service counts its requests (GET /metrics on its port, unless MICRO_METRICS=off); the
+  // registry's port adds the control plane's figures and Prometheus' discovery of every node.
+  const metered = (o: ServiceOptions): Service =>
+    createMeteredService(createService, o, context.env).service;
+  const { service: registryService, metrics: registryMetrics } = createMeteredService(
+    createService,
+    {
+      ...base('registry'),
+      address,
+      tls: false,
+      routes: { [SD_PATH]: sdRoute(registry) },
+    },
+    context.env,
+  );
+  if (registryMetrics) addPlaneMetrics(registryMetrics, registry, context.dbPath);
   registryService.handle(
     'Registry',
     registryHandler(announced.registry, recordCheck(options), accessCheck(context.authorize)),
@@ -198,7 +215,7 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
       }
       const entries = Object.entries(part.handlers);
       if (entries.length === 0) continue;
-      const service = createService(base(name));
+      const service = metered(base(name));
       for (const [handlerName, handler] of entries) service.handle(handlerName, handler);
       await service.start();
       services.push(service);
@@ -244,7 +261,7 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
         ...options.env,
       },
     });
-    const runtime = createService(base('runtime'));
+    const runtime = metered(base('runtime'));
     runtime.handle('Runtime', runtimeHandler(supervisor));
     await runtime.start();
     services.push(runtime);

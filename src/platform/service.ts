@@ -24,8 +24,7 @@ import type { Auth } from './auth/auth.ts';
 import { enforceFromEnv } from './auth/enforce.ts';
 import { authFromEnv } from './auth/index.ts';
 import type { Sync } from './sync/sync.ts';
-import { serviceMetrics } from './metrics/enable.ts';
-import { composeObservers } from '../runtime/server/observe.ts';
+import { serviceMetrics, withMetrics } from './metrics/enable.ts';
 import type { Registry as MetricsRegistry } from 'prom-client';
 
 /** What a service may be given of the platform, besides the runtime's options. */
@@ -103,34 +102,29 @@ export function createService(options: ServiceOptions & PlatformOptions): Platfo
       );
   // MICRO_METRICS (on unless off): requests counted, Debug.Metrics and GET /metrics on its port.
   const metrics = serviceMetrics(options.name, () => service.server);
-  const wrapPublish = [
-    ...(metrics ? [metrics.wrapPublish] : []),
-    ...(options.wrapPublish ?? []),
-    ...(enforced ? [enforced.wrapPublish] : []),
-  ];
-  const service = createRuntimeService({
-    ...options,
-    logger,
-    durable,
-    wrapPublish,
-    ...(metrics && {
-      observe: composeObservers([metrics.observe, options.observe]),
-      debugMetrics: metrics.debugMetrics,
-      routes: { ...metrics.routes, ...options.routes },
-    }),
-    ...(enforced && {
-      // Its registry (the control plane's) gets the token too, but the auth service, where the
-      // token comes from, is looked up with none.
-      ...(!options.registry && {
-        registry: registryFromEnv(process.env, {
-          token: ({ service: name }) => (name === 'auth' ? undefined : enforced.tokens.token()),
+  const service = createRuntimeService(
+    withMetrics(
+      {
+        ...options,
+        logger,
+        durable,
+        ...(enforced && {
+          // Its registry (the control plane's) gets the token too, but the auth service, where the
+          // token comes from, is looked up with none.
+          ...(!options.registry && {
+            registry: registryFromEnv(process.env, {
+              token: ({ service: name }) => (name === 'auth' ? undefined : enforced.tokens.token()),
+            }),
+          }),
+          guard: enforced.guard,
+          wrapCall: [...(options.wrapCall ?? []), enforced.wrapCall],
+          wrapStream: [...(options.wrapStream ?? []), enforced.wrapStream],
+          wrapPublish: [...(options.wrapPublish ?? []), enforced.wrapPublish],
         }),
-      }),
-      guard: enforced.guard,
-      wrapCall: [...(options.wrapCall ?? []), enforced.wrapCall],
-      wrapStream: [...(options.wrapStream ?? []), enforced.wrapStream],
-    }),
-  }) as unknown as PlatformService;
+      },
+      metrics,
+    ),
+  ) as unknown as PlatformService;
   let store: Store | undefined = options.store;
   let config: ServiceConfig | undefined;
   let sync: Sync | undefined = options.sync;

@@ -4,8 +4,9 @@
 // TypeError at start.
 import type { Registry } from 'prom-client';
 import type { PublishWrapper } from '../../runtime/client/client.ts';
-import type { Observer } from '../../runtime/server/observe.ts';
+import { composeObservers, type Observer } from '../../runtime/server/observe.ts';
 import type { Server } from '../../runtime/server/server.ts';
+import type { Service, ServiceOptions } from '../../runtime/service.ts';
 import type { WebHandler } from '../../runtime/transport/transport.ts';
 import { nodeMetrics } from './debug.ts';
 import type { NodeMetrics } from './metrics.ts';
@@ -79,4 +80,31 @@ export function serviceMetrics(
     routes: { [METRICS_PATH]: metricsRoute(expose) },
     expose,
   };
+}
+
+/** The options with the metrics added: observer first, /metrics (the options' own routes win), publishes counted. */
+export function withMetrics(
+  options: ServiceOptions,
+  metrics: ServiceMetrics | undefined,
+): ServiceOptions {
+  if (!metrics) return options;
+  return {
+    ...options,
+    observe: composeObservers([metrics.observe, options.observe]),
+    debugMetrics: metrics.debugMetrics,
+    routes: { ...metrics.routes, ...options.routes },
+    wrapPublish: [metrics.wrapPublish, ...(options.wrapPublish ?? [])],
+  };
+}
+
+/** Makes a service with `create` (the runtime's createService) and its metrics, unless MICRO_METRICS=off. */
+export function createMeteredService<S extends Service>(
+  create: (options: ServiceOptions) => S,
+  options: ServiceOptions,
+  env: NodeJS.ProcessEnv = process.env,
+): { service: S; metrics: ServiceMetrics | undefined } {
+  // Read only when a request comes, once the service is made.
+  const metrics = serviceMetrics(options.name, () => service.server, env);
+  const service = create(withMetrics(options, metrics));
+  return { service, metrics };
 }
