@@ -24,6 +24,7 @@ import { SIDECAR_ID as ID, createGuard, requireToken } from './guard.ts';
 import { rpcFrom, serviceFrom } from './input.ts';
 import type { EdgeAuth } from '../auth/edge.ts';
 import { registerSidecarAuth } from '../auth/sidecar.ts';
+import { registerSidecarMetrics } from './metrics.ts';
 
 /** Options of the sidecar. */
 export interface SidecarOptions {
@@ -132,6 +133,8 @@ export async function startSidecar(o: SidecarOptions): Promise<Sidecar> {
   });
 
   registerBodyParsers(app, { jsonDepth, formFields: o.formFields ?? 1000 });
+  // First, so that requests the guard refuses are counted too; /metrics itself is guarded.
+  registerSidecarMetrics(app);
   app.setErrorHandler((err: Error, _req, reply) => send(reply, frameworkError(err)));
   app.setNotFoundHandler((req, reply) =>
     send(
