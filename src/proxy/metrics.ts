@@ -1,4 +1,5 @@
-import { Gauge, Registry, collectDefaultMetrics, type Metric } from 'prom-client';
+import { Gauge, Registry } from 'prom-client';
+import { computedMetric, histogramSamples, render } from '../platform/metrics/registry.ts';
 
 /** What the gateway counts, exposed for Prometheus at `GET /metrics`. */
 export interface GatewayMetrics {
@@ -32,38 +33,19 @@ interface Timing {
   count: number;
 }
 
-type Value = { value: number; labels: Record<string, string>; metricName?: string };
-
-/** A metric prom-client renders from values the gateway keeps itself. */
-function collector(
-  name: string,
-  help: string,
-  type: 'counter' | 'histogram',
-  values: () => Value[],
-): Metric {
-  // prom-client's Registry needs only name, get() and reset() of a metric.
-  return {
-    name,
-    help,
-    type,
-    get: async () => ({ name, help, type, values: values(), aggregator: 'sum' }),
-    reset: () => undefined,
-  } as unknown as Metric;
-}
-
 /**
- * Creates the gateway's metrics in a registry of its own, with Node's default metrics. Requests
- * are counted in plain maps and turned into Prometheus series only when scraped: prom-client's
+ * Creates the gateway's metrics in a registry of its own, rendered with Node's default metrics
+ * (the process's, shared with the services in the same process). Requests are
+ * counted in plain maps and turned into Prometheus series only when scraped: prom-client's
  * own counters hash their labels on every update, which costs more than the rest of the count.
  */
 export function createMetrics(): GatewayMetrics {
   const register = new Registry();
-  collectDefaultMetrics({ register });
   const requests = new Map<string, Series>();
   const timings = new Map<string, Timing>();
   const open = { requests: 0, streams: 0 };
   register.registerMetric(
-    collector(
+    computedMetric(
       'micro_api_requests_total',
       'Requests the API gateway answered, by handler, service, endpoint and HTTP status.',
       'counter',
@@ -71,28 +53,20 @@ export function createMetrics(): GatewayMetrics {
     ),
   );
   register.registerMetric(
-    collector(
+    computedMetric(
       'micro_api_request_duration_seconds',
       'Time from request to response, by handler and service.',
       'histogram',
       () =>
-        [...timings.values()].flatMap((t) => {
-          let cumulative = 0;
-          const name = 'micro_api_request_duration_seconds';
-          return [
-            ...BUCKETS.map((le, i) => {
-              cumulative += t.buckets[i] ?? 0;
-              return {
-                metricName: `${name}_bucket`,
-                value: cumulative,
-                labels: { ...t.labels, le: String(le) },
-              };
-            }),
-            { metricName: `${name}_bucket`, value: t.count, labels: { ...t.labels, le: '+Inf' } },
-            { metricName: `${name}_sum`, value: t.sum, labels: t.labels },
-            { metricName: `${name}_count`, value: t.count, labels: t.labels },
-          ];
-        }),
+        [...timings.values()].flatMap((t) =>
+          histogramSamples(
+            'micro_api_request_duration_seconds',
+            t.labels,
+            t.buckets,
+            BUCKETS,
+            t.sum,
+          ),
+        ),
     ),
   );
   new Gauge({
@@ -129,18 +103,23 @@ export function createMetrics(): GatewayMetrics {
         if (timings.size > 10_000) timings.clear();
         timings.set(
           tkey,
-          (t = { labels: { handler, service }, buckets: BUCKETS.map(() => 0), sum: 0, count: 0 }),
+          (t = {
+            labels: { handler, service },
+            buckets: [...BUCKETS.map(() => 0), 0],
+            sum: 0,
+            count: 0,
+          }),
         );
       }
-      const i = BUCKETS.findIndex((b) => seconds <= b);
-      if (i >= 0) t.buckets[i] = (t.buckets[i] ?? 0) + 1;
+      // Past the last bound: the extra bucket at the end (+Inf).
+      let i = BUCKETS.findIndex((b) => seconds <= b);
+      if (i < 0) i = BUCKETS.length;
+      t.buckets[i] = (t.buckets[i] ?? 0) + 1;
       t.sum += seconds;
       t.count++;
     },
     inflight: (n) => void (open.requests += n),
     streams: (n) => void (open.streams += n),
-    async render() {
-      return { contentType: register.contentType, body: await register.metrics() };
-    },
+    render: () => render(register),
   };
 }
