@@ -54,6 +54,7 @@ export interface LogQuery {
 
 /** A service whose lines are kept. */
 export interface LogSource {
+  /** The service's name. */
   service: string;
   /** Lines kept. */
   lines: number;
