@@ -82,6 +82,7 @@ export async function startDashboard(
     { createTerminal },
     { eventsFromEnv },
     { dbFromEnv },
+    { traceFromEnv },
   ] = await Promise.all([
     import('../../ui/web/index.ts'),
     import('../../runtime/client/rpc-client.ts'),
@@ -89,6 +90,7 @@ export async function startDashboard(
     import('./terminal.ts'),
     import('../../platform/events/index.ts'),
     import('../../platform/db/index.ts'),
+    import('../trace/over-client.ts'),
   ]);
   const selector = createSelector({ registry });
   // The client closes the selector it was given.
@@ -98,8 +100,9 @@ export async function startDashboard(
   const terminal = createTerminal({ registry, client: asUser });
   const events = eventsFromEnv(process.env, { client: asUser });
   const db = dbFromEnv(process.env, { client: asUser });
+  const trace = traceFromEnv(process.env, { client: asUser });
   const closeAreas = async (): Promise<void> => {
-    await Promise.allSettled([events.close(), db.close()]);
+    await Promise.allSettled([events.close(), db.close(), trace.close()]);
     await client.close();
   };
   const web = await startWeb({
@@ -110,6 +113,7 @@ export async function startDashboard(
     terminal,
     events,
     db,
+    trace,
     ...(options.auth && { auth: options.auth }),
   }).catch(async (err: unknown) => {
     await closeAreas();

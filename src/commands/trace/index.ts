@@ -6,7 +6,8 @@ import { defineCommand, defineGroup } from '../shared/command.ts';
 import { print } from '../shared/output.ts';
 import { singleValued } from '../shared/once.ts';
 import { listText, mapText, waterfallText } from './render.ts';
-import { listQuery, traceId, traceLogs, withTrace } from './shared.ts';
+import { traceLogs } from '../../ui/trace-logs.ts';
+import { listQuery, traceId, withTrace } from './shared.ts';
 
 const list = defineCommand({
   command: 'list',

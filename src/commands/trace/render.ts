@@ -7,7 +7,7 @@ import type { ServiceMap, TraceDetail, TraceSummary } from '../../platform/trace
 import { printable } from '../../registry/printable.ts';
 import { bar, spanTime, waterfall } from '../../ui/waterfall.ts';
 import { table } from '../shared/output.ts';
-import type { TraceLogs } from './shared.ts';
+import type { TraceLogs } from '../../ui/trace-logs.ts';
 
 /** A time as the CLI shows it: `2026-12-07 15:50:01.123` (UTC). */
 export const when = (ms: number): string =>
@@ -77,7 +77,7 @@ export function waterfallText(detail: TraceDetail, logs: TraceLogs, style: Style
 
 /** The log lines of a trace under the waterfall. */
 function logsText(logs: TraceLogs, style: Style): string[] {
-  if ('note' in logs) return [style.colour ? DIM(logs.note) : logs.note];
+  if ('note' in logs) return [style.colour ? DIM(printable(logs.note)) : printable(logs.note)];
   if (logs.records.length === 0) return ['no log lines in this trace'];
   const line = (r: LogRecord) =>
     `${when(r.time)}  ${printable(r.service, false)}  ${r.level.toUpperCase().padEnd(5)}  ${printable(r.msg, false)}`;

@@ -1,10 +1,9 @@
 // What the `micro trace` commands share: the trace service the global flags name (the control
 // plane's, through this command's client), the filters' parsing with a 400 naming the flag, and
-// the log lines of a trace from the `logs` service when there is one.
-import type { LogRecord } from '../../platform/logs/logs.ts';
+// the trace id given.
 import type { Trace, TraceQuery } from '../../platform/trace/trace.ts';
 import type { Client } from '../../runtime/client/client.ts';
-import { badRequest, toMicroError } from '../../runtime/errors.ts';
+import { badRequest } from '../../runtime/errors.ts';
 import type { Args } from '../shared/command.ts';
 import { withConnection } from '../shared/connect.ts';
 import { parseTime } from '../shared/events.ts';
@@ -70,28 +69,4 @@ export function traceId(id: string): string {
       `a trace id is 32 hex digits (micro trace list shows them), not ${JSON.stringify(id.slice(0, 80))}`,
     );
   return lower;
-}
-
-/** A trace's log lines, or why there are none (no logs service, or it failed). */
-export type TraceLogs = { records: LogRecord[] } | { note: string };
-
-/** Reads the log lines written in a trace from the `logs` service; its absence is a note, not a failure. */
-export async function traceLogs(client: Client, id: string): Promise<TraceLogs> {
-  try {
-    const rsp = await client.call<{ records?: LogRecord[] }>(
-      'logs',
-      'Log.Read',
-      { trace: id, limit: 1000 },
-      { timeout: 5000 },
-    );
-    return { records: Array.isArray(rsp.records) ? rsp.records : [] };
-  } catch (err) {
-    const e = toMicroError(err, CLI);
-    return {
-      note:
-        e.code === 404 || e.code === 503
-          ? 'no log lines shown: no logs service answered'
-          : `no log lines shown: the logs service answered ${e.code} ${e.detail}`,
-    };
-  }
 }
