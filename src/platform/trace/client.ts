@@ -46,8 +46,8 @@ export function createMicroTrace(options: MicroTraceOptions = {}): Trace {
       checkQuery(query);
       return (await call<{ traces: TraceSummary[] }>('List', query)).traces;
     },
-    get: (traceId) => call<TraceDetail>('Get', { id: checkTraceId(traceId) }),
-    map(query = {}) {
+    get: async (traceId) => call<TraceDetail>('Get', { id: checkTraceId(traceId) }),
+    async map(query = {}) {
       checkWindow(query);
       return call<ServiceMap>('Map', query);
     },

@@ -6,6 +6,7 @@
 // 400: such a span is hostile or broken, not merely long.
 import { printable } from '../../registry/printable.ts';
 import { badRequest, type MicroError } from '../../runtime/errors.ts';
+import { shownKey } from '../../runtime/server/closed.ts';
 import type { SpanEvent, SpanKind, SpanRecord, SpanStatus, TraceQuery } from './trace.ts';
 
 /** The id of the trace area's errors. */
@@ -93,7 +94,7 @@ export function checkAttributes(
     throw invalid(`${field} has ${keys.length} attributes, over ${TRACE_LIMITS.attributesHard}`);
   const out: Record<string, string | number | boolean> = {};
   for (const key of keys.slice(0, TRACE_LIMITS.attributes)) {
-    const where = `${field}[${printable(JSON.stringify(key.slice(0, 40)), false)}]`;
+    const where = `${field}[${shownKey(key)}]`;
     checkText(key, `a key of ${field}`);
     const value = v[key];
     if (typeof value === 'string') out[key] = checkText(value, where, false);
@@ -147,10 +148,7 @@ const FIELDS = new Set([
 export function checkSpan(v: unknown, field = 'span'): SpanRecord {
   if (!isRecord(v)) throw invalid(`${field} must be an object, not ${kind(v)}`);
   for (const key of Object.keys(v))
-    if (!FIELDS.has(key))
-      throw invalid(
-        `${printable(JSON.stringify(key.slice(0, 40)), false)} is not a field of ${field}`,
-      );
+    if (!FIELDS.has(key)) throw invalid(`${shownKey(key)} is not a field of ${field}`);
   if (!KINDS.includes(v.kind as SpanKind))
     throw invalid(`${field}.kind must be one of ${KINDS.join(', ')}, not ${kind(v.kind)}`);
   if (!STATUSES.includes(v.status as SpanStatus))
