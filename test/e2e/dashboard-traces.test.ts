@@ -13,14 +13,7 @@ import { createClient, type Client, type Registry } from '../../src/runtime/inde
 import { launchChromium, startPlatform } from '../helpers/browser.ts';
 import { closeAll } from '../helpers/fixtures.ts';
 import { stopAll } from '../helpers/proc.ts';
-import {
-  FAILED,
-  PLAIN,
-  sampleLogs,
-  sampleSpans,
-  startFakeLogs,
-  startFakeTrace,
-} from '../helpers/trace-fixture.ts';
+import { FAILED, PLAIN, sampleLogs, sampleSpans, startFakeLogs } from '../helpers/trace-fixture.ts';
 
 describe('the dashboard: traces and the service map', () => {
   const work = mkdtempSync(join(tmpdir(), 'micro-dashboard-traces-'));
@@ -35,9 +28,8 @@ describe('the dashboard: traces and the service map', () => {
   before(async () => {
     ({ base, registry } = await startPlatform(work));
     client = createClient({ registry, name: 'ops' });
-    const trace = await startFakeTrace(registry);
     const logs = await startFakeLogs(registry, sampleLogs());
-    stops.push({ close: () => trace.stop() }, { close: () => logs.stop() });
+    stops.push({ close: () => logs.stop() });
     await client.call('trace', 'Trace.Write', { spans: sampleSpans() });
     ({ context, page } = await launchChromium(work));
     page.setDefaultTimeout(10_000);
@@ -120,7 +112,7 @@ describe('the dashboard: traces and the service map', () => {
       'store',
     ]);
     const edge = page.locator('svg.service-map .edge[data-from="greeter"][data-to="store"]');
-    assert.equal(await edge.locator('.edge-label').textContent(), '0.05/s · 0.01 err/s');
+    assert.equal(await edge.locator('.edge-label').textContent(), '0.0011/s · 0.0011 err/s');
     assert.equal(await edge.getAttribute('class'), 'edge bad');
     const ok = page.locator('svg.service-map .edge[data-from="api"][data-to="greeter"]');
     assert.equal(await ok.getAttribute('class'), 'edge');

@@ -90,7 +90,7 @@ export async function startDashboard(
     import('./terminal.ts'),
     import('../../platform/events/index.ts'),
     import('../../platform/db/index.ts'),
-    import('../trace/over-client.ts'),
+    import('../../platform/trace/index.ts'),
   ]);
   const selector = createSelector({ registry });
   // The client closes the selector it was given.

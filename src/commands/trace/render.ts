@@ -88,8 +88,9 @@ function logsText(logs: TraceLogs, style: Style): string[] {
   return [`LOGS (${logs.records.length})`, ...text];
 }
 
-/** Calls a second, with two significant figures at most past the point. */
-const perSecond = (n: number): string => (n === 0 ? '0' : n >= 10 ? n.toFixed(1) : n.toFixed(2));
+/** Calls a second: 12.5, 0.25, and two significant digits below 0.01 (0.0011). */
+export const perSecond = (n: number): string =>
+  n === 0 ? '0' : n >= 10 ? n.toFixed(1) : n >= 0.01 ? n.toFixed(2) : n.toPrecision(2);
 
 /** The service map as a table of edges, with the window it covers. */
 export function mapText(map: ServiceMap): string {

@@ -16,7 +16,7 @@ export async function withTrace<T>(
   args: Args<object>,
   fn: (trace: Trace, client: Client) => Promise<T>,
 ): Promise<T> {
-  const { traceFromEnv } = await import('./over-client.ts');
+  const { traceFromEnv } = await import('../../platform/trace/index.ts');
   return withConnection(args, async ({ client }) => {
     const trace = traceFromEnv(process.env, { client });
     try {

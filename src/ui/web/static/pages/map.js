@@ -49,7 +49,8 @@ export function layers(names, edges) {
 }
 
 /** Calls a second as a label. */
-const rate = (/** @type {number} */ n) => (n === 0 ? '0' : n >= 10 ? n.toFixed(1) : n.toFixed(2));
+const rate = (/** @type {number} */ n) =>
+  n === 0 ? '0' : n >= 10 ? n.toFixed(1) : n >= 0.01 ? n.toFixed(2) : n.toPrecision(2);
 
 /** @param {ServiceMap} map */
 function draw(map) {
