@@ -19,6 +19,8 @@ import {
 import type { HostContext, Hosted } from '../platform/hosting.ts';
 import { platformHosts } from '../platform/hosts.ts';
 import { accessCheck } from '../platform/access.ts';
+import { OTLP_TRACES_PATH, otlpReceiver } from '../platform/trace/receiver.ts';
+import type { Trace } from '../platform/trace/trace.ts';
 import type { PlaneAuth } from './auth.ts';
 import type { ServiceAccounts } from './service-accounts.ts';
 import { registryEvents } from './registry-events.ts';
@@ -159,7 +161,14 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
     }) as const;
   // The registry's port stays plain: every registry client (services, the CLI) speaks HTTP to it,
   // and finds the CA's certificate only through the data dir or the variables it is given.
-  const registryService = createService({ ...base('registry'), address, tls: false });
+  // The trace store, once hosted: the OTLP/HTTP receiver on the registry's port writes to it.
+  let traces: Trace | undefined;
+  const registryService = createService({
+    ...base('registry'),
+    address,
+    tls: false,
+    routes: { [OTLP_TRACES_PATH]: otlpReceiver(() => traces) },
+  });
   registryService.handle(
     'Registry',
     registryHandler(announced.registry, recordCheck(options), accessCheck(context.authorize)),
@@ -191,6 +200,7 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
       // Hosted first when auth is on: its part is already there.
       const part = name === 'auth' && hosted[0]?.auth ? hosted[0] : await host(context);
       if (part !== hosted[0]) hosted.push(part);
+      if (part.trace) traces = part.trace;
       if (part.publish) {
         // Logged once when publishing starts failing, on stderr when no logger is given.
         emitter = platformEmitter(part.publish, options.logger ?? stderrLogger('events'));
@@ -297,6 +307,7 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
       announced.stop();
       await emitter?.settled();
       delete context.emit;
+      traces = undefined;
       await plane?.close();
       for (const h of hosted) await h.close();
       await close();

@@ -156,6 +156,39 @@ export function runTraceCases(label: string, make: MakeTrace): void {
       assert.equal(t?.spans, 2);
     });
 
+    it('summarises a trace written over several batches, the root arriving last', async () => {
+      const id = traceId();
+      const service = fresh('batched');
+      const endpoint = fresh('Late') + '.Call';
+      const t0 = Date.now() - 60_000;
+      const rootId = spanId();
+      await trace.write([
+        span(id, { service: 'db', parentSpanId: rootId, name: 'query', start: t0 + 10 }),
+      ]);
+      await trace.write([
+        span(id, { service, parentSpanId: rootId, name: 'work', start: t0 + 5, status: 'error' }),
+      ]);
+      await trace.write([
+        span(id, { spanId: rootId, service, endpoint, name: 'root', start: t0, duration: 100 }),
+      ]);
+      const [t] = await trace.list({ service: 'db', since: t0, until: t0 + 1 });
+      assert.deepEqual(t, {
+        traceId: id,
+        service,
+        name: 'root',
+        endpoint,
+        start: t0,
+        duration: 100,
+        spans: 3,
+        errors: 1,
+        services: ['db', service].sort(),
+      });
+      assert.deepEqual(
+        (await trace.list({ endpoint, since: t0, until: t0 + 1 })).map((x) => x.traceId),
+        [id],
+      );
+    });
+
     it('replaces a span written again with the same ids', async () => {
       const id = traceId();
       const service = fresh('again');

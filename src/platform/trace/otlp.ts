@@ -28,10 +28,11 @@ function object(v: unknown, field: string): Json {
   return v;
 }
 
-/** Unix nanoseconds (a string of digits or a whole number) as ms since the epoch. */
+/** Unix nanoseconds (a string of digits or a whole number) as ms since the epoch, to the microsecond. */
 function millis(v: unknown, field: string): number {
   if (typeof v === 'string' && /^\d{1,20}$/.test(v)) return Number(BigInt(v) / 1000n) / 1000;
-  if (typeof v === 'number' && Number.isFinite(v) && v >= 0) return v / 1e6;
+  // Past 2^53 a number is off by up to a few hundred ns: kept to the microsecond, as a string is.
+  if (typeof v === 'number' && Number.isFinite(v) && v >= 0) return Math.round(v / 1e3) / 1e3;
   throw invalid(
     `${field} must be unix nanoseconds as a string of digits or a number, not ${shown(v)}`,
   );
@@ -152,6 +153,9 @@ function spanOf(
   field: string,
 ): SpanRecord {
   const s = object(v, field);
+  const traceId = hex(s.traceId, 32, `${field}.traceId`) ?? '';
+  const spanId = hex(s.spanId, 16, `${field}.spanId`) ?? '';
+  const parent = hex(s.parentSpanId, 16, `${field}.parentSpanId`);
   const attrs = flat(s.attributes, `${field}.attributes`);
   if (instance !== undefined && !('service.instance.id' in attrs))
     attrs['service.instance.id'] = instance;
@@ -173,14 +177,13 @@ function spanOf(
     text(attrs['http.route']);
   const message =
     typeof status.message === 'string' && status.message !== '' ? status.message : undefined;
-  const parent = hex(s.parentSpanId, 16, `${field}.parentSpanId`);
   const events = list(s.events, `${field}.events`);
   if (events.length > TRACE_LIMITS.eventsHard)
     throw invalid(`${field}.events has ${events.length} events, over ${TRACE_LIMITS.eventsHard}`);
   return checkSpan(
     {
-      traceId: hex(s.traceId, 32, `${field}.traceId`) ?? '',
-      spanId: hex(s.spanId, 16, `${field}.spanId`) ?? '',
+      traceId,
+      spanId,
       ...(parent !== undefined && { parentSpanId: parent }),
       name: s.name,
       kind: enumOf(KINDS, s.kind, 'internal', `${field}.kind`),

@@ -10,7 +10,15 @@
 import type Database from 'better-sqlite3';
 import { openDatabase } from '../../registry/sqlite.ts';
 import { notFound } from '../../runtime/errors.ts';
-import { buildMap, peerOf, summarize, type MapCall, type SummedSpan } from './summary.ts';
+import {
+  buildMap,
+  merged,
+  peerOf,
+  summed,
+  type MapCall,
+  type Summed,
+  type SummedSpan,
+} from './summary.ts';
 import type { SpanRecord, Trace, TraceQuery, TraceSummary } from './trace.ts';
 import {
   checkQuery,
@@ -42,7 +50,7 @@ CREATE INDEX IF NOT EXISTS trace_spans_calls ON trace_spans (start)
 CREATE TABLE IF NOT EXISTS trace_traces (
   trace_id TEXT PRIMARY KEY, service TEXT NOT NULL, name TEXT NOT NULL, endpoint TEXT,
   start REAL NOT NULL, duration REAL NOT NULL, spans INTEGER NOT NULL, errors INTEGER NOT NULL,
-  services TEXT NOT NULL) WITHOUT ROWID;
+  services TEXT NOT NULL, rooted INTEGER NOT NULL, top_start REAL NOT NULL) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS trace_traces_start ON trace_traces (start);
 CREATE INDEX IF NOT EXISTS trace_traces_errors ON trace_traces (start) WHERE errors > 0;
 CREATE TABLE IF NOT EXISTS trace_tags (
@@ -78,6 +86,8 @@ interface TraceRow {
   spans: number;
   errors: number;
   services: string;
+  rooted: number;
+  top_start: number;
 }
 
 const spanOf = (r: SpanRow): SpanRecord => ({
@@ -157,11 +167,17 @@ export function createSqliteTrace(options: SqliteTraceOptions): Trace {
   const db: Database.Database = openDatabase(options.path, options.nativeBinding);
   db.exec(SCHEMA);
   const q = {
-    insert: db.prepare(
-      `INSERT OR REPLACE INTO trace_spans (trace_id, span_id, parent_id, name, kind, service,
-       endpoint, start, duration, status, code, message, attributes, events, peer)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    add: db.prepare(
+      `INSERT INTO trace_spans (parent_id, name, kind, service, endpoint, start, duration, status,
+       code, message, attributes, events, peer, trace_id, span_id)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
     ),
+    replace: db.prepare(
+      `UPDATE trace_spans SET parent_id = ?, name = ?, kind = ?, service = ?, endpoint = ?,
+       start = ?, duration = ?, status = ?, code = ?, message = ?, attributes = ?, events = ?,
+       peer = ? WHERE trace_id = ? AND span_id = ?`,
+    ),
+    summary: db.prepare('SELECT * FROM trace_traces WHERE trace_id = ?'),
     summed: db.prepare(
       `SELECT parent_id AS parentSpanId, name, service, endpoint, start, duration, status
        FROM trace_spans WHERE trace_id = ?`,
@@ -174,8 +190,9 @@ export function createSqliteTrace(options: SqliteTraceOptions): Trace {
     counted: db.prepare('SELECT spans FROM trace_traces WHERE trace_id = ?').pluck(),
     upsert: db.prepare(
       `INSERT OR REPLACE INTO trace_traces (trace_id, service, name, endpoint, start, duration,
-       spans, errors, services) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+       spans, errors, services, rooted, top_start) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     ),
+    retime: db.prepare('UPDATE trace_tags SET start = ? WHERE trace_id = ?'),
     unsum: db.prepare('DELETE FROM trace_traces WHERE trace_id = ?'),
     untag: db.prepare('DELETE FROM trace_tags WHERE trace_id = ?'),
     tag: db.prepare('INSERT OR IGNORE INTO trace_tags (trace_id, tag, start) VALUES (?, ?, ?)'),
@@ -200,7 +217,24 @@ export function createSqliteTrace(options: SqliteTraceOptions): Trace {
   let total = q.total.get() as number;
   const lists = new Map<string, Database.Statement>();
 
-  // The summary and tags of a trace made again from its rows (removed when it has none left).
+  const store = (traceId: string, m: Summed): void => {
+    const t = m.summary;
+    q.upsert.run(
+      traceId,
+      t.service,
+      t.name,
+      t.endpoint ?? null,
+      t.start,
+      t.duration,
+      t.spans,
+      t.errors,
+      JSON.stringify(t.services),
+      m.rooted ? 1 : 0,
+      m.topStart,
+    );
+  };
+  // The summary and tags of a trace made again from its rows (removed when it has none left):
+  // after a span is replaced or dropped.
   const resummarize = (traceId: string): void => {
     const before = (q.counted.get(traceId) as number | undefined) ?? 0;
     const rows = (
@@ -219,21 +253,31 @@ export function createSqliteTrace(options: SqliteTraceOptions): Trace {
       q.unsum.run(traceId);
       return;
     }
-    const t = summarize(traceId, rows);
-    q.upsert.run(
-      traceId,
-      t.service,
-      t.name,
-      t.endpoint ?? null,
-      t.start,
-      t.duration,
-      t.spans,
-      t.errors,
-      JSON.stringify(t.services),
-    );
-    for (const s of t.services) q.tag.run(traceId, serviceTag(s), t.start);
+    const m = summed(traceId, rows);
+    store(traceId, m);
+    for (const s of m.summary.services) q.tag.run(traceId, serviceTag(s), m.summary.start);
     for (const e of q.endpoints.all(traceId) as string[])
-      q.tag.run(traceId, endpointTag(e), t.start);
+      q.tag.run(traceId, endpointTag(e), m.summary.start);
+  };
+  // The summary and tags of a trace with spans new to it merged in: no read of its other spans.
+  const extend = (traceId: string, added: SpanRecord[]): void => {
+    const row = q.summary.get(traceId) as TraceRow | undefined;
+    const m = row
+      ? merged(
+          { summary: summaryOf(row), rooted: row.rooted === 1, topStart: row.top_start },
+          added,
+        )
+      : summed(traceId, added);
+    total += added.length;
+    store(traceId, m);
+    const start = m.summary.start;
+    if (row && row.start !== start) q.retime.run(start, traceId);
+    const tags = new Set<string>();
+    for (const s of added) {
+      tags.add(serviceTag(s.service));
+      if (s.endpoint !== undefined) tags.add(endpointTag(s.endpoint));
+    }
+    for (const tag of tags) q.tag.run(traceId, tag, start);
   };
   // Deletes the spans past maxAge, then the oldest past keep; summaries follow.
   const prune = db.transaction((): void => {
@@ -248,11 +292,10 @@ export function createSqliteTrace(options: SqliteTraceOptions): Trace {
     }
   });
   const write = db.transaction((spans: SpanRecord[]): void => {
-    const touched = new Set<string>();
+    const added = new Map<string, SpanRecord[]>();
+    const replaced = new Set<string>();
     for (const s of spans) {
-      q.insert.run(
-        s.traceId,
-        s.spanId,
+      const row = [
         s.parentSpanId ?? null,
         s.name,
         s.kind,
@@ -266,10 +309,20 @@ export function createSqliteTrace(options: SqliteTraceOptions): Trace {
         JSON.stringify(s.attributes),
         s.events === undefined ? null : JSON.stringify(s.events),
         peerOf(s) ?? null,
-      );
-      touched.add(s.traceId);
+        s.traceId,
+        s.spanId,
+      ];
+      if (q.add.run(...row).changes === 1) {
+        const list = added.get(s.traceId);
+        if (list) list.push(s);
+        else added.set(s.traceId, [s]);
+      } else {
+        q.replace.run(...row);
+        replaced.add(s.traceId);
+      }
     }
-    for (const id of touched) resummarize(id);
+    for (const [id, list] of added) if (!replaced.has(id)) extend(id, list);
+    for (const id of replaced) resummarize(id);
     prune();
   });
 

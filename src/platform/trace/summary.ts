@@ -9,8 +9,20 @@ export type SummedSpan = Pick<
   'parentSpanId' | 'name' | 'service' | 'endpoint' | 'start' | 'duration' | 'status'
 >;
 
+/** A summary and what merging more spans into it needs: whether its top span is a root, and when that span started. */
+export interface Summed {
+  summary: TraceSummary;
+  rooted: boolean;
+  topStart: number;
+}
+
 /** The summary of a trace from its kept spans (at least one). */
 export function summarize(traceId: string, spans: readonly SummedSpan[]): TraceSummary {
+  return summed(traceId, spans).summary;
+}
+
+/** The summary of a trace from its kept spans (at least one), ready to merge more into. */
+export function summed(traceId: string, spans: readonly SummedSpan[]): Summed {
   let root: SummedSpan | undefined;
   let earliest = spans[0]!;
   let start = Infinity;
@@ -27,15 +39,48 @@ export function summarize(traceId: string, spans: readonly SummedSpan[]): TraceS
   }
   const top = root ?? earliest;
   return {
-    traceId,
-    service: top.service,
-    name: top.name,
-    ...(top.endpoint !== undefined && { endpoint: top.endpoint }),
-    start,
-    duration: end - start,
-    spans: spans.length,
-    errors,
-    services: [...services].sort(),
+    summary: {
+      traceId,
+      service: top.service,
+      name: top.name,
+      ...(top.endpoint !== undefined && { endpoint: top.endpoint }),
+      start,
+      duration: end - start,
+      spans: spans.length,
+      errors,
+      services: [...services].sort(),
+    },
+    rooted: root !== undefined,
+    topStart: top.start,
+  };
+}
+
+/** A summary with spans it did not count yet (none of them a replacement) merged in. */
+export function merged(old: Summed, added: readonly SummedSpan[]): Summed {
+  const a = old.summary;
+  const more = summed(a.traceId, added);
+  const b = more.summary;
+  // A root is the top over any other span; between two of a kind, the earlier.
+  const top =
+    (more.rooted && !old.rooted) || (more.rooted === old.rooted && more.topStart < old.topStart)
+      ? more
+      : old;
+  const start = Math.min(a.start, b.start);
+  const end = Math.max(a.start + a.duration, b.start + b.duration);
+  return {
+    summary: {
+      traceId: a.traceId,
+      service: top.summary.service,
+      name: top.summary.name,
+      ...(top.summary.endpoint !== undefined && { endpoint: top.summary.endpoint }),
+      start,
+      duration: end - start,
+      spans: a.spans + b.spans,
+      errors: a.errors + b.errors,
+      services: [...new Set([...a.services, ...b.services])].sort(),
+    },
+    rooted: top.rooted,
+    topStart: top.topStart,
   };
 }
 

@@ -43,6 +43,7 @@ export function kind(v: unknown): string {
   if (typeof v === 'string')
     return v.length > 40 ? 'a long string' : printable(JSON.stringify(v), false);
   if (typeof v === 'object') return 'an object';
+  if (v === undefined) return 'missing';
   return typeof v === 'number' ? String(v) : `a ${typeof v}`;
 }
 
