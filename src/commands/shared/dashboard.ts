@@ -67,8 +67,9 @@ export interface DashboardOptions {
 export const WEB_ADDRESS = '127.0.0.1:8082';
 
 /**
- * Starts the web dashboard over a registry, with a client of its own, the CLI's terminal, and the
- * events and db areas MICRO_EVENTS and MICRO_DB name (the control plane's by default).
+ * Starts the web dashboard over a registry, with a client of its own, the CLI's terminal, the
+ * events and db areas MICRO_EVENTS and MICRO_DB name, and the traces MICRO_TRACE_STORE names (the
+ * control plane's by default).
  */
 export async function startDashboard(
   address: string,
