@@ -29,6 +29,7 @@ export const commandLoaders = {
   sync: async () => (await import('./sync.ts')).syncCommand,
   health: async () => (await import('./health.ts')).healthCommand,
   stats: async () => (await import('./stats.ts')).statsCommand,
+  trace: async () => (await import('./trace/index.ts')).traceCommand,
   store: async () => (await import('./store.ts')).storeCommand,
   events: async () => (await import('./events.ts')).eventsCommand,
   register: async () => (await import('./register.ts')).registerCommand,

@@ -30,6 +30,7 @@ import { streamCommand } from './stream.ts';
 import { syncCommand } from './sync.ts';
 import { testCommand } from './test.ts';
 import { tlsCommand } from './tls.ts';
+import { traceCommand } from './trace/index.ts';
 import { webCommand } from './web.ts';
 
 /** Every `micro` subcommand, listed statically: a bundled single binary cannot scan its folders. */
@@ -54,6 +55,7 @@ export const commands: CommandModule[] = [
   publishCommand,
   healthCommand,
   statsCommand,
+  traceCommand,
   storeCommand,
   configCommand,
   syncCommand,

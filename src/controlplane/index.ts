@@ -22,6 +22,8 @@ import { accessCheck } from '../platform/access.ts';
 import { createMeteredService } from '../platform/metrics/enable.ts';
 import { SD_PATH, sdRoute } from '../platform/metrics/sd.ts';
 import { addPlaneMetrics } from './metrics.ts';
+import { OTLP_TRACES_PATH, otlpReceiver } from '../platform/trace/receiver.ts';
+import type { Trace } from '../platform/trace/trace.ts';
 import type { PlaneAuth } from './auth.ts';
 import type { ServiceAccounts } from './service-accounts.ts';
 import { registryEvents } from './registry-events.ts';
@@ -168,6 +170,8 @@ export async function startControlPlane(given: ControlPlaneOptions): Promise<Con
   // and finds the CA's certificate only through the data dir or the variables it is given.
   // Each service counts its requests (GET /metrics on its port, unless MICRO_METRICS=off); the
   // registry's port adds the control plane's figures and Prometheus' discovery of every node.
+  // The trace store, once hosted: the OTLP/HTTP receiver on the registry's port writes to it.
+  let traces: Trace | undefined;
   const metered = (o: ServiceOptions): Service =>
     createMeteredService(createService, o, context.env).service;
   const { service: registryService, metrics: registryMetrics } = createMeteredService(
@@ -176,7 +180,7 @@ export async function startControlPlane(given: ControlPlaneOptions): Promise<Con
       ...base('registry'),
       address,
       tls: false,
-      routes: { [SD_PATH]: sdRoute(registry) },
+      routes: { [SD_PATH]: sdRoute(registry), [OTLP_TRACES_PATH]: otlpReceiver(() => traces) },
     },
     context.env,
   );
@@ -212,6 +216,7 @@ export async function startControlPlane(given: ControlPlaneOptions): Promise<Con
       // Hosted first when auth is on: its part is already there.
       const part = name === 'auth' && hosted[0]?.auth ? hosted[0] : await host(context);
       if (part !== hosted[0]) hosted.push(part);
+      if (part.trace) traces = part.trace;
       if (part.publish) {
         // Logged once when publishing starts failing.
         emitter = platformEmitter(part.publish, options.logger);
@@ -320,6 +325,7 @@ export async function startControlPlane(given: ControlPlaneOptions): Promise<Con
       announced.stop();
       await emitter?.settled();
       delete context.emit;
+      traces = undefined;
       await plane?.close();
       for (const h of hosted) await h.close();
       await close();

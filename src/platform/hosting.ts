@@ -6,6 +6,7 @@ import type { Authorize } from './access.ts';
 import type { Auth } from './auth/auth.ts';
 import type { Logger } from '../runtime/server/server.ts';
 import type { Logs } from './logs/logs.ts';
+import type { Trace } from './trace/trace.ts';
 
 /** What the control plane gives a platform service it hosts. */
 export interface HostContext {
@@ -45,6 +46,8 @@ export interface Hosted {
   auth?: Auth;
   /** The logs area's in-process Logs: the supervisor writes its services' lines into it. */
   logs?: Logs;
+  /** The trace area's in-process Trace: the control plane's OTLP/HTTP receiver (POST /v1/traces) writes to it. */
+  trace?: Trace;
 }
 
 /** A platform service's factory. */

@@ -13,4 +13,5 @@ export const platformHosts: Readonly<Record<string, HostFactory>> = {
   events: async (c) => (await import('./events/service.ts')).hostEvents(c),
   auth: async (c) => (await import('./auth/service.ts')).hostAuth(c),
   logs: async (c) => (await import('./logs/service.ts')).hostLogs(c),
+  trace: async (c) => (await import('./trace/service.ts')).hostTrace(c),
 };

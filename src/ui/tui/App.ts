@@ -4,6 +4,7 @@ import { Box, useApp, useWindowSize } from 'ink';
 import { createElement as h, useEffect, useState, type ReactElement } from 'react';
 import type { Db } from '../../platform/db/db.ts';
 import type { Events } from '../../platform/events/events.ts';
+import type { Trace } from '../../platform/trace/trace.ts';
 import type { Client, Endpoint, Registry } from '../../runtime/index.ts';
 import { CallView, callViewKeys } from './CallView.ts';
 import { Footer, type KeyHint } from './Footer.ts';
@@ -36,6 +37,8 @@ export interface AppProps {
   events?: Events;
   /** The db area the db screen browses; without it the screen says so. */
   db?: Db;
+  /** The traces the call screen shows the last call's from; without it none is shown. */
+  trace?: Trace;
 }
 
 /** Which screen is up. */
@@ -55,7 +58,15 @@ type Screen =
 const VIEWS = ['services', 'topics', 'store', 'config', 'sync', 'events', 'db', 'auth'] as const;
 
 /** The explorer; `q` (or Ctrl-C) ends it. */
-export function App({ registry, client, service, live, events, db }: AppProps): ReactElement {
+export function App({
+  registry,
+  client,
+  service,
+  live,
+  events,
+  db,
+  trace,
+}: AppProps): ReactElement {
   const { exit } = useApp();
   const { columns, rows } = useWindowSize();
   const [own] = useState(() => (live ? undefined : createLiveRegistry(registry)));
@@ -182,6 +193,8 @@ export function App({ registry, client, service, live, events, db }: AppProps): 
       endpoint: screen.endpoint,
       onBack: () => setScreen({ name: 'service', service: screen.service }),
       height: screenProps.height,
+      width: columns,
+      trace,
     });
   }
 

@@ -1,6 +1,7 @@
 // Calling one endpoint: a JSON editor pre-filled from the request schema, and what came back.
 import { Box } from 'ink';
 import { createElement as h, useRef, useState, type ReactElement } from 'react';
+import type { Trace } from '../../platform/trace/trace.ts';
 import type { Client, Endpoint } from '../../runtime/index.ts';
 import { schemaType, skeleton } from '../schema.ts';
 import { Editor } from './Editor.ts';
@@ -10,6 +11,8 @@ import { bufferText, editKey, textBuffer } from './text-buffer.ts';
 import { useKeys } from './use-keys.ts';
 import { callKind, useCall, type CallKind, type CallState } from './use-call.ts';
 import { text } from './text.ts';
+import { TraceWaterfall, traceRows } from './TraceWaterfall.ts';
+import { useLastTrace, type LookOptions } from './use-last-trace.ts';
 
 /** Keys of the call view, for the footer. */
 export function callViewKeys(kind: CallKind): KeyHint[] {
@@ -68,16 +71,32 @@ interface Props {
   endpoint: Endpoint;
   onBack: () => void;
   height: number;
+  /** Where the last call's trace is looked up; without it none is shown. */
+  trace?: Trace;
+  /** How the trace is looked for (tests ask more often). */
+  look?: LookOptions;
+  /** Columns of the screen, for the trace's bars (default 80). */
+  width?: number;
 }
 
 /** The call view: Ctrl-S sends the editor's JSON; streams show messages as they arrive. */
-export function CallView({ client, service, endpoint, onBack, height }: Props): ReactElement {
+export function CallView({
+  client,
+  service,
+  endpoint,
+  onBack,
+  height,
+  trace,
+  look,
+  width = 80,
+}: Props): ReactElement {
   const kind = callKind(endpoint.metadata);
   const [buffer, setBuffer] = useState(() =>
     textBuffer(JSON.stringify(skeleton(endpoint.request), null, 2)),
   );
   const [invalid, setInvalid] = useState<string | undefined>(undefined);
   const call = useCall(client, service, endpoint.name, kind);
+  const last = useLastTrace(trace, service, endpoint.name, call.state, look);
 
   // The text as of the last key, which may be newer than this render's.
   const latest = useRef(buffer);
@@ -109,7 +128,9 @@ export function CallView({ client, service, endpoint, onBack, height }: Props): 
   const status = statusLine(kind, call.state);
   // Rows: the title, the two schema lines, the editor (text, its title and border), the status.
   const editorRows = Math.max(3, Math.min(buffer.lines.length, Math.floor(height / 2) - 4));
-  const bodyRows = Math.max(1, height - editorRows - 3 - 5);
+  // The last call's trace takes up to a third of the screen below the response.
+  const traceHeight = Math.min(traceRows(last), Math.max(2, Math.floor(height / 3)));
+  const bodyRows = Math.max(1, height - editorRows - 3 - 5 - traceHeight);
   const lines = responseLines(kind, call.state);
   // A stream shows its latest messages; a response shows its beginning.
   const shown =
@@ -147,5 +168,6 @@ export function CallView({ client, service, endpoint, onBack, height }: Props): 
           text({ color: status.color }, status.text),
         ),
     ...shown.map((l, i) => text({ key: i, wrap: 'truncate-end' }, l)),
+    h(TraceWaterfall, { last, rows: traceHeight, width }),
   );
 }

@@ -2,6 +2,7 @@
 // loads asynchronously (scripts/build-sea.mjs), so nothing may import ink before this runs.
 import type { Db } from '../../platform/db/db.ts';
 import type { Events } from '../../platform/events/events.ts';
+import type { Trace } from '../../platform/trace/trace.ts';
 import type { Client, Registry } from '../../runtime/index.ts';
 import type { LiveRegistry } from './live-registry.ts';
 
@@ -17,6 +18,8 @@ export interface ExplorerOptions {
   events?: Events;
   /** The db area the db screen browses. */
   db?: Db;
+  /** The traces the call screen reads the last call's from. */
+  trace?: Trace;
   stdin?: NodeJS.ReadStream;
   stdout?: NodeJS.WriteStream;
 }
@@ -44,6 +47,7 @@ export async function loadExplorer(): Promise<Explore> {
         live: options.live,
         events: options.events,
         db: options.db,
+        trace: options.trace,
       }),
       {
         stdin: options.stdin ?? process.stdin,

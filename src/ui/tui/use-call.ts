@@ -1,5 +1,6 @@
 // Calls an endpoint, or streams with it, through the runtime client, and keeps what came back.
 import { useCallback, useEffect, useRef, useState } from 'react';
+import { traceIdOf } from './use-last-trace.ts';
 import {
   toMicroError,
   type Client,
@@ -26,6 +27,10 @@ export interface CallState {
   sent: number;
   /** The node that answered a unary call. */
   node?: string;
+  /** When the call that has ended was sent (ms since the epoch): set once it is done or failed. */
+  sentAt?: number;
+  /** The trace id the response's `traceparent` metadata named, when it had one. */
+  traceId?: string;
   error?: ErrorShape;
 }
 
@@ -78,6 +83,7 @@ export function useCall(client: Client, service: string, endpoint: string, kind:
       stream.current = undefined;
       const gen = ++generation.current;
       const start = performance.now();
+      const sentAt = Date.now();
       const update = (f: (s: CallState) => CallState): void => {
         if (alive.current && generation.current === gen) setState(f);
       };
@@ -86,6 +92,7 @@ export function useCall(client: Client, service: string, endpoint: string, kind:
           ...s,
           phase: 'failed',
           ms: elapsed(start),
+          sentAt,
           error: toMicroError(err, 'micro.cli').toJSON(),
         }));
       if (kind === 'unary') {
@@ -98,6 +105,10 @@ export function useCall(client: Client, service: string, endpoint: string, kind:
               ms: elapsed(start),
               body: r.body,
               node: r.node.address,
+              sentAt,
+              ...(traceIdOf(r.metadata.traceparent) && {
+                traceId: traceIdOf(r.metadata.traceparent),
+              }),
             })),
           failed,
         );
@@ -130,7 +141,7 @@ export function useCall(client: Client, service: string, endpoint: string, kind:
               received: st.received + 1,
             }));
           }
-          update((st) => ({ ...st, phase: 'done', ms: elapsed(start) }));
+          update((st) => ({ ...st, phase: 'done', ms: elapsed(start), sentAt }));
         } catch (err) {
           failed(err);
         } finally {

@@ -13,6 +13,7 @@ import {
 } from '../../runtime/index.ts';
 import type { Db } from '../../platform/db/db.ts';
 import type { Events } from '../../platform/events/events.ts';
+import type { Trace } from '../../platform/trace/trace.ts';
 import { registerArea } from './area-routes.ts';
 import { AUTH_ROUTES } from './auth-area.ts';
 import { DB_ROUTES } from './db-area.ts';
@@ -23,6 +24,7 @@ import { sameOriginJson } from './guard.ts';
 import { checkHealth } from './health.ts';
 import { registerPlatform } from './platform.ts';
 import { registerStoreWatch, type StoreWatches } from './store-watch.ts';
+import { TRACE_ROUTES } from './trace-area.ts';
 import { compareNatural } from '../../registry/listing.ts';
 import type { ServiceSummary } from './summary.ts';
 import { WEB_ID, type Terminal } from './web.ts';
@@ -37,6 +39,8 @@ export interface ApiOptions {
   events?: Events;
   /** The db area the collection browser reads and writes. */
   db?: Db;
+  /** The traces the Traces and Service map pages read. */
+  trace?: Trace;
   callTimeout: number;
   healthTimeout: number;
 }
@@ -249,6 +253,8 @@ export function registerApi(app: FastifyInstance, o: ApiOptions): StoreWatches {
   const watches = registerStoreWatch(app, { client: o.client, fail });
   registerArea(app, { name: 'events', area: o.events, routes: EVENTS_ROUTES, fail });
   registerArea(app, { name: 'db', area: o.db, routes: DB_ROUTES, fail });
+  const trace = o.trace && { trace: o.trace, client: o.client };
+  registerArea(app, { name: 'trace', area: trace, routes: TRACE_ROUTES, fail });
   const streams = registerEventsStream(app, { events: o.events, fail });
 
   app.all('/_/api/*', async (req, reply) =>

@@ -11,6 +11,9 @@ const pages = {
   service: () => import('./pages/service.js'),
   health: () => import('./pages/health.js'),
   events: () => import('./pages/events.js'),
+  traces: () => import('./pages/traces.js'),
+  trace: () => import('./pages/trace.js'),
+  map: () => import('./pages/map.js'),
   store: () => import('./pages/store.js'),
   config: () => import('./pages/config.js'),
   sync: () => import('./pages/sync.js'),
@@ -42,10 +45,12 @@ async function show() {
   if (typeof leave === 'function') leave();
   main.replaceChildren();
   main.dataset.page = name;
+  /** @type {Record<string, string>} */
+  const under = { service: 'services', trace: 'traces' };
   for (const a of document.querySelectorAll('nav a')) {
     a.classList.toggle(
       'active',
-      /** @type {HTMLElement} */ (a).dataset.page === (name === 'service' ? 'services' : name),
+      /** @type {HTMLElement} */ (a).dataset.page === (under[name] ?? name),
     );
   }
   leave = module.render(main, ...params);
