@@ -26,6 +26,7 @@ import { registryHandler } from './registry-service.ts';
 import { runtimeHandler } from './runtime-service.ts';
 import type { RuntimeStore } from './runtime-store.ts';
 import { Supervisor, type Restored } from './supervisor.ts';
+import { planeTracing } from './tracing.ts';
 import type { ControlPlaneTls } from './tls.ts';
 
 /** How the listing says auth is on, after the auth service's address. */
@@ -157,6 +158,11 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
       logger: options.logger,
       tls: tls?.server ?? false,
     }) as const;
+  const traces = planeTracing(context, () => ({
+    registry,
+    tls: tls?.client,
+    tokens: plane?.tokens,
+  }));
   // The registry's port stays plain: every registry client (services, the CLI) speaks HTTP to it,
   // and finds the CA's certificate only through the data dir or the variables it is given.
   const registryService = createService({ ...base('registry'), address, tls: false });
@@ -198,13 +204,14 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
       }
       const entries = Object.entries(part.handlers);
       if (entries.length === 0) continue;
-      const service = createService(base(name));
+      const service = createService(traces.traced(base(name)));
       for (const [handlerName, handler] of entries) service.handle(handlerName, handler);
       await service.start();
       services.push(service);
     }
   } catch (err) {
-    for (const s of services.reverse()) await s.stop();
+    for (const s of services.reverse()) await traces.stop(s);
+    await traces.close();
     await plane?.close();
     for (const h of hosted) await h.close();
     await close();
@@ -244,7 +251,7 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
         ...options.env,
       },
     });
-    const runtime = createService(base('runtime'));
+    const runtime = createService(traces.traced(base('runtime')));
     runtime.handle('Runtime', runtimeHandler(supervisor));
     await runtime.start();
     services.push(runtime);
@@ -292,7 +299,8 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
       await supervisor?.stopAll();
       await probe?.close();
       store?.close();
-      for (const s of services.reverse()) await s.stop();
+      for (const s of services.reverse()) await traces.stop(s);
+      await traces.close();
       // The last events (the supervised services' stops) are published before events close.
       announced.stop();
       await emitter?.settled();
