@@ -29,6 +29,7 @@ import { registryHandler } from './registry-service.ts';
 import { runtimeHandler } from './runtime-service.ts';
 import type { RuntimeStore } from './runtime-store.ts';
 import { Supervisor, type Restored } from './supervisor.ts';
+import { planeTracing } from './tracing.ts';
 import type { ControlPlaneTls } from './tls.ts';
 
 /** How the listing says auth is on, after the auth service's address. */
@@ -160,6 +161,11 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
       logger: options.logger,
       tls: tls?.server ?? false,
     }) as const;
+  const traces = planeTracing(context, () => ({
+    registry,
+    tls: tls?.client,
+    tokens: plane?.tokens,
+  }));
   // The registry's port stays plain: every registry client (services, the CLI) speaks HTTP to it,
   // and finds the CA's certificate only through the data dir or the variables it is given.
   // Each service counts its requests (GET /metrics on its port, unless MICRO_METRICS=off); the
@@ -215,13 +221,14 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
       }
       const entries = Object.entries(part.handlers);
       if (entries.length === 0) continue;
-      const service = metered(base(name));
+      const service = metered(traces.traced(base(name)));
       for (const [handlerName, handler] of entries) service.handle(handlerName, handler);
       await service.start();
       services.push(service);
     }
   } catch (err) {
-    for (const s of services.reverse()) await s.stop();
+    for (const s of services.reverse()) await traces.stop(s);
+    await traces.close();
     await plane?.close();
     for (const h of hosted) await h.close();
     await close();
@@ -261,7 +268,7 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
         ...options.env,
       },
     });
-    const runtime = metered(base('runtime'));
+    const runtime = metered(traces.traced(base('runtime')));
     runtime.handle('Runtime', runtimeHandler(supervisor));
     await runtime.start();
     services.push(runtime);
@@ -309,7 +316,8 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
       await supervisor?.stopAll();
       await probe?.close();
       store?.close();
-      for (const s of services.reverse()) await s.stop();
+      for (const s of services.reverse()) await traces.stop(s);
+      await traces.close();
       // The last events (the supervised services' stops) are published before events close.
       announced.stop();
       await emitter?.settled();
