@@ -5,7 +5,12 @@ import {
   type Server,
   type ServerResponse,
 } from 'node:http';
+import { randomUUID } from 'node:crypto';
 import type { Duplex } from 'node:stream';
+import { context } from '@opentelemetry/api';
+import { tracingFromEnv } from '../platform/trace/enable.ts';
+import { pathOf, startHttpSpan, type HttpSpan } from '../platform/trace/http.ts';
+import { stderrLogger } from '../runtime/server/rpc-server.ts';
 import { createClient } from '../runtime/client/rpc-client.ts';
 import { CodecTable, codecs } from '../runtime/codec/index.ts';
 import { registryFromEnv } from '../runtime/defaults.ts';
@@ -75,10 +80,26 @@ export async function createGateway(options: GatewayOptions = {}): Promise<Gatew
   });
   const registry = options.registry ?? registryFromEnv();
   const selector = createSelector({ registry });
+  // Traced as the service `api` (MICRO_TRACE=off or trace: false: not at all).
+  const tracing =
+    options.trace === false
+      ? undefined
+      : (options.trace ??
+        tracingFromEnv(process.env, {
+          service: 'api',
+          node: `api-${randomUUID()}`,
+          client: () => client,
+          logger: stderrLogger('micro api'),
+        }));
   const client = createClient({
     registry,
     selector,
     codecs: new CodecTable([createPassthroughJsonCodec(), codecs.msgpack()]),
+    ...(tracing && {
+      wrappers: [tracing.wrapCall],
+      streamWrappers: [tracing.wrapStream],
+      publishWrappers: [tracing.wrapPublish],
+    }),
   });
   const catalog = createCatalog({ registry });
   const where = `${registry.name} at ${registry.address}`;
@@ -194,7 +215,11 @@ export async function createGateway(options: GatewayOptions = {}): Promise<Gatew
   const hostOk = hostAllowed(o.address, o.allowedHosts);
   const auth = options.auth ? createGatewayAuth(options.auth) : undefined;
 
-  const handle = async (raw: IncomingMessage, res: ServerResponse): Promise<void> => {
+  const handle = async (
+    raw: IncomingMessage,
+    res: ServerResponse,
+    span?: HttpSpan,
+  ): Promise<void> => {
     const t0 = performance.now();
     let req: GatewayRequest | undefined;
     let target: Target | undefined;
@@ -238,10 +263,29 @@ export async function createGateway(options: GatewayOptions = {}): Promise<Gatew
     } finally {
       metrics.inflight(-1);
       record(req ?? unparsedRequest(raw), raw.url ?? '/', res.statusCode, t0, target);
+      span?.end(res.statusCode);
     }
   };
 
-  const server = listenServer(options.tls, (raw, res) => void handle(raw, res));
+  // Each request in its SERVER span's context, but the scrapes of /metrics.
+  const tracer = tracing?.tracer;
+  const listener: RequestListener = tracer
+    ? (raw, res) => {
+        const method = raw.method ?? 'GET';
+        const path = pathOf(raw.url);
+        if (path === '/metrics') return void handle(raw, res);
+        const span = startHttpSpan(
+          tracer,
+          method,
+          path,
+          path,
+          raw.headers,
+          raw.socket.remoteAddress,
+        );
+        context.with(span.context, () => void handle(raw, res, span));
+      }
+    : (raw, res) => void handle(raw, res);
+  const server = listenServer(options.tls, listener);
   server.on('clientError', answerClientError(GATEWAY_ID));
   // Without these listeners Node answers an unknown Expect with a bare 417, and closes a CONNECT
   // without a word (the gateway is no forward proxy).
@@ -286,6 +330,7 @@ export async function createGateway(options: GatewayOptions = {}): Promise<Gatew
   } catch (err) {
     catalog.close();
     limiter?.close();
+    await tracing?.shutdown();
     await client.close();
     if (!options.registry) await registry.close();
     throw listenError(err, o.address);
@@ -308,6 +353,7 @@ export async function createGateway(options: GatewayOptions = {}): Promise<Gatew
         server.closeAllConnections();
         await proxy.close();
         await closed;
+        await tracing?.shutdown();
         await client.close();
         if (!options.registry) await registry.close();
       })();
