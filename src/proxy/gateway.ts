@@ -131,6 +131,13 @@ export async function createGateway(options: GatewayOptions = {}): Promise<Gatew
     version: o.version,
   });
 
+  /** The service and endpoint (or topic) a request was resolved to, as labels. */
+  const labelsOf = (t: Target | undefined): [string, string] => [
+    // A document's service is not a label: any name may be asked for, and labels must stay few.
+    t && t.kind !== 'openapi' && 'service' in t ? t.service : '',
+    t && 'endpoint' in t ? t.endpoint : t && 'topic' in t ? t.topic : '',
+  ];
+
   const record = (
     req: GatewayRequest,
     url: string,
@@ -139,9 +146,7 @@ export async function createGateway(options: GatewayOptions = {}): Promise<Gatew
     t: Target | undefined,
   ): void => {
     const ms = performance.now() - t0;
-    // A document's service is not a label: any name may be asked for, and labels must stay few.
-    const service = t && t.kind !== 'openapi' && 'service' in t ? t.service : '';
-    const endpoint = t && 'endpoint' in t ? t.endpoint : t && 'topic' in t ? t.topic : '';
+    const [service, endpoint] = labelsOf(t);
     metrics.observe(t?.kind ?? 'none', service, endpoint, status, ms / 1000);
     log?.({ ip: req.ip, method: req.method, url: redacted(url), status, ms, target: describe(t) });
   };
@@ -223,6 +228,7 @@ export async function createGateway(options: GatewayOptions = {}): Promise<Gatew
     const t0 = performance.now();
     let req: GatewayRequest | undefined;
     let target: Target | undefined;
+    let resolved: [string, string] | undefined;
     metrics.inflight(1);
     try {
       if (!hostOk(raw.headers)) {
@@ -252,6 +258,10 @@ export async function createGateway(options: GatewayOptions = {}): Promise<Gatew
         const resolved = targets.resolve(req);
         target = resolved instanceof Promise ? await resolved : resolved;
       }
+      // Calls, events and proxied requests; the gateway's own paths have no service.
+      resolved = labelsOf(target);
+      if (resolved[0] === '') resolved = undefined;
+      else metrics.endpointInflight(resolved[0], resolved[1], 1);
       const ctx: GatewayContext = { target, metadata: metadataFrom(req, o.headers) };
       if (caller) auth?.check(req, target, caller, ctx.metadata);
       for (const m of o.middleware) await m(req, ctx);
@@ -262,6 +272,7 @@ export async function createGateway(options: GatewayOptions = {}): Promise<Gatew
       sendError(res, asError(err));
     } finally {
       metrics.inflight(-1);
+      if (resolved) metrics.endpointInflight(resolved[0], resolved[1], -1);
       record(req ?? unparsedRequest(raw), raw.url ?? '/', res.statusCode, t0, target);
       span?.end(res.statusCode);
     }
