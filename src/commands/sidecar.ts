@@ -92,6 +92,7 @@ export const sidecarCommand = defineCommand({
       { VERSION },
       { badRequest },
       { edgeAuthFromEnv },
+      { tracingFromEnv },
     ] = await Promise.all([
       import('./shared/connect.ts'),
       import('../proxy/sidecar/index.ts'),
@@ -106,6 +107,7 @@ export const sidecarCommand = defineCommand({
       import('./shared/version.ts'),
       import('../runtime/errors.ts'),
       import('../proxy/auth/env.ts'),
+      import('../platform/trace/enable.ts'),
     ]);
     const registry = await openRegistry(args);
     // MICRO_AUTH=on: tokens required, and the platform calls made as the sidecar's own account.
@@ -119,16 +121,26 @@ export const sidecarCommand = defineCommand({
     const broker = await openBroker(args, registry);
     await broker.connect();
     const transport = await openTransport(args);
+    // Traced as the service `sidecar` (unless MICRO_TRACE=off), its spans outside auth's wrappers.
+    const logger = createLogger({ service: 'sidecar' });
+    const tracing = tracingFromEnv(process.env, {
+      service: 'sidecar',
+      node: `sidecar-${crypto.randomUUID()}`,
+      client: () => client,
+      logger,
+    });
     const client = createClient({
       registry,
       transport,
       broker: connectOnPublish(broker),
       name: 'micro.sidecar',
-      ...(auth && {
-        wrappers: [auth.enforcement.wrapCall],
-        streamWrappers: [auth.enforcement.wrapStream],
-        publishWrappers: [auth.enforcement.wrapPublish],
-      }),
+      wrappers: [tracing?.wrapCall, auth?.enforcement.wrapCall].filter((w) => w !== undefined),
+      streamWrappers: [tracing?.wrapStream, auth?.enforcement.wrapStream].filter(
+        (w) => w !== undefined,
+      ),
+      publishWrappers: [tracing?.wrapPublish, auth?.enforcement.wrapPublish].filter(
+        (w) => w !== undefined,
+      ),
     });
     // Dapr's pub/sub, state, configuration and lock APIs use them (MICRO_EVENTS, MICRO_STORE,
     // MICRO_CONFIG, MICRO_SYNC: the control plane's services by default), connecting on first call.
@@ -145,6 +157,7 @@ export const sidecarCommand = defineCommand({
     };
     const closeRuntime = async (): Promise<void> => {
       await auth?.close();
+      await tracing?.shutdown();
       await client.close();
       await broker.disconnect();
       await registry.close();
@@ -180,7 +193,8 @@ export const sidecarCommand = defineCommand({
       cors: list(args.sidecarCors),
       pubsubs: list(args.sidecarPubsub),
       deny: args.sidecarDeny === undefined ? undefined : list(args.sidecarDeny),
-      logger: createLogger({ service: 'sidecar' }),
+      logger,
+      tracer: tracing?.tracer,
       events,
       store,
       config,

@@ -31,6 +31,7 @@ import { registryHandler } from './registry-service.ts';
 import { runtimeHandler } from './runtime-service.ts';
 import type { RuntimeStore } from './runtime-store.ts';
 import { Supervisor, type Restored } from './supervisor.ts';
+import { planeTracing } from './tracing.ts';
 import type { ControlPlaneTls } from './tls.ts';
 
 /** How the listing says auth is on, after the auth service's address. */
@@ -166,12 +167,17 @@ export async function startControlPlane(given: ControlPlaneOptions): Promise<Con
       logger: own ? own.child({ part: name }) : options.logger,
       tls: tls?.server ?? false,
     }) as const;
+  const traces = planeTracing(context, () => ({
+    registry,
+    tls: tls?.client,
+    tokens: plane?.tokens,
+  }));
   // The registry's port stays plain: every registry client (services, the CLI) speaks HTTP to it,
   // and finds the CA's certificate only through the data dir or the variables it is given.
   // Each service counts its requests (GET /metrics on its port, unless MICRO_METRICS=off); the
   // registry's port adds the control plane's figures and Prometheus' discovery of every node.
   // The trace store, once hosted: the OTLP/HTTP receiver on the registry's port writes to it.
-  let traces: Trace | undefined;
+  let traceStore: Trace | undefined;
   const metered = (o: ServiceOptions): Service =>
     createMeteredService(createService, o, context.env).service;
   const { service: registryService, metrics: registryMetrics } = createMeteredService(
@@ -180,7 +186,7 @@ export async function startControlPlane(given: ControlPlaneOptions): Promise<Con
       ...base('registry'),
       address,
       tls: false,
-      routes: { [SD_PATH]: sdRoute(registry), [OTLP_TRACES_PATH]: otlpReceiver(() => traces) },
+      routes: { [SD_PATH]: sdRoute(registry), [OTLP_TRACES_PATH]: otlpReceiver(() => traceStore) },
     },
     context.env,
   );
@@ -216,7 +222,7 @@ export async function startControlPlane(given: ControlPlaneOptions): Promise<Con
       // Hosted first when auth is on: its part is already there.
       const part = name === 'auth' && hosted[0]?.auth ? hosted[0] : await host(context);
       if (part !== hosted[0]) hosted.push(part);
-      if (part.trace) traces = part.trace;
+      if (part.trace) traceStore = part.trace;
       if (part.publish) {
         // Logged once when publishing starts failing.
         emitter = platformEmitter(part.publish, options.logger);
@@ -224,13 +230,14 @@ export async function startControlPlane(given: ControlPlaneOptions): Promise<Con
       }
       const entries = Object.entries(part.handlers);
       if (entries.length === 0) continue;
-      const service = metered(base(name));
+      const service = metered(traces.traced(base(name)));
       for (const [handlerName, handler] of entries) service.handle(handlerName, handler);
       await service.start();
       services.push(service);
     }
   } catch (err) {
-    for (const s of services.reverse()) await s.stop();
+    for (const s of services.reverse()) await traces.stop(s);
+    await traces.close();
     await plane?.close();
     for (const h of hosted) await h.close();
     await close();
@@ -272,7 +279,7 @@ export async function startControlPlane(given: ControlPlaneOptions): Promise<Con
         ...options.env,
       },
     });
-    const runtime = metered(base('runtime'));
+    const runtime = metered(traces.traced(base('runtime')));
     runtime.handle('Runtime', runtimeHandler(supervisor));
     await runtime.start();
     services.push(runtime);
@@ -320,12 +327,13 @@ export async function startControlPlane(given: ControlPlaneOptions): Promise<Con
       await supervisor?.stopAll();
       await probe?.close();
       store?.close();
-      for (const s of services.reverse()) await s.stop();
+      for (const s of services.reverse()) await traces.stop(s);
+      await traces.close();
       // The last events (the supervised services' stops) are published before events close.
       announced.stop();
       await emitter?.settled();
       delete context.emit;
-      traces = undefined;
+      traceStore = undefined;
       await plane?.close();
       for (const h of hosted) await h.close();
       await close();

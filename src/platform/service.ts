@@ -4,11 +4,14 @@
 // the platform: its `durable` broker hook is filled here with the events, so that
 // `subscribe(topic, fn, {durable: true})` and `client.publish(topic, msg, {durable: true})` are
 // at least once. With MICRO_AUTH=on it is enforced (src/platform/auth/enforce.ts): its guard checks
-// every caller and its client sends its own token. Its `logger` is pino's (src/platform/logs/logger.ts):
-// JSON lines with its name, node and the active span's ids, also the runtime's logger, shipped as
-// MICRO_LOG_FILE, MICRO_LOG_TOPIC and MICRO_LOG_COLLECT say. This is the createService that
-// `micro-ts` exports.
+// every caller and its client sends its own token. Unless MICRO_TRACE=off it is traced
+// (src/platform/trace/enable.ts): a span per call, stream, publish and event, exported to the
+// control plane. Its `logger` is pino's (src/platform/logs/logger.ts): JSON lines with its name,
+// node and the active span's ids, also the runtime's logger, shipped as MICRO_LOG_FILE,
+// MICRO_LOG_TOPIC and MICRO_LOG_COLLECT say. This is the createService that `micro-ts` exports.
+import { randomUUID } from 'node:crypto';
 import { registryFromEnv } from '../runtime/defaults.ts';
+import { composeObservers } from '../runtime/server/observe.ts';
 import { createService as createRuntimeService } from '../runtime/service.ts';
 import type { Service, ServiceOptions } from '../runtime/service.ts';
 import type { ServerSubscribeOptions, SubscriberFunc } from '../runtime/server/server.ts';
@@ -30,6 +33,7 @@ import type { Auth } from './auth/auth.ts';
 import { enforceFromEnv } from './auth/enforce.ts';
 import { authFromEnv } from './auth/index.ts';
 import type { Sync } from './sync/sync.ts';
+import { tracingFromEnv } from './trace/enable.ts';
 import { serviceMetrics, withMetrics } from './metrics/enable.ts';
 import type { Registry as MetricsRegistry } from 'prom-client';
 
@@ -96,6 +100,20 @@ export type PlatformService<H extends object = object> = Service<H> &
     readonly metricsRegistry: MetricsRegistry | undefined;
   };
 
+/** Wrappers in order: the outer one, the user's, the inner one; undefined for none. */
+function chain<W>(
+  outer: W | undefined,
+  given: W[] | undefined,
+  inner: W | undefined,
+): W[] | undefined {
+  if (outer === undefined && inner === undefined) return given;
+  return [
+    ...(outer === undefined ? [] : [outer]),
+    ...(given ?? []),
+    ...(inner === undefined ? [] : [inner]),
+  ];
+}
+
 /** Creates a service (see the runtime's createService) whose store, config, sync, events and db are made on first use. */
 export function createService(options: ServiceOptions & PlatformOptions): PlatformService {
   let events: Events | undefined = options.events;
@@ -133,14 +151,28 @@ export function createService(options: ServiceOptions & PlatformOptions): Platfo
         { token: (r) => authOf().token(r), snapshot: () => authOf().snapshot() },
         { id: options.name, onError: (err) => logger.warn(`auth: ${err.message}`) },
       );
+  // Tracing (unless MICRO_TRACE=off): its observer and wrappers outermost, so a span covers the
+  // whole request (auth's checks included) and the trace context is in the metadata auth signs.
+  const id = options.id ?? `${options.name}-${randomUUID()}`;
+  const tracing = tracingFromEnv(process.env, {
+    service: options.name,
+    node: id,
+    client: () => service.client,
+    logger,
+  });
   // MICRO_METRICS (on unless off): requests counted, Debug.Metrics and GET /metrics on its port.
   const metrics = serviceMetrics(options.name, () => service.server);
   const service = createRuntimeService(
     withMetrics(
       {
         ...options,
+        id,
         logger,
         durable,
+        observe: composeObservers([tracing?.observe, options.observe]),
+        wrapCall: chain(tracing?.wrapCall, options.wrapCall, enforced?.wrapCall),
+        wrapStream: chain(tracing?.wrapStream, options.wrapStream, enforced?.wrapStream),
+        wrapPublish: chain(tracing?.wrapPublish, options.wrapPublish, enforced?.wrapPublish),
         ...(enforced && {
           // Its registry (the control plane's) gets the token too, but the auth service, where the
           // token comes from, is looked up with none.
@@ -150,9 +182,6 @@ export function createService(options: ServiceOptions & PlatformOptions): Platfo
             }),
           }),
           guard: enforced.guard,
-          wrapCall: [...(options.wrapCall ?? []), enforced.wrapCall],
-          wrapStream: [...(options.wrapStream ?? []), enforced.wrapStream],
-          wrapPublish: [...(options.wrapPublish ?? []), enforced.wrapPublish],
         }),
       },
       metrics,
@@ -211,6 +240,11 @@ export function createService(options: ServiceOptions & PlatformOptions): Platfo
       await Promise.all(shippers.map((s) => s.close()));
       // Locks and candidacies go first, so that another node takes over while this one drains.
       if (sync && owned.sync) await sync.close();
+      // The spans of the last requests are sent while the client is still open.
+      if (tracing) {
+        await service.server.stop();
+        await tracing.shutdown();
+      }
       await stop();
       await config?.close();
       if (store && owned.store) await store.close();

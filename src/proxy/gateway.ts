@@ -5,7 +5,12 @@ import {
   type Server,
   type ServerResponse,
 } from 'node:http';
+import { randomUUID } from 'node:crypto';
 import type { Duplex } from 'node:stream';
+import { context } from '@opentelemetry/api';
+import { tracingFromEnv } from '../platform/trace/enable.ts';
+import { pathOf, startHttpSpan, type HttpSpan } from '../platform/trace/http.ts';
+import { stderrLogger } from '../runtime/server/rpc-server.ts';
 import { createClient } from '../runtime/client/rpc-client.ts';
 import { CodecTable, codecs } from '../runtime/codec/index.ts';
 import { registryFromEnv } from '../runtime/defaults.ts';
@@ -76,10 +81,26 @@ export async function createGateway(options: GatewayOptions = {}): Promise<Gatew
   });
   const registry = options.registry ?? registryFromEnv();
   const selector = createSelector({ registry });
+  // Traced as the service `api` (MICRO_TRACE=off or trace: false: not at all).
+  const tracing =
+    options.trace === false
+      ? undefined
+      : (options.trace ??
+        tracingFromEnv(process.env, {
+          service: 'api',
+          node: `api-${randomUUID()}`,
+          client: () => client,
+          logger: stderrLogger('micro api'),
+        }));
   const client = createClient({
     registry,
     selector,
     codecs: new CodecTable([createPassthroughJsonCodec(), codecs.msgpack()]),
+    ...(tracing && {
+      wrappers: [tracing.wrapCall],
+      streamWrappers: [tracing.wrapStream],
+      publishWrappers: [tracing.wrapPublish],
+    }),
   });
   const catalog = createCatalog({ registry });
   const where = `${registry.name} at ${registry.address}`;
@@ -112,6 +133,13 @@ export async function createGateway(options: GatewayOptions = {}): Promise<Gatew
     version: o.version,
   });
 
+  /** The service and endpoint (or topic) a request was resolved to, as labels. */
+  const labelsOf = (t: Target | undefined): [string, string] => [
+    // A document's service is not a label: any name may be asked for, and labels must stay few.
+    t && t.kind !== 'openapi' && 'service' in t ? t.service : '',
+    t && 'endpoint' in t ? t.endpoint : t && 'topic' in t ? t.topic : '',
+  ];
+
   const record = (
     req: GatewayRequest,
     url: string,
@@ -120,9 +148,7 @@ export async function createGateway(options: GatewayOptions = {}): Promise<Gatew
     t: Target | undefined,
   ): void => {
     const ms = performance.now() - t0;
-    // A document's service is not a label: any name may be asked for, and labels must stay few.
-    const service = t && t.kind !== 'openapi' && 'service' in t ? t.service : '';
-    const endpoint = t && 'endpoint' in t ? t.endpoint : t && 'topic' in t ? t.topic : '';
+    const [service, endpoint] = labelsOf(t);
     metrics.observe(t?.kind ?? 'none', service, endpoint, status, ms / 1000);
     log?.({ ip: req.ip, method: req.method, url: redacted(url), status, ms, target: describe(t) });
   };
@@ -196,10 +222,15 @@ export async function createGateway(options: GatewayOptions = {}): Promise<Gatew
   const hostOk = hostAllowed(o.address, o.allowedHosts);
   const auth = options.auth ? createGatewayAuth(options.auth) : undefined;
 
-  const handle = async (raw: IncomingMessage, res: ServerResponse): Promise<void> => {
+  const handle = async (
+    raw: IncomingMessage,
+    res: ServerResponse,
+    span?: HttpSpan,
+  ): Promise<void> => {
     const t0 = performance.now();
     let req: GatewayRequest | undefined;
     let target: Target | undefined;
+    let resolved: [string, string] | undefined;
     metrics.inflight(1);
     try {
       if (!hostOk(raw.headers)) {
@@ -229,6 +260,10 @@ export async function createGateway(options: GatewayOptions = {}): Promise<Gatew
         const resolved = targets.resolve(req);
         target = resolved instanceof Promise ? await resolved : resolved;
       }
+      // Calls, events and proxied requests; the gateway's own paths have no service.
+      resolved = labelsOf(target);
+      if (resolved[0] === '') resolved = undefined;
+      else metrics.endpointInflight(resolved[0], resolved[1], 1);
       const ctx: GatewayContext = { target, metadata: metadataFrom(req, o.headers) };
       if (caller) auth?.check(req, target, caller, ctx.metadata);
       for (const m of o.middleware) await m(req, ctx);
@@ -239,11 +274,31 @@ export async function createGateway(options: GatewayOptions = {}): Promise<Gatew
       sendError(res, asError(err));
     } finally {
       metrics.inflight(-1);
+      if (resolved) metrics.endpointInflight(resolved[0], resolved[1], -1);
       record(req ?? unparsedRequest(raw), raw.url ?? '/', res.statusCode, t0, target);
+      span?.end(res.statusCode);
     }
   };
 
-  const server = listenServer(options.tls, (raw, res) => void handle(raw, res));
+  // Each request in its SERVER span's context, but the scrapes of /metrics.
+  const tracer = tracing?.tracer;
+  const listener: RequestListener = tracer
+    ? (raw, res) => {
+        const method = raw.method ?? 'GET';
+        const path = pathOf(raw.url);
+        if (path === '/metrics') return void handle(raw, res);
+        const span = startHttpSpan(
+          tracer,
+          method,
+          path,
+          path,
+          raw.headers,
+          raw.socket.remoteAddress,
+        );
+        context.with(span.context, () => void handle(raw, res, span));
+      }
+    : (raw, res) => void handle(raw, res);
+  const server = listenServer(options.tls, listener);
   server.on('clientError', answerClientError(GATEWAY_ID));
   // Without these listeners Node answers an unknown Expect with a bare 417, and closes a CONNECT
   // without a word (the gateway is no forward proxy).
@@ -288,6 +343,7 @@ export async function createGateway(options: GatewayOptions = {}): Promise<Gatew
   } catch (err) {
     catalog.close();
     limiter?.close();
+    await tracing?.shutdown();
     await client.close();
     if (!options.registry) await registry.close();
     throw listenError(err, o.address);
@@ -310,6 +366,7 @@ export async function createGateway(options: GatewayOptions = {}): Promise<Gatew
         server.closeAllConnections();
         await proxy.close();
         await closed;
+        await tracing?.shutdown();
         await client.close();
         if (!options.registry) await registry.close();
       })();

@@ -13,6 +13,8 @@ export interface GatewayMetrics {
   ): void;
   /** Adds n (1 or -1) to the requests in flight. */
   inflight(n: number): void;
+  /** Adds n (1 or -1) to the requests in flight for one service's endpoint (once it is resolved). */
+  endpointInflight(service: string, endpoint: string, n: number): void;
   /** Adds n (1 or -1) to the open WebSocket and SSE streams. */
   streams(n: number): void;
   /** The text exposition format and its content type. */
@@ -44,6 +46,8 @@ export function createMetrics(): GatewayMetrics {
   const requests = new Map<string, Series>();
   const timings = new Map<string, Timing>();
   const open = { requests: 0, streams: 0 };
+  // Only endpoints with requests in flight are kept: bounded by the requests being served.
+  const byEndpoint = new Map<string, { service: string; endpoint: string; n: number }>();
   register.registerMetric(
     computedMetric(
       'micro_api_requests_total',
@@ -77,6 +81,18 @@ export function createMetrics(): GatewayMetrics {
       this.set(open.requests);
     },
   });
+  register.registerMetric(
+    computedMetric(
+      'micro_api_endpoint_requests_in_flight',
+      'Requests being served, by the service and endpoint they were resolved to.',
+      'gauge',
+      () =>
+        [...byEndpoint.values()].map((e) => ({
+          value: e.n,
+          labels: { service: e.service, endpoint: e.endpoint },
+        })),
+    ),
+  );
   new Gauge({
     name: 'micro_api_streams_open',
     help: 'WebSocket and server-sent-event streams open.',
@@ -119,6 +135,16 @@ export function createMetrics(): GatewayMetrics {
       t.count++;
     },
     inflight: (n) => void (open.requests += n),
+    endpointInflight(service, endpoint, n) {
+      const key = `${service} ${endpoint}`;
+      const e = byEndpoint.get(key);
+      if (!e) {
+        if (n > 0) byEndpoint.set(key, { service, endpoint, n });
+        return;
+      }
+      e.n += n;
+      if (e.n <= 0) byEndpoint.delete(key);
+    },
     streams: (n) => void (open.streams += n),
     render: () => render(register),
   };

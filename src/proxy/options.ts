@@ -4,7 +4,7 @@ import type { GatewayOptions } from './proxy.ts';
 
 /** Gateway settings with every default filled in. */
 export type Settings = Required<
-  Omit<GatewayOptions, 'registry' | 'log' | 'limits' | 'announce' | 'auth' | 'tls'>
+  Omit<GatewayOptions, 'registry' | 'log' | 'limits' | 'announce' | 'auth' | 'tls' | 'trace'>
 > &
   Pick<GatewayOptions, 'log' | 'tls'> & {
     /** Every request limit, the defaults filled in. */

@@ -4,6 +4,7 @@ import type { Metadata } from '../runtime/metadata.ts';
 import type { ServerTlsOptions } from '../runtime/transport/transport.ts';
 import type { RequestLimits } from './limits.ts';
 import type { EdgeAuth } from './auth/edge.ts';
+import type { Tracing } from '../platform/trace/enable.ts';
 
 /** How a route reaches its service: an RPC call, the whole HTTP request, or a reverse proxy. */
 export type HandlerName = 'rpc' | 'api' | 'http' | 'web';
@@ -150,6 +151,12 @@ export interface GatewayOptions {
    * signed by `ca`); default plain HTTP.
    */
   tls?: ServerTlsOptions;
+  /**
+   * By default (unless MICRO_TRACE=off) each request is a SERVER span of the service `api`, a child
+   * of its `traceparent` header's, and the calls it makes are its children; false: no spans; a
+   * Tracing (src/platform/trace/enable.ts) of its own: spans made with it (shut down on close).
+   */
+  trace?: false | Tracing;
 }
 
 /** A running API gateway. */

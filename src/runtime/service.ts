@@ -45,6 +45,8 @@ export interface ServiceOptions {
   version?: string;
   /** Labels registered with the service version. */
   metadata?: Record<string, string>;
+  /** The node id registered (default `<name>-<uuid>`). */
+  id?: string;
   /** `host:port` to bind (default MICRO_SERVER_ADDRESS or 127.0.0.1:0). */
   address?: string;
   /** `host:port` to advertise, when it differs. */
@@ -187,6 +189,7 @@ export function createService(options: ServiceOptions): Service {
   const server = createServer({
     name: options.name,
     version: options.version,
+    id: options.id,
     metadata: options.web ? { ...options.metadata, handler: 'web' } : options.metadata,
     address: options.address ?? process.env.MICRO_SERVER_ADDRESS,
     advertise: options.advertise ?? process.env.MICRO_SERVER_ADVERTISE,

@@ -1,4 +1,4 @@
-// Debian's Prometheus scraping a `micro run` with two services from one http_sd entry (the control
+// Debian's Prometheus scraping a `micro run` with two services (each `micro run ./<dir>`) from one http_sd entry (the control
 // plane's /prometheus/sd): both services' call rates come back from a PromQL query, and every
 // node it lists, the control plane's own services included, is scraped up.
 import assert from 'node:assert/strict';
@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { createMicroRegistry } from '../../src/registry/micro.ts';
 import { createClient } from '../../src/runtime/index.ts';
-import { bin, micro } from '../helpers/cli.ts';
+import { bin } from '../helpers/cli.ts';
 import { scratchDir } from '../helpers/lifecycle.ts';
 import { freePort } from '../helpers/net.ts';
 import { startNode, stopAll } from '../helpers/proc.ts';
@@ -40,12 +40,13 @@ describe('Prometheus scraping micro run through /prometheus/sd', () => {
     };
     const plane = startNode(bin, ['run', '--no-api'], env);
     await plane.waitFor(/Press Ctrl-C/, 30_000);
-    const runs = ['alpha', 'beta'].map((name) => {
+    // Each service as a user runs one beside micro: `micro run ./alpha` in the foreground.
+    const services = ['alpha', 'beta'].map((name) => {
       mkdirSync(join(dir, name));
       writeFileSync(join(dir, name, 'main.ts'), serviceFile(name));
-      return micro(['run', '-d', `./${name}`, '--no-watch', '--wait', '15'], { env, cwd: dir });
+      return startNode(bin, ['run', `./${name}`, '--no-watch'], env, { cwd: dir });
     });
-    for (const run of await Promise.all(runs)) assert.equal(run.code, 0, run.stderr);
+    for (const s of services) await s.waitFor(/ listening on 127\.0\.0\.1:\d+/, 60_000);
 
     prometheus = await startPrometheus({ sdUrl: `http://${registry}/prometheus/sd` });
     const client = createClient({ registry: createMicroRegistry({ address: registry }) });

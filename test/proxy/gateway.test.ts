@@ -565,6 +565,15 @@ describe('the API gateway', () => {
     assert.equal(md['x-secret'], undefined);
   });
 
+  it('counts the requests in flight by the endpoint they were resolved to', async () => {
+    const series = 'micro_api_endpoint_requests_in_flight{service="greeter",endpoint="Say.Slow"}';
+    const scrape = async () => (await fetch(`${base}/metrics`)).text();
+    const slow = post('/greeter/say/slow', {});
+    await until(async () => (await scrape()).includes(`${series} 1\n`));
+    assert.equal((await slow).status, 408);
+    assert.ok(!(await scrape()).includes(series), 'gone once it ended');
+  });
+
   it('logs each request and counts it in Prometheus metrics', async () => {
     await post('/greeter/say/hello', { name: 'Ann' });
     const line = logs.findLast((e) => e.url === '/greeter/say/hello' && e.status === 200);

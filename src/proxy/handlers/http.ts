@@ -2,7 +2,9 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { connect, isIP, type Socket } from 'node:net';
 import { Readable, type Duplex } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import { context } from '@opentelemetry/api';
 import { Agent } from 'undici';
+import { injectTraceContext } from '../../platform/trace/propagation.ts';
 import type { Node } from '../../registry/registry.ts';
 import { MicroError, badGateway, toMicroError } from '../../runtime/errors.ts';
 import type { Metadata } from '../../runtime/metadata.ts';
@@ -99,6 +101,8 @@ function forwardHeaders(
   out['x-forwarded-proto'] ??= 'http';
   if (headers.host) out['x-forwarded-host'] ??= headers.host;
   if (t.kind === 'web') out[BASE_PATH_HEADER] = t.prefix;
+  // Traced: the service proxied to is a child of the gateway's request span.
+  injectTraceContext(context.active(), out);
   return out;
 }
 

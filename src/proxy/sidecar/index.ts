@@ -1,4 +1,7 @@
-import fastify, { type FastifyReply, type FastifyRequest } from 'fastify';
+import type { IncomingMessage } from 'node:http';
+import { context, type Tracer } from '@opentelemetry/api';
+import fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import { pathOf, startHttpSpan, type HttpSpan } from '../../platform/trace/http.ts';
 import type { Config } from '../../platform/config/config.ts';
 import type { Events } from '../../platform/events/events.ts';
 import type { Store } from '../../platform/store/store.ts';
@@ -64,6 +67,11 @@ export interface SidecarOptions {
   version?: string;
   logger: Logger;
   /**
+   * Traced (the `sidecar` service's tracer): each request but the health checks is a SERVER span,
+   * a child of its `traceparent` header's, and the calls and publishes it makes are its children.
+   */
+  tracer?: Tracer;
+  /**
    * Auth on (`micro sidecar` with MICRO_AUTH=on): every route but the health ones needs a token
    * the rules allow (Bearer, or Dapr's `dapr-api-token`), and the OAuth routes are served
    * (src/proxy/auth). Replaces `token`, which may not be given with it.
@@ -110,6 +118,31 @@ function frameworkError(err: Error & { statusCode?: number; code?: string }): Mi
   return new MicroError(ID, status, detail);
 }
 
+/** Paths never traced: the health checks probed every few seconds. */
+const UNTRACED = new Set(['/health', '/v1.0/healthz', '/metrics']);
+
+/** Starts a SERVER span per request (ended with its response or its abort), by raw request. */
+function traceRequests(app: FastifyInstance, tracer: Tracer): WeakMap<IncomingMessage, HttpSpan> {
+  const spans = new WeakMap<IncomingMessage, HttpSpan>();
+  app.addHook('onRequest', (req, _reply, done) => {
+    const path = pathOf(req.url);
+    if (!UNTRACED.has(path)) {
+      const route = req.routeOptions.url ?? path;
+      spans.set(req.raw, startHttpSpan(tracer, req.method, route, path, req.headers, req.ip));
+    }
+    done();
+  });
+  app.addHook('onResponse', (req, reply, done) => {
+    spans.get(req.raw)?.end(reply.statusCode);
+    done();
+  });
+  app.addHook('onRequestAbort', (req, done) => {
+    spans.get(req.raw)?.end(499);
+    done();
+  });
+  return spans;
+}
+
 /** Starts the sidecar: the registry, calls, the broker and health over plain HTTP, for apps in any language. */
 export async function startSidecar(o: SidecarOptions): Promise<Sidecar> {
   const { host, port } = parseAddress(o.address ?? '127.0.0.1:8081');
@@ -133,8 +166,15 @@ export async function startSidecar(o: SidecarOptions): Promise<Sidecar> {
   });
 
   registerBodyParsers(app, { jsonDepth, formFields: o.formFields ?? 1000 });
-  // First, so that requests the guard refuses are counted too; /metrics itself is guarded.
+  // Before the guard's hook, so that requests it refuses are counted too; /metrics is guarded.
   registerSidecarMetrics(app);
+  // First of the hooks, so that a refusal is inside the request's span.
+  const spans = o.tracer ? traceRequests(app, o.tracer) : undefined;
+  /** Runs fn in the request's span's context, when traced. */
+  const within = <T>(req: FastifyRequest | undefined, fn: () => T): T => {
+    const span = req && spans?.get(req.raw);
+    return span ? context.with(span.context, fn) : fn();
+  };
   app.setErrorHandler((err: Error, _req, reply) => send(reply, frameworkError(err)));
   app.setNotFoundHandler((req, reply) =>
     send(
@@ -182,14 +222,16 @@ export async function startSidecar(o: SidecarOptions): Promise<Sidecar> {
   ): Promise<unknown> => {
     const timeout = parseTimeout(req.headers['micro-timeout'], ID);
     const metadata = auth?.metadata(req);
-    return o.client.call(exposed(service), endpoint, request ?? {}, { timeout, metadata });
+    const to = exposed(service);
+    return within(req, () => o.client.call(to, endpoint, request ?? {}, { timeout, metadata }));
   };
   const publish = async (
     topic: string,
     body: unknown,
     req?: FastifyRequest,
   ): Promise<{ published: string }> => {
-    await o.client.publish(topic, body ?? {}, { metadata: req && auth?.metadata(req) });
+    const metadata = req && auth?.metadata(req);
+    await within(req, () => o.client.publish(topic, body ?? {}, { metadata }));
     return { published: topic };
   };
 
