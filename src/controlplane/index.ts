@@ -216,6 +216,7 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
   let store: RuntimeStore | undefined;
   let probe: Client | undefined;
   let restored: Restored = { started: [], forgotten: [] };
+  const logs = hosted.find((h) => h.logs)?.logs;
   if (options.supervise) {
     const { createRuntimeStore } = await import('./runtime-store.ts');
     store = createRuntimeStore(join(options.dataDir, 'micro.db'), options.nativeBinding);
@@ -235,6 +236,7 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
       })),
       self: options.supervise,
       ...(accounts && { accounts }),
+      ...(logs && { logs }),
       env: {
         ...process.env,
         // Services find the registry where this control plane does: its own port, or the engine's.

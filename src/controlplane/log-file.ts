@@ -47,18 +47,19 @@ export class LogWriter {
   readonly #fd: number;
   readonly #partial = new Map<string, string>();
   readonly #decoders = new Map<string, StringDecoder>();
-  readonly #onLine: (line: LogLine) => void;
+  readonly #onLine: (line: LogLine, stream?: string) => void;
 
-  constructor(path: string, onLine: (line: LogLine) => void) {
+  /** Appends to path; onLine is told of each line written, with the stream it came from (none for micro's own). */
+  constructor(path: string, onLine: (line: LogLine, stream?: string) => void) {
     this.#fd = openSync(path, 'a');
     this.#onLine = onLine;
   }
 
-  /** Writes one complete line of text. */
-  line(text: string): void {
+  /** Writes one complete line of text (printed on `stream`, when it is a child's output). */
+  line(text: string, stream?: string): void {
     const time = Date.now();
     writeSync(this.#fd, `${new Date(time).toISOString()} ${text}\n`);
-    this.#onLine({ time, text });
+    this.#onLine({ time, text }, stream);
   }
 
   /** Takes a chunk of a stream's output; lines are written once complete. */
@@ -68,9 +69,9 @@ export class LogWriter {
     // The decoder keeps a character cut between two chunks until its last bytes come.
     const parts = ((this.#partial.get(stream) ?? '') + decoder.write(data)).split('\n');
     let rest = parts.pop() ?? '';
-    for (const p of parts) this.line(p.endsWith('\r') ? p.slice(0, -1) : p);
+    for (const p of parts) this.line(p.endsWith('\r') ? p.slice(0, -1) : p, stream);
     while (rest.length > MAX_LINE) {
-      this.line(rest.slice(0, MAX_LINE));
+      this.line(rest.slice(0, MAX_LINE), stream);
       rest = rest.slice(MAX_LINE);
     }
     this.#partial.set(stream, rest);
@@ -80,7 +81,7 @@ export class LogWriter {
   flush(): void {
     for (const [stream, rest] of this.#partial) {
       const text = rest + (this.#decoders.get(stream)?.end() ?? '');
-      if (text !== '') this.line(text);
+      if (text !== '') this.line(text, stream);
     }
     this.#partial.clear();
     this.#decoders.clear();

@@ -16,6 +16,8 @@ import {
   type LogLine,
   type LogRange,
 } from './log-file.ts';
+import { LineCollector } from './collect.ts';
+import type { Logs } from '../platform/logs/logs.ts';
 import { checkName, logFileOf } from './names.ts';
 import { deregisterLeft, nodesOfPid, registrationKey, type Registration } from './process-nodes.ts';
 import { unrunnable, type RuntimeStore } from './runtime-store.ts';
@@ -60,6 +62,8 @@ export interface SupervisorOptions {
   onChange?: (change: PlatformRuntimeEvent) => void;
   /** With auth on: each service runs as its own service account (src/controlplane/service-accounts.ts). */
   accounts?: ServiceAccounts;
+  /** The control plane's logs: every line a service prints is kept there too (src/controlplane/collect.ts). */
+  logs?: Pick<Logs, 'write'>;
 }
 
 /** How a service is run besides its name, path and environment. */
@@ -109,9 +113,11 @@ export class Supervisor {
   readonly #entries = new Map<string, Entry>();
   readonly #lines = new EventEmitter();
   readonly #watcher: Watcher | undefined;
+  readonly #collector: LineCollector | undefined;
 
   constructor(options: SupervisorOptions) {
     this.#o = options;
+    this.#collector = options.logs && new LineCollector(options.logs);
     mkdirSync(join(options.dataDir, 'logs'), { recursive: true });
     this.#lines.setMaxListeners(0);
     const watcher = options.registry?.watch();
@@ -167,7 +173,11 @@ export class Supervisor {
         registered: [],
       },
       child: undefined,
-      log: new LogWriter(this.logPath(name), (line) => this.#lines.emit(name, line)),
+      log: new LogWriter(this.logPath(name), (line, stream) => {
+        this.#lines.emit(name, line);
+        if (stream === 'stdout' || stream === 'stderr')
+          this.#collector?.line(name, stream, line.text, line.time ?? Date.now());
+      }),
       timer: undefined,
       stopping: false,
       env,
@@ -293,6 +303,7 @@ export class Supervisor {
   async stopAll(): Promise<void> {
     this.#watcher?.stop();
     await Promise.all([...this.#entries.keys()].map((n) => this.#stop(n)));
+    await this.#collector?.flush();
   }
 
   async #stop(name: string): Promise<ProcessInfo> {

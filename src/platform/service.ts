@@ -19,7 +19,10 @@ import { eventsBroker } from './events/broker.ts';
 import type { Events, EventSubscribeOptions } from './events/events.ts';
 import { eventsFromEnv } from './events/index.ts';
 import { syncFromEnv } from './sync/index.ts';
-import { stderrLogger } from '../runtime/server/rpc-server.ts';
+import type { Logger } from '../runtime/server/server.ts';
+import { createLogger, loggerStream, type MicroLogger } from './logs/logger.ts';
+import type { Logs } from './logs/logs.ts';
+import { shipFromEnv } from './logs/ship.ts';
 import type { Auth } from './auth/auth.ts';
 import { enforceFromEnv } from './auth/enforce.ts';
 import { authFromEnv } from './auth/index.ts';
@@ -54,6 +57,12 @@ export interface Platform {
   readonly db: Db;
   /** Durable, ordered topics with consumer groups. */
   readonly events: Events;
+  /**
+   * Its pino logger: JSON lines (pretty on a terminal) with its name, node and the active trace
+   * and span ids; shipped as MICRO_LOG_FILE, MICRO_LOG_TOPIC and MICRO_LOG_COLLECT say. With a
+   * `logger` given in the options, its lines go to that one instead.
+   */
+  readonly logger: MicroLogger;
 }
 
 /** Options of a platform service's subscribe: the runtime's, `durable` taking the events' options. */
@@ -85,7 +94,28 @@ export function createService(options: ServiceOptions & PlatformOptions): Platfo
   // and tokens come through the service's own client (the token endpoint needs no token).
   let auth: Auth | undefined;
   const authOf = (): Auth => (auth ??= authFromEnv(process.env, { client: service.client }));
-  const logger = options.logger ?? stderrLogger(options.name);
+  // Its logger: pino's unless one is given (then pino's lines go to that one).
+  let logs: Logs | undefined;
+  const shippers = options.logger
+    ? []
+    : shipFromEnv(process.env, {
+        service: options.name,
+        publish: (topic, records) =>
+          service.events.publishMany(
+            topic,
+            records.map((data) => ({ data })),
+          ),
+        collect: async (records) => {
+          logs ??= (await import('./logs/client.ts')).createMicroLogs({ client: service.client });
+          await logs.write(records);
+        },
+      });
+  const pinoLogger = createLogger({
+    service: options.name,
+    sinks: shippers,
+    ...(options.logger && { stream: loggerStream(options.logger), format: 'json' as const }),
+  });
+  const logger: Logger = options.logger ?? pinoLogger;
   const enforced = options.guard
     ? undefined
     : enforceFromEnv(
@@ -111,6 +141,7 @@ export function createService(options: ServiceOptions & PlatformOptions): Platfo
       wrapPublish: [...(options.wrapPublish ?? []), enforced.wrapPublish],
     }),
   }) as unknown as PlatformService;
+  pinoLogger.setBindings({ node: service.server.id });
   let store: Store | undefined = options.store;
   let config: ServiceConfig | undefined;
   let sync: Sync | undefined = options.sync;
@@ -147,6 +178,7 @@ export function createService(options: ServiceOptions & PlatformOptions): Platfo
           database: serviceDatabase(service.name),
         })),
     },
+    logger: { enumerable: true, value: pinoLogger },
     events: {
       enumerable: true,
       get: () =>
@@ -157,6 +189,8 @@ export function createService(options: ServiceOptions & PlatformOptions): Platfo
   let stopping: Promise<void> | undefined;
   service.stop = () =>
     (stopping ??= (async () => {
+      // Lines written so far are shipped while the client and events are still open.
+      await Promise.all(shippers.map((s) => s.close()));
       // Locks and candidacies go first, so that another node takes over while this one drains.
       if (sync && owned.sync) await sync.close();
       await stop();
