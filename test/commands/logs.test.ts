@@ -5,10 +5,9 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { LogRecord } from '../../src/platform/logs/logs.ts';
 import { createMicroRegistry } from '../../src/registry/micro.ts';
-import { createClient, type Client, type Registry, type Service } from '../../src/runtime/index.ts';
+import { createClient, type Client, type Registry } from '../../src/runtime/index.ts';
 import { bin, errorOf, micro } from '../helpers/cli.ts';
 import { startTestControlPlane, type TestControlPlane } from '../helpers/control-plane.ts';
-import { startFakeLogs } from '../helpers/fake-logs.ts';
 import { closeAll } from '../helpers/fixtures.ts';
 import { startNode, stopAll } from '../helpers/proc.ts';
 
@@ -20,7 +19,6 @@ describe('micro logs', () => {
   let cp: TestControlPlane;
   let registry: Registry;
   let client: Client;
-  let logs: Service | undefined;
   let flag: string[];
   const now = Date.now();
 
@@ -31,7 +29,6 @@ describe('micro logs', () => {
     cp = await startTestControlPlane('micro-logs-cli-');
     registry = createMicroRegistry({ address: cp.address });
     client = createClient({ registry });
-    logs = await startFakeLogs(registry);
     flag = ['--registry-address', cp.address];
     await write([
       { time: now - 120 * MIN, service: 'greeter', level: 'info', msg: 'started long ago' },
@@ -58,7 +55,7 @@ describe('micro logs', () => {
   });
   after(async () => {
     await stopAll();
-    await closeAll(logs, client, registry, cp);
+    await closeAll(client, registry, cp);
   });
 
   it('prints a service’s lines, oldest first: time, level, service[node], message, fields, trace', async () => {

@@ -12,7 +12,6 @@ import { sinceTime } from '../logs.ts';
 import type { Args } from './command.ts';
 import { withConnection } from './connect.ts';
 import { grepFlag, levelFlag, limitFlag, logJson, logLine, traceFlag } from './log-line.ts';
-import { openLogs } from './open-logs.ts';
 
 const CLI = 'micro.cli';
 
@@ -86,7 +85,8 @@ export async function readLogs(args: Args<LogsFlags>): Promise<void> {
     // The runtime service checks the name itself (it names a file).
     if (args.file || !served) return runtimeLogs(client, args, query);
     if (query.service !== undefined) checkName(query.service);
-    const logs = openLogs(client);
+    const { logsFromEnv } = await import('../../platform/logs/index.ts');
+    const logs = logsFromEnv(process.env, { client });
     try {
       const stop = new AbortController();
       const end = (): void => stop.abort();
@@ -95,6 +95,10 @@ export async function readLogs(args: Args<LogsFlags>): Promise<void> {
       try {
         const read = query.limit === 0 ? [] : await logs.read(query);
         for (const r of read) print(r);
+        if (read.length === 0 && query.limit !== 0 && query.service && args.output === 'text')
+          process.stderr.write(
+            `no lines of ${query.service} match in the control plane's logs (a process micro run supervises keeps its own output too: micro logs ${query.service} --file)\n`,
+          );
         if (!args.follow || stop.signal.aborted) return;
         // After the last line read; with none read, none matched yet: every new one is after 0.
         const after = query.limit === 0 ? undefined : (read.at(-1)?.id ?? 0);

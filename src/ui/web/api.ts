@@ -13,10 +13,13 @@ import {
 } from '../../runtime/index.ts';
 import type { Db } from '../../platform/db/db.ts';
 import type { Events } from '../../platform/events/events.ts';
+import type { Logs } from '../../platform/logs/logs.ts';
 import { registerArea } from './area-routes.ts';
 import { AUTH_ROUTES } from './auth-area.ts';
 import { DB_ROUTES } from './db-area.ts';
 import { EVENTS_ROUTES } from './events-area.ts';
+import { LOGS_ROUTES } from './logs-area.ts';
+import { registerLogsStream } from './logs-stream.ts';
 import { registerEventsStream } from './events-stream.ts';
 import type { Feed } from './feed.ts';
 import { sameOriginJson } from './guard.ts';
@@ -37,6 +40,8 @@ export interface ApiOptions {
   events?: Events;
   /** The db area the collection browser reads and writes. */
   db?: Db;
+  /** The logs the Logs page reads and follows live. */
+  logs?: Logs;
   callTimeout: number;
   healthTimeout: number;
 }
@@ -144,7 +149,7 @@ function pageOf(all: ServiceSummary[], q: ListQuery) {
 
 /**
  * Adds the JSON routes under /_/api: services, topics, one service, call, health, terminal, and
- * the platform's store, config, sync, events and db; returns the open streams (store watches and
+ * the platform's store, config, sync, events, db and logs; returns the open streams (store watches and
  * platform event streams), to close with the dashboard.
  */
 export function registerApi(app: FastifyInstance, o: ApiOptions): StoreWatches {
@@ -250,6 +255,8 @@ export function registerApi(app: FastifyInstance, o: ApiOptions): StoreWatches {
   registerArea(app, { name: 'events', area: o.events, routes: EVENTS_ROUTES, fail });
   registerArea(app, { name: 'db', area: o.db, routes: DB_ROUTES, fail });
   const streams = registerEventsStream(app, { events: o.events, fail });
+  registerArea(app, { name: 'logs', area: o.logs, routes: LOGS_ROUTES, fail });
+  const tails = registerLogsStream(app, { logs: o.logs, fail });
 
   app.all('/_/api/*', async (req, reply) =>
     fail(reply, notFound(WEB_ID, `no dashboard API at ${req.method} ${req.url}`)),
@@ -258,6 +265,7 @@ export function registerApi(app: FastifyInstance, o: ApiOptions): StoreWatches {
     close() {
       watches.close();
       streams.close();
+      tails.close();
     },
   };
 }

@@ -11,6 +11,7 @@ const pages = {
   service: () => import('./pages/service.js'),
   health: () => import('./pages/health.js'),
   events: () => import('./pages/events.js'),
+  logs: () => import('./pages/logs.js'),
   store: () => import('./pages/store.js'),
   config: () => import('./pages/config.js'),
   sync: () => import('./pages/sync.js'),
