@@ -41,7 +41,12 @@ function row(r) {
       r.service,
       r.node ? h('span', { class: 'muted' }, `[${r.node}]`) : null,
     ),
-    h('span', { class: 'msg' }, r.msg, h('span', { class: 'muted' }, fieldsText(r))),
+    h(
+      'span',
+      { class: 'msg' },
+      h('span', { class: 'text' }, r.msg),
+      h('span', { class: 'muted' }, fieldsText(r)),
+    ),
     r.traceId
       ? h(
           'a',
