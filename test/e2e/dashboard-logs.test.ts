@@ -123,4 +123,23 @@ describe('the dashboard: logs', () => {
     assert.deepEqual(await shown(), ['WARN billing card retry', 'ERROR billing card declined']);
     assert.deepEqual(pageErrors, []);
   });
+
+  it('answers a bad query with a 400 naming the field, for a read and for a live tail', async () => {
+    const cases: [string, RegExp][] = [
+      ['logs/read?level=loud', /level must be one of trace, debug/],
+      ['logs/read?trace=%3Cscript%3E', /trace must be a trace id of 32 hex digits/],
+      ['logs/read?limit=5000', /limit must be a whole number from 1 to 1000/],
+      ['logs/read?level=warn&level=error', /level must be given once/],
+      ['logs/read?bogus=1', /bogus/],
+      ['logs/stream?level=loud', /level must be one of/],
+      ['logs/stream?after=-1', /after must be a whole number/],
+    ];
+    for (const [path, detail] of cases) {
+      const res = await fetch(`${base}/_/api/${path}`);
+      assert.equal(res.status, 400, path);
+      assert.match(res.headers.get('content-type') ?? '', /application\/json/, path);
+      const body = (await res.json()) as { error: { detail: string } };
+      assert.match(body.error.detail, detail, path);
+    }
+  });
 });
