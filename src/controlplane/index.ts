@@ -7,7 +7,7 @@ import type { Client } from '../runtime/client/client.ts';
 import { createClient } from '../runtime/client/rpc-client.ts';
 import { conflict } from '../runtime/errors.ts';
 import { createService, type Service } from '../runtime/service.ts';
-import { stderrLogger } from '../runtime/server/rpc-server.ts';
+import { createLogger } from '../platform/logs/logger.ts';
 import type { Logger } from '../runtime/server/server.ts';
 import { createTcpTransport } from '../runtime/transport/tcp/index.ts';
 import {
@@ -103,7 +103,10 @@ export interface ControlPlane {
  * the `runtime` supervisor, and the platform services of src/platform/hosts.ts (store, config,
  * sync...), all registered in that registry.
  */
-export async function startControlPlane(options: ControlPlaneOptions): Promise<ControlPlane> {
+export async function startControlPlane(given: ControlPlaneOptions): Promise<ControlPlane> {
+  // Its own lines: the `micro` logger (pino, src/platform/logs) unless one is given.
+  const own = given.logger ? undefined : createLogger({ service: 'micro' });
+  const options = { ...given, logger: given.logger ?? own! };
   const address = options.address ?? '127.0.0.1:8000';
   const owned = options.registry === undefined;
   const registry =
@@ -154,7 +157,8 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
       handleSignals: false,
       // Its streams (registry watches, followed logs) never end by themselves: no waiting for them.
       streamDrainTimeout: 0,
-      logger: options.logger,
+      // Each part's lines say which part wrote them.
+      logger: own ? own.child({ part: name }) : options.logger,
       tls: tls?.server ?? false,
     }) as const;
   // The registry's port stays plain: every registry client (services, the CLI) speaks HTTP to it,
@@ -192,8 +196,8 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
       const part = name === 'auth' && hosted[0]?.auth ? hosted[0] : await host(context);
       if (part !== hosted[0]) hosted.push(part);
       if (part.publish) {
-        // Logged once when publishing starts failing, on stderr when no logger is given.
-        emitter = platformEmitter(part.publish, options.logger ?? stderrLogger('events'));
+        // Logged once when publishing starts failing.
+        emitter = platformEmitter(part.publish, options.logger);
         context.emit = emitter.emit;
       }
       const entries = Object.entries(part.handlers);

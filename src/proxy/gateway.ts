@@ -32,7 +32,8 @@ import { createHttpProxy } from './handlers/http.ts';
 import { serveSse, streamKind } from './handlers/stream.ts';
 import { serveUnary } from './handlers/unary.ts';
 import { gatewayRequest, readBody, send, sendError, unparsedRequest } from './http-io.ts';
-import { createRequestLog } from './log.ts';
+import { createLogger } from '../platform/logs/logger.ts';
+import { loggerRequestLog } from './log.ts';
 import { createMetrics } from './metrics.ts';
 import { createOpenApiCache } from './openapi-cache.ts';
 import { openApiScope, serveOpenApi } from './handlers/openapi.ts';
@@ -103,7 +104,8 @@ export async function createGateway(options: GatewayOptions = {}): Promise<Gatew
   const cors = createCors(o.cors);
   const limiter =
     o.rateLimit > 0 ? createRateLimiter(o.rateLimit, o.rateBurst || undefined) : undefined;
-  const log = o.log === false ? undefined : (o.log ?? createRequestLog());
+  const log =
+    o.log === false ? undefined : (o.log ?? loggerRequestLog(createLogger({ service: 'api' })));
   const openapi = createOpenApiCache(catalog, {
     namespace: o.namespace,
     deny: o.deny,

@@ -1,4 +1,5 @@
 import { printable } from '../registry/printable.ts';
+import type { MicroLogger } from '../platform/logs/logger.ts';
 import type { RequestLogEntry } from './proxy.ts';
 
 /**
@@ -20,4 +21,17 @@ export function createRequestLog(
       `${new Date().toISOString()} api ${e.ip} ${e.method} ${printable(e.url, false)} ${e.status} ${e.ms.toFixed(1)}ms${e.target ? ` ${printable(e.target, false)}` : ''}\n`,
     );
   };
+}
+
+/**
+ * A request log through a micro logger: one line per request, its message the request as the
+ * text log shows it (`GET /path 200 1.2ms greeter Say.Hello`), the client's address, status and
+ * time as fields; the gateway's default.
+ */
+export function loggerRequestLog(logger: MicroLogger): (entry: RequestLogEntry) => void {
+  return (e) =>
+    logger.info(
+      { ip: e.ip, status: e.status, ms: Math.round(e.ms * 10) / 10 },
+      `${e.method} ${printable(e.url, false)} ${e.status} ${e.ms.toFixed(1)}ms${e.target ? ` ${printable(e.target, false)}` : ''}`,
+    );
 }

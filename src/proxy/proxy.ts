@@ -136,7 +136,7 @@ export interface GatewayOptions {
   deny?: string[];
   /** Run on every request before it is passed on; the first to throw refuses it. */
   middleware?: Middleware[];
-  /** Request log sink; false turns logs off (default: a line per request on stderr). */
+  /** Request log sink; false turns logs off (default: a line per request through the `api` logger, src/platform/logs). */
   log?: false | ((entry: RequestLogEntry) => void);
   /** Reported at `GET /`. */
   version?: string;

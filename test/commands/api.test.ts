@@ -36,9 +36,7 @@ describe('micro api', () => {
     const api = startNode(bin, ['api', ...bench().flag], { MICRO_API_ADDRESS: '127.0.0.1:0' });
     const [, address] = await api.waitFor(/listening on http:\/\/(\S+) /);
     await (await fetch(`http://${address}/greeter/say/hello?name=Bo`)).text();
-    await api.waitFor(
-      /api 127\.0\.0\.1 GET \/greeter\/say\/hello\?name=Bo 200 [\d.]+ms greeter Say\.Hello/,
-    );
+    await api.waitFor(/GET \/greeter\/say\/hello\?name=Bo 200 [\d.]+ms greeter Say\.Hello/);
     await api.stop('SIGINT');
   });
 

@@ -12,6 +12,7 @@ export async function runAppCommand(argv: RunArgs, app: App, cp: ControlPlaneArg
     { selfInvocation },
     { printable },
     { credentialsFor },
+    { prettyLines },
     environment,
   ] = await Promise.all([
     import('../../runner/run-app.ts'),
@@ -19,6 +20,7 @@ export async function runAppCommand(argv: RunArgs, app: App, cp: ControlPlaneArg
     import('../shared/self.ts'),
     import('../../registry/printable.ts'),
     import('./credentials.ts'),
+    import('../../platform/logs/logger.ts'),
     serviceEnvironment(argv, cp),
   ]);
   const { env, started } = environment;
@@ -33,6 +35,12 @@ export async function runAppCommand(argv: RunArgs, app: App, cp: ControlPlaneArg
   }
   const self = selfInvocation();
   const seen = await observer(env, argv);
+  // On a terminal, a service's JSON log line (after its `name | ` prefix) is printed readably.
+  const pretty = process.stderr.isTTY ? prettyLines(false) : undefined;
+  const shown = (line: string): string => {
+    const at = pretty ? line.indexOf(' | {"level":') : -1;
+    return at === -1 || !pretty ? line : line.slice(0, at + 3) + pretty(line.slice(at + 3));
+  };
   let signalled!: () => void;
   const stop = new Promise<void>((resolve) => (signalled = resolve));
   process.once('SIGINT', signalled);
@@ -51,7 +59,7 @@ export async function runAppCommand(argv: RunArgs, app: App, cp: ControlPlaneArg
         environment: argv.env,
         watch: argv.watch,
         ignore: [argv.dataDir],
-        write: (line) => void process.stderr.write(`${printable(line)}\n`),
+        write: (line) => void process.stderr.write(`${printable(shown(line))}\n`),
       },
       stop,
     );

@@ -47,6 +47,8 @@ export async function serviceEnvironment(
   }
   env.MICRO_REGISTRY = 'micro';
   env.MICRO_REGISTRY_ADDRESS = started?.address ?? argv.registryAddress;
+  // Their loggers' lines go to the control plane's logs too (src/platform/logs/ship.ts).
+  env.MICRO_LOG_COLLECT ??= 'on';
   return { env, started, enforced: answer === 'enforced' };
 }
 

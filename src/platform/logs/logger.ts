@@ -68,17 +68,32 @@ export function formatFromEnv(env: NodeJS.ProcessEnv): LogFormat | undefined {
   throw new TypeError(`MICRO_LOG_FORMAT must be json or pretty, not ${JSON.stringify(raw)}`);
 }
 
-/** pino-pretty in this process: `12:00:01.234 INFO greeter: msg {other fields}`. */
+const PRETTY = {
+  singleLine: true,
+  translateTime: 'SYS:HH:MM:ss.l',
+  ignore: 'pid,hostname,service,node,span_id',
+  messageFormat: '{service}: {msg}',
+} as const;
+
+/** pino-pretty in this process: `[12:00:01.234] INFO: greeter: msg {other fields}`. */
 export function prettyStream(destination: DestinationStream | number, colorize: boolean) {
-  return pretty({
-    destination,
-    sync: true,
-    colorize,
-    singleLine: true,
-    translateTime: 'SYS:HH:MM:ss.l',
-    ignore: 'pid,hostname,service,node,span_id',
-    messageFormat: '{service}: {msg}',
-  });
+  return pretty({ ...PRETTY, destination, sync: true, colorize });
+}
+
+/**
+ * A printer of output lines for a terminal: a line that is pino's JSON printed as prettyStream
+ * would (without its newline), any other line as it is.
+ */
+export function prettyLines(colorize: boolean): (line: string) => string {
+  const format = pretty.prettyFactory({ ...PRETTY, colorize });
+  return (line) => {
+    if (!line.startsWith('{"level":')) return line;
+    try {
+      return format(line).trimEnd();
+    } catch {
+      return line;
+    }
+  };
 }
 
 /** A pino logger for the service, as LoggerOptions say. */

@@ -8,7 +8,7 @@ import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { context, trace } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
-import { createLogger } from '../../../src/platform/logs/logger.ts';
+import { createLogger, prettyLines } from '../../../src/platform/logs/logger.ts';
 import { createShipper } from '../../../src/platform/logs/ship.ts';
 import { tmuxServer } from '../../helpers/terminal.ts';
 
@@ -99,6 +99,16 @@ describe('createLogger', () => {
     } finally {
       tmux.stop();
     }
+  });
+
+  it('prints a printed JSON line readably for a terminal, any other line as it is', () => {
+    const pretty = prettyLines(false);
+    assert.match(
+      pretty('{"level":50,"time":1796660635826,"service":"users","msg":"cannot reach db"}'),
+      /ERROR: users: cannot reach db$/,
+    );
+    assert.equal(pretty('plain text'), 'plain text');
+    assert.equal(pretty('{"level": broken'), '{"level": broken');
   });
 
   it('appends every line to MICRO_LOG_FILE too', async () => {
