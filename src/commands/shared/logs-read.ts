@@ -1,8 +1,9 @@
 // What `micro logs` does once its flags are read: the last lines matching from the control plane's
 // `logs` service, then (-f) every new one from Log.Watch after the last id read, until Ctrl-C. A
-// control plane with no `logs` service (an older micro run), or --file, reads the supervised
-// process's output file through Runtime.Logs instead, which filters by time and count only.
-import type { LogQuery, LogRecord } from '../../platform/logs/logs.ts';
+// control plane with no `logs` service (an older micro run), --file, or a NAME with no lines kept
+// that names a process micro run supervises, reads that process's output file through
+// Runtime.Logs instead, which filters by time and count only.
+import type { LogQuery, LogRecord, Logs } from '../../platform/logs/logs.ts';
 import { RegistryError, RegistryErrors } from '../../registry/registry.ts';
 import { NAME } from '../../registry/validate.ts';
 import { printable } from '../../registry/printable.ts';
@@ -88,6 +89,7 @@ export async function readLogs(args: Args<LogsFlags>): Promise<void> {
     const { logsFromEnv } = await import('../../platform/logs/index.ts');
     const logs = logsFromEnv(process.env, { client });
     try {
+      if (await onlySupervised(logs, client, query)) return await runtimeLogs(client, args, query);
       const stop = new AbortController();
       const end = (): void => stop.abort();
       process.once('SIGINT', end);
@@ -118,6 +120,20 @@ export async function readLogs(args: Args<LogsFlags>): Promise<void> {
       await logs.close();
     }
   });
+}
+
+/**
+ * True when NAME has no lines in the logs but names a process micro run supervises (`micro run -d
+ * ./greeter --name bg`: its structured lines are kept under the service it runs), and no filter
+ * the output file cannot apply was given: then that process's output is what was asked for.
+ */
+async function onlySupervised(logs: Logs, client: Client, q: LogQuery): Promise<boolean> {
+  if (q.service === undefined || q.level || q.grep || q.trace) return false;
+  if ((await logs.sources()).some((s) => s.service === q.service)) return false;
+  const list = await client
+    .call<{ processes?: { name: string }[] }>('runtime', 'Runtime.List', {}, { timeout: 2000 })
+    .catch(() => ({ processes: [] }));
+  return (list.processes ?? []).some((p) => p.name === q.service);
 }
 
 /** The supervised process's output file, run by run, through the runtime service. */
