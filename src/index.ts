@@ -47,3 +47,13 @@ export type { Caller } from './runtime/server/guard.ts';
 export { createMemoryAuth, createMicroAuth, authFromEnv } from './platform/auth/index.ts';
 export type { AuthOptions, MicroAuthOptions } from './platform/auth/index.ts';
 export { OAuthError, type OAuthErrorCode } from './platform/auth/errors.ts';
+export type * from './platform/logs/logs.ts';
+export { LOG_LEVELS } from './platform/logs/logs.ts';
+export {
+  createLogger,
+  type LogFormat,
+  type LoggerOptions,
+  type MicroLogger,
+} from './platform/logs/logger.ts';
+export { createMemoryLogs, createMicroLogs, logsFromEnv } from './platform/logs/index.ts';
+export type { LogsBounds, MemoryLogsOptions, MicroLogsOptions } from './platform/logs/index.ts';

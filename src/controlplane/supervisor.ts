@@ -370,6 +370,8 @@ export class Supervisor {
       ...withoutCredentials(entry.env),
       ...entry.credentials,
       MICRO_SERVICE_NAME: entry.info.name,
+      // Its output is collected here: its logger sending the same lines would store them twice.
+      ...(this.#collector && { MICRO_LOG_COLLECT: 'off' }),
     };
     const child = spawnRun(this.#o.self, entry.info.path, env, entry.log);
     // Before anything the run prints: its output comes in later ticks.

@@ -4,7 +4,10 @@
 // the platform: its `durable` broker hook is filled here with the events, so that
 // `subscribe(topic, fn, {durable: true})` and `client.publish(topic, msg, {durable: true})` are
 // at least once. With MICRO_AUTH=on it is enforced (src/platform/auth/enforce.ts): its guard checks
-// every caller and its client sends its own token. This is the createService that `micro-ts` exports.
+// every caller and its client sends its own token. Its `logger` is pino's (src/platform/logs/logger.ts):
+// JSON lines with its name, node and the active span's ids, also the runtime's logger, shipped as
+// MICRO_LOG_FILE, MICRO_LOG_TOPIC and MICRO_LOG_COLLECT say. This is the createService that
+// `micro-ts` exports.
 import { registryFromEnv } from '../runtime/defaults.ts';
 import { createService as createRuntimeService } from '../runtime/service.ts';
 import type { Service, ServiceOptions } from '../runtime/service.ts';

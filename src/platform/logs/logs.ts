@@ -46,7 +46,7 @@ export interface LogQuery {
   since?: number;
   /** Written before, ms since the epoch. */
   until?: number;
-  /** Lines stored after this id (to page forward, or follow on from a read). */
+  /** Lines stored after this id (to page forward, or follow on from a read): a read then gives the first `limit` of them. */
   after?: number;
   /** The last this many matching lines, oldest first (default 100, at most 1,000). */
   limit?: number;
@@ -54,6 +54,7 @@ export interface LogQuery {
 
 /** A service whose lines are kept. */
 export interface LogSource {
+  /** The service's name. */
   service: string;
   /** Lines kept. */
   lines: number;
