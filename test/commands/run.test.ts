@@ -181,8 +181,14 @@ describe('micro run, new, ps, kill and logs', () => {
     assert.ok(
       full.findIndex((l) => /killed by SIGKILL; restarting/.test(l)) < full.indexOf(runs[1] ?? ''),
     );
-    assert.deepEqual(cli('logs', '--file', 'crashy', '-n', '2').trimEnd().split('\n'), full.slice(-2));
-    assert.deepEqual(cli('logs', '--file', 'crashy', '--tail', '1').trimEnd().split('\n'), full.slice(-1));
+    assert.deepEqual(
+      cli('logs', '--file', 'crashy', '-n', '2').trimEnd().split('\n'),
+      full.slice(-2),
+    );
+    assert.deepEqual(
+      cli('logs', '--file', 'crashy', '--tail', '1').trimEnd().split('\n'),
+      full.slice(-1),
+    );
     // Since the second run started: its separator comes first, nothing of the first run.
     const second = /started (\S+),/.exec(runs[1] ?? '')?.[1] ?? '';
     const since = cli('logs', '--file', 'crashy', '--since', second).trimEnd().split('\n');
