@@ -1,14 +1,8 @@
-import type { CommandModule } from 'yargs';
-import type { GlobalArgs } from './shared/options.ts';
-import { printable } from '../registry/printable.ts';
-import { handled } from './shared/output.ts';
-
-interface Args extends GlobalArgs {
-  name: string;
-  follow: boolean;
-  tail?: number;
-  since?: string;
-}
+// `micro logs NAME`: a service's log lines from the control plane's `logs` service, filtered by
+// level, time, text and trace, then followed live with -f (Log.Watch from the last line read, so
+// nothing written in between is lost or printed twice). A control plane with no `logs` service (an
+// older micro run) and --file read the supervised process's own output file (Runtime.Logs) instead.
+import { defineCommand } from './shared/command.ts';
 
 const UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
 
@@ -32,60 +26,62 @@ export function sinceTime(value: string, now = Date.now()): number {
   return time;
 }
 
-/** `micro logs NAME [-f] [-n N] [--since T]`: a supervised service's output, run by run. */
-export const logsCommand: CommandModule<GlobalArgs, Args> = {
-  command: 'logs <name>',
-  describe: 'Print the output of a background service, run by run',
+/** `micro logs NAME [-f] [-n N] [--since T] [--level L] [--grep TEXT] [--trace ID]`. */
+export const logsCommand = defineCommand({
+  command: 'logs [name]',
+  describe: "Print a service's log lines (all: every service's), then new ones with -f",
   builder: (y) =>
     y
-      .positional('name', { type: 'string', demandOption: true })
+      .positional('name', {
+        type: 'string',
+        describe: 'the service (or api, sidecar, micro); all for every service',
+      })
+      .option('all', {
+        type: 'boolean',
+        default: false,
+        describe: "every service's lines, as NAME all [MICRO_ALL]",
+      })
       .option('follow', {
         alias: 'f',
         type: 'boolean',
         default: false,
-        describe: 'keep printing new lines [MICRO_FOLLOW]',
+        describe: 'keep printing new lines until Ctrl-C [MICRO_FOLLOW]',
       })
       .option('tail', {
         alias: 'n',
         type: 'number',
-        describe: 'print only the last N lines (then new ones with --follow) [MICRO_TAIL]',
+        describe:
+          'print the last N lines, 0 to 1000 (default 100), then new ones with -f [MICRO_TAIL]',
       })
       .option('since', {
         type: 'string',
-        describe:
-          'print only lines written since a duration ago (10m, 1h30m) or a time [MICRO_SINCE]',
+        describe: 'lines written since a duration ago (10m, 1h30m) or a time [MICRO_SINCE]',
       })
+      .option('level', {
+        type: 'string',
+        describe:
+          'lines at this level or above: trace, debug, info, warn, error, fatal [MICRO_LEVEL]',
+      })
+      .option('grep', {
+        type: 'string',
+        describe: 'lines whose message or fields hold this text, any case [MICRO_GREP]',
+      })
+      .option('trace', {
+        type: 'string',
+        describe: 'lines written in this trace (32 hex digits) [MICRO_TRACE_ID]',
+      })
+      .option('file', {
+        type: 'boolean',
+        default: false,
+        describe: "the supervised process's own output file, run by run [MICRO_FILE]",
+      })
+      .parserConfiguration({ 'parse-positional-numbers': false })
       .example('micro logs users -n 20', 'the last 20 lines')
-      .example('micro logs users --since 10m -f', 'the last ten minutes, then new lines'),
-  handler: handled(async (argv: Args) => {
-    const { withRuntime } = await import('./shared/runtime.ts');
-    const { badRequest } = await import('../runtime/errors.ts');
-    if (argv.tail !== undefined && (!Number.isInteger(argv.tail) || argv.tail < 0))
-      throw badRequest('micro.cli', `--tail must be a whole number of lines, not ${argv.tail}`);
-    let since: number | undefined;
-    try {
-      since = argv.since === undefined ? undefined : sinceTime(argv.since);
-    } catch (err) {
-      throw badRequest('micro.cli', (err as Error).message);
-    }
-    await withRuntime(argv, async (client) => {
-      const stream = await client.stream<unknown, { line: string }>('runtime', 'Runtime.Logs');
-      // Ctrl-C closes the connection, which ends the stream and the command.
-      const stop = (): void => void client.close();
-      process.once('SIGINT', stop);
-      try {
-        stream.send({
-          name: argv.name,
-          follow: argv.follow,
-          ...(argv.tail === undefined ? {} : { tail: argv.tail }),
-          ...(since === undefined ? {} : { since }),
-        });
-        stream.end();
-        // A log line may carry names and text from other processes: shown, not obeyed.
-        for await (const m of stream) process.stdout.write(`${printable(String(m.line))}\n`);
-      } finally {
-        process.off('SIGINT', stop);
-      }
-    });
-  }),
-};
+      .example('micro logs users --since 10m -f', 'the last ten minutes, then new lines')
+      .example('micro logs all --level warn --grep timeout', 'warnings and errors of every service')
+      .example('micro logs all --trace 4bf92f3577b34da6a3ce929d0e0e4736', "one request's lines"),
+  handler: async (args) => {
+    const { readLogs } = await import('./shared/logs-read.ts');
+    await readLogs(args);
+  },
+});

@@ -127,7 +127,7 @@ describe('micro on etcd and NATS', () => {
     const natsBroker = ['--broker', 'nats', '--broker-address', nats.address];
     const detached = await micro(['run', '-d', greeter, '--name', 'bg', ...flags, ...natsBroker]);
     assert.match(detached.stdout, /bg is running \(pid \d+\)/, detached.stderr);
-    const follow = startNode(bin, ['logs', 'bg', '-f', ...flags], env);
+    const follow = startNode(bin, ['logs', 'bg', '-f', '--file', ...flags], env);
     await follow.waitFor(listening, 20_000);
     const [twice] = await etcdDirect.getService('greeter');
     assert.equal(

@@ -139,7 +139,7 @@ describe('micro run reloads a service when its files change', () => {
     }
     const { calls, failures } = await loop.end();
     assert.deepEqual(failures, [], `${failures.length} of ${calls} calls failed`);
-    const logs = await micro(['logs', 'reloading-bg'], { env });
+    const logs = await micro(['logs', 'reloading-bg', '--file'], { env });
     assert.match(logs.stdout, /micro: reloaded in \d+ ms/);
     const ps = await micro(['ps'], { env });
     assert.match(ps.stdout, /reloading-bg\s+running\s+\d+\s+0\s/, 'a reload is no restart');

@@ -119,7 +119,7 @@ describe('micro run, new, ps, kill and logs', () => {
     const first = JSON.parse(cli('ps', '--output', 'json')) as { name: string; pid: number }[];
     const bg = first.find((p) => p.name === 'bg');
     assert.ok(bg?.pid);
-    const follow = startNode(bin, ['logs', 'bg', '-f'], env);
+    const follow = startNode(bin, ['logs', 'bg', '-f', '--file'], env);
     await follow.waitFor(/listening on/);
     process.kill(bg.pid, 'SIGKILL');
     await follow.waitFor(/killed by SIGKILL; restarting/);
@@ -169,31 +169,37 @@ describe('micro run, new, ps, kill and logs', () => {
 
   it('micro logs separates runs, and takes --tail/-n, --since and --follow', async () => {
     // crashy was killed once above: two runs, and the supervisor's line between them.
-    const restart = startNode(bin, ['logs', 'crashy', '-f'], env);
+    const restart = startNode(bin, ['logs', 'crashy', '-f', '--file'], env);
     await restart.waitFor(/killed by SIGKILL; restarting/);
     const crash = restart.lines.findIndex((l) => /killed by SIGKILL/.test(l));
     await restart.waitFor(/listening on/, 15_000, crash);
     await restart.stop();
-    const full = cli('logs', 'crashy').trimEnd().split('\n');
+    const full = cli('logs', '--file', 'crashy').trimEnd().split('\n');
     const runs = full.filter((l) => /^--- run started \S+, pid \d+ ---$/.test(l));
     assert.equal(runs.length, 2, full.join('\n'));
     assert.match(runs[1] ?? '', new RegExp(`pid ${psOf('crashy')?.pid} ---`), 'its pid now');
     assert.ok(
       full.findIndex((l) => /killed by SIGKILL; restarting/.test(l)) < full.indexOf(runs[1] ?? ''),
     );
-    assert.deepEqual(cli('logs', 'crashy', '-n', '2').trimEnd().split('\n'), full.slice(-2));
-    assert.deepEqual(cli('logs', 'crashy', '--tail', '1').trimEnd().split('\n'), full.slice(-1));
+    assert.deepEqual(
+      cli('logs', '--file', 'crashy', '-n', '2').trimEnd().split('\n'),
+      full.slice(-2),
+    );
+    assert.deepEqual(
+      cli('logs', '--file', 'crashy', '--tail', '1').trimEnd().split('\n'),
+      full.slice(-1),
+    );
     // Since the second run started: its separator comes first, nothing of the first run.
     const second = /started (\S+),/.exec(runs[1] ?? '')?.[1] ?? '';
-    const since = cli('logs', 'crashy', '--since', second).trimEnd().split('\n');
+    const since = cli('logs', '--file', 'crashy', '--since', second).trimEnd().split('\n');
     assert.deepEqual(since, full.slice(full.indexOf(runs[1] ?? '')));
-    assert.deepEqual(cli('logs', 'crashy', '--since', '1h').trimEnd().split('\n'), full);
-    assert.equal(cli('logs', 'crashy', '--since', '2099-01-01T00:00:00Z'), '');
-    const bad = run('logs', 'crashy', '--since', 'yesterday-ish');
+    assert.deepEqual(cli('logs', '--file', 'crashy', '--since', '1h').trimEnd().split('\n'), full);
+    assert.equal(cli('logs', '--file', 'crashy', '--since', '2099-01-01T00:00:00Z'), '');
+    const bad = run('logs', '--file', 'crashy', '--since', 'yesterday-ish');
     assert.equal(bad.status, 1);
     assert.match(bad.stderr, /neither a duration/);
 
-    const follow = startNode(bin, ['logs', 'crashy', '-f', '-n', '1'], env);
+    const follow = startNode(bin, ['logs', 'crashy', '-f', '-n', '1', '--file'], env);
     await follow.waitFor(/./);
     assert.equal(follow.lines[0], full.at(-1));
     cli('publish', 'greeter.greetings', '{"name":"Dee"}');

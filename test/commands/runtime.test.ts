@@ -57,7 +57,7 @@ describe('runtime service: names and paths', () => {
 
   it('micro logs ../../secret is a 400 naming the name, and prints nothing of the file', async () => {
     for (const name of ['../../secret', '../data/logs/colored', '/etc/passwd', '..', '.hidden']) {
-      const run = await micro(['logs', name, ...flag]);
+      const run = await micro(['logs', name, '--file', ...flag]);
       assert.equal(run.code, 1, `${name}: ${run.stdout}`);
       assert.ok(!run.stdout.includes(SECRET) && !run.stderr.includes(SECRET), name);
       const e = errorOf(run);
@@ -75,7 +75,7 @@ describe('runtime service: names and paths', () => {
   });
 
   it('micro logs shows control characters in a log as escapes', async () => {
-    const run = await micro(['logs', 'colored', ...flag]);
+    const run = await micro(['logs', 'colored', '--file', ...flag]);
     assert.equal(run.code, 0, run.stderr);
     assert.ok(!run.stdout.includes('\u001b') && !run.stdout.includes('\u009b'));
     assert.equal(run.stdout, 'plain\n\\u001b[2J\\u001b[31mred\\u009b0m\tend\n');
@@ -87,10 +87,10 @@ describe('runtime service: names and paths', () => {
     writeFileSync(huge, '');
     truncateSync(huge, 1024 ** 3);
     appendFileSync(huge, '\nsecond to last\nlast\n');
-    const run = await micro(['logs', 'huge', '-n', '2', ...flag]);
+    const run = await micro(['logs', 'huge', '-n', '2', '--file', ...flag]);
     assert.equal(run.code, 0, run.stderr);
     assert.equal(run.stdout, 'second to last\nlast\n');
-    const bad = errorOf(await micro(['logs', 'huge', '--tail', '-3', ...flag]));
+    const bad = errorOf(await micro(['logs', 'huge', '--tail', '-3', '--file', ...flag]));
     assert.equal(bad.code, 400);
     assert.match(bad.detail, /--tail must be a whole number/);
   });

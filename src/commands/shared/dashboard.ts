@@ -68,8 +68,8 @@ export const WEB_ADDRESS = '127.0.0.1:8082';
 
 /**
  * Starts the web dashboard over a registry, with a client of its own, the CLI's terminal, the
- * events and db areas MICRO_EVENTS and MICRO_DB name, and the traces MICRO_TRACE_STORE names (the
- * control plane's by default).
+ * events, db and logs areas MICRO_EVENTS, MICRO_DB and MICRO_LOGS name, and the traces
+ * MICRO_TRACE_STORE names (the control plane's by default).
  */
 export async function startDashboard(
   address: string,
@@ -84,6 +84,7 @@ export async function startDashboard(
     { eventsFromEnv },
     { dbFromEnv },
     { traceFromEnv },
+    { logsFromEnv },
   ] = await Promise.all([
     import('../../ui/web/index.ts'),
     import('../../runtime/client/rpc-client.ts'),
@@ -92,6 +93,7 @@ export async function startDashboard(
     import('../../platform/events/index.ts'),
     import('../../platform/db/index.ts'),
     import('../../platform/trace/index.ts'),
+    import('../../platform/logs/index.ts'),
   ]);
   const selector = createSelector({ registry });
   // The client closes the selector it was given.
@@ -102,8 +104,9 @@ export async function startDashboard(
   const events = eventsFromEnv(process.env, { client: asUser });
   const db = dbFromEnv(process.env, { client: asUser });
   const trace = traceFromEnv(process.env, { client: asUser });
+  const logs = logsFromEnv(process.env, { client: asUser });
   const closeAreas = async (): Promise<void> => {
-    await Promise.allSettled([events.close(), db.close(), trace.close()]);
+    await Promise.allSettled([events.close(), db.close(), trace.close(), logs.close()]);
     await client.close();
   };
   const web = await startWeb({
@@ -115,6 +118,7 @@ export async function startDashboard(
     events,
     db,
     trace,
+    logs,
     ...(options.auth && { auth: options.auth }),
   }).catch(async (err: unknown) => {
     await closeAreas();

@@ -14,10 +14,13 @@ import {
 import type { Db } from '../../platform/db/db.ts';
 import type { Events } from '../../platform/events/events.ts';
 import type { Trace } from '../../platform/trace/trace.ts';
+import type { Logs } from '../../platform/logs/logs.ts';
 import { registerArea } from './area-routes.ts';
 import { AUTH_ROUTES } from './auth-area.ts';
 import { DB_ROUTES } from './db-area.ts';
 import { EVENTS_ROUTES } from './events-area.ts';
+import { LOGS_ROUTES } from './logs-area.ts';
+import { registerLogsStream } from './logs-stream.ts';
 import { registerEventsStream } from './events-stream.ts';
 import type { Feed } from './feed.ts';
 import { sameOriginJson } from './guard.ts';
@@ -41,6 +44,8 @@ export interface ApiOptions {
   db?: Db;
   /** The traces the Traces and Service map pages read. */
   trace?: Trace;
+  /** The logs the Logs page reads and follows live. */
+  logs?: Logs;
   callTimeout: number;
   healthTimeout: number;
 }
@@ -148,7 +153,7 @@ function pageOf(all: ServiceSummary[], q: ListQuery) {
 
 /**
  * Adds the JSON routes under /_/api: services, topics, one service, call, health, terminal, and
- * the platform's store, config, sync, events and db; returns the open streams (store watches and
+ * the platform's store, config, sync, events, db and logs; returns the open streams (store watches and
  * platform event streams), to close with the dashboard.
  */
 export function registerApi(app: FastifyInstance, o: ApiOptions): StoreWatches {
@@ -256,6 +261,8 @@ export function registerApi(app: FastifyInstance, o: ApiOptions): StoreWatches {
   const trace = o.trace && { trace: o.trace, client: o.client };
   registerArea(app, { name: 'trace', area: trace, routes: TRACE_ROUTES, fail });
   const streams = registerEventsStream(app, { events: o.events, fail });
+  registerArea(app, { name: 'logs', area: o.logs, routes: LOGS_ROUTES, fail });
+  const tails = registerLogsStream(app, { logs: o.logs, fail });
 
   app.all('/_/api/*', async (req, reply) =>
     fail(reply, notFound(WEB_ID, `no dashboard API at ${req.method} ${req.url}`)),
@@ -264,6 +271,7 @@ export function registerApi(app: FastifyInstance, o: ApiOptions): StoreWatches {
     close() {
       watches.close();
       streams.close();
+      tails.close();
     },
   };
 }

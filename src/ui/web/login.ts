@@ -27,7 +27,12 @@ export const LOGIN_BODY = 4096;
 const OPEN = new Set(['/_/api/login', '/_/api/logout']);
 
 /** Event streams, which end when their session's access token expires. */
-const STREAMS = new Set(['/_/api/events', '/_/api/events/stream', '/_/api/store/watch']);
+const STREAMS = new Set([
+  '/_/api/events',
+  '/_/api/events/stream',
+  '/_/api/store/watch',
+  '/_/api/logs/stream',
+]);
 
 /** Who a caller is, as the pages show it. */
 const whoami = (c: Caller) => ({ auth: true, id: c.id, type: c.type, roles: c.roles });

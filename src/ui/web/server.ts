@@ -164,6 +164,7 @@ export async function startWeb(o: WebOptions): Promise<Web> {
     events: o.events,
     db: o.db,
     trace: o.trace,
+    logs: o.logs,
     callTimeout: o.callTimeout ?? 10_000,
     healthTimeout: o.healthTimeout ?? 2000,
   });

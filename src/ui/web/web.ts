@@ -1,6 +1,7 @@
 import type { Db } from '../../platform/db/db.ts';
 import type { Events } from '../../platform/events/events.ts';
 import type { Trace } from '../../platform/trace/trace.ts';
+import type { Logs } from '../../platform/logs/logs.ts';
 import type { Client, Logger, Registry, Selector } from '../../runtime/index.ts';
 import type { WebAuth } from './session.ts';
 
@@ -36,6 +37,8 @@ export interface WebOptions {
   db?: Db;
   /** The traces of the Traces and Service map pages; without it their routes answer 501. It is not closed here. */
   trace?: Trace;
+  /** The logs the Logs page reads and follows; without them its routes answer 501. It is not closed here. */
+  logs?: Logs;
   /** Milliseconds a call from the form may take (default 10 s) and a health check (default 2 s). */
   callTimeout?: number;
   healthTimeout?: number;

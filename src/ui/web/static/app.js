@@ -14,6 +14,7 @@ const pages = {
   traces: () => import('./pages/traces.js'),
   trace: () => import('./pages/trace.js'),
   map: () => import('./pages/map.js'),
+  logs: () => import('./pages/logs.js'),
   store: () => import('./pages/store.js'),
   config: () => import('./pages/config.js'),
   sync: () => import('./pages/sync.js'),
