@@ -184,6 +184,16 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
   services.push(registryService);
   const bound = registryService.server.address;
 
+  // Calls nodes for the areas that watch the fleet (metrics) and for the supervisor's checks.
+  const probe: Client = createClient({
+    registry,
+    tls: tls?.client,
+    ...(plane && {
+      wrappers: [(await import('../platform/auth/wrappers.ts')).authCallWrapper(plane.tokens)],
+    }),
+  });
+  context.registry = registry;
+  context.client = probe;
   // The platform services (store, config, sync...), each from its entry in one table.
   let emitter: PlatformEmitter | undefined;
   try {
@@ -207,6 +217,7 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
     for (const s of services.reverse()) await s.stop();
     await plane?.close();
     for (const h of hosted) await h.close();
+    await probe.close();
     await close();
     throw err;
   }
@@ -214,7 +225,6 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
   const accounts = plane?.accounts;
   let supervisor: Supervisor | undefined;
   let store: RuntimeStore | undefined;
-  let probe: Client | undefined;
   let restored: Restored = { started: [], forgotten: [] };
   if (options.supervise) {
     const { createRuntimeStore } = await import('./runtime-store.ts');
@@ -226,13 +236,7 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
       store,
       // Checks a reloaded service's new process before the old one stops.
       tls: tls?.issue,
-      client: (probe = createClient({
-        registry,
-        tls: tls?.client,
-        ...(plane && {
-          wrappers: [(await import('../platform/auth/wrappers.ts')).authCallWrapper(plane.tokens)],
-        }),
-      })),
+      client: probe,
       self: options.supervise,
       ...(accounts && { accounts }),
       env: {
@@ -290,7 +294,6 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
         await announcer.close();
       }
       await supervisor?.stopAll();
-      await probe?.close();
       store?.close();
       for (const s of services.reverse()) await s.stop();
       // The last events (the supervised services' stops) are published before events close.
@@ -299,6 +302,7 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
       delete context.emit;
       await plane?.close();
       for (const h of hosted) await h.close();
+      await probe.close();
       await close();
     },
   };
