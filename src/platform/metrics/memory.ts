@@ -8,7 +8,7 @@ import type { Registry } from '../../registry/registry.ts';
 import type { Client } from '../../runtime/client/client.ts';
 import { History } from './history.ts';
 import type { Metrics, MetricsReport } from './metrics.ts';
-import { answeredCounts } from './validate.ts';
+import { answeredCounts, checkQuery } from './validate.ts';
 
 /** Options of the in-process scraper. */
 export interface MemoryMetricsOptions {
@@ -110,7 +110,7 @@ export function createMemoryMetrics(options: MemoryMetricsOptions): MemoryMetric
 
   return {
     async query(query = {}): Promise<MetricsReport> {
-      return history.report(query, Date.now());
+      return history.report(checkQuery(query, o.window), Date.now());
     },
     scrape: enqueue,
     stats: () => ({ rounds, failed, dropped: history.dropped }),

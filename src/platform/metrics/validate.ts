@@ -63,6 +63,12 @@ export function checkQuery(
   req: Record<string, unknown>,
   max: number,
 ): { service?: string; window?: number } {
+  for (const key of Object.keys(req))
+    if (key !== 'service' && key !== 'window')
+      throw badRequest(
+        METRICS_ID,
+        `${key.slice(0, 40)} is not a field of a query; it takes service and window`,
+      );
   const { service, window } = req;
   if (
     service !== undefined &&
