@@ -24,6 +24,9 @@ import type { Auth } from './auth/auth.ts';
 import { enforceFromEnv } from './auth/enforce.ts';
 import { authFromEnv } from './auth/index.ts';
 import type { Sync } from './sync/sync.ts';
+import { serviceMetrics } from './metrics/enable.ts';
+import { composeObservers } from '../runtime/server/observe.ts';
+import type { Registry as MetricsRegistry } from 'prom-client';
 
 /** What a service may be given of the platform, besides the runtime's options. */
 export interface PlatformOptions {
@@ -75,6 +78,11 @@ export type PlatformService<H extends object = object> = Service<H> &
       fn: SubscriberFunc,
       options?: PlatformSubscribeOptions,
     ): PlatformService<H>;
+    /**
+     * The prom-client Registry that `GET /metrics` on the service's port renders (micro_* series):
+     * register your own metrics in it. Undefined when MICRO_METRICS=off.
+     */
+    readonly metricsRegistry: MetricsRegistry | undefined;
   };
 
 /** Creates a service (see the runtime's createService) whose store, config, sync, events and db are made on first use. */
@@ -93,10 +101,23 @@ export function createService(options: ServiceOptions & PlatformOptions): Platfo
         { token: (r) => authOf().token(r), snapshot: () => authOf().snapshot() },
         { id: options.name, onError: (err) => logger.warn(`auth: ${err.message}`) },
       );
+  // MICRO_METRICS (on unless off): requests counted, Debug.Metrics and GET /metrics on its port.
+  const metrics = serviceMetrics(options.name, () => service.server);
+  const wrapPublish = [
+    ...(metrics ? [metrics.wrapPublish] : []),
+    ...(options.wrapPublish ?? []),
+    ...(enforced ? [enforced.wrapPublish] : []),
+  ];
   const service = createRuntimeService({
     ...options,
     logger,
     durable,
+    wrapPublish,
+    ...(metrics && {
+      observe: composeObservers([metrics.observe, options.observe]),
+      debugMetrics: metrics.debugMetrics,
+      routes: { ...metrics.routes, ...options.routes },
+    }),
     ...(enforced && {
       // Its registry (the control plane's) gets the token too, but the auth service, where the
       // token comes from, is looked up with none.
@@ -108,7 +129,6 @@ export function createService(options: ServiceOptions & PlatformOptions): Platfo
       guard: enforced.guard,
       wrapCall: [...(options.wrapCall ?? []), enforced.wrapCall],
       wrapStream: [...(options.wrapStream ?? []), enforced.wrapStream],
-      wrapPublish: [...(options.wrapPublish ?? []), enforced.wrapPublish],
     }),
   }) as unknown as PlatformService;
   let store: Store | undefined = options.store;
@@ -122,6 +142,7 @@ export function createService(options: ServiceOptions & PlatformOptions): Platfo
     db: !options.db,
   };
   Object.defineProperties(service, {
+    metricsRegistry: { enumerable: true, value: metrics?.registry },
     store: {
       enumerable: true,
       get: () =>

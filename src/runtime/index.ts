@@ -14,6 +14,8 @@ export type {
 } from './server/server.ts';
 export { endpoint, serverStream, clientStream, bidiStream } from './server/declare.ts';
 export type { Caller, Guard, GuardCall } from './server/guard.ts';
+export { composeObservers } from './server/observe.ts';
+export type { ObservedRequest, Observation, Observer } from './server/observe.ts';
 export type {
   Awaitable,
   DeclareOptions,

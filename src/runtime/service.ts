@@ -24,6 +24,7 @@ import type { ContextOutlet } from './context.ts';
 import { createSelector } from './selector/cache.ts';
 import type { Selector, Strategy } from './selector/selector.ts';
 import type { Guard } from './server/guard.ts';
+import type { Observer } from './server/observe.ts';
 import type { Handler, HandlerOf, HandlerWrapper } from './server/handler.ts';
 import { createServer, stderrLogger } from './server/rpc-server.ts';
 import type {
@@ -92,6 +93,11 @@ export interface ServiceOptions {
    * at `/[name]/` with `X-Micro-Web-Base-Path` set. Needs the tcp transport.
    */
   web?: WebHandler;
+  /**
+   * Extra HTTP routes on the service's port by exact path (`/metrics`), for requests that are no
+   * call; checked like calls (Host, Origin), served before `web`, and not making a web app.
+   */
+  routes?: ListenOptions['routes'];
   /** Middleware around the handlers' unary endpoints; the first listed is outermost. */
   wrapHandler?: HandlerWrapper[];
   /** Middleware around subscribers; the first listed is outermost. */
@@ -108,6 +114,10 @@ export interface ServiceOptions {
   logger?: Logger;
   /** Names or refuses the caller of every call, stream and delivered event (see ServerOptions.guard). */
   guard?: Guard;
+  /** Answers Debug.Metrics (see ServerOptions.debugMetrics; the platform's createService fills it). */
+  debugMetrics?: () => unknown;
+  /** Shown every call, stream and delivered event, and told how it ended (see ServerOptions.observe). */
+  observe?: Observer;
 }
 
 /**
@@ -193,10 +203,17 @@ export function createService(options: ServiceOptions): Service {
     wrappers: options.wrapHandler,
     subscriberWrappers: options.wrapSubscriber,
     tls: options.tls === false ? undefined : (options.tls ?? serverTlsFromEnv()),
-    listen: { ...listenFromEnv(), ...options.listen, ...(options.web ? { web: options.web } : {}) },
+    listen: {
+      ...listenFromEnv(),
+      ...options.listen,
+      ...(options.web ? { web: options.web } : {}),
+      ...(options.routes ? { routes: { ...options.listen?.routes, ...options.routes } } : {}),
+    },
     outlet,
     logger,
     guard: options.guard,
+    debugMetrics: options.debugMetrics,
+    observe: options.observe,
   });
   let stopping: Promise<void> | undefined;
 

@@ -9,12 +9,13 @@ import {
 import type { CodecTable, Codec } from '../codec/index.ts';
 import { RequestContext, type ContextOutlet } from '../context.ts';
 import { parseTimeout } from '../deadline.ts';
-import { mergeMetadata, metadataFromHeader } from '../metadata.ts';
+import { mergeMetadata, metadataFromHeader, type Metadata } from '../metadata.ts';
 import type { CallInfo, Message, Pipe, Reply, TransportHandler } from '../transport/transport.ts';
 import type { ServerCounters } from './debug.ts';
 import type { Guard } from './guard.ts';
 import type { EndpointEntry, HandlerFunc, HandlerWrapper } from './handler.ts';
 import { InFlight, type DrainTimeouts, type OpenStreamHandle } from './inflight.ts';
+import type { Observation, Observer } from './observe.ts';
 import type { Logger } from './server.ts';
 import { pump } from './stream.ts';
 import { requestCheck, type RequestCheck } from '../schema/check.ts';
@@ -39,6 +40,8 @@ export interface RouterOptions {
   logger: Logger;
   /** Names or refuses the caller of every call and stream, once its route is found. */
   guard?: Guard | undefined;
+  /** Shown every call and stream as it arrives (tracing, metrics); none: nothing is made. */
+  observe?: Observer | undefined;
 }
 
 function encodeError(err: MicroError): Reply {
@@ -162,13 +165,18 @@ export class Router implements TransportHandler {
   }
 
   /** The request's context; a Micro-Timeout that is not a positive number is a 400. */
-  #context(message: Message, endpoint: string, info: CallInfo): RequestContext {
+  #context(
+    message: Message,
+    endpoint: string,
+    info: CallInfo,
+    metadata: Metadata | undefined,
+  ): RequestContext {
     const header = message.header;
     const ms = parseTimeout(header['micro-timeout'], this.#o.name);
     return new RequestContext(
       this.#o.name,
       endpoint,
-      metadataFromHeader(header),
+      metadata ?? metadataFromHeader(header),
       ms === undefined ? Number.POSITIVE_INFINITY : Date.now() + ms,
       info.remote,
       this.#o.outlet,
@@ -211,7 +219,62 @@ export class Router implements TransportHandler {
     return e;
   }
 
-  async call(message: Message, info: CallInfo): Promise<Reply> {
+  /** The observation of a request arriving, when there is an observer and it watches this one. */
+  #observe(
+    message: Message,
+    info: CallInfo,
+    kind: 'call' | 'stream',
+    observe: Observer,
+  ): [Observation | undefined, Metadata] {
+    const metadata = metadataFromHeader(message.header);
+    const obs = observe({
+      service: this.#o.name,
+      endpoint: message.header['micro-endpoint'] ?? '',
+      kind,
+      metadata,
+      remote: info.remote,
+    });
+    return [obs, metadata];
+  }
+
+  call(message: Message, info: CallInfo): Promise<Reply> {
+    const observe = this.#o.observe;
+    if (!observe) return this.#call(message, info, undefined, undefined);
+    const [obs, metadata] = this.#observe(message, info, 'call', observe);
+    return this.#call(message, info, obs, metadata);
+  }
+
+  /** The guard, the decoding and the handler of one call: what the observation's run wraps. */
+  async #invoke(
+    route: Route,
+    codec: Codec,
+    ctx: RequestContext,
+    body: Uint8Array,
+    info: CallInfo,
+    onCancel: () => void,
+  ): Promise<unknown> {
+    if (this.#o.guard) {
+      const guarded = this.#guard(ctx, 'call');
+      if (guarded) await guarded;
+    }
+    let request = this.#decode(codec, body, route);
+    if (request instanceof Promise) request = await request;
+    if (ctx.deadline <= Date.now()) {
+      throw timeoutError(
+        this.#o.name,
+        `the deadline of ${route.entry.name} passed before it started`,
+      );
+    }
+    info.onCancel = onCancel;
+    return await route.call(request, ctx);
+  }
+
+  async #call(
+    message: Message,
+    info: CallInfo,
+    obs: Observation | undefined,
+    metadata: Metadata | undefined,
+  ): Promise<Reply> {
     const counters = this.#o.counters;
     counters.requests++;
     counters.inflight++;
@@ -231,28 +294,17 @@ export class Router implements TransportHandler {
       }
       const contentType = message.header['content-type'];
       const codec = this.#codec(contentType);
-      ctx = this.#context(message, route.entry.name, info);
-      if (this.#o.guard) {
-        const guarded = this.#guard(ctx, 'call');
-        if (guarded) await guarded;
-      }
-      let request = this.#decode(codec, message.body, route);
-      if (request instanceof Promise) request = await request;
-      if (ctx.deadline <= Date.now()) {
-        throw timeoutError(
-          this.#o.name,
-          `the deadline of ${route.entry.name} passed before it started`,
-        );
-      }
-      const c = ctx;
-      info.onCancel = () => {
+      const c = (ctx = this.#context(message, route.entry.name, info, metadata));
+      const onCancel = (): void => {
         // A caller whose deadline passed timed out: that stays an error (a 408), as before.
         cancelled = Date.now() < c.deadline;
         c.cancel(
           new MicroError(this.#o.name, 499, 'the caller cancelled', 'Client Closed Request'),
         );
       };
-      const result = await route.call(request, ctx);
+      const result = await (obs
+        ? obs.run(() => this.#invoke(route, codec, c, message.body, info, onCancel))
+        : this.#invoke(route, codec, c, message.body, info, onCancel));
       // The caller has given up: an answer now would arrive after its deadline.
       if (ctx.deadline <= Date.now())
         throw timeoutError(this.#o.name, `${route.entry.name} ran past its deadline`);
@@ -261,12 +313,15 @@ export class Router implements TransportHandler {
       if (md) mergeMetadata(header, md);
       const body = codec.encode(result);
       if (cancelled) counters.cancelled++; // answered, but to no one
+      obs?.end(undefined, cancelled);
       return { header, body };
     } catch (err) {
       // A call its caller left is counted as cancelled, whatever its handler then threw.
       if (cancelled) counters.cancelled++;
       else counters.errors++;
-      return encodeError(this.#fail(err, endpoint));
+      const e = this.#fail(err, endpoint);
+      obs?.end(e, cancelled);
+      return encodeError(e);
     } finally {
       counters.inflight--;
       ctx?.finish();
@@ -275,10 +330,39 @@ export class Router implements TransportHandler {
   }
 
   stream(open: Message, pipe: Pipe, info: CallInfo): void {
-    void this.#serveStream(open, pipe, info);
+    const observe = this.#o.observe;
+    if (!observe) {
+      void this.#serveStream(open, pipe, info, undefined, undefined);
+      return;
+    }
+    const [obs, metadata] = this.#observe(open, info, 'stream', observe);
+    void this.#serveStream(open, pipe, info, obs, metadata);
   }
 
-  async #serveStream(open: Message, pipe: Pipe, info: CallInfo): Promise<void> {
+  /** The guard and the handler of one open stream: what the observation's run wraps. */
+  async #pumpStream(
+    route: Route,
+    codec: Codec,
+    ctx: RequestContext,
+    pipe: Pipe,
+    opened: (ctx: RequestContext) => void,
+  ): Promise<void> {
+    if (this.#o.guard) {
+      const guarded = this.#guard(ctx, 'stream');
+      if (guarded) await guarded;
+    }
+    opened(ctx);
+    const decode = (body: Uint8Array): unknown => this.#decode(codec, body, route);
+    await pump(this.#o.name, { ...route, decode }, codec, ctx, pipe);
+  }
+
+  async #serveStream(
+    open: Message,
+    pipe: Pipe,
+    info: CallInfo,
+    obs: Observation | undefined,
+    metadata: Metadata | undefined,
+  ): Promise<void> {
     const counters = this.#o.counters;
     counters.requests++;
     counters.inflight++;
@@ -293,22 +377,22 @@ export class Router implements TransportHandler {
       this.#checkService(open.header['micro-service']);
       const route = this.#route(endpoint);
       const codec = this.#codec(open.header['content-type']);
-      ctx = this.#context(open, route.entry.name, info);
-      if (this.#o.guard) {
-        const guarded = this.#guard(ctx, 'stream');
-        if (guarded) await guarded;
-      }
+      ctx = this.#context(open, route.entry.name, info, metadata);
+      const opened = (c: RequestContext): void => {
+        const h = (handle = this.#inflight.streamOpened(c, pipe));
+        void pipe.done.then(() => {
+          if (ended) return;
+          abandoned = !h.drained && Date.now() < c.deadline;
+          c.cancel(new MicroError(this.#o.name, 499, 'stream closed', 'Client Closed Request'));
+        });
+      };
       const c = ctx;
-      const h = (handle = this.#inflight.streamOpened(ctx, pipe));
-      void pipe.done.then(() => {
-        if (ended) return;
-        abandoned = !h.drained && Date.now() < c.deadline;
-        c.cancel(new MicroError(this.#o.name, 499, 'stream closed', 'Client Closed Request'));
-      });
-      const decode = (body: Uint8Array): unknown => this.#decode(codec, body, route);
-      await pump(this.#o.name, { ...route, decode }, codec, ctx, pipe);
+      await (obs
+        ? obs.run(() => this.#pumpStream(route, codec, c, pipe, opened))
+        : this.#pumpStream(route, codec, c, pipe, opened));
       if (abandoned) counters.cancelled++;
       ended = true;
+      obs?.end(undefined, abandoned);
       pipe.end();
     } catch (err) {
       const e = this.#fail(err, endpoint);
@@ -318,6 +402,7 @@ export class Router implements TransportHandler {
       if (abandoned && (e.code === 499 || e.code >= 500)) counters.cancelled++;
       else counters.errors++;
       ended = true;
+      obs?.end(e, abandoned);
       pipe.fail(e);
     } finally {
       counters.inflight--;

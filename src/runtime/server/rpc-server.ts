@@ -2,7 +2,9 @@ import { randomUUID } from 'node:crypto';
 import { networkInterfaces } from 'node:os';
 import type { Endpoint, Service } from '../../registry/registry.ts';
 import type { DurableOptions, Subscription } from '../broker/broker.ts';
+import type { Codec } from '../codec/index.ts';
 import { RequestContext, type Context } from '../context.ts';
+import { toMicroError } from '../errors.ts';
 import { metadataFromHeader } from '../metadata.ts';
 import { formatAddress, parseAddress } from '../transport/address.ts';
 import type { Listener } from '../transport/transport.ts';
@@ -77,9 +79,10 @@ export function createServer(options: ServerOptions): Server {
     outlet: options.outlet,
     logger,
     guard: options.guard,
+    observe: options.observe,
   });
   const guard = options.guard;
-  for (const e of debugEndpoints(name, version, id, counters)) router.add(e);
+  for (const e of debugEndpoints(name, version, id, counters, options.debugMetrics)) router.add(e);
   const subscribers: SubscriberEntry[] = [];
   const subscriptions: Subscription[] = [];
   let listener: Listener | undefined;
@@ -148,6 +151,40 @@ export function createServer(options: ServerOptions): Server {
     registered = true;
   };
 
+  const observe = options.observe;
+  /** The guard, the decoding and the subscriber of one delivered event. */
+  const deliver = async (
+    s: SubscriberEntry,
+    call: (message: unknown, ctx: Context) => Promise<unknown>,
+    codec: Codec,
+    body: Uint8Array,
+    ctx: RequestContext,
+  ): Promise<void> => {
+    if (guard) {
+      try {
+        const caller = guard({
+          service: name,
+          endpoint: s.topic,
+          kind: 'event',
+          metadata: ctx.metadata,
+          remote: ctx.remote,
+        });
+        ctx.caller = caller instanceof Promise ? await caller : caller;
+      } catch (err) {
+        // Refused (or the guard failed): not delivered; the broker sees the error.
+        const e = guardError(name, logger, err, `an event on ${s.topic}`);
+        if (e.code < 500) logger.warn(`refused an event on ${s.topic}: ${e.detail}`);
+        throw e;
+      }
+    }
+    try {
+      await call(codec.decode(body), ctx);
+    } catch (err) {
+      logger.error(`subscriber for ${s.topic} failed: ${(err as Error).message}`);
+      throw err;
+    }
+  };
+
   const subscribeAll = async (): Promise<void> => {
     if (subscribers.length === 0) return;
     const durable = subscribers.some((s) => s.options.durable);
@@ -177,29 +214,21 @@ export function createServer(options: ServerOptions): Server {
             event.message.header['micro-from-service'] ?? '',
             options.outlet,
           );
-          if (guard) {
-            try {
-              const caller = guard({
-                service: name,
-                endpoint: s.topic,
-                kind: 'event',
-                metadata: ctx.metadata,
-                remote: ctx.remote,
-              });
-              ctx.caller = caller instanceof Promise ? await caller : caller;
-            } catch (err) {
-              // Refused (or the guard failed): not delivered; the broker sees the error.
-              const e = guardError(name, logger, err, `an event on ${s.topic}`);
-              if (e.code < 500) logger.warn(`refused an event on ${s.topic}: ${e.detail}`);
-              throw e;
-            }
-          }
+          const obs = observe?.({
+            service: name,
+            endpoint: s.topic,
+            kind: 'event',
+            metadata: ctx.metadata,
+            remote: '',
+          });
+          if (!obs) return deliver(s, call, codec, event.message.body, ctx);
           try {
-            await call(codec.decode(event.message.body), ctx);
+            await obs.run(() => deliver(s, call, codec, event.message.body, ctx));
           } catch (err) {
-            logger.error(`subscriber for ${s.topic} failed: ${(err as Error).message}`);
+            obs.end(toMicroError(err, name), false);
             throw err;
           }
+          obs.end(undefined, false);
         },
         {
           queue: s.options.queue,

@@ -4,6 +4,7 @@ import type { CodecTable } from '../codec/index.ts';
 import type { Context, ContextOutlet } from '../context.ts';
 import type { ListenOptions, Transport } from '../transport/transport.ts';
 import type { Guard } from './guard.ts';
+import type { Observer } from './observe.ts';
 import type { EndpointOptions, Handler, HandlerOf, HandlerWrapper } from './handler.ts';
 
 /** A subscriber's function: the decoded message and a context with its metadata. */
@@ -78,6 +79,16 @@ export interface ServerOptions {
    * platform's auth fills it); its caller is `ctx.caller`. None by default: nothing is checked.
    */
   guard?: Guard;
+  /**
+   * Answers the built-in Debug.Metrics (the platform's metrics fill it with the node's request
+   * counts); without it Debug.Metrics is not served.
+   */
+  debugMetrics?: () => unknown;
+  /**
+   * Shown every call, stream and delivered event as it arrives, and told how it ended (the
+   * platform's tracing and metrics fill it; see composeObservers for several). None by default.
+   */
+  observe?: Observer;
 }
 
 /** Options for handle(); T is the handler's type, whose methods `endpoints` names. */
