@@ -47,3 +47,6 @@ export type { Caller } from './runtime/server/guard.ts';
 export { createMemoryAuth, createMicroAuth, authFromEnv } from './platform/auth/index.ts';
 export type { AuthOptions, MicroAuthOptions } from './platform/auth/index.ts';
 export { OAuthError, type OAuthErrorCode } from './platform/auth/errors.ts';
+export type * from './platform/metrics/metrics.ts';
+export { LATENCY_BUCKETS } from './platform/metrics/metrics.ts';
+export { createMicroMetrics, type MicroMetricsOptions } from './platform/metrics/client.ts';

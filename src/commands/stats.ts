@@ -133,7 +133,12 @@ async function collect(
     service ? probeService<Stats>(c, service, 'Debug.Stats', timeout) : undefined,
     metrics.query({ ...(service && { service }), ...(window && { window }) }).then(
       (m) => ({ metrics: m }),
-      (err: unknown) => ({ metricsError: toMicroError(err, 'micro.cli').toJSON() }),
+      (err: unknown) => {
+        const e = toMicroError(err, 'micro.cli');
+        // A window the service does not keep is the user's to fix, not a missing service.
+        if (e.code === 400) throw e;
+        return { metricsError: e.toJSON() };
+      },
     ),
   ]);
   return { ...(service && { service }), ...(nodes && { nodes: nodes.map(rowOf) }), ...report };

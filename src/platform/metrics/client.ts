@@ -15,7 +15,7 @@ export interface MicroMetricsOptions {
   timeout?: number;
 }
 
-/** The control plane's metrics (`MICRO_METRICS=micro`, the default). */
+/** The control plane's metrics, read through its `metrics` service. */
 export function createMicroMetrics(options: MicroMetricsOptions = {}): Metrics {
   let made: Promise<Client> | undefined;
   let registry: Registry | undefined;
