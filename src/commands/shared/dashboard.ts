@@ -68,7 +68,8 @@ export const WEB_ADDRESS = '127.0.0.1:8082';
 
 /**
  * Starts the web dashboard over a registry, with a client of its own, the CLI's terminal, and the
- * events and db areas MICRO_EVENTS and MICRO_DB name (the control plane's by default).
+ * events and db areas MICRO_EVENTS and MICRO_DB name (the control plane's by default) and the
+ * control plane's metrics.
  */
 export async function startDashboard(
   address: string,
@@ -82,6 +83,7 @@ export async function startDashboard(
     { createTerminal },
     { eventsFromEnv },
     { dbFromEnv },
+    { metricsFromEnv },
   ] = await Promise.all([
     import('../../ui/web/index.ts'),
     import('../../runtime/client/rpc-client.ts'),
@@ -89,6 +91,7 @@ export async function startDashboard(
     import('./terminal.ts'),
     import('../../platform/events/index.ts'),
     import('../../platform/db/index.ts'),
+    import('../../platform/metrics/index.ts'),
   ]);
   const selector = createSelector({ registry });
   // The client closes the selector it was given.
@@ -98,8 +101,9 @@ export async function startDashboard(
   const terminal = createTerminal({ registry, client: asUser });
   const events = eventsFromEnv(process.env, { client: asUser });
   const db = dbFromEnv(process.env, { client: asUser });
+  const metrics = metricsFromEnv(process.env, { client: asUser });
   const closeAreas = async (): Promise<void> => {
-    await Promise.allSettled([events.close(), db.close()]);
+    await Promise.allSettled([events.close(), db.close(), metrics.close()]);
     await client.close();
   };
   const web = await startWeb({
@@ -110,6 +114,7 @@ export async function startDashboard(
     terminal,
     events,
     db,
+    metrics,
     ...(options.auth && { auth: options.auth }),
   }).catch(async (err: unknown) => {
     await closeAreas();

@@ -13,11 +13,13 @@ import {
 } from '../../runtime/index.ts';
 import type { Db } from '../../platform/db/db.ts';
 import type { Events } from '../../platform/events/events.ts';
+import type { Metrics } from '../../platform/metrics/metrics.ts';
 import { registerArea } from './area-routes.ts';
 import { AUTH_ROUTES } from './auth-area.ts';
 import { DB_ROUTES } from './db-area.ts';
 import { EVENTS_ROUTES } from './events-area.ts';
 import { registerEventsStream } from './events-stream.ts';
+import { METRICS_ROUTES } from './metrics-area.ts';
 import type { Feed } from './feed.ts';
 import { sameOriginJson } from './guard.ts';
 import { checkHealth } from './health.ts';
@@ -37,6 +39,8 @@ export interface ApiOptions {
   events?: Events;
   /** The db area the collection browser reads and writes. */
   db?: Db;
+  /** The metrics area the Metrics page reads. */
+  metrics?: Metrics;
   callTimeout: number;
   healthTimeout: number;
 }
@@ -249,6 +253,7 @@ export function registerApi(app: FastifyInstance, o: ApiOptions): StoreWatches {
   const watches = registerStoreWatch(app, { client: o.client, fail });
   registerArea(app, { name: 'events', area: o.events, routes: EVENTS_ROUTES, fail });
   registerArea(app, { name: 'db', area: o.db, routes: DB_ROUTES, fail });
+  registerArea(app, { name: 'metrics', area: o.metrics, routes: METRICS_ROUTES, fail });
   const streams = registerEventsStream(app, { events: o.events, fail });
 
   app.all('/_/api/*', async (req, reply) =>

@@ -163,6 +163,7 @@ export async function startWeb(o: WebOptions): Promise<Web> {
     terminal: o.terminal,
     events: o.events,
     db: o.db,
+    metrics: o.metrics,
     callTimeout: o.callTimeout ?? 10_000,
     healthTimeout: o.healthTimeout ?? 2000,
   });

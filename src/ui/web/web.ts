@@ -1,5 +1,6 @@
 import type { Db } from '../../platform/db/db.ts';
 import type { Events } from '../../platform/events/events.ts';
+import type { Metrics } from '../../platform/metrics/metrics.ts';
 import type { Client, Logger, Registry, Selector } from '../../runtime/index.ts';
 import type { WebAuth } from './session.ts';
 
@@ -33,6 +34,8 @@ export interface WebOptions {
   events?: Events;
   /** The db area of the collection browser; without it its routes answer 501. It is not closed here. */
   db?: Db;
+  /** The metrics area of the Metrics page; without it its route answers 501. It is not closed here. */
+  metrics?: Metrics;
   /** Milliseconds a call from the form may take (default 10 s) and a health check (default 2 s). */
   callTimeout?: number;
   healthTimeout?: number;
