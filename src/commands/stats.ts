@@ -103,14 +103,14 @@ const rowOf = (p: Probe<Stats>): Row => ({
 });
 
 /** The output as text: the nodes' table, then the endpoints'. */
-function text(out: StatsOutput, window: string): string {
+function text(out: StatsOutput): string {
   const parts: string[] = [];
   if (out.nodes) parts.push(nodeTable(out.nodes));
   if (out.metrics) {
     parts.push(
       out.metrics.endpoints.length === 0
         ? `no endpoint has figures yet${out.service ? ` for ${out.service}` : ''} (the metrics service calls Debug.Metrics of each node every ${formatDuration(out.metrics.step)})`
-        : endpointTable(out.metrics.endpoints, window, out.service),
+        : endpointTable(out.metrics.endpoints, formatDuration(out.metrics.window), out.service),
     );
   } else if (out.metricsError)
     parts.push(`no metrics: ${out.metricsError.code} ${out.metricsError.detail}`);
@@ -174,7 +174,6 @@ export const statsCommand = defineCommand({
         'micro.cli',
         `--window "${args.window}" is too short: at least 1s`,
       );
-    const shown = args.window ? formatDuration(window ?? 0) : 'window';
     await withConnection(args, async (c) => {
       for (;;) {
         const out = await collect(c, args.service, window, timeout);
@@ -185,7 +184,7 @@ export const statsCommand = defineCommand({
         const rendered =
           args.output === 'json'
             ? json(out, !args.watch)
-            : (await import('../registry/printable.ts')).printable(text(out, shown));
+            : (await import('../registry/printable.ts')).printable(text(out));
         if (!args.watch) {
           process.stdout.write(`${rendered}\n`);
           if (failed) process.exitCode = 1;
