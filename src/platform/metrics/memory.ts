@@ -2,8 +2,10 @@
 // process that has a registry and a client. Every `interval` ms it lists the registry and calls
 // Debug.Metrics on each node directly (over the node's own transport, `concurrency` at a time,
 // each bounded by `timeout`, no retry), and keeps what they answer in a History (history.ts).
-// Rounds never overlap: a slow round delays the next. A node that does not answer (or has no
+// Rounds never overlap: a slow round delays the next. Scrapes make no trace spans. A node that does not answer (or has no
 // Debug.Metrics: an app behind a sidecar) is skipped for that round; its next answer covers both.
+import { context } from '@opentelemetry/api';
+import { suppressTracing } from '@opentelemetry/core';
 import type { Registry } from '../../registry/registry.ts';
 import type { Client } from '../../runtime/client/client.ts';
 import { History } from './history.ts';
@@ -97,7 +99,9 @@ export function createMemoryMetrics(options: MemoryMetricsOptions): MemoryMetric
       rounds++;
     }
   };
-  const enqueue = (): Promise<void> => (running = running.then(round));
+  // A scrape is no request of anyone's: no span of it, wherever tracing is on.
+  const untraced = (): Promise<void> => context.with(suppressTracing(context.active()), round);
+  const enqueue = (): Promise<void> => (running = running.then(untraced));
   const tick = (): void => {
     const start = Date.now();
     void enqueue().then(() => {
