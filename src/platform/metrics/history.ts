@@ -131,6 +131,7 @@ export class History {
         inflight: c.inflight,
         buckets: withInf(c),
       };
+      // Kept even past the caps: a series made later must not take all its counts as new.
       endpoints.set(c.endpoint, now);
       if (!series) continue;
       // An endpoint new to a node already followed had no count before (counts start at 0).

@@ -7,7 +7,7 @@ import { LATENCY_BUCKETS, type EndpointCounts } from './metrics.ts';
 export const METRICS_ID = 'micro.metrics';
 
 /** Endpoints taken from one node's answer at most. */
-export const MAX_NODE_ENDPOINTS = 1024;
+export const MAX_NODE_ENDPOINTS = 256;
 /** Characters of an endpoint's name at most. */
 export const MAX_ENDPOINT = 256;
 /** Characters of a service's name at most in a query. */
