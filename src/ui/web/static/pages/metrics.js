@@ -165,7 +165,8 @@ function sparkline(points) {
   svg.setAttribute('role', 'img');
   const max = Math.max(0, ...points.map((p) => p.rate));
   const title = document.createElementNS(SVG, 'title');
-  title.textContent = `${points.length} points, up to ${perSecond(max)} req/s`;
+  const last = points.at(-1);
+  title.textContent = `${points.length} points, up to ${perSecond(max)} req/s${last ? `; last ${perSecond(last.rate)} req/s, p99 ${latency(last.p99, last.rate)}` : ''}`;
   svg.append(title);
   if (points.length < 2) return svg;
   /** @param {(p: MetricsPoint) => number} value */
