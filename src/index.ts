@@ -57,3 +57,6 @@ export {
 } from './platform/logs/logger.ts';
 export { createMemoryLogs, createMicroLogs, logsFromEnv } from './platform/logs/index.ts';
 export type { LogsBounds, MemoryLogsOptions, MicroLogsOptions } from './platform/logs/index.ts';
+export type * from './platform/metrics/metrics.ts';
+export { LATENCY_BUCKETS } from './platform/metrics/metrics.ts';
+export { createMicroMetrics, type MicroMetricsOptions } from './platform/metrics/client.ts';

@@ -215,6 +215,16 @@ export async function startControlPlane(given: ControlPlaneOptions): Promise<Con
   services.push(registryService);
   const bound = registryService.server.address;
 
+  // Calls nodes for the areas that watch the fleet (metrics) and for the supervisor's checks.
+  const probe: Client = createClient({
+    registry,
+    tls: tls?.client,
+    ...(plane && {
+      wrappers: [(await import('../platform/auth/wrappers.ts')).authCallWrapper(plane.tokens)],
+    }),
+  });
+  context.registry = registry;
+  context.client = probe;
   // The platform services (store, config, sync...), each from its entry in one table.
   let emitter: PlatformEmitter | undefined;
   try {
@@ -240,6 +250,7 @@ export async function startControlPlane(given: ControlPlaneOptions): Promise<Con
     await traces.close();
     await plane?.close();
     for (const h of hosted) await h.close();
+    await probe.close();
     await close();
     throw err;
   }
@@ -247,7 +258,6 @@ export async function startControlPlane(given: ControlPlaneOptions): Promise<Con
   const accounts = plane?.accounts;
   let supervisor: Supervisor | undefined;
   let store: RuntimeStore | undefined;
-  let probe: Client | undefined;
   let restored: Restored = { started: [], forgotten: [] };
   const logs = hosted.find((h) => h.logs)?.logs;
   if (options.supervise) {
@@ -260,13 +270,7 @@ export async function startControlPlane(given: ControlPlaneOptions): Promise<Con
       store,
       // Checks a reloaded service's new process before the old one stops.
       tls: tls?.issue,
-      client: (probe = createClient({
-        registry,
-        tls: tls?.client,
-        ...(plane && {
-          wrappers: [(await import('../platform/auth/wrappers.ts')).authCallWrapper(plane.tokens)],
-        }),
-      })),
+      client: probe,
       self: options.supervise,
       ...(accounts && { accounts }),
       ...(logs && { logs }),
@@ -325,7 +329,6 @@ export async function startControlPlane(given: ControlPlaneOptions): Promise<Con
         await announcer.close();
       }
       await supervisor?.stopAll();
-      await probe?.close();
       store?.close();
       for (const s of services.reverse()) await traces.stop(s);
       await traces.close();
@@ -336,6 +339,7 @@ export async function startControlPlane(given: ControlPlaneOptions): Promise<Con
       traceStore = undefined;
       await plane?.close();
       for (const h of hosted) await h.close();
+      await probe.close();
       await close();
     },
   };

@@ -7,6 +7,8 @@ import type { Auth } from './auth/auth.ts';
 import type { Logger } from '../runtime/server/server.ts';
 import type { Logs } from './logs/logs.ts';
 import type { Trace } from './trace/trace.ts';
+import type { Client } from '../runtime/client/client.ts';
+import type { Registry } from '../registry/registry.ts';
 
 /** What the control plane gives a platform service it hosts. */
 export interface HostContext {
@@ -29,6 +31,13 @@ export interface HostContext {
    * namespaces, config paths, topics...; src/platform/access.ts), absent when auth is off.
    */
   authorize?: Authorize;
+  /** The registry the control plane serves: the areas that watch the fleet (metrics) list its nodes. */
+  registry?: Registry;
+  /**
+   * A client of the fleet with the control plane's TLS and token, for the areas that call every
+   * node (metrics' Debug.Metrics); the control plane closes it.
+   */
+  client?: Client;
 }
 
 /** A platform service ready to serve. */

@@ -14,4 +14,5 @@ export const platformHosts: Readonly<Record<string, HostFactory>> = {
   auth: async (c) => (await import('./auth/service.ts')).hostAuth(c),
   logs: async (c) => (await import('./logs/service.ts')).hostLogs(c),
   trace: async (c) => (await import('./trace/service.ts')).hostTrace(c),
+  metrics: async (c) => (await import('./metrics/service.ts')).hostMetrics(c),
 };

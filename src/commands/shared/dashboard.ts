@@ -69,7 +69,7 @@ export const WEB_ADDRESS = '127.0.0.1:8082';
 /**
  * Starts the web dashboard over a registry, with a client of its own, the CLI's terminal, the
  * events, db and logs areas MICRO_EVENTS, MICRO_DB and MICRO_LOGS name, and the traces
- * MICRO_TRACE_STORE names (the control plane's by default).
+ * MICRO_TRACE_STORE names (the control plane's by default), and the control plane's metrics.
  */
 export async function startDashboard(
   address: string,
@@ -85,6 +85,7 @@ export async function startDashboard(
     { dbFromEnv },
     { traceFromEnv },
     { logsFromEnv },
+    { metricsFromEnv },
   ] = await Promise.all([
     import('../../ui/web/index.ts'),
     import('../../runtime/client/rpc-client.ts'),
@@ -94,6 +95,7 @@ export async function startDashboard(
     import('../../platform/db/index.ts'),
     import('../../platform/trace/index.ts'),
     import('../../platform/logs/index.ts'),
+    import('../../platform/metrics/index.ts'),
   ]);
   const selector = createSelector({ registry });
   // The client closes the selector it was given.
@@ -105,8 +107,15 @@ export async function startDashboard(
   const db = dbFromEnv(process.env, { client: asUser });
   const trace = traceFromEnv(process.env, { client: asUser });
   const logs = logsFromEnv(process.env, { client: asUser });
+  const metrics = metricsFromEnv(process.env, { client: asUser });
   const closeAreas = async (): Promise<void> => {
-    await Promise.allSettled([events.close(), db.close(), trace.close(), logs.close()]);
+    await Promise.allSettled([
+      events.close(),
+      db.close(),
+      trace.close(),
+      logs.close(),
+      metrics.close(),
+    ]);
     await client.close();
   };
   const web = await startWeb({
@@ -119,6 +128,7 @@ export async function startDashboard(
     db,
     trace,
     logs,
+    metrics,
     ...(options.auth && { auth: options.auth }),
   }).catch(async (err: unknown) => {
     await closeAreas();

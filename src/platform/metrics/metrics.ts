@@ -31,8 +31,11 @@ export interface EndpointCounts {
 
 /** What Debug.Metrics answers: one node's counts since it started. */
 export interface NodeMetrics {
+  /** The node's service. */
   service: string;
+  /** The service's version. */
   version: string;
+  /** The node's id. */
   node: string;
   /** When the counts were read, ms since the epoch. */
   time: number;
@@ -41,7 +44,12 @@ export interface NodeMetrics {
   /** Streams open now. */
   streams: number;
   /** Messages published and delivered to subscribers by its broker. */
-  broker: { published: number; delivered: number };
+  broker: {
+    /** Messages published. */
+    published: number;
+    /** Messages delivered to its subscribers. */
+    delivered: number;
+  };
 }
 
 /** One endpoint's figures over one step of the history. */
@@ -52,23 +60,31 @@ export interface MetricsPoint {
   rate: number;
   /** Errors per second. */
   errorRate: number;
-  /** Median and 99th percentile latency in the step, ms (0 with no request). */
+  /** Median latency in the step, ms (0 with no request). */
   p50: number;
+  /** 99th percentile latency in the step, ms (0 with no request). */
   p99: number;
 }
 
 /** One endpoint of a service, summed over its nodes. */
 export interface EndpointSeries {
+  /** The service. */
   service: string;
+  /** `Handler.Method`, or the topic of a subscriber. */
   endpoint: string;
+  /** A unary call, a stream or an event delivered to a subscriber. */
   kind: 'call' | 'stream' | 'event';
-  /** Over the whole window: requests and errors per second, p50 and p99 in ms. */
+  /** Requests per second over the whole window. */
   rate: number;
+  /** Errors per second over the whole window. */
   errorRate: number;
+  /** Median latency over the whole window, ms. */
   p50: number;
+  /** 99th percentile latency over the whole window, ms. */
   p99: number;
-  /** Requests and errors counted in the window. */
+  /** Requests counted in the window. */
   calls: number;
+  /** Errors counted in the window. */
   errors: number;
   /** Being served now. */
   inflight: number;

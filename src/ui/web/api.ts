@@ -15,6 +15,7 @@ import type { Db } from '../../platform/db/db.ts';
 import type { Events } from '../../platform/events/events.ts';
 import type { Trace } from '../../platform/trace/trace.ts';
 import type { Logs } from '../../platform/logs/logs.ts';
+import type { Metrics } from '../../platform/metrics/metrics.ts';
 import { registerArea } from './area-routes.ts';
 import { AUTH_ROUTES } from './auth-area.ts';
 import { DB_ROUTES } from './db-area.ts';
@@ -22,6 +23,7 @@ import { EVENTS_ROUTES } from './events-area.ts';
 import { LOGS_ROUTES } from './logs-area.ts';
 import { registerLogsStream } from './logs-stream.ts';
 import { registerEventsStream } from './events-stream.ts';
+import { METRICS_ROUTES } from './metrics-area.ts';
 import type { Feed } from './feed.ts';
 import { sameOriginJson } from './guard.ts';
 import { checkHealth } from './health.ts';
@@ -46,6 +48,8 @@ export interface ApiOptions {
   trace?: Trace;
   /** The logs the Logs page reads and follows live. */
   logs?: Logs;
+  /** The metrics area the Metrics page reads. */
+  metrics?: Metrics;
   callTimeout: number;
   healthTimeout: number;
 }
@@ -260,6 +264,7 @@ export function registerApi(app: FastifyInstance, o: ApiOptions): StoreWatches {
   registerArea(app, { name: 'db', area: o.db, routes: DB_ROUTES, fail });
   const trace = o.trace && { trace: o.trace, client: o.client };
   registerArea(app, { name: 'trace', area: trace, routes: TRACE_ROUTES, fail });
+  registerArea(app, { name: 'metrics', area: o.metrics, routes: METRICS_ROUTES, fail });
   const streams = registerEventsStream(app, { events: o.events, fail });
   registerArea(app, { name: 'logs', area: o.logs, routes: LOGS_ROUTES, fail });
   const tails = registerLogsStream(app, { logs: o.logs, fail });

@@ -165,6 +165,7 @@ export async function startWeb(o: WebOptions): Promise<Web> {
     db: o.db,
     trace: o.trace,
     logs: o.logs,
+    metrics: o.metrics,
     callTimeout: o.callTimeout ?? 10_000,
     healthTimeout: o.healthTimeout ?? 2000,
   });

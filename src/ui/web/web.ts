@@ -2,6 +2,7 @@ import type { Db } from '../../platform/db/db.ts';
 import type { Events } from '../../platform/events/events.ts';
 import type { Trace } from '../../platform/trace/trace.ts';
 import type { Logs } from '../../platform/logs/logs.ts';
+import type { Metrics } from '../../platform/metrics/metrics.ts';
 import type { Client, Logger, Registry, Selector } from '../../runtime/index.ts';
 import type { WebAuth } from './session.ts';
 
@@ -39,6 +40,8 @@ export interface WebOptions {
   trace?: Trace;
   /** The logs the Logs page reads and follows; without them its routes answer 501. It is not closed here. */
   logs?: Logs;
+  /** The metrics area of the Metrics page; without it its route answers 501. It is not closed here. */
+  metrics?: Metrics;
   /** Milliseconds a call from the form may take (default 10 s) and a health check (default 2 s). */
   callTimeout?: number;
   healthTimeout?: number;

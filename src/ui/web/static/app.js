@@ -10,6 +10,7 @@ const pages = {
   topics: () => import('./pages/topics.js'),
   service: () => import('./pages/service.js'),
   health: () => import('./pages/health.js'),
+  metrics: () => import('./pages/metrics.js'),
   events: () => import('./pages/events.js'),
   traces: () => import('./pages/traces.js'),
   trace: () => import('./pages/trace.js'),
