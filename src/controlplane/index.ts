@@ -21,6 +21,7 @@ import { platformHosts } from '../platform/hosts.ts';
 import { accessCheck } from '../platform/access.ts';
 import type { PlaneAuth } from './auth.ts';
 import type { ServiceAccounts } from './service-accounts.ts';
+import { healthOverlay } from './health-overlay.ts';
 import { registryEvents } from './registry-events.ts';
 import { registryHandler } from './registry-service.ts';
 import { runtimeHandler } from './runtime-service.ts';
@@ -157,12 +158,14 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
       logger: options.logger,
       tls: tls?.server ?? false,
     }) as const;
+  // Served with the monitor's marks on unhealthy nodes (selectors skip them).
+  const health = healthOverlay(announced.registry);
   // The registry's port stays plain: every registry client (services, the CLI) speaks HTTP to it,
   // and finds the CA's certificate only through the data dir or the variables it is given.
   const registryService = createService({ ...base('registry'), address, tls: false });
   registryService.handle(
     'Registry',
-    registryHandler(announced.registry, recordCheck(options), accessCheck(context.authorize)),
+    registryHandler(health.registry, recordCheck(options), accessCheck(context.authorize)),
   );
   try {
     await registryService.start();
@@ -183,6 +186,15 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
   }
   services.push(registryService);
   const bound = registryService.server.address;
+  // Calls nodes directly: the monitor's probes, a reloaded service's Debug.Health.
+  const probe: Client = createClient({
+    registry,
+    tls: tls?.client,
+    ...(plane && {
+      wrappers: [(await import('../platform/auth/wrappers.ts')).authCallWrapper(plane.tokens)],
+    }),
+  });
+  context.fleet = { registry, client: probe, mark: health.mark };
 
   // The platform services (store, config, sync...), each from its entry in one table.
   let emitter: PlatformEmitter | undefined;
@@ -207,6 +219,7 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
     for (const s of services.reverse()) await s.stop();
     await plane?.close();
     for (const h of hosted) await h.close();
+    await probe.close();
     await close();
     throw err;
   }
@@ -214,7 +227,6 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
   const accounts = plane?.accounts;
   let supervisor: Supervisor | undefined;
   let store: RuntimeStore | undefined;
-  let probe: Client | undefined;
   let restored: Restored = { started: [], forgotten: [] };
   if (options.supervise) {
     const { createRuntimeStore } = await import('./runtime-store.ts');
@@ -226,13 +238,7 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
       store,
       // Checks a reloaded service's new process before the old one stops.
       tls: tls?.issue,
-      client: (probe = createClient({
-        registry,
-        tls: tls?.client,
-        ...(plane && {
-          wrappers: [(await import('../platform/auth/wrappers.ts')).authCallWrapper(plane.tokens)],
-        }),
-      })),
+      client: probe,
       self: options.supervise,
       ...(accounts && { accounts }),
       env: {
@@ -290,7 +296,6 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
         await announcer.close();
       }
       await supervisor?.stopAll();
-      await probe?.close();
       store?.close();
       for (const s of services.reverse()) await s.stop();
       // The last events (the supervised services' stops) are published before events close.
@@ -299,6 +304,7 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
       delete context.emit;
       await plane?.close();
       for (const h of hosted) await h.close();
+      await probe.close();
       await close();
     },
   };

@@ -5,6 +5,18 @@ import type { Handler } from '../runtime/server/handler.ts';
 import type { Authorize } from './access.ts';
 import type { Auth } from './auth/auth.ts';
 import type { Logger } from '../runtime/server/server.ts';
+import type { Registry } from '../registry/registry.ts';
+import type { Client } from '../runtime/client/client.ts';
+
+/** The fleet as the control plane sees it: for the areas that reach every node (the monitor). */
+export interface Fleet {
+  /** The registry the control plane serves, as stored (no marks): every service and node. */
+  registry: Registry;
+  /** Calls any node directly (`{node}` in the call's options), with the control plane's TLS and token. */
+  client: Client;
+  /** Marks a node unhealthy in the registry the control plane serves (selectors skip it), or clears it. */
+  mark(service: string, version: string, node: string, unhealthy: boolean): void;
+}
 
 /** What the control plane gives a platform service it hosts. */
 export interface HostContext {
@@ -27,6 +39,8 @@ export interface HostContext {
    * namespaces, config paths, topics...; src/platform/access.ts), absent when auth is off.
    */
   authorize?: Authorize;
+  /** Every node and a way to reach and mark them; set by the control plane, absent in tests that host one area. */
+  fleet?: Fleet;
 }
 
 /** A platform service ready to serve. */

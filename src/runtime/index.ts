@@ -15,6 +15,12 @@ export type {
 export { endpoint, serverStream, clientStream, bidiStream } from './server/declare.ts';
 export type { Caller, Guard, GuardCall } from './server/guard.ts';
 export type {
+  HealthCheckFunc,
+  HealthCheckOptions,
+  HealthCheckResult,
+  HealthReportStatus,
+} from './server/checks.ts';
+export type {
   Awaitable,
   DeclareOptions,
   StreamDeclarer,

@@ -6,6 +6,7 @@ import { RequestContext, type Context } from '../context.ts';
 import { metadataFromHeader } from '../metadata.ts';
 import { formatAddress, parseAddress } from '../transport/address.ts';
 import type { Listener } from '../transport/transport.ts';
+import { HealthChecks } from './checks.ts';
 import { debugEndpoints, type ServerCounters } from './debug.ts';
 import { extractEndpoints, type EndpointEntry } from './handler.ts';
 import { guardError, Router } from './router.ts';
@@ -79,7 +80,8 @@ export function createServer(options: ServerOptions): Server {
     guard: options.guard,
   });
   const guard = options.guard;
-  for (const e of debugEndpoints(name, version, id, counters)) router.add(e);
+  const checks = new HealthChecks();
+  for (const e of debugEndpoints(name, version, id, counters, checks)) router.add(e);
   const subscribers: SubscriberEntry[] = [];
   const subscriptions: Subscription[] = [];
   let listener: Listener | undefined;
@@ -239,10 +241,14 @@ export function createServer(options: ServerOptions): Server {
         tls,
       });
       address = options.advertise ?? advertisable(listener.address);
+      // The checks' first runs, done before the node registers: its first Debug.Health says them.
+      const checked = checks.start();
       try {
         await subscribeAll();
+        await checked;
         await register();
       } catch (err) {
+        checks.stop();
         await listener.close();
         listener = undefined;
         throw err;
@@ -257,6 +263,7 @@ export function createServer(options: ServerOptions): Server {
     async stop() {
       if (!listener) return;
       clearInterval(heartbeat);
+      checks.stop();
       await options.registry
         .deregister(record())
         .catch((err: Error) => logger.warn(`deregistering failed: ${err.message}`));
@@ -269,6 +276,10 @@ export function createServer(options: ServerOptions): Server {
       listener = undefined;
     },
     record,
+    healthCheck(checkName, fn, opts) {
+      checks.add(checkName, fn, opts);
+      return this;
+    },
   };
   return server;
 }
