@@ -19,7 +19,7 @@ export interface HealthOverlay {
   /** The registry to serve: the one given, marked nodes carrying `micro-health: unhealthy`. */
   readonly registry: Registry;
   /** Marks a node unhealthy, or clears its mark; a change is sent to the watches. */
-  mark(service: string, version: string, node: string, unhealthy: boolean): void;
+  readonly mark: (service: string, version: string, node: string, unhealthy: boolean) => void;
 }
 
 const keyOf = (service: string, version: string, node: string): string =>
