@@ -7,7 +7,7 @@ import { createMicroEvents } from '../../src/platform/events/client.ts';
 import type { EventSubscription } from '../../src/platform/events/events.ts';
 import { createMicroMonitor } from '../../src/platform/monitor/client.ts';
 import { createMicroRegistry } from '../../src/registry/micro.ts';
-import { createClient, type Service } from '../../src/runtime/index.ts';
+import { createClient, type MicroError, type Service } from '../../src/runtime/index.ts';
 import { startTestControlPlane } from '../helpers/control-plane.ts';
 import { closeAll, quietService } from '../helpers/fixtures.ts';
 import { serverForTests } from '../helpers/lifecycle.ts';
@@ -140,4 +140,32 @@ describe('the monitor with a real control plane', () => {
       }
     },
   );
+
+  it('answers hostile requests with a 400 naming the field', async () => {
+    const registry = createMicroRegistry({ address: address() });
+    const client = createClient({ registry });
+    const refused = async (endpoint: string, body: unknown, field: RegExp) => {
+      await assert.rejects(client.call('monitor', endpoint, body), (err: MicroError) => {
+        assert.equal(err.code, 400);
+        assert.match(err.detail, field);
+        return true;
+      });
+    };
+    try {
+      await refused('Monitor.History', { limit: 5000 }, /limit/);
+      await refused('Monitor.History', { since: -1 }, /since/);
+      await refused('Monitor.History', { node: 'x'.repeat(300) }, /node/);
+      await refused('Monitor.History', { bogus: 1 }, /bogus/);
+      await refused('Monitor.Status', { service: 7 }, /service/);
+      await refused('Monitor.Status', [], /object/);
+      const { nodes } = await client.call<{ nodes: { service: string }[] }>(
+        'monitor',
+        'Monitor.Status',
+        { service: 'registry' },
+      );
+      assert.ok(nodes.every((n) => n.service === 'registry'));
+    } finally {
+      await closeAll(client, registry);
+    }
+  });
 });
