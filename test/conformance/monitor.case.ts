@@ -67,8 +67,8 @@ export function runMonitorCases(label: string, make: () => Promise<MonitorFixtur
         );
         assert.equal(a[1]?.detail, 'db: down');
         assert.equal(a[1]?.version, '1.0.0');
-        assert.ok(a[0]!.id > a[1]!.id && a[1]!.id > a[2]!.id, 'ids increase');
-        assert.ok(a[0]!.time >= a[1]!.time);
+        assert.ok(a[0]!.id > a[1].id && a[1].id > a[2]!.id, 'ids increase');
+        assert.ok(a[0]!.time >= a[1].time);
         assert.deepEqual(
           (await f.monitor.history({ node: b0 })).map((c) => [c.service, c.to]),
           [['beta', 'healthy']],
