@@ -42,16 +42,20 @@ export async function launchChromium(
 }
 
 /**
- * Starts `micro run` (control plane, gateway and dashboard) with its data in dir, and a registry
- * client of its control plane. Stop it with proc.ts's stopAll.
+ * Starts `micro run` (control plane, gateway and dashboard) with its data in dir (and `env` over
+ * this process's), and a registry client of its control plane. Stop it with proc.ts's stopAll.
  */
-export async function startPlatform(dir: string): Promise<{ base: string; registry: Registry }> {
+export async function startPlatform(
+  dir: string,
+  env: Record<string, string> = {},
+): Promise<{ base: string; registry: Registry }> {
   const registryAddress = `127.0.0.1:${await freePort()}`;
   const webAddress = `127.0.0.1:${await freePort()}`;
   const plane = startNode(join(root, 'bin/micro.ts'), ['run'], {
     MICRO_REGISTRY_ADDRESS: registryAddress,
     MICRO_WEB_ADDRESS: webAddress,
     MICRO_DATA_DIR: join(dir, 'data'),
+    ...env,
   });
   await plane.waitFor(new RegExp(`web\\s+${webAddress.replaceAll('.', '\\.')}$`), 20_000);
   return {

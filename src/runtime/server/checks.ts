@@ -111,8 +111,10 @@ export class HealthChecks {
       throw new TypeError(
         `healthCheck(${String(name)}): the name must be 1 to 64 of A-Z a-z 0-9 . _ -`,
       );
-    if (this.#checks.has(name)) throw new TypeError(`healthCheck(${name}): a check of that name exists`);
-    if (typeof fn !== 'function') throw new TypeError(`healthCheck(${name}): fn must be a function`);
+    if (this.#checks.has(name))
+      throw new TypeError(`healthCheck(${name}): a check of that name exists`);
+    if (typeof fn !== 'function')
+      throw new TypeError(`healthCheck(${name}): fn must be a function`);
     const check: Check = {
       name,
       fn,
