@@ -60,8 +60,9 @@ export const healthText = (rows: Health[]): string => {
     'STATUS',
     'LATENCY',
     ...(checks ? ['CHECKS'] : []),
-    ...(watched ? ['MONITOR'] : []),
     ...(failed ? ['ERROR'] : []),
+    // Last, so that the columns before keep their places whether a monitor answers or not.
+    ...(watched ? ['MONITOR'] : []),
   ];
   const cells = rows.map((r) => [
     ...(several ? [r.service ?? ''] : []),
@@ -71,8 +72,8 @@ export const healthText = (rows: Health[]): string => {
     r.status,
     `${r.ms} ms`,
     ...(checks ? [checksText(r.checks ?? [])] : []),
-    ...(watched ? [r.monitor ? `${r.monitor.status} ${ago(r.monitor.since)}` : '-'] : []),
     ...(failed ? [r.error ? `${r.error.code} ${r.error.detail}` : '-'] : []),
+    ...(watched ? [r.monitor ? `${r.monitor.status} ${ago(r.monitor.since)}` : '-'] : []),
   ]);
   return `${table(header, cells)}\n${healthy} of ${rows.length} node${rows.length === 1 ? '' : 's'} healthy`;
 };
@@ -80,7 +81,7 @@ export const healthText = (rows: Health[]): string => {
 /** `micro health [SERVICE] [--history]`. */
 export const healthCommand = defineCommand({
   command: 'health [service]',
-  describe: "Check every node's health (Debug.Health), or show the monitor's history",
+  describe: "Check nodes' health, or the monitor's history",
   builder: (y) =>
     y
       .positional('service', { type: 'string', describe: 'one service (default: every one)' })
@@ -127,7 +128,8 @@ export const healthCommand = defineCommand({
       const seen = args.service ? await monitorOf(c.client, args.service, timeout) : undefined;
       for (const r of rows) {
         const m = seen?.find((n) => n.node === r.node && n.version === r.version);
-        if (m)
+        // A node the monitor has not made up its mind about (`unknown`) adds nothing.
+        if (m && m.status !== 'unknown')
           r.monitor = { status: m.status, since: m.since, ...(m.detail && { detail: m.detail }) };
       }
       print(args.output, rows, healthText);
