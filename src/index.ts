@@ -49,6 +49,9 @@ export type {
   MemoryMonitor,
   MemoryMonitorOptions,
   MicroMonitorOptions,
+  HealthAnswer,
+  Observed,
+  ProbeResult,
 } from './platform/monitor/index.ts';
 export type * from './platform/auth/auth.ts';
 export type { Caller } from './runtime/server/guard.ts';

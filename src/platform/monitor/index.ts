@@ -10,6 +10,7 @@ export type * from './monitor.ts';
 export { createMemoryMonitor, createMicroMonitor };
 export type { MemoryMonitor, MemoryMonitorOptions } from './memory.ts';
 export type { MicroMonitorOptions } from './client.ts';
+export type { HealthAnswer, Observed, ProbeResult } from './tracker.ts';
 
 /** The monitors by name: MICRO_MONITOR picks from it. */
 export const monitors = {

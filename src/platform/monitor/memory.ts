@@ -6,7 +6,7 @@ import type { Client } from '../../runtime/client/client.ts';
 import { memoryHistory } from './history.ts';
 import type { Monitor, NodeStatus, StatusChange } from './monitor.ts';
 import { startRunner, type Runner } from './runner.ts';
-import { createTracker, type Tracker } from './tracker.ts';
+import { createTracker, type Observed, type ProbeResult } from './tracker.ts';
 
 /** Options of the in-process monitor. */
 export interface MemoryMonitorOptions {
@@ -27,7 +27,10 @@ export interface MemoryMonitorOptions {
 }
 
 /** A Monitor in memory, also taking probes' results directly (observe). */
-export type MemoryMonitor = Monitor & Pick<Tracker, 'observe'>;
+export interface MemoryMonitor extends Monitor {
+  /** Takes a probe's result; returns the node's status, and the change it made if any. */
+  observe(probe: ProbeResult): Observed;
+}
 
 /** Creates the in-process monitor; it probes when given a registry and a client. */
 export function createMemoryMonitor(options: MemoryMonitorOptions = {}): MemoryMonitor {

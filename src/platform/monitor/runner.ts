@@ -11,7 +11,7 @@ import type { Client } from '../../runtime/client/client.ts';
 import { toMicroError } from '../../runtime/errors.ts';
 import type { Logger } from '../../runtime/server/server.ts';
 import type { NodeStatus, StatusChange } from './monitor.ts';
-import { nodeKey, type ProbeResult, type Tracker } from './tracker.ts';
+import { nodeKey, type HealthAnswer, type ProbeResult, type Tracker } from './tracker.ts';
 
 /** Defaults of the runner (MICRO_MONITOR_INTERVAL, the probe's timeout, probes at once). */
 export const RUNNER_DEFAULTS = { interval: 10_000, timeout: 5000, concurrency: 32 } as const;
@@ -57,7 +57,7 @@ async function probe(
   const t0 = performance.now();
   const ms = (): number => Math.round((performance.now() - t0) * 10) / 10;
   try {
-    const health = await client.call<ProbeResult['health']>(
+    const health = await client.call<HealthAnswer | undefined>(
       s.name,
       'Debug.Health',
       {},

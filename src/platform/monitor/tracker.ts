@@ -12,14 +12,26 @@ const MAX_CHECKS = 64;
 /** Longest detail or check name kept, in characters. */
 const MAX_DETAIL = 1000;
 
+/** What a node's Debug.Health answered, as far as the monitor reads it (checked before use). */
+export interface HealthAnswer {
+  /** `ok`, `degraded` or `unhealthy`. */
+  status?: unknown;
+  /** Its checks' last results. */
+  checks?: unknown;
+}
+
 /** One probe of a node: Debug.Health's answer, or the error that came instead. */
 export interface ProbeResult {
+  /** The service's name. */
   service: string;
+  /** The service version the node serves. */
   version: string;
+  /** The node's id. */
   node: string;
+  /** The node's host:port. */
   address: string;
   /** Debug.Health's answer, when the node answered. */
-  health?: { status?: unknown; checks?: unknown };
+  health?: HealthAnswer;
   /** Why the probe failed (the call's error), when it did. */
   error?: string;
   /** How long it took, ms. */
@@ -28,10 +40,18 @@ export interface ProbeResult {
   checked: number;
 }
 
+/** What one probe did: the node's status, and the change it made if any. */
+export interface Observed {
+  /** The node's status after the probe. */
+  status: NodeStatus;
+  /** The change of status, when there was one. */
+  change?: StatusChange;
+}
+
 /** What the tracker gives: a Monitor, fed with probes. */
 export interface Tracker extends Monitor {
   /** Takes a probe's result; returns the node's status, and the change it made if any. */
-  observe(probe: ProbeResult): { status: NodeStatus; change?: StatusChange };
+  observe(probe: ProbeResult): Observed;
   /** Forgets the nodes whose key (nodeKey) is not in `present`; returns what it forgot. */
   retain(present: Set<string>): NodeStatus[];
 }
