@@ -38,10 +38,21 @@ export type { LogEvents, LogEventsOptions, OffsetAcks } from './platform/events/
 export {
   PLATFORM_TOPICS,
   type PlatformConfigEvent,
+  type PlatformHealthEvent,
   type PlatformRegistryEvent,
   type PlatformRuntimeEvent,
   type PlatformSyncEvent,
 } from './platform/events/platform.ts';
+export type * from './platform/monitor/monitor.ts';
+export { createMemoryMonitor, createMicroMonitor } from './platform/monitor/index.ts';
+export type {
+  MemoryMonitor,
+  MemoryMonitorOptions,
+  MicroMonitorOptions,
+  HealthAnswer,
+  Observed,
+  ProbeResult,
+} from './platform/monitor/index.ts';
 export type * from './platform/auth/auth.ts';
 export type { Caller } from './runtime/server/guard.ts';
 export { createMemoryAuth, createMicroAuth, authFromEnv } from './platform/auth/index.ts';

@@ -26,6 +26,7 @@ import { OTLP_TRACES_PATH, otlpReceiver } from '../platform/trace/receiver.ts';
 import type { Trace } from '../platform/trace/trace.ts';
 import type { PlaneAuth } from './auth.ts';
 import type { ServiceAccounts } from './service-accounts.ts';
+import { healthOverlay } from './health-overlay.ts';
 import { registryEvents } from './registry-events.ts';
 import { registryHandler } from './registry-service.ts';
 import { runtimeHandler } from './runtime-service.ts';
@@ -172,6 +173,8 @@ export async function startControlPlane(given: ControlPlaneOptions): Promise<Con
     tls: tls?.client,
     tokens: plane?.tokens,
   }));
+  // Served with the monitor's marks on unhealthy nodes (selectors skip them).
+  const health = healthOverlay(announced.registry);
   // The registry's port stays plain: every registry client (services, the CLI) speaks HTTP to it,
   // and finds the CA's certificate only through the data dir or the variables it is given.
   // Each service counts its requests (GET /metrics on its port, unless MICRO_METRICS=off); the
@@ -193,7 +196,7 @@ export async function startControlPlane(given: ControlPlaneOptions): Promise<Con
   if (registryMetrics) addPlaneMetrics(registryMetrics, registry, context.dbPath);
   registryService.handle(
     'Registry',
-    registryHandler(announced.registry, recordCheck(options), accessCheck(context.authorize)),
+    registryHandler(health.registry, recordCheck(options), accessCheck(context.authorize)),
   );
   try {
     await registryService.start();
@@ -214,8 +217,7 @@ export async function startControlPlane(given: ControlPlaneOptions): Promise<Con
   }
   services.push(registryService);
   const bound = registryService.server.address;
-
-  // Calls nodes for the areas that watch the fleet (metrics) and for the supervisor's checks.
+  // Calls nodes directly: the monitor's probes and metrics' scrapes, a reloaded service's Debug.Health.
   const probe: Client = createClient({
     registry,
     tls: tls?.client,
@@ -223,6 +225,8 @@ export async function startControlPlane(given: ControlPlaneOptions): Promise<Con
       wrappers: [(await import('../platform/auth/wrappers.ts')).authCallWrapper(plane.tokens)],
     }),
   });
+  context.fleet = { registry, client: probe, mark: health.mark };
+
   context.registry = registry;
   context.client = probe;
   // The platform services (store, config, sync...), each from its entry in one table.

@@ -10,6 +10,16 @@ import type { Trace } from './trace/trace.ts';
 import type { Client } from '../runtime/client/client.ts';
 import type { Registry } from '../registry/registry.ts';
 
+/** The fleet as the control plane sees it: for the areas that reach every node (the monitor). */
+export interface Fleet {
+  /** The registry the control plane serves, as stored (no marks): every service and node. */
+  registry: Registry;
+  /** Calls any node directly (`{node}` in the call's options), with the control plane's TLS and token. */
+  client: Client;
+  /** Marks a node unhealthy in the registry the control plane serves (selectors skip it), or clears it. */
+  mark(service: string, version: string, node: string, unhealthy: boolean): void;
+}
+
 /** What the control plane gives a platform service it hosts. */
 export interface HostContext {
   /** The control plane's data folder. */
@@ -38,6 +48,8 @@ export interface HostContext {
    * node (metrics' Debug.Metrics); the control plane closes it.
    */
   client?: Client;
+  /** Every node and a way to reach and mark them; set by the control plane, absent in tests that host one area. */
+  fleet?: Fleet;
 }
 
 /** A platform service ready to serve. */

@@ -15,4 +15,5 @@ export const platformHosts: Readonly<Record<string, HostFactory>> = {
   logs: async (c) => (await import('./logs/service.ts')).hostLogs(c),
   trace: async (c) => (await import('./trace/service.ts')).hostTrace(c),
   metrics: async (c) => (await import('./metrics/service.ts')).hostMetrics(c),
+  monitor: async (c) => (await import('./monitor/service.ts')).hostMonitor(c),
 };

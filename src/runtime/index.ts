@@ -17,6 +17,12 @@ export type { Caller, Guard, GuardCall } from './server/guard.ts';
 export { composeObservers } from './server/observe.ts';
 export type { ObservedRequest, Observation, Observer } from './server/observe.ts';
 export type {
+  HealthCheckFunc,
+  HealthCheckOptions,
+  HealthCheckResult,
+  HealthReportStatus,
+} from './server/checks.ts';
+export type {
   Awaitable,
   DeclareOptions,
   StreamDeclarer,

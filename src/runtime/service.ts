@@ -23,6 +23,7 @@ import { CodecTable, type Codec } from './codec/index.ts';
 import type { ContextOutlet } from './context.ts';
 import { createSelector } from './selector/cache.ts';
 import type { Selector, Strategy } from './selector/selector.ts';
+import type { HealthCheckFunc, HealthCheckOptions } from './server/checks.ts';
 import type { Guard } from './server/guard.ts';
 import type { Observer } from './server/observe.ts';
 import type { Handler, HandlerOf, HandlerWrapper } from './server/handler.ts';
@@ -153,6 +154,13 @@ export interface Service<H extends object = object> extends Handlers<H> {
   handle<T extends object>(handler: T & HandlerOf<T>, options?: HandleOptions<NoInfer<T>>): this;
   /** Calls fn for each message on the topic. */
   subscribe(topic: string, fn: SubscriberFunc, options?: ServerSubscribeOptions): this;
+  /**
+   * Adds a health check Debug.Health reports (and the control plane's monitor reads): fn throws
+   * or rejects when failing, a string it returns is its detail; run at start, then every
+   * `interval` ms (10 s), failing past `timeout` ms (5 s). A failing `critical` check (the default)
+   * makes the node unhealthy, another degraded. A bad or taken name is a TypeError.
+   */
+  healthCheck(name: string, fn: HealthCheckFunc, options?: HealthCheckOptions): this;
   /** Starts serving; resolves once registered. */
   start(): Promise<void>;
   /** Deregisters, drains and closes. */
@@ -233,6 +241,10 @@ export function createService(options: ServiceOptions): Service {
     },
     subscribe(topic, fn, o) {
       server.subscribe(topic, fn, o);
+      return this;
+    },
+    healthCheck(checkName, fn, o) {
+      server.healthCheck(checkName, fn, o);
       return this;
     },
     start: () => server.start(),

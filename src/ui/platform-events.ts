@@ -1,7 +1,8 @@
-// The platform's own events (micro.registry, micro.config, micro.sync, micro.runtime: what happened
-// to services, config, locks and deployments) as the dashboard and the explorer show them: one line
-// each (time, topic, action, summary), a filter by topic, action and text, and a follower that
-// reads each topic's latest events and then every new one, through the Events interface.
+// The platform's own events (micro.registry, micro.config, micro.sync, micro.runtime, micro.health:
+// what happened to services, config, locks, deployments and nodes' health) as the dashboard and
+// the explorer show them: one line each (time, topic, action, summary), a filter by topic, action
+// and text, and a follower that reads each topic's latest events and then every new one, through
+// the Events interface.
 //
 // The follower subscribes without a group (nothing to acknowledge, nothing kept on the server),
 // starting BACKLOG events before each topic's newest, so no event falls between a read and a
@@ -10,7 +11,7 @@ import type { Events, EventRecord, EventSubscription } from '../platform/events/
 import { PLATFORM_TOPIC_PREFIX } from '../platform/events/events.ts';
 import { PLATFORM_TOPICS } from '../platform/events/platform.ts';
 
-/** The topics the control plane publishes its changes to (registry, config, sync, runtime). */
+/** The topics the control plane publishes its changes to (registry, config, sync, runtime, health). */
 export const PLATFORM_TOPIC_NAMES: readonly string[] = Object.values(PLATFORM_TOPICS);
 
 /** A platform event as one line: where, when, what (its action) and the control plane's summary. */
@@ -57,7 +58,8 @@ export function platformLine(e: EventRecord): PlatformLine {
     topic: e.topic,
     offset: e.offset,
     time: e.time,
-    action: str(d.action).slice(0, NAME),
+    // micro.health says where a node went (`to`), not an action.
+    action: (str(d.action) || str(d.to)).slice(0, NAME),
     name: name.slice(0, NAME),
     summary: summary.slice(0, SUMMARY),
   };
@@ -67,7 +69,7 @@ export function platformLine(e: EventRecord): PlatformLine {
 export function platformMatches(e: EventRecord, f: PlatformFilter): boolean {
   if (f.topic && e.topic !== f.topic) return false;
   const d = fieldsOf(e.data);
-  if (f.action && str(d.action) !== f.action) return false;
+  if (f.action && (str(d.action) || str(d.to)) !== f.action) return false;
   if (!f.text) return true;
   const want = f.text.toLowerCase();
   return Object.values(d).some((v) => str(v).toLowerCase().includes(want));

@@ -42,8 +42,8 @@ export async function launchChromium(
 }
 
 /**
- * Starts `micro run` (control plane, gateway and dashboard) with its data in dir, and a registry
- * client of its control plane, with `env` over this process's. Stop it with proc.ts's stopAll.
+ * Starts `micro run` (control plane, gateway and dashboard) with its data in dir (and `env` over
+ * this process's), and a registry client of its control plane. Stop it with proc.ts's stopAll.
  */
 export async function startPlatform(
   dir: string,

@@ -2,7 +2,7 @@ import { parseArgs } from 'node:util';
 import { badRequest, toMicroError } from '../../runtime/errors.ts';
 import type { Terminal, TerminalResult } from '../../ui/web/web.ts';
 import { serviceText } from '../get.ts';
-import { healthOf, healthText } from '../health.ts';
+import { answering, healthOf, healthText } from '../health.ts';
 import { servicesTable, topicsTable } from '../list.ts';
 import { compareNatural } from '../../registry/listing.ts';
 import { printable } from '../../registry/printable.ts';
@@ -145,8 +145,8 @@ export function createTerminal(c: Connection): Terminal {
         if (!service || args.length > 1) return usage('health SERVICE');
         const timeout = parseDuration(values.timeout ?? '2s') ?? 2000;
         const probes = await probeService<{ status?: string }>(c, service, 'Debug.Health', timeout);
-        const rows = probes.map(healthOf);
-        const healthy = rows.length > 0 && rows.every((r) => r.status === 'ok');
+        const rows = probes.map((p) => healthOf(p));
+        const healthy = rows.length > 0 && rows.every((r) => answering(r.status));
         return { output: show(rows, () => healthText(rows)), code: healthy ? 0 : 1 };
       }
       default:

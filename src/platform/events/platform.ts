@@ -1,7 +1,7 @@
 // Platform events (issue 17 point 2): every change the control plane makes (a node up, down or
-// expired, a config version, a lock taken or released, a deployment and its processes) is itself
-// an event on a `micro.*` topic, so one subscription sees what happened to the platform. This file
-// holds their topics and shapes, and platformEmitter, which turns the events area's in-process
+// expired, a config version, a lock taken or released, a deployment and its processes, a node's
+// health) is itself an event on a `micro.*` topic, so one subscription sees what happened to the
+// platform. This file holds their topics and shapes, and platformEmitter, which turns the events area's in-process
 // publish into the fire-and-forget HostContext.emit every area calls.
 //
 // Guarantees: emitting never waits and never throws into the change that emits (the change is
@@ -22,6 +22,8 @@ export const PLATFORM_TOPICS = {
   sync: 'micro.sync',
   /** `micro run -d`: deployments and their processes. */
   runtime: 'micro.runtime',
+  /** A node's health changed, as the control plane's monitor sees it. */
+  health: 'micro.health',
 } as const;
 
 /** `micro.registry`: a node of a service version came, went or lapsed. */
@@ -79,6 +81,26 @@ export interface PlatformRuntimeEvent {
   /** How the process ended (`exit code 1`, `killed by SIGKILL`), on exit. */
   code?: string;
   /** One human line: `greeter pid 4242 exit code 1; restarting in 200 ms`. */
+  summary: string;
+}
+
+/** `micro.health`: the control plane's monitor found a node's status changed. */
+export interface PlatformHealthEvent {
+  /** The service's name. */
+  service: string;
+  /** The service version the node serves. */
+  version: string;
+  /** The node's id. */
+  node: string;
+  /** The node's host:port. */
+  address: string;
+  /** Its status before: `healthy`, `unhealthy` or `unknown` (not probed yet). */
+  from: 'healthy' | 'unhealthy' | 'unknown';
+  /** Its status now. */
+  to: 'healthy' | 'unhealthy' | 'unknown';
+  /** Why (its failing checks, or the probe's error), when unhealthy. */
+  detail?: string;
+  /** One human line: `greeter 1.0.0 node greeter-ab12 healthy -> unhealthy: db: refused`. */
   summary: string;
 }
 

@@ -24,10 +24,15 @@ export interface CheckResult {
 
 /** A node's current status. */
 export interface NodeStatus {
+  /** The service's name. */
   service: string;
+  /** The service version the node serves. */
   version: string;
+  /** The node's id. */
   node: string;
+  /** The node's host:port. */
   address: string;
+  /** Its status as the monitor last saw it. */
   status: HealthStatus;
   /** Some non-critical check fails (the node is still healthy). */
   degraded: boolean;
@@ -49,10 +54,15 @@ export interface StatusChange {
   id: number;
   /** When, ms since the epoch. */
   time: number;
+  /** The service's name. */
   service: string;
+  /** The service version the node serves. */
   version: string;
+  /** The node's id. */
   node: string;
+  /** Its status before. */
   from: HealthStatus;
+  /** Its status after. */
   to: HealthStatus;
   /** Why (the failing checks, or the probe's error). */
   detail?: string;

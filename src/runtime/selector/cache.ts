@@ -1,6 +1,7 @@
 import type { Node, Registry, Service } from '../../registry/registry.ts';
 import { RegistryErrors } from '../../registry/registry.ts';
 import { forbidden, notFound, serviceUnavailable, unauthorized } from '../errors.ts';
+import { skipUnhealthy } from './filter.ts';
 import type { Next, SelectOptions, Selector } from './selector.ts';
 import { random } from './strategy.ts';
 
@@ -25,7 +26,11 @@ interface Entry {
   watching: boolean;
 }
 
-/** The default selector: a per-service cache fed by a registry watch, still served when the registry is down. */
+/**
+ * The default selector: a per-service cache fed by a registry watch, still served when the
+ * registry is down. It skips nodes marked `micro-health: unhealthy` (the control plane's monitor)
+ * and nodes that failed lately, unless no other node is left.
+ */
 export function createSelector(options: CacheSelectorOptions): Selector {
   const { registry } = options;
   const ttl = options.ttl ?? 60_000;
@@ -118,7 +123,8 @@ export function createSelector(options: CacheSelectorOptions): Selector {
           ? entry.services
           : await fetch(service);
       for (const f of opts.filters ?? []) services = f(services);
-      services = services
+      // Nodes the control plane's monitor marked unhealthy, unless they are all that is left.
+      services = skipUnhealthy(services)
         .map((s) => ({ ...s, nodes: usable(s.nodes) }))
         .filter((s) => s.nodes.length > 0);
       if (services.length === 0) {

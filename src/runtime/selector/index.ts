@@ -1,4 +1,11 @@
 export type * from './selector.ts';
 export { createSelector, type CacheSelectorOptions } from './cache.ts';
 export { random, roundRobin } from './strategy.ts';
-export { filterEndpoint, filterLabel, filterVersion } from './filter.ts';
+export {
+  filterEndpoint,
+  filterLabel,
+  filterVersion,
+  HEALTH_KEY,
+  markedUnhealthy,
+  skipUnhealthy,
+} from './filter.ts';

@@ -1,4 +1,5 @@
 import { monitorEventLoopDelay } from 'node:perf_hooks';
+import type { HealthChecks } from './checks.ts';
 import type { EndpointEntry } from './handler.ts';
 
 /** Counters the server keeps for Debug.Stats. */
@@ -16,19 +17,25 @@ export interface ServerCounters {
 }
 
 /**
- * The built-in Debug handler every service answers: Health and Stats, and Metrics when `metrics`
- * is given (the platform's request counts, src/platform/metrics: the runtime keeps none itself).
+ * The built-in Debug handler every service answers: Health (`{status, service, version, node,
+ * checks}`, the status `ok`, `degraded` or `unhealthy` from the checks' last results) and Stats,
+ * and Metrics when `metrics` is given (the platform's request counts, src/platform/metrics: the
+ * runtime keeps none itself).
  */
 export function debugEndpoints(
   name: string,
   version: string,
   nodeId: string,
   counters: ServerCounters,
+  checks: HealthChecks,
   metrics?: () => unknown,
 ): EndpointEntry[] {
   const loop = monitorEventLoopDelay({ resolution: 20 });
   loop.enable();
-  const health = async () => ({ status: 'ok', service: name, version, node: nodeId });
+  const health = async () => {
+    const { status, checks: results } = checks.report();
+    return { status, service: name, version, node: nodeId, checks: results };
+  };
   const stats = async () => {
     const mem = process.memoryUsage();
     return {

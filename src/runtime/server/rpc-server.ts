@@ -8,6 +8,7 @@ import { toMicroError } from '../errors.ts';
 import { metadataFromHeader } from '../metadata.ts';
 import { formatAddress, parseAddress } from '../transport/address.ts';
 import type { Listener } from '../transport/transport.ts';
+import { HealthChecks } from './checks.ts';
 import { debugEndpoints, type ServerCounters } from './debug.ts';
 import { extractEndpoints, type EndpointEntry } from './handler.ts';
 import { guardError, Router } from './router.ts';
@@ -82,7 +83,9 @@ export function createServer(options: ServerOptions): Server {
     observe: options.observe,
   });
   const guard = options.guard;
-  for (const e of debugEndpoints(name, version, id, counters, options.debugMetrics)) router.add(e);
+  const checks = new HealthChecks();
+  for (const e of debugEndpoints(name, version, id, counters, checks, options.debugMetrics))
+    router.add(e);
   const subscribers: SubscriberEntry[] = [];
   const subscriptions: Subscription[] = [];
   let listener: Listener | undefined;
@@ -268,10 +271,14 @@ export function createServer(options: ServerOptions): Server {
         tls,
       });
       address = options.advertise ?? advertisable(listener.address);
+      // The checks' first runs, done before the node registers: its first Debug.Health says them.
+      const checked = checks.start();
       try {
         await subscribeAll();
+        await checked;
         await register();
       } catch (err) {
+        checks.stop();
         await listener.close();
         listener = undefined;
         throw err;
@@ -286,6 +293,7 @@ export function createServer(options: ServerOptions): Server {
     async stop() {
       if (!listener) return;
       clearInterval(heartbeat);
+      checks.stop();
       await options.registry
         .deregister(record())
         .catch((err: Error) => logger.warn(`deregistering failed: ${err.message}`));
@@ -298,6 +306,10 @@ export function createServer(options: ServerOptions): Server {
       listener = undefined;
     },
     record,
+    healthCheck(checkName, fn, opts) {
+      checks.add(checkName, fn, opts);
+      return this;
+    },
   };
   return server;
 }

@@ -3,6 +3,7 @@ import type { Broker, DurableOptions } from '../broker/broker.ts';
 import type { CodecTable } from '../codec/index.ts';
 import type { Context, ContextOutlet } from '../context.ts';
 import type { ListenOptions, Transport } from '../transport/transport.ts';
+import type { HealthCheckFunc, HealthCheckOptions } from './checks.ts';
 import type { Guard } from './guard.ts';
 import type { Observer } from './observe.ts';
 import type { EndpointOptions, Handler, HandlerOf, HandlerWrapper } from './handler.ts';
@@ -145,6 +146,11 @@ export interface Server extends Handles {
   stop(): Promise<void>;
   /** The registry record of this node. */
   record(): Service;
+  /**
+   * Adds a health check Debug.Health reports, run at start and then every `interval` ms; a bad
+   * name (1 to 64 of A-Z a-z 0-9 . _ -), a name taken or a bad option is a TypeError.
+   */
+  healthCheck(name: string, fn: HealthCheckFunc, options?: HealthCheckOptions): this;
 }
 
 /** Stable error codes of servers. */

@@ -35,7 +35,13 @@ const healthText = (h: NodeHealth | undefined): string =>
   !h ? 'checking' : `${h.status}${h.ms === undefined ? '' : ` ${duration(h.ms)}`}`;
 
 const healthColor = (h: NodeHealth | undefined): string | undefined =>
-  !h ? undefined : h.status === 'ok' ? 'green' : h.status === 'failed' ? 'red' : 'yellow';
+  !h
+    ? undefined
+    : h.status === 'ok'
+      ? 'green'
+      : h.status === 'failed' || h.status === 'unhealthy'
+        ? 'red'
+        : 'yellow';
 
 /** How an endpoint is marked in the list: stream kind or subscriber. */
 const endpointTag = (e: Endpoint): string =>

@@ -1,10 +1,9 @@
 // GET /_/api/events/stream: the platform's events (micro.registry, micro.config, micro.sync,
-// micro.runtime) as server-sent events, so the dashboard's platform page shows what happens as it
-// happens. ?topic= follows one topic instead (a platform topic, or any other durable topic, its
-// events shown by their data's `action` and `summary` if they have them, else their data as JSON,
-// cut); ?action= and ?text= narrow them here, before they are sent;
-// ?backlog= (0 to MAX_BACKLOG, default 200) is how many of each topic's latest events are searched
-// first.
+// micro.runtime, micro.health) as server-sent events, so the dashboard's platform page shows what
+// happens as it happens. ?topic= follows one topic instead (a platform topic, or any other durable
+// topic, its events shown by their data's `action` and `summary` if they have them, else their
+// data as JSON, cut); ?action= and ?text= narrow them here, before they are sent; ?backlog= (0 to
+// MAX_BACKLOG, default 200) is how many of each topic's latest events are searched first.
 //
 // The subscriptions are live before the answer starts: an unreachable events area is an error
 // answer (which an EventSource does not retry), not a stream that ends. At most MAX_EVENT_STREAMS

@@ -1,4 +1,4 @@
-// The dashboard's routes to the platform services (store, config, sync): each one route of a table
+// The dashboard's routes to the platform services (store, config, sync, monitor): each one route of a table
 // that names the service's endpoint and the fields it passes on, so the pages read and change them
 // through the dashboard as they call other services: over RPC, by the dashboard's client.
 //
@@ -17,7 +17,7 @@ export type Kind = 'text' | 'number' | 'boolean' | 'json';
 /** One route: the service and endpoint it calls, and the fields it takes. */
 export interface PlatformRoute {
   method: 'GET' | 'POST';
-  service: 'store' | 'config' | 'sync' | 'auth';
+  service: 'store' | 'config' | 'sync' | 'auth' | 'monitor';
   endpoint: string;
   /** The fields passed on; GET parses them by kind, POST passes the JSON values as they are. */
   fields: Record<string, Kind>;
@@ -80,6 +80,13 @@ export const PLATFORM_ROUTES: Readonly<Record<string, PlatformRoute>> = {
   'sync/locks': get('sync', 'Sync.Locks', { prefix: 'text' }),
   'sync/leaders': get('sync', 'Sync.Leaders'),
   'sync/candidates': get('sync', 'Sync.Candidates', { name: 'text' }),
+  'monitor/status': get('monitor', 'Monitor.Status', { service: 'text' }),
+  'monitor/history': get('monitor', 'Monitor.History', {
+    service: 'text',
+    node: 'text',
+    since: 'number',
+    limit: 'number',
+  }),
 };
 
 /** Who the config history names for changes made in the dashboard. */

@@ -10,6 +10,9 @@
 
 /** @typedef {{ response: unknown, node: { id: string, address: string }, ms: number }} CallResult */
 /** @typedef {{ service: string, version: string, node: string, address: string, status: string, ms: number, error?: ErrorShape }} NodeHealth */
+/** @typedef {{ name: string, status: 'ok' | 'failing', critical: boolean, detail?: string, ms: number, checked: number }} CheckResult */
+/** @typedef {{ service: string, version: string, node: string, address: string, status: 'healthy' | 'unhealthy' | 'unknown', degraded: boolean, since: number, checked: number, ms: number, checks: CheckResult[], detail?: string }} NodeStatus */
+/** @typedef {{ id: number, time: number, service: string, version: string, node: string, from: string, to: string, detail?: string }} StatusChange */
 /** @typedef {{ output: string, code: number }} TerminalResult */
 /** @typedef {{ topic: string, subscribers: number, queues: string[], services: string[] }} Topic */
 
@@ -27,6 +30,19 @@ export const callEndpoint = (call) => send('POST', '/_/api/call', call);
  */
 export const health = (service) =>
   send('GET', service ? `/_/api/health?service=${encodeURIComponent(service)}` : '/_/api/health');
+
+/**
+ * Every node's status as the control plane's monitor last probed it.
+ * @returns {Promise<Answer<{ nodes: NodeStatus[] }>>}
+ */
+export const monitorStatus = () => read('monitor/status');
+
+/**
+ * The monitor's last status changes, newest first.
+ * @param {number} limit
+ * @returns {Promise<Answer<{ changes: StatusChange[] }>>}
+ */
+export const monitorHistory = (limit) => read('monitor/history', { limit });
 
 /**
  * One service's versions in full: nodes, endpoints and their schemas.

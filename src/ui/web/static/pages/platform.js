@@ -14,7 +14,7 @@ import { groupsPart, replayPart, topicsPart } from './platform-topics.js';
 const KEEP = 500;
 /** Milliseconds between reads of the topics and groups. */
 const REFRESH = 3000;
-const TOPICS = ['micro.registry', 'micro.config', 'micro.sync', 'micro.runtime'];
+const TOPICS = ['micro.registry', 'micro.config', 'micro.sync', 'micro.runtime', 'micro.health'];
 const ACTIONS = [
   'register',
   'deregister',
@@ -30,9 +30,11 @@ const ACTIONS = [
   'exit',
   'restart',
   'stop',
+  'healthy',
+  'unhealthy',
 ];
-const GOOD = new Set(['register', 'set', 'lock', 'leader', 'deploy', 'start']);
-const BAD = new Set(['deregister', 'expire', 'delete', 'exit', 'stop']);
+const GOOD = new Set(['register', 'set', 'lock', 'leader', 'deploy', 'start', 'healthy']);
+const BAD = new Set(['deregister', 'expire', 'delete', 'exit', 'stop', 'unhealthy']);
 
 /** @param {PlatformLine} e */
 function row(e) {
