@@ -47,3 +47,12 @@ export type { Caller } from './runtime/server/guard.ts';
 export { createMemoryAuth, createMicroAuth, authFromEnv } from './platform/auth/index.ts';
 export type { AuthOptions, MicroAuthOptions } from './platform/auth/index.ts';
 export { OAuthError, type OAuthErrorCode } from './platform/auth/errors.ts';
+export type * from './platform/trace/trace.ts';
+export {
+  createMemoryTrace,
+  createMicroTrace,
+  traceFromEnv,
+  TRACE_BOUNDS,
+  TRACE_LIMITS,
+} from './platform/trace/index.ts';
+export type { MicroTraceOptions, TraceBounds } from './platform/trace/index.ts';
