@@ -71,3 +71,12 @@ export type { LogsBounds, MemoryLogsOptions, MicroLogsOptions } from './platform
 export type * from './platform/metrics/metrics.ts';
 export { LATENCY_BUCKETS } from './platform/metrics/metrics.ts';
 export { createMicroMetrics, type MicroMetricsOptions } from './platform/metrics/client.ts';
+export type * from './platform/trace/trace.ts';
+export {
+  createMemoryTrace,
+  createMicroTrace,
+  traceFromEnv,
+  TRACE_BOUNDS,
+  TRACE_LIMITS,
+} from './platform/trace/index.ts';
+export type { MicroTraceOptions, TraceBounds } from './platform/trace/index.ts';

@@ -3,7 +3,8 @@
 // the service's own micro client), and also, when MICRO_TRACE_OTLP_ENDPOINT is set, to that OTLP/HTTP
 // endpoint with the official OTLPTraceExporter (`/v1/traces` appended unless present; headers from
 // MICRO_TRACE_OTLP_HEADERS, `k=v,k2=v2`). Every export runs under suppressTracing, so exporting makes
-// no span of itself. A failure is reported through the export callback (BatchSpanProcessor drops
+// no span of itself. An export is retried as any call (spans are replaced by id: a retry stores
+// nothing twice). A failure is reported through the export callback (BatchSpanProcessor drops
 // the batch), counted, and logged once until an export works again; it never throws into the app.
 import { context } from '@opentelemetry/api';
 import { ExportResultCode, parseKeyPairsIntoRecord, suppressTracing } from '@opentelemetry/core';
@@ -71,7 +72,7 @@ export function createTraceExporter(
     options.sink ??
     (options.client &&
       ((request: OtlpJsonRequest) =>
-        options.client!.call('trace', 'Trace.Export', request, { timeout, retries: 0 })));
+        options.client!.call('trace', 'Trace.Export', request, { timeout })));
   if (sink) {
     sends.push({
       name: 'the trace service',

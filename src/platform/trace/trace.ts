@@ -117,15 +117,17 @@ export interface ServiceEdge {
   rate: number;
   /** Errors per second over the window. */
   errorRate: number;
-  /** Median and 99th percentile duration of the calls, ms. */
+  /** Median duration of the calls, ms. */
   p50: number;
+  /** 99th percentile duration of the calls, ms. */
   p99: number;
 }
 
 /** The service map over a window. */
 export interface ServiceMap {
-  /** The window's start and end, ms since the epoch. */
+  /** The window's start, ms since the epoch. */
   since: number;
+  /** The window's end, ms since the epoch. */
   until: number;
   /** Every service seen in the window, sorted. */
   services: string[];

@@ -28,8 +28,9 @@ export const TRACE_LIMITS = {
   events: 32,
   /** Events a span may come with at all. */
   eventsHard: 1024,
-  /** Traces a list returns by default, and at most. */
+  /** Traces a list returns by default. */
   list: 50,
+  /** Traces a list returns at most. */
   listMax: 500,
 } as const;
 
@@ -233,7 +234,12 @@ export interface TraceBounds {
 }
 
 /** The default bounds. */
-export const TRACE_BOUNDS = { keep: 100_000, maxAge: 24 * 3_600_000 } as const;
+export const TRACE_BOUNDS = {
+  /** Spans kept at most. */
+  keep: 100_000,
+  /** Ms a span is kept after it started: 24 h. */
+  maxAge: 24 * 3_600_000,
+} as const;
 
 /** The bounds MICRO_TRACE_KEEP and MICRO_TRACE_MAX_AGE give; a bad value is a TypeError. */
 export function boundsFromEnv(env: NodeJS.ProcessEnv): TraceBounds {
