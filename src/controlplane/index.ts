@@ -19,6 +19,8 @@ import {
 import type { HostContext, Hosted } from '../platform/hosting.ts';
 import { platformHosts } from '../platform/hosts.ts';
 import { accessCheck } from '../platform/access.ts';
+import { OTLP_TRACES_PATH, otlpReceiver } from '../platform/trace/receiver.ts';
+import type { Trace } from '../platform/trace/trace.ts';
 import type { PlaneAuth } from './auth.ts';
 import type { ServiceAccounts } from './service-accounts.ts';
 import { registryEvents } from './registry-events.ts';
@@ -158,14 +160,18 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
       logger: options.logger,
       tls: tls?.server ?? false,
     }) as const;
-  const traces = planeTracing(context, () => ({
-    registry,
-    tls: tls?.client,
-    tokens: plane?.tokens,
-  }));
+  // Its own services' spans go straight into its trace store, once hosted.
+  const tracing = planeTracing(context, () => traces);
   // The registry's port stays plain: every registry client (services, the CLI) speaks HTTP to it,
   // and finds the CA's certificate only through the data dir or the variables it is given.
-  const registryService = createService({ ...base('registry'), address, tls: false });
+  // The trace store, once hosted: the OTLP/HTTP receiver on the registry's port writes to it.
+  let traces: Trace | undefined;
+  const registryService = createService({
+    ...base('registry'),
+    address,
+    tls: false,
+    routes: { [OTLP_TRACES_PATH]: otlpReceiver(() => traces) },
+  });
   registryService.handle(
     'Registry',
     registryHandler(announced.registry, recordCheck(options), accessCheck(context.authorize)),
@@ -197,6 +203,7 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
       // Hosted first when auth is on: its part is already there.
       const part = name === 'auth' && hosted[0]?.auth ? hosted[0] : await host(context);
       if (part !== hosted[0]) hosted.push(part);
+      if (part.trace) traces = part.trace;
       if (part.publish) {
         // Logged once when publishing starts failing, on stderr when no logger is given.
         emitter = platformEmitter(part.publish, options.logger ?? stderrLogger('events'));
@@ -204,14 +211,13 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
       }
       const entries = Object.entries(part.handlers);
       if (entries.length === 0) continue;
-      const service = createService(traces.traced(base(name)));
+      const service = createService(tracing.traced(base(name)));
       for (const [handlerName, handler] of entries) service.handle(handlerName, handler);
       await service.start();
       services.push(service);
     }
   } catch (err) {
-    for (const s of services.reverse()) await traces.stop(s);
-    await traces.close();
+    for (const s of services.reverse()) await tracing.stop(s);
     await plane?.close();
     for (const h of hosted) await h.close();
     await close();
@@ -251,7 +257,7 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
         ...options.env,
       },
     });
-    const runtime = createService(traces.traced(base('runtime')));
+    const runtime = createService(tracing.traced(base('runtime')));
     runtime.handle('Runtime', runtimeHandler(supervisor));
     await runtime.start();
     services.push(runtime);
@@ -299,12 +305,12 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
       await supervisor?.stopAll();
       await probe?.close();
       store?.close();
-      for (const s of services.reverse()) await traces.stop(s);
-      await traces.close();
+      for (const s of services.reverse()) await tracing.stop(s);
       // The last events (the supervised services' stops) are published before events close.
       announced.stop();
       await emitter?.settled();
       delete context.emit;
+      traces = undefined;
       await plane?.close();
       for (const h of hosted) await h.close();
       await close();

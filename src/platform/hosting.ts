@@ -5,6 +5,7 @@ import type { Handler } from '../runtime/server/handler.ts';
 import type { Authorize } from './access.ts';
 import type { Auth } from './auth/auth.ts';
 import type { Logger } from '../runtime/server/server.ts';
+import type { Trace } from './trace/trace.ts';
 
 /** What the control plane gives a platform service it hosts. */
 export interface HostContext {
@@ -42,6 +43,8 @@ export interface Hosted {
   publish?: (topic: string, data: Record<string, unknown>) => Promise<unknown>;
   /** The auth area's in-process Auth: the control plane verifies tokens and makes service accounts with it. */
   auth?: Auth;
+  /** The trace area's in-process Trace: the control plane's OTLP/HTTP receiver (POST /v1/traces) writes to it. */
+  trace?: Trace;
 }
 
 /** A platform service's factory. */

@@ -12,4 +12,5 @@ export const platformHosts: Readonly<Record<string, HostFactory>> = {
   db: async (c) => (await import('./db/service.ts')).hostDb(c),
   events: async (c) => (await import('./events/service.ts')).hostEvents(c),
   auth: async (c) => (await import('./auth/service.ts')).hostAuth(c),
+  trace: async (c) => (await import('./trace/service.ts')).hostTrace(c),
 };

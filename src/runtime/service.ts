@@ -95,6 +95,11 @@ export interface ServiceOptions {
    * at `/[name]/` with `X-Micro-Web-Base-Path` set. Needs the tcp transport.
    */
   web?: WebHandler;
+  /**
+   * Extra HTTP routes on the service's port by exact path (`/metrics`), for requests that are no
+   * call; checked like calls (Host, Origin), served before `web`, and not making a web app.
+   */
+  routes?: ListenOptions['routes'];
   /** Middleware around the handlers' unary endpoints; the first listed is outermost. */
   wrapHandler?: HandlerWrapper[];
   /** Middleware around subscribers; the first listed is outermost. */
@@ -111,6 +116,8 @@ export interface ServiceOptions {
   logger?: Logger;
   /** Names or refuses the caller of every call, stream and delivered event (see ServerOptions.guard). */
   guard?: Guard;
+  /** Answers Debug.Metrics (see ServerOptions.debugMetrics; the platform's createService fills it). */
+  debugMetrics?: () => unknown;
   /** Shown every call, stream and delivered event, and told how it ended (see ServerOptions.observe). */
   observe?: Observer;
 }
@@ -199,10 +206,16 @@ export function createService(options: ServiceOptions): Service {
     wrappers: options.wrapHandler,
     subscriberWrappers: options.wrapSubscriber,
     tls: options.tls === false ? undefined : (options.tls ?? serverTlsFromEnv()),
-    listen: { ...listenFromEnv(), ...options.listen, ...(options.web ? { web: options.web } : {}) },
+    listen: {
+      ...listenFromEnv(),
+      ...options.listen,
+      ...(options.web ? { web: options.web } : {}),
+      ...(options.routes ? { routes: { ...options.listen?.routes, ...options.routes } } : {}),
+    },
     outlet,
     logger,
     guard: options.guard,
+    debugMetrics: options.debugMetrics,
     observe: options.observe,
   });
   let stopping: Promise<void> | undefined;

@@ -15,12 +15,16 @@ export interface ServerCounters {
   inflight: number;
 }
 
-/** The built-in Debug handler every service answers: Health and Stats. */
+/**
+ * The built-in Debug handler every service answers: Health and Stats, and Metrics when `metrics`
+ * is given (the platform's request counts, src/platform/metrics: the runtime keeps none itself).
+ */
 export function debugEndpoints(
   name: string,
   version: string,
   nodeId: string,
   counters: ServerCounters,
+  metrics?: () => unknown,
 ): EndpointEntry[] {
   const loop = monitorEventLoopDelay({ resolution: 20 });
   loop.enable();
@@ -50,5 +54,7 @@ export function debugEndpoints(
     options: {},
     internal: true,
   });
-  return [entry('Debug.Health', health), entry('Debug.Stats', stats)];
+  const list = [entry('Debug.Health', health), entry('Debug.Stats', stats)];
+  if (metrics) list.push(entry('Debug.Metrics', async () => metrics()));
+  return list;
 }

@@ -82,7 +82,7 @@ export function createServer(options: ServerOptions): Server {
     observe: options.observe,
   });
   const guard = options.guard;
-  for (const e of debugEndpoints(name, version, id, counters)) router.add(e);
+  for (const e of debugEndpoints(name, version, id, counters, options.debugMetrics)) router.add(e);
   const subscribers: SubscriberEntry[] = [];
   const subscriptions: Subscription[] = [];
   let listener: Listener | undefined;

@@ -80,6 +80,11 @@ export interface ServerOptions {
    */
   guard?: Guard;
   /**
+   * Answers the built-in Debug.Metrics (the platform's metrics fill it with the node's request
+   * counts); without it Debug.Metrics is not served.
+   */
+  debugMetrics?: () => unknown;
+  /**
    * Shown every call, stream and delivered event as it arrives, and told how it ended (the
    * platform's tracing and metrics fill it; see composeObservers for several). None by default.
    */

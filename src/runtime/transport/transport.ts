@@ -138,6 +138,13 @@ export interface ListenOptions {
    * requests pass the Host check; what a page may post is the app's to decide (no Origin check).
    */
   web?: WebHandler;
+  /**
+   * Extra HTTP routes on the same port, by exact path (`/metrics`), for requests that are no call
+   * (no Micro-Endpoint header): they pass the same Host and Origin checks as calls, so a page in a
+   * browser can neither read nor post to them, and they come before `web`. They do not make the
+   * service a web app. Transports without a port (memory, nats) ignore them.
+   */
+  routes?: Readonly<Record<string, WebHandler>>;
 }
 
 /** Why a transport without a port refuses a web handler. */

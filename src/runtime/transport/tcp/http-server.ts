@@ -50,6 +50,12 @@ const ms = (value: number | undefined, fallback: number): number =>
 /** A header value safe to quote in an error detail. */
 const quote = (value: string | undefined): string => JSON.stringify((value ?? '').slice(0, 100));
 
+/** The path of a request target, without its query. */
+const pathOf = (url = '/'): string => {
+  const q = url.indexOf('?');
+  return q < 0 ? url : url.slice(0, q);
+};
+
 /** The HTTP side of a node's port: POST calls, WebSocket streams. It never listens itself. */
 export function createHttpSide(handler: TransportHandler, options: HttpSideOptions = {}): Server {
   const requestTimeout = ms(options.requestTimeout, HTTP_TIMEOUTS.requestTimeout);
@@ -88,7 +94,19 @@ export function createHttpSide(handler: TransportHandler, options: HttpSideOptio
   /** Requests whose headers are in and whose answer is not: a timeout then is the body's. */
   const reading = new WeakSet<Duplex>();
 
+  const routes = new Map(Object.entries(options.routes ?? {}));
+
   const onRequest = (req: IncomingMessage, res: ServerResponse, expectsContinue = false): void => {
+    const route =
+      routes.size > 0 && req.headers['micro-endpoint'] === undefined
+        ? routes.get(pathOf(req.url))
+        : undefined;
+    if (route) {
+      const refused = refusal(req.headers, req.httpVersion === '1.1');
+      if (refused) return sendError(res, refused, true);
+      if (expectsContinue) res.writeContinue();
+      return route(req, res);
+    }
     if (options.web && req.headers['micro-endpoint'] === undefined) {
       const refused = hostRefusal(req.headers, req.httpVersion === '1.1');
       if (refused) return sendError(res, refused, true);
