@@ -1,5 +1,5 @@
 // The public surface of `micro-ts`: the framework (src/runtime) with the platform's createService,
-// whose services have store, config, sync, events and db at hand, and the platform's auth.
+// whose services have store, config, sync, events and db at hand, the platform's auth, and tracing.
 export * from './runtime/index.ts';
 export {
   createService,
@@ -47,3 +47,9 @@ export type { Caller } from './runtime/server/guard.ts';
 export { createMemoryAuth, createMicroAuth, authFromEnv } from './platform/auth/index.ts';
 export type { AuthOptions, MicroAuthOptions } from './platform/auth/index.ts';
 export { OAuthError, type OAuthErrorCode } from './platform/auth/errors.ts';
+export {
+  tracingFromEnv,
+  traceEnabled,
+  type Tracing,
+  type TracingOptions,
+} from './platform/trace/enable.ts';
