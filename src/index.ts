@@ -1,5 +1,5 @@
 // The public surface of `micro-ts`: the framework (src/runtime) with the platform's createService,
-// whose services have store, config, sync, events and db at hand, and the platform's auth.
+// whose services have store, config, sync, events and db at hand, the platform's auth, and tracing.
 export * from './runtime/index.ts';
 export {
   createService,
@@ -80,3 +80,9 @@ export {
   TRACE_LIMITS,
 } from './platform/trace/index.ts';
 export type { MicroTraceOptions, TraceBounds } from './platform/trace/index.ts';
+export {
+  tracingFromEnv,
+  traceEnabled,
+  type Tracing,
+  type TracingOptions,
+} from './platform/trace/enable.ts';

@@ -1,7 +1,9 @@
 // RPC benchmark: micro (framed TCP with JSON and msgpack, HTTP), Moleculer's TCP transporter and a bare
 // framed-TCP floor, each server and each client in its own process, run in interleaved rounds; and
 // micro with auth on (guard verifying cached tokens, client wrapper sending one), whose added CPU
-// per call per side is checked against micro-json's in the same rounds.
+// per call per side is checked against micro-json's in the same rounds; and micro with tracing at
+// 100% and 1% sampling, and at 100% with metrics, whose added CPU per call (server + client) is
+// checked as a share of micro-json's.
 //
 // Flags (after `npm run bench -- rpc`, in --name=value form) or environment: --rounds / BENCH_ROUNDS
 // (3), --warmup / BENCH_WARMUP_SECONDS (2), --seconds / BENCH_SECONDS (8, measured per round),
@@ -72,6 +74,24 @@ const contenders: Contender[] = [
     variant: 'json',
   },
   {
+    key: 'micro-trace',
+    label: 'micro tcp + json, tracing 100%',
+    target: 'micro-trace',
+    variant: 'json',
+  },
+  {
+    key: 'micro-trace-1',
+    label: 'micro tcp + json, tracing 1%',
+    target: 'micro-trace-1',
+    variant: 'json',
+  },
+  {
+    key: 'micro-trace-m',
+    label: 'micro tcp + json, tracing 100% + metrics',
+    target: 'micro-trace-metrics',
+    variant: 'json',
+  },
+  {
     key: 'moleculer',
     label: `moleculer ${packageVersion('moleculer')} tcp`,
     target: 'moleculer',
@@ -84,6 +104,13 @@ const contenders: Contender[] = [
 const GOAL = { contender: 'micro-json', baseline: 'moleculer', minRatio: 2, maxCpuUsPerCall: 15 };
 /** Auth on against micro-json: the CPU its guard (cached verification) and its wrapper add per call. */
 const AUTH_GOAL = { contender: 'micro-auth', maxAddedUsPerCall: 1.5 };
+
+/** Tracing (and metrics) against micro-json: CPU added per call (both sides), as a share of it. */
+const TRACE_GOALS = [
+  { contender: 'micro-trace', maxAddedShare: 0.15 },
+  { contender: 'micro-trace-1', maxAddedShare: 0.03 },
+  { contender: 'micro-trace-m', maxAddedShare: 0.15 },
+];
 
 /** Settings from flags, then the environment, then defaults (see the top of this file). */
 function config(argv: string[]) {
@@ -161,6 +188,7 @@ function report(list: Contender[], series: Map<string, Series<Sample>>, rounds: 
   ])
     console.log(`  ${line}`);
 
+  traceGoals(series);
   const auth = series.get(AUTH_GOAL.contender);
   if (!auth || !goals) return;
   const added = (pick: (s: Sample) => number): number =>
@@ -186,4 +214,32 @@ function report(list: Contender[], series: Map<string, Series<Sample>>, rounds: 
     ),
   ])
     console.log(`  ${line}`);
+}
+
+/** The CPU tracing adds per call over micro-json (server + client), in us and as a share of it. */
+function traceGoals(series: Map<string, Series<Sample>>): void {
+  const plain = series.get(GOAL.contender);
+  if (!plain) return;
+  const cpu = (list: Series<Sample>): number =>
+    medianOf(list, (s) => s.serverUsPerCall) + medianOf(list, (s) => s.clientUsPerCall);
+  const base = cpu(plain);
+  const lines = TRACE_GOALS.flatMap((g) => {
+    const traced = series.get(g.contender);
+    if (!traced) return [];
+    const added = cpu(traced) - base;
+    const share = added / base;
+    return [
+      goal(
+        `${g.contender}: CPU added <= ${g.maxAddedShare * 100}% per call`,
+        `${fmt(added, 2)} us (${fmt(share * 100, 1)}% of ${fmt(base, 1)} us)`,
+        share,
+        (v) => v <= g.maxAddedShare,
+      ),
+    ];
+  });
+  if (lines.length === 0) return;
+  console.log(
+    `\nGoals for tracing (CPU added over ${GOAL.contender}, server + client, same rounds):`,
+  );
+  for (const line of lines) console.log(`  ${line}`);
 }

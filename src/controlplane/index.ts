@@ -168,19 +168,16 @@ export async function startControlPlane(given: ControlPlaneOptions): Promise<Con
       logger: own ? own.child({ part: name }) : options.logger,
       tls: tls?.server ?? false,
     }) as const;
-  const traces = planeTracing(context, () => ({
-    registry,
-    tls: tls?.client,
-    tokens: plane?.tokens,
-  }));
   // Served with the monitor's marks on unhealthy nodes (selectors skip them).
   const health = healthOverlay(announced.registry);
+  // The trace store, once hosted: the OTLP/HTTP receiver on the registry's port writes to it, and
+  // the control plane's own services' spans go straight into it.
+  let traceStore: Trace | undefined;
+  const tracing = planeTracing(context, () => traceStore);
   // The registry's port stays plain: every registry client (services, the CLI) speaks HTTP to it,
   // and finds the CA's certificate only through the data dir or the variables it is given.
   // Each service counts its requests (GET /metrics on its port, unless MICRO_METRICS=off); the
   // registry's port adds the control plane's figures and Prometheus' discovery of every node.
-  // The trace store, once hosted: the OTLP/HTTP receiver on the registry's port writes to it.
-  let traceStore: Trace | undefined;
   const metered = (o: ServiceOptions): Service =>
     createMeteredService(createService, o, context.env).service;
   const { service: registryService, metrics: registryMetrics } = createMeteredService(
@@ -244,14 +241,13 @@ export async function startControlPlane(given: ControlPlaneOptions): Promise<Con
       }
       const entries = Object.entries(part.handlers);
       if (entries.length === 0) continue;
-      const service = metered(traces.traced(base(name)));
+      const service = metered(tracing.traced(base(name)));
       for (const [handlerName, handler] of entries) service.handle(handlerName, handler);
       await service.start();
       services.push(service);
     }
   } catch (err) {
-    for (const s of services.reverse()) await traces.stop(s);
-    await traces.close();
+    for (const s of services.reverse()) await tracing.stop(s);
     await plane?.close();
     for (const h of hosted) await h.close();
     await probe.close();
@@ -287,7 +283,7 @@ export async function startControlPlane(given: ControlPlaneOptions): Promise<Con
         ...options.env,
       },
     });
-    const runtime = metered(traces.traced(base('runtime')));
+    const runtime = metered(tracing.traced(base('runtime')));
     runtime.handle('Runtime', runtimeHandler(supervisor));
     await runtime.start();
     services.push(runtime);
@@ -334,8 +330,7 @@ export async function startControlPlane(given: ControlPlaneOptions): Promise<Con
       }
       await supervisor?.stopAll();
       store?.close();
-      for (const s of services.reverse()) await traces.stop(s);
-      await traces.close();
+      for (const s of services.reverse()) await tracing.stop(s);
       // The last events (the supervised services' stops) are published before events close.
       announced.stop();
       await emitter?.settled();

@@ -34,7 +34,7 @@ import { enforceFromEnv } from './auth/enforce.ts';
 import { authFromEnv } from './auth/index.ts';
 import type { Sync } from './sync/sync.ts';
 import { tracingFromEnv } from './trace/enable.ts';
-import { serviceMetrics, withMetrics } from './metrics/enable.ts';
+import { serviceMetrics } from './metrics/enable.ts';
 import type { Registry as MetricsRegistry } from 'prom-client';
 
 /** What a service may be given of the platform, besides the runtime's options. */
@@ -100,18 +100,14 @@ export type PlatformService<H extends object = object> = Service<H> &
     readonly metricsRegistry: MetricsRegistry | undefined;
   };
 
-/** Wrappers in order: the outer one, the user's, the inner one; undefined for none. */
+/** Wrappers in order: the outer ones, the user's, the inner one; undefined for none. */
 function chain<W>(
-  outer: W | undefined,
+  outer: (W | undefined)[],
   given: W[] | undefined,
   inner: W | undefined,
 ): W[] | undefined {
-  if (outer === undefined && inner === undefined) return given;
-  return [
-    ...(outer === undefined ? [] : [outer]),
-    ...(given ?? []),
-    ...(inner === undefined ? [] : [inner]),
-  ];
+  const list = [...outer, ...(given ?? []), inner].filter((w): w is W => w !== undefined);
+  return list.length > 0 ? list : undefined;
 }
 
 /** Creates a service (see the runtime's createService) whose store, config, sync, events and db are made on first use. */
@@ -152,7 +148,8 @@ export function createService(options: ServiceOptions & PlatformOptions): Platfo
         { id: options.name, onError: (err) => logger.warn(`auth: ${err.message}`) },
       );
   // Tracing (unless MICRO_TRACE=off): its observer and wrappers outermost, so a span covers the
-  // whole request (auth's checks included) and the trace context is in the metadata auth signs.
+  // whole request (auth's checks and metrics included) and the trace context is in the metadata
+  // auth signs.
   const id = options.id ?? `${options.name}-${randomUUID()}`;
   const tracing = tracingFromEnv(process.env, {
     service: options.name,
@@ -162,31 +159,34 @@ export function createService(options: ServiceOptions & PlatformOptions): Platfo
   });
   // MICRO_METRICS (on unless off): requests counted, Debug.Metrics and GET /metrics on its port.
   const metrics = serviceMetrics(options.name, () => service.server);
-  const service = createRuntimeService(
-    withMetrics(
-      {
-        ...options,
-        id,
-        logger,
-        durable,
-        observe: composeObservers([tracing?.observe, options.observe]),
-        wrapCall: chain(tracing?.wrapCall, options.wrapCall, enforced?.wrapCall),
-        wrapStream: chain(tracing?.wrapStream, options.wrapStream, enforced?.wrapStream),
-        wrapPublish: chain(tracing?.wrapPublish, options.wrapPublish, enforced?.wrapPublish),
-        ...(enforced && {
-          // Its registry (the control plane's) gets the token too, but the auth service, where the
-          // token comes from, is looked up with none.
-          ...(!options.registry && {
-            registry: registryFromEnv(process.env, {
-              token: ({ service: name }) => (name === 'auth' ? undefined : enforced.tokens.token()),
-            }),
-          }),
-          guard: enforced.guard,
-        }),
-      },
-      metrics,
+  const service = createRuntimeService({
+    ...options,
+    id,
+    logger,
+    durable,
+    observe: composeObservers([tracing?.observe, metrics?.observe, options.observe]),
+    wrapCall: chain([tracing?.wrapCall], options.wrapCall, enforced?.wrapCall),
+    wrapStream: chain([tracing?.wrapStream], options.wrapStream, enforced?.wrapStream),
+    wrapPublish: chain(
+      [tracing?.wrapPublish, metrics?.wrapPublish],
+      options.wrapPublish,
+      enforced?.wrapPublish,
     ),
-  ) as unknown as PlatformService;
+    ...(metrics && {
+      debugMetrics: metrics.debugMetrics,
+      routes: { ...metrics.routes, ...options.routes },
+    }),
+    ...(enforced && {
+      // Its registry (the control plane's) gets the token too, but the auth service, where the
+      // token comes from, is looked up with none.
+      ...(!options.registry && {
+        registry: registryFromEnv(process.env, {
+          token: ({ service: name }) => (name === 'auth' ? undefined : enforced.tokens.token()),
+        }),
+      }),
+      guard: enforced.guard,
+    }),
+  }) as unknown as PlatformService;
   pinoLogger.setBindings({ node: service.server.id });
   let store: Store | undefined = options.store;
   let config: ServiceConfig | undefined;

@@ -7,6 +7,9 @@ export const targets: Record<string, () => Promise<Target>> = {
   'micro-ajv': async () => (await import('./micro.ts')).microAjv,
   'micro-zod': async () => (await import('./micro.ts')).microZod,
   'micro-auth': async () => (await import('./micro-auth.ts')).microAuth,
+  'micro-trace': async () => (await import('./micro-trace.ts')).microTrace,
+  'micro-trace-1': async () => (await import('./micro-trace.ts')).microTrace1,
+  'micro-trace-metrics': async () => (await import('./micro-trace.ts')).microTraceMetrics,
   moleculer: async () => (await import('./moleculer.ts')).moleculer,
   floor: async () => (await import('./floor.ts')).floor,
 };
