@@ -50,7 +50,21 @@ describe('micro completion', () => {
     const health = await tab('health', 'run');
     assert.deepEqual(
       services,
-      ['auth', 'config', 'db', 'events', 'greeter', 'registry', 'runtime', 'store', 'sync'],
+      [
+        'auth',
+        'config',
+        'db',
+        'events',
+        'greeter',
+        'logs',
+        'metrics',
+        'monitor',
+        'registry',
+        'runtime',
+        'store',
+        'sync',
+        'trace',
+      ],
       'no topic:events',
     );
     assert.deepEqual(prefixed, ['greeter']);

@@ -48,7 +48,21 @@ describe('micro list services and topics', () => {
     const names = (JSON.parse(json.stdout) as Service[]).map((s) => s.name);
     assert.deepEqual(
       [...new Set(names)],
-      ['auth', 'config', 'db', 'events', 'greeter', 'notify', 'registry', 'store', 'sync'],
+      [
+        'auth',
+        'config',
+        'db',
+        'events',
+        'greeter',
+        'logs',
+        'metrics',
+        'monitor',
+        'notify',
+        'registry',
+        'store',
+        'sync',
+        'trace',
+      ],
     );
 
     assert.match(all.stdout, /^topic:events\s+broadcast\s+1$/m);
@@ -127,9 +141,13 @@ describe('micro list services, page by page', () => {
       'db',
       'events',
       ...Array.from({ length: 700 }, (_, i) => `fleet-${i + 1}`),
+      'logs',
+      'metrics',
+      'monitor',
       'registry',
       'store',
       'sync',
+      'trace',
     ];
     assert.deepEqual(listed, expected);
     assert.match(run.stdout, /^fleet-2\s+1\.0\.0, 1\.9\.0, 1\.10\.0\s+3$/m);

@@ -91,7 +91,19 @@ describe('platform events from a real control plane', () => {
           .filter((d) => d.action === 'register' && d.service !== 'greeter')
           .map((d) => d.service)
           .sort(),
-        ['auth', 'config', 'db', 'events', 'registry', 'store', 'sync'],
+        [
+          'auth',
+          'config',
+          'db',
+          'events',
+          'logs',
+          'metrics',
+          'monitor',
+          'registry',
+          'store',
+          'sync',
+          'trace',
+        ],
       );
       const replayed = all.filter((d) => d.service === 'greeter');
       assert.deepEqual(

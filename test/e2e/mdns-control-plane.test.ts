@@ -44,9 +44,13 @@ else {
         'db',
         'events',
         'greeter',
+        'logs',
+        'metrics',
+        'monitor',
         'registry',
         'store',
         'sync',
+        'trace',
       ]);
       await client.close();
       await registry.close();
