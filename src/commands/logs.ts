@@ -29,7 +29,7 @@ export function sinceTime(value: string, now = Date.now()): number {
 /** `micro logs NAME [-f] [-n N] [--since T] [--level L] [--grep TEXT] [--trace ID]`. */
 export const logsCommand = defineCommand({
   command: 'logs [name]',
-  describe: "Print a service's log lines (all: every service's), then new ones with -f",
+  describe: "Print and follow a service's log lines, or all services'",
   builder: (y) =>
     y
       .positional('name', {

@@ -147,8 +147,7 @@ async function collect(
 /** `micro stats [SERVICE]`: Debug.Stats of every node and each endpoint's figures. */
 export const statsCommand = defineCommand({
   command: 'stats [service]',
-  describe:
-    'Show rates, errors and latency per endpoint, and Debug.Stats of every node of a service',
+  describe: 'Show request rates, errors and latency per endpoint',
   builder: (y) =>
     y
       .positional('service', { type: 'string', describe: 'one service (every one when left out)' })

@@ -1,8 +1,10 @@
 // The control plane's own services traced like any platform service (MICRO_TRACE and the sampling
 // variables of its environment), their spans written straight into its trace store, in process
 // (no call, no token). Not traced: the registry service (every node's heartbeats and lookups would
-// each be a trace of their own) and the trace service (its intake of spans, and the dashboard's
-// reading of them, would trace themselves). Spans ended before the trace store is hosted, or
+// each be a trace of their own), the trace service (its intake of spans, and the dashboard's
+// reading of them, would trace themselves), and the observability services that every service,
+// the CLI and the dashboard call on their own (logs' shipped batches, the monitor's and metrics'
+// reads): their traces would crowd out the user's own in the list and the service map. Spans ended before the trace store is hosted, or
 // after it closed, are dropped (counted by the exporter).
 import { randomUUID } from 'node:crypto';
 import type { Service, ServiceOptions } from '../runtime/service.ts';
@@ -14,7 +16,7 @@ import { decodeOtlpJson } from '../platform/trace/otlp.ts';
 import type { Trace } from '../platform/trace/trace.ts';
 
 /** The services not traced (see the module comment). */
-const UNTRACED = new Set(['registry', 'trace']);
+const UNTRACED = new Set(['registry', 'trace', 'logs', 'metrics', 'monitor']);
 
 /** Tracing of the control plane's services. */
 export interface PlaneTracing {

@@ -21,7 +21,10 @@ export async function traceLogs(client: Client, id: string): Promise<TraceLogs> 
       { trace: id, limit: MAX_TRACE_LOGS },
       { timeout: 5000 },
     );
-    return { records: Array.isArray(rsp.records) ? rsp.records : [] };
+    // Lines of several services are stored as their batches came: shown in the order written.
+    const records = Array.isArray(rsp.records) ? [...rsp.records] : [];
+    records.sort((a, b) => a.time - b.time);
+    return { records };
   } catch (err) {
     const e = toMicroError(err, 'micro');
     return {

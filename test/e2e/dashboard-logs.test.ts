@@ -90,7 +90,7 @@ describe('the dashboard: logs', () => {
     // Data is text, never markup; the trace id links to the trace page.
     assert.equal(await page.locator('ol.logs img').count(), 0);
     const trace = page.locator('ol.logs li', { hasText: 'order placed' }).locator('a.trace');
-    assert.equal(await trace.getAttribute('href'), `#/traces/${TRACE}`);
+    assert.equal(await trace.getAttribute('href'), `#/trace/${TRACE}`);
     assert.equal(await trace.textContent(), TRACE.slice(0, 8));
     assert.match(
       (await page.locator('ol.logs li', { hasText: 'order placed' }).textContent()) ?? '',

@@ -78,7 +78,7 @@ const map = defineCommand({
 /** `micro trace list|get|map`. */
 export const traceCommand = defineGroup({
   command: 'trace',
-  describe: 'List traces, show one as a waterfall, and map which services call which',
+  describe: 'List traces, show one as a waterfall, map the calls',
   subcommands: [list, get, map],
   missing: 'trace what? micro trace list|get ID|map',
 });

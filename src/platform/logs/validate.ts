@@ -5,6 +5,19 @@
 import { badRequest } from '../../runtime/errors.ts';
 import { LOG_LEVELS, type LogLevel, type LogQuery, type LogRecord } from './logs.ts';
 
+/** Ms a line may be stamped ahead of this clock (another machine's clock may run ahead). */
+const SKEW = 3_600_000;
+
+/** A line's time, at most an hour ahead of now (else it would sort after every line to come). */
+function checkLineTime(time: number, field: string): number {
+  if (time > Date.now() + SKEW)
+    throw badRequest(
+      LOGS_ID,
+      `${field} is ${new Date(time).toISOString()}, more than an hour from now`,
+    );
+  return time;
+}
+
 /** The id of the logs' errors. */
 export const LOGS_ID = 'logs';
 
@@ -70,7 +83,7 @@ export function checkRecord(value: unknown, i = 0): LogRecord {
   if (msg.length > LOGS_LIMITS.msg)
     throw badRequest(LOGS_ID, `${at}.msg is longer than ${LOGS_LIMITS.msg} characters`);
   const record: LogRecord = {
-    time: checkWhole(time, `${at}.time`),
+    time: checkLineTime(checkWhole(time, `${at}.time`), `${at}.time`),
     service: checkName(service, `${at}.service`),
     level: checkLevel(level, `${at}.level`),
     msg,

@@ -84,6 +84,26 @@ export function checkTime(v: unknown, field: string): number {
   return v;
 }
 
+/** Ms a span may start ahead of this clock (another machine's clock may run ahead). */
+const SKEW = 3_600_000;
+/** The longest span kept: a week. */
+const LONGEST = 7 * 86_400_000;
+
+/** A span's start: a time, at most an hour ahead of now (else it would head the list for good). */
+function checkStart(v: unknown, field: string): number {
+  const start = checkTime(v, field);
+  if (start > Date.now() + SKEW)
+    throw invalid(`${field} is ${new Date(start).toISOString()}, more than an hour from now`);
+  return start;
+}
+
+/** A span's duration: at most a week. */
+function checkDuration(v: unknown, field: string): number {
+  const ms = checkTime(v, field);
+  if (ms > LONGEST) throw invalid(`${field} is ${ms} ms, over a week`);
+  return ms;
+}
+
 /** Attributes as kept: at most TRACE_LIMITS.attributes, values cut; past the hard bounds a 400. */
 export function checkAttributes(
   v: unknown,
@@ -168,8 +188,8 @@ export function checkSpan(v: unknown, field = 'span'): SpanRecord {
     kind: v.kind as SpanKind,
     service: checkText(v.service, `${field}.service`),
     ...(v.endpoint !== undefined && { endpoint: checkText(v.endpoint, `${field}.endpoint`) }),
-    start: checkTime(v.start, `${field}.start`),
-    duration: checkTime(v.duration, `${field}.duration`),
+    start: checkStart(v.start, `${field}.start`),
+    duration: checkDuration(v.duration, `${field}.duration`),
     status: v.status as SpanStatus,
     ...(v.code !== undefined && { code: v.code as number }),
     ...(v.message !== undefined && { message: checkText(v.message, `${field}.message`, false) }),

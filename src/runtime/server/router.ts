@@ -319,7 +319,8 @@ export class Router implements TransportHandler {
       // A call its caller left is counted as cancelled, whatever its handler then threw.
       if (cancelled) counters.cancelled++;
       else counters.errors++;
-      const e = this.#fail(err, endpoint);
+      // Logged inside the observation, so the line carries the request's trace.
+      const e = obs ? obs.run(() => this.#fail(err, endpoint)) : this.#fail(err, endpoint);
       obs?.end(e, cancelled);
       return encodeError(e);
     } finally {
@@ -395,7 +396,8 @@ export class Router implements TransportHandler {
       obs?.end(undefined, abandoned);
       pipe.end();
     } catch (err) {
-      const e = this.#fail(err, endpoint);
+      // Logged inside the observation, so the line carries the request's trace.
+      const e = obs ? obs.run(() => this.#fail(err, endpoint)) : this.#fail(err, endpoint);
       // The caller went first: its handler ending on that (a 499, or a 5xx such as reading a
       // closed connection) is a cancellation. A 4xx is the stream's own refusal (e.g. a 413 for
       // sending faster than the handler reads) and stays an error.

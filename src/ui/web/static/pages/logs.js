@@ -2,7 +2,7 @@
 // at the top and newest at the bottom; with live tail on, new lines are appended as they are stored
 // (one stream, from the last line read, closed when the page leaves or a filter changes) and the
 // view stays at the bottom unless the reader scrolled up. At most KEEP lines are kept in the page.
-// A line's trace id links to its trace (#/traces/<id>). #/logs/<service>[/<trace id>] opens it
+// A line's trace id links to its trace (#/trace/<id>). #/logs/<service>[/<trace id>] opens it
 // filtered (service `all` for every service).
 import { clock, h, link, replace } from '../lib/dom.js';
 import { errorLine, parse, read } from '../lib/api.js';
@@ -50,7 +50,7 @@ function row(r) {
     r.traceId
       ? h(
           'a',
-          { class: 'trace mono', href: link('traces', r.traceId), title: `trace ${r.traceId}` },
+          { class: 'trace mono', href: link('trace', r.traceId), title: `trace ${r.traceId}` },
           r.traceId.slice(0, 8),
         )
       : null,
