@@ -10,7 +10,8 @@ export const SPARK_WIDTH = 24;
 
 /**
  * A unicode sparkline of the points' rates, oldest first: at most `width` characters, each the
- * mean of the points it stands for, scaled to the highest (all lowest when every rate is 0).
+ * mean of the points it stands for, scaled to the highest (all lowest when every rate is 0);
+ * padded on the left to `width`, so that every row's newest point is in the same column.
  */
 export function sparkline(points: MetricsPoint[], width = SPARK_WIDTH): string {
   if (points.length === 0) return '';
@@ -23,7 +24,10 @@ export function sparkline(points: MetricsPoint[], width = SPARK_WIDTH): string {
     values.push(group.reduce((a, p) => a + p.rate, 0) / group.length);
   }
   const max = Math.max(...values);
-  return values.map((v) => BARS[max > 0 ? Math.round((v / max) * (BARS.length - 1)) : 0]).join('');
+  return values
+    .map((v) => BARS[max > 0 ? Math.round((v / max) * (BARS.length - 1)) : 0])
+    .join('')
+    .padStart(width);
 }
 
 /** Requests per second for people: 0, 0.25, 3.5, 12.4, 1520. */
