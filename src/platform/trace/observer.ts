@@ -10,9 +10,11 @@
 // `micro.code`. No metadata value is ever recorded. `Debug.*` endpoints (probes every few seconds)
 // and the trace service's own Export and Write make no span.
 import {
+  ROOT_CONTEXT,
   SpanKind,
   SpanStatusCode,
   trace,
+  TraceFlags,
   type Attributes,
   type Context,
   type Span,
@@ -82,12 +84,40 @@ function peerAttributes(remote: string, into: Attributes): void {
   if (Number.isInteger(port)) into['client.port'] = port;
 }
 
+/** A request whose trace is sampled out: its caller's context active while it is served. */
+class UnsampledObservation implements Observation {
+  readonly #ctx: Context;
+  constructor(ctx: Context) {
+    this.#ctx = ctx;
+  }
+  run<T>(fn: () => T): T {
+    return context.with(this.#ctx, fn);
+  }
+  end(): void {}
+}
+
+/** How the observer may save work. */
+export interface TraceObserverOptions {
+  /**
+   * The tracer's sampler follows a remote parent's decision (parent-based): a request whose
+   * caller's trace is sampled out then makes no span at all, and serves in the caller's context
+   * (so its own calls carry the same trace, still sampled out).
+   */
+  parentBased?: boolean;
+}
+
 /** The server observer making SERVER spans for calls and streams and CONSUMER spans for events. */
-export function traceObserver(tracer: Tracer): Observer {
+export function traceObserver(tracer: Tracer, options: TraceObserverOptions = {}): Observer {
+  const parentBased = options.parentBased === true;
   return (request) => {
     const { service, endpoint, kind } = request;
     if (untraced(service, endpoint)) return undefined;
     const parent = extractTraceContext(request.metadata);
+    if (parentBased && parent !== ROOT_CONTEXT) {
+      const caller = trace.getSpanContext(parent);
+      if (caller !== undefined && (caller.traceFlags & TraceFlags.SAMPLED) === 0)
+        return new UnsampledObservation(parent);
+    }
     const event = kind === 'event';
     const name = bounded(event ? `${endpoint} process` : `${service} ${endpoint}`);
     const span = tracer.startSpan(
@@ -113,6 +143,7 @@ export function traceObserver(tracer: Tracer): Observer {
       peerAttributes(request.remote, attributes);
       span.setAttributes(attributes);
     }
-    return new SpanObservation(span, trace.setSpan(parent, span));
+    const ctx = trace.setSpan(parent, span);
+    return span.isRecording() ? new SpanObservation(span, ctx) : new UnsampledObservation(ctx);
   };
 }
