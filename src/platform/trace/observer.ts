@@ -74,14 +74,24 @@ class SpanObservation implements Observation {
   }
 }
 
+/** The last remote address read, and its parts (a connection's calls share one). */
+let lastRemote = '';
+let lastHost: string | undefined;
+let lastPort: number | undefined;
+
 /** `client.address` and `client.port` of a `host:port` (IPv6 in brackets). */
 function peerAttributes(remote: string, into: Attributes): void {
-  const colon = remote.lastIndexOf(':');
-  if (colon <= 0) return;
-  const host = remote.slice(0, colon);
-  into['client.address'] = host.startsWith('[') ? host.slice(1, -1) : host;
-  const port = Number(remote.slice(colon + 1));
-  if (Number.isInteger(port)) into['client.port'] = port;
+  if (remote !== lastRemote) {
+    lastRemote = remote;
+    const colon = remote.lastIndexOf(':');
+    const host = colon <= 0 ? undefined : remote.slice(0, colon);
+    const port = colon <= 0 ? Number.NaN : Number(remote.slice(colon + 1));
+    lastHost = host?.startsWith('[') ? host.slice(1, -1) : host;
+    lastPort = Number.isInteger(port) ? port : undefined;
+  }
+  if (lastHost === undefined) return;
+  into['client.address'] = lastHost;
+  if (lastPort !== undefined) into['client.port'] = lastPort;
 }
 
 /** A request whose trace is sampled out: its caller's context active while it is served. */

@@ -41,10 +41,13 @@ function anyValue(v: unknown): Json {
   }
 }
 
+/** The empty list every span without events, links or attributes shares (never changed). */
+const NONE: Json[] = [];
+
 /** Attributes as an OTLP KeyValue list. */
 function keyValues(attributes: Attributes | undefined): Json[] {
+  if (attributes === undefined) return NONE;
   const out: Json[] = [];
-  if (attributes === undefined) return out;
   for (const key in attributes) out.push({ key, value: anyValue(attributes[key]) });
   return out;
 }
@@ -82,7 +85,7 @@ export function otlpSpanOf(span: ReadableSpan): Json {
     droppedAttributesCount: span.droppedAttributesCount,
     events:
       span.events.length === 0
-        ? []
+        ? NONE
         : span.events.map((e) => ({
             name: e.name,
             timeUnixNano: nanos(e.time),
@@ -90,8 +93,8 @@ export function otlpSpanOf(span: ReadableSpan): Json {
             droppedAttributesCount: e.droppedAttributesCount ?? 0,
           })),
     droppedEventsCount: span.droppedEventsCount,
-    status: status.message === undefined ? { code: status.code } : status,
-    links: span.links.length === 0 ? [] : span.links.map(linkOf),
+    status, // {code, message?}: the SDK's own object, as OTLP JSON has it
+    links: span.links.length === 0 ? NONE : span.links.map(linkOf),
     droppedLinksCount: span.droppedLinksCount,
     flags: flagsOf(ctx.traceFlags, parent?.isRemote),
   };
