@@ -32,7 +32,10 @@ async function spans(): Promise<ReadableSpan[]> {
   const ctx = trace.setSpan(context.active(), root);
   const child = b!.startSpan(
     'billing Billing.Charge',
-    { kind: SpanKind.CLIENT, links: [{ context: root.spanContext(), attributes: { why: 'retry' } }] },
+    {
+      kind: SpanKind.CLIENT,
+      links: [{ context: root.spanContext(), attributes: { why: 'retry' } }],
+    },
     ctx,
   );
   child.setAttribute('micro.code', 503);
