@@ -5,7 +5,11 @@
 // client's call, stream and publish wrappers. Bad values are TypeErrors here, when the service is
 // made. shutdown() sends what is queued, waiting at most 2 s (the control plane may be gone).
 import type { Tracer } from '@opentelemetry/api';
-import type { SpanExporter, TracerProvider } from '@opentelemetry/sdk-trace';
+import {
+  ParentBasedSampler,
+  type SpanExporter,
+  type TracerProvider,
+} from '@opentelemetry/sdk-trace';
 import type {
   CallWrapper,
   Client,
@@ -100,7 +104,7 @@ export function tracingFromEnv(
   const tracer = provider.getTracer(TRACER_NAME);
   let stopped: Promise<void> | undefined;
   return {
-    observe: traceObserver(tracer),
+    observe: traceObserver(tracer, { parentBased: sampler instanceof ParentBasedSampler }),
     wrapCall: traceCallWrapper(tracer),
     wrapStream: traceStreamWrapper(tracer),
     wrapPublish: tracePublishWrapper(tracer),

@@ -1,5 +1,5 @@
 // Where a process's spans go: an OpenTelemetry SpanExporter that sends each batch as OTLP JSON
-// (the official JsonTraceSerializer) to the control plane's `trace` service (Trace.Export, through
+// (built directly from the spans, otlp-json.ts: no bytes written and parsed back) to the control plane's `trace` service (Trace.Export, through
 // the service's own micro client), and also, when MICRO_TRACE_OTLP_ENDPOINT is set, to that OTLP/HTTP
 // endpoint with the official OTLPTraceExporter (`/v1/traces` appended unless present; headers from
 // MICRO_TRACE_OTLP_HEADERS, `k=v,k2=v2`). Every export runs under suppressTracing, so exporting makes
@@ -10,10 +10,10 @@ import { context } from '@opentelemetry/api';
 import { ExportResultCode, parseKeyPairsIntoRecord, suppressTracing } from '@opentelemetry/core';
 import type { ExportResult } from '@opentelemetry/core';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
-import { JsonTraceSerializer } from '@opentelemetry/otlp-transformer';
 import type { ReadableSpan, SpanExporter } from '@opentelemetry/sdk-trace';
 import type { Client } from '../../runtime/client/client.ts';
 import type { Logger } from '../../runtime/server/server.ts';
+import { otlpJsonOf } from './otlp-json.ts';
 
 /** What the trace exporter is given besides the environment. */
 export interface TraceExporterOptions {
@@ -30,7 +30,7 @@ export interface TraceExporterOptions {
   timeout?: number;
 }
 
-/** An OTLP JSON ExportTraceServiceRequest, as JsonTraceSerializer writes it. */
+/** An OTLP JSON ExportTraceServiceRequest (as JsonTraceSerializer would write it). */
 export interface OtlpJsonRequest {
   /** Spans grouped by resource, then by instrumentation scope. */
   resourceSpans: unknown[];
@@ -77,9 +77,7 @@ export function createTraceExporter(
     sends.push({
       name: 'the trace service',
       send: async (spans) => {
-        const bytes = JsonTraceSerializer.serializeRequest(spans);
-        if (bytes === undefined) throw new Error('the spans could not be serialized');
-        await sink(JSON.parse(new TextDecoder().decode(bytes)) as OtlpJsonRequest);
+        await sink(otlpJsonOf(spans));
         return { code: ExportResultCode.SUCCESS };
       },
       shutdown: async () => undefined,

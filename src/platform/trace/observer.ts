@@ -10,9 +10,11 @@
 // `micro.code`. No metadata value is ever recorded. `Debug.*` endpoints (probes every few seconds)
 // and the trace service's own Export and Write make no span.
 import {
+  ROOT_CONTEXT,
   SpanKind,
   SpanStatusCode,
   trace,
+  TraceFlags,
   type Attributes,
   type Context,
   type Span,
@@ -72,22 +74,60 @@ class SpanObservation implements Observation {
   }
 }
 
+/** The last remote address read, and its parts (a connection's calls share one). */
+let lastRemote = '';
+let lastHost: string | undefined;
+let lastPort: number | undefined;
+
 /** `client.address` and `client.port` of a `host:port` (IPv6 in brackets). */
 function peerAttributes(remote: string, into: Attributes): void {
-  const colon = remote.lastIndexOf(':');
-  if (colon <= 0) return;
-  const host = remote.slice(0, colon);
-  into['client.address'] = host.startsWith('[') ? host.slice(1, -1) : host;
-  const port = Number(remote.slice(colon + 1));
-  if (Number.isInteger(port)) into['client.port'] = port;
+  if (remote !== lastRemote) {
+    lastRemote = remote;
+    const colon = remote.lastIndexOf(':');
+    const host = colon <= 0 ? undefined : remote.slice(0, colon);
+    const port = colon <= 0 ? Number.NaN : Number(remote.slice(colon + 1));
+    lastHost = host?.startsWith('[') ? host.slice(1, -1) : host;
+    lastPort = Number.isInteger(port) ? port : undefined;
+  }
+  if (lastHost === undefined) return;
+  into['client.address'] = lastHost;
+  if (lastPort !== undefined) into['client.port'] = lastPort;
+}
+
+/** A request whose trace is sampled out: its caller's context active while it is served. */
+class UnsampledObservation implements Observation {
+  readonly #ctx: Context;
+  constructor(ctx: Context) {
+    this.#ctx = ctx;
+  }
+  run<T>(fn: () => T): T {
+    return context.with(this.#ctx, fn);
+  }
+  end(): void {}
+}
+
+/** How the observer may save work. */
+export interface TraceObserverOptions {
+  /**
+   * The tracer's sampler follows a remote parent's decision (parent-based): a request whose
+   * caller's trace is sampled out then makes no span at all, and serves in the caller's context
+   * (so its own calls carry the same trace, still sampled out).
+   */
+  parentBased?: boolean;
 }
 
 /** The server observer making SERVER spans for calls and streams and CONSUMER spans for events. */
-export function traceObserver(tracer: Tracer): Observer {
+export function traceObserver(tracer: Tracer, options: TraceObserverOptions = {}): Observer {
+  const parentBased = options.parentBased === true;
   return (request) => {
     const { service, endpoint, kind } = request;
     if (untraced(service, endpoint)) return undefined;
     const parent = extractTraceContext(request.metadata);
+    if (parentBased && parent !== ROOT_CONTEXT) {
+      const caller = trace.getSpanContext(parent);
+      if (caller !== undefined && (caller.traceFlags & TraceFlags.SAMPLED) === 0)
+        return new UnsampledObservation(parent);
+    }
     const event = kind === 'event';
     const name = bounded(event ? `${endpoint} process` : `${service} ${endpoint}`);
     const span = tracer.startSpan(
@@ -113,6 +153,7 @@ export function traceObserver(tracer: Tracer): Observer {
       peerAttributes(request.remote, attributes);
       span.setAttributes(attributes);
     }
-    return new SpanObservation(span, trace.setSpan(parent, span));
+    const ctx = trace.setSpan(parent, span);
+    return span.isRecording() ? new SpanObservation(span, ctx) : new UnsampledObservation(ctx);
   };
 }

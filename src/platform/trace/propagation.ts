@@ -5,7 +5,10 @@
 // tracestate over 512 characters (the size W3C asks platforms to carry).
 import {
   ROOT_CONTEXT,
+  trace,
+  TraceFlags,
   type Context,
+  type SpanContext,
   type TextMapGetter,
   type TextMapSetter,
 } from '@opentelemetry/api';
@@ -48,13 +51,43 @@ const setter: TextMapSetter<Metadata> = {
 export function extractTraceContext(
   carrier: Record<string, string | string[] | undefined>,
 ): Context {
-  if (carrier[TRACEPARENT] === undefined) return ROOT_CONTEXT;
+  const header = carrier[TRACEPARENT];
+  if (header === undefined) return ROOT_CONTEXT;
+  // The common case (a version 00 traceparent of lower-case hex, no tracestate) read here; any
+  // other shape through the W3C propagator, which knows the rest of the rules.
+  if (typeof header === 'string' && carrier[TRACESTATE] === undefined && COMMON.test(header)) {
+    const traceId = header.slice(3, 35);
+    const spanId = header.slice(36, 52);
+    if (traceId === ZERO_TRACE || spanId === ZERO_SPAN) return ROOT_CONTEXT;
+    return trace.setSpanContext(ROOT_CONTEXT, {
+      traceId,
+      spanId,
+      traceFlags: parseInt(header.slice(53, 55), 16),
+      isRemote: true,
+    });
+  }
   return w3c.extract(ROOT_CONTEXT, carrier, getter);
 }
+
+/** A version 00 traceparent of lower-case hex, nothing around it. */
+const COMMON = /^00-[\da-f]{32}-[\da-f]{16}-[\da-f]{2}$/;
+const ZERO_TRACE = '0'.repeat(32);
+const ZERO_SPAN = '0'.repeat(16);
 
 /** Writes ctx's span as `traceparent` (and `tracestate`) into metadata; nothing when it has none. */
 export function injectTraceContext(ctx: Context, metadata: Metadata): void {
   w3c.inject(ctx, metadata, setter);
+}
+
+/**
+ * Writes a span context that micro's own tracer just made (valid unless a no-op tracer's; never
+ * under suppressTracing) as `traceparent` (and `tracestate`) into metadata, without a context lookup.
+ */
+export function injectSpanContext(span: SpanContext, metadata: Metadata): void {
+  if (span.traceId === ZERO_TRACE) return; // a no-op tracer's span
+  metadata[TRACEPARENT] =
+    `00-${span.traceId}-${span.spanId}-0${(span.traceFlags & TraceFlags.SAMPLED).toString(16)}`;
+  if (span.traceState) metadata[TRACESTATE] = span.traceState.serialize();
 }
 
 /** The process-wide propagator micro registers (W3C trace context). */

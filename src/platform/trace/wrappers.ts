@@ -19,7 +19,7 @@ import type {
 } from '../../runtime/client/client.ts';
 import type { Metadata } from '../../runtime/metadata.ts';
 import { bounded, failSpan, untraced } from './observer.ts';
-import { extractTraceContext, injectTraceContext } from './propagation.ts';
+import { extractTraceContext, injectSpanContext } from './propagation.ts';
 
 /** The context a client span starts in: the active one, else the one `parent`'s metadata names. */
 function parentContext(parent: CallOptions['parent']): Context {
@@ -29,9 +29,9 @@ function parentContext(parent: CallOptions['parent']): Context {
 }
 
 /** Metadata with the span's trace context written over the caller's. */
-function carrying(ctx: Context, metadata: Metadata | undefined): Metadata {
+function carrying(span: Span, metadata: Metadata | undefined): Metadata {
   const out: Metadata = metadata ? { ...metadata } : {};
-  injectTraceContext(ctx, out);
+  injectSpanContext(span.spanContext(), out);
   return out;
 }
 
@@ -64,10 +64,12 @@ export function traceCallWrapper(tracer: Tracer): CallWrapper {
       { kind: SpanKind.CLIENT },
       parent,
     );
+    const options = { ...req.options, metadata: carrying(span, req.options.metadata) };
+    // A span sampled out records nothing and ends as nothing: its trace context is sent (so the
+    // callee follows the decision), and the call runs as is, with no context switch.
+    if (!span.isRecording()) return next({ ...req, options });
     rpcAttributes(span, req.service, req.endpoint, 'call');
-    const ctx = trace.setSpan(parent, span);
-    const options = { ...req.options, metadata: carrying(ctx, req.options.metadata) };
-    return context.with(ctx, next, undefined, { ...req, options }).then(
+    return context.with(trace.setSpan(parent, span), next, undefined, { ...req, options }).then(
       (res) => {
         span.end();
         return res;
@@ -121,7 +123,7 @@ export function traceStreamWrapper(tracer: Tracer): StreamWrapper {
     );
     rpcAttributes(span, req.service, req.endpoint, 'stream');
     const ctx = trace.setSpan(parent, span);
-    const options = { ...req.options, metadata: carrying(ctx, req.options.metadata) };
+    const options = { ...req.options, metadata: carrying(span, req.options.metadata) };
     try {
       return spanned(await context.with(ctx, next, undefined, { ...req, options }), span);
     } catch (err) {
@@ -147,7 +149,7 @@ export function tracePublishWrapper(tracer: Tracer): PublishWrapper {
         ...(req.options.durable && { 'micro.durable': true }),
       });
     const ctx = trace.setSpan(parent, span);
-    const options = { ...req.options, metadata: carrying(ctx, req.options.metadata) };
+    const options = { ...req.options, metadata: carrying(span, req.options.metadata) };
     return context.with(ctx, next, undefined, { ...req, options }).then(
       () => span.end(),
       (err: unknown) => {
