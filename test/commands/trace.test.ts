@@ -5,7 +5,7 @@ import type { TraceDetail, TraceSummary } from '../../src/platform/trace/trace.t
 import { createClient, type Client, type Registry } from '../../src/runtime/index.ts';
 import { errorOf, micro } from '../helpers/cli.ts';
 import { startTestControlPlane, type TestControlPlane } from '../helpers/control-plane.ts';
-import { FAILED, PLAIN, sampleLogs, sampleSpans, startFakeLogs } from '../helpers/trace-fixture.ts';
+import { FAILED, PLAIN, sampleLogs, sampleSpans } from '../helpers/trace-fixture.ts';
 
 describe('micro trace', () => {
   let cp: TestControlPlane;
@@ -90,11 +90,16 @@ describe('micro trace', () => {
       'the store call: from 20 to 30 of 40 ms',
     );
     assert.match(rows[3] ?? '', /500 disk on fire$/);
-    assert.match(r.stdout, /no log lines shown: no logs service answered/);
+    // The control plane's logs service answers: it has no line of this trace yet.
+    assert.match(r.stdout, /no log lines in this trace/);
   });
 
   it("prints the trace's log lines beneath when the logs service answers", async () => {
-    const logs = await startFakeLogs(registry, sampleLogs());
+    // The lines, written into the control plane's own logs service.
+    const logs = createClient({ registry });
+    await logs.call('logs', 'Log.Write', {
+      records: sampleLogs().map(({ id: _id, ...r }) => r),
+    });
     try {
       const r = await micro(['trace', 'get', FAILED, ...flag]);
       assert.equal(r.code, 0, r.stderr);
@@ -107,7 +112,7 @@ describe('micro trace', () => {
       assert.equal(detail.spans.length, 4);
       assert.equal(detail.logs.length, 2);
     } finally {
-      await logs.stop();
+      await logs.close();
     }
   });
 
