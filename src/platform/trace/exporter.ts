@@ -6,6 +6,7 @@
 // no span of itself. An export is retried as any call (spans are replaced by id: a retry stores
 // nothing twice). A failure is reported through the export callback (BatchSpanProcessor drops
 // the batch), counted, and logged once until an export works again; it never throws into the app.
+import { RegistryErrors } from '../../registry/registry.ts';
 import { context } from '@opentelemetry/api';
 import { ExportResultCode, parseKeyPairsIntoRecord, suppressTracing } from '@opentelemetry/core';
 import type { ExportResult } from '@opentelemetry/core';
@@ -109,6 +110,11 @@ export function createTraceExporter(
 
   let dropped = 0;
   let failing = false;
+  const absent = (err: Error | undefined): boolean => {
+    const e = err as { code?: unknown; id?: unknown } | undefined;
+    // The selector's 404 for a service no registry holds (a call's own 404 comes from the service).
+    return e?.code === RegistryErrors.notFound || (e?.code === 404 && e.id === 'micro.client');
+  };
   const attempt = async (
     to: (typeof sends)[number],
     spans: ReadableSpan[],
@@ -138,7 +144,9 @@ export function createTraceExporter(
         const error = new Error(
           `trace export to ${sends[failed]!.name} failed: ${results[failed]!.error?.message ?? 'no reason given'}`,
         );
-        if (!failing)
+        // No trace service in the registry (a memory registry, a program with no control plane):
+        // spans are dropped and counted, with nothing to tell.
+        if (!failing && !absent(results[failed]!.error))
           options.logger?.warn(`${error.message} (spans are dropped until it works again)`);
         failing = true;
         done({ code: ExportResultCode.FAILED, error });
