@@ -13,7 +13,7 @@ import { createClient, type Client, type Registry } from '../../src/runtime/inde
 import { launchChromium, startPlatform } from '../helpers/browser.ts';
 import { closeAll } from '../helpers/fixtures.ts';
 import { stopAll } from '../helpers/proc.ts';
-import { FAILED, PLAIN, sampleLogs, sampleSpans, startFakeLogs } from '../helpers/trace-fixture.ts';
+import { FAILED, PLAIN, sampleLogs, sampleSpans } from '../helpers/trace-fixture.ts';
 
 describe('the dashboard: traces and the service map', () => {
   const work = mkdtempSync(join(tmpdir(), 'micro-dashboard-traces-'));
@@ -28,8 +28,10 @@ describe('the dashboard: traces and the service map', () => {
   before(async () => {
     ({ base, registry } = await startPlatform(work));
     client = createClient({ registry, name: 'ops' });
-    const logs = await startFakeLogs(registry, sampleLogs());
-    stops.push({ close: () => logs.stop() });
+    // The trace's lines, written into the control plane's own logs service.
+    await client.call('logs', 'Log.Write', {
+      records: sampleLogs().map(({ id: _id, ...r }) => r),
+    });
     await client.call('trace', 'Trace.Write', { spans: sampleSpans() });
     ({ context, page } = await launchChromium(work));
     page.setDefaultTimeout(10_000);
