@@ -106,8 +106,8 @@ export function useCall(client: Client, service: string, endpoint: string, kind:
               body: r.body,
               node: r.node.address,
               sentAt,
-              ...(traceIdOf(r.metadata.traceparent) && {
-                traceId: traceIdOf(r.metadata.traceparent),
+              ...(traceIdOf(r.metadata?.traceparent) && {
+                traceId: traceIdOf(r.metadata?.traceparent),
               }),
             })),
           failed,

@@ -68,7 +68,8 @@ export function useLastTrace(
         try {
           if (!found) {
             // A little slack: the server's clock is the one that stamped the span.
-            const [t] = await trace.list({ service, endpoint, since: sentAt - 1000, limit: 1 });
+            // Started once the call was sent: an earlier call's trace is not this one.
+            const [t] = await trace.list({ service, endpoint, since: sentAt, limit: 1 });
             found = t?.traceId;
           }
           if (found) {
