@@ -20,6 +20,11 @@ export class MicroError extends Error implements ErrorShape {
   readonly code: number;
   readonly detail: string;
   readonly status: string;
+  /**
+   * Seconds after which the caller may try again (a 429 or a 503 from a limit or an open circuit).
+   * Not in the JSON body: it travels as the reply's `retry-after` header (HTTP `Retry-After`).
+   */
+  retryAfter?: number;
 
   constructor(id: string, code: number, detail: string, status?: string) {
     super(detail);

@@ -105,7 +105,22 @@ export type {
   Next,
   SelectOptions,
   CacheSelectorOptions,
+  Done,
+  NodeLoad,
 } from './selector/index.ts';
+
+export { targetPolicy } from './resilience/policy.ts';
+export type {
+  BreakerOptions,
+  BulkheadOptions,
+  CallerLimits,
+  CircuitInfo,
+  CircuitState,
+  HedgeOptions,
+  ResiliencyPolicy,
+  RetryBudgetOptions,
+  TargetPolicy,
+} from './resilience/policy.ts';
 
 export {
   createTcpTransport,

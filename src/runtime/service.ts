@@ -23,6 +23,7 @@ import { CodecTable, type Codec } from './codec/index.ts';
 import type { ContextOutlet } from './context.ts';
 import { createSelector } from './selector/cache.ts';
 import type { Selector, Strategy } from './selector/selector.ts';
+import type { CallerLimits, ResiliencyPolicy } from './resilience/policy.ts';
 import type { HealthCheckFunc, HealthCheckOptions } from './server/checks.ts';
 import type { Guard } from './server/guard.ts';
 import type { Observer } from './server/observe.ts';
@@ -68,6 +69,13 @@ export interface ServiceOptions {
   selector?: Selector;
   /** How the default selector picks among nodes (default random). */
   strategy?: Strategy;
+  /**
+   * Resiliency of its calls per target service (timeouts, retries, breakers, bulkheads, retry
+   * budgets, hedging); the platform's createService reads MICRO_RESILIENCY into it.
+   */
+  policy?: ResiliencyPolicy;
+  /** Limits per caller of its own endpoints: calls in flight, queue, rate (429 past them). */
+  limits?: CallerLimits;
   /** The codecs served and called with, the first the default (default json, msgpack, bson). */
   codecs?: Codec[];
   /** Defaults for every call this service's client makes. */
@@ -134,6 +142,8 @@ export interface Service<H extends object = object> extends Handlers<H> {
   readonly server: Server;
   /** Calls and publishes as this service: callees see its name as `ctx.from`. */
   readonly client: Client;
+  /** How its client picks nodes: its circuits (`selector.circuits()`) and cached views. */
+  readonly selector: Selector;
   /** Where the service registers and its client looks services up. */
   readonly registry: Registry;
   /** Carries the subscribers' messages and the client's publishes. */
@@ -176,7 +186,9 @@ export function createService(options: ServiceOptions): Service {
   const transport = options.transport ?? transportFromEnv();
   const broker = options.broker ?? brokerFromEnv(registry);
   const codecs = new CodecTable(options.codecs);
-  const selector = options.selector ?? createSelector({ registry, strategy: options.strategy });
+  const selector =
+    options.selector ??
+    createSelector({ registry, strategy: options.strategy, policy: options.policy });
   const client = createClient({
     registry,
     transport,
@@ -186,6 +198,7 @@ export function createService(options: ServiceOptions): Service {
     durable: options.durable,
     name: options.name,
     defaults: options.callDefaults,
+    policy: options.policy,
     wrappers: options.wrapCall,
     streamWrappers: options.wrapStream,
     publishWrappers: options.wrapPublish,
@@ -223,6 +236,7 @@ export function createService(options: ServiceOptions): Service {
     outlet,
     logger,
     guard: options.guard,
+    limits: options.limits,
     debugMetrics: options.debugMetrics,
     observe: options.observe,
   });
@@ -232,6 +246,7 @@ export function createService(options: ServiceOptions): Service {
     name: options.name,
     server,
     client,
+    selector,
     registry,
     broker,
     handle(a: string | object, b?: object, c?: HandleOptions) {

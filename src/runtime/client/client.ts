@@ -3,6 +3,7 @@ import type { Node } from '../../registry/registry.ts';
 import type { Context } from '../context.ts';
 import type { Metadata } from '../metadata.ts';
 import type { Filter, Strategy } from '../selector/selector.ts';
+import type { HedgeOptions } from '../resilience/policy.ts';
 
 /** Options for one call; each falls back to the client's default. */
 export interface CallOptions {
@@ -28,6 +29,11 @@ export interface CallOptions {
   contentType?: string;
   /** The request being served, whose deadline and metadata cascade to this call. */
   parent?: Context;
+  /**
+   * Hedge this call (it must be idempotent): another attempt on another node when the first has
+   * not answered in time (see HedgeOptions); false: never, whatever the target's policy says.
+   */
+  hedge?: HedgeOptions | false;
 }
 
 /** A response with what came with it. */

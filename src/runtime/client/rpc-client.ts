@@ -18,7 +18,8 @@ import {
 } from '../errors.ts';
 import { mergeMetadata, metadataFromHeader } from '../metadata.ts';
 import { filterVersion } from '../selector/filter.ts';
-import type { Selector } from '../selector/selector.ts';
+import type { Done, Selector } from '../selector/selector.ts';
+import { targetPolicy, type ResiliencyPolicy } from '../resilience/policy.ts';
 import { trackClient, untrackClient } from './open-clients.ts';
 import { serviceClient } from './typed.ts';
 import {
@@ -63,6 +64,11 @@ export interface ClientOptions {
   name?: string;
   /** Defaults for every call. */
   defaults?: CallOptions;
+  /**
+   * Resiliency per target service: its timeout, retries and backoff are the defaults of calls to
+   * it (a call's own options win); its breaker, bulkhead, retry budget and hedging apply to them.
+   */
+  policy?: ResiliencyPolicy;
   /** Middleware around calls; the first listed is outermost. */
   wrappers?: CallWrapper[];
   /** Middleware around opening streams; the first listed is outermost. */
@@ -135,6 +141,16 @@ export function createClient(options: ClientOptions = {}): Client {
   const codecs = options.codecs ?? new CodecTable();
   const broker = options.broker ?? connectOnPublish(brokerFromEnv(registry));
   const defaults: CallOptions = { timeout: 5000, retries: 2, ...options.defaults };
+  /** The defaults of calls to a service: the client's, under its target policy's. */
+  const defaultsFor = (service: string): CallOptions => {
+    const p = targetPolicy(options.policy, service);
+    if (!p) return defaults;
+    const d = { ...defaults };
+    if (p.timeout !== undefined) d.timeout = p.timeout;
+    if (p.retries !== undefined) d.retries = p.retries;
+    if (p.backoff !== undefined) d.backoff = p.backoff;
+    return d;
+  };
 
   const codecFor = (contentType: string | undefined): Codec => {
     const c = codecs.get(contentType);
@@ -204,11 +220,14 @@ export function createClient(options: ClientOptions = {}): Client {
       if (left <= 0) break;
       message.header['micro-timeout'] = wireTimeout(left);
       let node: Node | undefined;
+      let done: Done | undefined;
       try {
         node = await pick(req.service, o);
+        done = selector.start?.(req.service, node);
         const reply = await via(node).call(node.address, message, timerDelay(left));
         if (!reply.error) {
-          selector.mark(req.service, node);
+          if (done) done();
+          else selector.mark(req.service, node);
           const replyCodec = codecs.get(reply.header['content-type']) ?? codec;
           return {
             body: replyCodec.decode(reply.body),
@@ -220,7 +239,10 @@ export function createClient(options: ClientOptions = {}): Client {
       } catch (err) {
         last = toMicroError(err, ID);
       }
-      if (node && nodeFault(last)) selector.mark(req.service, node, last);
+      // The selector's done judges the error itself (a 4xx is the node answering); mark is told
+      // only of the node's own faults.
+      if (done) done(last);
+      else if (node && nodeFault(last)) selector.mark(req.service, node, last);
       if (!isRetryable(last) || (last.code === 408 && last.id === ID)) break;
     }
     if (!last || (Date.now() >= deadline && last.code !== 408)) {
@@ -233,7 +255,7 @@ export function createClient(options: ClientOptions = {}): Client {
   };
 
   const openStream: StreamFunc = async ({ service, endpoint, options: o }) => {
-    const opts = { ...defaults, ...o };
+    const opts = { ...defaultsFor(service), ...o };
     const codec = codecFor(opts.contentType);
     const h = header(service, endpoint, codec, opts);
     const ms = o.timeout !== undefined || opts.parent ? budget(opts) : undefined;
@@ -246,10 +268,15 @@ export function createClient(options: ClientOptions = {}): Client {
     let last: MicroError | undefined;
     for (let attempt = 0; attempt <= (opts.retries ?? 2); attempt++) {
       let node: Node | undefined;
+      let done: Done | undefined;
       try {
         node = await pick(service, opts);
         const picked = node;
+        done = selector.start?.(service, node);
         const pipe = await via(node).stream(node.address, { header: h, body: Buffer.alloc(0) });
+        // A stream counts as a call until it is open: a long one does not weigh on its node's load.
+        done?.();
+        done = undefined;
         let timer: NodeJS.Timeout | undefined;
         if (ms !== undefined) {
           timer = setTimeout(
@@ -279,7 +306,8 @@ export function createClient(options: ClientOptions = {}): Client {
         };
       } catch (err) {
         last = toMicroError(err, ID);
-        if (node && nodeFault(last)) selector.mark(service, node, last);
+        if (done) done(last);
+        else if (node && nodeFault(last)) selector.mark(service, node, last);
         if (!isRetryable(last)) break;
       }
     }
@@ -324,7 +352,7 @@ export function createClient(options: ClientOptions = {}): Client {
           service,
           endpoint,
           body: request,
-          options: o ? { ...defaults, ...o } : defaults,
+          options: o ? { ...defaultsFor(service), ...o } : defaultsFor(service),
         })
       ).body as T;
     },
@@ -338,7 +366,7 @@ export function createClient(options: ClientOptions = {}): Client {
         service,
         endpoint,
         body: request,
-        options: { ...defaults, ...o },
+        options: { ...defaultsFor(service), ...o },
       })) as CallResponse<T>;
     },
     async stream<Req, Rsp>(

@@ -3,6 +3,7 @@ import { RegistryErrors } from '../../registry/registry.ts';
 import { forbidden, notFound, serviceUnavailable, unauthorized } from '../errors.ts';
 import { skipUnhealthy } from './filter.ts';
 import type { Next, SelectOptions, Selector } from './selector.ts';
+import type { BreakerOptions, ResiliencyPolicy } from '../resilience/policy.ts';
 import { random } from './strategy.ts';
 
 /** Options of the caching selector. */
@@ -15,6 +16,20 @@ export interface CacheSelectorOptions {
   ttl?: number;
   /** How long a failed node is avoided, in ms (default 2 s, doubling while it keeps failing, up to 30 s). */
   penalty?: number;
+  /**
+   * Each node's circuit breaker (default on, with BreakerOptions' defaults; false: none). A target
+   * policy's breaker wins for its service.
+   */
+  breaker?: BreakerOptions | false;
+  /** Resiliency per target service: its `breaker` is the breaker of that service's nodes. */
+  policy?: ResiliencyPolicy;
+  /**
+   * This client's zone and region (default MICRO_ZONE, MICRO_REGION): nodes whose metadata
+   * `zone` (else `region`) match are preferred while any of them is usable.
+   */
+  zone?: string;
+  /** See zone. */
+  region?: string;
   /** Keep each looked-up service current through a registry watch (default true); one-shot tools turn it off (then a node that fails makes the next call look its service up again). */
   watch?: boolean;
 }

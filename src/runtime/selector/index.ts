@@ -1,4 +1,5 @@
 export type * from './selector.ts';
+export type { NodeLoad } from './load.ts';
 export { createSelector, type CacheSelectorOptions } from './cache.ts';
 export { random, roundRobin } from './strategy.ts';
 export {

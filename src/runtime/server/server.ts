@@ -5,6 +5,7 @@ import type { Context, ContextOutlet } from '../context.ts';
 import type { ListenOptions, Transport } from '../transport/transport.ts';
 import type { HealthCheckFunc, HealthCheckOptions } from './checks.ts';
 import type { Guard } from './guard.ts';
+import type { CallerLimits } from '../resilience/policy.ts';
 import type { Observer } from './observe.ts';
 import type { EndpointOptions, Handler, HandlerOf, HandlerWrapper } from './handler.ts';
 
@@ -80,6 +81,11 @@ export interface ServerOptions {
    * platform's auth fills it); its caller is `ctx.caller`. None by default: nothing is checked.
    */
   guard?: Guard;
+  /**
+   * Limits per caller (the guard's caller id, else `micro-from-service`, else the peer's host):
+   * calls in flight, a queue and a rate; past them a 429 with a retry-after. None by default.
+   */
+  limits?: CallerLimits;
   /**
    * Answers the built-in Debug.Metrics (the platform's metrics fill it with the node's request
    * counts); without it Debug.Metrics is not served.
