@@ -21,10 +21,10 @@ export interface CallerLimiter {
   stream(entry: EndpointEntry, ctx: Context, pipe: Pipe): Promise<void> | undefined;
 }
 
-/** The key a caller is limited by; see the module comment. */
+/** The key a caller is limited by (see the module comment); a long name is cut, to bound the memory keys take. */
 export function callerKey(ctx: Context): string {
-  if (ctx.caller) return `caller ${ctx.caller.id}`;
-  if (ctx.from) return `service ${ctx.from}`;
+  if (ctx.caller) return `caller ${ctx.caller.id.slice(0, 256)}`;
+  if (ctx.from) return `service ${ctx.from.slice(0, 256)}`;
   const r = ctx.remote;
   const colon = r.lastIndexOf(':');
   // host:port, [v6]:port, or a transport's own name (nats, memory)
