@@ -48,18 +48,21 @@ export class Bulkhead {
   }
 
   /**
-   * Takes a slot: true at once when one is free, 'full' at once when the queue is full too, else a
-   * promise of true once a slot is handed over, or of 'timeout' / 'deadline' when the wait ran out.
+   * Takes a slot: true at once when one is free, 'full' at once when the queue is full too
+   * ('deadline' when no time is left to wait), else a promise of true once a slot is handed over,
+   * or of 'timeout' / 'deadline' when the wait ran out.
    * Whoever gets true must call leave() once.
    */
-  enter(deadline = Number.POSITIVE_INFINITY): true | 'full' | Promise<true | BulkheadRefusal> {
+  enter(
+    deadline = Number.POSITIVE_INFINITY,
+  ): true | 'full' | 'deadline' | Promise<true | BulkheadRefusal> {
     if (this.#inFlight < this.limits.maxInFlight) {
       this.#inFlight++;
       return true;
     }
     if (this.#queue.size >= this.limits.maxQueue) return 'full';
     const left = deadline - Date.now();
-    if (left <= 0) return 'full';
+    if (left <= 0) return 'deadline';
     const byDeadline = left < this.limits.queueTimeout;
     return new Promise((resolve) => {
       const w: Waiter = {

@@ -126,12 +126,12 @@ export function createCallerLimiter(
       throw tooMany(
         service,
         r === 'full'
-          ? `this caller has ${size.maxInFlight} calls in flight on ${service} and ${size.maxQueue} queued, its limit`
+          ? `this caller has ${size.maxInFlight} calls and streams in flight on ${service} and ${size.maxQueue} queued, its limit`
           : `this caller waited ${size.queueTimeout} ms for one of its ${size.maxInFlight} slots on ${service}`,
         1,
       );
     };
-    if (got === 'full') return refused(got);
+    if (!(got instanceof Promise)) return refused(got);
     return got.then((r) => (r === true ? undefined : refused(r)));
   };
 

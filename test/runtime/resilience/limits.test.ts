@@ -46,7 +46,7 @@ describe('the bulkhead', () => {
     const b2 = new Bulkhead({ maxInFlight: 1, maxQueue: 5, queueTimeout: 60_000 });
     assert.equal(b2.enter(), true);
     assert.equal(await b2.enter(Date.now() + 20), 'deadline');
-    assert.equal(b2.enter(Date.now() - 1), 'full', 'no time left: no wait');
+    assert.equal(b2.enter(Date.now() - 1), 'deadline', 'no time left: no wait');
     assert.equal(b2.queued, 0);
   });
 

@@ -113,7 +113,7 @@ describe('caller limits and bulkheads over real sockets', () => {
       assert.ok(e.retryAfter !== undefined && e.retryAfter >= 1, 'retryAfter set from the header');
       assert.match(
         e.detail,
-        /2 calls in flight on metered and 1 queued, its limit; retry after 1 s/,
+        /2 calls and streams in flight on metered and 1 queued, its limit; retry after 1 s/,
       );
     }
     // Another caller, and the built-in endpoints, are served meanwhile.
