@@ -5,6 +5,7 @@ import { after, before, describe, it } from 'node:test';
 import { request } from 'undici';
 import {
   createClient,
+  createHttpTransport,
   createMemoryRegistry,
   MicroError,
   serverStream,
@@ -180,6 +181,12 @@ describe('caller limits and bulkheads over real sockets', () => {
       /this caller called rated more than 0\.001 times a second; retry after \d+ s/,
     );
     assert.ok(e.retryAfter !== undefined && e.retryAfter >= 1);
+    // The client over the http transport reads the Retry-After of the HTTP answer.
+    const overHttp = client('rh', { transport: createHttpTransport() });
+    await overHttp.call('rated', 'Gate.Echo', 1);
+    const h = await refusal(overHttp.call('rated', 'Gate.Echo', 2));
+    assert.equal(h.code, 429);
+    assert.ok(h.retryAfter !== undefined && h.retryAfter >= 1);
     assert.deepEqual(
       await client('rb').call('rated', 'Gate.Echo', 3),
       3,
