@@ -2,11 +2,12 @@
 // a queue, and a token-bucket rate, each per caller key: the guard's caller id, else the calling
 // service named in `micro-from-service` (not verified: without a guard a caller can pick its key),
 // else the peer's host. Past them a call or stream is refused with 429 and a retry-after; a queued
-// one whose deadline passes first gets 408. Internal endpoints (Debug.*) are exempt; a stream holds
-// its slot until it is done; a unary endpoint opened as a stream counts once, as a call. A server
-// without limits makes none of this and pays nothing per call.
+// one whose deadline passes first gets 408, and a queued call whose caller left is not run.
+// Internal endpoints (Debug.*) are exempt; a stream holds its slot until it is done; a unary
+// endpoint opened as a stream counts once, as a call. A server without limits makes none of this
+// and pays nothing per call.
 import type { Context } from '../context.ts';
-import { MicroError, timeout as timeoutError } from '../errors.ts';
+import { MicroError, timeout as timeoutError, toMicroError } from '../errors.ts';
 import { Bulkheads, checkLimits, type BulkheadLimits } from '../resilience/bulkhead.ts';
 import type { CallerLimits } from '../resilience/policy.ts';
 import { createRateLimiter, type RateLimiter } from '../resilience/rate-limit.ts';
@@ -145,7 +146,14 @@ export function createCallerLimiter(
       return async (req, ctx) => {
         const key = callerKey(ctx);
         const queued = admit(key, ctx.deadline);
-        if (queued) await queued;
+        if (queued) {
+          await queued;
+          // A caller that left (or whose deadline passed) while queued is not served.
+          if (ctx.signal.aborted) {
+            slots.leave(key);
+            throw toMicroError(ctx.signal.reason, service);
+          }
+        }
         try {
           return await call(req, ctx);
         } finally {

@@ -86,6 +86,7 @@ describe('caller limits and bulkheads over real sockets', () => {
     rated = await serve('rated', { rate: 0.001 });
     await serve('hasty', { maxInFlight: 1, maxQueue: 1, queueTimeout: 50 });
     await serve('streamy', { maxInFlight: 1 });
+    await serve('patient', { maxInFlight: 1, maxQueue: 1, queueTimeout: 60_000 });
     await serve('open');
   });
   after(async () => {
@@ -124,6 +125,19 @@ describe('caller limits and bulkheads over real sockets', () => {
     assert.deepEqual(await Promise.all(held), [{ ok: true }, { ok: true }]);
     assert.equal((await Promise.all(more)).filter((r) => r === 'served').length, 1);
     assert.equal(g.entered, 3, 'the queued call ran once a slot was free; the refused never ran');
+  });
+
+  it('does not run a queued call whose caller gave up', async () => {
+    g.reset();
+    const a = client('q');
+    const held = a.call('patient', 'Gate.Wait', {});
+    await g.arrived(1);
+    const e = await refusal(a.call('patient', 'Gate.Wait', {}, { timeout: 100, retries: 0 }));
+    assert.equal(e.code, 408);
+    g.open();
+    await held;
+    assert.deepEqual(await a.call('patient', 'Gate.Echo', 'next'), 'next');
+    assert.equal(g.entered, 1, 'the call that left the queue never reached its handler');
   });
 
   it('refuses a queued call whose wait ran out with 429', async () => {
