@@ -13,9 +13,12 @@ export function asError(err: unknown): MicroError {
   return toMicroError(err, GATEWAY_ID);
 }
 
-/** 429: the client sent more requests than its rate allows. */
-export const tooManyRequests = (detail: string): MicroError =>
-  new MicroError(GATEWAY_ID, 429, detail, 'Too Many Requests');
+/** 429: the client sent more requests than its rate allows; retry after that many seconds, if given. */
+export const tooManyRequests = (detail: string, retryAfter?: number): MicroError => {
+  const e = new MicroError(GATEWAY_ID, 429, detail, 'Too Many Requests');
+  if (retryAfter !== undefined) e.retryAfter = retryAfter;
+  return e;
+};
 
 /** 413: the request body is over the limit. */
 export const payloadTooLarge = (detail: string): MicroError =>

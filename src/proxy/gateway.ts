@@ -50,7 +50,7 @@ import {
   type GatewayRequest,
   type Target,
 } from './proxy.ts';
-import { createRateLimiter } from './rate-limit.ts';
+import { createRateLimiter } from '../runtime/resilience/rate-limit.ts';
 import { metadataFrom, rpcRequest } from './request.ts';
 import { createTargetResolver } from './target.ts';
 import { createUpgradeHandler } from './upgrade.ts';

@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { badRequest, type MicroError } from '../runtime/errors.ts';
+import { badRequest, retryAfterHeader, type MicroError } from '../runtime/errors.ts';
 import { httpStatus, payloadTooLarge } from './errors.ts';
 import { GATEWAY_ID, type GatewayRequest } from './proxy.ts';
 import { LIMITS, checkPath, type RequestLimits } from './limits.ts';
@@ -105,11 +105,13 @@ export function send(
   else res.end(body.toString('latin1'), 'latin1');
 }
 
-/** Sends an error as its JSON, with its code as the HTTP status. */
+/** Sends an error as its JSON, with its code as the HTTP status, and its Retry-After if it has one. */
 export function sendError(res: ServerResponse, err: MicroError): void {
   if (res.headersSent) {
     res.destroy();
     return;
   }
+  const retryAfter = retryAfterHeader(err);
+  if (retryAfter) res.setHeader('retry-after', retryAfter);
   send(res, httpStatus(err), JSON.stringify(err));
 }

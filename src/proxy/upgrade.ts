@@ -14,7 +14,7 @@ import {
   type Middleware,
   type Target,
 } from './proxy.ts';
-import type { RateLimiter } from './rate-limit.ts';
+import type { RateLimiter } from '../runtime/resilience/rate-limit.ts';
 import { gatewayRequest, unparsedRequest } from './http-io.ts';
 import type { RequestLimits } from './limits.ts';
 import { metadataFrom } from './request.ts';
@@ -91,8 +91,8 @@ export function createUpgradeHandler(o: UpgradeOptions): UpgradeHandler {
           GATEWAY_ID,
           `origin ${origin} may not open WebSockets here (the gateway's CORS list: --api-cors)`,
         );
-      if (o.limiter && o.limiter.take(req.ip) > 0)
-        throw tooManyRequests(`${req.ip} sent too many requests`);
+      const wait = o.limiter?.take(req.ip) ?? 0;
+      if (wait > 0) throw tooManyRequests(`${req.ip} sent too many requests`, wait);
       const who = await o.auth?.caller(req, true);
       target = await o.targets.resolve(req);
       const ctx: GatewayContext = { target, metadata: metadataFrom(req, o.headers) };

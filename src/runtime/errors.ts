@@ -102,3 +102,27 @@ export function parseError(text: string, id: string): MicroError {
 export function isRetryable(err: MicroError): boolean {
   return err.code === 408 || (err.code >= 500 && err.code !== 501);
 }
+
+/** The `retry-after` header value of an error: whole seconds, at least 1; undefined when it has none. */
+export function retryAfterHeader(err: MicroError): string | undefined {
+  const s = err.retryAfter;
+  return s !== undefined && s > 0 ? String(Math.max(1, Math.ceil(s))) : undefined;
+}
+
+/** Sets err.retryAfter from a `retry-after` header of whole seconds (other values are ignored). */
+export function withRetryAfter(err: MicroError, header: string | undefined): MicroError {
+  if (header !== undefined && /^\d{1,9}$/.test(header))
+    err.retryAfter = Math.max(1, Number(header));
+  return err;
+}
+
+/** The error an error reply carries: its JSON body, and its `retry-after` header as retryAfter. */
+export function replyError(
+  reply: { header: Record<string, string | undefined>; body: Uint8Array },
+  id: string,
+): MicroError {
+  return withRetryAfter(
+    parseError(Buffer.from(reply.body).toString('utf8'), id),
+    reply.header['retry-after'],
+  );
+}

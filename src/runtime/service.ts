@@ -26,6 +26,7 @@ import type { Selector, Strategy } from './selector/selector.ts';
 import type { CallerLimits, ResiliencyPolicy } from './resilience/policy.ts';
 import type { HealthCheckFunc, HealthCheckOptions } from './server/checks.ts';
 import type { Guard } from './server/guard.ts';
+import { limitsFromEnv } from './server/limits.ts';
 import type { Observer } from './server/observe.ts';
 import type { Handler, HandlerOf, HandlerWrapper } from './server/handler.ts';
 import { createServer, stderrLogger } from './server/rpc-server.ts';
@@ -74,7 +75,10 @@ export interface ServiceOptions {
    * budgets, hedging); the platform's createService reads MICRO_RESILIENCY into it.
    */
   policy?: ResiliencyPolicy;
-  /** Limits per caller of its own endpoints: calls in flight, queue, rate (429 past them). */
+  /**
+   * Limits per caller of its own endpoints: calls in flight, queue, rate (429 past them); default
+   * MICRO_LIMIT_INFLIGHT, MICRO_LIMIT_QUEUE, MICRO_LIMIT_RATE and MICRO_LIMIT_BURST (none if unset).
+   */
   limits?: CallerLimits;
   /** The codecs served and called with, the first the default (default json, msgpack, bson). */
   codecs?: Codec[];
@@ -236,7 +240,7 @@ export function createService(options: ServiceOptions): Service {
     outlet,
     logger,
     guard: options.guard,
-    limits: options.limits,
+    limits: options.limits ?? limitsFromEnv(),
     debugMetrics: options.debugMetrics,
     observe: options.observe,
   });

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { createCors } from '../../src/proxy/cors.ts';
 import { createRequestLog } from '../../src/proxy/log.ts';
-import { createRateLimiter } from '../../src/proxy/rate-limit.ts';
+import { createRateLimiter } from '../../src/runtime/resilience/rate-limit.ts';
 import { coerce, decodeBody, parseForm, parseJson } from '../../src/proxy/request.ts';
 import { endpointPath, matchVersion, openApiDocument, resolvePath } from '../../src/proxy/index.ts';
 import { compilePattern, declaredRoutes, matchRoute } from '../../src/proxy/routes.ts';

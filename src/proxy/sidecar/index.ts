@@ -11,7 +11,14 @@ import { RegistryError, RegistryErrors } from '../../registry/registry.ts';
 import type { Broker } from '../../runtime/broker/broker.ts';
 import type { Client } from '../../runtime/client/client.ts';
 import { parseTimeout } from '../../runtime/deadline.ts';
-import { MicroError, badRequest, forbidden, notFound, toMicroError } from '../../runtime/errors.ts';
+import {
+  MicroError,
+  badRequest,
+  forbidden,
+  notFound,
+  retryAfterHeader,
+  toMicroError,
+} from '../../runtime/errors.ts';
 import type { Logger } from '../../runtime/server/server.ts';
 import { formatAddress, parseAddress } from '../../runtime/transport/address.ts';
 import { answerClientError } from '../client-error.ts';
@@ -91,6 +98,8 @@ export interface Sidecar {
 function send(reply: FastifyReply, err: unknown): FastifyReply {
   const e = toMicroError(err, ID);
   const status = e.code >= 400 && e.code <= 599 ? e.code : 500;
+  const retryAfter = retryAfterHeader(e);
+  if (retryAfter) void reply.header('retry-after', retryAfter);
   return reply.code(status).type('application/json').send(JSON.stringify(e));
 }
 

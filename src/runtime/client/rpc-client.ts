@@ -12,7 +12,7 @@ import {
   MicroError,
   badRequest,
   isRetryable,
-  parseError,
+  replyError,
   timeout as timeoutError,
   toMicroError,
 } from '../errors.ts';
@@ -20,6 +20,7 @@ import { mergeMetadata, metadataFromHeader } from '../metadata.ts';
 import { filterVersion } from '../selector/filter.ts';
 import type { Done, Selector } from '../selector/selector.ts';
 import { targetPolicy, type ResiliencyPolicy } from '../resilience/policy.ts';
+import { createBulkheads } from './bulkheads.ts';
 import { trackClient, untrackClient } from './open-clients.ts';
 import { serviceClient } from './typed.ts';
 import {
@@ -235,7 +236,7 @@ export function createClient(options: ClientOptions = {}): Client {
             node,
           };
         }
-        last = parseError(Buffer.from(reply.body).toString('utf8'), ID);
+        last = replyError(reply, ID);
       } catch (err) {
         last = toMicroError(err, ID);
       }
@@ -332,9 +333,10 @@ export function createClient(options: ClientOptions = {}): Client {
     await broker.publish(topic, { header: h, body: codec.encode(message) });
   };
 
-  let call: CallFunc = invoke;
+  const bulkheads = createBulkheads(options.policy);
+  let call: CallFunc = bulkheads.call(invoke);
   for (const w of [...(options.wrappers ?? [])].reverse()) call = w(call);
-  let stream: StreamFunc = openStream;
+  let stream: StreamFunc = bulkheads.stream(openStream);
   for (const w of [...(options.streamWrappers ?? [])].reverse()) stream = w(stream);
   let publish: PublishFunc = sendMessage;
   for (const w of [...(options.publishWrappers ?? [])].reverse()) publish = w(publish);

@@ -4,6 +4,7 @@ import {
   notFound,
   serviceUnavailable,
   timeout as timeoutError,
+  retryAfterHeader,
   toMicroError,
 } from '../errors.ts';
 import type { CodecTable, Codec } from '../codec/index.ts';
@@ -13,6 +14,7 @@ import { mergeMetadata, metadataFromHeader, type Metadata } from '../metadata.ts
 import type { CallInfo, Message, Pipe, Reply, TransportHandler } from '../transport/transport.ts';
 import type { ServerCounters } from './debug.ts';
 import type { Guard } from './guard.ts';
+import type { CallerLimiter } from './limits.ts';
 import type { EndpointEntry, HandlerFunc, HandlerWrapper } from './handler.ts';
 import { InFlight, type DrainTimeouts, type OpenStreamHandle } from './inflight.ts';
 import type { Observation, Observer } from './observe.ts';
@@ -42,11 +44,16 @@ export interface RouterOptions {
   guard?: Guard | undefined;
   /** Shown every call and stream as it arrives (tracing, metrics); none: nothing is made. */
   observe?: Observer | undefined;
+  /** Limits per caller (ServerOptions.limits); none: nothing is counted. */
+  limits?: CallerLimiter | undefined;
 }
 
 function encodeError(err: MicroError): Reply {
+  const retryAfter = retryAfterHeader(err);
   return {
-    header: { 'content-type': 'application/json' },
+    header: retryAfter
+      ? { 'content-type': 'application/json', 'retry-after': retryAfter }
+      : { 'content-type': 'application/json' },
     body: Buffer.from(JSON.stringify(err)),
     error: true,
   };
@@ -105,6 +112,7 @@ export class Router implements TransportHandler {
     let call: HandlerFunc = async (req, ctx) =>
       (entry.fn as (r: unknown, c: unknown) => unknown)(req, ctx);
     if (!entry.internal) for (const w of [...this.#o.wrappers].reverse()) call = w(call);
+    if (!entry.internal && this.#o.limits) call = this.#o.limits.wrap(call);
     this.#routes.set(entry.name, { entry, call, check });
   }
 
@@ -352,6 +360,8 @@ export class Router implements TransportHandler {
       const guarded = this.#guard(ctx, 'stream');
       if (guarded) await guarded;
     }
+    const admitted = this.#o.limits?.stream(route.entry, ctx, pipe);
+    if (admitted) await admitted;
     opened(ctx);
     const decode = (body: Uint8Array): unknown => this.#decode(codec, body, route);
     await pump(this.#o.name, { ...route, decode }, codec, ctx, pipe);

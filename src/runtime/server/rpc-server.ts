@@ -11,6 +11,7 @@ import type { Listener } from '../transport/transport.ts';
 import { HealthChecks } from './checks.ts';
 import { debugEndpoints, type ServerCounters } from './debug.ts';
 import { extractEndpoints, type EndpointEntry } from './handler.ts';
+import { createCallerLimiter } from './limits.ts';
 import { guardError, Router } from './router.ts';
 import type {
   HandleOptions,
@@ -81,6 +82,7 @@ export function createServer(options: ServerOptions): Server {
     logger,
     guard: options.guard,
     observe: options.observe,
+    limits: options.limits && createCallerLimiter(name, options.limits),
   });
   const guard = options.guard;
   const checks = new HealthChecks();

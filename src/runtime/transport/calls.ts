@@ -1,5 +1,5 @@
 /** The table of calls and streams a client has in flight on one connection: ids, deadlines, replies, failure. */
-import { parseError, type MicroError } from '../errors.ts';
+import { replyError, type MicroError } from '../errors.ts';
 import { Kind, type Frame } from './frame.ts';
 import { TransportError, TransportErrors, type Message, type Reply } from './transport.ts';
 
@@ -166,7 +166,7 @@ export function feed(s: Inbound, f: Frame): boolean {
   const kind = f.kind;
   if (kind === Kind.data) s.deliver(f.body);
   else if (kind === Kind.end) s.remoteEnd();
-  else if (kind === Kind.error) s.remoteFail(parseError(f.body.toString('utf8'), ID));
+  else if (kind === Kind.error) s.remoteFail(replyError(f, ID));
   else return false;
   return true;
 }

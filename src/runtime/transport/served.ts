@@ -1,5 +1,12 @@
 /** What a server holds for one caller (a TCP connection, a NATS caller): its calls and streams in flight, within limits. */
-import { MicroError, badGateway, badRequest, parseError, toMicroError } from '../errors.ts';
+import {
+  MicroError,
+  badGateway,
+  badRequest,
+  parseError,
+  retryAfterHeader,
+  toMicroError,
+} from '../errors.ts';
 import { FrameError, Kind, encodeFrame, type Frame } from './frame.ts';
 import { tooLarge, tooMany } from './limits.ts';
 import { MESSAGE_COST, QueuePipe, type InboundBudget } from './pipe.ts';
@@ -7,9 +14,12 @@ import type { CallInfo, ConnectionLimits, Reply, TransportHandler } from './tran
 
 const ID = 'micro.transport';
 
-/** An error frame carrying err for call or stream id (0: the whole connection). */
-export const errorFrame = (id: number, err: MicroError): Buffer =>
-  encodeFrame(Kind.error, id, undefined, Buffer.from(JSON.stringify(err)));
+/** An error frame carrying err for call or stream id (0: the whole connection), and its retry-after. */
+export const errorFrame = (id: number, err: MicroError): Buffer => {
+  const retryAfter = retryAfterHeader(err);
+  const header = retryAfter ? { 'retry-after': retryAfter } : undefined;
+  return encodeFrame(Kind.error, id, header, Buffer.from(JSON.stringify(err)));
+};
 
 const errorReply = (err: unknown): Reply => ({
   header: {},

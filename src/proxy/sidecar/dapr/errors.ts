@@ -39,6 +39,7 @@ export class DaprError extends MicroError {
   constructor(errorCode: DaprErrorCode, error: MicroError) {
     super(error.id, error.code, error.detail, error.status);
     this.errorCode = errorCode;
+    if (error.retryAfter !== undefined) this.retryAfter = error.retryAfter;
   }
   /** Both shapes in one object: `{id, code, detail, status, errorCode, message}`. */
   override toJSON(): ReturnType<MicroError['toJSON']> & { errorCode: string; message: string } {

@@ -7,7 +7,7 @@ import {
   badRequest,
   forbidden,
   methodNotAllowed,
-  parseError,
+  replyError,
   toMicroError,
 } from '../../errors.ts';
 import { foreignOrigin, hostAllowed } from '../../http-guard.ts';
@@ -163,7 +163,7 @@ export function createHttpSide(handler: TransportHandler, options: HttpSideOptio
         (reply) => {
           if (res.destroyed) return;
           if (reply.error) {
-            sendError(res, parseError(Buffer.from(reply.body).toString('utf8'), ID));
+            sendError(res, replyError(reply, ID));
             return;
           }
           setHeaders(res, reply.header);

@@ -1,7 +1,7 @@
 /** The HTTP side's messages: a request's header as a message header, and answers in the error shape. */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
-import { MicroError, badRequest, timeout as timeoutError } from '../../errors.ts';
+import { MicroError, badRequest, retryAfterHeader, timeout as timeoutError } from '../../errors.ts';
 import type { Header } from '../transport.ts';
 
 // Not imported: an ES import of node:http reads its lazy WebSocket export, which loads Node's
@@ -48,9 +48,11 @@ export function headerFromHttp(req: IncomingMessage): Header {
 export const httpStatus = (err: MicroError): number =>
   err.code >= 400 && err.code <= 599 ? err.code : 500;
 
-/** Answers err in the error shape with its status (500 for a code that is not one); `close` ends the connection after. */
+/** Answers err in the error shape with its status (500 for a code that is not one) and its Retry-After; `close` ends the connection after. */
 export function sendError(res: ServerResponse, err: MicroError, close = false): void {
   const body = JSON.stringify(err);
+  const retryAfter = retryAfterHeader(err);
+  if (retryAfter) res.setHeader('retry-after', retryAfter);
   res.writeHead(httpStatus(err), {
     'content-type': 'application/json',
     'content-length': Buffer.byteLength(body),
@@ -73,6 +75,7 @@ export function refuseSocket(
       'content-type: application/json',
       `content-length: ${Buffer.byteLength(body)}`,
       'connection: close',
+      ...(retryAfterHeader(err) ? [`retry-after: ${retryAfterHeader(err)}`] : []),
       ...Object.entries(headers).map(([k, v]) => `${k}: ${v}`),
     ];
     socket.end(`${lines.join('\r\n')}\r\n\r\n${body}`);
