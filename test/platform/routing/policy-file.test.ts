@@ -328,7 +328,7 @@ describe('the resiliency policy file', () => {
     );
   });
 
-  it('makes micro call fail with a clear error and a non-zero exit on a bad file', async () => {
+  it('makes micro call and micro sidecar fail with a clear error and a non-zero exit on a bad file', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'micro-policy-'));
     try {
       const file = join(dir, 'resiliency.yaml');
@@ -342,6 +342,15 @@ describe('the resiliency policy file', () => {
       assert.equal(
         err.detail,
         `resiliency file ${file}: spec.policies.timeouts.general: "soon" is not a duration: use Go's form, a number and a unit (ns, us, ms, s, m, h), like 500ms, 5s or 1m30s`,
+      );
+      // The sidecar reads it before it connects to anything.
+      const sidecar = await micro(['sidecar', '--resiliency', join(dir, 'missing.yaml')], {
+        env: { MICRO_REGISTRY: 'memory' },
+      });
+      assert.equal(sidecar.code, 1);
+      assert.match(
+        errorOf(sidecar).detail,
+        /^resiliency file .*missing\.yaml: cannot read it: ENOENT/,
       );
     } finally {
       await rm(dir, { recursive: true });
