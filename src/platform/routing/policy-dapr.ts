@@ -1,14 +1,8 @@
 // The pieces of a Dapr Resiliency resource, each checked and turned into the runtime's shapes: Go
 // durations, retry policies (constant or exponential back-off, maxRetries -1), circuit breakers
-// (the `trip` CEL expressions `consecutiveFailures > N` and `>= N` only), and micro's own
-// bulkheads, retry budgets and hedges. Every error is a TypeError naming the file and the path in
+// (the `trip` CEL expressions `consecutiveFailures > N` and `>= N` only). Every error is a TypeError naming the file and the path in
 // it; what micro cannot honour is returned as a warning naming it, never dropped silently.
-import type {
-  BreakerOptions,
-  BulkheadOptions,
-  HedgeOptions,
-  RetryBudgetOptions,
-} from '../../runtime/resilience/policy.ts';
+import type { BreakerOptions } from '../../runtime/resilience/policy.ts';
 
 /** Retries micro makes for Dapr's `maxRetries: -1` (unlimited): in practice the call's timeout ends them first. */
 export const UNLIMITED_RETRIES = 100;
@@ -50,8 +44,8 @@ export function onlyKeys(
       throw invalid(under(at, key), `unknown key; expected one of ${known.join(', ')}`);
 }
 
-/** How a value reads in an error. */
-function describe(value: unknown): string {
+/** How a value reads in an error: quoted text, a mapping, a list, a number. */
+export function describe(value: unknown): string {
   if (value === null) return 'null';
   if (Array.isArray(value)) return 'a list';
   if (typeof value === 'string')
@@ -117,8 +111,8 @@ export function integer(
   return value;
 }
 
-/** A number within [min, max]. */
-function share(value: unknown, at: Place): number {
+/** A number from 0 to 1. */
+export function share(value: unknown, at: Place): number {
   if (typeof value !== 'number' || !Number.isFinite(value) || value < 0 || value > 1)
     throw invalid(at, `must be a number from 0 to 1, not ${describe(value)}`);
   return value;
@@ -225,62 +219,6 @@ export function breakerPolicy(
       warn(
         `${under(at, 'interval').path} is not applied: micro counts failures in a row without clearing them on a timer; the interval is only the window of micro's ratio, which this breaker does not set`,
       );
-  }
-  return out;
-}
-
-/** micro's bulkhead: maxInFlight, perEndpoint, maxQueue, queueTimeout. */
-export function bulkheadPolicy(value: unknown, at: Place): BulkheadOptions {
-  const b = mapping(value, at);
-  onlyKeys(b, ['maxInFlight', 'perEndpoint', 'maxQueue', 'queueTimeout'], at);
-  const out: BulkheadOptions = {};
-  if (b.maxInFlight !== undefined)
-    out.maxInFlight = integer(b.maxInFlight, under(at, 'maxInFlight'), 1);
-  if (b.perEndpoint !== undefined)
-    out.perEndpoint = integer(b.perEndpoint, under(at, 'perEndpoint'), 1);
-  if (b.maxQueue !== undefined) out.maxQueue = integer(b.maxQueue, under(at, 'maxQueue'), 0);
-  if (b.queueTimeout !== undefined)
-    out.queueTimeout = duration(b.queueTimeout, under(at, 'queueTimeout'));
-  if (out.maxInFlight === undefined && out.perEndpoint === undefined)
-    throw invalid(at, 'give maxInFlight or perEndpoint (calls in flight at once)');
-  return out;
-}
-
-/** micro's retry budget: ratio, minPerSecond, window. */
-export function budgetPolicy(value: unknown, at: Place): RetryBudgetOptions {
-  const b = mapping(value, at);
-  onlyKeys(b, ['ratio', 'minPerSecond', 'window'], at);
-  const out: RetryBudgetOptions = {};
-  if (b.ratio !== undefined) out.ratio = share(b.ratio, under(at, 'ratio'));
-  if (b.minPerSecond !== undefined)
-    out.minPerSecond = integer(b.minPerSecond, under(at, 'minPerSecond'), 0);
-  if (b.window !== undefined) {
-    out.window = duration(b.window, under(at, 'window'));
-    if (out.window <= 0) throw invalid(under(at, 'window'), 'must be more than 0');
-  }
-  return out;
-}
-
-/** micro's hedge: delay, minDelay, max, endpoints. */
-export function hedgePolicy(value: unknown, at: Place): HedgeOptions {
-  const h = mapping(value, at);
-  onlyKeys(h, ['delay', 'minDelay', 'max', 'endpoints'], at);
-  const out: HedgeOptions = {};
-  if (h.delay !== undefined) out.delay = duration(h.delay, under(at, 'delay'));
-  if (h.minDelay !== undefined) out.minDelay = duration(h.minDelay, under(at, 'minDelay'));
-  if (h.max !== undefined) out.max = integer(h.max, under(at, 'max'), 1, 10);
-  if (h.endpoints !== undefined) {
-    const list = h.endpoints;
-    if (!Array.isArray(list) || list.length === 0)
-      throw invalid(under(at, 'endpoints'), 'must be a list of endpoints like Say.Hello');
-    out.endpoints = list.map((e, i) => {
-      if (typeof e !== 'string' || !/^[\w.-]+$/.test(e))
-        throw invalid(
-          { file: at.file, path: `${under(at, 'endpoints').path}[${i}]` },
-          `must be an endpoint like Say.Hello, not ${describe(e)}`,
-        );
-      return e;
-    });
   }
   return out;
 }

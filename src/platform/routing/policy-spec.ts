@@ -2,12 +2,10 @@
 // reserved default names sorted out) and spec.targets.apps, resolved as Dapr does per kind of
 // policy: a target's named policy, else Default<App><Kind>Policy, else Default<Kind>Policy.
 import type { ResiliencyPolicy, TargetPolicy } from '../../runtime/resilience/policy.ts';
+import { budgetPolicy, bulkheadPolicy, hedgePolicy } from './policy-micro.ts';
 import {
   breakerPolicy,
-  budgetPolicy,
-  bulkheadPolicy,
   duration,
-  hedgePolicy,
   invalid,
   mapping,
   onlyKeys,
