@@ -1,5 +1,5 @@
 // A Dapr Resiliency file applied by micro: the real `micro sidecar --resiliency FILE` called by the
-// official Dapr JS SDK, the gateway and a platform service (both with MICRO_RESILIENCY), each
+// official Dapr JS SDK, the gateway, a platform service and micro call (with MICRO_RESILIENCY), each
 // calling a flaky service. The file's retries show as the calls the service saw; its timeout as
 // the error the caller gets.
 import assert from 'node:assert/strict';
@@ -14,7 +14,7 @@ import type { Gateway } from '../../src/proxy/proxy.ts';
 import { createMicroRegistry } from '../../src/registry/micro.ts';
 import { internalServerError } from '../../src/runtime/errors.ts';
 import type { Service } from '../../src/runtime/index.ts';
-import { bin } from '../helpers/cli.ts';
+import { bin, micro } from '../helpers/cli.ts';
 import { startTestControlPlane } from '../helpers/control-plane.ts';
 import { closeAll, quiet, quietService } from '../helpers/fixtures.ts';
 import { freePort } from '../helpers/net.ts';
@@ -46,7 +46,7 @@ spec:
         timeout: quick
 `;
 
-describe('a Dapr resiliency file through the sidecar, the gateway and a platform service', () => {
+describe('a Dapr resiliency file through the sidecar, the gateway, a platform service and micro call', () => {
   let plane: RunningServer;
   let registry: ReturnType<typeof createMicroRegistry>;
   let flaky: Service;
@@ -206,6 +206,16 @@ describe('a Dapr resiliency file through the sidecar, the gateway and a platform
       failing = 100;
       await assert.rejects(caller.client.call('flaky', 'Flaky.Call', {}), { code: 500 });
       assert.equal(calls, 8);
+    });
+
+    it('micro call retries as the file says', async () => {
+      failing = 3;
+      const run = await micro(['call', 'flaky', 'Flaky.Call', '{}'], {
+        env: { MICRO_RESILIENCY: file, MICRO_REGISTRY_ADDRESS: plane.address },
+      });
+      assert.equal(run.code, 0, run.stderr);
+      assert.deepEqual(JSON.parse(run.stdout), { ok: true });
+      assert.equal(calls, 4);
     });
   });
 });
