@@ -1,5 +1,5 @@
 // The public surface of `micro-ts`: the framework (src/runtime) with the platform's createService,
-// whose services have store, config, sync, events and db at hand, the platform's auth, and tracing.
+// whose services have store, config, sync, events and db at hand, the platform's auth, tracing and the resiliency policy file.
 export * from './runtime/index.ts';
 export {
   createService,
@@ -86,3 +86,12 @@ export {
   type Tracing,
   type TracingOptions,
 } from './platform/trace/enable.ts';
+export {
+  parseResiliency,
+  policyFromEnv,
+  readResiliency,
+  resiliencyFrom,
+  type PolicyEnvOptions,
+  type PolicyFile,
+  type PolicyReadOptions,
+} from './platform/routing/policy-file.ts';

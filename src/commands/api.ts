@@ -42,6 +42,9 @@ export const apiCommand = defineCommand({
       import('../runtime/errors.ts'),
       import('../proxy/auth/env.ts'),
     ]);
+    // MICRO_RESILIENCY: a bad file is a 400 before anything starts.
+    const { resiliencyPolicy } = await import('./shared/resiliency.ts');
+    const policy = (await resiliencyPolicy(undefined, 'api')) ?? {};
     const registry = await openRegistry(args);
     const { serverTlsFromEnv } = await import('../runtime/defaults.ts');
     // The gateway faces users: TLS without client certificates, whatever MICRO_TLS_MUTUAL says.
@@ -55,7 +58,7 @@ export const apiCommand = defineCommand({
         id: 'micro.api',
         onError: (err) => process.stderr.write(`micro api: auth: ${err.message}\n`),
       });
-      gateway = await createGateway({ ...options, registry, version: VERSION, auth });
+      gateway = await createGateway({ ...options, registry, version: VERSION, auth, policy });
     } catch (err) {
       await auth?.close();
       await registry.close();

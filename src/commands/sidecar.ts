@@ -57,6 +57,11 @@ export const sidecarCommand = defineCommand({
         describe:
           "Dapr pubsub names the sidecar accepts, comma separated; all publish to micro's durable events [MICRO_SIDECAR_PUBSUB]",
       })
+      .option('resiliency', {
+        type: 'string',
+        describe:
+          "a Dapr Resiliency file (or a directory holding one) whose timeouts, retries and breakers apply to the sidecar's calls [MICRO_RESILIENCY]",
+      })
       .example(
         'micro sidecar --server-name greeter --server-address 127.0.0.1:9000 --healthcheck-url http://127.0.0.1:9000/health',
         '',
@@ -78,6 +83,8 @@ export const sidecarCommand = defineCommand({
       parseAddress(args.sidecarAddress).host,
       args.sidecarToken ?? (on ? 'auth' : undefined),
     );
+    const { resiliencyPolicy } = await import('./shared/resiliency.ts');
+    const policy = await resiliencyPolicy(args.resiliency, args.serverName);
     const [
       { openBroker, openRegistry, openTransport },
       { startSidecar },
@@ -134,6 +141,7 @@ export const sidecarCommand = defineCommand({
       transport,
       broker: connectOnPublish(broker),
       name: 'micro.sidecar',
+      policy,
       wrappers: [tracing?.wrapCall, auth?.enforcement.wrapCall].filter((w) => w !== undefined),
       streamWrappers: [tracing?.wrapStream, auth?.enforcement.wrapStream].filter(
         (w) => w !== undefined,

@@ -35,6 +35,7 @@ import { authFromEnv } from './auth/index.ts';
 import type { Sync } from './sync/sync.ts';
 import { tracingFromEnv } from './trace/enable.ts';
 import { serviceMetrics } from './metrics/enable.ts';
+import { policyFromEnv } from './routing/policy-file.ts';
 import type { Registry as MetricsRegistry } from 'prom-client';
 
 /** What a service may be given of the platform, besides the runtime's options. */
@@ -163,6 +164,10 @@ export function createService(options: ServiceOptions & PlatformOptions): Platfo
     ...options,
     id,
     logger,
+    // MICRO_RESILIENCY: a Dapr Resiliency file (src/platform/routing/policy-file.ts).
+    policy:
+      options.policy ??
+      policyFromEnv(process.env, { app: options.name, warn: (m) => logger.warn(m) }),
     durable,
     observe: composeObservers([tracing?.observe, metrics?.observe, options.observe]),
     wrapCall: chain([tracing?.wrapCall], options.wrapCall, enforced?.wrapCall),

@@ -17,6 +17,8 @@ export interface GatewayCall {
   /** Milliseconds until the deadline. */
   timeout: number;
   version?: string;
+  /** Retries the client makes itself, with the target policy's back-off (a resiliency file's). */
+  retries?: number;
 }
 
 /** True when the node could not take the call, so another node may: it is unreachable, the connection broke, or it is draining (503). */
@@ -53,6 +55,7 @@ export function callTimeout(
  * Calls with the deadline passed on, retrying on another node only when a node could not take the
  * call; errors a handler raised (4xx, 500, 408) are never retried, so a request runs at most once
  * wherever it was delivered, except that a call in flight on a connection that breaks is repeated.
+ * A target policy's retries (call.retries) are the client's instead: any retryable failure.
  */
 export async function callWithRetries(
   client: Client,
@@ -61,6 +64,14 @@ export async function callWithRetries(
 ): Promise<CallResponse<Buffer>> {
   const deadline = Date.now() + call.timeout;
   const filters = filtersFor(call.version);
+  // The target's policy asks for retries: the client makes them, on any retryable failure.
+  if (call.retries !== undefined)
+    return client.request<Buffer>(call.service, call.endpoint, call.request, {
+      timeout: call.timeout,
+      retries: call.retries,
+      metadata: call.metadata,
+      filters,
+    });
   for (let attempt = 0; ; attempt++) {
     try {
       return await client.request<Buffer>(call.service, call.endpoint, call.request, {

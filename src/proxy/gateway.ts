@@ -9,6 +9,7 @@ import { randomUUID } from 'node:crypto';
 import type { Duplex } from 'node:stream';
 import { context } from '@opentelemetry/api';
 import { tracingFromEnv } from '../platform/trace/enable.ts';
+import { policyFromEnv } from '../platform/routing/policy-file.ts';
 import { pathOf, startHttpSpan, type HttpSpan } from '../platform/trace/http.ts';
 import { stderrLogger } from '../runtime/server/rpc-server.ts';
 import { createClient } from '../runtime/client/rpc-client.ts';
@@ -80,7 +81,11 @@ export async function createGateway(options: GatewayOptions = {}): Promise<Gatew
     address: options.address ?? (process.env.MICRO_API_ADDRESS || undefined),
   });
   const registry = options.registry ?? registryFromEnv();
-  const selector = createSelector({ registry });
+  // MICRO_RESILIENCY: a Dapr Resiliency file; its scopes name the gateway `api`.
+  const policy =
+    options.policy ??
+    policyFromEnv(process.env, { app: 'api', warn: (m) => stderrLogger('micro api').warn(m) });
+  const selector = createSelector({ registry, policy });
   // Traced as the service `api` (MICRO_TRACE=off or trace: false: not at all).
   const tracing =
     options.trace === false
@@ -95,6 +100,7 @@ export async function createGateway(options: GatewayOptions = {}): Promise<Gatew
   const client = createClient({
     registry,
     selector,
+    policy,
     codecs: new CodecTable([createPassthroughJsonCodec(), codecs.msgpack()]),
     ...(tracing && {
       wrappers: [tracing.wrapCall],
@@ -120,6 +126,7 @@ export async function createGateway(options: GatewayOptions = {}): Promise<Gatew
     timeout: o.timeout,
     retries: o.retries,
     limits: o.limits,
+    policy,
   };
   const proxy = createHttpProxy(deps);
   const cors = createCors(o.cors);

@@ -4,7 +4,10 @@ import type { GatewayOptions } from './proxy.ts';
 
 /** Gateway settings with every default filled in. */
 export type Settings = Required<
-  Omit<GatewayOptions, 'registry' | 'log' | 'limits' | 'announce' | 'auth' | 'tls' | 'trace'>
+  Omit<
+    GatewayOptions,
+    'registry' | 'log' | 'limits' | 'announce' | 'auth' | 'tls' | 'trace' | 'policy'
+  >
 > &
   Pick<GatewayOptions, 'log' | 'tls'> & {
     /** Every request limit, the defaults filled in. */

@@ -1,6 +1,7 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import type { Endpoint, Registry } from '../registry/registry.ts';
 import type { Metadata } from '../runtime/metadata.ts';
+import type { ResiliencyPolicy } from '../runtime/resilience/policy.ts';
 import type { ServerTlsOptions } from '../runtime/transport/transport.ts';
 import type { RequestLimits } from './limits.ts';
 import type { EdgeAuth } from './auth/edge.ts';
@@ -157,6 +158,13 @@ export interface GatewayOptions {
    * Tracing (src/platform/trace/enable.ts) of its own: spans made with it (shut down on close).
    */
   trace?: false | Tracing;
+  /**
+   * Resiliency per target service (default: the MICRO_RESILIENCY file's, read by
+   * src/platform/routing/policy-file.ts): a target's timeout is the default deadline of its calls
+   * and its retries are made by the client with its back-off (on any retryable failure, not only
+   * on an unreachable node); its breaker, bulkhead, retry budget and hedge apply too.
+   */
+  policy?: ResiliencyPolicy;
 }
 
 /** A running API gateway. */

@@ -110,6 +110,8 @@ export async function withConnection<T>(
   fn: (c: Connection) => Promise<T>,
   options: OpenOptions = {},
 ): Promise<T> {
+  // MICRO_RESILIENCY's policy: read first, so that a bad file is all that happens.
+  const policy = await (await import('./resiliency.ts')).resiliencyPolicy(undefined);
   const token = await tokenFor(args, options);
   const registry = await openRegistry(args, { ...options, token: token ?? false });
   try {
@@ -128,7 +130,8 @@ export async function withConnection<T>(
       registry,
       transport,
       broker: connectOnPublish(broker),
-      selector: createSelector({ registry, watch: false }),
+      selector: createSelector({ registry, watch: false, policy }),
+      policy,
       ...(token && bearerOptions(sent)),
     });
     try {

@@ -1,4 +1,5 @@
 import type { Client } from '../../runtime/client/client.ts';
+import type { ResiliencyPolicy } from '../../runtime/resilience/policy.ts';
 import type { Selector } from '../../runtime/selector/selector.ts';
 import type { RequestLimits } from '../limits.ts';
 import type { GatewayMetrics } from '../metrics.ts';
@@ -15,6 +16,8 @@ export interface HandlerDeps {
   retries: number;
   /** What a request may hold. */
   limits: RequestLimits;
+  /** Resiliency per target: its timeout and retries win over the two above. */
+  policy?: ResiliencyPolicy;
 }
 
 /** A response body as JSON text: service bytes pass through, anything else is serialized. */

@@ -1,6 +1,7 @@
 import type { ServerResponse } from 'node:http';
 import { badGateway } from '../../runtime/errors.ts';
 import type { Metadata } from '../../runtime/metadata.ts';
+import { targetPolicy } from '../../runtime/resilience/policy.ts';
 import { callTimeout, callWithRetries } from '../call.ts';
 import { HOP_BY_HOP } from '../headers.ts';
 import { send } from '../http-io.ts';
@@ -40,6 +41,7 @@ export async function serveUnary(
   request?: unknown,
 ): Promise<void> {
   const api = target.kind === 'api';
+  const policy = targetPolicy(deps.policy, target.service);
   const rsp = await callWithRetries(
     deps.client,
     {
@@ -49,8 +51,9 @@ export async function serveUnary(
         ? apiRequest(req, body, target)
         : (request ?? rpcRequest(req, body, target.record?.request, target.params, deps.limits)),
       metadata,
-      timeout: callTimeout(req, target.record, deps.timeout),
+      timeout: callTimeout(req, target.record, policy?.timeout ?? deps.timeout),
       version: target.version,
+      retries: policy?.retries,
     },
     deps.retries,
   );

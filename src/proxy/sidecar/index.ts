@@ -232,7 +232,9 @@ export async function startSidecar(o: SidecarOptions): Promise<Sidecar> {
     const timeout = parseTimeout(req.headers['micro-timeout'], ID);
     const metadata = auth?.metadata(req);
     const to = exposed(service);
-    return within(req, () => o.client.call(to, endpoint, request ?? {}, { timeout, metadata }));
+    // No Micro-Timeout: the client's default for the service (a resiliency file's timeout) applies.
+    const options = timeout === undefined ? { metadata } : { timeout, metadata };
+    return within(req, () => o.client.call(to, endpoint, request ?? {}, options));
   };
   const publish = async (
     topic: string,
