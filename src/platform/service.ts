@@ -158,7 +158,12 @@ export function createService(options: ServiceOptions & PlatformOptions): Platfo
     logger,
   });
   // MICRO_METRICS (on unless off): requests counted, Debug.Metrics and GET /metrics on its port.
-  const metrics = serviceMetrics(options.name, () => service.server);
+  const metrics = serviceMetrics(
+    options.name,
+    () => service.server,
+    process.env,
+    () => service.selector.circuits?.(),
+  );
   const service = createRuntimeService({
     ...options,
     id,
