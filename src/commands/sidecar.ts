@@ -93,6 +93,7 @@ export const sidecarCommand = defineCommand({
       { badRequest },
       { edgeAuthFromEnv },
       { tracingFromEnv },
+      { createSelector },
     ] = await Promise.all([
       import('./shared/connect.ts'),
       import('../proxy/sidecar/index.ts'),
@@ -108,6 +109,7 @@ export const sidecarCommand = defineCommand({
       import('../runtime/errors.ts'),
       import('../proxy/auth/env.ts'),
       import('../platform/trace/enable.ts'),
+      import('../runtime/selector/cache.ts'),
     ]);
     const registry = await openRegistry(args);
     // MICRO_AUTH=on: tokens required, and the platform calls made as the sidecar's own account.
@@ -129,8 +131,11 @@ export const sidecarCommand = defineCommand({
       client: () => client,
       logger,
     });
+    // Its own, so that GET /metrics shows the circuits of its client.
+    const selector = createSelector({ registry });
     const client = createClient({
       registry,
+      selector,
       transport,
       broker: connectOnPublish(broker),
       name: 'micro.sidecar',
@@ -199,6 +204,7 @@ export const sidecarCommand = defineCommand({
       store,
       config,
       sync,
+      circuits: () => selector.circuits?.() ?? [],
       version: `micro ${VERSION}`,
       app: args.serverName
         ? {

@@ -112,7 +112,7 @@ export async function createGateway(options: GatewayOptions = {}): Promise<Gatew
     where,
     nameLength: o.limits.nameLength,
   });
-  const metrics = createMetrics();
+  const metrics = createMetrics(() => selector.circuits?.() ?? []);
   const deps: HandlerDeps = {
     client,
     selector,

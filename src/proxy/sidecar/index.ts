@@ -28,6 +28,7 @@ import { rpcFrom, serviceFrom } from './input.ts';
 import type { EdgeAuth } from '../auth/edge.ts';
 import { registerSidecarAuth } from '../auth/sidecar.ts';
 import { registerSidecarMetrics } from './metrics.ts';
+import type { CircuitInfo } from '../../runtime/resilience/policy.ts';
 
 /** Options of the sidecar. */
 export interface SidecarOptions {
@@ -63,6 +64,8 @@ export interface SidecarOptions {
   config?: Config;
   /** Backs Dapr's lock API, `/v1.0-alpha1/lock/{store}` (absent: 503). */
   sync?: Sync;
+  /** Its client's circuits (its selector's), shown on `GET /metrics` as micro_circuit_*. */
+  circuits?: () => CircuitInfo[];
   /** micro's version, which `GET /v1.0/metadata` reports as runtimeVersion. */
   version?: string;
   logger: Logger;
@@ -167,7 +170,7 @@ export async function startSidecar(o: SidecarOptions): Promise<Sidecar> {
 
   registerBodyParsers(app, { jsonDepth, formFields: o.formFields ?? 1000 });
   // Before the guard's hook, so that requests it refuses are counted too; /metrics is guarded.
-  registerSidecarMetrics(app);
+  registerSidecarMetrics(app, o.circuits);
   // First of the hooks, so that a refusal is inside the request's span.
   const spans = o.tracer ? traceRequests(app, o.tracer) : undefined;
   /** Runs fn in the request's span's context, when traced. */
