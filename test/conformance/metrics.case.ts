@@ -252,12 +252,13 @@ export function runMetricsCases(label: string, setup: () => Promise<MetricsSetup
       b.circuits = [{ ...closed, node: 't-3' }];
       await s.round([a, b]);
       const first = await s.metrics.query({ service: caller });
+      const want = [
+        { node: a.id, circuits: [open, closed] },
+        { node: b.id, circuits: [{ ...closed, node: 't-3' }] },
+      ].sort((x, y) => x.node.localeCompare(y.node));
       assert.deepEqual(
-        first.circuits?.map((n) => [n.service, n.node, n.circuits]),
-        [
-          [caller, a.id, [open, closed]],
-          [caller, b.id, [{ ...closed, node: 't-3' }]],
-        ].sort((x, y) => String(x[1]).localeCompare(String(y[1]))),
+        first.circuits?.map((n) => ({ service: n.service, node: n.node, circuits: n.circuits })),
+        want.map((w) => ({ service: caller, ...w })),
       );
       // The target named: the circuits to it, of every caller.
       const to = await s.metrics.query({ service: target });
