@@ -193,7 +193,7 @@ describe('micro stats', () => {
       'm',
     );
     assert.match(open.stdout, row);
-    assert.doesNotMatch(open.stdout, /\sclosed\s/);
+    assert.doesNotMatch(open.stdout, /^\S+\s+\S+\s+\S+\s+closed\s/m);
     assert.equal(all.code, 0, all.stderr);
     assert.match(all.stdout, row);
     assert.match(

@@ -69,9 +69,13 @@ describe('circuits in the metrics', () => {
     assert.equal(select(e, 'micro_circuit_opened_total', { target: 'flaky' })[0]?.value, 1);
     assert.equal(e.types.get('micro_circuit_state'), 'gauge');
     assert.equal(e.types.get('micro_circuit_opened_total'), 'counter');
-    // The service called has no circuit of its own.
-    const own = await caller.client.call<NodeMetrics>('flaky', 'Debug.Metrics', {});
-    assert.deepEqual(own.circuits ?? [], []);
+    // The service called has only the closed circuit of this very call (asked through its own
+    // client: the caller's circuit to it is open).
+    const own = await flaky.client.call<NodeMetrics>('flaky', 'Debug.Metrics', {});
+    assert.deepEqual(
+      own.circuits?.map((x) => [x.service, x.state]),
+      [['flaky', 'closed']],
+    );
   });
 });
 
