@@ -1,0 +1,40 @@
+// Traffic rules at the edges (the gateway, the sidecar): routingFromEnv's rules applied by the edge's
+// client, read through a plain client of the edge's registry (so the control plane it uses is
+// the one asked), and the request headers a rule matches on passed on as call metadata.
+import { routingFromEnv, type Routing } from '../platform/routing/index.ts';
+import type { Registry } from '../registry/registry.ts';
+import type { CallWrapper, Client, StreamWrapper } from '../runtime/client/client.ts';
+import { createClient, type ClientOptions } from '../runtime/client/rpc-client.ts';
+
+/** The routing of an edge (undefined with MICRO_ROUTES=off), started at once, closed with its client. */
+export function edgeRouting(
+  env: NodeJS.ProcessEnv,
+  registry: Registry,
+  client?: () => Client,
+): Routing | undefined {
+  let own: Client | undefined;
+  const routing = routingFromEnv(env, {
+    client: client ?? (() => (own ??= createClient({ registry }))),
+  });
+  if (!routing) return undefined;
+  void routing.ready();
+  return {
+    ...routing,
+    async close() {
+      await routing.close();
+      await own?.close();
+    },
+  };
+}
+
+/** Client options whose call and stream wrappers are `before` (when given) then the routing's. */
+export function routedWrappers(
+  routing: Routing | undefined,
+  before?: { wrapCall: CallWrapper; wrapStream: StreamWrapper },
+): Pick<ClientOptions, 'wrappers' | 'streamWrappers'> {
+  if (!routing) return {};
+  return {
+    wrappers: before ? [before.wrapCall, routing.wrapCall] : [routing.wrapCall],
+    streamWrappers: before ? [before.wrapStream, routing.wrapStream] : [routing.wrapStream],
+  };
+}
