@@ -94,6 +94,7 @@ export const sidecarCommand = defineCommand({
       { edgeAuthFromEnv },
       { tracingFromEnv },
       { createSelector },
+      { edgeRouting },
     ] = await Promise.all([
       import('./shared/connect.ts'),
       import('../proxy/sidecar/index.ts'),
@@ -110,6 +111,7 @@ export const sidecarCommand = defineCommand({
       import('../proxy/auth/env.ts'),
       import('../platform/trace/enable.ts'),
       import('../runtime/selector/cache.ts'),
+      import('../proxy/routing.ts'),
     ]);
     const registry = await openRegistry(args);
     // MICRO_AUTH=on: tokens required, and the platform calls made as the sidecar's own account.
@@ -133,16 +135,30 @@ export const sidecarCommand = defineCommand({
     });
     // Its own, so that GET /metrics shows the circuits of its client.
     const selector = createSelector({ registry });
+    // Traffic rules (unless MICRO_ROUTES=off), read through its own client (with its token).
+    const routing = edgeRouting(
+      {
+        ...process.env,
+        ...(args.config && { MICRO_CONFIG: args.config }),
+        ...(args.configAddress && { MICRO_CONFIG_ADDRESS: args.configAddress }),
+      },
+      registry,
+      () => client,
+    );
     const client = createClient({
       registry,
       selector,
       transport,
       broker: connectOnPublish(broker),
       name: 'micro.sidecar',
-      wrappers: [tracing?.wrapCall, auth?.enforcement.wrapCall].filter((w) => w !== undefined),
-      streamWrappers: [tracing?.wrapStream, auth?.enforcement.wrapStream].filter(
+      wrappers: [tracing?.wrapCall, routing?.wrapCall, auth?.enforcement.wrapCall].filter(
         (w) => w !== undefined,
       ),
+      streamWrappers: [
+        tracing?.wrapStream,
+        routing?.wrapStream,
+        auth?.enforcement.wrapStream,
+      ].filter((w) => w !== undefined),
       publishWrappers: [tracing?.wrapPublish, auth?.enforcement.wrapPublish].filter(
         (w) => w !== undefined,
       ),
@@ -161,6 +177,7 @@ export const sidecarCommand = defineCommand({
       ...(args.eventsAddress && { MICRO_EVENTS_ADDRESS: args.eventsAddress }),
     };
     const closeRuntime = async (): Promise<void> => {
+      await routing?.close();
       await auth?.close();
       await tracing?.shutdown();
       await client.close();
@@ -200,6 +217,7 @@ export const sidecarCommand = defineCommand({
       deny: args.sidecarDeny === undefined ? undefined : list(args.sidecarDeny),
       logger,
       tracer: tracing?.tracer,
+      routing,
       events,
       store,
       config,

@@ -4,7 +4,10 @@
 // one Map get. Until the first read has been tried, `settled` is false (callers may await
 // `first()`); a store that cannot be reached leaves the rules empty (every call goes anywhere)
 // and is tried again in the background. Rules already held survive an outage of the store.
+// Its reads make no span and belong to no caller's trace (they start from the root context).
 import { AsyncLocalStorage } from 'node:async_hooks';
+import { context, ROOT_CONTEXT } from '@opentelemetry/api';
+import { suppressTracing } from '@opentelemetry/core';
 import type { Routes, TrafficRule } from './routing.ts';
 
 /** Options of a rule cache. */
@@ -41,6 +44,9 @@ export interface RuleCache<T> {
 export function createRuleCache<T>(options: RuleCacheOptions<T>): RuleCache<T> {
   const refresh = options.refresh ?? 10_000;
   const own = new AsyncLocalStorage<true>();
+  /** Runs the cache's own work: marked as its own, outside any trace, making no span. */
+  const detached = <R>(fn: () => R): R =>
+    own.run(true, () => context.with(suppressTracing(ROOT_CONTEXT), fn));
   let held = new Map<string, { rule: TrafficRule; compiled: T }>();
   let routes: Routes | undefined;
   let started: Promise<void> | undefined;
@@ -107,12 +113,12 @@ export function createRuleCache<T>(options: RuleCacheOptions<T>): RuleCache<T> {
         settled = true;
         resolve();
       };
-      own.run(true, () => {
+      detached(() => {
         routes = options.routes();
         const r = routes;
         void run(r, settle);
         timer = setInterval(() => {
-          if (!closed) void own.run(true, () => readAll(r).catch(() => undefined));
+          if (!closed) void detached(() => readAll(r).catch(() => undefined));
         }, refresh);
         timer.unref();
       });
