@@ -160,7 +160,7 @@ describe('micro stats', () => {
     assert.match(errorOf(unknown).detail, /window must be/);
   });
 
-  it('shows the circuit a caller opened to a failing node; closed ones with --all', async () => {
+  it('shows the circuit a caller opened to a failing node; closed ones with --all', async (t) => {
     const flaky = await service('flaky', (s) =>
       s.handle('Flaky', {
         Call: () => {
@@ -186,6 +186,7 @@ describe('micro stats', () => {
       micro(['stats', 'caller', '--all', ...flag]),
     ]);
     assert.equal(open.code, 0, open.stderr);
+    t.diagnostic(`micro stats --all:\n${all.stdout.trimEnd()}`);
     assert.match(open.stdout, /^Circuits \(\d+ closed not shown: --all shows them\)$/m);
     assert.match(open.stdout, /^CALLER\s+TARGET\s+NODE\s+STATE\s+FAILURES\s+SINCE$/m);
     const row = new RegExp(
