@@ -33,24 +33,32 @@ export const exploreCommand = defineCommand({
     const live = createLiveRegistry(registry);
     live.start();
     try {
-      const [{ createClient }, { eventsFromEnv }, { dbFromEnv }, { traceFromEnv }] =
-        await Promise.all([
-          import('../runtime/client/rpc-client.ts'),
-          import('../platform/events/index.ts'),
-          import('../platform/db/index.ts'),
-          import('../platform/trace/index.ts'),
-        ]);
+      const [
+        { createClient },
+        { eventsFromEnv },
+        { dbFromEnv },
+        { traceFromEnv },
+        { routesFromEnv },
+      ] = await Promise.all([
+        import('../runtime/client/rpc-client.ts'),
+        import('../platform/events/index.ts'),
+        import('../platform/db/index.ts'),
+        import('../platform/trace/index.ts'),
+        import('../platform/routing/index.ts'),
+      ]);
       const client = createClient({ registry, ...tokens.bearerOptions(current) });
       // The events and db screens read what MICRO_EVENTS and MICRO_DB name (the control plane's).
       const events = eventsFromEnv(process.env, { client });
       const db = dbFromEnv(process.env, { client });
       // The call screen shows the last call's trace from the control plane's trace service.
       const trace = traceFromEnv(process.env, { client });
+      // The routes screen lists the traffic rules in MICRO_CONFIG's config (the control plane's).
+      const routes = routesFromEnv(process.env, { client });
       try {
         const explore = await loading;
-        await explore({ registry, client, service: args.service, live, events, db, trace });
+        await explore({ registry, client, service: args.service, live, events, db, trace, routes });
       } finally {
-        await Promise.allSettled([events.close(), db.close(), trace.close()]);
+        await Promise.allSettled([events.close(), db.close(), trace.close(), routes.close()]);
         await client.close();
       }
     } catch (err) {

@@ -100,6 +100,8 @@ export const sidecarCommand = defineCommand({
       { badRequest },
       { edgeAuthFromEnv },
       { tracingFromEnv },
+      { createSelector },
+      { edgeRouting },
     ] = await Promise.all([
       import('./shared/connect.ts'),
       import('../proxy/sidecar/index.ts'),
@@ -115,6 +117,8 @@ export const sidecarCommand = defineCommand({
       import('../runtime/errors.ts'),
       import('../proxy/auth/env.ts'),
       import('../platform/trace/enable.ts'),
+      import('../runtime/selector/cache.ts'),
+      import('../proxy/routing.ts'),
     ]);
     const registry = await openRegistry(args);
     // MICRO_AUTH=on: tokens required, and the platform calls made as the sidecar's own account.
@@ -136,16 +140,33 @@ export const sidecarCommand = defineCommand({
       client: () => client,
       logger,
     });
+    // Its own, so that GET /metrics shows the circuits of its client.
+    const selector = createSelector({ registry, policy });
+    // Traffic rules (unless MICRO_ROUTES=off), read through its own client (with its token).
+    const routing = edgeRouting(
+      {
+        ...process.env,
+        ...(args.config && { MICRO_CONFIG: args.config }),
+        ...(args.configAddress && { MICRO_CONFIG_ADDRESS: args.configAddress }),
+      },
+      registry,
+      () => client,
+    );
     const client = createClient({
       registry,
+      selector,
       transport,
       broker: connectOnPublish(broker),
       name: 'micro.sidecar',
       policy,
-      wrappers: [tracing?.wrapCall, auth?.enforcement.wrapCall].filter((w) => w !== undefined),
-      streamWrappers: [tracing?.wrapStream, auth?.enforcement.wrapStream].filter(
+      wrappers: [tracing?.wrapCall, routing?.wrapCall, auth?.enforcement.wrapCall].filter(
         (w) => w !== undefined,
       ),
+      streamWrappers: [
+        tracing?.wrapStream,
+        routing?.wrapStream,
+        auth?.enforcement.wrapStream,
+      ].filter((w) => w !== undefined),
       publishWrappers: [tracing?.wrapPublish, auth?.enforcement.wrapPublish].filter(
         (w) => w !== undefined,
       ),
@@ -164,6 +185,7 @@ export const sidecarCommand = defineCommand({
       ...(args.eventsAddress && { MICRO_EVENTS_ADDRESS: args.eventsAddress }),
     };
     const closeRuntime = async (): Promise<void> => {
+      await routing?.close();
       await auth?.close();
       await tracing?.shutdown();
       await client.close();
@@ -203,10 +225,12 @@ export const sidecarCommand = defineCommand({
       deny: args.sidecarDeny === undefined ? undefined : list(args.sidecarDeny),
       logger,
       tracer: tracing?.tracer,
+      routing,
       events,
       store,
       config,
       sync,
+      circuits: () => selector.circuits?.() ?? [],
       version: `micro ${VERSION}`,
       app: args.serverName
         ? {

@@ -1,11 +1,13 @@
 // `micro stats [SERVICE]`: each node's Debug.Stats (uptime, requests, memory...) when a service is
 // named, and every endpoint's figures from the control plane's `metrics` service: requests and
-// errors per second, p50/p99 latency, requests in flight and a sparkline of the rate.
+// errors per second, p50/p99 latency, requests in flight and a sparkline of the rate; then the
+// circuits its callers' breakers have open or half-open (--all: closed ones too).
 import type { MetricsReport } from '../platform/metrics/metrics.ts';
 import type { ErrorShape } from '../runtime/errors.ts';
 import { defineCommand } from './shared/command.ts';
 import { withConnection, type Connection } from './shared/connect.ts';
 import { formatDuration, parseDuration } from './shared/input.ts';
+import { circuitTable } from './shared/circuits-table.ts';
 import { endpointTable } from './shared/metrics-table.ts';
 import { json, table } from './shared/output.ts';
 import { probeService, probeTimeout, timeoutFlag, type Probe } from './shared/probe.ts';
@@ -102,8 +104,8 @@ const rowOf = (p: Probe<Stats>): Row => ({
   ...(p.error ? { error: p.error } : {}),
 });
 
-/** The output as text: the nodes' table, then the endpoints'. */
-function text(out: StatsOutput): string {
+/** The output as text: the nodes' table, then the endpoints', then the circuits'. */
+function text(out: StatsOutput, all: boolean): string {
   const parts: string[] = [];
   if (out.nodes) parts.push(nodeTable(out.nodes));
   if (out.metrics) {
@@ -112,6 +114,9 @@ function text(out: StatsOutput): string {
         ? `no endpoint has figures yet${out.service ? ` for ${out.service}` : ''} (the metrics service calls Debug.Metrics of each node every ${formatDuration(out.metrics.step)})`
         : endpointTable(out.metrics.endpoints, formatDuration(out.metrics.window), out.service),
     );
+    const circuits = circuitTable(out.metrics.circuits ?? [], all);
+    if (circuits) parts.push(circuits);
+    else if (all) parts.push('no circuit yet: no caller has called a node through its breaker');
   } else if (out.metricsError)
     parts.push(`no metrics: ${out.metricsError.code} ${out.metricsError.detail}`);
   return parts.join('\n\n');
@@ -157,6 +162,11 @@ export const statsCommand = defineCommand({
         describe:
           'how far back the figures go (1m, 5m, 15m; default all the metrics service keeps)',
       })
+      .option('all', {
+        type: 'boolean',
+        default: false,
+        describe: 'show closed circuits too (open and half-open ones always are)',
+      })
       .option('watch', {
         type: 'boolean',
         default: false,
@@ -183,7 +193,7 @@ export const statsCommand = defineCommand({
         const rendered =
           args.output === 'json'
             ? json(out, !args.watch)
-            : (await import('../registry/printable.ts')).printable(text(out));
+            : (await import('../registry/printable.ts')).printable(text(out, args.all));
         if (!args.watch) {
           process.stdout.write(`${rendered}\n`);
           if (failed) process.exitCode = 1;

@@ -1,5 +1,7 @@
 import { Gauge, Registry } from 'prom-client';
+import { registerCircuitMetrics } from '../platform/metrics/circuits.ts';
 import { computedMetric, histogramSamples, render } from '../platform/metrics/registry.ts';
+import type { CircuitInfo } from '../runtime/resilience/policy.ts';
 
 /** What the gateway counts, exposed for Prometheus at `GET /metrics`. */
 export interface GatewayMetrics {
@@ -40,9 +42,11 @@ interface Timing {
  * (the process's, shared with the services in the same process). Requests are
  * counted in plain maps and turned into Prometheus series only when scraped: prom-client's
  * own counters hash their labels on every update, which costs more than the rest of the count.
+ * With `circuits` (its selector's), the micro_circuit_* series of its client too.
  */
-export function createMetrics(): GatewayMetrics {
+export function createMetrics(circuits?: () => CircuitInfo[]): GatewayMetrics {
   const register = new Registry();
+  if (circuits) registerCircuitMetrics(register, circuits);
   const requests = new Map<string, Series>();
   const timings = new Map<string, Timing>();
   const open = { requests: 0, streams: 0 };

@@ -7,6 +7,7 @@ import { createMicroMetrics } from '../../src/platform/metrics/client.ts';
 import type { Metrics, MetricsReport } from '../../src/platform/metrics/metrics.ts';
 import { createMicroRegistry } from '../../src/registry/micro.ts';
 import { endpoint, type Registry } from '../../src/runtime/index.ts';
+import type { ResiliencyPolicy } from '../../src/runtime/resilience/policy.ts';
 import { errorOf, micro } from '../helpers/cli.ts';
 import { startTestControlPlane, type TestControlPlane } from '../helpers/control-plane.ts';
 import { nameSchema, quiet } from '../helpers/fixtures.ts';
@@ -19,13 +20,18 @@ describe('micro stats', () => {
   let flag: string[];
   let calls = 0;
 
-  const service = async (name: string, build: (s: PlatformService) => void) => {
+  const service = async (
+    name: string,
+    build: (s: PlatformService) => void,
+    policy?: ResiliencyPolicy,
+  ) => {
     const s = createService({
       name,
       version: '1.0.0',
       registry,
       handleSignals: false,
       logger: quiet,
+      ...(policy && { policy }),
     });
     build(s);
     await s.start();
@@ -152,5 +158,51 @@ describe('micro stats', () => {
     assert.match(errorOf(short).detail, /at least 1s/);
     assert.equal(errorOf(unknown).code, 400);
     assert.match(errorOf(unknown).detail, /window must be/);
+  });
+
+  it('shows the circuit a caller opened to a failing node; closed ones with --all', async (t) => {
+    const flaky = await service('flaky', (s) =>
+      s.handle('Flaky', {
+        Call: () => {
+          throw new Error('always fails');
+        },
+      }),
+    );
+    const caller = await service('caller', () => undefined, {
+      targets: { flaky: { retries: 0, breaker: { failures: 2, openFor: 600_000 } } },
+    });
+    await caller.client.call('back', 'Back.Hello', { name: 'x' });
+    for (let i = 0; i < 3; i++) await assert.rejects(caller.client.call('flaky', 'Flaky.Call', {}));
+    // The metrics service reads the caller's circuits on its next rounds.
+    let seen = false;
+    for (let i = 0; i < 200 && !seen; i++) {
+      const report = await metrics.query({ service: 'caller' });
+      seen = report.circuits?.some((n) => n.circuits.some((c) => c.state === 'open')) === true;
+      if (!seen) await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    assert.ok(seen, 'the metrics service never showed the open circuit');
+    const [open, all] = await Promise.all([
+      micro(['stats', ...flag]),
+      micro(['stats', 'caller', '--all', ...flag]),
+    ]);
+    assert.equal(open.code, 0, open.stderr);
+    t.diagnostic(`micro stats --all:\n${all.stdout.trimEnd()}`);
+    assert.match(open.stdout, /^Circuits \(\d+ closed not shown: --all shows them\)$/m);
+    assert.match(open.stdout, /^CALLER\s+TARGET\s+NODE\s+STATE\s+FAILURES\s+SINCE$/m);
+    const row = new RegExp(
+      `^${caller.server.id}\\s+flaky\\s+${flaky.server.id}\\s+open \\(probe in \\d+m\\d+s\\)\\s+[2-9]\\s+\\d+s ago$`,
+      'm',
+    );
+    assert.match(open.stdout, row);
+    assert.doesNotMatch(open.stdout, /^\S+\s+\S+\s+\S+\s+closed\s/m);
+    assert.equal(all.code, 0, all.stderr);
+    assert.match(all.stdout, row);
+    assert.match(
+      all.stdout,
+      new RegExp(
+        `^${caller.server.id}\\s+back\\s+${services[1]!.server.id}\\s+closed\\s+0\\s+-$`,
+        'm',
+      ),
+    );
   });
 });

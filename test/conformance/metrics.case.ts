@@ -6,6 +6,7 @@ import { randomUUID } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import { after, before, describe, it } from 'node:test';
 import type { Registry } from '../../src/registry/registry.ts';
+import type { CircuitInfo } from '../../src/runtime/resilience/policy.ts';
 import {
   LATENCY_BUCKETS,
   type EndpointCounts,
@@ -20,6 +21,8 @@ export class FakeNode {
   #counts = new Map<string, EndpointCounts>();
   /** What it answers instead, when set (a node answering nonsense). */
   raw: unknown;
+  /** The circuits of its client it tells, when set. */
+  circuits: unknown[] | undefined;
   #scrapes = 0;
   #waiting: { at: number; done: () => void }[] = [];
   address = '';
@@ -44,6 +47,7 @@ export class FakeNode {
           endpoints: [...this.#counts.values()],
           streams: 0,
           broker: { published: 0, delivered: 0 },
+          ...(this.circuits && { circuits: this.circuits as CircuitInfo[] }),
         };
         res.writeHead(200, { 'content-type': 'application/json' });
         res.end(JSON.stringify(this.raw ?? body));
@@ -226,6 +230,49 @@ export function runMetricsCases(label: string, setup: () => Promise<MetricsSetup
         report.endpoints.map((e) => [e.endpoint, e.calls]),
         [['G.Good', 4]],
       );
+    });
+
+    it('keeps the latest circuits per caller node, wholly formed ones only', async () => {
+      const [caller, target] = [named(), named()];
+      const [a, b] = [await node(caller), await node(caller)];
+      const open: CircuitInfo = {
+        service: target,
+        node: 't-1',
+        address: '127.0.0.1:1',
+        state: 'open',
+        failures: 5,
+        openedAt: 1000,
+        retryAt: 6000,
+        opened: 1,
+      };
+      const closed: CircuitInfo = { ...open, node: 't-2', state: 'closed', failures: 0, opened: 0 };
+      delete closed.openedAt;
+      delete closed.retryAt;
+      a.circuits = [open, closed, { ...open, state: 'ajar' }, { service: 1 }, 'x'];
+      b.circuits = [{ ...closed, node: 't-3' }];
+      await s.round([a, b]);
+      const first = await s.metrics.query({ service: caller });
+      const want = [
+        { node: a.id, circuits: [open, closed] },
+        { node: b.id, circuits: [{ ...closed, node: 't-3' }] },
+      ].sort((x, y) => x.node.localeCompare(y.node));
+      assert.deepEqual(
+        first.circuits?.map((n) => ({ service: n.service, node: n.node, circuits: n.circuits })),
+        want.map((w) => ({ service: caller, ...w })),
+      );
+      // The target named: the circuits to it, of every caller.
+      const to = await s.metrics.query({ service: target });
+      assert.equal(to.circuits?.flatMap((n) => n.circuits).length, 3);
+      // The latest list replaces the last; a node telling none is forgotten.
+      a.circuits = [{ ...open, state: 'half-open' }];
+      b.circuits = undefined;
+      await s.round([a, b]);
+      const later = await s.metrics.query({ service: caller });
+      assert.deepEqual(
+        later.circuits?.map((n) => [n.node, n.circuits.map((c) => c.state)]),
+        [[a.id, ['half-open']]],
+      );
+      a.circuits = undefined;
     });
 
     it('refuses a bad query with a 400', async () => {

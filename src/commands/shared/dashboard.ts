@@ -69,7 +69,8 @@ export const WEB_ADDRESS = '127.0.0.1:8082';
 /**
  * Starts the web dashboard over a registry, with a client of its own, the CLI's terminal, the
  * events, db and logs areas MICRO_EVENTS, MICRO_DB and MICRO_LOGS name, and the traces
- * MICRO_TRACE_STORE names (the control plane's by default), and the control plane's metrics.
+ * MICRO_TRACE_STORE names (the control plane's by default), the control plane's metrics, and the
+ * traffic rules in MICRO_CONFIG's config.
  */
 export async function startDashboard(
   address: string,
@@ -86,6 +87,7 @@ export async function startDashboard(
     { traceFromEnv },
     { logsFromEnv },
     { metricsFromEnv },
+    { routesFromEnv },
   ] = await Promise.all([
     import('../../ui/web/index.ts'),
     import('../../runtime/client/rpc-client.ts'),
@@ -96,6 +98,7 @@ export async function startDashboard(
     import('../../platform/trace/index.ts'),
     import('../../platform/logs/index.ts'),
     import('../../platform/metrics/index.ts'),
+    import('../../platform/routing/index.ts'),
   ]);
   const selector = createSelector({ registry });
   // The client closes the selector it was given.
@@ -108,6 +111,7 @@ export async function startDashboard(
   const trace = traceFromEnv(process.env, { client: asUser });
   const logs = logsFromEnv(process.env, { client: asUser });
   const metrics = metricsFromEnv(process.env, { client: asUser });
+  const routes = routesFromEnv(process.env, { client: asUser });
   const closeAreas = async (): Promise<void> => {
     await Promise.allSettled([
       events.close(),
@@ -115,6 +119,7 @@ export async function startDashboard(
       trace.close(),
       logs.close(),
       metrics.close(),
+      routes.close(),
     ]);
     await client.close();
   };
@@ -129,6 +134,7 @@ export async function startDashboard(
     trace,
     logs,
     metrics,
+    routes,
     ...(options.auth && { auth: options.auth }),
   }).catch(async (err: unknown) => {
     await closeAreas();

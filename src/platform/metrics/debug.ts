@@ -1,6 +1,7 @@
 // Debug.Metrics: one node's request counts as JSON (NodeMetrics), read by the control plane's
 // metrics service on its interval. The counts are those since the node started; readers compute
-// rates from the difference between two reads.
+// rates from the difference between two reads. Circuits are the client's as they are now.
+import type { CircuitInfo } from '../../runtime/resilience/policy.ts';
 import type { NodeMetrics } from './metrics.ts';
 import { endpointCounts, type RequestCounts } from './observer.ts';
 
@@ -8,6 +9,8 @@ import { endpointCounts, type RequestCounts } from './observer.ts';
 export interface NodeIdentity {
   version: string;
   node: string;
+  /** Its client's circuits (its selector's), when the selector keeps them. */
+  circuits?: CircuitInfo[];
 }
 
 /** What Debug.Metrics answers for these counts. */
@@ -20,5 +23,6 @@ export function nodeMetrics(counts: RequestCounts, who: NodeIdentity): NodeMetri
     endpoints: counts.tallies().map(endpointCounts),
     streams: counts.streams,
     broker: { published: counts.published, delivered: counts.delivered },
+    ...(who.circuits && { circuits: who.circuits }),
   };
 }

@@ -4,10 +4,12 @@
 // TypeError at start.
 import type { Registry } from 'prom-client';
 import type { PublishWrapper } from '../../runtime/client/client.ts';
+import type { CircuitInfo } from '../../runtime/resilience/policy.ts';
 import { composeObservers, type Observer } from '../../runtime/server/observe.ts';
 import type { Server } from '../../runtime/server/server.ts';
 import type { Service, ServiceOptions } from '../../runtime/service.ts';
 import type { WebHandler } from '../../runtime/transport/transport.ts';
+import { registerCircuitMetrics } from './circuits.ts';
 import { nodeMetrics } from './debug.ts';
 import type { NodeMetrics } from './metrics.ts';
 import { metricsObserver, type RequestCounts } from './observer.ts';
@@ -45,12 +47,14 @@ export function metricsEnabled(env: NodeJS.ProcessEnv = process.env): boolean {
 /**
  * Metrics of the service named `name`; `server` is read when needed (the node id for
  * Debug.Metrics, the endpoints served when a new name is seen), so it may be set after this is
- * made. Undefined when MICRO_METRICS is off.
+ * made; so is `circuits` (its selector's circuits, undefined when it keeps none), which adds them
+ * to Debug.Metrics and the micro_circuit_* series. Undefined when MICRO_METRICS is off.
  */
 export function serviceMetrics(
   name: string,
   server: () => Server | undefined,
   env: NodeJS.ProcessEnv = process.env,
+  circuits?: () => CircuitInfo[] | undefined,
 ): ServiceMetrics | undefined {
   if (!metricsEnabled(env)) return undefined;
   // The names served, made again when a name is not in them (handlers added after the first call).
@@ -64,6 +68,7 @@ export function serviceMetrics(
   };
   const counts = metricsObserver({ service: name, served: isServed });
   const registry = requestMetrics(counts);
+  if (circuits) registerCircuitMetrics(registry, () => circuits() ?? []);
   const expose = (): Promise<Exposition> => render(registry);
   return {
     counts,
@@ -75,7 +80,12 @@ export function serviceMetrics(
     },
     debugMetrics: () => {
       const s = server();
-      return nodeMetrics(counts, { version: s?.version ?? 'latest', node: s?.id ?? '' });
+      const now = circuits?.();
+      return nodeMetrics(counts, {
+        version: s?.version ?? 'latest',
+        node: s?.id ?? '',
+        ...(now && { circuits: now }),
+      });
     },
     routes: { [METRICS_PATH]: metricsRoute(expose) },
     expose,
@@ -104,7 +114,12 @@ export function createMeteredService<S extends Service>(
   env: NodeJS.ProcessEnv = process.env,
 ): { service: S; metrics: ServiceMetrics | undefined } {
   // Read only when a request comes, once the service is made.
-  const metrics = serviceMetrics(options.name, () => service.server, env);
+  const metrics = serviceMetrics(
+    options.name,
+    () => service.server,
+    env,
+    () => service.selector.circuits?.(),
+  );
   const service = create(withMetrics(options, metrics));
   return { service, metrics };
 }

@@ -4,10 +4,12 @@
 // each bounded by `timeout`, no retry), and keeps what they answer in a History (history.ts).
 // Rounds never overlap: a slow round delays the next. Scrapes make no trace spans. A node that does not answer (or has no
 // Debug.Metrics: an app behind a sidecar) is skipped for that round; its next answer covers both.
+// The circuits a node tells (its client's breakers) are kept as it last told them (circuits.ts).
 import { context } from '@opentelemetry/api';
 import { suppressTracing } from '@opentelemetry/core';
 import type { Registry } from '../../registry/registry.ts';
 import type { Client } from '../../runtime/client/client.ts';
+import { answeredCircuits, CircuitBook } from './circuits.ts';
 import { History } from './history.ts';
 import type { Metrics, MetricsReport } from './metrics.ts';
 import { answeredCounts, checkQuery } from './validate.ts';
@@ -56,6 +58,7 @@ export function createMemoryMetrics(options: MemoryMetricsOptions): MemoryMetric
   const o = { ...METRICS_DEFAULTS, ...options };
   const timeout = o.timeout ?? Math.max(1000, Math.min(5000, o.interval));
   const history = new History(o);
+  const book = new CircuitBook();
   let registered = new Set<string>();
   let rounds = 0;
   let failed = 0;
@@ -85,6 +88,7 @@ export function createMemoryMetrics(options: MemoryMetricsOptions): MemoryMetric
               },
             );
             history.observe(r, t.service, t.node.id, answeredCounts(body));
+            book.observe(t.service, t.node.id, answeredCircuits(body), Date.now());
           } catch {
             failed++;
           }
@@ -96,6 +100,7 @@ export function createMemoryMetrics(options: MemoryMetricsOptions): MemoryMetric
       // The registry did not answer: the nodes followed stay as they were.
     } finally {
       history.finish(r, registered);
+      book.keep(registered);
       rounds++;
     }
   };
@@ -114,7 +119,8 @@ export function createMemoryMetrics(options: MemoryMetricsOptions): MemoryMetric
 
   return {
     async query(query = {}): Promise<MetricsReport> {
-      return history.report(checkQuery(query, o.window), Date.now());
+      const q = checkQuery(query, o.window);
+      return { ...history.report(q, Date.now()), circuits: book.list(q.service) };
     },
     scrape: enqueue,
     stats: () => ({ rounds, failed, dropped: history.dropped }),

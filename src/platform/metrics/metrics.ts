@@ -3,6 +3,9 @@
 // by Debug.Metrics. The control plane's `metrics` service scrapes Debug.Metrics of every node on
 // an interval and keeps a short history in memory (bounded), from which `micro stats` and the
 // dashboard read rates, p50/p99 and errors per endpoint. Prometheus is the long-term store.
+// Circuits: each node also tells the circuits of its client's breakers (its selector's
+// `circuits()`); the metrics service keeps only the latest list per caller node, no history.
+import type { CircuitInfo } from '../../runtime/resilience/policy.ts';
 
 /** Latency histogram bucket bounds, in seconds (Prometheus' `le`), shared by every histogram. */
 export const LATENCY_BUCKETS = [
@@ -50,6 +53,20 @@ export interface NodeMetrics {
     /** Messages delivered to its subscribers. */
     delivered: number;
   };
+  /** The circuits of the nodes its client called (its selector's breakers), when it has any. */
+  circuits?: CircuitInfo[];
+}
+
+/** The latest circuits one calling node told the metrics service of. */
+export interface NodeCircuits {
+  /** The calling service. */
+  service: string;
+  /** The calling node's id. */
+  node: string;
+  /** When they were read (the metrics service's clock), ms since the epoch. */
+  time: number;
+  /** Its circuits, one per node it called (the target service is each one's `service`). */
+  circuits: CircuitInfo[];
 }
 
 /** One endpoint's figures over one step of the history. */
@@ -102,6 +119,12 @@ export interface MetricsReport {
   step: number;
   /** Every endpoint with requests in the window, or served by a node seen in it. */
   endpoints: EndpointSeries[];
+  /**
+   * The latest circuits of each calling node still registered that has any (of one service, when
+   * named: the nodes of that service, and the circuits of others' to it). Absent from an older
+   * metrics service.
+   */
+  circuits?: NodeCircuits[];
 }
 
 /** Reads the fleet's figures. */

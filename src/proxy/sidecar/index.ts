@@ -35,6 +35,9 @@ import { rpcFrom, serviceFrom } from './input.ts';
 import type { EdgeAuth } from '../auth/edge.ts';
 import { registerSidecarAuth } from '../auth/sidecar.ts';
 import { registerSidecarMetrics } from './metrics.ts';
+import type { CircuitInfo } from '../../runtime/resilience/policy.ts';
+import { routeMetadata } from '../routing.ts';
+import type { Routing } from '../../platform/routing/index.ts';
 
 /** Options of the sidecar. */
 export interface SidecarOptions {
@@ -70,6 +73,8 @@ export interface SidecarOptions {
   config?: Config;
   /** Backs Dapr's lock API, `/v1.0-alpha1/lock/{store}` (absent: 503). */
   sync?: Sync;
+  /** Its client's circuits (its selector's), shown on `GET /metrics` as micro_circuit_*. */
+  circuits?: () => CircuitInfo[];
   /** micro's version, which `GET /v1.0/metadata` reports as runtimeVersion. */
   version?: string;
   logger: Logger;
@@ -84,6 +89,8 @@ export interface SidecarOptions {
    * (src/proxy/auth). Replaces `token`, which may not be given with it.
    */
   auth?: EdgeAuth;
+  /** The traffic rules its client applies: the headers they match on are passed as metadata. */
+  routing?: Pick<Routing, 'headers'>;
 }
 
 /** A running sidecar. */
@@ -176,7 +183,7 @@ export async function startSidecar(o: SidecarOptions): Promise<Sidecar> {
 
   registerBodyParsers(app, { jsonDepth, formFields: o.formFields ?? 1000 });
   // Before the guard's hook, so that requests it refuses are counted too; /metrics is guarded.
-  registerSidecarMetrics(app);
+  registerSidecarMetrics(app, o.circuits);
   // First of the hooks, so that a refusal is inside the request's span.
   const spans = o.tracer ? traceRequests(app, o.tracer) : undefined;
   /** Runs fn in the request's span's context, when traced. */
@@ -230,7 +237,7 @@ export async function startSidecar(o: SidecarOptions): Promise<Sidecar> {
     req: FastifyRequest,
   ): Promise<unknown> => {
     const timeout = parseTimeout(req.headers['micro-timeout'], ID);
-    const metadata = auth?.metadata(req);
+    const metadata = routeMetadata(o.routing, req.headers, auth?.metadata(req));
     const to = exposed(service);
     // No Micro-Timeout: the client's default for the service (a resiliency file's timeout) applies.
     const options = timeout === undefined ? { metadata } : { timeout, metadata };

@@ -1,11 +1,14 @@
 // The sidecar's Prometheus metrics at `GET /metrics` (behind the same guard as every route: a web
 // page is refused, and a token is needed when one is set): its requests by route template (never
 // the raw path, so labels stay few), method and status, their latency (LATENCY_BUCKETS), requests
-// in flight, then Node's default metrics. Counted in plain maps, rendered on scrape.
+// in flight, its client's circuits (micro_circuit_*) when it is given them, then Node's default
+// metrics. Counted in plain maps, rendered on scrape.
 import type { FastifyInstance } from 'fastify';
 import { Registry } from 'prom-client';
 import { LATENCY_BUCKETS } from '../../platform/metrics/metrics.ts';
+import { registerCircuitMetrics } from '../../platform/metrics/circuits.ts';
 import { computedMetric, histogramSamples, render } from '../../platform/metrics/registry.ts';
+import type { CircuitInfo } from '../../runtime/resilience/policy.ts';
 
 interface RouteTally {
   route: string;
@@ -14,11 +17,12 @@ interface RouteTally {
   sum: number;
 }
 
-/** Counts the sidecar's requests and serves them at `GET /metrics`. */
-export function registerSidecarMetrics(app: FastifyInstance): void {
+/** Counts the sidecar's requests and serves them at `GET /metrics`, with its client's circuits when given. */
+export function registerSidecarMetrics(app: FastifyInstance, circuits?: () => CircuitInfo[]): void {
   const routes = new Map<string, RouteTally>();
   let inflight = 0;
   const register = new Registry();
+  if (circuits) registerCircuitMetrics(register, circuits);
   register.registerMetric(
     computedMetric(
       'micro_sidecar_requests_total',

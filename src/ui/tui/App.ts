@@ -1,5 +1,6 @@
 // The terminal explorer: services list (or topics) -> service view -> call view, a header and a key
-// footer; Tab cycles the top views: services, topics, store, config, sync, events, db, auth.
+// footer; Tab cycles the top views: services, topics, store, config, sync, events, db, auth; `r` on
+// the services list opens the routes screen (traffic rules and circuits), esc goes back.
 import { Box, useApp, useWindowSize } from 'ink';
 import { createElement as h, useEffect, useState, type ReactElement } from 'react';
 import type { Db } from '../../platform/db/db.ts';
@@ -21,6 +22,8 @@ import { DbView, dbKeys, dbWhere, type DbPlace } from './DbView.ts';
 import { EventsView, eventsKeys, type EventsPlace } from './EventsView.ts';
 import { AuthView, authKeys, authWhere, type AuthPlace } from './AuthView.ts';
 import { useKeys } from './use-keys.ts';
+import { RoutesView, routesKeys } from './RoutesView.ts';
+import type { Routes } from '../../platform/routing/routing.ts';
 
 /** What the explorer talks through, and where it starts. */
 export interface AppProps {
@@ -39,6 +42,8 @@ export interface AppProps {
   db?: Db;
   /** The traces the call screen shows the last call's from; without it none is shown. */
   trace?: Trace;
+  /** The traffic rules the routes screen lists; without them the screen says so. */
+  routes?: Routes;
 }
 
 /** Which screen is up. */
@@ -52,7 +57,8 @@ type Screen =
   | { name: 'sync' }
   | { name: 'events' }
   | { name: 'db' }
-  | { name: 'auth' };
+  | { name: 'auth' }
+  | { name: 'routes' };
 
 /** The screens Tab cycles through, in order. */
 const VIEWS = ['services', 'topics', 'store', 'config', 'sync', 'events', 'db', 'auth'] as const;
@@ -66,6 +72,7 @@ export function App({
   events,
   db,
   trace,
+  routes,
 }: AppProps): ReactElement {
   const { exit } = useApp();
   const { columns, rows } = useWindowSize();
@@ -117,10 +124,14 @@ export function App({
         setScreen({ name: 'service', service: name });
       },
       onTopics: () => setScreen({ name: 'topics' }),
+      onRoutes: () => setScreen({ name: 'routes' }),
     });
   } else if (screen.name === 'topics') {
     keys = topicListKeys;
     body = h(TopicList, { ...screenProps, live: source, onServices: toServices });
+  } else if (screen.name === 'routes') {
+    keys = routesKeys;
+    body = h(RoutesView, { ...screenProps, client, routes, onBack: toServices });
   } else if (screen.name === 'store') {
     keys = storeKeys(storePlace);
     body = h(StoreView, {
@@ -202,7 +213,8 @@ export function App({
     screen.name === 'services' ||
     screen.name === 'topics' ||
     screen.name === 'sync' ||
-    screen.name === 'events'
+    screen.name === 'events' ||
+    screen.name === 'routes'
       ? screen.name
       : screen.name === 'auth'
         ? authWhere(authPlace)

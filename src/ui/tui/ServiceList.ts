@@ -35,6 +35,7 @@ export function serviceListKeys(position: ListPosition): KeyHint[] {
     ['/', 'filter'],
     ...(position.filter ? ([['esc', 'clear filter']] as KeyHint[]) : []),
     ['t', 'topics'],
+    ['r', 'routes'],
     ['tab', 'views'],
     ['q', 'quit'],
   ];
@@ -68,6 +69,8 @@ interface Props {
   onOpen: (service: string) => void;
   /** Shows the topics instead (t). */
   onTopics?: () => void;
+  /** Shows the traffic rules and circuits (r). */
+  onRoutes?: () => void;
   onQuit: () => void;
   /** Rows this screen may use. */
   height: number;
@@ -80,6 +83,7 @@ export function ServiceList({
   onPosition,
   onOpen,
   onTopics,
+  onRoutes,
   onQuit,
   height,
 }: Props): ReactElement {
@@ -123,6 +127,7 @@ export function ServiceList({
     }
     if (input === '/') return set({ ...p, filtering: true });
     if (input === 't') return onTopics?.();
+    if (input === 'r') return onRoutes?.();
     if (input === 'q') return onQuit();
   });
 

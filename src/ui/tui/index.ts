@@ -1,5 +1,6 @@
 // Starts the terminal explorer. Ink loads here, after Yoga is ready: in the single executable Yoga
 // loads asynchronously (scripts/build-sea.mjs), so nothing may import ink before this runs.
+import type { Routes } from '../../platform/routing/routing.ts';
 import type { Db } from '../../platform/db/db.ts';
 import type { Events } from '../../platform/events/events.ts';
 import type { Trace } from '../../platform/trace/trace.ts';
@@ -20,6 +21,8 @@ export interface ExplorerOptions {
   db?: Db;
   /** The traces the call screen reads the last call's from. */
   trace?: Trace;
+  /** The traffic rules the routes screen lists. */
+  routes?: Routes;
   stdin?: NodeJS.ReadStream;
   stdout?: NodeJS.WriteStream;
 }
@@ -48,6 +51,7 @@ export async function loadExplorer(): Promise<Explore> {
         events: options.events,
         db: options.db,
         trace: options.trace,
+        routes: options.routes,
       }),
       {
         stdin: options.stdin ?? process.stdin,

@@ -24,6 +24,8 @@ import { LOGS_ROUTES } from './logs-area.ts';
 import { registerLogsStream } from './logs-stream.ts';
 import { registerEventsStream } from './events-stream.ts';
 import { METRICS_ROUTES } from './metrics-area.ts';
+import { ROUTES_ROUTES } from './routes-area.ts';
+import type { Routes } from '../../platform/routing/routing.ts';
 import type { Feed } from './feed.ts';
 import { sameOriginJson } from './guard.ts';
 import { checkHealth } from './health.ts';
@@ -50,6 +52,8 @@ export interface ApiOptions {
   logs?: Logs;
   /** The metrics area the Metrics page reads. */
   metrics?: Metrics;
+  /** The traffic rules the Routes page reads. */
+  routes?: Routes;
   callTimeout: number;
   healthTimeout: number;
 }
@@ -265,6 +269,7 @@ export function registerApi(app: FastifyInstance, o: ApiOptions): StoreWatches {
   const trace = o.trace && { trace: o.trace, client: o.client };
   registerArea(app, { name: 'trace', area: trace, routes: TRACE_ROUTES, fail });
   registerArea(app, { name: 'metrics', area: o.metrics, routes: METRICS_ROUTES, fail });
+  registerArea(app, { name: 'routes', area: o.routes, routes: ROUTES_ROUTES, fail });
   const streams = registerEventsStream(app, { events: o.events, fail });
   registerArea(app, { name: 'logs', area: o.logs, routes: LOGS_ROUTES, fail });
   const tails = registerLogsStream(app, { logs: o.logs, fail });

@@ -166,6 +166,7 @@ export async function startWeb(o: WebOptions): Promise<Web> {
     trace: o.trace,
     logs: o.logs,
     metrics: o.metrics,
+    routes: o.routes,
     callTimeout: o.callTimeout ?? 10_000,
     healthTimeout: o.healthTimeout ?? 2000,
   });

@@ -3,6 +3,7 @@ import type { Events } from '../../platform/events/events.ts';
 import type { Trace } from '../../platform/trace/trace.ts';
 import type { Logs } from '../../platform/logs/logs.ts';
 import type { Metrics } from '../../platform/metrics/metrics.ts';
+import type { Routes } from '../../platform/routing/routing.ts';
 import type { Client, Logger, Registry, Selector } from '../../runtime/index.ts';
 import type { WebAuth } from './session.ts';
 
@@ -42,6 +43,8 @@ export interface WebOptions {
   logs?: Logs;
   /** The metrics area of the Metrics page; without it its route answers 501. It is not closed here. */
   metrics?: Metrics;
+  /** The traffic rules of the Routes page; without them its route answers 501. They are not closed here. */
+  routes?: Routes;
   /** Milliseconds a call from the form may take (default 10 s) and a health check (default 2 s). */
   callTimeout?: number;
   healthTimeout?: number;

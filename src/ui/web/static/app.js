@@ -11,6 +11,7 @@ const pages = {
   service: () => import('./pages/service.js'),
   health: () => import('./pages/health.js'),
   metrics: () => import('./pages/metrics.js'),
+  routes: () => import('./pages/routes.js'),
   events: () => import('./pages/events.js'),
   traces: () => import('./pages/traces.js'),
   trace: () => import('./pages/trace.js'),

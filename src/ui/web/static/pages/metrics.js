@@ -1,14 +1,17 @@
 // Each service's endpoints with their request rate, errors, p50/p99 latency and requests in
 // flight, from the control plane's metrics service, with a sparkline of the rate (errors in red)
 // over the window; refreshed every few seconds while the page is shown. `#/metrics/<service>`
-// shows one service. Every name and figure goes in as text or as an SVG attribute, never as HTML.
+// shows one service. Above them, the circuits of the callers' breakers that are not closed (all of
+// them on demand). Every name and figure goes in as text or as an SVG attribute, never as HTML.
 import { errorLine, read } from '../lib/api.js';
-import { h, link } from '../lib/dom.js';
+import { h, link, relative } from '../lib/dom.js';
 import { naturalCompare } from '../lib/live.js';
 
 /** @typedef {{ time: number, rate: number, errorRate: number, p50: number, p99: number }} MetricsPoint */
 /** @typedef {{ service: string, endpoint: string, kind: string, rate: number, errorRate: number, p50: number, p99: number, calls: number, errors: number, inflight: number, points: MetricsPoint[] }} EndpointSeries */
-/** @typedef {{ time: number, window: number, step: number, endpoints: EndpointSeries[] }} MetricsReport */
+/** @typedef {{ service: string, node: string, address: string, state: 'closed' | 'open' | 'half-open', failures: number, openedAt?: number, retryAt?: number, opened: number }} CircuitInfo */
+/** @typedef {{ service: string, node: string, time: number, circuits: CircuitInfo[] }} NodeCircuits */
+/** @typedef {{ time: number, window: number, step: number, endpoints: EndpointSeries[], circuits?: NodeCircuits[] }} MetricsReport */
 
 /** Ms between refreshes. */
 const REFRESH = 3000;
@@ -29,6 +32,10 @@ export function render(root, only) {
   const summary = h('span', { class: 'count' });
   const problem = h('p', { class: 'problem', hidden: true });
   const body = h('div', { class: 'metrics' });
+  const circuits = h('div', { class: 'circuits', hidden: true });
+  const allCircuits = /** @type {HTMLInputElement} */ (
+    h('input', { type: 'checkbox', id: 'circuits-all', onchange: () => void refresh() })
+  );
   const windowSelect = /** @type {HTMLSelectElement} */ (
     h(
       'select',
@@ -46,6 +53,7 @@ export function render(root, only) {
       h('label', { class: 'small' }, 'Window ', windowSelect),
     ),
     problem,
+    circuits,
     body,
   );
 
@@ -60,6 +68,7 @@ export function render(root, only) {
     if (mine !== turn) return;
     if (answer.body) {
       problem.hidden = true;
+      showCircuits(answer.body.circuits ?? []);
       show(answer.body);
     } else {
       problem.hidden = false;
@@ -92,11 +101,91 @@ export function render(root, only) {
     body.replaceChildren(...names.map((n) => serviceTable(n, byService.get(n) ?? [])));
   }
 
+  /** @param {NodeCircuits[]} nodes */
+  function showCircuits(nodes) {
+    const rows = nodes.flatMap((n) => n.circuits.map((c) => ({ caller: n, c })));
+    const shown = rows
+      .filter((r) => allCircuits.checked || r.c.state !== 'closed')
+      .sort(
+        (a, b) =>
+          ORDER[a.c.state] - ORDER[b.c.state] || naturalCompare(a.caller.node, b.caller.node),
+      );
+    circuits.hidden = rows.length === 0;
+    const closed = rows.length - rows.filter((r) => r.c.state !== 'closed').length;
+    circuits.replaceChildren(
+      h(
+        'div',
+        { class: 'head' },
+        h(
+          'h2',
+          null,
+          'Circuits ',
+          h('span', { class: 'count' }, `${shown.length} of ${rows.length}`),
+        ),
+        h('label', { class: 'small' }, allCircuits, ` show closed (${closed})`),
+      ),
+      shown.length === 0
+        ? h(
+            'p',
+            { class: 'empty' },
+            'Every circuit is closed: each caller reaches every node it called.',
+          )
+        : circuitTable(shown),
+    );
+  }
+
   void refresh();
   return () => {
     turn++;
     clearTimeout(timer);
   };
+}
+
+/** Open circuits first. */
+const ORDER = { open: 0, 'half-open': 1, closed: 2 };
+const BADGE = { open: 'bad', 'half-open': 'warn', closed: 'good' };
+
+/**
+ * The circuits as a table: caller, target, node, state, failures in a row, since when.
+ * @param {{ caller: NodeCircuits, c: CircuitInfo }[]} rows
+ */
+function circuitTable(rows) {
+  return h(
+    'table',
+    { class: 'grid circuits-table' },
+    h(
+      'thead',
+      null,
+      h(
+        'tr',
+        null,
+        ['Caller', 'Target', 'Node', 'State', 'Failures', 'Opened', 'Next probe'].map((t) =>
+          h('th', null, t),
+        ),
+      ),
+    ),
+    h(
+      'tbody',
+      null,
+      rows.map(({ caller, c }) =>
+        h(
+          'tr',
+          { dataset: { caller: caller.node, target: c.service, node: c.node, state: c.state } },
+          h('td', { class: 'mono', title: caller.service }, caller.node),
+          h('td', null, h('a', { href: link('metrics', c.service), class: 'name' }, c.service)),
+          h('td', { class: 'mono', title: c.address }, c.node),
+          h('td', null, h('span', { class: `badge ${BADGE[c.state]}` }, c.state)),
+          h('td', { class: 'num' }, String(c.failures)),
+          h(
+            'td',
+            { title: `opened ${c.opened} time${c.opened === 1 ? '' : 's'}` },
+            c.openedAt !== undefined ? relative(c.openedAt) : '—',
+          ),
+          h('td', null, c.state === 'open' && c.retryAt !== undefined ? relative(c.retryAt) : '—'),
+        ),
+      ),
+    ),
+  );
 }
 
 /**
