@@ -1,7 +1,16 @@
 export type * from './selector.ts';
 export type { NodeLoad } from './load.ts';
 export { createSelector, type CacheSelectorOptions } from './cache.ts';
-export { random, roundRobin } from './strategy.ts';
+export {
+  latencyAware,
+  leastOutstanding,
+  nodeCost,
+  random,
+  roundRobin,
+  strategies,
+  strategyFromEnv,
+} from './strategy.ts';
+export { preferZone, REGION_KEY, ZONE_KEY, zoneFilter, zoneMetadata } from './zone.ts';
 export {
   filterEndpoint,
   filterLabel,
