@@ -4,13 +4,14 @@ import { forbidden, notFound, serviceUnavailable, unauthorized } from '../errors
 import { skipUnhealthy } from './filter.ts';
 import type { Next, SelectOptions, Selector } from './selector.ts';
 import type { BreakerOptions, ResiliencyPolicy } from '../resilience/policy.ts';
-import { random } from './strategy.ts';
+import { random, strategyFromEnv } from './strategy.ts';
+import { zoneFilter } from './zone.ts';
 
 /** Options of the caching selector. */
 export interface CacheSelectorOptions {
   /** Where services are looked up and watched. */
   registry: Registry;
-  /** Strategy when a call names none; random by default. */
+  /** Strategy when a call names none (default MICRO_SELECTOR_STRATEGY, else random). */
   strategy?: SelectOptions['strategy'];
   /** How long a cached view is trusted without a watch event, in ms (default 60 s). */
   ttl?: number;
@@ -53,6 +54,8 @@ export function createSelector(options: CacheSelectorOptions): Selector {
   const cache = new Map<string, Entry>();
   const inflight = new Map<string, Promise<Service[]>>();
   const failures = new Map<string, { until: number; count: number }>();
+  const strategy = options.strategy ?? strategyFromEnv() ?? random;
+  const preferZone = zoneFilter(options); // applied last: to the nodes still usable
 
   const watch = (service: string): (() => void) => {
     const w = registry.watch({ service });
@@ -148,7 +151,7 @@ export function createSelector(options: CacheSelectorOptions): Selector {
           `service ${service} has no node that matches the call's filters (registry: ${registry.name} at ${registry.address})`,
         );
       }
-      return (opts.strategy ?? options.strategy ?? random)(services);
+      return (opts.strategy ?? strategy)(preferZone(services));
     },
     mark(service, node, error) {
       if (!error) {

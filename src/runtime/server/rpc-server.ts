@@ -98,6 +98,7 @@ export function createServer(options: ServerOptions): Server {
   const servesTls =
     tls !== undefined && (options.transport.name === 'tcp' || options.transport.name === 'http');
   const interval = options.registerInterval ?? 10_000;
+  const where = zoneMetadata(options.metadata); // MICRO_ZONE / MICRO_REGION as at creation
 
   const record = (): Service => ({
     name,
@@ -129,7 +130,7 @@ export function createServer(options: ServerOptions): Server {
           protocol: 'micro-frame/1',
           'content-types': options.codecs.types().join(','),
           pid: String(process.pid),
-          ...zoneMetadata(options.metadata),
+          ...where,
           // Clients dial a node with TLS when it says so (the framed protocol has no upgrade).
           ...(servesTls ? { tls: 'on' } : {}),
         },
