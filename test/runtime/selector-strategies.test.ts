@@ -11,7 +11,9 @@ import {
   strategies,
   strategyFromEnv,
 } from '../../src/runtime/selector/index.ts';
-import { record } from '../helpers/fixtures.ts';
+import { createMemoryRegistry } from '../../src/registry/memory.ts';
+import { createService, createSelector } from '../../src/runtime/index.ts';
+import { quiet, record } from '../helpers/fixtures.ts';
 
 const svc = (ids: string[]): Service =>
   record('greeter', {
@@ -142,5 +144,29 @@ describe('strategies by name', () => {
           err.message.includes('MICRO_SELECTOR_STRATEGY') &&
           err.message.includes('random, round-robin, least-outstanding, latency'),
       );
+  });
+
+  it('is the default of a selector and a service made with none', async (t) => {
+    const registry = createMemoryRegistry();
+    await registry.register(svc(['a', 'b', 'c']));
+    t.after(() => registry.close());
+    const saved = process.env.MICRO_SELECTOR_STRATEGY;
+    t.after(() => {
+      if (saved === undefined) delete process.env.MICRO_SELECTOR_STRATEGY;
+      else process.env.MICRO_SELECTOR_STRATEGY = saved;
+    });
+    process.env.MICRO_SELECTOR_STRATEGY = 'round-robin';
+    const selector = createSelector({ registry });
+    t.after(() => selector.close());
+    const seen: string[] = [];
+    for (let i = 0; i < 6; i++) seen.push((await selector.select('greeter'))().id);
+    assert.deepEqual(seen.slice(3), seen.slice(0, 3), 'round robin, from the environment');
+    assert.equal(new Set(seen).size, 3);
+    process.env.MICRO_SELECTOR_STRATEGY = 'fastest';
+    assert.throws(() => createSelector({ registry }), TypeError);
+    assert.throws(
+      () => createService({ name: 'x', registry, logger: quiet, handleSignals: false }),
+      /unknown strategy "fastest" \(MICRO_SELECTOR_STRATEGY\)/,
+    );
   });
 });

@@ -25,12 +25,26 @@ export const random: Strategy = (services): Next => {
   return () => any(nodes);
 };
 
-/** Takes nodes in turn, starting at a random one. */
+/** Where each service's turn stands, across selections (the client selects once per attempt). */
+const turns = new Map<string, number>();
+
+/**
+ * Takes the service's nodes in turn, starting at a random one; the turn is kept per service name
+ * across selections (and selectors of this process), for up to 10,000 names.
+ */
 export const roundRobin: Strategy = (services): Next => {
   const nodes = allNodes(services);
   if (nodes.length === 0) return none;
-  let i = Math.floor(Math.random() * nodes.length);
-  return () => nodes[i++ % nodes.length] as Node;
+  const key = (services[0] as Service).name;
+  return () => {
+    let i = turns.get(key);
+    if (i === undefined) {
+      if (turns.size >= 10_000) turns.clear();
+      i = Math.floor(Math.random() * nodes.length);
+    }
+    turns.set(key, (i + 1) % 1e9);
+    return nodes[i % nodes.length] as Node;
+  };
 };
 
 /**
