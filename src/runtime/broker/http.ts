@@ -36,7 +36,8 @@ const HOP = new Set(['host', 'connection', 'content-length', 'transfer-encoding'
  */
 export function createHttpBroker(options: HttpBrokerOptions): Broker {
   const { registry } = options;
-  const selector = createSelector({ registry, ttl: 5000, penalty: 1000 });
+  // No breaker: deliveries mark only the subscribers they could not reach, never a success.
+  const selector = createSelector({ registry, ttl: 5000, penalty: 1000, breaker: false });
   const handlers = new Map<string, BrokerHandler>();
   const registrations = new Map<string, Service>();
   const pools = new Map<string, Pool>();

@@ -137,7 +137,7 @@ export function createClient(options: ClientOptions = {}): Client {
     }
     return other;
   };
-  const selector = options.selector ?? createSelector({ registry });
+  const selector = options.selector ?? createSelector({ registry, policy: options.policy });
   const codecs = options.codecs ?? new CodecTable();
   const broker = options.broker ?? connectOnPublish(brokerFromEnv(registry));
   const defaults: CallOptions = { timeout: 5000, retries: 2, ...options.defaults };

@@ -1,9 +1,11 @@
-import type { Node, Registry, Service } from '../../registry/registry.ts';
+import type { Registry, Service } from '../../registry/registry.ts';
 import { RegistryErrors } from '../../registry/registry.ts';
 import { forbidden, notFound, serviceUnavailable, unauthorized } from '../errors.ts';
 import { skipUnhealthy } from './filter.ts';
 import type { Next, SelectOptions, Selector } from './selector.ts';
 import type { BreakerOptions, ResiliencyPolicy } from '../resilience/policy.ts';
+import { CircuitTable } from './circuits.ts';
+import { LoadTable } from './load.ts';
 import { random, strategyFromEnv } from './strategy.ts';
 import { zoneFilter } from './zone.ts';
 
@@ -44,8 +46,10 @@ interface Entry {
 
 /**
  * The default selector: a per-service cache fed by a registry watch, still served when the
- * registry is down. It skips nodes marked `micro-health: unhealthy` (the control plane's monitor)
- * and nodes that failed lately, unless no other node is left.
+ * registry is down. It skips nodes whose circuit is open (a 503 with a retry-after when that
+ * leaves none), nodes marked `micro-health: unhealthy` (the control plane's monitor) and nodes that
+ * could not be reached lately, unless no other node is left. start/Done feed each node's circuit,
+ * penalty and load (calls in flight, latency), which is given to the strategy.
  */
 export function createSelector(options: CacheSelectorOptions): Selector {
   const { registry } = options;
@@ -53,9 +57,18 @@ export function createSelector(options: CacheSelectorOptions): Selector {
   const basePenalty = options.penalty ?? 2000;
   const cache = new Map<string, Entry>();
   const inflight = new Map<string, Promise<Service[]>>();
-  const failures = new Map<string, { until: number; count: number }>();
   const strategy = options.strategy ?? strategyFromEnv() ?? random;
   const preferZone = zoneFilter(options); // applied last: to the nodes still usable
+  const load = new LoadTable();
+  const circuits = new CircuitTable({
+    breaker: options.breaker,
+    policy: options.policy,
+    penalty: basePenalty,
+    load,
+    // Unwatched, a view never learns that its service moved (a restarted control plane's
+    // services bind new ports): a node that cannot be reached makes the next call look it up again.
+    onFault: options.watch === false ? (service) => cache.delete(service) : undefined,
+  });
 
   const watch = (service: string): (() => void) => {
     const w = registry.watch({ service });
@@ -67,6 +80,7 @@ export function createSelector(options: CacheSelectorOptions): Selector {
           const others = entry.services.filter((s) => s.version !== ev.service.version);
           entry.services = ev.action === 'delete' ? others : [...others, ev.service];
           entry.fetched = Date.now();
+          circuits.keep(service, entry.services);
         }
       } catch {
         // The watch broke: the view ages out after ttl and is fetched again.
@@ -101,6 +115,7 @@ export function createSelector(options: CacheSelectorOptions): Selector {
         inflight.delete(service);
         current.services = services;
         current.fetched = Date.now();
+        circuits.keep(service, services);
         return services;
       },
       (err: Error & { code?: string }) => {
@@ -127,12 +142,6 @@ export function createSelector(options: CacheSelectorOptions): Selector {
     return p;
   };
 
-  const usable = (nodes: Node[]): Node[] => {
-    const now = Date.now();
-    const ok = nodes.filter((n) => (failures.get(n.id)?.until ?? 0) <= now);
-    return ok.length > 0 ? ok : nodes; // all failing: try them anyway rather than fail outright
-  };
-
   return {
     async select(service, opts = {}): Promise<Next> {
       const entry = cache.get(service);
@@ -141,32 +150,28 @@ export function createSelector(options: CacheSelectorOptions): Selector {
           ? entry.services
           : await fetch(service);
       for (const f of opts.filters ?? []) services = f(services);
-      // Nodes the control plane's monitor marked unhealthy, unless they are all that is left.
-      services = skipUnhealthy(services)
-        .map((s) => ({ ...s, nodes: usable(s.nodes) }))
-        .filter((s) => s.nodes.length > 0);
+      // Open circuits are skipped (none left: a 503); then, unless they are all that is left,
+      // nodes the control plane's monitor marked unhealthy and nodes that could not be reached.
+      services = circuits.admit(service, services);
+      services = circuits.avoid(service, skipUnhealthy(services));
+      if (services.some((s) => s.nodes.length === 0))
+        services = services.filter((s) => s.nodes.length > 0);
       if (services.length === 0) {
         throw serviceUnavailable(
           'micro.client',
           `service ${service} has no node that matches the call's filters (registry: ${registry.name} at ${registry.address})`,
         );
       }
-      return (opts.strategy ?? strategy)(preferZone(services));
+      return (opts.strategy ?? strategy)(preferZone(services), load);
     },
     mark(service, node, error) {
-      if (!error) {
-        if (failures.size > 0) failures.delete(node.id);
-        return;
-      }
-      // Unwatched, a view never learns that its service moved (a restarted control plane's
-      // services bind new ports): a failing node makes the next call look the service up again.
-      if (options.watch === false) cache.delete(service);
-      const prev = failures.get(node.id);
-      const count = (prev?.count ?? 0) + 1;
-      failures.set(node.id, {
-        count,
-        until: Date.now() + Math.min(basePenalty * 2 ** (count - 1), 30_000),
-      });
+      circuits.record(service, node, error);
+    },
+    start(service, node) {
+      return circuits.start(service, node);
+    },
+    circuits() {
+      return circuits.circuits();
     },
     reset(service) {
       cache.get(service)?.stop();
@@ -175,6 +180,7 @@ export function createSelector(options: CacheSelectorOptions): Selector {
     close() {
       for (const e of cache.values()) e.stop();
       cache.clear();
+      circuits.clear();
     },
   };
 }
