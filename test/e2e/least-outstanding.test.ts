@@ -3,6 +3,13 @@
 // run in one child process (so that the caller's process is not also the servers'); each strategy
 // runs with a fresh selector (its own load table) and client. The figures are printed, and only
 // their ordering is asserted.
+//
+// Why least outstanding wins, and when it cannot: with 50 calls in flight it keeps about 16 of them
+// on the slow node (as many as on each fast one), i.e. about 32 calls/s there. Its p99 is a fast
+// call only while that is under 1% of all calls: the pair of processes must run more than about
+// 3,500 calls/s. On a machine loaded far past its cores it runs fewer, and then both p99s are the
+// slow node's 500 ms; the failure message says so. Latency-aware sends the slow node almost nothing
+// once it has answered, so it does not depend on that.
 import assert from 'node:assert/strict';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
@@ -26,6 +33,7 @@ interface Run {
   name: string;
   calls: number;
   slow: number;
+  perSecond: number;
   p50: number;
   p99: number;
 }
@@ -41,12 +49,11 @@ describe('load-aware strategies under a slow node', () => {
   before(async () => {
     nodes = startNode(fixture);
     await nodes.waitFor(/^ready$/, 20_000);
-    const found = nodes.lines.flatMap((l) => /^node (\S+) (\S+)$/.exec(l) ?? []);
     const list = nodes.lines
       .map((l) => /^node (\S+) (\S+)$/.exec(l))
       .filter((m) => m !== null)
       .map(([, id, address]) => ({ id: id!, address: address!, metadata: { transport: 'tcp' } }));
-    assert.equal(list.length, 3, String(found));
+    assert.equal(list.length, 3, nodes.lines.join('\n'));
     await registry.register(record('greeter', { nodes: list }));
   });
 
@@ -60,7 +67,8 @@ describe('load-aware strategies under a slow node', () => {
     const selector = createSelector({ registry, strategy: strategies[name] });
     const client = createClient({ registry, transport: createTcpTransport(), selector });
     const latencies: number[] = [];
-    const stopAt = Date.now() + BOUND_MS;
+    const started = Date.now();
+    const stopAt = started + BOUND_MS;
     let issued = 0;
     let slow = 0;
     const worker = async (): Promise<void> => {
@@ -78,17 +86,20 @@ describe('load-aware strategies under a slow node', () => {
       await client.close();
       selector.close();
     }
+    const perSecond = Math.round((latencies.length * 1000) / (Date.now() - started));
     latencies.sort((a, b) => a - b);
     const run = {
       name,
       calls: latencies.length,
       slow,
+      perSecond,
       p50: percentile(latencies, 0.5),
       p99: percentile(latencies, 0.99),
     };
     runs.set(name, run);
+    const pad = (n: number, w: number): string => String(n).padStart(w);
     console.log(
-      `${name.padEnd(18)} ${String(run.calls).padStart(5)} calls, ${String(slow).padStart(4)} to the slow node, p50 ${run.p50.toFixed(1).padStart(6)} ms, p99 ${run.p99.toFixed(1).padStart(6)} ms`,
+      `${name.padEnd(18)} ${pad(run.calls, 5)} calls (${pad(perSecond, 5)}/s), ${pad(slow, 4)} to the slow node, p50 ${run.p50.toFixed(1).padStart(6)} ms, p99 ${run.p99.toFixed(1).padStart(6)} ms`,
     );
     return run;
   };
@@ -98,15 +109,20 @@ describe('load-aware strategies under a slow node', () => {
     assert.ok(run.slow > run.calls / 10, JSON.stringify(run));
   });
 
+  /** Why a p99 was not below random's: the figures, and the share of calls the slow node got. */
+  const why = (run: Run): string =>
+    `${run.name}: ${((100 * run.slow) / run.calls).toFixed(2)}% of its calls went to the slow node ` +
+    `at ${run.perSecond} calls/s (over 1%: its p99 is a slow call too); ${JSON.stringify([...runs.values()])}`;
+
   it('least outstanding keeps p99 below random', async () => {
     const run = await measure('least-outstanding');
     const random = runs.get('random');
-    assert.ok(random && run.p99 < random.p99, JSON.stringify([...runs.values()]));
+    assert.ok(random && run.p99 < random.p99, why(run));
   });
 
   it('latency aware keeps p99 below random', async () => {
     const run = await measure('latency');
     const random = runs.get('random');
-    assert.ok(random && run.p99 < random.p99, JSON.stringify([...runs.values()]));
+    assert.ok(random && run.p99 < random.p99, why(run));
   });
 });
