@@ -6,11 +6,11 @@
 // the steady state), so it must be called once only.
 
 import type { Node, Service } from '../../registry/registry.ts';
-import { serviceUnavailable } from '../errors.ts';
 import { Breaker, outcome, resolveBreaker } from '../resilience/breaker.ts';
 import type { ResolvedBreakerOptions } from '../resilience/breaker.ts';
 import { targetPolicy } from '../resilience/policy.ts';
 import type { BreakerOptions, CircuitInfo, ResiliencyPolicy } from '../resilience/policy.ts';
+import { TransportError, TransportErrors } from '../transport/transport.ts';
 import type { LoadTable } from './load.ts';
 import type { Done } from './selector.ts';
 
@@ -148,9 +148,12 @@ export class CircuitTable {
     }
     if (out.length > 0 || total === 0) return out;
     const secs = Math.max(1, Math.ceil((next - this.#now()) / 1000));
-    const err = serviceUnavailable(
-      CLIENT,
+    // A connect error: nothing was sent, so callers that resend what could not connect do so.
+    const err = new TransportError(
+      TransportErrors.connect,
+      503,
       `circuit open for every node of ${service} (${total} nodes); retry after ${secs} s`,
+      CLIENT,
     );
     err.retryAfter = secs;
     throw err;
