@@ -112,6 +112,7 @@ export type {
   CacheSelectorOptions,
   Done,
   NodeLoad,
+  ZonePreference,
 } from './selector/index.ts';
 
 export { targetPolicy } from './resilience/policy.ts';

@@ -61,6 +61,32 @@ describe('zone preference', () => {
     );
   });
 
+  it('counts only usable nodes as in a zone or region', () => {
+    const prefer = preferZone('eu-1a', 'eu');
+    const all = services(['a1', 'a2', 'b1', 'c1']);
+    assert.deepEqual(ids(prefer(all, (n) => n.id !== 'a1')), ['a2']);
+    assert.deepEqual(ids(prefer(all, (n) => n.id === 'c1' || n.id === 'b1')), ['b1']);
+    assert.deepEqual(ids(prefer(all, () => false)), ['a1', 'a2', 'b1', 'c1']);
+  });
+
+  it('leaves a version whose only node in the zone fails for another zone', async (t) => {
+    const registry = createMemoryRegistry();
+    t.after(() => registry.close());
+    const [v1, v2] = [services(['a1'])[0]!, services(['b1'])[0]!];
+    await registry.register({ ...v1, version: '1' });
+    await registry.register({ ...v2, version: '2' });
+    const selector = createSelector({ registry, zone: 'eu-1a', region: 'eu' });
+    t.after(() => selector.close());
+    const picks = async (): Promise<string[]> => {
+      const seen = new Set<string>();
+      for (let i = 0; i < 20; i++) seen.add((await selector.select('greeter'))().id);
+      return [...seen];
+    };
+    assert.deepEqual(await picks(), ['a1']);
+    selector.mark('greeter', v1.nodes[0]!, serviceUnavailable('greeter', 'down'));
+    assert.deepEqual(await picks(), ['b1']);
+  });
+
   it('puts a node in the zone of its metadata, else of MICRO_ZONE / MICRO_REGION', () => {
     const env = { MICRO_ZONE: 'eu-1a', MICRO_REGION: 'eu' };
     assert.deepEqual(zoneMetadata({}, env), { zone: 'eu-1a', region: 'eu' });

@@ -1,7 +1,7 @@
 import type { Registry, Service } from '../../registry/registry.ts';
 import { RegistryErrors } from '../../registry/registry.ts';
 import { forbidden, notFound, serviceUnavailable, unauthorized } from '../errors.ts';
-import { skipUnhealthy } from './filter.ts';
+import { markedUnhealthy, skipUnhealthy } from './filter.ts';
 import type { Next, SelectOptions, Selector } from './selector.ts';
 import type { BreakerOptions, ResiliencyPolicy } from '../resilience/policy.ts';
 import { CircuitTable } from './circuits.ts';
@@ -162,7 +162,11 @@ export function createSelector(options: CacheSelectorOptions): Selector {
           `service ${service} has no node that matches the call's filters (registry: ${registry.name} at ${registry.address})`,
         );
       }
-      return (opts.strategy ?? strategy)(preferZone(services), load);
+      services = preferZone(
+        services,
+        (n) => !markedUnhealthy(n) && !circuits.penalised(service, n),
+      );
+      return (opts.strategy ?? strategy)(services, load);
     },
     mark(service, node, error) {
       circuits.record(service, node, error);

@@ -11,6 +11,7 @@ export {
   strategyFromEnv,
 } from './strategy.ts';
 export { preferZone, REGION_KEY, ZONE_KEY, zoneFilter, zoneMetadata } from './zone.ts';
+export type { ZonePreference } from './zone.ts';
 export {
   filterEndpoint,
   filterLabel,
