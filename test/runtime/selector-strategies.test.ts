@@ -110,9 +110,43 @@ describe('latency aware', () => {
     assert.deepEqual(tally(next, 50), new Map([['old', 50]]));
   });
 
+  it('tries a node that was slow again once its latency has decayed', (t) => {
+    t.mock.timers.enable({ apis: ['Date'], now: 1_000_000 });
+    const load = loaded({}, { slow: 500, fast: 5 });
+    const next = latencyAware([svc(['slow', 'fast'])], load);
+    assert.deepEqual(tally(next, 50), new Map([['fast', 50]]));
+    const fast = () => {
+      load.start('fast');
+      load.end('fast', 5);
+    };
+    for (let s = 0; s < 60; s++) {
+      t.mock.timers.tick(1000); // a minute of calls to the fast node only
+      fast();
+    }
+    assert.ok(load.latency('slow')! < 5, `slow's latency decayed to ${load.latency('slow')}`);
+    assert.ok(tally(next, 50).has('slow'));
+  });
+
   it('uses the only node there is, and picks at random without load', () => {
     assert.equal(latencyAware([svc(['a'])], loaded({ a: 9 }))().id, 'a');
     assert.deepEqual([...tally(latencyAware([svc(['a', 'b'])]), 400).keys()].sort(), ['a', 'b']);
+  });
+});
+
+describe('load table', () => {
+  it('jumps to a slower answer at once and decays over about 10 s', (t) => {
+    t.mock.timers.enable({ apis: ['Date'], now: 1_000_000 });
+    const load = loaded({}, { a: 10 });
+    load.start('a');
+    load.end('a', 200);
+    assert.equal(load.latency('a'), 200);
+    t.mock.timers.tick(10_000);
+    assert.ok(Math.abs(load.latency('a')! - 200 / Math.E) < 0.01, String(load.latency('a')));
+    load.start('a');
+    load.end('a', 10);
+    const after = load.latency('a')!;
+    assert.ok(after > 10 && after < 100, String(after)); // 200 weighted e^-1, 10 the rest
+    assert.equal(load.latency('never'), undefined);
   });
 });
 
