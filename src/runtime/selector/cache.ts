@@ -28,7 +28,7 @@ export interface CacheSelectorOptions {
   policy?: ResiliencyPolicy;
   /**
    * This client's zone and region (default MICRO_ZONE, MICRO_REGION): nodes whose metadata
-   * `zone` (else `region`) match are preferred while any of them is usable.
+   * `zone` (else `region`) match are preferred while any of them is usable. '' for none.
    */
   zone?: string;
   /** See zone. */
