@@ -13,7 +13,7 @@ import { closeAll, quietService } from '../helpers/fixtures.ts';
 // registry; the caller is a service whose resiliency policy sets its breaker, as a user would.
 const FAILURES = 3;
 const RETRIES = 2;
-const policy = (service: string, openFor = 300): ResiliencyPolicy => ({
+const policy = (service: string, openFor = 1000): ResiliencyPolicy => ({
   targets: {
     [service]: {
       retries: RETRIES,
@@ -68,7 +68,7 @@ describe('circuit breakers over real TCP nodes', () => {
     // Three callers in a closed loop until the bad node's circuit opens (bounded).
     let calls = 0;
     const worker = async (): Promise<void> => {
-      while (calls < 300 && state()?.state !== 'open') {
+      while (calls < 300 && (state()?.opened ?? 0) === 0) {
         calls++;
         await call().catch(() => undefined); // three attempts may all meet the bad node
       }
@@ -77,7 +77,7 @@ describe('circuit breakers over real TCP nodes', () => {
     t.diagnostic(
       `the failing node saw ${bad.calls} of the first ${calls} calls before its circuit opened`,
     );
-    assert.equal(state()?.state, 'open');
+    assert.notEqual(state()?.state, 'closed', 'its circuit opened');
     assert.ok(bad.calls >= FAILURES, `opened after ${bad.calls} failures`);
     assert.ok(bad.calls <= FAILURES + RETRIES, `the failing node saw ${bad.calls} calls`);
 
