@@ -113,6 +113,7 @@ export type {
   Done,
   NodeLoad,
   ZonePreference,
+  StrategyName,
 } from './selector/index.ts';
 
 export { targetPolicy } from './resilience/policy.ts';

@@ -10,6 +10,7 @@ import {
   createTcpTransport,
   strategies,
   type CallOptions,
+  type StrategyName,
 } from '../../../src/runtime/index.ts';
 import { quiet } from '../../lib/logger.ts';
 import { REQUEST, hello, type Caller, type Target } from '../target.ts';
@@ -19,12 +20,12 @@ import { REQUEST, hello, type Caller, type Target } from '../target.ts';
  * strategy's name (random, least-outstanding, latency): json, the node picked by the selector with
  * that strategy among three registered nodes (one server behind them), instead of dialed directly.
  */
-const variants: Record<string, { http: boolean; contentType: string; strategy?: string }> = {
+const variants: Record<string, { http: boolean; contentType: string; strategy?: StrategyName }> = {
   json: { http: false, contentType: 'application/json' },
   msgpack: { http: false, contentType: 'application/msgpack' },
   http: { http: true, contentType: 'application/json' },
   ...Object.fromEntries(
-    Object.keys(strategies).map((strategy) => [
+    (Object.keys(strategies) as StrategyName[]).map((strategy) => [
       strategy,
       { http: false, contentType: 'application/json', strategy },
     ]),

@@ -9,6 +9,7 @@ export {
   roundRobin,
   strategies,
   strategyFromEnv,
+  type StrategyName,
 } from './strategy.ts';
 export { preferZone, REGION_KEY, ZONE_KEY, zoneFilter, zoneMetadata } from './zone.ts';
 export type { ZonePreference } from './zone.ts';

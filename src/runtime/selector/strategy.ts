@@ -110,12 +110,15 @@ export const latencyAware: Strategy = (services, load): Next => {
 };
 
 /** The strategies by name, as MICRO_SELECTOR_STRATEGY and the commands' `--strategy` name them. */
-export const strategies: Readonly<Record<string, Strategy>> = Object.freeze({
+export const strategies = Object.freeze({
   random,
   'round-robin': roundRobin,
   'least-outstanding': leastOutstanding,
   latency: latencyAware,
-});
+} satisfies Record<string, Strategy>);
+
+/** A strategy's name in the table: `random`, `round-robin`, `least-outstanding`, `latency`. */
+export type StrategyName = keyof typeof strategies;
 
 /**
  * The strategy named by MICRO_SELECTOR_STRATEGY; undefined when unset or empty. An unknown name is
