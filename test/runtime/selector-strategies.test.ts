@@ -79,7 +79,7 @@ describe('least outstanding', () => {
 describe('latency aware', () => {
   it('prices a node by its latency and calls in flight; an idle untried node is free', () => {
     const load = loaded({ a: 2, fresh: 0, busy: 1 }, { a: 9 });
-    assert.equal(nodeCost(load, 'a'), 30);
+    assert.ok(Math.abs(nodeCost(load, 'a') - 30) < 0.1); // (9 + 1) x (2 + 1), 9 decaying
     assert.equal(nodeCost(load, 'fresh'), 0);
     assert.ok(nodeCost(load, 'busy') > 1e9, 'an untried node with a call out waits for its answer');
   });
