@@ -112,8 +112,11 @@ export const latencyAware: Strategy = (services, load): Next => {
 /** The strategies by name, as MICRO_SELECTOR_STRATEGY and the commands' `--strategy` name them. */
 export const strategies = Object.freeze({
   random,
+  /** roundRobin: each service's nodes in turn. */
   'round-robin': roundRobin,
+  /** leastOutstanding: the fewest calls in flight. */
   'least-outstanding': leastOutstanding,
+  /** latencyAware: the cheaper of two by peak-EWMA latency x calls in flight. */
   latency: latencyAware,
 } satisfies Record<string, Strategy>);
 
