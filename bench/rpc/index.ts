@@ -3,7 +3,9 @@
 // micro with auth on (guard verifying cached tokens, client wrapper sending one), whose added CPU
 // per call per side is checked against micro-json's in the same rounds; and micro with tracing at
 // 100% and 1% sampling, and at 100% with metrics, whose added CPU per call (server + client) is
-// checked as a share of micro-json's.
+// checked as a share of micro-json's; and micro with the node picked by the selector (random,
+// least-outstanding, latency over three registered nodes) instead of dialed, whose client CPU per
+// call is printed against random's.
 //
 // Flags (after `npm run bench -- rpc`, in --name=value form) or environment: --rounds / BENCH_ROUNDS
 // (3), --warmup / BENCH_WARMUP_SECONDS (2), --seconds / BENCH_SECONDS (8, measured per round),
@@ -38,6 +40,7 @@ import {
 import { allStarted, type Entrant, type Series } from '../lib/rounds.ts';
 import { readSettings } from '../lib/settings.ts';
 import { fmt } from '../lib/stats.ts';
+import { printStrategyCost } from './strategy-cost.ts';
 
 /** What this benchmark measures, for `npm run bench`'s list. */
 export const describe =
@@ -90,6 +93,24 @@ const contenders: Contender[] = [
     label: 'micro tcp + json, tracing 100% + metrics',
     target: 'micro-trace-metrics',
     variant: 'json',
+  },
+  {
+    key: 'micro-random',
+    label: 'micro tcp + json, selector random (3 nodes)',
+    target: 'micro',
+    variant: 'random',
+  },
+  {
+    key: 'micro-lor',
+    label: 'micro tcp + json, selector least-outstanding',
+    target: 'micro',
+    variant: 'least-outstanding',
+  },
+  {
+    key: 'micro-latency',
+    label: 'micro tcp + json, selector latency (P2C)',
+    target: 'micro',
+    variant: 'latency',
   },
   {
     key: 'moleculer',
@@ -189,6 +210,7 @@ function report(list: Contender[], series: Map<string, Series<Sample>>, rounds: 
     console.log(`  ${line}`);
 
   traceGoals(series);
+  printStrategyCost(series);
   const auth = series.get(AUTH_GOAL.contender);
   if (!auth || !goals) return;
   const added = (pick: (s: Sample) => number): number =>

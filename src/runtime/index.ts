@@ -94,6 +94,11 @@ export {
   createSelector,
   random,
   roundRobin,
+  leastOutstanding,
+  latencyAware,
+  strategies,
+  strategyFromEnv,
+  preferZone,
   filterEndpoint,
   filterLabel,
   filterVersion,
@@ -107,6 +112,8 @@ export type {
   CacheSelectorOptions,
   Done,
   NodeLoad,
+  ZonePreference,
+  StrategyName,
 } from './selector/index.ts';
 
 export { targetPolicy } from './resilience/policy.ts';

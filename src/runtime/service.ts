@@ -46,7 +46,10 @@ export interface ServiceOptions {
   name: string;
   /** The version registered (default `latest`). */
   version?: string;
-  /** Labels registered with the service version. */
+  /**
+   * Labels registered with the service version; its `zone` and `region` (else MICRO_ZONE and
+   * MICRO_REGION) also go on the node, where selectors prefer nodes of their own zone.
+   */
   metadata?: Record<string, string>;
   /** The node id registered (default `<name>-<uuid>`). */
   id?: string;

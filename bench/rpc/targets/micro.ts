@@ -2,21 +2,34 @@
 import * as z from 'zod';
 import {
   createClient,
+  createSelector,
   endpoint,
   createHttpTransport,
   createMemoryRegistry,
   createService,
   createTcpTransport,
+  strategies,
   type CallOptions,
+  type StrategyName,
 } from '../../../src/runtime/index.ts';
 import { quiet } from '../../lib/logger.ts';
 import { REQUEST, hello, type Caller, type Target } from '../target.ts';
 
-/** Client settings per variant: `json` and `msgpack` over the framed protocol, `http` over POST. */
-const variants: Record<string, { http: boolean; contentType: string }> = {
+/**
+ * Client settings per variant: `json` and `msgpack` over the framed protocol, `http` over POST; a
+ * strategy's name (random, least-outstanding, latency): json, the node picked by the selector with
+ * that strategy among three registered nodes (one server behind them), instead of dialed directly.
+ */
+const variants: Record<string, { http: boolean; contentType: string; strategy?: StrategyName }> = {
   json: { http: false, contentType: 'application/json' },
   msgpack: { http: false, contentType: 'application/msgpack' },
   http: { http: true, contentType: 'application/json' },
+  ...Object.fromEntries(
+    (Object.keys(strategies) as StrategyName[]).map((strategy) => [
+      strategy,
+      { http: false, contentType: 'application/json', strategy },
+    ]),
+  ),
 };
 
 /** How Greeter.Hello checks its request: not at all, with a JSON Schema (ajv), or with Zod. */
@@ -58,11 +71,20 @@ async function connect(address: string, variant: string): Promise<Caller> {
   const v = variants[variant];
   if (!v)
     throw new Error(`unknown micro variant ${variant}; use ${Object.keys(variants).join(', ')}`);
+  const registry = createMemoryRegistry();
+  const strategy = v.strategy === undefined ? undefined : strategies[v.strategy];
+  if (strategy) {
+    const nodes = [1, 2, 3].map((i) => ({ id: `bench-${i}`, address, metadata: {} }));
+    await registry.register({ name: 'bench', version: '1', metadata: {}, endpoints: [], nodes });
+  }
   const client = createClient({
-    registry: createMemoryRegistry(),
+    registry,
     transport: v.http ? createHttpTransport() : createTcpTransport(),
+    ...(strategy && { selector: createSelector({ registry, strategy }) }),
   });
-  const options: CallOptions = { address, contentType: v.contentType };
+  const options: CallOptions = strategy
+    ? { contentType: v.contentType }
+    : { address, contentType: v.contentType };
   const caller: Caller = {
     call: () => client.call('bench', 'Greeter.Hello', REQUEST, options),
     close: () => client.close(),

@@ -37,7 +37,15 @@ const HOP = new Set(['host', 'connection', 'content-length', 'transfer-encoding'
 export function createHttpBroker(options: HttpBrokerOptions): Broker {
   const { registry } = options;
   // No breaker: deliveries mark only the subscribers they could not reach, never a success.
-  const selector = createSelector({ registry, ttl: 5000, penalty: 1000, breaker: false });
+  // No zone preference (''): a message goes to the subscribers of every zone.
+  const selector = createSelector({
+    registry,
+    ttl: 5000,
+    penalty: 1000,
+    breaker: false,
+    zone: '',
+    region: '',
+  });
   const handlers = new Map<string, BrokerHandler>();
   const registrations = new Map<string, Service>();
   const pools = new Map<string, Pool>();

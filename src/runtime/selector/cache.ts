@@ -1,18 +1,19 @@
 import type { Registry, Service } from '../../registry/registry.ts';
 import { RegistryErrors } from '../../registry/registry.ts';
 import { forbidden, notFound, serviceUnavailable, unauthorized } from '../errors.ts';
-import { skipUnhealthy } from './filter.ts';
+import { markedUnhealthy, skipUnhealthy } from './filter.ts';
 import type { Next, SelectOptions, Selector } from './selector.ts';
 import type { BreakerOptions, ResiliencyPolicy } from '../resilience/policy.ts';
 import { CircuitTable } from './circuits.ts';
 import { LoadTable } from './load.ts';
-import { random } from './strategy.ts';
+import { random, strategyFromEnv } from './strategy.ts';
+import { zoneFilter } from './zone.ts';
 
 /** Options of the caching selector. */
 export interface CacheSelectorOptions {
   /** Where services are looked up and watched. */
   registry: Registry;
-  /** Strategy when a call names none; random by default. */
+  /** Strategy when a call names none (default MICRO_SELECTOR_STRATEGY, else random). */
   strategy?: SelectOptions['strategy'];
   /** How long a cached view is trusted without a watch event, in ms (default 60 s). */
   ttl?: number;
@@ -27,7 +28,7 @@ export interface CacheSelectorOptions {
   policy?: ResiliencyPolicy;
   /**
    * This client's zone and region (default MICRO_ZONE, MICRO_REGION): nodes whose metadata
-   * `zone` (else `region`) match are preferred while any of them is usable.
+   * `zone` (else `region`) match are preferred while any of them is usable. '' for none.
    */
   zone?: string;
   /** See zone. */
@@ -56,6 +57,8 @@ export function createSelector(options: CacheSelectorOptions): Selector {
   const basePenalty = options.penalty ?? 2000;
   const cache = new Map<string, Entry>();
   const inflight = new Map<string, Promise<Service[]>>();
+  const strategy = options.strategy ?? strategyFromEnv() ?? random;
+  const preferZone = zoneFilter(options); // applied last: to the nodes still usable
   const load = new LoadTable();
   const circuits = new CircuitTable({
     breaker: options.breaker,
@@ -159,7 +162,11 @@ export function createSelector(options: CacheSelectorOptions): Selector {
           `service ${service} has no node that matches the call's filters (registry: ${registry.name} at ${registry.address})`,
         );
       }
-      return (opts.strategy ?? options.strategy ?? random)(services, load);
+      services = preferZone(
+        services,
+        (n) => !markedUnhealthy(n) && !circuits.penalised(service, n),
+      );
+      return (opts.strategy ?? strategy)(services, load);
     },
     mark(service, node, error) {
       circuits.record(service, node, error);

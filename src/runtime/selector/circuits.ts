@@ -171,6 +171,12 @@ export class CircuitTable {
     });
   }
 
+  /** True while the node is under a penalty (it could not be reached lately). */
+  penalised(service: string, node: Node): boolean {
+    const of = this.#services.get(service);
+    return !!of && of.penalised > 0 && (of.byId.get(node.id)?.penaltyUntil ?? 0) > this.#now();
+  }
+
   /** Forgets the nodes of the service that are no longer in its registry view. */
   keep(service: string, services: Service[]): void {
     const of = this.#services.get(service);

@@ -1,7 +1,8 @@
 // What the client knows of each node's load: the calls it has in flight there and a peak-EWMA of
-// their latency (decaying over about 10 s, jumping up at once to a slower answer). Strategies that
-// balance by load (least outstanding, latency-aware) read it; the selector keeps it from the
-// start/done of each call. Entries of nodes idle for 5 minutes are dropped past 10,000 nodes.
+// their latency (jumping up at once to a slower answer, decaying over about 10 s, also while no
+// answer comes, so that a node once slow is tried again). Strategies that balance by load (least
+// outstanding, latency-aware) read it; the selector keeps it from the start/done of each call.
+// Entries of nodes idle for 5 minutes are dropped past 10,000 nodes.
 
 /** A read-only view of the nodes' load, as strategies see it. */
 export interface NodeLoad {
@@ -30,7 +31,9 @@ export class LoadTable implements NodeLoad {
   }
 
   latency(nodeId: string): number | undefined {
-    return this.#nodes.get(nodeId)?.ewma;
+    const e = this.#nodes.get(nodeId);
+    if (e?.ewma === undefined) return undefined;
+    return e.ewma * Math.exp(-Math.max(0, Date.now() - e.at) / TAU);
   }
 
   /** A call to the node began. */
@@ -49,11 +52,9 @@ export class LoadTable implements NodeLoad {
     if (!e) return;
     if (e.outstanding > 0) e.outstanding--;
     const now = Date.now();
-    if (e.ewma === undefined || ms > e.ewma) e.ewma = ms;
-    else {
-      const w = Math.exp(-Math.max(0, now - e.at) / TAU);
-      e.ewma = e.ewma * w + ms * (1 - w);
-    }
+    const w = Math.exp(-Math.max(0, now - e.at) / TAU);
+    const decayed = e.ewma === undefined ? undefined : e.ewma * w;
+    e.ewma = decayed === undefined || ms > decayed ? ms : decayed + ms * (1 - w);
     e.at = now;
   }
 

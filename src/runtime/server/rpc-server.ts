@@ -8,6 +8,7 @@ import { toMicroError } from '../errors.ts';
 import { metadataFromHeader } from '../metadata.ts';
 import { formatAddress, parseAddress } from '../transport/address.ts';
 import type { Listener } from '../transport/transport.ts';
+import { zoneMetadata } from '../selector/zone.ts';
 import { HealthChecks } from './checks.ts';
 import { debugEndpoints, type ServerCounters } from './debug.ts';
 import { extractEndpoints, type EndpointEntry } from './handler.ts';
@@ -99,6 +100,7 @@ export function createServer(options: ServerOptions): Server {
   const servesTls =
     tls !== undefined && (options.transport.name === 'tcp' || options.transport.name === 'http');
   const interval = options.registerInterval ?? 10_000;
+  const where = zoneMetadata(options.metadata); // MICRO_ZONE / MICRO_REGION as at creation
 
   const record = (): Service => ({
     name,
@@ -130,6 +132,7 @@ export function createServer(options: ServerOptions): Server {
           protocol: 'micro-frame/1',
           'content-types': options.codecs.types().join(','),
           pid: String(process.pid),
+          ...where,
           // Clients dial a node with TLS when it says so (the framed protocol has no upgrade).
           ...(servesTls ? { tls: 'on' } : {}),
         },

@@ -33,7 +33,10 @@ export interface ServerOptions {
   name: string;
   /** The version registered (default `latest`). */
   version?: string;
-  /** Labels registered with the service version. */
+  /**
+   * Labels registered with the service version; its `zone` and `region` (else MICRO_ZONE and
+   * MICRO_REGION) also go on the node, where selectors prefer nodes of their own zone.
+   */
   metadata?: Record<string, string>;
   /** Node id; `<name>-<uuid>` by default. */
   id?: string;
