@@ -1,13 +1,13 @@
-// Issue 20, point 7: under a closed loop of 50 calls in flight over 3 real TCP nodes, one of them
+// Issue 20, point 7: under a closed loop of 50 calls in flight over 4 real TCP nodes, one of them
 // slowed to 500 ms, the load-aware strategies keep the tail short where random does not. The nodes
 // run in one child process (so that the caller's process is not also the servers'); each strategy
 // runs with a fresh selector (its own load table) and client. The figures are printed, and only
 // their ordering is asserted.
 //
-// Why least outstanding wins, and when it cannot: with 50 calls in flight it keeps about 16 of them
-// on the slow node (as many as on each fast one), i.e. about 32 calls/s there. Its p99 is a fast
+// Why least outstanding wins, and when it cannot: with 50 calls in flight it keeps about 12 of them
+// on the slow node (as many as on each fast one), i.e. about 25 calls/s there. Its p99 is a fast
 // call only while that is under 1% of all calls: the pair of processes must run more than about
-// 3,500 calls/s. On a machine loaded far past its cores it runs fewer, and then both p99s are the
+// 2,500 calls/s. On a machine loaded far past its cores it runs fewer, and then both p99s are the
 // slow node's 500 ms; the failure message says so. Latency-aware sends the slow node almost nothing
 // once it has answered, so it does not depend on that.
 import assert from 'node:assert/strict';
@@ -53,7 +53,7 @@ describe('load-aware strategies under a slow node', () => {
       .map((l) => /^node (\S+) (\S+)$/.exec(l))
       .filter((m) => m !== null)
       .map(([, id, address]) => ({ id: id!, address: address!, metadata: { transport: 'tcp' } }));
-    assert.equal(list.length, 3, nodes.lines.join('\n'));
+    assert.equal(list.length, 4, nodes.lines.join('\n'));
     await registry.register(record('greeter', { nodes: list }));
   });
 
@@ -104,7 +104,7 @@ describe('load-aware strategies under a slow node', () => {
     return run;
   };
 
-  it('random sends about a third of the calls to the slow node', async () => {
+  it('random sends about a quarter of the calls to the slow node', async () => {
     const run = await measure('random');
     assert.ok(run.slow > run.calls / 10, JSON.stringify(run));
   });
