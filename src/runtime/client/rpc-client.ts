@@ -20,6 +20,16 @@ import { mergeMetadata, metadataFromHeader } from '../metadata.ts';
 import { filterVersion } from '../selector/filter.ts';
 import type { Done, Selector } from '../selector/selector.ts';
 import { targetPolicy, type ResiliencyPolicy } from '../resilience/policy.ts';
+import {
+  Targets,
+  exceptNodes,
+  hedgeOf,
+  hedged,
+  type Attempt,
+  type HedgePlan,
+  type Target,
+} from '../resilience/hedge.ts';
+import { Latencies } from '../resilience/latency.ts';
 import { trackClient, untrackClient } from './open-clients.ts';
 import { serviceClient } from './typed.ts';
 import {
@@ -27,6 +37,7 @@ import {
   TransportErrors,
   type ClientTlsOptions,
   type Header,
+  type Message,
   type Transport,
 } from '../transport/transport.ts';
 import type {
@@ -152,6 +163,9 @@ export function createClient(options: ClientOptions = {}): Client {
     return d;
   };
 
+  const targets = new Targets(options.policy);
+  const latencies = new Latencies();
+
   const codecFor = (contentType: string | undefined): Codec => {
     const c = codecs.get(contentType);
     if (!c)
@@ -192,6 +206,74 @@ export function createClient(options: ClientOptions = {}): Client {
     return ms;
   };
 
+  /** One attempt of a call; with `busy`, on a node not in it (a hedge), cancelled by `signal`. */
+  const once = async (
+    req: CallRequest,
+    codec: Codec,
+    message: Message,
+    deadline: number,
+    busy?: Set<string>,
+    signal?: AbortSignal,
+  ): Promise<Attempt<CallResponse>> => {
+    const left = deadline - Date.now();
+    // A hedge has its own copy of the message, with the time left when it starts.
+    if (busy && busy.size > 0)
+      message = {
+        header: { ...message.header, 'micro-timeout': wireTimeout(left) },
+        body: message.body,
+      };
+    const o =
+      busy && busy.size > 0
+        ? { ...req.options, filters: [...(req.options.filters ?? []), exceptNodes(busy)] }
+        : req.options;
+    let node: Node | undefined;
+    let done: Done | undefined;
+    let last: MicroError;
+    try {
+      node = await pick(req.service, o);
+      busy?.add(node.id);
+      done = selector.start?.(req.service, node);
+      const reply = await via(node).call(node.address, message, timerDelay(left), signal);
+      if (!reply.error) {
+        if (done) done();
+        else selector.mark(req.service, node);
+        const replyCodec = codecs.get(reply.header['content-type']) ?? codec;
+        return {
+          value: {
+            body: replyCodec.decode(reply.body),
+            metadata: metadataFromHeader(reply.header),
+            node,
+          },
+        };
+      }
+      last = parseError(Buffer.from(reply.body).toString('utf8'), ID);
+    } catch (err) {
+      last = toMicroError(err, ID);
+    }
+    // The selector's done judges the error itself (a 4xx is the node answering); mark is told
+    // only of the node's own faults, not of a hedge's loser that was cancelled.
+    if (done) done(last);
+    else if (node && nodeFault(last) && !signal?.aborted) selector.mark(req.service, node, last);
+    return { error: last };
+  };
+
+  /** How a hedged call to a target goes: its delay from the endpoint's p95; each hedge budgeted. */
+  const hedgePlan = (
+    req: CallRequest,
+    h: NonNullable<ReturnType<typeof hedgeOf>>,
+    target: Target,
+    deadline: number,
+  ): HedgePlan => ({
+    options: h.options,
+    endpoint: req.endpoint,
+    ring: latencies.of(req.service, req.endpoint),
+    allow: () =>
+      Date.now() < deadline &&
+      (!h.needsIdempotent ||
+        selector.endpointMetadata?.(req.service, req.endpoint)?.idempotent === 'true') &&
+      (!target.budget || target.budget.withdraw()),
+  });
+
   const invoke: CallFunc = async (req: CallRequest): Promise<CallResponse> => {
     const o = req.options;
     const codec = codecFor(o.contentType);
@@ -207,9 +289,14 @@ export function createClient(options: ClientOptions = {}): Client {
       body: codec.encode(req.body),
     };
     const retries = o.retries ?? 2;
+    const target = targets.of(req.service);
+    target.budget?.deposit();
+    const hedge = hedgeOf(o.hedge, target.hedge);
     let last: MicroError | undefined;
     for (let attempt = 0; attempt <= retries; attempt++) {
       if (attempt > 0) {
+        // A retry past the target's budget is not made: the call fails with its last error.
+        if (target.budget && !target.budget.withdraw()) break;
         const wait = (o.backoff ?? defaultBackoff)(attempt);
         if (wait > 0)
           await new Promise((r) =>
@@ -219,30 +306,14 @@ export function createClient(options: ClientOptions = {}): Client {
       const left = deadline - Date.now();
       if (left <= 0) break;
       message.header['micro-timeout'] = wireTimeout(left);
-      let node: Node | undefined;
-      let done: Done | undefined;
-      try {
-        node = await pick(req.service, o);
-        done = selector.start?.(req.service, node);
-        const reply = await via(node).call(node.address, message, timerDelay(left));
-        if (!reply.error) {
-          if (done) done();
-          else selector.mark(req.service, node);
-          const replyCodec = codecs.get(reply.header['content-type']) ?? codec;
-          return {
-            body: replyCodec.decode(reply.body),
-            metadata: metadataFromHeader(reply.header),
-            node,
-          };
-        }
-        last = parseError(Buffer.from(reply.body).toString('utf8'), ID);
-      } catch (err) {
-        last = toMicroError(err, ID);
-      }
-      // The selector's done judges the error itself (a 4xx is the node answering); mark is told
-      // only of the node's own faults.
-      if (done) done(last);
-      else if (node && nodeFault(last)) selector.mark(req.service, node, last);
+      const r = hedge
+        ? await hedged(
+            (busy, signal) => once(req, codec, message, deadline, busy, signal),
+            hedgePlan(req, hedge, target, deadline),
+          )
+        : await once(req, codec, message, deadline);
+      if (r.error === undefined) return r.value;
+      last = r.error;
       if (!isRetryable(last) || (last.code === 408 && last.id === ID)) break;
     }
     if (!last || (Date.now() >= deadline && last.code !== 408)) {

@@ -1,7 +1,7 @@
 import type { Node, Registry, Service } from '../../registry/registry.ts';
 import { RegistryErrors } from '../../registry/registry.ts';
 import { forbidden, notFound, serviceUnavailable, unauthorized } from '../errors.ts';
-import { skipUnhealthy } from './filter.ts';
+import { commonMetadata, skipUnhealthy } from './filter.ts';
 import type { Next, SelectOptions, Selector } from './selector.ts';
 import type { BreakerOptions, ResiliencyPolicy } from '../resilience/policy.ts';
 import { random } from './strategy.ts';
@@ -165,6 +165,8 @@ export function createSelector(options: CacheSelectorOptions): Selector {
         until: Date.now() + Math.min(basePenalty * 2 ** (count - 1), 30_000),
       });
     },
+    endpointMetadata: (service, endpoint) =>
+      commonMetadata(cache.get(service)?.services ?? [], endpoint),
     reset(service) {
       cache.get(service)?.stop();
       cache.delete(service);
