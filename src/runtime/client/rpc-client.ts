@@ -3,7 +3,7 @@ import type { Broker } from '../broker/broker.ts';
 import { CodecTable, type Codec } from '../codec/index.ts';
 import { brokerFromEnv, clientTlsFromEnv, registryFromEnv, transportFromEnv } from '../defaults.ts';
 import { createSelector } from '../selector/cache.ts';
-import { MAX_TIMEOUT, timerDelay } from '../deadline.ts';
+import { timerDelay } from '../deadline.ts';
 import { connectOnPublish } from '../broker/index.ts';
 import { createHttpTransport } from '../transport/http.ts';
 import { createNatsTransport } from '../transport/nats/index.ts';
@@ -12,24 +12,16 @@ import {
   MicroError,
   badRequest,
   isRetryable,
-  parseError,
   timeout as timeoutError,
   toMicroError,
 } from '../errors.ts';
-import { mergeMetadata, metadataFromHeader } from '../metadata.ts';
+import { mergeMetadata } from '../metadata.ts';
 import { filterVersion } from '../selector/filter.ts';
 import type { Done, Selector } from '../selector/selector.ts';
 import { targetPolicy, type ResiliencyPolicy } from '../resilience/policy.ts';
-import {
-  Targets,
-  exceptNodes,
-  hedgeOf,
-  hedged,
-  type Attempt,
-  type HedgePlan,
-  type Target,
-} from '../resilience/hedge.ts';
+import { Targets, hedgeOf, hedged } from '../resilience/hedge.ts';
 import { Latencies } from '../resilience/latency.ts';
+import { attempts, nodeFault, wireTimeout } from './attempt.ts';
 import { trackClient, untrackClient } from './open-clients.ts';
 import { serviceClient } from './typed.ts';
 import {
@@ -37,7 +29,6 @@ import {
   TransportErrors,
   type ClientTlsOptions,
   type Header,
-  type Message,
   type Transport,
 } from '../transport/transport.ts';
 import type {
@@ -93,14 +84,7 @@ export interface ClientOptions {
   tls?: ClientTlsOptions;
 }
 
-/** A deadline as sent in Micro-Timeout: whole milliseconds, at most MAX_TIMEOUT (Infinity included). */
-const wireTimeout = (ms: number): string => String(Math.ceil(Math.min(ms, MAX_TIMEOUT)));
-
 const defaultBackoff = (attempt: number): number => (attempt <= 1 ? 0 : 10 * 2 ** (attempt - 1));
-
-/** True for failures that say the node itself is unwell, so the selector should avoid it. */
-const nodeFault = (err: MicroError): boolean =>
-  err.id === ID || err.code === 503 || err.code === 502;
 
 /** Transports for nodes on another transport than the client's, by the name in their metadata. */
 const otherTransports: Record<string, (() => Transport) | undefined> = {
@@ -164,7 +148,6 @@ export function createClient(options: ClientOptions = {}): Client {
   };
 
   const targets = new Targets(options.policy);
-  const latencies = new Latencies();
 
   const codecFor = (contentType: string | undefined): Codec => {
     const c = codecs.get(contentType);
@@ -206,73 +189,7 @@ export function createClient(options: ClientOptions = {}): Client {
     return ms;
   };
 
-  /** One attempt of a call; with `busy`, on a node not in it (a hedge), cancelled by `signal`. */
-  const once = async (
-    req: CallRequest,
-    codec: Codec,
-    message: Message,
-    deadline: number,
-    busy?: Set<string>,
-    signal?: AbortSignal,
-  ): Promise<Attempt<CallResponse>> => {
-    const left = deadline - Date.now();
-    // A hedge has its own copy of the message, with the time left when it starts.
-    if (busy && busy.size > 0)
-      message = {
-        header: { ...message.header, 'micro-timeout': wireTimeout(left) },
-        body: message.body,
-      };
-    const o =
-      busy && busy.size > 0
-        ? { ...req.options, filters: [...(req.options.filters ?? []), exceptNodes(busy)] }
-        : req.options;
-    let node: Node | undefined;
-    let done: Done | undefined;
-    let last: MicroError;
-    try {
-      node = await pick(req.service, o);
-      busy?.add(node.id);
-      done = selector.start?.(req.service, node);
-      const reply = await via(node).call(node.address, message, timerDelay(left), signal);
-      if (!reply.error) {
-        if (done) done();
-        else selector.mark(req.service, node);
-        const replyCodec = codecs.get(reply.header['content-type']) ?? codec;
-        return {
-          value: {
-            body: replyCodec.decode(reply.body),
-            metadata: metadataFromHeader(reply.header),
-            node,
-          },
-        };
-      }
-      last = parseError(Buffer.from(reply.body).toString('utf8'), ID);
-    } catch (err) {
-      last = toMicroError(err, ID);
-    }
-    // The selector's done judges the error itself (a 4xx is the node answering); mark is told
-    // only of the node's own faults, not of a hedge's loser that was cancelled.
-    if (done) done(last);
-    else if (node && nodeFault(last) && !signal?.aborted) selector.mark(req.service, node, last);
-    return { error: last };
-  };
-
-  /** How a hedged call to a target goes: its delay from the endpoint's p95; each hedge budgeted. */
-  const hedgePlan = (
-    req: CallRequest,
-    h: NonNullable<ReturnType<typeof hedgeOf>>,
-    target: Target,
-    deadline: number,
-  ): HedgePlan => ({
-    options: h.options,
-    endpoint: req.endpoint,
-    ring: latencies.of(req.service, req.endpoint),
-    allow: () =>
-      Date.now() < deadline &&
-      (!h.needsIdempotent ||
-        selector.endpointMetadata?.(req.service, req.endpoint)?.idempotent === 'true') &&
-      (!target.budget || target.budget.withdraw()),
-  });
+  const { once, plan } = attempts({ selector, pick, via, codecs, latencies: new Latencies() });
 
   const invoke: CallFunc = async (req: CallRequest): Promise<CallResponse> => {
     const o = req.options;
@@ -309,7 +226,7 @@ export function createClient(options: ClientOptions = {}): Client {
       const r = hedge
         ? await hedged(
             (busy, signal) => once(req, codec, message, deadline, busy, signal),
-            hedgePlan(req, hedge, target, deadline),
+            plan(req, hedge, target, deadline),
           )
         : await once(req, codec, message, deadline);
       if (r.error === undefined) return r.value;
