@@ -208,7 +208,7 @@ export function createClient(options: ClientOptions = {}): Client {
     const retries = o.retries ?? 2;
     const target = targets.of(req.service);
     target.budget?.deposit();
-    const hedge = hedgeOf(o.hedge, target.hedge);
+    const hedge = hedgeOf(o.hedge, target.hedge, o.node !== undefined || o.address !== undefined);
     let last: MicroError | undefined;
     for (let attempt = 0; attempt <= retries; attempt++) {
       if (attempt > 0) {

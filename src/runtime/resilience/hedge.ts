@@ -63,14 +63,16 @@ export class Targets {
 
 /**
  * Whether a call may be hedged, and how: the call's own `hedge` (false: never) over the target
- * policy's. The endpoint must be in `endpoints` when they are listed; otherwise a policy's hedge
- * needs the endpoint marked idempotent (asked only when a hedge is due), a call's own does not.
+ * policy's; never a call `pinned` to one node (its options give a node or an address). The endpoint
+ * must be in `endpoints` when they are listed; otherwise a policy's hedge needs the endpoint marked
+ * idempotent (asked only when a hedge is due), a call's own does not.
  */
 export function hedgeOf(
   own: HedgeOptions | false | undefined,
   policy: HedgeOptions | undefined,
+  pinned = false,
 ): { options: HedgeOptions; needsIdempotent: boolean } | undefined {
-  if (own === false) return undefined;
+  if (own === false || pinned) return undefined;
   if (own) return { options: own, needsIdempotent: false };
   if (policy) return { options: policy, needsIdempotent: policy.endpoints === undefined };
   return undefined;

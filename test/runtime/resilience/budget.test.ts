@@ -77,6 +77,7 @@ describe('hedging', () => {
     assert.equal(hedgeOf(undefined, { delay: 1 })?.needsIdempotent, true);
     assert.equal(hedgeOf(undefined, { endpoints: ['A.B'] })?.needsIdempotent, false);
     assert.equal(hedgeOf(undefined, undefined), undefined);
+    assert.equal(hedgeOf({ delay: 1 }, undefined, true), undefined, 'a call to one node');
   });
 
   it('sends a hedge to another node when the first is slow; the first is aborted', async () => {
