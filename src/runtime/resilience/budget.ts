@@ -3,7 +3,7 @@
 // Guarantees: a call pays one clock read and one increment; the window slides in 10 slots, so a
 // call or retry is forgotten between 0.9 and 1 window after it was made. Limits: per client
 // process (each caller keeps its own budget); the reserve (minPerSecond * window) may be spent in
-// one burst.
+// one burst; stream opens are not budgeted.
 
 import type { RetryBudgetOptions } from './policy.ts';
 
