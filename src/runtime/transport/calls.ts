@@ -1,7 +1,13 @@
 /** The table of calls and streams a client has in flight on one connection: ids, deadlines, replies, failure. */
-import { MicroError, parseError } from '../errors.ts';
+import { parseError, type MicroError } from '../errors.ts';
 import { Kind, type Frame } from './frame.ts';
-import { TransportError, TransportErrors, type Message, type Reply } from './transport.ts';
+import {
+  TransportError,
+  TransportErrors,
+  abandoned,
+  type Message,
+  type Reply,
+} from './transport.ts';
 
 const ID = 'micro.client';
 
@@ -188,16 +194,6 @@ export class CallTable<C extends Call = Call, S extends Inbound = Inbound> {
       ),
     );
   }
-}
-
-/** The error of a call whose caller aborted it (a lost hedge): 499, counted neither way. */
-export function abandoned(address: string): MicroError {
-  return new MicroError(
-    ID,
-    499,
-    `call to ${address} abandoned by the caller`,
-    'Client Closed Request',
-  );
 }
 
 /** Hands a stream its data, end or error frame; false for other kinds. */

@@ -2,11 +2,11 @@
 import type { Pool } from 'undici';
 import { timerDelay } from '../deadline.ts';
 import { MicroError } from '../errors.ts';
-import { abandoned } from './calls.ts';
 import { listenTcp } from './tcp/listen.ts';
 import {
   TransportError,
   TransportErrors,
+  abandoned,
   type Header,
   type Reply,
   type Transport,

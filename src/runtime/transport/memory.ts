@@ -1,10 +1,10 @@
 /** The in-process transport, for tests: calls and streams with no sockets. */
-import { abandoned } from './calls.ts';
 import { QueuePipe } from './pipe.ts';
 import {
   NO_WEB,
   TransportError,
   TransportErrors,
+  abandoned,
   type Listener,
   type Reply,
   type Transport,

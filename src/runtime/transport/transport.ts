@@ -250,3 +250,13 @@ export class TransportError extends MicroError {
     this.reason = reason;
   }
 }
+
+/** The error of a call whose caller aborted it (a lost hedge): 499, counted neither way. */
+export function abandoned(address: string): MicroError {
+  return new MicroError(
+    'micro.client',
+    499,
+    `call to ${address} abandoned by the caller`,
+    'Client Closed Request',
+  );
+}
