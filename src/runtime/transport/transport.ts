@@ -165,8 +165,7 @@ export interface Transport {
   /**
    * Sends a request and resolves with the reply; rejects with a MicroError (408, 502, 503). When
    * `signal` aborts first, it rejects with a 499 and the node is told the caller gave up (its
-   * handler's context is cancelled), where the transport can (tcp, nats, memory; http drops the
-   * request).
+   * handler's context is cancelled: a cancel frame, or for http the request's connection closed).
    */
   call(address: string, request: Message, timeout: number, signal?: AbortSignal): Promise<Reply>;
   /** Opens a stream to the address. */
