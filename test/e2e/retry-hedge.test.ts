@@ -73,10 +73,13 @@ describe('retry budget', { timeout: 60_000 }, () => {
 
   it('caps retries at 20% of the calls plus 10 a second (the defaults)', async () => {
     const n = 600;
+    const started = Date.now();
     const got = await fail(client(), n);
+    // The reserve is 10 a second over a 10 s window: 100, once more per window a slow run spans.
+    const reserve = 100 * Math.max(1, Math.ceil((Date.now() - started) / 10_000));
     console.log(`default budget: ${n} calls made, the failing node saw ${got} (3n = ${3 * n})`);
     assert.ok(got >= n, `every call reaches the node once (${got})`);
-    assert.ok(got <= n + 0.2 * n + 100, `at most 20% + 100 retries (${got})`);
+    assert.ok(got <= n + 0.2 * n + reserve, `at most 20% + ${reserve} retries (${got})`);
   });
 
   it("follows the target policy's budget", async () => {
