@@ -1,7 +1,7 @@
 import type { Node, Registry, Service } from '../../registry/registry.ts';
 import { RegistryErrors } from '../../registry/registry.ts';
 import { forbidden, notFound, serviceUnavailable, unauthorized } from '../errors.ts';
-import { commonMetadata, skipUnhealthy } from './filter.ts';
+import { skipUnhealthy } from './filter.ts';
 import type { Next, SelectOptions, Selector } from './selector.ts';
 import type { BreakerOptions, ResiliencyPolicy } from '../resilience/policy.ts';
 import { random } from './strategy.ts';
@@ -165,8 +165,17 @@ export function createSelector(options: CacheSelectorOptions): Selector {
         until: Date.now() + Math.min(basePenalty * 2 ** (count - 1), 30_000),
       });
     },
-    endpointMetadata: (service, endpoint) =>
-      commonMetadata(cache.get(service)?.services ?? [], endpoint),
+    endpointMetadata(service, endpoint) {
+      // What every cached version listing the endpoint agrees on.
+      let common: Record<string, string> | undefined;
+      for (const s of cache.get(service)?.services ?? []) {
+        const e = s.endpoints.find((x) => x.name === endpoint);
+        if (!e) continue;
+        if (!common) common = { ...e.metadata };
+        else for (const k of Object.keys(common)) if (common[k] !== e.metadata[k]) delete common[k];
+      }
+      return common;
+    },
     reset(service) {
       cache.get(service)?.stop();
       cache.delete(service);

@@ -1,4 +1,3 @@
-import type { Service } from '../../registry/registry.ts';
 import type { Filter } from './selector.ts';
 
 /** Keeps only the given version. */
@@ -38,18 +37,3 @@ export const skipUnhealthy: Filter = (services) => {
     .map((s) => ({ ...s, nodes: s.nodes.filter((n) => !markedUnhealthy(n)) }))
     .filter((s) => s.nodes.length > 0);
 };
-
-/** The metadata of an endpoint that every version of the service listing it agrees on. */
-export function commonMetadata(
-  services: Service[],
-  endpoint: string,
-): Record<string, string> | undefined {
-  let common: Record<string, string> | undefined;
-  for (const s of services) {
-    const e = s.endpoints.find((x) => x.name === endpoint);
-    if (!e) continue;
-    if (!common) common = { ...e.metadata };
-    else for (const k of Object.keys(common)) if (common[k] !== e.metadata[k]) delete common[k];
-  }
-  return common;
-}
