@@ -42,6 +42,7 @@ function testHandler(seen: EventEmitter): TransportHandler {
               seen.emit('cancel');
               resolve({ header: {}, body: Buffer.alloc(0) });
             };
+            seen.emit('hang');
           });
         default:
           return {
@@ -150,6 +151,17 @@ export function runTransportCases(
       });
       const took = Date.now() - started;
       assert.ok(took >= 140 && took < 1500, `took ${took} ms`);
+      await cancelled;
+    });
+
+    it('rejects with 499 when the caller aborts, and tells the server', async () => {
+      const cancelled = once(seen, 'cancel', { signal: AbortSignal.timeout(5000) });
+      const hanging = once(seen, 'hang', { signal: AbortSignal.timeout(5000) });
+      const abort = new AbortController();
+      const call = transport.call(listener.address, msg('hang'), 10_000, abort.signal);
+      await hanging;
+      abort.abort();
+      await assert.rejects(call, (e: MicroError) => e.code === 499);
       await cancelled;
     });
 

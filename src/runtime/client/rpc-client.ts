@@ -3,7 +3,7 @@ import type { Broker } from '../broker/broker.ts';
 import { CodecTable, type Codec } from '../codec/index.ts';
 import { brokerFromEnv, clientTlsFromEnv, registryFromEnv, transportFromEnv } from '../defaults.ts';
 import { createSelector } from '../selector/cache.ts';
-import { MAX_TIMEOUT, timerDelay } from '../deadline.ts';
+import { timerDelay } from '../deadline.ts';
 import { connectOnPublish } from '../broker/index.ts';
 import { createHttpTransport } from '../transport/http.ts';
 import { createNatsTransport } from '../transport/nats/index.ts';
@@ -12,15 +12,17 @@ import {
   MicroError,
   badRequest,
   isRetryable,
-  replyError,
   timeout as timeoutError,
   toMicroError,
 } from '../errors.ts';
-import { mergeMetadata, metadataFromHeader } from '../metadata.ts';
+import { mergeMetadata } from '../metadata.ts';
 import { filterVersion } from '../selector/filter.ts';
 import type { Done, Selector } from '../selector/selector.ts';
 import { targetPolicy, type ResiliencyPolicy } from '../resilience/policy.ts';
 import { createBulkheads } from './bulkheads.ts';
+import { Targets, hedgeOf, hedged } from '../resilience/hedge.ts';
+import { Latencies } from '../resilience/latency.ts';
+import { attempts, nodeFault, wireTimeout } from './attempt.ts';
 import { trackClient, untrackClient } from './open-clients.ts';
 import { serviceClient } from './typed.ts';
 import {
@@ -83,14 +85,7 @@ export interface ClientOptions {
   tls?: ClientTlsOptions;
 }
 
-/** A deadline as sent in Micro-Timeout: whole milliseconds, at most MAX_TIMEOUT (Infinity included). */
-const wireTimeout = (ms: number): string => String(Math.ceil(Math.min(ms, MAX_TIMEOUT)));
-
 const defaultBackoff = (attempt: number): number => (attempt <= 1 ? 0 : 10 * 2 ** (attempt - 1));
-
-/** True for failures that say the node itself is unwell, so the selector should avoid it. */
-const nodeFault = (err: MicroError): boolean =>
-  err.id === ID || err.code === 503 || err.code === 502;
 
 /** Transports for nodes on another transport than the client's, by the name in their metadata. */
 const otherTransports: Record<string, (() => Transport) | undefined> = {
@@ -153,6 +148,8 @@ export function createClient(options: ClientOptions = {}): Client {
     return d;
   };
 
+  const targets = new Targets(options.policy);
+
   const codecFor = (contentType: string | undefined): Codec => {
     const c = codecs.get(contentType);
     if (!c)
@@ -193,6 +190,8 @@ export function createClient(options: ClientOptions = {}): Client {
     return ms;
   };
 
+  const { once, plan } = attempts({ selector, pick, via, codecs, latencies: new Latencies() });
+
   const invoke: CallFunc = async (req: CallRequest): Promise<CallResponse> => {
     const o = req.options;
     const codec = codecFor(o.contentType);
@@ -208,9 +207,14 @@ export function createClient(options: ClientOptions = {}): Client {
       body: codec.encode(req.body),
     };
     const retries = o.retries ?? 2;
+    const target = targets.of(req.service);
+    target.budget?.deposit();
+    const hedge = hedgeOf(o.hedge, target.hedge, o.node !== undefined || o.address !== undefined);
     let last: MicroError | undefined;
     for (let attempt = 0; attempt <= retries; attempt++) {
       if (attempt > 0) {
+        // A retry past the target's budget is not made: the call fails with its last error.
+        if (target.budget && !target.budget.withdraw()) break;
         const wait = (o.backoff ?? defaultBackoff)(attempt);
         if (wait > 0)
           await new Promise((r) =>
@@ -220,30 +224,14 @@ export function createClient(options: ClientOptions = {}): Client {
       const left = deadline - Date.now();
       if (left <= 0) break;
       message.header['micro-timeout'] = wireTimeout(left);
-      let node: Node | undefined;
-      let done: Done | undefined;
-      try {
-        node = await pick(req.service, o);
-        done = selector.start?.(req.service, node);
-        const reply = await via(node).call(node.address, message, timerDelay(left));
-        if (!reply.error) {
-          if (done) done();
-          else selector.mark(req.service, node);
-          const replyCodec = codecs.get(reply.header['content-type']) ?? codec;
-          return {
-            body: replyCodec.decode(reply.body),
-            metadata: metadataFromHeader(reply.header),
-            node,
-          };
-        }
-        last = replyError(reply, ID);
-      } catch (err) {
-        last = toMicroError(err, ID);
-      }
-      // The selector's done judges the error itself (a 4xx is the node answering); mark is told
-      // only of the node's own faults.
-      if (done) done(last);
-      else if (node && nodeFault(last)) selector.mark(req.service, node, last);
+      const r = hedge
+        ? await hedged(
+            (busy, signal) => once(req, codec, message, deadline, busy, signal),
+            plan(req, hedge, target, deadline),
+          )
+        : await once(req, codec, message, deadline);
+      if (r.error === undefined) return r.value;
+      last = r.error;
       if (!isRetryable(last) || (last.code === 408 && last.id === ID)) break;
     }
     if (!last || (Date.now() >= deadline && last.code !== 408)) {

@@ -177,6 +177,17 @@ export function createSelector(options: CacheSelectorOptions): Selector {
     circuits() {
       return circuits.circuits();
     },
+    endpointMetadata(service, endpoint) {
+      // What every cached version listing the endpoint agrees on.
+      let common: Record<string, string> | undefined;
+      for (const s of cache.get(service)?.services ?? []) {
+        const e = s.endpoints.find((x) => x.name === endpoint);
+        if (!e) continue;
+        if (!common) common = { ...e.metadata };
+        else for (const k of Object.keys(common)) if (common[k] !== e.metadata[k]) delete common[k];
+      }
+      return common;
+    },
     reset(service) {
       cache.get(service)?.stop();
       cache.delete(service);

@@ -39,6 +39,11 @@ export interface Selector {
   start?(service: string, node: Node): Done;
   /** The circuits of the nodes called so far (the default selector's breakers). */
   circuits?(): CircuitInfo[];
+  /**
+   * An endpoint's metadata in the cached view of its service (e.g. `idempotent: 'true'`): only
+   * the entries every version listing the endpoint agrees on; undefined when none is cached.
+   */
+  endpointMetadata?(service: string, endpoint: string): Record<string, string> | undefined;
   /** Forgets the cached view of a service. */
   reset(service: string): void;
   /** Stops its registry watches and drops the cache. */

@@ -36,6 +36,11 @@ export interface EndpointOptions {
   metadata?: Record<string, string>;
   /** The stream kind; unary by default. */
   stream?: StreamKind;
+  /**
+   * Calling it twice does no more than once (a read, a put of the same value): advertised as
+   * endpoint metadata `idempotent: 'true'`, so that clients whose policy hedges may hedge it.
+   */
+  idempotent?: boolean;
 }
 
 /** Brands what endpoint() and the stream helpers return. */

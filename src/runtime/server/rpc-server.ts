@@ -58,6 +58,7 @@ function advertisable(bound: string): string {
 function toEndpoint(e: EndpointEntry): Endpoint {
   const metadata: Record<string, string> = { ...e.options.metadata };
   if (e.kind !== 'unary') metadata.stream = e.kind;
+  if (e.options.idempotent) metadata.idempotent = 'true';
   return { name: e.name, request: e.json?.request, response: e.json?.response, metadata };
 }
 

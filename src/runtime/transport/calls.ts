@@ -1,7 +1,13 @@
 /** The table of calls and streams a client has in flight on one connection: ids, deadlines, replies, failure. */
 import { replyError, type MicroError } from '../errors.ts';
 import { Kind, type Frame } from './frame.ts';
-import { TransportError, TransportErrors, type Message, type Reply } from './transport.ts';
+import {
+  TransportError,
+  TransportErrors,
+  abandoned,
+  type Message,
+  type Reply,
+} from './transport.ts';
 
 const ID = 'micro.client';
 
@@ -10,6 +16,8 @@ export interface Call {
   resolve: (r: Reply) => void;
   reject: (e: MicroError) => void;
   timer: NodeJS.Timeout | undefined;
+  /** Set by the table for a call given a signal: removes its abort listener. */
+  unlisten?: () => void;
 }
 
 /** What the table feeds a stream's frames to: a QueuePipe, or a transport's wrapper of one. */
@@ -21,7 +29,7 @@ export interface Inbound {
 
 /** What a transport does when the table changes: all optional. */
 export interface CallTableHooks<C extends Call> {
-  /** A call passed its deadline and was failed with 408: tell the peer (a cancel frame). */
+  /** A call passed its deadline (failed with 408) or was aborted (499): tell the peer (a cancel frame). */
   expired?(id: number, call: C): void;
   /** The first call or stream was added to an empty table. */
   busy?(): void;
@@ -77,11 +85,20 @@ export class CallTable<C extends Call = Call, S extends Inbound = Inbound> {
 
   /**
    * Adds call `id`; with a timeout (finite, > 0) it fails with 408 that many ms later, naming the
-   * request's service and endpoint and the address, and the `expired` hook runs.
+   * request's service and endpoint and the address, and the `expired` hook runs; the same with a
+   * 499 when `signal` aborts first.
    */
-  add(id: number, call: C, timeout: number, request: Message, address: string): void {
+  add(
+    id: number,
+    call: C,
+    timeout: number,
+    request: Message,
+    address: string,
+    signal?: AbortSignal,
+  ): void {
     if (timeout > 0 && Number.isFinite(timeout))
       call.timer = setTimeout(() => this.#expire(id, call, request, address, timeout), timeout);
+    if (signal) this.#listen(id, call, signal, address);
     if (this.#hooks.busy && this.empty) this.#hooks.busy();
     this.#calls.set(id, call);
   }
@@ -107,6 +124,7 @@ export class CallTable<C extends Call = Call, S extends Inbound = Inbound> {
     if (!c) return false;
     this.#calls.delete(f.id);
     clearTimeout(c.timer);
+    c.unlisten?.();
     if (this.#hooks.idle && this.empty) this.#hooks.idle();
     if (kind === Kind.reply) c.resolve({ header: f.header, body: f.body });
     else c.resolve({ header: f.header, body: f.body, error: true });
@@ -126,6 +144,7 @@ export class CallTable<C extends Call = Call, S extends Inbound = Inbound> {
     if (c) {
       this.#calls.delete(id);
       clearTimeout(c.timer);
+      c.unlisten?.();
       if (this.#hooks.idle && this.empty) this.#hooks.idle();
       c.reject(err);
       return;
@@ -141,14 +160,30 @@ export class CallTable<C extends Call = Call, S extends Inbound = Inbound> {
     this.#streams.clear();
     for (const c of calls) {
       clearTimeout(c.timer);
+      c.unlisten?.();
       c.reject(err);
     }
     for (const s of streams) s.remoteFail(err);
   }
 
+  #listen(id: number, call: C, signal: AbortSignal, address: string): void {
+    const abort = (): void => {
+      if (this.#calls.get(id) !== call) return;
+      this.#calls.delete(id);
+      clearTimeout(call.timer);
+      if (this.#hooks.idle && this.empty) this.#hooks.idle();
+      this.#hooks.expired?.(id, call);
+      call.reject(abandoned(address));
+    };
+    if (signal.aborted) return queueMicrotask(abort);
+    signal.addEventListener('abort', abort, { once: true });
+    call.unlisten = () => signal.removeEventListener('abort', abort);
+  }
+
   #expire(id: number, call: C, request: Message, address: string, ms: number): void {
     if (this.#calls.get(id) !== call) return;
     this.#calls.delete(id);
+    call.unlisten?.();
     if (this.#hooks.idle && this.empty) this.#hooks.idle();
     this.#hooks.expired?.(id, call);
     call.reject(

@@ -6,6 +6,7 @@ import { listenTcp } from './tcp/listen.ts';
 import {
   TransportError,
   TransportErrors,
+  abandoned,
   type Header,
   type Reply,
   type Transport,
@@ -59,9 +60,10 @@ export function createHttpTransport(options: HttpTransportOptions = {}): Transpo
     name: 'http',
     tls: options.tls !== undefined,
     listen: listenTcp,
-    async call(address, request, timeout): Promise<Reply> {
+    async call(address, request, timeout, abort): Promise<Reply> {
       const ms = timeout > 0 && Number.isFinite(timeout) ? timeout : undefined;
-      const signal = ms ? AbortSignal.timeout(timerDelay(ms)) : undefined;
+      const expiry = ms ? AbortSignal.timeout(timerDelay(ms)) : undefined;
+      const signal = abort && expiry ? AbortSignal.any([abort, expiry]) : (abort ?? expiry);
       try {
         undici ??= await import('undici');
         const res = await pool(undici, address).request({
@@ -78,6 +80,7 @@ export function createHttpTransport(options: HttpTransportOptions = {}): Transpo
         }
         return res.statusCode === 200 ? { header, body } : { header, body, error: true };
       } catch (err) {
+        if (abort?.aborted) throw abandoned(address);
         throw mapError(err, address, ms, undici);
       }
     },

@@ -4,6 +4,7 @@ import {
   NO_WEB,
   TransportError,
   TransportErrors,
+  abandoned,
   type Listener,
   type Reply,
   type Transport,
@@ -42,7 +43,7 @@ export function createMemoryTransport(options: MemoryTransportOptions = {}): Tra
       network.set(bound, handler);
       return { address: bound, close: async () => void network.delete(bound) };
     },
-    async call(address, request, timeout): Promise<Reply> {
+    async call(address, request, timeout, signal): Promise<Reply> {
       const h = find(address);
       const info = { remote: 'memory', protocol: 'memory' } as {
         remote: string;
@@ -53,9 +54,20 @@ export function createMemoryTransport(options: MemoryTransportOptions = {}): Tra
         { header: { ...request.header }, body: Buffer.from(request.body) },
         info,
       );
-      if (!(timeout > 0 && Number.isFinite(timeout))) return reply;
+      if (!(timeout > 0 && Number.isFinite(timeout)) && !signal) return reply;
       let timer: NodeJS.Timeout | undefined;
+      let abort: (() => void) | undefined;
+      const aborted = new Promise<never>((_, reject) => {
+        if (!signal) return;
+        abort = () => {
+          info.onCancel?.();
+          reject(abandoned(address));
+        };
+        if (signal.aborted) abort();
+        else signal.addEventListener('abort', abort, { once: true });
+      });
       const expired = new Promise<never>((_, reject) => {
+        if (!(timeout > 0 && Number.isFinite(timeout))) return;
         timer = setTimeout(() => {
           info.onCancel?.();
           reject(
@@ -68,9 +80,10 @@ export function createMemoryTransport(options: MemoryTransportOptions = {}): Tra
         }, timeout);
       });
       try {
-        return await Promise.race([reply, expired]);
+        return await Promise.race([reply, expired, aborted]);
       } finally {
         clearTimeout(timer);
+        if (abort) signal?.removeEventListener('abort', abort);
       }
     },
     async stream(address, open) {

@@ -162,8 +162,12 @@ export interface Transport {
   readonly tls?: boolean;
   /** Binds the address and passes the calls and streams that arrive to handler. */
   listen(address: string, handler: TransportHandler, options?: ListenOptions): Promise<Listener>;
-  /** Sends a request and resolves with the reply; rejects with a MicroError (408, 502, 503). */
-  call(address: string, request: Message, timeout: number): Promise<Reply>;
+  /**
+   * Sends a request and resolves with the reply; rejects with a MicroError (408, 502, 503). When
+   * `signal` aborts first, it rejects with a 499 and the node is told the caller gave up (its
+   * handler's context is cancelled: a cancel frame, or for http the request's connection closed).
+   */
+  call(address: string, request: Message, timeout: number, signal?: AbortSignal): Promise<Reply>;
   /** Opens a stream to the address. */
   stream(address: string, open: Message): Promise<Pipe>;
   /** Closes client connections. */
@@ -244,4 +248,14 @@ export class TransportError extends MicroError {
     this.name = 'TransportError';
     this.reason = reason;
   }
+}
+
+/** The error of a call whose caller aborted it (a lost hedge): 499, counted neither way. */
+export function abandoned(address: string): MicroError {
+  return new MicroError(
+    'micro.client',
+    499,
+    `call to ${address} abandoned by the caller`,
+    'Client Closed Request',
+  );
 }

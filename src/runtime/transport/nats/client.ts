@@ -57,7 +57,7 @@ export class NatsClient {
   }
 
   /** Sends a request to the node at subject `address` and waits for its reply. */
-  call(address: string, request: Message, timeout: number): Promise<Reply> {
+  call(address: string, request: Message, timeout: number, signal?: AbortSignal): Promise<Reply> {
     const n = this.#table.id();
     let frame: Buffer;
     try {
@@ -74,7 +74,7 @@ export class NatsClient {
         reject(this.#broken(address, err));
         return;
       }
-      this.#table.add(n, p, timeout, request, address);
+      this.#table.add(n, p, timeout, request, address, signal);
     });
   }
 

@@ -58,10 +58,10 @@ export function createNatsTransport(options: NatsTransportOptions = {}): Transpo
         if (listeners === 0 && closing) void connection.close();
       });
     },
-    call(address, request, timeout) {
+    call(address, request, timeout, signal) {
       if (connection.link && connection.online && !closing)
-        return client.call(address, request, timeout);
-      return ready().then(() => client.call(address, request, timeout));
+        return client.call(address, request, timeout, signal);
+      return ready().then(() => client.call(address, request, timeout, signal));
     },
     async stream(address, open): Promise<Pipe> {
       await ready();

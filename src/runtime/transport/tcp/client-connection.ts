@@ -138,7 +138,7 @@ export class ClientConnection {
   }
 
   /** Sends a request and waits for its reply. */
-  call(request: Message, timeout: number): Promise<Reply> {
+  call(request: Message, timeout: number, signal?: AbortSignal): Promise<Reply> {
     if (this.#dead) return Promise.reject(this.#dead);
     const id = this.#table.id();
     let frame: Buffer;
@@ -150,7 +150,14 @@ export class ClientConnection {
       );
     }
     return new Promise<Reply>((resolve, reject) => {
-      this.#table.add(id, { resolve, reject, timer: undefined }, timeout, request, this.address);
+      this.#table.add(
+        id,
+        { resolve, reject, timer: undefined },
+        timeout,
+        request,
+        this.address,
+        signal,
+      );
       this.#writer.write(frame);
     });
   }

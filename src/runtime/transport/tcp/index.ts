@@ -37,7 +37,7 @@ export function createTcpTransport(options: TransportOptions = {}): Transport {
     name: 'tcp',
     tls: options.tls !== undefined,
     listen: listenTcp,
-    call: (address, request, timeout) => connection(address).call(request, timeout),
+    call: (address, request, timeout, signal) => connection(address).call(request, timeout, signal),
     stream: async (address, open) => connection(address).stream(open),
     close: async () => {
       for (const c of pool.values()) c.close();
