@@ -95,3 +95,14 @@ export {
   type PolicyFile,
   type PolicyReadOptions,
 } from './platform/routing/policy-file.ts';
+export type * from './platform/routing/routing.ts';
+export { ROUTE_LIMITS } from './platform/routing/routing.ts';
+export {
+  createRoutes,
+  routesFromEnv,
+  routingFromEnv,
+  type ConfigRoutesOptions,
+  type Routing,
+  type RoutesDefaults,
+  type RoutingDefaults,
+} from './platform/routing/index.ts';

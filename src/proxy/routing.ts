@@ -19,7 +19,8 @@ export function edgeRouting(
     client: client ?? (() => (own ??= createClient({ registry }))),
   });
   if (!routing) return undefined;
-  void routing.ready();
+  // Once the caller's statement that made its client is done (`client` may name it).
+  queueMicrotask(() => void routing.ready());
   return {
     ...routing,
     async close() {

@@ -4,10 +4,12 @@
 // one Map get. Until the first read has been tried, `settled` is false (callers may await
 // `first()`); a store that cannot be reached leaves the rules empty (every call goes anywhere)
 // and is tried again in the background. Rules already held survive an outage of the store.
-// Its reads make no span and belong to no caller's trace (they start from the root context).
+// Its reads belong to no caller's trace: they run under a trace of their own that is sampled out,
+// so under the default parent-based sampling neither this client nor the config service records
+// them (the control plane's trace list is not crowded by every client's reads).
 import { AsyncLocalStorage } from 'node:async_hooks';
-import { context, ROOT_CONTEXT } from '@opentelemetry/api';
-import { suppressTracing } from '@opentelemetry/core';
+import { randomBytes } from 'node:crypto';
+import { context, ROOT_CONTEXT, trace, TraceFlags } from '@opentelemetry/api';
 import type { Routes, TrafficRule } from './routing.ts';
 
 /** Options of a rule cache. */
@@ -18,8 +20,10 @@ export interface RuleCacheOptions<T> {
   compile: (rule: TrafficRule) => T;
   /** Milliseconds between full reads besides the watch (default 10000). */
   refresh?: number;
-  /** The longest a first() waits for the first read (default 5000 ms). */
+  /** The longest a first() waits for the first read (default 2000 ms). */
   firstWait?: number;
+  /** Read the rules once, with no watch and no refresh (a one-shot program such as the CLI). */
+  once?: boolean;
   /** Told each time the rules change (after the change is in place). */
   onChange?: () => void;
 }
@@ -44,9 +48,13 @@ export interface RuleCache<T> {
 export function createRuleCache<T>(options: RuleCacheOptions<T>): RuleCache<T> {
   const refresh = options.refresh ?? 10_000;
   const own = new AsyncLocalStorage<true>();
-  /** Runs the cache's own work: marked as its own, outside any trace, making no span. */
-  const detached = <R>(fn: () => R): R =>
-    own.run(true, () => context.with(suppressTracing(ROOT_CONTEXT), fn));
+  /** Runs the cache's own work: marked as its own, in a trace sampled out (see the module comment). */
+  const unsampled = trace.setSpanContext(ROOT_CONTEXT, {
+    traceId: randomBytes(16).toString('hex'),
+    spanId: randomBytes(8).toString('hex'),
+    traceFlags: TraceFlags.NONE,
+  });
+  const detached = <R>(fn: () => R): R => own.run(true, () => context.with(unsampled, fn));
   let held = new Map<string, { rule: TrafficRule; compiled: T }>();
   let routes: Routes | undefined;
   let started: Promise<void> | undefined;
@@ -116,6 +124,7 @@ export function createRuleCache<T>(options: RuleCacheOptions<T>): RuleCache<T> {
       detached(() => {
         routes = options.routes();
         const r = routes;
+        if (options.once) return void readAll(r).then(settle, settle);
         void run(r, settle);
         timer = setInterval(() => {
           if (!closed) void detached(() => readAll(r).catch(() => undefined));
@@ -134,7 +143,7 @@ export function createRuleCache<T>(options: RuleCacheOptions<T>): RuleCache<T> {
       const p = start();
       if (settled) return p;
       return new Promise<void>((resolve) => {
-        const t = setTimeout(resolve, options.firstWait ?? 5000);
+        const t = setTimeout(resolve, options.firstWait ?? 2000);
         t.unref();
         void p.then(() => {
           clearTimeout(t);

@@ -4,7 +4,10 @@
 // MICRO_ROUTES_REFRESH (ms, default 10000) is how often the rules are read again besides the watch.
 //
 // Stated bound: a change is seen by every watching client within about 1 s (the watch), at worst
-// MICRO_ROUTES_REFRESH after it (a broken watch is also re-read at once when it ends).
+// MICRO_ROUTES_REFRESH after it (a broken watch is also re-read at once when it ends). A client
+// reads the rules on its first call, which waits for that read (at most 2 s; a call pinned to a
+// node, address or version never waits); the CLI reads them once and does not watch. Limits:
+// ROUTE_LIMITS per rule; streams are routed but not mirrored; mirrors in flight are capped.
 import type { CallWrapper, Client, StreamWrapper } from '../../runtime/client/client.ts';
 import { configFromEnv } from '../config/index.ts';
 import { compileRule, routingCallWrapper, routingStreamWrapper } from './apply.ts';
@@ -78,6 +81,8 @@ export interface RoutingDefaults {
   client?: Client | (() => Client);
   /** Where the rules are kept (default: routesFromEnv's); closed with the routing. */
   routes?: Routes;
+  /** Read the rules once, before the first call, and never watch them (one-shot programs: the CLI). */
+  once?: boolean;
 }
 
 /** A number of ms from the environment, else the fallback; anything else is a TypeError. */
@@ -115,6 +120,7 @@ export function routingFromEnv(
     },
     compile: compileRule,
     refresh,
+    ...(defaults.once && { once: true }),
     onChange: () => (headers = undefined),
   });
   const keys = (): string[] => [...new Set(cache.rules().flatMap((r) => compileRule(r).keys))];
