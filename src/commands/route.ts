@@ -207,18 +207,19 @@ const history = sub(
 );
 
 const undo = sub(
-  'undo [version]',
+  'undo [to-version]',
   'Undo the last change, or go back to a version',
   (y) =>
     y
-      .positional('version', {
+      .positional('to-version', {
         type: 'number',
         describe: 'the version to go back to (micro route history); default the one before',
       })
-      .example('micro route undo', ''),
+      .example('micro route undo', '')
+      .example('micro route undo 3', ''),
   async (routes, args) => {
     const { cliAuthor } = await import('./route/open.ts');
-    const to = whole(args.version, 'the version');
+    const to = whole(args.toVersion, 'the version');
     const v = await routes.rollback(to, { author: await cliAuthor() });
     print(
       args.output,

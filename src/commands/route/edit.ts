@@ -148,7 +148,7 @@ export function ruleFrom(service: string, value: unknown, source: string): Traff
     throw badRequest(ID, `${source} must be a rule: {"routes":[...]} or an array of routes`);
   const { service: named, author: _a, updated: _u, ...rest } = given as Record<string, unknown>;
   if (named !== undefined && named !== service)
-    throw badRequest(ID, `${source} is the rule of ${String(named)}, not of ${service}`);
+    throw badRequest(ID, `${source} is the rule of ${JSON.stringify(named)}, not of ${service}`);
   if (!Array.isArray(rest.routes))
     throw badRequest(ID, `${source}: routes must be an array of routes`);
   return { ...rest, service } as TrafficRule;
