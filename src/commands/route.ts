@@ -219,13 +219,15 @@ const undo = sub(
       .example('micro route undo 3', ''),
   async (routes, args) => {
     const { cliAuthor } = await import('./route/open.ts');
-    const to = whole(args.toVersion, 'the version');
-    const v = await routes.rollback(to, { author: await cliAuthor() });
+    const given = whole(args.toVersion, 'the version');
+    // Without a version: the one before the latest, named in what is printed (none: no rules).
+    const to = given ?? (await routes.history(2))[1]?.version;
+    const v = await routes.rollback(given, { author: await cliAuthor() });
     print(
       args.output,
       v,
       () =>
-        `version ${v.version}: ${v.action}${to === undefined ? '' : ` to version ${to}`} by ${v.author}`,
+        `version ${v.version}: ${v.action} to ${to === undefined ? 'no rules' : `version ${to}`} by ${v.author}`,
     );
   },
 );

@@ -113,7 +113,7 @@ describe('micro route', () => {
     assert.match(ok(await route('history')), /^VERSION {2}WHEN +AUTHOR {2}ACTION\n4 +\S+Z +ann +set\n/);
 
     // Undo the last change: 90/10 again; back to version 1: no match, no mirror.
-    assert.equal(ok(await route('undo')).trim(), 'version 5: rollback by ann');
+    assert.equal(ok(await route('undo')).trim(), 'version 5: rollback to version 3 by ann');
     assert.deepEqual(rule.routes, (await ruleOf('greeter')).routes);
     assert.equal(ok(await route('undo', '1')).trim(), 'version 6: rollback to version 1 by ann');
     assert.deepEqual((await ruleOf('greeter')).routes, [
