@@ -4,9 +4,11 @@
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { describe, it } from 'node:test';
+import { after, describe, it } from 'node:test';
 import { parseShare, parseWeights, withMatch } from '../../src/commands/route/edit.ts';
-import type { TrafficRule } from '../../src/platform/routing/routing.ts';
+import { createMicroConfig } from '../../src/platform/config/client.ts';
+import { createRoutes } from '../../src/platform/routing/config-routes.ts';
+import type { Routes, TrafficRule } from '../../src/platform/routing/routing.ts';
 import type { MicroError } from '../../src/runtime/errors.ts';
 import { errorOf, micro, type Run } from '../helpers/cli.ts';
 import { startTestControlPlane } from '../helpers/control-plane.ts';
@@ -19,8 +21,16 @@ const ok = (r: Run): string => {
   assert.equal(r.code, 0, `stderr: ${r.stderr}`);
   return r.stdout;
 };
-const ruleOf = async (service: string): Promise<TrafficRule> =>
+/** The rule as `micro route get -o json` prints it. */
+const printed = async (service: string): Promise<TrafficRule> =>
   JSON.parse(ok(await route('get', service, '-o', 'json'))) as TrafficRule;
+/** The rules as stored, read in this process (each CLI run costs a process). */
+let here: Routes | undefined;
+const stored = (): Routes =>
+  (here ??= createRoutes({ config: createMicroConfig({ address: address() }), owned: true }));
+after(() => here?.close());
+const ruleOf = async (service: string): Promise<TrafficRule> =>
+  (await stored().get(service)) ?? assert.fail(`no rule for ${service}`);
 /** The 400 a bad command line gives, exit code 1. */
 const refused = (r: Run, detail: RegExp): void => {
   assert.equal(r.code, 1, r.stdout);
@@ -65,7 +75,7 @@ describe('micro route', () => {
 
     ok(await route('match', 'greeter', '--metadata', 'X-User-Id=beta', '--to', '2.0.0'));
     ok(await route('mirror', 'greeter', '--to', '2.0.0', '--percent', '5'));
-    const rule = await ruleOf('greeter');
+    const rule = await printed('greeter');
     assert.equal(rule.author, 'ann');
     assert.deepEqual(rule.routes, [
       { match: { metadata: { 'x-user-id': 'beta' } }, to: [{ version: '2.0.0' }] },
@@ -110,7 +120,10 @@ describe('micro route', () => {
         [1, 'ann'],
       ],
     );
-    assert.match(ok(await route('history')), /^VERSION {2}WHEN +AUTHOR {2}ACTION\n4 +\S+Z +ann +set\n/);
+    assert.match(
+      ok(await route('history')),
+      /^VERSION {2}WHEN +AUTHOR {2}ACTION\n4 +\S+Z +ann +set\n/,
+    );
 
     // Undo the last change: 90/10 again; back to version 1: no match, no mirror.
     assert.equal(ok(await route('undo')).trim(), 'version 5: rollback to version 3 by ann');
@@ -165,7 +178,7 @@ describe('micro route', () => {
 
   it('refuses bad input with a 400 and exit code 1, storing nothing', async () => {
     ok(await route('weight', 'shop', '1.0.0=100'));
-    const [version] = JSON.parse(ok(await route('history', '-o', 'json'))) as { version: number }[];
+    const [version] = await stored().history(1);
     const tooMany = JSON.stringify({
       routes: Array.from({ length: 33 }, () => ({ to: [{ version: '1.0.0' }] })),
     });
@@ -208,7 +221,7 @@ describe('micro route', () => {
       const runs = await Promise.all(batch.map(([args]) => route(...args)));
       runs.forEach((r, j) => refused(r, batch[j]![1]));
     }
-    const [still] = JSON.parse(ok(await route('history', '-o', 'json'))) as { version: number }[];
+    const [still] = await stored().history(1);
     assert.equal(still?.version, version?.version, 'nothing was stored');
     assert.deepEqual((await ruleOf('shop')).routes, [{ to: [{ version: '1.0.0', weight: 100 }] }]);
   });
