@@ -34,6 +34,7 @@ import { enforceFromEnv } from './auth/enforce.ts';
 import { authFromEnv } from './auth/index.ts';
 import type { Sync } from './sync/sync.ts';
 import { tracingFromEnv } from './trace/enable.ts';
+import { routingFromEnv } from './routing/index.ts';
 import { serviceMetrics } from './metrics/enable.ts';
 import type { Registry as MetricsRegistry } from 'prom-client';
 
@@ -159,14 +160,20 @@ export function createService(options: ServiceOptions & PlatformOptions): Platfo
   });
   // MICRO_METRICS (on unless off): requests counted, Debug.Metrics and GET /metrics on its port.
   const metrics = serviceMetrics(options.name, () => service.server);
+  // Traffic rules (unless MICRO_ROUTES=off): read on its first call, from MICRO_CONFIG's config.
+  const routing = routingFromEnv(process.env, { client: () => service.client });
   const service = createRuntimeService({
     ...options,
     id,
     logger,
     durable,
     observe: composeObservers([tracing?.observe, metrics?.observe, options.observe]),
-    wrapCall: chain([tracing?.wrapCall], options.wrapCall, enforced?.wrapCall),
-    wrapStream: chain([tracing?.wrapStream], options.wrapStream, enforced?.wrapStream),
+    wrapCall: chain([tracing?.wrapCall, routing?.wrapCall], options.wrapCall, enforced?.wrapCall),
+    wrapStream: chain(
+      [tracing?.wrapStream, routing?.wrapStream],
+      options.wrapStream,
+      enforced?.wrapStream,
+    ),
     wrapPublish: chain(
       [tracing?.wrapPublish, metrics?.wrapPublish],
       options.wrapPublish,
@@ -245,6 +252,7 @@ export function createService(options: ServiceOptions & PlatformOptions): Platfo
         await service.server.stop();
         await tracing.shutdown();
       }
+      await routing?.close();
       await stop();
       await config?.close();
       if (store && owned.store) await store.close();

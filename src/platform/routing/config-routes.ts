@@ -1,6 +1,7 @@
 // Routes kept in a Config: namespace `micro-routes` holds one tree `{<service>: TrafficRule}`. Every
 // change writes the whole tree at path '' guarded by `ifVersion` (retried on a 409 from a change
 // made in between), so service names with dots stay one key and concurrent changes are all kept.
+// A delete of a service whose name has no dot deletes its path, so the history says `delete`.
 // Each change is a config version: history and rollback are the config's. Guarantees (durability,
 // consistency, who sees a change when) are the Config's; entries a hand-edit broke are skipped.
 import { conflict, MicroError, notFound } from '../../runtime/errors.ts';
@@ -31,6 +32,9 @@ export interface ConfigRoutesOptions {
   /** Close `config` on close() (true when the routes opened it). */
   owned?: boolean;
 }
+
+/** A service name that is also one config path segment (no dots). */
+const SEGMENT = /^[A-Za-z0-9_-]+$/;
 
 /** How often a change is tried again after a 409 before giving up. */
 const ATTEMPTS = 16;
@@ -119,12 +123,26 @@ export function createRoutes(options: ConfigRoutesOptions): Routes {
     },
     async delete(service, o) {
       checkService(service);
-      const v = await change((tree) => {
-        if (!Object.hasOwn(tree, service)) return undefined;
-        const { [service]: _gone, ...rest } = tree;
-        return rest;
-      }, o);
-      return v !== undefined;
+      if (!SEGMENT.test(service)) {
+        // A dotted name is not a config path: the whole tree without it is written instead.
+        const v = await change((tree) => {
+          if (!Object.hasOwn(tree, service)) return undefined;
+          const { [service]: _gone, ...rest } = tree;
+          return rest;
+        }, o);
+        return v !== undefined;
+      }
+      for (let attempt = 0; ; attempt++) {
+        const head = await config.get('', { namespace });
+        if (!Object.hasOwn((head.value ?? {}) as Tree, service)) return false;
+        try {
+          await config.delete(service, { namespace, ifVersion: head.version, ...by(o) });
+          return true;
+        } catch (err) {
+          if (!(err instanceof MicroError && err.code === 409) || attempt + 1 >= ATTEMPTS)
+            throw err;
+        }
+      }
     },
     async history(limit = 100) {
       return (await config.history({ namespace, limit })).map(versionOf);
