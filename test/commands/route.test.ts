@@ -147,6 +147,22 @@ describe('micro route', () => {
     assert.equal(errorOf(again).code, 404);
   });
 
+  it('completes service names on TAB', async () => {
+    const tab = await micro(
+      [
+        '--get-yargs-completions',
+        'micro',
+        '--registry-address',
+        address(),
+        'route',
+        'weight',
+        'con',
+      ],
+      { env: { MICRO_COMPLETION_TIMEOUT: '5000' } },
+    );
+    assert.deepEqual(ok(tab).split('\n').filter(Boolean), ['config']);
+  });
+
   it('sets a rule from a YAML file, a JSON argument or stdin', async () => {
     const file = join(dir, 'billing.yaml');
     writeFileSync(
