@@ -1,7 +1,9 @@
 // `micro route list|get|set|weight|match|mirror|delete|history|undo`: the traffic rules kept in
 // the control plane's config (namespace micro-routes), which every watching client applies within
 // a second. Changes are recorded as made by this user; every change is a version, so `undo` puts
-// back what a bad change replaced.
+// back what a bad change replaced. weight, match and mirror read the service's rule and set it
+// edited: a change to the same service's rule made in between by someone else is replaced (other
+// services' rules are never lost: the store writes with ifVersion).
 import type { Argv } from 'yargs';
 import type { Routes, TrafficRule } from '../platform/routing/routing.ts';
 import { badRequest, notFound } from '../runtime/errors.ts';
