@@ -93,6 +93,7 @@ export const sidecarCommand = defineCommand({
       { badRequest },
       { edgeAuthFromEnv },
       { tracingFromEnv },
+      { edgeRouting },
     ] = await Promise.all([
       import('./shared/connect.ts'),
       import('../proxy/sidecar/index.ts'),
@@ -108,6 +109,7 @@ export const sidecarCommand = defineCommand({
       import('../runtime/errors.ts'),
       import('../proxy/auth/env.ts'),
       import('../platform/trace/enable.ts'),
+      import('../proxy/routing.ts'),
     ]);
     const registry = await openRegistry(args);
     // MICRO_AUTH=on: tokens required, and the platform calls made as the sidecar's own account.
@@ -129,15 +131,29 @@ export const sidecarCommand = defineCommand({
       client: () => client,
       logger,
     });
+    // Traffic rules (unless MICRO_ROUTES=off), read through its own client (with its token).
+    const routing = edgeRouting(
+      {
+        ...process.env,
+        ...(args.config && { MICRO_CONFIG: args.config }),
+        ...(args.configAddress && { MICRO_CONFIG_ADDRESS: args.configAddress }),
+      },
+      registry,
+      () => client,
+    );
     const client = createClient({
       registry,
       transport,
       broker: connectOnPublish(broker),
       name: 'micro.sidecar',
-      wrappers: [tracing?.wrapCall, auth?.enforcement.wrapCall].filter((w) => w !== undefined),
-      streamWrappers: [tracing?.wrapStream, auth?.enforcement.wrapStream].filter(
+      wrappers: [tracing?.wrapCall, routing?.wrapCall, auth?.enforcement.wrapCall].filter(
         (w) => w !== undefined,
       ),
+      streamWrappers: [
+        tracing?.wrapStream,
+        routing?.wrapStream,
+        auth?.enforcement.wrapStream,
+      ].filter((w) => w !== undefined),
       publishWrappers: [tracing?.wrapPublish, auth?.enforcement.wrapPublish].filter(
         (w) => w !== undefined,
       ),
@@ -156,6 +172,7 @@ export const sidecarCommand = defineCommand({
       ...(args.eventsAddress && { MICRO_EVENTS_ADDRESS: args.eventsAddress }),
     };
     const closeRuntime = async (): Promise<void> => {
+      await routing?.close();
       await auth?.close();
       await tracing?.shutdown();
       await client.close();
@@ -195,6 +212,7 @@ export const sidecarCommand = defineCommand({
       deny: args.sidecarDeny === undefined ? undefined : list(args.sidecarDeny),
       logger,
       tracer: tracing?.tracer,
+      routing,
       events,
       store,
       config,

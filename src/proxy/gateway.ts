@@ -56,6 +56,7 @@ import { createTargetResolver } from './target.ts';
 import { createUpgradeHandler } from './upgrade.ts';
 import { withDefaults } from './options.ts';
 import { createGatewayAuth } from './auth/gateway.ts';
+import { edgeRouting, routedWrappers } from './routing.ts';
 import { redacted, refusalHeaders } from './auth/edge.ts';
 import { rpcBody } from './handlers/rpc-body.ts';
 
@@ -92,6 +93,8 @@ export async function createGateway(options: GatewayOptions = {}): Promise<Gatew
           client: () => client,
           logger: stderrLogger('micro api'),
         }));
+  // Traffic rules (unless MICRO_ROUTES=off), the headers they match on passed as metadata.
+  const routing = edgeRouting(process.env, registry);
   const client = createClient({
     registry,
     selector,
@@ -101,6 +104,7 @@ export async function createGateway(options: GatewayOptions = {}): Promise<Gatew
       streamWrappers: [tracing.wrapStream],
       publishWrappers: [tracing.wrapPublish],
     }),
+    ...routedWrappers(routing, tracing),
   });
   const catalog = createCatalog({ registry });
   const where = `${registry.name} at ${registry.address}`;
@@ -264,7 +268,8 @@ export async function createGateway(options: GatewayOptions = {}): Promise<Gatew
       resolved = labelsOf(target);
       if (resolved[0] === '') resolved = undefined;
       else metrics.endpointInflight(resolved[0], resolved[1], 1);
-      const ctx: GatewayContext = { target, metadata: metadataFrom(req, o.headers) };
+      const headers = routing ? routing.headers(o.headers) : o.headers;
+      const ctx: GatewayContext = { target, metadata: metadataFrom(req, headers) };
       if (caller) auth?.check(req, target, caller, ctx.metadata);
       for (const m of o.middleware) await m(req, ctx);
       await dispatch(raw, res, req, body, ctx, given);
@@ -344,6 +349,7 @@ export async function createGateway(options: GatewayOptions = {}): Promise<Gatew
     catalog.close();
     limiter?.close();
     await tracing?.shutdown();
+    await routing?.close();
     await client.close();
     if (!options.registry) await registry.close();
     throw listenError(err, o.address);
@@ -367,6 +373,7 @@ export async function createGateway(options: GatewayOptions = {}): Promise<Gatew
         await proxy.close();
         await closed;
         await tracing?.shutdown();
+        await routing?.close();
         await client.close();
         if (!options.registry) await registry.close();
       })();

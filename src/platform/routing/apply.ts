@@ -105,11 +105,13 @@ function routeFor(rule: CompiledRule, endpoint: string, o: CallOptions): Compile
   return undefined;
 }
 
-/** FNV-1a of a string, as a point in [0, 1). */
+/** FNV-1a of a string, mixed (murmur3's finalizer: values that differ in their last character spread), as a point in [0, 1). */
 function hashPoint(s: string): number {
   let h = 0x811c9dc5;
   for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193);
-  return (h >>> 0) / 2 ** 32;
+  h = Math.imul(h ^ (h >>> 16), 0x85ebca6b);
+  h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35);
+  return ((h ^ (h >>> 16)) >>> 0) / 2 ** 32;
 }
 
 /** The filter keeping the nodes of the destination at `point` (0 to 1) of the weights of those with nodes. */

@@ -134,7 +134,7 @@ export function createRoutes(options: ConfigRoutesOptions): Routes {
       }
       for (let attempt = 0; ; attempt++) {
         const head = await config.get('', { namespace });
-        if (!Object.hasOwn((head.value ?? {}) as Tree, service)) return false;
+        if (!Object.hasOwn(head.value ?? {}, service)) return false;
         try {
           await config.delete(service, { namespace, ifVersion: head.version, ...by(o) });
           return true;

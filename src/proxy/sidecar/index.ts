@@ -28,6 +28,8 @@ import { rpcFrom, serviceFrom } from './input.ts';
 import type { EdgeAuth } from '../auth/edge.ts';
 import { registerSidecarAuth } from '../auth/sidecar.ts';
 import { registerSidecarMetrics } from './metrics.ts';
+import { routeMetadata } from '../routing.ts';
+import type { Routing } from '../../platform/routing/index.ts';
 
 /** Options of the sidecar. */
 export interface SidecarOptions {
@@ -77,6 +79,8 @@ export interface SidecarOptions {
    * (src/proxy/auth). Replaces `token`, which may not be given with it.
    */
   auth?: EdgeAuth;
+  /** The traffic rules its client applies: the headers they match on are passed as metadata. */
+  routing?: Pick<Routing, 'headers'>;
 }
 
 /** A running sidecar. */
@@ -221,7 +225,7 @@ export async function startSidecar(o: SidecarOptions): Promise<Sidecar> {
     req: FastifyRequest,
   ): Promise<unknown> => {
     const timeout = parseTimeout(req.headers['micro-timeout'], ID);
-    const metadata = auth?.metadata(req);
+    const metadata = routeMetadata(o.routing, req.headers, auth?.metadata(req));
     const to = exposed(service);
     return within(req, () => o.client.call(to, endpoint, request ?? {}, { timeout, metadata }));
   };
