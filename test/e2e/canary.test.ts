@@ -100,6 +100,10 @@ describe('a canary through the gateway, the sidecar, a service and micro call', 
         method: 'POST',
         headers: { 'content-type': 'application/json' },
         body: '{}',
+      }).catch((err: Error) => {
+        // A refused connection: say what the gateway and the sidecar printed.
+        const printed = [gatewayProc, sidecarProc].map((p) => p.lines.slice(-15).join('\n'));
+        throw new Error(`${url}: ${err.message}\n${printed.join('\n---\n')}`);
       });
       assert.equal(res.status, 200, await res.clone().text());
       return versionOf(await res.json());
