@@ -19,8 +19,10 @@ export const callCommand = defineCommand({
   handler: async (args) => {
     const options = callOptions(args);
     const request = await readMessage({ argument: args.json, data: args.data });
-    const response = await withConnection(args, ({ client }) =>
-      client.call(args.service, args.endpoint, request, options),
+    const response = await withConnection(
+      args,
+      ({ client }) => client.call(args.service, args.endpoint, request, options),
+      { routed: true },
     );
     process.stdout.write(`${json(response)}\n`);
   },

@@ -8,8 +8,11 @@ import { after, before, describe, it } from 'node:test';
 import { createMicroConfig } from '../../src/platform/config/client.ts';
 import { createRoutes, type Routes, type TrafficRule } from '../../src/platform/routing/index.ts';
 import { createService, type PlatformService } from '../../src/platform/service.ts';
+import { createGateway } from '../../src/proxy/gateway.ts';
+import type { Gateway } from '../../src/proxy/proxy.ts';
 import { createMicroRegistry } from '../../src/registry/micro.ts';
 import type { Context } from '../../src/runtime/context.ts';
+import { micro } from '../helpers/cli.ts';
 import { startTestControlPlane, type TestControlPlane } from '../helpers/control-plane.ts';
 import { quiet } from '../helpers/fixtures.ts';
 
@@ -25,6 +28,7 @@ describe('traffic rules across real services', () => {
   const services: PlatformService[] = [];
   const seen: Record<string, Seen> = {};
   let caller: PlatformService;
+  let gateway: Gateway;
   const saved = { ...process.env };
 
   before(async () => {
@@ -64,12 +68,19 @@ describe('traffic rules across real services', () => {
     });
     await caller.start();
     services.push(caller);
+    gateway = await createGateway({
+      address: '127.0.0.1:0',
+      registry: registry(),
+      log: false,
+      trace: false,
+    });
     routes = createRoutes({
       config: createMicroConfig({ address: plane.address, author: 'e2e' }),
       owned: true,
     });
   });
   after(async () => {
+    await gateway?.close();
     for (const s of services) await s.stop();
     await routes?.close();
     await plane?.stop();
@@ -145,6 +156,42 @@ describe('traffic rules across real services', () => {
     for (let i = 0; i < 50; i++) {
       assert.equal(await hello({ 'x-user-id': 'ann' }), '2.0.0');
       assert.equal(await hello({ 'x-user-id': 'bob' }), '1.0.0');
+    }
+  });
+
+  it('sends the user id to 2.0.0 through the gateway (a header) and micro call (metadata)', async () => {
+    /** The version the gateway's answer came from, for a request with these headers. */
+    const viaGateway = async (headers: Record<string, string> = {}): Promise<string> => {
+      const res = await fetch(`http://${gateway.address}/greeter/say/hello`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...headers },
+        body: '{}',
+      });
+      assert.equal(res.status, 200);
+      return ((await res.json()) as { version: string }).version;
+    };
+    let applied = false;
+    for (let i = 0; i < 400 && !applied; i++) {
+      applied = (await viaGateway({ 'x-user-id': 'ann' })) === '2.0.0';
+      if (!applied) await new Promise((r) => setTimeout(r, 25));
+    }
+    assert.ok(applied, 'the gateway applied the rule');
+    for (let i = 0; i < 20; i++) {
+      assert.equal(await viaGateway({ 'X-User-Id': 'ann' }), '2.0.0');
+      assert.equal(await viaGateway({ 'x-user-id': 'bob' }), '1.0.0');
+      assert.equal(await viaGateway(), '1.0.0');
+    }
+    const env = { MICRO_REGISTRY_ADDRESS: plane.address, MICRO_TRACE: 'off' };
+    for (const [user, version] of [
+      ['ann', '2.0.0'],
+      ['bob', '1.0.0'],
+    ]) {
+      const run = await micro(
+        ['call', 'greeter', 'Say.Hello', '{}', '--metadata', `x-user-id=${user}`],
+        { env },
+      );
+      assert.equal(run.code, 0, run.stderr);
+      assert.equal((JSON.parse(run.stdout) as { version: string }).version, version);
     }
   });
 

@@ -24,6 +24,8 @@ export interface OpenOptions {
    * stored login, src/commands/shared/auth-token.ts); false sends none (the token endpoint).
    */
   token?: string | false | (() => string | undefined | Promise<string | undefined>);
+  /** Apply the traffic rules (routingFromEnv: `micro call` and `micro stream`); read before the first call. */
+  routed?: boolean;
 }
 
 /** The token options name: the one given, none for false, else the CLI's for this registry. */
@@ -124,18 +126,26 @@ export async function withConnection<T>(
     const transport = await openTransport(args);
     // One command, one lookup: no registry watch to open and tear down.
     const sent = async (): Promise<string | undefined> => token;
+    const routing = options.routed
+      ? (await import('../../platform/routing/index.ts')).routingFromEnv(process.env, {
+          client: () => client,
+          once: true,
+        })
+      : undefined;
     const client = createClient({
       registry,
       transport,
       broker: connectOnPublish(broker),
       selector: createSelector({ registry, watch: false }),
       ...(token && bearerOptions(sent)),
+      ...(routing && { wrappers: [routing.wrapCall], streamWrappers: [routing.wrapStream] }),
     });
     try {
       return await fn({ registry, client });
     } catch (err) {
       throw await asMicroError(err);
     } finally {
+      await routing?.close();
       await client.close();
       await broker.disconnect();
     }

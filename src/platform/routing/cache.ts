@@ -20,6 +20,8 @@ export interface RuleCacheOptions<T> {
   refresh?: number;
   /** The longest a first() waits for the first read (default 5000 ms). */
   firstWait?: number;
+  /** Read the rules once, with no watch and no refresh (a one-shot program such as the CLI). */
+  once?: boolean;
   /** Told each time the rules change (after the change is in place). */
   onChange?: () => void;
 }
@@ -116,6 +118,7 @@ export function createRuleCache<T>(options: RuleCacheOptions<T>): RuleCache<T> {
       detached(() => {
         routes = options.routes();
         const r = routes;
+        if (options.once) return void readAll(r).then(settle, settle);
         void run(r, settle);
         timer = setInterval(() => {
           if (!closed) void detached(() => readAll(r).catch(() => undefined));

@@ -78,6 +78,8 @@ export interface RoutingDefaults {
   client?: Client | (() => Client);
   /** Where the rules are kept (default: routesFromEnv's); closed with the routing. */
   routes?: Routes;
+  /** Read the rules once, before the first call, and never watch them (one-shot programs: the CLI). */
+  once?: boolean;
 }
 
 /** A number of ms from the environment, else the fallback; anything else is a TypeError. */
@@ -115,6 +117,7 @@ export function routingFromEnv(
     },
     compile: compileRule,
     refresh,
+    ...(defaults.once && { once: true }),
     onChange: () => (headers = undefined),
   });
   const keys = (): string[] => [...new Set(cache.rules().flatMap((r) => compileRule(r).keys))];
