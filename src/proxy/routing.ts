@@ -19,7 +19,8 @@ export function edgeRouting(
     client: client ?? (() => (own ??= createClient({ registry }))),
   });
   if (!routing) return undefined;
-  void routing.ready();
+  // Started once the caller's code has run on: its client (given lazily) may be made after this.
+  queueMicrotask(() => void routing.ready());
   return {
     ...routing,
     async close() {

@@ -7,6 +7,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { createService, type PlatformService } from '../../src/platform/service.ts';
+import type { RoutesVersion } from '../../src/platform/routing/routing.ts';
 import { createMicroRegistry } from '../../src/registry/micro.ts';
 import { createClient } from '../../src/runtime/client/rpc-client.ts';
 import type { Client, Registry } from '../../src/runtime/index.ts';
@@ -144,21 +145,32 @@ describe('a canary through the gateway, the sidecar, a service and micro call', 
     for (let i = 0; i < 5 && seen.size < 2; i++) for (const v of await cliCalls(4)) seen.add(v);
     assert.deepEqual([...seen].sort(), ['1.0.0', '2.0.0'], 'micro call reaches both versions');
 
-    // The rollback: one command; every path polled at once from when it returns.
-    const undone = Date.now();
-    assert.match(ok(await route('undo')), /^version \d+: rollback to version \d+ by ann/);
-    await Promise.all(
-      Object.entries(paths).map(async ([name, path]) => {
-        let last = undone;
-        const timed: Path = async () => {
+    // The rollback: one command. Every path is polled while it runs, until 20 answers in a row
+    // after it returned are 1.0.0's; the last 2.0.0 answer tells when each path saw the change.
+    let returned = false;
+    const polled = Object.entries(paths).map(async ([name, path]) => {
+      let last = 0;
+      let after = 0;
+      await pollUntil(
+        async () => {
           const v = await path();
           if (v === '2.0.0') last = Date.now();
+          after = !returned ? 0 : v === '1.0.0' ? after + 1 : 0;
           return v;
-        };
-        await pollUntil(timed, lastAllV1(20), 500, `${name} rolls back to 1.0.0`);
-        t.diagnostic(`${name}: the last 2.0.0 answer ${last - undone} ms after micro route undo`);
-      }),
-    );
+        },
+        () => after >= 20,
+        2000,
+        `${name} rolls back to 1.0.0`,
+      );
+      return { name, last };
+    });
+    const undo = await route('undo', '-o', 'json');
+    returned = true;
+    const { at } = JSON.parse(ok(undo)) as RoutesVersion;
+    for (const { name, last } of await Promise.all(polled))
+      t.diagnostic(
+        `${name}: its last 2.0.0 answer came ${last - at} ms after the rollback was stored`,
+      );
     // From now on, only 1.0.0 on every path.
     for (const [name, path] of Object.entries(paths)) {
       const more = await pollUntil(path, (a) => a.length === 50, 50, name);
