@@ -86,3 +86,14 @@ export {
   type Tracing,
   type TracingOptions,
 } from './platform/trace/enable.ts';
+export type * from './platform/routing/routing.ts';
+export { ROUTE_LIMITS } from './platform/routing/routing.ts';
+export {
+  createRoutes,
+  routesFromEnv,
+  routingFromEnv,
+  type ConfigRoutesOptions,
+  type Routing,
+  type RoutesDefaults,
+  type RoutingDefaults,
+} from './platform/routing/index.ts';

@@ -19,7 +19,7 @@ export function edgeRouting(
     client: client ?? (() => (own ??= createClient({ registry }))),
   });
   if (!routing) return undefined;
-  // Started once the caller's code has run on: its client (given lazily) may be made after this.
+  // Once the caller's statement that made its client is done (`client` may name it).
   queueMicrotask(() => void routing.ready());
   return {
     ...routing,

@@ -12,7 +12,8 @@ import { createGateway } from '../../src/proxy/gateway.ts';
 import type { Gateway } from '../../src/proxy/proxy.ts';
 import { createMicroRegistry } from '../../src/registry/micro.ts';
 import type { Context } from '../../src/runtime/context.ts';
-import { micro } from '../helpers/cli.ts';
+import { bin, closedAddress, micro } from '../helpers/cli.ts';
+import { startServerProcess, type RunningServer } from '../helpers/server-process.ts';
 import { startTestControlPlane, type TestControlPlane } from '../helpers/control-plane.ts';
 import { quiet } from '../helpers/fixtures.ts';
 
@@ -29,6 +30,7 @@ describe('traffic rules across real services', () => {
   const seen: Record<string, Seen> = {};
   let caller: PlatformService;
   let gateway: Gateway;
+  let sidecar: RunningServer;
   const saved = { ...process.env };
 
   before(async () => {
@@ -74,12 +76,21 @@ describe('traffic rules across real services', () => {
       log: false,
       trace: false,
     });
+    const at = await closedAddress();
+    sidecar = await startServerProcess({
+      command: process.execPath,
+      args: [bin, 'sidecar', '--sidecar-address', at, '--registry-address', plane.address],
+      install: 'nodejs',
+      address: at,
+      ready: (output) => output.includes('sidecar listening'),
+    });
     routes = createRoutes({
       config: createMicroConfig({ address: plane.address, author: 'e2e' }),
       owned: true,
     });
   });
   after(async () => {
+    await sidecar?.stop();
     await gateway?.close();
     for (const s of services) await s.stop();
     await routes?.close();
@@ -159,10 +170,17 @@ describe('traffic rules across real services', () => {
     }
   });
 
-  it('sends the user id to 2.0.0 through the gateway (a header) and micro call (metadata)', async () => {
-    /** The version the gateway's answer came from, for a request with these headers. */
-    const viaGateway = async (headers: Record<string, string> = {}): Promise<string> => {
-      const res = await fetch(`http://${gateway.address}/greeter/say/hello`, {
+  it('sends the user id to 2.0.0 through the gateway and the sidecar (a header) and micro call (metadata)', async () => {
+    /** The version that answered a request through the gateway (or the sidecar) with these headers. */
+    const viaGateway = async (
+      headers: Record<string, string> = {},
+      edge = 'gateway',
+    ): Promise<string> => {
+      const url =
+        edge === 'gateway'
+          ? `http://${gateway.address}/greeter/say/hello`
+          : `http://${sidecar.address}/v1.0/invoke/greeter/method/Say.Hello`;
+      const res = await fetch(url, {
         method: 'POST',
         headers: { 'content-type': 'application/json', ...headers },
         body: '{}',
@@ -180,6 +198,17 @@ describe('traffic rules across real services', () => {
       assert.equal(await viaGateway({ 'X-User-Id': 'ann' }), '2.0.0');
       assert.equal(await viaGateway({ 'x-user-id': 'bob' }), '1.0.0');
       assert.equal(await viaGateway(), '1.0.0');
+    }
+    // The sidecar read the rules when it started, before this one was set: it follows the watch.
+    applied = false;
+    for (let i = 0; i < 400 && !applied; i++) {
+      applied = (await viaGateway({ 'x-user-id': 'ann' }, 'sidecar')) === '2.0.0';
+      if (!applied) await new Promise((r) => setTimeout(r, 25));
+    }
+    assert.ok(applied, 'the sidecar applied the rule');
+    for (let i = 0; i < 10; i++) {
+      assert.equal(await viaGateway({ 'x-user-id': 'ann' }, 'sidecar'), '2.0.0');
+      assert.equal(await viaGateway({ 'x-user-id': 'bob' }, 'sidecar'), '1.0.0');
     }
     const env = { MICRO_REGISTRY_ADDRESS: plane.address, MICRO_TRACE: 'off' };
     for (const [user, version] of [

@@ -18,7 +18,7 @@ export interface RuleCacheOptions<T> {
   compile: (rule: TrafficRule) => T;
   /** Milliseconds between full reads besides the watch (default 10000). */
   refresh?: number;
-  /** The longest a first() waits for the first read (default 5000 ms). */
+  /** The longest a first() waits for the first read (default 2000 ms). */
   firstWait?: number;
   /** Read the rules once, with no watch and no refresh (a one-shot program such as the CLI). */
   once?: boolean;
@@ -137,7 +137,7 @@ export function createRuleCache<T>(options: RuleCacheOptions<T>): RuleCache<T> {
       const p = start();
       if (settled) return p;
       return new Promise<void>((resolve) => {
-        const t = setTimeout(resolve, options.firstWait ?? 5000);
+        const t = setTimeout(resolve, options.firstWait ?? 2000);
         t.unref();
         void p.then(() => {
           clearTimeout(t);
