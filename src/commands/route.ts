@@ -82,7 +82,7 @@ const set = sub(
       .option('file', {
         alias: 'f',
         type: 'string',
-        describe: 'read the rule from a JSON or YAML file (- for stdin)',
+        describe: 'read the rule from a JSON or YAML file (- for stdin) [MICRO_FILE]',
       })
       .example('micro route set greeter --file greeter-rule.yaml', '')
       .example('micro route set greeter \'{"routes":[{"to":[{"version":"1.0.0"}]}]}\'', ''),
@@ -107,10 +107,10 @@ const weight = sub(
         demandOption: true,
         describe: 'VERSION=WEIGHT pairs; weights 0 to 100, taken relative to their sum',
       })
-      .option('name', { type: 'string', describe: 'a label for the route' })
+      .option('name', { type: 'string', describe: 'a label for the route [MICRO_NAME]' })
       .option('sticky', {
         type: 'string',
-        describe: "keep each value of this metadata key on one version ('' to stop)",
+        describe: "keep each value of this metadata key on one version ('' to stop) [MICRO_STICKY]",
       })
       .example('micro route weight greeter 1.0.0=90 2.0.0=10', '')
       .example('micro route weight greeter 1.0.0=50 2.0.0=50 --sticky x-user-id', ''),
@@ -135,11 +135,19 @@ const match = sub(
         alias: 'm',
         type: 'string',
         array: true,
-        describe: 'k=v the call must carry (a header at the gateway); repeat for more',
+        describe:
+          'k=v the call must carry (a header at the gateway); repeat for more [MICRO_METADATA]',
       })
-      .option('endpoint', { type: 'string', describe: 'the endpoint called (Say.Hello or Say.*)' })
-      .option('to', { type: 'string', demandOption: true, describe: 'the version to send them to' })
-      .option('name', { type: 'string', describe: 'a label for the route' })
+      .option('endpoint', {
+        type: 'string',
+        describe: 'the endpoint called (Say.Hello or Say.*) [MICRO_ENDPOINT]',
+      })
+      .option('to', {
+        type: 'string',
+        demandOption: true,
+        describe: 'the version to send them to [MICRO_TO]',
+      })
+      .option('name', { type: 'string', describe: 'a label for the route [MICRO_NAME]' })
       .example('micro route match greeter --metadata x-user-id=ann --to 2.0.0', ''),
   async (routes, args) => {
     const [{ withMatch }, { parseMetadata }] = await Promise.all([
@@ -163,12 +171,12 @@ const mirror = sub(
       .option('to', {
         type: 'string',
         demandOption: true,
-        describe: 'the version to copy calls to',
+        describe: 'the version to copy calls to [MICRO_TO]',
       })
       .option('percent', {
         type: 'string',
         demandOption: true,
-        describe: 'percent of the calls copied, 0 to 100 (0 stops mirroring)',
+        describe: 'percent of the calls copied, 0 to 100 (0 stops mirroring) [MICRO_PERCENT]',
       })
       .example('micro route mirror greeter --to 2.0.0 --percent 10', ''),
   async (routes, args) => {
@@ -201,7 +209,11 @@ const remove = sub(
 const history = sub(
   'history',
   'List the versions of the rules, newest first',
-  (y) => y.option('limit', { type: 'number', describe: 'at most this many (default 100)' }),
+  (y) =>
+    y.option('limit', {
+      type: 'number',
+      describe: 'at most this many (default 100) [MICRO_LIMIT]',
+    }),
   async (routes, args) => {
     const { historyText } = await import('./route/format.ts');
     print(args.output, await routes.history(whole(args.limit, '--limit')), historyText);
