@@ -194,7 +194,9 @@ export function routingCallWrapper(source: RuleSource): CallWrapper {
       return next({ ...req, options: routed(route, req.options) });
     };
     return (req) =>
-      source.settled || source.inside() ? apply(req) : source.first().then(() => apply(req));
+      source.settled || source.inside() || pinned(req.options)
+        ? apply(req)
+        : source.first().then(() => apply(req));
   };
 }
 
@@ -210,6 +212,8 @@ export function routingStreamWrapper(source: RuleSource): StreamWrapper {
         : next({ ...req, options: routed(route, req.options) });
     };
     return (req) =>
-      source.settled || source.inside() ? apply(req) : source.first().then(() => apply(req));
+      source.settled || source.inside() || pinned(req.options)
+        ? apply(req)
+        : source.first().then(() => apply(req));
   };
 }

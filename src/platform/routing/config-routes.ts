@@ -4,7 +4,7 @@
 // A delete of a service whose name has no dot deletes its path, so the history says `delete`.
 // Each change is a config version: history and rollback are the config's. Guarantees (durability,
 // consistency, who sees a change when) are the Config's; entries a hand-edit broke are skipped.
-import { conflict, MicroError, notFound } from '../../runtime/errors.ts';
+import { badRequest, conflict, MicroError, notFound } from '../../runtime/errors.ts';
 import { Channel } from '../../registry/channel.ts';
 import type { Config, ConfigVersion } from '../config/config.ts';
 import {
@@ -16,7 +16,6 @@ import {
   type TrafficRule,
 } from './routing.ts';
 import { checkService, ROUTES_ID, validateRule } from './validate.ts';
-import { badRequest } from '../../runtime/errors.ts';
 
 /** The config namespace of the rules. */
 export const ROUTES_NAMESPACE = 'micro-routes';

@@ -4,7 +4,10 @@
 // MICRO_ROUTES_REFRESH (ms, default 10000) is how often the rules are read again besides the watch.
 //
 // Stated bound: a change is seen by every watching client within about 1 s (the watch), at worst
-// MICRO_ROUTES_REFRESH after it (a broken watch is also re-read at once when it ends).
+// MICRO_ROUTES_REFRESH after it (a broken watch is also re-read at once when it ends). A client
+// reads the rules on its first call, which waits for that read (at most 2 s; a call pinned to a
+// node, address or version never waits); the CLI reads them once and does not watch. Limits:
+// ROUTE_LIMITS per rule; streams are routed but not mirrored; mirrors in flight are capped.
 import type { CallWrapper, Client, StreamWrapper } from '../../runtime/client/client.ts';
 import { configFromEnv } from '../config/index.ts';
 import { compileRule, routingCallWrapper, routingStreamWrapper } from './apply.ts';

@@ -234,4 +234,23 @@ describe('routing wrappers', () => {
     await open({ service: 'greeter', endpoint: 'Say.Stream', options: {} });
     assert.equal(filters?.length, 1);
   });
+
+  it('wait for the first read of the rules before routing; a pinned call does not wait', async () => {
+    const map = new Map([['greeter', compileRule(rule([{ to: [{ version: '2.0.0' }] }]))]]);
+    let settle!: () => void;
+    const read = new Promise<void>((r) => (settle = r));
+    const src: RuleSource = {
+      get: (s) => map.get(s),
+      settled: false,
+      first: () => read,
+      inside: () => false,
+    };
+    const h = harness(src);
+    const waiting = h.version();
+    const pinned = h.version({ options: { version: '1.0.0' } });
+    assert.equal(await pinned, '1.0.0');
+    assert.equal(h.seen.length, 1, 'only the pinned call went out');
+    settle();
+    assert.equal(await waiting, '2.0.0');
+  });
 });
