@@ -38,6 +38,7 @@ export const commandLoaders = {
   explore: async () => (await import('./explore.ts')).exploreCommand,
   ui: async () => (await import('./explore.ts')).exploreCommand,
   config: async () => (await import('./config.ts')).configCommand,
+  route: async () => (await import('./route.ts')).routeCommand,
   db: async () => (await import('./db.ts')).dbCommand,
   login: async () => (await import('./login.ts')).loginCommand,
   logout: async () => (await import('./login.ts')).logoutCommand,

@@ -24,7 +24,10 @@ const withConfigOptions = <T>(y: Argv<T>): Argv<T & ConfigArgs> =>
   });
 
 /** Runs fn with the Config the options name, changes made as this user, then closes it. */
-async function withConfig<T>(args: Args<ConfigArgs>, fn: (c: Config) => Promise<T>): Promise<T> {
+export async function withConfig<T>(
+  args: Args<ConfigArgs>,
+  fn: (c: Config) => Promise<T>,
+): Promise<T> {
   const [{ configs, createMicroConfig }, { pickPlugin }, { badRequest }, { userInfo }] =
     await Promise.all([
       import('../platform/config/index.ts'),

@@ -22,6 +22,7 @@ import { psCommand } from './ps.ts';
 import { publishCommand } from './publish.ts';
 import { registerCommand } from './register.ts';
 import { registryCommand } from './registry.ts';
+import { routeCommand } from './route.ts';
 import { runCommand } from './run.ts';
 import { sidecarCommand } from './sidecar.ts';
 import { statsCommand } from './stats.ts';
@@ -58,6 +59,7 @@ export const commands: CommandModule[] = [
   traceCommand,
   storeCommand,
   configCommand,
+  routeCommand,
   syncCommand,
   dbCommand,
   eventsCommand,
