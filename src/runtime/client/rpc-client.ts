@@ -232,7 +232,8 @@ export function createClient(options: ClientOptions = {}): Client {
         : await once(req, codec, message, deadline);
       if (r.error === undefined) return r.value;
       last = r.error;
-      if (!isRetryable(last) || (last.code === 408 && last.id === ID)) break;
+      // Its own deadline passed, or every node's circuit is open (a retry-after): no retry helps.
+      if (!isRetryable(last) || (last.id === ID && (last.code === 408 || last.retryAfter))) break;
     }
     if (!last || (Date.now() >= deadline && last.code !== 408)) {
       last = timeoutError(
