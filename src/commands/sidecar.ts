@@ -59,8 +59,9 @@ export const sidecarCommand = defineCommand({
       })
       .option('resiliency', {
         type: 'string',
+        alias: 'resources-path',
         describe:
-          "a Dapr Resiliency file (or a directory holding one) whose timeouts, retries and breakers apply to the sidecar's calls [MICRO_RESILIENCY]",
+          "a Dapr Resiliency file (or a directory holding one, as daprd's --resources-path) whose timeouts, retries and breakers apply to the sidecar's calls [MICRO_RESILIENCY]",
       })
       .example(
         'micro sidecar --server-name greeter --server-address 127.0.0.1:9000 --healthcheck-url http://127.0.0.1:9000/health',

@@ -63,7 +63,8 @@ function apply(
     case 'timeouts':
       if (value === 0)
         warn(`${at.path} is 0: micro has no unlimited timeout; the client's applies`);
-      else t.timeout = value as number;
+      // Dapr times each attempt: so does micro's attemptTimeout (the call's whole time follows).
+      else t.attemptTimeout = value as number;
       return;
     case 'retries': {
       const r = value as RetrySpec;
@@ -192,7 +193,10 @@ export function readTargets(
   return out;
 }
 
-/** The differences of timing a file meets: whole-call timeouts, retries that a timeout forbids. */
+/**
+ * The one difference of timing a file can meet: a target with retries but no timeout has the
+ * client's whole-call default (5 s), which a first wait as long as that leaves no time to retry.
+ */
 export function timingNotes(
   policy: ResiliencyPolicy,
   parsed: Parsed,
@@ -203,7 +207,6 @@ export function timingNotes(
     const spec = r as RetrySpec;
     waits.set(spec.backoff, spec.firstWait);
   }
-  const both: string[] = [];
   const entries: [string, TargetPolicy | undefined][] = [
     ['the default', policy.default],
     ...Object.entries(policy.targets ?? {}).map(([name, own]): [string, TargetPolicy] => [
@@ -212,17 +215,13 @@ export function timingNotes(
     ]),
   ];
   for (const [name, t] of entries) {
-    if (!t?.retries) continue;
+    // With a timeout per attempt, the call's whole time covers every attempt and wait.
+    if (!t?.retries || t.attemptTimeout !== undefined) continue;
     const timeout = t.timeout ?? 5000;
-    if (t.timeout !== undefined) both.push(name);
     const first = waits.get(t.backoff);
     if (first !== undefined && first >= timeout)
       warn(
         `calls to ${name} time out after ${timeout} ms${t.timeout === undefined ? " (the client's default)" : ''}, retries included, before the first retry's wait of ${first} ms ends: no retry will be made`,
       );
   }
-  if (both.length)
-    warn(
-      `timeouts bound the whole call, retries included, not each attempt as in Dapr (${both.join(', ')})`,
-    );
 }

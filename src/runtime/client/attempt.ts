@@ -58,8 +58,11 @@ export function attempts(c: AttemptContext): {
   return {
     /** One attempt; with `busy` not empty (a hedge), on a node not in it; cancelled by `signal`. */
     async once(req, codec, message, deadline, busy, signal) {
-      const left = deadline - Date.now();
       let o = req.options;
+      // The attempt's own limit (a policy's attemptTimeout), within the call's.
+      const whole = deadline - Date.now();
+      const left =
+        o.attemptTimeout !== undefined && o.attemptTimeout < whole ? o.attemptTimeout : whole;
       if (busy && busy.size > 0) {
         // A hedge has its own copy of the message, with the time left when it starts.
         message = {
@@ -91,6 +94,13 @@ export function attempts(c: AttemptContext): {
         last = replyError(reply, ID);
       } catch (err) {
         last = toMicroError(err, ID);
+        // Its attempt's time ran out, not the call's: a 504 that the next attempt may retry.
+        if (last.code === 408 && last.id === ID && left < whole)
+          last = new MicroError(
+            ID,
+            504,
+            `attempt to ${req.service} ${req.endpoint} at ${node?.address ?? '?'} had no answer within ${left} ms`,
+          );
       }
       // The selector's done judges the error itself (a 4xx is the node answering); mark is told
       // only of the node's own faults, not of a hedge's loser that was cancelled.

@@ -11,6 +11,8 @@ export interface CallOptions {
   timeout?: number;
   /** Further attempts after a retryable failure (connection errors, 408, 5xx), each on another node if there is one. */
   retries?: number;
+  /** Ms each attempt may take (no limit but the call's own timeout by default); one past it is a 504, retried. */
+  attemptTimeout?: number;
   /** Milliseconds to wait before attempt n (n >= 1); default 0 for the first retry, then 10 * 2^(n-1). */
   backoff?: (attempt: number) => number;
   /** Call this `host:port` directly, skipping the registry. */

@@ -85,6 +85,14 @@ export interface ClientOptions {
   tls?: ClientTlsOptions;
 }
 
+/** A call's whole time when only its attempts' is given: every attempt and every wait, at most 5 minutes. */
+function attemptsTotal(o: CallOptions): number {
+  const retries = o.retries ?? 2;
+  let total = (o.attemptTimeout ?? 0) * (retries + 1);
+  for (let n = 1; n <= retries && total < 300_000; n++) total += (o.backoff ?? defaultBackoff)(n);
+  return Math.min(total, 300_000);
+}
+
 const defaultBackoff = (attempt: number): number => (attempt <= 1 ? 0 : 10 * 2 ** (attempt - 1));
 
 /** Transports for nodes on another transport than the client's, by the name in their metadata. */
@@ -145,6 +153,10 @@ export function createClient(options: ClientOptions = {}): Client {
     if (p.timeout !== undefined) d.timeout = p.timeout;
     if (p.retries !== undefined) d.retries = p.retries;
     if (p.backoff !== undefined) d.backoff = p.backoff;
+    if (p.attemptTimeout !== undefined) {
+      d.attemptTimeout = p.attemptTimeout;
+      if (p.timeout === undefined) d.timeout = attemptsTotal(d);
+    }
     return d;
   };
 
@@ -223,7 +235,7 @@ export function createClient(options: ClientOptions = {}): Client {
       }
       const left = deadline - Date.now();
       if (left <= 0) break;
-      message.header['micro-timeout'] = wireTimeout(left);
+      message.header['micro-timeout'] = wireTimeout(Math.min(left, o.attemptTimeout ?? left));
       const r = hedge
         ? await hedged(
             (busy, signal) => once(req, codec, message, deadline, busy, signal),

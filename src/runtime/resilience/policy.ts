@@ -102,6 +102,12 @@ export interface HedgeOptions {
 export interface TargetPolicy {
   /** Total ms per call, retries included (the call's own timeout wins when given). */
   timeout?: number;
+  /**
+   * Ms per attempt (Dapr's `timeout`): an attempt with no answer by then is given up as a 504 and
+   * retried like any 5xx while the call has time. Without `timeout`, a call's total is then
+   * attemptTimeout × (retries + 1) plus the backoff waits, at most 5 minutes.
+   */
+  attemptTimeout?: number;
   /** Further attempts after a retryable failure (the call's own wins when given). */
   retries?: number;
   /** Ms before attempt n (n >= 1). */
