@@ -144,15 +144,25 @@ export const sidecarCommand = defineCommand({
     // Its own, so that GET /metrics shows the circuits of its client.
     const selector = createSelector({ registry, policy });
     // Traffic rules (unless MICRO_ROUTES=off), read through its own client (with its token).
-    const routing = edgeRouting(
-      {
-        ...process.env,
-        ...(args.config && { MICRO_CONFIG: args.config }),
-        ...(args.configAddress && { MICRO_CONFIG_ADDRESS: args.configAddress }),
-      },
-      registry,
-      () => client,
-    );
+    let routing: ReturnType<typeof edgeRouting>;
+    try {
+      routing = edgeRouting(
+        {
+          ...process.env,
+          ...(args.config && { MICRO_CONFIG: args.config }),
+          ...(args.configAddress && { MICRO_CONFIG_ADDRESS: args.configAddress }),
+        },
+        registry,
+        () => client,
+      );
+    } catch (err) {
+      // A bad MICRO_ROUTES*: nothing may keep the process alive once the error is printed.
+      await auth?.close();
+      await tracing?.shutdown();
+      await broker.disconnect();
+      await registry.close();
+      throw err;
+    }
     const client = createClient({
       registry,
       selector,

@@ -51,6 +51,8 @@ export function routeMetadata(
   if (!routing) return metadata;
   let extra: Metadata | undefined;
   for (const name of routing.headers(NONE)) {
+    // micro's own keys (micro-from-service...) are never taken from an HTTP client.
+    if (name.startsWith('micro-')) continue;
     const v = headers[name];
     if (v === undefined || metadata?.[name] !== undefined) continue;
     (extra ??= {})[name] = Array.isArray(v) ? v.join(', ') : v;

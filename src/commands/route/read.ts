@@ -9,6 +9,11 @@ export async function readRuleValue(
   argument: string | undefined,
   file: string | undefined,
 ): Promise<{ value: unknown; source: string }> {
+  // `--file -` can reach here as the argument `-` (yargs reads a lone `-` as a positional).
+  if ((argument === '-' || argument === '') && (file === undefined || file === '')) {
+    argument = undefined;
+    file = '-';
+  }
   if ((argument === undefined) === (file === undefined))
     throw badRequest(
       ID,
@@ -28,7 +33,9 @@ export async function readRuleValue(
         });
   const source = path === '-' ? 'standard input' : path;
   if (text.trim() === '') throw badRequest(ID, `${source} is empty: give a rule`);
-  if (!/\.ya?ml$/i.test(path)) return { value: parseJson(text, source), source };
+  // Standard input may be either: JSON when it parses as JSON, else YAML.
+  const yaml = /\.ya?ml$/i.test(path) || (path === '-' && !/^\s*[[{]/.test(text));
+  if (!yaml) return { value: parseJson(text, source), source };
   const { parse } = await import('yaml');
   try {
     return { value: parse(text) as unknown, source };

@@ -72,9 +72,20 @@ export class JsonArrayWriter {
   }
 }
 
+/** A TypeError of micro's own checks of a setting (MICRO_* variables, flags, a resiliency file): the user's mistake, a 400. */
+const settingRefused = (err: unknown): err is TypeError =>
+  err instanceof TypeError &&
+  /^(MICRO_[A-Z_]+ |--[a-z-]+ |resiliency file |unknown [a-z ]+ ")/.test(err.message);
+
 /** Prints an error as its JSON shape on stderr (a 401 says to log in) and sets a non-zero exit code. */
 export function fail(err: unknown): void {
-  const e = withLoginHint(err instanceof MicroError ? err : toMicroError(err, 'micro.cli'));
+  const e = withLoginHint(
+    err instanceof MicroError
+      ? err
+      : settingRefused(err)
+        ? badRequest('micro.cli', err.message)
+        : toMicroError(err, 'micro.cli'),
+  );
   process.stderr.write(`${json(e, false)}\n`);
   process.exitCode = 1;
 }

@@ -139,7 +139,14 @@ function pickFilter(route: CompiledRoute, point: number): Filter {
 function routed(route: CompiledRoute, o: CallOptions): CallOptions {
   const value = route.sticky === undefined ? undefined : valueOf(o, route.sticky);
   const keep = pickFilter(route, value === undefined ? Math.random() : hashPoint(value));
-  return { ...o, filters: o.filters ? [...o.filters, keep] : [keep] };
+  if (!o.filters) return { ...o, filters: [keep] };
+  // The caller narrowed the nodes itself (the gateway's Micro-Version): when the rule's
+  // destinations leave none of those, the caller's choice wins over the rule.
+  const within: Filter = (services) => {
+    const kept = keep(services);
+    return kept.length > 0 ? kept : services;
+  };
+  return { ...o, filters: [...o.filters, within] };
 }
 
 /** Whether a call is pinned to a node, an address or a version (then no rule applies). */

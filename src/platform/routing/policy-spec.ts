@@ -168,7 +168,8 @@ export function readTargets(
       );
   }
   const apps = targets.apps === undefined ? {} : mapping(targets.apps, under(at, 'apps'));
-  const out: Record<string, TargetPolicy> = {};
+  // No prototype: a target named __proto__ or constructor is a name like any other.
+  const out: Record<string, TargetPolicy> = Object.create(null) as Record<string, TargetPolicy>;
   for (const [app, spec] of Object.entries(apps)) {
     const place = under(under(at, 'apps'), app);
     const refs = mapping(spec, place);

@@ -14,6 +14,7 @@ import {
 /** The id routing errors carry. */
 export const ROUTES_ID = 'micro.routes';
 
+const VERSION = /^[A-Za-z0-9._+~-]+$/;
 type Obj = Record<string, unknown>;
 
 const SERVICE = /^[A-Za-z0-9._-]+$/;
@@ -55,7 +56,10 @@ function list(v: unknown, field: string, min: number, max: number): unknown[] {
 }
 
 function labels(v: unknown, field: string): Record<string, string> {
-  const o = object(v, field, Object.keys(v ?? {}));
+  if (typeof v !== 'object' || v === null || Array.isArray(v))
+    return fail(field, 'must be an object');
+  const o = v as Obj;
+  // Counted before anything else is done per key: a huge object costs one pass.
   const keys = Object.keys(o);
   if (keys.length === 0) fail(field, 'must have at least one key (or be left out)');
   if (keys.length > ROUTE_LIMITS.metadataKeys)
@@ -80,7 +84,12 @@ export function checkService(v: unknown, field = 'service'): string {
 
 function target(o: Obj, field: string): Omit<Destination, 'weight'> {
   const d: Omit<Destination, 'weight'> = {};
-  if (o.version !== undefined) d.version = text(o.version, `${field}.version`);
+  if (o.version !== undefined) {
+    d.version = text(o.version, `${field}.version`);
+    // Printable, no spaces, no slashes: what a version registered looks like (no escape codes).
+    if (!VERSION.test(d.version))
+      fail(`${field}.version`, `${quoted(d.version)} may hold only letters, digits and . _ + ~ -`);
+  }
   if (o.metadata !== undefined) d.metadata = labels(o.metadata, `${field}.metadata`);
   if (d.version === undefined && d.metadata === undefined)
     fail(field, 'must name a version or metadata labels');

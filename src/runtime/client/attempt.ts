@@ -80,16 +80,16 @@ export function attempts(c: AttemptContext): {
         done = selector.start?.(req.service, node);
         const reply = await c.via(node).call(node.address, message, timerDelay(left), signal);
         if (!reply.error) {
+          // Decoded before the node is judged, so that Done is told once, of what happened.
+          const replyCodec = c.codecs.get(reply.header['content-type']) ?? codec;
+          const value = {
+            body: replyCodec.decode(reply.body),
+            metadata: metadataFromHeader(reply.header),
+            node,
+          };
           if (done) done();
           else selector.mark(req.service, node);
-          const replyCodec = c.codecs.get(reply.header['content-type']) ?? codec;
-          return {
-            value: {
-              body: replyCodec.decode(reply.body),
-              metadata: metadataFromHeader(reply.header),
-              node,
-            },
-          };
+          return { value };
         }
         last = replyError(reply, ID);
       } catch (err) {

@@ -3,6 +3,7 @@
 // waits at most `queueTimeout` ms and never past its deadline. It says yes or no; what a refusal
 // becomes (a client's 503, a server's 429) is its user's business. Waiters are not cancellable
 // other than by their timeout.
+import { timerDelay } from '../deadline.ts';
 
 /** The size of a bulkhead. */
 export interface BulkheadLimits {
@@ -72,7 +73,7 @@ export class Bulkhead {
             this.#queue.delete(w);
             resolve(byDeadline ? 'deadline' : 'timeout');
           },
-          Math.min(left, this.limits.queueTimeout),
+          timerDelay(Math.min(left, this.limits.queueTimeout)),
         ),
       };
       this.#queue.add(w);

@@ -6,6 +6,7 @@
 // while others are in flight just leaves them running; when all have failed, the call's retry
 // loop decides (with backoff and the budget) as for any attempt. Only hedge idempotent endpoints.
 
+import { timerDelay } from '../deadline.ts';
 import type { MicroError } from '../errors.ts';
 import type { Filter } from '../selector/selector.ts';
 import { RetryBudget } from './budget.ts';
@@ -112,6 +113,9 @@ export function hedged<T>(attempt: AttemptFunc<T>, plan: HedgePlan): Promise<Att
   let hedges = 0;
   let timer: NodeJS.Timeout | undefined;
   let settled = false;
+  // The call's latency is timed from its first attempt: a hedge's own (shorter) time would pull
+  // the p95, and so the delay, down until most calls were hedged.
+  const first = performance.now();
   return new Promise((resolve) => {
     const finish = (r: Attempt<T>, winner?: AbortController): void => {
       settled = true;
@@ -122,12 +126,11 @@ export function hedged<T>(attempt: AttemptFunc<T>, plan: HedgePlan): Promise<Att
     const launch = (): void => {
       const c = new AbortController();
       running.push(c);
-      const started = performance.now();
       void attempt(busy, c.signal).then((r) => {
         running.splice(running.indexOf(c), 1);
         if (settled) return;
         if (r.error === undefined) {
-          plan.ring.record(performance.now() - started);
+          plan.ring.record(performance.now() - first);
           finish(r, c);
         } else if (running.length === 0) finish(r);
       });
@@ -139,7 +142,7 @@ export function hedged<T>(attempt: AttemptFunc<T>, plan: HedgePlan): Promise<Att
         hedges++;
         launch();
         schedule();
-      }, delay);
+      }, timerDelay(delay));
     };
     launch();
     schedule();

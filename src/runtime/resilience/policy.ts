@@ -136,7 +136,8 @@ export function targetPolicy(
   service: string,
 ): TargetPolicy | undefined {
   if (!policy) return undefined;
-  const own = policy.targets?.[service];
+  const own =
+    policy.targets && Object.hasOwn(policy.targets, service) ? policy.targets[service] : undefined;
   if (!own) return policy.default;
   if (!policy.default) return own;
   return { ...policy.default, ...own };

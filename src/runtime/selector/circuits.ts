@@ -30,6 +30,8 @@ export interface CircuitTableOptions {
   onFault?: (service: string) => void;
 }
 
+/** The latency a failed call counts as, in ms. */
+const FAILURE_MS = 1000;
 const MAX_TRACKED = 10_000;
 const MAX_LISTED = 1000;
 const POOL = 64;
@@ -115,9 +117,15 @@ export class CircuitTable {
     if (!a.live) return;
     a.live = false;
     rec.inFlight--;
-    this.#o.load.end(rec.node.id, performance.now() - a.t);
-    if (rec.free.length < POOL) rec.free.push(a);
     const ok = outcome(error);
+    // A failure weighs as a slow answer (at least FAILURE_MS), so that a node failing fast does not
+    // draw the load-aware strategies' calls; a call the caller left (a 499) teaches nothing.
+    const ms = performance.now() - a.t;
+    this.#o.load.end(
+      rec.node.id,
+      ok === undefined ? undefined : ok ? ms : Math.max(ms, FAILURE_MS),
+    );
+    if (rec.free.length < POOL) rec.free.push(a);
     this.#judge(rec, ok, ok === false && unreachable(error as Error));
   }
 

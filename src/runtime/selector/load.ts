@@ -46,11 +46,12 @@ export class LoadTable implements NodeLoad {
     e.outstanding++;
   }
 
-  /** A call to the node ended after `ms`. */
-  end(nodeId: string, ms: number): void {
+  /** A call to the node ended after `ms` (undefined: it taught nothing of its latency). */
+  end(nodeId: string, ms: number | undefined): void {
     const e = this.#nodes.get(nodeId);
     if (!e) return;
     if (e.outstanding > 0) e.outstanding--;
+    if (ms === undefined) return;
     const now = Date.now();
     const w = Math.exp(-Math.max(0, now - e.at) / TAU);
     const decayed = e.ewma === undefined ? undefined : e.ewma * w;
