@@ -134,14 +134,19 @@ export async function withConnection<T>(
           once: true,
         })
       : undefined;
+    const bearer = token ? bearerOptions(sent) : undefined;
     const client = createClient({
       registry,
       transport,
       broker: connectOnPublish(broker),
       selector: createSelector({ registry, watch: false, policy }),
       policy,
-      ...(token && bearerOptions(sent)),
-      ...(routing && { wrappers: [routing.wrapCall], streamWrappers: [routing.wrapStream] }),
+      ...bearer,
+      // The rules outside the token's wrappers: both apply (one must not replace the other).
+      ...(routing && {
+        wrappers: [routing.wrapCall, ...(bearer?.wrappers ?? [])],
+        streamWrappers: [routing.wrapStream, ...(bearer?.streamWrappers ?? [])],
+      }),
     });
     try {
       return await fn({ registry, client });
