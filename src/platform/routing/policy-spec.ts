@@ -168,10 +168,11 @@ export function readTargets(
       );
   }
   const apps = targets.apps === undefined ? {} : mapping(targets.apps, under(at, 'apps'));
-  // No prototype: a target named __proto__ or constructor is a name like any other.
-  const out: Record<string, TargetPolicy> = Object.create(null) as Record<string, TargetPolicy>;
+  const out: Record<string, TargetPolicy> = {};
   for (const [app, spec] of Object.entries(apps)) {
     const place = under(under(at, 'apps'), app);
+    // Would set the object's prototype, not a target (no service has that name).
+    if (app === '__proto__') throw invalid(place, 'is not a service name');
     const refs = mapping(spec, place);
     onlyKeys(
       refs,
