@@ -137,7 +137,10 @@ describe('the resiliency policy file', () => {
       },
     });
     const { policy } = parseResiliency(json, 'r.json');
-    assert.deepEqual(plain(policy.targets?.greeter), [{ attemptTimeout: 250, retries: 3 }, [10, 10, 10]]);
+    assert.deepEqual(plain(policy.targets?.greeter), [
+      { attemptTimeout: 250, retries: 3 },
+      [10, 10, 10],
+    ]);
   });
 
   it("resolves Dapr's default policy names per kind, the App ones first", () => {
