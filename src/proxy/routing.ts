@@ -1,6 +1,7 @@
 // Traffic rules at the edges (the gateway, the sidecar): routingFromEnv's rules applied by the edge's
 // client, read through a plain client of the edge's registry (so the control plane it uses is
 // the one asked), and the request headers a rule matches on passed on as call metadata.
+import { randomBytes } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
 import { routingFromEnv, type Routing } from '../platform/routing/index.ts';
 import type { Registry } from '../registry/registry.ts';
@@ -16,7 +17,7 @@ export function edgeRouting(
 ): Routing | undefined {
   let own: Client | undefined;
   const routing = routingFromEnv(env, {
-    client: client ?? (() => (own ??= createClient({ registry }))),
+    client: client ?? (() => (own ??= createClient({ registry, wrappers: [unsampled] }))),
   });
   if (!routing) return undefined;
   // Once the caller's statement that made its client is done (`client` may name it).
@@ -61,3 +62,18 @@ export function routeMetadata(
 }
 
 const NONE: readonly string[] = [];
+
+/**
+ * The edge's own reads of the rules carry a traceparent that says "not sampled": with none, the
+ * config service would start (and keep) a trace of its own for every read and refresh.
+ */
+const unsampled: CallWrapper = (next) => (req) =>
+  next({
+    ...req,
+    options: {
+      ...req.options,
+      metadata: { traceparent: `00-${randomHex(16)}-${randomHex(8)}-00`, ...req.options.metadata },
+    },
+  });
+
+const randomHex = (bytes: number): string => randomBytes(bytes).toString('hex');
