@@ -20,6 +20,8 @@ export interface CallerLimiter {
   wrap(call: HandlerFunc): HandlerFunc;
   /** Admits a stream being opened (undefined: at once, or exempt); its slot is freed when the pipe is done. */
   stream(entry: EndpointEntry, ctx: Context, pipe: Pipe): Promise<void> | undefined;
+  /** Stops its rate limiter's sweep of idle buckets (the server stopped). */
+  close(): void;
 }
 
 /** The key a caller is limited by (see the module comment); a long name is cut, to bound the memory keys take. */
@@ -137,6 +139,7 @@ export function createCallerLimiter(
   };
 
   return {
+    close: () => rate?.close(),
     wrap(call) {
       if (!size)
         return (req, ctx) => {

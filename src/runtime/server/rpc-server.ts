@@ -75,6 +75,7 @@ export function createServer(options: ServerOptions): Server {
     cancelled: 0,
     inflight: 0,
   };
+  const limits = options.limits && createCallerLimiter(name, options.limits);
   const router = new Router({
     name,
     codecs: options.codecs,
@@ -84,7 +85,7 @@ export function createServer(options: ServerOptions): Server {
     logger,
     guard: options.guard,
     observe: options.observe,
-    limits: options.limits && createCallerLimiter(name, options.limits),
+    limits,
   });
   const guard = options.guard;
   const checks = new HealthChecks();
@@ -310,6 +311,7 @@ export function createServer(options: ServerOptions): Server {
       });
       await listener.close();
       listener = undefined;
+      limits?.close();
     },
     record,
     healthCheck(checkName, fn, opts) {
