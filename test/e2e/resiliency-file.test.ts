@@ -147,8 +147,9 @@ describe('a Dapr resiliency file through the sidecar, the gateway, a platform se
     await assert.rejects(invoke('slow', 'Slow.Call'), (e: Error) => {
       const answer = JSON.parse(e.message) as { status: number; error_msg: string };
       // Dapr's timeout is per attempt: the attempt given up is a 504 (408 when it was the call's own).
+      // The 408 names the time left when the attempt began, which a busy machine can round to 299.
       assert.ok(answer.status === 504 || answer.status === 408, answer.error_msg);
-      assert.match(answer.error_msg, /within 300 ms|timed out after 300 ms/);
+      assert.match(answer.error_msg, /within 300 ms|timed out after (29\d|300) ms/);
       return true;
     });
     assert.equal(slowCalls - before, 1);
@@ -200,7 +201,7 @@ describe('a Dapr resiliency file through the sidecar, the gateway, a platform se
       assert.ok(res.status === 504 || res.status === 408, String(res.status));
       assert.match(
         ((await res.json()) as { detail: string }).detail,
-        /within 300 ms|timed out after 300 ms/,
+        /within 300 ms|timed out after (29\d|300) ms/,
       );
     });
 
