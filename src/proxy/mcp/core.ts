@@ -48,13 +48,20 @@ const cut = (s: string, n: number): string => (s.length > n ? s.slice(0, n) : s)
 
 /** Creates the core over a registry and a client; close() stops its watch. */
 export function createMcpCore(options: McpCoreOptions): McpCore {
-  const o = { ...MCP_DEFAULTS, ...options };
-  const rate = positive(o.rate, 'rate', true);
+  const o = options;
+  // An option given as undefined takes its default, as one left out.
+  const rate = positive(o.rate ?? MCP_DEFAULTS.rate, 'rate', true);
   const burst = positive(o.burst ?? Math.max(1, 2 * rate), 'burst');
-  const timeout = positive(o.timeout, 'timeout');
-  const maxMessages = positive(o.maxMessages, 'maxMessages');
-  const maxResultBytes = positive(o.maxResultBytes, 'maxResultBytes');
-  const toolOptions = { allow: o.allow, deny: o.deny, names: o.names };
+  const timeout = positive(o.timeout ?? MCP_DEFAULTS.timeout, 'timeout');
+  const maxMessages = positive(o.maxMessages ?? MCP_DEFAULTS.maxMessages, 'maxMessages');
+  const maxResultBytes = positive(
+    o.maxResultBytes ?? MCP_DEFAULTS.maxResultBytes,
+    'maxResultBytes',
+  );
+  const names = o.names ?? MCP_DEFAULTS.names;
+  if (names !== 'dotted' && names !== 'safe')
+    throw new TypeError(`names must be dotted or safe, not ${String(names)}`);
+  const toolOptions = { allow: o.allow, deny: o.deny, names };
   const catalog = createCatalog({ registry: o.registry });
   const limiter: RateLimiter | undefined = rate > 0 ? createRateLimiter(rate, burst) : undefined;
 
@@ -109,8 +116,8 @@ export function createMcpCore(options: McpCoreOptions): McpCore {
   const audit = (who: McpCaller, action: string, target: string, r: Outcome, t0: number): void => {
     if (!o.audit) return;
     const labels: Record<string, string> = {
-      client: cut(who.client, 256),
-      session: cut(who.session, 256),
+      client: cut(String(who.client ?? 'unknown'), 256),
+      session: cut(String(who.session), 256),
       transport: who.transport,
       ...(who.ip !== undefined && { ip: cut(who.ip, 256) }),
     };

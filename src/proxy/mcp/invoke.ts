@@ -30,10 +30,14 @@ export interface InvokeOptions extends CallOptions {
   retries?: number;
 }
 
+/** Characters of an error's detail a tool error keeps. */
+export const MAX_DETAIL = 4096;
+
 /** A tool error: the error's JSON as text and as structured content. */
 export function errorResult(err: unknown): ToolResult {
   const e = toMicroError(err, MCP_ID);
-  const shape = { id: e.id, code: e.code, detail: e.detail, status: e.status };
+  const detail = e.detail.length > MAX_DETAIL ? `${e.detail.slice(0, MAX_DETAIL)}…` : e.detail;
+  const shape = { id: e.id, code: e.code, detail, status: e.status };
   return {
     content: [{ type: 'text', text: JSON.stringify(shape) }],
     structuredContent: shape,
@@ -75,10 +79,13 @@ function answerResult(tool: McpTool, answer: unknown, maxBytes: number): ToolRes
         `${tool.name} answered ${bytes} bytes; a tool result holds at most ${maxBytes}`,
       ),
     );
-  return {
-    content: [{ type: 'text', text }],
-    ...(tool.outputSchema && isRecord(answer) && { structuredContent: answer }),
-  };
+  if (!tool.outputSchema) return { content: [{ type: 'text', text }] };
+  // MCP clients refuse a result without the structured content its tool's schema promises.
+  if (!isRecord(answer))
+    return errorResult(
+      badGateway(MCP_ID, `${tool.name} answered ${text.slice(0, 40)}, not an object`),
+    );
+  return { content: [{ type: 'text', text }], structuredContent: answer };
 }
 
 /** The request a tool's arguments stand for (unary and server streams). */
@@ -209,7 +216,11 @@ async function streamTool(
         break;
       }
       messages.push(value);
-      o.progress?.(messages.length, value);
+      try {
+        o.progress?.(messages.length, value);
+      } catch {
+        // a progress listener's failure does not end the stream
+      }
     }
     if (tool.stream === 'client')
       throw badGateway(MCP_ID, `${tool.name} ended its stream without an answer`);

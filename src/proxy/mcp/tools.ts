@@ -78,6 +78,16 @@ export const safeName = (service: string, endpoint: string): string =>
 
 const isObjectSchema = (s: Schema | undefined): s is ObjectSchema => s?.type === 'object';
 
+/**
+ * An object schema without its `$schema`: clients validate with their own dialect, and one that
+ * names a dialect they do not know (a foreign service's 2020-12) would fail to compile.
+ */
+function plain(s: ObjectSchema): ObjectSchema {
+  if (!('$schema' in s)) return s;
+  const { $schema: _dialect, ...rest } = s;
+  return { ...rest, type: 'object' };
+}
+
 // Keywords that constrain a value; a schema with none of them (and no type) takes anything.
 const CONSTRAINTS = ['anyOf', 'oneOf', 'allOf', 'not', 'enum', 'const', 'items', '$ref'];
 
@@ -105,10 +115,11 @@ function inputOf(request: Schema | undefined, kind: string): [ObjectSchema, bool
       })),
       false,
     ];
-  if (isObjectSchema(request)) return [request, false];
+  if (isObjectSchema(request)) return [plain(request), false];
   if (request && request.type === undefined) {
     // Properties but no type: an object schema that left its type out.
-    if (typeof request.properties === 'object') return [{ ...request, type: 'object' }, false];
+    if (typeof request.properties === 'object')
+      return [plain({ ...request, type: 'object' }), false];
     // Nothing constrains it: the arguments are sent as they are.
     if (!CONSTRAINTS.some((k) => k in request)) return [{ type: 'object' }, false];
   }
@@ -125,7 +136,7 @@ function outputOf(response: Schema | undefined, kind: string): ObjectSchema | un
         truncated: { type: 'boolean' },
       },
     }));
-  return isObjectSchema(response) ? response : undefined;
+  return isObjectSchema(response) ? plain(response) : undefined;
 }
 
 const KIND_WORDS: Record<string, string> = {

@@ -34,6 +34,7 @@ describe('the MCP core', () => {
         'streams.S.Sum',
         'tools.T.Double',
         'tools.T.Fail',
+        'tools.T.Null',
         'tools.T.Who',
       ],
     );
@@ -135,6 +136,27 @@ describe('the MCP core', () => {
     const bad = await core.call('greeter.Say.Hello', { name: 7 }, who);
     assert.equal(bad.isError, true);
     assert.equal((bad.structuredContent as { code: number }).code, 400);
+  });
+
+  it('answers a 502 tool error for an answer over the byte limit or not the object promised', async () => {
+    const small = createMcpCore({
+      registry: bench.registry,
+      client: bench.client,
+      maxResultBytes: 64,
+    });
+    try {
+      await small.ready;
+      const big = await small.call('greeter.Say.Hello', { name: 'x'.repeat(100) }, who);
+      assert.equal(big.isError, true);
+      assert.equal((big.structuredContent as { code: number }).code, 502);
+      assert.match((big.structuredContent as { detail: string }).detail, /at most 64/);
+      assert.equal((await small.call('greeter.Say.Hello', { name: 'x' }, who)).isError, undefined);
+    } finally {
+      await small.close();
+    }
+    const nothing = await core.call('tools.T.Null', {}, who);
+    assert.equal(nothing.isError, true);
+    assert.equal((nothing.structuredContent as { code: number }).code, 502);
   });
 
   it('throws a 404 MicroError for a tool that is unknown or not exposed', async () => {

@@ -1,6 +1,7 @@
 // What the MCP core's tests share: an in-memory registry with real services on 127.0.0.1 (the
 // greeter, the three stream shapes and a slow stream, and `tools`: an echo of the caller's
-// authorization, a failing endpoint, a number doubler and an endpoint marked mcp:false), a client,
+// authorization, a failing endpoint, a number doubler, one
+// answering null where its schema promises an object, and one marked mcp:false), a client,
 // an in-memory Audit that keeps what it is given, and the callers.
 import type { Audit, AuditRecord } from '../../../src/platform/audit/audit.ts';
 import type { McpCaller } from '../../../src/proxy/mcp/mcp.ts';
@@ -69,6 +70,8 @@ function toolsHandler() {
       async (n: number) => n * 2,
     ),
     Secret: endpoint({ metadata: { mcp: 'false' } }, async () => ({ secret: 42 })),
+    // Promises an object and answers null.
+    Null: endpoint({ response: { type: 'object' } }, async () => null),
   };
 }
 

@@ -101,6 +101,24 @@ describe('MCP tools from the registry', () => {
     });
   });
 
+  it('drops the $schema of object schemas (clients validate in their own dialect)', () => {
+    const dialect = 'https://json-schema.org/draft/2020-12/schema';
+    const { find } = buildTools([
+      record('go', {
+        endpoints: [
+          {
+            name: 'A.B',
+            request: { $schema: dialect, ...nameSchema },
+            response: { $schema: dialect, type: 'object' },
+            metadata: {},
+          },
+        ],
+      }),
+    ]);
+    assert.deepEqual(find('go.A.B')?.inputSchema, nameSchema);
+    assert.deepEqual(find('go.A.B')?.outputSchema, { type: 'object' });
+  });
+
   it('gives streams messages arrays and says which kind they are', () => {
     const item = { type: 'object', properties: { i: { type: 'number' } } };
     const { find } = buildTools([
