@@ -44,7 +44,9 @@ const signature = (tools: readonly McpTool[]): string =>
     tools.map((t) => [t.name, t.title, t.description, t.inputSchema, t.outputSchema ?? null]),
   );
 
-const cut = (s: string, n: number): string => (s.length > n ? s.slice(0, n) : s);
+/** A string as audited: control characters as `?` (names and details come from anyone), cut at n. */
+const cut = (s: string, n: number): string =>
+  (s.length > n ? s.slice(0, n) : s).replace(/\p{Cc}/gu, '?');
 
 /** Creates the core over a registry and a client; close() stops its watch. */
 export function createMcpCore(options: McpCoreOptions): McpCore {

@@ -146,6 +146,17 @@ describe("the MCP core's controls", () => {
     assert.equal(first?.detail, undefined);
   });
 
+  it('audits what a client named without its control characters, cut to the audit limits', async () => {
+    const audit = memoryAudit();
+    const audited = await core({ audit });
+    const name = `x\u0000y\n${'z'.repeat(300)}`;
+    await assert.rejects(audited.call(name, {}, { ...who, client: 'evil\u001b[31m/1' }));
+    const [r] = audit.records;
+    assert.equal(r?.action, `x?y?${'z'.repeat(252)}`);
+    assert.equal(r?.labels?.client, 'evil?[31m/1');
+    assert.equal(r?.actor, 'anonymous');
+  });
+
   it('refuses options out of range', () => {
     for (const o of [{ rate: -1 }, { timeout: 0 }, { maxMessages: Number.NaN }, { burst: 0 }])
       assert.throws(
