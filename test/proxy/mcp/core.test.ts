@@ -167,19 +167,32 @@ describe('the MCP core', () => {
       );
   });
 
-  it('ends a stream at the timeout or the message limit, with what it got', async () => {
+  it('ends a stream at the timeout, the message limit or the byte limit, with what it got', async () => {
     const bounded = createMcpCore({
       registry: bench.registry,
       client: bench.client,
-      timeout: 300,
       maxMessages: 2,
     });
     try {
       await bounded.ready;
       const cut = await bounded.call('streams.S.Count', { n: 5 }, who);
       assert.deepEqual(text(cut), { messages: [{ i: 0 }, { i: 1 }], truncated: true });
+      // Each {"i":n} is 8 bytes with its comma: 20 bytes hold two.
+      const few = createMcpCore({
+        registry: bench.registry,
+        client: bench.client,
+        maxResultBytes: 20,
+      });
+      try {
+        await few.ready;
+        const small = await few.call('streams.S.Count', { n: 5 }, who);
+        assert.deepEqual(text(small), { messages: [{ i: 0 }, { i: 1 }], truncated: true });
+      } finally {
+        await few.close();
+      }
       let progress = 0;
-      const slow = createMcpCore({ registry: bench.registry, client: bench.client, timeout: 300 });
+      // Forever sends every 20 ms: a second is ample for the first message on a busy machine.
+      const slow = createMcpCore({ registry: bench.registry, client: bench.client, timeout: 1000 });
       try {
         await slow.ready;
         const r = await slow.call('streams.S.Forever', {}, who, { progress: () => progress++ });
