@@ -128,7 +128,8 @@ export function createMicroAudit(options: MicroAuditOptions = {}): MicroAudit {
     async close() {
       await flush();
       closed = true;
-      if (own) await (await own).close();
+      // A client that could not be made has nothing to close.
+      if (own) await own.then((c) => c.close()).catch(() => undefined);
     },
     dropped: () => dropped,
     sent: () => sent,

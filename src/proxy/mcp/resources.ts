@@ -109,8 +109,9 @@ export function createMcpResources(options: McpResourcesOptions): McpResourcesHa
   };
   const names = (): string[] =>
     [...new Set(catalog.all().map((s) => s.name))].filter((n) => !isTopic(n)).sort(compareNatural);
-  const versionsOf = async (name: string): Promise<Service[]> => {
-    const found = isTopic(name) ? undefined : await catalog.lookup(name);
+  const versionsOf = (name: string): Service[] => {
+    // From memory (the watch keeps it current): an unknown name costs the registry nothing.
+    const found = isTopic(name) ? undefined : catalog.get(name);
     if (!found || found.length === 0)
       throw notFound(RESOURCES_ID, `no service ${name} is registered`);
     return [...found].sort((a, b) => compareNatural(a.version, b.version));
@@ -145,7 +146,7 @@ export function createMcpResources(options: McpResourcesOptions): McpResourcesHa
       }
       case 'service': {
         allow(who, { kind: 'registry', name: ref.name, action: 'read' });
-        const versions = (await versionsOf(ref.name)).map((v) => ({
+        const versions = versionsOf(ref.name).map((v) => ({
           version: v.version,
           metadata: v.metadata,
           nodes: v.nodes.length,
