@@ -3,6 +3,7 @@ import { after, before, describe, it } from 'node:test';
 import { createMcpCore } from '../../../src/proxy/mcp/core.ts';
 import type { McpCore, ToolResult } from '../../../src/proxy/mcp/mcp.ts';
 import { MicroError } from '../../../src/runtime/errors.ts';
+import { closedAddress } from '../../helpers/cli.ts';
 import { record } from '../../helpers/fixtures.ts';
 import { mcpBench, stdioCaller, until, type McpBench } from './fixture.ts';
 
@@ -35,6 +36,7 @@ describe('the MCP core', () => {
         'tools.T.Double',
         'tools.T.Fail',
         'tools.T.Null',
+        'tools.T.Slow',
         'tools.T.Who',
       ],
     );
@@ -205,6 +207,39 @@ describe('the MCP core', () => {
       }
     } finally {
       await bounded.close();
+    }
+  });
+
+  it('answers a unary call at once when it is aborted', async () => {
+    // The service's side runs on to its deadline (1 s here), so that stopping it does not wait long.
+    const short = createMcpCore({ registry: bench.registry, client: bench.client, timeout: 1000 });
+    try {
+      await short.ready;
+      const abort = new AbortController();
+      const r = short.call('tools.T.Slow', {}, who, { signal: abort.signal });
+      setTimeout(() => abort.abort(), 50);
+      assert.equal(((await r).structuredContent as { code: number }).code, 499);
+      // Aborted before it starts: not called at all.
+      const early = await short.call('tools.T.Slow', {}, who, { signal: AbortSignal.abort() });
+      assert.equal((early.structuredContent as { code: number }).code, 499);
+    } finally {
+      await short.close();
+    }
+  });
+
+  it('answers a service that cannot be reached as a tool error', async () => {
+    const gone = record('gone', {
+      endpoints: [{ name: 'G.Go', metadata: {} }],
+      address: await closedAddress(),
+    });
+    await bench.registry.register(gone);
+    try {
+      await until(() => core.find('gone.G.Go') !== undefined);
+      const r = await core.call('gone.G.Go', {}, who);
+      assert.equal(r.isError, true);
+      assert.ok((r.structuredContent as { code: number }).code >= 500);
+    } finally {
+      await bench.registry.deregister(gone);
     }
   });
 

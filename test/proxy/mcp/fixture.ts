@@ -1,6 +1,6 @@
 // What the MCP core's tests share: an in-memory registry with real services on 127.0.0.1 (the
 // greeter, the three stream shapes and a slow stream, and `tools`: an echo of the caller's
-// authorization, a failing endpoint, a number doubler, one
+// authorization, a failing endpoint, a number doubler, a slow one, one
 // answering null where its schema promises an object, and one marked mcp:false), a client,
 // an in-memory Audit that keeps what it is given, and the callers.
 import type { Audit, AuditRecord } from '../../../src/platform/audit/audit.ts';
@@ -70,6 +70,14 @@ function toolsHandler() {
       async (n: number) => n * 2,
     ),
     Secret: endpoint({ metadata: { mcp: 'false' } }, async () => ({ secret: 42 })),
+    // Answers after 10 s, or as soon as the caller goes away.
+    Slow: endpoint({}, async (_req: unknown, ctx) => {
+      await new Promise<void>((resolve) => {
+        const t = setTimeout(resolve, 10_000);
+        ctx.signal.addEventListener('abort', () => (clearTimeout(t), resolve()));
+      });
+      return {};
+    }),
     // Promises an object and answers null.
     Null: endpoint({ response: { type: 'object' } }, async () => null),
   };
