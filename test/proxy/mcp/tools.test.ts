@@ -228,6 +228,12 @@ describe('MCP tools from the registry', () => {
     assert.equal(p('xgreeter.Say.Hello'), false);
     assert.equal(compilePattern('a+b(c)')('a+b(c)'), true);
     assert.equal(compilePattern('a+b(c)')('aab(c)'), false);
+    assert.equal(compilePattern('*')(''), true);
+    assert.equal(compilePattern('a*')('a'), true);
+    assert.equal(compilePattern('*.Debug.*')('greeter.Debug.Health'), true);
+    assert.equal(compilePattern('*.Debug.*')('greeter.Debugger'), false);
+    // Many stars against a long name that fails: answered, not backtracked for ages.
+    assert.equal(compilePattern(`${'*a'.repeat(100)}*b`)('a'.repeat(5000)), false);
   });
 
   it('names tools safely on request: unique, [A-Za-z0-9_-]{1,64}, found in either form', () => {
