@@ -31,6 +31,7 @@ describe('the MCP core', () => {
         'greeter.Say.Hello',
         'streams.S.Count',
         'streams.S.Forever',
+        'streams.S.Hold',
         'streams.S.Shout',
         'streams.S.Sum',
         'tools.T.Double',
@@ -202,6 +203,10 @@ describe('the MCP core', () => {
         assert.equal(answer.truncated, true);
         assert.ok(answer.messages.length >= 1);
         assert.equal(progress, answer.messages.length);
+        // A client stream with no answer in time is a 408.
+        const held = await slow.call('streams.S.Hold', { messages: [{}] }, who);
+        assert.equal(held.isError, true);
+        assert.equal((held.structuredContent as { code: number }).code, 408);
       } finally {
         await slow.close();
       }
