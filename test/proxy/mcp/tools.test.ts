@@ -273,4 +273,45 @@ describe('MCP tools from the registry', () => {
     }
     assert.equal(list.find('odd.Say.H__llo')?.endpoint, 'Say.Hé llo');
   });
+
+  it('keeps names unique and found in both forms over many odd registries (seeded, bounded)', () => {
+    let seed = 7;
+    const rand = (n: number): number => ((seed = (seed * 1103515245 + 12345) % 2 ** 31), seed % n);
+    const pieces = ['a', 'a.b', 'a_b', 'A', 'é', ' ', '-', 'x'.repeat(70), 'Say', 'Hello', '.'];
+    const word = (): string =>
+      Array.from({ length: 1 + rand(3) }, () => pieces[rand(pieces.length)]).join('');
+    for (let round = 0; round < 200; round++) {
+      const services = Array.from({ length: 1 + rand(5) }, (_, i) =>
+        record(`${word()}${i % 2 ? '' : '.x'}`.replace(/^[.-]/, 's'), {
+          version: `1.${rand(3)}.0`,
+          endpoints: Array.from({ length: rand(4) }, () => ({
+            name: `${word()}.${word()}`,
+            metadata: {},
+          })),
+        }),
+      );
+      for (const form of ['dotted', 'safe'] as const) {
+        const list = buildTools(services, { names: form, allow: ['*'] });
+        const got = list.tools.map((t) => t.name);
+        assert.equal(new Set(got).size, got.length, 'unique');
+        for (const t of list.tools) {
+          assert.match(
+            t.name,
+            form === 'safe' ? /^[A-Za-z0-9_-]{1,64}$/ : /^[A-Za-z0-9_.-]{1,128}$/,
+          );
+          assert.equal(list.find(t.name), t);
+        }
+      }
+      // The same registry gives the same tools in either form, each found by the other's names.
+      const dotted = buildTools(services, { allow: ['*'] });
+      const safe = buildTools(services, { names: 'safe', allow: ['*'] });
+      assert.equal(dotted.tools.length, safe.tools.length);
+      for (const t of safe.tools) {
+        const twin = dotted.tools.find((d) => d.service === t.service && d.endpoint === t.endpoint);
+        assert.ok(twin);
+        // A dotted name (it has a dot, a safe one never does) finds its tool in a safe list.
+        assert.equal(safe.find(twin.name), t);
+      }
+    }
+  });
 });
