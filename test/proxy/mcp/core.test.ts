@@ -4,7 +4,9 @@ import { createMcpCore } from '../../../src/proxy/mcp/core.ts';
 import type { McpCore, ToolResult } from '../../../src/proxy/mcp/mcp.ts';
 import { MicroError } from '../../../src/runtime/errors.ts';
 import { closedAddress } from '../../helpers/cli.ts';
-import { record } from '../../helpers/fixtures.ts';
+import { closeAll, record } from '../../helpers/fixtures.ts';
+import { createPassthroughJsonCodec } from '../../../src/proxy/codec.ts';
+import { CodecTable, createClient } from '../../../src/runtime/index.ts';
 import { mcpBench, stdioCaller, until, type McpBench } from './fixture.ts';
 
 const who = stdioCaller();
@@ -160,6 +162,26 @@ describe('the MCP core', () => {
     const nothing = await core.call('tools.T.Null', {}, who);
     assert.equal(nothing.isError, true);
     assert.equal((nothing.structuredContent as { code: number }).code, 502);
+  });
+
+  it("reads answers that come as bytes (the gateway's pass-through client)", async () => {
+    const raw = createClient({
+      registry: bench.registry,
+      codecs: new CodecTable([createPassthroughJsonCodec()]),
+    });
+    const viaGateway = createMcpCore({ registry: bench.registry, client: raw });
+    try {
+      await viaGateway.ready;
+      const hello = await viaGateway.call('greeter.Say.Hello', { name: 'Ann' }, who);
+      assert.deepEqual(hello.structuredContent, { msg: 'Hello Ann' });
+      const count = await viaGateway.call('streams.S.Count', { n: 2 }, who);
+      assert.deepEqual(count.structuredContent, {
+        messages: [{ i: 0 }, { i: 1 }],
+        truncated: false,
+      });
+    } finally {
+      await closeAll(viaGateway, raw);
+    }
   });
 
   it('throws a 404 MicroError for a tool that is unknown or not exposed', async () => {
