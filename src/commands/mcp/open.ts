@@ -1,15 +1,11 @@
 // What the `micro mcp` commands run on: the MCP options (flags over MICRO_MCP_* variables), and the
-// tools core (createMcpCore) over the registry and a client the global options name, with the
-// CLI's token (MICRO_AUTH_TOKEN or `micro login`) forwarded to the services it calls.
+// tools core (mcpFromEnv) over the registry and a client the global options name, with the CLI's
+// token (MICRO_AUTH_TOKEN or `micro login`) forwarded to the services it calls.
 //
 // Guarantees: a bad flag or variable is a 400 naming it before anything is opened; everything
 // opened is closed when fn ends, whatever it ends with. Limits: list/call/docs run the core with no
 // verifier (the services check the forwarded token themselves), so `list` shows every exposed tool.
-import type { Audit } from '../../platform/audit/audit.ts';
-import type { EdgeVerifier } from '../../proxy/auth/edge.ts';
 import type { McpCaller, McpCore, McpOptions, ToolNames } from '../../proxy/mcp/mcp.ts';
-import type { Client } from '../../runtime/client/client.ts';
-import type { Registry } from '../../registry/registry.ts';
 import { badRequest } from '../../runtime/errors.ts';
 import type { Args } from '../shared/command.ts';
 
@@ -81,67 +77,58 @@ export interface McpCli {
   who: McpCaller;
 }
 
-/** Options of createCliCore. */
-export interface CliCoreOptions {
-  registry: Registry;
-  client: Client;
-  token?: string;
-  audit?: Audit;
-  /** Given when auth is on at an HTTP listener: tools listed and called per account. */
-  verifier?: EdgeVerifier;
-  options: McpOptions;
-  /** The session as audited: `stdio` for `micro mcp serve`, `cli` for `micro mcp call`. */
-  session: string;
-}
-
-/** A core over this registry and client, and the caller the CLI is: its token, `micro-cli`. */
-export async function createCliCore(o: CliCoreOptions): Promise<McpCli> {
-  const [{ createMcpCore }, { VERSION }] = await Promise.all([
-    import('../../proxy/mcp/core.ts'),
-    import('../shared/version.ts'),
-  ]);
-  const core = createMcpCore({
-    ...o.options,
-    registry: o.registry,
-    client: o.client,
-    ...(o.audit && { audit: o.audit }),
-    ...(o.verifier && { verifier: o.verifier }),
-  });
-  const who: McpCaller = {
-    session: o.session,
-    transport: 'stdio',
-    client: `micro-cli/${VERSION}`,
-    ...(o.token && { token: o.token }),
-  };
-  return { core, who };
-}
+/** Says something on stderr, never stdout (over stdio, stdout is the protocol). */
+export const warn = (message: string): void => void process.stderr.write(`micro mcp: ${message}\n`);
 
 /**
- * Runs fn with a core over the registry and client the global options name (its first read of the
- * registry done), then closes it.
+ * Runs fn with the core (mcpFromEnv) over the registry and client the global options name, its
+ * first read of the registry done, then closes it. Calls carry the CLI's token and are audited as
+ * made by `micro-cli/<version>` (reported by `micro-cli` when auth is off).
  */
 export async function withMcpCore<T>(
   args: Args<ExposureFlags>,
   fn: (mcp: McpCli) => Promise<T>,
 ): Promise<T> {
   const options = await mcpOptions(args);
-  const { withConnection, tokenFor } = await import('../shared/connect.ts');
+  const [
+    { withConnection, tokenFor },
+    { mcpFromEnv },
+    { auditFromEnv },
+    { createClient },
+    { bearerOptions },
+    { VERSION },
+  ] = await Promise.all([
+    import('../shared/connect.ts'),
+    import('../../proxy/mcp/index.ts'),
+    import('../../platform/audit/index.ts'),
+    import('../../runtime/client/rpc-client.ts'),
+    import('../shared/auth-token.ts'),
+    import('../shared/version.ts'),
+  ]);
   const token = await tokenFor(args, {});
   return withConnection(
     args,
     async ({ registry, client }) => {
-      const mcp = await createCliCore({
+      const reporter = createClient({
         registry,
-        client,
-        token,
-        options,
-        session: 'cli',
+        name: 'micro-cli',
+        ...(token && bearerOptions(async () => token)),
       });
+      const audit = auditFromEnv(process.env, { client: reporter, logger: { warn } });
+      const stack = mcpFromEnv({ registry, client, version: VERSION, options, audit });
+      const who: McpCaller = {
+        session: 'cli',
+        transport: 'stdio',
+        client: `micro-cli/${VERSION}`,
+        ...(token && { token }),
+      };
       try {
-        await mcp.core.ready;
-        return await fn(mcp);
+        await stack.core.ready;
+        return await fn({ core: stack.core, who });
       } finally {
-        await mcp.core.close();
+        // The record of a call is sent before the command exits (best effort: never a failure).
+        await stack.close();
+        await reporter.close();
       }
     },
     { token: token ?? false },
