@@ -52,3 +52,12 @@ export async function withView(
     view.unmount();
   }
 }
+
+/** Writes keys once the view has settled, so that the screen they are meant for is listening. */
+export async function press(view: { stdin: { write(data: string): void } }, ...sequence: string[]) {
+  for (const key of sequence) {
+    await new Promise((r) => setImmediate(r));
+    await new Promise((r) => setImmediate(r));
+    view.stdin.write(key);
+  }
+}
