@@ -11,10 +11,11 @@ import { after, before, describe, it } from 'node:test';
 import type { BrowserContext, Page } from 'playwright-core';
 import { createMemoryEvents } from '../../src/platform/events/index.ts';
 import type { Events } from '../../src/platform/events/events.ts';
+import { buildTools } from '../../src/proxy/mcp/tools.ts';
 import { createMemoryRegistry } from '../../src/registry/index.ts';
 import { createClient, type Client, type Registry } from '../../src/runtime/index.ts';
 import { startWeb, type Web } from '../../src/ui/web/index.ts';
-import { auditEvent, mcpTool } from '../helpers/audit-events.ts';
+import { auditEvent } from '../helpers/audit-events.ts';
 import { launchChromium } from '../helpers/browser.ts';
 import { closeAll, nameSchema, record } from '../helpers/fixtures.ts';
 
@@ -47,23 +48,7 @@ describe('the dashboard: MCP page', () => {
       registry,
       client,
       events,
-      mcp: {
-        // Every endpoint a tool, as tools.ts makes them for these plain services.
-        tools: (services) =>
-          services.flatMap((s) =>
-            s.endpoints.map((e) =>
-              mcpTool(s.name, e.name, {
-                description: e.metadata.description ?? '',
-                inputSchema: { ...(e.request ?? {}), type: 'object' },
-                ...(e.metadata.stream === 'server' && {
-                  stream: 'server' as const,
-                  outputSchema: { type: 'object', properties: { messages: { type: 'array' } } },
-                }),
-              }),
-            ),
-          ),
-        url: 'http://127.0.0.1:8080/mcp',
-      },
+      mcp: { tools: (services) => buildTools(services).tools, url: 'http://127.0.0.1:8080/mcp' },
     });
     base = `http://${web.address}`;
     ({ context, page } = await launchChromium(work));

@@ -1,7 +1,6 @@
 // Audit events (`micro.audit`) as the control plane publishes them, for the views' tests: an
 // AuditEvent of source mcp with a summary like the audit service's, any field replaced.
 import type { AuditEvent, AuditRecord } from '../../src/platform/audit/audit.ts';
-import type { McpTool } from '../../src/proxy/mcp/mcp.ts';
 
 /** An audited tool call: alice called greeter.Say.Hello, ok in 3 ms, unless `over` says otherwise. */
 export function auditRecord(over: Partial<AuditRecord> = {}): AuditRecord {
@@ -26,19 +25,5 @@ export function auditEvent(over: Partial<AuditEvent> = {}): AuditEvent {
     reporter: over.reporter ?? 'micro-mcp',
     summary:
       over.summary ?? `${r.source}: ${r.actor} called ${r.action}: ${r.result} in ${r.ms} ms`,
-  };
-}
-
-/** A tool as tools.ts makes one, for views given their tools directly. */
-export function mcpTool(service: string, endpoint: string, over: Partial<McpTool> = {}): McpTool {
-  return {
-    name: `${service}.${endpoint}`,
-    service,
-    endpoint,
-    title: `${service}: ${endpoint}`,
-    description: `Calls ${endpoint} on ${service}`,
-    inputSchema: { type: 'object' },
-    scope: `service:${service}:${endpoint}`,
-    ...over,
   };
 }

@@ -12,8 +12,9 @@ import { createMemoryRegistry } from '../../src/registry/index.ts';
 import { createClient, type Client, type Registry } from '../../src/runtime/index.ts';
 import { App } from '../../src/ui/tui/App.ts';
 import type { ExplorerMcp } from '../../src/ui/tui/McpView.ts';
-import { auditEvent, mcpTool } from '../helpers/audit-events.ts';
-import { closeAll } from '../helpers/fixtures.ts';
+import { explorerMcp } from '../../src/ui/tui/mcp-source.ts';
+import { auditEvent } from '../helpers/audit-events.ts';
+import { closeAll, nameSchema, record } from '../helpers/fixtures.ts';
 import { frameWith, keys, press } from '../helpers/ink.ts';
 import { controls } from '../helpers/terminal.ts';
 
@@ -27,27 +28,27 @@ describe('micro explore: the MCP screen (fake terminal)', () => {
   let registry: Registry;
   let client: Client;
   let events: Events;
-  const mcp: ExplorerMcp = {
-    tools: () =>
-      Promise.resolve([
-        mcpTool('greeter', 'Say.Hello', {
-          description: 'Greets someone by name',
-          inputSchema: {
-            type: 'object',
-            properties: { name: { type: 'string' } },
-            required: ['name'],
-          },
-          outputSchema: { type: 'object', properties: { msg: { type: 'string' } } },
-        }),
-        mcpTool('greeter', 'Say.Stream', { stream: 'server' }),
-      ]),
-    url: 'http://127.0.0.1:8080/mcp',
-  };
+  let mcp: ExplorerMcp & { close(): void };
 
   before(async () => {
     events = createMemoryEvents();
     registry = createMemoryRegistry();
     client = createClient({ registry, name: 'ops' });
+    await registry.register(
+      record('greeter', {
+        endpoints: [
+          {
+            name: 'Say.Hello',
+            request: nameSchema,
+            response: { type: 'object', properties: { msg: { type: 'string' } } },
+            metadata: { description: 'Greets someone by name' },
+          },
+          { name: 'Say.Stream', metadata: { stream: 'server' } },
+        ],
+      }),
+    );
+    // The tools micro mcp shows agents, as micro explore reads them.
+    mcp = { ...explorerMcp(registry), url: 'http://127.0.0.1:8080/mcp' };
     await events.publish('micro.audit', auditEvent({ ms: 4 }));
     await events.publish(
       'micro.audit',
@@ -62,7 +63,10 @@ describe('micro explore: the MCP screen (fake terminal)', () => {
     // Another edge's record is not a tool call.
     await events.publish('micro.audit', auditEvent({ source: 'bot', actor: 'carol' }));
   });
-  after(() => closeAll(events, client, registry));
+  after(() => {
+    mcp.close();
+    return closeAll(events, client, registry);
+  });
 
   it('lists the tools and the audited calls live, and a tool schemas on enter', async () => {
     const view = render(h(App, { registry, client, events, mcp }));
@@ -100,11 +104,14 @@ describe('micro explore: the MCP screen (fake terminal)', () => {
       frame = plain(await frameWith(view, /SCHEMAS greeter\.Say\.Hello/));
       assert.match(frame, /greeter: Say\.Hello: Greets someone by name/);
       assert.match(frame, /input schema\s+\{\s+"type": "object",\s+"properties": \{\s+"name"/);
-      assert.match(frame, /output schema\s+\{\s+"type": "object"/);
+      assert.match(frame, /output schema\s+\{\s+"type": "object",\s+"properties": \{\s+"msg"/);
       assert.match(frame, /enter calls\s+esc calls/);
       await press(view, 'j');
       frame = plain(await frameWith(view, /SCHEMAS greeter\.Say\.Stream/));
-      assert.match(frame, /output schema\s+none: the answer comes as text/);
+      assert.match(
+        frame,
+        /output schema\s+\{\s+"properties": \{\s+"messages": \{\s+"type": "array"/,
+      );
       await press(view, keys.escape);
       await frameWith(view, /CALLS \(3\)/);
       await press(view, keys.escape);

@@ -87,8 +87,10 @@ export function McpView(p: Props): ReactElement {
   });
 
   const calls = live.lines.filter((l) => l.audit?.source === 'mcp');
+  // The tools take up to half the rows, the calls or schemas the rest.
   const half = Math.max(3, Math.floor((p.height - 5) / 2));
   const { start, end } = visibleRange(list.length, at, half);
+  const toolsHeight = Math.max(1, end - start);
   const toolRows = tools.loading
     ? [text({ key: 'l' }, '  loading…')]
     : list.length === 0
@@ -134,7 +136,7 @@ export function McpView(p: Props): ReactElement {
           { dimColor: true },
           `  ${cell('TIME', 10)}${cell('ACTOR', 18)}${cell('TOOL', 34)}${cell('RESULT', 9)}${cell('CODE', 6)}MS`,
         ),
-    ...clipLines(lower, Math.max(1, p.height - 4 - half)).map((l, i) =>
+    ...clipLines(lower, Math.max(1, p.height - 4 - toolsHeight)).map((l, i) =>
       text({ key: `c${i}`, wrap: 'truncate-end' }, `  ${l}`),
     ),
   );

@@ -7,11 +7,12 @@ import { after, before, describe, it } from 'node:test';
 import { createMemoryEvents } from '../../../src/platform/events/index.ts';
 import type { Events } from '../../../src/platform/events/events.ts';
 import type { McpTool } from '../../../src/proxy/mcp/mcp.ts';
+import { buildTools } from '../../../src/proxy/mcp/tools.ts';
 import { createMemoryRegistry } from '../../../src/registry/index.ts';
 import { createClient, type Client, type Registry } from '../../../src/runtime/index.ts';
 import { startWeb, type Web } from '../../../src/ui/web/index.ts';
 import type { WebMcp } from '../../../src/ui/web/web.ts';
-import { auditEvent, mcpTool } from '../../helpers/audit-events.ts';
+import { auditEvent } from '../../helpers/audit-events.ts';
 import { openEventStream } from '../../helpers/event-stream.ts';
 import { closeAll, nameSchema, record } from '../../helpers/fixtures.ts';
 
@@ -30,17 +31,9 @@ describe('the dashboard: MCP routes', () => {
   let web: Web;
   let bare: Web;
   let base = '';
-  // Every endpoint a tool, as tools.ts makes them for these plain services.
+  // The tools micro mcp shows agents, with its default options.
   const mcp: WebMcp = {
-    tools: (services) =>
-      services.flatMap((s) =>
-        s.endpoints.map((e) =>
-          mcpTool(s.name, e.name, {
-            description: String(e.metadata.description ?? `Calls ${e.name} on ${s.name}`),
-            inputSchema: { ...(e.request ?? {}), type: 'object' },
-          }),
-        ),
-      ),
+    tools: (services) => buildTools(services).tools,
     url: 'http://127.0.0.1:8080/mcp',
   };
 
