@@ -13,11 +13,20 @@ import { createMemoryEvents } from '../../src/platform/events/index.ts';
 import type { Events } from '../../src/platform/events/events.ts';
 import { buildTools } from '../../src/proxy/mcp/tools.ts';
 import { createMemoryRegistry } from '../../src/registry/index.ts';
-import { createClient, type Client, type Registry } from '../../src/runtime/index.ts';
+import { createClient, type Client, type Registry, type Service } from '../../src/runtime/index.ts';
 import { startWeb, type Web } from '../../src/ui/web/index.ts';
 import { auditEvent } from '../helpers/audit-events.ts';
-import { launchChromium } from '../helpers/browser.ts';
-import { closeAll, nameSchema, record } from '../helpers/fixtures.ts';
+import { launchChromium, startPlatform } from '../helpers/browser.ts';
+import {
+  closeAll,
+  greeterService,
+  nameSchema,
+  quietService,
+  record,
+  streamHandlers,
+} from '../helpers/fixtures.ts';
+import { freePort } from '../helpers/net.ts';
+import { stopAll } from '../helpers/proc.ts';
 
 describe('the dashboard: MCP page', () => {
   const work = mkdtempSync(join(tmpdir(), 'micro-dashboard-mcp-'));
@@ -136,6 +145,55 @@ describe('the dashboard: MCP page', () => {
     assert.deepEqual(await cells(0), ['dave', 'greeter.Say.Hello', 'error', '500', '3']);
     assert.equal(await rows.nth(0).getAttribute('data-result'), 'error');
     assert.equal(await page.locator('.mcp-audit-head .count').textContent(), '3');
+    assert.deepEqual(pageErrors, []);
+  });
+});
+
+describe('the dashboard of micro run: MCP page', () => {
+  const work = mkdtempSync(join(tmpdir(), 'micro-dashboard-mcp-run-'));
+  let base = '';
+  let api = '';
+  let registry: Registry;
+  let context: BrowserContext;
+  let page: Page;
+  const services: Service[] = [];
+  const pageErrors: string[] = [];
+
+  before(async () => {
+    api = `127.0.0.1:${await freePort()}`;
+    ({ base, registry } = await startPlatform(work, { MICRO_API_ADDRESS: api }));
+    const greeter = greeterService(registry);
+    const counter = quietService({ name: 'counter', registry, address: '127.0.0.1:0' });
+    counter.handle('Stream', streamHandlers());
+    for (const s of [greeter, counter]) {
+      await s.start();
+      services.push(s);
+    }
+    ({ context, page } = await launchChromium(work));
+    page.on('pageerror', (e) => pageErrors.push(e.message));
+  });
+
+  after(async () => {
+    for (const s of services.reverse()) await s.stop();
+    await closeAll(context, registry, { close: stopAll });
+    rmSync(work, { recursive: true, force: true });
+  });
+
+  it("lists the running services' tools, not the platform's, and the gateway's /mcp", async () => {
+    await page.goto(`${base}/#/mcp`);
+    const rows = page.locator('.mcp-tool-list tr.tool');
+    await rows.nth(3).waitFor();
+    assert.deepEqual(await rows.locator('td.name').allTextContents(), [
+      'counter.Stream.Count',
+      'counter.Stream.Shout',
+      'counter.Stream.Sum',
+      'greeter.Say.Hello',
+    ]);
+    assert.deepEqual(
+      await page.locator('tr.tool[data-tool^="counter"] td:nth-child(2)').allTextContents(),
+      ['server', 'bidi', 'client'],
+    );
+    assert.equal(await page.locator('.mcp-url').textContent(), `http://${api}/mcp`);
     assert.deepEqual(pageErrors, []);
   });
 });
