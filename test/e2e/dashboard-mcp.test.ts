@@ -2,20 +2,22 @@
 // and an events area in process: "MCP" in the nav shows the tools agents see (name, stream kind,
 // description, scope), how an agent connects (the gateway's /mcp, the stdio entry), a tool's
 // schemas on click; the audited tool calls (micro.audit, source mcp) newest first and live; remote
-// text stays text.
+// text stays text. Then the dashboard of `micro run`: the tools of running services, the gateway's
+// /mcp, and a call reported to the control plane's audit service.
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { BrowserContext, Page } from 'playwright-core';
+import { createMicroAudit } from '../../src/platform/audit/index.ts';
 import { createMemoryEvents } from '../../src/platform/events/index.ts';
 import type { Events } from '../../src/platform/events/events.ts';
 import { buildTools } from '../../src/proxy/mcp/tools.ts';
 import { createMemoryRegistry } from '../../src/registry/index.ts';
 import { createClient, type Client, type Registry, type Service } from '../../src/runtime/index.ts';
 import { startWeb, type Web } from '../../src/ui/web/index.ts';
-import { auditEvent } from '../helpers/audit-events.ts';
+import { auditEvent, auditRecord } from '../helpers/audit-events.ts';
 import { launchChromium, startPlatform } from '../helpers/browser.ts';
 import {
   closeAll,
@@ -179,7 +181,7 @@ describe('the dashboard of micro run: MCP page', () => {
     rmSync(work, { recursive: true, force: true });
   });
 
-  it("lists the running services' tools, not the platform's, and the gateway's /mcp", async () => {
+  it("lists the running services' tools, not the platform's, the gateway's /mcp, the calls", async () => {
     await page.goto(`${base}/#/mcp`);
     const rows = page.locator('.mcp-tool-list tr.tool');
     await rows.nth(3).waitFor();
@@ -194,6 +196,19 @@ describe('the dashboard of micro run: MCP page', () => {
       ['server', 'bidi', 'client'],
     );
     assert.equal(await page.locator('.mcp-url').textContent(), `http://${api}/mcp`);
+    // A call an MCP server reports to the control plane's audit service shows as it happens.
+    const audit = createMicroAudit({ client: services[0]!.client });
+    audit.report(auditRecord({ actor: 'erin', result: 'error', code: 500, ms: 7 }));
+    await audit.close();
+    const call = page.locator('table.mcp-audit tbody tr', { hasText: 'erin' });
+    await call.waitFor();
+    assert.deepEqual((await call.locator('td').allTextContents()).slice(1), [
+      'erin',
+      'greeter.Say.Hello',
+      'error',
+      '500',
+      '7',
+    ]);
     assert.deepEqual(pageErrors, []);
   });
 });
