@@ -32,6 +32,9 @@ describe('micro explore: events and db screens (fake terminal)', () => {
       service: 'greeter',
       summary: 'greeter 1.0.0 node greeter-1 up at 127.0.0.1:1',
     });
+    // The screen orders by time: the next event must not share this one's millisecond.
+    for (const t = Date.now(), end = t + 1000; Date.now() <= t && Date.now() < end;)
+      await new Promise((r) => setImmediate(r));
     await events.publish('micro.config', {
       action: 'set',
       namespace: 'billing',
