@@ -163,7 +163,10 @@ describe('the dashboard of micro run: MCP page', () => {
 
   before(async () => {
     api = `127.0.0.1:${await freePort()}`;
-    ({ base, registry } = await startPlatform(work, { MICRO_API_ADDRESS: api }));
+    ({ base, registry } = await startPlatform(work, {
+      MICRO_API_ADDRESS: api,
+      MICRO_MCP_DENY: 'counter.Stream.Sum',
+    }));
     const greeter = greeterService(registry);
     const counter = quietService({ name: 'counter', registry, address: '127.0.0.1:0' });
     counter.handle('Stream', streamHandlers());
@@ -181,19 +184,20 @@ describe('the dashboard of micro run: MCP page', () => {
     rmSync(work, { recursive: true, force: true });
   });
 
-  it("lists the running services' tools, not the platform's, the gateway's /mcp, the calls", async () => {
+  it("lists the tools agents see, the gateway's /mcp and the calls", async () => {
+    // Not the platform's own services' endpoints, nor what MICRO_MCP_DENY hides.
     await page.goto(`${base}/#/mcp`);
     const rows = page.locator('.mcp-tool-list tr.tool');
-    await rows.nth(3).waitFor();
+    await page.locator('tr.tool[data-tool="greeter.Say.Hello"]').waitFor();
+    await page.locator('tr.tool[data-tool="counter.Stream.Count"]').waitFor();
     assert.deepEqual(await rows.locator('td.name').allTextContents(), [
       'counter.Stream.Count',
       'counter.Stream.Shout',
-      'counter.Stream.Sum',
       'greeter.Say.Hello',
     ]);
     assert.deepEqual(
       await page.locator('tr.tool[data-tool^="counter"] td:nth-child(2)').allTextContents(),
-      ['server', 'bidi', 'client'],
+      ['server', 'bidi'],
     );
     assert.equal(await page.locator('.mcp-url').textContent(), `http://${api}/mcp`);
     // A call an MCP server reports to the control plane's audit service shows as it happens.
