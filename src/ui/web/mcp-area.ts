@@ -1,18 +1,47 @@
 // The dashboard's routes to what `micro mcp` shows agents (issue 21): GET /_/api/mcp/tools lists the
 // exposed tools (name, service, endpoint, stream kind, scope, description cut to a line) with where
 // agents connect, narrowed by ?text= and bounded by ?limit=; GET /_/api/mcp/tool?name= answers one
-// tool whole, its input and output schemas included. The audit events of the page come from the
-// platform events stream (events-stream.ts, ?topic=micro.audit). Read only.
+// tool whole, its input and output schemas included. With auth on, both hold only the tools the
+// rules let the logged-in user call: what an agent of theirs would list. The audit events of the
+// page come from the platform events stream (events-stream.ts, ?topic=micro.audit). Read only.
 import type { McpTool } from '../../proxy/mcp/mcp.ts';
 import { notFound } from '../../runtime/index.ts';
 import { areaGet, needText, optInt, optText, type AreaRoute } from './area-routes.ts';
-import { WEB_ID } from './web.ts';
+import type { Feed } from './feed.ts';
+import type { SessionVerifier } from './session.ts';
+import { currentUserToken } from './user-client.ts';
+import { WEB_ID, type WebMcp } from './web.ts';
 
 /** What the MCP page reads: the tools agents see now, and the URL they connect to over HTTP. */
 export interface McpArea {
   list(): Promise<readonly McpTool[]>;
   /** The gateway's /mcp, when the dashboard knows it. */
   url?: string;
+}
+
+/**
+ * The MCP area over the dashboard's feed: the tools of the services it follows; with a verifier
+ * (auth on), those the rules let the user being served call, as `micro mcp` lists them for a caller.
+ */
+export function mcpArea(mcp: WebMcp, feed: Feed, verifier?: SessionVerifier): McpArea {
+  return {
+    async list() {
+      await feed.ready;
+      const all = mcp.tools(feed.services());
+      const token = currentUserToken();
+      if (!verifier || token === undefined) return all;
+      const caller = await verifier.verify(token);
+      return all.filter((t) => {
+        try {
+          verifier.authorize(caller, { kind: 'service', name: t.service, action: t.endpoint });
+          return true;
+        } catch {
+          return false;
+        }
+      });
+    },
+    ...(mcp.url && { url: mcp.url }),
+  };
 }
 
 /** How an agent started on this machine runs `micro mcp` over stdio: its MCP server entry. */

@@ -168,6 +168,7 @@ export async function startWeb(o: WebOptions): Promise<Web> {
     metrics: o.metrics,
     routes: o.routes,
     mcp: o.mcp,
+    verifier,
     callTimeout: o.callTimeout ?? 10_000,
     healthTimeout: o.healthTimeout ?? 2000,
   });

@@ -1,7 +1,8 @@
 // The dashboard's MCP routes over real HTTP: the tools agents see follow the registry (listed without
 // schemas, narrowed and bounded; one tool whole), hostile queries are 400s, a dashboard without MCP
 // answers 501; the audited tool calls come with the platform events stream's micro.audit lines,
-// their fields checked and cut whatever was published.
+// their fields checked and cut whatever was published. With auth on, a user sees the tools their
+// rules let them call.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { createMemoryEvents } from '../../../src/platform/events/index.ts';
@@ -15,6 +16,13 @@ import type { WebMcp } from '../../../src/ui/web/web.ts';
 import { auditEvent } from '../../helpers/audit-events.ts';
 import { openEventStream } from '../../helpers/event-stream.ts';
 import { closeAll, nameSchema, record } from '../../helpers/fixtures.ts';
+import {
+  ADMIN_SECRET,
+  fetchAs,
+  loginCookie,
+  startAuthedWeb,
+  type AuthedWeb,
+} from '../../helpers/web-auth.ts';
 
 type Failed = { error: { code: number; detail: string } };
 type Listed = {
@@ -169,5 +177,41 @@ describe('the dashboard: MCP routes', () => {
     } finally {
       stream.close();
     }
+  });
+});
+
+describe('the dashboard with auth on: MCP routes', () => {
+  let w: AuthedWeb;
+  before(async () => {
+    w = await startAuthedWeb({ mcp: { tools: (services) => buildTools(services).tools } });
+    await w.auth.createAccount({ id: 'bob', type: 'user', secret: 'bob-secret-12345' });
+  });
+  after(() => w.close());
+
+  const names = async (cookie: string, path = '/_/api/mcp/tools'): Promise<unknown> => {
+    const res = await fetchAs(w.base, cookie, 'GET', path);
+    assert.equal(res.status, 200, await res.clone().text());
+    return ((await res.json()) as Listed).tools.map((t) => t.name);
+  };
+
+  it("lists the tools the user's rules let them call, as micro mcp would list them", async () => {
+    const admin = await loginCookie(w.base, 'admin', ADMIN_SECRET);
+    const bob = await loginCookie(w.base, 'bob', 'bob-secret-12345');
+    assert.deepEqual(await names(admin), ['greeter.Say.Hello']);
+    // No rule lets bob call the greeter: his agent would see no tool, and neither does he.
+    assert.deepEqual(await names(bob), []);
+    const one = await fetchAs(w.base, bob, 'GET', '/_/api/mcp/tool?name=greeter.Say.Hello');
+    assert.equal(one.status, 404);
+    await w.auth.createRule({
+      id: 'bob-greeter',
+      who: 'account:bob',
+      resource: { kind: 'service', name: 'greeter', action: 'Say.Hello' },
+      access: 'allow',
+    });
+    await w.verifier.next();
+    assert.deepEqual(await names(bob), ['greeter.Say.Hello']);
+    // Without a session, nothing.
+    const anonymous = await fetch(`${w.base}/_/api/mcp/tools`);
+    assert.equal(anonymous.status, 401);
   });
 });
