@@ -87,7 +87,7 @@ describe('micro explore in tmux: the MCP screen', () => {
     shown = rows.join('\n');
     assert.match(shown, /input schema\s+\{\s+"type": "object",\s+"properties": \{\s+"name"/);
     assert.match(shown, /output schema\s+\{\s+"type": "object",\s+"properties": \{\s+"msg"/);
-    assert.match(rows.at(-1) ?? '', /enter calls\s+esc calls\s+q quit/);
+    assert.match(rows.at(-1) ?? '', /pgup\/pgdn scroll schemas\s+enter calls\s+esc calls\s+q quit/);
     term.keys('Escape');
     await term.screenWith(/CALLS \(2\)/);
     term.keys('Escape');

@@ -9,6 +9,8 @@ export const keys = {
   backspace: '\x7f',
   up: '\x1b[A',
   down: '\x1b[B',
+  pageUp: '\x1b[5~',
+  pageDown: '\x1b[6~',
   ctrlS: '\x13',
   ctrlE: '\x05',
   ctrlU: '\x15',

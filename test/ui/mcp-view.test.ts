@@ -11,7 +11,7 @@ import type { Events } from '../../src/platform/events/events.ts';
 import { createMemoryRegistry } from '../../src/registry/index.ts';
 import { createClient, type Client, type Registry } from '../../src/runtime/index.ts';
 import { App } from '../../src/ui/tui/App.ts';
-import type { ExplorerMcp } from '../../src/ui/tui/McpView.ts';
+import { McpView, type ExplorerMcp } from '../../src/ui/tui/McpView.ts';
 import { explorerMcp } from '../../src/ui/tui/mcp-source.ts';
 import { auditEvent } from '../helpers/audit-events.ts';
 import { closeAll, nameSchema, record } from '../helpers/fixtures.ts';
@@ -91,7 +91,10 @@ describe('micro explore: the MCP screen (fake terminal)', () => {
       );
       assert.doesNotMatch(frame, /carol/);
       assert.deepEqual(controls(frame), [], 'no raw controls');
-      assert.match(frame, /↑↓\/jk move\s+enter schemas\s+esc services\s+q quit/);
+      assert.match(
+        frame,
+        /↑↓\/jk move\s+pgup\/pgdn scroll calls\s+enter schemas\s+esc services\s+q quit/,
+      );
       // A new call shows at the top, live.
       await events.publish(
         'micro.audit',
@@ -105,7 +108,7 @@ describe('micro explore: the MCP screen (fake terminal)', () => {
       assert.match(frame, /greeter: Say\.Hello: Greets someone by name/);
       assert.match(frame, /input schema\s+\{\s+"type": "object",\s+"properties": \{\s+"name"/);
       assert.match(frame, /output schema\s+\{\s+"type": "object",\s+"properties": \{\s+"msg"/);
-      assert.match(frame, /enter calls\s+esc calls/);
+      assert.match(frame, /pgup\/pgdn scroll schemas\s+enter calls\s+esc calls/);
       await press(view, 'j');
       frame = plain(await frameWith(view, /SCHEMAS greeter\.Say\.Stream/));
       assert.match(
@@ -116,6 +119,34 @@ describe('micro explore: the MCP screen (fake terminal)', () => {
       await frameWith(view, /CALLS \(3\)/);
       await press(view, keys.escape);
       await frameWith(view, /SERVICES/);
+    } finally {
+      view.unmount();
+    }
+  });
+
+  it('scrolls the schemas that do not fit with PgDn and PgUp', async () => {
+    let schemas = true;
+    const view = render(
+      h(McpView, {
+        mcp,
+        events,
+        schemas,
+        onSchemas: (on: boolean) => (schemas = on),
+        onBack: () => undefined,
+        onQuit: () => undefined,
+        height: 12,
+      }),
+    );
+    try {
+      let frame = plain(await frameWith(view, /SCHEMAS greeter\.Say\.Hello/));
+      assert.match(frame, /input schema[\s\S]*… \d+ more/);
+      assert.doesNotMatch(frame, /output schema/);
+      await press(view, keys.pageDown, keys.pageDown, keys.pageDown, keys.pageDown);
+      // The end at most: the output schema's last lines, the input schema scrolled away.
+      frame = plain(await frameWith(view, /"msg": \{\s+"type": "string"\s+\}\s+\}\s+\}/));
+      assert.doesNotMatch(frame, /input schema|more/);
+      await press(view, keys.pageUp, keys.pageUp, keys.pageUp, keys.pageUp, keys.pageUp);
+      await frameWith(view, /input schema/);
     } finally {
       view.unmount();
     }

@@ -1,7 +1,7 @@
 // The MCP screen (`micro mcp`, issue 21): the services' endpoints as the tools AI agents see (name,
 // stream kind, scope, description), read again every few seconds, with the selected tool's input
 // and output schemas on enter; below them the tool calls of the audit log (micro.audit events of
-// source mcp) live, newest first: time, actor, tool, result, code and ms.
+// source mcp) live, newest first: time, actor, tool, result, code and ms; PgUp and PgDn scroll them.
 import { Box } from 'ink';
 import { createElement as h, useRef, useState, type ReactElement } from 'react';
 import type { Events } from '../../platform/events/events.ts';
@@ -26,6 +26,7 @@ export interface ExplorerMcp {
 export function mcpKeys(schemas: boolean): KeyHint[] {
   return [
     ['↑↓/jk', 'move'],
+    ['pgup/pgdn', schemas ? 'scroll schemas' : 'scroll calls'],
     ['enter', schemas ? 'calls' : 'schemas'],
     ['esc', schemas ? 'calls' : 'services'],
     ['q', 'quit'],
@@ -72,25 +73,39 @@ export function McpView(p: Props): ReactElement {
   }, [p.mcp]);
   const live = usePlatformEvents(p.events, AUDIT);
   const [cursor, setCursor] = useState(0);
+  // The first line shown of the calls or schemas.
+  const [scroll, setScroll] = useState(0);
   const list = tools.value ?? [];
   const at = Math.min(cursor, Math.max(0, list.length - 1));
-  const latest = useRef({ at, count: list.length, schemas: p.schemas });
-  latest.current = { at, count: list.length, schemas: p.schemas };
+  // The tools take up to half the rows, the calls or schemas the rest.
+  const half = Math.max(3, Math.floor((p.height - 5) / 2));
+  const { start, end } = visibleRange(list.length, at, half);
+  const lowerRows = Math.max(1, p.height - 4 - Math.max(1, end - start));
+  const latest = useRef({ at, count: list.length, schemas: p.schemas, scroll, lines: 0 });
+  latest.current = { ...latest.current, at, count: list.length, schemas: p.schemas, scroll };
   useKeys((input, key) => {
     const now = latest.current;
     const by = steps(input, key);
-    if (by !== 0)
+    if (by !== 0) {
+      setScroll(0);
       return setCursor((latest.current.at = Math.max(0, Math.min(now.count - 1, now.at + by))));
-    if (key.return) return p.onSchemas(!now.schemas);
-    if (key.escape) return now.schemas ? p.onSchemas(false) : p.onBack();
+    }
+    if (key.pageDown || key.pageUp) {
+      const to = now.scroll + (key.pageDown ? lowerRows - 1 : 1 - lowerRows);
+      return setScroll(Math.max(0, Math.min(Math.max(0, now.lines - lowerRows), to)));
+    }
+    if (key.return) {
+      setScroll(0);
+      return p.onSchemas(!now.schemas);
+    }
+    if (key.escape) {
+      setScroll(0);
+      return now.schemas ? p.onSchemas(false) : p.onBack();
+    }
     if (input === 'q') return p.onQuit();
   });
 
   const calls = live.lines.filter((l) => l.audit?.source === 'mcp');
-  // The tools take up to half the rows, the calls or schemas the rest.
-  const half = Math.max(3, Math.floor((p.height - 5) / 2));
-  const { start, end } = visibleRange(list.length, at, half);
-  const toolsHeight = Math.max(1, end - start);
   const toolRows = tools.loading
     ? [text({ key: 'l' }, '  loading…')]
     : list.length === 0
@@ -110,6 +125,8 @@ export function McpView(p: Props): ReactElement {
       : calls.length === 0
         ? ['no tool calls yet']
         : calls.map(callLine);
+  latest.current.lines = lower.length;
+  const top = Math.min(scroll, Math.max(0, lower.length - lowerRows));
   const error = tools.error ?? (p.schemas ? undefined : live.error);
   const where = p.mcp?.url ? `http ${p.mcp.url}  ` : '';
   return h(
@@ -136,7 +153,7 @@ export function McpView(p: Props): ReactElement {
           { dimColor: true },
           `  ${cell('TIME', 10)}${cell('ACTOR', 18)}${cell('TOOL', 34)}${cell('RESULT', 9)}${cell('CODE', 6)}MS`,
         ),
-    ...clipLines(lower, Math.max(1, p.height - 4 - toolsHeight)).map((l, i) =>
+    ...clipLines(lower.slice(top), lowerRows).map((l, i) =>
       text({ key: `c${i}`, wrap: 'truncate-end' }, `  ${l}`),
     ),
   );
