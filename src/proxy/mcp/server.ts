@@ -15,6 +15,7 @@
 import { Server } from '@modelcontextprotocol/sdk/server/index.js';
 import {
   CallToolRequestSchema,
+  EmptyResultSchema,
   ErrorCode,
   ListResourcesRequestSchema,
   ListResourceTemplatesRequestSchema,
@@ -174,15 +175,15 @@ export function createMcpServer(
       await core.ready;
       const { name, arguments: args } = request.params;
       const token = request.params._meta?.progressToken;
+      // The notifications go out one after the other, and all of them before the result.
+      let sent: Promise<void> | undefined;
       const progress =
         token === undefined
           ? undefined
-          : (count: number, message: unknown): void => {
-              extra
-                .sendNotification({
-                  method: 'notifications/progress',
-                  params: { progressToken: token, progress: count, message: progressText(message) },
-                })
+          : (n: number, message: unknown): void => {
+              const params = { progressToken: token, progress: n, message: progressText(message) };
+              sent = (sent ?? Promise.resolve())
+                .then(() => extra.sendNotification({ method: 'notifications/progress', params }))
                 .catch((err: unknown) => warn(`progress not sent: ${String(err)}`));
             };
       try {
@@ -190,6 +191,14 @@ export function createMcpServer(
           signal: extra.signal,
           ...(progress && { progress }),
         });
+        // SDK clients drop progress that arrives with the result (typescript-sdk#2580): once the
+        // client has answered a ping, it has handled every notification sent before it.
+        if (sent)
+          await sent.then(() =>
+            extra
+              .sendRequest({ method: 'ping' }, EmptyResultSchema, { timeout: 5000 })
+              .catch(() => {}),
+          );
         return { ...result };
       } catch (err) {
         if (err instanceof MicroError && err.code === 404)

@@ -59,8 +59,9 @@ export async function serveMcpStdio(
   let pending = 0;
   let ended = false;
 
+  // Deferred a tick: server.close() closes the transport, whose onclose calls close() again.
   const close = (): Promise<void> =>
-    (closing ??= (async () => {
+    (closing ??= Promise.resolve().then(async () => {
       clearTimeout(drain);
       input.off('end', onEnd);
       input.off('close', onEnd);
@@ -68,7 +69,7 @@ export async function serveMcpStdio(
       await server.close().catch(() => {});
       restore?.();
       resolveClosed();
-    })());
+    }));
 
   function onEnd(): void {
     if (ended) return;
