@@ -59,7 +59,9 @@ describe('MCP over stdio', () => {
       assert.ok((await client.listTools()).tools.some((t) => t.name === 'new.Tool.Here'));
 
       const read = await client.readResource({ uri: 'micro://services' });
-      assert.equal(read.contents[0]?.text, '["greeter"]');
+      assert.deepEqual(read.contents, [
+        { uri: 'micro://services', mimeType: 'application/json', text: '["greeter"]' },
+      ]);
 
       // A console.log inside the server goes to stderr, not into the protocol.
       const printed = await client.callTool({ name: 'test.Log.Print', arguments: {} });
