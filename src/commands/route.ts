@@ -31,13 +31,15 @@ function sub<A>(
   });
 }
 
-/** Stores a changed rule as this user and prints it. */
-async function store(routes: Routes, rule: TrafficRule, output: 'text' | 'json'): Promise<void> {
-  const [{ cliAuthor }, { ruleText }] = await Promise.all([
+/** Stores a changed rule as this user, prints it, and warns of destinations no node matches. */
+async function store(routes: Routes, rule: TrafficRule, args: Args<object>): Promise<void> {
+  const [{ cliAuthor, unreached }, { ruleText }] = await Promise.all([
     import('./route/open.ts'),
     import('./route/format.ts'),
   ]);
-  print(output, await routes.set(rule, { author: await cliAuthor() }), ruleText);
+  const stored = await routes.set(rule, { author: await cliAuthor() });
+  print(args.output, stored, ruleText);
+  for (const line of await unreached(args, stored)) process.stderr.write(`warning: ${line}\n`);
 }
 
 /** A whole number of at least 1 given to a flag or argument, or undefined. */
@@ -92,7 +94,7 @@ const set = sub(
       import('./route/edit.ts'),
     ]);
     const { value, source } = await readRuleValue(args.rule, args.file);
-    await store(routes, ruleFrom(args.service, value, source), args.output);
+    await store(routes, ruleFrom(args.service, value, source), args);
   },
 );
 
@@ -122,7 +124,7 @@ const weight = sub(
       name: args.name,
       sticky: args.sticky,
     });
-    await store(routes, rule, args.output);
+    await store(routes, rule, args);
   },
 );
 
@@ -159,7 +161,7 @@ const match = sub(
       to: [{ version: args.to }],
       name: args.name,
     });
-    await store(routes, rule, args.output);
+    await store(routes, rule, args);
   },
 );
 
@@ -186,7 +188,7 @@ const mirror = sub(
       version: args.to,
       percent,
     });
-    await store(routes, rule, args.output);
+    await store(routes, rule, args);
   },
 );
 

@@ -43,39 +43,43 @@ export const streamCommand = defineCommand({
   handler: async (args) => {
     const options = callOptions(args);
     const src = { argument: args.json, data: args.data };
-    await withConnection(args, async ({ registry, client }) => {
-      const kind =
-        givenInline(src) || options.address
-          ? undefined
-          : await advertisedKind(registry, args.service, args.endpoint);
-      // Client and bidi streams take many messages: one per line. Others take one request.
-      const perLine =
-        !givenInline(src) &&
-        (kind === 'client' || kind === 'bidi' || (kind === undefined && stdinHasInput()));
-      const single = perLine ? undefined : await readMessage(src);
-      const stream = await client.stream(args.service, args.endpoint, options);
-      const input: { error?: Error; sending: boolean } = { sending: true };
-      void (async () => {
+    await withConnection(
+      args,
+      async ({ registry, client }) => {
+        const kind =
+          givenInline(src) || options.address
+            ? undefined
+            : await advertisedKind(registry, args.service, args.endpoint);
+        // Client and bidi streams take many messages: one per line. Others take one request.
+        const perLine =
+          !givenInline(src) &&
+          (kind === 'client' || kind === 'bidi' || (kind === undefined && stdinHasInput()));
+        const single = perLine ? undefined : await readMessage(src);
+        const stream = await client.stream(args.service, args.endpoint, options);
+        const input: { error?: Error; sending: boolean } = { sending: true };
+        void (async () => {
+          try {
+            if (perLine) for await (const m of stdinMessages()) stream.send(m);
+            else stream.send(single);
+            stream.end();
+          } catch (err) {
+            // A line that is not JSON ends the stream; a send that failed is reported by the responses.
+            if ((err as { id?: string }).id === 'micro.cli') input.error = err as Error;
+            stream.close();
+          } finally {
+            input.sending = false;
+          }
+        })();
         try {
-          if (perLine) for await (const m of stdinMessages()) stream.send(m);
-          else stream.send(single);
-          stream.end();
+          for await (const m of stream) process.stdout.write(`${json(m, false)}\n`);
         } catch (err) {
-          // A line that is not JSON ends the stream; a send that failed is reported by the responses.
-          if ((err as { id?: string }).id === 'micro.cli') input.error = err as Error;
-          stream.close();
-        } finally {
-          input.sending = false;
+          throw input.error ?? err;
         }
-      })();
-      try {
-        for await (const m of stream) process.stdout.write(`${json(m, false)}\n`);
-      } catch (err) {
-        throw input.error ?? err;
-      }
-      if (input.error) throw input.error;
-      // The server finished first: stop reading stdin so the process can exit.
-      if (input.sending) process.stdin.destroy();
-    });
+        if (input.error) throw input.error;
+        // The server finished first: stop reading stdin so the process can exit.
+        if (input.sending) process.stdin.destroy();
+      },
+      { routed: true },
+    );
   },
 });

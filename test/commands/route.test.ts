@@ -68,7 +68,13 @@ describe('micro route', () => {
     assert.equal(none.code, 1);
     assert.equal(errorOf(none).code, 404);
 
-    const weighted = ok(await route('weight', 'greeter', '1.0.0=90', '2.0.0=10'));
+    const weighing = await route('weight', 'greeter', '1.0.0=90', '2.0.0=10');
+    const weighted = ok(weighing);
+    // No greeter runs: the CLI says what that does to the calls, and stores the rule all the same.
+    assert.match(
+      weighing.stderr,
+      /warning: route 1: no node of greeter is version 1\.0\.0 \(no node is running\): the calls it takes fail with a 503 until one is\n/,
+    );
     assert.match(weighted, /^greeter: 1 route, changed \S+Z by ann\n/);
     assert.match(weighted, /1\.0\.0 +90% █{18}░{2}\n/);
     assert.match(weighted, /2\.0\.0 +10% █{2}░{18}\n/);

@@ -10,7 +10,7 @@ import { createService, type PlatformService } from '../../src/platform/service.
 import type { RoutesVersion } from '../../src/platform/routing/routing.ts';
 import { createMicroRegistry } from '../../src/registry/micro.ts';
 import { createClient } from '../../src/runtime/client/rpc-client.ts';
-import type { Client, Registry } from '../../src/runtime/index.ts';
+import { serverStream, type Client, type Registry } from '../../src/runtime/index.ts';
 import { bin, micro, type Run } from '../helpers/cli.ts';
 import { startTestControlPlane, type TestControlPlane } from '../helpers/control-plane.ts';
 import { closeAll, quiet } from '../helpers/fixtures.ts';
@@ -73,7 +73,12 @@ describe('a canary through the gateway, the sidecar, a service and micro call', 
         handleSignals: false,
         logger: quiet,
       });
-      greeter.handle('Say', { Hello: async () => ({ version }) });
+      greeter.handle('Say', {
+        Hello: async () => ({ version }),
+        Versions: serverStream(async function* () {
+          yield { version };
+        }),
+      });
       services.push(greeter);
     }
     const caller: PlatformService = createService({
@@ -126,6 +131,15 @@ describe('a canary through the gateway, the sidecar, a service and micro call', 
         Array.from({ length: n }, () => micro(['call', 'greeter', 'Say.Hello', '{}'], { env })),
       )
     ).map((r) => versionOf(JSON.parse(ok(r))));
+  /** `micro stream greeter Say.Versions` `n` times at once: the versions that answered. */
+  const cliStreams = async (n: number): Promise<Version[]> =>
+    (
+      await Promise.all(
+        Array.from({ length: n }, () =>
+          micro(['stream', 'greeter', 'Say.Versions', '{}'], { env }),
+        ),
+      )
+    ).map((r) => versionOf(JSON.parse(ok(r))));
 
   it('splits every path 50/50, and one command rolls every path back to 1.0.0', async (t) => {
     ok(await route('weight', 'greeter', '1.0.0=100'));
@@ -144,6 +158,10 @@ describe('a canary through the gateway, the sidecar, a service and micro call', 
     const seen = new Set<Version>();
     for (let i = 0; i < 5 && seen.size < 2; i++) for (const v of await cliCalls(4)) seen.add(v);
     assert.deepEqual([...seen].sort(), ['1.0.0', '2.0.0'], 'micro call reaches both versions');
+    const streamed = new Set<Version>();
+    for (let i = 0; i < 5 && streamed.size < 2; i++)
+      for (const v of await cliStreams(4)) streamed.add(v);
+    assert.deepEqual([...streamed].sort(), ['1.0.0', '2.0.0'], 'micro stream reaches both');
 
     // The rollback: one command. Every path is polled while it runs, until 20 answers in a row
     // after it returned are 1.0.0's; the last 2.0.0 answer tells when each path saw the change.
@@ -180,6 +198,11 @@ describe('a canary through the gateway, the sidecar, a service and micro call', 
       new Set(await cliCalls(4)),
       new Set(['1.0.0']),
       'micro call after the rollback',
+    );
+    assert.deepEqual(
+      new Set(await cliStreams(8)),
+      new Set(['1.0.0']),
+      'micro stream after the rollback',
     );
   });
 });

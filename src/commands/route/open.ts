@@ -1,6 +1,6 @@
 // The traffic rules `micro route` reads and changes: kept in the Config the global options name
 // (the control plane's by default, or --config etcd...), changes recorded as made by this user.
-import type { Routes } from '../../platform/routing/routing.ts';
+import type { Routes, TrafficRule } from '../../platform/routing/routing.ts';
 import { withConfig } from '../config.ts';
 import type { Args } from '../shared/command.ts';
 
@@ -24,4 +24,26 @@ export async function withRoutes<T>(
       await routes.close();
     }
   });
+}
+
+/** The warnings for the destinations of a stored rule that no running node matches (none when the registry cannot be read). */
+export async function unreached(args: Args<object>, rule: TrafficRule): Promise<string[]> {
+  const [{ withRegistry }, { unreachedWarnings }, { RegistryError, RegistryErrors }] =
+    await Promise.all([
+      import('../shared/connect.ts'),
+      import('./warn.ts'),
+      import('../../registry/registry.ts'),
+    ]);
+  // Not found: no node of the service runs. Any other failure: no warning at all.
+  const running = (err: unknown): [] => {
+    if (err instanceof RegistryError && err.code === RegistryErrors.notFound) return [];
+    throw err;
+  };
+  try {
+    return await withRegistry(args, async (registry) =>
+      unreachedWarnings(rule, await registry.getService(rule.service).catch(running)),
+    );
+  } catch {
+    return [];
+  }
 }

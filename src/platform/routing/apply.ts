@@ -35,6 +35,8 @@ interface CompiledRoute {
   to: Target[];
   sticky?: string;
   mirror?: { percent: number; keep: Filter };
+  /** Names the rule in the 503 when no destination has a node: `the traffic rule of shop (route 1: version 2.0.1)`. */
+  label: string;
 }
 
 /** A rule made ready to apply: its routes, in order. */
@@ -63,10 +65,25 @@ function keeper(d: Omit<Destination, 'weight'>): Filter {
 
 const hasNode = (services: Service[]): boolean => services.some((s) => s.nodes.length > 0);
 
+/** Whether any node of these service versions is one the destination (or mirror) names. */
+export const reaches = (d: Omit<Destination, 'weight'>, services: Service[]): boolean =>
+  hasNode(keeper(d)(services));
+
+/** A destination as people name it: `version 2.0.0`, `zone=b`, `version 2.0.0 with zone=b`. */
+export function destinationName(d: Omit<Destination, 'weight'>): string {
+  const labels = Object.entries(d.metadata ?? {}).map(([k, v]) => `${k}=${v}`);
+  const version = d.version === undefined ? '' : `version ${d.version}`;
+  return [version, labels.join(', ')].filter(Boolean).join(' with ') || 'any node';
+}
+
+/** A route as people name it: `route "beta"`, or `route 2` by its place. */
+export const routeName = (r: Route, i: number): string =>
+  r.name ? `route ${JSON.stringify(r.name)}` : `route ${i + 1}`;
+
 /** Compiles a checked rule: matchers and filters built once, not per call. */
 export function compileRule(rule: TrafficRule): CompiledRule {
   const keys = new Set<string>();
-  const routes = rule.routes.map((r: Route): CompiledRoute => {
+  const routes = rule.routes.map((r: Route, i): CompiledRoute => {
     const metadata = Object.entries(r.match?.metadata ?? {});
     for (const [k] of metadata) keys.add(k);
     if (r.sticky) keys.add(r.sticky);
@@ -79,6 +96,7 @@ export function compileRule(rule: TrafficRule): CompiledRule {
       to: r.to.map((d) => ({ keep: keeper(d), weight: d.weight ?? 100 })),
       ...(r.sticky !== undefined && { sticky: r.sticky }),
       ...(r.mirror && { mirror: { percent: r.mirror.percent, keep: keeper(r.mirror) } }),
+      label: `the traffic rule of ${rule.service} (${routeName(r, i)}: ${r.to.map(destinationName).join(', ')}; micro route get ${rule.service})`,
     };
   });
   return { routes, keys: [...keys] };
@@ -116,7 +134,7 @@ function hashPoint(s: string): number {
 
 /** The filter keeping the nodes of the destination at `point` (0 to 1) of the weights of those with nodes. */
 function pickFilter(route: CompiledRoute, point: number): Filter {
-  return (services) => {
+  const pick: Filter = (services) => {
     let total = 0;
     const found: [Service[], number][] = [];
     for (const t of route.to) {
@@ -133,6 +151,8 @@ function pickFilter(route: CompiledRoute, point: number): Filter {
     }
     return found.at(-1)?.[0] ?? [];
   };
+  pick.label = route.label;
+  return pick;
 }
 
 /** The call's options with the route's destination filter added. */

@@ -2,7 +2,7 @@ import type { Registry, Service } from '../../registry/registry.ts';
 import { RegistryErrors } from '../../registry/registry.ts';
 import { forbidden, notFound, serviceUnavailable, unauthorized } from '../errors.ts';
 import { markedUnhealthy, skipUnhealthy } from './filter.ts';
-import type { Next, SelectOptions, Selector } from './selector.ts';
+import type { Filter, Next, SelectOptions, Selector } from './selector.ts';
 import type { BreakerOptions, ResiliencyPolicy } from '../resilience/policy.ts';
 import { CircuitTable } from './circuits.ts';
 import { LoadTable } from './load.ts';
@@ -149,7 +149,12 @@ export function createSelector(options: CacheSelectorOptions): Selector {
         entry && entry.services.length > 0 && Date.now() - entry.fetched < ttl
           ? entry.services
           : await fetch(service);
-      for (const f of opts.filters ?? []) services = f(services);
+      let emptied: Filter | undefined;
+      for (const f of opts.filters ?? []) {
+        const had = services.length > 0;
+        services = f(services);
+        if (had && services.length === 0) emptied ??= f;
+      }
       // Open circuits are skipped (none left: a 503); then, unless they are all that is left,
       // nodes the control plane's monitor marked unhealthy and nodes that could not be reached.
       services = circuits.admit(service, services);
@@ -159,7 +164,7 @@ export function createSelector(options: CacheSelectorOptions): Selector {
       if (services.length === 0) {
         throw serviceUnavailable(
           'micro.client',
-          `service ${service} has no node that matches the call's filters (registry: ${registry.name} at ${registry.address})`,
+          `service ${service} has no node that matches ${emptied?.label ?? "the call's filters"} (registry: ${registry.name} at ${registry.address})`,
         );
       }
       services = preferZone(

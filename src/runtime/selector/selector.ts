@@ -15,7 +15,10 @@ export type Strategy = (services: Service[], load?: NodeLoad) => Next;
 export type Done = (error?: Error) => void;
 
 /** Narrows the services found, e.g. to one version. */
-export type Filter = (services: Service[]) => Service[];
+export type Filter = ((services: Service[]) => Service[]) & {
+  /** What the filter keeps, named in the 503 when it leaves no node (`the traffic rule of greeter ...`). */
+  label?: string;
+};
 
 /** Options for one selection. */
 export interface SelectOptions {

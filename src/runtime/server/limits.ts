@@ -55,7 +55,24 @@ export function checkCallerLimits(l: CallerLimits): CallerLimits {
     throw new TypeError(
       `limits.rate must be a number of calls a second > 0, not ${String(l.rate)}`,
     );
+  needs(l, 'limits.');
   return l;
+}
+
+/** A queue without an in-flight limit, or a burst without a rate, limits nothing: a TypeError saying so. */
+function needs(
+  l: CallerLimits,
+  prefix: string,
+  names: Partial<Record<keyof CallerLimits, string>> = {},
+): void {
+  const name = (f: keyof CallerLimits): string => names[f] ?? `${prefix}${f}`;
+  for (const f of ['maxQueue', 'queueTimeout'] as const)
+    if (l[f] !== undefined && l.maxInFlight === undefined)
+      throw new TypeError(
+        `${name(f)} needs ${name('maxInFlight')}: the queue holds the calls past the in-flight limit`,
+      );
+  if (l.burst !== undefined && l.rate === undefined)
+    throw new TypeError(`${name('burst')} needs ${name('rate')}: a burst is taken above a rate`);
 }
 
 /** MICRO_LIMIT_INFLIGHT, MICRO_LIMIT_QUEUE, MICRO_LIMIT_RATE and MICRO_LIMIT_BURST as limits; undefined when none is set. */
@@ -79,6 +96,7 @@ export function limitsFromEnv(env: NodeJS.ProcessEnv = process.env): CallerLimit
     limits[field] = v;
     any = true;
   }
+  needs(limits, '', Object.fromEntries(vars.map(([n, f]) => [f, n])));
   return any ? limits : undefined;
 }
 

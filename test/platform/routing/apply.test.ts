@@ -254,3 +254,29 @@ describe('routing wrappers', () => {
     assert.equal(await waiting, '2.0.0');
   });
 });
+
+describe('a rule whose destinations have no node', () => {
+  it('names the rule, its route and destinations in the selector’s 503', async () => {
+    const { createMemoryRegistry } = await import('../../../src/registry/memory.ts');
+    const { createSelector } = await import('../../../src/runtime/selector/cache.ts');
+    const registry = createMemoryRegistry();
+    await registry.register(services[0]!);
+    const selector = createSelector({ registry, watch: false });
+    const h = harness(source(rule([{ name: 'canary', to: [{ version: '2.0.1' }] }])));
+    await h.version();
+    const filters = h.seen[0]!.options.filters;
+    await assert.rejects(
+      selector.select('greeter', { filters }),
+      (e: Error & { code: number; detail: string }) => {
+        assert.equal(e.code, 503);
+        assert.match(
+          e.detail,
+          /^service greeter has no node that matches the traffic rule of greeter \(route "canary": version 2\.0\.1; micro route get greeter\)/,
+        );
+        return true;
+      },
+    );
+    selector.close();
+    await registry.close();
+  });
+});

@@ -121,6 +121,15 @@ describe('caller limits', () => {
       ['MICRO_LIMIT_BURST', 'Infinity'],
     ] as const)
       assert.throws(() => limitsFromEnv({ [name]: value }), new RegExp(`^TypeError: ${name}`));
+    // A queue with no in-flight limit, a burst with no rate: they would limit nothing.
+    assert.throws(
+      () => limitsFromEnv({ MICRO_LIMIT_QUEUE: '5' }),
+      /^TypeError: MICRO_LIMIT_QUEUE needs MICRO_LIMIT_INFLIGHT/,
+    );
+    assert.throws(
+      () => limitsFromEnv({ MICRO_LIMIT_BURST: '5' }),
+      /^TypeError: MICRO_LIMIT_BURST needs MICRO_LIMIT_RATE/,
+    );
   });
 
   it('refuse bad limits given in code, and limit nothing when given none', () => {
@@ -128,7 +137,10 @@ describe('caller limits', () => {
     assert.throws(() => checkCallerLimits({ rate: -1 }), /limits\.rate/);
     assert.throws(() => checkCallerLimits({ queueTimeout: Number.NaN }), /limits\.queueTimeout/);
     assert.equal(createCallerLimiter('svc', {}), undefined);
-    assert.equal(createCallerLimiter('svc', { maxQueue: 3 }), undefined);
+    assert.throws(
+      () => createCallerLimiter('svc', { maxQueue: 3 }),
+      /limits\.maxQueue needs limits\.maxInFlight/,
+    );
   });
 });
 

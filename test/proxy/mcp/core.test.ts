@@ -1,0 +1,221 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { createMcpCore } from '../../../src/proxy/mcp/core.ts';
+import type { McpCore, ToolResult } from '../../../src/proxy/mcp/mcp.ts';
+import { MicroError } from '../../../src/runtime/errors.ts';
+import { record } from '../../helpers/fixtures.ts';
+import { mcpBench, stdioCaller, until, type McpBench } from './fixture.ts';
+
+const who = stdioCaller();
+const text = (r: ToolResult): unknown => JSON.parse(r.content[0]?.text ?? 'null');
+
+describe('the MCP core', () => {
+  let bench: McpBench;
+  let core: McpCore;
+
+  before(async () => {
+    bench = await mcpBench();
+    core = createMcpCore({ registry: bench.registry, client: bench.client });
+    await core.ready;
+  });
+  after(async () => {
+    await core?.close();
+    await bench?.close();
+  });
+
+  it('lists every exposed endpoint of the running services', () => {
+    assert.deepEqual(
+      core.list(who).map((t) => t.name),
+      [
+        'greeter.Say.Hello',
+        'streams.S.Count',
+        'streams.S.Forever',
+        'streams.S.Shout',
+        'streams.S.Sum',
+        'tools.T.Double',
+        'tools.T.Fail',
+        'tools.T.Null',
+        'tools.T.Who',
+      ],
+    );
+    const hello = core.find('greeter.Say.Hello');
+    assert.equal(hello?.inputSchema.type, 'object');
+    assert.deepEqual(hello?.inputSchema.required, ['name']);
+    // Hidden: Debug endpoints, and what metadata mcp:false marks.
+    assert.equal(core.find('greeter.Debug.Health'), undefined);
+    assert.equal(core.find('tools.T.Secret'), undefined);
+  });
+
+  it('follows services coming and going: one change per burst, none for node churn', async () => {
+    let changes = 0;
+    const stop = core.onChange(() => changes++);
+    try {
+      // A burst: two services registered at once are one change.
+      await bench.registry.register(
+        record('alpha', { endpoints: [{ name: 'A.Go', metadata: {} }] }),
+      );
+      await bench.registry.register(
+        record('beta', { endpoints: [{ name: 'B.Go', metadata: {} }] }),
+      );
+      await until(() => changes >= 1);
+      assert.ok(core.find('alpha.A.Go') && core.find('beta.B.Go'));
+
+      // Node churn: another node of alpha, and it going again, change no tool.
+      const second = record('alpha', {
+        endpoints: [{ name: 'A.Go', metadata: {} }],
+        node: 'alpha-2',
+        address: '127.0.0.1:10',
+      });
+      await bench.registry.register(second);
+      await bench.registry.deregister(second);
+      // Then a real change: beta goes. Had the churn or the burst been told, changes would be 3.
+      await bench.registry.deregister(record('beta'));
+      await until(() => changes >= 2);
+      assert.equal(core.find('beta.B.Go'), undefined);
+      assert.ok(core.find('alpha.A.Go'));
+      await bench.registry.deregister(record('alpha'));
+      await until(() => changes >= 3);
+      assert.equal(changes, 3);
+      assert.equal(core.find('alpha.A.Go'), undefined);
+    } finally {
+      stop();
+    }
+  });
+
+  it('calls a tool: the answer as JSON text and, with an output schema, as structured content', async () => {
+    const r = await core.call('greeter.Say.Hello', { name: 'Ann' }, who);
+    assert.equal(r.isError, undefined);
+    assert.deepEqual(text(r), { msg: 'Hello Ann' });
+    assert.deepEqual(r.structuredContent, { msg: 'Hello Ann' });
+  });
+
+  it('sends a request that is not an object as the value argument', async () => {
+    const r = await core.call('tools.T.Double', { value: 21 }, who);
+    assert.equal(text(r), 42);
+    assert.equal(r.structuredContent, undefined);
+    const missing = await core.call('tools.T.Double', {}, who);
+    assert.equal(missing.isError, true);
+    assert.equal((missing.structuredContent as { code: number }).code, 400);
+  });
+
+  it('collects a server stream, telling each message as progress', async () => {
+    const seen: [number, unknown][] = [];
+    const r = await core.call('streams.S.Count', { n: 3 }, who, {
+      progress: (count, message) => seen.push([count, message]),
+    });
+    const answer = { messages: [{ i: 0 }, { i: 1 }, { i: 2 }], truncated: false };
+    assert.deepEqual(text(r), answer);
+    assert.deepEqual(r.structuredContent, answer);
+    assert.deepEqual(seen, [
+      [1, { i: 0 }],
+      [2, { i: 1 }],
+      [3, { i: 2 }],
+    ]);
+  });
+
+  it('sends the messages of client and bidi streams', async () => {
+    const sum = await core.call('streams.S.Sum', { messages: [{ n: 1 }, { n: 2 }, { n: 4 }] }, who);
+    assert.deepEqual(text(sum), { sum: 7 });
+    const shout = await core.call(
+      'streams.S.Shout',
+      { messages: [{ word: 'a' }, { word: 'b' }] },
+      who,
+    );
+    assert.deepEqual(text(shout), { messages: [{ word: 'A' }, { word: 'B' }], truncated: false });
+    const bad = await core.call('streams.S.Sum', { messages: 'no' }, who);
+    assert.equal((bad.structuredContent as { code: number }).code, 400);
+  });
+
+  it("answers a service's error as a tool error carrying its JSON", async () => {
+    const r = await core.call('tools.T.Fail', {}, who);
+    assert.equal(r.isError, true);
+    const expected = { id: 'tools', code: 409, detail: 'it is already there', status: 'Conflict' };
+    assert.deepEqual(text(r), expected);
+    assert.deepEqual(r.structuredContent, expected);
+    // A bad request is the service's 400, as a tool error too.
+    const bad = await core.call('greeter.Say.Hello', { name: 7 }, who);
+    assert.equal(bad.isError, true);
+    assert.equal((bad.structuredContent as { code: number }).code, 400);
+  });
+
+  it('answers a 502 tool error for an answer over the byte limit or not the object promised', async () => {
+    const small = createMcpCore({
+      registry: bench.registry,
+      client: bench.client,
+      maxResultBytes: 64,
+    });
+    try {
+      await small.ready;
+      const big = await small.call('greeter.Say.Hello', { name: 'x'.repeat(100) }, who);
+      assert.equal(big.isError, true);
+      assert.equal((big.structuredContent as { code: number }).code, 502);
+      assert.match((big.structuredContent as { detail: string }).detail, /at most 64/);
+      assert.equal((await small.call('greeter.Say.Hello', { name: 'x' }, who)).isError, undefined);
+    } finally {
+      await small.close();
+    }
+    const nothing = await core.call('tools.T.Null', {}, who);
+    assert.equal(nothing.isError, true);
+    assert.equal((nothing.structuredContent as { code: number }).code, 502);
+  });
+
+  it('throws a 404 MicroError for a tool that is unknown or not exposed', async () => {
+    for (const name of ['nope.X.Y', 'tools.T.Secret', 'greeter.Debug.Health', 'x'.repeat(1000)])
+      await assert.rejects(
+        core.call(name, {}, who),
+        (err: unknown) => err instanceof MicroError && err.code === 404,
+      );
+  });
+
+  it('ends a stream at the timeout, the message limit or the byte limit, with what it got', async () => {
+    const bounded = createMcpCore({
+      registry: bench.registry,
+      client: bench.client,
+      maxMessages: 2,
+    });
+    try {
+      await bounded.ready;
+      const cut = await bounded.call('streams.S.Count', { n: 5 }, who);
+      assert.deepEqual(text(cut), { messages: [{ i: 0 }, { i: 1 }], truncated: true });
+      // Each {"i":n} is 8 bytes with its comma: 20 bytes hold two.
+      const few = createMcpCore({
+        registry: bench.registry,
+        client: bench.client,
+        maxResultBytes: 20,
+      });
+      try {
+        await few.ready;
+        const small = await few.call('streams.S.Count', { n: 5 }, who);
+        assert.deepEqual(text(small), { messages: [{ i: 0 }, { i: 1 }], truncated: true });
+      } finally {
+        await few.close();
+      }
+      let progress = 0;
+      // Forever sends every 20 ms: a second is ample for the first message on a busy machine.
+      const slow = createMcpCore({ registry: bench.registry, client: bench.client, timeout: 1000 });
+      try {
+        await slow.ready;
+        const r = await slow.call('streams.S.Forever', {}, who, { progress: () => progress++ });
+        const answer = text(r) as { messages: unknown[]; truncated: boolean };
+        assert.equal(answer.truncated, true);
+        assert.ok(answer.messages.length >= 1);
+        assert.equal(progress, answer.messages.length);
+      } finally {
+        await slow.close();
+      }
+    } finally {
+      await bounded.close();
+    }
+  });
+
+  it('stops a stream when the call is aborted', async () => {
+    const abort = new AbortController();
+    const r = core.call('streams.S.Forever', {}, who, {
+      signal: abort.signal,
+      progress: (count) => count === 2 && abort.abort(),
+    });
+    const result = await r;
+    assert.equal(result.isError, true);
+    assert.equal((result.structuredContent as { code: number }).code, 499);
+  });
+});
