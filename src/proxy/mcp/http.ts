@@ -33,7 +33,8 @@ import { readBody, send, sendError } from '../http-io.ts';
 import { SERVER_TIMEOUTS } from '../timeouts.ts';
 import type { McpCaller, McpHttp, McpHttpCaller, McpHttpOptions, McpParts } from './mcp.ts';
 import { holdNotices, type Notices } from './notices.ts';
-import { MCP_ID, createMcpServer } from './server.ts';
+import { MCP_ID } from './invoke.ts';
+import { createMcpServer } from './server.ts';
 
 /** The defaults of McpHttpOptions. */
 export const MCP_HTTP_DEFAULTS = { maxSessions: 100, idleTimeout: 30 * 60_000 } as const;

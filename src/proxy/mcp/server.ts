@@ -26,10 +26,8 @@ import {
   type Tool,
 } from '@modelcontextprotocol/sdk/types.js';
 import { MicroError, toMicroError } from '../../runtime/errors.ts';
+import { MCP_ID } from './invoke.ts';
 import type { McpCaller, McpParts, McpTool, ToolResult } from './mcp.ts';
-
-/** The id micro's errors from the MCP layer carry. */
-export const MCP_ID = 'micro.mcp';
 
 /** Tools (or resources) in one page of a list. */
 export const PAGE_SIZE = 500;
