@@ -16,7 +16,7 @@ import type { GatewayCaller } from '../auth/gateway.ts';
 import type { GatewayRequest } from '../proxy.ts';
 import { createMcpCore } from './core.ts';
 import { createMcpHttp, sendJsonRpcError } from './http.ts';
-import type { McpResources } from './mcp.ts';
+import type { McpCore, McpHttp, McpResources } from './mcp.ts';
 import { mcpOptionsFromEnv } from './options.ts';
 
 /** The gateway's `/mcp`. */
@@ -59,18 +59,23 @@ export function gatewayMcp(
   env: NodeJS.ProcessEnv = process.env,
 ): GatewayMcp | undefined {
   if (enabled === false || (enabled === undefined && env.MICRO_MCP === 'off')) return undefined;
-  const core = createMcpCore({
-    ...mcpOptionsFromEnv(env),
-    registry: deps.registry,
-    client: deps.client,
-    ...(deps.verifier && { verifier: deps.verifier }),
-    ...(deps.audit && { audit: deps.audit }),
-  });
-  const parts = { core, version: deps.version || '0.0.0', resources: deps.resources };
-  const http = createMcpHttp(
-    deps.logger ? { ...parts, logger: deps.logger } : parts,
-    deps.allowedOrigins ? { allowedOrigins: deps.allowedOrigins } : {},
-  );
+  // Made on the first `/mcp` request: a gateway no agent uses keeps no second watch of the registry.
+  let made: { core: McpCore; http: McpHttp } | undefined;
+  const make = (): { core: McpCore; http: McpHttp } => {
+    const core = createMcpCore({
+      ...mcpOptionsFromEnv(env),
+      registry: deps.registry,
+      client: deps.client,
+      ...(deps.verifier && { verifier: deps.verifier }),
+      ...(deps.audit && { audit: deps.audit }),
+    });
+    const parts = { core, version: deps.version || '0.0.0', resources: deps.resources };
+    const http = createMcpHttp(
+      deps.logger ? { ...parts, logger: deps.logger } : parts,
+      deps.allowedOrigins ? { allowedOrigins: deps.allowedOrigins } : {},
+    );
+    return { core, http };
+  };
   return {
     async serve(raw, res, body, req, who) {
       let parsed: unknown;
@@ -83,11 +88,14 @@ export function gatewayMcp(
       }
       const header = req.headers.authorization;
       const token = who ? who.token : bearer(header);
-      await http.handle(raw, res, parsed, { caller: who?.caller, token, ip: req.ip });
+      made ??= make();
+      await made.http.handle(raw, res, parsed, { caller: who?.caller, token, ip: req.ip });
     },
     async close() {
-      await http.close();
-      await core.close();
+      const m = made;
+      made = undefined;
+      await m?.http.close();
+      await m?.core.close();
     },
   };
 }
