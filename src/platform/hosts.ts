@@ -16,4 +16,5 @@ export const platformHosts: Readonly<Record<string, HostFactory>> = {
   trace: async (c) => (await import('./trace/service.ts')).hostTrace(c),
   metrics: async (c) => (await import('./metrics/service.ts')).hostMetrics(c),
   monitor: async (c) => (await import('./monitor/service.ts')).hostMonitor(c),
+  audit: async (c) => (await import('./audit/service.ts')).hostAudit(c),
 };

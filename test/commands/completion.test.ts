@@ -51,6 +51,7 @@ describe('micro completion', () => {
     assert.deepEqual(
       services,
       [
+        'audit',
         'auth',
         'config',
         'db',

@@ -49,6 +49,7 @@ describe('micro list services and topics', () => {
     assert.deepEqual(
       [...new Set(names)],
       [
+        'audit',
         'auth',
         'config',
         'db',
@@ -73,7 +74,7 @@ describe('micro list services and topics', () => {
     // micro doctor counts services the same way.
     const doctor = await micro(['doctor', ...bench.flag]);
     assert.equal(doctor.code, 0, doctor.stdout + doctor.stderr);
-    assert.match(doctor.stdout, /; 13 services registered$/m);
+    assert.match(doctor.stdout, /; 14 services registered$/m);
   });
 
   it('lists topics: subscribers, queue groups and the services subscribing, as text and JSON', async () => {
@@ -136,6 +137,7 @@ describe('micro list services, page by page', () => {
     const listed = lines.slice(1).map((l) => l.split(/\s+/)[0]!);
     // The control plane's own services among them.
     const expected = [
+      'audit',
       'auth',
       'config',
       'db',
@@ -162,7 +164,7 @@ describe('micro list services, page by page', () => {
     const run = await micro(['list', 'services', '-o', 'json', ...flag()]);
     assert.equal(run.code, 0, run.stderr);
     const list = JSON.parse(run.stdout) as Service[];
-    assert.equal(list.length, 713);
+    assert.equal(list.length, 714);
     assert.deepEqual(
       list.filter((s) => s.name === 'fleet-2').map((s) => s.version),
       ['1.0.0', '1.9.0', '1.10.0'],

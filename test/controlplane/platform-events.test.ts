@@ -92,6 +92,7 @@ describe('platform events from a real control plane', () => {
           .map((d) => d.service)
           .sort(),
         [
+          'audit',
           'auth',
           'config',
           'db',

@@ -39,6 +39,7 @@ else {
       });
       const names = (await registry.listServices()).map((s) => s.name).sort();
       assert.deepEqual(names, [
+        'audit',
         'auth',
         'config',
         'db',

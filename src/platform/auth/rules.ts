@@ -104,7 +104,7 @@ export function refusal(
 /**
  * The rules a fresh auth starts with: admins do anything; services use services, topics and the
  * platform, but not the runtime (which starts processes, and hands each its service account);
- * accounts read the registry.
+ * accounts read the registry and report audit records.
  */
 export function seedRules(): Rule[] {
   const rule = (id: string, who: string, kind: ResourcePattern['kind'], priority = 0): Rule => ({
@@ -123,6 +123,11 @@ export function seedRules(): Rule[] {
     ...(['service', 'topic', 'store', 'config', 'sync', 'db'] as const).map((k) =>
       rule(`services-${k}`, 'type:service', k),
     ),
+    // Edges report what they did for their users (micro mcp); the audit service stamps who reported.
+    {
+      ...rule('audit-report', '*', 'service'),
+      resource: { kind: 'service', name: 'audit', action: 'Audit.Report' },
+    },
     {
       ...rule('services-no-runtime', 'type:service', 'service', 1),
       resource: { kind: 'service', name: 'runtime', action: '*' },

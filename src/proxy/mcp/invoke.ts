@@ -152,6 +152,10 @@ export async function invokeTool(
   }
 }
 
+/** The 408 of a stream that did not open, or a client stream that did not answer, in time. */
+const noAnswer = (tool: McpTool, ms: number): MicroError =>
+  new MicroError(MCP_ID, 408, `${tool.name} did not answer within ${ms} ms`, 'Request Timeout');
+
 /** A stream tool: the request (or the messages) sent, the answers collected within the bounds. */
 async function streamTool(
   client: Client,
@@ -181,13 +185,7 @@ async function streamTool(
     );
     const first = await Promise.race([opening, abort, timeUp]);
     if (first === 'aborted') throw cancelled();
-    if (first === 'timeout')
-      throw new MicroError(
-        MCP_ID,
-        408,
-        `${tool.name}: the stream did not open within ${o.timeout} ms`,
-        'Request Timeout',
-      );
+    if (first === 'timeout') throw noAnswer(tool, o.timeout);
     stream = first;
     for (const m of outgoing) stream.send(m);
     stream.end();
@@ -201,6 +199,7 @@ async function streamTool(
       const r = await Promise.race([next, abort, timeUp]);
       if (r === 'aborted') throw cancelled();
       if (r === 'timeout') {
+        if (tool.stream === 'client') throw noAnswer(tool, o.timeout);
         truncated = true;
         break;
       }

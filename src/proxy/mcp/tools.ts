@@ -49,14 +49,32 @@ const wrapped = new WeakSet<McpTool>();
 /** True when the tool's arguments carry the request as `value` (its schema is not an object's). */
 export const isWrapped = (tool: McpTool): boolean => wrapped.has(tool);
 
-/** A pattern (`*`: any run of characters, everything else literal) as an anchored test. */
+/**
+ * A pattern (`*`: any run of characters, everything else literal) as a test of whole names. The
+ * classic wildcard walk, going back only to the last star: at most name x pattern steps, whatever
+ * the pattern (a regular expression of many stars could backtrack for much longer).
+ */
 export function compilePattern(pattern: string): (name: string) => boolean {
-  const source = pattern
-    .split('*')
-    .map((part) => part.replace(/[\\^$.|?+()[\]{}]/g, '\\$&'))
-    .join('.*');
-  const re = new RegExp(`^${source}$`, 's');
-  return (name) => re.test(name);
+  return (name) => {
+    let p = 0;
+    let n = 0;
+    let star = -1;
+    let mark = 0;
+    while (n < name.length) {
+      if (p < pattern.length && pattern[p] !== '*' && pattern[p] === name[n]) {
+        p++;
+        n++;
+      } else if (p < pattern.length && pattern[p] === '*') {
+        star = p++;
+        mark = n;
+      } else if (star >= 0) {
+        p = star + 1;
+        n = ++mark;
+      } else return false;
+    }
+    while (p < pattern.length && pattern[p] === '*') p++;
+    return p === pattern.length;
+  };
 }
 
 /** True when any of the patterns matches the name. */

@@ -55,7 +55,7 @@ describe("the MCP core's controls", () => {
     const denied = await core({ deny: ['streams.*', 'tools.T.F*'] });
     assert.deepEqual(
       denied.list(who).map((t) => t.name),
-      ['greeter.Say.Hello', 'tools.T.Double', 'tools.T.Null', 'tools.T.Who'],
+      ['greeter.Say.Hello', 'tools.T.Double', 'tools.T.Null', 'tools.T.Slow', 'tools.T.Who'],
     );
     await assert.rejects(denied.call('tools.T.Fail', {}, who), (e: MicroError) => e.code === 404);
   });

@@ -3,7 +3,10 @@ import { after, before, describe, it } from 'node:test';
 import { createMcpCore } from '../../../src/proxy/mcp/core.ts';
 import type { McpCore, ToolResult } from '../../../src/proxy/mcp/mcp.ts';
 import { MicroError } from '../../../src/runtime/errors.ts';
-import { record } from '../../helpers/fixtures.ts';
+import { closedAddress } from '../../helpers/cli.ts';
+import { closeAll, record } from '../../helpers/fixtures.ts';
+import { createPassthroughJsonCodec } from '../../../src/proxy/codec.ts';
+import { CodecTable, createClient } from '../../../src/runtime/index.ts';
 import { mcpBench, stdioCaller, until, type McpBench } from './fixture.ts';
 
 const who = stdioCaller();
@@ -30,11 +33,13 @@ describe('the MCP core', () => {
         'greeter.Say.Hello',
         'streams.S.Count',
         'streams.S.Forever',
+        'streams.S.Hold',
         'streams.S.Shout',
         'streams.S.Sum',
         'tools.T.Double',
         'tools.T.Fail',
         'tools.T.Null',
+        'tools.T.Slow',
         'tools.T.Who',
       ],
     );
@@ -159,6 +164,26 @@ describe('the MCP core', () => {
     assert.equal((nothing.structuredContent as { code: number }).code, 502);
   });
 
+  it("reads answers that come as bytes (the gateway's pass-through client)", async () => {
+    const raw = createClient({
+      registry: bench.registry,
+      codecs: new CodecTable([createPassthroughJsonCodec()]),
+    });
+    const viaGateway = createMcpCore({ registry: bench.registry, client: raw });
+    try {
+      await viaGateway.ready;
+      const hello = await viaGateway.call('greeter.Say.Hello', { name: 'Ann' }, who);
+      assert.deepEqual(hello.structuredContent, { msg: 'Hello Ann' });
+      const count = await viaGateway.call('streams.S.Count', { n: 2 }, who);
+      assert.deepEqual(count.structuredContent, {
+        messages: [{ i: 0 }, { i: 1 }],
+        truncated: false,
+      });
+    } finally {
+      await closeAll(viaGateway, raw);
+    }
+  });
+
   it('throws a 404 MicroError for a tool that is unknown or not exposed', async () => {
     for (const name of ['nope.X.Y', 'tools.T.Secret', 'greeter.Debug.Health', 'x'.repeat(1000)])
       await assert.rejects(
@@ -200,11 +225,48 @@ describe('the MCP core', () => {
         assert.equal(answer.truncated, true);
         assert.ok(answer.messages.length >= 1);
         assert.equal(progress, answer.messages.length);
+        // A client stream with no answer in time is a 408.
+        const held = await slow.call('streams.S.Hold', { messages: [{}] }, who);
+        assert.equal(held.isError, true);
+        assert.equal((held.structuredContent as { code: number }).code, 408);
       } finally {
         await slow.close();
       }
     } finally {
       await bounded.close();
+    }
+  });
+
+  it('answers a unary call at once when it is aborted', async () => {
+    // The service's side runs on to its deadline (1 s here), so that stopping it does not wait long.
+    const short = createMcpCore({ registry: bench.registry, client: bench.client, timeout: 1000 });
+    try {
+      await short.ready;
+      const abort = new AbortController();
+      const r = short.call('tools.T.Slow', {}, who, { signal: abort.signal });
+      setTimeout(() => abort.abort(), 50);
+      assert.equal(((await r).structuredContent as { code: number }).code, 499);
+      // Aborted before it starts: not called at all.
+      const early = await short.call('tools.T.Slow', {}, who, { signal: AbortSignal.abort() });
+      assert.equal((early.structuredContent as { code: number }).code, 499);
+    } finally {
+      await short.close();
+    }
+  });
+
+  it('answers a service that cannot be reached as a tool error', async () => {
+    const gone = record('gone', {
+      endpoints: [{ name: 'G.Go', metadata: {} }],
+      address: await closedAddress(),
+    });
+    await bench.registry.register(gone);
+    try {
+      await until(() => core.find('gone.G.Go') !== undefined);
+      const r = await core.call('gone.G.Go', {}, who);
+      assert.equal(r.isError, true);
+      assert.ok((r.structuredContent as { code: number }).code >= 500);
+    } finally {
+      await bench.registry.deregister(gone);
     }
   });
 

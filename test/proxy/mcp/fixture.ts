@@ -1,11 +1,13 @@
 // What the MCP core's tests share: an in-memory registry with real services on 127.0.0.1 (the
-// greeter, the three stream shapes and a slow stream, and `tools`: an echo of the caller's
-// authorization, a failing endpoint, a number doubler, one
+// greeter, the three stream shapes, a client stream that does
+// not answer and a slow server stream, and `tools`: an echo of the caller's
+// authorization, a failing endpoint, a number doubler, a slow one, one
 // answering null where its schema promises an object, and one marked mcp:false), a client,
 // an in-memory Audit that keeps what it is given, and the callers.
 import type { Audit, AuditRecord } from '../../../src/platform/audit/audit.ts';
 import type { McpCaller } from '../../../src/proxy/mcp/mcp.ts';
 import {
+  clientStream,
   conflict,
   createClient,
   createMemoryRegistry,
@@ -70,18 +72,35 @@ function toolsHandler() {
       async (n: number) => n * 2,
     ),
     Secret: endpoint({ metadata: { mcp: 'false' } }, async () => ({ secret: 42 })),
+    // Answers after 10 s, or as soon as the caller goes away.
+    Slow: endpoint({}, async (_req: unknown, ctx) => {
+      await new Promise<void>((resolve) => {
+        const t = setTimeout(resolve, 10_000);
+        ctx.signal.addEventListener('abort', () => (clearTimeout(t), resolve()));
+      });
+      return {};
+    }),
     // Promises an object and answers null.
     Null: endpoint({ response: { type: 'object' } }, async () => null),
   };
 }
 
-/** Starts the greeter, `streams` (S.Count, S.Sum, S.Shout, S.Forever) and `tools` (T.*). */
+/** Starts the greeter, `streams` (S.Count, S.Sum, S.Shout, S.Hold, S.Forever) and `tools` (T.*). */
 export async function mcpBench(): Promise<McpBench> {
   const registry = createMemoryRegistry();
   const client = createClient({ registry });
   const streams = quietService({ name: 'streams', registry, address: '127.0.0.1:0' });
   streams.handle('S', {
     ...streamHandlers(),
+    // Reads every message, then answers only when the caller goes away (or after 10 s).
+    Hold: clientStream(async (input: AsyncIterable<unknown>, ctx) => {
+      for await (const _ of input);
+      await new Promise<void>((resolve) => {
+        const t = setTimeout(resolve, 10_000);
+        ctx.signal.addEventListener('abort', () => (clearTimeout(t), resolve()));
+      });
+      return {};
+    }),
     // Sends a message every 20 ms until the caller goes away (at most 1000).
     Forever: serverStream(async function* (_req: unknown, ctx) {
       for (let i = 0; i < 1000 && !ctx.signal.aborted; i++) {

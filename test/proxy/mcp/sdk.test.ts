@@ -78,5 +78,10 @@ describe("the core's tools through the MCP SDK's client", () => {
     const r = (await client.callTool({ name: 'tools.T.Fail', arguments: {} })) as CallToolResult;
     assert.equal(r.isError, true);
     assert.equal((r.structuredContent as { code: number }).code, 409);
+    // A tool error of a tool with an output schema: the error, not what the schema describes.
+    await client.listTools();
+    const odd = (await client.callTool({ name: 'tools.T.Null', arguments: {} })) as CallToolResult;
+    assert.equal(odd.isError, true);
+    assert.equal((odd.structuredContent as { code: number }).code, 502);
   });
 });
