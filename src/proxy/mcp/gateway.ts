@@ -3,8 +3,8 @@
 // CORS, rate and token checks, read the body within its limit, and (auth on) refused a request
 // without an account; the rules for each tool apply inside the core.
 //
-// On unless `MICRO_MCP=off` or the gateway's `mcp: false`; MICRO_MCP_ALLOW, MICRO_MCP_DENY,
-// MICRO_MCP_NAMES, MICRO_MCP_RATE and MICRO_MCP_TIMEOUT shape the tools (options.ts). The caller of a
+// On unless `MICRO_MCP=off` or the gateway's `mcp: false`; the core, the resources and the audit
+// come from the environment (mcpFromEnv: MICRO_MCP_*, MICRO_AUDIT). The caller of a
 // session is the account the gateway verified; with auth off, the request's bearer token (if any)
 // is forwarded to the services, as the gateway forwards `authorization` on its other routes.
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -14,9 +14,9 @@ import type { Client } from '../../runtime/client/client.ts';
 import type { EdgeVerifier } from '../auth/edge.ts';
 import type { GatewayCaller } from '../auth/gateway.ts';
 import type { GatewayRequest } from '../proxy.ts';
-import { createMcpCore } from './core.ts';
 import { createMcpHttp, sendJsonRpcError } from './http.ts';
-import type { McpCore, McpHttp, McpResources } from './mcp.ts';
+import { mcpFromEnv, type McpStack } from './index.ts';
+import type { McpHttp } from './mcp.ts';
 import { mcpOptionsFromEnv } from './options.ts';
 
 /** The gateway's `/mcp`. */
@@ -43,8 +43,8 @@ export interface GatewayMcpDeps {
   verifier?: EdgeVerifier;
   /** The gateway's CORS origins: a page there may use `/mcp` too. */
   allowedOrigins?: string[];
+  /** An audit of one's own (tests); default the one MICRO_AUDIT names (mcpFromEnv). */
   audit?: Audit;
-  resources?: McpResources;
   logger?: { warn(message: string): void };
 }
 
@@ -59,22 +59,24 @@ export function gatewayMcp(
   env: NodeJS.ProcessEnv = process.env,
 ): GatewayMcp | undefined {
   if (enabled === false || (enabled === undefined && env.MICRO_MCP === 'off')) return undefined;
+  mcpOptionsFromEnv(env); // a bad MICRO_MCP_* stops the gateway before it starts
   // Made on the first `/mcp` request: a gateway no agent uses keeps no second watch of the registry.
-  let made: { core: McpCore; http: McpHttp } | undefined;
-  const make = (): { core: McpCore; http: McpHttp } => {
-    const core = createMcpCore({
-      ...mcpOptionsFromEnv(env),
+  let made: { stack: McpStack; http: McpHttp } | undefined;
+  const make = (): { stack: McpStack; http: McpHttp } => {
+    const stack = mcpFromEnv({
       registry: deps.registry,
       client: deps.client,
+      version: deps.version || '0.0.0',
+      env,
       ...(deps.verifier && { verifier: deps.verifier }),
       ...(deps.audit && { audit: deps.audit }),
+      ...(deps.logger && { logger: deps.logger }),
     });
-    const parts = { core, version: deps.version || '0.0.0', resources: deps.resources };
     const http = createMcpHttp(
-      deps.logger ? { ...parts, logger: deps.logger } : parts,
+      stack,
       deps.allowedOrigins ? { allowedOrigins: deps.allowedOrigins } : {},
     );
-    return { core, http };
+    return { stack, http };
   };
   return {
     async serve(raw, res, body, req, who) {
@@ -95,7 +97,7 @@ export function gatewayMcp(
       const m = made;
       made = undefined;
       await m?.http.close();
-      await m?.core.close();
+      await m?.stack.close();
     },
   };
 }

@@ -63,13 +63,17 @@ describe("the gateway's /mcp", { timeout: 60_000 }, () => {
     await bench?.close();
   });
 
-  it('serves the registry as tools to an SDK client', async () => {
+  it('serves the registry as tools and resources to an SDK client', async () => {
     const client = await connect(base);
     try {
       const names = (await client.listTools()).tools.map((t) => t.name);
       assert.ok(names.includes('greeter.Say.Hello'), names.join(', '));
       const r = await client.callTool({ name: 'greeter.Say.Hello', arguments: { name: 'Ed' } });
       assert.deepEqual(r.structuredContent, { msg: 'Hello Ed' });
+      const listed = (await client.listResources()).resources.map((x) => x.uri);
+      assert.ok(listed.includes('micro://services'), listed.join(', '));
+      const read = await client.readResource({ uri: 'micro://services' });
+      assert.match(JSON.stringify(read.contents), /greeter/);
     } finally {
       await client.close();
     }

@@ -15,20 +15,23 @@ import { listenMcpHttp, type McpListener } from '../../../src/proxy/mcp/http.ts'
 import type { McpCore } from '../../../src/proxy/mcp/mcp.ts';
 import { endpoint } from '../../../src/runtime/index.ts';
 import { quietService } from '../../helpers/fixtures.ts';
-import { mcpBench, type McpBench } from './fixture.ts';
+import { mcpBench, memoryAudit, type McpBench } from './fixture.ts';
 
 describe('MCP over HTTP with the real core', { timeout: 60_000 }, () => {
   let bench: McpBench;
   let core: McpCore;
   let mcp: McpListener;
   let client: Client;
+  let transport: StreamableHTTPClientTransport;
+  const audit = memoryAudit();
 
   before(async () => {
     bench = await mcpBench();
-    core = createMcpCore({ registry: bench.registry, client: bench.client });
+    core = createMcpCore({ registry: bench.registry, client: bench.client, audit });
     mcp = await listenMcpHttp({ core, version: '9.9.9' }, '127.0.0.1:0');
     client = new Client({ name: 'core-agent', version: '1' });
-    await client.connect(new StreamableHTTPClientTransport(new URL(`http://${mcp.address}/mcp`)));
+    transport = new StreamableHTTPClientTransport(new URL(`http://${mcp.address}/mcp`));
+    await client.connect(transport);
   });
   after(async () => {
     await client?.close();
@@ -52,6 +55,14 @@ describe('MCP over HTTP with the real core', { timeout: 60_000 }, () => {
       client.callTool({ name: 'tools.T.Secret', arguments: {} }),
       (e: unknown) => e instanceof McpError && e.code === Number(ErrorCode.InvalidParams),
     );
+    // The audit names the session as the protocol layer knows it.
+    const hi = audit.records.find((r) => r.action === 'greeter.Say.Hello');
+    assert.equal(hi?.result, 'ok');
+    assert.deepEqual(
+      { ...hi?.labels, ip: undefined },
+      { client: 'core-agent/1', session: transport.sessionId, transport: 'http', ip: undefined },
+    );
+    assert.match(hi?.labels?.ip ?? '', /127\.0\.0\.1/);
   });
 
   it("sends a server stream's messages as progress notifications", async () => {
