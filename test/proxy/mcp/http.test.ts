@@ -131,6 +131,33 @@ describe('MCP over Streamable HTTP', { timeout: 60_000 }, () => {
     assert.equal(body.error.code, -32700);
   });
 
+  it('refuses JSON that is not JSON-RPC, with or without a session, and the session lives on', async () => {
+    for (const body of ['null', '123', '[]', '{"jsonrpc":"2.0"}', '"initialize"']) {
+      const r = await post(mcp.address, body);
+      assert.equal(r.status, 400, body);
+      assert.ok(isErrorBody(r.text, 400), r.text);
+    }
+    const opened = await post(mcp.address, INIT);
+    const headers = {
+      'mcp-session-id': opened.session ?? '',
+      'mcp-protocol-version': '2025-06-18',
+    };
+    for (const body of ['null', '123', '{"jsonrpc":"2.0","id":{},"method":"x"}', INIT]) {
+      const r = await post(mcp.address, body, headers);
+      assert.equal(r.status, 400, body);
+      const error = (JSON.parse(r.text) as { error: { code: number } }).error;
+      assert.ok(error.code <= -32000, r.text);
+    }
+    const ping = await post(mcp.address, '{"jsonrpc":"2.0","id":9,"method":"ping"}', headers);
+    assert.equal(ping.status, 200);
+    assert.match(ping.text, /"id":9/);
+    const del = await fetch(`http://${mcp.address}/mcp`, { method: 'DELETE', headers });
+    assert.equal(del.status, 200);
+    const gone = await post(mcp.address, '{"jsonrpc":"2.0","id":10,"method":"ping"}', headers);
+    assert.equal(gone.status, 404);
+    assert.ok(isErrorBody(gone.text, 404));
+  });
+
   it('refuses requests with no session, an unknown one, or the wrong method, in the error shape', async () => {
     const list = JSON.stringify({ jsonrpc: '2.0', id: 2, method: 'tools/list' });
     const none = await post(mcp.address, list);
