@@ -151,7 +151,8 @@ export function createMcpServer(
         ...(resources && { resources: { listChanged: true } }),
       },
       instructions:
-        'Every tool calls one endpoint of a micro service (tool name: service.Handler.Method). ' +
+        'Every tool calls one endpoint of a micro service (named service.Handler.Method, or ' +
+        'service_Handler_Method in the safe form). ' +
         'A failed call is a tool result with isError whose JSON is {id, code, detail, status}.',
     },
   );

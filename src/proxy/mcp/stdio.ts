@@ -3,12 +3,13 @@
 //
 // Guarantees: nothing but protocol messages goes to the output; while the process's own stdout is
 // the output, console.log/info/debug are sent to stderr, so a stray log line cannot break the
-// protocol. A line over 4 MiB ends the session with a message on stderr (the buffer never grows
-// past it); a line that is not JSON-RPC is reported on stderr and skipped. When the input ends
-// (the agent went away), the calls in flight get up to 30 s to answer, then the session closes.
+// protocol. No more than one line (at most 4 MiB) is held: a longer one ends the input there, with
+// a message on stderr, and is never parsed; a line that is not JSON-RPC is reported on stderr and
+// skipped. When the input ends (the agent went away, or that long line), the calls in flight get
+// up to 30 s to answer, then the session closes.
 import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
 import type { JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
-import type { Readable, Writable } from 'node:stream';
+import { PassThrough, type Readable, type Writable } from 'node:stream';
 import type { McpCaller, McpParts, McpStdio } from './mcp.ts';
 import { createMcpServer } from './server.ts';
 
@@ -49,7 +50,9 @@ export async function serveMcpStdio(
   };
   const who: McpCaller = { session: 'stdio', transport: 'stdio', client: 'unknown' };
   const server = createMcpServer({ ...parts, logger }, who);
-  const transport = new StdioServerTransport(input, output, { maxBufferSize: maxLine });
+  const lines = new PassThrough();
+  // The SDK's buffer holds at most one line (and its CR LF) of what onData passes on.
+  const transport = new StdioServerTransport(lines, output, { maxBufferSize: maxLine + 2 });
   const restore = output === process.stdout ? consoleToStderr() : undefined;
 
   let resolveClosed!: () => void;
@@ -63,8 +66,10 @@ export async function serveMcpStdio(
   const close = (): Promise<void> =>
     (closing ??= Promise.resolve().then(async () => {
       clearTimeout(drain);
-      input.off('end', onEnd);
-      input.off('close', onEnd);
+      input.off('data', onData);
+      if (input.listenerCount('data') === 0) input.pause(); // lets the process exit
+      input.off('end', endInput);
+      input.off('close', endInput);
       output.off('error', onOutputError);
       await server.close().catch(() => {});
       restore?.();
@@ -79,33 +84,53 @@ export async function serveMcpStdio(
       logger.warn(`micro mcp: the input ended; ${pending} call(s) did not answer in time`);
       void close();
     }, DRAIN_MS);
-    drain.unref();
   }
   function onOutputError(err: Error): void {
     logger.warn(`micro mcp: the output failed (${err.message}); the session ends`);
     void close();
   }
 
-  transport.onclose = () => void close();
-  transport.onerror = (err) => {
-    if (err.message.includes('exceeded maximum size'))
-      logger.warn(`micro mcp: a line over ${maxLine} bytes; the session ends`);
-  };
-  input.on('end', onEnd);
-  input.on('close', onEnd);
-  output.on('error', onOutputError);
-  await server.connect(transport);
+  // The input goes to the SDK a line (or the part of one read so far) at a time, never past maxLine.
+  let line = 0;
+  function onData(chunk: Buffer): void {
+    if (closing) return;
+    let from = 0;
+    for (let nl = chunk.indexOf(10); ; nl = chunk.indexOf(10, from)) {
+      const end = nl < 0 ? chunk.length : nl + 1;
+      line += end - from - (nl < 0 ? 0 : 1);
+      if (line > maxLine) {
+        logger.warn(`micro mcp: a line over ${maxLine} bytes; the session ends`);
+        return endInput();
+      }
+      if (end > from) lines.write(chunk.subarray(from, end));
+      if (nl < 0) return;
+      line = 0;
+      from = end;
+    }
+  }
 
-  // Count the requests still unanswered, so that the end of the input lets them finish.
-  const receive = transport.onmessage;
+  /** No more input: what was passed on is handled, then onEnd lets the calls answer. */
+  function endInput(): void {
+    input.off('data', onData);
+    if (!lines.writableEnded) lines.end();
+  }
+
+  transport.onclose = () => void close();
+  input.on('data', onData);
+  input.on('end', endInput);
+  input.on('close', endInput);
+  lines.once('end', onEnd);
+  output.on('error', onOutputError);
+  // Count the requests still unanswered, so that the end of the input lets them finish (the
+  // server's connect keeps this onmessage and calls it first).
   transport.onmessage = (message) => {
     if (isRequest(message)) pending++;
-    receive?.(message);
   };
   const send = transport.send.bind(transport);
   transport.send = async (message) => {
     await send(message);
     if (isResponse(message) && --pending <= 0 && ended) void close();
   };
+  await server.connect(transport);
   return { closed, close };
 }

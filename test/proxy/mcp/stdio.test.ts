@@ -6,7 +6,10 @@ import { after, describe, it } from 'node:test';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { ToolListChangedNotificationSchema } from '@modelcontextprotocol/sdk/types.js';
+import { PassThrough } from 'node:stream';
+import { serveMcpStdio } from '../../../src/proxy/mcp/stdio.ts';
 import { startNode, stopAll } from '../../helpers/proc.ts';
+import { doubleCore } from './doubles.ts';
 
 const FIXTURE = fileURLToPath(new URL('./fixtures/stdio-server.ts', import.meta.url));
 
@@ -118,5 +121,36 @@ describe('MCP over stdio', () => {
     const [line] = await child.waitFor(/^\{.*"id":2[,}].*$/);
     assert.match(line, /Hello Cy/);
     assert.equal(await child.exited, 0);
+  });
+
+  it('never passes a line over the limit on, even within one chunk; a line at the limit is served', async () => {
+    const core = doubleCore();
+    const warnings: string[] = [];
+    const input = new PassThrough();
+    const output = new PassThrough();
+    let out = '';
+    output.setEncoding('utf8').on('data', (c: string) => (out += c));
+    const stdio = await serveMcpStdio(
+      { core, version: '1', logger: { warn: (m) => void warnings.push(m) } },
+      { input, output, maxLine: 1000 },
+    );
+    const call = (id: number, pad: number): string => {
+      const base = { jsonrpc: '2.0', id, method: 'tools/call' };
+      const params = { name: 'greeter.Say.Hello', arguments: { name: '' } };
+      const empty = JSON.stringify({ ...base, params }).length;
+      params.arguments.name = 'x'.repeat(Math.max(0, pad - empty));
+      return JSON.stringify({ ...base, params });
+    };
+    assert.equal(call(2, 1000).length, 1000);
+    // initialize, a call of exactly 1000 bytes, one of 1001, then one more: all in one chunk.
+    input.write(`${initialize(1)}\n${call(2, 1000)}\n${call(3, 1001)}\n${call(4, 50)}\n`);
+    await stdio.closed;
+    assert.deepEqual(warnings, ['micro mcp: a line over 1000 bytes; the session ends']);
+    const ids = out
+      .trim()
+      .split('\n')
+      .map((l) => (JSON.parse(l) as { id: number }).id);
+    assert.deepEqual(ids, [1, 2], 'the call at the limit was answered, none after it');
+    assert.equal(core.callers.length, 1);
   });
 });
