@@ -127,7 +127,7 @@ export function createMcpHttp(parts: McpParts, options: McpHttpOptions = {}): Mc
     if (foreignOrigin(raw.headers, allowedOrigins))
       throw forbidden(
         MCP_ID,
-        `origin ${JSON.stringify(String(raw.headers.origin).slice(0, 200))} may not use this MCP server (allow it with --mcp-allowed-origins)`,
+        `origin ${JSON.stringify(String(raw.headers.origin).slice(0, 200))} may not use this MCP server: it is neither the server's own nor an allowed one`,
       );
   };
 
