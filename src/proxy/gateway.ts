@@ -15,13 +15,7 @@ import { stderrLogger } from '../runtime/server/rpc-server.ts';
 import { createClient } from '../runtime/client/rpc-client.ts';
 import { CodecTable, codecs } from '../runtime/codec/index.ts';
 import { registryFromEnv } from '../runtime/defaults.ts';
-import {
-  MicroError,
-  badRequest,
-  conflict,
-  forbidden,
-  methodNotAllowed,
-} from '../runtime/errors.ts';
+import { MicroError, badRequest, forbidden, methodNotAllowed } from '../runtime/errors.ts';
 import { hostAllowed } from '../runtime/http-guard.ts';
 import { createSelector } from '../runtime/selector/cache.ts';
 import { formatAddress, parseAddress } from '../runtime/transport/address.ts';
@@ -56,10 +50,12 @@ import { metadataFrom, rpcRequest } from './request.ts';
 import { createTargetResolver } from './target.ts';
 import { createUpgradeHandler } from './upgrade.ts';
 import { withDefaults } from './options.ts';
-import { createGatewayAuth } from './auth/gateway.ts';
+import { createGatewayAuth, type GatewayCaller } from './auth/gateway.ts';
 import { edgeRouting, routedWrappers } from './routing.ts';
 import { redacted, refusalHeaders } from './auth/edge.ts';
 import { rpcBody } from './handlers/rpc-body.ts';
+import { listenError } from './listen-error.ts';
+import { gatewayMcp } from './mcp/gateway.ts';
 
 /** The label a request log line gives its target. */
 const describe = (t: Target | undefined): string =>
@@ -114,7 +110,16 @@ export async function createGateway(options: GatewayOptions = {}): Promise<Gatew
   });
   const catalog = createCatalog({ registry });
   const where = `${registry.name} at ${registry.address}`;
+  const mcp = gatewayMcp(options.mcp, {
+    registry,
+    client,
+    version: o.version,
+    verifier: options.auth?.verifier,
+    allowedOrigins: o.cors,
+    logger: stderrLogger('micro api'),
+  });
   const targets = createTargetResolver({
+    mcp: mcp !== undefined,
     catalog,
     namespace: o.namespace,
     handler: o.handler,
@@ -171,9 +176,12 @@ export async function createGateway(options: GatewayOptions = {}): Promise<Gatew
     body: Buffer | undefined,
     ctx: GatewayContext,
     given: unknown,
+    who: GatewayCaller | undefined,
   ): Promise<void> => {
     const t = ctx.target;
     switch (t.kind) {
+      case 'mcp':
+        return mcp?.serve(raw, res, body, req, who);
       case 'root':
         return send(res, 200, JSON.stringify({ name: 'micro api', version: o.version }));
       case 'openapi':
@@ -279,7 +287,7 @@ export async function createGateway(options: GatewayOptions = {}): Promise<Gatew
       const ctx: GatewayContext = { target, metadata: metadataFrom(req, headers) };
       if (caller) auth?.check(req, target, caller, ctx.metadata);
       for (const m of o.middleware) await m(req, ctx);
-      await dispatch(raw, res, req, body, ctx, given);
+      await dispatch(raw, res, req, body, ctx, given, caller);
     } catch (err) {
       const headers = refusalHeaders(err);
       if (headers && !res.headersSent) for (const k in headers) res.setHeader(k, headers[k]!);
@@ -353,6 +361,7 @@ export async function createGateway(options: GatewayOptions = {}): Promise<Gatew
       });
     });
   } catch (err) {
+    await mcp?.close();
     catalog.close();
     limiter?.close();
     await tracing?.shutdown();
@@ -372,6 +381,7 @@ export async function createGateway(options: GatewayOptions = {}): Promise<Gatew
     address,
     close() {
       closing ??= (async () => {
+        await mcp?.close();
         catalog.close();
         limiter?.close();
         upgrade.close();
@@ -387,22 +397,6 @@ export async function createGateway(options: GatewayOptions = {}): Promise<Gatew
       return closing;
     },
   };
-}
-
-/** A failure to listen, as an error naming the address and how to choose another. */
-function listenError(err: unknown, address: string): unknown {
-  const code = (err as NodeJS.ErrnoException).code;
-  if (code === 'EADDRINUSE')
-    return conflict(
-      GATEWAY_ID,
-      `cannot start the API gateway: ${address} is in use; choose another with --api-address or MICRO_API_ADDRESS (the address option in code)`,
-    );
-  if (code === 'EACCES' || code === 'EADDRNOTAVAIL')
-    return badRequest(
-      GATEWAY_ID,
-      `cannot start the API gateway on ${address} (${code}); choose another with --api-address or MICRO_API_ADDRESS (the address option in code)`,
-    );
-  return err;
 }
 
 /** The gateway's HTTP server, or an HTTPS one (node:https loaded only then) when given TLS. */

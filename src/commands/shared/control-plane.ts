@@ -163,7 +163,10 @@ export async function serveControlPlane(o: ServeOptions): Promise<void> {
   const web = o.web
     ? await (
         await import('./dashboard.ts')
-      ).dashboardPart(o.web, cp.registry, edge ? { auth: edge.dashboard } : {})
+      ).dashboardPart(o.web, cp.registry, {
+        ...(edge && { auth: edge.dashboard }),
+        ...(api?.url !== undefined && { gateway: api.url }),
+      })
     : undefined;
   process.stdout.write(`micro is running (data in ${o.dataDir})\n`);
   const parts = [
