@@ -6,10 +6,37 @@ import { badRequest } from '../runtime/errors.ts';
 import { defineCommand, defineGroup } from './shared/command.ts';
 import { print } from './shared/output.ts';
 import { singleValued } from './shared/once.ts';
-import { exposureFlags } from './mcp/open.ts';
+import { exposureFlags, rateFlag } from './mcp/open.ts';
 
 /** The options taken as lists when repeated. */
 const LISTS = ['allow', 'deny'];
+
+const serve = defineCommand({
+  command: 'serve',
+  describe: 'Serve the tools over stdio (or --http)',
+  builder: (y) =>
+    y
+      .options(exposureFlags)
+      .options(rateFlag)
+      .option('http', {
+        type: 'string',
+        describe: 'serve Streamable HTTP at this address (/mcp) instead of stdio [MICRO_HTTP]',
+      })
+      .example(
+        'micro mcp serve',
+        'stdio, for an agent that starts micro: {"command":"micro","args":["mcp","serve"]}',
+      )
+      .example(
+        'micro mcp serve --http 127.0.0.1:8090',
+        'Streamable HTTP at http://127.0.0.1:8090/mcp',
+      )
+      .example("micro mcp serve --allow 'greeter.*' --deny '*.Admin.*'", ''),
+  handler: async (args) => {
+    singleValued(args, LISTS);
+    const { serveMcp } = await import('./mcp/serve.ts');
+    await serveMcp(args);
+  },
+});
 
 const list = defineCommand({
   command: 'list',
@@ -110,6 +137,6 @@ const audit = defineCommand({
 export const mcpCommand = defineGroup({
   command: 'mcp',
   describe: 'Services as tools for AI agents (MCP)',
-  subcommands: [list, call, docs, audit],
-  missing: 'mcp what? micro mcp list|call|docs|audit',
+  subcommands: [serve, list, call, docs, audit],
+  missing: 'mcp what? micro mcp serve|list|call|docs|audit',
 });

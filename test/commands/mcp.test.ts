@@ -9,14 +9,15 @@ describe('micro mcp, given bad input', () => {
   it('says what is wrong with the arguments, the flags and the MICRO_MCP_* variables', async () => {
     const registry = await closedAddress();
     const env = { MICRO_REGISTRY_ADDRESS: registry };
-    const [bare, array, names, variable] = await Promise.all([
+    const [bare, array, names, rate, variable] = await Promise.all([
       micro(['mcp'], { env }),
       micro(['mcp', 'call', 'greeter.Say.Hello', '[1,2]'], { env }),
       micro(['mcp', 'list', '--names', 'short'], { env }),
+      micro(['mcp', 'serve', '--rate', '-1'], { env }),
       micro(['mcp', 'list'], { env: { ...env, MICRO_MCP_NAMES: 'short' } }),
     ]);
     assert.equal(bare.code, 1);
-    assert.match(errorOf(bare).detail, /mcp what\? micro mcp list\|call\|docs\|audit/);
+    assert.match(errorOf(bare).detail, /mcp what\? micro mcp serve\|list\|call\|docs\|audit/);
     assert.equal(array.code, 1);
     assert.deepEqual(
       [errorOf(array).code, errorOf(array).detail],
@@ -24,6 +25,8 @@ describe('micro mcp, given bad input', () => {
     );
     assert.equal(names.code, 1);
     assert.match(errorOf(names).detail, /Invalid values:.*names/s);
+    assert.equal(rate.code, 1);
+    assert.match(errorOf(rate).detail, /^--rate must be a whole number/);
     assert.equal(variable.code, 1);
     assert.equal(errorOf(variable).code, 400);
     assert.match(errorOf(variable).detail, /MICRO_MCP_NAMES/);
@@ -32,7 +35,7 @@ describe('micro mcp, given bad input', () => {
   it('lists mcp and its subcommands in the help, each on one line', async () => {
     const [top, group] = await Promise.all([micro(['--help']), micro(['mcp', '--help'])]);
     assert.match(top.stdout, /^ {2}micro mcp +Services as tools for AI agents \(MCP\)$/m);
-    for (const sub of ['list', 'call <tool> \\[json\\]', 'docs', 'audit'])
+    for (const sub of ['serve', 'list', 'call <tool> \\[json\\]', 'docs', 'audit'])
       assert.match(group.stdout, new RegExp(`^ {2}micro mcp ${sub} +\\S.*$`, 'm'), sub);
   });
 });
