@@ -249,4 +249,17 @@ describe('micro mcp: agents over stdio and the gateway, against a real micro run
     assert.match(docs.stdout, /```json/);
     assert.doesNotMatch(docs.stdout, /Pay\.Secret/);
   });
+
+  it('micro mcp audit --follow prints each new tool call as it comes', async () => {
+    const follow = startNode(bin, ['mcp', 'audit', '--follow', '--output', 'json'], env);
+    // The recent calls first (one JSON object a line), then the new one.
+    await follow.waitFor(/"action":"billing\.Pay\.Fail"/, 20_000);
+    const called = await cli('call', 'weather.Forecast.Today', '{}');
+    assert.equal(called.code, 0, called.stderr);
+    const [line] = await follow.waitFor(/^\{.*"action":"weather\.Forecast\.Today".*\}$/, 20_000);
+    const row = JSON.parse(line) as AuditEvent;
+    assert.equal(row.result, 'ok');
+    assert.equal(row.labels?.session, 'cli');
+    await follow.stop();
+  });
 });
