@@ -86,7 +86,9 @@ const call = defineCommand({
         'micro.cli',
         'a tool\'s arguments are a JSON object, e.g. \'{"name":"Ann"}\'',
       );
-    const result = await withMcpCore(args, ({ core, who }) => core.call(args.tool, input, who));
+    const result = await withMcpCore(args, ({ core, who }) => core.call(args.tool, input, who), {
+      identify: true,
+    });
     printResult(result);
   },
 });

@@ -83,13 +83,15 @@ export const warn = (message: string): void => void process.stderr.write(`micro 
 /**
  * Runs fn with the core (mcpFromEnv) over the registry and client the global options name, its
  * first read of the registry done, then closes it. Calls carry the CLI's token and are audited as
- * made by `micro-cli/<version>` (reported by `micro-cli` when auth is off).
+ * made by `micro-cli/<version>` (reported by `micro-cli` when auth is off); with `identify`, by the
+ * token's account (Auth.Whoami) as the actor.
  */
 export async function withMcpCore<T>(
   args: Args<ExposureFlags>,
   fn: (mcp: McpCli) => Promise<T>,
+  options: { identify?: boolean } = {},
 ): Promise<T> {
-  const options = await mcpOptions(args);
+  const mcp = await mcpOptions(args);
   const [
     { withConnection, tokenFor },
     { mcpFromEnv },
@@ -97,6 +99,7 @@ export async function withMcpCore<T>(
     { createClient },
     { bearerOptions },
     { VERSION },
+    { whoami },
   ] = await Promise.all([
     import('../shared/connect.ts'),
     import('../../proxy/mcp/index.ts'),
@@ -104,6 +107,7 @@ export async function withMcpCore<T>(
     import('../../runtime/client/rpc-client.ts'),
     import('../shared/auth-token.ts'),
     import('../shared/version.ts'),
+    import('../../platform/auth/client.ts'),
   ]);
   const token = await tokenFor(args, {});
   return withConnection(
@@ -115,12 +119,18 @@ export async function withMcpCore<T>(
         ...(token && bearerOptions(async () => token)),
       });
       const audit = auditFromEnv(process.env, { client: reporter, logger: { warn } });
-      const stack = mcpFromEnv({ registry, client, version: VERSION, options, audit });
+      const stack = mcpFromEnv({ registry, client, version: VERSION, options: mcp, audit });
+      // The account the token is, as the audit's actor (a call only; none when it cannot be told).
+      const caller =
+        options.identify && token
+          ? await whoami({ client: reporter }).catch(() => undefined)
+          : undefined;
       const who: McpCaller = {
         session: 'cli',
         transport: 'stdio',
         client: `micro-cli/${VERSION}`,
         ...(token && { token }),
+        ...(caller && { caller }),
       };
       try {
         await stack.core.ready;
