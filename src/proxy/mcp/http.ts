@@ -120,6 +120,9 @@ export function createMcpHttp(parts: McpParts, options: McpHttpOptions = {}): Mc
       s.idle.unref();
     });
     s.notices.watch(raw, res);
+    // The SDK's adapter makes a URL of the Host, answering one it cannot parse (or none) with a bare
+    // 400: the Host was checked before (listenMcpHttp, the gateway) and is not needed past here.
+    raw.headers.host = 'localhost';
     await s.transport.handleRequest(raw, res, body);
   };
 
@@ -268,7 +271,11 @@ export async function listenMcpHttp(
     }
   };
 
-  const server = createServer(SERVER_TIMEOUTS, (raw, res) => void handle(raw, res));
+  // Without a Host Node answers a bare 400; the Host check here decides (as for HTTP/1.0 clients).
+  const server = createServer(
+    { ...SERVER_TIMEOUTS, requireHostHeader: false },
+    (raw, res) => void handle(raw, res),
+  );
   server.on('clientError', answerClientError(MCP_ID));
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
