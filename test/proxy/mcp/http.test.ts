@@ -234,17 +234,45 @@ describe('MCP over Streamable HTTP', { timeout: 60_000 }, () => {
 });
 
 describe('MCP over Streamable HTTP: bounds', { timeout: 60_000 }, () => {
+  const as = (token: string) => ({ authorization: `Bearer ${token}` });
+
   it('refuses an initialize past maxSessions (503) and closes idle sessions', async () => {
     const mcp = await listenMcpHttp(parts(), '127.0.0.1:0', { maxSessions: 2, idleTimeout: 100 });
     try {
-      assert.equal((await post(mcp.address, INIT)).status, 200);
-      assert.equal((await post(mcp.address, INIT)).status, 200);
-      const third = await post(mcp.address, INIT);
+      assert.equal((await post(mcp.address, INIT, as('a'))).status, 200);
+      assert.equal((await post(mcp.address, INIT, as('b'))).status, 200);
+      const third = await post(mcp.address, INIT, as('c'));
       assert.equal(third.status, 503);
       assert.ok(isErrorBody(third.text, 503), third.text);
       assert.ok(third.headers.get('retry-after'));
       await sessions(mcp, 0); // both went idle
-      assert.equal((await post(mcp.address, INIT)).status, 200, 'room again');
+      assert.equal((await post(mcp.address, INIT, as('c'))).status, 200, 'room again');
+    } finally {
+      await mcp.close();
+    }
+  });
+
+  it('gives a caller a quarter of the sessions: its new one past them closes its least used', async () => {
+    const mcp = await listenMcpHttp(parts(), '127.0.0.1:0', { maxSessions: 8 });
+    try {
+      const ids: string[] = [];
+      for (let i = 0; i < 3; i++)
+        ids.push((await post(mcp.address, INIT, as('greedy'))).session ?? '');
+      assert.equal((await post(mcp.address, INIT, as('other'))).status, 200);
+      assert.equal(mcp.sessions(), 3, "greedy's first session was closed for its third");
+      const ping = JSON.stringify({ jsonrpc: '2.0', id: 5, method: 'ping' });
+      const status = async (id: string) =>
+        (
+          await post(mcp.address, ping, {
+            ...as('greedy'),
+            'mcp-session-id': id,
+            'mcp-protocol-version': '2025-06-18',
+          })
+        ).status;
+      assert.deepEqual(
+        [await status(ids[0]!), await status(ids[1]!), await status(ids[2]!)],
+        [404, 200, 200],
+      );
     } finally {
       await mcp.close();
     }
