@@ -2,8 +2,9 @@
 // with a Server of its own (server.ts), bound to the caller that opened it.
 //
 // Bounds: `maxSessions` open at once (past them an initialize is a 503), and a quarter of them (at
-// least one) per caller: a caller's new session past its share closes its least recently used one,
-// so that one account, or one token, cannot hold them all. A session with no request open for
+// least one) per account, the callers with no verified account (auth off, or no token) counting as
+// one: a new session past its share closes the least recently used one of that share, so that one
+// account cannot hold them all (and made-up tokens, never verified, make no new shares). A session with no request open for
 // `idleTimeout` ms is closed (an open GET stream is a request open). A closed session's id is
 // forgotten: its client gets a 404 and, as the spec asks, initializes a new one.
 import { randomUUID } from 'node:crypto';
@@ -24,6 +25,8 @@ export interface Session {
   who: McpCaller;
   /** Who may use it: `account:<id>`, `token:<token>`, or '' (anyone: no auth, no token). */
   owner: string;
+  /** Whose share it counts in: the account's id, or '' (no verified account). */
+  share: string;
   /** The list_changed notifications held while the client has no GET stream open. */
   notices: Notices;
   /** Requests open now: the idle clock runs only at 0. */
@@ -57,7 +60,7 @@ export function createSessions(
   o: { maxSessions: number; idleTimeout: number; warn: (m: string) => void },
 ): Sessions {
   const sessions = new Map<string, Session>();
-  const share = Math.max(1, Math.floor(o.maxSessions / 4));
+  const perShare = Math.max(1, Math.floor(o.maxSessions / 4));
 
   const drop = (s: Session): void => {
     clearTimeout(s.idle);
@@ -68,16 +71,16 @@ export function createSessions(
     return s.server.close().catch((err: unknown) => o.warn(`closing a session: ${String(err)}`));
   };
 
-  /** Closes the owner's least recently used session when it has its share. */
-  const makeRoom = async (owner: string): Promise<void> => {
+  /** Closes the least recently used session of a share that is full. */
+  const makeRoom = async (of: string): Promise<void> => {
     let count = 0;
     let oldest: Session | undefined;
     for (const s of sessions.values()) {
-      if (s.owner !== owner) continue;
+      if (s.share !== of) continue;
       count++;
       if (!oldest || s.used < oldest.used) oldest = s;
     }
-    if (count >= share && oldest) await end(oldest);
+    if (count >= perShare && oldest) await end(oldest);
   };
 
   return {
@@ -85,8 +88,8 @@ export function createSessions(
     size: () => sessions.size,
     end,
     async open(who) {
-      const owner = ownerOf(who);
-      await makeRoom(owner);
+      const of = who.caller ? who.caller.id : '';
+      await makeRoom(of);
       if (sessions.size >= o.maxSessions) {
         const e = serviceUnavailable(
           MCP_ID,
@@ -100,8 +103,19 @@ export function createSessions(
       const transport = new StreamableHTTPServerTransport({ sessionIdGenerator: () => id });
       const server = createMcpServer(parts, caller);
       const notices = holdNotices(transport, o.warn);
-      const s: Session = { id, transport, server, who: caller, owner, notices, open: 0, used: 0 };
-      s.used = performance.now();
+      const owner = ownerOf(who);
+      const used = performance.now();
+      const s: Session = {
+        id,
+        transport,
+        server,
+        who: caller,
+        owner,
+        share: of,
+        notices,
+        open: 0,
+        used,
+      };
       transport.onclose = () => drop(s);
       sessions.set(id, s);
       await server.connect(transport);
