@@ -19,6 +19,8 @@ export interface GatewayCall {
   version?: string;
   /** Retries the client makes itself, with the target policy's back-off (a resiliency file's). */
   retries?: number;
+  /** Cancels the call (on the wire too) when aborted. */
+  signal?: AbortSignal;
 }
 
 /** True when the node could not take the call, so another node may: it is unreachable, the connection broke, or it is draining (503). */
@@ -71,6 +73,7 @@ export async function callWithRetries(
       retries: call.retries,
       metadata: call.metadata,
       filters,
+      signal: call.signal,
     });
   for (let attempt = 0; ; attempt++) {
     try {
@@ -79,10 +82,12 @@ export async function callWithRetries(
         retries: 0,
         metadata: call.metadata,
         filters,
+        signal: call.signal,
       });
     } catch (err) {
       const e = asError(err);
-      if (attempt >= retries || !unreachable(e) || Date.now() >= deadline) throw e;
+      if (attempt >= retries || !unreachable(e) || Date.now() >= deadline || call.signal?.aborted)
+        throw e;
     }
   }
 }

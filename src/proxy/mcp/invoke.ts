@@ -138,6 +138,7 @@ export async function invokeTool(
         request: requestOf(tool, given),
         metadata: o.metadata ?? {},
         timeout: o.timeout,
+        ...(o.signal && { signal: o.signal }),
       },
       o.retries ?? 2,
     );

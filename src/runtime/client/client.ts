@@ -36,6 +36,11 @@ export interface CallOptions {
    * not answered in time (see HedgeOptions); false: never, whatever the target's policy says.
    */
   hedge?: HedgeOptions | false;
+  /**
+   * Cancels the call when aborted: the attempt in flight is cancelled on the wire (the server's
+   * handler sees its context cancelled), no retry is made, and the call fails with a 499.
+   */
+  signal?: AbortSignal;
 }
 
 /** A response with what came with it. */

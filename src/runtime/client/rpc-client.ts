@@ -93,6 +93,19 @@ function attemptsTotal(o: CallOptions): number {
   return Math.min(total, 300_000);
 }
 
+/** The 499 of a call whose signal aborted: the signal's reason when it is a MicroError. */
+function cancelled(req: CallRequest, signal: AbortSignal): MicroError {
+  const reason: unknown = signal.reason;
+  return reason instanceof MicroError
+    ? reason
+    : new MicroError(
+        ID,
+        499,
+        `call to ${req.service} ${req.endpoint} was cancelled by its caller`,
+        'Client Closed Request',
+      );
+}
+
 const defaultBackoff = (attempt: number): number => (attempt <= 1 ? 0 : 10 * 2 ** (attempt - 1));
 
 /** Transports for nodes on another transport than the client's, by the name in their metadata. */
@@ -223,7 +236,9 @@ export function createClient(options: ClientOptions = {}): Client {
     target.budget?.deposit();
     const hedge = hedgeOf(o.hedge, target.hedge, o.node !== undefined || o.address !== undefined);
     let last: MicroError | undefined;
+    const { signal } = o;
     for (let attempt = 0; attempt <= retries; attempt++) {
+      if (signal?.aborted) throw cancelled(req, signal);
       if (attempt > 0) {
         // A retry past the target's budget is not made: the call fails with its last error.
         if (target.budget && !target.budget.withdraw()) break;
@@ -238,11 +253,20 @@ export function createClient(options: ClientOptions = {}): Client {
       message.header['micro-timeout'] = wireTimeout(Math.min(left, o.attemptTimeout ?? left));
       const r = hedge
         ? await hedged(
-            (busy, signal) => once(req, codec, message, deadline, busy, signal),
+            (busy, own) =>
+              once(
+                req,
+                codec,
+                message,
+                deadline,
+                busy,
+                signal ? AbortSignal.any([own, signal]) : own,
+              ),
             plan(req, hedge, target, deadline),
           )
-        : await once(req, codec, message, deadline);
+        : await once(req, codec, message, deadline, undefined, signal);
       if (r.error === undefined) return r.value;
+      if (signal?.aborted) throw cancelled(req, signal);
       last = r.error;
       // Its own deadline passed, or every node's circuit is open (a retry-after): no retry helps.
       if (!isRetryable(last) || (last.id === ID && (last.code === 408 || last.retryAfter))) break;

@@ -174,7 +174,10 @@ describe("the gateway's /mcp with auth on", { timeout: 60_000 }, () => {
       assert.ok(!names.includes('tools.T.Who'), names.join(', '));
       const refused = await alice.callTool({ name: 'tools.T.Who', arguments: {} });
       assert.equal(refused.isError, true);
-      assert.equal((refused.structuredContent as { code: number }).code, 403);
+      // The error is the text: its output schema promises something else than an error.
+      assert.equal(refused.structuredContent, undefined);
+      const [text] = refused.content as { type: string; text: string }[];
+      assert.equal((JSON.parse(text!.text) as { code: number }).code, 403);
       const who = await admin.callTool({ name: 'tools.T.Who', arguments: {} });
       assert.deepEqual(who.structuredContent, { authorization: `Bearer ${a.tokens.admin}` });
     } finally {
