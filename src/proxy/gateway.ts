@@ -1,10 +1,4 @@
-import {
-  createServer,
-  type IncomingMessage,
-  type RequestListener,
-  type Server,
-  type ServerResponse,
-} from 'node:http';
+import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
 import { randomUUID } from 'node:crypto';
 import type { Duplex } from 'node:stream';
 import { context } from '@opentelemetry/api';
@@ -19,10 +13,8 @@ import { MicroError, badRequest, forbidden, methodNotAllowed } from '../runtime/
 import { hostAllowed } from '../runtime/http-guard.ts';
 import { createSelector } from '../runtime/selector/cache.ts';
 import { formatAddress, parseAddress } from '../runtime/transport/address.ts';
-import type { ServerTlsOptions } from '../runtime/transport/transport.ts';
 import { createCatalog } from './catalog.ts';
 import { answerClientError } from './client-error.ts';
-import { SERVER_TIMEOUTS } from './timeouts.ts';
 import { createPassthroughJsonCodec } from './codec.ts';
 import { createCors } from './cors.ts';
 import { asError, foreignHost, refuseUpgrade, tooManyRequests } from './errors.ts';
@@ -54,7 +46,7 @@ import { createGatewayAuth, type GatewayCaller } from './auth/gateway.ts';
 import { edgeRouting, routedWrappers } from './routing.ts';
 import { redacted, refusalHeaders } from './auth/edge.ts';
 import { rpcBody } from './handlers/rpc-body.ts';
-import { listenError } from './listen-error.ts';
+import { listenError, listenServer } from './gateway-listen.ts';
 import { gatewayMcp } from './mcp/gateway.ts';
 
 /** The label a request log line gives its target. */
@@ -397,21 +389,4 @@ export async function createGateway(options: GatewayOptions = {}): Promise<Gatew
       return closing;
     },
   };
-}
-
-/** The gateway's HTTP server, or an HTTPS one (node:https loaded only then) when given TLS. */
-function listenServer(tls: ServerTlsOptions | undefined, listener: RequestListener): Server {
-  if (!tls) return createServer(SERVER_TIMEOUTS, listener);
-  const mutual = tls.mutual === true;
-  return process.getBuiltinModule('node:https').createServer(
-    {
-      ...SERVER_TIMEOUTS,
-      key: tls.key,
-      cert: tls.cert,
-      ca: tls.ca,
-      requestCert: mutual,
-      rejectUnauthorized: mutual,
-    },
-    listener,
-  );
 }

@@ -6,15 +6,12 @@
 // Guarantees: a browser's Origin that is not the server's own host (nor allowed) is a 403, as the
 // spec asks of servers; a session is bound to the caller that opened it (the same account when
 // auth verified one, else the same token, else none: another one is a 403); an unknown or expired
-// session is a 404 (the client then initializes a new one); past `maxSessions` an initialize is a
-// 503; a session with no request open for `idleTimeout` ms is closed. These refusals are micro's
+// session is a 404 (the client then initializes a new one); the bounds on sessions (count, share
+// per caller, idle time) are sessions.ts's, past them an initialize is a 503. These refusals are micro's
 // `{id, code, detail, status}`; what the SDK refuses (406, 415, a bad JSON-RPC message) is a
 // JSON-RPC error, as the spec shows them. A body that is not JSON is a JSON-RPC parse error
 // (-32700) with HTTP 400.
-import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { Server } from '@modelcontextprotocol/sdk/server/index.js';
-import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import { isInitializeRequest } from '@modelcontextprotocol/sdk/types.js';
 import {
   MicroError,
@@ -22,7 +19,6 @@ import {
   forbidden,
   methodNotAllowed,
   notFound,
-  serviceUnavailable,
   toMicroError,
 } from '../../runtime/errors.ts';
 import { foreignOrigin, hostAllowed } from '../../runtime/http-guard.ts';
@@ -31,32 +27,12 @@ import { callerOf, needsToken, refusalHeaders, tokenOf, type EdgeVerifier } from
 import { answerClientError } from '../client-error.ts';
 import { readBody, send, sendError } from '../http-io.ts';
 import { SERVER_TIMEOUTS } from '../timeouts.ts';
-import type { McpCaller, McpHttp, McpHttpCaller, McpHttpOptions, McpParts } from './mcp.ts';
-import { holdNotices, type Notices } from './notices.ts';
 import { MCP_ID } from './invoke.ts';
-import { createMcpServer } from './server.ts';
+import type { McpHttp, McpHttpOptions, McpParts } from './mcp.ts';
+import { createSessions, ownerOf } from './sessions.ts';
 
 /** The defaults of McpHttpOptions. */
 export const MCP_HTTP_DEFAULTS = { maxSessions: 100, idleTimeout: 30 * 60_000 } as const;
-
-/** One open session. */
-interface Session {
-  id: string;
-  transport: StreamableHTTPServerTransport;
-  server: Server;
-  who: McpCaller;
-  /** Who may use it: `account:<id>`, `token:<token>`, or '' (anyone: no auth, no token). */
-  owner: string;
-  /** The list_changed notifications held while the client has no GET stream open. */
-  notices: Notices;
-  /** Requests open now (an SSE stream stays open): the idle clock runs only at 0. */
-  open: number;
-  idle?: NodeJS.Timeout;
-}
-
-/** Whom a request's caller may share a session with. */
-const ownerOf = (who: McpHttpCaller): string =>
-  who.caller ? `account:${who.caller.id}` : who.token !== undefined ? `token:${who.token}` : '';
 
 /** Answers a JSON-RPC error with no id (the message could not be read), with an HTTP status. */
 export function sendJsonRpcError(
@@ -77,51 +53,8 @@ export function createMcpHttp(parts: McpParts, options: McpHttpOptions = {}): Mc
   const maxSessions = options.maxSessions ?? MCP_HTTP_DEFAULTS.maxSessions;
   const idleTimeout = options.idleTimeout ?? MCP_HTTP_DEFAULTS.idleTimeout;
   const allowedOrigins = (options.allowedOrigins ?? []).map((o) => o.replace(/\/$/, ''));
-  const sessions = new Map<string, Session>();
   const warn = (m: string): void => parts.logger?.warn(`micro mcp: ${m}`);
-
-  const drop = (s: Session): void => {
-    clearTimeout(s.idle);
-    if (sessions.get(s.id) === s) sessions.delete(s.id);
-  };
-  const end = (s: Session): Promise<void> => {
-    drop(s);
-    return s.server.close().catch((err: unknown) => warn(`closing a session: ${String(err)}`));
-  };
-
-  const open = async (who: McpHttpCaller): Promise<Session> => {
-    const id = randomUUID();
-    const caller: McpCaller = { session: id, transport: 'http', client: 'unknown', ...who };
-    const transport = new StreamableHTTPServerTransport({ sessionIdGenerator: () => id });
-    const server = createMcpServer(parts, caller);
-    const notices = holdNotices(transport, warn);
-    const s: Session = {
-      id,
-      transport,
-      server,
-      who: caller,
-      owner: ownerOf(who),
-      notices,
-      open: 0,
-    };
-    transport.onclose = () => drop(s);
-    sessions.set(id, s);
-    await server.connect(transport);
-    return s;
-  };
-
-  /** Hands the request to the session's transport; the idle clock stops while it is open. */
-  const serve = async (s: Session, raw: IncomingMessage, res: ServerResponse, body: unknown) => {
-    clearTimeout(s.idle);
-    s.open++;
-    res.once('close', () => {
-      if (--s.open > 0 || !sessions.has(s.id)) return;
-      s.idle = setTimeout(() => void end(s), idleTimeout);
-      s.idle.unref();
-    });
-    s.notices.watch(raw, res);
-    await s.transport.handleRequest(raw, res, body);
-  };
+  const sessions = createSessions(parts, { maxSessions, idleTimeout, warn });
 
   const refuseOrigin = (raw: IncomingMessage): void => {
     if (foreignOrigin(raw.headers, allowedOrigins))
@@ -156,18 +89,10 @@ export function createMcpHttp(parts: McpParts, options: McpHttpOptions = {}): Mc
               -32600,
               'Invalid Request: initialize must be sent alone',
             );
-          if (sessions.size >= maxSessions) {
-            const e = serviceUnavailable(
-              MCP_ID,
-              `too many MCP sessions open (${maxSessions}); retry later`,
-            );
-            e.retryAfter = 5;
-            throw e;
-          }
-          const s = await open(who);
-          await serve(s, raw, res, body);
+          const s = await sessions.open(who);
+          await sessions.serve(s, raw, res, body);
           // An initialize the SDK refused (a bad message) opened no session.
-          if (s.transport.sessionId === undefined) await end(s);
+          if (s.transport.sessionId === undefined) await sessions.end(s);
           return;
         }
         const s =
@@ -179,15 +104,13 @@ export function createMcpHttp(parts: McpParts, options: McpHttpOptions = {}): Mc
         // The same account may come back with a fresh token: calls then carry the new one.
         if (who.token !== undefined) s.who.token = who.token;
         if (who.ip !== undefined) s.who.ip = who.ip;
-        await serve(s, raw, res, body);
+        await sessions.serve(s, raw, res, body);
       } catch (err) {
         sendError(res, toMicroError(err, MCP_ID));
       }
     },
-    sessions: () => sessions.size,
-    async close() {
-      await Promise.all([...sessions.values()].map(end));
-    },
+    sessions: () => sessions.size(),
+    close: () => sessions.close(),
   };
 }
 
@@ -268,7 +191,11 @@ export async function listenMcpHttp(
     }
   };
 
-  const server = createServer(SERVER_TIMEOUTS, (raw, res) => void handle(raw, res));
+  // Without a Host Node answers a bare 400; the Host check here decides (as for HTTP/1.0 clients).
+  const server = createServer(
+    { ...SERVER_TIMEOUTS, requireHostHeader: false },
+    (raw, res) => void handle(raw, res),
+  );
   server.on('clientError', answerClientError(MCP_ID));
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

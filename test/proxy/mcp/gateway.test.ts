@@ -95,6 +95,30 @@ describe("the gateway's /mcp", { timeout: 60_000 }, () => {
     assert.ok(isErrorBody(await get.text(), 400));
   });
 
+  it("serves a page on one of the gateway's CORS origins, which may read the session id", async () => {
+    const cors = await createGateway({
+      registry: bench.registry,
+      address: '127.0.0.1:0',
+      log: false,
+      trace: false,
+      cors: ['https://app.example'],
+    });
+    try {
+      const r = await fetch(`http://${cors.address}/mcp`, {
+        method: 'POST',
+        headers: { ...HEADERS, origin: 'https://app.example' },
+        body: INIT,
+      });
+      assert.equal(r.status, 200);
+      await r.text();
+      assert.equal(r.headers.get('access-control-allow-origin'), 'https://app.example');
+      assert.equal(r.headers.get('access-control-expose-headers'), 'Mcp-Session-Id');
+      assert.ok(r.headers.get('mcp-session-id'));
+    } finally {
+      await cors.close();
+    }
+  });
+
   it('is not served with mcp: false, nor with MICRO_MCP=off', async () => {
     const r = await fetch(`http://${off.address}/mcp`, {
       method: 'POST',

@@ -7,6 +7,7 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { ToolListChangedNotificationSchema } from '@modelcontextprotocol/sdk/types.js';
 import { listenMcpHttp, type McpListener } from '../../../src/proxy/mcp/http.ts';
+import { edgeAuthBench, type EdgeAuthBench } from '../../helpers/edge-auth.ts';
 import { isErrorBody, requestAs } from '../../helpers/raw-http.ts';
 import { doubleCore, doubleResources } from './doubles.ts';
 
@@ -233,18 +234,82 @@ describe('MCP over Streamable HTTP', { timeout: 60_000 }, () => {
   });
 });
 
-describe('MCP over Streamable HTTP: bounds', { timeout: 60_000 }, () => {
-  it('refuses an initialize past maxSessions (503) and closes idle sessions', async () => {
-    const mcp = await listenMcpHttp(parts(), '127.0.0.1:0', { maxSessions: 2, idleTimeout: 100 });
+describe('MCP over Streamable HTTP: auth and bounds', { timeout: 60_000 }, () => {
+  const as = (token: string) => ({ authorization: `Bearer ${token}` });
+  let a: EdgeAuthBench;
+  before(async () => {
+    a = await edgeAuthBench();
+  });
+  after(() => a.close());
+
+  it('with a verifier needs a valid token (401 and its challenge otherwise)', async () => {
+    const mcp = await listenMcpHttp(parts(), '127.0.0.1:0', { verifier: a.verifier });
     try {
-      assert.equal((await post(mcp.address, INIT)).status, 200);
-      assert.equal((await post(mcp.address, INIT)).status, 200);
-      const third = await post(mcp.address, INIT);
+      for (const headers of [{}, as(a.tokens.revoked), as(Object.values(a.bad)[0]!)]) {
+        const r = await post(mcp.address, INIT, headers);
+        assert.equal(r.status, 401);
+        assert.match(r.headers.get('www-authenticate') ?? '', /^Bearer realm="micro"/);
+        assert.ok(isErrorBody(r.text, 401), r.text);
+      }
+      assert.equal((await post(mcp.address, INIT, as(a.tokens.alice))).status, 200);
+    } finally {
+      await mcp.close();
+    }
+  });
+
+  it('refuses an initialize past maxSessions (503); an account past its share loses its oldest', async () => {
+    const mcp = await listenMcpHttp(parts(), '127.0.0.1:0', {
+      verifier: a.verifier,
+      maxSessions: 2,
+    });
+    try {
+      const first = await post(mcp.address, INIT, as(a.tokens.alice));
+      assert.equal(first.status, 200);
+      assert.equal((await post(mcp.address, INIT, as(a.tokens.admin))).status, 200);
+      const third = await post(mcp.address, INIT, as(a.tokens.worker));
       assert.equal(third.status, 503);
       assert.ok(isErrorBody(third.text, 503), third.text);
       assert.ok(third.headers.get('retry-after'));
-      await sessions(mcp, 0); // both went idle
-      assert.equal((await post(mcp.address, INIT)).status, 200, 'room again');
+      // alice's share is one session: her new one closes her first.
+      assert.equal((await post(mcp.address, INIT, as(a.tokens.alice))).status, 200);
+      const ping = JSON.stringify({ jsonrpc: '2.0', id: 5, method: 'ping' });
+      const headers = { ...as(a.tokens.alice), 'mcp-session-id': first.session ?? '' };
+      assert.equal((await post(mcp.address, ping, headers)).status, 404);
+    } finally {
+      await mcp.close();
+    }
+  });
+
+  it('counts the callers with no account as one, whatever tokens they make up', async () => {
+    const mcp = await listenMcpHttp(parts(), '127.0.0.1:0', { maxSessions: 8 });
+    try {
+      const ids: string[] = [];
+      for (const token of ['x', 'y', 'z'])
+        ids.push((await post(mcp.address, INIT, as(token))).session ?? '');
+      assert.equal(mcp.sessions(), 2, 'a quarter of 8');
+      const ping = JSON.stringify({ jsonrpc: '2.0', id: 5, method: 'ping' });
+      const status = async (i: number, token: string) =>
+        (
+          await post(mcp.address, ping, {
+            ...as(token),
+            'mcp-session-id': ids[i]!,
+            'mcp-protocol-version': '2025-06-18',
+          })
+        ).status;
+      assert.deepEqual(
+        [await status(0, 'x'), await status(1, 'y'), await status(2, 'z')],
+        [404, 200, 200],
+      );
+    } finally {
+      await mcp.close();
+    }
+  });
+
+  it('closes a session left idle', async () => {
+    const mcp = await listenMcpHttp(parts(), '127.0.0.1:0', { idleTimeout: 100 });
+    try {
+      assert.equal((await post(mcp.address, INIT)).status, 200);
+      await sessions(mcp, 0);
     } finally {
       await mcp.close();
     }

@@ -12,6 +12,7 @@ import { startNode, stopAll } from '../../helpers/proc.ts';
 import { doubleCore } from './doubles.ts';
 
 const FIXTURE = fileURLToPath(new URL('./fixtures/stdio-server.ts', import.meta.url));
+const REAL = fileURLToPath(new URL('./fixtures/stdio-real.ts', import.meta.url));
 
 const initialize = (id: number): string =>
   JSON.stringify({
@@ -71,6 +72,32 @@ describe('MCP over stdio', () => {
       assert.equal(printed.isError, undefined);
       await client.ping();
       assert.match(stderr, /noise on stdout/);
+    } finally {
+      await client.close();
+    }
+  });
+
+  it('serves the real core and services: tools, a call, a stream with progress, stdout clean', async () => {
+    const transport = new StdioClientTransport({
+      command: process.execPath,
+      args: [REAL],
+      stderr: 'pipe',
+    });
+    const client = new Client({ name: 'stdio-agent', version: '2.0' });
+    try {
+      await client.connect(transport);
+      const names = (await client.listTools()).tools.map((t) => t.name);
+      assert.ok(names.includes('greeter.Say.Hello') && names.includes('streams.S.Count'));
+      const hello = await client.callTool({ name: 'greeter.Say.Hello', arguments: { name: 'Al' } });
+      assert.deepEqual(hello.structuredContent, { msg: 'Hello Al' });
+      const seen: number[] = [];
+      const count = await client.callTool(
+        { name: 'streams.S.Count', arguments: { n: 4 } },
+        undefined,
+        { onprogress: (p) => seen.push(p.progress) },
+      );
+      assert.deepEqual(seen, [1, 2, 3, 4]);
+      assert.equal((count.structuredContent as { messages: unknown[] }).messages.length, 4);
     } finally {
       await client.close();
     }
