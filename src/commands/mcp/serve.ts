@@ -99,7 +99,10 @@ export async function serveMcp(args: Args<ServeFlags>): Promise<void> {
       await server.close();
     } else {
       const { serveMcpStdio } = await import('../../proxy/mcp/stdio.ts');
-      const stdio = await serveMcpStdio(stack);
+      // The account of the CLI's token, as the audit's actor (none when it cannot be told).
+      const { whoami } = await import('../../platform/auth/client.ts');
+      const caller = token ? await whoami({ client }).catch(() => undefined) : undefined;
+      const stdio = await serveMcpStdio(stack, caller ? { caller } : {});
       await Promise.race([stdio.closed, signalled]);
       await stdio.close();
     }

@@ -8,6 +8,7 @@
 // skipped. When the input ends (the agent went away, or that long line), the calls in flight get
 // up to 30 s to answer, then the session closes.
 import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
+import type { Caller } from '../../runtime/server/guard.ts';
 import type { JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
 import { PassThrough, type Readable, type Writable } from 'node:stream';
 import type { McpCaller, McpParts, McpStdio } from './mcp.ts';
@@ -25,6 +26,8 @@ export interface McpStdioOptions {
   output?: Writable;
   /** Longest line in bytes (default MAX_LINE). */
   maxLine?: number;
+  /** The account the session acts as (the CLI's login), as the audit names it; default anonymous. */
+  caller?: Caller;
 }
 
 const isRequest = (m: JSONRPCMessage): boolean => 'method' in m && 'id' in m;
@@ -48,7 +51,12 @@ export async function serveMcpStdio(
   const logger = parts.logger ?? {
     warn: (m: string) => void process.stderr.write(`${m}\n`),
   };
-  const who: McpCaller = { session: 'stdio', transport: 'stdio', client: 'unknown' };
+  const who: McpCaller = {
+    session: 'stdio',
+    transport: 'stdio',
+    client: 'unknown',
+    ...(options.caller && { caller: options.caller }),
+  };
   const server = createMcpServer({ ...parts, logger }, who);
   const lines = new PassThrough();
   // The SDK's buffer holds at most one line (and its CR LF) of what onData passes on.
