@@ -31,6 +31,9 @@ export const CHANGE_QUIET = 100;
 /** Ms a burst may last before listeners are told anyway. */
 const CHANGE_MAX_WAIT = 1000;
 
+/** The audit's target of a call to a tool that is not exposed. */
+const NO_TOOL = '(no such tool)';
+
 /** Characters of a tool name looked up at most: longer is no tool. */
 const MAX_NAME = 256;
 
@@ -128,7 +131,7 @@ export function createMcpCore(options: McpCoreOptions): McpCore {
     const record: AuditRecord = {
       source: 'mcp',
       actor: cut(who.caller?.id ?? 'anonymous', 256),
-      action: cut(action, 256),
+      action: cut(action, 256) || '(no name)',
       target: cut(target, 256),
       result: r.result,
       code: r.code,
@@ -160,7 +163,8 @@ export function createMcpCore(options: McpCoreOptions): McpCore {
     async call(name, args, who, callOptions = {}): Promise<ToolResult> {
       const t0 = Date.now();
       const tool = find(name);
-      const target = tool?.scope ?? '';
+      // The audit takes no empty field: a call to no tool is recorded as such.
+      const target = tool?.scope ?? NO_TOOL;
       const key = who.caller ? `account:${who.caller.id}` : `session:${who.session}`;
       const wait = limiter?.take(key) ?? 0;
       if (wait > 0) {
@@ -176,7 +180,7 @@ export function createMcpCore(options: McpCoreOptions): McpCore {
       }
       if (!tool) {
         const e = notFound(MCP_ID, `no tool ${JSON.stringify(cut(String(name), 100))} is exposed`);
-        audit(who, String(name), '', { result: 'refused', code: 404, detail: e.detail }, t0);
+        audit(who, String(name), NO_TOOL, { result: 'refused', code: 404, detail: e.detail }, t0);
         throw e;
       }
       const refusal = allowed(who, tool);

@@ -9,6 +9,7 @@
 import type { Client, ClientStream } from '../../runtime/client/client.ts';
 import { MicroError, badGateway, badRequest, toMicroError } from '../../runtime/errors.ts';
 import type { Metadata } from '../../runtime/metadata.ts';
+import { conform } from './conform.ts';
 import { callWithRetries } from '../call.ts';
 import type { CallOptions, McpTool, ToolResult } from './mcp.ts';
 import { isWrapped } from './tools.ts';
@@ -85,7 +86,19 @@ function answerResult(tool: McpTool, answer: unknown, maxBytes: number): ToolRes
     return errorResult(
       badGateway(MCP_ID, `${tool.name} answered ${text.slice(0, 40)}, not an object`),
     );
-  return { content: [{ type: 'text', text }], structuredContent: answer };
+  // Checked on a copy: undeclared fields of strict objects dropped, a mismatch the service's 502.
+  const held = conform(tool.outputSchema, JSON.parse(text) as Record<string, unknown>);
+  if ('mismatch' in held)
+    return errorResult(
+      badGateway(
+        MCP_ID,
+        `${tool.name} answered what its response schema does not allow: ${held.mismatch.slice(0, 200)}`,
+      ),
+    );
+  return {
+    content: [{ type: 'text', text: JSON.stringify(held.value) }],
+    structuredContent: held.value,
+  };
 }
 
 /** The request a tool's arguments stand for (unary and server streams). */

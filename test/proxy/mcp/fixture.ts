@@ -4,6 +4,7 @@
 // authorization, a failing endpoint, a number doubler, a slow one, one
 // answering null where its schema promises an object, and one marked mcp:false), a client,
 // an in-memory Audit that keeps what it is given, and the callers.
+import { createMemoryAudit } from '../../../src/platform/audit/memory.ts';
 import type { Audit, AuditRecord } from '../../../src/platform/audit/audit.ts';
 import type { McpCaller } from '../../../src/proxy/mcp/mcp.ts';
 import {
@@ -22,10 +23,13 @@ import { closeAll, greeterService, quietService, streamHandlers } from '../../he
 
 /** An Audit that keeps every record in memory, in order. */
 export function memoryAudit(): Audit & { records: AuditRecord[] } {
-  const records: AuditRecord[] = [];
+  // The records kept are those the audit service takes: a record it refuses is not kept.
+  const checked = createMemoryAudit();
   return {
-    records,
-    report: (r) => void records.push(r),
+    get records(): AuditRecord[] {
+      return checked.events().map(({ reporter: _r, summary: _s, ...record }) => record);
+    },
+    report: (r) => checked.report(r),
     flush: async () => {},
     close: async () => {},
   };
