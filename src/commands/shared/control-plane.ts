@@ -143,6 +143,8 @@ async function open(o: ServeOptions): Promise<ControlPlane> {
 /** Runs the control plane in the foreground until Ctrl-C, printing where each part listens. */
 export async function serveControlPlane(o: ServeOptions): Promise<void> {
   leanHeap();
+  // A bad MICRO_MCP is refused before anything starts.
+  const mcpOn = (await import('../../proxy/mcp/options.ts')).mcpEnabled(process.env);
   const cp = await openControlPlane(o);
   // This process's clients (the gateway's, the dashboard's) dial TLS services with its certificate.
   if (cp.tls) Object.assign(process.env, cp.tls.env);
@@ -173,7 +175,7 @@ export async function serveControlPlane(o: ServeOptions): Promise<void> {
     ...cp.listening(),
     ...(api ? [['api', api.where] as const] : []),
     // What an agent connects to (docs/mcp.md); MICRO_MCP=off turns it off.
-    ...(api?.url !== undefined && process.env.MICRO_MCP !== 'off'
+    ...(api?.url !== undefined && mcpOn
       ? [['mcp', `${api.url}/mcp (micro mcp serve for stdio)`] as const]
       : []),
     ...(web ? [['web', web.where] as const] : []),

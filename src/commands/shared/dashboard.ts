@@ -91,7 +91,7 @@ export async function startDashboard(
     { metricsFromEnv },
     { routesFromEnv },
     { buildTools },
-    { mcpOptionsFromEnv },
+    { mcpOptionsFromEnv, mcpEnabled },
   ] = await Promise.all([
     import('../../ui/web/index.ts'),
     import('../../runtime/client/rpc-client.ts'),
@@ -120,7 +120,7 @@ export async function startDashboard(
   const routes = routesFromEnv(process.env, { client: asUser });
   // The MCP page lists the tools `micro mcp` and the gateway's /mcp show agents (MICRO_MCP_*).
   const mcpOptions = mcpOptionsFromEnv(process.env);
-  const served = options.gateway !== undefined && process.env.MICRO_MCP !== 'off';
+  const served = options.gateway !== undefined && mcpEnabled(process.env);
   const mcp = {
     tools: (services: readonly Service[]) => buildTools(services, mcpOptions).tools,
     ...(served && { url: `${options.gateway}/mcp` }),

@@ -17,7 +17,7 @@ import type { GatewayRequest } from '../proxy.ts';
 import { createMcpHttp, sendJsonRpcError } from './http.ts';
 import { mcpFromEnv, type McpStack } from './index.ts';
 import type { McpHttp } from './mcp.ts';
-import { mcpOptionsFromEnv } from './options.ts';
+import { mcpEnabled, mcpOptionsFromEnv } from './options.ts';
 
 /** The gateway's `/mcp`. */
 export interface GatewayMcp {
@@ -58,7 +58,7 @@ export function gatewayMcp(
   deps: GatewayMcpDeps,
   env: NodeJS.ProcessEnv = process.env,
 ): GatewayMcp | undefined {
-  if (enabled === false || (enabled === undefined && env.MICRO_MCP === 'off')) return undefined;
+  if (enabled === false || (enabled === undefined && !mcpEnabled(env))) return undefined;
   mcpOptionsFromEnv(env); // a bad MICRO_MCP_* stops the gateway before it starts
   // Made on the first `/mcp` request: a gateway no agent uses keeps no second watch of the registry.
   let made: { stack: McpStack; http: McpHttp } | undefined;

@@ -72,3 +72,13 @@ export function mcpOptionsFromEnv(env: NodeJS.ProcessEnv = process.env): McpOpti
   }
   return out;
 }
+
+/** Whether MICRO_MCP leaves MCP on: unset or on/true/1/yes; off/false/0/no turn it off; else a TypeError. */
+export function mcpEnabled(env: NodeJS.ProcessEnv = process.env): boolean {
+  const v = env.MICRO_MCP?.trim().toLowerCase();
+  if (v === undefined || v === '' || ['on', 'true', '1', 'yes'].includes(v)) return true;
+  if (['off', 'false', '0', 'no'].includes(v)) return false;
+  throw new TypeError(
+    `MICRO_MCP is ${JSON.stringify(env.MICRO_MCP?.slice(0, 40))}: use on or off (off: no /mcp at the gateway)`,
+  );
+}

@@ -129,6 +129,12 @@ describe("the gateway's /mcp", { timeout: 60_000 }, () => {
     assert.ok(isErrorBody(await r.text(), 404));
     const deps = { registry: bench.registry, client: bench.client, version: '1' };
     assert.equal(gatewayMcp(undefined, deps, { MICRO_MCP: 'off' }), undefined);
+    assert.equal(gatewayMcp(undefined, deps, { MICRO_MCP: 'False' }), undefined);
+    // A value that means neither is refused, naming the variable: not left on by mistake.
+    assert.throws(
+      () => gatewayMcp(undefined, deps, { MICRO_MCP: 'bogus' }),
+      /^TypeError: MICRO_MCP is "bogus": use on or off/,
+    );
     const on = gatewayMcp(undefined, deps, {});
     assert.ok(on);
     await on.close();
