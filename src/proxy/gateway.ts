@@ -107,6 +107,7 @@ export async function createGateway(options: GatewayOptions = {}): Promise<Gatew
     client,
     version: o.version,
     verifier: options.auth?.verifier,
+    ...(options.auth?.token && { token: options.auth.token }),
     allowedOrigins: o.cors,
     logger: stderrLogger('micro api'),
   });

@@ -6,6 +6,8 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { bin, micro } from '../helpers/cli.ts';
 import { scratchDir } from '../helpers/lifecycle.ts';
 import { freePort } from '../helpers/net.ts';
@@ -70,6 +72,28 @@ describe('micro run --auth, as a user tries it', () => {
     const refusal = (await anonymous.json()) as { code: number; detail: string };
     assert.equal(refusal.code, 401);
     assert.match(refusal.detail, /needs a token/);
+
+    // An agent at the gateway's /mcp, with the user's token: its call is audited (the gateway
+    // reports it with its own account, as the audit service asks of any reporter).
+    const agent = new Client({ name: 'e2e-agent', version: '1' });
+    await agent.connect(
+      new StreamableHTTPClientTransport(new URL(`http://${api}/mcp`), {
+        requestInit: { headers: { authorization: `Bearer ${token}` } },
+      }),
+    );
+    const answered = await agent.callTool({ name: 'greeter.Say.Hello', arguments: { name: 'Al' } });
+    assert.deepEqual(answered.structuredContent, { msg: 'Hello Al' });
+    await agent.close();
+    let audited: { actor: string; action: string; reporter: string }[] = [];
+    for (let i = 0; i < 50 && audited.length === 0; i++) {
+      const listed = await run(['mcp', 'audit', '--output', 'json']);
+      assert.equal(listed.code, 0, listed.stderr);
+      audited = (JSON.parse(listed.stdout) as typeof audited).filter(
+        (e) => e.action === 'greeter.Say.Hello',
+      );
+      if (audited.length === 0) await new Promise((r) => setTimeout(r, 200));
+    }
+    assert.equal(audited[0]?.actor, 'admin', 'the gateway audits the call of the /mcp agent');
 
     // A key rotated in: a token it signed is taken at once, by the gateway and by the service.
     const rotated = await run(['auth', 'keys', 'rotate']);

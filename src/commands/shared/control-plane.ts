@@ -221,7 +221,12 @@ async function edgeAuth(cp: ControlPlane, gateway: boolean): Promise<EdgeAuths |
     ? tokenSource({ auth }, await cp.accounts.account(GATEWAY_ACCOUNT))
     : undefined;
   return {
-    gateway: { auth, verifier, issuer: process.env.MICRO_AUTH_ISSUER || undefined },
+    gateway: {
+      auth,
+      verifier,
+      issuer: process.env.MICRO_AUTH_ISSUER || undefined,
+      ...(tokens && { token: () => tokens.token() }),
+    },
     dashboard: { auth, verifier },
     ...(tokens && { registryToken: () => tokens.token() }),
   };

@@ -29,6 +29,8 @@ export interface EdgeAuth {
   auth: Pick<Auth, 'token' | 'revoke' | 'jwks'>;
   /** The issuer tokens name, reported in the RFC 8414 metadata (default MICRO_AUTH_ISSUER, else `micro`). */
   issuer?: string;
+  /** The edge's own token, for what it reports for itself (the MCP audit); callers' tokens are theirs. */
+  token?: () => string | Promise<string>;
 }
 
 /** The realm of every challenge. */

@@ -59,6 +59,7 @@ export function edgeAuthFromEnv(
     verifier: enforcement.verifier,
     auth: lazy,
     issuer: env.MICRO_AUTH_ISSUER || undefined,
+    token: () => enforcement.tokens.token(),
     enforcement,
     async close() {
       enforcement.close();

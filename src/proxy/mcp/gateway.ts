@@ -14,7 +14,10 @@ import type { Client } from '../../runtime/client/client.ts';
 import type { EdgeVerifier } from '../auth/edge.ts';
 import type { GatewayCaller } from '../auth/gateway.ts';
 import type { GatewayRequest } from '../proxy.ts';
+import { auditFromEnv } from '../../platform/audit/index.ts';
 import { createMcpHttp, sendJsonRpcError } from './http.ts';
+import { jsonClient } from './json-client.ts';
+import { withOwnToken } from './token-client.ts';
 import { mcpFromEnv, type McpStack } from './index.ts';
 import type { McpHttp } from './mcp.ts';
 import { mcpEnabled, mcpOptionsFromEnv } from './options.ts';
@@ -45,6 +48,8 @@ export interface GatewayMcpDeps {
   allowedOrigins?: string[];
   /** An audit of one's own (tests); default the one MICRO_AUDIT names (mcpFromEnv). */
   audit?: Audit;
+  /** The gateway's own token (auth on): its audit reports carry it, as the audit service asks. */
+  token?: () => string | Promise<string>;
   logger?: { warn(message: string): void };
 }
 
@@ -63,13 +68,21 @@ export function gatewayMcp(
   // Made on the first `/mcp` request: a gateway no agent uses keeps no second watch of the registry.
   let made: { stack: McpStack; http: McpHttp } | undefined;
   const make = (): { stack: McpStack; http: McpHttp } => {
+    // Reports go out as the gateway (its own token), not as any one caller.
+    const audit =
+      deps.audit ??
+      (deps.token &&
+        auditFromEnv(env, {
+          client: withOwnToken(jsonClient(deps.client), deps.token),
+          ...(deps.logger && { logger: deps.logger }),
+        }));
     const stack = mcpFromEnv({
       registry: deps.registry,
       client: deps.client,
       version: deps.version || '0.0.0',
       env,
       ...(deps.verifier && { verifier: deps.verifier }),
-      ...(deps.audit && { audit: deps.audit }),
+      ...(audit && { audit }),
       ...(deps.logger && { logger: deps.logger }),
     });
     const http = createMcpHttp(

@@ -27,3 +27,23 @@ export function withToken(client: Client, token: string | undefined): Client {
     close: () => Promise.resolve(),
   };
 }
+
+/** `client` with the edge's own token (fetched per call: it renews) on every call it makes for itself. */
+export function withOwnToken(client: Client, token: () => string | Promise<string>): Client {
+  const withAuth = async (o: CallOptions | undefined): Promise<CallOptions> => ({
+    ...o,
+    metadata: { ...o?.metadata, authorization: `Bearer ${await token()}` },
+  });
+  return {
+    call: async (service, endpoint, request, o) =>
+      client.call(service, endpoint, request, await withAuth(o)),
+    request: async (service, endpoint, request, o) =>
+      client.request(service, endpoint, request, await withAuth(o)),
+    stream: async (service, endpoint, o) => client.stream(service, endpoint, await withAuth(o)),
+    service: () => {
+      throw new TypeError('a token view of a client makes no typed service clients: use call');
+    },
+    publish: async (topic, message, o) => client.publish(topic, message, await withAuth(o)),
+    close: () => Promise.resolve(),
+  };
+}
