@@ -86,9 +86,7 @@ const call = defineCommand({
         'micro.cli',
         'a tool\'s arguments are a JSON object, e.g. \'{"name":"Ann"}\'',
       );
-    const result = await withMcpCore(args, ({ core, who }) => core.call(args.tool, input, who), {
-      identify: true,
-    });
+    const result = await withMcpCore(args, ({ core, who }) => core.call(args.tool, input, who));
     printResult(result);
   },
 });

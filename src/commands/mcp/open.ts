@@ -3,8 +3,8 @@
 // token (MICRO_AUTH_TOKEN or `micro login`) forwarded to the services it calls.
 //
 // Guarantees: a bad flag or variable is a 400 naming it before anything is opened; everything
-// opened is closed when fn ends, whatever it ends with. Limits: list/call/docs run the core with no
-// verifier (the services check the forwarded token themselves), so `list` shows every exposed tool.
+// opened is closed when fn ends, whatever it ends with. With a token, list/call/docs apply the auth
+// rules to its account (identity.ts), as the gateway does to an agent's.
 import type { McpCaller, McpCore, McpOptions, ToolNames } from '../../proxy/mcp/mcp.ts';
 import { badRequest } from '../../runtime/errors.ts';
 import type { Args } from '../shared/command.ts';
@@ -83,13 +83,12 @@ export const warn = (message: string): void => void process.stderr.write(`micro 
 /**
  * Runs fn with the core (mcpFromEnv) over the registry and client the global options name, its
  * first read of the registry done, then closes it. Calls carry the CLI's token and are audited as
- * made by `micro-cli/<version>` (reported by `micro-cli` when auth is off); with `identify`, by the
- * token's account (Auth.Whoami) as the actor.
+ * made by `micro-cli/<version>` (reported by `micro-cli` when auth is off). With a token, the tools
+ * are those the auth rules allow its account (the audit's actor), as an agent of it would see them.
  */
 export async function withMcpCore<T>(
   args: Args<ExposureFlags>,
   fn: (mcp: McpCli) => Promise<T>,
-  options: { identify?: boolean } = {},
 ): Promise<T> {
   const mcp = await mcpOptions(args);
   const [
@@ -99,7 +98,7 @@ export async function withMcpCore<T>(
     { createClient },
     { bearerOptions },
     { VERSION },
-    { whoami },
+    { cliIdentity },
   ] = await Promise.all([
     import('../shared/connect.ts'),
     import('../../proxy/mcp/index.ts'),
@@ -107,7 +106,7 @@ export async function withMcpCore<T>(
     import('../../runtime/client/rpc-client.ts'),
     import('../shared/auth-token.ts'),
     import('../shared/version.ts'),
-    import('../../platform/auth/client.ts'),
+    import('./identity.ts'),
   ]);
   const token = await tokenFor(args, {});
   return withConnection(
@@ -119,12 +118,17 @@ export async function withMcpCore<T>(
         ...(token && bearerOptions(async () => token)),
       });
       const audit = auditFromEnv(process.env, { client: reporter, logger: { warn } });
-      const stack = mcpFromEnv({ registry, client, version: VERSION, options: mcp, audit });
-      // The account the token is, as the audit's actor (a call only; none when it cannot be told).
-      const caller =
-        options.identify && token
-          ? await whoami({ client: reporter }).catch(() => undefined)
-          : undefined;
+      // The account the token is (the audit's actor) and its rules: the tools it may call.
+      const identity = await cliIdentity(reporter, token, warn);
+      const { caller, verifier } = identity;
+      const stack = mcpFromEnv({
+        registry,
+        client,
+        version: VERSION,
+        options: mcp,
+        audit,
+        ...(verifier && { verifier }),
+      });
       const who: McpCaller = {
         session: 'cli',
         transport: 'stdio',
@@ -138,6 +142,7 @@ export async function withMcpCore<T>(
       } finally {
         // The record of a call is sent before the command exits (best effort: never a failure).
         await stack.close();
+        identity.close();
         await reporter.close();
       }
     },

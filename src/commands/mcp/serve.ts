@@ -73,13 +73,19 @@ export async function serveMcp(args: Args<ServeFlags>): Promise<void> {
     name: 'micro-mcp',
     ...wrappers,
   });
+  // Over stdio, the CLI's account and its rules: the agent sees and calls what the user may.
+  const identity =
+    http === undefined
+      ? await (await import('./identity.ts')).cliIdentity(client, token, warn)
+      : { close: () => undefined };
+  const verifier = auth?.verifier ?? identity.verifier;
   const stack = mcpFromEnv({
     registry,
     client,
     version: VERSION,
     options,
     logger: { warn },
-    ...(auth && { verifier: auth.verifier }),
+    ...(verifier && { verifier }),
   });
   const signalled = untilSignal();
   try {
@@ -99,15 +105,13 @@ export async function serveMcp(args: Args<ServeFlags>): Promise<void> {
       await server.close();
     } else {
       const { serveMcpStdio } = await import('../../proxy/mcp/stdio.ts');
-      // The account of the CLI's token, as the audit's actor (none when it cannot be told).
-      const { whoami } = await import('../../platform/auth/client.ts');
-      const caller = token ? await whoami({ client }).catch(() => undefined) : undefined;
-      const stdio = await serveMcpStdio(stack, caller ? { caller } : {});
+      const stdio = await serveMcpStdio(stack, identity.caller ? { caller: identity.caller } : {});
       await Promise.race([stdio.closed, signalled]);
       await stdio.close();
     }
   } finally {
     await stack.close();
+    identity.close();
     await auth?.close();
     await client.close();
     await registry.close();
