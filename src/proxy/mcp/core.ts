@@ -14,7 +14,7 @@ import type { AuditRecord } from '../../platform/audit/audit.ts';
 import { MicroError, notFound, toMicroError } from '../../runtime/errors.ts';
 import { createRateLimiter, type RateLimiter } from '../../runtime/resilience/rate-limit.ts';
 import { createCatalog } from '../catalog.ts';
-import { MCP_ID, errorResult, invokeTool } from './invoke.ts';
+import { MCP_ID, errorOf, errorResult, invokeTool } from './invoke.ts';
 import {
   MCP_DEFAULTS,
   type McpCaller,
@@ -146,9 +146,15 @@ export function createMcpCore(options: McpCoreOptions): McpCore {
   const find = (name: string): McpTool | undefined =>
     typeof name === 'string' && name.length <= MAX_NAME ? current().find(name) : undefined;
 
-  const refuse = (who: McpCaller, name: string, target: string, e: MicroError, t0: number) => {
-    audit(who, name, target, { result: 'refused', code: e.code, detail: e.detail }, t0);
-    return errorResult(e);
+  const refuse = (
+    who: McpCaller,
+    name: string,
+    tool: McpTool | undefined,
+    e: MicroError,
+    t0: number,
+  ) => {
+    audit(who, name, tool?.scope ?? '', { result: 'refused', code: e.code, detail: e.detail }, t0);
+    return errorResult(e, tool);
   };
 
   return {
@@ -172,7 +178,7 @@ export function createMcpCore(options: McpCoreOptions): McpCore {
           'Too Many Requests',
         );
         e.retryAfter = seconds;
-        return refuse(who, String(name), target, e, t0);
+        return refuse(who, String(name), tool, e, t0);
       }
       if (!tool) {
         const e = notFound(MCP_ID, `no tool ${JSON.stringify(cut(String(name), 100))} is exposed`);
@@ -180,7 +186,7 @@ export function createMcpCore(options: McpCoreOptions): McpCore {
         throw e;
       }
       const refusal = allowed(who, tool);
-      if (refusal) return refuse(who, tool.name, target, refusal, t0);
+      if (refusal) return refuse(who, tool.name, tool, refusal, t0);
       const result = await invokeTool(o.client, tool, args, {
         ...callOptions,
         ...(who.token !== undefined && { metadata: { authorization: `Bearer ${who.token}` } }),
@@ -188,16 +194,12 @@ export function createMcpCore(options: McpCoreOptions): McpCore {
         maxMessages,
         maxResultBytes,
       });
-      const err = result.isError
-        ? (result.structuredContent as { code?: unknown; detail?: unknown })
-        : undefined;
+      const err = errorOf(result);
       audit(
         who,
         tool.name,
         target,
-        err
-          ? { result: 'error', code: Number(err.code) || 500, detail: String(err.detail) }
-          : { result: 'ok', code: 200 },
+        err ? { result: 'error', code: err.code, detail: err.detail } : { result: 'ok', code: 200 },
         t0,
       );
       return result;

@@ -33,16 +33,44 @@ export interface InvokeOptions extends CallOptions {
 /** Characters of an error's detail a tool error keeps. */
 export const MAX_DETAIL = 4096;
 
-/** A tool error: the error's JSON as text and as structured content. */
-export function errorResult(err: unknown): ToolResult {
+/** A tool error's shape, as its text content holds it. */
+export interface ToolError {
+  id: string;
+  code: number;
+  detail: string;
+  status: string;
+}
+
+/**
+ * A tool error: the error's JSON as text, and as structured content unless the tool has an output
+ * schema (clients such as the official SDK's validate any structured content of such a tool
+ * against it, an error's included, and would turn the error into a protocol failure).
+ */
+export function errorResult(err: unknown, tool?: McpTool): ToolResult {
   const e = toMicroError(err, MCP_ID);
   const detail = e.detail.length > MAX_DETAIL ? `${e.detail.slice(0, MAX_DETAIL)}…` : e.detail;
-  const shape = { id: e.id, code: e.code, detail, status: e.status };
+  const shape: ToolError = { id: e.id, code: e.code, detail, status: e.status };
   return {
     content: [{ type: 'text', text: JSON.stringify(shape) }],
-    structuredContent: shape,
+    ...(!tool?.outputSchema && { structuredContent: { ...shape } }),
     isError: true,
   };
+}
+
+/** The error of a result errorResult made (from its text), or undefined for any other. */
+export function errorOf(result: ToolResult): ToolError | undefined {
+  if (!result.isError) return undefined;
+  try {
+    const shape = JSON.parse(result.content[0]?.text ?? '') as Partial<ToolError>;
+    return {
+      id: String(shape.id),
+      code: Number(shape.code) || 500,
+      detail: String(shape.detail),
+      status: String(shape.status),
+    };
+  } catch {
+    return undefined;
+  }
 }
 
 /** The 499 of a call whose caller went away. */
@@ -69,7 +97,10 @@ function answerResult(tool: McpTool, answer: unknown, maxBytes: number): ToolRes
   try {
     text = JSON.stringify(answer ?? null);
   } catch {
-    return errorResult(badGateway(MCP_ID, `${tool.name} answered something JSON cannot hold`));
+    return errorResult(
+      badGateway(MCP_ID, `${tool.name} answered something JSON cannot hold`),
+      tool,
+    );
   }
   const bytes = Buffer.byteLength(text);
   if (bytes > maxBytes)
@@ -78,12 +109,14 @@ function answerResult(tool: McpTool, answer: unknown, maxBytes: number): ToolRes
         MCP_ID,
         `${tool.name} answered ${bytes} bytes; a tool result holds at most ${maxBytes}`,
       ),
+      tool,
     );
   if (!tool.outputSchema) return { content: [{ type: 'text', text }] };
   // MCP clients refuse a result without the structured content its tool's schema promises.
   if (!isRecord(answer))
     return errorResult(
       badGateway(MCP_ID, `${tool.name} answered ${text.slice(0, 40)}, not an object`),
+      tool,
     );
   return { content: [{ type: 'text', text }], structuredContent: answer };
 }
@@ -124,7 +157,7 @@ export async function invokeTool(
   args: unknown,
   o: InvokeOptions,
 ): Promise<ToolResult> {
-  if (o.signal?.aborted) return errorResult(cancelled());
+  if (o.signal?.aborted) return errorResult(cancelled(), tool);
   const [abort, release] = aborted(o.signal);
   try {
     const given = args ?? {};
@@ -147,7 +180,7 @@ export async function invokeTool(
     if (r === 'aborted') throw cancelled();
     return answerResult(tool, decoded(r.body), o.maxResultBytes);
   } catch (err) {
-    return errorResult(err);
+    return errorResult(err, tool);
   } finally {
     release();
   }

@@ -70,7 +70,7 @@ export interface McpCaller {
 export interface ToolResult {
   /** The answer as JSON text (one item), or the error JSON on a tool error. */
   content: { type: 'text'; text: string }[];
-  /** The answer as an object when the tool has an output schema (or the error, on a tool error). */
+  /** The answer as an object when the tool has an output schema; on a tool error, the error when it has none. */
   structuredContent?: Record<string, unknown>;
   /** True on a tool error: the service's `{id, code, detail, status}` is the content. */
   isError?: boolean;

@@ -8,8 +8,14 @@ import { record } from '../../helpers/fixtures.ts';
 import { mcpBench, memoryAudit, stdioCaller, type McpBench } from './fixture.ts';
 
 const who = stdioCaller();
+// A tool error's JSON, from its text (a tool with an output schema has no structured error).
 const errorOf = (r: ToolResult) =>
-  r.structuredContent as { id: string; code: number; detail: string; status: string };
+  JSON.parse(r.content[0]?.text ?? 'null') as {
+    id: string;
+    code: number;
+    detail: string;
+    status: string;
+  };
 
 describe("the MCP core's controls", () => {
   let bench: McpBench;
