@@ -50,6 +50,9 @@ const signature = (tools: readonly McpTool[]): string =>
 const cut = (s: string, n: number): string =>
   (s.length > n ? s.slice(0, n) : s).replace(/\p{Cc}/gu, '?');
 
+/** A field an audit record must have (1 to 256 characters), `or` when the string is empty. */
+const field = (s: string, or: string): string => cut(s, 256) || or;
+
 /** Creates the core over a registry and a client; close() stops its watch. */
 export function createMcpCore(options: McpCoreOptions): McpCore {
   const o = options;
@@ -127,9 +130,10 @@ export function createMcpCore(options: McpCoreOptions): McpCore {
     };
     const record: AuditRecord = {
       source: 'mcp',
-      actor: cut(who.caller?.id ?? 'anonymous', 256),
-      action: cut(action, 256),
-      target: cut(target, 256),
+      actor: field(who.caller?.id ?? '', 'anonymous'),
+      action: field(action, '(no name)'),
+      // A name that is no tool has no scope.
+      target: field(target, 'unknown'),
       result: r.result,
       code: r.code,
       ms: Math.max(0, Date.now() - t0),

@@ -135,7 +135,7 @@ describe("the MCP core's controls", () => {
     assert.deepEqual(rows, [
       ['admin', 'greeter.Say.Hello', 'service:greeter:Say.Hello', 'ok', 200],
       ['admin', 'tools.T.Fail', 'service:tools:T.Fail', 'error', 409],
-      ['admin', 'nope.X.Y', '', 'refused', 404],
+      ['admin', 'nope.X.Y', 'unknown', 'refused', 404],
       ['admin', 'greeter.Say.Hello', 'service:greeter:Say.Hello', 'refused', 429],
       ['alice', 'tools.T.Who', 'service:tools:T.Who', 'refused', 403],
     ]);

@@ -9,6 +9,7 @@ import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
 import { Server } from '@modelcontextprotocol/sdk/server/index.js';
 import { CallToolRequestSchema, ListToolsRequestSchema } from '@modelcontextprotocol/sdk/types.js';
 import type { Audit, AuditRecord } from '../../../src/platform/audit/audit.ts';
+import { checkRecord } from '../../../src/platform/audit/validate.ts';
 import type { McpCaller, McpCore } from '../../../src/proxy/mcp/mcp.ts';
 import {
   clientStream,
@@ -24,12 +25,12 @@ import {
 import type { Caller } from '../../../src/runtime/server/guard.ts';
 import { closeAll, greeterService, quietService, streamHandlers } from '../../helpers/fixtures.ts';
 
-/** An Audit that keeps every record in memory, in order. */
+/** An Audit that keeps every record in memory, in order; one the audit service would refuse is not kept. */
 export function memoryAudit(): Audit & { records: AuditRecord[] } {
   const records: AuditRecord[] = [];
   return {
     records,
-    report: (r) => void records.push(r),
+    report: (r) => void records.push(checkRecord(r)),
     flush: async () => {},
     close: async () => {},
   };
