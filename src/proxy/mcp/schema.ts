@@ -1,7 +1,8 @@
 // A tool's input and output schemas from an endpoint's request and response schemas, as MCP
 // clients take them. MCP wants object schemas: a request that is not one is wrapped as `{value}`,
 // stream messages as `{messages: [...]}` (a server stream's with `truncated`), a response that is
-// not one gives no output schema. What the official SDK's client does with a listing decides the
+// not one gives no output schema; a wrapped schema's `$defs` move to the wrapper's root and its
+// other local references (`#` itself) are re-rooted to where it now sits. What the official SDK's client does with a listing decides the
 // rest: it checks each tool's `properties` (objects) and `required` (strings), and compiles every
 // output schema with ajv (draft-07, `strict: false`) before it takes any tool, so one schema it
 // cannot compile (a `$ref` to nowhere, `nullable` without `type`, a bad pattern) would cost the
@@ -50,13 +51,46 @@ function rooted(s: ObjectSchema): ObjectSchema {
 // Keywords that constrain a value; a schema with none of them (and no type) takes anything.
 const CONSTRAINTS = ['anyOf', 'oneOf', 'allOf', 'not', 'enum', 'const', 'items', '$ref'];
 
+// Keywords whose values are data, not schemas: their `$ref` keys are not references.
+const DATA = new Set(['enum', 'const', 'default', 'examples']);
+
+/** A local reference of a schema placed at `at` in a wrapper (`#/$defs/...` stay: they move up). */
+const rebaseRef = (ref: string, at: string): string =>
+  ref === '#'
+    ? `#${at}`
+    : ref.startsWith('#/') && !/^#\/(\$defs|definitions)\//.test(ref)
+      ? `#${at}${ref.slice(1)}`
+      : ref;
+
+/** The schema with its local references re-rooted at `at` (nesting is bounded by the catalog). */
+function rebase(v: unknown, at: string, depth = 0): unknown {
+  if (typeof v !== 'object' || v === null || depth > 128) return v;
+  if (Array.isArray(v)) return v.map((x) => rebase(x, at, depth + 1));
+  return Object.fromEntries(
+    Object.entries(v).map(([k, x]) => [
+      k,
+      k === '$ref' && typeof x === 'string'
+        ? rebaseRef(x, at)
+        : DATA.has(k)
+          ? x
+          : rebase(x, at, depth + 1),
+    ]),
+  );
+}
+
 /**
- * A schema placed inside a wrapper object: its `$defs` and `definitions` move to the
- * wrapper's root, where its `#/$defs/...` references still find them.
+ * A schema placed inside a wrapper object at `at`: its `$defs` and `definitions` move to the
+ * wrapper's root, where its `#/$defs/...` references still find them, and its other local
+ * references (`#` itself, `#/properties/...`) are re-rooted to where it now is.
  */
-function wrap(schema: Schema | undefined, build: (inner?: Schema) => Schema): ObjectSchema {
+function wrap(
+  schema: Schema | undefined,
+  build: (inner?: Schema) => Schema,
+  at = '',
+): ObjectSchema {
   if (!schema) return { ...build(), type: 'object' };
-  const { $defs, definitions, $schema: _dialect, $id: _id, ...inner } = schema;
+  const { $defs, definitions, $schema: _dialect, $id: _id, ...rest } = schema;
+  const inner = rebase(rest, at) as Schema;
   return {
     ...build(inner),
     ...($defs !== undefined && { $defs }),
@@ -64,6 +98,10 @@ function wrap(schema: Schema | undefined, build: (inner?: Schema) => Schema): Ob
     type: 'object',
   };
 }
+
+// Where the wrappers put the schema they wrap.
+const ITEMS = '/properties/messages/items';
+const VALUE = '/properties/value';
 
 const messagesIn = (items?: Schema): Schema => ({
   properties: { messages: { type: 'array', ...(items && { items }) } },
@@ -81,7 +119,7 @@ const valueOf = (value?: Schema): Schema => ({
 
 /** A request schema as a tool's input schema (and whether it was wrapped as `{value}`). */
 function inputOf(request: Schema | undefined, kind: string): [ObjectSchema, boolean] {
-  if (kind === 'client' || kind === 'bidi') return [wrap(request, messagesIn), false];
+  if (kind === 'client' || kind === 'bidi') return [wrap(request, messagesIn, ITEMS), false];
   if (isObjectSchema(request)) return [rooted(request), false];
   if (request && request.type === undefined) {
     // Properties but no type: an object schema that left its type out.
@@ -91,12 +129,12 @@ function inputOf(request: Schema | undefined, kind: string): [ObjectSchema, bool
     if (!CONSTRAINTS.some((k) => k in request)) return [{ type: 'object' }, false];
   }
   if (!request) return [{ type: 'object' }, false];
-  return [wrap(request, valueOf), true];
+  return [wrap(request, valueOf, VALUE), true];
 }
 
 /** A response schema as a tool's output schema, when MCP can take it. */
 function outputOf(response: Schema | undefined, kind: string): ObjectSchema | undefined {
-  if (kind === 'server' || kind === 'bidi') return wrap(response, messagesOut);
+  if (kind === 'server' || kind === 'bidi') return wrap(response, messagesOut, ITEMS);
   return isObjectSchema(response) ? rooted(response) : undefined;
 }
 
