@@ -8,7 +8,8 @@
 // MCP clients take (schema.ts).
 // Subscribers are never tools; endpoint or service metadata `mcp: 'false'` and the deny patterns
 // always hide; given `allow`, only what it matches is shown; otherwise `*.Debug.*` and the
-// platform's own services are hidden. Limits: descriptions are cut at MAX_DESCRIPTION characters.
+// platform's own services are hidden. Descriptions hold no control or invisible formatting
+// characters but line breaks and tabs. Limits: descriptions are cut at MAX_DESCRIPTION characters.
 import { createHash } from 'node:crypto';
 import { platformHosts } from '../../platform/hosts.ts';
 import { compareNatural } from '../../registry/listing.ts';
@@ -102,12 +103,18 @@ const KIND_WORDS: Record<string, string> = {
   bidi: ' (bidirectional stream)',
 };
 
+/**
+ * A description as shown: line breaks as `\n`, and no other control or invisible formatting
+ * character (terminal escapes; right-to-left overrides and zero-width characters that would show
+ * the human approving a tool other text than the model reads).
+ */
+const visible = (text: string): string =>
+  text.replace(/\r\n?/g, '\n').replace(/[^\P{C}\n\t]/gu, '');
+
 function describe(service: string, e: Endpoint, kind: string): string {
   const given = e.metadata.description ?? e.request?.description;
-  const text =
-    typeof given === 'string' && given.trim() !== ''
-      ? given.trim()
-      : `Calls ${e.name} on ${service}${KIND_WORDS[kind] ?? ''}`;
+  const shown = typeof given === 'string' ? visible(given).trim() : '';
+  const text = shown !== '' ? shown : `Calls ${e.name} on ${service}${KIND_WORDS[kind] ?? ''}`;
   return text.length > MAX_DESCRIPTION ? `${text.slice(0, MAX_DESCRIPTION - 1)}…` : text;
 }
 
