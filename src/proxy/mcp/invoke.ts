@@ -4,7 +4,8 @@
 // bounds: at most maxMessages messages and maxResultBytes bytes of JSON, until the timeout; past
 // any of them the stream is closed and the result says `truncated: true`. Each message of a server
 // or bidi stream is also handed to `progress`. Errors, the service's or ours, are tool errors whose
-// content is the `{id, code, detail, status}` JSON (never a stack). An abort closes a stream at
+// content is the `{id, code, detail, status}` JSON (never a stack). Arguments nested deeper than
+// MAX_ARGS_DEPTH are the caller's 400, before anything is sent. An abort closes a stream at
 // once; a unary call is left to its deadline, its answer dropped.
 import type { Client, ClientStream } from '../../runtime/client/client.ts';
 import { MicroError, badGateway, badRequest, toMicroError } from '../../runtime/errors.ts';
@@ -70,6 +71,25 @@ export function errorOf(result: ToolResult): ToolError | undefined {
     };
   } catch {
     return undefined;
+  }
+}
+
+/** Levels of nesting a tool's arguments may have (the registry's schemas have at most 32). */
+export const MAX_ARGS_DEPTH = 64;
+
+/** Throws the caller's 400 when the arguments nest past MAX_ARGS_DEPTH (checked without recursion). */
+function checkDepth(tool: McpTool, args: unknown): void {
+  const stack: [unknown, number][] = [[args, 1]];
+  while (stack.length > 0) {
+    const [v, depth] = stack.pop()!;
+    if (typeof v !== 'object' || v === null) continue;
+    if (depth > MAX_ARGS_DEPTH)
+      throw badRequest(
+        MCP_ID,
+        `${tool.name}: the arguments are nested deeper than ${MAX_ARGS_DEPTH} levels`,
+      );
+    for (const x of Object.values(v))
+      if (typeof x === 'object' && x !== null) stack.push([x, depth + 1]);
   }
 }
 
@@ -162,6 +182,7 @@ export async function invokeTool(
   try {
     const given = args ?? {};
     if (!isRecord(given)) throw badRequest(MCP_ID, `${tool.name} takes an object of arguments`);
+    checkDepth(tool, given);
     if (tool.stream) return await streamTool(client, tool, given, o, abort);
     const call = callWithRetries(
       client,
