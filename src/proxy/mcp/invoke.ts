@@ -12,7 +12,8 @@ import { MicroError, badGateway, badRequest, toMicroError } from '../../runtime/
 import type { Metadata } from '../../runtime/metadata.ts';
 import { callWithRetries } from '../call.ts';
 import type { CallOptions, McpTool, ToolResult } from './mcp.ts';
-import { isWrapped } from './tools.ts';
+import { checkDepth, messagesOf, requestOf } from './args.ts';
+import { outputMismatch } from './output.ts';
 
 /** The id of the errors the MCP layer raises itself. */
 export const MCP_ID = 'micro.mcp';
@@ -74,25 +75,6 @@ export function errorOf(result: ToolResult): ToolError | undefined {
   }
 }
 
-/** Levels of nesting a tool's arguments may have (the registry's schemas have at most 32). */
-export const MAX_ARGS_DEPTH = 64;
-
-/** Throws the caller's 400 when the arguments nest past MAX_ARGS_DEPTH (checked without recursion). */
-function checkDepth(tool: McpTool, args: unknown): void {
-  const stack: [unknown, number][] = [[args, 1]];
-  while (stack.length > 0) {
-    const [v, depth] = stack.pop()!;
-    if (typeof v !== 'object' || v === null) continue;
-    if (depth > MAX_ARGS_DEPTH)
-      throw badRequest(
-        MCP_ID,
-        `${tool.name}: the arguments are nested deeper than ${MAX_ARGS_DEPTH} levels`,
-      );
-    for (const x of Object.values(v))
-      if (typeof x === 'object' && x !== null) stack.push([x, depth + 1]);
-  }
-}
-
 /** The 499 of a call whose caller went away. */
 const cancelled = (): MicroError =>
   new MicroError(MCP_ID, 499, 'the tool call was cancelled', 'Client Closed Request');
@@ -111,8 +93,11 @@ function decoded(body: unknown): unknown {
   }
 }
 
-/** The answer as a tool result; a 502 when it is not JSON or is over the byte limit. */
-function answerResult(tool: McpTool, answer: unknown, maxBytes: number): ToolResult {
+/**
+ * The answer as a tool result; a 502 when it is not JSON, is over the byte limit, or is not what
+ * the tool's output schema describes.
+ */
+async function answerResult(tool: McpTool, answer: unknown, maxBytes: number): Promise<ToolResult> {
   let text: string;
   try {
     text = JSON.stringify(answer ?? null);
@@ -138,24 +123,16 @@ function answerResult(tool: McpTool, answer: unknown, maxBytes: number): ToolRes
       badGateway(MCP_ID, `${tool.name} answered ${text.slice(0, 40)}, not an object`),
       tool,
     );
+  const mismatch = await outputMismatch(tool, answer);
+  if (mismatch !== undefined)
+    return errorResult(
+      badGateway(
+        MCP_ID,
+        `${tool.name} answered what does not match its output schema: ${mismatch}`,
+      ),
+      tool,
+    );
   return { content: [{ type: 'text', text }], structuredContent: answer };
-}
-
-/** The request a tool's arguments stand for (unary and server streams). */
-function requestOf(tool: McpTool, args: Record<string, unknown>): unknown {
-  if (!isWrapped(tool)) return args;
-  if (!('value' in args)) throw badRequest(MCP_ID, `${tool.name} takes its request as "value"`);
-  return args.value;
-}
-
-/** The messages a client or bidi stream tool is given, bounded. */
-function messagesOf(tool: McpTool, args: Record<string, unknown>, max: number): unknown[] {
-  const m = args.messages;
-  if (m === undefined) return [];
-  if (!Array.isArray(m)) throw badRequest(MCP_ID, `${tool.name}: "messages" must be an array`);
-  if (m.length > max)
-    throw badRequest(MCP_ID, `${tool.name}: ${m.length} messages; at most ${max} may be sent`);
-  return m;
 }
 
 /** Resolves when the signal aborts (never when none is given); the cleanup removes the listener. */
@@ -199,7 +176,7 @@ export async function invokeTool(
     call.catch(() => {}); // a call answered after an abort is dropped
     const r = await Promise.race([call, abort]);
     if (r === 'aborted') throw cancelled();
-    return answerResult(tool, decoded(r.body), o.maxResultBytes);
+    return await answerResult(tool, decoded(r.body), o.maxResultBytes);
   } catch (err) {
     return errorResult(err, tool);
   } finally {
@@ -263,7 +240,7 @@ async function streamTool(
         break;
       }
       const value = decoded(r.value);
-      if (tool.stream === 'client') return answerResult(tool, value, o.maxResultBytes);
+      if (tool.stream === 'client') return await answerResult(tool, value, o.maxResultBytes);
       bytes += Buffer.byteLength(JSON.stringify(value ?? null)) + 1;
       if (messages.length >= o.maxMessages || bytes > o.maxResultBytes) {
         truncated = true;
@@ -278,7 +255,7 @@ async function streamTool(
     }
     if (tool.stream === 'client')
       throw badGateway(MCP_ID, `${tool.name} ended its stream without an answer`);
-    return answerResult(tool, { messages, truncated }, o.maxResultBytes + 64);
+    return await answerResult(tool, { messages, truncated }, o.maxResultBytes + 64);
   } finally {
     settled = true;
     clearTimeout(timer);

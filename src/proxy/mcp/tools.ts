@@ -16,6 +16,7 @@ import { compareNatural } from '../../registry/listing.ts';
 import type { Endpoint, Service } from '../../registry/registry.ts';
 import { streamKindOf } from '../../runtime/server/handler.ts';
 import { HIDDEN_BY_DEFAULT, type McpTool, type ToolNames } from './mcp.ts';
+import { ownTools } from './output.ts';
 import { inputSchemaOf, outputSchemaOf } from './schema.ts';
 
 /** What decides the tools: which are exposed and how they are named. */
@@ -195,6 +196,7 @@ export function buildTools(services: readonly Service[], options: ToolOptions = 
   const names = uniqueNames(list, form);
   const others = uniqueNames(list, form === 'safe' ? 'dotted' : 'safe');
   const tools = list.map((c, i) => toolOf(c, names[i] as string));
+  ownTools(tools);
   const byName = new Map<string, McpTool>();
   for (const t of tools) byName.set(t.name, t);
   // The other form finds the same tool, unless it is a tool's own name.

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { createMcpCore } from '../../../src/proxy/mcp/core.ts';
 import type { McpCore, ToolResult } from '../../../src/proxy/mcp/mcp.ts';
-import { MAX_ARGS_DEPTH } from '../../../src/proxy/mcp/invoke.ts';
+import { MAX_ARGS_DEPTH } from '../../../src/proxy/mcp/args.ts';
 import { mcpBench, stdioCaller, type McpBench } from './fixture.ts';
 
 const who = stdioCaller();

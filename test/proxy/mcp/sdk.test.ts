@@ -8,7 +8,7 @@ import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { createMcpCore } from '../../../src/proxy/mcp/core.ts';
 import type { McpCore } from '../../../src/proxy/mcp/mcp.ts';
-import { conflict, endpoint } from '../../../src/runtime/index.ts';
+import { conflict, endpoint, serverStream } from '../../../src/runtime/index.ts';
 import { closeAll, quietService } from '../../helpers/fixtures.ts';
 import { mcpBench, sdkClient, stdioCaller, until, type McpBench } from './fixture.ts';
 
@@ -75,6 +75,31 @@ describe("the core's tools through the MCP SDK's client", () => {
     const odd = (await client.callTool({ name: 'tools.T.Null', arguments: {} })) as CallToolResult;
     assert.equal(odd.isError, true);
     assert.equal(errorOf(odd).code, 502);
+  });
+
+  it('answers a 502 tool error when an answer does not match its own output schema', async () => {
+    const liar = quietService({ name: 'liar', registry: bench.registry, address: '127.0.0.1:0' });
+    const said = { type: 'object', properties: { n: { type: 'number' } }, required: ['n'] };
+    liar.handle('L', {
+      Get: endpoint({ response: said }, async () => ({ n: 'not a number' })),
+      Count: serverStream({ response: said }, async function* () {
+        yield { n: 1 };
+        yield { n: 'two' };
+      }),
+    });
+    await liar.start();
+    try {
+      await until(() => core.find('liar.L.Count') !== undefined);
+      await client.listTools();
+      for (const name of ['liar.L.Get', 'liar.L.Count']) {
+        const r = (await client.callTool({ name, arguments: {} })) as CallToolResult;
+        assert.equal(r.isError, true, name);
+        assert.equal(errorOf(r).code, 502);
+        assert.match(errorOf(r).detail, /does not match its output schema: .*must be number/);
+      }
+    } finally {
+      await closeAll(liar);
+    }
   });
 
   it('returns the tool errors of a tool whose output schema the error does not fit', async () => {
