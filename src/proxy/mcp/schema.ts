@@ -1,7 +1,8 @@
 // A tool's input and output schemas from an endpoint's request and response schemas, as MCP
 // clients take them. MCP wants object schemas: a request that is not one is wrapped as `{value}`,
 // stream messages as `{messages: [...]}` (a server stream's with `truncated`), a response that is
-// not one gives no output schema; a wrapped schema's `$defs` move to the wrapper's root and its
+// not one gives no output schema (a schema that is an object's without saying so, properties or
+// a union of object schemas, is given its type); a wrapped schema's `$defs` move to the wrapper's root and its
 // other local references (`#` itself) are re-rooted to where it now sits. What the official SDK's client does with a listing decides the
 // rest: it checks each tool's `properties` (objects) and `required` (strings), and compiles every
 // output schema with ajv (draft-07, `strict: false`) before it takes any tool, so one schema it
@@ -117,14 +118,27 @@ const valueOf = (value?: Schema): Schema => ({
   required: ['value'],
 });
 
+/**
+ * True for an object schema that left its type out: it has properties, or every branch of its
+ * `anyOf`/`oneOf` is an object schema (a discriminated union, as Zod writes one).
+ */
+const untypedObject = (s: Schema | undefined): boolean =>
+  s !== undefined &&
+  s.type === undefined &&
+  (typeof s.properties === 'object' ||
+    [s.anyOf, s.oneOf].some(
+      (branches) =>
+        Array.isArray(branches) &&
+        branches.length > 0 &&
+        branches.every((b) => isObject(b) && b.type === 'object'),
+    ));
+
 /** A request schema as a tool's input schema (and whether it was wrapped as `{value}`). */
 function inputOf(request: Schema | undefined, kind: string): [ObjectSchema, boolean] {
   if (kind === 'client' || kind === 'bidi') return [wrap(request, messagesIn, ITEMS), false];
   if (isObjectSchema(request)) return [rooted(request), false];
+  if (request && untypedObject(request)) return [rooted({ ...request, type: 'object' }), false];
   if (request && request.type === undefined) {
-    // Properties but no type: an object schema that left its type out.
-    if (typeof request.properties === 'object')
-      return [rooted({ ...request, type: 'object' }), false];
     // Nothing constrains it: the arguments are sent as they are.
     if (!CONSTRAINTS.some((k) => k in request)) return [{ type: 'object' }, false];
   }
@@ -135,7 +149,8 @@ function inputOf(request: Schema | undefined, kind: string): [ObjectSchema, bool
 /** A response schema as a tool's output schema, when MCP can take it. */
 function outputOf(response: Schema | undefined, kind: string): ObjectSchema | undefined {
   if (kind === 'server' || kind === 'bidi') return wrap(response, messagesOut, ITEMS);
-  return isObjectSchema(response) ? rooted(response) : undefined;
+  if (isObjectSchema(response)) return rooted(response);
+  return response && untypedObject(response) ? rooted({ ...response, type: 'object' }) : undefined;
 }
 
 /** A tool's input schema (the loosest of its shape when clients could not take it), and whether it is `{value}`. */

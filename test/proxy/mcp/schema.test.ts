@@ -40,4 +40,28 @@ describe('MCP tool schemas', () => {
     assert.equal(valid(tree, { value: ['a', ['b']] }), true);
     assert.equal(valid(tree, { value: ['a', [1]] }), false);
   });
+
+  it('takes a union of object schemas (a Zod discriminated union) as an object schema', () => {
+    const union: Schema = {
+      oneOf: [
+        { type: 'object', properties: { t: { const: 'a' } }, required: ['t'] },
+        {
+          type: 'object',
+          properties: { t: { const: 'b' }, n: { type: 'number' } },
+          required: ['t', 'n'],
+        },
+      ],
+    };
+    const [input, wrapped] = inputSchemaOf(union, 'unary');
+    assert.equal(wrapped, false);
+    assert.equal(input.type, 'object');
+    assert.equal(valid(input, { t: 'b', n: 1 }), true);
+    assert.equal(valid(input, { t: 'b' }), false);
+    const output = outputSchemaOf(union, 'unary');
+    assert.equal(output?.type, 'object');
+    assert.equal(valid(output, { t: 'a' }), true);
+    // A union with a branch that is not an object's stays wrapped.
+    const [, mixed] = inputSchemaOf({ anyOf: [{ type: 'object' }, { type: 'string' }] }, 'unary');
+    assert.equal(mixed, true);
+  });
 });
