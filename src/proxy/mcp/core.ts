@@ -7,7 +7,8 @@
 // as an agent sees it changed: names, descriptions, schemas; not nodes coming and going. Every call
 // is audited (ok, error or refused), including refusals by the rate limit, the rules and unknown
 // tools. The caller's token goes to the service as `authorization: Bearer <token>`. A report to
-// the audit never fails or delays a call. The rate is taken before the name is looked up, so that
+// the audit never fails or delays a call. The rate is per account, else (anonymous over HTTP) per
+// peer address, else per session. It is taken before the name is looked up, so that
 // unknown names (and their audit records) count against it too. Limits: McpOptions (rate,
 // timeout, result bounds); tool names looked up at most MAX_NAME characters long.
 import type { AuditRecord } from '../../platform/audit/audit.ts';
@@ -171,7 +172,12 @@ export function createMcpCore(options: McpCoreOptions): McpCore {
       const t0 = Date.now();
       const tool = find(name);
       const target = tool?.scope ?? '';
-      const key = who.caller ? `account:${who.caller.id}` : `session:${who.session}`;
+      // An anonymous HTTP client is its address: a new session would otherwise refill its bucket.
+      const key = who.caller
+        ? `account:${who.caller.id}`
+        : who.transport === 'http' && who.ip
+          ? `ip:${who.ip}`
+          : `session:${who.session}`;
       const wait = limiter?.take(key) ?? 0;
       if (wait > 0) {
         const seconds = Math.max(1, Math.ceil(wait));

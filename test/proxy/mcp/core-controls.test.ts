@@ -89,6 +89,16 @@ describe("the MCP core's controls", () => {
     // Another session has its own budget.
     const other = { ...who, session: 'another' };
     assert.equal((await call(other)).isError, undefined);
+    // Over HTTP, an anonymous client is its address: a new session does not refill its bucket.
+    const http = (session: string) => ({
+      ...who,
+      transport: 'http' as const,
+      session,
+      ip: '127.0.0.9',
+    });
+    assert.equal((await call(http('h-1'))).isError, undefined);
+    assert.equal((await call(http('h-2'))).isError, undefined);
+    assert.equal(errorOf(await call(http('h-3'))).code, 429);
     // rate 0: no limit.
     const free = await core({ rate: 0 });
     for (let i = 0; i < 50; i++)
