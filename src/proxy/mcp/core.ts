@@ -4,8 +4,8 @@
 //
 // Guarantees: the tool list is rebuilt only when the catalog changed, and onChange listeners are
 // told (at most once per CHANGE_QUIET ms, once a burst of changes has settled) only when the list
-// as an agent sees it changed: names, descriptions, schemas; not nodes coming and going. Every call
-// is audited (ok, error or refused), including refusals by the rate limit, the rules and unknown
+// as an agent sees it changed: names, descriptions, schemas, annotations; not nodes coming and
+// going. Every call is audited (ok, error or refused), including refusals by the rate limit, the rules and unknown
 // tools. The caller's token goes to the service as `authorization: Bearer <token>`. A report to
 // the audit never fails or delays a call. The rate is per account, else (anonymous over HTTP) per
 // peer address, else per session. It is taken before the name is looked up, so that
@@ -44,7 +44,14 @@ const positive = (v: number, name: string, zero = false): number => {
 /** What an agent sees of a tool list: changes to anything else are not worth a notification. */
 const signature = (tools: readonly McpTool[]): string =>
   JSON.stringify(
-    tools.map((t) => [t.name, t.title, t.description, t.inputSchema, t.outputSchema ?? null]),
+    tools.map((t) => [
+      t.name,
+      t.title,
+      t.description,
+      t.inputSchema,
+      t.outputSchema ?? null,
+      t.annotations ?? null,
+    ]),
   );
 
 /** A string as audited: control characters as `?` (names and details come from anyone), cut at n. */

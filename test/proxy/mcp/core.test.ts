@@ -87,6 +87,24 @@ describe('the MCP core', () => {
     }
   });
 
+  it('tells of a change to what a tool says of itself: its annotations too', async () => {
+    let changes = 0;
+    const stop = core.onChange(() => changes++);
+    const gamma = (metadata: Record<string, string>) =>
+      record('gamma', { endpoints: [{ name: 'G.Put', metadata }] });
+    try {
+      await bench.registry.register(gamma({}));
+      await until(() => changes >= 1);
+      // Now idempotent: the same name and schemas, another annotation an agent relies on.
+      await bench.registry.register(gamma({ idempotent: 'true' }));
+      await until(() => core.find('gamma.G.Put')?.annotations?.idempotentHint === true);
+      await until(() => changes >= 2);
+    } finally {
+      stop();
+      await bench.registry.deregister(record('gamma'));
+    }
+  });
+
   it('calls a tool: the answer as JSON text and, with an output schema, as structured content', async () => {
     const r = await core.call('greeter.Say.Hello', { name: 'Ann' }, who);
     assert.equal(r.isError, undefined);
