@@ -5,12 +5,12 @@
 // Guarantees: the tool list is rebuilt only when the catalog changed, and onChange listeners are
 // told (at most once per CHANGE_QUIET ms, once a burst of changes has settled) only when the list
 // as an agent sees it changed: names, descriptions, schemas, annotations; not nodes coming and
-// going. Every call is audited (ok, error or refused), including refusals by the rate limit, the rules and unknown
-// tools. The caller's token goes to the service as `authorization: Bearer <token>`. A report to
-// the audit never fails or delays a call. The rate is per account, else (anonymous over HTTP) per
-// peer address, else per session. It is taken before the name is looked up, so that
-// unknown names (and their audit records) count against it too. Limits: McpOptions (rate,
-// timeout, result bounds); tool names looked up at most MAX_NAME characters long.
+// going. Every call is audited (ok, error or refused), including refusals by the rate limit, the
+// rules and unknown tools. The caller's token goes to the service as `authorization: Bearer
+// <token>`. A report to the audit never fails or delays a call. The rate is per account, else
+// (anonymous over HTTP) per peer address, else per session. It is taken before the name is looked
+// up, so that unknown names (and their audit records) count against it too. Limits: McpOptions
+// (rate, timeout, result bounds); tool names looked up at most MAX_NAME characters long.
 import type { AuditRecord } from '../../platform/audit/audit.ts';
 import { MicroError, notFound, toMicroError } from '../../runtime/errors.ts';
 import { createRateLimiter, type RateLimiter } from '../../runtime/resilience/rate-limit.ts';
