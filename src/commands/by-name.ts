@@ -32,6 +32,7 @@ export const commandLoaders = {
   trace: async () => (await import('./trace/index.ts')).traceCommand,
   store: async () => (await import('./store.ts')).storeCommand,
   events: async () => (await import('./events.ts')).eventsCommand,
+  mcp: async () => (await import('./mcp.ts')).mcpCommand,
   register: async () => (await import('./register.ts')).registerCommand,
   deregister: async () => (await import('./deregister.ts')).deregisterCommand,
   doctor: async () => (await import('./doctor.ts')).doctorCommand,

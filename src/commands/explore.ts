@@ -39,12 +39,16 @@ export const exploreCommand = defineCommand({
         { dbFromEnv },
         { traceFromEnv },
         { routesFromEnv },
+        { explorerMcp },
+        { mcpOptionsFromEnv },
       ] = await Promise.all([
         import('../runtime/client/rpc-client.ts'),
         import('../platform/events/index.ts'),
         import('../platform/db/index.ts'),
         import('../platform/trace/index.ts'),
         import('../platform/routing/index.ts'),
+        import('../ui/tui/mcp-source.ts'),
+        import('../proxy/mcp/options.ts'),
       ]);
       const client = createClient({ registry, ...tokens.bearerOptions(current) });
       // The events and db screens read what MICRO_EVENTS and MICRO_DB name (the control plane's).
@@ -54,10 +58,14 @@ export const exploreCommand = defineCommand({
       const trace = traceFromEnv(process.env, { client });
       // The routes screen lists the traffic rules in MICRO_CONFIG's config (the control plane's).
       const routes = routesFromEnv(process.env, { client });
+      // The MCP screen lists the tools `micro mcp` shows agents, with its MICRO_MCP_* options.
+      const mcp = explorerMcp(registry, mcpOptionsFromEnv(process.env));
       try {
         const explore = await loading;
-        await explore({ registry, client, service: args.service, live, events, db, trace, routes });
+        const areas = { events, db, trace, routes, mcp };
+        await explore({ registry, client, service: args.service, live, ...areas });
       } finally {
+        mcp.close();
         await Promise.allSettled([events.close(), db.close(), trace.close(), routes.close()]);
         await client.close();
       }

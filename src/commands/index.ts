@@ -17,6 +17,7 @@ import { killCommand } from './kill.ts';
 import { listCommand } from './list.ts';
 import { loginCommand, logoutCommand, whoamiCommand } from './login.ts';
 import { logsCommand } from './logs.ts';
+import { mcpCommand } from './mcp.ts';
 import { newCommand } from './new/index.ts';
 import { psCommand } from './ps.ts';
 import { publishCommand } from './publish.ts';
@@ -63,6 +64,7 @@ export const commands: CommandModule[] = [
   syncCommand,
   dbCommand,
   eventsCommand,
+  mcpCommand,
   loginCommand,
   logoutCommand,
   whoamiCommand,

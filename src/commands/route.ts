@@ -39,7 +39,8 @@ async function store(routes: Routes, rule: TrafficRule, args: Args<object>): Pro
   ]);
   const stored = await routes.set(rule, { author: await cliAuthor() });
   print(args.output, stored, ruleText);
-  for (const line of await unreached(args, stored)) process.stderr.write(`warning: ${line}\n`);
+  const warning = await unreached(args, stored);
+  if (warning) process.stderr.write(`warning: ${warning}\n`);
 }
 
 /** A whole number of at least 1 given to a flag or argument, or undefined. */

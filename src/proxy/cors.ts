@@ -23,6 +23,8 @@ export function createCors(origins: string[]): Cors {
       return {
         'access-control-allow-origin': origin,
         'access-control-allow-credentials': 'true',
+        // MCP's session (`/mcp`): a page must read it to go on with the session.
+        'access-control-expose-headers': 'Mcp-Session-Id',
         vary: 'Origin',
       };
     },

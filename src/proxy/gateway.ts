@@ -1,10 +1,4 @@
-import {
-  createServer,
-  type IncomingMessage,
-  type RequestListener,
-  type Server,
-  type ServerResponse,
-} from 'node:http';
+import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
 import { randomUUID } from 'node:crypto';
 import type { Duplex } from 'node:stream';
 import { context } from '@opentelemetry/api';
@@ -15,20 +9,12 @@ import { stderrLogger } from '../runtime/server/rpc-server.ts';
 import { createClient } from '../runtime/client/rpc-client.ts';
 import { CodecTable, codecs } from '../runtime/codec/index.ts';
 import { registryFromEnv } from '../runtime/defaults.ts';
-import {
-  MicroError,
-  badRequest,
-  conflict,
-  forbidden,
-  methodNotAllowed,
-} from '../runtime/errors.ts';
+import { MicroError, badRequest, forbidden, methodNotAllowed } from '../runtime/errors.ts';
 import { hostAllowed } from '../runtime/http-guard.ts';
 import { createSelector } from '../runtime/selector/cache.ts';
 import { formatAddress, parseAddress } from '../runtime/transport/address.ts';
-import type { ServerTlsOptions } from '../runtime/transport/transport.ts';
 import { createCatalog } from './catalog.ts';
 import { answerClientError } from './client-error.ts';
-import { SERVER_TIMEOUTS } from './timeouts.ts';
 import { createPassthroughJsonCodec } from './codec.ts';
 import { createCors } from './cors.ts';
 import { asError, foreignHost, refuseUpgrade, tooManyRequests } from './errors.ts';
@@ -56,10 +42,12 @@ import { metadataFrom, rpcRequest } from './request.ts';
 import { createTargetResolver } from './target.ts';
 import { createUpgradeHandler } from './upgrade.ts';
 import { withDefaults } from './options.ts';
-import { createGatewayAuth } from './auth/gateway.ts';
+import { createGatewayAuth, type GatewayCaller } from './auth/gateway.ts';
 import { edgeRouting, routedWrappers } from './routing.ts';
 import { redacted, refusalHeaders } from './auth/edge.ts';
 import { rpcBody } from './handlers/rpc-body.ts';
+import { listenError, listenServer } from './gateway-listen.ts';
+import { gatewayMcp } from './mcp/gateway.ts';
 
 /** The label a request log line gives its target. */
 const describe = (t: Target | undefined): string =>
@@ -114,7 +102,16 @@ export async function createGateway(options: GatewayOptions = {}): Promise<Gatew
   });
   const catalog = createCatalog({ registry });
   const where = `${registry.name} at ${registry.address}`;
+  const mcp = gatewayMcp(options.mcp, {
+    registry,
+    client,
+    version: o.version,
+    verifier: options.auth?.verifier,
+    allowedOrigins: o.cors,
+    logger: stderrLogger('micro api'),
+  });
   const targets = createTargetResolver({
+    mcp: mcp !== undefined,
     catalog,
     namespace: o.namespace,
     handler: o.handler,
@@ -171,9 +168,12 @@ export async function createGateway(options: GatewayOptions = {}): Promise<Gatew
     body: Buffer | undefined,
     ctx: GatewayContext,
     given: unknown,
+    who: GatewayCaller | undefined,
   ): Promise<void> => {
     const t = ctx.target;
     switch (t.kind) {
+      case 'mcp':
+        return mcp?.serve(raw, res, body, req, who);
       case 'root':
         return send(res, 200, JSON.stringify({ name: 'micro api', version: o.version }));
       case 'openapi':
@@ -279,7 +279,7 @@ export async function createGateway(options: GatewayOptions = {}): Promise<Gatew
       const ctx: GatewayContext = { target, metadata: metadataFrom(req, headers) };
       if (caller) auth?.check(req, target, caller, ctx.metadata);
       for (const m of o.middleware) await m(req, ctx);
-      await dispatch(raw, res, req, body, ctx, given);
+      await dispatch(raw, res, req, body, ctx, given, caller);
     } catch (err) {
       const headers = refusalHeaders(err);
       if (headers && !res.headersSent) for (const k in headers) res.setHeader(k, headers[k]!);
@@ -353,6 +353,7 @@ export async function createGateway(options: GatewayOptions = {}): Promise<Gatew
       });
     });
   } catch (err) {
+    await mcp?.close();
     catalog.close();
     limiter?.close();
     await tracing?.shutdown();
@@ -372,6 +373,7 @@ export async function createGateway(options: GatewayOptions = {}): Promise<Gatew
     address,
     close() {
       closing ??= (async () => {
+        await mcp?.close();
         catalog.close();
         limiter?.close();
         upgrade.close();
@@ -387,37 +389,4 @@ export async function createGateway(options: GatewayOptions = {}): Promise<Gatew
       return closing;
     },
   };
-}
-
-/** A failure to listen, as an error naming the address and how to choose another. */
-function listenError(err: unknown, address: string): unknown {
-  const code = (err as NodeJS.ErrnoException).code;
-  if (code === 'EADDRINUSE')
-    return conflict(
-      GATEWAY_ID,
-      `cannot start the API gateway: ${address} is in use; choose another with --api-address or MICRO_API_ADDRESS (the address option in code)`,
-    );
-  if (code === 'EACCES' || code === 'EADDRNOTAVAIL')
-    return badRequest(
-      GATEWAY_ID,
-      `cannot start the API gateway on ${address} (${code}); choose another with --api-address or MICRO_API_ADDRESS (the address option in code)`,
-    );
-  return err;
-}
-
-/** The gateway's HTTP server, or an HTTPS one (node:https loaded only then) when given TLS. */
-function listenServer(tls: ServerTlsOptions | undefined, listener: RequestListener): Server {
-  if (!tls) return createServer(SERVER_TIMEOUTS, listener);
-  const mutual = tls.mutual === true;
-  return process.getBuiltinModule('node:https').createServer(
-    {
-      ...SERVER_TIMEOUTS,
-      key: tls.key,
-      cert: tls.cert,
-      ca: tls.ca,
-      requestCert: mutual,
-      rejectUnauthorized: mutual,
-    },
-    listener,
-  );
 }

@@ -6,7 +6,7 @@ import type { GatewayOptions } from './proxy.ts';
 export type Settings = Required<
   Omit<
     GatewayOptions,
-    'registry' | 'log' | 'limits' | 'announce' | 'auth' | 'tls' | 'trace' | 'policy'
+    'registry' | 'log' | 'limits' | 'announce' | 'auth' | 'tls' | 'trace' | 'policy' | 'mcp'
   >
 > &
   Pick<GatewayOptions, 'log' | 'tls'> & {

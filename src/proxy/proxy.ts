@@ -49,8 +49,8 @@ export type Target =
       service?: string;
     }
   | {
-      /** The gateway's own `/metrics` or `/`. */
-      kind: 'metrics' | 'root';
+      /** The gateway's own `/metrics` or `/`, or `/mcp` (MCP, src/proxy/mcp/gateway.ts). */
+      kind: 'metrics' | 'root' | 'mcp';
     };
 
 /** The parts of an HTTP request that middleware and handlers read. */
@@ -165,6 +165,8 @@ export interface GatewayOptions {
    * on an unreachable node); its breaker, bulkhead, retry budget and hedge apply too.
    */
   policy?: ResiliencyPolicy;
+  /** Serve MCP at `/mcp` (default: unless MICRO_MCP=off); tools per MICRO_MCP_* (src/proxy/mcp). */
+  mcp?: boolean;
 }
 
 /** A running API gateway. */

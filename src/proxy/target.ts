@@ -24,6 +24,8 @@ export interface TargetOptions {
   where: string;
   /** Longest service name looked up (default LIMITS.nameLength); longer is a 400. */
   nameLength?: number;
+  /** `/mcp` is the gateway's MCP endpoint. */
+  mcp?: boolean;
 }
 
 /** Turns requests into targets: built-in paths, declared routes, then the path resolver. */
@@ -183,9 +185,10 @@ export function createTargetResolver(o: TargetOptions): TargetResolver {
     },
   };
 
-  /** The gateway's own paths: `/`, `/openapi.json`, `/openapi/NAME.json`, `/metrics`, `/event/<topic>`. */
+  /** The gateway's own paths: `/`, `/openapi.json`, `/openapi/NAME.json`, `/metrics`, `/event/<topic>`, `/mcp`. */
   function builtIn(req: GatewayRequest): Target | undefined {
     const { path, method } = req;
+    if (path === '/mcp' && o.mcp) return { kind: 'mcp' };
     const own = path === '/' || path === '/openapi.json' || path === '/metrics';
     const document = !own && path.startsWith('/openapi/') && path.endsWith('.json');
     if (own || document) {

@@ -10,6 +10,7 @@
 import type { Events, EventRecord, EventSubscription } from '../platform/events/events.ts';
 import { PLATFORM_TOPIC_PREFIX } from '../platform/events/events.ts';
 import { PLATFORM_TOPICS } from '../platform/events/platform.ts';
+import { AUDIT_TOPIC, auditLine, type AuditLine } from './audit-events.ts';
 
 /** The topics the control plane publishes its changes to (registry, config, sync, runtime, health). */
 export const PLATFORM_TOPIC_NAMES: readonly string[] = Object.values(PLATFORM_TOPICS);
@@ -26,6 +27,8 @@ export interface PlatformLine {
   name: string;
   /** The control plane's one human line. */
   summary: string;
+  /** On `micro.audit`: the audited call's fields (who, which tool, result, code, ms). */
+  audit?: AuditLine;
 }
 
 /** What to show: every field given must hold. */
@@ -54,6 +57,7 @@ export function platformLine(e: EventRecord): PlatformLine {
   const d = fieldsOf(e.data);
   const name = str(d.service) || str(d.namespace) || str(d.name);
   const summary = str(d.summary) || (JSON.stringify(e.data) ?? '');
+  const audit = e.topic === AUDIT_TOPIC ? auditLine(e.data) : undefined;
   return {
     topic: e.topic,
     offset: e.offset,
@@ -62,6 +66,7 @@ export function platformLine(e: EventRecord): PlatformLine {
     action: (str(d.action) || str(d.to)).slice(0, NAME),
     name: name.slice(0, NAME),
     summary: summary.slice(0, SUMMARY),
+    ...(audit && { audit }),
   };
 }
 

@@ -14,7 +14,7 @@ import { createMicroEvents } from '../../src/platform/events/index.ts';
 import type { Events } from '../../src/platform/events/events.ts';
 import { createMicroRegistry } from '../../src/registry/micro.ts';
 import { createClient, type Client, type Registry } from '../../src/runtime/index.ts';
-import { bin } from '../helpers/cli.ts';
+import { microInTerminal } from '../helpers/cli.ts';
 import { startTestControlPlane } from '../helpers/control-plane.ts';
 import { closeAll, greeterService } from '../helpers/fixtures.ts';
 import type { RunningServer } from '../helpers/server-process.ts';
@@ -38,15 +38,7 @@ describe('micro explore in tmux: events and db', () => {
     events = createMicroEvents({ client });
     db = createMicroDb({ client });
     home = mkdtempSync(join(tmpdir(), 'micro-explore-events-db-'));
-    micro = [
-      'env -i',
-      `HOME=${home}`,
-      'TERM=tmux-256color',
-      `NODE_COMPILE_CACHE=${join(tmpdir(), 'micro-test-compile-cache')}`,
-      `MICRO_REGISTRY_ADDRESS=${plane.address}`,
-      process.execPath,
-      bin,
-    ].join(' ');
+    micro = microInTerminal(home, plane.address);
   });
   after(async () => {
     server.stop();

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { createMicroRegistry } from '../../src/registry/micro.ts';
 import { createClient, type Client, type Registry } from '../../src/runtime/index.ts';
-import { bin } from '../helpers/cli.ts';
+import { microInTerminal } from '../helpers/cli.ts';
 import { startTestControlPlane } from '../helpers/control-plane.ts';
 import { closeAll } from '../helpers/fixtures.ts';
 import type { RunningServer } from '../helpers/server-process.ts';
@@ -29,15 +29,7 @@ describe('micro explore in tmux: store, config and sync', () => {
     registry = createMicroRegistry({ address: plane.address });
     client = createClient({ registry, name: 'ops' });
     home = mkdtempSync(join(tmpdir(), 'micro-explore-platform-'));
-    micro = [
-      'env -i',
-      `HOME=${home}`,
-      'TERM=tmux-256color',
-      `NODE_COMPILE_CACHE=${join(tmpdir(), 'micro-test-compile-cache')}`,
-      `MICRO_REGISTRY_ADDRESS=${plane.address}`,
-      process.execPath,
-      bin,
-    ].join(' ');
+    micro = microInTerminal(home, plane.address);
   });
   after(async () => {
     server.stop();

@@ -15,7 +15,7 @@ import { createService, type PlatformService } from '../../src/platform/service.
 import { createMicroRegistry } from '../../src/registry/micro.ts';
 import type { Registry } from '../../src/runtime/index.ts';
 import type { ResiliencyPolicy } from '../../src/runtime/resilience/policy.ts';
-import { bin } from '../helpers/cli.ts';
+import { microInTerminal } from '../helpers/cli.ts';
 import { startTestControlPlane } from '../helpers/control-plane.ts';
 import { closeAll, quiet } from '../helpers/fixtures.ts';
 import type { RunningServer } from '../helpers/server-process.ts';
@@ -55,15 +55,7 @@ describe('micro explore in tmux: routes and circuits', () => {
     });
     registry = createMicroRegistry({ address: plane.address });
     home = mkdtempSync(join(tmpdir(), 'micro-explore-routes-'));
-    micro = [
-      'env -i',
-      `HOME=${home}`,
-      'TERM=tmux-256color',
-      `NODE_COMPILE_CACHE=${join(tmpdir(), 'micro-test-compile-cache')}`,
-      `MICRO_REGISTRY_ADDRESS=${plane.address}`,
-      process.execPath,
-      bin,
-    ].join(' ');
+    micro = microInTerminal(home, plane.address);
   });
   after(async () => {
     server.stop();

@@ -16,7 +16,7 @@ import {
   type Registry,
   type Service,
 } from '../../src/runtime/index.ts';
-import { bin } from '../helpers/cli.ts';
+import { microInTerminal } from '../helpers/cli.ts';
 import { startTestControlPlane } from '../helpers/control-plane.ts';
 import { closeAll, nameSchema, quietService } from '../helpers/fixtures.ts';
 import type { RunningServer } from '../helpers/server-process.ts';
@@ -73,15 +73,7 @@ describe('micro explore in tmux: the last call’s trace', () => {
     });
     await greeter.start();
     home = mkdtempSync(join(tmpdir(), 'micro-explore-trace-'));
-    micro = [
-      'env -i',
-      `HOME=${home}`,
-      'TERM=tmux-256color',
-      `NODE_COMPILE_CACHE=${join(tmpdir(), 'micro-test-compile-cache')}`,
-      `MICRO_REGISTRY_ADDRESS=${plane.address}`,
-      process.execPath,
-      bin,
-    ].join(' ');
+    micro = microInTerminal(home, plane.address);
   });
   after(async () => {
     server.stop();

@@ -34,6 +34,7 @@ describe('micro run --auth, as a user tries it', () => {
     assert.ok(secret && secret.length >= 12);
     assert.ok(plane.lines.includes('log in with: micro login --id admin'));
     assert.ok(plane.lines.some((l) => l.startsWith(`  api        ${api}`)));
+    assert.ok(plane.lines.some((l) => l.startsWith(`  mcp        http://${api}/mcp`)));
     assert.ok(plane.lines.some((l) => l.startsWith(`  web        ${web}`)));
 
     const run = (args: string[], input?: string) => micro(args, { env, cwd: dir, input });

@@ -12,6 +12,7 @@ import {
   type Registry,
   type Service,
 } from '../../src/runtime/index.ts';
+import { buildTools } from '../../src/proxy/mcp/tools.ts';
 import { startWeb, type Web } from '../../src/ui/web/index.ts';
 import { closeAll, greeterService, postJson } from '../helpers/fixtures.ts';
 import { fc } from '../helpers/fuzz.ts';
@@ -35,6 +36,8 @@ const path = fc.oneof(
     .map(([p, a, l]) => `/_/api/services?summary&prefix=${p}&after=${a}&limit=${l}`),
   fc.constantFrom('/_/api/services?summary&limit=1&limit=2', '/_/api/services?summary=0&limit=9'),
   fc.array(name, { maxLength: 5 }).map((s) => `/_/api/${s.join('/')}`),
+  name.map((n) => `/_/api/mcp/tool?name=${n}`),
+  fc.tuple(name, name).map(([t, l]) => `/_/api/mcp/tools?text=${t}&limit=${l}`),
 );
 
 const value = fc.string({ maxLength: 60 }).map((s) => s.replace(/[^\x20-\x7e]/g, ''));
@@ -139,6 +142,7 @@ describe("fuzz: the dashboard's /_/api routes", () => {
       registry,
       client,
       terminal: createTerminal({ registry, client }),
+      mcp: { tools: (services) => buildTools(services).tools },
     });
     port = Number(web.address.split(':')[1]);
   });

@@ -19,6 +19,27 @@ import { closeAll, nameSchema, quiet, streamHandlers } from './fixtures.ts';
 export const bin = fileURLToPath(new URL('../../bin/micro.ts', import.meta.url));
 const compileCache = join(tmpdir(), 'micro-test-compile-cache');
 
+/**
+ * The command line a terminal test types: micro from source with this Node, in a user's bare
+ * environment (HOME, TERM and these variables only), pointed at the registry.
+ */
+export function microInTerminal(
+  home: string,
+  registryAddress: string,
+  env: Record<string, string> = {},
+): string {
+  return [
+    'env -i',
+    `HOME=${home}`,
+    'TERM=tmux-256color',
+    `NODE_COMPILE_CACHE=${compileCache}`,
+    `MICRO_REGISTRY_ADDRESS=${registryAddress}`,
+    ...Object.entries(env).map(([k, v]) => `${k}=${v}`),
+    process.execPath,
+    bin,
+  ].join(' ');
+}
+
 /** What one run of the CLI printed, and how it ended. */
 export interface Run {
   code: number | null;

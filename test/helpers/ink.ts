@@ -9,6 +9,8 @@ export const keys = {
   backspace: '\x7f',
   up: '\x1b[A',
   down: '\x1b[B',
+  pageUp: '\x1b[5~',
+  pageDown: '\x1b[6~',
   ctrlS: '\x13',
   ctrlE: '\x05',
   ctrlU: '\x15',
@@ -50,5 +52,14 @@ export async function withView(
     await steps(view);
   } finally {
     view.unmount();
+  }
+}
+
+/** Writes keys once the view has settled, so that the screen they are meant for is listening. */
+export async function press(view: { stdin: { write(data: string): void } }, ...sequence: string[]) {
+  for (const key of sequence) {
+    await new Promise((r) => setImmediate(r));
+    await new Promise((r) => setImmediate(r));
+    view.stdin.write(key);
   }
 }

@@ -15,8 +15,9 @@ import {
   type Registry,
   type Service,
 } from '../../src/runtime/index.ts';
-import { startWeb, type Web } from '../../src/ui/web/index.ts';
-import { closeAll, greeterService, quietService } from './fixtures.ts';
+import assert from 'node:assert/strict';
+import { startWeb, type Web, type WebOptions } from '../../src/ui/web/index.ts';
+import { closeAll, greeterService, postJson, quietService } from './fixtures.ts';
 import type { SigningKey } from './tokens.ts';
 
 /** The admin's secret in these tests. */
@@ -37,8 +38,10 @@ export interface AuthedWeb {
   close(): Promise<void>;
 }
 
-/** Starts it all on 127.0.0.1 with free ports. */
-export async function startAuthedWeb(): Promise<AuthedWeb> {
+/** Starts it all on 127.0.0.1 with free ports; `extra` adds dashboard options (areas). */
+export async function startAuthedWeb(
+  extra: Omit<Partial<WebOptions>, 'auth'> = {},
+): Promise<AuthedWeb> {
   let skew = 0;
   const storage = memoryAuthStorage();
   const auth = createAuthEngine('memory', storage, { now: () => Date.now() + skew });
@@ -62,6 +65,7 @@ export async function startAuthedWeb(): Promise<AuthedWeb> {
     address: '127.0.0.1:0',
     registry,
     client,
+    ...extra,
     auth: { auth, verifier },
   });
   return {
@@ -84,4 +88,29 @@ export async function startAuthedWeb(): Promise<AuthedWeb> {
       await closeAll(web, greeter, authService, client, auth, registry);
     },
   };
+}
+
+/** Logs in through the dashboard at base; resolves with the session cookie (`name=value`). */
+export async function loginCookie(base: string, id: string, secret: string): Promise<string> {
+  const res = await postJson(`${base}/_/api/login`, { id, secret });
+  assert.equal(res.status, 200, await res.clone().text());
+  assert.doesNotMatch(await res.text(), /eyJ|mrt_/, 'no token in the body');
+  const set = res.headers.getSetCookie();
+  assert.equal(set.length, 1, `one Set-Cookie: ${set.length}`);
+  return set[0]!.split(';')[0]!.trim();
+}
+
+/** A request to the dashboard at base with a session cookie, and a JSON body when given. */
+export function fetchAs(
+  base: string,
+  cookie: string,
+  method: string,
+  path: string,
+  body?: unknown,
+): Promise<Response> {
+  return fetch(`${base}${path}`, {
+    method,
+    headers: { cookie, ...(body !== undefined && { 'content-type': 'application/json' }) },
+    ...(body !== undefined && { body: JSON.stringify(body) }),
+  });
 }

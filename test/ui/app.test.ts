@@ -14,20 +14,11 @@ import {
 } from '../../src/runtime/index.ts';
 import { App, type AppProps } from '../../src/ui/tui/App.ts';
 import { closeAll, quiet, record, sayHello, streamHandlers } from '../helpers/fixtures.ts';
-import { frameWith, keys } from '../helpers/ink.ts';
+import { frameWith, keys, press } from '../helpers/ink.ts';
 
 // ink sizes the screen from the terminal; the fake one has 100 columns and takes its rows from here.
 process.env.COLUMNS = '100';
 process.env.LINES = '30';
-
-/** Writes a key once the view has settled, so that the screen it is meant for is listening. */
-async function press(view: ReturnType<typeof render>, ...sequence: string[]): Promise<void> {
-  for (const key of sequence) {
-    await new Promise((r) => setImmediate(r));
-    await new Promise((r) => setImmediate(r));
-    view.stdin.write(key);
-  }
-}
 
 /** Renders the App with `props`, runs `use` on it, and unmounts it even when `use` fails. */
 async function explore(
@@ -92,7 +83,7 @@ describe('micro explore (App, fake terminal)', () => {
       assert.match(frame, /NAME\s+VERSIONS\s+NODES\s+ENDPOINTS/);
       assert.match(
         frame,
-        /↑↓\/jk move\s+enter open\s+\/ filter\s+t topics\s+r routes\s+tab views\s+q quit/,
+        /↑↓\/jk move\s+enter open\s+\/ filter\s+t topics\s+r routes\s+m mcp\s+tab views\s+q quit/,
         'the footer',
       );
 

@@ -8,15 +8,7 @@ import { createElement as h, useState } from 'react';
 import type { Account, Rule } from '../../src/platform/auth/auth.ts';
 import { forbidden, type Client } from '../../src/runtime/index.ts';
 import { AuthView, type AuthPlace } from '../../src/ui/tui/AuthView.ts';
-import { frameWith, keys } from '../helpers/ink.ts';
-
-async function press(view: ReturnType<typeof render>, ...sequence: string[]): Promise<void> {
-  for (const key of sequence) {
-    await new Promise((r) => setImmediate(r));
-    await new Promise((r) => setImmediate(r));
-    view.stdin.write(key);
-  }
-}
+import { frameWith, keys, press } from '../helpers/ink.ts';
 
 const rule = (id: string, priority: number): Rule => ({
   id,

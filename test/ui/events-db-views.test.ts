@@ -14,20 +14,11 @@ import { createMemoryRegistry } from '../../src/registry/index.ts';
 import { createClient, type Client, type Registry } from '../../src/runtime/index.ts';
 import { App } from '../../src/ui/tui/App.ts';
 import { closeAll } from '../helpers/fixtures.ts';
-import { frameWith, keys } from '../helpers/ink.ts';
+import { frameWith, keys, press } from '../helpers/ink.ts';
 import { controls } from '../helpers/terminal.ts';
 
 process.env.COLUMNS = '110';
 process.env.LINES = '30';
-
-/** Writes keys once the view has settled, so that the screen they are meant for is listening. */
-async function press(view: ReturnType<typeof render>, ...sequence: string[]): Promise<void> {
-  for (const key of sequence) {
-    await new Promise((r) => setImmediate(r));
-    await new Promise((r) => setImmediate(r));
-    view.stdin.write(key);
-  }
-}
 
 describe('micro explore: events and db screens (fake terminal)', () => {
   let registry: Registry;
@@ -41,6 +32,9 @@ describe('micro explore: events and db screens (fake terminal)', () => {
       service: 'greeter',
       summary: 'greeter 1.0.0 node greeter-1 up at 127.0.0.1:1',
     });
+    // The screen orders by time: the next event must not share this one's millisecond.
+    for (const t = Date.now(), end = t + 1000; Date.now() <= t && Date.now() < end;)
+      await new Promise((r) => setImmediate(r));
     await events.publish('micro.config', {
       action: 'set',
       namespace: 'billing',

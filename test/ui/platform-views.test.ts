@@ -11,21 +11,12 @@ import { App } from '../../src/ui/tui/App.ts';
 import { treeLines } from '../../src/ui/tui/ConfigView.ts';
 import { startTestControlPlane } from '../helpers/control-plane.ts';
 import { closeAll } from '../helpers/fixtures.ts';
-import { frameWith, keys } from '../helpers/ink.ts';
+import { frameWith, keys, press } from '../helpers/ink.ts';
 import type { RunningServer } from '../helpers/server-process.ts';
 import { controls } from '../helpers/terminal.ts';
 
 process.env.COLUMNS = '100';
 process.env.LINES = '30';
-
-/** Writes keys once the view has settled, so that the screen they are meant for is listening. */
-async function press(view: ReturnType<typeof render>, ...sequence: string[]): Promise<void> {
-  for (const key of sequence) {
-    await new Promise((r) => setImmediate(r));
-    await new Promise((r) => setImmediate(r));
-    view.stdin.write(key);
-  }
-}
 
 describe('micro explore: store, config and sync screens (fake terminal)', () => {
   let plane: RunningServer;

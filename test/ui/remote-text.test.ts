@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { Client, Registry, RegistryService as Service } from '../../src/runtime/index.ts';
-import { frameWith, keys } from '../helpers/ink.ts';
+import { frameWith, keys, press } from '../helpers/ink.ts';
 
 // ink (chalk) decides on colours when it loads: none, so any ESC in a frame came from the data.
 process.env.FORCE_COLOR = '0';
@@ -64,14 +64,6 @@ const client = {
     throw Object.assign(new Error('x'), { id: 'x', code: 502, detail: `broken${NASTY}` });
   },
 } as unknown as Client;
-
-async function press(view: ReturnType<typeof render>, ...sequence: string[]): Promise<void> {
-  for (const key of sequence) {
-    await new Promise((r) => setImmediate(r));
-    await new Promise((r) => setImmediate(r));
-    view.stdin.write(key);
-  }
-}
 
 describe('micro explore with hostile remote text', () => {
   it('shows the list, the service, a response and an error with their escapes visible', async () => {

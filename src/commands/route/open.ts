@@ -26,9 +26,12 @@ export async function withRoutes<T>(
   });
 }
 
-/** The warnings for the destinations of a stored rule that no running node matches (none when the registry cannot be read). */
-export async function unreached(args: Args<object>, rule: TrafficRule): Promise<string[]> {
-  const [{ withRegistry }, { unreachedWarnings }, { RegistryError, RegistryErrors }] =
+/** The warning for the destinations of a stored rule that no running node matches (none when the registry cannot be read). */
+export async function unreached(
+  args: Args<object>,
+  rule: TrafficRule,
+): Promise<string | undefined> {
+  const [{ withRegistry }, { unreachedWarning }, { RegistryError, RegistryErrors }] =
     await Promise.all([
       import('../shared/connect.ts'),
       import('./warn.ts'),
@@ -41,9 +44,9 @@ export async function unreached(args: Args<object>, rule: TrafficRule): Promise<
   };
   try {
     return await withRegistry(args, async (registry) =>
-      unreachedWarnings(rule, await registry.getService(rule.service).catch(running)),
+      unreachedWarning(rule, await registry.getService(rule.service).catch(running)),
     );
   } catch {
-    return [];
+    return undefined;
   }
 }

@@ -126,6 +126,8 @@ export function gatewayOptions(args: ApiArgs): GatewayOptions {
 /** The gateway as a part of `micro run`: where it listens, or why it could not start. */
 export interface ApiPart {
   where: string;
+  /** The gateway's URL (`http://127.0.0.1:8080`), when it started. */
+  url?: string;
   close(): Promise<void>;
 }
 
@@ -152,6 +154,7 @@ export async function apiPart(
     const gateway = await createGateway({ ...options, registry, version: VERSION });
     return {
       where: options.tls ? `https://${gateway.address}` : gateway.address,
+      url: `${options.tls ? 'https' : 'http'}://${gateway.address}`,
       async close() {
         await gateway.close();
         await registry.close();

@@ -163,12 +163,19 @@ export async function serveControlPlane(o: ServeOptions): Promise<void> {
   const web = o.web
     ? await (
         await import('./dashboard.ts')
-      ).dashboardPart(o.web, cp.registry, edge ? { auth: edge.dashboard } : {})
+      ).dashboardPart(o.web, cp.registry, {
+        ...(edge && { auth: edge.dashboard }),
+        ...(api?.url !== undefined && { gateway: api.url }),
+      })
     : undefined;
   process.stdout.write(`micro is running (data in ${o.dataDir})\n`);
   const parts = [
     ...cp.listening(),
     ...(api ? [['api', api.where] as const] : []),
+    // What an agent connects to (docs/mcp.md); MICRO_MCP=off turns it off.
+    ...(api?.url !== undefined && process.env.MICRO_MCP !== 'off'
+      ? [['mcp', `${api.url}/mcp (micro mcp serve for stdio)`] as const]
+      : []),
     ...(web ? [['web', web.where] as const] : []),
   ];
   for (const [part, where] of parts) process.stdout.write(`  ${part.padEnd(10)} ${where}\n`);

@@ -1,4 +1,4 @@
-import type { Registry } from '../../registry/registry.ts';
+import type { Registry, Service } from '../../registry/registry.ts';
 import type { Web, WebOptions } from '../../ui/web/web.ts';
 
 /** The dashboard's auth with what must be closed with it. */
@@ -61,6 +61,8 @@ export interface DashboardOptions {
    * --auth` passes the control plane's; `micro web` builds them when MICRO_AUTH=on).
    */
   auth?: WebOptions['auth'];
+  /** The API gateway's URL (`http://127.0.0.1:8080`), when it runs beside: the MCP page names its /mcp. */
+  gateway?: string;
 }
 
 /** Default address of the web dashboard and web proxy. */
@@ -88,6 +90,8 @@ export async function startDashboard(
     { logsFromEnv },
     { metricsFromEnv },
     { routesFromEnv },
+    { buildTools },
+    { mcpOptionsFromEnv },
   ] = await Promise.all([
     import('../../ui/web/index.ts'),
     import('../../runtime/client/rpc-client.ts'),
@@ -99,6 +103,8 @@ export async function startDashboard(
     import('../../platform/logs/index.ts'),
     import('../../platform/metrics/index.ts'),
     import('../../platform/routing/index.ts'),
+    import('../../proxy/mcp/tools.ts'),
+    import('../../proxy/mcp/options.ts'),
   ]);
   const selector = createSelector({ registry });
   // The client closes the selector it was given.
@@ -112,6 +118,13 @@ export async function startDashboard(
   const logs = logsFromEnv(process.env, { client: asUser });
   const metrics = metricsFromEnv(process.env, { client: asUser });
   const routes = routesFromEnv(process.env, { client: asUser });
+  // The MCP page lists the tools `micro mcp` and the gateway's /mcp show agents (MICRO_MCP_*).
+  const mcpOptions = mcpOptionsFromEnv(process.env);
+  const served = options.gateway !== undefined && process.env.MICRO_MCP !== 'off';
+  const mcp = {
+    tools: (services: readonly Service[]) => buildTools(services, mcpOptions).tools,
+    ...(served && { url: `${options.gateway}/mcp` }),
+  };
   const closeAreas = async (): Promise<void> => {
     await Promise.allSettled([
       events.close(),
@@ -135,6 +148,7 @@ export async function startDashboard(
     logs,
     metrics,
     routes,
+    mcp,
     ...(options.auth && { auth: options.auth }),
   }).catch(async (err: unknown) => {
     await closeAreas();

@@ -1,7 +1,7 @@
 // What a request at an edge asks to do, as the rules' resources (CONTRACT: `service:<service>:<Endpoint>`,
 // `topic:<topic>:publish`...), so that the gateway and the sidecar apply the same rules as the
 // services themselves. `open`: anyone, no token (liveness, the OAuth routes); `account`: any
-// authenticated caller (OpenAPI, metrics, Dapr metadata), like the services' `Debug.*`.
+// authenticated caller (OpenAPI, metrics, MCP, Dapr metadata), like the services' `Debug.*`.
 //
 // Mapping of the proxied services (no endpoints of their own): a request to an `http` service is
 // `service:<name>:<METHOD> <path>`, to a `web` app the path under its prefix, so rules may allow
@@ -27,6 +27,7 @@ export function gatewayNeed(req: GatewayRequest, t: Target): Need {
       return 'open';
     case 'openapi':
     case 'metrics':
+    case 'mcp':
       return 'account';
     case 'event':
       return [topic(t.topic, 'publish')];

@@ -10,6 +10,7 @@ import type { Client } from '../../runtime/client/client.ts';
 import type { EdgeVerifier } from '../auth/edge.ts';
 import { createMcpCore } from './core.ts';
 import type { McpOptions, McpParts } from './mcp.ts';
+import { jsonClient } from './json-client.ts';
 import { mcpOptionsFromEnv } from './options.ts';
 import { createMcpResources } from './resources.ts';
 
@@ -52,8 +53,10 @@ const defined = (o: McpOptions = {}): McpOptions =>
 export function mcpFromEnv(o: McpFromEnvOptions): McpStack {
   const env = o.env ?? process.env;
   const options = { ...mcpOptionsFromEnv(env), ...defined(o.options) };
+  // The platform's clients read decoded values; the gateway's client answers JSON as bytes.
+  const reads = jsonClient(o.client);
   const audit =
-    o.audit ?? auditFromEnv(env, { client: o.client, ...(o.logger && { logger: o.logger }) });
+    o.audit ?? auditFromEnv(env, { client: reads, ...(o.logger && { logger: o.logger }) });
   const core = createMcpCore({
     ...options,
     registry: o.registry,
@@ -63,7 +66,7 @@ export function mcpFromEnv(o: McpFromEnvOptions): McpStack {
   });
   const resources = createMcpResources({
     registry: o.registry,
-    client: o.client,
+    client: reads,
     ...(o.verifier && { verifier: o.verifier }),
   });
   return {

@@ -1,6 +1,7 @@
 // The terminal explorer: services list (or topics) -> service view -> call view, a header and a key
 // footer; Tab cycles the top views: services, topics, store, config, sync, events, db, auth; `r` on
-// the services list opens the routes screen (traffic rules and circuits), esc goes back.
+// the services list opens the routes screen (traffic rules and circuits), `m` the MCP screen (the
+// tools agents see, the audited calls), esc goes back.
 import { Box, useApp, useWindowSize } from 'ink';
 import { createElement as h, useEffect, useState, type ReactElement } from 'react';
 import type { Db } from '../../platform/db/db.ts';
@@ -24,6 +25,7 @@ import { AuthView, authKeys, authWhere, type AuthPlace } from './AuthView.ts';
 import { useKeys } from './use-keys.ts';
 import { RoutesView, routesKeys } from './RoutesView.ts';
 import type { Routes } from '../../platform/routing/routing.ts';
+import { McpView, mcpKeys, type ExplorerMcp } from './McpView.ts';
 
 /** What the explorer talks through, and where it starts. */
 export interface AppProps {
@@ -44,6 +46,8 @@ export interface AppProps {
   trace?: Trace;
   /** The traffic rules the routes screen lists; without them the screen says so. */
   routes?: Routes;
+  /** The tools agents see (`micro mcp`), which the MCP screen lists; without them it says so. */
+  mcp?: ExplorerMcp;
 }
 
 /** Which screen is up. */
@@ -58,7 +62,8 @@ type Screen =
   | { name: 'events' }
   | { name: 'db' }
   | { name: 'auth' }
-  | { name: 'routes' };
+  | { name: 'routes' }
+  | { name: 'mcp' };
 
 /** The screens Tab cycles through, in order. */
 const VIEWS = ['services', 'topics', 'store', 'config', 'sync', 'events', 'db', 'auth'] as const;
@@ -73,6 +78,7 @@ export function App({
   db,
   trace,
   routes,
+  mcp,
 }: AppProps): ReactElement {
   const { exit } = useApp();
   const { columns, rows } = useWindowSize();
@@ -94,6 +100,7 @@ export function App({
   const [eventsPlace, setEventsPlace] = useState<EventsPlace>({ filter: '', filtering: false });
   const [dbPlace, setDbPlace] = useState<DbPlace>({ level: 'collections' });
   const [authPlace, setAuthPlace] = useState<AuthPlace>({ section: 'accounts' });
+  const [schemas, setSchemas] = useState(false);
   const toServices = (): void => setScreen({ name: 'services' });
   // Tab and Shift-Tab move between the top views, except while a filter or prefix takes the keys.
   useKeys((_input, key) => {
@@ -125,6 +132,7 @@ export function App({
       },
       onTopics: () => setScreen({ name: 'topics' }),
       onRoutes: () => setScreen({ name: 'routes' }),
+      onMcp: () => setScreen({ name: 'mcp' }),
     });
   } else if (screen.name === 'topics') {
     keys = topicListKeys;
@@ -132,6 +140,10 @@ export function App({
   } else if (screen.name === 'routes') {
     keys = routesKeys;
     body = h(RoutesView, { ...screenProps, client, routes, onBack: toServices });
+  } else if (screen.name === 'mcp') {
+    keys = mcpKeys(schemas);
+    const onSchemas = setSchemas;
+    body = h(McpView, { ...screenProps, mcp, events, schemas, onSchemas, onBack: toServices });
   } else if (screen.name === 'store') {
     keys = storeKeys(storePlace);
     body = h(StoreView, {
@@ -214,7 +226,8 @@ export function App({
     screen.name === 'topics' ||
     screen.name === 'sync' ||
     screen.name === 'events' ||
-    screen.name === 'routes'
+    screen.name === 'routes' ||
+    screen.name === 'mcp'
       ? screen.name
       : screen.name === 'auth'
         ? authWhere(authPlace)

@@ -7,7 +7,7 @@ import { Box } from 'ink';
 import { createElement as h, useRef, useState, type ReactElement } from 'react';
 import type { Events, GroupInfo, TopicInfo } from '../../platform/events/events.ts';
 import type { KeyHint } from './Footer.ts';
-import { clipLines, relativeTime, steps } from './layout.ts';
+import { cell, clipLines, relativeTime, steps } from './layout.ts';
 import { MicroError } from '../../runtime/index.ts';
 import { text } from './text.ts';
 import { useKeys } from './use-keys.ts';
@@ -48,10 +48,6 @@ interface Props {
   onQuit: () => void;
   height: number;
 }
-
-/** A value in a column of width, cut with an ellipsis so the next column keeps its place. */
-const cell = (v: string, width: number): string =>
-  v.length < width ? v.padEnd(width) : `${v.slice(0, width - 2)}… `;
 
 const clock = (at: number): string => new Date(at).toTimeString().slice(0, 8);
 

@@ -36,6 +36,7 @@ export function serviceListKeys(position: ListPosition): KeyHint[] {
     ...(position.filter ? ([['esc', 'clear filter']] as KeyHint[]) : []),
     ['t', 'topics'],
     ['r', 'routes'],
+    ['m', 'mcp'],
     ['tab', 'views'],
     ['q', 'quit'],
   ];
@@ -71,6 +72,8 @@ interface Props {
   onTopics?: () => void;
   /** Shows the traffic rules and circuits (r). */
   onRoutes?: () => void;
+  /** `m`: the MCP screen. */
+  onMcp?: () => void;
   onQuit: () => void;
   /** Rows this screen may use. */
   height: number;
@@ -84,6 +87,7 @@ export function ServiceList({
   onOpen,
   onTopics,
   onRoutes,
+  onMcp,
   onQuit,
   height,
 }: Props): ReactElement {
@@ -128,6 +132,7 @@ export function ServiceList({
     if (input === '/') return set({ ...p, filtering: true });
     if (input === 't') return onTopics?.();
     if (input === 'r') return onRoutes?.();
+    if (input === 'm') return onMcp?.();
     if (input === 'q') return onQuit();
   });
 

@@ -6,6 +6,7 @@ import type { Events } from '../../platform/events/events.ts';
 import type { Trace } from '../../platform/trace/trace.ts';
 import type { Client, Registry } from '../../runtime/index.ts';
 import type { LiveRegistry } from './live-registry.ts';
+import type { ExplorerMcp } from './McpView.ts';
 
 /** What the explorer needs: a registry to browse, a client to call with, the terminal's streams. */
 export interface ExplorerOptions {
@@ -23,6 +24,8 @@ export interface ExplorerOptions {
   trace?: Trace;
   /** The traffic rules the routes screen lists. */
   routes?: Routes;
+  /** The tools agents see, which the MCP screen lists. */
+  mcp?: ExplorerMcp;
   stdin?: NodeJS.ReadStream;
   stdout?: NodeJS.WriteStream;
 }
@@ -52,6 +55,7 @@ export async function loadExplorer(): Promise<Explore> {
         db: options.db,
         trace: options.trace,
         routes: options.routes,
+        mcp: options.mcp,
       }),
       {
         stdin: options.stdin ?? process.stdin,

@@ -18,6 +18,10 @@ export function pairs(m: Record<string, string> | undefined): string {
   return entries.length === 0 ? '-' : entries.map(([k, v]) => `${k}=${v}`).join(' ');
 }
 
+/** A value in a column of width, cut with an ellipsis so the next column keeps its place. */
+export const cell = (v: string, width: number): string =>
+  v.length < width ? v.padEnd(width) : `${v.slice(0, width - 2)}… `;
+
 /** Text cut to at most max lines, the last saying how many were left out. */
 export function clipLines(lines: string[], max: number): string[] {
   if (lines.length <= max) return lines;

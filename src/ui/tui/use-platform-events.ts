@@ -36,8 +36,12 @@ const searchOf = (data: unknown): string =>
         .toLowerCase()
     : '';
 
-/** Follows the platform topics of events while mounted. */
-export function usePlatformEvents(events: Events | undefined): PlatformEvents {
+/** Follows the platform topics of events (or the topics given) while mounted. */
+export function usePlatformEvents(
+  events: Events | undefined,
+  topics?: readonly string[],
+): PlatformEvents {
+  const following = topics?.join(' ');
   const [state, setState] = useState<PlatformEvents>({ lines: [], loading: true });
   useEffect(() => {
     if (!events) return;
@@ -56,6 +60,7 @@ export function usePlatformEvents(events: Events | undefined): PlatformEvents {
     const start = async (): Promise<void> => {
       try {
         const f = await followPlatform(events, {
+          ...(topics && { topics }),
           onEvents: (records) => {
             for (const r of records) {
               const id = `${r.topic} ${r.offset}`;
@@ -87,6 +92,7 @@ export function usePlatformEvents(events: Events | undefined): PlatformEvents {
       clearTimeout(retry);
       void follower?.stop();
     };
-  }, [events]);
+    // The topics' names, not the array: a caller may build it each render.
+  }, [events, following]);
   return events ? state : { lines: [], loading: false, error: 'no events area' };
 }

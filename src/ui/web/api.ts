@@ -24,6 +24,7 @@ import { LOGS_ROUTES } from './logs-area.ts';
 import { registerLogsStream } from './logs-stream.ts';
 import { registerEventsStream } from './events-stream.ts';
 import { METRICS_ROUTES } from './metrics-area.ts';
+import { MCP_ROUTES, mcpArea } from './mcp-area.ts';
 import { ROUTES_ROUTES } from './routes-area.ts';
 import type { Routes } from '../../platform/routing/routing.ts';
 import type { Feed } from './feed.ts';
@@ -34,7 +35,8 @@ import { registerStoreWatch, type StoreWatches } from './store-watch.ts';
 import { TRACE_ROUTES } from './trace-area.ts';
 import { compareNatural } from '../../registry/listing.ts';
 import type { ServiceSummary } from './summary.ts';
-import { WEB_ID, type Terminal } from './web.ts';
+import type { SessionVerifier } from './session.ts';
+import { WEB_ID, type Terminal, type WebMcp } from './web.ts';
 
 /** What the dashboard's JSON routes need. */
 export interface ApiOptions {
@@ -54,6 +56,9 @@ export interface ApiOptions {
   metrics?: Metrics;
   /** The traffic rules the Routes page reads. */
   routes?: Routes;
+  /** The tools the MCP page lists; with the verifier (auth on), those the user may call. */
+  mcp?: WebMcp;
+  verifier?: SessionVerifier;
   callTimeout: number;
   healthTimeout: number;
 }
@@ -270,6 +275,8 @@ export function registerApi(app: FastifyInstance, o: ApiOptions): StoreWatches {
   registerArea(app, { name: 'trace', area: trace, routes: TRACE_ROUTES, fail });
   registerArea(app, { name: 'metrics', area: o.metrics, routes: METRICS_ROUTES, fail });
   registerArea(app, { name: 'routes', area: o.routes, routes: ROUTES_ROUTES, fail });
+  const mcp = o.mcp && mcpArea(o.mcp, o.feed, o.verifier);
+  registerArea(app, { name: 'mcp', area: mcp, routes: MCP_ROUTES, fail });
   const streams = registerEventsStream(app, { events: o.events, fail });
   registerArea(app, { name: 'logs', area: o.logs, routes: LOGS_ROUTES, fail });
   const tails = registerLogsStream(app, { logs: o.logs, fail });

@@ -4,7 +4,7 @@ export { RESERVED, WEB_ID } from './web.ts';
 export { userClient, asUser } from './user-client.ts';
 export { SESSION_COOKIE } from './session.ts';
 export type { Session, SessionVerifier, WebAuth } from './session.ts';
-export type { Terminal, TerminalResult, Web, WebOptions } from './web.ts';
+export type { Terminal, TerminalResult, Web, WebMcp, WebOptions } from './web.ts';
 export type { FeedEvent } from './feed.ts';
 export type { NodeHealth } from './health.ts';
 export type { RecentEvent, ServiceSummary } from './summary.ts';

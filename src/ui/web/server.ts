@@ -167,6 +167,8 @@ export async function startWeb(o: WebOptions): Promise<Web> {
     logs: o.logs,
     metrics: o.metrics,
     routes: o.routes,
+    mcp: o.mcp,
+    verifier,
     callTimeout: o.callTimeout ?? 10_000,
     healthTimeout: o.healthTimeout ?? 2000,
   });

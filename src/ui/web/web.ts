@@ -4,6 +4,8 @@ import type { Trace } from '../../platform/trace/trace.ts';
 import type { Logs } from '../../platform/logs/logs.ts';
 import type { Metrics } from '../../platform/metrics/metrics.ts';
 import type { Routes } from '../../platform/routing/routing.ts';
+import type { McpTool } from '../../proxy/mcp/mcp.ts';
+import type { Service } from '../../registry/registry.ts';
 import type { Client, Logger, Registry, Selector } from '../../runtime/index.ts';
 import type { WebAuth } from './session.ts';
 
@@ -21,6 +23,14 @@ export interface TerminalResult {
 
 /** Runs one command line typed in the browser terminal; only an allow-list of commands. */
 export type Terminal = (line: string) => Promise<TerminalResult>;
+
+/** What the MCP page shows: the tools agents see (tools.ts buildTools with `micro mcp`'s options). */
+export interface WebMcp {
+  /** The exposed tools of the registry's services, as agents see them. */
+  tools(services: readonly Service[]): readonly McpTool[];
+  /** The URL agents connect to over HTTP (the gateway's /mcp), when known. */
+  url?: string;
+}
 
 /** Options of the dashboard. */
 export interface WebOptions {
@@ -45,6 +55,8 @@ export interface WebOptions {
   metrics?: Metrics;
   /** The traffic rules of the Routes page; without them its route answers 501. They are not closed here. */
   routes?: Routes;
+  /** The tools of the MCP page; without them its routes answer 501. */
+  mcp?: WebMcp;
   /** Milliseconds a call from the form may take (default 10 s) and a health check (default 2 s). */
   callTimeout?: number;
   healthTimeout?: number;

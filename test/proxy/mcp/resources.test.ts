@@ -9,6 +9,9 @@ import { createMicroTrace } from '../../../src/platform/trace/client.ts';
 import type { McpCaller } from '../../../src/proxy/mcp/mcp.ts';
 import { createMcpResources, type McpResourcesHandle } from '../../../src/proxy/mcp/resources.ts';
 import { createCatalog } from '../../../src/proxy/catalog.ts';
+import { createPassthroughJsonCodec } from '../../../src/proxy/codec.ts';
+import { mcpFromEnv } from '../../../src/proxy/mcp/index.ts';
+import { CodecTable } from '../../../src/runtime/codec/index.ts';
 import { createMicroRegistry } from '../../../src/registry/micro.ts';
 import type { Registry } from '../../../src/registry/registry.ts';
 import type { Client } from '../../../src/runtime/client/client.ts';
@@ -213,6 +216,46 @@ describe('mcp resources over a real control plane', () => {
     } finally {
       stop();
       await second.stop();
+    }
+  });
+});
+
+describe("mcp resources through the gateway's client (JSON answered as bytes)", () => {
+  it('reads logs, traces and config as through any other client', async () => {
+    const cp = await startTestControlPlane('micro-mcp-res-gw-');
+    const registry = createMicroRegistry({ address: cp.address });
+    const plain = createClient({ registry });
+    // The gateway's codec: JSON passed through as bytes, never parsed.
+    const gatewayClient = createClient({
+      registry,
+      codecs: new CodecTable([createPassthroughJsonCodec()]),
+    });
+    const stack = mcpFromEnv({
+      registry,
+      client: gatewayClient,
+      version: '1',
+      env: { MICRO_AUDIT: 'off' },
+    });
+    try {
+      await createMicroLogs({ client: plain }).write([
+        { time: Date.now(), service: 'greeter', level: 'info', msg: 'one line' },
+      ]);
+      await createMicroConfig({ client: plain }).set('a', 1, { namespace: 'greeter' });
+      const text = async (uri: string) => (await stack.resources!.read(uri, who))[0]!.text;
+      assert.match(await text('micro://logs/greeter'), /one line/);
+      assert.deepEqual(JSON.parse(await text('micro://config/greeter/a')), {
+        namespace: 'greeter',
+        path: 'a',
+        version: 1,
+        value: 1,
+      });
+      assert.match(await text('micro://traces/greeter'), /"traces":\[/);
+    } finally {
+      await stack.close();
+      await gatewayClient.close();
+      await plain.close();
+      await registry.close();
+      await cp.stop();
     }
   });
 });

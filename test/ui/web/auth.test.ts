@@ -10,7 +10,13 @@ import { after, before, describe, it } from 'node:test';
 import { SESSION_COOKIE } from '../../../src/ui/web/index.ts';
 import { postJson, record } from '../../helpers/fixtures.ts';
 import { badTokens } from '../../helpers/tokens.ts';
-import { ADMIN_SECRET, startAuthedWeb, type AuthedWeb } from '../../helpers/web-auth.ts';
+import {
+  ADMIN_SECRET,
+  fetchAs,
+  loginCookie,
+  startAuthedWeb,
+  type AuthedWeb,
+} from '../../helpers/web-auth.ts';
 
 interface ErrorBody {
   error: { code: number; detail: string };
@@ -41,22 +47,9 @@ describe('the dashboard with auth on', () => {
     ['GET', '/chat/'],
   ] as const;
 
-  const login = async (id: string, secret: string): Promise<string> => {
-    const res = await postJson(`${w.base}/_/api/login`, { id, secret });
-    assert.equal(res.status, 200, await res.clone().text());
-    const body = await res.text();
-    assert.doesNotMatch(body, /eyJ|mrt_/, 'no token in the body');
-    return cookieOf(res).pair;
-  };
+  const login = (id: string, secret: string): Promise<string> => loginCookie(w.base, id, secret);
   const as = (cookie: string, method: string, path: string, body?: unknown) =>
-    fetch(`${w.base}${path}`, {
-      method,
-      headers: {
-        cookie,
-        ...(body !== undefined && { 'content-type': 'application/json' }),
-      },
-      ...(body !== undefined && { body: JSON.stringify(body) }),
-    });
+    fetchAs(w.base, cookie, method, path, body);
   /** The status of a WebSocket handshake to the web app (101 when it was let through). */
   const upgrade = (cookie?: string) =>
     new Promise<number>((resolve, reject) => {

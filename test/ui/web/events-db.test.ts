@@ -12,6 +12,7 @@ import { createMemoryRegistry } from '../../../src/registry/index.ts';
 import { createClient, type Client, type Registry } from '../../../src/runtime/index.ts';
 import { startWeb, type Web } from '../../../src/ui/web/index.ts';
 import { closeAll, postJson } from '../../helpers/fixtures.ts';
+import { openEventStream } from '../../helpers/event-stream.ts';
 import { requestAs } from '../../helpers/raw-http.ts';
 
 type Failed = { error: { code: number; detail: string } };
@@ -275,27 +276,7 @@ describe('the dashboard: events routes and the platform events stream', () => {
   };
 
   /** Opens the stream; `until` reads it until its text matches, boundedly. */
-  async function openStream(query: string) {
-    const abort = new AbortController();
-    const res = await fetch(`${base}/_/api/events/stream?${query}`, { signal: abort.signal });
-    assert.equal(res.status, 200, query);
-    const reader = res.body!.pipeThrough(new TextDecoderStream()).getReader();
-    let text = '';
-    return {
-      get text() {
-        return text;
-      },
-      async until(want: RegExp): Promise<void> {
-        for (let i = 0; i < 100 && !want.test(text); i++) {
-          const { value, done } = await reader.read();
-          if (done) break;
-          text += value;
-        }
-        assert.match(text, want);
-      },
-      close: () => abort.abort(),
-    };
-  }
+  const openStream = (query: string) => openEventStream(`${base}/_/api/events/stream?${query}`);
 
   it('lists topics and groups, and replays a range', async () => {
     const topics = await getJson<{ topics: { topic: string; count: number; last: number }[] }>(

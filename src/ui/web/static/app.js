@@ -12,6 +12,7 @@ const pages = {
   health: () => import('./pages/health.js'),
   metrics: () => import('./pages/metrics.js'),
   routes: () => import('./pages/routes.js'),
+  mcp: () => import('./pages/mcp.js'),
   events: () => import('./pages/events.js'),
   traces: () => import('./pages/traces.js'),
   trace: () => import('./pages/trace.js'),

@@ -5,10 +5,10 @@
 // the durable topics and the consumer groups, read again every REFRESH ms, and a replay of one
 // topic's range. Not the registry feed of the Events page. #/platform/<topic> opens a replay.
 import { h, clock, replace } from '../lib/dom.js';
-import { parse } from '../lib/api.js';
+import { followEvents } from '../lib/follow.js';
 import { groupsPart, replayPart, topicsPart } from './platform-topics.js';
 
-/** @typedef {{ topic: string, offset: number, time: number, action: string, name: string, summary: string }} PlatformLine */
+/** @typedef {import('../lib/follow.js').PlatformLine} PlatformLine */
 
 /** Lines kept and shown. */
 const KEEP = 500;
@@ -78,8 +78,8 @@ const chooser = (label, options, onchange) =>
 export function render(root, topic) {
   /** @type {PlatformLine[]} */
   let lines = [];
-  /** @type {EventSource | undefined} */
-  let stream;
+  /** @type {(() => void) | undefined} */
+  let stop;
   let frame = 0;
   let typing = /** @type {ReturnType<typeof setTimeout> | undefined} */ (undefined);
 
@@ -143,46 +143,20 @@ export function render(root, topic) {
   /** (Re)opens the stream with the filters chosen: the backlog again, then every new event. */
   function follow() {
     clearTimeout(typing);
-    stream?.close();
+    stop?.();
     lines = [];
     draw();
     const q = new URLSearchParams();
     if (topics.value) q.set('topic', topics.value);
     if (actions.value) q.set('action', actions.value);
     if (search.value) q.set('text', search.value.slice(0, 200));
-    stream = new EventSource(`/_/api/events/stream?${q}`);
-    stream.addEventListener('ready', () => {
-      problem.hidden = true;
+    stop = followEvents(q, {
+      onEvents: add,
+      onProblem: (line) => {
+        problem.hidden = line === undefined;
+        problem.textContent = line ?? '';
+      },
     });
-    stream.addEventListener('events', (m) => {
-      add(
-        /** @type {{ events: PlatformLine[] }} */ (
-          parse(/** @type {MessageEvent<string>} */ (m).data)
-        ).events,
-      );
-    });
-    stream.addEventListener('error', () => {
-      // An error answer (a bad filter, no events area) is not retried: say why.
-      if (stream?.readyState === EventSource.CLOSED) void why(q);
-    });
-  }
-
-  /** @param {URLSearchParams} q */
-  async function why(q) {
-    const stop = new AbortController();
-    /** @type {{ error?: { code: number, status: string, detail: string } } | undefined} */
-    let body;
-    let status = 0;
-    try {
-      const res = await fetch(`/_/api/events/stream?${q}`, { signal: stop.signal });
-      if (res.ok) return stop.abort();
-      status = res.status;
-      body = /** @type {typeof body} */ (parse(await res.text()));
-    } catch {
-      body = undefined;
-    }
-    problem.hidden = false;
-    problem.textContent = `${body?.error?.code ?? status} ${body?.error?.status ?? ''}: ${body?.error?.detail ?? 'the events stream failed'}`;
   }
 
   const load = () => {
@@ -194,7 +168,7 @@ export function render(root, topic) {
   if (topic) replay.open(topic);
   const reading = setInterval(load, REFRESH);
   return () => {
-    stream?.close();
+    stop?.();
     clearInterval(reading);
     clearTimeout(typing);
     cancelAnimationFrame(frame);

@@ -1,0 +1,71 @@
+// How the `micro mcp` commands print: the tools as a table, a tool's result as its answer's JSON
+// (a tool error as the error JSON on stderr, exit code 1), audit events as a table or one line
+// each. Remote text goes through printable() (table, json), so no control character reaches the
+// terminal.
+import type { AuditEvent } from '../../platform/audit/audit.ts';
+import type { McpTool, ToolResult } from '../../proxy/mcp/mcp.ts';
+import { json, table } from '../shared/output.ts';
+
+/** The tools as NAME, STREAM, DESCRIPTION (the description's first line). */
+export function toolsText(tools: McpTool[]): string {
+  if (tools.length === 0) return 'no tools: no service in the registry exposes an endpoint';
+  return table(
+    ['NAME', 'STREAM', 'DESCRIPTION'],
+    tools.map((t) => [t.name, t.stream ?? '-', t.description.split('\n')[0] ?? '']),
+  );
+}
+
+/** A result's text content parsed as JSON (the answer, or the error); the text itself when it is not JSON. */
+function answerOf(result: ToolResult): unknown {
+  if (result.structuredContent !== undefined) return result.structuredContent;
+  const text = result.content.map((c) => c.text).join('');
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return text;
+  }
+}
+
+/**
+ * Prints a tool's result: the answer as indented JSON on stdout; a tool error's JSON on one line on
+ * stderr, with exit code 1.
+ */
+export function printResult(result: ToolResult): void {
+  const answer = answerOf(result);
+  if (result.isError) {
+    process.stderr.write(`${json(answer, false)}\n`);
+    process.exitCode = 1;
+    return;
+  }
+  process.stdout.write(`${json(answer)}\n`);
+}
+
+/** An audit event as stored on `micro.audit`, with its offset and time. */
+export type AuditRow = AuditEvent & { offset: number; time: number };
+
+/** The cells of one audit event: time, actor, tool, result, code, ms, client. */
+const cells = (e: AuditRow): string[] => [
+  new Date(e.time).toISOString(),
+  e.actor,
+  e.action,
+  e.result,
+  String(e.code),
+  String(e.ms),
+  e.labels?.client ?? '-',
+  e.labels?.transport ?? '-',
+];
+
+/** The audit events as a table, oldest first. */
+export function auditText(rows: AuditRow[]): string {
+  if (rows.length === 0) return 'no MCP tool calls audited yet';
+  return table(
+    ['TIME', 'ACTOR', 'TOOL', 'RESULT', 'CODE', 'MS', 'CLIENT', 'TRANSPORT'],
+    rows.map(cells),
+  );
+}
+
+/** One audit event on one line, for --follow. */
+export const auditLine = (e: AuditRow): string =>
+  table([], [cells(e)])
+    .split('\n')
+    .at(-1) ?? '';
