@@ -23,8 +23,11 @@ import { loadSync } from '../../runtime/load-sync.ts';
 import { isPlainValid } from '../../runtime/server/validator.ts';
 import type { ObjectSchema } from './mcp.ts';
 
-/** Characters of a schema's JSON at most: a larger one is replaced by the loosest of its shape. */
-export const MAX_SCHEMA = 256 * 1024;
+/**
+ * Characters of a schema's JSON at most: a larger one is replaced by the loosest of its shape (an
+ * agent reads every schema listed into its model's context; a page of tools stays bounded).
+ */
+export const MAX_SCHEMA = 64 * 1024;
 
 /** Verdicts kept at most (schemas by a hash of their JSON). */
 const CACHE = 50_000;
@@ -185,8 +188,6 @@ const listable = (s: ObjectSchema): boolean =>
 /** True when an MCP client takes the schema: its listing check passes and ajv compiles it. */
 function usable(schema: ObjectSchema): boolean {
   if (!listable(schema)) return false;
-  // Plain keywords only, with the values draft-07 allows: nothing in it can fail to compile.
-  if (isPlainValid(schema)) return true;
   let text: string;
   try {
     text = JSON.stringify(schema);
@@ -194,6 +195,8 @@ function usable(schema: ObjectSchema): boolean {
     return false;
   }
   if (text.length > MAX_SCHEMA) return false;
+  // Plain keywords only, with the values draft-07 allows: nothing in it can fail to compile.
+  if (isPlainValid(schema)) return true;
   const key = createHash('sha256').update(text).digest('base64');
   const known = verdicts.get(key);
   if (known !== undefined) return known;

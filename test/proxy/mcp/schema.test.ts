@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { Ajv } from 'ajv';
-import { inputSchemaOf, outputSchemaOf } from '../../../src/proxy/mcp/schema.ts';
+import { inputSchemaOf, MAX_SCHEMA, outputSchemaOf } from '../../../src/proxy/mcp/schema.ts';
 import type { Schema } from '../../../src/registry/registry.ts';
 
 const valid = (schema: Schema | undefined, value: unknown): boolean =>
@@ -63,5 +63,17 @@ describe('MCP tool schemas', () => {
     // A union with a branch that is not an object's stays wrapped.
     const [, mixed] = inputSchemaOf({ anyOf: [{ type: 'object' }, { type: 'string' }] }, 'unary');
     assert.equal(mixed, true);
+  });
+
+  it('replaces a schema over MAX_SCHEMA characters by the loosest one of its shape', () => {
+    const big: Schema = {
+      type: 'object',
+      properties: { a: { type: 'string', description: 'x'.repeat(MAX_SCHEMA) } },
+    };
+    assert.deepEqual(inputSchemaOf(big, 'unary'), [{ type: 'object' }, false]);
+    assert.equal(outputSchemaOf(big, 'unary'), undefined);
+    const [wrapped, isValue] = inputSchemaOf({ ...big, type: 'array', items: big }, 'unary');
+    assert.deepEqual([wrapped.required, isValue], [['value'], true]);
+    assert.ok(JSON.stringify(outputSchemaOf(big, 'server')).length < 200);
   });
 });
