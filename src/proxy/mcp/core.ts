@@ -77,7 +77,7 @@ export function createMcpCore(options: McpCoreOptions): McpCore {
   if (names !== 'dotted' && names !== 'safe')
     throw new TypeError(`names must be dotted or safe, not ${String(names)}`);
   const toolOptions = { allow: o.allow, deny: o.deny, names };
-  const catalog = createCatalog({ registry: o.registry });
+  const catalog = o.catalog ?? createCatalog({ registry: o.registry });
   const limiter: RateLimiter | undefined = rate > 0 ? createRateLimiter(rate, burst) : undefined;
 
   let built: { generation: number; list: ToolList } = {
@@ -244,7 +244,7 @@ export function createMcpCore(options: McpCoreOptions): McpCore {
       ticker = undefined;
       listeners.clear();
       limiter?.close();
-      catalog.close();
+      if (!o.catalog) catalog.close();
     },
   };
 }

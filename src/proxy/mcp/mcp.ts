@@ -19,6 +19,7 @@ import type { Registry } from '../../registry/registry.ts';
 import type { Client } from '../../runtime/client/client.ts';
 import type { Caller } from '../../runtime/server/guard.ts';
 import type { EdgeVerifier } from '../auth/edge.ts';
+import type { Catalog } from '../catalog.ts';
 
 /** A JSON Schema whose `type` is `object`, as MCP requires of a tool's input and output schemas. */
 export type ObjectSchema = Schema & { type: 'object' };
@@ -123,6 +124,8 @@ export const HIDDEN_BY_DEFAULT: readonly string[] = ['*.Debug.*'];
 export interface McpCoreOptions extends McpOptions {
   /** The registry whose services become tools; watched. */
   registry: Registry;
+  /** A catalog of that registry to share (the resources' too); the core then makes no watch of its own, and close leaves it open. */
+  catalog?: Catalog;
   /** The client tool calls go through (the caller's token is added as `authorization` metadata). */
   client: Client;
   /** Given when auth is on: the tools listed and called are those the rules allow the caller. */
