@@ -155,6 +155,21 @@ export function runAuditCases(label: string, setup: () => Promise<AuditSetup>): 
       await assert.rejects(s.report([rec(who, { labels: longValue })]), status(400, /labels\.k/));
     });
 
+    it('keeps labels named like Object properties (__proto__, constructor) as labels', async () => {
+      const who = actor();
+      const labels = JSON.parse(
+        '{"__proto__": "p", "constructor": "c", "ip": "127.0.0.1"}',
+      ) as Record<string, string>;
+      await s.report([rec(who, { labels })]);
+      const [got] = await eventsOf(who, 1);
+      assert.deepEqual(Object.entries(got?.labels ?? {}).sort(), [
+        ['__proto__', 'p'],
+        ['constructor', 'c'],
+        ['ip', '127.0.0.1'],
+      ]);
+      assert.equal(Object.getPrototypeOf(got?.labels), Object.prototype);
+    });
+
     it('never throws from report: a bad record is dropped, the good ones go', async () => {
       const who = actor();
       assert.doesNotThrow(() => s.audit.report({ ...rec(who), code: -5 }));

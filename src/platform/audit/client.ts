@@ -6,9 +6,10 @@
 // and counted, so it cannot take a batch down with it) and queued; the queue goes in a later tick
 // in batches of at most AUDIT_BATCH, one call at a time, so records of one reporter are published
 // in the order reported. Limits: best effort, at most once. Past `queue` records waiting (default
-// 10,000), or in a batch the control plane did not take, records are dropped and counted; the
-// failure is logged once, then again only after a batch went through. The calls make no spans
-// (suppressTracing): auditing a traced call does not add to its trace.
+// 10,000), or in a batch the control plane did not take (with those waiting behind it, so an outage
+// costs one call's timeout), records are dropped and counted; the failure is logged once, then
+// again only after a batch went through. The calls make no spans (suppressTracing): auditing a
+// traced call does not add to its trace.
 import { context } from '@opentelemetry/api';
 import { suppressTracing } from '@opentelemetry/core';
 import type { Client } from '../../runtime/client/client.ts';
@@ -89,7 +90,10 @@ export function createMicroAudit(options: MicroAuditOptions = {}): MicroAudit {
           sent += batch.length;
           failing = false;
         } catch (err) {
-          drop(batch.length, err instanceof Error ? err.message : String(err));
+          // What waits goes too: a control plane that does not answer costs one timeout, not one
+          // a batch (closing an edge would otherwise wait minutes on a full queue).
+          drop(batch.length + queue.length, err instanceof Error ? err.message : String(err));
+          queue = [];
         }
       }
     })().finally(() => {

@@ -54,7 +54,6 @@ function checkLabels(value: unknown, at: string): Record<string, string> {
       AUDIT_ID,
       `${at}.labels has ${entries.length} labels; a record takes at most ${AUDIT_LIMITS.labels}`,
     );
-  const labels: Record<string, string> = {};
   for (const [key, v] of entries) {
     if (key === '' || key.length > AUDIT_LIMITS.label)
       throw badRequest(
@@ -66,9 +65,9 @@ function checkLabels(value: unknown, at: string): Record<string, string> {
         AUDIT_ID,
         `${at}.labels.${shown(key)} must be a text of at most ${AUDIT_LIMITS.label} characters`,
       );
-    labels[key] = v;
   }
-  return labels;
+  // Own properties whatever their names (an assignment to `__proto__` would set no label).
+  return Object.fromEntries(entries) as Record<string, string>;
 }
 
 /** One record as published (without stamps; detail cut to its bound), or a 400 naming the field of `at`. */

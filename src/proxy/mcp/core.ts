@@ -4,17 +4,18 @@
 //
 // Guarantees: the tool list is rebuilt only when the catalog changed, and onChange listeners are
 // told (at most once per CHANGE_QUIET ms, once a burst of changes has settled) only when the list
-// as an agent sees it changed: names, descriptions, schemas; not nodes coming and going. Every call
-// is audited (ok, error or refused), including refusals by the rate limit, the rules and unknown
-// tools. The caller's token goes to the service as `authorization: Bearer <token>`. A report to
-// the audit never fails or delays a call. The rate is taken before the name is looked up, so that
-// unknown names (and their audit records) count against it too. Limits: McpOptions (rate,
-// timeout, result bounds); tool names looked up at most MAX_NAME characters long.
+// as an agent sees it changed: names, descriptions, schemas, annotations; not nodes coming and
+// going. Every call is audited (ok, error or refused), including refusals by the rate limit, the
+// rules and unknown tools. The caller's token goes to the service as `authorization: Bearer
+// <token>`. A report to the audit never fails or delays a call. The rate is per account, else
+// (anonymous over HTTP) per peer address, else per session. It is taken before the name is looked
+// up, so that unknown names (and their audit records) count against it too. Limits: McpOptions
+// (rate, timeout, result bounds); tool names looked up at most MAX_NAME characters long.
 import type { AuditRecord } from '../../platform/audit/audit.ts';
 import { MicroError, notFound, toMicroError } from '../../runtime/errors.ts';
 import { createRateLimiter, type RateLimiter } from '../../runtime/resilience/rate-limit.ts';
 import { createCatalog } from '../catalog.ts';
-import { MCP_ID, errorResult, invokeTool } from './invoke.ts';
+import { MCP_ID, errorOf, errorResult, invokeTool } from './invoke.ts';
 import {
   MCP_DEFAULTS,
   type McpCaller,
@@ -31,9 +32,6 @@ export const CHANGE_QUIET = 100;
 /** Ms a burst may last before listeners are told anyway. */
 const CHANGE_MAX_WAIT = 1000;
 
-/** The audit's target of a call to a tool that is not exposed. */
-const NO_TOOL = '(no such tool)';
-
 /** Characters of a tool name looked up at most: longer is no tool. */
 const MAX_NAME = 256;
 
@@ -46,12 +44,22 @@ const positive = (v: number, name: string, zero = false): number => {
 /** What an agent sees of a tool list: changes to anything else are not worth a notification. */
 const signature = (tools: readonly McpTool[]): string =>
   JSON.stringify(
-    tools.map((t) => [t.name, t.title, t.description, t.inputSchema, t.outputSchema ?? null]),
+    tools.map((t) => [
+      t.name,
+      t.title,
+      t.description,
+      t.inputSchema,
+      t.outputSchema ?? null,
+      t.annotations ?? null,
+    ]),
   );
 
 /** A string as audited: control characters as `?` (names and details come from anyone), cut at n. */
 const cut = (s: string, n: number): string =>
   (s.length > n ? s.slice(0, n) : s).replace(/\p{Cc}/gu, '?');
+
+/** A field an audit record must have (1 to 256 characters), `or` when the string is empty. */
+const field = (s: string, or: string): string => cut(s, 256) || or;
 
 /** Creates the core over a registry and a client; close() stops its watch. */
 export function createMcpCore(options: McpCoreOptions): McpCore {
@@ -69,7 +77,7 @@ export function createMcpCore(options: McpCoreOptions): McpCore {
   if (names !== 'dotted' && names !== 'safe')
     throw new TypeError(`names must be dotted or safe, not ${String(names)}`);
   const toolOptions = { allow: o.allow, deny: o.deny, names };
-  const catalog = createCatalog({ registry: o.registry });
+  const catalog = o.catalog ?? createCatalog({ registry: o.registry });
   const limiter: RateLimiter | undefined = rate > 0 ? createRateLimiter(rate, burst) : undefined;
 
   let built: { generation: number; list: ToolList } = {
@@ -130,9 +138,10 @@ export function createMcpCore(options: McpCoreOptions): McpCore {
     };
     const record: AuditRecord = {
       source: 'mcp',
-      actor: cut(who.caller?.id ?? 'anonymous', 256),
-      action: cut(action, 256) || '(no name)',
-      target: cut(target, 256),
+      actor: field(who.caller?.id ?? '', 'anonymous'),
+      action: field(action, '(no name)'),
+      // A name that is no tool has no scope.
+      target: field(target, 'unknown'),
       result: r.result,
       code: r.code,
       ms: Math.max(0, Date.now() - t0),
@@ -149,9 +158,15 @@ export function createMcpCore(options: McpCoreOptions): McpCore {
   const find = (name: string): McpTool | undefined =>
     typeof name === 'string' && name.length <= MAX_NAME ? current().find(name) : undefined;
 
-  const refuse = (who: McpCaller, name: string, target: string, e: MicroError, t0: number) => {
-    audit(who, name, target, { result: 'refused', code: e.code, detail: e.detail }, t0);
-    return errorResult(e);
+  const refuse = (
+    who: McpCaller,
+    name: string,
+    tool: McpTool | undefined,
+    e: MicroError,
+    t0: number,
+  ) => {
+    audit(who, name, tool?.scope ?? '', { result: 'refused', code: e.code, detail: e.detail }, t0);
+    return errorResult(e, tool);
   };
 
   return {
@@ -163,9 +178,13 @@ export function createMcpCore(options: McpCoreOptions): McpCore {
     async call(name, args, who, callOptions = {}): Promise<ToolResult> {
       const t0 = Date.now();
       const tool = find(name);
-      // The audit takes no empty field: a call to no tool is recorded as such.
-      const target = tool?.scope ?? NO_TOOL;
-      const key = who.caller ? `account:${who.caller.id}` : `session:${who.session}`;
+      const target = tool?.scope ?? '';
+      // An anonymous HTTP client is its address: a new session would otherwise refill its bucket.
+      const key = who.caller
+        ? `account:${who.caller.id}`
+        : who.transport === 'http' && who.ip
+          ? `ip:${who.ip}`
+          : `session:${who.session}`;
       const wait = limiter?.take(key) ?? 0;
       if (wait > 0) {
         const seconds = Math.max(1, Math.ceil(wait));
@@ -176,15 +195,15 @@ export function createMcpCore(options: McpCoreOptions): McpCore {
           'Too Many Requests',
         );
         e.retryAfter = seconds;
-        return refuse(who, String(name), target, e, t0);
+        return refuse(who, String(name), tool, e, t0);
       }
       if (!tool) {
         const e = notFound(MCP_ID, `no tool ${JSON.stringify(cut(String(name), 100))} is exposed`);
-        audit(who, String(name), NO_TOOL, { result: 'refused', code: 404, detail: e.detail }, t0);
+        audit(who, String(name), '', { result: 'refused', code: 404, detail: e.detail }, t0);
         throw e;
       }
       const refusal = allowed(who, tool);
-      if (refusal) return refuse(who, tool.name, target, refusal, t0);
+      if (refusal) return refuse(who, tool.name, tool, refusal, t0);
       const result = await invokeTool(o.client, tool, args, {
         ...callOptions,
         ...(who.token !== undefined && { metadata: { authorization: `Bearer ${who.token}` } }),
@@ -192,16 +211,12 @@ export function createMcpCore(options: McpCoreOptions): McpCore {
         maxMessages,
         maxResultBytes,
       });
-      const err = result.isError
-        ? (result.structuredContent as { code?: unknown; detail?: unknown })
-        : undefined;
+      const err = errorOf(result);
       audit(
         who,
         tool.name,
         target,
-        err
-          ? { result: 'error', code: Number(err.code) || 500, detail: String(err.detail) }
-          : { result: 'ok', code: 200 },
+        err ? { result: 'error', code: err.code, detail: err.detail } : { result: 'ok', code: 200 },
         t0,
       );
       return result;
@@ -229,7 +244,7 @@ export function createMcpCore(options: McpCoreOptions): McpCore {
       ticker = undefined;
       listeners.clear();
       limiter?.close();
-      catalog.close();
+      if (!o.catalog) catalog.close();
     },
   };
 }

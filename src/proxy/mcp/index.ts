@@ -8,6 +8,7 @@ import type { Audit } from '../../platform/audit/audit.ts';
 import type { Registry } from '../../registry/registry.ts';
 import type { Client } from '../../runtime/client/client.ts';
 import type { EdgeVerifier } from '../auth/edge.ts';
+import { createCatalog } from '../catalog.ts';
 import { createMcpCore } from './core.ts';
 import type { McpOptions, McpParts } from './mcp.ts';
 import { jsonClient } from './json-client.ts';
@@ -57,15 +58,18 @@ export function mcpFromEnv(o: McpFromEnvOptions): McpStack {
   const reads = jsonClient(o.client);
   const audit =
     o.audit ?? auditFromEnv(env, { client: reads, ...(o.logger && { logger: o.logger }) });
+  // One watch of the registry for the tools and the resources.
+  const catalog = createCatalog({ registry: o.registry });
   const core = createMcpCore({
     ...options,
     registry: o.registry,
+    catalog,
     client: o.client,
     audit,
     ...(o.verifier && { verifier: o.verifier }),
   });
   const resources = createMcpResources({
-    registry: o.registry,
+    catalog,
     client: reads,
     ...(o.verifier && { verifier: o.verifier }),
   });
@@ -78,6 +82,7 @@ export function mcpFromEnv(o: McpFromEnvOptions): McpStack {
     async close() {
       resources.close();
       await core.close();
+      catalog.close();
       await audit.close();
     },
   };

@@ -4,7 +4,8 @@
 // bounds: at most maxMessages messages and maxResultBytes bytes of JSON, until the timeout; past
 // any of them the stream is closed and the result says `truncated: true`. Each message of a server
 // or bidi stream is also handed to `progress`. Errors, the service's or ours, are tool errors whose
-// content is the `{id, code, detail, status}` JSON (never a stack). An abort closes a stream at
+// content is the `{id, code, detail, status}` JSON (never a stack). Arguments nested deeper than
+// MAX_ARGS_DEPTH are the caller's 400, before anything is sent. An abort closes a stream at
 // once; a unary call is left to its deadline, its answer dropped.
 import type { Client, ClientStream } from '../../runtime/client/client.ts';
 import { MicroError, badGateway, badRequest, toMicroError } from '../../runtime/errors.ts';
@@ -12,7 +13,8 @@ import type { Metadata } from '../../runtime/metadata.ts';
 import { conform } from './conform.ts';
 import { callWithRetries } from '../call.ts';
 import type { CallOptions, McpTool, ToolResult } from './mcp.ts';
-import { isWrapped } from './tools.ts';
+import { checkDepth, messagesOf, requestOf } from './args.ts';
+import { outputMismatch } from './output.ts';
 
 /** The id of the errors the MCP layer raises itself. */
 export const MCP_ID = 'micro.mcp';
@@ -34,16 +36,44 @@ export interface InvokeOptions extends CallOptions {
 /** Characters of an error's detail a tool error keeps. */
 export const MAX_DETAIL = 4096;
 
-/** A tool error: the error's JSON as text and as structured content. */
-export function errorResult(err: unknown): ToolResult {
+/** A tool error's shape, as its text content holds it. */
+export interface ToolError {
+  id: string;
+  code: number;
+  detail: string;
+  status: string;
+}
+
+/**
+ * A tool error: the error's JSON as text, and as structured content unless the tool has an output
+ * schema (clients such as the official SDK's validate any structured content of such a tool
+ * against it, an error's included, and would turn the error into a protocol failure).
+ */
+export function errorResult(err: unknown, tool?: McpTool): ToolResult {
   const e = toMicroError(err, MCP_ID);
   const detail = e.detail.length > MAX_DETAIL ? `${e.detail.slice(0, MAX_DETAIL)}…` : e.detail;
-  const shape = { id: e.id, code: e.code, detail, status: e.status };
+  const shape: ToolError = { id: e.id, code: e.code, detail, status: e.status };
   return {
     content: [{ type: 'text', text: JSON.stringify(shape) }],
-    structuredContent: shape,
+    ...(!tool?.outputSchema && { structuredContent: { ...shape } }),
     isError: true,
   };
+}
+
+/** The error of a result errorResult made (from its text), or undefined for any other. */
+export function errorOf(result: ToolResult): ToolError | undefined {
+  if (!result.isError) return undefined;
+  try {
+    const shape = JSON.parse(result.content[0]?.text ?? '') as Partial<ToolError>;
+    return {
+      id: String(shape.id),
+      code: Number(shape.code) || 500,
+      detail: String(shape.detail),
+      status: String(shape.status),
+    };
+  } catch {
+    return undefined;
+  }
 }
 
 /** The 499 of a call whose caller went away. */
@@ -64,13 +94,19 @@ function decoded(body: unknown): unknown {
   }
 }
 
-/** The answer as a tool result; a 502 when it is not JSON or is over the byte limit. */
-function answerResult(tool: McpTool, answer: unknown, maxBytes: number): ToolResult {
+/**
+ * The answer as a tool result; a 502 when it is not JSON, is over the byte limit, or is not what
+ * the tool's output schema describes.
+ */
+async function answerResult(tool: McpTool, answer: unknown, maxBytes: number): Promise<ToolResult> {
   let text: string;
   try {
     text = JSON.stringify(answer ?? null);
   } catch {
-    return errorResult(badGateway(MCP_ID, `${tool.name} answered something JSON cannot hold`));
+    return errorResult(
+      badGateway(MCP_ID, `${tool.name} answered something JSON cannot hold`),
+      tool,
+    );
   }
   const bytes = Buffer.byteLength(text);
   if (bytes > maxBytes)
@@ -79,43 +115,31 @@ function answerResult(tool: McpTool, answer: unknown, maxBytes: number): ToolRes
         MCP_ID,
         `${tool.name} answered ${bytes} bytes; a tool result holds at most ${maxBytes}`,
       ),
+      tool,
     );
   if (!tool.outputSchema) return { content: [{ type: 'text', text }] };
   // MCP clients refuse a result without the structured content its tool's schema promises.
   if (!isRecord(answer))
     return errorResult(
       badGateway(MCP_ID, `${tool.name} answered ${text.slice(0, 40)}, not an object`),
+      tool,
     );
-  // Checked on a copy: undeclared fields of strict objects dropped, a mismatch the service's 502.
+  // On a copy: undeclared fields of strict objects dropped (as a Zod parse drops them), then the
+  // SDK client's own check (formats included); a mismatch is the service's 502.
   const held = conform(tool.outputSchema, JSON.parse(text) as Record<string, unknown>);
-  if ('mismatch' in held)
+  const mismatch = 'mismatch' in held ? held.mismatch : await outputMismatch(tool, held.value);
+  if (mismatch !== undefined || 'mismatch' in held)
     return errorResult(
       badGateway(
         MCP_ID,
-        `${tool.name} answered what its response schema does not allow: ${held.mismatch.slice(0, 200)}`,
+        `${tool.name} answered what does not match its output schema: ${String(mismatch).slice(0, 300)}`,
       ),
+      tool,
     );
   return {
     content: [{ type: 'text', text: JSON.stringify(held.value) }],
     structuredContent: held.value,
   };
-}
-
-/** The request a tool's arguments stand for (unary and server streams). */
-function requestOf(tool: McpTool, args: Record<string, unknown>): unknown {
-  if (!isWrapped(tool)) return args;
-  if (!('value' in args)) throw badRequest(MCP_ID, `${tool.name} takes its request as "value"`);
-  return args.value;
-}
-
-/** The messages a client or bidi stream tool is given, bounded. */
-function messagesOf(tool: McpTool, args: Record<string, unknown>, max: number): unknown[] {
-  const m = args.messages;
-  if (m === undefined) return [];
-  if (!Array.isArray(m)) throw badRequest(MCP_ID, `${tool.name}: "messages" must be an array`);
-  if (m.length > max)
-    throw badRequest(MCP_ID, `${tool.name}: ${m.length} messages; at most ${max} may be sent`);
-  return m;
 }
 
 /** Resolves when the signal aborts (never when none is given); the cleanup removes the listener. */
@@ -137,11 +161,12 @@ export async function invokeTool(
   args: unknown,
   o: InvokeOptions,
 ): Promise<ToolResult> {
-  if (o.signal?.aborted) return errorResult(cancelled());
+  if (o.signal?.aborted) return errorResult(cancelled(), tool);
   const [abort, release] = aborted(o.signal);
   try {
     const given = args ?? {};
     if (!isRecord(given)) throw badRequest(MCP_ID, `${tool.name} takes an object of arguments`);
+    checkDepth(tool, given);
     if (tool.stream) return await streamTool(client, tool, given, o, abort);
     const call = callWithRetries(
       client,
@@ -158,9 +183,9 @@ export async function invokeTool(
     call.catch(() => {}); // a call answered after an abort is dropped
     const r = await Promise.race([call, abort]);
     if (r === 'aborted') throw cancelled();
-    return answerResult(tool, decoded(r.body), o.maxResultBytes);
+    return await answerResult(tool, decoded(r.body), o.maxResultBytes);
   } catch (err) {
-    return errorResult(err);
+    return errorResult(err, tool);
   } finally {
     release();
   }
@@ -222,7 +247,7 @@ async function streamTool(
         break;
       }
       const value = decoded(r.value);
-      if (tool.stream === 'client') return answerResult(tool, value, o.maxResultBytes);
+      if (tool.stream === 'client') return await answerResult(tool, value, o.maxResultBytes);
       bytes += Buffer.byteLength(JSON.stringify(value ?? null)) + 1;
       if (messages.length >= o.maxMessages || bytes > o.maxResultBytes) {
         truncated = true;
@@ -237,7 +262,7 @@ async function streamTool(
     }
     if (tool.stream === 'client')
       throw badGateway(MCP_ID, `${tool.name} ended its stream without an answer`);
-    return answerResult(tool, { messages, truncated }, o.maxResultBytes + 64);
+    return await answerResult(tool, { messages, truncated }, o.maxResultBytes + 64);
   } finally {
     settled = true;
     clearTimeout(timer);

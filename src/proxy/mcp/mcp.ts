@@ -19,6 +19,7 @@ import type { Registry } from '../../registry/registry.ts';
 import type { Client } from '../../runtime/client/client.ts';
 import type { Caller } from '../../runtime/server/guard.ts';
 import type { EdgeVerifier } from '../auth/edge.ts';
+import type { Catalog } from '../catalog.ts';
 
 /** A JSON Schema whose `type` is `object`, as MCP requires of a tool's input and output schemas. */
 export type ObjectSchema = Schema & { type: 'object' };
@@ -70,7 +71,7 @@ export interface McpCaller {
 export interface ToolResult {
   /** The answer as JSON text (one item), or the error JSON on a tool error. */
   content: { type: 'text'; text: string }[];
-  /** The answer as an object when the tool has an output schema (or the error, on a tool error). */
+  /** The answer as an object when the tool has an output schema; on a tool error, the error when it has none. */
   structuredContent?: Record<string, unknown>;
   /** True on a tool error: the service's `{id, code, detail, status}` is the content. */
   isError?: boolean;
@@ -123,6 +124,8 @@ export const HIDDEN_BY_DEFAULT: readonly string[] = ['*.Debug.*'];
 export interface McpCoreOptions extends McpOptions {
   /** The registry whose services become tools; watched. */
   registry: Registry;
+  /** A catalog of that registry to share (the resources' too); the core then makes no watch of its own, and close leaves it open. */
+  catalog?: Catalog;
   /** The client tool calls go through (the caller's token is added as `authorization` metadata). */
   client: Client;
   /** Given when auth is on: the tools listed and called are those the rules allow the caller. */

@@ -6,7 +6,8 @@
 //
 // Guarantees: nothing is changed by a read. With a verifier (auth on) a read needs a token; the
 // services listed and read are those the caller may read in the registry (`registry:<name>:read`);
-// a refusal, here or by the service read, is a MicroError 403. Limits: an answer holds at most
+// a refusal, here or by the service read, is a MicroError 403; a read whose platform service is
+// not running (the control plane down) is a 503 saying so. Limits: an answer holds at most
 // `maxItems` items (services, traces, lines) and `maxBytes` bytes of JSON (default 256 KiB),
 // keeping whole items and saying `truncated: true`; the listing names at most 500 services.
 // onChange fires, at most once per 100 ms, when services came or went (not on node churn).
@@ -14,7 +15,13 @@ import { compareNatural } from '../../registry/listing.ts';
 import type { Registry, Service } from '../../registry/registry.ts';
 import { isTopic } from '../../registry/topics.ts';
 import type { Client } from '../../runtime/client/client.ts';
-import { forbidden, MicroError, notFound, toMicroError } from '../../runtime/errors.ts';
+import {
+  forbidden,
+  MicroError,
+  notFound,
+  serviceUnavailable,
+  toMicroError,
+} from '../../runtime/errors.ts';
 import type { Resource } from '../../platform/auth/auth.ts';
 import { createMicroConfig } from '../../platform/config/client.ts';
 import { createMicroLogs } from '../../platform/logs/client.ts';
@@ -58,6 +65,8 @@ export interface McpResourcesHandle extends McpResources {
 }
 
 const JSON_TYPE = 'application/json';
+// The id of the client's own errors: its 404 is a service the registry does not hold.
+const CLIENT_ID = 'micro.client';
 const LISTED = 500;
 const TICK = 100;
 
@@ -116,13 +125,26 @@ export function createMcpResources(options: McpResourcesOptions): McpResourcesHa
       throw notFound(RESOURCES_ID, `no service ${name} is registered`);
     return [...found].sort((a, b) => compareNatural(a.version, b.version));
   };
-  /** A platform read with the caller's token; refusals (401, 403) are 403s. */
-  const reading = async <T>(who: McpCaller, read: (client: Client) => Promise<T>): Promise<T> => {
+  /**
+   * A read from the control plane's `service` with the caller's token; refusals (401, 403) are
+   * 403s, and the service not found (the control plane is down, or does not host it) a 503.
+   */
+  const reading = async <T>(
+    who: McpCaller,
+    service: string,
+    read: (client: Client) => Promise<T>,
+  ): Promise<T> => {
     try {
       return await read(withToken(options.client, who.token));
     } catch (err) {
       const e = toMicroError(err, RESOURCES_ID);
-      throw e.code === 401 || e.code === 403 ? refusal(e) : e;
+      if (e.code === 401 || e.code === 403) throw refusal(e);
+      if (e.code === 404 && e.id === CLIENT_ID)
+        throw serviceUnavailable(
+          RESOURCES_ID,
+          `the control plane's ${service} service is not running, so this resource cannot be read now (${e.detail})`,
+        );
+      throw e;
     }
   };
 
@@ -156,7 +178,7 @@ export function createMcpResources(options: McpResourcesOptions): McpResourcesHa
       }
       case 'traces': {
         allow(who, { kind: 'service', name: 'trace', action: 'Trace.List' });
-        const traces = await reading(who, (client) =>
+        const traces = await reading(who, 'trace', (client) =>
           createMicroTrace({ client }).list({
             service: ref.service,
             limit: Math.min(maxItems + 1, 500),
@@ -166,7 +188,7 @@ export function createMcpResources(options: McpResourcesOptions): McpResourcesHa
       }
       case 'logs': {
         allow(who, { kind: 'service', name: 'logs', action: 'Log.Read' });
-        const lines = await reading(who, (client) =>
+        const lines = await reading(who, 'logs', (client) =>
           createMicroLogs({ client }).read({
             service: ref.service,
             limit: Math.min(maxItems + 1, 1000),
@@ -177,7 +199,7 @@ export function createMcpResources(options: McpResourcesOptions): McpResourcesHa
       case 'config': {
         const { namespace, path } = ref;
         allow(who, { kind: 'config', name: `${namespace}/${path}`, action: 'read' });
-        const got = await reading(who, (client) =>
+        const got = await reading(who, 'config', (client) =>
           createMicroConfig({ client }).get(path, { namespace }),
         );
         if (got.version === 0 || got.value === undefined)

@@ -4,16 +4,20 @@
 //
 // Guarantees: names are unique in a list, and stable for a given registry content; a dotted name is
 // `[A-Za-z0-9_.-]{1,128}`, a safe one `[A-Za-z0-9_-]{1,64}` (collisions and over-long names get a
-// short hash suffix); find() takes either form. Input and output schemas are object schemas.
+// short hash suffix); find() takes either form. Input and output schemas are object schemas that
+// MCP clients take (schema.ts).
 // Subscribers are never tools; endpoint or service metadata `mcp: 'false'` and the deny patterns
 // always hide; given `allow`, only what it matches is shown; otherwise `*.Debug.*` and the
-// platform's own services are hidden. Limits: descriptions are cut at MAX_DESCRIPTION characters.
+// platform's own services are hidden. Descriptions hold no control or invisible formatting
+// characters but line breaks and tabs. Limits: descriptions are cut at MAX_DESCRIPTION characters.
 import { createHash } from 'node:crypto';
 import { platformHosts } from '../../platform/hosts.ts';
 import { compareNatural } from '../../registry/listing.ts';
-import type { Endpoint, Schema, Service } from '../../registry/registry.ts';
+import type { Endpoint, Service } from '../../registry/registry.ts';
 import { streamKindOf } from '../../runtime/server/handler.ts';
-import { HIDDEN_BY_DEFAULT, type McpTool, type ObjectSchema, type ToolNames } from './mcp.ts';
+import { HIDDEN_BY_DEFAULT, type McpTool, type ToolNames } from './mcp.ts';
+import { ownTools } from './output.ts';
+import { inputSchemaOf, outputSchemaOf } from './schema.ts';
 
 /** What decides the tools: which are exposed and how they are named. */
 export interface ToolOptions {
@@ -94,81 +98,24 @@ export const dottedName = (service: string, endpoint: string): string =>
 export const safeName = (service: string, endpoint: string): string =>
   `${service}.${endpoint}`.replace(/[^A-Za-z0-9_-]/g, '_');
 
-const isObjectSchema = (s: Schema | undefined): s is ObjectSchema => s?.type === 'object';
-
-/**
- * An object schema without its `$schema`: clients validate with their own dialect, and one that
- * names a dialect they do not know (a foreign service's 2020-12) would fail to compile.
- */
-function plain(s: ObjectSchema): ObjectSchema {
-  if (!('$schema' in s)) return s;
-  const { $schema: _dialect, ...rest } = s;
-  return { ...rest, type: 'object' };
-}
-
-// Keywords that constrain a value; a schema with none of them (and no type) takes anything.
-const CONSTRAINTS = ['anyOf', 'oneOf', 'allOf', 'not', 'enum', 'const', 'items', '$ref'];
-
-/**
- * A schema placed inside a wrapper object: its `$defs` and `definitions` move to the
- * wrapper's root, where its `#/$defs/...` references still find them.
- */
-function wrap(schema: Schema | undefined, build: (inner?: Schema) => Schema): ObjectSchema {
-  if (!schema) return { ...build(), type: 'object' };
-  const { $defs, definitions, $schema: _dialect, ...inner } = schema;
-  return {
-    ...build(inner),
-    ...($defs !== undefined && { $defs }),
-    ...(definitions !== undefined && { definitions }),
-    type: 'object',
-  };
-}
-
-/** A request schema as a tool's input schema (and whether it was wrapped as `{value}`). */
-function inputOf(request: Schema | undefined, kind: string): [ObjectSchema, boolean] {
-  if (kind === 'client' || kind === 'bidi')
-    return [
-      wrap(request, (items) => ({
-        properties: { messages: { type: 'array', ...(items && { items }) } },
-      })),
-      false,
-    ];
-  if (isObjectSchema(request)) return [plain(request), false];
-  if (request && request.type === undefined) {
-    // Properties but no type: an object schema that left its type out.
-    if (typeof request.properties === 'object')
-      return [plain({ ...request, type: 'object' }), false];
-    // Nothing constrains it: the arguments are sent as they are.
-    if (!CONSTRAINTS.some((k) => k in request)) return [{ type: 'object' }, false];
-  }
-  if (!request) return [{ type: 'object' }, false];
-  return [wrap(request, (value) => ({ properties: { value }, required: ['value'] })), true];
-}
-
-/** A response schema as a tool's output schema, when MCP can take it. */
-function outputOf(response: Schema | undefined, kind: string): ObjectSchema | undefined {
-  if (kind === 'server' || kind === 'bidi')
-    return wrap(response, (items) => ({
-      properties: {
-        messages: { type: 'array', ...(items && { items }) },
-        truncated: { type: 'boolean' },
-      },
-    }));
-  return isObjectSchema(response) ? plain(response) : undefined;
-}
-
 const KIND_WORDS: Record<string, string> = {
   server: ' (server stream)',
   client: ' (client stream)',
   bidi: ' (bidirectional stream)',
 };
 
+/**
+ * A description as shown: line breaks as `\n`, and no other control or invisible formatting
+ * character (terminal escapes; right-to-left overrides and zero-width characters that would show
+ * the human approving a tool other text than the model reads).
+ */
+const visible = (text: string): string =>
+  text.replace(/\r\n?/g, '\n').replace(/[^\P{C}\n\t]/gu, '');
+
 function describe(service: string, e: Endpoint, kind: string): string {
   const given = e.metadata.description ?? e.request?.description;
-  const text =
-    typeof given === 'string' && given.trim() !== ''
-      ? given.trim()
-      : `Calls ${e.name} on ${service}${KIND_WORDS[kind] ?? ''}`;
+  const shown = typeof given === 'string' ? visible(given).trim() : '';
+  const text = shown !== '' ? shown : `Calls ${e.name} on ${service}${KIND_WORDS[kind] ?? ''}`;
   return text.length > MAX_DESCRIPTION ? `${text.slice(0, MAX_DESCRIPTION - 1)}…` : text;
 }
 
@@ -249,6 +196,7 @@ export function buildTools(services: readonly Service[], options: ToolOptions = 
   const names = uniqueNames(list, form);
   const others = uniqueNames(list, form === 'safe' ? 'dotted' : 'safe');
   const tools = list.map((c, i) => toolOf(c, names[i] as string));
+  ownTools(tools);
   const byName = new Map<string, McpTool>();
   for (const t of tools) byName.set(t.name, t);
   // The other form finds the same tool, unless it is a tool's own name.
@@ -265,8 +213,8 @@ export function buildTools(services: readonly Service[], options: ToolOptions = 
 function toolOf(c: Candidate, name: string): McpTool {
   const e = c.endpoint;
   const kind = streamKindOf(e);
-  const [inputSchema, isValue] = inputOf(e.request, kind);
-  const outputSchema = outputOf(e.response, kind);
+  const [inputSchema, isValue] = inputSchemaOf(e.request, kind);
+  const outputSchema = outputSchemaOf(e.response, kind);
   const tool: McpTool = {
     name,
     service: c.service,

@@ -4,7 +4,13 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { AuditRecord } from '../../../src/platform/audit/audit.ts';
 import { createMicroAudit } from '../../../src/platform/audit/client.ts';
-import { auditFromEnv, createMemoryAudit, noAudit } from '../../../src/platform/audit/index.ts';
+import {
+  AUDIT_BATCH,
+  auditFromEnv,
+  createMemoryAudit,
+  noAudit,
+} from '../../../src/platform/audit/index.ts';
+import type { Client } from '../../../src/runtime/client/client.ts';
 import { freePort } from '../../helpers/net.ts';
 
 const record: AuditRecord = {
@@ -38,6 +44,24 @@ describe('the micro audit client', () => {
     assert.match(warnings[0]!, /audit records not reported/);
     audit.report(record); // after close: dropped, no throw
     assert.equal(audit.dropped(), 11);
+  });
+
+  it('drops what waits once a batch fails, so that a control plane that does not answer costs one timeout', async () => {
+    // A control plane that takes each call and never answers: every call waits out its timeout.
+    let calls = 0;
+    const silent = {
+      call: (_s: string, _e: string, _r: unknown, o?: { timeout?: number }) => {
+        calls++;
+        return new Promise((_, reject) =>
+          setTimeout(() => reject(new Error('timed out')), o?.timeout ?? 0),
+        );
+      },
+    } as unknown as Client;
+    const audit = createMicroAudit({ client: silent, timeout: 50, logger: { warn: () => {} } });
+    for (let i = 0; i < 5 * AUDIT_BATCH; i++) audit.report(record);
+    await audit.close();
+    assert.equal(calls, 1);
+    assert.equal(audit.dropped(), 5 * AUDIT_BATCH);
   });
 
   it('is picked by MICRO_AUDIT: micro by default, memory, off; anything else is a TypeError', async () => {

@@ -8,8 +8,14 @@ import { record } from '../../helpers/fixtures.ts';
 import { mcpBench, memoryAudit, stdioCaller, type McpBench } from './fixture.ts';
 
 const who = stdioCaller();
+// A tool error's JSON, from its text (a tool with an output schema has no structured error).
 const errorOf = (r: ToolResult) =>
-  r.structuredContent as { id: string; code: number; detail: string; status: string };
+  JSON.parse(r.content[0]?.text ?? 'null') as {
+    id: string;
+    code: number;
+    detail: string;
+    status: string;
+  };
 
 describe("the MCP core's controls", () => {
   let bench: McpBench;
@@ -83,6 +89,16 @@ describe("the MCP core's controls", () => {
     // Another session has its own budget.
     const other = { ...who, session: 'another' };
     assert.equal((await call(other)).isError, undefined);
+    // Over HTTP, an anonymous client is its address: a new session does not refill its bucket.
+    const http = (session: string) => ({
+      ...who,
+      transport: 'http' as const,
+      session,
+      ip: '127.0.0.9',
+    });
+    assert.equal((await call(http('h-1'))).isError, undefined);
+    assert.equal((await call(http('h-2'))).isError, undefined);
+    assert.equal(errorOf(await call(http('h-3'))).code, 429);
     // rate 0: no limit.
     const free = await core({ rate: 0 });
     for (let i = 0; i < 50; i++)
@@ -129,7 +145,7 @@ describe("the MCP core's controls", () => {
     assert.deepEqual(rows, [
       ['admin', 'greeter.Say.Hello', 'service:greeter:Say.Hello', 'ok', 200],
       ['admin', 'tools.T.Fail', 'service:tools:T.Fail', 'error', 409],
-      ['admin', 'nope.X.Y', '(no such tool)', 'refused', 404],
+      ['admin', 'nope.X.Y', 'unknown', 'refused', 404],
       ['admin', 'greeter.Say.Hello', 'service:greeter:Say.Hello', 'refused', 429],
       ['alice', 'tools.T.Who', 'service:tools:T.Who', 'refused', 403],
     ]);

@@ -87,6 +87,24 @@ describe('the MCP core', () => {
     }
   });
 
+  it('tells of a change to what a tool says of itself: its annotations too', async () => {
+    let changes = 0;
+    const stop = core.onChange(() => changes++);
+    const gamma = (metadata: Record<string, string>) =>
+      record('gamma', { endpoints: [{ name: 'G.Put', metadata }] });
+    try {
+      await bench.registry.register(gamma({}));
+      await until(() => changes >= 1);
+      // Now idempotent: the same name and schemas, another annotation an agent relies on.
+      await bench.registry.register(gamma({ idempotent: 'true' }));
+      await until(() => core.find('gamma.G.Put')?.annotations?.idempotentHint === true);
+      await until(() => changes >= 2);
+    } finally {
+      stop();
+      await bench.registry.deregister(record('gamma'));
+    }
+  });
+
   it('calls a tool: the answer as JSON text and, with an output schema, as structured content', async () => {
     const r = await core.call('greeter.Say.Hello', { name: 'Ann' }, who);
     assert.equal(r.isError, undefined);
@@ -100,7 +118,7 @@ describe('the MCP core', () => {
     assert.equal(r.structuredContent, undefined);
     const missing = await core.call('tools.T.Double', {}, who);
     assert.equal(missing.isError, true);
-    assert.equal((missing.structuredContent as { code: number }).code, 400);
+    assert.equal((text(missing) as { code: number }).code, 400);
   });
 
   it('collects a server stream, telling each message as progress', async () => {
@@ -128,7 +146,7 @@ describe('the MCP core', () => {
     );
     assert.deepEqual(text(shout), { messages: [{ word: 'A' }, { word: 'B' }], truncated: false });
     const bad = await core.call('streams.S.Sum', { messages: 'no' }, who);
-    assert.equal((bad.structuredContent as { code: number }).code, 400);
+    assert.equal((text(bad) as { code: number }).code, 400);
   });
 
   it("answers a service's error as a tool error carrying its JSON", async () => {
@@ -136,11 +154,14 @@ describe('the MCP core', () => {
     assert.equal(r.isError, true);
     const expected = { id: 'tools', code: 409, detail: 'it is already there', status: 'Conflict' };
     assert.deepEqual(text(r), expected);
+    // Structured too, as the tool has no output schema to hold it against.
     assert.deepEqual(r.structuredContent, expected);
-    // A bad request is the service's 400, as a tool error too.
+    // A bad request is the service's 400, as a tool error too: in text only, as the tool's output
+    // schema does not describe an error.
     const bad = await core.call('greeter.Say.Hello', { name: 7 }, who);
     assert.equal(bad.isError, true);
-    assert.equal((bad.structuredContent as { code: number }).code, 400);
+    assert.equal((text(bad) as { code: number }).code, 400);
+    assert.equal(bad.structuredContent, undefined);
   });
 
   it('answers a 502 tool error for an answer over the byte limit or not the object promised', async () => {
@@ -153,15 +174,15 @@ describe('the MCP core', () => {
       await small.ready;
       const big = await small.call('greeter.Say.Hello', { name: 'x'.repeat(100) }, who);
       assert.equal(big.isError, true);
-      assert.equal((big.structuredContent as { code: number }).code, 502);
-      assert.match((big.structuredContent as { detail: string }).detail, /at most 64/);
+      assert.equal((text(big) as { code: number }).code, 502);
+      assert.match((text(big) as { detail: string }).detail, /at most 64/);
       assert.equal((await small.call('greeter.Say.Hello', { name: 'x' }, who)).isError, undefined);
     } finally {
       await small.close();
     }
     const nothing = await core.call('tools.T.Null', {}, who);
     assert.equal(nothing.isError, true);
-    assert.equal((nothing.structuredContent as { code: number }).code, 502);
+    assert.equal((text(nothing) as { code: number }).code, 502);
   });
 
   it("reads answers that come as bytes (the gateway's pass-through client)", async () => {
@@ -228,7 +249,7 @@ describe('the MCP core', () => {
         // A client stream with no answer in time is a 408.
         const held = await slow.call('streams.S.Hold', { messages: [{}] }, who);
         assert.equal(held.isError, true);
-        assert.equal((held.structuredContent as { code: number }).code, 408);
+        assert.equal((text(held) as { code: number }).code, 408);
       } finally {
         await slow.close();
       }
@@ -245,10 +266,10 @@ describe('the MCP core', () => {
       const abort = new AbortController();
       const r = short.call('tools.T.Slow', {}, who, { signal: abort.signal });
       setTimeout(() => abort.abort(), 50);
-      assert.equal(((await r).structuredContent as { code: number }).code, 499);
+      assert.equal((text(await r) as { code: number }).code, 499);
       // Aborted before it starts: not called at all.
       const early = await short.call('tools.T.Slow', {}, who, { signal: AbortSignal.abort() });
-      assert.equal((early.structuredContent as { code: number }).code, 499);
+      assert.equal((text(early) as { code: number }).code, 499);
     } finally {
       await short.close();
     }
@@ -264,7 +285,7 @@ describe('the MCP core', () => {
       await until(() => core.find('gone.G.Go') !== undefined);
       const r = await core.call('gone.G.Go', {}, who);
       assert.equal(r.isError, true);
-      assert.ok((r.structuredContent as { code: number }).code >= 500);
+      assert.ok((text(r) as { code: number }).code >= 500);
     } finally {
       await bench.registry.deregister(gone);
     }
@@ -278,6 +299,6 @@ describe('the MCP core', () => {
     });
     const result = await r;
     assert.equal(result.isError, true);
-    assert.equal((result.structuredContent as { code: number }).code, 499);
+    assert.equal((text(result) as { code: number }).code, 499);
   });
 });

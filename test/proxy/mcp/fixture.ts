@@ -4,9 +4,13 @@
 // authorization, a failing endpoint, a number doubler, a slow one, one
 // answering null where its schema promises an object, and one marked mcp:false), a client,
 // an in-memory Audit that keeps what it is given, and the callers.
-import { createMemoryAudit } from '../../../src/platform/audit/memory.ts';
+import { Client as SdkClient } from '@modelcontextprotocol/sdk/client/index.js';
+import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
+import { Server } from '@modelcontextprotocol/sdk/server/index.js';
+import { CallToolRequestSchema, ListToolsRequestSchema } from '@modelcontextprotocol/sdk/types.js';
 import type { Audit, AuditRecord } from '../../../src/platform/audit/audit.ts';
-import type { McpCaller } from '../../../src/proxy/mcp/mcp.ts';
+import { checkRecord } from '../../../src/platform/audit/validate.ts';
+import type { McpCaller, McpCore } from '../../../src/proxy/mcp/mcp.ts';
 import {
   clientStream,
   conflict,
@@ -21,15 +25,12 @@ import {
 import type { Caller } from '../../../src/runtime/server/guard.ts';
 import { closeAll, greeterService, quietService, streamHandlers } from '../../helpers/fixtures.ts';
 
-/** An Audit that keeps every record in memory, in order. */
+/** An Audit that keeps every record in memory, in order; one the audit service would refuse is not kept. */
 export function memoryAudit(): Audit & { records: AuditRecord[] } {
-  // The records kept are those the audit service takes: a record it refuses is not kept.
-  const checked = createMemoryAudit();
+  const records: AuditRecord[] = [];
   return {
-    get records(): AuditRecord[] {
-      return checked.events().map(({ reporter: _r, summary: _s, ...record }) => record);
-    },
-    report: (r) => checked.report(r),
+    records,
+    report: (r) => void records.push(checkRecord(r)),
     flush: async () => {},
     close: async () => {},
   };
@@ -43,6 +44,32 @@ export const stdioCaller = (caller?: Caller, token?: string): McpCaller => ({
   ...(caller && { caller }),
   ...(token !== undefined && { token }),
 });
+
+/**
+ * The official SDK's client over a minimal SDK Server (not server.ts) that hands tools/list and
+ * tools/call to the core, linked in memory: the client checks what it gets as any agent's would
+ * (the listing's shape, each output schema compiled, structured content validated against it).
+ */
+export async function sdkClient(
+  core: McpCore,
+  who: McpCaller = stdioCaller(),
+): Promise<{ client: SdkClient; close(): Promise<void> }> {
+  const server = new Server({ name: 'test', version: '0' }, { capabilities: { tools: {} } });
+  server.setRequestHandler(ListToolsRequestSchema, () => ({ tools: core.list(who) }));
+  server.setRequestHandler(CallToolRequestSchema, async (req) => ({
+    ...(await core.call(req.params.name, req.params.arguments, who)),
+  }));
+  const [a, b] = InMemoryTransport.createLinkedPair();
+  const client = new SdkClient({ name: 'test-agent', version: '1.0' });
+  await Promise.all([server.connect(a), client.connect(b)]);
+  return {
+    client,
+    close: async () => {
+      await client.close();
+      await server.close();
+    },
+  };
+}
 
 /** Resolves once check() is true, checking every 10 ms for at most ms. */
 export async function until(check: () => boolean, ms = 5000): Promise<void> {

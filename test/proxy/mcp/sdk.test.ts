@@ -4,41 +4,33 @@
 // tool's output schema).
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
-import { Server } from '@modelcontextprotocol/sdk/server/index.js';
-import {
-  CallToolRequestSchema,
-  ListToolsRequestSchema,
-  type CallToolResult,
-} from '@modelcontextprotocol/sdk/types.js';
+import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { createMcpCore } from '../../../src/proxy/mcp/core.ts';
 import type { McpCore } from '../../../src/proxy/mcp/mcp.ts';
-import { mcpBench, stdioCaller, type McpBench } from './fixture.ts';
+import { conflict, endpoint, serverStream } from '../../../src/runtime/index.ts';
+import { closeAll, quietService } from '../../helpers/fixtures.ts';
+import { mcpBench, sdkClient, stdioCaller, until, type McpBench } from './fixture.ts';
+
+/** A tool error's `{id, code, detail, status}`, from its text content (what every client reads). */
+const errorOf = (r: CallToolResult): { id: string; code: number; detail: string; status: string } =>
+  JSON.parse((r.content[0] as { text: string }).text) as ReturnType<typeof errorOf>;
 
 describe("the core's tools through the MCP SDK's client", () => {
   let bench: McpBench;
   let core: McpCore;
+  let sdk: Awaited<ReturnType<typeof sdkClient>>;
   let client: Client;
-  let server: Server;
 
   before(async () => {
     bench = await mcpBench();
     core = createMcpCore({ registry: bench.registry, client: bench.client });
     await core.ready;
-    server = new Server({ name: 'test', version: '0' }, { capabilities: { tools: {} } });
-    const who = stdioCaller();
-    server.setRequestHandler(ListToolsRequestSchema, async () => ({ tools: core.list(who) }));
-    server.setRequestHandler(CallToolRequestSchema, async (req) => ({
-      ...(await core.call(req.params.name, req.params.arguments, who)),
-    }));
-    const [a, b] = InMemoryTransport.createLinkedPair();
-    client = new Client({ name: 'test-agent', version: '1.0' });
-    await Promise.all([server.connect(a), client.connect(b)]);
+    sdk = await sdkClient(core);
+    client = sdk.client;
   });
   after(async () => {
-    await client?.close();
-    await server?.close();
+    await sdk?.close();
     await core?.close();
     await bench?.close();
   });
@@ -82,6 +74,71 @@ describe("the core's tools through the MCP SDK's client", () => {
     await client.listTools();
     const odd = (await client.callTool({ name: 'tools.T.Null', arguments: {} })) as CallToolResult;
     assert.equal(odd.isError, true);
-    assert.equal((odd.structuredContent as { code: number }).code, 502);
+    assert.equal(errorOf(odd).code, 502);
+  });
+
+  it('answers a 502 tool error when an answer does not match its own output schema', async () => {
+    const liar = quietService({ name: 'liar', registry: bench.registry, address: '127.0.0.1:0' });
+    const said = { type: 'object', properties: { n: { type: 'number' } }, required: ['n'] };
+    liar.handle('L', {
+      Get: endpoint({ response: said }, async () => ({ n: 'not a number' })),
+      Count: serverStream({ response: said }, async function* () {
+        yield { n: 1 };
+        yield { n: 'two' };
+      }),
+    });
+    await liar.start();
+    try {
+      await until(() => core.find('liar.L.Count') !== undefined);
+      await client.listTools();
+      for (const name of ['liar.L.Get', 'liar.L.Count']) {
+        const r = (await client.callTool({ name, arguments: {} })) as CallToolResult;
+        assert.equal(r.isError, true, name);
+        assert.equal(errorOf(r).code, 502);
+        assert.match(errorOf(r).detail, /does not match its output schema: .*must be number/);
+      }
+    } finally {
+      await closeAll(liar);
+    }
+  });
+
+  it('returns the tool errors of a tool whose output schema the error does not fit', async () => {
+    // A typical TypeBox or Zod response schema: required fields, nothing else allowed. The client
+    // validates any structured content of such a tool against it, an error's included.
+    const strict = quietService({
+      name: 'strict',
+      registry: bench.registry,
+      address: '127.0.0.1:0',
+    });
+    strict.handle('S', {
+      Get: endpoint(
+        {
+          response: {
+            type: 'object',
+            properties: { msg: { type: 'string' } },
+            required: ['msg'],
+            additionalProperties: false,
+          },
+        },
+        async () => {
+          throw conflict('strict', 'not now');
+        },
+      ),
+    });
+    await strict.start();
+    try {
+      await until(() => core.find('strict.S.Get') !== undefined);
+      await client.listTools();
+      const r = (await client.callTool({ name: 'strict.S.Get', arguments: {} })) as CallToolResult;
+      assert.equal(r.isError, true);
+      assert.deepEqual(errorOf(r), {
+        id: 'strict',
+        code: 409,
+        detail: 'not now',
+        status: 'Conflict',
+      });
+    } finally {
+      await closeAll(strict);
+    }
   });
 });

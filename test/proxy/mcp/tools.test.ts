@@ -58,6 +58,16 @@ describe('MCP tools from the registry', () => {
     assert.equal(find('a.X.Two')?.description, 'From the schema');
   });
 
+  it('keeps control and invisible characters out of descriptions, lines and tabs kept', () => {
+    // Terminal escapes (micro mcp docs prints descriptions) and text hidden from the human
+    // who approves a tool (a right-to-left override, zero-width characters).
+    const description = 'Says\u0000 hi\u001b[2J\u202e\u200b\u2066 to\tyou\r\nline two\u0085';
+    const { find } = buildTools([
+      record('a', { endpoints: [{ name: 'X.One', metadata: { description } }] }),
+    ]);
+    assert.equal(find('a.X.One')?.description, 'Says hi[2J to\tyou\nline two');
+  });
+
   it('wraps non-object requests as {value}, drops non-object responses, and keeps $defs at the root', () => {
     const { find } = buildTools([
       record('calc', {
