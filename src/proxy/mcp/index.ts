@@ -71,6 +71,11 @@ export function mcpFromEnv(o: McpFromEnvOptions): McpStack {
   const resources = createMcpResources({
     catalog,
     client: reads,
+    // What the resources show of services is what the tools expose.
+    exposed: (service, endpoint) => {
+      const t = core.find(`${service}.${endpoint}`);
+      return t?.service === service && t.endpoint === endpoint;
+    },
     ...(o.verifier && { verifier: o.verifier }),
   });
   return {

@@ -57,6 +57,12 @@ export interface McpResourcesOptions {
   maxItems?: number;
   /** Bytes of an answer's JSON at most (default 256 KiB). */
   maxBytes?: number;
+  /**
+   * Whether an endpoint is exposed as a tool (the core's exposure): given, the services resources
+   * show only exposed endpoints, and only services with one, so that they reveal nothing the
+   * allow/deny lists, `mcp: 'false'` and the hidden platform services keep from agents.
+   */
+  exposed?: (service: string, endpoint: string) => boolean;
 }
 
 /** The resources, and close (which stops the catalog made here, if any). */
@@ -116,14 +122,23 @@ export function createMcpResources(options: McpResourcesOptions): McpResourcesHa
       return false;
     }
   };
+  const { exposed } = options;
+  /** A service version with only its exposed endpoints (all of them when no exposure is given). */
+  const shown = (s: Service): Service =>
+    exposed ? { ...s, endpoints: s.endpoints.filter((e) => exposed(s.name, e.name)) } : s;
+  const visible = (name: string): boolean =>
+    !exposed ||
+    (catalog.get(name) ?? []).some((s) => s.endpoints.some((e) => exposed(name, e.name)));
   const names = (): string[] =>
-    [...new Set(catalog.all().map((s) => s.name))].filter((n) => !isTopic(n)).sort(compareNatural);
+    [...new Set(catalog.all().map((s) => s.name))]
+      .filter((n) => !isTopic(n) && visible(n))
+      .sort(compareNatural);
   const versionsOf = (name: string): Service[] => {
     // From memory (the watch keeps it current): an unknown name costs the registry nothing.
-    const found = isTopic(name) ? undefined : catalog.get(name);
+    const found = isTopic(name) || !visible(name) ? undefined : catalog.get(name);
     if (!found || found.length === 0)
-      throw notFound(RESOURCES_ID, `no service ${name} is registered`);
-    return [...found].sort((a, b) => compareNatural(a.version, b.version));
+      throw notFound(RESOURCES_ID, `no service ${name} is registered with endpoints exposed here`);
+    return [...found].map(shown).sort((a, b) => compareNatural(a.version, b.version));
   };
   /**
    * A read from the control plane's `service` with the caller's token; refusals (401, 403) are
@@ -155,7 +170,7 @@ export function createMcpResources(options: McpResourcesOptions): McpResourcesHa
         const list = names()
           .filter((n) => mayRead(who, n))
           .map((name) => {
-            const versions = catalog.get(name) ?? [];
+            const versions = (catalog.get(name) ?? []).map(shown);
             const endpoints = new Set(versions.flatMap((v) => v.endpoints.map((e) => e.name)));
             return {
               name,

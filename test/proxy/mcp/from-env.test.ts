@@ -43,4 +43,45 @@ describe('mcpFromEnv', () => {
     }
     assert.equal(stopped, watches);
   });
+
+  it('shows in the resources only what the tools expose', async () => {
+    const memory = createMemoryRegistry();
+    const client = createClient({ registry: memory });
+    const stack = mcpFromEnv({
+      registry: memory,
+      client,
+      version: '0',
+      env: { MICRO_MCP_DENY: 'denied.*' },
+      audit: createMemoryAudit(),
+    });
+    try {
+      await stack.core.ready;
+      const endpoints = [
+        { name: 'A.Go', metadata: {} },
+        { name: 'A.Secret', metadata: { mcp: 'false' } },
+        { name: 'Debug.Health', metadata: {} },
+      ];
+      await memory.register(record('alpha', { endpoints }));
+      await memory.register(record('denied', { endpoints: [{ name: 'B.Go', metadata: {} }] }));
+      await until(() => stack.core.find('alpha.A.Go') !== undefined);
+      const who = stdioCaller();
+      const uris = (await stack.resources!.list(who)).map((r) => r.uri);
+      assert.ok(uris.includes('micro://services/alpha'));
+      assert.ok(!uris.includes('micro://services/denied'), uris.join(', '));
+      const [alpha] = await stack.resources!.read('micro://services/alpha', who);
+      const shown = JSON.parse(alpha!.text) as { versions: { endpoints: { name: string }[] }[] };
+      assert.deepEqual(
+        shown.versions.flatMap((v) => v.endpoints.map((e) => e.name)),
+        ['A.Go'],
+      );
+      await assert.rejects(stack.resources!.read('micro://services/denied', who), {
+        code: 404,
+      });
+      const [all] = await stack.resources!.read('micro://services', who);
+      assert.doesNotMatch(all!.text, /Secret|Debug|denied/);
+    } finally {
+      await stack.close();
+      await closeAll(client, memory);
+    }
+  });
 });
