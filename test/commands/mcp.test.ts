@@ -32,6 +32,22 @@ describe('micro mcp, given bad input', () => {
     assert.match(errorOf(variable).detail, /MICRO_MCP_NAMES/);
   });
 
+  it('says the registry does not answer, not that there are no tools', async () => {
+    const env = { MICRO_REGISTRY_ADDRESS: await closedAddress() };
+    for (const args of [
+      ['mcp', 'list'],
+      ['mcp', 'docs'],
+    ]) {
+      const r = await micro(args, { env });
+      assert.equal(r.code, 1, r.stdout);
+      assert.equal(errorOf(r).code, 503);
+      assert.match(
+        errorOf(r).detail,
+        /no answer from the registry at .*start one with "micro run"/,
+      );
+    }
+  });
+
   it('lists mcp and its subcommands in the help, each on one line', async () => {
     const [top, group] = await Promise.all([micro(['--help']), micro(['mcp', '--help'])]);
     assert.match(top.stdout, /^ {2}micro mcp +Services as tools for AI agents \(MCP\)$/m);

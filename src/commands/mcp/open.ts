@@ -138,6 +138,8 @@ export async function withMcpCore<T>(
       };
       try {
         await stack.core.ready;
+        // A registry that does not answer is its 503 (with how to start one), not "no tools".
+        await registry.listServices();
         return await fn({ core: stack.core, who });
       } finally {
         // The record of a call is sent before the command exits (best effort: never a failure).

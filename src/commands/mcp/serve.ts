@@ -87,6 +87,10 @@ export async function serveMcp(args: Args<ServeFlags>): Promise<void> {
     logger: { warn },
     ...(verifier && { verifier }),
   });
+  // The agent gets an empty list while the registry does not answer: say so where it is seen.
+  registry
+    .listServices()
+    .catch((err: Error) => warn(`${err.message}; the tools appear once the registry answers`));
   const signalled = untilSignal();
   try {
     if (http !== undefined) {

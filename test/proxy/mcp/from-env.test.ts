@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { createMemoryAudit } from '../../../src/platform/audit/memory.ts';
 import { mcpFromEnv } from '../../../src/proxy/mcp/index.ts';
-import type { Registry } from '../../../src/registry/registry.ts';
+import type { Endpoint, Registry } from '../../../src/registry/registry.ts';
 import { createClient, createMemoryRegistry } from '../../../src/runtime/index.ts';
 import { closeAll, record } from '../../helpers/fixtures.ts';
 import { stdioCaller, until } from './fixture.ts';
@@ -56,7 +56,7 @@ describe('mcpFromEnv', () => {
     });
     try {
       await stack.core.ready;
-      const endpoints = [
+      const endpoints: Endpoint[] = [
         { name: 'A.Go', metadata: {} },
         { name: 'A.Secret', metadata: { mcp: 'false' } },
         { name: 'Debug.Health', metadata: {} },
