@@ -84,7 +84,8 @@ export async function serveMcp(args: Args<ServeFlags>): Promise<void> {
     client,
     version: VERSION,
     options,
-    logger: { warn },
+    // The MCP layer names itself (`micro mcp: ...`): its lines go to stderr as they are.
+    logger: { warn: (m: string) => void process.stderr.write(`${m}\n`) },
     ...(verifier && { verifier }),
   });
   // The agent gets an empty list while the registry does not answer: say so where it is seen.

@@ -29,6 +29,20 @@ import { MicroError, toMicroError } from '../../runtime/errors.ts';
 import { MCP_ID } from './invoke.ts';
 import type { McpCaller, McpParts, McpTool, ToolResult } from './mcp.ts';
 
+/**
+ * A JSON-RPC error as the SDK sends one thrown by a handler (its code, message and data), with the
+ * message as given: the SDK's McpError prefixes `MCP error <code>: `, and its clients prefix it again.
+ */
+class RpcError extends Error {
+  readonly code: number;
+  readonly data: unknown;
+  constructor(code: number, message: string, data?: unknown) {
+    super(message);
+    this.code = code;
+    this.data = data;
+  }
+}
+
 /** Tools (or resources) in one page of a list. */
 export const PAGE_SIZE = 500;
 
@@ -71,7 +85,7 @@ function page<T>(
   if (cursor !== undefined) {
     const after = Buffer.from(cursor, 'base64url').toString('utf8');
     if (cursor.length > 4096 || after === '' || Buffer.from(after).toString('base64url') !== cursor)
-      throw new McpError(ErrorCode.InvalidParams, 'Invalid cursor');
+      throw new RpcError(ErrorCode.InvalidParams, 'Invalid cursor');
     start = sorted.findIndex((item) => key(item) > after);
     if (start < 0) start = sorted.length;
   }
@@ -95,8 +109,8 @@ function listed(t: McpTool): Tool {
 }
 
 /** A MicroError as the protocol error MCP asks for (404: `notFound`, else by its code). */
-function protocolError(err: unknown, notFound: number, what: string): McpError {
-  if (err instanceof McpError) return err;
+function protocolError(err: unknown, notFound: number, what: string): Error {
+  if (err instanceof McpError || err instanceof RpcError) return err;
   const e = toMicroError(err, MCP_ID);
   const code =
     e.code === 404
@@ -107,7 +121,7 @@ function protocolError(err: unknown, notFound: number, what: string): McpError {
           ? ErrorCode.InvalidRequest
           : ErrorCode.InternalError;
   const message = e.code === 404 ? what : e.detail;
-  return new McpError(code, message, e.toJSON());
+  return new RpcError(code, message, e.toJSON());
 }
 
 /** A tool result for an error the core threw instead of answering (it should not). */
@@ -249,6 +263,13 @@ export function createMcpServer(
     initialized = false;
     for (const off of offs.splice(0)) off();
   };
-  server.onerror = (err) => warn(printable(err.message, 300));
+  server.onerror = (err) =>
+    warn(
+      err.name === 'ZodError'
+        ? 'a message that is not JSON-RPC 2.0 was skipped'
+        : err instanceof SyntaxError
+          ? `a line that is not JSON was skipped (${printable(err.message, 200)})`
+          : printable(err.message, 300),
+    );
   return server;
 }

@@ -140,5 +140,19 @@ export async function serveMcpStdio(
     if (isResponse(message) && --pending <= 0 && ended) void close();
   };
   await server.connect(transport);
+  // A line that is not JSON, or not JSON-RPC, gets the error JSON-RPC names (id null), besides
+  // the line on stderr that the server's onerror writes.
+  const reported = server.onerror;
+  server.onerror = (err) => {
+    reported?.(err);
+    const code = err instanceof SyntaxError ? -32700 : err.name === 'ZodError' ? -32600 : 0;
+    if (code === 0) return;
+    const message = code === -32700 ? 'Parse error' : 'Invalid Request';
+    void send({
+      jsonrpc: '2.0',
+      id: null,
+      error: { code, message },
+    } as unknown as JSONRPCMessage).catch(() => {});
+  };
   return { closed, close };
 }

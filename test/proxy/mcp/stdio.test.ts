@@ -103,7 +103,7 @@ describe('MCP over stdio', () => {
     }
   });
 
-  it('skips a line that is not JSON-RPC, saying so on stderr, and goes on', async () => {
+  it('answers a line that is not JSON-RPC with its error, says so on stderr, and goes on', async () => {
     const child = startNode(FIXTURE);
     child.proc.stdin.write('this is not json\n');
     child.proc.stdin.write('{"jsonrpc":"2.0","id":"x","method":5}\n');
@@ -112,6 +112,11 @@ describe('MCP over stdio', () => {
     const answer = JSON.parse(line) as { result: { serverInfo: { name: string } } };
     assert.equal(answer.result.serverInfo.name, 'micro');
     await child.waitFor(/^stderr: micro mcp: /);
+    // Each skipped line got the error JSON-RPC names for it, with id null.
+    const errors = child.lines
+      .filter((l) => l.includes('"id":null'))
+      .map((l) => (JSON.parse(l) as { error: { code: number } }).error.code);
+    assert.deepEqual(errors, [-32700, -32600]);
     // Everything on stdout is a JSON-RPC message.
     for (const l of child.lines.filter((l) => !l.startsWith('stderr: ')))
       assert.equal((JSON.parse(l) as { jsonrpc: string }).jsonrpc, '2.0');
