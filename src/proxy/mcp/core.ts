@@ -97,7 +97,17 @@ export function createMcpCore(options: McpCoreOptions): McpCore {
   let pending: { since: number; last: number; seen: string } | undefined;
   let ticker: NodeJS.Timeout | undefined;
   let lastGeneration = built.generation;
+  // No list is served before the first read (tools/list waits for it): what that read finds is no
+  // change to tell anyone of.
+  let settled = false;
+  void catalog.ready.then(() => {
+    settled = true;
+    lastGeneration = catalog.generation;
+    told = signature(current().tools);
+    pending = undefined;
+  });
   const tick = (): void => {
+    if (!settled) return;
     const now = Date.now();
     if (catalog.generation !== lastGeneration) {
       lastGeneration = catalog.generation;

@@ -240,8 +240,14 @@ export function createMcpResources(options: McpResourcesOptions): McpResourcesHa
   const listeners = new Set<() => void>();
   let timer: NodeJS.Timeout | undefined;
   let seen = { generation: catalog.generation, names: names().join('\n') };
+  // What the first read finds is no change: no list is served before it.
+  let settled = false;
+  void catalog.ready.then(() => {
+    settled = true;
+    seen = { generation: catalog.generation, names: names().join('\n') };
+  });
   const tick = (): void => {
-    if (catalog.generation === seen.generation) return;
+    if (!settled || catalog.generation === seen.generation) return;
     const now = { generation: catalog.generation, names: names().join('\n') };
     const changed = now.names !== seen.names;
     seen = now;

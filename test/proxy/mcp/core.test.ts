@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { createMcpCore } from '../../../src/proxy/mcp/core.ts';
+import { CHANGE_QUIET, createMcpCore } from '../../../src/proxy/mcp/core.ts';
 import type { McpCore, ToolResult } from '../../../src/proxy/mcp/mcp.ts';
 import { MicroError } from '../../../src/runtime/errors.ts';
 import { closedAddress } from '../../helpers/cli.ts';
@@ -49,6 +49,28 @@ describe('the MCP core', () => {
     // Hidden: Debug endpoints, and what metadata mcp:false marks.
     assert.equal(core.find('greeter.Debug.Health'), undefined);
     assert.equal(core.find('tools.T.Secret'), undefined);
+  });
+
+  it('tells a listener subscribed before the first read of no change until there is one', async () => {
+    const fresh = createMcpCore({ registry: bench.registry, client: bench.client });
+    let changes = 0;
+    const stop = fresh.onChange(() => changes++);
+    try {
+      await fresh.ready;
+      // The first read (every service already there) is no change: none is told within five
+      // times the quiet time, after which a new service is the first.
+      await new Promise((r) => setTimeout(r, CHANGE_QUIET * 5));
+      assert.equal(changes, 0);
+      await bench.registry.register(
+        record('gamma', { endpoints: [{ name: 'G.Go', metadata: {} }] }),
+      );
+      await until(() => fresh.find('gamma.G.Go') !== undefined && changes >= 1);
+      assert.equal(changes, 1);
+    } finally {
+      stop();
+      await bench.registry.deregister(record('gamma'));
+      await fresh.close();
+    }
   });
 
   it('follows services coming and going: one change per burst, none for node churn', async () => {
