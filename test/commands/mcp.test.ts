@@ -16,6 +16,10 @@ describe('micro mcp, given bad input', () => {
       micro(['mcp', 'serve', '--rate', '-1'], { env }),
       micro(['mcp', 'list'], { env: { ...env, MICRO_MCP_NAMES: 'short' } }),
     ]);
+    const address = await micro(['mcp', 'serve', '--http', 'nonsense'], { env });
+    assert.equal(address.code, 1);
+    assert.equal(errorOf(address).code, 400);
+    assert.match(errorOf(address).detail, /^--http: address must be host:port/);
     assert.equal(bare.code, 1);
     assert.match(errorOf(bare).detail, /mcp what\? micro mcp serve\|list\|call\|docs\|audit/);
     assert.equal(array.code, 1);

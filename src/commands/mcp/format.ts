@@ -8,7 +8,8 @@ import { json, table } from '../shared/output.ts';
 
 /** The tools as NAME, STREAM, DESCRIPTION (the description's first line). */
 export function toolsText(tools: McpTool[]): string {
-  if (tools.length === 0) return 'no tools: no service in the registry exposes an endpoint';
+  if (tools.length === 0)
+    return "no tools: no endpoint is exposed (hidden: Debug.*, the platform's own services, mcp: 'false', and what --deny or MICRO_MCP_DENY names; --allow brings hidden ones back)";
   return table(
     ['NAME', 'STREAM', 'DESCRIPTION'],
     tools.map((t) => [t.name, t.stream ?? '-', t.description.split('\n')[0] ?? '']),

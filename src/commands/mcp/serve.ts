@@ -8,7 +8,7 @@
 // gateway. The tool list follows the registry; every tool call is reported to the control plane's
 // audit service. It ends when the agent closes stdin (stdio), or on SIGINT/SIGTERM. Limits: those
 // of McpOptions (rate, timeout, result size) and of the HTTP listener (sessions, 4 MiB bodies).
-import { conflict } from '../../runtime/errors.ts';
+import { badRequest, conflict } from '../../runtime/errors.ts';
 import type { Args } from '../shared/command.ts';
 import { mcpOptions, warn, type ExposureFlags } from './open.ts';
 
@@ -21,6 +21,14 @@ export interface ServeFlags extends ExposureFlags {
 export async function serveMcp(args: Args<ServeFlags>): Promise<void> {
   const options = await mcpOptions(args);
   const http = args.http;
+  if (http !== undefined) {
+    const { parseAddress } = await import('../../runtime/transport/address.ts');
+    try {
+      parseAddress(http);
+    } catch (err) {
+      throw badRequest('micro.cli', `--http: ${(err as Error).message} (e.g. 127.0.0.1:8090)`);
+    }
+  }
   const [
     { openRegistry, openTransport, tokenFor },
     { createClient },
