@@ -95,6 +95,34 @@ describe('micro run --auth, as a user tries it', () => {
     }
     assert.equal(audited[0]?.actor, 'admin', 'the gateway audits the call of the /mcp agent');
 
+    // micro mcp as a user no rule lets call greeter: it lists no tool, and a call is refused by
+    // micro mcp itself, as the gateway would for the same user's agent.
+    const made2 = await run(
+      ['auth', 'accounts', 'create', 'carl', '--secret-stdin'],
+      'carl-secret-0123\n',
+    );
+    assert.equal(made2.code, 0, made2.stderr);
+    const carlEnv = { ...env, MICRO_CONFIG_DIR: join(dir, 'carl') };
+    const asCarl = (args: string[], input?: string) =>
+      micro(args, { env: carlEnv, cwd: dir, input });
+    const carlIn = await asCarl(['login', '--id', 'carl', '--secret-stdin'], 'carl-secret-0123\n');
+    assert.equal(carlIn.code, 0, carlIn.stderr);
+    const [adminTools, carlTools] = await Promise.all([
+      run(['mcp', 'list', '-o', 'json']),
+      asCarl(['mcp', 'list', '-o', 'json']),
+    ]);
+    const namesOf = (r: { stdout: string }) =>
+      (JSON.parse(r.stdout) as { name: string }[]).map((t) => t.name);
+    assert.deepEqual(namesOf(adminTools), ['greeter.Say.Hello']);
+    assert.deepEqual(namesOf(carlTools), []);
+    const carlCall = await asCarl(['mcp', 'call', 'greeter.Say.Hello', '{"name":"Cy"}']);
+    assert.equal(carlCall.code, 1);
+    const refusedJson = JSON.parse(carlCall.stderr.trim().split('\n').at(-1)!) as {
+      id: string;
+      code: number;
+    };
+    assert.deepEqual([refusedJson.id, refusedJson.code], ['micro.mcp', 403]);
+
     // A key rotated in: a token it signed is taken at once, by the gateway and by the service.
     const rotated = await run(['auth', 'keys', 'rotate']);
     assert.equal(rotated.code, 0, rotated.stderr);
