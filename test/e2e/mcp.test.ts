@@ -210,6 +210,12 @@ describe('micro mcp: agents over stdio and the gateway, against a real micro run
     assert.equal(hello?.code, 200);
     assert.match(hello?.labels?.client ?? '', /^micro-e2e/);
     assert.equal(rows.find((r) => r.action === 'billing.Pay.Fail')?.code, 409);
+    // Who reported each, as the control plane stamped it: the gateway, or micro mcp serve.
+    const reporters = new Set(
+      rows.filter((r) => r.action === 'greeter.Say.Hello').map((r) => r.reporter),
+    );
+    assert.ok(reporters.has('api'), [...reporters].join(', '));
+    assert.ok(!reporters.has('unknown'), [...reporters].join(', '));
   });
 
   it('micro mcp list, call and docs show and call the same tools, in process', async () => {

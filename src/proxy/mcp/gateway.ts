@@ -17,7 +17,7 @@ import type { GatewayRequest } from '../proxy.ts';
 import { auditFromEnv } from '../../platform/audit/index.ts';
 import { createMcpHttp, sendJsonRpcError } from './http.ts';
 import { jsonClient } from './json-client.ts';
-import { withOwnToken } from './token-client.ts';
+import { asEdge } from './token-client.ts';
 import { mcpFromEnv, type McpStack } from './index.ts';
 import type { McpHttp } from './mcp.ts';
 import { mcpEnabled, mcpOptionsFromEnv } from './options.ts';
@@ -68,21 +68,23 @@ export function gatewayMcp(
   // Made on the first `/mcp` request: a gateway no agent uses keeps no second watch of the registry.
   let made: { stack: McpStack; http: McpHttp } | undefined;
   const make = (): { stack: McpStack; http: McpHttp } => {
-    // Reports go out as the gateway (its own token), not as any one caller.
+    // Reports go out as the gateway (`api`, its own token with auth on), not as any one caller.
     const audit =
       deps.audit ??
-      (deps.token &&
-        auditFromEnv(env, {
-          client: withOwnToken(jsonClient(deps.client), deps.token),
-          ...(deps.logger && { logger: deps.logger }),
-        }));
+      auditFromEnv(env, {
+        client: asEdge(jsonClient(deps.client), {
+          from: 'api',
+          ...(deps.token && { token: deps.token }),
+        }),
+        ...(deps.logger && { logger: deps.logger }),
+      });
     const stack = mcpFromEnv({
       registry: deps.registry,
       client: deps.client,
       version: deps.version || '0.0.0',
       env,
       ...(deps.verifier && { verifier: deps.verifier }),
-      ...(audit && { audit }),
+      audit,
       ...(deps.logger && { logger: deps.logger }),
     });
     const http = createMcpHttp(

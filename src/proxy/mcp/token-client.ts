@@ -28,22 +28,32 @@ export function withToken(client: Client, token: string | undefined): Client {
   };
 }
 
-/** `client` with the edge's own token (fetched per call: it renews) on every call it makes for itself. */
-export function withOwnToken(client: Client, token: () => string | Promise<string>): Client {
-  const withAuth = async (o: CallOptions | undefined): Promise<CallOptions> => ({
+/**
+ * `client` as the edge itself, for the calls it makes for itself (its audit reports): named `from`
+ * (`micro-from-service`), with its own token when auth is on (fetched per call: it renews).
+ */
+export function asEdge(
+  client: Client,
+  edge: { from: string; token?: () => string | Promise<string> },
+): Client {
+  const own = async (o: CallOptions | undefined): Promise<CallOptions> => ({
     ...o,
-    metadata: { ...o?.metadata, authorization: `Bearer ${await token()}` },
+    metadata: {
+      ...o?.metadata,
+      'micro-from-service': edge.from,
+      ...(edge.token && { authorization: `Bearer ${await edge.token()}` }),
+    },
   });
   return {
     call: async (service, endpoint, request, o) =>
-      client.call(service, endpoint, request, await withAuth(o)),
+      client.call(service, endpoint, request, await own(o)),
     request: async (service, endpoint, request, o) =>
-      client.request(service, endpoint, request, await withAuth(o)),
-    stream: async (service, endpoint, o) => client.stream(service, endpoint, await withAuth(o)),
+      client.request(service, endpoint, request, await own(o)),
+    stream: async (service, endpoint, o) => client.stream(service, endpoint, await own(o)),
     service: () => {
-      throw new TypeError('a token view of a client makes no typed service clients: use call');
+      throw new TypeError('an edge view of a client makes no typed service clients: use call');
     },
-    publish: async (topic, message, o) => client.publish(topic, message, await withAuth(o)),
+    publish: async (topic, message, o) => client.publish(topic, message, await own(o)),
     close: () => Promise.resolve(),
   };
 }
