@@ -72,6 +72,13 @@ const call = defineCommand({
       .example('micro mcp call greeter.Say.Hello \'{"name":"Ann"}\'', ''),
   handler: async (args) => {
     singleValued(args, LISTS);
+    // The `micro call greeter Say.Hello '{...}'` habit: one tool name is service.Endpoint.
+    const more = (args as { _?: unknown[] })._?.slice(2) ?? [];
+    if (more.length > 0 || /^[A-Z]\w*\.\w+$/.test(args.json ?? ''))
+      throw badRequest(
+        'micro.cli',
+        `a tool is one name, the service and the endpoint joined by a dot: micro mcp call ${args.tool}.${String(args.json ?? '')} '{...}'`,
+      );
     const [{ withMcpCore }, { printResult }, { parseJson, readMessage }] = await Promise.all([
       import('./mcp/open.ts'),
       import('./mcp/format.ts'),

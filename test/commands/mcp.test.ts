@@ -16,6 +16,9 @@ describe('micro mcp, given bad input', () => {
       micro(['mcp', 'serve', '--rate', '-1'], { env }),
       micro(['mcp', 'list'], { env: { ...env, MICRO_MCP_NAMES: 'short' } }),
     ]);
+    const habit = await micro(['mcp', 'call', 'greeter', 'Say.Hello'], { env, input: '{}' });
+    assert.equal(habit.code, 1);
+    assert.match(errorOf(habit).detail, /micro mcp call greeter\.Say\.Hello '\{\.\.\.\}'/);
     const address = await micro(['mcp', 'serve', '--http', 'nonsense'], { env });
     assert.equal(address.code, 1);
     assert.equal(errorOf(address).code, 400);
