@@ -258,14 +258,24 @@ describe('micro mcp: agents over stdio and the gateway, against a real micro run
 
   it('micro mcp audit --follow prints each new tool call as it comes', async () => {
     const follow = startNode(bin, ['mcp', 'audit', '--follow', '--output', 'json'], env);
+    const table = startNode(bin, ['mcp', 'audit', '--follow'], env);
     // The recent calls first (one JSON object a line), then the new one.
     await follow.waitFor(/"action":"billing\.Pay\.Fail"/, 20_000);
+    const [header] = await table.waitFor(/^TIME +ACTOR +TOOL .*$/, 20_000);
     const called = await cli('call', 'weather.Forecast.Today', '{}');
     assert.equal(called.code, 0, called.stderr);
     const [line] = await follow.waitFor(/^\{.*"action":"weather\.Forecast\.Today".*\}$/, 20_000);
     const row = JSON.parse(line) as AuditEvent;
     assert.equal(row.result, 'ok');
     assert.equal(row.labels?.session, 'cli');
+    // As text, the new call's line is in the columns of the header printed before it.
+    const [text] = await table.waitFor(/^.*weather\.Forecast\.Today.*$/, 20_000);
+    assert.equal(
+      text.indexOf('weather.Forecast.Today'),
+      header.indexOf('TOOL'),
+      `${header}\n${text}`,
+    );
     await follow.stop();
+    await table.stop();
   });
 });

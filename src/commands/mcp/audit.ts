@@ -9,7 +9,7 @@ import type { EventRecord, Events } from '../../platform/events/events.ts';
 import type { Args } from '../shared/command.ts';
 import { withEvents } from '../shared/events.ts';
 import { json, print } from '../shared/output.ts';
-import { auditLine, auditText, type AuditRow } from './format.ts';
+import { auditFollower, auditText, type AuditRow } from './format.ts';
 
 /** The topic's events looked through for recent MCP calls, at most. */
 const SCAN = 1000;
@@ -59,10 +59,14 @@ export async function printAudit(args: Args<AuditFlags>): Promise<void> {
       return;
     }
     // Following: one line (or one JSON object) per event, as `micro events subscribe` prints.
-    const out = (r: AuditRow): boolean =>
-      process.stdout.write(args.output === 'json' ? `${json(r, false)}\n` : `${auditLine(r)}\n`);
-    if (args.output === 'text') process.stdout.write(`${auditText(rows)}\n`);
-    else rows.forEach(out);
+    const follower = auditFollower();
+    const out = (r: AuditRow): void => {
+      if (args.output === 'json') process.stdout.write(`${json(r, false)}\n`);
+      else for (const line of follower([r])) process.stdout.write(`${line}\n`);
+    };
+    if (args.output === 'text' && rows.length > 0)
+      for (const line of follower(rows)) process.stdout.write(`${line}\n`);
+    else if (args.output === 'json') rows.forEach(out);
     const sub = await events.subscribe(AUDIT_TOPIC, {
       start: next === undefined ? 'earliest' : { offset: next },
     });

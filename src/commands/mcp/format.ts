@@ -4,7 +4,7 @@
 // terminal.
 import type { AuditEvent } from '../../platform/audit/audit.ts';
 import type { McpTool, ToolResult } from '../../proxy/mcp/mcp.ts';
-import { json, table } from '../shared/output.ts';
+import { json, table, TableWriter } from '../shared/output.ts';
 
 /** The tools as NAME, STREAM, DESCRIPTION (the description's first line). */
 export function toolsText(tools: McpTool[]): string {
@@ -56,17 +56,16 @@ const cells = (e: AuditRow): string[] => [
   e.labels?.transport ?? '-',
 ];
 
+const AUDIT_HEADER = ['TIME', 'ACTOR', 'TOOL', 'RESULT', 'CODE', 'MS', 'CLIENT', 'TRANSPORT'];
+
 /** The audit events as a table, oldest first. */
 export function auditText(rows: AuditRow[]): string {
   if (rows.length === 0) return 'no MCP tool calls audited yet';
-  return table(
-    ['TIME', 'ACTOR', 'TOOL', 'RESULT', 'CODE', 'MS', 'CLIENT', 'TRANSPORT'],
-    rows.map(cells),
-  );
+  return table(AUDIT_HEADER, rows.map(cells));
 }
 
-/** One audit event on one line, for --follow. */
-export const auditLine = (e: AuditRow): string =>
-  table([], [cells(e)])
-    .split('\n')
-    .at(-1) ?? '';
+/** For --follow: the lines of each batch of events, in the columns of the first (widened as needed). */
+export function auditFollower(): (rows: AuditRow[]) => string[] {
+  const writer = new TableWriter(AUDIT_HEADER);
+  return (rows) => [...writer.lines(rows.map(cells))];
+}
