@@ -121,3 +121,28 @@ export function attempts(c: AttemptContext): {
     }),
   };
 }
+
+/** A call's whole time when only its attempts' is given: every attempt and every wait, at most 5 minutes. */
+export function attemptsTotal(o: CallOptions): number {
+  const retries = o.retries ?? 2;
+  let total = (o.attemptTimeout ?? 0) * (retries + 1);
+  for (let n = 1; n <= retries && total < 300_000; n++) total += (o.backoff ?? defaultBackoff)(n);
+  return Math.min(total, 300_000);
+}
+
+/** The 499 of a call whose signal aborted: the signal's reason when it is a MicroError. */
+export function cancelled(req: CallRequest, signal: AbortSignal): MicroError {
+  const reason: unknown = signal.reason;
+  return reason instanceof MicroError
+    ? reason
+    : new MicroError(
+        ID,
+        499,
+        `call to ${req.service} ${req.endpoint} was cancelled by its caller`,
+        'Client Closed Request',
+      );
+}
+
+/** The wait before retry `attempt`: none before the first, then 20, 40, 80... ms. */
+export const defaultBackoff = (attempt: number): number =>
+  attempt <= 1 ? 0 : 10 * 2 ** (attempt - 1);

@@ -6,7 +6,7 @@ import { createSelector } from '../selector/cache.ts';
 import { timerDelay } from '../deadline.ts';
 import { connectOnPublish } from '../broker/index.ts';
 import { createHttpTransport } from '../transport/http.ts';
-import { createNatsTransport } from '../transport/nats/index.ts';
+import { nodeTransports } from '../transport/index.ts';
 import { createTcpTransport } from '../transport/tcp/index.ts';
 import {
   MicroError,
@@ -22,7 +22,14 @@ import { targetPolicy, type ResiliencyPolicy } from '../resilience/policy.ts';
 import { createBulkheads } from './bulkheads.ts';
 import { Targets, hedgeOf, hedged } from '../resilience/hedge.ts';
 import { Latencies } from '../resilience/latency.ts';
-import { attempts, nodeFault, wireTimeout } from './attempt.ts';
+import {
+  attempts,
+  attemptsTotal,
+  cancelled,
+  defaultBackoff,
+  nodeFault,
+  wireTimeout,
+} from './attempt.ts';
 import { trackClient, untrackClient } from './open-clients.ts';
 import { serviceClient } from './typed.ts';
 import {
@@ -85,36 +92,6 @@ export interface ClientOptions {
   tls?: ClientTlsOptions;
 }
 
-/** A call's whole time when only its attempts' is given: every attempt and every wait, at most 5 minutes. */
-function attemptsTotal(o: CallOptions): number {
-  const retries = o.retries ?? 2;
-  let total = (o.attemptTimeout ?? 0) * (retries + 1);
-  for (let n = 1; n <= retries && total < 300_000; n++) total += (o.backoff ?? defaultBackoff)(n);
-  return Math.min(total, 300_000);
-}
-
-/** The 499 of a call whose signal aborted: the signal's reason when it is a MicroError. */
-function cancelled(req: CallRequest, signal: AbortSignal): MicroError {
-  const reason: unknown = signal.reason;
-  return reason instanceof MicroError
-    ? reason
-    : new MicroError(
-        ID,
-        499,
-        `call to ${req.service} ${req.endpoint} was cancelled by its caller`,
-        'Client Closed Request',
-      );
-}
-
-const defaultBackoff = (attempt: number): number => (attempt <= 1 ? 0 : 10 * 2 ** (attempt - 1));
-
-/** Transports for nodes on another transport than the client's, by the name in their metadata. */
-const otherTransports: Record<string, (() => Transport) | undefined> = {
-  tcp: () => createTcpTransport(),
-  http: () => createHttpTransport(),
-  nats: () => createNatsTransport({ address: process.env.MICRO_TRANSPORT_ADDRESS }),
-};
-
 /** Creates the default client. */
 export function createClient(options: ClientOptions = {}): Client {
   const registry = options.registry ?? registryFromEnv();
@@ -137,7 +114,7 @@ export function createClient(options: ClientOptions = {}): Client {
     if (t === 'tcp' && transport.name === 'http') return transport;
     let other = others.get(t);
     if (!other) {
-      const make = otherTransports[t];
+      const make = nodeTransports[t];
       if (!make) return transport;
       other = make();
       others.set(t, other);

@@ -22,3 +22,12 @@ export const transports = {
   /** The framed protocol over a NATS server (127.0.0.1:4222 by default): no open port. */
   nats: createNatsTransport,
 } satisfies Record<string, import('./transport.ts').TransportFactory>;
+
+/** Transports for nodes on another transport than a client's, by the name in their metadata. */
+export const nodeTransports: Readonly<
+  Record<string, (() => import('./transport.ts').Transport) | undefined>
+> = {
+  tcp: () => createTcpTransport(),
+  http: () => createHttpTransport(),
+  nats: () => createNatsTransport({ address: process.env.MICRO_TRANSPORT_ADDRESS }),
+};
