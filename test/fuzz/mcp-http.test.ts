@@ -7,18 +7,10 @@ import { after, before, describe, it } from 'node:test';
 import { listenMcpHttp, type McpListener } from '../../src/proxy/mcp/http.ts';
 import { fc, fuzzParams, mangled } from '../helpers/fuzz.ts';
 import { rawExchange, rawRequest, type RawResponse } from '../helpers/raw-http.ts';
+import { initializeRequest, MCP_HEADERS } from '../helpers/mcp-wire.ts';
 import { doubleCore, doubleResources } from '../proxy/mcp/doubles.ts';
 
-const INIT = {
-  jsonrpc: '2.0',
-  id: 1,
-  method: 'initialize',
-  params: {
-    protocolVersion: '2025-06-18',
-    capabilities: {},
-    clientInfo: { name: 'f', version: '1' },
-  },
-};
+const INIT = initializeRequest('f');
 const value = fc.string({ maxLength: 60 }).map((s) => s.replace(/[^\t\x20-\x7e]/g, ''));
 
 /** Asserts a well-formed answer: 2xx; else JSON, micro's shape or a JSON-RPC error, and no 5xx but a 503. */
@@ -50,10 +42,7 @@ describe('fuzz: MCP over Streamable HTTP', () => {
     port = Number(mcp.address.split(':').pop());
     const res = await fetch(`http://${mcp.address}/mcp`, {
       method: 'POST',
-      headers: {
-        'content-type': 'application/json',
-        accept: 'application/json, text/event-stream',
-      },
+      headers: MCP_HEADERS,
       body: JSON.stringify(INIT),
     });
     await res.text();
@@ -121,10 +110,7 @@ describe('fuzz: MCP over Streamable HTTP', () => {
       await new Promise((r) => setTimeout(r, 10));
     const res = await fetch(`http://${mcp.address}/mcp`, {
       method: 'POST',
-      headers: {
-        'content-type': 'application/json',
-        accept: 'application/json, text/event-stream',
-      },
+      headers: MCP_HEADERS,
       body: JSON.stringify(INIT),
     });
     assert.equal(res.status, 200);

@@ -9,22 +9,11 @@ import { createGateway, type Gateway } from '../../../src/proxy/index.ts';
 import { gatewayMcp } from '../../../src/proxy/mcp/gateway.ts';
 import { edgeAuthBench, type EdgeAuthBench } from '../../helpers/edge-auth.ts';
 import { isErrorBody } from '../../helpers/raw-http.ts';
+import { initializeRequest, MCP_HEADERS } from '../../helpers/mcp-wire.ts';
 import { mcpBench, type McpBench } from './fixture.ts';
 
-const INIT = JSON.stringify({
-  jsonrpc: '2.0',
-  id: 1,
-  method: 'initialize',
-  params: {
-    protocolVersion: '2025-06-18',
-    capabilities: {},
-    clientInfo: { name: 'x', version: '1' },
-  },
-});
-const HEADERS = {
-  'content-type': 'application/json',
-  accept: 'application/json, text/event-stream',
-};
+const INIT = JSON.stringify(initializeRequest('x'));
+const HEADERS = MCP_HEADERS;
 
 /** An SDK client connected to `base`/mcp with these headers. */
 async function connect(base: string, headers: Record<string, string> = {}): Promise<Client> {

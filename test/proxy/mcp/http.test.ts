@@ -9,24 +9,12 @@ import { ToolListChangedNotificationSchema } from '@modelcontextprotocol/sdk/typ
 import { listenMcpHttp, type McpListener } from '../../../src/proxy/mcp/http.ts';
 import { edgeAuthBench, type EdgeAuthBench } from '../../helpers/edge-auth.ts';
 import { isErrorBody, requestAs } from '../../helpers/raw-http.ts';
+import { initializeRequest, MCP_HEADERS } from '../../helpers/mcp-wire.ts';
 import { doubleCore, doubleResources } from './doubles.ts';
 
 const parts = () => ({ core: doubleCore(), resources: doubleResources(), version: '0.0.1' });
 
-const INIT = JSON.stringify({
-  jsonrpc: '2.0',
-  id: 1,
-  method: 'initialize',
-  params: {
-    protocolVersion: '2025-06-18',
-    capabilities: {},
-    clientInfo: { name: 'curl', version: '1' },
-  },
-});
-const MCP_HEADERS = {
-  'content-type': 'application/json',
-  accept: 'application/json, text/event-stream',
-};
+const INIT = JSON.stringify(initializeRequest('curl'));
 
 /** POSTs `body` to /mcp; the status, the session header and the body as text. */
 async function post(
