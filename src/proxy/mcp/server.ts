@@ -212,10 +212,6 @@ export function createMcpServer(
               .sendRequest({ method: 'ping' }, EmptyResultSchema, { timeout: 5000 })
               .catch(() => {}),
           );
-        // A tool error's JSON is its text: structuredContent must match the output schema, which
-        // an error does not (strict clients validate it even with isError).
-        if (result.isError && result.structuredContent && core.find(name)?.outputSchema)
-          return { content: result.content, isError: true };
         return { ...result };
       } catch (err) {
         if (err instanceof MicroError && err.code === 404)
