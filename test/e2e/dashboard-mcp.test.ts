@@ -130,6 +130,9 @@ describe('the dashboard: MCP page', () => {
       auditEvent({ actor: hostile, result: 'refused', code: 403, ms: 1 }),
     );
     await events.publish('micro.audit', auditEvent({ source: 'bot', actor: 'carol' }));
+    // A fresh load: a hash change alone would let the last test's page (whose live stream drew
+    // these rows too) answer the first wait, and then be replaced under the reads.
+    await page.goto('about:blank');
     await page.goto(`${base}/#/mcp`);
     const rows = page.locator('table.mcp-audit tbody tr');
     await rows.nth(1).waitFor();
