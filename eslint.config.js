@@ -86,7 +86,7 @@ export default tseslint.config(
     'src/platform builds on the runtime and registry only.',
   ),
   layer(
-    ['src/ui/**/*.ts', 'src/ui/**/*.tsx', 'src/proxy/**/*.ts'],
+    ['src/ui/**/*.ts', 'src/ui/**/*.tsx', 'src/proxy/**/*.ts', 'src/bot/**/*.ts'],
     ['**/commands/**'],
     'Only commands import from commands.',
   ),

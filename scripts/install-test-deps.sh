@@ -6,7 +6,7 @@
 # browser tests, driven by playwright-core), etcd, nats-server and redis-server (the etcd, NATS and
 # Redis plugins' contract tests and the cross-host test), postgresql (the db's PostgreSQL engine's
 # contract tests; Debian keeps its binaries off PATH, in /usr/lib/postgresql/<major>/bin), prometheus
-# (a real Prometheus server scraping micro's metrics). Runs apt-get as root, or through sudo.
+# (a real Prometheus server scraping micro's metrics), prosody (a real XMPP server for the bot). Runs apt-get as root, or through sudo.
 set -euo pipefail
 export DEBIAN_FRONTEND=noninteractive
 
@@ -22,6 +22,7 @@ need etcd etcd-server
 need nats-server nats-server
 need redis-server redis-server
 need prometheus prometheus
+need prosody prosody
 compgen -G '/usr/lib/postgresql/*/bin/postgres' >/dev/null || missing+=(postgresql)
 [ ${#missing[@]} -eq 0 ] && exit 0
 
