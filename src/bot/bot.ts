@@ -104,6 +104,8 @@ export interface Input {
   reply(to: Message, text: string): Promise<void>;
   /** Disconnects and stops reconnecting. */
   stop(): Promise<void>;
+  /** Whether it is connected now, since when, and to what (or why not), for `Bot.Status`. */
+  status?(): Omit<InputStatus, 'name'>;
 }
 
 /** Creates an input from the environment (its MICRO_BOT_<INPUT>_* variables); a bad setting is a TypeError naming it. */
