@@ -14,7 +14,7 @@ import {
   type Registry,
 } from '../../src/runtime/index.ts';
 import { startTestControlPlane, type TestControlPlane } from '../helpers/control-plane.ts';
-import { closeAll } from '../helpers/fixtures.ts';
+import { closeAll, greeterService } from '../helpers/fixtures.ts';
 import { FAILED, PLAIN, sampleSpans } from '../helpers/trace-fixture.ts';
 import { partsOf, run, tableOf, textOf } from './command-context.ts';
 
@@ -25,7 +25,9 @@ describe('the bot’s platform commands over a real control plane', () => {
   let t: { registry: Registry; client: Client };
 
   before(async () => {
-    plane = await startTestControlPlane('micro-bot-platform-');
+    plane = await startTestControlPlane('micro-bot-platform-', {
+      env: { MICRO_MONITOR_INTERVAL: '200' },
+    });
     registry = createMicroRegistry({ address: plane.address });
     client = createClient({ registry });
     t = { registry, client };
@@ -157,6 +159,25 @@ describe('the bot’s platform commands over a real control plane', () => {
       "no lines of nobody in the control plane's logs",
     );
     await assert.rejects(run(t, 'logs bad!name'), { code: 400 });
+  });
+
+  it("health adds what the control plane's monitor saw to each node's probe", async () => {
+    const greeter = greeterService(registry);
+    await greeter.start();
+    try {
+      const deadline = Date.now() + 15_000;
+      let row: string[] | undefined;
+      // The monitor probes every 200 ms here: wait (bounded) for it to make up its mind.
+      for (let i = 0; i < 300 && Date.now() < deadline; i++) {
+        row = tableOf(await run(t, 'health greeter')).rows[0];
+        if (row?.[7] !== '-') break;
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+      assert.equal(row?.[3], 'ok', 'probed now');
+      assert.match(row?.[7] ?? '', /^healthy since \d{4}-/, 'as the monitor saw it');
+    } finally {
+      await greeter.stop();
+    }
   });
 
   it('a platform without these areas (no control plane) is a 503 saying what to run', async () => {
