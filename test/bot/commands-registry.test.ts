@@ -3,6 +3,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { createClient, createMemoryRegistry, type Service } from '../../src/runtime/index.ts';
+import { firstNodes } from '../../src/bot/commands/registry.ts';
 import { closeAll, greeterService, record } from '../helpers/fixtures.ts';
 import { partsOf, run, tableOf, textOf } from './command-context.ts';
 
@@ -112,6 +113,31 @@ describe('the bot’s registry commands', () => {
       await registry.deregister(dead);
     }
     await assert.rejects(run(t, 'health nobody'), { code: 404 });
+  });
+
+  it('health probes the first nodes only of a service with very many, and says so', () => {
+    const nodes = (n: number, v: string) =>
+      Array.from({ length: n }, (_, i) => ({
+        id: `${v}-${i}`,
+        address: '127.0.0.1:9',
+        metadata: {},
+      }));
+    const [kept, skipped] = firstNodes(
+      [
+        record('big', { version: '1', nodes: nodes(150, 'a') }),
+        record('big', { version: '2', nodes: nodes(100, 'b') }),
+        record('big', { version: '3', nodes: nodes(5, 'c') }),
+      ],
+      200,
+    );
+    assert.deepEqual(
+      kept.map((s) => [s.version, s.nodes.length]),
+      [
+        ['1', 150],
+        ['2', 50],
+      ],
+    );
+    assert.equal(skipped, 55);
   });
 
   it('register and deregister a record written as JSON; both change state', async () => {
