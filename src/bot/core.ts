@@ -47,6 +47,15 @@ const stderrLogger: BotLogger = {
 
 const errorAnswer = (err: MicroError): Answer => [{ kind: 'error', error: err.toJSON() }];
 
+/** What an unknown command counts as for the rate limit: a command that changes nothing. */
+const UNKNOWN: Command = {
+  name: 'unknown',
+  pattern: /$^/,
+  usage: '',
+  description: '',
+  run: () => Promise.resolve([]),
+};
+
 /** Starts every input with the bot's handler; resolves once all are connected (stops them all if one cannot start). */
 export async function createBot(o: BotOptions): Promise<Bot> {
   const logger = o.logger ?? stderrLogger;
@@ -122,8 +131,13 @@ export async function createBot(o: BotOptions): Promise<Bot> {
       }
     }
     if (!found) {
+      // Counted against the user's rate too: a flood of nonsense is not answered without limit.
+      const limited = await safety.check(user, UNKNOWN).then(
+        () => undefined,
+        (err: unknown) => errorAnswer(toMicroError(err, SAFETY_ID)),
+      );
       const word = (text.split(/\s+/)[0] ?? '').slice(0, 40);
-      return [{ kind: 'text', text: `unknown command "${word}": try help` }];
+      return limited ?? [{ kind: 'text', text: `unknown command "${word}": try help` }];
     }
     const { command, match } = found;
     const started = performance.now();
@@ -132,17 +146,18 @@ export async function createBot(o: BotOptions): Promise<Bot> {
     let error: MicroError | undefined;
     let reply: Answer;
     try {
-      if (running >= MAX_RUNNING)
-        throw serviceUnavailable(
-          SAFETY_ID,
-          `the bot is busy (${MAX_RUNNING} commands running); try again`,
-        );
       try {
         await safety.check(user, command);
       } catch (err) {
         result = 'refused';
         throw err;
       }
+      // Checked and counted with no await between: never more than MAX_RUNNING at once.
+      if (running >= MAX_RUNNING)
+        throw serviceUnavailable(
+          SAFETY_ID,
+          `the bot is busy (${MAX_RUNNING} commands running); try again`,
+        );
       running++;
       try {
         reply = await runCommand(command, message, args, match);
