@@ -24,6 +24,7 @@ import {
   type Bot,
   type BotLogger,
   type BotOptions,
+  type BotStatus,
   type Command,
   type Input,
   type Medium,
@@ -64,6 +65,8 @@ export async function createBot(o: BotOptions): Promise<Bot> {
   const safety = createSafety(o);
   const stopping = new AbortController();
   let running = 0;
+  let handled = 0;
+  const startedAt = Date.now();
 
   const commands = (): readonly Command[] => [...builtins, ...(o.services?.commands() ?? [])];
 
@@ -140,6 +143,7 @@ export async function createBot(o: BotOptions): Promise<Bot> {
       return limited ?? [{ kind: 'text', text: `unknown command "${word}": try help` }];
     }
     const { command, match } = found;
+    handled++;
     const started = performance.now();
     const args = splitArgs(text).slice(command.name.trim().split(/\s+/).length);
     let result: AuditRecord['result'] = 'ok';
@@ -220,9 +224,25 @@ export async function createBot(o: BotOptions): Promise<Bot> {
     throw (started[failed] as PromiseRejectedResult).reason;
   }
 
+  const status = (): BotStatus => ({
+    started: startedAt,
+    inputs: o.inputs.map((i) => ({
+      name: i.name,
+      ...(i.status?.() ?? { connected: true, since: startedAt }),
+    })),
+    commands: commands().map((c) => ({
+      name: c.name,
+      usage: c.usage,
+      description: c.description,
+      changes: c.changes === true,
+    })),
+    handled,
+  });
+
   return {
     commands,
     handle,
+    status,
     async close() {
       stopping.abort();
       await stopInputs(o.inputs);

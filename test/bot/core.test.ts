@@ -175,6 +175,21 @@ describe('createBot', () => {
       'an unknown command is no command',
     );
   });
+
+  it('says its status: inputs, commands, and how many it ran', () => {
+    const status = bot.status!();
+    assert.deepEqual(status.inputs, [{ name: 'test', connected: true, since: status.started }]);
+    assert.deepEqual(
+      status.commands.find((c) => c.name === 'call'),
+      {
+        name: 'call',
+        usage: 'call <service> <endpoint> [json]',
+        description: 'call an endpoint',
+        changes: true,
+      },
+    );
+    assert.equal(status.handled, audit.events().length, 'every command run is one audit record');
+  });
 });
 
 describe('createBot under load', () => {
