@@ -86,15 +86,25 @@ export interface ServiceCommandOptions {
   timeout: number;
 }
 
+/** A command a service provides: which service (and version) runs it, for status and the audit. */
+export interface ServiceCommand extends Command {
+  /** The service that runs it. */
+  service: string;
+  /** The version its Help came from; Exec calls go to that version. */
+  version: string;
+}
+
 /** A pattern matching `name` as the first word of a message, in any case. */
 export function namePattern(name: string): RegExp {
   return new RegExp(`^${name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}(\\s|$)`, 'i');
 }
 
 /** The Command that runs a service's `Command.Exec` with the words after its name. */
-export function serviceCommand(o: ServiceCommandOptions): Command {
+export function serviceCommand(o: ServiceCommandOptions): ServiceCommand {
   const { service, version, help, execEndpoint } = o;
   return {
+    service,
+    version,
     name: help.name,
     pattern: namePattern(help.name),
     usage: help.usage,

@@ -15,7 +15,7 @@ import type { Client } from '../runtime/client/client.ts';
 import { toMicroError } from '../runtime/errors.ts';
 import { createCatalog, type Catalog } from '../proxy/catalog.ts';
 import { BOT_DEFAULTS, type BotLogger, type Command } from './bot.ts';
-import { readHelp, serviceCommand } from './service-command.ts';
+import { readHelp, serviceCommand, type ServiceCommand } from './service-command.ts';
 
 /** What createServiceCommands takes. */
 export interface ServiceCommandsOptions {
@@ -39,7 +39,7 @@ export interface ServiceCommandsOptions {
 /** The service-provided commands, kept current. */
 export interface ServiceCommands {
   /** The commands known now, in natural order of their services. */
-  commands(): Command[];
+  commands(): ServiceCommand[];
   /** Resolves once the registry has been read and the Help of what it listed answered (or failed). */
   ready: Promise<void>;
   /** Stops watching and asking. */
@@ -56,7 +56,7 @@ const HELP_TIMEOUT = 5000;
 interface Entry {
   service: Service;
   state: 'new' | 'asking' | 'ready' | 'failed' | 'bad';
-  command?: Command;
+  command?: ServiceCommand;
   attempts: number;
   retryAt: number;
   warned: Set<string>;
@@ -75,7 +75,7 @@ export function createServiceCommands(o: ServiceCommandsOptions): ServiceCommand
   const stop = new AbortController();
   const entries = new Map<string, Entry>();
   const asking = new Set<Promise<void>>();
-  let list: Command[] = [];
+  let list: ServiceCommand[] = [];
   let seen = -1;
   let capWarned = false;
 
@@ -119,7 +119,7 @@ export function createServiceCommands(o: ServiceCommandsOptions): ServiceCommand
 
   // The command list: per service its newest version with a Help, then the clash rules.
   const rebuild = (): void => {
-    const commands: Command[] = [];
+    const commands: ServiceCommand[] = [];
     const taken = new Map<string, string>();
     let last = '';
     for (const e of entries.values()) {

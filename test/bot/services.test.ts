@@ -116,6 +116,11 @@ describe('commands provided by services', () => {
     });
     const [deploy] = await b.until((c) => c.length === 1, 'deploy');
     assert.equal(deploy?.name, 'deploy');
+    assert.deepEqual(
+      b.commands.commands().map((c) => [c.service, c.version]),
+      [['deployer', '1.0.0']],
+      'it says which service provides it',
+    );
     assert.equal(deploy?.usage, 'deploy <service>');
     assert.equal(deploy?.description, 'deploys it');
     assert.equal(deploy?.changes, true, 'a command changes state unless its Help says readOnly');
