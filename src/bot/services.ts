@@ -10,6 +10,7 @@
 // and a name a built-in command matches is left to the built-in (one warning).
 // Limits: at most 200 service versions are read (the first in natural order; one warning), 8 Help
 // calls in flight, each answer at most 4 KB; a change is seen within 250 ms of the catalog's.
+import { printable } from '../registry/printable.ts';
 import type { Registry, Service } from '../registry/registry.ts';
 import type { Client } from '../runtime/client/client.ts';
 import { toMicroError } from '../runtime/errors.ts';
@@ -176,7 +177,7 @@ export function createServiceCommands(o: ServiceCommandsOptions): ServiceCommand
           warnOnce(
             e,
             'help',
-            `${helpEndpoint} failed (${code}: ${detail}): no command until it answers`,
+            `${helpEndpoint} failed (${code}: ${printable(detail.slice(0, 200), false)}): no command until it answers`,
           );
         },
       )
