@@ -71,7 +71,10 @@ export function createServiceCommands(o: ServiceCommandsOptions): ServiceCommand
   const helpEndpoint = o.helpEndpoint ?? BOT_DEFAULTS.helpEndpoint;
   const execEndpoint = o.execEndpoint ?? BOT_DEFAULTS.execEndpoint;
   const timeout = o.timeout ?? BOT_DEFAULTS.timeout;
-  const logger = o.logger ?? { info() {}, warn: (m: string) => process.stderr.write(`${m}\n`) };
+  const logger = o.logger ?? {
+    info() {},
+    warn: (m: string) => process.stderr.write(`micro bot: ${m}\n`),
+  };
   const catalog = o.catalog ?? createCatalog({ registry: o.registry });
   const stop = new AbortController();
   const entries = new Map<string, Entry>();
@@ -84,7 +87,7 @@ export function createServiceCommands(o: ServiceCommandsOptions): ServiceCommand
   const warnOnce = (e: Entry, kind: string, message: string): void => {
     if (e.warned.has(kind)) return;
     e.warned.add(kind);
-    logger.warn(`bot: service ${e.service.name} ${e.service.version}: ${message}`);
+    logger.warn(`service ${e.service.name} ${e.service.version}: ${message}`);
   };
 
   const provides = (s: Service): boolean =>
@@ -100,7 +103,7 @@ export function createServiceCommands(o: ServiceCommandsOptions): ServiceCommand
     if (found.length > MAX_SERVICE_COMMANDS && !capWarned) {
       capWarned = true;
       logger.warn(
-        `bot: ${found.length} service versions provide commands; the first ${MAX_SERVICE_COMMANDS} in name order are read`,
+        `${found.length} service versions provide commands; the first ${MAX_SERVICE_COMMANDS} in name order are read`,
       );
     }
     const keep = new Map<string, Entry>();

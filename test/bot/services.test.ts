@@ -181,8 +181,8 @@ describe('commands provided by services', () => {
     await b.start('marker');
     await b.until((c) => names(c).join() === 'good,marker', 'the marker');
     assert.deepEqual(b.warnings.sort(), [
-      'bot: service broken 1.0.0: Command.Help answered without a `usage` string: no command',
-      'bot: service failing 1.0.0: Command.Help failed (403: no help for you): no command until it answers',
+      'service broken 1.0.0: Command.Help answered without a `usage` string: no command',
+      'service failing 1.0.0: Command.Help failed (403: no help for you): no command until it answers',
     ]);
     // A Help that failed is asked again (after 1 s, then 2 s): the command comes once it answers.
     await b.until((c) => names(c).join() === 'failing,good,marker', 'failing, answering at last');
@@ -207,9 +207,9 @@ describe('commands provided by services', () => {
     assert.deepEqual(await b.run('deploy', ['a']), [{ kind: 'text', text: 'ops9 1.0.0: a' }]);
     await b.until(() => b.warnings.length === 3, 'three warnings');
     assert.deepEqual(b.warnings.sort(), [
-      'bot: service Tools 1.0.0: Command.Help: its name "Bad Name!" is not a command name (a-z, 0-9 and -, up to 40, starting with a letter): it is called "Tools"',
-      'bot: service helper 1.0.0: its command "help" is the built-in "help": left out',
-      'bot: service ops10 1.0.0: its command "deploy" is provided by ops9 already: left out',
+      'service Tools 1.0.0: Command.Help: its name "Bad Name!" is not a command name (a-z, 0-9 and -, up to 40, starting with a letter): it is called "Tools"',
+      'service helper 1.0.0: its command "help" is the built-in "help": left out',
+      'service ops10 1.0.0: its command "deploy" is provided by ops9 already: left out',
     ]);
   });
 
