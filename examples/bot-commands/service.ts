@@ -11,7 +11,7 @@ const service = createService({ name: 'uptime', version: '1.0.0' });
 const help = {
   name: 'uptime',
   usage: 'uptime [service]',
-  description: 'How long this host, or each node of a service, has been up',
+  description: 'how long this host, or each node of a service, has been up',
   readOnly: true,
 };
 

@@ -9,7 +9,8 @@
 // that version. A name is taken by the first service in natural order (one warning for each other),
 // and a name a built-in command matches is left to the built-in (one warning).
 // Limits: at most 200 service versions are read (the first in natural order; one warning), 8 Help
-// calls in flight, each answer at most 4 KB; a change is seen within 250 ms of the catalog's.
+// calls in flight (5 s each), each answer at most 4 KB; a change is seen within 250 ms of the
+// catalog's; `ready` waits 10 s at most.
 import { printable } from '../registry/printable.ts';
 import type { Registry, Service } from '../registry/registry.ts';
 import type { Client } from '../runtime/client/client.ts';
@@ -41,7 +42,7 @@ export interface ServiceCommandsOptions {
 export interface ServiceCommands {
   /** The commands known now, in natural order of their services. */
   commands(): ServiceCommand[];
-  /** Resolves once the registry has been read and the Help of what it listed answered (or failed). */
+  /** Resolves once the registry has been read and the Help of what it listed answered (or failed), or after 10 s. */
   ready: Promise<void>;
   /** Stops watching and asking. */
   close(): void;
@@ -52,6 +53,7 @@ export const MAX_SERVICE_COMMANDS = 200;
 const MAX_INFLIGHT = 8;
 const TICK = 250;
 const HELP_TIMEOUT = 5000;
+const READY_WAIT = 10_000;
 
 /** What is known of one service version. */
 interface Entry {
@@ -214,13 +216,19 @@ export function createServiceCommands(o: ServiceCommandsOptions): ServiceCommand
   const tick = setInterval(sync, TICK);
   tick.unref();
 
-  const ready = (async () => {
+  const read = (async () => {
     await catalog.ready;
     sync();
     // Each round waits for the calls in flight, which start the next ones: bounded by the entries.
     for (let round = 0; asking.size > 0 && round <= MAX_SERVICE_COMMANDS; round++)
       await Promise.allSettled([...asking]);
   })();
+  // A registry or a Help that hangs delays the bot's start by READY_WAIT at most.
+  let waited: NodeJS.Timeout | undefined;
+  const ready = Promise.race([
+    read,
+    new Promise<void>((resolve) => (waited = setTimeout(resolve, READY_WAIT).unref())),
+  ]).finally(() => clearTimeout(waited));
 
   return {
     commands() {

@@ -63,7 +63,7 @@ describe('the bot-commands example (examples/bot-commands)', () => {
     assert.deepEqual(await client.call('uptime', 'Command.Help', {}), {
       name: 'uptime',
       usage: 'uptime [service]',
-      description: 'How long this host, or each node of a service, has been up',
+      description: 'how long this host, or each node of a service, has been up',
       readOnly: true,
     });
     const [record] = await registry.getService('uptime');

@@ -64,7 +64,8 @@ export async function serveBot(args: Args<object>, flagNames: readonly string[])
     registry
       .listServices()
       .catch((err: Error) => say(`${err.message}; commands that read it fail until it answers`));
-    const running = await bot.botFromEnv({ registry, client, env, logger });
+    const { createServiceCommands: services } = await import('../../bot/services.ts');
+    const running = await bot.botFromEnv({ registry, client, env, logger, services });
     try {
       const names = running.inputs.map((i) => i.name).join(', ');
       say(`connected: ${names} (registry: ${registry.name} at ${registry.address ?? '-'})`);
