@@ -110,6 +110,7 @@ export function serviceCommand(o: ServiceCommandOptions): ServiceCommand {
     usage: help.usage,
     description: help.description,
     changes: !help.readOnly,
+    target: (args) => [`service:${service}:${execEndpoint}`, ...args].join(' '),
     async run(ctx, args) {
       const answer = await ctx.client.call<unknown>(
         service,
