@@ -134,6 +134,19 @@ describe('commands provided by services', () => {
     assert.deepEqual(b.warnings, []);
   });
 
+  it('knows, once ready, the commands of the services registered before it started', async (t) => {
+    const b = await bench(t);
+    await b.start('early');
+    const late = createServiceCommands({
+      registry: b.registry,
+      client: b.client,
+      logger: { info() {}, warn() {} },
+    });
+    t.after(() => late.close());
+    await late.ready;
+    assert.deepEqual(names(late.commands()), ['early']);
+  });
+
   it('asks Help once per version, and again when the version changes', async (t) => {
     const b = await bench(t);
     await b.start('uptime', { help: { ...ops('uptime'), readOnly: true } });
