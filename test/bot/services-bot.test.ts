@@ -63,7 +63,7 @@ describe('service commands in the bot', () => {
 
   it('lists it in help, marked as changing state', async () => {
     const help = await bot.handle(from('bob@localhost', 'help'), medium);
-    assert.match(help, /\ndeploy <service> <version> \* +roll out a version$/m);
+    assert.match(help, /^deploy <service> <version> +yes +roll out a version$/m);
   });
 
   it('refuses it to a user not allowed, runs it for one who is, and audits both', async () => {
