@@ -64,7 +64,8 @@ export async function serveBot(args: Args<object>, flagNames: readonly string[])
     registry
       .listServices()
       .catch((err: Error) => say(`${err.message}; commands that read it fail until it answers`));
-    const running = await bot.botFromEnv({ registry, client, env, logger });
+    const { createServiceCommands: services } = await import('../../bot/services.ts');
+    const running = await bot.botFromEnv({ registry, client, env, logger, services });
     // Seen by `micro bot status`, the dashboard and the explorer as the service `bot`.
     const status = await bot
       .serveBotStatus({ bot: running, registry, logger })
