@@ -3,13 +3,15 @@
 // "Bot" in the nav says how to start a bot while none runs; then shows each bot node with its
 // inputs (connected or not, since, detail) and its commands (usage, description, changes, the
 // service providing it), a node that does not answer with its error, and the commands the bot ran
-// (micro.audit, source bot) newest first and live; remote text stays text.
+// (micro.audit, source bot) newest first and live; remote text stays text. Then the dashboard of
+// `micro run`: a bot registered with its control plane, and a command reported to its audit service.
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { BrowserContext, Page } from 'playwright-core';
+import { createMicroAudit } from '../../src/platform/audit/index.ts';
 import { createMemoryEvents } from '../../src/platform/events/index.ts';
 import type { Events } from '../../src/platform/events/events.ts';
 import { createMemoryRegistry } from '../../src/registry/index.ts';
@@ -17,7 +19,8 @@ import { createClient, type Client, type Registry, type Service } from '../../sr
 import { startWeb, type Web } from '../../src/ui/web/index.ts';
 import { auditEvent } from '../helpers/audit-events.ts';
 import { botAuditEvent, botStatus, startStandInBot } from '../helpers/bot-status.ts';
-import { launchChromium } from '../helpers/browser.ts';
+import { launchChromium, startPlatform } from '../helpers/browser.ts';
+import { stopAll } from '../helpers/proc.ts';
 import { closedAddress } from '../helpers/cli.ts';
 import { closeAll, record } from '../helpers/fixtures.ts';
 import { requestAs } from '../helpers/raw-http.ts';
@@ -202,5 +205,57 @@ describe('the dashboard: Bot page', () => {
     assert.equal(other.status, 421, 'a rebound DNS name cannot read the bots');
     const odd = await fetch(`${base}/_/api/bot/status?node=x`);
     assert.equal(odd.status, 400);
+  });
+});
+
+describe('the dashboard of micro run: Bot page', () => {
+  const work = mkdtempSync(join(tmpdir(), 'micro-dashboard-bot-run-'));
+  let base = '';
+  let registry: Registry;
+  let bot: Service | undefined;
+  let context: BrowserContext;
+  let page: Page;
+  const pageErrors: string[] = [];
+
+  before(async () => {
+    ({ base, registry } = await startPlatform(work));
+    bot = await startStandInBot(registry, () => botStatus(), 'bot-run');
+    ({ context, page } = await launchChromium(work));
+    page.on('pageerror', (e) => pageErrors.push(e.message));
+  });
+
+  after(async () => {
+    await closeAll(context, bot, registry, { close: stopAll });
+    rmSync(work, { recursive: true, force: true });
+  });
+
+  it('shows a running bot and the commands it reports to the audit service', async () => {
+    await page.goto(`${base}/#/bot`);
+    const node = page.locator('.bot-node[data-node="bot-run"]');
+    await node.locator('table.bot-commands tbody tr').nth(2).waitFor({ timeout: 10_000 });
+    assert.deepEqual(await node.locator('table.bot-inputs td.name').allTextContents(), [
+      'xmpp',
+      'slack',
+    ]);
+    // A command the bot reports to the control plane's audit service shows as it happens.
+    const audit = createMicroAudit({ client: bot!.client });
+    const {
+      reporter: _r,
+      summary: _s,
+      ...command
+    } = botAuditEvent({ actor: 'xmpp:erin@localhost' });
+    audit.report(command);
+    await audit.close();
+    const row = page.locator('table.bot-audit tbody tr', { hasText: 'erin' });
+    await row.waitFor();
+    assert.deepEqual((await row.locator('td').allTextContents()).slice(1), [
+      'xmpp:erin@localhost',
+      'call',
+      'service:greeter:Say.Hello',
+      'ok',
+      '200',
+      '3',
+    ]);
+    assert.deepEqual(pageErrors, []);
   });
 });
