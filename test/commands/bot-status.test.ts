@@ -3,11 +3,15 @@
 // no bot it says how to start one; with a stand-in bot (a service `bot` answering Bot.Status) and a
 // node that is gone it prints each node's inputs and commands as tables, or its error; `-o json` the
 // list of their BotStatus; the audit prints the bots' commands (source bot only), oldest first, and
-// with --follow each new one. Remote text never reaches the terminal raw.
+// with --follow each new one; then the same through their yargs modules (subcommands.ts), a bad
+// flag a 400 naming it. Remote text never reaches the terminal raw.
 import assert from 'node:assert/strict';
 import { after, before, describe, it, mock } from 'node:test';
 import { printBotAudit } from '../../src/commands/bot/audit.ts';
 import { printBotStatus } from '../../src/commands/bot/status.ts';
+import { botAuditCommand, botStatusCommand } from '../../src/commands/bot/subcommands.ts';
+import { withGlobalOptions } from '../../src/commands/shared/options.ts';
+import yargs from 'yargs';
 import type { Args } from '../../src/commands/shared/command.ts';
 import type { GlobalArgs } from '../../src/commands/shared/options.ts';
 import { createMicroAudit } from '../../src/platform/audit/index.ts';
@@ -257,5 +261,45 @@ describe('micro bot status and micro bot audit', () => {
       .split('\n')
       .map((l) => (JSON.parse(l) as { actor: string }).actor);
     assert.deepEqual(followed, [second.actor, 'slack:U0DAVE']);
+  });
+
+  it('runs as the yargs commands src/commands/bot.ts lists, its flags checked', async () => {
+    const run = (argv: string[]) =>
+      withGlobalOptions(yargs(argv))
+        .command(botStatusCommand)
+        .command(botAuditCommand)
+        .strict()
+        .exitProcess(false)
+        .parseAsync();
+    const where = ['--registry-address', bench.controlPlane.address];
+    const json = await captured(async () => void (await run(['status', ...where, '-o', 'json'])));
+    assert.deepEqual((JSON.parse(json) as { node: string }[]).map((b) => b.node).sort(), [
+      'bot-1',
+      'bot-gone',
+    ]);
+    const audit = await captured(async () => void (await run(['audit', ...where, '--limit', '1'])));
+    assert.match(audit, /^TIME\s+ACTOR\s+COMMAND[^\n]*\n\S+\s+slack:U0DAVE\s+call\s/);
+    // A bad flag is a 400 naming it, as error JSON on stderr with exit code 1.
+    const errors: string[] = [];
+    const write = process.stderr.write.bind(process.stderr) as (...a: unknown[]) => boolean;
+    const stderr = mock.method(process.stderr, 'write', (chunk: unknown, ...rest: unknown[]) =>
+      typeof chunk === 'string' ? errors.push(chunk) > 0 : write(chunk, ...rest),
+    );
+    const code = process.exitCode;
+    try {
+      await run(['audit', ...where, '--limit', '0']);
+      await run(['status', ...where, '--timeout', '1.5']);
+      assert.equal(process.exitCode, 1);
+    } finally {
+      stderr.mock.restore();
+      process.exitCode = code;
+    }
+    assert.deepEqual(
+      errors.map((e) => (JSON.parse(e) as { code: number; detail: string }).detail),
+      [
+        '--limit must be a whole number of at least 1, not 0',
+        '--timeout must be a whole number of at least 1, not 1.5',
+      ],
+    );
   });
 });
