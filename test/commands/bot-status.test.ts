@@ -6,7 +6,7 @@
 // with --follow each new one; then the same through their yargs modules (subcommands.ts), a bad
 // flag a 400 naming it. Remote text never reaches the terminal raw.
 import assert from 'node:assert/strict';
-import { after, before, describe, it, mock } from 'node:test';
+import { after, before, describe, it } from 'node:test';
 import { printBotAudit } from '../../src/commands/bot/audit.ts';
 import { printBotStatus } from '../../src/commands/bot/status.ts';
 import { botAuditCommand, botStatusCommand } from '../../src/commands/bot/subcommands.ts';
@@ -21,33 +21,10 @@ import { botAuditEvent, botStatus, STARTED, startStandInBot } from '../helpers/b
 import { closedAddress, startBench, type Bench } from '../helpers/cli.ts';
 import { closeAll, record } from '../helpers/fixtures.ts';
 import { controls } from '../helpers/terminal.ts';
+import { capture, captured } from '../helpers/stdout.ts';
 import type { Service } from '../../src/runtime/index.ts';
 
 const NASTY = '\u001b[2J\u001b]0;pwned\u0007';
-
-/**
- * Captures what the CLI writes to stdout (strings) while fn runs; the test runner's own reports
- * (bytes, on the same stdout) pass through.
- */
-function capture(): { text(): string; restore(): void } {
-  const out: string[] = [];
-  const write = process.stdout.write.bind(process.stdout) as (...a: unknown[]) => boolean;
-  const stdout = mock.method(process.stdout, 'write', (chunk: unknown, ...rest: unknown[]) =>
-    typeof chunk === 'string' ? out.push(chunk) > 0 : write(chunk, ...rest),
-  );
-  return { text: () => out.join(''), restore: () => stdout.mock.restore() };
-}
-
-/** What fn wrote to stdout while it ran. */
-async function captured(fn: () => Promise<void>): Promise<string> {
-  const c = capture();
-  try {
-    await fn();
-  } finally {
-    c.restore();
-  }
-  return c.text();
-}
 
 describe('micro bot status and micro bot audit', () => {
   let bench: Bench;
@@ -280,22 +257,22 @@ describe('micro bot status and micro bot audit', () => {
     const audit = await captured(async () => void (await run(['audit', ...where, '--limit', '1'])));
     assert.match(audit, /^TIME\s+ACTOR\s+COMMAND[^\n]*\n\S+\s+slack:U0DAVE\s+call\s/);
     // A bad flag is a 400 naming it, as error JSON on stderr with exit code 1.
-    const errors: string[] = [];
-    const write = process.stderr.write.bind(process.stderr) as (...a: unknown[]) => boolean;
-    const stderr = mock.method(process.stderr, 'write', (chunk: unknown, ...rest: unknown[]) =>
-      typeof chunk === 'string' ? errors.push(chunk) > 0 : write(chunk, ...rest),
-    );
+    const errors = capture(process.stderr);
     const code = process.exitCode;
     try {
       await run(['audit', ...where, '--limit', '0']);
       await run(['status', ...where, '--timeout', '1.5']);
       assert.equal(process.exitCode, 1);
     } finally {
-      stderr.mock.restore();
+      errors.restore();
       process.exitCode = code;
     }
     assert.deepEqual(
-      errors.map((e) => (JSON.parse(e) as { code: number; detail: string }).detail),
+      errors
+        .text()
+        .trimEnd()
+        .split('\n')
+        .map((e) => (JSON.parse(e) as { code: number; detail: string }).detail),
       [
         '--limit must be a whole number of at least 1, not 0',
         '--timeout must be a whole number of at least 1, not 1.5',
