@@ -86,6 +86,8 @@ export interface Command {
   usage: string;
   /** One line saying what it does. */
   description: string;
+  /** The service that provides it (service-provided commands only). */
+  service?: string;
   /** Set when it changes state (call, register, deregister, publish, config set, service commands): the safety checks apply. */
   changes?: boolean;
   /** Runs it; `args` are the words after the command's name (JSON kept whole), `match` the pattern's match. Throws a MicroError to refuse. */

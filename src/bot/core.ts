@@ -235,6 +235,7 @@ export async function createBot(o: BotOptions): Promise<Bot> {
       usage: c.usage,
       description: c.description,
       changes: c.changes === true,
+      ...(c.service !== undefined && { service: c.service }),
     })),
     handled,
   });
