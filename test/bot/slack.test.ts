@@ -10,6 +10,7 @@ import {
   slackOptions,
   type SlackOptions,
 } from '../../src/bot/inputs/slack.ts';
+import { closedAddress } from '../helpers/cli.ts';
 import { startSlackStandIn, type SlackStandIn } from '../helpers/slack-server.ts';
 
 /** A logger that keeps its lines, and a handler that keeps the messages it is given. */
@@ -299,6 +300,15 @@ describe('the Slack input reconnecting', () => {
     const badBot = createSlackInput(optionsOf(s, { botToken: 'xoxb-wrong-token' }), r.logger);
     await assert.rejects(badBot.start(r.handle), /invalid_auth\): check MICRO_BOT_SLACK_BOT_TOKEN/);
     await badBot.stop();
+    const away = createSlackInput(
+      optionsOf(s, { apiUrl: `http://${await closedAddress()}/api/` }),
+      r.logger,
+    );
+    await assert.rejects(
+      away.start(r.handle),
+      /\): check MICRO_BOT_SLACK_API_URL and the network$/,
+    );
+    await away.stop();
   });
 });
 

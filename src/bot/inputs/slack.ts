@@ -153,9 +153,7 @@ export function createSlackInput(options: SlackOptions, logger: BotLogger): Inpu
 
     async start(handle) {
       const me = await web.auth.test().catch((err: unknown) => {
-        throw new Error(
-          `slack: auth.test failed (${reasonOf(err)}): check MICRO_BOT_SLACK_BOT_TOKEN`,
-        );
+        throw new Error(`slack: auth.test failed ${hint(err, 'MICRO_BOT_SLACK_BOT_TOKEN')}`);
       });
       self = me.user_id ?? '';
       socket.on('slack_event', (e: SlackEnvelope) => {
@@ -175,9 +173,7 @@ export function createSlackInput(options: SlackOptions, logger: BotLogger): Inpu
         reconnect();
       });
       await connect().catch((err: unknown) => {
-        throw new Error(
-          `slack: cannot connect (${reasonOf(err)}): check MICRO_BOT_SLACK_APP_TOKEN`,
-        );
+        throw new Error(`slack: cannot connect ${hint(err, 'MICRO_BOT_SLACK_APP_TOKEN')}`);
       });
       connected = true;
       logger.info(`slack: connected as <@${self}> (${me.team ?? 'workspace'})`);
@@ -222,6 +218,15 @@ function reasonOf(err: unknown): string {
   const data = (err as { data?: { error?: unknown } }).data;
   if (typeof data?.error === 'string') return data.error;
   return err instanceof Error ? err.message : String(err);
+}
+
+/** The reason, and what to check: the token when Slack refused it, else the URL and the network. */
+function hint(err: unknown, token: string): string {
+  const reason = reasonOf(err);
+  const refused =
+    /^(not_authed|invalid_auth|account_inactive|token_revoked|token_expired|missing_scope|not_allowed_token_type|no_permission)$/;
+  const check = refused.test(reason) ? token : 'MICRO_BOT_SLACK_API_URL and the network';
+  return `(${reason}): check ${check}`;
 }
 
 /** The clients' logger: warnings and errors to the bot's logger (as warnings), the rest dropped. */
