@@ -104,6 +104,8 @@ export interface Input {
   reply(to: Message, text: string): Promise<void>;
   /** Disconnects and stops reconnecting. */
   stop(): Promise<void>;
+  /** Whether it is connected now, since when, and to what (or why not), for `Bot.Status`. */
+  status?(): Omit<InputStatus, 'name'>;
 }
 
 /** Creates an input from the environment (its MICRO_BOT_<INPUT>_* variables); a bad setting is a TypeError naming it. */
@@ -169,3 +171,39 @@ export const BOT_DEFAULTS = {
   /** Characters of a message's text read at most. */
   maxText: 4_000,
 } as const;
+
+/** The service a running bot registers as, so the CLI, the dashboard and the explorer can see it. */
+export const BOT_SERVICE = 'bot';
+
+/** The endpoint answering BotStatus. */
+export const BOT_STATUS_ENDPOINT = 'Bot.Status';
+
+/** One input of a running bot, as `Bot.Status` reports it. */
+export interface InputStatus {
+  /** `slack`, `xmpp`, `stdin`. */
+  name: string;
+  /** Whether it is connected now. */
+  connected: boolean;
+  /** Since when it is (dis)connected, ms since the epoch. */
+  since: number;
+  /** What it is connected to, or why not (`xmpp://127.0.0.1:5222 as bot@localhost`, `reconnecting: ECONNREFUSED`). */
+  detail?: string;
+}
+
+/** What a running bot's `Bot.Status` answers. */
+export interface BotStatus {
+  /** When the bot started, ms since the epoch. */
+  started: number;
+  /** Its inputs. */
+  inputs: InputStatus[];
+  /** The commands it knows now; `service` names the service that provides one. */
+  commands: {
+    name: string;
+    usage: string;
+    description: string;
+    changes: boolean;
+    service?: string;
+  }[];
+  /** Commands run since it started, refused ones included. */
+  handled: number;
+}
