@@ -90,6 +90,10 @@ describe('the Slack input', () => {
     );
     assert.deepEqual(input.medium, { style: 'slack', maxLength: 3_900 });
     assert.equal(input.name, 'slack');
+    assert.deepEqual(
+      { ...input.status?.(), since: 0 },
+      { connected: true, since: 0, detail: `Stand-in as @micro (${s.apiUrl})` },
+    );
   });
 
   it('delivers a mention without the mention, from its user, in its channel; the envelope acked', async () => {
@@ -248,6 +252,8 @@ describe('the Slack input reconnecting', () => {
         'two failed attempts',
       );
       assert.ok(s.opens() >= opens + 2);
+      assert.equal(input.status?.().connected, false);
+      assert.equal(input.status?.().detail, 'reconnecting: internal_error');
       s.failOpen(undefined);
       await s.connected(4);
       await roundTrip('after Slack came back');
@@ -255,6 +261,7 @@ describe('the Slack input reconnecting', () => {
         () => r.lines.some((l) => /^info slack: reconnected after \d+ attempts$/.test(l)),
         'reconnected-after line',
       );
+      assert.equal(input.status?.().connected, true);
     } finally {
       await input.stop();
     }
@@ -285,6 +292,7 @@ describe('the Slack input reconnecting', () => {
     assert.equal(s.isOpen(), true);
     await input.stop();
     await input.stop();
+    assert.equal(input.status?.().detail, 'stopped');
     const deadline = Date.now() + 5_000;
     while (s.isOpen() && Date.now() < deadline)
       await new Promise((resolve) => setTimeout(resolve, 10));

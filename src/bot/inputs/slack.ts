@@ -16,7 +16,7 @@
 // Limits: one workspace; a reply is one message of 3,900 characters at most (the formatter cuts).
 import { SocketModeClient } from '@slack/socket-mode';
 import { LogLevel, WebClient, type Logger } from '@slack/web-api';
-import type { BotLogger, Input, InputFactory, Message } from '../bot.ts';
+import type { BotLogger, Input, InputFactory, InputStatus, Message } from '../bot.ts';
 import { messageOf, Seen, type SlackEvent } from './slack-events.ts';
 
 /** What the Slack input needs: its two tokens and the Web API's base URL. */
@@ -101,6 +101,19 @@ export function createSlackInput(options: SlackOptions, logger: BotLogger): Inpu
   let failures = 0;
   let timer: NodeJS.Timeout | undefined;
   let attempt: Promise<void> | undefined;
+  let where = '';
+  let status: Omit<InputStatus, 'name'> = {
+    connected: false,
+    since: Date.now(),
+    detail: 'not started',
+  };
+  const now = (connected: boolean, detail: string): void => {
+    status = {
+      connected,
+      since: connected === status.connected ? status.since : Date.now(),
+      detail,
+    };
+  };
 
   /** Connects once: resolves on Slack's hello; rejects when that fails or takes too long. */
   async function connect(): Promise<void> {
@@ -131,12 +144,14 @@ export function createSlackInput(options: SlackOptions, logger: BotLogger): Inpu
       attempt = connect()
         .then(() => {
           if (stopping.signal.aborted) return;
+          now(true, where);
           logger.info(`slack: reconnected${failures ? ` after ${failures + 1} attempts` : ''}`);
           failures = 0;
         })
         .catch((err: unknown) => {
           if (stopping.signal.aborted) return;
           failures++;
+          now(false, `reconnecting: ${reasonOf(err)}`);
           logger.warn(`slack: reconnecting failed (${reasonOf(err)}); trying again`);
         })
         .finally(() => {
@@ -153,6 +168,7 @@ export function createSlackInput(options: SlackOptions, logger: BotLogger): Inpu
 
     async start(handle) {
       const me = await web.auth.test().catch((err: unknown) => {
+        now(false, reasonOf(err));
         throw new Error(`slack: auth.test failed ${hint(err, 'MICRO_BOT_SLACK_BOT_TOKEN')}`);
       });
       self = me.user_id ?? '';
@@ -169,13 +185,17 @@ export function createSlackInput(options: SlackOptions, logger: BotLogger): Inpu
       });
       socket.on('disconnected', () => {
         if (stopping.signal.aborted || attempt || !connected) return;
+        now(false, 'reconnecting');
         logger.warn('slack: connection lost; reconnecting');
         reconnect();
       });
       await connect().catch((err: unknown) => {
+        now(false, reasonOf(err));
         throw new Error(`slack: cannot connect ${hint(err, 'MICRO_BOT_SLACK_APP_TOKEN')}`);
       });
       connected = true;
+      where = `${me.team ?? 'Slack'} as @${me.user ?? self} (${common.slackApiUrl})`;
+      now(true, where);
       logger.info(`slack: connected as <@${self}> (${me.team ?? 'workspace'})`);
     },
 
@@ -189,7 +209,10 @@ export function createSlackInput(options: SlackOptions, logger: BotLogger): Inpu
       });
     },
 
+    status: () => status,
+
     async stop() {
+      now(false, 'stopped');
       stopping.abort();
       clearTimeout(timer);
       timer = undefined;
