@@ -126,16 +126,8 @@ export async function startSlackStandIn(): Promise<SlackStandIn> {
     }
     if (token !== botToken) return send({ ok: false, error: 'invalid_auth' });
     if (method === 'auth.test') {
-      const url = 'https://standin.slack.com/';
-      return send({
-        ok: true,
-        url,
-        team: 'Stand-in',
-        user: 'micro',
-        team_id: TEAM,
-        user_id: botUserId,
-        bot_id: botId,
-      });
+      const who = { team: 'Stand-in', user: 'micro', user_id: botUserId, bot_id: botId };
+      return send({ ok: true, url: 'https://standin.slack.com/', team_id: TEAM, ...who });
     }
     if (method === 'chat.postMessage') {
       const channel = params.get('channel');
@@ -147,14 +139,7 @@ export async function startSlackStandIn(): Promise<SlackStandIn> {
       const post: Posted = { channel, text, ts: nextTs(), ...(thread && { thread_ts: thread }) };
       posted.push(post);
       for (const w of [...postWaiters]) w();
-      const message = {
-        type: 'message',
-        user: botUserId,
-        bot_id: botId,
-        text,
-        ts: post.ts,
-        ...(thread && { thread_ts: thread }),
-      };
+      const message = { type: 'message', user: botUserId, bot_id: botId, ...post };
       return send({ ok: true, channel, ts: post.ts, message });
     }
     return send({ ok: false, error: 'unknown_method' });
