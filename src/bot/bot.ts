@@ -90,6 +90,8 @@ export interface Command {
   changes?: boolean;
   /** Runs it; `args` are the words after the command's name (JSON kept whole), `match` the pattern's match. Throws a MicroError to refuse. */
   run(ctx: CommandContext, args: string[], match: RegExpMatchArray): Promise<Answer>;
+  /** What the audit names as done to (`service:greeter:Say.Hello`); default the message text, cut to 200 characters. */
+  target?(args: string[]): string;
 }
 
 /** One chat medium: it delivers messages and sends replies; it reconnects by itself. */
@@ -106,6 +108,8 @@ export interface Input {
   stop(): Promise<void>;
   /** Whether it is connected now, since when, and to what (or why not), for `Bot.Status`. */
   status?(): Omit<InputStatus, 'name'>;
+  /** Resolves when it has nothing more to deliver and every reply is sent (stdin at end of input); absent: never. */
+  readonly ended?: Promise<void>;
 }
 
 /** Creates an input from the environment (its MICRO_BOT_<INPUT>_* variables); a bad setting is a TypeError naming it. */
@@ -148,6 +152,8 @@ export interface BotOptions extends SafetyOptions {
   /** Ms a command may take (default 30,000). */
   timeout?: number;
   logger?: BotLogger;
+  /** Commands provided by services (src/bot/services.ts), after the built-ins; closed with the bot. */
+  services?: { commands(): Command[]; close(): void };
 }
 
 /** A running bot. */
@@ -158,6 +164,8 @@ export interface Bot {
   handle(message: Message, medium: Medium): Promise<string>;
   /** Stops the inputs, the watch, and flushes the audit. */
   close(): Promise<void>;
+  /** What `Bot.Status` answers: when it started, its inputs, its commands, how many it ran. */
+  status?(): BotStatus;
 }
 
 /** Defaults of the bot. */
