@@ -262,6 +262,11 @@ describe('the Slack input reconnecting', () => {
         'reconnected-after line',
       );
       assert.equal(input.status?.().connected, true);
+      // Said once, by the input: not again by the clients' own logging.
+      assert.deepEqual(
+        r.lines.filter((l) => /WebSocket|WSS URL/.test(l)),
+        [],
+      );
     } finally {
       await input.stop();
     }

@@ -73,6 +73,18 @@ describe('micro bot --inputs slack', () => {
     assert.match(reply.text, /pong/i);
   });
 
+  it('reconnects when Slack drops the connection, and goes on answering', async () => {
+    s.drop();
+    await s.connected(2, 20_000);
+    assert.deepEqual(
+      JSON.parse(block(await ask('U0ANN', 'call greeter Say.Hello {"name":"Bo"}'))),
+      {
+        msg: 'Hello Bo',
+      },
+    );
+    await bot.waitFor(/^stderr: micro bot: slack: reconnected$/);
+  });
+
   it('stops on SIGTERM, closing its socket', async () => {
     assert.equal(await bot.stop(), 0);
     const deadline = Date.now() + 5_000;

@@ -252,9 +252,16 @@ function hint(err: unknown, token: string): string {
   return `(${reason}): check ${check}`;
 }
 
+/** What the clients say of a lost connection or a failed reconnect, which the input says itself. */
+const SAID =
+  /^(WebSocket error occurred:\s*|WebSocket error! \w+|Failed to retrieve a new WSS URL .*)$/;
+
 /** The clients' logger: warnings and errors to the bot's logger (as warnings), the rest dropped. */
 function libraryLogger(logger: BotLogger): Logger {
-  const say = (...msg: unknown[]): void => logger.warn(`slack: ${msg.map(String).join(' ')}`);
+  const say = (...msg: unknown[]): void => {
+    const text = msg.map(String).join(' ');
+    if (!SAID.test(text)) logger.warn(`slack: ${text}`);
+  };
   return {
     debug() {},
     info() {},
