@@ -330,12 +330,13 @@ describe('the Slack settings', () => {
     MICRO_BOT_SLACK_APP_TOKEN: 'xapp-1-A0-1-secret',
     MICRO_BOT_SLACK_BOT_TOKEN: 'xoxb-1-secret',
   };
-  const refused = (env: NodeJS.ProcessEnv, variable: string) =>
+  const refused = (env: NodeJS.ProcessEnv, variable: string, why: RegExp) =>
     assert.throws(
       () => slack(env, { info() {}, warn() {} }),
       (err: unknown) =>
         err instanceof TypeError &&
         err.message.startsWith(variable) &&
+        why.test(err.message) &&
         !err.message.includes('secret'),
     );
 
@@ -352,18 +353,15 @@ describe('the Slack settings', () => {
   });
 
   it('refuses a missing or wrong token, and a URL that is not http(s), naming the variable', () => {
-    refused(
-      { MICRO_BOT_SLACK_BOT_TOKEN: good.MICRO_BOT_SLACK_BOT_TOKEN },
-      'MICRO_BOT_SLACK_APP_TOKEN',
-    );
-    refused({ ...good, MICRO_BOT_SLACK_APP_TOKEN: 'xoxb-1-secret' }, 'MICRO_BOT_SLACK_APP_TOKEN');
-    refused({ ...good, MICRO_BOT_SLACK_BOT_TOKEN: undefined }, 'MICRO_BOT_SLACK_BOT_TOKEN');
-    refused({ ...good, MICRO_BOT_SLACK_BOT_TOKEN: 'xoxp-1-secret' }, 'MICRO_BOT_SLACK_BOT_TOKEN');
-    refused({ ...good, MICRO_BOT_SLACK_BOT_TOKEN: 'xoxb-1 secret' }, 'MICRO_BOT_SLACK_BOT_TOKEN');
-    refused(
-      { ...good, MICRO_BOT_SLACK_API_URL: 'ftp://slack.com/api/' },
-      'MICRO_BOT_SLACK_API_URL',
-    );
-    refused({ ...good, MICRO_BOT_SLACK_API_URL: 'slack.com/api' }, 'MICRO_BOT_SLACK_API_URL');
+    const app = 'MICRO_BOT_SLACK_APP_TOKEN';
+    const bot = 'MICRO_BOT_SLACK_BOT_TOKEN';
+    const url = 'MICRO_BOT_SLACK_API_URL';
+    refused({ [bot]: good[bot] }, app, /it is not set$/);
+    refused({ ...good, [app]: 'xoxb-1-secret' }, app, /it does not start with xapp-$/);
+    refused({ ...good, [bot]: undefined }, bot, /it is not set$/);
+    refused({ ...good, [bot]: 'xoxp-1-secret' }, bot, /it does not start with xoxb-$/);
+    refused({ ...good, [bot]: 'xoxb-1 secret' }, bot, /it has spaces/);
+    refused({ ...good, [url]: 'ftp://slack.com/api/' }, url, /http\(s\) URL/);
+    refused({ ...good, [url]: 'slack.com/api' }, url, /http\(s\) URL/);
   });
 });

@@ -9,7 +9,7 @@
 //
 // Guarantees: answers app mentions (the leading `<@bot>` taken off) and direct messages; ignores
 // bots (itself included), edits and other subtypes, and redeliveries (by event id and by
-// channel + ts, the last 2,000 remembered); acks every envelope at once, before handling it.
+// channel + ts, over the last 1,000 events); acks every envelope at once, before handling it.
 // Reconnects itself, with a delay doubling from 0.5 s to 30 s, for as long as it runs: the client's
 // own reconnection is off because a reconnect whose start fails (Slack down longer than its retries,
 // or stop() while connecting) rejects a promise nobody holds and stops reconnecting.
@@ -44,7 +44,11 @@ export function slackOptions(env: NodeJS.ProcessEnv): SlackOptions {
   const token = (name: string, prefix: string, what: string): string => {
     const value = env[name]?.trim() ?? '';
     if (!value.startsWith(prefix) || !/^[\x21-\x7e]{8,512}$/.test(value)) {
-      const got = value ? `it does not start with ${prefix}` : 'it is not set';
+      const got = !value
+        ? 'it is not set'
+        : !value.startsWith(prefix)
+          ? `it does not start with ${prefix}`
+          : 'it has spaces or other characters no token has, or is too short or too long';
       throw new TypeError(`${name} must be the Slack app's ${what} (${prefix}…): ${got}`);
     }
     return value;
