@@ -165,7 +165,7 @@ export interface Bot {
   /** Stops the inputs, the watch, and flushes the audit. */
   close(): Promise<void>;
   /** What `Bot.Status` answers: when it started, its inputs, its commands, how many it ran. */
-  status?(): BotStatus;
+  status(): BotStatus;
 }
 
 /** Defaults of the bot. */

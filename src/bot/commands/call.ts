@@ -29,6 +29,7 @@ export const call: Command = {
   name: 'call',
   pattern: /^(call|query)\b/i,
   usage: 'call <service> <endpoint> [json]',
+  target: ([service, endpoint]) => `service:${service ?? ''}:${endpoint ?? ''}`,
   description: 'call an endpoint: call greeter Say.Hello {"name": "Ann"}',
   changes: true,
   async run(ctx, args) {
@@ -48,6 +49,7 @@ export const stream: Command = {
   name: 'stream',
   pattern: /^stream\b/i,
   usage: 'stream <service> <endpoint> [json]',
+  target: ([service, endpoint]) => `service:${service ?? ''}:${endpoint ?? ''}`,
   description: `a server stream's first ${STREAM_MAX} messages (for ${STREAM_MS / 1000} s at most)`,
   changes: true,
   async run(ctx, args) {

@@ -89,6 +89,7 @@ export const publish: Command = {
   name: 'publish',
   pattern: /^publish\b/i,
   usage: 'publish <topic> <json>',
+  target: ([topic]) => `topic:${topic ?? ''}`,
   description: 'store an event on a topic (the platform events): publish orders {"id": 1}',
   changes: true,
   async run(ctx, args) {
@@ -211,6 +212,7 @@ export const configSet: Command = {
   name: 'config set',
   pattern: /^config set\b/i,
   usage: 'config set <namespace> <path> <json>',
+  target: ([namespace, path]) => `config:${namespace ?? ''}/${path ?? ''}`,
   description:
     "set the value at a path of a namespace's config (JSON, or a bare word for a string)",
   changes: true,

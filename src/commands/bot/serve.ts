@@ -64,7 +64,12 @@ export async function serveBot(args: Args<object>, flagNames: readonly string[])
     registry
       .listServices()
       .catch((err: Error) => say(`${err.message}; commands that read it fail until it answers`));
-    const running = await bot.botFromEnv({ registry, client, env, logger });
+    const { createServiceCommands: services } = await import('../../bot/services.ts');
+    const running = await bot.botFromEnv({ registry, client, env, logger, services });
+    // Seen by `micro bot status`, the dashboard and the explorer as the service `bot`.
+    const status = await bot
+      .serveBotStatus({ bot: running, registry, logger })
+      .catch((err: Error) => say(`not registered as the service bot: ${err.message}`));
     try {
       const names = running.inputs.map((i) => i.name).join(', ');
       say(`connected: ${names} (registry: ${registry.name} at ${registry.address ?? '-'})`);
@@ -72,6 +77,7 @@ export async function serveBot(args: Args<object>, flagNames: readonly string[])
         say('type a command (help lists them); Ctrl-D ends');
       await Promise.race([running.ended, signalled]);
     } finally {
+      await status?.close();
       await running.close();
     }
   } finally {
