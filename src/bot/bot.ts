@@ -216,4 +216,6 @@ export interface BotStatus {
   }[];
   /** Commands run since it started, refused ones included. */
   handled: number;
+  /** Messages answered with an error (refusals included) or as an unknown command. */
+  failed?: number;
 }

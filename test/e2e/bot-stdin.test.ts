@@ -33,6 +33,16 @@ describe('micro bot --inputs stdin', () => {
     );
   });
 
+  it('exits 1 when a command piped in failed, as a CLI command would', async () => {
+    const r = await micro(['bot'], { input: 'ping\ncall nosuch Say.Hello\nnope\n', env });
+    assert.equal(r.code, 1, r.stderr);
+    const [pong, failed, unknown] = r.stdout.split('\n\n');
+    assert.equal(pong, 'pong');
+    assert.match(failed ?? '', /^error 404 \(micro\.client\): service nosuch not found/);
+    assert.equal(unknown, 'unknown command "nope": try help');
+    assert.match(r.stderr, /^micro bot: 2 commands failed$/m);
+  });
+
   it('reports each command to the audit as source bot', async () => {
     const r = await micro(['bot'], { input: 'ping\n', env });
     assert.equal(r.code, 0, r.stderr);

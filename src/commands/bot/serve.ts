@@ -75,7 +75,13 @@ export async function serveBot(args: Args<object>, flagNames: readonly string[])
       say(`connected: ${names} (registry: ${registry.name} at ${registry.address ?? '-'})`);
       if (running.inputs.some((i) => i.name === 'stdin') && process.stdin.isTTY)
         say('type a command (help lists them); Ctrl-D ends');
-      await Promise.race([running.ended, signalled]);
+      const ended = await Promise.race([running.ended.then(() => true), signalled]);
+      // A script's bot (stdin to its end) exits 1 when a command failed, as a CLI command would.
+      const failed = running.status().failed ?? 0;
+      if (ended === true && failed > 0) {
+        say(`${failed} ${failed === 1 ? 'command' : 'commands'} failed`);
+        process.exitCode = 1;
+      }
     } finally {
       await status?.close();
       await running.close();
