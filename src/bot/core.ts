@@ -10,7 +10,9 @@
 // BOT_DEFAULTS.maxText characters read of a message (a longer one is refused), MAX_RUNNING
 // commands at once across every input (more are answered 503), audit fields cut to their bounds.
 import { AUDIT_LIMITS, type AuditRecord } from '../platform/audit/audit.ts';
+import { printable } from '../registry/printable.ts';
 import {
+  internalServerError,
   MicroError,
   serviceUnavailable,
   badRequest,
@@ -199,9 +201,33 @@ export async function createBot(o: BotOptions): Promise<Bot> {
   const handle = async (message: Message, medium: Medium): Promise<string> => {
     const text = message.text.trim();
     if (text === '') return '';
-    const reply = await answer({ ...message, text });
+    const word = (text.split(/\s+/)[0] ?? '').slice(0, 40);
+    // A bug of the bot's own (or an answer JSON cannot write: a BigInt, a cycle) is still one
+    // reply: a 500 without the internals, which go to the log.
+    const failure = (what: string, err: unknown): Answer => {
+      logger.warn(`${what} of ${printable(word, false)}: ${(err as Error).message}`);
+      return errorAnswer(
+        internalServerError(
+          SAFETY_ID,
+          `the ${what} of ${word} could not be written; see the bot's log`,
+        ),
+      );
+    };
+    let reply: Answer;
+    try {
+      reply = await answer({ ...message, text });
+    } catch (err) {
+      reply = failure('answer', err);
+    }
+    let formatted: string;
+    try {
+      formatted = formatAnswer(reply, medium);
+    } catch (err) {
+      reply = failure('answer', err);
+      formatted = formatAnswer(reply, medium);
+    }
     if (reply.some((p) => p.kind === 'error')) failed++;
-    return formatAnswer(reply, medium);
+    return formatted;
   };
 
   /** What an input is started with: each message handled, its reply sent, failures logged. */

@@ -3,35 +3,13 @@
 // replies, and an audit record for every command.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import type { Bot, Command, Input, Message } from '../../src/bot/bot.ts';
+import type { Bot, Command } from '../../src/bot/bot.ts';
 import { builtinCommands } from '../../src/bot/commands/index.ts';
 import { createBot, MAX_RUNNING } from '../../src/bot/core.ts';
 import { createMemoryAudit } from '../../src/platform/audit/memory.ts';
 import { createClient, createMemoryRegistry, type Service } from '../../src/runtime/index.ts';
 import { closeAll, greeterService } from '../helpers/fixtures.ts';
-
-/** An input driven by the test: say() delivers a message and resolves with its reply. */
-function testInput(name = 'test') {
-  let handle: ((m: Message) => void) | undefined;
-  const waiting = new Map<string, (text: string) => void>();
-  let n = 0;
-  const input: Input & { say(text: string, user?: string): Promise<string> } = {
-    name,
-    medium: { style: 'slack', maxLength: 3_900 },
-    start: async (h) => void (handle = h),
-    async reply(to, text) {
-      waiting.get(to.thread ?? '')?.(text);
-    },
-    stop: async () => void (handle = undefined),
-    say(text, user = 'alice') {
-      const thread = String(++n);
-      const replied = new Promise<string>((resolve) => waiting.set(thread, resolve));
-      handle!({ user: { input: name, id: user }, text, room: 'C1', thread });
-      return replied;
-    },
-  };
-  return input;
-}
+import { testInput } from './test-input.ts';
 
 const callCommand: Command = {
   name: 'call',

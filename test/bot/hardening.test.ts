@@ -1,0 +1,58 @@
+// The bot against hostile or broken input, as a chat user would see it: every message answered even
+// when a command's answer cannot be written.
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import type { Command } from '../../src/bot/bot.ts';
+import { builtinCommands } from '../../src/bot/commands/index.ts';
+import { createBot } from '../../src/bot/core.ts';
+import { createClient, createMemoryRegistry } from '../../src/runtime/index.ts';
+import { closeAll } from '../helpers/fixtures.ts';
+import { testInput } from './test-input.ts';
+
+const circular: Record<string, unknown> = {};
+circular.self = circular;
+
+/** A command answering a value JSON cannot write (a BigInt from a codec, a cycle). */
+const odd: Command = {
+  name: 'odd',
+  pattern: /^odd (big|cycle)$/,
+  usage: 'odd big|cycle',
+  description: 'answers what JSON cannot write',
+  run: async (_ctx, [what]) => [{ kind: 'json', value: what === 'big' ? 2n ** 64n : circular }],
+};
+
+/** Makes a bot over a memory registry with the built-ins and `extra`, served by one test input. */
+async function botWith(extra: Command[], options: { allow?: string[]; rate?: number } = {}) {
+  const registry = createMemoryRegistry();
+  const client = createClient({ registry });
+  const input = testInput('slack');
+  const warnings: string[] = [];
+  const bot = await createBot({
+    inputs: [input],
+    registry,
+    client,
+    commands: [...builtinCommands(), ...extra],
+    rate: options.rate ?? 0,
+    ...(options.allow && { allow: options.allow }),
+    logger: { info() {}, warn: (m) => void warnings.push(m) },
+  });
+  return { input, bot, warnings, close: () => closeAll(bot, client, registry) };
+}
+
+describe('the bot, hardened', () => {
+  it('answers a command whose answer cannot be written with a 500, not silence', async () => {
+    const { input, bot, warnings, close } = await botWith([odd]);
+    try {
+      for (const what of ['big', 'cycle']) {
+        const reply = await input.say(`odd ${what}`);
+        assert.match(reply, /^error 500 \(micro\.bot\): the answer of odd could not be written/);
+        assert.doesNotMatch(reply, /BigInt|circular|at /i, 'no internal detail in the chat');
+      }
+      assert.equal(bot.status().failed, 2);
+      assert.match(warnings.join('\n'), /odd/);
+      assert.equal(await input.say('ping'), 'pong', 'the bot goes on');
+    } finally {
+      await close();
+    }
+  });
+});
