@@ -1,7 +1,7 @@
 // An Answer as the text of one reply on a medium. Slack style: prose as it is, JSON, tables and code
 // in ``` blocks, `&`, `<` and `>` escaped as Slack's mrkdwn requires (so no remote text can mention
-// @channel or forge a link); plain style (XMPP, the terminal): the same without the fences or
-// escapes. Errors are one line: `error 404 (micro.registry): service greeter not found`.
+// @channel or forge a link) and ``` in remote text broken up (so none can end a block early);
+// plain style (XMPP, the terminal): the same without the fences or escapes. Errors are one line: `error 404 (micro.registry): service greeter not found`.
 //
 // Guarantees: every string of the answer goes through printable(), so no control character from a
 // service reaches a chat client or a terminal; the reply is at most medium.maxLength characters: a
@@ -13,9 +13,16 @@ import type { Answer, Medium, Part } from './bot.ts';
 
 const FENCE = '```';
 
-/** Slack's three escapes (its docs: "Escaping text"), and a fence inside a block broken up. */
+/**
+ * Slack's three escapes (its docs: "Escaping text"), and every run of three backticks broken up by a
+ * zero-width space (``` in remote text would open or end a block early, in prose as in a block).
+ */
 const slackEscape = (text: string): string =>
-  text.replaceAll('&', '&amp;').replaceAll('<', '&lt;').replaceAll('>', '&gt;');
+  text
+    .replaceAll('&', '&amp;')
+    .replaceAll('<', '&lt;')
+    .replaceAll('>', '&gt;')
+    .replace(/``(?=`)/g, '``\u200b');
 
 /** The one-line form of an error part. */
 function errorLine(part: Extract<Part, { kind: 'error' }>): string {
@@ -50,8 +57,7 @@ export function formatAnswer(answer: Answer, medium: Medium): string {
       const { text, block } = partText(part);
       if (!slack) return text;
       const escaped = slackEscape(text);
-      // A fence inside a block would end it early: a zero-width space breaks it up.
-      return block ? `${FENCE}\n${escaped.replaceAll(FENCE, '``\u200b`')}\n${FENCE}` : escaped;
+      return block ? `${FENCE}\n${escaped}\n${FENCE}` : escaped;
     })
     .join('\n');
   return cut(text, medium.maxLength, slack);

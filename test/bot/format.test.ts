@@ -45,6 +45,20 @@ describe('formatAnswer', () => {
     assert.equal(formatAnswer([{ kind: 'text', text: 'a & <b>' }], plain), 'a & <b>');
   });
 
+  it('keeps every block whole on Slack whatever runs of backticks remote text holds', () => {
+    const out = formatAnswer(
+      [
+        { kind: 'text', text: '```' },
+        { kind: 'code', text: 'six ``````, four ````, five `````' },
+        { kind: 'json', value: { fence: '```' } },
+        { kind: 'error', error: { id: 'x', code: 500, detail: 'a ``` b', status: 'x' } },
+      ],
+      slack,
+    );
+    assert.equal(out.split('```').length - 1, 4, `only the two blocks' own fences:\n${out}`);
+    assert.match(out, /^``\u200b`\n```\nsix /);
+  });
+
   it('shows control characters from remote data as escapes', () => {
     const out = formatAnswer(
       [
