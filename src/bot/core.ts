@@ -122,12 +122,21 @@ export async function createBot(o: BotOptions): Promise<Bot> {
   /** The answer to a message whose text is trimmed and not empty. */
   const answer = async (message: Message): Promise<Answer> => {
     const { text, user } = message;
+    // Counted against the user's rate: a flood of nonsense or of huge texts is not answered without limit.
+    const limited = (): Promise<Answer | undefined> =>
+      safety.check(user, UNKNOWN).then(
+        () => undefined,
+        (err: unknown) => errorAnswer(toMicroError(err, SAFETY_ID)),
+      );
     if (text.length > BOT_DEFAULTS.maxText)
-      return errorAnswer(
-        badRequest(
-          SAFETY_ID,
-          `the message has ${text.length.toLocaleString('en-US')} characters; a command has at most ${BOT_DEFAULTS.maxText.toLocaleString('en-US')}`,
-        ),
+      return (
+        (await limited()) ??
+        errorAnswer(
+          badRequest(
+            SAFETY_ID,
+            `the message has ${text.length.toLocaleString('en-US')} characters; a command has at most ${BOT_DEFAULTS.maxText.toLocaleString('en-US')}`,
+          ),
+        )
       );
     let found: { command: Command; match: RegExpMatchArray } | undefined;
     for (const command of commands()) {
@@ -138,13 +147,9 @@ export async function createBot(o: BotOptions): Promise<Bot> {
       }
     }
     if (!found) {
-      // Counted against the user's rate too: a flood of nonsense is not answered without limit.
-      const limited = await safety.check(user, UNKNOWN).then(
-        () => undefined,
-        (err: unknown) => errorAnswer(toMicroError(err, SAFETY_ID)),
-      );
+      const refused = await limited();
+      if (refused) return refused;
       const word = (text.split(/\s+/)[0] ?? '').slice(0, 40);
-      if (limited) return limited;
       failed++;
       return [{ kind: 'text', text: `unknown command "${word}": try help` }];
     }

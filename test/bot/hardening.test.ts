@@ -22,7 +22,10 @@ const odd: Command = {
 };
 
 /** Makes a bot over a memory registry with the built-ins and `extra`, served by one test input. */
-async function botWith(extra: Command[], options: { allow?: string[]; rate?: number } = {}) {
+async function botWith(
+  extra: Command[],
+  options: { allow?: string[]; rate?: number; burst?: number } = {},
+) {
   const registry = createMemoryRegistry();
   const client = createClient({ registry });
   const input = testInput('slack');
@@ -33,6 +36,7 @@ async function botWith(extra: Command[], options: { allow?: string[]; rate?: num
     client,
     commands: [...builtinCommands(), ...extra],
     rate: options.rate ?? 0,
+    ...(options.burst && { burst: options.burst }),
     ...(options.allow && { allow: options.allow }),
     logger: { info() {}, warn: (m) => void warnings.push(m) },
   });
@@ -51,6 +55,22 @@ describe('the bot, hardened', () => {
       assert.equal(bot.status().failed, 2);
       assert.match(warnings.join('\n'), /odd/);
       assert.equal(await input.say('ping'), 'pong', 'the bot goes on');
+    } finally {
+      await close();
+    }
+  });
+
+  it('counts messages too long to read against the rate limit', async () => {
+    const { input, close } = await botWith([], { rate: 0.001, burst: 2 });
+    try {
+      const replies: string[] = [];
+      for (let i = 0; i < 4; i++) replies.push(await input.say(`echo ${'x'.repeat(5_000)}`, 'U1'));
+      assert.deepEqual(
+        replies.map((r) => r.slice(0, 9)),
+        ['error 400', 'error 400', 'error 429', 'error 429'],
+      );
+      assert.match(await input.say('ping', 'U1'), /^error 429 /);
+      assert.equal(await input.say('ping', 'U2'), 'pong', 'other users are not limited');
     } finally {
       await close();
     }
