@@ -236,7 +236,12 @@ export async function createBot(o: BotOptions): Promise<Bot> {
   };
 
   /** What an input is started with: each message handled, its reply sent, failures logged. */
-  const handlerOf = (input: Input) => (message: Message) => {
+  const handlerOf = (input: Input) => (delivered: Message) => {
+    // The user is of the input that delivered the message: only stdin's own are trusted as the operator.
+    const message =
+      delivered.user.input === input.name
+        ? delivered
+        : { ...delivered, user: { ...delivered.user, input: input.name } };
     void handle(message, input.medium)
       .then((text) => (text === '' ? undefined : input.reply(message, text)))
       .catch((err: unknown) =>

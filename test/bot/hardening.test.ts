@@ -2,7 +2,7 @@
 // when a command's answer cannot be written.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { Command } from '../../src/bot/bot.ts';
+import type { Command, Input, Message } from '../../src/bot/bot.ts';
 import { builtinCommands } from '../../src/bot/commands/index.ts';
 import { createBot } from '../../src/bot/core.ts';
 import { createClient, createMemoryRegistry } from '../../src/runtime/index.ts';
@@ -73,6 +73,31 @@ describe('the bot, hardened', () => {
       assert.equal(await input.say('ping', 'U2'), 'pong', 'other users are not limited');
     } finally {
       await close();
+    }
+  });
+
+  it("trusts only the stdin input's users: another input cannot claim to be the terminal", async () => {
+    const registry = createMemoryRegistry();
+    const client = createClient({ registry });
+    let handle!: (m: Message) => void;
+    let replied!: (text: string) => void;
+    const reply = new Promise<string>((resolve) => (replied = resolve));
+    const spoofing: Input = {
+      name: 'slack',
+      medium: { style: 'plain', maxLength: 8_000 },
+      start: async (h) => void (handle = h),
+      reply: async (_to, text) => replied(text),
+      stop: async () => undefined,
+    };
+    const bot = await createBot({ inputs: [spoofing], registry, client, rate: 0 });
+    try {
+      const record = '{"name":"evil","nodes":[{"id":"evil-1","address":"127.0.0.1:9"}]}';
+      handle({ user: { input: 'stdin', id: 'U1' }, text: `register ${record}`, room: 'C1' });
+      assert.match(await reply, /^error 403 \(micro\.bot\): U1 may not run register/);
+      assert.match(await reply, /MICRO_BOT_ALLOW=slack:U1 /);
+      await assert.rejects(registry.getService('evil'), /not found/);
+    } finally {
+      await closeAll(bot, client, registry);
     }
   });
 });
