@@ -90,6 +90,8 @@ export interface Command {
   service?: string;
   /** Set when it changes state (call, register, deregister, publish, config set, service commands): the safety checks apply. */
   changes?: boolean;
+  /** Set when it reads data a chat user may not see unless allowed (store and config reads: they run with the bot's own token): the safety checks apply as to a change. */
+  sensitive?: boolean;
   /** Runs it; `args` are the words after the command's name (JSON kept whole), `match` the pattern's match. Throws a MicroError to refuse. */
   run(ctx: CommandContext, args: string[], match: RegExpMatchArray): Promise<Answer>;
   /** What the audit names as done to (`service:greeter:Say.Hello`); default the message text, cut to 200 characters. */
@@ -212,6 +214,8 @@ export interface BotStatus {
     usage: string;
     description: string;
     changes: boolean;
+    /** Set when it reads data only allowed users may see (store and config reads). */
+    sensitive?: boolean;
     service?: string;
   }[];
   /** Commands run since it started, refused ones included. */

@@ -277,6 +277,7 @@ export async function createBot(o: BotOptions): Promise<Bot> {
       usage: c.usage,
       description: c.description,
       changes: c.changes === true,
+      ...(c.sensitive === true && { sensitive: true }),
       ...(c.service !== undefined && { service: c.service }),
     })),
     handled,

@@ -1,5 +1,5 @@
 // Who may run what through the bot. A command that changes state (call, register, publish, a
-// service's command...) runs only for a user on the allow-list (`xmpp:alice@example.org`, or
+// service's command...) or reads data kept from chat users (store and config reads) runs only for a user on the allow-list (`xmpp:alice@example.org`, or
 // `slack:*` for every user of an input) or whose auth roles (the account whose metadata `chat` names
 // them, through rolesOf) include an allowed role (default `admin`). Every command counts against a
 // per-user rate limit (token buckets, src/runtime/resilience/rate-limit.ts).
@@ -77,7 +77,7 @@ export function createSafety(o: SafetyOptions): Safety {
         err.retryAfter = seconds;
         throw err;
       }
-      if (!command.changes) return;
+      if (!command.changes && !command.sensitive) return;
       if (allow.has(key) || allow.has(`${user.input}:*`)) return;
       const found = await rolesOf(user);
       if (found.roles.some((r) => roles.includes(r))) return;
@@ -86,7 +86,7 @@ export function createSafety(o: SafetyOptions): Safety {
       const unknown = found.why ? ` (its roles could not be read: ${found.why})` : '';
       throw forbidden(
         SAFETY_ID,
-        `${user.id} may not run ${command.name}: it changes state; allow it with MICRO_BOT_ALLOW=${key} or give the account whose metadata chat=${key} ${role}${unknown}`,
+        `${user.id} may not run ${command.name}: it ${command.changes ? 'changes state' : "reads the platform's data"}; allow it with MICRO_BOT_ALLOW=${key} or give the account whose metadata chat=${key} ${role}${unknown}`,
       );
     },
     close: () => limiter?.close(),

@@ -93,6 +93,7 @@ export function botStatusOf(body: unknown): BotStatus | undefined {
       usage: str(c.usage),
       description: str(c.description),
       changes: c.changes === true,
+      ...(c.sensitive === true && { sensitive: true }),
       ...(service && { service }),
     };
   });

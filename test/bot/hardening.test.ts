@@ -100,4 +100,26 @@ describe('the bot, hardened', () => {
       await closeAll(bot, client, registry);
     }
   });
+
+  it('lets only allowed users read the store and config, which the bot reads with its own token', async () => {
+    const { input, close } = await botWith([], { allow: ['slack:UADMIN'] });
+    try {
+      for (const text of ['store get db-password', 'STORE list', 'config get payments']) {
+        const name = text.toLowerCase().split(' ').slice(0, 2).join(' ');
+        assert.equal(
+          await input.say(text, 'U1'),
+          `error 403 (micro.bot): U1 may not run ${name}: it reads the platform's data; allow it with MICRO_BOT_ALLOW=slack:U1 or give the account whose metadata chat=slack:U1 the role admin`,
+        );
+        // An allowed user gets past the checks, to the area (not running here).
+        assert.match(
+          await input.say(text, 'UADMIN'),
+          /^error 503 .*no answer from the (store|config) service|^error 503 .*no (store|config) service/,
+        );
+      }
+      assert.match(await input.say('help store get', 'U1'), /\nstore get .* +reads +a key's value/);
+      assert.match(await input.say('logs greeter', 'U1'), /^error 503 /, 'logs stay open');
+    } finally {
+      await close();
+    }
+  });
 });

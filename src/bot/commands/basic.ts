@@ -5,8 +5,8 @@ import { notFound } from '../../runtime/errors.ts';
 import type { Answer, Command } from '../bot.ts';
 import { BOT_ID, tableOf, usageError } from './parts.ts';
 
-/** `yes` in help's CHANGES column: the safety checks (allow-list, roles) apply to it. */
-const changesCell = (c: Command): string => (c.changes ? 'yes' : '');
+/** `yes` (it changes state) or `reads` (it reads the store or config) in help's CHANGES column: the safety checks (allow-list, roles) apply to it. */
+const changesCell = (c: Command): string => (c.changes ? 'yes' : c.sensitive ? 'reads' : '');
 
 /** The command `help <words>` asks about: by name, else the one whose pattern takes the words, else those named from them. */
 function findCommands(all: readonly Command[], words: string): Command[] {
@@ -29,7 +29,7 @@ export const help: Command = {
     const rowOf = (c: Command): string[] => [c.usage, changesCell(c), c.description];
     if (args.length === 0) {
       const note =
-        'Commands with CHANGES yes are for the users the bot allows (MICRO_BOT_ALLOW or MICRO_BOT_ROLES).';
+        'Commands with CHANGES yes or reads are for the users the bot allows (MICRO_BOT_ALLOW or MICRO_BOT_ROLES).';
       return [
         ...tableOf(
           ['COMMAND', 'CHANGES', 'DESCRIPTION'],

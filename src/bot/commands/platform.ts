@@ -2,7 +2,8 @@
 // control plane's `events`, `store` and `config` services): publish <topic> <json> (a stored
 // event; it changes state), store get <key> and store list [prefix] (with `--database`/`--table`
 // as the CLI has them), config get <namespace> [path] and config set <namespace> <path> <json>
-// (it changes state, made as the chat user). The areas check their input as their servers do, so a
+// (it changes state, made as the chat user). The reads are `sensitive`: they run with the bot's
+// token, and a store or a config holds credentials, so only allowed users may run them (as `call`). The areas check their input as their servers do, so a
 // bad key or namespace is the 400 the server would give. A platform without the area (no control
 // plane) is a 503 saying what to run. traces and logs are in observe.ts.
 import { createMicroConfig } from '../../platform/config/client.ts';
@@ -121,6 +122,7 @@ export const storeGet: Command = {
   pattern: /^store get\b/i,
   usage: 'store get <key> [--database d] [--table t]',
   description: "a key's value in the platform store",
+  sensitive: true,
   async run(ctx, args) {
     const { words, flags } = withFlags(storeGet, args, ['database', 'table']);
     const [key, extra] = words;
@@ -147,6 +149,7 @@ export const storeList: Command = {
   pattern: /^store list\b/i,
   usage: 'store list [prefix] [--database d] [--table t]',
   description: `the keys in the platform store (under a prefix), the first ${MAX_ROWS}`,
+  sensitive: true,
   async run(ctx, args) {
     const { words, flags } = withFlags(storeList, args, ['database', 'table']);
     const [prefix, extra] = words;
@@ -187,6 +190,7 @@ export const configGet: Command = {
   pattern: /^config get\b/i,
   usage: 'config get <namespace> [path]',
   description: "the value at a path of a namespace's config (the whole tree without one)",
+  sensitive: true,
   async run(ctx, args) {
     const [namespace, path = '', extra] = args;
     if (namespace === undefined || extra !== undefined)

@@ -34,7 +34,7 @@ function nodeText(b: BotNode): string {
           ['COMMAND', 'CHANGES', 'SERVICE', 'USAGE', 'DESCRIPTION'],
           s.commands.map((c) => [
             c.name,
-            c.changes ? 'yes' : '-',
+            c.changes ? 'yes' : c.sensitive ? 'reads' : '-',
             c.service ?? 'built-in',
             c.usage,
             c.description,

@@ -8,7 +8,7 @@ import { auditTable } from '../lib/audit.js';
 import { clock, h, relative } from '../lib/dom.js';
 
 /** @typedef {{ name: string, connected: boolean, since: number, detail?: string }} InputStatus */
-/** @typedef {{ name: string, usage: string, description: string, changes: boolean, service?: string }} BotCommand */
+/** @typedef {{ name: string, usage: string, description: string, changes: boolean, sensitive?: boolean, service?: string }} BotCommand */
 /** @typedef {{ started: number, inputs: InputStatus[], commands: BotCommand[], handled: number }} BotStatus */
 /** @typedef {{ node: string, address: string, version: string, status?: BotStatus, error?: { code: number, status: string, detail: string } }} BotNode */
 /** @typedef {{ bots: BotNode[], total: number }} Bots */
@@ -81,7 +81,15 @@ const commandRow = (c) =>
     h('td', { class: 'name' }, c.name),
     h('td', { class: 'mono small' }, c.usage),
     h('td', { class: 'description' }, c.description),
-    h('td', null, c.changes ? h('span', { class: 'badge warn' }, 'changes') : dash()),
+    h(
+      'td',
+      null,
+      c.changes
+        ? h('span', { class: 'badge warn' }, 'changes')
+        : c.sensitive
+          ? h('span', { class: 'badge' }, 'reads')
+          : dash(),
+    ),
     h('td', { class: 'mono small' }, c.service ?? h('span', { class: 'muted' }, 'built-in')),
   );
 
