@@ -5,9 +5,9 @@
 import { botAuditCommand, botStatusCommand } from './bot/subcommands.ts';
 import { defineCommand } from './shared/command.ts';
 
-/** A flag of `micro bot`: a string, also read from its MICRO_ variable. */
+/** A flag of `micro bot`: a string, also read from its MICRO_ variable; not one of its subcommands'. */
 const flag = (describe: string, alias?: string) =>
-  ({ type: 'string', describe, ...(alias && { alias }) }) as const;
+  ({ type: 'string', describe, global: false, ...(alias && { alias }) }) as const;
 
 /** The flags, named so that each one's variable is MICRO_BOT_<NAME>. */
 const flags = {
@@ -73,6 +73,6 @@ export const botCommand = defineCommand({
       .example('micro bot status', 'the running bots: their inputs and commands'),
   handler: async (args) => {
     const { serveBot } = await import('./bot/serve.ts');
-    await serveBot(args, Object.keys(flags));
+    await serveBot(args, flags);
   },
 });

@@ -8,12 +8,25 @@ import type { Args } from '../shared/command.ts';
 /** Says something on stderr. */
 const say = (message: string): void => void process.stderr.write(`micro bot: ${message}\n`);
 
-/** The environment with each given flag as its variable (`bot-rate` -> MICRO_BOT_RATE). */
-export function botEnv(args: Record<string, unknown>, names: readonly string[]): NodeJS.ProcessEnv {
+/** The flags of `micro bot` by name (`bot-rate`), with their short names (`rate`). */
+export type BotFlags = Readonly<Record<string, { alias?: string }>>;
+
+/**
+ * The environment with each flag given on the command line as its variable (`bot-rate` ->
+ * MICRO_BOT_RATE). Only the command line's: the CLI also reads a short name's MICRO_ variable
+ * (MICRO_TIMEOUT, which is `micro call`'s), which is not the bot's setting.
+ */
+export function botEnv(
+  args: Record<string, unknown>,
+  flags: BotFlags,
+  argv: readonly string[] = process.argv.slice(2),
+): NodeJS.ProcessEnv {
   const env = { ...process.env };
-  for (const name of names) {
+  const given = (names: string[]): boolean =>
+    argv.some((a) => names.some((n) => a === `--${n}` || a.startsWith(`--${n}=`)));
+  for (const [name, { alias }] of Object.entries(flags)) {
     const value = args[name];
-    if (value === undefined) continue;
+    if (value === undefined || !given(alias ? [name, alias] : [name])) continue;
     // A flag given twice is a list: `--allow a --allow b` is `a,b`.
     const text = Array.isArray(value) ? value.join(',') : `${value as string | number}`;
     env[`MICRO_${name.toUpperCase().replaceAll('-', '_')}`] = text;
@@ -22,8 +35,8 @@ export function botEnv(args: Record<string, unknown>, names: readonly string[]):
 }
 
 /** Runs the bot until its inputs end or a signal comes. */
-export async function serveBot(args: Args<object>, flagNames: readonly string[]): Promise<void> {
-  const env = botEnv(args, flagNames);
+export async function serveBot(args: Args<object>, flags: BotFlags): Promise<void> {
+  const env = botEnv(args, flags);
   const bot = await import('../../bot/index.ts');
   // A bad setting is its one-line error, before anything connects.
   bot.botSettingsFromEnv(env, bot.inputs);
