@@ -122,4 +122,24 @@ describe('the bot, hardened', () => {
       await close();
     }
   });
+
+  it('refuses JSON arguments nested deeper than 64 levels before calling anything', async () => {
+    const { input, close } = await botWith([], { allow: ['slack:U1'] });
+    try {
+      const deep = `${'['.repeat(100)}${']'.repeat(100)}`;
+      for (const text of [
+        `call greeter Say.Hello ${deep}`,
+        `publish orders ${deep}`,
+        `config set app a.b ${deep}`,
+      ])
+        assert.match(
+          await input.say(text, 'U1'),
+          /^error 400 \(micro\.bot\): the (request|event|value) nests arrays and objects deeper than 64 levels$/,
+        );
+      const fine = `${'['.repeat(64)}${']'.repeat(64)}`;
+      assert.match(await input.say(`call greeter Say.Hello ${fine}`, 'U1'), /^error 404 /);
+    } finally {
+      await close();
+    }
+  });
 });

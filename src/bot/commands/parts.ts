@@ -1,7 +1,9 @@
 // What the built-in commands share: their error id, the bound on rows, a table cut with a note, the
-// JSON arguments read with a 400 that says what is wrong, a usage error, registry failures with
-// their wire codes, and the bot's client with the command's signal on every call (so a command's
-// time running out, or the bot stopping, cancels what it waits for).
+// JSON arguments read with a 400 that says what is wrong (nesting at most MAX_DEPTH levels), a
+// usage error, registry failures with their wire codes, and the bot's client with the command's
+// signal on every call (so a command's time running out, or the bot stopping, cancels what it
+// waits for).
+import { nestedDeeper } from '../../proxy/nesting.ts';
 import { printable } from '../../registry/printable.ts';
 import { RegistryError, RegistryErrors } from '../../registry/registry.ts';
 import type { CallOptions, Client } from '../../runtime/client/client.ts';
@@ -41,8 +43,18 @@ export function usageError(command: Pick<Command, 'usage'>, problem: string): Mi
 export const rest = (args: readonly string[], from: number): string | undefined =>
   args.length > from ? args.slice(from).join(' ') : undefined;
 
-/** Parses a JSON argument; a 400 naming `what` and the parser's complaint when it is not JSON. */
+/** Levels of arrays and objects a JSON argument nests at most (the text is at most 4,000 characters). */
+export const MAX_DEPTH = 64;
+
+/** A 400 when the JSON text nests deeper than MAX_DEPTH: what recurses over it (codecs, the reply's layout) never meets it. */
+function checkDepth(text: string, what: string): void {
+  if (nestedDeeper(text, MAX_DEPTH))
+    throw badRequest(BOT_ID, `${what} nests arrays and objects deeper than ${MAX_DEPTH} levels`);
+}
+
+/** Parses a JSON argument; a 400 naming `what` and the parser's complaint when it is not JSON, or nests too deep. */
 export function jsonArg(text: string, what: string): unknown {
+  checkDepth(text, what);
   try {
     return JSON.parse(text) as unknown;
   } catch (err) {
@@ -56,6 +68,7 @@ export function jsonArg(text: string, what: string): unknown {
 
 /** A JSON argument, or text that is not JSON and does not start like it (`[`, `{`, `"`) taken as a string, as the CLI's `set` does. */
 export function valueArg(text: string, what: string): unknown {
+  checkDepth(text, what);
   try {
     return JSON.parse(text) as unknown;
   } catch {
