@@ -116,6 +116,17 @@ export class RegistryError extends Error {
   }
 }
 
+/** The HTTP status a registry failure travels as: not found 404, invalid 400, 401, 403, else (unreachable) 503. */
+export function registryStatus(err: RegistryError): number {
+  const codes: Record<string, number> = {
+    [RegistryErrors.notFound]: 404,
+    [RegistryErrors.invalid]: 400,
+    [RegistryErrors.unauthorized]: 401,
+    [RegistryErrors.forbidden]: 403,
+  };
+  return codes[err.code] ?? 503;
+}
+
 /** The base options every registry factory takes. */
 export interface RegistryOptions {
   /** Addresses of the registry's servers, where it has any. */

@@ -5,7 +5,7 @@
 // waits for).
 import { nestedDeeper } from '../../proxy/nesting.ts';
 import { printable } from '../../registry/printable.ts';
-import { RegistryError, RegistryErrors } from '../../registry/registry.ts';
+import { RegistryError, registryStatus } from '../../registry/registry.ts';
 import type { CallOptions, Client } from '../../runtime/client/client.ts';
 import { badRequest, MicroError, toMicroError } from '../../runtime/errors.ts';
 import type { Answer, Command, Part } from '../bot.ts';
@@ -79,15 +79,8 @@ export function valueArg(text: string, what: string): unknown {
 
 /** Registry failures with their wire codes (not found 404, invalid 400, refused 401/403, else 503); the rest as MicroError. */
 export function asMicroError(err: unknown): MicroError {
-  if (err instanceof RegistryError) {
-    const codes: Record<string, number> = {
-      [RegistryErrors.notFound]: 404,
-      [RegistryErrors.invalid]: 400,
-      [RegistryErrors.unauthorized]: 401,
-      [RegistryErrors.forbidden]: 403,
-    };
-    return new MicroError('micro.registry', codes[err.code] ?? 503, err.message);
-  }
+  if (err instanceof RegistryError)
+    return new MicroError('micro.registry', registryStatus(err), err.message);
   if (err instanceof TypeError) return badRequest(BOT_ID, err.message);
   return toMicroError(err, BOT_ID);
 }

@@ -183,22 +183,14 @@ export async function withRegistry<T>(
  * 400; a registry or broker that does not answer 503.
  */
 export async function asMicroError(err: unknown): Promise<unknown> {
-  const [{ RegistryError, RegistryErrors }, { BrokerError, BrokerErrors }, { MicroError }] =
+  const [{ RegistryError, registryStatus }, { BrokerError, BrokerErrors }, { MicroError }] =
     await Promise.all([
       import('../../registry/registry.ts'),
       import('../../runtime/broker/broker.ts'),
       import('../../runtime/errors.ts'),
     ]);
-  if (err instanceof RegistryError) {
-    const codes: Record<string, number> = {
-      [RegistryErrors.notFound]: 404,
-      [RegistryErrors.invalid]: 400,
-      [RegistryErrors.unauthorized]: 401,
-      [RegistryErrors.forbidden]: 403,
-    };
-    const code = codes[err.code] ?? 503;
-    return new MicroError('micro.cli', code, err.message);
-  }
+  if (err instanceof RegistryError)
+    return new MicroError('micro.cli', registryStatus(err), err.message);
   if (err instanceof BrokerError)
     return new MicroError(
       'micro.cli',
