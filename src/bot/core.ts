@@ -232,7 +232,8 @@ export async function createBot(o: BotOptions): Promise<Bot> {
       formatted = formatAnswer(reply, medium);
     }
     if (reply.some((p) => p.kind === 'error')) failed++;
-    return formatted;
+    // An answer of no parts is still one reply (the stdin input waits for it).
+    return formatted === '' ? '(no output)' : formatted;
   };
 
   /** What an input is started with: each message handled, its reply sent, failures logged. */

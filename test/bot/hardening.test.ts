@@ -21,6 +21,15 @@ const odd: Command = {
   run: async (_ctx, [what]) => [{ kind: 'json', value: what === 'big' ? 2n ** 64n : circular }],
 };
 
+/** A command answering nothing at all. */
+const silent: Command = {
+  name: 'silent',
+  pattern: /^silent$/,
+  usage: 'silent',
+  description: 'answers no parts',
+  run: async () => [],
+};
+
 /** Makes a bot over a memory registry with the built-ins and `extra`, served by one test input. */
 async function botWith(
   extra: Command[],
@@ -45,7 +54,7 @@ async function botWith(
 
 describe('the bot, hardened', () => {
   it('answers a command whose answer cannot be written with a 500, not silence', async () => {
-    const { input, bot, warnings, close } = await botWith([odd]);
+    const { input, bot, warnings, close } = await botWith([odd, silent]);
     try {
       for (const what of ['big', 'cycle']) {
         const reply = await input.say(`odd ${what}`);
@@ -55,6 +64,7 @@ describe('the bot, hardened', () => {
       assert.equal(bot.status().failed, 2);
       assert.match(warnings.join('\n'), /odd/);
       assert.equal(await input.say('ping'), 'pong', 'the bot goes on');
+      assert.equal(await input.say('silent'), '(no output)', 'an empty answer is still a reply');
     } finally {
       await close();
     }
