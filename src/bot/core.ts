@@ -9,7 +9,7 @@
 // command is given up after the timeout (a 408 reply) even when it ignores its signal. Limits:
 // BOT_DEFAULTS.maxText characters read of a message (a longer one is refused), MAX_RUNNING
 // commands at once across every input (more are answered 503), audit fields cut to their bounds.
-import { AUDIT_LIMITS, type AuditRecord } from '../platform/audit/audit.ts';
+import type { AuditRecord } from '../platform/audit/audit.ts';
 import { printable } from '../registry/printable.ts';
 import {
   internalServerError,
@@ -20,6 +20,7 @@ import {
   toMicroError,
 } from '../runtime/errors.ts';
 import { splitArgs } from './args.ts';
+import { botRecord } from './audit-record.ts';
 import {
   BOT_DEFAULTS,
   type Answer,
@@ -38,9 +39,6 @@ import { createSafety, SAFETY_ID, userKey } from './safety.ts';
 
 /** Commands running at once at most, across every input. */
 export const MAX_RUNNING = 64;
-
-/** Characters of the message text the audit's target keeps. */
-const TARGET = 200;
 
 /** Where the bot says what goes wrong when no logger is given: stderr. */
 const stderrLogger: BotLogger = {
@@ -100,23 +98,6 @@ export async function createBot(o: BotOptions): Promise<Bot> {
     return Promise.race([command.run(ctx, args, match), aborted]).finally(() =>
       signal.removeEventListener('abort', onAbort!),
     );
-  };
-
-  const report = (record: Omit<AuditRecord, 'source'>): void => {
-    const cut = (s: string, n: number = AUDIT_LIMITS.field) => s.slice(0, n) || '-';
-    o.audit?.report({
-      ...record,
-      source: 'bot',
-      actor: cut(record.actor),
-      action: cut(record.action),
-      target: cut(record.target),
-      ...(record.detail !== undefined && { detail: record.detail.slice(0, AUDIT_LIMITS.detail) }),
-      ...(record.labels && {
-        labels: Object.fromEntries(
-          Object.entries(record.labels).map(([k, v]) => [k, v.slice(0, AUDIT_LIMITS.label)]),
-        ),
-      }),
-    });
   };
 
   /** The answer to a message whose text is trimmed and not empty. */
@@ -190,16 +171,18 @@ export async function createBot(o: BotOptions): Promise<Bot> {
     } catch {
       // The message text says what was done to what.
     }
-    report({
-      actor: userKey(user),
-      action: command.name,
-      target: target.slice(0, TARGET),
-      result,
-      code: error?.code ?? 200,
-      ms: Math.round(performance.now() - started),
-      ...(error && { detail: error.detail }),
-      labels: { input: user.input, room: message.room },
-    });
+    o.audit?.report(
+      botRecord({
+        actor: userKey(user),
+        action: command.name,
+        target,
+        result,
+        code: error?.code ?? 200,
+        ms: Math.round(performance.now() - started),
+        ...(error && { detail: error.detail }),
+        labels: { input: user.input, room: message.room },
+      }),
+    );
     return reply;
   };
 
