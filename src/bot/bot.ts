@@ -125,9 +125,9 @@ export interface BotLogger {
   warn(message: string): void;
 }
 
-/** Who may run commands that change state, and how often anyone may run any. */
+/** Who may run commands that change state or read sensitive data, and how often anyone may run any. */
 export interface SafetyOptions {
-  /** Users allowed to run commands that change state: `xmpp:alice@example.org`, `slack:U0123`, `stdin:*` (every user of an input). */
+  /** Users allowed to run commands that change state or read sensitive data: `xmpp:alice@example.org`, `slack:U0123`, `stdin:*` (every user of an input). */
   allow?: string[];
   /** Auth roles allowed to run them (default `admin`): a chat user's roles are those of the account whose metadata `chat` names them (`xmpp:alice@example.org`). */
   roles?: string[];

@@ -16,11 +16,11 @@ const flags = {
     'inputs',
   ),
   'bot-allow': flag(
-    'users who may change state, as input:id or input:*, comma separated (stdin always may) [MICRO_BOT_ALLOW]',
+    'users who may change state or read the store and config, as input:id or input:*, comma separated (stdin always may) [MICRO_BOT_ALLOW]',
     'allow',
   ),
   'bot-roles': flag(
-    'auth roles whose chat users may change state (default admin) [MICRO_BOT_ROLES]',
+    'auth roles whose chat users may change state or read the store and config (default admin) [MICRO_BOT_ROLES]',
     'roles',
   ),
   'bot-rate': flag('commands a second per user (default 1; 0: no limit) [MICRO_BOT_RATE]', 'rate'),
