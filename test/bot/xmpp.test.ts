@@ -1,0 +1,242 @@
+// The XMPP input against a real Prosody on loopback: test users (their own @xmpp/client
+// connections) write to the bot; the input delivers their commands and its replies reach them; it
+// ignores what is not a command; it comes back after Prosody restarts; stop() ends it.
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { xml } from '@xmpp/client';
+
+type Element = ReturnType<typeof xml>;
+import type { Input, Message } from '../../src/bot/bot.ts';
+import { xmpp } from '../../src/bot/inputs/xmpp.ts';
+import { startedForTests } from '../helpers/lifecycle.ts';
+import { startProsody } from '../helpers/prosody-server.ts';
+import { connectXmppUser, messageFrom, type XmppUser } from '../helpers/xmpp-user.ts';
+
+/** Things arriving over time, awaited in order with a deadline. */
+function inbox<T>() {
+  const items: T[] = [];
+  const wake: (() => void)[] = [];
+  let from = 0;
+  return {
+    items,
+    push(item: T) {
+      items.push(item);
+      for (const w of wake.splice(0)) w();
+    },
+    /** The next item (after the last one returned) that matches; rejects after ms. */
+    async next(match: (item: T) => boolean = () => true, ms = 15_000): Promise<T> {
+      const deadline = Date.now() + ms;
+      for (;;) {
+        for (; from < items.length; from++) if (match(items[from] as T)) return items[from++] as T;
+        const left = deadline - Date.now();
+        if (left <= 0)
+          throw new Error(`nothing matching within ${ms} ms: ${JSON.stringify(items)}`);
+        let timer: NodeJS.Timeout | undefined;
+        await new Promise<void>((r) => {
+          wake.push(r);
+          timer = setTimeout(r, left);
+        });
+        clearTimeout(timer);
+      }
+    },
+  };
+}
+
+const prosody = startedForTests(() =>
+  startProsody({ users: { bot: 'bot-pw', alice: 'alice-pw', bob: 'bob-pw' }, muc: true }),
+);
+
+const envOf = (extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv => ({
+  MICRO_BOT_XMPP_SERVICE: prosody().service,
+  MICRO_BOT_XMPP_JID: 'bot@localhost',
+  MICRO_BOT_XMPP_PASSWORD: 'bot-pw',
+  ...extra,
+});
+
+/** Starts an input with its messages and log lines collected; stops it after the test. */
+async function startInput(
+  t: { after(fn: () => Promise<void>): void },
+  extra: NodeJS.ProcessEnv = {},
+) {
+  const messages = inbox<Message>();
+  const log = inbox<string>();
+  const input: Input = xmpp(envOf(extra), {
+    info: (m) => log.push(`info: ${m}`),
+    warn: (m) => log.push(`warn: ${m}`),
+  });
+  t.after(() => input.stop());
+  await input.start((m) => messages.push(m));
+  return { input, messages, log };
+}
+
+async function user(
+  t: { after(fn: () => Promise<void>): void },
+  name: string,
+  resource?: string,
+): Promise<XmppUser> {
+  const u = await connectXmppUser(prosody().service, name, `${name}-pw`, resource);
+  t.after(() => u.stop());
+  return u;
+}
+
+describe('the XMPP input (real Prosody)', () => {
+  it('delivers a chat message as a command and its reply reaches the sender', async (t) => {
+    const { input, messages } = await startInput(t);
+    assert.deepEqual(input.medium, { style: 'plain', maxLength: 8000 });
+    const alice = await user(t, 'alice');
+    await alice.say('bot@localhost', '  list services  ');
+    const m = await messages.next();
+    assert.deepEqual(m, {
+      user: { input: 'xmpp', id: 'alice@localhost' },
+      text: 'list services',
+      room: 'alice@localhost/test',
+    });
+    await input.reply(m, 'greeter\n\u0007bell');
+    const reply = await alice.next(messageFrom('bot@localhost'));
+    assert.equal(reply.attrs.type, 'chat');
+    assert.equal(reply.getChildText('body'), 'greeter\n\ufffdbell');
+    // A `normal` message (no type) is a command too.
+    await alice.say('bot@localhost', 'ping', { type: 'normal' });
+    assert.equal((await messages.next()).text, 'ping');
+  });
+
+  it('ignores its own, delayed, offline, error and bodiless messages', async (t) => {
+    const alice = await user(t, 'alice');
+    // Sent while the bot is offline: Prosody stores it and hands it over, delayed, at login.
+    await alice.say('bot@localhost', 'from offline storage');
+    const { messages } = await startInput(t);
+    const self = await user(t, 'bot', 'other');
+    await self.say('bot@localhost/micro-bot', 'my own');
+    const delay = xml('delay', { xmlns: 'urn:xmpp:delay', stamp: '2020-01-01T00:00:00Z' });
+    await alice.say('bot@localhost', 'delayed', { children: [delay] });
+    await alice.say('bot@localhost', 'an error', { type: 'error' });
+    await alice.say('bot@localhost', 'a headline', { type: 'headline' });
+    await alice.client.send(xml('message', { to: 'bot@localhost', type: 'chat' }));
+    await alice.say('bot@localhost', 'after them');
+    assert.equal((await messages.next()).text, 'after them');
+    assert.deepEqual(
+      messages.items.map((m) => m.text),
+      ['after them'],
+    );
+  });
+
+  it('answers in a room the messages that start with its nick, not the room history', async (t) => {
+    const room = 'ops@conference.localhost';
+    const alice = await user(t, 'alice');
+    await alice.client.send(
+      xml(
+        'presence',
+        { to: `${room}/Alice` },
+        xml('x', { xmlns: 'http://jabber.org/protocol/muc' }),
+      ),
+    );
+    await alice.next((el) => el.is('presence') && el.attrs.from === `${room}/Alice`);
+    await alice.say(room, 'bot: from history', { type: 'groupchat' });
+    const { input, messages, log } = await startInput(t, { MICRO_BOT_XMPP_ROOMS: room });
+    await log.next((l) => l.includes(`joined room ${room} as bot`));
+    await alice.say(room, 'hello all', { type: 'groupchat' });
+    await alice.say(room, 'bot: list services', { type: 'groupchat' });
+    const m = await messages.next();
+    assert.deepEqual(m, {
+      user: { input: 'xmpp', id: 'alice@localhost', name: 'Alice' },
+      text: 'list services',
+      room,
+    });
+    assert.equal(messages.items.length, 1);
+    await input.reply(m, 'greeter');
+    const reply = await alice.next(messageFrom(`${room}/bot`, 'groupchat'));
+    assert.equal(reply.getChildText('body'), 'Alice: greeter');
+  });
+
+  it('accepts subscriptions, and stop() says it is gone', async (t) => {
+    const { input } = await startInput(t);
+    const alice = await user(t, 'alice');
+    await alice.client.send(xml('presence', { to: 'bot@localhost', type: 'subscribe' }));
+    await alice.next(
+      (el) => el.is('presence') && el.attrs.from === 'bot@localhost/micro-bot' && !el.attrs.type,
+    );
+    await input.stop();
+    await alice.next(
+      (el) => el.attrs.from === 'bot@localhost/micro-bot' && el.attrs.type === 'unavailable',
+    );
+    await assert.rejects(
+      input.reply({ user: { input: 'xmpp', id: 'x' }, text: '', room: alice.jid }, 'late'),
+      /not connected/,
+    );
+  });
+
+  it('refuses a wrong password at start, naming the server', async () => {
+    const input = xmpp(envOf({ MICRO_BOT_XMPP_PASSWORD: 'wrong' }), { info() {}, warn() {} });
+    await assert.rejects(
+      input.start(() => undefined),
+      /cannot connect to xmpp:\/\/127\.0\.0\.1:\d+ as bot@localhost/,
+    );
+  });
+
+  it('reconnects after Prosody restarts, logging each try, and messages flow again', async (t) => {
+    const { input, messages, log } = await startInput(t);
+    const alice = await user(t, 'alice');
+    // Alice sees the bot come and go: she then writes once it is back (else Prosody would keep her message offline).
+    const botHere = (el: Element): boolean =>
+      el.is('presence') && el.attrs.from === 'bot@localhost/micro-bot' && !el.attrs.type;
+    await alice.client.send(xml('presence', { to: 'bot@localhost', type: 'subscribe' }));
+    await alice.next(botHere);
+    await prosody().restart();
+    await log.next((l) => /^warn: xmpp: not connected to .*; try 1 in 1 s$/.test(l));
+    await log.next(
+      (l) => /^info: xmpp: online as bot@localhost\/micro-bot at .* \(after \d+ tries\)$/.test(l),
+      30_000,
+    );
+    await alice.next(botHere, 30_000);
+    await alice.say('bot@localhost', 'list services');
+    const m = await messages.next();
+    assert.equal(m.text, 'list services');
+    await input.reply(m, 'still here');
+    assert.equal(
+      (await alice.next(messageFrom('bot@localhost'))).getChildText('body'),
+      'still here',
+    );
+  });
+});
+
+describe('the XMPP input settings', () => {
+  const good = {
+    MICRO_BOT_XMPP_SERVICE: 'xmpp://127.0.0.1:5222',
+    MICRO_BOT_XMPP_JID: 'bot@localhost',
+    MICRO_BOT_XMPP_PASSWORD: 'pw',
+  };
+  const cases: [NodeJS.ProcessEnv, string][] = [
+    [{ MICRO_BOT_XMPP_SERVICE: undefined }, 'MICRO_BOT_XMPP_SERVICE'],
+    [{ MICRO_BOT_XMPP_SERVICE: 'http://127.0.0.1:5222' }, 'MICRO_BOT_XMPP_SERVICE'],
+    [{ MICRO_BOT_XMPP_SERVICE: 'not a url' }, 'MICRO_BOT_XMPP_SERVICE'],
+    [{ MICRO_BOT_XMPP_JID: undefined }, 'MICRO_BOT_XMPP_JID'],
+    [{ MICRO_BOT_XMPP_JID: 'bot' }, 'MICRO_BOT_XMPP_JID'],
+    [{ MICRO_BOT_XMPP_JID: 'b<o>t@localhost' }, 'MICRO_BOT_XMPP_JID'],
+    [{ MICRO_BOT_XMPP_DOMAIN: 'example.org' }, 'MICRO_BOT_XMPP_DOMAIN'],
+    [{ MICRO_BOT_XMPP_PASSWORD: '' }, 'MICRO_BOT_XMPP_PASSWORD'],
+    [
+      { MICRO_BOT_XMPP_ROOMS: 'ops@conference.localhost, conference.localhost' },
+      'MICRO_BOT_XMPP_ROOMS',
+    ],
+  ];
+  for (const [change, name] of cases)
+    it(`a bad ${name} (${JSON.stringify(change)}) is a TypeError naming it`, () => {
+      assert.throws(
+        () => xmpp({ ...good, ...change }, { info() {}, warn() {} }),
+        (err: unknown) => err instanceof TypeError && err.message.startsWith(name),
+      );
+    });
+
+  it('takes a local part with MICRO_BOT_XMPP_DOMAIN, and rooms with nicks', () => {
+    const input = xmpp(
+      {
+        ...good,
+        MICRO_BOT_XMPP_JID: 'bot',
+        MICRO_BOT_XMPP_DOMAIN: 'localhost',
+        MICRO_BOT_XMPP_ROOMS: 'a@muc.localhost/ops-bot, b@muc.localhost',
+      },
+      { info() {}, warn() {} },
+    );
+    assert.equal(input.name, 'xmpp');
+  });
+});
