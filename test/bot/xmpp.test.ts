@@ -7,7 +7,7 @@ import { xml } from '@xmpp/client';
 
 type Element = ReturnType<typeof xml>;
 import type { Input, Message } from '../../src/bot/bot.ts';
-import { xmpp } from '../../src/bot/inputs/xmpp.ts';
+import { addressed, xmpp } from '../../src/bot/inputs/xmpp.ts';
 import { startedForTests } from '../helpers/lifecycle.ts';
 import { startProsody } from '../helpers/prosody-server.ts';
 import { connectXmppUser, messageFrom, type XmppUser } from '../helpers/xmpp-user.ts';
@@ -173,7 +173,7 @@ describe('the XMPP input (real Prosody)', () => {
     );
   });
 
-  it('reconnects after Prosody restarts, logging each try, and messages flow again', async (t) => {
+  it('reconnects after Prosody restarts, logging each try (waiting longer each time), and messages flow again', async (t) => {
     const { input, messages, log } = await startInput(t);
     const alice = await user(t, 'alice');
     // Alice sees the bot come and go: she then writes once it is back (else Prosody would keep her message offline).
@@ -181,8 +181,16 @@ describe('the XMPP input (real Prosody)', () => {
       el.is('presence') && el.attrs.from === 'bot@localhost/micro-bot' && !el.attrs.type;
     await alice.client.send(xml('presence', { to: 'bot@localhost', type: 'subscribe' }));
     await alice.next(botHere);
-    await prosody().restart();
-    await log.next((l) => /^warn: xmpp: not connected to .*; try 1 in 1 s$/.test(l));
+    // Down long enough for three tries, each after a longer wait.
+    await prosody().restart(async () => {
+      await log.next((l) => /^warn: xmpp: not connected to .*; try 1 in 1 s$/.test(l));
+      await log.next((l) =>
+        /^warn: xmpp: not connected to .*ECONNREFUSED.*; try 2 in 2 s$/.test(l),
+      );
+      await log.next((l) =>
+        /^warn: xmpp: not connected to .*ECONNREFUSED.*; try 3 in 4 s$/.test(l),
+      );
+    });
     await log.next(
       (l) => /^info: xmpp: online as bot@localhost\/micro-bot at .* \(after \d+ tries\)$/.test(l),
       30_000,
@@ -238,5 +246,14 @@ describe('the XMPP input settings', () => {
       { info() {}, warn() {} },
     );
     assert.equal(input.name, 'xmpp');
+  });
+
+  it('reads a room message as a command only when it starts with the nick', () => {
+    assert.equal(addressed('bot: list services', 'bot'), 'list services');
+    assert.equal(addressed('  Bot,  ping', 'bot'), 'ping');
+    assert.equal(addressed('@bot help', 'bot'), 'help');
+    assert.equal(addressed('bot help', 'bot'), 'help');
+    assert.equal(addressed('bottle: help', 'bot'), undefined);
+    assert.equal(addressed('hello bot: help', 'bot'), undefined);
   });
 });

@@ -19,8 +19,8 @@ export interface ProsodyServer extends RunningServer {
   domain: string;
   /** The MUC service's domain (`conference.localhost`), when asked for. */
   muc?: string;
-  /** Stops Prosody and starts it again on the same port with the same accounts. */
-  restart(): Promise<void>;
+  /** Stops Prosody and starts it again on the same port with the same accounts, once `whileDown` (if given) resolves. */
+  restart(whileDown?: () => Promise<unknown>): Promise<void>;
 }
 
 /** What the test wants of its Prosody. */
@@ -124,9 +124,10 @@ export async function startProsody(opts: ProsodyOptions): Promise<ProsodyServer>
     service: `xmpp://127.0.0.1:${port}`,
     domain: 'localhost',
     ...(opts.muc && { muc: 'conference.localhost' }),
-    async restart() {
+    async restart(whileDown) {
       await current?.stop();
       current = undefined;
+      await whileDown?.();
       current = await once();
     },
     async stop() {

@@ -24,6 +24,8 @@ const NS_MUC_USER = 'http://jabber.org/protocol/muc#user';
 const RECONNECT = { first: 1000, max: 30_000 } as const;
 /** How long the first connection may take. */
 const START_MS = 30_000;
+/** The states of a connection between its socket's opening and being online. */
+const NEGOTIATING = new Set(['connect', 'opening', 'open']);
 /** Characters of a `<thread>` id kept. */
 const MAX_THREAD = 256;
 
@@ -170,9 +172,19 @@ export const xmpp: InputFactory = (env, logger) => {
       let tries = 0;
       let lastError = '';
       c.reconnect.delay = RECONNECT.first;
+      // A try that fails half-way (a login refused) or stalls is ended, so that the next one comes:
+      // the reconnect module only tries again once the socket is closed.
+      const endTry = (): void => void c.disconnect().catch(() => undefined);
+      let stalled: NodeJS.Timeout | undefined;
+      c.on('status', (status: string) => {
+        clearTimeout(stalled);
+        if (!stopped && tries > 0 && (status === 'connecting' || NEGOTIATING.has(status)))
+          stalled = setTimeout(endTry, START_MS);
+      });
       c.on('error', (err: Error) => {
         lastError = err.message;
         if (c.status === 'online') logger.warn(`xmpp: ${err.message}`);
+        else if (!stopped && tries > 0 && NEGOTIATING.has(c.status)) endTry();
       });
       c.on('disconnect', () => {
         if (stopped) return;
