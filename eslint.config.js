@@ -86,8 +86,11 @@ export default tseslint.config(
     'src/platform builds on the runtime and registry only.',
   ),
   layer(
-    ['src/ui/**/*.ts', 'src/ui/**/*.tsx', 'src/proxy/**/*.ts', 'src/bot/**/*.ts'],
+    ['src/ui/**/*.ts', 'src/ui/**/*.tsx', 'src/proxy/**/*.ts'],
     ['**/commands/**'],
     'Only commands import from commands.',
   ),
+  // src/bot has its own commands/ folder: src/commands is named by its depth from each file.
+  layer(['src/bot/*.ts'], ['../commands/**'], 'Only commands import from src/commands.'),
+  layer(['src/bot/*/*.ts'], ['../../commands/**'], 'Only commands import from src/commands.'),
 );

@@ -90,6 +90,8 @@ export interface Command {
   changes?: boolean;
   /** Runs it; `args` are the words after the command's name (JSON kept whole), `match` the pattern's match. Throws a MicroError to refuse. */
   run(ctx: CommandContext, args: string[], match: RegExpMatchArray): Promise<Answer>;
+  /** What the audit names as done to (`service:greeter:Say.Hello`); default the message text, cut to 200 characters. */
+  target?(args: string[]): string;
 }
 
 /** One chat medium: it delivers messages and sends replies; it reconnects by itself. */
@@ -104,6 +106,10 @@ export interface Input {
   reply(to: Message, text: string): Promise<void>;
   /** Disconnects and stops reconnecting. */
   stop(): Promise<void>;
+  /** Whether it is connected now, since when, and to what (or why not), for `Bot.Status`. */
+  status?(): Omit<InputStatus, 'name'>;
+  /** Resolves when it has nothing more to deliver and every reply is sent (stdin at end of input); absent: never. */
+  readonly ended?: Promise<void>;
 }
 
 /** Creates an input from the environment (its MICRO_BOT_<INPUT>_* variables); a bad setting is a TypeError naming it. */
@@ -146,6 +152,8 @@ export interface BotOptions extends SafetyOptions {
   /** Ms a command may take (default 30,000). */
   timeout?: number;
   logger?: BotLogger;
+  /** Commands provided by services (src/bot/services.ts), after the built-ins; closed with the bot. */
+  services?: { commands(): Command[]; close(): void };
 }
 
 /** A running bot. */
@@ -169,3 +177,39 @@ export const BOT_DEFAULTS = {
   /** Characters of a message's text read at most. */
   maxText: 4_000,
 } as const;
+
+/** The service a running bot registers as, so the CLI, the dashboard and the explorer can see it. */
+export const BOT_SERVICE = 'bot';
+
+/** The endpoint answering BotStatus. */
+export const BOT_STATUS_ENDPOINT = 'Bot.Status';
+
+/** One input of a running bot, as `Bot.Status` reports it. */
+export interface InputStatus {
+  /** `slack`, `xmpp`, `stdin`. */
+  name: string;
+  /** Whether it is connected now. */
+  connected: boolean;
+  /** Since when it is (dis)connected, ms since the epoch. */
+  since: number;
+  /** What it is connected to, or why not (`xmpp://127.0.0.1:5222 as bot@localhost`, `reconnecting: ECONNREFUSED`). */
+  detail?: string;
+}
+
+/** What a running bot's `Bot.Status` answers. */
+export interface BotStatus {
+  /** When the bot started, ms since the epoch. */
+  started: number;
+  /** Its inputs. */
+  inputs: InputStatus[];
+  /** The commands it knows now; `service` names the service that provides one. */
+  commands: {
+    name: string;
+    usage: string;
+    description: string;
+    changes: boolean;
+    service?: string;
+  }[];
+  /** Commands run since it started, refused ones included. */
+  handled: number;
+}

@@ -33,6 +33,7 @@ export const commandLoaders = {
   store: async () => (await import('./store.ts')).storeCommand,
   events: async () => (await import('./events.ts')).eventsCommand,
   mcp: async () => (await import('./mcp.ts')).mcpCommand,
+  bot: async () => (await import('./bot.ts')).botCommand,
   register: async () => (await import('./register.ts')).registerCommand,
   deregister: async () => (await import('./deregister.ts')).deregisterCommand,
   doctor: async () => (await import('./doctor.ts')).doctorCommand,

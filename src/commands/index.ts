@@ -1,6 +1,7 @@
 import type { CommandModule } from 'yargs';
 import { apiCommand } from './api.ts';
 import { authCommand } from './auth/index.ts';
+import { botCommand } from './bot.ts';
 import { callCommand } from './call.ts';
 import { completionCommand } from './completion.ts';
 import { configCommand } from './config.ts';
@@ -65,6 +66,7 @@ export const commands: CommandModule[] = [
   dbCommand,
   eventsCommand,
   mcpCommand,
+  botCommand,
   loginCommand,
   logoutCommand,
   whoamiCommand,

@@ -2,6 +2,8 @@ import { printable, printableJson } from '../../registry/printable.ts';
 import { badRequest, MicroError, toMicroError } from '../../runtime/errors.ts';
 import { withLoginHint } from './auth-token.ts';
 
+export { table, TableWriter } from '../../ui/table.ts';
+
 /**
  * Prints data as JSON, or as text through the given formatter. Either way no control character
  * from the data reaches the terminal: text goes through printable(), JSON through printableJson().
@@ -15,42 +17,6 @@ export function print(output: 'text' | 'json', data: unknown, text: (d: never) =
 /** JSON as the CLI prints it: indented (or on one line), with every control character escaped. */
 export function json(data: unknown, indented = true): string {
   return printableJson(JSON.stringify(data, null, indented ? 2 : undefined));
-}
-
-/** Lays rows out in aligned columns under a header; a cell's control characters and line breaks are escaped. */
-export function table(header: string[], rows: string[][]): string {
-  const t = new TableWriter(header);
-  return [...t.lines(rows)].join('\n');
-}
-
-/**
- * A table printed as its rows arrive (a listing's pages): the columns are as wide as the first
- * batch needs, widening for a later batch that needs more; one batch is exactly table()'s output.
- */
-export class TableWriter {
-  readonly #header: string[];
-  #widths: number[] | undefined;
-
-  constructor(header: string[]) {
-    this.#header = header;
-  }
-
-  /** The lines for these rows, the header first when they are the first. */
-  *lines(rows: string[][]): Generator<string> {
-    rows = rows.map((r) => r.map((c) => printable(c, false)));
-    const first = this.#widths === undefined;
-    const widths = (this.#widths ??= this.#header.map((h) => h.length));
-    for (const r of rows) r.forEach((c, i) => (widths[i] = Math.max(widths[i] ?? 0, c.length)));
-    const line = (cells: string[]) =>
-      cells.map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i] ?? 0))).join('  ');
-    if (first) yield line(this.#header);
-    for (const r of rows) yield line(r);
-  }
-
-  /** Whether any line was written yet. */
-  get started(): boolean {
-    return this.#widths !== undefined;
-  }
 }
 
 /** A JSON array printed as its items arrive, exactly as print() would print the whole array. */

@@ -1,0 +1,219 @@
+// createBot: the bot itself. For each message an input delivers it bounds the text, finds the first
+// command whose pattern matches (built-ins first, then those services provide), checks it (the
+// allow-list, roles and rate limit of safety.ts), runs it with a timeout signal, formats the answer
+// for the input's medium, replies, and reports it to the audit (source `bot`).
+//
+// Guarantees: every message with text gets exactly one reply (an answer, an error line, or
+// `unknown command`); nothing a command or an input does is thrown out of the bot: a failing
+// command is an error reply (a MicroError's shape, never a stack), a failing reply is logged. A
+// command is given up after the timeout (a 408 reply) even when it ignores its signal. Limits:
+// BOT_DEFAULTS.maxText characters read of a message (a longer one is refused), MAX_RUNNING
+// commands at once across every input (more are answered 503), audit fields cut to their bounds.
+import { AUDIT_LIMITS, type AuditRecord } from '../platform/audit/audit.ts';
+import {
+  MicroError,
+  serviceUnavailable,
+  badRequest,
+  timeout,
+  toMicroError,
+} from '../runtime/errors.ts';
+import { splitArgs } from './args.ts';
+import {
+  BOT_DEFAULTS,
+  type Answer,
+  type Bot,
+  type BotLogger,
+  type BotOptions,
+  type Command,
+  type Input,
+  type Medium,
+  type Message,
+} from './bot.ts';
+import { builtinCommands } from './commands/index.ts';
+import { formatAnswer } from './format.ts';
+import { createSafety, SAFETY_ID, userKey } from './safety.ts';
+
+/** Commands running at once at most, across every input. */
+export const MAX_RUNNING = 64;
+
+/** Characters of the message text the audit's target keeps. */
+const TARGET = 200;
+
+/** Where the bot says what goes wrong when no logger is given: stderr. */
+const stderrLogger: BotLogger = {
+  info: (m) => void process.stderr.write(`micro bot: ${m}\n`),
+  warn: (m) => void process.stderr.write(`micro bot: ${m}\n`),
+};
+
+const errorAnswer = (err: MicroError): Answer => [{ kind: 'error', error: err.toJSON() }];
+
+/** Starts every input with the bot's handler; resolves once all are connected (stops them all if one cannot start). */
+export async function createBot(o: BotOptions): Promise<Bot> {
+  const logger = o.logger ?? stderrLogger;
+  const builtins = o.commands ?? builtinCommands();
+  const limit = o.timeout ?? BOT_DEFAULTS.timeout;
+  const safety = createSafety(o);
+  const stopping = new AbortController();
+  let running = 0;
+
+  const commands = (): readonly Command[] => [...builtins, ...(o.services?.commands() ?? [])];
+
+  /** Runs a command until it answers, or the time is up, or the bot stops. */
+  const runCommand = (
+    command: Command,
+    message: Message,
+    args: string[],
+    match: RegExpMatchArray,
+  ) => {
+    const signal = AbortSignal.any([AbortSignal.timeout(limit), stopping.signal]);
+    let onAbort: (() => void) | undefined;
+    const aborted = new Promise<never>((_, reject) => {
+      onAbort = () =>
+        reject(
+          stopping.signal.aborted
+            ? serviceUnavailable(SAFETY_ID, 'the bot is stopping')
+            : timeout(
+                SAFETY_ID,
+                `${command.name} took longer than ${limit} ms (MICRO_BOT_TIMEOUT)`,
+              ),
+        );
+      if (signal.aborted) onAbort();
+      else signal.addEventListener('abort', onAbort, { once: true });
+    });
+    const ctx = { message, registry: o.registry, client: o.client, signal, commands };
+    return Promise.race([command.run(ctx, args, match), aborted]).finally(() =>
+      signal.removeEventListener('abort', onAbort!),
+    );
+  };
+
+  const report = (record: Omit<AuditRecord, 'source'>): void => {
+    const cut = (s: string, n: number = AUDIT_LIMITS.field) => s.slice(0, n) || '-';
+    o.audit?.report({
+      ...record,
+      source: 'bot',
+      actor: cut(record.actor),
+      action: cut(record.action),
+      target: cut(record.target),
+      ...(record.detail !== undefined && { detail: record.detail.slice(0, AUDIT_LIMITS.detail) }),
+      ...(record.labels && {
+        labels: Object.fromEntries(
+          Object.entries(record.labels).map(([k, v]) => [k, v.slice(0, AUDIT_LIMITS.label)]),
+        ),
+      }),
+    });
+  };
+
+  /** The answer to a message whose text is trimmed and not empty. */
+  const answer = async (message: Message): Promise<Answer> => {
+    const { text, user } = message;
+    if (text.length > BOT_DEFAULTS.maxText)
+      return errorAnswer(
+        badRequest(
+          SAFETY_ID,
+          `the message has ${text.length.toLocaleString('en-US')} characters; a command has at most ${BOT_DEFAULTS.maxText.toLocaleString('en-US')}`,
+        ),
+      );
+    let found: { command: Command; match: RegExpMatchArray } | undefined;
+    for (const command of commands()) {
+      const match = text.match(command.pattern);
+      if (match) {
+        found = { command, match };
+        break;
+      }
+    }
+    if (!found) {
+      const word = (text.split(/\s+/)[0] ?? '').slice(0, 40);
+      return [{ kind: 'text', text: `unknown command "${word}": try help` }];
+    }
+    const { command, match } = found;
+    const started = performance.now();
+    const args = splitArgs(text).slice(command.name.trim().split(/\s+/).length);
+    let result: AuditRecord['result'] = 'ok';
+    let error: MicroError | undefined;
+    let reply: Answer;
+    try {
+      if (running >= MAX_RUNNING)
+        throw serviceUnavailable(
+          SAFETY_ID,
+          `the bot is busy (${MAX_RUNNING} commands running); try again`,
+        );
+      try {
+        await safety.check(user, command);
+      } catch (err) {
+        result = 'refused';
+        throw err;
+      }
+      running++;
+      try {
+        reply = await runCommand(command, message, args, match);
+      } finally {
+        running--;
+      }
+    } catch (err) {
+      if (result === 'ok') result = 'error';
+      error = toMicroError(err, SAFETY_ID);
+      reply = errorAnswer(error);
+    }
+    let target = text;
+    try {
+      target = command.target?.(args) ?? text;
+    } catch {
+      // The message text says what was done to what.
+    }
+    report({
+      actor: userKey(user),
+      action: command.name,
+      target: target.slice(0, TARGET),
+      result,
+      code: error?.code ?? 200,
+      ms: Math.round(performance.now() - started),
+      ...(error && { detail: error.detail }),
+      labels: { input: user.input, room: message.room },
+    });
+    return reply;
+  };
+
+  const handle = async (message: Message, medium: Medium): Promise<string> => {
+    const text = message.text.trim();
+    if (text === '') return '';
+    return formatAnswer(await answer({ ...message, text }), medium);
+  };
+
+  /** What an input is started with: each message handled, its reply sent, failures logged. */
+  const handlerOf = (input: Input) => (message: Message) => {
+    void handle(message, input.medium)
+      .then((text) => (text === '' ? undefined : input.reply(message, text)))
+      .catch((err: unknown) =>
+        logger.warn(`${input.name}: cannot reply in ${message.room}: ${(err as Error).message}`),
+      );
+  };
+
+  const stopInputs = async (inputs: Input[]): Promise<void> => {
+    const stopped = await Promise.allSettled(inputs.map((i) => i.stop()));
+    stopped.forEach((s, n) => {
+      if (s.status === 'rejected')
+        logger.warn(`${inputs[n]!.name}: cannot stop: ${(s.reason as Error).message}`);
+    });
+  };
+
+  const started = await Promise.allSettled(o.inputs.map((i) => i.start(handlerOf(i))));
+  const failed = started.findIndex((s) => s.status === 'rejected');
+  if (failed >= 0) {
+    await stopInputs(o.inputs);
+    o.services?.close();
+    safety.close();
+    throw (started[failed] as PromiseRejectedResult).reason;
+  }
+
+  return {
+    commands,
+    handle,
+    async close() {
+      stopping.abort();
+      await stopInputs(o.inputs);
+      o.services?.close();
+      safety.close();
+      await o.audit?.flush();
+    },
+  };
+}

@@ -1,0 +1,11 @@
+// The bot's inputs by name: MICRO_BOT_INPUTS (`micro bot --inputs`) picks from this table. Each
+// input is one file behind the Input interface (bot.ts); adding a medium is one file and one entry.
+import type { InputFactory } from '../bot.ts';
+import { stdin } from './stdin.ts';
+
+/** The inputs by name. */
+export const inputs: Readonly<Record<string, InputFactory>> = {
+  /** The terminal: one command a line on stdin, replies on stdout. */
+  stdin,
+  // slack and xmpp (inputs/slack.ts, inputs/xmpp.ts) go here.
+};

@@ -1,0 +1,82 @@
+// Runs `micro bot`: its flags into the MICRO_BOT_* variables they stand for, checked before
+// anything connects; then the registry and a long-lived client (a watching selector, the CLI's
+// token, the broker for publishes) and botFromEnv over them, until every input has ended (stdin at
+// the end of its input) or SIGINT/SIGTERM. Guarantees: replies are the only thing on stdout (what
+// the bot says goes to stderr); everything opened is closed on the way out, whatever the way.
+import type { Args } from '../shared/command.ts';
+
+/** Says something on stderr. */
+const say = (message: string): void => void process.stderr.write(`micro bot: ${message}\n`);
+
+/** The environment with each given flag as its variable (`bot-rate` -> MICRO_BOT_RATE). */
+export function botEnv(args: Record<string, unknown>, names: readonly string[]): NodeJS.ProcessEnv {
+  const env = { ...process.env };
+  for (const name of names) {
+    const value = args[name];
+    if (value === undefined) continue;
+    // A flag given twice is a list: `--allow a --allow b` is `a,b`.
+    const text = Array.isArray(value) ? value.join(',') : `${value as string | number}`;
+    env[`MICRO_${name.toUpperCase().replaceAll('-', '_')}`] = text;
+  }
+  return env;
+}
+
+/** Runs the bot until its inputs end or a signal comes. */
+export async function serveBot(args: Args<object>, flagNames: readonly string[]): Promise<void> {
+  const env = botEnv(args, flagNames);
+  const bot = await import('../../bot/index.ts');
+  // A bad setting is its one-line error, before anything connects.
+  bot.botSettingsFromEnv(env, bot.inputs);
+  const [
+    { openBroker, openRegistry, openTransport, tokenFor },
+    { createClient },
+    { createSelector },
+    { connectOnPublish },
+    { bearerOptions },
+    { untilSignal },
+    { resiliencyPolicy },
+  ] = await Promise.all([
+    import('../shared/connect.ts'),
+    import('../../runtime/client/rpc-client.ts'),
+    import('../../runtime/selector/cache.ts'),
+    import('../../runtime/broker/index.ts'),
+    import('../shared/auth-token.ts'),
+    import('../shared/signals.ts'),
+    import('../shared/resiliency.ts'),
+  ]);
+  const policy = await resiliencyPolicy(undefined);
+  const token = await tokenFor(args, {});
+  const registry = await openRegistry(args, { token: token ?? false });
+  const broker = await openBroker(args, registry);
+  // Long-lived, as the gateway's: its selector watches the registry; services see it as micro-bot.
+  const client = createClient({
+    registry,
+    transport: await openTransport(args),
+    selector: createSelector({ registry, policy }),
+    broker: connectOnPublish(broker),
+    policy,
+    name: 'micro-bot',
+    ...(token && bearerOptions(async () => token)),
+  });
+  const logger = { info: say, warn: say };
+  const signalled = untilSignal();
+  try {
+    registry
+      .listServices()
+      .catch((err: Error) => say(`${err.message}; commands that read it fail until it answers`));
+    const running = await bot.botFromEnv({ registry, client, env, logger });
+    try {
+      const names = running.inputs.map((i) => i.name).join(', ');
+      say(`connected: ${names} (registry: ${registry.name} at ${registry.address ?? '-'})`);
+      if (running.inputs.some((i) => i.name === 'stdin') && process.stdin.isTTY)
+        say('type a command (help lists them); Ctrl-D ends');
+      await Promise.race([running.ended, signalled]);
+    } finally {
+      await running.close();
+    }
+  } finally {
+    await client.close();
+    await broker.disconnect();
+    await registry.close();
+  }
+}
