@@ -83,6 +83,11 @@ describe('the XMPP input (real Prosody)', () => {
   it('delivers a chat message as a command and its reply reaches the sender', async (t) => {
     const { input, messages } = await startInput(t);
     assert.deepEqual(input.medium, { style: 'plain', maxLength: 8000 });
+    assert.equal(input.status?.().connected, true);
+    assert.match(
+      input.status?.().detail ?? '',
+      /^xmpp:\/\/127\.0\.0\.1:\d+ as bot@localhost\/micro-bot$/,
+    );
     const alice = await user(t, 'alice');
     await alice.say('bot@localhost', '  list services  ');
     const m = await messages.next();
@@ -156,6 +161,7 @@ describe('the XMPP input (real Prosody)', () => {
       (el) => el.is('presence') && el.attrs.from === 'bot@localhost/micro-bot' && !el.attrs.type,
     );
     await input.stop();
+    assert.equal(input.status?.().detail, 'stopped');
     await alice.next(
       (el) => el.attrs.from === 'bot@localhost/micro-bot' && el.attrs.type === 'unavailable',
     );
@@ -187,12 +193,17 @@ describe('the XMPP input (real Prosody)', () => {
       await log.next((l) =>
         /^warn: xmpp: not connected to .*ECONNREFUSED.*; try 2 in 2 s$/.test(l),
       );
+      assert.equal(input.status?.().connected, false);
+      assert.match(input.status?.().detail ?? '', /^reconnecting \(try 2\) \(connect ECONNREFUSED/);
       await log.next((l) =>
         /^warn: xmpp: not connected to .*ECONNREFUSED.*; try 3 in 4 s$/.test(l),
       );
     });
     await log.next(
-      (l) => /^info: xmpp: online as bot@localhost\/micro-bot at .* \(after \d+ tries\)$/.test(l),
+      (l) =>
+        /^info: xmpp: online at xmpp:\/\/127\.0\.0\.1:\d+ as bot@localhost\/micro-bot \(after \d+ tries\)$/.test(
+          l,
+        ),
       30_000,
     );
     await alice.next(botHere, 30_000);

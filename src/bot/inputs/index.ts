@@ -2,10 +2,13 @@
 // input is one file behind the Input interface (bot.ts); adding a medium is one file and one entry.
 import type { InputFactory } from '../bot.ts';
 import { stdin } from './stdin.ts';
+import { xmpp } from './xmpp.ts';
 
 /** The inputs by name. */
 export const inputs: Readonly<Record<string, InputFactory>> = {
   /** The terminal: one command a line on stdin, replies on stdout. */
   stdin,
-  // slack and xmpp (inputs/slack.ts, inputs/xmpp.ts) go here.
+  /** XMPP (Jabber): direct messages and rooms, MICRO_BOT_XMPP_*. */
+  xmpp,
+  // slack (inputs/slack.ts) goes here.
 };

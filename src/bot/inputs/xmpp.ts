@@ -57,6 +57,11 @@ export const xmpp: InputFactory = (env, logger) => {
   let connection: Client | undefined;
   let xml: typeof makeXml | undefined;
   let stopped = false;
+  /** What status() reports: connected or not, since when, to what or why not. */
+  let state = { connected: false, since: Date.now(), detail: 'not started' };
+  const become = (connected: boolean, detail: string): void => {
+    state = { connected, since: connected === state.connected ? state.since : Date.now(), detail };
+  };
 
   /** A command in a message stanza, or undefined when it is not one for the bot. */
   const read = (el: Element): Message | undefined => {
@@ -189,6 +194,7 @@ export const xmpp: InputFactory = (env, logger) => {
       c.on('disconnect', () => {
         if (stopped) return;
         const why = lastError ? ` (${lastError})` : '';
+        become(false, `reconnecting (try ${tries + 1})${why}`);
         logger.warn(
           `xmpp: not connected to ${s.service}${why}; try ${tries + 1} in ${c.reconnect.delay / 1000} s`,
         );
@@ -203,8 +209,10 @@ export const xmpp: InputFactory = (env, logger) => {
         const after = tries ? ` (after ${tries} tries)` : '';
         tries = 0;
         c.reconnect.delay = RECONNECT.first;
+        const as = `${s.service} as ${c.jid?.toString() ?? own}`;
+        become(true, as);
         online(c, x).then(
-          () => logger.info(`xmpp: online as ${c.jid?.toString() ?? own} at ${s.service}${after}`),
+          () => logger.info(`xmpp: online at ${as}${after}`),
           (err: Error) => logger.warn(`xmpp: cannot say it is online: ${err.message}`),
         );
       });
@@ -230,6 +238,7 @@ export const xmpp: InputFactory = (env, logger) => {
         c.reconnect.stop();
         stopped = true;
         await c.stop().catch(() => undefined);
+        become(false, `cannot connect: ${(err as Error).message}`);
         throw new Error(
           `xmpp: cannot connect to ${s.service} as ${own}: ${(err as Error).message}`,
           { cause: err },
@@ -258,8 +267,11 @@ export const xmpp: InputFactory = (env, logger) => {
       );
     },
 
+    status: () => state,
+
     async stop() {
       stopped = true;
+      become(false, 'stopped');
       const c = connection;
       if (!c) return;
       c.reconnect.stop();
