@@ -164,6 +164,8 @@ export interface Bot {
   handle(message: Message, medium: Medium): Promise<string>;
   /** Stops the inputs, the watch, and flushes the audit. */
   close(): Promise<void>;
+  /** What `Bot.Status` answers: when it started, its inputs, its commands, how many it ran. */
+  status?(): BotStatus;
 }
 
 /** Defaults of the bot. */

@@ -24,6 +24,7 @@ import {
   type Bot,
   type BotLogger,
   type BotOptions,
+  type BotStatus,
   type Command,
   type Input,
   type Medium,
@@ -47,6 +48,15 @@ const stderrLogger: BotLogger = {
 
 const errorAnswer = (err: MicroError): Answer => [{ kind: 'error', error: err.toJSON() }];
 
+/** What an unknown command counts as for the rate limit: a command that changes nothing. */
+const UNKNOWN: Command = {
+  name: 'unknown',
+  pattern: /$^/,
+  usage: '',
+  description: '',
+  run: () => Promise.resolve([]),
+};
+
 /** Starts every input with the bot's handler; resolves once all are connected (stops them all if one cannot start). */
 export async function createBot(o: BotOptions): Promise<Bot> {
   const logger = o.logger ?? stderrLogger;
@@ -55,6 +65,8 @@ export async function createBot(o: BotOptions): Promise<Bot> {
   const safety = createSafety(o);
   const stopping = new AbortController();
   let running = 0;
+  let handled = 0;
+  const startedAt = Date.now();
 
   const commands = (): readonly Command[] => [...builtins, ...(o.services?.commands() ?? [])];
 
@@ -122,27 +134,34 @@ export async function createBot(o: BotOptions): Promise<Bot> {
       }
     }
     if (!found) {
+      // Counted against the user's rate too: a flood of nonsense is not answered without limit.
+      const limited = await safety.check(user, UNKNOWN).then(
+        () => undefined,
+        (err: unknown) => errorAnswer(toMicroError(err, SAFETY_ID)),
+      );
       const word = (text.split(/\s+/)[0] ?? '').slice(0, 40);
-      return [{ kind: 'text', text: `unknown command "${word}": try help` }];
+      return limited ?? [{ kind: 'text', text: `unknown command "${word}": try help` }];
     }
     const { command, match } = found;
+    handled++;
     const started = performance.now();
     const args = splitArgs(text).slice(command.name.trim().split(/\s+/).length);
     let result: AuditRecord['result'] = 'ok';
     let error: MicroError | undefined;
     let reply: Answer;
     try {
-      if (running >= MAX_RUNNING)
-        throw serviceUnavailable(
-          SAFETY_ID,
-          `the bot is busy (${MAX_RUNNING} commands running); try again`,
-        );
       try {
         await safety.check(user, command);
       } catch (err) {
         result = 'refused';
         throw err;
       }
+      // Checked and counted with no await between: never more than MAX_RUNNING at once.
+      if (running >= MAX_RUNNING)
+        throw serviceUnavailable(
+          SAFETY_ID,
+          `the bot is busy (${MAX_RUNNING} commands running); try again`,
+        );
       running++;
       try {
         reply = await runCommand(command, message, args, match);
@@ -205,9 +224,25 @@ export async function createBot(o: BotOptions): Promise<Bot> {
     throw (started[failed] as PromiseRejectedResult).reason;
   }
 
+  const status = (): BotStatus => ({
+    started: startedAt,
+    inputs: o.inputs.map((i) => ({
+      name: i.name,
+      ...(i.status?.() ?? { connected: true, since: startedAt }),
+    })),
+    commands: commands().map((c) => ({
+      name: c.name,
+      usage: c.usage,
+      description: c.description,
+      changes: c.changes === true,
+    })),
+    handled,
+  });
+
   return {
     commands,
     handle,
+    status,
     async close() {
       stopping.abort();
       await stopInputs(o.inputs);

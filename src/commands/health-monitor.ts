@@ -2,9 +2,12 @@
 // saw it, and its last changes (--history). Absent (no control plane, or one without a monitor),
 // the command probes nodes itself.
 import type { Client } from '../runtime/client/client.ts';
-import type { CheckResult, NodeStatus, StatusChange } from '../platform/monitor/monitor.ts';
+import type { NodeStatus, StatusChange } from '../platform/monitor/monitor.ts';
 import { notFound, toMicroError } from '../runtime/errors.ts';
+import { checksText } from '../platform/monitor/probe.ts';
 import { table } from './shared/output.ts';
+
+export { checksText };
 
 /** `5s ago`, `3m ago`, `2h ago`, `4d ago`. */
 export function ago(time: number, now = Date.now()): string {
@@ -13,19 +16,6 @@ export function ago(time: number, now = Date.now()): string {
   if (s < 3600) return `${Math.floor(s / 60)}m ago`;
   if (s < 86_400) return `${Math.floor(s / 3600)}h ago`;
   return `${Math.floor(s / 86_400)}d ago`;
-}
-
-/** A node's checks in a cell: the failing ones with their detail, then how many pass. */
-export function checksText(checks: CheckResult[]): string {
-  if (checks.length === 0) return '-';
-  const failing = checks
-    .filter((c) => c.status === 'failing')
-    .map(
-      (c) =>
-        `${c.name}${c.critical ? '' : ' (non-critical)'} failing${c.detail ? `: ${c.detail}` : ''}`,
-    );
-  const ok = checks.length - failing.length;
-  return [...failing, ...(ok > 0 ? [`${ok} ok`] : [])].join('; ');
 }
 
 /** The monitor's statuses (of one service), or undefined when no monitor answers. */

@@ -6,44 +6,11 @@ import type { CheckResult } from '../platform/monitor/monitor.ts';
 import { defineCommand } from './shared/command.ts';
 import { withConnection } from './shared/connect.ts';
 import { print, table } from './shared/output.ts';
-import { probeNodes, probeTimeout, timeoutFlag, type Probe } from './shared/probe.ts';
-import { ago, checksText, monitorOf, monitorView } from './health-monitor.ts';
+import { probeNodes, probeTimeout, timeoutFlag } from './shared/probe.ts';
+import { ago, monitorOf, monitorView } from './health-monitor.ts';
+import { answering, checksText, healthOf, type Health } from '../platform/monitor/probe.ts';
 
-/** One node's health as printed. */
-export interface Health {
-  /** The service, when several are shown. */
-  service?: string;
-  node: string;
-  address: string;
-  version: string;
-  /** What Debug.Health said (`ok`, `degraded`, `unhealthy`), or `failed`. */
-  status: string;
-  ms: number;
-  /** The node's own checks, as it reported them. */
-  checks?: CheckResult[];
-  /** What the control plane's monitor saw, when it has probed the node. */
-  monitor?: { status: string; since: number; detail?: string };
-  error?: { id: string; code: number; detail: string; status: string };
-}
-
-/** The statuses of a node that answers: it serves (degraded: a non-critical check fails). */
-export const answering = (status: string): boolean => status === 'ok' || status === 'degraded';
-
-/** One node's Debug.Health probe as a row. */
-export const healthOf = (
-  p: Probe<{ status?: string; checks?: CheckResult[] }>,
-  service?: string,
-): Health => ({
-  ...(service !== undefined && { service }),
-  node: p.node.id,
-  address: p.node.address,
-  version: p.version,
-  // An app behind a sidecar has no Debug.Health; the sidecar registers it only while it is healthy.
-  status: p.error ? 'failed' : p.unsupported ? 'ok' : String(p.body?.status ?? 'unknown'),
-  ms: p.ms,
-  ...(Array.isArray(p.body?.checks) && p.body.checks.length > 0 && { checks: p.body.checks }),
-  ...(p.error ? { error: p.error } : {}),
-});
+export { answering, healthOf, type Health };
 
 /** Health rows as a table, with a line saying how many nodes are healthy. */
 export const healthText = (rows: Health[]): string => {

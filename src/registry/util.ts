@@ -1,4 +1,4 @@
-import type { Node, Service } from './registry.ts';
+import { RegistryError, RegistryErrors, type Node, type Service } from './registry.ts';
 import { isObject, recordCheck } from './validate.ts';
 
 /** A deep copy, so callers cannot change a registry's state by editing what it returned. */
@@ -60,4 +60,40 @@ export function normalizeService(s: Partial<Service> & { name: string }): Servic
         : s.endpoints,
     nodes: Array.isArray(s.nodes) ? s.nodes.map(fill) : s.nodes === undefined ? [] : s.nodes,
   };
+}
+
+/**
+ * Service records as a person writes them (`register service JSON`, the bot's `register`): one
+ * record or an array, each with a name and at least one node with an address; node ids, versions
+ * and metadata left out are filled in, then checked as the registries do. Throws
+ * MICRO_ERR_REGISTRY_INVALID saying what is missing, with an example.
+ */
+export function serviceRecords(value: unknown): Service[] {
+  const invalid = (message: string): never => {
+    throw new RegistryError(RegistryErrors.invalid, message);
+  };
+  const list: unknown[] = Array.isArray(value) ? value : [value];
+  return list.map((item) => {
+    const s = item as Partial<Service> | null;
+    if (typeof s !== 'object' || s === null || typeof s.name !== 'string' || s.name === '')
+      return invalid('a service record needs a name, e.g. {"name":"greeter","nodes":[...]}');
+    if (!Array.isArray(s.nodes) || s.nodes.length === 0)
+      return invalid(
+        `service ${s.name} needs at least one node, e.g. "nodes":[{"id":"${s.name}-1","address":"127.0.0.1:9090"}]`,
+      );
+    const addressless = s.nodes.find((n: Partial<Node>) => typeof n?.address !== 'string');
+    if (addressless !== undefined) invalid(`every node of ${s.name} needs an address (host:port)`);
+    const service = normalizeService({
+      ...s,
+      name: s.name,
+      nodes: s.nodes.map((n: Partial<Node>) => ({
+        ...n,
+        id: n.id || `${s.name}-${n.address}`,
+        address: n.address as string,
+        metadata: n.metadata ?? {},
+      })),
+    });
+    validateService(service);
+    return service;
+  });
 }

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { Bot, Command, Input, Message } from '../../src/bot/bot.ts';
 import { builtinCommands } from '../../src/bot/commands/index.ts';
-import { createBot } from '../../src/bot/core.ts';
+import { createBot, MAX_RUNNING } from '../../src/bot/core.ts';
 import { createMemoryAudit } from '../../src/platform/audit/memory.ts';
 import { createClient, createMemoryRegistry, type Service } from '../../src/runtime/index.ts';
 import { closeAll, greeterService } from '../helpers/fixtures.ts';
@@ -90,10 +90,10 @@ describe('createBot', () => {
 
   it('lists the commands in help, marking those that change state', async () => {
     const help = await input.say('help', 'helper');
-    assert.match(help, /^```\nCOMMAND +WHAT IT DOES\n/);
+    assert.match(help, /^```\nCOMMAND +CHANGES +DESCRIPTION\n/);
     // Escaped for Slack after the layout: the columns line up as Slack shows them.
-    assert.match(help, /\ncall &lt;service&gt; &lt;endpoint&gt; \[json\] \* {2}call an endpoint\n/);
-    assert.match(help, /\nping +answer pong\n/);
+    assert.match(help, /\ncall &lt;service&gt; &lt;endpoint&gt; \[json\] +yes +call an endpoint/);
+    assert.match(help, /\nping +answer pong/);
     assert.equal(await input.say('  ping  ', 'helper'), 'pong');
   });
 
@@ -138,6 +138,11 @@ describe('createBot', () => {
     for (let i = 0; i < 8; i++) replies.push(await input.say('ping', 'chatty'));
     assert.deepEqual(replies.slice(0, 6), Array(6).fill('pong'));
     assert.match(replies[6]!, /^error 429 \(micro\.bot\): chatty sent too many commands/);
+    assert.match(
+      await input.say('nonsense', 'chatty'),
+      /^error 429 /,
+      'unknown commands count too',
+    );
   });
 
   it('audits every command as source bot with who, what, the result and where', () => {
@@ -169,5 +174,57 @@ describe('createBot', () => {
       false,
       'an unknown command is no command',
     );
+  });
+
+  it('says its status: inputs, commands, and how many it ran', () => {
+    const status = bot.status!();
+    assert.deepEqual(status.inputs, [{ name: 'test', connected: true, since: status.started }]);
+    assert.deepEqual(
+      status.commands.find((c) => c.name === 'call'),
+      {
+        name: 'call',
+        usage: 'call <service> <endpoint> [json]',
+        description: 'call an endpoint: call greeter Say.Hello {"name": "Ann"}',
+        changes: true,
+      },
+    );
+    assert.equal(status.handled, audit.events().length, 'every command run is one audit record');
+  });
+});
+
+describe('createBot under load', () => {
+  it(`runs at most ${MAX_RUNNING} commands at once, answering more with a 503`, async () => {
+    const registry = createMemoryRegistry();
+    const client = createClient({ registry });
+    const input = testInput();
+    let open!: () => void;
+    const gate = new Promise<void>((resolve) => (open = resolve));
+    const wait: Command = {
+      name: 'wait',
+      pattern: /^wait$/,
+      usage: 'wait',
+      description: 'answers when the test says',
+      run: async () => {
+        await gate;
+        return [{ kind: 'text', text: 'done' }];
+      },
+    };
+    const bot = await createBot({
+      inputs: [input],
+      registry,
+      client,
+      commands: [wait],
+      rate: 0,
+      logger: { info() {}, warn() {} },
+    });
+    const waiting = Array.from({ length: MAX_RUNNING }, (_, i) => input.say('wait', `u${i}`));
+    assert.equal(
+      await input.say('wait', 'late'),
+      'error 503 (micro.bot): the bot is busy (64 commands running); try again',
+    );
+    open();
+    assert.deepEqual(new Set(await Promise.all(waiting)), new Set(['done']));
+    assert.equal(await input.say('wait', 'late'), 'done');
+    await closeAll(bot, client, registry);
   });
 });

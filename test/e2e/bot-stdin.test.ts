@@ -22,7 +22,7 @@ describe('micro bot --inputs stdin', () => {
     const r = await micro(['bot', '--inputs', 'stdin'], { input: 'help\n\nping\n', env });
     assert.equal(r.code, 0, r.stderr);
     const [help, pong, rest] = r.stdout.split('\n\n');
-    assert.match(help ?? '', /^COMMAND +WHAT IT DOES\nhelp +list the commands/);
+    assert.match(help ?? '', /^COMMAND +CHANGES +DESCRIPTION\nhelp \[command\] +list the commands/);
     assert.match(help ?? '', /\nping +answer pong/);
     assert.equal(pong, 'pong');
     assert.equal(rest, '', 'nothing after the last reply but its blank line');

@@ -1,37 +1,22 @@
-// The built-in command table, in help order. A placeholder until the full table (basic, registry,
-// call, platform) lands: help, ping and echo, enough for the core and the inputs to be tested.
-// Guarantees: read-only commands only. Limits: help lists every command in one reply.
+// The bot's built-in command table, in help order: the basic commands (help, ping, hello, time,
+// echo, the three laws), the registry's (list services, get service, health, register,
+// deregister), the calls (call, stream), the platform's (publish, store get/list, config get/set)
+// and observability (traces, logs). The core tries them in this order, before the commands
+// services provide.
 import type { Command } from '../bot.ts';
+import { basicCommands } from './basic.ts';
+import { callCommands } from './call.ts';
+import { observeCommands } from './observe.ts';
+import { platformCommands } from './platform.ts';
+import { registryCommands } from './registry.ts';
 
-/** The built-in commands, in help order. */
+/** The built-in commands, in help order; a new array each time, for the caller to keep. */
 export function builtinCommands(): Command[] {
   return [
-    {
-      name: 'help',
-      pattern: /^help$/i,
-      usage: 'help',
-      description: 'list the commands (* changes state: allowed users and roles only)',
-      run: async (ctx) => [
-        {
-          kind: 'table',
-          header: ['COMMAND', 'WHAT IT DOES'],
-          rows: ctx.commands().map((c) => [`${c.usage}${c.changes ? ' *' : ''}`, c.description]),
-        },
-      ],
-    },
-    {
-      name: 'ping',
-      pattern: /^ping$/i,
-      usage: 'ping',
-      description: 'answer pong',
-      run: async () => [{ kind: 'text', text: 'pong' }],
-    },
-    {
-      name: 'echo',
-      pattern: /^echo(?:\s+([\s\S]*))?$/i,
-      usage: 'echo <text>',
-      description: 'say the text back',
-      run: async (_ctx, _args, match) => [{ kind: 'text', text: match[1] || 'echo what?' }],
-    },
+    ...basicCommands,
+    ...registryCommands,
+    ...callCommands,
+    ...platformCommands,
+    ...observeCommands,
   ];
 }

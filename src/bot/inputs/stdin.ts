@@ -40,6 +40,7 @@ export function createStdinInput(options: StdinOptions = {}): Input {
   let waiting: (() => void) | undefined;
   let end!: () => void;
   const ended = new Promise<void>((resolve) => (end = resolve));
+  let state = { connected: false, since: Date.now(), detail: 'not started' };
 
   const write = (text: string): Promise<void> =>
     new Promise((resolve, reject) =>
@@ -61,11 +62,16 @@ export function createStdinInput(options: StdinOptions = {}): Input {
           await replied;
         }
       };
+      state = { connected: true, since: Date.now(), detail: 'standard input' };
       void run()
         .catch(() => undefined)
-        .finally(end);
+        .finally(() => {
+          state = { connected: false, since: Date.now(), detail: 'end of input' };
+          end();
+        });
       return Promise.resolve();
     },
+    status: () => state,
     async reply(_to: Message, text: string) {
       try {
         await write(text);

@@ -1,8 +1,8 @@
 import { readFile } from 'node:fs/promises';
 import { createInterface } from 'node:readline';
 import type { Argv } from 'yargs';
-import type { Node, Service } from '../../registry/registry.ts';
-import { normalizeService, validateService } from '../../registry/util.ts';
+import type { Service } from '../../registry/registry.ts';
+import { serviceRecords } from '../../registry/util.ts';
 import type { CallOptions } from '../../runtime/client/client.ts';
 import { badRequest } from '../../runtime/errors.ts';
 import type { GlobalArgs } from './options.ts';
@@ -231,34 +231,9 @@ export function callOptions(flags: CallFlags): CallOptions {
 /** Reads one service record (or an array of them) and fills in what a loosely written one leaves out. */
 export async function readServices(src: MessageSource): Promise<Service[]> {
   const value = await readMessage(src);
-  const list: unknown[] = Array.isArray(value) ? value : [value];
-  return list.map((item) => {
-    const s = item as Partial<Service> | null;
-    if (typeof s !== 'object' || s === null || typeof s.name !== 'string' || s.name === '')
-      throw badRequest(ID, 'a service record needs a name, e.g. {"name":"greeter","nodes":[...]}');
-    if (!Array.isArray(s.nodes) || s.nodes.length === 0)
-      throw badRequest(
-        ID,
-        `service ${s.name} needs at least one node, e.g. "nodes":[{"id":"${s.name}-1","address":"127.0.0.1:9090"}]`,
-      );
-    const addressless = s.nodes.find((n: Partial<Node>) => typeof n?.address !== 'string');
-    if (addressless !== undefined)
-      throw badRequest(ID, `every node of ${s.name} needs an address (host:port)`);
-    const service = normalizeService({
-      ...s,
-      name: s.name,
-      nodes: s.nodes.map((n: Partial<Node>) => ({
-        ...n,
-        id: n.id || `${s.name}-${n.address}`,
-        address: n.address as string,
-        metadata: n.metadata ?? {},
-      })),
-    });
-    try {
-      validateService(service);
-    } catch (err) {
-      throw badRequest(ID, (err as Error).message);
-    }
-    return service;
-  });
+  try {
+    return serviceRecords(value);
+  } catch (err) {
+    throw badRequest(ID, (err as Error).message);
+  }
 }

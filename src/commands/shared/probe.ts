@@ -1,53 +1,11 @@
 import type { CommandModule } from 'yargs';
-import type { Node, Service } from '../../registry/registry.ts';
-import type { Client } from '../../runtime/client/client.ts';
-import type { ErrorShape } from '../../runtime/errors.ts';
+import { probeNodes, type Probe } from '../../platform/monitor/probe.ts';
 import { defineCommand } from './command.ts';
 import { withConnection, type Connection } from './connect.ts';
 import { parseDuration } from './input.ts';
 import { print } from './output.ts';
 
-/** What one node answered to a probe. */
-export interface Probe<T = unknown> {
-  version: string;
-  node: Node;
-  /** Milliseconds until the answer or the failure. */
-  ms: number;
-  body?: T;
-  error?: ErrorShape;
-  /** The node answered but has no such endpoint: an app behind a sidecar, which has no Debug.*. */
-  unsupported?: true;
-}
-
-/** True when an app registered by a sidecar itself answered 404: it is up, without that endpoint. */
-export const lacksEndpoint = (node: Node, err: ErrorShape): boolean =>
-  node.metadata.sidecar === 'true' && err.code === 404 && err.id !== 'micro.client';
-
-/** Calls an endpoint (Debug.Health, Debug.Stats) on every node of every version, each directly over its own transport. */
-export async function probeNodes<T>(
-  client: Client,
-  versions: Service[],
-  endpoint: string,
-  timeout: number,
-): Promise<Probe<T>[]> {
-  const { toMicroError } = await import('../../runtime/errors.ts');
-  const jobs = versions.flatMap((s) =>
-    s.nodes.map(async (node): Promise<Probe<T>> => {
-      const start = performance.now();
-      const took = () => Math.round((performance.now() - start) * 10) / 10;
-      try {
-        const body = await client.call<T>(s.name, endpoint, {}, { node, timeout, retries: 0 });
-        return { version: s.version, node, ms: took(), body };
-      } catch (err) {
-        const error = toMicroError(err, 'micro.cli').toJSON();
-        if (lacksEndpoint(node, error))
-          return { version: s.version, node, ms: took(), unsupported: true };
-        return { version: s.version, node, ms: took(), error };
-      }
-    }),
-  );
-  return Promise.all(jobs);
-}
+export { lacksEndpoint, probeNodes, type Probe } from '../../platform/monitor/probe.ts';
 
 /** The `--timeout` flag of the commands that probe nodes (health, stats, doctor). */
 export const timeoutFlag = (waitsFor = 'each node') =>

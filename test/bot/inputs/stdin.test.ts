@@ -37,6 +37,8 @@ describe('stdin input', () => {
     input.end('slow\n\n# a comment\necho a  <b>\nnope\n');
     await stdin.ended;
     assert.equal(written, 'done\n\na  <b>\n\nunknown command "nope": try help\n\n');
+    assert.equal(stdin.status?.().connected, false);
+    assert.equal(stdin.status?.().detail, 'end of input');
     await bot.close();
     await client.close();
     await registry.close();
