@@ -4,13 +4,16 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { xml } from '@xmpp/client';
-
-type Element = ReturnType<typeof xml>;
 import type { Input, Message } from '../../src/bot/bot.ts';
 import { addressed, xmpp } from '../../src/bot/inputs/xmpp.ts';
 import { startedForTests } from '../helpers/lifecycle.ts';
 import { startProsody } from '../helpers/prosody-server.ts';
-import { connectXmppUser, messageFrom, type XmppUser } from '../helpers/xmpp-user.ts';
+import {
+  availableFrom,
+  connectXmppUser,
+  messageFrom,
+  type XmppUser,
+} from '../helpers/xmpp-user.ts';
 
 /** Things arriving over time, awaited in order with a deadline. */
 function inbox<T>() {
@@ -157,9 +160,7 @@ describe('the XMPP input (real Prosody)', () => {
     const { input } = await startInput(t);
     const alice = await user(t, 'alice');
     await alice.client.send(xml('presence', { to: 'bot@localhost', type: 'subscribe' }));
-    await alice.next(
-      (el) => el.is('presence') && el.attrs.from === 'bot@localhost/micro-bot' && !el.attrs.type,
-    );
+    await alice.next(availableFrom('bot@localhost/micro-bot'));
     await input.stop();
     assert.equal(input.status?.().detail, 'stopped');
     await alice.next(
@@ -183,8 +184,7 @@ describe('the XMPP input (real Prosody)', () => {
     const { input, messages, log } = await startInput(t);
     const alice = await user(t, 'alice');
     // Alice sees the bot come and go: she then writes once it is back (else Prosody would keep her message offline).
-    const botHere = (el: Element): boolean =>
-      el.is('presence') && el.attrs.from === 'bot@localhost/micro-bot' && !el.attrs.type;
+    const botHere = availableFrom('bot@localhost/micro-bot');
     await alice.client.send(xml('presence', { to: 'bot@localhost', type: 'subscribe' }));
     await alice.next(botHere);
     // Down long enough for three tries, each after a longer wait.

@@ -13,8 +13,6 @@ export interface XmppUser {
   say(to: string, body: string, opts?: { type?: string; children?: Element[] }): Promise<void>;
   /** Resolves with the first stanza received since the last one it returned that `match`es (skipping the others); rejects after `ms`. */
   next(match: (el: Element) => boolean, ms?: number): Promise<Element>;
-  /** Resolves once the connection is online again (after the server restarted); rejects after `ms`. */
-  online(ms?: number): Promise<void>;
   /** Disconnects for good. */
   stop(): Promise<void>;
 }
@@ -27,6 +25,12 @@ export const messageFrom =
     el.getChildText('body') !== null &&
     (el.attrs.from === from || String(el.attrs.from).startsWith(`${from}/`)) &&
     (type === undefined || el.attrs.type === type);
+
+/** An available presence from exactly `from` (a full JID): that resource is online. */
+export const availableFrom =
+  (from: string) =>
+  (el: Element): boolean =>
+    el.is('presence') && el.attrs.from === from && !el.attrs.type;
 
 /** Logs in as `username` on the test server and resolves once online. */
 export async function connectXmppUser(
@@ -49,9 +53,7 @@ export async function connectXmppUser(
     wake();
   });
   // Available, as a chat client is once online: the server then routes messages and presence to it.
-  c.on('online', () => {
-    c.send(xml('presence', {})).then(wake, wake);
-  });
+  c.on('online', () => void c.send(xml('presence', {})).catch(() => undefined));
   await c.start();
   const until = async (ready: () => boolean, ms: number, what: string): Promise<void> => {
     const deadline = Date.now() + ms;
@@ -93,7 +95,6 @@ export async function connectXmppUser(
       );
       return found as Element;
     },
-    online: (ms = 20_000) => until(() => c.status === 'online', ms, 'connection'),
     async stop() {
       c.reconnect.stop();
       await c.stop().catch(() => undefined);
