@@ -73,6 +73,10 @@ describe('micro bot --inputs xmpp (real Prosody)', () => {
     assert.match(reply, /MICRO_BOT_ALLOW=xmpp:bob@localhost/);
   });
 
+  it('refuses a message longer than the bot reads, rather than run it cut', async () => {
+    assert.match(await ask(alice, `echo ${'x'.repeat(5000)}`), /^error 400 /);
+  });
+
   it('comes back after Prosody restarts and answers again', async () => {
     const since = bot.lines.length;
     await prosody.restart();

@@ -7,7 +7,8 @@
 // Guarantees: reconnects whenever the connection drops, forever, with a growing delay (1 s doubling
 // to 30 s) and a log line per try; stop() ends it for good. Limits: the first connection must work
 // (start rejects otherwise, so a wrong address or password shows at once); unencrypted connections
-// only to this machine (xmpp:// without STARTTLS on loopback); texts read up to BOT_DEFAULTS.maxText.
+// only to this machine (xmpp:// without STARTTLS on loopback); a text is kept up to one character
+// over BOT_DEFAULTS.maxText, so that the bot refuses a longer one (400) rather than run it cut.
 // In semi-anonymous rooms the bot may not see who wrote: the user is then the occupant JID
 // (`room@service/nick`), which no allow-list entry of a bare JID matches.
 import type { Client, xml as makeXml } from '@xmpp/client';
@@ -70,7 +71,8 @@ export const xmpp: InputFactory = (env, logger) => {
     const body = el.getChildText('body');
     if (!from || body === null || el.getChild('delay', 'urn:xmpp:delay')) return undefined;
     if (el.getChild('x', 'jabber:x:delay')) return undefined;
-    const text = body.slice(0, BOT_DEFAULTS.maxText);
+    // One character over the bound is enough for the bot to refuse it whole.
+    const text = body.trim().slice(0, BOT_DEFAULTS.maxText + 1);
     const thread = el.getChildText('thread')?.slice(0, MAX_THREAD) || undefined;
     const room = rooms.get(bare(from));
     if (type === 'groupchat') {
@@ -87,12 +89,12 @@ export const xmpp: InputFactory = (env, logger) => {
       };
     }
     if (type !== 'chat' && type !== 'normal') return undefined;
-    if (bare(from) === own || !from.includes('@') || !text.trim()) return undefined;
+    if (bare(from) === own || !from.includes('@') || !text) return undefined;
     // A private message through a room comes from the occupant's JID: who is behind it, if known.
     const id = room ? (room.occupants.get(resourceOf(from)) ?? from) : bare(from);
     return {
       user: { input: 'xmpp', id },
-      text: text.trim(),
+      text,
       room: from,
       ...(thread && { thread }),
     };
