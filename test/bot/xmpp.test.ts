@@ -6,6 +6,8 @@ import { describe, it } from 'node:test';
 import { xml } from '@xmpp/client';
 import type { Input, Message } from '../../src/bot/bot.ts';
 import { addressed, xmpp } from '../../src/bot/inputs/xmpp.ts';
+import type { MicroError } from '../../src/runtime/errors.ts';
+import { closedAddress } from '../helpers/cli.ts';
 import { startedForTests } from '../helpers/lifecycle.ts';
 import { startProsody } from '../helpers/prosody-server.ts';
 import {
@@ -172,12 +174,31 @@ describe('the XMPP input (real Prosody)', () => {
     );
   });
 
-  it('refuses a wrong password at start, naming the server', async () => {
-    const input = xmpp(envOf({ MICRO_BOT_XMPP_PASSWORD: 'wrong' }), { info() {}, warn() {} });
+  it('fails to start on a wrong password (401) or no server (503), naming the server', async () => {
+    const quiet = { info() {}, warn() {} };
+    const wrong = xmpp(envOf({ MICRO_BOT_XMPP_PASSWORD: 'wrong' }), quiet);
     await assert.rejects(
-      input.start(() => undefined),
-      /cannot connect to xmpp:\/\/127\.0\.0\.1:\d+ as bot@localhost/,
+      wrong.start(() => undefined),
+      (err: MicroError) => {
+        assert.equal(err.code, 401);
+        assert.match(
+          err.detail,
+          /^xmpp: cannot connect to xmpp:\/\/127\.0\.0\.1:\d+ as bot@localhost: not-authorized/,
+        );
+        return true;
+      },
     );
+    const closed = `xmpp://${await closedAddress()}`;
+    const nowhere = xmpp(envOf({ MICRO_BOT_XMPP_SERVICE: closed }), quiet);
+    await assert.rejects(
+      nowhere.start(() => undefined),
+      (err: MicroError) => {
+        assert.equal(err.code, 503);
+        assert.match(err.detail, /ECONNREFUSED/);
+        return true;
+      },
+    );
+    assert.equal(nowhere.status?.().connected, false);
   });
 
   it('reconnects after Prosody restarts, logging each try (waiting longer each time), and messages flow again', async (t) => {

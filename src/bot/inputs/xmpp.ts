@@ -13,6 +13,7 @@
 // (`room@service/nick`), which no allow-list entry of a bare JID matches.
 import type { Client, xml as makeXml } from '@xmpp/client';
 import { randomUUID } from 'node:crypto';
+import { MicroError } from '../../runtime/errors.ts';
 import { BOT_DEFAULTS, type Input, type InputFactory, type Message } from '../bot.ts';
 import { xmppSettings, type XmppRoom } from './xmpp-settings.ts';
 
@@ -21,6 +22,8 @@ type Element = ReturnType<typeof makeXml>;
 const NS_MUC = 'http://jabber.org/protocol/muc';
 const NS_MUC_USER = 'http://jabber.org/protocol/muc#user';
 
+/** Who raises the XMPP input's errors. */
+const ERROR_ID = 'micro.bot.xmpp';
 /** The first delay before reconnecting, and the longest. */
 const RECONNECT = { first: 1000, max: 30_000 } as const;
 /** How long the first connection may take. */
@@ -37,6 +40,14 @@ const NOT_XML = /[^\t\n\r\x20-\ud7ff\ue000-\ufffd\u{10000}-\u{10ffff}]/gu;
 const bare = (jid: string): string => (jid.split('/')[0] ?? '').toLowerCase();
 /** A JID's resource: a room occupant's nick. */
 const resourceOf = (jid: string): string => jid.slice(jid.indexOf('/') + 1 || jid.length);
+
+/** Why start() failed, as a MicroError: 401 when the server refused the login, else 503. */
+function startFailure(err: unknown, what: string): MicroError {
+  const refused = (err as Error).name === 'SASLError';
+  const e = new MicroError(ERROR_ID, refused ? 401 : 503, `${what}: ${(err as Error).message}`);
+  e.cause = err;
+  return e;
+}
 
 /** The text after the nick (`bot: x`, `bot, x`, `@bot x`, `bot x`), or undefined when the message is not for it. */
 export function addressed(body: string, nick: string): string | undefined {
@@ -241,10 +252,7 @@ export const xmpp: InputFactory = (env, logger) => {
         stopped = true;
         await c.stop().catch(() => undefined);
         become(false, `cannot connect: ${(err as Error).message}`);
-        throw new Error(
-          `xmpp: cannot connect to ${s.service} as ${own}: ${(err as Error).message}`,
-          { cause: err },
-        );
+        throw startFailure(err, `xmpp: cannot connect to ${s.service} as ${own}`);
       } finally {
         clearTimeout(timer);
       }
