@@ -201,25 +201,29 @@ describe('the XMPP input (real Prosody)', () => {
     assert.equal(nowhere.status?.().connected, false);
   });
 
-  it('reconnects after Prosody restarts, logging each try (waiting longer each time), and messages flow again', async (t) => {
+  it('reconnects after Prosody restarts, through refused logins, waiting longer each try, and messages flow again', async (t) => {
     const { input, messages, log } = await startInput(t);
     const alice = await user(t, 'alice');
     // Alice sees the bot come and go: she then writes once it is back (else Prosody would keep her message offline).
     const botHere = availableFrom('bot@localhost/micro-bot');
     await alice.client.send(xml('presence', { to: 'bot@localhost', type: 'subscribe' }));
     await alice.next(botHere);
-    // Down long enough for three tries, each after a longer wait.
+    // A try's line (any try, when n is not given).
+    const tried = (why: string, n?: number, wait?: number) => (l: string) =>
+      new RegExp(
+        `^warn: xmpp: not connected to .*${why}.*; try ${n ?? '\\d+'} in ${wait ?? '\\d+'} s$`,
+      ).test(l);
+    // Down for two tries; back with the bot's password changed for the third; then as it was.
     await prosody().restart(async () => {
-      await log.next((l) => /^warn: xmpp: not connected to .*; try 1 in 1 s$/.test(l));
-      await log.next((l) =>
-        /^warn: xmpp: not connected to .*ECONNREFUSED.*; try 2 in 2 s$/.test(l),
-      );
+      await log.next(tried('system-shutdown', 1, 1));
+      await log.next(tried('ECONNREFUSED', 2, 2));
       assert.equal(input.status?.().connected, false);
       assert.match(input.status?.().detail ?? '', /^reconnecting \(try 2\) \(connect ECONNREFUSED/);
-      await log.next((l) =>
-        /^warn: xmpp: not connected to .*ECONNREFUSED.*; try 3 in 4 s$/.test(l),
-      );
+      await prosody().password('bot', 'changed');
     });
+    // The next try (the third, or a later one if Prosody was slow to start) is refused.
+    await log.next(tried('not-authorized'), 30_000);
+    await prosody().password('bot', 'bot-pw');
     await log.next(
       (l) =>
         /^info: xmpp: online at xmpp:\/\/127\.0\.0\.1:\d+ as bot@localhost\/micro-bot \(after \d+ tries\)$/.test(

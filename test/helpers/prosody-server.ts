@@ -19,6 +19,8 @@ export interface ProsodyServer extends RunningServer {
   domain: string;
   /** The MUC service's domain (`conference.localhost`), when asked for. */
   muc?: string;
+  /** Changes a user's password (running or not). */
+  password(user: string, password: string): Promise<void>;
   /** Stops Prosody and starts it again on the same port with the same accounts, once `whileDown` (if given) resolves. */
   restart(whileDown?: () => Promise<unknown>): Promise<void>;
 }
@@ -124,6 +126,14 @@ export async function startProsody(opts: ProsodyOptions): Promise<ProsodyServer>
     service: `xmpp://127.0.0.1:${port}`,
     domain: 'localhost',
     ...(opts.muc && { muc: 'conference.localhost' }),
+    async password(user, password) {
+      // prosodyctl asks for the new password twice.
+      const passwd = run('prosodyctl', ['--config', file, 'passwd', `${user}@localhost`], {
+        timeout: 15_000,
+      });
+      passwd.child.stdin?.end(`${password}\n${password}\n`);
+      await passwd;
+    },
     async restart(whileDown) {
       await current?.stop();
       current = undefined;
