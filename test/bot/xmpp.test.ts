@@ -130,7 +130,7 @@ describe('the XMPP input (real Prosody)', () => {
     );
   });
 
-  it('answers in a room the messages that start with its nick, not the room history', async (t) => {
+  it('answers in a room the messages that start with its nick, not the room history, and private messages through it', async (t) => {
     const room = 'ops@conference.localhost';
     const alice = await user(t, 'alice');
     await alice.client.send(
@@ -156,6 +156,17 @@ describe('the XMPP input (real Prosody)', () => {
     await input.reply(m, 'greeter');
     const reply = await alice.next(messageFrom(`${room}/bot`, 'groupchat'));
     assert.equal(reply.getChildText('body'), 'Alice: greeter');
+    // A private message through the room: alice (the room shows her JID), answered privately.
+    await alice.say(`${room}/bot`, 'ping');
+    const pm = await messages.next();
+    assert.deepEqual(pm, {
+      user: { input: 'xmpp', id: 'alice@localhost' },
+      text: 'ping',
+      room: `${room}/Alice`,
+    });
+    await input.reply(pm, 'pong');
+    const private_ = await alice.next(messageFrom(`${room}/bot`, 'chat'));
+    assert.equal(private_.getChildText('body'), 'pong');
   });
 
   it('accepts subscriptions, and stop() says it is gone', async (t) => {

@@ -86,9 +86,11 @@ export const xmpp: InputFactory = (env, logger) => {
     const text = body.trim().slice(0, BOT_DEFAULTS.maxText + 1);
     const thread = el.getChildText('thread')?.slice(0, MAX_THREAD) || undefined;
     const room = rooms.get(bare(from));
+    const nick = resourceOf(from);
+    // The room itself (its subject, notices, invitations) is nobody.
+    if (room && !nick) return undefined;
     if (type === 'groupchat') {
-      const nick = resourceOf(from);
-      if (!room || !nick || nick === room.nick) return undefined;
+      if (!room || nick === room.nick) return undefined;
       const command = addressed(text, room.nick)?.trim();
       if (!command) return undefined;
       const id = room.occupants.get(nick) ?? from;
@@ -102,7 +104,7 @@ export const xmpp: InputFactory = (env, logger) => {
     if (type !== 'chat' && type !== 'normal') return undefined;
     if (bare(from) === own || !from.includes('@') || !text) return undefined;
     // A private message through a room comes from the occupant's JID: who is behind it, if known.
-    const id = room ? (room.occupants.get(resourceOf(from)) ?? from) : bare(from);
+    const id = room ? (room.occupants.get(nick) ?? from) : bare(from);
     return {
       user: { input: 'xmpp', id },
       text,
