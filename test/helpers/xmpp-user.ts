@@ -54,7 +54,11 @@ export async function connectXmppUser(
   });
   // Available, as a chat client is once online: the server then routes messages and presence to it.
   c.on('online', () => void c.send(xml('presence', {})).catch(() => undefined));
-  await c.start();
+  await c.start().catch(async (err: unknown) => {
+    c.reconnect.stop(); // else it would try again, for ever, after the test
+    await c.stop().catch(() => undefined);
+    throw err;
+  });
   const until = async (ready: () => boolean, ms: number, what: string): Promise<void> => {
     const deadline = Date.now() + ms;
     while (!ready()) {
