@@ -13,6 +13,8 @@ export interface XmppUser {
   say(to: string, body: string, opts?: { type?: string; children?: Element[] }): Promise<void>;
   /** Resolves with the first stanza received since the last one it returned that `match`es (skipping the others); rejects after `ms`. */
   next(match: (el: Element) => boolean, ms?: number): Promise<Element>;
+  /** Forgets what was received so far: next() looks only at what comes after. */
+  forget(): void;
   /** Disconnects for good. */
   stop(): Promise<void>;
 }
@@ -63,7 +65,13 @@ export async function connectXmppUser(
     const deadline = Date.now() + ms;
     while (!ready()) {
       const left = deadline - Date.now();
-      if (left <= 0) throw new Error(`${username}: no ${what} within ${ms} ms`);
+      if (left <= 0)
+        throw new Error(
+          `${username} (${c.status}): no ${what} within ${ms} ms; the last received:\n${seen
+            .slice(-5)
+            .map((el) => el.toString().slice(0, 300))
+            .join('\n')}`,
+        );
       let timer: NodeJS.Timeout | undefined;
       await new Promise<void>((r) => {
         waiters.push(r);
@@ -98,6 +106,9 @@ export async function connectXmppUser(
         'matching stanza',
       );
       return found as Element;
+    },
+    forget() {
+      from = seen.length;
     },
     async stop() {
       c.reconnect.stop();

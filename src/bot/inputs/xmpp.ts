@@ -202,7 +202,9 @@ export const xmpp: InputFactory = (env, logger) => {
           stalled = setTimeout(endTry, START_MS);
       });
       c.on('error', (err: Error) => {
-        lastError = err.message;
+        // Why the connection is lost: its first error (a stream error, not the reset after it).
+        const losing = c.status !== 'online' || err.name === 'StreamError' || 'code' in err;
+        if (losing) lastError ||= err.message;
         if (c.status === 'online') logger.warn(`xmpp: ${err.message}`);
         else if (!stopped && tries > 0 && NEGOTIATING.has(c.status)) endTry();
       });
