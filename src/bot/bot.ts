@@ -86,6 +86,8 @@ export interface Command {
   usage: string;
   /** One line saying what it does. */
   description: string;
+  /** The service that provides it (service-provided commands only). */
+  service?: string;
   /** Set when it changes state (call, register, deregister, publish, config set, service commands): the safety checks apply. */
   changes?: boolean;
   /** Runs it; `args` are the words after the command's name (JSON kept whole), `match` the pattern's match. Throws a MicroError to refuse. */
@@ -165,7 +167,7 @@ export interface Bot {
   /** Stops the inputs, the watch, and flushes the audit. */
   close(): Promise<void>;
   /** What `Bot.Status` answers: when it started, its inputs, its commands, how many it ran. */
-  status?(): BotStatus;
+  status(): BotStatus;
 }
 
 /** Defaults of the bot. */
@@ -214,4 +216,6 @@ export interface BotStatus {
   }[];
   /** Commands run since it started, refused ones included. */
   handled: number;
+  /** Messages answered with an error (refusals included) or as an unknown command. */
+  failed?: number;
 }

@@ -66,6 +66,8 @@ export async function createBot(o: BotOptions): Promise<Bot> {
   const stopping = new AbortController();
   let running = 0;
   let handled = 0;
+  /** Messages answered with an error or as an unknown command. */
+  let failed = 0;
   const startedAt = Date.now();
 
   const commands = (): readonly Command[] => [...builtins, ...(o.services?.commands() ?? [])];
@@ -140,7 +142,9 @@ export async function createBot(o: BotOptions): Promise<Bot> {
         (err: unknown) => errorAnswer(toMicroError(err, SAFETY_ID)),
       );
       const word = (text.split(/\s+/)[0] ?? '').slice(0, 40);
-      return limited ?? [{ kind: 'text', text: `unknown command "${word}": try help` }];
+      if (limited) return limited;
+      failed++;
+      return [{ kind: 'text', text: `unknown command "${word}": try help` }];
     }
     const { command, match } = found;
     handled++;
@@ -195,7 +199,9 @@ export async function createBot(o: BotOptions): Promise<Bot> {
   const handle = async (message: Message, medium: Medium): Promise<string> => {
     const text = message.text.trim();
     if (text === '') return '';
-    return formatAnswer(await answer({ ...message, text }), medium);
+    const reply = await answer({ ...message, text });
+    if (reply.some((p) => p.kind === 'error')) failed++;
+    return formatAnswer(reply, medium);
   };
 
   /** What an input is started with: each message handled, its reply sent, failures logged. */
@@ -216,12 +222,12 @@ export async function createBot(o: BotOptions): Promise<Bot> {
   };
 
   const started = await Promise.allSettled(o.inputs.map((i) => i.start(handlerOf(i))));
-  const failed = started.findIndex((s) => s.status === 'rejected');
-  if (failed >= 0) {
+  const refused = started.findIndex((s) => s.status === 'rejected');
+  if (refused >= 0) {
     await stopInputs(o.inputs);
     o.services?.close();
     safety.close();
-    throw (started[failed] as PromiseRejectedResult).reason;
+    throw (started[refused] as PromiseRejectedResult).reason;
   }
 
   const status = (): BotStatus => ({
@@ -235,8 +241,10 @@ export async function createBot(o: BotOptions): Promise<Bot> {
       usage: c.usage,
       description: c.description,
       changes: c.changes === true,
+      ...(c.service !== undefined && { service: c.service }),
     })),
     handled,
+    failed,
   });
 
   return {

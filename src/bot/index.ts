@@ -9,6 +9,7 @@ import type { Audit } from '../platform/audit/audit.ts';
 import type { Registry } from '../registry/registry.ts';
 import type { Client } from '../runtime/client/client.ts';
 import type { Bot, BotLogger, ChatUser, Command, Input, InputFactory } from './bot.ts';
+import { builtinCommands } from './commands/index.ts';
 import { createBot } from './core.ts';
 import { inputs as inputTable } from './inputs/index.ts';
 import { botSettingsFromEnv } from './settings.ts';
@@ -17,6 +18,7 @@ export type * from './bot.ts';
 export { BOT_DEFAULTS } from './bot.ts';
 export { createBot, MAX_RUNNING } from './core.ts';
 export { formatAnswer } from './format.ts';
+export { serveBotStatus } from './status.ts';
 export { splitArgs } from './args.ts';
 export { createSafety, type Safety } from './safety.ts';
 export { rolesFromAccounts } from './roles.ts';
@@ -27,6 +29,8 @@ export { inputTable as inputs };
 export interface ServiceCommands {
   /** The commands known now. */
   commands(): Command[];
+  /** Resolves once the commands services provide at start are known (bounded); awaited before the inputs start. */
+  ready?: Promise<void>;
   /** Stops watching the registry. */
   close(): void;
 }
@@ -38,6 +42,10 @@ export interface ServiceCommandsOptions {
   helpEndpoint: string;
   execEndpoint: string;
   logger: BotLogger;
+  /** The built-in commands: a service command one of them matches is left out. */
+  builtins: readonly Command[];
+  /** Ms a command may take (MICRO_BOT_TIMEOUT). */
+  timeout: number;
 }
 
 /** What botFromEnv takes. */
@@ -87,7 +95,11 @@ export async function botFromEnv(o: BotFromEnvOptions): Promise<RunningBot> {
     helpEndpoint: settings.helpEndpoint,
     execEndpoint: settings.execEndpoint,
     logger: o.logger,
+    builtins: o.commands ?? builtinCommands(),
+    timeout: settings.timeout,
   });
+  // Known before the first message: a script's first line may be a service's command.
+  await services?.ready;
   try {
     const bot = await createBot({
       ...settings,

@@ -1,6 +1,8 @@
 // `micro bot`: a chat bot inside the platform (docs/bot.md). It reads commands from Slack, XMPP or
 // the terminal (`--inputs`, default stdin), runs them against the registry, the services and the
 // platform, and replies formatted for the medium. Every flag is also its MICRO_BOT_* variable.
+// `micro bot status` and `micro bot audit` show the running bots and the commands they ran.
+import { botAuditCommand, botStatusCommand } from './bot/subcommands.ts';
 import { defineCommand } from './shared/command.ts';
 
 /** A flag of `micro bot`: a string, also read from its MICRO_ variable. */
@@ -64,8 +66,11 @@ export const botCommand = defineCommand({
   builder: (y) =>
     y
       .options(flags)
+      .command(botStatusCommand)
+      .command(botAuditCommand)
       .example('echo "list services" | micro bot', 'one command from a script, then exit')
-      .example('micro bot --inputs slack,xmpp --allow slack:U0123', 'serve Slack and XMPP'),
+      .example('micro bot --inputs slack,xmpp --allow slack:U0123', 'serve Slack and XMPP')
+      .example('micro bot status', 'the running bots: their inputs and commands'),
   handler: async (args) => {
     const { serveBot } = await import('./bot/serve.ts');
     await serveBot(args, Object.keys(flags));

@@ -177,7 +177,7 @@ describe('createBot', () => {
   });
 
   it('says its status: inputs, commands, and how many it ran', () => {
-    const status = bot.status!();
+    const status = bot.status();
     assert.deepEqual(status.inputs, [{ name: 'test', connected: true, since: status.started }]);
     assert.deepEqual(
       status.commands.find((c) => c.name === 'call'),

@@ -4,6 +4,7 @@
 // one-line error and a non-zero exit before anything connects.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import type { BotStatus } from '../../src/bot/bot.ts';
 import type { AuditEvent } from '../../src/platform/audit/audit.ts';
 import type { EventRecord } from '../../src/platform/events/events.ts';
 import { bin, errorOf, micro, startBench, type Bench } from '../helpers/cli.ts';
@@ -32,6 +33,16 @@ describe('micro bot --inputs stdin', () => {
     );
   });
 
+  it('exits 1 when a command piped in failed, as a CLI command would', async () => {
+    const r = await micro(['bot'], { input: 'ping\ncall nosuch Say.Hello\nnope\n', env });
+    assert.equal(r.code, 1, r.stderr);
+    const [pong, failed, unknown] = r.stdout.split('\n\n');
+    assert.equal(pong, 'pong');
+    assert.match(failed ?? '', /^error 404 \(micro\.client\): service nosuch not found/);
+    assert.equal(unknown, 'unknown command "nope": try help');
+    assert.match(r.stderr, /^micro bot: 2 commands failed$/m);
+  });
+
   it('reports each command to the audit as source bot', async () => {
     const r = await micro(['bot'], { input: 'ping\n', env });
     assert.equal(r.code, 0, r.stderr);
@@ -47,10 +58,20 @@ describe('micro bot --inputs stdin', () => {
     assert.deepEqual(ping.labels, { input: 'stdin', room: 'stdin' });
   });
 
-  it('stops cleanly on SIGTERM while waiting for input', async () => {
+  it('is the service bot while it runs (Bot.Status), and stops cleanly on SIGTERM', async () => {
     const bot = startNode(bin, ['bot'], env);
     await bot.waitFor(/^stderr: micro bot: connected: stdin/);
+    const r = await micro(['call', 'bot', 'Bot.Status'], { env });
+    assert.equal(r.code, 0, r.stderr);
+    const status = JSON.parse(r.stdout) as BotStatus;
+    assert.deepEqual(
+      status.inputs.map((i) => [i.name, i.connected]),
+      [['stdin', true]],
+    );
+    assert.ok(status.commands.some((c) => c.name === 'call' && c.changes));
     assert.equal(await bot.stop('SIGTERM'), 0);
+    const gone = await micro(['get', 'service', 'bot'], { env });
+    assert.notEqual(gone.code, 0, 'deregistered on the way out');
   });
 
   it('refuses a bad MICRO_BOT_RATE with a one-line error naming it', async () => {

@@ -44,7 +44,7 @@ describe('micro explore in tmux (the built binary)', () => {
     assert.match(rows.join('\n'), /registry\s+latest\s+1/);
     assert.match(
       rows[39] ?? '',
-      /↑↓\/jk move\s+enter open\s+\/ filter\s+t topics\s+r routes\s+m mcp\s+tab views\s+q quit/,
+      /↑↓\/jk move\s+enter open\s+\/ filter\s+t topics\s+r routes\s+m mcp\s+b bot\s+tab views\s+q quit/,
       'the footer on the last row',
     );
 

@@ -38,6 +38,10 @@ const path = fc.oneof(
   fc.array(name, { maxLength: 5 }).map((s) => `/_/api/${s.join('/')}`),
   name.map((n) => `/_/api/mcp/tool?name=${n}`),
   fc.tuple(name, name).map(([t, l]) => `/_/api/mcp/tools?text=${t}&limit=${l}`),
+  fc.oneof(
+    fc.constant('/_/api/bot/status'),
+    name.map((n) => `/_/api/bot/status?${n}=${n}`),
+  ),
 );
 
 const value = fc.string({ maxLength: 60 }).map((s) => s.replace(/[^\x20-\x7e]/g, ''));

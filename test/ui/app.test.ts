@@ -83,7 +83,7 @@ describe('micro explore (App, fake terminal)', () => {
       assert.match(frame, /NAME\s+VERSIONS\s+NODES\s+ENDPOINTS/);
       assert.match(
         frame,
-        /↑↓\/jk move\s+enter open\s+\/ filter\s+t topics\s+r routes\s+m mcp\s+tab views\s+q quit/,
+        /↑↓\/jk move\s+enter open\s+\/ filter\s+t topics\s+r routes\s+m mcp\s+b bot\s+tab views\s+q quit/,
         'the footer',
       );
 

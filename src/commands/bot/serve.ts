@@ -64,14 +64,26 @@ export async function serveBot(args: Args<object>, flagNames: readonly string[])
     registry
       .listServices()
       .catch((err: Error) => say(`${err.message}; commands that read it fail until it answers`));
-    const running = await bot.botFromEnv({ registry, client, env, logger });
+    const { createServiceCommands: services } = await import('../../bot/services.ts');
+    const running = await bot.botFromEnv({ registry, client, env, logger, services });
+    // Seen by `micro bot status`, the dashboard and the explorer as the service `bot`.
+    const status = await bot
+      .serveBotStatus({ bot: running, registry, logger })
+      .catch((err: Error) => say(`not registered as the service bot: ${err.message}`));
     try {
       const names = running.inputs.map((i) => i.name).join(', ');
       say(`connected: ${names} (registry: ${registry.name} at ${registry.address ?? '-'})`);
       if (running.inputs.some((i) => i.name === 'stdin') && process.stdin.isTTY)
         say('type a command (help lists them); Ctrl-D ends');
-      await Promise.race([running.ended, signalled]);
+      const ended = await Promise.race([running.ended.then(() => true), signalled]);
+      // A script's bot (stdin to its end) exits 1 when a command failed, as a CLI command would.
+      const failed = running.status().failed ?? 0;
+      if (ended === true && failed > 0) {
+        say(`${failed} ${failed === 1 ? 'command' : 'commands'} failed`);
+        process.exitCode = 1;
+      }
     } finally {
+      await status?.close();
       await running.close();
     }
   } finally {

@@ -2,8 +2,8 @@
 // (a tool error as the error JSON on stderr, exit code 1), audit events as a table or one line
 // each. Remote text goes through printable() (table, json), so no control character reaches the
 // terminal.
-import type { AuditEvent } from '../../platform/audit/audit.ts';
 import type { McpTool, ToolResult } from '../../proxy/mcp/mcp.ts';
+import type { AuditRow } from '../shared/audit.ts';
 import { json, table, TableWriter } from '../shared/output.ts';
 
 /** The tools as NAME, STREAM, DESCRIPTION (the description's first line). */
@@ -40,9 +40,6 @@ export function printResult(result: ToolResult): void {
   }
   process.stdout.write(`${json(answer)}\n`);
 }
-
-/** An audit event as stored on `micro.audit`, with its offset and time. */
-export type AuditRow = AuditEvent & { offset: number; time: number };
 
 /** The cells of one audit event: time, actor, tool, result, code, ms, client. */
 const cells = (e: AuditRow): string[] => [

@@ -1,7 +1,8 @@
 // The terminal explorer: services list (or topics) -> service view -> call view, a header and a key
 // footer; Tab cycles the top views: services, topics, store, config, sync, events, db, auth; `r` on
 // the services list opens the routes screen (traffic rules and circuits), `m` the MCP screen (the
-// tools agents see, the audited calls), esc goes back.
+// tools agents see, the audited calls), `b` the bot screen (the running bots, the commands they
+// ran), esc goes back.
 import { Box, useApp, useWindowSize } from 'ink';
 import { createElement as h, useEffect, useState, type ReactElement } from 'react';
 import type { Db } from '../../platform/db/db.ts';
@@ -26,6 +27,7 @@ import { useKeys } from './use-keys.ts';
 import { RoutesView, routesKeys } from './RoutesView.ts';
 import type { Routes } from '../../platform/routing/routing.ts';
 import { McpView, mcpKeys, type ExplorerMcp } from './McpView.ts';
+import { BotView, botKeys, type BotFocus } from './BotView.ts';
 
 /** What the explorer talks through, and where it starts. */
 export interface AppProps {
@@ -63,7 +65,8 @@ type Screen =
   | { name: 'db' }
   | { name: 'auth' }
   | { name: 'routes' }
-  | { name: 'mcp' };
+  | { name: 'mcp' }
+  | { name: 'bot' };
 
 /** The screens Tab cycles through, in order. */
 const VIEWS = ['services', 'topics', 'store', 'config', 'sync', 'events', 'db', 'auth'] as const;
@@ -101,6 +104,7 @@ export function App({
   const [dbPlace, setDbPlace] = useState<DbPlace>({ level: 'collections' });
   const [authPlace, setAuthPlace] = useState<AuthPlace>({ section: 'accounts' });
   const [schemas, setSchemas] = useState(false);
+  const [botFocus, setBotFocus] = useState<BotFocus>('commands');
   const toServices = (): void => setScreen({ name: 'services' });
   // Tab and Shift-Tab move between the top views, except while a filter or prefix takes the keys.
   useKeys((_input, key) => {
@@ -133,6 +137,7 @@ export function App({
       onTopics: () => setScreen({ name: 'topics' }),
       onRoutes: () => setScreen({ name: 'routes' }),
       onMcp: () => setScreen({ name: 'mcp' }),
+      onBot: () => setScreen({ name: 'bot' }),
     });
   } else if (screen.name === 'topics') {
     keys = topicListKeys;
@@ -144,6 +149,17 @@ export function App({
     keys = mcpKeys(schemas);
     const onSchemas = setSchemas;
     body = h(McpView, { ...screenProps, mcp, events, schemas, onSchemas, onBack: toServices });
+  } else if (screen.name === 'bot') {
+    keys = botKeys(botFocus);
+    body = h(BotView, {
+      ...screenProps,
+      registry,
+      client,
+      events,
+      focus: botFocus,
+      onFocus: setBotFocus,
+      onBack: toServices,
+    });
   } else if (screen.name === 'store') {
     keys = storeKeys(storePlace);
     body = h(StoreView, {
@@ -227,7 +243,8 @@ export function App({
     screen.name === 'sync' ||
     screen.name === 'events' ||
     screen.name === 'routes' ||
-    screen.name === 'mcp'
+    screen.name === 'mcp' ||
+    screen.name === 'bot'
       ? screen.name
       : screen.name === 'auth'
         ? authWhere(authPlace)

@@ -8,6 +8,7 @@ import type { Events } from '../../platform/events/events.ts';
 import type { McpTool } from '../../proxy/mcp/mcp.ts';
 import { MicroError } from '../../runtime/index.ts';
 import { AUDIT_TOPIC } from '../audit-events.ts';
+import { auditHeader, auditRow, type AuditColumns } from './audit-lines.ts';
 import type { KeyHint } from './Footer.ts';
 import { cell, clipLines, steps, visibleRange } from './layout.ts';
 import { listRow, text } from './text.ts';
@@ -45,18 +46,14 @@ interface Props {
 }
 
 const AUDIT = [AUDIT_TOPIC];
-const clock = (at: number): string => new Date(at).toTimeString().slice(0, 8);
+const COLUMNS: AuditColumns = { action: 'TOOL', actionWidth: 34, actorWidth: 18 };
 
 /** A tool on a line: name, stream kind, scope, description. */
 export const toolLine = (t: McpTool): string =>
   `${cell(t.name, 30)}${cell(t.stream ?? '-', 8)}${cell(t.scope, 32)}${t.description}`;
 
 /** A call of the audit log on a line. */
-export function callLine(l: ShownLine): string {
-  const a = l.audit;
-  if (!a) return l.summary;
-  return `${cell(clock(l.time), 10)}${cell(a.actor || '-', 18)}${cell(a.action, 34)}${cell(a.result || '?', 9)}${cell(a.code ? String(a.code) : '-', 6)}${a.ms >= 0 ? a.ms : '-'}`;
-}
+export const callLine = (l: ShownLine): string => auditRow(l, COLUMNS);
 
 /** A schema as indented JSON lines, or what its absence means. */
 const schemaLines = (title: string, schema: object | undefined, none: string): string[] => [
@@ -147,12 +144,7 @@ export function McpView(p: Props): ReactElement {
     p.schemas
       ? text({ bold: true, wrap: 'truncate-end' }, `SCHEMAS ${chosen?.name ?? ''}`)
       : text({ bold: true }, `CALLS (${calls.length})`),
-    p.schemas
-      ? null
-      : text(
-          { dimColor: true },
-          `  ${cell('TIME', 10)}${cell('ACTOR', 18)}${cell('TOOL', 34)}${cell('RESULT', 9)}${cell('CODE', 6)}MS`,
-        ),
+    p.schemas ? null : text({ dimColor: true }, `  ${auditHeader(COLUMNS)}`),
     ...clipLines(lower.slice(top), lowerRows).map((l, i) =>
       text({ key: `c${i}`, wrap: 'truncate-end' }, `  ${l}`),
     ),

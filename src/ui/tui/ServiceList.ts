@@ -37,6 +37,7 @@ export function serviceListKeys(position: ListPosition): KeyHint[] {
     ['t', 'topics'],
     ['r', 'routes'],
     ['m', 'mcp'],
+    ['b', 'bot'],
     ['tab', 'views'],
     ['q', 'quit'],
   ];
@@ -74,6 +75,8 @@ interface Props {
   onRoutes?: () => void;
   /** `m`: the MCP screen. */
   onMcp?: () => void;
+  /** `b`: the bot screen. */
+  onBot?: () => void;
   onQuit: () => void;
   /** Rows this screen may use. */
   height: number;
@@ -88,6 +91,7 @@ export function ServiceList({
   onTopics,
   onRoutes,
   onMcp,
+  onBot,
   onQuit,
   height,
 }: Props): ReactElement {
@@ -133,6 +137,7 @@ export function ServiceList({
     if (input === 't') return onTopics?.();
     if (input === 'r') return onRoutes?.();
     if (input === 'm') return onMcp?.();
+    if (input === 'b') return onBot?.();
     if (input === 'q') return onQuit();
   });
 

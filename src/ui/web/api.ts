@@ -18,6 +18,7 @@ import type { Logs } from '../../platform/logs/logs.ts';
 import type { Metrics } from '../../platform/metrics/metrics.ts';
 import { registerArea } from './area-routes.ts';
 import { AUTH_ROUTES } from './auth-area.ts';
+import { BOT_ROUTES } from './bot-area.ts';
 import { DB_ROUTES } from './db-area.ts';
 import { EVENTS_ROUTES } from './events-area.ts';
 import { LOGS_ROUTES } from './logs-area.ts';
@@ -277,6 +278,8 @@ export function registerApi(app: FastifyInstance, o: ApiOptions): StoreWatches {
   registerArea(app, { name: 'routes', area: o.routes, routes: ROUTES_ROUTES, fail });
   const mcp = o.mcp && mcpArea(o.mcp, o.feed, o.verifier);
   registerArea(app, { name: 'mcp', area: mcp, routes: MCP_ROUTES, fail });
+  const bot = { feed: o.feed, client: o.client, timeout: o.healthTimeout };
+  registerArea(app, { name: 'bot', area: bot, routes: BOT_ROUTES, fail });
   const streams = registerEventsStream(app, { events: o.events, fail });
   registerArea(app, { name: 'logs', area: o.logs, routes: LOGS_ROUTES, fail });
   const tails = registerLogsStream(app, { logs: o.logs, fail });

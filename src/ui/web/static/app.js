@@ -13,6 +13,7 @@ const pages = {
   metrics: () => import('./pages/metrics.js'),
   routes: () => import('./pages/routes.js'),
   mcp: () => import('./pages/mcp.js'),
+  bot: () => import('./pages/bot.js'),
   events: () => import('./pages/events.js'),
   traces: () => import('./pages/traces.js'),
   trace: () => import('./pages/trace.js'),

@@ -1,7 +1,7 @@
 // Follows the platform's events (GET /_/api/events/stream) as server-sent events: each batch handed
 // over as it comes, and why the stream failed when the dashboard answered an error (an EventSource
 // does not retry those, and does not say why: the answer is read again to tell). What the pages
-// with live platform events (Platform, MCP) share.
+// with live platform events (Platform; MCP and Bot, through audit.js) share.
 import { parse } from './api.js';
 
 /** @typedef {{ source: string, actor: string, action: string, target: string, result: string, code: number, ms: number, detail?: string, client?: string, session?: string, transport?: string }} AuditLine */

@@ -4,23 +4,15 @@
 // (micro.audit events of source mcp) live, newest first. The list is read again every few seconds;
 // #/mcp/<tool> opens a tool's schemas. Every name, description and value goes in as text.
 import { errorLine, read } from '../lib/api.js';
-import { clock, h, link, pretty } from '../lib/dom.js';
-import { followEvents } from '../lib/follow.js';
+import { auditTable } from '../lib/audit.js';
+import { h, link, pretty } from '../lib/dom.js';
 
 /** @typedef {{ name: string, service: string, endpoint: string, description: string, stream?: string, scope: string, structured: boolean }} ToolRow */
 /** @typedef {{ tools: ToolRow[], total: number, url?: string, stdio: { command: string, args: string[] } }} ToolList */
 /** @typedef {ToolRow & { title: string, inputSchema: object, outputSchema?: object }} Tool */
-/** @typedef {import('../lib/follow.js').PlatformLine} PlatformLine */
 
 /** Ms between reads of the tool list. */
 const REFRESH = 5000;
-/** Audit events kept and shown, and read back when the page opens. */
-const KEEP = 200;
-const RESULT = /** @type {Record<string, string>} */ ({
-  ok: 'good',
-  error: 'bad',
-  refused: 'warn',
-});
 const dash = () => h('span', { class: 'muted' }, '—');
 
 /**
@@ -44,37 +36,20 @@ export function render(root, opened) {
   const connect = h('section', { class: 'mcp-connect' });
   const problem = h('p', { class: 'problem', hidden: true });
   const tools = h('div', { class: 'mcp-tools' });
-  const auditCount = h('span', { class: 'count' }, '0');
-  const auditProblem = h('p', { class: 'problem', hidden: true });
-  const auditEmpty = h(
-    'p',
-    { class: 'empty' },
-    'No tool calls yet: every call an agent makes through micro mcp shows here, with who made it and how it ended.',
-  );
-  const auditBody = h('tbody');
-  const audit = h(
-    'table',
-    { class: 'grid mcp-audit', hidden: true },
-    h(
-      'thead',
-      null,
-      h(
-        'tr',
-        null,
-        ['Time', 'Actor', 'Tool', 'Result', 'Code', 'ms'].map((t) => h('th', null, t)),
-      ),
-    ),
-    auditBody,
-  );
+  const audit = auditTable({
+    source: 'mcp',
+    title: 'Recent tool calls',
+    empty:
+      'No tool calls yet: every call an agent makes through micro mcp shows here, with who made it and how it ended.',
+    action: 'Tool',
+    cls: 'mcp-audit',
+  });
   root.append(
     h('div', { class: 'head' }, h('h1', null, 'MCP tools ', count), search),
     connect,
     problem,
     tools,
-    h('h2', { class: 'mcp-audit-head' }, 'Recent tool calls ', auditCount),
-    auditProblem,
-    auditEmpty,
-    audit,
+    ...audit.elements,
   );
 
   let turn = 0;
@@ -199,37 +174,12 @@ export function render(root, opened) {
     return tr;
   }
 
-  /** @param {PlatformLine[]} lines */
-  const add = (lines) => {
-    // A stream opened again (the dashboard restarted) reads its backlog again: shown ones are skipped.
-    const rows = lines
-      .filter(
-        (l) =>
-          l.audit?.source === 'mcp' && !auditBody.querySelector(`tr[data-offset="${l.offset}"]`),
-      )
-      .map(auditRow);
-    if (rows.length === 0) return;
-    // Deliveries come oldest first: each new one goes on top.
-    for (const r of rows) auditBody.prepend(r);
-    while (auditBody.children.length > KEEP) auditBody.lastElementChild?.remove();
-    auditCount.textContent = String(auditBody.children.length);
-    audit.hidden = false;
-    auditEmpty.hidden = true;
-  };
-  const stop = followEvents(new URLSearchParams({ topic: 'micro.audit', backlog: String(KEEP) }), {
-    onEvents: add,
-    onProblem: (line) => {
-      auditProblem.hidden = line === undefined;
-      auditProblem.textContent = line ?? '';
-    },
-  });
-
   void refresh();
   return () => {
     turn++;
     clearTimeout(timer);
     clearTimeout(typing);
-    stop();
+    audit.stop();
   };
 }
 
@@ -268,28 +218,5 @@ function schema(title, value, cls) {
     value
       ? h('pre', { class: 'json' }, pretty(value))
       : h('p', { class: 'muted small' }, 'none: the answer comes as JSON text'),
-  );
-}
-
-/** @param {PlatformLine} l */
-function auditRow(l) {
-  const a = /** @type {NonNullable<PlatformLine['audit']>} */ (l.audit);
-  return h(
-    'tr',
-    { dataset: { result: a.result, offset: String(l.offset) }, title: l.summary },
-    h(
-      'td',
-      { class: 'mono muted nowrap', title: new Date(l.time).toLocaleString() },
-      clock(l.time),
-    ),
-    h('td', { class: 'actor' }, a.actor || dash()),
-    h('td', { class: 'name' }, a.action),
-    h(
-      'td',
-      null,
-      h('span', { class: `badge ${RESULT[a.result] ?? 'warn'}`, title: a.detail }, a.result || '?'),
-    ),
-    h('td', { class: 'num' }, a.code ? String(a.code) : dash()),
-    h('td', { class: 'num' }, a.ms >= 0 ? String(a.ms) : dash()),
   );
 }
