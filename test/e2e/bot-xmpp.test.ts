@@ -5,7 +5,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { xml } from '@xmpp/client';
-import { bin, startBench, type Bench } from '../helpers/cli.ts';
+import type { BotStatus } from '../../src/bot/bot.ts';
+import { bin, micro, startBench, type Bench } from '../helpers/cli.ts';
 import { startNode, type Child } from '../helpers/proc.ts';
 import { startProsody, type ProsodyServer } from '../helpers/prosody-server.ts';
 import {
@@ -56,6 +57,20 @@ describe('micro bot --inputs xmpp (real Prosody)', () => {
     const reply = await who.next(messageFrom('bot@localhost', 'chat'), 20_000);
     return reply.getChildText('body') ?? '';
   };
+
+  it('is seen connected by micro bot status', async () => {
+    const r = await micro(['bot', 'status', '--output', 'json'], {
+      env: { MICRO_REGISTRY_ADDRESS: bench.controlPlane.address },
+    });
+    assert.equal(r.code, 0, r.stderr);
+    const [status] = JSON.parse(r.stdout) as BotStatus[];
+    const xmppStatus = status?.inputs.find((i) => i.name === 'xmpp');
+    assert.equal(xmppStatus?.connected, true, r.stdout);
+    assert.match(
+      xmppStatus?.detail ?? '',
+      /^xmpp:\/\/127\.0\.0\.1:\d+ as bot@localhost\/micro-bot$/,
+    );
+  });
 
   it('answers alice: list services shows the greeter', async () => {
     assert.match(await ask(alice, 'list services'), /\bgreeter\b/);
