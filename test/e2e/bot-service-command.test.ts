@@ -34,7 +34,9 @@ describe('a command provided by a service, through `micro bot --inputs stdin`', 
       env: { MICRO_REGISTRY_ADDRESS: cp.address },
       input: 'help\nuptime greeter\nuptime nope\nUPTIME\n',
     });
-    assert.equal(run.code, 0, run.stderr);
+    // The one error replied makes a script's bot exit 1, saying so.
+    assert.equal(run.code, 1, run.stderr);
+    assert.match(run.stderr, /^micro bot: 1 command failed$/m);
     const replies = run.stdout.trimEnd().split('\n\n');
     assert.equal(replies.length, 4, run.stdout);
     const [help = '', table = '', error = '', host = ''] = replies;

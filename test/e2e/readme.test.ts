@@ -56,6 +56,15 @@ async function runExample(
 const viaGateway = (e: { command: string }): boolean =>
   e.command.startsWith('curl ') && e.command.includes('127.0.0.1:8080');
 
+/** The registry's address as the README shows it: the default. */
+const DEFAULT_REGISTRY = '127.0.0.1:8000';
+
+/** An `echo '<line>' | micro ...` example: the line and the micro command; else undefined. */
+function piped(e: { command: string }): { input: string; command: string } | undefined {
+  const m = /^echo '([^']*)' \| (micro .*)$/.exec(e.command);
+  return m ? { input: m[1] ?? '', command: m[2] ?? '' } : undefined;
+}
+
 /** The `$ command` lines of the README's blocks fenced as `lang`, each with the output shown under it. */
 function examplesIn(lang: string): { command: string; output: string }[] {
   const out: { command: string; output: string }[] = [];
@@ -123,7 +132,7 @@ describe('the README', () => {
       const plane = startNode(micro, ['run'], env, { cwd: work });
       await plane.waitFor(/registry\s+127/);
       const examples = consoleExamples().filter(
-        (e) => e.command.startsWith('micro ') || viaGateway(e),
+        (e) => e.command.startsWith('micro ') || viaGateway(e) || piped(e) !== undefined,
       );
       assert.ok(examples.length >= 6);
       for (const { command, output } of examples) {
@@ -133,6 +142,22 @@ describe('the README', () => {
             encoding: 'utf8',
           });
           assert.equal(actual.trim(), output.trim(), command);
+          continue;
+        }
+        const pipe = piped({ command });
+        if (pipe) {
+          // `echo '...' | micro ...`: the line on its stdin; the registry shown at its default.
+          const r = spawnSync(process.execPath, [micro, ...shellWords(pipe.command).slice(1)], {
+            cwd: work,
+            env: { ...process.env, ...env },
+            input: `${pipe.input}\n`,
+            encoding: 'utf8',
+          });
+          const actual = (r.stdout + r.stderr).replaceAll(
+            env.MICRO_REGISTRY_ADDRESS,
+            DEFAULT_REGISTRY,
+          );
+          assert.equal(normalize(actual), normalize(output), command);
           continue;
         }
         const args = shellWords(command.replace(/ &$/, '')).slice(1);

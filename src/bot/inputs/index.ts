@@ -3,6 +3,7 @@
 import type { InputFactory } from '../bot.ts';
 import { slack } from './slack.ts';
 import { stdin } from './stdin.ts';
+import { xmpp } from './xmpp.ts';
 
 /** The inputs by name. */
 export const inputs: Readonly<Record<string, InputFactory>> = {
@@ -10,5 +11,6 @@ export const inputs: Readonly<Record<string, InputFactory>> = {
   stdin,
   /** Slack, through Socket Mode and the Web API (MICRO_BOT_SLACK_*). */
   slack,
-  // xmpp (inputs/xmpp.ts) goes here.
+  /** XMPP (Jabber): direct messages and rooms (MICRO_BOT_XMPP_*). */
+  xmpp,
 };
