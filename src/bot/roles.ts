@@ -1,11 +1,12 @@
 // A chat user's auth roles (issue 15): those of the accounts whose metadata `chat` names the user
 // (`chat=xmpp:alice@example.org`, several comma-separated: `chat=xmpp:alice@example.org,slack:U0123`).
-// Guarantees: a disabled account gives no roles; the account list is read at most once per
-// ACCOUNTS_TTL (and once at a time), so a busy channel does not load the auth service. Limits: a
-// change of accounts takes up to ACCOUNTS_TTL to be seen; a failed read is not remembered.
+// Guarantees: an XMPP address matches in any case (as XMPP compares them); a disabled account gives
+// no roles; the account list is read at most once per ACCOUNTS_TTL (and once at a time), so a busy
+// channel does not load the auth service. Limits: a change of accounts takes up to ACCOUNTS_TTL to
+// be seen; a failed read is not remembered.
 import type { Account } from '../platform/auth/auth.ts';
 import type { ChatUser } from './bot.ts';
-import { userKey } from './safety.ts';
+import { sameUser, userKey } from './safety.ts';
 
 /** Ms the account list is reused. */
 export const ACCOUNTS_TTL = 30_000;
@@ -29,12 +30,12 @@ export function rolesFromAccounts(
     return read.accounts;
   };
   return async (user) => {
-    const key = userKey(user);
+    const key = sameUser(userKey(user));
     const roles = new Set<string>();
     for (const account of await accounts()) {
       if (account.disabled) continue;
       const chat = account.metadata[CHAT_METADATA] ?? '';
-      if (chat.split(',').some((c) => c.trim() === key))
+      if (chat.split(',').some((c) => sameUser(c.trim()) === key))
         for (const r of account.roles) roles.add(r);
     }
     return [...roles];

@@ -36,9 +36,13 @@ export interface Safety {
 /** The user as the settings name them: `xmpp:alice@example.org`. */
 export const userKey = (user: ChatUser): string => `${user.input}:${user.id}`;
 
+/** A user key as compared: an XMPP address in lower case (XMPP ignores its case), the rest as it is (Slack ids are case-sensitive). */
+export const sameUser = (key: string): string =>
+  key.startsWith('xmpp:') ? key.toLowerCase() : key;
+
 /** Creates the checks from the allow-list, the roles and the rate. */
 export function createSafety(o: SafetyOptions): Safety {
-  const allow = new Set(o.allow ?? []);
+  const allow = new Set((o.allow ?? []).map(sameUser));
   const roles = o.roles ?? [...BOT_DEFAULTS.roles];
   const rate = o.rate ?? BOT_DEFAULTS.rate;
   const burst = o.burst ?? Math.max(BOT_DEFAULTS.burst, rate);
@@ -48,7 +52,7 @@ export function createSafety(o: SafetyOptions): Safety {
   /** The user's roles, and why there are none when the auth service could not say. */
   const rolesOf = async (user: ChatUser): Promise<{ roles: readonly string[]; why?: string }> => {
     if (!o.rolesOf) return { roles: [] };
-    const key = userKey(user);
+    const key = sameUser(userKey(user));
     const hit = cache.get(key);
     if (hit && Date.now() - hit.at < ROLES_TTL) return { roles: hit.roles };
     try {
@@ -65,7 +69,7 @@ export function createSafety(o: SafetyOptions): Safety {
   return {
     async check(user, command) {
       if (TRUSTED_INPUTS.includes(user.input)) return;
-      const key = userKey(user);
+      const key = sameUser(userKey(user));
       const wait = limiter?.take(key) ?? 0;
       if (wait > 0) {
         const seconds = Math.max(1, Math.ceil(wait));

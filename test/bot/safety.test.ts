@@ -3,6 +3,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { ChatUser, Command } from '../../src/bot/bot.ts';
+import { rolesFromAccounts } from '../../src/bot/roles.ts';
 import { createSafety } from '../../src/bot/safety.ts';
 import { MicroError } from '../../src/runtime/errors.ts';
 
@@ -91,5 +92,28 @@ describe('createSafety', () => {
     await safety.check(bob, ping);
     for (let i = 0; i < 10; i++) await safety.check({ input: 'stdin', id: 'me' }, ping);
     safety.close();
+  });
+
+  it('matches an XMPP address in any case, as XMPP does, and a Slack id exactly', async () => {
+    const safety = createSafety({ rate: 0, allow: ['xmpp:Alice@Example.org', 'slack:u0bob'] });
+    await safety.check(alice, call);
+    await assert.rejects(safety.check(bob, call), refusal(403, /^U0BOB may not run call/));
+    safety.close();
+    const byRole = createSafety({
+      rate: 0,
+      rolesOf: rolesFromAccounts(async () => [
+        {
+          id: 'alice',
+          type: 'user',
+          roles: ['admin'],
+          scopes: [],
+          metadata: { chat: 'slack:U0ZED, xmpp:ALICE@example.org' },
+          created: 0,
+          disabled: false,
+        },
+      ]),
+    });
+    await byRole.check(alice, call);
+    byRole.close();
   });
 });
