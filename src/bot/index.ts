@@ -18,7 +18,7 @@ export type * from './bot.ts';
 export { BOT_DEFAULTS } from './bot.ts';
 export { createBot, MAX_RUNNING } from './core.ts';
 export { formatAnswer } from './format.ts';
-export { serveBotStatus } from './status.ts';
+export { keepBotStatus, serveBotStatus } from './status.ts';
 export { splitArgs } from './args.ts';
 export { createSafety, type Safety } from './safety.ts';
 export { rolesFromAccounts } from './roles.ts';

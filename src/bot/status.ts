@@ -2,10 +2,12 @@
 // `Bot.Status` (its inputs, the commands it knows, how many it ran), so that `micro bot status`,
 // the dashboard and the explorer see every running bot, one node each. It serves nothing else: a
 // command is run only through an input, where the safety checks apply.
-// Guarantees: idempotent reads; the node is deregistered when closed.
+// Guarantees: idempotent reads; the node is deregistered when closed; keepBotStatus registers it
+// once the registry answers, however late.
 import type { Registry } from '../registry/registry.ts';
 import { endpoint } from '../runtime/server/declare.ts';
-import { createService } from '../runtime/service.ts';
+import { createService, type Service } from '../runtime/service.ts';
+import { createBackoff } from '../proxy/backoff.ts';
 import { BOT_SERVICE, type Bot, type BotLogger, type BotStatus } from './bot.ts';
 
 /** The JSON Schema of BotStatus, advertised in the registry. */
@@ -56,6 +58,52 @@ export interface BotStatusOptions {
 
 /** Registers the bot as the service `bot` serving Bot.Status; close() deregisters it. */
 export async function serveBotStatus(o: BotStatusOptions): Promise<{ close(): Promise<void> }> {
+  const service = statusService(o);
+  await service.start();
+  return { close: () => service.stop() };
+}
+
+/**
+ * Like serveBotStatus, but a registry that cannot be reached now is tried again (1 s, doubling to
+ * 30 s) until the node registers or close() is called: a bot started before its control plane is
+ * still seen once the control plane is up.
+ */
+export function keepBotStatus(o: BotStatusOptions): { close(): Promise<void> } {
+  let service: Service | undefined;
+  let closed = false;
+  let tries = 0;
+  const attempt = (): void => {
+    const s = statusService(o);
+    service = s;
+    s.start().then(
+      () => {
+        if (tries > 0) o.logger?.info(`registered as the service ${BOT_SERVICE}`);
+        if (closed) void s.stop();
+      },
+      (err: Error) => {
+        if (tries++ === 0)
+          o.logger?.warn(
+            `not registered as the service ${BOT_SERVICE} yet (${err.message}); trying again`,
+          );
+        void s.stop().catch(() => undefined);
+        if (service === s) service = undefined;
+        backoff.schedule();
+      },
+    );
+  };
+  const backoff = createBackoff(() => !closed && attempt(), 30_000, 1_000);
+  attempt();
+  return {
+    async close() {
+      closed = true;
+      backoff.stop();
+      await service?.stop();
+    },
+  };
+}
+
+/** The `bot` service, not started. */
+function statusService(o: BotStatusOptions): Service {
   const warn = (m: string): void => o.logger?.warn(m);
   const service = createService({
     name: BOT_SERVICE,
@@ -74,6 +122,5 @@ export async function serveBotStatus(o: BotStatusOptions): Promise<{ close(): Pr
       async (): Promise<BotStatus> => o.bot.status(),
     ),
   });
-  await service.start();
-  return { close: () => service.stop() };
+  return service;
 }

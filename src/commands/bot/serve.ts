@@ -73,16 +73,16 @@ export async function serveBot(args: Args<object>, flags: BotFlags): Promise<voi
   });
   const logger = { info: say, warn: say };
   const signalled = untilSignal();
+  // What fails once the bot is closing (a registry read cut short) is not news.
+  let closing = false;
   try {
-    registry
-      .listServices()
-      .catch((err: Error) => say(`${err.message}; commands that read it fail until it answers`));
+    registry.listServices().catch((err: Error) => {
+      if (!closing) say(`${err.message}; commands that read it fail until it answers`);
+    });
     const { createServiceCommands: services } = await import('../../bot/services.ts');
     const running = await bot.botFromEnv({ registry, client, env, logger, services });
     // Seen by `micro bot status`, the dashboard and the explorer as the service `bot`.
-    const status = await bot
-      .serveBotStatus({ bot: running, registry, logger })
-      .catch((err: Error) => say(`not registered as the service bot: ${err.message}`));
+    const status = bot.keepBotStatus({ bot: running, registry, logger });
     try {
       const names = running.inputs.map((i) => i.name).join(', ');
       say(`connected: ${names} (registry: ${registry.name} at ${registry.address ?? '-'})`);
@@ -91,15 +91,16 @@ export async function serveBot(args: Args<object>, flags: BotFlags): Promise<voi
       const ended = await Promise.race([running.ended.then(() => true), signalled]);
       // A script's bot (stdin to its end) exits 1 when a command failed, as a CLI command would.
       const failed = running.status().failed ?? 0;
-      if (ended === true && failed > 0) {
+      if (ended === true && failed > 0 && !process.stdin.isTTY) {
         say(`${failed} ${failed === 1 ? 'command' : 'commands'} failed`);
         process.exitCode = 1;
       }
     } finally {
-      await status?.close();
+      await status.close();
       await running.close();
     }
   } finally {
+    closing = true;
     await client.close();
     await broker.disconnect();
     await registry.close();
