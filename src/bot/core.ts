@@ -130,9 +130,8 @@ export async function createBot(o: BotOptions): Promise<Bot> {
     if (!found) {
       const refused = await limited();
       if (refused) return refused;
-      const word = (text.split(/\s+/)[0] ?? '').slice(0, 40);
       failed++;
-      return [{ kind: 'text', text: `unknown command "${word}": try help` }];
+      return [{ kind: 'text', text: unknownCommand(text, commands()) }];
     }
     const { command, match } = found;
     handled++;
@@ -280,4 +279,14 @@ export async function createBot(o: BotOptions): Promise<Bot> {
       await o.audit?.flush();
     },
   };
+}
+
+/** The reply to text no command matches: the usages of the commands its first word starts, else a pointer to help. */
+function unknownCommand(text: string, known: readonly Command[]): string {
+  const word = (text.split(/\s+/)[0] ?? '').slice(0, 40);
+  const first = word.toLowerCase();
+  const near = known.filter((c) => c.name.split(' ')[0] === first).map((c) => c.usage);
+  if (near.length === 0) return `unknown command "${word}": try help`;
+  const said = text.length > 60 ? `${text.slice(0, 60)}…` : text;
+  return `"${said}" is not a command; did you mean: ${near.slice(0, 5).join(' | ')}`;
 }

@@ -80,6 +80,11 @@ describe('createBot', () => {
       await input.say('deploy everything', 'helper'),
       'unknown command "deploy": try help',
     );
+    // A command's first word with words it does not take: its usage, not "unknown".
+    assert.equal(
+      await input.say('ping me', 'helper'),
+      '"ping me" is not a command; did you mean: ping',
+    );
     assert.equal(
       await bot.handle({ user: { input: 'test', id: 'x' }, text: '  ', room: 'C1' }, input.medium),
       '',
