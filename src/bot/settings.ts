@@ -67,9 +67,16 @@ export function botSettingsFromEnv(
   env: NodeJS.ProcessEnv,
   table: Readonly<Record<string, InputFactory>>,
 ): BotSettings {
-  const names = list(env, 'MICRO_BOT_INPUTS', /^[a-z][a-z0-9-]{0,31}$/, 'input names', 16) ?? [
-    DEFAULT_INPUTS,
-  ];
+  // Input names are the table's keys: `STDIN` is `stdin`; each may be named once.
+  const given = env.MICRO_BOT_INPUTS?.toLowerCase();
+  const named = list(
+    { MICRO_BOT_INPUTS: given },
+    'MICRO_BOT_INPUTS',
+    /^[a-z][a-z0-9-]{0,31}$/,
+    'input names',
+    16,
+  ) ?? [DEFAULT_INPUTS];
+  const names = [...new Set(named)];
   const inputs = names.map((n): [string, InputFactory] => [
     n,
     pickPlugin(table, 'bot input', n, 'MICRO_BOT_INPUTS'),
@@ -81,6 +88,12 @@ export function botSettingsFromEnv(
     'users as input:id (xmpp:alice@example.org, slack:*)',
     100,
   );
+  // An entry for an input that does not exist is a typo that would allow nobody.
+  const stranger = allow?.find((a) => !Object.hasOwn(table, a.split(':')[0] ?? ''));
+  if (stranger !== undefined)
+    throw new TypeError(
+      `MICRO_BOT_ALLOW names ${JSON.stringify(stranger.slice(0, 80))}, but there is no input ${JSON.stringify(stranger.split(':')[0])}: use one of ${Object.keys(table).join(', ')}`,
+    );
   const roles = list(env, 'MICRO_BOT_ROLES', ROLE, 'auth roles', 32);
   const rate = number(
     env,

@@ -10,7 +10,7 @@ import type { Account } from '../../src/platform/auth/auth.ts';
 const none: InputFactory = () => {
   throw new Error('not made here');
 };
-const table = { stdin: none, slack: none };
+const table = { stdin: none, slack: none, xmpp: none };
 
 describe('botSettingsFromEnv', () => {
   it('gives the defaults with nothing set', () => {
@@ -28,7 +28,7 @@ describe('botSettingsFromEnv', () => {
   it('reads lists and numbers', () => {
     const s = botSettingsFromEnv(
       {
-        MICRO_BOT_INPUTS: 'slack, stdin,slack',
+        MICRO_BOT_INPUTS: 'slack, STDIN,slack',
         MICRO_BOT_ALLOW: 'xmpp:alice@example.org,slack:*',
         MICRO_BOT_ROLES: 'ops',
         MICRO_BOT_RATE: '0.5',
@@ -52,9 +52,14 @@ describe('botSettingsFromEnv', () => {
       [
         'MICRO_BOT_INPUTS',
         'irc',
-        /^unknown bot input "irc" \(MICRO_BOT_INPUTS\): use one of stdin, slack$/,
+        /^unknown bot input "irc" \(MICRO_BOT_INPUTS\): use one of stdin, slack, xmpp$/,
       ],
       ['MICRO_BOT_ALLOW', 'alice', /^MICRO_BOT_ALLOW takes .* not "alice"$/],
+      [
+        'MICRO_BOT_ALLOW',
+        'slak:U1',
+        /^MICRO_BOT_ALLOW names "slak:U1", but there is no input "slak": use one of stdin, slack, xmpp$/,
+      ],
       ['MICRO_BOT_ROLES', 'a b', /^MICRO_BOT_ROLES takes up to 32 auth roles/],
       ['MICRO_BOT_RATE', '-1', /^MICRO_BOT_RATE must be commands a second per user/],
       ['MICRO_BOT_BURST', '1.5', /^MICRO_BOT_BURST must be a whole number/],
