@@ -97,7 +97,13 @@ export function botStatusOf(body: unknown): BotStatus | undefined {
       ...(service && { service }),
     };
   });
-  return { started: num(body.started), inputs, commands, handled: Math.max(0, num(body.handled)) };
+  return {
+    started: num(body.started),
+    inputs,
+    commands,
+    handled: Math.max(0, num(body.handled)),
+    failed: Math.max(0, num(body.failed)),
+  };
 }
 
 /** Asks one node for its status. */

@@ -78,7 +78,7 @@ describe('micro bot status and micro bot audit', () => {
     assert.match(
       first,
       new RegExp(
-        `^bot bot-1 at 127\\.0\\.0\\.1:\\d+ \\(1\\.0\\.0\\): started ${new Date(STARTED).toISOString()}, 7 commands handled\n`,
+        `^bot bot-1 at 127\\.0\\.0\\.1:\\d+ \\(1\\.0\\.0\\): started ${new Date(STARTED).toISOString()}, 7 commands handled, 2 failed\n`,
       ),
     );
     const lines = first.split('\n');

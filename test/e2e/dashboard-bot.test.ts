@@ -95,7 +95,7 @@ describe('the dashboard: Bot page', () => {
     assert.match((await node.locator('h2').textContent()) ?? '', /127\.0\.0\.1:\d+ · 1\.0\.0/);
     assert.match(
       (await node.locator('.bot-meta').textContent()) ?? '',
-      /Started \d\d:\d\d:\d\d\.000 · 7 commands handled/,
+      /Started \d\d:\d\d:\d\d\.000 · 7 commands handled, 2 failed/,
     );
     const inputs = node.locator('table.bot-inputs tbody tr');
     const cells = async (row: ReturnType<Page['locator']>) => row.locator('td').allTextContents();

@@ -45,6 +45,7 @@ export function botStatus(over: Partial<BotStatus> = {}): BotStatus {
       },
     ],
     handled: 7,
+    failed: 2,
     ...over,
   };
 }

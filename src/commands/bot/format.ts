@@ -41,7 +41,7 @@ function nodeText(b: BotNode): string {
           ]),
         );
   return [
-    `${head}: started ${iso(s.started)}, ${s.handled} command${s.handled === 1 ? '' : 's'} handled`,
+    `${head}: started ${iso(s.started)}, ${s.handled} command${s.handled === 1 ? '' : 's'} handled, ${s.failed ?? 0} failed`,
     '',
     inputs,
     '',

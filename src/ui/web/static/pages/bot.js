@@ -9,7 +9,7 @@ import { clock, h, relative } from '../lib/dom.js';
 
 /** @typedef {{ name: string, connected: boolean, since: number, detail?: string }} InputStatus */
 /** @typedef {{ name: string, usage: string, description: string, changes: boolean, sensitive?: boolean, service?: string }} BotCommand */
-/** @typedef {{ started: number, inputs: InputStatus[], commands: BotCommand[], handled: number }} BotStatus */
+/** @typedef {{ started: number, inputs: InputStatus[], commands: BotCommand[], handled: number, failed?: number }} BotStatus */
 /** @typedef {{ node: string, address: string, version: string, status?: BotStatus, error?: { code: number, status: string, detail: string } }} BotNode */
 /** @typedef {{ bots: BotNode[], total: number }} Bots */
 
@@ -116,7 +116,7 @@ function node(b) {
             { class: 'bot-meta' },
             'Started ',
             when(s.started),
-            ` · ${s.handled} command${s.handled === 1 ? '' : 's'} handled`,
+            ` · ${s.handled} command${s.handled === 1 ? '' : 's'} handled, ${s.failed ?? 0} failed`,
           ),
           ...grid(
             'Inputs',
