@@ -78,7 +78,7 @@ const commandRow = (c) =>
   h(
     'tr',
     { dataset: { command: c.name } },
-    h('td', { class: 'name' }, c.name),
+    h('td', { class: 'name nowrap' }, c.name),
     h('td', { class: 'mono small' }, c.usage),
     h('td', { class: 'description' }, c.description),
     h(
