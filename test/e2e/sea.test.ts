@@ -19,6 +19,15 @@ import { after, before, describe, it } from 'node:test';
 import { commands } from '../../src/commands/index.ts';
 import { startEtcd } from '../helpers/etcd-server.ts';
 import { startNatsServer } from '../helpers/nats-server.ts';
+import { startProsody } from '../helpers/prosody-server.ts';
+import { startSlackStandIn } from '../helpers/slack-server.ts';
+import {
+  availableFrom,
+  connectXmppUser,
+  messageFrom,
+  type XmppUser,
+} from '../helpers/xmpp-user.ts';
+import { xml } from '@xmpp/client';
 import { greeterSource } from '../helpers/greeter-source.ts';
 import { freePort } from '../helpers/net.ts';
 import { ensureBuilt, root } from '../helpers/sea.ts';
@@ -259,6 +268,37 @@ describe('dist/micro, alone in an empty folder with no node on PATH', () => {
   });
 
   // Issue 6: the dashboard's pages and scripts are assets inside the binary, not files beside it.
+  it("runs the bot's Slack and XMPP inputs from inside the binary", async () => {
+    const slack = await startSlackStandIn();
+    const prosody = await startProsody({ users: { bot: 'bot-pw', alice: 'alice-pw' } });
+    const bot = background(sb, ['bot', '--inputs', 'slack,xmpp', '--registry', 'memory'], {
+      MICRO_AUDIT: 'off',
+      MICRO_BOT_SLACK_APP_TOKEN: slack.appToken,
+      MICRO_BOT_SLACK_BOT_TOKEN: slack.botToken,
+      MICRO_BOT_SLACK_API_URL: slack.apiUrl,
+      MICRO_BOT_XMPP_SERVICE: prosody.service,
+      MICRO_BOT_XMPP_JID: 'bot@localhost',
+      MICRO_BOT_XMPP_PASSWORD: 'bot-pw',
+    });
+    let alice: XmppUser | undefined;
+    try {
+      await bot.waitFor(/micro bot: connected: slack, xmpp /, 30_000);
+      slack.mention('U0ANN', 'C0OPS', 'ping');
+      assert.equal((await slack.nextPost((p) => p.channel === 'C0OPS')).text, 'pong');
+      alice = await connectXmppUser(prosody.service, 'alice', 'alice-pw');
+      await alice.client.send(xml('presence', { to: 'bot@localhost', type: 'subscribe' }));
+      await alice.next(availableFrom('bot@localhost/micro-bot'));
+      await alice.say('bot@localhost', 'ping');
+      const reply = await alice.next(messageFrom('bot@localhost', 'chat'), 20_000);
+      assert.equal(reply.getChildText('body'), 'pong');
+    } finally {
+      await alice?.stop();
+      assert.equal(await bot.stop(), 0, 'micro bot stops cleanly on Ctrl-C');
+      await prosody.stop();
+      await slack.stop();
+    }
+  });
+
   it('serves the web dashboard from inside the binary', async () => {
     const address = `127.0.0.1:${await freePort()}`;
     const web = background(sb, ['web', '--web-address', address, '--registry', 'memory']);
