@@ -100,7 +100,7 @@ export async function createBot(o: BotOptions): Promise<Bot> {
     );
   };
 
-  /** The answer to a message whose text is trimmed and not empty. */
+  /** The answer to a message whose text is trimmed. */
   const answer = async (message: Message): Promise<Answer> => {
     const { text, user } = message;
     // Counted against the user's rate: a flood of nonsense or of huge texts is not answered without limit.
@@ -109,6 +109,8 @@ export async function createBot(o: BotOptions): Promise<Bot> {
         () => undefined,
         (err: unknown) => errorAnswer(toMicroError(err, SAFETY_ID)),
       );
+    // A bare mention (`@micro`): what to say to it.
+    if (text === '') return (await limited()) ?? [{ kind: 'text', text: 'yes? try help' }];
     if (text.length > BOT_DEFAULTS.maxText)
       return (
         (await limited()) ??
@@ -187,7 +189,6 @@ export async function createBot(o: BotOptions): Promise<Bot> {
 
   const handle = async (message: Message, medium: Medium): Promise<string> => {
     const text = message.text.trim();
-    if (text === '') return '';
     const word = (text.split(/\s+/)[0] ?? '').slice(0, 40);
     // A bug of the bot's own (or an answer JSON cannot write: a BigInt, a cycle) is still one
     // reply: a 500 without the internals, which go to the log.

@@ -75,7 +75,7 @@ describe('createBot', () => {
     assert.equal(await input.say('  ping  ', 'helper'), 'pong');
   });
 
-  it('answers an unknown command with a hint, and ignores empty text', async () => {
+  it('answers an unknown command with a hint, and a bare mention', async () => {
     assert.equal(
       await input.say('deploy everything', 'helper'),
       'unknown command "deploy": try help',
@@ -85,9 +85,10 @@ describe('createBot', () => {
       await input.say('ping me', 'helper'),
       '"ping me" is not a command; did you mean: ping',
     );
+    // A bare mention in a chat is answered (the terminal skips its blank lines itself).
     assert.equal(
       await bot.handle({ user: { input: 'test', id: 'x' }, text: '  ', room: 'C1' }, input.medium),
-      '',
+      'yes? try help',
     );
   });
 
