@@ -10,7 +10,7 @@
 // and a name a built-in command matches is left to the built-in (one warning).
 // Limits: at most 200 service versions are read (the first in natural order; one warning), 8 Help
 // calls in flight (5 s each), each answer at most 4 KB; a change is seen within 250 ms of the
-// catalog's; `ready` waits 10 s at most.
+// catalog's; `ready` waits 1.5 s at most (a Help answering later adds its command then).
 import { printable } from '../registry/printable.ts';
 import type { Registry, Service } from '../registry/registry.ts';
 import type { Client } from '../runtime/client/client.ts';
@@ -42,7 +42,7 @@ export interface ServiceCommandsOptions {
 export interface ServiceCommands {
   /** The commands known now, in natural order of their services. */
   commands(): ServiceCommand[];
-  /** Resolves once the registry has been read and the Help of what it listed answered (or failed), or after 10 s. */
+  /** Resolves once the registry has been read and the Help of what it listed answered (or failed), or after 1.5 s. */
   ready: Promise<void>;
   /** Stops watching and asking. */
   close(): void;
@@ -53,7 +53,7 @@ export const MAX_SERVICE_COMMANDS = 200;
 const MAX_INFLIGHT = 8;
 const TICK = 250;
 const HELP_TIMEOUT = 5000;
-const READY_WAIT = 10_000;
+const READY_WAIT = 1_500;
 
 /** What is known of one service version. */
 interface Entry {
@@ -132,7 +132,10 @@ export function createServiceCommands(o: ServiceCommandsOptions): ServiceCommand
       if (e.service.name === last || !e.command) continue;
       last = e.service.name;
       const { name } = e.command;
-      const builtin = o.builtins?.find((b) => b.pattern.test(name));
+      // A built-in's first word too: a `list` command would take `list services please`.
+      const builtin = o.builtins?.find(
+        (b) => b.pattern.test(name) || b.name.split(' ')[0] === name.toLowerCase(),
+      );
       const owner = taken.get(name.toLowerCase());
       if (builtin)
         warnOnce(e, 'builtin', `its command "${name}" is the built-in "${builtin.name}": left out`);

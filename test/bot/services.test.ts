@@ -210,18 +210,28 @@ describe('commands provided by services', () => {
       description: 'lists commands',
       run: async () => [],
     };
-    const b = await bench(t, [builtin]);
+    const listServices: Command = {
+      name: 'list services',
+      pattern: /^list services?$/i,
+      usage: 'list services',
+      description: 'the services',
+      run: async () => [],
+    };
+    const b = await bench(t, [builtin, listServices]);
     await b.start('ops10', { help: ops('deploy') });
     await b.start('ops9', { help: ops('deploy') });
     await b.start('helper', { help: ops('help') });
+    // The first word of a built-in: it would take `list services please`.
+    await b.start('lister', { help: ops('list') });
     // A name that is no command name: the service's name stands in.
     await b.start('Tools', { help: ops('Bad Name!') });
     await b.until((c) => names(c).join() === 'deploy,Tools', 'deploy and Tools');
     assert.deepEqual(await b.run('deploy', ['a']), [{ kind: 'text', text: 'ops9 1.0.0: a' }]);
-    await b.until(() => b.warnings.length === 3, 'three warnings');
+    await b.until(() => b.warnings.length === 4, 'four warnings');
     assert.deepEqual(b.warnings.sort(), [
       'service Tools 1.0.0: Command.Help: its name "Bad Name!" is not a command name (a-z, 0-9 and -, up to 40, starting with a letter): it is called "Tools"',
       'service helper 1.0.0: its command "help" is the built-in "help": left out',
+      'service lister 1.0.0: its command "list" is the built-in "list services": left out',
       'service ops10 1.0.0: its command "deploy" is provided by ops9 already: left out',
     ]);
   });
