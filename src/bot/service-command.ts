@@ -58,10 +58,23 @@ export function readHelp(value: unknown, service: string): HelpReading {
     return { problem: 'answered without a `description` string' };
   if (readOnly !== undefined && typeof readOnly !== 'boolean')
     return { problem: `answered \`readOnly\` as ${kindOf(readOnly)}, not a boolean` };
-  const named = typeof name === 'string' && COMMAND_NAME.test(name);
+  // Matching ignores case, so `Shout` is the command `shout`.
+  const lower = typeof name === 'string' ? name.toLowerCase() : undefined;
+  const named = lower !== undefined && COMMAND_NAME.test(lower);
+  const called = named ? lower : service;
+  // The usage help shows starts with what to type: the name the command is called by (in place
+  // of a name refused, else before what the usage says).
+  const [first = '', ...rest] = usage.trim().split(' ');
+  const said = first.toLowerCase();
+  const shownUsage =
+    said === called
+      ? usage.trim()
+      : said === lower
+        ? [called, ...rest].join(' ')
+        : `${called} ${usage.trim()}`;
   const help: ServiceHelp = {
-    name: named ? name : service,
-    usage: oneLine(usage, MAX_USAGE),
+    name: called,
+    usage: oneLine(shownUsage, MAX_USAGE),
     description: oneLine(description, MAX_DESCRIPTION),
     readOnly: readOnly === true,
   };

@@ -308,8 +308,20 @@ describe("a Help answer's checks", () => {
     assert.ok('help' in read);
     assert.equal(read.help.name, 'svc');
     assert.equal(read.help.usage.length, 200);
-    assert.ok(read.help.usage.startsWith('x\\u001b[31m'));
+    // What to type first: the name it is called by.
+    assert.ok(read.help.usage.startsWith('svc x\\u001b[31m'), read.help.usage);
     assert.equal(read.help.description, 'line one\\u000aline two');
+    // A name in capitals is its lower case; a refused one is replaced in the usage too.
+    const shout = readHelp({ name: 'Shout', usage: 'Shout <text>', description: '' }, 'tc');
+    assert.deepEqual('help' in shout && [shout.help.name, shout.help.usage], [
+      'shout',
+      'Shout <text>',
+    ]);
+    const refused = readHelp({ name: 'x_y', usage: 'x_y [a]', description: '' }, 'tc');
+    assert.deepEqual('help' in refused && [refused.help.name, refused.help.usage], [
+      'tc',
+      'tc [a]',
+    ]);
     assert.deepEqual(readHelp({ usage: 'a', description: 'b'.repeat(5000) }, 'svc'), {
       problem: 'answered 5030 characters of JSON; at most 4096 are read',
     });
