@@ -6,7 +6,8 @@
 // a call that failed is asked again after 1 s, 2 s, ... up to a minute); a failing or malformed Help
 // leaves the command out with one warning per version, not one per watch event. Of a service's
 // versions, the newest (natural order) whose Help answered makes the command, and Exec calls go to
-// that version. A name is taken by the first service in natural order (one warning for each other),
+// that version. A name is kept by the service holding it; a free one goes to the first claimant in
+// natural order (one warning for each other),
 // and a name a built-in command matches is left to the built-in (one warning).
 // Limits: at most 200 service versions are read (the first in natural order; one warning), 8 Help
 // calls in flight (5 s each), each answer at most 4 KB; a change is seen within 250 ms of the
@@ -123,10 +124,12 @@ export function createServiceCommands(o: ServiceCommandsOptions): ServiceCommand
     rebuild();
   };
 
+  // Who holds each name, kept across rebuilds: a newcomer does not take a name from its holder.
+  const holders = new Map<string, string>();
+
   // The command list: per service its newest version with a Help, then the clash rules.
   const rebuild = (): void => {
-    const commands: ServiceCommand[] = [];
-    const taken = new Map<string, string>();
+    const candidates: Entry[] = [];
     let last = '';
     for (const e of entries.values()) {
       if (e.service.name === last || !e.command) continue;
@@ -136,17 +139,27 @@ export function createServiceCommands(o: ServiceCommandsOptions): ServiceCommand
       const builtin = o.builtins?.find(
         (b) => b.pattern.test(name) || b.name.split(' ')[0] === name.toLowerCase(),
       );
-      const owner = taken.get(name.toLowerCase());
       if (builtin)
         warnOnce(e, 'builtin', `its command "${name}" is the built-in "${builtin.name}": left out`);
-      else if (owner)
-        warnOnce(e, 'clash', `its command "${name}" is provided by ${owner} already: left out`);
-      else {
-        taken.set(name.toLowerCase(), e.service.name);
-        commands.push(e.command);
-      }
+      else candidates.push(e);
     }
-    list = commands;
+    // The holder of a name keeps it; a free name goes to the first claimant in natural order.
+    const claimed = new Map<string, Entry>();
+    const key = (e: Entry): string => e.command!.name.toLowerCase();
+    for (const e of candidates) if (holders.get(key(e)) === e.service.name) claimed.set(key(e), e);
+    for (const e of candidates) {
+      const owner = claimed.get(key(e));
+      if (!owner) claimed.set(key(e), e);
+      else if (owner !== e)
+        warnOnce(
+          e,
+          'clash',
+          `its command "${e.command!.name}" is provided by ${owner.service.name} already: left out`,
+        );
+    }
+    holders.clear();
+    for (const [name, e] of claimed) holders.set(name, e.service.name);
+    list = candidates.filter((e) => claimed.get(key(e)) === e).map((e) => e.command!);
   };
 
   const ask = (key: string, e: Entry): void => {

@@ -202,7 +202,7 @@ describe('commands provided by services', () => {
     assert.equal(b.warnings.length, 2, 'no warning for the second refusal');
   });
 
-  it('lets a built-in keep its name, and the first service in natural order keep a shared one', async (t) => {
+  it('lets a built-in keep its name, and the holder of a shared one keep it until it goes', async (t) => {
     const builtin: Command = {
       name: 'help',
       pattern: /^help$/i,
@@ -218,7 +218,9 @@ describe('commands provided by services', () => {
       run: async () => [],
     };
     const b = await bench(t, [builtin, listServices]);
-    await b.start('ops10', { help: ops('deploy') });
+    // ops10 holds `deploy` first; ops9, though first in natural order, does not take it.
+    const ops10 = await b.start('ops10', { help: ops('deploy') });
+    await b.until((c) => names(c).join() === 'deploy', 'deploy held by ops10');
     await b.start('ops9', { help: ops('deploy') });
     await b.start('helper', { help: ops('help') });
     // The first word of a built-in: it would take `list services please`.
@@ -226,14 +228,21 @@ describe('commands provided by services', () => {
     // A name that is no command name: the service's name stands in.
     await b.start('Tools', { help: ops('Bad Name!') });
     await b.until((c) => names(c).join() === 'deploy,Tools', 'deploy and Tools');
-    assert.deepEqual(await b.run('deploy', ['a']), [{ kind: 'text', text: 'ops9 1.0.0: a' }]);
+    assert.deepEqual(await b.run('deploy', ['a']), [{ kind: 'text', text: 'ops10 1.0.0: a' }]);
     await b.until(() => b.warnings.length === 4, 'four warnings');
     assert.deepEqual(b.warnings.sort(), [
       'service Tools 1.0.0: Command.Help: its name "Bad Name!" is not a command name (a-z, 0-9 and -, up to 40, starting with a letter): it is called "Tools"',
       'service helper 1.0.0: its command "help" is the built-in "help": left out',
       'service lister 1.0.0: its command "list" is the built-in "list services": left out',
-      'service ops10 1.0.0: its command "deploy" is provided by ops9 already: left out',
+      'service ops9 1.0.0: its command "deploy" is provided by ops10 already: left out',
     ]);
+    // Once the holder goes, the next claimant has it.
+    await ops10.stop();
+    await b.until(
+      (c) => c.some((x) => x.name === 'deploy' && (x as { service?: string }).service === 'ops9'),
+      'deploy held by ops9',
+    );
+    assert.deepEqual(await b.run('deploy', ['b']), [{ kind: 'text', text: 'ops9 1.0.0: b' }]);
   });
 
   it("answers Exec's result, its error, and a micro error as they are", async (t) => {
